@@ -1,0 +1,70 @@
+/* finscope: one incarnation of a 4-tuple and its two endpoints. */
+#ifndef FINSCOPE_CONN_H
+#define FINSCOPE_CONN_H
+
+#include <glib.h>
+#include "finscope/types.h"
+#include "finscope/tcpstate.h"
+
+/* What the capture shows of one endpoint, by what it sent and what the
+ * peer acknowledged. Sequence fields are valid only when their flag is. */
+typedef struct {
+    FsTcpState state;        /* current state as the capture shows it */
+    guint32 isn;             /* initial sequence number (isn_known) */
+    guint32 snd_nxt;         /* highest seq + len (+SYN, +FIN) sent */
+    guint32 max_ack;         /* highest ack number sent (ack_seen) */
+    guint32 fin_seq;         /* sequence number of the FIN (fin_sent) */
+    guint32 fin_ack;         /* ack field carried on the first FIN */
+    guint32 last_tsval;      /* latest TSval sent (ts_seen) */
+    guint16 fin_count;       /* FIN transmissions; > 1 = retransmitted */
+    guint16 rst_count;       /* RSTs sent */
+    guint8 seen : 1;         /* any segment from this endpoint captured */
+    guint8 isn_known : 1;    /* its SYN (or SYN-ACK) was captured */
+    guint8 ack_seen : 1;     /* it sent at least one ACK */
+    guint8 fin_sent : 1;     /* it sent a FIN */
+    guint8 fin_acked : 1;    /* the peer acknowledged that FIN */
+    guint8 ts_seen : 1;      /* it sent TCP timestamps */
+    guint8 recv_fin : 1;     /* it received (or provably got) peer's FIN */
+    guint8 unseen_fin_acked : 1; /* peer acked snd_nxt+1: a FIN not seen */
+    FsTime fin_time;         /* first FIN sent, ns */
+    FsTime last_fin_time;    /* latest FIN transmission, ns */
+    FsTime fin_acked_time;   /* when the peer's ACK of the FIN was seen */
+    FsTime time_wait_since;  /* entered TIME_WAIT, ns; 0 = never */
+    guint64 bytes;           /* payload bytes sent */
+    guint64 bytes_after_peer_fin; /* half-close: sent after peer's FIN */
+    guint64 bytes_after_own_fin;  /* payload beyond its own FIN (illegal) */
+} FsEndpoint;
+
+/* One incarnation of a 4-tuple. ep[] and addr[] are indexed by FsRole. */
+typedef struct FsConn FsConn;
+struct FsConn {
+    guint64 id;              /* 1-based, in order of first packet */
+    FsAddr addr[2];          /* client, server */
+    guint16 port[2];         /* client, server */
+    guint32 vlan;            /* VLAN key, part of the flow key */
+    FsEndpoint ep[2];        /* client, server */
+    FsTime t_first;          /* first packet, ns */
+    FsTime t_last;           /* last packet, ns */
+    FsTime close_done_time;  /* both FINs acked (graceful), 0 = not */
+    FsTime rst_time;         /* first RST, 0 = none */
+    guint64 packets;         /* segments of this incarnation */
+    guint64 reuse_of;        /* id of the previous incarnation, 0 = none */
+    guint32 illegal_flags;   /* SYN+FIN, FIN without ACK, ... */
+    guint32 old_duplicates;  /* segments of an older incarnation seen */
+    guint32 capture_loss;    /* ACKs for bytes never captured */
+    guint32 final_ack_lost;  /* final ACK lost: FIN re-sent after it */
+    gint8 rst_from;          /* FsRole of the first RST, FS_ROLE_NONE */
+    guint8 rst_state;        /* FsTcpState the first RST's sender was in */
+    guint8 rst_peer_state;   /* FsTcpState of the RST's receiver */
+    guint8 roles_inferred : 1;  /* no SYN seen: roles guessed from ports */
+    guint8 syn_seen : 1;        /* the client's SYN was captured */
+    guint8 simultaneous : 1;    /* each FIN sent before the peer's arrived */
+    guint8 three_way_close : 1; /* passive FIN carried the ACK (FIN, FA, A) */
+    guint8 reuse_in_time_wait : 1; /* SYN while old incarnation in TW */
+    guint8 tw_assassinated : 1; /* an RST ended a TIME_WAIT (RFC 1337) */
+};
+
+/* Capture-end view of one endpoint, computed by classify. */
+gboolean fs_conn_one_sided(const FsConn *conn);
+
+#endif /* FINSCOPE_CONN_H */

@@ -1,0 +1,73 @@
+/* finscope: link, IP and TCP header decoding of untrusted packet bytes. */
+#ifndef FINSCOPE_DECODE_H
+#define FINSCOPE_DECODE_H
+
+#include <glib.h>
+#include "finscope/types.h"
+
+/* TCP header flag bits (RFC 9293 §3.1). */
+#define FS_TH_FIN 0x01
+#define FS_TH_SYN 0x02
+#define FS_TH_RST 0x04
+#define FS_TH_PSH 0x08
+#define FS_TH_ACK 0x10
+#define FS_TH_URG 0x20
+#define FS_TH_ECE 0x40
+#define FS_TH_CWR 0x80
+
+/* Link types (DLT_ values, as libpcap reports them). */
+#define FS_DLT_NULL 0
+#define FS_DLT_EN10MB 1
+#define FS_DLT_RAW 12      /* OpenBSD/Linux raw IP, as pcap_datalink() says */
+#define FS_DLT_LOOP 108
+#define FS_DLT_LINUX_SLL 113
+#define FS_DLT_IPV4 228
+#define FS_DLT_IPV6 229
+#define FS_DLT_LINUX_SLL2 276
+
+typedef enum {
+    FS_DECODE_OK = 0,    /* a TCP segment; *seg is filled */
+    FS_DECODE_NOT_IP,    /* ARP, LLDP, ... */
+    FS_DECODE_NOT_TCP,   /* UDP, ICMP, ... */
+    FS_DECODE_FRAGMENT,  /* an IPv4/IPv6 fragment: counted and skipped */
+    FS_DECODE_TRUNCATED, /* headers cut off by the snap length */
+    FS_DECODE_INVALID,   /* a header whose fields lie (bad IHL, offset) */
+    FS_DECODE_N_STATUS
+} FsDecodeStatus;
+
+/* snake_case name used in the summary: "not_ip", "truncated", ... */
+const char *fs_decode_status_name(FsDecodeStatus status);
+
+#define FS_WSCALE_NONE 0xff
+
+/* One TCP segment, in host byte order. Nothing after decode sees bytes. */
+typedef struct FsSegment {
+    FsTime ts;            /* capture timestamp, ns */
+    FsAddr src;           /* sender's IP address */
+    FsAddr dst;           /* receiver's IP address */
+    guint16 sport;        /* sender's port */
+    guint16 dport;        /* receiver's port */
+    guint32 vlan;         /* (outer VID << 12) | inner VID; 0 = untagged */
+    guint32 seq;          /* first sequence number of the segment */
+    guint32 ack;          /* acknowledgment field (valid if FS_TH_ACK) */
+    guint16 window;       /* raw window field, unscaled */
+    guint8 flags;         /* FS_TH_* bits */
+    guint8 wscale;        /* window-scale shift, FS_WSCALE_NONE if absent */
+    guint16 mss;          /* MSS option, 0 if absent */
+    gboolean sack_ok;     /* SACK-permitted option present */
+    gboolean has_ts;      /* timestamps option present */
+    guint32 tsval;        /* TSval (valid if has_ts) */
+    guint32 tsecr;        /* TSecr (valid if has_ts) */
+    guint32 payload_len;  /* payload bytes per the IP length, captured or not */
+    guint32 hdr_hash;     /* hash of the IP+TCP header bytes (dup frames) */
+} FsSegment;
+
+/* TRUE when fs_decode() understands this link type. */
+gboolean fs_decode_linktype_supported(int linktype);
+
+/* Decodes one captured frame. caplen bytes are readable at data; wirelen
+ * is the original length. Never reads outside data[0..caplen). */
+FsDecodeStatus fs_decode(int linktype, const guint8 *data, guint32 caplen,
+                         guint32 wirelen, FsSegment *seg);
+
+#endif /* FINSCOPE_DECODE_H */

@@ -1,0 +1,42 @@
+/* finscope: timestamped events that the engine reports as they happen. */
+#ifndef FINSCOPE_EVENT_H
+#define FINSCOPE_EVENT_H
+
+#include <glib.h>
+#include "finscope/types.h"
+#include "finscope/tcpstate.h"
+
+typedef enum {
+    FS_EV_STATE,              /* an endpoint changed state */
+    FS_EV_FIN,                /* first FIN of an endpoint */
+    FS_EV_RST,                /* first RST of the connection */
+    FS_EV_SIMULTANEOUS_CLOSE, /* FINs crossed (decided by ack numbers) */
+    FS_EV_HALF_CLOSE,         /* data sent after the peer's FIN */
+    FS_EV_FIN_RETRANSMIT,     /* the same FIN sent again */
+    FS_EV_FINAL_ACK_LOST,     /* FIN re-sent after its ACK was seen */
+    FS_EV_DATA_AFTER_FIN,     /* payload beyond the sender's own FIN */
+    FS_EV_ILLEGAL_FLAGS,      /* SYN+FIN, FIN without ACK, ... */
+    FS_EV_TIME_WAIT_ASSASSINATED, /* RST accepted in TIME_WAIT */
+    FS_EV_CAPTURE_LOSS,       /* ACK for bytes never captured */
+    FS_EV_OLD_DUPLICATE,      /* segment of an older incarnation */
+    FS_EV_REUSE_IN_TIME_WAIT, /* new SYN while the 4-tuple is in TW */
+    FS_EV_N_KINDS
+} FsEventKind;
+
+/* snake_case name used in JSON, text and tests: "fin_retransmit", ... */
+const char *fs_event_kind_name(FsEventKind kind);
+
+/* TRUE for the kinds that mean something went wrong (anomaly flags). */
+gboolean fs_event_kind_is_anomaly(FsEventKind kind);
+
+typedef struct FsEvent {
+    FsTime ts;               /* capture time of the segment that caused it */
+    guint64 conn_id;         /* FsConn.id */
+    FsEventKind kind;
+    gint8 role;              /* endpoint concerned (FsRole), FS_ROLE_NONE */
+    FsTransition transition; /* for FS_EV_STATE */
+    guint32 seq;             /* sequence number concerned, if any */
+    const char *detail;      /* static explanation text, or NULL */
+} FsEvent;
+
+#endif /* FINSCOPE_EVENT_H */

@@ -1,0 +1,37 @@
+/* finscope: the flow table — canonical 4-tuple (+VLAN) to incarnations. */
+#ifndef FINSCOPE_FLOW_H
+#define FINSCOPE_FLOW_H
+
+#include <glib.h>
+#include "finscope/conn.h"
+#include "finscope/decode.h"
+
+typedef struct FsFlowTable FsFlowTable;
+typedef struct FsFlow FsFlow;
+
+FsFlowTable *fs_flow_table_new(void);
+void fs_flow_table_free(FsFlowTable *table);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsFlowTable, fs_flow_table_free)
+
+/* The flow of seg's 4-tuple in either direction; created when absent. */
+FsFlow *fs_flow_lookup(FsFlowTable *table, const FsSegment *seg);
+
+guint fs_flow_table_size(const FsFlowTable *table);
+
+/* The newest incarnation, or NULL before the first. */
+FsConn *fs_flow_current(const FsFlow *flow);
+
+/* Appends a new incarnation (zeroed, id set, addresses and ports from
+ * seg with its sender as client_is_sender says) and returns it. */
+FsConn *fs_flow_new_incarnation(FsFlowTable *table, FsFlow *flow,
+                                const FsSegment *seg,
+                                gboolean client_is_sender);
+
+/* Older incarnations of the flow, oldest first (for old duplicates). */
+guint fs_flow_n_incarnations(const FsFlow *flow);
+FsConn *fs_flow_incarnation(const FsFlow *flow, guint i);
+
+/* Role (FsRole) of seg's sender in conn. */
+FsRole fs_conn_sender_role(const FsConn *conn, const FsSegment *seg);
+
+#endif /* FINSCOPE_FLOW_H */

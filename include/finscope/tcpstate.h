@@ -1,0 +1,71 @@
+/* finscope: per-endpoint close-state machine (RFC 9293 §3.3.2). */
+#ifndef FINSCOPE_TCPSTATE_H
+#define FINSCOPE_TCPSTATE_H
+
+#include <glib.h>
+#include "finscope/types.h"
+
+typedef enum {
+    FS_TCP_UNKNOWN = 0, /* the capture cannot tell */
+    FS_TCP_SYN_SENT,
+    FS_TCP_SYN_RECEIVED,
+    FS_TCP_ESTABLISHED,
+    FS_TCP_FIN_WAIT_1,
+    FS_TCP_FIN_WAIT_2,
+    FS_TCP_CLOSE_WAIT,
+    FS_TCP_CLOSING,
+    FS_TCP_LAST_ACK,
+    FS_TCP_TIME_WAIT,
+    FS_TCP_CLOSED,
+    FS_TCP_N_STATES
+} FsTcpState;
+
+/* "FIN_WAIT_1", "TIME_WAIT", ... — the one table every reporter uses. */
+const char *fs_tcp_state_name(FsTcpState state);
+
+/* Why an endpoint changed state. */
+typedef enum {
+    FS_CAUSE_SEND_SYN,
+    FS_CAUSE_RECV_SYN,
+    FS_CAUSE_HANDSHAKE_DONE,
+    FS_CAUSE_SEND_FIN,
+    FS_CAUSE_RECV_FIN,
+    FS_CAUSE_FIN_ACKED,
+    FS_CAUSE_SEND_RST,
+    FS_CAUSE_RECV_RST,
+    FS_CAUSE_TIME_WAIT_EXPIRED,
+} FsCause;
+
+const char *fs_cause_name(FsCause cause);
+
+/* One state change of one endpoint. */
+typedef struct {
+    FsTcpState from;
+    FsTcpState to;
+    FsCause cause;
+} FsTransition;
+
+typedef struct FsConn FsConn;
+typedef struct FsEvent FsEvent;
+typedef struct FsSegment FsSegment;
+
+/* Receives each event a step produces; user is the caller's. */
+typedef void (*FsEmitFunc)(const FsEvent *ev, gpointer user);
+
+typedef struct {
+    gboolean rfc1337;   /* the stacks ignore RSTs in TIME_WAIT (RFC 1337) */
+} FsTcpConfig;
+
+/* Applies one captured segment, sent by the endpoint with role sender, to
+ * both endpoints of conn, emitting what happened. */
+void fs_tcpstate_segment(FsConn *conn, int sender, const FsSegment *seg,
+                         const FsTcpConfig *cfg, FsEmitFunc emit,
+                         gpointer user);
+
+/* Settles conn at time now: endpoints whose TIME_WAIT (entered at least
+ * two_msl before now) has run out go to CLOSED, and an ACK of a FIN that
+ * was never captured is counted as capture loss. */
+void fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
+                        FsEmitFunc emit, gpointer user);
+
+#endif /* FINSCOPE_TCPSTATE_H */

@@ -1,0 +1,40 @@
+/* finscope: plain value types shared by every module. */
+#ifndef FINSCOPE_TYPES_H
+#define FINSCOPE_TYPES_H
+
+#include <glib.h>
+
+/* Capture time: integer nanoseconds since the Unix epoch. */
+typedef gint64 FsTime;
+#define FS_NS_PER_SEC G_GINT64_CONSTANT(1000000000)
+#define FS_NS_PER_MSEC G_GINT64_CONSTANT(1000000)
+
+/* An IP address as it appears on the wire (network byte order). */
+typedef struct {
+    guint8 family;    /* 4 or 6; 0 = unset */
+    guint8 bytes[16]; /* IPv4 uses the first 4 bytes, the rest are zero */
+} FsAddr;
+
+/* A connection's two endpoints, by role: the client sent the SYN. */
+typedef enum {
+    FS_ROLE_CLIENT = 0,
+    FS_ROLE_SERVER = 1,
+} FsRole;
+#define FS_ROLE_NONE (-1) /* in gint8 fields: no endpoint */
+
+static inline FsRole
+fs_role_peer(FsRole r)
+{
+    return r == FS_ROLE_CLIENT ? FS_ROLE_SERVER : FS_ROLE_CLIENT;
+}
+
+const char *fs_role_name(FsRole role); /* "client" / "server" */
+
+/* Formats "a.b.c.d:port" or "[v6]:port" into buf (at least 56 bytes). */
+#define FS_ENDPOINT_STRLEN 56
+void fs_addr_format(const FsAddr *addr, char *buf, gsize len);
+void fs_endpoint_format(const FsAddr *addr, guint16 port, char *buf,
+                        gsize len);
+int fs_addr_compare(const FsAddr *a, const FsAddr *b);
+
+#endif /* FINSCOPE_TYPES_H */

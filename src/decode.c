@@ -1,0 +1,581 @@
+/* finscope: link, IP and TCP header decoding of untrusted packet bytes. */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "finscope/decode.h"
+
+/* Link-type numbers that are not in decode.h but mean raw IP. */
+#define LINKTYPE_RAW 101       /* LINKTYPE_RAW, as stored in pcap files */
+#define DLT_RAW_OPENBSD 14     /* DLT_RAW on OpenBSD */
+
+/* EtherTypes (IEEE 802 numbers). */
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86dd
+#define ETHERTYPE_8021Q 0x8100  /* 802.1Q C-tag */
+#define ETHERTYPE_8021AD 0x88a8 /* 802.1ad S-tag */
+#define ETHERTYPE_QINQ 0x9100   /* pre-802.1ad vendor S-tag */
+#define VLAN_VID_MASK 0x0fff
+
+/* Address families in DLT_NULL/DLT_LOOP headers (pcap-linktype(7)). */
+#define BSD_AF_INET 2
+#define BSD_AF_INET6_LINUX 10
+#define BSD_AF_INET6_BSD 24     /* NetBSD, OpenBSD */
+#define BSD_AF_INET6_FREEBSD 28
+#define BSD_AF_INET6_DARWIN 30
+
+/* IP protocol / IPv6 next-header numbers (IANA). */
+#define PROTO_HOPOPTS 0
+#define PROTO_TCP 6
+#define PROTO_ROUTING 43
+#define PROTO_FRAGMENT 44
+#define PROTO_AH 51
+#define PROTO_DSTOPTS 60
+
+#define IPV4_HDR_MIN 20
+#define IPV4_MF 0x2000
+#define IPV4_OFFSET_MASK 0x1fff
+#define IPV6_EXT_MIN 8
+#define IPV6_FRAG_M 0x0001
+#define IPV6_MAX_EXT_HDRS 8 /* more than this in one packet is an attack */
+#define TCP_HDR_MIN 20
+
+/* TCP option kinds (RFC 9293 §3.2, RFC 7323, RFC 2018). */
+#define TCPOPT_EOL 0
+#define TCPOPT_NOP 1
+#define TCPOPT_MSS 2
+#define TCPOPT_WSCALE 3
+#define TCPOPT_SACK_OK 4
+#define TCPOPT_TS 8
+#define TCP_MAX_WSCALE 14 /* RFC 7323 §2.3 */
+
+/* 32-bit FNV-1a. */
+#define FNV_OFFSET 2166136261u
+#define FNV_PRIME 16777619u
+
+/* How the network-layer header follows the link header. */
+typedef enum {
+    LINK_NONE,     /* not a link type we decode */
+    LINK_ETHERNET, /* DIX Ethernet, possibly VLAN-tagged */
+    LINK_SLL,      /* Linux cooked v1 */
+    LINK_SLL2,     /* Linux cooked v2 */
+    LINK_NULL,     /* 4-byte address family in the writer's byte order */
+    LINK_LOOP,     /* 4-byte address family in network byte order */
+    LINK_RAW,      /* the IP header comes first */
+} LinkKind;
+
+/* The IP version the link layer announced; ANY means read the nibble. */
+typedef enum {
+    IP_ANY = 0,
+    IP_V4 = 4,
+    IP_V6 = 6,
+} IpVersion;
+
+/* Unread packet bytes: every read checks left before touching p. */
+typedef struct {
+    const guint8 *p; /* next unread byte */
+    gsize left;      /* readable bytes from p on */
+} Cursor;
+
+static const char *const status_names[] = {
+    [FS_DECODE_OK] = "ok",
+    [FS_DECODE_NOT_IP] = "not_ip",
+    [FS_DECODE_NOT_TCP] = "not_tcp",
+    [FS_DECODE_FRAGMENT] = "ip_fragment",
+    [FS_DECODE_TRUNCATED] = "truncated",
+    [FS_DECODE_INVALID] = "invalid",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(status_names) == FS_DECODE_N_STATUS);
+
+static gboolean
+cur_skip(Cursor *c, gsize n)
+{
+    if (c->left < n)
+        return FALSE;
+    c->p += n;
+    c->left -= n;
+    return TRUE;
+}
+
+static gboolean
+cur_u8(Cursor *c, guint8 *out)
+{
+    if (c->left < 1)
+        return FALSE;
+    *out = c->p[0];
+    c->p += 1;
+    c->left -= 1;
+    return TRUE;
+}
+
+static gboolean
+cur_u16(Cursor *c, guint16 *out)
+{
+    if (c->left < 2)
+        return FALSE;
+    *out = (guint16)((c->p[0] << 8) | c->p[1]);
+    c->p += 2;
+    c->left -= 2;
+    return TRUE;
+}
+
+static gboolean
+cur_u32(Cursor *c, guint32 *out)
+{
+    if (c->left < 4)
+        return FALSE;
+    *out = ((guint32)c->p[0] << 24) | ((guint32)c->p[1] << 16) |
+           ((guint32)c->p[2] << 8) | (guint32)c->p[3];
+    c->p += 4;
+    c->left -= 4;
+    return TRUE;
+}
+
+static gboolean
+cur_bytes(Cursor *c, guint8 *out, gsize n)
+{
+    if (c->left < n)
+        return FALSE;
+    memcpy(out, c->p, n);
+    c->p += n;
+    c->left -= n;
+    return TRUE;
+}
+
+/* Forgets bytes beyond n: what an IP length says is padding, not payload. */
+static void
+cur_limit(Cursor *c, gsize n)
+{
+    c->left = MIN(c->left, n);
+}
+
+const char *
+fs_decode_status_name(FsDecodeStatus status)
+{
+    g_return_val_if_fail((guint)status < FS_DECODE_N_STATUS, "unknown");
+    return status_names[status];
+}
+
+/* The only switch on link-type numbers; see pcap-linktype(7). */
+static LinkKind
+link_kind(int linktype)
+{
+    switch (linktype) {
+    case FS_DLT_EN10MB:
+        return LINK_ETHERNET;
+    case FS_DLT_LINUX_SLL:
+        return LINK_SLL;
+    case FS_DLT_LINUX_SLL2:
+        return LINK_SLL2;
+    case FS_DLT_NULL:
+        return LINK_NULL;
+    case FS_DLT_LOOP:
+        return LINK_LOOP;
+    case FS_DLT_RAW:
+    case DLT_RAW_OPENBSD:
+    case LINKTYPE_RAW:
+    case FS_DLT_IPV4:
+    case FS_DLT_IPV6:
+        return LINK_RAW;
+    default:
+        return LINK_NONE;
+    }
+}
+
+gboolean
+fs_decode_linktype_supported(int linktype)
+{
+    return link_kind(linktype) != LINK_NONE;
+}
+
+static gboolean
+is_vlan_tpid(guint16 type)
+{
+    return type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD ||
+           type == ETHERTYPE_QINQ;
+}
+
+/* Follows VLAN tags (IEEE 802.1Q, 802.1ad) to the payload's EtherType.
+ * Only the first two VIDs are kept: vlan = (outer << 12) | inner. */
+static FsDecodeStatus
+decode_ethertype(Cursor *c, guint16 type, guint32 *vlan, IpVersion *ipver)
+{
+    guint ntags = 0;
+
+    while (is_vlan_tpid(type)) {
+        guint16 tci;
+
+        if (!cur_u16(c, &tci) || !cur_u16(c, &type))
+            return FS_DECODE_TRUNCATED;
+        if (ntags < 2) {
+            *vlan = (*vlan << 12) | (tci & VLAN_VID_MASK);
+            ntags++;
+        }
+    }
+    switch (type) {
+    case ETHERTYPE_IPV4:
+        *ipver = IP_V4;
+        return FS_DECODE_OK;
+    case ETHERTYPE_IPV6:
+        *ipver = IP_V6;
+        return FS_DECODE_OK;
+    default:
+        return FS_DECODE_NOT_IP; /* ARP, LLDP, an 802.3 length, ... */
+    }
+}
+
+static IpVersion
+bsd_family_ipver(guint32 family)
+{
+    switch (family) {
+    case BSD_AF_INET:
+        return IP_V4;
+    case BSD_AF_INET6_LINUX:
+    case BSD_AF_INET6_BSD:
+    case BSD_AF_INET6_FREEBSD:
+    case BSD_AF_INET6_DARWIN:
+        return IP_V6;
+    default:
+        return IP_ANY;
+    }
+}
+
+/* DLT_NULL stores the family in the capturing host's byte order, which the
+ * file does not record, so both orders are tried; DLT_LOOP is big-endian. */
+static FsDecodeStatus
+decode_bsd_family(Cursor *c, gboolean any_order, IpVersion *ipver)
+{
+    guint32 family;
+
+    if (!cur_u32(c, &family))
+        return FS_DECODE_TRUNCATED;
+    *ipver = bsd_family_ipver(family);
+    if (*ipver == IP_ANY && any_order)
+        *ipver = bsd_family_ipver(GUINT32_SWAP_LE_BE(family));
+    return *ipver == IP_ANY ? FS_DECODE_NOT_IP : FS_DECODE_OK;
+}
+
+/* Moves c past the link header to the IP header and says which IP
+ * version the link header announced. */
+static FsDecodeStatus
+decode_link(LinkKind kind, Cursor *c, guint32 *vlan, IpVersion *ipver)
+{
+    guint16 type;
+
+    switch (kind) {
+    case LINK_ETHERNET: /* dst MAC 6, src MAC 6, EtherType 2 */
+        if (!cur_skip(c, 12) || !cur_u16(c, &type))
+            return FS_DECODE_TRUNCATED;
+        return decode_ethertype(c, type, vlan, ipver);
+    case LINK_SLL: /* pkttype 2, hatype 2, halen 2, addr 8, protocol 2 */
+        if (!cur_skip(c, 14) || !cur_u16(c, &type))
+            return FS_DECODE_TRUNCATED;
+        return decode_ethertype(c, type, vlan, ipver);
+    case LINK_SLL2: /* protocol 2, rsvd 2, ifindex 4, hatype 2, pkttype 1,
+                       halen 1, addr 8 */
+        if (!cur_u16(c, &type) || !cur_skip(c, 18))
+            return FS_DECODE_TRUNCATED;
+        return decode_ethertype(c, type, vlan, ipver);
+    case LINK_NULL:
+        return decode_bsd_family(c, TRUE, ipver);
+    case LINK_LOOP:
+        return decode_bsd_family(c, FALSE, ipver);
+    case LINK_RAW:
+        *ipver = IP_ANY;
+        return FS_DECODE_OK;
+    case LINK_NONE:
+        break;
+    }
+    return FS_DECODE_NOT_IP; /* fs_decode() refuses these up front */
+}
+
+/* RFC 791 §3.1. On OK, c is at the TCP header, clipped to the datagram,
+ * and *ip_left is the number of bytes the IP header says follow it. */
+static FsDecodeStatus
+decode_ipv4(Cursor *c, FsSegment *seg, guint32 *ip_left)
+{
+    guint8 vihl, proto;
+    guint16 total, frag;
+    guint hlen;
+
+    if (!cur_u8(c, &vihl))
+        return FS_DECODE_TRUNCATED;
+    hlen = (vihl & 0x0fu) * 4;
+    if ((vihl >> 4) != 4 || hlen < IPV4_HDR_MIN)
+        return FS_DECODE_INVALID;
+    /* TOS 1, total length 2, id 2, flags+offset 2, TTL 1, protocol 1,
+     * checksum 2, source 4, destination 4 */
+    if (!cur_skip(c, 1) || !cur_u16(c, &total) || !cur_skip(c, 2) ||
+        !cur_u16(c, &frag) || !cur_skip(c, 1) || !cur_u8(c, &proto) ||
+        !cur_skip(c, 2) || !cur_bytes(c, seg->src.bytes, 4) ||
+        !cur_bytes(c, seg->dst.bytes, 4))
+        return FS_DECODE_TRUNCATED;
+    seg->src.family = 4;
+    seg->dst.family = 4;
+    if (total < hlen)
+        return FS_DECODE_INVALID;
+    if ((frag & (IPV4_MF | IPV4_OFFSET_MASK)) != 0)
+        return FS_DECODE_FRAGMENT;
+    if (proto != PROTO_TCP)
+        return FS_DECODE_NOT_TCP;
+    cur_limit(c, total - IPV4_HDR_MIN);
+    if (!cur_skip(c, hlen - IPV4_HDR_MIN)) /* options */
+        return FS_DECODE_TRUNCATED;
+    *ip_left = total - hlen;
+    return FS_DECODE_OK;
+}
+
+/* One IPv6 extension header (RFC 8200 §4): checks its length against the
+ * payload length, then steps over it. A fragment header is only passed
+ * when it is atomic (RFC 6946): offset 0 and M clear. */
+static FsDecodeStatus
+skip_ipv6_ext(Cursor *c, guint8 *next, guint32 *ip_left)
+{
+    guint8 kind = *next;
+    guint8 len;
+    guint16 frag;
+    guint32 hlen;
+
+    if (*ip_left < IPV6_EXT_MIN)
+        return FS_DECODE_INVALID;
+    if (!cur_u8(c, next) || !cur_u8(c, &len))
+        return FS_DECODE_TRUNCATED;
+    if (kind == PROTO_FRAGMENT)
+        hlen = IPV6_EXT_MIN;
+    else if (kind == PROTO_AH)
+        hlen = ((guint32)len + 2) * 4; /* RFC 4302 §2.2 */
+    else
+        hlen = ((guint32)len + 1) * 8;
+    if (hlen > *ip_left)
+        return FS_DECODE_INVALID;
+    *ip_left -= hlen;
+    if (kind != PROTO_FRAGMENT)
+        return cur_skip(c, hlen - 2) ? FS_DECODE_OK : FS_DECODE_TRUNCATED;
+    /* the second byte read above is reserved; then offset+flags, id */
+    if (!cur_u16(c, &frag) || !cur_skip(c, 4))
+        return FS_DECODE_TRUNCATED;
+    if ((frag >> 3) != 0 || (frag & IPV6_FRAG_M) != 0)
+        return FS_DECODE_FRAGMENT;
+    return FS_DECODE_OK;
+}
+
+/* Walks the extension-header chain to TCP, at most IPV6_MAX_EXT_HDRS deep.
+ * ESP (50), no-next-header (59) and upper layers other than TCP end it. */
+static FsDecodeStatus
+walk_ipv6_ext(Cursor *c, guint8 next, guint32 *ip_left)
+{
+    for (guint n_ext = 0;; n_ext++) {
+        FsDecodeStatus status;
+
+        switch (next) {
+        case PROTO_TCP:
+            return FS_DECODE_OK;
+        case PROTO_HOPOPTS:
+        case PROTO_ROUTING:
+        case PROTO_FRAGMENT:
+        case PROTO_AH:
+        case PROTO_DSTOPTS:
+            break;
+        default:
+            return FS_DECODE_NOT_TCP;
+        }
+        if (n_ext == IPV6_MAX_EXT_HDRS)
+            return FS_DECODE_INVALID;
+        status = skip_ipv6_ext(c, &next, ip_left);
+        if (status != FS_DECODE_OK)
+            return status;
+    }
+}
+
+/* RFC 8200 §3. Same contract as decode_ipv4(). */
+static FsDecodeStatus
+decode_ipv6(Cursor *c, FsSegment *seg, guint32 *ip_left)
+{
+    guint8 vtc, next;
+    guint16 plen;
+
+    if (!cur_u8(c, &vtc))
+        return FS_DECODE_TRUNCATED;
+    if ((vtc >> 4) != 6)
+        return FS_DECODE_INVALID;
+    /* rest of traffic class + flow label 3, payload length 2, next header 1,
+     * hop limit 1, source 16, destination 16 */
+    if (!cur_skip(c, 3) || !cur_u16(c, &plen) || !cur_u8(c, &next) ||
+        !cur_skip(c, 1) || !cur_bytes(c, seg->src.bytes, 16) ||
+        !cur_bytes(c, seg->dst.bytes, 16))
+        return FS_DECODE_TRUNCATED;
+    seg->src.family = 6;
+    seg->dst.family = 6;
+    if (plen == 0) /* a jumbogram (RFC 2675): not on any real capture */
+        return FS_DECODE_INVALID;
+    cur_limit(c, plen);
+    *ip_left = plen;
+    return walk_ipv6_ext(c, next, ip_left);
+}
+
+static FsDecodeStatus
+decode_ip(Cursor *c, IpVersion *ipver, FsSegment *seg, guint32 *ip_left)
+{
+    if (*ipver == IP_ANY) {
+        Cursor probe = *c;
+        guint8 first;
+
+        if (!cur_u8(&probe, &first))
+            return FS_DECODE_TRUNCATED;
+        *ipver = first >> 4;
+    }
+    switch (*ipver) {
+    case IP_V4:
+        return decode_ipv4(c, seg, ip_left);
+    case IP_V6:
+        return decode_ipv6(c, seg, ip_left);
+    case IP_ANY:
+        break;
+    }
+    return FS_DECODE_INVALID; /* the link said IP; the version says not */
+}
+
+/* Applies one option whose length byte fit; FALSE if its length is wrong
+ * for its kind. RFC 9293 §3.2 (MSS), RFC 7323 (WS, TS), RFC 2018. */
+static gboolean
+apply_tcp_option(guint8 kind, Cursor body, FsSegment *seg)
+{
+    guint8 shift;
+
+    switch (kind) {
+    case TCPOPT_MSS:
+        return body.left == 2 && cur_u16(&body, &seg->mss);
+    case TCPOPT_WSCALE:
+        if (body.left != 1 || !cur_u8(&body, &shift))
+            return FALSE;
+        seg->wscale = MIN(shift, TCP_MAX_WSCALE); /* RFC 7323 §2.3 */
+        return TRUE;
+    case TCPOPT_SACK_OK:
+        if (body.left != 0)
+            return FALSE;
+        seg->sack_ok = TRUE;
+        return TRUE;
+    case TCPOPT_TS:
+        if (body.left != 8 || !cur_u32(&body, &seg->tsval) ||
+            !cur_u32(&body, &seg->tsecr))
+            return FALSE;
+        seg->has_ts = TRUE;
+        return TRUE;
+    default:
+        return TRUE; /* unknown kinds are stepped over by their length */
+    }
+}
+
+/* RFC 9293 §3.1: kind, length, value. A length that cannot be right makes
+ * the rest unreadable, so parsing stops there; the segment still counts. */
+static void
+parse_tcp_options(Cursor opts, FsSegment *seg)
+{
+    for (;;) {
+        guint8 kind, len;
+        Cursor body;
+
+        if (!cur_u8(&opts, &kind) || kind == TCPOPT_EOL)
+            return;
+        if (kind == TCPOPT_NOP)
+            continue;
+        if (!cur_u8(&opts, &len) || len < 2)
+            return;
+        body = opts;
+        if (!cur_skip(&opts, len - 2u))
+            return;
+        body.left = len - 2u;
+        if (!apply_tcp_option(kind, body, seg))
+            return;
+    }
+}
+
+/* RFC 9293 §3.1. ip_left is what the IP header says follows c. */
+static FsDecodeStatus
+decode_tcp(Cursor *c, guint32 ip_left, FsSegment *seg)
+{
+    guint8 off;
+    guint hlen;
+    Cursor opts;
+
+    if (ip_left < TCP_HDR_MIN)
+        return FS_DECODE_INVALID;
+    /* ports 2+2, seq 4, ack 4, offset 1, flags 1, window 2, checksum 2,
+     * urgent pointer 2 */
+    if (!cur_u16(c, &seg->sport) || !cur_u16(c, &seg->dport) ||
+        !cur_u32(c, &seg->seq) || !cur_u32(c, &seg->ack) ||
+        !cur_u8(c, &off) || !cur_u8(c, &seg->flags) ||
+        !cur_u16(c, &seg->window) || !cur_skip(c, 4))
+        return FS_DECODE_TRUNCATED;
+    hlen = (off >> 4) * 4u;
+    if (hlen < TCP_HDR_MIN || hlen > ip_left)
+        return FS_DECODE_INVALID;
+    opts = *c;
+    if (!cur_skip(c, hlen - TCP_HDR_MIN))
+        return FS_DECODE_TRUNCATED;
+    opts.left = hlen - TCP_HDR_MIN;
+    parse_tcp_options(opts, seg);
+    seg->payload_len = ip_left - hlen;
+    return FS_DECODE_OK;
+}
+
+/* Whether a header byte changes from hop to hop (IPv4 TTL and checksum,
+ * IPv6 hop limit), so one frame seen on two interfaces hashes the same. */
+static gboolean
+is_per_hop_byte(IpVersion ipver, gsize offset)
+{
+    if (ipver == IP_V4)
+        return offset == 8 || offset == 10 || offset == 11;
+    return offset == 7;
+}
+
+/* FNV-1a over the IP and TCP header bytes, which decode has read. */
+static guint32
+header_hash(Cursor c, gsize len, IpVersion ipver)
+{
+    guint32 hash = FNV_OFFSET;
+
+    cur_limit(&c, len);
+    for (gsize offset = 0; c.left > 0; offset++) {
+        guint8 b;
+
+        (void)cur_u8(&c, &b);
+        if (is_per_hop_byte(ipver, offset))
+            continue;
+        hash = (hash ^ b) * FNV_PRIME;
+    }
+    return hash;
+}
+
+FsDecodeStatus
+fs_decode(int linktype, const guint8 *data, guint32 caplen, guint32 wirelen,
+          FsSegment *seg)
+{
+    Cursor c = { data, MIN(caplen, wirelen) };
+    Cursor ip_start;
+    IpVersion ipver = IP_ANY;
+    guint32 ip_left = 0;
+    FsDecodeStatus status;
+
+    g_return_val_if_fail(seg != NULL, FS_DECODE_INVALID);
+    g_return_val_if_fail(data != NULL || caplen == 0, FS_DECODE_INVALID);
+    g_return_val_if_fail(fs_decode_linktype_supported(linktype),
+                         FS_DECODE_NOT_IP);
+
+    memset(seg, 0, sizeof *seg);
+    seg->wscale = FS_WSCALE_NONE;
+    status = decode_link(link_kind(linktype), &c, &seg->vlan, &ipver);
+    if (status != FS_DECODE_OK)
+        return status;
+    ip_start = c;
+    status = decode_ip(&c, &ipver, seg, &ip_left);
+    if (status != FS_DECODE_OK)
+        return status;
+    status = decode_tcp(&c, ip_left, seg);
+    if (status != FS_DECODE_OK)
+        return status;
+    seg->hdr_hash = header_hash(ip_start, (gsize)(c.p - ip_start.p), ipver);
+    return FS_DECODE_OK;
+}

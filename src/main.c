@@ -1,0 +1,77 @@
+/* finscope: wires capture -> engine -> report; the loop is all it does. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include <glib.h>
+
+#include "cli.h"
+#include "finscope/capture.h"
+#include "finscope/engine.h"
+#include "finscope/error.h"
+#include "finscope/report.h"
+
+static int
+fail(int status, const GError *error)
+{
+    fprintf(stderr, "finscope: %s\n", error->message);
+    return status;
+}
+
+static int
+run(const FsCliOptions *opts)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FsCapture) cap = NULL;
+    g_autoptr(FsReport) report = NULL;
+    g_autoptr(FsEngine) engine = NULL;
+    FsEngineSink sink;
+    FsPacket pkt;
+    FsCaptureResult res;
+
+    cap = fs_capture_open_files((const char *const *)opts->read_files,
+                                g_strv_length(opts->read_files), opts->bpf,
+                                &error);
+    if (cap == NULL)
+        return fail(g_error_matches(error, FS_ERROR, FS_ERROR_FILTER) ? 2 : 1,
+                    error);
+    report = fs_report_new(opts->format, stdout, &opts->engine);
+    sink = fs_report_sink(report);
+    engine = fs_engine_new(&opts->engine, &sink);
+    while ((res = fs_capture_next(cap, &pkt, &error)) == FS_CAPTURE_PACKET)
+        fs_engine_packet(engine, &pkt);
+    for (guint i = 0; i < fs_capture_n_sources(cap); i++) {
+        if (fs_capture_source_truncated(cap, i))
+            fprintf(stderr, "finscope: %s: file ends inside a packet "
+                    "record; analysed what came before\n",
+                    fs_capture_source_name(cap, i));
+    }
+    fs_engine_finish(engine);
+    fs_report_finish(report, fs_engine_stats(engine));
+    if (ferror(stdout)) {
+        fprintf(stderr, "finscope: error writing the report\n");
+        return 1;
+    }
+    if (res == FS_CAPTURE_ERROR)
+        return fail(1, error);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(GError) error = NULL;
+    FsCliOptions opts;
+    int status;
+
+    if (!fs_cli_parse(argc, argv, &opts, &error))
+        return fail(2, error);
+    if (opts.version) {
+        printf("%s\n", PACKAGE_STRING);
+        fs_cli_options_clear(&opts);
+        return 0;
+    }
+    status = run(&opts);
+    fs_cli_options_clear(&opts);
+    return status;
+}

@@ -1,0 +1,311 @@
+/* finscope: NDJSON output — "event", "conn" and "summary" objects. */
+#include "config.h"
+
+#include <glib.h>
+
+#include "finscope/decode.h"
+#include "finscope/json-writer.h"
+#include "report-private.h"
+
+static void
+write_line(FsReport *r)
+{
+    g_string_append_c(r->buf, '\n');
+    fwrite(r->buf->str, 1, r->buf->len, r->out);
+    g_string_truncate(r->buf, 0);
+}
+
+static void
+json_role(FsJson *j, int role)
+{
+    fs_json_string(j, role == FS_ROLE_NONE ? NULL : fs_role_name(role));
+}
+
+static void
+json_endpoint(FsJson *j, const FsConn *conn, FsRole role)
+{
+    char buf[FS_ENDPOINT_STRLEN];
+
+    fs_endpoint_format(&conn->addr[role], conn->port[role], buf, sizeof buf);
+    fs_json_string(j, buf);
+}
+
+void
+fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
+{
+    FsJson j;
+
+    (void)conn;
+    fs_json_init(&j, r->buf);
+    fs_json_begin_object(&j);
+    fs_json_key(&j, "type");
+    fs_json_string(&j, "event");
+    fs_json_key(&j, "time");
+    fs_json_time(&j, ev->ts);
+    fs_json_key(&j, "conn");
+    fs_json_uint(&j, ev->conn_id);
+    fs_json_key(&j, "kind");
+    fs_json_string(&j, fs_event_kind_name(ev->kind));
+    fs_json_key(&j, "endpoint");
+    json_role(&j, ev->role);
+    if (ev->kind == FS_EV_STATE) {
+        fs_json_key(&j, "from");
+        fs_json_string(&j, fs_tcp_state_name(ev->transition.from));
+        fs_json_key(&j, "to");
+        fs_json_string(&j, fs_tcp_state_name(ev->transition.to));
+        fs_json_key(&j, "cause");
+        fs_json_string(&j, fs_cause_name(ev->transition.cause));
+    } else {
+        fs_json_key(&j, "seq");
+        fs_json_uint(&j, ev->seq);
+    }
+    fs_json_key(&j, "detail");
+    fs_json_string(&j, ev->detail);
+    fs_json_end_object(&j);
+    write_line(r);
+}
+
+/* {"client": a, "server": b} of two unsigned counters. */
+static void
+json_pair_uint(FsJson *j, const char *key, guint64 client, guint64 server)
+{
+    fs_json_key(j, key);
+    fs_json_begin_object(j);
+    fs_json_key(j, "client");
+    fs_json_uint(j, client);
+    fs_json_key(j, "server");
+    fs_json_uint(j, server);
+    fs_json_end_object(j);
+}
+
+static void
+json_time_or_null(FsJson *j, FsTime t)
+{
+    if (t == 0)
+        fs_json_null(j);
+    else
+        fs_json_time(j, t);
+}
+
+static void
+json_conn_states(FsJson *j, FsReport *r, const FsConn *conn)
+{
+    fs_json_key(j, "state");
+    fs_json_begin_object(j);
+    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
+        fs_json_key(j, fs_role_name((FsRole)role));
+        fs_json_string(j, fs_tcp_state_name(
+                              fs_classify_end_state(conn, (FsRole)role)));
+    }
+    fs_json_end_object(j);
+    fs_json_key(j, "time_wait_until");
+    fs_json_begin_object(j);
+    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
+        const FsEndpoint *ep = &conn->ep[role];
+
+        fs_json_key(j, fs_role_name((FsRole)role));
+        json_time_or_null(j, ep->time_wait_since == 0
+                                 ? 0
+                                 : ep->time_wait_since + 2 * r->cfg.msl);
+    }
+    fs_json_end_object(j);
+}
+
+static void
+json_conn_close(FsJson *j, const FsConn *conn)
+{
+    FsCloser closer = fs_classify_active_closer(conn);
+    FsTime duration = fs_classify_close_duration(conn);
+
+    fs_json_key(j, "close");
+    fs_json_string(j, fs_close_kind_name(fs_classify_close(conn)));
+    fs_json_key(j, "active_closer");
+    fs_json_string(j, fs_closer_name(closer));
+    fs_json_key(j, "passive_closer");
+    fs_json_string(j, closer == FS_CLOSER_CLIENT   ? "server"
+                      : closer == FS_CLOSER_SERVER ? "client"
+                                                   : NULL);
+    fs_json_key(j, "simultaneous_close");
+    fs_json_bool(j, conn->simultaneous);
+    fs_json_key(j, "three_way_close");
+    fs_json_bool(j, conn->three_way_close);
+    fs_json_key(j, "half_close");
+    fs_json_bool(j, fs_classify_half_close(conn));
+    json_pair_uint(j, "bytes_after_peer_fin",
+                   conn->ep[FS_ROLE_CLIENT].bytes_after_peer_fin,
+                   conn->ep[FS_ROLE_SERVER].bytes_after_peer_fin);
+    fs_json_key(j, "close_duration");
+    if (duration < 0)
+        fs_json_null(j);
+    else
+        fs_json_time(j, duration);
+    json_pair_uint(j, "fin_retransmits",
+                   conn->ep[FS_ROLE_CLIENT].fin_count > 1
+                       ? conn->ep[FS_ROLE_CLIENT].fin_count - 1u : 0,
+                   conn->ep[FS_ROLE_SERVER].fin_count > 1
+                       ? conn->ep[FS_ROLE_SERVER].fin_count - 1u : 0);
+    fs_json_key(j, "final_ack_lost");
+    fs_json_bool(j, conn->final_ack_lost > 0);
+    fs_json_key(j, "rst_from");
+    json_role(j, conn->rst_from);
+    fs_json_key(j, "rst_interrupted");
+    fs_json_string(j, conn->rst_from == FS_ROLE_NONE
+                          ? NULL
+                          : fs_tcp_state_name(conn->rst_state));
+}
+
+void
+fs_report_json_conn(FsReport *r, const FsConn *conn)
+{
+    g_autoptr(GPtrArray) flags = g_ptr_array_new();
+    FsJson j;
+
+    fs_json_init(&j, r->buf);
+    fs_json_begin_object(&j);
+    fs_json_key(&j, "type");
+    fs_json_string(&j, "conn");
+    fs_json_key(&j, "id");
+    fs_json_uint(&j, conn->id);
+    fs_json_key(&j, "client");
+    json_endpoint(&j, conn, FS_ROLE_CLIENT);
+    fs_json_key(&j, "server");
+    json_endpoint(&j, conn, FS_ROLE_SERVER);
+    fs_json_key(&j, "vlan");
+    fs_json_uint(&j, conn->vlan);
+    fs_json_key(&j, "start");
+    fs_json_time(&j, conn->t_first);
+    fs_json_key(&j, "end");
+    fs_json_time(&j, conn->t_last);
+    fs_json_key(&j, "packets");
+    fs_json_uint(&j, conn->packets);
+    json_pair_uint(&j, "bytes", conn->ep[FS_ROLE_CLIENT].bytes,
+                   conn->ep[FS_ROLE_SERVER].bytes);
+    fs_json_key(&j, "roles_inferred");
+    fs_json_bool(&j, conn->roles_inferred);
+    fs_json_key(&j, "one_sided");
+    fs_json_bool(&j, fs_conn_one_sided(conn));
+    json_conn_close(&j, conn);
+    json_conn_states(&j, r, conn);
+    fs_json_key(&j, "old_duplicates");
+    fs_json_uint(&j, conn->old_duplicates);
+    fs_json_key(&j, "reuse_of");
+    if (conn->reuse_of == 0)
+        fs_json_null(&j);
+    else
+        fs_json_uint(&j, conn->reuse_of);
+    fs_json_key(&j, "reuse_in_time_wait");
+    fs_json_bool(&j, conn->reuse_in_time_wait);
+    fs_json_key(&j, "capture_loss");
+    fs_json_uint(&j, conn->capture_loss);
+    fs_json_key(&j, "illegal_flags");
+    fs_json_uint(&j, conn->illegal_flags);
+    fs_classify_flags(conn, flags);
+    fs_json_key(&j, "flags");
+    fs_json_begin_array(&j);
+    for (guint i = 0; i < flags->len; i++)
+        fs_json_string(&j, g_ptr_array_index(flags, i));
+    fs_json_end_array(&j);
+    fs_json_end_object(&j);
+    write_line(r);
+}
+
+static void
+json_summary_counts(FsJson *j, const FsSummary *s)
+{
+    fs_json_key(j, "connections");
+    fs_json_uint(j, s->connections);
+    fs_json_key(j, "close");
+    fs_json_begin_object(j);
+    for (int k = FS_CLOSE_OPEN; k <= FS_CLOSE_INCOMPLETE; k++) {
+        fs_json_key(j, fs_close_kind_name((FsCloseKind)k));
+        fs_json_uint(j, s->by_close[k]);
+    }
+    fs_json_end_object(j);
+    fs_json_key(j, "active_closer");
+    fs_json_begin_object(j);
+    for (int k = FS_CLOSER_CLIENT; k <= FS_CLOSER_SIMULTANEOUS; k++) {
+        fs_json_key(j, fs_closer_name((FsCloser)k));
+        fs_json_uint(j, s->by_closer[k]);
+    }
+    fs_json_end_object(j);
+    json_pair_uint(j, "rst_from", s->rst_from[0], s->rst_from[1]);
+    fs_json_key(j, "half_closes");
+    fs_json_uint(j, s->half_closes);
+    fs_json_key(j, "three_way_closes");
+    fs_json_uint(j, s->three_way_closes);
+    fs_json_key(j, "fin_retransmits");
+    fs_json_uint(j, s->fin_retransmits);
+    fs_json_key(j, "final_ack_lost");
+    fs_json_uint(j, s->final_ack_lost);
+    fs_json_key(j, "one_sided");
+    fs_json_uint(j, s->one_sided);
+    fs_json_key(j, "roles_inferred");
+    fs_json_uint(j, s->roles_inferred);
+}
+
+static void
+json_summary_states(FsJson *j, const FsSummary *s)
+{
+    g_autoptr(GPtrArray) hosts = fs_report_time_wait_hosts(s);
+
+    fs_json_key(j, "end_states");
+    fs_json_begin_object(j);
+    for (int st = 0; st < FS_TCP_N_STATES; st++) {
+        if (s->stuck[st] == 0)
+            continue;
+        fs_json_key(j, fs_tcp_state_name((FsTcpState)st));
+        fs_json_uint(j, s->stuck[st]);
+    }
+    fs_json_end_object(j);
+    fs_json_key(j, "time_wait_at_end");
+    fs_json_uint(j, s->time_wait_at_end);
+    fs_json_key(j, "time_wait_hosts");
+    fs_json_begin_object(j);
+    for (guint i = 0; i < hosts->len; i++) {
+        const FsHostCount *hc = g_ptr_array_index(hosts, i);
+
+        fs_json_key(j, hc->host);
+        fs_json_uint(j, hc->count);
+    }
+    fs_json_end_object(j);
+}
+
+static void
+json_summary_packets(FsJson *j, const FsEngineStats *stats)
+{
+    fs_json_key(j, "packets");
+    fs_json_uint(j, stats->packets);
+    fs_json_key(j, "tcp_segments");
+    fs_json_uint(j, stats->tcp_segments);
+    fs_json_key(j, "skipped");
+    fs_json_begin_object(j);
+    for (int k = FS_DECODE_OK + 1; k < FS_DECODE_N_STATUS; k++) {
+        fs_json_key(j, fs_decode_status_name((FsDecodeStatus)k));
+        fs_json_uint(j, stats->skipped[k]);
+    }
+    fs_json_end_object(j);
+}
+
+void
+fs_report_json_finish(FsReport *r, const FsEngineStats *stats)
+{
+    FsJson j;
+
+    fs_json_init(&j, r->buf);
+    fs_json_begin_object(&j);
+    fs_json_key(&j, "type");
+    fs_json_string(&j, "summary");
+    fs_json_key(&j, "msl");
+    fs_json_time(&j, r->cfg.msl);
+    fs_json_key(&j, "rfc1337");
+    fs_json_bool(&j, r->cfg.rfc1337);
+    fs_json_key(&j, "start");
+    fs_json_time(&j, stats->t_first);
+    fs_json_key(&j, "end");
+    fs_json_time(&j, stats->t_last);
+    json_summary_counts(&j, &r->sum);
+    json_summary_states(&j, &r->sum);
+    json_summary_packets(&j, stats);
+    fs_json_end_object(&j);
+    write_line(r);
+}

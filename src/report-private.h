@@ -1,0 +1,54 @@
+/* finscope: what the text and JSON reporters share. */
+#ifndef FINSCOPE_REPORT_PRIVATE_H
+#define FINSCOPE_REPORT_PRIVATE_H
+
+#include <stdio.h>
+#include <glib.h>
+
+#include "finscope/classify.h"
+#include "finscope/conn.h"
+#include "finscope/event.h"
+#include "finscope/report.h"
+
+/* Aggregates over every connection record, built as records arrive. */
+typedef struct {
+    guint64 connections;
+    guint64 by_close[4];         /* by FsCloseKind */
+    guint64 by_closer[3];        /* client, server, simultaneous */
+    guint64 rst_from[2];         /* resets by role of the first RST */
+    guint64 half_closes;
+    guint64 three_way_closes;
+    guint64 fin_retransmits;     /* FIN transmissions beyond the first */
+    guint64 final_ack_lost;
+    guint64 one_sided;
+    guint64 roles_inferred;
+    guint64 time_wait_at_end;    /* endpoints holding TIME_WAIT at the end */
+    GHashTable *time_wait_hosts; /* host string -> guint64* endpoints */
+    guint64 stuck[FS_TCP_N_STATES]; /* endpoints by state at the end */
+} FsSummary;
+
+struct FsReport {
+    FsReportFormat format;
+    FILE *out;
+    FsEngineConfig cfg;
+    FsSummary sum;
+    GPtrArray *rows;   /* text: GStrv per connection */
+    GString *buf;      /* scratch for one output line */
+};
+
+/* Sorted "host" -> count pairs of time_wait_hosts, largest first. */
+GPtrArray *fs_report_time_wait_hosts(const FsSummary *sum);
+
+void fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *c);
+void fs_report_text_conn(FsReport *r, const FsConn *conn);
+void fs_report_text_finish(FsReport *r, const FsEngineStats *stats);
+void fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *c);
+void fs_report_json_conn(FsReport *r, const FsConn *conn);
+void fs_report_json_finish(FsReport *r, const FsEngineStats *stats);
+
+typedef struct {
+    char *host;
+    guint64 count;
+} FsHostCount;
+
+#endif /* FINSCOPE_REPORT_PRIVATE_H */

@@ -1,0 +1,200 @@
+/* finscope: the human report — summary, connection table, anomalies. */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "finscope/decode.h"
+#include "report-private.h"
+
+enum { COL_ID, COL_CLIENT, COL_SERVER, COL_CLOSE, COL_CLOSER, COL_CSTATE,
+       COL_SSTATE, COL_DURATION, COL_FLAGS, N_COLS };
+
+static const char *const col_titles[N_COLS] = {
+    "ID", "CLIENT", "SERVER", "CLOSE", "ACTIVE", "CLIENT-END", "SERVER-END",
+    "CLOSE-TIME", "FLAGS",
+};
+
+/* UTC time with microseconds: 2026-11-21T16:47:30.123456Z. */
+static char *
+format_time(FsTime ns)
+{
+    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(
+        ns / FS_NS_PER_SEC);
+
+    if (dt == NULL)
+        return g_strdup("?");
+    return g_strdup_printf("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+                           g_date_time_get_year(dt),
+                           g_date_time_get_month(dt),
+                           g_date_time_get_day_of_month(dt),
+                           g_date_time_get_hour(dt),
+                           g_date_time_get_minute(dt),
+                           g_date_time_get_second(dt),
+                           (int)((ns % FS_NS_PER_SEC) / 1000));
+}
+
+static char *
+format_duration(FsTime ns)
+{
+    if (ns < 0)
+        return g_strdup("-");
+    return g_strdup_printf("%.3f ms", (double)ns / 1e6);
+}
+
+static char *
+endpoint_string(const FsConn *conn, FsRole role)
+{
+    char buf[FS_ENDPOINT_STRLEN];
+
+    fs_endpoint_format(&conn->addr[role], conn->port[role], buf, sizeof buf);
+    return g_strdup(buf);
+}
+
+void
+fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
+{
+    g_autofree char *when = NULL;
+    g_autofree char *who = NULL;
+
+    if (!fs_event_kind_is_anomaly(ev->kind) && ev->kind != FS_EV_STATE)
+        return;
+    when = format_time(ev->ts);
+    who = ev->role == FS_ROLE_NONE ? g_strdup("-")
+                                   : endpoint_string(conn, ev->role);
+    if (ev->kind == FS_EV_STATE)
+        g_string_append_printf(r->buf, "  %s  #%" G_GUINT64_FORMAT
+                               "  %s %s  %s -> %s (%s)\n",
+                               when, ev->conn_id, fs_role_name(ev->role),
+                               who, fs_tcp_state_name(ev->transition.from),
+                               fs_tcp_state_name(ev->transition.to),
+                               fs_cause_name(ev->transition.cause));
+    else
+        g_string_append_printf(r->buf, "  %s  #%" G_GUINT64_FORMAT
+                               "  %s %s  %s%s%s\n",
+                               when, ev->conn_id,
+                               ev->role == FS_ROLE_NONE
+                                   ? "" : fs_role_name(ev->role),
+                               who, fs_event_kind_name(ev->kind),
+                               ev->detail ? ": " : "",
+                               ev->detail ? ev->detail : "");
+}
+
+void
+fs_report_text_conn(FsReport *r, const FsConn *conn)
+{
+    g_autoptr(GPtrArray) flags = g_ptr_array_new();
+    char **row = g_new0(char *, N_COLS + 1);
+    const char *closer = fs_closer_name(fs_classify_active_closer(conn));
+
+    fs_classify_flags(conn, flags);
+    g_ptr_array_add(flags, NULL);
+    row[COL_ID] = g_strdup_printf("%" G_GUINT64_FORMAT, conn->id);
+    row[COL_CLIENT] = endpoint_string(conn, FS_ROLE_CLIENT);
+    row[COL_SERVER] = endpoint_string(conn, FS_ROLE_SERVER);
+    row[COL_CLOSE] = g_strdup(fs_close_kind_name(fs_classify_close(conn)));
+    row[COL_CLOSER] = g_strdup(closer ? closer : "-");
+    row[COL_CSTATE] = g_strdup(fs_tcp_state_name(
+        fs_classify_end_state(conn, FS_ROLE_CLIENT)));
+    row[COL_SSTATE] = g_strdup(fs_tcp_state_name(
+        fs_classify_end_state(conn, FS_ROLE_SERVER)));
+    row[COL_DURATION] = format_duration(fs_classify_close_duration(conn));
+    row[COL_FLAGS] = flags->len > 1
+                         ? g_strjoinv(",", (char **)flags->pdata)
+                         : g_strdup("-");
+    g_ptr_array_add(r->rows, row);
+}
+
+static void
+print_summary(FsReport *r, const FsEngineStats *stats)
+{
+    const FsSummary *s = &r->sum;
+    g_autoptr(GPtrArray) hosts = fs_report_time_wait_hosts(s);
+    FILE *o = r->out;
+
+    fprintf(o, "Summary (MSL %.0f s, TIME_WAIT %.0f s%s)\n",
+            (double)r->cfg.msl / 1e9, 2.0 * (double)r->cfg.msl / 1e9,
+            r->cfg.rfc1337 ? ", RFC 1337" : "");
+    fprintf(o, "  connections           %" G_GUINT64_FORMAT "\n",
+            s->connections);
+    fprintf(o, "  closed gracefully     %" G_GUINT64_FORMAT "\n",
+            s->by_close[FS_CLOSE_GRACEFUL]);
+    fprintf(o, "  closed by RST         %" G_GUINT64_FORMAT
+            " (client %" G_GUINT64_FORMAT ", server %" G_GUINT64_FORMAT ")\n",
+            s->by_close[FS_CLOSE_RESET], s->rst_from[0], s->rst_from[1]);
+    fprintf(o, "  close incomplete      %" G_GUINT64_FORMAT "\n",
+            s->by_close[FS_CLOSE_INCOMPLETE]);
+    fprintf(o, "  still open            %" G_GUINT64_FORMAT "\n",
+            s->by_close[FS_CLOSE_OPEN]);
+    fprintf(o, "  active closer         client %" G_GUINT64_FORMAT
+            ", server %" G_GUINT64_FORMAT "\n",
+            s->by_closer[FS_CLOSER_CLIENT], s->by_closer[FS_CLOSER_SERVER]);
+    fprintf(o, "  simultaneous closes   %" G_GUINT64_FORMAT "\n",
+            s->by_closer[FS_CLOSER_SIMULTANEOUS]);
+    fprintf(o, "  half-closes           %" G_GUINT64_FORMAT "\n",
+            s->half_closes);
+    fprintf(o, "  FIN retransmissions   %" G_GUINT64_FORMAT "\n",
+            s->fin_retransmits);
+    fprintf(o, "  TIME_WAIT at end      %" G_GUINT64_FORMAT,
+            s->time_wait_at_end);
+    for (guint i = 0; i < hosts->len; i++) {
+        const FsHostCount *hc = g_ptr_array_index(hosts, i);
+
+        fprintf(o, "%s%s %" G_GUINT64_FORMAT, i == 0 ? " (" : ", ",
+                hc->host, hc->count);
+    }
+    fprintf(o, "%s\n", hosts->len ? ")" : "");
+    for (int st = FS_TCP_FIN_WAIT_1; st <= FS_TCP_LAST_ACK; st++) {
+        if (s->stuck[st] != 0)
+            fprintf(o, "  stuck in %-12s %" G_GUINT64_FORMAT " endpoints\n",
+                    fs_tcp_state_name((FsTcpState)st), s->stuck[st]);
+    }
+    fprintf(o, "  packets               %" G_GUINT64_FORMAT " read, %"
+            G_GUINT64_FORMAT " TCP", stats->packets, stats->tcp_segments);
+    for (int k = FS_DECODE_OK + 1; k < FS_DECODE_N_STATUS; k++) {
+        if (stats->skipped[k] != 0)
+            fprintf(o, ", %" G_GUINT64_FORMAT " %s", stats->skipped[k],
+                    fs_decode_status_name((FsDecodeStatus)k));
+    }
+    fprintf(o, "\n");
+}
+
+static void
+print_table(FsReport *r)
+{
+    int width[N_COLS];
+
+    for (int c = 0; c < N_COLS; c++)
+        width[c] = (int)strlen(col_titles[c]);
+    for (guint i = 0; i < r->rows->len; i++) {
+        char **row = g_ptr_array_index(r->rows, i);
+
+        for (int c = 0; c < N_COLS; c++)
+            width[c] = MAX(width[c], (int)strlen(row[c]));
+    }
+    for (int c = 0; c < N_COLS; c++)
+        fprintf(r->out, "%-*s%s", c == N_COLS - 1 ? 0 : width[c],
+                col_titles[c], c == N_COLS - 1 ? "\n" : "  ");
+    for (guint i = 0; i < r->rows->len; i++) {
+        char **row = g_ptr_array_index(r->rows, i);
+
+        for (int c = 0; c < N_COLS; c++)
+            fprintf(r->out, "%-*s%s", c == N_COLS - 1 ? 0 : width[c],
+                    row[c], c == N_COLS - 1 ? "\n" : "  ");
+    }
+}
+
+void
+fs_report_text_finish(FsReport *r, const FsEngineStats *stats)
+{
+    print_summary(r, stats);
+    if (r->rows->len > 0) {
+        fprintf(r->out, "\n");
+        print_table(r);
+    }
+    if (r->buf->len > 0) {
+        fprintf(r->out, "\nEvents\n%s", r->buf->str);
+        g_string_truncate(r->buf, 0);
+    }
+}

@@ -1,0 +1,91 @@
+#!/bin/sh
+# finscope tests: bad input gets a clear one-line error and a non-zero
+# exit when the whole run fails; bad packets are counted, never fatal.
+. "$(dirname "$0")/lib.sh"
+
+# expect_error NAME STATUS PATTERN FILE: finscope -r FILE exits STATUS
+# and says one line on stderr matching PATTERN (and naming the file).
+expect_error() {
+    name=$1 want=$2 pattern=$3 file=$4
+    "$FINSCOPE" -r "$file" > "$OUT/stdout" 2> "$OUT/stderr"
+    status=$?
+    lines=$(wc -l < "$OUT/stderr")
+    if [ "$status" -eq "$want" ] && [ "$lines" -eq 1 ] &&
+        grep -q "^finscope: .*$pattern" "$OUT/stderr" &&
+        grep -qF "$file" "$OUT/stderr"; then
+        ok "$name"
+    else
+        not_ok "$name (exit $status, stderr follows)"
+        sed 's/^/# /' "$OUT/stderr"
+    fi
+}
+
+expect_error "missing file" 1 "" "$OUT/no-such.pcap"
+: > "$OUT/empty.pcap"
+expect_error "empty file" 1 "" "$OUT/empty.pcap"
+head -c 4096 /dev/urandom > "$OUT/random.bin"
+expect_error "random bytes" 1 "" "$OUT/random.bin"
+printf 'this is not a capture\n' > "$OUT/text.pcap"
+expect_error "text file" 1 "" "$OUT/text.pcap"
+
+# A pcap header for link type 105 (IEEE 802.11) and no packets.
+printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\151\000\000\000' \
+    > "$OUT/wifi.pcap"
+expect_error "unsupported link type" 1 "link" "$OUT/wifi.pcap"
+
+# A real capture cut in the middle of its last record: the packets
+# before the cut are still analysed, and the cut is said.
+sample=$(ls "$SAMPLES"/*.pcap | head -n 1)
+size=$(wc -c < "$sample")
+head -c $((size - 7)) "$sample" > "$OUT/cut.pcap"
+"$FINSCOPE" --json -r "$OUT/cut.pcap" > "$OUT/cut.jsonl" 2> "$OUT/cut.err"
+status=$?
+if [ "$status" -lt 128 ] && grep -q '"type":"summary"' "$OUT/cut.jsonl" &&
+    grep -q 'cut.pcap' "$OUT/cut.err"; then
+    ok "truncated file: report of what was read, warning names the file"
+else
+    not_ok "truncated file (exit $status)"
+    sed 's/^/# /' "$OUT/cut.err"
+fi
+
+# Every packet cut by a small snap length: counted as truncated, and the
+# run completes. 40 bytes of Ethernet keeps the IP header but not TCP;
+# 53 stops one byte short of the whole TCP header.
+cat > "$OUT/script.trace" <<'TRACE'
+0 10.0.0.1:40000 > 10.0.0.2:80 S 1000 0 0
+1000 10.0.0.2:80 > 10.0.0.1:40000 SA 5000 1001 0
+2000 10.0.0.1:40000 > 10.0.0.2:80 A 1001 5001 0
+TRACE
+for snap in 10 20 40 53; do
+    "$MKTRACE" --snaplen "$snap" "$OUT/script.trace" "$OUT/snap.pcap" &&
+        "$FINSCOPE" --json -r "$OUT/snap.pcap" > "$OUT/snap.jsonl"
+    status=$?
+    if [ "$status" -eq 0 ] &&
+        grep -q '"truncated":3' "$OUT/snap.jsonl"; then
+        ok "snaplen $snap: 3 packets counted as truncated"
+    else
+        not_ok "snaplen $snap (exit $status)"
+        tail -n 1 "$OUT/snap.jsonl" | sed 's/^/# /'
+    fi
+done
+
+# Random bytes inside valid pcap records: every packet is data, never
+# fatal.
+python3 - "$OUT/garbage.pcap" <<'PY'
+import random, struct, sys
+rnd = random.Random(7)
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i in range(2000):
+        n = rnd.randrange(0, 200)
+        f.write(struct.pack("<IIII", 1700000000 + i, 0, n, n))
+        f.write(bytes(rnd.randrange(256) for _ in range(n)))
+PY
+"$FINSCOPE" --json -r "$OUT/garbage.pcap" > "$OUT/garbage.jsonl"
+status=$?
+if [ "$status" -eq 0 ] && grep -q '"packets":2000' "$OUT/garbage.jsonl"; then
+    ok "2000 random frames: all counted, exit 0"
+else
+    not_ok "2000 random frames (exit $status)"
+fi
+finish

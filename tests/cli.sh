@@ -1,0 +1,58 @@
+#!/bin/sh
+# finscope tests: options, exit codes, stdin, merging and filters.
+. "$(dirname "$0")/lib.sh"
+
+# status_is WANT CMD...: the command exits WANT.
+status_is() {
+    want=$1
+    shift
+    "$@" > "$OUT/stdout" 2> "$OUT/stderr"
+    got=$?
+    [ "$got" -eq "$want" ] || { echo "exit $got, want $want"; cat "$OUT/stderr"; return 1; }
+}
+
+stderr_has() {
+    grep -q "$1" "$OUT/stderr" || { echo "stderr lacks '$1':"; cat "$OUT/stderr"; return 1; }
+}
+
+sample=$(ls "$SAMPLES"/*.pcap | head -n 1)
+other=$(ls "$SAMPLES"/*.pcap | sed -n 2p)
+
+check "no arguments: usage error 2" status_is 2 "$FINSCOPE"
+check "no arguments: says what is missing" stderr_has "nothing to read"
+check "unknown option: 2" status_is 2 "$FINSCOPE" --bogus -r "$sample"
+check "--msl abc: 2" status_is 2 "$FINSCOPE" --msl abc -r "$sample"
+check "--msl abc: names the option" stderr_has "msl"
+check "--msl -5: 2" status_is 2 "$FINSCOPE" --msl -5 -r "$sample"
+check "--os plan9: 2" status_is 2 "$FINSCOPE" --os plan9 -r "$sample"
+check "bad BPF: 2" status_is 2 "$FINSCOPE" -r "$sample" "tcp and and"
+check "--help: 0" status_is 0 "$FINSCOPE" --help
+check "--help documents exit codes" grep -q "Exit status" "$OUT/stdout"
+check "--version: 0" status_is 0 "$FINSCOPE" --version
+
+msl_of() { "$FINSCOPE" --json "$@" | sed -n 's/.*"type":"summary","msl":\([0-9.]*\).*/\1/p'; }
+check "default MSL is 30 s" test "$(msl_of -r "$sample")" = "30.000000000"
+check "--os windows: MSL 120 s" test "$(msl_of --os windows -r "$sample")" = "120.000000000"
+check "--os macos: MSL 15 s" test "$(msl_of --os macos -r "$sample")" = "15.000000000"
+check "--msl beats --os" test "$(msl_of --os windows --msl 2.5 -r "$sample")" = "2.500000000"
+
+"$FINSCOPE" --json -r "$sample" > "$OUT/file.jsonl"
+"$FINSCOPE" --json -r - < "$sample" > "$OUT/stdin.jsonl"
+check "-r - reads stdin like a file" cmp "$OUT/file.jsonl" "$OUT/stdin.jsonl"
+
+conns() { grep -c '"type":"conn"' "$1"; }
+"$FINSCOPE" --json -r "$other" > "$OUT/other.jsonl"
+"$FINSCOPE" --json -r "$sample" -r "$other" > "$OUT/both.jsonl"
+check "two files merged: connections of both" \
+    test "$(conns "$OUT/both.jsonl")" -eq $(( $(conns "$OUT/file.jsonl") + $(conns "$OUT/other.jsonl") ))
+
+"$FINSCOPE" --json -r "$sample" "tcp port 9" > "$OUT/filtered.jsonl"
+check "BPF filter keeps nothing on port 9" test "$(conns "$OUT/filtered.jsonl")" -eq 0
+
+"$FINSCOPE" -r "$sample" > "$OUT/text"
+check "text report has the summary" grep -q "^Summary" "$OUT/text"
+check "text report has the table" grep -q "^ID  *CLIENT  *SERVER" "$OUT/text"
+"$FINSCOPE" --json -r "$sample" > "$OUT/a"
+"$FINSCOPE" --json -r "$sample" > "$OUT/b"
+check "output is deterministic" cmp "$OUT/a" "$OUT/b"
+finish

@@ -1,0 +1,49 @@
+# finscope tests: TAP helpers for the shell tests (sourced).
+# Environment from Makefile.am: FINSCOPE, MKTRACE, G_TEST_SRCDIR,
+# G_TEST_BUILDDIR.
+set -u
+: "${G_TEST_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${G_TEST_BUILDDIR:=$G_TEST_SRCDIR}"
+: "${FINSCOPE:=$G_TEST_BUILDDIR/finscope}"
+: "${MKTRACE:=$G_TEST_BUILDDIR/tests/mktrace}"
+SAMPLES="$G_TEST_SRCDIR/samples"
+tap_n=0
+tap_failed=0
+
+# A scratch directory in the build tree, removed at exit.
+OUT=$(mktemp -d "$G_TEST_BUILDDIR/tests/out.XXXXXX")
+trap 'rm -rf "$OUT"' EXIT
+
+ok() {
+    tap_n=$((tap_n + 1))
+    echo "ok $tap_n - $*"
+}
+
+not_ok() {
+    tap_n=$((tap_n + 1))
+    tap_failed=$((tap_failed + 1))
+    echo "not ok $tap_n - $*"
+}
+
+skip() {
+    tap_n=$((tap_n + 1))
+    echo "ok $tap_n - # SKIP $*"
+}
+
+# check NAME COMMAND...: one TAP line from the command's exit status;
+# its output is shown as diagnostics when it fails.
+check() {
+    name=$1
+    shift
+    if out=$("$@" 2>&1); then
+        ok "$name"
+    else
+        not_ok "$name"
+        printf '%s\n' "$out" | sed 's/^/# /'
+    fi
+}
+
+finish() {
+    echo "1..$tap_n"
+    [ "$tap_failed" -eq 0 ]
+}

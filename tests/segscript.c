@@ -1,0 +1,131 @@
+/* finscope tests: segment scripts run through the real engine. */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "finscope/decode.h"
+#include "segscript.h"
+
+static void
+addr4(FsAddr *a, guint8 last)
+{
+    memset(a, 0, sizeof *a);
+    a->family = 4;
+    a->bytes[0] = 10;
+    a->bytes[3] = last;
+}
+
+static guint8
+parse_flags(const char *s)
+{
+    guint8 f = 0;
+
+    for (; *s; s++) {
+        switch (*s) {
+        case 'S': f |= FS_TH_SYN; break;
+        case 'F': f |= FS_TH_FIN; break;
+        case 'R': f |= FS_TH_RST; break;
+        case 'P': f |= FS_TH_PSH; break;
+        case 'A': f |= FS_TH_ACK; break;
+        case '.': break;
+        default: g_error("bad flag letter '%c' in script", *s);
+        }
+    }
+    return f;
+}
+
+static void
+step_to_segment(const FsScriptStep *st, FsSegment *seg)
+{
+    FsAddr client;
+    FsAddr server;
+    gboolean c2s = st->dir == C2S || st->dir == 'c';
+    guint16 cport = g_ascii_islower(st->dir) ? 40001 : 40000;
+
+    memset(seg, 0, sizeof *seg);
+    addr4(&client, 1);
+    addr4(&server, 2);
+    seg->src = c2s ? client : server;
+    seg->dst = c2s ? server : client;
+    seg->sport = c2s ? cport : 80;
+    seg->dport = c2s ? 80 : cport;
+    seg->seq = st->seq;
+    seg->ack = st->ack;
+    seg->flags = parse_flags(st->flags);
+    seg->payload_len = st->len;
+    seg->window = 65535;
+    seg->wscale = FS_WSCALE_NONE;
+    seg->ts = FS_SCRIPT_T0 + st->t_ms * FS_NS_PER_MSEC;
+}
+
+static void
+on_event(const FsEvent *ev, const FsConn *conn, gpointer user)
+{
+    FsScriptResult *res = user;
+
+    (void)conn;
+    g_array_append_val(res->events, *ev);
+}
+
+static void
+on_conn(const FsConn *conn, gpointer user)
+{
+    FsScriptResult *res = user;
+
+    g_array_append_val(res->conns, *conn);
+}
+
+FsScriptResult *
+fs_script_run(const FsScriptStep *steps, gsize n_steps,
+              const FsEngineConfig *cfg)
+{
+    FsScriptResult *res = g_new0(FsScriptResult, 1);
+    FsEngineConfig def = { .msl = 30 * FS_NS_PER_SEC, .all_events = TRUE };
+    FsEngineSink sink = { on_event, on_conn, res };
+    g_autoptr(FsEngine) engine = NULL;
+
+    res->conns = g_array_new(FALSE, TRUE, sizeof(FsConn));
+    res->events = g_array_new(FALSE, TRUE, sizeof(FsEvent));
+    engine = fs_engine_new(cfg != NULL ? cfg : &def, &sink);
+    for (gsize i = 0; i < n_steps; i++) {
+        FsSegment seg;
+
+        step_to_segment(&steps[i], &seg);
+        fs_engine_segment(engine, &seg);
+    }
+    fs_engine_finish(engine);
+    return res;
+}
+
+void
+fs_script_result_free(FsScriptResult *res)
+{
+    if (res == NULL)
+        return;
+    g_array_unref(res->conns);
+    g_array_unref(res->events);
+    g_free(res);
+}
+
+const FsConn *
+fs_script_conn(const FsScriptResult *res, guint i)
+{
+    g_assert_cmpuint(i, <, res->conns->len);
+    return &g_array_index(res->conns, FsConn, i);
+}
+
+guint
+fs_script_count(const FsScriptResult *res, FsEventKind kind, int role)
+{
+    guint n = 0;
+
+    for (guint i = 0; i < res->events->len; i++) {
+        const FsEvent *ev = &g_array_index(res->events, FsEvent, i);
+
+        if (ev->kind == kind && (role == FS_ROLE_NONE || ev->role == role))
+            n++;
+    }
+    return n;
+}

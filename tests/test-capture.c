@@ -1,0 +1,636 @@
+/* finscope tests: capture files — formats, time merge, errors, filters. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <pcap/pcap.h>
+
+#include "finscope/capture.h"
+#include "finscope/error.h"
+#include "pcapng-write.h"
+
+#define FRAME_LEN 54   /* Ethernet + IPv4 + TCP headers, no payload */
+#define WIRE_LEN 60    /* what the wire carried: padded to the minimum */
+#define MARK_OFFSET 19 /* low byte of the IPv4 id: tells frames apart */
+#define LINKTYPE_ETHERNET 1 /* pcapng IDB value for DLT_EN10MB */
+#define LINKTYPE_RAW 101    /* pcapng IDB value that libpcap maps to DLT_RAW */
+
+/* One frame to write: fields patched into frame_template. */
+typedef struct {
+    FsTime ts;      /* capture time, ns */
+    guint8 mark;    /* IPv4 id low byte, to find the frame again */
+    guint8 proto;   /* IP protocol: 6 TCP, 17 UDP */
+    guint16 sport;  /* source port */
+    guint16 dport;  /* destination port */
+} TestFrame;
+
+#define TCP_FRAME(ts, mark) { (ts), (mark), 6, 40000, 80 }
+
+static const guint8 frame_template[FRAME_LEN] = {
+    /* Ethernet: dst 02:00:00:00:00:02, src 02:00:00:00:00:01, type IPv4 */
+    0x02, 0x00, 0x00, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00, 0x01,
+    0x08, 0x00,
+    /* IPv4: version 4, IHL 5, tos 0, total length 40, id 0x00MM (mark),
+     * DF, TTL 64, protocol 6 (patched), checksum 0 (unchecked here),
+     * 10.0.0.1 > 10.0.0.2 */
+    0x45, 0x00, 0x00, 0x28, 0x00, 0x00, 0x40, 0x00, 0x40, 0x06, 0x00, 0x00,
+    0x0a, 0x00, 0x00, 0x01, 0x0a, 0x00, 0x00, 0x02,
+    /* TCP: ports (patched), seq 1, ack 0, data offset 5, flags SYN,
+     * window 65535, checksum 0, urgent 0 */
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+    0x50, 0x02, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+};
+
+static void
+build_frame(const TestFrame *tf, guint8 out[FRAME_LEN])
+{
+    memcpy(out, frame_template, FRAME_LEN);
+    out[MARK_OFFSET] = tf->mark;
+    out[23] = tf->proto;
+    out[34] = (guint8)(tf->sport >> 8);
+    out[35] = (guint8)tf->sport;
+    out[36] = (guint8)(tf->dport >> 8);
+    out[37] = (guint8)tf->dport;
+}
+
+/* ---- fixture: one temporary directory per test ---- */
+
+typedef struct {
+    char *dir; /* g_dir_make_tmp() directory, removed by teardown */
+} Fixture;
+
+static void
+fixture_setup(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+
+    (void)data;
+    fx->dir = g_dir_make_tmp("finscope-capture-XXXXXX", &error);
+    g_assert_no_error(error);
+}
+
+static void
+fixture_teardown(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GDir) dir = g_dir_open(fx->dir, 0, NULL);
+
+    (void)data;
+    g_assert_nonnull(dir);
+    for (const char *name = g_dir_read_name(dir); name != NULL;
+         name = g_dir_read_name(dir)) {
+        g_autofree char *path = g_build_filename(fx->dir, name, NULL);
+
+        g_assert_cmpint(g_remove(path), ==, 0);
+    }
+    g_assert_cmpint(g_rmdir(fx->dir), ==, 0);
+    g_free(fx->dir);
+}
+
+static char *
+fixture_path(const Fixture *fx, const char *name)
+{
+    return g_build_filename(fx->dir, name, NULL);
+}
+
+/* ---- writing capture files ---- */
+
+static char *
+write_pcap(const Fixture *fx, const char *name, int dlt,
+           const TestFrame *frames, guint n)
+{
+    char *path = fixture_path(fx, name);
+    pcap_t *dead = pcap_open_dead_with_tstamp_precision(
+        dlt, 65535, PCAP_TSTAMP_PRECISION_NANO);
+    pcap_dumper_t *dumper = pcap_dump_open(dead, path);
+
+    g_assert_nonnull(dumper);
+    for (guint i = 0; i < n; i++) {
+        guint8 frame[FRAME_LEN];
+        struct pcap_pkthdr hdr;
+
+        build_frame(&frames[i], frame);
+        memset(&hdr, 0, sizeof hdr);
+        hdr.ts.tv_sec = (time_t)(frames[i].ts / FS_NS_PER_SEC);
+        hdr.ts.tv_usec = (long)(frames[i].ts % FS_NS_PER_SEC); /* ns */
+        hdr.caplen = FRAME_LEN;
+        hdr.len = WIRE_LEN;
+        pcap_dump((u_char *)dumper, &hdr, frame);
+    }
+    pcap_dump_close(dumper);
+    pcap_close(dead);
+    return path;
+}
+
+static char *
+write_pcapng(const Fixture *fx, const char *name, guint16 linktype,
+             const TestFrame *frames, guint n)
+{
+    char *path = fixture_path(fx, name);
+    g_autoptr(GError) error = NULL;
+    FsPcapngWriter *w = fs_pcapng_writer_open(path, linktype, 65535, &error);
+
+    g_assert_no_error(error);
+    for (guint i = 0; i < n; i++) {
+        guint8 frame[FRAME_LEN];
+
+        build_frame(&frames[i], frame);
+        fs_pcapng_writer_add(w, (guint64)frames[i].ts, frame, FRAME_LEN,
+                             WIRE_LEN, &error);
+        g_assert_no_error(error);
+    }
+    fs_pcapng_writer_close(w, &error);
+    g_assert_no_error(error);
+    return path;
+}
+
+static char *
+write_bytes(const Fixture *fx, const char *name, const void *bytes,
+            gsize len)
+{
+    char *path = fixture_path(fx, name);
+    g_autoptr(GError) error = NULL;
+
+    g_file_set_contents(path, bytes, (gssize)len, &error);
+    g_assert_no_error(error);
+    return path;
+}
+
+/* Rewrites path keeping only its first len bytes. */
+static void
+truncate_file(const char *path, gsize len)
+{
+    g_autofree char *bytes = NULL;
+    gsize size = 0;
+    g_autoptr(GError) error = NULL;
+
+    g_file_get_contents(path, &bytes, &size, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(len, <, size);
+    g_file_set_contents(path, bytes, (gssize)len, &error);
+    g_assert_no_error(error);
+}
+
+/* ---- reading back ---- */
+
+typedef struct {
+    FsTime ts;        /* as fs_capture_next() returned it, ns */
+    guint source;     /* index of the file it came from */
+    int linktype;     /* DLT_ of that file */
+    guint8 mark;      /* byte MARK_OFFSET of the frame */
+    guint32 caplen;   /* bytes captured */
+    guint32 wirelen;  /* bytes on the wire */
+} Seen;
+
+/* Reads every packet; the run must end with FS_CAPTURE_END. */
+static GArray *
+read_all(FsCapture *cap)
+{
+    GArray *seen = g_array_new(FALSE, TRUE, sizeof(Seen));
+    g_autoptr(GError) error = NULL;
+
+    for (;;) {
+        FsPacket pkt;
+        Seen s;
+        FsCaptureResult rc = fs_capture_next(cap, &pkt, &error);
+
+        g_assert_no_error(error);
+        if (rc == FS_CAPTURE_END)
+            break;
+        g_assert_cmpint(rc, ==, FS_CAPTURE_PACKET);
+        g_assert_nonnull(pkt.data);
+        s.ts = pkt.ts;
+        s.source = pkt.source;
+        s.linktype = pkt.linktype;
+        s.mark = pkt.caplen > MARK_OFFSET ? pkt.data[MARK_OFFSET] : 0;
+        s.caplen = pkt.caplen;
+        s.wirelen = pkt.wirelen;
+        g_array_append_val(seen, s);
+    }
+    return seen;
+}
+
+static FsCapture *
+open_ok(const char *const *paths, guint n, const char *bpf)
+{
+    g_autoptr(GError) error = NULL;
+    FsCapture *cap = fs_capture_open_files(paths, n, bpf, &error);
+
+    g_assert_no_error(error);
+    g_assert_nonnull(cap);
+    return cap;
+}
+
+/* Opening must fail with code, and the one-line message start "path: ". */
+static void
+assert_open_fails(const char *const *paths, guint n, const char *bpf,
+                  FsError code, const char *path)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FsCapture) cap = fs_capture_open_files(paths, n, bpf, &error);
+    g_autofree char *prefix = g_strconcat(path, ": ", NULL);
+
+    g_assert_null(cap);
+    g_assert_error(error, FS_ERROR, (gint)code);
+    g_assert_true(g_str_has_prefix(error->message, prefix));
+    g_assert_null(strchr(error->message, '\n'));
+}
+
+/* ---- tests ---- */
+
+static void
+test_pcap_nanosecond(Fixture *fx, gconstpointer data)
+{
+    static const TestFrame frames[] = {
+        TCP_FRAME(G_GINT64_CONSTANT(1700000000123456789), 1),
+        TCP_FRAME(G_GINT64_CONSTANT(1700000000123456790), 2), /* +1 ns */
+        TCP_FRAME(G_GINT64_CONSTANT(1700000001000000001), 3),
+    };
+    g_autofree char *path = write_pcap(fx, "ns.pcap", DLT_EN10MB, frames, 3);
+    const char *paths[] = { path };
+    g_autoptr(FsCapture) cap = open_ok(paths, 1, NULL);
+    g_autoptr(GArray) seen = read_all(cap);
+    FsPacket pkt;
+
+    (void)data;
+    g_assert_cmpuint(fs_capture_n_sources(cap), ==, 1);
+    g_assert_cmpstr(fs_capture_source_name(cap, 0), ==, path);
+    g_assert_cmpuint(seen->len, ==, 3);
+    for (guint i = 0; i < 3; i++) {
+        const Seen *s = &g_array_index(seen, Seen, i);
+
+        g_assert_cmpint(s->ts, ==, frames[i].ts);
+        g_assert_cmpuint(s->mark, ==, frames[i].mark);
+        g_assert_cmpuint(s->source, ==, 0);
+        g_assert_cmpint(s->linktype, ==, DLT_EN10MB);
+        g_assert_cmpuint(s->caplen, ==, FRAME_LEN);
+        g_assert_cmpuint(s->wirelen, ==, WIRE_LEN);
+    }
+    /* Asking again after the end stays at the end. */
+    g_assert_cmpint(fs_capture_next(cap, &pkt, NULL), ==, FS_CAPTURE_END);
+    g_assert_false(fs_capture_source_truncated(cap, 0));
+}
+
+static void
+test_pcap_bytes(Fixture *fx, gconstpointer data)
+{
+    static const TestFrame frames[] = { { 5, 7, 6, 1234, 80 } };
+    g_autofree char *path = write_pcap(fx, "b.pcap", DLT_EN10MB, frames, 1);
+    const char *paths[] = { path };
+    g_autoptr(FsCapture) cap = open_ok(paths, 1, NULL);
+    guint8 want[FRAME_LEN];
+    FsPacket pkt;
+
+    (void)data;
+    build_frame(&frames[0], want);
+    g_assert_cmpint(fs_capture_next(cap, &pkt, NULL), ==, FS_CAPTURE_PACKET);
+    g_assert_cmpmem(pkt.data, pkt.caplen, want, FRAME_LEN);
+}
+
+static void
+test_pcapng(Fixture *fx, gconstpointer data)
+{
+    static const TestFrame frames[] = {
+        TCP_FRAME(G_GINT64_CONSTANT(1700000000123456789), 1),
+        TCP_FRAME(G_GINT64_CONSTANT(1700000000999999999), 2),
+        TCP_FRAME(G_GINT64_CONSTANT(4102444800000000007), 3), /* 2100 */
+    };
+    g_autofree char *path =
+        write_pcapng(fx, "ns.pcapng", LINKTYPE_ETHERNET, frames, 3);
+    const char *paths[] = { path };
+    g_autoptr(FsCapture) cap = open_ok(paths, 1, NULL);
+    g_autoptr(GArray) seen = read_all(cap);
+
+    (void)data;
+    g_assert_cmpuint(seen->len, ==, 3);
+    for (guint i = 0; i < 3; i++) {
+        const Seen *s = &g_array_index(seen, Seen, i);
+
+        g_assert_cmpint(s->ts, ==, frames[i].ts);
+        g_assert_cmpuint(s->mark, ==, frames[i].mark);
+        g_assert_cmpint(s->linktype, ==, DLT_EN10MB);
+        g_assert_cmpuint(s->caplen, ==, FRAME_LEN);
+        g_assert_cmpuint(s->wirelen, ==, WIRE_LEN);
+    }
+}
+
+/* A (pcap, Ethernet) and B (pcapng, raw IP) overlap in time. B's frames
+ * keep their Ethernet bytes: capture hands bytes on without decoding. */
+static void
+test_merge_by_time(Fixture *fx, gconstpointer data)
+{
+    static const TestFrame a[] = {
+        TCP_FRAME(1000000001, 1), TCP_FRAME(1000000002, 2),
+        TCP_FRAME(1000000005, 5),
+    };
+    static const TestFrame b[] = {
+        TCP_FRAME(1000000003, 3), TCP_FRAME(1000000004, 4),
+        TCP_FRAME(1000000006, 6),
+    };
+    static const guint want_source[] = { 0, 0, 1, 1, 0, 1 };
+    g_autofree char *pa = write_pcap(fx, "a.pcap", DLT_EN10MB, a, 3);
+    g_autofree char *pb = write_pcapng(fx, "b.pcapng", LINKTYPE_RAW, b, 3);
+    const char *paths[] = { pa, pb };
+    g_autoptr(FsCapture) cap = open_ok(paths, 2, NULL);
+    g_autoptr(GArray) seen = read_all(cap);
+
+    (void)data;
+    g_assert_cmpuint(fs_capture_n_sources(cap), ==, 2);
+    g_assert_cmpstr(fs_capture_source_name(cap, 1), ==, pb);
+    g_assert_cmpuint(seen->len, ==, 6);
+    for (guint i = 0; i < 6; i++) {
+        const Seen *s = &g_array_index(seen, Seen, i);
+
+        g_assert_cmpint(s->ts, ==, 1000000001 + i);
+        g_assert_cmpuint(s->source, ==, want_source[i]);
+        g_assert_cmpint(s->linktype, ==, s->source == 0 ? DLT_EN10MB
+                                                        : DLT_RAW);
+    }
+}
+
+/* Equal times go to the lower source index; a source's own order is kept
+ * even when its times go backwards (C: 10 then 5). */
+static void
+test_merge_ties(Fixture *fx, gconstpointer data)
+{
+    static const TestFrame a[] = {
+        TCP_FRAME(10, 1), TCP_FRAME(20, 2), TCP_FRAME(20, 3),
+    };
+    static const TestFrame b[] = { TCP_FRAME(10, 4), TCP_FRAME(20, 5) };
+    static const TestFrame c[] = { TCP_FRAME(10, 6), TCP_FRAME(5, 7) };
+    static const guint8 want[] = { 1, 4, 6, 7, 2, 3, 5 };
+    g_autofree char *pa = write_pcap(fx, "a.pcap", DLT_EN10MB, a, 3);
+    g_autofree char *pb = write_pcap(fx, "b.pcap", DLT_EN10MB, b, 2);
+    g_autofree char *pc =
+        write_pcapng(fx, "c.pcapng", LINKTYPE_ETHERNET, c, 2);
+    const char *paths[] = { pa, pb, pc };
+
+    (void)data;
+    for (int run = 0; run < 2; run++) {
+        g_autoptr(FsCapture) cap = open_ok(paths, 3, NULL);
+        g_autoptr(GArray) seen = read_all(cap);
+
+        g_assert_cmpuint(seen->len, ==, G_N_ELEMENTS(want));
+        for (guint i = 0; i < seen->len; i++)
+            g_assert_cmpuint(g_array_index(seen, Seen, i).mark, ==, want[i]);
+    }
+}
+
+/* Runs in a child process, whose stdin can be replaced freely. */
+static void
+stdin_child(Fixture *fx)
+{
+    static const TestFrame frames[] = {
+        TCP_FRAME(G_GINT64_CONSTANT(1700000000000000001), 1),
+        TCP_FRAME(G_GINT64_CONSTANT(1700000000000000002), 2),
+    };
+    g_autofree char *path =
+        write_pcap(fx, "in.pcap", DLT_EN10MB, frames, 2);
+    const char *dash[] = { "-" };
+    const char *twice[] = { "-", "-" };
+    g_autoptr(FsCapture) cap = NULL;
+    g_autoptr(GArray) seen = NULL;
+
+    /* The child's stdin starts as /dev/null: no bytes at all. */
+    assert_open_fails(dash, 1, NULL, FS_ERROR_FORMAT, "-");
+    g_assert_nonnull(freopen(path, "rb", stdin));
+    assert_open_fails(twice, 2, NULL, FS_ERROR_OPEN, "-");
+    g_assert_nonnull(freopen(path, "rb", stdin));
+    cap = open_ok(dash, 1, NULL);
+    seen = read_all(cap);
+    g_assert_cmpstr(fs_capture_source_name(cap, 0), ==, "-");
+    g_assert_cmpuint(seen->len, ==, 2);
+    g_assert_cmpint(g_array_index(seen, Seen, 1).ts, ==, frames[1].ts);
+}
+
+static void
+test_stdin(Fixture *fx, gconstpointer data)
+{
+    (void)data;
+    if (g_test_subprocess()) {
+        stdin_child(fx);
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+}
+
+static void
+test_missing_file(Fixture *fx, gconstpointer data)
+{
+    static const TestFrame frames[] = { TCP_FRAME(1, 1) };
+    g_autofree char *good =
+        write_pcap(fx, "ok.pcap", DLT_EN10MB, frames, 1);
+    g_autofree char *missing = fixture_path(fx, "no-such.pcap");
+    const char *one[] = { missing };
+    const char *second[] = { good, missing };
+    const char *dir[] = { fx->dir };
+
+    (void)data;
+    assert_open_fails(one, 1, NULL, FS_ERROR_OPEN, missing);
+    /* The first file, already open, is released (ASan checks it). */
+    assert_open_fails(second, 2, NULL, FS_ERROR_OPEN, missing);
+    assert_open_fails(dir, 1, NULL, FS_ERROR_OPEN, fx->dir);
+}
+
+static void
+test_not_a_capture(Fixture *fx, gconstpointer data)
+{
+    static const char text[] = "GET / HTTP/1.1\r\nHost: example.org\r\n\r\n";
+    g_autoptr(GRand) rand = g_rand_new_with_seed(42);
+    guint8 noise[4096];
+    g_autofree char *ptext = NULL;
+    g_autofree char *pnoise = NULL;
+
+    (void)data;
+    for (gsize i = 0; i < sizeof noise; i++)
+        noise[i] = (guint8)g_rand_int_range(rand, 0, 256);
+    ptext = write_bytes(fx, "text.pcap", text, strlen(text));
+    pnoise = write_bytes(fx, "noise.pcap", noise, sizeof noise);
+    assert_open_fails((const char *[]){ ptext }, 1, NULL, FS_ERROR_FORMAT,
+                      ptext);
+    assert_open_fails((const char *[]){ pnoise }, 1, NULL, FS_ERROR_FORMAT,
+                      pnoise);
+}
+
+static void
+assert_truncated_run(const char *path, guint want_packets)
+{
+    const char *paths[] = { path };
+    g_autoptr(FsCapture) cap = open_ok(paths, 1, NULL);
+    g_autoptr(GArray) seen = read_all(cap);
+
+    g_assert_cmpuint(seen->len, ==, want_packets);
+    g_assert_true(fs_capture_source_truncated(cap, 0));
+}
+
+/* Three 54-byte frames: a pcap file is a 24-byte header, then per record
+ * a 16-byte header and the frame, so records start at 24, 94 and 164. */
+static void
+test_truncated_file(Fixture *fx, gconstpointer data)
+{
+    static const TestFrame frames[] = {
+        TCP_FRAME(1, 1), TCP_FRAME(2, 2), TCP_FRAME(3, 3),
+    };
+    g_autofree char *in_data =
+        write_pcap(fx, "d.pcap", DLT_EN10MB, frames, 3);
+    g_autofree char *in_hdr =
+        write_pcap(fx, "h.pcap", DLT_EN10MB, frames, 3);
+    g_autofree char *ng =
+        write_pcapng(fx, "t.pcapng", LINKTYPE_ETHERNET, frames, 3);
+    g_autofree char *bytes = NULL;
+    gsize ng_len = 0;
+
+    (void)data;
+    truncate_file(in_data, 164 + 16 + 20); /* inside the last frame */
+    assert_truncated_run(in_data, 2);
+    truncate_file(in_hdr, 164 + 8);        /* inside the last header */
+    assert_truncated_run(in_hdr, 2);
+    g_assert_true(g_file_get_contents(ng, &bytes, &ng_len, NULL));
+    truncate_file(ng, ng_len - 30);        /* inside the last EPB */
+    assert_truncated_run(ng, 2);
+}
+
+/* A record whose length field lies is corruption, not truncation. */
+static void
+test_corrupt_record(Fixture *fx, gconstpointer data)
+{
+    static const TestFrame frames[] = { TCP_FRAME(1, 1), TCP_FRAME(2, 2) };
+    g_autofree char *path =
+        write_pcap(fx, "bad.pcap", DLT_EN10MB, frames, 2);
+    g_autofree char *bytes = NULL;
+    gsize len = 0;
+    const char *paths[] = { path };
+    g_autoptr(FsCapture) cap = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *prefix = g_strconcat(path, ": ", NULL);
+    FsPacket pkt;
+
+    (void)data;
+    g_assert_true(g_file_get_contents(path, &bytes, &len, NULL));
+    /* Second record's caplen field (offset 94 + 8), host order: 2^31-1. */
+    memset(bytes + 94 + 8, 0xff, 3);
+    bytes[94 + 8 + (G_BYTE_ORDER == G_LITTLE_ENDIAN ? 3 : 0)] = 0x7f;
+    g_assert_true(g_file_set_contents(path, bytes, (gssize)len, NULL));
+    cap = open_ok(paths, 1, NULL);
+    g_assert_cmpint(fs_capture_next(cap, &pkt, &error), ==,
+                    FS_CAPTURE_PACKET);
+    g_assert_cmpint(fs_capture_next(cap, &pkt, &error), ==,
+                    FS_CAPTURE_ERROR);
+    g_assert_error(error, FS_ERROR, FS_ERROR_FORMAT);
+    g_assert_true(g_str_has_prefix(error->message, prefix));
+    g_assert_false(fs_capture_source_truncated(cap, 0));
+}
+
+static void
+test_empty_file(Fixture *fx, gconstpointer data)
+{
+    g_autofree char *empty = write_bytes(fx, "empty.pcap", "", 0);
+    g_autofree char *header_only =
+        write_pcap(fx, "hdr.pcap", DLT_EN10MB, NULL, 0);
+    g_autofree char *cut = write_pcap(fx, "cut.pcap", DLT_EN10MB, NULL, 0);
+    const char *paths[] = { header_only };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FsCapture) cap = NULL;
+    FsPacket pkt;
+
+    (void)data;
+    assert_open_fails((const char *[]){ empty }, 1, NULL, FS_ERROR_FORMAT,
+                      empty);
+    truncate_file(cut, 10); /* inside the 24-byte file header */
+    assert_open_fails((const char *[]){ cut }, 1, NULL, FS_ERROR_FORMAT,
+                      cut);
+    /* A file header with no records is a valid, empty capture. */
+    cap = open_ok(paths, 1, NULL);
+    g_assert_cmpint(fs_capture_next(cap, &pkt, &error), ==, FS_CAPTURE_END);
+    g_assert_no_error(error);
+}
+
+static void
+test_bad_filter(Fixture *fx, gconstpointer data)
+{
+    static const TestFrame frames[] = { TCP_FRAME(1, 1) };
+    g_autofree char *path = write_pcap(fx, "f.pcap", DLT_EN10MB, frames, 1);
+    const char *paths[] = { path };
+
+    (void)data;
+    assert_open_fails(paths, 1, "tcp port nonsense", FS_ERROR_FILTER, path);
+    assert_open_fails(paths, 1, "((", FS_ERROR_FILTER, path);
+}
+
+/* The filter applies to every file. */
+static void
+test_filter(Fixture *fx, gconstpointer data)
+{
+    static const TestFrame a[] = {
+        { 1, 1, 6, 40000, 80 },   /* TCP to port 80: kept */
+        { 2, 2, 6, 40000, 443 },  /* TCP to port 443 */
+        { 3, 3, 17, 5000, 80 },   /* UDP to port 80 */
+        { 5, 5, 6, 80, 40001 },   /* TCP from port 80: kept */
+    };
+    static const TestFrame b[] = {
+        { 4, 4, 6, 40002, 80 },   /* TCP to port 80: kept */
+        { 6, 6, 6, 8080, 8081 },  /* TCP, other ports */
+    };
+    static const guint8 want[] = { 1, 4, 5 };
+    g_autofree char *pa = write_pcap(fx, "a.pcap", DLT_EN10MB, a, 4);
+    g_autofree char *pb =
+        write_pcapng(fx, "b.pcapng", LINKTYPE_ETHERNET, b, 2);
+    const char *paths[] = { pa, pb };
+    g_autoptr(FsCapture) cap = open_ok(paths, 2, "tcp port 80");
+    g_autoptr(GArray) seen = read_all(cap);
+
+    (void)data;
+    g_assert_cmpuint(seen->len, ==, G_N_ELEMENTS(want));
+    for (guint i = 0; i < seen->len; i++)
+        g_assert_cmpuint(g_array_index(seen, Seen, i).mark, ==, want[i]);
+}
+
+static void
+test_unsupported_linktype(Fixture *fx, gconstpointer data)
+{
+    static const TestFrame frames[] = { TCP_FRAME(1, 1) };
+    g_autofree char *good =
+        write_pcap(fx, "eth.pcap", DLT_EN10MB, frames, 1);
+    g_autofree char *wifi =
+        write_pcap(fx, "wifi.pcap", DLT_IEEE802_11, frames, 1);
+    const char *paths[] = { good, wifi };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FsCapture) cap = fs_capture_open_files(paths, 2, NULL, &error);
+
+    (void)data;
+    g_assert_null(cap);
+    g_assert_error(error, FS_ERROR, FS_ERROR_LINKTYPE);
+    g_assert_true(g_str_has_prefix(error->message, wifi));
+    g_assert_nonnull(strstr(error->message, "IEEE802_11"));
+    assert_open_fails(paths + 1, 1, NULL, FS_ERROR_LINKTYPE, wifi);
+}
+
+static void
+add(const char *path, void (*fn)(Fixture *, gconstpointer))
+{
+    g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    add("/capture/pcap/nanosecond", test_pcap_nanosecond);
+    add("/capture/pcap/bytes", test_pcap_bytes);
+    add("/capture/pcapng", test_pcapng);
+    add("/capture/merge-by-time", test_merge_by_time);
+    add("/capture/merge-ties", test_merge_ties);
+    add("/capture/stdin", test_stdin);
+    add("/capture/missing-file", test_missing_file);
+    add("/capture/not-a-capture", test_not_a_capture);
+    add("/capture/truncated-file", test_truncated_file);
+    add("/capture/corrupt-record", test_corrupt_record);
+    add("/capture/empty-file", test_empty_file);
+    add("/capture/bad-filter", test_bad_filter);
+    add("/capture/filter", test_filter);
+    add("/capture/unsupported-linktype", test_unsupported_linktype);
+    return g_test_run();
+}

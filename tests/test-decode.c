@@ -1,0 +1,1247 @@
+/* finscope: unit tests for decode.c, from link header down to TCP options. */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "finscope/decode.h"
+
+/* The segment every builder makes unless a test changes it. */
+#define TEST_SPORT 40000
+#define TEST_DPORT 80
+#define TEST_SEQ 0x01020304u
+#define TEST_ACK 0xa0b0c0d0u
+#define TEST_FLAGS (FS_TH_SYN | FS_TH_ACK | FS_TH_ECE)
+#define TEST_WINDOW 65160
+#define TEST_IP_ID 0x1234
+#define TEST_PAYLOAD 10
+
+#define ETH_IPV4 0x0800
+#define ETH_IPV6 0x86dd
+#define ETH_ARP 0x0806
+#define ETH_LLDP 0x88cc
+#define IPV4_DF 0x4000
+#define IPV4_MF 0x2000
+#define PROTO_ICMP 1
+#define PROTO_TCP 6
+#define PROTO_UDP 17
+#define PROTO_FRAGMENT 44
+#define PROTO_ESP 50
+#define PROTO_ICMPV6 58
+#define PROTO_NONE 59
+#define PROTO_DSTOPTS 60
+
+static const guint8 v4_client[4] = { 192, 0, 2, 1 };    /* 192.0.2.1 */
+static const guint8 v4_server[4] = { 198, 51, 100, 2 }; /* 198.51.100.2 */
+static const guint8 v6_client[16] = {                   /* 2001:db8::1 */
+    0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,
+};
+static const guint8 v6_server[16] = { /* 2001:db8::2 */
+    0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02,
+};
+
+/* The options of a Linux SYN-ACK, 20 bytes. */
+static const guint8 synack_opts[] = {
+    0x02, 0x04, 0x05, 0xb4,             /* MSS 1460 */
+    0x04, 0x02,                         /* SACK permitted */
+    0x08, 0x0a, 0x11, 0x22, 0x33, 0x44, /* timestamps: TSval 0x11223344 */
+    0x55, 0x66, 0x77, 0x88,             /*             TSecr 0x55667788 */
+    0x01,                               /* NOP */
+    0x03, 0x03, 0x07,                   /* window scale 7 */
+};
+
+/* IPv4 options, 12 bytes (IHL 8). */
+static const guint8 ipv4_opts[] = {
+    0x01,                         /* NOP */
+    0x07, 0x07, 0x04, 0, 0, 0, 0, /* record route, room for one address */
+    0x01, 0x01, 0x01,             /* NOP x3 */
+    0x00,                         /* end of options list */
+};
+
+/* One of each walkable IPv6 extension header, 64 bytes, ending in TCP. */
+static const guint8 ipv6_ext_chain[] = {
+    /* hop-by-hop: next routing (43), 8 bytes, PadN of 4 */
+    43, 0, 0x01, 0x04, 0, 0, 0, 0,
+    /* routing: next destination options (60), 8 bytes, type 4, 0 left */
+    60, 0, 4, 0, 0, 0, 0, 0,
+    /* destination options: next AH (51), 16 bytes, PadN of 12 */
+    51, 1, 0x01, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    /* AH: next fragment (44), (4 + 2) * 4 = 24 bytes */
+    44, 4, 0, 0,                                /* reserved */
+    0x00, 0x00, 0x01, 0x00,                     /* SPI 256 */
+    0x00, 0x00, 0x00, 0x01,                     /* sequence 1 */
+    0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa,         /* ICV, 12 bytes */
+    0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa,
+    /* atomic fragment (RFC 6946): next TCP, offset 0, M 0, id */
+    6, 0, 0x00, 0x00, 0xde, 0xad, 0xbe, 0xef,
+};
+
+/* ---- frame builders: all integers are written big-endian ---- */
+
+static void
+put_bytes(GByteArray *b, const guint8 *p, gsize n)
+{
+    if (n > 0)
+        g_byte_array_append(b, p, (guint)n);
+}
+
+static void
+put8(GByteArray *b, guint8 v)
+{
+    put_bytes(b, &v, 1);
+}
+
+static void
+put16(GByteArray *b, guint16 v)
+{
+    guint8 be[2] = { (guint8)(v >> 8), (guint8)v };
+
+    put_bytes(b, be, 2);
+}
+
+static void
+put32(GByteArray *b, guint32 v)
+{
+    put16(b, (guint16)(v >> 16));
+    put16(b, (guint16)v);
+}
+
+/* The test segment: TEST_* header fields, opts (a multiple of 4 bytes),
+ * then payload_len bytes of 'x'. */
+static GByteArray *
+tcp_segment(const guint8 *opts, gsize opts_len, guint payload_len)
+{
+    GByteArray *b = g_byte_array_new();
+
+    g_assert_cmpuint(opts_len % 4, ==, 0);
+    put16(b, TEST_SPORT);
+    put16(b, TEST_DPORT);
+    put32(b, TEST_SEQ);
+    put32(b, TEST_ACK);
+    put8(b, (guint8)(((20 + opts_len) / 4) << 4)); /* data offset */
+    put8(b, TEST_FLAGS);
+    put16(b, TEST_WINDOW);
+    put16(b, 0xc0de); /* checksum: decode does not check it */
+    put16(b, 0);      /* urgent pointer */
+    put_bytes(b, opts, opts_len);
+    for (guint i = 0; i < payload_len; i++)
+        put8(b, 'x');
+    return b;
+}
+
+static GByteArray *
+std_tcp(void)
+{
+    return tcp_segment(synack_opts, sizeof synack_opts, TEST_PAYLOAD);
+}
+
+/* A UDP datagram, 5353 -> 53, with 4 bytes of payload. */
+static GByteArray *
+udp_datagram(void)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put16(b, 5353); /* source port */
+    put16(b, 53);   /* destination port */
+    put16(b, 12);   /* length */
+    put16(b, 0);    /* checksum */
+    put32(b, 0xdeadbeef);
+    return b;
+}
+
+/* IPv4 client -> server, ID TEST_IP_ID, TTL 64, carrying l4. */
+static GByteArray *
+ipv4_packet(guint8 proto, guint16 frag, const guint8 *opts, gsize opts_len,
+            const GByteArray *l4)
+{
+    GByteArray *b = g_byte_array_new();
+
+    g_assert_cmpuint(opts_len % 4, ==, 0);
+    put8(b, (guint8)(0x40 | ((20 + opts_len) / 4))); /* version 4, IHL */
+    put8(b, 0);                                      /* TOS */
+    put16(b, (guint16)(20 + opts_len + l4->len));    /* total length */
+    put16(b, TEST_IP_ID);                            /* identification */
+    put16(b, frag);                                  /* flags, offset */
+    put8(b, 64);                                     /* TTL */
+    put8(b, proto);                                  /* protocol */
+    put16(b, 0);                                     /* header checksum */
+    put_bytes(b, v4_client, 4);
+    put_bytes(b, v4_server, 4);
+    put_bytes(b, opts, opts_len);
+    put_bytes(b, l4->data, l4->len);
+    return b;
+}
+
+static GByteArray *
+std_ipv4(void)
+{
+    g_autoptr(GByteArray) tcp = std_tcp();
+
+    return ipv4_packet(PROTO_TCP, IPV4_DF, NULL, 0, tcp);
+}
+
+/* IPv6 client -> server, hop limit 64; ext is the extension-header chain
+ * (which carries its own next-header bytes) between the header and l4. */
+static GByteArray *
+ipv6_packet(guint8 next, const guint8 *ext, gsize ext_len,
+            const GByteArray *l4)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put32(b, 0x60012345);                    /* version 6, TC 0, flow */
+    put16(b, (guint16)(ext_len + l4->len)); /* payload length */
+    put8(b, next);                           /* next header */
+    put8(b, 64);                             /* hop limit */
+    put_bytes(b, v6_client, 16);
+    put_bytes(b, v6_server, 16);
+    put_bytes(b, ext, ext_len);
+    put_bytes(b, l4->data, l4->len);
+    return b;
+}
+
+static GByteArray *
+std_ipv6(void)
+{
+    g_autoptr(GByteArray) tcp = std_tcp();
+
+    return ipv6_packet(PROTO_TCP, NULL, 0, tcp);
+}
+
+/* Ethernet II: dst, src MAC, then each { TPID, TCI } tag, the EtherType
+ * and pkt. */
+static GByteArray *
+eth_frame(const guint16 (*tags)[2], gsize n_tags, guint16 type,
+          const GByteArray *pkt)
+{
+    static const guint8 macs[12] = {
+        0x02, 0, 0, 0, 0, 0x02, /* destination (locally administered) */
+        0x02, 0, 0, 0, 0, 0x01, /* source */
+    };
+    GByteArray *b = g_byte_array_new();
+
+    put_bytes(b, macs, sizeof macs);
+    for (gsize i = 0; i < n_tags; i++) {
+        put16(b, tags[i][0]); /* TPID */
+        put16(b, tags[i][1]); /* TCI: PCP 3, DEI 1, VID 12 bits */
+    }
+    put16(b, type);
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
+/* Linux cooked v1 header (16 bytes) then pkt. */
+static GByteArray *
+sll_frame(guint16 proto, const GByteArray *pkt)
+{
+    static const guint8 addr[8] = { 0x02, 0, 0, 0, 0, 0x01, 0, 0 };
+    GByteArray *b = g_byte_array_new();
+
+    put16(b, 0);     /* packet type: to us */
+    put16(b, 1);     /* ARPHRD_ETHER */
+    put16(b, 6);     /* link-layer address length */
+    put_bytes(b, addr, sizeof addr);
+    put16(b, proto); /* protocol (EtherType) */
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
+/* Linux cooked v2 header (20 bytes) then pkt. */
+static GByteArray *
+sll2_frame(guint16 proto, const GByteArray *pkt)
+{
+    static const guint8 addr[8] = { 0x02, 0, 0, 0, 0, 0x01, 0, 0 };
+    GByteArray *b = g_byte_array_new();
+
+    put16(b, proto); /* protocol (EtherType) */
+    put16(b, 0);     /* reserved */
+    put32(b, 2);     /* interface index */
+    put16(b, 1);     /* ARPHRD_ETHER */
+    put8(b, 4);      /* packet type: outgoing */
+    put8(b, 6);      /* link-layer address length */
+    put_bytes(b, addr, sizeof addr);
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
+/* DLT_NULL/DLT_LOOP: a 4-byte address family in either byte order. */
+static GByteArray *
+family_frame(guint32 family, gboolean little_endian, const GByteArray *pkt)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put32(b, little_endian ? GUINT32_SWAP_LE_BE(family) : family);
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
+static GByteArray *
+raw_frame(const GByteArray *pkt)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
+/* ---- decoding and checking ---- */
+
+/* Decodes an exact-size heap copy, so that ASan reports any overread. */
+static FsDecodeStatus
+decode_cut(int linktype, const GByteArray *frame, guint caplen,
+           guint wirelen, FsSegment *seg)
+{
+    g_autofree guint8 *copy = g_memdup2(frame->data, caplen);
+
+    return fs_decode(linktype, copy, caplen, wirelen, seg);
+}
+
+static FsDecodeStatus
+decode(int linktype, const GByteArray *frame, FsSegment *seg)
+{
+    return decode_cut(linktype, frame, frame->len, frame->len, seg);
+}
+
+static void
+assert_addr(const FsAddr *addr, guint family, const char *text)
+{
+    char buf[FS_ENDPOINT_STRLEN];
+
+    g_assert_cmpuint(addr->family, ==, family);
+    fs_addr_format(addr, buf, sizeof buf);
+    g_assert_cmpstr(buf, ==, text);
+    if (family == 4) {
+        for (guint i = 4; i < sizeof addr->bytes; i++)
+            g_assert_cmpuint(addr->bytes[i], ==, 0);
+    }
+}
+
+static void
+assert_endpoints(const FsSegment *seg, guint ipver)
+{
+    if (ipver == 4) {
+        assert_addr(&seg->src, 4, "192.0.2.1");
+        assert_addr(&seg->dst, 4, "198.51.100.2");
+    } else {
+        assert_addr(&seg->src, 6, "2001:db8::1");
+        assert_addr(&seg->dst, 6, "2001:db8::2");
+    }
+}
+
+/* The TCP fields tcp_segment() writes, with synack_opts. */
+static void
+assert_std_tcp(const FsSegment *seg, guint32 payload_len)
+{
+    g_assert_cmpint(seg->ts, ==, 0);
+    g_assert_cmpuint(seg->sport, ==, TEST_SPORT);
+    g_assert_cmpuint(seg->dport, ==, TEST_DPORT);
+    g_assert_cmphex(seg->seq, ==, TEST_SEQ);
+    g_assert_cmphex(seg->ack, ==, TEST_ACK);
+    g_assert_cmphex(seg->flags, ==, TEST_FLAGS);
+    g_assert_cmpuint(seg->window, ==, TEST_WINDOW);
+    g_assert_cmpuint(seg->mss, ==, 1460);
+    g_assert_cmpuint(seg->wscale, ==, 7);
+    g_assert_true(seg->sack_ok);
+    g_assert_true(seg->has_ts);
+    g_assert_cmphex(seg->tsval, ==, 0x11223344);
+    g_assert_cmphex(seg->tsecr, ==, 0x55667788);
+    g_assert_cmpuint(seg->payload_len, ==, payload_len);
+    g_assert_cmpuint(seg->hdr_hash, !=, 0);
+}
+
+/* One valid frame per link type and IP version, for the table tests. */
+typedef struct {
+    const char *name;   /* for test messages */
+    int linktype;       /* what fs_decode() is told */
+    GByteArray *frame;  /* the whole frame */
+    guint ipver;        /* 4 or 6 */
+    guint32 vlan;       /* what seg->vlan must be */
+    guint payload_len;  /* the trailing bytes that are not headers */
+} LinkCase;
+
+static void
+link_case_free(gpointer data)
+{
+    LinkCase *lc = data;
+
+    g_byte_array_unref(lc->frame);
+    g_free(lc);
+}
+
+static void
+add_case(GPtrArray *cases, const char *name, int linktype, GByteArray *frame,
+         guint ipver, guint32 vlan)
+{
+    LinkCase *lc = g_new0(LinkCase, 1);
+
+    lc->name = name;
+    lc->linktype = linktype;
+    lc->frame = frame;
+    lc->ipver = ipver;
+    lc->vlan = vlan;
+    lc->payload_len = TEST_PAYLOAD;
+    g_ptr_array_add(cases, lc);
+}
+
+/* 0x88a8 S-tag VID 10, then 0x8100 C-tag VID 20 (PCP 5). */
+static const guint16 qinq_tags[2][2] = { { 0x88a8, 10 }, { 0x8100, 0xa014 } };
+#define QINQ_VLAN ((10u << 12) | 20u)
+
+static void
+add_cases_for(GPtrArray *cases, guint ipver, const GByteArray *pkt)
+{
+    guint16 type = ipver == 4 ? ETH_IPV4 : ETH_IPV6;
+    gboolean v4 = ipver == 4;
+
+    add_case(cases, v4 ? "en10mb/4" : "en10mb/6", FS_DLT_EN10MB,
+             eth_frame(NULL, 0, type, pkt), ipver, 0);
+    add_case(cases, v4 ? "qinq/4" : "qinq/6", FS_DLT_EN10MB,
+             eth_frame(qinq_tags, 2, type, pkt), ipver, QINQ_VLAN);
+    add_case(cases, v4 ? "sll/4" : "sll/6", FS_DLT_LINUX_SLL,
+             sll_frame(type, pkt), ipver, 0);
+    add_case(cases, v4 ? "sll2/4" : "sll2/6", FS_DLT_LINUX_SLL2,
+             sll2_frame(type, pkt), ipver, 0);
+    add_case(cases, v4 ? "null-le/4" : "null-le/6", FS_DLT_NULL,
+             family_frame(v4 ? 2 : 30, TRUE, pkt), ipver, 0);
+    add_case(cases, v4 ? "null-be/4" : "null-be/6", FS_DLT_NULL,
+             family_frame(v4 ? 2 : 24, FALSE, pkt), ipver, 0);
+    add_case(cases, v4 ? "loop/4" : "loop/6", FS_DLT_LOOP,
+             family_frame(v4 ? 2 : 28, FALSE, pkt), ipver, 0);
+    add_case(cases, v4 ? "raw12/4" : "raw12/6", FS_DLT_RAW, raw_frame(pkt),
+             ipver, 0);
+    add_case(cases, v4 ? "raw14/4" : "raw14/6", 14, raw_frame(pkt), ipver, 0);
+    add_case(cases, v4 ? "raw101/4" : "raw101/6", 101, raw_frame(pkt), ipver,
+             0);
+    add_case(cases, v4 ? "ipv4/4" : "ipv4/6", FS_DLT_IPV4, raw_frame(pkt),
+             ipver, 0);
+    add_case(cases, v4 ? "ipv6/4" : "ipv6/6", FS_DLT_IPV6, raw_frame(pkt),
+             ipver, 0);
+}
+
+static GPtrArray *
+link_cases(void)
+{
+    GPtrArray *cases = g_ptr_array_new_with_free_func(link_case_free);
+    g_autoptr(GByteArray) tcp = std_tcp();
+    g_autoptr(GByteArray) v4 = std_ipv4();
+    g_autoptr(GByteArray) v6 = std_ipv6();
+    g_autoptr(GByteArray) v4_opts =
+        ipv4_packet(PROTO_TCP, IPV4_DF, ipv4_opts, sizeof ipv4_opts, tcp);
+    g_autoptr(GByteArray) v6_ext = ipv6_packet(
+        0, ipv6_ext_chain, sizeof ipv6_ext_chain, tcp);
+
+    add_cases_for(cases, 4, v4);
+    add_cases_for(cases, 6, v6);
+    add_case(cases, "en10mb/4+options", FS_DLT_EN10MB,
+             eth_frame(NULL, 0, ETH_IPV4, v4_opts), 4, 0);
+    add_case(cases, "en10mb/6+ext", FS_DLT_EN10MB,
+             eth_frame(NULL, 0, ETH_IPV6, v6_ext), 6, 0);
+    return cases;
+}
+
+static void
+assert_case_segment(const LinkCase *lc, const FsSegment *seg)
+{
+    assert_endpoints(seg, lc->ipver);
+    assert_std_tcp(seg, lc->payload_len);
+    g_assert_cmpuint(seg->vlan, ==, lc->vlan);
+}
+
+/* ---- tests ---- */
+
+static void
+test_status_name(void)
+{
+    g_assert_cmpstr(fs_decode_status_name(FS_DECODE_OK), ==, "ok");
+    g_assert_cmpstr(fs_decode_status_name(FS_DECODE_NOT_IP), ==, "not_ip");
+    g_assert_cmpstr(fs_decode_status_name(FS_DECODE_NOT_TCP), ==, "not_tcp");
+    g_assert_cmpstr(fs_decode_status_name(FS_DECODE_FRAGMENT), ==,
+                    "ip_fragment");
+    g_assert_cmpstr(fs_decode_status_name(FS_DECODE_TRUNCATED), ==,
+                    "truncated");
+    g_assert_cmpstr(fs_decode_status_name(FS_DECODE_INVALID), ==, "invalid");
+}
+
+static void
+test_linktype_supported(void)
+{
+    static const int yes[] = { 0, 1, 12, 14, 101, 108, 113, 228, 229, 276 };
+    static const int no[] = { -1, 2, 9, 105, 127, 147, 192, 1000 };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(yes); i++)
+        g_assert_true(fs_decode_linktype_supported(yes[i]));
+    for (gsize i = 0; i < G_N_ELEMENTS(no); i++)
+        g_assert_true(!fs_decode_linktype_supported(no[i]));
+}
+
+/* Link types are checked when a capture is opened; later it is a bug. */
+static void
+test_unsupported_linktype(void)
+{
+    static const guint8 byte = 0x45; /* would be an IPv4 header */
+    FsSegment seg;
+
+    g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL,
+                          "*fs_decode_linktype_supported*");
+    g_assert_cmpint(fs_decode(105, &byte, 1, 1, &seg), ==, FS_DECODE_NOT_IP);
+    g_test_assert_expected_messages();
+}
+
+static void
+test_ethernet_ipv4(void)
+{
+    g_autoptr(GByteArray) pkt = std_ipv4();
+    g_autoptr(GByteArray) frame = eth_frame(NULL, 0, ETH_IPV4, pkt);
+    FsSegment seg;
+
+    g_assert_cmpuint(frame->len, ==, 14 + 20 + 40 + TEST_PAYLOAD);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, frame, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 4);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpuint(seg.vlan, ==, 0);
+}
+
+static void
+test_ethernet_ipv6(void)
+{
+    g_autoptr(GByteArray) pkt = std_ipv6();
+    g_autoptr(GByteArray) frame = eth_frame(NULL, 0, ETH_IPV6, pkt);
+    g_autoptr(GByteArray) mislabelled = eth_frame(NULL, 0, ETH_IPV4, pkt);
+    FsSegment seg;
+
+    g_assert_cmpint(decode(FS_DLT_EN10MB, frame, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 6);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpuint(seg.vlan, ==, 0);
+    /* EtherType IPv4 but version nibble 6: the header lies */
+    g_assert_cmpint(decode(FS_DLT_EN10MB, mislabelled, &seg), ==,
+                    FS_DECODE_INVALID);
+}
+
+static void
+test_vlan_single(void)
+{
+    /* one 802.1Q tag: PCP 5, VID 100 */
+    static const guint16 tag[1][2] = { { 0x8100, 0xa064 } };
+    /* a priority tag: PCP 7, VID 0, which means untagged */
+    static const guint16 prio[1][2] = { { 0x8100, 0xe000 } };
+    g_autoptr(GByteArray) pkt = std_ipv4();
+    g_autoptr(GByteArray) frame = eth_frame(tag, 1, ETH_IPV4, pkt);
+    g_autoptr(GByteArray) prio_frame = eth_frame(prio, 1, ETH_IPV4, pkt);
+    FsSegment seg;
+
+    g_assert_cmpint(decode(FS_DLT_EN10MB, frame, &seg), ==, FS_DECODE_OK);
+    g_assert_cmpuint(seg.vlan, ==, 100);
+    assert_endpoints(&seg, 4);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, prio_frame, &seg), ==,
+                    FS_DECODE_OK);
+    g_assert_cmpuint(seg.vlan, ==, 0);
+}
+
+static void
+test_vlan_qinq(void)
+{
+    /* 0x9100 outer VID 300, 0x8100 inner VID 7 */
+    static const guint16 old_qinq[2][2] = { { 0x9100, 300 }, { 0x8100, 7 } };
+    /* three tags, VIDs 1, 2, 3: only the first two are kept */
+    static const guint16 three[3][2] = {
+        { 0x88a8, 1 }, { 0x8100, 2 }, { 0x8100, 3 },
+    };
+    g_autoptr(GByteArray) pkt = std_ipv6();
+    g_autoptr(GByteArray) ad = eth_frame(qinq_tags, 2, ETH_IPV6, pkt);
+    g_autoptr(GByteArray) old = eth_frame(old_qinq, 2, ETH_IPV6, pkt);
+    g_autoptr(GByteArray) deep = eth_frame(three, 3, ETH_IPV6, pkt);
+    FsSegment seg;
+
+    g_assert_cmpint(decode(FS_DLT_EN10MB, ad, &seg), ==, FS_DECODE_OK);
+    g_assert_cmpuint(seg.vlan, ==, (10u << 12) | 20u);
+    assert_endpoints(&seg, 6);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, old, &seg), ==, FS_DECODE_OK);
+    g_assert_cmpuint(seg.vlan, ==, (300u << 12) | 7u);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, deep, &seg), ==, FS_DECODE_OK);
+    g_assert_cmpuint(seg.vlan, ==, (1u << 12) | 2u);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+}
+
+static void
+test_sll(void)
+{
+    g_autoptr(GByteArray) v4 = std_ipv4();
+    g_autoptr(GByteArray) v6 = std_ipv6();
+    g_autoptr(GByteArray) f4 = sll_frame(ETH_IPV4, v4);
+    g_autoptr(GByteArray) f6 = sll_frame(ETH_IPV6, v6);
+    g_autoptr(GByteArray) tag_ip = g_byte_array_new();
+    g_autoptr(GByteArray) tagged = NULL;
+    FsSegment seg;
+
+    g_assert_cmpuint(f4->len, ==, 16 + v4->len);
+    g_assert_cmpint(decode(FS_DLT_LINUX_SLL, f4, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 4);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpuint(seg.vlan, ==, 0);
+    g_assert_cmpint(decode(FS_DLT_LINUX_SLL, f6, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 6);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    /* protocol 0x8100: the rest of the tag follows, as on Ethernet */
+    put16(tag_ip, 100);      /* TCI: VID 100 */
+    put16(tag_ip, ETH_IPV4); /* EtherType */
+    put_bytes(tag_ip, v4->data, v4->len);
+    tagged = sll_frame(0x8100, tag_ip);
+    g_assert_cmpint(decode(FS_DLT_LINUX_SLL, tagged, &seg), ==,
+                    FS_DECODE_OK);
+    g_assert_cmpuint(seg.vlan, ==, 100);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+}
+
+static void
+test_sll2(void)
+{
+    g_autoptr(GByteArray) v4 = std_ipv4();
+    g_autoptr(GByteArray) v6 = std_ipv6();
+    g_autoptr(GByteArray) f4 = sll2_frame(ETH_IPV4, v4);
+    g_autoptr(GByteArray) f6 = sll2_frame(ETH_IPV6, v6);
+    FsSegment seg;
+
+    g_assert_cmpuint(f4->len, ==, 20 + v4->len);
+    g_assert_cmpint(decode(FS_DLT_LINUX_SLL2, f4, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 4);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpint(decode(FS_DLT_LINUX_SLL2, f6, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 6);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+}
+
+static void
+test_null(void)
+{
+    /* AF_INET6 is 24 (NetBSD/OpenBSD), 28 (FreeBSD), 30 (macOS), 10 (Linux) */
+    static const guint32 inet6[] = { 24, 28, 30, 10 };
+    g_autoptr(GByteArray) v4 = std_ipv4();
+    g_autoptr(GByteArray) v6 = std_ipv6();
+    g_autoptr(GByteArray) le4 = family_frame(2, TRUE, v4);  /* 02 00 00 00 */
+    g_autoptr(GByteArray) be4 = family_frame(2, FALSE, v4); /* 00 00 00 02 */
+    g_autoptr(GByteArray) unix_af = family_frame(1, TRUE, v4); /* AF_UNIX */
+    FsSegment seg;
+
+    g_assert_cmpint(decode(FS_DLT_NULL, le4, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 4);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpint(decode(FS_DLT_NULL, be4, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 4);
+    for (gsize i = 0; i < G_N_ELEMENTS(inet6); i++) {
+        for (int le = 0; le < 2; le++) {
+            g_autoptr(GByteArray) f = family_frame(inet6[i], le, v6);
+
+            g_assert_cmpint(decode(FS_DLT_NULL, f, &seg), ==, FS_DECODE_OK);
+            assert_endpoints(&seg, 6);
+            assert_std_tcp(&seg, TEST_PAYLOAD);
+        }
+    }
+    g_assert_cmpint(decode(FS_DLT_NULL, unix_af, &seg), ==,
+                    FS_DECODE_NOT_IP);
+}
+
+static void
+test_loop(void)
+{
+    g_autoptr(GByteArray) v4 = std_ipv4();
+    g_autoptr(GByteArray) v6 = std_ipv6();
+    g_autoptr(GByteArray) be4 = family_frame(2, FALSE, v4);  /* 00 00 00 02 */
+    g_autoptr(GByteArray) be6 = family_frame(30, FALSE, v6); /* 00 00 00 1e */
+    g_autoptr(GByteArray) le4 = family_frame(2, TRUE, v4);   /* 02 00 00 00 */
+    FsSegment seg;
+
+    g_assert_cmpint(decode(FS_DLT_LOOP, be4, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 4);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpint(decode(FS_DLT_LOOP, be6, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 6);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    /* DLT_LOOP is always network byte order */
+    g_assert_cmpint(decode(FS_DLT_LOOP, le4, &seg), ==, FS_DECODE_NOT_IP);
+}
+
+static void
+test_raw(void)
+{
+    static const int raw_types[] = { FS_DLT_RAW, 14, 101, FS_DLT_IPV4,
+                                     FS_DLT_IPV6 };
+    g_autoptr(GByteArray) v4 = std_ipv4();
+    g_autoptr(GByteArray) v6 = std_ipv6();
+    g_autoptr(GByteArray) v5 = std_ipv4();
+    g_autoptr(GByteArray) empty = g_byte_array_new();
+    FsSegment seg;
+
+    v5->data[0] = 0x55; /* version 5, IHL 5: not IPv4 or IPv6 */
+    for (gsize i = 0; i < G_N_ELEMENTS(raw_types); i++) {
+        int lt = raw_types[i];
+
+        g_assert_cmpint(decode(lt, v4, &seg), ==, FS_DECODE_OK);
+        assert_endpoints(&seg, 4);
+        assert_std_tcp(&seg, TEST_PAYLOAD);
+        g_assert_cmpint(decode(lt, v6, &seg), ==, FS_DECODE_OK);
+        assert_endpoints(&seg, 6);
+        assert_std_tcp(&seg, TEST_PAYLOAD);
+        g_assert_cmpint(decode(lt, v5, &seg), ==, FS_DECODE_INVALID);
+        g_assert_cmpint(decode(lt, empty, &seg), ==, FS_DECODE_TRUNCATED);
+    }
+}
+
+/* Appends an 8-byte destination-options header pointing at next. */
+static void
+put_dstopts(GByteArray *b, guint8 next)
+{
+    static const guint8 padn[6] = { 0x01, 0x04, 0, 0, 0, 0 }; /* PadN of 4 */
+
+    put8(b, next);
+    put8(b, 0); /* length: (0 + 1) * 8 bytes */
+    put_bytes(b, padn, sizeof padn);
+}
+
+/* An IPv6 packet with n destination-options headers before TCP. */
+static GByteArray *
+ipv6_with_dstopts(guint n)
+{
+    g_autoptr(GByteArray) tcp = std_tcp();
+    g_autoptr(GByteArray) ext = g_byte_array_new();
+
+    for (guint i = 0; i < n; i++)
+        put_dstopts(ext, i + 1 < n ? PROTO_DSTOPTS : PROTO_TCP);
+    return ipv6_packet(PROTO_DSTOPTS, ext->data, ext->len, tcp);
+}
+
+static void
+test_ipv6_ext_headers(void)
+{
+    /* hop-by-hop claiming (200 + 1) * 8 bytes, past the payload length */
+    static const guint8 long_hbh[8] = { 6, 200, 0x01, 0x04, 0, 0, 0, 0 };
+    g_autoptr(GByteArray) tcp = std_tcp();
+    g_autoptr(GByteArray) udp = udp_datagram();
+    g_autoptr(GByteArray) chain =
+        ipv6_packet(0, ipv6_ext_chain, sizeof ipv6_ext_chain, tcp);
+    g_autoptr(GByteArray) eight = ipv6_with_dstopts(8);
+    g_autoptr(GByteArray) nine = ipv6_with_dstopts(9);
+    g_autoptr(GByteArray) esp = ipv6_packet(PROTO_ESP, NULL, 0, udp);
+    g_autoptr(GByteArray) none = ipv6_packet(PROTO_NONE, NULL, 0, udp);
+    g_autoptr(GByteArray) lying = ipv6_packet(0, long_hbh, 8, tcp);
+    g_autoptr(GByteArray) jumbo = std_ipv6();
+    FsSegment seg;
+
+    g_assert_cmpint(decode(FS_DLT_RAW, chain, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 6);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpint(decode(FS_DLT_RAW, eight, &seg), ==, FS_DECODE_OK);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpint(decode(FS_DLT_RAW, nine, &seg), ==, FS_DECODE_INVALID);
+    g_assert_cmpint(decode(FS_DLT_RAW, esp, &seg), ==, FS_DECODE_NOT_TCP);
+    g_assert_cmpint(decode(FS_DLT_RAW, none, &seg), ==, FS_DECODE_NOT_TCP);
+    g_assert_cmpint(decode(FS_DLT_RAW, lying, &seg), ==, FS_DECODE_INVALID);
+    jumbo->data[4] = 0; /* payload length 0: a jumbogram */
+    jumbo->data[5] = 0;
+    g_assert_cmpint(decode(FS_DLT_RAW, jumbo, &seg), ==, FS_DECODE_INVALID);
+}
+
+static void
+test_ipv6_fragment(void)
+{
+    /* fragment header: next TCP, reserved, offset 185 (x8 bytes), M 0 */
+    static const guint8 later[8] = { 6, 0, 0x05, 0xc8, 0, 0, 0, 1 };
+    /* offset 0, M 1: the first fragment */
+    static const guint8 first[8] = { 6, 0, 0x00, 0x01, 0, 0, 0, 2 };
+    /* offset 0, M 0, reserved bits set: atomic (RFC 6946) */
+    static const guint8 atomic[8] = { 6, 0, 0x00, 0x06, 0, 0, 0, 3 };
+    /* atomic, but the next header is UDP */
+    static const guint8 atomic_udp[8] = { 17, 0, 0x00, 0x00, 0, 0, 0, 4 };
+    g_autoptr(GByteArray) tcp = std_tcp();
+    g_autoptr(GByteArray) udp = udp_datagram();
+    g_autoptr(GByteArray) f_later = ipv6_packet(PROTO_FRAGMENT, later, 8, tcp);
+    g_autoptr(GByteArray) f_first = ipv6_packet(PROTO_FRAGMENT, first, 8, tcp);
+    g_autoptr(GByteArray) f_atomic =
+        ipv6_packet(PROTO_FRAGMENT, atomic, 8, tcp);
+    g_autoptr(GByteArray) f_udp =
+        ipv6_packet(PROTO_FRAGMENT, atomic_udp, 8, udp);
+    FsSegment seg;
+
+    g_assert_cmpint(decode(FS_DLT_RAW, f_later, &seg), ==,
+                    FS_DECODE_FRAGMENT);
+    g_assert_cmpint(decode(FS_DLT_RAW, f_first, &seg), ==,
+                    FS_DECODE_FRAGMENT);
+    g_assert_cmpint(decode(FS_DLT_RAW, f_atomic, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 6);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpint(decode(FS_DLT_RAW, f_udp, &seg), ==, FS_DECODE_NOT_TCP);
+}
+
+static void
+test_ipv4_fragment(void)
+{
+    g_autoptr(GByteArray) tcp = std_tcp();
+    g_autoptr(GByteArray) udp = udp_datagram();
+    g_autoptr(GByteArray) mf = ipv4_packet(PROTO_TCP, IPV4_MF, NULL, 0, tcp);
+    g_autoptr(GByteArray) off = ipv4_packet(PROTO_TCP, 185, NULL, 0, tcp);
+    g_autoptr(GByteArray) df = ipv4_packet(PROTO_TCP, IPV4_DF, NULL, 0, tcp);
+    g_autoptr(GByteArray) udp_mf =
+        ipv4_packet(PROTO_UDP, IPV4_MF, NULL, 0, udp);
+    FsSegment seg;
+
+    g_assert_cmpint(decode(FS_DLT_RAW, mf, &seg), ==, FS_DECODE_FRAGMENT);
+    g_assert_cmpint(decode(FS_DLT_RAW, off, &seg), ==, FS_DECODE_FRAGMENT);
+    g_assert_cmpint(decode(FS_DLT_RAW, udp_mf, &seg), ==,
+                    FS_DECODE_FRAGMENT);
+    g_assert_cmpint(decode(FS_DLT_RAW, df, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 4);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+}
+
+static void
+test_ipv4_options(void)
+{
+    /* record route, 39 bytes, pointer 4, nine empty slots; then EOL */
+    static const guint8 rr[40] = { 0x07, 39, 4 };
+    g_autoptr(GByteArray) tcp = std_tcp();
+    g_autoptr(GByteArray) short_opts =
+        ipv4_packet(PROTO_TCP, 0, ipv4_opts, sizeof ipv4_opts, tcp);
+    g_autoptr(GByteArray) full_opts =
+        ipv4_packet(PROTO_TCP, 0, rr, sizeof rr, tcp);
+    g_autoptr(GByteArray) frame = eth_frame(NULL, 0, ETH_IPV4, short_opts);
+    FsSegment seg;
+
+    g_assert_cmphex(short_opts->data[0], ==, 0x48);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, frame, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 4);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmphex(full_opts->data[0], ==, 0x4f);
+    g_assert_cmpint(decode(FS_DLT_RAW, full_opts, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 4);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+}
+
+/* One row: TCP options (a multiple of 4 bytes) and what decode must make
+ * of them. */
+typedef struct {
+    const char *what;  /* for test messages */
+    guint8 opts[20];   /* option bytes */
+    gsize len;         /* bytes of opts used */
+    guint16 mss;       /* expected seg->mss */
+    guint8 wscale;     /* expected seg->wscale */
+    gboolean sack_ok;  /* expected seg->sack_ok */
+    gboolean has_ts;   /* expected seg->has_ts */
+    guint32 tsval;     /* expected seg->tsval (when has_ts) */
+    guint32 tsecr;     /* expected seg->tsecr (when has_ts) */
+} OptionCase;
+
+#define NO_WS FS_WSCALE_NONE
+
+static const OptionCase option_cases[] = {
+    { "none", { 0 }, 0, 0, NO_WS, FALSE, FALSE, 0, 0 },
+    { "syn-ack", {
+        0x02, 0x04, 0x05, 0xb4,             /* MSS 1460 */
+        0x04, 0x02,                         /* SACK permitted */
+        0x08, 0x0a, 0, 0, 0, 7, 0, 0, 0, 9, /* TSval 7, TSecr 9 */
+        0x01,                               /* NOP */
+        0x03, 0x03, 0x0e,                   /* window scale 14 */
+      }, 20, 1460, 14, TRUE, TRUE, 7, 9 },
+    { "bad-length-ends-parsing", {
+        0x02, 0x04, 0x05, 0xb4, /* MSS 1460 */
+        0x08, 0x00,             /* timestamps with length 0: stop here */
+        0x01, 0x01,             /* NOP NOP */
+        0x03, 0x03, 0x07, 0x00, /* window scale 7 (not reached), EOL */
+      }, 12, 1460, NO_WS, FALSE, FALSE, 0, 0 },
+    { "length-past-header", {
+        0x02, 0x04, 0x05, 0xb4, /* MSS 1460 */
+        0x04, 0x02,             /* SACK permitted */
+        0x08, 0x0a,             /* timestamps, 10 bytes: only 2 are left */
+      }, 8, 1460, NO_WS, TRUE, FALSE, 0, 0 },
+    { "wrong-length-for-kind", {
+        0x02, 0x03, 0x05,       /* MSS with length 3: stop here */
+        0x04, 0x02,             /* SACK permitted (not reached) */
+        0x01, 0x01, 0x01,       /* NOP x3 */
+      }, 8, 0, NO_WS, FALSE, FALSE, 0, 0 },
+    { "length-1", {
+        0x03, 0x01,             /* window scale with length 1: stop here */
+        0x04, 0x02,             /* SACK permitted (not reached) */
+      }, 4, 0, NO_WS, FALSE, FALSE, 0, 0 },
+    { "unknown-kind-skipped", {
+        0xfe, 0x06, 0xf9, 0x89, 0xbe, 0xef, /* experimental kind 254 */
+        0x04, 0x02,                         /* SACK permitted */
+      }, 8, 0, NO_WS, TRUE, FALSE, 0, 0 },
+    { "eol-ends-list", {
+        0x00, 0x00, 0x00, 0x00, /* EOL, then padding */
+        0x02, 0x04, 0x05, 0xb4, /* MSS after EOL: ignored */
+      }, 8, 0, NO_WS, FALSE, FALSE, 0, 0 },
+    { "shift-above-14", {
+        0x01, 0x03, 0x03, 0xff, /* NOP, window scale 255: RFC 7323 says 14 */
+      }, 4, 0, 14, FALSE, FALSE, 0, 0 },
+};
+
+static void
+test_tcp_options(void)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(option_cases); i++) {
+        const OptionCase *oc = &option_cases[i];
+        g_autoptr(GByteArray) tcp = tcp_segment(oc->opts, oc->len, 0);
+        g_autoptr(GByteArray) pkt = ipv4_packet(PROTO_TCP, 0, NULL, 0, tcp);
+        FsSegment seg;
+
+        g_test_message("options: %s", oc->what);
+        g_assert_cmpint(decode(FS_DLT_RAW, pkt, &seg), ==, FS_DECODE_OK);
+        g_assert_cmpuint(seg.mss, ==, oc->mss);
+        g_assert_cmpuint(seg.wscale, ==, oc->wscale);
+        g_assert_cmpint(seg.sack_ok, ==, oc->sack_ok);
+        g_assert_cmpint(seg.has_ts, ==, oc->has_ts);
+        g_assert_cmpuint(seg.tsval, ==, oc->tsval);
+        g_assert_cmpuint(seg.tsecr, ==, oc->tsecr);
+        g_assert_cmpuint(seg.payload_len, ==, 0);
+        g_assert_cmphex(seg.flags, ==, TEST_FLAGS);
+    }
+}
+
+static void
+test_padding(void)
+{
+    /* Ethernet pads to 60 bytes: these must not be read as payload */
+    static const guint8 pad[6] = { 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa };
+    g_autoptr(GByteArray) tcp = tcp_segment(NULL, 0, 0);
+    g_autoptr(GByteArray) pkt = ipv4_packet(PROTO_TCP, 0, NULL, 0, tcp);
+    g_autoptr(GByteArray) frame = eth_frame(NULL, 0, ETH_IPV4, pkt);
+    g_autoptr(GByteArray) padded = eth_frame(NULL, 0, ETH_IPV4, pkt);
+    g_autoptr(GByteArray) v6 = std_ipv6();
+    g_autoptr(GByteArray) padded6 = eth_frame(NULL, 0, ETH_IPV6, v6);
+    g_autoptr(GByteArray) lying = eth_frame(NULL, 0, ETH_IPV4, pkt);
+    FsSegment seg, unpadded;
+
+    put_bytes(padded, pad, sizeof pad);
+    g_assert_cmpuint(padded->len, ==, 60);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, frame, &unpadded), ==,
+                    FS_DECODE_OK);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, padded, &seg), ==, FS_DECODE_OK);
+    g_assert_cmpuint(seg.payload_len, ==, 0);
+    g_assert_cmpuint(seg.hdr_hash, ==, unpadded.hdr_hash);
+    put_bytes(padded6, pad, sizeof pad);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, padded6, &seg), ==, FS_DECODE_OK);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    /* data offset 6 with the padding where the option would be: the IP
+     * length leaves no room for it, so the header lies */
+    put_bytes(lying, pad, sizeof pad);
+    lying->data[14 + 20 + 12] = 0x60;
+    g_assert_cmpint(decode(FS_DLT_EN10MB, lying, &seg), ==,
+                    FS_DECODE_INVALID);
+}
+
+static void
+test_not_ip(void)
+{
+    static const guint16 tag[1][2] = { { 0x8100, 100 } };
+    /* 802.3 length 46 then LLC DSAP/SSAP 0x42 (spanning tree), control 3 */
+    static const guint8 stp_llc[3] = { 0x42, 0x42, 0x03 };
+    g_autoptr(GByteArray) arp_body = udp_datagram(); /* any 12 bytes */
+    g_autoptr(GByteArray) stp_body = g_byte_array_new();
+    g_autoptr(GByteArray) arp = eth_frame(NULL, 0, ETH_ARP, arp_body);
+    g_autoptr(GByteArray) tagged = eth_frame(tag, 1, ETH_ARP, arp_body);
+    g_autoptr(GByteArray) sll = sll_frame(ETH_ARP, arp_body);
+    g_autoptr(GByteArray) sll2 = sll2_frame(ETH_LLDP, arp_body);
+    g_autoptr(GByteArray) null = family_frame(7, TRUE, arp_body); /* AF 7 */
+    g_autoptr(GByteArray) stp = NULL;
+    FsSegment seg;
+
+    put_bytes(stp_body, stp_llc, sizeof stp_llc);
+    stp = eth_frame(NULL, 0, 46, stp_body);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, arp, &seg), ==, FS_DECODE_NOT_IP);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, tagged, &seg), ==,
+                    FS_DECODE_NOT_IP);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, stp, &seg), ==, FS_DECODE_NOT_IP);
+    g_assert_cmpint(decode(FS_DLT_LINUX_SLL, sll, &seg), ==,
+                    FS_DECODE_NOT_IP);
+    g_assert_cmpint(decode(FS_DLT_LINUX_SLL2, sll2, &seg), ==,
+                    FS_DECODE_NOT_IP);
+    g_assert_cmpint(decode(FS_DLT_NULL, null, &seg), ==, FS_DECODE_NOT_IP);
+}
+
+static void
+test_not_tcp(void)
+{
+    /* hop-by-hop header, 8 bytes, then UDP */
+    static const guint8 hbh_udp[8] = { 17, 0, 0x01, 0x04, 0, 0, 0, 0 };
+    g_autoptr(GByteArray) udp = udp_datagram();
+    g_autoptr(GByteArray) udp4 = ipv4_packet(PROTO_UDP, 0, NULL, 0, udp);
+    g_autoptr(GByteArray) icmp4 = ipv4_packet(PROTO_ICMP, 0, NULL, 0, udp);
+    g_autoptr(GByteArray) udp6 = ipv6_packet(PROTO_UDP, NULL, 0, udp);
+    g_autoptr(GByteArray) icmp6 = ipv6_packet(PROTO_ICMPV6, NULL, 0, udp);
+    g_autoptr(GByteArray) hbh6 = ipv6_packet(0, hbh_udp, 8, udp);
+    g_autoptr(GByteArray) frame = eth_frame(NULL, 0, ETH_IPV4, udp4);
+    FsSegment seg;
+
+    g_assert_cmpint(decode(FS_DLT_EN10MB, frame, &seg), ==,
+                    FS_DECODE_NOT_TCP);
+    g_assert_cmpint(decode(FS_DLT_RAW, udp4, &seg), ==, FS_DECODE_NOT_TCP);
+    g_assert_cmpint(decode(FS_DLT_RAW, icmp4, &seg), ==, FS_DECODE_NOT_TCP);
+    g_assert_cmpint(decode(FS_DLT_RAW, udp6, &seg), ==, FS_DECODE_NOT_TCP);
+    g_assert_cmpint(decode(FS_DLT_RAW, icmp6, &seg), ==, FS_DECODE_NOT_TCP);
+    g_assert_cmpint(decode(FS_DLT_RAW, hbh6, &seg), ==, FS_DECODE_NOT_TCP);
+}
+
+static void
+test_truncated_every_offset(void)
+{
+    g_autoptr(GPtrArray) cases = link_cases();
+
+    for (guint i = 0; i < cases->len; i++) {
+        const LinkCase *lc = g_ptr_array_index(cases, i);
+        guint full = lc->frame->len;
+        guint hdr_end = full - lc->payload_len;
+        FsSegment seg;
+
+        g_assert_cmpint(decode(lc->linktype, lc->frame, &seg), ==,
+                        FS_DECODE_OK);
+        assert_case_segment(lc, &seg);
+        for (guint cut = 0; cut < full; cut++) {
+            FsDecodeStatus want =
+                cut < hdr_end ? FS_DECODE_TRUNCATED : FS_DECODE_OK;
+            FsDecodeStatus got =
+                decode_cut(lc->linktype, lc->frame, cut, full, &seg);
+
+            if (got != want)
+                g_test_message("%s cut at %u of %u", lc->name, cut, full);
+            g_assert_cmpint(got, ==, want);
+            if (got == FS_DECODE_OK)
+                assert_case_segment(lc, &seg);
+        }
+    }
+}
+
+static void
+test_payload_not_captured(void)
+{
+    g_autoptr(GByteArray) tcp = tcp_segment(NULL, 0, 1460);
+    g_autoptr(GByteArray) pkt = ipv4_packet(PROTO_TCP, IPV4_DF, NULL, 0, tcp);
+    g_autoptr(GByteArray) frame = eth_frame(NULL, 0, ETH_IPV4, pkt);
+    FsSegment seg;
+
+    /* snap length 54: Ethernet, IPv4 and TCP headers only */
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, frame, 54, 1514, &seg), ==,
+                    FS_DECODE_OK);
+    g_assert_cmpuint(seg.payload_len, ==, 1460);
+    /* caplen beyond wirelen is not believed */
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, frame, 1514, 40, &seg), ==,
+                    FS_DECODE_TRUNCATED);
+}
+
+static void
+test_invalid_ihl(void)
+{
+    g_autoptr(GByteArray) ihl4 = std_ipv4();
+    g_autoptr(GByteArray) ihl0 = std_ipv4();
+    g_autoptr(GByteArray) ihl15 = std_ipv4();
+    g_autoptr(GByteArray) total19 = std_ipv4();
+    FsSegment seg;
+
+    ihl4->data[0] = 0x44;  /* version 4, IHL 4: shorter than 20 bytes */
+    ihl0->data[0] = 0x40;  /* version 4, IHL 0 */
+    ihl15->data[0] = 0x4f; /* IHL 15 = 60 bytes, total length is 70 */
+    ihl15->data[2] = 0;    /* total length 50: less than the header */
+    ihl15->data[3] = 50;
+    total19->data[2] = 0;  /* total length 19 */
+    total19->data[3] = 19;
+    g_assert_cmpint(decode(FS_DLT_RAW, ihl4, &seg), ==, FS_DECODE_INVALID);
+    g_assert_cmpint(decode(FS_DLT_RAW, ihl0, &seg), ==, FS_DECODE_INVALID);
+    g_assert_cmpint(decode(FS_DLT_RAW, ihl15, &seg), ==, FS_DECODE_INVALID);
+    g_assert_cmpint(decode(FS_DLT_RAW, total19, &seg), ==,
+                    FS_DECODE_INVALID);
+}
+
+static void
+test_invalid_data_offset(void)
+{
+    g_autoptr(GByteArray) doff4 = std_ipv4();
+    g_autoptr(GByteArray) doff0 = std_ipv4();
+    g_autoptr(GByteArray) doff15 = std_ipv4();
+    g_autoptr(GByteArray) short_ip = std_ipv4();
+    FsSegment seg;
+
+    /* byte 20 + 12 is the TCP data offset; IP payload is 40 + 10 bytes */
+    doff4->data[32] = 0x40;  /* 16 bytes: shorter than the fixed header */
+    doff0->data[32] = 0x00;  /* 0 bytes */
+    doff15->data[32] = 0xf0; /* 60 bytes: more than the IP payload */
+    short_ip->data[2] = 0;   /* total length 50: TCP header 40 > 30 left */
+    short_ip->data[3] = 50;
+    g_assert_cmpint(decode(FS_DLT_RAW, doff4, &seg), ==, FS_DECODE_INVALID);
+    g_assert_cmpint(decode(FS_DLT_RAW, doff0, &seg), ==, FS_DECODE_INVALID);
+    g_assert_cmpint(decode(FS_DLT_RAW, doff15, &seg), ==,
+                    FS_DECODE_INVALID);
+    g_assert_cmpint(decode(FS_DLT_RAW, short_ip, &seg), ==,
+                    FS_DECODE_INVALID);
+    short_ip->data[3] = 30; /* total 30: not even a fixed TCP header */
+    g_assert_cmpint(decode(FS_DLT_RAW, short_ip, &seg), ==,
+                    FS_DECODE_INVALID);
+}
+
+static void
+test_hash(void)
+{
+    g_autoptr(GByteArray) v4 = std_ipv4();
+    g_autoptr(GByteArray) hop = std_ipv4();
+    g_autoptr(GByteArray) other_id = std_ipv4();
+    g_autoptr(GByteArray) v6 = std_ipv6();
+    g_autoptr(GByteArray) hop6 = std_ipv6();
+    g_autoptr(GByteArray) sll = sll_frame(ETH_IPV4, v4);
+    FsSegment a, b;
+
+    hop->data[8] = 63;     /* TTL one less */
+    hop->data[10] = 0x12;  /* and a different header checksum */
+    hop->data[11] = 0x34;
+    other_id->data[5] = 0x35; /* IP ID 0x1235: another datagram */
+    hop6->data[7] = 1;     /* hop limit 1 */
+    g_assert_cmpint(decode(FS_DLT_RAW, v4, &a), ==, FS_DECODE_OK);
+    g_assert_cmpint(decode(FS_DLT_RAW, hop, &b), ==, FS_DECODE_OK);
+    g_assert_cmphex(a.hdr_hash, ==, b.hdr_hash);
+    g_assert_cmpint(decode(FS_DLT_LINUX_SLL, sll, &b), ==, FS_DECODE_OK);
+    g_assert_cmphex(a.hdr_hash, ==, b.hdr_hash);
+    g_assert_cmpint(decode(FS_DLT_RAW, other_id, &b), ==, FS_DECODE_OK);
+    g_assert_cmphex(a.hdr_hash, !=, b.hdr_hash);
+    g_assert_cmpint(decode(FS_DLT_RAW, v6, &a), ==, FS_DECODE_OK);
+    g_assert_cmpint(decode(FS_DLT_RAW, hop6, &b), ==, FS_DECODE_OK);
+    g_assert_cmphex(a.hdr_hash, ==, b.hdr_hash);
+}
+
+static void
+test_segment_reset(void)
+{
+    g_autoptr(GByteArray) tcp = tcp_segment(NULL, 0, 0);
+    g_autoptr(GByteArray) pkt = ipv4_packet(PROTO_TCP, 0, NULL, 0, tcp);
+    FsSegment seg;
+
+    memset(&seg, 0xa5, sizeof seg); /* leftovers of a previous packet */
+    g_assert_cmpint(decode(FS_DLT_RAW, pkt, &seg), ==, FS_DECODE_OK);
+    g_assert_cmpint(seg.ts, ==, 0); /* the caller sets ts */
+    g_assert_cmpuint(seg.vlan, ==, 0);
+    g_assert_cmpuint(seg.mss, ==, 0);
+    g_assert_cmpuint(seg.wscale, ==, FS_WSCALE_NONE);
+    g_assert_true(!seg.sack_ok);
+    g_assert_true(!seg.has_ts);
+    g_assert_cmpuint(seg.tsval, ==, 0);
+    g_assert_cmpuint(seg.tsecr, ==, 0);
+    g_assert_cmpuint(seg.payload_len, ==, 0);
+    for (guint i = 4; i < sizeof seg.src.bytes; i++)
+        g_assert_cmpuint(seg.src.bytes[i], ==, 0);
+}
+
+/* Sane fields for whatever random bytes decoded as a TCP segment. */
+static void
+assert_plausible(const FsSegment *seg)
+{
+    g_assert_true(seg->src.family == 4 || seg->src.family == 6);
+    g_assert_cmpuint(seg->dst.family, ==, seg->src.family);
+    g_assert_true(seg->wscale <= 14 || seg->wscale == FS_WSCALE_NONE);
+    g_assert_cmpuint(seg->payload_len, <=, 65535);
+}
+
+/* A frame of random length: random bytes, or a valid frame of this link
+ * type with a few bytes changed and a random cut. */
+static guint8 *
+random_frame(GRand *rand, const GPtrArray *bases, guint *len)
+{
+    const GByteArray *base;
+    guint8 *buf;
+
+    if (bases->len == 0 || g_rand_boolean(rand)) {
+        *len = (guint)g_rand_int_range(rand, 0, 160);
+        buf = g_malloc(*len); /* exactly *len bytes; NULL when 0 */
+        for (guint i = 0; i < *len; i++)
+            buf[i] = (guint8)g_rand_int_range(rand, 0, 256);
+        return buf;
+    }
+    base = g_ptr_array_index(
+        bases, (guint)g_rand_int_range(rand, 0, (gint32)bases->len));
+    *len = (guint)g_rand_int_range(rand, 0, (gint32)base->len + 1);
+    buf = g_memdup2(base->data, *len);
+    for (int flips = g_rand_int_range(rand, 1, 5); flips > 0 && *len > 0;
+         flips--)
+        buf[g_rand_int_range(rand, 0, (gint32)*len)] =
+            (guint8)g_rand_int_range(rand, 0, 256);
+    return buf;
+}
+
+static void
+fuzz_linktype(GRand *rand, int linktype, const GPtrArray *cases,
+              guint *counts)
+{
+    g_autoptr(GPtrArray) bases = g_ptr_array_new();
+
+    for (guint i = 0; i < cases->len; i++) {
+        const LinkCase *lc = g_ptr_array_index(cases, i);
+
+        if (lc->linktype == linktype)
+            g_ptr_array_add(bases, lc->frame);
+    }
+    for (guint n = 0; n < 10000; n++) {
+        guint len = 0;
+        g_autofree guint8 *buf = random_frame(rand, bases, &len);
+        guint wirelen = len + (guint)g_rand_int_range(rand, 0, 100);
+        FsSegment seg;
+        FsDecodeStatus status = fs_decode(linktype, buf, len, wirelen, &seg);
+
+        g_assert_cmpint(status, >=, 0);
+        g_assert_cmpint(status, <, FS_DECODE_N_STATUS);
+        g_assert_nonnull(fs_decode_status_name(status));
+        if (status == FS_DECODE_OK)
+            assert_plausible(&seg);
+        counts[status]++;
+    }
+}
+
+static void
+test_random_bytes(void)
+{
+    static const int linktypes[] = { 0, 1, 12, 14, 101, 108, 113, 228, 229,
+                                     276 };
+    g_autoptr(GRand) rand = g_rand_new_with_seed(0x5eed);
+    g_autoptr(GPtrArray) cases = link_cases();
+    guint counts[FS_DECODE_N_STATUS] = { 0 };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(linktypes); i++)
+        fuzz_linktype(rand, linktypes[i], cases, counts);
+    /* the mutated frames reach every outcome */
+    for (guint s = 0; s < FS_DECODE_N_STATUS; s++) {
+        g_test_message("%s: %u", fs_decode_status_name(s), counts[s]);
+        g_assert_cmpuint(counts[s], >, 0);
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/decode/status-name", test_status_name);
+    g_test_add_func("/decode/linktype-supported", test_linktype_supported);
+    g_test_add_func("/decode/unsupported-linktype",
+                    test_unsupported_linktype);
+    g_test_add_func("/decode/ethernet/ipv4", test_ethernet_ipv4);
+    g_test_add_func("/decode/ethernet/ipv6", test_ethernet_ipv6);
+    g_test_add_func("/decode/vlan/single", test_vlan_single);
+    g_test_add_func("/decode/vlan/qinq", test_vlan_qinq);
+    g_test_add_func("/decode/sll", test_sll);
+    g_test_add_func("/decode/sll2", test_sll2);
+    g_test_add_func("/decode/null", test_null);
+    g_test_add_func("/decode/loop", test_loop);
+    g_test_add_func("/decode/raw", test_raw);
+    g_test_add_func("/decode/ipv6/ext-headers", test_ipv6_ext_headers);
+    g_test_add_func("/decode/ipv6/fragment", test_ipv6_fragment);
+    g_test_add_func("/decode/ipv4/fragment", test_ipv4_fragment);
+    g_test_add_func("/decode/ipv4/options", test_ipv4_options);
+    g_test_add_func("/decode/tcp/options", test_tcp_options);
+    g_test_add_func("/decode/padding", test_padding);
+    g_test_add_func("/decode/not-ip", test_not_ip);
+    g_test_add_func("/decode/not-tcp", test_not_tcp);
+    g_test_add_func("/decode/truncated-every-offset",
+                    test_truncated_every_offset);
+    g_test_add_func("/decode/payload-not-captured",
+                    test_payload_not_captured);
+    g_test_add_func("/decode/invalid-ihl", test_invalid_ihl);
+    g_test_add_func("/decode/invalid-data-offset", test_invalid_data_offset);
+    g_test_add_func("/decode/hash", test_hash);
+    g_test_add_func("/decode/segment-reset", test_segment_reset);
+    g_test_add_func("/decode/random-bytes", test_random_bytes);
+    return g_test_run();
+}

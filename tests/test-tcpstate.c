@@ -1,0 +1,400 @@
+/* finscope tests: the close-state machine, table-driven (segments in,
+ * both endpoint states and the verdict out). */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "finscope/classify.h"
+#include "segscript.h"
+
+/* The usual opening: client ISN 1000, server ISN 5000, 100 bytes up and
+ * 200 bytes down. After it the client's next seq is 1101, the server's
+ * 5201. */
+#define HANDSHAKE_AND_DATA                            \
+    { C2S, "S",  1000, 0,    0,   0 },                \
+    { S2C, "SA", 5000, 1001, 0,   1 },                \
+    { C2S, "A",  1001, 5001, 0,   2 },                \
+    { C2S, "PA", 1001, 5001, 100, 3 },                \
+    { S2C, "A",  5001, 1101, 0,   4 },                \
+    { S2C, "PA", 5001, 1101, 200, 5 },                \
+    { C2S, "A",  1101, 5201, 0,   6 }
+
+static const FsScriptStep client_first[] = {
+    HANDSHAKE_AND_DATA,
+    /* dir  flags seq   ack   len t_ms */
+    { C2S, "FA", 1101, 5201, 0, 10 },  /* client FIN: FIN_WAIT_1 */
+    { S2C, "A",  5201, 1102, 0, 11 },  /* ACK: client FIN_WAIT_2 */
+    { S2C, "FA", 5201, 1102, 0, 20 },  /* server FIN: LAST_ACK */
+    { C2S, "A",  1102, 5202, 0, 21 },  /* final ACK: TIME_WAIT/CLOSED */
+};
+
+static const FsScriptStep server_first[] = {
+    HANDSHAKE_AND_DATA,
+    { S2C, "FA", 5201, 1101, 0, 10 },
+    { C2S, "A",  1101, 5202, 0, 11 },
+    { C2S, "FA", 1101, 5202, 0, 20 },
+    { S2C, "A",  5202, 1102, 0, 21 },
+};
+
+static const FsScriptStep three_way[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10 },
+    { S2C, "FA", 5201, 1102, 0, 11 },  /* FIN carrying the ACK */
+    { C2S, "A",  1102, 5202, 0, 12 },
+};
+
+/* Each FIN's ack (5201, 1101) does not cover the other FIN. */
+static const FsScriptStep simultaneous[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10 },
+    { S2C, "FA", 5201, 1101, 0, 10 },
+    { C2S, "A",  1102, 5202, 0, 11 },
+    { S2C, "A",  5202, 1102, 0, 11 },
+};
+
+/* The server's FIN is captured first, but its ack covers the client's
+ * FIN: the client closed first (vantage point near the server). */
+static const FsScriptStep client_first_seen_late[] = {
+    HANDSHAKE_AND_DATA,
+    { S2C, "FA", 5201, 1102, 0, 10 },
+    { C2S, "FA", 1101, 5201, 0, 10 },
+    { C2S, "A",  1102, 5202, 0, 11 },
+};
+
+static const FsScriptStep half_close[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0,    10 },  /* shutdown(SHUT_WR) */
+    { S2C, "A",  5201, 1102, 0,    11 },
+    { S2C, "PA", 5201, 1102, 1000, 12 },  /* server keeps sending */
+    { C2S, "A",  1102, 6201, 0,    13 },
+    { S2C, "PA", 5201, 1102, 1000, 14 },  /* retransmission: not new */
+    { S2C, "FA", 6201, 1102, 0,    20 },
+    { C2S, "A",  1102, 6202, 0,    21 },
+};
+
+static const FsScriptStep rst_abort[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "RA", 1101, 5201, 0, 10 },  /* SO_LINGER {1,0} then close() */
+};
+
+static const FsScriptStep rst_after_fin[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10 },
+    { S2C, "A",  5201, 1102, 0, 11 },
+    { S2C, "RA", 5201, 1102, 0, 12 },  /* server aborts in CLOSE_WAIT */
+};
+
+/* An RST after a complete close: the close stays graceful, and the RST
+ * ends the client's TIME_WAIT (RFC 1337 hazard) unless --rfc1337. */
+static const FsScriptStep rst_in_time_wait[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10 },
+    { S2C, "A",  5201, 1102, 0, 11 },
+    { S2C, "FA", 5201, 1102, 0, 20 },
+    { C2S, "A",  1102, 5202, 0, 21 },
+    { S2C, "R",  5202, 0,    0, 30 },
+};
+
+static const FsScriptStep final_ack_lost[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10 },
+    { S2C, "A",  5201, 1102, 0, 11 },
+    { S2C, "FA", 5201, 1102, 0, 20 },
+    { C2S, "A",  1102, 5202, 0, 21 },   /* lost beyond the sensor */
+    { S2C, "FA", 5201, 1102, 0, 230 },  /* LAST_ACK re-sends its FIN */
+    { C2S, "A",  1102, 5202, 0, 231 },  /* TIME_WAIT re-acks */
+};
+
+static const FsScriptStep fin_lost[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10 },   /* lost */
+    { C2S, "FA", 1101, 5201, 0, 220 },  /* RTO: sent again */
+    { C2S, "FA", 1101, 5201, 0, 640 },  /* backed off */
+    { S2C, "A",  5201, 1102, 0, 641 },
+    { S2C, "FA", 5201, 1102, 0, 650 },
+    { C2S, "A",  1102, 5202, 0, 651 },
+};
+
+/* Sequence numbers wrap through 2^32 during the data and the close. */
+static const FsScriptStep wraparound[] = {
+    { C2S, "S",  0xffffff00u, 0,           0,   0 },
+    { S2C, "SA", 0xfffffff0u, 0xffffff01u, 0,   1 },
+    { C2S, "A",  0xffffff01u, 0xfffffff1u, 0,   2 },
+    { C2S, "PA", 0xffffff01u, 0xfffffff1u, 300, 3 },  /* ends at 0x2d */
+    { S2C, "PA", 0xfffffff1u, 0x0000002du, 100, 4 },  /* ends at 0x55 */
+    { C2S, "FA", 0x0000002du, 0x00000055u, 0,   10 },
+    { S2C, "A",  0x00000055u, 0x0000002eu, 0,   11 },
+    { S2C, "FA", 0x00000055u, 0x0000002eu, 0,   20 },
+    { C2S, "A",  0x0000002eu, 0x00000056u, 0,   21 },
+};
+
+/* No handshake captured: roles from ports (80 is the server). */
+static const FsScriptStep midstream[] = {
+    { S2C, "PA", 5001, 1101, 200, 0 },
+    { C2S, "A",  1101, 5201, 0,   1 },
+    { S2C, "FA", 5201, 1101, 0,   10 },
+    { C2S, "FA", 1101, 5202, 0,   11 },
+    { S2C, "A",  5202, 1102, 0,   12 },
+};
+
+/* Only the client's direction was captured. */
+static const FsScriptStep one_sided[] = {
+    { C2S, "S",  1000, 0,    0,   0 },
+    { C2S, "A",  1001, 5001, 0,   2 },
+    { C2S, "PA", 1001, 5001, 100, 3 },
+    { C2S, "FA", 1101, 5201, 0,   10 },
+    { C2S, "A",  1102, 5202, 0,   21 },
+};
+
+static const FsScriptStep syn_fin[] = {
+    { C2S, "SF", 1000, 0, 0, 0 },  /* never sent by a real stack */
+};
+
+static const FsScriptStep data_after_fin[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0,  10 },
+    { C2S, "PA", 1102, 5201, 10, 11 },  /* beyond its own FIN */
+};
+
+static const FsScriptStep capture_loss[] = {
+    HANDSHAKE_AND_DATA,
+    { S2C, "A", 5201, 1601, 0, 8 },  /* acks 500 bytes never captured */
+};
+
+/* TIME_WAIT lasts 2*MSL: 61 s later on another connection it is over. */
+static const FsScriptStep time_wait_expires[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10 },
+    { S2C, "FA", 5201, 1102, 0, 11 },
+    { C2S, "A",  1102, 5202, 0, 12 },
+    { 'c', "S",  7000, 0,    0, 61012 },
+};
+
+typedef struct {
+    const char *path;
+    const FsScriptStep *steps;
+    gsize n_steps;
+    gboolean rfc1337;
+    FsTcpState client_end;
+    FsTcpState server_end;
+    FsCloseKind close;
+    FsCloser closer;
+    int rst_from;
+    const char *flags; /* fs_classify_flags joined by ',' */
+} Case;
+
+#define STEPS(a) a, G_N_ELEMENTS(a)
+
+static const Case cases[] = {
+    { "/tcpstate/client-closes-first", STEPS(client_first), FALSE,
+      FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
+      FS_ROLE_NONE, "" },
+    { "/tcpstate/server-closes-first", STEPS(server_first), FALSE,
+      FS_TCP_CLOSED, FS_TCP_TIME_WAIT, FS_CLOSE_GRACEFUL, FS_CLOSER_SERVER,
+      FS_ROLE_NONE, "" },
+    { "/tcpstate/three-way-close", STEPS(three_way), FALSE,
+      FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
+      FS_ROLE_NONE, "three_way_close" },
+    { "/tcpstate/simultaneous-close", STEPS(simultaneous), FALSE,
+      FS_TCP_TIME_WAIT, FS_TCP_TIME_WAIT, FS_CLOSE_GRACEFUL,
+      FS_CLOSER_SIMULTANEOUS, FS_ROLE_NONE, "simultaneous_close" },
+    { "/tcpstate/closer-by-ack-not-order", STEPS(client_first_seen_late),
+      FALSE, FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL,
+      FS_CLOSER_CLIENT, FS_ROLE_NONE, "three_way_close" },
+    { "/tcpstate/half-close", STEPS(half_close), FALSE,
+      FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
+      FS_ROLE_NONE, "half_close" },
+    { "/tcpstate/rst-abort", STEPS(rst_abort), FALSE,
+      FS_TCP_CLOSED, FS_TCP_CLOSED, FS_CLOSE_RESET, FS_CLOSER_NONE,
+      FS_ROLE_CLIENT, "" },
+    { "/tcpstate/rst-after-fin", STEPS(rst_after_fin), FALSE,
+      FS_TCP_CLOSED, FS_TCP_CLOSED, FS_CLOSE_RESET, FS_CLOSER_CLIENT,
+      FS_ROLE_SERVER, "" },
+    { "/tcpstate/rst-in-time-wait", STEPS(rst_in_time_wait), FALSE,
+      FS_TCP_CLOSED, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
+      FS_ROLE_SERVER, "time_wait_assassinated" },
+    { "/tcpstate/rst-in-time-wait-rfc1337", STEPS(rst_in_time_wait), TRUE,
+      FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
+      FS_ROLE_SERVER, "" },
+    { "/tcpstate/final-ack-lost", STEPS(final_ack_lost), FALSE,
+      FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
+      FS_ROLE_NONE, "fin_retransmit,final_ack_lost" },
+    { "/tcpstate/fin-lost", STEPS(fin_lost), FALSE,
+      FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
+      FS_ROLE_NONE, "fin_retransmit" },
+    { "/tcpstate/wraparound", STEPS(wraparound), FALSE,
+      FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
+      FS_ROLE_NONE, "" },
+    { "/tcpstate/midstream", STEPS(midstream), FALSE,
+      FS_TCP_CLOSED, FS_TCP_TIME_WAIT, FS_CLOSE_GRACEFUL, FS_CLOSER_SERVER,
+      FS_ROLE_NONE, "three_way_close,roles_inferred" },
+    { "/tcpstate/one-sided", STEPS(one_sided), FALSE,
+      FS_TCP_UNKNOWN, FS_TCP_UNKNOWN, FS_CLOSE_INCOMPLETE, FS_CLOSER_CLIENT,
+      FS_ROLE_NONE, "one_sided" },
+    { "/tcpstate/syn-fin", STEPS(syn_fin), FALSE,
+      FS_TCP_UNKNOWN, FS_TCP_UNKNOWN, FS_CLOSE_OPEN, FS_CLOSER_NONE,
+      FS_ROLE_NONE, "illegal_flags" },
+    { "/tcpstate/data-after-fin", STEPS(data_after_fin), FALSE,
+      FS_TCP_FIN_WAIT_1, FS_TCP_CLOSE_WAIT, FS_CLOSE_INCOMPLETE,
+      FS_CLOSER_CLIENT, FS_ROLE_NONE, "data_after_fin" },
+    { "/tcpstate/capture-loss", STEPS(capture_loss), FALSE,
+      FS_TCP_ESTABLISHED, FS_TCP_ESTABLISHED, FS_CLOSE_OPEN, FS_CLOSER_NONE,
+      FS_ROLE_NONE, "capture_loss" },
+    { "/tcpstate/time-wait-expires", STEPS(time_wait_expires), FALSE,
+      FS_TCP_CLOSED, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
+      FS_ROLE_NONE, "three_way_close" },
+};
+
+static char *
+joined_flags(const FsConn *conn)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+
+    fs_classify_flags(conn, names);
+    g_ptr_array_add(names, NULL);
+    return g_strjoinv(",", (char **)names->pdata);
+}
+
+static void
+run_case(gconstpointer data)
+{
+    const Case *tc = data;
+    FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC, .rfc1337 = tc->rfc1337,
+                           .all_events = TRUE };
+    g_autoptr(FsScriptResult) res = fs_script_run(tc->steps, tc->n_steps,
+                                                  &cfg);
+    const FsConn *conn = fs_script_conn(res, 0);
+    g_autofree char *flags = joined_flags(conn);
+
+    g_assert_cmpstr(fs_tcp_state_name(fs_classify_end_state(
+                        conn, FS_ROLE_CLIENT)), ==,
+                    fs_tcp_state_name(tc->client_end));
+    g_assert_cmpstr(fs_tcp_state_name(fs_classify_end_state(
+                        conn, FS_ROLE_SERVER)), ==,
+                    fs_tcp_state_name(tc->server_end));
+    g_assert_cmpstr(fs_close_kind_name(fs_classify_close(conn)), ==,
+                    fs_close_kind_name(tc->close));
+    g_assert_cmpint(fs_classify_active_closer(conn), ==, tc->closer);
+    g_assert_cmpint(conn->rst_from, ==, tc->rst_from);
+    g_assert_cmpstr(flags, ==, tc->flags);
+}
+
+/* The states each endpoint passed through, as "A>B>C". */
+static char *
+state_path(const FsScriptResult *res, FsRole role)
+{
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; i < res->events->len; i++) {
+        const FsEvent *ev = &g_array_index(res->events, FsEvent, i);
+
+        if (ev->kind != FS_EV_STATE || ev->role != (gint8)role)
+            continue;
+        if (s->len == 0)
+            g_string_append(s, fs_tcp_state_name(ev->transition.from));
+        g_string_append_printf(s, ">%s",
+                               fs_tcp_state_name(ev->transition.to));
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void
+test_paths_client_first(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(STEPS(client_first), NULL);
+    g_autofree char *c = state_path(res, FS_ROLE_CLIENT);
+    g_autofree char *s = state_path(res, FS_ROLE_SERVER);
+
+    g_assert_cmpstr(c, ==, "UNKNOWN>SYN_SENT>ESTABLISHED>FIN_WAIT_1>"
+                           "FIN_WAIT_2>TIME_WAIT");
+    g_assert_cmpstr(s, ==, "UNKNOWN>SYN_RECEIVED>ESTABLISHED>CLOSE_WAIT>"
+                           "LAST_ACK>CLOSED");
+}
+
+/* Both sides pass CLOSING in a simultaneous close (RFC 9293 fig. 13). */
+static void
+test_paths_simultaneous(void)
+{
+    g_autoptr(FsScriptResult) res = fs_script_run(STEPS(simultaneous), NULL);
+    g_autofree char *c = state_path(res, FS_ROLE_CLIENT);
+    g_autofree char *s = state_path(res, FS_ROLE_SERVER);
+
+    g_assert_true(g_str_has_suffix(c, ">FIN_WAIT_1>CLOSING>TIME_WAIT"));
+    g_assert_true(g_str_has_suffix(s, ">CLOSING>TIME_WAIT"));
+    g_assert_nonnull(strstr(s, "CLOSING"));
+    g_assert_cmpuint(fs_script_count(res, FS_EV_SIMULTANEOUS_CLOSE,
+                                     FS_ROLE_NONE), ==, 1);
+}
+
+static void
+test_half_close_bytes(void)
+{
+    g_autoptr(FsScriptResult) res = fs_script_run(STEPS(half_close), NULL);
+    const FsConn *conn = fs_script_conn(res, 0);
+
+    g_assert_cmpuint(conn->ep[FS_ROLE_SERVER].bytes_after_peer_fin, ==, 1000);
+    g_assert_cmpuint(conn->ep[FS_ROLE_CLIENT].bytes_after_peer_fin, ==, 0);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_HALF_CLOSE, FS_ROLE_SERVER),
+                     ==, 1);
+}
+
+static void
+test_fin_retransmit_counts(void)
+{
+    g_autoptr(FsScriptResult) lost = fs_script_run(STEPS(fin_lost), NULL);
+    g_autoptr(FsScriptResult) ack = fs_script_run(STEPS(final_ack_lost),
+                                                  NULL);
+
+    g_assert_cmpuint(fs_script_conn(lost, 0)->ep[FS_ROLE_CLIENT].fin_count,
+                     ==, 3);
+    g_assert_cmpuint(fs_script_conn(lost, 0)->final_ack_lost, ==, 0);
+    g_assert_cmpuint(fs_script_count(lost, FS_EV_FIN_RETRANSMIT,
+                                     FS_ROLE_CLIENT), ==, 2);
+    g_assert_cmpuint(fs_script_conn(ack, 0)->ep[FS_ROLE_SERVER].fin_count,
+                     ==, 2);
+    g_assert_cmpuint(fs_script_conn(ack, 0)->final_ack_lost, ==, 1);
+    g_assert_cmpuint(fs_script_count(ack, FS_EV_FINAL_ACK_LOST,
+                                     FS_ROLE_CLIENT), ==, 1);
+}
+
+static void
+test_rst_interrupted_state(void)
+{
+    g_autoptr(FsScriptResult) res = fs_script_run(STEPS(rst_after_fin), NULL);
+    const FsConn *conn = fs_script_conn(res, 0);
+
+    g_assert_cmpstr(fs_tcp_state_name(conn->rst_state), ==, "CLOSE_WAIT");
+    g_assert_cmpstr(fs_tcp_state_name(conn->rst_peer_state), ==,
+                    "FIN_WAIT_2");
+}
+
+static void
+test_close_duration(void)
+{
+    g_autoptr(FsScriptResult) res = fs_script_run(STEPS(client_first), NULL);
+
+    /* first FIN at 10 ms, last ACK of the close at 21 ms */
+    g_assert_cmpint(fs_classify_close_duration(fs_script_conn(res, 0)), ==,
+                    11 * FS_NS_PER_MSEC);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
+        g_test_add_data_func(cases[i].path, &cases[i], run_case);
+    g_test_add_func("/tcpstate/path/client-closes-first",
+                    test_paths_client_first);
+    g_test_add_func("/tcpstate/path/simultaneous", test_paths_simultaneous);
+    g_test_add_func("/tcpstate/half-close-bytes", test_half_close_bytes);
+    g_test_add_func("/tcpstate/fin-retransmit-counts",
+                    test_fin_retransmit_counts);
+    g_test_add_func("/tcpstate/rst-interrupted-state",
+                    test_rst_interrupted_state);
+    g_test_add_func("/tcpstate/close-duration", test_close_duration);
+    return g_test_run();
+}
