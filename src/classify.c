@@ -128,6 +128,10 @@ fs_classify_flags(const FsConn *conn, GPtrArray *names)
         g_ptr_array_add(names, "final_ack_lost");
     if (c->bytes_after_own_fin || s->bytes_after_own_fin)
         g_ptr_array_add(names, "data_after_fin");
+    if (conn->rst_answers_fin)
+        g_ptr_array_add(names, "rst_answers_fin");
+    if (conn->fin_beyond_data)
+        g_ptr_array_add(names, "fin_beyond_data");
     if (conn->tw_assassinated)
         g_ptr_array_add(names, "time_wait_assassinated");
     if (conn->reuse_in_time_wait)

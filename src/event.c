@@ -19,6 +19,11 @@ static const char *const kind_names[FS_EV_N_KINDS] = {
     [FS_EV_CAPTURE_LOSS] = "capture_loss",
     [FS_EV_OLD_DUPLICATE] = "old_duplicate",
     [FS_EV_REUSE_IN_TIME_WAIT] = "reuse_in_time_wait",
+    [FS_EV_REUSE_REJECTED] = "reuse_rejected",
+    [FS_EV_RST_ANSWERS_FIN] = "rst_answers_fin",
+    [FS_EV_RST_AFTER_FIN] = "rst_after_fin",
+    [FS_EV_FIN_BEYOND_DATA] = "fin_beyond_data",
+    [FS_EV_DUPLICATE_FRAME] = "duplicate_frame",
 };
 
 const char *
@@ -46,6 +51,11 @@ fs_event_kind_is_anomaly(FsEventKind kind)
     case FS_EV_CAPTURE_LOSS:
     case FS_EV_OLD_DUPLICATE:
     case FS_EV_REUSE_IN_TIME_WAIT:
+    case FS_EV_REUSE_REJECTED:
+    case FS_EV_RST_ANSWERS_FIN:
+    case FS_EV_RST_AFTER_FIN:
+    case FS_EV_FIN_BEYOND_DATA:
+    case FS_EV_DUPLICATE_FRAME:
         return TRUE;
     case FS_EV_N_KINDS:
         break;

@@ -48,6 +48,8 @@ fs_cause_name(FsCause cause)
     case FS_CAUSE_SEND_RST:          return "send_rst";
     case FS_CAUSE_RECV_RST:          return "recv_rst";
     case FS_CAUSE_TIME_WAIT_EXPIRED: return "time_wait_expired";
+    case FS_CAUSE_ACK_LOST:          return "ack_lost";
+    case FS_CAUSE_REUSED:            return "reused";
     }
     g_return_val_if_reached("?");
 }
@@ -61,6 +63,24 @@ typedef struct {
     FsEmitFunc emit;
     gpointer user;
 } Step;
+
+static void
+emit_event_value(const Step *st, FsEventKind kind, int role, guint32 seq,
+                 const char *detail, gint64 value)
+{
+    FsEvent ev = {
+        .ts = st->ts,
+        .conn_id = st->conn->id,
+        .kind = kind,
+        .role = (gint8)role,
+        .seq = seq,
+        .detail = detail,
+        .value = value,
+    };
+
+    if (st->emit != NULL)
+        st->emit(&ev, st->user);
+}
 
 static void
 emit_event(const Step *st, FsEventKind kind, int role, guint32 seq,
@@ -94,10 +114,20 @@ set_state(const Step *st, FsRole role, FsTcpState to, FsCause cause)
     if (ep->state == to)
         return;
     ep->state = to;
+    ep->state_since = st->ts;
     if (to == FS_TCP_TIME_WAIT)
         ep->time_wait_since = st->ts;
     if (st->emit != NULL)
         st->emit(&ev, st->user);
+}
+
+void
+fs_tcpstate_force(FsConn *conn, int role, FsTcpState to, FsCause cause,
+                  FsTime ts, FsEmitFunc emit, gpointer user)
+{
+    Step st = { conn, NULL, ts, NULL, emit, user };
+
+    set_state(&st, (FsRole)role, to, cause);
 }
 
 /* Flag mixes no conforming stack sends. SYN+FIN and SYN+RST are dropped by
@@ -308,6 +338,12 @@ on_first_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     gboolean covers_peer_fin = (seg->flags & FS_TH_ACK) && peer->fin_sent &&
                                fs_seq_geq(seg->ack, peer->fin_seq + 1);
 
+    if (fs_seq_gt(seg->seq, self->snd_nxt)) {
+        conn->fin_beyond_data = 1;
+        conn->capture_loss++;
+        emit_event(st, FS_EV_FIN_BEYOND_DATA, sender, seg->seq,
+                   "FIN past the highest data captured: bytes missed");
+    }
     self->fin_sent = 1;
     self->fin_seq = seg->seq + seg->payload_len;
     self->fin_ack = seg->ack;
@@ -341,6 +377,29 @@ on_first_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
               FS_CAUSE_SEND_FIN);
 }
 
+/* A FIN re-sent after the capture showed its ACK: that ACK never reached
+ * the sender, which is still where it was before it (LAST_ACK, CLOSING,
+ * FIN_WAIT_1); the next ACK decides again. */
+static void
+ack_was_lost(const Step *st, FsRole sender)
+{
+    FsEndpoint *self = &st->conn->ep[sender];
+    FsTcpState back = self->state;
+
+    self->fin_acked = 0;
+    self->fin_acked_lost = 1;
+    st->conn->close_done_time = 0; /* not done until an ACK gets through */
+    switch (self->state) {
+    case FS_TCP_CLOSED:      back = FS_TCP_LAST_ACK; break;
+    case FS_TCP_TIME_WAIT:   back = FS_TCP_CLOSING; break;
+    case FS_TCP_FIN_WAIT_2:  back = FS_TCP_FIN_WAIT_1; break;
+    default: break;
+    }
+    if (back == FS_TCP_CLOSING)
+        self->time_wait_since = 0;
+    set_state(st, sender, back, FS_CAUSE_ACK_LOST);
+}
+
 /* The same FIN again (RFC 9293 §3.8.1 retransmission). When the capture
  * already showed its ACK, that ACK was lost beyond the sensor: for the
  * passive closer's FIN, the final ACK of the close. */
@@ -354,17 +413,47 @@ on_fin_again(const Step *st, FsRole sender)
     if (seg->seq + seg->payload_len != self->fin_seq)
         return;
     self->fin_count++;
+    self->prev_fin_time = self->last_fin_time;
     self->last_fin_time = seg->ts;
-    emit_event(st, FS_EV_FIN_RETRANSMIT, sender, self->fin_seq,
-               self->fin_acked ? "its ACK was captured: lost after the sensor"
-                               : "not acknowledged before");
-    if (self->fin_acked && conn->ep[fs_role_peer(sender)].fin_sent &&
+    emit_event_value(st, FS_EV_FIN_RETRANSMIT, sender, self->fin_seq,
+                     self->fin_acked
+                         ? "its ACK was captured: lost after the sensor"
+                         : "FIN or its ACK lost before the sensor",
+                     seg->ts - self->prev_fin_time);
+    if (!self->fin_acked)
+        return;
+    if (conn->ep[fs_role_peer(sender)].fin_sent &&
         fs_seq_geq(self->fin_ack,
                    conn->ep[fs_role_peer(sender)].fin_seq + 1)) {
         conn->final_ack_lost++;
         emit_event(st, FS_EV_FINAL_ACK_LOST, fs_role_peer(sender),
                    self->fin_seq,
                    "passive closer re-sent its FIN after the final ACK");
+    }
+    ack_was_lost(st, sender);
+}
+
+/* What an RST says beyond "abort": sent after the sender's own FIN
+ * (closing with unread data, SO_LINGER 0 after shutdown), or in answer
+ * to the peer's re-sent FIN — RST.seq is that FIN's ack (RFC 9293
+ * §3.10.7.1) — which means the active closer held no TIME_WAIT. */
+static void
+rst_meaning(const Step *st, FsRole sender)
+{
+    FsConn *conn = st->conn;
+    FsEndpoint *self = &conn->ep[sender];
+    FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
+
+    if (peer->fin_sent && peer->fin_count > 1 &&
+        st->seg->seq == peer->fin_ack && self->fin_sent) {
+        conn->rst_answers_fin = 1;
+        self->time_wait_since = 0;
+        emit_event(st, FS_EV_RST_ANSWERS_FIN, sender, st->seg->seq,
+                   "active closer answered the re-sent FIN with RST: "
+                   "it held no TIME_WAIT");
+    } else if (self->fin_sent && self->rst_count == 1) {
+        emit_event(st, FS_EV_RST_AFTER_FIN, sender, st->seg->seq,
+                   fs_tcp_state_name(self->state));
     }
 }
 
@@ -379,6 +468,7 @@ on_rst(const Step *st, FsRole sender)
     FsEndpoint *peer = &conn->ep[peer_role];
 
     self->rst_count++;
+    rst_meaning(st, sender);
     if (conn->rst_from == FS_ROLE_NONE) {
         conn->rst_from = (gint8)sender;
         conn->rst_time = st->ts;
@@ -424,6 +514,14 @@ note_sender(const Step *st, FsRole sender)
             set_state(st, sender, FS_TCP_ESTABLISHED,
                       FS_CAUSE_HANDSHAKE_DONE);
     }
+    if (seg->flags & FS_TH_SYN) {
+        self->wscale = seg->wscale == FS_WSCALE_NONE ? 0 : seg->wscale;
+        if ((seg->flags & FS_TH_ACK) && seg->wscale == FS_WSCALE_NONE)
+            st->conn->ep[fs_role_peer(sender)].wscale = 0;
+    }
+    if (!(seg->flags & FS_TH_RST))
+        self->rcv_wnd = (guint32)seg->window
+                        << ((seg->flags & FS_TH_SYN) ? 0 : self->wscale);
     if (seg->has_ts && (!self->ts_seen ||
                         !fs_ts_older(seg->tsval, self->last_tsval))) {
         self->last_tsval = seg->tsval;
@@ -484,15 +582,34 @@ fs_tcpstate_segment(FsConn *conn, int sender_role, const FsSegment *seg,
     advance_snd_nxt(&st, sender);
 }
 
+/* After ACKs of an endpoint's FIN were lost (it re-sent the FIN), the
+ * last ACK captured looks like every lost one before it. Only silence
+ * proves it arrived: no FIN again within the next, doubled, RTO
+ * (RFC 6298 §5.5). A capture that ends sooner leaves the endpoint where
+ * the lost ACKs kept it. */
+static gboolean
+ack_unconfirmed(const FsEndpoint *ep, FsTime now)
+{
+    FsTime rto = ep->last_fin_time - ep->prev_fin_time;
+
+    return ep->fin_acked_lost && ep->fin_acked &&
+           now - ep->fin_acked_time < 2 * rto;
+}
+
 void
 fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
                    FsEmitFunc emit, gpointer user)
 {
+    conn->settled_at = MAX(conn->settled_at, now);
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         FsEndpoint *ep = &conn->ep[r];
         Step st = { conn, NULL, ep->time_wait_since + two_msl, NULL, emit,
                     user };
 
+        if (ack_unconfirmed(ep, now)) {
+            st.ts = now;
+            ack_was_lost(&st, (FsRole)r);
+        }
         if (ep->unseen_fin_acked && !ep->fin_sent) {
             ep->unseen_fin_acked = 0;
             st.ts = conn->t_last;

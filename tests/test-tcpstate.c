@@ -105,6 +105,21 @@ static const FsScriptStep final_ack_lost[] = {
     { C2S, "A",  1102, 5202, 0, 21 },   /* lost beyond the sensor */
     { S2C, "FA", 5201, 1102, 0, 230 },  /* LAST_ACK re-sends its FIN */
     { C2S, "A",  1102, 5202, 0, 231 },  /* TIME_WAIT re-acks */
+    /* another connection: the capture goes on for 0.77 s, well past the
+     * next FIN that would have come (2 * 210 ms): the re-ack arrived */
+    { 'c', "S",  7000, 0,    0, 1000 },
+};
+
+/* The same, but the capture ends right after the re-ack: ACKs were being
+ * lost, so nothing shows this one arrived; the server stays LAST_ACK. */
+static const FsScriptStep final_ack_unconfirmed[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10 },
+    { S2C, "A",  5201, 1102, 0, 11 },
+    { S2C, "FA", 5201, 1102, 0, 20 },
+    { C2S, "A",  1102, 5202, 0, 21 },
+    { S2C, "FA", 5201, 1102, 0, 230 },
+    { C2S, "A",  1102, 5202, 0, 231 },
 };
 
 static const FsScriptStep fin_lost[] = {
@@ -221,6 +236,9 @@ static const Case cases[] = {
     { "/tcpstate/final-ack-lost", STEPS(final_ack_lost), FALSE,
       FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
       FS_ROLE_NONE, "fin_retransmit,final_ack_lost" },
+    { "/tcpstate/final-ack-unconfirmed", STEPS(final_ack_unconfirmed), FALSE,
+      FS_TCP_TIME_WAIT, FS_TCP_LAST_ACK, FS_CLOSE_INCOMPLETE,
+      FS_CLOSER_CLIENT, FS_ROLE_NONE, "fin_retransmit,final_ack_lost" },
     { "/tcpstate/fin-lost", STEPS(fin_lost), FALSE,
       FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
       FS_ROLE_NONE, "fin_retransmit" },

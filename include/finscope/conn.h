@@ -16,6 +16,7 @@ typedef struct {
     guint32 fin_seq;         /* sequence number of the FIN (fin_sent) */
     guint32 fin_ack;         /* ack field carried on the first FIN */
     guint32 last_tsval;      /* latest TSval sent (ts_seen) */
+    guint32 rcv_wnd;         /* latest window it advertised, scaled, bytes */
     guint16 fin_count;       /* FIN transmissions; > 1 = retransmitted */
     guint16 rst_count;       /* RSTs sent */
     guint8 seen : 1;         /* any segment from this endpoint captured */
@@ -26,6 +27,10 @@ typedef struct {
     guint8 ts_seen : 1;      /* it sent TCP timestamps */
     guint8 recv_fin : 1;     /* it received (or provably got) peer's FIN */
     guint8 unseen_fin_acked : 1; /* peer acked snd_nxt+1: a FIN not seen */
+    guint8 fin_acked_lost : 1;   /* FIN re-sent after its ACK was seen */
+    guint8 wscale;           /* its window-scale shift (0 if none) */
+    FsTime state_since;      /* when it entered its current state, ns */
+    FsTime prev_fin_time;    /* FIN transmission before last_fin_time */
     FsTime fin_time;         /* first FIN sent, ns */
     FsTime last_fin_time;    /* latest FIN transmission, ns */
     FsTime fin_acked_time;   /* when the peer's ACK of the FIN was seen */
@@ -34,6 +39,33 @@ typedef struct {
     guint64 bytes_after_peer_fin; /* half-close: sent after peer's FIN */
     guint64 bytes_after_own_fin;  /* payload beyond its own FIN (illegal) */
 } FsEndpoint;
+
+/* What happened when this incarnation's SYN reused a 4-tuple whose
+ * previous incarnation still held state (RFC 1122 §4.2.2.13, RFC 6191). */
+typedef enum {
+    FS_REUSE_NONE = 0,        /* no previous incarnation held state */
+    FS_REUSE_ACCEPTED,        /* answered with SYN-ACK */
+    FS_REUSE_REJECTED_RST,    /* answered with RST */
+    FS_REUSE_CHALLENGE_ACK,   /* answered with an ACK of the old connection */
+    FS_REUSE_UNANSWERED,      /* no answer captured */
+} FsReuseOutcome;
+
+typedef struct {
+    guint8 outcome;          /* FsReuseOutcome */
+    gint8 holder;            /* FsRole (new roles) holding old state */
+    guint8 holder_state;     /* FsTcpState it held when the SYN came */
+    guint8 isn_above : 1;    /* new ISN above the old sequence space */
+    guint8 ts_known : 1;     /* both had timestamps to compare */
+    guint8 ts_newer : 1;     /* new TSval newer than the old (RFC 6191) */
+    FsTime since_close;      /* SYN time minus the old close, ns */
+} FsReuse;
+
+/* Old duplicates seen by a new incarnation: could they do harm? */
+typedef struct {
+    guint32 in_window;       /* inside the receiver's window: accepted */
+    guint32 paws_rejected;   /* TSval older than the connection's: dropped */
+    guint32 during_time_wait;/* arrived while the old incarnation was in TW */
+} FsOldDup;
 
 /* One incarnation of a 4-tuple. ep[] and addr[] are indexed by FsRole. */
 typedef struct FsConn FsConn;
@@ -47,6 +79,7 @@ struct FsConn {
     FsTime t_last;           /* last packet, ns */
     FsTime close_done_time;  /* both FINs acked (graceful), 0 = not */
     FsTime rst_time;         /* first RST, 0 = none */
+    FsTime settled_at;       /* time its states were last settled at */
     guint64 packets;         /* segments of this incarnation */
     guint64 reuse_of;        /* id of the previous incarnation, 0 = none */
     guint32 illegal_flags;   /* SYN+FIN, FIN without ACK, ... */
@@ -62,6 +95,11 @@ struct FsConn {
     guint8 three_way_close : 1; /* passive FIN carried the ACK (FIN, FA, A) */
     guint8 reuse_in_time_wait : 1; /* SYN while old incarnation in TW */
     guint8 tw_assassinated : 1; /* an RST ended a TIME_WAIT (RFC 1337) */
+    guint8 rst_answers_fin : 1; /* RST answered a retransmitted FIN: no
+                                   TIME_WAIT left at the active closer */
+    guint8 fin_beyond_data : 1; /* a FIN past the highest data captured */
+    FsReuse reuse;           /* how this incarnation took over the tuple */
+    FsOldDup old_dup;        /* what the old duplicates it saw could do */
 };
 
 /* Capture-end view of one endpoint, computed by classify. */

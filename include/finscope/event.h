@@ -20,6 +20,11 @@ typedef enum {
     FS_EV_CAPTURE_LOSS,       /* ACK for bytes never captured */
     FS_EV_OLD_DUPLICATE,      /* segment of an older incarnation */
     FS_EV_REUSE_IN_TIME_WAIT, /* new SYN while the 4-tuple is in TW */
+    FS_EV_REUSE_REJECTED,     /* new SYN refused: old state still held */
+    FS_EV_RST_ANSWERS_FIN,    /* RST to a retransmitted FIN: no TIME_WAIT */
+    FS_EV_RST_AFTER_FIN,      /* RST from a side that had sent its FIN */
+    FS_EV_FIN_BEYOND_DATA,    /* FIN past the highest data captured */
+    FS_EV_DUPLICATE_FRAME,    /* the same frame captured twice */
     FS_EV_N_KINDS
 } FsEventKind;
 
@@ -36,6 +41,7 @@ typedef struct FsEvent {
     gint8 role;              /* endpoint concerned (FsRole), FS_ROLE_NONE */
     FsTransition transition; /* for FS_EV_STATE */
     guint32 seq;             /* sequence number concerned, if any */
+    gint64 value;            /* kind-specific: retransmit interval ns */
     const char *detail;      /* static explanation text, or NULL */
 } FsEvent;
 

@@ -34,6 +34,8 @@ typedef enum {
     FS_CAUSE_SEND_RST,
     FS_CAUSE_RECV_RST,
     FS_CAUSE_TIME_WAIT_EXPIRED,
+    FS_CAUSE_ACK_LOST,        /* its FIN came again: the ACK never arrived */
+    FS_CAUSE_REUSED,          /* a new incarnation took the 4-tuple over */
 } FsCause;
 
 const char *fs_cause_name(FsCause cause);
@@ -67,5 +69,10 @@ void fs_tcpstate_segment(FsConn *conn, int sender, const FsSegment *seg,
  * was never captured is counted as capture loss. */
 void fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
                         FsEmitFunc emit, gpointer user);
+
+/* Sets one endpoint's state from outside a segment (a new incarnation
+ * taking over a TIME_WAIT), emitting the transition. */
+void fs_tcpstate_force(FsConn *conn, int role, FsTcpState to, FsCause cause,
+                       FsTime ts, FsEmitFunc emit, gpointer user);
 
 #endif /* FINSCOPE_TCPSTATE_H */
