@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "finscope/classify.h"
+#include "finscope/detect.h"
 #include "finscope/seq.h"
 
 gboolean
@@ -136,6 +137,11 @@ fs_classify_flags(const FsConn *conn, GPtrArray *names)
         g_ptr_array_add(names, "time_wait_assassinated");
     if (conn->reuse_in_time_wait)
         g_ptr_array_add(names, "reuse_in_time_wait");
+    if (conn->reuse.outcome == FS_REUSE_REJECTED_RST ||
+        conn->reuse.outcome == FS_REUSE_CHALLENGE_ACK)
+        g_ptr_array_add(names, "reuse_rejected");
+    if (conn->duplicate_frames)
+        g_ptr_array_add(names, "duplicate_frame");
     if (conn->old_duplicates)
         g_ptr_array_add(names, "old_duplicate");
     if (conn->capture_loss)

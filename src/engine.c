@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "finscope/detect.h"
 #include "finscope/engine.h"
 #include "finscope/flow.h"
 #include "finscope/seq.h"
@@ -23,6 +24,7 @@ struct FsEngine {
     FsEngineConfig cfg;
     FsEngineSink sink;
     FsTcpConfig tcp;
+    FsDetectContext detect;
     FsFlowTable *flows;
     GPtrArray *conns;       /* FsConn* in id order (owned by the flows) */
     GHashTable *servers;    /* ServerKey* set */
@@ -56,6 +58,17 @@ server_key_set(ServerKey *k, const FsAddr *addr, guint16 port)
     k->family = addr->family;
 }
 
+static void
+on_emit(const FsEvent *ev, gpointer user)
+{
+    FsEngine *e = user;
+
+    if (ev->kind == FS_EV_STATE && !e->cfg.all_events)
+        return;
+    if (e->sink.on_event != NULL)
+        e->sink.on_event(ev, e->cur_conn, e->sink.user);
+}
+
 FsEngine *
 fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
 {
@@ -65,6 +78,9 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
     if (sink != NULL)
         e->sink = *sink;
     e->tcp.rfc1337 = cfg->rfc1337;
+    e->detect.two_msl = 2 * cfg->msl;
+    e->detect.emit = on_emit;
+    e->detect.user = e;
     e->flows = fs_flow_table_new();
     e->conns = g_ptr_array_new();
     e->servers = g_hash_table_new_full(server_key_hash, server_key_equal,
@@ -81,17 +97,6 @@ fs_engine_free(FsEngine *engine)
     fs_flow_table_free(engine->flows);
     g_hash_table_destroy(engine->servers);
     g_free(engine);
-}
-
-static void
-on_emit(const FsEvent *ev, gpointer user)
-{
-    FsEngine *e = user;
-
-    if (ev->kind == FS_EV_STATE && !e->cfg.all_events)
-        return;
-    if (e->sink.on_event != NULL)
-        e->sink.on_event(ev, e->cur_conn, e->sink.user);
 }
 
 static gboolean
@@ -160,11 +165,10 @@ new_incarnation(FsEngine *e, FsFlow *flow, FsConn *prev,
     if (prev == NULL)
         return conn;
     conn->reuse_of = prev->id;
+    e->cur_conn = prev;
     fs_tcpstate_expire(prev, seg->ts, 2 * e->cfg.msl, on_emit, e);
-    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-        if (prev->ep[r].state == FS_TCP_TIME_WAIT)
-            conn->reuse_in_time_wait = 1;
-    }
+    e->cur_conn = conn;
+    fs_detect_reuse(&e->detect, prev, conn, seg);
     return conn;
 }
 
@@ -180,10 +184,14 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
         conn = new_incarnation(e, flow, conn, seg);
     if ((seg->flags & (FS_TH_SYN | FS_TH_ACK)) == (FS_TH_SYN | FS_TH_ACK))
         note_server(e, seg);
-    sender = fs_conn_sender_role(conn, seg);
     e->cur_conn = conn;
-    fs_tcpstate_segment(conn, sender, seg, &e->tcp, on_emit, e);
     conn->packets++;
+    conn->t_last = seg->ts;
+    if (fs_detect_segment(&e->detect, flow, &conn, seg) == FS_DETECT_SKIP)
+        return;
+    e->cur_conn = conn;
+    sender = fs_conn_sender_role(conn, seg);
+    fs_tcpstate_segment(conn, sender, seg, &e->tcp, on_emit, e);
     conn->t_last = seg->ts;
 }
 

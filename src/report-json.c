@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "finscope/decode.h"
+#include "finscope/detect.h"
 #include "finscope/json-writer.h"
 #include "report-private.h"
 
@@ -154,6 +155,69 @@ json_conn_close(FsJson *j, const FsConn *conn)
                           : fs_tcp_state_name(conn->rst_state));
 }
 
+/* How this incarnation took its 4-tuple over from a previous one. */
+static void
+json_conn_reuse(FsJson *j, const FsConn *conn)
+{
+    const FsReuse *r = &conn->reuse;
+
+    fs_json_key(j, "reuse");
+    if (r->outcome == FS_REUSE_NONE) {
+        fs_json_null(j);
+        return;
+    }
+    fs_json_begin_object(j);
+    fs_json_key(j, "holder");
+    fs_json_string(j, fs_role_name((FsRole)r->holder));
+    fs_json_key(j, "holder_state");
+    fs_json_string(j, fs_tcp_state_name((FsTcpState)r->holder_state));
+    fs_json_key(j, "since_close");
+    fs_json_time(j, r->since_close);
+    fs_json_key(j, "isn_above_old");
+    fs_json_bool(j, r->isn_above);
+    fs_json_key(j, "ts_newer");
+    if (r->ts_known)
+        fs_json_bool(j, r->ts_newer);
+    else
+        fs_json_null(j);
+    fs_json_key(j, "safe");
+    fs_json_bool(j, r->isn_above || r->ts_newer);
+    fs_json_key(j, "outcome");
+    fs_json_string(j, fs_reuse_outcome_name((FsReuseOutcome)r->outcome));
+    fs_json_end_object(j);
+}
+
+/* Old duplicates' risk, capture artefacts and how far to trust it all. */
+static void
+json_conn_trust(FsJson *j, const FsConn *conn)
+{
+    fs_json_key(j, "old_duplicate_risk");
+    fs_json_begin_object(j);
+    fs_json_key(j, "in_window");
+    fs_json_uint(j, conn->old_dup.in_window);
+    fs_json_key(j, "paws_rejected");
+    fs_json_uint(j, conn->old_dup.paws_rejected);
+    fs_json_key(j, "during_time_wait");
+    fs_json_uint(j, conn->old_dup.during_time_wait);
+    fs_json_end_object(j);
+    fs_json_key(j, "duplicate_frames");
+    fs_json_uint(j, conn->duplicate_frames);
+    fs_json_key(j, "confidence");
+    fs_json_string(j, conn->capture_loss ? "low" : "high");
+    fs_json_key(j, "state_age");
+    fs_json_begin_object(j);
+    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
+        const FsEndpoint *ep = &conn->ep[role];
+
+        fs_json_key(j, fs_role_name((FsRole)role));
+        if (ep->state_since == 0 || conn->settled_at < ep->state_since)
+            fs_json_null(j);
+        else
+            fs_json_time(j, conn->settled_at - ep->state_since);
+    }
+    fs_json_end_object(j);
+}
+
 void
 fs_report_json_conn(FsReport *r, const FsConn *conn)
 {
@@ -195,6 +259,8 @@ fs_report_json_conn(FsReport *r, const FsConn *conn)
         fs_json_uint(&j, conn->reuse_of);
     fs_json_key(&j, "reuse_in_time_wait");
     fs_json_bool(&j, conn->reuse_in_time_wait);
+    json_conn_reuse(&j, conn);
+    json_conn_trust(&j, conn);
     fs_json_key(&j, "capture_loss");
     fs_json_uint(&j, conn->capture_loss);
     fs_json_key(&j, "illegal_flags");

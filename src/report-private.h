@@ -34,6 +34,7 @@ struct FsReport {
     FsSummary sum;
     GPtrArray *rows;   /* text: GStrv per connection */
     GString *buf;      /* scratch for one output line */
+    GString *stuck;    /* text: endpoints stuck in a close state */
 };
 
 /* Sorted "host" -> count pairs of time_wait_hosts, largest first. */

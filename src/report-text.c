@@ -81,6 +81,28 @@ fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
                                ev->detail ? ev->detail : "");
 }
 
+/* Endpoints left in a state that waits for the peer or the application:
+ * FIN_WAIT_2 (peer never sent FIN), CLOSE_WAIT (application never closed),
+ * LAST_ACK (final ACK never arrived), CLOSING, FIN_WAIT_1. */
+static void
+note_stuck(FsReport *r, const FsConn *conn)
+{
+    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
+        FsTcpState st = fs_classify_end_state(conn, (FsRole)role);
+        g_autofree char *who = NULL;
+
+        if (st < FS_TCP_FIN_WAIT_1 || st > FS_TCP_LAST_ACK)
+            continue;
+        who = endpoint_string(conn, (FsRole)role);
+        g_string_append_printf(r->stuck, "  #%" G_GUINT64_FORMAT
+                               "  %s %s  %s for %.3f s\n", conn->id,
+                               fs_role_name((FsRole)role), who,
+                               fs_tcp_state_name(st),
+                               (double)(conn->settled_at -
+                                        conn->ep[role].state_since) / 1e9);
+    }
+}
+
 void
 fs_report_text_conn(FsReport *r, const FsConn *conn)
 {
@@ -104,6 +126,7 @@ fs_report_text_conn(FsReport *r, const FsConn *conn)
                          ? g_strjoinv(",", (char **)flags->pdata)
                          : g_strdup("-");
     g_ptr_array_add(r->rows, row);
+    note_stuck(r, conn);
 }
 
 static void
@@ -193,6 +216,8 @@ fs_report_text_finish(FsReport *r, const FsEngineStats *stats)
         fprintf(r->out, "\n");
         print_table(r);
     }
+    if (r->stuck->len > 0)
+        fprintf(r->out, "\nStuck at capture end\n%s", r->stuck->str);
     if (r->buf->len > 0) {
         fprintf(r->out, "\nEvents\n%s", r->buf->str);
         g_string_truncate(r->buf, 0);

@@ -18,6 +18,7 @@ fs_report_new(FsReportFormat format, FILE *out, const FsEngineConfig *cfg)
                                                    g_free, g_free);
     r->rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
     r->buf = g_string_sized_new(512);
+    r->stuck = g_string_new(NULL);
     return r;
 }
 
@@ -29,6 +30,7 @@ fs_report_free(FsReport *r)
     g_hash_table_destroy(r->sum.time_wait_hosts);
     g_ptr_array_unref(r->rows);
     g_string_free(r->buf, TRUE);
+    g_string_free(r->stuck, TRUE);
     g_free(r);
 }
 

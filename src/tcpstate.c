@@ -524,6 +524,8 @@ note_sender(const Step *st, FsRole sender)
                         << ((seg->flags & FS_TH_SYN) ? 0 : self->wscale);
     if (seg->has_ts && (!self->ts_seen ||
                         !fs_ts_older(seg->tsval, self->last_tsval))) {
+        if (!self->ts_seen)
+            self->first_tsval = seg->tsval;
         self->last_tsval = seg->tsval;
         self->ts_seen = 1;
     }

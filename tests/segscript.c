@@ -55,7 +55,15 @@ step_to_segment(const FsScriptStep *st, FsSegment *seg)
     seg->ack = st->ack;
     seg->flags = parse_flags(st->flags);
     seg->payload_len = st->len;
-    seg->window = 65535;
+    seg->window = st->win ? (guint16)st->win : 65535;
+    seg->has_ts = st->tsval != 0;
+    seg->tsval = st->tsval;
+    /* identical steps make identical frames (duplicate-frame tests) */
+    seg->hdr_hash = (guint32)st->dir * 2654435761u ^ st->seq * 40503u ^
+                    st->ack * 2246822519u ^ st->len ^ seg->flags << 24 ^
+                    st->tsval * 3266489917u;
+    if (seg->hdr_hash == 0)
+        seg->hdr_hash = 1;
     seg->wscale = FS_WSCALE_NONE;
     seg->ts = FS_SCRIPT_T0 + st->t_ms * FS_NS_PER_MSEC;
 }

@@ -18,6 +18,8 @@ typedef struct {
     guint32 ack;       /* ack number (used when A is set) */
     guint32 len;       /* payload bytes */
     gint64 t_ms;       /* time in ms from the script's start */
+    guint32 tsval;     /* TCP timestamp TSval; 0 = no timestamps option */
+    guint32 win;       /* window field; 0 = 65535 */
 } FsScriptStep;
 
 typedef struct {

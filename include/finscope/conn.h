@@ -16,6 +16,7 @@ typedef struct {
     guint32 fin_seq;         /* sequence number of the FIN (fin_sent) */
     guint32 fin_ack;         /* ack field carried on the first FIN */
     guint32 last_tsval;      /* latest TSval sent (ts_seen) */
+    guint32 first_tsval;     /* first TSval sent in this incarnation */
     guint32 rcv_wnd;         /* latest window it advertised, scaled, bytes */
     guint16 fin_count;       /* FIN transmissions; > 1 = retransmitted */
     guint16 rst_count;       /* RSTs sent */
@@ -86,6 +87,7 @@ struct FsConn {
     guint32 old_duplicates;  /* segments of an older incarnation seen */
     guint32 capture_loss;    /* ACKs for bytes never captured */
     guint32 final_ack_lost;  /* final ACK lost: FIN re-sent after it */
+    guint32 duplicate_frames;/* the same frame captured twice (skipped) */
     gint8 rst_from;          /* FsRole of the first RST, FS_ROLE_NONE */
     guint8 rst_state;        /* FsTcpState the first RST's sender was in */
     guint8 rst_peer_state;   /* FsTcpState of the RST's receiver */
@@ -98,6 +100,8 @@ struct FsConn {
     guint8 rst_answers_fin : 1; /* RST answered a retransmitted FIN: no
                                    TIME_WAIT left at the active closer */
     guint8 fin_beyond_data : 1; /* a FIN past the highest data captured */
+    guint32 last_hash[2];    /* hdr_hash of the last segment, by sender */
+    FsTime last_hash_ts[2];  /* its capture time, by sender */
     FsReuse reuse;           /* how this incarnation took over the tuple */
     FsOldDup old_dup;        /* what the old duplicates it saw could do */
 };

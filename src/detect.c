@@ -1,0 +1,332 @@
+/* finscope: detectors across the incarnations of one 4-tuple — reuse
+ * within 2*MSL (RFC 1122 §4.2.2.13, RFC 6191), old duplicates, and the
+ * same frame captured twice. */
+#include "config.h"
+
+#include <glib.h>
+
+#include "finscope/detect.h"
+#include "finscope/event.h"
+#include "finscope/seq.h"
+
+/* Two copies of a frame within this are one frame seen on two interfaces
+ * (a capture artefact), not a retransmission: RTOs are 200 ms and up. */
+#define DUPLICATE_FRAME_WINDOW (200 * G_GINT64_CONSTANT(1000))
+
+/* Window assumed when the receiver's is not known yet (RFC 9293 §3.8.6). */
+#define DEFAULT_WINDOW 65535u
+
+static void
+emit(const FsDetectContext *ctx, const FsConn *conn, const FsSegment *seg,
+     FsEventKind kind, int role, const char *detail)
+{
+    FsEvent ev = {
+        .ts = seg->ts,
+        .conn_id = conn->id,
+        .kind = kind,
+        .role = (gint8)role,
+        .seq = seg->seq,
+        .detail = detail,
+    };
+
+    if (ctx->emit != NULL)
+        ctx->emit(&ev, ctx->user);
+}
+
+const char *
+fs_reuse_outcome_name(FsReuseOutcome outcome)
+{
+    switch (outcome) {
+    case FS_REUSE_NONE:          return NULL;
+    case FS_REUSE_ACCEPTED:      return "accepted";
+    case FS_REUSE_REJECTED_RST:  return "rejected_rst";
+    case FS_REUSE_CHALLENGE_ACK: return "challenge_ack";
+    case FS_REUSE_UNANSWERED:    return "unanswered";
+    }
+    g_return_val_if_reached(NULL);
+}
+
+static gboolean
+is_endpoint(const FsConn *c, int role, const FsAddr *addr, guint16 port)
+{
+    return c->port[role] == port && fs_addr_compare(&c->addr[role], addr) == 0;
+}
+
+/* The previous incarnation's endpoint that matters to the SYN: its
+ * receiver, which answers it, when that still held state; else its
+ * sender. FS_ROLE_NONE when both were CLOSED. */
+static int
+state_holder(const FsConn *prev, const FsSegment *seg)
+{
+    int recv = is_endpoint(prev, FS_ROLE_CLIENT, &seg->dst, seg->dport)
+                   ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
+    int order[2] = { recv, fs_role_peer((FsRole)recv) };
+
+    for (int i = 0; i < 2; i++) {
+        FsTcpState st = prev->ep[order[i]].state;
+
+        if (st != FS_TCP_CLOSED && st != FS_TCP_UNKNOWN)
+            return order[i];
+    }
+    return FS_ROLE_NONE;
+}
+
+static const char *
+reuse_verdict(const FsReuse *r)
+{
+    if (r->isn_above && r->ts_newer)
+        return "ISN above the old sequence space and timestamps newer "
+               "(RFC 1122, RFC 6191): safe";
+    if (r->isn_above)
+        return "ISN above the old sequence space (RFC 1122): safe";
+    if (r->ts_newer)
+        return "ISN not above the old space, but timestamps newer "
+               "(RFC 6191, PAWS): safe";
+    return "ISN not above the old sequence space and no newer timestamp: "
+           "old duplicates could enter the new connection";
+}
+
+void
+fs_detect_reuse(const FsDetectContext *ctx, FsConn *prev, FsConn *conn,
+                const FsSegment *seg)
+{
+    int holder = state_holder(prev, seg);
+    const FsEndpoint *old_sender;
+    FsReuse *r = &conn->reuse;
+
+    if (holder == FS_ROLE_NONE)
+        return;
+    old_sender = &prev->ep[is_endpoint(prev, FS_ROLE_CLIENT, &seg->src,
+                                       seg->sport)
+                               ? FS_ROLE_CLIENT : FS_ROLE_SERVER];
+    r->outcome = FS_REUSE_UNANSWERED;
+    r->holder = is_endpoint(conn, FS_ROLE_CLIENT, &prev->addr[holder],
+                            prev->port[holder])
+                    ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
+    r->holder_state = (guint8)prev->ep[holder].state;
+    r->isn_above = old_sender->seen && fs_seq_gt(seg->seq, old_sender->snd_nxt);
+    r->ts_known = seg->has_ts && old_sender->ts_seen;
+    r->ts_newer = r->ts_known && fs_ts_older(old_sender->last_tsval,
+                                             seg->tsval);
+    r->since_close = seg->ts - (prev->close_done_time ? prev->close_done_time
+                                : prev->rst_time ? prev->rst_time
+                                                 : prev->t_last);
+    for (int i = FS_ROLE_CLIENT; i <= FS_ROLE_SERVER; i++) {
+        if (prev->ep[i].state != FS_TCP_TIME_WAIT)
+            continue;
+        if (!conn->reuse_in_time_wait)
+            emit(ctx, conn, seg, FS_EV_REUSE_IN_TIME_WAIT, r->holder,
+                 reuse_verdict(r));
+        conn->reuse_in_time_wait = 1;
+        /* A connect() from its own TIME_WAIT tuple takes it over (Linux:
+         * SO_REUSEADDR bind, or tcp_tw_reuse). */
+        if (&prev->ep[i] == old_sender)
+            fs_tcpstate_force(prev, i, FS_TCP_CLOSED, FS_CAUSE_REUSED,
+                              seg->ts, ctx->emit, ctx->user);
+    }
+}
+
+static FsConn *
+previous_incarnation(const FsFlow *flow)
+{
+    guint n = fs_flow_n_incarnations(flow);
+
+    return n >= 2 ? fs_flow_incarnation(flow, n - 2) : NULL;
+}
+
+static const char *
+rejection_reason(FsTcpState held)
+{
+    switch (held) {
+    case FS_TCP_LAST_ACK:
+        return "peer still in LAST_ACK: the previous incarnation's final "
+               "ACK was lost";
+    case FS_TCP_TIME_WAIT:
+        return "TIME_WAIT refused the SYN: its sequence number or timestamp "
+               "was not newer";
+    default:
+        return "peer still held the previous connection";
+    }
+}
+
+/* The first word from the reusing SYN's receiver. */
+static void
+note_answer(const FsDetectContext *ctx, const FsFlow *flow, FsConn *conn,
+            const FsSegment *seg)
+{
+    FsReuse *r = &conn->reuse;
+    FsConn *prev = previous_incarnation(flow);
+    guint8 f = seg->flags;
+
+    if ((f & (FS_TH_SYN | FS_TH_ACK)) == (FS_TH_SYN | FS_TH_ACK)) {
+        r->outcome = FS_REUSE_ACCEPTED;
+        if (prev != NULL && r->holder == FS_ROLE_SERVER &&
+            r->holder_state == FS_TCP_TIME_WAIT)
+            for (int i = FS_ROLE_CLIENT; i <= FS_ROLE_SERVER; i++) {
+                if (prev->ep[i].state == FS_TCP_TIME_WAIT &&
+                    is_endpoint(prev, i, &seg->src, seg->sport))
+                    fs_tcpstate_force(prev, i, FS_TCP_CLOSED,
+                                      FS_CAUSE_REUSED, seg->ts, ctx->emit,
+                                      ctx->user);
+            }
+        return;
+    }
+    r->outcome = (f & FS_TH_RST) ? FS_REUSE_REJECTED_RST
+                                 : FS_REUSE_CHALLENGE_ACK;
+    emit(ctx, conn, seg, FS_EV_REUSE_REJECTED, FS_ROLE_SERVER,
+         rejection_reason((FsTcpState)r->holder_state));
+}
+
+static gboolean
+carries_data(const FsSegment *seg)
+{
+    return seg->payload_len > 0 || (seg->flags & FS_TH_FIN);
+}
+
+/* Does seg fall in this incarnation's sequence space for its sender? */
+static gboolean
+belongs(const FsConn *c, FsRole role, const FsSegment *seg)
+{
+    const FsEndpoint *e = &c->ep[role];
+    const FsEndpoint *peer = &c->ep[fs_role_peer(role)];
+    guint32 wnd = MAX(peer->rcv_wnd, DEFAULT_WINDOW);
+
+    if (!e->seen) {
+        /* not heard from yet: its first answer acknowledges the SYN */
+        if (peer->isn_known && (seg->flags & FS_TH_ACK))
+            return seg->ack == peer->isn + 1;
+        return TRUE;
+    }
+    /* It acknowledges bytes from before the peer's ISN: not this one's. */
+    if ((seg->flags & FS_TH_ACK) && peer->isn_known &&
+        fs_seq_lt(seg->ack, peer->isn + 1))
+        return FALSE;
+    if (!e->isn_known)
+        return TRUE;
+    if (!fs_seq_between(seg->seq, e->isn, e->snd_nxt + wnd + 1))
+        return FALSE;
+    /* In the space, yet older than anything this incarnation sent. */
+    return !(carries_data(seg) && seg->has_ts && e->ts_seen &&
+             fs_ts_older(seg->tsval, e->first_tsval));
+}
+
+/* The newest older incarnation whose sender space holds seg->seq. */
+static FsConn *
+older_owner(const FsFlow *flow, const FsSegment *seg)
+{
+    for (guint i = fs_flow_n_incarnations(flow) - 1; i-- > 0;) {
+        FsConn *x = fs_flow_incarnation(flow, i);
+        const FsEndpoint *e = &x->ep[fs_conn_sender_role(x, seg)];
+        guint32 lo = e->isn_known ? e->isn : e->snd_nxt - (1u << 20);
+
+        if (e->seen && fs_seq_between(seg->seq, lo, e->snd_nxt + 1))
+            return x;
+    }
+    return NULL;
+}
+
+/* An old segment reached a newer incarnation: would its receiver have
+ * taken it (inside the window, RFC 9293 §3.10.7.4) or did PAWS guard it
+ * (TSval older than the connection's, RFC 7323 §5)? */
+static void
+judge_old_duplicate(const FsDetectContext *ctx, FsConn *cur, FsRole role,
+                    const FsSegment *seg)
+{
+    const FsEndpoint *snd = &cur->ep[role];
+    const FsEndpoint *rcv = &cur->ep[fs_role_peer(role)];
+    guint32 wnd = rcv->rcv_wnd ? rcv->rcv_wnd : DEFAULT_WINDOW;
+    guint32 end = seg->seq + seg->payload_len;
+    gboolean in_window = snd->seen &&
+        (fs_seq_between(seg->seq, snd->snd_nxt, snd->snd_nxt + wnd) ||
+         (fs_seq_lt(seg->seq, snd->snd_nxt) && fs_seq_gt(end, snd->snd_nxt)));
+    gboolean paws = seg->has_ts && snd->ts_seen &&
+                    fs_ts_older(seg->tsval, snd->last_tsval);
+
+    cur->old_duplicates++;
+    cur->old_dup.in_window += in_window;
+    cur->old_dup.paws_rejected += paws;
+    emit(ctx, cur, seg, FS_EV_OLD_DUPLICATE, role,
+         in_window && !paws
+             ? "previous incarnation's segment inside the new window, no "
+               "PAWS: would be accepted (data corruption)"
+         : in_window
+             ? "previous incarnation's segment inside the new window; PAWS "
+               "rejects its old timestamp: protected"
+         : paws
+             ? "previous incarnation's segment outside the new window, and "
+               "PAWS rejects it: dropped"
+             : "previous incarnation's segment outside the new window: "
+               "dropped");
+}
+
+/* Data sent again after the connection closed: an old duplicate that a
+ * TIME_WAIT absorbs (RFC 9293 §3.6.1), or that meets no state at all. */
+static gboolean
+late_after_close(const FsDetectContext *ctx, FsConn *c, FsRole role,
+                 const FsSegment *seg)
+{
+    const FsEndpoint *e = &c->ep[role];
+    const FsEndpoint *rcv = &c->ep[fs_role_peer(role)];
+
+    if (c->close_done_time == 0 && c->rst_from == FS_ROLE_NONE)
+        return FALSE;
+    if (seg->payload_len == 0 || (seg->flags & (FS_TH_FIN | FS_TH_SYN)) ||
+        !e->seen || !fs_seq_lt(seg->seq, e->snd_nxt))
+        return FALSE;
+    c->old_duplicates++;
+    if (rcv->state == FS_TCP_TIME_WAIT)
+        c->old_dup.during_time_wait++;
+    emit(ctx, c, seg, FS_EV_OLD_DUPLICATE, role,
+         rcv->state == FS_TCP_TIME_WAIT
+             ? "old segment during TIME_WAIT: absorbed (harmless)"
+             : "old segment after close: the receiver held no state");
+    return TRUE;
+}
+
+static gboolean
+duplicate_frame(const FsDetectContext *ctx, FsConn *c, FsRole role,
+                const FsSegment *seg)
+{
+    if (seg->hdr_hash != 0 && c->packets > 0 &&
+        c->last_hash[role] == seg->hdr_hash &&
+        seg->ts - c->last_hash_ts[role] <= DUPLICATE_FRAME_WINDOW) {
+        if (c->duplicate_frames++ == 0)
+            emit(ctx, c, seg, FS_EV_DUPLICATE_FRAME, role,
+                 "identical frame captured twice: capture artefact, "
+                 "not a retransmission");
+        return TRUE;
+    }
+    c->last_hash[role] = seg->hdr_hash;
+    c->last_hash_ts[role] = seg->ts;
+    return FALSE;
+}
+
+FsDetectVerdict
+fs_detect_segment(const FsDetectContext *ctx, const FsFlow *flow,
+                  FsConn **connp, const FsSegment *seg)
+{
+    FsConn *cur = *connp;
+    FsRole role = fs_conn_sender_role(cur, seg);
+    FsConn *old;
+
+    if (duplicate_frame(ctx, cur, role, seg))
+        return FS_DETECT_SKIP;
+    if (cur->reuse.outcome == FS_REUSE_UNANSWERED &&
+        role == FS_ROLE_SERVER && !cur->ep[FS_ROLE_SERVER].seen)
+        note_answer(ctx, flow, cur, seg);
+    if (!(seg->flags & FS_TH_SYN) && fs_flow_n_incarnations(flow) > 1 &&
+        !belongs(cur, role, seg)) {
+        old = older_owner(flow, seg);
+        if (old != NULL && carries_data(seg)) {
+            judge_old_duplicate(ctx, cur, role, seg);
+            return FS_DETECT_SKIP;
+        }
+        if (old != NULL) {
+            *connp = old;  /* an answer from (or to) the old state */
+            return FS_DETECT_PROCESS;
+        }
+    }
+    if (late_after_close(ctx, cur, role, seg))
+        return FS_DETECT_SKIP;
+    return FS_DETECT_PROCESS;
+}

@@ -1,0 +1,266 @@
+/* finscope tests: detectors across incarnations of one 4-tuple — reuse
+ * in TIME_WAIT, SYN to LAST_ACK, old duplicates, duplicate frames. */
+#include "config.h"
+
+#include <glib.h>
+
+#include "finscope/classify.h"
+#include "finscope/detect.h"
+#include "segscript.h"
+
+/* First incarnation: ISNs 1000/5000, timestamps, 100 + 200 bytes, the
+ * SERVER closes first and holds TIME_WAIT from 21 ms. */
+#define FIRST_INCARNATION_SERVER_CLOSES                    \
+    { C2S, "S",  1000, 0,    0,   0,  100, 0 },            \
+    { S2C, "SA", 5000, 1001, 0,   1,  900, 0 },            \
+    { C2S, "A",  1001, 5001, 0,   2,  101, 0 },            \
+    { C2S, "PA", 1001, 5001, 100, 3,  102, 0 },            \
+    { S2C, "PA", 5001, 1101, 200, 4,  901, 0 },            \
+    { C2S, "A",  1101, 5201, 0,   5,  103, 0 },            \
+    { S2C, "FA", 5201, 1101, 0,   10, 910, 0 },            \
+    { C2S, "FA", 1101, 5202, 0,   20, 110, 0 },            \
+    { S2C, "A",  5202, 1102, 0,   21, 911, 0 }
+
+/* 1 s later the client comes back from the same port with an ISN above
+ * the old space and newer timestamps: the TIME_WAIT accepts it. */
+static const FsScriptStep reuse_accepted[] = {
+    FIRST_INCARNATION_SERVER_CLOSES,
+    { C2S, "S",  900000, 0,      0, 1000, 1100, 0 },
+    { S2C, "SA", 700000, 900001, 0, 1001, 1900, 0 },
+    { C2S, "A",  900001, 700001, 0, 1002, 1101, 0 },
+};
+
+/* The new SYN's ISN (500) is below the old space and its TSval (50)
+ * older: the TIME_WAIT answers with an ACK of the old connection. */
+static const FsScriptStep reuse_unsafe_rejected[] = {
+    FIRST_INCARNATION_SERVER_CLOSES,
+    { C2S, "S", 500,  0,    0, 1000, 50,  0 },
+    { S2C, "A", 5202, 1102, 0, 1001, 912, 0 },  /* old numbers */
+};
+
+/* Client closes first; its final ACK is lost; the server sits in
+ * LAST_ACK when the client reconnects from the same port. Linux answers
+ * with a challenge ACK, the client RSTs it, and the retried SYN wins. */
+static const FsScriptStep syn_to_last_ack[] = {
+    { C2S, "S",  1000, 0,    0,   0,  0, 0 },
+    { S2C, "SA", 5000, 1001, 0,   1,  0, 0 },
+    { C2S, "A",  1001, 5001, 0,   2,  0, 0 },
+    { C2S, "FA", 1001, 5001, 0,   10, 0, 0 },
+    { S2C, "A",  5001, 1002, 0,   11, 0, 0 },
+    { S2C, "FA", 5001, 1002, 0,   20, 0, 0 },
+    { C2S, "A",  1002, 5002, 0,   21, 0, 0 },      /* lost after sensor */
+    { S2C, "FA", 5001, 1002, 0,   230, 0, 0 },     /* server re-sends */
+    { C2S, "S",  800000, 0,  0,   300, 0, 0 },     /* reconnect */
+    { S2C, "A",  5002, 1002, 0,   301, 0, 0 },     /* challenge ACK */
+    { C2S, "R",  1002, 0,    0,   302, 0, 0 },     /* from SYN_SENT */
+    { C2S, "S",  800000, 0,  0,   1300, 0, 0 },    /* SYN retried */
+    { S2C, "SA", 600000, 800001, 0, 1301, 0, 0 },
+    { C2S, "A",  800001, 600001, 0, 1302, 0, 0 },
+};
+
+/* Client closes first (client TIME_WAIT); the server's data segment
+ * 5001+200 shows up again 2 s later: absorbed by the TIME_WAIT. */
+static const FsScriptStep old_dup_in_time_wait[] = {
+    { C2S, "S",  1000, 0,    0,   0,  0, 0 },
+    { S2C, "SA", 5000, 1001, 0,   1,  0, 0 },
+    { C2S, "A",  1001, 5001, 0,   2,  0, 0 },
+    { S2C, "PA", 5001, 1001, 200, 3,  0, 0 },
+    { C2S, "A",  1001, 5201, 0,   4,  0, 0 },
+    { C2S, "FA", 1001, 5201, 0,   10, 0, 0 },
+    { S2C, "FA", 5201, 1002, 0,   11, 0, 0 },
+    { C2S, "A",  1002, 5202, 0,   12, 0, 0 },
+    { S2C, "PA", 5001, 1001, 200, 2000, 0, 0 },  /* old copy */
+    { C2S, "A",  1002, 5202, 0,   2001, 0, 0 },  /* TIME_WAIT re-acks */
+};
+
+/* Reuse whose new server ISN (5100) lands the old segment 5001+200
+ * inside the new window; with no timestamps nothing stops it. Then the
+ * same with timestamps: PAWS rejects it. */
+#define REUSE_NEAR_OLD_SPACE(ts_old, ts_new)                         \
+    { C2S, "S",  1000, 0,    0,   0,  ts_old, 0 },                   \
+    { S2C, "SA", 5000, 1001, 0,   1,  ts_old, 0 },                   \
+    { C2S, "A",  1001, 5001, 0,   2,  ts_old, 0 },                   \
+    { S2C, "PA", 5001, 1001, 200, 3,  ts_old, 0 },                   \
+    { C2S, "A",  1001, 5201, 0,   4,  ts_old, 0 },                   \
+    { C2S, "FA", 1001, 5201, 0,   10, ts_old, 0 },                   \
+    { S2C, "FA", 5201, 1002, 0,   11, ts_old, 0 },                   \
+    { C2S, "A",  1002, 5202, 0,   12, ts_old, 0 },                   \
+    { C2S, "S",  1500, 0,    0,   1000, ts_new, 0 },                 \
+    { S2C, "SA", 4990, 1501, 0,   1001, ts_new, 0 },                 \
+    { C2S, "A",  1501, 4991, 0,   1002, ts_new, 0 },                 \
+    { S2C, "PA", 5001, 1001, 200, 1500, ts_old, 0 }  /* the old copy */
+
+static const FsScriptStep old_dup_accepted[] = {
+    REUSE_NEAR_OLD_SPACE(0, 0),
+};
+
+static const FsScriptStep old_dup_paws[] = {
+    REUSE_NEAR_OLD_SPACE(100, 5000),
+};
+
+/* Each frame captured twice, 0 ms apart (two interfaces). */
+static const FsScriptStep duplicate_frames[] = {
+    { C2S, "S",  1000, 0,    0, 0,  0, 0 },
+    { C2S, "S",  1000, 0,    0, 0,  0, 0 },
+    { S2C, "SA", 5000, 1001, 0, 1,  0, 0 },
+    { S2C, "SA", 5000, 1001, 0, 1,  0, 0 },
+    { C2S, "A",  1001, 5001, 0, 2,  0, 0 },
+    { C2S, "RA", 1001, 5001, 0, 10, 0, 0 },
+    { C2S, "RA", 1001, 5001, 0, 10, 0, 0 },
+};
+
+#define RUN(steps) fs_script_run(steps, G_N_ELEMENTS(steps), NULL)
+
+static void
+test_reuse_accepted(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(reuse_accepted);
+    const FsConn *old = fs_script_conn(res, 0);
+    const FsConn *neu = fs_script_conn(res, 1);
+
+    g_assert_cmpuint(res->conns->len, ==, 2);
+    g_assert_cmpuint(neu->reuse_of, ==, old->id);
+    g_assert_true(neu->reuse_in_time_wait);
+    g_assert_cmpint(neu->reuse.holder, ==, FS_ROLE_SERVER);
+    g_assert_cmpint(neu->reuse.holder_state, ==, FS_TCP_TIME_WAIT);
+    g_assert_true(neu->reuse.isn_above);
+    g_assert_true(neu->reuse.ts_known);
+    g_assert_true(neu->reuse.ts_newer);
+    g_assert_cmpstr(fs_reuse_outcome_name(neu->reuse.outcome), ==,
+                    "accepted");
+    /* the TIME_WAIT was taken over by the new connection */
+    g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_SERVER), ==,
+                    FS_TCP_CLOSED);
+    g_assert_cmpint(fs_classify_end_state(neu, FS_ROLE_CLIENT), ==,
+                    FS_TCP_ESTABLISHED);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_REUSE_IN_TIME_WAIT,
+                                     FS_ROLE_NONE), ==, 1);
+}
+
+static void
+test_reuse_unsafe_rejected(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(reuse_unsafe_rejected);
+    const FsConn *old = fs_script_conn(res, 0);
+    const FsConn *neu = fs_script_conn(res, 1);
+
+    g_assert_true(neu->reuse_in_time_wait);
+    g_assert_false(neu->reuse.isn_above);
+    g_assert_false(neu->reuse.ts_newer);
+    g_assert_cmpstr(fs_reuse_outcome_name(neu->reuse.outcome), ==,
+                    "challenge_ack");
+    g_assert_cmpuint(fs_script_count(res, FS_EV_REUSE_REJECTED,
+                                     FS_ROLE_SERVER), ==, 1);
+    /* the old-numbered ACK belonged to the old connection */
+    g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_SERVER), ==,
+                    FS_TCP_TIME_WAIT);
+    g_assert_cmpuint(neu->ep[FS_ROLE_SERVER].seen, ==, 0);
+}
+
+static void
+test_syn_to_last_ack(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(syn_to_last_ack);
+    const FsConn *old = fs_script_conn(res, 0);
+    const FsConn *neu = fs_script_conn(res, 1);
+
+    g_assert_cmpuint(res->conns->len, ==, 2);
+    g_assert_cmpint(neu->reuse.holder, ==, FS_ROLE_SERVER);
+    g_assert_cmpint(neu->reuse.holder_state, ==, FS_TCP_LAST_ACK);
+    /* the client took its own TIME_WAIT over to reconnect */
+    g_assert_true(neu->reuse_in_time_wait);
+    g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_CLIENT), ==,
+                    FS_TCP_CLOSED);
+    g_assert_cmpstr(fs_reuse_outcome_name(neu->reuse.outcome), ==,
+                    "challenge_ack");
+    g_assert_cmpuint(old->final_ack_lost, ==, 1);
+    /* the client's RST ended the old LAST_ACK; the retry got through */
+    g_assert_cmpint(old->rst_from, ==, FS_ROLE_CLIENT);
+    g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_SERVER), ==,
+                    FS_TCP_CLOSED);
+    g_assert_cmpint(neu->rst_from, ==, FS_ROLE_NONE);
+    g_assert_cmpint(fs_classify_end_state(neu, FS_ROLE_SERVER), ==,
+                    FS_TCP_ESTABLISHED);
+}
+
+static void
+test_old_dup_in_time_wait(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(old_dup_in_time_wait);
+    const FsConn *c = fs_script_conn(res, 0);
+
+    g_assert_cmpuint(res->conns->len, ==, 1);
+    g_assert_cmpuint(c->old_duplicates, ==, 1);
+    g_assert_cmpuint(c->old_dup.during_time_wait, ==, 1);
+    g_assert_cmpuint(c->old_dup.in_window, ==, 0);
+    g_assert_cmpint(fs_classify_end_state(c, FS_ROLE_CLIENT), ==,
+                    FS_TCP_TIME_WAIT);
+    g_assert_cmpuint(c->ep[FS_ROLE_SERVER].bytes, ==, 200);
+}
+
+static void
+test_old_dup_accepted(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(old_dup_accepted);
+    const FsConn *neu = fs_script_conn(res, 1);
+
+    g_assert_cmpuint(neu->old_duplicates, ==, 1);
+    g_assert_cmpuint(neu->old_dup.in_window, ==, 1);
+    g_assert_cmpuint(neu->old_dup.paws_rejected, ==, 0);
+    g_assert_cmpuint(neu->ep[FS_ROLE_SERVER].bytes, ==, 0);
+}
+
+static void
+test_old_dup_paws(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(old_dup_paws);
+    const FsConn *neu = fs_script_conn(res, 1);
+
+    g_assert_cmpuint(neu->old_duplicates, ==, 1);
+    g_assert_cmpuint(neu->old_dup.in_window, ==, 1);
+    g_assert_cmpuint(neu->old_dup.paws_rejected, ==, 1);
+}
+
+/* Plain closes raise no old-duplicate or reuse alarm. */
+static void
+test_no_false_alarm(void)
+{
+    static const FsScriptStep plain[] = {
+        FIRST_INCARNATION_SERVER_CLOSES,
+    };
+    g_autoptr(FsScriptResult) res = RUN(plain);
+    const FsConn *c = fs_script_conn(res, 0);
+
+    g_assert_cmpuint(c->old_duplicates, ==, 0);
+    g_assert_cmpuint(c->duplicate_frames, ==, 0);
+    g_assert_cmpint(c->reuse.outcome, ==, FS_REUSE_NONE);
+}
+
+static void
+test_duplicate_frames(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(duplicate_frames);
+    const FsConn *c = fs_script_conn(res, 0);
+
+    g_assert_cmpuint(res->conns->len, ==, 1);
+    g_assert_cmpuint(c->duplicate_frames, ==, 3);
+    g_assert_cmpuint(c->ep[FS_ROLE_CLIENT].rst_count, ==, 1);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_DUPLICATE_FRAME,
+                                     FS_ROLE_NONE), ==, 1);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/detect/reuse/accepted", test_reuse_accepted);
+    g_test_add_func("/detect/reuse/unsafe-rejected",
+                    test_reuse_unsafe_rejected);
+    g_test_add_func("/detect/reuse/syn-to-last-ack", test_syn_to_last_ack);
+    g_test_add_func("/detect/old-dup/time-wait", test_old_dup_in_time_wait);
+    g_test_add_func("/detect/old-dup/accepted", test_old_dup_accepted);
+    g_test_add_func("/detect/old-dup/paws", test_old_dup_paws);
+    g_test_add_func("/detect/no-false-alarm", test_no_false_alarm);
+    g_test_add_func("/detect/duplicate-frames", test_duplicate_frames);
+    return g_test_run();
+}
