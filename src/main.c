@@ -64,8 +64,10 @@ main(int argc, char **argv)
     FsCliOptions opts;
     int status;
 
-    if (!fs_cli_parse(argc, argv, &opts, &error))
+    if (!fs_cli_parse(argc, argv, &opts, &error)) {
+        fs_cli_options_clear(&opts);
         return fail(2, error);
+    }
     if (opts.version) {
         printf("%s\n", PACKAGE_STRING);
         fs_cli_options_clear(&opts);
