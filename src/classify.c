@@ -152,4 +152,6 @@ fs_classify_flags(const FsConn *conn, GPtrArray *names)
         g_ptr_array_add(names, "one_sided");
     if (conn->roles_inferred)
         g_ptr_array_add(names, "roles_inferred");
+    if (conn->evicted)
+        g_ptr_array_add(names, "evicted");
 }

@@ -149,6 +149,25 @@ rejection_reason(FsTcpState held)
     }
 }
 
+/* The SYN's receiver answered with an ACK of the old connection, so it
+ * still held it. If the capture had shown its FIN acknowledged, that
+ * final ACK never arrived: it was in LAST_ACK (RFC 9293 §3.10.7.4; Linux
+ * sends a challenge ACK, RFC 5961 §4). */
+static void
+answered_from_old_state(const FsDetectContext *ctx, FsConn *prev,
+                        FsConn *conn, const FsSegment *seg)
+{
+    int role = is_endpoint(prev, FS_ROLE_CLIENT, &seg->src, seg->sport)
+                   ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
+    const FsEndpoint *ep = &prev->ep[role];
+
+    if (ep->state != FS_TCP_CLOSED || !ep->fin_sent || !ep->fin_acked)
+        return;
+    fs_tcpstate_ack_lost(prev, role, seg->ts, ctx->emit, ctx->user);
+    conn->reuse.holder = FS_ROLE_SERVER;
+    conn->reuse.holder_state = (guint8)prev->ep[role].state;
+}
+
 /* The first word from the reusing SYN's receiver. */
 static void
 note_answer(const FsDetectContext *ctx, const FsFlow *flow, FsConn *conn,
@@ -173,6 +192,8 @@ note_answer(const FsDetectContext *ctx, const FsFlow *flow, FsConn *conn,
     }
     r->outcome = (f & FS_TH_RST) ? FS_REUSE_REJECTED_RST
                                  : FS_REUSE_CHALLENGE_ACK;
+    if (prev != NULL && !(f & FS_TH_RST))
+        answered_from_old_state(ctx, prev, conn, seg);
     emit(ctx, conn, seg, FS_EV_REUSE_REJECTED, FS_ROLE_SERVER,
          rejection_reason((FsTcpState)r->holder_state));
 }

@@ -20,17 +20,39 @@ typedef struct {
     guint8 pad;
 } ServerKey;
 
+/* TIME_WAIT a client host holds towards one server ip:port: each one
+ * blocks that 4-tuple, so their number against the ephemeral port range
+ * is the port pressure. */
+typedef struct {
+    FsAddr client;       /* host holding the TIME_WAIT */
+    FsAddr server;       /* destination address */
+    guint16 port;        /* destination port */
+    guint8 pad[6];
+    guint64 now;         /* held now */
+    guint64 peak;        /* most at once */
+    FsTime peak_at;      /* when */
+} DestTimeWait;
+
 struct FsEngine {
     FsEngineConfig cfg;
     FsEngineSink sink;
     FsTcpConfig tcp;
     FsDetectContext detect;
     FsFlowTable *flows;
-    GPtrArray *conns;       /* FsConn* in id order (owned by the flows) */
+    GPtrArray *conns;       /* FsConn* held, in id order (owned by flows);
+                               NULL where finished early (eviction) */
+    guint head;             /* conns[0..head) are NULL */
+    FsTime next_sweep;      /* capture time of the next sweep */
     GHashTable *servers;    /* ServerKey* set */
+    GHashTable *tw_hosts;   /* FsAddr* -> FsHostTimeWait* (owned) */
+    GHashTable *tw_dests;   /* DestTimeWait* set (owned) */
     FsEngineStats stats;
     const FsConn *cur_conn; /* connection of the segment being processed */
 };
+
+/* Reset connections stay this long after their last segment, so that
+ * segments still in flight meet them rather than a new record. */
+#define RESET_LINGER (5 * FS_NS_PER_SEC)
 
 static guint
 server_key_hash(gconstpointer p)
@@ -58,13 +80,119 @@ server_key_set(ServerKey *k, const FsAddr *addr, guint16 port)
     k->family = addr->family;
 }
 
+static guint
+addr_hash(gconstpointer p)
+{
+    const FsAddr *a = p;
+    guint h = 2166136261u ^ a->family;
+
+    for (gsize i = 0; i < sizeof a->bytes; i++)
+        h = (h ^ a->bytes[i]) * 16777619u;
+    return h ^ (h >> 13);
+}
+
+static gboolean
+addr_equal(gconstpointer a, gconstpointer b)
+{
+    return fs_addr_compare(a, b) == 0;
+}
+
+static guint
+dest_hash(gconstpointer p)
+{
+    const DestTimeWait *d = p;
+
+    return addr_hash(&d->client) * 31u + addr_hash(&d->server) * 7u +
+           d->port;
+}
+
+static gboolean
+dest_equal(gconstpointer a, gconstpointer b)
+{
+    const DestTimeWait *x = a;
+    const DestTimeWait *y = b;
+
+    return x->port == y->port && addr_equal(&x->client, &y->client) &&
+           addr_equal(&x->server, &y->server);
+}
+
+static DestTimeWait *
+dest_of(FsEngine *e, const FsConn *conn)
+{
+    DestTimeWait probe = { .client = conn->addr[FS_ROLE_CLIENT],
+                           .server = conn->addr[FS_ROLE_SERVER],
+                           .port = conn->port[FS_ROLE_SERVER] };
+    DestTimeWait *d = g_hash_table_lookup(e->tw_dests, &probe);
+
+    if (d == NULL) {
+        d = g_new(DestTimeWait, 1);
+        *d = probe;
+        g_hash_table_add(e->tw_dests, d);
+    }
+    return d;
+}
+
+/* An endpoint entered TIME_WAIT: count it for its host (and, for a
+ * client, against its destination's port range). */
+static void
+time_wait_enter(FsEngine *e, const FsConn *conn, int role, FsTime ts)
+{
+    FsHostTimeWait *h = g_hash_table_lookup(e->tw_hosts, &conn->addr[role]);
+
+    if (h == NULL) {
+        h = g_new0(FsHostTimeWait, 1);
+        h->host = conn->addr[role];
+        g_hash_table_insert(e->tw_hosts, &h->host, h);
+    }
+    h->entered++;
+    if (++h->now > h->peak) {
+        h->peak = h->now;
+        h->peak_at = ts;
+    }
+    if (++e->stats.time_wait_now > e->stats.time_wait_peak) {
+        e->stats.time_wait_peak = e->stats.time_wait_now;
+        e->stats.time_wait_peak_at = ts;
+    }
+    if (role == FS_ROLE_CLIENT) {
+        DestTimeWait *d = dest_of(e, conn);
+
+        if (++d->now > d->peak) {
+            d->peak = d->now;
+            d->peak_at = ts;
+        }
+    }
+}
+
+static void
+time_wait_leave(FsEngine *e, const FsConn *conn, int role)
+{
+    FsHostTimeWait *h = g_hash_table_lookup(e->tw_hosts, &conn->addr[role]);
+
+    if (h != NULL && h->now > 0)
+        h->now--;
+    if (e->stats.time_wait_now > 0)
+        e->stats.time_wait_now--;
+    if (role == FS_ROLE_CLIENT) {
+        DestTimeWait *d = dest_of(e, conn);
+
+        if (d->now > 0)
+            d->now--;
+    }
+}
+
 static void
 on_emit(const FsEvent *ev, gpointer user)
 {
     FsEngine *e = user;
 
-    if (ev->kind == FS_EV_STATE && !e->cfg.all_events)
-        return;
+    if (ev->kind == FS_EV_STATE) {
+        if (ev->transition.to == FS_TCP_TIME_WAIT)
+            time_wait_enter(e, e->cur_conn, ev->role, ev->ts);
+        else if (ev->transition.from == FS_TCP_TIME_WAIT)
+            time_wait_leave(e, e->cur_conn, ev->role);
+        if (!e->cfg.all_events)
+            return;
+    }
     if (e->sink.on_event != NULL)
         e->sink.on_event(ev, e->cur_conn, e->sink.user);
 }
@@ -85,6 +213,8 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
     e->conns = g_ptr_array_new();
     e->servers = g_hash_table_new_full(server_key_hash, server_key_equal,
                                        g_free, NULL);
+    e->tw_hosts = g_hash_table_new_full(addr_hash, addr_equal, NULL, g_free);
+    e->tw_dests = g_hash_table_new_full(dest_hash, dest_equal, g_free, NULL);
     return e;
 }
 
@@ -96,6 +226,8 @@ fs_engine_free(FsEngine *engine)
     g_ptr_array_unref(engine->conns);
     fs_flow_table_free(engine->flows);
     g_hash_table_destroy(engine->servers);
+    g_hash_table_destroy(engine->tw_hosts);
+    g_hash_table_destroy(engine->tw_dests);
     g_free(engine);
 }
 
@@ -161,6 +293,8 @@ new_incarnation(FsEngine *e, FsFlow *flow, FsConn *prev,
 
     conn->roles_inferred = inferred ? 1 : 0;
     e->stats.connections++;
+    e->stats.live++;
+    e->stats.live_peak = MAX(e->stats.live_peak, e->stats.live);
     g_ptr_array_add(e->conns, conn);
     if (prev == NULL)
         return conn;
@@ -172,13 +306,111 @@ new_incarnation(FsEngine *e, FsFlow *flow, FsConn *prev,
     return conn;
 }
 
+/* The connection's record is final: settle it at now, hand it to the
+ * sink, and forget it (its TIME_WAIT no longer counts as held). */
+static void
+finish_conn(FsEngine *e, FsConn *conn, FsTime now)
+{
+    e->cur_conn = conn;
+    fs_tcpstate_settle(conn, now, 2 * e->cfg.msl, on_emit, e);
+    if (e->sink.on_conn != NULL)
+        e->sink.on_conn(conn, e->sink.user);
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        if (conn->ep[r].state == FS_TCP_TIME_WAIT)
+            time_wait_leave(e, conn, r);
+    }
+    e->cur_conn = NULL;
+    e->stats.live--;
+    e->stats.finished++;
+    fs_flow_release(e->flows, conn);
+}
+
+static gboolean
+state_over(const FsEndpoint *ep)
+{
+    return ep->state == FS_TCP_CLOSED ||
+           (ep->state == FS_TCP_UNKNOWN && !ep->seen);
+}
+
+/* Finished: closed and 2*MSL quiet (late duplicates and reuse checks
+ * need it until then), reset and briefly quiet, or idle too long. */
+static gboolean
+is_finished(const FsEngine *e, const FsConn *conn, FsTime now)
+{
+    FsTime quiet = now - conn->t_last;
+
+    if (state_over(&conn->ep[FS_ROLE_CLIENT]) &&
+        state_over(&conn->ep[FS_ROLE_SERVER]))
+        return quiet >= (conn->close_done_time == 0 &&
+                                 conn->rst_from != FS_ROLE_NONE
+                             ? RESET_LINGER
+                             : 2 * e->cfg.msl);
+    return e->cfg.idle_timeout > 0 && quiet >= e->cfg.idle_timeout;
+}
+
+/* Once a second of capture time: TIME_WAITs run out, finished
+ * connections go to the sink. O(connections held). */
+static void
+sweep(FsEngine *e, FsTime now)
+{
+    guint keep = 0;
+
+    for (guint i = e->head; i < e->conns->len; i++) {
+        FsConn *conn = g_ptr_array_index(e->conns, i);
+
+        if (conn == NULL)
+            continue;
+        e->cur_conn = conn;
+        fs_tcpstate_expire(conn, now, 2 * e->cfg.msl, on_emit, e);
+        if (is_finished(e, conn, now)) {
+            finish_conn(e, conn, now);
+            continue;
+        }
+        g_ptr_array_index(e->conns, keep++) = conn;
+    }
+    g_ptr_array_set_size(e->conns, keep);
+    e->head = 0;
+    e->next_sweep = now + FS_NS_PER_SEC;
+}
+
+/* --max-flows: the oldest connection held makes room (a flood of new
+ * 4-tuples cannot exhaust memory). */
+static void
+evict_oldest(FsEngine *e, FsTime now)
+{
+    while (e->head < e->conns->len) {
+        FsConn *conn = g_ptr_array_index(e->conns, e->head);
+
+        g_ptr_array_index(e->conns, e->head++) = NULL;
+        if (conn != NULL) {
+            conn->evicted = 1;
+            e->stats.evicted++;
+            finish_conn(e, conn, now);
+            return;
+        }
+    }
+}
+
+void
+fs_engine_advance(FsEngine *e, FsTime now)
+{
+    if (now >= e->next_sweep)
+        sweep(e, now);
+}
+
 void
 fs_engine_segment(FsEngine *e, const FsSegment *seg)
 {
-    FsFlow *flow = fs_flow_lookup(e->flows, seg);
-    FsConn *conn = fs_flow_current(flow);
+    FsFlow *flow;
+    FsConn *conn;
     FsRole sender;
 
+    if (seg->ts >= e->next_sweep)
+        sweep(e, seg->ts);
+    if (e->cfg.max_flows > 0 && e->stats.live >= e->cfg.max_flows)
+        evict_oldest(e, seg->ts);
+    flow = fs_flow_lookup(e->flows, seg);
+    conn = fs_flow_current(flow);
     e->stats.tcp_segments++;
     if (opens_incarnation(conn, seg))
         conn = new_incarnation(e, flow, conn, seg);
@@ -215,25 +447,97 @@ fs_engine_packet(FsEngine *e, const FsPacket *pkt)
     fs_engine_segment(e, &seg);
 }
 
+static gint
+host_peak_cmp(gconstpointer a, gconstpointer b)
+{
+    const FsHostTimeWait *x = *(FsHostTimeWait *const *)a;
+    const FsHostTimeWait *y = *(FsHostTimeWait *const *)b;
+
+    if (x->peak != y->peak)
+        return x->peak > y->peak ? -1 : 1;
+    return fs_addr_compare(&x->host, &y->host);
+}
+
 void
 fs_engine_finish(FsEngine *e)
 {
     FsTime end = e->stats.t_last;
 
-    for (guint i = 0; i < e->conns->len; i++) {
+    for (guint i = e->head; i < e->conns->len; i++) {
         FsConn *conn = g_ptr_array_index(e->conns, i);
 
-        end = MAX(end, conn->t_last);
+        if (conn != NULL)
+            end = MAX(end, conn->t_last);
     }
-    for (guint i = 0; i < e->conns->len; i++) {
+    for (guint i = e->head; i < e->conns->len; i++) {
         FsConn *conn = g_ptr_array_index(e->conns, i);
 
+        if (conn == NULL)
+            continue;
         e->cur_conn = conn;
-        fs_tcpstate_expire(conn, end, 2 * e->cfg.msl, on_emit, e);
+        fs_tcpstate_settle(conn, end, 2 * e->cfg.msl, on_emit, e);
         if (e->sink.on_conn != NULL)
             e->sink.on_conn(conn, e->sink.user);
+        e->stats.finished++;
     }
     g_ptr_array_set_size(e->conns, 0);
+    e->head = 0;
+}
+
+void
+fs_engine_foreach_time_wait_host(const FsEngine *engine,
+                                 void (*fn)(const FsHostTimeWait *tw,
+                                            gpointer user),
+                                 gpointer user)
+{
+    g_autoptr(GPtrArray) hosts = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer v;
+
+    g_hash_table_iter_init(&it, engine->tw_hosts);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        g_ptr_array_add(hosts, v);
+    g_ptr_array_sort(hosts, host_peak_cmp);
+    for (guint i = 0; i < hosts->len; i++)
+        fn(g_ptr_array_index(hosts, i), user);
+}
+
+static gint
+dest_peak_cmp(gconstpointer a, gconstpointer b)
+{
+    const DestTimeWait *x = *(DestTimeWait *const *)a;
+    const DestTimeWait *y = *(DestTimeWait *const *)b;
+    int c;
+
+    if (x->peak != y->peak)
+        return x->peak > y->peak ? -1 : 1;
+    c = fs_addr_compare(&x->client, &y->client);
+    if (c == 0)
+        c = fs_addr_compare(&x->server, &y->server);
+    return c != 0 ? c : (int)x->port - (int)y->port;
+}
+
+void
+fs_engine_foreach_time_wait_dest(const FsEngine *engine, guint max,
+                                 void (*fn)(const FsDestTimeWait *d,
+                                            gpointer user),
+                                 gpointer user)
+{
+    g_autoptr(GPtrArray) dests = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer k;
+
+    g_hash_table_iter_init(&it, engine->tw_dests);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        g_ptr_array_add(dests, k);
+    g_ptr_array_sort(dests, dest_peak_cmp);
+    for (guint i = 0; i < dests->len && i < max; i++) {
+        const DestTimeWait *d = g_ptr_array_index(dests, i);
+        FsDestTimeWait out = { d->client, d->server, d->port, d->peak,
+                               d->peak_at };
+
+        fn(&out, user);
+    }
 }
 
 const FsEngineStats *

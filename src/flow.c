@@ -153,6 +153,27 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow *flow,
     return conn;
 }
 
+void
+fs_flow_release(FsFlowTable *table, FsConn *conn)
+{
+    FsSegment probe;
+    FlowKey key;
+    FsFlow *flow;
+
+    memset(&probe, 0, sizeof probe);
+    probe.src = conn->addr[FS_ROLE_CLIENT];
+    probe.dst = conn->addr[FS_ROLE_SERVER];
+    probe.sport = conn->port[FS_ROLE_CLIENT];
+    probe.dport = conn->port[FS_ROLE_SERVER];
+    probe.vlan = conn->vlan;
+    key_from_segment(&key, &probe);
+    flow = g_hash_table_lookup(table->flows, &key);
+    g_return_if_fail(flow != NULL);
+    g_ptr_array_remove(flow->conns, conn); /* keeps order; frees conn */
+    if (flow->conns->len == 0)
+        g_hash_table_remove(table->flows, &flow->key);
+}
+
 guint
 fs_flow_n_incarnations(const FsFlow *flow)
 {

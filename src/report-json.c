@@ -350,11 +350,123 @@ json_summary_packets(FsJson *j, const FsEngineStats *stats)
         fs_json_uint(j, stats->skipped[k]);
     }
     fs_json_end_object(j);
+    fs_json_key(j, "connections_peak");
+    fs_json_uint(j, stats->live_peak);
+    fs_json_key(j, "evicted");
+    fs_json_uint(j, stats->evicted);
+}
+
+static void
+json_host_peak(const FsHostTimeWait *tw, gpointer user)
+{
+    FsJson *j = user;
+    char host[FS_ENDPOINT_STRLEN];
+
+    fs_addr_format(&tw->host, host, sizeof host);
+    fs_json_key(j, host);
+    fs_json_begin_object(j);
+    fs_json_key(j, "peak");
+    fs_json_uint(j, tw->peak);
+    fs_json_key(j, "peak_at");
+    fs_json_time(j, tw->peak_at);
+    fs_json_key(j, "at_end");
+    fs_json_uint(j, tw->now);
+    fs_json_key(j, "entered");
+    fs_json_uint(j, tw->entered);
+    fs_json_end_object(j);
+}
+
+typedef struct {
+    FsJson *j;
+    const FsReport *r;
+} DestCtx;
+
+/* Each TIME_WAIT blocks one 4-tuple for 2*MSL, so towards one server
+ * ip:port a client has ports/(2*MSL) new connections a second to spend
+ * (Linux: 28232 / 60 s = 470/s) before connect() fails. */
+static void
+json_dest(const FsDestTimeWait *d, gpointer user)
+{
+    DestCtx *ctx = user;
+    FsJson *j = ctx->j;
+    guint ports = fs_report_ephemeral_ports(ctx->r);
+    double two_msl_s = 2.0 * (double)ctx->r->cfg.msl / 1e9;
+    char client[FS_ENDPOINT_STRLEN];
+    char dest[FS_ENDPOINT_STRLEN];
+
+    fs_addr_format(&d->client, client, sizeof client);
+    fs_endpoint_format(&d->server, d->port, dest, sizeof dest);
+    fs_json_begin_object(j);
+    fs_json_key(j, "client");
+    fs_json_string(j, client);
+    fs_json_key(j, "destination");
+    fs_json_string(j, dest);
+    fs_json_key(j, "time_wait_peak");
+    fs_json_uint(j, d->peak);
+    fs_json_key(j, "peak_at");
+    fs_json_time(j, d->peak_at);
+    fs_json_key(j, "ephemeral_ports");
+    fs_json_uint(j, ports);
+    fs_json_key(j, "used_permille");
+    fs_json_uint(j, (guint64)(d->peak * 1000u / ports));
+    fs_json_key(j, "max_new_per_s");
+    fs_json_uint(j, (guint64)((double)ports / two_msl_s));
+    fs_json_end_object(j);
+}
+
+static void
+json_summary_time_wait(FsJson *j, const FsReport *r, const FsEngine *engine)
+{
+    const FsEngineStats *stats = fs_engine_stats(engine);
+    DestCtx ctx = { j, r };
+
+    fs_json_key(j, "time_wait_peak");
+    fs_json_uint(j, stats->time_wait_peak);
+    fs_json_key(j, "time_wait_peak_at");
+    if (stats->time_wait_peak == 0)
+        fs_json_null(j);
+    else
+        fs_json_time(j, stats->time_wait_peak_at);
+    fs_json_key(j, "time_wait_by_host");
+    fs_json_begin_object(j);
+    fs_engine_foreach_time_wait_host(engine, json_host_peak, j);
+    fs_json_end_object(j);
+    fs_json_key(j, "port_pressure");
+    fs_json_begin_array(j);
+    fs_engine_foreach_time_wait_dest(engine, FS_REPORT_MAX_DESTS, json_dest,
+                                     &ctx);
+    fs_json_end_array(j);
+}
+
+/* Live capture only: kernel drops, filter caveat, interim counters. */
+static void
+json_summary_live(FsJson *j, const FsReport *r, const FsEngineStats *stats)
+{
+    if (r->drops_known) {
+        fs_json_key(j, "kernel_drops");
+        fs_json_uint(j, r->kernel_drops);
+    }
+    if (r->capture_note != NULL) {
+        fs_json_key(j, "capture_note");
+        fs_json_string(j, r->capture_note);
+    }
+    if (!r->interim)
+        return;
+    fs_json_key(j, "interim");
+    fs_json_bool(j, TRUE);
+    fs_json_key(j, "tracked_now");
+    fs_json_begin_object(j);
+    fs_json_key(j, "connections");
+    fs_json_uint(j, stats->live);
+    fs_json_key(j, "time_wait");
+    fs_json_uint(j, stats->time_wait_now);
+    fs_json_end_object(j);
 }
 
 void
-fs_report_json_finish(FsReport *r, const FsEngineStats *stats)
+fs_report_json_finish(FsReport *r, const FsEngine *engine)
 {
+    const FsEngineStats *stats = fs_engine_stats(engine);
     FsJson j;
 
     fs_json_init(&j, r->buf);
@@ -371,7 +483,9 @@ fs_report_json_finish(FsReport *r, const FsEngineStats *stats)
     fs_json_time(&j, stats->t_last);
     json_summary_counts(&j, &r->sum);
     json_summary_states(&j, &r->sum);
+    json_summary_time_wait(&j, r, engine);
     json_summary_packets(&j, stats);
+    json_summary_live(&j, r, stats);
     fs_json_end_object(&j);
     write_line(r);
 }

@@ -35,6 +35,12 @@ struct FsReport {
     GPtrArray *rows;   /* text: GStrv per connection */
     GString *buf;      /* scratch for one output line */
     GString *stuck;    /* text: endpoints stuck in a close state */
+    /* live capture only (fs_report_set_*); all zero offline */
+    gboolean streaming;    /* text: lines as they come, no table */
+    gboolean drops_known;  /* kernel_drops was set */
+    guint64 kernel_drops;  /* packets the kernel dropped */
+    char *capture_note;    /* what the filter cannot see, or NULL */
+    gboolean interim;      /* the summary being written is interim */
 };
 
 /* Sorted "host" -> count pairs of time_wait_hosts, largest first. */
@@ -42,10 +48,16 @@ GPtrArray *fs_report_time_wait_hosts(const FsSummary *sum);
 
 void fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *c);
 void fs_report_text_conn(FsReport *r, const FsConn *conn);
-void fs_report_text_finish(FsReport *r, const FsEngineStats *stats);
+void fs_report_text_finish(FsReport *r, const FsEngine *engine);
 void fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *c);
 void fs_report_json_conn(FsReport *r, const FsConn *conn);
-void fs_report_json_finish(FsReport *r, const FsEngineStats *stats);
+void fs_report_json_finish(FsReport *r, const FsEngine *engine);
+
+/* Ports a client has for one destination (default Linux range). */
+guint fs_report_ephemeral_ports(const FsReport *r);
+
+/* How many destinations the port-pressure list shows. */
+#define FS_REPORT_MAX_DESTS 10
 
 typedef struct {
     char *host;

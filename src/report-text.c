@@ -79,6 +79,10 @@ fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
                                who, fs_event_kind_name(ev->kind),
                                ev->detail ? ": " : "",
                                ev->detail ? ev->detail : "");
+    if (r->streaming) {
+        fputs(r->buf->str + 2, r->out); /* no indent outside a section */
+        g_string_truncate(r->buf, 0);
+    }
 }
 
 /* Endpoints left in a state that waits for the peer or the application:
@@ -103,6 +107,18 @@ note_stuck(FsReport *r, const FsConn *conn)
     }
 }
 
+/* Live: one self-describing line per finished connection, as it comes;
+ * the end states make a separate "stuck" list unnecessary. */
+static void
+print_conn_line(FsReport *r, char **row)
+{
+    fprintf(r->out, "conn #%s  %s -> %s  close=%s active=%s client=%s "
+            "server=%s close_time=%s flags=%s\n", row[COL_ID],
+            row[COL_CLIENT], row[COL_SERVER], row[COL_CLOSE],
+            row[COL_CLOSER], row[COL_CSTATE], row[COL_SSTATE],
+            row[COL_DURATION], row[COL_FLAGS]);
+}
+
 void
 fs_report_text_conn(FsReport *r, const FsConn *conn)
 {
@@ -125,8 +141,76 @@ fs_report_text_conn(FsReport *r, const FsConn *conn)
     row[COL_FLAGS] = flags->len > 1
                          ? g_strjoinv(",", (char **)flags->pdata)
                          : g_strdup("-");
+    if (r->streaming) {
+        print_conn_line(r, row);
+        g_strfreev(row);
+        return;
+    }
     g_ptr_array_add(r->rows, row);
     note_stuck(r, conn);
+}
+
+static void
+print_host_peak(const FsHostTimeWait *tw, gpointer user)
+{
+    FsReport *r = user;
+    char host[FS_ENDPOINT_STRLEN];
+    g_autofree char *when = format_time(tw->peak_at);
+
+    fs_addr_format(&tw->host, host, sizeof host);
+    fprintf(r->out, "  %-21s %" G_GUINT64_FORMAT " at %s (%" G_GUINT64_FORMAT
+            " at end, %" G_GUINT64_FORMAT " in all)\n", host, tw->peak, when,
+            tw->now, tw->entered);
+}
+
+static void
+print_dest(const FsDestTimeWait *d, gpointer user)
+{
+    FsReport *r = user;
+    guint ports = fs_report_ephemeral_ports(r);
+    char client[FS_ENDPOINT_STRLEN];
+    char dest[FS_ENDPOINT_STRLEN];
+
+    fs_addr_format(&d->client, client, sizeof client);
+    fs_endpoint_format(&d->server, d->port, dest, sizeof dest);
+    fprintf(r->out, "  %s -> %s: %" G_GUINT64_FORMAT " TIME_WAIT at peak, "
+            "%.1f%% of %u ports (runs out above %.0f new connections/s)\n",
+            client, dest, d->peak, 100.0 * (double)d->peak / ports, ports,
+            (double)ports / (2.0 * (double)r->cfg.msl / 1e9));
+}
+
+static void
+print_time_wait(FsReport *r, const FsEngine *engine)
+{
+    const FsEngineStats *stats = fs_engine_stats(engine);
+
+    if (stats->time_wait_peak == 0)
+        return;
+    fprintf(r->out, "\nTIME_WAIT peak by host\n");
+    fs_engine_foreach_time_wait_host(engine, print_host_peak, r);
+    fprintf(r->out, "\nPort pressure (client TIME_WAIT per destination)\n");
+    fs_engine_foreach_time_wait_dest(engine, FS_REPORT_MAX_DESTS, print_dest,
+                                     r);
+}
+
+/* Live capture only: what is tracked now, kernel drops, filter caveat. */
+static void
+print_live(FsReport *r, const FsEngineStats *stats)
+{
+    FILE *o = r->out;
+
+    if (r->interim)
+        fprintf(o, "  tracked now           %" G_GUINT64_FORMAT
+                " connections, %" G_GUINT64_FORMAT
+                " endpoints in TIME_WAIT\n", stats->live,
+                stats->time_wait_now);
+    if (r->drops_known && r->kernel_drops == 0)
+        fprintf(o, "  kernel drops          0\n");
+    else if (r->drops_known)
+        fprintf(o, "  kernel dropped %" G_GUINT64_FORMAT " packets: the "
+                "report is built on a lossy capture\n", r->kernel_drops);
+    if (r->capture_note != NULL)
+        fprintf(o, "  note: %s\n", r->capture_note);
 }
 
 static void
@@ -136,7 +220,8 @@ print_summary(FsReport *r, const FsEngineStats *stats)
     g_autoptr(GPtrArray) hosts = fs_report_time_wait_hosts(s);
     FILE *o = r->out;
 
-    fprintf(o, "Summary (MSL %.0f s, TIME_WAIT %.0f s%s)\n",
+    fprintf(o, "%s (MSL %.0f s, TIME_WAIT %.0f s%s)\n",
+            r->interim ? "Summary so far" : "Summary",
             (double)r->cfg.msl / 1e9, 2.0 * (double)r->cfg.msl / 1e9,
             r->cfg.rfc1337 ? ", RFC 1337" : "");
     fprintf(o, "  connections           %" G_GUINT64_FORMAT "\n",
@@ -181,6 +266,7 @@ print_summary(FsReport *r, const FsEngineStats *stats)
                     fs_decode_status_name((FsDecodeStatus)k));
     }
     fprintf(o, "\n");
+    print_live(r, stats);
 }
 
 static void
@@ -209,9 +295,12 @@ print_table(FsReport *r)
 }
 
 void
-fs_report_text_finish(FsReport *r, const FsEngineStats *stats)
+fs_report_text_finish(FsReport *r, const FsEngine *engine)
 {
-    print_summary(r, stats);
+    print_summary(r, fs_engine_stats(engine));
+    print_time_wait(r, engine);
+    if (r->interim)
+        return;
     if (r->rows->len > 0) {
         fprintf(r->out, "\n");
         print_table(r);

@@ -31,6 +31,7 @@ fs_report_free(FsReport *r)
     g_ptr_array_unref(r->rows);
     g_string_free(r->buf, TRUE);
     g_string_free(r->stuck, TRUE);
+    g_free(r->capture_note);
     g_free(r);
 }
 
@@ -143,11 +144,51 @@ fs_report_sink(FsReport *report)
 }
 
 void
-fs_report_finish(FsReport *r, const FsEngineStats *stats)
+fs_report_finish(FsReport *r, const FsEngine *engine)
 {
     if (r->format == FS_REPORT_JSON)
-        fs_report_json_finish(r, stats);
+        fs_report_json_finish(r, engine);
     else
-        fs_report_text_finish(r, stats);
+        fs_report_text_finish(r, engine);
     fflush(r->out);
+}
+
+guint
+fs_report_ephemeral_ports(const FsReport *r)
+{
+    return r->cfg.ephemeral_ports ? r->cfg.ephemeral_ports : 28232;
+}
+
+/* ---- live capture (finscope -i) ---- */
+
+void
+fs_report_set_capture_drops(FsReport *r, guint64 drops)
+{
+    g_return_if_fail(r != NULL);
+    r->drops_known = TRUE;
+    r->kernel_drops = drops;
+}
+
+void
+fs_report_set_streaming(FsReport *r, gboolean streaming)
+{
+    g_return_if_fail(r != NULL);
+    r->streaming = streaming;
+}
+
+void
+fs_report_set_capture_note(FsReport *r, const char *note)
+{
+    g_return_if_fail(r != NULL);
+    g_free(r->capture_note);
+    r->capture_note = g_strdup(note);
+}
+
+void
+fs_report_interim(FsReport *r, const FsEngine *engine)
+{
+    g_return_if_fail(r != NULL);
+    r->interim = TRUE;
+    fs_report_finish(r, engine);
+    r->interim = FALSE;
 }

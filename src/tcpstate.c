@@ -451,7 +451,8 @@ rst_meaning(const Step *st, FsRole sender)
         emit_event(st, FS_EV_RST_ANSWERS_FIN, sender, st->seg->seq,
                    "active closer answered the re-sent FIN with RST: "
                    "it held no TIME_WAIT");
-    } else if (self->fin_sent && self->rst_count == 1) {
+    } else if (self->fin_sent && self->rst_count == 1 &&
+               self->state != FS_TCP_CLOSED) {
         emit_event(st, FS_EV_RST_AFTER_FIN, sender, st->seg->seq,
                    fs_tcp_state_name(self->state));
     }
@@ -608,10 +609,23 @@ fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
         Step st = { conn, NULL, ep->time_wait_since + two_msl, NULL, emit,
                     user };
 
-        if (ack_unconfirmed(ep, now)) {
-            st.ts = now;
+        if (ep->state == FS_TCP_TIME_WAIT &&
+            ep->time_wait_since + two_msl <= now)
+            set_state(&st, (FsRole)r, FS_TCP_CLOSED,
+                      FS_CAUSE_TIME_WAIT_EXPIRED);
+    }
+}
+
+void
+fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
+                   FsEmitFunc emit, gpointer user)
+{
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        FsEndpoint *ep = &conn->ep[r];
+        Step st = { conn, NULL, now, NULL, emit, user };
+
+        if (ack_unconfirmed(ep, now))
             ack_was_lost(&st, (FsRole)r);
-        }
         if (ep->unseen_fin_acked && !ep->fin_sent) {
             ep->unseen_fin_acked = 0;
             st.ts = conn->t_last;
@@ -619,10 +633,23 @@ fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
             emit_event(&st, FS_EV_CAPTURE_LOSS, r, ep->snd_nxt,
                        "ACK of a FIN never captured");
         }
-
-        if (ep->state == FS_TCP_TIME_WAIT &&
-            ep->time_wait_since + two_msl <= now)
-            set_state(&st, (FsRole)r, FS_TCP_CLOSED,
-                      FS_CAUSE_TIME_WAIT_EXPIRED);
     }
+    fs_tcpstate_expire(conn, now, two_msl, emit, user);
+}
+
+void
+fs_tcpstate_ack_lost(FsConn *conn, int role, FsTime ts, FsEmitFunc emit,
+                     gpointer user)
+{
+    Step st = { conn, NULL, ts, NULL, emit, user };
+    FsEndpoint *ep = &conn->ep[role];
+
+    if (!ep->fin_sent || !ep->fin_acked)
+        return;
+    conn->final_ack_lost++;
+    emit_event(&st, FS_EV_FINAL_ACK_LOST, fs_role_peer((FsRole)role),
+               ep->fin_seq,
+               "the peer answered a new SYN from LAST_ACK: the final ACK "
+               "never arrived");
+    ack_was_lost(&st, (FsRole)role);
 }

@@ -42,7 +42,8 @@ step_to_segment(const FsScriptStep *st, FsSegment *seg)
     FsAddr client;
     FsAddr server;
     gboolean c2s = st->dir == C2S || st->dir == 'c';
-    guint16 cport = g_ascii_islower(st->dir) ? 40001 : 40000;
+    guint16 cport = st->cport ? st->cport
+                              : g_ascii_islower(st->dir) ? 40001 : 40000;
 
     memset(seg, 0, sizeof *seg);
     addr4(&client, 1);
@@ -77,12 +78,22 @@ on_event(const FsEvent *ev, const FsConn *conn, gpointer user)
     g_array_append_val(res->events, *ev);
 }
 
+static const FsEngine *running_engine;
+
 static void
 on_conn(const FsConn *conn, gpointer user)
 {
     FsScriptResult *res = user;
+    guint64 seen = fs_engine_stats(running_engine)->tcp_segments;
 
     g_array_append_val(res->conns, *conn);
+    g_array_append_val(res->finished_at, seen);
+}
+
+static void
+on_tw_host(const FsHostTimeWait *tw, gpointer user)
+{
+    g_array_append_val(((FsScriptResult *)user)->tw_hosts, *tw);
 }
 
 FsScriptResult *
@@ -96,7 +107,10 @@ fs_script_run(const FsScriptStep *steps, gsize n_steps,
 
     res->conns = g_array_new(FALSE, TRUE, sizeof(FsConn));
     res->events = g_array_new(FALSE, TRUE, sizeof(FsEvent));
+    res->finished_at = g_array_new(FALSE, TRUE, sizeof(guint64));
+    res->tw_hosts = g_array_new(FALSE, TRUE, sizeof(FsHostTimeWait));
     engine = fs_engine_new(cfg != NULL ? cfg : &def, &sink);
+    running_engine = engine;
     for (gsize i = 0; i < n_steps; i++) {
         FsSegment seg;
 
@@ -104,6 +118,9 @@ fs_script_run(const FsScriptStep *steps, gsize n_steps,
         fs_engine_segment(engine, &seg);
     }
     fs_engine_finish(engine);
+    res->stats = *fs_engine_stats(engine);
+    fs_engine_foreach_time_wait_host(engine, on_tw_host, res);
+    running_engine = NULL;
     return res;
 }
 
@@ -114,6 +131,8 @@ fs_script_result_free(FsScriptResult *res)
         return;
     g_array_unref(res->conns);
     g_array_unref(res->events);
+    g_array_unref(res->finished_at);
+    g_array_unref(res->tw_hosts);
     g_free(res);
 }
 

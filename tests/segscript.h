@@ -20,11 +20,17 @@ typedef struct {
     gint64 t_ms;       /* time in ms from the script's start */
     guint32 tsval;     /* TCP timestamp TSval; 0 = no timestamps option */
     guint32 win;       /* window field; 0 = 65535 */
+    guint16 cport;     /* client port; 0 = 40000 ('C'/'S') or 40001 */
 } FsScriptStep;
 
 typedef struct {
-    GArray *conns;   /* FsConn, copies of each final record, by id */
-    GArray *events;  /* FsEvent, in emission order */
+    GArray *conns;    /* FsConn, copies of each final record, in the order
+                         the engine finished them */
+    GArray *events;   /* FsEvent, in emission order */
+    GArray *finished_at; /* guint64: engine's stats.tcp_segments when each
+                            record came out (streaming) */
+    FsEngineStats stats;  /* the engine's counters after finish */
+    GArray *tw_hosts; /* FsHostTimeWait, busiest peak first */
 } FsScriptResult;
 
 /* Runs the steps through a fresh engine (MSL 30 s unless cfg says

@@ -11,84 +11,84 @@
 /* First incarnation: ISNs 1000/5000, timestamps, 100 + 200 bytes, the
  * SERVER closes first and holds TIME_WAIT from 21 ms. */
 #define FIRST_INCARNATION_SERVER_CLOSES                    \
-    { C2S, "S",  1000, 0,    0,   0,  100, 0 },            \
-    { S2C, "SA", 5000, 1001, 0,   1,  900, 0 },            \
-    { C2S, "A",  1001, 5001, 0,   2,  101, 0 },            \
-    { C2S, "PA", 1001, 5001, 100, 3,  102, 0 },            \
-    { S2C, "PA", 5001, 1101, 200, 4,  901, 0 },            \
-    { C2S, "A",  1101, 5201, 0,   5,  103, 0 },            \
-    { S2C, "FA", 5201, 1101, 0,   10, 910, 0 },            \
-    { C2S, "FA", 1101, 5202, 0,   20, 110, 0 },            \
-    { S2C, "A",  5202, 1102, 0,   21, 911, 0 }
+    { C2S, "S",  1000, 0,    0,   0,  100, 0, 0 },            \
+    { S2C, "SA", 5000, 1001, 0,   1,  900, 0, 0 },            \
+    { C2S, "A",  1001, 5001, 0,   2,  101, 0, 0 },            \
+    { C2S, "PA", 1001, 5001, 100, 3,  102, 0, 0 },            \
+    { S2C, "PA", 5001, 1101, 200, 4,  901, 0, 0 },            \
+    { C2S, "A",  1101, 5201, 0,   5,  103, 0, 0 },            \
+    { S2C, "FA", 5201, 1101, 0,   10, 910, 0, 0 },            \
+    { C2S, "FA", 1101, 5202, 0,   20, 110, 0, 0 },            \
+    { S2C, "A",  5202, 1102, 0,   21, 911, 0, 0 }
 
 /* 1 s later the client comes back from the same port with an ISN above
  * the old space and newer timestamps: the TIME_WAIT accepts it. */
 static const FsScriptStep reuse_accepted[] = {
     FIRST_INCARNATION_SERVER_CLOSES,
-    { C2S, "S",  900000, 0,      0, 1000, 1100, 0 },
-    { S2C, "SA", 700000, 900001, 0, 1001, 1900, 0 },
-    { C2S, "A",  900001, 700001, 0, 1002, 1101, 0 },
+    { C2S, "S",  900000, 0,      0, 1000, 1100, 0, 0 },
+    { S2C, "SA", 700000, 900001, 0, 1001, 1900, 0, 0 },
+    { C2S, "A",  900001, 700001, 0, 1002, 1101, 0, 0 },
 };
 
 /* The new SYN's ISN (500) is below the old space and its TSval (50)
  * older: the TIME_WAIT answers with an ACK of the old connection. */
 static const FsScriptStep reuse_unsafe_rejected[] = {
     FIRST_INCARNATION_SERVER_CLOSES,
-    { C2S, "S", 500,  0,    0, 1000, 50,  0 },
-    { S2C, "A", 5202, 1102, 0, 1001, 912, 0 },  /* old numbers */
+    { C2S, "S", 500,  0,    0, 1000, 50,  0, 0 },
+    { S2C, "A", 5202, 1102, 0, 1001, 912, 0, 0 },  /* old numbers */
 };
 
 /* Client closes first; its final ACK is lost; the server sits in
  * LAST_ACK when the client reconnects from the same port. Linux answers
  * with a challenge ACK, the client RSTs it, and the retried SYN wins. */
 static const FsScriptStep syn_to_last_ack[] = {
-    { C2S, "S",  1000, 0,    0,   0,  0, 0 },
-    { S2C, "SA", 5000, 1001, 0,   1,  0, 0 },
-    { C2S, "A",  1001, 5001, 0,   2,  0, 0 },
-    { C2S, "FA", 1001, 5001, 0,   10, 0, 0 },
-    { S2C, "A",  5001, 1002, 0,   11, 0, 0 },
-    { S2C, "FA", 5001, 1002, 0,   20, 0, 0 },
-    { C2S, "A",  1002, 5002, 0,   21, 0, 0 },      /* lost after sensor */
-    { S2C, "FA", 5001, 1002, 0,   230, 0, 0 },     /* server re-sends */
-    { C2S, "S",  800000, 0,  0,   300, 0, 0 },     /* reconnect */
-    { S2C, "A",  5002, 1002, 0,   301, 0, 0 },     /* challenge ACK */
-    { C2S, "R",  1002, 0,    0,   302, 0, 0 },     /* from SYN_SENT */
-    { C2S, "S",  800000, 0,  0,   1300, 0, 0 },    /* SYN retried */
-    { S2C, "SA", 600000, 800001, 0, 1301, 0, 0 },
-    { C2S, "A",  800001, 600001, 0, 1302, 0, 0 },
+    { C2S, "S",  1000, 0,    0,   0,  0, 0, 0 },
+    { S2C, "SA", 5000, 1001, 0,   1,  0, 0, 0 },
+    { C2S, "A",  1001, 5001, 0,   2,  0, 0, 0 },
+    { C2S, "FA", 1001, 5001, 0,   10, 0, 0, 0 },
+    { S2C, "A",  5001, 1002, 0,   11, 0, 0, 0 },
+    { S2C, "FA", 5001, 1002, 0,   20, 0, 0, 0 },
+    { C2S, "A",  1002, 5002, 0,   21, 0, 0, 0 },      /* lost after sensor */
+    { S2C, "FA", 5001, 1002, 0,   230, 0, 0, 0 },     /* server re-sends */
+    { C2S, "S",  800000, 0,  0,   300, 0, 0, 0 },     /* reconnect */
+    { S2C, "A",  5002, 1002, 0,   301, 0, 0, 0 },     /* challenge ACK */
+    { C2S, "R",  1002, 0,    0,   302, 0, 0, 0 },     /* from SYN_SENT */
+    { C2S, "S",  800000, 0,  0,   1300, 0, 0, 0 },    /* SYN retried */
+    { S2C, "SA", 600000, 800001, 0, 1301, 0, 0, 0 },
+    { C2S, "A",  800001, 600001, 0, 1302, 0, 0, 0 },
 };
 
 /* Client closes first (client TIME_WAIT); the server's data segment
  * 5001+200 shows up again 2 s later: absorbed by the TIME_WAIT. */
 static const FsScriptStep old_dup_in_time_wait[] = {
-    { C2S, "S",  1000, 0,    0,   0,  0, 0 },
-    { S2C, "SA", 5000, 1001, 0,   1,  0, 0 },
-    { C2S, "A",  1001, 5001, 0,   2,  0, 0 },
-    { S2C, "PA", 5001, 1001, 200, 3,  0, 0 },
-    { C2S, "A",  1001, 5201, 0,   4,  0, 0 },
-    { C2S, "FA", 1001, 5201, 0,   10, 0, 0 },
-    { S2C, "FA", 5201, 1002, 0,   11, 0, 0 },
-    { C2S, "A",  1002, 5202, 0,   12, 0, 0 },
-    { S2C, "PA", 5001, 1001, 200, 2000, 0, 0 },  /* old copy */
-    { C2S, "A",  1002, 5202, 0,   2001, 0, 0 },  /* TIME_WAIT re-acks */
+    { C2S, "S",  1000, 0,    0,   0,  0, 0, 0 },
+    { S2C, "SA", 5000, 1001, 0,   1,  0, 0, 0 },
+    { C2S, "A",  1001, 5001, 0,   2,  0, 0, 0 },
+    { S2C, "PA", 5001, 1001, 200, 3,  0, 0, 0 },
+    { C2S, "A",  1001, 5201, 0,   4,  0, 0, 0 },
+    { C2S, "FA", 1001, 5201, 0,   10, 0, 0, 0 },
+    { S2C, "FA", 5201, 1002, 0,   11, 0, 0, 0 },
+    { C2S, "A",  1002, 5202, 0,   12, 0, 0, 0 },
+    { S2C, "PA", 5001, 1001, 200, 2000, 0, 0, 0 },  /* old copy */
+    { C2S, "A",  1002, 5202, 0,   2001, 0, 0, 0 },  /* TIME_WAIT re-acks */
 };
 
 /* Reuse whose new server ISN (5100) lands the old segment 5001+200
  * inside the new window; with no timestamps nothing stops it. Then the
  * same with timestamps: PAWS rejects it. */
 #define REUSE_NEAR_OLD_SPACE(ts_old, ts_new)                         \
-    { C2S, "S",  1000, 0,    0,   0,  ts_old, 0 },                   \
-    { S2C, "SA", 5000, 1001, 0,   1,  ts_old, 0 },                   \
-    { C2S, "A",  1001, 5001, 0,   2,  ts_old, 0 },                   \
-    { S2C, "PA", 5001, 1001, 200, 3,  ts_old, 0 },                   \
-    { C2S, "A",  1001, 5201, 0,   4,  ts_old, 0 },                   \
-    { C2S, "FA", 1001, 5201, 0,   10, ts_old, 0 },                   \
-    { S2C, "FA", 5201, 1002, 0,   11, ts_old, 0 },                   \
-    { C2S, "A",  1002, 5202, 0,   12, ts_old, 0 },                   \
-    { C2S, "S",  1500, 0,    0,   1000, ts_new, 0 },                 \
-    { S2C, "SA", 4990, 1501, 0,   1001, ts_new, 0 },                 \
-    { C2S, "A",  1501, 4991, 0,   1002, ts_new, 0 },                 \
-    { S2C, "PA", 5001, 1001, 200, 1500, ts_old, 0 }  /* the old copy */
+    { C2S, "S",  1000, 0,    0,   0,  ts_old, 0, 0 },                   \
+    { S2C, "SA", 5000, 1001, 0,   1,  ts_old, 0, 0 },                   \
+    { C2S, "A",  1001, 5001, 0,   2,  ts_old, 0, 0 },                   \
+    { S2C, "PA", 5001, 1001, 200, 3,  ts_old, 0, 0 },                   \
+    { C2S, "A",  1001, 5201, 0,   4,  ts_old, 0, 0 },                   \
+    { C2S, "FA", 1001, 5201, 0,   10, ts_old, 0, 0 },                   \
+    { S2C, "FA", 5201, 1002, 0,   11, ts_old, 0, 0 },                   \
+    { C2S, "A",  1002, 5202, 0,   12, ts_old, 0, 0 },                   \
+    { C2S, "S",  1500, 0,    0,   1000, ts_new, 0, 0 },                 \
+    { S2C, "SA", 4990, 1501, 0,   1001, ts_new, 0, 0 },                 \
+    { C2S, "A",  1501, 4991, 0,   1002, ts_new, 0, 0 },                 \
+    { S2C, "PA", 5001, 1001, 200, 1500, ts_old, 0, 0 }  /* the old copy */
 
 static const FsScriptStep old_dup_accepted[] = {
     REUSE_NEAR_OLD_SPACE(0, 0),
@@ -100,13 +100,13 @@ static const FsScriptStep old_dup_paws[] = {
 
 /* Each frame captured twice, 0 ms apart (two interfaces). */
 static const FsScriptStep duplicate_frames[] = {
-    { C2S, "S",  1000, 0,    0, 0,  0, 0 },
-    { C2S, "S",  1000, 0,    0, 0,  0, 0 },
-    { S2C, "SA", 5000, 1001, 0, 1,  0, 0 },
-    { S2C, "SA", 5000, 1001, 0, 1,  0, 0 },
-    { C2S, "A",  1001, 5001, 0, 2,  0, 0 },
-    { C2S, "RA", 1001, 5001, 0, 10, 0, 0 },
-    { C2S, "RA", 1001, 5001, 0, 10, 0, 0 },
+    { C2S, "S",  1000, 0,    0, 0,  0, 0, 0 },
+    { C2S, "S",  1000, 0,    0, 0,  0, 0, 0 },
+    { S2C, "SA", 5000, 1001, 0, 1,  0, 0, 0 },
+    { S2C, "SA", 5000, 1001, 0, 1,  0, 0, 0 },
+    { C2S, "A",  1001, 5001, 0, 2,  0, 0, 0 },
+    { C2S, "RA", 1001, 5001, 0, 10, 0, 0, 0 },
+    { C2S, "RA", 1001, 5001, 0, 10, 0, 0, 0 },
 };
 
 #define RUN(steps) fs_script_run(steps, G_N_ELEMENTS(steps), NULL)

@@ -13,178 +13,178 @@
  * 200 bytes down. After it the client's next seq is 1101, the server's
  * 5201. */
 #define HANDSHAKE_AND_DATA                            \
-    { C2S, "S",  1000, 0,    0,   0, 0, 0 },                \
-    { S2C, "SA", 5000, 1001, 0,   1, 0, 0 },                \
-    { C2S, "A",  1001, 5001, 0,   2, 0, 0 },                \
-    { C2S, "PA", 1001, 5001, 100, 3, 0, 0 },                \
-    { S2C, "A",  5001, 1101, 0,   4, 0, 0 },                \
-    { S2C, "PA", 5001, 1101, 200, 5, 0, 0 },                \
-    { C2S, "A",  1101, 5201, 0,   6, 0, 0 }
+    { C2S, "S",  1000, 0,    0,   0, 0, 0, 0 },                \
+    { S2C, "SA", 5000, 1001, 0,   1, 0, 0, 0 },                \
+    { C2S, "A",  1001, 5001, 0,   2, 0, 0, 0 },                \
+    { C2S, "PA", 1001, 5001, 100, 3, 0, 0, 0 },                \
+    { S2C, "A",  5001, 1101, 0,   4, 0, 0, 0 },                \
+    { S2C, "PA", 5001, 1101, 200, 5, 0, 0, 0 },                \
+    { C2S, "A",  1101, 5201, 0,   6, 0, 0, 0 }
 
 static const FsScriptStep client_first[] = {
     HANDSHAKE_AND_DATA,
     /* dir  flags seq   ack   len t_ms */
-    { C2S, "FA", 1101, 5201, 0, 10, 0, 0 },  /* client FIN: FIN_WAIT_1 */
-    { S2C, "A",  5201, 1102, 0, 11, 0, 0 },  /* ACK: client FIN_WAIT_2 */
-    { S2C, "FA", 5201, 1102, 0, 20, 0, 0 },  /* server FIN: LAST_ACK */
-    { C2S, "A",  1102, 5202, 0, 21, 0, 0 },  /* final ACK: TIME_WAIT/CLOSED */
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },  /* client FIN: FIN_WAIT_1 */
+    { S2C, "A",  5201, 1102, 0, 11, 0, 0, 0 },  /* ACK: client FIN_WAIT_2 */
+    { S2C, "FA", 5201, 1102, 0, 20, 0, 0, 0 },  /* server FIN: LAST_ACK */
+    { C2S, "A",  1102, 5202, 0, 21, 0, 0, 0 },  /* final ACK: TIME_WAIT/CLOSED */
 };
 
 static const FsScriptStep server_first[] = {
     HANDSHAKE_AND_DATA,
-    { S2C, "FA", 5201, 1101, 0, 10, 0, 0 },
-    { C2S, "A",  1101, 5202, 0, 11, 0, 0 },
-    { C2S, "FA", 1101, 5202, 0, 20, 0, 0 },
-    { S2C, "A",  5202, 1102, 0, 21, 0, 0 },
+    { S2C, "FA", 5201, 1101, 0, 10, 0, 0, 0 },
+    { C2S, "A",  1101, 5202, 0, 11, 0, 0, 0 },
+    { C2S, "FA", 1101, 5202, 0, 20, 0, 0, 0 },
+    { S2C, "A",  5202, 1102, 0, 21, 0, 0, 0 },
 };
 
 static const FsScriptStep three_way[] = {
     HANDSHAKE_AND_DATA,
-    { C2S, "FA", 1101, 5201, 0, 10, 0, 0 },
-    { S2C, "FA", 5201, 1102, 0, 11, 0, 0 },  /* FIN carrying the ACK */
-    { C2S, "A",  1102, 5202, 0, 12, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 11, 0, 0, 0 },  /* FIN carrying the ACK */
+    { C2S, "A",  1102, 5202, 0, 12, 0, 0, 0 },
 };
 
 /* Each FIN's ack (5201, 1101) does not cover the other FIN. */
 static const FsScriptStep simultaneous[] = {
     HANDSHAKE_AND_DATA,
-    { C2S, "FA", 1101, 5201, 0, 10, 0, 0 },
-    { S2C, "FA", 5201, 1101, 0, 10, 0, 0 },
-    { C2S, "A",  1102, 5202, 0, 11, 0, 0 },
-    { S2C, "A",  5202, 1102, 0, 11, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+    { S2C, "FA", 5201, 1101, 0, 10, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 11, 0, 0, 0 },
+    { S2C, "A",  5202, 1102, 0, 11, 0, 0, 0 },
 };
 
 /* The server's FIN is captured first, but its ack covers the client's
  * FIN: the client closed first (vantage point near the server). */
 static const FsScriptStep client_first_seen_late[] = {
     HANDSHAKE_AND_DATA,
-    { S2C, "FA", 5201, 1102, 0, 10, 0, 0 },
-    { C2S, "FA", 1101, 5201, 0, 10, 0, 0 },
-    { C2S, "A",  1102, 5202, 0, 11, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 10, 0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 11, 0, 0, 0 },
 };
 
 static const FsScriptStep half_close[] = {
     HANDSHAKE_AND_DATA,
-    { C2S, "FA", 1101, 5201, 0,    10, 0, 0 },  /* shutdown(SHUT_WR) */
-    { S2C, "A",  5201, 1102, 0,    11, 0, 0 },
-    { S2C, "PA", 5201, 1102, 1000, 12, 0, 0 },  /* server keeps sending */
-    { C2S, "A",  1102, 6201, 0,    13, 0, 0 },
-    { S2C, "PA", 5201, 1102, 1000, 14, 0, 0 },  /* retransmission: not new */
-    { S2C, "FA", 6201, 1102, 0,    20, 0, 0 },
-    { C2S, "A",  1102, 6202, 0,    21, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0,    10, 0, 0, 0 },  /* shutdown(SHUT_WR) */
+    { S2C, "A",  5201, 1102, 0,    11, 0, 0, 0 },
+    { S2C, "PA", 5201, 1102, 1000, 12, 0, 0, 0 },  /* server keeps sending */
+    { C2S, "A",  1102, 6201, 0,    13, 0, 0, 0 },
+    { S2C, "PA", 5201, 1102, 1000, 14, 0, 0, 0 },  /* retransmission: not new */
+    { S2C, "FA", 6201, 1102, 0,    20, 0, 0, 0 },
+    { C2S, "A",  1102, 6202, 0,    21, 0, 0, 0 },
 };
 
 static const FsScriptStep rst_abort[] = {
     HANDSHAKE_AND_DATA,
-    { C2S, "RA", 1101, 5201, 0, 10, 0, 0 },  /* SO_LINGER {1,0} then close() */
+    { C2S, "RA", 1101, 5201, 0, 10, 0, 0, 0 },  /* SO_LINGER {1,0} then close() */
 };
 
 static const FsScriptStep rst_after_fin[] = {
     HANDSHAKE_AND_DATA,
-    { C2S, "FA", 1101, 5201, 0, 10, 0, 0 },
-    { S2C, "A",  5201, 1102, 0, 11, 0, 0 },
-    { S2C, "RA", 5201, 1102, 0, 12, 0, 0 },  /* server aborts in CLOSE_WAIT */
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+    { S2C, "A",  5201, 1102, 0, 11, 0, 0, 0 },
+    { S2C, "RA", 5201, 1102, 0, 12, 0, 0, 0 },  /* server aborts in CLOSE_WAIT */
 };
 
 /* An RST after a complete close: the close stays graceful, and the RST
  * ends the client's TIME_WAIT (RFC 1337 hazard) unless --rfc1337. */
 static const FsScriptStep rst_in_time_wait[] = {
     HANDSHAKE_AND_DATA,
-    { C2S, "FA", 1101, 5201, 0, 10, 0, 0 },
-    { S2C, "A",  5201, 1102, 0, 11, 0, 0 },
-    { S2C, "FA", 5201, 1102, 0, 20, 0, 0 },
-    { C2S, "A",  1102, 5202, 0, 21, 0, 0 },
-    { S2C, "R",  5202, 0,    0, 30, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+    { S2C, "A",  5201, 1102, 0, 11, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 20, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 21, 0, 0, 0 },
+    { S2C, "R",  5202, 0,    0, 30, 0, 0, 0 },
 };
 
 static const FsScriptStep final_ack_lost[] = {
     HANDSHAKE_AND_DATA,
-    { C2S, "FA", 1101, 5201, 0, 10, 0, 0 },
-    { S2C, "A",  5201, 1102, 0, 11, 0, 0 },
-    { S2C, "FA", 5201, 1102, 0, 20, 0, 0 },
-    { C2S, "A",  1102, 5202, 0, 21, 0, 0 },   /* lost beyond the sensor */
-    { S2C, "FA", 5201, 1102, 0, 230, 0, 0 },  /* LAST_ACK re-sends its FIN */
-    { C2S, "A",  1102, 5202, 0, 231, 0, 0 },  /* TIME_WAIT re-acks */
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+    { S2C, "A",  5201, 1102, 0, 11, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 20, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 21, 0, 0, 0 },   /* lost beyond the sensor */
+    { S2C, "FA", 5201, 1102, 0, 230, 0, 0, 0 },  /* LAST_ACK re-sends its FIN */
+    { C2S, "A",  1102, 5202, 0, 231, 0, 0, 0 },  /* TIME_WAIT re-acks */
     /* another connection: the capture goes on for 0.77 s, well past the
      * next FIN that would have come (2 * 210 ms): the re-ack arrived */
-    { 'c', "S",  7000, 0,    0, 1000, 0, 0 },
+    { 'c', "S",  7000, 0,    0, 1000, 0, 0, 0 },
 };
 
 /* The same, but the capture ends right after the re-ack: ACKs were being
  * lost, so nothing shows this one arrived; the server stays LAST_ACK. */
 static const FsScriptStep final_ack_unconfirmed[] = {
     HANDSHAKE_AND_DATA,
-    { C2S, "FA", 1101, 5201, 0, 10, 0, 0 },
-    { S2C, "A",  5201, 1102, 0, 11, 0, 0 },
-    { S2C, "FA", 5201, 1102, 0, 20, 0, 0 },
-    { C2S, "A",  1102, 5202, 0, 21, 0, 0 },
-    { S2C, "FA", 5201, 1102, 0, 230, 0, 0 },
-    { C2S, "A",  1102, 5202, 0, 231, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+    { S2C, "A",  5201, 1102, 0, 11, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 20, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 21, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 230, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 231, 0, 0, 0 },
 };
 
 static const FsScriptStep fin_lost[] = {
     HANDSHAKE_AND_DATA,
-    { C2S, "FA", 1101, 5201, 0, 10, 0, 0 },   /* lost */
-    { C2S, "FA", 1101, 5201, 0, 220, 0, 0 },  /* RTO: sent again */
-    { C2S, "FA", 1101, 5201, 0, 640, 0, 0 },  /* backed off */
-    { S2C, "A",  5201, 1102, 0, 641, 0, 0 },
-    { S2C, "FA", 5201, 1102, 0, 650, 0, 0 },
-    { C2S, "A",  1102, 5202, 0, 651, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },   /* lost */
+    { C2S, "FA", 1101, 5201, 0, 220, 0, 0, 0 },  /* RTO: sent again */
+    { C2S, "FA", 1101, 5201, 0, 640, 0, 0, 0 },  /* backed off */
+    { S2C, "A",  5201, 1102, 0, 641, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 650, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 651, 0, 0, 0 },
 };
 
 /* Sequence numbers wrap through 2^32 during the data and the close. */
 static const FsScriptStep wraparound[] = {
-    { C2S, "S",  0xffffff00u, 0,           0,   0, 0, 0 },
-    { S2C, "SA", 0xfffffff0u, 0xffffff01u, 0,   1, 0, 0 },
-    { C2S, "A",  0xffffff01u, 0xfffffff1u, 0,   2, 0, 0 },
-    { C2S, "PA", 0xffffff01u, 0xfffffff1u, 300, 3, 0, 0 },  /* ends at 0x2d */
-    { S2C, "PA", 0xfffffff1u, 0x0000002du, 100, 4, 0, 0 },  /* ends at 0x55 */
-    { C2S, "FA", 0x0000002du, 0x00000055u, 0,   10, 0, 0 },
-    { S2C, "A",  0x00000055u, 0x0000002eu, 0,   11, 0, 0 },
-    { S2C, "FA", 0x00000055u, 0x0000002eu, 0,   20, 0, 0 },
-    { C2S, "A",  0x0000002eu, 0x00000056u, 0,   21, 0, 0 },
+    { C2S, "S",  0xffffff00u, 0,           0,   0, 0, 0, 0 },
+    { S2C, "SA", 0xfffffff0u, 0xffffff01u, 0,   1, 0, 0, 0 },
+    { C2S, "A",  0xffffff01u, 0xfffffff1u, 0,   2, 0, 0, 0 },
+    { C2S, "PA", 0xffffff01u, 0xfffffff1u, 300, 3, 0, 0, 0 },  /* ends at 0x2d */
+    { S2C, "PA", 0xfffffff1u, 0x0000002du, 100, 4, 0, 0, 0 },  /* ends at 0x55 */
+    { C2S, "FA", 0x0000002du, 0x00000055u, 0,   10, 0, 0, 0 },
+    { S2C, "A",  0x00000055u, 0x0000002eu, 0,   11, 0, 0, 0 },
+    { S2C, "FA", 0x00000055u, 0x0000002eu, 0,   20, 0, 0, 0 },
+    { C2S, "A",  0x0000002eu, 0x00000056u, 0,   21, 0, 0, 0 },
 };
 
 /* No handshake captured: roles from ports (80 is the server). */
 static const FsScriptStep midstream[] = {
-    { S2C, "PA", 5001, 1101, 200, 0, 0, 0 },
-    { C2S, "A",  1101, 5201, 0,   1, 0, 0 },
-    { S2C, "FA", 5201, 1101, 0,   10, 0, 0 },
-    { C2S, "FA", 1101, 5202, 0,   11, 0, 0 },
-    { S2C, "A",  5202, 1102, 0,   12, 0, 0 },
+    { S2C, "PA", 5001, 1101, 200, 0, 0, 0, 0 },
+    { C2S, "A",  1101, 5201, 0,   1, 0, 0, 0 },
+    { S2C, "FA", 5201, 1101, 0,   10, 0, 0, 0 },
+    { C2S, "FA", 1101, 5202, 0,   11, 0, 0, 0 },
+    { S2C, "A",  5202, 1102, 0,   12, 0, 0, 0 },
 };
 
 /* Only the client's direction was captured. */
 static const FsScriptStep one_sided[] = {
-    { C2S, "S",  1000, 0,    0,   0, 0, 0 },
-    { C2S, "A",  1001, 5001, 0,   2, 0, 0 },
-    { C2S, "PA", 1001, 5001, 100, 3, 0, 0 },
-    { C2S, "FA", 1101, 5201, 0,   10, 0, 0 },
-    { C2S, "A",  1102, 5202, 0,   21, 0, 0 },
+    { C2S, "S",  1000, 0,    0,   0, 0, 0, 0 },
+    { C2S, "A",  1001, 5001, 0,   2, 0, 0, 0 },
+    { C2S, "PA", 1001, 5001, 100, 3, 0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0,   10, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0,   21, 0, 0, 0 },
 };
 
 static const FsScriptStep syn_fin[] = {
-    { C2S, "SF", 1000, 0, 0, 0, 0, 0 },  /* never sent by a real stack */
+    { C2S, "SF", 1000, 0, 0, 0, 0, 0, 0 },  /* never sent by a real stack */
 };
 
 static const FsScriptStep data_after_fin[] = {
     HANDSHAKE_AND_DATA,
-    { C2S, "FA", 1101, 5201, 0,  10, 0, 0 },
-    { C2S, "PA", 1102, 5201, 10, 11, 0, 0 },  /* beyond its own FIN */
+    { C2S, "FA", 1101, 5201, 0,  10, 0, 0, 0 },
+    { C2S, "PA", 1102, 5201, 10, 11, 0, 0, 0 },  /* beyond its own FIN */
 };
 
 static const FsScriptStep capture_loss[] = {
     HANDSHAKE_AND_DATA,
-    { S2C, "A", 5201, 1601, 0, 8, 0, 0 },  /* acks 500 bytes never captured */
+    { S2C, "A", 5201, 1601, 0, 8, 0, 0, 0 },  /* acks 500 bytes never captured */
 };
 
 /* TIME_WAIT lasts 2*MSL: 61 s later on another connection it is over. */
 static const FsScriptStep time_wait_expires[] = {
     HANDSHAKE_AND_DATA,
-    { C2S, "FA", 1101, 5201, 0, 10, 0, 0 },
-    { S2C, "FA", 5201, 1102, 0, 11, 0, 0 },
-    { C2S, "A",  1102, 5202, 0, 12, 0, 0 },
-    { 'c', "S",  7000, 0,    0, 61012, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 11, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 12, 0, 0, 0 },
+    { 'c', "S",  7000, 0,    0, 61012, 0, 0, 0 },
 };
 
 typedef struct {

@@ -100,6 +100,7 @@ struct FsConn {
     guint8 rst_answers_fin : 1; /* RST answered a retransmitted FIN: no
                                    TIME_WAIT left at the active closer */
     guint8 fin_beyond_data : 1; /* a FIN past the highest data captured */
+    guint8 evicted : 1;      /* finished early: --max-flows was reached */
     guint32 last_hash[2];    /* hdr_hash of the last segment, by sender */
     FsTime last_hash_ts[2];  /* its capture time, by sender */
     FsReuse reuse;           /* how this incarnation took over the tuple */

@@ -12,6 +12,13 @@ typedef struct {
     FsTime msl;          /* maximum segment lifetime, ns (TIME_WAIT = 2*msl) */
     gboolean rfc1337;    /* stacks ignore RST in TIME_WAIT */
     gboolean all_events; /* also emit FS_EV_STATE transitions */
+    FsTime idle_timeout; /* a connection quiet this long is finished;
+                            0 = never (offline default) */
+    guint max_flows;     /* connections tracked at once; beyond it the
+                            oldest is finished early (evicted);
+                            0 = no limit */
+    guint ephemeral_ports; /* size of the clients' ephemeral port range
+                              (Linux 32768-60999: 28232), port pressure */
 } FsEngineConfig;
 
 /* Where results go. Either callback may be NULL. */
@@ -29,7 +36,23 @@ typedef struct {
     guint64 connections;                  /* incarnations created */
     FsTime t_first;                       /* first packet, ns */
     FsTime t_last;                        /* last packet, ns */
+    guint64 live;                         /* connections held right now */
+    guint64 live_peak;                    /* most held at once */
+    guint64 finished;                     /* records handed to the sink */
+    guint64 evicted;                      /* finished early by max_flows */
+    guint64 time_wait_now;                /* endpoints in TIME_WAIT now */
+    guint64 time_wait_peak;               /* most at once, all hosts */
+    FsTime time_wait_peak_at;             /* when that peak was reached */
 } FsEngineStats;
+
+/* TIME_WAIT held by one host (IP address) over the capture. */
+typedef struct {
+    FsAddr host;         /* the host holding the TIME_WAIT sockets */
+    guint64 now;         /* endpoints in TIME_WAIT at the current time */
+    guint64 peak;        /* most at once */
+    FsTime peak_at;      /* when the peak was first reached */
+    guint64 entered;     /* endpoints that entered TIME_WAIT in all */
+} FsHostTimeWait;
 
 typedef struct FsEngine FsEngine;
 
@@ -43,11 +66,40 @@ void fs_engine_packet(FsEngine *engine, const FsPacket *pkt);
 /* Runs one already-decoded segment through the pipeline. */
 void fs_engine_segment(FsEngine *engine, const FsSegment *seg);
 
+/* Moves capture time forward without a packet (a quiet interface):
+ * TIME_WAITs run out and finished connections go to the sink. Packets
+ * do this themselves. */
+void fs_engine_advance(FsEngine *engine, FsTime now);
+
 /* End of input: settles TIME_WAIT against the last packet's time and
  * hands every remaining connection to the sink, in id order. */
 void fs_engine_finish(FsEngine *engine);
 
+/* TIME_WAIT a client host held towards one server ip:port. Each blocks
+ * that 4-tuple for 2*MSL: against the ephemeral port range this is how
+ * close the client came to running out of ports for that destination. */
+typedef struct {
+    FsAddr client;       /* host holding the TIME_WAIT */
+    FsAddr server;       /* destination address */
+    guint16 port;        /* destination port */
+    guint64 peak;        /* most TIME_WAIT at once towards it */
+    FsTime peak_at;      /* when */
+} FsDestTimeWait;
+
+/* Calls fn for each host that has held TIME_WAIT, busiest peak first. */
+void fs_engine_foreach_time_wait_host(const FsEngine *engine,
+                                      void (*fn)(const FsHostTimeWait *tw,
+                                                 gpointer user),
+                                      gpointer user);
+
 const FsEngineStats *fs_engine_stats(const FsEngine *engine);
 const FsEngineConfig *fs_engine_config(const FsEngine *engine);
+
+/* Calls fn for the busiest destinations (client host -> server ip:port)
+ * by TIME_WAIT peak, at most max of them. */
+void fs_engine_foreach_time_wait_dest(const FsEngine *engine, guint max,
+                                      void (*fn)(const FsDestTimeWait *d,
+                                                 gpointer user),
+                                      gpointer user);
 
 #endif /* FINSCOPE_ENGINE_H */

@@ -31,6 +31,10 @@ FsConn *fs_flow_new_incarnation(FsFlowTable *table, FsFlow *flow,
 guint fs_flow_n_incarnations(const FsFlow *flow);
 FsConn *fs_flow_incarnation(const FsFlow *flow, guint i);
 
+/* Forgets a finished incarnation (frees conn); a flow left with none is
+ * removed from the table. */
+void fs_flow_release(FsFlowTable *table, FsConn *conn);
+
 /* Role (FsRole) of seg's sender in conn. */
 FsRole fs_conn_sender_role(const FsConn *conn, const FsSegment *seg);
 

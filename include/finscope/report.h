@@ -21,7 +21,27 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsReport, fs_report_free)
 /* An FsEngineSink whose callbacks feed this report. */
 FsEngineSink fs_report_sink(FsReport *report);
 
-/* Writes the summary (and, for text, the table). */
-void fs_report_finish(FsReport *report, const FsEngineStats *stats);
+/* Writes the summary (and, for text, the table), with the engine's
+ * aggregates: packets, TIME_WAIT over time per host, port pressure. */
+void fs_report_finish(FsReport *report, const FsEngine *engine);
+
+/* ---- live capture (finscope -i) ---- */
+
+/* Packets the kernel dropped: the summary carries it (JSON
+ * "kernel_drops") and, when nonzero, says the report is built on a lossy
+ * capture. Offline reports never call this and do not have the field. */
+void fs_report_set_capture_drops(FsReport *report, guint64 drops);
+
+/* Text: write each connection and event as one line when it comes, not
+ * a table at the end (a live capture may run for weeks). */
+void fs_report_set_streaming(FsReport *report, gboolean streaming);
+
+/* What the capture filter keeps out of sight, said in the summary (JSON
+ * "capture_note"). NULL clears it. */
+void fs_report_set_capture_note(FsReport *report, const char *note);
+
+/* A summary of the records finished so far plus the engine's live
+ * counters (JSON "interim": true), without ending the report. */
+void fs_report_interim(FsReport *report, const FsEngine *engine);
 
 #endif /* FINSCOPE_REPORT_H */

@@ -64,11 +64,22 @@ void fs_tcpstate_segment(FsConn *conn, int sender, const FsSegment *seg,
                          const FsTcpConfig *cfg, FsEmitFunc emit,
                          gpointer user);
 
-/* Settles conn at time now: endpoints whose TIME_WAIT (entered at least
- * two_msl before now) has run out go to CLOSED, and an ACK of a FIN that
- * was never captured is counted as capture loss. */
+/* Capture time reached now: endpoints whose TIME_WAIT (entered at least
+ * two_msl before now) has run out go to CLOSED. */
 void fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
                         FsEmitFunc emit, gpointer user);
+
+/* The capture of conn ends at now: what only silence could prove is
+ * decided (an ACK after lost ones did arrive or not; an ACK of a FIN
+ * never captured is capture loss), then TIME_WAITs expire as above. */
+void fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
+                        FsEmitFunc emit, gpointer user);
+
+/* The ACK of role's FIN, which the capture showed, never arrived (the
+ * endpoint still acts on the old connection): it goes back to LAST_ACK
+ * (CLOSING, FIN_WAIT_1) and the final ACK counts as lost. */
+void fs_tcpstate_ack_lost(FsConn *conn, int role, FsTime ts, FsEmitFunc emit,
+                          gpointer user);
 
 /* Sets one endpoint's state from outside a segment (a new incarnation
  * taking over a TIME_WAIT), emitting the transition. */

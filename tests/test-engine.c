@@ -1,0 +1,140 @@
+/* finscope tests: the streaming engine — records released when finished,
+ * TIME_WAIT per host over time, --max-flows eviction, idle timeout. */
+#include "config.h"
+
+#include <glib.h>
+
+#include "finscope/classify.h"
+#include "segscript.h"
+
+/* Appends one complete client-closes-first connection from port at t_ms:
+ * a three-way close, so the client holds TIME_WAIT from t_ms + 2. */
+static void
+add_client_close(GArray *steps, guint16 port, gint64 t)
+{
+    const FsScriptStep conn[] = {
+        { C2S, "S",  1000, 0,    0, t,     0, 0, port },
+        { S2C, "SA", 5000, 1001, 0, t + 1, 0, 0, port },
+        { C2S, "A",  1001, 5001, 0, t + 1, 0, 0, port },
+        { C2S, "FA", 1001, 5001, 0, t + 2, 0, 0, port },
+        { S2C, "FA", 5001, 1002, 0, t + 2, 0, 0, port },
+        { C2S, "A",  1002, 5002, 0, t + 3, 0, 0, port },
+    };
+
+    g_array_append_vals(steps, conn, G_N_ELEMENTS(conn));
+}
+
+static FsScriptResult *
+run(GArray *steps, const FsEngineConfig *cfg)
+{
+    return fs_script_run((const FsScriptStep *)steps->data, steps->len, cfg);
+}
+
+/* Three closes at 0 s, 10 s and 70 s: TIME_WAIT 60 s each, so at most two
+ * overlap (10-60 s) and one is held at the end. */
+static void
+test_time_wait_peak(void)
+{
+    g_autoptr(GArray) steps = g_array_new(FALSE, TRUE, sizeof(FsScriptStep));
+    g_autoptr(FsScriptResult) res = NULL;
+    const FsHostTimeWait *client;
+
+    add_client_close(steps, 41000, 0);
+    add_client_close(steps, 41001, 10000);
+    add_client_close(steps, 41002, 70000);
+    res = run(steps, NULL);
+    g_assert_cmpuint(res->stats.time_wait_peak, ==, 2);
+    g_assert_cmpint(res->stats.time_wait_peak_at, ==,
+                    FS_SCRIPT_T0 + 10002 * FS_NS_PER_MSEC);
+    g_assert_cmpuint(res->tw_hosts->len, ==, 1);
+    client = &g_array_index(res->tw_hosts, FsHostTimeWait, 0);
+    g_assert_cmpuint(client->peak, ==, 2);
+    g_assert_cmpuint(client->entered, ==, 3);
+    g_assert_cmpuint(client->now, ==, 1);
+}
+
+/* A closed connection's record comes out 2*MSL after its close, while
+ * the capture goes on: memory follows concurrency, not capture length. */
+static void
+test_streaming_release(void)
+{
+    g_autoptr(GArray) steps = g_array_new(FALSE, TRUE, sizeof(FsScriptStep));
+    g_autoptr(FsScriptResult) res = NULL;
+
+    for (guint i = 0; i < 20; i++)
+        add_client_close(steps, (guint16)(42000 + i), (gint64)i * 10000);
+    res = run(steps, NULL);
+    g_assert_cmpuint(res->conns->len, ==, 20);
+    /* the first record left long before the last segment was seen */
+    g_assert_cmpuint(g_array_index(res->finished_at, guint64, 0), <,
+                     20 * 6 / 2);
+    /* at most ~7 connections (60 s of TIME_WAIT at one per 10 s) held */
+    g_assert_cmpuint(res->stats.live_peak, <=, 8);
+    g_assert_cmpuint(res->stats.finished, ==, 20);
+    g_assert_cmpuint(res->stats.evicted, ==, 0);
+}
+
+/* A flood of SYNs on new 4-tuples: --max-flows 10 holds ten, reports the
+ * rest early as evicted, and loses none. */
+static void
+test_max_flows(void)
+{
+    g_autoptr(GArray) steps = g_array_new(FALSE, TRUE, sizeof(FsScriptStep));
+    g_autoptr(FsScriptResult) res = NULL;
+    FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC, .max_flows = 10 };
+    guint evicted = 0;
+
+    for (guint i = 0; i < 100; i++) {
+        FsScriptStep syn = { C2S, "S", 1000 + i, 0, 0, i, 0, 0,
+                             (guint16)(50000 + i) };
+
+        g_array_append_val(steps, syn);
+    }
+    res = run(steps, &cfg);
+    g_assert_cmpuint(res->conns->len, ==, 100);
+    g_assert_cmpuint(res->stats.evicted, ==, 90);
+    g_assert_cmpuint(res->stats.live_peak, ==, 10);
+    for (guint i = 0; i < res->conns->len; i++)
+        evicted += fs_script_conn(res, i)->evicted;
+    g_assert_cmpuint(evicted, ==, 90);
+    /* oldest first */
+    g_assert_cmpuint(fs_script_conn(res, 0)->id, ==, 1);
+    g_assert_true(fs_script_conn(res, 0)->evicted);
+}
+
+/* An open connection quiet for longer than --idle-timeout is finished
+ * (live capture); offline, without the option, it stays to the end. */
+static void
+test_idle_timeout(void)
+{
+    const FsScriptStep steps[] = {
+        { C2S, "S",  1000, 0,    0, 0,      0, 0, 0 },
+        { S2C, "SA", 5000, 1001, 0, 1,      0, 0, 0 },
+        { C2S, "A",  1001, 5001, 0, 2,      0, 0, 0 },
+        { 'c', "S",  7000, 0,    0, 400000, 0, 0, 0 },
+    };
+    FsEngineConfig idle = { .msl = 30 * FS_NS_PER_SEC,
+                            .idle_timeout = 300 * FS_NS_PER_SEC };
+    g_autoptr(FsScriptResult) with = fs_script_run(steps, 4, &idle);
+    g_autoptr(FsScriptResult) without = fs_script_run(steps, 4, NULL);
+
+    /* out before the 4th segment (400 s later) was counted, versus only
+     * at the end of the capture */
+    g_assert_cmpuint(g_array_index(with->finished_at, guint64, 0), ==, 3);
+    g_assert_cmpuint(g_array_index(without->finished_at, guint64, 0), ==, 4);
+    g_assert_cmpuint(with->stats.live_peak, ==, 1);
+    g_assert_cmpuint(without->stats.live_peak, ==, 2);
+    g_assert_cmpstr(fs_close_kind_name(fs_classify_close(
+                        fs_script_conn(with, 0))), ==, "open");
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/engine/time-wait-peak", test_time_wait_peak);
+    g_test_add_func("/engine/streaming-release", test_streaming_release);
+    g_test_add_func("/engine/max-flows", test_max_flows);
+    g_test_add_func("/engine/idle-timeout", test_idle_timeout);
+    return g_test_run();
+}
