@@ -1,0 +1,206 @@
+/* finscope: the verdicts `finscope check` collects from the engine. */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "checkmodel.h"
+#include "finscope/classify.h"
+
+FsCheckModel *
+fs_check_model_new(const FsEngineConfig *cfg)
+{
+    FsCheckModel *m = g_new0(FsCheckModel, 1);
+
+    m->conns = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)fs_check_conn_free);
+    m->msl = cfg->msl;
+    m->rfc1337 = cfg->rfc1337;
+    m->tw_peak_host = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                            g_free);
+    return m;
+}
+
+void
+fs_check_model_free(FsCheckModel *m)
+{
+    if (m == NULL)
+        return;
+    g_ptr_array_unref(m->conns);
+    g_hash_table_destroy(m->tw_peak_host);
+    g_free(m);
+}
+
+void
+fs_check_conn_free(FsCheckConn *c)
+{
+    if (c == NULL)
+        return;
+    g_strfreev(c->flags);
+    g_free(c);
+}
+
+static char **
+flag_names(const FsConn *conn)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    char **out = NULL;
+
+    fs_classify_flags(conn, names);
+    out = g_new0(char *, names->len + 1);
+    for (guint i = 0; i < names->len; i++)
+        out[i] = g_strdup(g_ptr_array_index(names, i));
+    return out;
+}
+
+FsCheckConn *
+fs_check_model_add(FsCheckModel *m, const FsConn *conn)
+{
+    FsCheckConn *c = g_new0(FsCheckConn, 1);
+
+    c->id = conn->id;
+    memcpy(c->addr, conn->addr, sizeof c->addr);
+    memcpy(c->port, conn->port, sizeof c->port);
+    c->vlan = conn->vlan;
+    c->t_first = conn->t_first;
+    c->close = fs_classify_close(conn);
+    c->active_closer = fs_classify_active_closer(conn);
+    c->rst_from = conn->rst_from;
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        const FsEndpoint *ep = &conn->ep[r];
+
+        c->end_state[r] = fs_classify_end_state(conn, (FsRole)r);
+        c->fin_retransmits[r] = ep->fin_count > 1 ? ep->fin_count - 1u : 0;
+    }
+    c->final_ack_lost = conn->final_ack_lost;
+    c->flags = flag_names(conn);
+    fs_check_model_take(m, c);
+    return c;
+}
+
+void
+fs_check_model_take(FsCheckModel *m, FsCheckConn *c)
+{
+    if (c->flags == NULL)
+        c->flags = g_new0(char *, 1);
+    g_ptr_array_add(m->conns, c);
+}
+
+void
+fs_check_model_set_time_wait_peak(FsCheckModel *m, const char *host,
+                                  guint64 peak)
+{
+    guint64 *slot = NULL;
+
+    m->tw_peak_known = TRUE;
+    if (host == NULL) {
+        m->tw_peak = peak;
+        return;
+    }
+    slot = g_new(guint64, 1);
+    *slot = peak;
+    g_hash_table_insert(m->tw_peak_host, g_strdup(host), slot);
+}
+
+static gint
+conn_id_cmp(gconstpointer a, gconstpointer b)
+{
+    const FsCheckConn *x = *(FsCheckConn *const *)a;
+    const FsCheckConn *y = *(FsCheckConn *const *)b;
+
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void
+fs_check_model_sort(FsCheckModel *m)
+{
+    g_ptr_array_sort(m->conns, conn_id_cmp);
+}
+
+static void
+sink_conn(const FsConn *conn, gpointer user)
+{
+    fs_check_model_add(user, conn);
+}
+
+FsEngineSink
+fs_check_model_sink(FsCheckModel *m)
+{
+    FsEngineSink sink = { .on_conn = sink_conn, .user = m };
+
+    return sink;
+}
+
+gboolean
+fs_check_conn_has_flag(const FsCheckConn *c, const char *flag)
+{
+    return c->flags != NULL &&
+           g_strv_contains((const char *const *)c->flags, flag);
+}
+
+char *
+fs_check_vlan_format(guint32 vlan)
+{
+    guint32 outer = vlan >> 12;
+    guint32 inner = vlan & 0xfffu;
+
+    if (outer != 0)
+        return g_strdup_printf("%u,%u", outer, inner);
+    return g_strdup_printf("%u", inner);
+}
+
+/* UTC with microseconds, as the text report prints times. */
+static char *
+format_time(FsTime ns)
+{
+    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(
+        ns / FS_NS_PER_SEC);
+
+    if (dt == NULL)
+        return g_strdup("?");
+    return g_strdup_printf("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+                           g_date_time_get_year(dt),
+                           g_date_time_get_month(dt),
+                           g_date_time_get_day_of_month(dt),
+                           g_date_time_get_hour(dt),
+                           g_date_time_get_minute(dt),
+                           g_date_time_get_second(dt),
+                           (int)((ns % FS_NS_PER_SEC) / 1000));
+}
+
+char *
+fs_check_conn_describe(const FsCheckConn *c)
+{
+    char client[FS_ENDPOINT_STRLEN];
+    char server[FS_ENDPOINT_STRLEN];
+    g_autofree char *when = format_time(c->t_first);
+    g_autofree char *vlan = NULL;
+
+    fs_endpoint_format(&c->addr[FS_ROLE_CLIENT], c->port[FS_ROLE_CLIENT],
+                       client, sizeof client);
+    fs_endpoint_format(&c->addr[FS_ROLE_SERVER], c->port[FS_ROLE_SERVER],
+                       server, sizeof server);
+    if (c->vlan != 0)
+        vlan = fs_check_vlan_format(c->vlan);
+    return g_strdup_printf("#%" G_GUINT64_FORMAT " %s > %s%s%s started %s",
+                           c->id, client, server, vlan ? " vlan " : "",
+                           vlan ? vlan : "", when);
+}
+
+char *
+fs_check_conn_outcome(const FsCheckConn *c)
+{
+    const char *closer = fs_closer_name(c->active_closer);
+    g_autofree char *flags = c->flags && c->flags[0]
+                                 ? g_strjoinv(",", c->flags)
+                                 : g_strdup("-");
+
+    return g_strdup_printf(
+        "close=%s active_closer=%s rst_from=%s client_end=%s server_end=%s "
+        "flags=%s",
+        fs_close_kind_name(c->close), closer ? closer : "-",
+        c->rst_from == FS_ROLE_NONE ? "-" : fs_role_name(c->rst_from),
+        fs_tcp_state_name(c->end_state[FS_ROLE_CLIENT]),
+        fs_tcp_state_name(c->end_state[FS_ROLE_SERVER]), flags);
+}

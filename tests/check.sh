@@ -1,0 +1,250 @@
+#!/bin/sh
+# finscope tests: `finscope check` — every sample's baseline holds, a
+# changed trace breaks it with a diff, assertions name connections, bad
+# input exits 2, and --junit output validates against tests/junit.xsd.
+. "$(dirname "$0")/lib.sh"
+
+# status_is WANT CMD...: the command exits WANT; its output is kept in
+# $OUT/stdout and $OUT/stderr.
+status_is() {
+    want=$1
+    shift
+    "$@" > "$OUT/stdout" 2> "$OUT/stderr"
+    got=$?
+    [ "$got" -eq "$want" ] || {
+        echo "exit $got, want $want"; cat "$OUT/stdout" "$OUT/stderr"
+        return 1
+    }
+}
+
+stdout_has() {
+    grep -qF -- "$1" "$OUT/stdout" || {
+        echo "stdout lacks '$1':"; cat "$OUT/stdout"; return 1
+    }
+}
+
+stderr_has() {
+    grep -qF -- "$1" "$OUT/stderr" || {
+        echo "stderr lacks '$1':"; cat "$OUT/stderr"; return 1
+    }
+}
+
+# mktrace_edit NAME OUT.pcap SED-SCRIPT: builds a copy of a crafted
+# sample's .trace script, edited, with the options its "# mktrace:" line
+# gives; fails when the edit changed nothing.
+mktrace_edit() {
+    trace="$SAMPLES/$1.trace"
+    opts=$(sed -n 's/^# mktrace: //p' "$trace" | head -n 1)
+    sed "$3" "$trace" > "$OUT/$1.edited.trace"
+    if cmp -s "$trace" "$OUT/$1.edited.trace"; then
+        echo "the edit of $1.trace changed nothing"
+        return 1
+    fi
+    # shellcheck disable=SC2086
+    "$MKTRACE" $opts "$OUT/$1.edited.trace" "$2"
+}
+
+# -- every sample with a baseline: it holds, and is current ---------------
+n_expect=0
+for expect in "$SAMPLES"/*.expect; do
+    [ -f "$expect" ] || continue
+    sample=$(basename "$expect" .expect)  # not $name: check() sets that
+    n_expect=$((n_expect + 1))
+    check "baseline $sample holds" \
+        status_is 0 "$FINSCOPE" check --baseline "$expect" \
+        -r "$SAMPLES/$sample.pcap"
+    cp "$expect" "$OUT/$sample.expect"
+    "$FINSCOPE" check --update --baseline "$OUT/$sample.expect" \
+        -r "$SAMPLES/$sample.pcap" > /dev/null 2>&1
+    check "baseline $sample is what --update writes" \
+        cmp "$expect" "$OUT/$sample.expect"
+done
+check "samples have baselines" test "$n_expect" -ge 6
+
+# -- --update, then check -------------------------------------------------
+qinq="$SAMPLES/crafted-midstream-qinq.pcap"
+reord="$SAMPLES/crafted-reordered-close-sll2.pcap"
+simul="$SAMPLES/crafted-simultaneous-loop.pcap"
+b="$OUT/new.expect"
+check "--update creates a baseline: 0" \
+    status_is 0 "$FINSCOPE" check --update --baseline "$b" -r "$qinq"
+check "--update says it wrote it" stdout_has "baseline $b written"
+check "check against it: 0" \
+    status_is 0 "$FINSCOPE" check --baseline "$b" -r "$qinq"
+check "check says it holds" stdout_has "PASS  baseline $b holds (1 connection)"
+check "--update again: up to date" \
+    status_is 0 "$FINSCOPE" check -u -b "$b" -r "$qinq"
+check "--update again says so" stdout_has "is up to date"
+check "client ports are * by default" grep -q "client=192.0.2.20:\* " "$b"
+check "no absolute times in a baseline" sh -c "! grep -q '1767225600\|2026-' '$b'"
+"$FINSCOPE" check --update --keep-ports --baseline "$OUT/ports.expect" \
+    -r "$qinq" > /dev/null 2>&1
+check "--keep-ports keeps them" \
+    grep -q "client=192.0.2.20:51000 " "$OUT/ports.expect"
+check "two traces merged: 0 after --update" sh -c "
+    '$FINSCOPE' check -u -b '$OUT/two.expect' -r '$qinq' -r '$simul' >/dev/null &&
+    '$FINSCOPE' check -b '$OUT/two.expect' -r '$simul' -r '$qinq' >/dev/null &&
+    grep -q '^summary connections 2\$' '$OUT/two.expect'"
+check "a filter is applied and noted" sh -c "
+    '$FINSCOPE' check -u -b '$OUT/f.expect' -r '$qinq' -r '$simul' 'port 6379' >/dev/null &&
+    grep -q '^summary connections 1\$' '$OUT/f.expect' &&
+    grep -q '^# filter: port 6379\$' '$OUT/f.expect'"
+
+# -- packet reordering that keeps the outcome keeps the baseline ----------
+# The sample records the server's FIN+ACK before the client's FIN; put
+# them in sending order.
+check "reordered close: trace built" mktrace_edit \
+    crafted-reordered-close-sll2 "$OUT/inorder.pcap" '
+    /^1767225600.010000 /{h;d}
+    /^1767225600.010001 /{s/^1767225600.010001/1767225600.010000/;p;x;s/^1767225600.010000/1767225600.010001/}'
+check "reordered close: the baseline still holds" \
+    status_is 0 "$FINSCOPE" check \
+    --baseline "$SAMPLES/crafted-reordered-close-sll2.expect" \
+    -r "$OUT/inorder.pcap"
+
+# -- a changed trace: the client now closes first ---------------------------
+check "changed closer: trace built" mktrace_edit \
+    crafted-midstream-qinq "$OUT/client-first.pcap" '
+    s/^1767225600.100000 .*/1767225600.100000 192.0.2.20:51000 > 192.0.2.10:8080 FA 30000 70512 0/
+    s/^1767225600.100100 .*/1767225600.100100 192.0.2.10:8080 > 192.0.2.20:51000 A 70512 30001 0/
+    s/^1767225600.200000 .*/1767225600.200000 192.0.2.10:8080 > 192.0.2.20:51000 FA 70512 30001 0/
+    s/^1767225600.200100 .*/1767225600.200100 192.0.2.20:51000 > 192.0.2.10:8080 A 30001 70513 0/'
+check "changed closer: check fails with 1" \
+    status_is 1 "$FINSCOPE" check \
+    --baseline "$SAMPLES/crafted-midstream-qinq.expect" \
+    -r "$OUT/client-first.pcap"
+check "changed closer: one-line explanation" stdout_has \
+    "FAIL  baseline $SAMPLES/crafted-midstream-qinq.expect does not hold: 1 connection changed"
+check "changed closer: - line names the connection" stdout_has \
+    "  -conn client=192.0.2.20:* server=192.0.2.10:8080 vlan=100,200 close=graceful active_closer=server"
+check "changed closer: + line names the connection" stdout_has \
+    "  +conn client=192.0.2.20:* server=192.0.2.10:8080 vlan=100,200 close=graceful active_closer=client"
+check "changed closer: summary lines differ" stdout_has \
+    "  +summary client_active_closes 1"
+check "changed closer: says how to accept it" stdout_has "--update"
+
+# -- assertions -----------------------------------------------------------
+check "server_active_closes == 0 holds when the client closes" \
+    status_is 0 "$FINSCOPE" check --assert 'server_active_closes == 0' \
+    -r "$reord"
+check "... and says so" stdout_has \
+    "PASS  server_active_closes == 0 holds: server_active_closes is 0"
+check "server_active_closes == 0 fails when the server closes" \
+    status_is 1 "$FINSCOPE" check --assert 'server_active_closes == 0' \
+    -r "$qinq"
+check "... and names the connection" stdout_has \
+    "#1 192.0.2.20:51000 > 192.0.2.10:8080 vlan 100,200 started 2026-01-01T00:00:00.000000Z"
+check "conn.active_closer != \"server\" fails, naming it" sh -c "
+    '$FINSCOPE' check -a 'conn.active_closer != \"server\"' -r '$qinq' > '$OUT/c.out';
+    [ \$? -eq 1 ] && grep -q '1 of 1 connection breaks it' '$OUT/c.out' &&
+    grep -q '#1 192.0.2.20:51000 > 192.0.2.10:8080' '$OUT/c.out'"
+check "labels: time_wait_at_end per host" \
+    status_is 0 "$FINSCOPE" check \
+    -a 'time_wait_at_end{host="10.2.0.1"} == 1' \
+    -a 'time_wait_at_end{host="10.2.0.2",role="server"} == 1' \
+    -a 'time_wait_peak{host="10.2.0.2"} >= 1' \
+    -a 'conn.close != "reset"' -r "$simul"
+check "a baseline and assertions together: both reported" \
+    status_is 1 "$FINSCOPE" check -b "$SAMPLES/crafted-midstream-qinq.expect" \
+    -a 'resets == 0' -a 'graceful_closes > 1' -r "$qinq"
+check "... 2 passed, 1 failed" stdout_has "check: 2 passed, 1 failed"
+
+cat > "$OUT/svc.policy" <<'EOF'
+# close policy for the test service
+resets == 0            # no RST closes
+conn.close == "graceful"
+
+time_wait_at_end{host="192.0.2.10"} <= 1
+EOF
+check "--policy FILE with comments: 0" \
+    status_is 0 "$FINSCOPE" check --policy "$OUT/svc.policy" -r "$qinq"
+check "--policy: each line is a check" stdout_has "check: 3 passed, 0 failed"
+
+# -- malformed expressions and other reasons not to run: exit 2 -----------
+check "malformed --assert: 2" \
+    status_is 2 "$FINSCOPE" check --assert 'server_active_closes = 0' \
+    -r "$qinq"
+check "malformed --assert: says what is wrong" stderr_has \
+    "finscope check: --assert: column 22: expected an operator"
+printf '  server_active_closes = 0\n                       ^\n' > "$OUT/caret"
+check "malformed --assert: caret under the '='" sh -c \
+    "sed -n 2,3p '$OUT/stderr' | cmp - '$OUT/caret'"
+check "unknown field: 2" status_is 2 "$FINSCOPE" check -a 'rsts == 0' -r "$qinq"
+check "unknown field: named" stderr_has "unknown field 'rsts'"
+printf 'resets == 0\nconn.close != "rset"\n' > "$OUT/bad.policy"
+check "bad --policy line: 2" \
+    status_is 2 "$FINSCOPE" check --policy "$OUT/bad.policy" -r "$qinq"
+check "bad --policy line: file and line" stderr_has \
+    "$OUT/bad.policy:2: column 16: conn.close is never \"rset\""
+check "missing --policy file: 2" \
+    status_is 2 "$FINSCOPE" check --policy "$OUT/none.policy" -r "$qinq"
+check "missing baseline: 2" \
+    status_is 2 "$FINSCOPE" check --baseline "$OUT/none.expect" -r "$qinq"
+check "missing baseline: suggests --update" stderr_has "with --update"
+printf 'summary resets 0\nsumary resets 1\n' > "$OUT/bad.expect"
+check "malformed baseline: 2" \
+    status_is 2 "$FINSCOPE" check --baseline "$OUT/bad.expect" -r "$qinq"
+check "malformed baseline: file and line" stderr_has "$OUT/bad.expect:2:"
+check "unreadable trace: 2" \
+    status_is 2 "$FINSCOPE" check -a 'resets == 0' -r "$OUT/none.pcap"
+check "not a capture: 2" \
+    status_is 2 "$FINSCOPE" check -a 'resets == 0' -r "$OUT/bad.policy"
+check "bad BPF: 2" \
+    status_is 2 "$FINSCOPE" check -a 'resets == 0' -r "$qinq" 'tcp and and'
+check "--msl abc: 2" \
+    status_is 2 "$FINSCOPE" check -a 'resets == 0' --msl abc -r "$qinq"
+check "unknown option: 2" \
+    status_is 2 "$FINSCOPE" check --json -a 'resets == 0' -r "$qinq"
+check "nothing to check: 2" status_is 2 "$FINSCOPE" check -r "$qinq"
+check "nothing to read: 2" status_is 2 "$FINSCOPE" check -a 'resets == 0'
+check "--update without --baseline: 2" \
+    status_is 2 "$FINSCOPE" check --update -a 'resets == 0' -r "$qinq"
+
+# -- machine-readable verdicts ---------------------------------------------
+"$FINSCOPE" check --junit "$OUT/pass.xml" \
+    -b "$SAMPLES/crafted-midstream-qinq.expect" -a 'resets == 0' \
+    -r "$qinq" > /dev/null
+"$FINSCOPE" check --junit "$OUT/fail.xml" \
+    -b "$SAMPLES/crafted-midstream-qinq.expect" -a 'resets == 0' \
+    -a 'server_active_closes == 0' -r "$OUT/client-first.pcap" > /dev/null
+check "--junit: one testcase per check" \
+    test "$(grep -c '<testcase ' "$OUT/pass.xml")" -eq 2
+check "--junit: failures are <failure>" grep -q '<failure message="baseline' \
+    "$OUT/fail.xml"
+if command -v xmllint > /dev/null 2>&1; then
+    check "--junit (passing) validates against tests/junit.xsd" \
+        xmllint --noout --schema "$G_TEST_SRCDIR/tests/junit.xsd" \
+        "$OUT/pass.xml"
+    check "--junit (failing) validates against tests/junit.xsd" \
+        xmllint --noout --schema "$G_TEST_SRCDIR/tests/junit.xsd" \
+        "$OUT/fail.xml"
+else
+    skip "xmllint not installed (Debian: libxml2-utils)"
+    skip "xmllint not installed (Debian: libxml2-utils)"
+fi
+
+check "--tap on a failure: exit 1" status_is 1 "$FINSCOPE" check --tap \
+    -b "$SAMPLES/crafted-midstream-qinq.expect" -a 'resets == 0' \
+    -r "$OUT/client-first.pcap"
+tap_plan() {
+    plan=$(head -n 1 "$OUT/stdout" | sed -n 's/^1\.\.\([0-9]*\)$/\1/p')
+    lines=$(grep -cE '^(not )?ok [0-9]+ - ' "$OUT/stdout")
+    if [ -z "$plan" ] || [ "$plan" -ne "$lines" ]; then
+        echo "plan '$plan', $lines test lines"; cat "$OUT/stdout"; return 1
+    fi
+}
+check "--tap: the plan matches the test lines" tap_plan
+check "--tap: the baseline fails" stdout_has \
+    "not ok 1 - baseline $SAMPLES/crafted-midstream-qinq.expect"
+check "--tap: the assertion passes" stdout_has "- resets == 0"
+check "--tap: the diff as diagnostics" stdout_has "# -conn client=192.0.2.20:*"
+
+# -- help -----------------------------------------------------------------
+check "finscope --help mentions finscope check" \
+    status_is 0 "$FINSCOPE" --help
+check "... with its exit codes" stdout_has "finscope check"
+check "finscope check --help: 0" status_is 0 "$FINSCOPE" check --help
+check "finscope check --help documents exit codes" stdout_has "Exit status"
+check "finscope check --help documents the grammar" stdout_has \
+    "conn.FIELD[{LABEL=\"VALUE\",...}] OP VALUE"
+finish
