@@ -4,5 +4,5 @@ TIME-WAIT 0      0          10.77.0.1:40104    10.77.0.2:8010 timer:(timewait,59
 	
 # server namespace (10.77.0.2): ss -tanoi
 State    Recv-Q Send-Q Local Address:Port Peer Address:Port Process
-LAST-ACK 0      1          10.77.0.2:8010    10.77.0.1:40104 timer:(on,440ms,2)
-	 ts sack bbr wscale:10,10 rto:816 backoff:2 rtt:0.022/0.012 ato:40 mss:1448 pmtu:1500 rcvmss:536 advmss:1448 cwnd:1 bytes_sent:666 bytes_acked:666 bytes_received:301 segs_out:7 segs_in:5 data_segs_out:1 data_segs_in:1 send 526545455bps lastsnd:1624 lastrcv:1624 lastack:1524 pacing_rate 13242140208bps delivery_rate 1448000000bps delivered:2 app_limited busy:1212ms unacked:1 retrans:1/3 lost:1 rcv_space:14480 rcv_ssthresh:64088 minrtt:0.008 snd_wnd:64512
+LAST-ACK 0      1          10.77.0.2:8010    10.77.0.1:40104 timer:(on,448ms,2)
+	 ts sack bbr wscale:10,10 rto:816 backoff:2 rtt:0.018/0.01 ato:40 mss:1448 pmtu:1500 rcvmss:536 advmss:1448 cwnd:1 bytes_sent:666 bytes_acked:666 bytes_received:301 segs_out:7 segs_in:5 data_segs_out:1 data_segs_in:1 send 643555556bps lastsnd:1664 lastrcv:1664 lastack:1564 pacing_rate 16552676248bps delivery_rate 1287111104bps delivered:2 app_limited busy:1232ms unacked:1 retrans:1/3 lost:1 rcv_space:14480 rcv_ssthresh:64088 minrtt:0.009 snd_wnd:64512

@@ -22,7 +22,14 @@ match = [c for c in conns
          if c["client"] == want["client"][0] and c["server"] == want["server"][0]]
 if not match:
     sys.exit(f"no connection {want['client'][0]} -> {want['server'][0]} in the report")
-conn = match[-1]  # the newest incarnation is the one ss saw
+# The newest incarnation is the one ss saw; a SYN its peer refused (RST,
+# or an ACK of the old connection) and never answered created no socket.
+def refused(c):
+    r = c.get("reuse") or {}
+    return r.get("outcome") in ("rejected_rst", "challenge_ack") and \
+        c["state"]["server"] == "UNKNOWN"
+real = [c for c in match if not refused(c)]
+conn = (real or match)[-1]
 bad = 0
 for role in ("client", "server"):
     if conn["state"][role] != want[role][1]:

@@ -18,10 +18,15 @@ Outputs per scenario (in --out, default: <repo>/samples):
   NAME.pcap   the capture (pcap, Ethernet link type)
   NAME.ss     raw `ss -tanoi` output of the client and server namespaces
   NAME.truth  scenario NAME / family 4|6 / client ADDR:PORT STATE /
-              server ADDR:PORT STATE / [note three-way]
+              server ADDR:PORT STATE / note lines (free-form facts that
+              were verified, e.g. "note three-way"); with several
+              incarnations of the 4-tuple, client/server describe the
+              newest one
 
 Needs root, iproute2 (ip, ss), tcpdump, nftables, procps (sysctl); ethtool
-is optional (without it veth offloads stay on).
+is optional (without it veth offloads stay on); nstat (iproute2) for the
+counters noted by the reuse scenarios.  Injected segments are rebuilt from
+the bytes of the capture in progress and sent through an AF_PACKET socket.
 Python 3 standard library only.
 """
 
@@ -85,6 +90,14 @@ RESPONSE_HEAD = (b"HTTP/1.1 200 OK\r\n"
 RESPONSE = RESPONSE_HEAD + b"".join(
     b"line %02d of the finscope test response body.................\n" % i
     for i in range(10))[:600]
+REQUEST2 = b"GET /finscope/second-incarnation HTTP/1.1\r\n\r\n"
+RESPONSE2 = (b"HTTP/1.1 200 OK\r\nContent-Length: 26\r\n\r\n"
+             b"second incarnation body.\r\n")
+# nstat counters recorded in notes of the reuse/injection scenarios
+COUNTERS_OF_INTEREST = re.compile(
+    r"^(TcpExt(PAWS\w+|TW|TWRecycled|TWKilled|TCPChallengeACK|TCPSYNChallenge"
+    r"|TCPACKSkipped\w+|TCPDSACKOldSent|DelayedACKLost)|Tcp(OutRsts"
+    r"|EstabResets|AttemptFails))$")
 HALF_CLOSE_CHUNK = 2000     # bytes per send after the client's FIN
 HALF_CLOSE_SENDS = 3
 
@@ -307,14 +320,21 @@ class Capture:
 # --------------------------------------------------------------------------
 # pcap reading
 
-Seg = namedtuple("Seg", "t dir seq ack flags plen")
+Seg = namedtuple("Seg", "t dir seq ack flags plen tsval tsecr sack raw")
+# tsval/tsecr: the timestamp option (None without one); sack: tuple of
+# (left, right) blocks; raw: the whole captured frame (bytes)
 
 
-def read_pcap(path, cend, send):
-    """Segments of the connection cend<->send; dir is 'c' or 's' (sender)."""
+def pcap_records(path, partial=False):
+    """(time, frame) of every record of a classic pcap file (Ethernet).
+
+    With PARTIAL a file still being written is accepted: a short header or
+    an incomplete last record is ignored."""
     with open(path, "rb") as f:
         data = f.read()
     if len(data) < 24:
+        if partial:
+            return []
         raise Failed("pcap file too short")
     magic = data[:4]
     if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
@@ -327,12 +347,46 @@ def read_pcap(path, cend, send):
     linktype = struct.unpack(e + "I", data[20:24])[0]
     if linktype != 1:
         raise Failed("unexpected link type %d" % linktype)
-    off, segs, foreign = 24, [], 0
+    off, out = 24, []
     while off + 16 <= len(data):
         sec, frac, incl, _orig = struct.unpack(e + "IIII", data[off:off + 16])
-        pkt = data[off + 16:off + 16 + incl]
+        if off + 16 + incl > len(data):
+            break               # incomplete last record
+        out.append((sec + frac / (1e9 if nsec else 1e6),
+                    data[off + 16:off + 16 + incl]))
         off += 16 + incl
-        t = sec + frac / (1e9 if nsec else 1e6)
+    return out
+
+
+def tcp_options(opts):
+    """(tsval, tsecr, sack blocks) from the option bytes of a TCP header."""
+    tsval = tsecr = None
+    sack = []
+    i = 0
+    while i < len(opts):
+        kind = opts[i]
+        if kind == 0:
+            break
+        if kind == 1:
+            i += 1
+            continue
+        if i + 1 >= len(opts) or opts[i + 1] < 2:
+            break
+        ln = opts[i + 1]
+        body = opts[i + 2:i + ln]
+        if kind == 8 and len(body) == 8:
+            tsval, tsecr = struct.unpack("!II", body)
+        elif kind == 5:
+            sack = [struct.unpack("!II", body[j:j + 8])
+                    for j in range(0, len(body) - 7, 8)]
+        i += ln
+    return tsval, tsecr, tuple(sack)
+
+
+def read_pcap(path, cend, send, partial=False):
+    """Segments of the connection cend<->send; dir is 'c' or 's' (sender)."""
+    segs, foreign = [], 0
+    for t, pkt in pcap_records(path, partial):
         etype = struct.unpack("!H", pkt[12:14])[0]
         ip = pkt[14:]
         if etype == 0x0800:
@@ -363,10 +417,61 @@ def read_pcap(path, cend, send):
         else:
             foreign += 1
             continue
-        segs.append(Seg(t, d, seq, ack, flags, tcplen - doff))
+        tsval, tsecr, sack = tcp_options(tcp[20:doff])
+        segs.append(Seg(t, d, seq, ack, flags, tcplen - doff, tsval, tsecr,
+                        sack, bytes(pkt)))
     if foreign:
         raise Failed("trace holds %d segments of other connections" % foreign)
     return segs
+
+
+def _csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def rewrite_frame(frame, seq=None, tsval=None):
+    """Copy of a captured Ethernet/IP/TCP frame with a new sequence number
+    and/or TSval; the TCP checksum is recomputed."""
+    frame = bytearray(frame)
+    etype = struct.unpack("!H", frame[12:14])[0]
+    if etype == 0x0800:
+        ihl = (frame[14] & 15) * 4
+        tot = struct.unpack("!H", frame[16:18])[0]
+        t0, tlen = 14 + ihl, tot - ihl
+        pseudo = bytes(frame[26:34]) + struct.pack("!BBH", 0, 6, tlen)
+    elif etype == 0x86DD:
+        tlen = struct.unpack("!H", frame[18:20])[0]
+        t0 = 54
+        pseudo = bytes(frame[22:54]) + struct.pack("!IxxxB", tlen, 6)
+    else:
+        raise Failed("cannot rewrite a non-IP frame")
+    if seq is not None:
+        frame[t0 + 4:t0 + 8] = struct.pack("!I", seq & 0xFFFFFFFF)
+    if tsval is not None:
+        doff = (frame[t0 + 12] >> 4) * 4
+        i, found = t0 + 20, False
+        while i < t0 + doff:
+            kind = frame[i]
+            if kind == 0:
+                break
+            if kind == 1:
+                i += 1
+                continue
+            if kind == 8:
+                frame[i + 2:i + 6] = struct.pack("!I", tsval & 0xFFFFFFFF)
+                found = True
+            i += max(frame[i + 1], 2)
+        if not found:
+            raise Failed("segment to rewrite has no timestamp option")
+    frame[t0 + 16:t0 + 18] = b"\0\0"
+    frame[t0 + 16:t0 + 18] = struct.pack(
+        "!H", _csum(pseudo + bytes(frame[t0:t0 + tlen])))
+    return bytes(frame)
 
 
 def seq_lt(a, b):
@@ -383,23 +488,48 @@ def flag_str(f):
     return s + ("." if f & ACK else "")
 
 
-def fmt_trace(segs):
-    """Compact human-readable trace with relative sequence numbers."""
+def fmt_trace(segs, injected=None):
+    """Compact human-readable trace with relative sequence numbers.
+
+    Numbers are relative to the latest SYN of each side, so a new
+    incarnation on the same 4-tuple starts again at 0.  INJECTED (a set of
+    indices into SEGS of frames this script injected, possibly empty) turns
+    on the details for the reuse scenarios: relative numbers are signed,
+    TSvals and SACK blocks are shown, injected segments are marked and do
+    not rebase."""
     if not segs:
         return "  (empty)"
+    detail = injected is not None
+    injected = injected or set()
     isn = {}
     for s in segs:
         if s.flags & SYN:
             isn.setdefault(s.dir, s.seq)
+
+    def rel(x, d):
+        r = (x - isn.get(d, x)) & 0xFFFFFFFF
+        return r - (1 << 32) if detail and r >= 0x80000000 else r
+
     t0 = segs[0].t
     out = []
-    for s in segs:
+    for i, s in enumerate(segs):
+        if s.flags & SYN and i not in injected:
+            isn[s.dir] = s.seq
         other = "s" if s.dir == "c" else "c"
-        rs = (s.seq - isn.get(s.dir, s.seq)) & 0xFFFFFFFF
-        ra = (s.ack - isn.get(other, s.ack)) & 0xFFFFFFFF
-        out.append("  %8.3f %s> [%s] seq %d ack %d len %d" % (
+        line = "  %8.3f %s> [%s] seq %d ack %d len %d" % (
             s.t - t0, "client " if s.dir == "c" else "server ",
-            flag_str(s.flags), rs, ra if s.flags & ACK else 0, s.plen))
+            flag_str(s.flags), rel(s.seq, s.dir),
+            rel(s.ack, other) if s.flags & ACK else 0, s.plen)
+        if detail:
+            if s.tsval is not None:
+                line += " TS %d ecr %d" % (s.tsval, s.tsecr)
+            if s.sack:
+                line += " SACK " + ",".join(
+                    "%d..%d" % (rel(l, other), rel(r, other))
+                    for l, r in s.sack)
+            if i in injected:
+                line += "   <- injected"
+        out.append(line)
     return "\n".join(out)
 
 
@@ -445,6 +575,12 @@ class Trial:
         self.after_snapshot = []    # callables run after ss + capture stop
         self.expect = {}
         self.linger = 0.0           # seconds to keep capturing after ss
+        self.pcap = None            # the capture being written
+        self.injected = set()       # indices (into the trace) of injected
+                                    # frames, set by inject()
+        self.detail = False         # print the trace with TSvals etc.
+        self.inj = []               # per-injection facts for verify
+        self.inj_counters = {}
 
     # ---- sockets -----------------------------------------------------
 
@@ -506,6 +642,103 @@ class Trial:
                 pass
         self.socks = []
 
+    # ---- more incarnations, injection, counters (reuse scenarios) -------
+
+    def reconnect(self):
+        """A new incarnation on the same 4-tuple: a new listener on the
+        server port, a new client socket bound (SO_REUSEADDR) to the same
+        client port, connect, accept.  Returns the new (client, server)."""
+        lst = self._sock("server")
+        lst.bind((self.saddr, self.sport))
+        lst.listen(4)
+        c = self._sock("client")
+        c.bind((self.caddr, self.cport))
+        c.connect((self.saddr, self.sport))
+        s, _ = lst.accept()
+        self.socks.append(s)
+        s.settimeout(SOCK_TIMEOUT)
+        lst.close()
+        self.c, self.s = c, s
+        return c, s
+
+    def exchange_small(self):
+        """A short request and response that differ from exchange()'s."""
+        self.c.sendall(REQUEST2)
+        if self.recv_exact(self.s, len(REQUEST2)) != REQUEST2:
+            raise Failed("second request corrupted")
+        self.s.sendall(RESPONSE2)
+        if self.recv_exact(self.c, len(RESPONSE2)) != RESPONSE2:
+            raise Failed("second response corrupted")
+        time.sleep(0.1)
+
+    def segs_so_far(self):
+        return read_pcap(self.pcap, (self.caddr, self.cport),
+                         (self.saddr, self.sport), partial=True)
+
+    def wait_trace(self, pred, timeout=2.0, what="segment"):
+        """Poll the capture being written until PRED(segs) is true-ish;
+        returns (segs, value)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            segs = self.segs_so_far()
+            v = pred(segs)
+            if v or time.monotonic() > deadline:
+                if not v and what:
+                    raise Failed("%s not seen in the capture within %.1f s"
+                                 % (what, timeout))
+                return segs, v
+            time.sleep(0.01)
+
+    def inject(self, side, frame, answer_from, timeout=1.0):
+        """Send FRAME (bytes of an Ethernet frame) out of SIDE's veth end
+        through an AF_PACKET socket, so that it reaches the other namespace
+        as if from the wire and the capture on veth-s sees it.  Waits until
+        the capture holds it, then up to TIMEOUT for a segment from
+        ANSWER_FROM ('c' or 's') after it.  Returns (index of the injected
+        frame, the answering Seg or None)."""
+        n0 = len(self.segs_so_far())
+        with self.lab.inside(side):
+            sk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+        try:
+            sk.bind((self.lab.dev[side], 0))
+            sk.send(frame)
+        finally:
+            sk.close()
+        segs, idx = self.wait_trace(
+            lambda sg: next((i + 1 for i in range(n0, len(sg))
+                             if sg[i].raw == frame), 0),
+            what="injected frame")
+        idx -= 1
+        self.injected.add(idx)
+        segs, ans = self.wait_trace(
+            lambda sg: next((x for x in sg[idx + 1:] if x.dir == answer_from),
+                            None), timeout=timeout, what=None)
+        time.sleep(0.05)    # nothing else should follow (checked later)
+        return idx, ans
+
+    def nstat(self, side):
+        """All TCP/IP counters of SIDE's namespace (nstat -asz: absolute,
+        zeros included, history file untouched)."""
+        out = self.lab.exec(side, ["nstat", "-asz"]).stdout
+        vals = {}
+        for line in out.splitlines():
+            f = line.split()
+            if len(f) >= 2 and f[1].isdigit():
+                vals[f[0]] = int(f[1])
+        return vals
+
+    @staticmethod
+    def counter_delta(before, after):
+        """Changed counters of interest: {name: delta}."""
+        return {k: after[k] - before.get(k, 0) for k in sorted(after)
+                if COUNTERS_OF_INTEREST.match(k)
+                and after[k] != before.get(k, 0)}
+
+    @staticmethod
+    def fmt_delta(d):
+        return ", ".join("%s %+d" % kv for kv in d.items()) or \
+            "no PAWS/TW/challenge-ACK/RST counter changed"
+
     # ---- nft rules matching this connection ----------------------------
 
     def from_client(self):
@@ -561,15 +794,15 @@ def run_attempt(lab, sc, outdir):
     # write files with capture-like names
     tmp_pcap = os.path.join(outdir, ".%s.%d.tmp.pcap" % (sc.name, os.getpid()))
     t = Trial(lab, sc)
+    t.pcap = tmp_pcap
     cap = None
     done = False
     signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, ATTEMPT_TIMEOUT)
     try:
         lab.setup()
-        if sc.base == "rst-answers-fin-retransmit":
-            lab.exec("client", ["sysctl", "-qw",
-                                "net.ipv4.tcp_max_tw_buckets=0"])
+        for side, settings in SYSCTLS.get(sc.base, {}).items():
+            lab.exec(side, ["sysctl", "-qw"] + settings)
         cap = Capture(lab, "server", tmp_pcap)
         try:
             sc.body(t)
@@ -611,7 +844,8 @@ def run_attempt(lab, sc, outdir):
         else:
             problems += sc.verify(t, segs, counters)
         if problems:
-            raise Failed("; ".join(problems) + "\ntrace:\n" + fmt_trace(segs))
+            raise Failed("; ".join(problems) + "\ntrace:\n" +
+                         fmt_trace(segs, t.injected if t.detail else None))
         lines = ["scenario " + sc.name, "family %d" % sc.family,
                  "client %s %s" % (eps["client"][0], truth["client"]),
                  "server %s %s" % (eps["server"][0], truth["server"])]
@@ -624,7 +858,8 @@ def run_attempt(lab, sc, outdir):
             for side in ("client", "server"))
         done = True
         return {"pcap_tmp": tmp_pcap, "truth": "\n".join(lines) + "\n",
-                "ss": ss_text, "trace": fmt_trace(segs)}
+                "ss": ss_text,
+                "trace": fmt_trace(segs, t.injected if t.detail else None)}
     except Watchdog:
         raise Failed("attempt took longer than %d s" % ATTEMPT_TIMEOUT)
     finally:
@@ -1028,6 +1263,502 @@ def verify_rst_answers(t, segs, counters):
     return p
 
 
+# --------------------------------------------------------------------------
+# reuse of the 4-tuple and old segments (scenarios 12-17, IPv4)
+#
+# These write `note` lines into the truth: every note states something that
+# was checked in the trace or read from ss / nstat during the attempt.
+
+MOD = 1 << 32
+TW_ISN_STEP = 65535 + 2     # tcp_twsk_unique / tcp_timewait_state_process:
+                            # new ISN = old snd_nxt + 65535 + 2
+
+
+def seq_diff(a, b):
+    """a - b as a signed 32-bit serial-number distance."""
+    d = (a - b) & 0xFFFFFFFF
+    return d - MOD if d >= 0x80000000 else d
+
+
+def incarnations(segs, skip=()):
+    """Split a trace into incarnations of the 4-tuple: a new one starts at
+    every client SYN (without ACK) with a new ISN.  Indices in SKIP
+    (injected frames) are left out."""
+    parts, isn = [], None
+    for i, x in enumerate(segs):
+        if i in skip:
+            continue
+        if x.dir == "c" and x.flags & (SYN | ACK) == SYN and x.seq != isn:
+            parts.append([])
+            isn = x.seq
+        if parts:
+            parts[-1].append(x)
+    return parts
+
+
+def check_handshake(part):
+    if len(part) < 3 or shape(part[:3]) != [("c", "S", 0), ("s", "S.", 0),
+                                            ("c", ".", 0)] \
+            or part[1].ack != seq_add(part[0].seq, 1):
+        return ["does not start with a clean handshake"]
+    return []
+
+
+def prefixed(prefix, problems):
+    return [prefix + x for x in problems]
+
+
+def close_client_first(t):
+    """Four-way close, client first (as in client-close-first)."""
+    t.c.close()
+    t.recv_eof(t.s)
+    time.sleep(0.3)
+    t.s.close()
+
+
+def close_server_first(t):
+    t.s.close()
+    t.recv_eof(t.c)
+    time.sleep(0.3)
+    t.c.close()
+
+
+def settle(t, expect, what):
+    st = t.wait_states(expect)
+    if st != expect:
+        raise Failed("%s: kernel state %s, expected %s" % (what, st, expect))
+
+
+def established_after_reuse(t, who):
+    """ss right after the new connection: exactly one socket per side for
+    the 4-tuple (ss_state fails on two), both ESTABLISHED."""
+    st = t.states()
+    want = {"client": "ESTABLISHED", "server": "ESTABLISHED"}
+    if st != want:
+        raise Failed("after the reuse ss shows %s" % st)
+    t.notes.append("ss after the new connect: the %s's TIME_WAIT socket is "
+                   "gone, the new incarnation is ESTABLISHED on both sides"
+                   % who)
+
+
+def client_data_waiting(c):
+    """Bytes readable on C right now (0 if none); the data stays queued."""
+    r, _, _ = select.select([c], [], [], 0)
+    if not r:
+        return 0
+    return len(c.recv(65536, socket.MSG_PEEK)) or -1    # -1: EOF
+
+
+def note_reused_syn(t, p1, p2, tw_side):
+    """Notes on the new SYN against the old incarnation's numbers."""
+    syn = p2[0]
+    old_c = [x for x in p1 if x.dir == "c"]
+    gap = syn.t - p1[-1].t
+    d_isn = seq_diff(syn.seq, fin_end(fins(p1, "c")[0]))
+    d_ts = seq_diff(syn.tsval, old_c[-1].tsval) if syn.tsval is not None \
+        and old_c[-1].tsval is not None else None
+    t.notes.append(
+        "new SYN %.3f s after the first incarnation's last segment; its ISN "
+        "is old client FIN end %+d, its TSval %s than the old last one"
+        % (gap, d_isn, "n/a" if d_ts is None else
+           "%d ms newer" % d_ts if d_ts > 0 else "%d ms older" % -d_ts))
+    return d_isn, d_ts
+
+
+# ---- 12 reuse-client-time-wait ------------------------------------------
+
+def body_reuse_client_tw(t):
+    t.detail = True
+    t.connect()
+    t.exchange()
+    close_client_first(t)
+    settle(t, {"client": "TIME_WAIT", "server": "CLOSED"}, "first close")
+    reuse = t.lab.exec("client", ["sysctl", "-n", "net.ipv4.tcp_tw_reuse"]
+                       ).stdout.strip()
+    n0 = t.nstat("client")
+    t.reconnect()
+    n1 = t.nstat("client")
+    t.notes.append("client in TIME_WAIT reconnected from the same port: "
+                   "bind() with SO_REUSEADDR + connect() succeeded with "
+                   "net.ipv4.tcp_tw_reuse=%s (client counters: %s)"
+                   % (reuse, t.fmt_delta(t.counter_delta(n0, n1))))
+    established_after_reuse(t, "client")
+    t.exchange_small()
+    close_client_first(t)
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+
+
+def verify_reuse_client_tw(t, segs, counters):
+    parts = incarnations(segs)
+    if len(parts) != 2:
+        return ["expected 2 incarnations, found %d" % len(parts)]
+    p1, p2 = parts
+    p = prefixed("first: ", check_four_way(p1, "c"))
+    p += prefixed("second: ", check_handshake(p2) + check_four_way(p2, "c"))
+    if p:
+        return p
+    d_isn, d_ts = note_reused_syn(t, p1, p2, "client")
+    if d_isn != TW_ISN_STEP:
+        p.append("new ISN is old FIN end %+d, expected +%d" % (d_isn,
+                                                               TW_ISN_STEP))
+    if d_ts is None or d_ts <= 0:
+        p.append("new SYN's TSval does not advance")
+    if not p:
+        t.notes.append("the client's new ISN is exactly the TIME_WAIT's "
+                       "snd_nxt + 65537 (tw_snd_nxt + 65535 + 2)")
+        t.notes.append("server answered the reused SYN with SYN-ACK "
+                       "(listener; the old server socket was CLOSED)")
+    return p
+
+
+# ---- 13 reuse-server-time-wait ------------------------------------------
+
+def body_reuse_server_tw(t):
+    t.detail = True
+    t.connect()
+    t.exchange()
+    close_server_first(t)
+    settle(t, {"client": "CLOSED", "server": "TIME_WAIT"}, "first close")
+    n0 = t.nstat("server")
+    t.reconnect()
+    n1 = t.nstat("server")
+    established_after_reuse(t, "server")
+    t.notes.append("server counters across the reuse: %s"
+                   % t.fmt_delta(t.counter_delta(n0, n1)))
+    t.exchange_small()
+    close_client_first(t)
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+
+
+def verify_reuse_server_tw(t, segs, counters):
+    parts = incarnations(segs)
+    if len(parts) != 2:
+        return ["expected 2 incarnations, found %d" % len(parts)]
+    p1, p2 = parts
+    p = prefixed("first: ", check_four_way(p1, "s"))
+    p += prefixed("second: ", check_handshake(p2) + check_four_way(p2, "c"))
+    if p:
+        return p
+    d_isn, d_ts = note_reused_syn(t, p1, p2, "server")
+    if d_isn <= 0:
+        p.append("new SYN's ISN is not after the TIME_WAIT's rcv_nxt")
+    if d_ts is None or d_ts <= 0:
+        p.append("new SYN's TSval does not advance")
+    d_srv = seq_diff(p2[1].seq, fin_end(fins(p1, "s")[0]))
+    if not p:
+        t.notes.append("server TIME_WAIT accepted the reused SYN (ISN and "
+                       "TSval advance, RFC 6191) and answered with SYN-ACK")
+        t.notes.append("the server's new ISN is its old FIN end %+d%s" % (
+            d_srv, " (tw_snd_nxt + 65535 + 2)" if d_srv == TW_ISN_STEP
+            else ""))
+    return p
+
+
+# ---- 14 reuse-time-wait-rejected ----------------------------------------
+
+OLD_SYN_ISN_BACK = 100000   # injected SYN: ISN this far below the old ISN
+OLD_SYN_TS_BACK = 1000      # and TSval this far below the old SYN's
+
+
+def body_reuse_tw_rejected(t):
+    t.detail = True
+    t.connect()
+    t.exchange()
+    close_server_first(t)
+    settle(t, {"client": "CLOSED", "server": "TIME_WAIT"}, "first close")
+    # The client has no socket left: it would answer the TIME_WAIT's ACK
+    # with RST, and that RST (tcp_rfc1337=0) would kill the TIME_WAIT.
+    t.lab.nft_add("client", t.from_server() + " counter drop")
+    segs = t.segs_so_far()
+    syn = segs[0]
+    frame = rewrite_frame(syn.raw, seq=syn.seq - OLD_SYN_ISN_BACK,
+                          tsval=syn.tsval - OLD_SYN_TS_BACK)
+    n0 = t.nstat("server")
+    idx, ans = t.inject("client", frame, "s")
+    n1 = t.nstat("server")
+    t.inj_counters = t.counter_delta(n0, n1)
+    t.expect = {"client": "CLOSED", "server": "TIME_WAIT"}
+
+
+def verify_reuse_tw_rejected(t, segs, counters):
+    if len(t.injected) != 1:
+        return ["injected frame not found"]
+    idx = min(t.injected)
+    p = check_four_way(segs[:idx], "s")
+    if incarnations(segs, t.injected).__len__() != 1:
+        p.append("more than one real incarnation")
+    if p:
+        return p
+    inj, rest = segs[idx], segs[idx + 1:]
+    cfin, sfin = fins(segs, "c")[0], fins(segs, "s")[0]
+    last_c = [x for x in segs[:idx] if x.dir == "c"][-1]
+    if len(rest) != 1:
+        return ["expected exactly one answer to the injected SYN, got %d "
+                "segments" % len(rest)]
+    a = rest[0]
+    if a.dir != "s" or a.flags != ACK or a.plen:
+        return ["the TIME_WAIT answered the old SYN with [%s] from %s"
+                % (flag_str(a.flags), a.dir)]
+    if a.seq != fin_end(sfin) or a.ack != fin_end(cfin):
+        p.append("the ACK does not carry the old connection's numbers")
+    if counters.get("client") != [1]:
+        p.append("client input dropped %s, expected the one ACK"
+                 % counters.get("client"))
+    if p:
+        return p
+    t.notes.append(
+        "injected SYN on the same 4-tuple (AF_PACKET on veth-c): ISN %d "
+        "below the old client ISN (%d below the old rcv_nxt), TSval %d ms "
+        "older than the old SYN's and %d ms older than the TIME_WAIT's "
+        "ts_recent" % (OLD_SYN_ISN_BACK,
+                       -seq_diff(inj.seq, fin_end(cfin)), OLD_SYN_TS_BACK,
+                       -seq_diff(inj.tsval, last_c.tsval)))
+    t.notes.append(
+        "server TIME_WAIT answered the old SYN with a bare ACK of the old "
+        "connection (seq = its FIN + 1, ack = client FIN + 1, TSecr = the "
+        "old last TSval%s), not SYN-ACK; it stayed in TIME_WAIT"
+        % ("" if a.tsecr == last_c.tsval else " NOT: %s" % a.tsecr))
+    t.notes.append("server counters across the injection: %s"
+                   % t.fmt_delta(t.inj_counters))
+    t.notes.append("the client namespace dropped that ACK (nft), so the "
+                   "closed client sent no RST to the TIME_WAIT")
+    return p
+
+
+# ---- 15 syn-to-last-ack -------------------------------------------------
+
+def body_syn_to_last_ack(t):
+    t.detail = True
+    c, s = t.connect()
+    t.exchange()
+    c.close()
+    t.recv_eof(s)
+    # drop the client's final ACK (pure ACKs) at the server's input
+    t.lab.nft_add("server", t.from_client() +
+                  " tcp flags & (fin|syn|rst) == 0 counter drop")
+    n0 = {side: t.nstat(side) for side in ("client", "server")}
+    time.sleep(0.3)     # the ACK of the client's FIN goes out alone
+    s.close()
+    # take the rule out as soon as the final ACK was dropped, long before
+    # the server's FIN retransmission (RTO >= 200 ms)
+    deadline = time.monotonic() + 0.15
+    while sum(t.lab.nft_drops("server")) < 1:
+        if time.monotonic() > deadline:
+            raise Failed("the client's final ACK was not dropped")
+        time.sleep(0.002)
+    t.lab.nft_flush("server")
+    st = t.states()
+    if st != {"client": "TIME_WAIT", "server": "LAST_ACK"}:
+        raise Failed("before the reuse: %s" % st)
+    t.reconnect()       # SYN -> challenge ACK -> RST -> SYN again
+    n1 = {side: t.nstat(side) for side in ("client", "server")}
+    established_after_reuse(t, "client")
+    for side in ("client", "server"):
+        t.notes.append("%s counters from the server's close() to the new "
+                       "connection: %s" % (
+            side, t.fmt_delta(t.counter_delta(n0[side], n1[side]))))
+        # (n0 was read before the server's close(): the client's entry into
+        # TIME_WAIT is inside the window too)
+    t.exchange_small()
+    close_client_first(t)
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+
+
+def verify_syn_to_last_ack(t, segs, counters):
+    parts = incarnations(segs)
+    if len(parts) != 2:
+        return ["expected 2 incarnations, found %d" % len(parts)]
+    p1, p2 = parts
+    p = prefixed("first: ", check_four_way(p1, "c"))
+    if counters.get("server") != [1]:
+        p.append("server input dropped %s, expected the final ACK only"
+                 % counters.get("server"))
+    if p:
+        return p
+    cfin, sfin = fins(p1, "c")[0], fins(p1, "s")[0]
+    got = shape(p2[:6])
+    want = [("c", "S", 0), ("s", ".", 0), ("c", "R", 0), ("c", "S", 0),
+            ("s", "S.", 0), ("c", ".", 0)]
+    if got != want:
+        return ["second incarnation starts %s, expected SYN, ACK, RST, SYN, "
+                "SYN-ACK, ACK" % " ".join(d + ":" + f for d, f, _ in got)]
+    syn, cack, rst, syn2 = p2[:4]
+    if cack.seq != fin_end(sfin) or cack.ack != fin_end(cfin):
+        p.append("server's answer to the SYN does not carry the old numbers")
+    if rst.seq != cack.ack:
+        p.append("client RST seq is not the challenge ACK's ack number")
+    if syn2.seq != syn.seq:
+        p.append("second SYN has a different ISN")
+    p += prefixed("second: ", check_handshake(p2[3:]) +
+                  check_four_way(p2[3:], "c"))
+    if p:
+        return p
+    d_isn, _ = note_reused_syn(t, p1, p2, "client")
+    t.notes.append("server in LAST_ACK (final ACK dropped at its input) "
+                   "answered the reused SYN with a challenge ACK of the old "
+                   "connection (seq = its FIN + 1, ack = client FIN + 1)")
+    t.notes.append("client (SYN_SENT) answered the challenge ACK with RST "
+                   "(seq = its ack number); the RST closed the server's "
+                   "LAST_ACK socket")
+    gap = syn2.t - syn.t
+    if gap > 0.5:
+        p.append("SYN retransmitted only after %.3f s" % gap)
+        return p
+    t.notes.append("client retransmitted the SYN (same ISN) %.3f s later, "
+                   "not after the 1 s initial RTO (a SYN_SENT socket that "
+                   "answers an unacceptable ACK with RST re-arms its "
+                   "retransmit timer to TCP_TIMEOUT_MIN); the server "
+                   "answered it with SYN-ACK" % gap)
+    return p
+
+
+# ---- 16 old-dup-time-wait -----------------------------------------------
+
+def body_old_dup_tw(t):
+    t.detail = True
+    t.connect()
+    t.exchange()
+    close_client_first(t)
+    settle(t, {"client": "TIME_WAIT", "server": "CLOSED"}, "close")
+    # The closed server would answer the TIME_WAIT's ACK with RST, which
+    # (tcp_rfc1337=0) would kill the TIME_WAIT: drop at the server's input.
+    t.lab.nft_add("server", t.from_client() + " counter drop")
+    segs = t.segs_so_far()
+    data = [x for x in segs if x.dir == "s" and x.plen]
+    n0 = t.nstat("client")
+    t.inject("server", data[0].raw, "c")
+    t.inj_counters = t.counter_delta(n0, t.nstat("client"))
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+
+
+def verify_old_dup_tw(t, segs, counters):
+    if len(t.injected) != 1:
+        return ["injected frame not found"]
+    idx = min(t.injected)
+    p = check_four_way(segs[:idx], "c")
+    if p:
+        return p
+    inj, rest = segs[idx], segs[idx + 1:]
+    orig = [x for x in segs[:idx] if x.raw == inj.raw]
+    cfin, sfin = fins(segs, "c")[0], fins(segs, "s")[0]
+    if not orig:
+        p.append("injected frame is not a copy of an earlier one")
+    if len(rest) != 1:
+        return p + ["expected exactly one answer to the old segment, got %d"
+                    % len(rest)]
+    a = rest[0]
+    if a.dir != "c" or a.flags != ACK or a.plen:
+        return p + ["the TIME_WAIT answered with [%s] from %s"
+                    % (flag_str(a.flags), a.dir)]
+    if a.seq != fin_end(cfin) or a.ack != fin_end(sfin):
+        p.append("the ACK does not carry the TIME_WAIT's numbers")
+    if counters.get("server") != [1]:
+        p.append("server input dropped %s, expected the one ACK"
+                 % counters.get("server"))
+    if p:
+        return p
+    t.notes.append(
+        "injected an exact copy of the server's %d-byte data segment "
+        "(seq = server ISN + 1, TSval %d ms older than the server FIN's) "
+        "%.3f s after the close, out of veth-s"
+        % (inj.plen, -seq_diff(inj.tsval, sfin.tsval),
+           inj.t - segs[idx - 1].t))
+    t.notes.append(
+        "client TIME_WAIT answered the old duplicate with an ACK (seq = its "
+        "FIN + 1, ack = server FIN + 1, TSecr = the server FIN's TSval%s) "
+        "and stayed in TIME_WAIT" % (
+            "" if a.tsecr == sfin.tsval else " NOT: %s" % a.tsecr))
+    t.notes.append("client counters across the injection: %s"
+                   % t.fmt_delta(t.inj_counters))
+    t.notes.append("the server namespace dropped that ACK (nft), so the "
+                   "closed server sent no RST to the TIME_WAIT")
+    return p
+
+
+# ---- 17 old-dup-after-reuse ---------------------------------------------
+
+def body_old_dup_after_reuse(t):
+    t.detail = True
+    t.connect()
+    t.exchange()
+    close_client_first(t)
+    settle(t, {"client": "TIME_WAIT", "server": "CLOSED"}, "first close")
+    t.reconnect()
+    established_after_reuse(t, "client")
+    t.exchange_small()
+    segs = t.segs_so_far()
+    p1, p2 = incarnations(segs)
+    old = [x for x in p1 if x.dir == "s" and x.plen][0]
+    rcv_nxt = [x for x in p2 if x.dir == "c"][-1].ack
+    t.inj = []
+    for label, frame in (
+            ("exact copy", old.raw),
+            ("in-window copy", rewrite_frame(old.raw, seq=rcv_nxt))):
+        n0 = t.nstat("client")
+        idx, ans = t.inject("server", frame, "c")
+        delta = t.counter_delta(n0, t.nstat("client"))
+        t.inj.append((label, idx, rcv_nxt, delta, client_data_waiting(t.c)))
+    close_client_first(t)
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+
+
+def verify_old_dup_after_reuse(t, segs, counters):
+    if len(t.injected) != 2:
+        return ["injected frames not found"]
+    parts = incarnations(segs, t.injected)
+    if len(parts) != 2:
+        return ["expected 2 incarnations, found %d" % len(parts)]
+    p1, p2 = parts
+    p = prefixed("first: ", check_four_way(p1, "c"))
+    p += prefixed("second: ", check_handshake(p2) + check_four_way(p2, "c"))
+    if p:
+        return p
+    old = [x for x in p1 if x.dir == "s" and x.plen][0]
+    note_reused_syn(t, p1, p2, "client")
+    for label, idx, rcv_nxt, delta, waiting in t.inj:
+        inj = segs[idx]
+        a = segs[idx + 1] if idx + 1 < len(segs) else None
+        if a is None or a.dir != "c" or a.flags != ACK or a.plen:
+            return ["%s: no bare ACK from the client after it" % label]
+        if a.ack != rcv_nxt:
+            p.append("%s: answer acks %s, not the new rcv_nxt" % (label,
+                                                                  a.ack))
+        if waiting:
+            p.append("%s: %d bytes of the old segment reached the socket"
+                     % (label, waiting))
+        if p:
+            return p
+        sack = ""
+        if a.sack:
+            sack = " with SACK block(s) %s" % ", ".join(
+                "%s..%s (%s the injected range)" % (
+                    "old+%d" % seq_diff(l, old.seq),
+                    "old+%d" % seq_diff(r, old.seq),
+                    "=" if (l, r) == (inj.seq, seq_add(inj.seq, inj.plen))
+                    else "not") for l, r in a.sack)
+        t.notes.append(
+            "%s of the first incarnation's %d-byte server segment (seq = new "
+            "rcv_nxt %+d, TSval %d ms older than the new incarnation's last "
+            "server TSval): the client answered with a duplicate ACK (ack = "
+            "new rcv_nxt)%s; the data was not delivered; client counters: %s"
+            % (label, inj.plen, seq_diff(inj.seq, rcv_nxt),
+               -seq_diff(inj.tsval, [x for x in p2 if x.dir == "s"
+                                     and x.t < inj.t][-1].tsval),
+               sack, t.fmt_delta(delta)))
+    return p
+
+
+SYSCTLS = {
+    "rst-answers-fin-retransmit": {
+        "client": ["net.ipv4.tcp_max_tw_buckets=0"]},
+    # the explicit bind() takes over the client's own TIME_WAIT without
+    # tcp_tw_reuse: prove it by switching it off
+    "reuse-client-time-wait": {"client": ["net.ipv4.tcp_tw_reuse=0"]},
+    "syn-to-last-ack": {"client": ["net.ipv4.tcp_tw_reuse=0"]},
+    "old-dup-after-reuse": {"client": ["net.ipv4.tcp_tw_reuse=0"]},
+}
+
+
 CORE = [
     ("client-close-first", 1,
      "client closes first, server reads EOF and closes 300 ms later: "
@@ -1078,6 +1809,35 @@ EXTRA = [
      "dropped: no TIME_WAIT, the client answers the retransmitted FIN with "
      "RST; both CLOSED",
      body_rst_answers, verify_rst_answers, 3),
+    ("reuse-client-time-wait", 12,
+     "client closes first (TIME_WAIT), then binds the same port again "
+     "(SO_REUSEADDR, tcp_tw_reuse=0) and reconnects: the server answers the "
+     "new SYN with SYN-ACK; second incarnation closed client first",
+     body_reuse_client_tw, verify_reuse_client_tw, 3),
+    ("reuse-server-time-wait", 13,
+     "server closes first (TIME_WAIT); the client reconnects from the same "
+     "port: the TIME_WAIT accepts the SYN (ISN and TSval advance, RFC 6191) "
+     "with SYN-ACK; second incarnation closed client first",
+     body_reuse_server_tw, verify_reuse_server_tw, 3),
+    ("reuse-time-wait-rejected", 14,
+     "server closes first (TIME_WAIT); an injected SYN on the same 4-tuple "
+     "with an older ISN and TSval gets an ACK of the old connection, not "
+     "SYN-ACK; server stays TIME_WAIT",
+     body_reuse_tw_rejected, verify_reuse_tw_rejected, 3),
+    ("syn-to-last-ack", 15,
+     "client closes first, its final ACK is dropped (server LAST_ACK); the "
+     "client reconnects from the same port: challenge ACK, client RST, SYN "
+     "again (after ~10 ms, not 1 s), SYN-ACK",
+     body_syn_to_last_ack, verify_syn_to_last_ack, 5),
+    ("old-dup-time-wait", 16,
+     "client closes first (TIME_WAIT); an injected copy of the server's old "
+     "data segment is answered by the TIME_WAIT with an ACK",
+     body_old_dup_tw, verify_old_dup_tw, 3),
+    ("old-dup-after-reuse", 17,
+     "client TIME_WAIT taken over by a new incarnation; copies of the first "
+     "incarnation's server data segment (old seq, then in-window seq, both "
+     "old TSval) are answered with duplicate ACKs (PAWS)",
+     body_old_dup_after_reuse, verify_old_dup_after_reuse, 3),
 ]
 
 
@@ -1141,7 +1901,8 @@ def main():
     if os.geteuid() != 0:
         log("mktraces: must run as root (network namespaces, tcpdump, nft)")
         return 2
-    missing = [tool for tool in ("ip", "ss", "tcpdump", "nft", "sysctl")
+    missing = [tool for tool in ("ip", "ss", "tcpdump", "nft", "sysctl",
+                                 "nstat")
                if shutil.which(tool) is None]
     if missing:
         log("mktraces: missing tools: %s (see scripts/kernel-traces/"
@@ -1176,6 +1937,10 @@ def main():
                 write_atomic(base + ".ss", res["ss"])
                 write_atomic(base + ".truth", res["truth"])
                 truth = res["truth"].strip().split("\n")[2:]
+                notes = [x for x in truth if x.startswith("note ")]
+                if len(notes) > 1 and not args.verbose:    # long ones
+                    truth = [x for x in truth if x not in notes] + [
+                        "%d notes" % len(notes)]
                 log("%-30s ok  %4.1fs%s  %s" % (
                     sc.name, time.monotonic() - t0,
                     "" if attempt == 1 else " (attempt %d)" % attempt,
