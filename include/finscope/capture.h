@@ -21,6 +21,8 @@ typedef enum {
     FS_CAPTURE_PACKET = 1, /* *pkt is filled */
     FS_CAPTURE_END = 0,    /* every source is exhausted */
     FS_CAPTURE_ERROR = -1, /* a read error; *error says which file */
+    FS_CAPTURE_NONE = 2,   /* live: no packet ready now; wait on the
+                              selectable fd (files never return this) */
 } FsCaptureResult;
 
 /* Opens pcap or pcapng files ("-" is stdin) with nanosecond timestamps.
@@ -38,6 +40,52 @@ const char *fs_capture_source_name(const FsCapture *cap, guint source);
 
 /* TRUE when the source ended in the middle of its last record. */
 gboolean fs_capture_source_truncated(const FsCapture *cap, guint source);
+
+/* ---- live capture (finscope -i) ---- */
+
+/* How to open a device; zero fields take the defaults. */
+typedef struct {
+    int snaplen;          /* bytes kept of each frame; 0 = 262144 */
+    int buffer_kib;       /* kernel capture buffer, KiB; 0 = libpcap's */
+    gboolean immediate;   /* hand each packet over as it arrives */
+    gboolean no_promisc;  /* leave the interface out of promiscuous mode */
+} FsLiveOptions;
+
+/* What the kernel says about a live capture since it was opened. */
+typedef struct {
+    guint64 received;     /* packets that passed the filter (ps_recv) */
+    guint64 dropped;      /* lost by the kernel: ps_drop + ps_ifdrop */
+} FsCaptureStats;
+
+/* Opens a network device ("any" included) with nanosecond timestamps
+ * where the kernel offers them, else microseconds. The handle is
+ * non-blocking: fs_capture_next() returns FS_CAPTURE_NONE when nothing is
+ * ready, and the caller waits on fs_capture_selectable_fd(). bpf may be
+ * NULL. Fails with FS_ERROR_OPEN (no such device, no permission),
+ * FS_ERROR_LINKTYPE or FS_ERROR_FILTER. */
+FsCapture *fs_capture_open_live(const char *iface, const FsLiveOptions *opts,
+                                const char *bpf, GError **error);
+
+/* A descriptor that polls readable when packets may be ready; -1 for
+ * capture files. */
+int fs_capture_selectable_fd(const FsCapture *cap);
+
+/* "eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes, ...",
+ * with any warning pcap_activate() gave. */
+char *fs_capture_describe(const FsCapture *cap);
+
+/* Also writes every packet fs_capture_next() returns to PATH (pcap, as
+ * tcpdump -w). Live captures only; fails with FS_ERROR_WRITE. */
+gboolean fs_capture_save_to(FsCapture *cap, const char *path,
+                            GError **error);
+
+/* Pushes saved packets out to the file (as tcpdump -U would). */
+void fs_capture_flush_saved(FsCapture *cap);
+
+/* The kernel's counters (pcap_stats), widened to 64 bits. Fails with
+ * FS_ERROR_OPEN when the device gives none, or for capture files. */
+gboolean fs_capture_stats(FsCapture *cap, FsCaptureStats *stats,
+                          GError **error);
 
 void fs_capture_free(FsCapture *cap);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsCapture, fs_capture_free)

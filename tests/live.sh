@@ -1,0 +1,318 @@
+#!/bin/sh
+# finscope tests: live capture (-i). Real sockets in two network namespaces
+# joined by a veth (tests/live-traffic.py), finscope on the server's end:
+# its counts against the traffic, its TIME_WAIT against `ss` in each
+# namespace, the Prometheus endpoint and file, SIGUSR1, -w, -Z, -c,
+# --closes-only; then tcpreplay of the kernel samples onto the veth gives
+# the same connection records as `finscope -r` on them. Needs root.
+. "$(dirname "$0")/lib.sh"
+
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+TRAFFIC="$G_TEST_SRCDIR/tests/live-traffic.py"
+NC=fs-lc-$$            # client namespace
+NS=fs-ls-$$            # server namespace (finscope runs here)
+VC=fslc$$              # veth ends (15 characters at most)
+VS=fsls$$
+CADDR=10.78.0.1
+SADDR=10.78.0.2
+PORT=8080
+MPORT=9187
+fs_pid=
+
+cleanup() {
+    [ -n "$fs_pid" ] && kill -9 "$fs_pid" 2>/dev/null
+    ip netns del "$NC" 2>/dev/null
+    ip netns del "$NS" 2>/dev/null
+    rm -rf "$OUT"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# ---- usage (no root needed) ----------------------------------------------
+
+status_is() {
+    want=$1
+    shift
+    "$@" > "$OUT/stdout" 2> "$OUT/stderr"
+    got=$?
+    [ "$got" -eq "$want" ] || { echo "exit $got, want $want"; cat "$OUT/stderr"; return 1; }
+}
+sample="$SAMPLES/client-close-first-v4.pcap"
+check "-w without -i: usage error 2" status_is 2 "$FINSCOPE" -r "$sample" -w "$OUT/x.pcap"
+check "-w without -i: says -i is needed" grep -q -- "-w needs -i" "$OUT/stderr"
+check "--metrics-listen without -i: 2" status_is 2 "$FINSCOPE" -r "$sample" --metrics-listen 127.0.0.1:1
+check "-i and -r together: 2" status_is 2 "$FINSCOPE" -i lo -r "$sample"
+check "-c -3: 2" status_is 2 "$FINSCOPE" -i lo -c -3
+"$FINSCOPE" --help > "$OUT/help"
+check "--help lists -i" grep -q -- "--interface=INTERFACE" "$OUT/help"
+
+# ---- can this machine do it? ---------------------------------------------
+
+finish_skipping() {
+    skip "live capture in network namespaces: $*"
+    finish
+    exit
+}
+[ "$(id -u)" -eq 0 ] || finish_skipping "needs root (uid $(id -u))"
+if ! ip netns add "$NC" 2> "$OUT/netns.err"; then
+    finish_skipping "ip netns add fails here: $(cat "$OUT/netns.err")"
+fi
+for tool in curl ss tcpreplay "$PY"; do
+    if ! command -v "$tool" > /dev/null; then
+        not_ok "$tool is installed (scripts/debian-packages.txt; scripts/setup.sh)"
+        finish
+        exit
+    fi
+done
+
+# ---- helpers ------------------------------------------------------------
+
+# wait_for SECONDS CMD...: polls every 0.1 s until CMD succeeds.
+wait_for() {
+    n=$(($1 * 10))
+    shift
+    while ! "$@" > /dev/null 2>&1; do
+        n=$((n - 1))
+        [ "$n" -gt 0 ] || return 1
+        sleep 0.1
+    done
+}
+
+# A field of the last final (non-interim) summary: sumval FILE a/b.
+sumval() {
+    "$PY" - "$@" <<'EOF'
+import json, sys
+s = None
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o.get("type") == "summary" and not o.get("interim"):
+        s = o
+for k in sys.argv[2].split("/"):
+    s = s.get(k) if isinstance(s, dict) else None
+print(json.dumps(s, sort_keys=True) if isinstance(s, (dict, list)) else s)
+EOF
+}
+
+# One line per connection record, sorted: what must not depend on timing.
+conn_fields() {
+    "$PY" - "$@" <<'EOF'
+import json, sys
+rows = []
+for path in sys.argv[1:]:
+    for line in open(path):
+        o = json.loads(line)
+        if o.get("type") == "conn":
+            rows.append(" ".join(str(x) for x in (
+                o["client"], o["server"], o["close"], o["active_closer"],
+                o["state"]["client"], o["state"]["server"], o["rst_from"])))
+print("\n".join(sorted(rows)))
+EOF
+}
+
+# The value of one sample in a scrape: metric FILE 'name{label="v"}'.
+metric() {
+    awk -v m="$2" '$1 == m { print $2 }' "$1"
+}
+
+in_c() { ip netns exec "$NC" "$@"; }
+in_s() { ip netns exec "$NS" "$@"; }
+tw_client() { in_c ss -Htan state time-wait | wc -l; }
+# The scrapes' own connections on 127.0.0.1 are not on the veth.
+tw_server() { in_s ss -Htan state time-wait src "$SADDR" | wc -l; }
+scrape() { in_s curl -sS -m 5 -D "$OUT/$1.head" -o "$OUT/$1" "http://127.0.0.1:$MPORT$2"; }
+
+# start_finscope OUTFILE ARGS...: in the server namespace, on its veth end.
+start_finscope() {
+    o=$1
+    shift
+    : > "$OUT/$o.err"
+    # not through a shell function: $! must be finscope itself (ip netns
+    # exec execs it), so that signals reach it
+    ip netns exec "$NS" "$FINSCOPE" -i "$VS" "$@" \
+        > "$OUT/$o" 2> "$OUT/$o.err" &
+    fs_pid=$!
+    wait_for 10 grep -q "listening on" "$OUT/$o.err"
+}
+
+# stop_finscope: SIGINT, then its exit status (124 if it did not stop).
+stop_finscope() {
+    kill -INT "$fs_pid" 2>/dev/null
+    n=200
+    while kill -0 "$fs_pid" 2>/dev/null && [ "$n" -gt 0 ]; do
+        sleep 0.1
+        n=$((n - 1))
+    done
+    if kill -0 "$fs_pid" 2>/dev/null; then
+        kill -9 "$fs_pid"
+        fs_status=124
+    else
+        wait "$fs_pid"
+        fs_status=$?
+    fi
+    fs_pid=
+}
+
+traffic() {
+    "$PY" "$TRAFFIC" --client-ns "$NC" --server-ns "$NS" \
+        --server-addr "$SADDR" --port "$PORT" "$@"
+}
+
+# ---- the namespaces ------------------------------------------------------
+
+ip netns add "$NS"
+ip -n "$NC" link add "$VC" type veth peer name "$VS" netns "$NS"
+for side in c s; do
+    if [ $side = c ]; then ns=$NC dev=$VC addr=$CADDR; else ns=$NS dev=$VS addr=$SADDR; fi
+    # wire-sized segments in the capture, as in the kernel samples
+    ip netns exec "$ns" ethtool -K "$dev" tx off tso off gso off gro off > /dev/null 2>&1
+    ip -n "$ns" addr add "$addr/24" dev "$dev"
+    ip -n "$ns" link set lo up
+    ip -n "$ns" link set "$dev" up
+done
+wait_for 5 sh -c "ip -n $NS link show $VS | grep -q 'state UP' && ip -n $NC link show $VC | grep -q 'state UP'"
+check "veth between the namespaces carries traffic" in_c ping -c 1 -W 2 "$SADDR"
+
+# ---- live: real connections ------------------------------------------------
+
+mkdir "$OUT/nobody"
+chmod 755 "$OUT"
+chmod 1777 "$OUT/nobody"
+start_finscope live.jsonl --json --immediate -Z nobody -w "$OUT/live.pcap" \
+    --metrics-listen "127.0.0.1:$MPORT" --metrics-file "$OUT/nobody/finscope.prom"
+check "live: finscope starts on the veth" grep -q "listening on $VS" "$OUT/live.jsonl.err"
+check "-Z nobody: runs as uid 65534 once open" \
+    sh -c "awk '/^Uid:/ { exit !(\$2 == 65534 && \$3 == 65534) }' /proc/$fs_pid/status"
+
+traffic --client-first 120 --server-first 100 --client-rst 30 --server-rst 20 \
+    > "$OUT/traffic.json" 2> "$OUT/traffic.err"
+check "traffic: 270 connections made" grep -q '"total": 270, "errors": 0' "$OUT/traffic.json"
+
+# The resets' records are finished once the RST has been quiet for 5 s.
+resets_in() {
+    scrape m0 /metrics &&
+        [ "$(metric "$OUT/m0" 'finscope_resets_total{from="client"}')" = 30 ]
+}
+wait_for 20 resets_in
+tw_c=$(tw_client)
+tw_s=$(tw_server)
+scrape metrics /metrics
+m() { metric "$OUT/metrics" "$1"; }
+check "ss: the client namespace holds 120 TIME_WAIT" test "$tw_c" -eq 120
+check "ss: the server namespace holds 100 TIME_WAIT" test "$tw_s" -eq 100
+check "metrics: HTTP 200" grep -q "^HTTP/1.1 200" "$OUT/metrics.head"
+check "metrics: Content-Type text/plain; version=0.0.4" \
+    grep -qi "^Content-Type: text/plain; version=0.0.4" "$OUT/metrics.head"
+for name in time_wait_endpoints closes_total fin_retransmits_total \
+        resets_total old_duplicates_total reuse_in_time_wait_total \
+        stuck_endpoints connections_live packets_total packets_dropped_total; do
+    check "metrics: HELP and TYPE of finscope_$name" \
+        sh -c "grep -q '^# HELP finscope_$name ' '$OUT/metrics' && grep -q '^# TYPE finscope_$name ' '$OUT/metrics'"
+done
+check "metrics: TIME_WAIT of $CADDR = ss in the client namespace ($tw_c)" \
+    test "$(m "finscope_time_wait_endpoints{host=\"$CADDR\"}")" = "$tw_c"
+check "metrics: TIME_WAIT of $SADDR = ss in the server namespace ($tw_s)" \
+    test "$(m "finscope_time_wait_endpoints{host=\"$SADDR\"}")" = "$tw_s"
+check "metrics: 270 connections seen" test "$(m finscope_connections_total)" = 270
+check "metrics: resets from the server 20" test "$(m 'finscope_resets_total{from="server"}')" = 20
+check "metrics: 220 live (graceful closes held for 2*MSL)" \
+    test "$(m finscope_connections_live)" = 220
+check "metrics: packets counted" test "$(m finscope_packets_total)" -ge 2000
+check "metrics: no kernel drops" test "$(m finscope_packets_dropped_total)" = 0
+check "metrics: rst events as they happened" test "$(m 'finscope_events_total{kind="rst"}')" = 50
+scrape notfound /
+check "metrics: / is 404" grep -q "^HTTP/1.1 404" "$OUT/notfound.head"
+check "metrics file: written as nobody" test "$(stat -c %U "$OUT/nobody/finscope.prom")" = nobody
+check "metrics file: same families" grep -q '^# TYPE finscope_time_wait_endpoints gauge' "$OUT/nobody/finscope.prom"
+check "streaming: the 50 reset records are out before the end" \
+    test "$(grep -c '"type":"conn"' "$OUT/live.jsonl")" -eq 50
+check "streaming: events are out before the end" grep -q '"type":"event"' "$OUT/live.jsonl"
+
+kill -USR1 "$fs_pid"
+interim() { grep '"interim":true' "$OUT/live.jsonl" | tail -n 1; }
+wait_for 5 grep -q '"interim":true' "$OUT/live.jsonl"
+check "SIGUSR1: interim summary with what is tracked now" \
+    sh -c "interim=\$(grep '\"interim\":true' '$OUT/live.jsonl'); echo \"\$interim\"; echo \"\$interim\" | grep -q '\"tracked_now\":{\"connections\":220,\"time_wait\":220}'"
+check "SIGUSR1: finscope goes on" kill -0 "$fs_pid"
+
+tw_c=$(tw_client)
+tw_s=$(tw_server)
+stop_finscope
+check "SIGINT: clean exit 0" test "$fs_status" -eq 0
+final="$OUT/live.jsonl"
+check "final: 270 connection records" test "$(grep -c '"type":"conn"' "$final")" -eq 270
+check "final: 270 connections" test "$(sumval "$final" connections)" = 270
+check "final: closes graceful 220, reset 50" \
+    test "$(sumval "$final" close)" = '{"graceful": 220, "incomplete": 0, "open": 0, "reset": 50}'
+check "final: active closer client 120, server 100" \
+    test "$(sumval "$final" active_closer)" = '{"client": 120, "server": 100, "simultaneous": 0}'
+check "final: RST from client 30, server 20" \
+    test "$(sumval "$final" rst_from)" = '{"client": 30, "server": 20}'
+check "final: TIME_WAIT by host = ss in each namespace ($tw_c, $tw_s)" \
+    test "$(sumval "$final" time_wait_hosts)" = "{\"$CADDR\": $tw_c, \"$SADDR\": $tw_s}"
+check "final: kernel_drops in the summary" test "$(sumval "$final" kernel_drops)" = 0
+if "$PY" -c 'import jsonschema' 2>/dev/null; then
+    check "final: the stream validates against the schema" "$PY" \
+        "$G_TEST_SRCDIR/tests/validate-json.py" "$G_TEST_SRCDIR/schema/finscope.schema.json" "$final"
+fi
+check "final: metrics file rewritten at exit" \
+    grep -q '^finscope_closes_total{active_closer="client"} 120$' "$OUT/nobody/finscope.prom"
+"$FINSCOPE" --json -r "$OUT/live.pcap" > "$OUT/saved.jsonl" 2>&1
+conn_fields "$final" > "$OUT/live.fields"
+conn_fields "$OUT/saved.jsonl" > "$OUT/saved.fields"
+check "-w: finscope -r on the saved file gives the same records" \
+    diff "$OUT/live.fields" "$OUT/saved.fields"
+
+# ---- -c and --closes-only -------------------------------------------------
+
+start_finscope closes.jsonl --json --closes-only -c 12 -s 128
+traffic --port 8200 --client-first 4 > /dev/null 2>&1
+n=100
+while kill -0 "$fs_pid" 2>/dev/null && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+stop_finscope
+check "-c 12: stops by itself, exit 0" test "$fs_status" -eq 0
+check "-c 12: 12 packets read" test "$(sumval "$OUT/closes.jsonl" packets)" = 12
+check "--closes-only: the summary says what it cannot see" \
+    grep -q '"capture_note":"--closes-only.*half-close data' "$OUT/closes.jsonl"
+
+# ---- kernel drops: a tiny buffer, finscope stopped during a burst --------
+
+start_finscope drops.txt -B 1
+kill -STOP "$fs_pid"
+traffic --port 8300 --client-first 300 > /dev/null 2>&1
+kill -CONT "$fs_pid"
+sleep 1
+stop_finscope
+check "kernel drops: exit 0" test "$fs_status" -eq 0
+check "kernel drops: the text summary says the capture is lossy" \
+    grep -q "kernel dropped [1-9][0-9]* packets: the report is built on a lossy capture" "$OUT/drops.txt"
+
+# ---- tcpreplay of the kernel samples == finscope -r ------------------------
+
+# Every kernel sample (Ethernet), one after another. last-ack-hanging goes
+# last: whether its server's final ACK arrived is decided by the silence
+# after it (no FIN again within twice the RTO), so its capture must end
+# where the file does, as `finscope -r` sees it.
+: > "$OUT/offline.jsonl"
+replay=
+last="$SAMPLES/last-ack-hanging.pcap"
+for truth in "$SAMPLES"/*.truth; do
+    pcap=${truth%.truth}.pcap
+    [ "$pcap" = "$last" ] || replay="$replay $pcap"
+done
+[ -f "$last" ] && replay="$replay $last"
+for pcap in $replay; do
+    "$FINSCOPE" --json -r "$pcap" >> "$OUT/offline.jsonl"
+done
+start_finscope replay.jsonl --json
+# shellcheck disable=SC2086
+in_c tcpreplay -q -i "$VC" $replay > "$OUT/tcpreplay.out" 2>&1
+check "tcpreplay: every sample sent" grep -q "Successful packets" "$OUT/tcpreplay.out"
+sleep 1
+stop_finscope
+check "tcpreplay: clean exit" test "$fs_status" -eq 0
+conn_fields "$OUT/offline.jsonl" > "$OUT/offline.fields"
+conn_fields "$OUT/replay.jsonl" > "$OUT/replay.fields"
+check "tcpreplay: $(wc -l < "$OUT/offline.fields") records, same close, closer, states as finscope -r" \
+    diff "$OUT/offline.fields" "$OUT/replay.fields"
+finish

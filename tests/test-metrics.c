@@ -1,0 +1,265 @@
+/* finscope tests: Prometheus metrics — counters from a real sample, the
+ * exposition text, the HTTP endpoint and the textfile. */
+#include "config.h"
+
+#include <string.h>
+
+#include <gio/gio.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "finscope/capture.h"
+#include "finscope/engine.h"
+#include "finscope/error.h"
+#include "metrics.h"
+
+/* Runs a sample through an engine whose sink is the metrics' (with no
+ * inner sink) and renders the text after fs_engine_finish(). */
+static char *
+render_sample(const char *name, guint64 drops)
+{
+    g_autofree char *path =
+        g_test_build_filename(G_TEST_DIST, "samples", name, NULL);
+    const char *paths[] = { path };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FsCapture) cap = fs_capture_open_files(paths, 1, NULL, &error);
+    g_autoptr(FsMetrics) m = fs_metrics_new(NULL);
+    FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC };
+    FsEngineSink sink = fs_metrics_sink(m);
+    g_autoptr(FsEngine) engine = NULL;
+    FsPacket pkt;
+
+    g_assert_no_error(error);
+    engine = fs_engine_new(&cfg, &sink);
+    while (fs_capture_next(cap, &pkt, &error) == FS_CAPTURE_PACKET)
+        fs_engine_packet(engine, &pkt);
+    g_assert_no_error(error);
+    fs_engine_finish(engine);
+    return fs_metrics_render(m, engine, drops);
+}
+
+static void
+assert_line(const char *text, const char *line)
+{
+    g_autofree char *needle = g_strdup_printf("\n%s\n", line);
+
+    if (strstr(text, needle) == NULL)
+        g_error("no line '%s' in:\n%s", line, text);
+}
+
+static void
+test_render_server_close(void)
+{
+    /* The server closed first: its host holds the TIME_WAIT. */
+    g_autofree char *text = render_sample("server-close-first-v4.pcap", 7);
+
+    assert_line(text, "# TYPE finscope_closes_total counter");
+    assert_line(text, "finscope_closes_total{active_closer=\"server\"} 1");
+    assert_line(text, "finscope_closes_total{active_closer=\"client\"} 0");
+    assert_line(text,
+                "finscope_connections_finished_total{close=\"graceful\"} 1");
+    assert_line(text, "finscope_resets_total{from=\"client\"} 0");
+    assert_line(text, "# TYPE finscope_time_wait_endpoints gauge");
+    assert_line(text, "finscope_packets_total 11");
+    assert_line(text, "finscope_packets_dropped_total 7");
+    assert_line(text, "finscope_connections_total 1");
+    assert_line(text, "finscope_stuck_endpoints{state=\"LAST_ACK\"} 0");
+}
+
+static void
+test_render_reset(void)
+{
+    g_autofree char *text = render_sample("rst-linger0-v4.pcap", 0);
+
+    assert_line(text,
+                "finscope_connections_finished_total{close=\"reset\"} 1");
+    assert_line(text, "finscope_events_total{kind=\"rst\"} 1");
+    /* SO_LINGER {1, 0} on the client: its RST ends the connection */
+    assert_line(text, "finscope_resets_total{from=\"client\"} 1");
+    assert_line(text, "finscope_resets_total{from=\"server\"} 0");
+}
+
+static void
+test_render_stuck(void)
+{
+    g_autofree char *text =
+        render_sample("stuck-fin-wait-2-close-wait.pcap", 0);
+
+    assert_line(text, "finscope_stuck_endpoints{state=\"FIN_WAIT_2\"} 1");
+    assert_line(text, "finscope_stuck_endpoints{state=\"CLOSE_WAIT\"} 1");
+}
+
+/* Every sample line is "name{labels} value" or "name value", and each
+ * name was announced by a TYPE line before it. */
+static void
+test_render_format(void)
+{
+    g_autofree char *text = render_sample("simultaneous-close.pcap", 0);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    g_autoptr(GHashTable) typed =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+    for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+        g_auto(GStrv) w = g_strsplit(lines[i], " ", -1);
+        g_autofree char *name = NULL;
+
+        if (g_str_has_prefix(lines[i], "# TYPE ")) {
+            g_assert_cmpuint(g_strv_length(w), ==, 4);
+            g_hash_table_add(typed, g_strdup(w[2]));
+            continue;
+        }
+        if (g_str_has_prefix(lines[i], "# HELP "))
+            continue;
+        g_assert_cmpuint(g_strv_length(w), ==, 2);
+        name = g_strndup(w[0], strcspn(w[0], "{"));
+        g_assert_true(g_hash_table_contains(typed, name));
+        g_assert_true(g_ascii_isdigit(w[1][0]));
+    }
+    assert_line(text,
+                "finscope_closes_total{active_closer=\"simultaneous\"} 1");
+}
+
+/* ---- the HTTP endpoint: a blocking client in a thread, the server in
+ * the main context ---- */
+
+typedef struct {
+    char *address;      /* "127.0.0.1:PORT" */
+    const char *request;
+    char *response;     /* what came back */
+    gboolean done;
+} Scrape;
+
+static char *
+render_fixed(gpointer user)
+{
+    return g_strdup(user);
+}
+
+static gpointer
+scrape_thread(gpointer p)
+{
+    Scrape *sc = p;
+    g_autoptr(GSocketClient) client = g_socket_client_new();
+    g_autoptr(GSocketConnection) conn = NULL;
+    g_autoptr(GError) error = NULL;
+    GString *got = g_string_new(NULL);
+    char buf[1024];
+    gssize n;
+
+    conn = g_socket_client_connect_to_host(client, sc->address, 0, NULL,
+                                           &error);
+    g_assert_no_error(error);
+    g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)),
+                              sc->request, strlen(sc->request), NULL, NULL,
+                              &error);
+    g_assert_no_error(error);
+    while ((n = g_input_stream_read(
+                g_io_stream_get_input_stream(G_IO_STREAM(conn)), buf,
+                sizeof buf, NULL, &error)) > 0)
+        g_string_append_len(got, buf, n);
+    g_assert_no_error(error);
+    sc->response = g_string_free(got, FALSE);
+    g_atomic_int_set(&sc->done, TRUE);
+    g_main_context_wakeup(NULL);
+    return NULL;
+}
+
+static char *
+scrape(FsMetricsServer *s, const char *request)
+{
+    Scrape sc = { g_strdup(fs_metrics_server_address(s)), request, NULL,
+                  FALSE };
+    GThread *t = g_thread_new("scrape", scrape_thread, &sc);
+
+    while (!g_atomic_int_get(&sc.done))
+        g_main_context_iteration(NULL, TRUE);
+    g_thread_join(t);
+    g_free(sc.address);
+    return sc.response;
+}
+
+static void
+test_http(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FsMetricsServer) s = fs_metrics_server_new(
+        "127.0.0.1:0", render_fixed, "finscope_packets_total 3\n", &error);
+    g_autofree char *ok = NULL;
+    g_autofree char *query = NULL;
+    g_autofree char *missing = NULL;
+    g_autofree char *post = NULL;
+
+    g_assert_no_error(error);
+    g_assert_true(g_str_has_prefix(fs_metrics_server_address(s),
+                                   "127.0.0.1:"));
+    ok = scrape(s, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    g_assert_true(g_str_has_prefix(ok, "HTTP/1.1 200 OK\r\n"));
+    g_assert_nonnull(strstr(ok, "\r\nContent-Type: text/plain; "
+                                "version=0.0.4\r\n"));
+    g_assert_nonnull(strstr(ok, "\r\nContent-Length: 25\r\n"));
+    g_assert_true(g_str_has_suffix(ok, "\r\n\r\nfinscope_packets_total 3\n"));
+    query = scrape(s, "GET /metrics?x=1 HTTP/1.0\n\n");
+    g_assert_true(g_str_has_prefix(query, "HTTP/1.1 200 OK\r\n"));
+    missing = scrape(s, "GET / HTTP/1.1\r\n\r\n");
+    g_assert_true(g_str_has_prefix(missing, "HTTP/1.1 404 Not Found\r\n"));
+    post = scrape(s, "POST /metrics HTTP/1.1\r\n\r\n");
+    g_assert_true(g_str_has_prefix(post, "HTTP/1.1 405 "));
+}
+
+static void
+test_http_bad_address(void)
+{
+    const char *bad[] = { "9187", "localhost:9187", "1.2.3.4:99999",
+                          "1.2.3.4:", "[::1:80" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GError) error = NULL;
+        FsMetricsServer *s =
+            fs_metrics_server_new(bad[i], render_fixed, "", &error);
+
+        g_assert_null(s);
+        g_assert_error(error, FS_ERROR, FS_ERROR_USAGE);
+    }
+}
+
+static void
+test_file(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *dir = g_dir_make_tmp("finscope-metrics-XXXXXX", &error);
+    g_autofree char *path = NULL;
+    g_autofree char *got = NULL;
+    g_autoptr(GDir) d = NULL;
+    guint n = 0;
+
+    g_assert_no_error(error);
+    path = g_build_filename(dir, "finscope.prom", NULL);
+    g_assert_true(fs_metrics_write_file(path, "a 1\n", &error));
+    g_assert_true(fs_metrics_write_file(path, "a 2\n", &error));
+    g_assert_no_error(error);
+    g_assert_true(g_file_get_contents(path, &got, NULL, NULL));
+    g_assert_cmpstr(got, ==, "a 2\n");
+    d = g_dir_open(dir, 0, NULL);
+    while (g_dir_read_name(d) != NULL)
+        n++;
+    g_assert_cmpuint(n, ==, 1); /* no temporary file left behind */
+    g_unlink(path);
+    g_rmdir(dir);
+    g_assert_false(fs_metrics_write_file("/nonexistent/dir/x.prom", "",
+                                         &error));
+    g_assert_error(error, FS_ERROR, FS_ERROR_WRITE);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/metrics/render/server-close", test_render_server_close);
+    g_test_add_func("/metrics/render/reset", test_render_reset);
+    g_test_add_func("/metrics/render/stuck", test_render_stuck);
+    g_test_add_func("/metrics/render/format", test_render_format);
+    g_test_add_func("/metrics/http/get", test_http);
+    g_test_add_func("/metrics/http/bad-address", test_http_bad_address);
+    g_test_add_func("/metrics/file", test_file);
+    return g_test_run();
+}
