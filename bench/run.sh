@@ -1,0 +1,269 @@
+#!/bin/sh
+# finscope bench: finscope's speed and memory next to the floor (a bare
+# libpcap read loop) and, where installed, tcpdump, tcptrace and tshark;
+# then whether finscope's memory stays flat as a capture gets longer.
+#
+# Run it as `make bench`. Traces go to $BENCH_OUT (default bench/out in
+# the build tree) and are made again only when their options change.
+# Environment (defaults in brackets):
+#   BENCH_SMALL, BENCH_MEDIUM   connections in the small and medium traces
+#                               [11000 (~200k packets), 110000 (~2M, 1.1 GB)]
+#   BENCH_LARGE=1               also the large trace, BENCH_LARGE_CONNS
+#                               connections [275000, ~5M packets, 2.8 GB]
+#   BENCH_CONCURRENCY, BENCH_RATE, BENCH_AVG_SIZE, BENCH_SEED
+#                               gentrace options [4000, 2000/s, 560 B, 1]
+#   BENCH_REPEAT                runs of finscope and the floor; the best
+#                               wall time counts [3]
+#   BENCH_TOOLS                 [finscope floor tcpdump tcptrace tshark]
+#   BENCH_FLAT=0                skip the flatness check
+#   BENCH_FLAT_RATE, BENCH_FLAT_SHORT, BENCH_FLAT_LONG
+#                               its connection rate and the two capture
+#                               lengths in seconds [300/s, 300, 3000]
+#   BENCH_FLAT_AVG_SIZE, BENCH_FLAT_CONCURRENCY            [150 B, 600]
+#   BENCH_FLAT_OPTS             finscope options of its second row
+#                               [--idle-timeout 300]
+# Needs /usr/bin/time (Debian package "time") for peak RSS.
+set -eu
+
+: "${BENCH_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${BENCH_BUILDDIR:=$(pwd)}"
+OUT=${BENCH_OUT:-$BENCH_BUILDDIR/bench/out}
+FINSCOPE=${FINSCOPE:-$BENCH_BUILDDIR/finscope}
+GENTRACE=$BENCH_BUILDDIR/bench/gentrace
+FLOOR=$BENCH_BUILDDIR/bench/floor
+REPEAT=${BENCH_REPEAT:-3}
+TOOLS=${BENCH_TOOLS:-finscope floor tcpdump tcptrace tshark}
+GEN_OPTS="--seed ${BENCH_SEED:-1} --concurrency ${BENCH_CONCURRENCY:-4000}"
+GEN_OPTS="$GEN_OPTS --rate ${BENCH_RATE:-2000} --avg-size ${BENCH_AVG_SIZE:-560}"
+FLAT_RATE=${BENCH_FLAT_RATE:-300}
+FLAT_OPTS=${BENCH_FLAT_OPTS:---idle-timeout 300}
+TIME=/usr/bin/time
+
+if [ ! -x "$TIME" ]; then
+    echo "bench: $TIME is missing (Debian: apt-get install time)" >&2
+    exit 1
+fi
+mkdir -p "$OUT"
+RESULTS=$OUT/results.md
+: > "$RESULTS"
+if ldd "$FINSCOPE" 2>/dev/null | grep -q -e libasan -e libubsan; then
+    echo "bench: WARNING: $FINSCOPE is built with sanitizers" \
+        "(./configure --enable-sanitizers): its numbers mean little;" \
+        "configure without them to measure" | tee -a "$RESULTS" >&2
+fi
+
+# Both to the terminal and to results.md (for README's Performance).
+say() {
+    printf '%s\n' "$*" | tee -a "$RESULTS"
+}
+
+machine() {
+    cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+    mem=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+    rev=$(git -C "$BENCH_SRCDIR" describe --always --dirty 2>/dev/null ||
+          echo unknown)
+    say "Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $mem RAM;" \
+        "$(date -u +%Y-%m-%d); finscope $rev"
+}
+
+# gen NAME CONNECTIONS GENTRACE-OPTIONS...: makes $OUT/NAME.pcap unless
+# it exists with the same options and a gentrace no newer than it.
+gen() {
+    name=$1 conns=$2
+    shift 2
+    f=$OUT/$name.pcap
+    args="--connections $conns $*"
+    if [ -f "$f" ] && [ "$(cat "$f.args" 2>/dev/null)" = "$args" ] &&
+        [ -z "$(find "$GENTRACE" -newer "$f")" ]; then
+        return 0
+    fi
+    rm -f "$f.args"
+    # shellcheck disable=SC2086
+    "$GENTRACE" $args --out "$f" 2> "$OUT/$name.gen"
+    echo "$args" > "$f.args"
+    sed 's/^/  /' "$OUT/$name.gen"
+}
+
+# measure N COMMAND...: runs it N times (output thrown away); sets $wall
+# (best wall-clock seconds, from date +%N: time's %e has 10 ms steps) and
+# $rss (peak KiB from /usr/bin/time, largest of the runs). 0 0 if it
+# failed.
+measure() {
+    n=$1
+    shift
+    wall='' rss=0
+    for _ in $(seq "$n"); do
+        t0=$(date +%s%N)
+        if ! "$TIME" -f '%M' -o "$OUT/time.txt" "$@" > /dev/null \
+                2> "$OUT/stderr.txt"; then
+            echo "bench: failed: $* ($(tail -n 1 "$OUT/stderr.txt"))" >&2
+            wall=0 rss=0
+            return 0
+        fi
+        t1=$(date +%s%N)
+        w=$(awk "BEGIN { printf \"%.3f\", ($t1 - $t0) / 1e9 }")
+        r=$(tail -n 1 "$OUT/time.txt")
+        if [ -z "$wall" ] || awk "BEGIN { exit !($w < $wall) }"; then
+            wall=$w
+        fi
+        [ "$r" -le "$rss" ] || rss=$r
+    done
+}
+
+have() {
+    command -v "$1" > /dev/null 2>&1
+}
+
+# tool_run TOOL TRACE: measure; fails when the tool is not installed.
+tool_run() {
+    tool=$1 t=$2
+    case $tool in
+    finscope) measure "$REPEAT" "$FINSCOPE" --json -r "$t" ;;
+    floor) measure "$REPEAT" "$FLOOR" "$t" ;;
+    tcpdump) have tcpdump || return 1
+             measure 1 tcpdump -n -r "$t" -w /dev/null ;;
+    tcptrace) have tcptrace || return 1
+              measure 1 tcptrace -n "$t" ;;
+    tshark) have tshark || return 1
+            measure 1 tshark -q -z conv,tcp -r "$t" ;;
+    *) echo "bench: unknown tool $tool" >&2
+       return 1 ;;
+    esac
+}
+
+row() {
+    printf '| %-8s | %-9s | %8s | %7s | %7s | %8s |\n' "$@" | tee -a "$RESULTS"
+}
+
+# bench_trace NAME: one table block for a trace.
+bench_trace() {
+    name=$1 t=$OUT/$1.pcap
+    cat "$t" > /dev/null # page cache: every tool reads from memory
+    packets=$("$FLOOR" "$t" | awk '{ print $2 }')
+    size=$(du -m "$t" | cut -f1)
+    floor_wall=
+    for tool in floor $TOOLS; do
+        if [ "$tool" = floor ] && [ -n "$floor_wall" ]; then
+            continue # measured first, as the reference
+        fi
+        if ! tool_run "$tool" "$t"; then
+            continue
+        fi
+        [ -n "$floor_wall" ] || floor_wall=$wall floor_rss=$rss
+        if [ "$wall" = 0 ]; then
+            row "$name" "$tool" failed - - -
+            continue
+        fi
+        row "$name" "$tool" "$(printf %.2f "$wall")" \
+            "$(awk "BEGIN { printf \"%.2f\", $packets / $wall / 1e6 }")" \
+            "$(awk "BEGIN { printf \"%.0f\", $rss / 1024 }")" \
+            "$(awk "BEGIN { printf \"%.2fx\", $wall / $floor_wall }")"
+        [ "$tool" != finscope ] || { fs_wall=$wall fs_rss=$rss; }
+    done
+    fs_conns=$(awk '{ print $2 }' "$t.args")
+    fs_floor_wall=$floor_wall
+    echo "  ($name: $packets packets, $size MB)" | tee -a "$RESULTS"
+}
+
+# shellcheck disable=SC2086 # GEN_OPTS is a list of words
+speed() {
+    say ""
+    say "finscope --json -r TRACE > /dev/null, best of $REPEAT runs" \
+        "(others: 1 run), page cache warm:"
+    say ""
+    row trace tool "wall s" "Mpkt/s" "RSS MiB" "vs floor"
+    row -------- --------- -------- ------- ------- --------
+    gen small "${BENCH_SMALL:-11000}" $GEN_OPTS
+    bench_trace small
+    gen medium "${BENCH_MEDIUM:-110000}" $GEN_OPTS
+    bench_trace medium
+    last_trace=medium
+    if [ "${BENCH_LARGE:-0}" = 1 ]; then
+        gen large "${BENCH_LARGE_CONNS:-275000}" $GEN_OPTS
+        bench_trace large
+        last_trace=large
+    fi
+}
+
+# finscope's peak RSS on a short and a long capture at the same rate.
+flatness() {
+    short=${BENCH_FLAT_SHORT:-300} long=${BENCH_FLAT_LONG:-3000}
+    opts="--seed ${BENCH_SEED:-1} --rate $FLAT_RATE"
+    opts="$opts --concurrency ${BENCH_FLAT_CONCURRENCY:-600}"
+    opts="$opts --avg-size ${BENCH_FLAT_AVG_SIZE:-150}"
+    say ""
+    say "Flatness: $FLAT_RATE connections/s for ${short} s and ${long} s" \
+        "of capture time:"
+    say ""
+    # shellcheck disable=SC2086
+    gen flat-short "$(awk "BEGIN { print int($FLAT_RATE * $short) }")" $opts
+    # shellcheck disable=SC2086
+    gen flat-long "$(awk "BEGIN { print int($FLAT_RATE * $long) }")" $opts
+    printf '| %-36s | %9s | %9s | %7s |\n' "finscope --json" "short MiB" \
+        "long MiB" "ratio" | tee -a "$RESULTS"
+    printf '| %-36s | %9s | %9s | %7s |\n' "------------------------------------" \
+        --------- --------- ------- | tee -a "$RESULTS"
+    flat_row ""
+    flat_row "$FLAT_OPTS"
+}
+
+flat_row() {
+    # shellcheck disable=SC2086
+    measure 1 "$FINSCOPE" --json $1 -r "$OUT/flat-short.pcap"
+    r_short=$rss
+    # shellcheck disable=SC2086
+    measure 1 "$FINSCOPE" --json $1 -r "$OUT/flat-long.pcap"
+    r_long=$rss
+    printf '| %-36s | %9s | %9s | %7s |\n' "${1:-(defaults)}" \
+        "$(awk "BEGIN { printf \"%.0f\", $r_short / 1024 }")" \
+        "$(awk "BEGIN { printf \"%.0f\", $r_long / 1024 }")" \
+        "$(awk "BEGIN { printf \"%.2f\", $r_long / ($r_short + 0.001) }")" |
+        tee -a "$RESULTS"
+    [ -n "$1" ] || flat_ratio=$(awk "BEGIN { print $r_long / $r_short }")
+}
+
+# verdict WHAT MEASURED OK: one line of the targets list.
+verdict() {
+    if [ "$3" = 1 ]; then
+        say "- $1: $2 (met)"
+    else
+        say "- $1: $2 (NOT met)"
+    fi
+}
+
+# The targets of issue 6, on the last trace of the speed table (medium
+# unless BENCH_LARGE=1).
+targets() {
+    per_conn=$(awk "BEGIN { printf \"%.0f\", \
+        ($fs_rss - $floor_rss) * 1024 / $fs_conns }")
+    say ""
+    say "Targets (issue 6), on the $last_trace trace:"
+    ratio=$(awk "BEGIN { printf \"%.2f\", $fs_wall / $fs_floor_wall }")
+    verdict "wall time at most 1.4x the floor's" "${ratio}x" \
+        "$(awk "BEGIN { print ($ratio <= 1.4) }")"
+    verdict "peak RSS at most 64 MiB" \
+        "$(awk "BEGIN { printf \"%.0f MiB\", $fs_rss / 1024 }")" \
+        "$(awk "BEGIN { print ($fs_rss <= 65536) }")"
+    verdict "at most 256 bytes per connection" \
+        "sizeof(FsConn) $conn_size; (RSS - floor RSS) / $fs_conns connections = $per_conn bytes" \
+        "$(awk "BEGIN { print ($conn_size <= 256 && $per_conn <= 256) }")"
+    if [ -n "${flat_ratio:-}" ]; then
+        verdict "RSS flat within 10% from ${BENCH_FLAT_SHORT:-300} s to ${BENCH_FLAT_LONG:-3000} s of capture (defaults)" \
+            "$(awk "BEGIN { printf \"%.2fx\", $flat_ratio }")" \
+            "$(awk "BEGIN { print ($flat_ratio <= 1.10) }")"
+    fi
+}
+
+sizes() {
+    conn_size=$("$GENTRACE" --print-sizes | awk '/FsConn/ { print $2 }')
+    say "Struct sizes: $("$GENTRACE" --print-sizes | paste -sd ' ' |
+        sed 's/) /): /g; s/\([0-9]\) s/\1, s/g')"
+}
+
+machine
+sizes
+speed
+[ "${BENCH_FLAT:-1}" = 0 ] || flatness
+targets
+echo
+echo "bench: this summary is also in $RESULTS"
