@@ -29,19 +29,21 @@ msl_for_os(const char *os, int *msl_s)
     return FALSE;
 }
 
+/* A duration in seconds (decimals allowed) in (0, 86400], for option. */
 static gboolean
-parse_msl(const char *text, FsTime *msl, GError **error)
+parse_seconds(const char *option, const char *text, FsTime *out,
+              GError **error)
 {
     char *end = NULL;
     double v = g_ascii_strtod(text, &end);
 
     if (end == text || *end != '\0' || !(v > 0) || v > 86400) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
-                    "--msl: '%s' is not a number of seconds in (0, 86400]",
-                    text);
+                    "%s: '%s' is not a number of seconds in (0, 86400]",
+                    option, text);
         return FALSE;
     }
-    *msl = (FsTime)(v * 1e9 + 0.5);
+    *out = (FsTime)(v * 1e9 + 0.5);
     return TRUE;
 }
 
@@ -51,7 +53,10 @@ static const char summary[] =
     "resets, half-closes and simultaneous closes.\n"
     "\n"
     "Exit status: 0 success; 1 runtime error (unreadable or corrupt\n"
-    "capture, write failure); 2 usage error.";
+    "capture, write failure); 2 usage error. `finscope check` (see\n"
+    "`finscope check --help`) compares a capture with a baseline and\n"
+    "policy assertions for CI: 0 every check passed, 1 one failed, 2 it\n"
+    "could not run.";
 
 static gboolean
 apply_options(FsCliOptions *opts, const char *msl_text, const char *os,
@@ -66,8 +71,139 @@ apply_options(FsCliOptions *opts, const char *msl_text, const char *os,
         return FALSE;
     }
     opts->engine.msl = (FsTime)msl_s * FS_NS_PER_SEC;
-    if (msl_text != NULL && !parse_msl(msl_text, &opts->engine.msl, error))
+    if (msl_text != NULL &&
+        !parse_seconds("--msl", msl_text, &opts->engine.msl, error))
         return FALSE;
+    return TRUE;
+}
+
+/* "LO-HI" (e.g. 32768-60999) to the number of ports in it. */
+static gboolean
+parse_port_range(const char *text, guint *ports, GError **error)
+{
+    guint64 lo = 0;
+    guint64 hi = 0;
+    g_auto(GStrv) parts = g_strsplit(text, "-", 2);
+
+    if (g_strv_length(parts) != 2 ||
+        !g_ascii_string_to_unsigned(parts[0], 10, 1, 65535, &lo, NULL) ||
+        !g_ascii_string_to_unsigned(parts[1], 10, 1, 65535, &hi, NULL) ||
+        hi < lo) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                    "--port-range: '%s' is not LO-HI within 1-65535", text);
+        return FALSE;
+    }
+    *ports = (guint)(hi - lo + 1);
+    return TRUE;
+}
+
+static gboolean
+apply_limits(FsCliOptions *opts, const char *idle_text, gint max_flows,
+             const char *port_range, GError **error)
+{
+    if (idle_text != NULL &&
+        !parse_seconds("--idle-timeout", idle_text,
+                       &opts->engine.idle_timeout, error))
+        return FALSE;
+    if (max_flows < 0) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                    "--max-flows: %d is negative", max_flows);
+        return FALSE;
+    }
+    opts->engine.max_flows = (guint)max_flows;
+    opts->engine.ephemeral_ports = 28232;
+    return port_range == NULL ||
+           parse_port_range(port_range, &opts->engine.ephemeral_ports, error);
+}
+
+/* ---- live capture (finscope -i) ---- */
+
+static void
+add_live_entries(GOptionContext *ctx, FsCliOptions *opts)
+{
+    const GOptionEntry entries[] = {
+        { "interface", 'i', 0, G_OPTION_ARG_STRING, &opts->iface,
+          "Capture live on INTERFACE (\"any\" for all): events stream out "
+          "as they happen, records when a connection is done", "INTERFACE" },
+        { "count", 'c', 0, G_OPTION_ARG_INT, &opts->count,
+          "-i: stop after COUNT packets", "COUNT" },
+        { "snapshot-length", 's', 0, G_OPTION_ARG_INT, &opts->live.snaplen,
+          "-i: bytes kept of each packet (default 262144)", "SNAPLEN" },
+        { "buffer-size", 'B', 0, G_OPTION_ARG_INT, &opts->live.buffer_kib,
+          "-i: kernel capture buffer in KiB", "KiB" },
+        { "immediate", 0, 0, G_OPTION_ARG_NONE, &opts->live.immediate,
+          "-i: hand each packet over at once (no buffering)", NULL },
+        { "immediate-mode", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE,
+          &opts->live.immediate, NULL, NULL },
+        { "no-promiscuous-mode", 'p', 0, G_OPTION_ARG_NONE,
+          &opts->live.no_promisc,
+          "-i: leave the interface out of promiscuous mode", NULL },
+        { "relinquish-privileges", 'Z', 0, G_OPTION_ARG_STRING, &opts->user,
+          "-i: once the interface is open, run as USER", "USER" },
+        { "write", 'w', 0, G_OPTION_ARG_FILENAME, &opts->write_file,
+          "-i: also save the packets to FILE (pcap)", "FILE" },
+        { "closes-only", 0, 0, G_OPTION_ARG_NONE, &opts->closes_only,
+          "Keep only SYN/FIN/RST segments: cheaper, but blind to "
+          "half-close data, final-ACK loss and old duplicates", NULL },
+        { "metrics-listen", 0, 0, G_OPTION_ARG_STRING,
+          &opts->metrics_listen,
+          "-i: serve Prometheus metrics on http://ADDR:PORT/metrics",
+          "ADDR:PORT" },
+        { "metrics-file", 0, 0, G_OPTION_ARG_FILENAME, &opts->metrics_file,
+          "-i: rewrite PATH with the metrics every 5 s and at exit "
+          "(node_exporter textfile collector)", "PATH" },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+
+    g_option_context_add_main_entries(ctx, entries, NULL);
+}
+
+/* The first live-only option given, for "-w needs -i". */
+static const char *
+live_only_option(const FsCliOptions *o)
+{
+    return o->count ? "-c" : o->live.snaplen ? "-s"
+         : o->live.buffer_kib ? "-B" : o->live.immediate ? "--immediate"
+         : o->live.no_promisc ? "-p" : o->user ? "-Z"
+         : o->write_file ? "-w" : o->metrics_listen ? "--metrics-listen"
+         : o->metrics_file ? "--metrics-file" : NULL;
+}
+
+static gboolean
+live_out_of_range(const FsCliOptions *o, GError **error)
+{
+    const char *what = o->count < 0 ? "-c: a count of packets, 1 or more"
+        : o->live.snaplen < 0 || o->live.snaplen > 262144
+            ? "-s: a snapshot length in bytes, 1-262144"
+        : o->live.buffer_kib < 0 || o->live.buffer_kib > 4194304
+            ? "-B: a buffer size in KiB, 1-4194304" : NULL;
+
+    if (what == NULL)
+        return FALSE;
+    g_set_error(error, FS_ERROR, FS_ERROR_USAGE, "%s", what);
+    return TRUE;
+}
+
+static gboolean
+apply_live(FsCliOptions *opts, GError **error)
+{
+    const char *opt = live_only_option(opts);
+
+    if (opts->iface != NULL && opts->read_files != NULL) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                    "-i and -r cannot be combined");
+        return FALSE;
+    }
+    if (opts->iface == NULL && opt != NULL) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                    "%s needs -i INTERFACE", opt);
+        return FALSE;
+    }
+    if (live_out_of_range(opts, error))
+        return FALSE;
+    if (opts->iface != NULL && opts->engine.idle_timeout == 0)
+        opts->engine.idle_timeout =
+            (FsTime)FS_CLI_LIVE_IDLE_TIMEOUT_S * FS_NS_PER_SEC;
     return TRUE;
 }
 
@@ -76,6 +212,9 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
 {
     g_autofree char *msl_text = NULL;
     g_autofree char *os = NULL;
+    g_autofree char *idle_text = NULL;
+    g_autofree char *port_range = NULL;
+    gint max_flows = 0;
     gboolean json = FALSE;
     GOptionEntry entries[] = {
         { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &opts->read_files,
@@ -94,29 +233,43 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
           NULL },
         { "events", 0, 0, G_OPTION_ARG_NONE, &opts->engine.all_events,
           "Also report every endpoint state transition", NULL },
+        { "idle-timeout", 0, 0, G_OPTION_ARG_STRING, &idle_text,
+          "A connection quiet this long is finished and reported "
+          "(default: never offline, 300 s with -i)", "SECONDS" },
+        { "max-flows", 0, 0, G_OPTION_ARG_INT, &max_flows,
+          "Track at most N connections; beyond, the oldest is reported "
+          "early and counted as evicted (default: no limit)", "N" },
+        { "port-range", 0, 0, G_OPTION_ARG_STRING, &port_range,
+          "The clients' ephemeral port range, for port pressure (default "
+          "32768-60999, Linux)", "LO-HI" },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &opts->version,
           "Print the version and exit", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     g_autoptr(GOptionContext) ctx =
-        g_option_context_new("[-r FILE ...] [BPF EXPRESSION]");
+        g_option_context_new("[-r FILE ... | -i INTERFACE] "
+                             "[BPF EXPRESSION]");
 
     memset(opts, 0, sizeof *opts);
     g_option_context_set_summary(ctx, summary);
     g_option_context_add_main_entries(ctx, entries, NULL);
+    add_live_entries(ctx, opts);
     if (!g_option_context_parse(ctx, &argc, &argv, error)) {
         if (*error != NULL)
             (*error)->domain = FS_ERROR, (*error)->code = FS_ERROR_USAGE;
         return FALSE;
     }
     opts->format = json ? FS_REPORT_JSON : FS_REPORT_TEXT;
-    if (!apply_options(opts, msl_text, os, error))
+    if (!apply_options(opts, msl_text, os, error) ||
+        !apply_limits(opts, idle_text, max_flows, port_range, error) ||
+        !apply_live(opts, error))
         return FALSE;
     if (argc > 1)
         opts->bpf = g_strjoinv(" ", argv + 1);
-    if (!opts->version && opts->read_files == NULL) {
+    if (!opts->version && opts->read_files == NULL && opts->iface == NULL) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
-                    "nothing to read: give -r FILE (see --help)");
+                    "nothing to read: give -r FILE or -i INTERFACE "
+                    "(see --help)");
         return FALSE;
     }
     return TRUE;
@@ -127,5 +280,10 @@ fs_cli_options_clear(FsCliOptions *opts)
 {
     g_strfreev(opts->read_files);
     g_free(opts->bpf);
+    g_free(opts->iface);
+    g_free(opts->user);
+    g_free(opts->write_file);
+    g_free(opts->metrics_listen);
+    g_free(opts->metrics_file);
     memset(opts, 0, sizeof *opts);
 }

@@ -3,6 +3,7 @@
 #define FINSCOPE_CLI_H
 
 #include <glib.h>
+#include "finscope/capture.h"
 #include "finscope/engine.h"
 #include "finscope/report.h"
 
@@ -12,7 +13,19 @@ typedef struct {
     FsReportFormat format;  /* --json */
     FsEngineConfig engine;  /* --msl, --os, --rfc1337, --events */
     gboolean version;       /* --version */
+    /* live capture (finscope -i): src/live.c */
+    char *iface;            /* -i INTERFACE, or NULL to read files */
+    gint count;             /* -c: stop after this many packets; 0 = no */
+    FsLiveOptions live;     /* -s, -B, --immediate, -p */
+    char *user;             /* -Z: drop root for this user once open */
+    char *write_file;       /* -w: also save the packets (pcap) */
+    gboolean closes_only;   /* --closes-only: SYN/FIN/RST segments only */
+    char *metrics_listen;   /* --metrics-listen ADDR:PORT */
+    char *metrics_file;     /* --metrics-file PATH */
 } FsCliOptions;
+
+/* Default --idle-timeout of a live capture. */
+#define FS_CLI_LIVE_IDLE_TIMEOUT_S 300
 
 /* Parses argv; FALSE with FS_ERROR_USAGE on a bad option or argument. */
 gboolean fs_cli_parse(int argc, char **argv, FsCliOptions *opts,

@@ -5,11 +5,13 @@
 
 #include <glib.h>
 
+#include "check.h"
 #include "cli.h"
 #include "finscope/capture.h"
 #include "finscope/engine.h"
 #include "finscope/error.h"
 #include "finscope/report.h"
+#include "live.h"
 
 static int
 fail(int status, const GError *error)
@@ -47,7 +49,7 @@ run(const FsCliOptions *opts)
                     fs_capture_source_name(cap, i));
     }
     fs_engine_finish(engine);
-    fs_report_finish(report, fs_engine_stats(engine));
+    fs_report_finish(report, engine);
     if (ferror(stdout)) {
         fprintf(stderr, "finscope: error writing the report\n");
         return 1;
@@ -64,6 +66,8 @@ main(int argc, char **argv)
     FsCliOptions opts;
     int status;
 
+    if (argc > 1 && g_strcmp0(argv[1], "check") == 0)
+        return fs_check_main(argc - 1, argv + 1);
     if (!fs_cli_parse(argc, argv, &opts, &error)) {
         fs_cli_options_clear(&opts);
         return fail(2, error);
@@ -73,7 +77,7 @@ main(int argc, char **argv)
         fs_cli_options_clear(&opts);
         return 0;
     }
-    status = run(&opts);
+    status = opts.iface != NULL ? fs_live_run(&opts) : run(&opts);
     fs_cli_options_clear(&opts);
     return status;
 }
