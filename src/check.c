@@ -273,6 +273,16 @@ load_baseline(Check *ck, GError **error)
 }
 
 /* capture -> engine -> model, as main.c runs capture -> engine -> report. */
+/* TIME_WAIT peaks over time, per host, for time_wait_peak{host=...}. */
+static void
+take_host_peak(const FsHostTimeWait *tw, gpointer user)
+{
+    char host[FS_ENDPOINT_STRLEN];
+
+    fs_addr_format(&tw->host, host, sizeof host);
+    fs_check_model_set_time_wait_peak(user, host, tw->peak);
+}
+
 static gboolean
 run_capture(Check *ck, GError **error)
 {
@@ -303,10 +313,9 @@ run_capture(Check *ck, GError **error)
                     fs_capture_source_name(cap, i));
     }
     fs_engine_finish(engine);
-    /* HOOK time_wait_peak: when the engine reports TIME_WAIT peaks over
-     * time (per host and overall), pass them on here with
-     * fs_check_model_set_time_wait_peak(); until then time_wait_peak
-     * counts the endpoints in TIME_WAIT at the end. */
+    fs_check_model_set_time_wait_peak(
+        ck->model, NULL, fs_engine_stats(engine)->time_wait_peak);
+    fs_engine_foreach_time_wait_host(engine, take_host_peak, ck->model);
     fs_check_model_sort(ck->model);
     return res != FS_CAPTURE_ERROR;
 }

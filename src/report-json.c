@@ -60,6 +60,10 @@ fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
         fs_json_key(&j, "seq");
         fs_json_uint(&j, ev->seq);
     }
+    if (ev->kind == FS_EV_FIN_RETRANSMIT) {
+        fs_json_key(&j, "interval");   /* since the previous FIN: RTO */
+        fs_json_time(&j, ev->value);
+    }
     fs_json_key(&j, "detail");
     fs_json_string(&j, ev->detail);
     fs_json_end_object(&j);

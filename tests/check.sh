@@ -247,4 +247,15 @@ check "finscope check --help: 0" status_is 0 "$FINSCOPE" check --help
 check "finscope check --help documents exit codes" stdout_has "Exit status"
 check "finscope check --help documents the grammar" stdout_has \
     "conn.FIELD[{LABEL=\"VALUE\",...}] OP VALUE"
+# time_wait_peak is the peak over time, not the count at the end: in the
+# kernel trace reuse-server-time-wait the server's TIME_WAIT (1) is taken
+# over by the next incarnation, so none is held at the end.
+tw="$SAMPLES/reuse-server-time-wait.pcap"
+check "time_wait_peak{host} is the peak over time (1)" \
+    status_is 0 "$FINSCOPE" check -r "$tw" \
+    --assert 'time_wait_peak{host="10.77.0.2"} == 1' \
+    --assert 'time_wait_at_end{host="10.77.0.2"} == 0'
+check "time_wait_peak{host} <= 0 fails on it" \
+    status_is 1 "$FINSCOPE" check -r "$tw" \
+    --assert 'time_wait_peak{host="10.77.0.2"} <= 0'
 finish
