@@ -202,12 +202,29 @@ is_truncation(const char *msg)
            strstr(msg, "dump file") != NULL;
 }
 
+/* A packet header's time in ns (frac_ns: ns per tv_usec unit), clamped
+ * into [0, FS_TIME_MAX]: a corrupt file may claim any time at all. */
+static FsTime
+capture_time(const struct pcap_pkthdr *hdr, gint64 frac_ns)
+{
+    gint64 sec = (gint64)hdr->ts.tv_sec;
+    gint64 frac = (gint64)hdr->ts.tv_usec;
+
+    if (sec < 0 || frac < 0)
+        return 0;
+    if (sec >= FS_TIME_MAX / FS_NS_PER_SEC - 1 ||
+        frac >= FS_NS_PER_SEC)
+        return sec >= FS_TIME_MAX / FS_NS_PER_SEC - 1
+                   ? FS_TIME_MAX
+                   : sec * FS_NS_PER_SEC;
+    return sec * FS_NS_PER_SEC + frac * frac_ns;
+}
+
 static void
 source_buffer(FsSource *src, const struct pcap_pkthdr *hdr,
               const guint8 *bytes)
 {
-    src->ts = (FsTime)hdr->ts.tv_sec * FS_NS_PER_SEC +
-              (FsTime)hdr->ts.tv_usec; /* ns with PCAP_TSTAMP_PRECISION_NANO */
+    src->ts = capture_time(hdr, 1); /* PCAP_TSTAMP_PRECISION_NANO */
     src->caplen = hdr->caplen;
     src->wirelen = hdr->len;
     g_byte_array_set_size(src->data, 0);
@@ -356,13 +373,13 @@ static void
 set_activate_error(GError **error, const char *iface, pcap_t *pcap,
                    int status)
 {
+    const char *what = pcap_statustostr(status);
     const char *detail = pcap_geterr(pcap);
+    gboolean more = detail != NULL && *detail != '\0' &&
+                    strcmp(detail, what) != 0;
 
-    g_set_error(error, FS_ERROR, FS_ERROR_OPEN, "%s: %s%s%s%s", iface,
-                pcap_statustostr(status),
-                detail != NULL && *detail != '\0' ? " (" : "",
-                detail != NULL ? detail : "",
-                detail != NULL && *detail != '\0' ? ")" : "");
+    g_set_error(error, FS_ERROR, FS_ERROR_OPEN, "%s: %s%s%s%s", iface, what,
+                more ? " (" : "", more ? detail : "", more ? ")" : "");
 }
 
 static gboolean
@@ -492,9 +509,8 @@ live_next(FsCapture *cap, FsPacket *pkt, GError **error)
     }
     if (live->dumper != NULL)
         pcap_dump((u_char *)live->dumper, hdr, bytes);
-    pkt->ts = (FsTime)hdr->ts.tv_sec * FS_NS_PER_SEC +
-              (FsTime)hdr->ts.tv_usec *
-                  (live->precision == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000);
+    pkt->ts = capture_time(hdr, live->precision == PCAP_TSTAMP_PRECISION_NANO
+                                    ? 1 : 1000);
     pkt->linktype = cap->sources[0].linktype;
     pkt->data = bytes;
     pkt->caplen = hdr->caplen;

@@ -8,6 +8,9 @@
 typedef gint64 FsTime;
 #define FS_NS_PER_SEC G_GINT64_CONSTANT(1000000000)
 #define FS_NS_PER_MSEC G_GINT64_CONSTANT(1000000)
+/* Latest capture time kept (year 2116): capture clamps what files claim
+ * into [0, FS_TIME_MAX], so a difference of two times never overflows. */
+#define FS_TIME_MAX (G_GINT64_CONSTANT(1) << 62)
 
 /* An IP address as it appears on the wire (network byte order). */
 typedef struct {
