@@ -394,6 +394,7 @@ evict_oldest(FsEngine *e, FsTime now)
 void
 fs_engine_advance(FsEngine *e, FsTime now)
 {
+    now = CLAMP(now, 0, FS_TIME_MAX);
     if (now >= e->next_sweep)
         sweep(e, now);
 }
@@ -432,18 +433,21 @@ fs_engine_packet(FsEngine *e, const FsPacket *pkt)
 {
     FsSegment seg;
     FsDecodeStatus status;
+    /* whatever the source claims: times stay in [0, FS_TIME_MAX], so no
+     * sum or difference of two of them overflows */
+    FsTime ts = CLAMP(pkt->ts, 0, FS_TIME_MAX);
 
     if (e->stats.packets == 0)
-        e->stats.t_first = pkt->ts;
+        e->stats.t_first = ts;
     e->stats.packets++;
-    e->stats.t_last = MAX(e->stats.t_last, pkt->ts);
+    e->stats.t_last = MAX(e->stats.t_last, ts);
     status = fs_decode(pkt->linktype, pkt->data, pkt->caplen, pkt->wirelen,
                        &seg);
     if (status != FS_DECODE_OK) {
         e->stats.skipped[status]++;
         return;
     }
-    seg.ts = pkt->ts;
+    seg.ts = ts;
     fs_engine_segment(e, &seg);
 }
 
