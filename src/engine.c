@@ -486,6 +486,7 @@ fs_engine_finish(FsEngine *e)
     }
     g_ptr_array_set_size(e->conns, 0);
     e->head = 0;
+    e->stats.live = 0;
 }
 
 void

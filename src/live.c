@@ -6,11 +6,10 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
-#include <glib-unix.h>
 #include <glib.h>
+#include <glib-unix.h>
 
 #include "finscope/capture.h"
 #include "finscope/engine.h"
@@ -43,6 +42,8 @@ typedef struct {
     guint64 drops;              /* kernel drops, as last read */
     guint ticks;                /* TICK_S ticks since the start */
     gboolean status_tty;        /* stderr is a terminal */
+    gboolean drained;           /* the last read emptied the kernel's
+                                   buffer: the wall clock may drive time */
     GError *error;              /* what ended the capture, if not us */
 } Live;
 
@@ -107,6 +108,7 @@ read_packets(Live *lv, guint max)
         if (count_reached(lv))
             return FALSE;
         res = fs_capture_next(lv->cap, &pkt, &lv->error);
+        lv->drained = res == FS_CAPTURE_NONE;
         if (res == FS_CAPTURE_NONE)
             return TRUE;
         if (res != FS_CAPTURE_PACKET)
@@ -135,14 +137,15 @@ on_readable(gint fd, GIOCondition cond, gpointer user)
 }
 
 /* A quiet interface still moves time on: TIME_WAITs run out and idle
- * connections are finished. */
+ * connections are finished. Only once the kernel's buffer was emptied:
+ * packets still queued there would otherwise come from the past. */
 static void
 advance_clock(Live *lv)
 {
     const FsEngineStats *st = fs_engine_stats(lv->engine);
     FsTime now = g_get_real_time() * 1000 - CLOCK_LAG_NS;
 
-    if (st->packets > 0 && now > st->t_last)
+    if (lv->drained && st->packets > 0 && now > st->t_last)
         fs_engine_advance(lv->engine, now);
 }
 
@@ -249,7 +252,7 @@ open_inputs(Live *lv, GError **error)
                 fs_metrics_server_address(lv->server));
     }
     if (opts->user != NULL && !drop_privileges(opts->user, error))
-        return 1;
+        return g_error_matches(*error, FS_ERROR, FS_ERROR_USAGE) ? 2 : 1;
     return 0;
 }
 

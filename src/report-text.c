@@ -171,6 +171,12 @@ print_dest(const FsDestTimeWait *d, gpointer user)
     char client[FS_ENDPOINT_STRLEN];
     char dest[FS_ENDPOINT_STRLEN];
 
+    if (d->peak == 0)
+        return;
+    if (!r->dest_header_done)
+        fprintf(r->out, "\nPort pressure (client TIME_WAIT per "
+                "destination)\n");
+    r->dest_header_done = TRUE;
     fs_addr_format(&d->client, client, sizeof client);
     fs_endpoint_format(&d->server, d->port, dest, sizeof dest);
     fprintf(r->out, "  %s -> %s: %" G_GUINT64_FORMAT " TIME_WAIT at peak, "
@@ -186,9 +192,9 @@ print_time_wait(FsReport *r, const FsEngine *engine)
 
     if (stats->time_wait_peak == 0)
         return;
+    r->dest_header_done = FALSE;
     fprintf(r->out, "\nTIME_WAIT peak by host\n");
     fs_engine_foreach_time_wait_host(engine, print_host_peak, r);
-    fprintf(r->out, "\nPort pressure (client TIME_WAIT per destination)\n");
     fs_engine_foreach_time_wait_dest(engine, FS_REPORT_MAX_DESTS, print_dest,
                                      r);
 }

@@ -172,6 +172,10 @@ for side in c s; do
 done
 wait_for 5 sh -c "ip -n $NS link show $VS | grep -q 'state UP' && ip -n $NC link show $VC | grep -q 'state UP'"
 check "veth between the namespaces carries traffic" in_c ping -c 1 -W 2 "$SADDR"
+check "no such interface: exit 1" status_is 1 in_s "$FINSCOPE" -i nosuch0
+check "no such interface: says so" grep -q "nosuch0: No such device" "$OUT/stderr"
+check "bad filter: exit 2" status_is 2 in_s "$FINSCOPE" -i "$VS" "tcp and and"
+check "-Z unknown user: exit 2" status_is 2 in_s "$FINSCOPE" -i "$VS" -Z fs-no-such-user
 
 # ---- live: real connections ------------------------------------------------
 
