@@ -2,13 +2,17 @@
  * connections with a realistic mix of closes.
  *
  * Usage: gentrace [--seed N] [--connections N] [--concurrency K]
- *                 [--rate CONN_PER_S] [--avg-size BYTES] --out FILE
+ *                 [--rate CONN_PER_S] [--avg-size BYTES] [--clients N]
+ *                 [--servers N] --out FILE
  *        gentrace --print-sizes
  *
  * Connections start at a constant rate (--rate, with jitter), so the
  * capture spans connections/rate seconds; each lasts concurrency/rate
  * seconds on average (exponentially distributed), so about K are open at
- * once (Little's law). Each one is an Ethernet/IPv4 conversation with
+ * once (Little's law). Clients 10.1.x.y (--clients hosts, default 4093)
+ * take turns and each uses its ephemeral ports 32768-60999 in order;
+ * servers are 10.2.0.1 and on (--servers, default 50), on ports 443 (3 in
+ * 4) and 80. Each connection is an Ethernet/IPv4 conversation with
  * Linux-like options (MSS, SACK-permitted, timestamps, window scale on the
  * SYNs, timestamps after): handshake, a request, a response of full-sized
  * segments acknowledged every second segment, then one of these ends:
@@ -73,6 +77,8 @@ typedef struct {
     guint concurrency;  /* --concurrency: connections open at once (mean) */
     double rate;        /* --rate: connections started per second */
     guint avg_size;     /* --avg-size: target mean frame size, bytes */
+    guint clients;      /* --clients: client hosts */
+    guint servers;      /* --servers: server hosts */
     const char *out;    /* --out */
 } GtOptions;
 
@@ -364,11 +370,11 @@ conn_new(const GtOptions *o, guint64 i, GtStats *stats)
 
     c->t0_ns = (gint64)(((double)i + rng_unit(&s.rng)) / o->rate *
                         (double)GT_NS);
-    /* 4093 clients, each using its ephemeral ports in turn: a 4-tuple
-     * comes back only after 4093 * 28232 connections. */
-    c->addr[GT_CLIENT] = 0x0a010001u + (guint32)(i % 4093u);
-    c->addr[GT_SERVER] = 0x0a020001u + rng_range(&s.rng, 0, 49);
-    c->port[GT_CLIENT] = (guint16)(32768u + i / 4093u % 28232u);
+    /* Clients take turns, each using its ephemeral ports in order: a
+     * 4-tuple comes back only after clients * 28232 connections. */
+    c->addr[GT_CLIENT] = 0x0a010001u + (guint32)(i % o->clients);
+    c->addr[GT_SERVER] = 0x0a020001u + rng_range(&s.rng, 0, o->servers - 1);
+    c->port[GT_CLIENT] = (guint16)(32768u + i / o->clients % 28232u);
     c->port[GT_SERVER] = (guint16)(rng_range(&s.rng, 0, 3) ? 443 : 80);
     for (int side = 0; side < 2; side++) {
         s.nxt[side] = (guint32)rng_next(&s.rng);
@@ -638,6 +644,8 @@ parse_args(int *argc, char ***argv, GtOptions *o, gboolean *sizes,
     gint concurrency = 2000;
     double rate = 1000.0;
     gint avg = 560;
+    gint clients = 4093;
+    gint servers = 50;
     GOptionEntry entries[] = {
         { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "random seed (1)", "N" },
         { "connections", 0, 0, G_OPTION_ARG_INT64, &conns,
@@ -648,6 +656,10 @@ parse_args(int *argc, char ***argv, GtOptions *o, gboolean *sizes,
           "connections started per second of capture time (1000)", "R" },
         { "avg-size", 0, 0, G_OPTION_ARG_INT, &avg,
           "mean frame size, 100..900 bytes (560)", "BYTES" },
+        { "clients", 0, 0, G_OPTION_ARG_INT, &clients,
+          "client hosts, 1..65000 (4093)", "N" },
+        { "servers", 0, 0, G_OPTION_ARG_INT, &servers,
+          "server hosts, 1..65000 (50)", "N" },
         { "out", 0, 0, G_OPTION_ARG_FILENAME, &o->out,
           "the pcap to write (- for stdout)", "FILE" },
         { "print-sizes", 0, 0, G_OPTION_ARG_NONE, sizes,
@@ -664,10 +676,12 @@ parse_args(int *argc, char ***argv, GtOptions *o, gboolean *sizes,
     if (*sizes)
         return TRUE;
     if (o->out == NULL || conns < 0 || concurrency < 1 || !(rate > 0) ||
-        avg < 100 || avg > 900 || *argc != 1) {
+        avg < 100 || avg > 900 || clients < 1 || clients > 65000 ||
+        servers < 1 || servers > 65000 || *argc != 1) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                     "want --out FILE, --connections >= 0, --concurrency "
-                    ">= 1, --rate > 0, --avg-size 100..900 (see --help)");
+                    ">= 1, --rate > 0, --avg-size 100..900, --clients and "
+                    "--servers 1..65000 (see --help)");
         return FALSE;
     }
     o->seed = (guint64)seed;
@@ -675,6 +689,8 @@ parse_args(int *argc, char ***argv, GtOptions *o, gboolean *sizes,
     o->concurrency = (guint)concurrency;
     o->rate = rate;
     o->avg_size = (guint)avg;
+    o->clients = (guint)clients;
+    o->servers = (guint)servers;
     return TRUE;
 }
 

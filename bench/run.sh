@@ -20,6 +20,8 @@
 #                               its connection rate and the two capture
 #                               lengths in seconds [300/s, 300, 3000]
 #   BENCH_FLAT_AVG_SIZE, BENCH_FLAT_CONCURRENCY            [150 B, 600]
+#   BENCH_FLAT_FEW_CLIENTS      clients of the few-hosts traces (with 10
+#                               servers) [200]
 #   BENCH_FLAT_OPTS             finscope options of its second row
 #                               [--idle-timeout 300]
 # Needs /usr/bin/time (Debian package "time") for peak RSS.
@@ -34,7 +36,8 @@ FLOOR=$BENCH_BUILDDIR/bench/floor
 REPEAT=${BENCH_REPEAT:-3}
 TOOLS=${BENCH_TOOLS:-finscope floor tcpdump tcptrace tshark}
 GEN_OPTS="--seed ${BENCH_SEED:-1} --concurrency ${BENCH_CONCURRENCY:-4000}"
-GEN_OPTS="$GEN_OPTS --rate ${BENCH_RATE:-2000} --avg-size ${BENCH_AVG_SIZE:-560}"
+GEN_OPTS="$GEN_OPTS --rate ${BENCH_RATE:-2000}"
+GEN_OPTS="$GEN_OPTS --avg-size ${BENCH_AVG_SIZE:-560}"
 FLAT_RATE=${BENCH_FLAT_RATE:-300}
 FLAT_OPTS=${BENCH_FLAT_OPTS:---idle-timeout 300}
 TIME=/usr/bin/time
@@ -160,13 +163,20 @@ bench_trace() {
             "$(awk "BEGIN { printf \"%.2fx\", $wall / $floor_wall }")"
         [ "$tool" != finscope ] || { fs_wall=$wall fs_rss=$rss; }
     done
-    fs_conns=$(awk '{ print $2 }' "$t.args")
+    # Connections held at once at the peak, if the summary says.
+    fs_conns=$("$FINSCOPE" --json -r "$t" | tail -n 1 |
+        sed -n 's/.*"connections_peak":\([0-9]*\).*/\1/p')
+    fs_held="held at the peak"
+    if [ -z "$fs_conns" ]; then
+        fs_conns=$(awk '{ print $2 }' "$t.args") fs_held="in the trace"
+    fi
     fs_floor_wall=$floor_wall
-    echo "  ($name: $packets packets, $size MB)" | tee -a "$RESULTS"
+    notes="$notes${notes:+; }$name: $packets packets, $size MB"
 }
 
 # shellcheck disable=SC2086 # GEN_OPTS is a list of words
 speed() {
+    notes=
     say ""
     say "finscope --json -r TRACE > /dev/null, best of $REPEAT runs" \
         "(others: 1 run), page cache warm:"
@@ -183,42 +193,58 @@ speed() {
         bench_trace large
         last_trace=large
     fi
+    say ""
+    say "Traces ($GEN_OPTS): $notes."
 }
 
-# finscope's peak RSS on a short and a long capture at the same rate.
+# finscope's peak RSS on a short and a long capture at the same rate:
+# with the default host mix (4093 clients, 50 servers), and with few
+# hosts, so that what finscope keeps per pair of hosts stops growing early
+# and what it keeps per connection shows alone.
 flatness() {
     short=${BENCH_FLAT_SHORT:-300} long=${BENCH_FLAT_LONG:-3000}
     opts="--seed ${BENCH_SEED:-1} --rate $FLAT_RATE"
     opts="$opts --concurrency ${BENCH_FLAT_CONCURRENCY:-600}"
     opts="$opts --avg-size ${BENCH_FLAT_AVG_SIZE:-150}"
+    few="--clients ${BENCH_FLAT_FEW_CLIENTS:-200} --servers 10"
+    n_short=$(awk "BEGIN { print int($FLAT_RATE * $short) }")
+    n_long=$(awk "BEGIN { print int($FLAT_RATE * $long) }")
     say ""
     say "Flatness: $FLAT_RATE connections/s for ${short} s and ${long} s" \
         "of capture time:"
     say ""
     # shellcheck disable=SC2086
-    gen flat-short "$(awk "BEGIN { print int($FLAT_RATE * $short) }")" $opts
+    gen flat-short "$n_short" $opts
     # shellcheck disable=SC2086
-    gen flat-long "$(awk "BEGIN { print int($FLAT_RATE * $long) }")" $opts
-    printf '| %-36s | %9s | %9s | %7s |\n' "finscope --json" "short MiB" \
-        "long MiB" "ratio" | tee -a "$RESULTS"
-    printf '| %-36s | %9s | %9s | %7s |\n' "------------------------------------" \
-        --------- --------- ------- | tee -a "$RESULTS"
-    flat_row ""
-    flat_row "$FLAT_OPTS"
+    gen flat-long "$n_long" $opts
+    # shellcheck disable=SC2086
+    gen flat-short-few "$n_short" $opts $few
+    # shellcheck disable=SC2086
+    gen flat-long-few "$n_long" $opts $few
+    flat_line "finscope --json" "short MiB" "long MiB" ratio
+    flat_line "------------------------------------------------" \
+        --------- --------- -------
+    flat_row "" flat "(defaults)"
+    flat_row "$FLAT_OPTS" flat "$FLAT_OPTS"
+    flat_row "$FLAT_OPTS" flat-few \
+        "$FLAT_OPTS; ${BENCH_FLAT_FEW_CLIENTS:-200} clients, 10 servers"
 }
 
+flat_line() {
+    printf '| %-48s | %9s | %9s | %7s |\n' "$@" | tee -a "$RESULTS"
+}
+
+# flat_row OPTIONS TRACES LABEL: TRACES is flat or flat-few.
 flat_row() {
     # shellcheck disable=SC2086
-    measure 1 "$FINSCOPE" --json $1 -r "$OUT/flat-short.pcap"
+    measure 1 "$FINSCOPE" --json $1 -r "$OUT/${2%-few}-short${2#flat}.pcap"
     r_short=$rss
     # shellcheck disable=SC2086
-    measure 1 "$FINSCOPE" --json $1 -r "$OUT/flat-long.pcap"
+    measure 1 "$FINSCOPE" --json $1 -r "$OUT/${2%-few}-long${2#flat}.pcap"
     r_long=$rss
-    printf '| %-36s | %9s | %9s | %7s |\n' "${1:-(defaults)}" \
-        "$(awk "BEGIN { printf \"%.0f\", $r_short / 1024 }")" \
+    flat_line "$3" "$(awk "BEGIN { printf \"%.0f\", $r_short / 1024 }")" \
         "$(awk "BEGIN { printf \"%.0f\", $r_long / 1024 }")" \
-        "$(awk "BEGIN { printf \"%.2f\", $r_long / ($r_short + 0.001) }")" |
-        tee -a "$RESULTS"
+        "$(awk "BEGIN { printf \"%.2f\", $r_long / ($r_short + 0.001) }")"
     [ -n "$1" ] || flat_ratio=$(awk "BEGIN { print $r_long / $r_short }")
 }
 
@@ -244,11 +270,13 @@ targets() {
     verdict "peak RSS at most 64 MiB" \
         "$(awk "BEGIN { printf \"%.0f MiB\", $fs_rss / 1024 }")" \
         "$(awk "BEGIN { print ($fs_rss <= 65536) }")"
-    verdict "at most 256 bytes per connection" \
-        "sizeof(FsConn) $conn_size; (RSS - floor RSS) / $fs_conns connections = $per_conn bytes" \
+    verdict "at most 256 bytes per connection" "sizeof(FsConn)\
+ $conn_size; (RSS - floor RSS) / $fs_conns connections $fs_held =\
+ $per_conn bytes" \
         "$(awk "BEGIN { print ($conn_size <= 256 && $per_conn <= 256) }")"
     if [ -n "${flat_ratio:-}" ]; then
-        verdict "RSS flat within 10% from ${BENCH_FLAT_SHORT:-300} s to ${BENCH_FLAT_LONG:-3000} s of capture (defaults)" \
+        verdict "RSS flat within 10% from ${BENCH_FLAT_SHORT:-300} s to\
+ ${BENCH_FLAT_LONG:-3000} s of capture (defaults)" \
             "$(awk "BEGIN { printf \"%.2fx\", $flat_ratio }")" \
             "$(awk "BEGIN { print ($flat_ratio <= 1.10) }")"
     fi

@@ -8,7 +8,8 @@
  * the bundled samples (0 there) run with finscope's defaults:
  *   bit 0 --rfc1337, bit 1 --events, bit 2 text instead of JSON,
  *   bit 3 idle_timeout = byte 9 + 1 seconds, bit 4 max_flows = byte 10
- *   % 8 + 1, bits 5-6 MSL 30, 15, 120 or 1 s. */
+ *   % 8 + 1, bits 5-6 MSL 30, 15, 120 or 1 s, bit 7 an ephemeral port
+ *   range of byte 11 + 1 ports (else Linux's 28232). */
 #include "config.h"
 
 #include <stdint.h>
@@ -74,6 +75,25 @@ pick_options(const guint8 *data, gsize size, FsEngineConfig *cfg,
         cfg->idle_timeout = ((FsTime)data[9] + 1) * FS_NS_PER_SEC;
     if (bits & 0x10)
         cfg->max_flows = data[10] % 8u + 1u;
+    cfg->ephemeral_ports = (bits & 0x80) ? data[11] + 1u : 28232u;
+}
+
+/* capture.c's capture_time() (static there), for NANO precision: a file
+ * may claim any time, and capture clamps it into [0, FS_TIME_MAX]
+ * (samples/fuzz-crash-1.pcap and -2 overflowed before it did). */
+static FsTime
+packet_time(const struct pcap_pkthdr *hdr)
+{
+    gint64 sec = (gint64)hdr->ts.tv_sec;
+    gint64 frac = (gint64)hdr->ts.tv_usec;
+
+    if (sec < 0 || frac < 0)
+        return 0;
+    if (sec >= FS_TIME_MAX / FS_NS_PER_SEC - 1)
+        return FS_TIME_MAX;
+    if (frac >= FS_NS_PER_SEC)
+        return sec * FS_NS_PER_SEC;
+    return sec * FS_NS_PER_SEC + frac;
 }
 
 /* The packet loop of main.c, on one source. */
@@ -87,12 +107,7 @@ run_pipeline(pcap_t *pcap, FsEngine *engine)
     while (pcap_next_ex(pcap, &hdr, &bytes) == 1) {
         FsPacket pkt;
 
-        /* capture.c's conversion (ns with NANO precision), but wrapping:
-         * there a pcapng time past 2262 overflows a signed 64-bit
-         * multiply (samples/fuzz-crash-1.pcap), and the engine must
-         * cope with whatever time comes out. */
-        pkt.ts = (FsTime)((guint64)hdr->ts.tv_sec * 1000000000u +
-                          (guint64)hdr->ts.tv_usec);
+        pkt.ts = packet_time(hdr);
         pkt.linktype = linktype;
         pkt.data = bytes;
         pkt.caplen = hdr->caplen;
