@@ -128,7 +128,7 @@ run_one() {
     t=$1
     log=$OUT/logs/$t.log
     say "$t: ${FUZZ_SECONDS}s x $FUZZ_JOBS job(s), log $log"
-    rm -f "$OUT"/logs/fuzz-*.log.* 2>/dev/null || true
+    rm -f "$OUT"/logs/fuzz-[0-9]*.log # -jobs logs of an earlier run
     if [ "$FUZZ_JOBS" -gt 1 ]; then
         set -- -jobs="$FUZZ_JOBS" -workers="$FUZZ_JOBS"
     else
