@@ -150,31 +150,12 @@ fs_check_vlan_format(guint32 vlan)
     return g_strdup_printf("%u", inner);
 }
 
-/* UTC with microseconds, as the text report prints times. */
-static char *
-format_time(FsTime ns)
-{
-    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(
-        ns / FS_NS_PER_SEC);
-
-    if (dt == NULL)
-        return g_strdup("?");
-    return g_strdup_printf("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-                           g_date_time_get_year(dt),
-                           g_date_time_get_month(dt),
-                           g_date_time_get_day_of_month(dt),
-                           g_date_time_get_hour(dt),
-                           g_date_time_get_minute(dt),
-                           g_date_time_get_second(dt),
-                           (int)((ns % FS_NS_PER_SEC) / 1000));
-}
-
 char *
 fs_check_conn_describe(const FsCheckConn *c)
 {
     char client[FS_ENDPOINT_STRLEN];
     char server[FS_ENDPOINT_STRLEN];
-    g_autofree char *when = format_time(c->t_first);
+    g_autofree char *when = fs_time_format(c->t_first);
     g_autofree char *vlan = NULL;
 
     fs_endpoint_format(&c->addr[FS_ROLE_CLIENT], c->port[FS_ROLE_CLIENT],

@@ -16,25 +16,6 @@ static const char *const col_titles[N_COLS] = {
     "CLOSE-TIME", "FLAGS",
 };
 
-/* UTC time with microseconds: 2026-11-21T16:47:30.123456Z. */
-static char *
-format_time(FsTime ns)
-{
-    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(
-        ns / FS_NS_PER_SEC);
-
-    if (dt == NULL)
-        return g_strdup("?");
-    return g_strdup_printf("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-                           g_date_time_get_year(dt),
-                           g_date_time_get_month(dt),
-                           g_date_time_get_day_of_month(dt),
-                           g_date_time_get_hour(dt),
-                           g_date_time_get_minute(dt),
-                           g_date_time_get_second(dt),
-                           (int)((ns % FS_NS_PER_SEC) / 1000));
-}
-
 static char *
 format_duration(FsTime ns)
 {
@@ -60,7 +41,7 @@ fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
 
     if (!fs_event_kind_is_anomaly(ev->kind) && ev->kind != FS_EV_STATE)
         return;
-    when = format_time(ev->ts);
+    when = fs_time_format(ev->ts);
     who = ev->role == FS_ROLE_NONE ? g_strdup("-")
                                    : endpoint_string(conn, ev->role);
     if (ev->kind == FS_EV_STATE)
@@ -155,7 +136,7 @@ print_host_peak(const FsHostTimeWait *tw, gpointer user)
 {
     FsReport *r = user;
     char host[FS_ENDPOINT_STRLEN];
-    g_autofree char *when = format_time(tw->peak_at);
+    g_autofree char *when = fs_time_format(tw->peak_at);
 
     fs_addr_format(&tw->host, host, sizeof host);
     fprintf(r->out, "  %-21s %" G_GUINT64_FORMAT " at %s (%" G_GUINT64_FORMAT

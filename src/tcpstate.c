@@ -86,17 +86,7 @@ static void
 emit_event(const Step *st, FsEventKind kind, int role, guint32 seq,
            const char *detail)
 {
-    FsEvent ev = {
-        .ts = st->ts,
-        .conn_id = st->conn->id,
-        .kind = kind,
-        .role = (gint8)role,
-        .seq = seq,
-        .detail = detail,
-    };
-
-    if (st->emit != NULL)
-        st->emit(&ev, st->user);
+    emit_event_value(st, kind, role, seq, detail, 0);
 }
 
 static void

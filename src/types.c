@@ -43,3 +43,21 @@ fs_addr_compare(const FsAddr *a, const FsAddr *b)
         return a->family < b->family ? -1 : 1;
     return memcmp(a->bytes, b->bytes, sizeof a->bytes);
 }
+
+char *
+fs_time_format(FsTime ns)
+{
+    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(
+        ns / FS_NS_PER_SEC);
+
+    if (dt == NULL)
+        return g_strdup("?");
+    return g_strdup_printf("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+                           g_date_time_get_year(dt),
+                           g_date_time_get_month(dt),
+                           g_date_time_get_day_of_month(dt),
+                           g_date_time_get_hour(dt),
+                           g_date_time_get_minute(dt),
+                           g_date_time_get_second(dt),
+                           (int)((ns % FS_NS_PER_SEC) / 1000));
+}

@@ -4,31 +4,6 @@
 # input exits 2, and --junit output validates against tests/junit.xsd.
 . "$(dirname "$0")/lib.sh"
 
-# status_is WANT CMD...: the command exits WANT; its output is kept in
-# $OUT/stdout and $OUT/stderr.
-status_is() {
-    want=$1
-    shift
-    "$@" > "$OUT/stdout" 2> "$OUT/stderr"
-    got=$?
-    [ "$got" -eq "$want" ] || {
-        echo "exit $got, want $want"; cat "$OUT/stdout" "$OUT/stderr"
-        return 1
-    }
-}
-
-stdout_has() {
-    grep -qF -- "$1" "$OUT/stdout" || {
-        echo "stdout lacks '$1':"; cat "$OUT/stdout"; return 1
-    }
-}
-
-stderr_has() {
-    grep -qF -- "$1" "$OUT/stderr" || {
-        echo "stderr lacks '$1':"; cat "$OUT/stderr"; return 1
-    }
-}
-
 # mktrace_edit NAME OUT.pcap SED-SCRIPT: builds a copy of a crafted
 # sample's .trace script, edited, with the options its "# mktrace:" line
 # gives; fails when the edit changed nothing.

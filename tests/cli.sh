@@ -2,19 +2,6 @@
 # finscope tests: options, exit codes, stdin, merging and filters.
 . "$(dirname "$0")/lib.sh"
 
-# status_is WANT CMD...: the command exits WANT.
-status_is() {
-    want=$1
-    shift
-    "$@" > "$OUT/stdout" 2> "$OUT/stderr"
-    got=$?
-    [ "$got" -eq "$want" ] || { echo "exit $got, want $want"; cat "$OUT/stderr"; return 1; }
-}
-
-stderr_has() {
-    grep -q "$1" "$OUT/stderr" || { echo "stderr lacks '$1':"; cat "$OUT/stderr"; return 1; }
-}
-
 sample=$(ls "$SAMPLES"/*.pcap | head -n 1)
 other=$(ls "$SAMPLES"/*.pcap | sed -n 2p)
 

@@ -43,6 +43,33 @@ check() {
     fi
 }
 
+# status_is WANT CMD...: the command exits WANT; its output is kept in
+# $OUT/stdout and $OUT/stderr for stdout_has/stderr_has, and shown on
+# failure.
+status_is() {
+    want=$1
+    shift
+    "$@" > "$OUT/stdout" 2> "$OUT/stderr"
+    got=$?
+    [ "$got" -eq "$want" ] || {
+        echo "exit $got, want $want"; cat "$OUT/stdout" "$OUT/stderr"
+        return 1
+    }
+}
+
+# stdout_has TEXT / stderr_has TEXT: the last status_is printed TEXT.
+stdout_has() {
+    grep -qF -- "$1" "$OUT/stdout" || {
+        echo "stdout lacks '$1':"; cat "$OUT/stdout"; return 1
+    }
+}
+
+stderr_has() {
+    grep -qF -- "$1" "$OUT/stderr" || {
+        echo "stderr lacks '$1':"; cat "$OUT/stderr"; return 1
+    }
+}
+
 finish() {
     echo "1..$tap_n"
     [ "$tap_failed" -eq 0 ]

@@ -31,13 +31,6 @@ trap 'exit 1' INT TERM HUP
 
 # ---- usage (no root needed) ----------------------------------------------
 
-status_is() {
-    want=$1
-    shift
-    "$@" > "$OUT/stdout" 2> "$OUT/stderr"
-    got=$?
-    [ "$got" -eq "$want" ] || { echo "exit $got, want $want"; cat "$OUT/stderr"; return 1; }
-}
 sample="$SAMPLES/client-close-first-v4.pcap"
 check "-w without -i: usage error 2" status_is 2 "$FINSCOPE" -r "$sample" -w "$OUT/x.pcap"
 check "-w without -i: says -i is needed" grep -q -- "-w needs -i" "$OUT/stderr"

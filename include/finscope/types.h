@@ -40,4 +40,7 @@ void fs_endpoint_format(const FsAddr *addr, guint16 port, char *buf,
                         gsize len);
 int fs_addr_compare(const FsAddr *a, const FsAddr *b);
 
+/* UTC with microseconds, "2026-11-21T16:47:30.123456Z"; g_free() it. */
+char *fs_time_format(FsTime ns);
+
 #endif /* FINSCOPE_TYPES_H */
