@@ -27,7 +27,9 @@ typedef struct {
     FsTime ts;           /* timestamp of the buffered packet, ns */
     guint32 caplen;      /* bytes buffered in data */
     guint32 wirelen;     /* original length of the buffered packet */
-    GByteArray *data;    /* own copy: libpcap reuses its buffer */
+    const guint8 *data;  /* libpcap's buffer: valid until this source's
+                            next pcap_next_ex(), which only comes once the
+                            packet was handed out and the caller is back */
 } FsSource;
 
 typedef struct FsLive FsLive;
@@ -48,7 +50,6 @@ source_clear(FsSource *src)
     if (src->pcap != NULL)
         pcap_close(src->pcap);
     src->pcap = NULL;
-    g_clear_pointer(&src->data, g_byte_array_unref);
     g_clear_pointer(&src->name, g_free);
 }
 
@@ -143,8 +144,6 @@ source_open(FsSource *src, const char *path, const char *bpf,
     FILE *fp = NULL;
 
     src->name = g_strdup(path);
-    /* Never empty, so pkt->data is not NULL even for a 0-byte frame. */
-    src->data = g_byte_array_sized_new(2048);
     fp = open_stream(path, error);
     if (fp == NULL)
         return FALSE;
@@ -227,8 +226,8 @@ source_buffer(FsSource *src, const struct pcap_pkthdr *hdr,
     src->ts = capture_time(hdr, 1); /* PCAP_TSTAMP_PRECISION_NANO */
     src->caplen = hdr->caplen;
     src->wirelen = hdr->len;
-    g_byte_array_set_size(src->data, 0);
-    g_byte_array_append(src->data, bytes, hdr->caplen);
+    /* not NULL even for a 0-byte frame */
+    src->data = bytes != NULL ? bytes : (const guint8 *)"";
     src->state = SOURCE_HAVE;
 }
 
@@ -304,7 +303,7 @@ fs_capture_next(FsCapture *cap, FsPacket *pkt, GError **error)
     src->state = SOURCE_NEED;
     pkt->ts = src->ts;
     pkt->linktype = src->linktype;
-    pkt->data = src->data->data;
+    pkt->data = src->data;
     pkt->caplen = src->caplen;
     pkt->wirelen = src->wirelen;
     pkt->source = best;
