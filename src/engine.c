@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "finscope/deadline.h"
 #include "finscope/detect.h"
 #include "finscope/engine.h"
 #include "finscope/flow.h"
@@ -40,8 +41,11 @@ struct FsEngine {
     FsDetectContext detect;
     FsFlowTable *flows;
     GPtrArray *conns;       /* FsConn* held, in id order (owned by flows);
-                               NULL where finished early (eviction) */
+                               NULL where finished (conn->held_slot) */
     guint head;             /* conns[0..head) are NULL */
+    guint holes;            /* NULLs in conns */
+    FsDeadlines *deadlines; /* held connections by when they are due */
+    GPtrArray *due;         /* scratch: the connections of one sweep */
     FsTime next_sweep;      /* capture time of the next sweep */
     GHashTable *servers;    /* ServerKey* set */
     GHashTable *tw_hosts;   /* FsAddr* -> FsHostTimeWait* (owned) */
@@ -211,6 +215,8 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
     e->detect.user = e;
     e->flows = fs_flow_table_new();
     e->conns = g_ptr_array_new();
+    e->deadlines = fs_deadlines_new();
+    e->due = g_ptr_array_new();
     e->servers = g_hash_table_new_full(server_key_hash, server_key_equal,
                                        g_free, NULL);
     e->tw_hosts = g_hash_table_new_full(addr_hash, addr_equal, NULL, g_free);
@@ -224,6 +230,8 @@ fs_engine_free(FsEngine *engine)
     if (engine == NULL)
         return;
     g_ptr_array_unref(engine->conns);
+    fs_deadlines_free(engine->deadlines);
+    g_ptr_array_unref(engine->due);
     fs_flow_table_free(engine->flows);
     g_hash_table_destroy(engine->servers);
     g_hash_table_destroy(engine->tw_hosts);
@@ -283,6 +291,9 @@ opens_incarnation(const FsConn *cur, const FsSegment *seg)
              FS_ROLE_CLIENT && seg->seq == client->isn);
 }
 
+static FsTime next_wake(const FsEngine *e, const FsConn *conn, FsTime now);
+static void wake_earlier(FsEngine *e, FsConn *conn, FsTime now);
+
 static FsConn *
 new_incarnation(FsEngine *e, FsFlow *flow, FsConn *prev,
                 const FsSegment *seg)
@@ -295,7 +306,9 @@ new_incarnation(FsEngine *e, FsFlow *flow, FsConn *prev,
     e->stats.connections++;
     e->stats.live++;
     e->stats.live_peak = MAX(e->stats.live_peak, e->stats.live);
+    conn->held_slot = e->conns->len;
     g_ptr_array_add(e->conns, conn);
+    fs_deadlines_set(e->deadlines, conn, next_wake(e, conn, seg->ts));
     if (prev == NULL)
         return conn;
     conn->reuse_of = prev->id;
@@ -303,7 +316,31 @@ new_incarnation(FsEngine *e, FsFlow *flow, FsConn *prev,
     fs_tcpstate_expire(prev, seg->ts, 2 * e->cfg.msl, on_emit, e);
     e->cur_conn = conn;
     fs_detect_reuse(&e->detect, prev, conn, seg);
+    wake_earlier(e, prev, seg->ts);
     return conn;
+}
+
+/* Takes conn off the held list; the list is compacted once half of it is
+ * holes, so that costs O(1) per connection amortized. */
+static void
+forget_held(FsEngine *e, FsConn *conn)
+{
+    guint keep = 0;
+
+    g_ptr_array_index(e->conns, conn->held_slot) = NULL;
+    if (++e->holes <= e->conns->len / 2 || e->conns->len < 64)
+        return;
+    for (guint i = e->head; i < e->conns->len; i++) {
+        FsConn *c = g_ptr_array_index(e->conns, i);
+
+        if (c == NULL)
+            continue;
+        c->held_slot = keep;
+        g_ptr_array_index(e->conns, keep++) = c;
+    }
+    g_ptr_array_set_size(e->conns, keep);
+    e->head = 0;
+    e->holes = 0;
 }
 
 /* The connection's record is final: settle it at now, hand it to the
@@ -322,6 +359,8 @@ finish_conn(FsEngine *e, FsConn *conn, FsTime now)
     e->cur_conn = NULL;
     e->stats.live--;
     e->stats.finished++;
+    fs_deadlines_remove(e->deadlines, conn);
+    forget_held(e, conn);
     fs_flow_release(e->flows, conn);
 }
 
@@ -330,6 +369,15 @@ state_over(const FsEndpoint *ep)
 {
     return ep->state == FS_TCP_CLOSED ||
            (ep->state == FS_TCP_UNKNOWN && !ep->seen);
+}
+
+/* Quiet a closed connection needs before its record is final. */
+static FsTime
+quiet_needed(const FsEngine *e, const FsConn *conn)
+{
+    return conn->close_done_time == 0 && conn->rst_from != FS_ROLE_NONE
+               ? RESET_LINGER
+               : 2 * e->cfg.msl;
 }
 
 /* Finished: closed and 2*MSL quiet (late duplicates and reuse checks
@@ -341,35 +389,73 @@ is_finished(const FsEngine *e, const FsConn *conn, FsTime now)
 
     if (state_over(&conn->ep[FS_ROLE_CLIENT]) &&
         state_over(&conn->ep[FS_ROLE_SERVER]))
-        return quiet >= (conn->close_done_time == 0 &&
-                                 conn->rst_from != FS_ROLE_NONE
-                             ? RESET_LINGER
-                             : 2 * e->cfg.msl);
+        return quiet >= quiet_needed(e, conn);
     return e->cfg.idle_timeout > 0 && quiet >= e->cfg.idle_timeout;
 }
 
-/* Once a second of capture time: TIME_WAITs run out, finished
- * connections go to the sink. O(connections held). */
+/* When conn next needs a look if nothing more arrives: a TIME_WAIT
+ * running out, or the moment is_finished() turns true. Otherwise 2*MSL
+ * from now: no deadline later packets can bring is earlier than that,
+ * but a reset's (RESET_LINGER), for which wake_earlier() is called. */
+static FsTime
+next_wake(const FsEngine *e, const FsConn *conn, FsTime now)
+{
+    FsTime two_msl = 2 * e->cfg.msl;
+    FsTime wake = now + two_msl;
+
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        if (conn->ep[r].state == FS_TCP_TIME_WAIT)
+            wake = MIN(wake, conn->ep[r].time_wait_since + two_msl);
+    }
+    if (state_over(&conn->ep[FS_ROLE_CLIENT]) &&
+        state_over(&conn->ep[FS_ROLE_SERVER]))
+        wake = MIN(wake, conn->t_last + quiet_needed(e, conn));
+    if (e->cfg.idle_timeout > 0)
+        wake = MIN(wake, conn->t_last + e->cfg.idle_timeout);
+    return MAX(wake, now + 1);
+}
+
+/* A segment may have brought conn's deadline forward (a reset). */
+static void
+wake_earlier(FsEngine *e, FsConn *conn, FsTime now)
+{
+    FsTime wake = next_wake(e, conn, now);
+
+    if (wake < fs_deadlines_wake(e->deadlines, conn))
+        fs_deadlines_set(e->deadlines, conn, wake);
+}
+
+static gint
+conn_id_cmp(gconstpointer a, gconstpointer b)
+{
+    const FsConn *x = *(FsConn *const *)a;
+    const FsConn *y = *(FsConn *const *)b;
+
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Once a second of capture time: the connections due run out their
+ * TIME_WAIT or go to the sink when finished, in id order; the rest are
+ * queued again. O(due log held), not O(held). */
 static void
 sweep(FsEngine *e, FsTime now)
 {
-    guint keep = 0;
+    FsConn *conn;
 
-    for (guint i = e->head; i < e->conns->len; i++) {
-        FsConn *conn = g_ptr_array_index(e->conns, i);
-
-        if (conn == NULL)
-            continue;
+    while ((conn = fs_deadlines_pop_due(e->deadlines, now)) != NULL)
+        g_ptr_array_add(e->due, conn);
+    g_ptr_array_sort(e->due, conn_id_cmp);
+    for (guint i = 0; i < e->due->len; i++) {
+        conn = g_ptr_array_index(e->due, i);
         e->cur_conn = conn;
         fs_tcpstate_expire(conn, now, 2 * e->cfg.msl, on_emit, e);
-        if (is_finished(e, conn, now)) {
+        if (is_finished(e, conn, now))
             finish_conn(e, conn, now);
-            continue;
-        }
-        g_ptr_array_index(e->conns, keep++) = conn;
+        else
+            fs_deadlines_set(e->deadlines, conn, next_wake(e, conn, now));
     }
-    g_ptr_array_set_size(e->conns, keep);
-    e->head = 0;
+    e->cur_conn = NULL;
+    g_ptr_array_set_size(e->due, 0);
     e->next_sweep = now + FS_NS_PER_SEC;
 }
 
@@ -379,9 +465,8 @@ static void
 evict_oldest(FsEngine *e, FsTime now)
 {
     while (e->head < e->conns->len) {
-        FsConn *conn = g_ptr_array_index(e->conns, e->head);
+        FsConn *conn = g_ptr_array_index(e->conns, e->head++);
 
-        g_ptr_array_index(e->conns, e->head++) = NULL;
         if (conn != NULL) {
             conn->evicted = 1;
             e->stats.evicted++;
@@ -426,6 +511,8 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
     sender = fs_conn_sender_role(conn, seg);
     fs_tcpstate_segment(conn, sender, seg, &e->tcp, on_emit, e);
     conn->t_last = seg->ts;
+    if (seg->flags & FS_TH_RST)
+        wake_earlier(e, conn, seg->ts);
 }
 
 void
@@ -486,6 +573,9 @@ fs_engine_finish(FsEngine *e)
     }
     g_ptr_array_set_size(e->conns, 0);
     e->head = 0;
+    e->holes = 0;
+    g_clear_pointer(&e->deadlines, fs_deadlines_free);
+    e->deadlines = fs_deadlines_new();
     e->stats.live = 0;
 }
 

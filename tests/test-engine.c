@@ -128,11 +128,34 @@ test_idle_timeout(void)
                         fs_script_conn(with, 0))), ==, "open");
 }
 
+/* A reset comes long after the connection opened: its record still comes
+ * out RESET_LINGER (5 s) after the reset, not when the open connection's
+ * next look was due (2*MSL after it opened). */
+static void
+test_reset_finishes_soon(void)
+{
+    const FsScriptStep steps[] = {
+        { C2S, "S",  1000, 0,    0,   0,     0, 0, 0 },
+        { S2C, "SA", 5000, 1001, 0,   1,     0, 0, 0 },
+        { C2S, "A",  1001, 5001, 0,   2,     0, 0, 0 },
+        { C2S, "PA", 1001, 5001, 100, 10000, 0, 0, 0 },
+        { S2C, "R",  5001, 0,    0,   20000, 0, 0, 0 },
+        { 'c', "S",  7000, 0,    0,   26000, 0, 0, 0 },
+        { 'c', "S",  7000, 0,    0,   27000, 0, 0, 0 },
+    };
+    g_autoptr(FsScriptResult) res = fs_script_run(steps, 7, NULL);
+
+    g_assert_cmpuint(g_array_index(res->finished_at, guint64, 0), ==, 5);
+    g_assert_cmpstr(fs_close_kind_name(fs_classify_close(
+                        fs_script_conn(res, 0))), ==, "reset");
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/engine/time-wait-peak", test_time_wait_peak);
+    g_test_add_func("/engine/reset-finishes-soon", test_reset_finishes_soon);
     g_test_add_func("/engine/streaming-release", test_streaming_release);
     g_test_add_func("/engine/max-flows", test_max_flows);
     g_test_add_func("/engine/idle-timeout", test_idle_timeout);

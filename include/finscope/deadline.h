@@ -1,0 +1,30 @@
+/* finscope: connections ordered by when they next need a look (a binary
+ * min-heap), so the engine's once-a-second sweep touches only those due. */
+#ifndef FINSCOPE_DEADLINE_H
+#define FINSCOPE_DEADLINE_H
+
+#include <glib.h>
+#include "finscope/conn.h"
+
+typedef struct FsDeadlines FsDeadlines;
+
+FsDeadlines *fs_deadlines_new(void);
+void fs_deadlines_free(FsDeadlines *q);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsDeadlines, fs_deadlines_free)
+
+/* Queues conn to be due at wake, or moves it there if already queued. */
+void fs_deadlines_set(FsDeadlines *q, FsConn *conn, FsTime wake);
+
+/* The time conn is due at; G_MAXINT64 when it is not queued. */
+FsTime fs_deadlines_wake(const FsDeadlines *q, const FsConn *conn);
+
+/* Takes conn out of the queue (no-op when it is not queued). */
+void fs_deadlines_remove(FsDeadlines *q, FsConn *conn);
+
+/* Removes and returns a connection due at or before now, the earliest
+ * first; NULL when none is due. */
+FsConn *fs_deadlines_pop_due(FsDeadlines *q, FsTime now);
+
+guint fs_deadlines_size(const FsDeadlines *q);
+
+#endif /* FINSCOPE_DEADLINE_H */

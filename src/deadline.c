@@ -1,0 +1,157 @@
+/* finscope: a binary min-heap of connections by wake time. Each queued
+ * connection remembers its heap slot (FsConn.deadline_slot, 1-based, 0 =
+ * not queued), so moving or removing it is O(log n) without a search. */
+#include "config.h"
+
+#include <glib.h>
+
+#include "finscope/deadline.h"
+
+typedef struct {
+    FsTime wake;
+    FsConn *conn;
+} Entry;
+
+struct FsDeadlines {
+    GArray *heap; /* Entry, heap-ordered by wake */
+};
+
+FsDeadlines *
+fs_deadlines_new(void)
+{
+    FsDeadlines *q = g_new0(FsDeadlines, 1);
+
+    q->heap = g_array_new(FALSE, FALSE, sizeof(Entry));
+    return q;
+}
+
+void
+fs_deadlines_free(FsDeadlines *q)
+{
+    if (q == NULL)
+        return;
+    g_array_unref(q->heap);
+    g_free(q);
+}
+
+static inline Entry *
+at(const FsDeadlines *q, guint i)
+{
+    return &g_array_index(q->heap, Entry, i);
+}
+
+static inline void
+place(FsDeadlines *q, guint i, Entry e)
+{
+    *at(q, i) = e;
+    e.conn->deadline_slot = i + 1;
+}
+
+static void
+sift_up(FsDeadlines *q, guint i)
+{
+    Entry e = *at(q, i);
+
+    while (i > 0) {
+        guint parent = (i - 1) / 2;
+
+        if (at(q, parent)->wake <= e.wake)
+            break;
+        place(q, i, *at(q, parent));
+        i = parent;
+    }
+    place(q, i, e);
+}
+
+static void
+sift_down(FsDeadlines *q, guint i)
+{
+    guint n = q->heap->len;
+    Entry e = *at(q, i);
+
+    for (;;) {
+        guint child = 2 * i + 1;
+
+        if (child >= n)
+            break;
+        if (child + 1 < n && at(q, child + 1)->wake < at(q, child)->wake)
+            child++;
+        if (e.wake <= at(q, child)->wake)
+            break;
+        place(q, i, *at(q, child));
+        i = child;
+    }
+    place(q, i, e);
+}
+
+void
+fs_deadlines_set(FsDeadlines *q, FsConn *conn, FsTime wake)
+{
+    Entry e = { wake, conn };
+    guint i;
+
+    if (conn->deadline_slot == 0) {
+        g_array_append_val(q->heap, e);
+        sift_up(q, q->heap->len - 1);
+        return;
+    }
+    i = conn->deadline_slot - 1;
+    if (wake < at(q, i)->wake) {
+        at(q, i)->wake = wake;
+        sift_up(q, i);
+    } else {
+        at(q, i)->wake = wake;
+        sift_down(q, i);
+    }
+}
+
+FsTime
+fs_deadlines_wake(const FsDeadlines *q, const FsConn *conn)
+{
+    if (conn->deadline_slot == 0)
+        return G_MAXINT64;
+    return at(q, conn->deadline_slot - 1)->wake;
+}
+
+void
+fs_deadlines_remove(FsDeadlines *q, FsConn *conn)
+{
+    guint i;
+    guint last;
+
+    if (conn->deadline_slot == 0)
+        return;
+    i = conn->deadline_slot - 1;
+    last = q->heap->len - 1;
+    conn->deadline_slot = 0;
+    if (i != last) {
+        Entry moved = *at(q, last);
+
+        g_array_set_size(q->heap, last);
+        place(q, i, moved);
+        if (i > 0 && at(q, (i - 1) / 2)->wake > moved.wake)
+            sift_up(q, i);
+        else
+            sift_down(q, i);
+        return;
+    }
+    g_array_set_size(q->heap, last);
+}
+
+FsConn *
+fs_deadlines_pop_due(FsDeadlines *q, FsTime now)
+{
+    FsConn *conn;
+
+    if (q->heap->len == 0 || at(q, 0)->wake > now)
+        return NULL;
+    conn = at(q, 0)->conn;
+    fs_deadlines_remove(q, conn);
+    return conn;
+}
+
+guint
+fs_deadlines_size(const FsDeadlines *q)
+{
+    return q->heap->len;
+}

@@ -1,0 +1,105 @@
+/* finscope: the deadline queue — earliest first, moves and removals. */
+#include "config.h"
+
+#include <glib.h>
+
+#include "finscope/deadline.h"
+
+static void
+test_order(void)
+{
+    g_autoptr(FsDeadlines) q = fs_deadlines_new();
+    FsConn conns[64] = { 0 };
+    FsTime last = -1;
+    guint n = 0;
+    FsConn *c;
+
+    /* wake times in a scrambled order */
+    for (guint i = 0; i < G_N_ELEMENTS(conns); i++)
+        fs_deadlines_set(q, &conns[i], (FsTime)((i * 37) % 64) * 10);
+    g_assert_cmpuint(fs_deadlines_size(q), ==, 64);
+    g_assert_null(fs_deadlines_pop_due(q, -1));
+    while ((c = fs_deadlines_pop_due(q, 315)) != NULL) {
+        FsTime w = (FsTime)(((c - conns) * 37) % 64) * 10;
+
+        g_assert_cmpint(w, >=, last);
+        g_assert_cmpint(w, <=, 315);
+        g_assert_cmpuint(c->deadline_slot, ==, 0);
+        last = w;
+        n++;
+    }
+    g_assert_cmpuint(n, ==, 32); /* 0, 10, ..., 310 */
+    g_assert_cmpuint(fs_deadlines_size(q), ==, 32);
+}
+
+static void
+test_move_and_remove(void)
+{
+    g_autoptr(FsDeadlines) q = fs_deadlines_new();
+    FsConn a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+
+    fs_deadlines_set(q, &a, 100);
+    fs_deadlines_set(q, &b, 200);
+    fs_deadlines_set(q, &c, 300);
+    fs_deadlines_set(q, &d, 400);
+    g_assert_cmpint(fs_deadlines_wake(q, &c), ==, 300);
+    fs_deadlines_set(q, &c, 50);   /* earlier */
+    fs_deadlines_set(q, &a, 500);  /* later */
+    fs_deadlines_remove(q, &b);
+    fs_deadlines_remove(q, &b);    /* not queued: nothing happens */
+    g_assert_cmpint(fs_deadlines_wake(q, &b), ==, G_MAXINT64);
+    g_assert_cmpuint(fs_deadlines_size(q), ==, 3);
+    g_assert_true(fs_deadlines_pop_due(q, 1000) == &c);
+    g_assert_true(fs_deadlines_pop_due(q, 1000) == &d);
+    g_assert_true(fs_deadlines_pop_due(q, 1000) == &a);
+    g_assert_null(fs_deadlines_pop_due(q, 1000));
+}
+
+/* Random operations against a brute-force model. */
+static void
+test_random(void)
+{
+    g_autoptr(FsDeadlines) q = fs_deadlines_new();
+    g_autoptr(GRand) rng = g_rand_new_with_seed(7);
+    FsConn conns[200] = { 0 };
+    FsTime model[200];
+
+    for (guint i = 0; i < G_N_ELEMENTS(model); i++)
+        model[i] = G_MAXINT64;
+    for (guint step = 0; step < 20000; step++) {
+        guint i = g_rand_int_range(rng, 0, 200);
+        int op = g_rand_int_range(rng, 0, 3);
+
+        if (op == 0) {
+            model[i] = g_rand_int_range(rng, 0, 1000);
+            fs_deadlines_set(q, &conns[i], model[i]);
+        } else if (op == 1) {
+            model[i] = G_MAXINT64;
+            fs_deadlines_remove(q, &conns[i]);
+        } else {
+            FsTime now = g_rand_int_range(rng, 0, 1000);
+            FsTime min = G_MAXINT64;
+            FsConn *c = fs_deadlines_pop_due(q, now);
+
+            for (guint k = 0; k < G_N_ELEMENTS(model); k++)
+                min = MIN(min, model[k]);
+            if (min > now) {
+                g_assert_null(c);
+                continue;
+            }
+            g_assert_nonnull(c);
+            g_assert_cmpint(model[c - conns], ==, min);
+            model[c - conns] = G_MAXINT64;
+        }
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/deadline/order", test_order);
+    g_test_add_func("/deadline/move-and-remove", test_move_and_remove);
+    g_test_add_func("/deadline/random", test_random);
+    return g_test_run();
+}
