@@ -295,7 +295,7 @@ static FsTime next_wake(const FsEngine *e, const FsConn *conn, FsTime now);
 static void wake_earlier(FsEngine *e, FsConn *conn, FsTime now);
 
 static FsConn *
-new_incarnation(FsEngine *e, FsFlow *flow, FsConn *prev,
+new_incarnation(FsEngine *e, FsFlow **flow, FsConn *prev,
                 const FsSegment *seg)
 {
     gboolean inferred;
@@ -495,11 +495,11 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
         sweep(e, seg->ts);
     if (e->cfg.max_flows > 0 && e->stats.live >= e->cfg.max_flows)
         evict_oldest(e, seg->ts);
-    flow = fs_flow_lookup(e->flows, seg);
-    conn = fs_flow_current(flow);
+    flow = fs_flow_find(e->flows, seg);
+    conn = flow != NULL ? fs_flow_current(flow) : NULL;
     e->stats.tcp_segments++;
     if (opens_incarnation(conn, seg))
-        conn = new_incarnation(e, flow, conn, seg);
+        conn = new_incarnation(e, &flow, conn, seg);
     if ((seg->flags & (FS_TH_SYN | FS_TH_ACK)) == (FS_TH_SYN | FS_TH_ACK))
         note_server(e, seg);
     e->cur_conn = conn;

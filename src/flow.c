@@ -1,4 +1,11 @@
-/* finscope: the flow table — canonical 4-tuple + VLAN to incarnations. */
+/* finscope: the flow table — canonical 4-tuple + VLAN to incarnations.
+ *
+ * Open addressing with linear probing over 16-byte slots: the 4-tuple's
+ * hash and its newest incarnation, whose addresses and ports are the key
+ * (no copy of it is kept). Older incarnations hang off conn->older. A
+ * lookup is one hash and, almost always, one slot and one connection —
+ * which the packet is about to update anyway. Deletion shifts the probe
+ * run back (no tombstones), so the table never degrades. */
 #include "config.h"
 
 #include <string.h>
@@ -7,62 +14,85 @@
 
 #include "finscope/flow.h"
 
-/* Canonical key: the lower (address, port) first, so both directions of a
- * connection find the same entry. Packed, so it hashes and compares as
- * bytes. */
-typedef struct {
-    guint8 addr_lo[16];
-    guint8 addr_hi[16];
-    guint16 port_lo;
-    guint16 port_hi;
-    guint32 vlan;
-    guint8 family;
-    guint8 pad[3];
-} FlowKey;
-
 struct FsFlow {
-    FlowKey key;
-    GPtrArray *conns; /* FsConn*, oldest first; owned */
+    guint32 hash;     /* low 32 bits of the flow hash */
+    guint32 n_conns;  /* incarnations, newest at the head of the list */
+    FsConn *newest;   /* NULL: the slot is empty */
 };
 
 struct FsFlowTable {
-    GHashTable *flows; /* FlowKey* -> FsFlow* (key lives in the flow) */
-    guint64 next_id;   /* id of the next incarnation */
+    FsFlow *slots;    /* mask + 1 of them */
+    guint32 mask;     /* capacity - 1; capacity is a power of two */
+    guint32 n_flows;  /* slots in use */
+    guint64 next_id;  /* id of the next incarnation */
 };
 
-/* FNV-1a over the whole key, then a final avalanche (murmur3 fmix32):
- * ports alone vary in the low bits, so every byte must reach every bit. */
-static guint
-key_hash(gconstpointer p)
-{
-    const guint8 *b = p;
-    guint32 h = 2166136261u;
+#define INITIAL_CAPACITY 1024u
 
-    for (gsize i = 0; i < sizeof(FlowKey); i++) {
-        h ^= b[i];
-        h *= 16777619u;
-    }
-    h ^= h >> 16;
-    h *= 0x85ebca6bu;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35u;
-    h ^= h >> 16;
-    return h;
+/* A 64-bit finaliser (splitmix64's): every input bit reaches every
+ * output bit. */
+static inline guint64
+mix64(guint64 x)
+{
+    x ^= x >> 30;
+    x *= G_GUINT64_CONSTANT(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= G_GUINT64_CONSTANT(0x94d049bb133111eb);
+    x ^= x >> 31;
+    return x;
 }
 
-static gboolean
-key_equal(gconstpointer a, gconstpointer b)
+/* One endpoint (all 16 address bytes, family, port), mixed. */
+static inline guint64
+endpoint_hash(const FsAddr *addr, guint16 port)
 {
-    return memcmp(a, b, sizeof(FlowKey)) == 0;
+    guint64 w0;
+    guint64 w1;
+
+    memcpy(&w0, addr->bytes, 8);
+    memcpy(&w1, addr->bytes + 8, 8);
+    return mix64(w0 ^ mix64(w1 ^ ((guint64)port << 8 | addr->family)));
 }
 
-static void
-flow_free(gpointer p)
+/* The flow hash: the sum of the two endpoints' hashes is the same in
+ * both directions, so no canonical ordering is needed; the VLAN key is
+ * mixed in last. */
+static inline guint32
+flow_hash(const FsAddr *a, guint16 aport, const FsAddr *b, guint16 bport,
+          guint32 vlan)
 {
-    FsFlow *flow = p;
+    return (guint32)mix64(endpoint_hash(a, aport) + endpoint_hash(b, bport) +
+                          vlan);
+}
 
-    g_ptr_array_unref(flow->conns);
-    g_free(flow);
+static inline gboolean
+addr_equal(const FsAddr *a, const FsAddr *b)
+{
+    return a->family == b->family &&
+           memcmp(a->bytes, b->bytes, sizeof a->bytes) == 0;
+}
+
+/* Is conn an incarnation of seg's 4-tuple, in either direction? */
+static inline gboolean
+same_tuple(const FsConn *conn, const FsSegment *seg)
+{
+    if (conn->vlan != seg->vlan)
+        return FALSE;
+    if (seg->sport == conn->port[FS_ROLE_CLIENT] &&
+        seg->dport == conn->port[FS_ROLE_SERVER] &&
+        addr_equal(&seg->src, &conn->addr[FS_ROLE_CLIENT]) &&
+        addr_equal(&seg->dst, &conn->addr[FS_ROLE_SERVER]))
+        return TRUE;
+    return seg->sport == conn->port[FS_ROLE_SERVER] &&
+           seg->dport == conn->port[FS_ROLE_CLIENT] &&
+           addr_equal(&seg->src, &conn->addr[FS_ROLE_SERVER]) &&
+           addr_equal(&seg->dst, &conn->addr[FS_ROLE_CLIENT]);
+}
+
+static inline guint32
+segment_hash(const FsSegment *seg)
+{
+    return flow_hash(&seg->src, seg->sport, &seg->dst, seg->dport, seg->vlan);
 }
 
 FsFlowTable *
@@ -70,9 +100,21 @@ fs_flow_table_new(void)
 {
     FsFlowTable *t = g_new0(FsFlowTable, 1);
 
-    t->flows = g_hash_table_new_full(key_hash, key_equal, NULL, flow_free);
+    t->slots = g_new0(FsFlow, INITIAL_CAPACITY);
+    t->mask = INITIAL_CAPACITY - 1;
     t->next_id = 1;
     return t;
+}
+
+static void
+free_incarnations(FsConn *conn)
+{
+    while (conn != NULL) {
+        FsConn *older = conn->older;
+
+        g_free(conn);
+        conn = older;
+    }
 }
 
 void
@@ -80,65 +122,75 @@ fs_flow_table_free(FsFlowTable *table)
 {
     if (table == NULL)
         return;
-    g_hash_table_destroy(table->flows);
+    for (guint32 i = 0; i <= table->mask; i++)
+        free_incarnations(table->slots[i].newest);
+    g_free(table->slots);
     g_free(table);
 }
 
-static void
-key_from_segment(FlowKey *k, const FsSegment *seg)
+/* The slot of seg's flow, or the empty slot ending its probe run. */
+static FsFlow *
+probe(const FsFlowTable *t, const FsSegment *seg, guint32 hash)
 {
-    int c = fs_addr_compare(&seg->src, &seg->dst);
-    gboolean src_lo = c < 0 || (c == 0 && seg->sport <= seg->dport);
-    const FsAddr *lo = src_lo ? &seg->src : &seg->dst;
-    const FsAddr *hi = src_lo ? &seg->dst : &seg->src;
+    for (guint32 i = hash & t->mask;; i = (i + 1) & t->mask) {
+        FsFlow *slot = &t->slots[i];
 
-    memset(k, 0, sizeof *k);
-    memcpy(k->addr_lo, lo->bytes, 16);
-    memcpy(k->addr_hi, hi->bytes, 16);
-    k->port_lo = src_lo ? seg->sport : seg->dport;
-    k->port_hi = src_lo ? seg->dport : seg->sport;
-    k->vlan = seg->vlan;
-    k->family = seg->src.family;
+        if (slot->newest == NULL ||
+            (slot->hash == hash && same_tuple(slot->newest, seg)))
+            return slot;
+    }
 }
 
 FsFlow *
-fs_flow_lookup(FsFlowTable *table, const FsSegment *seg)
+fs_flow_find(FsFlowTable *table, const FsSegment *seg)
 {
-    FlowKey key;
-    FsFlow *flow;
+    FsFlow *slot = probe(table, seg, segment_hash(seg));
 
-    key_from_segment(&key, seg);
-    flow = g_hash_table_lookup(table->flows, &key);
-    if (flow == NULL) {
-        flow = g_new0(FsFlow, 1);
-        flow->key = key;
-        flow->conns = g_ptr_array_new_with_free_func(g_free);
-        g_hash_table_insert(table->flows, &flow->key, flow);
+    return slot->newest != NULL ? slot : NULL;
+}
+
+/* Doubles the table, keeping every flow's hash (no key is rehashed). */
+static void
+grow(FsFlowTable *t)
+{
+    FsFlow *old = t->slots;
+    guint32 old_cap = t->mask + 1;
+
+    t->mask = 2 * old_cap - 1;
+    t->slots = g_new0(FsFlow, (gsize)old_cap * 2);
+    for (guint32 i = 0; i < old_cap; i++) {
+        guint32 j;
+
+        if (old[i].newest == NULL)
+            continue;
+        for (j = old[i].hash & t->mask; t->slots[j].newest != NULL;
+             j = (j + 1) & t->mask)
+            ;
+        t->slots[j] = old[i];
     }
-    return flow;
+    g_free(old);
 }
 
 guint
 fs_flow_table_size(const FsFlowTable *table)
 {
-    return g_hash_table_size(table->flows);
+    return table->n_flows;
 }
 
 FsConn *
 fs_flow_current(const FsFlow *flow)
 {
-    if (flow->conns->len == 0)
-        return NULL;
-    return g_ptr_array_index(flow->conns, flow->conns->len - 1);
+    return flow->newest;
 }
 
 FsConn *
-fs_flow_new_incarnation(FsFlowTable *table, FsFlow *flow,
+fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
                         const FsSegment *seg, gboolean client_is_sender)
 {
     FsConn *conn = g_new0(FsConn, 1);
     FsRole sender = client_is_sender ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
     FsRole receiver = fs_role_peer(sender);
+    FsFlow *slot = *flow;
 
     conn->id = table->next_id++;
     conn->addr[sender] = seg->src;
@@ -149,49 +201,95 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow *flow,
     conn->rst_from = FS_ROLE_NONE;
     conn->t_first = seg->ts;
     conn->t_last = seg->ts;
-    g_ptr_array_add(flow->conns, conn);
+    if (slot == NULL) {
+        guint32 hash = segment_hash(seg);
+
+        /* at most 3/4 full keeps probe runs short */
+        if ((table->n_flows + 1) * 4u > (table->mask + 1) * 3u)
+            grow(table);
+        slot = probe(table, seg, hash);
+        g_assert(slot->newest == NULL);
+        slot->hash = hash;
+        table->n_flows++;
+    }
+    conn->older = slot->newest;
+    slot->newest = conn;
+    slot->n_conns++;
+    *flow = slot;
     return conn;
+}
+
+/* Empties slot i and shifts back the entries after it in its probe run
+ * that may not skip the gap (backward-shift deletion). */
+static void
+remove_slot(FsFlowTable *t, guint32 i)
+{
+    guint32 j = i;
+
+    for (;;) {
+        guint32 home;
+
+        j = (j + 1) & t->mask;
+        if (t->slots[j].newest == NULL)
+            break;
+        home = t->slots[j].hash & t->mask;
+        /* entry j may move to i unless its home lies in (i, j] */
+        if (((j - home) & t->mask) >= ((j - i) & t->mask)) {
+            t->slots[i] = t->slots[j];
+            i = j;
+        }
+    }
+    memset(&t->slots[i], 0, sizeof t->slots[i]);
+    t->n_flows--;
 }
 
 void
 fs_flow_release(FsFlowTable *table, FsConn *conn)
 {
-    FsSegment probe;
-    FlowKey key;
-    FsFlow *flow;
+    FsSegment probe_seg;
+    FsFlow *slot;
+    FsConn **link;
 
-    memset(&probe, 0, sizeof probe);
-    probe.src = conn->addr[FS_ROLE_CLIENT];
-    probe.dst = conn->addr[FS_ROLE_SERVER];
-    probe.sport = conn->port[FS_ROLE_CLIENT];
-    probe.dport = conn->port[FS_ROLE_SERVER];
-    probe.vlan = conn->vlan;
-    key_from_segment(&key, &probe);
-    flow = g_hash_table_lookup(table->flows, &key);
-    g_return_if_fail(flow != NULL);
-    g_ptr_array_remove(flow->conns, conn); /* keeps order; frees conn */
-    if (flow->conns->len == 0)
-        g_hash_table_remove(table->flows, &flow->key);
+    memset(&probe_seg, 0, sizeof probe_seg);
+    probe_seg.src = conn->addr[FS_ROLE_CLIENT];
+    probe_seg.dst = conn->addr[FS_ROLE_SERVER];
+    probe_seg.sport = conn->port[FS_ROLE_CLIENT];
+    probe_seg.dport = conn->port[FS_ROLE_SERVER];
+    probe_seg.vlan = conn->vlan;
+    slot = probe(table, &probe_seg, segment_hash(&probe_seg));
+    g_return_if_fail(slot->newest != NULL);
+    for (link = &slot->newest; *link != NULL && *link != conn;
+         link = &(*link)->older)
+        ;
+    g_return_if_fail(*link == conn);
+    *link = conn->older;
+    g_free(conn);
+    if (--slot->n_conns == 0)
+        remove_slot(table, (guint32)(slot - table->slots));
 }
 
 guint
 fs_flow_n_incarnations(const FsFlow *flow)
 {
-    return flow->conns->len;
+    return flow->n_conns;
 }
 
 FsConn *
 fs_flow_incarnation(const FsFlow *flow, guint i)
 {
-    g_return_val_if_fail(i < flow->conns->len, NULL);
-    return g_ptr_array_index(flow->conns, i);
+    FsConn *conn = flow->newest;
+
+    g_return_val_if_fail(i < flow->n_conns, NULL);
+    for (guint k = flow->n_conns - 1; k > i; k--)
+        conn = conn->older;
+    return conn;
 }
 
 FsRole
 fs_conn_sender_role(const FsConn *conn, const FsSegment *seg)
 {
     if (seg->sport == conn->port[FS_ROLE_CLIENT] &&
-        fs_addr_compare(&seg->src, &conn->addr[FS_ROLE_CLIENT]) == 0)
+        addr_equal(&seg->src, &conn->addr[FS_ROLE_CLIENT]))
         return FS_ROLE_CLIENT;
     return FS_ROLE_SERVER;
 }

@@ -27,6 +27,17 @@ segment(const char *src, guint16 sport, const char *dst, guint16 dport,
     return seg;
 }
 
+/* The flow of seg, created with a first incarnation when absent. */
+static FsFlow *
+lookup(FsFlowTable *t, const FsSegment *seg)
+{
+    FsFlow *flow = fs_flow_find(t, seg);
+
+    if (flow == NULL)
+        fs_flow_new_incarnation(t, &flow, seg, TRUE);
+    return flow;
+}
+
 static void
 test_symmetric(void)
 {
@@ -34,7 +45,8 @@ test_symmetric(void)
     FsSegment a = segment("10.0.0.1", 40000, "10.0.0.2", 80, 0);
     FsSegment b = segment("10.0.0.2", 80, "10.0.0.1", 40000, 0);
 
-    g_assert_true(fs_flow_lookup(t, &a) == fs_flow_lookup(t, &b));
+    g_assert_null(fs_flow_find(t, &a));
+    g_assert_true(lookup(t, &a) == lookup(t, &b));
     g_assert_cmpuint(fs_flow_table_size(t), ==, 1);
 }
 
@@ -49,12 +61,18 @@ test_distinct(void)
     /* same port numbers swapped between the hosts: another 4-tuple */
     FsSegment swapped = segment("10.0.0.1", 80, "10.0.0.2", 40000, 0);
 
-    fs_flow_lookup(t, &base);
-    g_assert_true(fs_flow_lookup(t, &port) != fs_flow_lookup(t, &base));
-    g_assert_true(fs_flow_lookup(t, &vlan) != fs_flow_lookup(t, &base));
-    g_assert_true(fs_flow_lookup(t, &v6) != fs_flow_lookup(t, &base));
-    g_assert_true(fs_flow_lookup(t, &swapped) != fs_flow_lookup(t, &base));
+    lookup(t, &base);
+    lookup(t, &port);
+    lookup(t, &vlan);
+    lookup(t, &v6);
+    lookup(t, &swapped);
     g_assert_cmpuint(fs_flow_table_size(t), ==, 5);
+    /* each finds its own first incarnation */
+    g_assert_cmpuint(fs_flow_current(fs_flow_find(t, &base))->id, ==, 1);
+    g_assert_cmpuint(fs_flow_current(fs_flow_find(t, &port))->id, ==, 2);
+    g_assert_cmpuint(fs_flow_current(fs_flow_find(t, &vlan))->id, ==, 3);
+    g_assert_cmpuint(fs_flow_current(fs_flow_find(t, &v6))->id, ==, 4);
+    g_assert_cmpuint(fs_flow_current(fs_flow_find(t, &swapped))->id, ==, 5);
 }
 
 static void
@@ -63,13 +81,12 @@ test_incarnations(void)
     g_autoptr(FsFlowTable) t = fs_flow_table_new();
     FsSegment syn = segment("10.0.0.1", 40000, "10.0.0.2", 80, 0);
     FsSegment reply = segment("10.0.0.2", 80, "10.0.0.1", 40000, 0);
-    FsFlow *flow = fs_flow_lookup(t, &syn);
+    FsFlow *flow = NULL;
     FsConn *first;
     FsConn *second;
 
-    g_assert_null(fs_flow_current(flow));
-    first = fs_flow_new_incarnation(t, flow, &syn, TRUE);
-    second = fs_flow_new_incarnation(t, flow, &reply, FALSE);
+    first = fs_flow_new_incarnation(t, &flow, &syn, TRUE);
+    second = fs_flow_new_incarnation(t, &flow, &reply, FALSE);
     g_assert_cmpuint(first->id, ==, 1);
     g_assert_cmpuint(second->id, ==, 2);
     g_assert_true(fs_flow_current(flow) == second);
@@ -90,9 +107,73 @@ test_many(void)
     for (guint p = 1; p <= 20000; p++) {
         FsSegment s = segment("10.0.0.1", (guint16)p, "10.0.0.2", 80, 0);
 
-        fs_flow_lookup(t, &s);
+        lookup(t, &s);
     }
     g_assert_cmpuint(fs_flow_table_size(t), ==, 20000);
+}
+
+/* Releasing flows in a random order, with the table growing and probe
+ * runs shifting back, never loses or confuses another flow. */
+static void
+test_release(void)
+{
+    g_autoptr(FsFlowTable) t = fs_flow_table_new();
+    g_autoptr(GRand) rng = g_rand_new_with_seed(3);
+    g_autoptr(GPtrArray) live = g_ptr_array_new();
+    enum { N = 30000 };
+    static gboolean released[N + 1];
+
+    for (guint p = 1; p <= N; p++) {
+        FsSegment s = segment("10.0.0.1", (guint16)p, "10.0.0.2", 80, 0);
+        FsFlow *flow = NULL;
+
+        g_ptr_array_add(live, fs_flow_new_incarnation(t, &flow, &s, TRUE));
+    }
+    for (guint k = 0; k < N / 2; k++) {
+        guint i = g_rand_int_range(rng, 0, (gint32)live->len);
+        FsConn *c = g_ptr_array_steal_index_fast(live, i);
+
+        released[c->port[FS_ROLE_CLIENT]] = TRUE;
+        fs_flow_release(t, c);
+    }
+    g_assert_cmpuint(fs_flow_table_size(t), ==, N - N / 2);
+    for (guint p = 1; p <= N; p++) {
+        FsSegment s = segment("10.0.0.2", 80, "10.0.0.1", (guint16)p, 0);
+        FsFlow *flow = fs_flow_find(t, &s);
+
+        if (released[p]) {
+            g_assert_null(flow);
+            continue;
+        }
+        g_assert_nonnull(flow);
+        g_assert_cmpuint(fs_flow_current(flow)->port[FS_ROLE_CLIENT], ==, p);
+    }
+}
+
+/* Releasing the newest or an older incarnation keeps the rest in order. */
+static void
+test_release_incarnation(void)
+{
+    g_autoptr(FsFlowTable) t = fs_flow_table_new();
+    FsSegment syn = segment("10.0.0.1", 40000, "10.0.0.2", 80, 0);
+    FsFlow *flow = NULL;
+    FsConn *a = fs_flow_new_incarnation(t, &flow, &syn, TRUE);
+    FsConn *b = fs_flow_new_incarnation(t, &flow, &syn, TRUE);
+    FsConn *c = fs_flow_new_incarnation(t, &flow, &syn, TRUE);
+
+    g_assert_true(fs_flow_incarnation(flow, 0) == a);
+    g_assert_true(fs_flow_incarnation(flow, 2) == c);
+    fs_flow_release(t, b);
+    flow = fs_flow_find(t, &syn);
+    g_assert_cmpuint(fs_flow_n_incarnations(flow), ==, 2);
+    g_assert_true(fs_flow_incarnation(flow, 0) == a);
+    g_assert_true(fs_flow_incarnation(flow, 1) == c);
+    fs_flow_release(t, c);
+    flow = fs_flow_find(t, &syn);
+    g_assert_true(fs_flow_current(flow) == a);
+    fs_flow_release(t, a);
+    g_assert_null(fs_flow_find(t, &syn));
+    g_assert_cmpuint(fs_flow_table_size(t), ==, 0);
 }
 
 int
@@ -103,5 +184,7 @@ main(int argc, char **argv)
     g_test_add_func("/flow/key/distinct", test_distinct);
     g_test_add_func("/flow/incarnations", test_incarnations);
     g_test_add_func("/flow/many", test_many);
+    g_test_add_func("/flow/release", test_release);
+    g_test_add_func("/flow/release-incarnation", test_release_incarnation);
     return g_test_run();
 }

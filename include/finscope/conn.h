@@ -105,7 +105,8 @@ struct FsConn {
     FsTime last_hash_ts[2];  /* its capture time, by sender */
     FsReuse reuse;           /* how this incarnation took over the tuple */
     FsOldDup old_dup;        /* what the old duplicates it saw could do */
-    /* engine bookkeeping */
+    /* flow table and engine bookkeeping */
+    FsConn *older;           /* previous incarnation of the 4-tuple */
     guint32 deadline_slot;   /* its place in the engine's FsDeadlines */
     guint32 held_slot;       /* its index in the engine's held list */
 };

@@ -7,27 +7,32 @@
 #include "finscope/decode.h"
 
 typedef struct FsFlowTable FsFlowTable;
+/* One 4-tuple and its incarnations. A FsFlow pointer stays valid only
+ * until the table next changes (a new flow, a flow released). */
 typedef struct FsFlow FsFlow;
 
 FsFlowTable *fs_flow_table_new(void);
 void fs_flow_table_free(FsFlowTable *table);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsFlowTable, fs_flow_table_free)
 
-/* The flow of seg's 4-tuple in either direction; created when absent. */
-FsFlow *fs_flow_lookup(FsFlowTable *table, const FsSegment *seg);
+/* The flow of seg's 4-tuple in either direction, or NULL. One hash of
+ * the whole key, no allocation. */
+FsFlow *fs_flow_find(FsFlowTable *table, const FsSegment *seg);
 
+/* Flows held (4-tuples with at least one incarnation). */
 guint fs_flow_table_size(const FsFlowTable *table);
 
-/* The newest incarnation, or NULL before the first. */
+/* The newest incarnation. */
 FsConn *fs_flow_current(const FsFlow *flow);
 
 /* Appends a new incarnation (zeroed, id set, addresses and ports from
- * seg with its sender as client_is_sender says) and returns it. */
-FsConn *fs_flow_new_incarnation(FsFlowTable *table, FsFlow *flow,
+ * seg with its sender as client_is_sender says) and returns it. *flow is
+ * seg's flow, or NULL to create it; either way it is seg's flow after. */
+FsConn *fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
                                 const FsSegment *seg,
                                 gboolean client_is_sender);
 
-/* Older incarnations of the flow, oldest first (for old duplicates). */
+/* The flow's incarnations, oldest first (for old duplicates). */
 guint fs_flow_n_incarnations(const FsFlow *flow);
 FsConn *fs_flow_incarnation(const FsFlow *flow, guint i);
 
