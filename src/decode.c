@@ -51,10 +51,6 @@
 #define TCPOPT_TS 8
 #define TCP_MAX_WSCALE 14 /* RFC 7323 §2.3 */
 
-/* 32-bit FNV-1a. */
-#define FNV_OFFSET 2166136261u
-#define FNV_PRIME 16777619u
-
 /* How the network-layer header follows the link header. */
 typedef enum {
     LINK_NONE,     /* not a link type we decode */
@@ -531,22 +527,33 @@ is_per_hop_byte(IpVersion ipver, gsize offset)
     return offset == 7;
 }
 
-/* FNV-1a over the IP and TCP header bytes, which decode has read. */
+/* A hash of the IP and TCP header bytes, which decode has read, without
+ * the per-hop ones: eight bytes at a time, multiplied and folded. len is
+ * at least 40 (an IPv4 and a TCP header, both complete). */
 static guint32
-header_hash(Cursor c, gsize len, IpVersion ipver)
+header_hash(const guint8 *p, gsize len, IpVersion ipver)
 {
-    guint32 hash = FNV_OFFSET;
+    guint8 head[16];
+    guint64 h = len * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+    guint64 w;
+    gsize i;
 
-    cur_limit(&c, len);
-    for (gsize offset = 0; c.left > 0; offset++) {
-        guint8 b;
-
-        (void)cur_u8(&c, &b);
-        if (is_per_hop_byte(ipver, offset))
-            continue;
-        hash = (hash ^ b) * FNV_PRIME;
+    memcpy(head, p, sizeof head);
+    for (gsize k = 0; k < sizeof head; k++) {
+        if (is_per_hop_byte(ipver, k))
+            head[k] = 0;
     }
-    return hash;
+    for (i = 0; i + 8 <= len; i += 8) {
+        memcpy(&w, i < sizeof head ? head + i : p + i, 8);
+        h = (h ^ w) * G_GUINT64_CONSTANT(0xff51afd7ed558ccd);
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, p + i, len - i);
+    h = (h ^ w) * G_GUINT64_CONSTANT(0xc4ceb9fe1a85ec53);
+    h ^= h >> 29;
+    h = (guint32)(h ^ (h >> 32));
+    return h != 0 ? (guint32)h : 1u; /* 0 means "no hash" */
 }
 
 FsDecodeStatus
@@ -576,6 +583,6 @@ fs_decode(int linktype, const guint8 *data, guint32 caplen, guint32 wirelen,
     status = decode_tcp(&c, ip_left, seg);
     if (status != FS_DECODE_OK)
         return status;
-    seg->hdr_hash = header_hash(ip_start, (gsize)(c.p - ip_start.p), ipver);
+    seg->hdr_hash = header_hash(ip_start.p, (gsize)(c.p - ip_start.p), ipver);
     return FS_DECODE_OK;
 }
