@@ -14,6 +14,7 @@
 #include "finscope/capture.h"
 #include "finscope/engine.h"
 #include "finscope/error.h"
+#include "finscope/reader.h"
 #include "policy.h"
 #include "verdict.h"
 
@@ -289,7 +290,6 @@ run_capture(Check *ck, GError **error)
     g_autoptr(FsCapture) cap = NULL;
     g_autoptr(FsEngine) engine = NULL;
     FsEngineSink sink;
-    FsPacket pkt;
     FsCaptureResult res;
 
     cap = fs_capture_open_files((const char *const *)ck->cli.read_files,
@@ -300,12 +300,7 @@ run_capture(Check *ck, GError **error)
     ck->model = fs_check_model_new(&ck->cli.engine);
     sink = fs_check_model_sink(ck->model);
     engine = fs_engine_new(&ck->cli.engine, &sink);
-    for (;;) {
-        res = fs_capture_next(cap, &pkt, error);
-        if (res != FS_CAPTURE_PACKET)
-            break;
-        fs_engine_packet(engine, &pkt);
-    }
+    res = fs_reader_run(cap, engine, fs_reader_threads_help(), error);
     for (guint i = 0; i < fs_capture_n_sources(cap); i++) {
         if (fs_capture_source_truncated(cap, i))
             fprintf(stderr, "finscope check: %s: file ends inside a packet "

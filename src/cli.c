@@ -242,6 +242,9 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
         { "port-range", 0, 0, G_OPTION_ARG_STRING, &port_range,
           "The clients' ephemeral port range, for port pressure (default "
           "32768-60999, Linux)", "LO-HI" },
+        { "threads", 0, 0, G_OPTION_ARG_INT, &opts->threads,
+          "Files: 2 reads and decodes in a second thread, 1 does all in "
+          "one (default: 2 with more than one CPU); same output", "N" },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &opts->version,
           "Print the version and exit", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -260,6 +263,11 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
         return FALSE;
     }
     opts->format = json ? FS_REPORT_JSON : FS_REPORT_TEXT;
+    if (opts->threads < 0 || opts->threads > 2) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                    "--threads: %d: give 1 or 2", opts->threads);
+        return FALSE;
+    }
     if (!apply_options(opts, msl_text, os, error) ||
         !apply_limits(opts, idle_text, max_flows, port_range, error) ||
         !apply_live(opts, error))

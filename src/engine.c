@@ -516,26 +516,40 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
 }
 
 void
-fs_engine_packet(FsEngine *e, const FsPacket *pkt)
+fs_engine_decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
 {
-    FsSegment seg;
-    FsDecodeStatus status;
     /* whatever the source claims: times stay in [0, FS_TIME_MAX], so no
      * sum or difference of two of them overflows */
-    FsTime ts = CLAMP(pkt->ts, 0, FS_TIME_MAX);
+    FsTime ts = CLAMP(seg->ts, 0, FS_TIME_MAX);
 
     if (e->stats.packets == 0)
         e->stats.t_first = ts;
     e->stats.packets++;
     e->stats.t_last = MAX(e->stats.t_last, ts);
-    status = fs_decode(pkt->linktype, pkt->data, pkt->caplen, pkt->wirelen,
-                       &seg);
     if (status != FS_DECODE_OK) {
         e->stats.skipped[status]++;
         return;
     }
-    seg.ts = ts;
-    fs_engine_segment(e, &seg);
+    if (ts == seg->ts) {
+        fs_engine_segment(e, seg);
+    } else {
+        FsSegment clamped = *seg;
+
+        clamped.ts = ts;
+        fs_engine_segment(e, &clamped);
+    }
+}
+
+void
+fs_engine_packet(FsEngine *e, const FsPacket *pkt)
+{
+    FsSegment seg;
+    FsDecodeStatus status;
+
+    status = fs_decode(pkt->linktype, pkt->data, pkt->caplen, pkt->wirelen,
+                       &seg);
+    seg.ts = pkt->ts;
+    fs_engine_decoded(e, status, &seg);
 }
 
 static gint

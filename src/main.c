@@ -10,6 +10,7 @@
 #include "finscope/capture.h"
 #include "finscope/engine.h"
 #include "finscope/error.h"
+#include "finscope/reader.h"
 #include "finscope/report.h"
 #include "live.h"
 
@@ -28,8 +29,9 @@ run(const FsCliOptions *opts)
     g_autoptr(FsReport) report = NULL;
     g_autoptr(FsEngine) engine = NULL;
     FsEngineSink sink;
-    FsPacket pkt;
     FsCaptureResult res;
+    gboolean threaded = opts->threads == 0 ? fs_reader_threads_help()
+                                           : opts->threads == 2;
 
     cap = fs_capture_open_files((const char *const *)opts->read_files,
                                 g_strv_length(opts->read_files), opts->bpf,
@@ -40,8 +42,7 @@ run(const FsCliOptions *opts)
     report = fs_report_new(opts->format, stdout, &opts->engine);
     sink = fs_report_sink(report);
     engine = fs_engine_new(&opts->engine, &sink);
-    while ((res = fs_capture_next(cap, &pkt, &error)) == FS_CAPTURE_PACKET)
-        fs_engine_packet(engine, &pkt);
+    res = fs_reader_run(cap, engine, threaded, &error);
     for (guint i = 0; i < fs_capture_n_sources(cap); i++) {
         if (fs_capture_source_truncated(cap, i))
             fprintf(stderr, "finscope: %s: file ends inside a packet "

@@ -63,6 +63,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsEngine, fs_engine_free)
 /* Decodes one captured frame and runs it through the pipeline. */
 void fs_engine_packet(FsEngine *engine, const FsPacket *pkt);
 
+/* Counts one frame fs_decode() gave status for (seg->ts is its capture
+ * time) and, when it is a TCP segment, runs it through the pipeline. */
+void fs_engine_decoded(FsEngine *engine, FsDecodeStatus status,
+                       const FsSegment *seg);
+
 /* Runs one already-decoded segment through the pipeline. */
 void fs_engine_segment(FsEngine *engine, const FsSegment *seg);
 

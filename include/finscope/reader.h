@@ -1,0 +1,21 @@
+/* finscope: the offline loop — capture files decoded into segments and
+ * run through the engine, reading and decoding in a second thread. */
+#ifndef FINSCOPE_READER_H
+#define FINSCOPE_READER_H
+
+#include <glib.h>
+#include "finscope/capture.h"
+#include "finscope/engine.h"
+
+/* Reads every packet of cap into engine, in capture order, and returns
+ * FS_CAPTURE_END, or FS_CAPTURE_ERROR with *error set after the packets
+ * read before the error went through. With threaded, a second thread
+ * reads and decodes batches of packets while this one runs the engine:
+ * the output is the same either way. Does not call fs_engine_finish. */
+FsCaptureResult fs_reader_run(FsCapture *cap, FsEngine *engine,
+                              gboolean threaded, GError **error);
+
+/* TRUE when a second thread can help (more than one CPU). */
+gboolean fs_reader_threads_help(void);
+
+#endif /* FINSCOPE_READER_H */

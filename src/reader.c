@@ -1,0 +1,132 @@
+/* finscope: the offline loop, optionally in two threads.
+ *
+ * Reading a capture file (the kernel copying it out of the page cache,
+ * libpcap parsing records) and decoding headers cost about as much as the
+ * engine's work per packet, and neither needs the other's state. So one
+ * thread fills batches of decoded segments and the other runs them
+ * through the engine; BATCHES batches circulate between two queues, so
+ * memory stays bounded whatever the file's size, and order is kept. */
+#include "config.h"
+
+#include <glib.h>
+
+#include "finscope/decode.h"
+#include "finscope/reader.h"
+
+#define BATCH_PACKETS 512
+#define BATCHES 8
+
+typedef struct {
+    guint n;                          /* packets in seg[] */
+    FsCaptureResult end;              /* PACKET: more follow; else how
+                                         the capture ended */
+    GError *error;                    /* with FS_CAPTURE_ERROR */
+    guint8 status[BATCH_PACKETS];     /* FsDecodeStatus of each */
+    FsSegment seg[BATCH_PACKETS];     /* ts always set, rest when OK */
+} Batch;
+
+typedef struct {
+    FsCapture *cap;
+    GAsyncQueue *full;  /* Batch* ready for the engine, in order */
+    GAsyncQueue *empty; /* Batch* to fill again */
+} Shared;
+
+/* Reads up to a batch of packets from cap and decodes them. */
+static void
+fill(FsCapture *cap, Batch *b)
+{
+    FsPacket pkt;
+
+    b->n = 0;
+    b->end = FS_CAPTURE_PACKET;
+    while (b->n < BATCH_PACKETS) {
+        FsCaptureResult res = fs_capture_next(cap, &pkt, &b->error);
+        FsSegment *seg = &b->seg[b->n];
+
+        if (res != FS_CAPTURE_PACKET) {
+            b->end = res;
+            return;
+        }
+        b->status[b->n] = (guint8)fs_decode(pkt.linktype, pkt.data,
+                                            pkt.caplen, pkt.wirelen, seg);
+        seg->ts = pkt.ts;
+        b->n++;
+    }
+}
+
+static void
+drain(FsEngine *engine, const Batch *b)
+{
+    for (guint i = 0; i < b->n; i++)
+        fs_engine_decoded(engine, (FsDecodeStatus)b->status[i], &b->seg[i]);
+}
+
+static gpointer
+reader_thread(gpointer data)
+{
+    Shared *sh = data;
+    Batch *b;
+
+    do {
+        b = g_async_queue_pop(sh->empty);
+        fill(sh->cap, b);
+        g_async_queue_push(sh->full, b);
+    } while (b->end == FS_CAPTURE_PACKET);
+    return NULL;
+}
+
+static FsCaptureResult
+finish(Batch *b, GError **error)
+{
+    FsCaptureResult end = b->end;
+
+    if (end == FS_CAPTURE_ERROR)
+        g_propagate_error(error, g_steal_pointer(&b->error));
+    return end;
+}
+
+FsCaptureResult
+fs_reader_run(FsCapture *cap, FsEngine *engine, gboolean threaded,
+              GError **error)
+{
+    Shared sh = { cap, NULL, NULL };
+    Batch *batches;
+    FsCaptureResult end;
+    GThread *thread;
+    Batch *b;
+
+    g_return_val_if_fail(error == NULL || *error == NULL, FS_CAPTURE_ERROR);
+    batches = g_new0(Batch, threaded ? BATCHES : 1);
+    if (!threaded) {
+        do {
+            fill(cap, &batches[0]);
+            drain(engine, &batches[0]);
+        } while (batches[0].end == FS_CAPTURE_PACKET);
+        end = finish(&batches[0], error);
+        g_free(batches);
+        return end;
+    }
+    sh.full = g_async_queue_new();
+    sh.empty = g_async_queue_new();
+    for (guint i = 0; i < BATCHES; i++)
+        g_async_queue_push(sh.empty, &batches[i]);
+    thread = g_thread_new("finscope-reader", reader_thread, &sh);
+    do {
+        b = g_async_queue_pop(sh.full);
+        drain(engine, b);
+        if (b->end == FS_CAPTURE_PACKET)
+            g_async_queue_push(sh.empty, b);
+    } while (b->end == FS_CAPTURE_PACKET);
+    g_thread_join(thread);
+    end = finish(b, error);
+    g_async_queue_unref(sh.full);
+    g_async_queue_unref(sh.empty);
+    g_free(batches);
+    return end;
+}
+
+gboolean
+fs_reader_threads_help(void)
+{
+    return g_get_num_processors() > 1;
+}
