@@ -66,12 +66,15 @@ reader_thread(gpointer data)
 {
     Shared *sh = data;
     Batch *b;
+    gboolean more;
 
     do {
         b = g_async_queue_pop(sh->empty);
         fill(sh->cap, b);
+        more = b->end == FS_CAPTURE_PACKET;
+        /* b belongs to the engine's thread now: not to be read after */
         g_async_queue_push(sh->full, b);
-    } while (b->end == FS_CAPTURE_PACKET);
+    } while (more);
     return NULL;
 }
 
@@ -111,12 +114,14 @@ fs_reader_run(FsCapture *cap, FsEngine *engine, gboolean threaded,
     for (guint i = 0; i < BATCHES; i++)
         g_async_queue_push(sh.empty, &batches[i]);
     thread = g_thread_new("finscope-reader", reader_thread, &sh);
-    do {
+    for (;;) {
         b = g_async_queue_pop(sh.full);
         drain(engine, b);
-        if (b->end == FS_CAPTURE_PACKET)
-            g_async_queue_push(sh.empty, b);
-    } while (b->end == FS_CAPTURE_PACKET);
+        if (b->end != FS_CAPTURE_PACKET)
+            break;
+        /* b belongs to the reader again: not to be read after this */
+        g_async_queue_push(sh.empty, b);
+    }
     g_thread_join(thread);
     end = finish(b, error);
     g_async_queue_unref(sh.full);
