@@ -1,9 +1,58 @@
-/* finscope: a small streaming JSON writer (RFC 8259) into a GString. */
+/* finscope: a small streaming JSON writer (RFC 8259) into a GString.
+ *
+ * Every value is written in one go straight into the GString's spare
+ * room: numbers are formatted by hand and strings are copied in runs of
+ * bytes that need no escaping, since this is the hot path of --json. */
 #include "config.h"
+
+#include <string.h>
 
 #include <glib.h>
 
 #include "finscope/json-writer.h"
+
+/* Longest gint64 or guint64 in decimal: "-9223372036854775808". */
+#define UINT_DIGITS 20
+
+/* "00" .. "99": two decimal digits a step. */
+static const char digit_pairs[201] =
+    "000102030405060708091011121314151617181920212223242526272829"
+    "303132333435363738394041424344454647484950515253545556575859"
+    "606162636465666768697071727374757677787980818283848586878889"
+    "90919293949596979899";
+
+/* 1 for the bytes a JSON string cannot hold raw: controls, '"', '\\'.
+ * NUL is one of them, so a scan for them also stops at the end. */
+static const guint8 needs_escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10 */
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20: '"' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x30 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x40 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x50: '\\' */
+    /* 0x60 .. 0xff: all zero */
+};
+
+/* Makes room for n more bytes (and the NUL) at the end of out; returns
+ * where they go.  commit() then ends the string where the writer did. */
+static inline char *
+room(GString *out, gsize n)
+{
+    if (G_UNLIKELY(out->len + n >= out->allocated_len)) {
+        gsize len = out->len;
+
+        g_string_set_size(out, len + n);
+        out->len = len;
+    }
+    return out->str + out->len;
+}
+
+static inline void
+commit(GString *out, char *end)
+{
+    out->len = (gsize)(end - out->str);
+    *end = '\0';
+}
 
 void
 fs_json_init(FsJson *j, GString *out)
@@ -13,23 +62,68 @@ fs_json_init(FsJson *j, GString *out)
     j->first_bits = 1;
 }
 
-/* Writes the comma that separates this value from the previous one. */
-static void
-before_value(FsJson *j)
+/* Puts the comma that separates this value from the previous one at p;
+ * returns the position after it. */
+static inline char *
+put_sep(FsJson *j, char *p)
 {
     guint64 bit = G_GUINT64_CONSTANT(1) << j->depth;
 
     if (j->first_bits & bit)
         j->first_bits &= ~bit;
     else
-        g_string_append_c(j->out, ',');
+        *p++ = ',';
+    return p;
+}
+
+/* Puts v in decimal at p; returns the position after it. */
+static inline char *
+put_uint(char *p, guint64 v)
+{
+    char tmp[UINT_DIGITS];
+    char *t = tmp + sizeof tmp;
+    gsize n;
+
+    while (v >= 100) {
+        const char *d = digit_pairs + 2 * (v % 100);
+
+        v /= 100;
+        *--t = d[1];
+        *--t = d[0];
+    }
+    if (v >= 10) {
+        *--t = digit_pairs[2 * v + 1];
+        *--t = digit_pairs[2 * v];
+    } else {
+        *--t = (char)('0' + v);
+    }
+    n = (gsize)(tmp + sizeof tmp - t);
+    memcpy(p, t, n);
+    return p + n;
+}
+
+/* Puts v (< 10^9) as exactly nine digits at p, zeros in front. */
+static inline char *
+put_nine_digits(char *p, guint32 v)
+{
+    for (int i = 7; i >= 1; i -= 2) {
+        const char *d = digit_pairs + 2 * (v % 100);
+
+        v /= 100;
+        p[i] = d[0];
+        p[i + 1] = d[1];
+    }
+    p[0] = (char)('0' + v);
+    return p + 9;
 }
 
 static void
 open_scope(FsJson *j, char c)
 {
-    before_value(j);
-    g_string_append_c(j->out, c);
+    char *p = put_sep(j, room(j->out, 2));
+
+    *p++ = c;
+    commit(j->out, p);
     g_assert(j->depth < 63);
     j->depth++;
     j->first_bits |= G_GUINT64_CONSTANT(1) << j->depth;
@@ -67,33 +161,77 @@ fs_json_end_array(FsJson *j)
     close_scope(j, ']');
 }
 
+/* Appends the escaped form of the byte c. */
 static void
-append_escaped(GString *out, const char *s)
+append_escape(GString *out, guchar c)
 {
-    g_string_append_c(out, '"');
-    for (const guchar *p = (const guchar *)s; *p; p++) {
-        switch (*p) {
-        case '"':  g_string_append(out, "\\\""); break;
-        case '\\': g_string_append(out, "\\\\"); break;
-        case '\n': g_string_append(out, "\\n"); break;
-        case '\r': g_string_append(out, "\\r"); break;
-        case '\t': g_string_append(out, "\\t"); break;
-        default:
-            if (*p < 0x20)
-                g_string_append_printf(out, "\\u%04x", *p);
-            else
-                g_string_append_c(out, (char)*p);
-        }
+    switch (c) {
+    case '"':  g_string_append_len(out, "\\\"", 2); break;
+    case '\\': g_string_append_len(out, "\\\\", 2); break;
+    case '\n': g_string_append_len(out, "\\n", 2); break;
+    case '\r': g_string_append_len(out, "\\r", 2); break;
+    case '\t': g_string_append_len(out, "\\t", 2); break;
+    default: {
+        static const char hex[] = "0123456789abcdef";
+        char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+        g_string_append_len(out, u, sizeof u);
+    }
+    }
+}
+
+/* The rest of a string from its first byte that needs escaping at s:
+ * runs of plain bytes in one copy, then the closing quote. */
+static void
+append_escaped_tail(GString *out, const guchar *s)
+{
+    for (;;) {
+        gsize n = 0;
+
+        while (!needs_escape[s[n]])
+            n++;
+        g_string_append_len(out, (const char *)s, (gssize)n);
+        if (s[n] == '\0')
+            break;
+        append_escape(out, s[n]);
+        s += n + 1;
     }
     g_string_append_c(out, '"');
+}
+
+/* Writes sep (if any), the string s quoted and escaped, then suffix
+ * (if not NUL).  Strings with nothing to escape, such as every key,
+ * take one scan and one copy. */
+static void
+put_string(FsJson *j, const char *s, char suffix)
+{
+    const guchar *u = (const guchar *)s;
+    gsize n = 0;
+    char *p;
+
+    while (!needs_escape[u[n]])
+        n++;
+    p = put_sep(j, room(j->out, n + 4));
+    *p++ = '"';
+    memcpy(p, s, n);
+    p += n;
+    if (G_UNLIKELY(u[n] != '\0')) {
+        commit(j->out, p);
+        append_escaped_tail(j->out, u + n);
+        if (suffix != '\0')
+            g_string_append_c(j->out, suffix);
+        return;
+    }
+    *p++ = '"';
+    if (suffix != '\0')
+        *p++ = suffix;
+    commit(j->out, p);
 }
 
 void
 fs_json_key(FsJson *j, const char *key)
 {
-    before_value(j);
-    append_escaped(j->out, key);
-    g_string_append_c(j->out, ':');
+    put_string(j, key, ':');
     /* the value that follows must not write another comma */
     j->first_bits |= G_GUINT64_CONSTANT(1) << j->depth;
 }
@@ -105,45 +243,66 @@ fs_json_string(FsJson *j, const char *s)
         fs_json_null(j);
         return;
     }
-    before_value(j);
-    append_escaped(j->out, s);
+    put_string(j, s, '\0');
 }
 
 void
 fs_json_int(FsJson *j, gint64 v)
 {
-    before_value(j);
-    g_string_append_printf(j->out, "%" G_GINT64_FORMAT, v);
+    char *p = put_sep(j, room(j->out, 2 + UINT_DIGITS));
+
+    if (v < 0) {
+        *p++ = '-';
+        p = put_uint(p, (guint64)0 - (guint64)v);
+    } else {
+        p = put_uint(p, (guint64)v);
+    }
+    commit(j->out, p);
 }
 
 void
 fs_json_uint(FsJson *j, guint64 v)
 {
-    before_value(j);
-    g_string_append_printf(j->out, "%" G_GUINT64_FORMAT, v);
+    char *p = put_sep(j, room(j->out, 1 + UINT_DIGITS));
+
+    commit(j->out, put_uint(p, v));
+}
+
+/* Writes a literal: true, false or null. */
+static void
+put_literal(FsJson *j, const char *lit, gsize n)
+{
+    char *p = put_sep(j, room(j->out, n + 1));
+
+    memcpy(p, lit, n);
+    commit(j->out, p + n);
 }
 
 void
 fs_json_bool(FsJson *j, gboolean v)
 {
-    before_value(j);
-    g_string_append(j->out, v ? "true" : "false");
+    if (v)
+        put_literal(j, "true", 4);
+    else
+        put_literal(j, "false", 5);
 }
 
 void
 fs_json_null(FsJson *j)
 {
-    before_value(j);
-    g_string_append(j->out, "null");
+    put_literal(j, "null", 4);
 }
 
 void
 fs_json_time(FsJson *j, gint64 ns)
 {
     guint64 mag = ns < 0 ? (guint64)0 - (guint64)ns : (guint64)ns;
+    char *p = put_sep(j, room(j->out, 2 + UINT_DIGITS + 10));
 
-    before_value(j);
-    g_string_append_printf(j->out, "%s%" G_GUINT64_FORMAT ".%09" G_GUINT64_FORMAT,
-                           ns < 0 ? "-" : "", mag / 1000000000u,
-                           mag % 1000000000u);
+    if (ns < 0)
+        *p++ = '-';
+    p = put_uint(p, mag / 1000000000u);
+    *p++ = '.';
+    p = put_nine_digits(p, (guint32)(mag % 1000000000u));
+    commit(j->out, p);
 }
