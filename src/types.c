@@ -15,25 +15,82 @@ fs_role_name(FsRole role)
     return role == FS_ROLE_CLIENT ? "client" : "server";
 }
 
+/* Puts v in decimal at p; returns the position after it. */
+static char *
+put_dec(char *p, guint v)
+{
+    char tmp[10];
+    char *t = tmp + sizeof tmp;
+
+    do {
+        *--t = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    memcpy(p, t, (gsize)(tmp + sizeof tmp - t));
+    return p + (tmp + sizeof tmp - t);
+}
+
+/* Formats an IPv4 address as inet_ntop() does, into buf (at least 16
+ * bytes); returns its length.  By hand: this runs for every record. */
+static gsize
+format_ipv4(const guint8 *b, char *buf)
+{
+    char *p = buf;
+
+    for (int i = 0; i < 4; i++) {
+        if (i > 0)
+            *p++ = '.';
+        p = put_dec(p, b[i]);
+    }
+    *p = '\0';
+    return (gsize)(p - buf);
+}
+
 void
 fs_addr_format(const FsAddr *addr, char *buf, gsize len)
 {
-    int af = addr->family == 6 ? AF_INET6 : AF_INET;
+    char ip[INET_ADDRSTRLEN];
+    gsize n;
 
-    if (addr->family == 0 || inet_ntop(af, addr->bytes, buf, len) == NULL)
+    if (addr->family == 6) {
+        if (inet_ntop(AF_INET6, addr->bytes, buf, len) == NULL)
+            g_strlcpy(buf, "?", len);
+        return;
+    }
+    if (addr->family == 0) {
+        g_strlcpy(buf, "?", len);
+        return;
+    }
+    n = format_ipv4(addr->bytes, ip);
+    if (n < len)   /* like inet_ntop(): all of it or "?" */
+        memcpy(buf, ip, n + 1);
+    else
         g_strlcpy(buf, "?", len);
 }
 
 void
 fs_endpoint_format(const FsAddr *addr, guint16 port, char *buf, gsize len)
 {
-    char ip[INET6_ADDRSTRLEN];
+    char tmp[FS_ENDPOINT_STRLEN];
+    char *p = tmp;
 
-    fs_addr_format(addr, ip, sizeof ip);
-    if (addr->family == 6)
-        g_snprintf(buf, len, "[%s]:%u", ip, port);
+    if (addr->family == 6) {
+        *p++ = '[';
+        fs_addr_format(addr, p, INET6_ADDRSTRLEN);
+        p += strlen(p);
+        *p++ = ']';
+    } else {
+        fs_addr_format(addr, p, INET_ADDRSTRLEN);
+        p += strlen(p);
+    }
+    *p++ = ':';
+    p = put_dec(p, port);
+    *p = '\0';
+    /* as snprintf() would: cut to fit */
+    if ((gsize)(p - tmp) < len)
+        memcpy(buf, tmp, (gsize)(p - tmp) + 1);
     else
-        g_snprintf(buf, len, "%s:%u", ip, port);
+        g_strlcpy(buf, tmp, len);
 }
 
 int
