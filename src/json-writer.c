@@ -76,13 +76,26 @@ put_sep(FsJson *j, char *p)
     return p;
 }
 
-/* Puts v in decimal at p; returns the position after it. */
+/* How many decimal digits v has. */
+static inline guint
+decimal_len(guint64 v)
+{
+    guint n = 1;
+
+    while (v >= 100) {
+        v /= 100;
+        n += 2;
+    }
+    return v >= 10 ? n + 1 : n;
+}
+
+/* Puts v in decimal at p; returns the position after it.  The digits go
+ * in from the end, two a step, with no copy from a scratch buffer. */
 static inline char *
 put_uint(char *p, guint64 v)
 {
-    char tmp[UINT_DIGITS];
-    char *t = tmp + sizeof tmp;
-    gsize n;
+    char *end = p + decimal_len(v);
+    char *t = end;
 
     while (v >= 100) {
         const char *d = digit_pairs + 2 * (v % 100);
@@ -97,9 +110,7 @@ put_uint(char *p, guint64 v)
     } else {
         *--t = (char)('0' + v);
     }
-    n = (gsize)(tmp + sizeof tmp - t);
-    memcpy(p, t, n);
-    return p + n;
+    return end;
 }
 
 /* Puts v (< 10^9) as exactly nine digits at p, zeros in front. */
@@ -180,8 +191,8 @@ append_escape(GString *out, guchar c)
     }
 }
 
-/* The rest of a string from its first byte that needs escaping at s:
- * runs of plain bytes in one copy, then the closing quote. */
+/* The rest of a string from s on: runs of plain bytes in one copy, the
+ * others escaped, then the closing quote. */
 static void
 append_escaped_tail(GString *out, const guchar *s)
 {
@@ -199,25 +210,27 @@ append_escaped_tail(GString *out, const guchar *s)
     g_string_append_c(out, '"');
 }
 
-/* Writes sep (if any), the string s quoted and escaped, then suffix
- * (if not NUL).  Strings with nothing to escape, such as every key,
- * take one scan and one copy. */
+/* Strings up to this long are copied as they are scanned. */
+#define SHORT_STRING 64
+
+/* Writes the separator (if any), the string s quoted and escaped, then
+ * suffix (if not NUL).  A short string with nothing to escape, such as
+ * every key, is copied byte by byte as it is checked, in one pass. */
 static void
 put_string(FsJson *j, const char *s, char suffix)
 {
     const guchar *u = (const guchar *)s;
-    gsize n = 0;
-    char *p;
+    char *p = put_sep(j, room(j->out, SHORT_STRING + 3));
+    const char *end;
 
-    while (!needs_escape[u[n]])
-        n++;
-    p = put_sep(j, room(j->out, n + 4));
     *p++ = '"';
-    memcpy(p, s, n);
-    p += n;
-    if (G_UNLIKELY(u[n] != '\0')) {
+    end = p + SHORT_STRING;
+    while (!needs_escape[*u] && p < end)
+        *p++ = (char)*u++;
+    if (G_UNLIKELY(*u != '\0')) {
+        /* long, or something to escape: the rest the slow way */
         commit(j->out, p);
-        append_escaped_tail(j->out, u + n);
+        append_escaped_tail(j->out, u);
         if (suffix != '\0')
             g_string_append_c(j->out, suffix);
         return;
@@ -269,7 +282,7 @@ fs_json_uint(FsJson *j, guint64 v)
 }
 
 /* Writes a literal: true, false or null. */
-static void
+static inline void
 put_literal(FsJson *j, const char *lit, gsize n)
 {
     char *p = put_sep(j, room(j->out, n + 1));

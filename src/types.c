@@ -15,19 +15,19 @@ fs_role_name(FsRole role)
     return role == FS_ROLE_CLIENT ? "client" : "server";
 }
 
-/* Puts v in decimal at p; returns the position after it. */
+/* Puts v (< 100000: a port or an address byte) in decimal at p; returns
+ * the position after it. */
 static char *
 put_dec(char *p, guint v)
 {
-    char tmp[10];
-    char *t = tmp + sizeof tmp;
+    guint n = v >= 10000 ? 5 : v >= 1000 ? 4 : v >= 100 ? 3 : v >= 10 ? 2 : 1;
+    char *end = p + n;
 
     do {
-        *--t = (char)('0' + v % 10);
+        *--end = (char)('0' + v % 10);
         v /= 10;
     } while (v != 0);
-    memcpy(p, t, (gsize)(tmp + sizeof tmp - t));
-    return p + (tmp + sizeof tmp - t);
+    return p + n;
 }
 
 /* Formats an IPv4 address as inet_ntop() does, into buf (at least 16
