@@ -58,6 +58,56 @@ test_time(void)
                     "[1767225600.123456789,0.000000005,-1.500000000]");
 }
 
+/* Digit counts around each power of ten, and the extremes. */
+static void
+test_numbers(void)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_autoptr(GString) want = g_string_new("[");
+    FsJson j;
+    guint64 p = 1;
+
+    fs_json_init(&j, out);
+    fs_json_begin_array(&j);
+    for (int d = 0; d < 20; d++, p *= 10) {
+        fs_json_uint(&j, p - 1);
+        fs_json_uint(&j, p);
+        g_string_append_printf(want, "%s%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT,
+                               d == 0 ? "" : ",", p - 1, p);
+    }
+    fs_json_int(&j, G_MININT64);
+    fs_json_int(&j, G_MAXINT64);
+    fs_json_time(&j, 0);
+    fs_json_time(&j, G_MININT64);
+    fs_json_end_array(&j);
+    g_string_append(want, ",-9223372036854775808,9223372036854775807,"
+                          "0.000000000,-9223372036.854775808]");
+    g_assert_cmpstr(out->str, ==, want->str);
+}
+
+/* Keys are escaped as strings are; long strings escape past their
+ * first 64 bytes too. */
+static void
+test_long_and_keys(void)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_autofree char *plain = g_strnfill(100, 'x');
+    g_autofree char *s = g_strconcat(plain, "\"\x1f", plain, NULL);
+    g_autofree char *want = g_strconcat("{\"k\\\"\":\"", plain, "\\\"\\u001f",
+                                        plain, "\",\"", plain, "\":1}",
+                                        NULL);
+    FsJson j;
+
+    fs_json_init(&j, out);
+    fs_json_begin_object(&j);
+    fs_json_key(&j, "k\"");
+    fs_json_string(&j, s);
+    fs_json_key(&j, plain);
+    fs_json_uint(&j, 1);
+    fs_json_end_object(&j);
+    g_assert_cmpstr(out->str, ==, want);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -65,5 +115,7 @@ main(int argc, char **argv)
     g_test_add_func("/json/object", test_object);
     g_test_add_func("/json/escapes", test_escapes);
     g_test_add_func("/json/time", test_time);
+    g_test_add_func("/json/numbers", test_numbers);
+    g_test_add_func("/json/long-and-keys", test_long_and_keys);
     return g_test_run();
 }
