@@ -251,10 +251,11 @@ is_known_server(FsEngine *e, const FsAddr *addr, guint16 port)
 static void
 note_server(FsEngine *e, const FsSegment *seg)
 {
-    ServerKey *k = g_new(ServerKey, 1);
+    ServerKey probe;
 
-    server_key_set(k, &seg->src, seg->sport);
-    g_hash_table_add(e->servers, k);
+    server_key_set(&probe, &seg->src, seg->sport);
+    if (!g_hash_table_contains(e->servers, &probe))
+        g_hash_table_add(e->servers, g_memdup2(&probe, sizeof probe));
 }
 
 /* Roles: the SYN's sender is the client; without a handshake, an
@@ -538,6 +539,15 @@ fs_engine_decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
         clamped.ts = ts;
         fs_engine_segment(e, &clamped);
     }
+}
+
+void
+fs_engine_prefetch(const FsEngine *e, const FsSegment *seg,
+                   gboolean conn_too)
+{
+    fs_flow_prefetch(e->flows, seg->flow_hash != 0 ? seg->flow_hash
+                                                   : fs_flow_hash(seg),
+                     conn_too);
 }
 
 void

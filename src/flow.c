@@ -61,8 +61,10 @@ static inline guint32
 flow_hash(const FsAddr *a, guint16 aport, const FsAddr *b, guint16 bport,
           guint32 vlan)
 {
-    return (guint32)mix64(endpoint_hash(a, aport) + endpoint_hash(b, bport) +
-                          vlan);
+    guint32 h = (guint32)mix64(endpoint_hash(a, aport) +
+                               endpoint_hash(b, bport) + vlan);
+
+    return h != 0 ? h : 1u; /* 0 in FsSegment.flow_hash: not computed */
 }
 
 static inline gboolean
@@ -89,10 +91,35 @@ same_tuple(const FsConn *conn, const FsSegment *seg)
            addr_equal(&seg->dst, &conn->addr[FS_ROLE_CLIENT]);
 }
 
+guint32
+fs_flow_hash(const FsSegment *seg)
+{
+    return flow_hash(&seg->src, seg->sport, &seg->dst, seg->dport, seg->vlan);
+}
+
 static inline guint32
 segment_hash(const FsSegment *seg)
 {
-    return flow_hash(&seg->src, seg->sport, &seg->dst, seg->dport, seg->vlan);
+    return seg->flow_hash != 0 ? seg->flow_hash : fs_flow_hash(seg);
+}
+
+void
+fs_flow_prefetch(const FsFlowTable *table, guint32 hash, gboolean conn_too)
+{
+#if defined(__GNUC__)
+    const FsFlow *slot = &table->slots[hash & table->mask];
+
+    if (!conn_too) {
+        __builtin_prefetch(slot);
+    } else if (slot->newest != NULL) {
+        /* the key, the endpoints and the times: the first three lines */
+        __builtin_prefetch(slot->newest);
+        __builtin_prefetch((const char *)slot->newest + 64);
+        __builtin_prefetch((const char *)slot->newest + 128);
+    }
+#else
+    (void)table, (void)hash, (void)conn_too;
+#endif
 }
 
 FsFlowTable *

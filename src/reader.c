@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "finscope/decode.h"
+#include "finscope/flow.h"
 #include "finscope/reader.h"
 
 #define BATCH_PACKETS 512
@@ -50,15 +51,30 @@ fill(FsCapture *cap, Batch *b)
         b->status[b->n] = (guint8)fs_decode(pkt.linktype, pkt.data,
                                             pkt.caplen, pkt.wirelen, seg);
         seg->ts = pkt.ts;
+        if (b->status[b->n] == FS_DECODE_OK)
+            seg->flow_hash = fs_flow_hash(seg);
         b->n++;
     }
 }
 
+/* How far ahead of the packet being processed its flow slot, and then
+ * its connection, are asked into the cache: the flow table and the
+ * connections are far larger than the cache, and each packet would
+ * otherwise wait on memory twice. */
+#define SLOT_AHEAD 16
+#define CONN_AHEAD 8
+
 static void
 drain(FsEngine *engine, const Batch *b)
 {
-    for (guint i = 0; i < b->n; i++)
+    for (guint i = 0; i < b->n; i++) {
+        if (i + SLOT_AHEAD < b->n &&
+            b->status[i + SLOT_AHEAD] == FS_DECODE_OK)
+            fs_engine_prefetch(engine, &b->seg[i + SLOT_AHEAD], FALSE);
+        if (i + CONN_AHEAD < b->n && b->status[i + CONN_AHEAD] == FS_DECODE_OK)
+            fs_engine_prefetch(engine, &b->seg[i + CONN_AHEAD], TRUE);
         fs_engine_decoded(engine, (FsDecodeStatus)b->status[i], &b->seg[i]);
+    }
 }
 
 static gpointer

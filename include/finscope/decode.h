@@ -60,6 +60,7 @@ typedef struct FsSegment {
     guint32 tsecr;        /* TSecr (valid if has_ts) */
     guint32 payload_len;  /* payload bytes per the IP length, captured or not */
     guint32 hdr_hash;     /* hash of the IP+TCP header bytes (dup frames) */
+    guint32 flow_hash;    /* fs_flow_hash() of its 4-tuple; 0 = not yet */
 } FsSegment;
 
 /* TRUE when fs_decode() understands this link type. */

@@ -68,6 +68,11 @@ void fs_engine_packet(FsEngine *engine, const FsPacket *pkt);
 void fs_engine_decoded(FsEngine *engine, FsDecodeStatus status,
                        const FsSegment *seg);
 
+/* Hints the CPU to load seg's flow slot (conn_too FALSE) or, later, its
+ * connection (TRUE), a few packets ahead of fs_engine_decoded(). */
+void fs_engine_prefetch(const FsEngine *engine, const FsSegment *seg,
+                        gboolean conn_too);
+
 /* Runs one already-decoded segment through the pipeline. */
 void fs_engine_segment(FsEngine *engine, const FsSegment *seg);
 

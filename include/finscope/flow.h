@@ -19,6 +19,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsFlowTable, fs_flow_table_free)
  * the whole key, no allocation. */
 FsFlow *fs_flow_find(FsFlowTable *table, const FsSegment *seg);
 
+/* The hash of seg's 4-tuple (+VLAN), the same in both directions, never
+ * 0. Worth storing in seg->flow_hash when it can be computed ahead (in
+ * another thread): fs_flow_find() then uses it. */
+guint32 fs_flow_hash(const FsSegment *seg);
+
+/* Hints the CPU to load the slot of a flow hash, and when conn_too, the
+ * start of the connection in it (call that for a slot hinted earlier:
+ * reading the slot must not wait on memory). Changes nothing. */
+void fs_flow_prefetch(const FsFlowTable *table, guint32 hash,
+                      gboolean conn_too);
+
 /* Flows held (4-tuples with at least one incarnation). */
 guint fs_flow_table_size(const FsFlowTable *table);
 
