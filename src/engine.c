@@ -50,6 +50,7 @@ struct FsEngine {
     GHashTable *servers;    /* ServerKey* set */
     GHashTable *tw_hosts;   /* FsAddr* -> FsHostTimeWait* (owned) */
     GHashTable *tw_dests;   /* DestTimeWait* set (owned) */
+    guint dests_pruned;     /* tw_dests' size after the last pruning */
     FsEngineStats stats;
     const FsConn *cur_conn; /* connection of the segment being processed */
 };
@@ -372,6 +373,74 @@ state_over(const FsEndpoint *ep)
            (ep->state == FS_TCP_UNKNOWN && !ep->seen);
 }
 
+/* Busiest first: by peak, then by addresses and port, so that the order
+ * is total and the same in every run. */
+static int
+dest_rank_cmp(const DestTimeWait *x, const DestTimeWait *y)
+{
+    int c;
+
+    if (x->peak != y->peak)
+        return x->peak > y->peak ? -1 : 1;
+    c = fs_addr_compare(&x->client, &y->client);
+    if (c == 0)
+        c = fs_addr_compare(&x->server, &y->server);
+    return c != 0 ? c : (int)x->port - (int)y->port;
+}
+
+/* The FS_ENGINE_DEST_TOP-th destination in rank order; NULL while there
+ * are fewer. */
+static const DestTimeWait *
+dest_top_cut(FsEngine *e)
+{
+    const DestTimeWait *top[FS_ENGINE_DEST_TOP] = { NULL }; /* by rank */
+    GHashTableIter it;
+    gpointer k;
+
+    g_hash_table_iter_init(&it, e->tw_dests);
+    while (g_hash_table_iter_next(&it, &k, NULL)) {
+        const DestTimeWait *d = k;
+        guint i = FS_ENGINE_DEST_TOP;
+
+        if (top[i - 1] != NULL && dest_rank_cmp(d, top[i - 1]) > 0)
+            continue;
+        while (i > 0 && (top[i - 1] == NULL ||
+                         dest_rank_cmp(top[i - 1], d) > 0)) {
+            if (i < FS_ENGINE_DEST_TOP)
+                top[i] = top[i - 1];
+            i--;
+        }
+        top[i] = d;
+    }
+    return top[FS_ENGINE_DEST_TOP - 1];
+}
+
+/* Port pressure is reported for the busiest destinations only: one that
+ * holds no TIME_WAIT now and ranks below the top ones can never be
+ * reported (ranks above it only get better; if it comes back, only a new
+ * peak above its old one could lift it, and that is counted afresh).
+ * Pruned whenever the table doubled, so it stays as large as the
+ * destinations busy within 2*MSL, not all ever seen. */
+static void
+prune_dests(FsEngine *e)
+{
+    const DestTimeWait *cut;
+    GHashTableIter it;
+    gpointer k;
+
+    if (g_hash_table_size(e->tw_dests) < MAX(2 * e->dests_pruned, 1024u))
+        return;
+    cut = dest_top_cut(e);
+    g_hash_table_iter_init(&it, e->tw_dests);
+    while (cut != NULL && g_hash_table_iter_next(&it, &k, NULL)) {
+        const DestTimeWait *d = k;
+
+        if (d->now == 0 && d != cut && dest_rank_cmp(d, cut) > 0)
+            g_hash_table_iter_remove(&it);
+    }
+    e->dests_pruned = g_hash_table_size(e->tw_dests);
+}
+
 /* Quiet a closed connection needs before its record is final. */
 static FsTime
 quiet_needed(const FsEngine *e, const FsConn *conn)
@@ -457,6 +526,7 @@ sweep(FsEngine *e, FsTime now)
     }
     e->cur_conn = NULL;
     g_ptr_array_set_size(e->due, 0);
+    prune_dests(e);
     e->next_sweep = now + FS_NS_PER_SEC;
 }
 
@@ -624,16 +694,8 @@ fs_engine_foreach_time_wait_host(const FsEngine *engine,
 static gint
 dest_peak_cmp(gconstpointer a, gconstpointer b)
 {
-    const DestTimeWait *x = *(DestTimeWait *const *)a;
-    const DestTimeWait *y = *(DestTimeWait *const *)b;
-    int c;
-
-    if (x->peak != y->peak)
-        return x->peak > y->peak ? -1 : 1;
-    c = fs_addr_compare(&x->client, &y->client);
-    if (c == 0)
-        c = fs_addr_compare(&x->server, &y->server);
-    return c != 0 ? c : (int)x->port - (int)y->port;
+    return dest_rank_cmp(*(DestTimeWait *const *)a,
+                         *(DestTimeWait *const *)b);
 }
 
 void
@@ -662,6 +724,9 @@ fs_engine_foreach_time_wait_dest(const FsEngine *engine, guint max,
 const FsEngineStats *
 fs_engine_stats(const FsEngine *engine)
 {
+    FsEngine *e = (FsEngine *)engine; /* a cache of a count, not state */
+
+    e->stats.dests_tracked = g_hash_table_size(engine->tw_dests);
     return &engine->stats;
 }
 

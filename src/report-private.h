@@ -58,7 +58,7 @@ void fs_report_json_finish(FsReport *r, const FsEngine *engine);
 guint fs_report_ephemeral_ports(const FsReport *r);
 
 /* How many destinations the port-pressure list shows. */
-#define FS_REPORT_MAX_DESTS 10
+#define FS_REPORT_MAX_DESTS FS_ENGINE_DEST_TOP
 
 typedef struct {
     char *host;

@@ -150,12 +150,86 @@ test_reset_finishes_soon(void)
                         fs_script_conn(res, 0))), ==, "reset");
 }
 
+/* One client-closes-first connection from host 10.<a>.<b>.1 to
+ * 10.9.0.1:80 at t_ms: the client holds TIME_WAIT from t_ms + 2. */
+static void
+feed_close(FsEngine *e, guint a, guint b, guint16 port, gint64 t_ms)
+{
+    static const struct {
+        gboolean c2s;
+        guint8 flags;
+        guint32 seq, ack;
+        gint64 dt;
+    } steps[] = {
+        { TRUE,  FS_TH_SYN,               1000, 0,    0 },
+        { FALSE, FS_TH_SYN | FS_TH_ACK,   5000, 1001, 1 },
+        { TRUE,  FS_TH_ACK,               1001, 5001, 1 },
+        { TRUE,  FS_TH_FIN | FS_TH_ACK,   1001, 5001, 2 },
+        { FALSE, FS_TH_FIN | FS_TH_ACK,   5001, 1002, 2 },
+        { TRUE,  FS_TH_ACK,               1002, 5002, 3 },
+    };
+    FsAddr client = { 4, { 10, (guint8)a, (guint8)b, 1 } };
+    FsAddr server = { 4, { 10, 9, 0, 1 } };
+
+    for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
+        FsSegment seg = { 0 };
+
+        seg.ts = FS_SCRIPT_T0 + (t_ms + steps[i].dt) * FS_NS_PER_MSEC;
+        seg.src = steps[i].c2s ? client : server;
+        seg.dst = steps[i].c2s ? server : client;
+        seg.sport = steps[i].c2s ? port : 80;
+        seg.dport = steps[i].c2s ? 80 : port;
+        seg.seq = steps[i].seq;
+        seg.ack = steps[i].ack;
+        seg.flags = steps[i].flags;
+        seg.window = 65535;
+        seg.wscale = FS_WSCALE_NONE;
+        fs_engine_segment(e, &seg);
+    }
+}
+
+static void
+take_dest(const FsDestTimeWait *d, gpointer user)
+{
+    g_array_append_val((GArray *)user, *d);
+}
+
+/* Port pressure: idle destinations below the busiest ones are forgotten,
+ * so their table follows the destinations busy within 2*MSL, while the
+ * busiest still come out with their true peaks. */
+static void
+test_dests_pruned(void)
+{
+    FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC };
+    g_autoptr(FsEngine) e = fs_engine_new(&cfg, NULL);
+    g_autoptr(GArray) top = g_array_new(FALSE, FALSE,
+                                        sizeof(FsDestTimeWait));
+    const FsDestTimeWait *first;
+
+    /* the busiest: three TIME_WAITs at once from 10.200.0.1 */
+    for (guint16 p = 0; p < 3; p++)
+        feed_close(e, 200, 0, (guint16)(50000 + p), p * 10);
+    /* then 6000 clients with one TIME_WAIT each, over 600 s */
+    for (guint i = 0; i < 6000; i++)
+        feed_close(e, 1 + i / 250, i % 250, 40000, 100 + (gint64)i * 100);
+    g_assert_cmpuint(fs_engine_stats(e)->dests_tracked, <, 3000);
+    fs_engine_finish(e);
+    fs_engine_foreach_time_wait_dest(e, FS_ENGINE_DEST_TOP, take_dest, top);
+    g_assert_cmpuint(top->len, ==, FS_ENGINE_DEST_TOP);
+    first = &g_array_index(top, FsDestTimeWait, 0);
+    g_assert_cmpuint(first->peak, ==, 3);
+    g_assert_cmpuint(first->client.bytes[1], ==, 200);
+    for (guint i = 1; i < top->len; i++)
+        g_assert_cmpuint(g_array_index(top, FsDestTimeWait, i).peak, ==, 1);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/engine/time-wait-peak", test_time_wait_peak);
     g_test_add_func("/engine/reset-finishes-soon", test_reset_finishes_soon);
+    g_test_add_func("/engine/dests-pruned", test_dests_pruned);
     g_test_add_func("/engine/streaming-release", test_streaming_release);
     g_test_add_func("/engine/max-flows", test_max_flows);
     g_test_add_func("/engine/idle-timeout", test_idle_timeout);

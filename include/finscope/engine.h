@@ -43,6 +43,8 @@ typedef struct {
     guint64 time_wait_now;                /* endpoints in TIME_WAIT now */
     guint64 time_wait_peak;               /* most at once, all hosts */
     FsTime time_wait_peak_at;             /* when that peak was reached */
+    guint64 dests_tracked;                /* (client, server ip:port) kept
+                                             for port pressure, now */
 } FsEngineStats;
 
 /* TIME_WAIT held by one host (IP address) over the capture. */
@@ -105,8 +107,12 @@ void fs_engine_foreach_time_wait_host(const FsEngine *engine,
 const FsEngineStats *fs_engine_stats(const FsEngine *engine);
 const FsEngineConfig *fs_engine_config(const FsEngine *engine);
 
+/* Destinations whose port pressure the engine can always report: those
+ * below the top ones and idle are forgotten (memory stays flat). */
+#define FS_ENGINE_DEST_TOP 10
+
 /* Calls fn for the busiest destinations (client host -> server ip:port)
- * by TIME_WAIT peak, at most max of them. */
+ * by TIME_WAIT peak, at most max (<= FS_ENGINE_DEST_TOP) of them. */
 void fs_engine_foreach_time_wait_dest(const FsEngine *engine, guint max,
                                       void (*fn)(const FsDestTimeWait *d,
                                                  gpointer user),
