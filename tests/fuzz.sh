@@ -1,10 +1,11 @@
 #!/bin/sh
 # finscope tests: a short libFuzzer run of each fuzz target (fuzz/run.sh),
-# FUZZ_SECONDS each (default 20); skipped where clang cannot link libFuzzer.
+# FUZZ_SECONDS each (default 60, as issue 6 asks); skipped where clang
+# cannot link libFuzzer.
 . "$(dirname "$0")/lib.sh"
 
 RUN="$G_TEST_SRCDIR/fuzz/run.sh"
-: "${FUZZ_SECONDS:=20}"
+: "${FUZZ_SECONDS:=60}"
 export FUZZ_SECONDS
 
 if [ -z "${FUZZ_LIB_SOURCES:-}" ]; then
