@@ -7,6 +7,7 @@
 
 #include "finscope/detect.h"
 #include "finscope/event.h"
+#include "finscope/flow.h"
 #include "finscope/seq.h"
 
 /* Two copies of a frame within this are one frame seen on two interfaces
@@ -22,6 +23,7 @@ emit(const FsDetectContext *ctx, const FsConn *conn, const FsSegment *seg,
 {
     FsEvent ev = {
         .ts = seg->ts,
+        .conn = conn,
         .conn_id = conn->id,
         .kind = kind,
         .role = (gint8)role,
@@ -49,7 +51,7 @@ fs_reuse_outcome_name(FsReuseOutcome outcome)
 static gboolean
 is_endpoint(const FsConn *c, int role, const FsAddr *addr, guint16 port)
 {
-    return c->port[role] == port && fs_addr_compare(&c->addr[role], addr) == 0;
+    return c->port[role] == port && fs_addr_equal(&c->addr[role], addr);
 }
 
 /* The previous incarnation's endpoint that matters to the SYN: its
@@ -126,14 +128,6 @@ fs_detect_reuse(const FsDetectContext *ctx, FsConn *prev, FsConn *conn,
     }
 }
 
-static FsConn *
-previous_incarnation(const FsFlow *flow)
-{
-    guint n = fs_flow_n_incarnations(flow);
-
-    return n >= 2 ? fs_flow_incarnation(flow, n - 2) : NULL;
-}
-
 static const char *
 rejection_reason(FsTcpState held)
 {
@@ -170,11 +164,10 @@ answered_from_old_state(const FsDetectContext *ctx, FsConn *prev,
 
 /* The first word from the reusing SYN's receiver. */
 static void
-note_answer(const FsDetectContext *ctx, const FsFlow *flow, FsConn *conn,
-            const FsSegment *seg)
+note_answer(const FsDetectContext *ctx, FsConn *conn, const FsSegment *seg)
 {
     FsReuse *r = &conn->reuse;
-    FsConn *prev = previous_incarnation(flow);
+    FsConn *prev = conn->older;
     guint8 f = seg->flags;
 
     if ((f & (FS_TH_SYN | FS_TH_ACK)) == (FS_TH_SYN | FS_TH_ACK)) {
@@ -231,17 +224,20 @@ belongs(const FsConn *c, FsRole role, const FsSegment *seg)
              fs_ts_older(seg->tsval, e->first_tsval));
 }
 
-/* The newest older incarnation whose sender space holds seg->seq. */
+/* The newest incarnation older than cur whose sender space holds
+ * seg->seq, and the sender's role in it (*role). */
 static FsConn *
-older_owner(const FsFlow *flow, const FsSegment *seg)
+older_owner(FsConn *cur, const FsSegment *seg, FsRole *role)
 {
-    for (guint i = fs_flow_n_incarnations(flow) - 1; i-- > 0;) {
-        FsConn *x = fs_flow_incarnation(flow, i);
-        const FsEndpoint *e = &x->ep[fs_conn_sender_role(x, seg)];
+    for (FsConn *x = cur->older; x != NULL; x = x->older) {
+        FsRole r = fs_conn_sender_role(x, seg);
+        const FsEndpoint *e = &x->ep[r];
         guint32 lo = e->isn_known ? e->isn : e->snd_nxt - (1u << 20);
 
-        if (e->seen && fs_seq_between(seg->seq, lo, e->snd_nxt + 1))
+        if (e->seen && fs_seq_between(seg->seq, lo, e->snd_nxt + 1)) {
+            *role = r;
             return x;
+        }
     }
     return NULL;
 }
@@ -308,8 +304,7 @@ static gboolean
 duplicate_frame(const FsDetectContext *ctx, FsConn *c, FsRole role,
                 const FsSegment *seg)
 {
-    if (seg->hdr_hash != 0 && c->packets > 0 &&
-        c->last_hash[role] == seg->hdr_hash &&
+    if (seg->hdr_hash != 0 && c->last_hash[role] == seg->hdr_hash &&
         seg->ts - c->last_hash_ts[role] <= DUPLICATE_FRAME_WINDOW) {
         if (c->duplicate_frames++ == 0)
             emit(ctx, c, seg, FS_EV_DUPLICATE_FRAME, role,
@@ -323,27 +318,29 @@ duplicate_frame(const FsDetectContext *ctx, FsConn *c, FsRole role,
 }
 
 FsDetectVerdict
-fs_detect_segment(const FsDetectContext *ctx, const FsFlow *flow,
-                  FsConn **connp, const FsSegment *seg)
+fs_detect_segment(const FsDetectContext *ctx, FsConn **connp, FsRole *rolep,
+                  const FsSegment *seg)
 {
     FsConn *cur = *connp;
-    FsRole role = fs_conn_sender_role(cur, seg);
+    FsRole role = *rolep;
+    FsRole old_role;
     FsConn *old;
 
     if (duplicate_frame(ctx, cur, role, seg))
         return FS_DETECT_SKIP;
     if (cur->reuse.outcome == FS_REUSE_UNANSWERED &&
         role == FS_ROLE_SERVER && !cur->ep[FS_ROLE_SERVER].seen)
-        note_answer(ctx, flow, cur, seg);
-    if (!(seg->flags & FS_TH_SYN) && fs_flow_n_incarnations(flow) > 1 &&
+        note_answer(ctx, cur, seg);
+    if (!(seg->flags & FS_TH_SYN) && cur->older != NULL &&
         !belongs(cur, role, seg)) {
-        old = older_owner(flow, seg);
+        old = older_owner(cur, seg, &old_role);
         if (old != NULL && carries_data(seg)) {
             judge_old_duplicate(ctx, cur, role, seg);
             return FS_DETECT_SKIP;
         }
         if (old != NULL) {
             *connp = old;  /* an answer from (or to) the old state */
+            *rolep = old_role;
             return FS_DETECT_PROCESS;
         }
     }

@@ -28,7 +28,6 @@ typedef struct {
     FsAddr client;       /* host holding the TIME_WAIT */
     FsAddr server;       /* destination address */
     guint16 port;        /* destination port */
-    guint8 pad[6];
     guint64 now;         /* held now */
     guint64 peak;        /* most at once */
     FsTime peak_at;      /* when */
@@ -52,7 +51,8 @@ struct FsEngine {
     GHashTable *tw_dests;   /* DestTimeWait* set (owned) */
     guint dests_pruned;     /* tw_dests' size after the last pruning */
     FsEngineStats stats;
-    const FsConn *cur_conn; /* connection of the segment being processed */
+    FsTime latest;          /* latest segment time seen */
+    gboolean finished;      /* fs_engine_finish() was called */
 };
 
 /* Reset connections stay this long after their last segment, so that
@@ -99,7 +99,7 @@ addr_hash(gconstpointer p)
 static gboolean
 addr_equal(gconstpointer a, gconstpointer b)
 {
-    return fs_addr_compare(a, b) == 0;
+    return fs_addr_equal(a, b);
 }
 
 static guint
@@ -121,17 +121,18 @@ dest_equal(gconstpointer a, gconstpointer b)
            addr_equal(&x->server, &y->server);
 }
 
+/* The port-pressure entry of conn's (client, server ip:port); created
+ * when create says so, else NULL when there is none. */
 static DestTimeWait *
-dest_of(FsEngine *e, const FsConn *conn)
+dest_of(FsEngine *e, const FsConn *conn, gboolean create)
 {
     DestTimeWait probe = { .client = conn->addr[FS_ROLE_CLIENT],
                            .server = conn->addr[FS_ROLE_SERVER],
                            .port = conn->port[FS_ROLE_SERVER] };
     DestTimeWait *d = g_hash_table_lookup(e->tw_dests, &probe);
 
-    if (d == NULL) {
-        d = g_new(DestTimeWait, 1);
-        *d = probe;
+    if (d == NULL && create) {
+        d = g_memdup2(&probe, sizeof probe);
         g_hash_table_add(e->tw_dests, d);
     }
     return d;
@@ -159,7 +160,7 @@ time_wait_enter(FsEngine *e, const FsConn *conn, int role, FsTime ts)
         e->stats.time_wait_peak_at = ts;
     }
     if (role == FS_ROLE_CLIENT) {
-        DestTimeWait *d = dest_of(e, conn);
+        DestTimeWait *d = dest_of(e, conn, TRUE);
 
         if (++d->now > d->peak) {
             d->peak = d->now;
@@ -178,9 +179,9 @@ time_wait_leave(FsEngine *e, const FsConn *conn, int role)
     if (e->stats.time_wait_now > 0)
         e->stats.time_wait_now--;
     if (role == FS_ROLE_CLIENT) {
-        DestTimeWait *d = dest_of(e, conn);
+        DestTimeWait *d = dest_of(e, conn, FALSE);
 
-        if (d->now > 0)
+        if (d != NULL && d->now > 0)
             d->now--;
     }
 }
@@ -192,14 +193,14 @@ on_emit(const FsEvent *ev, gpointer user)
 
     if (ev->kind == FS_EV_STATE) {
         if (ev->transition.to == FS_TCP_TIME_WAIT)
-            time_wait_enter(e, e->cur_conn, ev->role, ev->ts);
+            time_wait_enter(e, ev->conn, ev->role, ev->ts);
         else if (ev->transition.from == FS_TCP_TIME_WAIT)
-            time_wait_leave(e, e->cur_conn, ev->role);
+            time_wait_leave(e, ev->conn, ev->role);
         if (!e->cfg.all_events)
             return;
     }
     if (e->sink.on_event != NULL)
-        e->sink.on_event(ev, e->cur_conn, e->sink.user);
+        e->sink.on_event(ev, ev->conn, e->sink.user);
 }
 
 FsEngine *
@@ -211,7 +212,6 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
     if (sink != NULL)
         e->sink = *sink;
     e->tcp.rfc1337 = cfg->rfc1337;
-    e->detect.two_msl = 2 * cfg->msl;
     e->detect.emit = on_emit;
     e->detect.user = e;
     e->flows = fs_flow_table_new();
@@ -314,9 +314,7 @@ new_incarnation(FsEngine *e, FsFlow **flow, FsConn *prev,
     if (prev == NULL)
         return conn;
     conn->reuse_of = prev->id;
-    e->cur_conn = prev;
     fs_tcpstate_expire(prev, seg->ts, 2 * e->cfg.msl, on_emit, e);
-    e->cur_conn = conn;
     fs_detect_reuse(&e->detect, prev, conn, seg);
     wake_earlier(e, prev, seg->ts);
     return conn;
@@ -345,23 +343,29 @@ forget_held(FsEngine *e, FsConn *conn)
     e->holes = 0;
 }
 
-/* The connection's record is final: settle it at now, hand it to the
- * sink, and forget it (its TIME_WAIT no longer counts as held). */
+/* The connection's record is final: settle it at now and hand it to the
+ * sink. */
 static void
-finish_conn(FsEngine *e, FsConn *conn, FsTime now)
+hand_over(FsEngine *e, FsConn *conn, FsTime now)
 {
-    e->cur_conn = conn;
     fs_tcpstate_settle(conn, now, 2 * e->cfg.msl, on_emit, e);
     if (e->sink.on_conn != NULL)
         e->sink.on_conn(conn, e->sink.user);
+    e->stats.finished++;
+    fs_deadlines_remove(e->deadlines, conn);
+}
+
+/* Hands conn over and forgets it while the capture goes on (its
+ * TIME_WAIT no longer counts as held). */
+static void
+finish_conn(FsEngine *e, FsConn *conn, FsTime now)
+{
+    hand_over(e, conn, now);
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         if (conn->ep[r].state == FS_TCP_TIME_WAIT)
             time_wait_leave(e, conn, r);
     }
-    e->cur_conn = NULL;
     e->stats.live--;
-    e->stats.finished++;
-    fs_deadlines_remove(e->deadlines, conn);
     forget_held(e, conn);
     fs_flow_release(e->flows, conn);
 }
@@ -450,42 +454,39 @@ quiet_needed(const FsEngine *e, const FsConn *conn)
                : 2 * e->cfg.msl;
 }
 
-/* Finished: closed and 2*MSL quiet (late duplicates and reuse checks
- * need it until then), reset and briefly quiet, or idle too long. */
-static gboolean
-is_finished(const FsEngine *e, const FsConn *conn, FsTime now)
+/* When conn is finished if nothing more arrives: closed and 2*MSL quiet
+ * (late duplicates and reuse checks need it until then), reset and
+ * briefly quiet, or idle too long; G_MAXINT64 for never. */
+static FsTime
+finish_at(const FsEngine *e, const FsConn *conn)
 {
-    FsTime quiet = now - conn->t_last;
-
     if (state_over(&conn->ep[FS_ROLE_CLIENT]) &&
         state_over(&conn->ep[FS_ROLE_SERVER]))
-        return quiet >= quiet_needed(e, conn);
-    return e->cfg.idle_timeout > 0 && quiet >= e->cfg.idle_timeout;
+        return conn->t_last + quiet_needed(e, conn);
+    if (e->cfg.idle_timeout > 0)
+        return conn->t_last + e->cfg.idle_timeout;
+    return G_MAXINT64;
 }
 
 /* When conn next needs a look if nothing more arrives: a TIME_WAIT
- * running out, or the moment is_finished() turns true. Otherwise 2*MSL
- * from now: no deadline later packets can bring is earlier than that,
- * but a reset's (RESET_LINGER), for which wake_earlier() is called. */
+ * running out, or finish_at(). At the latest 2*MSL from now: no TIME_WAIT
+ * or close that later packets bring can end sooner; what packets change
+ * otherwise (a reset, a lost ACK reopening a close) wake_earlier() sees
+ * after each segment. */
 static FsTime
 next_wake(const FsEngine *e, const FsConn *conn, FsTime now)
 {
     FsTime two_msl = 2 * e->cfg.msl;
-    FsTime wake = now + two_msl;
+    FsTime wake = MIN(now + two_msl, finish_at(e, conn));
 
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         if (conn->ep[r].state == FS_TCP_TIME_WAIT)
             wake = MIN(wake, conn->ep[r].time_wait_since + two_msl);
     }
-    if (state_over(&conn->ep[FS_ROLE_CLIENT]) &&
-        state_over(&conn->ep[FS_ROLE_SERVER]))
-        wake = MIN(wake, conn->t_last + quiet_needed(e, conn));
-    if (e->cfg.idle_timeout > 0)
-        wake = MIN(wake, conn->t_last + e->cfg.idle_timeout);
     return MAX(wake, now + 1);
 }
 
-/* A segment may have brought conn's deadline forward (a reset). */
+/* A segment may have brought conn's deadline forward. */
 static void
 wake_earlier(FsEngine *e, FsConn *conn, FsTime now)
 {
@@ -517,14 +518,12 @@ sweep(FsEngine *e, FsTime now)
     g_ptr_array_sort(e->due, conn_id_cmp);
     for (guint i = 0; i < e->due->len; i++) {
         conn = g_ptr_array_index(e->due, i);
-        e->cur_conn = conn;
         fs_tcpstate_expire(conn, now, 2 * e->cfg.msl, on_emit, e);
-        if (is_finished(e, conn, now))
+        if (now >= finish_at(e, conn))
             finish_conn(e, conn, now);
         else
             fs_deadlines_set(e->deadlines, conn, next_wake(e, conn, now));
     }
-    e->cur_conn = NULL;
     g_ptr_array_set_size(e->due, 0);
     prune_dests(e);
     e->next_sweep = now + FS_NS_PER_SEC;
@@ -550,6 +549,7 @@ evict_oldest(FsEngine *e, FsTime now)
 void
 fs_engine_advance(FsEngine *e, FsTime now)
 {
+    g_return_if_fail(!e->finished);
     now = CLAMP(now, 0, FS_TIME_MAX);
     if (now >= e->next_sweep)
         sweep(e, now);
@@ -559,31 +559,42 @@ void
 fs_engine_segment(FsEngine *e, const FsSegment *seg)
 {
     FsFlow *flow;
+    FsConn *newest;
     FsConn *conn;
     FsRole sender;
 
+    g_return_if_fail(!e->finished);
+    e->latest = MAX(e->latest, seg->ts);
     if (seg->ts >= e->next_sweep)
         sweep(e, seg->ts);
-    if (e->cfg.max_flows > 0 && e->stats.live >= e->cfg.max_flows)
-        evict_oldest(e, seg->ts);
     flow = fs_flow_find(e->flows, seg);
-    conn = flow != NULL ? fs_flow_current(flow) : NULL;
+    newest = flow != NULL ? fs_flow_current(flow) : NULL;
     e->stats.tcp_segments++;
-    if (opens_incarnation(conn, seg))
-        conn = new_incarnation(e, &flow, conn, seg);
+    if (opens_incarnation(newest, seg)) {
+        if (e->cfg.max_flows > 0 && e->stats.live >= e->cfg.max_flows) {
+            /* may free the flow's connections and move its slot */
+            evict_oldest(e, seg->ts);
+            flow = fs_flow_find(e->flows, seg);
+            newest = flow != NULL ? fs_flow_current(flow) : NULL;
+        }
+        newest = new_incarnation(e, &flow, newest, seg);
+    }
     if ((seg->flags & (FS_TH_SYN | FS_TH_ACK)) == (FS_TH_SYN | FS_TH_ACK))
         note_server(e, seg);
-    e->cur_conn = conn;
-    conn->packets++;
-    conn->t_last = seg->ts;
-    if (fs_detect_segment(&e->detect, flow, &conn, seg) == FS_DETECT_SKIP)
-        return;
-    e->cur_conn = conn;
+    newest->packets++;
+    newest->t_last = seg->ts;
+    conn = newest;
     sender = fs_conn_sender_role(conn, seg);
+    if (fs_detect_segment(&e->detect, &conn, &sender, seg) == FS_DETECT_SKIP)
+        return;
     fs_tcpstate_segment(conn, sender, seg, &e->tcp, on_emit, e);
     conn->t_last = seg->ts;
-    if (seg->flags & FS_TH_RST)
-        wake_earlier(e, conn, seg->ts);
+    /* the segment may have brought a deadline forward: of the connection
+     * it went to, or of the one before the newest (a reusing SYN's answer
+     * settles the old incarnation) */
+    wake_earlier(e, conn, seg->ts);
+    if (newest->older != NULL && newest->older != conn)
+        wake_earlier(e, newest->older, seg->ts);
 }
 
 void
@@ -615,9 +626,7 @@ void
 fs_engine_prefetch(const FsEngine *e, const FsSegment *seg,
                    gboolean conn_too)
 {
-    fs_flow_prefetch(e->flows, seg->flow_hash != 0 ? seg->flow_hash
-                                                   : fs_flow_hash(seg),
-                     conn_too);
+    fs_flow_prefetch(e->flows, seg, conn_too);
 }
 
 void
@@ -629,6 +638,8 @@ fs_engine_packet(FsEngine *e, const FsPacket *pkt)
     status = fs_decode(pkt->linktype, pkt->data, pkt->caplen, pkt->wirelen,
                        &seg);
     seg.ts = pkt->ts;
+    if (status == FS_DECODE_OK)
+        seg.flow_hash = fs_flow_hash(&seg);
     fs_engine_decoded(e, status, &seg);
 }
 
@@ -646,31 +657,21 @@ host_peak_cmp(gconstpointer a, gconstpointer b)
 void
 fs_engine_finish(FsEngine *e)
 {
-    FsTime end = e->stats.t_last;
+    FsTime end = MAX(e->stats.t_last, e->latest);
 
+    g_return_if_fail(!e->finished);
+    /* TIME_WAIT still held at the end stays counted as held */
     for (guint i = e->head; i < e->conns->len; i++) {
         FsConn *conn = g_ptr_array_index(e->conns, i);
 
         if (conn != NULL)
-            end = MAX(end, conn->t_last);
-    }
-    for (guint i = e->head; i < e->conns->len; i++) {
-        FsConn *conn = g_ptr_array_index(e->conns, i);
-
-        if (conn == NULL)
-            continue;
-        e->cur_conn = conn;
-        fs_tcpstate_settle(conn, end, 2 * e->cfg.msl, on_emit, e);
-        if (e->sink.on_conn != NULL)
-            e->sink.on_conn(conn, e->sink.user);
-        e->stats.finished++;
+            hand_over(e, conn, end);
     }
     g_ptr_array_set_size(e->conns, 0);
     e->head = 0;
     e->holes = 0;
-    g_clear_pointer(&e->deadlines, fs_deadlines_free);
-    e->deadlines = fs_deadlines_new();
     e->stats.live = 0;
+    e->finished = TRUE;
 }
 
 void

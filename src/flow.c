@@ -15,9 +15,8 @@
 #include "finscope/flow.h"
 
 struct FsFlow {
-    guint32 hash;     /* low 32 bits of the flow hash */
-    guint32 n_conns;  /* incarnations, newest at the head of the list */
-    FsConn *newest;   /* NULL: the slot is empty */
+    guint32 hash;     /* the flow hash (fs_flow_hash) */
+    FsConn *newest;   /* head of its incarnations; NULL: the slot is empty */
 };
 
 struct FsFlowTable {
@@ -67,13 +66,6 @@ flow_hash(const FsAddr *a, guint16 aport, const FsAddr *b, guint16 bport,
     return h != 0 ? h : 1u; /* 0 in FsSegment.flow_hash: not computed */
 }
 
-static inline gboolean
-addr_equal(const FsAddr *a, const FsAddr *b)
-{
-    return a->family == b->family &&
-           memcmp(a->bytes, b->bytes, sizeof a->bytes) == 0;
-}
-
 /* Is conn an incarnation of seg's 4-tuple, in either direction? */
 static inline gboolean
 same_tuple(const FsConn *conn, const FsSegment *seg)
@@ -82,13 +74,13 @@ same_tuple(const FsConn *conn, const FsSegment *seg)
         return FALSE;
     if (seg->sport == conn->port[FS_ROLE_CLIENT] &&
         seg->dport == conn->port[FS_ROLE_SERVER] &&
-        addr_equal(&seg->src, &conn->addr[FS_ROLE_CLIENT]) &&
-        addr_equal(&seg->dst, &conn->addr[FS_ROLE_SERVER]))
+        fs_addr_equal(&seg->src, &conn->addr[FS_ROLE_CLIENT]) &&
+        fs_addr_equal(&seg->dst, &conn->addr[FS_ROLE_SERVER]))
         return TRUE;
     return seg->sport == conn->port[FS_ROLE_SERVER] &&
            seg->dport == conn->port[FS_ROLE_CLIENT] &&
-           addr_equal(&seg->src, &conn->addr[FS_ROLE_SERVER]) &&
-           addr_equal(&seg->dst, &conn->addr[FS_ROLE_CLIENT]);
+           fs_addr_equal(&seg->src, &conn->addr[FS_ROLE_SERVER]) &&
+           fs_addr_equal(&seg->dst, &conn->addr[FS_ROLE_CLIENT]);
 }
 
 guint32
@@ -104,10 +96,11 @@ segment_hash(const FsSegment *seg)
 }
 
 void
-fs_flow_prefetch(const FsFlowTable *table, guint32 hash, gboolean conn_too)
+fs_flow_prefetch(const FsFlowTable *table, const FsSegment *seg,
+                 gboolean conn_too)
 {
 #if defined(__GNUC__)
-    const FsFlow *slot = &table->slots[hash & table->mask];
+    const FsFlow *slot = &table->slots[segment_hash(seg) & table->mask];
 
     if (!conn_too) {
         __builtin_prefetch(slot);
@@ -118,7 +111,7 @@ fs_flow_prefetch(const FsFlowTable *table, guint32 hash, gboolean conn_too)
         __builtin_prefetch((const char *)slot->newest + 128);
     }
 #else
-    (void)table, (void)hash, (void)conn_too;
+    (void)table, (void)seg, (void)conn_too;
 #endif
 }
 
@@ -241,7 +234,6 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
     }
     conn->older = slot->newest;
     slot->newest = conn;
-    slot->n_conns++;
     *flow = slot;
     return conn;
 }
@@ -291,32 +283,15 @@ fs_flow_release(FsFlowTable *table, FsConn *conn)
     g_return_if_fail(*link == conn);
     *link = conn->older;
     g_free(conn);
-    if (--slot->n_conns == 0)
+    if (slot->newest == NULL)
         remove_slot(table, (guint32)(slot - table->slots));
-}
-
-guint
-fs_flow_n_incarnations(const FsFlow *flow)
-{
-    return flow->n_conns;
-}
-
-FsConn *
-fs_flow_incarnation(const FsFlow *flow, guint i)
-{
-    FsConn *conn = flow->newest;
-
-    g_return_val_if_fail(i < flow->n_conns, NULL);
-    for (guint k = flow->n_conns - 1; k > i; k--)
-        conn = conn->older;
-    return conn;
 }
 
 FsRole
 fs_conn_sender_role(const FsConn *conn, const FsSegment *seg)
 {
     if (seg->sport == conn->port[FS_ROLE_CLIENT] &&
-        addr_equal(&seg->src, &conn->addr[FS_ROLE_CLIENT]))
+        fs_addr_equal(&seg->src, &conn->addr[FS_ROLE_CLIENT]))
         return FS_ROLE_CLIENT;
     return FS_ROLE_SERVER;
 }

@@ -70,6 +70,7 @@ emit_event_value(const Step *st, FsEventKind kind, int role, guint32 seq,
 {
     FsEvent ev = {
         .ts = st->ts,
+        .conn = st->conn,
         .conn_id = st->conn->id,
         .kind = kind,
         .role = (gint8)role,
@@ -95,6 +96,7 @@ set_state(const Step *st, FsRole role, FsTcpState to, FsCause cause)
     FsEndpoint *ep = &st->conn->ep[role];
     FsEvent ev = {
         .ts = st->ts,
+        .conn = st->conn,
         .conn_id = st->conn->id,
         .kind = FS_EV_STATE,
         .role = (gint8)role,

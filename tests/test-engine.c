@@ -150,6 +150,62 @@ test_reset_finishes_soon(void)
                         fs_script_conn(res, 0))), ==, "reset");
 }
 
+/* At the --max-flows cap, packets of connections already held do not
+ * evict anything: only a new connection makes room. */
+static void
+test_max_flows_existing(void)
+{
+    const FsScriptStep steps[] = {
+        { C2S, "S",  1000, 0,    0,   0, 0, 0, 0 },
+        { S2C, "SA", 5000, 1001, 0,   1, 0, 0, 0 },
+        { C2S, "A",  1001, 5001, 0,   2, 0, 0, 0 },
+        { 'c', "S",  7000, 0,    0,   3, 0, 0, 0 },
+        { 's', "SA", 9000, 7001, 0,   4, 0, 0, 0 },
+        { 'c', "A",  7001, 9001, 0,   5, 0, 0, 0 },
+        { C2S, "PA", 1001, 5001, 100, 6, 0, 0, 0 },
+        { 'c', "PA", 7001, 9001, 100, 7, 0, 0, 0 },
+    };
+    FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC, .max_flows = 2 };
+    g_autoptr(FsScriptResult) res = fs_script_run(steps, 8, &cfg);
+
+    g_assert_cmpuint(res->stats.evicted, ==, 0);
+    g_assert_cmpuint(res->conns->len, ==, 2);
+    g_assert_false(fs_script_conn(res, 0)->roles_inferred);
+    g_assert_false(fs_script_conn(res, 1)->roles_inferred);
+}
+
+/* The server holds TIME_WAIT and reconnects from it (its SYN makes it the
+ * new incarnation's client); the client's SYN-ACK ends that TIME_WAIT.
+ * The leave is counted for the host that held it, not for whichever host
+ * has that role in the new incarnation. */
+static void
+test_time_wait_leave_on_reuse(void)
+{
+    const FsScriptStep steps[] = {
+        { C2S, "S",  1000,  0,     0, 0,    0, 0, 0 },
+        { S2C, "SA", 5000,  1001,  0, 1,    0, 0, 0 },
+        { C2S, "A",  1001,  5001,  0, 2,    0, 0, 0 },
+        { S2C, "FA", 5001,  1001,  0, 10,   0, 0, 0 },
+        { C2S, "FA", 1001,  5002,  0, 11,   0, 0, 0 },
+        { S2C, "A",  5002,  1002,  0, 12,   0, 0, 0 },
+        { S2C, "S",  90000, 0,     0, 1000, 0, 0, 0 },
+        { C2S, "SA", 70000, 90001, 0, 1001, 0, 0, 0 },
+    };
+    g_autoptr(FsScriptResult) res = fs_script_run(steps, 8, NULL);
+    guint64 held = 0;
+
+    g_assert_cmpuint(res->conns->len, ==, 2);
+    g_assert_cmpuint(res->stats.time_wait_peak, ==, 1);
+    for (guint i = 0; i < res->tw_hosts->len; i++) {
+        const FsHostTimeWait *h =
+            &g_array_index(res->tw_hosts, FsHostTimeWait, i);
+
+        g_assert_cmpuint(h->now, <=, h->entered);
+        held += h->now;
+    }
+    g_assert_cmpuint(held, ==, res->stats.time_wait_now);
+}
+
 /* One client-closes-first connection from host 10.<a>.<b>.1 to
  * 10.9.0.1:80 at t_ms: the client holds TIME_WAIT from t_ms + 2. */
 static void
@@ -230,6 +286,9 @@ main(int argc, char **argv)
     g_test_add_func("/engine/time-wait-peak", test_time_wait_peak);
     g_test_add_func("/engine/reset-finishes-soon", test_reset_finishes_soon);
     g_test_add_func("/engine/dests-pruned", test_dests_pruned);
+    g_test_add_func("/engine/max-flows-existing", test_max_flows_existing);
+    g_test_add_func("/engine/time-wait-leave-on-reuse",
+                    test_time_wait_leave_on_reuse);
     g_test_add_func("/engine/streaming-release", test_streaming_release);
     g_test_add_func("/engine/max-flows", test_max_flows);
     g_test_add_func("/engine/idle-timeout", test_idle_timeout);

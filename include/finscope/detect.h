@@ -6,7 +6,8 @@
 #include <glib.h>
 #include "finscope/conn.h"
 #include "finscope/decode.h"
-#include "finscope/flow.h"
+#include "finscope/conn.h"
+#include "finscope/decode.h"
 #include "finscope/tcpstate.h"
 
 /* What the engine does with a segment after the detectors saw it. */
@@ -16,7 +17,6 @@ typedef enum {
 } FsDetectVerdict;
 
 typedef struct {
-    FsTime two_msl;      /* 2*MSL, ns */
     FsEmitFunc emit;     /* where events go */
     gpointer user;
 } FsDetectContext;
@@ -27,12 +27,12 @@ typedef struct {
 void fs_detect_reuse(const FsDetectContext *ctx, FsConn *prev, FsConn *conn,
                      const FsSegment *seg);
 
-/* Picks the incarnation a segment belongs to (*conn, on entry the newest)
- * by sequence space, judges old duplicates and duplicate frames, and
- * notes the answer to a reusing SYN. */
-FsDetectVerdict fs_detect_segment(const FsDetectContext *ctx,
-                                  const FsFlow *flow, FsConn **conn,
-                                  const FsSegment *seg);
+/* Picks the incarnation a segment belongs to (*conn, on entry the newest
+ * of its 4-tuple; older ones by conn->older) by sequence space, judges
+ * old duplicates and duplicate frames, and notes the answer to a reusing
+ * SYN. *role is the sender's FsRole in *conn, on entry and on return. */
+FsDetectVerdict fs_detect_segment(const FsDetectContext *ctx, FsConn **conn,
+                                  FsRole *role, const FsSegment *seg);
 
 const char *fs_reuse_outcome_name(FsReuseOutcome outcome);
 

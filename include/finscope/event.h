@@ -34,8 +34,11 @@ const char *fs_event_kind_name(FsEventKind kind);
 /* TRUE for the kinds that mean something went wrong (anomaly flags). */
 gboolean fs_event_kind_is_anomaly(FsEventKind kind);
 
+struct FsConn;
+
 typedef struct FsEvent {
     FsTime ts;               /* capture time of the segment that caused it */
+    const struct FsConn *conn; /* the incarnation it happened on */
     guint64 conn_id;         /* FsConn.id */
     FsEventKind kind;
     gint8 role;              /* endpoint concerned (FsRole), FS_ROLE_NONE */

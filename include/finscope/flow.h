@@ -24,16 +24,16 @@ FsFlow *fs_flow_find(FsFlowTable *table, const FsSegment *seg);
  * another thread): fs_flow_find() then uses it. */
 guint32 fs_flow_hash(const FsSegment *seg);
 
-/* Hints the CPU to load the slot of a flow hash, and when conn_too, the
+/* Hints the CPU to load the slot of seg's flow, and when conn_too, the
  * start of the connection in it (call that for a slot hinted earlier:
  * reading the slot must not wait on memory). Changes nothing. */
-void fs_flow_prefetch(const FsFlowTable *table, guint32 hash,
+void fs_flow_prefetch(const FsFlowTable *table, const FsSegment *seg,
                       gboolean conn_too);
 
 /* Flows held (4-tuples with at least one incarnation). */
 guint fs_flow_table_size(const FsFlowTable *table);
 
-/* The newest incarnation. */
+/* The newest incarnation; older ones follow its ->older links. */
 FsConn *fs_flow_current(const FsFlow *flow);
 
 /* Appends a new incarnation (zeroed, id set, addresses and ports from
@@ -42,10 +42,6 @@ FsConn *fs_flow_current(const FsFlow *flow);
 FsConn *fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
                                 const FsSegment *seg,
                                 gboolean client_is_sender);
-
-/* The flow's incarnations, oldest first (for old duplicates). */
-guint fs_flow_n_incarnations(const FsFlow *flow);
-FsConn *fs_flow_incarnation(const FsFlow *flow, guint i);
 
 /* Forgets a finished incarnation (frees conn); a flow left with none is
  * removed from the table. */

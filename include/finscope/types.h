@@ -2,6 +2,8 @@
 #ifndef FINSCOPE_TYPES_H
 #define FINSCOPE_TYPES_H
 
+#include <string.h>
+
 #include <glib.h>
 
 /* Capture time: integer nanoseconds since the Unix epoch. */
@@ -39,6 +41,15 @@ void fs_addr_format(const FsAddr *addr, char *buf, gsize len);
 void fs_endpoint_format(const FsAddr *addr, guint16 port, char *buf,
                         gsize len);
 int fs_addr_compare(const FsAddr *a, const FsAddr *b);
+
+/* Same family and address bytes (what fs_addr_compare() == 0 says, for
+ * the hot path: flow keys, sender roles). */
+static inline gboolean
+fs_addr_equal(const FsAddr *a, const FsAddr *b)
+{
+    return a->family == b->family &&
+           memcmp(a->bytes, b->bytes, sizeof a->bytes) == 0;
+}
 
 /* UTC with microseconds, "2026-11-21T16:47:30.123456Z"; g_free() it. */
 char *fs_time_format(FsTime ns);
