@@ -226,7 +226,7 @@ capture_time(const struct pcap_pkthdr *hdr, gint64 frac_ns)
     if (sec < 0 || frac < 0)
         return 0;
     if (sec >= FS_TIME_MAX / FS_NS_PER_SEC - 1 ||
-        frac >= FS_NS_PER_SEC)
+        frac >= FS_NS_PER_SEC || frac * frac_ns >= FS_NS_PER_SEC)
         return sec >= FS_TIME_MAX / FS_NS_PER_SEC - 1
                    ? FS_TIME_MAX
                    : sec * FS_NS_PER_SEC;

@@ -554,16 +554,17 @@ static gboolean
 write_junit(const Check *ck, GError **error)
 {
     g_autofree char *traces = g_strjoinv(" ", ck->cli.read_files);
-    const char *props[] = {
-        "traces", traces,
-        ck->cli.bpf ? "filter" : NULL, ck->cli.bpf,
-        NULL,
-    };
+    const char *props[7] = { "traces", traces };
+    guint n = 2;
     g_autofree char *xml = NULL;
 
-    if (ck->args.baseline != NULL && props[2] == NULL) {
-        props[2] = "baseline";
-        props[3] = ck->args.baseline;
+    if (ck->cli.bpf != NULL) {
+        props[n++] = "filter";
+        props[n++] = ck->cli.bpf;
+    }
+    if (ck->args.baseline != NULL) {
+        props[n++] = "baseline";
+        props[n++] = ck->args.baseline;
     }
     xml = fs_verdict_junit(ck->verdicts, "finscope check", props);
     return g_file_set_contents(ck->args.junit, xml, -1, error);

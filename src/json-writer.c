@@ -220,7 +220,8 @@ static void
 put_string(FsJson *j, const char *s, char suffix)
 {
     const guchar *u = (const guchar *)s;
-    char *p = put_sep(j, room(j->out, SHORT_STRING + 3));
+    /* comma, two quotes, the string and the suffix */
+    char *p = put_sep(j, room(j->out, SHORT_STRING + 4));
     const char *end;
 
     *p++ = '"';

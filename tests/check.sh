@@ -186,6 +186,12 @@ check "--junit: one testcase per check" \
     test "$(grep -c '<testcase ' "$OUT/pass.xml")" -eq 2
 check "--junit: failures are <failure>" grep -q '<failure message="baseline' \
     "$OUT/fail.xml"
+"$FINSCOPE" check --junit "$OUT/filtered.xml" \
+    -b "$SAMPLES/crafted-midstream-qinq.expect" -a 'resets == 0' \
+    -r "$qinq" tcp > /dev/null
+check "--junit: a filter and the baseline both named" sh -c \
+    "grep -q '<property name=\"filter\" value=\"tcp\"' '$OUT/filtered.xml' &&
+     grep -q '<property name=\"baseline\"' '$OUT/filtered.xml'"
 if command -v xmllint > /dev/null 2>&1; then
     check "--junit (passing) validates against tests/junit.xsd" \
         xmllint --noout --schema "$G_TEST_SRCDIR/tests/junit.xsd" \

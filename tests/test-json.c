@@ -108,6 +108,33 @@ test_long_and_keys(void)
     g_assert_cmpstr(out->str, ==, want);
 }
 
+/* A key of exactly 64 bytes after another member: the longest that takes
+ * the one-pass path, with a comma before and ':' after. The first key's
+ * length moves where it lands, so one of them ends at the very end of the
+ * GString's room (ASan catches a write past it). */
+static void
+test_key_at_fast_limit(void)
+{
+    g_autofree char *key = g_strnfill(64, 'k');
+
+    for (gsize n = 1; n < 300; n++) {
+        g_autoptr(GString) out = g_string_sized_new(128);
+        g_autofree char *first = g_strnfill(n, 'a');
+        g_autofree char *want = g_strconcat("{\"", first, "\":1,\"", key,
+                                            "\":2}", NULL);
+        FsJson j;
+
+        fs_json_init(&j, out);
+        fs_json_begin_object(&j);
+        fs_json_key(&j, first);
+        fs_json_uint(&j, 1);
+        fs_json_key(&j, key);
+        fs_json_uint(&j, 2);
+        fs_json_end_object(&j);
+        g_assert_cmpstr(out->str, ==, want);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -117,5 +144,6 @@ main(int argc, char **argv)
     g_test_add_func("/json/time", test_time);
     g_test_add_func("/json/numbers", test_numbers);
     g_test_add_func("/json/long-and-keys", test_long_and_keys);
+    g_test_add_func("/json/key-at-fast-limit", test_key_at_fast_limit);
     return g_test_run();
 }
