@@ -23,28 +23,29 @@ check "--os windows: MSL 120 s" test "$(msl_of --os windows -r "$sample")" = "12
 check "--os macos: MSL 15 s" test "$(msl_of --os macos -r "$sample")" = "15.000000000"
 check "--msl beats --os" test "$(msl_of --os windows --msl 2.5 -r "$sample")" = "2.500000000"
 
-"$FINSCOPE" --json -r "$sample" > "$OUT/file.jsonl"
-"$FINSCOPE" --json -r - < "$sample" > "$OUT/stdin.jsonl"
+fs_run "$OUT/file.jsonl" --json -r "$sample"
+fs_run "$OUT/stdin.jsonl" --json -r - < "$sample"
 check "-r - reads stdin like a file" cmp "$OUT/file.jsonl" "$OUT/stdin.jsonl"
 
 conns() { grep -c '"type":"conn"' "$1"; }
-"$FINSCOPE" --json -r "$other" > "$OUT/other.jsonl"
-"$FINSCOPE" --json -r "$sample" -r "$other" > "$OUT/both.jsonl"
+fs_run "$OUT/other.jsonl" --json -r "$other"
+fs_run "$OUT/both.jsonl" --json -r "$sample" -r "$other"
 check "two files merged: connections of both" \
     test "$(conns "$OUT/both.jsonl")" -eq $(( $(conns "$OUT/file.jsonl") + $(conns "$OUT/other.jsonl") ))
 
-"$FINSCOPE" --json -r "$sample" "tcp port 9" > "$OUT/filtered.jsonl"
-check "BPF filter keeps nothing on port 9" test "$(conns "$OUT/filtered.jsonl")" -eq 0
+fs_run "$OUT/filtered.jsonl" --json -r "$sample" "tcp port 9"
+check "BPF filter keeps nothing on port 9" \
+    grep -q '"type":"summary".*"connections":0,' "$OUT/filtered.jsonl"
 
-"$FINSCOPE" -r "$sample" > "$OUT/text"
+fs_run "$OUT/text" -r "$sample"
 check "text report has the summary" grep -q "^Summary" "$OUT/text"
 check "text report has the table" grep -q "^ID  *CLIENT  *SERVER" "$OUT/text"
-"$FINSCOPE" --json -r "$sample" > "$OUT/a"
-"$FINSCOPE" --json -r "$sample" > "$OUT/b"
+fs_run "$OUT/a" --json -r "$sample"
+fs_run "$OUT/b" --json -r "$sample"
 check "output is deterministic" cmp "$OUT/a" "$OUT/b"
 check "--threads 3: usage error (2)" status_is 2 "$FINSCOPE" --threads 3 -r "$sample"
 check "--threads 3 says what to give" stderr_has "give 1 or 2"
-"$FINSCOPE" --threads 1 --json -r "$sample" -r "$other" > "$OUT/t1"
-"$FINSCOPE" --threads 2 --json -r "$sample" -r "$other" > "$OUT/t2"
+fs_run "$OUT/t1" --threads 1 --json -r "$sample" -r "$other"
+fs_run "$OUT/t2" --threads 2 --json -r "$sample" -r "$other"
 check "--threads 1 and 2 agree on merged files" cmp "$OUT/t1" "$OUT/t2"
 finish

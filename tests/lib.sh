@@ -57,6 +57,21 @@ status_is() {
     }
 }
 
+# fs_run OUT ARGS...: finscope ARGS > OUT (stderr in OUT.err). A run that
+# exits non-zero is a failed test line of its own, so that checks on OUT
+# cannot pass on an empty or partial report.
+fs_run() {
+    fs_out=$1
+    shift
+    "$FINSCOPE" "$@" > "$fs_out" 2> "$fs_out.err"
+    fs_status=$?
+    if [ "$fs_status" -ne 0 ]; then
+        not_ok "finscope $* exited $fs_status"
+        sed 's/^/# /' "$fs_out.err"
+    fi
+    return "$fs_status"
+}
+
 # stdout_has TEXT / stderr_has TEXT: the last status_is printed TEXT.
 stdout_has() {
     grep -qF -- "$1" "$OUT/stdout" || {

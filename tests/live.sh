@@ -178,7 +178,9 @@ chmod 1777 "$OUT/nobody"
 start_finscope live.jsonl --json --immediate -Z nobody -w "$OUT/live.pcap" \
     --metrics-listen "127.0.0.1:$MPORT" --metrics-file "$OUT/nobody/finscope.prom"
 check "live: finscope starts on the veth" grep -q "listening on $VS" "$OUT/live.jsonl.err"
-check "-Z nobody: runs as uid 65534 once open" \
+# privileges go after the capture, -w and the metrics port are open,
+# which is a moment after "listening on"
+check "-Z nobody: runs as uid 65534 once open" wait_for 5 \
     sh -c "awk '/^Uid:/ { exit !(\$2 == 65534 && \$3 == 65534) }' /proc/$fs_pid/status"
 
 traffic --client-first 120 --server-first 100 --client-rst 30 --server-rst 20 \
@@ -226,7 +228,6 @@ check "streaming: the 50 reset records are out before the end" \
 check "streaming: events are out before the end" grep -q '"type":"event"' "$OUT/live.jsonl"
 
 kill -USR1 "$fs_pid"
-interim() { grep '"interim":true' "$OUT/live.jsonl" | tail -n 1; }
 wait_for 5 grep -q '"interim":true' "$OUT/live.jsonl"
 check "SIGUSR1: interim summary with what is tracked now" \
     sh -c "interim=\$(grep '\"interim\":true' '$OUT/live.jsonl'); echo \"\$interim\"; echo \"\$interim\" | grep -q '\"tracked_now\":{\"connections\":220,\"time_wait\":220}'"
@@ -264,10 +265,9 @@ check "-w: finscope -r on the saved file gives the same records" \
 
 start_finscope closes.jsonl --json --closes-only -c 12 -s 128
 traffic --port 8200 --client-first 4 > /dev/null 2>&1
-n=100
-while kill -0 "$fs_pid" 2>/dev/null && [ "$n" -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+check "-c 12: stops by itself" wait_for 10 sh -c "! kill -0 $fs_pid"
 stop_finscope
-check "-c 12: stops by itself, exit 0" test "$fs_status" -eq 0
+check "-c 12: exit 0" test "$fs_status" -eq 0
 check "-c 12: 12 packets read" test "$(sumval "$OUT/closes.jsonl" packets)" = 12
 check "--closes-only: the summary says what it cannot see" \
     grep -q '"capture_note":"--closes-only.*half-close data' "$OUT/closes.jsonl"

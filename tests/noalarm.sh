@@ -29,7 +29,7 @@ PY
 }
 
 for name in $plain; do
-    "$FINSCOPE" --json -r "$SAMPLES/$name.pcap" > "$OUT/$name.jsonl"
+    fs_run "$OUT/$name.jsonl" --json -r "$SAMPLES/$name.pcap"
     check "no false alarm on $name" quiet "$OUT/$name.jsonl"
 done
 finish

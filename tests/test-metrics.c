@@ -60,6 +60,8 @@ test_render_server_close(void)
                 "finscope_connections_finished_total{close=\"graceful\"} 1");
     assert_line(text, "finscope_resets_total{from=\"client\"} 0");
     assert_line(text, "# TYPE finscope_time_wait_endpoints gauge");
+    assert_line(text,
+                "finscope_time_wait_endpoints{host=\"10.77.0.2\"} 1");
     assert_line(text, "finscope_packets_total 11");
     assert_line(text, "finscope_packets_dropped_total 7");
     assert_line(text, "finscope_connections_total 1");

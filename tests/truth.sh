@@ -44,7 +44,7 @@ for truth in "$SAMPLES"/*.truth; do
     [ -e "$truth" ] || continue
     found=1
     name=$(basename "$truth" .truth)
-    "$FINSCOPE" --json -r "$SAMPLES/$name.pcap" > "$OUT/$name.jsonl"
+    fs_run "$OUT/$name.jsonl" --json -r "$SAMPLES/$name.pcap"
     check "kernel truth $name" compare "$truth" "$OUT/$name.jsonl"
 done
 [ "$found" -eq 1 ] || not_ok "samples/ has kernel traces with .truth files"
