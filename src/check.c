@@ -301,12 +301,7 @@ run_capture(Check *ck, GError **error)
     sink = fs_check_model_sink(ck->model);
     engine = fs_engine_new(&ck->cli.engine, &sink);
     res = fs_reader_run(cap, engine, fs_reader_threads_help(), error);
-    for (guint i = 0; i < fs_capture_n_sources(cap); i++) {
-        if (fs_capture_source_truncated(cap, i))
-            fprintf(stderr, "finscope check: %s: file ends inside a packet "
-                    "record; analysed what came before\n",
-                    fs_capture_source_name(cap, i));
-    }
+    fs_reader_warn_truncated(cap, "finscope check");
     fs_engine_finish(engine);
     fs_check_model_set_time_wait_peak(
         ck->model, NULL, fs_engine_stats(engine)->time_wait_peak);

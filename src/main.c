@@ -1,4 +1,5 @@
-/* finscope: wires capture -> engine -> report; the loop is all it does. */
+/* finscope: picks the mode (files, -i, check) and wires capture ->
+ * engine -> report for files. */
 #include "config.h"
 
 #include <stdio.h>
@@ -43,12 +44,7 @@ run(const FsCliOptions *opts)
     sink = fs_report_sink(report);
     engine = fs_engine_new(&opts->engine, &sink);
     res = fs_reader_run(cap, engine, threaded, &error);
-    for (guint i = 0; i < fs_capture_n_sources(cap); i++) {
-        if (fs_capture_source_truncated(cap, i))
-            fprintf(stderr, "finscope: %s: file ends inside a packet "
-                    "record; analysed what came before\n",
-                    fs_capture_source_name(cap, i));
-    }
+    fs_reader_warn_truncated(cap, "finscope");
     fs_engine_finish(engine);
     fs_report_finish(report, engine);
     if (ferror(stdout)) {

@@ -116,7 +116,7 @@ static const SummaryField summary_fields[] = {
     { "time_wait_at_end", COUNT_END_STATE, FS_TCP_TIME_WAIT, NULL, TRUE,
       "endpoints in TIME_WAIT at the end of the capture" },
     { "time_wait_peak", COUNT_TIME_WAIT_PEAK, 0, NULL, FALSE,
-      "most endpoints in TIME_WAIT at once (for now: at the end)" },
+      "most endpoints in TIME_WAIT at once over the capture" },
     { "stuck_fin_wait_1", COUNT_END_STATE, FS_TCP_FIN_WAIT_1, NULL, TRUE,
       "endpoints left in FIN_WAIT_1" },
     { "stuck_fin_wait_2", COUNT_END_STATE, FS_TCP_FIN_WAIT_2, NULL, TRUE,
