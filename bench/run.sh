@@ -14,7 +14,8 @@
 #                               gentrace options [4000, 2000/s, 560 B, 1]
 #   BENCH_REPEAT                runs of finscope and the floor; the best
 #                               wall time counts [3]
-#   BENCH_TOOLS                 [finscope floor tcpdump tcptrace tshark]
+#   BENCH_TOOLS                 [finscope 1-thread floor tcpdump tcptrace
+#                               tshark]; 1-thread is finscope --threads 1
 #   BENCH_FLAT=0                skip the flatness check
 #   BENCH_FLAT_RATE, BENCH_FLAT_SHORT, BENCH_FLAT_LONG
 #                               its connection rate and the two capture
@@ -34,7 +35,7 @@ FINSCOPE=${FINSCOPE:-$BENCH_BUILDDIR/finscope}
 GENTRACE=$BENCH_BUILDDIR/bench/gentrace
 FLOOR=$BENCH_BUILDDIR/bench/floor
 REPEAT=${BENCH_REPEAT:-3}
-TOOLS=${BENCH_TOOLS:-finscope floor tcpdump tcptrace tshark}
+TOOLS=${BENCH_TOOLS:-finscope 1-thread floor tcpdump tcptrace tshark}
 GEN_OPTS="--seed ${BENCH_SEED:-1} --concurrency ${BENCH_CONCURRENCY:-4000}"
 GEN_OPTS="$GEN_OPTS --rate ${BENCH_RATE:-2000}"
 GEN_OPTS="$GEN_OPTS --avg-size ${BENCH_AVG_SIZE:-560}"
@@ -122,6 +123,7 @@ tool_run() {
     tool=$1 t=$2
     case $tool in
     finscope) measure "$REPEAT" "$FINSCOPE" --json -r "$t" ;;
+    1-thread) measure "$REPEAT" "$FINSCOPE" --threads 1 --json -r "$t" ;;
     floor) measure "$REPEAT" "$FLOOR" "$t" ;;
     tcpdump) have tcpdump || return 1
              measure 1 tcpdump -n -r "$t" -w /dev/null ;;
