@@ -1,27 +1,29 @@
 /* finscope fuzzing: the whole pipeline on one hostile capture file.
  *
- * Input: a pcap or pcapng file. It is read from memory (fmemopen) by
- * libpcap with nanosecond timestamps, exactly as capture.c opens a file,
- * and every packet goes through fs_engine_packet() into the real
- * reporters, writing to /dev/null. In a pcap file, byte 8 (the low byte
+ * Input: a pcap or pcapng file. It is written to a memfd and opened by
+ * its path with fs_capture_open_files(), and read with fs_reader_run()
+ * (one thread: batches, decode, 4-tuple hashing) into the engine and the
+ * real reporters, writing to /dev/null: the path of finscope -r. In a pcap file, byte 8 (the low byte
  * of the "thiszone" field, which libpcap ignores) picks the options, so
  * the bundled samples (0 there) run with finscope's defaults:
  *   bit 0 --rfc1337, bit 1 --events, bit 2 text instead of JSON,
  *   bit 3 idle_timeout = byte 9 + 1 seconds, bit 4 max_flows = byte 10
  *   % 8 + 1, bits 5-6 MSL 30, 15, 120 or 1 s, bit 7 an ephemeral port
  *   range of byte 11 + 1 ports (else Linux's 28232). */
+#define _GNU_SOURCE /* memfd_create */
 #include "config.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <glib.h>
-#include <pcap/pcap.h>
 
 #include "finscope/capture.h"
-#include "finscope/decode.h"
 #include "finscope/engine.h"
+#include "finscope/reader.h"
 #include "finscope/report.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -78,48 +80,10 @@ pick_options(const guint8 *data, gsize size, FsEngineConfig *cfg,
     cfg->ephemeral_ports = (bits & 0x80) ? data[11] + 1u : 28232u;
 }
 
-/* capture.c's capture_time() (static there), for NANO precision: a file
- * may claim any time, and capture clamps it into [0, FS_TIME_MAX]
- * (samples/fuzz-crash-1.pcap and -2 overflowed before it did). */
-static FsTime
-packet_time(const struct pcap_pkthdr *hdr)
-{
-    gint64 sec = (gint64)hdr->ts.tv_sec;
-    gint64 frac = (gint64)hdr->ts.tv_usec;
-
-    if (sec < 0 || frac < 0)
-        return 0;
-    if (sec >= FS_TIME_MAX / FS_NS_PER_SEC - 1)
-        return FS_TIME_MAX;
-    if (frac >= FS_NS_PER_SEC)
-        return sec * FS_NS_PER_SEC;
-    return sec * FS_NS_PER_SEC + frac;
-}
-
-/* The packet loop of main.c, on one source. */
+/* main.c's run(): the capture through fs_reader_run() (one thread) into
+ * the engine and the real reporters, then the summary. */
 static void
-run_pipeline(pcap_t *pcap, FsEngine *engine)
-{
-    int linktype = pcap_datalink(pcap);
-    struct pcap_pkthdr *hdr = NULL;
-    const u_char *bytes = NULL;
-
-    while (pcap_next_ex(pcap, &hdr, &bytes) == 1) {
-        FsPacket pkt;
-
-        pkt.ts = packet_time(hdr);
-        pkt.linktype = linktype;
-        pkt.data = bytes;
-        pkt.caplen = hdr->caplen;
-        pkt.wirelen = hdr->len;
-        pkt.source = 0;
-        fs_engine_packet(engine, &pkt);
-    }
-}
-
-/* main.c's run(): engine into the real reporters, then the summary. */
-static void
-analyse(pcap_t *pcap, const guint8 *data, gsize size)
+analyse(FsCapture *cap, const guint8 *data, gsize size)
 {
     FsEngineConfig cfg;
     FsReportFormat format;
@@ -131,7 +95,7 @@ analyse(pcap_t *pcap, const guint8 *data, gsize size)
     report = fs_report_new(format, devnull, &cfg);
     sink = fs_report_sink(report);
     engine = fs_engine_new(&cfg, &sink);
-    run_pipeline(pcap, engine);
+    (void)fs_reader_run(cap, engine, FALSE, NULL);
     fs_engine_finish(engine);
     fs_report_finish(report, engine);
 }
@@ -139,27 +103,24 @@ analyse(pcap_t *pcap, const guint8 *data, gsize size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char errbuf[PCAP_ERRBUF_SIZE] = "";
-    g_autofree guint8 *copy = NULL;
-    FILE *fp;
-    pcap_t *pcap;
+    g_autofree char *path = NULL;
+    const char *paths[1];
+    FsCapture *cap;
+    int fd;
 
     if (size < 4 || size > 1 << 20)
         return 0;
-    copy = g_malloc(size);
-    memcpy(copy, data, size);
-    fp = fmemopen(copy, size, "rb");
-    if (fp == NULL)
-        return 0;
-    pcap = pcap_fopen_offline_with_tstamp_precision(
-        fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    if (pcap == NULL) {
-        fclose(fp); /* on failure libpcap leaves the stream to us */
-        return 0;
+    /* a file in memory, opened by its path as finscope -r opens one */
+    fd = memfd_create("fuzz-input", 0);
+    g_assert(fd >= 0);
+    g_assert(write(fd, data, size) == (ssize_t)size);
+    path = g_strdup_printf("/proc/self/fd/%d", fd);
+    paths[0] = path;
+    cap = fs_capture_open_files(paths, 1, NULL, NULL);
+    if (cap != NULL) {
+        analyse(cap, data, size);
+        fs_capture_free(cap);
     }
-    /* capture.c refuses other link types when the file is opened. */
-    if (fs_decode_linktype_supported(pcap_datalink(pcap)))
-        analyse(pcap, data, size);
-    pcap_close(pcap); /* closes fp too */
+    close(fd);
     return 0;
 }

@@ -68,7 +68,7 @@ fs_capture_free(FsCapture *cap)
     g_free(cap);
 }
 
-#define STREAM_BUFFER (1024 * 1024)
+#define STREAM_BUFFER (256 * 1024)
 
 /* Opens the stream ourselves so that "cannot open" (FS_ERROR_OPEN) is told
  * apart from "not a capture" (FS_ERROR_FORMAT), and a 0-byte file gets a
