@@ -9,7 +9,9 @@
  *   bit 0 --rfc1337, bit 1 --events, bit 2 text instead of JSON,
  *   bit 3 idle_timeout = byte 9 + 1 seconds, bit 4 max_flows = byte 10
  *   % 8 + 1, bits 5-6 MSL 30, 15, 120 or 1 s, bit 7 an ephemeral port
- *   range of byte 11 + 1 ports (else Linux's 28232). */
+ *   range of byte 11 + 1 ports (else Linux's 28232). Byte 12 (sigfigs,
+ *   ignored too) % 3: 1 freezes quiet connections at every sweep, 2
+ *   never, 0 after the default second. */
 #define _GNU_SOURCE /* memfd_create */
 #include "config.h"
 
@@ -78,6 +80,8 @@ pick_options(const guint8 *data, gsize size, FsEngineConfig *cfg,
     if (bits & 0x10)
         cfg->max_flows = data[10] % 8u + 1u;
     cfg->ephemeral_ports = (bits & 0x80) ? data[11] + 1u : 28232u;
+    if (size >= 24 && is_pcap_magic(data))
+        cfg->freeze_after = data[12] % 3 == 1 ? 1 : data[12] % 3 == 2 ? -1 : 0;
 }
 
 /* main.c's run(): the capture through fs_reader_run() (one thread) into

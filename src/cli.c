@@ -99,8 +99,15 @@ parse_port_range(const char *text, guint *ports, GError **error)
 
 static gboolean
 apply_limits(FsCliOptions *opts, const char *idle_text, gint max_flows,
-             const char *port_range, GError **error)
+             const char *port_range, const char *freeze_text,
+             GError **error)
 {
+    if (g_strcmp0(freeze_text, "0") == 0)
+        opts->engine.freeze_after = -1;
+    else if (freeze_text != NULL &&
+             !parse_seconds("--freeze-after", freeze_text,
+                            &opts->engine.freeze_after, error))
+        return FALSE;
     if (idle_text != NULL &&
         !parse_seconds("--idle-timeout", idle_text,
                        &opts->engine.idle_timeout, error))
@@ -214,6 +221,7 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     g_autofree char *os = NULL;
     g_autofree char *idle_text = NULL;
     g_autofree char *port_range = NULL;
+    g_autofree char *freeze_text = NULL;
     gint max_flows = 0;
     gboolean json = FALSE;
     GOptionEntry entries[] = {
@@ -242,6 +250,10 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
         { "port-range", 0, 0, G_OPTION_ARG_STRING, &port_range,
           "The clients' ephemeral port range, for port pressure (default "
           "32768-60999, Linux)", "LO-HI" },
+        { "freeze-after", 0, 0, G_OPTION_ARG_STRING, &freeze_text,
+          "Keep a connection quiet this long in compact form until its "
+          "next packet (default 1; 0 = never): memory for CPU; same "
+          "output", "SECONDS" },
         { "threads", 0, 0, G_OPTION_ARG_INT, &opts->threads,
           "Files: 2 reads and decodes in a second thread, 1 does all in "
           "one (default: 2 with more than one CPU); same output", "N" },
@@ -269,7 +281,8 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
         return FALSE;
     }
     if (!apply_options(opts, msl_text, os, error) ||
-        !apply_limits(opts, idle_text, max_flows, port_range, error) ||
+        !apply_limits(opts, idle_text, max_flows, port_range, freeze_text,
+                      error) ||
         !apply_live(opts, error))
         return FALSE;
     if (argc > 1)

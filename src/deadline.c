@@ -138,6 +138,14 @@ fs_deadlines_remove(FsDeadlines *q, FsConn *conn)
     g_array_set_size(q->heap, last);
 }
 
+void
+fs_deadlines_relocate(FsDeadlines *q, const FsConn *old, FsConn *conn)
+{
+    conn->deadline_slot = old->deadline_slot;
+    if (old->deadline_slot != 0)
+        at(q, old->deadline_slot - 1)->conn = conn;
+}
+
 FsConn *
 fs_deadlines_pop_due(FsDeadlines *q, FsTime now)
 {

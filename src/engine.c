@@ -9,6 +9,7 @@
 #include "finscope/detect.h"
 #include "finscope/engine.h"
 #include "finscope/flow.h"
+#include "finscope/freeze.h"
 #include "finscope/seq.h"
 #include "finscope/tcpstate.h"
 
@@ -52,6 +53,7 @@ struct FsEngine {
     guint dests_pruned;     /* tw_dests' size after the last pruning */
     FsEngineStats stats;
     FsTime latest;          /* latest segment time seen */
+    FsTime freeze_after;    /* quiet before freezing; 0 = never */
     gboolean finished;      /* fs_engine_finish() was called */
 };
 
@@ -209,6 +211,10 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
     FsEngine *e = g_new0(FsEngine, 1);
 
     e->cfg = *cfg;
+    /* held connections are mostly closed ones waiting out 2*MSL: frozen,
+     * they take a third of the memory */
+    e->freeze_after = cfg->freeze_after == 0 ? FS_ENGINE_FREEZE_AFTER
+                      : MAX(cfg->freeze_after, 0);
     if (sink != NULL)
         e->sink = *sink;
     e->tcp.rfc1337 = cfg->rfc1337;
@@ -293,8 +299,67 @@ opens_incarnation(const FsConn *cur, const FsSegment *seg)
              FS_ROLE_CLIENT && seg->seq == client->isn);
 }
 
-static FsTime next_wake(const FsEngine *e, const FsConn *conn, FsTime now);
+static FsTime next_wake(const FsEngine *e, const FsConn *conn, FsTime now,
+                        gboolean frozen_after);
 static void wake_earlier(FsEngine *e, FsConn *conn, FsTime now);
+
+/* conn replaces old (same connection, new address) wherever the engine
+ * holds it; old is freed. flow is theirs or NULL. */
+static void
+relocate(FsEngine *e, FsFlow *flow, FsConn *old, FsConn *conn)
+{
+    fs_flow_relocate(e->flows, flow, old, conn);
+    g_ptr_array_index(e->conns, old->held_slot) = conn;
+    fs_deadlines_relocate(e->deadlines, old, conn);
+    fs_flow_conn_free(e->flows, old);
+}
+
+/* conn, whole or frozen, is replaced by rec frozen (rec: conn's record,
+ * with conn's head). */
+static FsConn *
+freeze(FsEngine *e, FsConn *conn, const FsConn *rec)
+{
+    FsConn *frozen = fs_conn_freeze(rec);
+
+    if (!fs_conn_is_frozen(conn))
+        e->stats.frozen++;
+    relocate(e, NULL, conn, frozen);
+    e->stats.freezes++;
+    return frozen;
+}
+
+/* conn's record: conn itself, or decoded into *buf when it is frozen. */
+static FsConn *
+record_of(FsConn *conn, FsConn *buf)
+{
+    if (!fs_conn_is_frozen(conn))
+        return conn;
+    if (!fs_conn_thaw_into(conn, buf))
+        g_error("finscope: a frozen connection did not decode (a bug)");
+    return buf;
+}
+
+static FsConn *
+thaw(FsEngine *e, FsFlow *flow, FsConn *frozen)
+{
+    FsConn *conn = record_of(frozen, fs_flow_conn_new(e->flows));
+
+    relocate(e, flow, frozen, conn);
+    e->stats.frozen--;
+    return conn;
+}
+
+/* Thaws every frozen incarnation of flow (the detectors look at older
+ * ones); returns the newest. */
+static FsConn *
+thaw_flow(FsEngine *e, FsFlow *flow)
+{
+    for (FsConn *c = fs_flow_current(flow); c != NULL; c = c->older) {
+        if (fs_conn_is_frozen(c))
+            c = thaw(e, flow, c);
+    }
+    return fs_flow_current(flow);
+}
 
 static FsConn *
 new_incarnation(FsEngine *e, FsFlow **flow, FsConn *prev,
@@ -310,7 +375,7 @@ new_incarnation(FsEngine *e, FsFlow **flow, FsConn *prev,
     e->stats.live_peak = MAX(e->stats.live_peak, e->stats.live);
     conn->held_slot = e->conns->len;
     g_ptr_array_add(e->conns, conn);
-    fs_deadlines_set(e->deadlines, conn, next_wake(e, conn, seg->ts));
+    fs_deadlines_set(e->deadlines, conn, next_wake(e, conn, seg->ts, FALSE));
     if (prev == NULL)
         return conn;
     conn->reuse_of = prev->id;
@@ -343,14 +408,14 @@ forget_held(FsEngine *e, FsConn *conn)
     e->holes = 0;
 }
 
-/* The connection's record is final: settle it at now and hand it to the
- * sink. */
+/* conn's record rec (record_of()) is final: settle it at now and hand it
+ * to the sink. */
 static void
-hand_over(FsEngine *e, FsConn *conn, FsTime now)
+hand_over(FsEngine *e, FsConn *conn, FsConn *rec, FsTime now)
 {
-    fs_tcpstate_settle(conn, now, 2 * e->cfg.msl, on_emit, e);
+    fs_tcpstate_settle(rec, now, 2 * e->cfg.msl, on_emit, e);
     if (e->sink.on_conn != NULL)
-        e->sink.on_conn(conn, e->sink.user);
+        e->sink.on_conn(rec, e->sink.user);
     e->stats.finished++;
     fs_deadlines_remove(e->deadlines, conn);
 }
@@ -358,14 +423,16 @@ hand_over(FsEngine *e, FsConn *conn, FsTime now)
 /* Hands conn over and forgets it while the capture goes on (its
  * TIME_WAIT no longer counts as held). */
 static void
-finish_conn(FsEngine *e, FsConn *conn, FsTime now)
+finish_conn(FsEngine *e, FsConn *conn, FsConn *rec, FsTime now)
 {
-    hand_over(e, conn, now);
+    hand_over(e, conn, rec, now);
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-        if (conn->ep[r].state == FS_TCP_TIME_WAIT)
-            time_wait_leave(e, conn, r);
+        if (rec->ep[r].state == FS_TCP_TIME_WAIT)
+            time_wait_leave(e, rec, r);
     }
     e->stats.live--;
+    if (rec != conn)
+        e->stats.frozen--;
     forget_held(e, conn);
     fs_flow_release(e->flows, conn);
 }
@@ -375,6 +442,19 @@ state_over(const FsEndpoint *ep)
 {
     return ep->state == FS_TCP_CLOSED ||
            (ep->state == FS_TCP_UNKNOWN && !ep->seen);
+}
+
+/* Both ends closed or in TIME_WAIT: the connection is waiting out 2*MSL
+ * (or a reset's linger). */
+static gboolean
+is_closed(const FsConn *conn)
+{
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        if (!state_over(&conn->ep[r]) &&
+            conn->ep[r].state != FS_TCP_TIME_WAIT)
+            return FALSE;
+    }
+    return TRUE;
 }
 
 /* Busiest first: by peak, then by addresses and port, so that the order
@@ -468,16 +548,44 @@ finish_at(const FsEngine *e, const FsConn *conn)
     return G_MAXINT64;
 }
 
-/* When conn next needs a look if nothing more arrives: a TIME_WAIT
- * running out, or finish_at(). At the latest 2*MSL from now: no TIME_WAIT
- * or close that later packets bring can end sooner; what packets change
- * otherwise (a reset, a lost ACK reopening a close) wake_earlier() sees
- * after each segment. */
+/* Is freezing conn at now worth it: quiet long enough, its record not
+ * due soon (a reset's is). Connections still open freeze when a deadline
+ * brings them up anyway. */
+static gboolean
+worth_freezing(const FsEngine *e, const FsConn *conn, FsTime now)
+{
+    return e->freeze_after > 0 && now - conn->t_last >= e->freeze_after &&
+           finish_at(e, conn) - now > RESET_LINGER;
+}
+
+/* When a closed conn would be frozen (a wake of its own); G_MAXINT64 for
+ * an open one or one not worth it. */
 static FsTime
-next_wake(const FsEngine *e, const FsConn *conn, FsTime now)
+freeze_at(const FsEngine *e, const FsConn *conn)
+{
+    FsTime at = conn->t_last + e->freeze_after;
+
+    if (e->freeze_after <= 0 || !is_closed(conn) ||
+        !worth_freezing(e, conn, at))
+        return G_MAXINT64;
+    return at;
+}
+
+/* When conn next needs a look if nothing more arrives: a TIME_WAIT
+ * running out, finish_at(), or (unless it is frozen_after this)
+ * freeze_at(). At the latest 2*MSL
+ * from now: no TIME_WAIT or close that later packets bring can end
+ * sooner; what packets change otherwise (a reset, a lost ACK reopening a
+ * close) wake_earlier() sees after each segment. */
+static FsTime
+next_wake(const FsEngine *e, const FsConn *conn, FsTime now,
+          gboolean frozen_after)
 {
     FsTime two_msl = 2 * e->cfg.msl;
     FsTime wake = MIN(now + two_msl, finish_at(e, conn));
+
+    if (!frozen_after && freeze_at(e, conn) > now)
+        wake = MIN(wake, freeze_at(e, conn));
 
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         if (conn->ep[r].state == FS_TCP_TIME_WAIT)
@@ -490,7 +598,7 @@ next_wake(const FsEngine *e, const FsConn *conn, FsTime now)
 static void
 wake_earlier(FsEngine *e, FsConn *conn, FsTime now)
 {
-    FsTime wake = next_wake(e, conn, now);
+    FsTime wake = next_wake(e, conn, now, FALSE);
 
     if (wake < fs_deadlines_wake(e->deadlines, conn))
         fs_deadlines_set(e->deadlines, conn, wake);
@@ -507,7 +615,7 @@ conn_id_cmp(gconstpointer a, gconstpointer b)
 
 /* Once a second of capture time: the connections due run out their
  * TIME_WAIT or go to the sink when finished, in id order; the rest are
- * queued again. O(due log held), not O(held). */
+ * queued again, frozen when quiet. O(due log held), not O(held). */
 static void
 sweep(FsEngine *e, FsTime now)
 {
@@ -517,12 +625,27 @@ sweep(FsEngine *e, FsTime now)
         g_ptr_array_add(e->due, conn);
     g_ptr_array_sort(e->due, conn_id_cmp);
     for (guint i = 0; i < e->due->len; i++) {
+        FsConn buf;
+        FsConn before;
+        FsConn *rec;
+        gboolean frozen;
+        FsTime wake;
+
         conn = g_ptr_array_index(e->due, i);
-        fs_tcpstate_expire(conn, now, 2 * e->cfg.msl, on_emit, e);
-        if (now >= finish_at(e, conn))
-            finish_conn(e, conn, now);
-        else
-            fs_deadlines_set(e->deadlines, conn, next_wake(e, conn, now));
+        rec = record_of(conn, &buf);
+        if (rec != conn)
+            before = buf;
+        fs_tcpstate_expire(rec, now, 2 * e->cfg.msl, on_emit, e);
+        if (now >= finish_at(e, rec)) {
+            finish_conn(e, conn, rec, now);
+            continue;
+        }
+        frozen = rec != conn || worth_freezing(e, rec, now);
+        wake = next_wake(e, rec, now, frozen);
+        /* frozen already: encoded again only when its TIME_WAIT ran out */
+        if (rec == conn ? frozen : memcmp(&before, rec, sizeof buf) != 0)
+            conn = freeze(e, conn, rec);
+        fs_deadlines_set(e->deadlines, conn, wake);
     }
     g_ptr_array_set_size(e->due, 0);
     prune_dests(e);
@@ -538,9 +661,12 @@ evict_oldest(FsEngine *e, FsTime now)
         FsConn *conn = g_ptr_array_index(e->conns, e->head++);
 
         if (conn != NULL) {
-            conn->evicted = 1;
+            FsConn buf;
+            FsConn *rec = record_of(conn, &buf);
+
+            rec->evicted = 1;
             e->stats.evicted++;
-            finish_conn(e, conn, now);
+            finish_conn(e, conn, rec, now);
             return;
         }
     }
@@ -569,6 +695,8 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
         sweep(e, seg->ts);
     flow = fs_flow_find(e->flows, seg);
     newest = flow != NULL ? fs_flow_current(flow) : NULL;
+    if (newest != NULL && (fs_conn_is_frozen(newest) || newest->older != NULL))
+        newest = thaw_flow(e, flow);
     e->stats.tcp_segments++;
     if (opens_incarnation(newest, seg)) {
         if (e->cfg.max_flows > 0 && e->stats.live >= e->cfg.max_flows) {
@@ -576,6 +704,8 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
             evict_oldest(e, seg->ts);
             flow = fs_flow_find(e->flows, seg);
             newest = flow != NULL ? fs_flow_current(flow) : NULL;
+            if (newest != NULL)
+                newest = thaw_flow(e, flow);
         }
         newest = new_incarnation(e, &flow, newest, seg);
     }
@@ -658,6 +788,7 @@ void
 fs_engine_finish(FsEngine *e)
 {
     FsTime end = MAX(e->stats.t_last, e->latest);
+    FsConn buf;
 
     g_return_if_fail(!e->finished);
     /* TIME_WAIT still held at the end stays counted as held */
@@ -665,12 +796,13 @@ fs_engine_finish(FsEngine *e)
         FsConn *conn = g_ptr_array_index(e->conns, i);
 
         if (conn != NULL)
-            hand_over(e, conn, end);
+            hand_over(e, conn, record_of(conn, &buf), end);
     }
     g_ptr_array_set_size(e->conns, 0);
     e->head = 0;
     e->holes = 0;
     e->stats.live = 0;
+    e->stats.frozen = 0;
     e->finished = TRUE;
 }
 

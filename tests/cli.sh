@@ -48,4 +48,18 @@ check "--threads 3 says what to give" stderr_has "give 1 or 2"
 fs_run "$OUT/t1" --threads 1 --json -r "$sample" -r "$other"
 fs_run "$OUT/t2" --threads 2 --json -r "$sample" -r "$other"
 check "--threads 1 and 2 agree on merged files" cmp "$OUT/t1" "$OUT/t2"
+check "--freeze-after -1: usage error (2)" status_is 2 "$FINSCOPE" --freeze-after -1 -r "$sample"
+check "--freeze-after -1 names the option" stderr_has "--freeze-after"
+# Frozen connections are invisible in the output: never frozen, frozen at
+# every sweep (1 ns quiet) and the default, on traces where 4-tuples are
+# reused and old duplicates meet frozen TIME_WAITs.
+for s in old-dup-after-reuse old-dup-time-wait reuse-client-time-wait \
+         syn-to-last-ack; do
+    fs_run "$OUT/fz0" --freeze-after 0 --json --events -r "$SAMPLES/$s.pcap"
+    fs_run "$OUT/fz1" --freeze-after 0.000000001 --json --events \
+        -r "$SAMPLES/$s.pcap"
+    fs_run "$OUT/fzd" --json --events -r "$SAMPLES/$s.pcap"
+    check "$s: frozen at every sweep, same output" cmp "$OUT/fz0" "$OUT/fz1"
+    check "$s: frozen after 1 s, same output" cmp "$OUT/fz0" "$OUT/fzd"
+done
 finish

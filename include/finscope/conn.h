@@ -2,6 +2,8 @@
 #ifndef FINSCOPE_CONN_H
 #define FINSCOPE_CONN_H
 
+#include <stddef.h>
+
 #include <glib.h>
 #include "finscope/types.h"
 #include "finscope/tcpstate.h"
@@ -68,13 +70,25 @@ typedef struct {
     guint32 during_time_wait;/* arrived while the old incarnation was in TW */
 } FsOldDup;
 
-/* One incarnation of a 4-tuple. ep[] and addr[] are indexed by FsRole. */
+/* One incarnation of a 4-tuple. ep[] and addr[] are indexed by FsRole.
+ *
+ * The fields before illegal_flags are its head: the flow key and the engine's links.
+ * A connection quiet for a while is kept frozen (freeze.h): its head and
+ * a compact encoding of the rest, frozen_len bytes after the head; only
+ * head fields may be read from a frozen connection. */
 typedef struct FsConn FsConn;
 struct FsConn {
-    guint64 id;              /* 1-based, in order of first packet */
+    /* head */
     FsAddr addr[2];          /* client, server */
     guint16 port[2];         /* client, server */
+    guint16 frozen_len;      /* bytes encoded after the head; 0 = not frozen */
+    FsConn *older;           /* previous incarnation of the 4-tuple */
+    guint64 id;              /* 1-based, in order of first packet */
     guint32 vlan;            /* VLAN key, part of the flow key */
+    guint32 deadline_slot;   /* its place in the engine's FsDeadlines */
+    guint32 held_slot;       /* its index in the engine's held list */
+    /* body */
+    guint32 illegal_flags;   /* SYN+FIN, FIN without ACK, ... */
     FsEndpoint ep[2];        /* client, server */
     FsTime t_first;          /* first packet, ns */
     FsTime t_last;           /* last packet, ns */
@@ -83,7 +97,6 @@ struct FsConn {
     FsTime settled_at;       /* time its states were last settled at */
     guint64 packets;         /* segments of this incarnation */
     guint64 reuse_of;        /* id of the previous incarnation, 0 = none */
-    guint32 illegal_flags;   /* SYN+FIN, FIN without ACK, ... */
     guint32 old_duplicates;  /* segments of an older incarnation seen */
     guint32 capture_loss;    /* ACKs for bytes never captured */
     guint32 final_ack_lost;  /* final ACK lost: FIN re-sent after it */
@@ -101,15 +114,15 @@ struct FsConn {
                                    TIME_WAIT left at the active closer */
     guint8 fin_beyond_data : 1; /* a FIN past the highest data captured */
     guint8 evicted : 1;      /* finished early: --max-flows was reached */
-    guint32 last_hash[2];    /* hdr_hash of the last segment, by sender */
-    FsTime last_hash_ts[2];  /* its capture time, by sender */
+    /* duplicate frames: hdr_hash of the last segment and its capture
+     * time, by sender (not kept when frozen: it matters for 200 us) */
+    guint32 last_hash[2];
+    FsTime last_hash_ts[2];
     FsReuse reuse;           /* how this incarnation took over the tuple */
     FsOldDup old_dup;        /* what the old duplicates it saw could do */
-    /* flow table and engine bookkeeping */
-    FsConn *older;           /* previous incarnation of the 4-tuple */
-    guint32 deadline_slot;   /* its place in the engine's FsDeadlines */
-    guint32 held_slot;       /* its index in the engine's held list */
 };
+
+#define FS_CONN_HEAD_SIZE offsetof(FsConn, illegal_flags)
 
 /* Capture-end view of one endpoint, computed by classify. */
 gboolean fs_conn_one_sided(const FsConn *conn);

@@ -21,6 +21,10 @@ FsTime fs_deadlines_wake(const FsDeadlines *q, const FsConn *conn);
 /* Takes conn out of the queue (no-op when it is not queued). */
 void fs_deadlines_remove(FsDeadlines *q, FsConn *conn);
 
+/* conn takes old's place (old moved to a new address: frozen, thawed);
+ * old is not touched after. */
+void fs_deadlines_relocate(FsDeadlines *q, const FsConn *old, FsConn *conn);
+
 /* Removes and returns a connection due at or before now, the earliest
  * first; NULL when none is due. */
 FsConn *fs_deadlines_pop_due(FsDeadlines *q, FsTime now);

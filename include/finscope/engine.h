@@ -19,7 +19,12 @@ typedef struct {
                             0 = no limit */
     guint ephemeral_ports; /* size of the clients' ephemeral port range
                               (Linux 32768-60999: 28232), port pressure */
+    FsTime freeze_after; /* a connection quiet this long is kept frozen
+                            (freeze.h) until its next packet or deadline;
+                            0 = FS_ENGINE_FREEZE_AFTER, < 0 = never */
 } FsEngineConfig;
+
+#define FS_ENGINE_FREEZE_AFTER FS_NS_PER_SEC
 
 /* Where results go. Either callback may be NULL. */
 typedef struct {
@@ -38,6 +43,8 @@ typedef struct {
     FsTime t_last;                        /* last packet, ns */
     guint64 live;                         /* connections held right now */
     guint64 live_peak;                    /* most held at once */
+    guint64 frozen;                       /* of those held, frozen now */
+    guint64 freezes;                      /* connections frozen, in all */
     guint64 finished;                     /* records handed to the sink */
     guint64 evicted;                      /* finished early by max_flows */
     guint64 time_wait_now;                /* endpoints in TIME_WAIT now */

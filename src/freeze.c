@@ -1,0 +1,345 @@
+/* finscope: frozen connections — the body of an FsConn in a compact,
+ * lossless encoding.
+ *
+ * One list of fields (code_conn) serves both directions, so encoder and
+ * decoder cannot drift apart. Each field becomes an unsigned value that is
+ * 0 in the common case: times and sequence numbers as the difference to a
+ * related field decoded before them (a FIN's time to the last packet's,
+ * the last TSval to the first, ...), flags packed into one value. Values
+ * go out in groups of eight: a byte saying which are non-zero, then those
+ * as LEB128 varints; zeros cost one bit. The last packet's time, the base
+ * of the others, leads as 8 raw bytes.
+ *
+ * Layout after the head: [t_last: 8 bytes LE] then groups of
+ * [mask byte][varint per set bit]. */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "finscope/freeze.h"
+
+/* sizeof(FsConn) and sizeof(FsEndpoint) as code_conn() knows them: a new
+ * field must be added to code_conn() (or said not to be kept), then here. */
+G_STATIC_ASSERT(sizeof(FsEndpoint) == 120);
+G_STATIC_ASSERT(sizeof(FsConn) == 448);
+G_STATIC_ASSERT(FS_CONN_HEAD_SIZE == 68);
+
+#define MAX_FIELDS 96
+
+typedef struct {
+    gboolean decode;
+    guint n;                   /* fields coded so far */
+    guint64 vals[MAX_FIELDS];  /* encode: every field's value */
+    const guint8 *cur;         /* decode: next byte */
+    const guint8 *end;
+    guint8 mask;               /* decode: the current group's mask */
+    gboolean bad;              /* decode: ran past the end */
+} Codec;
+
+static guint64
+read_varint(Codec *c)
+{
+    guint64 v = 0;
+
+    for (guint shift = 0; shift < 64; shift += 7) {
+        guint8 b;
+
+        if (c->cur >= c->end) {
+            c->bad = TRUE;
+            return 0;
+        }
+        b = *c->cur++;
+        v |= (guint64)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return v;
+    }
+    c->bad = TRUE;
+    return 0;
+}
+
+/* Encode: records v and returns it. Decode: returns the next value. */
+static guint64
+field(Codec *c, guint64 v)
+{
+    guint i = c->n++;
+
+    g_assert(i < MAX_FIELDS);
+    if (!c->decode) {
+        c->vals[i] = v;
+        return v;
+    }
+    if (i % 8 == 0) {
+        if (c->cur >= c->end) {
+            c->bad = TRUE;
+            return 0;
+        }
+        c->mask = *c->cur++;
+    }
+    return (c->mask >> (i % 8)) & 1 ? read_varint(c) : 0;
+}
+
+static inline guint64
+zigzag(guint64 d)
+{
+    return (d << 1) ^ (guint64)((gint64)d >> 63);
+}
+
+static inline guint64
+unzigzag(guint64 x)
+{
+    return (x >> 1) ^ (guint64)-(gint64)(x & 1);
+}
+
+/* v relative to base: 0 when equal, 1 when v is 0 (unset), else the
+ * zigzagged difference + 2. Lossless for differences below 2^63. */
+static guint64
+relative_code(Codec *c, guint64 v, guint64 base, guint bits)
+{
+    guint64 d = v - base;
+    guint64 x;
+
+    if (bits == 32)
+        d = (guint64)(gint64)(gint32)(guint32)d;
+    x = v == base ? 0 : v == 0 ? 1 : zigzag(d) + 2;
+    x = field(c, x);
+    return x == 0 ? base : x == 1 ? 0 : base + unzigzag(x - 2);
+}
+
+static void
+code_time(Codec *c, FsTime *p, FsTime base)
+{
+    *p = (FsTime)relative_code(c, (guint64)*p, (guint64)base, 64);
+}
+
+static void
+code_seq(Codec *c, guint32 *p, guint32 base)
+{
+    *p = (guint32)relative_code(c, *p, base, 32);
+}
+
+static void
+code_u64(Codec *c, guint64 *p)
+{
+    *p = field(c, *p);
+}
+
+static void
+code_u32(Codec *c, guint32 *p)
+{
+    *p = (guint32)field(c, *p);
+}
+
+static void
+code_u16(Codec *c, guint16 *p)
+{
+    *p = (guint16)field(c, *p);
+}
+
+static void
+code_u8(Codec *c, guint8 *p)
+{
+    *p = (guint8)field(c, *p);
+}
+
+static void
+code_state(Codec *c, FsTcpState *p)
+{
+    *p = (FsTcpState)field(c, (guint64)*p);
+}
+
+/* A gint8 role, FS_ROLE_NONE (-1) coded as 0. */
+static void
+code_role(Codec *c, gint8 *p)
+{
+    *p = (gint8)((gint)field(c, (guint64)(*p + 1)) - 1);
+}
+
+static void
+code_endpoint_bits(Codec *c, FsEndpoint *ep)
+{
+    guint64 b = (guint64)ep->seen | (guint64)ep->isn_known << 1 |
+                (guint64)ep->ack_seen << 2 | (guint64)ep->fin_sent << 3 |
+                (guint64)ep->fin_acked << 4 | (guint64)ep->ts_seen << 5 |
+                (guint64)ep->recv_fin << 6 |
+                (guint64)ep->unseen_fin_acked << 7 |
+                (guint64)ep->fin_acked_lost << 8;
+
+    b = field(c, b);
+    ep->seen = b & 1;
+    ep->isn_known = (b >> 1) & 1;
+    ep->ack_seen = (b >> 2) & 1;
+    ep->fin_sent = (b >> 3) & 1;
+    ep->fin_acked = (b >> 4) & 1;
+    ep->ts_seen = (b >> 5) & 1;
+    ep->recv_fin = (b >> 6) & 1;
+    ep->unseen_fin_acked = (b >> 7) & 1;
+    ep->fin_acked_lost = (b >> 8) & 1;
+}
+
+static void
+code_conn_bits(Codec *c, FsConn *conn)
+{
+    guint64 b = (guint64)conn->roles_inferred | (guint64)conn->syn_seen << 1 |
+                (guint64)conn->simultaneous << 2 |
+                (guint64)conn->three_way_close << 3 |
+                (guint64)conn->reuse_in_time_wait << 4 |
+                (guint64)conn->tw_assassinated << 5 |
+                (guint64)conn->rst_answers_fin << 6 |
+                (guint64)conn->fin_beyond_data << 7 |
+                (guint64)conn->evicted << 8 |
+                (guint64)conn->reuse.isn_above << 9 |
+                (guint64)conn->reuse.ts_known << 10 |
+                (guint64)conn->reuse.ts_newer << 11;
+
+    b = field(c, b);
+    conn->roles_inferred = b & 1;
+    conn->syn_seen = (b >> 1) & 1;
+    conn->simultaneous = (b >> 2) & 1;
+    conn->three_way_close = (b >> 3) & 1;
+    conn->reuse_in_time_wait = (b >> 4) & 1;
+    conn->tw_assassinated = (b >> 5) & 1;
+    conn->rst_answers_fin = (b >> 6) & 1;
+    conn->fin_beyond_data = (b >> 7) & 1;
+    conn->evicted = (b >> 8) & 1;
+    conn->reuse.isn_above = (b >> 9) & 1;
+    conn->reuse.ts_known = (b >> 10) & 1;
+    conn->reuse.ts_newer = (b >> 11) & 1;
+}
+
+/* Everything of one endpoint but isn and snd_nxt (coded before both
+ * endpoints, as the peer's bases). */
+static void
+code_endpoint(Codec *c, const FsConn *conn, FsEndpoint *ep,
+              const FsEndpoint *peer)
+{
+    code_state(c, &ep->state);
+    code_seq(c, &ep->max_ack, peer->snd_nxt);
+    code_seq(c, &ep->fin_seq, ep->snd_nxt - 1);
+    code_seq(c, &ep->fin_ack, peer->snd_nxt);
+    code_u32(c, &ep->first_tsval);
+    code_seq(c, &ep->last_tsval, ep->first_tsval);
+    code_u32(c, &ep->rcv_wnd);
+    code_u16(c, &ep->fin_count);
+    code_u16(c, &ep->rst_count);
+    code_endpoint_bits(c, ep);
+    code_u8(c, &ep->wscale);
+    code_time(c, &ep->fin_time, conn->t_last);
+    code_time(c, &ep->last_fin_time, ep->fin_time);
+    code_time(c, &ep->prev_fin_time, ep->last_fin_time);
+    code_time(c, &ep->fin_acked_time, ep->last_fin_time);
+    code_time(c, &ep->time_wait_since, conn->t_last);
+    code_time(c, &ep->state_since,
+              ep->time_wait_since != 0 ? ep->time_wait_since : conn->t_last);
+    code_u64(c, &ep->bytes);
+    code_u64(c, &ep->bytes_after_peer_fin);
+    code_u64(c, &ep->bytes_after_own_fin);
+}
+
+/* The body but t_last (the leading base) and last_hash* (not kept). */
+static void
+code_conn(Codec *c, FsConn *conn)
+{
+    guint8 u8;
+
+    code_time(c, &conn->t_first, conn->t_last);
+    code_u64(c, &conn->packets);
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        code_u32(c, &conn->ep[r].isn);
+        code_seq(c, &conn->ep[r].snd_nxt, conn->ep[r].isn);
+    }
+    code_endpoint(c, conn, &conn->ep[FS_ROLE_CLIENT],
+                  &conn->ep[FS_ROLE_SERVER]);
+    code_endpoint(c, conn, &conn->ep[FS_ROLE_SERVER],
+                  &conn->ep[FS_ROLE_CLIENT]);
+    code_time(c, &conn->close_done_time, conn->t_last);
+    code_time(c, &conn->rst_time, conn->t_last);
+    code_time(c, &conn->settled_at, conn->t_last);
+    code_u64(c, &conn->reuse_of);
+    code_u32(c, &conn->illegal_flags);
+    code_u32(c, &conn->old_duplicates);
+    code_u32(c, &conn->capture_loss);
+    code_u32(c, &conn->final_ack_lost);
+    code_u32(c, &conn->duplicate_frames);
+    code_role(c, &conn->rst_from);
+    code_u8(c, &conn->rst_state);
+    code_u8(c, &conn->rst_peer_state);
+    code_conn_bits(c, conn);
+    code_u8(c, &conn->reuse.outcome);
+    u8 = (guint8)conn->reuse.holder;
+    code_u8(c, &u8);
+    conn->reuse.holder = (gint8)u8;
+    code_u8(c, &conn->reuse.holder_state);
+    code_time(c, &conn->reuse.since_close, 0);
+    code_u32(c, &conn->old_dup.in_window);
+    code_u32(c, &conn->old_dup.paws_rejected);
+    code_u32(c, &conn->old_dup.during_time_wait);
+}
+
+static guint8 *
+put_varint(guint8 *p, guint64 v)
+{
+    while (v >= 0x80) {
+        *p++ = (guint8)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (guint8)v;
+    return p;
+}
+
+FsConn *
+fs_conn_freeze(const FsConn *conn)
+{
+    Codec c = { .decode = FALSE };
+    FsConn copy = *conn;
+    guint8 buf[8 + MAX_FIELDS / 8 + MAX_FIELDS * 10];
+    guint8 *p = buf;
+    guint64 t_last = (guint64)conn->t_last;
+    gsize len;
+    FsConn *frozen;
+
+    g_return_val_if_fail(!fs_conn_is_frozen(conn), NULL);
+    code_conn(&c, &copy);
+    for (int i = 0; i < 8; i++)
+        *p++ = (guint8)(t_last >> (8 * i));
+    for (guint g = 0; g < c.n; g += 8) {
+        guint8 *mask = p++;
+
+        *mask = 0;
+        for (guint i = g; i < c.n && i < g + 8; i++) {
+            if (c.vals[i] != 0) {
+                *mask |= (guint8)(1u << (i - g));
+                p = put_varint(p, c.vals[i]);
+            }
+        }
+    }
+    len = (gsize)(p - buf);
+    frozen = g_malloc(FS_CONN_HEAD_SIZE + len);
+    memcpy(frozen, conn, FS_CONN_HEAD_SIZE);
+    frozen->frozen_len = (guint16)len;
+    memcpy((guint8 *)frozen + FS_CONN_HEAD_SIZE, buf, len);
+    return frozen;
+}
+
+gboolean
+fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
+{
+    const guint8 *data = (const guint8 *)frozen + FS_CONN_HEAD_SIZE;
+    Codec c = { .decode = TRUE };
+    guint64 t_last = 0;
+
+    g_return_val_if_fail(fs_conn_is_frozen(frozen), FALSE);
+    memset(out, 0, sizeof *out);
+    memcpy(out, frozen, FS_CONN_HEAD_SIZE);
+    out->frozen_len = 0;
+    if (frozen->frozen_len < 8)
+        return FALSE;
+    for (int i = 0; i < 8; i++)
+        t_last |= (guint64)data[i] << (8 * i);
+    out->t_last = (FsTime)t_last;
+    c.cur = data + 8;
+    c.end = data + frozen->frozen_len;
+    code_conn(&c, out);
+    return !c.bad && c.cur == c.end;
+}

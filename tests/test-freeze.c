@@ -1,0 +1,247 @@
+/* finscope tests: frozen connections — lossless, compact, and invisible
+ * in what the engine reports. (Every segment-script test also runs its
+ * script never frozen and frozen at every sweep and compares: segscript.c.) */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "finscope/freeze.h"
+#include "segscript.h"
+
+/* A value of the kinds the encoding treats apart: unset, equal to its
+ * base, near it on either side, anything. */
+static guint64
+pick(GRand *rng, guint64 base, guint64 max)
+{
+    guint64 any = ((guint64)g_rand_int(rng) << 32 | g_rand_int(rng)) & max;
+
+    switch (g_rand_int_range(rng, 0, 5)) {
+    case 0: return 0;
+    case 1: return base & max;
+    case 2: return (base + (guint64)g_rand_int_range(rng, 1, 100000)) & max;
+    case 3: return (base - (guint64)g_rand_int_range(rng, 1, 100000)) & max;
+    default: return any;
+    }
+}
+
+static FsTime
+pick_time(GRand *rng, FsTime base)
+{
+    return (FsTime)pick(rng, (guint64)base, (guint64)FS_TIME_MAX - 1);
+}
+
+static void
+random_endpoint(GRand *rng, FsEndpoint *ep, FsTime t_last)
+{
+    ep->state = (FsTcpState)g_rand_int_range(rng, 0, FS_TCP_N_STATES);
+    ep->isn = g_rand_int(rng);
+    ep->snd_nxt = (guint32)pick(rng, ep->isn, G_MAXUINT32);
+    ep->max_ack = g_rand_int(rng);
+    ep->fin_seq = (guint32)pick(rng, ep->snd_nxt - 1, G_MAXUINT32);
+    ep->fin_ack = g_rand_int(rng);
+    ep->first_tsval = g_rand_int(rng);
+    ep->last_tsval = (guint32)pick(rng, ep->first_tsval, G_MAXUINT32);
+    ep->rcv_wnd = (guint32)pick(rng, 65535, G_MAXUINT32);
+    ep->fin_count = (guint16)pick(rng, 1, G_MAXUINT16);
+    ep->rst_count = (guint16)pick(rng, 1, G_MAXUINT16);
+    ep->seen = g_rand_boolean(rng);
+    ep->isn_known = g_rand_boolean(rng);
+    ep->ack_seen = g_rand_boolean(rng);
+    ep->fin_sent = g_rand_boolean(rng);
+    ep->fin_acked = g_rand_boolean(rng);
+    ep->ts_seen = g_rand_boolean(rng);
+    ep->recv_fin = g_rand_boolean(rng);
+    ep->unseen_fin_acked = g_rand_boolean(rng);
+    ep->fin_acked_lost = g_rand_boolean(rng);
+    ep->wscale = (guint8)g_rand_int_range(rng, 0, 15);
+    ep->state_since = pick_time(rng, t_last);
+    ep->prev_fin_time = pick_time(rng, t_last);
+    ep->fin_time = pick_time(rng, t_last);
+    ep->last_fin_time = pick_time(rng, ep->fin_time);
+    ep->fin_acked_time = pick_time(rng, ep->last_fin_time);
+    ep->time_wait_since = pick_time(rng, t_last);
+    ep->bytes = pick(rng, 1000, G_MAXUINT64);
+    ep->bytes_after_peer_fin = pick(rng, 1000, G_MAXUINT64);
+    ep->bytes_after_own_fin = pick(rng, 1000, G_MAXUINT32);
+}
+
+/* Every field set, zeroed first so that padding compares equal. */
+static void
+random_conn(GRand *rng, FsConn *c)
+{
+    memset(c, 0, sizeof *c);
+    c->addr[0].family = 4;
+    c->addr[0].bytes[0] = 10;
+    c->addr[0].bytes[3] = (guint8)g_rand_int(rng);
+    c->addr[1].family = 6;
+    for (int i = 0; i < 16; i++)
+        c->addr[1].bytes[i] = (guint8)g_rand_int(rng);
+    c->port[0] = (guint16)g_rand_int(rng);
+    c->port[1] = (guint16)g_rand_int(rng);
+    c->older = (FsConn *)(gsize)0x1000;
+    c->id = pick(rng, 1, G_MAXUINT64);
+    c->vlan = g_rand_int(rng);
+    c->deadline_slot = g_rand_int(rng);
+    c->held_slot = g_rand_int(rng);
+    c->t_last = (FsTime)g_rand_int_range(rng, 0, G_MAXINT32) * 1000000;
+    c->t_first = pick_time(rng, c->t_last);
+    for (int r = 0; r < 2; r++)
+        random_endpoint(rng, &c->ep[r], c->t_last);
+    c->close_done_time = pick_time(rng, c->t_last);
+    c->rst_time = pick_time(rng, c->t_last);
+    c->settled_at = pick_time(rng, c->t_last);
+    c->packets = pick(rng, 10, G_MAXUINT64);
+    c->reuse_of = pick(rng, c->id - 1, G_MAXUINT64);
+    c->illegal_flags = g_rand_int(rng);
+    c->old_duplicates = (guint32)pick(rng, 1, G_MAXUINT32);
+    c->capture_loss = (guint32)pick(rng, 1, G_MAXUINT32);
+    c->final_ack_lost = (guint32)pick(rng, 1, G_MAXUINT32);
+    c->duplicate_frames = (guint32)pick(rng, 1, G_MAXUINT32);
+    c->rst_from = (gint8)g_rand_int_range(rng, -1, 2);
+    c->rst_state = (guint8)g_rand_int_range(rng, 0, FS_TCP_N_STATES);
+    c->rst_peer_state = (guint8)g_rand_int_range(rng, 0, FS_TCP_N_STATES);
+    c->roles_inferred = g_rand_boolean(rng);
+    c->syn_seen = g_rand_boolean(rng);
+    c->simultaneous = g_rand_boolean(rng);
+    c->three_way_close = g_rand_boolean(rng);
+    c->reuse_in_time_wait = g_rand_boolean(rng);
+    c->tw_assassinated = g_rand_boolean(rng);
+    c->rst_answers_fin = g_rand_boolean(rng);
+    c->fin_beyond_data = g_rand_boolean(rng);
+    c->evicted = g_rand_boolean(rng);
+    c->reuse.outcome = (guint8)g_rand_int_range(rng, 0, 5);
+    c->reuse.holder = (gint8)g_rand_int_range(rng, -1, 2);
+    c->reuse.holder_state = (guint8)g_rand_int_range(rng, 0, 12);
+    c->reuse.isn_above = g_rand_boolean(rng);
+    c->reuse.ts_known = g_rand_boolean(rng);
+    c->reuse.ts_newer = g_rand_boolean(rng);
+    c->reuse.since_close = (FsTime)pick(rng, 0, G_MAXUINT64);
+    c->old_dup.in_window = g_rand_int(rng);
+    c->old_dup.paws_rejected = g_rand_int(rng);
+    c->old_dup.during_time_wait = g_rand_int(rng);
+}
+
+/* Frozen and thawed, every field comes back but the duplicate-frame
+ * memory, which freezing drops. */
+static void
+test_round_trip(void)
+{
+    g_autoptr(GRand) rng = g_rand_new_with_seed(7);
+
+    for (int i = 0; i < 20000; i++) {
+        FsConn c;
+        FsConn back;
+        g_autofree FsConn *frozen = NULL;
+
+        random_conn(rng, &c);
+        c.last_hash[0] = g_rand_int(rng);
+        c.last_hash_ts[1] = c.t_last;
+        frozen = fs_conn_freeze(&c);
+        g_assert_true(fs_conn_is_frozen(frozen));
+        memcpy(&back, frozen, FS_CONN_HEAD_SIZE);
+        back.frozen_len = 0;
+        g_assert_cmpmem(&back, FS_CONN_HEAD_SIZE, &c, FS_CONN_HEAD_SIZE);
+        g_assert_true(fs_conn_thaw_into(frozen, &back));
+        memset(c.last_hash, 0, sizeof c.last_hash);
+        memset(c.last_hash_ts, 0, sizeof c.last_hash_ts);
+        g_assert_cmpmem(&back, sizeof back, &c, sizeof c);
+    }
+}
+
+/* A damaged encoding is reported, not read past its end. */
+static void
+test_damaged(void)
+{
+    g_autoptr(GRand) rng = g_rand_new_with_seed(8);
+    FsConn c;
+    FsConn back;
+    g_autofree FsConn *frozen = NULL;
+
+    random_conn(rng, &c);
+    frozen = fs_conn_freeze(&c);
+    for (guint16 len = 1; len < frozen->frozen_len; len++) {
+        guint16 full = frozen->frozen_len;
+
+        frozen->frozen_len = len;
+        g_assert_false(fs_conn_thaw_into(frozen, &back));
+        frozen->frozen_len = full;
+    }
+    g_assert_true(fs_conn_thaw_into(frozen, &back));
+}
+
+/* A connection with data both ways, timestamps, the server closing first
+ * and a retransmitted FIN, as the engine left it. */
+static const FsScriptStep server_closes[] = {
+    { C2S, "S",  1000, 0,    0,   0,   100, 0, 0 },
+    { S2C, "SA", 5000, 1001, 0,   1,   900, 0, 0 },
+    { C2S, "A",  1001, 5001, 0,   2,   101, 0, 0 },
+    { C2S, "PA", 1001, 5001, 100, 3,   102, 0, 0 },
+    { S2C, "PA", 5001, 1101, 200, 4,   901, 0, 0 },
+    { C2S, "A",  1101, 5201, 0,   5,   103, 0, 0 },
+    { S2C, "FA", 5201, 1101, 0,   10,  910, 0, 0 },
+    { S2C, "FA", 5201, 1101, 0,   220, 930, 0, 0 },
+    { C2S, "FA", 1101, 5202, 0,   221, 130, 0, 0 },
+    { S2C, "A",  5202, 1102, 0,   222, 931, 0, 0 },
+};
+
+static void
+test_compact(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(server_closes, G_N_ELEMENTS(server_closes), NULL);
+    const FsConn *conn = fs_script_conn(res, 0);
+    g_autofree FsConn *frozen = fs_conn_freeze(conn);
+
+    g_test_message("frozen: %u bytes encoded, %zu in all (FsConn: %zu)",
+                   frozen->frozen_len, fs_conn_frozen_size(frozen),
+                   sizeof(FsConn));
+    g_assert_true(conn->close_done_time != 0);
+    g_assert_cmpuint(frozen->frozen_len, <=, 96);
+    g_assert_cmpuint(fs_conn_frozen_size(frozen), <=, 160);
+}
+
+/* The engine does freeze: a connection quiet for more than a second in
+ * TIME_WAIT, then an old duplicate, a reuse of the 4-tuple and its old
+ * duplicate (each meeting a frozen incarnation). That the records are
+ * the same as never frozen fs_script_run() checks. */
+static void
+test_engine_freezes(void)
+{
+    const FsScriptStep steps[] = {
+        { C2S, "S",  1000, 0,    0,   0,    100, 0, 0 },
+        { S2C, "SA", 5000, 1001, 0,   1,    900, 0, 0 },
+        { C2S, "A",  1001, 5001, 0,   2,    101, 0, 0 },
+        { S2C, "PA", 5001, 1001, 200, 3,    901, 0, 0 },
+        { C2S, "A",  1001, 5201, 0,   4,    102, 0, 0 },
+        { C2S, "FA", 1001, 5201, 0,   10,   110, 0, 0 },
+        { S2C, "FA", 5201, 1002, 0,   11,   910, 0, 0 },
+        { C2S, "A",  1002, 5202, 0,   12,   111, 0, 0 },
+        { S2C, "PA", 5001, 1001, 200, 2000, 901, 0, 0 },  /* old copy */
+        { C2S, "A",  1002, 5202, 0,   2001, 112, 0, 0 },  /* re-ack */
+        { C2S, "S",  900000, 0,  0,   4000, 5000, 0, 0 }, /* reuse */
+        { S2C, "SA", 700000, 900001, 0, 4001, 6000, 0, 0 },
+        { C2S, "A",  900001, 700001, 0, 4002, 5001, 0, 0 },
+        { S2C, "PA", 5001, 1001, 200, 6000, 901, 0, 0 },  /* old again */
+    };
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(steps, G_N_ELEMENTS(steps), NULL);
+
+    g_assert_cmpuint(res->stats.freezes, >=, 2);
+    g_assert_cmpuint(res->stats.frozen, ==, 0); /* thawed to report */
+    g_assert_cmpuint(res->conns->len, ==, 2);
+    g_assert_cmpuint(fs_script_conn(res, 0)->old_dup.during_time_wait, ==, 1);
+    g_assert_cmpuint(fs_script_conn(res, 1)->old_duplicates, ==, 1);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/freeze/round-trip", test_round_trip);
+    g_test_add_func("/freeze/damaged", test_damaged);
+    g_test_add_func("/freeze/compact", test_compact);
+    g_test_add_func("/freeze/engine-freezes", test_engine_freezes);
+    return g_test_run();
+}
