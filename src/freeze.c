@@ -28,6 +28,14 @@ G_STATIC_ASSERT(FS_CONN_HEAD_SIZE == 68);
 
 #define MAX_FIELDS 96
 
+/* The coder is one list for both directions; flattened into each, the
+ * direction is a constant and the other one's code goes away. */
+#if defined(__GNUC__)
+#define FLATTEN __attribute__((flatten))
+#else
+#define FLATTEN
+#endif
+
 typedef struct {
     gboolean decode;
     guint n;                   /* fields coded so far */
@@ -288,7 +296,7 @@ put_varint(guint8 *p, guint64 v)
     return p;
 }
 
-FsConn *
+FLATTEN FsConn *
 fs_conn_freeze(const FsConn *conn)
 {
     Codec c = { .decode = FALSE };
@@ -322,7 +330,7 @@ fs_conn_freeze(const FsConn *conn)
     return frozen;
 }
 
-gboolean
+FLATTEN gboolean
 fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
 {
     const guint8 *data = (const guint8 *)frozen + FS_CONN_HEAD_SIZE;
