@@ -315,15 +315,15 @@ relocate(FsEngine *e, FsFlow *flow, FsConn *old, FsConn *conn)
 }
 
 /* conn, whole or frozen, is replaced by rec frozen (rec: conn's record,
- * with conn's head). */
+ * with conn's head). flow is theirs or NULL. */
 static FsConn *
-freeze(FsEngine *e, FsConn *conn, const FsConn *rec)
+freeze(FsEngine *e, FsFlow *flow, FsConn *conn, const FsConn *rec)
 {
     FsConn *frozen = fs_conn_freeze(rec);
 
     if (!fs_conn_is_frozen(conn))
         e->stats.frozen++;
-    relocate(e, NULL, conn, frozen);
+    relocate(e, flow, conn, frozen);
     e->stats.freezes++;
     return frozen;
 }
@@ -558,7 +558,17 @@ worth_freezing(const FsEngine *e, const FsConn *conn, FsTime now)
            finish_at(e, conn) - now > RESET_LINGER;
 }
 
-/* When a closed conn would be frozen (a wake of its own); G_MAXINT64 for
+/* A closed connection is frozen as soon as its close is seen, when its
+ * record is not due soon. */
+static gboolean
+worth_freezing_closed(const FsEngine *e, const FsConn *conn, FsTime now)
+{
+    return e->freeze_after > 0 && !fs_conn_is_frozen(conn) &&
+           is_closed(conn) && finish_at(e, conn) - now > RESET_LINGER;
+}
+
+/* When a closed conn not frozen at its close (an older incarnation
+ * thawed for the detectors) is frozen: a wake of its own; G_MAXINT64 for
  * an open one or one not worth it. */
 static FsTime
 freeze_at(const FsEngine *e, const FsConn *conn)
@@ -644,7 +654,7 @@ sweep(FsEngine *e, FsTime now)
         wake = next_wake(e, rec, now, frozen);
         /* frozen already: encoded again only when its TIME_WAIT ran out */
         if (rec == conn ? frozen : memcmp(&before, rec, sizeof buf) != 0)
-            conn = freeze(e, conn, rec);
+            conn = freeze(e, NULL, conn, rec);
         fs_deadlines_set(e->deadlines, conn, wake);
     }
     g_ptr_array_set_size(e->due, 0);
@@ -715,16 +725,24 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
     newest->t_last = seg->ts;
     conn = newest;
     sender = fs_conn_sender_role(conn, seg);
-    if (fs_detect_segment(&e->detect, &conn, &sender, seg) == FS_DETECT_SKIP)
-        return;
-    fs_tcpstate_segment(conn, sender, seg, &e->tcp, on_emit, e);
-    conn->t_last = seg->ts;
-    /* the segment may have brought a deadline forward: of the connection
-     * it went to, or of the one before the newest (a reusing SYN's answer
-     * settles the old incarnation) */
-    wake_earlier(e, conn, seg->ts);
-    if (newest->older != NULL && newest->older != conn)
-        wake_earlier(e, newest->older, seg->ts);
+    if (fs_detect_segment(&e->detect, &conn, &sender, seg) !=
+        FS_DETECT_SKIP) {
+        fs_tcpstate_segment(conn, sender, seg, &e->tcp, on_emit, e);
+        conn->t_last = seg->ts;
+        /* the segment may have brought a deadline forward: of the
+         * connection it went to, or of the one before the newest (a
+         * reusing SYN's answer settles the old incarnation) */
+        wake_earlier(e, conn, seg->ts);
+        if (newest->older != NULL && newest->older != conn)
+            wake_earlier(e, newest->older, seg->ts);
+    }
+    /* closed now: frozen at once, to its next deadline */
+    if (worth_freezing_closed(e, conn, seg->ts)) {
+        FsTime wake = next_wake(e, conn, seg->ts, TRUE);
+
+        conn = freeze(e, flow, conn, conn);
+        fs_deadlines_set(e->deadlines, conn, wake);
+    }
 }
 
 void

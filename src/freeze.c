@@ -245,7 +245,7 @@ code_endpoint(Codec *c, const FsConn *conn, FsEndpoint *ep,
     code_u64(c, &ep->bytes_after_own_fin);
 }
 
-/* The body but t_last (the leading base) and last_hash* (not kept). */
+/* The body but t_last (the leading base). */
 static void
 code_conn(Codec *c, FsConn *conn)
 {
@@ -283,6 +283,10 @@ code_conn(Codec *c, FsConn *conn)
     code_u32(c, &conn->old_dup.in_window);
     code_u32(c, &conn->old_dup.paws_rejected);
     code_u32(c, &conn->old_dup.during_time_wait);
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        code_u32(c, &conn->last_hash[r]);
+        code_time(c, &conn->last_hash_ts[r], conn->t_last);
+    }
 }
 
 static guint8 *

@@ -122,8 +122,8 @@ run_once(const FsScriptStep *steps, gsize n_steps, const FsEngineConfig *cfg)
     return res;
 }
 
-/* A record as freezing must leave it: the engine's links and the
- * duplicate-frame memory (not kept frozen) are not part of it. */
+/* A record as freezing must leave it: the engine's links are not part
+ * of it. */
 static FsConn
 record_of(const FsConn *conn)
 {
@@ -132,8 +132,6 @@ record_of(const FsConn *conn)
     r.older = NULL;
     r.deadline_slot = 0;
     r.held_slot = 0;
-    memset(r.last_hash, 0, sizeof r.last_hash);
-    memset(r.last_hash_ts, 0, sizeof r.last_hash_ts);
     return r;
 }
 

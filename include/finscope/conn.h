@@ -115,7 +115,7 @@ struct FsConn {
     guint8 fin_beyond_data : 1; /* a FIN past the highest data captured */
     guint8 evicted : 1;      /* finished early: --max-flows was reached */
     /* duplicate frames: hdr_hash of the last segment and its capture
-     * time, by sender (not kept when frozen: it matters for 200 us) */
+     * time, by sender */
     guint32 last_hash[2];
     FsTime last_hash_ts[2];
     FsReuse reuse;           /* how this incarnation took over the tuple */

@@ -15,8 +15,7 @@ fs_conn_is_frozen(const FsConn *conn)
 }
 
 /* A new allocation (g_free() it) holding conn frozen: its head as it is
- * and the rest encoded. The duplicate-frame memory (last_hash*) is not
- * kept: freeze only a connection quiet for longer than that window. */
+ * and the rest encoded. */
 FsConn *fs_conn_freeze(const FsConn *conn);
 
 /* Decodes frozen into *out, a whole FsConn (head included, frozen_len 0).
