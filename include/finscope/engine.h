@@ -19,8 +19,9 @@ typedef struct {
                             0 = no limit */
     guint ephemeral_ports; /* size of the clients' ephemeral port range
                               (Linux 32768-60999: 28232), port pressure */
-    FsTime freeze_after; /* a connection quiet this long is kept frozen
-                            (freeze.h) until its next packet or deadline;
+    FsTime freeze_after; /* connections are kept frozen (freeze.h) until
+                            their next packet or deadline: closed ones at
+                            once, open ones quiet this long;
                             0 = FS_ENGINE_FREEZE_AFTER, < 0 = never */
 } FsEngineConfig;
 
