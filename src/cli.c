@@ -252,7 +252,7 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
           "32768-60999, Linux)", "LO-HI" },
         { "freeze-after", 0, 0, G_OPTION_ARG_STRING, &freeze_text,
           "Keep connections compact (frozen) until their next packet: "
-          "closed ones at once, open ones quiet this long (default 1; "
+          "closed ones at once, open ones quiet this long (default 10; "
           "0 = never); ~10% more CPU for ~40% less memory, same output",
           "SECONDS" },
         { "threads", 0, 0, G_OPTION_ARG_INT, &opts->threads,

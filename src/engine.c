@@ -29,8 +29,8 @@ typedef struct {
     FsAddr client;       /* host holding the TIME_WAIT */
     FsAddr server;       /* destination address */
     guint16 port;        /* destination port */
-    guint64 now;         /* held now */
-    guint64 peak;        /* most at once */
+    guint32 now;         /* held now (a 4-tuple each: < 2^32) */
+    guint32 peak;        /* most at once */
     FsTime peak_at;      /* when */
 } DestTimeWait;
 
@@ -549,8 +549,7 @@ finish_at(const FsEngine *e, const FsConn *conn)
 }
 
 /* Is freezing conn at now worth it: quiet long enough, its record not
- * due soon (a reset's is). Connections still open freeze when a deadline
- * brings them up anyway. */
+ * due soon (a reset's is). */
 static gboolean
 worth_freezing(const FsEngine *e, const FsConn *conn, FsTime now)
 {
@@ -559,7 +558,7 @@ worth_freezing(const FsEngine *e, const FsConn *conn, FsTime now)
 }
 
 /* A closed connection is frozen as soon as its close is seen, when its
- * record is not due soon. */
+ * record is not due soon; an open one once quiet for freeze_after. */
 static gboolean
 worth_freezing_closed(const FsEngine *e, const FsConn *conn, FsTime now)
 {
@@ -567,16 +566,15 @@ worth_freezing_closed(const FsEngine *e, const FsConn *conn, FsTime now)
            is_closed(conn) && finish_at(e, conn) - now > RESET_LINGER;
 }
 
-/* When a closed conn not frozen at its close (an older incarnation
- * thawed for the detectors) is frozen: a wake of its own; G_MAXINT64 for
- * an open one or one not worth it. */
+/* When conn, not frozen, is frozen if nothing more arrives (an open one,
+ * or a closed one thawed for the detectors: an older incarnation):
+ * quiet for freeze_after; G_MAXINT64 for one not worth it. */
 static FsTime
 freeze_at(const FsEngine *e, const FsConn *conn)
 {
     FsTime at = conn->t_last + e->freeze_after;
 
-    if (e->freeze_after <= 0 || !is_closed(conn) ||
-        !worth_freezing(e, conn, at))
+    if (e->freeze_after <= 0 || !worth_freezing(e, conn, at))
         return G_MAXINT64;
     return at;
 }

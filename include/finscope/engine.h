@@ -25,7 +25,7 @@ typedef struct {
                             0 = FS_ENGINE_FREEZE_AFTER, < 0 = never */
 } FsEngineConfig;
 
-#define FS_ENGINE_FREEZE_AFTER FS_NS_PER_SEC
+#define FS_ENGINE_FREEZE_AFTER (10 * FS_NS_PER_SEC)
 
 /* Where results go. Either callback may be NULL. */
 typedef struct {
