@@ -11,6 +11,13 @@
 enum { COL_ID, COL_CLIENT, COL_SERVER, COL_CLOSE, COL_CLOSER, COL_CSTATE,
        COL_SSTATE, COL_DURATION, COL_FLAGS, N_COLS };
 
+/* Offline, records wait for the end to print as one aligned table, and
+ * events as one section. Beyond this many records (or bytes of events)
+ * that would make memory grow with the capture's length: the report
+ * turns to lines as they come, as with -i. */
+#define TABLE_MAX_ROWS 10000u
+#define EVENTS_MAX_BYTES (4u << 20)
+
 static const char *const col_titles[N_COLS] = {
     "ID", "CLIENT", "SERVER", "CLOSE", "ACTIVE", "CLIENT-END", "SERVER-END",
     "CLOSE-TIME", "FLAGS",
@@ -32,6 +39,8 @@ endpoint_string(const FsConn *conn, FsRole role)
     fs_endpoint_format(&conn->addr[role], conn->port[role], buf, sizeof buf);
     return g_strdup(buf);
 }
+
+static void start_streaming(FsReport *r);
 
 void
 fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
@@ -63,6 +72,8 @@ fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
     if (r->streaming) {
         fputs(r->buf->str + 2, r->out); /* no indent outside a section */
         g_string_truncate(r->buf, 0);
+    } else if (r->buf->len > EVENTS_MAX_BYTES) {
+        start_streaming(r);
     }
 }
 
@@ -129,6 +140,27 @@ fs_report_text_conn(FsReport *r, const FsConn *conn)
     }
     g_ptr_array_add(r->rows, row);
     note_stuck(r, conn);
+    if (r->rows->len > TABLE_MAX_ROWS)
+        start_streaming(r);
+}
+
+/* Too much to hold for the end: what is held so far goes out now (events,
+ * then records as -i prints them), the rest as it comes. */
+static void
+start_streaming(FsReport *r)
+{
+    fprintf(r->out, "More than %u connections or %u MiB of events: "
+            "printing them as they come (--json keeps every field)\n",
+            TABLE_MAX_ROWS, EVENTS_MAX_BYTES >> 20);
+    if (r->buf->len > 0) {
+        fprintf(r->out, "\nEvents so far\n%s\n", r->buf->str);
+        g_string_truncate(r->buf, 0);
+    }
+    for (guint i = 0; i < r->rows->len; i++)
+        print_conn_line(r, g_ptr_array_index(r->rows, i));
+    g_ptr_array_set_size(r->rows, 0);
+    g_string_truncate(r->stuck, 0); /* conn lines carry the end states */
+    r->streaming = TRUE;
 }
 
 static void

@@ -66,6 +66,24 @@ for run in 1 2 3 4 5; do
         cmp "$OUT/t1.jsonl" "$OUT/t2.jsonl"
 done
 
+# Offline text holds records for one table at the end, up to 10,000: past
+# that it prints them as they come, so memory does not grow with the
+# capture; every record is still printed once, the summary last.
+"$GENTRACE" --seed 5 --connections 10500 --concurrency 300 --rate 2000 \
+    --avg-size 100 --out "$OUT/many.pcap" 2> /dev/null
+fs_run "$OUT/many.txt" -r "$OUT/many.pcap"
+check "past 10,000 records text says it turns to lines" \
+    grep -q '^More than 10000 connections' "$OUT/many.txt"
+check "every one of the 10,500 records printed once" \
+    test "$(grep '^conn #' "$OUT/many.txt" | sort -u | wc -l)" = 10500
+check "the summary comes last, with all 10,500 connections" \
+    sh -c "sed -n '/^Summary/,\$p' '$OUT/many.txt' |
+           grep -q '^  connections  *10500\$'"
+fs_run "$OUT/few.txt" -r "$OUT/t.pcap"
+check "4,000 records: one table, no such line" \
+    sh -c "! grep -q -e '^More than' -e '^conn #' '$OUT/few.txt' &&
+           grep -q '^ID  *CLIENT' '$OUT/few.txt'"
+
 check "gentrace --print-sizes names FsConn" \
     sh -c "'$GENTRACE' --print-sizes | grep -q '^sizeof(FsConn) [0-9]'"
 finish
