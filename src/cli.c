@@ -102,8 +102,10 @@ apply_limits(FsCliOptions *opts, const char *idle_text, gint max_flows,
              const char *port_range, const char *freeze_text,
              GError **error)
 {
-    if (g_strcmp0(freeze_text, "0") == 0)
-        opts->engine.freeze_after = -1;
+    if (freeze_text != NULL && strchr(freeze_text, '0') != NULL &&
+        strspn(freeze_text, "0.") == strlen(freeze_text) &&
+        strchr(freeze_text, '.') == strrchr(freeze_text, '.'))
+        opts->engine.freeze_after = -1; /* "0", "0.0", "00": never */
     else if (freeze_text != NULL &&
              !parse_seconds("--freeze-after", freeze_text,
                             &opts->engine.freeze_after, error))

@@ -350,13 +350,15 @@ thaw(FsEngine *e, FsFlow *flow, FsConn *frozen)
 }
 
 /* Thaws every frozen incarnation of flow (the detectors look at older
- * ones); returns the newest. */
+ * ones), each to be frozen again once quiet; returns the newest. */
 static FsConn *
-thaw_flow(FsEngine *e, FsFlow *flow)
+thaw_flow(FsEngine *e, FsFlow *flow, FsTime now)
 {
     for (FsConn *c = fs_flow_current(flow); c != NULL; c = c->older) {
-        if (fs_conn_is_frozen(c))
+        if (fs_conn_is_frozen(c)) {
             c = thaw(e, flow, c);
+            wake_earlier(e, c, now);
+        }
     }
     return fs_flow_current(flow);
 }
@@ -568,11 +570,12 @@ worth_freezing_closed(const FsEngine *e, const FsConn *conn, FsTime now)
 
 /* When conn, not frozen, is frozen if nothing more arrives (an open one,
  * or a closed one thawed for the detectors: an older incarnation):
- * quiet for freeze_after; G_MAXINT64 for one not worth it. */
+ * quiet for freeze_after, and after now; G_MAXINT64 for one not worth it
+ * then (so that a sweep finding it not worth it does not come back). */
 static FsTime
-freeze_at(const FsEngine *e, const FsConn *conn)
+freeze_at(const FsEngine *e, const FsConn *conn, FsTime now)
 {
-    FsTime at = conn->t_last + e->freeze_after;
+    FsTime at = MAX(conn->t_last + e->freeze_after, now + 1);
 
     if (e->freeze_after <= 0 || !worth_freezing(e, conn, at))
         return G_MAXINT64;
@@ -592,8 +595,8 @@ next_wake(const FsEngine *e, const FsConn *conn, FsTime now,
     FsTime two_msl = 2 * e->cfg.msl;
     FsTime wake = MIN(now + two_msl, finish_at(e, conn));
 
-    if (!frozen_after && freeze_at(e, conn) > now)
-        wake = MIN(wake, freeze_at(e, conn));
+    if (!frozen_after)
+        wake = MIN(wake, freeze_at(e, conn, now));
 
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         if (conn->ep[r].state == FS_TCP_TIME_WAIT)
@@ -650,7 +653,10 @@ sweep(FsEngine *e, FsTime now)
         }
         frozen = rec != conn || worth_freezing(e, rec, now);
         wake = next_wake(e, rec, now, frozen);
-        /* frozen already: encoded again only when its TIME_WAIT ran out */
+        /* frozen already: encoded again only when its TIME_WAIT ran out;
+         * the settle time expire moved on is settled again at hand-over,
+         * at a time no earlier (the sweep's, or the end) */
+        before.settled_at = rec->settled_at;
         if (rec == conn ? frozen : memcmp(&before, rec, sizeof buf) != 0)
             conn = freeze(e, NULL, conn, rec);
         fs_deadlines_set(e->deadlines, conn, wake);
@@ -685,6 +691,9 @@ fs_engine_advance(FsEngine *e, FsTime now)
 {
     g_return_if_fail(!e->finished);
     now = CLAMP(now, 0, FS_TIME_MAX);
+    /* the end, for records still held then: the engine has seen this
+     * time (a sweep may have settled them at it) */
+    e->latest = MAX(e->latest, now);
     if (now >= e->next_sweep)
         sweep(e, now);
 }
@@ -704,7 +713,7 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
     flow = fs_flow_find(e->flows, seg);
     newest = flow != NULL ? fs_flow_current(flow) : NULL;
     if (newest != NULL && (fs_conn_is_frozen(newest) || newest->older != NULL))
-        newest = thaw_flow(e, flow);
+        newest = thaw_flow(e, flow, seg->ts);
     e->stats.tcp_segments++;
     if (opens_incarnation(newest, seg)) {
         if (e->cfg.max_flows > 0 && e->stats.live >= e->cfg.max_flows) {
@@ -713,7 +722,7 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
             flow = fs_flow_find(e->flows, seg);
             newest = flow != NULL ? fs_flow_current(flow) : NULL;
             if (newest != NULL)
-                newest = thaw_flow(e, flow);
+                newest = thaw_flow(e, flow, seg->ts);
         }
         newest = new_incarnation(e, &flow, newest, seg);
     }

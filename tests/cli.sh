@@ -50,6 +50,8 @@ fs_run "$OUT/t2" --threads 2 --json -r "$sample" -r "$other"
 check "--threads 1 and 2 agree on merged files" cmp "$OUT/t1" "$OUT/t2"
 check "--freeze-after -1: usage error (2)" status_is 2 "$FINSCOPE" --freeze-after -1 -r "$sample"
 check "--freeze-after -1 names the option" stderr_has "--freeze-after"
+check "--freeze-after 0.0 is 0: never" status_is 0 "$FINSCOPE" --freeze-after 0.0 -r "$sample"
+check "--freeze-after . is no number: 2" status_is 2 "$FINSCOPE" --freeze-after . -r "$sample"
 # Frozen connections are invisible in the output: never frozen, frozen at
 # every sweep (1 ns quiet) and the default, on traces where 4-tuples are
 # reused and old duplicates meet frozen TIME_WAITs.

@@ -234,6 +234,79 @@ test_engine_freezes(void)
     g_assert_cmpuint(fs_script_conn(res, 1)->old_duplicates, ==, 1);
 }
 
+static void
+keep_record(const FsConn *conn, gpointer user)
+{
+    g_array_append_val((GArray *)user, *conn);
+}
+
+/* A connection left in CLOSE_WAIT on a quiet interface (-i: the clock
+ * moves on without packets), frozen after 10 s or never: the same record
+ * (its state age once depended on how often a sweep had seen it). */
+static GArray *
+run_quiet_close_wait(FsTime freeze_after)
+{
+    static const struct {
+        gboolean c2s;
+        guint8 flags;
+        guint32 seq, ack;
+        gint64 t_ms;
+    } steps[] = {
+        { TRUE,  FS_TH_SYN,             1000, 0,    0 },
+        { FALSE, FS_TH_SYN | FS_TH_ACK, 5000, 1001, 1 },
+        { TRUE,  FS_TH_ACK,             1001, 5001, 2 },
+        { TRUE,  FS_TH_FIN | FS_TH_ACK, 1001, 5001, 10 },
+        { FALSE, FS_TH_ACK,             5001, 1002, 11 },
+    };
+    FsAddr client = { 4, { 10, 0, 0, 1 } };
+    FsAddr server = { 4, { 10, 0, 0, 2 } };
+    GArray *records = g_array_new(FALSE, TRUE, sizeof(FsConn));
+    FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC,
+                           .freeze_after = freeze_after };
+    FsEngineSink sink = { NULL, keep_record, records };
+    g_autoptr(FsEngine) e = fs_engine_new(&cfg, &sink);
+
+    for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
+        FsSegment seg = { 0 };
+
+        seg.ts = FS_SCRIPT_T0 + steps[i].t_ms * FS_NS_PER_MSEC;
+        seg.src = steps[i].c2s ? client : server;
+        seg.dst = steps[i].c2s ? server : client;
+        seg.sport = steps[i].c2s ? 40000 : 80;
+        seg.dport = steps[i].c2s ? 80 : 40000;
+        seg.seq = steps[i].seq;
+        seg.ack = steps[i].ack;
+        seg.flags = steps[i].flags;
+        seg.window = 65535;
+        seg.wscale = FS_WSCALE_NONE;
+        fs_engine_segment(e, &seg);
+    }
+    for (int s = 1; s <= 15; s++)
+        fs_engine_advance(e, FS_SCRIPT_T0 + s * FS_NS_PER_SEC);
+    fs_engine_finish(e);
+    return records;
+}
+
+static void
+test_quiet_interface(void)
+{
+    g_autoptr(GArray) never = run_quiet_close_wait(-1);
+    g_autoptr(GArray) frozen = run_quiet_close_wait(0);
+    const FsConn *a;
+    const FsConn *b;
+
+    g_assert_cmpuint(never->len, ==, 1);
+    g_assert_cmpuint(frozen->len, ==, 1);
+    a = &g_array_index(never, FsConn, 0);
+    b = &g_array_index(frozen, FsConn, 0);
+    g_assert_cmpint(a->ep[FS_ROLE_SERVER].state, ==, FS_TCP_CLOSE_WAIT);
+    /* settled at the last time the engine saw, 15 s */
+    g_assert_cmpint(a->settled_at, ==, FS_SCRIPT_T0 + 15 * FS_NS_PER_SEC);
+    g_assert_cmpint(b->settled_at, ==, a->settled_at);
+    g_assert_cmpint(b->ep[FS_ROLE_SERVER].state_since, ==,
+                    a->ep[FS_ROLE_SERVER].state_since);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -242,5 +315,6 @@ main(int argc, char **argv)
     g_test_add_func("/freeze/damaged", test_damaged);
     g_test_add_func("/freeze/compact", test_compact);
     g_test_add_func("/freeze/engine-freezes", test_engine_freezes);
+    g_test_add_func("/freeze/quiet-interface", test_quiet_interface);
     return g_test_run();
 }

@@ -45,7 +45,7 @@ typedef struct {
     guint64 live;                         /* connections held right now */
     guint64 live_peak;                    /* most held at once */
     guint64 frozen;                       /* of those held, frozen now */
-    guint64 freezes;                      /* connections frozen, in all */
+    guint64 freezes;                      /* records encoded frozen, in all */
     guint64 finished;                     /* records handed to the sink */
     guint64 evicted;                      /* finished early by max_flows */
     guint64 time_wait_now;                /* endpoints in TIME_WAIT now */
