@@ -311,7 +311,7 @@ relocate(FsEngine *e, FsFlow *flow, FsConn *old, FsConn *conn)
     fs_flow_relocate(e->flows, flow, old, conn);
     g_ptr_array_index(e->conns, old->held_slot) = conn;
     fs_deadlines_relocate(e->deadlines, old, conn);
-    fs_flow_conn_free(e->flows, old);
+    g_free(old);
 }
 
 /* conn, whole or frozen, is replaced by rec frozen (rec: conn's record,
@@ -342,7 +342,7 @@ record_of(FsConn *conn, FsConn *buf)
 static FsConn *
 thaw(FsEngine *e, FsFlow *flow, FsConn *frozen)
 {
-    FsConn *conn = record_of(frozen, fs_flow_conn_new(e->flows));
+    FsConn *conn = record_of(frozen, g_new(FsConn, 1));
 
     relocate(e, flow, frozen, conn);
     e->stats.frozen--;

@@ -24,7 +24,6 @@ struct FsFlowTable {
     guint32 mask;     /* capacity - 1; capacity is a power of two */
     guint32 n_flows;  /* slots in use */
     guint64 next_id;  /* id of the next incarnation */
-    FsConn *spare;    /* whole FsConns freed, for reuse (linked by older) */
 };
 
 #define INITIAL_CAPACITY 1024u
@@ -127,33 +126,6 @@ fs_flow_table_new(void)
     return t;
 }
 
-/* Whole connections come from a list of spares and go back to it, not to
- * malloc: freed among frozen ones (a third of the size), malloc would
- * split them to fit those, and the next whole one would need new memory
- * (measured: peak RSS 71 MB instead of 40 on the medium bench trace). */
-FsConn *
-fs_flow_conn_new(FsFlowTable *table)
-{
-    FsConn *conn = table->spare;
-
-    if (conn == NULL)
-        return g_new0(FsConn, 1);
-    table->spare = conn->older;
-    memset(conn, 0, sizeof *conn);
-    return conn;
-}
-
-void
-fs_flow_conn_free(FsFlowTable *table, FsConn *conn)
-{
-    if (conn->frozen_len != 0) {
-        g_free(conn);
-        return;
-    }
-    conn->older = table->spare;
-    table->spare = conn;
-}
-
 static void
 free_incarnations(FsConn *conn)
 {
@@ -172,7 +144,6 @@ fs_flow_table_free(FsFlowTable *table)
         return;
     for (guint32 i = 0; i <= table->mask; i++)
         free_incarnations(table->slots[i].newest);
-    free_incarnations(table->spare);
     g_free(table->slots);
     g_free(table);
 }
@@ -236,7 +207,7 @@ FsConn *
 fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
                         const FsSegment *seg, gboolean client_is_sender)
 {
-    FsConn *conn = fs_flow_conn_new(table);
+    FsConn *conn = g_new0(FsConn, 1);
     FsRole sender = client_is_sender ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
     FsRole receiver = fs_role_peer(sender);
     FsFlow *slot = *flow;
@@ -337,7 +308,7 @@ fs_flow_release(FsFlowTable *table, FsConn *conn)
 
     g_return_if_fail(link != NULL);
     *link = conn->older;
-    fs_flow_conn_free(table, conn);
+    g_free(conn);
     if (slot->newest == NULL)
         remove_slot(table, (guint32)(slot - table->slots));
 }

@@ -43,11 +43,6 @@ FsConn *fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
                                 const FsSegment *seg,
                                 gboolean client_is_sender);
 
-/* A zeroed whole FsConn, and back: for a connection the table holds or
- * will (engine: thawing). fs_flow_conn_free() takes frozen ones too. */
-FsConn *fs_flow_conn_new(FsFlowTable *table);
-void fs_flow_conn_free(FsFlowTable *table, FsConn *conn);
-
 /* conn takes the place of old (which moved: frozen or thawed) among its
  * flow's incarnations. flow is theirs, or NULL to look it up. */
 void fs_flow_relocate(FsFlowTable *table, FsFlow *flow, const FsConn *old,
