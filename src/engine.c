@@ -550,36 +550,28 @@ finish_at(const FsEngine *e, const FsConn *conn)
     return G_MAXINT64;
 }
 
-/* Is freezing conn at now worth it: quiet long enough, its record not
- * due soon (a reset's is). */
+/* Is freezing conn (whole) at now worth it: closed (frozen as soon as
+ * its close is seen), or open and quiet for freeze_after; and its record
+ * not due soon (a reset's is). */
 static gboolean
 worth_freezing(const FsEngine *e, const FsConn *conn, FsTime now)
 {
-    return e->freeze_after > 0 && now - conn->t_last >= e->freeze_after &&
+    return e->freeze_after > 0 &&
+           (is_closed(conn) || now - conn->t_last >= e->freeze_after) &&
            finish_at(e, conn) - now > RESET_LINGER;
 }
 
-/* A closed connection is frozen as soon as its close is seen, when its
- * record is not due soon; an open one once quiet for freeze_after. */
-static gboolean
-worth_freezing_closed(const FsEngine *e, const FsConn *conn, FsTime now)
-{
-    return e->freeze_after > 0 && !fs_conn_is_frozen(conn) &&
-           is_closed(conn) && finish_at(e, conn) - now > RESET_LINGER;
-}
-
-/* When conn, not frozen, is frozen if nothing more arrives (an open one,
- * or a closed one thawed for the detectors: an older incarnation):
- * quiet for freeze_after, and after now; G_MAXINT64 for one not worth it
- * then (so that a sweep finding it not worth it does not come back). */
+/* When conn, whole, is frozen if nothing more arrives: the first sweep
+ * after now at which worth_freezing(); G_MAXINT64 for never (so that a
+ * sweep finding it not worth it does not come back). */
 static FsTime
 freeze_at(const FsEngine *e, const FsConn *conn, FsTime now)
 {
     FsTime at = MAX(conn->t_last + e->freeze_after, now + 1);
 
-    if (e->freeze_after <= 0 || !worth_freezing(e, conn, at))
-        return G_MAXINT64;
-    return at;
+    if (is_closed(conn))
+        at = now + 1;
+    return worth_freezing(e, conn, at) ? at : G_MAXINT64;
 }
 
 /* When conn next needs a look if nothing more arrives: a TIME_WAIT
@@ -637,28 +629,28 @@ sweep(FsEngine *e, FsTime now)
     g_ptr_array_sort(e->due, conn_id_cmp);
     for (guint i = 0; i < e->due->len; i++) {
         FsConn buf;
-        FsConn before;
         FsConn *rec;
-        gboolean frozen;
+        gboolean was_frozen;
+        gboolean expired;
         FsTime wake;
 
         conn = g_ptr_array_index(e->due, i);
         rec = record_of(conn, &buf);
-        if (rec != conn)
-            before = buf;
-        fs_tcpstate_expire(rec, now, 2 * e->cfg.msl, on_emit, e);
+        was_frozen = rec != conn;
+        expired = fs_tcpstate_expire(rec, now, 2 * e->cfg.msl, on_emit, e);
         if (now >= finish_at(e, rec)) {
             finish_conn(e, conn, rec, now);
             continue;
         }
-        frozen = rec != conn || worth_freezing(e, rec, now);
-        wake = next_wake(e, rec, now, frozen);
-        /* frozen already: encoded again only when its TIME_WAIT ran out;
-         * the settle time expire moved on is settled again at hand-over,
-         * at a time no earlier (the sweep's, or the end) */
-        before.settled_at = rec->settled_at;
-        if (rec == conn ? frozen : memcmp(&before, rec, sizeof buf) != 0)
+        if (was_frozen ? expired : worth_freezing(e, rec, now)) {
+            /* frozen again only when its TIME_WAIT ran out: the settle
+             * time expire moved on is settled again at hand-over, at a
+             * time no earlier (the sweep's, or the end) */
+            wake = next_wake(e, rec, now, TRUE);
             conn = freeze(e, NULL, conn, rec);
+        } else {
+            wake = next_wake(e, rec, now, was_frozen);
+        }
         fs_deadlines_set(e->deadlines, conn, wake);
     }
     g_ptr_array_set_size(e->due, 0);
@@ -744,7 +736,7 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
             wake_earlier(e, newest->older, seg->ts);
     }
     /* closed now: frozen at once, to its next deadline */
-    if (worth_freezing_closed(e, conn, seg->ts)) {
+    if (worth_freezing(e, conn, seg->ts)) {
         FsTime wake = next_wake(e, conn, seg->ts, TRUE);
 
         conn = freeze(e, flow, conn, conn);

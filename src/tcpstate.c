@@ -591,10 +591,12 @@ ack_unconfirmed(const FsEndpoint *ep, FsTime now)
            now - ep->fin_acked_time < 2 * rto;
 }
 
-void
+gboolean
 fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
                    FsEmitFunc emit, gpointer user)
 {
+    gboolean expired = FALSE;
+
     conn->settled_at = MAX(conn->settled_at, now);
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         FsEndpoint *ep = &conn->ep[r];
@@ -602,10 +604,13 @@ fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
                     user };
 
         if (ep->state == FS_TCP_TIME_WAIT &&
-            ep->time_wait_since + two_msl <= now)
+            ep->time_wait_since + two_msl <= now) {
             set_state(&st, (FsRole)r, FS_TCP_CLOSED,
                       FS_CAUSE_TIME_WAIT_EXPIRED);
+            expired = TRUE;
+        }
     }
+    return expired;
 }
 
 void

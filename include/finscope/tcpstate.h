@@ -65,9 +65,9 @@ void fs_tcpstate_segment(FsConn *conn, int sender, const FsSegment *seg,
                          gpointer user);
 
 /* Capture time reached now: endpoints whose TIME_WAIT (entered at least
- * two_msl before now) has run out go to CLOSED. */
-void fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
-                        FsEmitFunc emit, gpointer user);
+ * two_msl before now) has run out go to CLOSED; TRUE if one did. */
+gboolean fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
+                            FsEmitFunc emit, gpointer user);
 
 /* The capture of conn ends at now: what only silence could prove is
  * decided (an ACK after lost ones did arrive or not; an ACK of a FIN
