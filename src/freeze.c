@@ -164,56 +164,37 @@ code_role(Codec *c, gint8 *p)
     *p = (gint8)((gint)field(c, (guint64)(*p + 1)) - 1);
 }
 
-static void
-code_endpoint_bits(Codec *c, FsEndpoint *ep)
-{
-    guint64 b = (guint64)ep->seen | (guint64)ep->isn_known << 1 |
-                (guint64)ep->ack_seen << 2 | (guint64)ep->fin_sent << 3 |
-                (guint64)ep->fin_acked << 4 | (guint64)ep->ts_seen << 5 |
-                (guint64)ep->recv_fin << 6 |
-                (guint64)ep->unseen_fin_acked << 7 |
-                (guint64)ep->fin_acked_lost << 8;
+/* Bit fields cannot be pointed at: each list names them once, in bit
+ * order, and the same macros pack them for the encoder and unpack them
+ * for the decoder. */
+#define ENDPOINT_FLAGS(X) X(seen) X(isn_known) X(ack_seen) X(fin_sent) \
+    X(fin_acked) X(ts_seen) X(recv_fin) X(unseen_fin_acked) X(fin_acked_lost)
+#define CONN_FLAGS(X) X(roles_inferred) X(syn_seen) X(simultaneous) \
+    X(three_way_close) X(reuse_in_time_wait) X(tw_assassinated) \
+    X(rst_answers_fin) X(fin_beyond_data) X(evicted) X(reuse.isn_above) \
+    X(reuse.ts_known) X(reuse.ts_newer)
+#define PACK_FLAG(f) bits |= (guint64)obj->f << n++;
+#define UNPACK_FLAG(f) obj->f = (bits >> n++) & 1;
+#define CODE_FLAGS(c, obj, LIST)                                          \
+    do {                                                                  \
+        guint64 bits = 0;                                                 \
+        guint n = 0;                                                      \
+        LIST(PACK_FLAG)                                                   \
+        bits = field(c, bits);                                            \
+        n = 0;                                                            \
+        LIST(UNPACK_FLAG)                                                 \
+    } while (0)
 
-    b = field(c, b);
-    ep->seen = b & 1;
-    ep->isn_known = (b >> 1) & 1;
-    ep->ack_seen = (b >> 2) & 1;
-    ep->fin_sent = (b >> 3) & 1;
-    ep->fin_acked = (b >> 4) & 1;
-    ep->ts_seen = (b >> 5) & 1;
-    ep->recv_fin = (b >> 6) & 1;
-    ep->unseen_fin_acked = (b >> 7) & 1;
-    ep->fin_acked_lost = (b >> 8) & 1;
+static void
+code_endpoint_bits(Codec *c, FsEndpoint *obj)
+{
+    CODE_FLAGS(c, obj, ENDPOINT_FLAGS);
 }
 
 static void
-code_conn_bits(Codec *c, FsConn *conn)
+code_conn_bits(Codec *c, FsConn *obj)
 {
-    guint64 b = (guint64)conn->roles_inferred | (guint64)conn->syn_seen << 1 |
-                (guint64)conn->simultaneous << 2 |
-                (guint64)conn->three_way_close << 3 |
-                (guint64)conn->reuse_in_time_wait << 4 |
-                (guint64)conn->tw_assassinated << 5 |
-                (guint64)conn->rst_answers_fin << 6 |
-                (guint64)conn->fin_beyond_data << 7 |
-                (guint64)conn->evicted << 8 |
-                (guint64)conn->reuse.isn_above << 9 |
-                (guint64)conn->reuse.ts_known << 10 |
-                (guint64)conn->reuse.ts_newer << 11;
-
-    b = field(c, b);
-    conn->roles_inferred = b & 1;
-    conn->syn_seen = (b >> 1) & 1;
-    conn->simultaneous = (b >> 2) & 1;
-    conn->three_way_close = (b >> 3) & 1;
-    conn->reuse_in_time_wait = (b >> 4) & 1;
-    conn->tw_assassinated = (b >> 5) & 1;
-    conn->rst_answers_fin = (b >> 6) & 1;
-    conn->fin_beyond_data = (b >> 7) & 1;
-    conn->evicted = (b >> 8) & 1;
-    conn->reuse.isn_above = (b >> 9) & 1;
-    conn->reuse.ts_known = (b >> 10) & 1;
-    conn->reuse.ts_newer = (b >> 11) & 1;
+    CODE_FLAGS(c, obj, CONN_FLAGS);
 }
 
 /* Everything of one endpoint but isn and snd_nxt (coded before both

@@ -6,8 +6,6 @@
 #include <glib.h>
 #include "finscope/conn.h"
 #include "finscope/decode.h"
-#include "finscope/conn.h"
-#include "finscope/decode.h"
 #include "finscope/tcpstate.h"
 
 /* What the engine does with a segment after the detectors saw it. */
