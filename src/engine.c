@@ -776,17 +776,24 @@ fs_engine_prefetch(const FsEngine *e, const FsSegment *seg,
     fs_flow_prefetch(e->flows, seg, conn_too);
 }
 
+FsDecodeStatus
+fs_engine_decode(const FsPacket *pkt, FsSegment *seg)
+{
+    FsDecodeStatus status = fs_decode(pkt->linktype, pkt->data, pkt->caplen,
+                                      pkt->wirelen, seg);
+
+    seg->ts = pkt->ts;
+    if (status == FS_DECODE_OK)
+        seg->flow_hash = fs_flow_hash(seg);
+    return status;
+}
+
 void
 fs_engine_packet(FsEngine *e, const FsPacket *pkt)
 {
     FsSegment seg;
-    FsDecodeStatus status;
+    FsDecodeStatus status = fs_engine_decode(pkt, &seg);
 
-    status = fs_decode(pkt->linktype, pkt->data, pkt->caplen, pkt->wirelen,
-                       &seg);
-    seg.ts = pkt->ts;
-    if (status == FS_DECODE_OK)
-        seg.flow_hash = fs_flow_hash(&seg);
     fs_engine_decoded(e, status, &seg);
 }
 

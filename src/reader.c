@@ -12,8 +12,6 @@
 
 #include <glib.h>
 
-#include "finscope/decode.h"
-#include "finscope/flow.h"
 #include "finscope/reader.h"
 
 #define BATCH_PACKETS 512
@@ -50,11 +48,7 @@ fill(FsCapture *cap, Batch *b)
             b->end = res;
             return;
         }
-        b->status[b->n] = (guint8)fs_decode(pkt.linktype, pkt.data,
-                                            pkt.caplen, pkt.wirelen, seg);
-        seg->ts = pkt.ts;
-        if (b->status[b->n] == FS_DECODE_OK)
-            seg->flow_hash = fs_flow_hash(seg);
+        b->status[b->n] = (guint8)fs_engine_decode(&pkt, seg);
         b->n++;
     }
 }

@@ -73,6 +73,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsEngine, fs_engine_free)
 /* Decodes one captured frame and runs it through the pipeline. */
 void fs_engine_packet(FsEngine *engine, const FsPacket *pkt);
 
+/* Decodes one captured frame into seg, with its capture time and, for a
+ * TCP segment, its flow hash: what fs_engine_decoded() takes. Needs no
+ * engine (the reader thread calls it). */
+FsDecodeStatus fs_engine_decode(const FsPacket *pkt, FsSegment *seg);
+
 /* Counts one frame fs_decode() gave status for (seg->ts is its capture
  * time) and, when it is a TCP segment, runs it through the pipeline. */
 void fs_engine_decoded(FsEngine *engine, FsDecodeStatus status,
