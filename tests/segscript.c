@@ -36,8 +36,8 @@ parse_flags(const char *s)
     return f;
 }
 
-static void
-step_to_segment(const FsScriptStep *st, FsSegment *seg)
+void
+fs_script_segment(const FsScriptStep *st, FsSegment *seg)
 {
     FsAddr client;
     FsAddr server;
@@ -112,7 +112,7 @@ run_once(const FsScriptStep *steps, gsize n_steps, const FsEngineConfig *cfg)
     for (gsize i = 0; i < n_steps; i++) {
         FsSegment seg;
 
-        step_to_segment(&steps[i], &seg);
+        fs_script_segment(&steps[i], &seg);
         fs_engine_segment(engine, &seg);
     }
     fs_engine_finish(engine);

@@ -40,6 +40,9 @@ FsScriptResult *fs_script_run(const FsScriptStep *steps, gsize n_steps,
 void fs_script_result_free(FsScriptResult *res);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsScriptResult, fs_script_result_free)
 
+/* The segment a step stands for (for tests driving an engine by hand). */
+void fs_script_segment(const FsScriptStep *step, FsSegment *seg);
+
 /* The first connection's record. */
 const FsConn *fs_script_conn(const FsScriptResult *res, guint i);
 
