@@ -102,14 +102,16 @@ apply_limits(FsCliOptions *opts, const char *idle_text, gint max_flows,
              const char *port_range, const char *freeze_text,
              GError **error)
 {
-    if (freeze_text != NULL && strchr(freeze_text, '0') != NULL &&
-        strspn(freeze_text, "0.") == strlen(freeze_text) &&
-        strchr(freeze_text, '.') == strrchr(freeze_text, '.'))
-        opts->engine.freeze_after = -1; /* "0", "0.0", "00": never */
-    else if (freeze_text != NULL &&
-             !parse_seconds("--freeze-after", freeze_text,
-                            &opts->engine.freeze_after, error))
-        return FALSE;
+    if (freeze_text != NULL) {
+        char *end = NULL;
+
+        if (g_ascii_strtod(freeze_text, &end) == 0 && end != freeze_text &&
+            *end == '\0')
+            opts->engine.freeze_after = -1; /* 0: never */
+        else if (!parse_seconds("--freeze-after", freeze_text,
+                                &opts->engine.freeze_after, error))
+            return FALSE;
+    }
     if (idle_text != NULL &&
         !parse_seconds("--idle-timeout", idle_text,
                        &opts->engine.idle_timeout, error))
