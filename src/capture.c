@@ -225,11 +225,10 @@ capture_time(const struct pcap_pkthdr *hdr, gint64 frac_ns)
 
     if (sec < 0 || frac < 0)
         return 0;
-    if (sec >= FS_TIME_MAX / FS_NS_PER_SEC - 1 ||
-        frac >= FS_NS_PER_SEC || frac * frac_ns >= FS_NS_PER_SEC)
-        return sec >= FS_TIME_MAX / FS_NS_PER_SEC - 1
-                   ? FS_TIME_MAX
-                   : sec * FS_NS_PER_SEC;
+    if (sec >= FS_TIME_MAX / FS_NS_PER_SEC - 1)
+        return FS_TIME_MAX;
+    if (frac * frac_ns >= FS_NS_PER_SEC) /* not a fraction of a second */
+        frac = 0;
     return sec * FS_NS_PER_SEC + frac * frac_ns;
 }
 

@@ -10,16 +10,10 @@
 #include <glib.h>
 
 #include "finscope/json-writer.h"
+#include "decimal.h"
 
 /* Longest gint64 or guint64 in decimal: "-9223372036854775808". */
 #define UINT_DIGITS 20
-
-/* "00" .. "99": two decimal digits a step. */
-static const char digit_pairs[201] =
-    "000102030405060708091011121314151617181920212223242526272829"
-    "303132333435363738394041424344454647484950515253545556575859"
-    "606162636465666768697071727374757677787980818283848586878889"
-    "90919293949596979899";
 
 /* 1 for the bytes a JSON string cannot hold raw: controls, '"', '\\'.
  * NUL is one of them, so a scan for them also stops at the end. */
@@ -74,43 +68,6 @@ put_sep(FsJson *j, char *p)
     else
         *p++ = ',';
     return p;
-}
-
-/* How many decimal digits v has. */
-static inline guint
-decimal_len(guint64 v)
-{
-    guint n = 1;
-
-    while (v >= 100) {
-        v /= 100;
-        n += 2;
-    }
-    return v >= 10 ? n + 1 : n;
-}
-
-/* Puts v in decimal at p; returns the position after it.  The digits go
- * in from the end, two a step, with no copy from a scratch buffer. */
-static inline char *
-put_uint(char *p, guint64 v)
-{
-    char *end = p + decimal_len(v);
-    char *t = end;
-
-    while (v >= 100) {
-        const char *d = digit_pairs + 2 * (v % 100);
-
-        v /= 100;
-        *--t = d[1];
-        *--t = d[0];
-    }
-    if (v >= 10) {
-        *--t = digit_pairs[2 * v + 1];
-        *--t = digit_pairs[2 * v];
-    } else {
-        *--t = (char)('0' + v);
-    }
-    return end;
 }
 
 /* Puts v (< 10^9) as exactly nine digits at p, zeros in front. */
@@ -267,9 +224,9 @@ fs_json_int(FsJson *j, gint64 v)
 
     if (v < 0) {
         *p++ = '-';
-        p = put_uint(p, (guint64)0 - (guint64)v);
+        p = fs_put_uint(p, (guint64)0 - (guint64)v);
     } else {
-        p = put_uint(p, (guint64)v);
+        p = fs_put_uint(p, (guint64)v);
     }
     commit(j->out, p);
 }
@@ -279,7 +236,7 @@ fs_json_uint(FsJson *j, guint64 v)
 {
     char *p = put_sep(j, room(j->out, 1 + UINT_DIGITS));
 
-    commit(j->out, put_uint(p, v));
+    commit(j->out, fs_put_uint(p, v));
 }
 
 /* Writes a literal: true, false or null. */
@@ -315,7 +272,7 @@ fs_json_time(FsJson *j, gint64 ns)
 
     if (ns < 0)
         *p++ = '-';
-    p = put_uint(p, mag / 1000000000u);
+    p = fs_put_uint(p, mag / 1000000000u);
     *p++ = '.';
     p = put_nine_digits(p, (guint32)(mag % 1000000000u));
     commit(j->out, p);

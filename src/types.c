@@ -8,26 +8,12 @@
 #include <glib.h>
 
 #include "finscope/types.h"
+#include "decimal.h"
 
 const char *
 fs_role_name(FsRole role)
 {
     return role == FS_ROLE_CLIENT ? "client" : "server";
-}
-
-/* Puts v (< 100000: a port or an address byte) in decimal at p; returns
- * the position after it. */
-static char *
-put_dec(char *p, guint v)
-{
-    guint n = v >= 10000 ? 5 : v >= 1000 ? 4 : v >= 100 ? 3 : v >= 10 ? 2 : 1;
-    char *end = p + n;
-
-    do {
-        *--end = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    return p + n;
 }
 
 /* Formats an IPv4 address as inet_ntop() does, into buf (at least 16
@@ -40,7 +26,7 @@ format_ipv4(const guint8 *b, char *buf)
     for (int i = 0; i < 4; i++) {
         if (i > 0)
             *p++ = '.';
-        p = put_dec(p, b[i]);
+        p = fs_put_uint(p, b[i]);
     }
     *p = '\0';
     return (gsize)(p - buf);
@@ -84,7 +70,7 @@ fs_endpoint_format(const FsAddr *addr, guint16 port, char *buf, gsize len)
         p += strlen(p);
     }
     *p++ = ':';
-    p = put_dec(p, port);
+    p = fs_put_uint(p, port);
     *p = '\0';
     /* as snprintf() would: cut to fit */
     if ((gsize)(p - tmp) < len)
