@@ -208,6 +208,21 @@ fs_json_key(FsJson *j, const char *key)
 }
 
 void
+fs_json_key_plain(FsJson *j, const char *key, gsize len)
+{
+    /* comma, two quotes, the name and the colon */
+    char *p = put_sep(j, room(j->out, len + 4));
+
+    *p++ = '"';
+    memcpy(p, key, len);
+    p += len;
+    *p++ = '"';
+    *p++ = ':';
+    commit(j->out, p);
+    j->first_bits |= G_GUINT64_CONSTANT(1) << j->depth;
+}
+
+void
 fs_json_string(FsJson *j, const char *s)
 {
     if (s == NULL) {

@@ -39,32 +39,32 @@ fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
     (void)conn;
     fs_json_init(&j, r->buf);
     fs_json_begin_object(&j);
-    fs_json_key(&j, "type");
+    FS_JSON_KEY(&j, "type");
     fs_json_string(&j, "event");
-    fs_json_key(&j, "time");
+    FS_JSON_KEY(&j, "time");
     fs_json_time(&j, ev->ts);
-    fs_json_key(&j, "conn");
+    FS_JSON_KEY(&j, "conn");
     fs_json_uint(&j, ev->conn_id);
-    fs_json_key(&j, "kind");
+    FS_JSON_KEY(&j, "kind");
     fs_json_string(&j, fs_event_kind_name(ev->kind));
-    fs_json_key(&j, "endpoint");
+    FS_JSON_KEY(&j, "endpoint");
     json_role(&j, ev->role);
     if (ev->kind == FS_EV_STATE) {
-        fs_json_key(&j, "from");
+        FS_JSON_KEY(&j, "from");
         fs_json_string(&j, fs_tcp_state_name(ev->transition.from));
-        fs_json_key(&j, "to");
+        FS_JSON_KEY(&j, "to");
         fs_json_string(&j, fs_tcp_state_name(ev->transition.to));
-        fs_json_key(&j, "cause");
+        FS_JSON_KEY(&j, "cause");
         fs_json_string(&j, fs_cause_name(ev->transition.cause));
     } else {
-        fs_json_key(&j, "seq");
+        FS_JSON_KEY(&j, "seq");
         fs_json_uint(&j, ev->seq);
     }
     if (ev->kind == FS_EV_FIN_RETRANSMIT) {
-        fs_json_key(&j, "interval");   /* since the previous FIN: RTO */
+        FS_JSON_KEY(&j, "interval");   /* since the previous FIN: RTO */
         fs_json_time(&j, ev->value);
     }
-    fs_json_key(&j, "detail");
+    FS_JSON_KEY(&j, "detail");
     fs_json_string(&j, ev->detail);
     fs_json_end_object(&j);
     write_line(r);
@@ -76,9 +76,9 @@ json_pair_uint(FsJson *j, const char *key, guint64 client, guint64 server)
 {
     fs_json_key(j, key);
     fs_json_begin_object(j);
-    fs_json_key(j, "client");
+    FS_JSON_KEY(j, "client");
     fs_json_uint(j, client);
-    fs_json_key(j, "server");
+    FS_JSON_KEY(j, "server");
     fs_json_uint(j, server);
     fs_json_end_object(j);
 }
@@ -95,7 +95,7 @@ json_time_or_null(FsJson *j, FsTime t)
 static void
 json_conn_states(FsJson *j, FsReport *r, const FsConn *conn)
 {
-    fs_json_key(j, "state");
+    FS_JSON_KEY(j, "state");
     fs_json_begin_object(j);
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
         fs_json_key(j, fs_role_name((FsRole)role));
@@ -103,7 +103,7 @@ json_conn_states(FsJson *j, FsReport *r, const FsConn *conn)
                               fs_classify_end_state(conn, (FsRole)role)));
     }
     fs_json_end_object(j);
-    fs_json_key(j, "time_wait_until");
+    FS_JSON_KEY(j, "time_wait_until");
     fs_json_begin_object(j);
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
         const FsEndpoint *ep = &conn->ep[role];
@@ -122,24 +122,24 @@ json_conn_close(FsJson *j, const FsConn *conn)
     FsCloser closer = fs_classify_active_closer(conn);
     FsTime duration = fs_classify_close_duration(conn);
 
-    fs_json_key(j, "close");
+    FS_JSON_KEY(j, "close");
     fs_json_string(j, fs_close_kind_name(fs_classify_close(conn)));
-    fs_json_key(j, "active_closer");
+    FS_JSON_KEY(j, "active_closer");
     fs_json_string(j, fs_closer_name(closer));
-    fs_json_key(j, "passive_closer");
+    FS_JSON_KEY(j, "passive_closer");
     fs_json_string(j, closer == FS_CLOSER_CLIENT   ? "server"
                       : closer == FS_CLOSER_SERVER ? "client"
                                                    : NULL);
-    fs_json_key(j, "simultaneous_close");
+    FS_JSON_KEY(j, "simultaneous_close");
     fs_json_bool(j, conn->simultaneous);
-    fs_json_key(j, "three_way_close");
+    FS_JSON_KEY(j, "three_way_close");
     fs_json_bool(j, conn->three_way_close);
-    fs_json_key(j, "half_close");
+    FS_JSON_KEY(j, "half_close");
     fs_json_bool(j, fs_classify_half_close(conn));
     json_pair_uint(j, "bytes_after_peer_fin",
                    conn->ep[FS_ROLE_CLIENT].bytes_after_peer_fin,
                    conn->ep[FS_ROLE_SERVER].bytes_after_peer_fin);
-    fs_json_key(j, "close_duration");
+    FS_JSON_KEY(j, "close_duration");
     if (duration < 0)
         fs_json_null(j);
     else
@@ -149,11 +149,11 @@ json_conn_close(FsJson *j, const FsConn *conn)
                        ? conn->ep[FS_ROLE_CLIENT].fin_count - 1u : 0,
                    conn->ep[FS_ROLE_SERVER].fin_count > 1
                        ? conn->ep[FS_ROLE_SERVER].fin_count - 1u : 0);
-    fs_json_key(j, "final_ack_lost");
+    FS_JSON_KEY(j, "final_ack_lost");
     fs_json_bool(j, conn->final_ack_lost > 0);
-    fs_json_key(j, "rst_from");
+    FS_JSON_KEY(j, "rst_from");
     json_role(j, conn->rst_from);
-    fs_json_key(j, "rst_interrupted");
+    FS_JSON_KEY(j, "rst_interrupted");
     fs_json_string(j, conn->rst_from == FS_ROLE_NONE
                           ? NULL
                           : fs_tcp_state_name(conn->rst_state));
@@ -165,28 +165,28 @@ json_conn_reuse(FsJson *j, const FsConn *conn)
 {
     const FsReuse *r = &conn->reuse;
 
-    fs_json_key(j, "reuse");
+    FS_JSON_KEY(j, "reuse");
     if (r->outcome == FS_REUSE_NONE) {
         fs_json_null(j);
         return;
     }
     fs_json_begin_object(j);
-    fs_json_key(j, "holder");
+    FS_JSON_KEY(j, "holder");
     fs_json_string(j, fs_role_name((FsRole)r->holder));
-    fs_json_key(j, "holder_state");
+    FS_JSON_KEY(j, "holder_state");
     fs_json_string(j, fs_tcp_state_name((FsTcpState)r->holder_state));
-    fs_json_key(j, "since_close");
+    FS_JSON_KEY(j, "since_close");
     fs_json_time(j, r->since_close);
-    fs_json_key(j, "isn_above_old");
+    FS_JSON_KEY(j, "isn_above_old");
     fs_json_bool(j, r->isn_above);
-    fs_json_key(j, "ts_newer");
+    FS_JSON_KEY(j, "ts_newer");
     if (r->ts_known)
         fs_json_bool(j, r->ts_newer);
     else
         fs_json_null(j);
-    fs_json_key(j, "safe");
+    FS_JSON_KEY(j, "safe");
     fs_json_bool(j, r->isn_above || r->ts_newer);
-    fs_json_key(j, "outcome");
+    FS_JSON_KEY(j, "outcome");
     fs_json_string(j, fs_reuse_outcome_name((FsReuseOutcome)r->outcome));
     fs_json_end_object(j);
 }
@@ -195,20 +195,20 @@ json_conn_reuse(FsJson *j, const FsConn *conn)
 static void
 json_conn_trust(FsJson *j, const FsConn *conn)
 {
-    fs_json_key(j, "old_duplicate_risk");
+    FS_JSON_KEY(j, "old_duplicate_risk");
     fs_json_begin_object(j);
-    fs_json_key(j, "in_window");
+    FS_JSON_KEY(j, "in_window");
     fs_json_uint(j, conn->old_dup.in_window);
-    fs_json_key(j, "paws_rejected");
+    FS_JSON_KEY(j, "paws_rejected");
     fs_json_uint(j, conn->old_dup.paws_rejected);
-    fs_json_key(j, "during_time_wait");
+    FS_JSON_KEY(j, "during_time_wait");
     fs_json_uint(j, conn->old_dup.during_time_wait);
     fs_json_end_object(j);
-    fs_json_key(j, "duplicate_frames");
+    FS_JSON_KEY(j, "duplicate_frames");
     fs_json_uint(j, conn->duplicate_frames);
-    fs_json_key(j, "confidence");
+    FS_JSON_KEY(j, "confidence");
     fs_json_string(j, conn->capture_loss ? "low" : "high");
-    fs_json_key(j, "state_age");
+    FS_JSON_KEY(j, "state_age");
     fs_json_begin_object(j);
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
         const FsEndpoint *ep = &conn->ep[role];
@@ -230,47 +230,47 @@ fs_report_json_conn(FsReport *r, const FsConn *conn)
 
     fs_json_init(&j, r->buf);
     fs_json_begin_object(&j);
-    fs_json_key(&j, "type");
+    FS_JSON_KEY(&j, "type");
     fs_json_string(&j, "conn");
-    fs_json_key(&j, "id");
+    FS_JSON_KEY(&j, "id");
     fs_json_uint(&j, conn->id);
-    fs_json_key(&j, "client");
+    FS_JSON_KEY(&j, "client");
     json_endpoint(&j, conn, FS_ROLE_CLIENT);
-    fs_json_key(&j, "server");
+    FS_JSON_KEY(&j, "server");
     json_endpoint(&j, conn, FS_ROLE_SERVER);
-    fs_json_key(&j, "vlan");
+    FS_JSON_KEY(&j, "vlan");
     fs_json_uint(&j, conn->vlan);
-    fs_json_key(&j, "start");
+    FS_JSON_KEY(&j, "start");
     fs_json_time(&j, conn->t_first);
-    fs_json_key(&j, "end");
+    FS_JSON_KEY(&j, "end");
     fs_json_time(&j, conn->t_last);
-    fs_json_key(&j, "packets");
+    FS_JSON_KEY(&j, "packets");
     fs_json_uint(&j, conn->packets);
     json_pair_uint(&j, "bytes", conn->ep[FS_ROLE_CLIENT].bytes,
                    conn->ep[FS_ROLE_SERVER].bytes);
-    fs_json_key(&j, "roles_inferred");
+    FS_JSON_KEY(&j, "roles_inferred");
     fs_json_bool(&j, conn->roles_inferred);
-    fs_json_key(&j, "one_sided");
+    FS_JSON_KEY(&j, "one_sided");
     fs_json_bool(&j, fs_conn_one_sided(conn));
     json_conn_close(&j, conn);
     json_conn_states(&j, r, conn);
-    fs_json_key(&j, "old_duplicates");
+    FS_JSON_KEY(&j, "old_duplicates");
     fs_json_uint(&j, conn->old_duplicates);
-    fs_json_key(&j, "reuse_of");
+    FS_JSON_KEY(&j, "reuse_of");
     if (conn->reuse_of == 0)
         fs_json_null(&j);
     else
         fs_json_uint(&j, conn->reuse_of);
-    fs_json_key(&j, "reuse_in_time_wait");
+    FS_JSON_KEY(&j, "reuse_in_time_wait");
     fs_json_bool(&j, conn->reuse_in_time_wait);
     json_conn_reuse(&j, conn);
     json_conn_trust(&j, conn);
-    fs_json_key(&j, "capture_loss");
+    FS_JSON_KEY(&j, "capture_loss");
     fs_json_uint(&j, conn->capture_loss);
-    fs_json_key(&j, "illegal_flags");
+    FS_JSON_KEY(&j, "illegal_flags");
     fs_json_uint(&j, conn->illegal_flags);
     fs_classify_flags(conn, flags);
-    fs_json_key(&j, "flags");
+    FS_JSON_KEY(&j, "flags");
     fs_json_begin_array(&j);
     for (guint i = 0; i < flags->len; i++)
         fs_json_string(&j, g_ptr_array_index(flags, i));
@@ -282,16 +282,16 @@ fs_report_json_conn(FsReport *r, const FsConn *conn)
 static void
 json_summary_counts(FsJson *j, const FsSummary *s)
 {
-    fs_json_key(j, "connections");
+    FS_JSON_KEY(j, "connections");
     fs_json_uint(j, s->connections);
-    fs_json_key(j, "close");
+    FS_JSON_KEY(j, "close");
     fs_json_begin_object(j);
     for (int k = FS_CLOSE_OPEN; k <= FS_CLOSE_INCOMPLETE; k++) {
         fs_json_key(j, fs_close_kind_name((FsCloseKind)k));
         fs_json_uint(j, s->by_close[k]);
     }
     fs_json_end_object(j);
-    fs_json_key(j, "active_closer");
+    FS_JSON_KEY(j, "active_closer");
     fs_json_begin_object(j);
     for (int k = FS_CLOSER_CLIENT; k <= FS_CLOSER_SIMULTANEOUS; k++) {
         fs_json_key(j, fs_closer_name((FsCloser)k));
@@ -299,17 +299,17 @@ json_summary_counts(FsJson *j, const FsSummary *s)
     }
     fs_json_end_object(j);
     json_pair_uint(j, "rst_from", s->rst_from[0], s->rst_from[1]);
-    fs_json_key(j, "half_closes");
+    FS_JSON_KEY(j, "half_closes");
     fs_json_uint(j, s->half_closes);
-    fs_json_key(j, "three_way_closes");
+    FS_JSON_KEY(j, "three_way_closes");
     fs_json_uint(j, s->three_way_closes);
-    fs_json_key(j, "fin_retransmits");
+    FS_JSON_KEY(j, "fin_retransmits");
     fs_json_uint(j, s->fin_retransmits);
-    fs_json_key(j, "final_ack_lost");
+    FS_JSON_KEY(j, "final_ack_lost");
     fs_json_uint(j, s->final_ack_lost);
-    fs_json_key(j, "one_sided");
+    FS_JSON_KEY(j, "one_sided");
     fs_json_uint(j, s->one_sided);
-    fs_json_key(j, "roles_inferred");
+    FS_JSON_KEY(j, "roles_inferred");
     fs_json_uint(j, s->roles_inferred);
 }
 
@@ -318,7 +318,7 @@ json_summary_states(FsJson *j, const FsSummary *s)
 {
     g_autoptr(GPtrArray) hosts = fs_report_time_wait_hosts(s);
 
-    fs_json_key(j, "end_states");
+    FS_JSON_KEY(j, "end_states");
     fs_json_begin_object(j);
     for (int st = 0; st < FS_TCP_N_STATES; st++) {
         if (s->stuck[st] == 0)
@@ -327,9 +327,9 @@ json_summary_states(FsJson *j, const FsSummary *s)
         fs_json_uint(j, s->stuck[st]);
     }
     fs_json_end_object(j);
-    fs_json_key(j, "time_wait_at_end");
+    FS_JSON_KEY(j, "time_wait_at_end");
     fs_json_uint(j, s->time_wait_at_end);
-    fs_json_key(j, "time_wait_hosts");
+    FS_JSON_KEY(j, "time_wait_hosts");
     fs_json_begin_object(j);
     for (guint i = 0; i < hosts->len; i++) {
         const FsHostCount *hc = g_ptr_array_index(hosts, i);
@@ -343,20 +343,20 @@ json_summary_states(FsJson *j, const FsSummary *s)
 static void
 json_summary_packets(FsJson *j, const FsEngineStats *stats)
 {
-    fs_json_key(j, "packets");
+    FS_JSON_KEY(j, "packets");
     fs_json_uint(j, stats->packets);
-    fs_json_key(j, "tcp_segments");
+    FS_JSON_KEY(j, "tcp_segments");
     fs_json_uint(j, stats->tcp_segments);
-    fs_json_key(j, "skipped");
+    FS_JSON_KEY(j, "skipped");
     fs_json_begin_object(j);
     for (int k = FS_DECODE_OK + 1; k < FS_DECODE_N_STATUS; k++) {
         fs_json_key(j, fs_decode_status_name((FsDecodeStatus)k));
         fs_json_uint(j, stats->skipped[k]);
     }
     fs_json_end_object(j);
-    fs_json_key(j, "connections_peak");
+    FS_JSON_KEY(j, "connections_peak");
     fs_json_uint(j, stats->live_peak);
-    fs_json_key(j, "evicted");
+    FS_JSON_KEY(j, "evicted");
     fs_json_uint(j, stats->evicted);
 }
 
@@ -369,13 +369,13 @@ json_host_peak(const FsHostTimeWait *tw, gpointer user)
     fs_addr_format(&tw->host, host, sizeof host);
     fs_json_key(j, host);
     fs_json_begin_object(j);
-    fs_json_key(j, "peak");
+    FS_JSON_KEY(j, "peak");
     fs_json_uint(j, tw->peak);
-    fs_json_key(j, "peak_at");
+    FS_JSON_KEY(j, "peak_at");
     fs_json_time(j, tw->peak_at);
-    fs_json_key(j, "at_end");
+    FS_JSON_KEY(j, "at_end");
     fs_json_uint(j, tw->now);
-    fs_json_key(j, "entered");
+    FS_JSON_KEY(j, "entered");
     fs_json_uint(j, tw->entered);
     fs_json_end_object(j);
 }
@@ -401,19 +401,19 @@ json_dest(const FsDestTimeWait *d, gpointer user)
     fs_addr_format(&d->client, client, sizeof client);
     fs_endpoint_format(&d->server, d->port, dest, sizeof dest);
     fs_json_begin_object(j);
-    fs_json_key(j, "client");
+    FS_JSON_KEY(j, "client");
     fs_json_string(j, client);
-    fs_json_key(j, "destination");
+    FS_JSON_KEY(j, "destination");
     fs_json_string(j, dest);
-    fs_json_key(j, "time_wait_peak");
+    FS_JSON_KEY(j, "time_wait_peak");
     fs_json_uint(j, d->peak);
-    fs_json_key(j, "peak_at");
+    FS_JSON_KEY(j, "peak_at");
     fs_json_time(j, d->peak_at);
-    fs_json_key(j, "ephemeral_ports");
+    FS_JSON_KEY(j, "ephemeral_ports");
     fs_json_uint(j, ports);
-    fs_json_key(j, "used_permille");
+    FS_JSON_KEY(j, "used_permille");
     fs_json_uint(j, (guint64)(d->peak * 1000u / ports));
-    fs_json_key(j, "max_new_per_s");
+    FS_JSON_KEY(j, "max_new_per_s");
     fs_json_uint(j, (guint64)((double)ports / two_msl_s));
     fs_json_end_object(j);
 }
@@ -424,18 +424,18 @@ json_summary_time_wait(FsJson *j, const FsReport *r, const FsEngine *engine)
     const FsEngineStats *stats = fs_engine_stats(engine);
     DestCtx ctx = { j, r };
 
-    fs_json_key(j, "time_wait_peak");
+    FS_JSON_KEY(j, "time_wait_peak");
     fs_json_uint(j, stats->time_wait_peak);
-    fs_json_key(j, "time_wait_peak_at");
+    FS_JSON_KEY(j, "time_wait_peak_at");
     if (stats->time_wait_peak == 0)
         fs_json_null(j);
     else
         fs_json_time(j, stats->time_wait_peak_at);
-    fs_json_key(j, "time_wait_by_host");
+    FS_JSON_KEY(j, "time_wait_by_host");
     fs_json_begin_object(j);
     fs_engine_foreach_time_wait_host(engine, json_host_peak, j);
     fs_json_end_object(j);
-    fs_json_key(j, "port_pressure");
+    FS_JSON_KEY(j, "port_pressure");
     fs_json_begin_array(j);
     fs_engine_foreach_time_wait_dest(engine, FS_REPORT_MAX_DESTS, json_dest,
                                      &ctx);
@@ -447,22 +447,22 @@ static void
 json_summary_live(FsJson *j, const FsReport *r, const FsEngineStats *stats)
 {
     if (r->drops_known) {
-        fs_json_key(j, "kernel_drops");
+        FS_JSON_KEY(j, "kernel_drops");
         fs_json_uint(j, r->kernel_drops);
     }
     if (r->capture_note != NULL) {
-        fs_json_key(j, "capture_note");
+        FS_JSON_KEY(j, "capture_note");
         fs_json_string(j, r->capture_note);
     }
     if (!r->interim)
         return;
-    fs_json_key(j, "interim");
+    FS_JSON_KEY(j, "interim");
     fs_json_bool(j, TRUE);
-    fs_json_key(j, "tracked_now");
+    FS_JSON_KEY(j, "tracked_now");
     fs_json_begin_object(j);
-    fs_json_key(j, "connections");
+    FS_JSON_KEY(j, "connections");
     fs_json_uint(j, stats->live);
-    fs_json_key(j, "time_wait");
+    FS_JSON_KEY(j, "time_wait");
     fs_json_uint(j, stats->time_wait_now);
     fs_json_end_object(j);
 }
@@ -475,15 +475,15 @@ fs_report_json_finish(FsReport *r, const FsEngine *engine)
 
     fs_json_init(&j, r->buf);
     fs_json_begin_object(&j);
-    fs_json_key(&j, "type");
+    FS_JSON_KEY(&j, "type");
     fs_json_string(&j, "summary");
-    fs_json_key(&j, "msl");
+    FS_JSON_KEY(&j, "msl");
     fs_json_time(&j, r->cfg.msl);
-    fs_json_key(&j, "rfc1337");
+    FS_JSON_KEY(&j, "rfc1337");
     fs_json_bool(&j, r->cfg.rfc1337);
-    fs_json_key(&j, "start");
+    FS_JSON_KEY(&j, "start");
     fs_json_time(&j, stats->t_first);
-    fs_json_key(&j, "end");
+    FS_JSON_KEY(&j, "end");
     fs_json_time(&j, stats->t_last);
     json_summary_counts(&j, &r->sum);
     json_summary_states(&j, &r->sum);

@@ -135,6 +135,39 @@ test_key_at_fast_limit(void)
     }
 }
 
+/* A literal key (FS_JSON_KEY) writes what fs_json_key writes, comma and
+ * nesting included, also past the room the GString had. */
+static void
+test_literal_keys(void)
+{
+    g_autoptr(GString) plain = g_string_sized_new(1);
+    g_autoptr(GString) checked = g_string_sized_new(1);
+    FsJson a;
+    FsJson b;
+
+    fs_json_init(&a, plain);
+    fs_json_init(&b, checked);
+    fs_json_begin_object(&a);
+    fs_json_begin_object(&b);
+    for (int i = 0; i < 50; i++) {
+        FS_JSON_KEY(&a, "time_wait_until");
+        fs_json_key(&b, "time_wait_until");
+        fs_json_begin_object(&a);
+        fs_json_begin_object(&b);
+        FS_JSON_KEY(&a, "x");
+        fs_json_key(&b, "x");
+        fs_json_uint(&a, (guint64)i);
+        fs_json_uint(&b, (guint64)i);
+        fs_json_end_object(&a);
+        fs_json_end_object(&b);
+    }
+    fs_json_end_object(&a);
+    fs_json_end_object(&b);
+    g_assert_cmpstr(plain->str, ==, checked->str);
+    g_assert_true(g_str_has_prefix(plain->str,
+                                   "{\"time_wait_until\":{\"x\":0},"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -145,5 +178,6 @@ main(int argc, char **argv)
     g_test_add_func("/json/numbers", test_numbers);
     g_test_add_func("/json/long-and-keys", test_long_and_keys);
     g_test_add_func("/json/key-at-fast-limit", test_key_at_fast_limit);
+    g_test_add_func("/json/literal-keys", test_literal_keys);
     return g_test_run();
 }

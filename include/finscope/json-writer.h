@@ -18,6 +18,11 @@ void fs_json_begin_array(FsJson *j);
 void fs_json_end_array(FsJson *j);
 /* Inside an object: the member name of the next value. */
 void fs_json_key(FsJson *j, const char *key);
+/* The same for a name written as a string literal with nothing to
+ * escape: copied as it is, its length known at compile time. */
+#define FS_JSON_KEY(j, literal) \
+    fs_json_key_plain((j), "" literal "", sizeof(literal) - 1)
+void fs_json_key_plain(FsJson *j, const char *key, gsize len);
 void fs_json_string(FsJson *j, const char *s); /* NULL writes null */
 void fs_json_int(FsJson *j, gint64 v);
 void fs_json_uint(FsJson *j, guint64 v);
