@@ -8,10 +8,13 @@
  * the last TSval to the first, ...), flags packed into one value. Values
  * go out in groups of eight: a byte saying which are non-zero, then those
  * as LEB128 varints; zeros cost one bit. The last packet's time, the base
- * of the others, leads as 8 raw bytes.
+ * of the others, leads as 8 raw bytes. Most captures keep microseconds:
+ * when every time of the connection is a whole microsecond, differences
+ * of times are coded in microseconds (a byte or two less each), which
+ * the top bit of t_last's 8 bytes says (times are below 2^62).
  *
- * Layout after the head: [t_last: 8 bytes LE] then groups of
- * [mask byte][varint per set bit]. */
+ * Layout after the head: [t_last: 8 bytes LE, top bit: microseconds] then
+ * groups of [mask byte][varint per set bit]. */
 #include "config.h"
 
 #include <string.h>
@@ -27,6 +30,9 @@ G_STATIC_ASSERT(sizeof(FsConn) == 448);
 G_STATIC_ASSERT(FS_CONN_HEAD_SIZE == 68);
 
 #define MAX_FIELDS 96
+
+#define NS_PER_US 1000
+#define MICROSECONDS_BIT (G_GUINT64_CONSTANT(1) << 63)
 
 /* The coder is one list for both directions; flattened into each, the
  * direction is a constant and the other one's code goes away. */
@@ -44,6 +50,8 @@ typedef struct {
     const guint8 *end;
     guint8 mask;               /* decode: the current group's mask */
     gboolean bad;              /* decode: ran past the end */
+    guint64 time_unit;         /* ns per unit of time differences */
+    gboolean inexact;          /* encode: a time not a whole time_unit */
 } Codec;
 
 static guint64
@@ -115,10 +123,27 @@ relative_code(Codec *c, guint64 v, guint64 base, guint bits)
     return x == 0 ? base : x == 1 ? 0 : base + unzigzag(x - 2);
 }
 
+/* A time relative to base as relative_code() codes it, the difference in
+ * c->time_unit. The encoder notes a time that is not a whole unit from
+ * base (then the connection is coded again in nanoseconds). */
 static void
 code_time(Codec *c, FsTime *p, FsTime base)
 {
-    *p = (FsTime)relative_code(c, (guint64)*p, (guint64)base, 64);
+    gint64 unit = (gint64)c->time_unit;
+    guint64 x;
+
+    if (!c->decode) {
+        gint64 d = *p - base;
+
+        if (*p != base && *p != 0 && d % unit != 0)
+            c->inexact = TRUE;
+        field(c, *p == base ? 0 : *p == 0 ? 1 : zigzag((guint64)(d / unit)) + 2);
+        return;
+    }
+    x = field(c, 0);
+    *p = x == 0 ? base
+         : x == 1 ? 0
+                  : (FsTime)((guint64)base + unzigzag(x - 2) * (guint64)unit);
 }
 
 static void
@@ -284,7 +309,7 @@ put_varint(guint8 *p, guint64 v)
 FLATTEN FsConn *
 fs_conn_freeze(const FsConn *conn)
 {
-    Codec c = { .decode = FALSE };
+    Codec c = { .decode = FALSE, .time_unit = NS_PER_US };
     FsConn copy = *conn;
     guint8 buf[8 + MAX_FIELDS / 8 + MAX_FIELDS * 10];
     guint8 *p = buf;
@@ -293,7 +318,15 @@ fs_conn_freeze(const FsConn *conn)
     FsConn *frozen;
 
     g_return_val_if_fail(!fs_conn_is_frozen(conn), NULL);
-    code_conn(&c, &copy);
+    if (t_last % NS_PER_US == 0)
+        code_conn(&c, &copy);
+    if (t_last % NS_PER_US != 0 || c.inexact) {
+        c.n = 0;
+        c.time_unit = 1;
+        code_conn(&c, &copy);
+    } else {
+        t_last |= MICROSECONDS_BIT;
+    }
     for (int i = 0; i < 8; i++)
         *p++ = (guint8)(t_last >> (8 * i));
     for (guint g = 0; g < c.n; g += 8) {
@@ -330,7 +363,8 @@ fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
         return FALSE;
     for (int i = 0; i < 8; i++)
         t_last |= (guint64)data[i] << (8 * i);
-    out->t_last = (FsTime)t_last;
+    c.time_unit = t_last & MICROSECONDS_BIT ? NS_PER_US : 1;
+    out->t_last = (FsTime)(t_last & ~MICROSECONDS_BIT);
     c.cur = data + 8;
     c.end = data + frozen->frozen_len;
     code_conn(&c, out);

@@ -26,10 +26,16 @@ pick(GRand *rng, guint64 base, guint64 max)
     }
 }
 
+/* Times are whole multiples of this many nanoseconds (1000: a capture
+ * in microseconds, which the encoding codes in microseconds). */
+static FsTime time_unit = 1;
+
 static FsTime
 pick_time(GRand *rng, FsTime base)
 {
-    return (FsTime)pick(rng, (guint64)base, (guint64)FS_TIME_MAX - 1);
+    FsTime t = (FsTime)pick(rng, (guint64)base, (guint64)FS_TIME_MAX - 1);
+
+    return t - t % time_unit;
 }
 
 static void
@@ -118,17 +124,21 @@ random_conn(GRand *rng, FsConn *c)
     c->reuse.ts_known = g_rand_boolean(rng);
     c->reuse.ts_newer = g_rand_boolean(rng);
     c->reuse.since_close = (FsTime)pick(rng, 0, G_MAXUINT64);
+    c->reuse.since_close -= c->reuse.since_close % time_unit;
     c->old_dup.in_window = g_rand_int(rng);
     c->old_dup.paws_rejected = g_rand_int(rng);
     c->old_dup.during_time_wait = g_rand_int(rng);
 }
 
-/* Frozen and thawed, every field comes back. */
+/* Frozen and thawed, every field comes back; in nanoseconds, in whole
+ * microseconds, and in microseconds but for one time (nanoseconds
+ * then). */
 static void
-test_round_trip(void)
+round_trips(guint32 seed, FsTime unit, gboolean one_off)
 {
-    g_autoptr(GRand) rng = g_rand_new_with_seed(7);
+    g_autoptr(GRand) rng = g_rand_new_with_seed(seed);
 
+    time_unit = unit;
     for (int i = 0; i < 20000; i++) {
         FsConn c;
         FsConn back;
@@ -139,6 +149,8 @@ test_round_trip(void)
         c.last_hash[1] = (guint32)pick(rng, 0, G_MAXUINT32);
         c.last_hash_ts[0] = pick_time(rng, c.t_last);
         c.last_hash_ts[1] = pick_time(rng, c.t_last);
+        if (one_off)
+            c.ep[i % 2].fin_acked_time = c.ep[i % 2].last_fin_time + 1;
         frozen = fs_conn_freeze(&c);
         g_assert_true(fs_conn_is_frozen(frozen));
         memcpy(&back, frozen, FS_CONN_HEAD_SIZE);
@@ -147,6 +159,20 @@ test_round_trip(void)
         g_assert_true(fs_conn_thaw_into(frozen, &back));
         g_assert_cmpmem(&back, sizeof back, &c, sizeof c);
     }
+    time_unit = 1;
+}
+
+static void
+test_round_trip(void)
+{
+    round_trips(7, 1, FALSE);
+}
+
+static void
+test_round_trip_microseconds(void)
+{
+    round_trips(9, 1000, FALSE);
+    round_trips(10, 1000, TRUE);
 }
 
 /* A damaged encoding is reported, not read past its end. */
@@ -197,8 +223,20 @@ test_compact(void)
                    frozen->frozen_len, fs_conn_frozen_size(frozen),
                    sizeof(FsConn));
     g_assert_true(conn->close_done_time != 0);
-    g_assert_cmpuint(frozen->frozen_len, <=, 108);
-    g_assert_cmpuint(fs_conn_frozen_size(frozen), <=, 176);
+    g_assert_cmpuint(frozen->frozen_len, <=, 88);
+    g_assert_cmpuint(fs_conn_frozen_size(frozen), <=, 156);
+
+    /* its times are whole microseconds (the script's are milliseconds):
+     * one nanosecond off, they cost more */
+    {
+        FsConn ns = *conn;
+        g_autofree FsConn *frozen_ns = NULL;
+
+        ns.t_first += 1;
+        frozen_ns = fs_conn_freeze(&ns);
+        g_test_message("in nanoseconds: %u bytes encoded", frozen_ns->frozen_len);
+        g_assert_cmpuint(frozen_ns->frozen_len, >=, frozen->frozen_len + 8);
+    }
 }
 
 /* The engine does freeze: a connection quiet for more than a second in
@@ -303,6 +341,8 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/freeze/round-trip", test_round_trip);
     g_test_add_func("/freeze/damaged", test_damaged);
+    g_test_add_func("/freeze/round-trip-microseconds",
+                    test_round_trip_microseconds);
     g_test_add_func("/freeze/compact", test_compact);
     g_test_add_func("/freeze/engine-freezes", test_engine_freezes);
     g_test_add_func("/freeze/quiet-interface", test_quiet_interface);
