@@ -1,23 +1,35 @@
 /* finscope: the flow table — canonical 4-tuple + VLAN to incarnations.
  *
- * Open addressing with linear probing over 16-byte slots: the 4-tuple's
- * hash and its newest incarnation, whose addresses and ports are the key
- * (no copy of it is kept). Older incarnations hang off conn->older. A
- * lookup is one hash and, almost always, one slot and one connection —
- * which the packet is about to update anyway. Deletion shifts the probe
- * run back (no tombstones), so the table never degrades. */
+ * Open addressing with linear probing over 8-byte slots: a pointer to the
+ * 4-tuple's newest incarnation, whose addresses and ports are the key (no
+ * copy of it is kept), with 4 bits of the hash in its low bits, which
+ * malloc's alignment leaves free. Older incarnations hang off
+ * conn->older. A lookup is one hash and, almost always, one slot and one
+ * connection — which the packet is about to update anyway; the tag skips
+ * 15 of 16 other flows met in the probe run without reading them. Deletion
+ * shifts the probe run back (no tombstones), so the table never degrades;
+ * it and growing read the hash again from the connections' heads (a
+ * 16-byte slot with the whole hash was half of the table's memory). */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include <glib.h>
 
 #include "finscope/flow.h"
 
+/* The newest incarnation's address | TAG(hash); 0: the slot is empty. */
 struct FsFlow {
-    guint32 hash;     /* the flow hash (fs_flow_hash) */
-    FsConn *newest;   /* head of its incarnations; NULL: the slot is empty */
+    guintptr v;
 };
+
+#define TAG_BITS ((guintptr)15)
+#define TAG(hash) ((guintptr)((hash) >> 28))
+
+/* malloc's alignment (that of max_align_t: 16 on x86-64 and arm64)
+ * leaves the tag bits free */
+G_STATIC_ASSERT(G_ALIGNOF(max_align_t) > TAG_BITS);
 
 struct FsFlowTable {
     FsFlow *slots;    /* mask + 1 of them */
@@ -89,6 +101,29 @@ fs_flow_hash(const FsSegment *seg)
     return flow_hash(&seg->src, seg->sport, &seg->dst, seg->dport, seg->vlan);
 }
 
+/* The flow hash of conn's 4-tuple (its head; it may be frozen). */
+static inline guint32
+conn_hash(const FsConn *conn)
+{
+    return flow_hash(&conn->addr[FS_ROLE_CLIENT], conn->port[FS_ROLE_CLIENT],
+                     &conn->addr[FS_ROLE_SERVER], conn->port[FS_ROLE_SERVER],
+                     conn->vlan);
+}
+
+static inline FsConn *
+slot_newest(const FsFlow *slot)
+{
+    return (FsConn *)(slot->v & ~TAG_BITS);
+}
+
+/* Makes conn (not NULL) the newest incarnation in slot, under tag. */
+static inline void
+slot_set(FsFlow *slot, FsConn *conn, guintptr tag)
+{
+    g_assert(((guintptr)conn & TAG_BITS) == 0);
+    slot->v = (guintptr)conn | tag;
+}
+
 static inline guint32
 segment_hash(const FsSegment *seg)
 {
@@ -102,13 +137,15 @@ fs_flow_prefetch(const FsFlowTable *table, const FsSegment *seg,
 #if defined(__GNUC__)
     const FsFlow *slot = &table->slots[segment_hash(seg) & table->mask];
 
+    const FsConn *newest = slot_newest(slot);
+
     if (!conn_too) {
         __builtin_prefetch(slot);
-    } else if (slot->newest != NULL) {
+    } else if (newest != NULL) {
         /* the key, the endpoints and the times: the first three lines */
-        __builtin_prefetch(slot->newest);
-        __builtin_prefetch((const char *)slot->newest + 64);
-        __builtin_prefetch((const char *)slot->newest + 128);
+        __builtin_prefetch(newest);
+        __builtin_prefetch((const char *)newest + 64);
+        __builtin_prefetch((const char *)newest + 128);
     }
 #else
     (void)table, (void)seg, (void)conn_too;
@@ -143,7 +180,7 @@ fs_flow_table_free(FsFlowTable *table)
     if (table == NULL)
         return;
     for (guint32 i = 0; i <= table->mask; i++)
-        free_incarnations(table->slots[i].newest);
+        free_incarnations(slot_newest(&table->slots[i]));
     g_free(table->slots);
     g_free(table);
 }
@@ -152,11 +189,13 @@ fs_flow_table_free(FsFlowTable *table)
 static FsFlow *
 probe(const FsFlowTable *t, const FsSegment *seg, guint32 hash)
 {
+    guintptr tag = TAG(hash);
+
     for (guint32 i = hash & t->mask;; i = (i + 1) & t->mask) {
         FsFlow *slot = &t->slots[i];
 
-        if (slot->newest == NULL ||
-            (slot->hash == hash && same_tuple(slot->newest, seg)))
+        if (slot->v == 0 ||
+            ((slot->v & TAG_BITS) == tag && same_tuple(slot_newest(slot), seg)))
             return slot;
     }
 }
@@ -166,13 +205,15 @@ fs_flow_find(FsFlowTable *table, const FsSegment *seg)
 {
     FsFlow *slot = probe(table, seg, segment_hash(seg));
 
-    return slot->newest != NULL ? slot : NULL;
+    return slot->v != 0 ? slot : NULL;
 }
 
-/* Doubles the table, keeping every flow's hash (no key is rehashed). */
+/* Doubles the table; each flow's hash is read again from its newest
+ * incarnation's head (the next ones' heads are loaded ahead). */
 static void
 grow(FsFlowTable *t)
 {
+    enum { AHEAD = 8 };
     FsFlow *old = t->slots;
     guint32 old_cap = t->mask + 1;
 
@@ -181,10 +222,14 @@ grow(FsFlowTable *t)
     for (guint32 i = 0; i < old_cap; i++) {
         guint32 j;
 
-        if (old[i].newest == NULL)
+#if defined(__GNUC__)
+        if (i + AHEAD < old_cap && old[i + AHEAD].v != 0)
+            __builtin_prefetch(slot_newest(&old[i + AHEAD]));
+#endif
+        if (old[i].v == 0)
             continue;
-        for (j = old[i].hash & t->mask; t->slots[j].newest != NULL;
-             j = (j + 1) & t->mask)
+        for (j = conn_hash(slot_newest(&old[i])) & t->mask;
+             t->slots[j].v != 0; j = (j + 1) & t->mask)
             ;
         t->slots[j] = old[i];
     }
@@ -200,7 +245,7 @@ fs_flow_table_size(const FsFlowTable *table)
 FsConn *
 fs_flow_current(const FsFlow *flow)
 {
-    return flow->newest;
+    return slot_newest(flow);
 }
 
 FsConn *
@@ -211,6 +256,7 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
     FsRole sender = client_is_sender ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
     FsRole receiver = fs_role_peer(sender);
     FsFlow *slot = *flow;
+    guint32 hash = segment_hash(seg);
 
     conn->id = table->next_id++;
     conn->addr[sender] = seg->src;
@@ -222,18 +268,15 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
     conn->t_first = seg->ts;
     conn->t_last = seg->ts;
     if (slot == NULL) {
-        guint32 hash = segment_hash(seg);
-
         /* at most 3/4 full keeps probe runs short */
         if ((table->n_flows + 1) * 4u > (table->mask + 1) * 3u)
             grow(table);
         slot = probe(table, seg, hash);
-        g_assert(slot->newest == NULL);
-        slot->hash = hash;
+        g_assert(slot->v == 0);
         table->n_flows++;
     }
-    conn->older = slot->newest;
-    slot->newest = conn;
+    conn->older = slot_newest(slot);
+    slot_set(slot, conn, TAG(hash));
     *flow = slot;
     return conn;
 }
@@ -249,16 +292,16 @@ remove_slot(FsFlowTable *t, guint32 i)
         guint32 home;
 
         j = (j + 1) & t->mask;
-        if (t->slots[j].newest == NULL)
+        if (t->slots[j].v == 0)
             break;
-        home = t->slots[j].hash & t->mask;
+        home = conn_hash(slot_newest(&t->slots[j])) & t->mask;
         /* entry j may move to i unless its home lies in (i, j] */
         if (((j - home) & t->mask) >= ((j - i) & t->mask)) {
             t->slots[i] = t->slots[j];
             i = j;
         }
     }
-    memset(&t->slots[i], 0, sizeof t->slots[i]);
+    t->slots[i].v = 0;
     t->n_flows--;
 }
 
@@ -274,42 +317,48 @@ slot_of(FsFlowTable *table, const FsConn *conn)
     probe_seg.sport = conn->port[FS_ROLE_CLIENT];
     probe_seg.dport = conn->port[FS_ROLE_SERVER];
     probe_seg.vlan = conn->vlan;
-    return probe(table, &probe_seg, segment_hash(&probe_seg));
+    return probe(table, &probe_seg, conn_hash(conn));
 }
 
-/* The link in slot that points to conn: the flow's newest or a newer
- * incarnation's older; NULL if conn is not there. */
-static FsConn **
-link_to(FsFlow *slot, const FsConn *conn)
+/* Puts next where conn was among slot's incarnations (next NULL: takes
+ * conn out). FALSE if conn is not there. */
+static gboolean
+replace_in(FsFlow *slot, const FsConn *conn, FsConn *next)
 {
-    FsConn **link;
+    FsConn *newer = slot_newest(slot);
 
-    for (link = &slot->newest; *link != NULL && *link != conn;
-         link = &(*link)->older)
-        ;
-    return *link == conn ? link : NULL;
+    if (newer == conn) {
+        slot->v = next == NULL ? 0 : ((guintptr)next | (slot->v & TAG_BITS));
+        g_assert(((guintptr)next & TAG_BITS) == 0);
+        return TRUE;
+    }
+    for (; newer != NULL; newer = newer->older) {
+        if (newer->older == conn) {
+            newer->older = next;
+            return TRUE;
+        }
+    }
+    return FALSE;
 }
 
 void
 fs_flow_relocate(FsFlowTable *table, FsFlow *flow, const FsConn *old,
                  FsConn *conn)
 {
-    FsConn **link = link_to(flow != NULL ? flow : slot_of(table, old), old);
+    gboolean found = replace_in(flow != NULL ? flow : slot_of(table, old), old,
+                                conn);
 
-    g_return_if_fail(link != NULL);
-    *link = conn;
+    g_return_if_fail(found);
 }
 
 void
 fs_flow_release(FsFlowTable *table, FsConn *conn)
 {
     FsFlow *slot = slot_of(table, conn);
-    FsConn **link = link_to(slot, conn);
 
-    g_return_if_fail(link != NULL);
-    *link = conn->older;
+    g_return_if_fail(replace_in(slot, conn, conn->older));
     g_free(conn);
-    if (slot->newest == NULL)
+    if (slot->v == 0)
         remove_slot(table, (guint32)(slot - table->slots));
 }
 
