@@ -158,6 +158,34 @@ fs_deadlines_pop_due(FsDeadlines *q, FsTime now)
     return conn;
 }
 
+FsConn *
+fs_deadlines_first(const FsDeadlines *q)
+{
+    return q->heap->len == 0 ? NULL : at(q, 0)->conn;
+}
+
+static gint
+entry_id_cmp(gconstpointer a, gconstpointer b)
+{
+    guint64 x = ((const Entry *)a)->conn->id;
+    guint64 y = ((const Entry *)b)->conn->id;
+
+    return x < y ? -1 : x > y;
+}
+
+void
+fs_deadlines_drain_by_id(FsDeadlines *q,
+                         void (*fn)(FsConn *conn, gpointer user),
+                         gpointer user)
+{
+    for (guint i = 0; i < q->heap->len; i++)
+        at(q, i)->conn->deadline_slot = 0;
+    g_array_sort(q->heap, entry_id_cmp);
+    for (guint i = 0; i < q->heap->len; i++)
+        fn(at(q, i)->conn, user);
+    g_array_set_size(q->heap, 0);
+}
+
 guint
 fs_deadlines_size(const FsDeadlines *q)
 {

@@ -40,11 +40,12 @@ struct FsEngine {
     FsTcpConfig tcp;
     FsDetectContext detect;
     FsFlowTable *flows;
-    GPtrArray *conns;       /* FsConn* held, in id order (owned by flows);
+    FsDeadlines *deadlines; /* every connection held, by when it is due
+                               (owned by flows) */
+    GPtrArray *conns;       /* --max-flows only: FsConn* held, in id order;
                                NULL where finished (conn->held_slot) */
     guint head;             /* conns[0..head) are NULL */
     guint holes;            /* NULLs in conns */
-    FsDeadlines *deadlines; /* held connections by when they are due */
     GPtrArray *due;         /* scratch: the connections of one sweep */
     FsTime next_sweep;      /* capture time of the next sweep */
     GHashTable *servers;    /* ServerKey* set */
@@ -53,6 +54,7 @@ struct FsEngine {
     guint dests_pruned;     /* tw_dests' size after the last pruning */
     FsEngineStats stats;
     FsTime latest;          /* latest segment time seen */
+    FsTime end;             /* fs_engine_finish: the capture's end */
     FsTime freeze_after;    /* quiet before freezing; 0 = never */
     gboolean finished;      /* fs_engine_finish() was called */
 };
@@ -221,9 +223,10 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
     e->detect.emit = on_emit;
     e->detect.user = e;
     e->flows = fs_flow_table_new();
-    e->conns = g_ptr_array_new();
     e->deadlines = fs_deadlines_new();
     e->due = g_ptr_array_new();
+    if (cfg->max_flows > 0)
+        e->conns = g_ptr_array_new();
     e->servers = g_hash_table_new_full(server_key_hash, server_key_equal,
                                        g_free, NULL);
     e->tw_hosts = g_hash_table_new_full(addr_hash, addr_equal, NULL, g_free);
@@ -236,9 +239,10 @@ fs_engine_free(FsEngine *engine)
 {
     if (engine == NULL)
         return;
-    g_ptr_array_unref(engine->conns);
     fs_deadlines_free(engine->deadlines);
     g_ptr_array_unref(engine->due);
+    if (engine->conns != NULL)
+        g_ptr_array_unref(engine->conns);
     fs_flow_table_free(engine->flows);
     g_hash_table_destroy(engine->servers);
     g_hash_table_destroy(engine->tw_hosts);
@@ -309,7 +313,8 @@ static void
 relocate(FsEngine *e, FsFlow *flow, FsConn *old, FsConn *conn)
 {
     fs_flow_relocate(e->flows, flow, old, conn);
-    g_ptr_array_index(e->conns, old->held_slot) = conn;
+    if (e->conns != NULL)
+        g_ptr_array_index(e->conns, old->held_slot) = conn;
     fs_deadlines_relocate(e->deadlines, old, conn);
     g_free(old);
 }
@@ -375,8 +380,10 @@ new_incarnation(FsEngine *e, FsFlow **flow, FsConn *prev,
     e->stats.connections++;
     e->stats.live++;
     e->stats.live_peak = MAX(e->stats.live_peak, e->stats.live);
-    conn->held_slot = e->conns->len;
-    g_ptr_array_add(e->conns, conn);
+    if (e->conns != NULL) {
+        conn->held_slot = e->conns->len;
+        g_ptr_array_add(e->conns, conn);
+    }
     fs_deadlines_set(e->deadlines, conn, next_wake(e, conn, seg->ts, FALSE));
     if (prev == NULL)
         return conn;
@@ -387,13 +394,27 @@ new_incarnation(FsEngine *e, FsFlow **flow, FsConn *prev,
     return conn;
 }
 
-/* Takes conn off the held list; the list is compacted once half of it is
- * holes, so that costs O(1) per connection amortized. */
+/* conn's record rec (record_of()) is final: settle it at now and hand it
+ * to the sink. */
+static void
+hand_over(FsEngine *e, FsConn *conn, FsConn *rec, FsTime now)
+{
+    fs_tcpstate_settle(rec, now, 2 * e->cfg.msl, on_emit, e);
+    if (e->sink.on_conn != NULL)
+        e->sink.on_conn(rec, e->sink.user);
+    e->stats.finished++;
+    fs_deadlines_remove(e->deadlines, conn);
+}
+
+/* Takes conn off the held list (--max-flows); the list is compacted once
+ * half of it is holes, so that costs O(1) per connection amortized. */
 static void
 forget_held(FsEngine *e, FsConn *conn)
 {
     guint keep = 0;
 
+    if (e->conns == NULL)
+        return;
     g_ptr_array_index(e->conns, conn->held_slot) = NULL;
     if (++e->holes <= e->conns->len / 2 || e->conns->len < 64)
         return;
@@ -410,16 +431,14 @@ forget_held(FsEngine *e, FsConn *conn)
     e->holes = 0;
 }
 
-/* conn's record rec (record_of()) is final: settle it at now and hand it
- * to the sink. */
+/* fs_engine_finish: hands conn over at the end of the capture. */
 static void
-hand_over(FsEngine *e, FsConn *conn, FsConn *rec, FsTime now)
+hand_over_at_end(FsConn *conn, gpointer user)
 {
-    fs_tcpstate_settle(rec, now, 2 * e->cfg.msl, on_emit, e);
-    if (e->sink.on_conn != NULL)
-        e->sink.on_conn(rec, e->sink.user);
-    e->stats.finished++;
-    fs_deadlines_remove(e->deadlines, conn);
+    FsEngine *e = user;
+    FsConn buf;
+
+    hand_over(e, conn, record_of(conn, &buf), e->end);
 }
 
 /* Hands conn over and forgets it while the capture goes on (its
@@ -659,7 +678,9 @@ sweep(FsEngine *e, FsTime now)
 }
 
 /* --max-flows: the oldest connection held makes room (a flood of new
- * 4-tuples cannot exhaust memory). */
+ * 4-tuples cannot exhaust memory). The one due first would need no list,
+ * but it is not the one quiet longest: a frozen quiet connection is due
+ * 2*MSL on, an active one every --freeze-after. */
 static void
 evict_oldest(FsEngine *e, FsTime now)
 {
@@ -811,18 +832,13 @@ host_peak_cmp(gconstpointer a, gconstpointer b)
 void
 fs_engine_finish(FsEngine *e)
 {
-    FsTime end = MAX(e->stats.t_last, e->latest);
-    FsConn buf;
-
     g_return_if_fail(!e->finished);
-    /* TIME_WAIT still held at the end stays counted as held */
-    for (guint i = e->head; i < e->conns->len; i++) {
-        FsConn *conn = g_ptr_array_index(e->conns, i);
-
-        if (conn != NULL)
-            hand_over(e, conn, record_of(conn, &buf), end);
-    }
-    g_ptr_array_set_size(e->conns, 0);
+    /* every connection held is queued: in id order, like a sweep's.
+     * TIME_WAIT still held at the end stays counted as held. */
+    e->end = MAX(e->stats.t_last, e->latest);
+    fs_deadlines_drain_by_id(e->deadlines, hand_over_at_end, e);
+    if (e->conns != NULL)
+        g_ptr_array_set_size(e->conns, 0);
     e->head = 0;
     e->holes = 0;
     e->stats.live = 0;

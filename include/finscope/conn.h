@@ -86,7 +86,7 @@ struct FsConn {
     guint64 id;              /* 1-based, in order of first packet */
     guint32 vlan;            /* VLAN key, part of the flow key */
     guint32 deadline_slot;   /* its place in the engine's FsDeadlines */
-    guint32 held_slot;       /* its index in the engine's held list */
+    guint32 held_slot;       /* its index in the held list (--max-flows) */
     /* body */
     guint32 illegal_flags;   /* SYN+FIN, FIN without ACK, ... */
     FsEndpoint ep[2];        /* client, server */
