@@ -124,12 +124,15 @@ relative_code(Codec *c, guint64 v, guint64 base, guint bits)
 }
 
 /* A time relative to base as relative_code() codes it, the difference in
- * c->time_unit. The encoder notes a time that is not a whole unit from
- * base (then the connection is coded again in nanoseconds). */
+ * c->time_unit; for a time mostly unset (a FIN's previous transmission,
+ * a reset), unset is the free code and equal costs a byte. The encoder
+ * notes a time that is not a whole unit from base (then the connection
+ * is coded again in nanoseconds). */
 static void
-code_time(Codec *c, FsTime *p, FsTime base)
+code_time_as(Codec *c, FsTime *p, FsTime base, gboolean mostly_unset)
 {
     gint64 unit = (gint64)c->time_unit;
+    guint64 free_code = mostly_unset ? 1 : 0;
     guint64 x;
 
     if (!c->decode) {
@@ -137,13 +140,28 @@ code_time(Codec *c, FsTime *p, FsTime base)
 
         if (*p != base && *p != 0 && d % unit != 0)
             c->inexact = TRUE;
-        field(c, *p == base ? 0 : *p == 0 ? 1 : zigzag((guint64)(d / unit)) + 2);
+        x = *p == base ? 0 : *p == 0 ? 1 : zigzag((guint64)(d / unit)) + 2;
+        field(c, x < 2 ? x ^ free_code : x);
         return;
     }
     x = field(c, 0);
+    if (x < 2)
+        x ^= free_code;
     *p = x == 0 ? base
          : x == 1 ? 0
                   : (FsTime)((guint64)base + unzigzag(x - 2) * (guint64)unit);
+}
+
+static void
+code_time(Codec *c, FsTime *p, FsTime base)
+{
+    code_time_as(c, p, base, FALSE);
+}
+
+static void
+code_rare_time(Codec *c, FsTime *p, FsTime base)
+{
+    code_time_as(c, p, base, TRUE);
 }
 
 static void
@@ -241,7 +259,7 @@ code_endpoint(Codec *c, const FsConn *conn, FsEndpoint *ep,
     code_u8(c, &ep->wscale);
     code_time(c, &ep->fin_time, conn->t_last);
     code_time(c, &ep->last_fin_time, ep->fin_time);
-    code_time(c, &ep->prev_fin_time, ep->last_fin_time);
+    code_rare_time(c, &ep->prev_fin_time, ep->last_fin_time);
     code_time(c, &ep->fin_acked_time, ep->last_fin_time);
     code_time(c, &ep->time_wait_since, conn->t_last);
     code_time(c, &ep->state_since,
@@ -268,7 +286,7 @@ code_conn(Codec *c, FsConn *conn)
     code_endpoint(c, conn, &conn->ep[FS_ROLE_SERVER],
                   &conn->ep[FS_ROLE_CLIENT]);
     code_time(c, &conn->close_done_time, conn->t_last);
-    code_time(c, &conn->rst_time, conn->t_last);
+    code_rare_time(c, &conn->rst_time, conn->t_last);
     code_time(c, &conn->settled_at, conn->t_last);
     code_u64(c, &conn->reuse_of);
     code_u32(c, &conn->illegal_flags);

@@ -223,8 +223,8 @@ test_compact(void)
                    frozen->frozen_len, fs_conn_frozen_size(frozen),
                    sizeof(FsConn));
     g_assert_true(conn->close_done_time != 0);
-    g_assert_cmpuint(frozen->frozen_len, <=, 88);
-    g_assert_cmpuint(fs_conn_frozen_size(frozen), <=, 156);
+    g_assert_cmpuint(frozen->frozen_len, <=, 84);
+    g_assert_cmpuint(fs_conn_frozen_size(frozen), <=, 152);
 
     /* its times are whole microseconds (the script's are milliseconds):
      * one nanosecond off, they cost more */
