@@ -1,6 +1,8 @@
-/* finscope: a binary min-heap of connections by wake time. Each queued
+/* finscope: a 4-ary min-heap of connections by wake time. Each queued
  * connection remembers its heap slot (FsConn.deadline_slot, 1-based, 0 =
- * not queued), so moving or removing it is O(log n) without a search. */
+ * not queued), so moving or removing it is O(log n) without a search.
+ * Four children a node (64 bytes of entries, mostly one cache line) halve
+ * the depth a binary heap has: fewer cache misses per sift. */
 #include "config.h"
 
 #include <glib.h>
@@ -11,6 +13,9 @@ typedef struct {
     FsTime wake;
     FsConn *conn;
 } Entry;
+
+#define ARITY 4u
+#define PARENT(i) (((i) - 1) / ARITY)
 
 struct FsDeadlines {
     GArray *heap; /* Entry, heap-ordered by wake */
@@ -53,7 +58,7 @@ sift_up(FsDeadlines *q, guint i)
     Entry e = *at(q, i);
 
     while (i > 0) {
-        guint parent = (i - 1) / 2;
+        guint parent = PARENT(i);
 
         if (at(q, parent)->wake <= e.wake)
             break;
@@ -70,12 +75,15 @@ sift_down(FsDeadlines *q, guint i)
     Entry e = *at(q, i);
 
     for (;;) {
-        guint child = 2 * i + 1;
+        guint first = ARITY * i + 1;
+        guint child = first;
 
-        if (child >= n)
+        if (first >= n)
             break;
-        if (child + 1 < n && at(q, child + 1)->wake < at(q, child)->wake)
-            child++;
+        for (guint k = first + 1; k < first + ARITY && k < n; k++) {
+            if (at(q, k)->wake < at(q, child)->wake)
+                child = k;
+        }
         if (e.wake <= at(q, child)->wake)
             break;
         place(q, i, *at(q, child));
@@ -129,7 +137,7 @@ fs_deadlines_remove(FsDeadlines *q, FsConn *conn)
 
         g_array_set_size(q->heap, last);
         place(q, i, moved);
-        if (i > 0 && at(q, (i - 1) / 2)->wake > moved.wake)
+        if (i > 0 && at(q, PARENT(i))->wake > moved.wake)
             sift_up(q, i);
         else
             sift_down(q, i);
