@@ -18,6 +18,7 @@
 #include <glib.h>
 
 #include "finscope/flow.h"
+#include "finscope/freeze.h"
 
 /* The newest incarnation's address | TAG(hash); 0: the slot is empty. */
 struct FsFlow {
@@ -78,21 +79,29 @@ flow_hash(const FsAddr *a, guint16 aport, const FsAddr *b, guint16 bport,
     return h != 0 ? h : 1u; /* 0 in FsSegment.flow_hash: not computed */
 }
 
-/* Is conn an incarnation of seg's 4-tuple, in either direction? */
+/* Is conn (frozen or not) an incarnation of seg's 4-tuple, in either
+ * direction? */
 static inline gboolean
 same_tuple(const FsConn *conn, const FsSegment *seg)
 {
+    FsAddr frozen_addr[2];
+    const FsAddr *addr = conn->addr;
+
     if (conn->vlan != seg->vlan)
         return FALSE;
+    if (G_UNLIKELY(fs_conn_is_frozen(conn))) {
+        fs_conn_addresses(conn, frozen_addr);
+        addr = frozen_addr;
+    }
     if (seg->sport == conn->port[FS_ROLE_CLIENT] &&
         seg->dport == conn->port[FS_ROLE_SERVER] &&
-        fs_addr_equal(&seg->src, &conn->addr[FS_ROLE_CLIENT]) &&
-        fs_addr_equal(&seg->dst, &conn->addr[FS_ROLE_SERVER]))
+        fs_addr_equal(&seg->src, &addr[FS_ROLE_CLIENT]) &&
+        fs_addr_equal(&seg->dst, &addr[FS_ROLE_SERVER]))
         return TRUE;
     return seg->sport == conn->port[FS_ROLE_SERVER] &&
            seg->dport == conn->port[FS_ROLE_CLIENT] &&
-           fs_addr_equal(&seg->src, &conn->addr[FS_ROLE_SERVER]) &&
-           fs_addr_equal(&seg->dst, &conn->addr[FS_ROLE_CLIENT]);
+           fs_addr_equal(&seg->src, &addr[FS_ROLE_SERVER]) &&
+           fs_addr_equal(&seg->dst, &addr[FS_ROLE_CLIENT]);
 }
 
 guint32
@@ -105,8 +114,11 @@ fs_flow_hash(const FsSegment *seg)
 static inline guint32
 conn_hash(const FsConn *conn)
 {
-    return flow_hash(&conn->addr[FS_ROLE_CLIENT], conn->port[FS_ROLE_CLIENT],
-                     &conn->addr[FS_ROLE_SERVER], conn->port[FS_ROLE_SERVER],
+    FsAddr addr[2];
+
+    fs_conn_addresses(conn, addr);
+    return flow_hash(&addr[FS_ROLE_CLIENT], conn->port[FS_ROLE_CLIENT],
+                     &addr[FS_ROLE_SERVER], conn->port[FS_ROLE_SERVER],
                      conn->vlan);
 }
 
@@ -310,10 +322,12 @@ static FsFlow *
 slot_of(FsFlowTable *table, const FsConn *conn)
 {
     FsSegment probe_seg;
+    FsAddr addr[2];
 
+    fs_conn_addresses(conn, addr);
     memset(&probe_seg, 0, sizeof probe_seg);
-    probe_seg.src = conn->addr[FS_ROLE_CLIENT];
-    probe_seg.dst = conn->addr[FS_ROLE_SERVER];
+    probe_seg.src = addr[FS_ROLE_CLIENT];
+    probe_seg.dst = addr[FS_ROLE_SERVER];
     probe_seg.sport = conn->port[FS_ROLE_CLIENT];
     probe_seg.dport = conn->port[FS_ROLE_SERVER];
     probe_seg.vlan = conn->vlan;

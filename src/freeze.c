@@ -13,8 +13,9 @@
  * of times are coded in microseconds (a byte or two less each), which
  * the top bit of t_last's 8 bytes says (times are below 2^62).
  *
- * Layout after the head: [t_last: 8 bytes LE, top bit: microseconds] then
- * groups of [mask byte][varint per set bit]. */
+ * Layout after the links and the addresses (freeze.h): [t_last: 8 bytes
+ * LE, top bit: microseconds] then groups of [mask byte][varint per set
+ * bit]. */
 #include "config.h"
 
 #include <string.h>
@@ -28,6 +29,7 @@
 G_STATIC_ASSERT(sizeof(FsEndpoint) == 120);
 G_STATIC_ASSERT(sizeof(FsConn) == 448);
 G_STATIC_ASSERT(FS_CONN_HEAD_SIZE == 68);
+G_STATIC_ASSERT(FS_CONN_LINKS_SIZE == 34);
 
 #define MAX_FIELDS 96
 
@@ -333,6 +335,8 @@ fs_conn_freeze(const FsConn *conn)
     guint8 *p = buf;
     guint64 t_last = (guint64)conn->t_last;
     gsize len;
+    gsize addrs;
+    guint8 *out;
     FsConn *frozen;
 
     g_return_val_if_fail(!fs_conn_is_frozen(conn), NULL);
@@ -359,23 +363,34 @@ fs_conn_freeze(const FsConn *conn)
         }
     }
     len = (gsize)(p - buf);
-    frozen = g_malloc(FS_CONN_HEAD_SIZE + len);
-    memcpy(frozen, conn, FS_CONN_HEAD_SIZE);
+    addrs = fs_conn_frozen_addrs_size(conn);
+    frozen = g_malloc(FS_CONN_LINKS_SIZE + addrs + len);
+    memcpy(frozen, conn, FS_CONN_LINKS_SIZE);
     frozen->frozen_len = (guint16)len;
-    memcpy((guint8 *)frozen + FS_CONN_HEAD_SIZE, buf, len);
+    out = (guint8 *)frozen + FS_CONN_LINKS_SIZE;
+    if (addrs == FS_FROZEN_V4_ADDRS_SIZE) {
+        *out = 4;
+        memcpy(out + 1, conn->addr[FS_ROLE_CLIENT].bytes, 4);
+        memcpy(out + 5, conn->addr[FS_ROLE_SERVER].bytes, 4);
+    } else {
+        memcpy(out, conn->addr, addrs);
+    }
+    memcpy(out + addrs, buf, len);
     return frozen;
 }
 
 FLATTEN gboolean
 fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
 {
-    const guint8 *data = (const guint8 *)frozen + FS_CONN_HEAD_SIZE;
+    const guint8 *data = (const guint8 *)frozen + FS_CONN_LINKS_SIZE +
+                         fs_conn_frozen_addrs_size(frozen);
     Codec c = { .decode = TRUE };
     guint64 t_last = 0;
 
     g_return_val_if_fail(fs_conn_is_frozen(frozen), FALSE);
     memset(out, 0, sizeof *out);
-    memcpy(out, frozen, FS_CONN_HEAD_SIZE);
+    memcpy(out, frozen, FS_CONN_LINKS_SIZE);
+    fs_conn_addresses(frozen, out->addr);
     out->frozen_len = 0;
     if (frozen->frozen_len < 8)
         return FALSE;

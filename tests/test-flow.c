@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "finscope/flow.h"
+#include "finscope/freeze.h"
 
 static FsSegment
 segment(const char *src, guint16 sport, const char *dst, guint16 dport,
@@ -176,6 +177,65 @@ test_release_incarnation(void)
     g_assert_cmpuint(fs_flow_table_size(t), ==, 0);
 }
 
+/* Frozen, a connection keeps 9 bytes of IPv4 addresses (all 34 of
+ * IPv6): its flow is still found from either side, among many others in
+ * the table, and only by its own 4-tuple; growing and deletion read its
+ * key too. */
+static void
+frozen_flows(const char *client_prefix, const char *server)
+{
+    g_autoptr(FsFlowTable) t = fs_flow_table_new();
+    g_autoptr(GPtrArray) conns = g_ptr_array_new();
+    enum { N = 3000 };
+
+    for (guint i = 0; i < N; i++) {
+        g_autofree char *client = g_strdup_printf("%s%u", client_prefix, i % 250 + 1);
+        FsSegment s = segment(client, (guint16)(20000 + i), server, 443, 0);
+        FsFlow *flow = NULL;
+        FsConn *conn = fs_flow_new_incarnation(t, &flow, &s, TRUE);
+        FsConn *frozen = fs_conn_freeze(conn);
+
+        fs_flow_relocate(t, i % 2 ? flow : NULL, conn, frozen);
+        g_free(conn);
+        g_ptr_array_add(conns, frozen);
+    }
+    for (guint i = 0; i < N; i++) {
+        g_autofree char *client = g_strdup_printf("%s%u", client_prefix, i % 250 + 1);
+        FsSegment back = segment(server, 443, client, (guint16)(20000 + i), 0);
+        FsSegment other = segment(server, 443, client, (guint16)(20000 + i), 9);
+        FsFlow *flow = fs_flow_find(t, &back);
+        FsConn *frozen = g_ptr_array_index(conns, i);
+
+        g_assert_nonnull(flow);
+        g_assert_true(fs_flow_current(flow) == frozen);
+        g_assert_true(fs_conn_is_frozen(frozen));
+        g_assert_null(fs_flow_find(t, &other));
+    }
+    for (guint i = 0; i < N; i += 2)
+        fs_flow_release(t, g_ptr_array_index(conns, i));
+    g_assert_cmpuint(fs_flow_table_size(t), ==, N / 2);
+    for (guint i = 1; i < N; i += 2) {
+        g_autofree char *client = g_strdup_printf("%s%u", client_prefix, i % 250 + 1);
+        FsSegment s = segment(client, (guint16)(20000 + i), server, 443, 0);
+        FsFlow *flow = fs_flow_find(t, &s);
+
+        g_assert_nonnull(flow);
+        g_assert_true(fs_flow_current(flow) == g_ptr_array_index(conns, i));
+    }
+}
+
+static void
+test_frozen_v4(void)
+{
+    frozen_flows("10.1.2.", "192.0.2.7");
+}
+
+static void
+test_frozen_v6(void)
+{
+    frozen_flows("fd00::10:", "2001:db8::7");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -186,5 +246,7 @@ main(int argc, char **argv)
     g_test_add_func("/flow/many", test_many);
     g_test_add_func("/flow/release", test_release);
     g_test_add_func("/flow/release-incarnation", test_release_incarnation);
+    g_test_add_func("/flow/frozen/v4", test_frozen_v4);
+    g_test_add_func("/flow/frozen/v6", test_frozen_v6);
     return g_test_run();
 }

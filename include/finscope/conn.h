@@ -72,21 +72,24 @@ typedef struct {
 
 /* One incarnation of a 4-tuple. ep[] and addr[] are indexed by FsRole.
  *
- * The fields before illegal_flags are its head: the flow key and the engine's links.
- * A connection quiet for a while is kept frozen (freeze.h): its head and
- * a compact encoding of the rest, frozen_len bytes after the head; only
- * head fields may be read from a frozen connection. */
+ * The fields before illegal_flags are its head: the engine's links and
+ * the flow key. A connection quiet for a while is kept frozen (freeze.h):
+ * its links as they are, its addresses (only the 4 bytes of each that
+ * IPv4 uses, when it is IPv4) and a compact encoding of the rest; of a
+ * frozen connection, only the fields before addr may be read as they
+ * are, and its addresses through flow.c. */
 typedef struct FsConn FsConn;
 struct FsConn {
-    /* head */
-    FsAddr addr[2];          /* client, server */
-    guint16 port[2];         /* client, server */
-    guint16 frozen_len;      /* bytes encoded after the head; 0 = not frozen */
+    /* head: links */
     FsConn *older;           /* previous incarnation of the 4-tuple */
     guint64 id;              /* 1-based, in order of first packet */
     guint32 vlan;            /* VLAN key, part of the flow key */
     guint32 deadline_slot;   /* its place in the engine's FsDeadlines */
     guint32 held_slot;       /* its index in the held list (--max-flows) */
+    guint16 port[2];         /* client, server */
+    guint16 frozen_len;      /* bytes encoded after the head; 0 = not frozen */
+    /* head: addresses */
+    FsAddr addr[2];          /* client, server */
     /* body */
     guint32 illegal_flags;   /* SYN+FIN, FIN without ACK, ... */
     FsEndpoint ep[2];        /* client, server */
@@ -123,6 +126,7 @@ struct FsConn {
 };
 
 #define FS_CONN_HEAD_SIZE offsetof(FsConn, illegal_flags)
+#define FS_CONN_LINKS_SIZE offsetof(FsConn, addr)
 
 /* Capture-end view of one endpoint, computed by classify. */
 gboolean fs_conn_one_sided(const FsConn *conn);
