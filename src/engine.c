@@ -12,6 +12,7 @@
 #include "finscope/freeze.h"
 #include "finscope/seq.h"
 #include "finscope/tcpstate.h"
+#include "pressure.h"
 
 /* An (address, port) seen answering a SYN: a server, for role inference
  * on connections whose handshake was not captured. */
@@ -21,18 +22,6 @@ typedef struct {
     guint8 family;
     guint8 pad;
 } ServerKey;
-
-/* TIME_WAIT a client host holds towards one server ip:port: each one
- * blocks that 4-tuple, so their number against the ephemeral port range
- * is the port pressure. */
-typedef struct {
-    FsAddr client;       /* host holding the TIME_WAIT */
-    FsAddr server;       /* destination address */
-    guint16 port;        /* destination port */
-    guint32 now;         /* held now (a 4-tuple each: < 2^32) */
-    guint32 peak;        /* most at once */
-    FsTime peak_at;      /* when */
-} DestTimeWait;
 
 struct FsEngine {
     FsEngineConfig cfg;
@@ -50,8 +39,7 @@ struct FsEngine {
     FsTime next_sweep;      /* capture time of the next sweep */
     GHashTable *servers;    /* ServerKey* set */
     GHashTable *tw_hosts;   /* FsAddr* -> FsHostTimeWait* (owned) */
-    GHashTable *tw_dests;   /* DestTimeWait* set (owned) */
-    guint dests_pruned;     /* tw_dests' size after the last pruning */
+    FsPressure *pressure;   /* TIME_WAIT per client -> server ip:port */
     FsEngineStats stats;
     FsTime latest;          /* latest segment time seen */
     FsTime end;             /* fs_engine_finish: the capture's end */
@@ -106,42 +94,6 @@ addr_equal(gconstpointer a, gconstpointer b)
     return fs_addr_equal(a, b);
 }
 
-static guint
-dest_hash(gconstpointer p)
-{
-    const DestTimeWait *d = p;
-
-    return addr_hash(&d->client) * 31u + addr_hash(&d->server) * 7u +
-           d->port;
-}
-
-static gboolean
-dest_equal(gconstpointer a, gconstpointer b)
-{
-    const DestTimeWait *x = a;
-    const DestTimeWait *y = b;
-
-    return x->port == y->port && addr_equal(&x->client, &y->client) &&
-           addr_equal(&x->server, &y->server);
-}
-
-/* The port-pressure entry of conn's (client, server ip:port); created
- * when create says so, else NULL when there is none. */
-static DestTimeWait *
-dest_of(FsEngine *e, const FsConn *conn, gboolean create)
-{
-    DestTimeWait probe = { .client = conn->addr[FS_ROLE_CLIENT],
-                           .server = conn->addr[FS_ROLE_SERVER],
-                           .port = conn->port[FS_ROLE_SERVER] };
-    DestTimeWait *d = g_hash_table_lookup(e->tw_dests, &probe);
-
-    if (d == NULL && create) {
-        d = g_memdup2(&probe, sizeof probe);
-        g_hash_table_add(e->tw_dests, d);
-    }
-    return d;
-}
-
 /* An endpoint entered TIME_WAIT: count it for its host (and, for a
  * client, against its destination's port range). */
 static void
@@ -163,14 +115,10 @@ time_wait_enter(FsEngine *e, const FsConn *conn, int role, FsTime ts)
         e->stats.time_wait_peak = e->stats.time_wait_now;
         e->stats.time_wait_peak_at = ts;
     }
-    if (role == FS_ROLE_CLIENT) {
-        DestTimeWait *d = dest_of(e, conn, TRUE);
-
-        if (++d->now > d->peak) {
-            d->peak = d->now;
-            d->peak_at = ts;
-        }
-    }
+    if (role == FS_ROLE_CLIENT)
+        fs_pressure_enter(e->pressure, &conn->addr[FS_ROLE_CLIENT],
+                          &conn->addr[FS_ROLE_SERVER],
+                          conn->port[FS_ROLE_SERVER], ts);
 }
 
 static void
@@ -182,12 +130,10 @@ time_wait_leave(FsEngine *e, const FsConn *conn, int role)
         h->now--;
     if (e->stats.time_wait_now > 0)
         e->stats.time_wait_now--;
-    if (role == FS_ROLE_CLIENT) {
-        DestTimeWait *d = dest_of(e, conn, FALSE);
-
-        if (d != NULL && d->now > 0)
-            d->now--;
-    }
+    if (role == FS_ROLE_CLIENT)
+        fs_pressure_leave(e->pressure, &conn->addr[FS_ROLE_CLIENT],
+                          &conn->addr[FS_ROLE_SERVER],
+                          conn->port[FS_ROLE_SERVER]);
 }
 
 static void
@@ -230,7 +176,7 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
     e->servers = g_hash_table_new_full(server_key_hash, server_key_equal,
                                        g_free, NULL);
     e->tw_hosts = g_hash_table_new_full(addr_hash, addr_equal, NULL, g_free);
-    e->tw_dests = g_hash_table_new_full(dest_hash, dest_equal, g_free, NULL);
+    e->pressure = fs_pressure_new();
     return e;
 }
 
@@ -246,7 +192,7 @@ fs_engine_free(FsEngine *engine)
     fs_flow_table_free(engine->flows);
     g_hash_table_destroy(engine->servers);
     g_hash_table_destroy(engine->tw_hosts);
-    g_hash_table_destroy(engine->tw_dests);
+    fs_pressure_free(engine->pressure);
     g_free(engine);
 }
 
@@ -478,74 +424,6 @@ is_closed(const FsConn *conn)
     return TRUE;
 }
 
-/* Busiest first: by peak, then by addresses and port, so that the order
- * is total and the same in every run. */
-static int
-dest_rank_cmp(const DestTimeWait *x, const DestTimeWait *y)
-{
-    int c;
-
-    if (x->peak != y->peak)
-        return x->peak > y->peak ? -1 : 1;
-    c = fs_addr_compare(&x->client, &y->client);
-    if (c == 0)
-        c = fs_addr_compare(&x->server, &y->server);
-    return c != 0 ? c : (int)x->port - (int)y->port;
-}
-
-/* The FS_ENGINE_DEST_TOP-th destination in rank order; NULL while there
- * are fewer. */
-static const DestTimeWait *
-dest_top_cut(FsEngine *e)
-{
-    const DestTimeWait *top[FS_ENGINE_DEST_TOP] = { NULL }; /* by rank */
-    GHashTableIter it;
-    gpointer k;
-
-    g_hash_table_iter_init(&it, e->tw_dests);
-    while (g_hash_table_iter_next(&it, &k, NULL)) {
-        const DestTimeWait *d = k;
-        guint i = FS_ENGINE_DEST_TOP;
-
-        if (top[i - 1] != NULL && dest_rank_cmp(d, top[i - 1]) > 0)
-            continue;
-        while (i > 0 && (top[i - 1] == NULL ||
-                         dest_rank_cmp(top[i - 1], d) > 0)) {
-            if (i < FS_ENGINE_DEST_TOP)
-                top[i] = top[i - 1];
-            i--;
-        }
-        top[i] = d;
-    }
-    return top[FS_ENGINE_DEST_TOP - 1];
-}
-
-/* Port pressure is reported for the busiest destinations only: one that
- * holds no TIME_WAIT now and ranks below the top ones can never be
- * reported (ranks above it only get better; if it comes back, only a new
- * peak above its old one could lift it, and that is counted afresh).
- * Pruned whenever the table doubled, so it stays as large as the
- * destinations busy within 2*MSL, not all ever seen. */
-static void
-prune_dests(FsEngine *e)
-{
-    const DestTimeWait *cut;
-    GHashTableIter it;
-    gpointer k;
-
-    if (g_hash_table_size(e->tw_dests) < MAX(2 * e->dests_pruned, 1024u))
-        return;
-    cut = dest_top_cut(e);
-    g_hash_table_iter_init(&it, e->tw_dests);
-    while (cut != NULL && g_hash_table_iter_next(&it, &k, NULL)) {
-        const DestTimeWait *d = k;
-
-        if (d->now == 0 && d != cut && dest_rank_cmp(d, cut) > 0)
-            g_hash_table_iter_remove(&it);
-    }
-    e->dests_pruned = g_hash_table_size(e->tw_dests);
-}
-
 /* Quiet a closed connection needs before its record is final. */
 static FsTime
 quiet_needed(const FsEngine *e, const FsConn *conn)
@@ -673,7 +551,8 @@ sweep(FsEngine *e, FsTime now)
         fs_deadlines_set(e->deadlines, conn, wake);
     }
     g_ptr_array_set_size(e->due, 0);
-    prune_dests(e);
+    /* port pressure is reported for the busiest destinations only */
+    fs_pressure_prune(e->pressure, FS_ENGINE_DEST_TOP);
     e->next_sweep = now + FS_NS_PER_SEC;
 }
 
@@ -864,34 +743,13 @@ fs_engine_foreach_time_wait_host(const FsEngine *engine,
         fn(g_ptr_array_index(hosts, i), user);
 }
 
-static gint
-dest_peak_cmp(gconstpointer a, gconstpointer b)
-{
-    return dest_rank_cmp(*(DestTimeWait *const *)a,
-                         *(DestTimeWait *const *)b);
-}
-
 void
 fs_engine_foreach_time_wait_dest(const FsEngine *engine, guint max,
                                  void (*fn)(const FsDestTimeWait *d,
                                             gpointer user),
                                  gpointer user)
 {
-    g_autoptr(GPtrArray) dests = g_ptr_array_new();
-    GHashTableIter it;
-    gpointer k;
-
-    g_hash_table_iter_init(&it, engine->tw_dests);
-    while (g_hash_table_iter_next(&it, &k, NULL))
-        g_ptr_array_add(dests, k);
-    g_ptr_array_sort(dests, dest_peak_cmp);
-    for (guint i = 0; i < dests->len && i < max; i++) {
-        const DestTimeWait *d = g_ptr_array_index(dests, i);
-        FsDestTimeWait out = { d->client, d->server, d->port, d->peak,
-                               d->peak_at };
-
-        fn(&out, user);
-    }
+    fs_pressure_foreach_top(engine->pressure, max, fn, user);
 }
 
 const FsEngineStats *
@@ -899,7 +757,7 @@ fs_engine_stats(const FsEngine *engine)
 {
     FsEngine *e = (FsEngine *)engine; /* a cache of a count, not state */
 
-    e->stats.dests_tracked = g_hash_table_size(engine->tw_dests);
+    e->stats.dests_tracked = fs_pressure_size(engine->pressure);
     return &engine->stats;
 }
 

@@ -1,0 +1,44 @@
+/* finscope: port pressure — TIME_WAIT a client host holds towards one
+ * server ip:port, now and at its peak. Each blocks that 4-tuple for
+ * 2*MSL; against the ephemeral port range, the peak says how close the
+ * client came to running out of ports for that destination. */
+#ifndef FINSCOPE_PRESSURE_H
+#define FINSCOPE_PRESSURE_H
+
+#include <glib.h>
+
+#include "finscope/engine.h"
+#include "finscope/types.h"
+
+typedef struct FsPressure FsPressure;
+
+FsPressure *fs_pressure_new(void);
+void fs_pressure_free(FsPressure *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsPressure, fs_pressure_free)
+
+/* client entered TIME_WAIT towards server:port at ts. */
+void fs_pressure_enter(FsPressure *p, const FsAddr *client,
+                       const FsAddr *server, guint16 port, FsTime ts);
+
+/* One of those TIME_WAITs ended. */
+void fs_pressure_leave(FsPressure *p, const FsAddr *client,
+                       const FsAddr *server, guint16 port);
+
+/* Forgets the destinations that hold no TIME_WAIT now and rank below the
+ * top keep (they can never be reported: ranks above them only get
+ * better); only once the table has doubled since the last time, so it is
+ * O(1) per destination amortized and the table follows the destinations
+ * busy within 2*MSL, not all ever seen. */
+void fs_pressure_prune(FsPressure *p, guint keep);
+
+/* Destinations tracked now. */
+guint fs_pressure_size(const FsPressure *p);
+
+/* Calls fn for the busiest destinations, by peak (then addresses and
+ * port: the same order in every run), at most max of them. */
+void fs_pressure_foreach_top(const FsPressure *p, guint max,
+                             void (*fn)(const FsDestTimeWait *d,
+                                        gpointer user),
+                             gpointer user);
+
+#endif /* FINSCOPE_PRESSURE_H */

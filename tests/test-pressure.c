@@ -1,0 +1,203 @@
+/* finscope tests: port pressure — TIME_WAIT per client -> server ip:port,
+ * its peaks, pruning and the busiest destinations, against a plain
+ * model. */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "pressure.h"
+
+typedef struct {
+    guint32 now;
+    guint32 peak;
+    FsTime peak_at;
+} Model;
+
+static FsAddr
+v4(guint32 n)
+{
+    FsAddr a;
+
+    memset(&a, 0, sizeof a);
+    a.family = 4;
+    a.bytes[0] = 10;
+    a.bytes[1] = (guint8)(n >> 16);
+    a.bytes[2] = (guint8)(n >> 8);
+    a.bytes[3] = (guint8)n;
+    return a;
+}
+
+/* Destination k: client host k % 997, server k % 7, port 80 + k % 3. */
+static void
+dest(guint k, FsAddr *client, FsAddr *server, guint16 *port)
+{
+    *client = v4(1000 + k % 997);
+    *server = v4(k % 7);
+    server->bytes[0] = 192;
+    *port = (guint16)(80 + k % 3);
+}
+
+static gchar *
+key_of(const FsDestTimeWait *d)
+{
+    char c[FS_ENDPOINT_STRLEN];
+    char s[FS_ENDPOINT_STRLEN];
+
+    fs_addr_format(&d->client, c, sizeof c);
+    fs_endpoint_format(&d->server, d->port, s, sizeof s);
+    return g_strdup_printf("%s>%s", c, s);
+}
+
+static void
+collect(const FsDestTimeWait *d, gpointer user)
+{
+    g_ptr_array_add(user, g_memdup2(d, sizeof *d));
+}
+
+static GPtrArray *
+listing(const FsPressure *p, guint max)
+{
+    GPtrArray *all = g_ptr_array_new_with_free_func(g_free);
+
+    fs_pressure_foreach_top(p, max, collect, all);
+    return all;
+}
+
+/* Counts and peaks as a model keeps them; the busiest in rank order. */
+static void
+test_counts(void)
+{
+    g_autoptr(FsPressure) p = fs_pressure_new();
+    g_autoptr(GRand) rng = g_rand_new_with_seed(11);
+    g_autoptr(GHashTable) model = g_hash_table_new_full(g_str_hash,
+                                                        g_str_equal,
+                                                        g_free, g_free);
+    g_autoptr(GPtrArray) all = NULL;
+    enum { N = 3000 };
+    guint32 last_peak = G_MAXUINT32;
+
+    for (guint step = 0; step < 60000; step++) {
+        guint k = (guint)g_rand_int_range(rng, 0, N);
+        FsDestTimeWait d = { 0 };
+        g_autofree gchar *key = NULL;
+        Model *m;
+
+        dest(k, &d.client, &d.server, &d.port);
+        key = key_of(&d);
+        m = g_hash_table_lookup(model, key);
+        if (m == NULL) {
+            m = g_new0(Model, 1);
+            g_hash_table_insert(model, g_strdup(key), m);
+        }
+        if (m->now > 0 && g_rand_boolean(rng)) {
+            fs_pressure_leave(p, &d.client, &d.server, d.port);
+            m->now--;
+        } else {
+            fs_pressure_enter(p, &d.client, &d.server, d.port, step);
+            if (++m->now > m->peak) {
+                m->peak = m->now;
+                m->peak_at = step;
+            }
+        }
+    }
+    g_assert_cmpuint(fs_pressure_size(p), ==, g_hash_table_size(model));
+    all = listing(p, G_MAXUINT);
+    g_assert_cmpuint(all->len, ==, g_hash_table_size(model));
+    for (guint i = 0; i < all->len; i++) {
+        const FsDestTimeWait *d = g_ptr_array_index(all, i);
+        g_autofree gchar *key = key_of(d);
+        const Model *m = g_hash_table_lookup(model, key);
+
+        g_assert_nonnull(m);
+        g_assert_cmpuint(d->peak, ==, m->peak);
+        g_assert_cmpint(d->peak_at, ==, m->peak_at);
+        g_assert_cmpuint(d->peak, <=, last_peak);
+        last_peak = (guint32)d->peak;
+    }
+    /* a leave for a host never seen changes nothing */
+    {
+        FsAddr stranger = v4(999999);
+
+        fs_pressure_leave(p, &stranger, &stranger, 80);
+        g_assert_cmpuint(fs_pressure_size(p), ==, g_hash_table_size(model));
+    }
+}
+
+/* Pruning forgets only destinations idle now and below the top ones: the
+ * top and every destination still holding TIME_WAIT stay, with their
+ * peaks; the table shrinks. */
+static void
+test_prune(void)
+{
+    g_autoptr(FsPressure) p = fs_pressure_new();
+    g_autoptr(GPtrArray) top_before = NULL;
+    g_autoptr(GPtrArray) top_after = NULL;
+    g_autoptr(GPtrArray) all = NULL;
+    enum { N = 20000, KEEP = 10 };
+
+    /* destination k holds k % 5 + 1 TIME_WAITs at once; then all but
+     * every tenth let them go */
+    for (guint k = 0; k < N; k++) {
+        FsAddr c = v4(k);
+        FsAddr s = v4(7);
+
+        for (guint i = 0; i < k % 5 + 1; i++)
+            fs_pressure_enter(p, &c, &s, 443, k);
+        if (k % 10 != 0) {
+            for (guint i = 0; i < k % 5 + 1; i++)
+                fs_pressure_leave(p, &c, &s, 443);
+        }
+    }
+    g_assert_cmpuint(fs_pressure_size(p), ==, N);
+    top_before = listing(p, KEEP);
+    fs_pressure_prune(p, KEEP);
+    /* kept: the 2000 still holding, and the top 10 (peak 5, idle) */
+    g_assert_cmpuint(fs_pressure_size(p), ==, N / 10 + KEEP);
+    top_after = listing(p, KEEP);
+    g_assert_cmpuint(top_after->len, ==, KEEP);
+    for (guint i = 0; i < KEEP; i++) {
+        const FsDestTimeWait *a = g_ptr_array_index(top_before, i);
+        const FsDestTimeWait *b = g_ptr_array_index(top_after, i);
+
+        g_assert_cmpmem(a, sizeof *a, b, sizeof *b);
+    }
+    all = listing(p, G_MAXUINT);
+    for (guint i = 0; i < all->len; i++) {
+        const FsDestTimeWait *d = g_ptr_array_index(all, i);
+        guint k = (guint)d->client.bytes[1] << 16 |
+                  (guint)d->client.bytes[2] << 8 | d->client.bytes[3];
+
+        g_assert_cmpuint(d->peak, ==, k % 5 + 1);
+        g_assert_true(k % 10 == 0 || i < KEEP);
+    }
+    /* pruning again at once does nothing: the table has not doubled */
+    fs_pressure_prune(p, KEEP);
+    g_assert_cmpuint(fs_pressure_size(p), ==, N / 10 + KEEP);
+    /* those still holding leave, then enter: the peak is kept */
+    {
+        FsAddr c = v4(10);
+        FsAddr s = v4(7);
+        g_autoptr(GPtrArray) again = NULL;
+
+        fs_pressure_leave(p, &c, &s, 443);
+        fs_pressure_enter(p, &c, &s, 443, 99999);
+        again = listing(p, G_MAXUINT);
+        for (guint i = 0; i < again->len; i++) {
+            const FsDestTimeWait *d = g_ptr_array_index(again, i);
+
+            if (fs_addr_equal(&d->client, &c))
+                g_assert_cmpint(d->peak_at, ==, 10);
+        }
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/pressure/counts", test_counts);
+    g_test_add_func("/pressure/prune", test_prune);
+    return g_test_run();
+}
