@@ -1,11 +1,14 @@
 /* finscope: port pressure — TIME_WAIT per (client host, server ip:port).
  *
  * Hosts are numbered once (a host table); a destination is then three
- * small numbers and its counts, 32 bytes kept in an open-addressing
- * table with linear probing and backward-shift deletion, like the flow
- * table's. (A GHashTable of allocated entries with both addresses took
- * ~80 bytes a destination: at 2,000 connections/s, ~40,000 destinations
- * hold TIME_WAIT at once.) */
+ * small numbers and its counts, 28 bytes in a dense array, found through
+ * an index of 4-byte slots (open addressing, linear probing, backward-
+ * shift deletion); a destination removed takes the array's last one in
+ * its place. Growing moves only the index, and the array grows in place
+ * (realloc), so the table never needs twice its size at once. (A
+ * GHashTable of allocated entries with both addresses took ~80 bytes a
+ * destination: at 2,000 connections/s, ~50,000 destinations hold
+ * TIME_WAIT at once.) */
 #include "config.h"
 
 #include <string.h>
@@ -15,21 +18,22 @@
 #include "pressure.h"
 
 typedef struct {
-    FsTime peak_at;   /* when the peak was reached */
-    guint32 client;   /* host number + 1; 0: the slot is empty */
-    guint32 server;   /* host number + 1 */
-    guint32 now;      /* TIME_WAIT held now (a 4-tuple each: < 2^32) */
-    guint32 peak;     /* most at once */
-    guint16 port;     /* server port */
+    guint32 client;      /* host number + 1 */
+    guint32 server;      /* host number + 1 */
+    guint32 now;         /* TIME_WAIT held now (a 4-tuple each: < 2^32) */
+    guint32 peak;        /* most at once */
+    guint32 peak_at[2];  /* when (FsTime, high and low halves: the entry
+                            stays 4-byte aligned, 28 bytes) */
+    guint16 port;        /* server port */
 } Dest;
 
 struct FsPressure {
     GHashTable *host_numbers; /* FsAddr* (owned, in hosts) -> number + 1 */
     GPtrArray *hosts;         /* FsAddr* by number */
-    Dest *slots;              /* mask + 1 of them */
+    GArray *dests;            /* Dest */
+    guint32 *index;           /* mask + 1 slots: dest number + 1; 0 empty */
     guint32 mask;
-    guint32 n;                /* slots in use */
-    guint32 pruned;           /* n after the last pruning */
+    guint32 pruned;           /* destinations after the last pruning */
 };
 
 #define MIN_CAPACITY 1024u
@@ -54,6 +58,18 @@ addr_equal(gconstpointer a, gconstpointer b)
     return fs_addr_equal(a, b);
 }
 
+static inline FsTime
+peak_at(const Dest *d)
+{
+    return (FsTime)((guint64)d->peak_at[0] << 32 | d->peak_at[1]);
+}
+
+static inline Dest *
+dest_at(const FsPressure *p, guint32 number)
+{
+    return &g_array_index(p->dests, Dest, number);
+}
+
 FsPressure *
 fs_pressure_new(void)
 {
@@ -61,7 +77,8 @@ fs_pressure_new(void)
 
     p->host_numbers = g_hash_table_new(addr_hash, addr_equal);
     p->hosts = g_ptr_array_new_with_free_func(g_free);
-    p->slots = g_new0(Dest, MIN_CAPACITY);
+    p->dests = g_array_new(FALSE, FALSE, sizeof(Dest));
+    p->index = g_new0(guint32, MIN_CAPACITY);
     p->mask = MIN_CAPACITY - 1;
     return p;
 }
@@ -73,7 +90,8 @@ fs_pressure_free(FsPressure *p)
         return;
     g_hash_table_destroy(p->host_numbers);
     g_ptr_array_unref(p->hosts);
-    g_free(p->slots);
+    g_array_unref(p->dests);
+    g_free(p->index);
     g_free(p);
 }
 
@@ -111,34 +129,38 @@ dest_hash(guint32 client, guint32 server, guint16 port)
     return (guint32)(x ^ (x >> 31));
 }
 
-/* The slot of (client, server, port), or the empty one ending its run. */
-static Dest *
+/* The index slot of (client, server, port), or the empty one ending its
+ * probe run. */
+static guint32 *
 probe(const FsPressure *p, guint32 client, guint32 server, guint16 port)
 {
     for (guint32 i = dest_hash(client, server, port) & p->mask;;
          i = (i + 1) & p->mask) {
-        Dest *d = &p->slots[i];
+        const Dest *d;
 
-        if (d->client == 0 ||
-            (d->client == client && d->server == server && d->port == port))
-            return d;
+        if (p->index[i] == 0)
+            return &p->index[i];
+        d = dest_at(p, p->index[i] - 1);
+        if (d->client == client && d->server == server && d->port == port)
+            return &p->index[i];
     }
 }
 
-/* Moves every destination into a table of capacity slots. */
-static void
-rehash(FsPressure *p, guint32 capacity)
+static guint32 *
+slot_of(const FsPressure *p, const Dest *d)
 {
-    Dest *old = p->slots;
-    guint32 old_cap = p->mask + 1;
+    return probe(p, d->client, d->server, d->port);
+}
 
-    p->slots = g_new0(Dest, capacity);
+/* A new index of capacity slots for the destinations. */
+static void
+reindex(FsPressure *p, guint32 capacity)
+{
+    g_free(p->index);
+    p->index = g_new0(guint32, capacity);
     p->mask = capacity - 1;
-    for (guint32 i = 0; i < old_cap; i++) {
-        if (old[i].client != 0)
-            *probe(p, old[i].client, old[i].server, old[i].port) = old[i];
-    }
-    g_free(old);
+    for (guint32 n = 0; n < p->dests->len; n++)
+        *slot_of(p, dest_at(p, n)) = n + 1;
 }
 
 void
@@ -147,22 +169,25 @@ fs_pressure_enter(FsPressure *p, const FsAddr *client, const FsAddr *server,
 {
     guint32 c = host_number(p, client, TRUE);
     guint32 s = host_number(p, server, TRUE);
-    Dest *d = probe(p, c, s, port);
+    guint32 *slot = probe(p, c, s, port);
+    Dest *d;
 
-    if (d->client == 0) {
+    if (*slot == 0) {
+        Dest fresh = { .client = c, .server = s, .port = port };
+
         /* at most 3/4 full keeps probe runs short */
-        if ((p->n + 1) * 4u > (p->mask + 1) * 3u) {
-            rehash(p, 2 * (p->mask + 1));
-            d = probe(p, c, s, port);
+        if ((p->dests->len + 1) * 4u > (p->mask + 1) * 3u) {
+            reindex(p, 2 * (p->mask + 1));
+            slot = probe(p, c, s, port);
         }
-        d->client = c;
-        d->server = s;
-        d->port = port;
-        p->n++;
+        g_array_append_val(p->dests, fresh);
+        *slot = p->dests->len;
     }
+    d = dest_at(p, *slot - 1);
     if (++d->now > d->peak) {
         d->peak = d->now;
-        d->peak_at = ts;
+        d->peak_at[0] = (guint32)((guint64)ts >> 32);
+        d->peak_at[1] = (guint32)ts;
     }
 }
 
@@ -172,19 +197,23 @@ fs_pressure_leave(FsPressure *p, const FsAddr *client, const FsAddr *server,
 {
     guint32 c = host_number(p, client, FALSE);
     guint32 s = host_number(p, server, FALSE);
+    guint32 *slot;
     Dest *d;
 
     if (c == 0 || s == 0)
         return;
-    d = probe(p, c, s, port);
-    if (d->client != 0 && d->now > 0)
+    slot = probe(p, c, s, port);
+    if (*slot == 0)
+        return;
+    d = dest_at(p, *slot - 1);
+    if (d->now > 0)
         d->now--;
 }
 
 guint
 fs_pressure_size(const FsPressure *p)
 {
-    return p->n;
+    return p->dests->len;
 }
 
 /* Busiest first: by peak, then by addresses and port, so that the order
@@ -202,10 +231,10 @@ rank_cmp(const FsPressure *p, const Dest *x, const Dest *y)
     return c != 0 ? c : (int)x->port - (int)y->port;
 }
 
-/* Empties slot i and shifts back the entries after it in its probe run
- * that may not skip the gap (backward-shift deletion). */
+/* Empties index slot i and shifts back the entries after it in its
+ * probe run that may not skip the gap (backward-shift deletion). */
 static void
-remove_slot(FsPressure *p, guint32 i)
+clear_slot(FsPressure *p, guint32 i)
 {
     guint32 j = i;
 
@@ -214,18 +243,31 @@ remove_slot(FsPressure *p, guint32 i)
         guint32 home;
 
         j = (j + 1) & p->mask;
-        d = &p->slots[j];
-        if (d->client == 0)
+        if (p->index[j] == 0)
             break;
+        d = dest_at(p, p->index[j] - 1);
         home = dest_hash(d->client, d->server, d->port) & p->mask;
         /* entry j may move to i unless its home lies in (i, j] */
         if (((j - home) & p->mask) >= ((j - i) & p->mask)) {
-            p->slots[i] = *d;
+            p->index[i] = p->index[j];
             i = j;
         }
     }
-    memset(&p->slots[i], 0, sizeof p->slots[i]);
-    p->n--;
+    p->index[i] = 0;
+}
+
+/* Forgets destination number n; the last one takes its number. */
+static void
+remove_dest(FsPressure *p, guint32 n)
+{
+    guint32 last = p->dests->len - 1;
+
+    clear_slot(p, (guint32)(slot_of(p, dest_at(p, n)) - p->index));
+    if (n != last) {
+        *slot_of(p, dest_at(p, last)) = n + 1;
+        *dest_at(p, n) = *dest_at(p, last);
+    }
+    g_array_set_size(p->dests, last);
 }
 
 void
@@ -234,17 +276,17 @@ fs_pressure_prune(FsPressure *p, guint keep)
     Dest *top;
     Dest cut;
     guint found = 0;
+    guint32 capacity;
 
-    if (keep == 0 || p->n < MAX(2 * p->pruned, MIN_CAPACITY))
+    if (keep == 0 || p->dests->len < MAX(2 * p->pruned, MIN_CAPACITY))
         return;
     /* the keep-th destination in rank order: insertion into top[] */
     top = g_newa(Dest, keep);
-    for (guint32 i = 0; i <= p->mask; i++) {
-        const Dest *d = &p->slots[i];
+    for (guint32 n = 0; n < p->dests->len; n++) {
+        const Dest *d = dest_at(p, n);
         guint k;
 
-        if (d->client == 0 ||
-            (found == keep && rank_cmp(p, d, &top[keep - 1]) > 0))
+        if (found == keep && rank_cmp(p, d, &top[keep - 1]) > 0)
             continue;
         k = found < keep ? found++ : keep - 1;
         while (k > 0 && rank_cmp(p, &top[k - 1], d) > 0) {
@@ -256,21 +298,30 @@ fs_pressure_prune(FsPressure *p, guint keep)
     if (found < keep)
         return;
     cut = top[keep - 1];
-    /* a removal shifts later entries back into slot i: look at it again
-     * (entries only move towards the slots not yet looked at, or wrap
-     * around into those already seen) */
-    for (guint32 i = 0; i <= p->mask;) {
-        const Dest *d = &p->slots[i];
+    /* a removal moves the last destination to n: look at n again */
+    for (guint32 n = 0; n < p->dests->len;) {
+        const Dest *d = dest_at(p, n);
 
-        if (d->client != 0 && d->now == 0 && rank_cmp(p, d, &cut) > 0)
-            remove_slot(p, i);
+        if (d->now == 0 && rank_cmp(p, d, &cut) > 0)
+            remove_dest(p, n);
         else
-            i++;
+            n++;
     }
-    p->pruned = p->n;
-    /* at most 1/8 full: half the slots do */
-    while (p->mask + 1 > MIN_CAPACITY && p->n * 8u < p->mask + 1)
-        rehash(p, (p->mask + 1) / 2);
+    p->pruned = p->dests->len;
+    /* the index at most 1/8 full: a smaller one, and the array (which
+     * keeps the room it once had) copied into one its size */
+    for (capacity = p->mask + 1;
+         capacity > MIN_CAPACITY && p->dests->len * 8u < capacity;)
+        capacity /= 2;
+    if (capacity < p->mask + 1) {
+        GArray *dests = g_array_sized_new(FALSE, FALSE, sizeof(Dest),
+                                          p->dests->len);
+
+        g_array_append_vals(dests, p->dests->data, p->dests->len);
+        g_array_unref(p->dests);
+        p->dests = dests;
+        reindex(p, capacity);
+    }
 }
 
 static gint
@@ -284,17 +335,15 @@ fs_pressure_foreach_top(const FsPressure *p, guint max,
                         void (*fn)(const FsDestTimeWait *d, gpointer user),
                         gpointer user)
 {
-    g_autoptr(GPtrArray) dests = g_ptr_array_sized_new(p->n);
+    g_autoptr(GPtrArray) dests = g_ptr_array_sized_new(p->dests->len);
 
-    for (guint32 i = 0; i <= p->mask; i++) {
-        if (p->slots[i].client != 0)
-            g_ptr_array_add(dests, &p->slots[i]);
-    }
+    for (guint32 n = 0; n < p->dests->len; n++)
+        g_ptr_array_add(dests, dest_at(p, n));
     g_ptr_array_sort_with_data(dests, rank_cmp_for_sort, (gpointer)p);
     for (guint i = 0; i < dests->len && i < max; i++) {
         const Dest *d = g_ptr_array_index(dests, i);
         FsDestTimeWait out = { *host(p, d->client), *host(p, d->server),
-                               d->port, d->peak, d->peak_at };
+                               d->port, d->peak, peak_at(d) };
 
         fn(&out, user);
     }
