@@ -262,7 +262,7 @@ relocate(FsEngine *e, FsFlow *flow, FsConn *old, FsConn *conn)
     if (e->conns != NULL)
         g_ptr_array_index(e->conns, old->held_slot) = conn;
     fs_deadlines_relocate(e->deadlines, old, conn);
-    g_free(old);
+    fs_conn_free(old, fs_flow_table_pool(e->flows));
 }
 
 /* conn, whole or frozen, is replaced by rec frozen (rec: conn's record,
@@ -270,7 +270,7 @@ relocate(FsEngine *e, FsFlow *flow, FsConn *old, FsConn *conn)
 static FsConn *
 freeze(FsEngine *e, FsFlow *flow, FsConn *conn, const FsConn *rec)
 {
-    FsConn *frozen = fs_conn_freeze(rec);
+    FsConn *frozen = fs_conn_freeze(rec, fs_flow_table_pool(e->flows));
 
     if (!fs_conn_is_frozen(conn))
         e->stats.frozen++;

@@ -2,11 +2,11 @@
  *
  * Open addressing with linear probing over 8-byte slots: a pointer to the
  * 4-tuple's newest incarnation, whose addresses and ports are the key (no
- * copy of it is kept), with 4 bits of the hash in its low bits, which
- * malloc's alignment leaves free. Older incarnations hang off
- * conn->older. A lookup is one hash and, almost always, one slot and one
+ * copy of it is kept), with 3 bits of the hash in its low bits, which
+ * the alignment of connections (8 bytes at least) leaves free. Older
+ * incarnations hang off conn->older. A lookup is one hash and, almost always, one slot and one
  * connection — which the packet is about to update anyway; the tag skips
- * 15 of 16 other flows met in the probe run without reading them. Deletion
+ * 7 of 8 other flows met in the probe run without reading them. Deletion
  * shifts the probe run back (no tombstones), so the table never degrades;
  * it and growing read the hash again from the connections' heads (a
  * 16-byte slot with the whole hash was half of the table's memory). */
@@ -25,15 +25,17 @@ struct FsFlow {
     guintptr v;
 };
 
-#define TAG_BITS ((guintptr)15)
-#define TAG(hash) ((guintptr)((hash) >> 28))
+#define TAG_BITS ((guintptr)7)
+#define TAG(hash) ((guintptr)((hash) >> 29))
 
-/* malloc's alignment (that of max_align_t: 16 on x86-64 and arm64)
+/* the alignment of malloc (max_align_t's) and of the pool's blocks
  * leaves the tag bits free */
 G_STATIC_ASSERT(G_ALIGNOF(max_align_t) > TAG_BITS);
+G_STATIC_ASSERT(FS_POOL_ALIGN > TAG_BITS);
 
 struct FsFlowTable {
     FsFlow *slots;    /* mask + 1 of them */
+    FsPool *pool;     /* frozen connections' blocks */
     guint32 mask;     /* capacity - 1; capacity is a power of two */
     guint32 n_flows;  /* slots in use */
     guint64 next_id;  /* id of the next incarnation */
@@ -170,18 +172,19 @@ fs_flow_table_new(void)
     FsFlowTable *t = g_new0(FsFlowTable, 1);
 
     t->slots = g_new0(FsFlow, INITIAL_CAPACITY);
+    t->pool = fs_pool_new();
     t->mask = INITIAL_CAPACITY - 1;
     t->next_id = 1;
     return t;
 }
 
 static void
-free_incarnations(FsConn *conn)
+free_incarnations(FsFlowTable *table, FsConn *conn)
 {
     while (conn != NULL) {
         FsConn *older = conn->older;
 
-        g_free(conn);
+        fs_conn_free(conn, table->pool);
         conn = older;
     }
 }
@@ -192,8 +195,9 @@ fs_flow_table_free(FsFlowTable *table)
     if (table == NULL)
         return;
     for (guint32 i = 0; i <= table->mask; i++)
-        free_incarnations(slot_newest(&table->slots[i]));
+        free_incarnations(table, slot_newest(&table->slots[i]));
     g_free(table->slots);
+    fs_pool_free(table->pool);
     g_free(table);
 }
 
@@ -246,6 +250,12 @@ grow(FsFlowTable *t)
         t->slots[j] = old[i];
     }
     g_free(old);
+}
+
+FsPool *
+fs_flow_table_pool(FsFlowTable *table)
+{
+    return table->pool;
 }
 
 guint
@@ -371,7 +381,7 @@ fs_flow_release(FsFlowTable *table, FsConn *conn)
     FsFlow *slot = slot_of(table, conn);
 
     g_return_if_fail(replace_in(slot, conn, conn->older));
-    g_free(conn);
+    fs_conn_free(conn, table->pool);
     if (slot->v == 0)
         remove_slot(table, (guint32)(slot - table->slots));
 }

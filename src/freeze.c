@@ -327,7 +327,7 @@ put_varint(guint8 *p, guint64 v)
 }
 
 FLATTEN FsConn *
-fs_conn_freeze(const FsConn *conn)
+fs_conn_freeze(const FsConn *conn, FsPool *pool)
 {
     Codec c = { .decode = FALSE, .time_unit = NS_PER_US };
     FsConn copy = *conn;
@@ -364,7 +364,8 @@ fs_conn_freeze(const FsConn *conn)
     }
     len = (gsize)(p - buf);
     addrs = fs_conn_frozen_addrs_size(conn);
-    frozen = g_malloc(FS_CONN_LINKS_SIZE + addrs + len);
+    frozen = pool != NULL ? fs_pool_alloc(pool, FS_CONN_LINKS_SIZE + addrs + len)
+                          : g_malloc(FS_CONN_LINKS_SIZE + addrs + len);
     memcpy(frozen, conn, FS_CONN_LINKS_SIZE);
     frozen->frozen_len = (guint16)len;
     out = (guint8 *)frozen + FS_CONN_LINKS_SIZE;

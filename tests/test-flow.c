@@ -193,7 +193,7 @@ frozen_flows(const char *client_prefix, const char *server)
         FsSegment s = segment(client, (guint16)(20000 + i), server, 443, 0);
         FsFlow *flow = NULL;
         FsConn *conn = fs_flow_new_incarnation(t, &flow, &s, TRUE);
-        FsConn *frozen = fs_conn_freeze(conn);
+        FsConn *frozen = fs_conn_freeze(conn, fs_flow_table_pool(t));
 
         fs_flow_relocate(t, i % 2 ? flow : NULL, conn, frozen);
         g_free(conn);

@@ -152,7 +152,7 @@ round_trips(guint32 seed, FsTime unit, gboolean one_off)
         c.last_hash_ts[1] = pick_time(rng, c.t_last);
         if (one_off)
             c.ep[i % 2].fin_acked_time = c.ep[i % 2].last_fin_time + 1;
-        frozen = fs_conn_freeze(&c);
+        frozen = fs_conn_freeze(&c, NULL);
         g_assert_true(fs_conn_is_frozen(frozen));
         /* what the engine reads of a frozen connection */
         memcpy(&back, frozen, FS_CONN_LINKS_SIZE);
@@ -192,7 +192,7 @@ test_damaged(void)
     g_autofree FsConn *frozen = NULL;
 
     random_conn(rng, &c);
-    frozen = fs_conn_freeze(&c);
+    frozen = fs_conn_freeze(&c, NULL);
     for (guint16 len = 1; len < frozen->frozen_len; len++) {
         guint16 full = frozen->frozen_len;
 
@@ -224,7 +224,7 @@ test_compact(void)
     g_autoptr(FsScriptResult) res =
         fs_script_run(server_closes, G_N_ELEMENTS(server_closes), NULL);
     const FsConn *conn = fs_script_conn(res, 0);
-    g_autofree FsConn *frozen = fs_conn_freeze(conn);
+    g_autofree FsConn *frozen = fs_conn_freeze(conn, NULL);
 
     g_test_message("frozen: %u bytes encoded, %zu in all (FsConn: %zu)",
                    frozen->frozen_len, fs_conn_frozen_size(frozen),
@@ -240,7 +240,7 @@ test_compact(void)
         g_autofree FsConn *frozen_ns = NULL;
 
         ns.t_first += 1;
-        frozen_ns = fs_conn_freeze(&ns);
+        frozen_ns = fs_conn_freeze(&ns, NULL);
         g_test_message("in nanoseconds: %u bytes encoded", frozen_ns->frozen_len);
         g_assert_cmpuint(frozen_ns->frozen_len, >=, frozen->frozen_len + 8);
     }

@@ -5,6 +5,7 @@
 #include <glib.h>
 #include "finscope/conn.h"
 #include "finscope/decode.h"
+#include "finscope/pool.h"
 
 typedef struct FsFlowTable FsFlowTable;
 /* One 4-tuple and its incarnations. A FsFlow pointer stays valid only
@@ -29,6 +30,10 @@ guint32 fs_flow_hash(const FsSegment *seg);
  * reading the slot must not wait on memory). Changes nothing. */
 void fs_flow_prefetch(const FsFlowTable *table, const FsSegment *seg,
                       gboolean conn_too);
+
+/* The pool the table's frozen connections are to be frozen in (it frees
+ * them there). */
+FsPool *fs_flow_table_pool(FsFlowTable *table);
 
 /* Flows held (4-tuples with at least one incarnation). */
 guint fs_flow_table_size(const FsFlowTable *table);

@@ -11,6 +11,7 @@
 
 #include <glib.h>
 #include "finscope/conn.h"
+#include "finscope/pool.h"
 
 static inline gboolean
 fs_conn_is_frozen(const FsConn *conn)
@@ -47,9 +48,9 @@ fs_conn_addresses(const FsConn *conn, FsAddr out[2])
     }
 }
 
-/* A new allocation (g_free() it) holding conn frozen: its links as they
- * are, its addresses, the rest encoded. */
-FsConn *fs_conn_freeze(const FsConn *conn);
+/* A new block of pool (NULL: of g_malloc) holding conn frozen: its links
+ * as they are, its addresses, the rest encoded. fs_conn_free() it. */
+FsConn *fs_conn_freeze(const FsConn *conn, FsPool *pool);
 
 /* Decodes frozen into *out, a whole FsConn (head included, frozen_len 0).
  * FALSE if the encoding is damaged (a bug: it never leaves the process). */
@@ -61,6 +62,17 @@ fs_conn_frozen_size(const FsConn *frozen)
 {
     return FS_CONN_LINKS_SIZE + fs_conn_frozen_addrs_size(frozen) +
            frozen->frozen_len;
+}
+
+/* Frees conn: frozen, to pool (the one it was frozen in); whole, to
+ * g_free. */
+static inline void
+fs_conn_free(FsConn *conn, FsPool *pool)
+{
+    if (conn != NULL && fs_conn_is_frozen(conn) && pool != NULL)
+        fs_pool_release(pool, conn, fs_conn_frozen_size(conn));
+    else
+        g_free(conn);
 }
 
 #endif /* FINSCOPE_FREEZE_H */
