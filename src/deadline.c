@@ -172,11 +172,12 @@ fs_deadlines_first(const FsDeadlines *q)
     return q->heap->len == 0 ? NULL : at(q, 0)->conn;
 }
 
+/* Entries whose wake was replaced by their connection's id. */
 static gint
-entry_id_cmp(gconstpointer a, gconstpointer b)
+entry_key_cmp(gconstpointer a, gconstpointer b)
 {
-    guint64 x = ((const Entry *)a)->conn->id;
-    guint64 y = ((const Entry *)b)->conn->id;
+    FsTime x = ((const Entry *)a)->wake;
+    FsTime y = ((const Entry *)b)->wake;
 
     return x < y ? -1 : x > y;
 }
@@ -186,9 +187,14 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
                          void (*fn)(FsConn *conn, gpointer user),
                          gpointer user)
 {
-    for (guint i = 0; i < q->heap->len; i++)
-        at(q, i)->conn->deadline_slot = 0;
-    g_array_sort(q->heap, entry_id_cmp);
+    /* each id read once, into the entry: the sort reads no connection */
+    for (guint i = 0; i < q->heap->len; i++) {
+        Entry *e = at(q, i);
+
+        e->conn->deadline_slot = 0;
+        e->wake = (FsTime)e->conn->id;
+    }
+    g_array_sort(q->heap, entry_key_cmp);
     for (guint i = 0; i < q->heap->len; i++)
         fn(at(q, i)->conn, user);
     g_array_set_size(q->heap, 0);
