@@ -17,11 +17,9 @@
 /* An (address, port) seen answering a SYN: a server, for role inference
  * on connections whose handshake was not captured. */
 typedef struct {
-    guint8 addr[16];
+    FsAddr addr;
     guint16 port;
-    guint8 family;
-    guint8 pad;
-} ServerKey;
+} ServerKey;                /* zeroed first: compared whole */
 
 struct FsEngine {
     FsEngineConfig cfg;
@@ -55,11 +53,8 @@ static guint
 server_key_hash(gconstpointer p)
 {
     const ServerKey *k = p;
-    guint h = k->port * 2654435761u;
 
-    for (gsize i = 0; i < sizeof k->addr; i++)
-        h = (h ^ k->addr[i]) * 16777619u;
-    return h ^ (h >> 15);
+    return (guint)fs_endpoint_hash(&k->addr, k->port);
 }
 
 static gboolean
@@ -72,26 +67,8 @@ static void
 server_key_set(ServerKey *k, const FsAddr *addr, guint16 port)
 {
     memset(k, 0, sizeof *k);
-    memcpy(k->addr, addr->bytes, sizeof k->addr);
+    k->addr = *addr;
     k->port = port;
-    k->family = addr->family;
-}
-
-static guint
-addr_hash(gconstpointer p)
-{
-    const FsAddr *a = p;
-    guint h = 2166136261u ^ a->family;
-
-    for (gsize i = 0; i < sizeof a->bytes; i++)
-        h = (h ^ a->bytes[i]) * 16777619u;
-    return h ^ (h >> 13);
-}
-
-static gboolean
-addr_equal(gconstpointer a, gconstpointer b)
-{
-    return fs_addr_equal(a, b);
 }
 
 /* An endpoint entered TIME_WAIT: count it for its host (and, for a
@@ -175,7 +152,8 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
         e->conns = g_ptr_array_new();
     e->servers = g_hash_table_new_full(server_key_hash, server_key_equal,
                                        g_free, NULL);
-    e->tw_hosts = g_hash_table_new_full(addr_hash, addr_equal, NULL, g_free);
+    e->tw_hosts = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
+                                        NULL, g_free);
     e->pressure = fs_pressure_new();
     return e;
 }

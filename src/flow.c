@@ -43,31 +43,6 @@ struct FsFlowTable {
 
 #define INITIAL_CAPACITY 1024u
 
-/* A 64-bit finaliser (splitmix64's): every input bit reaches every
- * output bit. */
-static inline guint64
-mix64(guint64 x)
-{
-    x ^= x >> 30;
-    x *= G_GUINT64_CONSTANT(0xbf58476d1ce4e5b9);
-    x ^= x >> 27;
-    x *= G_GUINT64_CONSTANT(0x94d049bb133111eb);
-    x ^= x >> 31;
-    return x;
-}
-
-/* One endpoint (all 16 address bytes, family, port), mixed. */
-static inline guint64
-endpoint_hash(const FsAddr *addr, guint16 port)
-{
-    guint64 w0;
-    guint64 w1;
-
-    memcpy(&w0, addr->bytes, 8);
-    memcpy(&w1, addr->bytes + 8, 8);
-    return mix64(w0 ^ mix64(w1 ^ ((guint64)port << 8 | addr->family)));
-}
-
 /* The flow hash: the sum of the two endpoints' hashes is the same in
  * both directions, so no canonical ordering is needed; the VLAN key is
  * mixed in last. */
@@ -75,8 +50,8 @@ static inline guint32
 flow_hash(const FsAddr *a, guint16 aport, const FsAddr *b, guint16 bport,
           guint32 vlan)
 {
-    guint32 h = (guint32)mix64(endpoint_hash(a, aport) +
-                               endpoint_hash(b, bport) + vlan);
+    guint32 h = (guint32)fs_mix64(fs_endpoint_hash(a, aport) +
+                                  fs_endpoint_hash(b, bport) + vlan);
 
     return h != 0 ? h : 1u; /* 0 in FsSegment.flow_hash: not computed */
 }

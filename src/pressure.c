@@ -38,26 +38,6 @@ struct FsPressure {
 
 #define MIN_CAPACITY 1024u
 
-static guint
-addr_hash(gconstpointer p)
-{
-    const FsAddr *a = p;
-    guint64 w0;
-    guint64 w1;
-
-    memcpy(&w0, a->bytes, 8);
-    memcpy(&w1, a->bytes + 8, 8);
-    w0 = (w0 ^ (w1 * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15)) ^ a->family) *
-         G_GUINT64_CONSTANT(0xbf58476d1ce4e5b9);
-    return (guint)(w0 >> 32);
-}
-
-static gboolean
-addr_equal(gconstpointer a, gconstpointer b)
-{
-    return fs_addr_equal(a, b);
-}
-
 static inline FsTime
 peak_at(const Dest *d)
 {
@@ -75,7 +55,7 @@ fs_pressure_new(void)
 {
     FsPressure *p = g_new0(FsPressure, 1);
 
-    p->host_numbers = g_hash_table_new(addr_hash, addr_equal);
+    p->host_numbers = g_hash_table_new(fs_addr_hash, fs_addr_equal_func);
     p->hosts = g_ptr_array_new_with_free_func(g_free);
     p->dests = g_array_new(FALSE, FALSE, sizeof(Dest));
     p->index = g_new0(guint32, MIN_CAPACITY);
@@ -120,13 +100,8 @@ host(const FsPressure *p, guint32 number)
 static inline guint32
 dest_hash(guint32 client, guint32 server, guint16 port)
 {
-    guint64 x = ((guint64)client << 32 | server) ^ ((guint64)port << 16);
-
-    x ^= x >> 30;
-    x *= G_GUINT64_CONSTANT(0xbf58476d1ce4e5b9);
-    x ^= x >> 27;
-    x *= G_GUINT64_CONSTANT(0x94d049bb133111eb);
-    return (guint32)(x ^ (x >> 31));
+    return (guint32)fs_mix64(((guint64)client << 32 | server) ^
+                             ((guint64)port << 16));
 }
 
 /* The index slot of (client, server, port), or the empty one ending its

@@ -87,6 +87,18 @@ fs_addr_compare(const FsAddr *a, const FsAddr *b)
     return memcmp(a->bytes, b->bytes, sizeof a->bytes);
 }
 
+guint
+fs_addr_hash(gconstpointer addr)
+{
+    return (guint)fs_endpoint_hash(addr, 0);
+}
+
+gboolean
+fs_addr_equal_func(gconstpointer a, gconstpointer b)
+{
+    return fs_addr_equal(a, b);
+}
+
 char *
 fs_time_format(FsTime ns)
 {

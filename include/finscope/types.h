@@ -51,6 +51,35 @@ fs_addr_equal(const FsAddr *a, const FsAddr *b)
            memcmp(a->bytes, b->bytes, sizeof a->bytes) == 0;
 }
 
+/* A 64-bit finaliser (splitmix64's): every input bit reaches every
+ * output bit. */
+static inline guint64
+fs_mix64(guint64 x)
+{
+    x ^= x >> 30;
+    x *= G_GUINT64_CONSTANT(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= G_GUINT64_CONSTANT(0x94d049bb133111eb);
+    x ^= x >> 31;
+    return x;
+}
+
+/* One endpoint (all 16 address bytes, family, port), mixed. */
+static inline guint64
+fs_endpoint_hash(const FsAddr *addr, guint16 port)
+{
+    guint64 w0;
+    guint64 w1;
+
+    memcpy(&w0, addr->bytes, 8);
+    memcpy(&w1, addr->bytes + 8, 8);
+    return fs_mix64(w0 ^ fs_mix64(w1 ^ ((guint64)port << 8 | addr->family)));
+}
+
+/* GHashFunc and GEqualFunc of FsAddr keys. */
+guint fs_addr_hash(gconstpointer addr);
+gboolean fs_addr_equal_func(gconstpointer a, gconstpointer b);
+
 /* UTC with microseconds, "2026-11-21T16:47:30.123456Z"; g_free() it. */
 char *fs_time_format(FsTime ns);
 
