@@ -257,7 +257,7 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
         { "freeze-after", 0, 0, G_OPTION_ARG_STRING, &freeze_text,
           "Keep connections compact (frozen) until their next packet: "
           "closed ones at once, open ones quiet this long (default 10; "
-          "0 = never); ~10% more CPU for ~40% less memory, same output",
+          "0 = never); half the memory for 5-10% more CPU, same output",
           "SECONDS" },
         { "threads", 0, 0, G_OPTION_ARG_INT, &opts->threads,
           "Files: 2 reads and decodes in a second thread, 1 does all in "
