@@ -110,48 +110,38 @@ unzigzag(guint64 x)
     return (x >> 1) ^ (guint64)-(gint64)(x & 1);
 }
 
-/* v relative to base: 0 when equal, 1 when v is 0 (unset), else the
- * zigzagged difference + 2. Lossless for differences below 2^63. */
+/* A value relative to its base: 0 when equal, 1 when the value is 0
+ * (unset), else the zigzagged difference d + 2; when unset is the common
+ * case (mostly_unset) 0 and 1 swap. Returns the code, the one decoded or
+ * (encoding) the one written. */
 static guint64
-relative_code(Codec *c, guint64 v, guint64 base, guint bits)
+relative_field(Codec *c, gboolean equal, gboolean unset, gint64 d,
+               gboolean mostly_unset)
 {
-    guint64 d = v - base;
-    guint64 x;
+    guint64 swap = mostly_unset ? 1 : 0;
+    guint64 x = equal ? 0 : unset ? 1 : zigzag((guint64)d) + 2;
 
-    if (bits == 32)
-        d = (guint64)(gint64)(gint32)(guint32)d;
-    x = v == base ? 0 : v == 0 ? 1 : zigzag(d) + 2;
-    x = field(c, x);
-    return x == 0 ? base : x == 1 ? 0 : base + unzigzag(x - 2);
+    x = field(c, x < 2 ? x ^ swap : x);
+    return x < 2 ? x ^ swap : x;
 }
 
-/* A time relative to base as relative_code() codes it, the difference in
- * c->time_unit; for a time mostly unset (a FIN's previous transmission,
- * a reset), unset is the free code and equal costs a byte. The encoder
+/* A time relative to base, the difference in c->time_unit. The encoder
  * notes a time that is not a whole unit from base (then the connection
- * is coded again in nanoseconds). */
+ * is coded again in nanoseconds); only the decoder writes *p. */
 static void
 code_time_as(Codec *c, FsTime *p, FsTime base, gboolean mostly_unset)
 {
     gint64 unit = (gint64)c->time_unit;
-    guint64 free_code = mostly_unset ? 1 : 0;
+    gint64 d = *p - base;
     guint64 x;
 
-    if (!c->decode) {
-        gint64 d = *p - base;
-
-        if (*p != base && *p != 0 && d % unit != 0)
-            c->inexact = TRUE;
-        x = *p == base ? 0 : *p == 0 ? 1 : zigzag((guint64)(d / unit)) + 2;
-        field(c, x < 2 ? x ^ free_code : x);
-        return;
-    }
-    x = field(c, 0);
-    if (x < 2)
-        x ^= free_code;
-    *p = x == 0 ? base
-         : x == 1 ? 0
-                  : (FsTime)((guint64)base + unzigzag(x - 2) * (guint64)unit);
+    if (!c->decode && *p != base && *p != 0 && d % unit != 0)
+        c->inexact = TRUE;
+    x = relative_field(c, *p == base, *p == 0, d / unit, mostly_unset);
+    if (c->decode)
+        *p = x == 0 ? base
+             : x == 1 ? 0
+                      : (FsTime)((guint64)base + unzigzag(x - 2) * (guint64)unit);
 }
 
 static void
@@ -160,16 +150,23 @@ code_time(Codec *c, FsTime *p, FsTime base)
     code_time_as(c, p, base, FALSE);
 }
 
+/* A time mostly unset (a FIN's previous transmission, a reset): unset
+ * costs nothing, equal to base a byte. */
 static void
 code_rare_time(Codec *c, FsTime *p, FsTime base)
 {
     code_time_as(c, p, base, TRUE);
 }
 
+/* A sequence number relative to base, modulo 2^32. */
 static void
 code_seq(Codec *c, guint32 *p, guint32 base)
 {
-    *p = (guint32)relative_code(c, *p, base, 32);
+    guint64 x = relative_field(c, *p == base, *p == 0,
+                               (gint32)(*p - base), FALSE);
+
+    if (c->decode)
+        *p = x == 0 ? base : x == 1 ? 0 : base + (guint32)unzigzag(x - 2);
 }
 
 static void
