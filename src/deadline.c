@@ -166,12 +166,6 @@ fs_deadlines_pop_due(FsDeadlines *q, FsTime now)
     return conn;
 }
 
-FsConn *
-fs_deadlines_first(const FsDeadlines *q)
-{
-    return q->heap->len == 0 ? NULL : at(q, 0)->conn;
-}
-
 /* Entries whose wake was replaced by their connection's id. */
 static gint
 entry_key_cmp(gconstpointer a, gconstpointer b)

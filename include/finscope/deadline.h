@@ -29,9 +29,6 @@ void fs_deadlines_relocate(FsDeadlines *q, const FsConn *old, FsConn *conn);
  * first; NULL when none is due. */
 FsConn *fs_deadlines_pop_due(FsDeadlines *q, FsTime now);
 
-/* The connection due first (not removed); NULL when none is queued. */
-FsConn *fs_deadlines_first(const FsDeadlines *q);
-
 /* Empties the queue, handing each connection to fn in id order (sorted
  * where the queue was: nothing is allocated). */
 void fs_deadlines_drain_by_id(FsDeadlines *q,
