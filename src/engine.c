@@ -40,7 +40,6 @@ struct FsEngine {
     FsPressure *pressure;   /* TIME_WAIT per client -> server ip:port */
     FsEngineStats stats;
     FsTime latest;          /* latest segment time seen */
-    FsTime end;             /* fs_engine_finish: the capture's end */
     FsTime freeze_after;    /* quiet before freezing; 0 = never */
     gboolean finished;      /* fs_engine_finish() was called */
 };
@@ -362,7 +361,9 @@ hand_over_at_end(FsConn *conn, gpointer user)
     FsEngine *e = user;
     FsConn buf;
 
-    hand_over(e, conn, record_of(conn, &buf), e->end);
+    /* the engine has seen this time (a sweep may have settled at it) */
+    hand_over(e, conn, record_of(conn, &buf),
+              MAX(e->stats.t_last, e->latest));
 }
 
 /* Hands conn over and forgets it while the capture goes on (its
@@ -692,7 +693,6 @@ fs_engine_finish(FsEngine *e)
     g_return_if_fail(!e->finished);
     /* every connection held is queued: in id order, like a sweep's.
      * TIME_WAIT still held at the end stays counted as held. */
-    e->end = MAX(e->stats.t_last, e->latest);
     fs_deadlines_drain_by_id(e->deadlines, hand_over_at_end, e);
     if (e->conns != NULL)
         g_ptr_array_set_size(e->conns, 0);

@@ -4,9 +4,10 @@
  * 4-tuple's newest incarnation, whose addresses and ports are the key (no
  * copy of it is kept), with 3 bits of the hash in its low bits, which
  * the alignment of connections (8 bytes at least) leaves free. Older
- * incarnations hang off conn->older. A lookup is one hash and, almost always, one slot and one
- * connection — which the packet is about to update anyway; the tag skips
- * 7 of 8 other flows met in the probe run without reading them. Deletion
+ * incarnations hang off conn->older. A lookup is one hash and, almost
+ * always, one slot and one connection — which the packet is about to
+ * update anyway; the tag skips 7 of 8 other flows met in the probe run
+ * without reading them. Deletion
  * shifts the probe run back (no tombstones), so the table never degrades;
  * it and growing read the hash again from the connections' heads (a
  * 16-byte slot with the whole hash was half of the table's memory). */
@@ -125,7 +126,6 @@ fs_flow_prefetch(const FsFlowTable *table, const FsSegment *seg,
 {
 #if defined(__GNUC__)
     const FsFlow *slot = &table->slots[segment_hash(seg) & table->mask];
-
     const FsConn *newest = slot_newest(slot);
 
     if (!conn_too) {

@@ -246,7 +246,7 @@ test_compact(void)
     }
 }
 
-/* The engine does freeze: a connection quiet for more than a second in
+/* The engine does freeze: a connection frozen at its close, in
  * TIME_WAIT, then an old duplicate, a reuse of the 4-tuple and its old
  * duplicate (each meeting a frozen incarnation). That the records are
  * the same as never frozen fs_script_run() checks. */
