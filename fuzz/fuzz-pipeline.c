@@ -3,15 +3,16 @@
  * Input: a pcap or pcapng file. It is written to a memfd and opened by
  * its path with fs_capture_open_files(), and read with fs_reader_run()
  * (one thread: batches, decode, 4-tuple hashing) into the engine and the
- * real reporters, writing to /dev/null: the path of finscope -r. In a pcap file, byte 8 (the low byte
- * of the "thiszone" field, which libpcap ignores) picks the options, so
- * the bundled samples (0 there) run with finscope's defaults:
+ * real reporters, writing to /dev/null: the path of finscope -r. In a
+ * pcap file, byte 8 (the low byte of the "thiszone" field, which libpcap
+ * ignores) picks the options, so the bundled samples (0 there) run with
+ * finscope's defaults:
  *   bit 0 --rfc1337, bit 1 --events, bit 2 text instead of JSON,
  *   bit 3 idle_timeout = byte 9 + 1 seconds, bit 4 max_flows = byte 10
  *   % 8 + 1, bits 5-6 MSL 30, 15, 120 or 1 s, bit 7 an ephemeral port
  *   range of byte 11 + 1 ports (else Linux's 28232). Byte 12 (sigfigs,
  *   ignored too) % 3: 1 freezes quiet connections at every sweep, 2
- *   never, 0 after the default second. */
+ *   never, 0 after the default (10 s for open ones). */
 #define _GNU_SOURCE /* memfd_create */
 #include "config.h"
 
