@@ -30,7 +30,7 @@ fs_close_kind_name(FsCloseKind kind)
 FsCloseKind
 fs_classify_close(const FsConn *conn)
 {
-    if (conn->close_done_time != 0)
+    if (conn->close_done_time != FS_TIME_UNSET)
         return FS_CLOSE_GRACEFUL;
     if (conn->rst_from != FS_ROLE_NONE)
         return FS_CLOSE_RESET;
@@ -81,7 +81,7 @@ fs_classify_close_duration(const FsConn *conn)
     const FsEndpoint *s = &conn->ep[FS_ROLE_SERVER];
     FsTime first;
 
-    if (conn->close_done_time == 0)
+    if (conn->close_done_time == FS_TIME_UNSET)
         return -1;
     first = MIN(c->fin_time, s->fin_time);
     return conn->close_done_time - first;
@@ -131,6 +131,12 @@ fs_classify_flags(const FsConn *conn, GPtrArray *names)
         g_ptr_array_add(names, "data_after_fin");
     if (conn->rst_answers_fin)
         g_ptr_array_add(names, "rst_answers_fin");
+    if (conn->aborted_after_close)
+        g_ptr_array_add(names, "abort_after_close");
+    if (conn->rst_ignored)
+        g_ptr_array_add(names, "rst_ignored");
+    if (conn->peer_silent)
+        g_ptr_array_add(names, "peer_silent");
     if (conn->fin_beyond_data)
         g_ptr_array_add(names, "fin_beyond_data");
     if (conn->tw_assassinated)

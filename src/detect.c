@@ -110,9 +110,11 @@ fs_detect_reuse(const FsDetectContext *ctx, FsConn *prev, FsConn *conn,
     r->ts_known = seg->has_ts && old_sender->ts_seen;
     r->ts_newer = r->ts_known && fs_ts_older(old_sender->last_tsval,
                                              seg->tsval);
-    r->since_close = seg->ts - (prev->close_done_time ? prev->close_done_time
-                                : prev->rst_time ? prev->rst_time
-                                                 : prev->t_last);
+    r->since_close = seg->ts -
+                     (prev->close_done_time != FS_TIME_UNSET
+                          ? prev->close_done_time
+                      : prev->rst_time != FS_TIME_UNSET ? prev->rst_time
+                                                        : prev->t_last);
     for (int i = FS_ROLE_CLIENT; i <= FS_ROLE_SERVER; i++) {
         if (prev->ep[i].state != FS_TCP_TIME_WAIT)
             continue;
@@ -285,7 +287,7 @@ late_after_close(const FsDetectContext *ctx, FsConn *c, FsRole role,
     const FsEndpoint *e = &c->ep[role];
     const FsEndpoint *rcv = &c->ep[fs_role_peer(role)];
 
-    if (c->close_done_time == 0 && c->rst_from == FS_ROLE_NONE)
+    if (c->close_done_time == FS_TIME_UNSET && c->rst_from == FS_ROLE_NONE)
         return FALSE;
     if (seg->payload_len == 0 || (seg->flags & (FS_TH_FIN | FS_TH_SYN)) ||
         !e->seen || !fs_seq_lt(seg->seq, e->snd_nxt))

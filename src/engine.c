@@ -407,7 +407,7 @@ is_closed(const FsConn *conn)
 static FsTime
 quiet_needed(const FsEngine *e, const FsConn *conn)
 {
-    return conn->close_done_time == 0 && conn->rst_from != FS_ROLE_NONE
+    return conn->close_done_time == FS_TIME_UNSET && conn->rst_from != FS_ROLE_NONE
                ? RESET_LINGER
                : 2 * e->cfg.msl;
 }

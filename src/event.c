@@ -24,6 +24,10 @@ static const char *const kind_names[FS_EV_N_KINDS] = {
     [FS_EV_RST_AFTER_FIN] = "rst_after_fin",
     [FS_EV_FIN_BEYOND_DATA] = "fin_beyond_data",
     [FS_EV_DUPLICATE_FRAME] = "duplicate_frame",
+    [FS_EV_RST_IGNORED] = "rst_ignored",
+    [FS_EV_ABORT_AFTER_CLOSE] = "abort_after_close",
+    [FS_EV_PEER_SILENT] = "peer_silent",
+    [FS_EV_HALF_OPEN_RESET] = "half_open_reset",
 };
 
 const char *
@@ -56,6 +60,10 @@ fs_event_kind_is_anomaly(FsEventKind kind)
     case FS_EV_RST_AFTER_FIN:
     case FS_EV_FIN_BEYOND_DATA:
     case FS_EV_DUPLICATE_FRAME:
+    case FS_EV_RST_IGNORED:
+    case FS_EV_ABORT_AFTER_CLOSE:
+    case FS_EV_PEER_SILENT:
+    case FS_EV_HALF_OPEN_RESET:
         return TRUE;
     case FS_EV_N_KINDS:
         break;

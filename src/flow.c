@@ -261,7 +261,7 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
     conn->addr[receiver] = seg->dst;
     conn->port[receiver] = seg->dport;
     conn->vlan = seg->vlan;
-    conn->rst_from = FS_ROLE_NONE;
+    fs_conn_init(conn);
     conn->t_first = seg->ts;
     conn->t_last = seg->ts;
     if (slot == NULL) {

@@ -26,8 +26,8 @@
 
 /* sizeof(FsConn) and sizeof(FsEndpoint) as code_conn() knows them: a new
  * field must be added to code_conn() (or said not to be kept), then here. */
-G_STATIC_ASSERT(sizeof(FsEndpoint) == 120);
-G_STATIC_ASSERT(sizeof(FsConn) == 448);
+G_STATIC_ASSERT(sizeof(FsEndpoint) == 136);
+G_STATIC_ASSERT(sizeof(FsConn) == 480);
 G_STATIC_ASSERT(FS_CONN_HEAD_SIZE == 68);
 G_STATIC_ASSERT(FS_CONN_LINKS_SIZE == 34);
 
@@ -135,12 +135,13 @@ code_time_as(Codec *c, FsTime *p, FsTime base, gboolean mostly_unset)
     gint64 d = *p - base;
     guint64 x;
 
-    if (!c->decode && *p != base && *p != 0 && d % unit != 0)
+    if (!c->decode && *p != base && *p != FS_TIME_UNSET && d % unit != 0)
         c->inexact = TRUE;
-    x = relative_field(c, *p == base, *p == 0, d / unit, mostly_unset);
+    x = relative_field(c, *p == base, *p == FS_TIME_UNSET, d / unit,
+                       mostly_unset);
     if (c->decode)
         *p = x == 0 ? base
-             : x == 1 ? 0
+             : x == 1 ? FS_TIME_UNSET
                       : (FsTime)((guint64)base + unzigzag(x - 2) * (guint64)unit);
 }
 
@@ -210,10 +211,12 @@ code_role(Codec *c, gint8 *p)
  * order, and the same macros pack them for the encoder and unpack them
  * for the decoder. */
 #define ENDPOINT_FLAGS(X) X(seen) X(isn_known) X(ack_seen) X(fin_sent) \
-    X(fin_acked) X(ts_seen) X(recv_fin) X(unseen_fin_acked) X(fin_acked_lost)
+    X(fin_acked) X(ts_seen) X(recv_fin) X(unseen_fin_acked) X(fin_acked_lost) \
+    X(fin_pending) X(fin_ack_proven) X(ack_carrier_seen)
 #define CONN_FLAGS(X) X(roles_inferred) X(syn_seen) X(simultaneous) \
     X(three_way_close) X(reuse_in_time_wait) X(tw_assassinated) \
-    X(rst_answers_fin) X(fin_beyond_data) X(evicted) X(reuse.isn_above) \
+    X(rst_answers_fin) X(fin_beyond_data) X(evicted) X(aborted_after_close) \
+    X(rst_uncertain) X(peer_silent) X(reuse.isn_above) \
     X(reuse.ts_known) X(reuse.ts_newer)
 #define PACK_FLAG(f) bits |= (guint64)obj->f << n++;
 #define UNPACK_FLAG(f) obj->f = (bits >> n++) & 1;
@@ -256,13 +259,19 @@ code_endpoint(Codec *c, const FsConn *conn, FsEndpoint *ep,
     code_u16(c, &ep->rst_count);
     code_endpoint_bits(c, ep);
     code_u8(c, &ep->wscale);
+    code_u8(c, &ep->undecided);
+    code_u32(c, &ep->rtt_leg_us);
+    code_seq(c, &ep->probe_end, peer->snd_nxt);
+    code_seq(c, &ep->ack_carrier_end, peer->snd_nxt);
+    code_rare_time(c, &ep->probe_ts, conn->t_last);
     code_time(c, &ep->fin_time, conn->t_last);
     code_time(c, &ep->last_fin_time, ep->fin_time);
     code_rare_time(c, &ep->prev_fin_time, ep->last_fin_time);
     code_time(c, &ep->fin_acked_time, ep->last_fin_time);
     code_time(c, &ep->time_wait_since, conn->t_last);
     code_time(c, &ep->state_since,
-              ep->time_wait_since != 0 ? ep->time_wait_since : conn->t_last);
+              ep->time_wait_since != FS_TIME_UNSET ? ep->time_wait_since
+                                                  : conn->t_last);
     code_u64(c, &ep->bytes);
     code_u64(c, &ep->bytes_after_peer_fin);
     code_u64(c, &ep->bytes_after_own_fin);
@@ -293,6 +302,7 @@ code_conn(Codec *c, FsConn *conn)
     code_u32(c, &conn->capture_loss);
     code_u32(c, &conn->final_ack_lost);
     code_u32(c, &conn->duplicate_frames);
+    code_u16(c, &conn->rst_ignored);
     code_role(c, &conn->rst_from);
     code_u8(c, &conn->rst_state);
     code_u8(c, &conn->rst_peer_state);

@@ -84,15 +84,6 @@ json_pair_uint(FsJson *j, const char *key, guint64 client, guint64 server)
 }
 
 static void
-json_time_or_null(FsJson *j, FsTime t)
-{
-    if (t == 0)
-        fs_json_null(j);
-    else
-        fs_json_time(j, t);
-}
-
-static void
 json_conn_states(FsJson *j, FsReport *r, const FsConn *conn)
 {
     FS_JSON_KEY(j, "state");
@@ -109,9 +100,10 @@ json_conn_states(FsJson *j, FsReport *r, const FsConn *conn)
         const FsEndpoint *ep = &conn->ep[role];
 
         fs_json_key(j, fs_role_name((FsRole)role));
-        json_time_or_null(j, ep->time_wait_since == 0
-                                 ? 0
-                                 : ep->time_wait_since + 2 * r->cfg.msl);
+        if (ep->time_wait_since == FS_TIME_UNSET)
+            fs_json_null(j);
+        else
+            fs_json_time(j, ep->time_wait_since + 2 * r->cfg.msl);
     }
     fs_json_end_object(j);
 }
@@ -191,6 +183,38 @@ json_conn_reuse(FsJson *j, const FsConn *conn)
     fs_json_end_object(j);
 }
 
+static void
+json_undecided_item(FsJson *j, const char *field, const char *reason)
+{
+    fs_json_begin_object(j);
+    FS_JSON_KEY(j, "field");
+    fs_json_string(j, field);
+    FS_JSON_KEY(j, "reason");
+    fs_json_string(j, reason);
+    fs_json_end_object(j);
+}
+
+/* The fields that are a best choice the packets could not settle. */
+static void
+json_conn_undecided(FsJson *j, const FsConn *conn)
+{
+    FS_JSON_KEY(j, "undecided");
+    fs_json_begin_array(j);
+    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
+        FsUndecided why = (FsUndecided)conn->ep[role].undecided;
+
+        if (why != FS_UNDECIDED_NONE)
+            json_undecided_item(j, role == FS_ROLE_CLIENT ? "state.client"
+                                                          : "state.server",
+                                fs_undecided_reason(why));
+    }
+    if (conn->rst_uncertain && conn->rst_from != FS_ROLE_NONE)
+        json_undecided_item(j, "rst_from",
+                            "the RST's receiver sent no ACK in the capture: "
+                            "whether it accepted the RST is a guess");
+    fs_json_end_array(j);
+}
+
 /* Old duplicates' risk, capture artefacts and how far to trust it all. */
 static void
 json_conn_trust(FsJson *j, const FsConn *conn)
@@ -206,15 +230,19 @@ json_conn_trust(FsJson *j, const FsConn *conn)
     fs_json_end_object(j);
     FS_JSON_KEY(j, "duplicate_frames");
     fs_json_uint(j, conn->duplicate_frames);
+    FS_JSON_KEY(j, "rst_ignored");
+    fs_json_uint(j, conn->rst_ignored);
     FS_JSON_KEY(j, "confidence");
     fs_json_string(j, conn->capture_loss ? "low" : "high");
+    json_conn_undecided(j, conn);
     FS_JSON_KEY(j, "state_age");
     fs_json_begin_object(j);
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
         const FsEndpoint *ep = &conn->ep[role];
 
         fs_json_key(j, fs_role_name((FsRole)role));
-        if (ep->state_since == 0 || conn->settled_at < ep->state_since)
+        if (ep->state_since == FS_TIME_UNSET ||
+            conn->settled_at < ep->state_since)
             fs_json_null(j);
         else
             fs_json_time(j, conn->settled_at - ep->state_since);

@@ -1,9 +1,16 @@
 /* finscope: per-endpoint TCP close-state machine (RFC 9293 §3.3.2).
  *
- * A captured segment is taken as delivered when it is seen (the sensor's
- * vantage point); acknowledgment numbers then prove or correct that
- * view: a FIN whose ack does not cover the peer's earlier FIN was sent
- * before its sender had received that FIN (simultaneous close). */
+ * Every state change goes through one table (next_state) of the diagram's
+ * edges. A segment moves its sender at once (it sent it); its receiver
+ * only once the capture proves the receiver got it and would accept it:
+ * - a FIN is pending at its receiver until the receiver's ACK covers it
+ *   (or an RST, or the end of the capture, decides);
+ * - an RST changes state only if its receiver would accept it (RFC 9293
+ *   §3.10.7, RFC 5961 §3; Linux tcp_validate_incoming, tcp_rcv_synsent_
+ *   state_process, tcp_timewait_state_process);
+ * - a FIN re-sent after the capture showed its ACK is a loss only if it
+ *   left after that ACK could have arrived (one RTT leg): sooner, the two
+ *   crossed in flight. */
 #include "config.h"
 
 #include <glib.h>
@@ -13,6 +20,16 @@
 #include "finscope/event.h"
 #include "finscope/seq.h"
 #include "finscope/tcpstate.h"
+
+#define NS_PER_US 1000
+/* Linux's least retransmission timeout (TCP_RTO_MIN): nothing sent again
+ * sooner than this after its ACK was a retransmission. */
+#define MIN_RTO_NS (200 * G_GINT64_CONSTANT(1000000))
+/* Jitter allowed on an RTT leg when deciding that two segments crossed. */
+#define CROSSING_SLACK_NS (1 * G_GINT64_CONSTANT(1000000))
+/* A FIN unanswered this long without being sent again was acked (the
+ * ACK escaped the capture): a stack re-sends within an RTO. */
+#define FIN_ANSWER_WAIT_NS (3 * G_GINT64_CONSTANT(1000000000))
 
 static const char *const state_names[FS_TCP_N_STATES] = {
     [FS_TCP_UNKNOWN] = "UNKNOWN",
@@ -50,8 +67,101 @@ fs_cause_name(FsCause cause)
     case FS_CAUSE_TIME_WAIT_EXPIRED: return "time_wait_expired";
     case FS_CAUSE_ACK_LOST:          return "ack_lost";
     case FS_CAUSE_REUSED:            return "reused";
+    case FS_CAUSE_N:                 break;
     }
     g_return_val_if_reached("?");
+}
+
+const char *
+fs_undecided_reason(FsUndecided why)
+{
+    switch (why) {
+    case FS_UNDECIDED_NONE:
+        return NULL;
+    case FS_UNDECIDED_ACK_AFTER_LOSS:
+        return "the last ACK of its FIN followed lost ones and the capture "
+               "ended before a re-sent FIN was due";
+    case FS_UNDECIDED_FIN_UNACKED:
+        return "the peer's FIN came at the end of the capture; no ACK of it "
+               "was captured";
+    }
+    g_return_val_if_reached(NULL);
+}
+
+/* The edges of RFC 9293 §3.3.2 (Figure 5) that a passive observer takes,
+ * row by row; every pair not listed has no edge (0 below stands for "no
+ * edge": UNKNOWN is never a target). ACK_LOST undoes FIN_ACKED (the ACK
+ * the capture showed never arrived), REUSED ends a TIME_WAIT taken over
+ * by a new SYN (RFC 1122 §4.2.2.13). */
+#define ABORTS [FS_CAUSE_SEND_RST] = FS_TCP_CLOSED, \
+               [FS_CAUSE_RECV_RST] = FS_TCP_CLOSED
+static const guint8 edges[FS_TCP_N_STATES][FS_CAUSE_N] = {
+    [FS_TCP_UNKNOWN] = {
+        [FS_CAUSE_SEND_SYN] = FS_TCP_SYN_SENT,
+        [FS_CAUSE_RECV_SYN] = FS_TCP_SYN_RECEIVED,
+        [FS_CAUSE_HANDSHAKE_DONE] = FS_TCP_ESTABLISHED,
+        [FS_CAUSE_SEND_FIN] = FS_TCP_FIN_WAIT_1,
+        [FS_CAUSE_RECV_FIN] = FS_TCP_CLOSE_WAIT,
+        ABORTS,
+    },
+    [FS_TCP_SYN_SENT] = {
+        [FS_CAUSE_RECV_SYN] = FS_TCP_SYN_RECEIVED, /* simultaneous open */
+        [FS_CAUSE_HANDSHAKE_DONE] = FS_TCP_ESTABLISHED,
+        [FS_CAUSE_SEND_FIN] = FS_TCP_FIN_WAIT_1,   /* SYN-ACK not captured */
+        [FS_CAUSE_RECV_FIN] = FS_TCP_CLOSE_WAIT,
+        ABORTS,
+    },
+    [FS_TCP_SYN_RECEIVED] = {
+        [FS_CAUSE_HANDSHAKE_DONE] = FS_TCP_ESTABLISHED,
+        [FS_CAUSE_SEND_FIN] = FS_TCP_FIN_WAIT_1,
+        [FS_CAUSE_RECV_FIN] = FS_TCP_CLOSE_WAIT,
+        ABORTS,
+    },
+    [FS_TCP_ESTABLISHED] = {
+        [FS_CAUSE_SEND_FIN] = FS_TCP_FIN_WAIT_1,
+        [FS_CAUSE_RECV_FIN] = FS_TCP_CLOSE_WAIT,
+        ABORTS,
+    },
+    [FS_TCP_FIN_WAIT_1] = {
+        [FS_CAUSE_FIN_ACKED] = FS_TCP_FIN_WAIT_2,
+        [FS_CAUSE_RECV_FIN] = FS_TCP_CLOSING,
+        ABORTS,
+    },
+    [FS_TCP_FIN_WAIT_2] = {
+        [FS_CAUSE_RECV_FIN] = FS_TCP_TIME_WAIT,
+        [FS_CAUSE_ACK_LOST] = FS_TCP_FIN_WAIT_1,
+        ABORTS,
+    },
+    [FS_TCP_CLOSE_WAIT] = {
+        [FS_CAUSE_SEND_FIN] = FS_TCP_LAST_ACK,
+        ABORTS,
+    },
+    [FS_TCP_CLOSING] = {
+        [FS_CAUSE_FIN_ACKED] = FS_TCP_TIME_WAIT,
+        ABORTS,
+    },
+    [FS_TCP_LAST_ACK] = {
+        [FS_CAUSE_FIN_ACKED] = FS_TCP_CLOSED,
+        ABORTS,
+    },
+    [FS_TCP_TIME_WAIT] = {
+        [FS_CAUSE_TIME_WAIT_EXPIRED] = FS_TCP_CLOSED,
+        [FS_CAUSE_ACK_LOST] = FS_TCP_CLOSING,
+        [FS_CAUSE_REUSED] = FS_TCP_CLOSED,
+        ABORTS, /* RECV_RST: assassination (RFC 1337) */
+    },
+    [FS_TCP_CLOSED] = {
+        [FS_CAUSE_ACK_LOST] = FS_TCP_LAST_ACK,
+    },
+};
+
+FsTcpState
+fs_tcp_next_state(FsTcpState from, FsCause cause)
+{
+    g_return_val_if_fail(from < FS_TCP_N_STATES && cause < FS_CAUSE_N,
+                         FS_TCP_N_STATES);
+    return edges[from][cause] == FS_TCP_UNKNOWN ? FS_TCP_N_STATES
+                                                : edges[from][cause];
 }
 
 /* What one step needs to emit events. */
@@ -90,12 +200,15 @@ emit_event(const Step *st, FsEventKind kind, int role, guint32 seq,
     emit_event_value(st, kind, role, seq, detail, 0);
 }
 
-static void
-set_state(const Step *st, FsRole role, FsTcpState to, FsCause cause)
+/* Takes the diagram's edge from role's state on cause, at time ts; TRUE
+ * if there was one. Every state change of the module comes here. */
+static gboolean
+take_edge_at(const Step *st, FsRole role, FsCause cause, FsTime ts)
 {
     FsEndpoint *ep = &st->conn->ep[role];
+    FsTcpState to = fs_tcp_next_state(ep->state, cause);
     FsEvent ev = {
-        .ts = st->ts,
+        .ts = ts,
         .conn = st->conn,
         .conn_id = st->conn->id,
         .kind = FS_EV_STATE,
@@ -103,14 +216,21 @@ set_state(const Step *st, FsRole role, FsTcpState to, FsCause cause)
         .transition = { ep->state, to, cause },
     };
 
-    if (ep->state == to)
-        return;
+    if (to == FS_TCP_N_STATES)
+        return FALSE;
     ep->state = to;
-    ep->state_since = st->ts;
+    ep->state_since = ts;
     if (to == FS_TCP_TIME_WAIT)
-        ep->time_wait_since = st->ts;
+        ep->time_wait_since = ts;
     if (st->emit != NULL)
         st->emit(&ev, st->user);
+    return TRUE;
+}
+
+static gboolean
+take_edge(const Step *st, FsRole role, FsCause cause)
+{
+    return take_edge_at(st, role, cause, st->ts);
 }
 
 void
@@ -119,7 +239,8 @@ fs_tcpstate_force(FsConn *conn, int role, FsTcpState to, FsCause cause,
 {
     Step st = { conn, NULL, ts, NULL, emit, user };
 
-    set_state(&st, (FsRole)role, to, cause);
+    if (fs_tcp_next_state(conn->ep[role].state, cause) == to)
+        take_edge(&st, (FsRole)role, cause);
 }
 
 /* Flag mixes no conforming stack sends. SYN+FIN and SYN+RST are dropped by
@@ -153,82 +274,170 @@ is_dropped_by_receivers(const FsSegment *seg)
                            : (f & (FS_TH_ACK | FS_TH_RST)) == 0;
 }
 
-/* Handshake (RFC 9293 §3.5): only what the close analysis needs. */
+/* ---- RTT: one leg per endpoint ----
+ * The sensor sits somewhere on the path. An endpoint's leg is the least
+ * time from a segment to it passing the sensor to its ACK passing back;
+ * the two legs add up to the RTT. Karn's rule: a probe that was sent
+ * again measures nothing. */
+
 static void
-on_syn(const Step *st, FsRole sender)
+rtt_probe_start(const Step *st, FsRole sender, guint32 old_snd_nxt)
+{
+    const FsSegment *seg = st->seg;
+    const FsEndpoint *self = &st->conn->ep[sender];
+    FsEndpoint *rcv = &st->conn->ep[fs_role_peer(sender)];
+
+    if (fs_seq_lt(seg->seq, old_snd_nxt) && rcv->probe_ts != FS_TIME_UNSET &&
+        fs_seq_gt(rcv->probe_end, seg->seq)) {
+        rcv->probe_ts = FS_TIME_UNSET; /* sent again: ambiguous */
+        return;
+    }
+    if (rcv->probe_ts == FS_TIME_UNSET && fs_seq_gt(self->snd_nxt,
+                                                    old_snd_nxt)) {
+        rcv->probe_end = self->snd_nxt;
+        rcv->probe_ts = seg->ts;
+    }
+}
+
+static void
+rtt_probe_answer(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
     FsEndpoint *self = &st->conn->ep[sender];
-    FsRole peer = fs_role_peer(sender);
+    FsTime leg;
 
-    if (!self->isn_known) {
-        self->isn = seg->seq;
-        self->isn_known = 1;
-    }
-    if (!(seg->flags & FS_TH_ACK)) {
-        st->conn->syn_seen = 1;
-        set_state(st, sender, FS_TCP_SYN_SENT, FS_CAUSE_SEND_SYN);
+    if (self->probe_ts == FS_TIME_UNSET || !(seg->flags & FS_TH_ACK) ||
+        (seg->flags & FS_TH_RST) || fs_seq_lt(seg->ack, self->probe_end))
         return;
-    }
-    set_state(st, sender, FS_TCP_SYN_RECEIVED, FS_CAUSE_RECV_SYN);
-    if (st->conn->ep[peer].state == FS_TCP_SYN_SENT ||
-        st->conn->ep[peer].state == FS_TCP_UNKNOWN)
-        set_state(st, peer, FS_TCP_ESTABLISHED, FS_CAUSE_HANDSHAKE_DONE);
+    leg = MAX(seg->ts - self->probe_ts, NS_PER_US) / NS_PER_US;
+    if (self->rtt_leg_us == 0 || leg < self->rtt_leg_us)
+        self->rtt_leg_us = (guint32)MIN(leg, G_MAXUINT32);
+    self->probe_ts = FS_TIME_UNSET;
 }
 
-/* The receiver of a FIN: RFC 9293 §3.10.7.4, "eighth, check the FIN bit". */
+/* The time an answer from role takes to come back past the sensor, or
+ * -1 when the capture never measured it. */
+static FsTime
+answer_time(const FsConn *conn, FsRole role)
+{
+    const FsEndpoint *ep = &conn->ep[role];
+    const FsEndpoint *peer = &conn->ep[fs_role_peer(role)];
+
+    if (ep->rtt_leg_us != 0)
+        return (FsTime)ep->rtt_leg_us * NS_PER_US;
+    if (peer->rtt_leg_us != 0) /* the sensor at the other end */
+        return (FsTime)peer->rtt_leg_us * NS_PER_US;
+    return -1;
+}
+
+/* ---- the FIN's receiver ---- */
+
+/* The receiver of a FIN: RFC 9293 §3.10.7.4, "eighth, check the FIN bit",
+ * at the time the FIN reached it (not later than its own last change). */
 static void
-on_recv_fin(const Step *st, FsRole role)
+fin_received(const Step *st, FsRole role)
 {
     FsEndpoint *ep = &st->conn->ep[role];
+    const FsEndpoint *peer = &st->conn->ep[fs_role_peer(role)];
+    FsTime at = st->ts;
 
     if (ep->recv_fin)
         return;
     ep->recv_fin = 1;
-    switch (ep->state) {
-    case FS_TCP_UNKNOWN:
-    case FS_TCP_SYN_SENT:
-    case FS_TCP_SYN_RECEIVED:
-    case FS_TCP_ESTABLISHED:
-        set_state(st, role, FS_TCP_CLOSE_WAIT, FS_CAUSE_RECV_FIN);
-        break;
-    case FS_TCP_FIN_WAIT_1:
-        set_state(st, role, FS_TCP_CLOSING, FS_CAUSE_RECV_FIN);
-        break;
-    case FS_TCP_FIN_WAIT_2:
-        set_state(st, role, FS_TCP_TIME_WAIT, FS_CAUSE_RECV_FIN);
-        break;
-    case FS_TCP_CLOSE_WAIT:
-    case FS_TCP_CLOSING:
-    case FS_TCP_LAST_ACK:
-    case FS_TCP_TIME_WAIT:
-    case FS_TCP_CLOSED:
-    case FS_TCP_N_STATES:
-        break;
-    }
+    ep->fin_pending = 0;
+    if (peer->fin_sent && peer->last_fin_time != FS_TIME_UNSET &&
+        peer->last_fin_time < at)
+        at = peer->last_fin_time;
+    if (ep->state_since != FS_TIME_UNSET && at < ep->state_since)
+        at = ep->state_since;
+    take_edge_at(st, role, FS_CAUSE_RECV_FIN, at);
+}
+
+/* A FIN from role's peer passed the sensor. A receiver the capture never
+ * heard from takes it as delivered; otherwise its arrival waits for the
+ * receiver's ACK, which also says whether the receiver sent its own FIN
+ * before (simultaneous close) or after (a normal close). */
+static void
+fin_captured(const Step *st, FsRole role)
+{
+    FsEndpoint *ep = &st->conn->ep[role];
+
+    if (ep->recv_fin || ep->fin_pending)
+        return;
+    if (!ep->seen)
+        fin_received(st, role);
+    else
+        ep->fin_pending = 1;
 }
 
 /* The sender of a FIN gets its ACK: FIN-WAIT-1, CLOSING and LAST-ACK
  * processing of RFC 9293 §3.10.7.4, "fifth, check the ACK field". */
 static void
-on_fin_acked(const Step *st, FsRole role)
+fin_acked(const Step *st, FsRole role)
 {
     FsEndpoint *ep = &st->conn->ep[role];
 
     ep->fin_acked = 1;
     ep->fin_acked_time = st->ts;
-    switch (ep->state) {
-    case FS_TCP_FIN_WAIT_1:
-        set_state(st, role, FS_TCP_FIN_WAIT_2, FS_CAUSE_FIN_ACKED);
-        break;
-    case FS_TCP_CLOSING:
-        set_state(st, role, FS_TCP_TIME_WAIT, FS_CAUSE_FIN_ACKED);
-        break;
-    case FS_TCP_LAST_ACK:
-        set_state(st, role, FS_TCP_CLOSED, FS_CAUSE_FIN_ACKED);
-        break;
-    default:
-        break;
+    take_edge(st, role, FS_CAUSE_FIN_ACKED);
+}
+
+static void
+note_close_done(const Step *st)
+{
+    FsConn *conn = st->conn;
+
+    if (conn->ep[FS_ROLE_CLIENT].fin_acked &&
+        conn->ep[FS_ROLE_SERVER].fin_acked &&
+        conn->close_done_time == FS_TIME_UNSET &&
+        conn->rst_from == FS_ROLE_NONE)
+        conn->close_done_time = st->ts;
+}
+
+/* The ACK of role's FIN, which the capture showed, never arrived (the
+ * endpoint still acts on the old connection). */
+static void
+ack_was_lost(const Step *st, FsRole role)
+{
+    FsEndpoint *ep = &st->conn->ep[role];
+
+    ep->fin_acked = 0;
+    ep->fin_acked_lost = 1;
+    st->conn->close_done_time = FS_TIME_UNSET;
+    if (take_edge(st, role, FS_CAUSE_ACK_LOST) &&
+        ep->state == FS_TCP_CLOSING)
+        ep->time_wait_since = FS_TIME_UNSET;
+}
+
+/* A segment that acknowledged role's FIN and occupied sequence space
+ * (data or a FIN) reached role if role acked it: so did its ACK field. */
+static void
+note_ack_carrier(const Step *st, FsRole sender)
+{
+    const FsSegment *seg = st->seg;
+    FsEndpoint *fin_owner = &st->conn->ep[fs_role_peer(sender)];
+
+    if (fin_owner->fin_sent && !fin_owner->ack_carrier_seen &&
+        (seg->payload_len > 0 || (seg->flags & FS_TH_FIN)) &&
+        fs_seq_geq(seg->ack, fin_owner->fin_seq + 1)) {
+        fin_owner->ack_carrier_seen = 1;
+        fin_owner->ack_carrier_end = seg->seq + seg->payload_len +
+                                     ((seg->flags & FS_TH_FIN) ? 1 : 0);
+    }
+}
+
+static void
+prove_ack_arrival(const Step *st, FsRole sender)
+{
+    FsEndpoint *self = &st->conn->ep[sender];
+
+    if (!self->ack_carrier_seen || self->fin_ack_proven ||
+        !fs_seq_geq(st->seg->ack, self->ack_carrier_end))
+        return;
+    self->fin_ack_proven = 1;
+    if (self->fin_sent && !self->fin_acked) {
+        fin_acked(st, sender);
+        note_close_done(st);
     }
 }
 
@@ -246,18 +455,17 @@ on_ack(const Step *st, FsRole sender)
     if (!self->ack_seen || fs_seq_gt(seg->ack, self->max_ack))
         self->max_ack = seg->ack;
     self->ack_seen = 1;
-    if (peer->fin_sent && !peer->fin_acked &&
-        fs_seq_geq(seg->ack, peer->fin_seq + 1)) {
-        on_recv_fin(st, sender);
-        on_fin_acked(st, fs_role_peer(sender));
-        acked_fin_now = TRUE;
-        if (self->fin_acked && conn->close_done_time == 0 &&
-            conn->rst_from == FS_ROLE_NONE)
-            conn->close_done_time = seg->ts;
+    if (peer->fin_sent && fs_seq_geq(seg->ack, peer->fin_seq + 1)) {
+        fin_received(st, sender);
+        if (!peer->fin_acked) {
+            fin_acked(st, fs_role_peer(sender));
+            note_close_done(st);
+            acked_fin_now = TRUE;
+        }
     } else if (peer->seen && !peer->fin_sent &&
                seg->ack == peer->snd_nxt + 1) {
         /* Perhaps a FIN not captured yet: judged when the peer's FIN
-         * shows up or the incarnation ends (fs_tcpstate_expire). */
+         * shows up or the incarnation ends (fs_tcpstate_settle). */
         peer->unseen_fin_acked = 1;
     } else if (peer->seen && fs_seq_gt(seg->ack, peer->snd_nxt) &&
                !peer->fin_sent) {
@@ -265,6 +473,8 @@ on_ack(const Step *st, FsRole sender)
             emit_event(st, FS_EV_CAPTURE_LOSS, fs_role_peer(sender),
                        seg->ack, "ACK for bytes never captured");
     }
+    prove_ack_arrival(st, sender);
+    note_ack_carrier(st, sender);
     return acked_fin_now;
 }
 
@@ -300,24 +510,42 @@ on_payload(const Step *st, FsRole sender)
     }
 }
 
+/* ---- FINs sent ---- */
+
 /* The peer's FIN, already captured, acknowledged this FIN: the capture
- * saw them in the opposite order (vantage point, or reordering). Replay
- * in the order the ack numbers prove: this FIN first, then the peer's
- * FIN carrying its ACK (a three-way close). */
+ * saw them in the opposite order (vantage point, or reordering). This
+ * FIN came first; the peer's FIN carried its ACK (a three-way close). */
 static void
 fin_captured_late(const Step *st, FsRole sender)
 {
     FsConn *conn = st->conn;
-    FsRole peer_role = fs_role_peer(sender);
-    FsEndpoint *peer = &conn->ep[peer_role];
+    FsEndpoint *self = &conn->ep[sender];
 
     conn->three_way_close = 1;
-    peer->unseen_fin_acked = 0;
-    set_state(st, sender, FS_TCP_FIN_WAIT_1, FS_CAUSE_SEND_FIN);
-    set_state(st, peer_role, FS_TCP_LAST_ACK, FS_CAUSE_SEND_FIN);
-    on_fin_acked(st, sender);
-    conn->ep[sender].recv_fin = 0;
-    on_recv_fin(st, sender);
+    self->unseen_fin_acked = 0;
+    take_edge(st, sender, FS_CAUSE_SEND_FIN);
+    fin_acked(st, sender);
+    if (self->fin_pending) {
+        self->fin_pending = 0;
+        fin_received(st, sender);
+    }
+}
+
+/* Its FIN acknowledges a FIN of the peer's that the capture has not
+ * shown yet (the peer's FIN passed the sensor later, or never): it had
+ * received that FIN, so it closes from CLOSE_WAIT. */
+static gboolean
+answers_unseen_fin(const Step *st, FsRole sender)
+{
+    FsEndpoint *self = &st->conn->ep[sender];
+    const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
+
+    if (!peer->unseen_fin_acked || peer->fin_sent || self->recv_fin ||
+        !(st->seg->flags & FS_TH_ACK) || st->seg->ack != peer->snd_nxt + 1)
+        return FALSE;
+    self->recv_fin = 1;
+    take_edge(st, sender, FS_CAUSE_RECV_FIN);
+    return TRUE;
 }
 
 static void
@@ -327,8 +555,6 @@ on_first_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     FsConn *conn = st->conn;
     FsEndpoint *self = &conn->ep[sender];
     const FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
-    gboolean covers_peer_fin = (seg->flags & FS_TH_ACK) && peer->fin_sent &&
-                               fs_seq_geq(seg->ack, peer->fin_seq + 1);
 
     if (fs_seq_gt(seg->seq, self->snd_nxt)) {
         conn->fin_beyond_data = 1;
@@ -348,101 +574,169 @@ on_first_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
         fin_captured_late(st, sender);
         return;
     }
-    if (peer->fin_sent && !covers_peer_fin) {
-        /* Sent before the peer's FIN arrived: it left FIN-WAIT-1 for
-         * CLOSING when that FIN came in (RFC 9293 §3.6, simultaneous). */
+    if (answers_unseen_fin(st, sender))
+        conn->three_way_close = 1;
+    else if (peer->fin_sent && !self->recv_fin) {
+        /* Sent before the peer's FIN arrived (its ack does not cover it):
+         * FIN-WAIT-1 now, CLOSING when that FIN comes (RFC 9293 §3.6). */
         if (!conn->simultaneous)
             emit_event(st, FS_EV_SIMULTANEOUS_CLOSE, sender, self->fin_seq,
                        "each FIN sent before the peer's FIN arrived");
         conn->simultaneous = 1;
-        set_state(st, sender, self->recv_fin ? FS_TCP_CLOSING
-                                             : FS_TCP_FIN_WAIT_1,
-                  FS_CAUSE_SEND_FIN);
-        return;
-    }
-    /* Its FIN carried the first ACK of the peer's FIN: FIN, FIN+ACK, ACK. */
-    if (acked_peer_fin_now)
+    } else if (acked_peer_fin_now) {
+        /* Its FIN carried the first ACK of the peer's FIN: FIN, FIN+ACK,
+         * ACK. */
         conn->three_way_close = 1;
-    set_state(st, sender,
-              self->state == FS_TCP_CLOSE_WAIT ? FS_TCP_LAST_ACK
-                                               : FS_TCP_FIN_WAIT_1,
-              FS_CAUSE_SEND_FIN);
+    }
+    take_edge(st, sender, FS_CAUSE_SEND_FIN);
 }
 
-/* A FIN re-sent after the capture showed its ACK: that ACK never reached
- * the sender, which is still where it was before it (LAST_ACK, CLOSING,
- * FIN_WAIT_1); the next ACK decides again. */
-static void
-ack_was_lost(const Step *st, FsRole sender)
+/* Did the re-sent FIN leave before the ACK captured at fin_acked_time
+ * could reach its sender? Then the two crossed in flight: nothing was
+ * lost. Sooner than one leg of the RTT (and than any RTO) it must have. */
+static gboolean
+crossed_its_ack(const Step *st, FsRole sender)
 {
-    FsEndpoint *self = &st->conn->ep[sender];
-    FsTcpState back = self->state;
+    const FsEndpoint *self = &st->conn->ep[sender];
+    FsTime leg = answer_time(st->conn, sender);
+    FsTime since_ack = st->seg->ts - self->fin_acked_time;
 
-    self->fin_acked = 0;
-    self->fin_acked_lost = 1;
-    st->conn->close_done_time = 0; /* not done until an ACK gets through */
-    switch (self->state) {
-    case FS_TCP_CLOSED:      back = FS_TCP_LAST_ACK; break;
-    case FS_TCP_TIME_WAIT:   back = FS_TCP_CLOSING; break;
-    case FS_TCP_FIN_WAIT_2:  back = FS_TCP_FIN_WAIT_1; break;
-    default: break;
-    }
-    if (back == FS_TCP_CLOSING)
-        self->time_wait_since = 0;
-    set_state(st, sender, back, FS_CAUSE_ACK_LOST);
+    return leg >= 0 && since_ack < MIN_RTO_NS &&
+           since_ack < leg + leg / 4 + CROSSING_SLACK_NS;
 }
 
 /* The same FIN again (RFC 9293 §3.8.1 retransmission). When the capture
- * already showed its ACK, that ACK was lost beyond the sensor: for the
- * passive closer's FIN, the final ACK of the close. */
+ * already showed its ACK long enough before, that ACK was lost beyond the
+ * sensor: for the passive closer's FIN (or either in a simultaneous
+ * close), the final ACK of the close. */
 static void
 on_fin_again(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
     FsConn *conn = st->conn;
     FsEndpoint *self = &conn->ep[sender];
+    const FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
+    gboolean crossed;
 
     if (seg->seq + seg->payload_len != self->fin_seq)
         return;
     self->fin_count++;
     self->prev_fin_time = self->last_fin_time;
     self->last_fin_time = seg->ts;
+    crossed = self->fin_acked && crossed_its_ack(st, sender);
     emit_event_value(st, FS_EV_FIN_RETRANSMIT, sender, self->fin_seq,
-                     self->fin_acked
-                         ? "its ACK was captured: lost after the sensor"
-                         : "FIN or its ACK lost before the sensor",
+                     !self->fin_acked ? "FIN or its ACK lost before the sensor"
+                     : crossed ? "sent again as its ACK was in flight: "
+                                 "the two crossed, nothing lost"
+                               : "its ACK was captured: lost after the "
+                                 "sensor",
                      seg->ts - self->prev_fin_time);
-    if (!self->fin_acked)
+    if (!self->fin_acked || crossed || self->fin_ack_proven)
         return;
-    if (conn->ep[fs_role_peer(sender)].fin_sent &&
-        fs_seq_geq(self->fin_ack,
-                   conn->ep[fs_role_peer(sender)].fin_seq + 1)) {
+    if (conn->simultaneous ||
+        (peer->fin_sent && fs_seq_geq(self->fin_ack, peer->fin_seq + 1))) {
         conn->final_ack_lost++;
         emit_event(st, FS_EV_FINAL_ACK_LOST, fs_role_peer(sender),
                    self->fin_seq,
-                   "passive closer re-sent its FIN after the final ACK");
+                   conn->simultaneous
+                       ? "a FIN re-sent after its ACK was captured: that "
+                         "ACK was lost"
+                       : "passive closer re-sent its FIN after the final "
+                         "ACK");
     }
     ack_was_lost(st, sender);
 }
 
-/* What an RST says beyond "abort": sent after the sender's own FIN
- * (closing with unread data, SO_LINGER 0 after shutdown), or in answer
- * to the peer's re-sent FIN — RST.seq is that FIN's ack (RFC 9293
- * §3.10.7.1) — which means the active closer held no TIME_WAIT. */
+/* ---- RSTs ---- */
+
+/* Would rcv accept an RST from its peer (RFC 9293 §3.10.7.x with RFC
+ * 5961 §3, as Linux does)? NULL if so; else why not. *uncertain: the
+ * capture lacks what the judgement needs. */
+static const char *
+rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
+{
+    const FsSegment *seg = st->seg;
+    const FsEndpoint *snd = &st->conn->ep[sender];
+    const FsEndpoint *rcv = &st->conn->ep[fs_role_peer(sender)];
+    guint32 lo;
+    guint32 hi = snd->snd_nxt;
+
+    *uncertain = FALSE;
+    switch ((FsTcpState)rcv->state) {
+    case FS_TCP_SYN_SENT:
+        /* only an RST that acknowledges the SYN (§3.10.7.3) */
+        if (!rcv->isn_known) {
+            *uncertain = TRUE;
+            return NULL;
+        }
+        return (seg->flags & FS_TH_ACK) && seg->ack == rcv->isn + 1
+                   ? NULL
+                   : "unacceptable ACK in SYN_SENT: dropped";
+    case FS_TCP_TIME_WAIT:
+        /* Linux kills a TIME_WAIT only on seq == RCV.NXT */
+        return seg->seq == hi ? NULL
+                              : "not RCV.NXT in TIME_WAIT: dropped, "
+                                "TIME_WAIT stays";
+    case FS_TCP_UNKNOWN:
+    case FS_TCP_CLOSED:
+        *uncertain = !rcv->seen;
+        return NULL; /* no state to protect */
+    case FS_TCP_SYN_RECEIVED:
+    case FS_TCP_ESTABLISHED:
+    case FS_TCP_FIN_WAIT_1:
+    case FS_TCP_FIN_WAIT_2:
+    case FS_TCP_CLOSE_WAIT:
+    case FS_TCP_CLOSING:
+    case FS_TCP_LAST_ACK:
+    case FS_TCP_N_STATES:
+        break;
+    }
+    if (!rcv->ack_seen || !snd->seen) {
+        *uncertain = TRUE;
+        return NULL;
+    }
+    /* RCV.NXT lies between what rcv acked and what snd sent */
+    lo = rcv->max_ack;
+    if (fs_seq_gt(lo, hi))
+        hi = lo;
+    if (fs_seq_between(seg->seq, lo, hi + 1))
+        return NULL;
+    if (rcv->state == FS_TCP_SYN_RECEIVED ||
+        fs_seq_between(seg->seq, lo, lo + MAX(rcv->rcv_wnd, 1u)))
+        return rcv->state == FS_TCP_SYN_RECEIVED
+                   ? NULL
+                   : "in the window but not RCV.NXT: a challenge ACK, the "
+                     "connection stays";
+    return "outside the receive window: dropped";
+}
+
+/* What an accepted RST says beyond "abort": an answer to the peer's
+ * re-sent FIN (RST.seq is that FIN's ack, RFC 9293 §3.10.7.1: the active
+ * closer held no TIME_WAIT), or a closed socket that got data (Linux
+ * resets on data after close: it never reached TIME_WAIT), or an RST
+ * after the sender's own FIN. */
 static void
 rst_meaning(const Step *st, FsRole sender)
 {
     FsConn *conn = st->conn;
     FsEndpoint *self = &conn->ep[sender];
-    FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
+    const FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
+    guint32 peer_data_end = peer->snd_nxt - (peer->fin_sent ? 1 : 0);
 
     if (peer->fin_sent && peer->fin_count > 1 &&
         st->seg->seq == peer->fin_ack && self->fin_sent) {
         conn->rst_answers_fin = 1;
-        self->time_wait_since = 0;
+        self->time_wait_since = FS_TIME_UNSET;
         emit_event(st, FS_EV_RST_ANSWERS_FIN, sender, st->seg->seq,
                    "active closer answered the re-sent FIN with RST: "
                    "it held no TIME_WAIT");
+    } else if (self->fin_sent && !self->recv_fin && self->ack_seen &&
+               peer->bytes > 0 && fs_seq_gt(peer_data_end, self->max_ack) &&
+               (self->state == FS_TCP_FIN_WAIT_1 ||
+                self->state == FS_TCP_FIN_WAIT_2)) {
+        conn->aborted_after_close = 1;
+        emit_event(st, FS_EV_ABORT_AFTER_CLOSE, sender, st->seg->seq,
+                   fs_tcp_state_name(self->state));
     } else if (self->fin_sent && self->rst_count == 1 &&
                self->state != FS_TCP_CLOSED) {
         emit_event(st, FS_EV_RST_AFTER_FIN, sender, st->seg->seq,
@@ -450,10 +744,30 @@ rst_meaning(const Step *st, FsRole sender)
     }
 }
 
-/* RST: its sender is gone; its receiver too, except a TIME-WAIT that
- * follows RFC 1337 and ignores it (Linux: net.ipv4.tcp_rfc1337). */
+/* An RST from SYN_SENT answering the peer's ACK of another connection
+ * (half-open discovery, RFC 9293 §3.5.1, Figure 10): <SEQ=SEG.ACK>. It
+ * clears the peer's stale state; the sender stays in SYN_SENT. */
+static gboolean
+half_open_reset(const Step *st, FsRole sender)
+{
+    FsConn *conn = st->conn;
+    FsEndpoint *self = &conn->ep[sender];
+    FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
+
+    if (self->state != FS_TCP_SYN_SENT || !self->isn_known ||
+        (st->seg->flags & FS_TH_ACK) || !peer->ack_seen ||
+        peer->max_ack == self->isn + 1 || st->seg->seq != peer->max_ack)
+        return FALSE;
+    emit_event(st, FS_EV_HALF_OPEN_RESET, sender, st->seg->seq,
+               "RST from SYN_SENT to an ACK of an older connection: the "
+               "peer's stale state goes, the SYN goes on");
+    /* what the peer said belonged to the old connection */
+    fs_endpoint_init(peer);
+    return TRUE;
+}
+
 static void
-on_rst(const Step *st, FsRole sender)
+rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
 {
     FsConn *conn = st->conn;
     FsEndpoint *self = &conn->ep[sender];
@@ -467,18 +781,102 @@ on_rst(const Step *st, FsRole sender)
         conn->rst_time = st->ts;
         conn->rst_state = (guint8)self->state;
         conn->rst_peer_state = (guint8)peer->state;
+        conn->rst_uncertain = uncertain ? 1 : 0;
         emit_event(st, FS_EV_RST, sender, st->seg->seq,
                    fs_tcp_state_name(self->state));
     }
-    set_state(st, sender, FS_TCP_CLOSED, FS_CAUSE_SEND_RST);
+    self->fin_pending = 0;
+    peer->fin_pending = 0;
+    take_edge(st, sender, FS_CAUSE_SEND_RST);
     if (peer->state == FS_TCP_TIME_WAIT) {
-        if (st->cfg->rfc1337)
-            return;
         conn->tw_assassinated = 1;
         emit_event(st, FS_EV_TIME_WAIT_ASSASSINATED, peer_role, st->seg->seq,
                    "RST accepted in TIME_WAIT (RFC 1337 hazard)");
     }
-    set_state(st, peer_role, FS_TCP_CLOSED, FS_CAUSE_RECV_RST);
+    take_edge(st, peer_role, FS_CAUSE_RECV_RST);
+}
+
+/* RST: both ends are gone if its receiver accepts it; one it would not
+ * accept changes nothing, not even what the capture knows of its sender
+ * (an injected RST, an old one). TRUE when it is so judged away. A
+ * TIME_WAIT that follows RFC 1337 ignores every RST (Linux
+ * net.ipv4.tcp_rfc1337). */
+static gboolean
+rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
+{
+    FsConn *conn = st->conn;
+    const FsEndpoint *rcv = &conn->ep[fs_role_peer(sender)];
+    const char *refused;
+
+    if (half_open_reset(st, sender))
+        return TRUE;
+    refused = rst_refusal(st, sender, uncertain);
+    if (refused == NULL && rcv->state == FS_TCP_TIME_WAIT &&
+        st->cfg != NULL && st->cfg->rfc1337)
+        refused = "RFC 1337: TIME_WAIT ignores RSTs";
+    if (refused == NULL)
+        return FALSE;
+    conn->rst_ignored++;
+    emit_event(st, FS_EV_RST_IGNORED, fs_role_peer(sender), st->seg->seq,
+               refused);
+    return TRUE;
+}
+
+/* ---- the handshake (RFC 9293 §3.5): what the close analysis needs ---- */
+
+static void
+on_syn(const Step *st, FsRole sender)
+{
+    const FsSegment *seg = st->seg;
+    FsEndpoint *self = &st->conn->ep[sender];
+    FsRole peer = fs_role_peer(sender);
+
+    if (!self->isn_known) {
+        self->isn = seg->seq;
+        self->isn_known = 1;
+    }
+    if (!(seg->flags & FS_TH_ACK)) {
+        st->conn->syn_seen = 1;
+        take_edge(st, sender, FS_CAUSE_SEND_SYN);
+        return;
+    }
+    take_edge(st, sender, FS_CAUSE_RECV_SYN);
+    if (st->conn->ep[peer].state == FS_TCP_SYN_SENT ||
+        st->conn->ep[peer].state == FS_TCP_UNKNOWN)
+        take_edge(st, peer, FS_CAUSE_HANDSHAKE_DONE);
+}
+
+/* A SYN repeating the ISN of an endpoint already past SYN_SENT is an old
+ * duplicate (RFC 9293 §3.5, Figure 9): it opens nothing, moves nobody. */
+static gboolean
+old_duplicate_syn(const Step *st, FsRole sender)
+{
+    const FsSegment *seg = st->seg;
+    const FsEndpoint *self = &st->conn->ep[sender];
+
+    if ((seg->flags & (FS_TH_SYN | FS_TH_ACK)) != FS_TH_SYN ||
+        !self->isn_known || seg->seq != self->isn ||
+        self->state == FS_TCP_SYN_SENT || self->state == FS_TCP_UNKNOWN)
+        return FALSE;
+    st->conn->old_duplicates++;
+    emit_event(st, FS_EV_OLD_DUPLICATE, sender, seg->seq,
+               "old duplicate SYN (the connection's own ISN): no new "
+               "connection");
+    return TRUE;
+}
+
+/* An ACK to an endpoint in SYN_SENT that does not acknowledge its SYN
+ * (RFC 9293 §3.10.7.3): the peer speaks of another connection. It is
+ * answered by an RST and changes nothing here. */
+static gboolean
+stale_ack(const Step *st, FsRole sender)
+{
+    const FsSegment *seg = st->seg;
+    const FsEndpoint *rcv = &st->conn->ep[fs_role_peer(sender)];
+
+    return rcv->state == FS_TCP_SYN_SENT && rcv->isn_known &&
+           (seg->flags & (FS_TH_ACK | FS_TH_SYN | FS_TH_RST)) == FS_TH_ACK &&
+           seg->ack != rcv->isn + 1 && !st->conn->ep[sender].isn_known;
 }
 
 /* The handshake's last ACK: SYN-RECEIVED to ESTABLISHED (§3.5). */
@@ -490,7 +888,7 @@ on_handshake_ack(const Step *st, FsRole sender)
 
     if (ep->state == FS_TCP_SYN_RECEIVED && ep->isn_known &&
         fs_seq_geq(st->seg->ack, ep->isn + 1))
-        set_state(st, peer, FS_TCP_ESTABLISHED, FS_CAUSE_HANDSHAKE_DONE);
+        take_edge(st, peer, FS_CAUSE_HANDSHAKE_DONE);
 }
 
 static void
@@ -504,8 +902,7 @@ note_sender(const Step *st, FsRole sender)
         self->snd_nxt = seg->seq;
         if (!(seg->flags & (FS_TH_SYN | FS_TH_RST)) &&
             self->state == FS_TCP_UNKNOWN)
-            set_state(st, sender, FS_TCP_ESTABLISHED,
-                      FS_CAUSE_HANDSHAKE_DONE);
+            take_edge(st, sender, FS_CAUSE_HANDSHAKE_DONE);
     }
     if (seg->flags & FS_TH_SYN) {
         self->wscale = seg->wscale == FS_WSCALE_NONE ? 0 : seg->wscale;
@@ -539,6 +936,32 @@ advance_snd_nxt(const Step *st, FsRole sender)
         self->snd_nxt = end;
 }
 
+/* A segment from the sender of a FIN still pending at its receiver, sent
+ * after that FIN (not the FIN again): on one path, the FIN arrived first. */
+static void
+earlier_fin_arrived(const Step *st, FsRole sender)
+{
+    const FsSegment *seg = st->seg;
+    const FsEndpoint *self = &st->conn->ep[sender];
+    FsRole rcv = fs_role_peer(sender);
+
+    if (!st->conn->ep[rcv].fin_pending || !self->fin_sent ||
+        ((seg->flags & FS_TH_FIN) &&
+         seg->seq + seg->payload_len == self->fin_seq))
+        return;
+    fin_received(st, rcv);
+}
+
+static void
+on_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
+{
+    if (!st->conn->ep[sender].fin_sent)
+        on_first_fin(st, sender, acked_peer_fin_now);
+    else
+        on_fin_again(st, sender);
+    fin_captured(st, fs_role_peer(sender));
+}
+
 void
 fs_tcpstate_segment(FsConn *conn, int sender_role, const FsSegment *seg,
                     const FsTcpConfig *cfg, FsEmitFunc emit, gpointer user)
@@ -547,6 +970,8 @@ fs_tcpstate_segment(FsConn *conn, int sender_role, const FsSegment *seg,
     FsRole sender = (FsRole)sender_role;
     const char *illegal = illegal_flags(seg);
     gboolean acked_peer_fin = FALSE;
+    gboolean rst_uncertain = FALSE;
+    guint32 old_snd_nxt;
 
     g_return_if_fail(sender_role == FS_ROLE_CLIENT ||
                      sender_role == FS_ROLE_SERVER);
@@ -556,39 +981,84 @@ fs_tcpstate_segment(FsConn *conn, int sender_role, const FsSegment *seg,
         if (is_dropped_by_receivers(seg))
             return;
     }
+    if (stale_ack(&st, sender)) {
+        FsEndpoint *self = &conn->ep[sender];
+
+        /* remembered only for the RST that answers it */
+        self->max_ack = seg->ack;
+        self->ack_seen = 1;
+        return;
+    }
+    if (old_duplicate_syn(&st, sender))
+        return;
+    earlier_fin_arrived(&st, sender);
+    if ((seg->flags & FS_TH_RST) &&
+        rst_judged_away(&st, sender, &rst_uncertain))
+        return;
     note_sender(&st, sender);
+    old_snd_nxt = conn->ep[sender].snd_nxt;
     if (seg->flags & FS_TH_SYN)
         on_syn(&st, sender);
     if ((seg->flags & FS_TH_ACK) && !(seg->flags & FS_TH_RST)) {
+        rtt_probe_answer(&st, sender);
         on_handshake_ack(&st, sender);
         acked_peer_fin = on_ack(&st, sender);
     }
     if (seg->payload_len > 0 && !(seg->flags & FS_TH_RST))
         on_payload(&st, sender);
-    if (seg->flags & FS_TH_FIN) {
-        if (!conn->ep[sender].fin_sent)
-            on_first_fin(&st, sender, acked_peer_fin);
-        else
-            on_fin_again(&st, sender);
-        on_recv_fin(&st, fs_role_peer(sender));
-    }
+    if (seg->flags & FS_TH_FIN)
+        on_fin(&st, sender, acked_peer_fin);
     if (seg->flags & FS_TH_RST)
-        on_rst(&st, sender);
+        rst_accepted(&st, sender, rst_uncertain);
     advance_snd_nxt(&st, sender);
+    if (!(seg->flags & FS_TH_RST))
+        rtt_probe_start(&st, sender, old_snd_nxt);
 }
+
+/* ---- what only silence decides ---- */
 
 /* After ACKs of an endpoint's FIN were lost (it re-sent the FIN), the
  * last ACK captured looks like every lost one before it. Only silence
  * proves it arrived: no FIN again within the next, doubled, RTO
- * (RFC 6298 §5.5). A capture that ends sooner leaves the endpoint where
- * the lost ACKs kept it. */
+ * (RFC 6298 §5.5) — or the endpoint acknowledging a segment that carried
+ * it. A capture that ends sooner leaves it undecided. */
 static gboolean
 ack_unconfirmed(const FsEndpoint *ep, FsTime now)
 {
     FsTime rto = ep->last_fin_time - ep->prev_fin_time;
 
-    return ep->fin_acked_lost && ep->fin_acked &&
+    return ep->fin_acked_lost && ep->fin_acked && !ep->fin_ack_proven &&
            now - ep->fin_acked_time < 2 * rto;
+}
+
+/* The peer's FIN is still pending at role when the capture ends: it went
+ * unanswered. Re-sent while role was heard from and never acked, it was
+ * not processed (the peer stopped answering); sent once, long enough
+ * before the end, it was acked out of the capture's sight; else nobody
+ * can tell yet. */
+static void
+settle_pending_fin(const Step *st, FsRole role)
+{
+    FsConn *conn = st->conn;
+    FsEndpoint *ep = &conn->ep[role];
+    const FsEndpoint *peer = &conn->ep[fs_role_peer(role)];
+
+    if (!ep->fin_pending)
+        return;
+    if (peer->fin_count > 1) {
+        ep->fin_pending = 0;
+        conn->peer_silent = 1;
+        emit_event(st, FS_EV_PEER_SILENT, role, peer->fin_seq,
+                   "its peer's FIN was sent again and never acknowledged: "
+                   "it stopped answering");
+        return;
+    }
+    if (st->ts - peer->last_fin_time < FIN_ANSWER_WAIT_NS)
+        ep->undecided = FS_UNDECIDED_FIN_UNACKED;
+    else if (conn->capture_loss++ == 0)
+        emit_event(st, FS_EV_CAPTURE_LOSS, role, peer->fin_seq,
+                   "the ACK of a FIN was never captured");
+    fin_received(st, role);
 }
 
 gboolean
@@ -604,11 +1074,9 @@ fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
                     user };
 
         if (ep->state == FS_TCP_TIME_WAIT &&
-            ep->time_wait_since + two_msl <= now) {
-            set_state(&st, (FsRole)r, FS_TCP_CLOSED,
-                      FS_CAUSE_TIME_WAIT_EXPIRED);
+            ep->time_wait_since + two_msl <= now &&
+            take_edge(&st, (FsRole)r, FS_CAUSE_TIME_WAIT_EXPIRED))
             expired = TRUE;
-        }
     }
     return expired;
 }
@@ -621,8 +1089,11 @@ fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
         FsEndpoint *ep = &conn->ep[r];
         Step st = { conn, NULL, now, NULL, emit, user };
 
-        if (ack_unconfirmed(ep, now))
+        settle_pending_fin(&st, (FsRole)r);
+        if (ack_unconfirmed(ep, now)) {
             ack_was_lost(&st, (FsRole)r);
+            ep->undecided = FS_UNDECIDED_ACK_AFTER_LOSS;
+        }
         if (ep->unseen_fin_acked && !ep->fin_sent) {
             ep->unseen_fin_acked = 0;
             st.ts = conn->t_last;

@@ -13,7 +13,7 @@ conn_new(void)
     FsConn c;
 
     memset(&c, 0, sizeof c);
-    c.rst_from = FS_ROLE_NONE;
+    fs_conn_init(&c);
     c.ep[FS_ROLE_CLIENT].seen = 1;
     c.ep[FS_ROLE_SERVER].seen = 1;
     c.ep[FS_ROLE_CLIENT].state = FS_TCP_ESTABLISHED;

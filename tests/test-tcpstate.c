@@ -21,6 +21,13 @@
     { S2C, "PA", 5001, 1101, 200, 5, 0, 0, 0 },                \
     { C2S, "A",  1101, 5201, 0,   6, 0, 0, 0 }
 
+/* A client-first four-way close after the data (seqs given). */
+#define CLIENT_CLOSE_FROM(cseq, sseq, t)                              \
+    { C2S, "FA", cseq, sseq, 0, t, 0, 0, 0 },                          \
+    { S2C, "A",  sseq, cseq + 1, 0, t + 1, 0, 0, 0 },                  \
+    { S2C, "FA", sseq, cseq + 1, 0, t + 10, 0, 0, 0 },                 \
+    { C2S, "A",  cseq + 1, sseq + 1, 0, t + 11, 0, 0, 0 }
+
 static const FsScriptStep client_first[] = {
     HANDSHAKE_AND_DATA,
     /* dir  flags seq   ack   len t_ms */
@@ -187,6 +194,160 @@ static const FsScriptStep time_wait_expires[] = {
     { 'c', "S",  7000, 0,    0, 61012, 0, 0, 0 },
 };
 
+/* An injected RST inside the client's window but not at RCV.NXT (1101):
+ * Linux answers a challenge ACK and goes on (RFC 5961 §3.2). */
+static const FsScriptStep rst_in_window[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "R",  1500, 0,    0, 7,  0, 0, 0 },
+    { S2C, "A",  5201, 1101, 0, 8,  0, 0, 0 },   /* the challenge ACK */
+    CLIENT_CLOSE_FROM(1101, 5201, 10),
+};
+
+/* An RST far outside the window: dropped. */
+static const FsScriptStep rst_out_of_window[] = {
+    HANDSHAKE_AND_DATA,
+    { S2C, "R",  905201, 0,  0, 7,  0, 0, 0 },
+    CLIENT_CLOSE_FROM(1101, 5201, 10),
+};
+
+/* RST+ACK with ack == ISS (not ISS+1) to SYN_SENT: unacceptable, dropped
+ * (RFC 9293 §3.10.7.3); the SYN sent again completes the handshake. */
+static const FsScriptStep rst_ack_iss[] = {
+    { C2S, "S",  1000, 0,    0,   0,    0, 0, 0 },
+    { S2C, "RA", 0,    1000, 0,   1,    0, 0, 0 },
+    { C2S, "S",  1000, 0,    0,   1000, 0, 0, 0 },
+    { S2C, "SA", 5000, 1001, 0,   1001, 0, 0, 0 },
+    { C2S, "A",  1001, 5001, 0,   1002, 0, 0, 0 },
+    { C2S, "PA", 1001, 5001, 100, 1003, 0, 0, 0 },
+    { S2C, "PA", 5001, 1101, 200, 1004, 0, 0, 0 },
+    { C2S, "A",  1101, 5201, 0,   1005, 0, 0, 0 },
+    CLIENT_CLOSE_FROM(1101, 5201, 1010),
+};
+
+/* An old RST (a listener's answer to an old duplicate: the peer's old
+ * ISN + 1) reaches the client's TIME_WAIT: not RCV.NXT, TIME_WAIT stays. */
+static const FsScriptStep rst_old_time_wait[] = {
+    HANDSHAKE_AND_DATA,
+    CLIENT_CLOSE_FROM(1101, 5201, 10),
+    { S2C, "R",  5001, 0,    0, 40, 0, 0, 0 },
+};
+
+/* Half-open discovery (RFC 9293 §3.5.1, Figure 10): the peer ACKs a stale
+ * connection, the client in SYN_SENT answers RST <SEQ=SEG.ACK>; its SYN,
+ * sent again with the same ISN 13 s later, opens the same connection. */
+static const FsScriptStep half_open_discovery[] = {
+    { C2S, "S",  1000, 0,    0,   0,     0, 0, 0 },
+    { S2C, "A",  9000, 7777, 0,   1,     0, 0, 0 },
+    { C2S, "R",  7777, 0,    0,   2,     0, 0, 0 },
+    { C2S, "S",  1000, 0,    0,   13000, 0, 0, 0 },
+    { S2C, "SA", 5000, 1001, 0,   13001, 0, 0, 0 },
+    { C2S, "A",  1001, 5001, 0,   13002, 0, 0, 0 },
+    { C2S, "PA", 1001, 5001, 100, 13003, 0, 0, 0 },
+    { S2C, "PA", 5001, 1101, 200, 13004, 0, 0, 0 },
+    { C2S, "A",  1101, 5201, 0,   13005, 0, 0, 0 },
+    CLIENT_CLOSE_FROM(1101, 5201, 13010),
+};
+
+/* The client closed (FIN); 31 bytes and the server's FIN arrive; the
+ * client, gone, answers with RSTs at FIN+1 and never acks that FIN
+ * (Linux: data after close resets). No TIME_WAIT. */
+static const FsScriptStep data_after_close[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0,  10, 0, 0, 0 },
+    { S2C, "PA", 5201, 1102, 31, 11, 0, 0, 0 },
+    { S2C, "FA", 5232, 1102, 0,  11, 0, 0, 0 },
+    { C2S, "R",  1102, 0,    0,  12, 0, 0, 0 },
+    { C2S, "R",  1102, 0,    0,  312, 0, 0, 0 },
+};
+
+/* The server closed first and holds TIME_WAIT; the client's SYN with the
+ * old ISN comes again and is answered by an ACK of the old connection. */
+static const FsScriptStep old_syn_time_wait[] = {
+    HANDSHAKE_AND_DATA,
+    { S2C, "FA", 5201, 1101, 0, 10, 0, 0, 0 },
+    { C2S, "A",  1101, 5202, 0, 11, 0, 0, 0 },
+    { C2S, "FA", 1101, 5202, 0, 20, 0, 0, 0 },
+    { S2C, "A",  5202, 1102, 0, 21, 0, 0, 0 },
+    { C2S, "S",  1000, 0,    0, 900, 0, 0, 0 },
+    { S2C, "A",  5202, 1102, 0, 901, 0, 0, 0 },
+};
+
+/* RTT 30 ms (15 ms each way from a sensor in the middle). */
+#define HANDSHAKE_RTT_30                                     \
+    { C2S, "S",  1000, 0,    0,   0,  0, 0, 0 },             \
+    { S2C, "SA", 5000, 1001, 0,   15, 0, 0, 0 },             \
+    { C2S, "A",  1001, 5001, 0,   30, 0, 0, 0 },             \
+    { C2S, "PA", 1001, 5001, 100, 31, 0, 0, 0 },             \
+    { S2C, "PA", 5001, 1101, 200, 46, 0, 0, 0 },             \
+    { C2S, "A",  1101, 5201, 0,   61, 0, 0, 0 }
+
+/* BSD and macOS re-send their FIN with the ACK of the peer's FIN while
+ * their own is unacked: 4 ms after the server's ACK of the client's FIN
+ * passed the sensor (RTT 30 ms), it crossed that ACK. Nothing was lost. */
+static const FsScriptStep bsd_fin_again[] = {
+    HANDSHAKE_RTT_30,
+    { S2C, "FA", 5201, 1101, 0, 100, 0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 101, 0, 0, 0 },
+    { S2C, "A",  5202, 1102, 0, 116, 0, 0, 0 },
+    { C2S, "FA", 1101, 5202, 0, 120, 0, 0, 0 },
+    { S2C, "A",  5202, 1102, 0, 135, 0, 0, 0 },
+};
+
+/* The final ACK leaves late; the passive closer's RTO fires and its FIN
+ * comes again 5 ms after that ACK passed (RTT 30 ms): they crossed. */
+static const FsScriptStep late_final_ack[] = {
+    HANDSHAKE_RTT_30,
+    { C2S, "FA", 1101, 5201, 0, 100, 0, 0, 0 },
+    { S2C, "A",  5201, 1102, 0, 115, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 116, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 900, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 905, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 920, 0, 0, 0 },
+};
+
+/* The client's FIN is acked; then the client hears nothing more (a
+ * filter, a dead path): the server's FIN, sent again and again, is never
+ * acked. The client stays in FIN_WAIT_2, the server in LAST_ACK. */
+static const FsScriptStep peer_vanishes[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10,   0, 0, 0 },
+    { S2C, "A",  5201, 1102, 0, 11,   0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 20,   0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 230,  0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 650,  0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 1500, 0, 0, 0 },
+};
+
+/* The server's ACKs of the client's FIN are lost after the sensor (the
+ * client sends it three times); then the server's FIN, which acks it,
+ * arrives, and the client acks that: it had the ACK too. */
+static const FsScriptStep acks_lost_peer_fin[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10,  0, 0, 0 },
+    { S2C, "A",  5201, 1102, 0, 11,  0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 220, 0, 0, 0 },
+    { S2C, "A",  5201, 1102, 0, 221, 0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 640, 0, 0, 0 },
+    { S2C, "A",  5201, 1102, 0, 641, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 650, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 651, 0, 0, 0 },
+};
+
+/* A simultaneous close whose ACKs pass the sensor and are lost after it:
+ * each side re-sends its FIN, then the next ACKs get through. */
+static const FsScriptStep simultaneous_acks_lost[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10,   0, 0, 0 },
+    { S2C, "FA", 5201, 1101, 0, 10,   0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 11,   0, 0, 0 },
+    { S2C, "A",  5202, 1102, 0, 11,   0, 0, 0 },
+    { C2S, "FA", 1101, 5202, 0, 220,  0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 220,  0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 221,  0, 0, 0 },
+    { S2C, "A",  5202, 1102, 0, 221,  0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 9000, 0, 0, 0 },
+};
+
 typedef struct {
     const char *path;
     const FsScriptStep *steps;
@@ -232,7 +393,45 @@ static const Case cases[] = {
       FS_ROLE_SERVER, "time_wait_assassinated" },
     { "/tcpstate/rst-in-time-wait-rfc1337", STEPS(rst_in_time_wait), TRUE,
       FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
-      FS_ROLE_SERVER, "" },
+      FS_ROLE_NONE, "rst_ignored" },
+    { "/tcpstate/rst/in-window-not-rcv-nxt", STEPS(rst_in_window), FALSE,
+      FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
+      FS_ROLE_NONE, "rst_ignored" },
+    { "/tcpstate/rst/out-of-window", STEPS(rst_out_of_window), FALSE,
+      FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
+      FS_ROLE_NONE, "rst_ignored" },
+    { "/tcpstate/rst/ack-iss-in-syn-sent", STEPS(rst_ack_iss), FALSE,
+      FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
+      FS_ROLE_NONE, "rst_ignored" },
+    { "/tcpstate/rst/old-into-time-wait", STEPS(rst_old_time_wait), FALSE,
+      FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
+      FS_ROLE_NONE, "rst_ignored" },
+    { "/tcpstate/rst/half-open-discovery", STEPS(half_open_discovery),
+      FALSE, FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL,
+      FS_CLOSER_CLIENT, FS_ROLE_NONE, "" },
+    { "/tcpstate/rst/data-after-close", STEPS(data_after_close), FALSE,
+      FS_TCP_CLOSED, FS_TCP_CLOSED, FS_CLOSE_RESET, FS_CLOSER_CLIENT,
+      FS_ROLE_CLIENT, "half_close,abort_after_close" },
+    { "/tcpstate/syn/old-duplicate-in-time-wait", STEPS(old_syn_time_wait),
+      FALSE, FS_TCP_CLOSED, FS_TCP_TIME_WAIT, FS_CLOSE_GRACEFUL,
+      FS_CLOSER_SERVER, FS_ROLE_NONE, "old_duplicate" },
+    { "/tcpstate/crossing/bsd-fin-again", STEPS(bsd_fin_again), FALSE,
+      FS_TCP_TIME_WAIT, FS_TCP_TIME_WAIT, FS_CLOSE_GRACEFUL,
+      FS_CLOSER_SIMULTANEOUS, FS_ROLE_NONE,
+      "simultaneous_close,fin_retransmit" },
+    { "/tcpstate/crossing/late-final-ack", STEPS(late_final_ack), FALSE,
+      FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
+      FS_ROLE_NONE, "fin_retransmit" },
+    { "/tcpstate/silence/peer-vanishes", STEPS(peer_vanishes), FALSE,
+      FS_TCP_FIN_WAIT_2, FS_TCP_LAST_ACK, FS_CLOSE_INCOMPLETE,
+      FS_CLOSER_CLIENT, FS_ROLE_NONE, "fin_retransmit,peer_silent" },
+    { "/tcpstate/proof/acks-lost-then-peer-fin", STEPS(acks_lost_peer_fin),
+      FALSE, FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL,
+      FS_CLOSER_CLIENT, FS_ROLE_NONE, "fin_retransmit" },
+    { "/tcpstate/simultaneous-acks-lost", STEPS(simultaneous_acks_lost),
+      FALSE, FS_TCP_TIME_WAIT, FS_TCP_TIME_WAIT, FS_CLOSE_GRACEFUL,
+      FS_CLOSER_SIMULTANEOUS, FS_ROLE_NONE,
+      "simultaneous_close,fin_retransmit,final_ack_lost" },
     { "/tcpstate/final-ack-lost", STEPS(final_ack_lost), FALSE,
       FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
       FS_ROLE_NONE, "fin_retransmit,final_ack_lost" },
@@ -297,6 +496,20 @@ run_case(gconstpointer data)
     g_assert_cmpint(fs_classify_active_closer(conn), ==, tc->closer);
     g_assert_cmpint(conn->rst_from, ==, tc->rst_from);
     g_assert_cmpstr(flags, ==, tc->flags);
+    /* one connection on the 4-tuple, and every state change an edge of
+     * RFC 9293's diagram as the table has it */
+    for (guint i = 1; i < res->conns->len; i++)
+        g_assert_cmpuint(g_array_index(res->conns, FsConn, i).port[0], !=,
+                         conn->port[0]);
+    for (guint i = 0; i < res->events->len; i++) {
+        const FsEvent *ev = &g_array_index(res->events, FsEvent, i);
+
+        if (ev->kind != FS_EV_STATE)
+            continue;
+        g_assert_cmpstr(fs_tcp_state_name(fs_tcp_next_state(
+                            ev->transition.from, ev->transition.cause)), ==,
+                        fs_tcp_state_name(ev->transition.to));
+    }
 }
 
 /* The states each endpoint passed through, as "A>B>C". */

@@ -31,13 +31,27 @@ typedef struct {
     guint8 recv_fin : 1;     /* it received (or provably got) peer's FIN */
     guint8 unseen_fin_acked : 1; /* peer acked snd_nxt+1: a FIN not seen */
     guint8 fin_acked_lost : 1;   /* FIN re-sent after its ACK was seen */
+    guint8 fin_pending : 1;  /* peer's FIN captured; its arrival here is
+                                not proven yet (no ACK of it from here) */
+    guint8 fin_ack_proven : 1;   /* it acked a peer segment that carried
+                                    the ACK of its FIN: that ACK arrived */
+    guint8 ack_carrier_seen : 1; /* ack_carrier_end is set */
     guint8 wscale;           /* its window-scale shift (0 if none) */
+    guint8 undecided;        /* FsUndecided: its end state is a guess */
+    guint32 rtt_leg_us;      /* least time from a segment to it passing
+                                the sensor to its ACK passing back, us;
+                                0 = not measured */
+    guint32 probe_end;       /* peer's seq it must ack to close the RTT
+                                probe started at probe_ts */
+    guint32 ack_carrier_end; /* end of the first sequence-occupying peer
+                                segment that acked its FIN */
+    FsTime probe_ts;         /* RTT probe sent, ns; FS_TIME_UNSET = none */
     FsTime state_since;      /* when it entered its current state, ns */
     FsTime prev_fin_time;    /* FIN transmission before last_fin_time */
     FsTime fin_time;         /* first FIN sent, ns */
     FsTime last_fin_time;    /* latest FIN transmission, ns */
     FsTime fin_acked_time;   /* when the peer's ACK of the FIN was seen */
-    FsTime time_wait_since;  /* entered TIME_WAIT, ns; 0 = never */
+    FsTime time_wait_since;  /* entered TIME_WAIT, ns; FS_TIME_UNSET */
     guint64 bytes;           /* payload bytes sent */
     guint64 bytes_after_peer_fin; /* half-close: sent after peer's FIN */
     guint64 bytes_after_own_fin;  /* payload beyond its own FIN (illegal) */
@@ -95,8 +109,8 @@ struct FsConn {
     FsEndpoint ep[2];        /* client, server */
     FsTime t_first;          /* first packet, ns */
     FsTime t_last;           /* last packet, ns */
-    FsTime close_done_time;  /* both FINs acked (graceful), 0 = not */
-    FsTime rst_time;         /* first RST, 0 = none */
+    FsTime close_done_time;  /* both FINs acked (graceful), or UNSET */
+    FsTime rst_time;         /* first accepted RST, or FS_TIME_UNSET */
     FsTime settled_at;       /* time its states were last settled at */
     guint64 packets;         /* segments of this incarnation */
     guint64 reuse_of;        /* id of the previous incarnation, 0 = none */
@@ -117,6 +131,15 @@ struct FsConn {
                                    TIME_WAIT left at the active closer */
     guint8 fin_beyond_data : 1; /* a FIN past the highest data captured */
     guint8 evicted : 1;      /* finished early: --max-flows was reached */
+    guint8 aborted_after_close : 1; /* an endpoint that had sent its FIN
+                                       got data and answered RST: it was
+                                       gone, never in TIME_WAIT */
+    guint8 rst_uncertain : 1;   /* an RST's receiver showed no ACK: its
+                                   acceptance is a guess */
+    guint8 peer_silent : 1;     /* a FIN re-sent, never acked, while the
+                                   peer was seen: the peer stopped
+                                   answering */
+    guint16 rst_ignored;     /* RSTs the receiver would not accept */
     /* duplicate frames: hdr_hash of the last segment and its capture
      * time, by sender */
     guint32 last_hash[2];
@@ -130,5 +153,11 @@ struct FsConn {
 
 /* Capture-end view of one endpoint, computed by classify. */
 gboolean fs_conn_one_sided(const FsConn *conn);
+
+/* An endpoint nothing is known of: UNKNOWN, every time unset. */
+void fs_endpoint_init(FsEndpoint *ep);
+
+/* A new incarnation's body: endpoints as above, its times unset, no RST. */
+void fs_conn_init(FsConn *conn);
 
 #endif /* FINSCOPE_CONN_H */

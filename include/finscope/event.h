@@ -9,7 +9,7 @@
 typedef enum {
     FS_EV_STATE,              /* an endpoint changed state */
     FS_EV_FIN,                /* first FIN of an endpoint */
-    FS_EV_RST,                /* first RST of the connection */
+    FS_EV_RST,                /* first accepted RST of the connection */
     FS_EV_SIMULTANEOUS_CLOSE, /* FINs crossed (decided by ack numbers) */
     FS_EV_HALF_CLOSE,         /* data sent after the peer's FIN */
     FS_EV_FIN_RETRANSMIT,     /* the same FIN sent again */
@@ -25,6 +25,10 @@ typedef enum {
     FS_EV_RST_AFTER_FIN,      /* RST from a side that had sent its FIN */
     FS_EV_FIN_BEYOND_DATA,    /* FIN past the highest data captured */
     FS_EV_DUPLICATE_FRAME,    /* the same frame captured twice */
+    FS_EV_RST_IGNORED,        /* an RST its receiver would not accept */
+    FS_EV_ABORT_AFTER_CLOSE,  /* data reached a closed socket: it reset */
+    FS_EV_PEER_SILENT,        /* a FIN never acked: the peer went away */
+    FS_EV_HALF_OPEN_RESET,    /* RST from SYN_SENT to a stale ACK */
     FS_EV_N_KINDS
 } FsEventKind;
 

@@ -36,6 +36,7 @@ typedef enum {
     FS_CAUSE_TIME_WAIT_EXPIRED,
     FS_CAUSE_ACK_LOST,        /* its FIN came again: the ACK never arrived */
     FS_CAUSE_REUSED,          /* a new incarnation took the 4-tuple over */
+    FS_CAUSE_N
 } FsCause;
 
 const char *fs_cause_name(FsCause cause);
@@ -57,6 +58,23 @@ typedef void (*FsEmitFunc)(const FsEvent *ev, gpointer user);
 typedef struct {
     gboolean rfc1337;   /* the stacks ignore RSTs in TIME_WAIT (RFC 1337) */
 } FsTcpConfig;
+
+/* The state RFC 9293's diagram (with the transitions a capture forces:
+ * an ACK lost after the sensor, a TIME_WAIT taken over) reaches from
+ * `from` on `cause`; FS_TCP_N_STATES when the diagram has no such edge. */
+FsTcpState fs_tcp_next_state(FsTcpState from, FsCause cause);
+
+/* Why an endpoint's end state is a best choice, not a certainty. */
+typedef enum {
+    FS_UNDECIDED_NONE = 0,
+    FS_UNDECIDED_ACK_AFTER_LOSS, /* its FIN's last ACK followed lost ones;
+                                    the capture ended before a re-sent FIN
+                                    was due */
+    FS_UNDECIDED_FIN_UNACKED,    /* the peer's FIN came last; no ACK of it
+                                    was captured */
+} FsUndecided;
+
+const char *fs_undecided_reason(FsUndecided why);
 
 /* Applies one captured segment, sent by the endpoint with role sender, to
  * both endpoints of conn, emitting what happened. */

@@ -13,6 +13,10 @@ typedef gint64 FsTime;
 /* Latest capture time kept (year 2116): capture clamps what files claim
  * into [0, FS_TIME_MAX], so a difference of two times never overflows. */
 #define FS_TIME_MAX (G_GINT64_CONSTANT(1) << 62)
+/* A time field that was never set. Times are clamped into
+ * [0, FS_TIME_MAX], so no capture time, 0 (1970) included, is taken for
+ * it. */
+#define FS_TIME_UNSET G_GINT64_CONSTANT(-1)
 
 /* An IP address as it appears on the wire (network byte order). */
 typedef struct {
