@@ -223,6 +223,10 @@ capture_time(const struct pcap_pkthdr *hdr, gint64 frac_ns)
     gint64 sec = (gint64)hdr->ts.tv_sec;
     gint64 frac = (gint64)hdr->ts.tv_usec;
 
+    /* pcap's seconds are unsigned 32-bit (to 2106); libpcap hands them
+     * over sign-extended, so 2038 and later arrive negative */
+    if (sec < 0 && sec >= G_MININT32)
+        sec += G_GINT64_CONSTANT(1) << 32;
     if (sec < 0 || frac < 0)
         return 0;
     if (sec >= FS_TIME_MAX / FS_NS_PER_SEC - 1)
