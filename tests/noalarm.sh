@@ -14,7 +14,9 @@ allowed = {"three_way_close", "half_close"}
 anomalies = {"fin_retransmit", "final_ack_lost", "data_after_fin",
              "illegal_flags", "time_wait_assassinated", "capture_loss",
              "old_duplicate", "reuse_in_time_wait", "reuse_rejected",
-             "rst_answers_fin", "fin_beyond_data", "duplicate_frame"}
+             "rst_answers_fin", "fin_beyond_data", "duplicate_frame",
+             "rst_ignored", "abort_after_close", "peer_silent",
+             "half_open_reset"}
 bad = 0
 for line in open(sys.argv[1]):
     o = json.loads(line)

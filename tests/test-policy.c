@@ -57,18 +57,20 @@ static const ConnSpec mixed[] = {
     { "10.0.0.4:40006", "10.0.0.2:80", FS_CLOSE_GRACEFUL,
       FS_CLOSER_SIMULTANEOUS, NONE, FS_TCP_TIME_WAIT, FS_TCP_TIME_WAIT, 2,
       0, 1, "simultaneous_close,fin_retransmit,final_ack_lost" },
-    /* 7: the server's FIN unanswered, the client's FIN unacknowledged */
+    /* 7: the server's FIN unanswered, the client's FIN unacknowledged;
+     * an RST in between that the client would not accept */
     { "10.0.0.5:40007", "10.0.0.2:22", FS_CLOSE_INCOMPLETE,
       FS_CLOSER_SERVER, NONE, FS_TCP_LAST_ACK, FS_TCP_FIN_WAIT_1, 0, 0, 0,
-      "" },
+      "rst_ignored,peer_silent" },
     /* 8: FINs crossed, neither acknowledged, data after a FIN */
     { "10.0.0.5:40008", "10.0.0.2:22", FS_CLOSE_INCOMPLETE,
       FS_CLOSER_SIMULTANEOUS, NONE, FS_TCP_CLOSING, FS_TCP_CLOSING, 0, 0, 0,
       "simultaneous_close,data_after_fin" },
-    /* 9: the client resets after odd flags and a capture gap */
+    /* 9: the client resets after odd flags and a capture gap, data having
+     * reached it after its close */
     { "10.0.0.6:40009", "10.0.0.2:443", FS_CLOSE_RESET, FS_CLOSER_NONE,
       CLIENT, FS_TCP_CLOSED, FS_TCP_CLOSED, 0, 0, 0,
-      "capture_loss,illegal_flags" },
+      "abort_after_close,capture_loss,illegal_flags" },
     /* 10: one direction only, over IPv6 */
     { "[2001:db8::1]:40010", "[2001:db8::2]:80", FS_CLOSE_INCOMPLETE,
       FS_CLOSER_CLIENT, NONE, FS_TCP_UNKNOWN, FS_TCP_UNKNOWN, 0, 0, 0,
@@ -185,6 +187,9 @@ static const struct {
     { "roles_inferred", 1 },        /* 5 */
     { "data_after_fin", 1 },        /* 8 */
     { "time_wait_assassinated", 1 },/* 3 */
+    { "aborts_after_close", 1 },    /* 9 */
+    { "rst_ignored", 1 },           /* 7 */
+    { "peer_silent", 1 },           /* 7 */
     { "reuse_in_time_wait", 1 },    /* 2 */
     { "old_duplicates", 1 },        /* 2 */
     { "capture_loss", 1 },          /* 9 */
