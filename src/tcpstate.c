@@ -1061,6 +1061,30 @@ settle_pending_fin(const Step *st, FsRole role)
     fin_received(st, role);
 }
 
+/* role's FIN, sent once, was never acked in the capture while its peer
+ * was heard from. A stack re-sends an unacked FIN within an RTO: quiet
+ * for seconds, it had its ACK, which escaped the capture. Never report
+ * an endpoint stuck for minutes that would have retransmitted long
+ * before. */
+static void
+settle_unanswered_fin(const Step *st, FsRole role)
+{
+    FsConn *conn = st->conn;
+    FsEndpoint *ep = &conn->ep[role];
+
+    if (!ep->fin_sent || ep->fin_acked || ep->fin_count > 1 ||
+        !conn->ep[fs_role_peer(role)].seen ||
+        st->ts - ep->last_fin_time < FIN_ANSWER_WAIT_NS ||
+        conn->rst_from != FS_ROLE_NONE)
+        return;
+    if (conn->capture_loss++ == 0)
+        emit_event(st, FS_EV_CAPTURE_LOSS, role, ep->fin_seq,
+                   "a FIN never sent again was acked out of the capture's "
+                   "sight");
+    fin_acked(st, role);
+    note_close_done(st);
+}
+
 gboolean
 fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
                    FsEmitFunc emit, gpointer user)
@@ -1090,6 +1114,7 @@ fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
         Step st = { conn, NULL, now, NULL, emit, user };
 
         settle_pending_fin(&st, (FsRole)r);
+        settle_unanswered_fin(&st, (FsRole)r);
         if (ack_unconfirmed(ep, now)) {
             ack_was_lost(&st, (FsRole)r);
             ep->undecided = FS_UNDECIDED_ACK_AFTER_LOSS;

@@ -35,6 +35,8 @@ pick_time(GRand *rng, FsTime base)
 {
     FsTime t = (FsTime)pick(rng, (guint64)base, (guint64)FS_TIME_MAX - 1);
 
+    if (g_rand_int_range(rng, 0, 6) == 0)
+        return FS_TIME_UNSET; /* and 0 (1970) stays a time */
     return t - t % time_unit;
 }
 
@@ -61,6 +63,15 @@ random_endpoint(GRand *rng, FsEndpoint *ep, FsTime t_last)
     ep->recv_fin = g_rand_boolean(rng);
     ep->unseen_fin_acked = g_rand_boolean(rng);
     ep->fin_acked_lost = g_rand_boolean(rng);
+    ep->fin_pending = g_rand_boolean(rng);
+    ep->fin_ack_proven = g_rand_boolean(rng);
+    ep->ack_carrier_seen = g_rand_boolean(rng);
+    ep->undecided = (guint8)g_rand_int_range(rng, 0, 3);
+    ep->rtt_leg_us = (guint32)pick(rng, 1, G_MAXUINT32);
+    ep->probe_end = g_rand_int(rng);
+    ep->ack_carrier_end = g_rand_int(rng);
+    ep->probe_ts = g_rand_boolean(rng) ? FS_TIME_UNSET
+                                       : pick_time(rng, t_last);
     ep->wscale = (guint8)g_rand_int_range(rng, 0, 15);
     ep->state_since = pick_time(rng, t_last);
     ep->prev_fin_time = pick_time(rng, t_last);
@@ -107,6 +118,10 @@ random_conn(GRand *rng, FsConn *c)
     c->final_ack_lost = (guint32)pick(rng, 1, G_MAXUINT32);
     c->duplicate_frames = (guint32)pick(rng, 1, G_MAXUINT32);
     c->rst_from = (gint8)g_rand_int_range(rng, -1, 2);
+    c->rst_ignored = (guint16)pick(rng, 1, G_MAXUINT16);
+    c->aborted_after_close = g_rand_boolean(rng);
+    c->rst_uncertain = g_rand_boolean(rng);
+    c->peer_silent = g_rand_boolean(rng);
     c->rst_state = (guint8)g_rand_int_range(rng, 0, FS_TCP_N_STATES);
     c->rst_peer_state = (guint8)g_rand_int_range(rng, 0, FS_TCP_N_STATES);
     c->roles_inferred = g_rand_boolean(rng);

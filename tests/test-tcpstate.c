@@ -348,6 +348,16 @@ static const FsScriptStep simultaneous_acks_lost[] = {
     { C2S, "A",  1102, 5202, 0, 9000, 0, 0, 0 },
 };
 
+/* The final ACK was not captured and the server never re-sent its FIN;
+ * the capture went on 10 s (another connection): that ACK arrived. */
+static const FsScriptStep final_ack_unseen[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10,    0, 0, 0 },
+    { S2C, "A",  5201, 1102, 0, 11,    0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 20,    0, 0, 0 },
+    { 'c', "S",  7000, 0,    0, 10020, 0, 0, 0 },
+};
+
 typedef struct {
     const char *path;
     const FsScriptStep *steps;
@@ -428,6 +438,9 @@ static const Case cases[] = {
     { "/tcpstate/proof/acks-lost-then-peer-fin", STEPS(acks_lost_peer_fin),
       FALSE, FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL,
       FS_CLOSER_CLIENT, FS_ROLE_NONE, "fin_retransmit" },
+    { "/tcpstate/silence/final-ack-unseen", STEPS(final_ack_unseen), FALSE,
+      FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL, FS_CLOSER_CLIENT,
+      FS_ROLE_NONE, "capture_loss" },
     { "/tcpstate/simultaneous-acks-lost", STEPS(simultaneous_acks_lost),
       FALSE, FS_TCP_TIME_WAIT, FS_TCP_TIME_WAIT, FS_CLOSE_GRACEFUL,
       FS_CLOSER_SIMULTANEOUS, FS_ROLE_NONE,
@@ -612,6 +625,83 @@ test_close_duration(void)
                     11 * FS_NS_PER_MSEC);
 }
 
+/* The table: a few edges RFC 9293 has, and the ones it lacks. */
+static void
+test_table_edges(void)
+{
+    g_assert_cmpint(fs_tcp_next_state(FS_TCP_FIN_WAIT_1, FS_CAUSE_RECV_FIN),
+                    ==, FS_TCP_CLOSING);
+    g_assert_cmpint(fs_tcp_next_state(FS_TCP_FIN_WAIT_2, FS_CAUSE_RECV_FIN),
+                    ==, FS_TCP_TIME_WAIT);
+    g_assert_cmpint(fs_tcp_next_state(FS_TCP_CLOSE_WAIT, FS_CAUSE_SEND_FIN),
+                    ==, FS_TCP_LAST_ACK);
+    g_assert_cmpint(fs_tcp_next_state(FS_TCP_CLOSE_WAIT, FS_CAUSE_RECV_FIN),
+                    ==, FS_TCP_N_STATES);
+    g_assert_cmpint(fs_tcp_next_state(FS_TCP_TIME_WAIT, FS_CAUSE_SEND_FIN),
+                    ==, FS_TCP_N_STATES);
+    g_assert_cmpint(fs_tcp_next_state(FS_TCP_CLOSED, FS_CAUSE_RECV_RST),
+                    ==, FS_TCP_N_STATES);
+    /* nothing leads back to UNKNOWN, and every state can be aborted
+     * unless it is gone already */
+    for (int st = 0; st < FS_TCP_N_STATES; st++) {
+        for (int c = 0; c < FS_CAUSE_N; c++)
+            g_assert_cmpint(fs_tcp_next_state((FsTcpState)st, (FsCause)c),
+                            !=, FS_TCP_UNKNOWN);
+        if (st != FS_TCP_CLOSED)
+            g_assert_cmpint(fs_tcp_next_state((FsTcpState)st,
+                                              FS_CAUSE_SEND_RST),
+                            ==, FS_TCP_CLOSED);
+    }
+}
+
+static void
+collect(const FsEvent *ev, gpointer user)
+{
+    g_array_append_val((GArray *)user, *ev);
+}
+
+/* The machine alone, no engine: a connection, segments, its events. */
+static void
+test_machine_without_engine(void)
+{
+    static const FsScriptStep steps[] = {
+        HANDSHAKE_AND_DATA,
+        { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+        { S2C, "FA", 5201, 1101, 0, 10, 0, 0, 0 },
+        { C2S, "A",  1102, 5202, 0, 11, 0, 0, 0 },
+        { S2C, "A",  5202, 1102, 0, 11, 0, 0, 0 },
+    };
+    FsTcpConfig cfg = { .rfc1337 = FALSE };
+    g_autoptr(GArray) events = g_array_new(FALSE, FALSE, sizeof(FsEvent));
+    FsConn conn;
+    guint closing = 0;
+
+    memset(&conn, 0, sizeof conn);
+    fs_conn_init(&conn);
+    for (gsize i = 0; i < G_N_ELEMENTS(steps); i++) {
+        FsSegment seg;
+
+        fs_script_segment(&steps[i], &seg);
+        fs_tcpstate_segment(&conn, steps[i].dir == C2S ? FS_ROLE_CLIENT
+                                                       : FS_ROLE_SERVER,
+                            &seg, &cfg, collect, events);
+    }
+    g_assert_cmpint(conn.ep[FS_ROLE_CLIENT].state, ==, FS_TCP_TIME_WAIT);
+    g_assert_cmpint(conn.ep[FS_ROLE_SERVER].state, ==, FS_TCP_TIME_WAIT);
+    g_assert_true(conn.simultaneous);
+    g_assert_cmpuint(conn.ep[FS_ROLE_CLIENT].rtt_leg_us, ==, 1000);
+    g_assert_cmpuint(conn.ep[FS_ROLE_SERVER].rtt_leg_us, ==, 1000);
+    for (guint i = 0; i < events->len; i++) {
+        const FsEvent *ev = &g_array_index(events, FsEvent, i);
+
+        if (ev->kind == FS_EV_STATE) {
+            g_assert_cmpint(ev->transition.from, !=, FS_TCP_CLOSE_WAIT);
+            closing += ev->transition.to == FS_TCP_CLOSING;
+        }
+    }
+    g_assert_cmpuint(closing, ==, 2);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -627,5 +717,8 @@ main(int argc, char **argv)
     g_test_add_func("/tcpstate/rst-interrupted-state",
                     test_rst_interrupted_state);
     g_test_add_func("/tcpstate/close-duration", test_close_duration);
+    g_test_add_func("/tcpstate/table/edges", test_table_edges);
+    g_test_add_func("/tcpstate/table/machine-without-engine",
+                    test_machine_without_engine);
     return g_test_run();
 }
