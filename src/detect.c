@@ -65,9 +65,14 @@ state_holder(const FsConn *prev, const FsSegment *seg)
     int order[2] = { recv, fs_role_peer((FsRole)recv) };
 
     for (int i = 0; i < 2; i++) {
-        FsTcpState st = prev->ep[order[i]].state;
+        const FsEndpoint *ep = &prev->ep[order[i]];
 
-        if (st != FS_TCP_CLOSED && st != FS_TCP_UNKNOWN)
+        /* a LAST_ACK whose final ACK passed the sensor, none lost before,
+         * is taken as CLOSED until the SYN's answer says otherwise */
+        if (ep->state == FS_TCP_LAST_ACK && ep->ack_pending &&
+            !ep->fin_acked_lost)
+            continue;
+        if (ep->state != FS_TCP_CLOSED && ep->state != FS_TCP_UNKNOWN)
             return order[i];
     }
     return FS_ROLE_NONE;
@@ -157,7 +162,8 @@ answered_from_old_state(const FsDetectContext *ctx, FsConn *prev,
                    ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
     const FsEndpoint *ep = &prev->ep[role];
 
-    if (ep->state != FS_TCP_CLOSED || !ep->fin_sent || !ep->fin_acked)
+    if (!ep->fin_sent || !ep->fin_acked ||
+        (ep->state != FS_TCP_CLOSED && !ep->ack_pending))
         return;
     fs_tcpstate_ack_lost(prev, role, seg->ts, ctx->emit, ctx->user);
     conn->reuse.holder = FS_ROLE_SERVER;
@@ -174,6 +180,9 @@ note_answer(const FsDetectContext *ctx, FsConn *conn, const FsSegment *seg)
 
     if ((f & (FS_TH_SYN | FS_TH_ACK)) == (FS_TH_SYN | FS_TH_ACK)) {
         r->outcome = FS_REUSE_ACCEPTED;
+        /* no LAST_ACK would have accepted it: its final ACK had arrived */
+        if (prev != NULL)
+            fs_tcpstate_settle_acks(prev, seg->ts, ctx->emit, ctx->user);
         if (prev != NULL && r->holder == FS_ROLE_SERVER &&
             r->holder_state == FS_TCP_TIME_WAIT)
             for (int i = FS_ROLE_CLIENT; i <= FS_ROLE_SERVER; i++) {
@@ -287,7 +296,9 @@ late_after_close(const FsDetectContext *ctx, FsConn *c, FsRole role,
     const FsEndpoint *e = &c->ep[role];
     const FsEndpoint *rcv = &c->ep[fs_role_peer(role)];
 
-    if (c->close_done_time == FS_TIME_UNSET && c->rst_from == FS_ROLE_NONE)
+    /* both FINs acked as captured (their ACKs may not be proven yet) */
+    if (!(c->ep[FS_ROLE_CLIENT].fin_acked && c->ep[FS_ROLE_SERVER].fin_acked) &&
+        c->rst_from == FS_ROLE_NONE)
         return FALSE;
     if (seg->payload_len == 0 || (seg->flags & (FS_TH_FIN | FS_TH_SYN)) ||
         !e->seen || !fs_seq_lt(seg->seq, e->snd_nxt))

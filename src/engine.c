@@ -470,6 +470,8 @@ next_wake(const FsEngine *e, const FsConn *conn, FsTime now,
         if (conn->ep[r].state == FS_TCP_TIME_WAIT)
             wake = MIN(wake, conn->ep[r].time_wait_since + two_msl);
     }
+    /* an ACK of a FIN that silence will prove: its state changes then */
+    wake = MIN(wake, fs_tcpstate_decide_at(conn));
     return MAX(wake, now + 1);
 }
 

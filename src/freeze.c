@@ -212,7 +212,8 @@ code_role(Codec *c, gint8 *p)
  * for the decoder. */
 #define ENDPOINT_FLAGS(X) X(seen) X(isn_known) X(ack_seen) X(fin_sent) \
     X(fin_acked) X(ts_seen) X(recv_fin) X(unseen_fin_acked) X(fin_acked_lost) \
-    X(fin_pending) X(fin_ack_proven) X(ack_carrier_seen)
+    X(fin_pending) X(fin_ack_proven) X(ack_carrier_seen) \
+    X(ack_pending)
 #define CONN_FLAGS(X) X(roles_inferred) X(syn_seen) X(simultaneous) \
     X(three_way_close) X(reuse_in_time_wait) X(tw_assassinated) \
     X(rst_answers_fin) X(fin_beyond_data) X(evicted) X(aborted_after_close) \

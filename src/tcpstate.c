@@ -332,8 +332,11 @@ answer_time(const FsConn *conn, FsRole role)
 
 /* ---- the FIN's receiver ---- */
 
+static void ack_arrived(const Step *st, FsRole role);
+
 /* The receiver of a FIN: RFC 9293 §3.10.7.4, "eighth, check the FIN bit",
- * at the time the FIN reached it (not later than its own last change). */
+ * at the time the FIN reached it (not later than its own last change).
+ * A FIN that acknowledged role's own FIN brought that ACK along. */
 static void
 fin_received(const Step *st, FsRole role)
 {
@@ -345,6 +348,9 @@ fin_received(const Step *st, FsRole role)
         return;
     ep->recv_fin = 1;
     ep->fin_pending = 0;
+    if (ep->fin_sent && peer->fin_sent &&
+        fs_seq_geq(peer->fin_ack, ep->fin_seq + 1))
+        ack_arrived(st, role);
     if (peer->fin_sent && peer->last_fin_time != FS_TIME_UNSET &&
         peer->last_fin_time < at)
         at = peer->last_fin_time;
@@ -370,43 +376,125 @@ fin_captured(const Step *st, FsRole role)
         ep->fin_pending = 1;
 }
 
-/* The sender of a FIN gets its ACK: FIN-WAIT-1, CLOSING and LAST-ACK
- * processing of RFC 9293 §3.10.7.4, "fifth, check the ACK field". */
+/* The ACK of role's FIN passed the sensor. Its arrival is proven later
+ * (ack_arrived), or disproven by the FIN coming again. */
 static void
-fin_acked(const Step *st, FsRole role)
+fin_ack_captured(const Step *st, FsRole role)
 {
     FsEndpoint *ep = &st->conn->ep[role];
 
     ep->fin_acked = 1;
+    ep->ack_pending = 1;
     ep->fin_acked_time = st->ts;
-    take_edge(st, role, FS_CAUSE_FIN_ACKED);
 }
 
+/* Both FINs acknowledged and both ACKs arrived: graceful, at the later
+ * ACK's time. */
 static void
 note_close_done(const Step *st)
 {
     FsConn *conn = st->conn;
+    const FsEndpoint *c = &conn->ep[FS_ROLE_CLIENT];
+    const FsEndpoint *s = &conn->ep[FS_ROLE_SERVER];
 
-    if (conn->ep[FS_ROLE_CLIENT].fin_acked &&
-        conn->ep[FS_ROLE_SERVER].fin_acked &&
-        conn->close_done_time == FS_TIME_UNSET &&
+    if (c->fin_acked && s->fin_acked && !c->ack_pending &&
+        !s->ack_pending && conn->close_done_time == FS_TIME_UNSET &&
         conn->rst_from == FS_ROLE_NONE)
-        conn->close_done_time = st->ts;
+        conn->close_done_time = MAX(c->fin_acked_time, s->fin_acked_time);
+}
+
+/* The sender of a FIN got its ACK: FIN-WAIT-1, CLOSING and LAST-ACK
+ * processing of RFC 9293 §3.10.7.4, "fifth, check the ACK field", at
+ * the time that ACK passed the sensor. */
+static void
+ack_arrived(const Step *st, FsRole role)
+{
+    FsEndpoint *ep = &st->conn->ep[role];
+    FsTime at = ep->fin_acked_time;
+
+    if (!ep->ack_pending)
+        return;
+    ep->ack_pending = 0;
+    if (ep->state_since != FS_TIME_UNSET && at < ep->state_since)
+        at = ep->state_since;
+    take_edge_at(st, role, FS_CAUSE_FIN_ACKED, at);
+    note_close_done(st);
 }
 
 /* The ACK of role's FIN, which the capture showed, never arrived (the
- * endpoint still acts on the old connection). */
+ * endpoint still acts on the old connection). Not yet acted on, it is
+ * dropped; acted on (proven by silence, then contradicted), the state
+ * goes back. */
 static void
 ack_was_lost(const Step *st, FsRole role)
 {
     FsEndpoint *ep = &st->conn->ep[role];
+    gboolean acted = ep->fin_acked && !ep->ack_pending;
 
     ep->fin_acked = 0;
+    ep->ack_pending = 0;
     ep->fin_acked_lost = 1;
     st->conn->close_done_time = FS_TIME_UNSET;
-    if (take_edge(st, role, FS_CAUSE_ACK_LOST) &&
+    if (acted && take_edge(st, role, FS_CAUSE_ACK_LOST) &&
         ep->state == FS_TCP_CLOSING)
         ep->time_wait_since = FS_TIME_UNSET;
+}
+
+/* How long role's FIN may go without being sent again before silence
+ * proves its ACK arrived: past the doubled retransmission interval seen
+ * (RFC 6298 §5.5; 3x leaves room for jitter: Linux's 4th try of a
+ * LAST_ACK came at 2.07x), or a second (4 RTTs if longer) for a FIN
+ * sent once, above any stack's first RTO on a measured connection. */
+static FsTime
+silence_needed(const FsConn *conn, const FsEndpoint *ep)
+{
+    FsTime rtt = ((FsTime)conn->ep[FS_ROLE_CLIENT].rtt_leg_us +
+                  conn->ep[FS_ROLE_SERVER].rtt_leg_us) * NS_PER_US;
+
+    if (ep->fin_count > 1)
+        return 3 * (ep->last_fin_time - ep->prev_fin_time);
+    return MAX(FS_NS_PER_SEC, 4 * rtt);
+}
+
+/* Pending ACKs are decided in the order they passed the sensor. */
+static FsRole
+earlier_ack_first(const FsConn *conn)
+{
+    return conn->ep[FS_ROLE_SERVER].fin_acked_time <
+                   conn->ep[FS_ROLE_CLIENT].fin_acked_time
+               ? FS_ROLE_SERVER
+               : FS_ROLE_CLIENT;
+}
+
+/* At now, the ACKs whose FIN was not sent again in time arrived; but
+ * not the ACK of the FIN now being sent again (except: role). */
+static void
+acks_proven_by_silence(const Step *st, FsTime now, int except)
+{
+    FsRole first = earlier_ack_first(st->conn);
+
+    for (int i = 0; i < 2; i++) {
+        FsRole r = i == 0 ? first : fs_role_peer(first);
+        const FsEndpoint *ep = &st->conn->ep[r];
+
+        if (ep->ack_pending && (int)r != except &&
+            now - ep->last_fin_time >= silence_needed(st->conn, ep))
+            ack_arrived(st, r);
+    }
+}
+
+FsTime
+fs_tcpstate_decide_at(const FsConn *conn)
+{
+    FsTime at = G_MAXINT64;
+
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        const FsEndpoint *ep = &conn->ep[r];
+
+        if (ep->ack_pending)
+            at = MIN(at, ep->last_fin_time + silence_needed(conn, ep));
+    }
+    return at;
 }
 
 /* A segment that acknowledged role's FIN and occupied sequence space
@@ -435,10 +523,9 @@ prove_ack_arrival(const Step *st, FsRole sender)
         !fs_seq_geq(st->seg->ack, self->ack_carrier_end))
         return;
     self->fin_ack_proven = 1;
-    if (self->fin_sent && !self->fin_acked) {
-        fin_acked(st, sender);
-        note_close_done(st);
-    }
+    if (self->fin_sent && !self->fin_acked)
+        fin_ack_captured(st, sender);
+    ack_arrived(st, sender);
 }
 
 /* ACK processing: proves what the sender received and what the peer's
@@ -458,8 +545,7 @@ on_ack(const Step *st, FsRole sender)
     if (peer->fin_sent && fs_seq_geq(seg->ack, peer->fin_seq + 1)) {
         fin_received(st, sender);
         if (!peer->fin_acked) {
-            fin_acked(st, fs_role_peer(sender));
-            note_close_done(st);
+            fin_ack_captured(st, fs_role_peer(sender));
             acked_fin_now = TRUE;
         }
     } else if (peer->seen && !peer->fin_sent &&
@@ -524,7 +610,7 @@ fin_captured_late(const Step *st, FsRole sender)
     conn->three_way_close = 1;
     self->unseen_fin_acked = 0;
     take_edge(st, sender, FS_CAUSE_SEND_FIN);
-    fin_acked(st, sender);
+    fin_ack_captured(st, sender);
     if (self->fin_pending) {
         self->fin_pending = 0;
         fin_received(st, sender);
@@ -775,6 +861,8 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
     FsEndpoint *peer = &conn->ep[peer_role];
 
     self->rst_count++;
+    /* on one path, the sender's ACK of the peer's FIN got there first */
+    ack_arrived(st, peer_role);
     rst_meaning(st, sender);
     if (conn->rst_from == FS_ROLE_NONE) {
         conn->rst_from = (gint8)sender;
@@ -808,6 +896,9 @@ rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
     const FsEndpoint *rcv = &conn->ep[fs_role_peer(sender)];
     const char *refused;
 
+    /* an RST after its FIN's ACK passed the sensor: the socket was gone,
+     * so that ACK had arrived */
+    ack_arrived(st, sender);
     if (half_open_reset(st, sender))
         return TRUE;
     refused = rst_refusal(st, sender, uncertain);
@@ -991,6 +1082,8 @@ fs_tcpstate_segment(FsConn *conn, int sender_role, const FsSegment *seg,
     }
     if (old_duplicate_syn(&st, sender))
         return;
+    acks_proven_by_silence(&st, seg->ts,
+                           (seg->flags & FS_TH_FIN) ? (int)sender : -1);
     earlier_fin_arrived(&st, sender);
     if ((seg->flags & FS_TH_RST) &&
         rst_judged_away(&st, sender, &rst_uncertain))
@@ -1017,18 +1110,24 @@ fs_tcpstate_segment(FsConn *conn, int sender_role, const FsSegment *seg,
 
 /* ---- what only silence decides ---- */
 
-/* After ACKs of an endpoint's FIN were lost (it re-sent the FIN), the
- * last ACK captured looks like every lost one before it. Only silence
- * proves it arrived: no FIN again within the next, doubled, RTO
- * (RFC 6298 §5.5) — or the endpoint acknowledging a segment that carried
- * it. A capture that ends sooner leaves it undecided. */
-static gboolean
-ack_unconfirmed(const FsEndpoint *ep, FsTime now)
+/* An ACK of role's FIN still unproven when the capture ends (silence
+ * has not yet proven it). The first ACK of a FIN, with no sign of loss,
+ * arrived. After ACKs of that FIN were lost (it was sent again), the
+ * last one looks like every lost one before it: best taken as lost too,
+ * and undecided. */
+static void
+settle_ack(const Step *st, FsRole role)
 {
-    FsTime rto = ep->last_fin_time - ep->prev_fin_time;
+    FsEndpoint *ep = &st->conn->ep[role];
 
-    return ep->fin_acked_lost && ep->fin_acked && !ep->fin_ack_proven &&
-           now - ep->fin_acked_time < 2 * rto;
+    if (!ep->ack_pending)
+        return;
+    if (!ep->fin_acked_lost) {
+        ack_arrived(st, role);
+        return;
+    }
+    ack_was_lost(st, role);
+    ep->undecided = FS_UNDECIDED_ACK_AFTER_LOSS;
 }
 
 /* The peer's FIN is still pending at role when the capture ends: it went
@@ -1081,8 +1180,8 @@ settle_unanswered_fin(const Step *st, FsRole role)
         emit_event(st, FS_EV_CAPTURE_LOSS, role, ep->fin_seq,
                    "a FIN never sent again was acked out of the capture's "
                    "sight");
-    fin_acked(st, role);
-    note_close_done(st);
+    fin_ack_captured(st, role);
+    ack_arrived(st, role);
 }
 
 gboolean
@@ -1090,8 +1189,10 @@ fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
                    FsEmitFunc emit, gpointer user)
 {
     gboolean expired = FALSE;
+    Step now_st = { conn, NULL, now, NULL, emit, user };
 
     conn->settled_at = MAX(conn->settled_at, now);
+    acks_proven_by_silence(&now_st, now, -1);
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         FsEndpoint *ep = &conn->ep[r];
         Step st = { conn, NULL, ep->time_wait_since + two_msl, NULL, emit,
@@ -1106,19 +1207,30 @@ fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
 }
 
 void
+fs_tcpstate_settle_acks(FsConn *conn, FsTime now, FsEmitFunc emit,
+                        gpointer user)
+{
+    Step st = { conn, NULL, now, NULL, emit, user };
+    FsRole first = earlier_ack_first(conn);
+
+    acks_proven_by_silence(&st, now, -1);
+    settle_ack(&st, first);
+    settle_ack(&st, fs_role_peer(first));
+}
+
+void
 fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
                    FsEmitFunc emit, gpointer user)
 {
+    Step st = { conn, NULL, now, NULL, emit, user };
+
+    fs_tcpstate_settle_acks(conn, now, emit, user);
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         FsEndpoint *ep = &conn->ep[r];
-        Step st = { conn, NULL, now, NULL, emit, user };
 
+        st.ts = now;
         settle_pending_fin(&st, (FsRole)r);
         settle_unanswered_fin(&st, (FsRole)r);
-        if (ack_unconfirmed(ep, now)) {
-            ack_was_lost(&st, (FsRole)r);
-            ep->undecided = FS_UNDECIDED_ACK_AFTER_LOSS;
-        }
         if (ep->unseen_fin_acked && !ep->fin_sent) {
             ep->unseen_fin_acked = 0;
             st.ts = conn->t_last;

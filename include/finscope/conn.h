@@ -26,7 +26,8 @@ typedef struct {
     guint8 isn_known : 1;    /* its SYN (or SYN-ACK) was captured */
     guint8 ack_seen : 1;     /* it sent at least one ACK */
     guint8 fin_sent : 1;     /* it sent a FIN */
-    guint8 fin_acked : 1;    /* the peer acknowledged that FIN */
+    guint8 fin_acked : 1;    /* an ACK of that FIN was captured (not
+                                known lost) */
     guint8 ts_seen : 1;      /* it sent TCP timestamps */
     guint8 recv_fin : 1;     /* it received (or provably got) peer's FIN */
     guint8 unseen_fin_acked : 1; /* peer acked snd_nxt+1: a FIN not seen */
@@ -36,6 +37,8 @@ typedef struct {
     guint8 fin_ack_proven : 1;   /* it acked a peer segment that carried
                                     the ACK of its FIN: that ACK arrived */
     guint8 ack_carrier_seen : 1; /* ack_carrier_end is set */
+    guint8 ack_pending : 1;  /* the ACK of its FIN was captured; that it
+                                arrived is not proven yet (fin_acked) */
     guint8 wscale;           /* its window-scale shift (0 if none) */
     guint8 undecided;        /* FsUndecided: its end state is a guess */
     guint32 rtt_leg_us;      /* least time from a segment to it passing

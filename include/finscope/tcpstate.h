@@ -87,6 +87,19 @@ void fs_tcpstate_segment(FsConn *conn, int sender, const FsSegment *seg,
 gboolean fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
                             FsEmitFunc emit, gpointer user);
 
+/* When silence alone will decide something pending (an ACK of a FIN
+ * whose arrival no segment proved: no FIN again by then, it arrived);
+ * G_MAXINT64 for nothing. fs_tcpstate_expire() decides it then. */
+FsTime fs_tcpstate_decide_at(const FsConn *conn);
+
+/* What conn's pending ACKs of FINs are taken to be at now, before a
+ * new incarnation of its 4-tuple is judged against it (and as the first
+ * step of fs_tcpstate_settle()): proven by silence, or the best choice
+ * (arrived, unless ACKs of that FIN were lost before: then lost, and
+ * the end state undecided). */
+void fs_tcpstate_settle_acks(FsConn *conn, FsTime now, FsEmitFunc emit,
+                             gpointer user);
+
 /* The capture of conn ends at now: what only silence could prove is
  * decided (an ACK after lost ones did arrive or not; an ACK of a FIN
  * never captured is capture loss), then TIME_WAITs expire as above. */
