@@ -33,6 +33,7 @@ Python 3 standard library only.
 import argparse
 import ctypes
 import ctypes.util
+import errno
 import json
 import os
 import re
@@ -96,7 +97,8 @@ RESPONSE2 = (b"HTTP/1.1 200 OK\r\nContent-Length: 26\r\n\r\n"
 # nstat counters recorded in notes of the reuse/injection scenarios
 COUNTERS_OF_INTEREST = re.compile(
     r"^(TcpExt(PAWS\w+|TW|TWRecycled|TWKilled|TCPChallengeACK|TCPSYNChallenge"
-    r"|TCPACKSkipped\w+|TCPDSACKOldSent|DelayedACKLost)|Tcp(OutRsts"
+    r"|TCPACKSkipped\w+|TCPDSACKOldSent|DelayedACKLost|TCPAbortOn\w+)"
+    r"|Tcp(OutRsts"
     r"|EstabResets|AttemptFails))$")
 HALF_CLOSE_CHUNK = 2000     # bytes per send after the client's FIN
 HALF_CLOSE_SENDS = 3
@@ -474,6 +476,48 @@ def rewrite_frame(frame, seq=None, tsval=None):
     return bytes(frame)
 
 
+def craft_frame(frame, seq, ack, flags, reverse=False, window=0):
+    """A new Ethernet/IP/TCP frame built from the headers of a captured
+    FRAME: same MACs, addresses and ports (swapped with REVERSE, i.e. a
+    segment in the other direction), the given sequence and acknowledgment
+    numbers, FLAGS and WINDOW, no TCP options, no payload; IP lengths and
+    all checksums recomputed."""
+    frame = bytes(frame)
+    dmac, smac, etype = frame[0:6], frame[6:12], frame[12:14]
+    if reverse:
+        dmac, smac = smac, dmac
+    ip_type = struct.unpack("!H", etype)[0]
+    if ip_type == 0x0800:
+        ihl = (frame[14] & 15) * 4
+        ip = bytearray(frame[14:14 + 20])
+        ip[0] = 0x45
+        src, dst = bytes(ip[12:16]), bytes(ip[16:20])
+        t0 = 14 + ihl
+    elif ip_type == 0x86DD:
+        ip = bytearray(frame[14:54])
+        src, dst = bytes(ip[8:24]), bytes(ip[24:40])
+        t0 = 54
+    else:
+        raise Failed("cannot craft from a non-IP frame")
+    sport, dport = struct.unpack("!HH", frame[t0:t0 + 4])
+    if reverse:
+        src, dst, sport, dport = dst, src, dport, sport
+    tcp = bytearray(struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF,
+                                ack & 0xFFFFFFFF, 5 << 4, flags, window, 0, 0))
+    if ip_type == 0x0800:
+        ip[2:4] = struct.pack("!H", 20 + len(tcp))
+        ip[10:12] = b"\0\0"
+        ip[12:16], ip[16:20] = src, dst
+        ip[10:12] = struct.pack("!H", _csum(bytes(ip)))
+        pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp))
+    else:
+        ip[4:6] = struct.pack("!H", len(tcp))
+        ip[8:24], ip[24:40] = src, dst
+        pseudo = src + dst + struct.pack("!IxxxB", len(tcp), 6)
+    tcp[16:18] = struct.pack("!H", _csum(pseudo + bytes(tcp)))
+    return dmac + smac + etype + bytes(ip) + bytes(tcp)
+
+
 def seq_lt(a, b):
     return ((a - b) & 0xFFFFFFFF) >= 0x80000000
 
@@ -581,6 +625,7 @@ class Trial:
         self.detail = False         # print the trace with TSvals etc.
         self.inj = []               # per-injection facts for verify
         self.inj_counters = {}
+        self.own_handshake = False  # verify() checks the handshake itself
 
     # ---- sockets -----------------------------------------------------
 
@@ -838,7 +883,9 @@ def run_attempt(lab, sc, outdir):
         problems = []
         if truth != t.expect:
             problems.append("kernel state %s, expected %s" % (truth, t.expect))
-        if len(segs) < 3 or [flag_str(s.flags) for s in segs[:3]] != \
+        if t.own_handshake:
+            problems += sc.verify(t, segs, counters)
+        elif len(segs) < 3 or [flag_str(s.flags) for s in segs[:3]] != \
                 ["S", "S.", "."] or [s.dir for s in segs[:3]] != ["c", "s", "c"]:
             problems.append("trace does not start with a clean handshake")
         else:
@@ -1748,6 +1795,609 @@ def verify_old_dup_after_reuse(t, segs, counters):
     return p
 
 
+# --------------------------------------------------------------------------
+# RST acceptability, old segments into TIME_WAIT, data after close, loss of
+# ACKs after the sensor (scenarios 18-26, IPv4; issue 12)
+
+RST_IN_WINDOW_OFFSET = 1000         # injected RST: rcv_nxt + this (in window)
+RST_OUT_OF_WINDOW_OFFSET = 1 << 30  # rcv_nxt + this: far outside the window
+LATE_DATA = b"late data after the peer closed\n"[:31]   # 31 bytes
+TBF_RATE = 1000                     # bytes/s of the client's token bucket
+TBF_BURST = 150                     # its size in bytes
+TBF_DRAIN = 150                     # frame that empties it: a 54-byte RST
+                                    # then waits ~54 ms
+
+
+def no_injected(t, segs):
+    return [x for i, x in enumerate(segs) if i not in t.injected]
+
+
+def client_numbers(segs):
+    """(client snd_nxt, client rcv_nxt) from the client's last segment."""
+    last_c = [x for x in segs if x.dir == "c"][-1]
+    return seq_add(last_c.seq, last_c.plen), last_c.ack
+
+
+def inject_rst_established(t, offset):
+    """Connection, exchange, then an RST+ACK from the server's direction
+    (out of veth-s) with seq = the client's rcv_nxt + OFFSET and ack = its
+    snd_nxt; records the client's answer and counters; both must still be
+    ESTABLISHED afterwards.  Then a four-way close, client first."""
+    t.detail = True
+    t.connect()
+    t.exchange()
+    segs = t.segs_so_far()
+    snd_nxt, rcv_nxt = client_numbers(segs)
+    last_s = [x for x in segs if x.dir == "s"][-1]
+    frame = craft_frame(last_s.raw, seq=seq_add(rcv_nxt, offset),
+                        ack=snd_nxt, flags=RST | ACK)
+    n0 = t.nstat("client")
+    idx, ans = t.inject("server", frame, "c", timeout=0.3)
+    delta = t.counter_delta(n0, t.nstat("client"))
+    st = t.states()
+    if st != {"client": "ESTABLISHED", "server": "ESTABLISHED"}:
+        raise Failed("after the injected RST ss shows %s" % st)
+    t.inj = [(idx, snd_nxt, rcv_nxt, delta)]
+    close_client_first(t)
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+
+
+def verify_rst_established(t, segs, want_answer):
+    if len(t.injected) != 1:
+        return ["injected frame not found"]
+    idx, snd_nxt, rcv_nxt, delta = t.inj[0]
+    p = check_four_way(no_injected(t, segs), "c")
+    if p:
+        return p
+    inj, nxt = segs[idx], segs[idx + 1]
+    if want_answer:
+        if nxt.dir != "c" or nxt.flags != ACK or nxt.plen or \
+                nxt.seq != snd_nxt or nxt.ack != rcv_nxt:
+            return ["no challenge ACK (seq = snd_nxt, ack = rcv_nxt) right "
+                    "after the RST"]
+        if delta.get("TcpExtTCPChallengeACK") != 1:
+            p.append("TcpExtTCPChallengeACK did not count 1: %s" % delta)
+        if seg_after(segs, idx + 1) is not fins(segs, "c")[0]:
+            p.append("more than the challenge ACK between the RST and the "
+                     "client's FIN")
+    else:
+        if nxt is not fins(segs, "c")[0]:
+            return ["the client answered the out-of-window RST "
+                    "([%s] from %s)" % (flag_str(nxt.flags), nxt.dir)]
+        if delta.get("TcpExtTCPChallengeACK"):
+            p.append("challenge ACK counted for an out-of-window RST")
+    if p:
+        return p
+    t.notes.append(
+        "injected RST+ACK towards the client (AF_PACKET on veth-s) %.3f s "
+        "after the exchange: seq = client rcv_nxt %+d, ack = client snd_nxt, "
+        "no options" % (inj.t - segs[idx - 1].t, seq_diff(inj.seq, rcv_nxt)))
+    if want_answer:
+        t.notes.append(
+            "the RST was ignored with a challenge ACK: in the receive window "
+            "but not RCV.NXT (RFC 5961 3.2); the client answered %.1f ms "
+            "later with a bare ACK (seq = snd_nxt, ack = rcv_nxt)"
+            % ((nxt.t - inj.t) * 1000))
+    else:
+        t.notes.append(
+            "the RST was dropped silently: its sequence number is outside the "
+            "receive window; the client sent nothing in answer")
+    t.notes.append("client counters across the injection: %s"
+                   % t.fmt_delta(delta))
+    t.notes.append("ss after the injection: both sides still ESTABLISHED; "
+                   "then a graceful four-way close, client first")
+    return p
+
+
+def seg_after(segs, i):
+    return segs[i + 1] if i + 1 < len(segs) else None
+
+
+# ---- 18 rst-in-window ---------------------------------------------------
+
+def body_rst_in_window(t):
+    inject_rst_established(t, RST_IN_WINDOW_OFFSET)
+
+
+def verify_rst_in_window(t, segs, counters):
+    return verify_rst_established(t, segs, True)
+
+
+# ---- 19 rst-out-of-window -----------------------------------------------
+
+def body_rst_out_of_window(t):
+    inject_rst_established(t, RST_OUT_OF_WINDOW_OFFSET)
+
+
+def verify_rst_out_of_window(t, segs, counters):
+    return verify_rst_established(t, segs, False)
+
+
+# ---- 20 rst-ack-iss-syn-sent --------------------------------------------
+
+def body_rst_ack_iss(t):
+    t.detail = True
+    t.own_handshake = True
+    lst = t._sock("server")
+    lst.bind((t.saddr, t.sport))
+    lst.listen(4)
+    # the first SYN-ACK (60 bytes at the IP layer) is dropped at the
+    # client's input, so the client stays in SYN_SENT
+    t.lab.nft_add("client", t.from_server() + " tcp flags & (syn|ack) == "
+                  "syn|ack quota until 70 bytes counter drop")
+    c = t._sock("client")
+    c.bind((t.caddr, t.cport))
+    c.setblocking(False)
+    err = c.connect_ex((t.saddr, t.sport))
+    if err not in (0, errno.EINPROGRESS):
+        raise Failed("connect: %s" % os.strerror(err))
+    segs, _ = t.wait_trace(lambda sg: len(sg) >= 2, what="SYN and SYN-ACK")
+    syn, synack = segs[0], segs[1]
+    if shape(segs[:2]) != [("c", "S", 0), ("s", "S.", 0)]:
+        raise Failed("no SYN / SYN-ACK at the start")
+    if t.states()["client"] != "SYN_SENT":
+        raise Failed("client not in SYN_SENT after the dropped SYN-ACK")
+    # RST+ACK built from the SYN's bytes with ack = ISS (not ISS + 1)
+    frame = craft_frame(syn.raw, seq=0, ack=syn.seq, flags=RST | ACK,
+                        reverse=True)
+    n0 = t.nstat("client")
+    t.inject("server", frame, "c", timeout=1.5)
+    t.inj_counters = t.counter_delta(n0, t.nstat("client"))
+    _, w, _ = select.select([], [c], [], SOCK_TIMEOUT)
+    if not w:
+        raise Failed("connect did not complete")
+    err = c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if err:
+        raise Failed("connect failed after the RST+ACK: %s" % os.strerror(err))
+    c.settimeout(SOCK_TIMEOUT)
+    s, _ = lst.accept()
+    t.socks.append(s)
+    s.settimeout(SOCK_TIMEOUT)
+    lst.close()
+    t.c, t.s = c, s
+    t.exchange()
+    close_client_first(t)
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+
+
+def verify_rst_ack_iss(t, segs, counters):
+    if len(t.injected) != 1:
+        return ["injected frame not found"]
+    idx = min(t.injected)
+    got = shape(segs[:6])
+    want = [("c", "S", 0), ("s", "S.", 0), ("s", "R.", 0), ("c", "S", 0),
+            ("s", "S.", 0), ("c", ".", 0)]
+    if got != want or idx != 2:
+        return ["trace starts %s, expected SYN, SYN-ACK, RST+ACK (injected), "
+                "SYN, SYN-ACK, ACK" % " ".join(d + ":" + f for d, f, _ in got)]
+    syn, synack, rst, syn2, synack2 = segs[:5]
+    p = []
+    if rst.ack != syn.seq:
+        p.append("RST+ACK does not ack the ISS")
+    if syn2.seq != syn.seq or synack2.seq != synack.seq:
+        p.append("the handshake after the RST is not the same connection "
+                 "(ISNs differ)")
+    if counters.get("client") != [1]:
+        p.append("client input dropped %s, expected the first SYN-ACK"
+                 % counters.get("client"))
+    rest = segs[3:]
+    p += check_handshake(rest) + check_four_way(rest, "c")
+    if p:
+        return p
+    t.notes.append("the client's first SYN-ACK was dropped at its input "
+                   "(nft, after the capture point): client in SYN_SENT")
+    t.notes.append(
+        "injected RST+ACK towards the client (AF_PACKET on veth-s) %.1f ms "
+        "after the SYN-ACK: seq 0, ack = the client's ISS (not ISS + 1)"
+        % ((rst.t - synack.t) * 1000))
+    t.notes.append(
+        "the RST was ignored: its ACK is unacceptable in SYN_SENT (RFC 9293 "
+        "3.10.7.3); the client re-sent the same SYN (same ISN) %.1f ms "
+        "later (Linux re-arms the SYN timer to TCP_TIMEOUT_MIN), the server "
+        "re-sent its SYN-ACK (same ISN) and the handshake completed"
+        % ((syn2.t - rst.t) * 1000))
+    t.notes.append("client counters across the injection: %s"
+                   % t.fmt_delta(t.inj_counters))
+    t.notes.append("one connection: exchange, then a graceful four-way "
+                   "close, client first")
+    return p
+
+
+# ---- 21 old-rst-time-wait -----------------------------------------------
+
+def body_old_rst_tw(t):
+    t.detail = True
+    t.connect()
+    t.exchange()
+    close_client_first(t)
+    settle(t, {"client": "TIME_WAIT", "server": "CLOSED"}, "close")
+    t.rfc1337 = t.lab.exec("client", ["sysctl", "-n",
+                                      "net.ipv4.tcp_rfc1337"]).stdout.strip()
+    segs = t.segs_so_far()
+    synack = segs[1]
+    # a listener's RST answering an old duplicate: seq = its SEG.ACK, here
+    # the server's old ISN + 1; no ACK bit
+    frame = craft_frame(synack.raw, seq=seq_add(synack.seq, 1), ack=0,
+                        flags=RST)
+    n0 = t.nstat("client")
+    t.inject("server", frame, "c", timeout=0.3)
+    t.inj_counters = t.counter_delta(n0, t.nstat("client"))
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+
+
+def verify_old_rst_tw(t, segs, counters):
+    if len(t.injected) != 1:
+        return ["injected frame not found"]
+    idx = min(t.injected)
+    p = check_four_way(segs[:idx], "c")
+    if p:
+        return p
+    inj, rest = segs[idx], segs[idx + 1:]
+    sfin = fins(segs, "s")[0]
+    if rest:
+        return ["the TIME_WAIT answered the old RST ([%s] from %s)"
+                % (flag_str(rest[0].flags), rest[0].dir)]
+    if t.rfc1337 != "0":
+        return ["tcp_rfc1337 is %s, expected the default 0" % t.rfc1337]
+    t.notes.append(
+        "injected RST (no ACK bit) towards the client's TIME_WAIT (AF_PACKET "
+        "on veth-s) %.3f s after the close: seq = the server's old ISN + 1, "
+        "as a listener's RST answering an old duplicate carries; the "
+        "TIME_WAIT's rcv_nxt is %d bytes further (server FIN + 1)"
+        % (inj.t - segs[idx - 1].t, seq_diff(fin_end(sfin), inj.seq)))
+    t.notes.append(
+        "the RST was ignored (seq != RCV.NXT, out of window): no answer, "
+        "the client stayed in TIME_WAIT (ss TIME-WAIT) with "
+        "net.ipv4.tcp_rfc1337=0; client counters: %s"
+        % t.fmt_delta(t.inj_counters))
+    return p
+
+
+# ---- 22 syn-replay-time-wait --------------------------------------------
+
+def body_syn_replay_tw(t):
+    t.detail = True
+    t.connect()
+    t.exchange()
+    close_server_first(t)
+    settle(t, {"client": "CLOSED", "server": "TIME_WAIT"}, "first close")
+    # the closed client would answer the TIME_WAIT's ACK with RST
+    t.lab.nft_add("client", t.from_server() + " counter drop")
+    syn = t.segs_so_far()[0]
+    n0 = t.nstat("server")
+    t.inject("client", syn.raw, "s")
+    t.inj_counters = t.counter_delta(n0, t.nstat("server"))
+    t.expect = {"client": "CLOSED", "server": "TIME_WAIT"}
+
+
+def verify_syn_replay_tw(t, segs, counters):
+    if len(t.injected) != 1:
+        return ["injected frame not found"]
+    idx = min(t.injected)
+    p = check_four_way(segs[:idx], "s")
+    if p:
+        return p
+    inj, rest = segs[idx], segs[idx + 1:]
+    cfin, sfin = fins(segs, "c")[0], fins(segs, "s")[0]
+    last_c = [x for x in segs[:idx] if x.dir == "c"][-1]
+    if inj.raw != segs[0].raw:
+        return ["injected frame is not the original SYN"]
+    if len(rest) != 1:
+        return ["expected exactly one answer to the replayed SYN, got %d "
+                "segments" % len(rest)]
+    a = rest[0]
+    if a.dir != "s" or a.flags != ACK or a.plen:
+        return ["the TIME_WAIT answered the replayed SYN with [%s] from %s"
+                % (flag_str(a.flags), a.dir)]
+    if a.seq != fin_end(sfin) or a.ack != fin_end(cfin):
+        p.append("the ACK does not carry the old connection's numbers")
+    if counters.get("client") != [1]:
+        p.append("client input dropped %s, expected the one ACK"
+                 % counters.get("client"))
+    if p:
+        return p
+    t.notes.append(
+        "injected an exact copy of the client's original SYN (same ISN, "
+        "TSval %d ms older than the TIME_WAIT's ts_recent) on veth-c %.3f s "
+        "after the close" % (-seq_diff(inj.tsval, last_c.tsval),
+                             inj.t - segs[idx - 1].t))
+    t.notes.append(
+        "server TIME_WAIT answered it with a bare ACK of the old connection "
+        "(seq = its FIN + 1, ack = client FIN + 1), not SYN-ACK; no new "
+        "connection; it stayed in TIME_WAIT; server counters: %s"
+        % t.fmt_delta(t.inj_counters))
+    t.notes.append("the client namespace dropped that ACK (nft), so the "
+                   "closed client sent no RST to the TIME_WAIT")
+    return p
+
+
+# ---- 23 data-after-close ------------------------------------------------
+
+def drain_client_tbf(t):
+    """A token bucket on the client's veth, emptied, delays what the
+    client sends next by ~54 ms: on a veth the client's answer would
+    otherwise reach the server inside the server's send() call, before its
+    close()."""
+    t.lab.exec("client", ["tc", "qdisc", "add", "dev", CLIENT_DEV, "root",
+                          "tbf", "rate", "%dkbit" % (TBF_RATE * 8 // 1000),
+                          "burst", str(TBF_BURST), "latency", "1s"])
+    # empty the bucket with a frame nobody answers (local experimental
+    # ethertype; not in the capture filter)
+    with t.lab.inside("client"):
+        sk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+    try:
+        sk.bind((CLIENT_DEV, 0))
+        mac = lambda m: bytes(int(x, 16) for x in m.split(":"))
+        sk.send(mac(SERVER_MAC) + mac(CLIENT_MAC) + b"\x88\xb5" +
+                bytes(TBF_DRAIN - 14))
+    finally:
+        sk.close()
+
+
+def body_data_after_close(t):
+    c, s = t.connect()
+    t.exchange()
+    n0 = t.nstat("client")
+    c.close()
+    t.recv_eof(s)
+    drain_client_tbf(t)
+    s.send(LATE_DATA)
+    s.close()           # at once: data and FIN well under 1 ms apart
+    t.expect = {"client": "CLOSED", "server": "CLOSED"}
+    t.wait_states(t.expect)
+    t.inj_counters = t.counter_delta(n0, t.nstat("client"))
+
+
+def verify_data_after_close(t, segs, counters):
+    cf, sf = fins(segs, "c"), fins(segs, "s")
+    if len(cf) != 1 or len(sf) != 1:
+        return ["expected one FIN per side (%d/%d)" % (len(cf), len(sf))]
+    after = segs[segs.index(cf[0]) + 1:]
+    data = [x for x in after if x.dir == "s" and x.plen]
+    if len(data) != 1 or data[0].plen != len(LATE_DATA) or \
+            data[0].flags & FIN:
+        return ["expected one %d-byte server segment without FIN after the "
+                "client's FIN" % len(LATE_DATA)]
+    d, f = data[0], sf[0]
+    p = []
+    if f.seq != seq_add(d.seq, d.plen) or segs.index(f) < segs.index(d):
+        p.append("server FIN does not follow the data")
+    gap = f.t - d.t
+    if gap >= 0.001:
+        p.append("data and FIN %.3f ms apart, not under 1 ms" % (gap * 1000))
+    r = rsts(segs)
+    if len(r) != 2 or any(x.dir != "c" or x.flags != RST for x in r):
+        return p + ["expected two bare RSTs from the client (got %s)"
+                    % [(x.dir, flag_str(x.flags)) for x in r]]
+    if any(x.seq != fin_end(cf[0]) for x in r):
+        p.append("RSTs not at seq = client FIN + 1")
+    if any(x.dir == "c" and x.flags & ACK and x.ack == fin_end(f)
+           for x in segs):
+        p.append("the client acked the server's FIN")
+    if any(x.dir == "c" for x in after if not x.flags & RST):
+        p.append("the client sent more than RSTs after its FIN")
+    if segs.index(r[0]) < segs.index(f):
+        p.append("RST before the server's FIN")
+    if t.inj_counters.get("TcpExtTCPAbortOnData") != 1:
+        p.append("TcpExtTCPAbortOnData did not count 1: %s" % t.inj_counters)
+    if p:
+        return p
+    pre = [x for x in after if x.dir == "s" and not x.plen
+           and not x.flags & (FIN | RST) and segs.index(x) < segs.index(d)]
+    t.notes.append(
+        "client close() with everything read: FIN; the server read EOF, "
+        "sent %d bytes (ack = client FIN + 1%s) and closed: data and FIN "
+        "%.3f ms apart" % (d.plen, "; a bare ACK of the FIN before them"
+                           if pre else "; no bare ACK of the FIN before "
+                           "them", gap * 1000))
+    t.notes.append(
+        "the client (socket closed, FIN sent) answered the data with a bare "
+        "RST (seq = its FIN + 1) and was gone: aborted by data after close "
+        "(RFC 1122 4.2.2.13), never in TIME_WAIT; the FIN drew a second RST "
+        "(no socket); the server's FIN was never acked")
+    t.notes.append("client counters over the close: %s"
+                   % t.fmt_delta(t.inj_counters))
+    t.notes.append(
+        "a tbf qdisc on the client's veth delayed the client's RSTs (first "
+        "%.1f ms after the data), as a real path would: on a bare veth the "
+        "RST reaches the server inside its send(), before close() sends "
+        "the FIN; the server namespace has net.ipv4.tcp_early_retrans=0 "
+        "(no tail loss probe of the FIN meanwhile)" % ((r[0].t - d.t) * 1000))
+    t.notes.append("the first RST (seq = the server's RCV.NXT) closed the "
+                   "server (LAST_ACK -> CLOSED)")
+    return p
+
+
+# ---- 24 peer-vanishes ---------------------------------------------------
+
+def body_peer_vanishes(t):
+    c, s = t.connect()
+    t.exchange()
+    c.close()
+    t.recv_eof(s)
+    time.sleep(0.3)     # the ACK of the client's FIN goes out alone
+    t.lab.nft_add("client", t.from_server() + " counter drop")
+    s.close()
+    time.sleep(1.0)     # the server's FIN is retransmitted, never acked
+    t.expect = {"client": "FIN_WAIT_2", "server": "LAST_ACK"}
+
+
+def verify_peer_vanishes(t, segs, counters):
+    p = []
+    if rsts(segs):
+        p.append("unexpected RST")
+    cf, sf = fins(segs, "c"), fins(segs, "s")
+    if len(cf) != 1 or len(sf) < 3:
+        return p + ["expected one client FIN and a server FIN sent at least "
+                    "3 times (%d/%d)" % (len(cf), len(sf))]
+    close = from_first_fin(segs)
+    if shape(close[:2]) != [("c", "F.", 0), ("s", ".", 0)] or \
+            close[1].ack != fin_end(cf[0]):
+        p.append("the client's FIN is not acked alone")
+    if len(set(x.seq for x in sf)) != 1:
+        p.append("server FINs differ")
+    if any(x.dir == "c" for x in segs[segs.index(sf[0]):]):
+        p.append("the client sent something after the server's FIN")
+    drops = sum(counters.get("client", []))
+    if drops != len(sf):
+        p.append("nft dropped %d segments for %d server FINs" % (drops,
+                                                                  len(sf)))
+    if p:
+        return p
+    t.notes.append(
+        "client FIN acked by the server; then everything from the server is "
+        "dropped at the client's input (nft, after the capture point): the "
+        "server's FIN was sent %d times (%s s after the first), never acked"
+        % (len(sf), ", ".join("+%.2f" % (x.t - sf[0].t) for x in sf[1:])))
+    t.notes.append("the client never received the server's FIN: it stayed "
+                   "in FIN_WAIT_2 (orphaned, tcp_fin_timeout); ss taken "
+                   "before the timers ended either side")
+    return p
+
+
+# ---- 25 ack-lost-then-peer-fin ------------------------------------------
+
+def body_ack_lost_peer_fin(t):
+    c, s = t.connect()
+    t.exchange()
+    # the server's pure ACKs are dropped at the client's input
+    t.lab.nft_add("client", t.from_server() +
+                  " tcp flags & (fin|syn|rst) == 0 counter drop")
+    c.close()
+    t.recv_eof(s)
+    # wait until the client has sent its FIN 3 times (2 retransmissions)
+    t.wait_trace(lambda sg: len(fins(sg, "c")) >= 3, timeout=3.0,
+                 what="third client FIN")
+    t.wait_trace(lambda sg: sg[-1].dir == "s", timeout=0.5,
+                 what="the server's ACK of the third FIN")
+    s.close()
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+
+
+def verify_ack_lost_peer_fin(t, segs, counters):
+    p = check_orderly(segs, "c", "s", retrans_ok=("c",))
+    if p:
+        return p
+    cf, sf = fins(segs, "c"), fins(segs, "s")
+    close = from_first_fin(segs)
+    want = [("c", "F.", 0), ("s", ".", 0)] * 3 + [("s", "F.", 0),
+                                                  ("c", ".", 0)]
+    if shape(close) != want:
+        return ["close is %s, expected (client FIN, server ACK) x 3, server "
+                "FIN, client ACK" % " ".join(d + ":" + f for d, f, _ in
+                                             shape(close))]
+    cend = fin_end(cf[0])
+    if any(x.ack != cend for x in close[1:7:2]) or sf[0].ack != cend:
+        p.append("server ACKs / FIN do not ack the client's FIN")
+    if close[-1].ack != fin_end(sf[0]):
+        p.append("client ACK does not ack the server's FIN")
+    if counters.get("client") != [3]:
+        p.append("client input dropped %s, expected the 3 ACKs"
+                 % counters.get("client"))
+    if p:
+        return p
+    t.notes.append(
+        "the server's pure ACKs are dropped at the client's input (nft, "
+        "after the capture point): the client sent its FIN 3 times (+%s s), "
+        "the server acked each (3 drops counted)"
+        % ", +".join("%.2f" % (x.t - cf[0].t) for x in cf[1:]))
+    t.notes.append(
+        "then the server closed: its FIN (ack = client FIN + 1) got through, "
+        "the client acked it and went to TIME_WAIT; the server's FIN was "
+        "never re-sent, so the client's ACK arrived")
+    return p
+
+
+# ---- 26 simultaneous-acks-lost ------------------------------------------
+
+def body_simultaneous_acks_lost(t):
+    c, s = t.connect()
+    t.exchange()
+    # both first FINs (52 bytes) are dropped, so the FINs cross; then every
+    # pure ACK is dropped on both inputs until each side sent 3 FINs
+    for side, rule in (("server", t.from_client()),
+                       ("client", t.from_server())):
+        t.lab.nft_add(side, rule + " tcp flags & fin == fin quota until 60 "
+                      "bytes counter drop")
+        t.lab.nft_add(side, rule + " tcp flags & (fin|syn|rst) == 0 "
+                      "counter drop")
+    aff = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {min(aff)})
+        try:
+            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(50))
+        except (OSError, AttributeError):
+            pass
+        c.shutdown(socket.SHUT_WR)
+        s.shutdown(socket.SHUT_WR)
+    finally:
+        try:
+            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+        except (OSError, AttributeError):
+            pass
+        os.sched_setaffinity(0, aff)
+    t.wait_trace(lambda sg: len(fins(sg, "c")) >= 3 and
+                 len(fins(sg, "s")) >= 3, timeout=4.0,
+                 what="three FINs from each side")
+    time.sleep(0.05)
+    t.lab.nft_flush("server")
+    t.lab.nft_flush("client")
+    t.expect = {"client": "TIME_WAIT", "server": "TIME_WAIT"}
+    st = t.wait_states(t.expect, timeout=8.0)
+    if st != t.expect:
+        raise Failed("not both TIME_WAIT after the rules went: %s" % st)
+    t.linger = 1.0
+
+
+def verify_simultaneous_acks_lost(t, segs, counters):
+    p = []
+    if rsts(segs):
+        p.append("unexpected RST")
+    cf, sf = fins(segs, "c"), fins(segs, "s")
+    if len(cf) < 3 or len(sf) < 3:
+        return p + ["each side should send its FIN 3 times or more (%d/%d)"
+                    % (len(cf), len(sf))]
+    if cf[0].ack == fin_end(sf[0]) or sf[0].ack == fin_end(cf[0]):
+        p.append("sequential close: a first FIN already acks the peer's FIN")
+    if cf[1].ack == fin_end(sf[0]) or sf[1].ack == fin_end(cf[0]):
+        p.append("second FINs do not cross (one acks the peer's FIN)")
+    for side in ("client", "server"):
+        got = counters.get(side, [])
+        if len(got) != 2 or got[0] != 1 or got[1] < 1:
+            p.append("%s input dropped %s, expected [1 FIN, >= 1 ACK]"
+                     % (side, got))
+    for d, fl in (("c", cf), ("s", sf)):
+        other = "s" if d == "c" else "c"
+        if not any(x.dir == other and x.flags == ACK and
+                   x.ack == fin_end(fl[0]) for x in segs):
+            p.append("no pure ACK of a FIN was captured")
+    if not p:
+        third = [x for x in segs if x.flags & FIN][4:6]
+        if len(cf) != 3 or len(sf) != 3 or \
+                cf[2].ack != fin_end(sf[0]) or sf[2].ack != fin_end(cf[0]):
+            p.append("the third FINs do not both ack the peer's FIN")
+        elif segs[-1] not in third:
+            p.append("segments after the third FINs")
+    if p:
+        return p
+    t.notes.append(
+        "both sides shutdown(SHUT_WR) back to back; each first FIN was "
+        "dropped at the peer's input, the second FINs crossed (neither acks "
+        "the peer's FIN): both sides went through CLOSING")
+    t.notes.append(
+        "every pure ACK was dropped at both inputs (after the capture point) "
+        "until each side had sent its FIN 3 times: client FINs %d, server "
+        "FINs %d; ACKs dropped: client input %d, server input %d"
+        % (len(cf), len(sf), counters["client"][1], counters["server"][1]))
+    t.notes.append(
+        "the third FINs crossed again (%.2f ms apart), each now acking the "
+        "peer's FIN: each side went from CLOSING to TIME_WAIT on the peer's "
+        "FIN and sent nothing more (Linux does not ack a retransmitted FIN "
+        "that completes CLOSING); nothing followed after the rules were "
+        "removed" % (abs(cf[2].t - sf[2].t) * 1000))
+    return p
+
+
 SYSCTLS = {
     "rst-answers-fin-retransmit": {
         "client": ["net.ipv4.tcp_max_tw_buckets=0"]},
@@ -1756,6 +2406,9 @@ SYSCTLS = {
     "reuse-client-time-wait": {"client": ["net.ipv4.tcp_tw_reuse=0"]},
     "syn-to-last-ack": {"client": ["net.ipv4.tcp_tw_reuse=0"]},
     "old-dup-after-reuse": {"client": ["net.ipv4.tcp_tw_reuse=0"]},
+    # no tail loss probe: it would re-send the FIN ~10 ms after it, while
+    # the client's RST still waits in the token bucket
+    "data-after-close": {"server": ["net.ipv4.tcp_early_retrans=0"]},
 }
 
 
@@ -1838,6 +2491,45 @@ EXTRA = [
      "incarnation's server data segment (old seq, then in-window seq, both "
      "old TSval) are answered with duplicate ACKs (PAWS)",
      body_old_dup_after_reuse, verify_old_dup_after_reuse, 3),
+    ("rst-in-window", 18,
+     "an injected RST+ACK with seq in the client's receive window but not "
+     "RCV.NXT: challenge ACK, the connection stays; then a graceful close",
+     body_rst_in_window, verify_rst_in_window, 3),
+    ("rst-out-of-window", 19,
+     "an injected RST+ACK with seq 2^30 past the client's RCV.NXT: dropped "
+     "silently; then a graceful close",
+     body_rst_out_of_window, verify_rst_out_of_window, 3),
+    ("rst-ack-iss-syn-sent", 20,
+     "first SYN-ACK dropped at the client; an injected RST+ACK with ack = "
+     "the client's ISS is ignored in SYN_SENT; the SYN is re-sent and the "
+     "handshake completes; graceful close",
+     body_rst_ack_iss, verify_rst_ack_iss, 3),
+    ("old-rst-time-wait", 21,
+     "client TIME_WAIT; an injected RST with seq = the server's old ISN + 1 "
+     "(out of window) is ignored; TIME_WAIT stays",
+     body_old_rst_tw, verify_old_rst_tw, 3),
+    ("syn-replay-time-wait", 22,
+     "server TIME_WAIT; the client's original SYN replayed (same ISN, old "
+     "TSval) gets an ACK of the old connection; TIME_WAIT stays",
+     body_syn_replay_tw, verify_syn_replay_tw, 3),
+    ("data-after-close", 23,
+     "client close(); the server sends 31 bytes and its FIN < 1 ms apart: "
+     "the client answers with two RSTs, never in TIME_WAIT; both CLOSED",
+     body_data_after_close, verify_data_after_close, 5),
+    ("peer-vanishes", 24,
+     "client FIN acked; then everything from the server is dropped at the "
+     "client's input: server FIN re-sent, never acked; client FIN_WAIT_2, "
+     "server LAST_ACK",
+     body_peer_vanishes, verify_peer_vanishes, 3),
+    ("ack-lost-then-peer-fin", 25,
+     "the server's ACKs of the client's FIN are dropped at the client: FIN "
+     "sent 3 times; then the server's FIN (acking it) gets through; client "
+     "TIME_WAIT, server CLOSED",
+     body_ack_lost_peer_fin, verify_ack_lost_peer_fin, 3),
+    ("simultaneous-acks-lost", 26,
+     "simultaneous close whose ACKs are dropped after the sensor until each "
+     "side sent its FIN 3 times; both TIME_WAIT",
+     body_simultaneous_acks_lost, verify_simultaneous_acks_lost, 10),
 ]
 
 
