@@ -34,6 +34,7 @@ import argparse
 import ctypes
 import ctypes.util
 import errno
+import heapq
 import json
 import os
 import re
@@ -44,6 +45,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 from collections import namedtuple
 from contextlib import contextmanager
@@ -58,6 +60,10 @@ ATTEMPT_TIMEOUT = 30.0      # watchdog for one attempt of one scenario
 SETTLE = 0.2                # kernel settle time before the ss snapshot
 
 CLIENT_DEV, SERVER_DEV = "veth-c", "veth-s"
+# fin-crosses-late-ack: the peers of veth-c/veth-s in the relay namespace,
+# and the veth there on which the relay shows tcpdump what passes its sensor
+RELAY_DEVS = {"client": "rly-c", "server": "rly-s"}
+SENSOR_DEV = "sensor"
 CLIENT_MAC, SERVER_MAC = "02:00:00:77:00:01", "02:00:00:77:00:02"
 ADDRS = {
     4: ("10.77.0.1", "10.77.0.2", 24),
@@ -144,8 +150,10 @@ class Lab:
     """Two namespaces joined by a veth pair.  Fresh for every attempt."""
 
     def __init__(self, pid):
-        self.ns = {"client": "fs-c-%d" % pid, "server": "fs-s-%d" % pid}
-        self.dev = {"client": CLIENT_DEV, "server": SERVER_DEV}
+        self.ns = {"client": "fs-c-%d" % pid, "server": "fs-s-%d" % pid,
+                   "relay": "fs-r-%d" % pid}
+        self.dev = {"client": CLIENT_DEV, "server": SERVER_DEV,
+                    "relay": SENSOR_DEV}
         self.root_fd = os.open("/proc/self/ns/net", os.O_RDONLY)
         self.have_ethtool = shutil.which("ethtool") is not None
         self.up = False
@@ -167,7 +175,9 @@ class Lab:
     def exec(self, side, cmd, **kw):
         return run(["ip", "netns", "exec", self.ns[side]] + cmd, **kw)
 
-    def setup(self):
+    def setup(self, relay=False):
+        """With RELAY, the veths of client and server end in a third
+        namespace (RELAY_DEVS) instead of in each other; see Relay."""
         self.teardown()
         self.up = True
         for side in ("client", "server"):
@@ -178,9 +188,12 @@ class Lab:
                              "net.ipv6.conf.default.accept_dad=0",
                              "net.ipv6.conf.default.router_solicitations=0"])
         c, s = self.ns["client"], self.ns["server"]
-        run(["ip", "-n", c, "link", "add", CLIENT_DEV, "address", CLIENT_MAC,
-             "type", "veth", "peer", "name", SERVER_DEV, "address", SERVER_MAC,
-             "netns", s])
+        if relay:
+            self._setup_relay()
+        else:
+            run(["ip", "-n", c, "link", "add", CLIENT_DEV, "address",
+                 CLIENT_MAC, "type", "veth", "peer", "name", SERVER_DEV,
+                 "address", SERVER_MAC, "netns", s])
         for side, me, peer_mac in (("client", c, SERVER_MAC),
                                    ("server", s, CLIENT_MAC)):
             dev = self.dev[side]
@@ -219,10 +232,30 @@ class Lab:
                 raise Failed("veth/addresses did not become usable in 5 s")
             time.sleep(0.02)
 
+    def _setup_relay(self):
+        r = self.ns["relay"]
+        run(["ip", "netns", "add", r])
+        self.exec("relay", ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+                            "net.ipv6.conf.default.disable_ipv6=1"])
+        for side, dev, mac in (("client", CLIENT_DEV, CLIENT_MAC),
+                               ("server", SERVER_DEV, SERVER_MAC)):
+            run(["ip", "-n", self.ns[side], "link", "add", dev, "address",
+                 mac, "type", "veth", "peer", "name", RELAY_DEVS[side],
+                 "netns", r])
+        run(["ip", "-n", r, "link", "add", SENSOR_DEV, "type", "veth",
+             "peer", "name", SENSOR_DEV + "-p"])
+        for dev in list(RELAY_DEVS.values()) + [SENSOR_DEV,
+                                                SENSOR_DEV + "-p"]:
+            if self.have_ethtool:
+                self.exec("relay", ["ethtool", "-K", dev, "tx", "off", "tso",
+                                    "off", "gso", "off", "gro", "off"],
+                          check=False)
+            run(["ip", "-n", r, "link", "set", dev, "up"])
+
     def teardown(self):
         if not self.up:
             return
-        for side in ("client", "server"):
+        for side in ("client", "server", "relay"):
             if os.path.exists("/run/netns/" + self.ns[side]):
                 run(["ip", "netns", "del", self.ns[side]], check=False)
         self.up = False
@@ -626,6 +659,7 @@ class Trial:
         self.inj = []               # per-injection facts for verify
         self.inj_counters = {}
         self.own_handshake = False  # verify() checks the handshake itself
+        self.relay = None           # Relay (fin-crosses-late-ack)
 
     # ---- sockets -----------------------------------------------------
 
@@ -680,6 +714,8 @@ class Trial:
         time.sleep(0.1)     # let the delayed ACKs of the data go out
 
     def close_all(self):
+        if self.relay is not None:
+            self.relay.stop()
         for sk in self.socks:
             try:
                 sk.close()
@@ -845,10 +881,11 @@ def run_attempt(lab, sc, outdir):
     signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, ATTEMPT_TIMEOUT)
     try:
-        lab.setup()
+        relayed = sc.base in RELAYED
+        lab.setup(relay=relayed)
         for side, settings in SYSCTLS.get(sc.base, {}).items():
             lab.exec(side, ["sysctl", "-qw"] + settings)
-        cap = Capture(lab, "server", tmp_pcap)
+        cap = Capture(lab, "relay" if relayed else "server", tmp_pcap)
         try:
             sc.body(t)
         except (socket.timeout, OSError) as e:
@@ -2398,6 +2435,232 @@ def verify_simultaneous_acks_lost(t, segs, counters):
     return p
 
 
+# ---- 27 fin-crosses-late-ack --------------------------------------------
+
+RELAY_DELAY = 0.08      # one-way delay between the sensor and the server (s)
+RELAYED = {"fin-crosses-late-ack"}
+PACKET_OUTGOING = 4     # sll_pkttype of a frame this host sent
+
+
+def tcp_fields(frame):
+    """(flags, seq, ack, payload length) of an Ethernet/IPv4|6/TCP frame,
+    or None for anything else."""
+    etype = struct.unpack("!H", frame[12:14])[0]
+    if etype == 0x0800 and len(frame) >= 34 and frame[23] == 6:
+        ihl = (frame[14] & 15) * 4
+        tot = struct.unpack("!H", frame[16:18])[0]
+        t0, tlen = 14 + ihl, tot - ihl
+    elif etype == 0x86DD and len(frame) >= 54 and frame[20] == 6:
+        t0, tlen = 54, struct.unpack("!H", frame[18:20])[0]
+    else:
+        return None
+    if len(frame) < t0 + 20:
+        return None
+    seq, ack, offflags = struct.unpack("!IIH", frame[t0 + 4:t0 + 14])
+    return offflags & 0x1FF, seq, ack, tlen - (offflags >> 12) * 4
+
+
+class Relay(threading.Thread):
+    """Forwards Ethernet frames between the client's and the server's veth
+    (through their peers in the relay namespace) with a userspace
+    AF_PACKET loop, and shows tcpdump every TCP frame at the moment it
+    passes a sensor next to the client: a copy is sent out of SENSOR_DEV.
+
+    client <-> sensor: no delay.  sensor <-> server: DELAY each way, so
+    the RTT seen at the sensor is 2 * DELAY.  Armed with fin_hold, the
+    server's first FIN is held that long *after* the sensor (the client
+    gets it late, so its ACK passes the sensor late); the client's first
+    ACK of that FIN is forwarded, later ones are dropped after the sensor.
+    Every frame's fate is logged in self.log (monotonic times)."""
+
+    def __init__(self, lab, delay):
+        super().__init__(daemon=True)
+        self.delay = delay
+        self.fin_hold = None        # seconds; set before the server closes
+        self.fin_end = None         # the held FIN's seq + 1
+        self.acks_of_fin = 0
+        self.log = []               # (dir, flags, seq, ack, t_in, t_out)
+        self.heap = []
+        self.n = 0
+        self.stopping = False
+        self.error = None
+        self.socks = {}
+        with lab.inside("relay"):
+            for side in ("client", "server"):
+                sk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                                   socket.htons(0x0003))
+                sk.bind((RELAY_DEVS[side], 0x0003))
+                sk.setblocking(False)
+                self.socks[side] = sk
+            self.sensor = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+            self.sensor.bind((SENSOR_DEV, 0))
+
+    def _at(self, when, sk, frame, entry=None):
+        self.n += 1
+        heapq.heappush(self.heap, (when, self.n, sk, frame, entry))
+
+    def _frame_in(self, side, frame, now):
+        f = tcp_fields(frame)
+        out = self.socks["server" if side == "client" else "client"]
+        if f is None:           # not TCP: straight through, not sensed
+            self._at(now, out, frame)
+            return
+        flags, seq, ack, plen = f
+        entry = ["c" if side == "client" else "s", flags, seq, ack, now, None]
+        self.log.append(entry)
+        if side == "client":
+            self._at(now, self.sensor, frame)
+            if self.fin_end is not None and flags & ACK and \
+                    ack == self.fin_end and not flags & (FIN | SYN | RST):
+                self.acks_of_fin += 1
+                if self.acks_of_fin > 1:
+                    return      # dropped after the sensor
+            self._at(now + self.delay, out, frame, entry)
+        else:
+            hold = 0.0
+            if flags & FIN and self.fin_hold is not None and \
+                    self.fin_end is None:
+                hold = self.fin_hold
+                self.fin_end = seq_add(seq, plen + 1)
+            self._at(now + self.delay, self.sensor, frame)
+            self._at(now + self.delay + hold, out, frame, entry)
+
+    def run(self):
+        try:
+            by_fd = {sk.fileno(): side for side, sk in self.socks.items()}
+            while not self.stopping:
+                now = time.monotonic()
+                while self.heap and self.heap[0][0] <= now:
+                    _, _, sk, frame, entry = heapq.heappop(self.heap)
+                    sk.send(frame)
+                    if entry is not None:
+                        entry[5] = time.monotonic()
+                wait = 0.05 if not self.heap else \
+                    max(0.0, min(0.05, self.heap[0][0] - time.monotonic()))
+                r, _, _ = select.select(list(self.socks.values()), [], [],
+                                        wait)
+                for sk in r:
+                    while True:
+                        try:
+                            frame, addr = sk.recvfrom(65535)
+                        except BlockingIOError:
+                            break
+                        if addr[2] == PACKET_OUTGOING:
+                            continue
+                        self._frame_in(by_fd[sk.fileno()], frame,
+                                       time.monotonic())
+        except Exception as e:      # reported by stop()
+            self.error = e
+
+    def stop(self):
+        self.stopping = True
+        if self.is_alive():
+            self.join(2.0)
+        for sk in list(self.socks.values()) + [self.sensor]:
+            sk.close()
+        self.socks = {}
+
+
+def server_rto(t):
+    """The server socket's current RTO in seconds, from ss -tnoi."""
+    text = t.lab.ss("server", "-tnoi")
+    lines = text.splitlines()
+    local, peer = t.endpoints()["server"]
+    for i, line in enumerate(lines):
+        f = line.split()
+        if len(f) >= 5 and f[3] == local and f[4] == peer:
+            m = re.search(r"\brto:(\d+(?:\.\d+)?)", " ".join(lines[i:i + 2]))
+            if m:
+                return float(m.group(1)) / 1000
+    raise Failed("no rto for the server socket in ss:\n" + text)
+
+
+def body_fin_crosses(t):
+    t.relay = Relay(t.lab, RELAY_DELAY)
+    t.relay.start()
+    c, s = t.connect()
+    t.exchange()
+    c.close()
+    t.recv_eof(s)
+    time.sleep(0.3)     # the ACK of the client's FIN goes out alone
+    t.rto = server_rto(t)
+    # the client gets the server's FIN (rto - delay) after the sensor saw
+    # it; its ACK then passes the sensor `delay` before the server's RTO
+    # fires and reaches the server `delay` after it: they cross in flight
+    t.relay.fin_hold = t.rto - RELAY_DELAY
+    s.close()
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+    t.wait_trace(lambda sg: len(fins(sg, "s")) >= 2 and sg[-1].dir == "c",
+                 timeout=3.0, what="the client's ACK of the re-sent FIN")
+    if t.relay.error:
+        raise Failed("relay failed: %s" % t.relay.error)
+
+
+def verify_fin_crosses(t, segs, counters):
+    close = from_first_fin(segs)
+    want = [("c", "F.", 0), ("s", ".", 0), ("s", "F.", 0), ("c", ".", 0),
+            ("s", "F.", 0), ("c", ".", 0)]
+    if shape(close) != want:
+        return ["close is %s, expected client FIN, server ACK, server FIN, "
+                "client ACK, server FIN again, client ACK"
+                % " ".join(d + ":" + f for d, f, _ in shape(close))]
+    cfin, sack, sfin, ack1, sfin2, ack2 = close
+    p = []
+    if sack.ack != fin_end(cfin) or sfin.ack != fin_end(cfin):
+        p.append("the server does not ack the client's FIN")
+    if sfin2.seq != sfin.seq:
+        p.append("the second server FIN is not a retransmission")
+    if ack1.ack != fin_end(sfin) or ack2.ack != fin_end(sfin):
+        p.append("the client's ACKs do not ack the server's FIN")
+    rtt = segs[1].t - segs[0].t
+    late, gap = ack1.t - sfin.t, sfin2.t - ack1.t
+    if gap >= rtt:
+        p.append("re-sent FIN %.1f ms after the ACK, not under the RTT "
+                 "(%.1f ms)" % (gap * 1000, rtt * 1000))
+    # from the relay's log: when the server sent the FIN again and when
+    # the first ACK reached it
+    log = t.relay.log
+    fin_in = [e for e in log if e[0] == "s" and e[1] & FIN]
+    ack_out = [e for e in log if e[0] == "c" and e[3] == fin_end(sfin)
+               and not e[1] & FIN]
+    if len(fin_in) != 2 or len(ack_out) != 2:
+        return p + ["relay log holds %d server FINs and %d client ACKs of "
+                    "it" % (len(fin_in), len(ack_out))]
+    if ack_out[0][5] is None or ack_out[1][5] is not None:
+        p.append("relay did not forward the first ACK and drop the second")
+    elif not fin_in[1][4] < ack_out[0][5]:
+        p.append("the server re-sent its FIN %.1f ms after the ACK reached "
+                 "it: no crossing" % ((fin_in[1][4] - ack_out[0][5]) * 1000))
+    if rsts(segs):
+        p.append("unexpected RST")
+    if p:
+        return p
+    t.notes.append(
+        "a userspace relay (AF_PACKET, relay namespace) sits between the "
+        "veths; the sensor is next to the client, the path sensor <-> "
+        "server is %d ms each way (RTT at the sensor %.1f ms); the server's "
+        "RTO was %d ms (ss), tcp_early_retrans=0 in the server namespace "
+        "(no tail loss probe)" % (RELAY_DELAY * 1000, rtt * 1000,
+                                  t.rto * 1000))
+    t.notes.append(
+        "client close(); the server acked the FIN and closed 0.3 s later; "
+        "the relay held the server's FIN %.0f ms after the sensor, so the "
+        "client's ACK passed the sensor %.1f ms after that FIN (late)"
+        % (t.relay.fin_hold * 1000, late * 1000))
+    t.notes.append(
+        "the server's RTO fired while that ACK was in flight: its re-sent "
+        "FIN passed the sensor %.1f ms after the ACK (less than the RTT); "
+        "the ACK reached the server %.1f ms after the server re-sent the "
+        "FIN: they crossed, nothing was lost; the server went LAST_ACK -> "
+        "CLOSED on that ACK (ss)" % (gap * 1000,
+                                     (ack_out[0][5] - fin_in[1][4]) * 1000))
+    t.notes.append(
+        "the TIME_WAIT client acked the re-sent FIN again; the relay dropped "
+        "that ACK after the sensor (the closed server would answer it with "
+        "an RST that kills the TIME_WAIT)")
+    return p
+
+
 SYSCTLS = {
     "rst-answers-fin-retransmit": {
         "client": ["net.ipv4.tcp_max_tw_buckets=0"]},
@@ -2409,6 +2672,8 @@ SYSCTLS = {
     # no tail loss probe: it would re-send the FIN ~10 ms after it, while
     # the client's RST still waits in the token bucket
     "data-after-close": {"server": ["net.ipv4.tcp_early_retrans=0"]},
+    # the FIN is re-sent exactly at the RTO read from ss
+    "fin-crosses-late-ack": {"server": ["net.ipv4.tcp_early_retrans=0"]},
 }
 
 
@@ -2530,6 +2795,11 @@ EXTRA = [
      "simultaneous close whose ACKs are dropped after the sensor until each "
      "side sent its FIN 3 times; both TIME_WAIT",
      body_simultaneous_acks_lost, verify_simultaneous_acks_lost, 10),
+    ("fin-crosses-late-ack", 27,
+     "relay with a sensor next to the client, 80 ms to the server: the "
+     "client's final ACK passes the sensor late and crosses the server's "
+     "re-sent FIN in flight; client TIME_WAIT, server CLOSED",
+     body_fin_crosses, verify_fin_crosses, 3),
 ]
 
 
