@@ -33,6 +33,8 @@ Python 3 standard library only.
 import argparse
 import ctypes
 import ctypes.util
+import errno
+import heapq
 import json
 import os
 import re
@@ -43,6 +45,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 from collections import namedtuple
 from contextlib import contextmanager
@@ -57,6 +60,10 @@ ATTEMPT_TIMEOUT = 30.0      # watchdog for one attempt of one scenario
 SETTLE = 0.2                # kernel settle time before the ss snapshot
 
 CLIENT_DEV, SERVER_DEV = "veth-c", "veth-s"
+# fin-crosses-late-ack: the peers of veth-c/veth-s in the relay namespace,
+# and the veth there on which the relay shows tcpdump what passes its sensor
+RELAY_DEVS = {"client": "rly-c", "server": "rly-s"}
+SENSOR_DEV = "sensor"
 CLIENT_MAC, SERVER_MAC = "02:00:00:77:00:01", "02:00:00:77:00:02"
 ADDRS = {
     4: ("10.77.0.1", "10.77.0.2", 24),
@@ -96,7 +103,8 @@ RESPONSE2 = (b"HTTP/1.1 200 OK\r\nContent-Length: 26\r\n\r\n"
 # nstat counters recorded in notes of the reuse/injection scenarios
 COUNTERS_OF_INTEREST = re.compile(
     r"^(TcpExt(PAWS\w+|TW|TWRecycled|TWKilled|TCPChallengeACK|TCPSYNChallenge"
-    r"|TCPACKSkipped\w+|TCPDSACKOldSent|DelayedACKLost)|Tcp(OutRsts"
+    r"|TCPACKSkipped\w+|TCPDSACKOldSent|DelayedACKLost|TCPAbortOn\w+)"
+    r"|Tcp(OutRsts"
     r"|EstabResets|AttemptFails))$")
 HALF_CLOSE_CHUNK = 2000     # bytes per send after the client's FIN
 HALF_CLOSE_SENDS = 3
@@ -142,8 +150,10 @@ class Lab:
     """Two namespaces joined by a veth pair.  Fresh for every attempt."""
 
     def __init__(self, pid):
-        self.ns = {"client": "fs-c-%d" % pid, "server": "fs-s-%d" % pid}
-        self.dev = {"client": CLIENT_DEV, "server": SERVER_DEV}
+        self.ns = {"client": "fs-c-%d" % pid, "server": "fs-s-%d" % pid,
+                   "relay": "fs-r-%d" % pid}
+        self.dev = {"client": CLIENT_DEV, "server": SERVER_DEV,
+                    "relay": SENSOR_DEV}
         self.root_fd = os.open("/proc/self/ns/net", os.O_RDONLY)
         self.have_ethtool = shutil.which("ethtool") is not None
         self.up = False
@@ -165,7 +175,9 @@ class Lab:
     def exec(self, side, cmd, **kw):
         return run(["ip", "netns", "exec", self.ns[side]] + cmd, **kw)
 
-    def setup(self):
+    def setup(self, relay=False):
+        """With RELAY, the veths of client and server end in a third
+        namespace (RELAY_DEVS) instead of in each other; see Relay."""
         self.teardown()
         self.up = True
         for side in ("client", "server"):
@@ -176,9 +188,12 @@ class Lab:
                              "net.ipv6.conf.default.accept_dad=0",
                              "net.ipv6.conf.default.router_solicitations=0"])
         c, s = self.ns["client"], self.ns["server"]
-        run(["ip", "-n", c, "link", "add", CLIENT_DEV, "address", CLIENT_MAC,
-             "type", "veth", "peer", "name", SERVER_DEV, "address", SERVER_MAC,
-             "netns", s])
+        if relay:
+            self._setup_relay()
+        else:
+            run(["ip", "-n", c, "link", "add", CLIENT_DEV, "address",
+                 CLIENT_MAC, "type", "veth", "peer", "name", SERVER_DEV,
+                 "address", SERVER_MAC, "netns", s])
         for side, me, peer_mac in (("client", c, SERVER_MAC),
                                    ("server", s, CLIENT_MAC)):
             dev = self.dev[side]
@@ -217,10 +232,30 @@ class Lab:
                 raise Failed("veth/addresses did not become usable in 5 s")
             time.sleep(0.02)
 
+    def _setup_relay(self):
+        r = self.ns["relay"]
+        run(["ip", "netns", "add", r])
+        self.exec("relay", ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+                            "net.ipv6.conf.default.disable_ipv6=1"])
+        for side, dev, mac in (("client", CLIENT_DEV, CLIENT_MAC),
+                               ("server", SERVER_DEV, SERVER_MAC)):
+            run(["ip", "-n", self.ns[side], "link", "add", dev, "address",
+                 mac, "type", "veth", "peer", "name", RELAY_DEVS[side],
+                 "netns", r])
+        run(["ip", "-n", r, "link", "add", SENSOR_DEV, "type", "veth",
+             "peer", "name", SENSOR_DEV + "-p"])
+        for dev in list(RELAY_DEVS.values()) + [SENSOR_DEV,
+                                                SENSOR_DEV + "-p"]:
+            if self.have_ethtool:
+                self.exec("relay", ["ethtool", "-K", dev, "tx", "off", "tso",
+                                    "off", "gso", "off", "gro", "off"],
+                          check=False)
+            run(["ip", "-n", r, "link", "set", dev, "up"])
+
     def teardown(self):
         if not self.up:
             return
-        for side in ("client", "server"):
+        for side in ("client", "server", "relay"):
             if os.path.exists("/run/netns/" + self.ns[side]):
                 run(["ip", "netns", "del", self.ns[side]], check=False)
         self.up = False
@@ -474,6 +509,48 @@ def rewrite_frame(frame, seq=None, tsval=None):
     return bytes(frame)
 
 
+def craft_frame(frame, seq, ack, flags, reverse=False, window=0):
+    """A new Ethernet/IP/TCP frame built from the headers of a captured
+    FRAME: same MACs, addresses and ports (swapped with REVERSE, i.e. a
+    segment in the other direction), the given sequence and acknowledgment
+    numbers, FLAGS and WINDOW, no TCP options, no payload; IP lengths and
+    all checksums recomputed."""
+    frame = bytes(frame)
+    dmac, smac, etype = frame[0:6], frame[6:12], frame[12:14]
+    if reverse:
+        dmac, smac = smac, dmac
+    ip_type = struct.unpack("!H", etype)[0]
+    if ip_type == 0x0800:
+        ihl = (frame[14] & 15) * 4
+        ip = bytearray(frame[14:14 + 20])
+        ip[0] = 0x45
+        src, dst = bytes(ip[12:16]), bytes(ip[16:20])
+        t0 = 14 + ihl
+    elif ip_type == 0x86DD:
+        ip = bytearray(frame[14:54])
+        src, dst = bytes(ip[8:24]), bytes(ip[24:40])
+        t0 = 54
+    else:
+        raise Failed("cannot craft from a non-IP frame")
+    sport, dport = struct.unpack("!HH", frame[t0:t0 + 4])
+    if reverse:
+        src, dst, sport, dport = dst, src, dport, sport
+    tcp = bytearray(struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF,
+                                ack & 0xFFFFFFFF, 5 << 4, flags, window, 0, 0))
+    if ip_type == 0x0800:
+        ip[2:4] = struct.pack("!H", 20 + len(tcp))
+        ip[10:12] = b"\0\0"
+        ip[12:16], ip[16:20] = src, dst
+        ip[10:12] = struct.pack("!H", _csum(bytes(ip)))
+        pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp))
+    else:
+        ip[4:6] = struct.pack("!H", len(tcp))
+        ip[8:24], ip[24:40] = src, dst
+        pseudo = src + dst + struct.pack("!IxxxB", len(tcp), 6)
+    tcp[16:18] = struct.pack("!H", _csum(pseudo + bytes(tcp)))
+    return dmac + smac + etype + bytes(ip) + bytes(tcp)
+
+
 def seq_lt(a, b):
     return ((a - b) & 0xFFFFFFFF) >= 0x80000000
 
@@ -581,6 +658,8 @@ class Trial:
         self.detail = False         # print the trace with TSvals etc.
         self.inj = []               # per-injection facts for verify
         self.inj_counters = {}
+        self.own_handshake = False  # verify() checks the handshake itself
+        self.relay = None           # Relay (fin-crosses-late-ack)
 
     # ---- sockets -----------------------------------------------------
 
@@ -635,6 +714,8 @@ class Trial:
         time.sleep(0.1)     # let the delayed ACKs of the data go out
 
     def close_all(self):
+        if self.relay is not None:
+            self.relay.stop()
         for sk in self.socks:
             try:
                 sk.close()
@@ -800,10 +881,11 @@ def run_attempt(lab, sc, outdir):
     signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, ATTEMPT_TIMEOUT)
     try:
-        lab.setup()
+        relayed = sc.base in RELAYED
+        lab.setup(relay=relayed)
         for side, settings in SYSCTLS.get(sc.base, {}).items():
             lab.exec(side, ["sysctl", "-qw"] + settings)
-        cap = Capture(lab, "server", tmp_pcap)
+        cap = Capture(lab, "relay" if relayed else "server", tmp_pcap)
         try:
             sc.body(t)
         except (socket.timeout, OSError) as e:
@@ -838,7 +920,9 @@ def run_attempt(lab, sc, outdir):
         problems = []
         if truth != t.expect:
             problems.append("kernel state %s, expected %s" % (truth, t.expect))
-        if len(segs) < 3 or [flag_str(s.flags) for s in segs[:3]] != \
+        if t.own_handshake:
+            problems += sc.verify(t, segs, counters)
+        elif len(segs) < 3 or [flag_str(s.flags) for s in segs[:3]] != \
                 ["S", "S.", "."] or [s.dir for s in segs[:3]] != ["c", "s", "c"]:
             problems.append("trace does not start with a clean handshake")
         else:
@@ -1748,6 +1832,835 @@ def verify_old_dup_after_reuse(t, segs, counters):
     return p
 
 
+# --------------------------------------------------------------------------
+# RST acceptability, old segments into TIME_WAIT, data after close, loss of
+# ACKs after the sensor (scenarios 18-26, IPv4; issue 12)
+
+RST_IN_WINDOW_OFFSET = 1000         # injected RST: rcv_nxt + this (in window)
+RST_OUT_OF_WINDOW_OFFSET = 1 << 30  # rcv_nxt + this: far outside the window
+LATE_DATA = b"late data after the peer closed\n"[:31]   # 31 bytes
+TBF_RATE = 1000                     # bytes/s of the client's token bucket
+TBF_BURST = 150                     # its size in bytes
+TBF_DRAIN = 150                     # frame that empties it: a 54-byte RST
+                                    # then waits ~54 ms
+
+
+def no_injected(t, segs):
+    return [x for i, x in enumerate(segs) if i not in t.injected]
+
+
+def client_numbers(segs):
+    """(client snd_nxt, client rcv_nxt) from the client's last segment."""
+    last_c = [x for x in segs if x.dir == "c"][-1]
+    return seq_add(last_c.seq, last_c.plen), last_c.ack
+
+
+def inject_rst_established(t, offset):
+    """Connection, exchange, then an RST+ACK from the server's direction
+    (out of veth-s) with seq = the client's rcv_nxt + OFFSET and ack = its
+    snd_nxt; records the client's answer and counters; both must still be
+    ESTABLISHED afterwards.  Then a four-way close, client first."""
+    t.detail = True
+    t.connect()
+    t.exchange()
+    segs = t.segs_so_far()
+    snd_nxt, rcv_nxt = client_numbers(segs)
+    last_s = [x for x in segs if x.dir == "s"][-1]
+    frame = craft_frame(last_s.raw, seq=seq_add(rcv_nxt, offset),
+                        ack=snd_nxt, flags=RST | ACK)
+    n0 = t.nstat("client")
+    idx, ans = t.inject("server", frame, "c", timeout=0.3)
+    delta = t.counter_delta(n0, t.nstat("client"))
+    st = t.states()
+    if st != {"client": "ESTABLISHED", "server": "ESTABLISHED"}:
+        raise Failed("after the injected RST ss shows %s" % st)
+    t.inj = [(idx, snd_nxt, rcv_nxt, delta)]
+    close_client_first(t)
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+
+
+def verify_rst_established(t, segs, want_answer):
+    if len(t.injected) != 1:
+        return ["injected frame not found"]
+    idx, snd_nxt, rcv_nxt, delta = t.inj[0]
+    p = check_four_way(no_injected(t, segs), "c")
+    if p:
+        return p
+    inj, nxt = segs[idx], segs[idx + 1]
+    if want_answer:
+        if nxt.dir != "c" or nxt.flags != ACK or nxt.plen or \
+                nxt.seq != snd_nxt or nxt.ack != rcv_nxt:
+            return ["no challenge ACK (seq = snd_nxt, ack = rcv_nxt) right "
+                    "after the RST"]
+        if delta.get("TcpExtTCPChallengeACK") != 1:
+            p.append("TcpExtTCPChallengeACK did not count 1: %s" % delta)
+        if seg_after(segs, idx + 1) is not fins(segs, "c")[0]:
+            p.append("more than the challenge ACK between the RST and the "
+                     "client's FIN")
+    else:
+        if nxt is not fins(segs, "c")[0]:
+            return ["the client answered the out-of-window RST "
+                    "([%s] from %s)" % (flag_str(nxt.flags), nxt.dir)]
+        if delta.get("TcpExtTCPChallengeACK"):
+            p.append("challenge ACK counted for an out-of-window RST")
+    if p:
+        return p
+    t.notes.append(
+        "injected RST+ACK towards the client (AF_PACKET on veth-s) %.3f s "
+        "after the exchange: seq = client rcv_nxt %+d, ack = client snd_nxt, "
+        "no options" % (inj.t - segs[idx - 1].t, seq_diff(inj.seq, rcv_nxt)))
+    if want_answer:
+        t.notes.append(
+            "the RST was ignored with a challenge ACK: in the receive window "
+            "but not RCV.NXT (RFC 5961 3.2); the client answered %.1f ms "
+            "later with a bare ACK (seq = snd_nxt, ack = rcv_nxt)"
+            % ((nxt.t - inj.t) * 1000))
+    else:
+        t.notes.append(
+            "the RST was dropped silently: its sequence number is outside the "
+            "receive window; the client sent nothing in answer")
+    t.notes.append("client counters across the injection: %s"
+                   % t.fmt_delta(delta))
+    t.notes.append("ss after the injection: both sides still ESTABLISHED; "
+                   "then a graceful four-way close, client first")
+    return p
+
+
+def seg_after(segs, i):
+    return segs[i + 1] if i + 1 < len(segs) else None
+
+
+# ---- 18 rst-in-window ---------------------------------------------------
+
+def body_rst_in_window(t):
+    inject_rst_established(t, RST_IN_WINDOW_OFFSET)
+
+
+def verify_rst_in_window(t, segs, counters):
+    return verify_rst_established(t, segs, True)
+
+
+# ---- 19 rst-out-of-window -----------------------------------------------
+
+def body_rst_out_of_window(t):
+    inject_rst_established(t, RST_OUT_OF_WINDOW_OFFSET)
+
+
+def verify_rst_out_of_window(t, segs, counters):
+    return verify_rst_established(t, segs, False)
+
+
+# ---- 20 rst-ack-iss-syn-sent --------------------------------------------
+
+def body_rst_ack_iss(t):
+    t.detail = True
+    t.own_handshake = True
+    lst = t._sock("server")
+    lst.bind((t.saddr, t.sport))
+    lst.listen(4)
+    # the first SYN-ACK (60 bytes at the IP layer) is dropped at the
+    # client's input, so the client stays in SYN_SENT
+    t.lab.nft_add("client", t.from_server() + " tcp flags & (syn|ack) == "
+                  "syn|ack quota until 70 bytes counter drop")
+    c = t._sock("client")
+    c.bind((t.caddr, t.cport))
+    c.setblocking(False)
+    err = c.connect_ex((t.saddr, t.sport))
+    if err not in (0, errno.EINPROGRESS):
+        raise Failed("connect: %s" % os.strerror(err))
+    segs, _ = t.wait_trace(lambda sg: len(sg) >= 2, what="SYN and SYN-ACK")
+    syn, synack = segs[0], segs[1]
+    if shape(segs[:2]) != [("c", "S", 0), ("s", "S.", 0)]:
+        raise Failed("no SYN / SYN-ACK at the start")
+    if t.states()["client"] != "SYN_SENT":
+        raise Failed("client not in SYN_SENT after the dropped SYN-ACK")
+    # RST+ACK built from the SYN's bytes with ack = ISS (not ISS + 1)
+    frame = craft_frame(syn.raw, seq=0, ack=syn.seq, flags=RST | ACK,
+                        reverse=True)
+    n0 = t.nstat("client")
+    t.inject("server", frame, "c", timeout=1.5)
+    t.inj_counters = t.counter_delta(n0, t.nstat("client"))
+    _, w, _ = select.select([], [c], [], SOCK_TIMEOUT)
+    if not w:
+        raise Failed("connect did not complete")
+    err = c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if err:
+        raise Failed("connect failed after the RST+ACK: %s" % os.strerror(err))
+    c.settimeout(SOCK_TIMEOUT)
+    s, _ = lst.accept()
+    t.socks.append(s)
+    s.settimeout(SOCK_TIMEOUT)
+    lst.close()
+    t.c, t.s = c, s
+    t.exchange()
+    close_client_first(t)
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+
+
+def verify_rst_ack_iss(t, segs, counters):
+    if len(t.injected) != 1:
+        return ["injected frame not found"]
+    idx = min(t.injected)
+    got = shape(segs[:6])
+    want = [("c", "S", 0), ("s", "S.", 0), ("s", "R.", 0), ("c", "S", 0),
+            ("s", "S.", 0), ("c", ".", 0)]
+    if got != want or idx != 2:
+        return ["trace starts %s, expected SYN, SYN-ACK, RST+ACK (injected), "
+                "SYN, SYN-ACK, ACK" % " ".join(d + ":" + f for d, f, _ in got)]
+    syn, synack, rst, syn2, synack2 = segs[:5]
+    p = []
+    if rst.ack != syn.seq:
+        p.append("RST+ACK does not ack the ISS")
+    if syn2.seq != syn.seq or synack2.seq != synack.seq:
+        p.append("the handshake after the RST is not the same connection "
+                 "(ISNs differ)")
+    if counters.get("client") != [1]:
+        p.append("client input dropped %s, expected the first SYN-ACK"
+                 % counters.get("client"))
+    rest = segs[3:]
+    p += check_handshake(rest) + check_four_way(rest, "c")
+    if p:
+        return p
+    t.notes.append("the client's first SYN-ACK was dropped at its input "
+                   "(nft, after the capture point): client in SYN_SENT")
+    t.notes.append(
+        "injected RST+ACK towards the client (AF_PACKET on veth-s) %.1f ms "
+        "after the SYN-ACK: seq 0, ack = the client's ISS (not ISS + 1)"
+        % ((rst.t - synack.t) * 1000))
+    t.notes.append(
+        "the RST was ignored: its ACK is unacceptable in SYN_SENT (RFC 9293 "
+        "3.10.7.3); the client re-sent the same SYN (same ISN) %.1f ms "
+        "later (Linux re-arms the SYN timer to TCP_TIMEOUT_MIN), the server "
+        "re-sent its SYN-ACK (same ISN) and the handshake completed"
+        % ((syn2.t - rst.t) * 1000))
+    t.notes.append("client counters across the injection: %s"
+                   % t.fmt_delta(t.inj_counters))
+    t.notes.append("one connection: exchange, then a graceful four-way "
+                   "close, client first")
+    return p
+
+
+# ---- 21 old-rst-time-wait -----------------------------------------------
+
+def body_old_rst_tw(t):
+    t.detail = True
+    t.connect()
+    t.exchange()
+    close_client_first(t)
+    settle(t, {"client": "TIME_WAIT", "server": "CLOSED"}, "close")
+    t.rfc1337 = t.lab.exec("client", ["sysctl", "-n",
+                                      "net.ipv4.tcp_rfc1337"]).stdout.strip()
+    segs = t.segs_so_far()
+    synack = segs[1]
+    # a listener's RST answering an old duplicate: seq = its SEG.ACK, here
+    # the server's old ISN + 1; no ACK bit
+    frame = craft_frame(synack.raw, seq=seq_add(synack.seq, 1), ack=0,
+                        flags=RST)
+    n0 = t.nstat("client")
+    t.inject("server", frame, "c", timeout=0.3)
+    t.inj_counters = t.counter_delta(n0, t.nstat("client"))
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+
+
+def verify_old_rst_tw(t, segs, counters):
+    if len(t.injected) != 1:
+        return ["injected frame not found"]
+    idx = min(t.injected)
+    p = check_four_way(segs[:idx], "c")
+    if p:
+        return p
+    inj, rest = segs[idx], segs[idx + 1:]
+    sfin = fins(segs, "s")[0]
+    if rest:
+        return ["the TIME_WAIT answered the old RST ([%s] from %s)"
+                % (flag_str(rest[0].flags), rest[0].dir)]
+    if t.rfc1337 != "0":
+        return ["tcp_rfc1337 is %s, expected the default 0" % t.rfc1337]
+    t.notes.append(
+        "injected RST (no ACK bit) towards the client's TIME_WAIT (AF_PACKET "
+        "on veth-s) %.3f s after the close: seq = the server's old ISN + 1, "
+        "as a listener's RST answering an old duplicate carries; the "
+        "TIME_WAIT's rcv_nxt is %d bytes further (server FIN + 1)"
+        % (inj.t - segs[idx - 1].t, seq_diff(fin_end(sfin), inj.seq)))
+    t.notes.append(
+        "the RST was ignored (seq != RCV.NXT, out of window): no answer, "
+        "the client stayed in TIME_WAIT (ss TIME-WAIT) with "
+        "net.ipv4.tcp_rfc1337=0; client counters: %s"
+        % t.fmt_delta(t.inj_counters))
+    return p
+
+
+# ---- 22 syn-replay-time-wait --------------------------------------------
+
+def body_syn_replay_tw(t):
+    t.detail = True
+    t.connect()
+    t.exchange()
+    close_server_first(t)
+    settle(t, {"client": "CLOSED", "server": "TIME_WAIT"}, "first close")
+    # the closed client would answer the TIME_WAIT's ACK with RST
+    t.lab.nft_add("client", t.from_server() + " counter drop")
+    syn = t.segs_so_far()[0]
+    n0 = t.nstat("server")
+    t.inject("client", syn.raw, "s")
+    t.inj_counters = t.counter_delta(n0, t.nstat("server"))
+    t.expect = {"client": "CLOSED", "server": "TIME_WAIT"}
+
+
+def verify_syn_replay_tw(t, segs, counters):
+    if len(t.injected) != 1:
+        return ["injected frame not found"]
+    idx = min(t.injected)
+    p = check_four_way(segs[:idx], "s")
+    if p:
+        return p
+    inj, rest = segs[idx], segs[idx + 1:]
+    cfin, sfin = fins(segs, "c")[0], fins(segs, "s")[0]
+    last_c = [x for x in segs[:idx] if x.dir == "c"][-1]
+    if inj.raw != segs[0].raw:
+        return ["injected frame is not the original SYN"]
+    if len(rest) != 1:
+        return ["expected exactly one answer to the replayed SYN, got %d "
+                "segments" % len(rest)]
+    a = rest[0]
+    if a.dir != "s" or a.flags != ACK or a.plen:
+        return ["the TIME_WAIT answered the replayed SYN with [%s] from %s"
+                % (flag_str(a.flags), a.dir)]
+    if a.seq != fin_end(sfin) or a.ack != fin_end(cfin):
+        p.append("the ACK does not carry the old connection's numbers")
+    if counters.get("client") != [1]:
+        p.append("client input dropped %s, expected the one ACK"
+                 % counters.get("client"))
+    if p:
+        return p
+    t.notes.append(
+        "injected an exact copy of the client's original SYN (same ISN, "
+        "TSval %d ms older than the TIME_WAIT's ts_recent) on veth-c %.3f s "
+        "after the close" % (-seq_diff(inj.tsval, last_c.tsval),
+                             inj.t - segs[idx - 1].t))
+    t.notes.append(
+        "server TIME_WAIT answered it with a bare ACK of the old connection "
+        "(seq = its FIN + 1, ack = client FIN + 1), not SYN-ACK; no new "
+        "connection; it stayed in TIME_WAIT; server counters: %s"
+        % t.fmt_delta(t.inj_counters))
+    t.notes.append("the client namespace dropped that ACK (nft), so the "
+                   "closed client sent no RST to the TIME_WAIT")
+    return p
+
+
+# ---- 23 data-after-close ------------------------------------------------
+
+def drain_client_tbf(t):
+    """A token bucket on the client's veth, emptied, delays what the
+    client sends next by ~54 ms: on a veth the client's answer would
+    otherwise reach the server inside the server's send() call, before its
+    close()."""
+    t.lab.exec("client", ["tc", "qdisc", "add", "dev", CLIENT_DEV, "root",
+                          "tbf", "rate", "%dkbit" % (TBF_RATE * 8 // 1000),
+                          "burst", str(TBF_BURST), "latency", "1s"])
+    # empty the bucket with a frame nobody answers (local experimental
+    # ethertype; not in the capture filter)
+    with t.lab.inside("client"):
+        sk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+    try:
+        sk.bind((CLIENT_DEV, 0))
+        mac = lambda m: bytes(int(x, 16) for x in m.split(":"))
+        sk.send(mac(SERVER_MAC) + mac(CLIENT_MAC) + b"\x88\xb5" +
+                bytes(TBF_DRAIN - 14))
+    finally:
+        sk.close()
+
+
+def body_data_after_close(t):
+    c, s = t.connect()
+    t.exchange()
+    n0 = t.nstat("client")
+    c.close()
+    t.recv_eof(s)
+    drain_client_tbf(t)
+    s.send(LATE_DATA)
+    s.close()           # at once: data and FIN well under 1 ms apart
+    t.expect = {"client": "CLOSED", "server": "CLOSED"}
+    t.wait_states(t.expect)
+    t.inj_counters = t.counter_delta(n0, t.nstat("client"))
+
+
+def verify_data_after_close(t, segs, counters):
+    cf, sf = fins(segs, "c"), fins(segs, "s")
+    if len(cf) != 1 or len(sf) != 1:
+        return ["expected one FIN per side (%d/%d)" % (len(cf), len(sf))]
+    after = segs[segs.index(cf[0]) + 1:]
+    data = [x for x in after if x.dir == "s" and x.plen]
+    if len(data) != 1 or data[0].plen != len(LATE_DATA) or \
+            data[0].flags & FIN:
+        return ["expected one %d-byte server segment without FIN after the "
+                "client's FIN" % len(LATE_DATA)]
+    d, f = data[0], sf[0]
+    p = []
+    if f.seq != seq_add(d.seq, d.plen) or segs.index(f) < segs.index(d):
+        p.append("server FIN does not follow the data")
+    gap = f.t - d.t
+    if gap >= 0.001:
+        p.append("data and FIN %.3f ms apart, not under 1 ms" % (gap * 1000))
+    r = rsts(segs)
+    if len(r) != 2 or any(x.dir != "c" or x.flags != RST for x in r):
+        return p + ["expected two bare RSTs from the client (got %s)"
+                    % [(x.dir, flag_str(x.flags)) for x in r]]
+    if any(x.seq != fin_end(cf[0]) for x in r):
+        p.append("RSTs not at seq = client FIN + 1")
+    if any(x.dir == "c" and x.flags & ACK and x.ack == fin_end(f)
+           for x in segs):
+        p.append("the client acked the server's FIN")
+    if any(x.dir == "c" for x in after if not x.flags & RST):
+        p.append("the client sent more than RSTs after its FIN")
+    if segs.index(r[0]) < segs.index(f):
+        p.append("RST before the server's FIN")
+    if t.inj_counters.get("TcpExtTCPAbortOnData") != 1:
+        p.append("TcpExtTCPAbortOnData did not count 1: %s" % t.inj_counters)
+    if p:
+        return p
+    pre = [x for x in after if x.dir == "s" and not x.plen
+           and not x.flags & (FIN | RST) and segs.index(x) < segs.index(d)]
+    t.notes.append(
+        "client close() with everything read: FIN; the server read EOF, "
+        "sent %d bytes (ack = client FIN + 1%s) and closed: data and FIN "
+        "%.3f ms apart" % (d.plen, "; a bare ACK of the FIN before them"
+                           if pre else "; no bare ACK of the FIN before "
+                           "them", gap * 1000))
+    t.notes.append(
+        "the client (socket closed, FIN sent) answered the data with a bare "
+        "RST (seq = its FIN + 1) and was gone: aborted by data after close "
+        "(RFC 1122 4.2.2.13), never in TIME_WAIT; the FIN drew a second RST "
+        "(no socket); the server's FIN was never acked")
+    t.notes.append("client counters over the close: %s"
+                   % t.fmt_delta(t.inj_counters))
+    t.notes.append(
+        "a tbf qdisc on the client's veth delayed the client's RSTs (first "
+        "%.1f ms after the data), as a real path would: on a bare veth the "
+        "RST reaches the server inside its send(), before close() sends "
+        "the FIN; the server namespace has net.ipv4.tcp_early_retrans=0 "
+        "(no tail loss probe of the FIN meanwhile)" % ((r[0].t - d.t) * 1000))
+    t.notes.append("the first RST (seq = the server's RCV.NXT) closed the "
+                   "server (LAST_ACK -> CLOSED)")
+    return p
+
+
+# ---- 24 peer-vanishes ---------------------------------------------------
+
+def body_peer_vanishes(t):
+    c, s = t.connect()
+    t.exchange()
+    c.close()
+    t.recv_eof(s)
+    time.sleep(0.3)     # the ACK of the client's FIN goes out alone
+    t.lab.nft_add("client", t.from_server() + " counter drop")
+    s.close()
+    time.sleep(1.0)     # the server's FIN is retransmitted, never acked
+    t.expect = {"client": "FIN_WAIT_2", "server": "LAST_ACK"}
+
+
+def verify_peer_vanishes(t, segs, counters):
+    p = []
+    if rsts(segs):
+        p.append("unexpected RST")
+    cf, sf = fins(segs, "c"), fins(segs, "s")
+    if len(cf) != 1 or len(sf) < 3:
+        return p + ["expected one client FIN and a server FIN sent at least "
+                    "3 times (%d/%d)" % (len(cf), len(sf))]
+    close = from_first_fin(segs)
+    if shape(close[:2]) != [("c", "F.", 0), ("s", ".", 0)] or \
+            close[1].ack != fin_end(cf[0]):
+        p.append("the client's FIN is not acked alone")
+    if len(set(x.seq for x in sf)) != 1:
+        p.append("server FINs differ")
+    if any(x.dir == "c" for x in segs[segs.index(sf[0]):]):
+        p.append("the client sent something after the server's FIN")
+    drops = sum(counters.get("client", []))
+    if drops != len(sf):
+        p.append("nft dropped %d segments for %d server FINs" % (drops,
+                                                                  len(sf)))
+    if p:
+        return p
+    t.notes.append(
+        "client FIN acked by the server; then everything from the server is "
+        "dropped at the client's input (nft, after the capture point): the "
+        "server's FIN was sent %d times (%s s after the first), never acked"
+        % (len(sf), ", ".join("+%.2f" % (x.t - sf[0].t) for x in sf[1:])))
+    t.notes.append("the client never received the server's FIN: it stayed "
+                   "in FIN_WAIT_2 (orphaned, tcp_fin_timeout); ss taken "
+                   "before the timers ended either side")
+    return p
+
+
+# ---- 25 ack-lost-then-peer-fin ------------------------------------------
+
+def body_ack_lost_peer_fin(t):
+    c, s = t.connect()
+    t.exchange()
+    # the server's pure ACKs are dropped at the client's input
+    t.lab.nft_add("client", t.from_server() +
+                  " tcp flags & (fin|syn|rst) == 0 counter drop")
+    c.close()
+    t.recv_eof(s)
+    # wait until the client has sent its FIN 3 times (2 retransmissions)
+    t.wait_trace(lambda sg: len(fins(sg, "c")) >= 3, timeout=3.0,
+                 what="third client FIN")
+    t.wait_trace(lambda sg: sg[-1].dir == "s", timeout=0.5,
+                 what="the server's ACK of the third FIN")
+    s.close()
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+
+
+def verify_ack_lost_peer_fin(t, segs, counters):
+    p = check_orderly(segs, "c", "s", retrans_ok=("c",))
+    if p:
+        return p
+    cf, sf = fins(segs, "c"), fins(segs, "s")
+    close = from_first_fin(segs)
+    want = [("c", "F.", 0), ("s", ".", 0)] * 3 + [("s", "F.", 0),
+                                                  ("c", ".", 0)]
+    if shape(close) != want:
+        return ["close is %s, expected (client FIN, server ACK) x 3, server "
+                "FIN, client ACK" % " ".join(d + ":" + f for d, f, _ in
+                                             shape(close))]
+    cend = fin_end(cf[0])
+    if any(x.ack != cend for x in close[1:7:2]) or sf[0].ack != cend:
+        p.append("server ACKs / FIN do not ack the client's FIN")
+    if close[-1].ack != fin_end(sf[0]):
+        p.append("client ACK does not ack the server's FIN")
+    if counters.get("client") != [3]:
+        p.append("client input dropped %s, expected the 3 ACKs"
+                 % counters.get("client"))
+    if p:
+        return p
+    t.notes.append(
+        "the server's pure ACKs are dropped at the client's input (nft, "
+        "after the capture point): the client sent its FIN 3 times (+%s s), "
+        "the server acked each (3 drops counted)"
+        % ", +".join("%.2f" % (x.t - cf[0].t) for x in cf[1:]))
+    t.notes.append(
+        "then the server closed: its FIN (ack = client FIN + 1) got through, "
+        "the client acked it and went to TIME_WAIT; the server's FIN was "
+        "never re-sent, so the client's ACK arrived")
+    return p
+
+
+# ---- 26 simultaneous-acks-lost ------------------------------------------
+
+def body_simultaneous_acks_lost(t):
+    c, s = t.connect()
+    t.exchange()
+    # both first FINs (52 bytes) are dropped, so the FINs cross; then every
+    # pure ACK is dropped on both inputs until each side sent 3 FINs
+    for side, rule in (("server", t.from_client()),
+                       ("client", t.from_server())):
+        t.lab.nft_add(side, rule + " tcp flags & fin == fin quota until 60 "
+                      "bytes counter drop")
+        t.lab.nft_add(side, rule + " tcp flags & (fin|syn|rst) == 0 "
+                      "counter drop")
+    aff = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {min(aff)})
+        try:
+            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(50))
+        except (OSError, AttributeError):
+            pass
+        c.shutdown(socket.SHUT_WR)
+        s.shutdown(socket.SHUT_WR)
+    finally:
+        try:
+            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+        except (OSError, AttributeError):
+            pass
+        os.sched_setaffinity(0, aff)
+    t.wait_trace(lambda sg: len(fins(sg, "c")) >= 3 and
+                 len(fins(sg, "s")) >= 3, timeout=4.0,
+                 what="three FINs from each side")
+    time.sleep(0.05)
+    t.lab.nft_flush("server")
+    t.lab.nft_flush("client")
+    t.expect = {"client": "TIME_WAIT", "server": "TIME_WAIT"}
+    st = t.wait_states(t.expect, timeout=8.0)
+    if st != t.expect:
+        raise Failed("not both TIME_WAIT after the rules went: %s" % st)
+    t.linger = 1.0
+
+
+def verify_simultaneous_acks_lost(t, segs, counters):
+    p = []
+    if rsts(segs):
+        p.append("unexpected RST")
+    cf, sf = fins(segs, "c"), fins(segs, "s")
+    if len(cf) < 3 or len(sf) < 3:
+        return p + ["each side should send its FIN 3 times or more (%d/%d)"
+                    % (len(cf), len(sf))]
+    if cf[0].ack == fin_end(sf[0]) or sf[0].ack == fin_end(cf[0]):
+        p.append("sequential close: a first FIN already acks the peer's FIN")
+    if cf[1].ack == fin_end(sf[0]) or sf[1].ack == fin_end(cf[0]):
+        p.append("second FINs do not cross (one acks the peer's FIN)")
+    for side in ("client", "server"):
+        got = counters.get(side, [])
+        if len(got) != 2 or got[0] != 1 or got[1] < 1:
+            p.append("%s input dropped %s, expected [1 FIN, >= 1 ACK]"
+                     % (side, got))
+    for d, fl in (("c", cf), ("s", sf)):
+        other = "s" if d == "c" else "c"
+        if not any(x.dir == other and x.flags == ACK and
+                   x.ack == fin_end(fl[0]) for x in segs):
+            p.append("no pure ACK of a FIN was captured")
+    if not p:
+        third = [x for x in segs if x.flags & FIN][4:6]
+        if len(cf) != 3 or len(sf) != 3 or \
+                cf[2].ack != fin_end(sf[0]) or sf[2].ack != fin_end(cf[0]):
+            p.append("the third FINs do not both ack the peer's FIN")
+        elif segs[-1] not in third:
+            p.append("segments after the third FINs")
+    if p:
+        return p
+    t.notes.append(
+        "both sides shutdown(SHUT_WR) back to back; each first FIN was "
+        "dropped at the peer's input, the second FINs crossed (neither acks "
+        "the peer's FIN): both sides went through CLOSING")
+    t.notes.append(
+        "every pure ACK was dropped at both inputs (after the capture point) "
+        "until each side had sent its FIN 3 times: client FINs %d, server "
+        "FINs %d; ACKs dropped: client input %d, server input %d"
+        % (len(cf), len(sf), counters["client"][1], counters["server"][1]))
+    t.notes.append(
+        "the third FINs crossed again (%.2f ms apart), each now acking the "
+        "peer's FIN: each side went from CLOSING to TIME_WAIT on the peer's "
+        "FIN and sent nothing more (Linux does not ack a retransmitted FIN "
+        "that completes CLOSING); nothing followed after the rules were "
+        "removed" % (abs(cf[2].t - sf[2].t) * 1000))
+    return p
+
+
+# ---- 27 fin-crosses-late-ack --------------------------------------------
+
+RELAY_DELAY = 0.08      # one-way delay between the sensor and the server (s)
+RELAYED = {"fin-crosses-late-ack"}
+PACKET_OUTGOING = 4     # sll_pkttype of a frame this host sent
+
+
+def tcp_fields(frame):
+    """(flags, seq, ack, payload length) of an Ethernet/IPv4|6/TCP frame,
+    or None for anything else."""
+    etype = struct.unpack("!H", frame[12:14])[0]
+    if etype == 0x0800 and len(frame) >= 34 and frame[23] == 6:
+        ihl = (frame[14] & 15) * 4
+        tot = struct.unpack("!H", frame[16:18])[0]
+        t0, tlen = 14 + ihl, tot - ihl
+    elif etype == 0x86DD and len(frame) >= 54 and frame[20] == 6:
+        t0, tlen = 54, struct.unpack("!H", frame[18:20])[0]
+    else:
+        return None
+    if len(frame) < t0 + 20:
+        return None
+    seq, ack, offflags = struct.unpack("!IIH", frame[t0 + 4:t0 + 14])
+    return offflags & 0x1FF, seq, ack, tlen - (offflags >> 12) * 4
+
+
+class Relay(threading.Thread):
+    """Forwards Ethernet frames between the client's and the server's veth
+    (through their peers in the relay namespace) with a userspace
+    AF_PACKET loop, and shows tcpdump every TCP frame at the moment it
+    passes a sensor next to the client: a copy is sent out of SENSOR_DEV.
+
+    client <-> sensor: no delay.  sensor <-> server: DELAY each way, so
+    the RTT seen at the sensor is 2 * DELAY.  Armed with fin_hold, the
+    server's first FIN is held that long *after* the sensor (the client
+    gets it late, so its ACK passes the sensor late); the client's first
+    ACK of that FIN is forwarded, later ones are dropped after the sensor.
+    Every frame's fate is logged in self.log (monotonic times)."""
+
+    def __init__(self, lab, delay):
+        super().__init__(daemon=True)
+        self.delay = delay
+        self.fin_hold = None        # seconds; set before the server closes
+        self.fin_end = None         # the held FIN's seq + 1
+        self.acks_of_fin = 0
+        self.log = []               # (dir, flags, seq, ack, t_in, t_out)
+        self.heap = []
+        self.n = 0
+        self.stopping = False
+        self.error = None
+        self.socks = {}
+        with lab.inside("relay"):
+            for side in ("client", "server"):
+                sk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                                   socket.htons(0x0003))
+                sk.bind((RELAY_DEVS[side], 0x0003))
+                sk.setblocking(False)
+                self.socks[side] = sk
+            self.sensor = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+            self.sensor.bind((SENSOR_DEV, 0))
+
+    def _at(self, when, sk, frame, entry=None):
+        self.n += 1
+        heapq.heappush(self.heap, (when, self.n, sk, frame, entry))
+
+    def _frame_in(self, side, frame, now):
+        f = tcp_fields(frame)
+        out = self.socks["server" if side == "client" else "client"]
+        if f is None:           # not TCP: straight through, not sensed
+            self._at(now, out, frame)
+            return
+        flags, seq, ack, plen = f
+        entry = ["c" if side == "client" else "s", flags, seq, ack, now, None]
+        self.log.append(entry)
+        if side == "client":
+            self._at(now, self.sensor, frame)
+            if self.fin_end is not None and flags & ACK and \
+                    ack == self.fin_end and not flags & (FIN | SYN | RST):
+                self.acks_of_fin += 1
+                if self.acks_of_fin > 1:
+                    return      # dropped after the sensor
+            self._at(now + self.delay, out, frame, entry)
+        else:
+            hold = 0.0
+            if flags & FIN and self.fin_hold is not None and \
+                    self.fin_end is None:
+                hold = self.fin_hold
+                self.fin_end = seq_add(seq, plen + 1)
+            self._at(now + self.delay, self.sensor, frame)
+            self._at(now + self.delay + hold, out, frame, entry)
+
+    def run(self):
+        try:
+            by_fd = {sk.fileno(): side for side, sk in self.socks.items()}
+            while not self.stopping:
+                now = time.monotonic()
+                while self.heap and self.heap[0][0] <= now:
+                    _, _, sk, frame, entry = heapq.heappop(self.heap)
+                    sk.send(frame)
+                    if entry is not None:
+                        entry[5] = time.monotonic()
+                wait = 0.05 if not self.heap else \
+                    max(0.0, min(0.05, self.heap[0][0] - time.monotonic()))
+                r, _, _ = select.select(list(self.socks.values()), [], [],
+                                        wait)
+                for sk in r:
+                    while True:
+                        try:
+                            frame, addr = sk.recvfrom(65535)
+                        except BlockingIOError:
+                            break
+                        if addr[2] == PACKET_OUTGOING:
+                            continue
+                        self._frame_in(by_fd[sk.fileno()], frame,
+                                       time.monotonic())
+        except Exception as e:      # reported by stop()
+            self.error = e
+
+    def stop(self):
+        self.stopping = True
+        if self.is_alive():
+            self.join(2.0)
+        for sk in list(self.socks.values()) + [self.sensor]:
+            sk.close()
+        self.socks = {}
+
+
+def server_rto(t):
+    """The server socket's current RTO in seconds, from ss -tnoi."""
+    text = t.lab.ss("server", "-tnoi")
+    lines = text.splitlines()
+    local, peer = t.endpoints()["server"]
+    for i, line in enumerate(lines):
+        f = line.split()
+        if len(f) >= 5 and f[3] == local and f[4] == peer:
+            m = re.search(r"\brto:(\d+(?:\.\d+)?)", " ".join(lines[i:i + 2]))
+            if m:
+                return float(m.group(1)) / 1000
+    raise Failed("no rto for the server socket in ss:\n" + text)
+
+
+def body_fin_crosses(t):
+    t.relay = Relay(t.lab, RELAY_DELAY)
+    t.relay.start()
+    c, s = t.connect()
+    t.exchange()
+    c.close()
+    t.recv_eof(s)
+    time.sleep(0.3)     # the ACK of the client's FIN goes out alone
+    t.rto = server_rto(t)
+    # the client gets the server's FIN (rto - delay) after the sensor saw
+    # it; its ACK then passes the sensor `delay` before the server's RTO
+    # fires and reaches the server `delay` after it: they cross in flight
+    t.relay.fin_hold = t.rto - RELAY_DELAY
+    s.close()
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+    t.wait_trace(lambda sg: len(fins(sg, "s")) >= 2 and sg[-1].dir == "c",
+                 timeout=3.0, what="the client's ACK of the re-sent FIN")
+    if t.relay.error:
+        raise Failed("relay failed: %s" % t.relay.error)
+
+
+def verify_fin_crosses(t, segs, counters):
+    close = from_first_fin(segs)
+    want = [("c", "F.", 0), ("s", ".", 0), ("s", "F.", 0), ("c", ".", 0),
+            ("s", "F.", 0), ("c", ".", 0)]
+    if shape(close) != want:
+        return ["close is %s, expected client FIN, server ACK, server FIN, "
+                "client ACK, server FIN again, client ACK"
+                % " ".join(d + ":" + f for d, f, _ in shape(close))]
+    cfin, sack, sfin, ack1, sfin2, ack2 = close
+    p = []
+    if sack.ack != fin_end(cfin) or sfin.ack != fin_end(cfin):
+        p.append("the server does not ack the client's FIN")
+    if sfin2.seq != sfin.seq:
+        p.append("the second server FIN is not a retransmission")
+    if ack1.ack != fin_end(sfin) or ack2.ack != fin_end(sfin):
+        p.append("the client's ACKs do not ack the server's FIN")
+    rtt = segs[1].t - segs[0].t
+    late, gap = ack1.t - sfin.t, sfin2.t - ack1.t
+    if gap >= rtt:
+        p.append("re-sent FIN %.1f ms after the ACK, not under the RTT "
+                 "(%.1f ms)" % (gap * 1000, rtt * 1000))
+    # from the relay's log: when the server sent the FIN again and when
+    # the first ACK reached it
+    log = t.relay.log
+    fin_in = [e for e in log if e[0] == "s" and e[1] & FIN]
+    ack_out = [e for e in log if e[0] == "c" and e[3] == fin_end(sfin)
+               and not e[1] & FIN]
+    if len(fin_in) != 2 or len(ack_out) != 2:
+        return p + ["relay log holds %d server FINs and %d client ACKs of "
+                    "it" % (len(fin_in), len(ack_out))]
+    if ack_out[0][5] is None or ack_out[1][5] is not None:
+        p.append("relay did not forward the first ACK and drop the second")
+    elif not fin_in[1][4] < ack_out[0][5]:
+        p.append("the server re-sent its FIN %.1f ms after the ACK reached "
+                 "it: no crossing" % ((fin_in[1][4] - ack_out[0][5]) * 1000))
+    if rsts(segs):
+        p.append("unexpected RST")
+    if p:
+        return p
+    t.notes.append(
+        "a userspace relay (AF_PACKET, relay namespace) sits between the "
+        "veths; the sensor is next to the client, the path sensor <-> "
+        "server is %d ms each way (RTT at the sensor %.1f ms); the server's "
+        "RTO was %d ms (ss), tcp_early_retrans=0 in the server namespace "
+        "(no tail loss probe)" % (RELAY_DELAY * 1000, rtt * 1000,
+                                  t.rto * 1000))
+    t.notes.append(
+        "client close(); the server acked the FIN and closed 0.3 s later; "
+        "the relay held the server's FIN %.0f ms after the sensor, so the "
+        "client's ACK passed the sensor %.1f ms after that FIN (late)"
+        % (t.relay.fin_hold * 1000, late * 1000))
+    t.notes.append(
+        "the server's RTO fired while that ACK was in flight: its re-sent "
+        "FIN passed the sensor %.1f ms after the ACK (less than the RTT); "
+        "the ACK reached the server %.1f ms after the server re-sent the "
+        "FIN: they crossed, nothing was lost; the server went LAST_ACK -> "
+        "CLOSED on that ACK (ss)" % (gap * 1000,
+                                     (ack_out[0][5] - fin_in[1][4]) * 1000))
+    t.notes.append(
+        "the TIME_WAIT client acked the re-sent FIN again; the relay dropped "
+        "that ACK after the sensor (the closed server would answer it with "
+        "an RST that kills the TIME_WAIT)")
+    return p
+
+
 SYSCTLS = {
     "rst-answers-fin-retransmit": {
         "client": ["net.ipv4.tcp_max_tw_buckets=0"]},
@@ -1756,6 +2669,11 @@ SYSCTLS = {
     "reuse-client-time-wait": {"client": ["net.ipv4.tcp_tw_reuse=0"]},
     "syn-to-last-ack": {"client": ["net.ipv4.tcp_tw_reuse=0"]},
     "old-dup-after-reuse": {"client": ["net.ipv4.tcp_tw_reuse=0"]},
+    # no tail loss probe: it would re-send the FIN ~10 ms after it, while
+    # the client's RST still waits in the token bucket
+    "data-after-close": {"server": ["net.ipv4.tcp_early_retrans=0"]},
+    # the FIN is re-sent exactly at the RTO read from ss
+    "fin-crosses-late-ack": {"server": ["net.ipv4.tcp_early_retrans=0"]},
 }
 
 
@@ -1838,6 +2756,50 @@ EXTRA = [
      "incarnation's server data segment (old seq, then in-window seq, both "
      "old TSval) are answered with duplicate ACKs (PAWS)",
      body_old_dup_after_reuse, verify_old_dup_after_reuse, 3),
+    ("rst-in-window", 18,
+     "an injected RST+ACK with seq in the client's receive window but not "
+     "RCV.NXT: challenge ACK, the connection stays; then a graceful close",
+     body_rst_in_window, verify_rst_in_window, 3),
+    ("rst-out-of-window", 19,
+     "an injected RST+ACK with seq 2^30 past the client's RCV.NXT: dropped "
+     "silently; then a graceful close",
+     body_rst_out_of_window, verify_rst_out_of_window, 3),
+    ("rst-ack-iss-syn-sent", 20,
+     "first SYN-ACK dropped at the client; an injected RST+ACK with ack = "
+     "the client's ISS is ignored in SYN_SENT; the SYN is re-sent and the "
+     "handshake completes; graceful close",
+     body_rst_ack_iss, verify_rst_ack_iss, 3),
+    ("old-rst-time-wait", 21,
+     "client TIME_WAIT; an injected RST with seq = the server's old ISN + 1 "
+     "(out of window) is ignored; TIME_WAIT stays",
+     body_old_rst_tw, verify_old_rst_tw, 3),
+    ("syn-replay-time-wait", 22,
+     "server TIME_WAIT; the client's original SYN replayed (same ISN, old "
+     "TSval) gets an ACK of the old connection; TIME_WAIT stays",
+     body_syn_replay_tw, verify_syn_replay_tw, 3),
+    ("data-after-close", 23,
+     "client close(); the server sends 31 bytes and its FIN < 1 ms apart: "
+     "the client answers with two RSTs, never in TIME_WAIT; both CLOSED",
+     body_data_after_close, verify_data_after_close, 5),
+    ("peer-vanishes", 24,
+     "client FIN acked; then everything from the server is dropped at the "
+     "client's input: server FIN re-sent, never acked; client FIN_WAIT_2, "
+     "server LAST_ACK",
+     body_peer_vanishes, verify_peer_vanishes, 3),
+    ("ack-lost-then-peer-fin", 25,
+     "the server's ACKs of the client's FIN are dropped at the client: FIN "
+     "sent 3 times; then the server's FIN (acking it) gets through; client "
+     "TIME_WAIT, server CLOSED",
+     body_ack_lost_peer_fin, verify_ack_lost_peer_fin, 3),
+    ("simultaneous-acks-lost", 26,
+     "simultaneous close whose ACKs are dropped after the sensor until each "
+     "side sent its FIN 3 times; both TIME_WAIT",
+     body_simultaneous_acks_lost, verify_simultaneous_acks_lost, 10),
+    ("fin-crosses-late-ack", 27,
+     "relay with a sensor next to the client, 80 ms to the server: the "
+     "client's final ACK passes the sensor late and crosses the server's "
+     "re-sent FIN in flight; client TIME_WAIT, server CLOSED",
+     body_fin_crosses, verify_fin_crosses, 3),
 ]
 
 

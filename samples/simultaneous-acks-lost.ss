@@ -1,0 +1,8 @@
+# client namespace (10.77.0.1): ss -tanoi
+State     Recv-Q Send-Q Local Address:Port  Peer Address:PortProcess
+TIME-WAIT 0      0          10.77.0.1:40264    10.77.0.2:8026 timer:(timewait,59sec,0)
+	
+# server namespace (10.77.0.2): ss -tanoi
+State     Recv-Q Send-Q Local Address:Port Peer Address:Port Process
+TIME-WAIT 0      0          10.77.0.2:8026    10.77.0.1:40264 timer:(timewait,59sec,0)
+	
