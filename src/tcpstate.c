@@ -920,7 +920,6 @@ on_syn(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
     FsEndpoint *self = &st->conn->ep[sender];
-    FsRole peer = fs_role_peer(sender);
 
     if (!self->isn_known) {
         self->isn = seg->seq;
@@ -931,10 +930,9 @@ on_syn(const Step *st, FsRole sender)
         take_edge(st, sender, FS_CAUSE_SEND_SYN);
         return;
     }
+    /* the SYN's sender is ESTABLISHED once its ACK of this SYN-ACK shows
+     * it arrived (on_handshake_ack) */
     take_edge(st, sender, FS_CAUSE_RECV_SYN);
-    if (st->conn->ep[peer].state == FS_TCP_SYN_SENT ||
-        st->conn->ep[peer].state == FS_TCP_UNKNOWN)
-        take_edge(st, peer, FS_CAUSE_HANDSHAKE_DONE);
 }
 
 /* A SYN repeating the ISN of an endpoint already past SYN_SENT is an old
@@ -970,15 +968,20 @@ stale_ack(const Step *st, FsRole sender)
            seg->ack != rcv->isn + 1 && !st->conn->ep[sender].isn_known;
 }
 
-/* The handshake's last ACK: SYN-RECEIVED to ESTABLISHED (§3.5). */
+/* The handshake's last ACK (§3.5): its sender got the SYN-ACK (SYN-SENT
+ * to ESTABLISHED), the SYN-ACK's sender gets it (SYN-RECEIVED to
+ * ESTABLISHED). */
 static void
 on_handshake_ack(const Step *st, FsRole sender)
 {
     FsRole peer = fs_role_peer(sender);
     const FsEndpoint *ep = &st->conn->ep[peer];
 
-    if (ep->state == FS_TCP_SYN_RECEIVED && ep->isn_known &&
-        fs_seq_geq(st->seg->ack, ep->isn + 1))
+    if (!ep->isn_known || !fs_seq_geq(st->seg->ack, ep->isn + 1))
+        return;
+    if (st->conn->ep[sender].state == FS_TCP_SYN_SENT)
+        take_edge(st, sender, FS_CAUSE_HANDSHAKE_DONE);
+    if (ep->state == FS_TCP_SYN_RECEIVED)
         take_edge(st, peer, FS_CAUSE_HANDSHAKE_DONE);
 }
 
