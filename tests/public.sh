@@ -13,6 +13,33 @@
 PUBLIC="$G_TEST_SRCDIR/tests/public"
 CAPTURES=${FINSCOPE_PUBLIC_CAPTURES:-$G_TEST_SRCDIR/../shared/public-captures}
 
+# The checker itself: on a golden report, each true line passes and
+# each false one fails (key=, key!=, key~=, key!~, missing keys, verbs).
+self_check() {
+    c='10.2.0.1:44000 10.2.0.2:6379'
+    cat > "$OUT/self.expect" <<EOT
+conn $c close=graceful state.client=TIME_WAIT|CLOSED flags~=simultaneous_close
+conn $c close=reset
+conn $c rst_from!=null
+conn $c flags!~simultaneous_close
+conn $c no_such_field=1
+conns $c 1
+conns $c 2
+event $c kind=simultaneous_close endpoint=client|server
+noevent $c kind=simultaneous_close
+noconn close=open
+noconn close=graceful
+EOT
+    python3 "$PUBLIC/expect.py" "$OUT/self.expect" \
+        "$SAMPLES/crafted-simultaneous-loop.jsonl" | cut -f1 |
+        tr '\n' ',' > "$OUT/self.res"
+    want='ok,not ok,not ok,not ok,not ok,ok,not ok,ok,not ok,ok,not ok,'
+    [ "$(cat "$OUT/self.res")" = "$want" ] || {
+        echo "got  $(cat "$OUT/self.res")"; echo "want $want"; return 1
+    }
+}
+check "expect.py passes true lines and fails false ones" self_check
+
 n_entries=0
 while read -r cap source path licence sum why; do
     case $cap in ''|'#'*) continue ;; esac
