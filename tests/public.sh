@@ -63,10 +63,13 @@ while read -r cap source path licence sum why; do
 done < "$PUBLIC/MANIFEST"
 check "the manifest lists captures" test "$n_entries" -ge 10
 
-# Every answer belongs to a manifest entry (no answer left unchecked).
+# Every answer belongs to a manifest entry (no answer left unchecked)
+# and ships in the tarball.
 for expect in "$PUBLIC"/*.expect; do
     cap=$(basename "$expect" .expect)
-    check "$cap.expect is in the manifest" \
-        grep -q "^$cap[[:space:]]" "$PUBLIC/MANIFEST"
+    check "$cap.expect is in the manifest and in Makefile.am's EXTRA_DIST" \
+        sh -c 'grep -q "^$1[[:space:]]" "$2/tests/public/MANIFEST" &&
+               grep -q "tests/public/$1.expect" "$2/Makefile.am"' \
+        - "$cap" "$G_TEST_SRCDIR"
 done
 finish
