@@ -215,6 +215,7 @@ static gboolean
 opens_incarnation(const FsConn *cur, const FsSegment *seg)
 {
     const FsEndpoint *client;
+    const FsEndpoint *server;
 
     if (cur == NULL)
         return TRUE;
@@ -222,8 +223,15 @@ opens_incarnation(const FsConn *cur, const FsSegment *seg)
         FS_TH_SYN)
         return FALSE;
     client = &cur->ep[FS_ROLE_CLIENT];
-    return !(client->isn_known && fs_conn_sender_role(cur, seg) ==
-             FS_ROLE_CLIENT && seg->seq == client->isn);
+    server = &cur->ep[FS_ROLE_SERVER];
+    if (fs_conn_sender_role(cur, seg) != FS_ROLE_CLIENT)
+        return TRUE;
+    /* its own SYN again, or the SYN its SYN-ACK (captured first: two
+     * capture points, reordering) acknowledged */
+    if (client->isn_known)
+        return seg->seq != client->isn;
+    return !(server->isn_known && server->ack_seen &&
+             server->max_ack == seg->seq + 1);
 }
 
 static FsTime next_wake(const FsEngine *e, const FsConn *conn, FsTime now,
@@ -383,11 +391,14 @@ finish_conn(FsEngine *e, FsConn *conn, FsConn *rec, FsTime now)
     fs_flow_release(e->flows, conn);
 }
 
+/* Scheduling reads the likely states: an ACK of a FIN that passed the
+ * sensor is taken as arrived (the record's settle decides). */
 static gboolean
 state_over(const FsEndpoint *ep)
 {
-    return ep->state == FS_TCP_CLOSED ||
-           (ep->state == FS_TCP_UNKNOWN && !ep->seen);
+    FsTcpState st = fs_tcpstate_likely(ep);
+
+    return st == FS_TCP_CLOSED || (st == FS_TCP_UNKNOWN && !ep->seen);
 }
 
 /* Both ends closed or in TIME_WAIT: the connection is waiting out 2*MSL
@@ -397,7 +408,7 @@ is_closed(const FsConn *conn)
 {
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         if (!state_over(&conn->ep[r]) &&
-            conn->ep[r].state != FS_TCP_TIME_WAIT)
+            fs_tcpstate_likely(&conn->ep[r]) != FS_TCP_TIME_WAIT)
             return FALSE;
     }
     return TRUE;
@@ -467,11 +478,13 @@ next_wake(const FsEngine *e, const FsConn *conn, FsTime now,
         wake = MIN(wake, freeze_at(e, conn, now));
 
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-        if (conn->ep[r].state == FS_TCP_TIME_WAIT)
-            wake = MIN(wake, conn->ep[r].time_wait_since + two_msl);
+        const FsEndpoint *ep = &conn->ep[r];
+
+        if (ep->state == FS_TCP_TIME_WAIT)
+            wake = MIN(wake, ep->time_wait_since + two_msl);
+        else if (ep->ack_pending) /* decided 2*MSL after its FIN */
+            wake = MIN(wake, ep->last_fin_time + two_msl);
     }
-    /* an ACK of a FIN that silence will prove: its state changes then */
-    wake = MIN(wake, fs_tcpstate_decide_at(conn));
     return MAX(wake, now + 1);
 }
 

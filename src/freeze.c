@@ -26,8 +26,8 @@
 
 /* sizeof(FsConn) and sizeof(FsEndpoint) as code_conn() knows them: a new
  * field must be added to code_conn() (or said not to be kept), then here. */
-G_STATIC_ASSERT(sizeof(FsEndpoint) == 136);
-G_STATIC_ASSERT(sizeof(FsConn) == 480);
+G_STATIC_ASSERT(sizeof(FsEndpoint) == 144);
+G_STATIC_ASSERT(sizeof(FsConn) == 496);
 G_STATIC_ASSERT(FS_CONN_HEAD_SIZE == 68);
 G_STATIC_ASSERT(FS_CONN_LINKS_SIZE == 34);
 
@@ -213,7 +213,7 @@ code_role(Codec *c, gint8 *p)
 #define ENDPOINT_FLAGS(X) X(seen) X(isn_known) X(ack_seen) X(fin_sent) \
     X(fin_acked) X(ts_seen) X(recv_fin) X(unseen_fin_acked) X(fin_acked_lost) \
     X(fin_pending) X(fin_ack_proven) X(ack_carrier_seen) \
-    X(ack_pending)
+    X(ack_pending) X(fin_gap)
 #define CONN_FLAGS(X) X(roles_inferred) X(syn_seen) X(simultaneous) \
     X(three_way_close) X(reuse_in_time_wait) X(tw_assassinated) \
     X(rst_answers_fin) X(fin_beyond_data) X(evicted) X(aborted_after_close) \
@@ -264,6 +264,7 @@ code_endpoint(Codec *c, const FsConn *conn, FsEndpoint *ep,
     code_u32(c, &ep->rtt_leg_us);
     code_seq(c, &ep->probe_end, peer->snd_nxt);
     code_seq(c, &ep->ack_carrier_end, peer->snd_nxt);
+    code_u32(c, &ep->fin_gap_lo); /* 0 unless fin_gap: free */
     code_rare_time(c, &ep->probe_ts, conn->t_last);
     code_time(c, &ep->fin_time, conn->t_last);
     code_time(c, &ep->last_fin_time, ep->fin_time);

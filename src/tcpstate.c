@@ -466,10 +466,12 @@ earlier_ack_first(const FsConn *conn)
                : FS_ROLE_CLIENT;
 }
 
-/* At now, the ACKs whose FIN was not sent again in time arrived; but
- * not the ACK of the FIN now being sent again (except: role). */
+/* At now, the ACKs whose FIN was not sent again in time arrived. Only
+ * when a record is settled: mid-stream a re-sent FIN may still come
+ * (its earlier tries lost before the sensor), and a state change once
+ * shown is never taken back. */
 static void
-acks_proven_by_silence(const Step *st, FsTime now, int except)
+acks_proven_by_silence(const Step *st, FsTime now)
 {
     FsRole first = earlier_ack_first(st->conn);
 
@@ -477,24 +479,21 @@ acks_proven_by_silence(const Step *st, FsTime now, int except)
         FsRole r = i == 0 ? first : fs_role_peer(first);
         const FsEndpoint *ep = &st->conn->ep[r];
 
-        if (ep->ack_pending && (int)r != except &&
+        if (ep->ack_pending &&
             now - ep->last_fin_time >= silence_needed(st->conn, ep))
             ack_arrived(st, r);
     }
 }
 
-FsTime
-fs_tcpstate_decide_at(const FsConn *conn)
+FsTcpState
+fs_tcpstate_likely(const FsEndpoint *ep)
 {
-    FsTime at = G_MAXINT64;
+    FsTcpState to;
 
-    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-        const FsEndpoint *ep = &conn->ep[r];
-
-        if (ep->ack_pending)
-            at = MIN(at, ep->last_fin_time + silence_needed(conn, ep));
-    }
-    return at;
+    if (!ep->ack_pending)
+        return ep->state;
+    to = fs_tcp_next_state(ep->state, FS_CAUSE_FIN_ACKED);
+    return to == FS_TCP_N_STATES ? ep->state : to;
 }
 
 /* A segment that acknowledged role's FIN and occupied sequence space
@@ -574,6 +573,12 @@ on_payload(const Step *st, FsRole sender)
     guint32 end = seg->seq + seg->payload_len;
 
     self->bytes += seg->payload_len;
+    if (self->fin_gap && fs_seq_leq(seg->seq, self->fin_gap_lo) &&
+        fs_seq_gt(end, self->fin_gap_lo)) {
+        self->fin_gap_lo = end; /* the hole before the FIN fills up */
+        if (fs_seq_geq(end, self->fin_seq))
+            self->fin_gap = 0;
+    }
     if (self->fin_sent && fs_seq_gt(end, self->fin_seq)) {
         if (self->bytes_after_own_fin == 0)
             emit_event(st, FS_EV_DATA_AFTER_FIN, sender, seg->seq,
@@ -643,10 +648,10 @@ on_first_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     const FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
 
     if (fs_seq_gt(seg->seq, self->snd_nxt)) {
-        conn->fin_beyond_data = 1;
-        conn->capture_loss++;
-        emit_event(st, FS_EV_FIN_BEYOND_DATA, sender, seg->seq,
-                   "FIN past the highest data captured: bytes missed");
+        /* bytes before it not captured (yet): reordered if they come
+         * later, missed if not (settle_fin_gap) */
+        self->fin_gap = 1;
+        self->fin_gap_lo = self->snd_nxt;
     }
     self->fin_sent = 1;
     self->fin_seq = seg->seq + seg->payload_len;
@@ -1085,8 +1090,6 @@ fs_tcpstate_segment(FsConn *conn, int sender_role, const FsSegment *seg,
     }
     if (old_duplicate_syn(&st, sender))
         return;
-    acks_proven_by_silence(&st, seg->ts,
-                           (seg->flags & FS_TH_FIN) ? (int)sender : -1);
     earlier_fin_arrived(&st, sender);
     if ((seg->flags & FS_TH_RST) &&
         rst_judged_away(&st, sender, &rst_uncertain))
@@ -1187,15 +1190,39 @@ settle_unanswered_fin(const Step *st, FsRole role)
     ack_arrived(st, role);
 }
 
+/* Bytes before role's FIN never captured, not even later: missed. */
+static void
+settle_fin_gap(const Step *st, FsRole role)
+{
+    FsConn *conn = st->conn;
+    FsEndpoint *ep = &conn->ep[role];
+    Step at_fin = *st;
+
+    if (!ep->fin_gap)
+        return;
+    ep->fin_gap = 0;
+    at_fin.ts = ep->fin_time;
+    conn->fin_beyond_data = 1;
+    conn->capture_loss++;
+    emit_event(&at_fin, FS_EV_FIN_BEYOND_DATA, role, ep->fin_seq,
+               "FIN past the highest data captured: bytes missed");
+}
+
 gboolean
 fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
                    FsEmitFunc emit, gpointer user)
 {
     gboolean expired = FALSE;
-    Step now_st = { conn, NULL, now, NULL, emit, user };
 
     conn->settled_at = MAX(conn->settled_at, now);
-    acks_proven_by_silence(&now_st, now, -1);
+    /* a FIN quiet for 2*MSL after its ACK passed is not coming again */
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        Step st = { conn, NULL, now, NULL, emit, user };
+
+        if (conn->ep[r].ack_pending &&
+            now - conn->ep[r].last_fin_time >= two_msl)
+            ack_arrived(&st, (FsRole)r);
+    }
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         FsEndpoint *ep = &conn->ep[r];
         Step st = { conn, NULL, ep->time_wait_since + two_msl, NULL, emit,
@@ -1216,7 +1243,7 @@ fs_tcpstate_settle_acks(FsConn *conn, FsTime now, FsEmitFunc emit,
     Step st = { conn, NULL, now, NULL, emit, user };
     FsRole first = earlier_ack_first(conn);
 
-    acks_proven_by_silence(&st, now, -1);
+    acks_proven_by_silence(&st, now);
     settle_ack(&st, first);
     settle_ack(&st, fs_role_peer(first));
 }
@@ -1232,6 +1259,7 @@ fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
         FsEndpoint *ep = &conn->ep[r];
 
         st.ts = now;
+        settle_fin_gap(&st, (FsRole)r);
         settle_pending_fin(&st, (FsRole)r);
         settle_unanswered_fin(&st, (FsRole)r);
         if (ep->unseen_fin_acked && !ep->fin_sent) {

@@ -70,6 +70,9 @@ random_endpoint(GRand *rng, FsEndpoint *ep, FsTime t_last)
     ep->rtt_leg_us = (guint32)pick(rng, 1, G_MAXUINT32);
     ep->probe_end = g_rand_int(rng);
     ep->ack_carrier_end = g_rand_int(rng);
+    ep->fin_gap = g_rand_boolean(rng);
+    ep->ack_pending = g_rand_boolean(rng);
+    ep->fin_gap_lo = g_rand_int(rng);
     ep->probe_ts = g_rand_boolean(rng) ? FS_TIME_UNSET
                                        : pick_time(rng, t_last);
     ep->wscale = (guint8)g_rand_int_range(rng, 0, 15);

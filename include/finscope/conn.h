@@ -10,7 +10,7 @@
 
 /* What the capture shows of one endpoint, by what it sent and what the
  * peer acknowledged. Sequence fields are valid only when their flag is. */
-typedef struct {
+struct FsEndpoint {
     FsTcpState state;        /* current state as the capture shows it */
     guint32 isn;             /* initial sequence number (isn_known) */
     guint32 snd_nxt;         /* highest seq + len (+SYN, +FIN) sent */
@@ -37,6 +37,8 @@ typedef struct {
     guint8 fin_ack_proven : 1;   /* it acked a peer segment that carried
                                     the ACK of its FIN: that ACK arrived */
     guint8 ack_carrier_seen : 1; /* ack_carrier_end is set */
+    guint8 fin_gap : 1;      /* its FIN came past bytes not captured (yet):
+                                fin_gap_lo is the first of them */
     guint8 ack_pending : 1;  /* the ACK of its FIN was captured; that it
                                 arrived is not proven yet (fin_acked) */
     guint8 wscale;           /* its window-scale shift (0 if none) */
@@ -48,6 +50,8 @@ typedef struct {
                                 probe started at probe_ts */
     guint32 ack_carrier_end; /* end of the first sequence-occupying peer
                                 segment that acked its FIN */
+    guint32 fin_gap_lo;      /* fin_gap: first byte before the FIN not
+                                captured so far */
     FsTime probe_ts;         /* RTT probe sent, ns; FS_TIME_UNSET = none */
     FsTime state_since;      /* when it entered its current state, ns */
     FsTime prev_fin_time;    /* FIN transmission before last_fin_time */
@@ -58,7 +62,7 @@ typedef struct {
     guint64 bytes;           /* payload bytes sent */
     guint64 bytes_after_peer_fin; /* half-close: sent after peer's FIN */
     guint64 bytes_after_own_fin;  /* payload beyond its own FIN (illegal) */
-} FsEndpoint;
+};
 
 /* What happened when this incarnation's SYN reused a 4-tuple whose
  * previous incarnation still held state (RFC 1122 §4.2.2.13, RFC 6191). */

@@ -87,10 +87,12 @@ void fs_tcpstate_segment(FsConn *conn, int sender, const FsSegment *seg,
 gboolean fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
                             FsEmitFunc emit, gpointer user);
 
-/* When silence alone will decide something pending (an ACK of a FIN
- * whose arrival no segment proved: no FIN again by then, it arrived);
- * G_MAXINT64 for nothing. fs_tcpstate_expire() decides it then. */
-FsTime fs_tcpstate_decide_at(const FsConn *conn);
+typedef struct FsEndpoint FsEndpoint;
+
+/* The state ep will be in once what is pending is decided as it most
+ * likely will be (an ACK of its FIN that passed the sensor arrived): for
+ * scheduling, never for reporting. */
+FsTcpState fs_tcpstate_likely(const FsEndpoint *ep);
 
 /* What conn's pending ACKs of FINs are taken to be at now, before a
  * new incarnation of its 4-tuple is judged against it (and as the first
