@@ -228,8 +228,12 @@ opens_incarnation(const FsConn *cur, const FsSegment *seg)
         return TRUE;
     /* its own SYN again, or the SYN its SYN-ACK (captured first: two
      * capture points, reordering) acknowledged */
+    if (client->isn_known && seg->seq == client->isn)
+        return FALSE;
+    if (fs_tcpstate_old_syn(cur, FS_ROLE_CLIENT, seg))
+        return FALSE;
     if (client->isn_known)
-        return seg->seq != client->isn;
+        return TRUE;
     return !(server->isn_known && server->ack_seen &&
              server->max_ack == seg->seq + 1);
 }

@@ -940,7 +940,22 @@ on_syn(const Step *st, FsRole sender)
     take_edge(st, sender, FS_CAUSE_RECV_SYN);
 }
 
-/* A SYN repeating the ISN of an endpoint already past SYN_SENT is an old
+gboolean
+fs_tcpstate_old_syn(const FsConn *conn, int sender, const FsSegment *seg)
+{
+    const FsEndpoint *self = &conn->ep[sender];
+    gboolean time_wait = FALSE;
+
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++)
+        time_wait |= fs_tcpstate_likely(&conn->ep[r]) == FS_TCP_TIME_WAIT;
+    return (seg->flags & (FS_TH_SYN | FS_TH_ACK)) == FS_TH_SYN &&
+           time_wait && seg->has_ts && self->ts_seen &&
+           fs_ts_older(seg->tsval, self->last_tsval);
+}
+
+/* A SYN repeating the ISN of an endpoint already past SYN_SENT, or one
+ * older (TSval) than its sender's last segment while the 4-tuple is in
+ * TIME_WAIT (PAWS rejects it: RFC 7323 §5, RFC 6191), is an old
  * duplicate (RFC 9293 §3.5, Figure 9): it opens nothing, moves nobody. */
 static gboolean
 old_duplicate_syn(const Step *st, FsRole sender)
@@ -949,13 +964,18 @@ old_duplicate_syn(const Step *st, FsRole sender)
     const FsEndpoint *self = &st->conn->ep[sender];
 
     if ((seg->flags & (FS_TH_SYN | FS_TH_ACK)) != FS_TH_SYN ||
-        !self->isn_known || seg->seq != self->isn ||
+        !self->isn_known ||
+        (seg->seq != self->isn &&
+         !fs_tcpstate_old_syn(st->conn, sender, seg)) ||
         self->state == FS_TCP_SYN_SENT || self->state == FS_TCP_UNKNOWN)
         return FALSE;
     st->conn->old_duplicates++;
     emit_event(st, FS_EV_OLD_DUPLICATE, sender, seg->seq,
-               "old duplicate SYN (the connection's own ISN): no new "
-               "connection");
+               seg->seq == self->isn
+                   ? "old duplicate SYN (the connection's own ISN): no new "
+                     "connection"
+                   : "old duplicate SYN (TSval older than its sender's "
+                     "last, into TIME_WAIT): no new connection");
     return TRUE;
 }
 

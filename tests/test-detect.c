@@ -30,9 +30,18 @@ static const FsScriptStep reuse_accepted[] = {
     { C2S, "A",  900001, 700001, 0, 1002, 1101, 0, 0 },
 };
 
-/* The new SYN's ISN (500) is below the old space and its TSval (50)
- * older: the TIME_WAIT answers with an ACK of the old connection. */
+/* The new SYN's ISN (500) is below the old space and it has no
+ * timestamps: the TIME_WAIT answers with an ACK of the old connection. */
 static const FsScriptStep reuse_unsafe_rejected[] = {
+    FIRST_INCARNATION_SERVER_CLOSES,
+    { C2S, "S", 500,  0,    0, 1000, 0,   0, 0 },
+    { S2C, "A", 5202, 1102, 0, 1001, 912, 0, 0 },  /* old numbers */
+};
+
+/* The same SYN with a TSval (50) older than the client's last: PAWS in
+ * the TIME_WAIT rejects it (RFC 7323 §5), an old duplicate (issue 12
+ * §5): no new connection, nobody in SYN_SENT. */
+static const FsScriptStep old_syn_older_tsval[] = {
     FIRST_INCARNATION_SERVER_CLOSES,
     { C2S, "S", 500,  0,    0, 1000, 50,  0, 0 },
     { S2C, "A", 5202, 1102, 0, 1001, 912, 0, 0 },  /* old numbers */
@@ -158,6 +167,22 @@ test_reuse_unsafe_rejected(void)
 }
 
 static void
+test_old_syn_older_tsval(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(old_syn_older_tsval);
+    const FsConn *old = fs_script_conn(res, 0);
+
+    g_assert_cmpuint(res->conns->len, ==, 1);
+    g_assert_cmpuint(old->old_duplicates, ==, 1);
+    g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_SERVER), ==,
+                    FS_TCP_TIME_WAIT);
+    g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_CLIENT), ==,
+                    FS_TCP_CLOSED);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_REUSE_REJECTED,
+                                     FS_ROLE_NONE), ==, 0);
+}
+
+static void
 test_syn_to_last_ack(void)
 {
     g_autoptr(FsScriptResult) res = RUN(syn_to_last_ack);
@@ -256,6 +281,8 @@ main(int argc, char **argv)
     g_test_add_func("/detect/reuse/accepted", test_reuse_accepted);
     g_test_add_func("/detect/reuse/unsafe-rejected",
                     test_reuse_unsafe_rejected);
+    g_test_add_func("/detect/reuse/old-syn-older-tsval",
+                    test_old_syn_older_tsval);
     g_test_add_func("/detect/reuse/syn-to-last-ack", test_syn_to_last_ack);
     g_test_add_func("/detect/old-dup/time-wait", test_old_dup_in_time_wait);
     g_test_add_func("/detect/old-dup/accepted", test_old_dup_accepted);

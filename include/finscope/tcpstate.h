@@ -89,6 +89,12 @@ gboolean fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
 
 typedef struct FsEndpoint FsEndpoint;
 
+/* seg, a SYN from role sender on conn's 4-tuple while conn is in
+ * TIME_WAIT, is older (TSval) than that sender's last segment: an old
+ * duplicate that PAWS rejects (RFC 7323 §5), not a new connection. */
+gboolean fs_tcpstate_old_syn(const FsConn *conn, int sender,
+                             const FsSegment *seg);
+
 /* The state ep will be in once what is pending is decided as it most
  * likely will be (an ACK of its FIN that passed the sensor arrived): for
  * scheduling, never for reporting. */
