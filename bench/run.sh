@@ -17,6 +17,8 @@
 #   BENCH_TOOLS                 [finscope 1-thread floor tcpdump tcptrace
 #                               tshark]; 1-thread is finscope --threads 1
 #   BENCH_FLAT=0                skip the flatness check
+#   BENCH_CHECK=0               skip check --update on many hosts;
+#                               BENCH_CHECK_CONNS connections [60000]
 #   BENCH_FLAT_RATE, BENCH_FLAT_SHORT, BENCH_FLAT_LONG
 #                               its connection rate and the two capture
 #                               lengths in seconds [300/s, 300, 3000]
@@ -304,6 +306,25 @@ targets() {
     fi
 }
 
+# finscope check --update on a capture with many hosts in TIME_WAIT at the
+# end (issue 18, item 8: it was O(hosts x connections), 97 s for 40,000
+# hosts), next to finscope -r on the same trace.
+check_hosts() {
+    gen hosts "${BENCH_CHECK_CONNS:-60000}" --seed 1 --clients 60000 \
+        --servers 1 --concurrency 2000 --rate 2000 --avg-size 100
+    t=$OUT/hosts.pcap
+    measure "$REPEAT" "$FINSCOPE" --json -r "$t"
+    say ""
+    say "finscope check --update on $(awk '{ print $2 }' "$t.args")" \
+        "connections from 60000 client hosts:"
+    say "- finscope --json -r: $wall s, $((rss / 1024)) MiB"
+    measure 1 "$FINSCOPE" check --update --baseline "$OUT/hosts.expect" \
+        -r "$t"
+    say "- finscope check --update: $wall s, $((rss / 1024)) MiB," \
+        "$(grep -c '^summary time_wait_at_end{host=' "$OUT/hosts.expect")" \
+        "hosts in TIME_WAIT at the end"
+}
+
 sizes() {
     conn_size=$("$GENTRACE" --print-sizes | awk '/FsConn/ { print $2 }')
     say "Struct sizes: $("$GENTRACE" --print-sizes | paste -sd ' ' |
@@ -315,5 +336,6 @@ sizes
 speed
 [ "${BENCH_FLAT:-1}" = 0 ] || flatness
 targets
+[ "${BENCH_CHECK:-1}" = 0 ] || check_hosts
 echo
 echo "bench: this summary is also in $RESULTS"

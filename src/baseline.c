@@ -148,42 +148,52 @@ add_summary(FsBaseline *b, guint rank, const char *key, guint64 value)
              1);
 }
 
-/* The addresses of endpoints in TIME_WAIT at the end, sorted. */
-static GPtrArray *
+/* Endpoints in TIME_WAIT at the end, counted by host (its address as
+ * fs_addr_format() writes it), in one pass: what
+ * time_wait_at_end{host="..."} counts, without a pass over every
+ * connection per host (40,000 hosts took 97 s that way). */
+static GHashTable *
 time_wait_hosts(const FsCheckModel *m)
 {
-    GPtrArray *hosts = g_ptr_array_new_with_free_func(g_free);
+    GHashTable *hosts = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                              g_free, g_free);
 
     for (guint i = 0; i < m->conns->len; i++) {
         const FsCheckConn *c = g_ptr_array_index(m->conns, i);
 
         for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
             char host[FS_ENDPOINT_STRLEN];
+            guint64 *n = NULL;
 
             if (c->end_state[r] != FS_TCP_TIME_WAIT)
                 continue;
             fs_addr_format(&c->addr[r], host, sizeof host);
-            if (!g_ptr_array_find_with_equal_func(hosts, host, g_str_equal,
-                                                  NULL))
-                g_ptr_array_add(hosts, g_strdup(host));
+            n = g_hash_table_lookup(hosts, host);
+            if (n == NULL) {
+                n = g_new0(guint64, 1);
+                g_hash_table_insert(hosts, g_strdup(host), n);
+            }
+            (*n)++;
         }
     }
-    g_ptr_array_sort(hosts, (GCompareFunc)g_strcmp0);
     return hosts;
 }
 
+/* The items are sorted by text afterwards, so hash order does not show. */
 static void
 add_time_wait_hosts(FsBaseline *b, const FsCheckModel *m, guint rank)
 {
-    g_autoptr(GPtrArray) hosts = time_wait_hosts(m);
+    g_autoptr(GHashTable) hosts = time_wait_hosts(m);
+    GHashTableIter it;
+    gpointer host = NULL;
+    gpointer n = NULL;
 
-    for (guint i = 0; i < hosts->len; i++) {
-        const char *host = g_ptr_array_index(hosts, i);
+    g_hash_table_iter_init(&it, hosts);
+    while (g_hash_table_iter_next(&it, &host, &n)) {
         g_autofree char *key = g_strdup_printf("time_wait_at_end{host="
-                                               "\"%s\"}", host);
+                                               "\"%s\"}", (char *)host);
 
-        add_summary(b, rank, key,
-                    fs_policy_summary_value(m, "time_wait_at_end", host));
+        add_summary(b, rank, key, *(guint64 *)n);
     }
 }
 

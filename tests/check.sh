@@ -221,6 +221,31 @@ check "--tap: the assertion passes" grep -qE '^ok [0-9]+ - resets == 0$' \
     "$OUT/stdout"
 check "--tap: the diff as diagnostics" stdout_has "# -conn client=192.0.2.20:*"
 
+# -- many TIME_WAIT hosts: the per-host summary lines are right -----------
+# Each summary line of the baseline, turned into an assertion, is counted
+# again by the policy code (a pass over the connections per assertion):
+# the baseline's one-pass per-host count must agree with it on every host.
+GENTRACE=${GENTRACE:-$G_TEST_BUILDDIR/bench/gentrace}
+if [ -x "$GENTRACE" ]; then
+    "$GENTRACE" --connections 3000 --clients 3000 --servers 3 \
+        --concurrency 300 --rate 2000 --avg-size 100 \
+        --out "$OUT/hosts.pcap" 2> /dev/null
+    "$FINSCOPE" check --update --baseline "$OUT/hosts.expect" \
+        -r "$OUT/hosts.pcap" > /dev/null 2>&1
+    sed -n 's/^summary \([^ ]*\) \([0-9]*\)$/\1 == \2/p' \
+        "$OUT/hosts.expect" > "$OUT/hosts.policy"
+    check "many hosts: hundreds of time_wait_at_end{host} lines" \
+        test "$(grep -c '^time_wait_at_end{host=' "$OUT/hosts.policy")" \
+        -ge 500
+    check "many hosts: every summary line holds as an assertion" \
+        status_is 0 "$FINSCOPE" check --policy "$OUT/hosts.policy" \
+        -r "$OUT/hosts.pcap"
+    check "many hosts: the baseline holds" status_is 0 "$FINSCOPE" check \
+        --baseline "$OUT/hosts.expect" -r "$OUT/hosts.pcap"
+else
+    skip "bench/gentrace not built"
+fi
+
 # -- help -----------------------------------------------------------------
 check "finscope --help mentions finscope check" \
     status_is 0 "$FINSCOPE" --help
