@@ -706,6 +706,7 @@ fs_capture_save_to(FsCapture *cap, const char *path, GError **error)
     if (cap->live->dumper == NULL) {
         g_set_error(error, FS_ERROR, FS_ERROR_WRITE, "%s: %s", path,
                     pcap_geterr(cap->live->pcap));
+        escape_message(error);
         return FALSE;
     }
     return TRUE;

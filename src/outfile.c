@@ -113,10 +113,10 @@ write_in_place(const char *path, const char *text, gsize len,
 
 /* A temporary file beside path, fsynced and renamed over it. */
 static gboolean
-write_atomic(const char *path, const char *shown, const char *text,
-             gsize len, GError **error)
+write_atomic(const char *path, const char *text, gsize len, GError **error)
 {
     g_autoptr(GError) local = NULL;
+    g_autofree char *message = NULL;
     gboolean ok = FALSE;
 
 #if GLIB_CHECK_VERSION(2, 66, 0)
@@ -129,9 +129,11 @@ write_atomic(const char *path, const char *shown, const char *text,
 #endif
     if (ok)
         return TRUE;
-    /* GLib's message names the file (the temporary one, or the target) */
-    (void)shown;
-    g_set_error(error, FS_ERROR, FS_ERROR_WRITE, "%s", local->message);
+    /* GLib's message names the file (the temporary one, or the target)
+     * as given: escaped here, for -i prints a --metrics-file error as
+     * it is */
+    message = fs_text_escape(local->message, 0);
+    g_set_error(error, FS_ERROR, FS_ERROR_WRITE, "%s", message);
     return FALSE;
 }
 
@@ -144,12 +146,13 @@ write_through_link(const char *path, const char *text, gsize len,
     struct stat st;
     g_autofree char *target = NULL;
 
-    if (stat(path, &st) != 0 && errno == ENOENT)
+    if (stat(path, &st) != 0) {
+        if (errno != ENOENT)
+            return fail_errno(error, path, NULL, errno);
         return fail_msg(error, path, "a symbolic link to a file that does "
                         "not exist; not replacing the link (create the "
                         "target or remove the link)");
-    if (stat(path, &st) != 0)
-        return fail_errno(error, path, NULL, errno);
+    }
     if (S_ISDIR(st.st_mode))
         return fail_msg(error, path, "a symbolic link to a directory");
     if (!S_ISREG(st.st_mode))
@@ -157,7 +160,7 @@ write_through_link(const char *path, const char *text, gsize len,
     target = realpath(path, NULL);
     if (target == NULL)
         return fail_errno(error, path, "cannot resolve the link", errno);
-    return write_atomic(target, path, text, len, error);
+    return write_atomic(target, text, len, error);
 }
 
 gboolean
@@ -173,12 +176,13 @@ fs_outfile_write(const char *path, const char *text, gssize len,
     fd = named_descriptor(path);
     if (fd >= 0)
         return write_descriptor(fd, path, text, n, error);
-    if (lstat(path, &st) != 0 && errno == ENOENT)
-        return write_atomic(path, path, text, n, error);
-    if (lstat(path, &st) != 0)
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT)
+            return write_atomic(path, text, n, error);
         return fail_errno(error, path, NULL, errno);
+    }
     if (S_ISREG(st.st_mode))
-        return write_atomic(path, path, text, n, error);
+        return write_atomic(path, text, n, error);
     if (S_ISLNK(st.st_mode))
         return write_through_link(path, text, n, error);
     if (S_ISDIR(st.st_mode))

@@ -12,8 +12,9 @@
  * - a symbolic link whose target is a regular file: the target the same
  *   way (the rename happens in the target's directory), so the link
  *   stays a link; a link to a missing file or to a directory is refused;
- * - a character device, FIFO or socket, in place (/dev/null, a tty, a
- *   pipe), never truncated or replaced;
+ * - a character device or FIFO, in place (/dev/null, a tty, a named
+ *   pipe), never truncated or replaced (a socket is opened the same way,
+ *   which the kernel refuses: an error, the socket left alone);
  * - /dev/stdout, /dev/stderr, /dev/fd/N and /proc/self/fd/N: through the
  *   descriptor itself, whatever it is (a file, a pipe, a socket).
  * A directory, or anything else, fails with FS_ERROR_WRITE naming path.

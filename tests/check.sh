@@ -270,6 +270,13 @@ wait "$reader"
 check "--junit to a FIFO: the reader got the XML" grep -q '<testsuite' \
     "$OUT/fifo.out"
 check "--junit to a FIFO: still a FIFO" test -p "$OUT/fifo"
+if command -v python3 > /dev/null 2>&1; then
+    python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
+        "$OUT/sock"
+    check "--junit to a socket: 2" status_is 2 "$FINSCOPE" check \
+        --junit "$OUT/sock" -a 'resets == 0' -r "$qinq"
+    check "--junit to a socket: still a socket" test -S "$OUT/sock"
+fi
 mkdir "$OUT/dir.xml"
 check "--junit to a directory: 2" \
     status_is 2 "$FINSCOPE" check --junit "$OUT/dir.xml" \
