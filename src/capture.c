@@ -208,18 +208,20 @@ static gboolean
 check_fd_limit(guint n_paths, GError **error)
 {
     struct rlimit rl;
+    g_autofree char *hard = NULL;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
         (rlim_t)n_paths + FD_RESERVE <= rl.rlim_cur)
         return TRUE;
+    hard = rl.rlim_max == RLIM_INFINITY
+               ? g_strdup("unlimited")
+               : g_strdup_printf("%llu", (unsigned long long)rl.rlim_max);
     g_set_error(error, FS_ERROR, FS_ERROR_OPEN,
                 "%u capture files to merge, but the limit of open files "
-                "is %llu (ulimit -n; hard limit %llu) and finscope keeps "
+                "is %llu (ulimit -n; hard limit %s) and finscope keeps "
                 "each open, with %d more for itself: merge at most %llu "
                 "files at once (mergecap can join them first) or raise the "
-                "limit", n_paths, (unsigned long long)rl.rlim_cur,
-                rl.rlim_max == RLIM_INFINITY
-                    ? 0ull : (unsigned long long)rl.rlim_max,
+                "limit", n_paths, (unsigned long long)rl.rlim_cur, hard,
                 FD_RESERVE,
                 rl.rlim_cur > FD_RESERVE
                     ? (unsigned long long)(rl.rlim_cur - FD_RESERVE) : 0ull);

@@ -30,8 +30,8 @@ fail(int status, const GError *error)
     return status;
 }
 
-/* SIGUSR1 asks for a summary so far, as with -i; the reader's thread
- * prints it between batches. */
+/* SIGUSR1 asks for a summary so far, as with -i: the handler only sets
+ * a flag, which the engine's thread sees between batches of packets. */
 static volatile sig_atomic_t interim_wanted;
 
 static void
