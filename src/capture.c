@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <glib.h>
 #include <pcap/pcap.h>
@@ -11,6 +12,7 @@
 #include "finscope/capture.h"
 #include "finscope/decode.h"
 #include "finscope/error.h"
+#include "text.h"
 
 typedef enum {
     SOURCE_NEED = 0, /* nothing buffered: read before the next merge */
@@ -19,7 +21,8 @@ typedef enum {
 } SourceState;
 
 typedef struct {
-    char *name;          /* path as given; "-" is standard input */
+    char *name;          /* path as given, escaped for messages
+                            (fs_text_escape); "-" is standard input */
     char *stream_buffer; /* stdio's buffer for the stream pcap reads */
     pcap_t *pcap;        /* open savefile; NULL once closed */
     int linktype;        /* pcap_datalink() of this file */
@@ -38,6 +41,13 @@ typedef struct FsLive FsLive;
 struct FsCapture {
     FsSource *sources;   /* n_sources entries, in command-line order */
     guint n_sources;     /* number of files */
+    gsize stream_buffer; /* bytes of stdio buffer for each file */
+    guint *heap;         /* indices of SOURCE_HAVE sources, a binary heap
+                            on (ts, index): the merge's next at [0] */
+    guint n_heap;        /* entries in heap */
+    guint n_primed;      /* sources read once (the first fill) */
+    guint last;          /* the source handed out last, to refill next;
+                            n_sources when none */
     FsLive *live;        /* a device (sources[0] names it), or NULL */
 };
 
@@ -64,17 +74,26 @@ fs_capture_free(FsCapture *cap)
     for (guint i = 0; i < cap->n_sources; i++)
         source_clear(&cap->sources[i]);
     live_free(cap->live);
+    g_free(cap->heap);
     g_free(cap->sources);
     g_free(cap);
 }
 
 #define STREAM_BUFFER (256 * 1024)
+/* Many files share this much buffer (each at least STREAM_BUFFER_MIN):
+ * 2,000 files at 256 KiB would be 500 MiB. */
+#define STREAM_BUFFERS_TOTAL (64 * 1024 * 1024)
+#define STREAM_BUFFER_MIN (16 * 1024)
+/* Descriptors kept free beside the capture files (stdio, the metrics
+ * port, --junit, GLib's own). */
+#define FD_RESERVE 32
 
 /* Opens the stream ourselves so that "cannot open" (FS_ERROR_OPEN) is told
  * apart from "not a capture" (FS_ERROR_FORMAT), and a 0-byte file gets a
  * clearer message than libpcap's "truncated dump file". */
 static FILE *
-open_stream(const char *path, char **buffer, GError **error)
+open_stream(const char *path, const char *shown, gsize size, char **buffer,
+            GError **error)
 {
     gboolean is_stdin = strcmp(path, "-") == 0;
     FILE *fp = is_stdin ? stdin : fopen(path, "rb");
@@ -82,8 +101,10 @@ open_stream(const char *path, char **buffer, GError **error)
 
     if (fp == NULL) {
         int saved = errno;
-        g_set_error(error, FS_ERROR, FS_ERROR_OPEN, "%s: %s", path,
-                    g_strerror(saved));
+        g_set_error(error, FS_ERROR, FS_ERROR_OPEN, "%s: %s%s", shown,
+                    g_strerror(saved),
+                    saved == EMFILE ? " (the limit of open files, ulimit -n)"
+                                    : "");
         return NULL;
     }
     /* libpcap reads a record at a time through stdio: a buffer far
@@ -92,8 +113,8 @@ open_stream(const char *path, char **buffer, GError **error)
      * unless it is given the buffer too. (Not for stdin, whose buffer
      * would outlive ours when libpcap refuses it.) */
     if (!is_stdin) {
-        *buffer = g_malloc(STREAM_BUFFER);
-        (void)setvbuf(fp, *buffer, _IOFBF, STREAM_BUFFER);
+        *buffer = g_malloc(size);
+        (void)setvbuf(fp, *buffer, _IOFBF, size);
     }
     c = getc(fp);
     if (c != EOF) {
@@ -102,11 +123,11 @@ open_stream(const char *path, char **buffer, GError **error)
     }
     if (ferror(fp)) {
         int saved = errno;
-        g_set_error(error, FS_ERROR, FS_ERROR_OPEN, "%s: %s", path,
+        g_set_error(error, FS_ERROR, FS_ERROR_OPEN, "%s: %s", shown,
                     g_strerror(saved));
     } else {
         g_set_error(error, FS_ERROR, FS_ERROR_FORMAT,
-                    "%s: empty file, not a capture", path);
+                    "%s: empty file, not a capture", shown);
     }
     if (!is_stdin)
         fclose(fp);
@@ -131,11 +152,12 @@ static gboolean
 set_filter(const FsSource *src, const char *bpf, GError **error)
 {
     struct bpf_program prog;
+    g_autofree char *shown = fs_text_escape(bpf, FS_TEXT_ECHO_MAX);
     int rc;
 
     if (pcap_compile(src->pcap, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
         g_set_error(error, FS_ERROR, FS_ERROR_FILTER,
-                    "%s: bad filter \"%s\": %s", src->name, bpf,
+                    "%s: bad filter \"%s\": %s", src->name, shown,
                     pcap_geterr(src->pcap));
         return FALSE;
     }
@@ -143,7 +165,7 @@ set_filter(const FsSource *src, const char *bpf, GError **error)
     pcap_freecode(&prog);
     if (rc != 0) {
         g_set_error(error, FS_ERROR, FS_ERROR_FILTER,
-                    "%s: cannot set filter \"%s\": %s", src->name, bpf,
+                    "%s: cannot set filter \"%s\": %s", src->name, shown,
                     pcap_geterr(src->pcap));
         return FALSE;
     }
@@ -151,14 +173,14 @@ set_filter(const FsSource *src, const char *bpf, GError **error)
 }
 
 static gboolean
-source_open(FsSource *src, const char *path, const char *bpf,
+source_open(FsSource *src, const char *path, gsize buffer, const char *bpf,
             GError **error)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     FILE *fp = NULL;
 
-    src->name = g_strdup(path);
-    fp = open_stream(path, &src->stream_buffer, error);
+    src->name = fs_text_escape(path, 0);
+    fp = open_stream(path, src->name, buffer, &src->stream_buffer, error);
     if (fp == NULL)
         return FALSE;
     src->pcap = pcap_fopen_offline_with_tstamp_precision(
@@ -167,14 +189,43 @@ source_open(FsSource *src, const char *path, const char *bpf,
         /* On failure libpcap leaves the stream to us. */
         if (fp != stdin)
             fclose(fp);
-        g_set_error(error, FS_ERROR, FS_ERROR_FORMAT, "%s: %s", path,
-                    errbuf);
+        g_autofree char *why = fs_text_escape(errbuf, 0);
+
+        g_set_error(error, FS_ERROR, FS_ERROR_FORMAT, "%s: %s", src->name,
+                    why);
         return FALSE;
     }
     src->linktype = pcap_datalink(src->pcap);
     if (!check_linktype(src, error))
         return FALSE;
     return bpf == NULL || set_filter(src, bpf, error);
+}
+
+/* Every file stays open for the merge: more than the process may open
+ * fails now, with the limit named, not half-way with EMFILE. main()
+ * raised the soft limit to the hard one. */
+static gboolean
+check_fd_limit(guint n_paths, GError **error)
+{
+    struct rlimit rl;
+    g_autofree char *hard = NULL;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        (rlim_t)n_paths + FD_RESERVE <= rl.rlim_cur)
+        return TRUE;
+    hard = rl.rlim_max == RLIM_INFINITY
+               ? g_strdup("unlimited")
+               : g_strdup_printf("%llu", (unsigned long long)rl.rlim_max);
+    g_set_error(error, FS_ERROR, FS_ERROR_OPEN,
+                "%u capture files to merge, but the limit of open files "
+                "is %llu (ulimit -n; hard limit %s) and finscope keeps "
+                "each open, with %d more for itself: merge at most %llu "
+                "files at once (mergecap can join them first) or raise the "
+                "limit", n_paths, (unsigned long long)rl.rlim_cur, hard,
+                FD_RESERVE,
+                rl.rlim_cur > FD_RESERVE
+                    ? (unsigned long long)(rl.rlim_cur - FD_RESERVE) : 0ull);
+    return FALSE;
 }
 
 FsCapture *
@@ -188,8 +239,13 @@ fs_capture_open_files(const char *const *paths, guint n_paths,
     g_return_val_if_fail(n_paths > 0, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
+    if (!check_fd_limit(n_paths, error))
+        return NULL;
     cap = g_new0(FsCapture, 1);
     cap->sources = g_new0(FsSource, n_paths);
+    cap->heap = g_new0(guint, n_paths);
+    cap->stream_buffer = CLAMP(STREAM_BUFFERS_TOTAL / n_paths,
+                               STREAM_BUFFER_MIN, STREAM_BUFFER);
     for (guint i = 0; i < n_paths; i++) {
         g_return_val_if_fail(paths[i] != NULL, NULL);
         /* A second "-" would read the rest of the first one's bytes. */
@@ -200,9 +256,11 @@ fs_capture_open_files(const char *const *paths, guint n_paths,
         }
         seen_stdin = seen_stdin || strcmp(paths[i], "-") == 0;
         cap->n_sources = i + 1;
-        if (!source_open(&cap->sources[i], paths[i], bpf, error))
+        if (!source_open(&cap->sources[i], paths[i], cap->stream_buffer, bpf,
+                         error))
             return NULL;
     }
+    cap->last = n_paths;
     return g_steal_pointer(&cap);
 }
 
@@ -274,26 +332,76 @@ source_fill(FsSource *src, GError **error)
     return FALSE;
 }
 
-/* The earliest buffered packet; ties go to the lowest source index, so the
- * merge is deterministic. Returns n_sources when every source is done. */
-static guint
-earliest_source(const FsCapture *cap)
+/* The merge order: earlier packets first; ties go to the lowest source
+ * index, so the merge is deterministic. */
+static gboolean
+heap_before(const FsCapture *cap, guint a, guint b)
 {
-    guint best = cap->n_sources;
+    FsTime ta = cap->sources[a].ts;
+    FsTime tb = cap->sources[b].ts;
 
-    for (guint i = 0; i < cap->n_sources; i++) {
-        const FsSource *src = &cap->sources[i];
+    return ta < tb || (ta == tb && a < b);
+}
 
-        if (src->state != SOURCE_HAVE)
-            continue;
-        if (best == cap->n_sources || src->ts < cap->sources[best].ts)
-            best = i;
+static void
+heap_swap(guint *heap, guint i, guint j)
+{
+    guint t = heap[i];
+
+    heap[i] = heap[j];
+    heap[j] = t;
+}
+
+static void
+heap_push(FsCapture *cap, guint source)
+{
+    guint i = cap->n_heap++;
+
+    cap->heap[i] = source;
+    while (i > 0 && heap_before(cap, cap->heap[i], cap->heap[(i - 1) / 2])) {
+        heap_swap(cap->heap, i, (i - 1) / 2);
+        i = (i - 1) / 2;
     }
-    return best;
+}
+
+static guint
+heap_pop(FsCapture *cap)
+{
+    guint top = cap->heap[0];
+    guint i = 0;
+
+    cap->heap[0] = cap->heap[--cap->n_heap];
+    for (;;) {
+        guint l = 2 * i + 1;
+        guint best = i;
+
+        if (l < cap->n_heap && heap_before(cap, cap->heap[l], cap->heap[best]))
+            best = l;
+        if (l + 1 < cap->n_heap &&
+            heap_before(cap, cap->heap[l + 1], cap->heap[best]))
+            best = l + 1;
+        if (best == i)
+            return top;
+        heap_swap(cap->heap, i, best);
+        i = best;
+    }
+}
+
+/* Reads the next packet of source i, which has none buffered, into the
+ * merge. */
+static gboolean
+refill(FsCapture *cap, guint i, GError **error)
+{
+    if (!source_fill(&cap->sources[i], error))
+        return FALSE;
+    if (cap->sources[i].state == SOURCE_HAVE)
+        heap_push(cap, i);
+    return TRUE;
 }
 
 /* After FS_CAPTURE_ERROR the failed source counts as finished, so a caller
- * that goes on gets the other sources' packets. */
+ * that goes on gets the other sources' packets. Each packet costs
+ * O(log files): only the source just handed out is read again. */
 FsCaptureResult
 fs_capture_next(FsCapture *cap, FsPacket *pkt, GError **error)
 {
@@ -306,18 +414,24 @@ fs_capture_next(FsCapture *cap, FsPacket *pkt, GError **error)
 
     if (cap->live != NULL)
         return live_next(cap, pkt, error);
-    /* Refilling here, not right after handing a packet out, keeps the
-     * previous packet's bytes valid until this call. */
-    for (guint i = 0; i < cap->n_sources; i++) {
-        if (cap->sources[i].state == SOURCE_NEED &&
-            !source_fill(&cap->sources[i], error))
+    while (cap->n_primed < cap->n_sources) {
+        if (!refill(cap, cap->n_primed++, error))
             return FS_CAPTURE_ERROR;
     }
-    best = earliest_source(cap);
-    if (best == cap->n_sources)
+    /* Refilling here, not right after handing a packet out, keeps the
+     * previous packet's bytes valid until this call. */
+    if (cap->last < cap->n_sources) {
+        best = cap->last;
+        cap->last = cap->n_sources;
+        if (!refill(cap, best, error))
+            return FS_CAPTURE_ERROR;
+    }
+    if (cap->n_heap == 0)
         return FS_CAPTURE_END;
+    best = heap_pop(cap);
     src = &cap->sources[best];
     src->state = SOURCE_NEED;
+    cap->last = best;
     pkt->ts = src->ts;
     pkt->linktype = src->linktype;
     pkt->data = src->data;
@@ -381,6 +495,18 @@ live_free(FsLive *live)
         pcap_close(live->pcap);
     g_free(live->warning);
     g_free(live);
+}
+
+static void
+escape_message(GError **error)
+{
+    char *shown = NULL;
+
+    if (error == NULL || *error == NULL)
+        return;
+    shown = fs_text_escape_lines((*error)->message, 0);
+    g_free((*error)->message);
+    (*error)->message = shown;
 }
 
 /* libpcap's status code plus its own message, e.g. "eth9: No such device
@@ -484,13 +610,16 @@ fs_capture_open_live(const char *iface, const FsLiveOptions *opts,
     cap = g_new0(FsCapture, 1);
     cap->sources = g_new0(FsSource, 1);
     cap->n_sources = 1;
-    cap->sources[0].name = g_strdup(iface);
+    cap->sources[0].name = fs_text_escape(iface, FS_TEXT_ECHO_MAX);
     cap->sources[0].state = SOURCE_DONE;
     cap->live = g_new0(FsLive, 1);
     cap->live->pcap = live_activate(iface, opts, &cap->live->warning,
                                     error);
-    if (cap->live->pcap == NULL)
+    if (cap->live->pcap == NULL) {
+        /* the interface's name as given, in libpcap's words too */
+        escape_message(error);
         return NULL;
+    }
     cap->live->precision = pcap_get_tstamp_precision(cap->live->pcap);
     cap->sources[0].linktype = pcap_datalink(cap->live->pcap);
     probe = cap->sources[0];
@@ -500,7 +629,8 @@ fs_capture_open_live(const char *iface, const FsLiveOptions *opts,
     if (bpf != NULL && !set_filter(&probe, bpf, error))
         return NULL;
     if (pcap_setnonblock(cap->live->pcap, 1, errbuf) != 0) {
-        g_set_error(error, FS_ERROR, FS_ERROR_OPEN, "%s: %s", iface, errbuf);
+        g_set_error(error, FS_ERROR, FS_ERROR_OPEN, "%s: %s",
+                    cap->sources[0].name, errbuf);
         return NULL;
     }
     return g_steal_pointer(&cap);
@@ -582,6 +712,7 @@ fs_capture_save_to(FsCapture *cap, const char *path, GError **error)
     if (cap->live->dumper == NULL) {
         g_set_error(error, FS_ERROR, FS_ERROR_WRITE, "%s: %s", path,
                     pcap_geterr(cap->live->pcap));
+        escape_message(error);
         return FALSE;
     }
     return TRUE;

@@ -2,6 +2,7 @@
  * baseline and to policy assertions, for people, TAP or JUnit. */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,10 +16,16 @@
 #include "finscope/engine.h"
 #include "finscope/error.h"
 #include "finscope/reader.h"
+#include "outfile.h"
 #include "policy.h"
+#include "text.h"
 #include "verdict.h"
 
 enum { CHECK_PASSED = 0, CHECK_FAILED = 1, CHECK_CANNOT_RUN = 2 };
+
+/* Bytes of a line of user text (a baseline line in a diff, an error
+ * echoing it) printed before "...". */
+#define CHECK_LINE_SHOWN 1024
 
 /* Connections a failed assertion lists before "... and N more". */
 #define CHECK_MAX_LISTED 20
@@ -102,13 +109,16 @@ check_clear(Check *ck)
     g_ptr_array_unref(ck->verdicts);
 }
 
+/* Messages echo file names and lines of files: escaped, never whole. */
 static int
 fail(int status, const GError *error)
 {
-    gsize n = strlen(error->message);
+    g_autofree char *msg = fs_text_escape_lines(error->message,
+                                                CHECK_LINE_SHOWN);
+    gsize n = strlen(msg);
 
-    fprintf(stderr, "finscope check: %s%s", error->message,
-            n > 0 && error->message[n - 1] == '\n' ? "" : "\n");
+    fprintf(stderr, "finscope check: %s%s", msg,
+            n > 0 && msg[n - 1] == '\n' ? "" : "\n");
     return status;
 }
 
@@ -237,6 +247,28 @@ load_assertion(Check *ck, const char *text, GError **error)
     return FALSE;
 }
 
+/* A policy file that asserts nothing would pass whatever happened (an
+ * empty or truncated file, a path mixed up): it is an error, as is a NUL
+ * byte (which used to end the file silently) or an endless line. */
+static gboolean
+load_policy_file(Check *ck, const char *path, GError **error)
+{
+    g_autofree char *text = fs_text_read(path, "policy file", error);
+    guint before = ck->exprs->len;
+
+    if (text == NULL ||
+        !fs_policy_parse_lines(text, path, ck->exprs, error))
+        return FALSE;
+    if (ck->exprs->len == before) {
+        g_autofree char *name = fs_text_escape(path, FS_TEXT_ECHO_MAX);
+
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE, "%s: the policy file "
+                    "has no assertions: it would check nothing", name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean
 load_policies(Check *ck, GError **error)
 {
@@ -247,10 +279,7 @@ load_policies(Check *ck, GError **error)
             return FALSE;
     }
     for (guint i = 0; a->policies != NULL && a->policies[i] != NULL; i++) {
-        g_autofree char *text = NULL;
-
-        if (!g_file_get_contents(a->policies[i], &text, NULL, error) ||
-            !fs_policy_parse_lines(text, a->policies[i], ck->exprs, error))
+        if (!load_policy_file(ck, a->policies[i], error))
             return FALSE;
     }
     return TRUE;
@@ -264,9 +293,14 @@ load_baseline(Check *ck, GError **error)
 
     if (ck->args.baseline == NULL || ck->args.update)
         return TRUE;
-    if (!g_file_get_contents(ck->args.baseline, &text, NULL, &local)) {
+    text = fs_text_read(ck->args.baseline, "baseline", &local);
+    if (text == NULL && g_error_matches(local, FS_ERROR, FS_ERROR_OPEN)) {
         g_set_error(error, FS_ERROR, FS_ERROR_OPEN, "%s (record a baseline "
                     "with --update)", local->message);
+        return FALSE;
+    }
+    if (text == NULL) {
+        g_propagate_error(error, g_steal_pointer(&local));
         return FALSE;
     }
     ck->expected = fs_baseline_parse(text, ck->args.baseline, error);
@@ -376,13 +410,16 @@ update_baseline(Check *ck, const FsBaseline *actual, GError **error)
     g_autofree char *message = NULL;
     g_autofree char *n = n_connections(fs_baseline_n_connections(actual));
 
-    if (g_file_get_contents(path, &old, NULL, NULL) &&
-        strcmp(old, text) == 0) {
+    /* Only a file (or a link to one) has a previous version to compare:
+     * reading /dev/stdout or a FIFO would wait for input. */
+    if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
+        old = fs_text_read(path, "baseline", NULL);
+    if (old != NULL && strcmp(old, text) == 0) {
         message = g_strdup_printf("%s is up to date (%s)", name, n);
         add_verdict(ck, FS_VERDICT_BASELINE, name, TRUE, message, NULL);
         return TRUE;
     }
-    if (!g_file_set_contents(path, text, -1, error))
+    if (!fs_outfile_write(path, text, -1, error))
         return FALSE;
     if (old != NULL)
         before = fs_baseline_parse(old, path, NULL);
@@ -512,10 +549,12 @@ static void
 print_details(const char *details)
 {
     g_auto(GStrv) lines = NULL;
+    g_autofree char *shown = NULL;
 
     if (details == NULL)
         return;
-    lines = g_strsplit(details, "\n", -1);
+    shown = fs_text_escape_lines(details, CHECK_LINE_SHOWN);
+    lines = g_strsplit(shown, "\n", -1);
     for (guint i = 0; lines[i] != NULL; i++) {
         if (lines[i][0] != '\0' || lines[i + 1] != NULL)
             printf("  %s\n", lines[i]);
@@ -525,19 +564,23 @@ print_details(const char *details)
 static void
 print_text(const Check *ck)
 {
-    g_autofree char *traces = g_strjoinv(", ", ck->cli.read_files);
+    g_autofree char *joined = g_strjoinv(", ", ck->cli.read_files);
+    g_autofree char *traces = fs_text_escape(joined, 0);
+    g_autofree char *bpf = fs_text_escape(ck->cli.bpf, CHECK_LINE_SHOWN);
     g_autofree char *n = n_connections(ck->model->conns->len);
     guint passed = 0;
     guint failed = 0;
 
     printf("finscope check: %s in %s%s%s\n", n, traces,
-           ck->cli.bpf ? ", filter " : "", ck->cli.bpf ? ck->cli.bpf : "");
+           ck->cli.bpf ? ", filter " : "", ck->cli.bpf ? bpf : "");
     for (guint i = 0; i < ck->verdicts->len; i++) {
         const FsVerdict *v = g_ptr_array_index(ck->verdicts, i);
+        g_autofree char *message = fs_text_escape_lines(v->message,
+                                                        CHECK_LINE_SHOWN);
 
         if (v->kind == FS_VERDICT_BASELINE_ITEM)
             continue;
-        printf("%s  %s\n", v->passed ? "PASS" : "FAIL", v->message);
+        printf("%s  %s\n", v->passed ? "PASS" : "FAIL", message);
         print_details(v->details);
         passed += v->passed ? 1 : 0;
         failed += v->passed ? 0 : 1;
@@ -562,7 +605,7 @@ write_junit(const Check *ck, GError **error)
         props[n++] = ck->args.baseline;
     }
     xml = fs_verdict_junit(ck->verdicts, "finscope check", props);
-    return g_file_set_contents(ck->args.junit, xml, -1, error);
+    return fs_outfile_write(ck->args.junit, xml, -1, error);
 }
 
 static gboolean
@@ -570,8 +613,9 @@ report(const Check *ck, GError **error)
 {
     if (ck->args.tap) {
         g_autofree char *tap = fs_verdict_tap(ck->verdicts);
+        g_autofree char *shown = fs_text_escape_lines(tap, CHECK_LINE_SHOWN);
 
-        fputs(tap, stdout);
+        fputs(shown, stdout);
     } else {
         print_text(ck);
     }
@@ -603,6 +647,11 @@ run(Check *ck, int argc, char **argv, GError **error)
         !load_baseline(ck, error) || !run_capture(ck, error) ||
         !judge_baseline(ck, error))
         return FALSE;
+    /* Not an error (a filter may leave nothing on purpose), but every
+     * conn.* assertion and every "== 0" holds on nothing at all. */
+    if (ck->model->conns->len == 0 && ck->exprs->len > 0)
+        fprintf(stderr, "finscope check: warning: no TCP connection in "
+                "the capture: the assertions hold on nothing\n");
     judge_assertions(ck);
     return report(ck, error);
 }
@@ -620,6 +669,9 @@ fs_check_main(int argc, char **argv)
     ck.verdicts = g_ptr_array_new_with_free_func(
         (GDestroyNotify)fs_verdict_free);
     g_set_prgname("finscope check");
+    /* Its default action would end the check without a verdict; a check
+     * has no summary so far to print. */
+    signal(SIGUSR1, SIG_IGN);
     if (!run(&ck, argc, argv, &error))
         fail(CHECK_CANNOT_RUN, error);
     else

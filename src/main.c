@@ -2,7 +2,10 @@
  * engine -> report for files. */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
 
 #include <glib.h>
 
@@ -14,12 +17,63 @@
 #include "finscope/reader.h"
 #include "finscope/report.h"
 #include "live.h"
+#include "text.h"
 
+/* Messages name files, filters and interfaces as given: escaped, and
+ * cut if some echo grew without bound. */
 static int
 fail(int status, const GError *error)
 {
-    fprintf(stderr, "finscope: %s\n", error->message);
+    g_autofree char *msg = fs_text_escape_lines(error->message, 1024);
+
+    fprintf(stderr, "finscope: %s\n", msg);
     return status;
+}
+
+/* SIGUSR1 asks for a summary so far, as with -i: the handler only sets
+ * a flag, which the engine's thread sees between batches of packets. */
+static volatile sig_atomic_t interim_wanted;
+
+static void
+on_sigusr1(int sig)
+{
+    (void)sig;
+    interim_wanted = 1;
+}
+
+static void
+maybe_interim(FsEngine *engine, gpointer user)
+{
+    if (!interim_wanted)
+        return;
+    interim_wanted = 0;
+    fs_report_interim(user, engine);
+}
+
+/* SA_RESTART: the reads under libpcap must not fail with EINTR. */
+static void
+catch_sigusr1(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigusr1;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* Each -r file stays open for the merge: allow as many as the hard limit
+ * lets (fs_capture_open_files() names the limit when that is too few). */
+static void
+raise_fd_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
 }
 
 static int
@@ -43,7 +97,9 @@ run(const FsCliOptions *opts)
     report = fs_report_new(opts->format, stdout, &opts->engine);
     sink = fs_report_sink(report);
     engine = fs_engine_new(&opts->engine, &sink);
-    res = fs_reader_run(cap, engine, threaded, &error);
+    catch_sigusr1();
+    res = fs_reader_run_ticking(cap, engine, threaded, maybe_interim, report,
+                                &error);
     fs_reader_warn_truncated(cap, "finscope");
     fs_engine_finish(engine);
     fs_report_finish(report, engine);
@@ -63,6 +119,7 @@ main(int argc, char **argv)
     FsCliOptions opts;
     int status;
 
+    raise_fd_limit();
     if (argc > 1 && g_strcmp0(argv[1], "check") == 0)
         return fs_check_main(argc - 1, argv + 1);
     if (!fs_cli_parse(argc, argv, &opts, &error)) {

@@ -10,6 +10,7 @@
 #include "finscope/error.h"
 #include "finscope/event.h"
 #include "metrics.h"
+#include "outfile.h"
 
 struct FsMetrics {
     FsEngineSink inner;             /* the report's sink */
@@ -225,9 +226,9 @@ fs_metrics_write_file(const char *path, const char *text, GError **error)
     g_autoptr(GError) local = NULL;
 
     g_return_val_if_fail(path != NULL && text != NULL, FALSE);
-    /* g_file_set_contents() writes PATH.XXXXXX, fsyncs and renames it
-     * over PATH; the textfile collector skips names not ending .prom. */
-    if (g_file_set_contents(path, text, -1, &local))
+    /* A regular PATH gets PATH.XXXXXX, fsynced and renamed over it (the
+     * textfile collector skips names not ending .prom); see outfile.h. */
+    if (fs_outfile_write(path, text, -1, &local))
         return TRUE;
     g_set_error(error, FS_ERROR, FS_ERROR_WRITE, "--metrics-file: %s",
                 local->message);

@@ -104,6 +104,13 @@ FsCaptureResult
 fs_reader_run(FsCapture *cap, FsEngine *engine, gboolean threaded,
               GError **error)
 {
+    return fs_reader_run_ticking(cap, engine, threaded, NULL, NULL, error);
+}
+
+FsCaptureResult
+fs_reader_run_ticking(FsCapture *cap, FsEngine *engine, gboolean threaded,
+                      FsReaderTick tick, gpointer user, GError **error)
+{
     Shared sh = { cap, NULL, NULL };
     Batch *batches;
     FsCaptureResult end;
@@ -116,6 +123,8 @@ fs_reader_run(FsCapture *cap, FsEngine *engine, gboolean threaded,
         do {
             fill(cap, &batches[0]);
             drain(engine, &batches[0]);
+            if (tick != NULL)
+                tick(engine, user);
         } while (batches[0].end == FS_CAPTURE_PACKET);
         end = finish(&batches[0], error);
         g_free(batches);
@@ -129,6 +138,8 @@ fs_reader_run(FsCapture *cap, FsEngine *engine, gboolean threaded,
     for (;;) {
         b = g_async_queue_pop(sh.full);
         drain(engine, b);
+        if (tick != NULL)
+            tick(engine, user);
         if (b->end != FS_CAPTURE_PACKET)
             break;
         /* b belongs to the reader again: not to be read after this */

@@ -221,6 +221,175 @@ check "--tap: the assertion passes" grep -qE '^ok [0-9]+ - resets == 0$' \
     "$OUT/stdout"
 check "--tap: the diff as diagnostics" stdout_has "# -conn client=192.0.2.20:*"
 
+# -- output files: written atomically, in place, or through a link -------
+# (--junit, --update --baseline and --metrics-file share src/outfile.c)
+junit_to() {
+    "$FINSCOPE" check --junit "$1" -a 'resets == 0' -r "$qinq" > "$OUT/jo.out"
+}
+check "--junit to a new file: 0" junit_to "$OUT/new.xml"
+check "--junit to a new file: written" grep -q '<testsuite' "$OUT/new.xml"
+echo old > "$OUT/reg.xml"
+ino_before=$(stat -c %i "$OUT/reg.xml")
+check "--junit over a regular file: 0" junit_to "$OUT/reg.xml"
+check "--junit over a regular file: replaced by rename (new inode)" \
+    test "$(stat -c %i "$OUT/reg.xml")" != "$ino_before"
+check "--junit over a regular file: new content" grep -q '<testsuite' \
+    "$OUT/reg.xml"
+check "--junit over a regular file: no temporary file left" \
+    test "$(ls "$OUT" | grep -c 'reg\.xml.')" -eq 0
+mkdir "$OUT/real"
+echo old > "$OUT/real/target.xml"
+ln -s real/target.xml "$OUT/link.xml"
+check "--junit to a symlink: 0" junit_to "$OUT/link.xml"
+check "--junit to a symlink: the link stays a link" test -L "$OUT/link.xml"
+check "--junit to a symlink: its target is written" grep -q '<testsuite' \
+    "$OUT/real/target.xml"
+ln -s real/missing.xml "$OUT/dangling.xml"
+check "--junit to a dangling symlink: 2" \
+    status_is 2 "$FINSCOPE" check --junit "$OUT/dangling.xml" \
+    -a 'resets == 0' -r "$qinq"
+check "--junit to a dangling symlink: says why" stderr_has \
+    "symbolic link to a file that does not exist"
+check "--junit to a dangling symlink: the link is left alone" \
+    sh -c "test -L '$OUT/dangling.xml' && test ! -e '$OUT/real/missing.xml'"
+check "--junit /dev/null: 0" junit_to /dev/null
+check "--junit /dev/null: still a character device" test -c /dev/null
+check "--junit /dev/stdout: XML after the text on stdout" sh -c "
+    '$FINSCOPE' check --junit /dev/stdout -a 'resets == 0' -r '$qinq' \
+        > '$OUT/stdout.xml' &&
+    grep -q '^check: 1 passed' '$OUT/stdout.xml' &&
+    grep -q '<testsuite' '$OUT/stdout.xml'"
+check "--junit /dev/stdout into a pipe" sh -c "
+    '$FINSCOPE' check --junit /dev/stdout -a 'resets == 0' -r '$qinq' |
+        grep -q '<testsuite'"
+mkfifo "$OUT/fifo"
+cat "$OUT/fifo" > "$OUT/fifo.out" &
+reader=$!
+check "--junit to a FIFO with a reader: 0" junit_to "$OUT/fifo"
+wait "$reader"
+check "--junit to a FIFO: the reader got the XML" grep -q '<testsuite' \
+    "$OUT/fifo.out"
+check "--junit to a FIFO: still a FIFO" test -p "$OUT/fifo"
+if command -v python3 > /dev/null 2>&1; then
+    python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
+        "$OUT/sock"
+    check "--junit to a socket: 2" status_is 2 "$FINSCOPE" check \
+        --junit "$OUT/sock" -a 'resets == 0' -r "$qinq"
+    check "--junit to a socket: still a socket" test -S "$OUT/sock"
+fi
+mkdir "$OUT/dir.xml"
+check "--junit to a directory: 2" \
+    status_is 2 "$FINSCOPE" check --junit "$OUT/dir.xml" \
+    -a 'resets == 0' -r "$qinq"
+check "--junit to a directory: says so" stderr_has "is a directory"
+cp "$SAMPLES/crafted-midstream-qinq.expect" "$OUT/real/svc.expect"
+ln -s real/svc.expect "$OUT/svc-link.expect"
+check "--update through a symlink: 0" status_is 0 "$FINSCOPE" check \
+    --update --baseline "$OUT/svc-link.expect" -r "$simul"
+check "--update through a symlink: the link stays a link" \
+    test -L "$OUT/svc-link.expect"
+check "--update through a symlink: the target holds the new baseline" \
+    status_is 0 "$FINSCOPE" check --baseline "$OUT/real/svc.expect" \
+    -r "$simul"
+check "--update --baseline /dev/stdout: the baseline on stdout" sh -c "
+    '$FINSCOPE' check --update --baseline /dev/stdout -r '$qinq' |
+        grep -q '^summary connections 1\$'"
+
+# -- policy files that would check nothing, or less than they say --------
+printf 'resets == 0\n\000\nconn.close == "reset"\n' > "$OUT/nul.policy"
+check "a NUL byte in a policy: 2" \
+    status_is 2 "$FINSCOPE" check --policy "$OUT/nul.policy" -r "$qinq"
+check "a NUL byte in a policy: file, line and why" stderr_has \
+    "$OUT/nul.policy:2: policy file: a NUL byte"
+printf 'resets == 0\nconn.close == "reset"\000\n' > "$OUT/nul2.policy"
+check "a NUL byte at the end of a line: 2" \
+    status_is 2 "$FINSCOPE" check --policy "$OUT/nul2.policy" -r "$qinq"
+: > "$OUT/empty.policy"
+check "an empty policy file: 2" \
+    status_is 2 "$FINSCOPE" check --policy "$OUT/empty.policy" -r "$qinq"
+check "an empty policy file: says it checks nothing" stderr_has \
+    "has no assertions"
+printf '# nothing but comments\n\n   \n' > "$OUT/comments.policy"
+check "a policy of comments only: 2" \
+    status_is 2 "$FINSCOPE" check --policy "$OUT/comments.policy" \
+    -a 'resets == 0' -r "$qinq"
+check "no connection at all: assertions still run (0)" \
+    status_is 0 "$FINSCOPE" check -a 'conn.close == "graceful"' \
+    -r "$qinq" 'port 9'
+check "... with a warning that they hold on nothing" stderr_has \
+    "warning: no TCP connection in the capture"
+check "an unreadable policy (a directory): 2" \
+    status_is 2 "$FINSCOPE" check --policy "$OUT" -r "$qinq"
+printf 'summary resets 0\n\000\n' > "$OUT/nul.expect"
+check "a NUL byte in a baseline: 2" \
+    status_is 2 "$FINSCOPE" check --baseline "$OUT/nul.expect" -r "$qinq"
+check "a NUL byte in a baseline: file and line" stderr_has \
+    "$OUT/nul.expect:2: baseline: a NUL byte"
+
+# -- user text reaches stderr and the report escaped, and cut -------------
+esc=$(printf '\033')
+cp "$qinq" "$OUT/x${esc}[31mred.pcap"
+check "a file name with ESC: runs" status_is 0 "$FINSCOPE" check \
+    -a 'resets == 0' -r "$OUT/x${esc}[31mred.pcap"
+check "a file name with ESC: escaped in the report" stdout_has \
+    'x\x1b[31mred.pcap'
+check "a file name with ESC: no raw ESC in the report" \
+    sh -c "! grep -q '$esc' '$OUT/stdout'"
+check "a missing file with ESC in its name: 2" status_is 2 "$FINSCOPE" \
+    check -a 'resets == 0' -r "$OUT/y${esc}[2Jgone.pcap"
+check "... escaped on stderr" stderr_has 'y\x1b[2Jgone.pcap'
+check "... no raw ESC on stderr" sh -c "! grep -q '$esc' '$OUT/stderr'"
+printf 'summary resets 0\nsummary b%sc 1\n' "$esc" > "$OUT/esc.expect"
+check "an ESC in a baseline line: 2" status_is 2 "$FINSCOPE" check \
+    --baseline "$OUT/esc.expect" -r "$qinq"
+check "... echoed escaped" stderr_has "unknown summary field 'b\\x1bc'"
+check "... no raw ESC on stderr" sh -c "! grep -q '$esc' '$OUT/stderr'"
+printf 'summary resets 0\nconn ' > "$OUT/long.expect"
+head -c 300000 /dev/zero | tr '\0' a >> "$OUT/long.expect"
+printf '\n' >> "$OUT/long.expect"
+check "a baseline line over 64 KiB: 2" status_is 2 "$FINSCOPE" check \
+    --baseline "$OUT/long.expect" -r "$qinq"
+check "... says which line and the limit" stderr_has \
+    "$OUT/long.expect:2: baseline: line longer than the limit of 65536 bytes"
+check "... without echoing it" test "$(wc -c < "$OUT/stderr")" -lt 1000
+printf 'summary resets 0\nsummary %s 1\n' \
+    "$(head -c 5000 /dev/zero | tr '\0' b)" > "$OUT/word.expect"
+check "a 5000-byte word in a baseline: 2" status_is 2 "$FINSCOPE" check \
+    --baseline "$OUT/word.expect" -r "$qinq"
+check "... echoed cut to 200 bytes" sh -c \
+    "grep -q \"'bbbbbbbbbb*\\.\\.\\.'\" '$OUT/stderr' &&
+     test \$(wc -c < '$OUT/stderr') -lt 400"
+printf 'resets == 0\n%s == 0\n' "$(head -c 70000 /dev/zero | tr '\0' r)" \
+    > "$OUT/long.policy"
+check "a policy line over 64 KiB: 2" status_is 2 "$FINSCOPE" check \
+    --policy "$OUT/long.policy" -r "$qinq"
+check "... says which line" stderr_has "$OUT/long.policy:2: policy file: line longer"
+
+# -- many TIME_WAIT hosts: the per-host summary lines are right -----------
+# Each summary line of the baseline, turned into an assertion, is counted
+# again by the policy code (a pass over the connections per assertion):
+# the baseline's one-pass per-host count must agree with it on every host.
+GENTRACE=${GENTRACE:-$G_TEST_BUILDDIR/bench/gentrace}
+if [ -x "$GENTRACE" ]; then
+    "$GENTRACE" --connections 3000 --clients 3000 --servers 3 \
+        --concurrency 300 --rate 2000 --avg-size 100 \
+        --out "$OUT/hosts.pcap" 2> /dev/null
+    "$FINSCOPE" check --update --baseline "$OUT/hosts.expect" \
+        -r "$OUT/hosts.pcap" > /dev/null 2>&1
+    sed -n 's/^summary \([^ ]*\) \([0-9]*\)$/\1 == \2/p' \
+        "$OUT/hosts.expect" > "$OUT/hosts.policy"
+    check "many hosts: hundreds of time_wait_at_end{host} lines" \
+        test "$(grep -c '^time_wait_at_end{host=' "$OUT/hosts.policy")" \
+        -ge 500
+    check "many hosts: every summary line holds as an assertion" \
+        status_is 0 "$FINSCOPE" check --policy "$OUT/hosts.policy" \
+        -r "$OUT/hosts.pcap"
+    check "many hosts: the baseline holds" status_is 0 "$FINSCOPE" check \
+        --baseline "$OUT/hosts.expect" -r "$OUT/hosts.pcap"
+else
+    skip "bench/gentrace not built"
+fi
+
 # -- help -----------------------------------------------------------------
 check "finscope --help mentions finscope check" \
     status_is 0 "$FINSCOPE" --help

@@ -64,4 +64,132 @@ for s in old-dup-after-reuse old-dup-time-wait reuse-client-time-wait \
     check "$s: frozen at every sweep, same output" cmp "$OUT/fz0" "$OUT/fz1"
     check "$s: frozen as by default, same output" cmp "$OUT/fz0" "$OUT/fzd"
 done
+# -- names and filters with control characters reach stderr escaped -------
+esc=$(printf '\033')
+no_raw_esc() { ! grep -q "$esc" "$OUT/stderr"; }
+check "missing file with ESC in its name: 1" \
+    status_is 1 "$FINSCOPE" -r "$OUT/a${esc}[31mb.pcap"
+check "... the name escaped on stderr" stderr_has 'a\x1b[31mb.pcap'
+check "... no raw ESC on stderr" no_raw_esc
+size=$(wc -c < "$sample")
+head -c $((size - 7)) "$sample" > "$OUT/cut${esc}]0;title.pcap"
+check "cut file with ESC in its name: 0" \
+    status_is 0 "$FINSCOPE" -r "$OUT/cut${esc}]0;title.pcap"
+check "... its warning escaped" stderr_has 'cut\x1b]0;title.pcap: file ends'
+check "... no raw ESC on stderr" no_raw_esc
+check "bad filter with ESC: 2" \
+    status_is 2 "$FINSCOPE" -r "$sample" "tcp and ${esc}[2J"
+check "... the filter escaped on stderr" stderr_has 'tcp and \x1b[2J'
+check "... no raw ESC on stderr" no_raw_esc
+check "interface name with ESC: fails" sh -c "
+    ! '$FINSCOPE' -i 'no${esc}[5msuch' -c 1 > '$OUT/stdout' 2> '$OUT/stderr'"
+check "... the name escaped on stderr" stderr_has 'no\x1b[5msuch'
+check "... no raw ESC on stderr" no_raw_esc
+
+# -- many files merged: the same as their packets in one file ------------
+# split_pcap IN N PREFIX: deals the records of a classic pcap round-robin
+# into N files PREFIX.0.pcap ... (each with the same file header); records
+# with the same time go to the same file, whose order the merge keeps.
+split_pcap() {
+    python3 - "$@" << 'PY'
+import struct, sys
+src, n, prefix = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+data = open(src, 'rb').read()
+head, pos = data[:24], 24
+end = '<' if head[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+outs = [open('%s.%d.pcap' % (prefix, i), 'wb') for i in range(n)]
+for f in outs:
+    f.write(head)
+k, last = -1, None
+while pos + 16 <= len(data):
+    ts = data[pos:pos + 8]
+    incl = struct.unpack(end + 'I', data[pos + 8:pos + 12])[0]
+    k += ts != last
+    last = ts
+    outs[k % n].write(data[pos:pos + 16 + incl])
+    pos += 16 + incl
+for f in outs:
+    f.close()
+PY
+}
+# -r PREFIX.0.pcap -r PREFIX.1.pcap ... for N files
+r_args() {
+    i=0
+    while [ "$i" -lt "$2" ]; do
+        printf ' -r %s.%d.pcap' "$1" "$i"
+        i=$((i + 1))
+    done
+}
+GENTRACE=${GENTRACE:-$G_TEST_BUILDDIR/bench/gentrace}
+if command -v python3 > /dev/null 2>&1 && [ -x "$GENTRACE" ]; then
+    "$GENTRACE" --connections 2000 --concurrency 200 --rate 1000 \
+        --avg-size 100 --out "$OUT/whole.pcap" 2> /dev/null
+    fs_run "$OUT/whole.jsonl" --json --events -r "$OUT/whole.pcap"
+    split_pcap "$OUT/whole.pcap" 7 "$OUT/seven"
+    # shellcheck disable=SC2046
+    fs_run "$OUT/seven.jsonl" --json --events $(r_args "$OUT/seven" 7)
+    check "7 files merged: the same output as one file" \
+        cmp "$OUT/whole.jsonl" "$OUT/seven.jsonl"
+    # shellcheck disable=SC2046
+    fs_run "$OUT/seven1.jsonl" --threads 1 --json --events \
+        $(r_args "$OUT/seven" 7)
+    check "7 files merged, one thread: the same" \
+        cmp "$OUT/whole.jsonl" "$OUT/seven1.jsonl"
+    mkdir "$OUT/many"
+    split_pcap "$OUT/whole.pcap" 1500 "$OUT/many/p"
+    if [ "$(ulimit -H -n)" = unlimited ] || [ "$(ulimit -H -n)" -ge 1600 ]; then
+        # a soft limit below the files: finscope raises it to the hard one
+        # shellcheck disable=SC2046
+        check "1,500 files (soft limit 1024): merged like one file" sh -c "
+            ulimit -S -n 1024 &&
+            '$FINSCOPE' --json --events $(r_args "$OUT/many/p" 1500) \
+                > '$OUT/many.jsonl' && cmp '$OUT/whole.jsonl' '$OUT/many.jsonl'"
+    else
+        skip "the hard limit of open files is below 1,600"
+    fi
+    # shellcheck disable=SC2046
+    check "1,500 files over a hard limit of 200: runtime error (1)" sh -c "
+        ulimit -n 200 && '$FINSCOPE' --json $(r_args "$OUT/many/p" 1500) \
+            > '$OUT/stdout' 2> '$OUT/stderr'; test \$? -eq 1"
+    check "... naming the limit before reading anything" sh -c "
+        grep -q 'limit of open files is 200' '$OUT/stderr' &&
+        test ! -s '$OUT/stdout'"
+else
+    skip "python3 or bench/gentrace missing: no split captures"
+fi
+
+# -- SIGUSR1 offline: a summary so far, and the run goes on ---------------
+# A FIFO holds the run open: the header and half the packets, SIGUSR1,
+# then the rest.
+if command -v python3 > /dev/null 2>&1 && [ -f "$OUT/whole.pcap" ]; then
+    mkfifo "$OUT/usr1.fifo"
+    size=$(wc -c < "$OUT/whole.pcap")
+    "$FINSCOPE" -r "$OUT/usr1.fifo" > "$OUT/usr1.out" 2> "$OUT/usr1.err" &
+    fs_pid=$!
+    {
+        head -c $((size / 2)) "$OUT/whole.pcap"
+        sleep 1
+        kill -USR1 "$fs_pid"
+        sleep 1
+        tail -c +$((size / 2 + 1)) "$OUT/whole.pcap"
+    } > "$OUT/usr1.fifo"
+    wait "$fs_pid"
+    usr1_status=$?
+    check "SIGUSR1 during an offline run: exit 0 (not 138)" \
+        test "$usr1_status" -eq 0
+    check "SIGUSR1: a summary so far is printed" \
+        grep -q '^Summary so far' "$OUT/usr1.out"
+    fs_run "$OUT/usr1.whole" -r "$OUT/whole.pcap"
+    check "SIGUSR1: then the whole report, as without it" sh -c "
+        sed -n '/^Summary\$/,\$p' '$OUT/usr1.out' > '$OUT/usr1.tail' &&
+        sed -n '/^Summary\$/,\$p' '$OUT/usr1.whole' | cmp - '$OUT/usr1.tail'"
+    check "finscope check ignores SIGUSR1" sh -c "
+        '$FINSCOPE' check -a 'resets >= 0' -r '$OUT/usr1.fifo' > '$OUT/c1.out' &
+        pid=\$!
+        { head -c 24 '$OUT/whole.pcap'; sleep 1; kill -USR1 \$pid; sleep 0.5
+          tail -c +25 '$OUT/whole.pcap'; } > '$OUT/usr1.fifo'
+        wait \$pid && grep -q '1 passed' '$OUT/c1.out'"
+else
+    skip "no capture to read through a FIFO"
+fi
 finish

@@ -26,8 +26,10 @@ typedef enum {
 } FsCaptureResult;
 
 /* Opens pcap or pcapng files ("-" is stdin) with nanosecond timestamps.
- * Packets of several files come out merged in timestamp order. bpf may be
- * NULL. Fails with FS_ERROR_OPEN, FS_ERROR_FORMAT, FS_ERROR_LINKTYPE or
+ * Packets of several files come out merged in timestamp order (ties to
+ * the file given first), O(log n_paths) a packet. bpf may be NULL. Fails
+ * with FS_ERROR_OPEN (also when n_paths files would not fit under the
+ * limit of open files), FS_ERROR_FORMAT, FS_ERROR_LINKTYPE or
  * FS_ERROR_FILTER, the message naming the file. */
 FsCapture *fs_capture_open_files(const char *const *paths, guint n_paths,
                                  const char *bpf, GError **error);
@@ -36,6 +38,7 @@ FsCaptureResult fs_capture_next(FsCapture *cap, FsPacket *pkt,
                                 GError **error);
 
 guint fs_capture_n_sources(const FsCapture *cap);
+/* The path as given, control characters escaped (\x1b): for messages. */
 const char *fs_capture_source_name(const FsCapture *cap, guint source);
 
 /* TRUE when the source ended in the middle of its last record. */

@@ -15,6 +15,16 @@
 FsCaptureResult fs_reader_run(FsCapture *cap, FsEngine *engine,
                               gboolean threaded, GError **error);
 
+/* Called by fs_reader_run_ticking() in the engine's thread between
+ * batches of packets (512 at most), where it may look at the engine. */
+typedef void (*FsReaderTick)(FsEngine *engine, gpointer user);
+
+/* fs_reader_run(), calling tick (if not NULL) between batches: finscope
+ * prints a summary so far there when SIGUSR1 came. */
+FsCaptureResult fs_reader_run_ticking(FsCapture *cap, FsEngine *engine,
+                                      gboolean threaded, FsReaderTick tick,
+                                      gpointer user, GError **error);
+
 /* Tells on stderr, "PROG: FILE: file ends inside a packet record;
  * analysed what came before", of each source of cap cut short. */
 void fs_reader_warn_truncated(const FsCapture *cap, const char *prog);
