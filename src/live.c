@@ -268,6 +268,7 @@ build_pipeline(Live *lv)
         fs_report_set_capture_note(lv->report, FS_LIVE_CLOSES_ONLY_NOTE);
     report_sink = fs_report_sink(lv->report);
     lv->metrics = fs_metrics_new(&report_sink);
+    fs_metrics_attach_server(lv->metrics, lv->server);
     sink = fs_metrics_sink(lv->metrics);
     lv->engine = fs_engine_new(&lv->opts->engine, &sink);
 }
@@ -330,6 +331,11 @@ fs_live_run(const FsCliOptions *opts)
     int status;
 
     lv.opts = opts;
+    if (opts->metrics_listen != NULL &&
+        !fs_metrics_listen_check(opts->metrics_listen, &error)) {
+        fprintf(stderr, "finscope: %s\n", error->message);
+        return 2;
+    }
     /* Lines go out as they happen, even into a pipe or a file. */
     setvbuf(stdout, NULL, _IOLBF, 0);
     /* Before anything else, so that an early SIGINT still ends cleanly. */
