@@ -1,6 +1,7 @@
 /* finscope: Prometheus metrics — counters, exposition text, HTTP, file. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -11,6 +12,9 @@
 #include "finscope/error.h"
 #include "finscope/event.h"
 #include "metrics.h"
+
+/* Hosts with a TIME_WAIT series of their own (README: Metrics). */
+#define TIME_WAIT_HOSTS_MAX 50
 
 struct FsMetrics {
     FsEngineSink inner;             /* the report's sink */
@@ -135,14 +139,116 @@ sample_label(GString *out, const char *name, const char *label,
     g_string_append_printf(out, "\"} %" G_GUINT64_FORMAT "\n", n);
 }
 
-static void
-time_wait_host(const FsHostTimeWait *tw, gpointer user)
+/* At most TIME_WAIT_HOSTS_MAX hosts get their own series: those holding
+ * the most TIME_WAIT now (ties by address), kept in a min-heap while the
+ * engine's table is walked; the rest are summed into host="other". Hosts
+ * at zero are left out, so the output does not grow with every host ever
+ * seen. */
+typedef struct {
+    FsAddr host;        /* the host holding the TIME_WAIT */
+    guint64 now;        /* endpoints in TIME_WAIT now */
+} HostCount;
+
+typedef struct {
+    HostCount top[TIME_WAIT_HOSTS_MAX]; /* min-heap: top[0] is the least */
+    guint n;            /* entries in top */
+    guint64 other;      /* TIME_WAIT of the hosts not in top */
+    guint64 hosts;      /* hosts holding any TIME_WAIT */
+} TopHosts;
+
+/* a ranks before b: more TIME_WAIT, then the lower address. */
+static gboolean
+ranks_before(const HostCount *a, const HostCount *b)
 {
+    if (a->now != b->now)
+        return a->now > b->now;
+    return fs_addr_compare(&a->host, &b->host) < 0;
+}
+
+/* Restores the heap below i: the least-ranked entry goes to the top. */
+static void
+sift_down(TopHosts *t, guint i)
+{
+    for (;;) {
+        guint least = i;
+        guint kid = 2 * i + 1;
+
+        for (guint k = kid; k < kid + 2 && k < t->n; k++) {
+            if (ranks_before(&t->top[least], &t->top[k]))
+                least = k;
+        }
+        if (least == i)
+            return;
+        HostCount tmp = t->top[i];
+        t->top[i] = t->top[least];
+        t->top[least] = tmp;
+        i = least;
+    }
+}
+
+static void
+sift_up(TopHosts *t, guint i)
+{
+    while (i > 0 && ranks_before(&t->top[(i - 1) / 2], &t->top[i])) {
+        HostCount tmp = t->top[i];
+        t->top[i] = t->top[(i - 1) / 2];
+        t->top[(i - 1) / 2] = tmp;
+        i = (i - 1) / 2;
+    }
+}
+
+static void
+collect_host(const FsHostTimeWait *tw, gpointer user)
+{
+    TopHosts *t = user;
+    HostCount hc = { tw->host, tw->now };
+
+    if (tw->now == 0)
+        return;
+    t->hosts++;
+    if (t->n < TIME_WAIT_HOSTS_MAX) {
+        t->top[t->n] = hc;
+        sift_up(t, t->n++);
+        return;
+    }
+    if (!ranks_before(&hc, &t->top[0])) {
+        t->other += hc.now;
+        return;
+    }
+    t->other += t->top[0].now;
+    t->top[0] = hc;
+    sift_down(t, 0);
+}
+
+static int
+host_count_cmp(gconstpointer a, gconstpointer b)
+{
+    return ranks_before(a, b) ? -1 : ranks_before(b, a) ? 1 : 0;
+}
+
+static void
+render_time_wait_hosts(const FsEngine *engine, GString *out)
+{
+    g_autofree TopHosts *t = g_new0(TopHosts, 1);
     char host[FS_ENDPOINT_STRLEN];
 
-    fs_addr_format(&tw->host, host, sizeof host);
-    sample_label(user, "finscope_time_wait_endpoints", "host", host,
-                 tw->now);
+    family(out, "finscope_time_wait_endpoints", "gauge",
+           "Endpoints in TIME_WAIT now, by the host (IP address) holding "
+           "them: the " G_STRINGIFY(TIME_WAIT_HOSTS_MAX) " hosts holding "
+           "most, the rest summed as host=\"other\"; hosts at 0 left out.");
+    fs_engine_foreach_time_wait_host(engine, collect_host, t);
+    qsort(t->top, t->n, sizeof t->top[0], host_count_cmp);
+    for (guint i = 0; i < t->n; i++) {
+        fs_addr_format(&t->top[i].host, host, sizeof host);
+        sample_label(out, "finscope_time_wait_endpoints", "host", host,
+                     t->top[i].now);
+    }
+    if (t->other > 0)
+        sample_label(out, "finscope_time_wait_endpoints", "host", "other",
+                     t->other);
+    family(out, "finscope_time_wait_hosts", "gauge",
+           "Hosts (IP addresses) holding any endpoint in TIME_WAIT now.");
+    sample(out, "finscope_time_wait_hosts", t->hosts);
 }
 
 static void
@@ -198,10 +304,7 @@ render_engine(const FsEngine *engine, guint64 kernel_drops, GString *out)
 {
     const FsEngineStats *st = fs_engine_stats(engine);
 
-    family(out, "finscope_time_wait_endpoints", "gauge",
-           "Endpoints in TIME_WAIT now, by the host (IP address) "
-           "holding them.");
-    fs_engine_foreach_time_wait_host(engine, time_wait_host, out);
+    render_time_wait_hosts(engine, out);
     family(out, "finscope_connections_live", "gauge",
            "Connections tracked now.");
     sample(out, "finscope_connections_live", st->live);

@@ -18,8 +18,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsMetrics, fs_metrics_free)
 FsEngineSink fs_metrics_sink(FsMetrics *metrics);
 
 /* Prometheus text exposition format 0.0.4: the counters, the engine's
- * live gauges (TIME_WAIT per host, connections tracked, packets), the
- * kernel's dropped-packet count and the live loop's own counters (below). */
+ * live gauges (TIME_WAIT for the 50 hosts holding most, the rest summed,
+ * connections tracked, packets), the kernel's dropped-packet count and
+ * the live loop's own counters (below). */
 char *fs_metrics_render(const FsMetrics *metrics, const FsEngine *engine,
                         guint64 kernel_drops);
 

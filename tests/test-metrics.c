@@ -14,6 +14,7 @@
 #include "finscope/engine.h"
 #include "finscope/error.h"
 #include "metrics.h"
+#include "segscript.h"
 
 /* Runs a sample through an engine whose sink is the metrics' (with no
  * inner sink) and renders the text after fs_engine_finish(). */
@@ -121,6 +122,75 @@ test_render_format(void)
     }
     assert_line(text,
                 "finscope_closes_total{active_closer=\"simultaneous\"} 1");
+}
+
+/* ---- TIME_WAIT series: top hosts, the rest summed, zeros left out ---- */
+
+/* Client 10.1.0.H closes n connections first to 10.0.0.2:80: n endpoints
+ * of H in TIME_WAIT, from t_ms on. */
+static void
+close_from_host(FsEngine *engine, guint h, guint n, gint64 t_ms)
+{
+    static const FsScriptStep steps[] = {
+        /* dir  flags  seq   ack   len  t_ms tsval win cport */
+        { C2S,  "S",   100,  0,    0,   0, 0, 0, 0 },
+        { S2C,  "SA",  500,  101,  0,   0, 0, 0, 0 },
+        { C2S,  "A",   101,  501,  0,   0, 0, 0, 0 },
+        { C2S,  "FA",  101,  501,  0,   0, 0, 0, 0 },
+        { S2C,  "A",   501,  102,  0,   0, 0, 0, 0 },
+        { S2C,  "FA",  501,  102,  0,   0, 0, 0, 0 },
+        { C2S,  "A",   102,  502,  0,   0, 0, 0, 0 },
+    };
+
+    for (guint c = 0; c < n; c++) {
+        for (gsize i = 0; i < G_N_ELEMENTS(steps); i++) {
+            FsScriptStep st = steps[i];
+            FsSegment seg;
+            FsAddr *client = NULL;
+
+            st.cport = (guint16)(20000 + c);
+            st.t_ms = t_ms + (gint64)i;
+            fs_script_segment(&st, &seg);
+            client = st.dir == C2S ? &seg.src : &seg.dst;
+            client->bytes[1] = 1;
+            client->bytes[3] = (guint8)h;
+            fs_engine_segment(engine, &seg);
+        }
+    }
+}
+
+/* 60 hosts, host H holding H TIME_WAIT: hosts 11-60 get a series each,
+ * hosts 1-10 are summed as "other" (55); once 2*MSL has passed, no host
+ * series is left at all. */
+static void
+test_render_top_hosts(void)
+{
+    g_autoptr(FsMetrics) m = fs_metrics_new(NULL);
+    FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC };
+    FsEngineSink sink = fs_metrics_sink(m);
+    g_autoptr(FsEngine) engine = fs_engine_new(&cfg, &sink);
+    g_autofree char *text = NULL;
+    g_autofree char *later = NULL;
+
+    for (guint h = 1; h <= 60; h++)
+        close_from_host(engine, h, h, 0);
+    text = fs_metrics_render(m, engine, 0);
+    assert_line(text, "finscope_time_wait_endpoints{host=\"10.1.0.60\"} 60");
+    assert_line(text, "finscope_time_wait_endpoints{host=\"10.1.0.11\"} 11");
+    assert_line(text, "finscope_time_wait_endpoints{host=\"other\"} 55");
+    assert_line(text, "finscope_time_wait_hosts 60");
+    g_assert_null(strstr(text, "host=\"10.1.0.10\""));
+    g_assert_null(strstr(text, "host=\"10.0.0.2\"")); /* at 0 */
+    /* the busiest first */
+    g_assert_true(strstr(text, "\"10.1.0.60\"") <
+                  strstr(text, "\"10.1.0.59\""));
+    fs_engine_advance(engine, FS_SCRIPT_T0 + 61 * FS_NS_PER_SEC);
+    later = fs_metrics_render(m, engine, 0);
+    g_assert_null(strstr(later, "finscope_time_wait_endpoints{"));
+    assert_line(later, "finscope_time_wait_hosts 0");
+    assert_line(later,
+                "finscope_connections_finished_total{close=\"graceful\"} "
+                "1830");
 }
 
 /* ---- the HTTP endpoint: a blocking client in a thread, the server in
@@ -430,6 +500,7 @@ main(int argc, char **argv)
     g_test_add_func("/metrics/render/reset", test_render_reset);
     g_test_add_func("/metrics/render/stuck", test_render_stuck);
     g_test_add_func("/metrics/render/format", test_render_format);
+    g_test_add_func("/metrics/render/top-hosts", test_render_top_hosts);
     g_test_add_func("/metrics/listen/check", test_listen_check);
     g_test_add_func("/metrics/http/get", test_http);
     g_test_add_func("/metrics/http/bad-address", test_http_bad_address);
