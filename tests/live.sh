@@ -355,6 +355,54 @@ stop_finscope
 check "ulimit -n 64: clean exit" test "$fs_status" -eq 0
 check "ulimit -n 64: stderr stays short" test "$(wc -l < "$OUT/low.err")" -le 5
 
+# ---- a stdout nobody reads (issue 18) -------------------------------------
+
+# A FIFO opened read-write and never read: the pipe fills, then the
+# report's queue; capture, /metrics and SIGTERM must not care.
+mkfifo "$OUT/stalled"
+: > "$OUT/stalled.err"
+ip netns exec "$NS" "$FINSCOPE" -i "$VS" --json --events --msl 1 \
+    --metrics-listen "127.0.0.1:$MPORT" 1<> "$OUT/stalled" 2> "$OUT/stalled.err" &
+fs_pid=$!
+wait_for 10 grep -q "listening on" "$OUT/stalled.err"
+traffic --port 8400 --client-first 1500 --server-first 1500 \
+    > "$OUT/stalled-traffic.json" 2>&1
+check "stalled stdout: the traffic went through" \
+    grep -q '"total": 3000, "errors": 0' "$OUT/stalled-traffic.json"
+t0=$(date +%s%N)
+scrape stalled.prom /metrics
+t1=$(date +%s%N)
+check "stalled stdout: /metrics answers ($(( (t1 - t0) / 1000000 )) ms)" \
+    test $(( (t1 - t0) / 1000000 )) -lt 1000
+# the capture goes on: every connection is seen (the last ones within
+# the capture's timeout)
+all_seen() {
+    scrape stalled.prom /metrics &&
+        [ "$(metric "$OUT/stalled.prom" finscope_connections_total)" -eq 3000 ]
+}
+wait_for 5 all_seen
+check "stalled stdout: the capture went on (3000 connections, $(metric "$OUT/stalled.prom" finscope_connections_total) seen)" \
+    test "$(metric "$OUT/stalled.prom" finscope_connections_total)" -eq 3000
+check "stalled stdout: dropped report lines counted" \
+    test "$(metric "$OUT/stalled.prom" finscope_report_lines_dropped_total)" -gt 0
+check "stalled stdout: said once on stderr" \
+    test "$(grep -c "stdout is not keeping up" "$OUT/stalled.err")" -eq 1
+t0=$(date +%s)
+kill -TERM "$fs_pid"
+n=100
+while kill -0 "$fs_pid" 2>/dev/null && [ "$n" -gt 0 ]; do
+    sleep 0.1
+    n=$((n - 1))
+done
+t1=$(date +%s)
+check "stalled stdout: SIGTERM ends finscope within 5 s ($((t1 - t0)) s)" \
+    sh -c "! kill -0 $fs_pid 2>/dev/null"
+stop_finscope
+check "stalled stdout: exit 1, the report's end abandoned" test "$fs_status" -eq 1
+check "stalled stdout: says what was abandoned" grep -q "abandoned" "$OUT/stalled.err"
+check "stalled stdout: says how many lines were dropped" \
+    grep -q "[1-9][0-9]* report lines were dropped" "$OUT/stalled.err"
+
 # ---- tcpreplay of the kernel samples == finscope -r ------------------------
 
 # Every kernel sample (Ethernet), one after another. last-ack-hanging goes
