@@ -4,6 +4,7 @@
 
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -320,9 +321,10 @@ test_listen_check(void)
 }
 
 /* A socket connected to the server, from this thread (the kernel
- * completes the handshake; the server accepts when the context runs). */
+ * completes the handshake; the server accepts when the context runs);
+ * rcvbuf bytes of receive buffer, or the default with 0. */
 static GSocket *
-connect_raw(FsMetricsServer *s)
+connect_with(FsMetricsServer *s, gint rcvbuf)
 {
     g_autoptr(GSocketAddress) addr = NULL;
     g_autoptr(GError) error = NULL;
@@ -333,11 +335,20 @@ connect_raw(FsMetricsServer *s)
                                  G_SOCKET_PROTOCOL_TCP, &error);
 
     g_assert_no_error(error);
+    if (rcvbuf > 0)
+        g_assert_true(g_socket_set_option(sock, SOL_SOCKET, SO_RCVBUF, rcvbuf,
+                                          &error));
     addr = g_inet_socket_address_new_from_string(
         host, (guint)g_ascii_strtoull(colon + 1, NULL, 10));
     g_assert_true(g_socket_connect(sock, addr, NULL, &error));
     g_assert_no_error(error);
     return sock;
+}
+
+static GSocket *
+connect_raw(FsMetricsServer *s)
+{
+    return connect_with(s, 0);
 }
 
 /* TRUE once the server closed sock (EOF or reset), without blocking. */
@@ -389,6 +400,35 @@ test_http_deadline(void)
     g_assert_cmpint(closed_at - t0, <, 3000000);
     g_assert_cmpuint(fs_metrics_server_stats(s)->deadline_closed, ==, 1);
     g_assert_cmpuint(fs_metrics_server_stats(s)->scrapes, ==, 0);
+}
+
+/* A scraper that sends its request and never reads a large answer: the
+ * write cannot finish, and the deadline ends it (its answer freed), so
+ * scrapers that never read cannot pile up memory. */
+static void
+test_http_never_reads(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *big = g_malloc(8 * 1024 * 1024 + 1);
+    g_autoptr(FsMetricsServer) s = NULL;
+    g_autoptr(GSocket) silent = NULL;
+    const char *req = "GET /metrics HTTP/1.1\r\n\r\n";
+    gint64 t0 = 0;
+
+    memset(big, 'x', 8 * 1024 * 1024);
+    big[8 * 1024 * 1024] = '\0';
+    s = fs_metrics_server_new("127.0.0.1:0", render_fixed, big, &error);
+    g_assert_no_error(error);
+    silent = connect_with(s, 4096);
+    g_assert_cmpint(g_socket_send(silent, req, strlen(req), NULL, &error),
+                    ==, (gssize)strlen(req));
+    t0 = g_get_monotonic_time();
+    while (fs_metrics_server_stats(s)->deadline_closed == 0 &&
+           g_get_monotonic_time() - t0 < 5 * G_USEC_PER_SEC)
+        run_for_ms(50);
+    g_assert_cmpuint(fs_metrics_server_stats(s)->scrapes, ==, 1);
+    g_assert_cmpuint(fs_metrics_server_stats(s)->deadline_closed, ==, 1);
+    g_assert_cmpint(g_get_monotonic_time() - t0, <, 3 * G_USEC_PER_SEC);
 }
 
 /* More silent clients than the cap: the oldest are closed at once to
@@ -505,6 +545,7 @@ main(int argc, char **argv)
     g_test_add_func("/metrics/http/get", test_http);
     g_test_add_func("/metrics/http/bad-address", test_http_bad_address);
     g_test_add_func("/metrics/http/deadline", test_http_deadline);
+    g_test_add_func("/metrics/http/never-reads", test_http_never_reads);
     g_test_add_func("/metrics/http/capacity", test_http_capacity);
     g_test_add_func("/metrics/http/accept-errors", test_http_accept_errors);
     g_test_add_func("/metrics/file", test_file);
