@@ -394,7 +394,7 @@ fs_metrics_write_file(const char *path, const char *text, GError **error)
  * cannot lock a scraper out by holding every slot), and an accept error
  * (EMFILE, ENFILE, ENOMEM) pauses accepting instead of spinning. */
 
-#define REQUEST_MAX 2048        /* bytes of request head we accept */
+#define REQUEST_MAX 4096        /* bytes of request head we accept */
 #define CLIENT_DEADLINE_MS 2000 /* from accept to the last byte written */
 #define CLIENTS_MAX 64          /* open at once; fewer with few fds */
 #define ACCEPT_BACKOFF_MS 200   /* pause after an accept error */
@@ -406,6 +406,7 @@ struct FsMetricsServer {
     gboolean accept_pending;   /* an accept callback is still to come */
     guint backoff;             /* source re-arming accepts, or 0 */
     gboolean errors_logged;    /* this run of accept errors was logged */
+    gboolean stopping;         /* being freed: accept nothing more */
     FsMetricsRenderFunc render;
     gpointer user;
     char *address;             /* bound address, "ip:port" */
@@ -614,8 +615,11 @@ on_accepted(GObject *listener, GAsyncResult *res, gpointer user)
         G_SOCKET_LISTENER(listener), res, NULL, &error);
 
     s->accept_pending = FALSE;
-    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    if (s->stopping || g_error_matches(error, G_IO_ERROR,
+                                       G_IO_ERROR_CANCELLED)) {
+        g_clear_object(&conn);
         return;
+    }
     if (conn == NULL &&
         !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
         accept_failed(s, error);
@@ -797,6 +801,7 @@ fs_metrics_server_free(FsMetricsServer *s)
         g_source_remove(s->backoff);
     /* Cancelled calls finish through their callbacks, which need the
      * main context to run once more. */
+    s->stopping = TRUE;
     g_cancellable_cancel(s->accepting);
     for (GList *l = s->clients.head; l != NULL; l = l->next)
         client_cancel(l->data);
