@@ -154,10 +154,11 @@ writer_thread(gpointer user)
 FsWriter *
 fs_writer_new(int fd, gsize max_bytes)
 {
-    FsWriter *w = g_new0(FsWriter, 1);
+    FsWriter *w = NULL;
     cookie_io_functions_t io = { .write = cookie_write };
 
     g_return_val_if_fail(fd >= 0 && max_bytes > 0, NULL);
+    w = g_new0(FsWriter, 1);
     w->fd = fd;
     w->max_bytes = max_bytes;
     w->pending = g_string_new(NULL);
