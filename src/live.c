@@ -17,6 +17,7 @@
 #include "finscope/report.h"
 #include "live.h"
 #include "metrics.h"
+#include "writer.h"
 
 #define TICK_S 1               /* engine clock, -w flush */
 #define STATUS_TICKS 5         /* status line on a terminal's stderr */
@@ -24,6 +25,8 @@
 #define POLL_MS 50             /* no selectable fd: poll this often */
 #define BATCH_MAX 4096         /* packets per wake-up, then signals/timers */
 #define DRAIN_MAX 1000000      /* at stop: packets the kernel still holds */
+#define FLUSH_MS 2000          /* at stop: how long stdout may take the
+                                  rest of the report */
 /* The engine's clock runs this far behind the wall clock, so that packets
  * still in the kernel's buffer (up to the capture timeout) do not arrive
  * from the engine's past. */
@@ -36,6 +39,7 @@ typedef struct {
     FsMetrics *metrics;         /* wraps the report's sink */
     FsEngine *engine;
     FsMetricsServer *server;    /* --metrics-listen, or NULL */
+    FsWriter *out;              /* stdout, through a bounded queue */
     GMainLoop *loop;
     guint sources[5];           /* signal, fd and timer sources */
     guint n_sources;
@@ -72,6 +76,8 @@ render_metrics(gpointer user)
 {
     Live *lv = user;
 
+    fs_metrics_set_report_dropped(lv->metrics,
+                                  fs_writer_dropped_lines(lv->out));
     return fs_metrics_render(lv->metrics, lv->engine, kernel_drops(lv));
 }
 
@@ -262,12 +268,15 @@ build_pipeline(Live *lv)
     FsEngineSink report_sink;
     FsEngineSink sink;
 
-    lv->report = fs_report_new(lv->opts->format, stdout, &lv->opts->engine);
+    lv->out = fs_writer_new(STDOUT_FILENO, FS_WRITER_QUEUE_BYTES);
+    lv->report = fs_report_new(lv->opts->format, fs_writer_file(lv->out),
+                               &lv->opts->engine);
     fs_report_set_streaming(lv->report, TRUE);
     if (lv->opts->closes_only)
         fs_report_set_capture_note(lv->report, FS_LIVE_CLOSES_ONLY_NOTE);
     report_sink = fs_report_sink(lv->report);
     lv->metrics = fs_metrics_new(&report_sink);
+    fs_metrics_attach_server(lv->metrics, lv->server);
     sink = fs_metrics_sink(lv->metrics);
     lv->engine = fs_engine_new(&lv->opts->engine, &sink);
 }
@@ -287,25 +296,42 @@ watch_sources(Live *lv)
                                                          lv);
 }
 
+/* The report's end goes to stdout within FLUSH_MS or is abandoned, so
+ * that a reader that stopped reading cannot keep finscope from exiting.
+ * Returns FALSE if the report is not all out. */
+static gboolean
+flush_report(Live *lv)
+{
+    g_autoptr(GError) error = NULL;
+    gboolean ok = fs_writer_drain(lv->out, FLUSH_MS, &error);
+    guint64 dropped = fs_writer_dropped_lines(lv->out);
+
+    if (dropped > 0)
+        fprintf(stderr, "finscope: %" G_GUINT64_FORMAT " report lines "
+                "were dropped: stdout did not keep up\n", dropped);
+    if (!ok)
+        fprintf(stderr, "finscope: %s\n", error->message);
+    return ok;
+}
+
 static int
 finish(Live *lv)
 {
+    gboolean out_ok = FALSE;
+
     if (lv->error == NULL)
         (void)read_packets(lv, DRAIN_MAX);
     fs_report_set_capture_drops(lv->report, kernel_drops(lv));
     fs_engine_finish(lv->engine);
     fs_report_finish(lv->report, lv->engine);
+    out_ok = flush_report(lv);
     write_metrics_file(lv);
     fs_capture_flush_saved(lv->cap);
     if (lv->error != NULL) {
         fprintf(stderr, "finscope: %s\n", lv->error->message);
         return 1;
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "finscope: error writing the report\n");
-        return 1;
-    }
-    return 0;
+    return out_ok ? 0 : 1;
 }
 
 static void
@@ -317,6 +343,7 @@ teardown(Live *lv)
     g_clear_pointer(&lv->engine, fs_engine_free);
     g_clear_pointer(&lv->metrics, fs_metrics_free);
     g_clear_pointer(&lv->report, fs_report_free);
+    g_clear_pointer(&lv->out, fs_writer_free);
     g_clear_pointer(&lv->cap, fs_capture_free);
     g_clear_pointer(&lv->loop, g_main_loop_unref);
     g_clear_error(&lv->error);
@@ -330,8 +357,11 @@ fs_live_run(const FsCliOptions *opts)
     int status;
 
     lv.opts = opts;
-    /* Lines go out as they happen, even into a pipe or a file. */
-    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (opts->metrics_listen != NULL &&
+        !fs_metrics_listen_check(opts->metrics_listen, &error)) {
+        fprintf(stderr, "finscope: %s\n", error->message);
+        return 2;
+    }
     /* Before anything else, so that an early SIGINT still ends cleanly. */
     lv.sources[lv.n_sources++] = g_unix_signal_add(SIGINT, on_stop, &lv);
     lv.sources[lv.n_sources++] = g_unix_signal_add(SIGTERM, on_stop, &lv);

@@ -1,7 +1,9 @@
 /* finscope: Prometheus metrics — counters, exposition text, HTTP, file. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <gio/gio.h>
 #include <glib.h>
@@ -11,6 +13,9 @@
 #include "finscope/event.h"
 #include "metrics.h"
 #include "outfile.h"
+
+/* Hosts with a TIME_WAIT series of their own (README: Metrics). */
+#define TIME_WAIT_HOSTS_MAX 50
 
 struct FsMetrics {
     FsEngineSink inner;             /* the report's sink */
@@ -22,6 +27,8 @@ struct FsMetrics {
     guint64 reuse_in_time_wait;     /* SYNs that reused a TIME_WAIT tuple */
     guint64 stuck[FS_TCP_N_STATES]; /* endpoints by state when finished */
     guint64 events[FS_EV_N_KINDS];  /* events by kind (not FS_EV_STATE) */
+    guint64 report_dropped;         /* report lines stdout did not take */
+    const FsMetricsServer *server;  /* the endpoint, or NULL */
 };
 
 /* Stuck states exported, in the order they appear in a close. */
@@ -79,6 +86,20 @@ count_conn(const FsConn *conn, gpointer user)
         m->inner.on_conn(conn, m->inner.user);
 }
 
+void
+fs_metrics_set_report_dropped(FsMetrics *m, guint64 lines)
+{
+    g_return_if_fail(m != NULL);
+    m->report_dropped = lines;
+}
+
+void
+fs_metrics_attach_server(FsMetrics *m, const FsMetricsServer *server)
+{
+    g_return_if_fail(m != NULL);
+    m->server = server;
+}
+
 FsEngineSink
 fs_metrics_sink(FsMetrics *m)
 {
@@ -119,14 +140,116 @@ sample_label(GString *out, const char *name, const char *label,
     g_string_append_printf(out, "\"} %" G_GUINT64_FORMAT "\n", n);
 }
 
-static void
-time_wait_host(const FsHostTimeWait *tw, gpointer user)
+/* At most TIME_WAIT_HOSTS_MAX hosts get their own series: those holding
+ * the most TIME_WAIT now (ties by address), kept in a min-heap while the
+ * engine's table is walked; the rest are summed into host="other". Hosts
+ * at zero are left out, so the output does not grow with every host ever
+ * seen. */
+typedef struct {
+    FsAddr host;        /* the host holding the TIME_WAIT */
+    guint64 now;        /* endpoints in TIME_WAIT now */
+} HostCount;
+
+typedef struct {
+    HostCount top[TIME_WAIT_HOSTS_MAX]; /* min-heap: top[0] is the least */
+    guint n;            /* entries in top */
+    guint64 other;      /* TIME_WAIT of the hosts not in top */
+    guint64 hosts;      /* hosts holding any TIME_WAIT */
+} TopHosts;
+
+/* a ranks before b: more TIME_WAIT, then the lower address. */
+static gboolean
+ranks_before(const HostCount *a, const HostCount *b)
 {
+    if (a->now != b->now)
+        return a->now > b->now;
+    return fs_addr_compare(&a->host, &b->host) < 0;
+}
+
+/* Restores the heap below i: the least-ranked entry goes to the top. */
+static void
+sift_down(TopHosts *t, guint i)
+{
+    for (;;) {
+        guint least = i;
+        guint kid = 2 * i + 1;
+
+        for (guint k = kid; k < kid + 2 && k < t->n; k++) {
+            if (ranks_before(&t->top[least], &t->top[k]))
+                least = k;
+        }
+        if (least == i)
+            return;
+        HostCount tmp = t->top[i];
+        t->top[i] = t->top[least];
+        t->top[least] = tmp;
+        i = least;
+    }
+}
+
+static void
+sift_up(TopHosts *t, guint i)
+{
+    while (i > 0 && ranks_before(&t->top[(i - 1) / 2], &t->top[i])) {
+        HostCount tmp = t->top[i];
+        t->top[i] = t->top[(i - 1) / 2];
+        t->top[(i - 1) / 2] = tmp;
+        i = (i - 1) / 2;
+    }
+}
+
+static void
+collect_host(const FsHostTimeWait *tw, gpointer user)
+{
+    TopHosts *t = user;
+    HostCount hc = { tw->host, tw->now };
+
+    if (tw->now == 0)
+        return;
+    t->hosts++;
+    if (t->n < TIME_WAIT_HOSTS_MAX) {
+        t->top[t->n] = hc;
+        sift_up(t, t->n++);
+        return;
+    }
+    if (!ranks_before(&hc, &t->top[0])) {
+        t->other += hc.now;
+        return;
+    }
+    t->other += t->top[0].now;
+    t->top[0] = hc;
+    sift_down(t, 0);
+}
+
+static int
+host_count_cmp(gconstpointer a, gconstpointer b)
+{
+    return ranks_before(a, b) ? -1 : ranks_before(b, a) ? 1 : 0;
+}
+
+static void
+render_time_wait_hosts(const FsEngine *engine, GString *out)
+{
+    g_autofree TopHosts *t = g_new0(TopHosts, 1);
     char host[FS_ENDPOINT_STRLEN];
 
-    fs_addr_format(&tw->host, host, sizeof host);
-    sample_label(user, "finscope_time_wait_endpoints", "host", host,
-                 tw->now);
+    family(out, "finscope_time_wait_endpoints", "gauge",
+           "Endpoints in TIME_WAIT now, by the host (IP address) holding "
+           "them: the " G_STRINGIFY(TIME_WAIT_HOSTS_MAX) " hosts holding "
+           "most, the rest summed as host=\"other\"; hosts at 0 left out.");
+    fs_engine_foreach_time_wait_host(engine, collect_host, t);
+    qsort(t->top, t->n, sizeof t->top[0], host_count_cmp);
+    for (guint i = 0; i < t->n; i++) {
+        fs_addr_format(&t->top[i].host, host, sizeof host);
+        sample_label(out, "finscope_time_wait_endpoints", "host", host,
+                     t->top[i].now);
+    }
+    if (t->other > 0)
+        sample_label(out, "finscope_time_wait_endpoints", "host", "other",
+                     t->other);
+    family(out, "finscope_time_wait_hosts", "gauge",
+           "Hosts (IP addresses) holding any endpoint in TIME_WAIT now.");
+    sample(out, "finscope_time_wait_hosts", t->hosts);
 }
 
 static void
@@ -182,10 +305,7 @@ render_engine(const FsEngine *engine, guint64 kernel_drops, GString *out)
 {
     const FsEngineStats *st = fs_engine_stats(engine);
 
-    family(out, "finscope_time_wait_endpoints", "gauge",
-           "Endpoints in TIME_WAIT now, by the host (IP address) "
-           "holding them.");
-    fs_engine_foreach_time_wait_host(engine, time_wait_host, out);
+    render_time_wait_hosts(engine, out);
     family(out, "finscope_connections_live", "gauge",
            "Connections tracked now.");
     sample(out, "finscope_connections_live", st->live);
@@ -206,6 +326,37 @@ render_engine(const FsEngine *engine, guint64 kernel_drops, GString *out)
     sample(out, "finscope_packets_dropped_total", kernel_drops);
 }
 
+static void
+render_server(const FsMetricsServer *server, GString *out)
+{
+    const FsMetricsServerStats *st = fs_metrics_server_stats(server);
+
+    family(out, "finscope_metrics_scrapes_total", "counter",
+           "Requests the metrics endpoint answered.");
+    sample(out, "finscope_metrics_scrapes_total", st->scrapes);
+    family(out, "finscope_metrics_clients_closed_total", "counter",
+           "Metrics clients closed unanswered: past their 2 s deadline, "
+           "or to make room (too many at once, or no fd to accept).");
+    sample_label(out, "finscope_metrics_clients_closed_total", "reason",
+                 "deadline", st->deadline_closed);
+    sample_label(out, "finscope_metrics_clients_closed_total", "reason",
+                 "capacity", st->capacity_closed);
+    family(out, "finscope_metrics_accept_errors_total", "counter",
+           "Failed accepts on the metrics port (EMFILE and the like).");
+    sample(out, "finscope_metrics_accept_errors_total", st->accept_errors);
+}
+
+static void
+render_loop(const FsMetrics *m, GString *out)
+{
+    family(out, "finscope_report_lines_dropped_total", "counter",
+           "Report lines dropped because stdout did not keep up (its "
+           "queue was full).");
+    sample(out, "finscope_report_lines_dropped_total", m->report_dropped);
+    if (m->server != NULL)
+        render_server(m->server, out);
+}
+
 char *
 fs_metrics_render(const FsMetrics *m, const FsEngine *engine,
                   guint64 kernel_drops)
@@ -217,6 +368,7 @@ fs_metrics_render(const FsMetrics *m, const FsEngine *engine,
     render_engine(engine, kernel_drops, out);
     render_closes(m, out);
     render_events(m, out);
+    render_loop(m, out);
     return g_string_free(out, FALSE);
 }
 
@@ -236,25 +388,41 @@ fs_metrics_write_file(const char *path, const char *text, GError **error)
 }
 
 /* ---- the HTTP endpoint ---------------------------------------------
- * GSocketService runs in the main context; each scrape is read and
- * answered with asynchronous calls, so a slow client never holds up the
- * capture. */
+ * Accepts and scrapes run as asynchronous calls in the main context, so
+ * a slow client never holds up the capture. Each client gets an absolute
+ * deadline from its accept (slowloris: reads do not extend it), at most
+ * clients_max are open at once (a new one closes the oldest: an attacker
+ * cannot lock a scraper out by holding every slot), and an accept error
+ * (EMFILE, ENFILE, ENOMEM) pauses accepting instead of spinning. */
 
-#define REQUEST_MAX 8192   /* bytes of request head we accept */
-#define CLIENT_TIMEOUT_S 5 /* a scrape that takes longer is dropped */
+#define REQUEST_MAX 4096        /* bytes of request head we accept */
+#define CLIENT_DEADLINE_MS 2000 /* from accept to the last byte written */
+#define CLIENTS_MAX 64          /* open at once; fewer with few fds */
+#define ACCEPT_BACKOFF_MS 200   /* pause after an accept error */
+#define LISTEN_BACKLOG 4096     /* queued by the kernel (somaxconn caps) */
 
 struct FsMetricsServer {
-    GSocketService *service;   /* listening socket(s) */
-    GCancellable *cancel;      /* ends the scrapes in flight */
+    GSocketListener *listener; /* listening socket(s) */
+    GCancellable *accepting;   /* the accept in flight */
+    gboolean accept_pending;   /* an accept callback is still to come */
+    guint backoff;             /* source re-arming accepts, or 0 */
+    gboolean errors_logged;    /* this run of accept errors was logged */
+    gboolean stopping;         /* being freed: accept nothing more */
     FsMetricsRenderFunc render;
     gpointer user;
     char *address;             /* bound address, "ip:port" */
-    guint n_clients;           /* scrapes in flight */
+    GQueue clients;            /* Client *, oldest first */
+    guint clients_max;         /* most clients open at once */
+    FsMetricsServerStats stats;
 };
 
 typedef struct {
     FsMetricsServer *server;
     GSocketConnection *conn;
+    GCancellable *cancel;      /* deadline, eviction or shutdown */
+    GList *link;               /* in server->clients */
+    guint deadline;            /* timeout source */
+    gboolean closing;          /* cancelled: its callback will end it */
     char request[REQUEST_MAX]; /* what arrived so far */
     gsize len;                 /* bytes in request */
     char *response;            /* head and body being written */
@@ -263,11 +431,36 @@ typedef struct {
 static void
 client_done(Client *c)
 {
+    FsMetricsServer *s = c->server;
+
+    if (c->deadline != 0)
+        g_source_remove(c->deadline);
     (void)g_io_stream_close(G_IO_STREAM(c->conn), NULL, NULL);
     g_object_unref(c->conn);
+    g_object_unref(c->cancel);
+    g_queue_delete_link(&s->clients, c->link);
     g_free(c->response);
-    c->server->n_clients--;
     g_free(c);
+}
+
+/* Ends the client's pending read or write; its callback frees it. */
+static void
+client_cancel(Client *c)
+{
+    c->closing = TRUE;
+    g_cancellable_cancel(c->cancel);
+}
+
+static gboolean
+on_deadline(gpointer user)
+{
+    Client *c = user;
+
+    c->deadline = 0;
+    if (!c->closing)
+        c->server->stats.deadline_closed++;
+    client_cancel(c);
+    return G_SOURCE_REMOVE;
 }
 
 static void
@@ -314,7 +507,7 @@ on_read(GObject *stream, GAsyncResult *res, gpointer user)
     Client *c = user;
     gssize n = g_input_stream_read_finish(G_INPUT_STREAM(stream), res, NULL);
 
-    if (n <= 0) {
+    if (n <= 0 || c->closing) {
         client_done(c);
         return;
     }
@@ -325,11 +518,11 @@ on_read(GObject *stream, GAsyncResult *res, gpointer user)
         read_more(c);
         return;
     }
+    c->server->stats.scrapes++;
     c->response = build_response(c);
     g_output_stream_write_all_async(
         g_io_stream_get_output_stream(G_IO_STREAM(c->conn)), c->response,
-        strlen(c->response), G_PRIORITY_DEFAULT, c->server->cancel,
-        on_written, c);
+        strlen(c->response), G_PRIORITY_DEFAULT, c->cancel, on_written, c);
 }
 
 static void
@@ -338,66 +531,185 @@ read_more(Client *c)
     g_input_stream_read_async(
         g_io_stream_get_input_stream(G_IO_STREAM(c->conn)),
         c->request + c->len, REQUEST_MAX - 1 - c->len, G_PRIORITY_DEFAULT,
-        c->server->cancel, on_read, c);
+        c->cancel, on_read, c);
 }
 
-static gboolean
-on_incoming(GSocketService *service, GSocketConnection *conn,
-            GObject *source, gpointer user)
+/* Full: the oldest client still open makes room. */
+static void
+make_room(FsMetricsServer *s)
 {
-    FsMetricsServer *s = user;
+    guint open = 0;
+    Client *oldest = NULL;
+
+    for (GList *l = s->clients.head; l != NULL; l = l->next) {
+        Client *c = l->data;
+
+        if (c->closing)
+            continue;
+        if (oldest == NULL)
+            oldest = c;
+        open++;
+    }
+    if (open < s->clients_max || oldest == NULL)
+        return;
+    s->stats.capacity_closed++;
+    client_cancel(oldest);
+}
+
+static void
+client_start(FsMetricsServer *s, GSocketConnection *conn)
+{
     Client *c = g_new0(Client, 1);
 
-    (void)service;
-    (void)source;
+    make_room(s);
     c->server = s;
-    c->conn = g_object_ref(conn);
-    s->n_clients++;
-    g_socket_set_timeout(g_socket_connection_get_socket(conn),
-                         CLIENT_TIMEOUT_S);
+    c->conn = conn;
+    c->cancel = g_cancellable_new();
+    g_queue_push_tail(&s->clients, c);
+    c->link = s->clients.tail;
+    c->deadline = g_timeout_add(CLIENT_DEADLINE_MS, on_deadline, c);
     read_more(c);
-    return TRUE;
+}
+
+static void accept_next(FsMetricsServer *s);
+
+static gboolean
+on_backoff(gpointer user)
+{
+    FsMetricsServer *s = user;
+
+    s->backoff = 0;
+    accept_next(s);
+    return G_SOURCE_REMOVE;
+}
+
+/* EMFILE and the like: said once per run of errors; the oldest client
+ * goes, to give back an fd, and accepting pauses a while. */
+static void
+accept_failed(FsMetricsServer *s, const GError *error)
+{
+    Client *oldest = NULL;
+
+    s->stats.accept_errors++;
+    if (!s->errors_logged)
+        g_printerr("finscope: metrics: accept: %s (pausing; logged once "
+                   "until an accept succeeds)\n", error->message);
+    s->errors_logged = TRUE;
+    for (GList *l = s->clients.head; l != NULL && oldest == NULL;
+         l = l->next) {
+        if (!((Client *)l->data)->closing)
+            oldest = l->data;
+    }
+    if (oldest != NULL) {
+        s->stats.capacity_closed++;
+        client_cancel(oldest);
+    }
+    s->backoff = g_timeout_add(ACCEPT_BACKOFF_MS, on_backoff, s);
+}
+
+static void
+on_accepted(GObject *listener, GAsyncResult *res, gpointer user)
+{
+    FsMetricsServer *s = user;
+    g_autoptr(GError) error = NULL;
+    GSocketConnection *conn = g_socket_listener_accept_finish(
+        G_SOCKET_LISTENER(listener), res, NULL, &error);
+
+    s->accept_pending = FALSE;
+    if (s->stopping || g_error_matches(error, G_IO_ERROR,
+                                       G_IO_ERROR_CANCELLED)) {
+        g_clear_object(&conn);
+        return;
+    }
+    if (conn == NULL &&
+        !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+        accept_failed(s, error);
+        return;
+    }
+    if (conn != NULL) {
+        s->errors_logged = FALSE;
+        s->stats.accepted++;
+        client_start(s, conn);
+    }
+    accept_next(s);
+}
+
+static void
+accept_next(FsMetricsServer *s)
+{
+    s->accept_pending = TRUE;
+    g_socket_listener_accept_async(s->listener, s->accepting, on_accepted,
+                                   s);
+}
+
+/* CLIENTS_MAX, or a quarter of the fd limit when that is lower, so that
+ * the capture, -w and --metrics-file keep their fds. */
+static guint
+clients_max(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur / 4 >= CLIENTS_MAX)
+        return CLIENTS_MAX;
+    return MAX((guint)(rl.rlim_cur / 4), 1u);
 }
 
 /* "1.2.3.4:80", "[::1]:80", ":80" (every address) -> host (NULL for
- * every address) and port. */
+ * every address) and port. An IPv6 address needs its brackets, and
+ * brackets need one ("[]:80" is not "every address"). */
 static gboolean
 parse_listen(const char *listen, char **host, guint16 *port, GError **error)
 {
     const char *colon = strrchr(listen, ':');
     guint64 p = 0;
     g_autofree char *h = NULL;
+    gsize len = 0;
 
     if (colon == NULL ||
         !g_ascii_string_to_unsigned(colon + 1, 10, 0, 65535, &p, NULL))
         goto bad;
     h = g_strndup(listen, (gsize)(colon - listen));
-    if (h[0] == '[' && h[strlen(h) - 1] == ']') {
-        memmove(h, h + 1, strlen(h) - 2);
-        h[strlen(h) - 2] = '\0';
-    }
-    if (h[0] != '\0' && !g_hostname_is_ip_address(h))
+    len = strlen(h);
+    if (len >= 2 && h[0] == '[' && h[len - 1] == ']') {
+        memmove(h, h + 1, len - 2);
+        h[len - 2] = '\0';
+        if (strchr(h, ':') == NULL || !g_hostname_is_ip_address(h))
+            goto bad;
+    } else if (strpbrk(h, "[]:") != NULL ||
+               (h[0] != '\0' && !g_hostname_is_ip_address(h))) {
         goto bad;
-    *host = h[0] != '\0' ? g_steal_pointer(&h) : NULL;
-    *port = (guint16)p;
+    }
+    if (host != NULL)
+        *host = h[0] != '\0' ? g_steal_pointer(&h) : NULL;
+    if (port != NULL)
+        *port = (guint16)p;
     return TRUE;
 bad:
     g_set_error(error, FS_ERROR, FS_ERROR_USAGE, "--metrics-listen: '%s' "
-                "is not ADDR:PORT (an IP address, [IPv6]:PORT or :PORT)",
-                listen);
+                "is not ADDR:PORT (an IPv4 address, [IPv6] or nothing for "
+                "every address; a port 0-65535)", listen);
     return FALSE;
+}
+
+gboolean
+fs_metrics_listen_check(const char *listen, GError **error)
+{
+    g_return_val_if_fail(listen != NULL, FALSE);
+    return parse_listen(listen, NULL, NULL, error);
 }
 
 /* Every address (IPv6 and IPv4): the port given, or any free one. */
 static gboolean
 bind_any(FsMetricsServer *s, guint16 port, GError **error)
 {
-    GSocketListener *l = G_SOCKET_LISTENER(s->service);
     g_autoptr(GError) local = NULL;
 
     if (port == 0)
-        port = g_socket_listener_add_any_inet_port(l, NULL, &local);
-    else if (!g_socket_listener_add_inet_port(l, port, NULL, &local))
+        port = g_socket_listener_add_any_inet_port(s->listener, NULL,
+                                                   &local);
+    else if (!g_socket_listener_add_inet_port(s->listener, port, NULL,
+                                              &local))
         port = 0;
     if (port == 0) {
         g_set_error(error, FS_ERROR, FS_ERROR_OPEN,
@@ -419,7 +731,7 @@ bind_address(FsMetricsServer *s, const char *host, guint16 port,
     g_autofree char *ip = NULL;
     GInetSocketAddress *inet = NULL;
 
-    if (!g_socket_listener_add_address(G_SOCKET_LISTENER(s->service), addr,
+    if (!g_socket_listener_add_address(s->listener, addr,
                                        G_SOCKET_TYPE_STREAM,
                                        G_SOCKET_PROTOCOL_TCP, NULL, &bound,
                                        &local)) {
@@ -449,13 +761,14 @@ fs_metrics_server_new(const char *listen, FsMetricsRenderFunc render,
     s = g_new0(FsMetricsServer, 1);
     s->render = render;
     s->user = user;
-    s->cancel = g_cancellable_new();
-    s->service = g_socket_service_new();
+    s->clients_max = clients_max();
+    s->accepting = g_cancellable_new();
+    s->listener = g_socket_listener_new();
+    g_socket_listener_set_backlog(s->listener, LISTEN_BACKLOG);
     if (host == NULL ? !bind_any(s, port, error)
                      : !bind_address(s, host, port, error))
         return NULL;
-    g_signal_connect(s->service, "incoming", G_CALLBACK(on_incoming), s);
-    g_socket_service_start(s->service);
+    accept_next(s);
     return g_steal_pointer(&s);
 }
 
@@ -466,21 +779,38 @@ fs_metrics_server_address(const FsMetricsServer *s)
     return s->address;
 }
 
+const FsMetricsServerStats *
+fs_metrics_server_stats(const FsMetricsServer *s)
+{
+    g_return_val_if_fail(s != NULL, NULL);
+    return &s->stats;
+}
+
+guint
+fs_metrics_server_clients_max(const FsMetricsServer *s)
+{
+    g_return_val_if_fail(s != NULL, 0);
+    return s->clients_max;
+}
+
 void
 fs_metrics_server_free(FsMetricsServer *s)
 {
     if (s == NULL)
         return;
-    g_socket_service_stop(s->service);
-    g_socket_listener_close(G_SOCKET_LISTENER(s->service));
-    g_signal_handlers_disconnect_by_data(s->service, s);
-    /* Cancelled scrapes finish through their callbacks, which need the
+    if (s->backoff != 0)
+        g_source_remove(s->backoff);
+    /* Cancelled calls finish through their callbacks, which need the
      * main context to run once more. */
-    g_cancellable_cancel(s->cancel);
-    while (s->n_clients > 0)
+    s->stopping = TRUE;
+    g_cancellable_cancel(s->accepting);
+    for (GList *l = s->clients.head; l != NULL; l = l->next)
+        client_cancel(l->data);
+    while (s->accept_pending || s->clients.length > 0)
         g_main_context_iteration(NULL, TRUE);
-    g_object_unref(s->service);
-    g_object_unref(s->cancel);
+    g_socket_listener_close(s->listener);
+    g_object_unref(s->listener);
+    g_object_unref(s->accepting);
     g_free(s->address);
     g_free(s);
 }

@@ -10,6 +10,7 @@
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 TRAFFIC="$G_TEST_SRCDIR/tests/live-traffic.py"
+SLOWLORIS="$G_TEST_SRCDIR/tests/slowloris.py"
 NC=fs-lc-$$            # client namespace
 NS=fs-ls-$$            # server namespace (finscope runs here)
 VC=fslc$$              # veth ends (15 characters at most)
@@ -35,6 +36,11 @@ sample="$SAMPLES/client-close-first-v4.pcap"
 check "-w without -i: usage error 2" status_is 2 "$FINSCOPE" -r "$sample" -w "$OUT/x.pcap"
 check "-w without -i: says -i is needed" grep -q -- "-w needs -i" "$OUT/stderr"
 check "--metrics-listen without -i: 2" status_is 2 "$FINSCOPE" -r "$sample" --metrics-listen 127.0.0.1:1
+# checked before the interface is opened: no root needed
+for bad in '[]:9187' '[' ':' ':99999' 'host:' '[::1' '::1:9187'; do
+    check "--metrics-listen '$bad': usage error 2" status_is 2 "$FINSCOPE" -i lo --metrics-listen "$bad"
+    check "--metrics-listen '$bad': says ADDR:PORT" grep -q "is not ADDR:PORT" "$OUT/stderr"
+done
 check "-i and -r together: 2" status_is 2 "$FINSCOPE" -i lo -r "$sample"
 check "-c -3: 2" status_is 2 "$FINSCOPE" -i lo -c -3
 "$FINSCOPE" --help > "$OUT/help"
@@ -274,15 +280,128 @@ check "--closes-only: the summary says what it cannot see" \
 
 # ---- kernel drops: a tiny buffer, finscope stopped during a burst --------
 
-start_finscope drops.txt -B 1
+start_finscope drops.txt -B 1 --metrics-listen "127.0.0.1:$MPORT"
 kill -STOP "$fs_pid"
 traffic --port 8300 --client-first 300 > /dev/null 2>&1
 kill -CONT "$fs_pid"
 sleep 1
+scrape drops.prom /metrics
+check "kernel drops: a metric while running" \
+    test "$(metric "$OUT/drops.prom" finscope_packets_dropped_total)" -gt 0
 stop_finscope
 check "kernel drops: exit 0" test "$fs_status" -eq 0
 check "kernel drops: the text summary says the capture is lossy" \
     grep -q "kernel dropped [1-9][0-9]* packets: the report is built on a lossy capture" "$OUT/drops.txt"
+
+# ---- the metrics endpoint under attack (issue 18) ------------------------
+
+# json_field FILE KEY: one field of slowloris.py's JSON line.
+json_field() {
+    "$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
+}
+fd_count() { ls "/proc/$fs_pid/fd" | wc -l; }
+
+# 1,000 connections trickling a byte each second, reopened when closed:
+# a scrape every 0.2 s with a 1 s timeout must always be answered.
+start_finscope attack.txt --metrics-listen "127.0.0.1:$MPORT" \
+    --metrics-file "$OUT/attack.prom"
+in_s "$PY" "$SLOWLORIS" --port "$MPORT" --conns 1000 --duration 4 \
+    > "$OUT/slowloris.json" 2> "$OUT/slowloris.err"
+cat "$OUT/slowloris.json"
+tried=$(json_field "$OUT/slowloris.json" tried)
+check "slowloris x1000: scrapes were tried ($tried)" test "$tried" -ge 10
+check "slowloris x1000: every scrape answered within 1 s" \
+    test "$(json_field "$OUT/slowloris.json" answered)" = "$tried"
+check "slowloris x1000: the attackers were closed" \
+    test "$(json_field "$OUT/slowloris.json" closed_by_server)" -ge 1000
+scrape attack.prom /metrics
+check "slowloris x1000: closes counted" \
+    test "$(metric "$OUT/attack.prom" 'finscope_metrics_clients_closed_total{reason="capacity"}')" -ge 1000
+# connections that send a request and never read: held fds stay bounded
+in_s "$PY" "$SLOWLORIS" --port "$MPORT" --noread 150 --duration 3 \
+    > "$OUT/noread.json" 2>&1 &
+sleep 2
+fds=$(fd_count)
+wait $!
+check "150 never-reading scrapers: finscope holds $fds fds (at most 64 clients)" \
+    test "$fds" -le 90
+check "150 never-reading scrapers: scrapes answered" \
+    test "$(json_field "$OUT/noread.json" answered)" = "$(json_field "$OUT/noread.json" tried)"
+stop_finscope
+check "slowloris: clean exit" test "$fs_status" -eq 0
+check "slowloris: stderr stays short" test "$(wc -l < "$OUT/attack.txt.err")" -le 5
+
+# The same with 64 fds (ulimit -n 64): the clients' share shrinks, the
+# capture and --metrics-file keep theirs.
+: > "$OUT/low.err"
+ip netns exec "$NS" sh -c 'ulimit -n 64 && exec "$0" "$@"' "$FINSCOPE" \
+    -i "$VS" --metrics-listen "127.0.0.1:$MPORT" --metrics-file "$OUT/low.prom" \
+    > "$OUT/low.txt" 2> "$OUT/low.err" &
+fs_pid=$!
+wait_for 10 grep -q "listening on" "$OUT/low.err"
+check "ulimit -n 64: finscope runs with 64 fds" \
+    sh -c "grep -q '^Max open files *64 ' /proc/$fs_pid/limits"
+wait_for 10 test -s "$OUT/low.prom"
+rm -f "$OUT/low.prom"
+in_s "$PY" "$SLOWLORIS" --port "$MPORT" --conns 1000 --duration 6 \
+    > "$OUT/low.json" 2> "$OUT/low-sl.err"
+cat "$OUT/low.json"
+tried=$(json_field "$OUT/low.json" tried)
+check "ulimit -n 64, slowloris x1000: scrapes were tried ($tried)" test "$tried" -ge 10
+check "ulimit -n 64, slowloris x1000: every scrape answered within 1 s" \
+    test "$(json_field "$OUT/low.json" answered)" = "$tried"
+check "ulimit -n 64: --metrics-file rewritten during the attack" test -s "$OUT/low.prom"
+stop_finscope
+check "ulimit -n 64: clean exit" test "$fs_status" -eq 0
+check "ulimit -n 64: stderr stays short" test "$(wc -l < "$OUT/low.err")" -le 5
+
+# ---- a stdout nobody reads (issue 18) -------------------------------------
+
+# A FIFO opened read-write and never read: the pipe fills, then the
+# report's queue; capture, /metrics and SIGTERM must not care.
+mkfifo "$OUT/stalled"
+: > "$OUT/stalled.err"
+ip netns exec "$NS" "$FINSCOPE" -i "$VS" --json --events --msl 1 \
+    --metrics-listen "127.0.0.1:$MPORT" 1<> "$OUT/stalled" 2> "$OUT/stalled.err" &
+fs_pid=$!
+wait_for 10 grep -q "listening on" "$OUT/stalled.err"
+traffic --port 8400 --client-first 1500 --server-first 1500 \
+    > "$OUT/stalled-traffic.json" 2>&1
+check "stalled stdout: the traffic went through" \
+    grep -q '"total": 3000, "errors": 0' "$OUT/stalled-traffic.json"
+t0=$(date +%s%N)
+scrape stalled.prom /metrics
+t1=$(date +%s%N)
+check "stalled stdout: /metrics answers ($(( (t1 - t0) / 1000000 )) ms)" \
+    test $(( (t1 - t0) / 1000000 )) -lt 1000
+# the capture goes on: every connection is seen (the last ones within
+# the capture's timeout)
+all_seen() {
+    scrape stalled.prom /metrics &&
+        [ "$(metric "$OUT/stalled.prom" finscope_connections_total)" -eq 3000 ]
+}
+wait_for 5 all_seen
+check "stalled stdout: the capture went on (3000 connections, $(metric "$OUT/stalled.prom" finscope_connections_total) seen)" \
+    test "$(metric "$OUT/stalled.prom" finscope_connections_total)" -eq 3000
+check "stalled stdout: dropped report lines counted" \
+    test "$(metric "$OUT/stalled.prom" finscope_report_lines_dropped_total)" -gt 0
+check "stalled stdout: said once on stderr" \
+    test "$(grep -c "stdout is not keeping up" "$OUT/stalled.err")" -eq 1
+t0=$(date +%s)
+kill -TERM "$fs_pid"
+n=100
+while kill -0 "$fs_pid" 2>/dev/null && [ "$n" -gt 0 ]; do
+    sleep 0.1
+    n=$((n - 1))
+done
+t1=$(date +%s)
+check "stalled stdout: SIGTERM ends finscope within 5 s ($((t1 - t0)) s)" \
+    sh -c "! kill -0 $fs_pid 2>/dev/null"
+stop_finscope
+check "stalled stdout: exit 1, the report's end abandoned" test "$fs_status" -eq 1
+check "stalled stdout: says what was abandoned" grep -q "abandoned" "$OUT/stalled.err"
+check "stalled stdout: says how many lines were dropped" \
+    grep -q "[1-9][0-9]* report lines were dropped" "$OUT/stalled.err"
 
 # ---- tcpreplay of the kernel samples == finscope -r ------------------------
 

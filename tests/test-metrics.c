@@ -3,6 +3,9 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 #include <glib.h>
@@ -12,6 +15,7 @@
 #include "finscope/engine.h"
 #include "finscope/error.h"
 #include "metrics.h"
+#include "segscript.h"
 
 /* Runs a sample through an engine whose sink is the metrics' (with no
  * inner sink) and renders the text after fs_engine_finish(). */
@@ -121,6 +125,75 @@ test_render_format(void)
                 "finscope_closes_total{active_closer=\"simultaneous\"} 1");
 }
 
+/* ---- TIME_WAIT series: top hosts, the rest summed, zeros left out ---- */
+
+/* Client 10.1.0.H closes n connections first to 10.0.0.2:80: n endpoints
+ * of H in TIME_WAIT, from t_ms on. */
+static void
+close_from_host(FsEngine *engine, guint h, guint n, gint64 t_ms)
+{
+    static const FsScriptStep steps[] = {
+        /* dir  flags  seq   ack   len  t_ms tsval win cport */
+        { C2S,  "S",   100,  0,    0,   0, 0, 0, 0 },
+        { S2C,  "SA",  500,  101,  0,   0, 0, 0, 0 },
+        { C2S,  "A",   101,  501,  0,   0, 0, 0, 0 },
+        { C2S,  "FA",  101,  501,  0,   0, 0, 0, 0 },
+        { S2C,  "A",   501,  102,  0,   0, 0, 0, 0 },
+        { S2C,  "FA",  501,  102,  0,   0, 0, 0, 0 },
+        { C2S,  "A",   102,  502,  0,   0, 0, 0, 0 },
+    };
+
+    for (guint c = 0; c < n; c++) {
+        for (gsize i = 0; i < G_N_ELEMENTS(steps); i++) {
+            FsScriptStep st = steps[i];
+            FsSegment seg;
+            FsAddr *client = NULL;
+
+            st.cport = (guint16)(20000 + c);
+            st.t_ms = t_ms + (gint64)i;
+            fs_script_segment(&st, &seg);
+            client = st.dir == C2S ? &seg.src : &seg.dst;
+            client->bytes[1] = 1;
+            client->bytes[3] = (guint8)h;
+            fs_engine_segment(engine, &seg);
+        }
+    }
+}
+
+/* 60 hosts, host H holding H TIME_WAIT: hosts 11-60 get a series each,
+ * hosts 1-10 are summed as "other" (55); once 2*MSL has passed, no host
+ * series is left at all. */
+static void
+test_render_top_hosts(void)
+{
+    g_autoptr(FsMetrics) m = fs_metrics_new(NULL);
+    FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC };
+    FsEngineSink sink = fs_metrics_sink(m);
+    g_autoptr(FsEngine) engine = fs_engine_new(&cfg, &sink);
+    g_autofree char *text = NULL;
+    g_autofree char *later = NULL;
+
+    for (guint h = 1; h <= 60; h++)
+        close_from_host(engine, h, h, 0);
+    text = fs_metrics_render(m, engine, 0);
+    assert_line(text, "finscope_time_wait_endpoints{host=\"10.1.0.60\"} 60");
+    assert_line(text, "finscope_time_wait_endpoints{host=\"10.1.0.11\"} 11");
+    assert_line(text, "finscope_time_wait_endpoints{host=\"other\"} 55");
+    assert_line(text, "finscope_time_wait_hosts 60");
+    g_assert_null(strstr(text, "host=\"10.1.0.10\""));
+    g_assert_null(strstr(text, "host=\"10.0.0.2\"")); /* at 0 */
+    /* the busiest first */
+    g_assert_true(strstr(text, "\"10.1.0.60\"") <
+                  strstr(text, "\"10.1.0.59\""));
+    fs_engine_advance(engine, FS_SCRIPT_T0 + 61 * FS_NS_PER_SEC);
+    later = fs_metrics_render(m, engine, 0);
+    g_assert_null(strstr(later, "finscope_time_wait_endpoints{"));
+    assert_line(later, "finscope_time_wait_hosts 0");
+    assert_line(later,
+                "finscope_connections_finished_total{close=\"graceful\"} "
+                "1830");
+}
+
 /* ---- the HTTP endpoint: a blocking client in a thread, the server in
  * the main context ---- */
 
@@ -212,7 +285,7 @@ static void
 test_http_bad_address(void)
 {
     const char *bad[] = { "9187", "localhost:9187", "1.2.3.4:99999",
-                          "1.2.3.4:", "[::1:80" };
+                          "1.2.3.4:", "[::1:80", "[]:9187" };
 
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) error = NULL;
@@ -222,6 +295,213 @@ test_http_bad_address(void)
         g_assert_null(s);
         g_assert_error(error, FS_ERROR, FS_ERROR_USAGE);
     }
+}
+
+static void
+test_listen_check(void)
+{
+    const char *good[] = { "127.0.0.1:0", "[::1]:0", ":0", "0.0.0.0:9187",
+                           "[::]:65535" };
+    const char *bad[] = { "[]:9187", "[", ":", ":99999", "host:", "[::1",
+                          "::1:80", "[127.0.0.1]:80", "1.2.3.4:+80",
+                          "1.2.3.4: 80", "", "[]:" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+        g_autoptr(GError) error = NULL;
+
+        g_assert_true(fs_metrics_listen_check(good[i], &error));
+        g_assert_no_error(error);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GError) error = NULL;
+
+        g_assert_false(fs_metrics_listen_check(bad[i], &error));
+        g_assert_error(error, FS_ERROR, FS_ERROR_USAGE);
+    }
+}
+
+/* A socket connected to the server, from this thread (the kernel
+ * completes the handshake; the server accepts when the context runs);
+ * rcvbuf bytes of receive buffer, or the default with 0. */
+static GSocket *
+connect_with(FsMetricsServer *s, gint rcvbuf)
+{
+    g_autoptr(GSocketAddress) addr = NULL;
+    g_autoptr(GError) error = NULL;
+    const char *a = fs_metrics_server_address(s);
+    const char *colon = strrchr(a, ':');
+    g_autofree char *host = g_strndup(a, (gsize)(colon - a));
+    GSocket *sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, &error);
+
+    g_assert_no_error(error);
+    if (rcvbuf > 0)
+        g_assert_true(g_socket_set_option(sock, SOL_SOCKET, SO_RCVBUF, rcvbuf,
+                                          &error));
+    addr = g_inet_socket_address_new_from_string(
+        host, (guint)g_ascii_strtoull(colon + 1, NULL, 10));
+    g_assert_true(g_socket_connect(sock, addr, NULL, &error));
+    g_assert_no_error(error);
+    return sock;
+}
+
+static GSocket *
+connect_raw(FsMetricsServer *s)
+{
+    return connect_with(s, 0);
+}
+
+/* TRUE once the server closed sock (EOF or reset), without blocking. */
+static gboolean
+closed_by_server(GSocket *sock)
+{
+    char buf[64];
+    g_autoptr(GError) error = NULL;
+    gssize n = g_socket_receive_with_blocking(sock, buf, sizeof buf, FALSE,
+                                              NULL, &error);
+
+    return n == 0 || (n < 0 && !g_error_matches(error, G_IO_ERROR,
+                                                G_IO_ERROR_WOULD_BLOCK));
+}
+
+static void
+run_for_ms(guint ms)
+{
+    gint64 until = g_get_monotonic_time() + (gint64)ms * 1000;
+
+    while (g_get_monotonic_time() < until) {
+        if (!g_main_context_iteration(NULL, FALSE))
+            g_usleep(1000);
+    }
+}
+
+/* Slowloris: one byte every 300 ms does not extend the 2 s from accept;
+ * the client is closed unanswered at its deadline, and counted. */
+static void
+test_http_deadline(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FsMetricsServer) s = fs_metrics_server_new(
+        "127.0.0.1:0", render_fixed, "x 1\n", &error);
+    g_autoptr(GSocket) slow = NULL;
+    gint64 t0 = g_get_monotonic_time();
+    gint64 closed_at = 0;
+
+    g_assert_no_error(error);
+    slow = connect_raw(s);
+    while (closed_at == 0 && g_get_monotonic_time() - t0 < 5000000) {
+        (void)g_socket_send(slow, "G", 1, NULL, NULL);
+        run_for_ms(300);
+        if (closed_by_server(slow))
+            closed_at = g_get_monotonic_time();
+    }
+    g_assert_cmpint(closed_at, !=, 0);
+    g_assert_cmpint(closed_at - t0, >=, 1900000);
+    g_assert_cmpint(closed_at - t0, <, 3000000);
+    g_assert_cmpuint(fs_metrics_server_stats(s)->deadline_closed, ==, 1);
+    g_assert_cmpuint(fs_metrics_server_stats(s)->scrapes, ==, 0);
+}
+
+/* A scraper that sends its request and never reads a large answer: the
+ * write cannot finish, and the deadline ends it (its answer freed), so
+ * scrapers that never read cannot pile up memory. */
+static void
+test_http_never_reads(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *big = g_malloc(8 * 1024 * 1024 + 1);
+    g_autoptr(FsMetricsServer) s = NULL;
+    g_autoptr(GSocket) silent = NULL;
+    const char *req = "GET /metrics HTTP/1.1\r\n\r\n";
+    gint64 t0 = 0;
+
+    memset(big, 'x', 8 * 1024 * 1024);
+    big[8 * 1024 * 1024] = '\0';
+    s = fs_metrics_server_new("127.0.0.1:0", render_fixed, big, &error);
+    g_assert_no_error(error);
+    silent = connect_with(s, 4096);
+    g_assert_cmpint(g_socket_send(silent, req, strlen(req), NULL, &error),
+                    ==, (gssize)strlen(req));
+    t0 = g_get_monotonic_time();
+    while (fs_metrics_server_stats(s)->deadline_closed == 0 &&
+           g_get_monotonic_time() - t0 < 5 * G_USEC_PER_SEC)
+        run_for_ms(50);
+    g_assert_cmpuint(fs_metrics_server_stats(s)->scrapes, ==, 1);
+    g_assert_cmpuint(fs_metrics_server_stats(s)->deadline_closed, ==, 1);
+    g_assert_cmpint(g_get_monotonic_time() - t0, <, 3 * G_USEC_PER_SEC);
+}
+
+/* More silent clients than the cap: the oldest are closed at once to
+ * make room, and a scrape still gets its answer. */
+static void
+test_http_capacity(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FsMetricsServer) s = fs_metrics_server_new(
+        "127.0.0.1:0", render_fixed, "x 1\n", &error);
+    guint max = 0;
+    GSocket *socks[128];
+    g_autofree char *ok = NULL;
+
+    g_assert_no_error(error);
+    max = fs_metrics_server_clients_max(s);
+    g_assert_cmpuint(max, >=, 1);
+    g_assert_cmpuint(max + 5, <=, G_N_ELEMENTS(socks));
+    for (guint i = 0; i < max + 5; i++) {
+        socks[i] = connect_raw(s);
+        run_for_ms(5); /* accepted in this order */
+    }
+    run_for_ms(100);
+    g_assert_cmpuint(fs_metrics_server_stats(s)->accepted, ==, max + 5);
+    g_assert_cmpuint(fs_metrics_server_stats(s)->capacity_closed, ==, 5);
+    for (guint i = 0; i < max + 5; i++)
+        g_assert_true(closed_by_server(socks[i]) == (i < 5));
+    ok = scrape(s, "GET /metrics HTTP/1.1\r\n\r\n");
+    g_assert_true(g_str_has_suffix(ok, "\r\n\r\nx 1\n"));
+    for (guint i = 0; i < max + 5; i++)
+        g_object_unref(socks[i]);
+}
+
+/* No fd left to accept with (RLIMIT_NOFILE): the error is logged once,
+ * accepting pauses (a few tries, not a spin), and resumes once fds are
+ * back. In a subprocess: the limit and stderr stay there. */
+static void
+test_http_accept_errors(void)
+{
+    if (g_test_subprocess()) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(FsMetricsServer) s = fs_metrics_server_new(
+            "127.0.0.1:0", render_fixed, "x 1\n", &error);
+        GSocket *socks[3];
+        struct rlimit saved;
+        struct rlimit low;
+        int lowest = dup(0);
+
+        g_assert_no_error(error);
+        for (guint i = 0; i < G_N_ELEMENTS(socks); i++)
+            socks[i] = connect_raw(s);
+        close(lowest);
+        lowest = dup(0);
+        close(lowest);
+        g_assert_cmpint(getrlimit(RLIMIT_NOFILE, &saved), ==, 0);
+        low = saved;
+        low.rlim_cur = (rlim_t)lowest;
+        g_assert_cmpint(setrlimit(RLIMIT_NOFILE, &low), ==, 0);
+        run_for_ms(1000);
+        g_assert_cmpint(setrlimit(RLIMIT_NOFILE, &saved), ==, 0);
+        g_assert_cmpuint(fs_metrics_server_stats(s)->accept_errors, >=, 1);
+        g_assert_cmpuint(fs_metrics_server_stats(s)->accept_errors, <=, 6);
+        g_assert_cmpuint(fs_metrics_server_stats(s)->accepted, ==, 0);
+        run_for_ms(500);
+        g_assert_cmpuint(fs_metrics_server_stats(s)->accepted, ==, 3);
+        for (guint i = 0; i < G_N_ELEMENTS(socks); i++)
+            g_object_unref(socks[i]);
+        return;
+    }
+    g_test_trap_subprocess(NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed();
+    g_test_trap_assert_stderr("*metrics: accept: *pausing*");
+    g_test_trap_assert_stderr_unmatched("*pausing*pausing*");
 }
 
 static void
@@ -260,8 +540,14 @@ main(int argc, char **argv)
     g_test_add_func("/metrics/render/reset", test_render_reset);
     g_test_add_func("/metrics/render/stuck", test_render_stuck);
     g_test_add_func("/metrics/render/format", test_render_format);
+    g_test_add_func("/metrics/render/top-hosts", test_render_top_hosts);
+    g_test_add_func("/metrics/listen/check", test_listen_check);
     g_test_add_func("/metrics/http/get", test_http);
     g_test_add_func("/metrics/http/bad-address", test_http_bad_address);
+    g_test_add_func("/metrics/http/deadline", test_http_deadline);
+    g_test_add_func("/metrics/http/never-reads", test_http_never_reads);
+    g_test_add_func("/metrics/http/capacity", test_http_capacity);
+    g_test_add_func("/metrics/http/accept-errors", test_http_accept_errors);
     g_test_add_func("/metrics/file", test_file);
     return g_test_run();
 }
