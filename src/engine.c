@@ -157,11 +157,23 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
     return e;
 }
 
+/* fs_engine_free: the flow table frees the incarnations on its chains,
+ * not detached ones (flow.h). */
+static void
+free_detached(FsConn *conn, gpointer user)
+{
+    FsEngine *e = user;
+
+    if (!fs_flow_attached(conn))
+        fs_flow_release(e->flows, conn);
+}
+
 void
 fs_engine_free(FsEngine *engine)
 {
     if (engine == NULL)
         return;
+    fs_deadlines_drain_by_id(engine->deadlines, free_detached, engine);
     fs_deadlines_free(engine->deadlines);
     g_ptr_array_unref(engine->due);
     if (engine->conns != NULL)
@@ -354,6 +366,8 @@ forget_held(FsEngine *e, FsConn *conn)
     e->holes = 0;
 }
 
+static void free_detached(FsConn *conn, gpointer user);
+
 /* fs_engine_finish: hands conn over at the end of the capture. */
 static void
 hand_over_at_end(FsConn *conn, gpointer user)
@@ -364,6 +378,7 @@ hand_over_at_end(FsConn *conn, gpointer user)
     /* the engine has seen this time (a sweep may have settled at it) */
     hand_over(e, conn, record_of(conn, &buf),
               MAX(e->stats.t_last, e->latest));
+    free_detached(conn, e);
 }
 
 /* Hands conn over and forgets it while the capture goes on (its
