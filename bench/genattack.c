@@ -1,7 +1,7 @@
 /* finscope bench: writes the captures of issue 18's attacks on finscope's
  * resources, for the bench and the tests (no stored file).
  *
- * Usage: genattack --reuse N [--interval-us U] --out FILE
+ * Usage: genattack --reuse N [--interval-us U] [--new-ports] --out FILE
  *        genattack --syn-flood N [--seed S] [--rate PPS] --out FILE
  *
  * --reuse N: one 4-tuple (10.0.0.1:40000 -> 10.0.0.2:80) opened and
@@ -10,6 +10,9 @@
  * final ACK, 100 us apart; each SYN's ISN is above the previous
  * connection's sequence space (a reuse of the client's own TIME_WAIT
  * that every stack accepts). Each connection is graceful, client first.
+ * With --new-ports each uses the next client port instead (40000 and
+ * on, wrapping at 65535): N 4-tuples, each left in the client's
+ * TIME_WAIT.
  *
  * --syn-flood N: N SYNs from random sources (10.128.0.0/9, random ports
  * and ISNs, from --seed) to 10.0.0.2:80, --rate a second (default
@@ -85,8 +88,9 @@ put(pcap_dumper_t *d, guint64 t_us, const GaSeg *seg)
 
 /* One graceful connection of the reused 4-tuple from t_us on. */
 static void
-reuse_one(pcap_dumper_t *d, guint64 t_us, guint64 i)
+reuse_one(pcap_dumper_t *d, guint64 t_us, guint64 i, gboolean new_ports)
 {
+    guint16 cport = (guint16)(new_ports ? 40000 + i % 25536 : GA_CLIENT_PORT);
     guint32 c = (guint32)(i * 1000000u);       /* client ISN, rising */
     guint32 s = (guint32)(i * 7919u + 5000u);  /* server ISN */
     static const struct {
@@ -108,8 +112,8 @@ reuse_one(pcap_dumper_t *d, guint64 t_us, guint64 i)
         GaSeg seg = {
             .saddr = cl ? GA_CLIENT : GA_SERVER,
             .daddr = cl ? GA_SERVER : GA_CLIENT,
-            .sport = cl ? GA_CLIENT_PORT : GA_SERVER_PORT,
-            .dport = cl ? GA_SERVER_PORT : GA_CLIENT_PORT,
+            .sport = cl ? cport : GA_SERVER_PORT,
+            .dport = cl ? GA_SERVER_PORT : cport,
             .seq = (cl ? c : s) + steps[k].seq,
             .ack = (steps[k].flags & FS_TH_ACK)
                        ? (cl ? s : c) + steps[k].ack : 0,
@@ -145,6 +149,7 @@ main(int argc, char **argv)
     gint64 reuse = 0;
     gint64 flood = 0;
     gint64 interval_us = 1000;
+    gboolean new_ports = FALSE;
     gint64 seed = 1;
     gint64 rate = 100000;
     g_autofree char *out = NULL;
@@ -153,6 +158,8 @@ main(int argc, char **argv)
           "one 4-tuple opened and closed N times", "N" },
         { "interval-us", 0, 0, G_OPTION_ARG_INT64, &interval_us,
           "--reuse: microseconds between connections (1000)", "U" },
+        { "new-ports", 0, 0, G_OPTION_ARG_NONE, &new_ports,
+          "--reuse: a new client port for each connection", NULL },
         { "syn-flood", 0, 0, G_OPTION_ARG_INT64, &flood,
           "N SYNs from random sources", "N" },
         { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "--syn-flood seed (1)",
@@ -187,7 +194,7 @@ main(int argc, char **argv)
         return 1;
     }
     for (gint64 i = 0; i < reuse; i++)
-        reuse_one(d, (guint64)(i * interval_us), (guint64)i);
+        reuse_one(d, (guint64)(i * interval_us), (guint64)i, new_ports);
     if (flood > 0)
         syn_flood(d, (guint64)flood, (guint64)seed, (guint64)rate);
     ok = pcap_dump_flush(d) == 0 && !ferror(pcap_dump_file(d));

@@ -330,11 +330,16 @@ new_incarnation(FsEngine *e, FsFlow **flow, FsConn *prev,
 }
 
 /* conn's record rec (record_of()) is final: settle it at now and hand it
- * to the sink. */
+ * to the sink. An evicted one is not settled: its capture goes on, so
+ * what only the capture's end decides stays open; only TIME_WAITs that
+ * ran out by now end. */
 static void
 hand_over(FsEngine *e, FsConn *conn, FsConn *rec, FsTime now)
 {
-    fs_tcpstate_settle(rec, now, 2 * e->cfg.msl, on_emit, e);
+    if (rec->evicted)
+        fs_tcpstate_expire(rec, now, 2 * e->cfg.msl, on_emit, e);
+    else
+        fs_tcpstate_settle(rec, now, 2 * e->cfg.msl, on_emit, e);
     if (e->sink.on_conn != NULL)
         e->sink.on_conn(rec, e->sink.user);
     e->stats.finished++;

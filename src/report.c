@@ -59,7 +59,9 @@ summary_add(FsSummary *sum, const FsConn *conn)
         if (conn->ep[r].fin_count > 1)
             sum->fin_retransmits += conn->ep[r].fin_count - 1u;
         sum->stuck[st]++;
-        if (st != FS_TCP_TIME_WAIT)
+        /* an evicted record's TIME_WAIT is what it held when it was
+         * evicted, not at the end */
+        if (st != FS_TCP_TIME_WAIT || conn->evicted)
             continue;
         sum->time_wait_at_end++;
         fs_addr_format(&conn->addr[r], host, sizeof host);

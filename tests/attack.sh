@@ -46,4 +46,29 @@ if fs_run "$OUT/reuse.jsonl" --json -r "$OUT/reuse.pcap"; then
          sum(c["old_duplicates"] for c in conns) == 0'
 fi
 
+# Item 6: 1,000 connections 1 s apart, each leaving the client in
+# TIME_WAIT; 60 are within 2*MSL of the end. --max-flows 10 evicts 990:
+# each says what it held when evicted (TIME_WAIT), flagged, and is not
+# counted as TIME_WAIT at the end.
+"$GENATTACK" --reuse 1000 --interval-us 1000000 --new-ports \
+    --out "$OUT/slow.pcap"
+if fs_run "$OUT/slow.jsonl" --json -r "$OUT/slow.pcap"; then
+    check "max-flows: without it, 60 TIME_WAIT at the end, none evicted" \
+        jq_py "$OUT/slow.jsonl" \
+        'summary["time_wait_at_end"] == 60 and summary["evicted"] == 0 and
+         not any("evicted" in c["flags"] for c in conns)'
+fi
+if fs_run "$OUT/evict.jsonl" --json --max-flows 10 -r "$OUT/slow.pcap"; then
+    check "max-flows 10: 990 evicted, 10 TIME_WAIT at the end" \
+        jq_py "$OUT/evict.jsonl" \
+        'summary["evicted"] == 990 and summary["time_wait_at_end"] == 10 and
+         summary["time_wait_hosts"] == {"10.0.0.1": 10}'
+    check "max-flows 10: the evicted are flagged, in the state they held" \
+        jq_py "$OUT/evict.jsonl" \
+        'sum("evicted" in c["flags"] for c in conns) == 990 and
+         all(("evicted" in c["flags"]) == (c["id"] <= 990) and
+             c["state"] == {"client": "TIME_WAIT", "server": "CLOSED"} and
+             c["close"] == "graceful" for c in conns)'
+fi
+
 finish
