@@ -1,7 +1,8 @@
 /* finscope bench: writes the captures of issue 18's attacks on finscope's
  * resources, for the bench and the tests (no stored file).
  *
- * Usage: genattack --reuse N [--interval-us U] [--new-ports] --out FILE
+ * Usage: genattack --reuse N [--interval-us U] [--new-ports] [--no-close]
+ *                  [--server-port P] --out FILE
  *        genattack --syn-flood N [--seed S] [--rate PPS] --out FILE
  *
  * --reuse N: one 4-tuple (10.0.0.1:40000 -> 10.0.0.2:80) opened and
@@ -12,7 +13,8 @@
  * that every stack accepts). Each connection is graceful, client first.
  * With --new-ports each uses the next client port instead (40000 and
  * on, wrapping at 65535): N 4-tuples, each left in the client's
- * TIME_WAIT.
+ * TIME_WAIT. With --no-close each stops after the handshake (left
+ * established and idle). --server-port: the server's port (80).
  *
  * --syn-flood N: N SYNs from random sources (10.128.0.0/9, random ports
  * and ISNs, from --seed) to 10.0.0.2:80, --rate a second (default
@@ -87,9 +89,16 @@ put(pcap_dumper_t *d, guint64 t_us, const GaSeg *seg)
 }
 
 /* One graceful connection of the reused 4-tuple from t_us on. */
+typedef struct {
+    gboolean new_ports;  /* --new-ports */
+    gboolean no_close;   /* --no-close */
+    guint16 server_port; /* --server-port */
+} GaReuse;
+
 static void
-reuse_one(pcap_dumper_t *d, guint64 t_us, guint64 i, gboolean new_ports)
+reuse_one(pcap_dumper_t *d, guint64 t_us, guint64 i, const GaReuse *o)
 {
+    gboolean new_ports = o->new_ports;
     guint16 cport = (guint16)(new_ports ? 40000 + i % 25536 : GA_CLIENT_PORT);
     guint32 c = (guint32)(i * 1000000u);       /* client ISN, rising */
     guint32 s = (guint32)(i * 7919u + 5000u);  /* server ISN */
@@ -107,13 +116,13 @@ reuse_one(pcap_dumper_t *d, guint64 t_us, guint64 i, gboolean new_ports)
         { TRUE, FS_TH_ACK, 2, 2 },
     };
 
-    for (guint k = 0; k < G_N_ELEMENTS(steps); k++) {
+    for (guint k = 0; k < (o->no_close ? 3 : G_N_ELEMENTS(steps)); k++) {
         gboolean cl = steps[k].from_client;
         GaSeg seg = {
             .saddr = cl ? GA_CLIENT : GA_SERVER,
             .daddr = cl ? GA_SERVER : GA_CLIENT,
-            .sport = cl ? cport : GA_SERVER_PORT,
-            .dport = cl ? GA_SERVER_PORT : cport,
+            .sport = cl ? cport : o->server_port,
+            .dport = cl ? o->server_port : cport,
             .seq = (cl ? c : s) + steps[k].seq,
             .ack = (steps[k].flags & FS_TH_ACK)
                        ? (cl ? s : c) + steps[k].ack : 0,
@@ -149,7 +158,8 @@ main(int argc, char **argv)
     gint64 reuse = 0;
     gint64 flood = 0;
     gint64 interval_us = 1000;
-    gboolean new_ports = FALSE;
+    GaReuse ro = { FALSE, FALSE, GA_SERVER_PORT };
+    gint server_port = GA_SERVER_PORT;
     gint64 seed = 1;
     gint64 rate = 100000;
     g_autofree char *out = NULL;
@@ -158,8 +168,12 @@ main(int argc, char **argv)
           "one 4-tuple opened and closed N times", "N" },
         { "interval-us", 0, 0, G_OPTION_ARG_INT64, &interval_us,
           "--reuse: microseconds between connections (1000)", "U" },
-        { "new-ports", 0, 0, G_OPTION_ARG_NONE, &new_ports,
+        { "new-ports", 0, 0, G_OPTION_ARG_NONE, &ro.new_ports,
           "--reuse: a new client port for each connection", NULL },
+        { "no-close", 0, 0, G_OPTION_ARG_NONE, &ro.no_close,
+          "--reuse: only the handshake, left open", NULL },
+        { "server-port", 0, 0, G_OPTION_ARG_INT, &server_port,
+          "--reuse: the server's port (80)", "P" },
         { "syn-flood", 0, 0, G_OPTION_ARG_INT64, &flood,
           "N SYNs from random sources", "N" },
         { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "--syn-flood seed (1)",
@@ -181,11 +195,12 @@ main(int argc, char **argv)
         return 2;
     }
     if (out == NULL || (reuse > 0) == (flood > 0) || interval_us < 1 ||
-        rate < 1) {
+        rate < 1 || server_port < 1 || server_port > 65535) {
         fprintf(stderr, "genattack: give --out and one of --reuse N, "
                         "--syn-flood N (see --help)\n");
         return 2;
     }
+    ro.server_port = (guint16)server_port;
     dead = pcap_open_dead(DLT_RAW, 65535);
     d = pcap_dump_open(dead, out);
     if (d == NULL) {
@@ -194,7 +209,7 @@ main(int argc, char **argv)
         return 1;
     }
     for (gint64 i = 0; i < reuse; i++)
-        reuse_one(d, (guint64)(i * interval_us), (guint64)i, new_ports);
+        reuse_one(d, (guint64)(i * interval_us), (guint64)i, &ro);
     if (flood > 0)
         syn_flood(d, (guint64)flood, (guint64)seed, (guint64)rate);
     ok = pcap_dump_flush(d) == 0 && !ferror(pcap_dump_file(d));

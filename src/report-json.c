@@ -340,6 +340,30 @@ json_summary_states(FsJson *j, const FsSummary *s)
     fs_json_end_object(j);
 }
 
+/* Only when the engine dropped something (memory budget, --max-flows,
+ * handshakes given up, TIME_WAIT hosts forgotten): the evictions by
+ * class and the memory they kept it within. */
+static void
+json_summary_evictions(FsJson *j, const FsEngineStats *stats)
+{
+    if (stats->evicted == 0 && stats->handshakes_expired == 0 &&
+        stats->hosts_pruned == 0)
+        return;
+    FS_JSON_KEY(j, "evictions");
+    fs_json_begin_object(j);
+    for (int c = 0; c < FS_EVICT_N_CLASSES; c++) {
+        fs_json_key(j, fs_evict_class_name((FsEvictClass)c));
+        fs_json_uint(j, stats->evicted_by_class[c]);
+    }
+    FS_JSON_KEY(j, "handshakes_given_up");
+    fs_json_uint(j, stats->handshakes_expired);
+    FS_JSON_KEY(j, "time_wait_hosts_pruned");
+    fs_json_uint(j, stats->hosts_pruned);
+    FS_JSON_KEY(j, "memory_peak");
+    fs_json_uint(j, stats->memory_peak);
+    fs_json_end_object(j);
+}
+
 static void
 json_summary_packets(FsJson *j, const FsEngineStats *stats)
 {
@@ -358,6 +382,7 @@ json_summary_packets(FsJson *j, const FsEngineStats *stats)
     fs_json_uint(j, stats->live_peak);
     FS_JSON_KEY(j, "evicted");
     fs_json_uint(j, stats->evicted);
+    json_summary_evictions(j, stats);
 }
 
 static void

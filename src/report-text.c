@@ -114,10 +114,14 @@ print_conn_line(FsReport *r, char **row)
 void
 fs_report_text_conn(FsReport *r, const FsConn *conn)
 {
-    g_autoptr(GPtrArray) flags = g_ptr_array_new();
-    char **row = g_new0(char *, N_COLS + 1);
+    g_autoptr(GPtrArray) flags = NULL;
+    char **row = NULL;
     const char *closer = fs_closer_name(fs_classify_active_closer(conn));
 
+    if (fs_flood_add(r->flood, conn))
+        return; /* a flood's half-open ones: counted, not listed */
+    flags = g_ptr_array_new();
+    row = g_new0(char *, N_COLS + 1);
     fs_classify_flags(conn, flags);
     g_ptr_array_add(flags, NULL);
     row[COL_ID] = g_strdup_printf("%" G_GUINT64_FORMAT, conn->id);
@@ -232,6 +236,35 @@ print_live(FsReport *r, const FsEngineStats *stats)
         fprintf(o, "  note: %s\n", r->capture_note);
 }
 
+/* What the engine finished early to stay within its memory budget or
+ * --max-flows, and handshakes it gave up on; nothing when none. */
+static void
+print_evictions(FsReport *r, const FsEngineStats *stats)
+{
+    FILE *o = r->out;
+
+    if (stats->evicted != 0) {
+        fprintf(o, "  evicted               %" G_GUINT64_FORMAT " (",
+                stats->evicted);
+        for (int c = 0; c < FS_EVICT_N_CLASSES; c++)
+            fprintf(o, "%s%s %" G_GUINT64_FORMAT, c == 0 ? "" : ", ",
+                    fs_evict_class_name((FsEvictClass)c),
+                    stats->evicted_by_class[c]);
+        fprintf(o, "; memory peak %.1f MiB of %.1f MiB)\n",
+                (double)stats->memory_peak / 1048576.0,
+                (double)(r->cfg.max_memory ? r->cfg.max_memory
+                                           : FS_ENGINE_MAX_MEMORY) /
+                    1048576.0);
+    }
+    if (stats->handshakes_expired != 0)
+        fprintf(o, "  handshakes given up   %" G_GUINT64_FORMAT "\n",
+                stats->handshakes_expired);
+    if (stats->hosts_pruned != 0)
+        fprintf(o, "  TIME_WAIT hosts       %" G_GUINT64_FORMAT " back at zero "
+                "not kept (the %u busiest are)\n", stats->hosts_pruned,
+                FS_ENGINE_HOST_TOP);
+}
+
 static void
 print_summary(FsReport *r, const FsEngineStats *stats)
 {
@@ -285,6 +318,7 @@ print_summary(FsReport *r, const FsEngineStats *stats)
                     fs_decode_status_name((FsDecodeStatus)k));
     }
     fprintf(o, "\n");
+    print_evictions(r, stats);
     print_live(r, stats);
 }
 
@@ -320,6 +354,7 @@ fs_report_text_finish(FsReport *r, const FsEngine *engine)
     print_time_wait(r, engine);
     if (r->interim)
         return;
+    fs_flood_print(r->flood, r->out);
     if (r->rows->len > 0) {
         fprintf(r->out, "\n");
         print_table(r);

@@ -71,4 +71,68 @@ if fs_run "$OUT/evict.jsonl" --json --max-flows 10 -r "$OUT/slow.pcap"; then
              c["close"] == "graceful" for c in conns)'
 fi
 
+# Item 3: a memory budget evicts the least useful first. 50 connections
+# left in TIME_WAIT (to :80), 200 established and idle (to :443) and
+# 5,000 random-source SYNs (to :80), all within 1 s.
+"$GENATTACK" --reuse 50 --new-ports --interval-us 20000 --out "$OUT/m1.pcap"
+"$GENATTACK" --reuse 200 --new-ports --no-close --server-port 443 \
+    --interval-us 5000 --out "$OUT/m2.pcap"
+"$GENATTACK" --syn-flood 5000 --rate 5000 --out "$OUT/m3.pcap"
+mix="-r $OUT/m1.pcap -r $OUT/m2.pcap -r $OUT/m3.pcap"
+# shellcheck disable=SC2086
+if fs_run "$OUT/mem.jsonl" --json --max-memory 256K $mix; then
+    check "max-memory 256K: only SYNs evicted, counted by class" \
+        jq_py "$OUT/mem.jsonl" \
+        'summary["evictions"]["half_open"] > 1000 and
+         summary["evictions"]["idle"] == 0 and
+         summary["evictions"]["closing"] == 0 and
+         summary["evicted"] == summary["evictions"]["half_open"] and
+         summary["evictions"]["memory_peak"] <= 256 * 1024 + 1024'
+    check "max-memory 256K: the 250 real connections are whole" \
+        jq_py "$OUT/mem.jsonl" \
+        'sorted(c["close"] for c in conns
+                if c["client"].startswith("10.0.0.1:")) ==
+         ["graceful"] * 50 + ["open"] * 200 and
+         not any("evicted" in c["flags"] for c in conns
+                 if c["client"].startswith("10.0.0.1:"))'
+fi
+check "max-memory 256K: the summary with evictions fits the schema" \
+    python3 "$G_TEST_SRCDIR/tests/validate-json.py" \
+    "$G_TEST_SRCDIR/schema/finscope.schema.json" "$OUT/mem.jsonl"
+# shellcheck disable=SC2086
+if fs_run "$OUT/mem64.jsonl" --json --max-memory 64K $mix; then
+    check "max-memory 64K: idle ones go too, closing ones stay" \
+        jq_py "$OUT/mem64.jsonl" \
+        'summary["evictions"]["idle"] > 0 and
+         summary["evictions"]["closing"] == 0 and
+         summary["time_wait_at_end"] == 50'
+fi
+# shellcheck disable=SC2086
+if fs_run "$OUT/mem.txt" --max-memory 256K $mix; then
+    check "text: evictions by class, the flood summed up by destination" \
+        grep -q "^  evicted .*(half_open [0-9]*, idle 0, closing 0;" \
+        "$OUT/mem.txt"
+    check "text: the flood's half-open connections are not listed" \
+        python3 -c '
+import re, sys
+t = open(sys.argv[1]).read()
+m = re.search(r"Half-open connections, not listed .*\n  10\.0\.0\.2:80 +(\d+) half-open", t)
+listed = len(re.findall(r"^\d+ +10\.1[2-9]|^\d+ +10\.2", t, re.M))
+sys.exit(0 if m and int(m.group(1)) > 4000 and listed == 0 else 1)' \
+        "$OUT/mem.txt"
+fi
+status_is 2 "$FINSCOPE" --max-memory 1K -r "$OUT/m1.pcap"
+check "max-memory: too small a size is a usage error" stderr_has "--max-memory"
+
+# Handshakes the stack gives up on go, also offline: one unanswered SYN a
+# second for 300 s; those 127 s older than a later packet are given up.
+"$GENATTACK" --syn-flood 300 --rate 1 --out "$OUT/slowsyn.pcap"
+if fs_run "$OUT/slowsyn.jsonl" --json -r "$OUT/slowsyn.pcap"; then
+    check "SYNs unanswered for 127 s are given up, not evicted" \
+        jq_py "$OUT/slowsyn.jsonl" \
+        'summary["evictions"]["handshakes_given_up"] == 173 and
+         summary["evicted"] == 0 and len(conns) == 300 and
+         all(c["state"]["client"] == "SYN_SENT" for c in conns)'
+fi
+
 finish
