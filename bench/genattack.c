@@ -1,7 +1,8 @@
 /* finscope bench: writes the captures of issue 18's attacks on finscope's
  * resources, for the bench and the tests (no stored file).
  *
- * Usage: genattack --reuse N [--interval-us U] [--new-ports] [--no-close]
+ * Usage: genattack --reuse N [--interval-us U] [--new-ports | --new-hosts]
+ *                  [--no-close]
  *                  [--server-port P] --out FILE
  *        genattack --syn-flood N [--seed S] [--rate PPS] --out FILE
  *
@@ -13,7 +14,9 @@
  * that every stack accepts). Each connection is graceful, client first.
  * With --new-ports each uses the next client port instead (40000 and
  * on, wrapping at 65535): N 4-tuples, each left in the client's
- * TIME_WAIT. With --no-close each stops after the handshake (left
+ * TIME_WAIT. --new-hosts: each from the next client host instead
+ * (10.64.0.0 and on, port 40000): N hosts holding TIME_WAIT once each.
+ * With --no-close each stops after the handshake (left
  * established and idle). --server-port: the server's port (80).
  *
  * --syn-flood N: N SYNs from random sources (10.128.0.0/9, random ports
@@ -92,6 +95,7 @@ put(pcap_dumper_t *d, guint64 t_us, const GaSeg *seg)
 typedef struct {
     gboolean new_ports;  /* --new-ports */
     gboolean no_close;   /* --no-close */
+    gboolean new_hosts;  /* --new-hosts */
     guint16 server_port; /* --server-port */
 } GaReuse;
 
@@ -99,6 +103,8 @@ static void
 reuse_one(pcap_dumper_t *d, guint64 t_us, guint64 i, const GaReuse *o)
 {
     gboolean new_ports = o->new_ports;
+    guint32 caddr = o->new_hosts ? 0x0a400000u + (guint32)(i & 0x3fffff)
+                                 : GA_CLIENT;
     guint16 cport = (guint16)(new_ports ? 40000 + i % 25536 : GA_CLIENT_PORT);
     guint32 c = (guint32)(i * 1000000u);       /* client ISN, rising */
     guint32 s = (guint32)(i * 7919u + 5000u);  /* server ISN */
@@ -119,8 +125,8 @@ reuse_one(pcap_dumper_t *d, guint64 t_us, guint64 i, const GaReuse *o)
     for (guint k = 0; k < (o->no_close ? 3 : G_N_ELEMENTS(steps)); k++) {
         gboolean cl = steps[k].from_client;
         GaSeg seg = {
-            .saddr = cl ? GA_CLIENT : GA_SERVER,
-            .daddr = cl ? GA_SERVER : GA_CLIENT,
+            .saddr = cl ? caddr : GA_SERVER,
+            .daddr = cl ? GA_SERVER : caddr,
             .sport = cl ? cport : o->server_port,
             .dport = cl ? o->server_port : cport,
             .seq = (cl ? c : s) + steps[k].seq,
@@ -158,7 +164,7 @@ main(int argc, char **argv)
     gint64 reuse = 0;
     gint64 flood = 0;
     gint64 interval_us = 1000;
-    GaReuse ro = { FALSE, FALSE, GA_SERVER_PORT };
+    GaReuse ro = { FALSE, FALSE, FALSE, GA_SERVER_PORT };
     gint server_port = GA_SERVER_PORT;
     gint64 seed = 1;
     gint64 rate = 100000;
@@ -170,6 +176,8 @@ main(int argc, char **argv)
           "--reuse: microseconds between connections (1000)", "U" },
         { "new-ports", 0, 0, G_OPTION_ARG_NONE, &ro.new_ports,
           "--reuse: a new client port for each connection", NULL },
+        { "new-hosts", 0, 0, G_OPTION_ARG_NONE, &ro.new_hosts,
+          "--reuse: a new client host for each connection", NULL },
         { "no-close", 0, 0, G_OPTION_ARG_NONE, &ro.no_close,
           "--reuse: only the handshake, left open", NULL },
         { "server-port", 0, 0, G_OPTION_ARG_INT, &server_port,

@@ -275,8 +275,9 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
           "A connection quiet this long is finished and reported "
           "(default: never offline, 300 s with -i)", "SECONDS" },
         { "max-flows", 0, 0, G_OPTION_ARG_INT, &max_flows,
-          "Track at most N connections; beyond, the oldest is reported "
-          "early and counted as evicted (default: no limit)", "N" },
+          "Track at most N connections; beyond, the least useful (as "
+          "--max-memory) is reported early and counted as evicted "
+          "(default: no limit)", "N" },
         { "max-memory", 0, 0, G_OPTION_ARG_STRING, &max_memory,
           "Hold at most this much connection state (K, M, G; default "
           "160M, the engine's own count); beyond, the least useful goes "

@@ -59,13 +59,17 @@ struct FsEngine {
  * segments still in flight meet them rather than a new record. */
 #define RESET_LINGER (5 * FS_NS_PER_SEC)
 
-/* What the engine's accounting charges (FsEngineStats.memory): a held
+/* What the engine's accounting charges (FsEngineStats.memory), at the
+ * worst of its tables' doubling (measured with heaptrack: within 30% of
+ * the heap on 1M client hosts each holding TIME_WAIT): a held
  * connection, its size (whole or frozen) and CONN_OVERHEAD for its flow
- * slot (8 bytes at most 3/4 full, doubling), deadline (16), held list
- * entry (8, up to half holes) and malloc's header; a host holding
- * TIME_WAIT or a known server, its entry and a hash node. */
-#define CONN_OVERHEAD 64
-#define HOST_COST (sizeof(FsHostTimeWait) + 48)
+ * slot (8 bytes, 3/8 to 3/4 full), deadline (16, doubling), held list
+ * entry (8, up to half holes, doubling) and malloc's or the pool's
+ * header; a host holding TIME_WAIT, its entry and hash node and, as a
+ * client, its port-pressure destination (28 bytes and index) and host
+ * entry; a known server, its key and hash node. */
+#define CONN_OVERHEAD 96
+#define HOST_COST (sizeof(FsHostTimeWait) + 208)
 #define SERVER_COST (sizeof(ServerKey) + 48)
 
 const char *
@@ -762,12 +766,19 @@ sweep(FsEngine *e, FsTime now)
  * once before it is evicted. */
 #define IDLE_QUIET FS_ENGINE_FREEZE_AFTER
 
+/* A handshake is "unanswered" once its SYN is this old (Linux's initial
+ * RTO: it is being retransmitted); younger ones go last of all, so that
+ * a budget full of closing connections still lets new ones in. */
+#define HALF_OPEN_GRACE FS_NS_PER_SEC
+
 /* The next connection of class cls to evict at now, or NULL: the one
  * that joined it first, but of idle ones one active in the last
  * IDLE_QUIET goes to the back once (a second chance) while quieter ones
- * are there. */
+ * are there, and half-open ones younger than HALF_OPEN_GRACE only when
+ * young_too. */
 static FsConn *
-evict_candidate(FsEngine *e, FsEvictClass cls, FsTime now)
+evict_candidate(FsEngine *e, FsEvictClass cls, FsTime now,
+                gboolean young_too)
 {
     HeldList *l = &e->held[cls];
     guint second_chances = l->conns->len - l->holes; /* those held */
@@ -780,6 +791,10 @@ evict_candidate(FsEngine *e, FsEvictClass cls, FsTime now)
             l->head++;
             continue;
         }
+        if (cls == FS_EVICT_HALF_OPEN)
+            return young_too ||
+                   now - record_of(conn, &buf)->t_first >= HALF_OPEN_GRACE
+                       ? conn : NULL;
         if (cls != FS_EVICT_IDLE || second_chances-- == 0 ||
             now - record_of(conn, &buf)->t_last >= IDLE_QUIET)
             return conn;
@@ -795,8 +810,11 @@ evict_candidate(FsEngine *e, FsEvictClass cls, FsTime now)
 static gboolean
 evict_one(FsEngine *e, FsTime now)
 {
-    for (int cls = 0; cls < FS_EVICT_N_CLASSES; cls++) {
-        FsConn *conn = evict_candidate(e, (FsEvictClass)cls, now);
+    /* the classes in order, then the young half-open ones */
+    for (int i = 0; i <= FS_EVICT_N_CLASSES; i++) {
+        int cls = i % FS_EVICT_N_CLASSES;
+        FsConn *conn = evict_candidate(e, (FsEvictClass)cls, now,
+                                       i == FS_EVICT_N_CLASSES);
         FsConn buf;
         FsConn *rec;
 
@@ -968,6 +986,15 @@ fs_engine_foreach_time_wait_host(const FsEngine *engine,
                                             gpointer user),
                                  gpointer user)
 {
+    fs_engine_foreach_time_wait_host_top(engine, G_MAXUINT, fn, user);
+}
+
+void
+fs_engine_foreach_time_wait_host_top(const FsEngine *engine, guint max,
+                                     void (*fn)(const FsHostTimeWait *tw,
+                                                gpointer user),
+                                     gpointer user)
+{
     g_autoptr(GPtrArray) hosts = g_ptr_array_new();
     GHashTableIter it;
     gpointer v;
@@ -979,7 +1006,7 @@ fs_engine_foreach_time_wait_host(const FsEngine *engine,
     while (g_hash_table_iter_next(&it, NULL, &v))
         g_ptr_array_add(hosts, v);
     g_ptr_array_sort(hosts, host_peak_cmp);
-    for (guint i = 0; i < hosts->len; i++)
+    for (guint i = 0; i < MIN(hosts->len, max); i++)
         fn(g_ptr_array_index(hosts, i), user);
 }
 

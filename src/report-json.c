@@ -331,7 +331,8 @@ json_summary_states(FsJson *j, const FsSummary *s)
     fs_json_uint(j, s->time_wait_at_end);
     FS_JSON_KEY(j, "time_wait_hosts");
     fs_json_begin_object(j);
-    for (guint i = 0; i < hosts->len; i++) {
+    /* the busiest only: the line stays short whatever the hosts */
+    for (guint i = 0; i < MIN(hosts->len, FS_ENGINE_HOST_TOP); i++) {
         const FsHostCount *hc = g_ptr_array_index(hosts, i);
 
         fs_json_key(j, hc->host);
@@ -458,7 +459,8 @@ json_summary_time_wait(FsJson *j, const FsReport *r, const FsEngine *engine)
         fs_json_time(j, stats->time_wait_peak_at);
     FS_JSON_KEY(j, "time_wait_by_host");
     fs_json_begin_object(j);
-    fs_engine_foreach_time_wait_host(engine, json_host_peak, j);
+    fs_engine_foreach_time_wait_host_top(engine, FS_ENGINE_HOST_TOP,
+                                         json_host_peak, j);
     fs_json_end_object(j);
     FS_JSON_KEY(j, "port_pressure");
     fs_json_begin_array(j);

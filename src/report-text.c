@@ -211,7 +211,8 @@ print_time_wait(FsReport *r, const FsEngine *engine)
         return;
     r->dest_header_done = FALSE;
     fprintf(r->out, "\nTIME_WAIT peak by host\n");
-    fs_engine_foreach_time_wait_host(engine, print_host_peak, r);
+    fs_engine_foreach_time_wait_host_top(engine, FS_ENGINE_HOST_TOP,
+                                         print_host_peak, r);
     fs_engine_foreach_time_wait_dest(engine, FS_REPORT_MAX_DESTS, print_dest,
                                      r);
 }
@@ -298,12 +299,14 @@ print_summary(FsReport *r, const FsEngineStats *stats)
             s->fin_retransmits);
     fprintf(o, "  TIME_WAIT at end      %" G_GUINT64_FORMAT,
             s->time_wait_at_end);
-    for (guint i = 0; i < hosts->len; i++) {
+    for (guint i = 0; i < MIN(hosts->len, FS_ENGINE_HOST_TOP); i++) {
         const FsHostCount *hc = g_ptr_array_index(hosts, i);
 
         fprintf(o, "%s%s %" G_GUINT64_FORMAT, i == 0 ? " (" : ", ",
                 hc->host, hc->count);
     }
+    if (hosts->len > FS_ENGINE_HOST_TOP)
+        fprintf(o, ", %u more hosts", hosts->len - FS_ENGINE_HOST_TOP);
     fprintf(o, "%s\n", hosts->len ? ")" : "");
     for (int st = FS_TCP_FIN_WAIT_1; st <= FS_TCP_LAST_ACK; st++) {
         if (s->stuck[st] != 0)

@@ -173,13 +173,14 @@ test_evict_order(void)
         { C2S, "S",  1000, 0,    0, 10, 0, 0, 41001 },
         { S2C, "SA", 5000, 1001, 0, 11, 0, 0, 41001 },
         { C2S, "A",  1001, 5001, 0, 12, 0, 0, 41001 },
-        /* 41002, 41003: SYNs; the second makes room: 41002 goes */
-        { C2S, "S",  1000, 0,    0, 20, 0, 0, 41002 },
-        { C2S, "S",  1000, 0,    0, 30, 0, 0, 41003 },
+        /* 41002, 41003: SYNs; the second makes room: 41002 goes, 1.5 s
+         * unanswered (a younger one would go after the closing ones) */
+        { C2S, "S",  1000, 0,    0, 20,   0, 0, 41002 },
+        { C2S, "S",  1000, 0,    0, 1520, 0, 0, 41003 },
         /* 41003 answered: no half-open left; 41004 evicts the idle one */
-        { S2C, "SA", 5000, 1001, 0, 31, 0, 0, 41003 },
-        { C2S, "A",  1001, 5001, 0, 32, 0, 0, 41003 },
-        { C2S, "S",  1000, 0,    0, 40, 0, 0, 41004 },
+        { S2C, "SA", 5000, 1001, 0, 1521, 0, 0, 41003 },
+        { C2S, "A",  1001, 5001, 0, 1522, 0, 0, 41003 },
+        { C2S, "S",  1000, 0,    0, 1530, 0, 0, 41004 },
     };
 
     add_client_close(steps, 41000, 0);   /* closing (TIME_WAIT) */

@@ -165,6 +165,13 @@ void fs_engine_foreach_time_wait_host(const FsEngine *engine,
                                                  gpointer user),
                                       gpointer user);
 
+/* The same for the max busiest only (a report's summary: hosts at the
+ * end are as many as the connections held). */
+void fs_engine_foreach_time_wait_host_top(const FsEngine *engine, guint max,
+                                          void (*fn)(const FsHostTimeWait *tw,
+                                                     gpointer user),
+                                          gpointer user);
+
 const FsEngineStats *fs_engine_stats(const FsEngine *engine);
 const FsEngineConfig *fs_engine_config(const FsEngine *engine);
 
