@@ -27,6 +27,11 @@
 #                               servers) [200]
 #   BENCH_FLAT_OPTS             finscope options of its second row
 #                               [--idle-timeout 300]
+#   BENCH_ATTACKS=0             skip issue 18's attack traces; =only:
+#                               run nothing else
+#   BENCH_REUSES, BENCH_FLOOD   their sizes: reuses of one 4-tuple, 1 ms
+#                               apart, and random-source SYNs, 100,000 a
+#                               second [32000, 3000000]
 # Needs /usr/bin/time (Debian package "time") for peak RSS.
 set -eu
 
@@ -35,6 +40,7 @@ set -eu
 OUT=${BENCH_OUT:-$BENCH_BUILDDIR/bench/out}
 FINSCOPE=${FINSCOPE:-$BENCH_BUILDDIR/finscope}
 GENTRACE=$BENCH_BUILDDIR/bench/gentrace
+GENATTACK=$BENCH_BUILDDIR/bench/genattack
 FLOOR=$BENCH_BUILDDIR/bench/floor
 REPEAT=${BENCH_REPEAT:-3}
 TOOLS=${BENCH_TOOLS:-finscope 1-thread floor tcpdump tcptrace tshark}
@@ -354,6 +360,34 @@ merge_files() {
         "$wall s, $((rss / 1024)) MiB"
 }
 
+# Issue 18's attacks on the engine (bench/genattack): one 4-tuple reused
+# every 1 ms must cost no more per packet than any traffic, and a
+# random-source SYN flood must stay within the default memory budget.
+attacks() {
+    reuses=${BENCH_REUSES:-32000} flood=${BENCH_FLOOD:-3000000}
+    say ""
+    say "Attacks (issue 18):"
+    for spec in "reuse-$reuses --reuse $reuses" \
+            "synflood-$flood --syn-flood $flood"; do
+        name=${spec%% *}
+        f=$OUT/$name.pcap
+        if [ ! -f "$f" ] || [ -n "$(find "$GENATTACK" -newer "$f")" ]; then
+            # shellcheck disable=SC2086
+            "$GENATTACK" ${spec#* } --out "$f"
+        fi
+    done
+    measure "$REPEAT" "$FINSCOPE" --json -r "$OUT/reuse-$reuses.pcap"
+    verdict "$reuses reuses of one 4-tuple in under 1 s" "${wall} s" \
+        "$(awk "BEGIN { print ($wall > 0 && $wall < 1) }")"
+    measure 1 "$FINSCOPE" -r "$OUT/synflood-$flood.pcap"
+    verdict "$flood-SYN random-source flood under 256 MiB peak RSS" \
+        "$(awk "BEGIN { printf \"%.0f MiB in %s s\", $rss / 1024, $wall }")" \
+        "$(awk "BEGIN { print ($rss > 0 && $rss < 262144) }")"
+    "$FINSCOPE" -r "$OUT/synflood-$flood.pcap" 2>&1 |
+        grep -i -e evict -e expired -e flood | head -n 12 |
+        sed 's/^/    /' | tee -a "$RESULTS"
+}
+
 sizes() {
     conn_size=$("$GENTRACE" --print-sizes | awk '/FsConn/ { print $2 }')
     say "Struct sizes: $("$GENTRACE" --print-sizes | paste -sd ' ' |
@@ -361,10 +395,13 @@ sizes() {
 }
 
 machine
-sizes
-speed
-[ "${BENCH_FLAT:-1}" = 0 ] || flatness
-targets
-[ "${BENCH_CHECK:-1}" = 0 ] || check_hosts
+if [ "${BENCH_ATTACKS:-1}" != only ]; then
+    sizes
+    speed
+    [ "${BENCH_FLAT:-1}" = 0 ] || flatness
+    targets
+    [ "${BENCH_CHECK:-1}" = 0 ] || check_hosts
+fi
+[ "${BENCH_ATTACKS:-1}" = 0 ] || attacks
 echo
 echo "bench: this summary is also in $RESULTS"

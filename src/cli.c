@@ -47,6 +47,31 @@ parse_seconds(const char *option, const char *text, FsTime *out,
     return TRUE;
 }
 
+/* --max-memory: bytes with an optional binary suffix (K, M, G; KiB,
+ * MiB, GiB), at least 64 KiB. */
+static gboolean
+parse_size(const char *text, guint64 *out, GError **error)
+{
+    static const struct { const char *suffix; int shift; } units[] = {
+        { "", 0 }, { "K", 10 }, { "KiB", 10 }, { "M", 20 }, { "MiB", 20 },
+        { "G", 30 }, { "GiB", 30 },
+    };
+    char *end = NULL;
+    guint64 v = g_ascii_strtoull(text, &end, 10);
+
+    for (gsize i = 0; end != text && i < G_N_ELEMENTS(units); i++) {
+        if (strcmp(end, units[i].suffix) != 0 || v > (G_MAXUINT64 >> 30))
+            continue;
+        *out = v << units[i].shift;
+        if (*out >= (64u << 10))
+            return TRUE;
+    }
+    g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                "--max-memory: '%s' is not a size of 64K or more (bytes, "
+                "or with K, M, G)", text);
+    return FALSE;
+}
+
 static const char summary[] =
     "Reads packet captures and explains how each TCP connection ended:\n"
     "who closed first, each endpoint's RFC 9293 close state, TIME_WAIT,\n"
@@ -226,6 +251,7 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     g_autofree char *idle_text = NULL;
     g_autofree char *port_range = NULL;
     g_autofree char *freeze_text = NULL;
+    g_autofree char *max_memory = NULL;
     gint max_flows = 0;
     gboolean json = FALSE;
     GOptionEntry entries[] = {
@@ -249,8 +275,14 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
           "A connection quiet this long is finished and reported "
           "(default: never offline, 300 s with -i)", "SECONDS" },
         { "max-flows", 0, 0, G_OPTION_ARG_INT, &max_flows,
-          "Track at most N connections; beyond, the oldest is reported "
-          "early and counted as evicted (default: no limit)", "N" },
+          "Track at most N connections; beyond, the least useful (as "
+          "--max-memory) is reported early and counted as evicted "
+          "(default: no limit)", "N" },
+        { "max-memory", 0, 0, G_OPTION_ARG_STRING, &max_memory,
+          "Hold at most this much connection state (K, M, G; default "
+          "160M, the engine's own count); beyond, the least useful goes "
+          "first (handshakes never completed, idle, then closing), "
+          "reported early and counted as evicted", "SIZE" },
         { "port-range", 0, 0, G_OPTION_ARG_STRING, &port_range,
           "The clients' ephemeral port range, for port pressure (default "
           "32768-60999, Linux)", "LO-HI" },
@@ -288,7 +320,9 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     if (!apply_options(opts, msl_text, os, error) ||
         !apply_limits(opts, idle_text, max_flows, port_range, freeze_text,
                       error) ||
-        !apply_live(opts, error))
+        !apply_live(opts, error) ||
+        (max_memory != NULL &&
+         !parse_size(max_memory, &opts->engine.max_memory, error)))
         return FALSE;
     if (argc > 1)
         opts->bpf = g_strjoinv(" ", argv + 1);

@@ -21,6 +21,15 @@ typedef struct {
     guint16 port;
 } ServerKey;                /* zeroed first: compared whole */
 
+/* The connections held of one FsEvictClass, in the order they joined it
+ * (the order they are evicted in); NULL where one left. conn->held_slot
+ * is its index in its class's list. */
+typedef struct {
+    GPtrArray *conns;       /* FsConn* */
+    guint head;             /* conns[0..head) are NULL */
+    guint holes;            /* NULLs in conns */
+} HeldList;
+
 struct FsEngine {
     FsEngineConfig cfg;
     FsEngineSink sink;
@@ -29,14 +38,16 @@ struct FsEngine {
     FsFlowTable *flows;
     FsDeadlines *deadlines; /* every connection held, by when it is due
                                (owned by flows) */
-    GPtrArray *conns;       /* --max-flows only: FsConn* held, in id order;
-                               NULL where finished (conn->held_slot) */
-    guint head;             /* conns[0..head) are NULL */
-    guint holes;            /* NULLs in conns */
+    HeldList held[FS_EVICT_N_CLASSES]; /* every connection held, by class */
+    guint64 max_memory;     /* budget of stats.memory, bytes */
     GPtrArray *due;         /* scratch: the connections of one sweep */
     FsTime next_sweep;      /* capture time of the next sweep */
     GHashTable *servers;    /* ServerKey* set */
-    GHashTable *tw_hosts;   /* FsAddr* -> FsHostTimeWait* (owned) */
+    GHashTable *tw_hosts;   /* FsAddr* -> FsHostTimeWait* (owned): hosts
+                               holding TIME_WAIT now */
+    GHashTable *tw_retired; /* the same, of hosts back at zero: the
+                               FS_ENGINE_HOST_TOP busiest peaks only */
+    guint64 retired_min;    /* lowest peak in tw_retired when full */
     FsPressure *pressure;   /* TIME_WAIT per client -> server ip:port */
     FsEngineStats stats;
     FsTime latest;          /* latest segment time seen */
@@ -47,6 +58,46 @@ struct FsEngine {
 /* Reset connections stay this long after their last segment, so that
  * segments still in flight meet them rather than a new record. */
 #define RESET_LINGER (5 * FS_NS_PER_SEC)
+
+/* What the engine's accounting charges (FsEngineStats.memory), at the
+ * worst of its tables' doubling (measured with heaptrack: within 30% of
+ * the heap on 1M client hosts each holding TIME_WAIT): a held
+ * connection, its size (whole or frozen) and CONN_OVERHEAD for its flow
+ * slot (8 bytes, 3/8 to 3/4 full), deadline (16, doubling), held list
+ * entry (8, up to half holes, doubling) and malloc's or the pool's
+ * header; a host holding TIME_WAIT, its entry and hash node and, as a
+ * client, its port-pressure destination (28 bytes and index) and host
+ * entry; a known server, its key and hash node. */
+#define CONN_OVERHEAD 96
+#define HOST_COST (sizeof(FsHostTimeWait) + 208)
+#define SERVER_COST (sizeof(ServerKey) + 48)
+
+const char *
+fs_evict_class_name(FsEvictClass cls)
+{
+    switch (cls) {
+    case FS_EVICT_HALF_OPEN: return "half_open";
+    case FS_EVICT_IDLE:      return "idle";
+    case FS_EVICT_CLOSING:   return "closing";
+    case FS_EVICT_N_CLASSES: break;
+    }
+    g_return_val_if_reached(NULL);
+}
+
+static void
+memory_add(FsEngine *e, gint64 bytes)
+{
+    e->stats.memory += (guint64)bytes;
+    e->stats.memory_peak = MAX(e->stats.memory_peak, e->stats.memory);
+}
+
+static gint64
+conn_cost(const FsConn *conn)
+{
+    return (gint64)((fs_conn_is_frozen(conn) ? fs_conn_frozen_size(conn)
+                                             : sizeof(FsConn)) +
+                    CONN_OVERHEAD);
+}
 
 static guint
 server_key_hash(gconstpointer p)
@@ -78,9 +129,16 @@ time_wait_enter(FsEngine *e, const FsConn *conn, int role, FsTime ts)
     FsHostTimeWait *h = g_hash_table_lookup(e->tw_hosts, &conn->addr[role]);
 
     if (h == NULL) {
-        h = g_new0(FsHostTimeWait, 1);
-        h->host = conn->addr[role];
+        /* back from zero: its kept peak, if it was among the busiest */
+        if (g_hash_table_steal_extended(e->tw_retired, &conn->addr[role],
+                                        NULL, (gpointer *)&h)) {
+            e->retired_min = 0;
+        } else {
+            h = g_new0(FsHostTimeWait, 1);
+            h->host = conn->addr[role];
+        }
         g_hash_table_insert(e->tw_hosts, &h->host, h);
+        memory_add(e, HOST_COST);
     }
     h->entered++;
     if (++h->now > h->peak) {
@@ -97,13 +155,55 @@ time_wait_enter(FsEngine *e, const FsConn *conn, int role, FsTime ts)
                           conn->port[FS_ROLE_SERVER], ts);
 }
 
+/* The least busy host kept in tw_retired (it is full). */
+static FsHostTimeWait *
+retired_least(FsEngine *e)
+{
+    FsHostTimeWait *least = NULL;
+    GHashTableIter it;
+    gpointer v;
+
+    g_hash_table_iter_init(&it, e->tw_retired);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        FsHostTimeWait *h = v;
+
+        if (least == NULL || h->peak < least->peak ||
+            (h->peak == least->peak &&
+             fs_addr_compare(&h->host, &least->host) > 0))
+            least = h;
+    }
+    return least;
+}
+
+/* h holds no TIME_WAIT any more: it leaves tw_hosts (which stays as
+ * large as the TIME_WAIT held, not as the hosts ever seen); its peak is
+ * kept while it is among the FS_ENGINE_HOST_TOP busiest retired (ties:
+ * the first retired stays). */
+static void
+time_wait_retire(FsEngine *e, FsHostTimeWait *h)
+{
+    g_hash_table_steal(e->tw_hosts, &h->host);
+    memory_add(e, -(gint64)HOST_COST);
+    if (g_hash_table_size(e->tw_retired) >= FS_ENGINE_HOST_TOP) {
+        e->stats.hosts_pruned++;
+        if (h->peak <= e->retired_min) {
+            g_free(h);
+            return;
+        }
+        g_hash_table_remove(e->tw_retired, &retired_least(e)->host);
+    }
+    g_hash_table_insert(e->tw_retired, &h->host, h);
+    if (g_hash_table_size(e->tw_retired) >= FS_ENGINE_HOST_TOP)
+        e->retired_min = retired_least(e)->peak;
+}
+
 static void
 time_wait_leave(FsEngine *e, const FsConn *conn, int role)
 {
     FsHostTimeWait *h = g_hash_table_lookup(e->tw_hosts, &conn->addr[role]);
 
-    if (h != NULL && h->now > 0)
-        h->now--;
+    if (h != NULL && h->now > 0 && --h->now == 0)
+        time_wait_retire(e, h);
     if (e->stats.time_wait_now > 0)
         e->stats.time_wait_now--;
     if (role == FS_ROLE_CLIENT)
@@ -147,14 +247,29 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
     e->flows = fs_flow_table_new();
     e->deadlines = fs_deadlines_new();
     e->due = g_ptr_array_new();
-    if (cfg->max_flows > 0)
-        e->conns = g_ptr_array_new();
+    for (int c = 0; c < FS_EVICT_N_CLASSES; c++)
+        e->held[c].conns = g_ptr_array_new();
+    e->max_memory = cfg->max_memory != 0 ? cfg->max_memory
+                                         : FS_ENGINE_MAX_MEMORY;
     e->servers = g_hash_table_new_full(server_key_hash, server_key_equal,
                                        g_free, NULL);
     e->tw_hosts = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
                                         NULL, g_free);
+    e->tw_retired = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
+                                          NULL, g_free);
     e->pressure = fs_pressure_new();
     return e;
+}
+
+/* fs_engine_free: the flow table frees the incarnations on its chains,
+ * not detached ones (flow.h). */
+static void
+free_detached(FsConn *conn, gpointer user)
+{
+    FsEngine *e = user;
+
+    if (!fs_flow_attached(conn))
+        fs_flow_release(e->flows, conn);
 }
 
 void
@@ -162,13 +277,15 @@ fs_engine_free(FsEngine *engine)
 {
     if (engine == NULL)
         return;
+    fs_deadlines_drain_by_id(engine->deadlines, free_detached, engine);
     fs_deadlines_free(engine->deadlines);
     g_ptr_array_unref(engine->due);
-    if (engine->conns != NULL)
-        g_ptr_array_unref(engine->conns);
+    for (int c = 0; c < FS_EVICT_N_CLASSES; c++)
+        g_ptr_array_unref(engine->held[c].conns);
     fs_flow_table_free(engine->flows);
     g_hash_table_destroy(engine->servers);
     g_hash_table_destroy(engine->tw_hosts);
+    g_hash_table_destroy(engine->tw_retired);
     fs_pressure_free(engine->pressure);
     g_free(engine);
 }
@@ -188,8 +305,12 @@ note_server(FsEngine *e, const FsSegment *seg)
     ServerKey probe;
 
     server_key_set(&probe, &seg->src, seg->sport);
-    if (!g_hash_table_contains(e->servers, &probe))
+    /* over the budget (a SYN-ACK flood), no more servers are learnt */
+    if (e->stats.memory <= e->max_memory &&
+        !g_hash_table_contains(e->servers, &probe)) {
         g_hash_table_add(e->servers, g_memdup2(&probe, sizeof probe));
+        memory_add(e, SERVER_COST);
+    }
 }
 
 /* Roles: the SYN's sender is the client; without a handshake, an
@@ -238,6 +359,87 @@ opens_incarnation(const FsConn *cur, const FsSegment *seg)
              server->max_ack == seg->seq + 1);
 }
 
+/* The class (FsEvictClass) of conn's record rec. */
+static FsEvictClass
+conn_class(const FsConn *rec)
+{
+    const FsEndpoint *c = &rec->ep[FS_ROLE_CLIENT];
+    const FsEndpoint *s = &rec->ep[FS_ROLE_SERVER];
+
+    if (c->fin_sent || s->fin_sent || rec->rst_from != FS_ROLE_NONE ||
+        c->state >= FS_TCP_FIN_WAIT_1 || s->state >= FS_TCP_FIN_WAIT_1)
+        return FS_EVICT_CLOSING;
+    if (c->state == FS_TCP_SYN_SENT || s->state == FS_TCP_SYN_RECEIVED)
+        return FS_EVICT_HALF_OPEN;
+    return FS_EVICT_IDLE;
+}
+
+/* The class whose held list holds conn. */
+static FsEvictClass
+held_class(const FsEngine *e, const FsConn *conn)
+{
+    for (int c = 0; c < FS_EVICT_N_CLASSES; c++) {
+        const GPtrArray *a = e->held[c].conns;
+
+        if (conn->held_slot < a->len &&
+            g_ptr_array_index(a, conn->held_slot) == conn)
+            return (FsEvictClass)c;
+    }
+    g_return_val_if_reached(FS_EVICT_IDLE);
+}
+
+static void
+held_add(FsEngine *e, FsConn *conn, FsEvictClass cls)
+{
+    conn->held_slot = e->held[cls].conns->len;
+    g_ptr_array_add(e->held[cls].conns, conn);
+}
+
+/* Takes conn off its held list; a list is compacted once half of it is
+ * holes, so that costs O(1) per connection amortized. */
+static void
+held_forget(FsEngine *e, FsConn *conn)
+{
+    HeldList *l = &e->held[held_class(e, conn)];
+    guint keep = 0;
+
+    g_ptr_array_index(l->conns, conn->held_slot) = NULL;
+    if (++l->holes <= l->conns->len / 2 || l->conns->len < 64)
+        return;
+    for (guint i = l->head; i < l->conns->len; i++) {
+        FsConn *c = g_ptr_array_index(l->conns, i);
+
+        if (c == NULL)
+            continue;
+        c->held_slot = keep;
+        g_ptr_array_index(l->conns, keep++) = c;
+    }
+    g_ptr_array_set_size(l->conns, keep);
+    l->head = 0;
+    l->holes = 0;
+}
+
+static void
+held_relocate(FsEngine *e, const FsConn *old, FsConn *conn)
+{
+    g_ptr_array_index(e->held[held_class(e, old)].conns, old->held_slot) =
+        conn;
+    conn->held_slot = old->held_slot;
+}
+
+/* rec (conn's record) may have changed class: conn moves to the end of
+ * its new class's list. */
+static void
+held_reclass(FsEngine *e, FsConn *conn, const FsConn *rec)
+{
+    FsEvictClass cls = conn_class(rec);
+
+    if (held_class(e, conn) != cls) {
+        held_forget(e, conn);
+        held_add(e, conn, cls);
+    }
+}
+
 static FsTime next_wake(const FsEngine *e, const FsConn *conn, FsTime now,
                         gboolean frozen_after);
 static void wake_earlier(FsEngine *e, FsConn *conn, FsTime now);
@@ -248,8 +450,8 @@ static void
 relocate(FsEngine *e, FsFlow *flow, FsConn *old, FsConn *conn)
 {
     fs_flow_relocate(e->flows, flow, old, conn);
-    if (e->conns != NULL)
-        g_ptr_array_index(e->conns, old->held_slot) = conn;
+    held_relocate(e, old, conn);
+    memory_add(e, conn_cost(conn) - conn_cost(old));
     fs_deadlines_relocate(e->deadlines, old, conn);
     fs_conn_free(old, fs_flow_table_pool(e->flows));
 }
@@ -315,10 +517,9 @@ new_incarnation(FsEngine *e, FsFlow **flow, FsConn *prev,
     e->stats.connections++;
     e->stats.live++;
     e->stats.live_peak = MAX(e->stats.live_peak, e->stats.live);
-    if (e->conns != NULL) {
-        conn->held_slot = e->conns->len;
-        g_ptr_array_add(e->conns, conn);
-    }
+    held_add(e, conn, (seg->flags & FS_TH_SYN) ? FS_EVICT_HALF_OPEN
+                                                : FS_EVICT_IDLE);
+    memory_add(e, conn_cost(conn));
     fs_deadlines_set(e->deadlines, conn, next_wake(e, conn, seg->ts, FALSE));
     if (prev == NULL)
         return conn;
@@ -330,40 +531,22 @@ new_incarnation(FsEngine *e, FsFlow **flow, FsConn *prev,
 }
 
 /* conn's record rec (record_of()) is final: settle it at now and hand it
- * to the sink. */
+ * to the sink. An evicted one is not settled: its capture goes on, so
+ * what only the capture's end decides stays open; only TIME_WAITs that
+ * ran out by now end. */
 static void
 hand_over(FsEngine *e, FsConn *conn, FsConn *rec, FsTime now)
 {
-    fs_tcpstate_settle(rec, now, 2 * e->cfg.msl, on_emit, e);
+    if (rec->evicted) {
+        /* its ACKs of FINs as they most likely went */
+        fs_tcpstate_settle_acks(rec, now, on_emit, e);
+        fs_tcpstate_expire(rec, now, 2 * e->cfg.msl, on_emit, e);
+    } else
+        fs_tcpstate_settle(rec, now, 2 * e->cfg.msl, on_emit, e);
     if (e->sink.on_conn != NULL)
         e->sink.on_conn(rec, e->sink.user);
     e->stats.finished++;
     fs_deadlines_remove(e->deadlines, conn);
-}
-
-/* Takes conn off the held list (--max-flows); the list is compacted once
- * half of it is holes, so that costs O(1) per connection amortized. */
-static void
-forget_held(FsEngine *e, FsConn *conn)
-{
-    guint keep = 0;
-
-    if (e->conns == NULL)
-        return;
-    g_ptr_array_index(e->conns, conn->held_slot) = NULL;
-    if (++e->holes <= e->conns->len / 2 || e->conns->len < 64)
-        return;
-    for (guint i = e->head; i < e->conns->len; i++) {
-        FsConn *c = g_ptr_array_index(e->conns, i);
-
-        if (c == NULL)
-            continue;
-        c->held_slot = keep;
-        g_ptr_array_index(e->conns, keep++) = c;
-    }
-    g_ptr_array_set_size(e->conns, keep);
-    e->head = 0;
-    e->holes = 0;
 }
 
 /* fs_engine_finish: hands conn over at the end of the capture. */
@@ -376,6 +559,7 @@ hand_over_at_end(FsConn *conn, gpointer user)
     /* the engine has seen this time (a sweep may have settled at it) */
     hand_over(e, conn, record_of(conn, &buf),
               MAX(e->stats.t_last, e->latest));
+    free_detached(conn, e);
 }
 
 /* Hands conn over and forgets it while the capture goes on (its
@@ -391,7 +575,8 @@ finish_conn(FsEngine *e, FsConn *conn, FsConn *rec, FsTime now)
     e->stats.live--;
     if (rec != conn)
         e->stats.frozen--;
-    forget_held(e, conn);
+    held_forget(e, conn);
+    memory_add(e, -conn_cost(conn));
     fs_flow_release(e->flows, conn);
 }
 
@@ -427,18 +612,63 @@ quiet_needed(const FsEngine *e, const FsConn *conn)
                : 2 * e->cfg.msl;
 }
 
+/* When the stacks give up conn's handshake if nothing more arrives (the
+ * later of the two ends: FS_ENGINE_SYN_GIVE_UP after a SYN went
+ * unanswered, FS_ENGINE_SYNACK_GIVE_UP after a SYN-ACK got no ACK);
+ * G_MAXINT64 once it completed or a close began. */
+static FsTime
+handshake_gives_up(const FsConn *conn)
+{
+    FsTime at = G_MAXINT64;
+
+    if (conn_class(conn) != FS_EVICT_HALF_OPEN)
+        return G_MAXINT64;
+    /* once a SYN-ACK answered, its sender's give-up ends the attempt
+     * (the SYN's sender, still in SYN_SENT if the SYN-ACK never reached
+     * it, starts over with a SYN the capture would show) */
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        const FsEndpoint *ep = &conn->ep[r];
+
+        if (ep->state == FS_TCP_SYN_RECEIVED)
+            return ep->state_since + FS_ENGINE_SYNACK_GIVE_UP;
+    }
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        const FsEndpoint *ep = &conn->ep[r];
+
+        if (ep->state == FS_TCP_SYN_SENT)
+            at = MIN(at, ep->state_since + FS_ENGINE_SYN_GIVE_UP);
+    }
+    return at;
+}
+
+FsEvictClass
+fs_engine_conn_class(const FsConn *conn)
+{
+    return conn_class(conn);
+}
+
+gboolean
+fs_engine_half_open_dropped(const FsConn *conn)
+{
+    return conn_class(conn) == FS_EVICT_HALF_OPEN &&
+           (conn->evicted || conn->settled_at >= handshake_gives_up(conn));
+}
+
 /* When conn is finished if nothing more arrives: closed and 2*MSL quiet
  * (late duplicates and reuse checks need it until then), reset and
- * briefly quiet, or idle too long; G_MAXINT64 for never. */
+ * briefly quiet, its handshake given up, or idle too long; G_MAXINT64
+ * for never. */
 static FsTime
 finish_at(const FsEngine *e, const FsConn *conn)
 {
+    FsTime at = handshake_gives_up(conn);
+
     if (state_over(&conn->ep[FS_ROLE_CLIENT]) &&
         state_over(&conn->ep[FS_ROLE_SERVER]))
         return conn->t_last + quiet_needed(e, conn);
     if (e->cfg.idle_timeout > 0)
-        return conn->t_last + e->cfg.idle_timeout;
-    return G_MAXINT64;
+        return MIN(at, conn->t_last + e->cfg.idle_timeout);
+    return at;
 }
 
 /* Is freezing conn (whole) at now worth it: closed (frozen as soon as
@@ -534,6 +764,8 @@ sweep(FsEngine *e, FsTime now)
         was_frozen = rec != conn;
         expired = fs_tcpstate_expire(rec, now, 2 * e->cfg.msl, on_emit, e);
         if (now >= finish_at(e, rec)) {
+            if (now >= handshake_gives_up(rec))
+                e->stats.handshakes_expired++;
             finish_conn(e, conn, rec, now);
             continue;
         }
@@ -554,26 +786,72 @@ sweep(FsEngine *e, FsTime now)
     e->next_sweep = now + FS_NS_PER_SEC;
 }
 
-/* --max-flows: the oldest connection held makes room (a flood of new
- * 4-tuples cannot exhaust memory). The one due first would need no list,
- * but it is not the one quiet longest: a frozen quiet connection is due
- * 2*MSL on, an active one every --freeze-after. */
-static void
-evict_oldest(FsEngine *e, FsTime now)
+/* An idle connection this recently active goes to the back of its list
+ * once before it is evicted. */
+#define IDLE_QUIET FS_ENGINE_FREEZE_AFTER
+
+/* A handshake is "unanswered" once its SYN is this old (Linux's initial
+ * RTO: it is being retransmitted); younger ones go last of all, so that
+ * a budget full of closing connections still lets new ones in. */
+#define HALF_OPEN_GRACE FS_NS_PER_SEC
+
+/* The next connection of class cls to evict at now, or NULL: the one
+ * that joined it first, but of idle ones one active in the last
+ * IDLE_QUIET goes to the back once (a second chance) while quieter ones
+ * are there, and half-open ones younger than HALF_OPEN_GRACE only when
+ * young_too. */
+static FsConn *
+evict_candidate(FsEngine *e, FsEvictClass cls, FsTime now,
+                gboolean young_too)
 {
-    while (e->head < e->conns->len) {
-        FsConn *conn = g_ptr_array_index(e->conns, e->head++);
+    HeldList *l = &e->held[cls];
+    guint second_chances = l->conns->len - l->holes; /* those held */
 
-        if (conn != NULL) {
-            FsConn buf;
-            FsConn *rec = record_of(conn, &buf);
+    while (l->head < l->conns->len) {
+        FsConn *conn = g_ptr_array_index(l->conns, l->head);
+        FsConn buf;
 
-            rec->evicted = 1;
-            e->stats.evicted++;
-            finish_conn(e, conn, rec, now);
-            return;
+        if (conn == NULL) {
+            l->head++;
+            continue;
         }
+        if (cls == FS_EVICT_HALF_OPEN)
+            return young_too ||
+                   now - record_of(conn, &buf)->t_first >= HALF_OPEN_GRACE
+                       ? conn : NULL;
+        if (cls != FS_EVICT_IDLE || second_chances-- == 0 ||
+            now - record_of(conn, &buf)->t_last >= IDLE_QUIET)
+            return conn;
+        held_forget(e, conn);
+        held_add(e, conn, cls);
     }
+    return NULL;
+}
+
+/* Makes room (the memory budget, --max-flows): the least useful
+ * connection held is finished early, flagged evicted; FALSE if none is
+ * held. */
+static gboolean
+evict_one(FsEngine *e, FsTime now)
+{
+    /* the classes in order, then the young half-open ones */
+    for (int i = 0; i <= FS_EVICT_N_CLASSES; i++) {
+        int cls = i % FS_EVICT_N_CLASSES;
+        FsConn *conn = evict_candidate(e, (FsEvictClass)cls, now,
+                                       i == FS_EVICT_N_CLASSES);
+        FsConn buf;
+        FsConn *rec;
+
+        if (conn == NULL)
+            continue;
+        rec = record_of(conn, &buf);
+        rec->evicted = 1;
+        e->stats.evicted++;
+        e->stats.evicted_by_class[cls]++;
+        finish_conn(e, conn, rec, now);
+        return TRUE;
+    }
+    return FALSE;
 }
 
 void
@@ -600,6 +878,8 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
     e->latest = MAX(e->latest, seg->ts);
     if (seg->ts >= e->next_sweep)
         sweep(e, seg->ts);
+    while (e->stats.memory > e->max_memory && evict_one(e, seg->ts))
+        ;
     flow = fs_flow_find(e->flows, seg);
     newest = flow != NULL ? fs_flow_current(flow) : NULL;
     if (newest != NULL && (fs_conn_is_frozen(newest) || newest->older != NULL))
@@ -608,7 +888,7 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
     if (opens_incarnation(newest, seg)) {
         if (e->cfg.max_flows > 0 && e->stats.live >= e->cfg.max_flows) {
             /* may free the flow's connections and move its slot */
-            evict_oldest(e, seg->ts);
+            evict_one(e, seg->ts);
             flow = fs_flow_find(e->flows, seg);
             newest = flow != NULL ? fs_flow_current(flow) : NULL;
             if (newest != NULL)
@@ -626,6 +906,7 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
         FS_DETECT_SKIP) {
         fs_tcpstate_segment(conn, sender, seg, &e->tcp, on_emit, e);
         conn->t_last = seg->ts;
+        held_reclass(e, conn, conn);
         /* the segment may have brought a deadline forward: of the
          * connection it went to, or of the one before the newest (a
          * reusing SYN's answer settles the old incarnation) */
@@ -713,10 +994,11 @@ fs_engine_finish(FsEngine *e)
     /* every connection held is queued: in id order, like a sweep's.
      * TIME_WAIT still held at the end stays counted as held. */
     fs_deadlines_drain_by_id(e->deadlines, hand_over_at_end, e);
-    if (e->conns != NULL)
-        g_ptr_array_set_size(e->conns, 0);
-    e->head = 0;
-    e->holes = 0;
+    for (int c = 0; c < FS_EVICT_N_CLASSES; c++) {
+        g_ptr_array_set_size(e->held[c].conns, 0);
+        e->held[c].head = 0;
+        e->held[c].holes = 0;
+    }
     e->stats.live = 0;
     e->stats.frozen = 0;
     e->finished = TRUE;
@@ -728,6 +1010,15 @@ fs_engine_foreach_time_wait_host(const FsEngine *engine,
                                             gpointer user),
                                  gpointer user)
 {
+    fs_engine_foreach_time_wait_host_top(engine, G_MAXUINT, fn, user);
+}
+
+void
+fs_engine_foreach_time_wait_host_top(const FsEngine *engine, guint max,
+                                     void (*fn)(const FsHostTimeWait *tw,
+                                                gpointer user),
+                                     gpointer user)
+{
     g_autoptr(GPtrArray) hosts = g_ptr_array_new();
     GHashTableIter it;
     gpointer v;
@@ -735,8 +1026,11 @@ fs_engine_foreach_time_wait_host(const FsEngine *engine,
     g_hash_table_iter_init(&it, engine->tw_hosts);
     while (g_hash_table_iter_next(&it, NULL, &v))
         g_ptr_array_add(hosts, v);
+    g_hash_table_iter_init(&it, engine->tw_retired);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        g_ptr_array_add(hosts, v);
     g_ptr_array_sort(hosts, host_peak_cmp);
-    for (guint i = 0; i < hosts->len; i++)
+    for (guint i = 0; i < MIN(hosts->len, max); i++)
         fn(g_ptr_array_index(hosts, i), user);
 }
 

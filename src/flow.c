@@ -21,6 +21,14 @@
 #include "finscope/flow.h"
 #include "finscope/freeze.h"
 
+/* A detached incarnation's older link points to itself: it is on no
+ * chain (links of a chain end in NULL), and no other field is needed. */
+static inline gboolean
+is_detached(const FsConn *conn)
+{
+    return conn->older == conn;
+}
+
 /* The newest incarnation's address | TAG(hash); 0: the slot is empty. */
 struct FsFlow {
     guintptr v;
@@ -245,6 +253,32 @@ fs_flow_current(const FsFlow *flow)
     return slot_newest(flow);
 }
 
+gboolean
+fs_flow_attached(const FsConn *conn)
+{
+    return !is_detached(conn);
+}
+
+/* Detaches the incarnations beyond the FS_FLOW_OLDER_KEPT older ones
+ * behind newest (one at most: each new incarnation calls this). */
+static void
+trim_chain(FsConn *newest)
+{
+    FsConn *last = newest;
+    FsConn *gone;
+
+    for (guint i = 0; i < FS_FLOW_OLDER_KEPT && last->older != NULL; i++)
+        last = last->older;
+    gone = last->older;
+    last->older = NULL;
+    while (gone != NULL) {
+        FsConn *next = gone->older;
+
+        gone->older = gone;
+        gone = next;
+    }
+}
+
 FsConn *
 fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
                         const FsSegment *seg, gboolean client_is_sender)
@@ -274,6 +308,7 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
     }
     conn->older = slot_newest(slot);
     slot_set(slot, conn, TAG(hash));
+    trim_chain(conn);
     *flow = slot;
     return conn;
 }
@@ -344,17 +379,26 @@ void
 fs_flow_relocate(FsFlowTable *table, FsFlow *flow, const FsConn *old,
                  FsConn *conn)
 {
-    gboolean found = replace_in(flow != NULL ? flow : slot_of(table, old), old,
-                                conn);
+    gboolean found;
 
+    if (is_detached(old)) {
+        conn->older = conn;
+        return;
+    }
+    found = replace_in(flow != NULL ? flow : slot_of(table, old), old, conn);
     g_return_if_fail(found);
 }
 
 void
 fs_flow_release(FsFlowTable *table, FsConn *conn)
 {
-    FsFlow *slot = slot_of(table, conn);
+    FsFlow *slot;
 
+    if (is_detached(conn)) {
+        fs_conn_free(conn, table->pool);
+        return;
+    }
+    slot = slot_of(table, conn);
     g_return_if_fail(replace_in(slot, conn, conn->older));
     fs_conn_free(conn, table->pool);
     if (slot->v == 0)

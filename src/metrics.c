@@ -313,8 +313,14 @@ render_engine(const FsEngine *engine, guint64 kernel_drops, GString *out)
            "Connections (incarnations) seen.");
     sample(out, "finscope_connections_total", st->connections);
     family(out, "finscope_connections_evicted_total", "counter",
-           "Connections finished early because of --max-flows.");
-    sample(out, "finscope_connections_evicted_total", st->evicted);
+           "Connections finished early (memory budget, --max-flows), by "
+           "class; handshakes the stacks gave up on as expired.");
+    for (int c = 0; c < FS_EVICT_N_CLASSES; c++)
+        sample_label(out, "finscope_connections_evicted_total", "class",
+                     fs_evict_class_name((FsEvictClass)c),
+                     st->evicted_by_class[c]);
+    sample_label(out, "finscope_connections_evicted_total", "class",
+                 "handshake_expired", st->handshakes_expired);
     family(out, "finscope_packets_total", "counter",
            "Packets captured and analysed.");
     sample(out, "finscope_packets_total", st->packets);

@@ -245,6 +245,40 @@ remove_dest(FsPressure *p, guint32 n)
     g_array_set_size(p->dests, last);
 }
 
+/* Numbers again only the hosts the destinations kept still name, so that
+ * the host table follows the destinations held, not every host ever
+ * seen (1M client hosts took 80 MB). */
+static void
+renumber_hosts(FsPressure *p)
+{
+    guint32 *renumbered = g_new0(guint32, p->hosts->len + 1);
+    GPtrArray *hosts = g_ptr_array_new_with_free_func(g_free);
+
+    g_hash_table_remove_all(p->host_numbers);
+    for (guint32 n = 0; n < p->dests->len; n++) {
+        Dest *d = dest_at(p, n);
+        guint32 *ends[2] = { &d->client, &d->server };
+
+        for (int k = 0; k < 2; k++) {
+            guint32 old = *ends[k];
+
+            if (renumbered[old] == 0) {
+                FsAddr *addr = g_ptr_array_index(p->hosts, old - 1);
+
+                g_ptr_array_index(p->hosts, old - 1) = NULL; /* moved */
+                g_ptr_array_add(hosts, addr);
+                renumbered[old] = hosts->len;
+                g_hash_table_insert(p->host_numbers, addr,
+                                    GUINT_TO_POINTER(hosts->len));
+            }
+            *ends[k] = renumbered[old];
+        }
+    }
+    g_ptr_array_unref(p->hosts);
+    p->hosts = hosts;
+    g_free(renumbered);
+}
+
 void
 fs_pressure_prune(FsPressure *p, guint keep)
 {
@@ -283,8 +317,10 @@ fs_pressure_prune(FsPressure *p, guint keep)
             n++;
     }
     p->pruned = p->dests->len;
+    renumber_hosts(p);
     /* the index at most 1/8 full: a smaller one, and the array (which
-     * keeps the room it once had) copied into one its size */
+     * keeps the room it once had) copied into one its size; the index
+     * is made again in any case (the hosts' numbers changed) */
     for (capacity = p->mask + 1;
          capacity > MIN_CAPACITY && p->dests->len * 8u < capacity;)
         capacity /= 2;
@@ -295,8 +331,8 @@ fs_pressure_prune(FsPressure *p, guint keep)
         g_array_append_vals(dests, p->dests->data, p->dests->len);
         g_array_unref(p->dests);
         p->dests = dests;
-        reindex(p, capacity);
     }
+    reindex(p, capacity);
 }
 
 static gint

@@ -359,12 +359,37 @@ json_summary_states(FsJson *j, const FsSummary *s)
     fs_json_uint(j, s->time_wait_at_end);
     FS_JSON_KEY(j, "time_wait_hosts");
     fs_json_begin_object(j);
-    for (guint i = 0; i < hosts->len; i++) {
+    /* the busiest only: the line stays short whatever the hosts */
+    for (guint i = 0; i < MIN(hosts->len, FS_ENGINE_HOST_TOP); i++) {
         const FsHostCount *hc = g_ptr_array_index(hosts, i);
 
         fs_json_key(j, hc->host);
         fs_json_uint(j, hc->count);
     }
+    fs_json_end_object(j);
+}
+
+/* Only when the engine dropped something (memory budget, --max-flows,
+ * handshakes given up, TIME_WAIT hosts forgotten): the evictions by
+ * class and the memory they kept it within. */
+static void
+json_summary_evictions(FsJson *j, const FsEngineStats *stats)
+{
+    if (stats->evicted == 0 && stats->handshakes_expired == 0 &&
+        stats->hosts_pruned == 0)
+        return;
+    FS_JSON_KEY(j, "evictions");
+    fs_json_begin_object(j);
+    for (int c = 0; c < FS_EVICT_N_CLASSES; c++) {
+        fs_json_key(j, fs_evict_class_name((FsEvictClass)c));
+        fs_json_uint(j, stats->evicted_by_class[c]);
+    }
+    FS_JSON_KEY(j, "handshakes_given_up");
+    fs_json_uint(j, stats->handshakes_expired);
+    FS_JSON_KEY(j, "time_wait_hosts_pruned");
+    fs_json_uint(j, stats->hosts_pruned);
+    FS_JSON_KEY(j, "memory_peak");
+    fs_json_uint(j, stats->memory_peak);
     fs_json_end_object(j);
 }
 
@@ -386,6 +411,7 @@ json_summary_packets(FsJson *j, const FsEngineStats *stats)
     fs_json_uint(j, stats->live_peak);
     FS_JSON_KEY(j, "evicted");
     fs_json_uint(j, stats->evicted);
+    json_summary_evictions(j, stats);
 }
 
 static void
@@ -461,7 +487,8 @@ json_summary_time_wait(FsJson *j, const FsReport *r, const FsEngine *engine)
         fs_json_time(j, stats->time_wait_peak_at);
     FS_JSON_KEY(j, "time_wait_by_host");
     fs_json_begin_object(j);
-    fs_engine_foreach_time_wait_host(engine, json_host_peak, j);
+    fs_engine_foreach_time_wait_host_top(engine, FS_ENGINE_HOST_TOP,
+                                         json_host_peak, j);
     fs_json_end_object(j);
     FS_JSON_KEY(j, "port_pressure");
     fs_json_begin_array(j);

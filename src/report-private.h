@@ -9,6 +9,7 @@
 #include "finscope/conn.h"
 #include "finscope/event.h"
 #include "finscope/report.h"
+#include "report-flood.h"
 
 /* Aggregates over every connection record, built as records arrive. */
 typedef struct {
@@ -42,6 +43,7 @@ struct FsReport {
     guint64 kernel_drops;  /* packets the kernel dropped */
     char *capture_note;    /* what the filter cannot see, or NULL */
     gboolean interim;      /* the summary being written is interim */
+    FsFlood *flood;        /* text: dropped half-open records, counted */
 };
 
 /* Sorted "host" -> count pairs of time_wait_hosts, largest first. */

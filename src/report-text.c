@@ -114,10 +114,14 @@ print_conn_line(FsReport *r, char **row)
 void
 fs_report_text_conn(FsReport *r, const FsConn *conn)
 {
-    g_autoptr(GPtrArray) flags = g_ptr_array_new();
-    char **row = g_new0(char *, N_COLS + 1);
+    g_autoptr(GPtrArray) flags = NULL;
+    char **row = NULL;
     const char *closer = fs_closer_name(fs_classify_active_closer(conn));
 
+    if (fs_flood_add(r->flood, conn))
+        return; /* a flood's half-open ones: counted, not listed */
+    flags = g_ptr_array_new();
+    row = g_new0(char *, N_COLS + 1);
     fs_classify_flags(conn, flags);
     g_ptr_array_add(flags, NULL);
     row[COL_ID] = g_strdup_printf("%" G_GUINT64_FORMAT, conn->id);
@@ -207,7 +211,8 @@ print_time_wait(FsReport *r, const FsEngine *engine)
         return;
     r->dest_header_done = FALSE;
     fprintf(r->out, "\nTIME_WAIT peak by host\n");
-    fs_engine_foreach_time_wait_host(engine, print_host_peak, r);
+    fs_engine_foreach_time_wait_host_top(engine, FS_ENGINE_HOST_TOP,
+                                         print_host_peak, r);
     fs_engine_foreach_time_wait_dest(engine, FS_REPORT_MAX_DESTS, print_dest,
                                      r);
 }
@@ -230,6 +235,35 @@ print_live(FsReport *r, const FsEngineStats *stats)
                 "report is built on a lossy capture\n", r->kernel_drops);
     if (r->capture_note != NULL)
         fprintf(o, "  note: %s\n", r->capture_note);
+}
+
+/* What the engine finished early to stay within its memory budget or
+ * --max-flows, and handshakes it gave up on; nothing when none. */
+static void
+print_evictions(FsReport *r, const FsEngineStats *stats)
+{
+    FILE *o = r->out;
+
+    if (stats->evicted != 0) {
+        fprintf(o, "  evicted               %" G_GUINT64_FORMAT " (",
+                stats->evicted);
+        for (int c = 0; c < FS_EVICT_N_CLASSES; c++)
+            fprintf(o, "%s%s %" G_GUINT64_FORMAT, c == 0 ? "" : ", ",
+                    fs_evict_class_name((FsEvictClass)c),
+                    stats->evicted_by_class[c]);
+        fprintf(o, "; memory peak %.1f MiB of %.1f MiB)\n",
+                (double)stats->memory_peak / 1048576.0,
+                (double)(r->cfg.max_memory ? r->cfg.max_memory
+                                           : FS_ENGINE_MAX_MEMORY) /
+                    1048576.0);
+    }
+    if (stats->handshakes_expired != 0)
+        fprintf(o, "  handshakes given up   %" G_GUINT64_FORMAT "\n",
+                stats->handshakes_expired);
+    if (stats->hosts_pruned != 0)
+        fprintf(o, "  TIME_WAIT hosts       %" G_GUINT64_FORMAT " back at zero "
+                "not kept (the %u busiest are)\n", stats->hosts_pruned,
+                FS_ENGINE_HOST_TOP);
 }
 
 static void
@@ -265,12 +299,14 @@ print_summary(FsReport *r, const FsEngineStats *stats)
             s->fin_retransmits);
     fprintf(o, "  TIME_WAIT at end      %" G_GUINT64_FORMAT,
             s->time_wait_at_end);
-    for (guint i = 0; i < hosts->len; i++) {
+    for (guint i = 0; i < MIN(hosts->len, FS_ENGINE_HOST_TOP); i++) {
         const FsHostCount *hc = g_ptr_array_index(hosts, i);
 
         fprintf(o, "%s%s %" G_GUINT64_FORMAT, i == 0 ? " (" : ", ",
                 hc->host, hc->count);
     }
+    if (hosts->len > FS_ENGINE_HOST_TOP)
+        fprintf(o, ", %u more hosts", hosts->len - FS_ENGINE_HOST_TOP);
     fprintf(o, "%s\n", hosts->len ? ")" : "");
     for (int st = FS_TCP_FIN_WAIT_1; st <= FS_TCP_LAST_ACK; st++) {
         if (s->stuck[st] != 0)
@@ -285,6 +321,7 @@ print_summary(FsReport *r, const FsEngineStats *stats)
                     fs_decode_status_name((FsDecodeStatus)k));
     }
     fprintf(o, "\n");
+    print_evictions(r, stats);
     print_live(r, stats);
 }
 
@@ -320,6 +357,7 @@ fs_report_text_finish(FsReport *r, const FsEngine *engine)
     print_time_wait(r, engine);
     if (r->interim)
         return;
+    fs_flood_print(r->flood, r->out);
     if (r->rows->len > 0) {
         fprintf(r->out, "\n");
         print_table(r);

@@ -19,6 +19,7 @@ fs_report_new(FsReportFormat format, FILE *out, const FsEngineConfig *cfg)
     r->rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
     r->buf = g_string_sized_new(512);
     r->stuck = g_string_new(NULL);
+    r->flood = fs_flood_new();
     return r;
 }
 
@@ -32,6 +33,7 @@ fs_report_free(FsReport *r)
     g_string_free(r->buf, TRUE);
     g_string_free(r->stuck, TRUE);
     g_free(r->capture_note);
+    fs_flood_free(r->flood);
     g_free(r);
 }
 
@@ -59,7 +61,9 @@ summary_add(FsSummary *sum, const FsConn *conn)
         if (conn->ep[r].fin_count > 1)
             sum->fin_retransmits += conn->ep[r].fin_count - 1u;
         sum->stuck[st]++;
-        if (st != FS_TCP_TIME_WAIT)
+        /* an evicted record's TIME_WAIT is what it held when it was
+         * evicted, not at the end */
+        if (st != FS_TCP_TIME_WAIT || conn->evicted)
             continue;
         sum->time_wait_at_end++;
         fs_addr_format(&conn->addr[r], host, sizeof host);

@@ -161,6 +161,9 @@ assert_same_run(const FsScriptResult *a, const FsScriptResult *b)
     }
     sa.frozen = sb.frozen = 0;
     sa.freezes = sb.freezes = 0;
+    /* frozen connections take less memory: that is the point */
+    sa.memory = sb.memory = 0;
+    sa.memory_peak = sb.memory_peak = 0;
     g_assert_cmpmem(&sa, sizeof sa, &sb, sizeof sb);
     g_assert_cmpmem(a->tw_hosts->data,
                     a->tw_hosts->len * sizeof(FsHostTimeWait),

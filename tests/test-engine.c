@@ -24,6 +24,19 @@ add_client_close(GArray *steps, guint16 port, gint64 t)
     g_array_append_vals(steps, conn, G_N_ELEMENTS(conn));
 }
 
+static void
+count_host(const FsHostTimeWait *tw, gpointer user)
+{
+    (void)tw;
+    (*(guint *)user)++;
+}
+
+static void
+max_peak(const FsHostTimeWait *tw, gpointer user)
+{
+    *(guint64 *)user = MAX(*(guint64 *)user, tw->peak);
+}
+
 static FsScriptResult *
 run(GArray *steps, const FsEngineConfig *cfg)
 {
@@ -100,6 +113,133 @@ test_max_flows(void)
     /* oldest first */
     g_assert_cmpuint(fs_script_conn(res, 0)->id, ==, 1);
     g_assert_true(fs_script_conn(res, 0)->evicted);
+}
+
+/* A handshake the stacks give up on is finished then, also offline: a
+ * SYN-ACK without its ACK at 63 s, an unanswered SYN at 127 s (from when
+ * the state was entered; the packets of other connections move the
+ * clock). Not before, and not flagged evicted. */
+static void
+test_handshake_gives_up(void)
+{
+    const FsScriptStep synack[] = {
+        { C2S, "S",  1000, 0,    0, 0,      0, 0, 0 },
+        { S2C, "SA", 5000, 1001, 0, 1,      0, 0, 0 },
+        { 'c', "S",  7000, 0,    0, 62000,  0, 0, 0 },
+        { 'c', "S",  7000, 0,    0, 64000,  0, 0, 0 },
+        { 'c', "S",  7000, 0,    0, 128000, 0, 0, 0 },
+        { 'c', "S",  7000, 0,    0, 129000, 0, 0, 0 },
+    };
+    g_autoptr(FsScriptResult) early = fs_script_run(synack, 3, NULL);
+    g_autoptr(FsScriptResult) res = fs_script_run(synack, 4, NULL);
+    g_autoptr(FsScriptResult) syn = fs_script_run(synack + 2, 4, NULL);
+    const FsConn *c;
+
+    g_assert_cmpuint(early->stats.handshakes_expired, ==, 0);
+    g_assert_cmpuint(res->stats.handshakes_expired, ==, 1);
+    c = fs_script_conn(res, 0);
+    g_assert_cmpuint(c->id, ==, 1);
+    g_assert_cmpint(c->ep[FS_ROLE_SERVER].state, ==, FS_TCP_SYN_RECEIVED);
+    g_assert_false(c->evicted);
+    g_assert_true(fs_engine_half_open_dropped(c));
+    /* the SYN of 62 s (retransmitted at 64 s: the same state) goes at
+     * 189 s; at 129 s it is still held */
+    g_assert_cmpuint(syn->stats.handshakes_expired, ==, 0);
+    g_assert_false(fs_engine_half_open_dropped(fs_script_conn(syn, 0)));
+    {
+        const FsScriptStep later[] = {
+            { 'c', "S", 7000, 0, 0, 0,      0, 0, 0 },
+            { C2S, "S", 1000, 0, 0, 126000, 0, 0, 0 },
+            { C2S, "S", 1000, 0, 0, 128000, 0, 0, 0 },
+        };
+        g_autoptr(FsScriptResult) r2 = fs_script_run(later, 3, NULL);
+
+        g_assert_cmpuint(r2->stats.handshakes_expired, ==, 1);
+        g_assert_cmpint(fs_script_conn(r2, 0)->ep[FS_ROLE_CLIENT].state, ==,
+                        FS_TCP_SYN_SENT);
+    }
+}
+
+/* Room is made with the least useful first: handshakes never completed,
+ * then idle connections, then closing ones, each counted by class. */
+static void
+test_evict_order(void)
+{
+    g_autoptr(GArray) steps = g_array_new(FALSE, TRUE, sizeof(FsScriptStep));
+    g_autoptr(FsScriptResult) res = NULL;
+    FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC, .max_flows = 3 };
+    const FsScriptStep rest[] = {
+        /* 41001: established, idle */
+        { C2S, "S",  1000, 0,    0, 10, 0, 0, 41001 },
+        { S2C, "SA", 5000, 1001, 0, 11, 0, 0, 41001 },
+        { C2S, "A",  1001, 5001, 0, 12, 0, 0, 41001 },
+        /* 41002, 41003: SYNs; the second makes room: 41002 goes, 1.5 s
+         * unanswered (a younger one would go after the closing ones) */
+        { C2S, "S",  1000, 0,    0, 20,   0, 0, 41002 },
+        { C2S, "S",  1000, 0,    0, 1520, 0, 0, 41003 },
+        /* 41003 answered: no half-open left; 41004 evicts the idle one */
+        { S2C, "SA", 5000, 1001, 0, 1521, 0, 0, 41003 },
+        { C2S, "A",  1001, 5001, 0, 1522, 0, 0, 41003 },
+        { C2S, "S",  1000, 0,    0, 1530, 0, 0, 41004 },
+    };
+
+    add_client_close(steps, 41000, 0);   /* closing (TIME_WAIT) */
+    g_array_append_vals(steps, rest, G_N_ELEMENTS(rest));
+    res = run(steps, &cfg);
+    g_assert_cmpuint(res->stats.evicted, ==, 2);
+    g_assert_cmpuint(res->stats.evicted_by_class[FS_EVICT_HALF_OPEN], ==, 1);
+    g_assert_cmpuint(res->stats.evicted_by_class[FS_EVICT_IDLE], ==, 1);
+    g_assert_cmpuint(res->stats.evicted_by_class[FS_EVICT_CLOSING], ==, 0);
+    /* out first: 41002 (half-open), then 41001 (idle, the oldest of the
+     * two idle ones), while the older closing one stays */
+    g_assert_cmpuint(fs_script_conn(res, 0)->port[FS_ROLE_CLIENT], ==, 41002);
+    g_assert_true(fs_script_conn(res, 0)->evicted);
+    g_assert_cmpuint(fs_script_conn(res, 1)->port[FS_ROLE_CLIENT], ==, 41001);
+    g_assert_true(fs_script_conn(res, 1)->evicted);
+    for (guint i = 2; i < res->conns->len; i++)
+        g_assert_false(fs_script_conn(res, i)->evicted);
+}
+
+/* Hosts back at zero TIME_WAIT leave the table: it keeps those holding
+ * TIME_WAIT now and the FS_ENGINE_HOST_TOP busiest of the others. */
+static void
+test_time_wait_hosts_pruned(void)
+{
+    FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC };
+    g_autoptr(FsEngine) e = fs_engine_new(&cfg, NULL);
+    const guint hosts = 3 * FS_ENGINE_HOST_TOP;
+    guint listed = 0;
+    guint64 busiest = 0;
+
+    for (guint h = 0; h < hosts; h++) {
+        /* host h closes 1 + h / 100 connections at once, 1 s apart */
+        for (guint k = 0; k <= h / 100; k++) {
+            g_autoptr(GArray) steps =
+                g_array_new(FALSE, TRUE, sizeof(FsScriptStep));
+
+            add_client_close(steps, (guint16)(40000 + k), (gint64)h * 1000);
+            for (guint i = 0; i < steps->len; i++) {
+                FsSegment seg;
+                gboolean c2s;
+
+                fs_script_segment(&g_array_index(steps, FsScriptStep, i),
+                                  &seg);
+                c2s = g_array_index(steps, FsScriptStep, i).dir == C2S;
+                (c2s ? &seg.src : &seg.dst)->bytes[2] = (guint8)(h >> 8);
+                (c2s ? &seg.src : &seg.dst)->bytes[3] = (guint8)h;
+                seg.flow_hash = 0;
+                fs_engine_segment(e, &seg);
+            }
+        }
+    }
+    fs_engine_finish(e);
+    g_assert_cmpuint(fs_engine_stats(e)->hosts_pruned, >, 0);
+    fs_engine_foreach_time_wait_host(e, count_host, &listed);
+    /* 60 s of hosts still hold TIME_WAIT, plus the kept busiest */
+    g_assert_cmpuint(listed, <=, 61 + FS_ENGINE_HOST_TOP);
+    g_assert_cmpuint(listed, >=, 60 + FS_ENGINE_HOST_TOP - 1);
+    fs_engine_foreach_time_wait_host(e, max_peak, &busiest);
+    g_assert_cmpuint(busiest, ==, 3);
 }
 
 /* An open connection quiet for longer than --idle-timeout is finished
@@ -291,6 +431,10 @@ main(int argc, char **argv)
                     test_time_wait_leave_on_reuse);
     g_test_add_func("/engine/streaming-release", test_streaming_release);
     g_test_add_func("/engine/max-flows", test_max_flows);
+    g_test_add_func("/engine/handshake-gives-up", test_handshake_gives_up);
+    g_test_add_func("/engine/evict-order", test_evict_order);
+    g_test_add_func("/engine/time-wait-hosts-pruned",
+                    test_time_wait_hosts_pruned);
     g_test_add_func("/engine/idle-timeout", test_idle_timeout);
     return g_test_run();
 }

@@ -99,6 +99,38 @@ test_incarnations(void)
     g_assert_cmpint(fs_conn_sender_role(first, &reply), ==, FS_ROLE_SERVER);
 }
 
+/* A 4-tuple reused again and again keeps the newest incarnation and
+ * FS_FLOW_OLDER_KEPT older ones on its chain; the ones beyond are
+ * detached, each released on its own without touching the flow. */
+static void
+test_chain_bounded(void)
+{
+    g_autoptr(FsFlowTable) t = fs_flow_table_new();
+    FsSegment syn = segment("10.0.0.1", 40000, "10.0.0.2", 80, 0);
+    FsFlow *flow = NULL;
+    FsConn *conns[10];
+    guint len = 0;
+
+    for (guint i = 0; i < G_N_ELEMENTS(conns); i++)
+        conns[i] = fs_flow_new_incarnation(t, &flow, &syn, TRUE);
+    for (FsConn *c = fs_flow_current(flow); c != NULL; c = c->older) {
+        g_assert_true(fs_flow_attached(c));
+        g_assert_true(c == conns[G_N_ELEMENTS(conns) - 1 - len]);
+        len++;
+    }
+    g_assert_cmpuint(len, ==, FS_FLOW_OLDER_KEPT + 1);
+    for (guint i = 0; i + len < G_N_ELEMENTS(conns); i++) {
+        g_assert_false(fs_flow_attached(conns[i]));
+        fs_flow_release(t, conns[i]);
+    }
+    g_assert_cmpuint(fs_flow_table_size(t), ==, 1);
+    /* the chain's oldest, then the rest: the flow goes with the last */
+    for (guint i = G_N_ELEMENTS(conns) - len; i < G_N_ELEMENTS(conns); i++)
+        fs_flow_release(t, conns[i]);
+    g_assert_cmpuint(fs_flow_table_size(t), ==, 0);
+    g_assert_null(fs_flow_find(t, &syn));
+}
+
 /* Many flows that differ only in port spread over the table. */
 static void
 test_many(void)
@@ -243,6 +275,7 @@ main(int argc, char **argv)
     g_test_add_func("/flow/key/symmetric", test_symmetric);
     g_test_add_func("/flow/key/distinct", test_distinct);
     g_test_add_func("/flow/incarnations", test_incarnations);
+    g_test_add_func("/flow/chain-bounded", test_chain_bounded);
     g_test_add_func("/flow/many", test_many);
     g_test_add_func("/flow/release", test_release);
     g_test_add_func("/flow/release-incarnation", test_release_incarnation);

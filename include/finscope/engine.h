@@ -23,9 +23,43 @@ typedef struct {
                             their next packet or deadline: closed ones at
                             once, open ones quiet this long;
                             0 = FS_ENGINE_FREEZE_AFTER, < 0 = never */
+    guint64 max_memory;  /* bytes of state the engine may hold, by its own
+                            accounting (FsEngineStats.memory); beyond it
+                            the least useful connections are finished
+                            early (evicted, FsEvictClass order);
+                            0 = FS_ENGINE_MAX_MEMORY */
 } FsEngineConfig;
 
 #define FS_ENGINE_FREEZE_AFTER (10 * FS_NS_PER_SEC)
+#define FS_ENGINE_MAX_MEMORY (G_GUINT64_CONSTANT(160) << 20)
+
+/* What an evicted connection was, least useful first: the order in which
+ * a memory budget or --max-flows finishes them early. */
+typedef enum {
+    FS_EVICT_HALF_OPEN,  /* handshake never completed (SYN_SENT or
+                            SYN_RECEIVED, no FIN or RST) */
+    FS_EVICT_IDLE,       /* open, no close begun; quiet ones first */
+    FS_EVICT_CLOSING,    /* a FIN or RST seen (closing, TIME_WAIT, ...) */
+    FS_EVICT_N_CLASSES
+} FsEvictClass;
+
+/* "half_open", "idle", "closing": the one name every view uses. */
+const char *fs_evict_class_name(FsEvictClass cls);
+
+/* The class of a connection's record, by its states. */
+FsEvictClass fs_engine_conn_class(const FsConn *conn);
+
+/* A record whose handshake never completed and that was dropped: evicted
+ * or given up (FS_ENGINE_SYN_GIVE_UP, FS_ENGINE_SYNACK_GIVE_UP), not one
+ * the capture's end cut short. */
+gboolean fs_engine_half_open_dropped(const FsConn *conn);
+
+/* A handshake the stack gives up on (Linux defaults): a SYN unanswered
+ * after 6 retransmissions, 1 s initial RTO doubling (1+2+...+64 s); a
+ * SYN-ACK after 5 (1+2+...+32 s). Its connection is finished then, also
+ * offline (capture time). */
+#define FS_ENGINE_SYN_GIVE_UP (127 * FS_NS_PER_SEC)
+#define FS_ENGINE_SYNACK_GIVE_UP (63 * FS_NS_PER_SEC)
 
 /* Where results go. Either callback may be NULL. */
 typedef struct {
@@ -47,12 +81,21 @@ typedef struct {
     guint64 frozen;                       /* of those held, frozen now */
     guint64 freezes;                      /* records encoded frozen, in all */
     guint64 finished;                     /* records handed to the sink */
-    guint64 evicted;                      /* finished early by max_flows */
+    guint64 evicted;                      /* finished early: max_flows or
+                                             max_memory (all classes) */
     guint64 time_wait_now;                /* endpoints in TIME_WAIT now */
     guint64 time_wait_peak;               /* most at once, all hosts */
     FsTime time_wait_peak_at;             /* when that peak was reached */
     guint64 dests_tracked;                /* (client, server ip:port) kept
                                              for port pressure, now */
+    guint64 evicted_by_class[FS_EVICT_N_CLASSES]; /* evicted, by FsEvictClass */
+    guint64 handshakes_expired;           /* finished when the stack would
+                                             have given up the handshake */
+    guint64 memory;                       /* bytes of state held now (the
+                                             engine's accounting, not RSS) */
+    guint64 memory_peak;                  /* most at once */
+    guint64 hosts_pruned;                 /* hosts back at zero TIME_WAIT
+                                             whose peak was not kept */
 } FsEngineStats;
 
 /* TIME_WAIT held by one host (IP address) over the capture. */
@@ -111,11 +154,23 @@ typedef struct {
     FsTime peak_at;      /* when */
 } FsDestTimeWait;
 
-/* Calls fn for each host that has held TIME_WAIT, busiest peak first. */
+/* Hosts back at zero TIME_WAIT whose peak the engine keeps: the busiest
+ * (the others are forgotten, FsEngineStats.hosts_pruned). */
+#define FS_ENGINE_HOST_TOP 100
+
+/* Calls fn for each host holding TIME_WAIT now and the busiest of those
+ * that held it (FS_ENGINE_HOST_TOP), busiest peak first. */
 void fs_engine_foreach_time_wait_host(const FsEngine *engine,
                                       void (*fn)(const FsHostTimeWait *tw,
                                                  gpointer user),
                                       gpointer user);
+
+/* The same for the max busiest only (a report's summary: hosts at the
+ * end are as many as the connections held). */
+void fs_engine_foreach_time_wait_host_top(const FsEngine *engine, guint max,
+                                          void (*fn)(const FsHostTimeWait *tw,
+                                                     gpointer user),
+                                          gpointer user);
 
 const FsEngineStats *fs_engine_stats(const FsEngine *engine);
 const FsEngineConfig *fs_engine_config(const FsEngine *engine);

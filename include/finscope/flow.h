@@ -41,9 +41,20 @@ guint fs_flow_table_size(const FsFlowTable *table);
 /* The newest incarnation; older ones follow its ->older links. */
 FsConn *fs_flow_current(const FsFlow *flow);
 
+/* Older incarnations kept on a flow's chain behind the newest: a new
+ * incarnation detaches the one that falls beyond, so that what a packet
+ * walks (thaws, matches to an incarnation) does not grow with how often
+ * its 4-tuple was reused. A detached incarnation stays held (its record
+ * is due when it would have been) but no packet finds it any more. */
+#define FS_FLOW_OLDER_KEPT 3
+
+/* Is conn on its flow's chain (FALSE: detached, see above)? */
+gboolean fs_flow_attached(const FsConn *conn);
+
 /* Appends a new incarnation (zeroed, id set, addresses and ports from
- * seg with its sender as client_is_sender says) and returns it. *flow is
- * seg's flow, or NULL to create it; either way it is seg's flow after. */
+ * seg with its sender as client_is_sender says) and returns it; detaches
+ * the incarnation beyond FS_FLOW_OLDER_KEPT, if any. *flow is seg's
+ * flow, or NULL to create it; either way it is seg's flow after. */
 FsConn *fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
                                 const FsSegment *seg,
                                 gboolean client_is_sender);
@@ -53,8 +64,9 @@ FsConn *fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
 void fs_flow_relocate(FsFlowTable *table, FsFlow *flow, const FsConn *old,
                       FsConn *conn);
 
-/* Forgets a finished incarnation (frees conn); a flow left with none is
- * removed from the table. */
+/* Forgets a finished incarnation, attached or not (frees conn); a flow
+ * left with none is removed from the table. Detached incarnations are
+ * not freed with the table: release them. */
 void fs_flow_release(FsFlowTable *table, FsConn *conn);
 
 /* Role (FsRole) of seg's sender in conn. */
