@@ -75,9 +75,9 @@ else
         grep -q -- '--json' "$OUT/no-json.out"
 fi
 
-# complete WORDS...: what the completion offers for the last word, one a
-# line; the first word is finscope itself.
-complete() {
+# completion_of WORDS...: what the completion offers for the last word,
+# one a line; the first word is finscope itself.
+completion_of() {
     bash -c '. "$1"; shift
              COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _finscope
              printf "%s\n" "${COMPREPLY[@]}"' \
@@ -88,7 +88,7 @@ complete() {
 completes_to() {
     want=$1
     shift
-    got=$(complete "$@")
+    got=$(completion_of "$@")
     [ "$got" = "$want" ] || { echo "offered '$got', want '$want'"; return 1; }
 }
 
@@ -108,11 +108,11 @@ if command -v bash > /dev/null; then
     check "completion: -p is not a file for finscope (no promiscuous)" \
         completes_to --closes-only -p --closes
     help_options | tr ' ' '\n' | grep -- '^--' | sort > "$OUT/help-long"
-    complete -- | grep -- '^--' | sort > "$OUT/completed-long"
+    completion_of -- | grep -- '^--' | sort > "$OUT/completed-long"
     check "completion: offers every long option of finscope --help" \
         diff "$OUT/help-long" "$OUT/completed-long"
     help_options check | tr ' ' '\n' | grep -- '^--' | sort > "$OUT/help-long"
-    complete check -- | grep -- '^--' | sort > "$OUT/completed-long"
+    completion_of check -- | grep -- '^--' | sort > "$OUT/completed-long"
     check "completion: offers every long option of finscope check --help" \
         diff "$OUT/help-long" "$OUT/completed-long"
 else
