@@ -41,6 +41,8 @@ run(const FsCliOptions *opts)
         return fail(g_error_matches(error, FS_ERROR, FS_ERROR_FILTER) ? 2 : 1,
                     error);
     report = fs_report_new(opts->format, stdout, &opts->engine);
+    fs_report_set_sources(report, (const char *const *)opts->read_files,
+                          g_strv_length(opts->read_files));
     sink = fs_report_sink(report);
     engine = fs_engine_new(&opts->engine, &sink);
     res = fs_reader_run(cap, engine, threaded, &error);

@@ -31,6 +31,25 @@ json_endpoint(FsJson *j, const FsConn *conn, FsRole role)
     fs_json_string(j, buf);
 }
 
+/* "frame": N (null when no segment acted) and, with several capture
+ * files, "file": its name. */
+static void
+json_frame(FsJson *j, const FsReport *r, const char *key,
+           const char *file_key, guint32 frame, guint source)
+{
+    const char *file = fs_report_source_name(r, source);
+
+    fs_json_key(j, key);
+    if (frame == 0)
+        fs_json_null(j);
+    else
+        fs_json_uint(j, frame);
+    if (file != NULL && frame != 0) {
+        fs_json_key(j, file_key);
+        fs_json_string(j, file);
+    }
+}
+
 void
 fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
 {
@@ -45,6 +64,7 @@ fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
     fs_json_time(&j, ev->ts);
     FS_JSON_KEY(&j, "conn");
     fs_json_uint(&j, ev->conn_id);
+    json_frame(&j, r, "frame", "file", ev->frame, ev->source);
     FS_JSON_KEY(&j, "kind");
     fs_json_string(&j, fs_event_kind_name(ev->kind));
     FS_JSON_KEY(&j, "endpoint");
@@ -246,6 +266,10 @@ fs_report_json_conn(FsReport *r, const FsConn *conn)
     fs_json_time(&j, conn->t_last);
     FS_JSON_KEY(&j, "packets");
     fs_json_uint(&j, conn->packets);
+    json_frame(&j, r, "first_frame", "file", conn->first_frame,
+               conn->first_source);
+    json_frame(&j, r, "last_frame", "last_file", conn->last_frame,
+               conn->last_source);
     json_pair_uint(&j, "bytes", conn->ep[FS_ROLE_CLIENT].bytes,
                    conn->ep[FS_ROLE_SERVER].bytes);
     FS_JSON_KEY(&j, "roles_inferred");

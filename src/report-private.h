@@ -42,7 +42,13 @@ struct FsReport {
     guint64 kernel_drops;  /* packets the kernel dropped */
     char *capture_note;    /* what the filter cannot see, or NULL */
     gboolean interim;      /* the summary being written is interim */
+    char **sources;        /* capture file names (fs_report_set_sources) */
+    guint n_sources;       /* > 1: frames are named with their file */
 };
+
+/* The name of capture file source when several were merged (frame
+ * numbers then need it), else NULL. */
+const char *fs_report_source_name(const FsReport *r, guint source);
 
 /* Sorted "host" -> count pairs of time_wait_hosts, largest first. */
 GPtrArray *fs_report_time_wait_hosts(const FsSummary *sum);

@@ -9,7 +9,7 @@
 #include "report-private.h"
 
 enum { COL_ID, COL_CLIENT, COL_SERVER, COL_CLOSE, COL_CLOSER, COL_CSTATE,
-       COL_SSTATE, COL_DURATION, COL_FLAGS, N_COLS };
+       COL_SSTATE, COL_DURATION, COL_FRAMES, COL_FLAGS, N_COLS };
 
 /* Offline, records wait for the end to print as one aligned table, and
  * events as one section. Beyond this many records (or bytes of events)
@@ -20,7 +20,7 @@ enum { COL_ID, COL_CLIENT, COL_SERVER, COL_CLOSE, COL_CLOSER, COL_CSTATE,
 
 static const char *const col_titles[N_COLS] = {
     "ID", "CLIENT", "SERVER", "CLOSE", "ACTIVE", "CLIENT-END", "SERVER-END",
-    "CLOSE-TIME", "FLAGS",
+    "CLOSE-TIME", "FRAMES", "FLAGS",
 };
 
 static char *
@@ -42,28 +42,56 @@ endpoint_string(const FsConn *conn, FsRole role)
 
 static void start_streaming(FsReport *r);
 
+/* "17", or "b.pcap:17" when several files were merged; "-" for none. */
+static char *
+frame_string(const FsReport *r, guint32 frame, guint source)
+{
+    const char *file = fs_report_source_name(r, source);
+
+    if (frame == 0)
+        return g_strdup("-");
+    if (file != NULL)
+        return g_strdup_printf("%s:%u", file, frame);
+    return g_strdup_printf("%u", frame);
+}
+
+/* The frames a connection spans: "12-40". */
+static char *
+frames_string(const FsReport *r, const FsConn *conn)
+{
+    g_autofree char *first = frame_string(r, conn->first_frame,
+                                          conn->first_source);
+    g_autofree char *last = frame_string(r, conn->last_frame,
+                                         conn->last_source);
+
+    return g_strdup_printf("%s-%s", first, last);
+}
+
 void
 fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
 {
     g_autofree char *when = NULL;
     g_autofree char *who = NULL;
+    g_autofree char *frame = NULL;
 
     if (!fs_event_kind_is_anomaly(ev->kind) && ev->kind != FS_EV_STATE)
         return;
     when = fs_time_format(ev->ts);
+    frame = frame_string(r, ev->frame, ev->source);
     who = ev->role == FS_ROLE_NONE ? g_strdup("-")
                                    : endpoint_string(conn, ev->role);
     if (ev->kind == FS_EV_STATE)
         g_string_append_printf(r->buf, "  %s  #%" G_GUINT64_FORMAT
-                               "  %s %s  %s -> %s (%s)\n",
-                               when, ev->conn_id, fs_role_name(ev->role),
+                               "  frame %s  %s %s  %s -> %s (%s)\n",
+                               when, ev->conn_id, frame,
+                               fs_role_name(ev->role),
                                who, fs_tcp_state_name(ev->transition.from),
                                fs_tcp_state_name(ev->transition.to),
                                fs_cause_name(ev->transition.cause));
     else
         g_string_append_printf(r->buf, "  %s  #%" G_GUINT64_FORMAT
-                               "  %s %s  %s%s%s\n",
-                               when, ev->conn_id,
+                               "  frame %s  %s %s  %s%s%s\n",
+                               when, ev->conn_id, frame,
                                ev->role == FS_ROLE_NONE
                                    ? "" : fs_role_name(ev->role),
                                who, fs_event_kind_name(ev->kind),
@@ -105,10 +133,10 @@ static void
 print_conn_line(FsReport *r, char **row)
 {
     fprintf(r->out, "conn #%s  %s -> %s  close=%s active=%s client=%s "
-            "server=%s close_time=%s flags=%s\n", row[COL_ID],
+            "server=%s close_time=%s frames=%s flags=%s\n", row[COL_ID],
             row[COL_CLIENT], row[COL_SERVER], row[COL_CLOSE],
             row[COL_CLOSER], row[COL_CSTATE], row[COL_SSTATE],
-            row[COL_DURATION], row[COL_FLAGS]);
+            row[COL_DURATION], row[COL_FRAMES], row[COL_FLAGS]);
 }
 
 void
@@ -130,6 +158,7 @@ fs_report_text_conn(FsReport *r, const FsConn *conn)
     row[COL_SSTATE] = g_strdup(fs_tcp_state_name(
         fs_classify_end_state(conn, FS_ROLE_SERVER)));
     row[COL_DURATION] = format_duration(fs_classify_close_duration(conn));
+    row[COL_FRAMES] = frames_string(r, conn);
     row[COL_FLAGS] = flags->len > 1
                          ? g_strjoinv(",", (char **)flags->pdata)
                          : g_strdup("-");

@@ -32,7 +32,27 @@ fs_report_free(FsReport *r)
     g_string_free(r->buf, TRUE);
     g_string_free(r->stuck, TRUE);
     g_free(r->capture_note);
+    g_strfreev(r->sources);
     g_free(r);
+}
+
+void
+fs_report_set_sources(FsReport *r, const char *const *names, guint n)
+{
+    g_return_if_fail(r != NULL);
+    g_strfreev(r->sources);
+    r->sources = g_new0(char *, n + 1);
+    for (guint i = 0; i < n; i++)
+        r->sources[i] = g_strdup(names[i]);
+    r->n_sources = n;
+}
+
+const char *
+fs_report_source_name(const FsReport *r, guint source)
+{
+    if (r->n_sources < 2 || source >= r->n_sources)
+        return NULL;
+    return r->sources[source];
 }
 
 static void

@@ -77,6 +77,8 @@ emit_event_value(const Step *st, FsEventKind kind, int role, guint32 seq,
         .seq = seq,
         .detail = detail,
         .value = value,
+        .frame = st->seg != NULL ? st->seg->frame : 0,
+        .source = st->seg != NULL ? st->seg->source : 0,
     };
 
     if (st->emit != NULL)
@@ -101,6 +103,8 @@ set_state(const Step *st, FsRole role, FsTcpState to, FsCause cause)
         .kind = FS_EV_STATE,
         .role = (gint8)role,
         .transition = { ep->state, to, cause },
+        .frame = st->seg != NULL ? st->seg->frame : 0,
+        .source = st->seg != NULL ? st->seg->source : 0,
     };
 
     if (ep->state == to)
