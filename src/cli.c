@@ -152,7 +152,8 @@ add_live_entries(GOptionContext *ctx, FsCliOptions *opts)
         { "relinquish-privileges", 'Z', 0, G_OPTION_ARG_STRING, &opts->user,
           "-i: once the interface is open, run as USER", "USER" },
         { "write", 'w', 0, G_OPTION_ARG_FILENAME, &opts->write_file,
-          "-i: also save the packets to FILE (pcap)", "FILE" },
+          "-i: also save the packets to FILE (pcap); --extract: the "
+          "file written", "FILE" },
         { "closes-only", 0, 0, G_OPTION_ARG_NONE, &opts->closes_only,
           "Keep only SYN/FIN/RST segments: cheaper, but blind to "
           "half-close data, final-ACK loss and old duplicates", NULL },
@@ -176,7 +177,8 @@ live_only_option(const FsCliOptions *o)
     return o->count ? "-c" : o->live.snaplen ? "-s"
          : o->live.buffer_kib ? "-B" : o->live.immediate ? "--immediate"
          : o->live.no_promisc ? "-p" : o->user ? "-Z"
-         : o->write_file ? "-w" : o->metrics_listen ? "--metrics-listen"
+         : o->write_file && o->extract == NULL ? "-w"
+         : o->metrics_listen ? "--metrics-listen"
          : o->metrics_file ? "--metrics-file" : NULL;
 }
 
@@ -195,6 +197,22 @@ live_out_of_range(const FsCliOptions *o, GError **error)
     return TRUE;
 }
 
+/* --extract: files only, and somewhere to write. */
+static gboolean
+apply_second_pass(const FsCliOptions *opts, GError **error)
+{
+    const char *why = NULL;
+
+    if (opts->extract != NULL && opts->iface != NULL)
+        why = "--extract reads capture files (-r), not -i";
+    else if (opts->extract != NULL && opts->write_file == NULL)
+        why = "--extract needs -w FILE to write the packets to";
+    if (why == NULL)
+        return TRUE;
+    g_set_error(error, FS_ERROR, FS_ERROR_USAGE, "%s", why);
+    return FALSE;
+}
+
 static gboolean
 apply_live(FsCliOptions *opts, GError **error)
 {
@@ -210,7 +228,7 @@ apply_live(FsCliOptions *opts, GError **error)
                     "%s needs -i INTERFACE", opt);
         return FALSE;
     }
-    if (live_out_of_range(opts, error))
+    if (live_out_of_range(opts, error) || !apply_second_pass(opts, error))
         return FALSE;
     if (opts->iface != NULL && opts->engine.idle_timeout == 0)
         opts->engine.idle_timeout =
@@ -259,6 +277,10 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
           "closed ones at once, open ones quiet this long (default 10; "
           "0 = never); half the memory for 5-10% more CPU, same output",
           "SECONDS" },
+        { "extract", 0, 0, G_OPTION_ARG_STRING, &opts->extract,
+          "Write the packets of the chosen connections to -w FILE: ids "
+          "(1,5,9), anomalous, reset or stuck, comma-separated",
+          "SELECTOR" },
         { "threads", 0, 0, G_OPTION_ARG_INT, &opts->threads,
           "Files: 2 reads and decodes in a second thread, 1 does all in "
           "one (default: 2 with more than one CPU); same output", "N" },
@@ -311,5 +333,6 @@ fs_cli_options_clear(FsCliOptions *opts)
     g_free(opts->write_file);
     g_free(opts->metrics_listen);
     g_free(opts->metrics_file);
+    g_free(opts->extract);
     memset(opts, 0, sizeof *opts);
 }

@@ -23,6 +23,8 @@ typedef struct {
     gboolean closes_only;   /* --closes-only: SYN/FIN/RST segments only */
     char *metrics_listen;   /* --metrics-listen ADDR:PORT */
     char *metrics_file;     /* --metrics-file PATH */
+    /* a second pass over the files (src/extract.c) */
+    char *extract;          /* --extract SELECTOR (with -w), or NULL */
 } FsCliOptions;
 
 /* Default --idle-timeout of a live capture. */

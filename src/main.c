@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "cli.h"
+#include "extract.h"
 #include "finscope/capture.h"
 #include "finscope/engine.h"
 #include "finscope/error.h"
@@ -76,7 +77,9 @@ main(int argc, char **argv)
         fs_cli_options_clear(&opts);
         return 0;
     }
-    status = opts.iface != NULL ? fs_live_run(&opts) : run(&opts);
+    status = opts.iface != NULL    ? fs_live_run(&opts)
+             : opts.extract != NULL ? fs_extract_run(&opts)
+                                    : run(&opts);
     fs_cli_options_clear(&opts);
     return status;
 }

@@ -5,6 +5,7 @@
 
 #include "finscope/decode.h"
 #include "finscope/detect.h"
+#include "finscope/handoff.h"
 #include "finscope/json-writer.h"
 #include "report-private.h"
 
@@ -242,6 +243,16 @@ json_conn_trust(FsJson *j, const FsConn *conn)
     fs_json_end_object(j);
 }
 
+/* A Wireshark display filter for this incarnation's packets. */
+static void
+json_filter(FsJson *j, const FsConn *conn)
+{
+    g_autofree char *filter = fs_handoff_filter(conn);
+
+    FS_JSON_KEY(j, "filter");
+    fs_json_string(j, filter);
+}
+
 void
 fs_report_json_conn(FsReport *r, const FsConn *conn)
 {
@@ -270,6 +281,7 @@ fs_report_json_conn(FsReport *r, const FsConn *conn)
                conn->first_source);
     json_frame(&j, r, "last_frame", "last_file", conn->last_frame,
                conn->last_source);
+    json_filter(&j, conn);
     json_pair_uint(&j, "bytes", conn->ep[FS_ROLE_CLIENT].bytes,
                    conn->ep[FS_ROLE_SERVER].bytes);
     FS_JSON_KEY(&j, "roles_inferred");

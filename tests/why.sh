@@ -8,17 +8,17 @@ if ! command -v tshark > /dev/null 2>&1; then
     finish
     exit
 fi
-# tshark warns when run as root; it is only reading files
-tshark_q() { tshark "$@" 2> /dev/null; }
 
 samples=$(ls "$SAMPLES"/*.pcap | grep -v fuzz-crash)
 
 # ---- frame numbers ----
+# (check sets $name: the loops use $sample)
 for pcap in $samples; do
-    name=$(basename "$pcap" .pcap)
-    fs_run "$OUT/$name.jsonl" --json -r "$pcap" || continue
-    check "$name: event and conn frames are tshark's" \
-        python3 "$G_TEST_SRCDIR/tests/why-frames.py" "$pcap" "$OUT/$name.jsonl"
+    sample=$(basename "$pcap" .pcap)
+    fs_run "$OUT/$sample.jsonl" --json -r "$pcap" || continue
+    check "$sample: event and conn frames are tshark's" \
+        python3 "$G_TEST_SRCDIR/tests/why-frames.py" "$pcap" \
+            "$OUT/$sample.jsonl"
 done
 
 a="$SAMPLES/final-ack-lost.pcap"
@@ -39,5 +39,49 @@ check "one file: no file named" \
 fs_run "$OUT/merged.txt" -r "$a" -r "$b"
 check "two files, text: frames named file:N" \
     grep -qF "frame $a:12" "$OUT/merged.txt"
+
+
+# ---- Wireshark handoff: --extract holds what the filters show ----
+extract_check() { # NAME PCAP JSONL SELECTOR
+    "$FINSCOPE" -r "$2" --extract "$4" -w "$OUT/x.pcap" 2> "$OUT/x.err" &&
+        python3 "$G_TEST_SRCDIR/tests/why-extract.py" "$2" "$3" "$4" \
+            "$OUT/x.pcap"
+}
+for pcap in $samples; do
+    sample=$(basename "$pcap" .pcap)
+    n=$(grep -c '"type":"conn"' "$OUT/$sample.jsonl")
+    for id in $(seq 1 "$n"); do
+        check "$sample: --extract $id holds its filter's frames" \
+            extract_check "$sample" "$pcap" "$OUT/$sample.jsonl" "$id"
+    done
+done
+check "pcapng in, nanoseconds out" \
+    sh -c "'$FINSCOPE' -r '$SAMPLES/crafted-one-sided-pcapng.pcap' --extract 1 -w '$OUT/ng.pcap' 2>/dev/null &&
+           od -An -tx1 -N4 '$OUT/ng.pcap' | grep -q '4d 3c b2 a1'"
+
+gentrace="$G_TEST_BUILDDIR/bench/gentrace"
+if [ -x "$gentrace" ]; then
+    "$gentrace" --connections 400 --out "$OUT/gen.pcap" 2> /dev/null
+    fs_run "$OUT/gen.jsonl" --json -r "$OUT/gen.pcap"
+    for sel in anomalous reset stuck 1,2,3,77,200,399 reset,anomalous; do
+        check "bench trace: --extract $sel holds its filters' frames" \
+            extract_check gen "$OUT/gen.pcap" "$OUT/gen.jsonl" "$sel"
+    done
+    check "bench trace: anomalous and reset chose some" \
+        sh -c "'$FINSCOPE' -r '$OUT/gen.pcap' --extract anomalous,reset -w '$OUT/ar.pcap' 2>&1 |
+               grep -q 'wrote [1-9][0-9]* packets of [1-9][0-9]* connections'"
+else
+    skip "bench/gentrace not built"
+fi
+
+check "--extract without -w: 2" \
+    status_is 2 "$FINSCOPE" -r "$a" --extract 1
+check "--extract 1x: 2, names the word" \
+    status_is 2 "$FINSCOPE" -r "$a" --extract 1x -w "$OUT/bad.pcap"
+check "--extract 1x: says why" stderr_has "'1x' is not a connection id"
+check "--extract from stdin: 2" \
+    sh -c "'$FINSCOPE' -r - --extract 1 -w '$OUT/in.pcap' < '$a' 2>/dev/null; test \$? -eq 2"
+check "-w without -i or --extract: 2" \
+    status_is 2 "$FINSCOPE" -r "$a" -w "$OUT/w.pcap"
 
 finish
