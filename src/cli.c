@@ -203,8 +203,10 @@ apply_second_pass(const FsCliOptions *opts, GError **error)
 {
     const char *why = NULL;
 
-    if (opts->extract != NULL && opts->iface != NULL)
-        why = "--extract reads capture files (-r), not -i";
+    if ((opts->extract != NULL || opts->ladder != 0) && opts->iface != NULL)
+        why = "--extract and --ladder read capture files (-r), not -i";
+    else if (opts->extract != NULL && opts->ladder != 0)
+        why = "--extract and --ladder cannot be combined";
     else if (opts->extract != NULL && opts->write_file == NULL)
         why = "--extract needs -w FILE to write the packets to";
     if (why == NULL)
@@ -244,6 +246,7 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     g_autofree char *idle_text = NULL;
     g_autofree char *port_range = NULL;
     g_autofree char *freeze_text = NULL;
+    g_autofree char *ladder_text = NULL;
     gint max_flows = 0;
     gboolean json = FALSE;
     GOptionEntry entries[] = {
@@ -281,6 +284,10 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
           "Write the packets of the chosen connections to -w FILE: ids "
           "(1,5,9), anomalous, reset or stuck, comma-separated",
           "SELECTOR" },
+        { "ladder", 0, 0, G_OPTION_ARG_STRING, &ladder_text,
+          "Draw connection ID as a ladder diagram: each segment an arrow "
+          "with flags, relative seq/ack, length and time, each side's "
+          "states and the anomalies beside", "ID" },
         { "threads", 0, 0, G_OPTION_ARG_INT, &opts->threads,
           "Files: 2 reads and decodes in a second thread, 1 does all in "
           "one (default: 2 with more than one CPU); same output", "N" },
@@ -305,6 +312,13 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     if (opts->threads < 0 || opts->threads > 2) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
                     "--threads: %d: give 1 or 2", opts->threads);
+        return FALSE;
+    }
+    if (ladder_text != NULL &&
+        !g_ascii_string_to_unsigned(ladder_text, 10, 1, G_MAXUINT64,
+                                    &opts->ladder, NULL)) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                    "--ladder: '%s' is not a connection id", ladder_text);
         return FALSE;
     }
     if (!apply_options(opts, msl_text, os, error) ||

@@ -25,6 +25,7 @@ typedef struct {
     char *metrics_file;     /* --metrics-file PATH */
     /* a second pass over the files (src/extract.c) */
     char *extract;          /* --extract SELECTOR (with -w), or NULL */
+    guint64 ladder;         /* --ladder ID; 0 = none */
 } FsCliOptions;
 
 /* Default --idle-timeout of a live capture. */

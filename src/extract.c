@@ -23,6 +23,7 @@
 #include "finscope/classify.h"
 #include "finscope/engine.h"
 #include "finscope/error.h"
+#include "finscope/ladder.h"
 #include "finscope/reader.h"
 
 /* The frames of one chosen incarnation. */
@@ -398,4 +399,140 @@ fs_extract_run(const FsCliOptions *opts)
         return fail(g_error_matches(error, FS_ERROR, FS_ERROR_FILTER) ? 2 : 1,
                     error->message);
     return 0;
+}
+
+/* ---- --ladder ---- */
+
+typedef struct {
+    FsLadder *ladder;
+    const FsConn *want;   /* the record of pass 1 */
+} LadderCtx;
+
+/* Pass 2's engine numbers connections afresh: the wanted one is the
+ * incarnation that starts at the wanted one's first frame (a reusing
+ * SYN's events come before its first frame is noted). */
+static gboolean
+is_wanted(const LadderCtx *ctx, const FsConn *conn, const FsEvent *ev)
+{
+    if (conn == NULL)
+        return FALSE;
+    if (conn->packets == 0)
+        return ev->frame == ctx->want->first_frame &&
+               ev->source == ctx->want->first_source;
+    return conn->first_frame == ctx->want->first_frame &&
+           conn->first_source == ctx->want->first_source;
+}
+
+static void
+ladder_event(const FsEvent *ev, const FsConn *conn, gpointer user)
+{
+    LadderCtx *ctx = user;
+
+    if (is_wanted(ctx, conn, ev))
+        fs_ladder_event(ctx->ladder, ev);
+}
+
+/* Pass 2: the wanted 4-tuple's packets, the earlier incarnations' too
+ * (reuse is judged against them), through a fresh engine that reports
+ * every transition; the wanted incarnation's segments and events go to
+ * the ladder. Other packets only move the clock. */
+static gboolean
+ladder_pass(const FsCliOptions *opts, const Pick *pick, LadderCtx *ctx,
+            GError **error)
+{
+    g_autoptr(FsCapture) cap = open_files(opts, error);
+    g_autoptr(FsEngine) engine = NULL;
+    g_autofree char *want = conn_key(ctx->want);
+    FsEngineSink sink = { ladder_event, NULL, ctx };
+    FsEngineConfig cfg = opts->engine;
+    FsPacket pkt;
+    FsSegment seg;
+    FsCaptureResult res;
+
+    (void)pick;
+    if (cap == NULL)
+        return FALSE;
+    cfg.all_events = TRUE;
+    cfg.max_flows = 0;
+    engine = fs_engine_new(&cfg, &sink);
+    while ((res = fs_capture_next(cap, &pkt, error)) == FS_CAPTURE_PACKET) {
+        FsDecodeStatus st = fs_engine_decode(&pkt, &seg);
+        g_autofree char *key = NULL;
+        Range r = { ctx->want->first_frame, ctx->want->last_frame,
+                    ctx->want->first_source, ctx->want->last_source };
+
+        if (st == FS_DECODE_OK)
+            key = tuple_key(&seg.src, seg.sport, &seg.dst, seg.dport,
+                            seg.vlan);
+        if (key == NULL || strcmp(key, want) != 0) {
+            fs_engine_advance(engine, pkt.ts);
+            continue;
+        }
+        if (in_range(&r, seg.source, seg.frame))
+            fs_ladder_segment(ctx->ladder, &seg);
+        fs_engine_decoded(engine, st, &seg);
+    }
+    if (res == FS_CAPTURE_ERROR)
+        return FALSE;
+    fs_engine_finish(engine);
+    return TRUE;
+}
+
+/* UTF-8 box drawing where the locale's charset is UTF-8 (LC_ALL=C
+ * gives ASCII); colour only on a terminal and never with NO_COLOR. */
+static FsLadderStyle
+ladder_style(void)
+{
+    FsLadderStyle style = { FALSE, FALSE };
+    const char *no_colour = g_getenv("NO_COLOR");
+
+    setlocale(LC_CTYPE, "");
+    style.utf8 = g_get_charset(NULL);
+    style.colour = isatty(STDOUT_FILENO) &&
+                   (no_colour == NULL || *no_colour == '\0');
+    return style;
+}
+
+int
+fs_ladder_run(const FsCliOptions *opts)
+{
+    g_autoptr(GError) error = NULL;
+    Selector sel = { NULL, FALSE, FALSE, FALSE };
+    Pick pick = { &sel, NULL, 0, NULL };
+    LadderCtx ctx = { NULL, NULL };
+    FsLadderStyle style = ladder_style();
+    g_autoptr(GString) out = g_string_new(NULL);
+    gboolean ok;
+
+    if (reads_stdin(opts))
+        return fail(2, "--ladder reads the capture twice: give files, "
+                    "not -");
+    sel.ids = g_array_new(FALSE, FALSE, sizeof(guint64));
+    g_array_append_val(sel.ids, opts->ladder);
+    pick.ranges = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        free_ranges);
+    ok = first_pass(opts, &pick, &error);
+    if (ok && pick.chosen != NULL) {
+        ctx.want = pick.chosen;
+        ctx.ladder = fs_ladder_new(pick.chosen);
+        ok = ladder_pass(opts, &pick, &ctx, &error);
+        if (ok)
+            fs_ladder_write(ctx.ladder, &style, out);
+        fs_ladder_free(ctx.ladder);
+    }
+    g_hash_table_destroy(pick.ranges);
+    g_array_unref(sel.ids);
+    g_free(pick.chosen);
+    if (!ok)
+        return fail(g_error_matches(error, FS_ERROR, FS_ERROR_FILTER) ? 2 : 1,
+                    error->message);
+    if (ctx.want == NULL) {
+        g_autofree char *msg = g_strdup_printf(
+            "--ladder: no connection #%" G_GUINT64_FORMAT " in the capture",
+            opts->ladder);
+
+        return fail(1, msg);
+    }
+    fwrite(out->str, 1, out->len, stdout);
+    return ferror(stdout) ? 1 : 0;
 }

@@ -9,4 +9,8 @@
  * the chosen connections to OUT (pcap). Returns the exit status. */
 int fs_extract_run(const FsCliOptions *opts);
 
+/* finscope -r FILE... --ladder ID: draws connection ID on stdout.
+ * Returns the exit status. */
+int fs_ladder_run(const FsCliOptions *opts);
+
 #endif /* FINSCOPE_EXTRACT_H */

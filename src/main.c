@@ -79,6 +79,7 @@ main(int argc, char **argv)
     }
     status = opts.iface != NULL    ? fs_live_run(&opts)
              : opts.extract != NULL ? fs_extract_run(&opts)
+             : opts.ladder != 0     ? fs_ladder_run(&opts)
                                     : run(&opts);
     fs_cli_options_clear(&opts);
     return status;

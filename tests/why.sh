@@ -84,4 +84,44 @@ check "--extract from stdin: 2" \
 check "-w without -i or --extract: 2" \
     status_is 2 "$FINSCOPE" -r "$a" -w "$OUT/w.pcap"
 
+# ---- --ladder (the golden ladders are in samples/TRACES) ----
+fs_run "$OUT/ladder.txt" -r "$a" --ladder 1
+check "--ladder: the close in full, frame by frame" \
+    sh -c "grep -q '^ *8 .*FIN_WAIT_1 .*\[FIN, ACK\] seq=301 ack=667' '$OUT/ladder.txt' &&
+           grep -q '^ *19 .*\[ACK\] seq=302 ack=668' '$OUT/ladder.txt'"
+check "--ladder: the handshake shrinks to one line" \
+    grep -q '\.\.\. 7 segments, 966 B' "$OUT/ladder.txt"
+check "--ladder: anomalies beside their segment" \
+    grep -q '^ *12 .*! fin_retransmit' "$OUT/ladder.txt"
+check "--ladder, LC_ALL=C: ASCII only" \
+    sh -c "! LC_ALL=C tr -d '\\000-\\177' < '$OUT/ladder.txt' | grep -q ."
+check "--ladder, not a terminal: no colour" \
+    sh -c "! grep -q \"$(printf '\033')\" '$OUT/ladder.txt'"
+if locale -a 2> /dev/null | grep -qi '^C\.utf-\?8$'; then
+    LC_ALL=C.UTF-8 "$FINSCOPE" -r "$a" --ladder 1 > "$OUT/utf8.txt"
+    check "--ladder, UTF-8 locale: box drawing" \
+        grep -q "$(printf '\342\224\202')" "$OUT/utf8.txt"
+else
+    skip "no C.UTF-8 locale"
+fi
+if command -v script > /dev/null 2>&1; then
+    # script(1) gives finscope a terminal
+    script -qec "'$FINSCOPE' -r '$a' --ladder 1" /dev/null \
+        > "$OUT/tty.txt" 2>&1 < /dev/null
+    check "--ladder on a terminal: colour" \
+        grep -q "$(printf '\033')\[31m! fin_retransmit" "$OUT/tty.txt"
+    NO_COLOR=1 script -qec "'$FINSCOPE' -r '$a' --ladder 1" /dev/null \
+        > "$OUT/nocolor.txt" 2>&1 < /dev/null
+    check "--ladder on a terminal, NO_COLOR: no colour" \
+        sh -c "grep -q 'fin_retransmit' '$OUT/nocolor.txt' &&
+               ! grep -q \"$(printf '\033')\[\" '$OUT/nocolor.txt'"
+else
+    skip "script(1) is not installed: no terminal to test colour on"
+fi
+check "--ladder 99: no such connection, 1" status_is 1 "$FINSCOPE" -r "$a" --ladder 99
+check "--ladder 99: says so" stderr_has "no connection #99"
+check "--ladder x: 2" status_is 2 "$FINSCOPE" -r "$a" --ladder x
+check "--ladder with --extract: 2" \
+    status_is 2 "$FINSCOPE" -r "$a" --ladder 1 --extract 1 -w "$OUT/l.pcap"
+
 finish
