@@ -288,6 +288,9 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
           "Draw connection ID as a ladder diagram: each segment an arrow "
           "with flags, relative seq/ack, length and time, each side's "
           "states and the anomalies beside", "ID" },
+        { "top", 0, 0, G_OPTION_ARG_INT, &opts->top,
+          "Show the N busiest services (server ip:port; default 20, "
+          "0 = all)", "N" },
         { "threads", 0, 0, G_OPTION_ARG_INT, &opts->threads,
           "Files: 2 reads and decodes in a second thread, 1 does all in "
           "one (default: 2 with more than one CPU); same output", "N" },
@@ -300,6 +303,7 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
                              "[BPF EXPRESSION]");
 
     memset(opts, 0, sizeof *opts);
+    opts->top = -1;
     g_option_context_set_summary(ctx, summary);
     g_option_context_add_main_entries(ctx, entries, NULL);
     add_live_entries(ctx, opts);
@@ -312,6 +316,11 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     if (opts->threads < 0 || opts->threads > 2) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
                     "--threads: %d: give 1 or 2", opts->threads);
+        return FALSE;
+    }
+    if (opts->top < -1) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                    "--top: %d is negative", opts->top);
         return FALSE;
     }
     if (ladder_text != NULL &&

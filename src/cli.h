@@ -26,6 +26,7 @@ typedef struct {
     /* a second pass over the files (src/extract.c) */
     char *extract;          /* --extract SELECTOR (with -w), or NULL */
     guint64 ladder;         /* --ladder ID; 0 = none */
+    gint top;               /* --top N services; -1 = default (20) */
 } FsCliOptions;
 
 /* Default --idle-timeout of a live capture. */

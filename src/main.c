@@ -44,6 +44,8 @@ run(const FsCliOptions *opts)
     report = fs_report_new(opts->format, stdout, &opts->engine);
     fs_report_set_sources(report, (const char *const *)opts->read_files,
                           g_strv_length(opts->read_files));
+    if (opts->top >= 0)
+        fs_report_set_top(report, (guint)opts->top);
     sink = fs_report_sink(report);
     engine = fs_engine_new(&opts->engine, &sink);
     res = fs_reader_run(cap, engine, threaded, &error);

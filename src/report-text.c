@@ -342,6 +342,110 @@ print_table(FsReport *r)
     }
 }
 
+enum { SVC_NAME, SVC_CONNS, SVC_CLIENT, SVC_SERVER, SVC_SIMULT, SVC_RESETS,
+       SVC_STUCK, SVC_FIN_RTX, SVC_TW_PEAK, SVC_MEANING, N_SVC_COLS };
+
+static const char *const svc_titles[N_SVC_COLS] = {
+    "SERVICE", "CONNS", "CLIENT-1ST", "SERVER-1ST", "SIMULT", "RESETS",
+    "STUCK", "FIN-RTX", "TW-PEAK", "MEANING",
+};
+
+/* "n", or "n (most often: server in ESTABLISHED m)". */
+static char *
+most_common(const guint64 counts[2][FS_TCP_N_STATES], gboolean by_sender)
+{
+    guint64 total = 0;
+    guint64 best = 0;
+    int best_role = 0;
+    int best_state = 0;
+
+    for (int role = 0; role < 2; role++) {
+        for (int st = 0; st < FS_TCP_N_STATES; st++) {
+            total += counts[role][st];
+            if (counts[role][st] > best) {
+                best = counts[role][st];
+                best_role = role;
+                best_state = st;
+            }
+        }
+    }
+    if (total == 0)
+        return g_strdup("-");
+    return g_strdup_printf("%" G_GUINT64_FORMAT " (%s %s%s %" G_GUINT64_FORMAT
+                           ")", total, fs_role_name((FsRole)best_role),
+                           by_sender ? "in " : "",
+                           fs_tcp_state_name((FsTcpState)best_state), best);
+}
+
+static char **
+service_row(const FsService *svc)
+{
+    char **row = g_new0(char *, N_SVC_COLS + 1);
+    g_autofree char *stuck = most_common(svc->stuck, FALSE);
+    char *meaning = fs_service_meaning(svc);
+
+    row[SVC_NAME] = g_strdup(svc->name);
+    row[SVC_CONNS] = g_strdup_printf("%" G_GUINT64_FORMAT, svc->connections);
+    for (int k = 0; k < 3; k++)
+        row[SVC_CLIENT + k] = g_strdup_printf("%" G_GUINT64_FORMAT,
+                                              svc->by_closer[k]);
+    row[SVC_RESETS] = most_common(svc->resets, TRUE);
+    row[SVC_STUCK] = strcmp(stuck, "-") == 0
+                         ? g_strdup(stuck)
+                         : g_strdup_printf("%s, oldest %.1f s", stuck,
+                                           (double)svc->stuck_oldest / 1e9);
+    row[SVC_FIN_RTX] = g_strdup_printf("%" G_GUINT64_FORMAT,
+                                       svc->fin_retransmits);
+    row[SVC_TW_PEAK] = g_strdup_printf("%s%" G_GUINT64_FORMAT,
+                                       svc->tw_spans_full ? ">=" : "",
+                                       fs_service_time_wait_peak(svc));
+    row[SVC_MEANING] = meaning != NULL ? meaning : g_strdup("-");
+    return row;
+}
+
+static void
+print_rows(FsReport *r, GPtrArray *rows, int n_cols)
+{
+    g_autofree int *width = g_new0(int, n_cols);
+
+    for (guint i = 0; i < rows->len; i++) {
+        char **row = g_ptr_array_index(rows, i);
+
+        for (int c = 0; c < n_cols; c++)
+            width[c] = MAX(width[c], (int)strlen(row[c]));
+    }
+    for (guint i = 0; i < rows->len; i++) {
+        char **row = g_ptr_array_index(rows, i);
+
+        fprintf(r->out, " ");
+        for (int c = 0; c < n_cols; c++)
+            fprintf(r->out, " %-*s", c == n_cols - 1 ? 0 : width[c], row[c]);
+        fprintf(r->out, "\n");
+    }
+}
+
+/* The busiest server ip:ports (--top), one line each. */
+void
+fs_report_text_services(FsReport *r)
+{
+    g_autoptr(GPtrArray) top = fs_services_top(r->services, r->top);
+    g_autoptr(GPtrArray) rows =
+        g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    guint n = fs_services_count(r->services);
+
+    if (n == 0)
+        return;
+    if (top->len < n)
+        fprintf(r->out, "\nServices: the %u busiest of %u (server ip:port; "
+                "--top N for more)\n", top->len, n);
+    else
+        fprintf(r->out, "\nServices (server ip:port)\n");
+    g_ptr_array_add(rows, g_strdupv((char **)svc_titles));
+    for (guint i = 0; i < top->len; i++)
+        g_ptr_array_add(rows, service_row(g_ptr_array_index(top, i)));
+    print_rows(r, rows, N_SVC_COLS);
+}
+
 void
 fs_report_text_finish(FsReport *r, const FsEngine *engine)
 {
@@ -349,6 +453,7 @@ fs_report_text_finish(FsReport *r, const FsEngine *engine)
     print_time_wait(r, engine);
     if (r->interim)
         return;
+    fs_report_text_services(r);
     if (r->rows->len > 0) {
         fprintf(r->out, "\n");
         print_table(r);

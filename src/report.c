@@ -19,6 +19,8 @@ fs_report_new(FsReportFormat format, FILE *out, const FsEngineConfig *cfg)
     r->rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
     r->buf = g_string_sized_new(512);
     r->stuck = g_string_new(NULL);
+    r->services = fs_services_new();
+    r->top = FS_REPORT_TOP_SERVICES;
     return r;
 }
 
@@ -33,6 +35,7 @@ fs_report_free(FsReport *r)
     g_string_free(r->stuck, TRUE);
     g_free(r->capture_note);
     g_strfreev(r->sources);
+    fs_services_free(r->services);
     g_free(r);
 }
 
@@ -45,6 +48,13 @@ fs_report_set_sources(FsReport *r, const char *const *names, guint n)
     for (guint i = 0; i < n; i++)
         r->sources[i] = g_strdup(names[i]);
     r->n_sources = n;
+}
+
+void
+fs_report_set_top(FsReport *r, guint top)
+{
+    g_return_if_fail(r != NULL);
+    r->top = top;
 }
 
 const char *
@@ -149,6 +159,7 @@ sink_conn(const FsConn *conn, gpointer user)
     FsReport *r = user;
 
     summary_add(&r->sum, conn);
+    fs_services_add(r->services, conn, r->cfg.msl);
     if (r->format == FS_REPORT_JSON)
         fs_report_json_conn(r, conn);
     else

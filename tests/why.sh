@@ -124,4 +124,38 @@ check "--ladder x: 2" status_is 2 "$FINSCOPE" -r "$a" --ladder x
 check "--ladder with --extract: 2" \
     status_is 2 "$FINSCOPE" -r "$a" --ladder 1 --extract 1 -w "$OUT/l.pcap"
 
+# ---- per service ----
+svc_field() { # JSONL SERVER FIELD: that service record's field
+    python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["type"] == "service" and r["server"] == sys.argv[2]:
+        print(r[sys.argv[3]])' "$@"
+}
+check "service: a reused 4-tuple's TIME_WAIT ends at the reuse (peak 1)" \
+    test "$(svc_field "$OUT/reuse-client-time-wait.jsonl" 10.77.0.2:8012 time_wait_peak)" = 1
+check "service: a simultaneous close leaves both in TIME_WAIT (peak 2)" \
+    test "$(svc_field "$OUT/simultaneous-close.jsonl" 10.77.0.2:8008 time_wait_peak)" = 2
+check "service: client closes first, and what it means" \
+    test "$(svc_field "$OUT/final-ack-lost.jsonl" 10.77.0.2:8006 meaning)" = "client closes first in 100%: the clients hold TIME_WAIT"
+if [ -x "$gentrace" ]; then
+    fs_run "$OUT/all.jsonl" --json --top 0 -r "$OUT/gen.pcap"
+    check "bench trace, --top 0: a service record per server ip:port, connections add up" \
+        python3 -c 'import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+conns = [r for r in recs if r["type"] == "conn"]
+svcs = {r["server"]: r["connections"] for r in recs if r["type"] == "service"}
+want = {}
+for c in conns:
+    want[c["server"]] = want.get(c["server"], 0) + 1
+sys.exit(0 if svcs == want and len(svcs) > 20 else "%r != %r" % (svcs, want))' "$OUT/all.jsonl"
+    check "bench trace: 20 service records by default" \
+        test "$(grep -c '"type":"service"' "$OUT/gen.jsonl")" = 20
+    fs_run "$OUT/top3.txt" --top 3 -r "$OUT/gen.pcap"
+    check "bench trace, text --top 3: three services, and how many in all" \
+        sh -c "grep -q '^Services: the 3 busiest of [0-9]* ' '$OUT/top3.txt' &&
+               test \$(sed -n '/^Services/,/^\$/p' '$OUT/top3.txt' | grep -c '^  10\.2\.') = 3"
+fi
+check "--top -2: 2" status_is 2 "$FINSCOPE" -r "$a" --top -2
+
 finish

@@ -30,6 +30,11 @@ void fs_report_finish(FsReport *report, const FsEngine *engine);
 void fs_report_set_sources(FsReport *report, const char *const *names,
                            guint n);
 
+/* Services (server ip:port) the report shows, busiest first; 0 = all.
+ * Default FS_REPORT_TOP_SERVICES. */
+#define FS_REPORT_TOP_SERVICES 20
+void fs_report_set_top(FsReport *report, guint top);
+
 /* ---- live capture (finscope -i) ---- */
 
 /* Packets the kernel dropped: the summary carries it (JSON
