@@ -74,6 +74,15 @@ else
     skip "bench/gentrace not built"
 fi
 
+fs_run "$OUT/ab.err" -r "$a" -r "$b" --extract 1,2 -w "$OUT/ab.pcap"
+check "two files merged: --extract takes each connection's frames from its file" \
+    test "$(tshark -r "$OUT/ab.pcap" 2> /dev/null | wc -l)" = \
+        "$(cat "$OUT/final-ack-lost.jsonl" "$OUT/simultaneous-close.jsonl" |
+           sed -n 's/.*"type":"conn".*"packets":\([0-9]*\).*/\1/p' |
+           awk '{ n += $1 } END { print n }')"
+check "files of two link types: --extract refuses, 1" \
+    status_is 1 "$FINSCOPE" -r "$a" -r "$SAMPLES/crafted-reordered-close-sll2.pcap" \
+        --extract 1,2 -w "$OUT/two.pcap"
 check "--extract without -w: 2" \
     status_is 2 "$FINSCOPE" -r "$a" --extract 1
 check "--extract 1x: 2, names the word" \
