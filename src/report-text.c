@@ -8,8 +8,9 @@
 #include "finscope/decode.h"
 #include "report-private.h"
 
-enum { COL_ID, COL_CLIENT, COL_SERVER, COL_CLOSE, COL_CLOSER, COL_CSTATE,
-       COL_SSTATE, COL_DURATION, COL_FRAMES, COL_FLAGS, N_COLS };
+enum { COL_ID, COL_CLIENT, COL_SERVER, COL_VLAN, COL_CLOSE, COL_RST_FROM,
+       COL_CLOSER, COL_CSTATE, COL_SSTATE, COL_DURATION, COL_FRAMES,
+       COL_FLAGS, N_COLS };
 
 /* Offline, records wait for the end to print as one aligned table, and
  * events as one section. Beyond this many records (or bytes of events)
@@ -19,7 +20,7 @@ enum { COL_ID, COL_CLIENT, COL_SERVER, COL_CLOSE, COL_CLOSER, COL_CSTATE,
 #define EVENTS_MAX_BYTES (4u << 20)
 
 static const char *const col_titles[N_COLS] = {
-    "ID", "CLIENT", "SERVER", "CLOSE", "ACTIVE", "CLIENT-END", "SERVER-END",
+    "ID", "CLIENT", "SERVER", "VLAN", "CLOSE", "RST-FROM", "ACTIVE", "CLIENT-END", "SERVER-END",
     "CLOSE-TIME", "FRAMES", "FLAGS",
 };
 
@@ -132,11 +133,15 @@ note_stuck(FsReport *r, const FsConn *conn)
 static void
 print_conn_line(FsReport *r, char **row)
 {
-    fprintf(r->out, "conn #%s  %s -> %s  close=%s active=%s client=%s "
-            "server=%s close_time=%s frames=%s flags=%s\n", row[COL_ID],
-            row[COL_CLIENT], row[COL_SERVER], row[COL_CLOSE],
-            row[COL_CLOSER], row[COL_CSTATE], row[COL_SSTATE],
-            row[COL_DURATION], row[COL_FRAMES], row[COL_FLAGS]);
+    fprintf(r->out, "conn #%s  %s -> %s  %s%s%sclose=%s rst_from=%s "
+            "active=%s client=%s server=%s close_time=%s frames=%s "
+            "flags=%s\n", row[COL_ID], row[COL_CLIENT], row[COL_SERVER],
+            strcmp(row[COL_VLAN], "-") != 0 ? "vlan=" : "",
+            strcmp(row[COL_VLAN], "-") != 0 ? row[COL_VLAN] : "",
+            strcmp(row[COL_VLAN], "-") != 0 ? " " : "", row[COL_CLOSE],
+            row[COL_RST_FROM], row[COL_CLOSER], row[COL_CSTATE],
+            row[COL_SSTATE], row[COL_DURATION], row[COL_FRAMES],
+            row[COL_FLAGS]);
 }
 
 void
@@ -151,7 +156,15 @@ fs_report_text_conn(FsReport *r, const FsConn *conn)
     row[COL_ID] = g_strdup_printf("%" G_GUINT64_FORMAT, conn->id);
     row[COL_CLIENT] = endpoint_string(conn, FS_ROLE_CLIENT);
     row[COL_SERVER] = endpoint_string(conn, FS_ROLE_SERVER);
+    row[COL_VLAN] = conn->vlan >> 12 != 0
+                        ? g_strdup_printf("%u.%u", conn->vlan >> 12,
+                                          conn->vlan & 0xfff)
+                    : conn->vlan != 0 ? g_strdup_printf("%u", conn->vlan)
+                                      : g_strdup("-");
     row[COL_CLOSE] = g_strdup(fs_close_kind_name(fs_classify_close(conn)));
+    row[COL_RST_FROM] = g_strdup(conn->rst_from == FS_ROLE_NONE
+                                     ? "-"
+                                     : fs_role_name((FsRole)conn->rst_from));
     row[COL_CLOSER] = g_strdup(closer ? closer : "-");
     row[COL_CSTATE] = g_strdup(fs_tcp_state_name(
         fs_classify_end_state(conn, FS_ROLE_CLIENT)));
@@ -317,29 +330,66 @@ print_summary(FsReport *r, const FsEngineStats *stats)
     print_live(r, stats);
 }
 
+/* Rows in id order: records finish in the order their connections
+ * ended, not began. */
+static gint
+row_id_cmp(gconstpointer a, gconstpointer b)
+{
+    char **x = *(char **const *)a;
+    char **y = *(char **const *)b;
+    guint64 i = g_ascii_strtoull(x[COL_ID], NULL, 10);
+    guint64 j = g_ascii_strtoull(y[COL_ID], NULL, 10);
+
+    return i < j ? -1 : i > j;
+}
+
+/* The VLAN column only when some connection is tagged. */
+static gboolean
+shows_column(const FsReport *r, int c)
+{
+    if (c != COL_VLAN)
+        return TRUE;
+    for (guint i = 0; i < r->rows->len; i++) {
+        char **row = g_ptr_array_index(r->rows, i);
+
+        if (strcmp(row[COL_VLAN], "-") != 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static void
+print_cells(FsReport *r, const char *const *cells, const int *width,
+            const gboolean *shown)
+{
+    for (int c = 0; c < N_COLS; c++) {
+        if (shown[c])
+            fprintf(r->out, "%-*s%s", c == N_COLS - 1 ? 0 : width[c],
+                    cells[c], c == N_COLS - 1 ? "\n" : "  ");
+    }
+}
+
 static void
 print_table(FsReport *r)
 {
     int width[N_COLS];
+    gboolean shown[N_COLS];
 
-    for (int c = 0; c < N_COLS; c++)
+    g_ptr_array_sort(r->rows, row_id_cmp);
+    for (int c = 0; c < N_COLS; c++) {
         width[c] = (int)strlen(col_titles[c]);
+        shown[c] = shows_column(r, c);
+    }
     for (guint i = 0; i < r->rows->len; i++) {
         char **row = g_ptr_array_index(r->rows, i);
 
         for (int c = 0; c < N_COLS; c++)
             width[c] = MAX(width[c], (int)strlen(row[c]));
     }
-    for (int c = 0; c < N_COLS; c++)
-        fprintf(r->out, "%-*s%s", c == N_COLS - 1 ? 0 : width[c],
-                col_titles[c], c == N_COLS - 1 ? "\n" : "  ");
-    for (guint i = 0; i < r->rows->len; i++) {
-        char **row = g_ptr_array_index(r->rows, i);
-
-        for (int c = 0; c < N_COLS; c++)
-            fprintf(r->out, "%-*s%s", c == N_COLS - 1 ? 0 : width[c],
-                    row[c], c == N_COLS - 1 ? "\n" : "  ");
-    }
+    print_cells(r, col_titles, width, shown);
+    for (guint i = 0; i < r->rows->len; i++)
+        print_cells(r, (const char *const *)g_ptr_array_index(r->rows, i),
+                    width, shown);
 }
 
 enum { SVC_NAME, SVC_CONNS, SVC_CLIENT, SVC_SERVER, SVC_SIMULT, SVC_RESETS,

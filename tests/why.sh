@@ -167,4 +167,20 @@ sys.exit(0 if svcs == want and len(svcs) > 20 else "%r != %r" % (svcs, want))' "
 fi
 check "--top -2: 2" status_is 2 "$FINSCOPE" -r "$a" --top -2
 
+# ---- the text table ----
+if [ -x "$gentrace" ]; then
+    fs_run "$OUT/gen.txt" -r "$OUT/gen.pcap"
+    check "text table: sorted by id" \
+        sh -c "sed -n '/^ID  /,/^\$/p' '$OUT/gen.txt' | sed '1d;/^\$/d' | awk '{print \$1}' > '$OUT/ids' &&
+               test \$(wc -l < '$OUT/ids') = 400 && sort -n -c '$OUT/ids'"
+fi
+fs_run "$OUT/rst.txt" -r "$SAMPLES/rst-linger0-v4.pcap"
+check "text table: who sent the RST" \
+    grep -Eq '^1 .* reset +client ' "$OUT/rst.txt"
+check "text table: no VLAN column when nothing is tagged" \
+    sh -c "! grep -q '^ID .*VLAN' '$OUT/rst.txt'"
+fs_run "$OUT/qinq.txt" -r "$SAMPLES/crafted-midstream-qinq.pcap"
+check "text table: a VLAN column when tagged (outer.inner)" \
+    grep -Eq '^1 .* 100\.200 +graceful' "$OUT/qinq.txt"
+
 finish
