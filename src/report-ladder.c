@@ -308,18 +308,26 @@ put_more_notes(Pen *p, const Row *row, guint skip)
     }
 }
 
-/* What the arrow's place says on a line no segment caused. */
-static const char *
+/* What the arrow's place says on a line of events without its segment:
+ * a timer's, or those of a segment counted under a later incarnation
+ * (an old duplicate). */
+static char *
 timer_text(const Pen *p, const Row *row)
 {
     for (guint i = 0; i < row->n_events; i++) {
         const FsEvent *ev = row_event(p, row, i);
 
+        if (ev->frame != 0)
+            return g_strdup_printf("(frame %u, a later incarnation's)",
+                                   ev->frame);
         if (ev->kind == FS_EV_STATE &&
             ev->transition.cause == FS_CAUSE_TIME_WAIT_EXPIRED)
-            return "(2*MSL passed: TIME_WAIT over)";
+            return g_strdup("(2*MSL passed: TIME_WAIT over)");
+        if (ev->kind == FS_EV_STATE &&
+            ev->transition.cause == FS_CAUSE_REUSED)
+            return g_strdup("(a new SYN reused the 4-tuple)");
     }
-    return "(no segment: time passed)";
+    return g_strdup("(no segment: time passed)");
 }
 
 static void
@@ -331,12 +339,13 @@ put_row(Pen *p, const Row *row)
     g_autofree char *delta =
         delta_string(p->prev_ts < 0 ? -1 : row->seg.ts - p->prev_ts);
     guint notes = row_notes(p, row);
+    g_autofree char *text = row->has_seg ? NULL : timer_text(p, row);
 
     put_lead(p, frame, delta, row_state(p, row, FS_ROLE_CLIENT));
     if (row->has_seg)
         put_arrow(p, row);
     else
-        put_centred(p, timer_text(p, row));
+        put_centred(p, text);
     g_string_append_printf(p->out, "%s ", p->g->bar);
     put_state(p, row_state(p, row, FS_ROLE_SERVER));
     for (guint i = 0; i < row->n_events && notes > 0; i++) {
