@@ -247,6 +247,7 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     g_autofree char *port_range = NULL;
     g_autofree char *freeze_text = NULL;
     g_autofree char *ladder_text = NULL;
+    g_autofree char *step_text = NULL;
     gint max_flows = 0;
     gboolean json = FALSE;
     GOptionEntry entries[] = {
@@ -288,6 +289,16 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
           "Draw connection ID as a ladder diagram: each segment an arrow "
           "with flags, relative seq/ack, length and time, each side's "
           "states and the anomalies beside", "ID" },
+        { "timeline", 0, 0, G_OPTION_ARG_FILENAME, &opts->timeline,
+          "Write per host and step TIME_WAIT and CLOSE_WAIT held, closes "
+          "by closer and resets to FILE (CSV; NDJSON if it ends in .json "
+          "or .ndjson)", "FILE" },
+        { "plot", 0, 0, G_OPTION_ARG_FILENAME, &opts->plot,
+          "Draw TIME_WAIT and CLOSE_WAIT held over the capture by the "
+          "busiest hosts to FILE (SVG)", "FILE" },
+        { "step", 0, 0, G_OPTION_ARG_STRING, &step_text,
+          "--timeline and --plot: seconds a row covers (default 1)",
+          "SECONDS" },
         { "top", 0, 0, G_OPTION_ARG_INT, &opts->top,
           "Show the N busiest services (server ip:port; default 20, "
           "0 = all)", "N" },
@@ -318,6 +329,10 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
                     "--threads: %d: give 1 or 2", opts->threads);
         return FALSE;
     }
+    opts->step = FS_NS_PER_SEC;
+    if (step_text != NULL &&
+        !parse_seconds("--step", step_text, &opts->step, error))
+        return FALSE;
     if (opts->top < -1) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
                     "--top: %d is negative", opts->top);
@@ -357,5 +372,7 @@ fs_cli_options_clear(FsCliOptions *opts)
     g_free(opts->metrics_listen);
     g_free(opts->metrics_file);
     g_free(opts->extract);
+    g_free(opts->timeline);
+    g_free(opts->plot);
     memset(opts, 0, sizeof *opts);
 }

@@ -27,6 +27,9 @@ typedef struct {
     char *extract;          /* --extract SELECTOR (with -w), or NULL */
     guint64 ladder;         /* --ladder ID; 0 = none */
     gint top;               /* --top N services; -1 = default (20) */
+    char *timeline;         /* --timeline FILE (CSV, or NDJSON), or NULL */
+    char *plot;             /* --plot FILE.svg, or NULL */
+    FsTime step;            /* --step: a timeline row's width, ns */
 } FsCliOptions;
 
 /* Default --idle-timeout of a live capture. */

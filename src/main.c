@@ -14,6 +14,7 @@
 #include "finscope/error.h"
 #include "finscope/reader.h"
 #include "finscope/report.h"
+#include "finscope/timeline.h"
 #include "live.h"
 
 static int
@@ -23,6 +24,26 @@ fail(int status, const GError *error)
     return status;
 }
 
+/* --timeline and --plot, once the records are in. */
+static gboolean
+write_timeline(const FsCliOptions *opts, FsTimeline *timeline,
+               const FsEngine *engine)
+{
+    g_autoptr(GError) error = NULL;
+    const FsEngineStats *st = fs_engine_stats(engine);
+
+    if ((opts->timeline != NULL &&
+         !fs_timeline_write(timeline, opts->timeline, st->t_first,
+                            st->t_last, &error)) ||
+        (opts->plot != NULL &&
+         !fs_timeline_plot(timeline, opts->plot, st->t_first, st->t_last,
+                           &error))) {
+        fail(1, error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static int
 run(const FsCliOptions *opts)
 {
@@ -30,6 +51,7 @@ run(const FsCliOptions *opts)
     g_autoptr(FsCapture) cap = NULL;
     g_autoptr(FsReport) report = NULL;
     g_autoptr(FsEngine) engine = NULL;
+    g_autoptr(FsTimeline) timeline = NULL;
     FsEngineSink sink;
     FsCaptureResult res;
     gboolean threaded = opts->threads == 0 ? fs_reader_threads_help()
@@ -47,11 +69,19 @@ run(const FsCliOptions *opts)
     if (opts->top >= 0)
         fs_report_set_top(report, (guint)opts->top);
     sink = fs_report_sink(report);
+    if (opts->timeline != NULL || opts->plot != NULL) {
+        FsEngineSink inner = sink;
+
+        timeline = fs_timeline_new(opts->step, opts->engine.msl);
+        sink = fs_timeline_tee(timeline, &inner);
+    }
     engine = fs_engine_new(&opts->engine, &sink);
     res = fs_reader_run(cap, engine, threaded, &error);
     fs_reader_warn_truncated(cap, "finscope");
     fs_engine_finish(engine);
     fs_report_finish(report, engine);
+    if (timeline != NULL && !write_timeline(opts, timeline, engine))
+        return 1;
     if (ferror(stdout)) {
         fprintf(stderr, "finscope: error writing the report\n");
         return 1;

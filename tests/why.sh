@@ -183,4 +183,34 @@ fs_run "$OUT/qinq.txt" -r "$SAMPLES/crafted-midstream-qinq.pcap"
 check "text table: a VLAN column when tagged (outer.inner)" \
     grep -Eq '^1 .* 100\.200 +graceful' "$OUT/qinq.txt"
 
+# ---- over time: --timeline, --plot ----
+fs_run "$OUT/stuck.txt" -r "$SAMPLES/stuck-fin-wait-2-close-wait.pcap" \
+    --timeline "$OUT/stuck.csv"
+check "timeline: the server left in CLOSE_WAIT holds it" \
+    grep -q '^[0-9.]*,10\.77\.0\.2,0,1,1,0,0,0$' "$OUT/stuck.csv"
+fs_run "$OUT/sim.txt" -r "$b" --timeline "$OUT/sim.csv"
+check "timeline: a simultaneous close, TIME_WAIT at both hosts" \
+    test "$(grep -c '^[0-9.]*,10\.77\.0\.[12],1,0,0,0,1,0$' "$OUT/sim.csv")" = 2
+check "timeline: CSV header" \
+    test "$(head -n 1 "$OUT/sim.csv")" = "time,host,time_wait,close_wait,closes_client,closes_server,closes_simultaneous,resets"
+if [ -x "$gentrace" ]; then
+    fs_run "$OUT/tl.txt" -r "$OUT/gen.pcap" --timeline "$OUT/tl.ndjson" \
+        --plot "$OUT/tl.svg"
+    check "plot: xmllint accepts the SVG" xmllint --noout "$OUT/tl.svg"
+    if command -v rsvg-convert > /dev/null 2>&1; then
+        check "plot: rsvg-convert renders it" \
+            rsvg-convert "$OUT/tl.svg" -o "$OUT/tl.png"
+        png="$OUT/tl.png"
+    else
+        skip "rsvg-convert is not installed (librsvg2-bin)"
+        png=
+    fi
+    check "bench trace, timeline: peaks per host are the engine's, closes and resets add up${png:+, the PNG is not blank}" \
+        python3 "$G_TEST_SRCDIR/tests/why-timeline.py" "$OUT/tl.ndjson" \
+            "$OUT/gen.jsonl" $png
+fi
+check "--step 0: 2" status_is 2 "$FINSCOPE" -r "$a" --timeline "$OUT/x.csv" --step 0
+check "--timeline to a directory that is not there: 1" \
+    status_is 1 "$FINSCOPE" -r "$a" --timeline "$OUT/no/such/dir.csv"
+
 finish
