@@ -134,9 +134,7 @@ check_linktype(const FsSource *src, GError **error)
     return FALSE;
 }
 
-/* The filter is applied to each record here rather than by
- * pcap_setfilter(), which would skip records unseen and so put frame
- * numbers off Wireshark's. */
+/* Live: the kernel filters (packets it drops are not counted). */
 static gboolean
 set_filter(const FsSource *src, const char *bpf, GError **error)
 {
@@ -160,6 +158,9 @@ set_filter(const FsSource *src, const char *bpf, GError **error)
     return TRUE;
 }
 
+/* A file's filter is applied to each record (source_fill), not by
+ * pcap_setfilter(), which would skip records unseen and so put frame
+ * numbers off Wireshark's. */
 static gboolean
 keep_filter(FsSource *src, const char *bpf, GError **error)
 {
