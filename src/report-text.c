@@ -20,8 +20,8 @@ enum { COL_ID, COL_CLIENT, COL_SERVER, COL_VLAN, COL_CLOSE, COL_RST_FROM,
 #define EVENTS_MAX_BYTES (4u << 20)
 
 static const char *const col_titles[N_COLS] = {
-    "ID", "CLIENT", "SERVER", "VLAN", "CLOSE", "RST-FROM", "ACTIVE", "CLIENT-END", "SERVER-END",
-    "CLOSE-TIME", "FRAMES", "FLAGS",
+    "ID", "CLIENT", "SERVER", "VLAN", "CLOSE", "RST-FROM", "ACTIVE",
+    "CLIENT-END", "SERVER-END", "CLOSE-TIME", "FRAMES", "FLAGS",
 };
 
 static char *

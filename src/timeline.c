@@ -497,9 +497,9 @@ plot_axes(GString *o, double span_s, gint64 ymax, FsTime t0)
                                PAD_T + h + 20, span_s * i / 5.0);
         g_string_append_printf(o, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" "
                                "y2=\"%.1f\" stroke=\"#ddd\"/>\n<text x=\"%d\" "
-                               "y=\"%.1f\" text-anchor=\"end\">%" G_GINT64_FORMAT
-                               "</text>\n", PAD_L, y, PAD_L + w, y, PAD_L - 6,
-                               y + 4, ymax * i / 5);
+                               "y=\"%.1f\" text-anchor=\"end\">%"
+                               G_GINT64_FORMAT "</text>\n", PAD_L, y,
+                               PAD_L + w, y, PAD_L - 6, y + 4, ymax * i / 5);
     }
     g_string_append_printf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">"
                            "seconds since %s</text>\n", PAD_L + w / 2,
