@@ -28,6 +28,10 @@ typedef struct {
     int linktype;        /* pcap_datalink() of this file */
     SourceState state;   /* what the buffer below holds */
     gboolean truncated;  /* the file ended inside its last record */
+    guint32 frames;      /* records read so far, filtered out or not */
+    struct bpf_program filter; /* applied per record (has_filter), so
+                                  that skipped records are numbered */
+    gboolean has_filter; /* filter holds a compiled program */
     FsTime ts;           /* timestamp of the buffered packet, ns */
     guint32 caplen;      /* bytes buffered in data */
     guint32 wirelen;     /* original length of the buffered packet */
@@ -61,6 +65,9 @@ source_clear(FsSource *src)
     if (src->pcap != NULL)
         pcap_close(src->pcap);
     src->pcap = NULL;
+    if (src->has_filter)
+        pcap_freecode(&src->filter);
+    src->has_filter = FALSE;
     /* only once libpcap closed the stream that used it */
     g_clear_pointer(&src->stream_buffer, g_free);
     g_clear_pointer(&src->name, g_free);
@@ -148,6 +155,7 @@ check_linktype(const FsSource *src, GError **error)
     return FALSE;
 }
 
+/* Live: the kernel filters (packets it drops are not counted). */
 static gboolean
 set_filter(const FsSource *src, const char *bpf, GError **error)
 {
@@ -169,6 +177,23 @@ set_filter(const FsSource *src, const char *bpf, GError **error)
                     pcap_geterr(src->pcap));
         return FALSE;
     }
+    return TRUE;
+}
+
+/* A file's filter is applied to each record (source_fill), not by
+ * pcap_setfilter(), which would skip records unseen and so put frame
+ * numbers off Wireshark's. */
+static gboolean
+keep_filter(FsSource *src, const char *bpf, GError **error)
+{
+    if (pcap_compile(src->pcap, &src->filter, bpf, 1,
+                     PCAP_NETMASK_UNKNOWN) != 0) {
+        g_set_error(error, FS_ERROR, FS_ERROR_FILTER,
+                    "%s: bad filter \"%s\": %s", src->name, bpf,
+                    pcap_geterr(src->pcap));
+        return FALSE;
+    }
+    src->has_filter = TRUE;
     return TRUE;
 }
 
@@ -198,7 +223,7 @@ source_open(FsSource *src, const char *path, gsize buffer, const char *bpf,
     src->linktype = pcap_datalink(src->pcap);
     if (!check_linktype(src, error))
         return FALSE;
-    return bpf == NULL || set_filter(src, bpf, error);
+    return bpf == NULL || keep_filter(src, bpf, error);
 }
 
 /* Every file stays open for the merge: more than the process may open
@@ -315,9 +340,14 @@ source_fill(FsSource *src, GError **error)
     int rc = pcap_next_ex(src->pcap, &hdr, &bytes);
     const char *msg = NULL;
 
-    if (rc == 1) {
-        source_buffer(src, hdr, bytes);
-        return TRUE;
+    while (rc == 1) {
+        src->frames++;
+        if (!src->has_filter ||
+            pcap_offline_filter(&src->filter, hdr, bytes) != 0) {
+            source_buffer(src, hdr, bytes);
+            return TRUE;
+        }
+        rc = pcap_next_ex(src->pcap, &hdr, &bytes);
     }
     src->state = SOURCE_DONE;
     if (rc == PCAP_ERROR_BREAK)
@@ -438,6 +468,7 @@ fs_capture_next(FsCapture *cap, FsPacket *pkt, GError **error)
     pkt->caplen = src->caplen;
     pkt->wirelen = src->wirelen;
     pkt->source = best;
+    pkt->frame = src->frames;
     return FS_CAPTURE_PACKET;
 }
 
@@ -662,6 +693,7 @@ live_next(FsCapture *cap, FsPacket *pkt, GError **error)
     pkt->caplen = hdr->caplen;
     pkt->wirelen = hdr->len;
     pkt->source = 0;
+    pkt->frame = ++cap->sources[0].frames;
     return FS_CAPTURE_PACKET;
 }
 

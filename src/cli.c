@@ -177,7 +177,8 @@ add_live_entries(GOptionContext *ctx, FsCliOptions *opts)
         { "relinquish-privileges", 'Z', 0, G_OPTION_ARG_STRING, &opts->user,
           "-i: once the interface is open, run as USER", "USER" },
         { "write", 'w', 0, G_OPTION_ARG_FILENAME, &opts->write_file,
-          "-i: also save the packets to FILE (pcap)", "FILE" },
+          "-i: also save the packets to FILE (pcap); --extract: the "
+          "file written", "FILE" },
         { "closes-only", 0, 0, G_OPTION_ARG_NONE, &opts->closes_only,
           "Keep only SYN/FIN/RST segments: cheaper, but blind to "
           "half-close data, final-ACK loss and old duplicates", NULL },
@@ -201,7 +202,8 @@ live_only_option(const FsCliOptions *o)
     return o->count ? "-c" : o->live.snaplen ? "-s"
          : o->live.buffer_kib ? "-B" : o->live.immediate ? "--immediate"
          : o->live.no_promisc ? "-p" : o->user ? "-Z"
-         : o->write_file ? "-w" : o->metrics_listen ? "--metrics-listen"
+         : o->write_file && o->extract == NULL ? "-w"
+         : o->metrics_listen ? "--metrics-listen"
          : o->metrics_file ? "--metrics-file" : NULL;
 }
 
@@ -220,6 +222,24 @@ live_out_of_range(const FsCliOptions *o, GError **error)
     return TRUE;
 }
 
+/* --extract: files only, and somewhere to write. */
+static gboolean
+apply_second_pass(const FsCliOptions *opts, GError **error)
+{
+    const char *why = NULL;
+
+    if ((opts->extract != NULL || opts->ladder != 0) && opts->iface != NULL)
+        why = "--extract and --ladder read capture files (-r), not -i";
+    else if (opts->extract != NULL && opts->ladder != 0)
+        why = "--extract and --ladder cannot be combined";
+    else if (opts->extract != NULL && opts->write_file == NULL)
+        why = "--extract needs -w FILE to write the packets to";
+    if (why == NULL)
+        return TRUE;
+    g_set_error(error, FS_ERROR, FS_ERROR_USAGE, "%s", why);
+    return FALSE;
+}
+
 static gboolean
 apply_live(FsCliOptions *opts, GError **error)
 {
@@ -235,7 +255,7 @@ apply_live(FsCliOptions *opts, GError **error)
                     "%s needs -i INTERFACE", opt);
         return FALSE;
     }
-    if (live_out_of_range(opts, error))
+    if (live_out_of_range(opts, error) || !apply_second_pass(opts, error))
         return FALSE;
     if (opts->iface != NULL && opts->engine.idle_timeout == 0)
         opts->engine.idle_timeout =
@@ -252,6 +272,8 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     g_autofree char *port_range = NULL;
     g_autofree char *freeze_text = NULL;
     g_autofree char *max_memory = NULL;
+    g_autofree char *ladder_text = NULL;
+    g_autofree char *step_text = NULL;
     gint max_flows = 0;
     gboolean json = FALSE;
     GOptionEntry entries[] = {
@@ -291,6 +313,27 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
           "closed ones at once, open ones quiet this long (default 10; "
           "0 = never); half the memory for 5-10% more CPU, same output",
           "SECONDS" },
+        { "extract", 0, 0, G_OPTION_ARG_STRING, &opts->extract,
+          "Write the packets of the chosen connections to -w FILE: ids "
+          "(1,5,9), anomalous, reset or stuck, comma-separated",
+          "SELECTOR" },
+        { "ladder", 0, 0, G_OPTION_ARG_STRING, &ladder_text,
+          "Draw connection ID as a ladder diagram: each segment an arrow "
+          "with flags, relative seq/ack, length and time, each side's "
+          "states and the anomalies beside", "ID" },
+        { "timeline", 0, 0, G_OPTION_ARG_FILENAME, &opts->timeline,
+          "Write per host and step TIME_WAIT and CLOSE_WAIT held, closes "
+          "by closer and resets to FILE (CSV; NDJSON if it ends in .json "
+          "or .ndjson)", "FILE" },
+        { "plot", 0, 0, G_OPTION_ARG_FILENAME, &opts->plot,
+          "Draw TIME_WAIT and CLOSE_WAIT held over the capture by the "
+          "busiest hosts to FILE (SVG)", "FILE" },
+        { "step", 0, 0, G_OPTION_ARG_STRING, &step_text,
+          "--timeline and --plot: seconds a row covers (default 1)",
+          "SECONDS" },
+        { "top", 0, 0, G_OPTION_ARG_INT, &opts->top,
+          "Show the N busiest services (server ip:port; default 20, "
+          "0 = all)", "N" },
         { "threads", 0, 0, G_OPTION_ARG_INT, &opts->threads,
           "Files: 2 reads and decodes in a second thread, 1 does all in "
           "one (default: 2 with more than one CPU); same output", "N" },
@@ -303,6 +346,7 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
                              "[BPF EXPRESSION]");
 
     memset(opts, 0, sizeof *opts);
+    opts->top = -1;
     g_option_context_set_summary(ctx, summary);
     g_option_context_add_main_entries(ctx, entries, NULL);
     add_live_entries(ctx, opts);
@@ -315,6 +359,22 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     if (opts->threads < 0 || opts->threads > 2) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
                     "--threads: %d: give 1 or 2", opts->threads);
+        return FALSE;
+    }
+    opts->step = FS_NS_PER_SEC;
+    if (step_text != NULL &&
+        !parse_seconds("--step", step_text, &opts->step, error))
+        return FALSE;
+    if (opts->top < -1) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                    "--top: %d is negative", opts->top);
+        return FALSE;
+    }
+    if (ladder_text != NULL &&
+        !g_ascii_string_to_unsigned(ladder_text, 10, 1, G_MAXUINT64,
+                                    &opts->ladder, NULL)) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                    "--ladder: '%s' is not a connection id", ladder_text);
         return FALSE;
     }
     if (!apply_options(opts, msl_text, os, error) ||
@@ -345,5 +405,8 @@ fs_cli_options_clear(FsCliOptions *opts)
     g_free(opts->write_file);
     g_free(opts->metrics_listen);
     g_free(opts->metrics_file);
+    g_free(opts->extract);
+    g_free(opts->timeline);
+    g_free(opts->plot);
     memset(opts, 0, sizeof *opts);
 }

@@ -23,6 +23,13 @@ typedef struct {
     gboolean closes_only;   /* --closes-only: SYN/FIN/RST segments only */
     char *metrics_listen;   /* --metrics-listen ADDR:PORT */
     char *metrics_file;     /* --metrics-file PATH */
+    /* a second pass over the files (src/extract.c) */
+    char *extract;          /* --extract SELECTOR (with -w), or NULL */
+    guint64 ladder;         /* --ladder ID; 0 = none */
+    gint top;               /* --top N services; -1 = default (20) */
+    char *timeline;         /* --timeline FILE (CSV, or NDJSON), or NULL */
+    char *plot;             /* --plot FILE.svg, or NULL */
+    FsTime step;            /* --step: a timeline row's width, ns */
 } FsCliOptions;
 
 /* Default --idle-timeout of a live capture. */

@@ -29,6 +29,8 @@ emit(const FsDetectContext *ctx, const FsConn *conn, const FsSegment *seg,
         .role = (gint8)role,
         .seq = seg->seq,
         .detail = detail,
+        .frame = seg->frame,
+        .source = seg->source,
     };
 
     if (ctx->emit != NULL)

@@ -898,7 +898,12 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
     }
     if ((seg->flags & (FS_TH_SYN | FS_TH_ACK)) == (FS_TH_SYN | FS_TH_ACK))
         note_server(e, seg);
-    newest->packets++;
+    if (newest->packets++ == 0) {
+        newest->first_frame = seg->frame;
+        newest->first_source = (guint16)seg->source;
+    }
+    newest->last_frame = seg->frame;
+    newest->last_source = (guint16)seg->source;
     newest->t_last = seg->ts;
     conn = newest;
     sender = fs_conn_sender_role(conn, seg);
@@ -962,6 +967,8 @@ fs_engine_decode(const FsPacket *pkt, FsSegment *seg)
                                       pkt->wirelen, seg);
 
     seg->ts = pkt->ts;
+    seg->frame = pkt->frame;
+    seg->source = pkt->source;
     if (status == FS_DECODE_OK)
         seg->flow_hash = fs_flow_hash(seg);
     return status;

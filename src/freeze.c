@@ -27,7 +27,7 @@
 /* sizeof(FsConn) and sizeof(FsEndpoint) as code_conn() knows them: a new
  * field must be added to code_conn() (or said not to be kept), then here. */
 G_STATIC_ASSERT(sizeof(FsEndpoint) == 144);
-G_STATIC_ASSERT(sizeof(FsConn) == 496);
+G_STATIC_ASSERT(sizeof(FsConn) == 504);
 G_STATIC_ASSERT(FS_CONN_HEAD_SIZE == 68);
 G_STATIC_ASSERT(FS_CONN_LINKS_SIZE == 34);
 
@@ -279,6 +279,20 @@ code_endpoint(Codec *c, const FsConn *conn, FsEndpoint *ep,
     code_u64(c, &ep->bytes_after_own_fin);
 }
 
+/* Frame numbers: the last as its distance from the first. */
+static void
+code_frames(Codec *c, FsConn *conn)
+{
+    guint32 span = conn->last_frame - conn->first_frame;
+
+    code_u32(c, &conn->first_frame);
+    code_u32(c, &span);
+    if (c->decode)
+        conn->last_frame = conn->first_frame + span;
+    code_u16(c, &conn->first_source);
+    code_u16(c, &conn->last_source);
+}
+
 /* The body but t_last (the leading base). */
 static void
 code_conn(Codec *c, FsConn *conn)
@@ -322,6 +336,7 @@ code_conn(Codec *c, FsConn *conn)
         code_u32(c, &conn->last_hash[r]);
         code_time(c, &conn->last_hash_ts[r], conn->t_last);
     }
+    code_frames(c, conn);
 }
 
 static guint8 *

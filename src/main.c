@@ -11,11 +11,13 @@
 
 #include "check.h"
 #include "cli.h"
+#include "extract.h"
 #include "finscope/capture.h"
 #include "finscope/engine.h"
 #include "finscope/error.h"
 #include "finscope/reader.h"
 #include "finscope/report.h"
+#include "finscope/timeline.h"
 #include "live.h"
 #include "text.h"
 
@@ -76,6 +78,26 @@ raise_fd_limit(void)
     }
 }
 
+/* --timeline and --plot, once the records are in. */
+static gboolean
+write_timeline(const FsCliOptions *opts, FsTimeline *timeline,
+               const FsEngine *engine)
+{
+    g_autoptr(GError) error = NULL;
+    const FsEngineStats *st = fs_engine_stats(engine);
+
+    if ((opts->timeline != NULL &&
+         !fs_timeline_write(timeline, opts->timeline, st->t_first,
+                            st->t_last, &error)) ||
+        (opts->plot != NULL &&
+         !fs_timeline_plot(timeline, opts->plot, st->t_first, st->t_last,
+                           &error))) {
+        fail(1, error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 static int
 run(const FsCliOptions *opts)
 {
@@ -83,6 +105,7 @@ run(const FsCliOptions *opts)
     g_autoptr(FsCapture) cap = NULL;
     g_autoptr(FsReport) report = NULL;
     g_autoptr(FsEngine) engine = NULL;
+    g_autoptr(FsTimeline) timeline = NULL;
     FsEngineSink sink;
     FsCaptureResult res;
     gboolean threaded = opts->threads == 0 ? fs_reader_threads_help()
@@ -95,7 +118,17 @@ run(const FsCliOptions *opts)
         return fail(g_error_matches(error, FS_ERROR, FS_ERROR_FILTER) ? 2 : 1,
                     error);
     report = fs_report_new(opts->format, stdout, &opts->engine);
+    fs_report_set_sources(report, (const char *const *)opts->read_files,
+                          g_strv_length(opts->read_files));
+    if (opts->top >= 0)
+        fs_report_set_top(report, (guint)opts->top);
     sink = fs_report_sink(report);
+    if (opts->timeline != NULL || opts->plot != NULL) {
+        FsEngineSink inner = sink;
+
+        timeline = fs_timeline_new(opts->step, opts->engine.msl);
+        sink = fs_timeline_tee(timeline, &inner);
+    }
     engine = fs_engine_new(&opts->engine, &sink);
     catch_sigusr1();
     res = fs_reader_run_ticking(cap, engine, threaded, maybe_interim, report,
@@ -103,6 +136,8 @@ run(const FsCliOptions *opts)
     fs_reader_warn_truncated(cap, "finscope");
     fs_engine_finish(engine);
     fs_report_finish(report, engine);
+    if (timeline != NULL && !write_timeline(opts, timeline, engine))
+        return 1;
     if (ferror(stdout)) {
         fprintf(stderr, "finscope: error writing the report\n");
         return 1;
@@ -131,7 +166,10 @@ main(int argc, char **argv)
         fs_cli_options_clear(&opts);
         return 0;
     }
-    status = opts.iface != NULL ? fs_live_run(&opts) : run(&opts);
+    status = opts.iface != NULL    ? fs_live_run(&opts)
+             : opts.extract != NULL ? fs_extract_run(&opts)
+             : opts.ladder != 0     ? fs_ladder_run(&opts)
+                                    : run(&opts);
     fs_cli_options_clear(&opts);
     return status;
 }

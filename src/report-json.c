@@ -5,6 +5,7 @@
 
 #include "finscope/decode.h"
 #include "finscope/detect.h"
+#include "finscope/handoff.h"
 #include "finscope/json-writer.h"
 #include "report-private.h"
 
@@ -31,6 +32,25 @@ json_endpoint(FsJson *j, const FsConn *conn, FsRole role)
     fs_json_string(j, buf);
 }
 
+/* "frame": N (null when no segment acted) and, with several capture
+ * files, "file": its name. */
+static void
+json_frame(FsJson *j, const FsReport *r, const char *key,
+           const char *file_key, guint32 frame, guint source)
+{
+    const char *file = fs_report_source_name(r, source);
+
+    fs_json_key(j, key);
+    if (frame == 0)
+        fs_json_null(j);
+    else
+        fs_json_uint(j, frame);
+    if (file != NULL && frame != 0) {
+        fs_json_key(j, file_key);
+        fs_json_string(j, file);
+    }
+}
+
 void
 fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
 {
@@ -45,6 +65,7 @@ fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
     fs_json_time(&j, ev->ts);
     FS_JSON_KEY(&j, "conn");
     fs_json_uint(&j, ev->conn_id);
+    json_frame(&j, r, "frame", "file", ev->frame, ev->source);
     FS_JSON_KEY(&j, "kind");
     fs_json_string(&j, fs_event_kind_name(ev->kind));
     FS_JSON_KEY(&j, "endpoint");
@@ -250,6 +271,16 @@ json_conn_trust(FsJson *j, const FsConn *conn)
     fs_json_end_object(j);
 }
 
+/* A Wireshark display filter for this incarnation's packets. */
+static void
+json_filter(FsJson *j, const FsConn *conn)
+{
+    g_autofree char *filter = fs_handoff_filter(conn);
+
+    FS_JSON_KEY(j, "filter");
+    fs_json_string(j, filter);
+}
+
 void
 fs_report_json_conn(FsReport *r, const FsConn *conn)
 {
@@ -274,6 +305,11 @@ fs_report_json_conn(FsReport *r, const FsConn *conn)
     fs_json_time(&j, conn->t_last);
     FS_JSON_KEY(&j, "packets");
     fs_json_uint(&j, conn->packets);
+    json_frame(&j, r, "first_frame", "file", conn->first_frame,
+               conn->first_source);
+    json_frame(&j, r, "last_frame", "last_file", conn->last_frame,
+               conn->last_source);
+    json_filter(&j, conn);
     json_pair_uint(&j, "bytes", conn->ep[FS_ROLE_CLIENT].bytes,
                    conn->ep[FS_ROLE_SERVER].bytes);
     FS_JSON_KEY(&j, "roles_inferred");
@@ -522,12 +558,84 @@ json_summary_live(FsJson *j, const FsReport *r, const FsEngineStats *stats)
     fs_json_end_object(j);
 }
 
+/* {"client": {"STATE": n, ...}, "server": {...}}, states with n > 0. */
+static void
+json_by_role_state(FsJson *j, const char *key,
+                   const guint64 counts[2][FS_TCP_N_STATES])
+{
+    fs_json_key(j, key);
+    fs_json_begin_object(j);
+    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
+        fs_json_key(j, fs_role_name((FsRole)role));
+        fs_json_begin_object(j);
+        for (int st = 0; st < FS_TCP_N_STATES; st++) {
+            if (counts[role][st] == 0)
+                continue;
+            fs_json_key(j, fs_tcp_state_name((FsTcpState)st));
+            fs_json_uint(j, counts[role][st]);
+        }
+        fs_json_end_object(j);
+    }
+    fs_json_end_object(j);
+}
+
+static void
+json_service(FsReport *r, const FsService *svc)
+{
+    g_autofree char *meaning = fs_service_meaning(svc);
+    FsJson j;
+
+    fs_json_init(&j, r->buf);
+    fs_json_begin_object(&j);
+    FS_JSON_KEY(&j, "type");
+    fs_json_string(&j, "service");
+    FS_JSON_KEY(&j, "server");
+    fs_json_string(&j, svc->name);
+    FS_JSON_KEY(&j, "connections");
+    fs_json_uint(&j, svc->connections);
+    FS_JSON_KEY(&j, "active_closer");
+    fs_json_begin_object(&j);
+    for (int k = FS_CLOSER_CLIENT; k <= FS_CLOSER_SIMULTANEOUS; k++) {
+        fs_json_key(&j, fs_closer_name((FsCloser)k));
+        fs_json_uint(&j, svc->by_closer[k]);
+    }
+    fs_json_end_object(&j);
+    FS_JSON_KEY(&j, "meaning");
+    fs_json_string(&j, meaning);
+    json_by_role_state(&j, "resets", svc->resets);
+    json_by_role_state(&j, "stuck", svc->stuck);
+    FS_JSON_KEY(&j, "stuck_oldest");
+    fs_json_time(&j, svc->stuck_oldest);
+    FS_JSON_KEY(&j, "fin_retransmits");
+    fs_json_uint(&j, svc->fin_retransmits);
+    json_pair_uint(&j, "time_wait_entered", svc->time_wait[0],
+                   svc->time_wait[1]);
+    FS_JSON_KEY(&j, "time_wait_peak");
+    fs_json_uint(&j, fs_service_time_wait_peak(svc));
+    FS_JSON_KEY(&j, "time_wait_peak_partial");
+    fs_json_bool(&j, svc->tw_spans_full);
+    fs_json_end_object(&j);
+    write_line(r);
+}
+
+/* One "service" record each for the busiest server ip:ports (--top). */
+void
+fs_report_json_services(FsReport *r)
+{
+    g_autoptr(GPtrArray) top = fs_services_top(r->services, r->top);
+
+    for (guint i = 0; i < top->len; i++)
+        json_service(r, g_ptr_array_index(top, i));
+}
+
 void
 fs_report_json_finish(FsReport *r, const FsEngine *engine)
 {
     const FsEngineStats *stats = fs_engine_stats(engine);
     FsJson j;
 
+    if (!r->interim)
+        fs_report_json_services(r);
     fs_json_init(&j, r->buf);
     fs_json_begin_object(&j);
     FS_JSON_KEY(&j, "type");

@@ -28,6 +28,39 @@ typedef struct {
     guint64 stuck[FS_TCP_N_STATES]; /* endpoints by state at the end */
 } FsSummary;
 
+/* One server ip:port and how its connections ended (report-service.c). */
+typedef struct {
+    char *name;                  /* "ip:port" of the server */
+    guint64 connections;
+    guint64 by_closer[3];        /* client, server, simultaneous first */
+    guint64 resets[2][FS_TCP_N_STATES]; /* first RST: sender role x the
+                                           state it interrupted */
+    guint64 stuck[2][FS_TCP_N_STATES];  /* endpoints by role and end state
+                                           (FIN_WAIT_1 .. LAST_ACK) */
+    FsTime stuck_oldest;         /* longest in such a state, ns */
+    guint64 fin_retransmits;     /* FINs sent again */
+    guint64 time_wait[2];        /* endpoints that entered TIME_WAIT */
+    GArray *tw_spans;            /* FsTime pairs: TIME_WAIT entered, left */
+    gboolean tw_spans_full;      /* spans stopped being kept: the peak is
+                                    a lower bound */
+} FsService;
+
+typedef struct FsServices FsServices;
+
+FsServices *fs_services_new(void);
+void fs_services_free(FsServices *services);
+/* Counts a finished record under its server ip:port. */
+void fs_services_add(FsServices *services, const FsConn *conn, FsTime msl);
+guint fs_services_count(const FsServices *services);
+/* The top services by connections (0: all), busiest first; owned by
+ * services. */
+GPtrArray *fs_services_top(FsServices *services, guint top);
+/* Most endpoints of this service in TIME_WAIT at once. */
+guint64 fs_service_time_wait_peak(const FsService *svc);
+/* Who closes first and what that means: "server closes first in 98%:
+ * the server holds TIME_WAIT"; NULL when nothing closed. */
+char *fs_service_meaning(const FsService *svc);
+
 struct FsReport {
     FsReportFormat format;
     FILE *out;
@@ -44,7 +77,18 @@ struct FsReport {
     char *capture_note;    /* what the filter cannot see, or NULL */
     gboolean interim;      /* the summary being written is interim */
     FsFlood *flood;        /* text: dropped half-open records, counted */
+    char **sources;        /* capture file names (fs_report_set_sources) */
+    guint n_sources;       /* > 1: frames are named with their file */
+    FsServices *services;  /* per server ip:port */
+    guint top;             /* services shown (fs_report_set_top); 0 all */
 };
+
+void fs_report_text_services(FsReport *r);
+void fs_report_json_services(FsReport *r);
+
+/* The name of capture file source when several were merged (frame
+ * numbers then need it), else NULL. */
+const char *fs_report_source_name(const FsReport *r, guint source);
 
 /* Sorted "host" -> count pairs of time_wait_hosts, largest first. */
 GPtrArray *fs_report_time_wait_hosts(const FsSummary *sum);

@@ -8,8 +8,9 @@
 #include "finscope/decode.h"
 #include "report-private.h"
 
-enum { COL_ID, COL_CLIENT, COL_SERVER, COL_CLOSE, COL_CLOSER, COL_CSTATE,
-       COL_SSTATE, COL_DURATION, COL_FLAGS, N_COLS };
+enum { COL_ID, COL_CLIENT, COL_SERVER, COL_VLAN, COL_CLOSE, COL_RST_FROM,
+       COL_CLOSER, COL_CSTATE, COL_SSTATE, COL_DURATION, COL_FRAMES,
+       COL_FLAGS, N_COLS };
 
 /* Offline, records wait for the end to print as one aligned table, and
  * events as one section. Beyond this many records (or bytes of events)
@@ -19,8 +20,8 @@ enum { COL_ID, COL_CLIENT, COL_SERVER, COL_CLOSE, COL_CLOSER, COL_CSTATE,
 #define EVENTS_MAX_BYTES (4u << 20)
 
 static const char *const col_titles[N_COLS] = {
-    "ID", "CLIENT", "SERVER", "CLOSE", "ACTIVE", "CLIENT-END", "SERVER-END",
-    "CLOSE-TIME", "FLAGS",
+    "ID", "CLIENT", "SERVER", "VLAN", "CLOSE", "RST-FROM", "ACTIVE",
+    "CLIENT-END", "SERVER-END", "CLOSE-TIME", "FRAMES", "FLAGS",
 };
 
 static char *
@@ -42,28 +43,56 @@ endpoint_string(const FsConn *conn, FsRole role)
 
 static void start_streaming(FsReport *r);
 
+/* "17", or "b.pcap:17" when several files were merged; "-" for none. */
+static char *
+frame_string(const FsReport *r, guint32 frame, guint source)
+{
+    const char *file = fs_report_source_name(r, source);
+
+    if (frame == 0)
+        return g_strdup("-");
+    if (file != NULL)
+        return g_strdup_printf("%s:%u", file, frame);
+    return g_strdup_printf("%u", frame);
+}
+
+/* The frames a connection spans: "12-40". */
+static char *
+frames_string(const FsReport *r, const FsConn *conn)
+{
+    g_autofree char *first = frame_string(r, conn->first_frame,
+                                          conn->first_source);
+    g_autofree char *last = frame_string(r, conn->last_frame,
+                                         conn->last_source);
+
+    return g_strdup_printf("%s-%s", first, last);
+}
+
 void
 fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
 {
     g_autofree char *when = NULL;
     g_autofree char *who = NULL;
+    g_autofree char *frame = NULL;
 
     if (!fs_event_kind_is_anomaly(ev->kind) && ev->kind != FS_EV_STATE)
         return;
     when = fs_time_format(ev->ts);
+    frame = frame_string(r, ev->frame, ev->source);
     who = ev->role == FS_ROLE_NONE ? g_strdup("-")
                                    : endpoint_string(conn, ev->role);
     if (ev->kind == FS_EV_STATE)
         g_string_append_printf(r->buf, "  %s  #%" G_GUINT64_FORMAT
-                               "  %s %s  %s -> %s (%s)\n",
-                               when, ev->conn_id, fs_role_name(ev->role),
+                               "  frame %s  %s %s  %s -> %s (%s)\n",
+                               when, ev->conn_id, frame,
+                               fs_role_name(ev->role),
                                who, fs_tcp_state_name(ev->transition.from),
                                fs_tcp_state_name(ev->transition.to),
                                fs_cause_name(ev->transition.cause));
     else
         g_string_append_printf(r->buf, "  %s  #%" G_GUINT64_FORMAT
-                               "  %s %s  %s%s%s\n",
-                               when, ev->conn_id,
+                               "  frame %s  %s %s  %s%s%s\n",
+                               when, ev->conn_id, frame,
                                ev->role == FS_ROLE_NONE
                                    ? "" : fs_role_name(ev->role),
                                who, fs_event_kind_name(ev->kind),
@@ -104,11 +133,15 @@ note_stuck(FsReport *r, const FsConn *conn)
 static void
 print_conn_line(FsReport *r, char **row)
 {
-    fprintf(r->out, "conn #%s  %s -> %s  close=%s active=%s client=%s "
-            "server=%s close_time=%s flags=%s\n", row[COL_ID],
-            row[COL_CLIENT], row[COL_SERVER], row[COL_CLOSE],
-            row[COL_CLOSER], row[COL_CSTATE], row[COL_SSTATE],
-            row[COL_DURATION], row[COL_FLAGS]);
+    fprintf(r->out, "conn #%s  %s -> %s  %s%s%sclose=%s rst_from=%s "
+            "active=%s client=%s server=%s close_time=%s frames=%s "
+            "flags=%s\n", row[COL_ID], row[COL_CLIENT], row[COL_SERVER],
+            strcmp(row[COL_VLAN], "-") != 0 ? "vlan=" : "",
+            strcmp(row[COL_VLAN], "-") != 0 ? row[COL_VLAN] : "",
+            strcmp(row[COL_VLAN], "-") != 0 ? " " : "", row[COL_CLOSE],
+            row[COL_RST_FROM], row[COL_CLOSER], row[COL_CSTATE],
+            row[COL_SSTATE], row[COL_DURATION], row[COL_FRAMES],
+            row[COL_FLAGS]);
 }
 
 void
@@ -127,13 +160,22 @@ fs_report_text_conn(FsReport *r, const FsConn *conn)
     row[COL_ID] = g_strdup_printf("%" G_GUINT64_FORMAT, conn->id);
     row[COL_CLIENT] = endpoint_string(conn, FS_ROLE_CLIENT);
     row[COL_SERVER] = endpoint_string(conn, FS_ROLE_SERVER);
+    row[COL_VLAN] = conn->vlan >> 12 != 0
+                        ? g_strdup_printf("%u.%u", conn->vlan >> 12,
+                                          conn->vlan & 0xfff)
+                    : conn->vlan != 0 ? g_strdup_printf("%u", conn->vlan)
+                                      : g_strdup("-");
     row[COL_CLOSE] = g_strdup(fs_close_kind_name(fs_classify_close(conn)));
+    row[COL_RST_FROM] = g_strdup(conn->rst_from == FS_ROLE_NONE
+                                     ? "-"
+                                     : fs_role_name((FsRole)conn->rst_from));
     row[COL_CLOSER] = g_strdup(closer ? closer : "-");
     row[COL_CSTATE] = g_strdup(fs_tcp_state_name(
         fs_classify_end_state(conn, FS_ROLE_CLIENT)));
     row[COL_SSTATE] = g_strdup(fs_tcp_state_name(
         fs_classify_end_state(conn, FS_ROLE_SERVER)));
     row[COL_DURATION] = format_duration(fs_classify_close_duration(conn));
+    row[COL_FRAMES] = frames_string(r, conn);
     row[COL_FLAGS] = flags->len > 1
                          ? g_strjoinv(",", (char **)flags->pdata)
                          : g_strdup("-");
@@ -325,29 +367,170 @@ print_summary(FsReport *r, const FsEngineStats *stats)
     print_live(r, stats);
 }
 
+/* Rows in id order: records finish in the order their connections
+ * ended, not began. */
+static gint
+row_id_cmp(gconstpointer a, gconstpointer b)
+{
+    char **x = *(char **const *)a;
+    char **y = *(char **const *)b;
+    guint64 i = g_ascii_strtoull(x[COL_ID], NULL, 10);
+    guint64 j = g_ascii_strtoull(y[COL_ID], NULL, 10);
+
+    return i < j ? -1 : i > j;
+}
+
+/* The VLAN column only when some connection is tagged. */
+static gboolean
+shows_column(const FsReport *r, int c)
+{
+    if (c != COL_VLAN)
+        return TRUE;
+    for (guint i = 0; i < r->rows->len; i++) {
+        char **row = g_ptr_array_index(r->rows, i);
+
+        if (strcmp(row[COL_VLAN], "-") != 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static void
+print_cells(FsReport *r, const char *const *cells, const int *width,
+            const gboolean *shown)
+{
+    for (int c = 0; c < N_COLS; c++) {
+        if (shown[c])
+            fprintf(r->out, "%-*s%s", c == N_COLS - 1 ? 0 : width[c],
+                    cells[c], c == N_COLS - 1 ? "\n" : "  ");
+    }
+}
+
 static void
 print_table(FsReport *r)
 {
     int width[N_COLS];
+    gboolean shown[N_COLS];
 
-    for (int c = 0; c < N_COLS; c++)
+    g_ptr_array_sort(r->rows, row_id_cmp);
+    for (int c = 0; c < N_COLS; c++) {
         width[c] = (int)strlen(col_titles[c]);
+        shown[c] = shows_column(r, c);
+    }
     for (guint i = 0; i < r->rows->len; i++) {
         char **row = g_ptr_array_index(r->rows, i);
 
         for (int c = 0; c < N_COLS; c++)
             width[c] = MAX(width[c], (int)strlen(row[c]));
     }
-    for (int c = 0; c < N_COLS; c++)
-        fprintf(r->out, "%-*s%s", c == N_COLS - 1 ? 0 : width[c],
-                col_titles[c], c == N_COLS - 1 ? "\n" : "  ");
-    for (guint i = 0; i < r->rows->len; i++) {
-        char **row = g_ptr_array_index(r->rows, i);
+    print_cells(r, col_titles, width, shown);
+    for (guint i = 0; i < r->rows->len; i++)
+        print_cells(r, (const char *const *)g_ptr_array_index(r->rows, i),
+                    width, shown);
+}
 
-        for (int c = 0; c < N_COLS; c++)
-            fprintf(r->out, "%-*s%s", c == N_COLS - 1 ? 0 : width[c],
-                    row[c], c == N_COLS - 1 ? "\n" : "  ");
+enum { SVC_NAME, SVC_CONNS, SVC_CLIENT, SVC_SERVER, SVC_SIMULT, SVC_RESETS,
+       SVC_STUCK, SVC_FIN_RTX, SVC_TW_PEAK, SVC_MEANING, N_SVC_COLS };
+
+static const char *const svc_titles[N_SVC_COLS] = {
+    "SERVICE", "CONNS", "CLIENT-1ST", "SERVER-1ST", "SIMULT", "RESETS",
+    "STUCK", "FIN-RTX", "TW-PEAK", "MEANING",
+};
+
+/* "n", or "n (most often: server in ESTABLISHED m)". */
+static char *
+most_common(const guint64 counts[2][FS_TCP_N_STATES], gboolean by_sender)
+{
+    guint64 total = 0;
+    guint64 best = 0;
+    int best_role = 0;
+    int best_state = 0;
+
+    for (int role = 0; role < 2; role++) {
+        for (int st = 0; st < FS_TCP_N_STATES; st++) {
+            total += counts[role][st];
+            if (counts[role][st] > best) {
+                best = counts[role][st];
+                best_role = role;
+                best_state = st;
+            }
+        }
     }
+    if (total == 0)
+        return g_strdup("-");
+    return g_strdup_printf("%" G_GUINT64_FORMAT " (%s %s%s %" G_GUINT64_FORMAT
+                           ")", total, fs_role_name((FsRole)best_role),
+                           by_sender ? "in " : "",
+                           fs_tcp_state_name((FsTcpState)best_state), best);
+}
+
+static char **
+service_row(const FsService *svc)
+{
+    char **row = g_new0(char *, N_SVC_COLS + 1);
+    g_autofree char *stuck = most_common(svc->stuck, FALSE);
+    char *meaning = fs_service_meaning(svc);
+
+    row[SVC_NAME] = g_strdup(svc->name);
+    row[SVC_CONNS] = g_strdup_printf("%" G_GUINT64_FORMAT, svc->connections);
+    for (int k = 0; k < 3; k++)
+        row[SVC_CLIENT + k] = g_strdup_printf("%" G_GUINT64_FORMAT,
+                                              svc->by_closer[k]);
+    row[SVC_RESETS] = most_common(svc->resets, TRUE);
+    row[SVC_STUCK] = strcmp(stuck, "-") == 0
+                         ? g_strdup(stuck)
+                         : g_strdup_printf("%s, oldest %.1f s", stuck,
+                                           (double)svc->stuck_oldest / 1e9);
+    row[SVC_FIN_RTX] = g_strdup_printf("%" G_GUINT64_FORMAT,
+                                       svc->fin_retransmits);
+    row[SVC_TW_PEAK] = g_strdup_printf("%s%" G_GUINT64_FORMAT,
+                                       svc->tw_spans_full ? ">=" : "",
+                                       fs_service_time_wait_peak(svc));
+    row[SVC_MEANING] = meaning != NULL ? meaning : g_strdup("-");
+    return row;
+}
+
+static void
+print_rows(FsReport *r, GPtrArray *rows, int n_cols)
+{
+    g_autofree int *width = g_new0(int, n_cols);
+
+    for (guint i = 0; i < rows->len; i++) {
+        char **row = g_ptr_array_index(rows, i);
+
+        for (int c = 0; c < n_cols; c++)
+            width[c] = MAX(width[c], (int)strlen(row[c]));
+    }
+    for (guint i = 0; i < rows->len; i++) {
+        char **row = g_ptr_array_index(rows, i);
+
+        fprintf(r->out, " ");
+        for (int c = 0; c < n_cols; c++)
+            fprintf(r->out, " %-*s", c == n_cols - 1 ? 0 : width[c], row[c]);
+        fprintf(r->out, "\n");
+    }
+}
+
+/* The busiest server ip:ports (--top), one line each. */
+void
+fs_report_text_services(FsReport *r)
+{
+    g_autoptr(GPtrArray) top = fs_services_top(r->services, r->top);
+    g_autoptr(GPtrArray) rows =
+        g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    guint n = fs_services_count(r->services);
+
+    if (n == 0)
+        return;
+    if (top->len < n)
+        fprintf(r->out, "\nServices: the %u busiest of %u (server ip:port; "
+                "--top N for more)\n", top->len, n);
+    else
+        fprintf(r->out, "\nServices (server ip:port)\n");
+    g_ptr_array_add(rows, g_strdupv((char **)svc_titles));
+    for (guint i = 0; i < top->len; i++)
+        g_ptr_array_add(rows, service_row(g_ptr_array_index(top, i)));
+    print_rows(r, rows, N_SVC_COLS);
 }
 
 void
@@ -358,6 +541,7 @@ fs_report_text_finish(FsReport *r, const FsEngine *engine)
     if (r->interim)
         return;
     fs_flood_print(r->flood, r->out);
+    fs_report_text_services(r);
     if (r->rows->len > 0) {
         fprintf(r->out, "\n");
         print_table(r);

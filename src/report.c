@@ -20,6 +20,8 @@ fs_report_new(FsReportFormat format, FILE *out, const FsEngineConfig *cfg)
     r->buf = g_string_sized_new(512);
     r->stuck = g_string_new(NULL);
     r->flood = fs_flood_new();
+    r->services = fs_services_new();
+    r->top = FS_REPORT_TOP_SERVICES;
     return r;
 }
 
@@ -34,7 +36,35 @@ fs_report_free(FsReport *r)
     g_string_free(r->stuck, TRUE);
     g_free(r->capture_note);
     fs_flood_free(r->flood);
+    g_strfreev(r->sources);
+    fs_services_free(r->services);
     g_free(r);
+}
+
+void
+fs_report_set_sources(FsReport *r, const char *const *names, guint n)
+{
+    g_return_if_fail(r != NULL);
+    g_strfreev(r->sources);
+    r->sources = g_new0(char *, n + 1);
+    for (guint i = 0; i < n; i++)
+        r->sources[i] = g_strdup(names[i]);
+    r->n_sources = n;
+}
+
+void
+fs_report_set_top(FsReport *r, guint top)
+{
+    g_return_if_fail(r != NULL);
+    r->top = top;
+}
+
+const char *
+fs_report_source_name(const FsReport *r, guint source)
+{
+    if (r->n_sources < 2 || source >= r->n_sources)
+        return NULL;
+    return r->sources[source];
 }
 
 static void
@@ -133,6 +163,7 @@ sink_conn(const FsConn *conn, gpointer user)
     FsReport *r = user;
 
     summary_add(&r->sum, conn);
+    fs_services_add(r->services, conn, r->cfg.msl);
     if (r->format == FS_REPORT_JSON)
         fs_report_json_conn(r, conn);
     else

@@ -187,6 +187,8 @@ emit_event_value(const Step *st, FsEventKind kind, int role, guint32 seq,
         .seq = seq,
         .detail = detail,
         .value = value,
+        .frame = st->seg != NULL ? st->seg->frame : 0,
+        .source = st->seg != NULL ? st->seg->source : 0,
     };
 
     if (st->emit != NULL)
@@ -214,6 +216,8 @@ take_edge_at(const Step *st, FsRole role, FsCause cause, FsTime ts)
         .kind = FS_EV_STATE,
         .role = (gint8)role,
         .transition = { ep->state, to, cause },
+        .frame = st->seg != NULL ? st->seg->frame : 0,
+        .source = st->seg != NULL ? st->seg->source : 0,
     };
 
     if (to == FS_TCP_N_STATES)

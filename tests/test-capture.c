@@ -182,6 +182,7 @@ typedef struct {
     guint8 mark;      /* byte MARK_OFFSET of the frame */
     guint32 caplen;   /* bytes captured */
     guint32 wirelen;  /* bytes on the wire */
+    guint32 frame;    /* record number in its file, 1-based */
 } Seen;
 
 /* Reads every packet; the run must end with FS_CAPTURE_END. */
@@ -207,6 +208,7 @@ read_all(FsCapture *cap)
         s.mark = pkt.caplen > MARK_OFFSET ? pkt.data[MARK_OFFSET] : 0;
         s.caplen = pkt.caplen;
         s.wirelen = pkt.wirelen;
+        s.frame = pkt.frame;
         g_array_append_val(seen, s);
     }
     return seen;
@@ -575,6 +577,10 @@ test_filter(Fixture *fx, gconstpointer data)
         { 6, 6, 6, 8080, 8081 },  /* TCP, other ports */
     };
     static const guint8 want[] = { 1, 4, 5 };
+    /* numbered as Wireshark numbers each file: filtered-out records
+     * count */
+    static const guint32 want_frame[] = { 1, 1, 4 };
+    static const guint want_source[] = { 0, 1, 0 };
     g_autofree char *pa = write_pcap(fx, "a.pcap", DLT_EN10MB, a, 4);
     g_autofree char *pb =
         write_pcapng(fx, "b.pcapng", LINKTYPE_ETHERNET, b, 2);
@@ -584,8 +590,13 @@ test_filter(Fixture *fx, gconstpointer data)
 
     (void)data;
     g_assert_cmpuint(seen->len, ==, G_N_ELEMENTS(want));
-    for (guint i = 0; i < seen->len; i++)
+    for (guint i = 0; i < seen->len; i++) {
         g_assert_cmpuint(g_array_index(seen, Seen, i).mark, ==, want[i]);
+        g_assert_cmpuint(g_array_index(seen, Seen, i).frame, ==,
+                         want_frame[i]);
+        g_assert_cmpuint(g_array_index(seen, Seen, i).source, ==,
+                         want_source[i]);
+    }
 }
 
 static void

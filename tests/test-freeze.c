@@ -147,6 +147,10 @@ random_conn(GRand *rng, FsConn *c)
     c->old_dup.in_window = g_rand_int(rng);
     c->old_dup.paws_rejected = g_rand_int(rng);
     c->old_dup.during_time_wait = g_rand_int(rng);
+    c->first_frame = (guint32)pick(rng, 0, G_MAXUINT32);
+    c->last_frame = (guint32)pick(rng, c->first_frame, G_MAXUINT32);
+    c->first_source = (guint16)g_rand_int_range(rng, 0, 3);
+    c->last_source = (guint16)g_rand_int_range(rng, 0, 3);
 }
 
 /* Frozen and thawed, every field comes back; in nanoseconds, in whole

@@ -15,6 +15,9 @@ typedef struct {
     guint32 caplen;        /* bytes captured */
     guint32 wirelen;       /* bytes on the wire */
     guint source;          /* index of the file it came from */
+    guint32 frame;         /* record number in that file, 1-based, as
+                              Wireshark numbers it (filtered-out records
+                              count too); live: packets read so far */
 } FsPacket;
 
 typedef enum {

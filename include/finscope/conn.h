@@ -153,6 +153,11 @@ struct FsConn {
     FsTime last_hash_ts[2];
     FsReuse reuse;           /* how this incarnation took over the tuple */
     FsOldDup old_dup;        /* what the old duplicates it saw could do */
+    guint32 first_frame;     /* frame of its first segment, 1-based in
+                                file first_source; 0 = unknown */
+    guint32 last_frame;      /* frame of its last segment (last_source) */
+    guint16 first_source;    /* capture file index of first_frame */
+    guint16 last_source;     /* capture file index of last_frame */
 };
 
 #define FS_CONN_HEAD_SIZE offsetof(FsConn, illegal_flags)

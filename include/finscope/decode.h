@@ -61,6 +61,9 @@ typedef struct FsSegment {
     guint32 payload_len;  /* payload bytes per the IP length, captured or not */
     guint32 hdr_hash;     /* hash of the IP+TCP header bytes (dup frames) */
     guint32 flow_hash;    /* fs_flow_hash() of its 4-tuple; 0 = not yet */
+    guint32 frame;        /* capture frame number, 1-based in its file
+                             (Wireshark's frame.number); 0 = unknown */
+    guint32 source;       /* index of the capture file it came from */
 } FsSegment;
 
 /* TRUE when fs_decode() understands this link type. */

@@ -50,6 +50,9 @@ typedef struct FsEvent {
     guint32 seq;             /* sequence number concerned, if any */
     gint64 value;            /* kind-specific: retransmit interval ns */
     const char *detail;      /* static explanation text, or NULL */
+    guint32 frame;           /* frame of the segment that caused it, 1-based
+                                in its file; 0 = none (a timer acted) */
+    guint32 source;          /* index of that frame's capture file */
 } FsEvent;
 
 #endif /* FINSCOPE_EVENT_H */

@@ -25,6 +25,16 @@ FsEngineSink fs_report_sink(FsReport *report);
  * aggregates: packets, TIME_WAIT over time per host, port pressure. */
 void fs_report_finish(FsReport *report, const FsEngine *engine);
 
+/* The capture files read, in the order of FsPacket.source: with more
+ * than one, each frame number is given with its file's name. */
+void fs_report_set_sources(FsReport *report, const char *const *names,
+                           guint n);
+
+/* Services (server ip:port) the report shows, busiest first; 0 = all.
+ * Default FS_REPORT_TOP_SERVICES. */
+#define FS_REPORT_TOP_SERVICES 20
+void fs_report_set_top(FsReport *report, guint top);
+
 /* ---- live capture (finscope -i) ---- */
 
 /* Packets the kernel dropped: the summary carries it (JSON

@@ -1,0 +1,15 @@
+/* finscope: handing a connection over to Wireshark — display filters. */
+#ifndef FINSCOPE_HANDOFF_H
+#define FINSCOPE_HANDOFF_H
+
+#include <glib.h>
+#include "finscope/conn.h"
+
+/* A Wireshark display filter for exactly this incarnation's packets:
+ * its two addresses and ports (ip.addr or ipv6.addr, tcp.port), its
+ * VLAN ids when tagged, and, when its frames are in one file, its frame
+ * range (a reused 4-tuple's incarnations then get apart). ICMP errors
+ * quoting its headers are left out, as finscope leaves them out. */
+char *fs_handoff_filter(const FsConn *conn);
+
+#endif /* FINSCOPE_HANDOFF_H */

@@ -1,0 +1,227 @@
+/* finscope: the per-service view — connections grouped by server
+ * ip:port: who closes first and what that means, resets by cause, stuck
+ * endpoints, FIN retransmissions, TIME_WAIT at its peak. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "report-private.h"
+
+/* TIME_WAIT spans kept for the peaks, all services together: 64 MiB. */
+/* A side that closes first this often decides where TIME_WAIT is. */
+#define MOSTLY_PERCENT 80
+
+#define MAX_SPANS (G_GUINT64_CONSTANT(1) << 22)
+
+struct FsServices {
+    GHashTable *by_name;  /* "ip:port" -> FsService* */
+    GPtrArray *list;      /* the same, in order of first record */
+    guint64 spans;        /* TIME_WAIT spans kept, all services */
+};
+
+static void
+service_free(gpointer p)
+{
+    FsService *svc = p;
+
+    g_free(svc->name);
+    g_array_unref(svc->tw_spans);
+    g_free(svc);
+}
+
+FsServices *
+fs_services_new(void)
+{
+    FsServices *s = g_new0(FsServices, 1);
+
+    s->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    s->list = g_ptr_array_new_with_free_func(service_free);
+    return s;
+}
+
+void
+fs_services_free(FsServices *s)
+{
+    if (s == NULL)
+        return;
+    g_hash_table_destroy(s->by_name);
+    g_ptr_array_unref(s->list);
+    g_free(s);
+}
+
+static FsService *
+service_of(FsServices *s, const FsConn *conn)
+{
+    char name[FS_ENDPOINT_STRLEN];
+    FsService *svc;
+
+    fs_endpoint_format(&conn->addr[FS_ROLE_SERVER],
+                       conn->port[FS_ROLE_SERVER], name, sizeof name);
+    svc = g_hash_table_lookup(s->by_name, name);
+    if (svc != NULL)
+        return svc;
+    svc = g_new0(FsService, 1);
+    svc->name = g_strdup(name);
+    svc->tw_spans = g_array_new(FALSE, FALSE, sizeof(FsTime));
+    g_hash_table_insert(s->by_name, svc->name, svc);
+    g_ptr_array_add(s->list, svc);
+    return svc;
+}
+
+/* When an endpoint that entered TIME_WAIT left it: 2*MSL after, or
+ * earlier when it was cut short (reuse, an RST) and is CLOSED now. */
+static FsTime
+time_wait_left(const FsEndpoint *ep, FsTime msl)
+{
+    FsTime expiry = ep->time_wait_since + 2 * msl;
+
+    if (ep->state != FS_TCP_TIME_WAIT && ep->state_since != FS_TIME_UNSET)
+        return MIN(ep->state_since, expiry);
+    return expiry;
+}
+
+static void
+add_endpoint(FsServices *s, FsService *svc, const FsConn *conn, FsRole role,
+             FsTime msl)
+{
+    const FsEndpoint *ep = &conn->ep[role];
+    FsTcpState st = fs_classify_end_state(conn, role);
+    FsTime left;
+
+    if (ep->fin_count > 1)
+        svc->fin_retransmits += ep->fin_count - 1u;
+    if (st >= FS_TCP_FIN_WAIT_1 && st <= FS_TCP_LAST_ACK) {
+        svc->stuck[role][st]++;
+        if (ep->state_since != FS_TIME_UNSET &&
+            conn->settled_at >= ep->state_since)
+            svc->stuck_oldest = MAX(svc->stuck_oldest,
+                                    conn->settled_at - ep->state_since);
+    }
+    if (ep->time_wait_since == FS_TIME_UNSET)
+        return;
+    svc->time_wait[role]++;
+    if (s->spans >= MAX_SPANS) {
+        svc->tw_spans_full = TRUE;
+        return;
+    }
+    left = time_wait_left(ep, msl);
+    g_array_append_val(svc->tw_spans, ep->time_wait_since);
+    g_array_append_val(svc->tw_spans, left);
+    s->spans++;
+}
+
+void
+fs_services_add(FsServices *s, const FsConn *conn, FsTime msl)
+{
+    FsService *svc = service_of(s, conn);
+    FsCloser closer = fs_classify_active_closer(conn);
+
+    svc->connections++;
+    if (closer != FS_CLOSER_NONE)
+        svc->by_closer[closer]++;
+    if (conn->rst_from != FS_ROLE_NONE && conn->rst_state < FS_TCP_N_STATES)
+        svc->resets[conn->rst_from][conn->rst_state]++;
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++)
+        add_endpoint(s, svc, conn, (FsRole)r, msl);
+}
+
+guint
+fs_services_count(const FsServices *s)
+{
+    return s->list->len;
+}
+
+static gint
+service_cmp(gconstpointer a, gconstpointer b)
+{
+    const FsService *x = *(FsService *const *)a;
+    const FsService *y = *(FsService *const *)b;
+
+    if (x->connections != y->connections)
+        return x->connections > y->connections ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+GPtrArray *
+fs_services_top(FsServices *s, guint top)
+{
+    GPtrArray *out = g_ptr_array_new();
+
+    for (guint i = 0; i < s->list->len; i++)
+        g_ptr_array_add(out, g_ptr_array_index(s->list, i));
+    g_ptr_array_sort(out, service_cmp);
+    if (top > 0 && out->len > top)
+        g_ptr_array_set_size(out, top);
+    return out;
+}
+
+/* +1 at each entry, -1 at each exit; an exit sorts before an entry at
+ * the same time (one left as the other came). */
+static gint
+edge_cmp(gconstpointer a, gconstpointer b)
+{
+    const FsTime *x = a;
+    const FsTime *y = b;
+
+    if (x[0] != y[0])
+        return x[0] < y[0] ? -1 : 1;
+    return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+guint64
+fs_service_time_wait_peak(const FsService *svc)
+{
+    guint n = svc->tw_spans->len / 2;
+    g_autofree FsTime *edges = NULL;
+    const FsTime *spans = (const FsTime *)(gpointer)svc->tw_spans->data;
+    gint64 now = 0;
+    gint64 peak = 0;
+
+    if (n == 0)
+        return 0;
+    edges = g_new(FsTime, 4 * (gsize)n);
+
+    for (guint i = 0; i < n; i++) {
+        edges[4 * i] = spans[2 * i];
+        edges[4 * i + 1] = 1;
+        edges[4 * i + 2] = spans[2 * i + 1];
+        edges[4 * i + 3] = -1;
+    }
+    qsort(edges, 2 * (gsize)n, 2 * sizeof(FsTime),
+          (int (*)(const void *, const void *))edge_cmp);
+    for (guint i = 0; i < 2 * n; i++) {
+        now += edges[2 * i + 1];
+        peak = MAX(peak, now);
+    }
+    return (guint64)peak;
+}
+
+char *
+fs_service_meaning(const FsService *svc)
+{
+    static const char *const who[3] = {
+        "client closes first", "server closes first", "simultaneous closes",
+    };
+    static const char *const means[3] = {
+        "the clients hold TIME_WAIT", "the server holds TIME_WAIT",
+        "both sides hold TIME_WAIT",
+    };
+    const guint64 *n = svc->by_closer;
+    guint64 closed = n[0] + n[1] + n[2];
+
+    if (closed == 0)
+        return NULL;
+    /* rounded down: 100% means every one */
+    for (int k = 0; k < 3; k++) {
+        if (n[k] * 100 / closed >= MOSTLY_PERCENT)
+            return g_strdup_printf("%s in %" G_GUINT64_FORMAT "%%: %s",
+                                   who[k], n[k] * 100 / closed, means[k]);
+    }
+    return g_strdup_printf("no side closes first consistently (client %"
+                           G_GUINT64_FORMAT "%%, server %" G_GUINT64_FORMAT
+                           "%%): TIME_WAIT on both sides",
+                           n[0] * 100 / closed, n[1] * 100 / closed);
+}

@@ -1,0 +1,99 @@
+/* finscope tests: the per-service view's pure parts (report-service.c):
+ * the TIME_WAIT peak from spans, and what who-closes-first means. */
+#include "config.h"
+
+#include <glib.h>
+
+#include "report-private.h"
+
+static FsService *
+service_with_spans(const FsTime *spans, guint n_spans)
+{
+    FsService *svc = g_new0(FsService, 1);
+
+    svc->name = g_strdup("10.0.0.1:80");
+    svc->tw_spans = g_array_new(FALSE, FALSE, sizeof(FsTime));
+    g_array_append_vals(svc->tw_spans, spans, 2 * n_spans);
+    return svc;
+}
+
+static void
+service_free(FsService *svc)
+{
+    g_array_unref(svc->tw_spans);
+    g_free(svc->name);
+    g_free(svc);
+}
+
+static void
+test_peak(void)
+{
+    /* entered, left (ns): [0,10) [5,15) [8,9) overlap three deep at 8;
+     * [15,20) starts as [5,15) ends: not four */
+    static const FsTime spans[] = { 0, 10, 5, 15, 8, 9, 15, 20, 30, 40 };
+    FsService *svc = service_with_spans(spans, 5);
+
+    g_assert_cmpuint(fs_service_time_wait_peak(svc), ==, 3);
+    service_free(svc);
+}
+
+static void
+test_peak_touching(void)
+{
+    /* one leaves as the next enters, all along: never two at once */
+    static const FsTime spans[] = { 20, 30, 0, 10, 10, 20 };
+    FsService *svc = service_with_spans(spans, 3);
+
+    g_assert_cmpuint(fs_service_time_wait_peak(svc), ==, 1);
+    service_free(svc);
+}
+
+static void
+test_peak_empty(void)
+{
+    FsService *svc = service_with_spans(NULL, 0);
+
+    g_assert_cmpuint(fs_service_time_wait_peak(svc), ==, 0);
+    service_free(svc);
+}
+
+static void
+test_meaning(void)
+{
+    FsService *svc = service_with_spans(NULL, 0);
+    char *m = fs_service_meaning(svc);
+
+    g_assert_null(m);   /* nothing closed: nothing to say */
+    svc->by_closer[FS_CLOSER_SERVER] = 98;
+    svc->by_closer[FS_CLOSER_CLIENT] = 2;
+    m = fs_service_meaning(svc);
+    g_assert_cmpstr(m, ==,
+                    "server closes first in 98%: the server holds TIME_WAIT");
+    g_free(m);
+    /* 79%: not one side's habit */
+    svc->by_closer[FS_CLOSER_SERVER] = 79;
+    svc->by_closer[FS_CLOSER_CLIENT] = 21;
+    m = fs_service_meaning(svc);
+    g_assert_cmpstr(m, ==, "no side closes first consistently (client 21%, "
+                    "server 79%): TIME_WAIT on both sides");
+    g_free(m);
+    svc->by_closer[FS_CLOSER_SERVER] = 0;
+    svc->by_closer[FS_CLOSER_CLIENT] = 0;
+    svc->by_closer[FS_CLOSER_SIMULTANEOUS] = 3;
+    m = fs_service_meaning(svc);
+    g_assert_cmpstr(m, ==, "simultaneous closes in 100%: both sides hold "
+                    "TIME_WAIT");
+    g_free(m);
+    service_free(svc);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/service/peak", test_peak);
+    g_test_add_func("/service/peak-touching", test_peak_touching);
+    g_test_add_func("/service/peak-empty", test_peak_empty);
+    g_test_add_func("/service/meaning", test_meaning);
+    return g_test_run();
+}
