@@ -36,8 +36,11 @@ OUT=$FUZZ_BUILDDIR/fuzz/out
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer $SAN \
     -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wformat=2"
-CPPFLAGS="-I$FUZZ_BUILDDIR -I$FUZZ_SRCDIR/include -I$FUZZ_SRCDIR/src \
-    -I$FUZZ_SRCDIR/fuzz $FUZZ_CPPFLAGS"
+CPPFLAGS="-I$FUZZ_BUILDDIR -I$FUZZ_SRCDIR/include"
+for layer in "$FUZZ_SRCDIR"/src/*/; do
+    CPPFLAGS="$CPPFLAGS -I${layer%/}"
+done
+CPPFLAGS="$CPPFLAGS -I$FUZZ_SRCDIR/fuzz $FUZZ_CPPFLAGS"
 
 say() {
     echo "fuzz: $*" >&2

@@ -222,7 +222,7 @@ check "--tap: the assertion passes" grep -qE '^ok [0-9]+ - resets == 0$' \
 check "--tap: the diff as diagnostics" stdout_has "# -conn client=192.0.2.20:*"
 
 # -- output files: written atomically, in place, or through a link -------
-# (--junit, --update --baseline and --metrics-file share src/outfile.c)
+# (--junit, --update --baseline and --metrics-file share src/1-engine/outfile.c)
 junit_to() {
     "$FINSCOPE" check --junit "$1" -a 'resets == 0' -r "$qinq" > "$OUT/jo.out"
 }

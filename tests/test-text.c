@@ -1,5 +1,5 @@
 /* finscope tests: user text escaped for the terminal and read with
- * limits (src/text.c). */
+ * limits (src/1-engine/text.c). */
 #include "config.h"
 
 #include <string.h>

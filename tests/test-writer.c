@@ -1,4 +1,4 @@
-/* finscope tests: the report's bounded queue to stdout (src/writer.c). */
+/* finscope tests: the report's bounded queue to stdout (src/4-cli/writer.c). */
 #include "config.h"
 
 #include <errno.h>

@@ -11,7 +11,7 @@ import json
 import subprocess
 import sys
 
-# the anomaly flags (fs_event_kind_is_anomaly in src/event.c)
+# the anomaly flags (fs_event_kind_is_anomaly in src/1-engine/event.c)
 ANOMALIES = {"fin_retransmit", "final_ack_lost", "data_after_fin",
              "illegal_flags", "time_wait_assassinated", "capture_loss",
              "old_duplicate", "reuse_in_time_wait", "reuse_rejected",
