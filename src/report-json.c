@@ -533,6 +533,32 @@ json_summary_time_wait(FsJson *j, const FsReport *r, const FsEngine *engine)
     fs_json_end_array(j);
 }
 
+/* Files that end inside a record: "truncated": true and which, with
+ * the bytes read of each; nothing when every file was whole. */
+static void
+json_summary_truncated(FsJson *j, const FsReport *r)
+{
+    if (r->truncated == NULL)
+        return;
+    FS_JSON_KEY(j, "truncated");
+    fs_json_bool(j, TRUE);
+    FS_JSON_KEY(j, "truncated_files");
+    fs_json_begin_array(j);
+    for (guint i = 0; i < r->truncated->len; i++) {
+        const FsTruncatedFile *t = g_ptr_array_index(r->truncated, i);
+
+        fs_json_begin_object(j);
+        FS_JSON_KEY(j, "file");
+        fs_json_string(j, t->file);
+        if (t->bytes_read >= 0) {
+            FS_JSON_KEY(j, "bytes_read");
+            fs_json_uint(j, (guint64)t->bytes_read);
+        }
+        fs_json_end_object(j);
+    }
+    fs_json_end_array(j);
+}
+
 /* Live capture only: kernel drops, filter caveat, interim counters. */
 static void
 json_summary_live(FsJson *j, const FsReport *r, const FsEngineStats *stats)
@@ -652,6 +678,7 @@ fs_report_json_finish(FsReport *r, const FsEngine *engine)
     json_summary_states(&j, &r->sum);
     json_summary_time_wait(&j, r, engine);
     json_summary_packets(&j, stats);
+    json_summary_truncated(&j, r);
     json_summary_live(&j, r, stats);
     fs_json_end_object(&j);
     write_line(r);

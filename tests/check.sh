@@ -390,6 +390,36 @@ else
     skip "bench/gentrace not built"
 fi
 
+# -- a capture cut inside a record fails unless --allow-truncated ----------
+size=$(wc -c < "$qinq")
+head -c $((size - 5)) "$qinq" > "$OUT/cut.pcap"
+check "truncated capture: check fails with 1" \
+    status_is 1 "$FINSCOPE" check -r "$OUT/cut.pcap" --assert 'resets >= 0'
+check "truncated capture: FAIL names the file and the way out" stdout_has \
+    "FAIL  capture $OUT/cut.pcap is truncated: the file ends inside a packet record"
+check "truncated capture: ... and --allow-truncated" stdout_has \
+    "give --allow-truncated to check them anyway"
+check "truncated capture: the assertion still ran" stdout_has \
+    "PASS  resets >= 0 holds"
+check "truncated capture, TAP: not ok" sh -c "
+    '$FINSCOPE' check --tap -r '$OUT/cut.pcap' --assert 'resets >= 0' |
+    grep -q '^not ok 1 - capture $OUT/cut.pcap\$'"
+check "truncated capture, --update: fails, writes no baseline" sh -c "
+    ! '$FINSCOPE' check -u -b '$OUT/cut.expect' -r '$OUT/cut.pcap' >/dev/null &&
+    test ! -e '$OUT/cut.expect'"
+check "--allow-truncated: passes (0)" \
+    status_is 0 "$FINSCOPE" check --allow-truncated -r "$OUT/cut.pcap" \
+    --assert 'resets >= 0'
+check "--allow-truncated: the capture verdict passes, saying so" \
+    stdout_has "PASS  capture $OUT/cut.pcap is truncated"
+check "--allow-truncated: the stderr warning stays" \
+    stderr_has "cut.pcap: file ends inside a packet record"
+check "--allow-truncated: a whole capture is unaffected" \
+    status_is 0 "$FINSCOPE" check --allow-truncated -r "$qinq" \
+    --assert 'resets >= 0'
+check "... and has no capture verdict" \
+    sh -c "! grep -q '^[A-Z]*  capture' '$OUT/stdout'"
+
 # -- help -----------------------------------------------------------------
 check "finscope --help mentions finscope check" \
     status_is 0 "$FINSCOPE" --help

@@ -20,6 +20,15 @@ for pcap in "$SAMPLES"/*.pcap; do
     check "schema $name" "$py" "$validate" "$schema" "$OUT/$name.jsonl"
 done
 
+# A capture cut inside its last record: "truncated" and its files.
+sample=$(ls "$SAMPLES"/*.pcap | head -n 1)
+size=$(wc -c < "$sample")
+head -c $((size - 7)) "$sample" > "$OUT/cut.pcap"
+"$FINSCOPE" --json -r "$OUT/cut.pcap" > "$OUT/cut.jsonl" 2>/dev/null
+check "schema: a truncated capture's summary" sh -c "
+    grep -q '\"truncated\":true' '$OUT/cut.jsonl' &&
+    '$py' '$validate' '$schema' '$OUT/cut.jsonl'"
+
 # The validator itself must reject what breaks the schema.
 first=$(ls "$OUT"/*.jsonl | head -n 1)
 grep '"type":"conn"' "$first" | head -n 1 |

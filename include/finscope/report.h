@@ -30,6 +30,12 @@ void fs_report_finish(FsReport *report, const FsEngine *engine);
 void fs_report_set_sources(FsReport *report, const char *const *names,
                            guint n);
 
+/* Capture file FILE (the path as given) ended inside its last record:
+ * the summary says so (JSON "truncated": true, "truncated_files") with
+ * bytes_read, the bytes of it read (-1: unknown, as for stdin). */
+void fs_report_add_truncated(FsReport *report, const char *file,
+                             gint64 bytes_read);
+
 /* Services (server ip:port) the report shows, busiest first; 0 = all.
  * Default FS_REPORT_TOP_SERVICES. */
 #define FS_REPORT_TOP_SERVICES 20
