@@ -447,17 +447,26 @@ update_baseline(Check *ck, const FsBaseline *actual, GError **error)
      * reading /dev/stdout or a FIFO would wait for input. */
     if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
         old = fs_text_read(path, "baseline", NULL);
+    if (old != NULL)
+        before = fs_baseline_parse(old, path, NULL);
     if (old != NULL && strcmp(old, text) == 0) {
         message = g_strdup_printf("%s is up to date (%s)", name, n);
         add_verdict(ck, FS_VERDICT_BASELINE, name, TRUE, message, NULL);
         return TRUE;
     }
+    /* hand-written wildcards stay as long as the run matches them */
+    if (before != NULL)
+        diff = fs_baseline_diff(before, actual);
+    if (diff != NULL && fs_baseline_has_patterns(before) &&
+        fs_baseline_diff_holds(diff)) {
+        message = g_strdup_printf("%s is up to date (%s; its wildcard "
+                                  "lines kept)", name, n);
+        add_verdict(ck, FS_VERDICT_BASELINE, name, TRUE, message, NULL);
+        return TRUE;
+    }
     if (!fs_outfile_write(path, text, -1, error))
         return FALSE;
-    if (old != NULL)
-        before = fs_baseline_parse(old, path, NULL);
-    if (before != NULL) {
-        diff = fs_baseline_diff(before, actual);
+    if (diff != NULL) {
         changes = fs_baseline_diff_text(diff);
         why = fs_baseline_diff_explain(diff);
     }
