@@ -56,7 +56,7 @@ check "--closes-only with -i passes the option checks" sh -c "
     '$FINSCOPE' --closes-only -i nosuchif0 2>&1 >/dev/null |
     grep -v 'needs -i\\|does not apply' | grep -q ."
 
-msl_of() { "$FINSCOPE" --json "$@" | sed -n 's/.*"type":"summary","msl":\([0-9.]*\).*/\1/p'; }
+msl_of() { "$FINSCOPE" --json "$@" | sed -n 's/.*"type":"summary",.*"msl":\([0-9.]*\).*/\1/p'; }
 check "default MSL is 30 s" test "$(msl_of -r "$sample")" = "30.000000000"
 check "--os windows: MSL 120 s" test "$(msl_of --os windows -r "$sample")" = "120.000000000"
 check "--os macos: MSL 15 s" test "$(msl_of --os macos -r "$sample")" = "15.000000000"

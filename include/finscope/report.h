@@ -18,6 +18,11 @@ FsReport *fs_report_new(FsReportFormat format, FILE *out,
 void fs_report_free(FsReport *report);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsReport, fs_report_free)
 
+/* The version of schema/finscope.schema.json the --json output follows,
+ * in each summary ("schema_version"): raised when a field changes
+ * meaning or goes away, not when one is added. */
+#define FS_REPORT_SCHEMA_VERSION 1
+
 /* An FsEngineSink whose callbacks feed this report. */
 FsEngineSink fs_report_sink(FsReport *report);
 
