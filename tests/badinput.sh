@@ -47,6 +47,36 @@ else
     not_ok "truncated file (exit $status)"
     sed 's/^/# /' "$OUT/cut.err"
 fi
+# ... and the summary records it: the file and the bytes read.
+if grep '"type":"summary"' "$OUT/cut.jsonl" | grep -qF \
+    "\"truncated\":true,\"truncated_files\":[{\"file\":\"$OUT/cut.pcap\",\"bytes_read\":$((size - 7))}]"
+then
+    ok "truncated file: JSON summary has truncated, the file, bytes read"
+else
+    not_ok "truncated file: JSON summary lacks truncated"
+    grep '"type":"summary"' "$OUT/cut.jsonl" | sed 's/^/# /'
+fi
+if "$FINSCOPE" -r "$OUT/cut.pcap" 2>/dev/null | grep -qF \
+    "TRUNCATED capture     $OUT/cut.pcap ends inside a packet record after $((size - 7)) bytes"
+then
+    ok "truncated file: the text summary says so"
+else
+    not_ok "truncated file: the text summary does not say so"
+fi
+if "$FINSCOPE" --json -r "$sample" 2>/dev/null | grep -q '"truncated":true'
+then
+    not_ok "a whole file: no truncated in the summary"
+else
+    ok "a whole file: no truncated in the summary"
+fi
+# stdin cut short: truncated, bytes unknown
+if "$FINSCOPE" --json -r - < "$OUT/cut.pcap" 2>/dev/null | grep -qF \
+    '"truncated":true,"truncated_files":[{"file":"-"}]'
+then
+    ok "truncated stdin: truncated, no bytes_read"
+else
+    not_ok "truncated stdin: truncated, no bytes_read"
+fi
 
 # Every packet cut by a small snap length: counted as truncated, and the
 # run completes. 40 bytes of Ethernet keeps the IP header but not TCP;

@@ -390,6 +390,90 @@ else
     skip "bench/gentrace not built"
 fi
 
+# -- hand-written wildcards: a baseline that survives changed addresses ----
+# The same traffic between other hosts (a container, a CI runner): the
+# literal baseline breaks, one with wildcards holds on both runs.
+check "moved hosts: trace built" mktrace_edit crafted-simultaneous-loop \
+    "$OUT/moved.pcap" 's/10\.2\.0\.1:/172.17.0.5:/g; s/10\.2\.0\.2:/172.17.0.9:/g'
+check "other port: trace built" mktrace_edit crafted-simultaneous-loop \
+    "$OUT/port.pcap" 's/:6379 /:6380 /g'
+"$FINSCOPE" check -u -b "$OUT/lit.expect" -r "$simul" > /dev/null 2>&1
+check "moved hosts: the literal baseline fails (1)" \
+    status_is 1 "$FINSCOPE" check -b "$OUT/lit.expect" -r "$OUT/moved.pcap"
+sed -e 's/client=10\.2\.0\.1:\*/client=*:*/' \
+    -e 's/server=10\.2\.0\.2:6379/server=*:6379/' \
+    -e '/time_wait_at_end{host="10\.2\.0\.2"}/d' \
+    -e 's/time_wait_at_end{host="10\.2\.0\.1"} 1/time_wait_at_end{host="*"} 2/' \
+    "$OUT/lit.expect" > "$OUT/wild.expect"
+check "wildcard baseline: edited" sh -c "
+    grep -q '^conn client=\*:\* server=\*:6379 ' '$OUT/wild.expect' &&
+    grep -q '^summary time_wait_at_end{host=\"\*\"} 2\$' '$OUT/wild.expect' &&
+    ! grep -q '10\.2\.0' '$OUT/wild.expect'"
+check "wildcard baseline holds on the original hosts (0)" \
+    status_is 0 "$FINSCOPE" check -b "$OUT/wild.expect" -r "$simul"
+check "wildcard baseline holds on the moved hosts (0)" \
+    status_is 0 "$FINSCOPE" check -b "$OUT/wild.expect" -r "$OUT/moved.pcap"
+check "... and says it holds" stdout_has "holds (1 connection)"
+check "wildcard baseline: another server port fails (1)" \
+    status_is 1 "$FINSCOPE" check -b "$OUT/wild.expect" -r "$OUT/port.pcap"
+check "... the diff shows the pattern and the run's line" sh -c "
+    grep -qF -- '-conn client=*:* server=*:6379 ' '$OUT/stdout' &&
+    grep -qF -- '+conn client=10.2.0.1:* server=10.2.0.2:6380 ' '$OUT/stdout'"
+check "wildcard baseline: two runs merged are 2 connections, fails (1)" \
+    status_is 1 "$FINSCOPE" check -b "$OUT/wild.expect" -r "$simul" \
+    -r "$OUT/moved.pcap"
+check "... one new connection, summary values differ" stdout_has \
+    "does not hold: 1 new connection, 5 summary values differ"
+check "... the TIME_WAIT sum over both runs' hosts" stdout_has \
+    "+summary time_wait_at_end{host=\"*\"} 4"
+sed 's/time_wait_at_end{host="\*"} 2/time_wait_at_end{host="*"} 3/' \
+    "$OUT/wild.expect" > "$OUT/wild3.expect"
+check "host=\"*\" sums the hosts: 3 fails on 2 (1)" \
+    status_is 1 "$FINSCOPE" check -b "$OUT/wild3.expect" -r "$OUT/moved.pcap"
+check "... and shows the sum" stdout_has \
+    "+summary time_wait_at_end{host=\"*\"} 2"
+sed 's/time_wait_at_end{host="\*"} 2/time_wait_at_end{host="172.17.0.*"} 2/' \
+    "$OUT/wild.expect" > "$OUT/glob.expect"
+check "host=\"172.17.0.*\" globs: holds on the moved hosts (0)" \
+    status_is 0 "$FINSCOPE" check -b "$OUT/glob.expect" -r "$OUT/moved.pcap"
+check "... fails on the original ones (1)" \
+    status_is 1 "$FINSCOPE" check -b "$OUT/glob.expect" -r "$simul"
+cp "$OUT/wild.expect" "$OUT/wild.before"
+check "--update keeps a wildcard baseline that holds (0)" \
+    status_is 0 "$FINSCOPE" check -u -b "$OUT/wild.expect" -r "$OUT/moved.pcap"
+check "... says so" stdout_has "its wildcard lines kept"
+check "... the file is unchanged" cmp "$OUT/wild.before" "$OUT/wild.expect"
+
+# -- a capture cut inside a record fails unless --allow-truncated ----------
+size=$(wc -c < "$qinq")
+head -c $((size - 5)) "$qinq" > "$OUT/cut.pcap"
+check "truncated capture: check fails with 1" \
+    status_is 1 "$FINSCOPE" check -r "$OUT/cut.pcap" --assert 'resets >= 0'
+check "truncated capture: FAIL names the file and the way out" stdout_has \
+    "FAIL  capture $OUT/cut.pcap is truncated: the file ends inside a packet record"
+check "truncated capture: ... and --allow-truncated" stdout_has \
+    "give --allow-truncated to check them anyway"
+check "truncated capture: the assertion still ran" stdout_has \
+    "PASS  resets >= 0 holds"
+check "truncated capture, TAP: not ok" sh -c "
+    '$FINSCOPE' check --tap -r '$OUT/cut.pcap' --assert 'resets >= 0' |
+    grep -q '^not ok 1 - capture $OUT/cut.pcap\$'"
+check "truncated capture, --update: fails, writes no baseline" sh -c "
+    ! '$FINSCOPE' check -u -b '$OUT/cut.expect' -r '$OUT/cut.pcap' >/dev/null &&
+    test ! -e '$OUT/cut.expect'"
+check "--allow-truncated: passes (0)" \
+    status_is 0 "$FINSCOPE" check --allow-truncated -r "$OUT/cut.pcap" \
+    --assert 'resets >= 0'
+check "--allow-truncated: the capture verdict passes, saying so" \
+    stdout_has "PASS  capture $OUT/cut.pcap is truncated"
+check "--allow-truncated: the stderr warning stays" \
+    stderr_has "cut.pcap: file ends inside a packet record"
+check "--allow-truncated: a whole capture is unaffected" \
+    status_is 0 "$FINSCOPE" check --allow-truncated -r "$qinq" \
+    --assert 'resets >= 0'
+check "... and has no capture verdict" \
+    sh -c "! grep -q '^[A-Z]*  capture' '$OUT/stdout'"
+
 # -- help -----------------------------------------------------------------
 check "finscope --help mentions finscope check" \
     status_is 0 "$FINSCOPE" --help

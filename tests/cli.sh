@@ -17,7 +17,46 @@ check "--help: 0" status_is 0 "$FINSCOPE" --help
 check "--help documents exit codes" grep -q "Exit status" "$OUT/stdout"
 check "--version: 0" status_is 0 "$FINSCOPE" --version
 
-msl_of() { "$FINSCOPE" --json "$@" | sed -n 's/.*"type":"summary","msl":\([0-9.]*\).*/\1/p'; }
+# An option that does not apply is a usage error (2) naming it, never
+# ignored: live-only options with -r, file-only ones with -i (checked
+# before the interface is opened, so no root is needed), and the options
+# --extract and --ladder have no use for.
+inapplicable() {
+    want=$1
+    shift
+    check "$* : usage error (2)" status_is 2 "$FINSCOPE" "$@"
+    check "$* : says '$want'" stderr_has "$want"
+}
+inapplicable "--closes-only needs -i" --closes-only -r "$sample"
+for opt in "-c 5" "-s 96" "-B 1024" "--immediate" "-p" "-Z nobody" \
+           "-w $OUT/w.pcap" "--metrics-listen 127.0.0.1:0" \
+           "--metrics-file $OUT/m.prom"; do
+    # shellcheck disable=SC2086
+    inapplicable "${opt%% *} needs -i" $opt -r "$sample"
+done
+inapplicable "--threads is for capture files" --threads 1 -i nosuchif0
+inapplicable "--timeline and --plot read capture files" \
+    --timeline "$OUT/tl.csv" -i nosuchif0
+inapplicable "--timeline and --plot read capture files" \
+    --plot "$OUT/tl.svg" -i nosuchif0
+inapplicable "--extract and --ladder read capture files" --ladder 1 \
+    -i nosuchif0
+inapplicable "--json does not apply to --extract or --ladder" \
+    --json --ladder 1 -r "$sample"
+inapplicable "--json does not apply to --extract or --ladder" \
+    --json --extract 1 -w "$OUT/x.pcap" -r "$sample"
+inapplicable "--top does not apply" --top 3 --ladder 1 -r "$sample"
+inapplicable "--threads does not apply" --threads 1 --ladder 1 -r "$sample"
+inapplicable "cannot be combined with --extract" --timeline "$OUT/tl.csv" \
+    --extract 1 -w "$OUT/x.pcap" -r "$sample"
+inapplicable "--step needs --timeline or --plot" --step 2 -r "$sample"
+check "--step with --timeline applies: 0" status_is 0 "$FINSCOPE" \
+    --step 2 --timeline "$OUT/tl.csv" -r "$sample"
+check "--closes-only with -i passes the option checks" sh -c "
+    '$FINSCOPE' --closes-only -i nosuchif0 2>&1 >/dev/null |
+    grep -v 'needs -i\\|does not apply' | grep -q ."
+
+msl_of() { "$FINSCOPE" --json "$@" | sed -n 's/.*"type":"summary",.*"msl":\([0-9.]*\).*/\1/p'; }
 check "default MSL is 30 s" test "$(msl_of -r "$sample")" = "30.000000000"
 check "--os windows: MSL 120 s" test "$(msl_of --os windows -r "$sample")" = "120.000000000"
 check "--os macos: MSL 15 s" test "$(msl_of --os macos -r "$sample")" = "15.000000000"

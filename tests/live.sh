@@ -278,6 +278,18 @@ check "-c 12: 12 packets read" test "$(sumval "$OUT/closes.jsonl" packets)" = 12
 check "--closes-only: the summary says what it cannot see" \
     grep -q '"capture_note":"--closes-only.*half-close data' "$OUT/closes.jsonl"
 
+# ---- --top applies to -i too (it was ignored) ----------------------------
+
+start_finscope top.jsonl --json --top 1
+traffic --port 8210 --client-first 2 > /dev/null 2>&1
+traffic --port 8211 --client-first 3 > /dev/null 2>&1
+sleep 1
+stop_finscope
+check "--top 1 with -i: exit 0" test "$fs_status" -eq 0
+check "--top 1 with -i: one service record, the busiest (3 connections)" \
+    sh -c "test \$(grep -c '\"type\":\"service\"' '$OUT/top.jsonl') -eq 1 &&
+        grep -q '\"type\":\"service\",\"server\":\"$SADDR:8211\",\"connections\":3,' '$OUT/top.jsonl'"
+
 # ---- kernel drops: a tiny buffer, finscope stopped during a burst --------
 
 start_finscope drops.txt -B 1 --metrics-listen "127.0.0.1:$MPORT"

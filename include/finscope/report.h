@@ -18,6 +18,11 @@ FsReport *fs_report_new(FsReportFormat format, FILE *out,
 void fs_report_free(FsReport *report);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsReport, fs_report_free)
 
+/* The version of schema/finscope.schema.json the --json output follows,
+ * in each summary ("schema_version"): raised when a field changes
+ * meaning or goes away, not when one is added. */
+#define FS_REPORT_SCHEMA_VERSION 1
+
 /* An FsEngineSink whose callbacks feed this report. */
 FsEngineSink fs_report_sink(FsReport *report);
 
@@ -29,6 +34,12 @@ void fs_report_finish(FsReport *report, const FsEngine *engine);
  * than one, each frame number is given with its file's name. */
 void fs_report_set_sources(FsReport *report, const char *const *names,
                            guint n);
+
+/* Capture file FILE (the path as given) ended inside its last record:
+ * the summary says so (JSON "truncated": true, "truncated_files") with
+ * bytes_read, the bytes of it read (-1: unknown, as for stdin). */
+void fs_report_add_truncated(FsReport *report, const char *file,
+                             gint64 bytes_read);
 
 /* Services (server ip:port) the report shows, busiest first; 0 = all.
  * Default FS_REPORT_TOP_SERVICES. */

@@ -32,6 +32,26 @@ json_endpoint(FsJson *j, const FsConn *conn, FsRole role)
     fs_json_string(j, buf);
 }
 
+/* "client_host": "10.0.0.1", "client_port": 40000, and the same for the
+ * server: the "client" and "server" strings split, for jq and SQL. */
+static void
+json_hosts_ports(FsJson *j, const FsConn *conn)
+{
+    static const char *const keys[2][2] = {
+        { "client_host", "client_port" }, { "server_host", "server_port" },
+    };
+
+    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
+        char host[FS_ENDPOINT_STRLEN];
+
+        fs_addr_format(&conn->addr[role], host, sizeof host);
+        fs_json_key(j, keys[role][0]);
+        fs_json_string(j, host);
+        fs_json_key(j, keys[role][1]);
+        fs_json_uint(j, conn->port[role]);
+    }
+}
+
 /* "frame": N (null when no segment acted) and, with several capture
  * files, "file": its name. */
 static void
@@ -297,6 +317,7 @@ fs_report_json_conn(FsReport *r, const FsConn *conn)
     json_endpoint(&j, conn, FS_ROLE_CLIENT);
     FS_JSON_KEY(&j, "server");
     json_endpoint(&j, conn, FS_ROLE_SERVER);
+    json_hosts_ports(&j, conn);
     FS_JSON_KEY(&j, "vlan");
     fs_json_uint(&j, conn->vlan);
     FS_JSON_KEY(&j, "start");
@@ -533,6 +554,32 @@ json_summary_time_wait(FsJson *j, const FsReport *r, const FsEngine *engine)
     fs_json_end_array(j);
 }
 
+/* Files that end inside a record: "truncated": true and which, with
+ * the bytes read of each; nothing when every file was whole. */
+static void
+json_summary_truncated(FsJson *j, const FsReport *r)
+{
+    if (r->truncated == NULL)
+        return;
+    FS_JSON_KEY(j, "truncated");
+    fs_json_bool(j, TRUE);
+    FS_JSON_KEY(j, "truncated_files");
+    fs_json_begin_array(j);
+    for (guint i = 0; i < r->truncated->len; i++) {
+        const FsTruncatedFile *t = g_ptr_array_index(r->truncated, i);
+
+        fs_json_begin_object(j);
+        FS_JSON_KEY(j, "file");
+        fs_json_string(j, t->file);
+        if (t->bytes_read >= 0) {
+            FS_JSON_KEY(j, "bytes_read");
+            fs_json_uint(j, (guint64)t->bytes_read);
+        }
+        fs_json_end_object(j);
+    }
+    fs_json_end_array(j);
+}
+
 /* Live capture only: kernel drops, filter caveat, interim counters. */
 static void
 json_summary_live(FsJson *j, const FsReport *r, const FsEngineStats *stats)
@@ -640,6 +687,8 @@ fs_report_json_finish(FsReport *r, const FsEngine *engine)
     fs_json_begin_object(&j);
     FS_JSON_KEY(&j, "type");
     fs_json_string(&j, "summary");
+    FS_JSON_KEY(&j, "schema_version");
+    fs_json_uint(&j, FS_REPORT_SCHEMA_VERSION);
     FS_JSON_KEY(&j, "msl");
     fs_json_time(&j, r->cfg.msl);
     FS_JSON_KEY(&j, "rfc1337");
@@ -652,6 +701,7 @@ fs_report_json_finish(FsReport *r, const FsEngine *engine)
     json_summary_states(&j, &r->sum);
     json_summary_time_wait(&j, r, engine);
     json_summary_packets(&j, stats);
+    json_summary_truncated(&j, r);
     json_summary_live(&j, r, stats);
     fs_json_end_object(&j);
     write_line(r);

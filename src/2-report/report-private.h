@@ -61,6 +61,12 @@ guint64 fs_service_time_wait_peak(const FsService *svc);
  * the server holds TIME_WAIT"; NULL when nothing closed. */
 char *fs_service_meaning(const FsService *svc);
 
+/* A capture file that ends inside its last record. */
+typedef struct {
+    char *file;            /* the path as given */
+    gint64 bytes_read;     /* bytes of it read; -1 unknown (stdin) */
+} FsTruncatedFile;
+
 struct FsReport {
     FsReportFormat format;
     FILE *out;
@@ -81,6 +87,7 @@ struct FsReport {
     guint n_sources;       /* > 1: frames are named with their file */
     FsServices *services;  /* per server ip:port */
     guint top;             /* services shown (fs_report_set_top); 0 all */
+    GPtrArray *truncated;  /* FsTruncatedFile*: files cut short, or NULL */
 };
 
 void fs_report_text_services(FsReport *r);

@@ -7,6 +7,7 @@
 
 #include "finscope/decode.h"
 #include "report-private.h"
+#include "text.h"
 
 enum { COL_ID, COL_CLIENT, COL_SERVER, COL_VLAN, COL_CLOSE, COL_RST_FROM,
        COL_CLOSER, COL_CSTATE, COL_SSTATE, COL_DURATION, COL_FRAMES,
@@ -279,6 +280,23 @@ print_live(FsReport *r, const FsEngineStats *stats)
         fprintf(o, "  note: %s\n", r->capture_note);
 }
 
+/* Files cut inside a record: the report covers what came before. */
+static void
+print_truncated(FsReport *r)
+{
+    for (guint i = 0; r->truncated != NULL && i < r->truncated->len; i++) {
+        const FsTruncatedFile *t = g_ptr_array_index(r->truncated, i);
+        g_autofree char *name = fs_text_escape(t->file, 0);
+
+        fprintf(r->out, "  TRUNCATED capture     %s ends inside a packet "
+                "record", name);
+        if (t->bytes_read >= 0)
+            fprintf(r->out, " after %" G_GINT64_FORMAT " bytes",
+                    t->bytes_read);
+        fprintf(r->out, ": the report covers the packets before\n");
+    }
+}
+
 /* What the engine finished early to stay within its memory budget or
  * --max-flows, and handshakes it gave up on; nothing when none. */
 static void
@@ -363,6 +381,7 @@ print_summary(FsReport *r, const FsEngineStats *stats)
                     fs_decode_status_name((FsDecodeStatus)k));
     }
     fprintf(o, "\n");
+    print_truncated(r);
     print_evictions(r, stats);
     print_live(r, stats);
 }

@@ -38,6 +38,8 @@ fs_report_free(FsReport *r)
     fs_flood_free(r->flood);
     g_strfreev(r->sources);
     fs_services_free(r->services);
+    if (r->truncated != NULL)
+        g_ptr_array_unref(r->truncated);
     g_free(r);
 }
 
@@ -217,6 +219,29 @@ fs_report_set_capture_note(FsReport *r, const char *note)
     g_return_if_fail(r != NULL);
     g_free(r->capture_note);
     r->capture_note = g_strdup(note);
+}
+
+static void
+truncated_file_free(gpointer p)
+{
+    FsTruncatedFile *t = p;
+
+    g_free(t->file);
+    g_free(t);
+}
+
+void
+fs_report_add_truncated(FsReport *r, const char *file, gint64 bytes_read)
+{
+    FsTruncatedFile *t = NULL;
+
+    g_return_if_fail(r != NULL);
+    t = g_new0(FsTruncatedFile, 1);
+    if (r->truncated == NULL)
+        r->truncated = g_ptr_array_new_with_free_func(truncated_file_free);
+    t->file = g_strdup(file);
+    t->bytes_read = bytes_read;
+    g_ptr_array_add(r->truncated, t);
 }
 
 void

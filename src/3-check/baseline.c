@@ -18,6 +18,7 @@ typedef struct {
     char *group;     /* what -/+ lines are grouped and paired by */
     char *text;      /* the line without " xN" */
     guint64 count;   /* identical lines; 1 for settings and summary */
+    gboolean pattern; /* a hand-written wildcard line (* or ?) */
 } Item;
 
 struct FsBaseline {
@@ -68,7 +69,7 @@ fs_baseline_free(FsBaseline *b)
 }
 
 /* Adds count of a line; takes group and text. */
-static void
+static Item *
 add_item(FsBaseline *b, FsBaselineSection section, guint rank, char *group,
          char *text, guint64 count)
 {
@@ -78,7 +79,7 @@ add_item(FsBaseline *b, FsBaselineSection section, guint rank, char *group,
         it->count += count;
         g_free(group);
         g_free(text);
-        return;
+        return it;
     }
     it = g_new0(Item, 1);
     it->section = section;
@@ -88,6 +89,7 @@ add_item(FsBaseline *b, FsBaselineSection section, guint rank, char *group,
     it->count = count;
     g_ptr_array_add(b->items, it);
     g_hash_table_insert(b->by_text, it->text, it);
+    return it;
 }
 
 static gint
@@ -140,10 +142,10 @@ add_settings(FsBaseline *b, const FsCheckModel *m,
     add_setting(b, 2, opts->keep_ports ? "kept" : "hidden");
 }
 
-static void
+static Item *
 add_summary(FsBaseline *b, guint rank, const char *key, guint64 value)
 {
-    add_item(b, FS_BASELINE_SUMMARY, rank,
+    return add_item(b, FS_BASELINE_SUMMARY, rank,
              g_strdup_printf("summary %s", key),
              g_strdup_printf("summary %s %" G_GUINT64_FORMAT, key, value),
              1);
@@ -403,7 +405,8 @@ parse_summary(LineParser *lp, FsBaseline *b, char **w)
         return fail_line(lp, "'%s' is not a count", echo(lp, w[2]));
     if (!once(lp, key))
         return FALSE;
-    add_summary(b, rank, w[1], value);
+    add_summary(b, rank, w[1], value)->pattern =
+        strpbrk(w[1], "*?") != NULL;
     return TRUE;
 }
 
@@ -447,6 +450,26 @@ conn_fields(LineParser *lp, char **w, guint n, const char **slot)
     return TRUE;
 }
 
+/* A conn line is a pattern when a value has * or ?, but for the client
+ * port: "*" there is how a baseline hides client ports, in a run's
+ * lines too. */
+static gboolean
+conn_is_pattern(const char *const *slot)
+{
+    for (guint k = 0; k < G_N_ELEMENTS(conn_keys); k++) {
+        const char *v = slot[k] ? strchr(slot[k], '=') + 1 : NULL;
+        gsize n = v ? strlen(v) : 0;
+
+        if (k == 0 && g_str_has_suffix(v, ":*"))
+            n -= 2;
+        for (gsize i = 0; i < n; i++) {
+            if (v[i] == '*' || v[i] == '?')
+                return TRUE;
+        }
+    }
+    return FALSE;
+}
+
 static gboolean
 parse_conn(LineParser *lp, FsBaseline *b, char **w)
 {
@@ -467,7 +490,8 @@ parse_conn(LineParser *lp, FsBaseline *b, char **w)
             g_string_append_printf(text, " %s", slot[k]);
     }
     add_item(b, FS_BASELINE_CONN, 0, g_steal_pointer(&group),
-             g_string_free(g_steal_pointer(&text), FALSE), count);
+             g_string_free(g_steal_pointer(&text), FALSE), count)->pattern =
+        conn_is_pattern(slot);
     return TRUE;
 }
 
@@ -659,6 +683,145 @@ group_list(GHashTable *groups)
     return out;
 }
 
+/* ---- wildcards --------------------------------------------------------- */
+
+/* A pattern line of the baseline and what the run's lines gave it. */
+typedef struct {
+    const Item *item;  /* the pattern line */
+    char **words;      /* its words: "conn", "client=*:*", ... */
+    guint64 taken;     /* conn: connections it took; summary: their sum */
+} Pattern;
+
+gboolean
+fs_baseline_has_patterns(const FsBaseline *b)
+{
+    for (guint i = 0; i < b->items->len; i++) {
+        if (((const Item *)g_ptr_array_index(b->items, i))->pattern)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Each word key=value of a conn line matches the pattern's, the value
+ * as a glob (g_pattern_match_simple: * any run of characters, ? one). */
+static gboolean
+conn_matches(char **pattern, char **words)
+{
+    guint i = 0;
+
+    for (; pattern[i] != NULL && words[i] != NULL; i++) {
+        const char *pe = strchr(pattern[i], '=');
+        const char *we = strchr(words[i], '=');
+
+        if (pe == NULL || we == NULL)
+            continue; /* "conn" */
+        if (pe - pattern[i] != we - words[i] ||
+            strncmp(pattern[i], words[i], (gsize)(pe - pattern[i])) != 0 ||
+            !g_pattern_match_simple(pe + 1, we + 1))
+            return FALSE;
+    }
+    return pattern[i] == NULL && words[i] == NULL;
+}
+
+static gboolean
+pattern_matches(const Pattern *p, const Item *it, char **words)
+{
+    if (p->item->section != it->section)
+        return FALSE;
+    if (it->section == FS_BASELINE_SUMMARY)
+        return g_pattern_match_simple(p->item->group, it->group);
+    return conn_matches(p->words, words);
+}
+
+/* The pattern a run's line goes to: the first (in canonical order)
+ * that matches and still wants connections, else the first that
+ * matches; NULL when none does. */
+static Pattern *
+pattern_for(GArray *patterns, const Item *it)
+{
+    g_auto(GStrv) words = g_strsplit(it->text, " ", -1);
+    Pattern *first = NULL;
+
+    for (guint i = 0; i < patterns->len; i++) {
+        Pattern *p = &g_array_index(patterns, Pattern, i);
+
+        if (!pattern_matches(p, it, words))
+            continue;
+        if (it->section == FS_BASELINE_SUMMARY || p->taken < p->item->count)
+            return p;
+        if (first == NULL)
+            first = p;
+    }
+    return first;
+}
+
+static void
+copy_item(FsBaseline *b, const Item *it, const char *group,
+          const char *text, guint64 count)
+{
+    add_item(b, it->section, it->rank, g_strdup(group), g_strdup(text),
+             count);
+}
+
+/* The run's baseline with the lines that the expected baseline's
+ * patterns match replaced by those patterns: conn lines count towards
+ * the pattern's xN, summary values add up. A line the baseline has
+ * word for word stays itself. NULL when expected has no pattern. */
+static FsBaseline *
+resolve_patterns(const FsBaseline *expected, const FsBaseline *actual)
+{
+    g_autoptr(GArray) patterns = g_array_new(FALSE, TRUE, sizeof(Pattern));
+    g_autoptr(GHashTable) exact = g_hash_table_new(g_str_hash, g_str_equal);
+    FsBaseline *out = NULL;
+
+    for (guint i = 0; i < expected->items->len; i++) {
+        const Item *it = g_ptr_array_index(expected->items, i);
+        Pattern p = { it, g_strsplit(it->text, " ", -1), 0 };
+
+        if (!it->pattern) {
+            g_hash_table_add(exact, it->section == FS_BASELINE_SUMMARY
+                                        ? it->group : it->text);
+            g_strfreev(p.words);
+            continue;
+        }
+        g_array_append_val(patterns, p);
+    }
+    if (patterns->len == 0)
+        return NULL;
+    out = baseline_new();
+    for (guint i = 0; i < actual->items->len; i++) {
+        const Item *it = g_ptr_array_index(actual->items, i);
+        Pattern *p = NULL;
+
+        if (it->section != FS_BASELINE_SETTING &&
+            !g_hash_table_contains(exact, it->section == FS_BASELINE_SUMMARY
+                                              ? it->group : it->text))
+            p = pattern_for(patterns, it);
+        if (p == NULL)
+            copy_item(out, it, it->group, it->text, it->count);
+        else if (it->section == FS_BASELINE_SUMMARY)
+            p->taken += g_ascii_strtoull(strrchr(it->text, ' ') + 1, NULL,
+                                         10);
+        else {
+            p->taken += it->count;
+            copy_item(out, it, p->item->group, p->item->text, it->count);
+        }
+    }
+    for (guint i = 0; i < patterns->len; i++) {
+        Pattern *p = &g_array_index(patterns, Pattern, i);
+
+        if (p->item->section == FS_BASELINE_SUMMARY) {
+            g_autofree char *text = g_strdup_printf(
+                "%s %" G_GUINT64_FORMAT, p->item->group, p->taken);
+
+            copy_item(out, p->item, p->item->group, text, 1);
+        }
+        g_strfreev(p->words);
+    }
+    g_ptr_array_sort(out->items, item_cmp);
+    return out;
+}
+
 FsBaselineDiff *
 fs_baseline_diff(const FsBaseline *expected, const FsBaseline *actual)
 {
@@ -666,7 +829,10 @@ fs_baseline_diff(const FsBaseline *expected, const FsBaseline *actual)
     g_autoptr(GHashTable) groups = g_hash_table_new_full(
         g_str_hash, g_str_equal, NULL, group_free);
     g_autoptr(GPtrArray) sorted = NULL;
+    g_autoptr(FsBaseline) resolved = resolve_patterns(expected, actual);
 
+    if (resolved != NULL)
+        actual = resolved;
     diff->deltas = g_ptr_array_new_with_free_func(delta_free);
     collect_groups(groups, expected, TRUE);
     collect_groups(groups, actual, FALSE);

@@ -40,6 +40,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsBaseline, fs_baseline_free)
  * then settings, summary and conn lines in canonical order. */
 char *fs_baseline_render(const FsBaseline *b, const char *const *comments);
 
+/* TRUE when some line was written by hand with wildcards: a conn field
+ * value (but for the client port) or a summary label holding * or ?. */
+gboolean fs_baseline_has_patterns(const FsBaseline *b);
+
 /* Connections the conn lines describe (the xN counts added up). */
 guint64 fs_baseline_n_connections(const FsBaseline *b);
 

@@ -124,6 +124,7 @@ classname(FsVerdictKind kind)
     case FS_VERDICT_BASELINE:      return "finscope.check.baseline";
     case FS_VERDICT_BASELINE_ITEM: return "finscope.check.baseline";
     case FS_VERDICT_ASSERTION:     return "finscope.check.policy";
+    case FS_VERDICT_CAPTURE:       return "finscope.check.capture";
     }
     g_return_val_if_reached("finscope.check");
 }
@@ -145,7 +146,9 @@ append_testcase(GString *out, const FsVerdict *v)
         append_xml(out, v->message, TRUE);
         g_string_append_printf(out, "\" type=\"%s\">",
                                v->kind == FS_VERDICT_ASSERTION
-                                   ? "assertion" : "baseline");
+                                   ? "assertion"
+                               : v->kind == FS_VERDICT_CAPTURE
+                                   ? "capture" : "baseline");
         append_xml(out, v->details ? v->details : v->message, FALSE);
         g_string_append(out, "</failure>\n");
     }

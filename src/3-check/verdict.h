@@ -8,6 +8,7 @@ typedef enum {
     FS_VERDICT_BASELINE,      /* the baseline as a whole */
     FS_VERDICT_BASELINE_ITEM, /* one differing group of baseline lines */
     FS_VERDICT_ASSERTION,     /* one --assert or --policy line */
+    FS_VERDICT_CAPTURE,       /* the capture itself: a file cut short */
 } FsVerdictKind;
 
 /* One check and its outcome. */

@@ -204,7 +204,40 @@ live_only_option(const FsCliOptions *o)
          : o->live.no_promisc ? "-p" : o->user ? "-Z"
          : o->write_file && o->extract == NULL ? "-w"
          : o->metrics_listen ? "--metrics-listen"
-         : o->metrics_file ? "--metrics-file" : NULL;
+         : o->metrics_file ? "--metrics-file"
+         : o->closes_only ? "--closes-only" : NULL;
+}
+
+/* An option given where it would be ignored is a usage error: NULL when
+ * every option given applies. Files only: --threads, --timeline,
+ * --plot; not with --extract or --ladder (their own output): --json,
+ * --timeline, --plot, --top, --threads; --step only with --timeline or
+ * --plot. Live-only options: live_only_option(). */
+static const char *
+inapplicable_option(const FsCliOptions *o, gboolean json,
+                    gboolean step_given)
+{
+    gboolean second = o->extract != NULL || o->ladder != 0;
+    gboolean timeline = o->timeline != NULL || o->plot != NULL;
+
+    if (o->iface != NULL && o->threads != 0)
+        return "--threads is for capture files (-r): -i reads in one "
+               "thread";
+    if (o->iface != NULL && timeline)
+        return "--timeline and --plot read capture files (-r), not -i";
+    if (second && json)
+        return "--json does not apply to --extract or --ladder (they "
+               "write packets and a diagram)";
+    if (second && timeline)
+        return "--timeline and --plot cannot be combined with --extract "
+               "or --ladder";
+    if (second && o->top >= 0)
+        return "--top does not apply to --extract or --ladder";
+    if (second && o->threads != 0)
+        return "--threads does not apply to --extract or --ladder";
+    if (step_given && !timeline)
+        return "--step needs --timeline or --plot";
+    return NULL;
 }
 
 static gboolean
@@ -276,6 +309,7 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     g_autofree char *step_text = NULL;
     gint max_flows = 0;
     gboolean json = FALSE;
+    const char *ignored = NULL;
     GOptionEntry entries[] = {
         { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &opts->read_files,
           "Read packets from FILE (pcap or pcapng; - for stdin); repeat to "
@@ -375,6 +409,11 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
                                     &opts->ladder, NULL)) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
                     "--ladder: '%s' is not a connection id", ladder_text);
+        return FALSE;
+    }
+    ignored = inapplicable_option(opts, json, step_text != NULL);
+    if (ignored != NULL) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE, "%s", ignored);
         return FALSE;
     }
     if (!apply_options(opts, msl_text, os, error) ||

@@ -272,6 +272,8 @@ build_pipeline(Live *lv)
     lv->report = fs_report_new(lv->opts->format, fs_writer_file(lv->out),
                                &lv->opts->engine);
     fs_report_set_streaming(lv->report, TRUE);
+    if (lv->opts->top >= 0)
+        fs_report_set_top(lv->report, (guint)lv->opts->top);
     if (lv->opts->closes_only)
         fs_report_set_capture_note(lv->report, FS_LIVE_CLOSES_ONLY_NOTE);
     report_sink = fs_report_sink(lv->report);

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <glib.h>
+#include <glib/gstdio.h>
 
 #include "check.h"
 #include "cli.h"
@@ -98,6 +100,25 @@ write_timeline(const FsCliOptions *opts, FsTimeline *timeline,
     return TRUE;
 }
 
+/* Each file that ends inside a record, for the summary: the bytes read
+ * are its size (libpcap read it all, up to the cut). */
+static void
+report_truncated(FsReport *report, const FsCapture *cap,
+                 char *const *paths)
+{
+    for (guint i = 0; i < fs_capture_n_sources(cap); i++) {
+        GStatBuf st;
+        gint64 bytes = -1;
+
+        if (!fs_capture_source_truncated(cap, i))
+            continue;
+        if (strcmp(paths[i], "-") != 0 && g_stat(paths[i], &st) == 0 &&
+            S_ISREG(st.st_mode))
+            bytes = (gint64)st.st_size;
+        fs_report_add_truncated(report, paths[i], bytes);
+    }
+}
+
 static int
 run(const FsCliOptions *opts)
 {
@@ -134,6 +155,7 @@ run(const FsCliOptions *opts)
     res = fs_reader_run_ticking(cap, engine, threaded, maybe_interim, report,
                                 &error);
     fs_reader_warn_truncated(cap, "finscope");
+    report_truncated(report, cap, opts->read_files);
     fs_engine_finish(engine);
     fs_report_finish(report, engine);
     if (timeline != NULL && !write_timeline(opts, timeline, engine))
