@@ -237,42 +237,129 @@ jtime(const JNode *n, const char *key)
 
 /* ---- the shards' lines ---- */
 
+/* The value of the first "key": in a line finscope wrote (a string value
+ * holds no unescaped quote, so the pattern cannot start inside one):
+ * where it starts, its length in *len; NULL if absent. Events and conn
+ * records stay text: only these few fields are read and rewritten. */
+static const char *
+raw_value(const char *text, const char *key, gsize *len)
+{
+    char pattern[64];
+    const char *p;
+    const char *end;
+
+    g_snprintf(pattern, sizeof pattern, "\"%s\":", key);
+    p = strstr(text, pattern);
+    if (p == NULL)
+        return NULL;
+    p += strlen(pattern);
+    end = *p == '"' ? skip_string(p) : p + strcspn(p, ",}]");
+    if (end == NULL)
+        return NULL;
+    *len = (gsize)(end - p);
+    return p;
+}
+
+static gboolean
+raw_is(const char *text, const char *key, const char *value)
+{
+    gsize len = 0;
+    const char *v = raw_value(text, key, &len);
+
+    return v != NULL && len == strlen(value) && memcmp(v, value, len) == 0;
+}
+
+static guint64
+raw_uint(const char *text, const char *key)
+{
+    gsize len = 0;
+    const char *v = raw_value(text, key, &len);
+
+    return v != NULL ? g_ascii_strtoull(v, NULL, 10) : 0;
+}
+
+/* "s.nnnnnnnnn" to ns; null or absent to FS_TIME_UNSET. */
+static FsTime
+raw_time(const char *text, const char *key)
+{
+    gsize len = 0;
+    const char *v = raw_value(text, key, &len);
+    char *dot = NULL;
+    FsTime t;
+
+    if (v == NULL || *v == 'n')
+        return FS_TIME_UNSET;
+    t = (FsTime)g_ascii_strtoll(v, &dot, 10) * FS_NS_PER_SEC;
+    if (dot != NULL && *dot == '.')
+        t += (FsTime)g_ascii_strtoll(dot + 1, NULL, 10);
+    return t;
+}
+
+static char *
+raw_string(const char *text, const char *key)
+{
+    gsize len = 0;
+    const char *v = raw_value(text, key, &len);
+
+    return v != NULL && len >= 2 && *v == '"' ? g_strndup(v + 1, len - 2)
+                                              : g_strdup("");
+}
+
 typedef enum {
     L_EVENT, L_CONN, L_SERVICE, L_SUMMARY, L_SHARD, L_TW,
 } LineType;
 
 typedef struct {
-    JNode *node;
+    char *text;       /* events and conns: the line as read */
+    JNode *node;      /* services: parsed */
     LineType type;
     guint shard;      /* index of the file it came from */
-    FsTime key;       /* emission order: the latest event time before */
+    FsTime key;       /* emission order: the shard's clock then */
 } Line;
+
+/* What merge needs of a conn record. */
+typedef struct {
+    gint64 id;         /* in its shard */
+    gint64 new_id;     /* in the merge */
+    FsTime start;
+    guint64 first_frame;
+    guint shard;
+    char *client;      /* "ip:port" */
+    char *server;
+    gboolean tw_kept[2]; /* time_wait_until set, by role */
+    gboolean tw_at_end[2]; /* state TIME_WAIT at the end, by role */
+} ConnInfo;
+
+typedef struct {
+    FsTime at;        /* the shard engine's clock then */
+    gboolean timer;   /* a timer, not a packet, moved the state */
+    gboolean end;     /* settled by the end of input, in id order */
+    FsTime t;         /* the entry or exit itself */
+    gboolean enter;
+    guint shard;
+    gint64 id;        /* its connection's id in the shard */
+    const ConnInfo *conn;
+    FsRole role;
+} Edge;
 
 typedef struct {
     char *name;
-    GPtrArray *lines;      /* Line*, events and conns in file order */
+    GPtrArray *lines;      /* Line*: events, conns, services */
+    GArray *edges;         /* Edge, in file order */
     JNode *summary;
     JNode *trailer;
-    GHashTable *conns;     /* old id (gint64*) -> conn JNode* */
-    GHashTable *new_ids;   /* old id (gint64*) -> new id (gint64*) */
+    GHashTable *conns;     /* id (gint64*, in ConnInfo) -> ConnInfo* */
     guint next;            /* k-way merge position in lines */
 } Shard;
 
 static void
-shard_free(Shard *s)
+conn_info_free(gpointer p)
 {
-    g_free(s->name);
-    g_ptr_array_unref(s->lines);
-    jnode_free(s->summary);
-    jnode_free(s->trailer);
-    g_hash_table_destroy(s->conns);
-    g_hash_table_destroy(s->new_ids);
-}
+    ConnInfo *c = p;
 
-static gint64 *
-id_box(gint64 v)
-{
-    return g_memdup2(&v, sizeof v);
+    g_free(c->client);
+    g_free(c->server);
+    g_free(c);
 }
 
 static void
@@ -280,21 +367,34 @@ line_free(gpointer p)
 {
     Line *l = p;
 
-    if (l->type != L_CONN)
-        jnode_free(l->node);
+    g_free(l->text);
+    jnode_free(l->node);
     g_free(l);
 }
 
+static void
+shard_free(Shard *s)
+{
+    g_free(s->name);
+    g_ptr_array_unref(s->lines);
+    g_array_unref(s->edges);
+    jnode_free(s->summary);
+    jnode_free(s->trailer);
+    g_hash_table_destroy(s->conns);
+}
+
 static gboolean
-line_type(const JNode *n, LineType *type)
+line_type(const char *text, LineType *type)
 {
     static const char *const names[] = {
-        "event", "conn", "service", "summary", "shard", "shard_tw",
+        "\"event\"", "\"conn\"", "\"service\"", "\"summary\"", "\"shard\"",
+        "\"shard_tw\"",
     };
-    g_autofree char *t = jstr(n, "type");
 
+    if (!g_str_has_prefix(text, "{\"type\":") || !g_str_has_suffix(text, "}"))
+        return FALSE;
     for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
-        if (strcmp(t, names[i]) == 0) {
+        if (raw_is(text, "type", names[i])) {
             *type = (LineType)i;
             return TRUE;
         }
@@ -302,42 +402,90 @@ line_type(const JNode *n, LineType *type)
     return FALSE;
 }
 
-static gboolean
-read_line(Shard *s, guint index, const char *text, FsTime *key)
+static ConnInfo *
+conn_info(const char *text, guint shard)
 {
-    const char *p = text;
-    JNode *n = parse_value(&p, 0);
+    ConnInfo *c = g_new0(ConnInfo, 1);
+    const char *tw = strstr(text, "\"time_wait_until\":");
+    const char *state = strstr(text, "\"state\":");
+
+    c->id = (gint64)raw_uint(text, "id");
+    c->start = raw_time(text, "start");
+    c->first_frame = raw_uint(text, "first_frame");
+    c->shard = shard;
+    c->client = raw_string(text, "client");
+    c->server = raw_string(text, "server");
+    for (int r = FS_ROLE_CLIENT; tw != NULL && r <= FS_ROLE_SERVER; r++)
+        c->tw_kept[r] = raw_time(tw, fs_role_name((FsRole)r)) !=
+                        FS_TIME_UNSET;
+    for (int r = FS_ROLE_CLIENT; state != NULL && r <= FS_ROLE_SERVER; r++)
+        c->tw_at_end[r] = raw_is(state, fs_role_name((FsRole)r),
+                                 "\"TIME_WAIT\"");
+    return c;
+}
+
+static void
+read_edge(Shard *s, guint index, const char *text)
+{
+    Edge e;
+
+    e.at = raw_time(text, "at");
+    e.timer = raw_is(text, "timer", "true");
+    e.end = raw_is(text, "end", "true");
+    e.t = raw_time(text, "time");
+    e.enter = raw_is(text, "enter", "true");
+    e.shard = index;
+    e.id = (gint64)raw_uint(text, "conn");
+    e.conn = NULL;
+    e.role = raw_is(text, "endpoint", "\"server\"") ? FS_ROLE_SERVER
+                                                     : FS_ROLE_CLIENT;
+    g_array_append_val(s->edges, e);
+}
+
+/* The summary, the shard line and services are parsed; events and conn
+ * records kept as text; TIME_WAIT entries and exits kept as edges. */
+static gboolean
+read_line(Shard *s, guint index, char *text, FsTime *key)
+{
+    LineType type;
     Line *l;
 
-    if (n == NULL || *p != '\0' || n->kind != J_OBJECT) {
-        jnode_free(n);
+    if (!line_type(text, &type))
         return FALSE;
-    }
-    l = g_new0(Line, 1);
-    l->node = n;
-    l->shard = index;
-    if (!line_type(n, &l->type)) {
-        line_free(l);
-        return FALSE;
-    }
-    if (l->type == L_EVENT && jtime(n, "time") != FS_TIME_UNSET)
-        *key = MAX(*key, jtime(n, "time"));
-    if (l->type == L_TW)
-        *key = MAX(*key, jtime(n, "at"));
-    l->key = *key;
-    if (l->type == L_SUMMARY || l->type == L_SHARD || l->type == L_SERVICE) {
-        if (l->type == L_SUMMARY)
-            s->summary = g_steal_pointer(&l->node);
-        else if (l->type == L_SHARD)
-            s->trailer = g_steal_pointer(&l->node);
-        if (l->type == L_SERVICE)
-            g_ptr_array_add(s->lines, l);
-        else
-            g_free(l);
+    if (type == L_TW) {
+        *key = MAX(*key, raw_time(text, "at"));
+        read_edge(s, index, text);
         return TRUE;
     }
-    if (l->type == L_CONN)
-        g_hash_table_insert(s->conns, id_box((gint64)juint(n, "id")), n);
+    if (type == L_SUMMARY || type == L_SHARD || type == L_SERVICE) {
+        const char *p = text;
+        JNode *n = parse_value(&p, 0);
+
+        if (n == NULL || *p != '\0' || n->kind != J_OBJECT) {
+            jnode_free(n);
+            return FALSE;
+        }
+        if (type != L_SERVICE) {
+            jnode_free(type == L_SUMMARY ? s->summary : s->trailer);
+            *(type == L_SUMMARY ? &s->summary : &s->trailer) = n;
+            return TRUE;
+        }
+        l = g_new0(Line, 1);
+        l->node = n;
+    } else {
+        l = g_new0(Line, 1);
+        l->text = g_strdup(text);
+        if (type == L_EVENT && raw_time(text, "time") != FS_TIME_UNSET)
+            *key = MAX(*key, raw_time(text, "time"));
+    }
+    l->type = type;
+    l->shard = index;
+    l->key = *key;
+    if (type == L_CONN) {
+        ConnInfo *c = conn_info(text, index);
+
+        g_hash_table_replace(s->conns, &c->id, c);
+    }
     g_ptr_array_add(s->lines, l);
     return TRUE;
 }
@@ -346,25 +494,26 @@ static gboolean
 read_shard(Shard *s, guint index, const char *path, GError **error)
 {
     g_autofree char *text = NULL;
-    g_auto(GStrv) lines = NULL;
+    char *line;
+    char *next;
+    guint lineno = 0;
     FsTime key = 0;
 
-    if (!g_file_get_contents(path, &text, NULL, error))
-        return FALSE;
     s->name = g_strdup(path);
     s->lines = g_ptr_array_new_with_free_func(line_free);
-    s->conns = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
-                                     jnode_free);
-    s->new_ids = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
-                                       g_free);
-    lines = g_strsplit(text, "\n", -1);
-    for (guint i = 0; lines[i] != NULL; i++) {
-        if (lines[i][0] == '\0')
-            continue;
-        if (!read_line(s, index, lines[i], &key)) {
+    s->edges = g_array_new(FALSE, FALSE, sizeof(Edge));
+    s->conns = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
+                                     conn_info_free);
+    if (!g_file_get_contents(path, &text, NULL, error))
+        return FALSE;
+    for (line = text; *line != '\0'; line = next) {
+        next = strchr(line, '\n');
+        next = next != NULL ? (*next = '\0', next + 1) : line + strlen(line);
+        lineno++;
+        if (*line != '\0' && !read_line(s, index, line, &key)) {
             g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                         "%s:%u: not a line of finscope --json output", path,
-                        i + 1);
+                        lineno);
             return FALSE;
         }
     }
@@ -407,37 +556,27 @@ check_cover(Shard *shards, guint n, GError **error)
 
 /* ---- ids: one run numbers connections in first-packet order ---- */
 
-typedef struct {
-    JNode *conn;
-    guint shard;
-} ConnRef;
-
 static gboolean by_frame; /* one source file: frame numbers are global */
 
 static gint
 conn_order(gconstpointer a, gconstpointer b)
 {
-    const JNode *x = ((const ConnRef *)a)->conn;
-    const JNode *y = ((const ConnRef *)b)->conn;
-    FsTime tx = jtime(x, "start");
-    FsTime ty = jtime(y, "start");
-    guint64 fx = juint(x, "first_frame");
-    guint64 fy = juint(y, "first_frame");
+    const ConnInfo *x = *(ConnInfo *const *)a;
+    const ConnInfo *y = *(ConnInfo *const *)b;
 
-    if (by_frame && fx != fy)
-        return fx < fy ? -1 : 1;
-    if (tx != ty)
-        return tx < ty ? -1 : 1;
-    if (fx != fy)
-        return fx < fy ? -1 : 1;
-    return ((const ConnRef *)a)->shard < ((const ConnRef *)b)->shard ? -1
-                                                                     : 1;
+    if (by_frame && x->first_frame != y->first_frame)
+        return x->first_frame < y->first_frame ? -1 : 1;
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->first_frame != y->first_frame)
+        return x->first_frame < y->first_frame ? -1 : 1;
+    return x->shard < y->shard ? -1 : x->shard > y->shard;
 }
 
 static void
 renumber(Shard *shards, guint n)
 {
-    g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(ConnRef));
+    g_autoptr(GPtrArray) all = g_ptr_array_new();
 
     by_frame = juint(shards[0].trailer, "sources") == 1;
     for (guint i = 0; i < n; i++) {
@@ -445,54 +584,34 @@ renumber(Shard *shards, guint n)
         gpointer v;
 
         g_hash_table_iter_init(&it, shards[i].conns);
-        while (g_hash_table_iter_next(&it, NULL, &v)) {
-            ConnRef ref = { v, i };
-
-            g_array_append_val(all, ref);
-        }
+        while (g_hash_table_iter_next(&it, NULL, &v))
+            g_ptr_array_add(all, v);
     }
-    g_array_sort(all, conn_order);
-    for (guint i = 0; i < all->len; i++) {
-        ConnRef *ref = &g_array_index(all, ConnRef, i);
-
-        g_hash_table_insert(shards[ref->shard].new_ids,
-                            id_box((gint64)juint(ref->conn, "id")),
-                            id_box((gint64)i + 1));
-    }
+    g_ptr_array_sort(all, conn_order);
+    for (guint i = 0; i < all->len; i++)
+        ((ConnInfo *)g_ptr_array_index(all, i))->new_id = (gint64)i + 1;
 }
 
-/* key's id in shard s, renumbered (null stays null). */
-static void
-remap_id(const Shard *s, JNode *n, const char *key)
+/* text with key's id (the first "key":N) renumbered; null stays. */
+static char *
+remap_id(const Shard *s, const char *text, const char *key)
 {
-    const JNode *v = jget(n, key);
+    gsize len = 0;
+    const char *v = raw_value(text, key, &len);
     gint64 old;
-    const gint64 *id;
-    char text[32];
+    const ConnInfo *c;
 
-    if (v == NULL || v->kind != J_SCALAR || v->raw[0] == 'n')
-        return;
-    old = (gint64)juint(n, key);
-    id = g_hash_table_lookup(s->new_ids, &old);
-    if (id == NULL)
-        return;
-    g_snprintf(text, sizeof text, "%" G_GINT64_FORMAT, *id);
-    jset_text(n, key, text);
+    if (v == NULL || *v == 'n')
+        return g_strdup(text);
+    old = (gint64)g_ascii_strtoull(v, NULL, 10);
+    c = g_hash_table_lookup(s->conns, &old);
+    if (c == NULL)
+        return g_strdup(text);
+    return g_strdup_printf("%.*s%" G_GINT64_FORMAT "%s", (int)(v - text), text,
+                           c->new_id, v + len);
 }
 
 /* ---- TIME_WAIT entries and exits, swept again over all shards ---- */
-
-typedef struct {
-    FsTime at;        /* the shard engine's clock then */
-    gboolean timer;   /* a timer, not a packet, moved the state */
-    gboolean end;     /* settled by the end of input, in id order */
-    gint64 id;        /* its connection's id, renumbered */
-    FsTime t;         /* the entry or exit itself */
-    gboolean enter;
-    guint shard;
-    const JNode *conn;
-    FsRole role;
-} Edge;
 
 /* Which of two shards' next edges one engine would have counted first:
  * by its clock, timers (run before the packet that moved the clock
@@ -503,8 +622,8 @@ edge_before(const Edge *x, const Edge *y)
 {
     if (x->end != y->end)
         return y->end;
-    if (x->end && x->id != y->id)
-        return x->id < y->id;
+    if (x->end && x->conn->new_id != y->conn->new_id)
+        return x->conn->new_id < y->conn->new_id;
     if (x->at != y->at)
         return x->at < y->at;
     if (x->timer != y->timer)
@@ -512,33 +631,20 @@ edge_before(const Edge *x, const Edge *y)
     return x->shard < y->shard;
 }
 
-static void
-shard_edges(const Shard *s, guint index, GArray *out)
+/* The shard's edges whose connection it reported, conn resolved. */
+static GArray *
+shard_edges(const Shard *s)
 {
-    for (guint k = 0; k < s->lines->len; k++) {
-        const Line *l = g_ptr_array_index(s->lines, k);
-        g_autofree char *ep = NULL;
-        gint64 id;
-        Edge e;
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(Edge));
 
-        if (l->type != L_TW)
-            continue;
-        ep = jstr(l->node, "endpoint");
-        id = (gint64)juint(l->node, "conn");
-        e.at = jtime(l->node, "at");
-        e.timer = jbool(l->node, "timer");
-        e.t = jtime(l->node, "time");
-        e.enter = jbool(l->node, "enter");
-        e.shard = index;
-        e.end = jbool(l->node, "end");
-        e.id = id;
-        if (g_hash_table_lookup(s->new_ids, &id) != NULL)
-            e.id = *(gint64 *)g_hash_table_lookup(s->new_ids, &id);
-        e.conn = g_hash_table_lookup(s->conns, &id);
-        e.role = strcmp(ep, "server") == 0 ? FS_ROLE_SERVER : FS_ROLE_CLIENT;
+    for (guint k = 0; k < s->edges->len; k++) {
+        Edge e = g_array_index(s->edges, Edge, k);
+
+        e.conn = g_hash_table_lookup(s->conns, &e.id);
         if (e.conn != NULL)
             g_array_append_val(out, e);
     }
+    return out;
 }
 
 static void
@@ -547,10 +653,8 @@ collect_edges(Shard *shards, guint n, GArray *edges)
     GArray **per = g_new0(GArray *, n);
     guint *next = g_new0(guint, n);
 
-    for (guint i = 0; i < n; i++) {
-        per[i] = g_array_new(FALSE, FALSE, sizeof(Edge));
-        shard_edges(&shards[i], i, per[i]);
-    }
+    for (guint i = 0; i < n; i++)
+        per[i] = shard_edges(&shards[i]);
     for (;;) {
         const Edge *best = NULL;
 
@@ -655,8 +759,9 @@ typedef struct {
 static void
 sweep_edge(Sweep *sw, const Edge *e)
 {
-    g_autofree char *self = jstr(e->conn, fs_role_name(e->role));
-    g_autofree char *server = jstr(e->conn, "server");
+    const char *self = e->role == FS_ROLE_SERVER ? e->conn->server
+                                                 : e->conn->client;
+    const char *server = e->conn->server;
     g_autofree char *host = NULL;
     g_autofree char *key = NULL;
     FsAddr addr;
@@ -760,8 +865,7 @@ add_service(GHashTable *services, const JNode *n)
 static void
 add_span(GHashTable *services, const Edge *in, FsTime left)
 {
-    g_autofree char *name = jstr(in->conn, "server");
-    FsService *svc = service_get(services, name);
+    FsService *svc = service_get(services, in->conn->server);
     FsTime span[2] = { in->t, left };
 
     g_array_append_vals(svc->tw_spans, span, 2);
@@ -772,10 +876,7 @@ add_span(GHashTable *services, const Edge *in, FsTime left)
 static gboolean
 kept_time_wait(const Edge *e)
 {
-    const JNode *until = jget(jget(e->conn, "time_wait_until"),
-                              fs_role_name(e->role));
-
-    return until != NULL && until->raw[0] != 'n';
+    return e->conn->tw_kept[e->role];
 }
 
 static void
@@ -1010,8 +1111,6 @@ sum_counts(JNode *summary, Shard *shards, guint n)
     for (guint k = 0; k < G_N_ELEMENTS(objects); k++)
         set_object(summary, shards, n, objects[k], NULL, G_MAXUINT);
     set_object(summary, shards, n, "end_states", count_by_state, G_MAXUINT);
-    set_object(summary, shards, n, "time_wait_hosts", count_by_value,
-               FS_ENGINE_HOST_TOP);
     for (guint i = 0; i < n; i++) {
         FsTime s = jtime(shards[i].summary, "start");
         FsTime e = jtime(shards[i].summary, "end");
@@ -1094,6 +1193,65 @@ set_hosts(JNode *summary, const Sweep *sw)
     jset_text(summary, "time_wait_by_host", text->str);
 }
 
+/* Endpoints whose record ends in TIME_WAIT, by host, busiest first, as
+ * report.c counts them (the shards' own lists stop at
+ * FS_ENGINE_HOST_TOP each, so they are not summed). */
+static void
+set_at_end(JNode *summary, Shard *shards, guint n)
+{
+    g_autoptr(GHashTable) hosts = g_hash_table_new_full(g_str_hash,
+                                                        g_str_equal, g_free,
+                                                        g_free);
+    g_autoptr(GArray) counts = g_array_new(FALSE, FALSE, sizeof(Count));
+    g_autoptr(GString) text = g_string_new(NULL);
+    GHashTableIter it;
+    gpointer k;
+    gpointer v;
+    FsJson j;
+
+    for (guint i = 0; i < n; i++) {
+        g_hash_table_iter_init(&it, shards[i].conns);
+        while (g_hash_table_iter_next(&it, NULL, &v)) {
+            const ConnInfo *c = v;
+
+            for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+                FsAddr addr;
+                guint16 port;
+                char *host = NULL;
+                guint64 *count;
+
+                if (!c->tw_at_end[r])
+                    continue;
+                split_endpoint(r == FS_ROLE_CLIENT ? c->client : c->server,
+                               &addr, &port, &host);
+                count = g_hash_table_lookup(hosts, host);
+                if (count == NULL) {
+                    count = g_new0(guint64, 1);
+                    g_hash_table_insert(hosts, host, count);
+                } else {
+                    g_free(host);
+                }
+                (*count)++;
+            }
+        }
+    }
+    g_hash_table_iter_init(&it, hosts);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        Count c = { k, *(guint64 *)v };
+
+        g_array_append_val(counts, c);
+    }
+    g_array_sort(counts, count_by_value);
+    fs_json_init(&j, text);
+    fs_json_begin_object(&j);
+    for (guint i = 0; i < MIN(counts->len, FS_ENGINE_HOST_TOP); i++) {
+        fs_json_key(&j, g_array_index(counts, Count, i).key);
+        fs_json_uint(&j, g_array_index(counts, Count, i).value);
+    }
+    fs_json_end_object(&j);
+    jset_text(summary, "time_wait_hosts", text->str);
+}
+
 /* As report-json.c's json_dest(): ports/(2*MSL) new connections a
  * second towards one destination before connect() fails. */
 static void
@@ -1162,19 +1320,19 @@ next_line(Shard *shards, guint n)
 }
 
 static void
-write_records(Shard *shards, guint n, GString *out)
+write_records(Shard *shards, guint n)
 {
     Line *l;
 
     while ((l = next_line(shards, n)) != NULL) {
-        remap_id(&shards[l->shard], l->node,
-                 l->type == L_CONN ? "id" : "conn");
-        if (l->type == L_CONN)
-            remap_id(&shards[l->shard], l->node, "reuse_of");
-        jnode_write(out, l->node);
-        g_string_append_c(out, '\n');
-        fputs(out->str, stdout);
-        g_string_truncate(out, 0);
+        const Shard *s = &shards[l->shard];
+        g_autofree char *a = remap_id(s, l->text,
+                                      l->type == L_CONN ? "id" : "conn");
+        g_autofree char *b = l->type == L_CONN
+                                 ? remap_id(s, a, "reuse_of") : NULL;
+
+        fputs(b != NULL ? b : a, stdout);
+        fputc('\n', stdout);
     }
 }
 
@@ -1220,6 +1378,7 @@ write_summary(Shard *shards, guint n, const GArray *edges, FsTime msl,
     set_time(summary, "time_wait_peak_at",
              sw.all.peak == 0 ? FS_TIME_UNSET : sw.all.peak_at);
     set_hosts(summary, &sw);
+    set_at_end(summary, shards, n);
     set_dests(summary, &sw,
               (guint)MAX(juint(shards[0].trailer, "ephemeral_ports"), 1),
               msl);
@@ -1239,7 +1398,7 @@ merge(Shard *shards, guint n, gint top)
 
     renumber(shards, n);
     collect_edges(shards, n, edges);
-    write_records(shards, n, out);
+    write_records(shards, n);
     write_services(shards, n, edges, msl,
                    top >= 0 ? (guint)top
                             : (guint)juint(shards[0].trailer, "top"),
