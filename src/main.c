@@ -109,8 +109,8 @@ run(const FsCliOptions *opts)
     g_autoptr(FsTimeline) timeline = NULL;
     FsEngineSink sink;
     FsEngineConfig cfg = opts->engine;
-    FsShardSink shard = { { NULL, NULL, NULL }, FALSE, NULL, FALSE, NULL,
-                          NULL };
+    FsShardSink shard = { { NULL, NULL, NULL }, FALSE, NULL, FALSE, 0, FALSE,
+                          NULL, NULL };
     FsCaptureResult res;
     gboolean threaded = opts->threads == 0 ? fs_reader_threads_help()
                                            : opts->threads == 2;

@@ -9,10 +9,13 @@
  * also wrote its TIME_WAIT entries and exits ("shard_tw" lines, with the
  * engine's clock when they happened), and the peaks of the sum (all
  * hosts, per host, per client -> destination, per service) are swept
- * again from them in the order one engine would have counted them. Not
- * exact: connections_peak and memory_peak (the largest shard's, a lower
- * bound), and the order of lines that different shards wrote between
- * the same two packets. */
+ * again from them in the order one engine would have counted them.
+ * Lines are interleaved as one engine wrote them, by the "shard_clock"
+ * lines (the engine's clock, then frame or connection id; with several
+ * files, lines of different shards at the same packet time may swap).
+ * Not exact: connections_peak and memory_peak (the largest shard's, a
+ * lower bound); with --max-memory or --max-flows, each shard evicts
+ * within its own budget. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -237,6 +240,8 @@ jtime(const JNode *n, const char *key)
 
 /* ---- the shards' lines ---- */
 
+static gboolean by_frame; /* one source file: frame numbers are global */
+
 /* The value of the first "key": in a line finscope wrote (a string value
  * holds no unescaped quote, so the pattern cannot start inside one):
  * where it starts, its length in *len; NULL if absent. Events and conn
@@ -306,7 +311,7 @@ raw_string(const char *text, const char *key)
 }
 
 typedef enum {
-    L_EVENT, L_CONN, L_SERVICE, L_SUMMARY, L_SHARD, L_TW,
+    L_EVENT, L_CONN, L_SERVICE, L_SUMMARY, L_SHARD, L_TW, L_CLOCK,
 } LineType;
 
 typedef struct {
@@ -314,8 +319,17 @@ typedef struct {
     JNode *node;      /* services: parsed */
     LineType type;
     guint shard;      /* index of the file it came from */
-    FsTime key;       /* emission order: the shard's clock then */
+    FsTime at;        /* the shard engine's clock when written */
+    gboolean end;     /* written by the end of input */
+    gboolean packet;  /* an event a packet caused (not a timer's) */
+    guint64 frame;    /* that packet's frame */
+    gint64 id;        /* its connection's id in the shard */
 } Line;
+
+typedef struct {
+    FsTime at;        /* the last shard_clock line's */
+    gboolean end;
+} Clock;
 
 /* What merge needs of a conn record. */
 typedef struct {
@@ -388,7 +402,7 @@ line_type(const char *text, LineType *type)
 {
     static const char *const names[] = {
         "\"event\"", "\"conn\"", "\"service\"", "\"summary\"", "\"shard\"",
-        "\"shard_tw\"",
+        "\"shard_tw\"", "\"shard_clock\"",
     };
 
     if (!g_str_has_prefix(text, "{\"type\":") || !g_str_has_suffix(text, "}"))
@@ -445,15 +459,19 @@ read_edge(Shard *s, guint index, const char *text)
 /* The summary, the shard line and services are parsed; events and conn
  * records kept as text; TIME_WAIT entries and exits kept as edges. */
 static gboolean
-read_line(Shard *s, guint index, char *text, FsTime *key)
+read_line(Shard *s, guint index, char *text, Clock *clock)
 {
     LineType type;
     Line *l;
 
     if (!line_type(text, &type))
         return FALSE;
+    if (type == L_CLOCK) {
+        clock->at = raw_time(text, "at");
+        clock->end = raw_is(text, "end", "true");
+        return TRUE;
+    }
     if (type == L_TW) {
-        *key = MAX(*key, raw_time(text, "at"));
         read_edge(s, index, text);
         return TRUE;
     }
@@ -475,12 +493,14 @@ read_line(Shard *s, guint index, char *text, FsTime *key)
     } else {
         l = g_new0(Line, 1);
         l->text = g_strdup(text);
-        if (type == L_EVENT && raw_time(text, "time") != FS_TIME_UNSET)
-            *key = MAX(*key, raw_time(text, "time"));
+        l->packet = type == L_EVENT && !raw_is(text, "frame", "null");
+        l->frame = l->packet ? raw_uint(text, "frame") : 0;
+        l->id = (gint64)raw_uint(text, type == L_CONN ? "id" : "conn");
     }
     l->type = type;
     l->shard = index;
-    l->key = *key;
+    l->at = clock->at;
+    l->end = clock->end;
     if (type == L_CONN) {
         ConnInfo *c = conn_info(text, index);
 
@@ -497,7 +517,7 @@ read_shard(Shard *s, guint index, const char *path, GError **error)
     char *line;
     char *next;
     guint lineno = 0;
-    FsTime key = 0;
+    Clock clock = { 0, FALSE };
 
     s->name = g_strdup(path);
     s->lines = g_ptr_array_new_with_free_func(line_free);
@@ -510,7 +530,7 @@ read_shard(Shard *s, guint index, const char *path, GError **error)
         next = strchr(line, '\n');
         next = next != NULL ? (*next = '\0', next + 1) : line + strlen(line);
         lineno++;
-        if (*line != '\0' && !read_line(s, index, line, &key)) {
+        if (*line != '\0' && !read_line(s, index, line, &clock)) {
             g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                         "%s:%u: not a line of finscope --json output", path,
                         lineno);
@@ -555,8 +575,6 @@ check_cover(Shard *shards, guint n, GError **error)
 }
 
 /* ---- ids: one run numbers connections in first-packet order ---- */
-
-static gboolean by_frame; /* one source file: frame numbers are global */
 
 static gint
 conn_order(gconstpointer a, gconstpointer b)
@@ -1292,8 +1310,38 @@ set_dests(JNode *summary, const Sweep *sw, guint ports, FsTime msl)
 
 /* ---- output ---- */
 
+static gint64
+line_new_id(const Shard *s, const Line *l)
+{
+    const ConnInfo *c = g_hash_table_lookup(s->conns, &l->id);
+
+    return c != NULL ? c->new_id : 0;
+}
+
+/* Which of two shards' next lines one engine would have written first:
+ * by its clock, a timer's lines (its sweep runs before the packet that
+ * moved the clock there) before a packet's; a sweep's, and the end's
+ * (fs_engine_finish), in connection id order; packets in frame order. */
+static gboolean
+line_before(const Shard *sx, const Line *x, const Shard *sy, const Line *y)
+{
+    if (x->end != y->end)
+        return y->end;
+    if (x->end && line_new_id(sx, x) != line_new_id(sy, y))
+        return line_new_id(sx, x) < line_new_id(sy, y);
+    if (x->at != y->at)
+        return x->at < y->at;
+    if (x->packet != y->packet)
+        return y->packet;
+    if (by_frame && x->packet && x->frame != y->frame)
+        return x->frame < y->frame;
+    if (!x->packet && line_new_id(sx, x) != line_new_id(sy, y))
+        return line_new_id(sx, x) < line_new_id(sy, y);
+    return x->shard < y->shard;
+}
+
 /* The next event or conn line of all shards: each shard's lines in
- * their order, the shards interleaved by the latest event time. */
+ * their order, the shards interleaved as one engine would have. */
 static Line *
 next_line(Shard *shards, guint n)
 {
@@ -1311,7 +1359,8 @@ next_line(Shard *shards, guint n)
         if (shards[i].next == shards[i].lines->len)
             continue;
         l = g_ptr_array_index(shards[i].lines, shards[i].next);
-        if (best == NULL || l->key < best->key)
+        if (best == NULL || line_before(&shards[i], l, &shards[best->shard],
+                                        best))
             best = l;
     }
     if (best != NULL)
@@ -1417,8 +1466,8 @@ static const char merge_summary[] =
     "capture files, one FILE per shard 0..N-1, into what one run would\n"
     "have printed: connection ids renumbered in first-packet order,\n"
     "counts summed, TIME_WAIT peaks swept again over all shards.\n"
-    "Not exact: connections_peak and memory_peak (the largest shard's),\n"
-    "and the order of lines different shards wrote between two packets.\n"
+    "Not exact: connections_peak and memory_peak (the largest shard's);\n"
+    "evictions, as each shard had its own --max-memory or --max-flows.\n"
     "\n"
     "Exit status: 0 success; 1 an unreadable, incomplete or mismatched\n"
     "input; 2 usage error.";

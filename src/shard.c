@@ -11,9 +11,42 @@
 #include "shard.h"
 
 static void
+write_line(FsShardSink *s)
+{
+    g_string_append_c(s->buf, '\n');
+    fwrite(s->buf->str, 1, s->buf->len, s->out);
+    g_string_truncate(s->buf, 0);
+}
+
+/* Before a line: the engine's clock, if it moved since the last. */
+static void
+mark_clock(FsShardSink *s)
+{
+    FsTime at = fs_engine_stats(s->engine)->t_last;
+    FsJson j;
+
+    if (s->clock_at == at && s->clock_end == s->ending)
+        return;
+    s->clock_at = at;
+    s->clock_end = s->ending;
+    fs_json_init(&j, s->buf);
+    fs_json_begin_object(&j);
+    FS_JSON_KEY(&j, "type");
+    fs_json_string(&j, "shard_clock");
+    FS_JSON_KEY(&j, "at");
+    fs_json_time(&j, at);
+    FS_JSON_KEY(&j, "end");
+    fs_json_bool(&j, s->ending);
+    fs_json_end_object(&j);
+    write_line(s);
+}
+
+static void
 write_tw(FsShardSink *s, const FsEvent *ev, gboolean enter)
 {
     FsJson j;
+
+    mark_clock(s);
 
     fs_json_init(&j, s->buf);
     fs_json_begin_object(&j);
@@ -34,9 +67,7 @@ write_tw(FsShardSink *s, const FsEvent *ev, gboolean enter)
     FS_JSON_KEY(&j, "end");
     fs_json_bool(&j, s->ending);
     fs_json_end_object(&j);
-    g_string_append_c(s->buf, '\n');
-    fwrite(s->buf->str, 1, s->buf->len, s->out);
-    g_string_truncate(s->buf, 0);
+    write_line(s);
 }
 
 /* As the engine counts them (engine.c, on_emit): any move to TIME_WAIT
@@ -54,6 +85,7 @@ shard_event(const FsEvent *ev, const FsConn *conn, gpointer user)
         if (!s->all_events)
             return;
     }
+    mark_clock(s);
     if (s->inner.on_event != NULL)
         s->inner.on_event(ev, conn, s->inner.user);
 }
@@ -61,8 +93,9 @@ shard_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 static void
 shard_conn(const FsConn *conn, gpointer user)
 {
-    const FsShardSink *s = user;
+    FsShardSink *s = user;
 
+    mark_clock(s);
     if (s->inner.on_conn != NULL)
         s->inner.on_conn(conn, s->inner.user);
 }
@@ -77,6 +110,8 @@ fs_shard_sink(FsShardSink *shard, const FsEngineSink *inner,
     shard->all_events = all_events;
     shard->engine = NULL;
     shard->ending = FALSE;
+    shard->clock_at = FS_TIME_UNSET;
+    shard->clock_end = FALSE;
     shard->out = out;
     shard->buf = g_string_new(NULL);
     return sink;

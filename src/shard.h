@@ -16,12 +16,17 @@
  * "endpoint":..,"enter":..,"timer":..,"end":..}, "at" the engine's clock
  * when it happened and "end" whether fs_engine_finish() settled it (the
  * order one engine would have counted them in): merge builds the peaks
- * of the sum from these. */
+ * of the sum from these. Before the first line written at a new clock
+ * (or once the end began) goes {"type":"shard_clock","at":..,"end":..},
+ * by which merge interleaves the shards' lines as one engine wrote
+ * them. */
 typedef struct {
     FsEngineSink inner;     /* the report's */
     gboolean all_events;    /* --events given */
     const FsEngine *engine; /* set once created: its clock */
     gboolean ending;        /* set before fs_engine_finish() */
+    FsTime clock_at;        /* the last shard_clock written; */
+    gboolean clock_end;     /* FS_TIME_UNSET before the first */
     FILE *out;              /* where the report writes */
     GString *buf;
 } FsShardSink;
