@@ -88,6 +88,19 @@ conns_partition() {
 }
 check "shard gentrace: each connection in exactly one shard" conns_partition
 
+# Shards list every service; merge applies --top (as given to the shards,
+# or its own) to the sums.
+top_services() {
+    want=$1
+    shift
+    "$FINSCOPE" merge "$@" "$OUT/gen4.0" "$OUT/gen4.1" "$OUT/gen4.2" \
+        "$OUT/gen4.3" > "$OUT/top" || return 1
+    got=$(grep -c '"type":"service"' "$OUT/top")
+    [ "$got" -eq "$want" ] || { echo "$got services, want $want"; return 1; }
+}
+check "merge --top 2: the 2 busiest services" top_services 2 --top 2
+check "merge --top 0: every service (10)" top_services 10 --top 0
+
 # Inputs merge refuses.
 refuses() {
     status=$1
