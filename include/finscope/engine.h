@@ -28,6 +28,9 @@ typedef struct {
                             the least useful connections are finished
                             early (evicted, FsEvictClass order);
                             0 = FS_ENGINE_MAX_MEMORY */
+    guint shard;         /* --shard K/N: keep the flows whose flow hash */
+    guint shards;        /* is K mod N (0 = all); other packets only
+                            move the clock (FsEngineStats.shard_skipped) */
 } FsEngineConfig;
 
 #define FS_ENGINE_FREEZE_AFTER (10 * FS_NS_PER_SEC)
@@ -96,6 +99,8 @@ typedef struct {
     guint64 memory_peak;                  /* most at once */
     guint64 hosts_pruned;                 /* hosts back at zero TIME_WAIT
                                              whose peak was not kept */
+    guint64 shard_skipped;                /* packets of other shards'
+                                             flows (cfg.shards) */
 } FsEngineStats;
 
 /* TIME_WAIT held by one host (IP address) over the capture. */

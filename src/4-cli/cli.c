@@ -81,7 +81,7 @@ static const char summary[] =
     "capture, write failure); 2 usage error. `finscope check` (see\n"
     "`finscope check --help`) compares a capture with a baseline and\n"
     "policy assertions for CI: 0 every check passed, 1 one failed, 2 it\n"
-    "could not run.";
+    "could not run. `finscope merge` joins the outputs of --shard runs.";
 
 static gboolean
 apply_options(FsCliOptions *opts, const char *msl_text, const char *os,
@@ -150,6 +150,38 @@ apply_limits(FsCliOptions *opts, const char *idle_text, gint max_flows,
     opts->engine.ephemeral_ports = 28232;
     return port_range == NULL ||
            parse_port_range(port_range, &opts->engine.ephemeral_ports, error);
+}
+
+/* --shard K/N, 0 <= K < N <= 65536: --json, files only (live, one
+ * process per AF_PACKET fanout member is the way to spread an
+ * interface). */
+static gboolean
+apply_shard(FsCliOptions *opts, const char *text, gboolean json,
+            GError **error)
+{
+    guint64 k = 0;
+    guint64 n = 0;
+    g_auto(GStrv) parts = g_strsplit(text, "/", 2);
+
+    if (g_strv_length(parts) != 2 ||
+        !g_ascii_string_to_unsigned(parts[1], 10, 1, 65536, &n, NULL) ||
+        !g_ascii_string_to_unsigned(parts[0], 10, 0, n - 1, &k, NULL)) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                    "--shard: '%s' is not K/N with 0 <= K < N <= 65536",
+                    text);
+        return FALSE;
+    }
+    if (!json || opts->iface != NULL || opts->extract != NULL ||
+        opts->ladder != 0 || opts->timeline != NULL || opts->plot != NULL) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                    "--shard needs --json and -r files, without --extract, "
+                    "--ladder, --timeline or --plot (finscope merge reads "
+                    "the shards' NDJSON)");
+        return FALSE;
+    }
+    opts->engine.shard = (guint)k;
+    opts->engine.shards = (guint)n;
+    return TRUE;
 }
 
 /* ---- live capture (finscope -i) ---- */
@@ -307,6 +339,7 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     g_autofree char *max_memory = NULL;
     g_autofree char *ladder_text = NULL;
     g_autofree char *step_text = NULL;
+    g_autofree char *shard_text = NULL;
     gint max_flows = 0;
     gboolean json = FALSE;
     const char *ignored = NULL;
@@ -371,6 +404,10 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
         { "threads", 0, 0, G_OPTION_ARG_INT, &opts->threads,
           "Files: 2 reads and decodes in a second thread, 1 does all in "
           "one (default: 2 with more than one CPU); same output", "N" },
+        { "shard", 0, 0, G_OPTION_ARG_STRING, &shard_text,
+          "Keep only the connections whose flow hash falls in shard K of "
+          "N (0 <= K < N; --json, files); `finscope merge` joins the "
+          "shards' outputs into one run's", "K/N" },
         { "version", 'V', 0, G_OPTION_ARG_NONE, &opts->version,
           "Print the version and exit", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -420,6 +457,7 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
         !apply_limits(opts, idle_text, max_flows, port_range, freeze_text,
                       error) ||
         !apply_live(opts, error) ||
+        (shard_text != NULL && !apply_shard(opts, shard_text, json, error)) ||
         (max_memory != NULL &&
          !parse_size(max_memory, &opts->engine.max_memory, error)))
         return FALSE;

@@ -21,6 +21,7 @@
 #include "finscope/report.h"
 #include "finscope/timeline.h"
 #include "live.h"
+#include "shard.h"
 #include "text.h"
 
 /* Messages name files, filters and interfaces as given: escaped, and
@@ -128,6 +129,9 @@ run(const FsCliOptions *opts)
     g_autoptr(FsEngine) engine = NULL;
     g_autoptr(FsTimeline) timeline = NULL;
     FsEngineSink sink;
+    FsEngineConfig cfg = opts->engine;
+    FsShardSink shard = { { NULL, NULL, NULL }, FALSE, NULL, FALSE, 0, FALSE,
+                          NULL, NULL };
     FsCaptureResult res;
     gboolean threaded = opts->threads == 0 ? fs_reader_threads_help()
                                            : opts->threads == 2;
@@ -150,14 +154,29 @@ run(const FsCliOptions *opts)
         timeline = fs_timeline_new(opts->step, opts->engine.msl);
         sink = fs_timeline_tee(timeline, &inner);
     }
-    engine = fs_engine_new(&opts->engine, &sink);
+    if (cfg.shards > 0) {
+        /* merge applies --top to the sum: every service goes out here */
+        fs_report_set_top(report, 0);
+        sink = fs_shard_sink(&shard, &sink, cfg.all_events, stdout);
+        cfg.all_events = TRUE;
+    }
+    engine = fs_engine_new(&cfg, &sink);
+    shard.engine = engine;
     catch_sigusr1();
     res = fs_reader_run_ticking(cap, engine, threaded, maybe_interim, report,
                                 &error);
     fs_reader_warn_truncated(cap, "finscope");
     report_truncated(report, cap, opts->read_files);
+    shard.ending = TRUE;
     fs_engine_finish(engine);
     fs_report_finish(report, engine);
+    if (cfg.shards > 0)
+        fs_shard_write_trailer(stdout, &opts->engine,
+                               g_strv_length(opts->read_files),
+                               opts->top >= 0 ? (guint)opts->top
+                                              : FS_REPORT_TOP_SERVICES,
+                               fs_engine_stats(engine));
+    fs_shard_sink_clear(&shard);
     if (timeline != NULL && !write_timeline(opts, timeline, engine))
         return 1;
     if (ferror(stdout)) {
@@ -179,6 +198,8 @@ main(int argc, char **argv)
     raise_fd_limit();
     if (argc > 1 && g_strcmp0(argv[1], "check") == 0)
         return fs_check_main(argc - 1, argv + 1);
+    if (argc > 1 && g_strcmp0(argv[1], "merge") == 0)
+        return fs_merge_main(argc - 1, argv + 1);
     if (!fs_cli_parse(argc, argv, &opts, &error)) {
         fs_cli_options_clear(&opts);
         return fail(2, error);

@@ -1,0 +1,130 @@
+#!/bin/sh
+# finscope tests: --shard K/N and finscope merge (issue 17). For every
+# sample and a small gentrace trace, merging shards 0..3 of 4 gives the
+# single run's output line for line, but connections_peak (the largest
+# shard's in a merge). Also: --threads N gives the same output for
+# N = 1, 2.
+. "$(dirname "$0")/lib.sh"
+
+GENTRACE=${GENTRACE:-$G_TEST_BUILDDIR/bench/gentrace}
+
+# connections_peak blanked.
+normal() {
+    sed 's/"connections_peak":[0-9]*/"connections_peak":_/' "$1"
+}
+
+# shard_merge NAME PCAP N [OPTIONS]: single run vs merge of N shards.
+shard_merge() {
+    name=$1 pcap=$2 n=$3
+    shift 3
+    "$FINSCOPE" --json -r "$pcap" "$@" > "$OUT/$name.one" || return 1
+    files=
+    k=0
+    while [ "$k" -lt "$n" ]; do
+        "$FINSCOPE" --json --shard "$k/$n" -r "$pcap" "$@" \
+            > "$OUT/$name.$k" || return 1
+        files="$files $OUT/$name.$k"
+        k=$((k + 1))
+    done
+    # shellcheck disable=SC2086
+    "$FINSCOPE" merge $files > "$OUT/$name.merged" || return 1
+    normal "$OUT/$name.one" > "$OUT/$name.one.n"
+    normal "$OUT/$name.merged" > "$OUT/$name.merged.n"
+    diff -u "$OUT/$name.one.n" "$OUT/$name.merged.n"
+}
+
+# threads_same NAME PCAP [OPTIONS]: --threads 1 and 2 byte-identical.
+threads_same() {
+    name=$1 pcap=$2
+    shift 2
+    "$FINSCOPE" --json --threads 1 -r "$pcap" "$@" > "$OUT/$name.t1" ||
+        return 1
+    "$FINSCOPE" --json --threads 2 -r "$pcap" "$@" > "$OUT/$name.t2" ||
+        return 1
+    cmp "$OUT/$name.t1" "$OUT/$name.t2"
+}
+
+while read -r name pcap expected opts; do
+    case $name in ''|'#'*) continue ;; esac
+    case " $opts " in *" --ladder "*) continue ;; esac
+    # shellcheck disable=SC2086
+    check "shard $name: merge of 4 shards = one run" \
+        shard_merge "$name" "$SAMPLES/$pcap" 4 $opts
+    # shellcheck disable=SC2086
+    check "threads $name: --threads 1 = --threads 2" \
+        threads_same "$name" "$SAMPLES/$pcap" $opts
+done < "$SAMPLES/TRACES"
+
+# Many connections (and more than the 100 hosts a summary lists): shards
+# of other sizes, --events, two files at once.
+"$GENTRACE" --seed 3 --connections 3000 --concurrency 300 --rate 500 \
+    --clients 400 --servers 5 --out "$OUT/gen.pcap" > /dev/null 2>&1
+check "shard gentrace: merge of 4 shards = one run" \
+    shard_merge gen4 "$OUT/gen.pcap" 4
+check "shard gentrace --events: merge of 4 shards = one run" \
+    shard_merge gen4e "$OUT/gen.pcap" 4 --events
+check "shard gentrace: merge of 3 shards = one run" \
+    shard_merge gen3 "$OUT/gen.pcap" 3
+check "shard gentrace: 1 shard = one run" shard_merge gen1 "$OUT/gen.pcap" 1
+check "shard two files: merge of 4 shards = one run" \
+    shard_merge two "$SAMPLES/reuse-client-time-wait.pcap" 4 \
+    -r "$SAMPLES/simultaneous-close.pcap"
+check "threads gentrace: --threads 1 = --threads 2" \
+    threads_same gen "$OUT/gen.pcap"
+
+# Every connection in exactly one shard: the shards' conn records
+# together are the single run's (ids aside).
+conns_partition() {
+    for k in 0 1 2 3; do
+        grep '"type":"conn"' "$OUT/gen4.$k"
+    done | sed 's/"id":[0-9]*,//; s/"reuse_of":[0-9]*/"reuse_of":_/' |
+        sort > "$OUT/parts"
+    grep '"type":"conn"' "$OUT/gen4.one" |
+        sed 's/"id":[0-9]*,//; s/"reuse_of":[0-9]*/"reuse_of":_/' |
+        sort > "$OUT/whole"
+    cmp "$OUT/parts" "$OUT/whole" &&
+        [ "$(grep -c '"type":"conn"' "$OUT/gen4.0")" -gt 0 ] &&
+        [ "$(grep -c '"type":"conn"' "$OUT/gen4.3")" -gt 0 ]
+}
+check "shard gentrace: each connection in exactly one shard" conns_partition
+
+# Shards list every service; merge applies --top (as given to the shards,
+# or its own) to the sums.
+top_services() {
+    want=$1
+    shift
+    "$FINSCOPE" merge "$@" "$OUT/gen4.0" "$OUT/gen4.1" "$OUT/gen4.2" \
+        "$OUT/gen4.3" > "$OUT/top" || return 1
+    got=$(grep -c '"type":"service"' "$OUT/top")
+    [ "$got" -eq "$want" ] || { echo "$got services, want $want"; return 1; }
+}
+check "merge --top 2: the 2 busiest services" top_services 2 --top 2
+check "merge --top 0: every service (10)" top_services 10 --top 0
+
+# Inputs merge refuses.
+refuses() {
+    status=$1
+    shift
+    "$FINSCOPE" merge "$@" > /dev/null 2> "$OUT/err"
+    [ $? -eq "$status" ] && grep -q '^finscope merge: ' "$OUT/err"
+}
+check "merge: a shard missing" refuses 1 "$OUT/gen4.0" "$OUT/gen4.1" \
+    "$OUT/gen4.2"
+check "merge: a shard twice" refuses 1 "$OUT/gen4.0" "$OUT/gen4.1" \
+    "$OUT/gen4.2" "$OUT/gen4.2"
+check "merge: not a shard's output" refuses 1 "$OUT/gen4.one"
+check "merge: no files" refuses 2
+usage() {
+    "$FINSCOPE" --json --shard "$1" -r "$SAMPLES/simultaneous-close.pcap" \
+        > /dev/null 2>&1
+    [ $? -eq 2 ]
+}
+check "--shard 4/4 is a usage error" usage 4/4
+check "--shard 1/0 is a usage error" usage 1/0
+check "--shard x is a usage error" usage x
+check "--shard needs --json" sh -c '"$0" --shard 0/2 -r "$1" >/dev/null 2>&1;
+    [ $? -eq 2 ]' "$FINSCOPE" "$SAMPLES/simultaneous-close.pcap"
+check "--threads 3 is refused (1 or 2 only)" sh -c '"$0" --threads 3 -r "$1" \
+    >/dev/null 2>&1; [ $? -eq 2 ]' "$FINSCOPE" \
+    "$SAMPLES/simultaneous-close.pcap"
+finish
