@@ -21,9 +21,22 @@ if [ -n "$missing" ]; then
     fi
     echo "setup: installing$missing"
     export DEBIAN_FRONTEND=noninteractive
+    # Packages are tools here, not services: on a machine with an init
+    # system, no daemon (prometheus) is started by their installation.
+    policy=/usr/sbin/policy-rc.d
+    own_policy=
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' > "$policy"
+        chmod 755 "$policy"
+        own_policy=1
+    fi
     apt-get update -qq
     # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $missing
+    apt-get install -y -qq --no-install-recommends $missing || {
+        [ -z "$own_policy" ] || rm -f "$policy"
+        exit 1
+    }
+    [ -z "$own_policy" ] || rm -f "$policy"
 fi
 
 if [ ! -x configure ] || [ configure.ac -nt configure ] ||
