@@ -74,6 +74,7 @@ fs_check_model_add(FsCheckModel *m, const FsConn *conn)
         c->fin_retransmits[r] = ep->fin_count > 1 ? ep->fin_count - 1u : 0;
     }
     c->final_ack_lost = conn->final_ack_lost;
+    c->handshake = fs_classify_handshake(conn);
     c->flags = flag_names(conn);
     fs_check_model_take(m, c);
     return c;

@@ -21,6 +21,8 @@ typedef struct {
     FsTcpState end_state[2];    /* fs_classify_end_state(), by role */
     guint32 fin_retransmits[2]; /* FIN transmissions beyond the first */
     guint32 final_ack_lost;     /* FIN re-sent after its ACK was seen */
+    FsHandshake handshake;      /* fs_classify_handshake(); COMPLETED when
+                                   read from a baseline */
     char **flags;               /* fs_classify_flags() names, NULL-ended */
 } FsCheckConn;
 

@@ -21,6 +21,7 @@ fs_report_new(FsReportFormat format, FILE *out, const FsEngineConfig *cfg)
     r->stuck = g_string_new(NULL);
     r->flood = fs_flood_new();
     r->services = fs_services_new();
+    r->failures = fs_failures_new();
     r->top = FS_REPORT_TOP_SERVICES;
     return r;
 }
@@ -38,6 +39,7 @@ fs_report_free(FsReport *r)
     fs_flood_free(r->flood);
     g_strfreev(r->sources);
     fs_services_free(r->services);
+    fs_failures_free(r->failures);
     g_free(r);
 }
 
@@ -164,6 +166,7 @@ sink_conn(const FsConn *conn, gpointer user)
 
     summary_add(&r->sum, conn);
     fs_services_add(r->services, conn, r->cfg.msl);
+    fs_failures_add(r->failures, conn);
     if (r->format == FS_REPORT_JSON)
         fs_report_json_conn(r, conn);
     else

@@ -147,6 +147,22 @@ check "service: a simultaneous close leaves both in TIME_WAIT (peak 2)" \
     test "$(svc_field "$OUT/simultaneous-close.jsonl" 10.77.0.2:8008 time_wait_peak)" = 2
 check "service: client closes first, and what it means" \
     test "$(svc_field "$OUT/final-ack-lost.jsonl" 10.77.0.2:8006 meaning)" = "client closes first in 100%: the clients hold TIME_WAIT"
+refused="$SAMPLES/crafted-refused.pcap"
+fs_run "$OUT/refused-svc.jsonl" --json -r "$refused"
+check "service: SYNs refused (RST to the SYN), per service" \
+    test "$(svc_field "$OUT/refused-svc.jsonl" 10.40.0.2:8080 refused)" = 3
+check "service: the longest idle before a close" \
+    test "$(svc_field "$OUT/refused-svc.jsonl" 10.40.0.2:80 idle_before_close_max)" = 2.0001
+check "service: no close, no idle time (null)" \
+    test "$(svc_field "$OUT/refused-svc.jsonl" 10.40.0.2:9090 idle_before_close_max)" = None
+fs_run "$OUT/refused.txt" -r "$refused"
+check "text: failure classes and the top RST senders in the summary" \
+    sh -c "grep -q '^  never established     4 (SYN unanswered 0, refused 4, handshake given up 0, unfinished 0)\$' '$OUT/refused.txt' &&
+           grep -q '^  RST senders           10.40.0.2:8080 3, 10.40.0.2:9090 1\$' '$OUT/refused.txt'"
+check "text: REFUSED and IDLE-MAX per service" \
+    sh -c "grep -Eq '^  SERVICE .* REFUSED .* IDLE-MAX ' '$OUT/refused.txt' &&
+           grep -Eq '^  10\.40\.0\.2:8080 +3 .* 3 +- +0 +- ' '$OUT/refused.txt' &&
+           grep -Eq '^  10\.40\.0\.2:80 +1 .* 2\.0 s ' '$OUT/refused.txt'"
 if [ -x "$gentrace" ]; then
     fs_run "$OUT/all.jsonl" --json --top 0 -r "$OUT/gen.pcap"
     check "bench trace, --top 0: a service record per server ip:port, connections add up" \
