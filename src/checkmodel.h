@@ -40,6 +40,9 @@ FsCheckModel *fs_check_model_new(const FsEngineConfig *cfg);
 void fs_check_model_free(FsCheckModel *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsCheckModel, fs_check_model_free)
 
+/* The verdict on conn, copied out (fs_check_conn_free() frees it). */
+FsCheckConn *fs_check_conn_new(const FsConn *conn);
+
 /* Copies the verdict on conn into the model and returns the copy. */
 FsCheckConn *fs_check_model_add(FsCheckModel *m, const FsConn *conn);
 

@@ -1109,6 +1109,19 @@ fs_policy_result_clear(FsPolicyResult *res)
     memset(res, 0, sizeof *res);
 }
 
+gboolean
+fs_policy_expr_is_conn(const FsPolicyExpr *e)
+{
+    return e->conn != NULL;
+}
+
+gboolean
+fs_policy_conn_holds(const FsPolicyExpr *e, const FsCheckConn *c)
+{
+    g_return_val_if_fail(e->conn != NULL, FALSE);
+    return conn_kept(&e->filter, c, FALSE) && conn_passes(e, c);
+}
+
 /* ---- what baselines and --help use ------------------------------------- */
 
 const char *const *
