@@ -124,6 +124,26 @@ check "a baseline and assertions together: both reported" \
     -a 'resets == 0' -a 'graceful_closes > 1' -r "$qinq"
 check "... 2 passed, 1 failed" stdout_has "check: 2 passed, 1 failed"
 
+# failure classes: connections never established
+refused="$SAMPLES/crafted-refused.pcap"
+check "failure classes: refused, syn_unanswered, handshakes_given_up" \
+    status_is 0 "$FINSCOPE" check -a 'refused == 4' \
+    -a 'refused{server_port="8080"} == 3' -a 'syn_unanswered == 0' \
+    -a 'handshakes_given_up == 0' -a 'resets == 4' -r "$refused"
+check "failure classes: given up and SYN unanswered" \
+    status_is 0 "$FINSCOPE" check -a 'handshakes_given_up == 2' \
+    -a 'refused == 0' -r "$SAMPLES/crafted-handshake-given-up.pcap"
+check "failure classes: syn_unanswered == 1" \
+    status_is 0 "$FINSCOPE" check -a 'syn_unanswered == 1' -a 'open == 1' \
+    -r "$SAMPLES/crafted-syn-unanswered.pcap"
+check "conn.handshake != \"refused\" fails, naming the four" sh -c "
+    '$FINSCOPE' check -a 'conn.handshake != \"refused\"' -r '$refused' > '$OUT/c.out';
+    [ \$? -eq 1 ] && grep -q '4 of 5 connections break it' '$OUT/c.out' &&
+    grep -q '#4 10.40.0.11:40004 > 10.40.0.2:9090' '$OUT/c.out'"
+check "conn.handshake == \"bogus\": 2, names the classes" sh -c "
+    '$FINSCOPE' check -a 'conn.handshake == \"bogus\"' -r '$refused' 2> '$OUT/c.err';
+    [ \$? -eq 2 ] && grep -q 'completed not_seen syn_unanswered refused given_up unfinished' '$OUT/c.err'"
+
 cat > "$OUT/svc.policy" <<'EOF'
 # close policy for the test service
 resets == 0            # no RST closes

@@ -10,7 +10,8 @@ GENTRACE=${GENTRACE:-$G_TEST_BUILDDIR/bench/gentrace}
 
 # connections_peak blanked.
 normal() {
-    sed 's/"connections_peak":[0-9]*/"connections_peak":_/' "$1"
+    sed 's/"connections_peak":[0-9]*/"connections_peak":_/;
+         s/"memory_peak":[0-9]*/"memory_peak":_/' "$1"
 }
 
 # shard_merge NAME PCAP N [OPTIONS]: single run vs merge of N shards.

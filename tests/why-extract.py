@@ -3,7 +3,8 @@
 
 why-extract.py PCAP JSONL SELECTOR EXTRACTED: the connections of JSONL
 (finscope --json on PCAP) that SELECTOR chooses (ids, anomalous, reset,
-stuck, as finscope reads it) have display filters; tshark on PCAP with
+stuck; or an expression such as close == "reset" && server_port == 443,
+read here from the records' own fields) have display filters; tshark on PCAP with
 their union must show the same frames (time and length, in order) as
 tshark on EXTRACTED. Prints the difference; exit 1 if any.
 """
@@ -20,7 +21,43 @@ ANOMALIES = {"fin_retransmit", "final_ack_lost", "data_after_fin",
 STUCK = {"FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING", "LAST_ACK"}
 
 
+OPS = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b,
+       "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b,
+       "<": lambda a, b: a < b, ">": lambda a, b: a > b}
+
+
+def port(endpoint):
+    return int(endpoint.rsplit(":", 1)[1])
+
+
+def field(conn, name):
+    """A conn field of `finscope check`, from the JSON record."""
+    name = name[len("conn."):] if name.startswith("conn.") else name
+    if name == "server_port":
+        return port(conn["server"])
+    if name == "client_port":
+        return port(conn["client"])
+    if name in ("client_end", "server_end"):
+        return conn["state"][name[:-len("_end")]]
+    if name == "fin_retransmits":
+        return sum(conn["fin_retransmits"].values())
+    if name in ("rst_from", "active_closer"):
+        return conn[name] or "none"
+    return conn[name]
+
+
+def term_holds(conn, term):
+    for op in ("==", "!=", "<=", ">=", "<", ">"):
+        if op in term:
+            name, value = (s.strip() for s in term.split(op, 1))
+            value = value.strip('"') if value.startswith('"') else int(value)
+            return OPS[op](field(conn, name), value)
+    raise ValueError("no operator in " + term)
+
+
 def chosen(conn, words):
+    if any(op in "".join(words) for op in "=<>!"):
+        return all(term_holds(conn, t) for t in ",".join(words).split("&&"))
     return (str(conn["id"]) in words
             or ("reset" in words and conn["close"] == "reset")
             or ("stuck" in words and STUCK & set(conn["state"].values()))

@@ -80,6 +80,39 @@ check "two files merged: --extract takes each connection's frames from its file"
         "$(cat "$OUT/final-ack-lost.jsonl" "$OUT/simultaneous-close.jsonl" |
            sed -n 's/.*"type":"conn".*"packets":\([0-9]*\).*/\1/p' |
            awk '{ n += $1 } END { print n }')"
+# by field expression, as check's conn fields (why-extract.py reads the
+# same fields from the records)
+r="$SAMPLES/crafted-refused.pcap"
+fs_run "$OUT/refused.jsonl" --json -r "$r"
+for sel in 'close == "reset" && server_port == 8080' \
+           'handshake == "refused"' 'conn.handshake != "refused"' \
+           'rst_from == "server" && client_port >= 40002'; do
+    check "--extract '$sel' holds its filters' frames" \
+        extract_check refused "$r" "$OUT/refused.jsonl" "$sel"
+done
+check "--extract 'close == \"reset\" && server_port == 8080': three" \
+    sh -c "'$FINSCOPE' -r '$r' --extract 'close == \"reset\" && server_port == 8080' -w '$OUT/e.pcap' 2>&1 |
+           grep -q 'wrote 6 packets of 3 connections' &&
+           test \$(tshark -r '$OUT/e.pcap' 2>/dev/null | wc -l) = 6"
+check "--extract by a label: the one graceful connection to :80" \
+    sh -c "'$FINSCOPE' -r '$r' --extract 'conn.close{server_port=\"80\"} == \"graceful\"' -w '$OUT/e.pcap' 2>&1 |
+           grep -q 'of 1 connections'"
+if [ -x "$gentrace" ]; then
+    for sel in 'close == "reset"' 'active_closer == "server" && fin_retransmits >= 1' \
+               'handshake != "completed"'; do
+        check "bench trace: --extract '$sel' holds its filters' frames" \
+            extract_check gen "$OUT/gen.pcap" "$OUT/gen.jsonl" "$sel"
+    done
+fi
+check "--extract 'close == \"nope\"': 2" \
+    status_is 2 "$FINSCOPE" -r "$r" --extract 'close == "nope"' -w "$OUT/bad.pcap"
+check "--extract 'close == \"nope\"': names the values" \
+    stderr_has 'conn.close is never "nope"'
+check "--extract 'resets == 1' (a summary field): 2" \
+    status_is 2 "$FINSCOPE" -r "$r" --extract 'resets == 1' -w "$OUT/bad.pcap"
+check "--extract with an empty term: 2" \
+    status_is 2 "$FINSCOPE" -r "$r" --extract 'close == "reset" &&' -w "$OUT/bad.pcap"
+
 check "files of two link types: --extract refuses, 1" \
     status_is 1 "$FINSCOPE" -r "$a" -r "$SAMPLES/crafted-reordered-close-sll2.pcap" \
         --extract 1,2 -w "$OUT/two.pcap"
@@ -147,6 +180,22 @@ check "service: a simultaneous close leaves both in TIME_WAIT (peak 2)" \
     test "$(svc_field "$OUT/simultaneous-close.jsonl" 10.77.0.2:8008 time_wait_peak)" = 2
 check "service: client closes first, and what it means" \
     test "$(svc_field "$OUT/final-ack-lost.jsonl" 10.77.0.2:8006 meaning)" = "client closes first in 100%: the clients hold TIME_WAIT"
+refused="$SAMPLES/crafted-refused.pcap"
+fs_run "$OUT/refused-svc.jsonl" --json -r "$refused"
+check "service: SYNs refused (RST to the SYN), per service" \
+    test "$(svc_field "$OUT/refused-svc.jsonl" 10.40.0.2:8080 refused)" = 3
+check "service: the longest idle before a close" \
+    test "$(svc_field "$OUT/refused-svc.jsonl" 10.40.0.2:80 idle_before_close_max)" = 2.0001
+check "service: no close, no idle time (null)" \
+    test "$(svc_field "$OUT/refused-svc.jsonl" 10.40.0.2:9090 idle_before_close_max)" = None
+fs_run "$OUT/refused.txt" -r "$refused"
+check "text: failure classes and the top RST senders in the summary" \
+    sh -c "grep -q '^  never established     4 (SYN unanswered 0, refused 4, handshake given up 0, unfinished 0)\$' '$OUT/refused.txt' &&
+           grep -q '^  RST senders           10.40.0.2:8080 3, 10.40.0.2:9090 1\$' '$OUT/refused.txt'"
+check "text: REFUSED and IDLE-MAX per service" \
+    sh -c "grep -Eq '^  SERVICE .* REFUSED .* IDLE-MAX ' '$OUT/refused.txt' &&
+           grep -Eq '^  10\.40\.0\.2:8080 +3 .* 3 +- +0 +- ' '$OUT/refused.txt' &&
+           grep -Eq '^  10\.40\.0\.2:80 +1 .* 2\.0 s ' '$OUT/refused.txt'"
 if [ -x "$gentrace" ]; then
     fs_run "$OUT/all.jsonl" --json --top 0 -r "$OUT/gen.pcap"
     check "bench trace, --top 0: a service record per server ip:port, connections add up" \

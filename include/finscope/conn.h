@@ -59,6 +59,8 @@ struct FsEndpoint {
     FsTime last_fin_time;    /* latest FIN transmission, ns */
     FsTime fin_acked_time;   /* when the peer's ACK of the FIN was seen */
     FsTime time_wait_since;  /* entered TIME_WAIT, ns; FS_TIME_UNSET */
+    FsTime last_payload_time;/* its last payload sent before either side's
+                                FIN, ns; FS_TIME_UNSET = none */
     guint64 bytes;           /* payload bytes sent */
     guint64 bytes_after_peer_fin; /* half-close: sent after peer's FIN */
     guint64 bytes_after_own_fin;  /* payload beyond its own FIN (illegal) */

@@ -46,6 +46,10 @@ void fs_report_add_truncated(FsReport *report, const char *file,
 #define FS_REPORT_TOP_SERVICES 20
 void fs_report_set_top(FsReport *report, guint top);
 
+/* A --shard run's report: every service and every RST sender written
+ * (finscope merge applies the tops to the sums). */
+void fs_report_set_shard(FsReport *report);
+
 /* ---- live capture (finscope -i) ---- */
 
 /* Packets the kernel dropped: the summary carries it (JSON

@@ -40,6 +40,104 @@ fs_classify_close(const FsConn *conn)
 }
 
 const char *
+fs_handshake_name(FsHandshake hs)
+{
+    switch (hs) {
+    case FS_HANDSHAKE_COMPLETED:      return "completed";
+    case FS_HANDSHAKE_NOT_SEEN:       return "not_seen";
+    case FS_HANDSHAKE_SYN_UNANSWERED: return "syn_unanswered";
+    case FS_HANDSHAKE_REFUSED:        return "refused";
+    case FS_HANDSHAKE_GIVEN_UP:       return "given_up";
+    case FS_HANDSHAKE_UNFINISHED:     return "unfinished";
+    case FS_HANDSHAKE_N:              break;
+    }
+    g_return_val_if_reached("?");
+}
+
+static gboolean
+state_established(guint8 st)
+{
+    return st >= FS_TCP_ESTABLISHED && st <= FS_TCP_TIME_WAIT;
+}
+
+/* The server completed the handshake (RFC 9293 §3.5): it reached
+ * ESTABLISHED (or a close), or its state when the first RST came was
+ * one. Where only the client is seen, its ACK proves a SYN-ACK came. */
+static gboolean
+was_established(const FsConn *conn)
+{
+    const FsEndpoint *c = &conn->ep[FS_ROLE_CLIENT];
+    const FsEndpoint *s = &conn->ep[FS_ROLE_SERVER];
+
+    if (c->fin_sent || s->fin_sent || s->bytes > 0)
+        return TRUE;
+    if (state_established(s->state))
+        return TRUE;
+    if (conn->rst_from == FS_ROLE_SERVER && state_established(conn->rst_state))
+        return TRUE;
+    if (conn->rst_from == FS_ROLE_CLIENT &&
+        state_established(conn->rst_peer_state))
+        return TRUE;
+    return !s->seen && c->ack_seen;
+}
+
+/* The server's SYN-ACK got no ACK: it gives up after
+ * FS_CLASSIFY_SYNACK_GIVE_UP (Linux: 5 retries, 63 s); an RST (from
+ * either side) or the engine dropping the record ends it sooner. */
+static FsHandshake
+synack_unacked(const FsConn *conn)
+{
+    const FsEndpoint *s = &conn->ep[FS_ROLE_SERVER];
+
+    if (conn->rst_from != FS_ROLE_NONE || conn->evicted)
+        return FS_HANDSHAKE_GIVEN_UP;
+    if (s->state == FS_TCP_SYN_RECEIVED && s->state_since != FS_TIME_UNSET &&
+        conn->settled_at != FS_TIME_UNSET &&
+        conn->settled_at >= s->state_since + FS_CLASSIFY_SYNACK_GIVE_UP)
+        return FS_HANDSHAKE_GIVEN_UP;
+    return FS_HANDSHAKE_UNFINISHED;
+}
+
+FsHandshake
+fs_classify_handshake(const FsConn *conn)
+{
+    const FsEndpoint *c = &conn->ep[FS_ROLE_CLIENT];
+    const FsEndpoint *s = &conn->ep[FS_ROLE_SERVER];
+
+    if (!conn->syn_seen && !s->isn_known)
+        return FS_HANDSHAKE_NOT_SEEN;
+    if (was_established(conn))
+        return FS_HANDSHAKE_COMPLETED;
+    if (!c->seen) /* only the server's side: its ACK is out of sight */
+        return FS_HANDSHAKE_NOT_SEEN;
+    if (s->isn_known)
+        return synack_unacked(conn);
+    if (conn->rst_from == FS_ROLE_SERVER)
+        return FS_HANDSHAKE_REFUSED;
+    return FS_HANDSHAKE_SYN_UNANSWERED;
+}
+
+FsTime
+fs_classify_idle_before_close(const FsConn *conn)
+{
+    const FsEndpoint *c = &conn->ep[FS_ROLE_CLIENT];
+    const FsEndpoint *s = &conn->ep[FS_ROLE_SERVER];
+    FsTime last = MAX(c->last_payload_time, s->last_payload_time);
+    FsTime close = FS_TIME_UNSET;
+
+    if (c->fin_time != FS_TIME_UNSET)
+        close = c->fin_time;
+    if (s->fin_time != FS_TIME_UNSET &&
+        (close == FS_TIME_UNSET || s->fin_time < close))
+        close = s->fin_time;
+    if (close == FS_TIME_UNSET)
+        close = conn->rst_time;
+    if (last == FS_TIME_UNSET || close == FS_TIME_UNSET || close < last)
+        return -1;
+    return close - last;
+}
+
+const char *
 fs_closer_name(FsCloser closer)
 {
     switch (closer) {

@@ -16,6 +16,7 @@ fs_endpoint_init(FsEndpoint *ep)
         .last_fin_time = FS_TIME_UNSET,
         .fin_acked_time = FS_TIME_UNSET,
         .time_wait_since = FS_TIME_UNSET,
+        .last_payload_time = FS_TIME_UNSET,
         .probe_ts = FS_TIME_UNSET,
     };
 }

@@ -26,8 +26,8 @@
 
 /* sizeof(FsConn) and sizeof(FsEndpoint) as code_conn() knows them: a new
  * field must be added to code_conn() (or said not to be kept), then here. */
-G_STATIC_ASSERT(sizeof(FsEndpoint) == 144);
-G_STATIC_ASSERT(sizeof(FsConn) == 504);
+G_STATIC_ASSERT(sizeof(FsEndpoint) == 152);
+G_STATIC_ASSERT(sizeof(FsConn) == 520);
 G_STATIC_ASSERT(FS_CONN_HEAD_SIZE == 68);
 G_STATIC_ASSERT(FS_CONN_LINKS_SIZE == 34);
 
@@ -293,6 +293,19 @@ code_frames(Codec *c, FsConn *conn)
     code_u16(c, &conn->last_source);
 }
 
+/* The last payload times: the client's from the first packet (requests
+ * come early), the server's from the client's (answers follow them). */
+static void
+code_payload_times(Codec *c, FsConn *conn)
+{
+    FsEndpoint *cl = &conn->ep[FS_ROLE_CLIENT];
+
+    code_time(c, &cl->last_payload_time, conn->t_first);
+    code_time(c, &conn->ep[FS_ROLE_SERVER].last_payload_time,
+              cl->last_payload_time != FS_TIME_UNSET ? cl->last_payload_time
+                                                     : conn->t_first);
+}
+
 /* The body but t_last (the leading base). */
 static void
 code_conn(Codec *c, FsConn *conn)
@@ -309,6 +322,7 @@ code_conn(Codec *c, FsConn *conn)
                   &conn->ep[FS_ROLE_SERVER]);
     code_endpoint(c, conn, &conn->ep[FS_ROLE_SERVER],
                   &conn->ep[FS_ROLE_CLIENT]);
+    code_payload_times(c, conn);
     code_time(c, &conn->close_done_time, conn->t_last);
     code_rare_time(c, &conn->rst_time, conn->t_last);
     code_time(c, &conn->settled_at, conn->t_last);

@@ -577,6 +577,8 @@ on_payload(const Step *st, FsRole sender)
     guint32 end = seg->seq + seg->payload_len;
 
     self->bytes += seg->payload_len;
+    if (!self->fin_sent && !peer->fin_sent)
+        self->last_payload_time = st->ts; /* the idle before the close */
     if (self->fin_gap && fs_seq_leq(seg->seq, self->fin_gap_lo) &&
         fs_seq_gt(end, self->fin_gap_lo)) {
         self->fin_gap_lo = end; /* the hole before the FIN fills up */

@@ -338,6 +338,7 @@ fs_report_json_conn(FsReport *r, const FsConn *conn)
     FS_JSON_KEY(&j, "one_sided");
     fs_json_bool(&j, fs_conn_one_sided(conn));
     json_conn_close(&j, conn);
+    fs_failures_json_conn(&j, conn);
     json_conn_states(&j, r, conn);
     FS_JSON_KEY(&j, "old_duplicates");
     fs_json_uint(&j, conn->old_duplicates);
@@ -655,6 +656,13 @@ json_service(FsReport *r, const FsService *svc)
     fs_json_time(&j, svc->stuck_oldest);
     FS_JSON_KEY(&j, "fin_retransmits");
     fs_json_uint(&j, svc->fin_retransmits);
+    FS_JSON_KEY(&j, "refused");
+    fs_json_uint(&j, svc->refused);
+    FS_JSON_KEY(&j, "idle_before_close_max");
+    if (svc->idle_max < 0)
+        fs_json_null(&j);
+    else
+        fs_json_time(&j, svc->idle_max);
     json_pair_uint(&j, "time_wait_entered", svc->time_wait[0],
                    svc->time_wait[1]);
     FS_JSON_KEY(&j, "time_wait_peak");
@@ -698,6 +706,7 @@ fs_report_json_finish(FsReport *r, const FsEngine *engine)
     FS_JSON_KEY(&j, "end");
     fs_json_time(&j, stats->t_last);
     json_summary_counts(&j, &r->sum);
+    fs_failures_json_summary(&j, r->failures, r->shard);
     json_summary_states(&j, &r->sum);
     json_summary_time_wait(&j, r, engine);
     json_summary_packets(&j, stats);

@@ -9,6 +9,7 @@
 #include "finscope/conn.h"
 #include "finscope/event.h"
 #include "finscope/report.h"
+#include "report-failure.h"
 #include "report-flood.h"
 
 /* Aggregates over every connection record, built as records arrive. */
@@ -43,6 +44,8 @@ typedef struct {
     GArray *tw_spans;            /* FsTime pairs: TIME_WAIT entered, left */
     gboolean tw_spans_full;      /* spans stopped being kept: the peak is
                                     a lower bound */
+    guint64 refused;             /* SYNs the server answered with RST */
+    FsTime idle_max;             /* longest idle before a close, ns; -1 */
 } FsService;
 
 typedef struct FsServices FsServices;
@@ -86,7 +89,9 @@ struct FsReport {
     char **sources;        /* capture file names (fs_report_set_sources) */
     guint n_sources;       /* > 1: frames are named with their file */
     FsServices *services;  /* per server ip:port */
+    FsFailures *failures;  /* failure classes, RST senders */
     guint top;             /* services shown (fs_report_set_top); 0 all */
+    gboolean shard;        /* a --shard run: every list whole, for merge */
     GPtrArray *truncated;  /* FsTruncatedFile*: files cut short, or NULL */
 };
 

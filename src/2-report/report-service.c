@@ -66,6 +66,7 @@ service_of(FsServices *s, const FsConn *conn)
     svc = g_new0(FsService, 1);
     svc->name = g_strdup(name);
     svc->tw_spans = g_array_new(FALSE, FALSE, sizeof(FsTime));
+    svc->idle_max = -1;
     g_hash_table_insert(s->by_name, svc->name, svc);
     g_ptr_array_add(s->list, svc);
     return svc;
@@ -120,6 +121,8 @@ fs_services_add(FsServices *s, const FsConn *conn, FsTime msl)
     FsCloser closer = fs_classify_active_closer(conn);
 
     svc->connections++;
+    svc->refused += fs_classify_handshake(conn) == FS_HANDSHAKE_REFUSED;
+    svc->idle_max = MAX(svc->idle_max, fs_classify_idle_before_close(conn));
     if (closer != FS_CLOSER_NONE)
         svc->by_closer[closer]++;
     if (conn->rst_from != FS_ROLE_NONE && conn->rst_state < FS_TCP_N_STATES)

@@ -357,6 +357,7 @@ print_summary(FsReport *r, const FsEngineStats *stats)
             s->half_closes);
     fprintf(o, "  FIN retransmissions   %" G_GUINT64_FORMAT "\n",
             s->fin_retransmits);
+    fs_failures_print(r->failures, o);
     fprintf(o, "  TIME_WAIT at end      %" G_GUINT64_FORMAT,
             s->time_wait_at_end);
     for (guint i = 0; i < MIN(hosts->len, FS_ENGINE_HOST_TOP); i++) {
@@ -449,11 +450,12 @@ print_table(FsReport *r)
 }
 
 enum { SVC_NAME, SVC_CONNS, SVC_CLIENT, SVC_SERVER, SVC_SIMULT, SVC_RESETS,
-       SVC_STUCK, SVC_FIN_RTX, SVC_TW_PEAK, SVC_MEANING, N_SVC_COLS };
+       SVC_REFUSED, SVC_STUCK, SVC_FIN_RTX, SVC_IDLE_MAX, SVC_TW_PEAK,
+       SVC_MEANING, N_SVC_COLS };
 
-static const char *const svc_titles[N_SVC_COLS] = {
+static const char *const svc_titles[N_SVC_COLS + 1] = { /* NULL-ended */
     "SERVICE", "CONNS", "CLIENT-1ST", "SERVER-1ST", "SIMULT", "RESETS",
-    "STUCK", "FIN-RTX", "TW-PEAK", "MEANING",
+    "REFUSED", "STUCK", "FIN-RTX", "IDLE-MAX", "TW-PEAK", "MEANING",
 };
 
 /* "n", or "n (most often: server in ESTABLISHED m)". */
@@ -502,6 +504,11 @@ service_row(const FsService *svc)
                                            (double)svc->stuck_oldest / 1e9);
     row[SVC_FIN_RTX] = g_strdup_printf("%" G_GUINT64_FORMAT,
                                        svc->fin_retransmits);
+    row[SVC_REFUSED] = g_strdup_printf("%" G_GUINT64_FORMAT, svc->refused);
+    row[SVC_IDLE_MAX] = svc->idle_max < 0
+                            ? g_strdup("-")
+                            : g_strdup_printf("%.1f s",
+                                              (double)svc->idle_max / 1e9);
     row[SVC_TW_PEAK] = g_strdup_printf("%s%" G_GUINT64_FORMAT,
                                        svc->tw_spans_full ? ">=" : "",
                                        fs_service_time_wait_peak(svc));

@@ -21,6 +21,7 @@ fs_report_new(FsReportFormat format, FILE *out, const FsEngineConfig *cfg)
     r->stuck = g_string_new(NULL);
     r->flood = fs_flood_new();
     r->services = fs_services_new();
+    r->failures = fs_failures_new();
     r->top = FS_REPORT_TOP_SERVICES;
     return r;
 }
@@ -40,6 +41,7 @@ fs_report_free(FsReport *r)
     fs_services_free(r->services);
     if (r->truncated != NULL)
         g_ptr_array_unref(r->truncated);
+    fs_failures_free(r->failures);
     g_free(r);
 }
 
@@ -59,6 +61,14 @@ fs_report_set_top(FsReport *r, guint top)
 {
     g_return_if_fail(r != NULL);
     r->top = top;
+}
+
+void
+fs_report_set_shard(FsReport *r)
+{
+    g_return_if_fail(r != NULL);
+    r->top = 0;
+    r->shard = TRUE;
 }
 
 const char *
@@ -166,6 +176,7 @@ sink_conn(const FsConn *conn, gpointer user)
 
     summary_add(&r->sum, conn);
     fs_services_add(r->services, conn, r->cfg.msl);
+    fs_failures_add(r->failures, conn);
     if (r->format == FS_REPORT_JSON)
         fs_report_json_conn(r, conn);
     else

@@ -55,7 +55,7 @@ flag_names(const FsConn *conn)
 }
 
 FsCheckConn *
-fs_check_model_add(FsCheckModel *m, const FsConn *conn)
+fs_check_conn_new(const FsConn *conn)
 {
     FsCheckConn *c = g_new0(FsCheckConn, 1);
 
@@ -74,7 +74,16 @@ fs_check_model_add(FsCheckModel *m, const FsConn *conn)
         c->fin_retransmits[r] = ep->fin_count > 1 ? ep->fin_count - 1u : 0;
     }
     c->final_ack_lost = conn->final_ack_lost;
+    c->handshake = fs_classify_handshake(conn);
     c->flags = flag_names(conn);
+    return c;
+}
+
+FsCheckConn *
+fs_check_model_add(FsCheckModel *m, const FsConn *conn)
+{
+    FsCheckConn *c = fs_check_conn_new(conn);
+
     fs_check_model_take(m, c);
     return c;
 }

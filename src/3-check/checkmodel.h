@@ -21,6 +21,8 @@ typedef struct {
     FsTcpState end_state[2];    /* fs_classify_end_state(), by role */
     guint32 fin_retransmits[2]; /* FIN transmissions beyond the first */
     guint32 final_ack_lost;     /* FIN re-sent after its ACK was seen */
+    FsHandshake handshake;      /* fs_classify_handshake(); COMPLETED when
+                                   read from a baseline */
     char **flags;               /* fs_classify_flags() names, NULL-ended */
 } FsCheckConn;
 
@@ -37,6 +39,9 @@ typedef struct {
 FsCheckModel *fs_check_model_new(const FsEngineConfig *cfg);
 void fs_check_model_free(FsCheckModel *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsCheckModel, fs_check_model_free)
+
+/* The verdict on conn, copied out (fs_check_conn_free() frees it). */
+FsCheckConn *fs_check_conn_new(const FsConn *conn);
 
 /* Copies the verdict on conn into the model and returns the copy. */
 FsCheckConn *fs_check_model_add(FsCheckModel *m, const FsConn *conn);

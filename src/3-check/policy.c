@@ -33,12 +33,14 @@ typedef enum {
     COUNT_FIN_RETRANSMITS, /* per endpoint: its FIN retransmissions */
     COUNT_END_STATE,       /* per endpoint: ended in state arg */
     COUNT_TIME_WAIT_PEAK,  /* per endpoint: see time_wait_peak_hook() */
+    COUNT_HANDSHAKE,       /* connections with handshake == arg */
 } CountKind;
 
 typedef struct {
     const char *name;      /* as written in an assertion and a baseline */
     CountKind kind;
-    int arg;               /* FsCloseKind, FsCloser, FsRole, FsTcpState */
+    int arg;               /* FsCloseKind, FsCloser, FsRole, FsTcpState,
+                              FsHandshake */
     const char *flag;      /* COUNT_FLAG: an fs_classify_flags() name */
     gboolean in_baseline;  /* listed in baselines */
     const char *doc;       /* for --help */
@@ -51,6 +53,7 @@ typedef enum {
     VALUES_CLOSER,  /* fs_closer_name(), "none" */
     VALUES_ROLE,    /* "client", "server", "none" */
     VALUES_STATE,   /* fs_tcp_state_name() */
+    VALUES_HANDSHAKE, /* fs_handshake_name() */
 } ValueSet;
 
 typedef struct {
@@ -150,6 +153,13 @@ static const SummaryField summary_fields[] = {
       "connections with ACKs for bytes never captured" },
     { "illegal_flags", COUNT_FLAG, 0, "illegal_flags", TRUE,
       "connections with flag mixes no stack sends" },
+    { "syn_unanswered", COUNT_HANDSHAKE, FS_HANDSHAKE_SYN_UNANSWERED, NULL,
+      FALSE, "connections whose SYN got no answer" },
+    { "refused", COUNT_HANDSHAKE, FS_HANDSHAKE_REFUSED, NULL, FALSE,
+      "connections whose SYN the server answered with RST" },
+    { "handshakes_given_up", COUNT_HANDSHAKE, FS_HANDSHAKE_GIVEN_UP, NULL,
+      FALSE, "connections whose SYN-ACK was never acknowledged (then RST, "
+      "or the server gave up)" },
 };
 
 /* Fields that count endpoints rather than connections. */
@@ -197,6 +207,7 @@ summary_count(const SummaryField *f, const FsCheckConn *c, FsRole role)
     case COUNT_FIN_RETRANSMITS: return c->fin_retransmits[role];
     case COUNT_END_STATE:       return (int)c->end_state[role] == f->arg;
     case COUNT_TIME_WAIT_PEAK:  return time_wait_peak_hook(c, role);
+    case COUNT_HANDSHAKE:       return (int)c->handshake == f->arg;
     }
     g_return_val_if_reached(0);
 }
@@ -261,6 +272,12 @@ conn_rst_from(const FsCheckConn *c, char *buf, gsize len)
 }
 
 static void
+conn_handshake(const FsCheckConn *c, char *buf, gsize len)
+{
+    g_strlcpy(buf, fs_handshake_name(c->handshake), len);
+}
+
+static void
 conn_client_end(const FsCheckConn *c, char *buf, gsize len)
 {
     g_strlcpy(buf, fs_tcp_state_name(c->end_state[FS_ROLE_CLIENT]), len);
@@ -288,6 +305,7 @@ static const ConnField conn_fields[] = {
     { "close", TRUE, VALUES_CLOSE, NULL, NULL, conn_close },
     { "active_closer", TRUE, VALUES_CLOSER, NULL, NULL, conn_active_closer },
     { "rst_from", TRUE, VALUES_ROLE, NULL, NULL, conn_rst_from },
+    { "handshake", TRUE, VALUES_HANDSHAKE, NULL, NULL, conn_handshake },
     { "client_end", TRUE, VALUES_STATE, NULL, NULL, conn_client_end },
     { "server_end", TRUE, VALUES_STATE, NULL, NULL, conn_server_end },
     { "client_host", TRUE, VALUES_ANY, NULL, NULL, conn_client_host },
@@ -356,6 +374,11 @@ append_values(GString *out, ValueSet set)
         for (int s = 0; s < FS_TCP_N_STATES; s++)
             g_string_append_printf(out, "%s%s", s ? " " : "",
                                    fs_tcp_state_name((FsTcpState)s));
+        return;
+    case VALUES_HANDSHAKE:
+        for (int h = 0; h < FS_HANDSHAKE_N; h++)
+            g_string_append_printf(out, "%s%s", h ? " " : "",
+                                   fs_handshake_name((FsHandshake)h));
         return;
     }
     for (gsize i = 0; list[i] != NULL; i++)
@@ -1084,6 +1107,19 @@ fs_policy_result_clear(FsPolicyResult *res)
         g_ptr_array_unref(res->conns);
     g_free(res->message);
     memset(res, 0, sizeof *res);
+}
+
+gboolean
+fs_policy_expr_is_conn(const FsPolicyExpr *e)
+{
+    return e->conn != NULL;
+}
+
+gboolean
+fs_policy_conn_holds(const FsPolicyExpr *e, const FsCheckConn *c)
+{
+    g_return_val_if_fail(e->conn != NULL, FALSE);
+    return conn_kept(&e->filter, c, FALSE) && conn_passes(e, c);
 }
 
 /* ---- what baselines and --help use ------------------------------------- */

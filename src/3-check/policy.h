@@ -54,6 +54,13 @@ void fs_policy_eval(const FsPolicyExpr *e, const FsCheckModel *m,
                     FsPolicyResult *res);
 void fs_policy_result_clear(FsPolicyResult *res);
 
+/* TRUE when e is a conn.* assertion (it holds or not per connection). */
+gboolean fs_policy_expr_is_conn(const FsPolicyExpr *e);
+
+/* A conn.* assertion on one connection (--extract): TRUE when its labels
+ * keep c and c meets it. */
+gboolean fs_policy_conn_holds(const FsPolicyExpr *e, const FsCheckConn *c);
+
 /* The summary fields a baseline lists, in its order; NULL-ended. */
 const char *const *fs_policy_baseline_fields(void);
 

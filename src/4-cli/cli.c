@@ -382,7 +382,9 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
           "SECONDS" },
         { "extract", 0, 0, G_OPTION_ARG_STRING, &opts->extract,
           "Write the packets of the chosen connections to -w FILE: ids "
-          "(1,5,9), anomalous, reset or stuck, comma-separated",
+          "(1,5,9), anomalous, reset or stuck, comma-separated; or a field "
+          "expression as in check: 'close == \"reset\" && server_port == "
+          "443'",
           "SELECTOR" },
         { "ladder", 0, 0, G_OPTION_ARG_STRING, &ladder_text,
           "Draw connection ID as a ladder diagram: each segment an arrow "

@@ -18,6 +18,7 @@
 #include <glib.h>
 #include <pcap/pcap.h>
 
+#include "connexpr.h"
 #include "extract.h"
 #include "finscope/capture.h"
 #include "finscope/classify.h"
@@ -39,6 +40,7 @@ typedef struct {
     gboolean anomalous;   /* any anomaly flag */
     gboolean reset;       /* closed by RST */
     gboolean stuck;       /* an endpoint left in a close state */
+    FsConnExpr *expr;     /* a field expression instead, or NULL */
 } Selector;
 
 typedef struct {
@@ -84,6 +86,10 @@ parse_selector(const char *text, Selector *sel, GError **error)
     g_auto(GStrv) parts = g_strsplit(text, ",", -1);
 
     sel->ids = g_array_new(FALSE, FALSE, sizeof(guint64));
+    if (fs_conn_expr_is_expression(text)) {
+        sel->expr = fs_conn_expr_parse(text, error);
+        return sel->expr != NULL;
+    }
     for (guint i = 0; parts[i] != NULL; i++) {
         const char *p = g_strstrip(parts[i]);
         guint64 id = 0;
@@ -143,7 +149,8 @@ selected(const Selector *sel, const FsConn *conn)
         if (g_array_index(sel->ids, guint64, i) == conn->id)
             return TRUE;
     }
-    return (sel->reset && fs_classify_close(conn) == FS_CLOSE_RESET) ||
+    return (sel->expr && fs_conn_expr_matches(sel->expr, conn)) ||
+           (sel->reset && fs_classify_close(conn) == FS_CLOSE_RESET) ||
            (sel->stuck && is_stuck(conn)) ||
            (sel->anomalous && is_anomalous(conn));
 }
@@ -366,7 +373,7 @@ int
 fs_extract_run(const FsCliOptions *opts)
 {
     g_autoptr(GError) error = NULL;
-    Selector sel = { NULL, FALSE, FALSE, FALSE };
+    Selector sel = { NULL, FALSE, FALSE, FALSE, NULL };
     Pick pick = { &sel, NULL, 0, NULL };
     Writer w = { NULL, NULL, 0, PCAP_TSTAMP_PRECISION_MICRO, 0 };
     gboolean ok;
@@ -376,6 +383,7 @@ fs_extract_run(const FsCliOptions *opts)
                     "not -");
     if (!parse_selector(opts->extract, &sel, &error)) {
         g_array_unref(sel.ids);
+        fs_conn_expr_free(sel.expr);
         return fail(2, error->message);
     }
     for (guint i = 0; opts->read_files[i] != NULL; i++) {
@@ -394,6 +402,7 @@ fs_extract_run(const FsCliOptions *opts)
                 pick.n_conns, opts->write_file);
     g_hash_table_destroy(pick.ranges);
     g_array_unref(sel.ids);
+    fs_conn_expr_free(sel.expr);
     g_free(pick.chosen);
     if (!ok)
         return fail(g_error_matches(error, FS_ERROR, FS_ERROR_FILTER) ? 2 : 1,
@@ -497,7 +506,7 @@ int
 fs_ladder_run(const FsCliOptions *opts)
 {
     g_autoptr(GError) error = NULL;
-    Selector sel = { NULL, FALSE, FALSE, FALSE };
+    Selector sel = { NULL, FALSE, FALSE, FALSE, NULL };
     Pick pick = { &sel, NULL, 0, NULL };
     LadderCtx ctx = { NULL, NULL };
     FsLadderStyle style = ladder_style();

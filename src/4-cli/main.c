@@ -155,8 +155,9 @@ run(const FsCliOptions *opts)
         sink = fs_timeline_tee(timeline, &inner);
     }
     if (cfg.shards > 0) {
-        /* merge applies --top to the sum: every service goes out here */
-        fs_report_set_top(report, 0);
+        /* merge applies --top to the sum: every service and RST sender
+         * goes out here */
+        fs_report_set_shard(report);
         sink = fs_shard_sink(&shard, &sink, cfg.all_events, stdout);
         cfg.all_events = TRUE;
     }

@@ -30,6 +30,7 @@
 #include "finscope/json-writer.h"
 #include "finscope/report.h"
 #include "finscope/tcpstate.h"
+#include "report-failure.h"
 #include "report-private.h"
 #include "shard.h"
 
@@ -817,6 +818,7 @@ service_get(GHashTable *services, const char *name)
         svc = g_new0(FsService, 1);
         svc->name = g_strdup(name);
         svc->tw_spans = g_array_new(FALSE, FALSE, sizeof(FsTime));
+        svc->idle_max = -1; /* none yet, as report-service.c starts */
         g_hash_table_insert(services, svc->name, svc);
     }
     return svc;
@@ -872,6 +874,8 @@ add_service(GHashTable *services, const JNode *n)
     add_by_role_state(svc->stuck, jget(n, "stuck"));
     svc->stuck_oldest = MAX(svc->stuck_oldest, jtime(n, "stuck_oldest"));
     svc->fin_retransmits += juint(n, "fin_retransmits");
+    svc->refused += juint(n, "refused");
+    svc->idle_max = MAX(svc->idle_max, jtime(n, "idle_before_close_max"));
     svc->time_wait[0] += juint(tw, "client");
     svc->time_wait[1] += juint(tw, "server");
     if (jbool(n, "time_wait_peak_partial"))
@@ -973,6 +977,13 @@ write_service(GString *out, const FsService *svc)
     fs_json_time(&j, svc->stuck_oldest);
     FS_JSON_KEY(&j, "fin_retransmits");
     fs_json_uint(&j, svc->fin_retransmits);
+    FS_JSON_KEY(&j, "refused");
+    fs_json_uint(&j, svc->refused);
+    FS_JSON_KEY(&j, "idle_before_close_max");
+    if (svc->idle_max < 0)
+        fs_json_null(&j);
+    else
+        fs_json_time(&j, svc->idle_max);
     FS_JSON_KEY(&j, "time_wait_entered");
     fs_json_begin_object(&j);
     FS_JSON_KEY(&j, "client");
@@ -1104,16 +1115,89 @@ set_time(JNode *summary, const char *key, FsTime t)
     jset_text(summary, key, text->str);
 }
 
+typedef struct {
+    char *sender;     /* host:port */
+    guint64 resets;
+} Sender;
+
+static gint
+sender_order(gconstpointer a, gconstpointer b)
+{
+    const Sender *x = a;
+    const Sender *y = b;
+
+    if (x->resets != y->resets)
+        return x->resets > y->resets ? -1 : 1;
+    return strcmp(x->sender, y->sender);
+}
+
+/* The shards' RST senders summed (a shard lists every one of them:
+ * fs_report_set_shard), then the top in report-failure.c's order. */
+static void
+set_rst_senders(JNode *summary, Shard *shards, guint n)
+{
+    g_autoptr(GHashTable) by = g_hash_table_new_full(g_str_hash,
+                                                     g_str_equal, g_free,
+                                                     g_free);
+    g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(Sender));
+    g_autoptr(GString) text = g_string_new(NULL);
+    GHashTableIter it;
+    gpointer k;
+    gpointer v;
+    FsJson j;
+
+    for (guint i = 0; i < n; i++) {
+        const JNode *list = jget(shards[i].summary, "rst_senders");
+
+        for (guint e = 0; list != NULL && list->kind == J_ARRAY &&
+                          e < list->vals->len; e++) {
+            const JNode *item = g_ptr_array_index(list->vals, e);
+            char *name = jstr(item, "sender");
+            guint64 *count = g_hash_table_lookup(by, name);
+
+            if (count == NULL) {
+                count = g_new0(guint64, 1);
+                g_hash_table_insert(by, name, count);
+            } else {
+                g_free(name);
+            }
+            *count += juint(item, "resets");
+        }
+    }
+    g_hash_table_iter_init(&it, by);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        Sender s = { k, *(guint64 *)v };
+
+        g_array_append_val(all, s);
+    }
+    g_array_sort(all, sender_order);
+    fs_json_init(&j, text);
+    fs_json_begin_array(&j);
+    for (guint i = 0; i < MIN(all->len, FS_FAILURE_TOP_RST_SENDERS); i++) {
+        const Sender *s = &g_array_index(all, Sender, i);
+
+        fs_json_begin_object(&j);
+        FS_JSON_KEY(&j, "sender");
+        fs_json_string(&j, s->sender);
+        FS_JSON_KEY(&j, "resets");
+        fs_json_uint(&j, s->resets);
+        fs_json_end_object(&j);
+    }
+    fs_json_end_array(&j);
+    jset_text(summary, "rst_senders", text->str);
+}
+
 static void
 sum_counts(JNode *summary, Shard *shards, guint n)
 {
     static const char *const sums[] = {
         "connections", "half_closes", "three_way_closes", "fin_retransmits",
         "final_ack_lost", "one_sided", "roles_inferred", "time_wait_at_end",
-        "packets", "tcp_segments", "evicted",
+        "packets", "tcp_segments", "evicted", "aborts_after_close",
     };
     static const char *const objects[] = {
         "close", "active_closer", "rst_from", "skipped", "evictions",
+        "handshake",
     };
     FsTime start = FS_TIME_UNSET;
     FsTime end = FS_TIME_UNSET;
@@ -1141,6 +1225,7 @@ sum_counts(JNode *summary, Shard *shards, guint n)
     set_time(summary, "start", start);
     set_time(summary, "end", end);
     set_uint(summary, "connections_peak", live_peak);
+    set_rst_senders(summary, shards, n);
 }
 
 static gint
