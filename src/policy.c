@@ -32,7 +32,7 @@ typedef enum {
     COUNT_FINAL_ACK_LOST,  /* FINs re-sent after their final ACK */
     COUNT_FIN_RETRANSMITS, /* per endpoint: its FIN retransmissions */
     COUNT_END_STATE,       /* per endpoint: ended in state arg */
-    COUNT_TIME_WAIT_PEAK,  /* per endpoint: see time_wait_peak_hook() */
+    COUNT_TIME_WAIT_PEAK,  /* per endpoint: see HOOK time_wait_peak */
 } CountKind;
 
 typedef struct {
@@ -164,12 +164,8 @@ per_endpoint(const SummaryField *f)
  * of the capture, over all hosts or for {host="..."}. It is the engine's
  * to know; check.c hands it over with fs_check_model_set_time_wait_peak()
  * once the engine reports it. Until then each endpoint still in TIME_WAIT
- * at the end counts: a lower bound of the peak. */
-static guint64
-time_wait_peak_hook(const FsCheckConn *c, FsRole role)
-{
-    return c->end_state[role] == FS_TCP_TIME_WAIT;
-}
+ * at the end counts (the tally's time_wait_at_end): a lower bound of the
+ * peak. */
 
 /* The engine's peak, for host or all hosts (0 for a host it never saw). */
 static guint64
@@ -183,22 +179,46 @@ reported_time_wait_peak(const FsCheckModel *m, const char *host)
     return peak ? *peak : 0;
 }
 
-/* What c adds to field f (for role, when f counts endpoints). */
+/* The value of field f in t: the tally counts, a field only picks. */
 static guint64
-summary_count(const SummaryField *f, const FsCheckConn *c, FsRole role)
+tally_value(const SummaryField *f, const FsTally *t)
 {
+    int flag = -1;
+
     switch (f->kind) {
-    case COUNT_ALL:             return 1;
-    case COUNT_CLOSE:           return (int)c->close == f->arg;
-    case COUNT_CLOSER:          return (int)c->active_closer == f->arg;
-    case COUNT_RST_FROM:        return c->rst_from == f->arg;
-    case COUNT_FLAG:            return fs_check_conn_has_flag(c, f->flag);
-    case COUNT_FINAL_ACK_LOST:  return c->final_ack_lost;
-    case COUNT_FIN_RETRANSMITS: return c->fin_retransmits[role];
-    case COUNT_END_STATE:       return (int)c->end_state[role] == f->arg;
-    case COUNT_TIME_WAIT_PEAK:  return time_wait_peak_hook(c, role);
+    case COUNT_ALL:             return t->connections;
+    case COUNT_CLOSE:           return t->by_close[f->arg];
+    case COUNT_CLOSER:          return t->by_closer[f->arg];
+    case COUNT_RST_FROM:        return t->rst_from[f->arg];
+    case COUNT_FLAG:
+        flag = fs_flag_from_name(f->flag);
+        return flag >= 0 ? t->by_flag[flag] : 0;
+    case COUNT_FINAL_ACK_LOST:  return t->final_ack_lost;
+    case COUNT_FIN_RETRANSMITS: return t->fin_retransmits;
+    case COUNT_END_STATE:
+        if (f->arg == FS_TCP_TIME_WAIT)
+            return t->time_wait_at_end;
+        return t->end_states[f->arg];
+    case COUNT_TIME_WAIT_PEAK:  return t->time_wait_at_end;
     }
     g_return_val_if_reached(0);
+}
+
+/* What c adds to field f, counting the endpoints in the mask (bits
+ * 1 << FsRole): it goes into t, and the difference is its share. */
+static guint64
+summary_count(const SummaryField *f, FsTally *t, const FsCheckConn *c,
+              guint endpoints)
+{
+    guint64 before = tally_value(f, t);
+    FsOutcome o;
+
+    /* a flag the tally does not know yet is still a flag of c */
+    if (f->kind == COUNT_FLAG && fs_flag_from_name(f->flag) < 0)
+        return fs_check_conn_has_flag(c, f->flag);
+    fs_check_conn_outcome_of(c, &o);
+    fs_tally_add(t, &o, c->addr, endpoints);
+    return tally_value(f, t) - before;
 }
 
 static const SummaryField *
@@ -956,6 +976,7 @@ summary_value(const SummaryField *sf, const Filter *f,
               const FsCheckModel *m, GPtrArray *counted)
 {
     guint64 total = 0;
+    FsTally t;
 
     /* The connections still in TIME_WAIT are the ones to name. */
     if (sf->kind == COUNT_TIME_WAIT_PEAK && m->tw_peak_known) {
@@ -965,24 +986,26 @@ summary_value(const SummaryField *sf, const Filter *f,
         return reported_time_wait_peak(m, f->host);
     }
 
+    fs_tally_init(&t);
     for (guint i = 0; i < m->conns->len; i++) {
         const FsCheckConn *c = g_ptr_array_index(m->conns, i);
         gboolean by_endpoint = per_endpoint(sf);
+        guint endpoints = FS_TALLY_BOTH;
         guint64 n = 0;
 
         if (!conn_kept(f, c, by_endpoint))
             continue;
-        if (!by_endpoint)
-            n = summary_count(sf, c, FS_ROLE_CLIENT);
         for (int r = FS_ROLE_CLIENT; by_endpoint && r <= FS_ROLE_SERVER;
              r++) {
-            if (endpoint_kept(f, c, (FsRole)r))
-                n += summary_count(sf, c, (FsRole)r);
+            if (!endpoint_kept(f, c, (FsRole)r))
+                endpoints &= ~(1u << r);
         }
+        n = summary_count(sf, &t, c, endpoints);
         if (n > 0 && counted != NULL)
             g_ptr_array_add(counted, (gpointer)c);
         total += n;
     }
+    fs_tally_clear(&t);
     return total;
 }
 
