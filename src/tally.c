@@ -210,3 +210,144 @@ fs_tally_time_wait_hosts(const FsTally *t)
     g_ptr_array_sort(out, host_count_cmp);
     return out;
 }
+
+/* ---- the field catalogue ---- */
+
+static const FsTallyField fields[] = {
+    /* name, counts, arg, per endpoint, in baselines, meaning */
+    { "connections", FS_TALLY_COUNT_ALL,
+      0, FALSE, TRUE,
+      "connections (each incarnation of a 4-tuple)" },
+    { "graceful_closes", FS_TALLY_COUNT_CLOSE,
+      FS_CLOSE_GRACEFUL, FALSE, TRUE,
+      "connections closed by FINs both ways, both acknowledged" },
+    { "resets", FS_TALLY_COUNT_CLOSE,
+      FS_CLOSE_RESET, FALSE, TRUE,
+      "connections an RST ended (close=reset)" },
+    { "incomplete_closes", FS_TALLY_COUNT_CLOSE,
+      FS_CLOSE_INCOMPLETE, FALSE, TRUE,
+      "connections whose close began but did not finish" },
+    { "open", FS_TALLY_COUNT_CLOSE,
+      FS_CLOSE_OPEN, FALSE, TRUE,
+      "connections with no FIN and no RST" },
+    { "client_active_closes", FS_TALLY_COUNT_CLOSER,
+      FS_CLOSER_CLIENT, FALSE, TRUE,
+      "connections the client closed first" },
+    { "server_active_closes", FS_TALLY_COUNT_CLOSER,
+      FS_CLOSER_SERVER, FALSE, TRUE,
+      "connections the server closed first" },
+    { "simultaneous_closes", FS_TALLY_COUNT_CLOSER,
+      FS_CLOSER_SIMULTANEOUS, FALSE, TRUE,
+      "connections whose FINs crossed" },
+    { "rst_from_client", FS_TALLY_COUNT_RST_FROM,
+      FS_ROLE_CLIENT, FALSE, TRUE,
+      "connections whose first RST the client sent" },
+    { "rst_from_server", FS_TALLY_COUNT_RST_FROM,
+      FS_ROLE_SERVER, FALSE, TRUE,
+      "connections whose first RST the server sent" },
+    { "half_closes", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_HALF_CLOSE, FALSE, TRUE,
+      "connections with data sent after the peer's FIN" },
+    { "three_way_closes", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_THREE_WAY_CLOSE, FALSE, TRUE,
+      "connections closed FIN, FIN+ACK, ACK" },
+    { "fin_retransmits", FS_TALLY_COUNT_FIN_RETRANSMITS,
+      0, TRUE, TRUE,
+      "FIN retransmissions (per endpoint)" },
+    { "final_ack_lost", FS_TALLY_COUNT_FINAL_ACK_LOST,
+      0, FALSE, TRUE,
+      "FINs re-sent after their final ACK was seen" },
+    { "time_wait_at_end", FS_TALLY_COUNT_END_STATE,
+      FS_TCP_TIME_WAIT, TRUE, TRUE,
+      "endpoints in TIME_WAIT at the end of the capture" },
+    { "time_wait_peak", FS_TALLY_COUNT_TIME_WAIT_PEAK,
+      0, TRUE, FALSE,
+      "most endpoints in TIME_WAIT at once over the capture" },
+    { "stuck_fin_wait_1", FS_TALLY_COUNT_END_STATE,
+      FS_TCP_FIN_WAIT_1, TRUE, TRUE,
+      "endpoints left in FIN_WAIT_1" },
+    { "stuck_fin_wait_2", FS_TALLY_COUNT_END_STATE,
+      FS_TCP_FIN_WAIT_2, TRUE, TRUE,
+      "endpoints left in FIN_WAIT_2" },
+    { "stuck_close_wait", FS_TALLY_COUNT_END_STATE,
+      FS_TCP_CLOSE_WAIT, TRUE, TRUE,
+      "endpoints left in CLOSE_WAIT" },
+    { "stuck_closing", FS_TALLY_COUNT_END_STATE,
+      FS_TCP_CLOSING, TRUE, TRUE,
+      "endpoints left in CLOSING" },
+    { "stuck_last_ack", FS_TALLY_COUNT_END_STATE,
+      FS_TCP_LAST_ACK, TRUE, TRUE,
+      "endpoints left in LAST_ACK" },
+    { "one_sided", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_ONE_SIDED, FALSE, TRUE,
+      "connections captured in one direction only" },
+    { "roles_inferred", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_ROLES_INFERRED, FALSE, TRUE,
+      "connections whose handshake was not captured" },
+    { "data_after_fin", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_DATA_AFTER_FIN, FALSE, TRUE,
+      "connections with payload beyond a FIN" },
+    { "time_wait_assassinated", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_TIME_WAIT_ASSASSINATED, FALSE, TRUE,
+      "connections whose TIME_WAIT an RST ended" },
+    { "aborts_after_close", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_ABORT_AFTER_CLOSE, FALSE, TRUE,
+      "connections reset by an endpoint that had closed and then got data "
+      "(never in TIME_WAIT)" },
+    { "rst_ignored", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_RST_IGNORED, FALSE, TRUE,
+      "connections with an RST its receiver would not accept" },
+    { "peer_silent", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_PEER_SILENT, FALSE, TRUE,
+      "connections whose FIN was sent again and never acknowledged" },
+    { "reuse_in_time_wait", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_REUSE_IN_TIME_WAIT, FALSE, TRUE,
+      "connections opened while the 4-tuple was in TIME_WAIT" },
+    { "old_duplicates", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_OLD_DUPLICATE, FALSE, TRUE,
+      "connections that saw segments of an older incarnation" },
+    { "capture_loss", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_CAPTURE_LOSS, FALSE, TRUE,
+      "connections with ACKs for bytes never captured" },
+    { "illegal_flags", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_ILLEGAL_FLAGS, FALSE, TRUE,
+      "connections with flag mixes no stack sends" },
+};
+
+const FsTallyField *
+fs_tally_fields(guint *n)
+{
+    *n = G_N_ELEMENTS(fields);
+    return fields;
+}
+
+const FsTallyField *
+fs_tally_field_find(const char *name, gsize len)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(fields); i++) {
+        if (strlen(fields[i].name) == len &&
+            strncmp(fields[i].name, name, len) == 0)
+            return &fields[i];
+    }
+    return NULL;
+}
+
+guint64
+fs_tally_field_value(const FsTallyField *f, const FsTally *t)
+{
+    switch (f->count) {
+    case FS_TALLY_COUNT_ALL:             return t->connections;
+    case FS_TALLY_COUNT_CLOSE:           return t->by_close[f->arg];
+    case FS_TALLY_COUNT_CLOSER:          return t->by_closer[f->arg];
+    case FS_TALLY_COUNT_RST_FROM:        return t->rst_from[f->arg];
+    case FS_TALLY_COUNT_FLAG:            return t->by_flag[f->arg];
+    case FS_TALLY_COUNT_FINAL_ACK_LOST:  return t->final_ack_lost;
+    case FS_TALLY_COUNT_FIN_RETRANSMITS: return t->fin_retransmits;
+    case FS_TALLY_COUNT_END_STATE:
+        if (f->arg == FS_TCP_TIME_WAIT)
+            return t->time_wait_at_end;
+        return t->end_states[f->arg];
+    case FS_TALLY_COUNT_TIME_WAIT_PEAK:  return t->time_wait_at_end;
+    }
+    g_return_val_if_reached(0);
+}

@@ -96,4 +96,40 @@ typedef struct {
 /* FsHostCount* of time_wait_hosts, largest first, then by host. */
 GPtrArray *fs_tally_time_wait_hosts(const FsTally *t);
 
+/* ---- the field catalogue: every summary field, its meaning and how it
+ * reads the tally (`finscope check` and its --help, baselines; README's
+ * field list is held to it by tests/tally.sh) ---- */
+
+/* How a field reads the tally; arg says which count. */
+typedef enum {
+    FS_TALLY_COUNT_ALL,             /* connections */
+    FS_TALLY_COUNT_CLOSE,           /* by_close[arg: FsCloseKind] */
+    FS_TALLY_COUNT_CLOSER,          /* by_closer[arg: FsCloser] */
+    FS_TALLY_COUNT_RST_FROM,        /* rst_from[arg: FsRole] */
+    FS_TALLY_COUNT_FLAG,            /* by_flag[arg: FsFlag] */
+    FS_TALLY_COUNT_FINAL_ACK_LOST,  /* final_ack_lost */
+    FS_TALLY_COUNT_FIN_RETRANSMITS, /* fin_retransmits */
+    FS_TALLY_COUNT_END_STATE,       /* end_states[arg: FsTcpState];
+                                       TIME_WAIT: time_wait_at_end */
+    FS_TALLY_COUNT_TIME_WAIT_PEAK,  /* the engine's peak when known, else
+                                       time_wait_at_end (check.c) */
+} FsTallyCount;
+
+typedef struct {
+    const char *name;      /* as written in an assertion and a baseline */
+    FsTallyCount count;    /* what it reads */
+    int arg;               /* FsCloseKind, FsCloser, FsRole, FsFlag or
+                              FsTcpState, by count */
+    gboolean per_endpoint; /* counts endpoints, not connections */
+    gboolean in_baseline;  /* listed in baselines */
+    const char *meaning;   /* one line for --help */
+} FsTallyField;
+
+/* The catalogue, in --help and baseline order; *n its length. */
+const FsTallyField *fs_tally_fields(guint *n);
+/* The field whose name is the len bytes at name, or NULL. */
+const FsTallyField *fs_tally_field_find(const char *name, gsize len);
+/* The field's value in t. */
+guint64 fs_tally_field_value(const FsTallyField *f, const FsTally *t);
+
 #endif /* FINSCOPE_TALLY_H */

@@ -35,4 +35,19 @@ if python3 "$agree" "$base.txt" "$base.jsonl" "$OUT/skewed.prom" \
 else
     ok "tally-agree catches metrics that differ"
 fi
+
+# README's list of summary fields is the catalogue's (src/tally.c), no
+# more and no fewer: finscope check --help prints the catalogue.
+"$FINSCOPE" check --help | sed -n '/^Summary fields/,/^$/p' |
+    sed -n 's/^  \([a-z][a-z0-9_]*\) .*/\1/p' | sort > "$OUT/catalogue"
+sed -n '/^- Summary fields count over the run/,/They compare with a/p' \
+    "$G_TEST_SRCDIR/README.md" | grep -o '`[a-z0-9_]*`' | tr -d '`' |
+    sort > "$OUT/readme"
+if [ "$(wc -l < "$OUT/catalogue")" -gt 20 ] &&
+        diff "$OUT/catalogue" "$OUT/readme" > "$OUT/diff"; then
+    ok "README lists every summary field of the catalogue"
+else
+    not_ok "README lists every summary field of the catalogue"
+    sed 's/^/# /' "$OUT/diff"
+fi
 finish
