@@ -111,7 +111,8 @@ fs_report_finish(FsReport *r, const FsEngine *engine)
 guint
 fs_report_ephemeral_ports(const FsReport *r)
 {
-    return r->cfg.ephemeral_ports ? r->cfg.ephemeral_ports : 28232;
+    return r->cfg.ephemeral_ports ? r->cfg.ephemeral_ports
+                                  : FS_ENGINE_EPHEMERAL_PORTS;
 }
 
 /* ---- live capture (finscope -i) ---- */
