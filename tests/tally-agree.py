@@ -2,8 +2,10 @@
 """finscope tests: one capture's text summary, JSON summary, Prometheus
 exposition and `check` baseline summary agree number for number.
 
-Usage: tally-agree.py TEXT JSONL PROM BASELINE; prints what differs, exits
-1 when anything does."""
+Usage: tally-agree.py DIR NAME...: for each NAME, DIR/NAME.txt (text),
+.jsonl, .prom (exposition) and .expect (baseline); one TAP line each
+("ok N - tally NAME", what differs as # lines). Exits 1 when anything
+differs."""
 import json
 import re
 import sys
@@ -142,41 +144,52 @@ def check_summary(path):
     return v, hosts
 
 
-def main():
+def disagreements(base):
+    """What differs between the four views of one capture, as lines."""
     views = {
-        "text": text_summary(sys.argv[1]),
-        "json": json_summary(sys.argv[2]),
-        "metrics": prom_summary(sys.argv[3]),
-        "check": check_summary(sys.argv[4]),
+        "text": text_summary(base + ".txt"),
+        "json": json_summary(base + ".jsonl"),
+        "metrics": prom_summary(base + ".prom"),
+        "check": check_summary(base + ".expect"),
     }
-    bad = 0
+    out = []
     keys = sorted(set().union(*(v[0].keys() for v in views.values())))
     compared = 0
     for k in keys:
         got = {name: v[0][k] for name, v in views.items() if k in v[0]}
         if len(got) < 2:
-            print("only %s has %s" % (", ".join(got), k))
-            bad += 1
+            out.append("only %s has %s" % (", ".join(got), k))
             continue
         compared += len(got) - 1
         if len(set(got.values())) != 1:
-            print("%s differs: %s" % (k, got))
-            bad += 1
+            out.append("%s differs: %s" % (k, got))
     # hosts: text and JSON show the busiest; check lists every host
     every = views["check"][1]
     for name in ["text", "json"]:
         for h, n in views[name][1].items():
             if every.get(h) != n:
-                print("TIME_WAIT at end on %s: %s %d, check %s"
-                      % (h, name, n, every.get(h)))
-                bad += 1
+                out.append("TIME_WAIT at end on %s: %s %d, check %s"
+                           % (h, name, n, every.get(h)))
     if sum(every.values()) != views["check"][0].get("time_wait_at_end"):
-        print("check's TIME_WAIT hosts do not add up to time_wait_at_end")
-        bad += 1
+        out.append("check's TIME_WAIT hosts do not add up to "
+                   "time_wait_at_end")
     if compared < 40:
-        print("only %d comparisons made" % compared)
-        bad += 1
-    return 1 if bad else 0
+        out.append("only %d comparisons made" % compared)
+    return out
+
+
+def main():
+    failed = 0
+    for n, name in enumerate(sys.argv[2:], 1):
+        try:
+            bad = disagreements(sys.argv[1] + "/" + name)
+        except (OSError, ValueError, KeyError, StopIteration, TypeError) as e:
+            bad = ["cannot read the views: %r" % e]
+        print("%sok %d - tally %s" % ("not " if bad else "", n, name))
+        for line in bad:
+            print("# " + line)
+        failed += bool(bad)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
