@@ -124,7 +124,7 @@ fi
 first_block=$(sed -n '/^```/,/^```/p' "$README" | sed -n '2,3p')
 check "README starts with the two set-up commands" test "$first_block" = \
 "./scripts/setup.sh && make demo
-./scripts/setup.sh && make check"
+./scripts/setup.sh && make check check-slow"
 sample=$(sed -n 's/^\$ finscope -r \(samples\/[^ ]*\.pcap\)$/\1/p' "$README" |
          head -n 1)
 if [ -n "$sample" ]; then

@@ -18,7 +18,7 @@ typedef struct {
                             oldest is finished early (evicted);
                             0 = no limit */
     guint ephemeral_ports; /* size of the clients' ephemeral port range
-                              (Linux 32768-60999: 28232), port pressure */
+                              (FS_ENGINE_EPHEMERAL_PORTS), port pressure */
     FsTime freeze_after; /* connections are kept frozen (freeze.h) until
                             their next packet or deadline: closed ones at
                             once, open ones quiet this long;
@@ -34,6 +34,11 @@ typedef struct {
 } FsEngineConfig;
 
 #define FS_ENGINE_FREEZE_AFTER (10 * FS_NS_PER_SEC)
+/* The default MSL in seconds: Linux and the BSDs (TIME_WAIT 60 s). */
+#define FS_ENGINE_MSL_S 30
+/* Ports a client has for one destination by default: Linux's
+ * ip_local_port_range, 32768-60999. */
+#define FS_ENGINE_EPHEMERAL_PORTS (60999 - 32768 + 1)
 #define FS_ENGINE_MAX_MEMORY (G_GUINT64_CONSTANT(160) << 20)
 
 /* What an evicted connection was, least useful first: the order in which

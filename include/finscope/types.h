@@ -55,15 +55,20 @@ fs_addr_equal(const FsAddr *a, const FsAddr *b)
            memcmp(a->bytes, b->bytes, sizeof a->bytes) == 0;
 }
 
+/* splitmix64's multipliers (Steele, Lea, Flood 2014; Stafford's mix13),
+ * shared by every hash in the tree. */
+#define FS_MIX64_M1 G_GUINT64_CONSTANT(0xbf58476d1ce4e5b9)
+#define FS_MIX64_M2 G_GUINT64_CONSTANT(0x94d049bb133111eb)
+
 /* A 64-bit finaliser (splitmix64's): every input bit reaches every
  * output bit. */
 static inline guint64
 fs_mix64(guint64 x)
 {
     x ^= x >> 30;
-    x *= G_GUINT64_CONSTANT(0xbf58476d1ce4e5b9);
+    x *= FS_MIX64_M1;
     x ^= x >> 27;
-    x *= G_GUINT64_CONSTANT(0x94d049bb133111eb);
+    x *= FS_MIX64_M2;
     x ^= x >> 31;
     return x;
 }

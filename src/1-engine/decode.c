@@ -527,10 +527,14 @@ static const guint8 per_hop_mask[2][16] = {
       0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
 };
 
+/* Mixed into every word before its multiplication: a zero word still
+ * adds something. */
+#define HEADER_HASH_SEED G_GUINT64_CONSTANT(0x5851f42d4c957f2d)
+
 /* One odd multiplier per word position (mod 8), from splitmix64. */
 static const guint64 word_mult[8] = {
-    G_GUINT64_CONSTANT(0x9e3779b97f4a7c15), G_GUINT64_CONSTANT(0xbf58476d1ce4e5b9),
-    G_GUINT64_CONSTANT(0x94d049bb133111eb), G_GUINT64_CONSTANT(0xff51afd7ed558ccd),
+    G_GUINT64_CONSTANT(0x9e3779b97f4a7c15), FS_MIX64_M1,
+    FS_MIX64_M2,                            G_GUINT64_CONSTANT(0xff51afd7ed558ccd),
     G_GUINT64_CONSTANT(0xc4ceb9fe1a85ec53), G_GUINT64_CONSTANT(0x2545f4914f6cdd1d),
     G_GUINT64_CONSTANT(0xd6e8feb86659fd93), G_GUINT64_CONSTANT(0xa0761d6478bd642f),
 };
@@ -553,23 +557,19 @@ header_hash(const guint8 *p, gsize len, IpVersion ipver)
     for (i = 0; i < 16; i += 8) {
         memcpy(&w, p + i, 8);
         memcpy(&m, mask + i, 8);
-        sum += ((w & m) ^ G_GUINT64_CONSTANT(0x5851f42d4c957f2d)) * word_mult[i / 8];
+        sum += ((w & m) ^ HEADER_HASH_SEED) * word_mult[i / 8];
     }
     for (; i + 8 <= len; i += 8) {
         memcpy(&w, p + i, 8);
-        sum += (w ^ G_GUINT64_CONSTANT(0x5851f42d4c957f2d)) * word_mult[(i / 8) % 8];
+        sum += (w ^ HEADER_HASH_SEED) * word_mult[(i / 8) % 8];
     }
     if (i < len) {
         w = 0;
         memcpy(&w, p + i, len - i);
-        sum += (w ^ G_GUINT64_CONSTANT(0x5851f42d4c957f2d)) * word_mult[(i / 8) % 8];
+        sum += (w ^ HEADER_HASH_SEED) * word_mult[(i / 8) % 8];
     }
     /* splitmix64's finaliser: every bit of the sum reaches the result */
-    sum ^= sum >> 30;
-    sum *= G_GUINT64_CONSTANT(0xbf58476d1ce4e5b9);
-    sum ^= sum >> 27;
-    sum *= G_GUINT64_CONSTANT(0x94d049bb133111eb);
-    sum ^= sum >> 31;
+    sum = fs_mix64(sum);
     sum = (guint32)(sum ^ (sum >> 32));
     return sum != 0 ? (guint32)sum : 1u; /* 0 means "no hash" */
 }

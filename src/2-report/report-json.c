@@ -366,7 +366,7 @@ fs_report_json_conn(FsReport *r, const FsConn *conn)
 }
 
 static void
-json_summary_counts(FsJson *j, const FsSummary *s)
+json_summary_counts(FsJson *j, const FsTally *s)
 {
     FS_JSON_KEY(j, "connections");
     fs_json_uint(j, s->connections);
@@ -386,31 +386,31 @@ json_summary_counts(FsJson *j, const FsSummary *s)
     fs_json_end_object(j);
     json_pair_uint(j, "rst_from", s->rst_from[0], s->rst_from[1]);
     FS_JSON_KEY(j, "half_closes");
-    fs_json_uint(j, s->half_closes);
+    fs_json_uint(j, s->by_flag[FS_FLAG_HALF_CLOSE]);
     FS_JSON_KEY(j, "three_way_closes");
-    fs_json_uint(j, s->three_way_closes);
+    fs_json_uint(j, s->by_flag[FS_FLAG_THREE_WAY_CLOSE]);
     FS_JSON_KEY(j, "fin_retransmits");
     fs_json_uint(j, s->fin_retransmits);
     FS_JSON_KEY(j, "final_ack_lost");
     fs_json_uint(j, s->final_ack_lost);
     FS_JSON_KEY(j, "one_sided");
-    fs_json_uint(j, s->one_sided);
+    fs_json_uint(j, s->by_flag[FS_FLAG_ONE_SIDED]);
     FS_JSON_KEY(j, "roles_inferred");
-    fs_json_uint(j, s->roles_inferred);
+    fs_json_uint(j, s->by_flag[FS_FLAG_ROLES_INFERRED]);
 }
 
 static void
-json_summary_states(FsJson *j, const FsSummary *s)
+json_summary_states(FsJson *j, const FsTally *s)
 {
-    g_autoptr(GPtrArray) hosts = fs_report_time_wait_hosts(s);
+    g_autoptr(GPtrArray) hosts = fs_tally_time_wait_hosts(s);
 
     FS_JSON_KEY(j, "end_states");
     fs_json_begin_object(j);
     for (int st = 0; st < FS_TCP_N_STATES; st++) {
-        if (s->stuck[st] == 0)
+        if (s->end_states[st] == 0)
             continue;
         fs_json_key(j, fs_tcp_state_name((FsTcpState)st));
-        fs_json_uint(j, s->stuck[st]);
+        fs_json_uint(j, s->end_states[st]);
     }
     fs_json_end_object(j);
     FS_JSON_KEY(j, "time_wait_at_end");

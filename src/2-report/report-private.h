@@ -11,23 +11,7 @@
 #include "finscope/report.h"
 #include "report-failure.h"
 #include "report-flood.h"
-
-/* Aggregates over every connection record, built as records arrive. */
-typedef struct {
-    guint64 connections;
-    guint64 by_close[4];         /* by FsCloseKind */
-    guint64 by_closer[3];        /* client, server, simultaneous */
-    guint64 rst_from[2];         /* resets by role of the first RST */
-    guint64 half_closes;
-    guint64 three_way_closes;
-    guint64 fin_retransmits;     /* FIN transmissions beyond the first */
-    guint64 final_ack_lost;
-    guint64 one_sided;
-    guint64 roles_inferred;
-    guint64 time_wait_at_end;    /* endpoints holding TIME_WAIT at the end */
-    GHashTable *time_wait_hosts; /* host string -> guint64* endpoints */
-    guint64 stuck[FS_TCP_N_STATES]; /* endpoints by state at the end */
-} FsSummary;
+#include "tally.h"
 
 /* One server ip:port and how its connections ended (report-service.c). */
 typedef struct {
@@ -74,7 +58,7 @@ struct FsReport {
     FsReportFormat format;
     FILE *out;
     FsEngineConfig cfg;
-    FsSummary sum;
+    FsTally sum;       /* every finished record, counted once */
     GPtrArray *rows;   /* text: GStrv per connection */
     GString *buf;      /* scratch for one output line */
     GString *stuck;    /* text: endpoints stuck in a close state */
@@ -102,9 +86,6 @@ void fs_report_json_services(FsReport *r);
  * numbers then need it), else NULL. */
 const char *fs_report_source_name(const FsReport *r, guint source);
 
-/* Sorted "host" -> count pairs of time_wait_hosts, largest first. */
-GPtrArray *fs_report_time_wait_hosts(const FsSummary *sum);
-
 void fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *c);
 void fs_report_text_conn(FsReport *r, const FsConn *conn);
 void fs_report_text_finish(FsReport *r, const FsEngine *engine);
@@ -117,10 +98,5 @@ guint fs_report_ephemeral_ports(const FsReport *r);
 
 /* How many destinations the port-pressure list shows. */
 #define FS_REPORT_MAX_DESTS FS_ENGINE_DEST_TOP
-
-typedef struct {
-    char *host;
-    guint64 count;
-} FsHostCount;
 
 #endif /* FINSCOPE_REPORT_PRIVATE_H */

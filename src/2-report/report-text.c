@@ -329,8 +329,8 @@ print_evictions(FsReport *r, const FsEngineStats *stats)
 static void
 print_summary(FsReport *r, const FsEngineStats *stats)
 {
-    const FsSummary *s = &r->sum;
-    g_autoptr(GPtrArray) hosts = fs_report_time_wait_hosts(s);
+    const FsTally *s = &r->sum;
+    g_autoptr(GPtrArray) hosts = fs_tally_time_wait_hosts(s);
     FILE *o = r->out;
 
     fprintf(o, "%s (MSL %.0f s, TIME_WAIT %.0f s%s)\n",
@@ -354,7 +354,7 @@ print_summary(FsReport *r, const FsEngineStats *stats)
     fprintf(o, "  simultaneous closes   %" G_GUINT64_FORMAT "\n",
             s->by_closer[FS_CLOSER_SIMULTANEOUS]);
     fprintf(o, "  half-closes           %" G_GUINT64_FORMAT "\n",
-            s->half_closes);
+            s->by_flag[FS_FLAG_HALF_CLOSE]);
     fprintf(o, "  FIN retransmissions   %" G_GUINT64_FORMAT "\n",
             s->fin_retransmits);
     fs_failures_print(r->failures, o);
@@ -370,9 +370,9 @@ print_summary(FsReport *r, const FsEngineStats *stats)
         fprintf(o, ", %u more hosts", hosts->len - FS_ENGINE_HOST_TOP);
     fprintf(o, "%s\n", hosts->len ? ")" : "");
     for (int st = FS_TCP_FIN_WAIT_1; st <= FS_TCP_LAST_ACK; st++) {
-        if (s->stuck[st] != 0)
+        if (s->end_states[st] != 0)
             fprintf(o, "  stuck in %-12s %" G_GUINT64_FORMAT " endpoints\n",
-                    fs_tcp_state_name((FsTcpState)st), s->stuck[st]);
+                    fs_tcp_state_name((FsTcpState)st), s->end_states[st]);
     }
     fprintf(o, "  packets               %" G_GUINT64_FORMAT " read, %"
             G_GUINT64_FORMAT " TCP", stats->packets, stats->tcp_segments);

@@ -14,8 +14,7 @@ fs_report_new(FsReportFormat format, FILE *out, const FsEngineConfig *cfg)
     r->format = format;
     r->out = out;
     r->cfg = *cfg;
-    r->sum.time_wait_hosts = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                                   g_free, g_free);
+    fs_tally_init(&r->sum);
     r->rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
     r->buf = g_string_sized_new(512);
     r->stuck = g_string_new(NULL);
@@ -31,7 +30,7 @@ fs_report_free(FsReport *r)
 {
     if (r == NULL)
         return;
-    g_hash_table_destroy(r->sum.time_wait_hosts);
+    fs_tally_clear(&r->sum);
     g_ptr_array_unref(r->rows);
     g_string_free(r->buf, TRUE);
     g_string_free(r->stuck, TRUE);
@@ -80,85 +79,6 @@ fs_report_source_name(const FsReport *r, guint source)
 }
 
 static void
-summary_add(FsSummary *sum, const FsConn *conn)
-{
-    FsCloser closer = fs_classify_active_closer(conn);
-
-    sum->connections++;
-    sum->by_close[fs_classify_close(conn)]++;
-    if (closer != FS_CLOSER_NONE)
-        sum->by_closer[closer]++;
-    if (conn->rst_from != FS_ROLE_NONE)
-        sum->rst_from[conn->rst_from]++;
-    sum->half_closes += fs_classify_half_close(conn) ? 1 : 0;
-    sum->three_way_closes += conn->three_way_close;
-    sum->final_ack_lost += conn->final_ack_lost;
-    sum->one_sided += fs_conn_one_sided(conn) ? 1 : 0;
-    sum->roles_inferred += conn->roles_inferred;
-    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-        FsTcpState st = fs_classify_end_state(conn, (FsRole)r);
-        char host[FS_ENDPOINT_STRLEN];
-        guint64 *n;
-
-        if (conn->ep[r].fin_count > 1)
-            sum->fin_retransmits += conn->ep[r].fin_count - 1u;
-        sum->stuck[st]++;
-        /* an evicted record's TIME_WAIT is what it held when it was
-         * evicted, not at the end */
-        if (st != FS_TCP_TIME_WAIT || conn->evicted)
-            continue;
-        sum->time_wait_at_end++;
-        fs_addr_format(&conn->addr[r], host, sizeof host);
-        n = g_hash_table_lookup(sum->time_wait_hosts, host);
-        if (n == NULL) {
-            n = g_new0(guint64, 1);
-            g_hash_table_insert(sum->time_wait_hosts, g_strdup(host), n);
-        }
-        (*n)++;
-    }
-}
-
-static gint
-host_count_cmp(gconstpointer a, gconstpointer b)
-{
-    const FsHostCount *x = *(FsHostCount *const *)a;
-    const FsHostCount *y = *(FsHostCount *const *)b;
-
-    if (x->count != y->count)
-        return x->count > y->count ? -1 : 1;
-    return g_strcmp0(x->host, y->host);
-}
-
-static void
-host_count_free(gpointer p)
-{
-    FsHostCount *hc = p;
-
-    g_free(hc->host);
-    g_free(hc);
-}
-
-GPtrArray *
-fs_report_time_wait_hosts(const FsSummary *sum)
-{
-    GPtrArray *out = g_ptr_array_new_with_free_func(host_count_free);
-    GHashTableIter it;
-    gpointer k;
-    gpointer v;
-
-    g_hash_table_iter_init(&it, sum->time_wait_hosts);
-    while (g_hash_table_iter_next(&it, &k, &v)) {
-        FsHostCount *hc = g_new0(FsHostCount, 1);
-
-        hc->host = g_strdup(k);
-        hc->count = *(guint64 *)v;
-        g_ptr_array_add(out, hc);
-    }
-    g_ptr_array_sort(out, host_count_cmp);
-    return out;
-}
-
-static void
 sink_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 {
     FsReport *r = user;
@@ -174,7 +94,7 @@ sink_conn(const FsConn *conn, gpointer user)
 {
     FsReport *r = user;
 
-    summary_add(&r->sum, conn);
+    fs_tally_add_conn(&r->sum, conn);
     fs_services_add(r->services, conn, r->cfg.msl);
     fs_failures_add(r->failures, conn);
     if (r->format == FS_REPORT_JSON)
@@ -204,7 +124,8 @@ fs_report_finish(FsReport *r, const FsEngine *engine)
 guint
 fs_report_ephemeral_ports(const FsReport *r)
 {
-    return r->cfg.ephemeral_ports ? r->cfg.ephemeral_ports : 28232;
+    return r->cfg.ephemeral_ports ? r->cfg.ephemeral_ports
+                                  : FS_ENGINE_EPHEMERAL_PORTS;
 }
 
 /* ---- live capture (finscope -i) ---- */

@@ -152,52 +152,40 @@ add_summary(FsBaseline *b, guint rank, const char *key, guint64 value)
 }
 
 /* Endpoints in TIME_WAIT at the end, counted by host (its address as
- * fs_addr_format() writes it), in one pass: what
+ * fs_addr_format() writes it) in the tally's one pass: what
  * time_wait_at_end{host="..."} counts, without a pass over every
  * connection per host (40,000 hosts took 97 s that way). */
-static GHashTable *
-time_wait_hosts(const FsCheckModel *m)
+static void
+tally_model(FsTally *t, const FsCheckModel *m)
 {
-    GHashTable *hosts = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                              g_free, g_free);
-
+    fs_tally_init(t);
     for (guint i = 0; i < m->conns->len; i++) {
         const FsCheckConn *c = g_ptr_array_index(m->conns, i);
+        FsOutcome o;
 
-        for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-            char host[FS_ENDPOINT_STRLEN];
-            guint64 *n = NULL;
-
-            if (c->end_state[r] != FS_TCP_TIME_WAIT)
-                continue;
-            fs_addr_format(&c->addr[r], host, sizeof host);
-            n = g_hash_table_lookup(hosts, host);
-            if (n == NULL) {
-                n = g_new0(guint64, 1);
-                g_hash_table_insert(hosts, g_strdup(host), n);
-            }
-            (*n)++;
-        }
+        fs_check_conn_outcome_of(c, &o);
+        fs_tally_add(t, &o, c->addr, FS_TALLY_BOTH);
     }
-    return hosts;
 }
 
 /* The items are sorted by text afterwards, so hash order does not show. */
 static void
 add_time_wait_hosts(FsBaseline *b, const FsCheckModel *m, guint rank)
 {
-    g_autoptr(GHashTable) hosts = time_wait_hosts(m);
+    FsTally t;
     GHashTableIter it;
     gpointer host = NULL;
     gpointer n = NULL;
 
-    g_hash_table_iter_init(&it, hosts);
+    tally_model(&t, m);
+    g_hash_table_iter_init(&it, t.time_wait_hosts);
     while (g_hash_table_iter_next(&it, &host, &n)) {
         g_autofree char *key = g_strdup_printf("time_wait_at_end{host="
                                                "\"%s\"}", (char *)host);
 
         add_summary(b, rank, key, *(guint64 *)n);
     }
+    fs_tally_clear(&t);
 }
 
 static void

@@ -58,23 +58,24 @@ FsCheckConn *
 fs_check_conn_new(const FsConn *conn)
 {
     FsCheckConn *c = g_new0(FsCheckConn, 1);
+    FsOutcome o;
 
+    fs_outcome_of(conn, &o);
     c->id = conn->id;
     memcpy(c->addr, conn->addr, sizeof c->addr);
     memcpy(c->port, conn->port, sizeof c->port);
     c->vlan = conn->vlan;
     c->t_first = conn->t_first;
-    c->close = fs_classify_close(conn);
-    c->active_closer = fs_classify_active_closer(conn);
-    c->rst_from = conn->rst_from;
+    c->close = o.close;
+    c->active_closer = o.active_closer;
+    c->rst_from = o.rst_from;
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-        const FsEndpoint *ep = &conn->ep[r];
-
-        c->end_state[r] = fs_classify_end_state(conn, (FsRole)r);
-        c->fin_retransmits[r] = ep->fin_count > 1 ? ep->fin_count - 1u : 0;
+        c->end_state[r] = o.end_state[r];
+        c->fin_retransmits[r] = o.fin_retransmits[r];
     }
-    c->final_ack_lost = conn->final_ack_lost;
-    c->handshake = fs_classify_handshake(conn);
+    c->final_ack_lost = o.final_ack_lost;
+    c->old_duplicates = o.old_duplicates;
+    c->handshake = o.handshake;
     c->flags = flag_names(conn);
     return c;
 }
@@ -89,10 +90,28 @@ fs_check_model_add(FsCheckModel *m, const FsConn *conn)
 }
 
 void
+fs_check_conn_outcome_of(const FsCheckConn *c, FsOutcome *out)
+{
+    memset(out, 0, sizeof *out);
+    out->close = c->close;
+    out->active_closer = c->active_closer;
+    out->rst_from = c->rst_from;
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        out->end_state[r] = c->end_state[r];
+        out->fin_retransmits[r] = c->fin_retransmits[r];
+    }
+    out->final_ack_lost = c->final_ack_lost;
+    out->flags = c->flag_bits;
+    out->old_duplicates = c->old_duplicates;
+    out->handshake = c->handshake;
+}
+
+void
 fs_check_model_take(FsCheckModel *m, FsCheckConn *c)
 {
     if (c->flags == NULL)
         c->flags = g_new0(char *, 1);
+    c->flag_bits = fs_flag_bits((const char *const *)c->flags);
     g_ptr_array_add(m->conns, c);
 }
 

@@ -6,6 +6,7 @@
 #include "finscope/classify.h"
 #include "finscope/conn.h"
 #include "finscope/engine.h"
+#include "tally.h"
 
 /* The verdict on one connection, copied out of its FsConn (valid only
  * during FsEngineSink.on_conn). Arrays are indexed by FsRole. */
@@ -24,6 +25,8 @@ typedef struct {
     FsHandshake handshake;      /* fs_classify_handshake(); COMPLETED when
                                    read from a baseline */
     char **flags;               /* fs_classify_flags() names, NULL-ended */
+    guint32 flag_bits;          /* fs_flag_bits(flags), set when taken */
+    guint32 old_duplicates;     /* segments of an older incarnation */
 } FsCheckConn;
 
 /* Every connection of a run and the settings that shaped the verdicts. */
@@ -64,6 +67,9 @@ void fs_check_model_sort(FsCheckModel *m);
 FsEngineSink fs_check_model_sink(FsCheckModel *m);
 
 void fs_check_conn_free(FsCheckConn *c);
+
+/* The verdict on c as the tally adds it (fs_tally_add()). */
+void fs_check_conn_outcome_of(const FsCheckConn *c, FsOutcome *out);
 
 /* TRUE when fs_classify_flags() named flag for c. */
 gboolean fs_check_conn_has_flag(const FsCheckConn *c, const char *flag);

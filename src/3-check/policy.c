@@ -22,30 +22,6 @@ static const struct {
     { "<", OP_LT },  { ">", OP_GT },
 };
 
-/* How a summary field counts; arg is the value it compares with. */
-typedef enum {
-    COUNT_ALL,             /* each connection */
-    COUNT_CLOSE,           /* connections with close == arg */
-    COUNT_CLOSER,          /* connections with active_closer == arg */
-    COUNT_RST_FROM,        /* connections whose first RST arg sent */
-    COUNT_FLAG,            /* connections with the flag */
-    COUNT_FINAL_ACK_LOST,  /* FINs re-sent after their final ACK */
-    COUNT_FIN_RETRANSMITS, /* per endpoint: its FIN retransmissions */
-    COUNT_END_STATE,       /* per endpoint: ended in state arg */
-    COUNT_TIME_WAIT_PEAK,  /* per endpoint: see time_wait_peak_hook() */
-    COUNT_HANDSHAKE,       /* connections with handshake == arg */
-} CountKind;
-
-typedef struct {
-    const char *name;      /* as written in an assertion and a baseline */
-    CountKind kind;
-    int arg;               /* FsCloseKind, FsCloser, FsRole, FsTcpState,
-                              FsHandshake */
-    const char *flag;      /* COUNT_FLAG: an fs_classify_flags() name */
-    gboolean in_baseline;  /* listed in baselines */
-    const char *doc;       /* for --help */
-} SummaryField;
-
 /* Which strings a string field takes. */
 typedef enum {
     VALUES_ANY,     /* an IP address: checked as one */
@@ -77,7 +53,7 @@ typedef struct {
 struct FsPolicyExpr {
     char *text;                  /* as written, stripped */
     char *lhs;                   /* the field and its labels, as written */
-    const SummaryField *summary; /* a summary field, or NULL */
+    const FsTallyField *summary; /* a summary field, or NULL */
     const ConnField *conn;       /* a conn.* field, or NULL */
     Filter filter;               /* from the labels */
     Op op;
@@ -85,101 +61,14 @@ struct FsPolicyExpr {
     char *string;                /* the value of a string comparison */
 };
 
-/* ---- summary fields ---------------------------------------------------- */
-
-static const SummaryField summary_fields[] = {
-    { "connections", COUNT_ALL, 0, NULL, TRUE,
-      "connections (each incarnation of a 4-tuple)" },
-    { "graceful_closes", COUNT_CLOSE, FS_CLOSE_GRACEFUL, NULL, TRUE,
-      "connections closed by FINs both ways, both acknowledged" },
-    { "resets", COUNT_CLOSE, FS_CLOSE_RESET, NULL, TRUE,
-      "connections an RST ended (close=reset)" },
-    { "incomplete_closes", COUNT_CLOSE, FS_CLOSE_INCOMPLETE, NULL, TRUE,
-      "connections whose close began but did not finish" },
-    { "open", COUNT_CLOSE, FS_CLOSE_OPEN, NULL, TRUE,
-      "connections with no FIN and no RST" },
-    { "client_active_closes", COUNT_CLOSER, FS_CLOSER_CLIENT, NULL, TRUE,
-      "connections the client closed first" },
-    { "server_active_closes", COUNT_CLOSER, FS_CLOSER_SERVER, NULL, TRUE,
-      "connections the server closed first" },
-    { "simultaneous_closes", COUNT_CLOSER, FS_CLOSER_SIMULTANEOUS, NULL,
-      TRUE, "connections whose FINs crossed" },
-    { "rst_from_client", COUNT_RST_FROM, FS_ROLE_CLIENT, NULL, TRUE,
-      "connections whose first RST the client sent" },
-    { "rst_from_server", COUNT_RST_FROM, FS_ROLE_SERVER, NULL, TRUE,
-      "connections whose first RST the server sent" },
-    { "half_closes", COUNT_FLAG, 0, "half_close", TRUE,
-      "connections with data sent after the peer's FIN" },
-    { "three_way_closes", COUNT_FLAG, 0, "three_way_close", TRUE,
-      "connections closed FIN, FIN+ACK, ACK" },
-    { "fin_retransmits", COUNT_FIN_RETRANSMITS, 0, NULL, TRUE,
-      "FIN retransmissions (per endpoint)" },
-    { "final_ack_lost", COUNT_FINAL_ACK_LOST, 0, NULL, TRUE,
-      "FINs re-sent after their final ACK was seen" },
-    { "time_wait_at_end", COUNT_END_STATE, FS_TCP_TIME_WAIT, NULL, TRUE,
-      "endpoints in TIME_WAIT at the end of the capture" },
-    { "time_wait_peak", COUNT_TIME_WAIT_PEAK, 0, NULL, FALSE,
-      "most endpoints in TIME_WAIT at once over the capture" },
-    { "stuck_fin_wait_1", COUNT_END_STATE, FS_TCP_FIN_WAIT_1, NULL, TRUE,
-      "endpoints left in FIN_WAIT_1" },
-    { "stuck_fin_wait_2", COUNT_END_STATE, FS_TCP_FIN_WAIT_2, NULL, TRUE,
-      "endpoints left in FIN_WAIT_2" },
-    { "stuck_close_wait", COUNT_END_STATE, FS_TCP_CLOSE_WAIT, NULL, TRUE,
-      "endpoints left in CLOSE_WAIT" },
-    { "stuck_closing", COUNT_END_STATE, FS_TCP_CLOSING, NULL, TRUE,
-      "endpoints left in CLOSING" },
-    { "stuck_last_ack", COUNT_END_STATE, FS_TCP_LAST_ACK, NULL, TRUE,
-      "endpoints left in LAST_ACK" },
-    { "one_sided", COUNT_FLAG, 0, "one_sided", TRUE,
-      "connections captured in one direction only" },
-    { "roles_inferred", COUNT_FLAG, 0, "roles_inferred", TRUE,
-      "connections whose handshake was not captured" },
-    { "data_after_fin", COUNT_FLAG, 0, "data_after_fin", TRUE,
-      "connections with payload beyond a FIN" },
-    { "time_wait_assassinated", COUNT_FLAG, 0, "time_wait_assassinated",
-      TRUE, "connections whose TIME_WAIT an RST ended" },
-    { "aborts_after_close", COUNT_FLAG, 0, "abort_after_close", TRUE,
-      "connections reset by an endpoint that had closed and then got data "
-      "(never in TIME_WAIT)" },
-    { "rst_ignored", COUNT_FLAG, 0, "rst_ignored", TRUE,
-      "connections with an RST its receiver would not accept" },
-    { "peer_silent", COUNT_FLAG, 0, "peer_silent", TRUE,
-      "connections whose FIN was sent again and never acknowledged" },
-    { "reuse_in_time_wait", COUNT_FLAG, 0, "reuse_in_time_wait", TRUE,
-      "connections opened while the 4-tuple was in TIME_WAIT" },
-    { "old_duplicates", COUNT_FLAG, 0, "old_duplicate", TRUE,
-      "connections that saw segments of an older incarnation" },
-    { "capture_loss", COUNT_FLAG, 0, "capture_loss", TRUE,
-      "connections with ACKs for bytes never captured" },
-    { "illegal_flags", COUNT_FLAG, 0, "illegal_flags", TRUE,
-      "connections with flag mixes no stack sends" },
-    { "syn_unanswered", COUNT_HANDSHAKE, FS_HANDSHAKE_SYN_UNANSWERED, NULL,
-      FALSE, "connections whose SYN got no answer" },
-    { "refused", COUNT_HANDSHAKE, FS_HANDSHAKE_REFUSED, NULL, FALSE,
-      "connections whose SYN the server answered with RST" },
-    { "handshakes_given_up", COUNT_HANDSHAKE, FS_HANDSHAKE_GIVEN_UP, NULL,
-      FALSE, "connections whose SYN-ACK was never acknowledged (then RST, "
-      "or the server gave up)" },
-};
-
-/* Fields that count endpoints rather than connections. */
-static gboolean
-per_endpoint(const SummaryField *f)
-{
-    return f->kind == COUNT_FIN_RETRANSMITS || f->kind == COUNT_END_STATE ||
-           f->kind == COUNT_TIME_WAIT_PEAK;
-}
+/* ---- summary fields (the catalogue is tally.c's) ------------------------ */
 
 /* HOOK time_wait_peak: the most endpoints in TIME_WAIT at any one moment
  * of the capture, over all hosts or for {host="..."}. It is the engine's
  * to know; check.c hands it over with fs_check_model_set_time_wait_peak()
  * once the engine reports it. Until then each endpoint still in TIME_WAIT
- * at the end counts: a lower bound of the peak. */
-static guint64
-time_wait_peak_hook(const FsCheckConn *c, FsRole role)
-{
-    return c->end_state[role] == FS_TCP_TIME_WAIT;
-}
+ * at the end counts (the tally's time_wait_at_end): a lower bound of the
+ * peak. */
 
 /* The engine's peak, for host or all hosts (0 for a host it never saw). */
 static guint64
@@ -193,35 +82,20 @@ reported_time_wait_peak(const FsCheckModel *m, const char *host)
     return peak ? *peak : 0;
 }
 
-/* What c adds to field f (for role, when f counts endpoints). */
+/* What c adds to field f, counting the endpoints in the mask (bits
+ * 1 << FsRole): it goes into t, and the difference is its share. */
 static guint64
-summary_count(const SummaryField *f, const FsCheckConn *c, FsRole role)
+summary_count(const FsTallyField *f, FsTally *t, const FsCheckConn *c,
+              guint endpoints)
 {
-    switch (f->kind) {
-    case COUNT_ALL:             return 1;
-    case COUNT_CLOSE:           return (int)c->close == f->arg;
-    case COUNT_CLOSER:          return (int)c->active_closer == f->arg;
-    case COUNT_RST_FROM:        return c->rst_from == f->arg;
-    case COUNT_FLAG:            return fs_check_conn_has_flag(c, f->flag);
-    case COUNT_FINAL_ACK_LOST:  return c->final_ack_lost;
-    case COUNT_FIN_RETRANSMITS: return c->fin_retransmits[role];
-    case COUNT_END_STATE:       return (int)c->end_state[role] == f->arg;
-    case COUNT_TIME_WAIT_PEAK:  return time_wait_peak_hook(c, role);
-    case COUNT_HANDSHAKE:       return (int)c->handshake == f->arg;
-    }
-    g_return_val_if_reached(0);
+    guint64 before = fs_tally_field_value(f, t);
+    FsOutcome o;
+
+    fs_check_conn_outcome_of(c, &o);
+    fs_tally_add(t, &o, c->addr, endpoints);
+    return fs_tally_field_value(f, t) - before;
 }
 
-static const SummaryField *
-find_summary(const char *name, gsize len)
-{
-    for (gsize i = 0; i < G_N_ELEMENTS(summary_fields); i++) {
-        if (strlen(summary_fields[i].name) == len &&
-            strncmp(summary_fields[i].name, name, len) == 0)
-            return &summary_fields[i];
-    }
-    return NULL;
-}
 
 /* ---- connection fields ------------------------------------------------- */
 
@@ -548,7 +422,7 @@ static gboolean
 set_role_label(Parser *p, gsize name_at, gsize at, const char *value,
                FsPolicyExpr *e)
 {
-    if (e->summary == NULL || !per_endpoint(e->summary))
+    if (e->summary == NULL || !e->summary->per_endpoint)
         return fail_at(p, name_at, "the role label applies only to fields "
                        "that count endpoints (fin_retransmits, "
                        "time_wait_*, stuck_*)");
@@ -631,7 +505,8 @@ parse_label(Parser *p, FsPolicyExpr *e)
         return fail_at(p, start, "unknown label '%.*s' (host, client_host, "
                        "server_host, server_port, role)", (int)len,
                        p->text + start);
-    if (e->summary != NULL && e->summary->kind == COUNT_TIME_WAIT_PEAK &&
+    if (e->summary != NULL &&
+        e->summary->count == FS_TALLY_COUNT_TIME_WAIT_PEAK &&
         kind != LABEL_HOST)
         return fail_at(p, start, "time_wait_peak takes only the host label "
                        "(the peak is kept per host)");
@@ -714,7 +589,7 @@ parse_field(Parser *p, FsPolicyExpr *e)
                            (int)name_len, p->text + name_at);
         return TRUE;
     }
-    e->summary = find_summary(p->text + start, len);
+    e->summary = fs_tally_field_find(p->text + start, len);
     if (e->summary == NULL)
         return fail_at(p, start, "unknown field '%.*s' (finscope check "
                        "--help lists them)", (int)len, p->text + start);
@@ -975,37 +850,41 @@ endpoint_kept(const Filter *f, const FsCheckConn *c, FsRole role)
 }
 
 static guint64
-summary_value(const SummaryField *sf, const Filter *f,
+summary_value(const FsTallyField *sf, const Filter *f,
               const FsCheckModel *m, GPtrArray *counted)
 {
     guint64 total = 0;
+    FsTally t;
 
     /* The connections still in TIME_WAIT are the ones to name. */
-    if (sf->kind == COUNT_TIME_WAIT_PEAK && m->tw_peak_known) {
+    if (sf->count == FS_TALLY_COUNT_TIME_WAIT_PEAK && m->tw_peak_known) {
         const char *at_end = "time_wait_at_end";
 
-        summary_value(find_summary(at_end, strlen(at_end)), f, m, counted);
+        summary_value(fs_tally_field_find(at_end, strlen(at_end)), f, m,
+                      counted);
         return reported_time_wait_peak(m, f->host);
     }
 
+    fs_tally_init(&t);
     for (guint i = 0; i < m->conns->len; i++) {
         const FsCheckConn *c = g_ptr_array_index(m->conns, i);
-        gboolean by_endpoint = per_endpoint(sf);
+        gboolean by_endpoint = sf->per_endpoint;
+        guint endpoints = FS_TALLY_BOTH;
         guint64 n = 0;
 
         if (!conn_kept(f, c, by_endpoint))
             continue;
-        if (!by_endpoint)
-            n = summary_count(sf, c, FS_ROLE_CLIENT);
         for (int r = FS_ROLE_CLIENT; by_endpoint && r <= FS_ROLE_SERVER;
              r++) {
-            if (endpoint_kept(f, c, (FsRole)r))
-                n += summary_count(sf, c, (FsRole)r);
+            if (!endpoint_kept(f, c, (FsRole)r))
+                endpoints &= ~(1u << r);
         }
+        n = summary_count(sf, &t, c, endpoints);
         if (n > 0 && counted != NULL)
             g_ptr_array_add(counted, (gpointer)c);
         total += n;
     }
+    fs_tally_clear(&t);
     return total;
 }
 
@@ -1127,15 +1006,19 @@ fs_policy_conn_holds(const FsPolicyExpr *e, const FsCheckConn *c)
 const char *const *
 fs_policy_baseline_fields(void)
 {
-    static const char *names[G_N_ELEMENTS(summary_fields) + 1];
+    static const char **names = NULL;
 
-    if (names[0] == NULL) {
+    if (names == NULL) {
+        guint n_fields = 0;
+        const FsTallyField *fields = fs_tally_fields(&n_fields);
+        const char **out = g_new0(const char *, n_fields + 1);
         guint n = 0;
 
-        for (gsize i = 0; i < G_N_ELEMENTS(summary_fields); i++) {
-            if (summary_fields[i].in_baseline)
-                names[n++] = summary_fields[i].name;
+        for (guint i = 0; i < n_fields; i++) {
+            if (fields[i].in_baseline)
+                out[n++] = fields[i].name;
         }
+        names = out;
     }
     return names;
 }
@@ -1143,14 +1026,14 @@ fs_policy_baseline_fields(void)
 gboolean
 fs_policy_is_summary_field(const char *name)
 {
-    return find_summary(name, strlen(name)) != NULL;
+    return fs_tally_field_find(name, strlen(name)) != NULL;
 }
 
 guint64
 fs_policy_summary_value(const FsCheckModel *m, const char *name,
                         const char *host)
 {
-    const SummaryField *sf = find_summary(name, strlen(name));
+    const FsTallyField *sf = fs_tally_field_find(name, strlen(name));
     Filter f = { (char *)host, NULL, NULL, -1, FS_ROLE_NONE };
 
     g_return_val_if_fail(sf != NULL, 0);
@@ -1180,10 +1063,14 @@ append_wrapped(GString *out, const char *words, guint indent)
 void
 fs_policy_describe(GString *out)
 {
+    guint n_fields = 0;
+    const FsTallyField *fields = NULL;
+
     g_string_append(out, "Summary fields (counts over the whole run):\n");
-    for (gsize i = 0; i < G_N_ELEMENTS(summary_fields); i++) {
-        g_string_append_printf(out, "  %-24s ", summary_fields[i].name);
-        append_wrapped(out, summary_fields[i].doc, 27);
+    fields = fs_tally_fields(&n_fields);
+    for (guint i = 0; i < n_fields; i++) {
+        g_string_append_printf(out, "  %-24s ", fields[i].name);
+        append_wrapped(out, fields[i].meaning, 27);
     }
     g_string_append(out, "\nConnection fields (conn.NAME OP VALUE must "
                     "hold for every connection):\n");

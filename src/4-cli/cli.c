@@ -87,7 +87,7 @@ static gboolean
 apply_options(FsCliOptions *opts, const char *msl_text, const char *os,
               GError **error)
 {
-    int msl_s = 30;
+    int msl_s = FS_ENGINE_MSL_S;
 
     if (os != NULL && !msl_for_os(os, &msl_s)) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
@@ -147,7 +147,7 @@ apply_limits(FsCliOptions *opts, const char *idle_text, gint max_flows,
         return FALSE;
     }
     opts->engine.max_flows = (guint)max_flows;
-    opts->engine.ephemeral_ports = 28232;
+    opts->engine.ephemeral_ports = FS_ENGINE_EPHEMERAL_PORTS;
     return port_range == NULL ||
            parse_port_range(port_range, &opts->engine.ephemeral_ports, error);
 }

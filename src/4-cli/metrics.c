@@ -13,19 +13,14 @@
 #include "finscope/event.h"
 #include "metrics.h"
 #include "outfile.h"
+#include "tally.h"
 
 /* Hosts with a TIME_WAIT series of their own (README: Metrics). */
 #define TIME_WAIT_HOSTS_MAX 50
 
 struct FsMetrics {
     FsEngineSink inner;             /* the report's sink */
-    guint64 closes[3];              /* by FsCloser: client, server, simult. */
-    guint64 by_close[4];            /* records by FsCloseKind */
-    guint64 resets[2];              /* by role of the first RST */
-    guint64 fin_retransmits;        /* FIN transmissions beyond the first */
-    guint64 old_duplicates;         /* segments of older incarnations */
-    guint64 reuse_in_time_wait;     /* SYNs that reused a TIME_WAIT tuple */
-    guint64 stuck[FS_TCP_N_STATES]; /* endpoints by state when finished */
+    FsTally tally;                  /* finished records */
     guint64 events[FS_EV_N_KINDS];  /* events by kind (not FS_EV_STATE) */
     guint64 report_dropped;         /* report lines stdout did not take */
     const FsMetricsServer *server;  /* the endpoint, or NULL */
@@ -44,12 +39,16 @@ fs_metrics_new(const FsEngineSink *inner)
 
     if (inner != NULL)
         m->inner = *inner;
+    fs_tally_init(&m->tally);
     return m;
 }
 
 void
 fs_metrics_free(FsMetrics *m)
 {
+    if (m == NULL)
+        return;
+    fs_tally_clear(&m->tally);
     g_free(m);
 }
 
@@ -68,20 +67,8 @@ static void
 count_conn(const FsConn *conn, gpointer user)
 {
     FsMetrics *m = user;
-    FsCloser closer = fs_classify_active_closer(conn);
 
-    m->by_close[fs_classify_close(conn)]++;
-    if (closer != FS_CLOSER_NONE)
-        m->closes[closer]++;
-    if (conn->rst_from != FS_ROLE_NONE)
-        m->resets[conn->rst_from]++;
-    m->old_duplicates += conn->old_duplicates;
-    m->reuse_in_time_wait += conn->reuse_in_time_wait;
-    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-        if (conn->ep[r].fin_count > 1)
-            m->fin_retransmits += conn->ep[r].fin_count - 1u;
-        m->stuck[fs_classify_end_state(conn, (FsRole)r)]++;
-    }
+    fs_tally_add_conn(&m->tally, conn);
     if (m->inner.on_conn != NULL)
         m->inner.on_conn(conn, m->inner.user);
 }
@@ -259,33 +246,37 @@ render_closes(const FsMetrics *m, GString *out)
            "Finished connections by the side that closed first.");
     for (int c = FS_CLOSER_CLIENT; c <= FS_CLOSER_SIMULTANEOUS; c++)
         sample_label(out, "finscope_closes_total", "active_closer",
-                     fs_closer_name((FsCloser)c), m->closes[c]);
+                     fs_closer_name((FsCloser)c),
+                     m->tally.by_closer[c]);
     family(out, "finscope_connections_finished_total", "counter",
            "Connection records finished, by how the connection ended.");
     for (int k = FS_CLOSE_OPEN; k <= FS_CLOSE_INCOMPLETE; k++)
         sample_label(out, "finscope_connections_finished_total", "close",
-                     fs_close_kind_name((FsCloseKind)k), m->by_close[k]);
+                     fs_close_kind_name((FsCloseKind)k),
+                     m->tally.by_close[k]);
     family(out, "finscope_resets_total", "counter",
            "Connections ended or hit by RST, by the sender of the first.");
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++)
         sample_label(out, "finscope_resets_total", "from",
-                     fs_role_name((FsRole)r), m->resets[r]);
+                     fs_role_name((FsRole)r), m->tally.rst_from[r]);
     family(out, "finscope_fin_retransmits_total", "counter",
            "FIN transmissions beyond each endpoint's first.");
-    sample(out, "finscope_fin_retransmits_total", m->fin_retransmits);
+    sample(out, "finscope_fin_retransmits_total",
+           m->tally.fin_retransmits);
     family(out, "finscope_old_duplicates_total", "counter",
            "Segments of an older incarnation seen by a newer one.");
-    sample(out, "finscope_old_duplicates_total", m->old_duplicates);
+    sample(out, "finscope_old_duplicates_total", m->tally.old_duplicates);
     family(out, "finscope_reuse_in_time_wait_total", "counter",
            "New connections that reused a 4-tuple still in TIME_WAIT.");
-    sample(out, "finscope_reuse_in_time_wait_total", m->reuse_in_time_wait);
+    sample(out, "finscope_reuse_in_time_wait_total",
+           m->tally.by_flag[FS_FLAG_REUSE_IN_TIME_WAIT]);
     family(out, "finscope_stuck_endpoints", "counter",
            "Endpoints of finished records left waiting in a close state "
            "(idle timeout or exit), since start.");
     for (gsize i = 0; i < G_N_ELEMENTS(stuck_states); i++)
         sample_label(out, "finscope_stuck_endpoints", "state",
                      fs_tcp_state_name(stuck_states[i]),
-                     m->stuck[stuck_states[i]]);
+                     m->tally.end_states[stuck_states[i]]);
 }
 
 static void

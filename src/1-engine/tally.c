@@ -1,0 +1,367 @@
+/* finscope: the one tally of what finished connections count for. */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "finscope/classify.h"
+#include "tally.h"
+
+/* In FsFlag order, which is fs_classify_flags()' order. */
+static const char *const flag_names[FS_FLAG_N] = {
+    [FS_FLAG_SIMULTANEOUS_CLOSE] = "simultaneous_close",
+    [FS_FLAG_THREE_WAY_CLOSE] = "three_way_close",
+    [FS_FLAG_HALF_CLOSE] = "half_close",
+    [FS_FLAG_FIN_RETRANSMIT] = "fin_retransmit",
+    [FS_FLAG_FINAL_ACK_LOST] = "final_ack_lost",
+    [FS_FLAG_DATA_AFTER_FIN] = "data_after_fin",
+    [FS_FLAG_RST_ANSWERS_FIN] = "rst_answers_fin",
+    [FS_FLAG_ABORT_AFTER_CLOSE] = "abort_after_close",
+    [FS_FLAG_RST_IGNORED] = "rst_ignored",
+    [FS_FLAG_PEER_SILENT] = "peer_silent",
+    [FS_FLAG_FIN_BEYOND_DATA] = "fin_beyond_data",
+    [FS_FLAG_TIME_WAIT_ASSASSINATED] = "time_wait_assassinated",
+    [FS_FLAG_REUSE_IN_TIME_WAIT] = "reuse_in_time_wait",
+    [FS_FLAG_REUSE_REJECTED] = "reuse_rejected",
+    [FS_FLAG_DUPLICATE_FRAME] = "duplicate_frame",
+    [FS_FLAG_OLD_DUPLICATE] = "old_duplicate",
+    [FS_FLAG_CAPTURE_LOSS] = "capture_loss",
+    [FS_FLAG_ILLEGAL_FLAGS] = "illegal_flags",
+    [FS_FLAG_ONE_SIDED] = "one_sided",
+    [FS_FLAG_ROLES_INFERRED] = "roles_inferred",
+    [FS_FLAG_EVICTED] = "evicted",
+};
+
+G_STATIC_ASSERT(FS_FLAG_N <= 32);
+
+const char *
+fs_flag_name(FsFlag flag)
+{
+    g_return_val_if_fail(flag >= 0 && flag < FS_FLAG_N, NULL);
+    return flag_names[flag];
+}
+
+int
+fs_flag_from_name(const char *name)
+{
+    for (int f = 0; f < FS_FLAG_N; f++) {
+        if (strcmp(flag_names[f], name) == 0)
+            return f;
+    }
+    return -1;
+}
+
+guint32
+fs_flag_bits(const char *const *names)
+{
+    guint32 bits = 0;
+
+    for (guint i = 0; names != NULL && names[i] != NULL; i++) {
+        int f = fs_flag_from_name(names[i]);
+
+        if (f >= 0)
+            bits |= FS_FLAG_BIT(f);
+    }
+    return bits;
+}
+
+static guint32
+conn_flag_bits(const FsConn *conn)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+
+    fs_classify_flags(conn, names);
+    g_ptr_array_add(names, NULL);
+    return fs_flag_bits((const char *const *)names->pdata);
+}
+
+void
+fs_outcome_of(const FsConn *conn, FsOutcome *out)
+{
+    memset(out, 0, sizeof *out);
+    out->close = fs_classify_close(conn);
+    out->active_closer = fs_classify_active_closer(conn);
+    out->rst_from = conn->rst_from;
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        const FsEndpoint *ep = &conn->ep[r];
+
+        out->end_state[r] = fs_classify_end_state(conn, (FsRole)r);
+        out->fin_retransmits[r] = ep->fin_count > 1 ? ep->fin_count - 1u
+                                                    : 0;
+    }
+    out->final_ack_lost = conn->final_ack_lost;
+    out->flags = conn_flag_bits(conn);
+    out->old_duplicates = conn->old_duplicates;
+    out->handshake = fs_classify_handshake(conn);
+}
+
+void
+fs_tally_init(FsTally *t)
+{
+    memset(t, 0, sizeof *t);
+    t->time_wait_hosts = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                               g_free, g_free);
+}
+
+void
+fs_tally_clear(FsTally *t)
+{
+    if (t->time_wait_hosts != NULL)
+        g_hash_table_destroy(t->time_wait_hosts);
+    memset(t, 0, sizeof *t);
+}
+
+static void
+add_time_wait_host(FsTally *t, const FsAddr *addr)
+{
+    char host[FS_ENDPOINT_STRLEN];
+    guint64 *n = NULL;
+
+    fs_addr_format(addr, host, sizeof host);
+    n = g_hash_table_lookup(t->time_wait_hosts, host);
+    if (n == NULL) {
+        n = g_new0(guint64, 1);
+        g_hash_table_insert(t->time_wait_hosts, g_strdup(host), n);
+    }
+    (*n)++;
+}
+
+static void
+add_endpoint(FsTally *t, const FsOutcome *o, const FsAddr *addr,
+             FsRole r)
+{
+    FsTcpState st = o->end_state[r];
+
+    t->fin_retransmits += o->fin_retransmits[r];
+    t->end_states[st]++;
+    /* an evicted record's TIME_WAIT is what it held when it was evicted,
+     * not at the end */
+    if (st != FS_TCP_TIME_WAIT || (o->flags & FS_FLAG_BIT(FS_FLAG_EVICTED)))
+        return;
+    t->time_wait_at_end++;
+    add_time_wait_host(t, addr);
+}
+
+void
+fs_tally_add(FsTally *t, const FsOutcome *o, const FsAddr addr[2],
+             guint endpoints)
+{
+    t->connections++;
+    t->by_close[o->close]++;
+    if (o->active_closer != FS_CLOSER_NONE)
+        t->by_closer[o->active_closer]++;
+    if (o->rst_from != FS_ROLE_NONE)
+        t->rst_from[o->rst_from]++;
+    for (int f = 0; f < FS_FLAG_N; f++)
+        t->by_flag[f] += (o->flags & FS_FLAG_BIT(f)) != 0;
+    t->final_ack_lost += o->final_ack_lost;
+    t->old_duplicates += o->old_duplicates;
+    t->by_handshake[o->handshake]++;
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        if (endpoints & (1u << r))
+            add_endpoint(t, o, &addr[r], (FsRole)r);
+    }
+}
+
+void
+fs_tally_add_conn(FsTally *t, const FsConn *conn)
+{
+    FsOutcome o;
+
+    fs_outcome_of(conn, &o);
+    fs_tally_add(t, &o, conn->addr, FS_TALLY_BOTH);
+}
+
+static gint
+host_count_cmp(gconstpointer a, gconstpointer b)
+{
+    const FsHostCount *x = *(FsHostCount *const *)a;
+    const FsHostCount *y = *(FsHostCount *const *)b;
+
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return g_strcmp0(x->host, y->host);
+}
+
+static void
+host_count_free(gpointer p)
+{
+    FsHostCount *hc = p;
+
+    g_free(hc->host);
+    g_free(hc);
+}
+
+GPtrArray *
+fs_tally_time_wait_hosts(const FsTally *t)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(host_count_free);
+    GHashTableIter it;
+    gpointer k = NULL;
+    gpointer v = NULL;
+
+    g_hash_table_iter_init(&it, t->time_wait_hosts);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        FsHostCount *hc = g_new0(FsHostCount, 1);
+
+        hc->host = g_strdup(k);
+        hc->count = *(guint64 *)v;
+        g_ptr_array_add(out, hc);
+    }
+    g_ptr_array_sort(out, host_count_cmp);
+    return out;
+}
+
+/* ---- the field catalogue ---- */
+
+static const FsTallyField fields[] = {
+    /* name, counts, arg, per endpoint, in baselines, meaning */
+    { "connections", FS_TALLY_COUNT_ALL,
+      0, FALSE, TRUE,
+      "connections (each incarnation of a 4-tuple)" },
+    { "graceful_closes", FS_TALLY_COUNT_CLOSE,
+      FS_CLOSE_GRACEFUL, FALSE, TRUE,
+      "connections closed by FINs both ways, both acknowledged" },
+    { "resets", FS_TALLY_COUNT_CLOSE,
+      FS_CLOSE_RESET, FALSE, TRUE,
+      "connections an RST ended (close=reset)" },
+    { "incomplete_closes", FS_TALLY_COUNT_CLOSE,
+      FS_CLOSE_INCOMPLETE, FALSE, TRUE,
+      "connections whose close began but did not finish" },
+    { "open", FS_TALLY_COUNT_CLOSE,
+      FS_CLOSE_OPEN, FALSE, TRUE,
+      "connections with no FIN and no RST" },
+    { "client_active_closes", FS_TALLY_COUNT_CLOSER,
+      FS_CLOSER_CLIENT, FALSE, TRUE,
+      "connections the client closed first" },
+    { "server_active_closes", FS_TALLY_COUNT_CLOSER,
+      FS_CLOSER_SERVER, FALSE, TRUE,
+      "connections the server closed first" },
+    { "simultaneous_closes", FS_TALLY_COUNT_CLOSER,
+      FS_CLOSER_SIMULTANEOUS, FALSE, TRUE,
+      "connections whose FINs crossed" },
+    { "rst_from_client", FS_TALLY_COUNT_RST_FROM,
+      FS_ROLE_CLIENT, FALSE, TRUE,
+      "connections whose first RST the client sent" },
+    { "rst_from_server", FS_TALLY_COUNT_RST_FROM,
+      FS_ROLE_SERVER, FALSE, TRUE,
+      "connections whose first RST the server sent" },
+    { "half_closes", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_HALF_CLOSE, FALSE, TRUE,
+      "connections with data sent after the peer's FIN" },
+    { "three_way_closes", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_THREE_WAY_CLOSE, FALSE, TRUE,
+      "connections closed FIN, FIN+ACK, ACK" },
+    { "fin_retransmits", FS_TALLY_COUNT_FIN_RETRANSMITS,
+      0, TRUE, TRUE,
+      "FIN retransmissions (per endpoint)" },
+    { "final_ack_lost", FS_TALLY_COUNT_FINAL_ACK_LOST,
+      0, FALSE, TRUE,
+      "FINs re-sent after their final ACK was seen" },
+    { "time_wait_at_end", FS_TALLY_COUNT_END_STATE,
+      FS_TCP_TIME_WAIT, TRUE, TRUE,
+      "endpoints in TIME_WAIT at the end of the capture" },
+    { "time_wait_peak", FS_TALLY_COUNT_TIME_WAIT_PEAK,
+      0, TRUE, FALSE,
+      "most endpoints in TIME_WAIT at once over the capture" },
+    { "stuck_fin_wait_1", FS_TALLY_COUNT_END_STATE,
+      FS_TCP_FIN_WAIT_1, TRUE, TRUE,
+      "endpoints left in FIN_WAIT_1" },
+    { "stuck_fin_wait_2", FS_TALLY_COUNT_END_STATE,
+      FS_TCP_FIN_WAIT_2, TRUE, TRUE,
+      "endpoints left in FIN_WAIT_2" },
+    { "stuck_close_wait", FS_TALLY_COUNT_END_STATE,
+      FS_TCP_CLOSE_WAIT, TRUE, TRUE,
+      "endpoints left in CLOSE_WAIT" },
+    { "stuck_closing", FS_TALLY_COUNT_END_STATE,
+      FS_TCP_CLOSING, TRUE, TRUE,
+      "endpoints left in CLOSING" },
+    { "stuck_last_ack", FS_TALLY_COUNT_END_STATE,
+      FS_TCP_LAST_ACK, TRUE, TRUE,
+      "endpoints left in LAST_ACK" },
+    { "one_sided", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_ONE_SIDED, FALSE, TRUE,
+      "connections captured in one direction only" },
+    { "roles_inferred", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_ROLES_INFERRED, FALSE, TRUE,
+      "connections whose handshake was not captured" },
+    { "data_after_fin", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_DATA_AFTER_FIN, FALSE, TRUE,
+      "connections with payload beyond a FIN" },
+    { "time_wait_assassinated", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_TIME_WAIT_ASSASSINATED, FALSE, TRUE,
+      "connections whose TIME_WAIT an RST ended" },
+    { "aborts_after_close", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_ABORT_AFTER_CLOSE, FALSE, TRUE,
+      "connections reset by an endpoint that had closed and then got data "
+      "(never in TIME_WAIT)" },
+    { "rst_ignored", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_RST_IGNORED, FALSE, TRUE,
+      "connections with an RST its receiver would not accept" },
+    { "peer_silent", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_PEER_SILENT, FALSE, TRUE,
+      "connections whose FIN was sent again and never acknowledged" },
+    { "reuse_in_time_wait", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_REUSE_IN_TIME_WAIT, FALSE, TRUE,
+      "connections opened while the 4-tuple was in TIME_WAIT" },
+    { "old_duplicates", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_OLD_DUPLICATE, FALSE, TRUE,
+      "connections that saw segments of an older incarnation" },
+    { "capture_loss", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_CAPTURE_LOSS, FALSE, TRUE,
+      "connections with ACKs for bytes never captured" },
+    { "illegal_flags", FS_TALLY_COUNT_FLAG,
+      FS_FLAG_ILLEGAL_FLAGS, FALSE, TRUE,
+      "connections with flag mixes no stack sends" },
+    /* the handshake's failure classes: not in baselines (older baselines
+     * stay valid) */
+    { "syn_unanswered", FS_TALLY_COUNT_HANDSHAKE,
+      FS_HANDSHAKE_SYN_UNANSWERED, FALSE, FALSE,
+      "connections whose SYN got no answer" },
+    { "refused", FS_TALLY_COUNT_HANDSHAKE, FS_HANDSHAKE_REFUSED, FALSE,
+      FALSE, "connections whose SYN the server answered with RST" },
+    { "handshakes_given_up", FS_TALLY_COUNT_HANDSHAKE,
+      FS_HANDSHAKE_GIVEN_UP, FALSE, FALSE,
+      "connections whose SYN-ACK was never acknowledged (then RST, or the "
+      "server gave up)" },
+};
+
+const FsTallyField *
+fs_tally_fields(guint *n)
+{
+    *n = G_N_ELEMENTS(fields);
+    return fields;
+}
+
+const FsTallyField *
+fs_tally_field_find(const char *name, gsize len)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(fields); i++) {
+        if (strlen(fields[i].name) == len &&
+            strncmp(fields[i].name, name, len) == 0)
+            return &fields[i];
+    }
+    return NULL;
+}
+
+guint64
+fs_tally_field_value(const FsTallyField *f, const FsTally *t)
+{
+    switch (f->count) {
+    case FS_TALLY_COUNT_ALL:             return t->connections;
+    case FS_TALLY_COUNT_CLOSE:           return t->by_close[f->arg];
+    case FS_TALLY_COUNT_CLOSER:          return t->by_closer[f->arg];
+    case FS_TALLY_COUNT_RST_FROM:        return t->rst_from[f->arg];
+    case FS_TALLY_COUNT_FLAG:            return t->by_flag[f->arg];
+    case FS_TALLY_COUNT_FINAL_ACK_LOST:  return t->final_ack_lost;
+    case FS_TALLY_COUNT_FIN_RETRANSMITS: return t->fin_retransmits;
+    case FS_TALLY_COUNT_END_STATE:
+        if (f->arg == FS_TCP_TIME_WAIT)
+            return t->time_wait_at_end;
+        return t->end_states[f->arg];
+    case FS_TALLY_COUNT_TIME_WAIT_PEAK:  return t->time_wait_at_end;
+    case FS_TALLY_COUNT_HANDSHAKE:       return t->by_handshake[f->arg];
+    }
+    g_return_val_if_reached(0);
+}
