@@ -97,16 +97,16 @@ gen() {
 }
 
 # measure N COMMAND...: runs it N times (output thrown away); sets $wall
-# (best wall-clock seconds, from date +%N: time's %e has 10 ms steps) and
-# $rss (peak KiB from /usr/bin/time, largest of the runs). 0 0 if it
-# failed.
+# (best wall-clock seconds, from date +%N: time's %e has 10 ms steps),
+# $rss (peak KiB from /usr/bin/time, largest of the runs) and $cpu (user
+# + system seconds of the last run). 0 0 if it failed.
 measure() {
     n=$1
     shift
     wall='' rss=0
     for _ in $(seq "$n"); do
         t0=$(date +%s%N)
-        if ! "$TIME" -f '%M' -o "$OUT/time.txt" "$@" > /dev/null \
+        if ! "$TIME" -f '%M %U %S' -o "$OUT/time.txt" "$@" > /dev/null \
                 2> "$OUT/stderr.txt"; then
             echo "bench: failed: $* ($(tail -n 1 "$OUT/stderr.txt"))" >&2
             wall=0 rss=0
@@ -114,7 +114,8 @@ measure() {
         fi
         t1=$(date +%s%N)
         w=$(awk "BEGIN { printf \"%.3f\", ($t1 - $t0) / 1e9 }")
-        r=$(tail -n 1 "$OUT/time.txt")
+        r=$(tail -n 1 "$OUT/time.txt" | awk '{ print $1 }')
+        cpu=$(tail -n 1 "$OUT/time.txt" | awk '{ printf "%.2f", $2 + $3 }')
         if [ -z "$wall" ] || awk "BEGIN { exit !($w < $wall) }"; then
             wall=$w
         fi
@@ -132,7 +133,9 @@ median() {
 # paired N TRACE COMMAND...: N paired runs, the floor on TRACE and then
 # COMMAND, so that both see the same load on a shared machine; sets $wall
 # (the median wall time of COMMAND), $ratio (the median of the N ratios
-# COMMAND / floor) and $rss (largest of COMMAND's runs). 0 0 if it failed.
+# COMMAND / floor), $cpu (the median user + system seconds: steadier than
+# wall time when others share the CPUs) and $rss (largest of COMMAND's
+# runs). 0 0 if it failed.
 paired() {
     n=$1 pt=$2
     shift 2
@@ -147,9 +150,10 @@ paired() {
             return 0
         fi
         [ "$rss" -le "$p_rss" ] || p_rss=$rss
-        echo "$wall $fw" >> "$OUT/pairs.txt"
+        echo "$wall $fw $cpu" >> "$OUT/pairs.txt"
     done
     wall=$(awk '{ print $1 }' "$OUT/pairs.txt" | median)
+    cpu=$(awk '{ print $3 }' "$OUT/pairs.txt" | median)
     ratio=$(awk '{ printf "%.4f\n", $1 / $2 }' "$OUT/pairs.txt" | median)
     rss=$p_rss
 }
@@ -177,7 +181,8 @@ tool_run() {
 }
 
 row() {
-    printf '| %-8s | %-9s | %8s | %7s | %7s | %8s |\n' "$@" | tee -a "$RESULTS"
+    printf '| %-8s | %-9s | %8s | %7s | %7s | %8s | %6s |\n' "$@" |
+        tee -a "$RESULTS"
 }
 
 # bench_trace NAME: one table block for a trace.
@@ -200,13 +205,13 @@ bench_trace() {
         *) ratio=$(awk "BEGIN { print $wall / $floor_wall }") ;;
         esac
         if [ "$wall" = 0 ]; then
-            row "$name" "$tool" failed - - -
+            row "$name" "$tool" failed - - - -
             continue
         fi
         row "$name" "$tool" "$(printf %.2f "$wall")" \
             "$(awk "BEGIN { printf \"%.2f\", $packets / $wall / 1e6 }")" \
             "$(awk "BEGIN { printf \"%.0f\", $rss / 1024 }")" \
-            "$(awk "BEGIN { printf \"%.2fx\", $ratio }")"
+            "$(awk "BEGIN { printf \"%.2fx\", $ratio }")" "$cpu"
         [ "$tool" != finscope ] || { fs_wall=$wall fs_rss=$rss fs_ratio=$ratio; }
         [ "$tool" != 1-thread ] || { fs1_wall=$wall fs1_ratio=$ratio; }
     done
@@ -226,11 +231,11 @@ speed() {
     notes=
     say ""
     say "finscope --json -r TRACE > /dev/null, median of $REPEAT runs each" \
-        "paired with a run of the floor (vs floor: the median ratio; others:" \
-        "1 run), page cache warm:"
+        "paired with a run of the floor (vs floor: the median ratio; CPU s:" \
+        "the median user + system time; others: 1 run), page cache warm:"
     say ""
-    row trace tool "wall s" "Mpkt/s" "RSS MiB" "vs floor"
-    row -------- --------- -------- ------- ------- --------
+    row trace tool "wall s" "Mpkt/s" "RSS MiB" "vs floor" "CPU s"
+    row -------- --------- -------- ------- ------- -------- ------
     gen small "${BENCH_SMALL:-11000}" $GEN_OPTS
     bench_trace small
     gen medium "${BENCH_MEDIUM:-110000}" $GEN_OPTS
