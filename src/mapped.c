@@ -31,11 +31,14 @@
 
 struct FsMapped {
     const guint8 *base;  /* the whole file, read-only */
-    gsize size;          /* bytes mapped: the file's size when opened */
+    gsize length;        /* bytes mapped: the file's size when opened */
+    gsize size;          /* bytes read here: length, or less once the
+                            file was found cut short */
     gsize pos;           /* offset of the next record */
     gsize released;      /* bytes at base already given back (a multiple
                             of the page size) */
     gsize page;          /* the page size */
+    int fd;              /* the file's descriptor (libpcap's stream) */
     FsMappedFormat fmt;  /* how its records read */
 };
 
@@ -132,9 +135,11 @@ fs_mapped_open(FILE *fp, pcap_t *pcap)
     (void)madvise(base, (gsize)st.st_size, MADV_SEQUENTIAL);
     m = g_new0(FsMapped, 1);
     m->base = base;
-    m->size = (gsize)st.st_size;
+    m->length = (gsize)st.st_size;
+    m->size = m->length;
     m->pos = FILE_HEADER;
     m->page = (gsize)sysconf(_SC_PAGESIZE);
+    m->fd = fd;
     m->fmt = fmt;
     return m;
 }
@@ -145,10 +150,18 @@ fs_mapped_next(FsMapped *m, struct pcap_pkthdr *hdr, const guint8 **data)
     /* the previous record is done with: give back whole pages behind */
     if (m->pos - m->released >= RELEASE + m->page) {
         gsize upto = m->pos / m->page * m->page;
+        struct stat st;
 
         (void)madvise((void *)(m->base + m->released), upto - m->released,
                       MADV_DONTNEED);
         m->released = upto;
+        /* A file cut short while it is read (rotated, rewritten) would
+         * raise SIGBUS past its new end: from there libpcap reads, and
+         * says what it finds. (Checked each MiB: a cut within the next
+         * MiB still can.) */
+        if (fstat(m->fd, &st) == 0 && st.st_size >= 0 &&
+            (guint64)st.st_size < m->size)
+            m->size = MAX((gsize)st.st_size, m->pos);
     }
     return fs_mapped_parse(m->base, m->size, &m->pos, &m->fmt, hdr, data);
 }
@@ -164,6 +177,6 @@ fs_mapped_free(FsMapped *m)
 {
     if (m == NULL)
         return;
-    munmap((void *)m->base, m->size);
+    munmap((void *)m->base, m->length);
     g_free(m);
 }

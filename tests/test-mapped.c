@@ -3,9 +3,12 @@
  * not whole, or longer than the limit, left to libpcap. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <pcap/pcap.h>
 
 #include "mapped.h"
@@ -133,6 +136,51 @@ test_swapped_signed_ns(void)
     g_assert_cmpint(hdr.ts.tv_usec, ==, (gint64)G_MININT32 * 1000);
 }
 
+/* A file cut short while it is read: the records past its new end are
+ * left to libpcap (reading them from the map would raise SIGBUS). */
+static void
+test_file_cut_while_read(void)
+{
+    static const guint32 file_header[6] = { 0xa1b2c3d4u, 0x00040002u, 0, 0,
+                                            65535, 1 };
+    g_autoptr(GByteArray) b = g_byte_array_new();
+    g_autofree char *path = NULL;
+    char errbuf[PCAP_ERRBUF_SIZE];
+    struct pcap_pkthdr hdr;
+    const guint8 *data = NULL;
+    guint n = 0;
+    FsMapped *m;
+    pcap_t *pcap;
+    FILE *fp;
+    int fd;
+
+    g_byte_array_append(b, (const guint8 *)file_header, sizeof file_header);
+    while (b->len < 3 * 1024 * 1024)
+        put_record(b, FALSE, 1, 2, 1000, 1000);
+    fd = g_file_open_tmp("test-mapped-XXXXXX.pcap", &path, NULL);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(write(fd, b->data, b->len), ==, (gssize)b->len);
+    close(fd);
+    fp = fopen(path, "rb");
+    g_assert_nonnull(fp);
+    pcap = pcap_fopen_offline_with_tstamp_precision(
+        fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    g_assert_nonnull(pcap);
+    m = fs_mapped_open(fp, pcap);
+    g_assert_nonnull(m);
+    while (n < 100 && fs_mapped_next(m, &hdr, &data))
+        n++;
+    g_assert_cmpuint(n, ==, 100);
+    g_assert_cmpint(truncate(path, 1536 * 1024), ==, 0);
+    while (fs_mapped_next(m, &hdr, &data))
+        g_assert_cmpuint(data[999], ==, (guint8)1000); /* page still there */
+    g_assert_cmpint(fs_mapped_offset(m), <=, 1536 * 1024);
+    g_assert_cmpint(fs_mapped_offset(m), >, 1024 * 1024);
+    fs_mapped_free(m);
+    pcap_close(pcap);
+    g_unlink(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -141,5 +189,6 @@ main(int argc, char **argv)
     g_test_add_func("/mapped/cut-everywhere", test_cut_everywhere);
     g_test_add_func("/mapped/limit", test_limit);
     g_test_add_func("/mapped/swapped-signed-ns", test_swapped_signed_ns);
+    g_test_add_func("/mapped/file-cut-while-read", test_file_cut_while_read);
     return g_test_run();
 }
