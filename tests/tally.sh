@@ -38,7 +38,7 @@ else
     ok "tally-agree catches metrics that differ"
 fi
 
-# README's list of summary fields is the catalogue's (src/tally.c), no
+# README's list of summary fields is the catalogue's (src/1-engine/tally.c), no
 # more and no fewer: finscope check --help prints the catalogue.
 "$FINSCOPE" check --help | sed -n '/^Summary fields/,/^$/p' |
     sed -n 's/^  \([a-z][a-z0-9_]*\) .*/\1/p' | sort > "$OUT/catalogue"

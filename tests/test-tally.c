@@ -1,5 +1,5 @@
 /* finscope tests: the one tally — a record's outcome and the sums every
- * view reads (src/tally.c). */
+ * view reads (src/1-engine/tally.c). */
 #include "config.h"
 
 #include <string.h>

@@ -12,6 +12,7 @@
 #include "finscope/capture.h"
 #include "finscope/decode.h"
 #include "finscope/error.h"
+#include "mapped.h"
 #include "text.h"
 
 typedef enum {
@@ -25,6 +26,8 @@ typedef struct {
                             (fs_text_escape); "-" is standard input */
     char *stream_buffer; /* stdio's buffer for the stream pcap reads */
     pcap_t *pcap;        /* open savefile; NULL once closed */
+    FsMapped *mapped;    /* the file mapped, read in place up to where
+                            libpcap takes over; NULL: libpcap reads */
     int linktype;        /* pcap_datalink() of this file */
     SourceState state;   /* what the buffer below holds */
     gboolean truncated;  /* the file ended inside its last record */
@@ -62,6 +65,7 @@ static FsCaptureResult live_next(FsCapture *cap, FsPacket *pkt,
 static void
 source_clear(FsSource *src)
 {
+    g_clear_pointer(&src->mapped, fs_mapped_free);
     if (src->pcap != NULL)
         pcap_close(src->pcap);
     src->pcap = NULL;
@@ -223,6 +227,7 @@ source_open(FsSource *src, const char *path, gsize buffer, const char *bpf,
     src->linktype = pcap_datalink(src->pcap);
     if (!check_linktype(src, error))
         return FALSE;
+    src->mapped = fs_mapped_open(fp, src->pcap);
     return bpf == NULL || keep_filter(src, bpf, error);
 }
 
@@ -331,14 +336,54 @@ source_buffer(FsSource *src, const struct pcap_pkthdr *hdr,
     src->state = SOURCE_HAVE;
 }
 
+/* The mapped records, while they last: FALSE with *error when libpcap
+ * cannot take over where they end. */
+static gboolean
+mapped_fill(FsSource *src, GError **error)
+{
+    struct pcap_pkthdr hdr;
+    const guint8 *bytes = NULL;
+    goffset at;
+
+    while (fs_mapped_next(src->mapped, &hdr, &bytes)) {
+        src->frames++;
+        if (!src->has_filter ||
+            pcap_offline_filter(&src->filter, &hdr, bytes) != 0) {
+            source_buffer(src, &hdr, bytes);
+            return TRUE;
+        }
+    }
+    /* libpcap reads on from this record (usually the end of the file),
+     * and says what it makes of it */
+    at = fs_mapped_offset(src->mapped);
+    g_clear_pointer(&src->mapped, fs_mapped_free);
+    if (fseeko(pcap_file(src->pcap), (off_t)at, SEEK_SET) != 0) {
+        int saved = errno;
+
+        src->state = SOURCE_DONE;
+        g_set_error(error, FS_ERROR, FS_ERROR_FORMAT, "%s: %s", src->name,
+                    g_strerror(saved));
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Reads the next packet of a source that has none buffered. */
 static gboolean
 source_fill(FsSource *src, GError **error)
 {
     struct pcap_pkthdr *hdr = NULL;
     const u_char *bytes = NULL;
-    int rc = pcap_next_ex(src->pcap, &hdr, &bytes);
+    int rc;
     const char *msg = NULL;
+
+    if (src->mapped != NULL) {
+        if (!mapped_fill(src, error))
+            return FALSE;
+        if (src->state == SOURCE_HAVE)
+            return TRUE;
+    }
+    rc = pcap_next_ex(src->pcap, &hdr, &bytes);
 
     while (rc == 1) {
         src->frames++;

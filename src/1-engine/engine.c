@@ -684,15 +684,22 @@ worth_freezing(const FsEngine *e, const FsConn *conn, FsTime now)
 
 /* When conn, whole, is frozen if nothing more arrives: the first sweep
  * after now at which worth_freezing(); G_MAXINT64 for never (so that a
- * sweep finding it not worth it does not come back). */
+ * sweep finding it not worth it does not come back). finish is
+ * finish_at(e, conn), which the caller has (every segment asks: each of
+ * these costs a look at both endpoints' states). */
 static FsTime
-freeze_at(const FsEngine *e, const FsConn *conn, FsTime now)
+freeze_at(const FsEngine *e, const FsConn *conn, FsTime now, FsTime finish)
 {
-    FsTime at = MAX(conn->t_last + e->freeze_after, now + 1);
+    gboolean closed = is_closed(conn);
+    FsTime at = closed ? now + 1
+                       : MAX(conn->t_last + e->freeze_after, now + 1);
 
-    if (is_closed(conn))
-        at = now + 1;
-    return worth_freezing(e, conn, at) ? at : G_MAXINT64;
+    /* worth_freezing(e, conn, at), closed and finish known */
+    return e->freeze_after > 0 &&
+                   (closed || at - conn->t_last >= e->freeze_after) &&
+                   finish - at > RESET_LINGER
+               ? at
+               : G_MAXINT64;
 }
 
 /* When conn next needs a look if nothing more arrives: a TIME_WAIT
@@ -706,10 +713,11 @@ next_wake(const FsEngine *e, const FsConn *conn, FsTime now,
           gboolean frozen_after)
 {
     FsTime two_msl = 2 * e->cfg.msl;
-    FsTime wake = MIN(now + two_msl, finish_at(e, conn));
+    FsTime finish = finish_at(e, conn);
+    FsTime wake = MIN(now + two_msl, finish);
 
-    if (!frozen_after)
-        wake = MIN(wake, freeze_at(e, conn, now));
+    if (!frozen_after && e->freeze_after > 0)
+        wake = MIN(wake, freeze_at(e, conn, now, finish));
 
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         const FsEndpoint *ep = &conn->ep[r];

@@ -1,0 +1,182 @@
+/* finscope: classic pcap files read from a memory map (see mapped.h).
+ *
+ * libpcap reads a file through stdio: the kernel copies every byte into
+ * the stream's buffer, libpcap copies each record into its own. Here the
+ * file's pages are mapped and each record is handed over where it lies,
+ * after one bounds check of its header. What is behind the read position
+ * is unmapped every RELEASE bytes, so the peak RSS does not grow with the
+ * file (the page cache keeps the pages). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <pcap/pcap.h>
+
+#include "mapped.h"
+
+#define FILE_HEADER 24   /* classic pcap file header, bytes */
+#define RECORD_HEADER 16 /* ts_sec, ts_frac, caplen, len: 4 bytes each */
+#define MAGIC_US 0xa1b2c3d4u
+#define MAGIC_NS 0xa1b23c4du
+/* libpcap's MAXIMUM_SNAPLEN: its limit for every link type finscope
+ * decodes (max_snaplen_for_dlt) */
+#define MAX_SNAPLEN 262144u
+/* Bytes read between two madvise(MADV_DONTNEED) of what lies behind. */
+#define RELEASE (1024u * 1024)
+
+struct FsMapped {
+    const guint8 *base;  /* the whole file, read-only */
+    gsize length;        /* bytes mapped: the file's size when opened */
+    gsize size;          /* bytes read here: length, or less once the
+                            file was found cut short */
+    gsize pos;           /* offset of the next record */
+    gsize released;      /* bytes at base already given back (a multiple
+                            of the page size) */
+    gsize page;          /* the page size */
+    int fd;              /* the file's descriptor (libpcap's stream) */
+    FsMappedFormat fmt;  /* how its records read */
+};
+
+static guint32
+u32_at(const guint8 *p, gboolean swapped)
+{
+    guint32 v;
+
+    memcpy(&v, p, sizeof v);
+    return swapped ? GUINT32_SWAP_LE_BE(v) : v;
+}
+
+gboolean
+fs_mapped_parse(const guint8 *base, gsize size, gsize *pos,
+                const FsMappedFormat *fmt, struct pcap_pkthdr *hdr,
+                const guint8 **data)
+{
+    gsize at = *pos;
+    guint32 caplen;
+
+    if (at > size || size - at < RECORD_HEADER)
+        return FALSE;
+    caplen = u32_at(base + at + 8, fmt->swapped);
+    if (caplen > fmt->limit || size - at - RECORD_HEADER < caplen)
+        return FALSE;
+    /* as libpcap: the 32-bit fields are signed (bpf_int32), widened */
+    hdr->ts.tv_sec = (gint32)u32_at(base + at, fmt->swapped);
+    hdr->ts.tv_usec = (gint32)u32_at(base + at + 4, fmt->swapped);
+    if (!fmt->nsec)
+        hdr->ts.tv_usec *= 1000; /* libpcap's SCALE_UP */
+    hdr->caplen = caplen;
+    hdr->len = u32_at(base + at + 12, fmt->swapped);
+    *data = base + at + RECORD_HEADER;
+    *pos = at + RECORD_HEADER + caplen;
+    return TRUE;
+}
+
+/* What libpcap made of the file header, checked against the bytes: only
+ * the plain case is read here. */
+static gboolean
+format_of(const guint8 *base, gsize size, pcap_t *pcap, FsMappedFormat *fmt)
+{
+    guint32 magic;
+    int snapshot = pcap_snapshot(pcap);
+    int linktype = pcap_datalink(pcap);
+
+    if (size < FILE_HEADER)
+        return FALSE;
+    memcpy(&magic, base, sizeof magic);
+    fmt->swapped = magic == GUINT32_SWAP_LE_BE(MAGIC_US) ||
+                   magic == GUINT32_SWAP_LE_BE(MAGIC_NS);
+    if (fmt->swapped)
+        magic = GUINT32_SWAP_LE_BE(magic);
+    if ((magic != MAGIC_US && magic != MAGIC_NS) ||
+        fmt->swapped != (pcap_is_swapped(pcap) != 0))
+        return FALSE;
+    fmt->nsec = magic == MAGIC_NS;
+    /* 2.3 and older may have caplen and len the other way round */
+    if (pcap_major_version(pcap) != 2 || pcap_minor_version(pcap) != 4)
+        return FALSE;
+    /* libpcap rewrites these pseudo-headers in byte-swapped files */
+    if (fmt->swapped &&
+        (linktype == DLT_LINUX_SLL || linktype == DLT_LINUX_SLL2))
+        return FALSE;
+    if (snapshot <= 0)
+        return FALSE;
+    fmt->limit = MIN((guint32)snapshot, MAX_SNAPLEN);
+    return TRUE;
+}
+
+FsMapped *
+fs_mapped_open(FILE *fp, pcap_t *pcap)
+{
+    const char *off = g_getenv("FINSCOPE_NO_MMAP");
+    struct stat st;
+    FsMappedFormat fmt;
+    FsMapped *m = NULL;
+    void *base;
+    int fd;
+
+    if ((off != NULL && *off != '\0') || fp == stdin)
+        return NULL;
+    fd = fileno(fp);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_size < FILE_HEADER || (guint64)st.st_size > G_MAXSIZE)
+        return NULL;
+    base = mmap(NULL, (gsize)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (base == MAP_FAILED)
+        return NULL;
+    if (!format_of(base, (gsize)st.st_size, pcap, &fmt)) {
+        munmap(base, (gsize)st.st_size);
+        return NULL;
+    }
+    (void)madvise(base, (gsize)st.st_size, MADV_SEQUENTIAL);
+    m = g_new0(FsMapped, 1);
+    m->base = base;
+    m->length = (gsize)st.st_size;
+    m->size = m->length;
+    m->pos = FILE_HEADER;
+    m->page = (gsize)sysconf(_SC_PAGESIZE);
+    m->fd = fd;
+    m->fmt = fmt;
+    return m;
+}
+
+gboolean
+fs_mapped_next(FsMapped *m, struct pcap_pkthdr *hdr, const guint8 **data)
+{
+    /* the previous record is done with: give back whole pages behind */
+    if (m->pos - m->released >= RELEASE + m->page) {
+        gsize upto = m->pos / m->page * m->page;
+        struct stat st;
+
+        (void)madvise((void *)(m->base + m->released), upto - m->released,
+                      MADV_DONTNEED);
+        m->released = upto;
+        /* A file cut short while it is read (rotated, rewritten) would
+         * raise SIGBUS past its new end: from there libpcap reads, and
+         * says what it finds. (Checked each MiB: a cut within the next
+         * MiB still can.) */
+        if (fstat(m->fd, &st) == 0 && st.st_size >= 0 &&
+            (guint64)st.st_size < m->size)
+            m->size = MAX((gsize)st.st_size, m->pos);
+    }
+    return fs_mapped_parse(m->base, m->size, &m->pos, &m->fmt, hdr, data);
+}
+
+goffset
+fs_mapped_offset(const FsMapped *m)
+{
+    return (goffset)m->pos;
+}
+
+void
+fs_mapped_free(FsMapped *m)
+{
+    if (m == NULL)
+        return;
+    munmap((void *)m->base, m->length);
+    g_free(m);
+}

@@ -1,0 +1,52 @@
+/* finscope: classic pcap files read from a memory map, records parsed in
+ * place (no copy of the packet, no read() per buffer). Only the records
+ * libpcap would hand over unchanged are read here; from the first record
+ * that is not (cut off by the end of the file, longer than the snapshot,
+ * ...) on, libpcap reads the rest of the file, so the results are the
+ * same whichever reads. */
+#ifndef FINSCOPE_MAPPED_H
+#define FINSCOPE_MAPPED_H
+
+#include <stdio.h>
+
+#include <glib.h>
+#include <pcap/pcap.h>
+
+typedef struct FsMapped FsMapped;
+
+/* How to read the records of a classic pcap file. */
+typedef struct {
+    gboolean swapped; /* written in the other byte order */
+    gboolean nsec;    /* time stamps in ns (else in us) */
+    guint32 limit;    /* longest caplen taken as is: libpcap's snapshot
+                         and its maximum, whichever is lower */
+} FsMappedFormat;
+
+/* The next record at *pos of the size bytes at base, if it is whole and
+ * caplen <= fmt->limit: fills hdr as libpcap with nanosecond precision
+ * would (time stamps sign-extended, us scaled to ns), points *data into
+ * base, moves *pos past it. FALSE (nothing changed) otherwise: libpcap
+ * must read from *pos on. Reads no byte outside base[0, size). */
+gboolean fs_mapped_parse(const guint8 *base, gsize size, gsize *pos,
+                         const FsMappedFormat *fmt, struct pcap_pkthdr *hdr,
+                         const guint8 **data);
+
+/* The file that libpcap just opened as pcap (its header read from fp),
+ * mapped, or NULL when the fast path does not read it: not a regular
+ * file, not classic pcap 2.4, a byte-swapped Linux cooked capture (whose
+ * headers libpcap rewrites), the map failed, or FINSCOPE_NO_MMAP is set
+ * in the environment. */
+FsMapped *fs_mapped_open(FILE *fp, pcap_t *pcap);
+
+/* The next record, as fs_mapped_parse(); its bytes stay mapped until the
+ * next call. FALSE: libpcap must read the rest, from
+ * fs_mapped_offset(). */
+gboolean fs_mapped_next(FsMapped *m, struct pcap_pkthdr *hdr,
+                        const guint8 **data);
+
+/* Where the first record not read here starts. */
+goffset fs_mapped_offset(const FsMapped *m);
+
+void fs_mapped_free(FsMapped *m);
+
+#endif /* FINSCOPE_MAPPED_H */

@@ -1,0 +1,182 @@
+#!/bin/sh
+# finscope tests: capture files read from a memory map (src/1-engine/mapped.c)
+# give the same report as through libpcap (FINSCOPE_NO_MMAP=1), byte for
+# byte — stdout of --json --events, stderr and exit status — on every
+# sample, cut anywhere, corrupted, merged, filtered, byte-swapped, and on
+# the fuzz corpus when there is one.
+. "$(dirname "$0")/lib.sh"
+
+# same NAME ARGS...: finscope --json --events ARGS both ways, compared.
+same() {
+    name=$1
+    shift
+    "$FINSCOPE" --json --events "$@" > "$OUT/m.out" 2> "$OUT/m.err"
+    echo "exit $?" >> "$OUT/m.err"
+    FINSCOPE_NO_MMAP=1 "$FINSCOPE" --json --events "$@" > "$OUT/l.out" \
+        2> "$OUT/l.err"
+    echo "exit $?" >> "$OUT/l.err"
+    if cmp -s "$OUT/m.out" "$OUT/l.out" && cmp -s "$OUT/m.err" "$OUT/l.err"
+    then
+        return 0
+    fi
+    echo "differs: $name"
+    diff "$OUT/l.out" "$OUT/m.out" | head -n 5
+    diff "$OUT/l.err" "$OUT/m.err" | head -n 5
+    return 1
+}
+
+# none_failed: no name in $fails; else they and why ($OUT/why).
+none_failed() {
+    [ -z "$fails" ] && return 0
+    echo "failed:$fails"
+    head -n 40 "$OUT/why"
+    return 1
+}
+
+# The mapped path is taken at all: madvise(MADV_SEQUENTIAL) on the file,
+# and none with FINSCOPE_NO_MMAP set.
+sample=$SAMPLES/client-close-first-v4.pcap
+if command -v strace > /dev/null 2>&1 &&
+    strace -f -o "$OUT/strace" -e trace=madvise true 2> /dev/null; then
+    strace -f -o "$OUT/strace" -e trace=madvise "$FINSCOPE" -r "$sample" \
+        > /dev/null 2>&1
+    n_map=$(grep -c MADV_SEQUENTIAL "$OUT/strace")
+    FINSCOPE_NO_MMAP=1 strace -f -o "$OUT/strace" -e trace=madvise \
+        "$FINSCOPE" -r "$sample" > /dev/null 2>&1
+    n_lib=$(grep -c MADV_SEQUENTIAL "$OUT/strace")
+    if [ "$n_map" -ge 1 ] && [ "$n_lib" -eq 0 ]; then
+        ok "pcap files are mapped, FINSCOPE_NO_MMAP turns it off"
+    else
+        not_ok "mapped $n_map times, $n_lib with FINSCOPE_NO_MMAP"
+    fi
+else
+    skip "strace cannot run here"
+fi
+
+fails=
+: > "$OUT/why"
+n=0
+for f in "$SAMPLES"/*.pcap "$SAMPLES"/*.pcapng; do
+    [ -f "$f" ] || continue
+    n=$((n + 1))
+    same "$f" -r "$f" >> "$OUT/why" || fails="$fails $(basename "$f")"
+done
+check "every sample ($n) the same both ways" none_failed
+
+# Cut inside the first record's header, inside its data, and near the
+# end (inside the last header or data), on every pcap sample.
+fails=
+: > "$OUT/why"
+for f in "$SAMPLES"/*.pcap; do
+    size=$(wc -c < "$f")
+    for cut in 25 32 39 41 60 $((size / 2)) $((size - 1)) $((size - 7)) \
+            $((size - 17)); do
+        [ "$cut" -gt 0 ] && [ "$cut" -lt "$size" ] || continue
+        head -c "$cut" "$f" > "$OUT/cut.pcap"
+        same "$f cut at $cut" -r "$OUT/cut.pcap" >> "$OUT/why" ||
+            fails="$fails $(basename "$f"):$cut"
+    done
+done
+check "samples cut anywhere: the same both ways" none_failed
+
+# u32_at FILE OFFSET: the 32-bit little-endian number there.
+u32_at() {
+    od -An -tu1 -j "$2" -N 4 "$1" |
+        awk '{ printf "%.0f\n", $1 + 256 * ($2 + 256 * ($3 + 256 * $4)) }'
+}
+
+# put FILE OFFSET OCTAL-BYTES: overwrites bytes in place.
+put() {
+    # shellcheck disable=SC2059 # the bytes are the format
+    printf "$3" | dd of="$1" bs=1 seek="$2" conv=notrunc 2> /dev/null
+}
+
+# Corrupt records (the samples are little-endian): the second record's
+# caplen huge, beyond libpcap's maximum, one past the snapshot; the
+# file's snapshot below its packets (libpcap cuts them); a time stamp
+# with the sign bit set; bytes overwritten at spread offsets.
+fails=
+: > "$OUT/why"
+for f in "$SAMPLES"/*.pcap; do
+    magic=$(u32_at "$f" 0)
+    # 2712847316 = 0xa1b2c3d4, 2712812621 = 0xa1b23c4d (little-endian)
+    [ "$magic" = 2712847316 ] || [ "$magic" = 2712812621 ] || continue
+    size=$(wc -c < "$f")
+    second=$((24 + 16 + $(u32_at "$f" 32)))
+    [ $((second + 16)) -le "$size" ] || continue
+    b=$(basename "$f")
+    for spec in "$((second + 8)) \377\377\377\377 huge" \
+            "$((second + 8)) \001\000\004\000 over-max" \
+            "16 \050\000\000\000 snap-40" \
+            "$((second + 8)) \000\000\001\000 snap+1" \
+            "$((second + 3)) \200 negative-time"; do
+        set -- $spec
+        cp "$f" "$OUT/bad.pcap"
+        if [ "$3" = snap+1 ]; then
+            put "$OUT/bad.pcap" 16 '\377\377\000\000' # snapshot 65535
+        fi
+        put "$OUT/bad.pcap" "$1" "$2"
+        same "$b $3" -r "$OUT/bad.pcap" >> "$OUT/why" || fails="$fails $b:$3"
+    done
+    for off in $(awk -v n="$size" 'BEGIN { srand(16); for (i = 0; i < 8; i++)
+                                        print 24 + int(rand() * (n - 24)) }'); do
+        cp "$f" "$OUT/bad.pcap"
+        put "$OUT/bad.pcap" "$off" '\377\177'
+        same "$b byte $off" -r "$OUT/bad.pcap" >> "$OUT/why" || fails="$fails $b@$off"
+    done
+done
+check "corrupt records: the same both ways" none_failed
+
+# Several files merged by time, a filter on each record (frames counted
+# all the same), and a file given twice.
+set -- "$SAMPLES"/*.pcap
+check "merge of every sample" same merge $(printf ' -r %s' "$@")
+check "filter" same filter -r "$SAMPLES/reuse-in-time-wait.pcap" \
+    -r "$SAMPLES/client-close-first-v4.pcap" 'tcp port 8001'
+check "one file twice" same twice -r "$sample" -r "$sample"
+
+# A byte-swapped (big-endian) copy of a sample: read in place too.
+if command -v python3 > /dev/null 2>&1; then
+    python3 - "$sample" "$OUT/swapped.pcap" <<'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+out = bytearray(struct.pack('>IHHiIII', *struct.unpack('<IHHiIII', d[:24])))
+pos = 24
+while pos + 16 <= len(d):
+    sec, frac, cap, ln = struct.unpack('<IIII', d[pos:pos + 16])
+    out += struct.pack('>IIII', sec, frac, cap, ln) + d[pos + 16:pos + 16 + cap]
+    pos += 16 + cap
+open(sys.argv[2], 'wb').write(out)
+PY
+    check "byte-swapped file" same swapped -r "$OUT/swapped.pcap"
+    size=$(wc -c < "$OUT/swapped.pcap")
+    head -c $((size - 5)) "$OUT/swapped.pcap" > "$OUT/swapped-cut.pcap"
+    check "byte-swapped file, cut" same swapped-cut -r "$OUT/swapped-cut.pcap"
+else
+    skip "byte-swapped file: no python3"
+fi
+
+# What the fuzzer kept (fuzz/run.sh), when it ran in this build tree.
+corpus=$G_TEST_BUILDDIR/fuzz/out/corpus/fuzz-pipeline
+if [ -d "$corpus" ]; then
+    fails=
+    : > "$OUT/why"
+    n=0
+    for f in $(ls "$corpus" | head -n 300); do
+        n=$((n + 1))
+        same "$f" -r "$corpus/$f" >> "$OUT/why" || fails="$fails $f"
+    done
+    check "fuzz corpus ($n files): the same both ways" none_failed
+else
+    skip "no fuzz corpus in $corpus"
+fi
+
+# The bench's medium trace, when it is there: large enough that pages
+# behind are given back (every MiB).
+medium=$G_TEST_BUILDDIR/bench/out/medium.pcap
+if [ -f "$medium" ] && [ "${FINSCOPE_SLOW_TESTS:-0}" = 1 ]; then
+    check "bench medium trace" same medium -r "$medium"
+else
+    skip "bench medium trace (FINSCOPE_SLOW_TESTS=1 after make bench)"
+fi
+finish

@@ -1,0 +1,194 @@
+/* finscope tests: the in-place parser of mapped pcap records
+ * (src/1-engine/mapped.c): fields as libpcap gives them, and every record that is
+ * not whole, or longer than the limit, left to libpcap. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <pcap/pcap.h>
+
+#include "mapped.h"
+
+#define REC 16 /* record header bytes */
+
+/* Appends a record header (in the given byte order) and caplen bytes. */
+static void
+put_record(GByteArray *b, gboolean swapped, guint32 sec, guint32 frac,
+           guint32 caplen, guint32 len)
+{
+    guint32 v[4] = { sec, frac, caplen, len };
+
+    for (guint i = 0; i < 4; i++) {
+        guint32 x = swapped ? GUINT32_SWAP_LE_BE(v[i]) : v[i];
+
+        g_byte_array_append(b, (const guint8 *)&x, 4);
+    }
+    for (guint32 i = 0; i < caplen; i++) {
+        guint8 c = (guint8)(i + 1);
+
+        g_byte_array_append(b, &c, 1);
+    }
+}
+
+static void
+test_two_records(void)
+{
+    g_autoptr(GByteArray) b = g_byte_array_new();
+    FsMappedFormat fmt = { FALSE, FALSE, 65535 };
+    struct pcap_pkthdr hdr;
+    const guint8 *data = NULL;
+    gsize pos = 0;
+
+    put_record(b, FALSE, 1700000000, 123456, 5, 60);
+    put_record(b, FALSE, 1700000001, 7, 0, 0);
+    g_assert_true(fs_mapped_parse(b->data, b->len, &pos, &fmt, &hdr, &data));
+    g_assert_cmpint(hdr.ts.tv_sec, ==, 1700000000);
+    g_assert_cmpint(hdr.ts.tv_usec, ==, 123456000); /* us scaled to ns */
+    g_assert_cmpuint(hdr.caplen, ==, 5);
+    g_assert_cmpuint(hdr.len, ==, 60);
+    g_assert_true(data == b->data + REC);
+    g_assert_cmpuint(data[4], ==, 5);
+    g_assert_cmpuint(pos, ==, REC + 5);
+    g_assert_true(fs_mapped_parse(b->data, b->len, &pos, &fmt, &hdr, &data));
+    g_assert_cmpuint(hdr.caplen, ==, 0);
+    g_assert_nonnull(data);
+    g_assert_cmpuint(pos, ==, b->len);
+    /* the end: nothing changes */
+    g_assert_false(fs_mapped_parse(b->data, b->len, &pos, &fmt, &hdr, &data));
+    g_assert_cmpuint(pos, ==, b->len);
+    pos = b->len + 1; /* past the end (never made here): refused */
+    g_assert_false(fs_mapped_parse(b->data, b->len, &pos, &fmt, &hdr, &data));
+}
+
+/* A record cut anywhere, header or data, is libpcap's to report. */
+static void
+test_cut_everywhere(void)
+{
+    g_autoptr(GByteArray) b = g_byte_array_new();
+    FsMappedFormat fmt = { FALSE, TRUE, 65535 };
+    struct pcap_pkthdr hdr;
+    const guint8 *data = NULL;
+
+    put_record(b, FALSE, 1, 2, 40, 40);
+    for (gsize size = 0; size <= b->len; size++) {
+        gsize pos = 0;
+        gboolean whole = size == b->len;
+
+        g_assert_cmpint(fs_mapped_parse(b->data, size, &pos, &fmt, &hdr,
+                                        &data), ==, whole);
+        g_assert_cmpuint(pos, ==, whole ? b->len : 0);
+    }
+}
+
+/* Longer than the snapshot (libpcap cuts it) or than libpcap's maximum
+ * (an error): not taken; a caplen near 2^32 does not wrap the check. */
+static void
+test_limit(void)
+{
+    g_autoptr(GByteArray) b = g_byte_array_new();
+    g_autoptr(GByteArray) huge = g_byte_array_new();
+    FsMappedFormat fmt = { FALSE, FALSE, 40 };
+    struct pcap_pkthdr hdr;
+    const guint8 *data = NULL;
+    gsize pos = 0;
+
+    put_record(b, FALSE, 1, 2, 41, 41);
+    g_assert_false(fs_mapped_parse(b->data, b->len, &pos, &fmt, &hdr, &data));
+    g_assert_cmpuint(pos, ==, 0);
+    fmt.limit = 41;
+    g_assert_true(fs_mapped_parse(b->data, b->len, &pos, &fmt, &hdr, &data));
+    put_record(huge, FALSE, 1, 2, 0, 0);
+    memset(huge->data + 8, 0xff, 4); /* caplen 0xffffffff */
+    fmt.limit = G_MAXUINT32;
+    pos = 0;
+    g_assert_false(fs_mapped_parse(huge->data, huge->len, &pos, &fmt, &hdr,
+                                   &data));
+}
+
+/* The other byte order; times signed 32-bit as libpcap reads them; ns
+ * files not scaled. */
+static void
+test_swapped_signed_ns(void)
+{
+    g_autoptr(GByteArray) b = g_byte_array_new();
+    FsMappedFormat fmt = { TRUE, TRUE, 65535 };
+    struct pcap_pkthdr hdr;
+    const guint8 *data = NULL;
+    gsize pos = 0;
+
+    put_record(b, TRUE, 0xffffffffu, 999999999u, 3, 1514);
+    g_assert_true(fs_mapped_parse(b->data, b->len, &pos, &fmt, &hdr, &data));
+    g_assert_cmpint(hdr.ts.tv_sec, ==, -1);
+    g_assert_cmpint(hdr.ts.tv_usec, ==, 999999999);
+    g_assert_cmpuint(hdr.caplen, ==, 3);
+    g_assert_cmpuint(hdr.len, ==, 1514);
+    /* the same bytes read as microseconds: scaled in 64 bits, no wrap */
+    g_byte_array_set_size(b, 0);
+    put_record(b, FALSE, 0, 0x80000000u, 0, 0);
+    fmt.swapped = FALSE;
+    fmt.nsec = FALSE;
+    pos = 0;
+    g_assert_true(fs_mapped_parse(b->data, b->len, &pos, &fmt, &hdr, &data));
+    g_assert_cmpint(hdr.ts.tv_usec, ==, (gint64)G_MININT32 * 1000);
+}
+
+/* A file cut short while it is read: the records past its new end are
+ * left to libpcap (reading them from the map would raise SIGBUS). */
+static void
+test_file_cut_while_read(void)
+{
+    static const guint32 file_header[6] = { 0xa1b2c3d4u, 0x00040002u, 0, 0,
+                                            65535, 1 };
+    g_autoptr(GByteArray) b = g_byte_array_new();
+    g_autofree char *path = NULL;
+    char errbuf[PCAP_ERRBUF_SIZE];
+    struct pcap_pkthdr hdr;
+    const guint8 *data = NULL;
+    guint n = 0;
+    FsMapped *m;
+    pcap_t *pcap;
+    FILE *fp;
+    int fd;
+
+    g_byte_array_append(b, (const guint8 *)file_header, sizeof file_header);
+    while (b->len < 3 * 1024 * 1024)
+        put_record(b, FALSE, 1, 2, 1000, 1000);
+    fd = g_file_open_tmp("test-mapped-XXXXXX.pcap", &path, NULL);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(write(fd, b->data, b->len), ==, (gssize)b->len);
+    close(fd);
+    fp = fopen(path, "rb");
+    g_assert_nonnull(fp);
+    pcap = pcap_fopen_offline_with_tstamp_precision(
+        fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    g_assert_nonnull(pcap);
+    m = fs_mapped_open(fp, pcap);
+    g_assert_nonnull(m);
+    while (n < 100 && fs_mapped_next(m, &hdr, &data))
+        n++;
+    g_assert_cmpuint(n, ==, 100);
+    g_assert_cmpint(truncate(path, 1536 * 1024), ==, 0);
+    while (fs_mapped_next(m, &hdr, &data))
+        g_assert_cmpuint(data[999], ==, (guint8)1000); /* page still there */
+    g_assert_cmpint(fs_mapped_offset(m), <=, 1536 * 1024);
+    g_assert_cmpint(fs_mapped_offset(m), >, 1024 * 1024);
+    fs_mapped_free(m);
+    pcap_close(pcap);
+    g_unlink(path);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/mapped/two-records", test_two_records);
+    g_test_add_func("/mapped/cut-everywhere", test_cut_everywhere);
+    g_test_add_func("/mapped/limit", test_limit);
+    g_test_add_func("/mapped/swapped-signed-ns", test_swapped_signed_ns);
+    g_test_add_func("/mapped/file-cut-while-read", test_file_cut_while_read);
+    return g_test_run();
+}
