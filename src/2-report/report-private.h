@@ -26,8 +26,14 @@ typedef struct {
     guint64 fin_retransmits;     /* FINs sent again */
     guint64 time_wait[2];        /* endpoints that entered TIME_WAIT */
     GArray *tw_spans;            /* FsTime pairs: TIME_WAIT entered, left */
-    gboolean tw_spans_full;      /* spans stopped being kept: the peak is
-                                    a lower bound */
+    gboolean tw_spans_full;      /* spans stopped being kept, or one came
+                                    after its time was folded: the peak
+                                    is a lower bound */
+    guint64 peak_before;         /* the peak before folded_to: final */
+    FsTime folded_to;            /* spans that ended before it were
+                                    folded into peak_before; UNSET none */
+    guint fold_at;               /* spans kept that start the next fold:
+                                    twice those a fold keeps */
     guint64 refused;             /* SYNs the server answered with RST */
     FsTime idle_max;             /* longest idle before a close, ns; -1 */
 } FsService;

@@ -15,6 +15,13 @@
 #define MOSTLY_PERCENT 80
 
 #define MAX_SPANS (G_GUINT64_CONSTANT(1) << 22)
+/* A service keeping this many spans folds the old ones into its peak,
+ * so that memory follows the TIME_WAIT held now, not the capture's
+ * length. */
+#define FOLD_AT 512
+/* A record is handed over at most 4*MSL after its TIME_WAIT began (2*MSL
+ * of it, 2*MSL quiet); a second more for the sweep. */
+#define FOLD_SLACK_NS FS_NS_PER_SEC
 
 struct FsServices {
     GHashTable *by_name;  /* "ip:port" -> FsService* */
@@ -67,6 +74,7 @@ service_of(FsServices *s, const FsConn *conn)
     svc->name = g_strdup(name);
     svc->tw_spans = g_array_new(FALSE, FALSE, sizeof(FsTime));
     svc->idle_max = -1;
+    svc->folded_to = FS_TIME_UNSET;
     g_hash_table_insert(s->by_name, svc->name, svc);
     g_ptr_array_add(s->list, svc);
     return svc;
@@ -82,6 +90,62 @@ time_wait_left(const FsEndpoint *ep, FsTime msl)
     if (ep->state != FS_TCP_TIME_WAIT && ep->state_since != FS_TIME_UNSET)
         return MIN(ep->state_since, expiry);
     return expiry;
+}
+
+static gint edge_cmp(gconstpointer a, gconstpointer b);
+
+/* The spans' enter (+1) and leave (-1) edges in time order, a leave
+ * before an enter at the same time; 2 FsTimes an edge. */
+static FsTime *
+sorted_edges(const GArray *tw_spans, guint *n_edges)
+{
+    guint n = tw_spans->len / 2;
+    const FsTime *spans = (const FsTime *)(gpointer)tw_spans->data;
+    FsTime *edges = g_new(FsTime, 4 * (gsize)MAX(n, 1));
+
+    for (guint i = 0; i < n; i++) {
+        edges[4 * i] = spans[2 * i];
+        edges[4 * i + 1] = 1;
+        edges[4 * i + 2] = spans[2 * i + 1];
+        edges[4 * i + 3] = -1;
+    }
+    qsort(edges, 2 * (gsize)n, 2 * sizeof(FsTime),
+          (int (*)(const void *, const void *))edge_cmp);
+    *n_edges = 2 * n;
+    return edges;
+}
+
+/* Records come no later than 4*MSL after their TIME_WAIT began, so
+ * before until the count of TIME_WAIT held is final: its peak goes into
+ * peak_before and the spans that ended before until go. Returns how
+ * many went. */
+static guint
+fold_spans(FsService *svc, FsTime until)
+{
+    guint n_edges;
+    g_autofree FsTime *edges = NULL;
+    FsTime *spans = (FsTime *)(gpointer)svc->tw_spans->data;
+    guint n = svc->tw_spans->len / 2;
+    guint kept = 0;
+    gint64 now = 0;
+
+    if (svc->folded_to != FS_TIME_UNSET && until <= svc->folded_to)
+        return 0;
+    edges = sorted_edges(svc->tw_spans, &n_edges);
+    for (guint i = 0; i < n_edges && edges[2 * i] < until; i++) {
+        now += edges[2 * i + 1];
+        svc->peak_before = MAX(svc->peak_before, (guint64)MAX(now, 0));
+    }
+    for (guint i = 0; i < n; i++) {
+        if (spans[2 * i + 1] < until)
+            continue;
+        spans[2 * kept] = spans[2 * i];
+        spans[2 * kept + 1] = spans[2 * i + 1];
+        kept++;
+    }
+    g_array_set_size(svc->tw_spans, 2 * kept);
+    svc->folded_to = until;
+    return n - kept;
 }
 
 static void
@@ -109,9 +173,16 @@ add_endpoint(FsServices *s, FsService *svc, const FsConn *conn, FsRole role,
         return;
     }
     left = time_wait_left(ep, msl);
+    if (svc->folded_to != FS_TIME_UNSET && ep->time_wait_since < svc->folded_to)
+        svc->tw_spans_full = TRUE; /* its start was folded already */
     g_array_append_val(svc->tw_spans, ep->time_wait_since);
     g_array_append_val(svc->tw_spans, left);
     s->spans++;
+    if (svc->tw_spans->len / 2 >= MAX(svc->fold_at, FOLD_AT)) {
+        s->spans -= fold_spans(svc, conn->settled_at - 4 * msl -
+                                        FOLD_SLACK_NS);
+        svc->fold_at = svc->tw_spans->len; /* twice the spans kept */
+    }
 }
 
 void
@@ -174,28 +245,17 @@ edge_cmp(gconstpointer a, gconstpointer b)
     return x[1] < y[1] ? -1 : x[1] > y[1];
 }
 
+/* The peak before the folded time, and of the spans kept (those that
+ * cross it count there as they should). */
 guint64
 fs_service_time_wait_peak(const FsService *svc)
 {
-    guint n = svc->tw_spans->len / 2;
-    g_autofree FsTime *edges = NULL;
-    const FsTime *spans = (const FsTime *)(gpointer)svc->tw_spans->data;
+    guint n_edges;
+    g_autofree FsTime *edges = sorted_edges(svc->tw_spans, &n_edges);
     gint64 now = 0;
-    gint64 peak = 0;
+    gint64 peak = (gint64)svc->peak_before;
 
-    if (n == 0)
-        return 0;
-    edges = g_new(FsTime, 4 * (gsize)n);
-
-    for (guint i = 0; i < n; i++) {
-        edges[4 * i] = spans[2 * i];
-        edges[4 * i + 1] = 1;
-        edges[4 * i + 2] = spans[2 * i + 1];
-        edges[4 * i + 3] = -1;
-    }
-    qsort(edges, 2 * (gsize)n, 2 * sizeof(FsTime),
-          (int (*)(const void *, const void *))edge_cmp);
-    for (guint i = 0; i < 2 * n; i++) {
+    for (guint i = 0; i < n_edges; i++) {
         now += edges[2 * i + 1];
         peak = MAX(peak, now);
     }

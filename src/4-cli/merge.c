@@ -819,6 +819,7 @@ service_get(GHashTable *services, const char *name)
         svc->name = g_strdup(name);
         svc->tw_spans = g_array_new(FALSE, FALSE, sizeof(FsTime));
         svc->idle_max = -1; /* none yet, as report-service.c starts */
+        svc->folded_to = FS_TIME_UNSET;
         g_hash_table_insert(services, svc->name, svc);
     }
     return svc;
