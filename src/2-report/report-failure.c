@@ -8,10 +8,13 @@
 
 #include "report-failure.h"
 
+#define MAX_RST_SENDERS 65536
+
 struct FsFailures {
     guint64 handshake[FS_HANDSHAKE_N]; /* records by FsHandshake */
     guint64 aborts_after_close;        /* records flagged so */
-    GHashTable *rst_senders;           /* "ip:port" -> guint64* resets */
+    GHashTable *rst_senders;           /* "ip:port" (a server) or "ip" (a
+                                          client) -> guint64* resets */
 };
 
 typedef struct {
@@ -39,6 +42,11 @@ fs_failures_free(FsFailures *f)
 }
 
 /* The sender of the record's first accepted RST, by host:port. */
+/* A server sends its RSTs from its service's ip:port; a client from an
+ * ephemeral port, which says nothing and would make one entry per
+ * connection: it counts by host. At most MAX_RST_SENDERS are tracked (a
+ * scan of closed ports must not grow the table without end); a sender
+ * first seen after that is not. */
 static void
 count_rst_sender(FsFailures *f, const FsConn *conn)
 {
@@ -46,10 +54,15 @@ count_rst_sender(FsFailures *f, const FsConn *conn)
     guint64 *n;
     int role = conn->rst_from;
 
-    fs_endpoint_format(&conn->addr[role], conn->port[role], name,
-                       sizeof name);
+    if (role == FS_ROLE_SERVER)
+        fs_endpoint_format(&conn->addr[role], conn->port[role], name,
+                           sizeof name);
+    else
+        fs_addr_format(&conn->addr[role], name, sizeof name);
     n = g_hash_table_lookup(f->rst_senders, name);
     if (n == NULL) {
+        if (g_hash_table_size(f->rst_senders) >= MAX_RST_SENDERS)
+            return;
         n = g_new0(guint64, 1);
         g_hash_table_insert(f->rst_senders, g_strdup(name), n);
     }
