@@ -627,49 +627,58 @@ json_by_role_state(FsJson *j, const char *key,
     fs_json_end_object(j);
 }
 
+/* One service record's object; finscope merge writes its sums with it
+ * too. */
+void
+fs_report_json_service_object(FsJson *j, const FsService *svc)
+{
+    g_autofree char *meaning = fs_service_meaning(svc);
+
+    fs_json_begin_object(j);
+    FS_JSON_KEY(j, "type");
+    fs_json_string(j, "service");
+    FS_JSON_KEY(j, "server");
+    fs_json_string(j, svc->name);
+    FS_JSON_KEY(j, "connections");
+    fs_json_uint(j, svc->connections);
+    FS_JSON_KEY(j, "active_closer");
+    fs_json_begin_object(j);
+    for (int k = FS_CLOSER_CLIENT; k <= FS_CLOSER_SIMULTANEOUS; k++) {
+        fs_json_key(j, fs_closer_name((FsCloser)k));
+        fs_json_uint(j, svc->by_closer[k]);
+    }
+    fs_json_end_object(j);
+    FS_JSON_KEY(j, "meaning");
+    fs_json_string(j, meaning);
+    json_by_role_state(j, "resets", svc->resets);
+    json_by_role_state(j, "stuck", svc->stuck);
+    FS_JSON_KEY(j, "stuck_oldest");
+    fs_json_time(j, svc->stuck_oldest);
+    FS_JSON_KEY(j, "fin_retransmits");
+    fs_json_uint(j, svc->fin_retransmits);
+    FS_JSON_KEY(j, "refused");
+    fs_json_uint(j, svc->refused);
+    FS_JSON_KEY(j, "idle_before_close_max");
+    if (svc->idle_max < 0)
+        fs_json_null(j);
+    else
+        fs_json_time(j, svc->idle_max);
+    json_pair_uint(j, "time_wait_entered", svc->time_wait[0],
+                   svc->time_wait[1]);
+    FS_JSON_KEY(j, "time_wait_peak");
+    fs_json_uint(j, fs_service_time_wait_peak(svc));
+    FS_JSON_KEY(j, "time_wait_peak_partial");
+    fs_json_bool(j, svc->tw_spans_full);
+    fs_json_end_object(j);
+}
+
 static void
 json_service(FsReport *r, const FsService *svc)
 {
-    g_autofree char *meaning = fs_service_meaning(svc);
     FsJson j;
 
     fs_json_init(&j, r->buf);
-    fs_json_begin_object(&j);
-    FS_JSON_KEY(&j, "type");
-    fs_json_string(&j, "service");
-    FS_JSON_KEY(&j, "server");
-    fs_json_string(&j, svc->name);
-    FS_JSON_KEY(&j, "connections");
-    fs_json_uint(&j, svc->connections);
-    FS_JSON_KEY(&j, "active_closer");
-    fs_json_begin_object(&j);
-    for (int k = FS_CLOSER_CLIENT; k <= FS_CLOSER_SIMULTANEOUS; k++) {
-        fs_json_key(&j, fs_closer_name((FsCloser)k));
-        fs_json_uint(&j, svc->by_closer[k]);
-    }
-    fs_json_end_object(&j);
-    FS_JSON_KEY(&j, "meaning");
-    fs_json_string(&j, meaning);
-    json_by_role_state(&j, "resets", svc->resets);
-    json_by_role_state(&j, "stuck", svc->stuck);
-    FS_JSON_KEY(&j, "stuck_oldest");
-    fs_json_time(&j, svc->stuck_oldest);
-    FS_JSON_KEY(&j, "fin_retransmits");
-    fs_json_uint(&j, svc->fin_retransmits);
-    FS_JSON_KEY(&j, "refused");
-    fs_json_uint(&j, svc->refused);
-    FS_JSON_KEY(&j, "idle_before_close_max");
-    if (svc->idle_max < 0)
-        fs_json_null(&j);
-    else
-        fs_json_time(&j, svc->idle_max);
-    json_pair_uint(&j, "time_wait_entered", svc->time_wait[0],
-                   svc->time_wait[1]);
-    FS_JSON_KEY(&j, "time_wait_peak");
-    fs_json_uint(&j, fs_service_time_wait_peak(svc));
-    FS_JSON_KEY(&j, "time_wait_peak_partial");
-    fs_json_bool(&j, svc->tw_spans_full);
-    fs_json_end_object(&j);
+    fs_report_json_service_object(&j, svc);
     write_line(r);
 }
 

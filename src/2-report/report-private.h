@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <glib.h>
+#include "finscope/json-writer.h"
 
 #include "finscope/classify.h"
 #include "finscope/conn.h"
@@ -87,6 +88,9 @@ struct FsReport {
 
 void fs_report_text_services(FsReport *r);
 void fs_report_json_services(FsReport *r);
+/* A service record's JSON object (finscope merge writes its sums with
+ * it). */
+void fs_report_json_service_object(FsJson *j, const FsService *svc);
 
 /* The name of capture file source when several were merged (frame
  * numbers then need it), else NULL. */

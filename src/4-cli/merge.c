@@ -928,75 +928,14 @@ add_spans(GHashTable *services, const GArray *edges, FsTime msl)
         add_span(services, v, ((const Edge *)v)->t + 2 * msl);
 }
 
-static void
-write_by_role_state(FsJson *j, const char *key,
-                    const guint64 counts[2][FS_TCP_N_STATES])
-{
-    fs_json_key(j, key);
-    fs_json_begin_object(j);
-    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
-        fs_json_key(j, fs_role_name((FsRole)role));
-        fs_json_begin_object(j);
-        for (int st = 0; st < FS_TCP_N_STATES; st++) {
-            if (counts[role][st] == 0)
-                continue;
-            fs_json_key(j, fs_tcp_state_name((FsTcpState)st));
-            fs_json_uint(j, counts[role][st]);
-        }
-        fs_json_end_object(j);
-    }
-    fs_json_end_object(j);
-}
-
-/* The same line as report-json.c's json_service(). */
+/* The same line as the report's service record (report-json.c). */
 static void
 write_service(GString *out, const FsService *svc)
 {
-    g_autofree char *meaning = fs_service_meaning(svc);
     FsJson j;
 
     fs_json_init(&j, out);
-    fs_json_begin_object(&j);
-    FS_JSON_KEY(&j, "type");
-    fs_json_string(&j, "service");
-    FS_JSON_KEY(&j, "server");
-    fs_json_string(&j, svc->name);
-    FS_JSON_KEY(&j, "connections");
-    fs_json_uint(&j, svc->connections);
-    FS_JSON_KEY(&j, "active_closer");
-    fs_json_begin_object(&j);
-    for (int k = FS_CLOSER_CLIENT; k <= FS_CLOSER_SIMULTANEOUS; k++) {
-        fs_json_key(&j, fs_closer_name((FsCloser)k));
-        fs_json_uint(&j, svc->by_closer[k]);
-    }
-    fs_json_end_object(&j);
-    FS_JSON_KEY(&j, "meaning");
-    fs_json_string(&j, meaning);
-    write_by_role_state(&j, "resets", svc->resets);
-    write_by_role_state(&j, "stuck", svc->stuck);
-    FS_JSON_KEY(&j, "stuck_oldest");
-    fs_json_time(&j, svc->stuck_oldest);
-    FS_JSON_KEY(&j, "fin_retransmits");
-    fs_json_uint(&j, svc->fin_retransmits);
-    FS_JSON_KEY(&j, "refused");
-    fs_json_uint(&j, svc->refused);
-    FS_JSON_KEY(&j, "idle_before_close_max");
-    if (svc->idle_max < 0)
-        fs_json_null(&j);
-    else
-        fs_json_time(&j, svc->idle_max);
-    FS_JSON_KEY(&j, "time_wait_entered");
-    fs_json_begin_object(&j);
-    FS_JSON_KEY(&j, "client");
-    fs_json_uint(&j, svc->time_wait[0]);
-    FS_JSON_KEY(&j, "server");
-    fs_json_uint(&j, svc->time_wait[1]);
-    fs_json_end_object(&j);
-    FS_JSON_KEY(&j, "time_wait_peak");
-    fs_json_uint(&j, fs_service_time_wait_peak(svc));
-    FS_JSON_KEY(&j, "time_wait_peak_partial");
-    fs_json_bool(&j, svc->tw_spans_full);
-    fs_json_end_object(&j);
+    fs_report_json_service_object(&j, svc);
     g_string_append_c(out, '\n');
 }
 
