@@ -4,11 +4,11 @@
 
 #include <stdio.h>
 #include <glib.h>
-#include "finscope/json-writer.h"
 
 #include "finscope/classify.h"
 #include "finscope/conn.h"
 #include "finscope/event.h"
+#include "finscope/json-writer.h"
 #include "finscope/report.h"
 #include "report-failure.h"
 #include "report-flood.h"
