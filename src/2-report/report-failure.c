@@ -41,17 +41,29 @@ fs_failures_free(FsFailures *f)
     g_free(f);
 }
 
-/* The sender of the record's first accepted RST, by host:port. */
 /* A server sends its RSTs from its service's ip:port; a client from an
  * ephemeral port, which says nothing and would make one entry per
  * connection: it counts by host. At most MAX_RST_SENDERS are tracked (a
  * scan of closed ports must not grow the table without end); a sender
  * first seen after that is not. */
+void
+fs_failures_add_rst_sender(FsFailures *f, const char *name, guint64 resets)
+{
+    guint64 *n = g_hash_table_lookup(f->rst_senders, name);
+
+    if (n == NULL) {
+        if (g_hash_table_size(f->rst_senders) >= MAX_RST_SENDERS)
+            return;
+        n = g_new0(guint64, 1);
+        g_hash_table_insert(f->rst_senders, g_strdup(name), n);
+    }
+    *n += resets;
+}
+
 static void
 count_rst_sender(FsFailures *f, const FsConn *conn)
 {
     char name[FS_ENDPOINT_STRLEN];
-    guint64 *n;
     int role = conn->rst_from;
 
     if (role == FS_ROLE_SERVER)
@@ -59,14 +71,7 @@ count_rst_sender(FsFailures *f, const FsConn *conn)
                            sizeof name);
     else
         fs_addr_format(&conn->addr[role], name, sizeof name);
-    n = g_hash_table_lookup(f->rst_senders, name);
-    if (n == NULL) {
-        if (g_hash_table_size(f->rst_senders) >= MAX_RST_SENDERS)
-            return;
-        n = g_new0(guint64, 1);
-        g_hash_table_insert(f->rst_senders, g_strdup(name), n);
-    }
-    (*n)++;
+    fs_failures_add_rst_sender(f, name, 1);
 }
 
 void
@@ -125,21 +130,11 @@ fs_failures_json_conn(FsJson *j, const FsConn *conn)
 }
 
 void
-fs_failures_json_summary(FsJson *j, const FsFailures *f, gboolean every)
+fs_failures_json_rst_senders(FsJson *j, const FsFailures *f, gboolean every)
 {
     g_autoptr(GArray) top =
         top_senders(f, every ? 0 : FS_FAILURE_TOP_RST_SENDERS);
 
-    FS_JSON_KEY(j, "handshake");
-    fs_json_begin_object(j);
-    for (int k = 0; k < FS_HANDSHAKE_N; k++) {
-        fs_json_key(j, fs_handshake_name((FsHandshake)k));
-        fs_json_uint(j, f->handshake[k]);
-    }
-    fs_json_end_object(j);
-    FS_JSON_KEY(j, "aborts_after_close");
-    fs_json_uint(j, f->aborts_after_close);
-    FS_JSON_KEY(j, "rst_senders");
     fs_json_begin_array(j);
     for (guint i = 0; i < top->len; i++) {
         const Sender *s = &g_array_index(top, Sender, i);
@@ -152,6 +147,22 @@ fs_failures_json_summary(FsJson *j, const FsFailures *f, gboolean every)
         fs_json_end_object(j);
     }
     fs_json_end_array(j);
+}
+
+void
+fs_failures_json_summary(FsJson *j, const FsFailures *f, gboolean every)
+{
+    FS_JSON_KEY(j, "handshake");
+    fs_json_begin_object(j);
+    for (int k = 0; k < FS_HANDSHAKE_N; k++) {
+        fs_json_key(j, fs_handshake_name((FsHandshake)k));
+        fs_json_uint(j, f->handshake[k]);
+    }
+    fs_json_end_object(j);
+    FS_JSON_KEY(j, "aborts_after_close");
+    fs_json_uint(j, f->aborts_after_close);
+    FS_JSON_KEY(j, "rst_senders");
+    fs_failures_json_rst_senders(j, f, every);
 }
 
 void

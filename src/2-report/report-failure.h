@@ -19,6 +19,10 @@ FsFailures *fs_failures_new(void);
 void fs_failures_free(FsFailures *f);
 /* Counts one finished record. */
 void fs_failures_add(FsFailures *f, const FsConn *conn);
+/* Adds resets to the sender name ("ip:port" of a server, "ip" of a
+ * client): finscope merge sums the shards' lists with it. */
+void fs_failures_add_rst_sender(FsFailures *f, const char *name,
+                                guint64 resets);
 
 /* Conn record: "handshake" and "idle_before_close" (seconds or null). */
 void fs_failures_json_conn(FsJson *j, const FsConn *conn);
@@ -27,6 +31,9 @@ void fs_failures_json_conn(FsJson *j, const FsConn *conn);
 /* every: all RST senders (a shard's, for merge), not the top 10 */
 void fs_failures_json_summary(FsJson *j, const FsFailures *f,
                               gboolean every);
+/* The "rst_senders" array alone, most resets first, ties by name. */
+void fs_failures_json_rst_senders(FsJson *j, const FsFailures *f,
+                                  gboolean every);
 /* Text summary lines: failure classes and the top RST senders. */
 void fs_failures_print(const FsFailures *f, FILE *out);
 

@@ -1055,35 +1055,13 @@ set_time(JNode *summary, const char *key, FsTime t)
     jset_text(summary, key, text->str);
 }
 
-typedef struct {
-    char *sender;     /* host:port */
-    guint64 resets;
-} Sender;
-
-static gint
-sender_order(gconstpointer a, gconstpointer b)
-{
-    const Sender *x = a;
-    const Sender *y = b;
-
-    if (x->resets != y->resets)
-        return x->resets > y->resets ? -1 : 1;
-    return strcmp(x->sender, y->sender);
-}
-
 /* The shards' RST senders summed (a shard lists every one of them:
- * fs_report_set_shard), then the top in report-failure.c's order. */
+ * fs_report_set_shard) by the report's own table, then its top. */
 static void
 set_rst_senders(JNode *summary, Shard *shards, guint n)
 {
-    g_autoptr(GHashTable) by = g_hash_table_new_full(g_str_hash,
-                                                     g_str_equal, g_free,
-                                                     g_free);
-    g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(Sender));
+    FsFailures *f = fs_failures_new();
     g_autoptr(GString) text = g_string_new(NULL);
-    GHashTableIter it;
-    gpointer k;
-    gpointer v;
     FsJson j;
 
     for (guint i = 0; i < n; i++) {
@@ -1092,39 +1070,15 @@ set_rst_senders(JNode *summary, Shard *shards, guint n)
         for (guint e = 0; list != NULL && list->kind == J_ARRAY &&
                           e < list->vals->len; e++) {
             const JNode *item = g_ptr_array_index(list->vals, e);
-            char *name = jstr(item, "sender");
-            guint64 *count = g_hash_table_lookup(by, name);
+            g_autofree char *name = jstr(item, "sender");
 
-            if (count == NULL) {
-                count = g_new0(guint64, 1);
-                g_hash_table_insert(by, name, count);
-            } else {
-                g_free(name);
-            }
-            *count += juint(item, "resets");
+            fs_failures_add_rst_sender(f, name, juint(item, "resets"));
         }
     }
-    g_hash_table_iter_init(&it, by);
-    while (g_hash_table_iter_next(&it, &k, &v)) {
-        Sender s = { k, *(guint64 *)v };
-
-        g_array_append_val(all, s);
-    }
-    g_array_sort(all, sender_order);
     fs_json_init(&j, text);
-    fs_json_begin_array(&j);
-    for (guint i = 0; i < MIN(all->len, FS_FAILURE_TOP_RST_SENDERS); i++) {
-        const Sender *s = &g_array_index(all, Sender, i);
-
-        fs_json_begin_object(&j);
-        FS_JSON_KEY(&j, "sender");
-        fs_json_string(&j, s->sender);
-        FS_JSON_KEY(&j, "resets");
-        fs_json_uint(&j, s->resets);
-        fs_json_end_object(&j);
-    }
-    fs_json_end_array(&j);
+    fs_failures_json_rst_senders(&j, f, FALSE);
     jset_text(summary, "rst_senders", text->str);
+    fs_failures_free(f);
 }
 
 static void
