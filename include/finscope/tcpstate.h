@@ -82,6 +82,19 @@ void fs_tcpstate_segment(FsConn *conn, int sender, const FsSegment *seg,
                          const FsTcpConfig *cfg, FsEmitFunc emit,
                          gpointer user);
 
+/* seg, from role sender, cannot change a close: an ACK (with or without
+ * data; no SYN, FIN or RST) while both ends are ESTABLISHED with no FIN,
+ * RST or pending proof on either side, acknowledging nothing beyond what
+ * the peer sent (or one past it). Reads conn only. */
+gboolean fs_tcpstate_steady(const FsConn *conn, int sender,
+                            const FsSegment *seg);
+
+/* What fs_tcpstate_segment() does with such a segment, without its
+ * general checks: the sender's window, timestamps, ACK, bytes, sequence
+ * high and RTT probes. Emits nothing. */
+void fs_tcpstate_steady_step(FsConn *conn, int sender,
+                             const FsSegment *seg);
+
 /* Capture time reached now: endpoints whose TIME_WAIT (entered at least
  * two_msl before now) has run out go to CLOSED; TRUE if one did. */
 gboolean fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,

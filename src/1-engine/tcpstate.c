@@ -1140,6 +1140,74 @@ fs_tcpstate_segment(FsConn *conn, int sender_role, const FsSegment *seg,
         rtt_probe_start(&st, sender, old_snd_nxt);
 }
 
+/* ---- the steady state: segments that cannot change a close ---- */
+
+gboolean
+fs_tcpstate_steady(const FsConn *conn, int sender, const FsSegment *seg)
+{
+    const FsEndpoint *peer = &conn->ep[fs_role_peer((FsRole)sender)];
+
+    if ((seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST | FS_TH_ACK)) !=
+            FS_TH_ACK ||
+        conn->rst_from != FS_ROLE_NONE)
+        return FALSE;
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        const FsEndpoint *ep = &conn->ep[r];
+
+        if (ep->state != FS_TCP_ESTABLISHED || !ep->seen || ep->fin_sent ||
+            ep->fin_pending || ep->ack_pending || ep->recv_fin ||
+            ep->fin_acked || ep->fin_gap || ep->ack_carrier_seen)
+            return FALSE;
+    }
+    /* an ACK beyond what the peer sent is capture loss (on_ack) */
+    return seg->ack == peer->snd_nxt + 1 ||
+           fs_seq_leq(seg->ack, peer->snd_nxt);
+}
+
+/* fs_tcpstate_segment() on a segment fs_tcpstate_steady() accepts, step
+ * by step: with no FIN, RST or SYN on either side and both ends
+ * ESTABLISHED, illegal_flags(), stale_ack(), old_duplicate_syn(),
+ * earlier_fin_arrived(), on_handshake_ack(), prove_ack_arrival() and
+ * note_ack_carrier() do nothing, note_sender() only records the window
+ * and timestamps, and on_ack() and on_payload() only their counters;
+ * nothing is emitted. tests/test-tcpstate checks the two agree. */
+void
+fs_tcpstate_steady_step(FsConn *conn, int sender_role, const FsSegment *seg)
+{
+    Step st = { conn, seg, seg->ts, NULL, NULL, NULL };
+    FsRole sender = (FsRole)sender_role;
+    FsEndpoint *self = &conn->ep[sender];
+    FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
+    guint32 old_snd_nxt = self->snd_nxt;
+    guint32 end = seg->seq + seg->payload_len;
+
+    /* note_sender() */
+    self->rcv_wnd = (guint32)seg->window << self->wscale;
+    if (seg->has_ts && (!self->ts_seen ||
+                        !fs_ts_older(seg->tsval, self->last_tsval))) {
+        if (!self->ts_seen)
+            self->first_tsval = seg->tsval;
+        self->last_tsval = seg->tsval;
+        self->ts_seen = 1;
+    }
+    rtt_probe_answer(&st, sender);
+    /* on_ack() */
+    if (!self->ack_seen || fs_seq_gt(seg->ack, self->max_ack))
+        self->max_ack = seg->ack;
+    self->ack_seen = 1;
+    if (seg->ack == peer->snd_nxt + 1)
+        peer->unseen_fin_acked = 1;
+    /* on_payload() */
+    if (seg->payload_len > 0) {
+        self->bytes += seg->payload_len;
+        self->last_payload_time = seg->ts;
+    }
+    /* advance_snd_nxt() */
+    if (fs_seq_gt(end, self->snd_nxt))
+        self->snd_nxt = end;
+    rtt_probe_start(&st, sender, old_snd_nxt);
+}
+
 /* ---- what only silence decides ---- */
 
 /* An ACK of role's FIN still unproven when the capture ends (silence
