@@ -1,6 +1,8 @@
 /* finscope tests: the JSON writer's commas, escapes and numbers. */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib.h>
 
 #include "finscope/json-writer.h"
@@ -168,12 +170,76 @@ test_literal_keys(void)
                                    "{\"time_wait_until\":{\"x\":0},"));
 }
 
+/* The escaping a string needs, byte by byte, as RFC 8259 asks. */
+static void
+reference_string(GString *ref, const char *s, char suffix)
+{
+    g_string_append_c(ref, '"');
+    for (const guchar *u = (const guchar *)s; *u != '\0'; u++) {
+        if (*u == '"')
+            g_string_append(ref, "\\\"");
+        else if (*u == '\\')
+            g_string_append(ref, "\\\\");
+        else if (*u == '\n')
+            g_string_append(ref, "\\n");
+        else if (*u == '\r')
+            g_string_append(ref, "\\r");
+        else if (*u == '\t')
+            g_string_append(ref, "\\t");
+        else if (*u < 0x20)
+            g_string_append_printf(ref, "\\u%04x", *u);
+        else
+            g_string_append_c(ref, (char)*u);
+    }
+    g_string_append_c(ref, '"');
+    if (suffix != '\0')
+        g_string_append_c(ref, suffix);
+}
+
+/* Strings checked a word at a time: every length around the word size,
+ * one byte of every kind at every position (the first, the last, the
+ * overlapping last word), as values and as keys. */
+static void
+test_escape_positions(void)
+{
+    static const guchar kinds[] = { '"', '\\', '\n', 0x01, 0x1f, ' ', 0x7f,
+                                    0x80, 0xff, 'a' };
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_autoptr(GString) ref = g_string_new(NULL);
+
+    for (guint len = 1; len <= 40; len++) {
+        for (guint pos = 0; pos < len; pos++) {
+            for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
+                char s[41];
+                FsJson j;
+
+                memset(s, 'x', len);
+                s[len] = '\0';
+                s[pos] = (char)kinds[k];
+                g_string_truncate(out, 0);
+                g_string_truncate(ref, 0);
+                fs_json_init(&j, out);
+                fs_json_string(&j, s);
+                reference_string(ref, s, '\0');
+                g_assert_cmpstr(out->str, ==, ref->str);
+                g_string_truncate(out, 0);
+                g_string_truncate(ref, 0);
+                fs_json_init(&j, out);
+                fs_json_key(&j, s);
+                reference_string(ref, s, ':');
+                g_assert_cmpstr(out->str, ==, ref->str);
+            }
+        }
+    }
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/json/object", test_object);
     g_test_add_func("/json/escapes", test_escapes);
+    g_test_add_func("/json/escape-positions", test_escape_positions);
     g_test_add_func("/json/time", test_time);
     g_test_add_func("/json/numbers", test_numbers);
     g_test_add_func("/json/long-and-keys", test_long_and_keys);

@@ -167,32 +167,100 @@ append_escaped_tail(GString *out, const guchar *s)
     g_string_append_c(out, '"');
 }
 
-/* Strings up to this long are copied as they are scanned. */
-#define SHORT_STRING 64
+/* Copies n bytes from s to p: up to 16 as two (overlapping) words of a
+ * fixed size, which the compiler inlines, rather than a call to memcpy
+ * (most keys and values are that short). */
+static inline void
+copy_bytes(char *p, const char *s, gsize n)
+{
+    if (n >= 8 && n <= 16) {
+        guint64 a;
+        guint64 b;
+
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(p, &a, 8);
+        memcpy(p + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+        guint32 a;
+        guint32 b;
+
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(p, &a, 4);
+        memcpy(p + n - 4, &b, 4);
+    } else if (n < 4) {
+        for (gsize i = 0; i < n; i++)
+            p[i] = s[i];
+    } else {
+        memcpy(p, s, n);
+    }
+}
+
+#define ONES G_GUINT64_CONSTANT(0x0101010101010101)
+#define HIGHS G_GUINT64_CONSTANT(0x8080808080808080)
+
+/* Does the word w (8 bytes of a string) hold a byte needs_escape[]
+ * flags: below 0x20, '"' or '\'? Each test is exact as a yes/no
+ * ("has a byte less than n", "has a zero byte"). */
+static inline gboolean
+word_needs_escape(guint64 w)
+{
+    guint64 quote = w ^ (ONES * '"');
+    guint64 slash = w ^ (ONES * '\\');
+
+    return ((((w - ONES * 0x20) & ~w) | ((quote - ONES) & ~quote) |
+             ((slash - ONES) & ~slash)) & HIGHS) != 0;
+}
+
+/* Do the n bytes at s hold one that needs escaping? Eight at a time. */
+static inline gboolean
+span_needs_escape(const guchar *s, gsize n)
+{
+    gsize i = 0;
+    guint64 w;
+
+    if (n < 8) {
+        for (; i < n; i++) {
+            if (needs_escape[s[i]])
+                return TRUE;
+        }
+        return FALSE;
+    }
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (word_needs_escape(w))
+            return TRUE;
+    }
+    if (i == n)
+        return FALSE;
+    memcpy(&w, s + n - 8, 8); /* the last 8, overlapping */
+    return word_needs_escape(w);
+}
 
 /* Writes the separator (if any), the string s quoted and escaped, then
- * suffix (if not NUL).  A short string with nothing to escape, such as
- * every key, is copied byte by byte as it is checked, in one pass. */
+ * suffix (if not NUL). A string with nothing to escape (nearly all) is
+ * measured by strlen, checked a word at a time and copied whole. */
 static void
 put_string(FsJson *j, const char *s, char suffix)
 {
-    const guchar *u = (const guchar *)s;
-    /* comma, two quotes, the string and the suffix */
-    char *p = put_sep(j, room(j->out, SHORT_STRING + 4));
-    const char *end;
+    gsize n = strlen(s);
+    char *p;
 
-    *p++ = '"';
-    end = p + SHORT_STRING;
-    while (!needs_escape[*u] && p < end)
-        *p++ = (char)*u++;
-    if (G_UNLIKELY(*u != '\0')) {
-        /* long, or something to escape: the rest the slow way */
+    if (G_UNLIKELY(span_needs_escape((const guchar *)s, n))) {
+        p = put_sep(j, room(j->out, 2));
+        *p++ = '"';
         commit(j->out, p);
-        append_escaped_tail(j->out, u);
+        append_escaped_tail(j->out, (const guchar *)s);
         if (suffix != '\0')
             g_string_append_c(j->out, suffix);
         return;
     }
+    /* comma, two quotes, the string and the suffix */
+    p = put_sep(j, room(j->out, n + 4));
+    *p++ = '"';
+    copy_bytes(p, s, n);
+    p += n;
     *p++ = '"';
     if (suffix != '\0')
         *p++ = suffix;
@@ -214,7 +282,7 @@ fs_json_key_plain(FsJson *j, const char *key, gsize len)
     char *p = put_sep(j, room(j->out, len + 4));
 
     *p++ = '"';
-    memcpy(p, key, len);
+    copy_bytes(p, key, len);
     p += len;
     *p++ = '"';
     *p++ = ':';
