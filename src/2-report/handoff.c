@@ -3,66 +3,102 @@
  * and not portable between its versions or to other tools). */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib.h>
 
 #include "finscope/handoff.h"
 #include "decimal.h"
 
-/* Appends text and then v in decimal (no printf: one filter per
- * connection record, and vasprintf was most of its cost). */
-static void
-append_uint(GString *f, const char *text, guint64 v)
-{
-    char digits[24];
+/* The longest filter: two IPv6 addresses, QinQ ids, a frame range. */
+#define FILTER_MAX 512
 
-    g_string_append(f, text);
-    g_string_append_len(f, digits, fs_put_uint(digits, v) - digits);
+/* The filter as it is built, in a buffer on the stack (one allocation
+ * per filter, not one per piece: one filter per connection record). */
+typedef struct {
+    char *p;                 /* where the next piece goes */
+    char buf[FILTER_MAX];
+} Filter;
+
+/* Appends n bytes of text. */
+static void
+append_len(Filter *f, const char *text, gsize n)
+{
+    g_assert((gsize)(f->p - f->buf) + n < FILTER_MAX);
+    memcpy(f->p, text, n);
+    f->p += n;
+}
+
+#define APPEND_LITERAL(f, lit) append_len((f), "" lit "", sizeof(lit) - 1)
+
+/* Appends text (n bytes) and then v in decimal (no printf: vasprintf
+ * was most of a filter's cost). */
+static void
+append_uint(Filter *f, const char *text, gsize n, guint64 v)
+{
+    append_len(f, text, n);
+    g_assert((gsize)(f->p - f->buf) + 20 < FILTER_MAX);
+    f->p = fs_put_uint(f->p, v);
+}
+
+#define APPEND_UINT(f, lit, v) append_uint((f), lit, sizeof(lit) - 1, (v))
+
+/* Appends addr's address, as fs_addr_format writes it. */
+static void
+append_addr(Filter *f, const FsAddr *addr)
+{
+    g_assert((gsize)(f->p - f->buf) + FS_ENDPOINT_STRLEN < FILTER_MAX);
+    fs_addr_format(addr, f->p, FS_ENDPOINT_STRLEN);
+    f->p += strlen(f->p);
 }
 
 /* Wireshark names an outer 802.1ad (QinQ, TPID 0x88a8) tag
  * ieee8021ad.id and an 802.1Q one vlan.id; the flow key keeps only the
  * ids, so the outer one may be either. */
 static void
-append_vlan(GString *f, guint32 vlan)
+append_vlan(Filter *f, guint32 vlan)
 {
     guint32 outer = vlan >> 12;
 
     if (vlan == 0)
         return;
     if (outer != 0) {
-        append_uint(f, " && (vlan.id==", outer);
-        append_uint(f, " || ieee8021ad.id==", outer);
-        g_string_append_c(f, ')');
+        APPEND_UINT(f, " && (vlan.id==", outer);
+        APPEND_UINT(f, " || ieee8021ad.id==", outer);
+        APPEND_LITERAL(f, ")");
     }
-    append_uint(f, " && vlan.id==", vlan & 0xfff);
+    APPEND_UINT(f, " && vlan.id==", vlan & 0xfff);
 }
 
 char *
 fs_handoff_filter(const FsConn *conn)
 {
-    GString *f = g_string_sized_new(192);
-    gboolean v6 = conn->addr[FS_ROLE_CLIENT].family == 6;
-    const char *ip = v6 ? "ipv6.addr" : "ip.addr";
-    char a[FS_ENDPOINT_STRLEN];
-    char b[FS_ENDPOINT_STRLEN];
+    Filter f;
+    gboolean v6;
 
     g_return_val_if_fail(conn != NULL, NULL);
-    fs_addr_format(&conn->addr[FS_ROLE_CLIENT], a, sizeof a);
-    fs_addr_format(&conn->addr[FS_ROLE_SERVER], b, sizeof b);
-    g_string_append(f, ip);
-    g_string_append(f, "==");
-    g_string_append(f, a);
-    g_string_append(f, " && ");
-    g_string_append(f, ip);
-    g_string_append(f, "==");
-    g_string_append(f, b);
-    append_uint(f, " && tcp.port==", conn->port[FS_ROLE_CLIENT]);
-    append_uint(f, " && tcp.port==", conn->port[FS_ROLE_SERVER]);
-    append_vlan(f, conn->vlan);
+    f.p = f.buf;
+    v6 = conn->addr[FS_ROLE_CLIENT].family == 6;
+    if (v6)
+        APPEND_LITERAL(&f, "ipv6.addr==");
+    else
+        APPEND_LITERAL(&f, "ip.addr==");
+    append_addr(&f, &conn->addr[FS_ROLE_CLIENT]);
+    if (v6)
+        APPEND_LITERAL(&f, " && ipv6.addr==");
+    else
+        APPEND_LITERAL(&f, " && ip.addr==");
+    append_addr(&f, &conn->addr[FS_ROLE_SERVER]);
+    APPEND_UINT(&f, " && tcp.port==", conn->port[FS_ROLE_CLIENT]);
+    APPEND_UINT(&f, " && tcp.port==", conn->port[FS_ROLE_SERVER]);
+    append_vlan(&f, conn->vlan);
     if (conn->first_frame != 0 && conn->first_source == conn->last_source) {
-        append_uint(f, " && frame.number>=", conn->first_frame);
-        append_uint(f, " && frame.number<=", conn->last_frame);
+        APPEND_UINT(&f, " && frame.number>=", conn->first_frame);
+        APPEND_UINT(&f, " && frame.number<=", conn->last_frame);
     }
-    g_string_append(f, v6 ? " && !icmpv6" : " && !icmp");
-    return g_string_free(f, FALSE);
+    if (v6)
+        APPEND_LITERAL(&f, " && !icmpv6");
+    else
+        APPEND_LITERAL(&f, " && !icmp");
+    return g_strndup(f.buf, (gsize)(f.p - f.buf));
 }
