@@ -19,6 +19,7 @@
 #include "finscope/error.h"
 #include "finscope/reader.h"
 #include "finscope/report.h"
+#include "finscope/stage.h"
 #include "finscope/timeline.h"
 #include "live.h"
 #include "shard.h"
@@ -46,13 +47,24 @@ on_sigusr1(int sig)
     interim_wanted = 1;
 }
 
+/* What an interim summary reads: the report, and the stage in front of
+ * it (NULL if none), which must have run everything up to now first. */
+typedef struct {
+    FsReport *report;
+    FsStage *stage;
+} Interim;
+
 static void
 maybe_interim(FsEngine *engine, gpointer user)
 {
+    Interim *in = user;
+
     if (!interim_wanted)
         return;
     interim_wanted = 0;
-    fs_report_interim(user, engine);
+    if (in->stage != NULL)
+        fs_stage_sync(in->stage);
+    fs_report_interim(in->report, engine);
 }
 
 /* SA_RESTART: the reads under libpcap must not fail with EINTR. */
@@ -126,6 +138,7 @@ run(const FsCliOptions *opts)
     g_autoptr(GError) error = NULL;
     g_autoptr(FsCapture) cap = NULL;
     g_autoptr(FsReport) report = NULL;
+    g_autoptr(FsStage) stage = NULL; /* freed before the report */
     g_autoptr(FsEngine) engine = NULL;
     g_autoptr(FsTimeline) timeline = NULL;
     FsEngineSink sink;
@@ -133,6 +146,7 @@ run(const FsCliOptions *opts)
     FsShardSink shard = { { NULL, NULL, NULL }, FALSE, NULL, FALSE, 0, FALSE,
                           NULL, NULL };
     FsCaptureResult res;
+    Interim interim;
     gboolean threaded = opts->threads == 0 ? fs_reader_threads_help()
                                            : opts->threads == 2;
 
@@ -161,15 +175,25 @@ run(const FsCliOptions *opts)
         sink = fs_shard_sink(&shard, &sink, cfg.all_events, stdout);
         cfg.all_events = TRUE;
     }
+    if (threaded && cfg.shards == 0 && timeline == NULL) {
+        /* records are formatted in a thread of their own (issue 16) */
+        stage = fs_stage_new(&sink);
+        sink = fs_stage_sink(stage);
+    }
+    interim.report = report;
+    interim.stage = stage;
     engine = fs_engine_new(&cfg, &sink);
     shard.engine = engine;
     catch_sigusr1();
-    res = fs_reader_run_ticking(cap, engine, threaded, maybe_interim, report,
-                                &error);
+    res = fs_reader_run_ticking(cap, engine, threaded, maybe_interim,
+                                &interim, &error);
+    if (stage != NULL)
+        fs_stage_sync(stage);
     fs_reader_warn_truncated(cap, "finscope");
     report_truncated(report, cap, opts->read_files);
     shard.ending = TRUE;
     fs_engine_finish(engine);
+    g_clear_pointer(&stage, fs_stage_free);
     fs_report_finish(report, engine);
     if (cfg.shards > 0)
         fs_shard_write_trailer(stdout, &opts->engine,

@@ -1,0 +1,29 @@
+/* finscope: the report in a stage of its own — a sink whose calls are
+ * copied, queued in order and run by a thread of their own, so that
+ * formatting records does not hold up the engine. */
+#ifndef FINSCOPE_STAGE_H
+#define FINSCOPE_STAGE_H
+
+#include <glib.h>
+#include "finscope/engine.h"
+
+typedef struct FsStage FsStage;
+
+/* A stage in front of inner, its thread started. inner's callbacks then
+ * run in that thread, one at a time, in the order the engine made them,
+ * on copies of the event and the connection (inner must not keep their
+ * addresses, nor follow a connection's older link). */
+FsStage *fs_stage_new(const FsEngineSink *inner);
+
+/* The sink to give the engine. */
+FsEngineSink fs_stage_sink(FsStage *stage);
+
+/* Returns once every call made so far has run: inner's state may then
+ * be read (interim reports, the summary). */
+void fs_stage_sync(FsStage *stage);
+
+/* Syncs, stops the thread and frees the stage. NULL is ignored. */
+void fs_stage_free(FsStage *stage);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsStage, fs_stage_free)
+
+#endif /* FINSCOPE_STAGE_H */

@@ -1,0 +1,127 @@
+/* finscope tests: the report stage runs the sink's calls in order, on
+ * copies taken when they were made, all of them by each sync. */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "finscope/conn.h"
+#include "finscope/stage.h"
+
+typedef struct {
+    GThread *caller;      /* the test's thread */
+    GString *log;         /* one line per call, as run */
+    gboolean other_thread;/* every call ran in another thread */
+} Recorder;
+
+static void
+rec_event(const FsEvent *ev, const FsConn *conn, gpointer user)
+{
+    Recorder *r = user;
+
+    r->other_thread &= g_thread_self() != r->caller;
+    g_assert_true(ev->conn == conn);
+    g_string_append_printf(r->log, "e%" G_GUINT64_FORMAT ":%u:%" G_GUINT64_FORMAT
+                           ":%s\n", ev->conn_id, (guint)ev->kind,
+                           conn != NULL ? conn->packets : 0,
+                           ev->detail != NULL ? ev->detail : "-");
+}
+
+static void
+rec_conn(const FsConn *conn, gpointer user)
+{
+    Recorder *r = user;
+
+    r->other_thread &= g_thread_self() != r->caller;
+    g_string_append_printf(r->log, "c%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT
+                           ":%u\n", conn->id, conn->packets,
+                           (guint)conn->ep[FS_ROLE_SERVER].state);
+}
+
+static void
+test_order_and_copies(void)
+{
+    g_autoptr(GString) want = g_string_new(NULL);
+    Recorder r = { g_thread_self(), g_string_new(NULL), TRUE };
+    FsEngineSink inner = { rec_event, rec_conn, &r };
+    FsStage *stage = fs_stage_new(&inner);
+    FsEngineSink sink = fs_stage_sink(stage);
+    FsConn conn;
+
+    memset(&conn, 0, sizeof conn);
+    fs_conn_init(&conn);
+    /* 1000 calls: several blocks, a sync in the middle of one */
+    for (guint i = 1; i <= 1000; i++) {
+        FsEvent ev = { 0 };
+
+        conn.id = i / 3 + 1;
+        conn.packets = i;
+        conn.ep[FS_ROLE_SERVER].state = (FsTcpState)(i % FS_TCP_N_STATES);
+        ev.conn = &conn;
+        ev.conn_id = conn.id;
+        ev.kind = (FsEventKind)(i % 5);
+        ev.detail = i % 2 ? "odd" : NULL;
+        if (i % 7 == 0) {
+            sink.on_conn(&conn, sink.user);
+            g_string_append_printf(want, "c%u:%u:%u\n", i / 3 + 1, i,
+                                   i % FS_TCP_N_STATES);
+        } else {
+            sink.on_event(&ev, &conn, sink.user);
+            g_string_append_printf(want, "e%u:%u:%u:%s\n", i / 3 + 1, i % 5,
+                                   i, i % 2 ? "odd" : "-");
+        }
+        /* the caller goes on changing its connection: the stage ran on
+         * the copy taken at the call */
+        conn.packets = 0;
+        conn.ep[FS_ROLE_SERVER].state = FS_TCP_UNKNOWN;
+        if (i == 500) {
+            fs_stage_sync(stage);
+            g_assert_cmpstr(r.log->str, ==, want->str);
+        }
+    }
+    fs_stage_sync(stage);
+    g_assert_cmpstr(r.log->str, ==, want->str);
+    fs_stage_sync(stage); /* nothing new: returns all the same */
+    fs_stage_free(stage);
+    g_assert_cmpstr(r.log->str, ==, want->str);
+    g_assert_true(r.other_thread);
+    g_string_free(r.log, TRUE);
+}
+
+/* Freed with calls still queued, the stage runs them first. */
+static void
+test_free_runs_the_rest(void)
+{
+    Recorder r = { g_thread_self(), g_string_new(NULL), TRUE };
+    FsEngineSink inner = { NULL, rec_conn, &r };
+    FsStage *stage = fs_stage_new(&inner);
+    FsEngineSink sink = fs_stage_sink(stage);
+    FsConn conn;
+    FsEvent ev = { 0 };
+    guint lines = 0;
+
+    memset(&conn, 0, sizeof conn);
+    fs_conn_init(&conn);
+    for (guint i = 0; i < 300; i++) {
+        conn.id = i;
+        sink.on_conn(&conn, sink.user);
+        /* no on_event in inner: dropped */
+        ev.conn = &conn;
+        sink.on_event(&ev, &conn, sink.user);
+    }
+    fs_stage_free(stage);
+    for (const char *p = r.log->str; *p != '\0'; p++)
+        lines += *p == '\n';
+    g_assert_cmpuint(lines, ==, 300);
+    g_string_free(r.log, TRUE);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/stage/order-and-copies", test_order_and_copies);
+    g_test_add_func("/stage/free-runs-the-rest", test_free_runs_the_rest);
+    return g_test_run();
+}
