@@ -15,7 +15,7 @@
 #include "finscope/conn.h"
 #include "finscope/stage.h"
 
-#define BLOCK_ITEMS 128
+#define BLOCK_ITEMS 64
 #define BLOCKS 8
 
 typedef struct {
