@@ -404,8 +404,9 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
           "Show the N busiest services (server ip:port; default 20, "
           "0 = all)", "N" },
         { "threads", 0, 0, G_OPTION_ARG_INT, &opts->threads,
-          "Files: 2 reads and decodes in a second thread, 1 does all in "
-          "one (default: 2 with more than one CPU); same output", "N" },
+          "Files: 2 reads and decodes in a second thread (and formats "
+          "the report in a third), 1 does all in one (default: 2 with "
+          "more than one CPU); same output", "N" },
         { "shard", 0, 0, G_OPTION_ARG_STRING, &shard_text,
           "Keep only the connections whose flow hash falls in shard K of "
           "N (0 <= K < N; --json, files); `finscope merge` joins the "
