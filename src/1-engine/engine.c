@@ -885,15 +885,17 @@ fs_engine_advance(FsEngine *e, FsTime now)
  * which cannot change a close. Of such a segment (fs_tcpstate_steady())
  * to conn, whole and the only incarnation of its flow, the full path
  * below would do nothing but count it and run fs_tcpstate_steady_step():
- * - conn is no SYN's incarnation, frozen or thawed;
+ * - nothing opens or thaws an incarnation (no SYN; conn is whole, with
+ *   no older one) and the detectors have no older one to look at;
  * - conn stays in the idle class: held_reclass() has nothing to do
  *   (conn_class() reads states, FINs and RSTs, which it leaves alone);
  * - its deadline stands: next_wake() at seg->ts would come no sooner
  *   than seg->ts + e->lean_wake (no TIME_WAIT, no close, t_last is
  *   seg->ts), and the deadline is already no later;
  * - worth_freezing() is FALSE (t_last is seg->ts, nothing is closed).
- * TRUE if it took seg. Golden outputs, truths and every test stay
- * byte-identical with it (and tests/test-engine checks the two paths). */
+ * TRUE if it took seg. tests/test-steady checks the step against
+ * fs_tcpstate_segment(); golden outputs, truths and the bench traces
+ * stay byte-identical. */
 static gboolean
 lean_segment(FsEngine *e, FsConn *conn, const FsSegment *seg)
 {
