@@ -111,11 +111,13 @@ stage_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 
     if (s->inner.on_event == NULL)
         return;
+    /* the engine passes the event's own connection: one copy serves */
+    g_return_if_fail(ev->conn == NULL || ev->conn == conn);
     it = next_item(s);
     it->is_conn = FALSE;
     copy_conn(it, conn);
     it->ev = *ev;
-    if (ev->conn != NULL && ev->conn == conn)
+    if (ev->conn != NULL)
         it->ev.conn = &it->conn;
     item_done(s);
 }
