@@ -54,6 +54,8 @@ struct FsEngine {
     FsTime freeze_after;    /* quiet before freezing; 0 = never */
     FsTime lean_wake;       /* next_wake() - now is at least this for a
                                connection lean_segment() takes */
+    gboolean lean;          /* lean_segment() is tried (not with
+                               FINSCOPE_NO_LEAN set: tests/lean.sh) */
     gboolean finished;      /* fs_engine_finish() was called */
 };
 
@@ -246,6 +248,7 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
         e->lean_wake = MIN(e->lean_wake, cfg->idle_timeout);
     if (e->freeze_after > 0)
         e->lean_wake = MIN(e->lean_wake, e->freeze_after);
+    e->lean = g_getenv("FINSCOPE_NO_LEAN") == NULL;
     if (sink != NULL)
         e->sink = *sink;
     e->tcp.rfc1337 = cfg->rfc1337;
@@ -939,7 +942,7 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
         ;
     flow = fs_flow_find(e->flows, seg);
     newest = flow != NULL ? fs_flow_current(flow) : NULL;
-    if (lean_segment(e, newest, seg))
+    if (e->lean && lean_segment(e, newest, seg))
         return;
     if (newest != NULL && (fs_conn_is_frozen(newest) || newest->older != NULL))
         newest = thaw_flow(e, flow, seg->ts);

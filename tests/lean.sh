@@ -1,0 +1,64 @@
+#!/bin/sh
+# finscope tests: the engine's lean path (lean_segment() in
+# src/1-engine/engine.c) changes nothing: --json --events, stderr and the
+# exit status are the same byte for byte with it turned off
+# (FINSCOPE_NO_LEAN=1), on every sample, under the options that move
+# deadlines and freezing, with one thread and two, and on a generated
+# trace of thousands of connections.
+. "$(dirname "$0")/lib.sh"
+
+# same NAME ARGS...: finscope --json --events ARGS both ways, compared.
+same() {
+    name=$1
+    shift
+    "$FINSCOPE" --json --events "$@" > "$OUT/lean.out" 2> "$OUT/lean.err"
+    echo "exit $?" >> "$OUT/lean.err"
+    FINSCOPE_NO_LEAN=1 "$FINSCOPE" --json --events "$@" > "$OUT/full.out" \
+        2> "$OUT/full.err"
+    echo "exit $?" >> "$OUT/full.err"
+    if cmp -s "$OUT/lean.out" "$OUT/full.out" &&
+        cmp -s "$OUT/lean.err" "$OUT/full.err"; then
+        return 0
+    fi
+    echo "differs: $name"
+    diff "$OUT/full.out" "$OUT/lean.out" | head -n 5
+    diff "$OUT/full.err" "$OUT/lean.err" | head -n 5
+    return 1
+}
+
+# none_failed: no name in $fails; else they and why ($OUT/why).
+none_failed() {
+    [ -z "$fails" ] && return 0
+    echo "failed:$fails"
+    head -n 40 "$OUT/why"
+    return 1
+}
+
+for opts in "" "--threads 1" "--freeze-after 0" "--freeze-after 0.2" \
+        "--idle-timeout 1" "--msl 0.5" "--max-flows 2" "--rfc1337"; do
+    fails=
+    : > "$OUT/why"
+    n=0
+    for f in "$SAMPLES"/*.pcap "$SAMPLES"/*.pcapng; do
+        [ -f "$f" ] || continue
+        n=$((n + 1))
+        # shellcheck disable=SC2086 # opts are words
+        same "$f $opts" $opts -r "$f" >> "$OUT/why" ||
+            fails="$fails $(basename "$f")"
+    done
+    check "every sample ($n) the same without the lean path${opts:+ ($opts)}" \
+        none_failed
+done
+
+GENTRACE=${GENTRACE:-$G_TEST_BUILDDIR/bench/gentrace}
+if [ -x "$GENTRACE" ]; then
+    "$GENTRACE" --seed 16 --connections 3000 --concurrency 600 --rate 500 \
+        --avg-size 300 --out "$OUT/gen.pcap" 2> /dev/null
+    check "a generated trace: the same without the lean path" \
+        same gen -r "$OUT/gen.pcap"
+    check "... and with --idle-timeout 2 --max-memory 1M" \
+        same gen-budget --idle-timeout 2 --max-memory 1M -r "$OUT/gen.pcap"
+else
+    skip "bench/gentrace missing: no generated trace"
+fi
+finish
