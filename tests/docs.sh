@@ -93,7 +93,8 @@ completes_to() {
 }
 
 if command -v bash > /dev/null; then
-    check "completion: finscope --js gives --json" completes_to --json --js
+    check "completion: finscope --js gives --json and --json-flat" \
+        completes_to "$(printf '%s\n' --json --json-flat)" --js
     check "completion: finscope check --ba gives --baseline" \
         completes_to --baseline check --ba
     check "completion: finscope ch gives the subcommand" \

@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "finscope/report.h"
+#include "report-flat.h"
 #include "report-private.h"
 
 FsReport *
@@ -85,7 +86,7 @@ sink_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 
     if (r->format == FS_REPORT_JSON)
         fs_report_json_event(r, ev, conn);
-    else
+    else if (r->format == FS_REPORT_TEXT)
         fs_report_text_event(r, ev, conn);
 }
 
@@ -99,6 +100,8 @@ sink_conn(const FsConn *conn, gpointer user)
     fs_failures_add(r->failures, conn);
     if (r->format == FS_REPORT_JSON)
         fs_report_json_conn(r, conn);
+    else if (r->format == FS_REPORT_FLAT)
+        fs_report_flat_conn(r, conn);
     else
         fs_report_text_conn(r, conn);
 }
@@ -116,7 +119,7 @@ fs_report_finish(FsReport *r, const FsEngine *engine)
 {
     if (r->format == FS_REPORT_JSON)
         fs_report_json_finish(r, engine);
-    else
+    else if (r->format == FS_REPORT_TEXT)
         fs_report_text_finish(r, engine);
     fflush(r->out);
 }
