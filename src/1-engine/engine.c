@@ -1,8 +1,6 @@
 /* finscope: the per-packet pipeline — decode, flow, incarnation, state. */
 #include "config.h"
 
-#include <string.h>
-
 #include <glib.h>
 
 #include "finscope/deadline.h"
@@ -13,13 +11,7 @@
 #include "finscope/seq.h"
 #include "finscope/tcpstate.h"
 #include "pressure.h"
-
-/* An (address, port) seen answering a SYN: a server, for role inference
- * on connections whose handshake was not captured. */
-typedef struct {
-    FsAddr addr;
-    guint16 port;
-} ServerKey;                /* zeroed first: compared whole */
+#include "roles.h"
 
 /* The connections held of one FsEvictClass, in the order they joined it
  * (the order they are evicted in); NULL where one left. conn->held_slot
@@ -42,7 +34,7 @@ struct FsEngine {
     guint64 max_memory;     /* budget of stats.memory, bytes */
     GPtrArray *due;         /* scratch: the connections of one sweep */
     FsTime next_sweep;      /* capture time of the next sweep */
-    GHashTable *servers;    /* ServerKey* set */
+    FsRoles *roles;         /* servers seen: role inference */
     GHashTable *tw_hosts;   /* FsAddr* -> FsHostTimeWait* (owned): hosts
                                holding TIME_WAIT now */
     GHashTable *tw_retired; /* the same, of hosts back at zero: the
@@ -67,10 +59,9 @@ struct FsEngine {
  * entry (8, up to half holes, doubling) and malloc's or the pool's
  * header; a host holding TIME_WAIT, its entry and hash node and, as a
  * client, its port-pressure destination (28 bytes and index) and host
- * entry; a known server, its key and hash node. */
+ * entry; a known server (SERVER_COST, roles.c). */
 #define CONN_OVERHEAD 96
 #define HOST_COST (sizeof(FsHostTimeWait) + 208)
-#define SERVER_COST (sizeof(ServerKey) + 48)
 
 const char *
 fs_evict_class_name(FsEvictClass cls)
@@ -97,28 +88,6 @@ conn_cost(const FsConn *conn)
     return (gint64)((fs_conn_is_frozen(conn) ? fs_conn_frozen_size(conn)
                                              : sizeof(FsConn)) +
                     CONN_OVERHEAD);
-}
-
-static guint
-server_key_hash(gconstpointer p)
-{
-    const ServerKey *k = p;
-
-    return (guint)fs_endpoint_hash(&k->addr, k->port);
-}
-
-static gboolean
-server_key_equal(gconstpointer a, gconstpointer b)
-{
-    return memcmp(a, b, sizeof(ServerKey)) == 0;
-}
-
-static void
-server_key_set(ServerKey *k, const FsAddr *addr, guint16 port)
-{
-    memset(k, 0, sizeof *k);
-    k->addr = *addr;
-    k->port = port;
 }
 
 /* An endpoint entered TIME_WAIT: count it for its host (and, for a
@@ -251,8 +220,7 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
         e->held[c].conns = g_ptr_array_new();
     e->max_memory = cfg->max_memory != 0 ? cfg->max_memory
                                          : FS_ENGINE_MAX_MEMORY;
-    e->servers = g_hash_table_new_full(server_key_hash, server_key_equal,
-                                       g_free, NULL);
+    e->roles = fs_roles_new();
     e->tw_hosts = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
                                         NULL, g_free);
     e->tw_retired = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
@@ -283,51 +251,19 @@ fs_engine_free(FsEngine *engine)
     for (int c = 0; c < FS_EVICT_N_CLASSES; c++)
         g_ptr_array_unref(engine->held[c].conns);
     fs_flow_table_free(engine->flows);
-    g_hash_table_destroy(engine->servers);
+    fs_roles_free(engine->roles);
     g_hash_table_destroy(engine->tw_hosts);
     g_hash_table_destroy(engine->tw_retired);
     fs_pressure_free(engine->pressure);
     g_free(engine);
 }
 
-static gboolean
-is_known_server(FsEngine *e, const FsAddr *addr, guint16 port)
-{
-    ServerKey k;
-
-    server_key_set(&k, addr, port);
-    return g_hash_table_contains(e->servers, &k);
-}
-
 static void
 note_server(FsEngine *e, const FsSegment *seg)
 {
-    ServerKey probe;
-
-    server_key_set(&probe, &seg->src, seg->sport);
     /* over the budget (a SYN-ACK flood), no more servers are learnt */
-    if (e->stats.memory <= e->max_memory &&
-        !g_hash_table_contains(e->servers, &probe)) {
-        g_hash_table_add(e->servers, g_memdup2(&probe, sizeof probe));
-        memory_add(e, SERVER_COST);
-    }
-}
-
-/* Roles: the SYN's sender is the client; without a handshake, an
- * endpoint already seen accepting connections is the server, else the
- * side using the lower (well-known) port. */
-static gboolean
-client_is_sender(FsEngine *e, const FsSegment *seg, gboolean *inferred)
-{
-    *inferred = FALSE;
-    if (seg->flags & FS_TH_SYN)
-        return !(seg->flags & FS_TH_ACK);
-    *inferred = TRUE;
-    if (is_known_server(e, &seg->src, seg->sport))
-        return FALSE;
-    if (is_known_server(e, &seg->dst, seg->dport))
-        return TRUE;
-    return seg->sport >= seg->dport;
+    if (e->stats.memory <= e->max_memory)
+        memory_add(e, (gint64)fs_roles_note_server(e->roles, seg));
 }
 
 /* A SYN (no ACK) that is not a retransmission of the current client's
@@ -510,7 +446,7 @@ new_incarnation(FsEngine *e, FsFlow **flow, FsConn *prev,
                 const FsSegment *seg)
 {
     gboolean inferred;
-    gboolean cis = client_is_sender(e, seg, &inferred);
+    gboolean cis = fs_roles_client_is_sender(e->roles, seg, &inferred);
     FsConn *conn = fs_flow_new_incarnation(e->flows, flow, seg, cis);
 
     conn->roles_inferred = inferred ? 1 : 0;
