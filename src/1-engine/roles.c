@@ -19,7 +19,7 @@ struct FsRoles {
 };
 
 /* What the engine's accounting charges for a known server: its key and
- * hash node (the engine's memory model: CONN_OVERHEAD, engine.c). */
+ * hash node (the engine's memory model: CONN_OVERHEAD, store.c). */
 #define SERVER_COST (sizeof(ServerKey) + 48)
 
 static guint
