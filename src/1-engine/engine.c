@@ -10,8 +10,8 @@
 #include "finscope/flow.h"
 #include "finscope/seq.h"
 #include "finscope/tcpstate.h"
-#include "pressure.h"
 #include "store.h"
+#include "timewait.h"
 
 struct FsEngine {
     FsEngineConfig cfg;
@@ -19,112 +19,11 @@ struct FsEngine {
     FsTcpConfig tcp;
     FsDetectContext detect;
     FsStore *store;         /* the connections held */
-    GHashTable *tw_hosts;   /* FsAddr* -> FsHostTimeWait* (owned): hosts
-                               holding TIME_WAIT now */
-    GHashTable *tw_retired; /* the same, of hosts back at zero: the
-                               FS_ENGINE_HOST_TOP busiest peaks only */
-    guint64 retired_min;    /* lowest peak in tw_retired when full */
-    FsPressure *pressure;   /* TIME_WAIT per client -> server ip:port */
+    FsTimeWait *tw;         /* TIME_WAIT per host and destination: a
+                               listener on transitions */
     FsEngineStats stats;
     gboolean finished;      /* fs_engine_finish() was called */
 };
-
-/* What the engine's accounting charges for a host holding TIME_WAIT
- * (the engine's memory model: CONN_OVERHEAD, store.c): its entry and
- * hash node and, as a client, its port-pressure destination (28 bytes
- * and index) and host entry. */
-#define HOST_COST (sizeof(FsHostTimeWait) + 208)
-
-/* An endpoint entered TIME_WAIT: count it for its host (and, for a
- * client, against its destination's port range). */
-static void
-time_wait_enter(FsEngine *e, const FsConn *conn, int role, FsTime ts)
-{
-    FsHostTimeWait *h = g_hash_table_lookup(e->tw_hosts, &conn->addr[role]);
-
-    if (h == NULL) {
-        /* back from zero: its kept peak, if it was among the busiest */
-        if (g_hash_table_steal_extended(e->tw_retired, &conn->addr[role],
-                                        NULL, (gpointer *)&h)) {
-            e->retired_min = 0;
-        } else {
-            h = g_new0(FsHostTimeWait, 1);
-            h->host = conn->addr[role];
-        }
-        g_hash_table_insert(e->tw_hosts, &h->host, h);
-        fs_store_charge(&e->stats, HOST_COST);
-    }
-    h->entered++;
-    if (++h->now > h->peak) {
-        h->peak = h->now;
-        h->peak_at = ts;
-    }
-    if (++e->stats.time_wait_now > e->stats.time_wait_peak) {
-        e->stats.time_wait_peak = e->stats.time_wait_now;
-        e->stats.time_wait_peak_at = ts;
-    }
-    if (role == FS_ROLE_CLIENT)
-        fs_pressure_enter(e->pressure, &conn->addr[FS_ROLE_CLIENT],
-                          &conn->addr[FS_ROLE_SERVER],
-                          conn->port[FS_ROLE_SERVER], ts);
-}
-
-/* The least busy host kept in tw_retired (it is full). */
-static FsHostTimeWait *
-retired_least(FsEngine *e)
-{
-    FsHostTimeWait *least = NULL;
-    GHashTableIter it;
-    gpointer v;
-
-    g_hash_table_iter_init(&it, e->tw_retired);
-    while (g_hash_table_iter_next(&it, NULL, &v)) {
-        FsHostTimeWait *h = v;
-
-        if (least == NULL || h->peak < least->peak ||
-            (h->peak == least->peak &&
-             fs_addr_compare(&h->host, &least->host) > 0))
-            least = h;
-    }
-    return least;
-}
-
-/* h holds no TIME_WAIT any more: it leaves tw_hosts (which stays as
- * large as the TIME_WAIT held, not as the hosts ever seen); its peak is
- * kept while it is among the FS_ENGINE_HOST_TOP busiest retired (ties:
- * the first retired stays). */
-static void
-time_wait_retire(FsEngine *e, FsHostTimeWait *h)
-{
-    g_hash_table_steal(e->tw_hosts, &h->host);
-    fs_store_charge(&e->stats, -(gint64)HOST_COST);
-    if (g_hash_table_size(e->tw_retired) >= FS_ENGINE_HOST_TOP) {
-        e->stats.hosts_pruned++;
-        if (h->peak <= e->retired_min) {
-            g_free(h);
-            return;
-        }
-        g_hash_table_remove(e->tw_retired, &retired_least(e)->host);
-    }
-    g_hash_table_insert(e->tw_retired, &h->host, h);
-    if (g_hash_table_size(e->tw_retired) >= FS_ENGINE_HOST_TOP)
-        e->retired_min = retired_least(e)->peak;
-}
-
-static void
-time_wait_leave(FsEngine *e, const FsConn *conn, int role)
-{
-    FsHostTimeWait *h = g_hash_table_lookup(e->tw_hosts, &conn->addr[role]);
-
-    if (h != NULL && h->now > 0 && --h->now == 0)
-        time_wait_retire(e, h);
-    if (e->stats.time_wait_now > 0)
-        e->stats.time_wait_now--;
-    if (role == FS_ROLE_CLIENT)
-        fs_pressure_leave(e->pressure, &conn->addr[FS_ROLE_CLIENT],
-                          &conn->addr[FS_ROLE_SERVER],
-                          conn->port[FS_ROLE_SERVER]);
-}
 
 static void
 on_emit(const FsEvent *ev, gpointer user)
@@ -132,10 +31,9 @@ on_emit(const FsEvent *ev, gpointer user)
     FsEngine *e = user;
 
     if (ev->kind == FS_EV_STATE) {
-        if (ev->transition.to == FS_TCP_TIME_WAIT)
-            time_wait_enter(e, ev->conn, ev->role, ev->ts);
-        else if (ev->transition.from == FS_TCP_TIME_WAIT)
-            time_wait_leave(e, ev->conn, ev->role);
+        fs_timewait_transition(e->tw, ev->conn, ev->role,
+                               ev->transition.from, ev->transition.to,
+                               ev->ts);
         if (!e->cfg.all_events)
             return;
     }
@@ -160,11 +58,10 @@ on_forget(const FsConn *rec, FsTime now, gpointer user)
 {
     FsEngine *e = user;
 
-    (void)now;
-
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         if (rec->ep[r].state == FS_TCP_TIME_WAIT)
-            time_wait_leave(e, rec, r);
+            fs_timewait_transition(e->tw, rec, (FsRole)r, FS_TCP_TIME_WAIT,
+                                   FS_TCP_CLOSED, now);
     }
 }
 
@@ -181,11 +78,7 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
     e->detect.emit = on_emit;
     e->detect.user = e;
     e->store = fs_store_new(cfg, &e->stats, &hooks);
-    e->tw_hosts = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
-                                        NULL, g_free);
-    e->tw_retired = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
-                                          NULL, g_free);
-    e->pressure = fs_pressure_new();
+    e->tw = fs_timewait_new(&e->stats);
     return e;
 }
 
@@ -195,9 +88,7 @@ fs_engine_free(FsEngine *engine)
     if (engine == NULL)
         return;
     fs_store_free(engine->store);
-    g_hash_table_destroy(engine->tw_hosts);
-    g_hash_table_destroy(engine->tw_retired);
-    fs_pressure_free(engine->pressure);
+    fs_timewait_free(engine->tw);
     g_free(engine);
 }
 
@@ -263,7 +154,7 @@ tick(FsEngine *e, FsTime now)
 {
     /* port pressure is reported for the busiest destinations only */
     if (fs_store_tick(e->store, now))
-        fs_pressure_prune(e->pressure, FS_ENGINE_DEST_TOP);
+        fs_timewait_prune(e->tw);
 }
 
 void
@@ -398,17 +289,6 @@ fs_engine_finish(FsEngine *e)
     e->finished = TRUE;
 }
 
-static gint
-host_peak_cmp(gconstpointer a, gconstpointer b)
-{
-    const FsHostTimeWait *x = *(FsHostTimeWait *const *)a;
-    const FsHostTimeWait *y = *(FsHostTimeWait *const *)b;
-
-    if (x->peak != y->peak)
-        return x->peak > y->peak ? -1 : 1;
-    return fs_addr_compare(&x->host, &y->host);
-}
-
 void
 fs_engine_foreach_time_wait_host(const FsEngine *engine,
                                  void (*fn)(const FsHostTimeWait *tw,
@@ -424,19 +304,7 @@ fs_engine_foreach_time_wait_host_top(const FsEngine *engine, guint max,
                                                 gpointer user),
                                      gpointer user)
 {
-    g_autoptr(GPtrArray) hosts = g_ptr_array_new();
-    GHashTableIter it;
-    gpointer v;
-
-    g_hash_table_iter_init(&it, engine->tw_hosts);
-    while (g_hash_table_iter_next(&it, NULL, &v))
-        g_ptr_array_add(hosts, v);
-    g_hash_table_iter_init(&it, engine->tw_retired);
-    while (g_hash_table_iter_next(&it, NULL, &v))
-        g_ptr_array_add(hosts, v);
-    g_ptr_array_sort(hosts, host_peak_cmp);
-    for (guint i = 0; i < MIN(hosts->len, max); i++)
-        fn(g_ptr_array_index(hosts, i), user);
+    fs_timewait_foreach_host_top(engine->tw, max, fn, user);
 }
 
 void
@@ -445,7 +313,7 @@ fs_engine_foreach_time_wait_dest(const FsEngine *engine, guint max,
                                             gpointer user),
                                  gpointer user)
 {
-    fs_pressure_foreach_top(engine->pressure, max, fn, user);
+    fs_timewait_foreach_dest(engine->tw, max, fn, user);
 }
 
 const FsEngineStats *
@@ -453,7 +321,7 @@ fs_engine_stats(const FsEngine *engine)
 {
     FsEngine *e = (FsEngine *)engine; /* a cache of a count, not state */
 
-    e->stats.dests_tracked = fs_pressure_size(engine->pressure);
+    e->stats.dests_tracked = fs_timewait_dests(engine->tw);
     return &engine->stats;
 }
 

@@ -20,7 +20,7 @@
  * connection, its size (whole or frozen) and CONN_OVERHEAD for its flow
  * slot (8 bytes, 3/8 to 3/4 full), deadline (16, doubling), held list
  * entry (8, up to half holes, doubling) and malloc's or the pool's
- * header; a host holding TIME_WAIT (HOST_COST, engine.c); a known
+ * header; a host holding TIME_WAIT (HOST_COST, timewait.c); a known
  * server (SERVER_COST, roles.c). */
 #define CONN_OVERHEAD 96
 
