@@ -142,4 +142,26 @@ else
     not_ok "README shows a report: no '\$ finscope -r samples/NAME.pcap' line"
 fi
 
+# unnamed HACKING SRCDIR: the .c files under SRCDIR's src/ that the Layout
+# section of HACKING (doc/HACKING.md, README's pointer for developers)
+# does not name as `file.c`, one a line.
+unnamed() {
+    sed -n '/^## Layout$/,/^## [^L]/p' "$1" > "$OUT/layout"
+    for f in "$2"/src/*/*.c; do
+        grep -qF "\`$(basename "$f")\`" "$OUT/layout" || echo "$f"
+    done
+}
+# names_all HACKING SRCDIR: fails naming the files unnamed() finds.
+names_all() {
+    missing=$(unnamed "$@")
+    [ -z "$missing" ] || { echo "not in the Layout:" $missing; return 1; }
+}
+check "HACKING's Layout names every source file" \
+    names_all "$DOC/HACKING.md" "$G_TEST_SRCDIR"
+# the check itself: a Layout without engine.c fails it, naming it
+sed 's/`engine\.c`/the pipeline/g' "$DOC/HACKING.md" > "$OUT/no-engine.md"
+check "a Layout without engine.c fails the check, naming it" \
+    test "$(unnamed "$OUT/no-engine.md" "$G_TEST_SRCDIR")" = \
+    "$G_TEST_SRCDIR/src/1-engine/engine.c"
+
 finish
