@@ -124,6 +124,10 @@ check "interface name with ESC: fails" sh -c "
     ! '$FINSCOPE' -i 'no${esc}[5msuch' -c 1 > '$OUT/stdout' 2> '$OUT/stderr'"
 check "... the name escaped on stderr" stderr_has 'no\x1b[5msuch'
 check "... no raw ESC on stderr" no_raw_esc
+check "--metrics-listen with ESC: 2" \
+    status_is 2 "$FINSCOPE" -i lo --metrics-listen "a${esc}[2J:1"
+check "... the address escaped on stderr" stderr_has "'a\x1b[2J:1' is not"
+check "... no raw ESC on stderr" no_raw_esc
 
 # -- many files merged: the same as their packets in one file ------------
 # split_pcap IN N PREFIX: deals the records of a classic pcap round-robin
