@@ -30,11 +30,15 @@ inapplicable() {
 inapplicable "--closes-only needs -i" --closes-only -r "$sample"
 for opt in "-c 5" "-s 96" "-B 1024" "--immediate" "-p" "-Z nobody" \
            "-w $OUT/w.pcap" "--metrics-listen 127.0.0.1:0" \
-           "--metrics-file $OUT/m.prom"; do
+           "--metrics-file $OUT/m.prom" "--fanout 3"; do
     # shellcheck disable=SC2086
     inapplicable "${opt%% *} needs -i" $opt -r "$sample"
 done
 inapplicable "--threads is for capture files" --threads 1 -i nosuchif0
+inapplicable "--fanout: '65536' is not a group id 0-65535" --fanout 65536 \
+    -i nosuchif0
+inapplicable "--fanout: '-1' is not a group id" --fanout=-1 -i nosuchif0
+inapplicable "--fanout: '7x' is not a group id" --fanout 7x -i nosuchif0
 inapplicable "--timeline and --plot read capture files" \
     --timeline "$OUT/tl.csv" -i nosuchif0
 inapplicable "--timeline and --plot read capture files" \

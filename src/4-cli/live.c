@@ -255,7 +255,9 @@ open_inputs(Live *lv, GError **error)
 
     lv->cap = fs_capture_open_live(opts->iface, &opts->live, filter, error);
     if (lv->cap == NULL)
-        return g_error_matches(*error, FS_ERROR, FS_ERROR_FILTER) ? 2 : 1;
+        return g_error_matches(*error, FS_ERROR, FS_ERROR_FILTER) ||
+                       g_error_matches(*error, FS_ERROR, FS_ERROR_USAGE)
+                   ? 2 : 1;
     desc = fs_capture_describe(lv->cap);
     fprintf(stderr, "finscope: listening on %s\n", desc);
     if (opts->write_file != NULL &&
