@@ -563,8 +563,8 @@ struct FsLive {
     guint32 last_ifdrop;
     FsCaptureStats total;  /* widened counters */
     char *warning;         /* pcap_activate()'s warning, or NULL */
-    FsTime joined;         /* --fanout: wall clock (ns) as the socket
-                              began to join; earlier packets are skipped */
+    FsTime joined;         /* --fanout: wall clock (ns) once the socket
+                              joined; earlier packets are skipped */
     int fanout_group;      /* the fanout group joined, or -1 */
 };
 
@@ -700,8 +700,9 @@ fanout_refused(GError **error, const char *iface, guint16 group, int err)
  * directions of a connection reach the same member; FLAG_DEFRAG
  * reassembles IPv4 fragments first so that they hash as their flow (as
  * Suricata's af-packet does). Until the join the socket took every
- * packet, as any other member may have: those stamped before it began
- * are skipped (live->joined). */
+ * packet, as another member may have too: those stamped before the join
+ * returned are skipped (live->joined), so no packet reaches two members.
+ */
 static gboolean
 live_join_fanout(FsLive *live, const char *iface, guint16 group,
                  GError **error)
@@ -721,12 +722,15 @@ live_join_fanout(FsLive *live, const char *iface, guint16 group,
                     "not one", iface);
         return FALSE;
     }
+    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0)
+        return fanout_refused(error, iface, group, errno);
+    /* After the join: a packet in the ring from before it was stamped
+     * before this, and a member joining while traffic flows moves flows
+     * between members anyway (hash modulo the number of members). */
     (void)clock_gettime(CLOCK_REALTIME, &now);
     live->joined = (FsTime)now.tv_sec * FS_NS_PER_SEC + now.tv_nsec;
     if (live->precision != PCAP_TSTAMP_PRECISION_NANO)
         live->joined -= live->joined % 1000; /* as packets are stamped */
-    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0)
-        return fanout_refused(error, iface, group, errno);
     live->fanout_group = group;
     return TRUE;
 }
