@@ -17,6 +17,7 @@
 #include "finscope/report.h"
 #include "live.h"
 #include "metrics.h"
+#include "text.h"
 #include "writer.h"
 
 #define TICK_S 1               /* engine clock, -w flush */
@@ -50,6 +51,16 @@ typedef struct {
                                    buffer: the wall clock may drive time */
     GError *error;              /* what ended the capture, if not us */
 } Live;
+
+/* Messages echo what the user gave (-Z USER, --metrics-listen ADDR,
+ * paths): escaped and cut, as main.c's fail() does. */
+static void
+print_error(const GError *error)
+{
+    g_autofree char *msg = fs_text_escape_lines(error->message, 1024);
+
+    fprintf(stderr, "finscope: %s\n", msg);
+}
 
 static char *
 live_filter(const FsCliOptions *opts)
@@ -91,7 +102,7 @@ write_metrics_file(Live *lv)
         return;
     text = render_metrics(lv);
     if (!fs_metrics_write_file(lv->opts->metrics_file, text, &error))
-        fprintf(stderr, "finscope: %s\n", error->message);
+        print_error(error);
 }
 
 static gboolean
@@ -210,23 +221,24 @@ static gboolean
 drop_privileges(const char *user, GError **error)
 {
     struct passwd *pw = getpwnam(user);
+    g_autofree char *shown = fs_text_escape(user, FS_TEXT_ECHO_MAX);
     int saved = 0;
 
     if (pw == NULL) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE, "-Z %s: no such user",
-                    user);
+                    shown);
         return FALSE;
     }
     if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
         setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
         saved = errno;
-        g_set_error(error, FS_ERROR, FS_ERROR_OPEN, "-Z %s: %s", user,
+        g_set_error(error, FS_ERROR, FS_ERROR_OPEN, "-Z %s: %s", shown,
                     g_strerror(saved));
         return FALSE;
     }
     if (pw->pw_uid != 0 && setuid(0) == 0) {
         g_set_error(error, FS_ERROR, FS_ERROR_OPEN,
-                    "-Z %s: root could be regained", user);
+                    "-Z %s: root could be regained", shown);
         return FALSE;
     }
     return TRUE;
@@ -243,7 +255,9 @@ open_inputs(Live *lv, GError **error)
 
     lv->cap = fs_capture_open_live(opts->iface, &opts->live, filter, error);
     if (lv->cap == NULL)
-        return g_error_matches(*error, FS_ERROR, FS_ERROR_FILTER) ? 2 : 1;
+        return g_error_matches(*error, FS_ERROR, FS_ERROR_FILTER) ||
+                       g_error_matches(*error, FS_ERROR, FS_ERROR_USAGE)
+                   ? 2 : 1;
     desc = fs_capture_describe(lv->cap);
     fprintf(stderr, "finscope: listening on %s\n", desc);
     if (opts->write_file != NULL &&
@@ -361,7 +375,7 @@ fs_live_run(const FsCliOptions *opts)
     lv.opts = opts;
     if (opts->metrics_listen != NULL &&
         !fs_metrics_listen_check(opts->metrics_listen, &error)) {
-        fprintf(stderr, "finscope: %s\n", error->message);
+        print_error(error);
         return 2;
     }
     /* Before anything else, so that an early SIGINT still ends cleanly. */
@@ -370,7 +384,7 @@ fs_live_run(const FsCliOptions *opts)
     lv.sources[lv.n_sources++] = g_unix_signal_add(SIGUSR1, on_interim, &lv);
     status = open_inputs(&lv, &error);
     if (status != 0) {
-        fprintf(stderr, "finscope: %s\n", error->message);
+        print_error(error);
         teardown(&lv);
         return status;
     }
