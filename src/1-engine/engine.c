@@ -543,8 +543,12 @@ hand_over(FsEngine *e, FsConn *conn, FsConn *rec, FsTime now)
         fs_tcpstate_expire(rec, now, 2 * e->cfg.msl, on_emit, e);
     } else
         fs_tcpstate_settle(rec, now, 2 * e->cfg.msl, on_emit, e);
-    if (e->sink.on_conn != NULL)
-        e->sink.on_conn(rec, e->sink.user);
+    if (e->sink.on_conn != NULL) {
+        FsOutcome outcome;
+
+        fs_classify_outcome(rec, &outcome);
+        e->sink.on_conn(rec, &outcome, e->sink.user);
+    }
     e->stats.finished++;
     fs_deadlines_remove(e->deadlines, conn);
 }

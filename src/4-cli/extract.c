@@ -115,11 +115,11 @@ parse_selector(const char *text, Selector *sel, GError **error)
 }
 
 static gboolean
-is_anomalous(const FsConn *conn)
+is_anomalous(const FsOutcome *outcome)
 {
     g_autoptr(GPtrArray) flags = g_ptr_array_new();
 
-    fs_classify_flags(conn, flags);
+    fs_flag_names(outcome->flags, flags);
     for (guint i = 0; i < flags->len; i++) {
         for (int k = 0; k < FS_EV_N_KINDS; k++) {
             if (fs_event_kind_is_anomaly((FsEventKind)k) &&
@@ -132,10 +132,10 @@ is_anomalous(const FsConn *conn)
 }
 
 static gboolean
-is_stuck(const FsConn *conn)
+is_stuck(const FsOutcome *outcome)
 {
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
-        FsTcpState st = fs_classify_end_state(conn, (FsRole)role);
+        FsTcpState st = outcome->end_state[role];
 
         if (st >= FS_TCP_FIN_WAIT_1 && st <= FS_TCP_LAST_ACK)
             return TRUE;
@@ -144,20 +144,20 @@ is_stuck(const FsConn *conn)
 }
 
 static gboolean
-selected(const Selector *sel, const FsConn *conn)
+selected(const Selector *sel, const FsConn *conn, const FsOutcome *outcome)
 {
     for (guint i = 0; i < sel->ids->len; i++) {
         if (g_array_index(sel->ids, guint64, i) == conn->id)
             return TRUE;
     }
-    return (sel->expr && fs_conn_expr_matches(sel->expr, conn)) ||
-           (sel->reset && fs_classify_close(conn) == FS_CLOSE_RESET) ||
-           (sel->stuck && is_stuck(conn)) ||
-           (sel->anomalous && is_anomalous(conn));
+    return (sel->expr && fs_conn_expr_matches(sel->expr, conn, outcome)) ||
+           (sel->reset && outcome->close == FS_CLOSE_RESET) ||
+           (sel->stuck && is_stuck(outcome)) ||
+           (sel->anomalous && is_anomalous(outcome));
 }
 
 static void
-pick_conn(const FsConn *conn, gpointer user)
+pick_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 {
     Pick *pick = user;
     g_autofree char *key = NULL;
@@ -165,7 +165,7 @@ pick_conn(const FsConn *conn, gpointer user)
     Range r = { conn->first_frame, conn->last_frame, conn->first_source,
                 conn->last_source };
 
-    if (!selected(pick->sel, conn))
+    if (!selected(pick->sel, conn, outcome))
         return;
     key = conn_key(conn);
     ranges = g_hash_table_lookup(pick->ranges, key);
