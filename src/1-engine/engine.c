@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "finscope/classify.h"
 #include "finscope/detect.h"
 #include "finscope/engine.h"
 #include "finscope/flow.h"
@@ -47,8 +48,13 @@ on_conn(const FsConn *rec, gpointer user)
 {
     FsEngine *e = user;
 
-    if (e->sink.on_conn != NULL)
-        e->sink.on_conn(rec, e->sink.user);
+    if (e->sink.on_conn != NULL) {
+        FsOutcome outcome;
+
+        /* the record's verdict, worked out once for every view */
+        fs_classify_outcome(rec, &outcome);
+        e->sink.on_conn(rec, &outcome, e->sink.user);
+    }
 }
 
 /* The store's: a connection finished while the capture goes on; its

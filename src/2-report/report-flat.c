@@ -110,14 +110,14 @@ flat_frames(FsJson *j, const FsReport *r, const FsConn *conn)
 }
 
 static void
-flat_close(FsJson *j, const FsConn *conn)
+flat_close(FsJson *j, const FsConn *conn, const FsOutcome *outcome)
 {
-    FsCloser closer = fs_classify_active_closer(conn);
+    FsCloser closer = outcome->active_closer;
     const FsEndpoint *c = &conn->ep[FS_ROLE_CLIENT];
     const FsEndpoint *s = &conn->ep[FS_ROLE_SERVER];
 
     FS_JSON_KEY(j, "close");
-    fs_json_string(j, fs_close_kind_name(fs_classify_close(conn)));
+    fs_json_string(j, fs_close_kind_name(outcome->close));
     FS_JSON_KEY(j, "active_closer");
     fs_json_string(j, fs_closer_name(closer));
     FS_JSON_KEY(j, "passive_closer");
@@ -129,22 +129,22 @@ flat_close(FsJson *j, const FsConn *conn)
     FS_JSON_KEY(j, "three_way_close");
     fs_json_bool(j, conn->three_way_close);
     FS_JSON_KEY(j, "half_close");
-    fs_json_bool(j, fs_classify_half_close(conn));
+    fs_json_bool(j, outcome->half_close);
     flat_pair(j, "bytes_after_peer_fin", c->bytes_after_peer_fin,
               s->bytes_after_peer_fin);
-    flat_ns(j, "close_duration_ns", fs_classify_close_duration(conn));
-    flat_pair(j, "fin_retransmits", c->fin_count > 1 ? c->fin_count - 1u : 0,
-              s->fin_count > 1 ? s->fin_count - 1u : 0);
+    flat_ns(j, "close_duration_ns", outcome->close_duration);
+    flat_pair(j, "fin_retransmits", outcome->fin_retransmits[FS_ROLE_CLIENT],
+              outcome->fin_retransmits[FS_ROLE_SERVER]);
     FS_JSON_KEY(j, "final_ack_lost");
-    fs_json_bool(j, conn->final_ack_lost > 0);
+    fs_json_bool(j, outcome->final_ack_lost > 0);
     flat_role(j, "rst_from", conn->rst_from);
     FS_JSON_KEY(j, "rst_interrupted");
     fs_json_string(j, conn->rst_from == FS_ROLE_NONE
                           ? NULL
                           : fs_tcp_state_name(conn->rst_state));
     FS_JSON_KEY(j, "handshake");
-    fs_json_string(j, fs_handshake_name(fs_classify_handshake(conn)));
-    flat_ns(j, "idle_before_close_ns", fs_classify_idle_before_close(conn));
+    fs_json_string(j, fs_handshake_name(outcome->handshake));
+    flat_ns(j, "idle_before_close_ns", outcome->idle_before_close);
 }
 
 /* End states and TIME_WAIT: until (2*MSL after it began, as --json), and
@@ -152,7 +152,8 @@ flat_close(FsJson *j, const FsConn *conn)
  * an RST) as the service view counts it (report-service.c): the spans
  * give TIME_WAIT held at once by a client towards a destination. */
 static void
-flat_states(FsJson *j, const FsReport *r, const FsConn *conn)
+flat_states(FsJson *j, const FsReport *r, const FsConn *conn,
+            const FsOutcome *outcome)
 {
     static const char *const keys[2][4] = {
         { "state_client", "time_wait_until_client_ns",
@@ -175,8 +176,7 @@ flat_states(FsJson *j, const FsReport *r, const FsConn *conn)
                 end = MIN(ep->state_since, until);
         }
         fs_json_key(j, keys[role][0]);
-        fs_json_string(j, fs_tcp_state_name(
-                              fs_classify_end_state(conn, (FsRole)role)));
+        fs_json_string(j, fs_tcp_state_name(outcome->end_state[role]));
         flat_ns(j, keys[role][1], until);
         flat_ns(j, keys[role][2], since);
         flat_ns(j, keys[role][3], end);
@@ -283,11 +283,11 @@ flat_trust(FsJson *j, const FsConn *conn)
 }
 
 static void
-flat_flags(FsJson *j, const FsConn *conn)
+flat_flags(FsJson *j, const FsOutcome *outcome)
 {
     g_autoptr(GPtrArray) flags = g_ptr_array_new();
 
-    fs_classify_flags(conn, flags);
+    fs_flag_names(outcome->flags, flags);
     FS_JSON_KEY(j, "flags");
     fs_json_begin_array(j);
     for (guint i = 0; i < flags->len; i++)
@@ -296,7 +296,8 @@ flat_flags(FsJson *j, const FsConn *conn)
 }
 
 void
-fs_report_flat_conn(FsReport *r, const FsConn *conn)
+fs_report_flat_conn(FsReport *r, const FsConn *conn,
+                    const FsOutcome *outcome)
 {
     FsJson j;
 
@@ -316,11 +317,11 @@ fs_report_flat_conn(FsReport *r, const FsConn *conn)
     fs_json_bool(&j, conn->roles_inferred);
     FS_JSON_KEY(&j, "one_sided");
     fs_json_bool(&j, fs_conn_one_sided(conn));
-    flat_close(&j, conn);
-    flat_states(&j, r, conn);
+    flat_close(&j, conn, outcome);
+    flat_states(&j, r, conn, outcome);
     flat_reuse(&j, conn);
     flat_trust(&j, conn);
-    flat_flags(&j, conn);
+    flat_flags(&j, outcome);
     fs_json_end_object(&j);
     g_string_append_c(r->buf, '\n');
     fwrite(r->buf->str, 1, r->buf->len, r->out);

@@ -91,19 +91,19 @@ sink_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 }
 
 static void
-sink_conn(const FsConn *conn, gpointer user)
+sink_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 {
     FsReport *r = user;
 
-    fs_tally_add_conn(&r->sum, conn);
-    fs_services_add(r->services, conn, r->cfg.msl);
-    fs_failures_add(r->failures, conn);
+    fs_tally_add(&r->sum, outcome, conn->addr, FS_TALLY_BOTH);
+    fs_services_add(r->services, conn, outcome, r->cfg.msl);
+    fs_failures_add(r->failures, conn, outcome);
     if (r->format == FS_REPORT_JSON)
-        fs_report_json_conn(r, conn);
+        fs_report_json_conn(r, conn, outcome);
     else if (r->format == FS_REPORT_FLAT)
-        fs_report_flat_conn(r, conn);
+        fs_report_flat_conn(r, conn, outcome);
     else
-        fs_report_text_conn(r, conn);
+        fs_report_text_conn(r, conn, outcome);
 }
 
 FsEngineSink
