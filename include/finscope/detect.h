@@ -6,6 +6,7 @@
 #include <glib.h>
 #include "finscope/conn.h"
 #include "finscope/decode.h"
+#include "finscope/event.h"
 #include "finscope/tcpstate.h"
 
 /* What the engine does with a segment after the detectors saw it. */
@@ -13,6 +14,9 @@ typedef enum {
     FS_DETECT_PROCESS,   /* run it through the state machine of *conn */
     FS_DETECT_SKIP,      /* counted (duplicate frame, old duplicate) only */
 } FsDetectVerdict;
+
+/* Receives each event the detectors (and the steps they take) produce. */
+typedef void (*FsEmitFunc)(const FsEvent *ev, gpointer user);
 
 typedef struct {
     FsEmitFunc emit;     /* where events go */

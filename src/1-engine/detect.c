@@ -9,6 +9,7 @@
 #include "finscope/event.h"
 #include "finscope/flow.h"
 #include "finscope/seq.h"
+#include "finscope/tcpoutcome.h"
 
 /* Two copies of a frame within this are one frame seen on two interfaces
  * (a capture artefact), not a retransmission: RTOs are 200 ms and up. */
@@ -35,6 +36,17 @@ emit(const FsDetectContext *ctx, const FsConn *conn, const FsSegment *seg,
 
     if (ctx->emit != NULL)
         ctx->emit(&ev, ctx->user);
+}
+
+/* Hands what a tcpstate step returned on to ctx's emit, in order. */
+static void
+forward(const FsDetectContext *ctx, FsTcpOutcome *out)
+{
+    for (guint i = 0; i < fs_tcp_outcome_len(out); i++) {
+        if (ctx->emit != NULL)
+            ctx->emit(fs_tcp_outcome_at(out, i), ctx->user);
+    }
+    fs_tcp_outcome_clear(out);
 }
 
 const char *
@@ -102,6 +114,7 @@ fs_detect_reuse(const FsDetectContext *ctx, FsConn *prev, FsConn *conn,
     int holder = state_holder(prev, seg);
     const FsEndpoint *old_sender;
     FsReuse *r = &conn->reuse;
+    FsTcpOutcome out;
 
     if (holder == FS_ROLE_NONE)
         return;
@@ -131,9 +144,11 @@ fs_detect_reuse(const FsDetectContext *ctx, FsConn *prev, FsConn *conn,
         conn->reuse_in_time_wait = 1;
         /* A connect() from its own TIME_WAIT tuple takes it over (Linux:
          * SO_REUSEADDR bind, or tcp_tw_reuse). */
-        if (&prev->ep[i] == old_sender)
-            fs_tcpstate_force(prev, i, FS_TCP_CLOSED, FS_CAUSE_REUSED,
-                              seg->ts, ctx->emit, ctx->user);
+        if (&prev->ep[i] != old_sender)
+            continue;
+        fs_tcp_outcome_init(&out);
+        forward(ctx, fs_tcpstate_force(prev, i, FS_TCP_CLOSED,
+                                       FS_CAUSE_REUSED, seg->ts, &out));
     }
 }
 
@@ -163,11 +178,13 @@ answered_from_old_state(const FsDetectContext *ctx, FsConn *prev,
     int role = is_endpoint(prev, FS_ROLE_CLIENT, &seg->src, seg->sport)
                    ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
     const FsEndpoint *ep = &prev->ep[role];
+    FsTcpOutcome out;
 
     if (!ep->fin_sent || !ep->fin_acked ||
         (ep->state != FS_TCP_CLOSED && !ep->ack_pending))
         return;
-    fs_tcpstate_ack_lost(prev, role, seg->ts, ctx->emit, ctx->user);
+    fs_tcp_outcome_init(&out);
+    forward(ctx, fs_tcpstate_ack_lost(prev, role, seg->ts, &out));
     conn->reuse.holder = FS_ROLE_SERVER;
     conn->reuse.holder_state = (guint8)prev->ep[role].state;
 }
@@ -179,20 +196,22 @@ note_answer(const FsDetectContext *ctx, FsConn *conn, const FsSegment *seg)
     FsReuse *r = &conn->reuse;
     FsConn *prev = conn->older;
     guint8 f = seg->flags;
+    FsTcpOutcome out;
 
+    fs_tcp_outcome_init(&out);
     if ((f & (FS_TH_SYN | FS_TH_ACK)) == (FS_TH_SYN | FS_TH_ACK)) {
         r->outcome = FS_REUSE_ACCEPTED;
         /* no LAST_ACK would have accepted it: its final ACK had arrived */
         if (prev != NULL)
-            fs_tcpstate_settle_acks(prev, seg->ts, ctx->emit, ctx->user);
+            forward(ctx, fs_tcpstate_settle_acks(prev, seg->ts, &out));
         if (prev != NULL && r->holder == FS_ROLE_SERVER &&
             r->holder_state == FS_TCP_TIME_WAIT)
             for (int i = FS_ROLE_CLIENT; i <= FS_ROLE_SERVER; i++) {
                 if (prev->ep[i].state == FS_TCP_TIME_WAIT &&
                     is_endpoint(prev, i, &seg->src, seg->sport))
-                    fs_tcpstate_force(prev, i, FS_TCP_CLOSED,
-                                      FS_CAUSE_REUSED, seg->ts, ctx->emit,
-                                      ctx->user);
+                    forward(ctx, fs_tcpstate_force(prev, i, FS_TCP_CLOSED,
+                                                   FS_CAUSE_REUSED, seg->ts,
+                                                   &out));
             }
         return;
     }

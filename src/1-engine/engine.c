@@ -11,6 +11,7 @@
 #include "finscope/flow.h"
 #include "finscope/freeze.h"
 #include "finscope/seq.h"
+#include "finscope/tcpoutcome.h"
 #include "finscope/tcpstate.h"
 #include "pressure.h"
 
@@ -227,6 +228,16 @@ on_emit(const FsEvent *ev, gpointer user)
     }
     if (e->sink.on_event != NULL)
         e->sink.on_event(ev, ev->conn, e->sink.user);
+}
+
+/* A tcpstate step returned out: its transitions and events go on in the
+ * order they happened (on_emit), then it is emptied for the next. */
+static void
+apply_outcome(FsEngine *e, FsTcpOutcome *out)
+{
+    for (guint i = 0; i < fs_tcp_outcome_len(out); i++)
+        on_emit(fs_tcp_outcome_at(out, i), e);
+    fs_tcp_outcome_clear(out);
 }
 
 FsEngine *
@@ -512,6 +523,7 @@ new_incarnation(FsEngine *e, FsFlow **flow, FsConn *prev,
     gboolean inferred;
     gboolean cis = client_is_sender(e, seg, &inferred);
     FsConn *conn = fs_flow_new_incarnation(e->flows, flow, seg, cis);
+    FsTcpOutcome out;
 
     conn->roles_inferred = inferred ? 1 : 0;
     e->stats.connections++;
@@ -524,7 +536,8 @@ new_incarnation(FsEngine *e, FsFlow **flow, FsConn *prev,
     if (prev == NULL)
         return conn;
     conn->reuse_of = prev->id;
-    fs_tcpstate_expire(prev, seg->ts, 2 * e->cfg.msl, on_emit, e);
+    fs_tcp_outcome_init(&out);
+    apply_outcome(e, fs_tcpstate_expire(prev, seg->ts, 2 * e->cfg.msl, &out));
     fs_detect_reuse(&e->detect, prev, conn, seg);
     wake_earlier(e, prev, seg->ts);
     return conn;
@@ -537,12 +550,16 @@ new_incarnation(FsEngine *e, FsFlow **flow, FsConn *prev,
 static void
 hand_over(FsEngine *e, FsConn *conn, FsConn *rec, FsTime now)
 {
+    FsTcpOutcome out;
+
+    fs_tcp_outcome_init(&out);
     if (rec->evicted) {
         /* its ACKs of FINs as they most likely went */
-        fs_tcpstate_settle_acks(rec, now, on_emit, e);
-        fs_tcpstate_expire(rec, now, 2 * e->cfg.msl, on_emit, e);
+        fs_tcpstate_settle_acks(rec, now, &out);
+        fs_tcpstate_expire(rec, now, 2 * e->cfg.msl, &out);
     } else
-        fs_tcpstate_settle(rec, now, 2 * e->cfg.msl, on_emit, e);
+        fs_tcpstate_settle(rec, now, 2 * e->cfg.msl, &out);
+    apply_outcome(e, &out);
     if (e->sink.on_conn != NULL)
         e->sink.on_conn(rec, e->sink.user);
     e->stats.finished++;
@@ -756,7 +773,9 @@ static void
 sweep(FsEngine *e, FsTime now)
 {
     FsConn *conn;
+    FsTcpOutcome out;
 
+    fs_tcp_outcome_init(&out);
     while ((conn = fs_deadlines_pop_due(e->deadlines, now)) != NULL)
         g_ptr_array_add(e->due, conn);
     g_ptr_array_sort(e->due, conn_id_cmp);
@@ -770,7 +789,10 @@ sweep(FsEngine *e, FsTime now)
         conn = g_ptr_array_index(e->due, i);
         rec = record_of(conn, &buf);
         was_frozen = rec != conn;
-        expired = fs_tcpstate_expire(rec, now, 2 * e->cfg.msl, on_emit, e);
+        fs_tcpstate_expire(rec, now, 2 * e->cfg.msl, &out);
+        expired = fs_tcp_outcome_count_cause(&out,
+                                             FS_CAUSE_TIME_WAIT_EXPIRED) > 0;
+        apply_outcome(e, &out);
         if (now >= finish_at(e, rec)) {
             if (now >= handshake_gives_up(rec))
                 e->stats.handshakes_expired++;
@@ -881,6 +903,7 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
     FsConn *newest;
     FsConn *conn;
     FsRole sender;
+    FsTcpOutcome out;
 
     g_return_if_fail(!e->finished);
     e->latest = MAX(e->latest, seg->ts);
@@ -917,7 +940,9 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
     sender = fs_conn_sender_role(conn, seg);
     if (fs_detect_segment(&e->detect, &conn, &sender, seg) !=
         FS_DETECT_SKIP) {
-        fs_tcpstate_segment(conn, sender, seg, &e->tcp, on_emit, e);
+        fs_tcp_outcome_init(&out);
+        apply_outcome(e, fs_tcpstate_segment(conn, sender, seg, &e->tcp,
+                                             &out));
         conn->t_last = seg->ts;
         held_reclass(e, conn, conn);
         /* the segment may have brought a deadline forward: of the
