@@ -121,6 +121,10 @@ FsTcpOutcome *fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
 FsTcpOutcome *fs_tcpstate_ack_lost(FsConn *conn, int role, FsTime ts,
                                    FsTcpOutcome *out);
 
+/* The state fs_tcpstate_ack_lost(conn, role, ...) would leave role in,
+ * changing nothing: for a detector that judges before the engine acts. */
+FsTcpState fs_tcpstate_after_ack_lost(const FsConn *conn, int role);
+
 /* Sets one endpoint's state from outside a segment (a new incarnation
  * taking over a TIME_WAIT), if the diagram has that edge from its state:
  * the transition goes to out. */

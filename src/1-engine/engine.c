@@ -35,7 +35,6 @@ struct FsEngine {
     FsEngineConfig cfg;
     FsEngineSink sink;
     FsTcpConfig tcp;
-    FsDetectContext detect;
     FsFlowTable *flows;
     FsDeadlines *deadlines; /* every connection held, by when it is due
                                (owned by flows) */
@@ -240,6 +239,33 @@ apply_outcome(FsEngine *e, FsTcpOutcome *out)
     fs_tcp_outcome_clear(out);
 }
 
+/* The detectors' verdict v, in its order: the events noted before the
+ * actions, the actions on the previous incarnation (tcpstate steps),
+ * the other events. */
+static void
+apply_verdict(FsEngine *e, FsDetectVerdict *v)
+{
+    FsTcpOutcome out;
+    guint i;
+
+    fs_tcp_outcome_init(&out);
+    for (i = 0; i < v->actions_at; i++)
+        on_emit(fs_tcp_outcome_at(&v->events, i), e);
+    if (v->prev != NULL && v->settle_acks)
+        fs_tcpstate_settle_acks(v->prev, v->ts, &out);
+    if (v->prev != NULL && v->ack_lost != FS_ROLE_NONE)
+        fs_tcpstate_ack_lost(v->prev, v->ack_lost, v->ts, &out);
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        if (v->prev != NULL && (v->reused & (1u << r)))
+            fs_tcpstate_force(v->prev, r, FS_TCP_CLOSED, FS_CAUSE_REUSED,
+                              v->ts, &out);
+    }
+    apply_outcome(e, &out);
+    for (; i < fs_tcp_outcome_len(&v->events); i++)
+        on_emit(fs_tcp_outcome_at(&v->events, i), e);
+    fs_detect_verdict_clear(v);
+}
+
 FsEngine *
 fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
 {
@@ -253,8 +279,6 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
     if (sink != NULL)
         e->sink = *sink;
     e->tcp.rfc1337 = cfg->rfc1337;
-    e->detect.emit = on_emit;
-    e->detect.user = e;
     e->flows = fs_flow_table_new();
     e->deadlines = fs_deadlines_new();
     e->due = g_ptr_array_new();
@@ -523,6 +547,7 @@ new_incarnation(FsEngine *e, FsFlow **flow, FsConn *prev,
     gboolean inferred;
     gboolean cis = client_is_sender(e, seg, &inferred);
     FsConn *conn = fs_flow_new_incarnation(e->flows, flow, seg, cis);
+    FsDetectVerdict verdict;
     FsTcpOutcome out;
 
     conn->roles_inferred = inferred ? 1 : 0;
@@ -538,7 +563,7 @@ new_incarnation(FsEngine *e, FsFlow **flow, FsConn *prev,
     conn->reuse_of = prev->id;
     fs_tcp_outcome_init(&out);
     apply_outcome(e, fs_tcpstate_expire(prev, seg->ts, 2 * e->cfg.msl, &out));
-    fs_detect_reuse(&e->detect, prev, conn, seg);
+    apply_verdict(e, fs_detect_reuse(prev, conn, seg, &verdict));
     wake_earlier(e, prev, seg->ts);
     return conn;
 }
@@ -902,7 +927,7 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
     FsFlow *flow;
     FsConn *newest;
     FsConn *conn;
-    FsRole sender;
+    FsDetectVerdict verdict;
     FsTcpOutcome out;
 
     g_return_if_fail(!e->finished);
@@ -936,13 +961,14 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
     newest->last_frame = seg->frame;
     newest->last_source = (guint16)seg->source;
     newest->t_last = seg->ts;
-    conn = newest;
-    sender = fs_conn_sender_role(conn, seg);
-    if (fs_detect_segment(&e->detect, &conn, &sender, seg) !=
-        FS_DETECT_SKIP) {
+    fs_detect_segment(newest, fs_conn_sender_role(newest, seg), seg,
+                      &verdict);
+    conn = verdict.conn;
+    apply_verdict(e, &verdict);
+    if (!verdict.skip) {
         fs_tcp_outcome_init(&out);
-        apply_outcome(e, fs_tcpstate_segment(conn, sender, seg, &e->tcp,
-                                             &out));
+        apply_outcome(e, fs_tcpstate_segment(conn, verdict.role, seg,
+                                             &e->tcp, &out));
         conn->t_last = seg->ts;
         held_reclass(e, conn, conn);
         /* the segment may have brought a deadline forward: of the

@@ -1304,6 +1304,19 @@ fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
     return fs_tcpstate_expire(conn, now, two_msl, out);
 }
 
+FsTcpState
+fs_tcpstate_after_ack_lost(const FsConn *conn, int role)
+{
+    const FsEndpoint *ep = &conn->ep[role];
+    FsTcpState to;
+
+    /* as ack_was_lost: only an ACK already acted on is undone */
+    if (!ep->fin_sent || !ep->fin_acked || ep->ack_pending)
+        return ep->state;
+    to = fs_tcp_next_state(ep->state, FS_CAUSE_ACK_LOST);
+    return to == FS_TCP_N_STATES ? ep->state : to;
+}
+
 FsTcpOutcome *
 fs_tcpstate_ack_lost(FsConn *conn, int role, FsTime ts, FsTcpOutcome *out)
 {
