@@ -36,6 +36,16 @@ typedef struct {
 /* Frees what the verdict's events allocated. */
 void fs_detect_verdict_clear(FsDetectVerdict *v);
 
+/* TRUE if v has events or actions (most segments' have neither). */
+static inline gboolean
+fs_detect_verdict_acts(const FsDetectVerdict *v)
+{
+    return fs_tcp_outcome_len(&v->events) > 0 ||
+           (v->prev != NULL && (v->settle_acks ||
+                                v->ack_lost != FS_ROLE_NONE ||
+                                v->reused != 0));
+}
+
 /* Records how conn, a new incarnation opened by seg (a SYN), reuses the
  * 4-tuple of prev: who still held state, whether the SYN was safe by the
  * rules of RFC 1122 §4.2.2.13 and RFC 6191. Fills v and returns it. */

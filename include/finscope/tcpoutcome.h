@@ -24,10 +24,24 @@ typedef struct FsTcpOutcome {
     GArray *more;                         /* FsEvent after those, or NULL */
 } FsTcpOutcome;
 
-void fs_tcp_outcome_init(FsTcpOutcome *out);
+/* Inline: the engine starts and empties outcomes for every segment. */
+static inline void
+fs_tcp_outcome_init(FsTcpOutcome *out)
+{
+    out->len = 0;
+    out->more = NULL;
+}
+
+void fs_tcp_outcome_free_more(FsTcpOutcome *out);
 
 /* Forgets the events (frees what overflowed); ready for reuse. */
-void fs_tcp_outcome_clear(FsTcpOutcome *out);
+static inline void
+fs_tcp_outcome_clear(FsTcpOutcome *out)
+{
+    if (out->more != NULL)
+        fs_tcp_outcome_free_more(out);
+    out->len = 0;
+}
 
 void fs_tcp_outcome_add(FsTcpOutcome *out, const FsEvent *ev);
 
@@ -38,7 +52,13 @@ fs_tcp_outcome_len(const FsTcpOutcome *out)
 }
 
 /* The i-th event, 0-based, i < fs_tcp_outcome_len(). */
-const FsEvent *fs_tcp_outcome_at(const FsTcpOutcome *out, guint i);
+static inline const FsEvent *
+fs_tcp_outcome_at(const FsTcpOutcome *out, guint i)
+{
+    if (i < FS_TCP_OUTCOME_INLINE)
+        return &out->first[i];
+    return &g_array_index(out->more, FsEvent, i - FS_TCP_OUTCOME_INLINE);
+}
 
 /* Transitions in out taken on cause (by any endpoint). */
 guint fs_tcp_outcome_count_cause(const FsTcpOutcome *out, FsCause cause);

@@ -248,6 +248,8 @@ apply_verdict(FsEngine *e, FsDetectVerdict *v)
     FsTcpOutcome out;
     guint i;
 
+    if (!fs_detect_verdict_acts(v))
+        return;
     fs_tcp_outcome_init(&out);
     for (i = 0; i < v->actions_at; i++)
         on_emit(fs_tcp_outcome_at(&v->events, i), e);
@@ -964,7 +966,8 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
     fs_detect_segment(newest, fs_conn_sender_role(newest, seg), seg,
                       &verdict);
     conn = verdict.conn;
-    apply_verdict(e, &verdict);
+    if (fs_detect_verdict_acts(&verdict)) /* most segments: nothing */
+        apply_verdict(e, &verdict);
     if (!verdict.skip) {
         fs_tcp_outcome_init(&out);
         apply_outcome(e, fs_tcpstate_segment(conn, verdict.role, seg,

@@ -6,18 +6,10 @@
 #include "finscope/tcpoutcome.h"
 
 void
-fs_tcp_outcome_init(FsTcpOutcome *out)
+fs_tcp_outcome_free_more(FsTcpOutcome *out)
 {
-    out->len = 0;
+    g_array_free(out->more, TRUE);
     out->more = NULL;
-}
-
-void
-fs_tcp_outcome_clear(FsTcpOutcome *out)
-{
-    if (out->more != NULL)
-        g_array_free(out->more, TRUE);
-    fs_tcp_outcome_init(out);
 }
 
 void
@@ -31,15 +23,6 @@ fs_tcp_outcome_add(FsTcpOutcome *out, const FsEvent *ev)
         out->more = g_array_new(FALSE, FALSE, sizeof(FsEvent));
     g_array_append_val(out->more, *ev);
     out->len++;
-}
-
-const FsEvent *
-fs_tcp_outcome_at(const FsTcpOutcome *out, guint i)
-{
-    g_return_val_if_fail(i < out->len, NULL);
-    if (i < FS_TCP_OUTCOME_INLINE)
-        return &out->first[i];
-    return &g_array_index(out->more, FsEvent, i - FS_TCP_OUTCOME_INLINE);
 }
 
 guint
