@@ -10,6 +10,7 @@
 #include "finscope/engine.h"
 #include "finscope/flow.h"
 #include "finscope/seq.h"
+#include "finscope/tcpoutcome.h"
 #include "finscope/tcpstate.h"
 #include "store.h"
 #include "timewait.h"
@@ -18,7 +19,6 @@ struct FsEngine {
     FsEngineConfig cfg;
     FsEngineSink sink;
     FsTcpConfig tcp;
-    FsDetectContext detect;
     FsStore *store;         /* the connections held */
     FsTimeWait *tw;         /* TIME_WAIT per host and destination: a
                                listener on transitions */
@@ -40,6 +40,52 @@ on_emit(const FsEvent *ev, gpointer user)
     }
     if (e->sink.on_event != NULL)
         e->sink.on_event(ev, ev->conn, e->sink.user);
+}
+
+/* A tcpstate step returned out: its transitions and events go on in the
+ * order they happened (on_emit), then it is emptied for the next. */
+static void
+apply_outcome(FsEngine *e, FsTcpOutcome *out)
+{
+    for (guint i = 0; i < fs_tcp_outcome_len(out); i++)
+        on_emit(fs_tcp_outcome_at(out, i), e);
+    fs_tcp_outcome_clear(out);
+}
+
+/* The store's: the outcome of a step it ran (expiry, settling). */
+static void
+on_outcome(FsTcpOutcome *out, gpointer user)
+{
+    apply_outcome(user, out);
+}
+
+/* The detectors' verdict v, in its order: the events noted before the
+ * actions, the actions on the previous incarnation (tcpstate steps),
+ * the other events. */
+static void
+apply_verdict(FsEngine *e, FsDetectVerdict *v)
+{
+    FsTcpOutcome out;
+    guint i;
+
+    if (!fs_detect_verdict_acts(v))
+        return;
+    fs_tcp_outcome_init(&out);
+    for (i = 0; i < v->actions_at; i++)
+        on_emit(fs_tcp_outcome_at(&v->events, i), e);
+    if (v->prev != NULL && v->settle_acks)
+        fs_tcpstate_settle_acks(v->prev, v->ts, &out);
+    if (v->prev != NULL && v->ack_lost != FS_ROLE_NONE)
+        fs_tcpstate_ack_lost(v->prev, v->ack_lost, v->ts, &out);
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        if (v->prev != NULL && (v->reused & (1u << r)))
+            fs_tcpstate_force(v->prev, r, FS_TCP_CLOSED, FS_CAUSE_REUSED,
+                              v->ts, &out);
+    }
+    apply_outcome(e, &out);
+    for (; i < fs_tcp_outcome_len(&v->events); i++)
+        on_emit(fs_tcp_outcome_at(&v->events, i), e);
+    fs_detect_verdict_clear(v);
 }
 
 /* The store's: a record is final. */
@@ -75,14 +121,12 @@ FsEngine *
 fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
 {
     FsEngine *e = g_new0(FsEngine, 1);
-    FsStoreHooks hooks = { on_emit, on_conn, on_forget, e };
+    FsStoreHooks hooks = { on_outcome, on_conn, on_forget, e };
 
     e->cfg = *cfg;
     if (sink != NULL)
         e->sink = *sink;
     e->tcp.rfc1337 = cfg->rfc1337;
-    e->detect.emit = on_emit;
-    e->detect.user = e;
     e->store = fs_store_new(cfg, &e->stats, &hooks);
     e->tw = fs_timewait_new(&e->stats);
     return e;
@@ -132,12 +176,15 @@ new_incarnation(FsEngine *e, FsFlow **flow, FsConn *prev,
                 const FsSegment *seg)
 {
     FsConn *conn = fs_store_new_incarnation(e->store, flow, &prev, seg);
+    FsDetectVerdict verdict;
+    FsTcpOutcome out;
 
     if (prev == NULL)
         return conn;
     conn->reuse_of = prev->id;
-    fs_tcpstate_expire(prev, seg->ts, 2 * e->cfg.msl, on_emit, e);
-    fs_detect_reuse(&e->detect, prev, conn, seg);
+    fs_tcp_outcome_init(&out);
+    apply_outcome(e, fs_tcpstate_expire(prev, seg->ts, 2 * e->cfg.msl, &out));
+    apply_verdict(e, fs_detect_reuse(prev, conn, seg, &verdict));
     fs_store_wake_earlier(e->store, prev, seg->ts);
     return conn;
 }
@@ -179,7 +226,8 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
     FsFlow *flow;
     FsConn *newest;
     FsConn *conn;
-    FsRole sender;
+    FsDetectVerdict verdict;
+    FsTcpOutcome out;
 
     g_return_if_fail(!e->finished);
     tick(e, seg->ts);
@@ -197,11 +245,15 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
     newest->last_frame = seg->frame;
     newest->last_source = (guint16)seg->source;
     newest->t_last = seg->ts;
-    conn = newest;
-    sender = fs_conn_sender_role(conn, seg);
-    if (fs_detect_segment(&e->detect, &conn, &sender, seg) !=
-        FS_DETECT_SKIP) {
-        fs_tcpstate_segment(conn, sender, seg, &e->tcp, on_emit, e);
+    fs_detect_segment(newest, fs_conn_sender_role(newest, seg), seg,
+                      &verdict);
+    conn = verdict.conn;
+    if (fs_detect_verdict_acts(&verdict)) /* most segments: nothing */
+        apply_verdict(e, &verdict);
+    if (!verdict.skip) {
+        fs_tcp_outcome_init(&out);
+        apply_outcome(e, fs_tcpstate_segment(conn, verdict.role, seg,
+                                             &e->tcp, &out));
         conn->t_last = seg->ts;
         fs_store_stepped(e->store, conn, newest, seg->ts);
     }

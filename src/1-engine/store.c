@@ -213,14 +213,16 @@ free_detached(FsConn *conn, gpointer user)
 static void
 hand_over(FsStore *s, FsConn *conn, FsConn *rec, FsTime now)
 {
+    FsTcpOutcome out;
+
+    fs_tcp_outcome_init(&out);
     if (rec->evicted) {
         /* its ACKs of FINs as they most likely went */
-        fs_tcpstate_settle_acks(rec, now, s->hooks.emit, s->hooks.user);
-        fs_tcpstate_expire(rec, now, 2 * s->cfg.msl, s->hooks.emit,
-                           s->hooks.user);
+        fs_tcpstate_settle_acks(rec, now, &out);
+        fs_tcpstate_expire(rec, now, 2 * s->cfg.msl, &out);
     } else
-        fs_tcpstate_settle(rec, now, 2 * s->cfg.msl, s->hooks.emit,
-                           s->hooks.user);
+        fs_tcpstate_settle(rec, now, 2 * s->cfg.msl, &out);
+    s->hooks.on_outcome(&out, s->hooks.user);
     s->hooks.on_conn(rec, s->hooks.user);
     s->stats->finished++;
     fs_deadlines_remove(s->deadlines, conn);
@@ -427,12 +429,16 @@ fs_store_sweep(FsStore *s, FsTime now)
         gboolean was_frozen;
         gboolean expired;
         FsTime wake;
+        FsTcpOutcome out;
 
         conn = g_ptr_array_index(s->due, i);
         rec = record_of(conn, &buf);
         was_frozen = rec != conn;
-        expired = fs_tcpstate_expire(rec, now, 2 * s->cfg.msl,
-                                     s->hooks.emit, s->hooks.user);
+        fs_tcp_outcome_init(&out);
+        fs_tcpstate_expire(rec, now, 2 * s->cfg.msl, &out);
+        expired = fs_tcp_outcome_count_cause(&out,
+                                             FS_CAUSE_TIME_WAIT_EXPIRED) > 0;
+        s->hooks.on_outcome(&out, s->hooks.user);
         if (now >= finish_at(s, rec)) {
             if (now >= handshake_gives_up(rec))
                 s->stats->handshakes_expired++;

@@ -16,13 +16,15 @@
 #include "finscope/engine.h"
 #include "finscope/flow.h"
 #include "finscope/freeze.h"
+#include "finscope/tcpoutcome.h"
 #include "finscope/tcpstate.h"
 #include "roles.h"
 
 /* What the store calls back into the pipeline. */
 typedef struct {
-    FsEmitFunc emit;     /* events of the steps it runs: expiry at a
-                            deadline, settling at hand-over */
+    /* What a step it runs (expiry at a deadline, settling at hand-over)
+     * returned: handed on and emptied. */
+    void (*on_outcome)(FsTcpOutcome *out, gpointer user);
     /* A record is final (it is freed after). */
     void (*on_conn)(const FsConn *rec, gpointer user);
     /* That record's connection is forgotten while the capture goes on
