@@ -1,11 +1,13 @@
 /* finscope tests: the report stage runs the sink's calls in order, on
- * copies taken when they were made, all of them by each sync. */
+ * copies (of the connection, event and outcome) taken when they were
+ * made, all of them by each sync. */
 #include "config.h"
 
 #include <string.h>
 
 #include <glib.h>
 
+#include "finscope/classify.h"
 #include "finscope/conn.h"
 #include "finscope/stage.h"
 
@@ -29,14 +31,17 @@ rec_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 }
 
 static void
-rec_conn(const FsConn *conn, gpointer user)
+rec_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 {
     Recorder *r = user;
 
     r->other_thread &= g_thread_self() != r->caller;
+    g_assert_nonnull(outcome);
     g_string_append_printf(r->log, "c%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT
-                           ":%u\n", conn->id, conn->packets,
-                           (guint)conn->ep[FS_ROLE_SERVER].state);
+                           ":%u:%u:%u\n", conn->id, conn->packets,
+                           (guint)conn->ep[FS_ROLE_SERVER].state,
+                           outcome->old_duplicates,
+                           (guint)outcome->end_state[FS_ROLE_CLIENT]);
 }
 
 static void
@@ -48,8 +53,10 @@ test_order_and_copies(void)
     FsStage *stage = fs_stage_new(&inner);
     FsEngineSink sink = fs_stage_sink(stage);
     FsConn conn;
+    FsOutcome outcome;
 
     memset(&conn, 0, sizeof conn);
+    memset(&outcome, 0, sizeof outcome);
     fs_conn_init(&conn);
     /* 1000 calls: several blocks, a sync in the middle of one */
     for (guint i = 1; i <= 1000; i++) {
@@ -62,9 +69,12 @@ test_order_and_copies(void)
         ev.conn_id = conn.id;
         ev.kind = (FsEventKind)(i % 5);
         ev.detail = i % 2 ? "odd" : NULL;
+        outcome.old_duplicates = i * 3;
+        outcome.end_state[FS_ROLE_CLIENT] = (FsTcpState)(i % FS_TCP_N_STATES);
         if (i % 7 == 0) {
-            sink.on_conn(&conn, sink.user);
-            g_string_append_printf(want, "c%u:%u:%u\n", i / 3 + 1, i,
+            sink.on_conn(&conn, &outcome, sink.user);
+            g_string_append_printf(want, "c%u:%u:%u:%u:%u\n", i / 3 + 1, i,
+                                   i % FS_TCP_N_STATES, i * 3,
                                    i % FS_TCP_N_STATES);
         } else {
             sink.on_event(&ev, &conn, sink.user);
@@ -75,6 +85,8 @@ test_order_and_copies(void)
          * the copy taken at the call */
         conn.packets = 0;
         conn.ep[FS_ROLE_SERVER].state = FS_TCP_UNKNOWN;
+        outcome.old_duplicates = 0;
+        outcome.end_state[FS_ROLE_CLIENT] = FS_TCP_UNKNOWN;
         if (i == 500) {
             fs_stage_sync(stage);
             g_assert_cmpstr(r.log->str, ==, want->str);
@@ -99,13 +111,14 @@ test_free_runs_the_rest(void)
     FsEngineSink sink = fs_stage_sink(stage);
     FsConn conn;
     FsEvent ev = { 0 };
+    FsOutcome outcome = { 0 };
     guint lines = 0;
 
     memset(&conn, 0, sizeof conn);
     fs_conn_init(&conn);
     for (guint i = 0; i < 300; i++) {
         conn.id = i;
-        sink.on_conn(&conn, sink.user);
+        sink.on_conn(&conn, &outcome, sink.user);
         /* no on_event in inner: dropped */
         ev.conn = &conn;
         sink.on_event(&ev, &conn, sink.user);

@@ -11,9 +11,10 @@ typedef struct FsStage FsStage;
 
 /* A stage in front of inner, its thread started. inner's callbacks then
  * run in that thread, one at a time, in the order the engine made them,
- * on copies of the event and the connection (inner must not keep their
- * addresses, nor follow a connection's older link). An event's conn must
- * be the connection passed with it, or NULL, as the engine's are. */
+ * on copies of the event, the connection and its outcome (inner must
+ * not keep their addresses, nor follow a connection's older link). An
+ * event's conn must be the connection passed with it, or NULL, as the
+ * engine's are. */
 FsStage *fs_stage_new(const FsEngineSink *inner);
 
 /* The sink to give the engine. */

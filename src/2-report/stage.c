@@ -12,6 +12,7 @@
 
 #include <glib.h>
 
+#include "finscope/classify.h"
 #include "finscope/conn.h"
 #include "finscope/stage.h"
 
@@ -19,9 +20,14 @@
 #define BLOCKS 8
 
 typedef struct {
-    gboolean is_conn;     /* on_conn(conn), else on_event(ev, conn) */
+    gboolean is_conn;     /* on_conn(conn, outcome), else on_event(ev,
+                             conn) */
     gboolean has_conn;    /* conn holds a copy (else the call had NULL) */
-    FsEvent ev;           /* the event, its conn pointing at conn */
+    gboolean has_outcome; /* is_conn: outcome holds a copy (else NULL) */
+    union {
+        FsEvent ev;       /* the event, its conn pointing at conn */
+        FsOutcome outcome; /* a copy of the record's verdict */
+    };
     FsConn conn;          /* a copy of the connection */
 } Item;
 
@@ -50,7 +56,8 @@ run_block(const FsEngineSink *inner, Block *b)
         const FsConn *conn = it->has_conn ? &it->conn : NULL;
 
         if (it->is_conn)
-            inner->on_conn(conn, inner->user);
+            inner->on_conn(conn, it->has_outcome ? &it->outcome : NULL,
+                           inner->user);
         else
             inner->on_event(&it->ev, conn, inner->user);
     }
@@ -123,7 +130,7 @@ stage_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 }
 
 static void
-stage_conn(const FsConn *conn, gpointer user)
+stage_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 {
     FsStage *s = user;
     Item *it;
@@ -133,6 +140,9 @@ stage_conn(const FsConn *conn, gpointer user)
     it = next_item(s);
     it->is_conn = TRUE;
     copy_conn(it, conn);
+    it->has_outcome = outcome != NULL;
+    if (outcome != NULL)
+        it->outcome = *outcome;
     item_done(s);
 }
 

@@ -18,6 +18,7 @@
 #include "finscope/capture.h"
 #include "finscope/engine.h"
 #include "finscope/error.h"
+#include "finscope/pipeline.h"
 #include "finscope/reader.h"
 #include "finscope/report.h"
 #include "finscope/stage.h"
@@ -48,8 +49,9 @@ on_sigusr1(int sig)
     interim_wanted = 1;
 }
 
-/* What an interim summary reads: the report, and the stage in front of
- * it (NULL if none), which must have run everything up to now first. */
+/* What an interim summary reads: the report (made once the files are
+ * open), and the stage in front of it (NULL if none), which must have
+ * run everything up to now first. */
 typedef struct {
     FsReport *report;
     FsStage *stage;
@@ -133,28 +135,37 @@ report_truncated(FsReport *report, const FsCapture *cap,
     }
 }
 
+/* A file cut inside a packet record: said, and the rest analysed. */
+static void
+warn(const char *message, gpointer user)
+{
+    (void)user;
+    fprintf(stderr, "finscope: %s\n", message);
+}
+
 static int
 run(const FsCliOptions *opts)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(FsCapture) cap = NULL;
     g_autoptr(FsReport) report = NULL;
+    g_autoptr(FsPipeline) pl = NULL;
     g_autoptr(FsStage) stage = NULL; /* freed before the report */
-    g_autoptr(FsEngine) engine = NULL;
     g_autoptr(FsTimeline) timeline = NULL;
+    FsEngine *engine = NULL;
     FsEngineSink sink;
     FsEngineConfig cfg = opts->engine;
     FsShardSink shard = { { NULL, NULL, NULL }, FALSE, NULL, FALSE, 0, FALSE,
                           NULL, NULL };
-    FsCaptureResult res;
-    Interim interim;
-    gboolean threaded = opts->threads == 0 ? fs_reader_threads_help()
-                                           : opts->threads == 2;
+    Interim interim = { NULL, NULL };
+    FsPipelineConfig pc = {
+        .files = (const char *const *)opts->read_files, .bpf = opts->bpf,
+        .threaded = opts->threads == 0 ? fs_reader_threads_help()
+                                       : opts->threads == 2,
+        .tick = maybe_interim, .tick_user = &interim, .warn = warn };
+    gboolean ran;
 
-    cap = fs_capture_open_files((const char *const *)opts->read_files,
-                                g_strv_length(opts->read_files), opts->bpf,
-                                &error);
-    if (cap == NULL)
+    pl = fs_pipeline_open(&pc, &error);
+    if (pl == NULL)
         return fail(g_error_matches(error, FS_ERROR, FS_ERROR_FILTER) ? 2 : 1,
                     error);
     report = fs_report_new(opts->format, stdout, &opts->engine);
@@ -176,7 +187,7 @@ run(const FsCliOptions *opts)
         sink = fs_shard_sink(&shard, &sink, cfg.all_events, stdout);
         cfg.all_events = TRUE;
     }
-    if (threaded && cfg.shards == 0 && timeline == NULL) {
+    if (pc.threaded && cfg.shards == 0 && timeline == NULL) {
         /* records are formatted in a thread of their own (issue 16),
          * which allocates from the main arena too: an arena of its own
          * would hold about 1.4 MiB more at the bench medium trace's peak
@@ -190,17 +201,15 @@ run(const FsCliOptions *opts)
     }
     interim.report = report;
     interim.stage = stage;
-    engine = fs_engine_new(&cfg, &sink);
+    engine = fs_pipeline_start(pl, &cfg, &sink);
     shard.engine = engine;
     catch_sigusr1();
-    res = fs_reader_run_ticking(cap, engine, threaded, maybe_interim,
-                                &interim, &error);
+    ran = fs_pipeline_run(pl, &error);
     if (stage != NULL)
         fs_stage_sync(stage);
-    fs_reader_warn_truncated(cap, "finscope");
-    report_truncated(report, cap, opts->read_files);
+    report_truncated(report, fs_pipeline_capture(pl), opts->read_files);
     shard.ending = TRUE;
-    fs_engine_finish(engine);
+    fs_pipeline_finish(pl);
     g_clear_pointer(&stage, fs_stage_free);
     fs_report_finish(report, engine);
     if (cfg.shards > 0)
@@ -216,7 +225,7 @@ run(const FsCliOptions *opts)
         fprintf(stderr, "finscope: error writing the report\n");
         return 1;
     }
-    if (res == FS_CAPTURE_ERROR)
+    if (!ran)
         return fail(1, error);
     return 0;
 }
