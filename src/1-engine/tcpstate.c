@@ -1179,7 +1179,7 @@ fs_tcpstate_steady(const FsConn *conn, int sender, const FsSegment *seg)
  * earlier_fin_arrived(), on_handshake_ack(), prove_ack_arrival() and
  * note_ack_carrier() do nothing, note_sender() only records the window
  * and timestamps, and on_ack() and on_payload() only their counters;
- * nothing is emitted. tests/test-tcpstate checks the two agree. */
+ * nothing is emitted. tests/test-steady checks the two agree. */
 void
 fs_tcpstate_steady_step(FsConn *conn, int sender_role, const FsSegment *seg)
 {
