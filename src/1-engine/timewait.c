@@ -65,6 +65,16 @@ typedef struct {
                                G_MININT64: it never held one */
 } Cut;
 
+/* A priority queue for what mostly comes in order: those no earlier
+ * than the last in order go to the end of a FIFO (O(1)), the others (a
+ * start dated back, a span cut short) into a heap; the first is the
+ * earlier of the two firsts. */
+typedef struct {
+    GArray *fifo;           /* in order from head */
+    guint head;             /* the FIFO's first */
+    GArray *heap;           /* the others */
+} Queue;
+
 struct FsTimeWait {
     FsEngineStats *stats;   /* the engine's: counts and memory */
     FsTime two_msl;         /* how long a TIME_WAIT lasts */
@@ -73,8 +83,12 @@ struct FsTimeWait {
                                run out (FS_TIME_UNSET: none yet) */
     FsTime lag_clock;       /* every Span edge up to it is counted */
     guint64 lag_now;        /* spans held at lag_clock */
-    GArray *ends;           /* Ending: a min-heap by end, then key */
-    GArray *spans;          /* Span: a min-heap by t, a leave first, key */
+    Queue ends;             /* Ending, by end, then key */
+    Queue spans_in;         /* Span to enter, by start, then key */
+    Queue spans_out;        /* Span entered, by end, then key */
+    FsTime ends_next;       /* the first Ending's end (G_MAXINT64: none):
+                               every packet looks, few find one */
+    FsTime spans_next;      /* the first Span edge's time (or G_MAXINT64) */
     GHashTable *cut;        /* set of Cut (owned), by key */
     GHashTable *hosts;      /* FsAddr* -> Host* (owned): hosts holding
                                TIME_WAIT now or with Spans queued */
@@ -101,42 +115,6 @@ cut_free(gpointer p)
     if (cut->at != NULL)
         g_array_unref(cut->at);
     g_free(cut);
-}
-
-FsTimeWait *
-fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
-{
-    FsTimeWait *tw = g_new0(FsTimeWait, 1);
-
-    tw->stats = stats;
-    tw->two_msl = two_msl;
-    tw->lag = two_msl + LAG_SLACK;
-    tw->clock = FS_TIME_UNSET;
-    tw->lag_clock = FS_TIME_UNSET;
-    tw->ends = g_array_new(FALSE, FALSE, sizeof(Ending));
-    tw->spans = g_array_new(FALSE, FALSE, sizeof(Span));
-    tw->cut = g_hash_table_new_full(g_int64_hash, g_int64_equal, cut_free,
-                                    NULL);
-    tw->hosts = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
-                                      NULL, g_free);
-    tw->retired = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
-                                        NULL, g_free);
-    tw->pressure = fs_pressure_new();
-    return tw;
-}
-
-void
-fs_timewait_free(FsTimeWait *tw)
-{
-    if (tw == NULL)
-        return;
-    g_hash_table_destroy(tw->hosts);
-    g_hash_table_destroy(tw->retired);
-    g_array_unref(tw->ends);
-    g_array_unref(tw->spans);
-    g_hash_table_destroy(tw->cut);
-    fs_pressure_free(tw->pressure);
-    g_free(tw);
 }
 
 static inline gboolean
@@ -203,8 +181,117 @@ span_before(const Span *x, const Span *y)
         return top;                                                        \
     }
 
-DEFINE_HEAP(ends, Ending, ending_before)
-DEFINE_HEAP(spans, Span, span_before)
+DEFINE_HEAP(ends_heap, Ending, ending_before)
+DEFINE_HEAP(spans_heap, Span, span_before)
+
+static void
+queue_init(Queue *q, guint size)
+{
+    q->fifo = g_array_new(FALSE, FALSE, size);
+    q->head = 0;
+    q->heap = g_array_new(FALSE, FALSE, size);
+}
+
+static void
+queue_clear(Queue *q)
+{
+    g_array_unref(q->fifo);
+    g_array_unref(q->heap);
+}
+
+static inline guint
+queue_len(const Queue *q)
+{
+    return q->fifo->len - q->head + q->heap->len;
+}
+
+#define DEFINE_QUEUE(name, Type, before)                                   \
+    static void                                                            \
+    name##_push(Queue *q, const Type *e)                                   \
+    {                                                                      \
+        GArray *f = q->fifo;                                               \
+                                                                           \
+        if (f->len == q->head ||                                           \
+            !before(e, &g_array_index(f, Type, f->len - 1)))                \
+            g_array_append_val(f, *e);                                     \
+        else                                                               \
+            name##_heap_push(q->heap, e);                                  \
+    }                                                                      \
+                                                                           \
+    /* The first, or NULL; *from_fifo: where it is. */                     \
+    static inline const Type *                                             \
+    name##_first(const Queue *q, gboolean *from_fifo)                      \
+    {                                                                      \
+        const Type *f = q->fifo->len > q->head                             \
+                            ? &g_array_index(q->fifo, Type, q->head)       \
+                            : NULL;                                        \
+        const Type *h = q->heap->len > 0                                   \
+                            ? &g_array_index(q->heap, Type, 0) : NULL;     \
+                                                                           \
+        *from_fifo = h == NULL || (f != NULL && !before(h, f));            \
+        return *from_fifo ? f : h;                                         \
+    }                                                                      \
+                                                                           \
+    static Type                                                            \
+    name##_pop(Queue *q, gboolean from_fifo)                               \
+    {                                                                      \
+        Type e;                                                            \
+                                                                           \
+        if (!from_fifo)                                                    \
+            return name##_heap_pop(q->heap);                               \
+        e = g_array_index(q->fifo, Type, q->head++);                       \
+        if (q->head == q->fifo->len) {                                     \
+            g_array_set_size(q->fifo, 0);                                  \
+            q->head = 0;                                                   \
+        } else if (q->head >= 1024 && 2 * q->head >= q->fifo->len) {       \
+            g_array_remove_range(q->fifo, 0, q->head);                     \
+            q->head = 0;                                                   \
+        }                                                                  \
+        return e;                                                          \
+    }
+
+DEFINE_QUEUE(ends, Ending, ending_before)
+DEFINE_QUEUE(spans, Span, span_before)
+
+FsTimeWait *
+fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
+{
+    FsTimeWait *tw = g_new0(FsTimeWait, 1);
+
+    tw->stats = stats;
+    tw->two_msl = two_msl;
+    tw->lag = two_msl + LAG_SLACK;
+    tw->clock = FS_TIME_UNSET;
+    tw->lag_clock = FS_TIME_UNSET;
+    queue_init(&tw->ends, sizeof(Ending));
+    queue_init(&tw->spans_in, sizeof(Span));
+    queue_init(&tw->spans_out, sizeof(Span));
+    tw->ends_next = G_MAXINT64;
+    tw->spans_next = G_MAXINT64;
+    tw->cut = g_hash_table_new_full(g_int64_hash, g_int64_equal, cut_free,
+                                    NULL);
+    tw->hosts = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
+                                      NULL, g_free);
+    tw->retired = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
+                                        NULL, g_free);
+    tw->pressure = fs_pressure_new();
+    return tw;
+}
+
+void
+fs_timewait_free(FsTimeWait *tw)
+{
+    if (tw == NULL)
+        return;
+    g_hash_table_destroy(tw->hosts);
+    g_hash_table_destroy(tw->retired);
+    queue_clear(&tw->ends);
+    queue_clear(&tw->spans_in);
+    queue_clear(&tw->spans_out);
+    g_hash_table_destroy(tw->cut);
+    fs_pressure_free(tw->pressure);
+    g_free(tw);
+}
 
 static inline guint64
 key_of(const FsConn *conn, FsRole role)
@@ -285,16 +372,29 @@ static void
 lag_to(FsTimeWait *tw, FsTime at)
 {
     tw->lag_clock = MAX(tw->lag_clock, at);
-    while (tw->spans->len > 0 &&
-           g_array_index(tw->spans, Span, 0).t <= tw->lag_clock) {
+    if (tw->lag_clock < tw->spans_next)
+        return;
+    for (;;) {
+        gboolean in_fifo;
+        gboolean out_fifo;
+        const Span *in = spans_first(&tw->spans_in, &in_fifo);
+        const Span *out = spans_first(&tw->spans_out, &out_fifo);
         Span s;
         FsTime cut_at;
 
-        s = spans_pop(tw->spans);
-        if (s.edge == SPAN_LEAVE) {
+        tw->spans_next = MIN(in != NULL ? in->t : G_MAXINT64,
+                             out != NULL ? out->t : G_MAXINT64);
+        /* the earlier edge: at one time, a leave first */
+        if (out != NULL && (in == NULL || span_before(out, in))) {
+            if (out->t > tw->lag_clock)
+                break;
+            s = spans_pop(&tw->spans_out, out_fifo);
             span_done(tw, &s, TRUE);
             continue;
         }
+        if (in == NULL || in->t > tw->lag_clock)
+            break;
+        s = spans_pop(&tw->spans_in, in_fifo);
         cut_at = take_cut_at(tw, s.key);
         s.end = MIN(s.end, cut_at);
         if (s.end <= s.t) {
@@ -305,7 +405,7 @@ lag_to(FsTimeWait *tw, FsTime at)
         span_enter(tw, &s);
         s.edge = SPAN_LEAVE;
         s.t = s.end;
-        spans_push(tw->spans, &s);
+        spans_push(&tw->spans_out, &s);
     }
 }
 
@@ -324,12 +424,16 @@ now_leave(FsTimeWait *tw, Host *h)
 static void
 ends_to_clock(FsTimeWait *tw)
 {
-    while (tw->ends->len > 0 &&
-           g_array_index(tw->ends, Ending, 0).end <= tw->clock) {
+    while (tw->ends_next <= tw->clock) {
+        gboolean from_fifo;
+        const Ending *first = ends_first(&tw->ends, &from_fifo);
         Ending e;
         Cut *cut;
 
-        e = ends_pop(tw->ends);
+        tw->ends_next = first != NULL ? first->end : G_MAXINT64;
+        if (first == NULL || first->end > tw->clock)
+            break;
+        e = ends_pop(&tw->ends, from_fifo);
         cut = g_hash_table_size(tw->cut) > 0
                   ? g_hash_table_lookup(tw->cut, &e.key) : NULL;
         if (cut != NULL && cut->count > 0) {
@@ -403,7 +507,8 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
     h->pub.now++;
     stats->time_wait_now++;
     e.h = h;
-    ends_push(tw->ends, &e);
+    ends_push(&tw->ends, &e);
+    tw->ends_next = MIN(tw->ends_next, e.end);
     h->spans++;
     s.h = h;
     if (role == FS_ROLE_CLIENT)
@@ -411,7 +516,8 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
                                     &conn->addr[FS_ROLE_CLIENT],
                                     &conn->addr[FS_ROLE_SERVER],
                                     conn->port[FS_ROLE_SERVER]);
-    spans_push(tw->spans, &s);
+    spans_push(&tw->spans_in, &s);
+    tw->spans_next = MIN(tw->spans_next, s.t);
     fs_store_charge(stats, (gint64)TW_COST);
     /* learnt only once over (a start dated back further than LAG_SLACK
      * allows for: counted from the peaks' clock) */
@@ -472,8 +578,10 @@ queued(const FsTimeWait *tw, guint64 key)
     guint n = 0;
     const Cut *cut;
 
-    for (guint i = 0; i < tw->ends->len; i++)
-        n += g_array_index(tw->ends, Ending, i).key == key;
+    for (guint i = tw->ends.head; i < tw->ends.fifo->len; i++)
+        n += g_array_index(tw->ends.fifo, Ending, i).key == key;
+    for (guint i = 0; i < tw->ends.heap->len; i++)
+        n += g_array_index(tw->ends.heap, Ending, i).key == key;
     cut = g_hash_table_lookup(tw->cut, &key);
     return n > (cut != NULL ? cut->count : 0);
 }
