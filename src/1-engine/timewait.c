@@ -4,17 +4,15 @@
  *
  * Two clocks. Now (time_wait_now, a host's now): a TIME_WAIT counts
  * from when the engine learns it until its 2*MSL runs out (an Ending,
- * in a heap by end, passed by the capture's time) or a transition cuts
- * it short. Peaks (a host's, a destination's, time_wait_peak): each
+ * queued by end, passed by the capture's time) or a transition cuts it
+ * short. Peaks (a host's, a destination's, time_wait_peak): each
  * TIME_WAIT's span, from its start to its end or cut, is counted LAG
- * behind the capture's time (a Span, in a heap by time): the engine may
+ * behind the capture's time (a Span, queued by time): the engine may
  * learn a start that late (an ACK proven by silence, or by 2*MSL of it,
  * fs_tcpstate_expire(), is dated back to when it passed), so the peaks
  * are those of the records' spans exactly, and at the end of the
  * capture (fs_timewait_finish()) complete. */
 #include "config.h"
-
-#include <string.h>
 
 #include <glib.h>
 
@@ -60,10 +58,15 @@ typedef struct {
 typedef struct {
     guint64 key;            /* first: the hash's key (g_int64_hash) */
     guint count;            /* how many of its Endings */
-    GArray *at;             /* FsTime: when each of its Spans still to
-                               enter was cut, in order (NULL: none);
-                               G_MININT64: it never held one */
+    GArray *at;             /* CutAt: its Spans still to enter that were
+                               cut, in order (NULL: none) */
 } Cut;
+
+typedef struct {
+    FsTime since;           /* the span's start (FS_TIME_UNSET: the
+                               next's) */
+    FsTime at;              /* cut then; G_MININT64: it never held one */
+} CutAt;
 
 /* A priority queue for what mostly comes in order: those no earlier
  * than the last in order go to the end of a FIFO (O(1)), the others (a
@@ -101,8 +104,8 @@ struct FsTimeWait {
 /* What the engine's accounting charges (the engine's memory model:
  * CONN_OVERHEAD, store.c) for a host holding TIME_WAIT: its entry and
  * hash node and, as a client, its port-pressure destination (32 bytes
- * and index) and host entry; for a TIME_WAIT, its Ending and Span (heaps:
- * doubling); for one cut short, its Cut. */
+ * and index) and host entry; for a TIME_WAIT, its Ending and Span
+ * (arrays: doubling); for one cut short, its Cut. */
 #define HOST_COST (sizeof(Host) + 208)
 #define TW_COST (2 * (sizeof(Ending) + sizeof(Span)))
 #define CUT_COST 64
@@ -136,8 +139,7 @@ span_before(const Span *x, const Span *y)
 }
 
 /* A binary min-heap of Type in a GArray, ordered by before: push and
- * pop. TIME_WAITs mostly start in time order, so a push mostly stays at
- * the bottom. */
+ * pop. */
 #define DEFINE_HEAP(name, Type, before)                                    \
     static void                                                            \
     name##_push(GArray *heap, const Type *e)                               \
@@ -349,22 +351,25 @@ span_done(FsTimeWait *tw, const Span *s, gboolean entered)
     maybe_retire(tw, h);
 }
 
-/* When key's span still to enter was cut short, or G_MAXINT64 (not). */
+/* When key's span from since, still to enter, was cut short, or
+ * G_MAXINT64 (not). */
 static FsTime
-take_cut_at(FsTimeWait *tw, guint64 key)
+take_cut_at(FsTimeWait *tw, guint64 key, FsTime since)
 {
     Cut *cut;
-    FsTime at;
+    CutAt first;
 
     if (g_hash_table_size(tw->cut) == 0 ||
         (cut = g_hash_table_lookup(tw->cut, &key)) == NULL ||
         cut->at == NULL || cut->at->len == 0)
         return G_MAXINT64;
-    at = g_array_index(cut->at, FsTime, 0);
+    first = g_array_index(cut->at, CutAt, 0);
+    if (first.since != since && first.since != FS_TIME_UNSET)
+        return G_MAXINT64;
     g_array_remove_index(cut->at, 0);
     if (cut->at->len == 0 && cut->count == 0)
         g_hash_table_remove(tw->cut, &key);
-    return at;
+    return first.at;
 }
 
 /* The peaks' clock moves to at: the span edges up to it are counted. */
@@ -395,7 +400,7 @@ lag_to(FsTimeWait *tw, FsTime at)
         if (in == NULL || in->t > tw->lag_clock)
             break;
         s = spans_pop(&tw->spans_in, in_fifo);
-        cut_at = take_cut_at(tw, s.key);
+        cut_at = take_cut_at(tw, s.key, s.t);
         s.end = MIN(s.end, cut_at);
         if (s.end <= s.t) {
             /* cut at its start, or it never held one */
@@ -614,10 +619,10 @@ fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
     /* its span entered already only when its start came later than
      * LAG_SLACK allows for: then it runs to its end */
     if (since == FS_TIME_UNSET || since > tw->lag_clock) {
-        FsTime at = since == FS_TIME_UNSET ? G_MININT64 : ts;
+        CutAt at = { since, since == FS_TIME_UNSET ? G_MININT64 : ts };
 
         if (cut->at == NULL)
-            cut->at = g_array_new(FALSE, FALSE, sizeof(FsTime));
+            cut->at = g_array_new(FALSE, FALSE, sizeof(CutAt));
         g_array_append_val(cut->at, at);
     }
     h = g_hash_table_lookup(tw->hosts, &conn->addr[role]);
