@@ -3,7 +3,8 @@
 # each host's in time_wait_by_host, port_pressure) are those of the
 # records' spans exactly (tests/timewait-spans.py), with TIME_WAITs
 # ending inside the capture (a short --msl) as new ones start, whatever
-# the once-a-second sweep: on generated captures, across several MSLs.
+# the once-a-second sweep: on generated captures, across several MSLs;
+# and --timeline's per host and step counts agree with those peaks.
 . "$(dirname "$0")/lib.sh"
 
 SPANS="$G_TEST_SRCDIR/tests/timewait-spans.py"
@@ -26,4 +27,8 @@ for trace in few many; do
                 "$OUT/$trace-$msl.flat"
     done
 done
+fs_run "$OUT/tl.json" --json --top 0 --msl 2 --timeline "$OUT/tl.ndjson" \
+    -r "$OUT/few.pcap" &&
+    check "few, --msl 2: --timeline's most per host = the peaks" \
+        python3 "$SPANS" "$OUT/tl.json" "$OUT/few-2.flat" "$OUT/tl.ndjson"
 finish

@@ -7,9 +7,11 @@ still held at the end of the capture); an end at the time of another's
 entry does not overlap it (a leave before an enter, as report-service.c
 counts). Checked: the summary's time_wait_peak, each host's peak in
 time_wait_by_host, each (client, destination) peak in port_pressure, and
-that port_pressure's first is the busiest of all.
+that port_pressure's first is the busiest of all; given a --timeline
+NDJSON of the same run, also that each host's most in a step is its
+peak.
 
-usage: timewait-spans.py SUMMARY.json RECORDS.flat
+usage: timewait-spans.py SUMMARY.json RECORDS.flat [TIMELINE.json]
 """
 import collections
 import json
@@ -77,6 +79,16 @@ def main():
         same("busiest destination's peak",
              max(peak(s) for s in dests.values()),
              pressure[0]["time_wait_peak"] if pressure else 0)
+    if len(sys.argv) > 3:
+        steps = collections.Counter()
+        with open(sys.argv[3]) as f:
+            for line in f:
+                row = json.loads(line)
+                steps[row["host"]] = max(steps[row["host"]],
+                                         row["time_wait"])
+        for host, v in summary["time_wait_by_host"].items():
+            same("host %s: --timeline's most in a step" % host,
+                 steps[host], v["peak"])
     for b in bad:
         print(b)
     if not bad:
