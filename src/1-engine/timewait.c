@@ -102,13 +102,16 @@ struct FsTimeWait {
 };
 
 /* What the engine's accounting charges (the engine's memory model:
- * CONN_OVERHEAD, store.c) for a host holding TIME_WAIT: its entry and
- * hash node and, as a client, its port-pressure destination (32 bytes
- * and index) and host entry; for a TIME_WAIT, its Ending and Span
- * (arrays: doubling); for one cut short, its Cut. */
+ * CONN_OVERHEAD, store.c) for a host holding TIME_WAIT now: its entry
+ * and hash node and, as a client, its port-pressure destination (32
+ * bytes and index) and host entry; for a TIME_WAIT counted now, its
+ * Ending and Span (arrays: doubling). Not charged: what stays for the
+ * peaks after a TIME_WAIT stops counting now (at most 2*MSL + 2 s: its
+ * Span, an entry cut short, a host kept for its spans), so that a
+ * TIME_WAIT the store evicts over --max-memory gives its memory back
+ * then, as it did before the peaks trailed. */
 #define HOST_COST (sizeof(Host) + 208)
 #define TW_COST (2 * (sizeof(Ending) + sizeof(Span)))
-#define CUT_COST 64
 
 static void
 cut_free(gpointer p)
@@ -347,7 +350,6 @@ span_done(FsTimeWait *tw, const Span *s, gboolean entered)
     if (s->server != NULL)
         fs_pressure_release(tw->pressure, &h->pub.host, s->server, s->port);
     h->spans--;
-    fs_store_charge(tw->stats, -(gint64)TW_COST);
     maybe_retire(tw, h);
 }
 
@@ -418,8 +420,9 @@ lag_to(FsTimeWait *tw, FsTime at)
 static void
 now_leave(FsTimeWait *tw, Host *h)
 {
-    if (h->pub.now > 0)
-        h->pub.now--;
+    fs_store_charge(tw->stats, -(gint64)TW_COST);
+    if (h->pub.now > 0 && --h->pub.now == 0)
+        fs_store_charge(tw->stats, -(gint64)HOST_COST);
     if (tw->stats->time_wait_now > 0)
         tw->stats->time_wait_now--;
     maybe_retire(tw, h);
@@ -445,7 +448,6 @@ ends_to_clock(FsTimeWait *tw)
             /* it was cut short and counted out then */
             if (--cut->count == 0 && (cut->at == NULL || cut->at->len == 0))
                 g_hash_table_remove(tw->cut, &e.key);
-            fs_store_charge(tw->stats, -(gint64)CUT_COST);
             continue;
         }
         now_leave(tw, e.h);
@@ -506,10 +508,10 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
             h->pub.host = conn->addr[role];
         }
         g_hash_table_insert(tw->hosts, &h->pub.host, h);
-        fs_store_charge(stats, HOST_COST);
     }
     h->pub.entered++;
-    h->pub.now++;
+    if (h->pub.now++ == 0)
+        fs_store_charge(stats, HOST_COST);
     stats->time_wait_now++;
     e.h = h;
     ends_push(&tw->ends, &e);
@@ -560,7 +562,6 @@ static void
 retire(FsTimeWait *tw, FsHostTimeWait *h)
 {
     g_hash_table_steal(tw->hosts, &h->host);
-    fs_store_charge(tw->stats, -(gint64)HOST_COST);
     if (g_hash_table_size(tw->retired) >= FS_ENGINE_HOST_TOP) {
         tw->stats->hosts_pruned++;
         if (h->peak <= tw->retired_min) {
@@ -615,7 +616,6 @@ fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
         g_hash_table_add(tw->cut, cut);
     }
     cut->count++;
-    fs_store_charge(tw->stats, CUT_COST);
     /* its span entered already only when its start came later than
      * LAG_SLACK allows for: then it runs to its end */
     if (since == FS_TIME_UNSET || since > tw->lag_clock) {
