@@ -316,7 +316,7 @@ flat_row() {
 # capture's, KiB) and large_ratio (large / medium throughput).
 # shellcheck disable=SC2086 # GEN_OPTS and the options are lists of words
 large() {
-    n=${BENCH_LARGE_REPEAT:-3}
+    l_n=${BENCH_LARGE_REPEAT:-3}
     lopts=${BENCH_LARGE_OPTS:---max-memory 1G}
     l_gen="--seed ${BENCH_SEED:-1} --concurrency ${BENCH_CONCURRENCY:-4000}"
     l_gen="$l_gen --rate ${BENCH_LARGE_RATE:-20000}"
@@ -330,7 +330,7 @@ large() {
     l_pkts=$("$FLOOR" "$OUT/large.pcap" | awk '{ print $2 }')
     : > "$OUT/large-runs.txt"
     large_rss=0
-    for _ in $(seq "$n"); do
+    for _ in $(seq "$l_n"); do
         measure 1 "$FINSCOPE" --json --threads 1 $lopts -r "$OUT/medium.pcap"
         m_cpu=$cpu m_wall=$wall m_rss=$rss
         measure 1 "$FINSCOPE" --json --threads 1 $lopts -r "$OUT/large.pcap"
@@ -355,7 +355,7 @@ large() {
         "${BENCH_LARGE_CONNS:-1000000} $l_gen): $l_pkts packets," \
         "$(du -m "$OUT/large.pcap" | cut -f1) MB, $large_conns connections" \
         "held at the peak, $l_evicted evicted; finscope --json --threads 1" \
-        "$lopts, medians of $n runs taken in turns with the medium trace:"
+        "$lopts, medians of $l_n runs taken in turns with the medium trace:"
     say ""
     flat_line "finscope --json --threads 1 $lopts" "medium" "large" ratio
     flat_line "------------------------------------------------" \
