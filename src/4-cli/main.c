@@ -19,6 +19,7 @@
 #include "finscope/error.h"
 #include "finscope/reader.h"
 #include "finscope/report.h"
+#include "finscope/shards.h"
 #include "finscope/timeline.h"
 #include "live.h"
 #include "shard.h"
@@ -133,8 +134,8 @@ run(const FsCliOptions *opts)
     FsShardSink shard = { { NULL, NULL, NULL }, FALSE, NULL, FALSE, 0, FALSE,
                           NULL, NULL };
     FsCaptureResult res;
-    gboolean threaded = opts->threads == 0 ? fs_reader_threads_help()
-                                           : opts->threads == 2;
+    /* --threads N >= 2: N engine shards behind a reader thread */
+    gboolean threaded = opts->threads == 0 && fs_reader_threads_help();
 
     cap = fs_capture_open_files((const char *const *)opts->read_files,
                                 g_strv_length(opts->read_files), opts->bpf,
@@ -164,8 +165,12 @@ run(const FsCliOptions *opts)
     engine = fs_engine_new(&cfg, &sink);
     shard.engine = engine;
     catch_sigusr1();
-    res = fs_reader_run_ticking(cap, engine, threaded, maybe_interim, report,
-                                &error);
+    if (opts->threads >= 2)
+        res = fs_shards_run(cap, engine, &sink, (guint)opts->threads,
+                            maybe_interim, report, &error);
+    else
+        res = fs_reader_run_ticking(cap, engine, threaded, maybe_interim,
+                                    report, &error);
     fs_reader_warn_truncated(cap, "finscope");
     report_truncated(report, cap, opts->read_files);
     shard.ending = TRUE;
