@@ -21,7 +21,10 @@
  * reading it prints what one engine's would. The shards are finished
  * (their last records handed over) before it returns; the caller still
  * calls fs_engine_finish(ledger). tick (if not NULL) is called with the
- * ledger between batches of packets. */
+ * ledger between batches of packets. Not one engine's: memory_peak (the
+ * sum of the shards' peaks) and, once the memory budget or max_flows
+ * (each shard has 1/n of them) is reached, which connections are
+ * evicted. */
 FsCaptureResult fs_shards_run(FsCapture *cap, FsEngine *ledger,
                               const FsEngineSink *sink, guint n,
                               FsReaderTick tick, gpointer user,

@@ -27,6 +27,14 @@
 #include "finscope/shards.h"
 
 #define BATCH_PACKETS 512
+/* Items a batch's output keeps room for between batches (~600 bytes
+ * each) */
+#define ITEMS_KEPT 1024
+/* The end hands over every connection still held: its items go to the
+ * merging thread in chunks of this many, CHUNKS at most in flight per
+ * shard, not all at once. */
+#define CHUNK_ITEMS 1024
+#define CHUNKS 4
 
 typedef enum {
     PHASE_SWEEP,   /* of the sweep before a packet's segment */
@@ -55,6 +63,12 @@ typedef struct {
 } ShardOut;
 
 typedef struct {
+    GArray *items;        /* Item of the end, in order */
+    gboolean last;        /* the end's last chunk */
+    FsEngineStats stats;  /* with last: the shard's engine's at the end */
+} Chunk;
+
+typedef struct {
     guint n;                          /* packets in seg[] */
     FsCaptureResult end;              /* PACKET: more follow; else how
                                          the capture ended */
@@ -73,7 +87,11 @@ typedef struct {
     FsEngine *engine;
     GAsyncQueue *in;      /* Batch* to run, in order */
     GAsyncQueue *done;    /* Batch* run (out[k] filled), in order */
-    ShardOut *out;        /* where its engine's output goes now */
+    ShardOut *out;        /* the batch being run's output */
+    GArray *items;        /* where its engine's items go now */
+    Chunk *chunk;         /* at the end: the chunk being filled */
+    GAsyncQueue *free_chunks; /* Chunk* to fill */
+    GAsyncQueue *end;     /* Chunk* filled, in order */
     guint32 index;        /* packet being run */
     Phase phase;
     GThread *thread;
@@ -82,6 +100,7 @@ typedef struct {
     guint pos;            /* next of merging->items */
     guint created_pos;    /* next of merging->created */
     GArray *ids;          /* guint64: one engine's id of local id i+1 */
+    Chunk *merging_chunk; /* at the end: the chunk being merged */
 } Shard;
 
 struct Run {
@@ -99,7 +118,7 @@ struct Run {
 static Item *
 add_item(Shard *s, gboolean is_conn, const FsConn *conn)
 {
-    GArray *a = s->out->items;
+    GArray *a = s->items;
     Item *it;
 
     g_array_set_size(a, a->len + 1);
@@ -110,6 +129,24 @@ add_item(Shard *s, gboolean is_conn, const FsConn *conn)
     it->conn = *conn;
     it->conn.older = NULL; /* not to be followed out of its shard */
     return it;
+}
+
+/* At the end: a full chunk (or, last, the rest) goes to the merging
+ * thread, and the items go on in a free one. */
+static void
+flush_chunk(Shard *s, gboolean last)
+{
+    if (s->phase != PHASE_END || (!last && s->items->len < CHUNK_ITEMS))
+        return;
+    s->chunk->last = last;
+    if (last)
+        s->chunk->stats = *fs_engine_stats(s->engine);
+    g_async_queue_push(s->end, s->chunk);
+    if (last)
+        return;
+    s->chunk = g_async_queue_pop(s->free_chunks);
+    s->items = s->chunk->items;
+    g_array_set_size(s->items, 0);
 }
 
 static void
@@ -127,12 +164,14 @@ shard_event(const FsEvent *ev, const FsConn *conn, gpointer user)
     it = add_item(s, FALSE, conn);
     it->ev = *ev;
     it->ev.conn = NULL;
+    flush_chunk(s, FALSE);
 }
 
 static void
 shard_conn(const FsConn *conn, gpointer user)
 {
     add_item(user, TRUE, conn);
+    flush_chunk(user, FALSE);
 }
 
 /* Runs batch b through shard s's engine into b->out[s->k]. */
@@ -143,6 +182,7 @@ run_batch(Shard *s, Batch *b)
     const FsEngineStats *st = fs_engine_stats(e);
 
     s->out = &b->out[s->k];
+    s->items = s->out->items;
     g_array_set_size(s->out->items, 0);
     g_array_set_size(s->out->created, 0);
     for (guint i = 0; i < b->n; i++) {
@@ -171,12 +211,20 @@ run_batch(Shard *s, Batch *b)
             g_array_append_val(s->out->created, c);
         }
     }
-    if (b->end != FS_CAPTURE_PACKET) {
-        s->index = b->n;
-        s->phase = PHASE_END;
-        fs_engine_finish(e);
-    }
     s->out->stats = *fs_engine_stats(e);
+}
+
+/* fs_engine_finish(), its items in chunks to s->end. */
+static void
+run_end(Shard *s)
+{
+    s->index = G_MAXUINT32;
+    s->phase = PHASE_END;
+    s->chunk = g_async_queue_pop(s->free_chunks);
+    s->items = s->chunk->items;
+    g_array_set_size(s->items, 0);
+    fs_engine_finish(s->engine);
+    flush_chunk(s, TRUE);
 }
 
 static gpointer
@@ -193,6 +241,7 @@ shard_thread(gpointer data)
         /* b is the merging thread's now, as far as out[k] goes */
         g_async_queue_push(s->done, b);
     } while (more);
+    run_end(s);
     return NULL;
 }
 
@@ -288,11 +337,22 @@ deliver(Run *run, Shard *s, Item *it)
 static Item *
 next_item(Shard *s, guint32 index, Phase phase)
 {
+    GArray *items = s->merging->items;
     Item *it;
 
-    if (s->pos >= s->merging->items->len)
+    if (phase == PHASE_END) {
+        /* the end's chunks, one after the other */
+        while (s->pos >= s->merging_chunk->items->len &&
+               !s->merging_chunk->last) {
+            g_async_queue_push(s->free_chunks, s->merging_chunk);
+            s->merging_chunk = g_async_queue_pop(s->end);
+            s->pos = 0;
+        }
+        items = s->merging_chunk->items;
+    }
+    if (s->pos >= items->len)
         return NULL;
-    it = &g_array_index(s->merging->items, Item, s->pos);
+    it = &g_array_index(items, Item, s->pos);
     return it->index == index && it->phase == phase ? it : NULL;
 }
 
@@ -377,13 +437,41 @@ merge_batch(Run *run, Batch *b)
             deliver(run, owner, it);
         }
     }
-    deliver_by_id(run, b->n, PHASE_END);
     for (guint k = 0; k < run->n; k++) {
         Shard *s = &run->shards[k];
 
         /* every item went out in its place */
         g_assert(s->pos == s->merging->items->len);
         stats[k] = s->merging->stats;
+        /* a sweep that finished many connections at once: its room goes
+         * back, not kept for every batch */
+        if (s->merging->items->len > ITEMS_KEPT) {
+            g_array_unref(s->merging->items);
+            s->merging->items = g_array_new(FALSE, FALSE, sizeof(Item));
+        }
+    }
+    fs_engine_ledger_sum(run->ledger, stats, run->n);
+}
+
+/* The shards' fs_engine_finish(), merged by id as it comes. */
+static void
+merge_end(Run *run)
+{
+    g_autofree FsEngineStats *stats = g_new(FsEngineStats, run->n);
+
+    for (guint k = 0; k < run->n; k++) {
+        run->shards[k].merging_chunk = g_async_queue_pop(run->shards[k].end);
+        run->shards[k].pos = 0;
+    }
+    deliver_by_id(run, G_MAXUINT32, PHASE_END);
+    for (guint k = 0; k < run->n; k++) {
+        Shard *s = &run->shards[k];
+
+        g_assert(s->merging_chunk->last &&
+                 s->pos == s->merging_chunk->items->len);
+        stats[k] = s->merging_chunk->stats;
+        g_async_queue_push(s->free_chunks, s->merging_chunk);
+        s->merging_chunk = NULL;
     }
     fs_engine_ledger_sum(run->ledger, stats, run->n);
 }
@@ -415,6 +503,11 @@ fs_shards_run(FsCapture *cap, FsEngine *ledger, const FsEngineSink *sink,
     cfg.all_events = TRUE;
     cfg.shard = 0;
     cfg.shards = 0;
+    /* the budgets are shared: each shard evicts within its share (not
+     * where one engine would have: the output differs once they bite) */
+    cfg.max_memory = (cfg.max_memory != 0 ? cfg.max_memory
+                                          : FS_ENGINE_MAX_MEMORY) / n;
+    cfg.max_flows = (cfg.max_flows + n - 1) / n;
     batches = g_new0(Batch, n_batches);
     for (guint j = 0; j < n_batches; j++) {
         batches[j].out = g_new0(ShardOut, n);
@@ -435,6 +528,15 @@ fs_shards_run(FsCapture *cap, FsEngine *ledger, const FsEngineSink *sink,
         s->in = g_async_queue_new();
         s->done = g_async_queue_new();
         s->ids = g_array_new(FALSE, FALSE, sizeof(guint64));
+        s->free_chunks = g_async_queue_new();
+        s->end = g_async_queue_new();
+        for (guint j = 0; j < CHUNKS; j++) {
+            Chunk *c = g_new0(Chunk, 1);
+
+            c->items = g_array_sized_new(FALSE, FALSE, sizeof(Item),
+                                         CHUNK_ITEMS);
+            g_async_queue_push(s->free_chunks, c);
+        }
         s->thread = g_thread_new("finscope-shard", shard_thread, s);
     }
     reader = g_thread_new("finscope-reader", reader_thread, &run);
@@ -452,6 +554,9 @@ fs_shards_run(FsCapture *cap, FsEngine *ledger, const FsEngineSink *sink,
             break;
         g_async_queue_push(run.empty, b);
     }
+    merge_end(&run);
+    if (tick != NULL)
+        tick(ledger, user);
     g_thread_join(reader);
     end = b->end;
     if (end == FS_CAPTURE_ERROR)
@@ -464,6 +569,12 @@ fs_shards_run(FsCapture *cap, FsEngine *ledger, const FsEngineSink *sink,
         g_async_queue_unref(s->in);
         g_async_queue_unref(s->done);
         g_array_unref(s->ids);
+        for (Chunk *c; (c = g_async_queue_try_pop(s->free_chunks)) != NULL;) {
+            g_array_unref(c->items);
+            g_free(c);
+        }
+        g_async_queue_unref(s->free_chunks);
+        g_async_queue_unref(s->end);
     }
     for (guint j = 0; j < n_batches; j++) {
         for (guint k = 0; k < n; k++) {
