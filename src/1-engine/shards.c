@@ -23,8 +23,8 @@
 
 #include <glib.h>
 
-#include "engine-ledger.h"
 #include "finscope/shards.h"
+#include "engine-ledger.h"
 
 #define BATCH_PACKETS 512
 /* Items a batch's output keeps room for between batches (~600 bytes
@@ -97,7 +97,8 @@ typedef struct {
     GThread *thread;
     /* the rest is the merging thread's */
     ShardOut *merging;    /* the batch's output being merged */
-    guint pos;            /* next of merging->items */
+    guint pos;            /* next of merging->items (at the end: of
+                             merging_chunk->items) */
     guint created_pos;    /* next of merging->created */
     GArray *ids;          /* guint64: one engine's id of local id i+1 */
     Chunk *merging_chunk; /* at the end: the chunk being merged */
