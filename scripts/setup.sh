@@ -22,7 +22,8 @@ if [ -n "$missing" ]; then
     echo "setup: installing$missing"
     export DEBIAN_FRONTEND=noninteractive
     # Packages are tools here, not services: on a machine with an init
-    # system, no daemon (prometheus) is started by their installation.
+    # system, no daemon (prometheus, clickhouse-server) is started by
+    # their installation.
     policy=/usr/sbin/policy-rc.d
     own_policy=
     if [ ! -e "$policy" ]; then

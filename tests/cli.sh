@@ -30,11 +30,15 @@ inapplicable() {
 inapplicable "--closes-only needs -i" --closes-only -r "$sample"
 for opt in "-c 5" "-s 96" "-B 1024" "--immediate" "-p" "-Z nobody" \
            "-w $OUT/w.pcap" "--metrics-listen 127.0.0.1:0" \
-           "--metrics-file $OUT/m.prom"; do
+           "--metrics-file $OUT/m.prom" "--fanout 3"; do
     # shellcheck disable=SC2086
     inapplicable "${opt%% *} needs -i" $opt -r "$sample"
 done
 inapplicable "--threads is for capture files" --threads 1 -i nosuchif0
+inapplicable "--fanout: '65536' is not a group id 0-65535" --fanout 65536 \
+    -i nosuchif0
+inapplicable "--fanout: '-1' is not a group id" --fanout=-1 -i nosuchif0
+inapplicable "--fanout: '7x' is not a group id" --fanout 7x -i nosuchif0
 inapplicable "--timeline and --plot read capture files" \
     --timeline "$OUT/tl.csv" -i nosuchif0
 inapplicable "--timeline and --plot read capture files" \
@@ -123,6 +127,10 @@ check "... no raw ESC on stderr" no_raw_esc
 check "interface name with ESC: fails" sh -c "
     ! '$FINSCOPE' -i 'no${esc}[5msuch' -c 1 > '$OUT/stdout' 2> '$OUT/stderr'"
 check "... the name escaped on stderr" stderr_has 'no\x1b[5msuch'
+check "... no raw ESC on stderr" no_raw_esc
+check "--metrics-listen with ESC: 2" \
+    status_is 2 "$FINSCOPE" -i lo --metrics-listen "a${esc}[2J:1"
+check "... the address escaped on stderr" stderr_has "'a\x1b[2J:1' is not"
 check "... no raw ESC on stderr" no_raw_esc
 
 # -- many files merged: the same as their packets in one file ------------

@@ -93,7 +93,8 @@ completes_to() {
 }
 
 if command -v bash > /dev/null; then
-    check "completion: finscope --js gives --json" completes_to --json --js
+    check "completion: finscope --js gives --json and --json-flat" \
+        completes_to "$(printf '%s\n' --json --json-flat)" --js
     check "completion: finscope check --ba gives --baseline" \
         completes_to --baseline check --ba
     check "completion: finscope ch gives the subcommand" \
@@ -140,5 +141,27 @@ if [ -n "$sample" ]; then
 else
     not_ok "README shows a report: no '\$ finscope -r samples/NAME.pcap' line"
 fi
+
+# unnamed HACKING SRCDIR: the .c files under SRCDIR's src/ that the Layout
+# section of HACKING (doc/HACKING.md, README's pointer for developers)
+# does not name as `file.c`, one a line.
+unnamed() {
+    sed -n '/^## Layout$/,/^## [^L]/p' "$1" > "$OUT/layout"
+    for f in "$2"/src/*/*.c; do
+        grep -qF "\`$(basename "$f")\`" "$OUT/layout" || echo "$f"
+    done
+}
+# names_all HACKING SRCDIR: fails naming the files unnamed() finds.
+names_all() {
+    missing=$(unnamed "$@")
+    [ -z "$missing" ] || { echo "not in the Layout:" $missing; return 1; }
+}
+check "HACKING's Layout names every source file" \
+    names_all "$DOC/HACKING.md" "$G_TEST_SRCDIR"
+# the check itself: a Layout without engine.c fails it, naming it
+sed 's/`engine\.c`/the pipeline/g' "$DOC/HACKING.md" > "$OUT/no-engine.md"
+check "a Layout without engine.c fails the check, naming it" \
+    test "$(unnamed "$OUT/no-engine.md" "$G_TEST_SRCDIR")" = \
+    "$G_TEST_SRCDIR/src/1-engine/engine.c"
 
 finish

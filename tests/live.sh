@@ -175,6 +175,9 @@ check "no such interface: exit 1" status_is 1 in_s "$FINSCOPE" -i nosuch0
 check "no such interface: says so" grep -q "nosuch0: No such device" "$OUT/stderr"
 check "bad filter: exit 2" status_is 2 in_s "$FINSCOPE" -i "$VS" "tcp and and"
 check "-Z unknown user: exit 2" status_is 2 in_s "$FINSCOPE" -i "$VS" -Z fs-no-such-user
+check "-Z user with ESC: exit 2" status_is 2 in_s "$FINSCOPE" -i "$VS" -Z "$(printf 'fs\033[2Jx')"
+check "-Z user with ESC: escaped on stderr" stderr_has '-Z fs\x1b[2Jx: no such user'
+check "-Z user with ESC: no raw ESC on stderr" sh -c "! grep -q \"\$(printf '\\033')\" '$OUT/stderr'"
 
 # ---- live: real connections ------------------------------------------------
 

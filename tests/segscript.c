@@ -81,11 +81,12 @@ on_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 static const FsEngine *running_engine;
 
 static void
-on_conn(const FsConn *conn, gpointer user)
+on_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 {
     FsScriptResult *res = user;
     guint64 seen = fs_engine_stats(running_engine)->tcp_segments;
 
+    (void)outcome;
     g_array_append_val(res->conns, *conn);
     g_array_append_val(res->finished_at, seen);
 }

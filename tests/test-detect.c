@@ -2,10 +2,13 @@
  * in TIME_WAIT, SYN to LAST_ACK, old duplicates, duplicate frames. */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib.h>
 
 #include "finscope/classify.h"
 #include "finscope/detect.h"
+#include "finscope/flow.h"
 #include "segscript.h"
 
 /* First incarnation: ISNs 1000/5000, timestamps, 100 + 200 bytes, the
@@ -274,6 +277,238 @@ test_duplicate_frames(void)
                                      FS_ROLE_NONE), ==, 1);
 }
 
+/* ---- verdicts, without the engine: the detectors judge, the test
+ * does what the engine would (tcpstate applies the actions) ---- */
+
+#define TWO_MSL (60 * FS_NS_PER_SEC)
+
+/* An incarnation opened by syn (its sender the client), after older. */
+static void
+conn_open(FsConn *c, guint64 id, const FsSegment *syn, FsConn *older)
+{
+    memset(c, 0, sizeof *c);
+    fs_conn_init(c);
+    c->id = id;
+    c->addr[FS_ROLE_CLIENT] = syn->src;
+    c->port[FS_ROLE_CLIENT] = syn->sport;
+    c->addr[FS_ROLE_SERVER] = syn->dst;
+    c->port[FS_ROLE_SERVER] = syn->dport;
+    c->older = older;
+}
+
+/* The state machine alone takes seg on c. */
+static void
+machine(FsConn *c, const FsSegment *seg)
+{
+    FsTcpConfig cfg = { .rfc1337 = FALSE };
+    FsTcpOutcome out;
+
+    fs_tcp_outcome_init(&out);
+    fs_tcpstate_segment(c, fs_conn_sender_role(c, seg), seg, &cfg, &out);
+    fs_tcp_outcome_clear(&out);
+}
+
+/* The first incarnation, steps[0] its SYN, through the machine alone. */
+static void
+first_incarnation(FsConn *c, const FsScriptStep *steps, gsize n)
+{
+    FsSegment seg;
+
+    fs_script_segment(&steps[0], &seg);
+    conn_open(c, 1, &seg, NULL);
+    for (gsize i = 0; i < n; i++) {
+        fs_script_segment(&steps[i], &seg);
+        machine(c, &seg);
+    }
+}
+
+/* The server in TIME_WAIT accepts the client's new SYN: the reuse is
+ * noted (an event, nothing to change yet); the SYN-ACK proves the old
+ * final ACKs and asks for the server's TIME_WAIT to be taken over — a
+ * verdict only, until the test has tcpstate apply it. */
+static void
+test_verdict_reuse_accepted(void)
+{
+    static const FsScriptStep first[] = { FIRST_INCARNATION_SERVER_CLOSES };
+    static const FsScriptStep syn =
+        { C2S, "S",  900000, 0,      0, 1000, 1100, 0, 0 };
+    static const FsScriptStep syn_ack =
+        { S2C, "SA", 700000, 900001, 0, 1001, 1900, 0, 0 };
+    FsConn old;
+    FsConn neu;
+    FsSegment seg;
+    FsDetectVerdict v;
+    FsTcpOutcome out;
+    const FsEvent *ev;
+
+    first_incarnation(&old, first, G_N_ELEMENTS(first));
+    g_assert_cmpint(old.ep[FS_ROLE_SERVER].state, ==, FS_TCP_TIME_WAIT);
+    fs_script_segment(&syn, &seg);
+    conn_open(&neu, 2, &seg, &old);
+    fs_detect_reuse(&old, &neu, &seg, &v);
+    g_assert_true(v.conn == &neu);
+    g_assert_true(v.prev == &old);
+    g_assert_cmpint(v.role, ==, FS_ROLE_CLIENT);
+    g_assert_false(v.skip);
+    g_assert_false(v.settle_acks);
+    g_assert_cmpint(v.ack_lost, ==, FS_ROLE_NONE);
+    g_assert_cmpuint(v.reused, ==, 0); /* the client held no TIME_WAIT */
+    g_assert_cmpuint(fs_tcp_outcome_len(&v.events), ==, 1);
+    g_assert_cmpuint(v.actions_at, ==, 1);
+    ev = fs_tcp_outcome_at(&v.events, 0);
+    g_assert_cmpstr(fs_event_kind_name(ev->kind), ==, "reuse_in_time_wait");
+    g_assert_true(ev->conn == &neu);
+    g_assert_cmpint(ev->role, ==, FS_ROLE_SERVER);
+    g_assert_cmpint(neu.reuse.holder_state, ==, FS_TCP_TIME_WAIT);
+    fs_detect_verdict_clear(&v);
+    machine(&neu, &seg);
+
+    fs_script_segment(&syn_ack, &seg);
+    fs_detect_segment(&neu, FS_ROLE_SERVER, &seg, &v);
+    g_assert_true(v.conn == &neu);
+    g_assert_cmpint(v.role, ==, FS_ROLE_SERVER);
+    g_assert_false(v.skip);
+    g_assert_true(v.prev == &old);
+    g_assert_true(v.settle_acks);
+    g_assert_cmpint(v.ack_lost, ==, FS_ROLE_NONE);
+    g_assert_cmpuint(v.reused, ==, 1u << FS_ROLE_SERVER);
+    g_assert_cmpuint(fs_tcp_outcome_len(&v.events), ==, 0);
+    g_assert_cmpstr(fs_reuse_outcome_name(neu.reuse.outcome), ==,
+                    "accepted");
+    /* judged, not done: the old TIME_WAIT is still there */
+    g_assert_cmpint(old.ep[FS_ROLE_SERVER].state, ==, FS_TCP_TIME_WAIT);
+    fs_detect_verdict_clear(&v);
+
+    fs_tcp_outcome_init(&out);
+    fs_tcpstate_settle_acks(&old, seg.ts, &out);
+    fs_tcpstate_force(&old, FS_ROLE_SERVER, FS_TCP_CLOSED, FS_CAUSE_REUSED,
+                      seg.ts, &out);
+    g_assert_cmpuint(fs_tcp_outcome_count_cause(&out, FS_CAUSE_REUSED), ==,
+                     1);
+    ev = fs_tcp_outcome_at(&out, fs_tcp_outcome_len(&out) - 1);
+    g_assert_cmpint(ev->role, ==, FS_ROLE_SERVER);
+    g_assert_cmpint(ev->transition.from, ==, FS_TCP_TIME_WAIT);
+    g_assert_cmpint(ev->transition.to, ==, FS_TCP_CLOSED);
+    fs_tcp_outcome_clear(&out);
+    g_assert_cmpint(old.ep[FS_ROLE_SERVER].state, ==, FS_TCP_CLOSED);
+}
+
+/* The client reconnects while the server, whose final ACK passed the
+ * sensor, is still in LAST_ACK: the client's own TIME_WAIT is taken
+ * over (after the event), and the server's challenge ACK, an answer
+ * from the old connection, says that final ACK was lost (before the
+ * rejection event); the ACK itself goes to the old incarnation. */
+static void
+test_verdict_challenge_ack(void)
+{
+    static const FsScriptStep first[] = {
+        { C2S, "S",  1000, 0,    0, 0,  0, 0, 0 },
+        { S2C, "SA", 5000, 1001, 0, 1,  0, 0, 0 },
+        { C2S, "A",  1001, 5001, 0, 2,  0, 0, 0 },
+        { C2S, "FA", 1001, 5001, 0, 10, 0, 0, 0 },
+        { S2C, "A",  5001, 1002, 0, 11, 0, 0, 0 },
+        { S2C, "FA", 5001, 1002, 0, 20, 0, 0, 0 },
+        { C2S, "A",  1002, 5002, 0, 21, 0, 0, 0 },  /* lost after sensor */
+    };
+    static const FsScriptStep syn = { C2S, "S", 800000, 0, 0, 300, 0, 0, 0 };
+    static const FsScriptStep challenge =
+        { S2C, "A", 5002, 1002, 0, 301, 0, 0, 0 };
+    FsConn old;
+    FsConn neu;
+    FsSegment seg;
+    FsDetectVerdict v;
+    FsTcpOutcome out;
+
+    first_incarnation(&old, first, G_N_ELEMENTS(first));
+    g_assert_cmpint(old.ep[FS_ROLE_CLIENT].state, ==, FS_TCP_TIME_WAIT);
+    fs_script_segment(&syn, &seg);
+    conn_open(&neu, 2, &seg, &old);
+    fs_tcp_outcome_init(&out);
+    fs_tcpstate_expire(&old, seg.ts, TWO_MSL, &out);
+    fs_tcp_outcome_clear(&out);
+    fs_detect_reuse(&old, &neu, &seg, &v);
+    g_assert_cmpuint(v.reused, ==, 1u << FS_ROLE_CLIENT);
+    g_assert_cmpuint(fs_tcp_outcome_len(&v.events), ==, 1);
+    g_assert_cmpuint(v.actions_at, ==, 1);
+    fs_detect_verdict_clear(&v);
+    fs_tcpstate_force(&old, FS_ROLE_CLIENT, FS_TCP_CLOSED, FS_CAUSE_REUSED,
+                      seg.ts, &out);
+    g_assert_cmpuint(fs_tcp_outcome_count_cause(&out, FS_CAUSE_REUSED), ==,
+                     1);
+    fs_tcp_outcome_clear(&out);
+    machine(&neu, &seg);
+
+    fs_script_segment(&challenge, &seg);
+    fs_detect_segment(&neu, FS_ROLE_SERVER, &seg, &v);
+    g_assert_true(v.prev == &old);
+    g_assert_false(v.settle_acks);
+    g_assert_cmpint(v.ack_lost, ==, FS_ROLE_SERVER);
+    g_assert_cmpuint(v.reused, ==, 0);
+    g_assert_cmpuint(v.actions_at, ==, 0);
+    g_assert_cmpuint(fs_tcp_outcome_len(&v.events), ==, 1);
+    g_assert_cmpstr(fs_event_kind_name(fs_tcp_outcome_at(&v.events,
+                                                         0)->kind),
+                    ==, "reuse_rejected");
+    g_assert_cmpstr(fs_reuse_outcome_name(neu.reuse.outcome), ==,
+                    "challenge_ack");
+    /* the old-numbered ACK belongs to the old incarnation's server */
+    g_assert_true(v.conn == &old);
+    g_assert_cmpint(v.role, ==, FS_ROLE_SERVER);
+    g_assert_false(v.skip);
+    g_assert_cmpuint(old.final_ack_lost, ==, 0);
+    fs_detect_verdict_clear(&v);
+
+    fs_tcpstate_ack_lost(&old, FS_ROLE_SERVER, seg.ts, &out);
+    g_assert_cmpuint(fs_tcp_outcome_len(&out), >=, 1);
+    g_assert_cmpstr(fs_event_kind_name(fs_tcp_outcome_at(&out, 0)->kind),
+                    ==, "final_ack_lost");
+    fs_tcp_outcome_clear(&out);
+    g_assert_cmpuint(old.final_ack_lost, ==, 1);
+    /* the state the verdict's reason named is the one ack_lost left */
+    g_assert_cmpint(neu.reuse.holder_state, ==, FS_TCP_LAST_ACK);
+    g_assert_cmpint(old.ep[FS_ROLE_SERVER].state, ==,
+                    neu.reuse.holder_state);
+}
+
+/* A LAST_ACK proven CLOSED by silence answers a new SYN from the old
+ * state: ack_lost takes it back to LAST_ACK, as the detector foresaw. */
+static void
+test_verdict_after_ack_lost(void)
+{
+    static const FsScriptStep first[] = {
+        { C2S, "S",  1000, 0,    0, 0,  0, 0, 0 },
+        { S2C, "SA", 5000, 1001, 0, 1,  0, 0, 0 },
+        { C2S, "A",  1001, 5001, 0, 2,  0, 0, 0 },
+        { C2S, "FA", 1001, 5001, 0, 10, 0, 0, 0 },
+        { S2C, "A",  5001, 1002, 0, 11, 0, 0, 0 },
+        { S2C, "FA", 5001, 1002, 0, 20, 0, 0, 0 },
+        { C2S, "A",  1002, 5002, 0, 21, 0, 0, 0 },
+    };
+    FsConn old;
+    FsTcpOutcome out;
+    FsTcpState foreseen;
+
+    first_incarnation(&old, first, G_N_ELEMENTS(first));
+    fs_tcp_outcome_init(&out);
+    /* pending, the ACK is dropped, the state stays */
+    g_assert_cmpint(fs_tcpstate_after_ack_lost(&old, FS_ROLE_SERVER), ==,
+                    FS_TCP_LAST_ACK);
+    fs_tcpstate_settle_acks(&old, FS_SCRIPT_T0 + 10 * FS_NS_PER_SEC, &out);
+    fs_tcp_outcome_clear(&out);
+    g_assert_cmpint(old.ep[FS_ROLE_SERVER].state, ==, FS_TCP_CLOSED);
+    foreseen = fs_tcpstate_after_ack_lost(&old, FS_ROLE_SERVER);
+    g_assert_cmpint(foreseen, ==, FS_TCP_LAST_ACK);
+    fs_tcpstate_ack_lost(&old, FS_ROLE_SERVER,
+                         FS_SCRIPT_T0 + 11 * FS_NS_PER_SEC, &out);
+    g_assert_cmpuint(fs_tcp_outcome_count_cause(&out, FS_CAUSE_ACK_LOST), ==,
+                     1);
+    fs_tcp_outcome_clear(&out);
+    g_assert_cmpint(old.ep[FS_ROLE_SERVER].state, ==, foreseen);
+    /* the client's acted-on ACK would take its TIME_WAIT back too */
+    g_assert_cmpint(fs_tcpstate_after_ack_lost(&old, FS_ROLE_CLIENT), ==,
+                    FS_TCP_CLOSING);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -289,5 +524,11 @@ main(int argc, char **argv)
     g_test_add_func("/detect/old-dup/paws", test_old_dup_paws);
     g_test_add_func("/detect/no-false-alarm", test_no_false_alarm);
     g_test_add_func("/detect/duplicate-frames", test_duplicate_frames);
+    g_test_add_func("/detect/verdict/reuse-accepted",
+                    test_verdict_reuse_accepted);
+    g_test_add_func("/detect/verdict/challenge-ack",
+                    test_verdict_challenge_ack);
+    g_test_add_func("/detect/verdict/after-ack-lost",
+                    test_verdict_after_ack_lost);
     return g_test_run();
 }

@@ -304,8 +304,9 @@ test_engine_freezes(void)
 }
 
 static void
-keep_record(const FsConn *conn, gpointer user)
+keep_record(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 {
+    (void)outcome;
     g_array_append_val((GArray *)user, *conn);
 }
 

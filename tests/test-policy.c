@@ -871,6 +871,7 @@ test_model_add(void)
     FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC, .rfc1337 = TRUE };
     g_autoptr(FsCheckModel) m = fs_check_model_new(&cfg);
     FsConn conn;
+    FsOutcome o;
     const FsCheckConn *c = NULL;
     g_autofree char *who = NULL;
 
@@ -889,7 +890,8 @@ test_model_add(void)
     conn.ep[CLIENT].fin_count = 3;
     conn.close_done_time = 5;
     conn.three_way_close = 1;
-    c = fs_check_model_add(m, &conn);
+    fs_classify_outcome(&conn, &o);
+    c = fs_check_model_add(m, &conn, &o);
     g_assert_true(m->rfc1337);
     g_assert_cmpint(c->close, ==, FS_CLOSE_GRACEFUL);
     g_assert_cmpint(c->active_closer, ==, FS_CLOSER_CLIENT);

@@ -68,7 +68,7 @@ test_outcome(void)
     FsOutcome o;
 
     client_closed(&conn, "10.0.0.1", "10.0.0.2");
-    fs_outcome_of(&conn, &o);
+    fs_classify_outcome(&conn, &o);
     g_assert_cmpint(o.close, ==, FS_CLOSE_GRACEFUL);
     g_assert_cmpint(o.active_closer, ==, FS_CLOSER_CLIENT);
     g_assert_cmpint(o.rst_from, ==, FS_ROLE_NONE);
@@ -79,6 +79,77 @@ test_outcome(void)
     g_assert_cmpuint(o.flags, ==,
                      FS_FLAG_BIT(FS_FLAG_THREE_WAY_CLOSE) |
                          FS_FLAG_BIT(FS_FLAG_FIN_RETRANSMIT));
+    g_assert_false(o.half_close);
+    g_assert_cmpint(o.handshake, ==, fs_classify_handshake(&conn));
+
+    /* FINs at 2 and 3 ns, the last payload at 1 ns, data after a FIN */
+    conn.ep[CLIENT].fin_time = 2;
+    conn.ep[SERVER].fin_time = 3;
+    conn.ep[SERVER].last_payload_time = 1;
+    conn.ep[SERVER].bytes_after_peer_fin = 10;
+    fs_classify_outcome(&conn, &o);
+    g_assert_cmpint(o.close_duration, ==, 5 - 2);
+    g_assert_cmpint(o.idle_before_close, ==, 2 - 1);
+    g_assert_true(o.half_close);
+    g_assert_true(o.flags & FS_FLAG_BIT(FS_FLAG_HALF_CLOSE));
+}
+
+/* Sets what makes conn carry flag f (and nothing else). */
+static void
+set_flag(FsConn *conn, FsFlag f)
+{
+    switch (f) {
+    case FS_FLAG_SIMULTANEOUS_CLOSE: conn->simultaneous = 1; return;
+    case FS_FLAG_THREE_WAY_CLOSE: conn->three_way_close = 1; return;
+    case FS_FLAG_HALF_CLOSE: conn->ep[SERVER].bytes_after_peer_fin = 1;
+                             return;
+    case FS_FLAG_FIN_RETRANSMIT: conn->ep[SERVER].fin_count = 2; return;
+    case FS_FLAG_FINAL_ACK_LOST: conn->final_ack_lost = 1; return;
+    case FS_FLAG_DATA_AFTER_FIN: conn->ep[CLIENT].bytes_after_own_fin = 1;
+                                 return;
+    case FS_FLAG_RST_ANSWERS_FIN: conn->rst_answers_fin = 1; return;
+    case FS_FLAG_ABORT_AFTER_CLOSE: conn->aborted_after_close = 1; return;
+    case FS_FLAG_RST_IGNORED: conn->rst_ignored = 1; return;
+    case FS_FLAG_PEER_SILENT: conn->peer_silent = 1; return;
+    case FS_FLAG_FIN_BEYOND_DATA: conn->fin_beyond_data = 1; return;
+    case FS_FLAG_TIME_WAIT_ASSASSINATED: conn->tw_assassinated = 1; return;
+    case FS_FLAG_REUSE_IN_TIME_WAIT: conn->reuse_in_time_wait = 1; return;
+    case FS_FLAG_REUSE_REJECTED:
+        conn->reuse.outcome = FS_REUSE_REJECTED_RST;
+        return;
+    case FS_FLAG_DUPLICATE_FRAME: conn->duplicate_frames = 1; return;
+    case FS_FLAG_OLD_DUPLICATE: conn->old_duplicates = 1; return;
+    case FS_FLAG_CAPTURE_LOSS: conn->capture_loss = 1; return;
+    case FS_FLAG_ILLEGAL_FLAGS: conn->illegal_flags = 1; return;
+    case FS_FLAG_ONE_SIDED: conn->ep[SERVER].seen = 0; return;
+    case FS_FLAG_ROLES_INFERRED: conn->roles_inferred = 1; return;
+    case FS_FLAG_EVICTED: conn->evicted = 1; return;
+    case FS_FLAG_N: break;
+    }
+    g_assert_not_reached();
+}
+
+/* Each trait sets its one bit in the outcome, and fs_classify_flags()
+ * names exactly the bits the outcome carries. */
+static void
+test_outcome_flags(void)
+{
+    for (int f = 0; f < FS_FLAG_N; f++) {
+        g_autoptr(GPtrArray) names = g_ptr_array_new();
+        FsConn conn;
+        FsOutcome o;
+
+        client_closed(&conn, "10.0.0.1", "10.0.0.2");
+        conn.ep[CLIENT].fin_count = 1;
+        conn.three_way_close = 0;
+        set_flag(&conn, (FsFlag)f);
+        fs_classify_outcome(&conn, &o);
+        g_assert_cmpuint(o.flags, ==, FS_FLAG_BIT(f));
+        fs_classify_flags(&conn, names);
+        g_assert_cmpuint(names->len, ==, 1);
+        g_assert_cmpstr(g_ptr_array_index(names, 0), ==,
+                        fs_flag_name((FsFlag)f));
+    }
 }
 
 /* Sums, TIME_WAIT by host, and an evicted record's TIME_WAIT not at the
@@ -128,7 +199,7 @@ test_endpoint_mask(void)
     FsOutcome o;
 
     client_closed(&conn, "10.0.0.1", "10.0.0.9");
-    fs_outcome_of(&conn, &o);
+    fs_classify_outcome(&conn, &o);
     fs_tally_init(&t);
     fs_tally_add(&t, &o, conn.addr, 1u << SERVER);
     g_assert_cmpuint(t.connections, ==, 1);
@@ -179,6 +250,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/tally/flags/names", test_flag_names);
     g_test_add_func("/tally/outcome", test_outcome);
+    g_test_add_func("/tally/outcome/flags", test_outcome_flags);
     g_test_add_func("/tally/sums", test_sums);
     g_test_add_func("/tally/endpoint-mask", test_endpoint_mask);
     g_test_add_func("/tally/catalogue", test_catalogue);

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "finscope/classify.h"
+#include "finscope/tcpoutcome.h"
 #include "segscript.h"
 
 /* The usual opening: client ISN 1000, server ISN 5000, 100 bytes up and
@@ -680,10 +681,13 @@ test_table_edges(void)
     }
 }
 
+/* Moves what one step returned into events (in order). */
 static void
-collect(const FsEvent *ev, gpointer user)
+collect(FsTcpOutcome *out, GArray *events)
 {
-    g_array_append_val((GArray *)user, *ev);
+    for (guint i = 0; i < fs_tcp_outcome_len(out); i++)
+        g_array_append_val(events, *fs_tcp_outcome_at(out, i));
+    fs_tcp_outcome_clear(out);
 }
 
 /* The machine alone, no engine: a connection, segments, its events. */
@@ -699,32 +703,38 @@ test_machine_without_engine(void)
     };
     FsTcpConfig cfg = { .rfc1337 = FALSE };
     g_autoptr(GArray) events = g_array_new(FALSE, FALSE, sizeof(FsEvent));
+    FsTcpOutcome out;
     FsConn conn;
     guint closing = 0;
 
     memset(&conn, 0, sizeof conn);
     fs_conn_init(&conn);
+    fs_tcp_outcome_init(&out);
     for (gsize i = 0; i < G_N_ELEMENTS(steps); i++) {
         FsSegment seg;
 
         fs_script_segment(&steps[i], &seg);
-        fs_tcpstate_segment(&conn, steps[i].dir == C2S ? FS_ROLE_CLIENT
-                                                       : FS_ROLE_SERVER,
-                            &seg, &cfg, collect, events);
+        collect(fs_tcpstate_segment(&conn, steps[i].dir == C2S
+                                               ? FS_ROLE_CLIENT
+                                               : FS_ROLE_SERVER,
+                                    &seg, &cfg, &out),
+                events);
     }
     /* the last ACKs passed the sensor; that they arrived, only silence
      * (or the end of the capture) says */
     g_assert_cmpint(conn.ep[FS_ROLE_CLIENT].state, ==, FS_TCP_CLOSING);
     g_assert_true(conn.ep[FS_ROLE_CLIENT].ack_pending);
-    fs_tcpstate_expire(&conn, conn.ep[FS_ROLE_CLIENT].fin_acked_time +
-                                  FS_NS_PER_SEC / 2,
-                       60 * FS_NS_PER_SEC, collect, events);
+    collect(fs_tcpstate_expire(&conn, conn.ep[FS_ROLE_CLIENT].fin_acked_time +
+                                          FS_NS_PER_SEC / 2,
+                               60 * FS_NS_PER_SEC, &out),
+            events);
     g_assert_cmpint(conn.ep[FS_ROLE_CLIENT].state, ==, FS_TCP_CLOSING);
     /* mid-stream silence decides nothing (a FIN may still come again);
      * settling the record does */
-    fs_tcpstate_settle(&conn, conn.ep[FS_ROLE_CLIENT].last_fin_time +
-                                  FS_NS_PER_SEC,
-                       60 * FS_NS_PER_SEC, collect, events);
+    collect(fs_tcpstate_settle(&conn, conn.ep[FS_ROLE_CLIENT].last_fin_time +
+                                          FS_NS_PER_SEC,
+                               60 * FS_NS_PER_SEC, &out),
+            events);
     g_assert_cmpint(conn.ep[FS_ROLE_CLIENT].state, ==, FS_TCP_TIME_WAIT);
     g_assert_cmpint(conn.ep[FS_ROLE_SERVER].state, ==, FS_TCP_TIME_WAIT);
     g_assert_true(conn.simultaneous);
@@ -739,6 +749,183 @@ test_machine_without_engine(void)
         }
     }
     g_assert_cmpuint(closing, ==, 2);
+}
+
+/* One happening a step should return: a transition (kind FS_EV_STATE)
+ * or a fact. */
+typedef struct {
+    FsEventKind kind;
+    int role;          /* FsRole it concerns */
+    FsTcpState from;   /* transitions only */
+    FsTcpState to;
+    FsCause cause;
+    gint64 t_ms;       /* when, from the script's start */
+} Want;
+
+static void
+assert_outcome(const FsTcpOutcome *out, const Want *want, gsize n)
+{
+    g_assert_cmpuint(fs_tcp_outcome_len(out), ==, n);
+    for (guint i = 0; i < n; i++) {
+        const FsEvent *ev = fs_tcp_outcome_at(out, i);
+
+        g_assert_cmpstr(fs_event_kind_name(ev->kind), ==,
+                        fs_event_kind_name(want[i].kind));
+        g_assert_cmpint(ev->role, ==, want[i].role);
+        g_assert_cmpint(ev->ts, ==,
+                        FS_SCRIPT_T0 + want[i].t_ms * FS_NS_PER_MSEC);
+        if (ev->kind != FS_EV_STATE)
+            continue;
+        g_assert_cmpstr(fs_tcp_state_name(ev->transition.from), ==,
+                        fs_tcp_state_name(want[i].from));
+        g_assert_cmpstr(fs_tcp_state_name(ev->transition.to), ==,
+                        fs_tcp_state_name(want[i].to));
+        g_assert_cmpstr(fs_cause_name(ev->transition.cause), ==,
+                        fs_cause_name(want[i].cause));
+    }
+}
+
+/* Feeds steps to conn through the machine alone, dropping outcomes. */
+static void
+feed(FsConn *conn, const FsScriptStep *steps, gsize n)
+{
+    FsTcpConfig cfg = { .rfc1337 = FALSE };
+    FsTcpOutcome out;
+
+    fs_tcp_outcome_init(&out);
+    for (gsize i = 0; i < n; i++) {
+        FsSegment seg;
+
+        fs_script_segment(&steps[i], &seg);
+        fs_tcpstate_segment(conn, steps[i].dir == C2S ? FS_ROLE_CLIENT
+                                                      : FS_ROLE_SERVER,
+                            &seg, &cfg, &out);
+        fs_tcp_outcome_clear(&out);
+    }
+}
+
+#define C FS_ROLE_CLIENT
+#define S FS_ROLE_SERVER
+#define T(role, from, to, cause, t) \
+    { FS_EV_STATE, role, FS_TCP_##from, FS_TCP_##to, FS_CAUSE_##cause, t }
+#define FACT(kind, role, t) { FS_EV_##kind, role, 0, 0, 0, t }
+
+/* FIN, ACK, FIN, ACK: each step returns what it did, in order. A FIN
+ * moves its sender at once; its receiver only when its ACK shows the
+ * FIN arrived (at the FIN's time); the final ACK proves the client's
+ * own FIN_WAIT_2 (at the first ACK's time) and then its TIME_WAIT. */
+static void
+test_outcome_four_way_close(void)
+{
+    static const FsScriptStep open[] = { HANDSHAKE_AND_DATA };
+    static const FsScriptStep close[] = {
+        { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+        { S2C, "A",  5201, 1102, 0, 11, 0, 0, 0 },
+        { S2C, "FA", 5201, 1102, 0, 20, 0, 0, 0 },
+        { C2S, "A",  1102, 5202, 0, 21, 0, 0, 0 },
+    };
+    static const Want fin1[] = {
+        FACT(FIN, C, 10),
+        T(C, ESTABLISHED, FIN_WAIT_1, SEND_FIN, 10),
+    };
+    static const Want ack1[] = {
+        T(S, ESTABLISHED, CLOSE_WAIT, RECV_FIN, 10),
+    };
+    static const Want fin2[] = {
+        FACT(FIN, S, 20),
+        T(S, CLOSE_WAIT, LAST_ACK, SEND_FIN, 20),
+    };
+    static const Want ack2[] = {
+        T(C, FIN_WAIT_1, FIN_WAIT_2, FIN_ACKED, 11),
+        T(C, FIN_WAIT_2, TIME_WAIT, RECV_FIN, 20),
+    };
+    static const Want *const want[] = { fin1, ack1, fin2, ack2 };
+    static const gsize n_want[] = {
+        G_N_ELEMENTS(fin1), G_N_ELEMENTS(ack1), G_N_ELEMENTS(fin2),
+        G_N_ELEMENTS(ack2),
+    };
+    FsTcpConfig cfg = { .rfc1337 = FALSE };
+    FsTcpOutcome out;
+    FsConn conn;
+
+    memset(&conn, 0, sizeof conn);
+    fs_conn_init(&conn);
+    feed(&conn, open, G_N_ELEMENTS(open));
+    fs_tcp_outcome_init(&out);
+    for (gsize i = 0; i < G_N_ELEMENTS(close); i++) {
+        FsSegment seg;
+
+        fs_script_segment(&close[i], &seg);
+        assert_outcome(fs_tcpstate_segment(&conn, close[i].dir == C2S
+                                                      ? C : S,
+                                           &seg, &cfg, &out),
+                       want[i], n_want[i]);
+        fs_tcp_outcome_clear(&out);
+    }
+    /* the server's LAST_ACK ends once silence proves the final ACK */
+    assert_outcome(fs_tcpstate_settle(&conn,
+                                      FS_SCRIPT_T0 + 25 * FS_NS_PER_MSEC,
+                                      60 * FS_NS_PER_SEC, &out),
+                   (const Want[]){ T(S, LAST_ACK, CLOSED, FIN_ACKED, 21) },
+                   1);
+    fs_tcp_outcome_clear(&out);
+}
+
+/* An RST whose seq is not the receiver's RCV.NXT changes no state: the
+ * step returns one fact, rst_ignored at the receiver. */
+static void
+test_outcome_rst_wrong_seq(void)
+{
+    static const FsScriptStep open[] = { HANDSHAKE_AND_DATA };
+    static const FsScriptStep rst = { S2C, "R", 9999, 0, 0, 30, 0, 0, 0 };
+    FsTcpConfig cfg = { .rfc1337 = FALSE };
+    FsTcpOutcome out;
+    FsSegment seg;
+    FsConn conn;
+
+    memset(&conn, 0, sizeof conn);
+    fs_conn_init(&conn);
+    feed(&conn, open, G_N_ELEMENTS(open));
+    fs_tcp_outcome_init(&out);
+    fs_script_segment(&rst, &seg);
+    assert_outcome(fs_tcpstate_segment(&conn, S, &seg, &cfg, &out),
+                   (const Want[]){ FACT(RST_IGNORED, C, 30) }, 1);
+    g_assert_cmpuint(fs_tcp_outcome_count_cause(&out, FS_CAUSE_RECV_RST), ==,
+                     0);
+    fs_tcp_outcome_clear(&out);
+    g_assert_cmpint(conn.ep[C].state, ==, FS_TCP_ESTABLISHED);
+    g_assert_cmpint(conn.ep[S].state, ==, FS_TCP_ESTABLISHED);
+    g_assert_cmpuint(conn.rst_ignored, ==, 1);
+    g_assert_cmpint(conn.rst_from, ==, FS_ROLE_NONE);
+}
+
+/* More happenings than the outcome holds inline are kept, in order. */
+static void
+test_outcome_overflow(void)
+{
+    FsTcpOutcome out;
+    guint n = 2 * FS_TCP_OUTCOME_INLINE + 3;
+
+    fs_tcp_outcome_init(&out);
+    for (guint i = 0; i < n; i++) {
+        FsEvent ev = {
+            .kind = FS_EV_STATE,
+            .seq = i,
+            .transition = { FS_TCP_TIME_WAIT, FS_TCP_CLOSED,
+                            i % 2 ? FS_CAUSE_REUSED
+                                  : FS_CAUSE_TIME_WAIT_EXPIRED },
+        };
+
+        fs_tcp_outcome_add(&out, &ev);
+    }
+    g_assert_cmpuint(fs_tcp_outcome_len(&out), ==, n);
+    for (guint i = 0; i < n; i++)
+        g_assert_cmpuint(fs_tcp_outcome_at(&out, i)->seq, ==, i);
+    g_assert_cmpuint(fs_tcp_outcome_count_cause(&out, FS_CAUSE_REUSED), ==,
+                     n / 2);
+    fs_tcp_outcome_clear(&out);
+    g_assert_cmpuint(fs_tcp_outcome_len(&out), ==, 0);
+    g_assert_null(out.more);
 }
 
 int
@@ -759,5 +946,10 @@ main(int argc, char **argv)
     g_test_add_func("/tcpstate/table/edges", test_table_edges);
     g_test_add_func("/tcpstate/table/machine-without-engine",
                     test_machine_without_engine);
+    g_test_add_func("/tcpstate/outcome/four-way-close",
+                    test_outcome_four_way_close);
+    g_test_add_func("/tcpstate/outcome/rst-wrong-seq",
+                    test_outcome_rst_wrong_seq);
+    g_test_add_func("/tcpstate/outcome/overflow", test_outcome_overflow);
     return g_test_run();
 }

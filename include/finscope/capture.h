@@ -55,6 +55,8 @@ typedef struct {
     int buffer_kib;       /* kernel capture buffer, KiB; 0 = libpcap's */
     gboolean immediate;   /* hand each packet over as it arrives */
     gboolean no_promisc;  /* leave the interface out of promiscuous mode */
+    gboolean fanout;      /* join AF_PACKET fanout group fanout_group */
+    guint16 fanout_group; /* the group's id (Linux packet(7)) */
 } FsLiveOptions;
 
 /* What the kernel says about a live capture since it was opened. */
@@ -67,7 +69,11 @@ typedef struct {
  * where the kernel offers them, else microseconds. The handle is
  * non-blocking: fs_capture_next() returns FS_CAPTURE_NONE when nothing is
  * ready, and the caller waits on fs_capture_selectable_fd(). bpf may be
- * NULL. Fails with FS_ERROR_OPEN (no such device, no permission),
+ * NULL. With opts->fanout the device's socket joins that AF_PACKET
+ * fanout group (PACKET_FANOUT_HASH: both directions of a flow reach the
+ * same member) and packets stamped before the join are skipped. Fails
+ * with FS_ERROR_OPEN (no such device, no permission, fanout refused),
+ * FS_ERROR_USAGE (fanout where there is none: not Linux),
  * FS_ERROR_LINKTYPE or FS_ERROR_FILTER. */
 FsCapture *fs_capture_open_live(const char *iface, const FsLiveOptions *opts,
                                 const char *bpf, GError **error);

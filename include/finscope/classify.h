@@ -65,4 +65,64 @@ FsTcpState fs_classify_end_state(const FsConn *conn, FsRole role);
  * fixed order): "simultaneous_close", "fin_retransmit", "one_sided", ... */
 void fs_classify_flags(const FsConn *conn, GPtrArray *names);
 
+/* A connection's notable traits as bits; fs_flag_name() gives the names
+ * fs_classify_flags() writes, in the same order. */
+typedef enum {
+    FS_FLAG_SIMULTANEOUS_CLOSE,
+    FS_FLAG_THREE_WAY_CLOSE,
+    FS_FLAG_HALF_CLOSE,
+    FS_FLAG_FIN_RETRANSMIT,
+    FS_FLAG_FINAL_ACK_LOST,
+    FS_FLAG_DATA_AFTER_FIN,
+    FS_FLAG_RST_ANSWERS_FIN,
+    FS_FLAG_ABORT_AFTER_CLOSE,
+    FS_FLAG_RST_IGNORED,
+    FS_FLAG_PEER_SILENT,
+    FS_FLAG_FIN_BEYOND_DATA,
+    FS_FLAG_TIME_WAIT_ASSASSINATED,
+    FS_FLAG_REUSE_IN_TIME_WAIT,
+    FS_FLAG_REUSE_REJECTED,
+    FS_FLAG_DUPLICATE_FRAME,
+    FS_FLAG_OLD_DUPLICATE,
+    FS_FLAG_CAPTURE_LOSS,
+    FS_FLAG_ILLEGAL_FLAGS,
+    FS_FLAG_ONE_SIDED,
+    FS_FLAG_ROLES_INFERRED,
+    FS_FLAG_EVICTED,
+    FS_FLAG_N,
+} FsFlag;
+
+#define FS_FLAG_BIT(f) (1u << (f))
+
+const char *fs_flag_name(FsFlag flag);
+/* The flag named name, or -1 when the table has no such name. */
+int fs_flag_from_name(const char *name);
+/* The bits of a NULL-ended list of flag names (unknown names ignored). */
+guint32 fs_flag_bits(const char *const *names);
+/* Appends the names (const strings) of the bits set in flags, in FsFlag
+ * order. */
+void fs_flag_names(guint32 flags, GPtrArray *names);
+
+/* The verdict on one connection, worked out once when its record is
+ * handed over (the engine passes it to FsEngineSink.on_conn): every view
+ * (text row, JSON record, tally, metrics, check) reads it and classifies
+ * nothing itself. Arrays are indexed by FsRole. */
+typedef struct {
+    FsCloseKind close;          /* fs_classify_close() */
+    FsCloser active_closer;     /* fs_classify_active_closer() */
+    gint8 rst_from;             /* FsRole of the first RST, FS_ROLE_NONE */
+    gboolean half_close;        /* fs_classify_half_close() */
+    FsTcpState end_state[2];    /* fs_classify_end_state(), by role */
+    guint32 fin_retransmits[2]; /* FIN transmissions beyond the first */
+    guint32 final_ack_lost;     /* FIN re-sent after its ACK was seen */
+    guint32 flags;              /* FS_FLAG_BIT()s of fs_classify_flags() */
+    guint32 old_duplicates;     /* segments of an older incarnation */
+    FsHandshake handshake;      /* fs_classify_handshake() */
+    FsTime close_duration;      /* fs_classify_close_duration(), ns */
+    FsTime idle_before_close;   /* fs_classify_idle_before_close(), ns */
+} FsOutcome;
+
+/* All of the above, for conn's final record. */
+void fs_classify_outcome(const FsConn *conn, FsOutcome *out);
+
 #endif /* FINSCOPE_CLASSIFY_H */

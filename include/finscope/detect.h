@@ -1,36 +1,63 @@
 /* finscope: detectors across the incarnations of one 4-tuple — reuse
- * within 2*MSL, old duplicates, and frames captured twice. */
+ * within 2*MSL, old duplicates, and frames captured twice. They judge and
+ * return a verdict; they change no endpoint state (the engine has
+ * tcpstate apply what a verdict asks). */
 #ifndef FINSCOPE_DETECT_H
 #define FINSCOPE_DETECT_H
 
 #include <glib.h>
 #include "finscope/conn.h"
 #include "finscope/decode.h"
+#include "finscope/tcpoutcome.h"
 #include "finscope/tcpstate.h"
 
-/* What the engine does with a segment after the detectors saw it. */
-typedef enum {
-    FS_DETECT_PROCESS,   /* run it through the state machine of *conn */
-    FS_DETECT_SKIP,      /* counted (duplicate frame, old duplicate) only */
+/* What the detectors found about one segment (or one new incarnation),
+ * in the order the engine applies it: first the events before
+ * actions_at, then the actions on prev (settle_acks, ack_lost, reused:
+ * tcpstate steps at ts), then the other events; then, unless skip, the
+ * segment itself through the state machine of conn. */
+typedef struct {
+    FsConn *conn;         /* incarnation the segment belongs to */
+    FsRole role;          /* the segment's sender's role in conn */
+    gboolean skip;        /* counted (duplicate frame, old duplicate) only */
+    FsConn *prev;         /* incarnation the actions concern, or NULL */
+    FsTime ts;            /* when the actions happen */
+    gboolean settle_acks; /* prev's ACKs of FINs decided (an answer to a
+                             reusing SYN proves them) */
+    int ack_lost;         /* FsRole in prev whose final ACK never arrived
+                             (it answered from LAST_ACK), or FS_ROLE_NONE */
+    guint8 reused;        /* bit 1 << FsRole per endpoint of prev whose
+                             TIME_WAIT the new incarnation takes over
+                             (if in TIME_WAIT once the ACKs are settled) */
+    guint actions_at;     /* events[] before the actions */
+    FsTcpOutcome events;  /* the detectors' own events, in order */
 } FsDetectVerdict;
 
-typedef struct {
-    FsEmitFunc emit;     /* where events go */
-    gpointer user;
-} FsDetectContext;
+/* Frees what the verdict's events allocated. */
+void fs_detect_verdict_clear(FsDetectVerdict *v);
+
+/* TRUE if v has events or actions (most segments' have neither). */
+static inline gboolean
+fs_detect_verdict_acts(const FsDetectVerdict *v)
+{
+    return fs_tcp_outcome_len(&v->events) > 0 ||
+           (v->prev != NULL && (v->settle_acks ||
+                                v->ack_lost != FS_ROLE_NONE ||
+                                v->reused != 0));
+}
 
 /* Records how conn, a new incarnation opened by seg (a SYN), reuses the
  * 4-tuple of prev: who still held state, whether the SYN was safe by the
- * rules of RFC 1122 §4.2.2.13 and RFC 6191. */
-void fs_detect_reuse(const FsDetectContext *ctx, FsConn *prev, FsConn *conn,
-                     const FsSegment *seg);
+ * rules of RFC 1122 §4.2.2.13 and RFC 6191. Fills v and returns it. */
+FsDetectVerdict *fs_detect_reuse(FsConn *prev, FsConn *conn,
+                                 const FsSegment *seg, FsDetectVerdict *v);
 
-/* Picks the incarnation a segment belongs to (*conn, on entry the newest
- * of its 4-tuple; older ones by conn->older) by sequence space, judges
- * old duplicates and duplicate frames, and notes the answer to a reusing
- * SYN. *role is the sender's FsRole in *conn, on entry and on return. */
-FsDetectVerdict fs_detect_segment(const FsDetectContext *ctx, FsConn **conn,
-                                  FsRole *role, const FsSegment *seg);
+/* Picks the incarnation a segment belongs to (conn is the newest of its
+ * 4-tuple, older ones by conn->older; role the sender's FsRole in it) by
+ * sequence space, judges old duplicates and duplicate frames, and notes
+ * the answer to a reusing SYN. Fills v and returns it. */
+FsDetectVerdict *fs_detect_segment(FsConn *conn, FsRole role,
+                                   const FsSegment *seg, FsDetectVerdict *v);
 
 const char *fs_reuse_outcome_name(FsReuseOutcome outcome);
 

@@ -4,6 +4,7 @@
 
 #include <glib.h>
 #include "finscope/capture.h"
+#include "finscope/classify.h"
 #include "finscope/conn.h"
 #include "finscope/decode.h"
 #include "finscope/event.h"
@@ -72,8 +73,11 @@ gboolean fs_engine_half_open_dropped(const FsConn *conn);
 /* Where results go. Either callback may be NULL. */
 typedef struct {
     void (*on_event)(const FsEvent *ev, const FsConn *conn, gpointer user);
-    /* A connection is done: its record is final and it is freed after. */
-    void (*on_conn)(const FsConn *conn, gpointer user);
+    /* A connection is done: its record is final and it is freed after;
+     * outcome is its verdict (fs_classify_outcome()), worked out once
+     * here for every view. */
+    void (*on_conn)(const FsConn *conn, const FsOutcome *outcome,
+                    gpointer user);
     gpointer user;
 } FsEngineSink;
 

@@ -25,10 +25,6 @@ FsCaptureResult fs_reader_run_ticking(FsCapture *cap, FsEngine *engine,
                                       gboolean threaded, FsReaderTick tick,
                                       gpointer user, GError **error);
 
-/* Tells on stderr, "PROG: FILE: file ends inside a packet record;
- * analysed what came before", of each source of cap cut short. */
-void fs_reader_warn_truncated(const FsCapture *cap, const char *prog);
-
 /* TRUE when a second thread can help (more than one CPU). */
 gboolean fs_reader_threads_help(void);
 

@@ -9,6 +9,7 @@
 typedef enum {
     FS_REPORT_TEXT,
     FS_REPORT_JSON,
+    FS_REPORT_FLAT,  /* --json-flat: flat conn records only (report-flat.c) */
 } FsReportFormat;
 
 typedef struct FsReport FsReport;

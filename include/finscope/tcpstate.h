@@ -49,11 +49,11 @@ typedef struct {
 } FsTransition;
 
 typedef struct FsConn FsConn;
-typedef struct FsEvent FsEvent;
 typedef struct FsSegment FsSegment;
-
-/* Receives each event a step produces; user is the caller's. */
-typedef void (*FsEmitFunc)(const FsEvent *ev, gpointer user);
+/* A step's transitions and events, in order (tcpoutcome.h). Every step below
+ * appends what happened to the caller's outcome and returns it: the
+ * machine calls nothing back. */
+typedef struct FsTcpOutcome FsTcpOutcome;
 
 typedef struct {
     gboolean rfc1337;   /* the stacks ignore RSTs in TIME_WAIT (RFC 1337) */
@@ -77,15 +77,16 @@ typedef enum {
 const char *fs_undecided_reason(FsUndecided why);
 
 /* Applies one captured segment, sent by the endpoint with role sender, to
- * both endpoints of conn, emitting what happened. */
-void fs_tcpstate_segment(FsConn *conn, int sender, const FsSegment *seg,
-                         const FsTcpConfig *cfg, FsEmitFunc emit,
-                         gpointer user);
+ * both endpoints of conn; what happened goes to out. */
+FsTcpOutcome *fs_tcpstate_segment(FsConn *conn, int sender,
+                                  const FsSegment *seg,
+                                  const FsTcpConfig *cfg, FsTcpOutcome *out);
 
 /* Capture time reached now: endpoints whose TIME_WAIT (entered at least
- * two_msl before now) has run out go to CLOSED; TRUE if one did. */
-gboolean fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
-                            FsEmitFunc emit, gpointer user);
+ * two_msl before now) has run out go to CLOSED (cause
+ * FS_CAUSE_TIME_WAIT_EXPIRED in out). */
+FsTcpOutcome *fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
+                                 FsTcpOutcome *out);
 
 typedef struct FsEndpoint FsEndpoint;
 
@@ -105,24 +106,29 @@ FsTcpState fs_tcpstate_likely(const FsEndpoint *ep);
  * step of fs_tcpstate_settle()): proven by silence, or the best choice
  * (arrived, unless ACKs of that FIN were lost before: then lost, and
  * the end state undecided). */
-void fs_tcpstate_settle_acks(FsConn *conn, FsTime now, FsEmitFunc emit,
-                             gpointer user);
+FsTcpOutcome *fs_tcpstate_settle_acks(FsConn *conn, FsTime now,
+                                      FsTcpOutcome *out);
 
 /* The capture of conn ends at now: what only silence could prove is
  * decided (an ACK after lost ones did arrive or not; an ACK of a FIN
  * never captured is capture loss), then TIME_WAITs expire as above. */
-void fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
-                        FsEmitFunc emit, gpointer user);
+FsTcpOutcome *fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
+                                 FsTcpOutcome *out);
 
 /* The ACK of role's FIN, which the capture showed, never arrived (the
  * endpoint still acts on the old connection): it goes back to LAST_ACK
  * (CLOSING, FIN_WAIT_1) and the final ACK counts as lost. */
-void fs_tcpstate_ack_lost(FsConn *conn, int role, FsTime ts, FsEmitFunc emit,
-                          gpointer user);
+FsTcpOutcome *fs_tcpstate_ack_lost(FsConn *conn, int role, FsTime ts,
+                                   FsTcpOutcome *out);
+
+/* The state fs_tcpstate_ack_lost(conn, role, ...) would leave role in,
+ * changing nothing: for a detector that judges before the engine acts. */
+FsTcpState fs_tcpstate_after_ack_lost(const FsConn *conn, int role);
 
 /* Sets one endpoint's state from outside a segment (a new incarnation
- * taking over a TIME_WAIT), emitting the transition. */
-void fs_tcpstate_force(FsConn *conn, int role, FsTcpState to, FsCause cause,
-                       FsTime ts, FsEmitFunc emit, gpointer user);
+ * taking over a TIME_WAIT), if the diagram has that edge from its state:
+ * the transition goes to out. */
+FsTcpOutcome *fs_tcpstate_force(FsConn *conn, int role, FsTcpState to,
+                                FsCause cause, FsTime ts, FsTcpOutcome *out);
 
 #endif /* FINSCOPE_TCPSTATE_H */

@@ -5,6 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
+#ifdef __linux__
+#include <sys/socket.h>
+#include <linux/if_packet.h>
+#endif
 
 #include <glib.h>
 #include <pcap/pcap.h>
@@ -558,6 +563,9 @@ struct FsLive {
     guint32 last_ifdrop;
     FsCaptureStats total;  /* widened counters */
     char *warning;         /* pcap_activate()'s warning, or NULL */
+    FsTime joined;         /* --fanout: wall clock (ns) once the socket
+                              joined; earlier packets are skipped */
+    int fanout_group;      /* the fanout group joined, or -1 */
 };
 
 static void
@@ -671,6 +679,74 @@ live_activate(const char *iface, const FsLiveOptions *opts, char **warning,
     return pcap;
 }
 
+#ifdef __linux__
+static gboolean
+fanout_refused(GError **error, const char *iface, guint16 group, int err)
+{
+    const char *why = err == EINVAL
+        ? "the group exists with another mode, protocol or interface"
+        : err == ENOSPC || err == ENOMEM ? "the group is full"
+        : err == EALREADY ? "this socket is already in a group"
+        : "the kernel refused it";
+
+    g_set_error(error, FS_ERROR, FS_ERROR_OPEN, "%s: --fanout %u: cannot "
+                "join: %s (%s)", iface, (guint)group, why, g_strerror(err));
+    return FALSE;
+}
+
+/* --fanout (packet(7)): the socket libpcap opened and mapped (TPACKET_V3)
+ * joins the group; the kernel then hands each packet to one member's
+ * ring. PACKET_FANOUT_HASH hashes the flow symmetrically, so both
+ * directions of a connection reach the same member; FLAG_DEFRAG
+ * reassembles IPv4 fragments first so that they hash as their flow (as
+ * Suricata's af-packet does). Until the join the socket took every
+ * packet, as another member may have too: those stamped before the join
+ * returned are skipped (live->joined), so no packet reaches two members.
+ */
+static gboolean
+live_join_fanout(FsLive *live, const char *iface, guint16 group,
+                 GError **error)
+{
+    int fd = pcap_fileno(live->pcap);
+    int domain = -1;
+    socklen_t len = sizeof domain;
+    guint32 arg = (guint32)group |
+                  (guint32)(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG)
+                      << 16;
+    struct timespec now;
+
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 ||
+        domain != AF_PACKET) {
+        g_set_error(error, FS_ERROR, FS_ERROR_OPEN, "%s: --fanout needs "
+                    "a network interface (AF_PACKET); this capture is "
+                    "not one", iface);
+        return FALSE;
+    }
+    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0)
+        return fanout_refused(error, iface, group, errno);
+    /* After the join: a packet in the ring from before it was stamped
+     * before this, and a member joining while traffic flows moves flows
+     * between members anyway (hash modulo the number of members). */
+    (void)clock_gettime(CLOCK_REALTIME, &now);
+    live->joined = (FsTime)now.tv_sec * FS_NS_PER_SEC + now.tv_nsec;
+    if (live->precision != PCAP_TSTAMP_PRECISION_NANO)
+        live->joined -= live->joined % 1000; /* as packets are stamped */
+    live->fanout_group = group;
+    return TRUE;
+}
+#else
+static gboolean
+live_join_fanout(FsLive *live, const char *iface, guint16 group,
+                 GError **error)
+{
+    (void)live;
+    (void)group;
+    g_set_error(error, FS_ERROR, FS_ERROR_USAGE, "%s: --fanout: AF_PACKET "
+                "fanout groups are Linux only", iface);
+    return FALSE;
+}
+#endif
+
 FsCapture *
 fs_capture_open_live(const char *iface, const FsLiveOptions *opts,
                      const char *bpf, GError **error)
@@ -689,6 +765,7 @@ fs_capture_open_live(const char *iface, const FsLiveOptions *opts,
     cap->sources[0].name = fs_text_escape(iface, FS_TEXT_ECHO_MAX);
     cap->sources[0].state = SOURCE_DONE;
     cap->live = g_new0(FsLive, 1);
+    cap->live->fanout_group = -1;
     cap->live->pcap = live_activate(iface, opts, &cap->live->warning,
                                     error);
     if (cap->live->pcap == NULL) {
@@ -697,6 +774,10 @@ fs_capture_open_live(const char *iface, const FsLiveOptions *opts,
         return NULL;
     }
     cap->live->precision = pcap_get_tstamp_precision(cap->live->pcap);
+    if (opts->fanout &&
+        !live_join_fanout(cap->live, cap->sources[0].name, opts->fanout_group,
+                          error))
+        return NULL;
     cap->sources[0].linktype = pcap_datalink(cap->live->pcap);
     probe = cap->sources[0];
     probe.pcap = cap->live->pcap;
@@ -718,8 +799,15 @@ live_next(FsCapture *cap, FsPacket *pkt, GError **error)
     FsLive *live = cap->live;
     struct pcap_pkthdr *hdr = NULL;
     const u_char *bytes = NULL;
-    int rc = pcap_next_ex(live->pcap, &hdr, &bytes);
+    FsTime ts = 0;
+    int rc = 0;
 
+    do {
+        rc = pcap_next_ex(live->pcap, &hdr, &bytes);
+        if (rc == 1)
+            ts = capture_time(hdr, live->precision ==
+                                       PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000);
+    } while (rc == 1 && ts < live->joined);
     if (rc == 0)
         return FS_CAPTURE_NONE;
     if (rc == PCAP_ERROR_BREAK)
@@ -731,8 +819,7 @@ live_next(FsCapture *cap, FsPacket *pkt, GError **error)
     }
     if (live->dumper != NULL)
         pcap_dump((u_char *)live->dumper, hdr, bytes);
-    pkt->ts = capture_time(hdr, live->precision == PCAP_TSTAMP_PRECISION_NANO
-                                    ? 1 : 1000);
+    pkt->ts = ts;
     pkt->linktype = cap->sources[0].linktype;
     pkt->data = bytes;
     pkt->caplen = hdr->caplen;
@@ -757,6 +844,7 @@ fs_capture_describe(const FsCapture *cap)
     const FsSource *src = NULL;
     const char *name = NULL;
     const char *desc = NULL;
+    g_autofree char *fanout = NULL;
 
     g_return_val_if_fail(cap != NULL, NULL);
     src = &cap->sources[0];
@@ -765,14 +853,18 @@ fs_capture_describe(const FsCapture *cap)
     if (cap->live == NULL)
         return g_strdup_printf("%s, link-type %s", src->name,
                                name != NULL ? name : "?");
+    if (cap->live->fanout_group >= 0)
+        fanout = g_strdup_printf(", fanout group %d (flow hash)",
+                                 cap->live->fanout_group);
     return g_strdup_printf("%s, link-type %s (%s), snapshot length %d "
-                           "bytes, %s timestamps%s%s", src->name,
+                           "bytes, %s timestamps%s%s%s", src->name,
                            name != NULL ? name : "?",
                            desc != NULL ? desc : "?",
                            pcap_snapshot(cap->live->pcap),
                            cap->live->precision ==
                                    PCAP_TSTAMP_PRECISION_NANO
                                ? "nanosecond" : "microsecond",
+                           fanout != NULL ? fanout : "",
                            cap->live->warning != NULL ? "; warning: " : "",
                            cap->live->warning != NULL ? cap->live->warning
                                                       : "");

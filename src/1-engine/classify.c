@@ -1,6 +1,8 @@
 /* finscope: per-connection verdicts, pure functions of the final record. */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib.h>
 
 #include "finscope/classify.h"
@@ -209,53 +211,139 @@ fs_classify_end_state(const FsConn *conn, FsRole role)
     return ep->state;
 }
 
+/* In FsFlag order, which is fs_classify_flags()' order. */
+static const char *const flag_names[FS_FLAG_N] = {
+    [FS_FLAG_SIMULTANEOUS_CLOSE] = "simultaneous_close",
+    [FS_FLAG_THREE_WAY_CLOSE] = "three_way_close",
+    [FS_FLAG_HALF_CLOSE] = "half_close",
+    [FS_FLAG_FIN_RETRANSMIT] = "fin_retransmit",
+    [FS_FLAG_FINAL_ACK_LOST] = "final_ack_lost",
+    [FS_FLAG_DATA_AFTER_FIN] = "data_after_fin",
+    [FS_FLAG_RST_ANSWERS_FIN] = "rst_answers_fin",
+    [FS_FLAG_ABORT_AFTER_CLOSE] = "abort_after_close",
+    [FS_FLAG_RST_IGNORED] = "rst_ignored",
+    [FS_FLAG_PEER_SILENT] = "peer_silent",
+    [FS_FLAG_FIN_BEYOND_DATA] = "fin_beyond_data",
+    [FS_FLAG_TIME_WAIT_ASSASSINATED] = "time_wait_assassinated",
+    [FS_FLAG_REUSE_IN_TIME_WAIT] = "reuse_in_time_wait",
+    [FS_FLAG_REUSE_REJECTED] = "reuse_rejected",
+    [FS_FLAG_DUPLICATE_FRAME] = "duplicate_frame",
+    [FS_FLAG_OLD_DUPLICATE] = "old_duplicate",
+    [FS_FLAG_CAPTURE_LOSS] = "capture_loss",
+    [FS_FLAG_ILLEGAL_FLAGS] = "illegal_flags",
+    [FS_FLAG_ONE_SIDED] = "one_sided",
+    [FS_FLAG_ROLES_INFERRED] = "roles_inferred",
+    [FS_FLAG_EVICTED] = "evicted",
+};
+
+G_STATIC_ASSERT(FS_FLAG_N <= 32);
+
+const char *
+fs_flag_name(FsFlag flag)
+{
+    g_return_val_if_fail(flag >= 0 && flag < FS_FLAG_N, NULL);
+    return flag_names[flag];
+}
+
+int
+fs_flag_from_name(const char *name)
+{
+    for (int f = 0; f < FS_FLAG_N; f++) {
+        if (strcmp(flag_names[f], name) == 0)
+            return f;
+    }
+    return -1;
+}
+
+guint32
+fs_flag_bits(const char *const *names)
+{
+    guint32 bits = 0;
+
+    for (guint i = 0; names != NULL && names[i] != NULL; i++) {
+        int f = fs_flag_from_name(names[i]);
+
+        if (f >= 0)
+            bits |= FS_FLAG_BIT(f);
+    }
+    return bits;
+}
+
 void
-fs_classify_flags(const FsConn *conn, GPtrArray *names)
+fs_flag_names(guint32 flags, GPtrArray *names)
+{
+    for (int f = 0; f < FS_FLAG_N; f++) {
+        if (flags & FS_FLAG_BIT(f))
+            g_ptr_array_add(names, (gpointer)flag_names[f]);
+    }
+}
+
+/* The traits as FS_FLAG_BIT()s. */
+static guint32
+conn_flags(const FsConn *conn)
 {
     const FsEndpoint *c = &conn->ep[FS_ROLE_CLIENT];
     const FsEndpoint *s = &conn->ep[FS_ROLE_SERVER];
+    gboolean has[FS_FLAG_N] = {
+        [FS_FLAG_SIMULTANEOUS_CLOSE] = conn->simultaneous,
+        [FS_FLAG_THREE_WAY_CLOSE] = conn->three_way_close,
+        [FS_FLAG_HALF_CLOSE] = fs_classify_half_close(conn),
+        [FS_FLAG_FIN_RETRANSMIT] = c->fin_count > 1 || s->fin_count > 1,
+        [FS_FLAG_FINAL_ACK_LOST] = conn->final_ack_lost != 0,
+        [FS_FLAG_DATA_AFTER_FIN] = c->bytes_after_own_fin ||
+                                   s->bytes_after_own_fin,
+        [FS_FLAG_RST_ANSWERS_FIN] = conn->rst_answers_fin,
+        [FS_FLAG_ABORT_AFTER_CLOSE] = conn->aborted_after_close,
+        [FS_FLAG_RST_IGNORED] = conn->rst_ignored != 0,
+        [FS_FLAG_PEER_SILENT] = conn->peer_silent,
+        [FS_FLAG_FIN_BEYOND_DATA] = conn->fin_beyond_data,
+        [FS_FLAG_TIME_WAIT_ASSASSINATED] = conn->tw_assassinated,
+        [FS_FLAG_REUSE_IN_TIME_WAIT] = conn->reuse_in_time_wait,
+        [FS_FLAG_REUSE_REJECTED] =
+            conn->reuse.outcome == FS_REUSE_REJECTED_RST ||
+            conn->reuse.outcome == FS_REUSE_CHALLENGE_ACK,
+        [FS_FLAG_DUPLICATE_FRAME] = conn->duplicate_frames != 0,
+        [FS_FLAG_OLD_DUPLICATE] = conn->old_duplicates != 0,
+        [FS_FLAG_CAPTURE_LOSS] = conn->capture_loss != 0,
+        [FS_FLAG_ILLEGAL_FLAGS] = conn->illegal_flags != 0,
+        [FS_FLAG_ONE_SIDED] = fs_conn_one_sided(conn),
+        [FS_FLAG_ROLES_INFERRED] = conn->roles_inferred,
+        [FS_FLAG_EVICTED] = conn->evicted,
+    };
+    guint32 bits = 0;
 
-    if (conn->simultaneous)
-        g_ptr_array_add(names, "simultaneous_close");
-    if (conn->three_way_close)
-        g_ptr_array_add(names, "three_way_close");
-    if (fs_classify_half_close(conn))
-        g_ptr_array_add(names, "half_close");
-    if (c->fin_count > 1 || s->fin_count > 1)
-        g_ptr_array_add(names, "fin_retransmit");
-    if (conn->final_ack_lost)
-        g_ptr_array_add(names, "final_ack_lost");
-    if (c->bytes_after_own_fin || s->bytes_after_own_fin)
-        g_ptr_array_add(names, "data_after_fin");
-    if (conn->rst_answers_fin)
-        g_ptr_array_add(names, "rst_answers_fin");
-    if (conn->aborted_after_close)
-        g_ptr_array_add(names, "abort_after_close");
-    if (conn->rst_ignored)
-        g_ptr_array_add(names, "rst_ignored");
-    if (conn->peer_silent)
-        g_ptr_array_add(names, "peer_silent");
-    if (conn->fin_beyond_data)
-        g_ptr_array_add(names, "fin_beyond_data");
-    if (conn->tw_assassinated)
-        g_ptr_array_add(names, "time_wait_assassinated");
-    if (conn->reuse_in_time_wait)
-        g_ptr_array_add(names, "reuse_in_time_wait");
-    if (conn->reuse.outcome == FS_REUSE_REJECTED_RST ||
-        conn->reuse.outcome == FS_REUSE_CHALLENGE_ACK)
-        g_ptr_array_add(names, "reuse_rejected");
-    if (conn->duplicate_frames)
-        g_ptr_array_add(names, "duplicate_frame");
-    if (conn->old_duplicates)
-        g_ptr_array_add(names, "old_duplicate");
-    if (conn->capture_loss)
-        g_ptr_array_add(names, "capture_loss");
-    if (conn->illegal_flags)
-        g_ptr_array_add(names, "illegal_flags");
-    if (fs_conn_one_sided(conn))
-        g_ptr_array_add(names, "one_sided");
-    if (conn->roles_inferred)
-        g_ptr_array_add(names, "roles_inferred");
-    if (conn->evicted)
-        g_ptr_array_add(names, "evicted");
+    for (int f = 0; f < FS_FLAG_N; f++) {
+        if (has[f])
+            bits |= FS_FLAG_BIT(f);
+    }
+    return bits;
+}
+
+void
+fs_classify_flags(const FsConn *conn, GPtrArray *names)
+{
+    fs_flag_names(conn_flags(conn), names);
+}
+
+void
+fs_classify_outcome(const FsConn *conn, FsOutcome *out)
+{
+    memset(out, 0, sizeof *out);
+    out->close = fs_classify_close(conn);
+    out->active_closer = fs_classify_active_closer(conn);
+    out->rst_from = conn->rst_from;
+    out->half_close = fs_classify_half_close(conn);
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        const FsEndpoint *ep = &conn->ep[r];
+
+        out->end_state[r] = fs_classify_end_state(conn, (FsRole)r);
+        out->fin_retransmits[r] = ep->fin_count > 1 ? ep->fin_count - 1u
+                                                    : 0;
+    }
+    out->final_ack_lost = conn->final_ack_lost;
+    out->flags = conn_flags(conn);
+    out->old_duplicates = conn->old_duplicates;
+    out->handshake = fs_classify_handshake(conn);
+    out->close_duration = fs_classify_close_duration(conn);
+    out->idle_before_close = fs_classify_idle_before_close(conn);
 }

@@ -18,7 +18,7 @@
 #define DEFAULT_WINDOW 65535u
 
 static void
-emit(const FsDetectContext *ctx, const FsConn *conn, const FsSegment *seg,
+emit(FsDetectVerdict *v, const FsConn *conn, const FsSegment *seg,
      FsEventKind kind, int role, const char *detail)
 {
     FsEvent ev = {
@@ -33,8 +33,31 @@ emit(const FsDetectContext *ctx, const FsConn *conn, const FsSegment *seg,
         .source = seg->source,
     };
 
-    if (ctx->emit != NULL)
-        ctx->emit(&ev, ctx->user);
+    fs_tcp_outcome_add(&v->events, &ev);
+}
+
+/* A verdict that processes seg on conn and asks nothing more. */
+static FsDetectVerdict *
+verdict_init(FsDetectVerdict *v, FsConn *conn, FsRole role,
+             const FsSegment *seg)
+{
+    v->conn = conn;
+    v->role = role;
+    v->skip = FALSE;
+    v->prev = NULL;
+    v->ts = seg->ts;
+    v->settle_acks = FALSE;
+    v->ack_lost = FS_ROLE_NONE;
+    v->reused = 0;
+    v->actions_at = 0;
+    fs_tcp_outcome_init(&v->events);
+    return v;
+}
+
+void
+fs_detect_verdict_clear(FsDetectVerdict *v)
+{
+    fs_tcp_outcome_clear(&v->events);
 }
 
 const char *
@@ -95,16 +118,18 @@ reuse_verdict(const FsReuse *r)
            "old duplicates could enter the new connection";
 }
 
-void
-fs_detect_reuse(const FsDetectContext *ctx, FsConn *prev, FsConn *conn,
-                const FsSegment *seg)
+FsDetectVerdict *
+fs_detect_reuse(FsConn *prev, FsConn *conn, const FsSegment *seg,
+                FsDetectVerdict *v)
 {
     int holder = state_holder(prev, seg);
     const FsEndpoint *old_sender;
     FsReuse *r = &conn->reuse;
 
+    verdict_init(v, conn, fs_conn_sender_role(conn, seg), seg);
+    v->prev = prev;
     if (holder == FS_ROLE_NONE)
-        return;
+        return v;
     old_sender = &prev->ep[is_endpoint(prev, FS_ROLE_CLIENT, &seg->src,
                                        seg->sport)
                                ? FS_ROLE_CLIENT : FS_ROLE_SERVER];
@@ -126,15 +151,17 @@ fs_detect_reuse(const FsDetectContext *ctx, FsConn *prev, FsConn *conn,
         if (prev->ep[i].state != FS_TCP_TIME_WAIT)
             continue;
         if (!conn->reuse_in_time_wait)
-            emit(ctx, conn, seg, FS_EV_REUSE_IN_TIME_WAIT, r->holder,
+            emit(v, conn, seg, FS_EV_REUSE_IN_TIME_WAIT, r->holder,
                  reuse_verdict(r));
         conn->reuse_in_time_wait = 1;
         /* A connect() from its own TIME_WAIT tuple takes it over (Linux:
          * SO_REUSEADDR bind, or tcp_tw_reuse). */
         if (&prev->ep[i] == old_sender)
-            fs_tcpstate_force(prev, i, FS_TCP_CLOSED, FS_CAUSE_REUSED,
-                              seg->ts, ctx->emit, ctx->user);
+            v->reused |= (guint8)(1u << i);
     }
+    /* the take-over follows the event that notes it */
+    v->actions_at = fs_tcp_outcome_len(&v->events);
+    return v;
 }
 
 static const char *
@@ -157,8 +184,8 @@ rejection_reason(FsTcpState held)
  * final ACK never arrived: it was in LAST_ACK (RFC 9293 §3.10.7.4; Linux
  * sends a challenge ACK, RFC 5961 §4). */
 static void
-answered_from_old_state(const FsDetectContext *ctx, FsConn *prev,
-                        FsConn *conn, const FsSegment *seg)
+answered_from_old_state(FsDetectVerdict *v, FsConn *prev, FsConn *conn,
+                        const FsSegment *seg)
 {
     int role = is_endpoint(prev, FS_ROLE_CLIENT, &seg->src, seg->sport)
                    ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
@@ -167,40 +194,41 @@ answered_from_old_state(const FsDetectContext *ctx, FsConn *prev,
     if (!ep->fin_sent || !ep->fin_acked ||
         (ep->state != FS_TCP_CLOSED && !ep->ack_pending))
         return;
-    fs_tcpstate_ack_lost(prev, role, seg->ts, ctx->emit, ctx->user);
+    v->ack_lost = role;
     conn->reuse.holder = FS_ROLE_SERVER;
-    conn->reuse.holder_state = (guint8)prev->ep[role].state;
+    conn->reuse.holder_state =
+        (guint8)fs_tcpstate_after_ack_lost(prev, role);
 }
 
-/* The first word from the reusing SYN's receiver. */
+/* The first word from the reusing SYN's receiver. Its effects on the
+ * previous incarnation come before the events the answer raises. */
 static void
-note_answer(const FsDetectContext *ctx, FsConn *conn, const FsSegment *seg)
+note_answer(FsDetectVerdict *v, FsConn *conn, const FsSegment *seg)
 {
     FsReuse *r = &conn->reuse;
     FsConn *prev = conn->older;
     guint8 f = seg->flags;
 
+    v->prev = prev;
     if ((f & (FS_TH_SYN | FS_TH_ACK)) == (FS_TH_SYN | FS_TH_ACK)) {
         r->outcome = FS_REUSE_ACCEPTED;
-        /* no LAST_ACK would have accepted it: its final ACK had arrived */
-        if (prev != NULL)
-            fs_tcpstate_settle_acks(prev, seg->ts, ctx->emit, ctx->user);
+        /* no LAST_ACK would have accepted it: its final ACK had arrived;
+         * the TIME_WAIT it reached (once those ACKs are settled) is taken
+         * over */
+        v->settle_acks = prev != NULL;
         if (prev != NULL && r->holder == FS_ROLE_SERVER &&
             r->holder_state == FS_TCP_TIME_WAIT)
             for (int i = FS_ROLE_CLIENT; i <= FS_ROLE_SERVER; i++) {
-                if (prev->ep[i].state == FS_TCP_TIME_WAIT &&
-                    is_endpoint(prev, i, &seg->src, seg->sport))
-                    fs_tcpstate_force(prev, i, FS_TCP_CLOSED,
-                                      FS_CAUSE_REUSED, seg->ts, ctx->emit,
-                                      ctx->user);
+                if (is_endpoint(prev, i, &seg->src, seg->sport))
+                    v->reused |= (guint8)(1u << i);
             }
         return;
     }
     r->outcome = (f & FS_TH_RST) ? FS_REUSE_REJECTED_RST
                                  : FS_REUSE_CHALLENGE_ACK;
     if (prev != NULL && !(f & FS_TH_RST))
-        answered_from_old_state(ctx, prev, conn, seg);
-    emit(ctx, conn, seg, FS_EV_REUSE_REJECTED, FS_ROLE_SERVER,
+        answered_from_old_state(v, prev, conn, seg);
+    emit(v, conn, seg, FS_EV_REUSE_REJECTED, FS_ROLE_SERVER,
          rejection_reason((FsTcpState)r->holder_state));
 }
 
@@ -259,7 +287,7 @@ older_owner(FsConn *cur, const FsSegment *seg, FsRole *role)
  * taken it (inside the window, RFC 9293 §3.10.7.4) or did PAWS guard it
  * (TSval older than the connection's, RFC 7323 §5)? */
 static void
-judge_old_duplicate(const FsDetectContext *ctx, FsConn *cur, FsRole role,
+judge_old_duplicate(FsDetectVerdict *v, FsConn *cur, FsRole role,
                     const FsSegment *seg)
 {
     const FsEndpoint *snd = &cur->ep[role];
@@ -275,7 +303,7 @@ judge_old_duplicate(const FsDetectContext *ctx, FsConn *cur, FsRole role,
     cur->old_duplicates++;
     cur->old_dup.in_window += in_window;
     cur->old_dup.paws_rejected += paws;
-    emit(ctx, cur, seg, FS_EV_OLD_DUPLICATE, role,
+    emit(v, cur, seg, FS_EV_OLD_DUPLICATE, role,
          in_window && !paws
              ? "previous incarnation's segment inside the new window, no "
                "PAWS: would be accepted (data corruption)"
@@ -292,7 +320,7 @@ judge_old_duplicate(const FsDetectContext *ctx, FsConn *cur, FsRole role,
 /* Data sent again after the connection closed: an old duplicate that a
  * TIME_WAIT absorbs (RFC 9293 §3.6.1), or that meets no state at all. */
 static gboolean
-late_after_close(const FsDetectContext *ctx, FsConn *c, FsRole role,
+late_after_close(FsDetectVerdict *v, FsConn *c, FsRole role,
                  const FsSegment *seg)
 {
     const FsEndpoint *e = &c->ep[role];
@@ -308,7 +336,7 @@ late_after_close(const FsDetectContext *ctx, FsConn *c, FsRole role,
     c->old_duplicates++;
     if (rcv->state == FS_TCP_TIME_WAIT)
         c->old_dup.during_time_wait++;
-    emit(ctx, c, seg, FS_EV_OLD_DUPLICATE, role,
+    emit(v, c, seg, FS_EV_OLD_DUPLICATE, role,
          rcv->state == FS_TCP_TIME_WAIT
              ? "old segment during TIME_WAIT: absorbed (harmless)"
              : "old segment after close: the receiver held no state");
@@ -316,13 +344,13 @@ late_after_close(const FsDetectContext *ctx, FsConn *c, FsRole role,
 }
 
 static gboolean
-duplicate_frame(const FsDetectContext *ctx, FsConn *c, FsRole role,
+duplicate_frame(FsDetectVerdict *v, FsConn *c, FsRole role,
                 const FsSegment *seg)
 {
     if (seg->hdr_hash != 0 && c->last_hash[role] == seg->hdr_hash &&
         seg->ts - c->last_hash_ts[role] <= DUPLICATE_FRAME_WINDOW) {
         if (c->duplicate_frames++ == 0)
-            emit(ctx, c, seg, FS_EV_DUPLICATE_FRAME, role,
+            emit(v, c, seg, FS_EV_DUPLICATE_FRAME, role,
                  "identical frame captured twice: capture artefact, "
                  "not a retransmission");
         return TRUE;
@@ -332,34 +360,35 @@ duplicate_frame(const FsDetectContext *ctx, FsConn *c, FsRole role,
     return FALSE;
 }
 
-FsDetectVerdict
-fs_detect_segment(const FsDetectContext *ctx, FsConn **connp, FsRole *rolep,
-                  const FsSegment *seg)
+FsDetectVerdict *
+fs_detect_segment(FsConn *cur, FsRole role, const FsSegment *seg,
+                  FsDetectVerdict *v)
 {
-    FsConn *cur = *connp;
-    FsRole role = *rolep;
     FsRole old_role;
     FsConn *old;
 
-    if (duplicate_frame(ctx, cur, role, seg))
-        return FS_DETECT_SKIP;
+    verdict_init(v, cur, role, seg);
+    if (duplicate_frame(v, cur, role, seg)) {
+        v->skip = TRUE;
+        return v;
+    }
     if (cur->reuse.outcome == FS_REUSE_UNANSWERED &&
         role == FS_ROLE_SERVER && !cur->ep[FS_ROLE_SERVER].seen)
-        note_answer(ctx, cur, seg);
+        note_answer(v, cur, seg);
     if (!(seg->flags & FS_TH_SYN) && cur->older != NULL &&
         !belongs(cur, role, seg)) {
         old = older_owner(cur, seg, &old_role);
         if (old != NULL && carries_data(seg)) {
-            judge_old_duplicate(ctx, cur, role, seg);
-            return FS_DETECT_SKIP;
+            judge_old_duplicate(v, cur, role, seg);
+            v->skip = TRUE;
+            return v;
         }
         if (old != NULL) {
-            *connp = old;  /* an answer from (or to) the old state */
-            *rolep = old_role;
-            return FS_DETECT_PROCESS;
+            v->conn = old;  /* an answer from (or to) the old state */
+            v->role = old_role;
+            return v;
         }
     }
-    if (late_after_close(ctx, cur, role, seg))
-        return FS_DETECT_SKIP;
-    return FS_DETECT_PROCESS;
+    v->skip = late_after_close(v, cur, role, seg);
+    return v;
 }

@@ -33,12 +33,13 @@ void fs_engine_ledger_packet(FsEngine *e, FsDecodeStatus status,
 guint64 fs_engine_ledger_created(FsEngine *e);
 
 /* The ledger: an event, counted as one engine counts it (a move into or
- * out of TIME_WAIT). */
+ * out of TIME_WAIT, to its FsTimeWait listener). */
 void fs_engine_ledger_event(FsEngine *e, const FsEvent *ev);
 
 /* The ledger: a record handed over while the capture goes on (a sweep
- * or an eviction, not the end): no longer held, nor its TIME_WAIT. */
-void fs_engine_ledger_finished(FsEngine *e, const FsConn *rec);
+ * or an eviction at now, not the end): no longer held, nor its
+ * TIME_WAIT (the store's on_forget). */
+void fs_engine_ledger_finished(FsEngine *e, const FsConn *rec, FsTime now);
 
 /* The ledger: the counts each shard keeps of its own connections
  * (evictions, handshakes given up, freezes, records), summed from the

@@ -8,8 +8,6 @@
  * memory stays bounded whatever the file's size, and order is kept. */
 #include "config.h"
 
-#include <stdio.h>
-
 #include <glib.h>
 
 #include "finscope/reader.h"
@@ -151,17 +149,6 @@ fs_reader_run_ticking(FsCapture *cap, FsEngine *engine, gboolean threaded,
     g_async_queue_unref(sh.empty);
     g_free(batches);
     return end;
-}
-
-void
-fs_reader_warn_truncated(const FsCapture *cap, const char *prog)
-{
-    for (guint i = 0; i < fs_capture_n_sources(cap); i++) {
-        if (fs_capture_source_truncated(cap, i))
-            fprintf(stderr, "%s: %s: file ends inside a packet record; "
-                    "analysed what came before\n",
-                    prog, fs_capture_source_name(cap, i));
-    }
 }
 
 gboolean

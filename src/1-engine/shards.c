@@ -23,6 +23,7 @@
 
 #include <glib.h>
 
+#include "finscope/classify.h"
 #include "finscope/shards.h"
 #include "engine-ledger.h"
 
@@ -49,6 +50,8 @@ typedef struct {
     FsEvent ev;     /* the event; ev.conn unset (it is conn) */
     FsConn conn;    /* the record, or the event's connection, as it was
                        then; shard-local ids */
+    FsOutcome outcome; /* a record's verdict, as its shard handed it
+                          over (no ids in it) */
 } Item;
 
 typedef struct {
@@ -112,6 +115,8 @@ struct Run {
     GAsyncQueue *empty;   /* Batch* to fill */
     FsEngine *ledger;
     FsEngineSink sink;
+    FsTime now;           /* time of the packet being merged, as the
+                             engine clamps it */
 };
 
 /* ---- the shards' threads ---- */
@@ -169,9 +174,11 @@ shard_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 }
 
 static void
-shard_conn(const FsConn *conn, gpointer user)
+shard_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 {
-    add_item(user, TRUE, conn);
+    Item *it = add_item(user, TRUE, conn);
+
+    it->outcome = *outcome;
     flush_chunk(user, FALSE);
 }
 
@@ -321,9 +328,9 @@ deliver(Run *run, Shard *s, Item *it)
     conn->reuse_of = global_id(s, conn->reuse_of);
     if (it->is_conn) {
         if (run->sink.on_conn != NULL)
-            run->sink.on_conn(conn, run->sink.user);
+            run->sink.on_conn(conn, &it->outcome, run->sink.user);
         if (it->phase != PHASE_END)
-            fs_engine_ledger_finished(run->ledger, conn);
+            fs_engine_ledger_finished(run->ledger, conn, run->now);
         return;
     }
     it->ev.conn = conn;
@@ -428,6 +435,7 @@ merge_batch(Run *run, Batch *b)
         Shard *owner = &run->shards[b->owner[i]];
         Item *it;
 
+        run->now = CLAMP(b->seg[i].ts, 0, FS_TIME_MAX);
         if (b->status[i] == FS_DECODE_OK)
             deliver_by_id(run, i, PHASE_SWEEP);
         fs_engine_ledger_packet(run->ledger, (FsDecodeStatus)b->status[i],

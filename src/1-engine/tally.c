@@ -8,94 +8,6 @@
 #include "finscope/classify.h"
 #include "tally.h"
 
-/* In FsFlag order, which is fs_classify_flags()' order. */
-static const char *const flag_names[FS_FLAG_N] = {
-    [FS_FLAG_SIMULTANEOUS_CLOSE] = "simultaneous_close",
-    [FS_FLAG_THREE_WAY_CLOSE] = "three_way_close",
-    [FS_FLAG_HALF_CLOSE] = "half_close",
-    [FS_FLAG_FIN_RETRANSMIT] = "fin_retransmit",
-    [FS_FLAG_FINAL_ACK_LOST] = "final_ack_lost",
-    [FS_FLAG_DATA_AFTER_FIN] = "data_after_fin",
-    [FS_FLAG_RST_ANSWERS_FIN] = "rst_answers_fin",
-    [FS_FLAG_ABORT_AFTER_CLOSE] = "abort_after_close",
-    [FS_FLAG_RST_IGNORED] = "rst_ignored",
-    [FS_FLAG_PEER_SILENT] = "peer_silent",
-    [FS_FLAG_FIN_BEYOND_DATA] = "fin_beyond_data",
-    [FS_FLAG_TIME_WAIT_ASSASSINATED] = "time_wait_assassinated",
-    [FS_FLAG_REUSE_IN_TIME_WAIT] = "reuse_in_time_wait",
-    [FS_FLAG_REUSE_REJECTED] = "reuse_rejected",
-    [FS_FLAG_DUPLICATE_FRAME] = "duplicate_frame",
-    [FS_FLAG_OLD_DUPLICATE] = "old_duplicate",
-    [FS_FLAG_CAPTURE_LOSS] = "capture_loss",
-    [FS_FLAG_ILLEGAL_FLAGS] = "illegal_flags",
-    [FS_FLAG_ONE_SIDED] = "one_sided",
-    [FS_FLAG_ROLES_INFERRED] = "roles_inferred",
-    [FS_FLAG_EVICTED] = "evicted",
-};
-
-G_STATIC_ASSERT(FS_FLAG_N <= 32);
-
-const char *
-fs_flag_name(FsFlag flag)
-{
-    g_return_val_if_fail(flag >= 0 && flag < FS_FLAG_N, NULL);
-    return flag_names[flag];
-}
-
-int
-fs_flag_from_name(const char *name)
-{
-    for (int f = 0; f < FS_FLAG_N; f++) {
-        if (strcmp(flag_names[f], name) == 0)
-            return f;
-    }
-    return -1;
-}
-
-guint32
-fs_flag_bits(const char *const *names)
-{
-    guint32 bits = 0;
-
-    for (guint i = 0; names != NULL && names[i] != NULL; i++) {
-        int f = fs_flag_from_name(names[i]);
-
-        if (f >= 0)
-            bits |= FS_FLAG_BIT(f);
-    }
-    return bits;
-}
-
-static guint32
-conn_flag_bits(const FsConn *conn)
-{
-    g_autoptr(GPtrArray) names = g_ptr_array_new();
-
-    fs_classify_flags(conn, names);
-    g_ptr_array_add(names, NULL);
-    return fs_flag_bits((const char *const *)names->pdata);
-}
-
-void
-fs_outcome_of(const FsConn *conn, FsOutcome *out)
-{
-    memset(out, 0, sizeof *out);
-    out->close = fs_classify_close(conn);
-    out->active_closer = fs_classify_active_closer(conn);
-    out->rst_from = conn->rst_from;
-    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-        const FsEndpoint *ep = &conn->ep[r];
-
-        out->end_state[r] = fs_classify_end_state(conn, (FsRole)r);
-        out->fin_retransmits[r] = ep->fin_count > 1 ? ep->fin_count - 1u
-                                                    : 0;
-    }
-    out->final_ack_lost = conn->final_ack_lost;
-    out->flags = conn_flag_bits(conn);
-    out->old_duplicates = conn->old_duplicates;
-    out->handshake = fs_classify_handshake(conn);
-}
-
 void
 fs_tally_init(FsTally *t)
 {
@@ -169,7 +81,7 @@ fs_tally_add_conn(FsTally *t, const FsConn *conn)
 {
     FsOutcome o;
 
-    fs_outcome_of(conn, &o);
+    fs_classify_outcome(conn, &o);
     fs_tally_add(t, &o, conn->addr, FS_TALLY_BOTH);
 }
 

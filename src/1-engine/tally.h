@@ -6,57 +6,6 @@
 #include "finscope/classify.h"
 #include "finscope/conn.h"
 
-/* A connection's notable traits as bits; fs_flag_name() gives the names
- * fs_classify_flags() writes, in the same order. */
-typedef enum {
-    FS_FLAG_SIMULTANEOUS_CLOSE,
-    FS_FLAG_THREE_WAY_CLOSE,
-    FS_FLAG_HALF_CLOSE,
-    FS_FLAG_FIN_RETRANSMIT,
-    FS_FLAG_FINAL_ACK_LOST,
-    FS_FLAG_DATA_AFTER_FIN,
-    FS_FLAG_RST_ANSWERS_FIN,
-    FS_FLAG_ABORT_AFTER_CLOSE,
-    FS_FLAG_RST_IGNORED,
-    FS_FLAG_PEER_SILENT,
-    FS_FLAG_FIN_BEYOND_DATA,
-    FS_FLAG_TIME_WAIT_ASSASSINATED,
-    FS_FLAG_REUSE_IN_TIME_WAIT,
-    FS_FLAG_REUSE_REJECTED,
-    FS_FLAG_DUPLICATE_FRAME,
-    FS_FLAG_OLD_DUPLICATE,
-    FS_FLAG_CAPTURE_LOSS,
-    FS_FLAG_ILLEGAL_FLAGS,
-    FS_FLAG_ONE_SIDED,
-    FS_FLAG_ROLES_INFERRED,
-    FS_FLAG_EVICTED,
-    FS_FLAG_N,
-} FsFlag;
-
-#define FS_FLAG_BIT(f) (1u << (f))
-
-const char *fs_flag_name(FsFlag flag);
-/* The flag named name, or -1 when the table has no such name. */
-int fs_flag_from_name(const char *name);
-/* The bits of a NULL-ended list of flag names (unknown names ignored). */
-guint32 fs_flag_bits(const char *const *names);
-
-/* The verdict on one connection, worked out once when its record is
- * handed over (fs_outcome_of). Arrays are indexed by FsRole. */
-typedef struct {
-    FsCloseKind close;          /* fs_classify_close() */
-    FsCloser active_closer;     /* fs_classify_active_closer() */
-    gint8 rst_from;             /* FsRole of the first RST, FS_ROLE_NONE */
-    FsTcpState end_state[2];    /* fs_classify_end_state(), by role */
-    guint32 fin_retransmits[2]; /* FIN transmissions beyond the first */
-    guint32 final_ack_lost;     /* FIN re-sent after its ACK was seen */
-    guint32 flags;              /* FS_FLAG_BIT()s of fs_classify_flags() */
-    guint32 old_duplicates;     /* segments of an older incarnation */
-    FsHandshake handshake;      /* fs_classify_handshake() */
-} FsOutcome;
-
-void fs_outcome_of(const FsConn *conn, FsOutcome *out);
-
 /* Both endpoints, for fs_tally_add()'s endpoints mask. */
 #define FS_TALLY_BOTH ((1u << FS_ROLE_CLIENT) | (1u << FS_ROLE_SERVER))
 
@@ -87,7 +36,7 @@ void fs_tally_clear(FsTally *t);
  * but for `check`'s {role=}/{host=} labels. */
 void fs_tally_add(FsTally *t, const FsOutcome *o, const FsAddr addr[2],
                   guint endpoints);
-/* fs_outcome_of() then fs_tally_add() for both endpoints. */
+/* fs_classify_outcome() then fs_tally_add() for both endpoints. */
 void fs_tally_add_conn(FsTally *t, const FsConn *conn);
 
 typedef struct {

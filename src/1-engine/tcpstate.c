@@ -18,6 +18,7 @@
 #include "finscope/conn.h"
 #include "finscope/decode.h"
 #include "finscope/event.h"
+#include "finscope/tcpoutcome.h"
 #include "finscope/seq.h"
 #include "finscope/tcpstate.h"
 
@@ -164,14 +165,13 @@ fs_tcp_next_state(FsTcpState from, FsCause cause)
                                                 : edges[from][cause];
 }
 
-/* What one step needs to emit events. */
+/* What one step works on, and where what happens goes. */
 typedef struct {
     FsConn *conn;
     const FsSegment *seg; /* NULL when a timer, not a segment, acts */
     FsTime ts;            /* when it happened */
     const FsTcpConfig *cfg;
-    FsEmitFunc emit;
-    gpointer user;
+    FsTcpOutcome *out;    /* the caller's: transitions and events, in order */
 } Step;
 
 static void
@@ -191,8 +191,7 @@ emit_event_value(const Step *st, FsEventKind kind, int role, guint32 seq,
         .source = st->seg != NULL ? st->seg->source : 0,
     };
 
-    if (st->emit != NULL)
-        st->emit(&ev, st->user);
+    fs_tcp_outcome_add(st->out, &ev);
 }
 
 static void
@@ -226,8 +225,7 @@ take_edge_at(const Step *st, FsRole role, FsCause cause, FsTime ts)
     ep->state_since = ts;
     if (to == FS_TCP_TIME_WAIT)
         ep->time_wait_since = ts;
-    if (st->emit != NULL)
-        st->emit(&ev, st->user);
+    fs_tcp_outcome_add(st->out, &ev);
     return TRUE;
 }
 
@@ -237,14 +235,15 @@ take_edge(const Step *st, FsRole role, FsCause cause)
     return take_edge_at(st, role, cause, st->ts);
 }
 
-void
+FsTcpOutcome *
 fs_tcpstate_force(FsConn *conn, int role, FsTcpState to, FsCause cause,
-                  FsTime ts, FsEmitFunc emit, gpointer user)
+                  FsTime ts, FsTcpOutcome *out)
 {
-    Step st = { conn, NULL, ts, NULL, emit, user };
+    Step st = { conn, NULL, ts, NULL, out };
 
     if (fs_tcp_next_state(conn->ep[role].state, cause) == to)
         take_edge(&st, (FsRole)role, cause);
+    return out;
 }
 
 /* Flag mixes no conforming stack sends. SYN+FIN and SYN+RST are dropped by
@@ -1087,26 +1086,24 @@ on_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     fin_captured(st, fs_role_peer(sender));
 }
 
-void
-fs_tcpstate_segment(FsConn *conn, int sender_role, const FsSegment *seg,
-                    const FsTcpConfig *cfg, FsEmitFunc emit, gpointer user)
+/* The segment's happenings, in order, into st's outcome. */
+static void
+segment_step(const Step *st, FsRole sender)
 {
-    Step st = { conn, seg, seg->ts, cfg, emit, user };
-    FsRole sender = (FsRole)sender_role;
+    FsConn *conn = st->conn;
+    const FsSegment *seg = st->seg;
     const char *illegal = illegal_flags(seg);
     gboolean acked_peer_fin = FALSE;
     gboolean rst_uncertain = FALSE;
     guint32 old_snd_nxt;
 
-    g_return_if_fail(sender_role == FS_ROLE_CLIENT ||
-                     sender_role == FS_ROLE_SERVER);
     if (illegal != NULL) {
         conn->illegal_flags++;
-        emit_event(&st, FS_EV_ILLEGAL_FLAGS, sender, seg->seq, illegal);
+        emit_event(st, FS_EV_ILLEGAL_FLAGS, sender, seg->seq, illegal);
         if (is_dropped_by_receivers(seg))
             return;
     }
-    if (stale_ack(&st, sender)) {
+    if (stale_ack(st, sender)) {
         FsEndpoint *self = &conn->ep[sender];
 
         /* remembered only for the RST that answers it */
@@ -1114,30 +1111,42 @@ fs_tcpstate_segment(FsConn *conn, int sender_role, const FsSegment *seg,
         self->ack_seen = 1;
         return;
     }
-    if (old_duplicate_syn(&st, sender))
+    if (old_duplicate_syn(st, sender))
         return;
-    earlier_fin_arrived(&st, sender);
+    earlier_fin_arrived(st, sender);
     if ((seg->flags & FS_TH_RST) &&
-        rst_judged_away(&st, sender, &rst_uncertain))
+        rst_judged_away(st, sender, &rst_uncertain))
         return;
-    note_sender(&st, sender);
+    note_sender(st, sender);
     old_snd_nxt = conn->ep[sender].snd_nxt;
     if (seg->flags & FS_TH_SYN)
-        on_syn(&st, sender);
+        on_syn(st, sender);
     if ((seg->flags & FS_TH_ACK) && !(seg->flags & FS_TH_RST)) {
-        rtt_probe_answer(&st, sender);
-        on_handshake_ack(&st, sender);
-        acked_peer_fin = on_ack(&st, sender);
+        rtt_probe_answer(st, sender);
+        on_handshake_ack(st, sender);
+        acked_peer_fin = on_ack(st, sender);
     }
     if (seg->payload_len > 0 && !(seg->flags & FS_TH_RST))
-        on_payload(&st, sender);
+        on_payload(st, sender);
     if (seg->flags & FS_TH_FIN)
-        on_fin(&st, sender, acked_peer_fin);
+        on_fin(st, sender, acked_peer_fin);
     if (seg->flags & FS_TH_RST)
-        rst_accepted(&st, sender, rst_uncertain);
-    advance_snd_nxt(&st, sender);
+        rst_accepted(st, sender, rst_uncertain);
+    advance_snd_nxt(st, sender);
     if (!(seg->flags & FS_TH_RST))
-        rtt_probe_start(&st, sender, old_snd_nxt);
+        rtt_probe_start(st, sender, old_snd_nxt);
+}
+
+FsTcpOutcome *
+fs_tcpstate_segment(FsConn *conn, int sender, const FsSegment *seg,
+                    const FsTcpConfig *cfg, FsTcpOutcome *out)
+{
+    Step st = { conn, seg, seg->ts, cfg, out };
+
+    g_return_val_if_fail(sender == FS_ROLE_CLIENT ||
+                         sender == FS_ROLE_SERVER, out);
+    segment_step(&st, (FsRole)sender);
+    return out;
 }
 
 /* ---- what only silence decides ---- */
@@ -1234,16 +1243,14 @@ settle_fin_gap(const Step *st, FsRole role)
                "FIN past the highest data captured: bytes missed");
 }
 
-gboolean
+FsTcpOutcome *
 fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
-                   FsEmitFunc emit, gpointer user)
+                   FsTcpOutcome *out)
 {
-    gboolean expired = FALSE;
-
     conn->settled_at = MAX(conn->settled_at, now);
     /* a FIN quiet for 2*MSL after its ACK passed is not coming again */
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-        Step st = { conn, NULL, now, NULL, emit, user };
+        Step st = { conn, NULL, now, NULL, out };
 
         if (conn->ep[r].ack_pending &&
             now - conn->ep[r].last_fin_time >= two_msl)
@@ -1251,36 +1258,34 @@ fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
     }
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         FsEndpoint *ep = &conn->ep[r];
-        Step st = { conn, NULL, ep->time_wait_since + two_msl, NULL, emit,
-                    user };
+        Step st = { conn, NULL, ep->time_wait_since + two_msl, NULL, out };
 
         if (ep->state == FS_TCP_TIME_WAIT &&
-            ep->time_wait_since + two_msl <= now &&
-            take_edge(&st, (FsRole)r, FS_CAUSE_TIME_WAIT_EXPIRED))
-            expired = TRUE;
+            ep->time_wait_since + two_msl <= now)
+            take_edge(&st, (FsRole)r, FS_CAUSE_TIME_WAIT_EXPIRED);
     }
-    return expired;
+    return out;
 }
 
-void
-fs_tcpstate_settle_acks(FsConn *conn, FsTime now, FsEmitFunc emit,
-                        gpointer user)
+FsTcpOutcome *
+fs_tcpstate_settle_acks(FsConn *conn, FsTime now, FsTcpOutcome *out)
 {
-    Step st = { conn, NULL, now, NULL, emit, user };
+    Step st = { conn, NULL, now, NULL, out };
     FsRole first = earlier_ack_first(conn);
 
     acks_proven_by_silence(&st, now);
     settle_ack(&st, first);
     settle_ack(&st, fs_role_peer(first));
+    return out;
 }
 
-void
+FsTcpOutcome *
 fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
-                   FsEmitFunc emit, gpointer user)
+                   FsTcpOutcome *out)
 {
-    Step st = { conn, NULL, now, NULL, emit, user };
+    Step st = { conn, NULL, now, NULL, out };
 
-    fs_tcpstate_settle_acks(conn, now, emit, user);
+    fs_tcpstate_settle_acks(conn, now, out);
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         FsEndpoint *ep = &conn->ep[r];
 
@@ -1296,22 +1301,35 @@ fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
                        "ACK of a FIN never captured");
         }
     }
-    fs_tcpstate_expire(conn, now, two_msl, emit, user);
+    return fs_tcpstate_expire(conn, now, two_msl, out);
 }
 
-void
-fs_tcpstate_ack_lost(FsConn *conn, int role, FsTime ts, FsEmitFunc emit,
-                     gpointer user)
+FsTcpState
+fs_tcpstate_after_ack_lost(const FsConn *conn, int role)
 {
-    Step st = { conn, NULL, ts, NULL, emit, user };
+    const FsEndpoint *ep = &conn->ep[role];
+    FsTcpState to;
+
+    /* as ack_was_lost: only an ACK already acted on is undone */
+    if (!ep->fin_sent || !ep->fin_acked || ep->ack_pending)
+        return ep->state;
+    to = fs_tcp_next_state(ep->state, FS_CAUSE_ACK_LOST);
+    return to == FS_TCP_N_STATES ? ep->state : to;
+}
+
+FsTcpOutcome *
+fs_tcpstate_ack_lost(FsConn *conn, int role, FsTime ts, FsTcpOutcome *out)
+{
+    Step st = { conn, NULL, ts, NULL, out };
     FsEndpoint *ep = &conn->ep[role];
 
     if (!ep->fin_sent || !ep->fin_acked)
-        return;
+        return out;
     conn->final_ack_lost++;
     emit_event(&st, FS_EV_FINAL_ACK_LOST, fs_role_peer((FsRole)role),
                ep->fin_seq,
                "the peer answered a new SYN from LAST_ACK: the final ACK "
                "never arrived");
     ack_was_lost(&st, (FsRole)role);
+    return out;
 }

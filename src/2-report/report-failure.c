@@ -75,9 +75,9 @@ count_rst_sender(FsFailures *f, const FsConn *conn)
 }
 
 void
-fs_failures_add(FsFailures *f, const FsConn *conn)
+fs_failures_add(FsFailures *f, const FsConn *conn, const FsOutcome *outcome)
 {
-    f->handshake[fs_classify_handshake(conn)]++;
+    f->handshake[outcome->handshake]++;
     f->aborts_after_close += conn->aborted_after_close;
     if (conn->rst_from != FS_ROLE_NONE)
         count_rst_sender(f, conn);
@@ -116,12 +116,12 @@ top_senders(const FsFailures *f, guint max)
 }
 
 void
-fs_failures_json_conn(FsJson *j, const FsConn *conn)
+fs_failures_json_conn(FsJson *j, const FsOutcome *outcome)
 {
-    FsTime idle = fs_classify_idle_before_close(conn);
+    FsTime idle = outcome->idle_before_close;
 
     FS_JSON_KEY(j, "handshake");
-    fs_json_string(j, fs_handshake_name(fs_classify_handshake(conn)));
+    fs_json_string(j, fs_handshake_name(outcome->handshake));
     FS_JSON_KEY(j, "idle_before_close");
     if (idle < 0)
         fs_json_null(j);

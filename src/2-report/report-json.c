@@ -125,14 +125,14 @@ json_pair_uint(FsJson *j, const char *key, guint64 client, guint64 server)
 }
 
 static void
-json_conn_states(FsJson *j, FsReport *r, const FsConn *conn)
+json_conn_states(FsJson *j, FsReport *r, const FsConn *conn,
+                 const FsOutcome *outcome)
 {
     FS_JSON_KEY(j, "state");
     fs_json_begin_object(j);
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
         fs_json_key(j, fs_role_name((FsRole)role));
-        fs_json_string(j, fs_tcp_state_name(
-                              fs_classify_end_state(conn, (FsRole)role)));
+        fs_json_string(j, fs_tcp_state_name(outcome->end_state[role]));
     }
     fs_json_end_object(j);
     FS_JSON_KEY(j, "time_wait_until");
@@ -150,13 +150,13 @@ json_conn_states(FsJson *j, FsReport *r, const FsConn *conn)
 }
 
 static void
-json_conn_close(FsJson *j, const FsConn *conn)
+json_conn_close(FsJson *j, const FsConn *conn, const FsOutcome *outcome)
 {
-    FsCloser closer = fs_classify_active_closer(conn);
-    FsTime duration = fs_classify_close_duration(conn);
+    FsCloser closer = outcome->active_closer;
+    FsTime duration = outcome->close_duration;
 
     FS_JSON_KEY(j, "close");
-    fs_json_string(j, fs_close_kind_name(fs_classify_close(conn)));
+    fs_json_string(j, fs_close_kind_name(outcome->close));
     FS_JSON_KEY(j, "active_closer");
     fs_json_string(j, fs_closer_name(closer));
     FS_JSON_KEY(j, "passive_closer");
@@ -168,7 +168,7 @@ json_conn_close(FsJson *j, const FsConn *conn)
     FS_JSON_KEY(j, "three_way_close");
     fs_json_bool(j, conn->three_way_close);
     FS_JSON_KEY(j, "half_close");
-    fs_json_bool(j, fs_classify_half_close(conn));
+    fs_json_bool(j, outcome->half_close);
     json_pair_uint(j, "bytes_after_peer_fin",
                    conn->ep[FS_ROLE_CLIENT].bytes_after_peer_fin,
                    conn->ep[FS_ROLE_SERVER].bytes_after_peer_fin);
@@ -302,7 +302,8 @@ json_filter(FsJson *j, const FsConn *conn)
 }
 
 void
-fs_report_json_conn(FsReport *r, const FsConn *conn)
+fs_report_json_conn(FsReport *r, const FsConn *conn,
+                    const FsOutcome *outcome)
 {
     g_autoptr(GPtrArray) flags = g_ptr_array_new();
     FsJson j;
@@ -337,9 +338,9 @@ fs_report_json_conn(FsReport *r, const FsConn *conn)
     fs_json_bool(&j, conn->roles_inferred);
     FS_JSON_KEY(&j, "one_sided");
     fs_json_bool(&j, fs_conn_one_sided(conn));
-    json_conn_close(&j, conn);
-    fs_failures_json_conn(&j, conn);
-    json_conn_states(&j, r, conn);
+    json_conn_close(&j, conn, outcome);
+    fs_failures_json_conn(&j, outcome);
+    json_conn_states(&j, r, conn, outcome);
     FS_JSON_KEY(&j, "old_duplicates");
     fs_json_uint(&j, conn->old_duplicates);
     FS_JSON_KEY(&j, "reuse_of");
@@ -355,7 +356,7 @@ fs_report_json_conn(FsReport *r, const FsConn *conn)
     fs_json_uint(&j, conn->capture_loss);
     FS_JSON_KEY(&j, "illegal_flags");
     fs_json_uint(&j, conn->illegal_flags);
-    fs_classify_flags(conn, flags);
+    fs_flag_names(outcome->flags, flags);
     FS_JSON_KEY(&j, "flags");
     fs_json_begin_array(&j);
     for (guint i = 0; i < flags->len; i++)

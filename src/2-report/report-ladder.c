@@ -488,11 +488,14 @@ put_header(Pen *p)
     char ep[2][FS_ENDPOINT_STRLEN];
     g_autoptr(GPtrArray) flags = g_ptr_array_new();
     g_autofree char *filter = fs_handoff_filter(c);
-    const char *closer = fs_closer_name(fs_classify_active_closer(c));
+    FsOutcome v;
+    const char *closer = NULL;
     FsTime rtt = handshake_rtt(p->ladder);
     GString *o = p->out;
     g_autofree char *joined = NULL;
 
+    fs_classify_outcome(c, &v);
+    closer = fs_closer_name(v.active_closer);
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++)
         fs_endpoint_format(&c->addr[r], c->port[r], ep[r], sizeof ep[r]);
     g_string_append_printf(o, "conn #%" G_GUINT64_FORMAT ": client %s -> "
@@ -504,13 +507,11 @@ put_header(Pen *p)
         g_string_append_printf(o, " (vlan %u)", c->vlan);
     g_string_append_printf(o, "\n  close %s, active closer %s; at the end "
                            "client %s, server %s\n",
-                           fs_close_kind_name(fs_classify_close(c)),
+                           fs_close_kind_name(v.close),
                            closer != NULL ? closer : "none",
-                           fs_tcp_state_name(fs_classify_end_state(
-                               c, FS_ROLE_CLIENT)),
-                           fs_tcp_state_name(fs_classify_end_state(
-                               c, FS_ROLE_SERVER)));
-    fs_classify_flags(c, flags);
+                           fs_tcp_state_name(v.end_state[FS_ROLE_CLIENT]),
+                           fs_tcp_state_name(v.end_state[FS_ROLE_SERVER]));
+    fs_flag_names(v.flags, flags);
     g_ptr_array_add(flags, NULL);
     joined = g_strjoinv(", ", (char **)flags->pdata);
     if (flags->len > 1)

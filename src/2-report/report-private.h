@@ -44,7 +44,8 @@ typedef struct FsServices FsServices;
 FsServices *fs_services_new(void);
 void fs_services_free(FsServices *services);
 /* Counts a finished record under its server ip:port. */
-void fs_services_add(FsServices *services, const FsConn *conn, FsTime msl);
+void fs_services_add(FsServices *services, const FsConn *conn,
+                     const FsOutcome *outcome, FsTime msl);
 guint fs_services_count(const FsServices *services);
 /* The top services by connections (0: all), busiest first; owned by
  * services. */
@@ -97,10 +98,12 @@ void fs_report_json_service_object(FsJson *j, const FsService *svc);
 const char *fs_report_source_name(const FsReport *r, guint source);
 
 void fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *c);
-void fs_report_text_conn(FsReport *r, const FsConn *conn);
+void fs_report_text_conn(FsReport *r, const FsConn *conn,
+                         const FsOutcome *outcome);
 void fs_report_text_finish(FsReport *r, const FsEngine *engine);
 void fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *c);
-void fs_report_json_conn(FsReport *r, const FsConn *conn);
+void fs_report_json_conn(FsReport *r, const FsConn *conn,
+                         const FsOutcome *outcome);
 void fs_report_json_finish(FsReport *r, const FsEngine *engine);
 
 /* Ports a client has for one destination (default Linux range). */

@@ -149,11 +149,11 @@ fold_spans(FsService *svc, FsTime until)
 }
 
 static void
-add_endpoint(FsServices *s, FsService *svc, const FsConn *conn, FsRole role,
-             FsTime msl)
+add_endpoint(FsServices *s, FsService *svc, const FsConn *conn,
+             const FsOutcome *outcome, FsRole role, FsTime msl)
 {
     const FsEndpoint *ep = &conn->ep[role];
-    FsTcpState st = fs_classify_end_state(conn, role);
+    FsTcpState st = outcome->end_state[role];
     FsTime left;
 
     if (ep->fin_count > 1)
@@ -186,20 +186,21 @@ add_endpoint(FsServices *s, FsService *svc, const FsConn *conn, FsRole role,
 }
 
 void
-fs_services_add(FsServices *s, const FsConn *conn, FsTime msl)
+fs_services_add(FsServices *s, const FsConn *conn, const FsOutcome *outcome,
+                FsTime msl)
 {
     FsService *svc = service_of(s, conn);
-    FsCloser closer = fs_classify_active_closer(conn);
+    FsCloser closer = outcome->active_closer;
 
     svc->connections++;
-    svc->refused += fs_classify_handshake(conn) == FS_HANDSHAKE_REFUSED;
-    svc->idle_max = MAX(svc->idle_max, fs_classify_idle_before_close(conn));
+    svc->refused += outcome->handshake == FS_HANDSHAKE_REFUSED;
+    svc->idle_max = MAX(svc->idle_max, outcome->idle_before_close);
     if (closer != FS_CLOSER_NONE)
         svc->by_closer[closer]++;
     if (conn->rst_from != FS_ROLE_NONE && conn->rst_state < FS_TCP_N_STATES)
         svc->resets[conn->rst_from][conn->rst_state]++;
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++)
-        add_endpoint(s, svc, conn, (FsRole)r, msl);
+        add_endpoint(s, svc, conn, outcome, (FsRole)r, msl);
 }
 
 guint

@@ -111,10 +111,10 @@ fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
  * FIN_WAIT_2 (peer never sent FIN), CLOSE_WAIT (application never closed),
  * LAST_ACK (final ACK never arrived), CLOSING, FIN_WAIT_1. */
 static void
-note_stuck(FsReport *r, const FsConn *conn)
+note_stuck(FsReport *r, const FsConn *conn, const FsOutcome *outcome)
 {
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
-        FsTcpState st = fs_classify_end_state(conn, (FsRole)role);
+        FsTcpState st = outcome->end_state[role];
         g_autofree char *who = NULL;
 
         if (st < FS_TCP_FIN_WAIT_1 || st > FS_TCP_LAST_ACK)
@@ -146,17 +146,18 @@ print_conn_line(FsReport *r, char **row)
 }
 
 void
-fs_report_text_conn(FsReport *r, const FsConn *conn)
+fs_report_text_conn(FsReport *r, const FsConn *conn,
+                    const FsOutcome *outcome)
 {
     g_autoptr(GPtrArray) flags = NULL;
     char **row = NULL;
-    const char *closer = fs_closer_name(fs_classify_active_closer(conn));
+    const char *closer = fs_closer_name(outcome->active_closer);
 
     if (fs_flood_add(r->flood, conn))
         return; /* a flood's half-open ones: counted, not listed */
     flags = g_ptr_array_new();
     row = g_new0(char *, N_COLS + 1);
-    fs_classify_flags(conn, flags);
+    fs_flag_names(outcome->flags, flags);
     g_ptr_array_add(flags, NULL);
     row[COL_ID] = g_strdup_printf("%" G_GUINT64_FORMAT, conn->id);
     row[COL_CLIENT] = endpoint_string(conn, FS_ROLE_CLIENT);
@@ -166,16 +167,16 @@ fs_report_text_conn(FsReport *r, const FsConn *conn)
                                           conn->vlan & 0xfff)
                     : conn->vlan != 0 ? g_strdup_printf("%u", conn->vlan)
                                       : g_strdup("-");
-    row[COL_CLOSE] = g_strdup(fs_close_kind_name(fs_classify_close(conn)));
+    row[COL_CLOSE] = g_strdup(fs_close_kind_name(outcome->close));
     row[COL_RST_FROM] = g_strdup(conn->rst_from == FS_ROLE_NONE
                                      ? "-"
                                      : fs_role_name((FsRole)conn->rst_from));
     row[COL_CLOSER] = g_strdup(closer ? closer : "-");
     row[COL_CSTATE] = g_strdup(fs_tcp_state_name(
-        fs_classify_end_state(conn, FS_ROLE_CLIENT)));
+        outcome->end_state[FS_ROLE_CLIENT]));
     row[COL_SSTATE] = g_strdup(fs_tcp_state_name(
-        fs_classify_end_state(conn, FS_ROLE_SERVER)));
-    row[COL_DURATION] = format_duration(fs_classify_close_duration(conn));
+        outcome->end_state[FS_ROLE_SERVER]));
+    row[COL_DURATION] = format_duration(outcome->close_duration);
     row[COL_FRAMES] = frames_string(r, conn);
     row[COL_FLAGS] = flags->len > 1
                          ? g_strjoinv(",", (char **)flags->pdata)
@@ -186,7 +187,7 @@ fs_report_text_conn(FsReport *r, const FsConn *conn)
         return;
     }
     g_ptr_array_add(r->rows, row);
-    note_stuck(r, conn);
+    note_stuck(r, conn, outcome);
     if (r->rows->len > TABLE_MAX_ROWS)
         start_streaming(r);
 }

@@ -4,6 +4,7 @@
 #include <glib.h>
 
 #include "finscope/report.h"
+#include "report-flat.h"
 #include "report-private.h"
 
 FsReport *
@@ -85,22 +86,24 @@ sink_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 
     if (r->format == FS_REPORT_JSON)
         fs_report_json_event(r, ev, conn);
-    else
+    else if (r->format == FS_REPORT_TEXT)
         fs_report_text_event(r, ev, conn);
 }
 
 static void
-sink_conn(const FsConn *conn, gpointer user)
+sink_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 {
     FsReport *r = user;
 
-    fs_tally_add_conn(&r->sum, conn);
-    fs_services_add(r->services, conn, r->cfg.msl);
-    fs_failures_add(r->failures, conn);
+    fs_tally_add(&r->sum, outcome, conn->addr, FS_TALLY_BOTH);
+    fs_services_add(r->services, conn, outcome, r->cfg.msl);
+    fs_failures_add(r->failures, conn, outcome);
     if (r->format == FS_REPORT_JSON)
-        fs_report_json_conn(r, conn);
+        fs_report_json_conn(r, conn, outcome);
+    else if (r->format == FS_REPORT_FLAT)
+        fs_report_flat_conn(r, conn, outcome);
     else
-        fs_report_text_conn(r, conn);
+        fs_report_text_conn(r, conn, outcome);
 }
 
 FsEngineSink
@@ -116,7 +119,7 @@ fs_report_finish(FsReport *r, const FsEngine *engine)
 {
     if (r->format == FS_REPORT_JSON)
         fs_report_json_finish(r, engine);
-    else
+    else if (r->format == FS_REPORT_TEXT)
         fs_report_text_finish(r, engine);
     fflush(r->out);
 }

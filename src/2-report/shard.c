@@ -70,7 +70,7 @@ write_tw(FsShardSink *s, const FsEvent *ev, gboolean enter)
     write_line(s);
 }
 
-/* As the engine counts them (engine.c, on_emit): any move to TIME_WAIT
+/* As the engine counts them (timewait.c): any move to TIME_WAIT
  * enters it, a move out of it leaves. */
 static void
 shard_event(const FsEvent *ev, const FsConn *conn, gpointer user)
@@ -91,13 +91,13 @@ shard_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 }
 
 static void
-shard_conn(const FsConn *conn, gpointer user)
+shard_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 {
     FsShardSink *s = user;
 
     mark_clock(s);
     if (s->inner.on_conn != NULL)
-        s->inner.on_conn(conn, s->inner.user);
+        s->inner.on_conn(conn, outcome, s->inner.user);
 }
 
 FsEngineSink

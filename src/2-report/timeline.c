@@ -143,9 +143,8 @@ add_time_wait(Host *h, const FsEndpoint *ep, FsTime msl)
 }
 
 static void
-add_marks(Host *h, const FsConn *conn)
+add_marks(Host *h, const FsConn *conn, FsCloser closer)
 {
-    FsCloser closer = fs_classify_active_closer(conn);
     Mark m;
 
     if (closer != FS_CLOSER_NONE) {
@@ -164,14 +163,14 @@ add_marks(Host *h, const FsConn *conn)
 }
 
 static void
-timeline_add(FsTimeline *tl, const FsConn *conn)
+timeline_add(FsTimeline *tl, const FsConn *conn, const FsOutcome *o)
 {
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         Host *h = host_of(tl, &conn->addr[r]);
 
         add_time_wait(h, &conn->ep[r], tl->msl);
         add_close_wait(h, conn, (FsRole)r);
-        add_marks(h, conn);
+        add_marks(h, conn, o->active_closer);
     }
 }
 
@@ -185,13 +184,13 @@ tee_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 }
 
 static void
-tee_conn(const FsConn *conn, gpointer user)
+tee_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 {
     FsTimeline *tl = user;
 
-    timeline_add(tl, conn);
+    timeline_add(tl, conn, outcome);
     if (tl->inner.on_conn != NULL)
-        tl->inner.on_conn(conn, tl->inner.user);
+        tl->inner.on_conn(conn, outcome, tl->inner.user);
 }
 
 FsEngineSink

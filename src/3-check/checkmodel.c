@@ -42,12 +42,12 @@ fs_check_conn_free(FsCheckConn *c)
 }
 
 static char **
-flag_names(const FsConn *conn)
+flag_names(guint32 flags)
 {
     g_autoptr(GPtrArray) names = g_ptr_array_new();
     char **out = NULL;
 
-    fs_classify_flags(conn, names);
+    fs_flag_names(flags, names);
     out = g_new0(char *, names->len + 1);
     for (guint i = 0; i < names->len; i++)
         out[i] = g_strdup(g_ptr_array_index(names, i));
@@ -55,12 +55,11 @@ flag_names(const FsConn *conn)
 }
 
 FsCheckConn *
-fs_check_conn_new(const FsConn *conn)
+fs_check_conn_new(const FsConn *conn, const FsOutcome *outcome)
 {
     FsCheckConn *c = g_new0(FsCheckConn, 1);
-    FsOutcome o;
+    const FsOutcome o = *outcome;
 
-    fs_outcome_of(conn, &o);
     c->id = conn->id;
     memcpy(c->addr, conn->addr, sizeof c->addr);
     memcpy(c->port, conn->port, sizeof c->port);
@@ -76,14 +75,15 @@ fs_check_conn_new(const FsConn *conn)
     c->final_ack_lost = o.final_ack_lost;
     c->old_duplicates = o.old_duplicates;
     c->handshake = o.handshake;
-    c->flags = flag_names(conn);
+    c->flags = flag_names(o.flags);
     return c;
 }
 
 FsCheckConn *
-fs_check_model_add(FsCheckModel *m, const FsConn *conn)
+fs_check_model_add(FsCheckModel *m, const FsConn *conn,
+                   const FsOutcome *outcome)
 {
-    FsCheckConn *c = fs_check_conn_new(conn);
+    FsCheckConn *c = fs_check_conn_new(conn, outcome);
 
     fs_check_model_take(m, c);
     return c;
@@ -147,9 +147,9 @@ fs_check_model_sort(FsCheckModel *m)
 }
 
 static void
-sink_conn(const FsConn *conn, gpointer user)
+sink_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 {
-    fs_check_model_add(user, conn);
+    fs_check_model_add(user, conn, outcome);
 }
 
 FsEngineSink

@@ -43,11 +43,13 @@ FsCheckModel *fs_check_model_new(const FsEngineConfig *cfg);
 void fs_check_model_free(FsCheckModel *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsCheckModel, fs_check_model_free)
 
-/* The verdict on conn, copied out (fs_check_conn_free() frees it). */
-FsCheckConn *fs_check_conn_new(const FsConn *conn);
+/* The verdict on conn (outcome: fs_classify_outcome() of it), copied out
+ * (fs_check_conn_free() frees it). */
+FsCheckConn *fs_check_conn_new(const FsConn *conn, const FsOutcome *outcome);
 
 /* Copies the verdict on conn into the model and returns the copy. */
-FsCheckConn *fs_check_model_add(FsCheckModel *m, const FsConn *conn);
+FsCheckConn *fs_check_model_add(FsCheckModel *m, const FsConn *conn,
+                                const FsOutcome *outcome);
 
 /* Takes c (allocated with g_new0, flags with g_strdupv or NULL). */
 void fs_check_model_take(FsCheckModel *m, FsCheckConn *c);

@@ -78,9 +78,10 @@ fs_conn_expr_parse(const char *text, GError **error)
 }
 
 gboolean
-fs_conn_expr_matches(const FsConnExpr *e, const FsConn *conn)
+fs_conn_expr_matches(const FsConnExpr *e, const FsConn *conn,
+                     const FsOutcome *outcome)
 {
-    FsCheckConn *c = fs_check_conn_new(conn);
+    FsCheckConn *c = fs_check_conn_new(conn, outcome);
     gboolean holds = TRUE;
 
     for (guint i = 0; holds && i < e->terms->len; i++)

@@ -4,6 +4,7 @@
 #define FINSCOPE_CONNEXPR_H
 
 #include <glib.h>
+#include "finscope/classify.h"
 #include "finscope/conn.h"
 
 /* expression := term { "&&" term }
@@ -23,6 +24,7 @@ void fs_conn_expr_free(FsConnExpr *e);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsConnExpr, fs_conn_expr_free)
 
 /* TRUE when every term holds for conn's record. */
-gboolean fs_conn_expr_matches(const FsConnExpr *e, const FsConn *conn);
+gboolean fs_conn_expr_matches(const FsConnExpr *e, const FsConn *conn,
+                              const FsOutcome *outcome);
 
 #endif /* FINSCOPE_CONNEXPR_H */

@@ -15,6 +15,7 @@
 #include "finscope/capture.h"
 #include "finscope/engine.h"
 #include "finscope/error.h"
+#include "finscope/pipeline.h"
 #include "finscope/reader.h"
 #include "outfile.h"
 #include "policy.h"
@@ -324,36 +325,46 @@ take_host_peak(const FsHostTimeWait *tw, gpointer user)
     fs_check_model_set_time_wait_peak(user, host, tw->peak);
 }
 
+/* --allow-truncated: a file cut inside a record is said, not failed. */
+static void
+warn(const char *message, gpointer user)
+{
+    (void)user;
+    fprintf(stderr, "finscope check: %s\n", message);
+}
+
 static gboolean
 run_capture(Check *ck, GError **error)
 {
-    g_autoptr(FsCapture) cap = NULL;
-    g_autoptr(FsEngine) engine = NULL;
+    g_autoptr(FsPipeline) pl = NULL;
+    FsCapture *cap = NULL;
+    FsEngine *engine = NULL;
     FsEngineSink sink;
-    FsCaptureResult res;
+    FsPipelineConfig pc = {
+        .files = (const char *const *)ck->cli.read_files, .bpf = ck->cli.bpf,
+        .threaded = fs_reader_threads_help(),
+        .warn = ck->args.allow_truncated ? warn : NULL };
+    gboolean ran;
 
-    cap = fs_capture_open_files((const char *const *)ck->cli.read_files,
-                                g_strv_length(ck->cli.read_files),
-                                ck->cli.bpf, error);
-    if (cap == NULL)
+    pl = fs_pipeline_open(&pc, error);
+    if (pl == NULL)
         return FALSE;
     ck->model = fs_check_model_new(&ck->cli.engine);
     sink = fs_check_model_sink(ck->model);
-    engine = fs_engine_new(&ck->cli.engine, &sink);
-    res = fs_reader_run(cap, engine, fs_reader_threads_help(), error);
+    engine = fs_pipeline_start(pl, &ck->cli.engine, &sink);
+    ran = fs_pipeline_run(pl, error);
+    cap = fs_pipeline_capture(pl);
     for (guint i = 0; i < fs_capture_n_sources(cap); i++) {
         if (fs_capture_source_truncated(cap, i))
             g_ptr_array_add(ck->truncated,
                             g_strdup(fs_capture_source_name(cap, i)));
     }
-    if (ck->args.allow_truncated)
-        fs_reader_warn_truncated(cap, "finscope check");
-    fs_engine_finish(engine);
+    fs_pipeline_finish(pl);
     fs_check_model_set_time_wait_peak(
         ck->model, NULL, fs_engine_stats(engine)->time_wait_peak);
     fs_engine_foreach_time_wait_host(engine, take_host_peak, ck->model);
     fs_check_model_sort(ck->model);
-    return res != FS_CAPTURE_ERROR;
+    return ran;
 }
 
 /* ---- the baseline ------------------------------------------------------ */

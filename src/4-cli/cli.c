@@ -193,8 +193,26 @@ apply_shard(FsCliOptions *opts, const char *text, gboolean json,
 
 /* ---- live capture (finscope -i) ---- */
 
+/* --fanout GROUP: a fanout group id is 16 bits (packet(7)). */
+static gboolean
+apply_fanout(FsCliOptions *opts, const char *text, GError **error)
+{
+    guint64 group = 0;
+
+    if (!g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT16, &group,
+                                    NULL)) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                    "--fanout: '%s' is not a group id 0-65535", text);
+        return FALSE;
+    }
+    opts->live.fanout = TRUE;
+    opts->live.fanout_group = (guint16)group;
+    return TRUE;
+}
+
 static void
-add_live_entries(GOptionContext *ctx, FsCliOptions *opts)
+add_live_entries(GOptionContext *ctx, FsCliOptions *opts,
+                 char **fanout_text)
 {
     const GOptionEntry entries[] = {
         { "interface", 'i', 0, G_OPTION_ARG_STRING, &opts->iface,
@@ -228,6 +246,10 @@ add_live_entries(GOptionContext *ctx, FsCliOptions *opts)
         { "metrics-file", 0, 0, G_OPTION_ARG_FILENAME, &opts->metrics_file,
           "-i: rewrite PATH with the metrics every 5 s and at exit "
           "(node_exporter textfile collector)", "PATH" },
+        { "fanout", 0, 0, G_OPTION_ARG_STRING, fanout_text,
+          "-i: share INTERFACE with the other finscopes of AF_PACKET "
+          "fanout group GROUP (0-65535, Linux): each gets whole "
+          "connections", "GROUP" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
 
@@ -244,6 +266,7 @@ live_only_option(const FsCliOptions *o)
          : o->write_file && o->extract == NULL ? "-w"
          : o->metrics_listen ? "--metrics-listen"
          : o->metrics_file ? "--metrics-file"
+         : o->live.fanout ? "--fanout"
          : o->closes_only ? "--closes-only" : NULL;
 }
 
@@ -347,8 +370,10 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     g_autofree char *ladder_text = NULL;
     g_autofree char *step_text = NULL;
     g_autofree char *shard_text = NULL;
+    g_autofree char *fanout_text = NULL;
     gint max_flows = 0;
     gboolean json = FALSE;
+    gboolean json_flat = FALSE;
     const char *ignored = NULL;
     GOptionEntry entries[] = {
         { "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &opts->read_files,
@@ -356,6 +381,10 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
           "merge several files by time", "FILE" },
         { "json", 0, 0, G_OPTION_ARG_NONE, &json,
           "Write NDJSON: event, conn and summary objects", NULL },
+        { "json-flat", 0, 0, G_OPTION_ARG_NONE, &json_flat,
+          "Write only the connection records, one flat JSON object a line "
+          "(the same keys in each, times in ns): for a table such as "
+          "contrib/clickhouse's", NULL },
         { "msl", 0, 0, G_OPTION_ARG_STRING, &msl_text,
           "Maximum segment lifetime in seconds (default 30; TIME_WAIT "
           "lasts 2*MSL)", "SECONDS" },
@@ -430,13 +459,20 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     opts->top = -1;
     g_option_context_set_summary(ctx, summary);
     g_option_context_add_main_entries(ctx, entries, NULL);
-    add_live_entries(ctx, opts);
+    add_live_entries(ctx, opts, &fanout_text);
     if (!g_option_context_parse(ctx, &argc, &argv, error)) {
         if (*error != NULL)
             (*error)->domain = FS_ERROR, (*error)->code = FS_ERROR_USAGE;
         return FALSE;
     }
     opts->format = json ? FS_REPORT_JSON : FS_REPORT_TEXT;
+    if (json_flat && json) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                    "--json and --json-flat cannot be combined");
+        return FALSE;
+    }
+    if (json_flat)
+        opts->format = FS_REPORT_FLAT;
     if (opts->threads < 0 || opts->threads > FS_SHARDS_MAX) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
                     "--threads: %d: give 1 to %d", opts->threads,
@@ -459,7 +495,8 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
                     "--ladder: '%s' is not a connection id", ladder_text);
         return FALSE;
     }
-    ignored = inapplicable_option(opts, json, step_text != NULL);
+    ignored = inapplicable_option(opts, json || json_flat,
+                                  step_text != NULL);
     if (ignored != NULL) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE, "%s", ignored);
         return FALSE;
@@ -467,6 +504,7 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     if (!apply_options(opts, msl_text, os, error) ||
         !apply_limits(opts, idle_text, max_flows, port_range, freeze_text,
                       error) ||
+        (fanout_text != NULL && !apply_fanout(opts, fanout_text, error)) ||
         !apply_live(opts, error) ||
         (shard_text != NULL && !apply_shard(opts, shard_text, json, error)) ||
         (max_memory != NULL &&

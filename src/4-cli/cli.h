@@ -10,7 +10,7 @@
 typedef struct {
     char **read_files;      /* -r FILE, in order given */
     char *bpf;              /* the filter expression, or NULL */
-    FsReportFormat format;  /* --json */
+    FsReportFormat format;  /* --json, --json-flat */
     FsEngineConfig engine;  /* --msl, --os, --rfc1337, --events */
     gboolean version;       /* --version */
     gint threads;           /* --threads: 1 = one thread, N >= 2 = N

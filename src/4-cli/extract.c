@@ -25,6 +25,7 @@
 #include "finscope/engine.h"
 #include "finscope/error.h"
 #include "finscope/ladder.h"
+#include "finscope/pipeline.h"
 #include "finscope/reader.h"
 
 /* The frames of one chosen incarnation. */
@@ -114,11 +115,11 @@ parse_selector(const char *text, Selector *sel, GError **error)
 }
 
 static gboolean
-is_anomalous(const FsConn *conn)
+is_anomalous(const FsOutcome *outcome)
 {
     g_autoptr(GPtrArray) flags = g_ptr_array_new();
 
-    fs_classify_flags(conn, flags);
+    fs_flag_names(outcome->flags, flags);
     for (guint i = 0; i < flags->len; i++) {
         for (int k = 0; k < FS_EV_N_KINDS; k++) {
             if (fs_event_kind_is_anomaly((FsEventKind)k) &&
@@ -131,10 +132,10 @@ is_anomalous(const FsConn *conn)
 }
 
 static gboolean
-is_stuck(const FsConn *conn)
+is_stuck(const FsOutcome *outcome)
 {
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
-        FsTcpState st = fs_classify_end_state(conn, (FsRole)role);
+        FsTcpState st = outcome->end_state[role];
 
         if (st >= FS_TCP_FIN_WAIT_1 && st <= FS_TCP_LAST_ACK)
             return TRUE;
@@ -143,20 +144,20 @@ is_stuck(const FsConn *conn)
 }
 
 static gboolean
-selected(const Selector *sel, const FsConn *conn)
+selected(const Selector *sel, const FsConn *conn, const FsOutcome *outcome)
 {
     for (guint i = 0; i < sel->ids->len; i++) {
         if (g_array_index(sel->ids, guint64, i) == conn->id)
             return TRUE;
     }
-    return (sel->expr && fs_conn_expr_matches(sel->expr, conn)) ||
-           (sel->reset && fs_classify_close(conn) == FS_CLOSE_RESET) ||
-           (sel->stuck && is_stuck(conn)) ||
-           (sel->anomalous && is_anomalous(conn));
+    return (sel->expr && fs_conn_expr_matches(sel->expr, conn, outcome)) ||
+           (sel->reset && outcome->close == FS_CLOSE_RESET) ||
+           (sel->stuck && is_stuck(outcome)) ||
+           (sel->anomalous && is_anomalous(outcome));
 }
 
 static void
-pick_conn(const FsConn *conn, gpointer user)
+pick_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 {
     Pick *pick = user;
     g_autofree char *key = NULL;
@@ -164,7 +165,7 @@ pick_conn(const FsConn *conn, gpointer user)
     Range r = { conn->first_frame, conn->last_frame, conn->first_source,
                 conn->last_source };
 
-    if (!selected(pick->sel, conn))
+    if (!selected(pick->sel, conn, outcome))
         return;
     key = conn_key(conn);
     ranges = g_hash_table_lookup(pick->ranges, key);
@@ -222,24 +223,35 @@ open_files(const FsCliOptions *opts, GError **error)
                                  error);
 }
 
+/* Both passes that run the engine: the files, read as pass 1 read them. */
+static FsPipeline *
+open_pipeline(const FsCliOptions *opts, FsPipelineSelect select,
+              gpointer user, GError **error)
+{
+    FsPipelineConfig pc = {
+        .files = (const char *const *)opts->read_files, .bpf = opts->bpf,
+        .threaded = fs_reader_threads_help(), .select = select,
+        .select_user = user };
+
+    return fs_pipeline_open(&pc, error);
+}
+
 /* Pass 1: the ordinary analysis, keeping the chosen records' ranges. */
 static gboolean
 first_pass(const FsCliOptions *opts, Pick *pick, GError **error)
 {
-    g_autoptr(FsCapture) cap = open_files(opts, error);
-    g_autoptr(FsEngine) engine = NULL;
+    g_autoptr(FsPipeline) pl = open_pipeline(opts, NULL, NULL, error);
     FsEngineSink sink = { NULL, NULL, pick };
     FsEngineConfig cfg = opts->engine;
 
-    if (cap == NULL)
+    if (pl == NULL)
         return FALSE;
     sink.on_conn = pick_conn;
     cfg.all_events = FALSE;
-    engine = fs_engine_new(&cfg, &sink);
-    if (fs_reader_run(cap, engine, fs_reader_threads_help(), error) ==
-        FS_CAPTURE_ERROR)
+    (void)fs_pipeline_start(pl, &cfg, &sink);
+    if (!fs_pipeline_run(pl, error))
         return FALSE;
-    fs_engine_finish(engine);
+    fs_pipeline_finish(pl);
     return TRUE;
 }
 
@@ -441,6 +453,32 @@ ladder_event(const FsEvent *ev, const FsConn *conn, gpointer user)
         fs_ladder_event(ctx->ladder, ev);
 }
 
+typedef struct {
+    LadderCtx *ctx;
+    const char *want;     /* conn_key() of the wanted record */
+} LadderPass;
+
+/* The wanted 4-tuple's packets go through the engine, the wanted
+ * incarnation's segments to the ladder as well. */
+static gboolean
+ladder_select(FsDecodeStatus st, const FsSegment *seg, gpointer user)
+{
+    const LadderPass *lp = user;
+    const FsConn *want = lp->ctx->want;
+    g_autofree char *key = NULL;
+    Range r = { want->first_frame, want->last_frame, want->first_source,
+                want->last_source };
+
+    if (st == FS_DECODE_OK)
+        key = tuple_key(&seg->src, seg->sport, &seg->dst, seg->dport,
+                        seg->vlan);
+    if (key == NULL || strcmp(key, lp->want) != 0)
+        return FALSE;
+    if (in_range(&r, seg->source, seg->frame))
+        fs_ladder_segment(lp->ctx->ladder, seg);
+    return TRUE;
+}
+
 /* Pass 2: the wanted 4-tuple's packets, the earlier incarnations' too
  * (reuse is judged against them), through a fresh engine that reports
  * every transition; the wanted incarnation's segments and events go to
@@ -449,41 +487,22 @@ static gboolean
 ladder_pass(const FsCliOptions *opts, const Pick *pick, LadderCtx *ctx,
             GError **error)
 {
-    g_autoptr(FsCapture) cap = open_files(opts, error);
-    g_autoptr(FsEngine) engine = NULL;
     g_autofree char *want = conn_key(ctx->want);
+    LadderPass lp = { ctx, want };
+    g_autoptr(FsPipeline) pl = open_pipeline(opts, ladder_select, &lp,
+                                             error);
     FsEngineSink sink = { ladder_event, NULL, ctx };
     FsEngineConfig cfg = opts->engine;
-    FsPacket pkt;
-    FsSegment seg;
-    FsCaptureResult res;
 
     (void)pick;
-    if (cap == NULL)
+    if (pl == NULL)
         return FALSE;
     cfg.all_events = TRUE;
     cfg.max_flows = 0;
-    engine = fs_engine_new(&cfg, &sink);
-    while ((res = fs_capture_next(cap, &pkt, error)) == FS_CAPTURE_PACKET) {
-        FsDecodeStatus st = fs_engine_decode(&pkt, &seg);
-        g_autofree char *key = NULL;
-        Range r = { ctx->want->first_frame, ctx->want->last_frame,
-                    ctx->want->first_source, ctx->want->last_source };
-
-        if (st == FS_DECODE_OK)
-            key = tuple_key(&seg.src, seg.sport, &seg.dst, seg.dport,
-                            seg.vlan);
-        if (key == NULL || strcmp(key, want) != 0) {
-            fs_engine_advance(engine, pkt.ts);
-            continue;
-        }
-        if (in_range(&r, seg.source, seg.frame))
-            fs_ladder_segment(ctx->ladder, &seg);
-        fs_engine_decoded(engine, st, &seg);
-    }
-    if (res == FS_CAPTURE_ERROR)
+    (void)fs_pipeline_start(pl, &cfg, &sink);
+    if (!fs_pipeline_run(pl, error))
         return FALSE;
-    fs_engine_finish(engine);
+    fs_pipeline_finish(pl);
     return TRUE;
 }
 

@@ -17,9 +17,9 @@
 #include "finscope/capture.h"
 #include "finscope/engine.h"
 #include "finscope/error.h"
+#include "finscope/pipeline.h"
 #include "finscope/reader.h"
 #include "finscope/report.h"
-#include "finscope/shards.h"
 #include "finscope/timeline.h"
 #include "live.h"
 #include "shard.h"
@@ -47,13 +47,14 @@ on_sigusr1(int sig)
     interim_wanted = 1;
 }
 
+/* user: the FsReport *, made once the files are open. */
 static void
 maybe_interim(FsEngine *engine, gpointer user)
 {
     if (!interim_wanted)
         return;
     interim_wanted = 0;
-    fs_report_interim(user, engine);
+    fs_report_interim(*(FsReport **)user, engine);
 }
 
 /* SA_RESTART: the reads under libpcap must not fail with EINTR. */
@@ -121,26 +122,37 @@ report_truncated(FsReport *report, const FsCapture *cap,
     }
 }
 
+/* A file cut inside a packet record: said, and the rest analysed. */
+static void
+warn(const char *message, gpointer user)
+{
+    (void)user;
+    fprintf(stderr, "finscope: %s\n", message);
+}
+
 static int
 run(const FsCliOptions *opts)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(FsCapture) cap = NULL;
     g_autoptr(FsReport) report = NULL;
-    g_autoptr(FsEngine) engine = NULL;
+    g_autoptr(FsPipeline) pl = NULL;
     g_autoptr(FsTimeline) timeline = NULL;
+    FsEngine *engine = NULL;
     FsEngineSink sink;
     FsEngineConfig cfg = opts->engine;
     FsShardSink shard = { { NULL, NULL, NULL }, FALSE, NULL, FALSE, 0, FALSE,
                           NULL, NULL };
-    FsCaptureResult res;
-    /* --threads N >= 2: N engine shards behind a reader thread */
-    gboolean threaded = opts->threads == 0 && fs_reader_threads_help();
+    /* --threads N >= 2: N engine shards behind a reader thread;
+     * else, by default, a reader thread with more than one CPU */
+    FsPipelineConfig pc = {
+        .files = (const char *const *)opts->read_files, .bpf = opts->bpf,
+        .threaded = opts->threads == 0 && fs_reader_threads_help(),
+        .shards = opts->threads >= 2 ? (guint)opts->threads : 0,
+        .tick = maybe_interim, .tick_user = &report, .warn = warn };
+    gboolean ran;
 
-    cap = fs_capture_open_files((const char *const *)opts->read_files,
-                                g_strv_length(opts->read_files), opts->bpf,
-                                &error);
-    if (cap == NULL)
+    pl = fs_pipeline_open(&pc, &error);
+    if (pl == NULL)
         return fail(g_error_matches(error, FS_ERROR, FS_ERROR_FILTER) ? 2 : 1,
                     error);
     report = fs_report_new(opts->format, stdout, &opts->engine);
@@ -162,19 +174,13 @@ run(const FsCliOptions *opts)
         sink = fs_shard_sink(&shard, &sink, cfg.all_events, stdout);
         cfg.all_events = TRUE;
     }
-    engine = fs_engine_new(&cfg, &sink);
+    engine = fs_pipeline_start(pl, &cfg, &sink);
     shard.engine = engine;
     catch_sigusr1();
-    if (opts->threads >= 2)
-        res = fs_shards_run(cap, engine, &sink, (guint)opts->threads,
-                            maybe_interim, report, &error);
-    else
-        res = fs_reader_run_ticking(cap, engine, threaded, maybe_interim,
-                                    report, &error);
-    fs_reader_warn_truncated(cap, "finscope");
-    report_truncated(report, cap, opts->read_files);
+    ran = fs_pipeline_run(pl, &error);
+    report_truncated(report, fs_pipeline_capture(pl), opts->read_files);
     shard.ending = TRUE;
-    fs_engine_finish(engine);
+    fs_pipeline_finish(pl);
     fs_report_finish(report, engine);
     if (cfg.shards > 0)
         fs_shard_write_trailer(stdout, &opts->engine,
@@ -189,7 +195,7 @@ run(const FsCliOptions *opts)
         fprintf(stderr, "finscope: error writing the report\n");
         return 1;
     }
-    if (res == FS_CAPTURE_ERROR)
+    if (!ran)
         return fail(1, error);
     return 0;
 }

@@ -64,13 +64,13 @@ count_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 }
 
 static void
-count_conn(const FsConn *conn, gpointer user)
+count_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 {
     FsMetrics *m = user;
 
-    fs_tally_add_conn(&m->tally, conn);
+    fs_tally_add(&m->tally, outcome, conn->addr, FS_TALLY_BOTH);
     if (m->inner.on_conn != NULL)
-        m->inner.on_conn(conn, m->inner.user);
+        m->inner.on_conn(conn, outcome, m->inner.user);
 }
 
 void

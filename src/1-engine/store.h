@@ -1,0 +1,170 @@
+/* finscope: the connection store — what the engine holds between
+ * packets: the flow table (with role inference, roles.h), the held
+ * classes that order eviction (FsEvictClass), the memory accounting
+ * (FsEngineStats.memory), freezing and thawing (freeze.h), the
+ * deadlines (deadline.h) and the once-a-second sweep. The pipeline
+ * (engine.c) asks it for a segment's connection and tells it what the
+ * segment did; it hands finished records back through its hooks. */
+#ifndef FINSCOPE_STORE_H
+#define FINSCOPE_STORE_H
+
+#include <glib.h>
+
+#include "finscope/conn.h"
+#include "finscope/deadline.h"
+#include "finscope/decode.h"
+#include "finscope/engine.h"
+#include "finscope/flow.h"
+#include "finscope/freeze.h"
+#include "finscope/tcpoutcome.h"
+#include "finscope/tcpstate.h"
+#include "roles.h"
+
+/* What the store calls back into the pipeline. */
+typedef struct {
+    /* What a step it runs (expiry at a deadline, settling at hand-over)
+     * returned: handed on and emptied. */
+    void (*on_outcome)(FsTcpOutcome *out, gpointer user);
+    /* A record is final (it is freed after). */
+    void (*on_conn)(const FsConn *rec, gpointer user);
+    /* That record's connection is forgotten while the capture goes on
+     * (finished early or at a deadline, not at the end): what it held
+     * (its TIME_WAIT) is held no more. */
+    void (*on_forget)(const FsConn *rec, FsTime now, gpointer user);
+    gpointer user;
+} FsStoreHooks;
+
+/* The engine's memory accounting: bytes more (or fewer) held now. */
+static inline void
+fs_store_charge(FsEngineStats *stats, gint64 bytes)
+{
+    stats->memory += (guint64)bytes;
+    stats->memory_peak = MAX(stats->memory_peak, stats->memory);
+}
+
+/* The connections held of one FsEvictClass, in the order they joined it
+ * (the order they are evicted in); NULL where one left. conn->held_slot
+ * is its index in its class's list. */
+typedef struct {
+    GPtrArray *conns;       /* FsConn* */
+    guint head;             /* conns[0..head) are NULL */
+    guint holes;            /* NULLs in conns */
+} FsHeldList;
+
+/* Long-lived, but its body is here for the inline fast paths below (a
+ * call per packet each costs): only store.c changes it. */
+typedef struct FsStore {
+    FsEngineConfig cfg;     /* the engine's */
+    FsStoreHooks hooks;
+    FsEngineStats *stats;   /* the engine's: counts and memory */
+    FsFlowTable *flows;
+    FsRoles *roles;         /* servers seen, beside the flows */
+    FsDeadlines *deadlines; /* every connection held, by when it is due
+                               (owned by flows) */
+    FsHeldList held[FS_EVICT_N_CLASSES]; /* every connection held, by class */
+    guint64 max_memory;     /* budget of stats->memory, bytes */
+    GPtrArray *due;         /* scratch: the connections of one sweep */
+    FsTime next_sweep;      /* capture time of the next sweep */
+    FsTime latest;          /* latest segment time seen */
+    FsTime freeze_after;    /* quiet before freezing; 0 = never */
+} FsStore;
+
+/* cfg is the engine's (msl, idle_timeout, max_flows, freeze_after,
+ * max_memory); stats the engine's, whose connection and memory counts
+ * the store keeps. */
+FsStore *fs_store_new(const FsEngineConfig *cfg, FsEngineStats *stats,
+                      const FsStoreHooks *hooks);
+/* Frees what is held without handing it over. */
+void fs_store_free(FsStore *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsStore, fs_store_free)
+
+/* fs_engine_prefetch(). */
+static inline void
+fs_store_prefetch(const FsStore *s, const FsSegment *seg, gboolean conn_too)
+{
+    fs_flow_prefetch(s->flows, seg, conn_too);
+}
+
+/* fs_store_tick()'s sweep: the connections due run out their TIME_WAIT
+ * or are handed over when finished, in id order. */
+void fs_store_sweep(FsStore *s, FsTime now);
+
+/* Capture time is now: once a second of it, the sweep. TRUE if it
+ * swept. */
+static inline gboolean
+fs_store_tick(FsStore *s, FsTime now)
+{
+    s->latest = MAX(s->latest, now);
+    if (now < s->next_sweep)
+        return FALSE;
+    fs_store_sweep(s, now);
+    return TRUE;
+}
+
+/* fs_store_evict_to_budget()'s evictions. */
+void fs_store_evict_over_budget(FsStore *s, FsTime now);
+
+/* Over the memory budget: finishes the least useful connections early
+ * (evicted, FsEvictClass order) until under it or none is held. */
+static inline void
+fs_store_evict_to_budget(FsStore *s, FsTime now)
+{
+    if (s->stats->memory > s->max_memory)
+        fs_store_evict_over_budget(s, now);
+}
+
+/* Thaws every frozen incarnation of flow, each to be frozen again once
+ * quiet; returns the newest. */
+FsConn *fs_store_thaw_flow(FsStore *s, FsFlow *flow, FsTime now);
+
+/* The newest incarnation of seg's 4-tuple, or NULL; every incarnation
+ * of it thawed (the detectors look at older ones). *flow is its flow or
+ * NULL. */
+static inline FsConn *
+fs_store_lookup(FsStore *s, const FsSegment *seg, FsFlow **flow)
+{
+    FsConn *newest;
+
+    *flow = fs_flow_find(s->flows, seg);
+    newest = *flow != NULL ? fs_flow_current(*flow) : NULL;
+    if (newest != NULL && (fs_conn_is_frozen(newest) || newest->older != NULL))
+        newest = fs_store_thaw_flow(s, *flow, seg->ts);
+    return newest;
+}
+
+/* seg opens a new incarnation of its 4-tuple: returns it, held and
+ * scheduled, with its roles (inferred without a handshake). *prev is
+ * the newest before it (or NULL); at --max-flows one connection is
+ * evicted first, which may free *prev and move *flow: both are looked
+ * up again. */
+FsConn *fs_store_new_incarnation(FsStore *s, FsFlow **flow, FsConn **prev,
+                                 const FsSegment *seg);
+
+/* seg is a SYN-ACK: its sender is a server (role inference), learnt
+ * while the memory budget allows. */
+void fs_store_note_server(FsStore *s, const FsSegment *seg);
+
+/* Something may have brought conn's deadline forward. */
+void fs_store_wake_earlier(FsStore *s, FsConn *conn, FsTime now);
+
+/* The state machine took a segment at now for conn (newest: its flow's
+ * newest incarnation): conn may have changed eviction class, and its
+ * deadline or that of the incarnation before the newest may come
+ * sooner. */
+void fs_store_stepped(FsStore *s, FsConn *conn, const FsConn *newest,
+                      FsTime now);
+
+/* After each segment: conn (of flow) is frozen to its next deadline if
+ * that is worth it (closed, or quiet long enough). */
+void fs_store_freeze_if_closed(FsStore *s, FsFlow *flow, FsConn *conn,
+                               FsTime now);
+
+/* End of input: hands every connection held over, in id order, settled
+ * at the latest time seen. */
+void fs_store_finish(FsStore *s);
+
+/* fs_engine_conn_class(), fs_engine_half_open_dropped(). */
+FsEvictClass fs_store_conn_class(const FsConn *conn);
+gboolean fs_store_half_open_dropped(const FsConn *conn);
+
+#endif /* FINSCOPE_STORE_H */
