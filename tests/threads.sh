@@ -111,13 +111,40 @@ roles_known() {
 check "threads roles: a server learnt in one shard tells roles in others" \
     roles_known
 
+# finscope check --threads N: the same baseline and the same verdicts
+# (failing ones list connections by id, and the TIME_WAIT peak the
+# ledger counted).
+check_same() {
+    for n in 1 2 3 4; do
+        "$FINSCOPE" check --threads "$n" --update \
+            --baseline "$OUT/check.t$n.expect" -r "$OUT/gen.pcap" \
+            > /dev/null || return 1
+        cmp "$OUT/check.t1.expect" "$OUT/check.t$n.expect" || return 1
+        "$FINSCOPE" check --threads "$n" --tap \
+            --baseline "$OUT/check.t1.expect" \
+            --assert 'time_wait_peak < 2' --assert 'resets == 0' \
+            --assert 'final_ack_lost == 0' \
+            -r "$OUT/gen.pcap" > "$OUT/check.t$n.tap"
+        [ $? -eq 1 ] || { echo "check --threads $n: not 1"; return 1; }
+        cmp "$OUT/check.t1.tap" "$OUT/check.t$n.tap" || return 1
+    done
+    grep -q '^ok 1 - baseline' "$OUT/check.t4.tap" &&
+        grep -q 'time_wait_peak is [1-9][0-9]*,' "$OUT/check.t4.tap" &&
+        grep -q '^#   #[0-9]' "$OUT/check.t4.tap" ||
+        { echo "no verdicts to compare"; return 1; }
+}
+check "check --threads N: N = 1..4 the same baseline and verdicts" \
+    check_same
+
 # N shards are N threads: a capture read from a FIFO that stays open
-# holds them (main, reader, 4 shards).
+# holds them (main, reader, 4 shards), finscope's and finscope check's.
 shard_threads() {
+    rm -f "$OUT/fifo"
     mkfifo "$OUT/fifo" || return 1
-    "$FINSCOPE" --json --threads 4 -r "$OUT/fifo" > "$OUT/fifo.out" &
+    "$FINSCOPE" "$@" --threads 4 -r "$OUT/fifo" > "$OUT/fifo.out" &
     pid=$!
-    exec 3> "$OUT/fifo"
+    # read-write: does not block should finscope be gone already
+    exec 3<> "$OUT/fifo"
     head -c 2000 "$OUT/gen.pcap" >&3
     tasks=0
     i=0
@@ -128,10 +155,14 @@ shard_threads() {
         i=$((i + 1))
     done
     exec 3>&-
+    # not all there: it may still wait to open the FIFO
+    [ "$tasks" -ge 6 ] || kill "$pid" 2>/dev/null
     wait "$pid"
     [ "$tasks" -ge 6 ] || { echo "$tasks threads, want 6"; return 1; }
 }
-check "--threads 4: four engine threads and a reader" shard_threads
+check "--threads 4: four engine threads and a reader" shard_threads --json
+check "check --threads 4: four engine threads and a reader" \
+    shard_threads check --assert 'resets >= 0'
 
 usage() {
     "$FINSCOPE" "$@" -r "$SAMPLES/simultaneous-close.pcap" > /dev/null 2>&1
@@ -141,4 +172,5 @@ check "--threads 65 is a usage error" usage --threads 65
 check "--threads -1 is a usage error" usage --threads -1
 check "--threads 2 with --shard is a usage error" \
     usage --json --threads 2 --shard 0/2
+check "check --threads 65 is a usage error" usage check --threads 65
 finish
