@@ -190,6 +190,17 @@ if command -v python3 > /dev/null 2>&1; then
     done
     check "every sample as pcapng, $n files: the same both ways" none_failed
 
+    # and pcapng files are mapped too
+    ng=$OUT/ng/client-close-first-v4-sections.pcapng
+    if command -v strace > /dev/null 2>&1 &&
+        strace -f -o "$OUT/strace" -e trace=madvise true 2> /dev/null; then
+        strace -f -o "$OUT/strace" -e trace=madvise "$FINSCOPE" -r "$ng" \
+            > /dev/null 2>&1
+        check "pcapng files are mapped" grep -q MADV_SEQUENTIAL "$OUT/strace"
+    else
+        skip "pcapng files are mapped: strace cannot run here"
+    fi
+
     fails=
     : > "$OUT/why"
     i=0
