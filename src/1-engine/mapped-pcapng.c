@@ -188,28 +188,41 @@ idb_options(const FsPcapng *ng, const guint8 *p, gsize len, Iface *iface)
     return TRUE;
 }
 
-/* The time stamp t of a packet on iface into hdr, as libpcap. */
+/* A fraction of a second in iface's units, in ns, as libpcap. */
+static guint64
+scaled(const Iface *iface, guint64 frac)
+{
+    switch (iface->scale) {
+    case SCALE_PASS:
+        return frac;
+    case SCALE_UP_DEC:
+        return frac * iface->factor;
+    case SCALE_DOWN_DEC:
+        return frac / iface->factor;
+    case SCALE_BIN:
+        return frac * USER_TSRESOL / iface->tsresol;
+    }
+    g_assert_not_reached();
+}
+
+/* The time stamp t of a packet on iface into hdr, as libpcap. The usual
+ * resolutions divide by a constant (a multiplication, not a division). */
 static void
 set_time(const Iface *iface, guint64 t, struct pcap_pkthdr *hdr)
 {
-    guint64 sec = t / iface->tsresol + (guint64)iface->tsoffset;
-    guint64 frac = t % iface->tsresol;
+    guint64 sec, frac;
 
-    switch (iface->scale) {
-    case SCALE_PASS:
-        break;
-    case SCALE_UP_DEC:
-        frac *= iface->factor;
-        break;
-    case SCALE_DOWN_DEC:
-        frac /= iface->factor;
-        break;
-    case SCALE_BIN:
-        frac *= USER_TSRESOL;
-        frac /= iface->tsresol;
-        break;
+    if (iface->tsresol == 1000000) {
+        sec = t / 1000000;
+        frac = t % 1000000 * 1000;
+    } else if (iface->tsresol == USER_TSRESOL) {
+        sec = t / USER_TSRESOL;
+        frac = t % USER_TSRESOL;
+    } else {
+        sec = t / iface->tsresol;
+        frac = scaled(iface, t % iface->tsresol);
     }
-    hdr->ts.tv_sec = (time_t)sec;
+    hdr->ts.tv_sec = (time_t)(sec + (guint64)iface->tsoffset);
     hdr->ts.tv_usec = (int)frac;
 }
 
