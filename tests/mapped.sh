@@ -252,6 +252,14 @@ done
 medium=$G_TEST_BUILDDIR/bench/out/medium.pcap
 if [ -f "$medium" ] && [ "${FINSCOPE_SLOW_TESTS:-0}" = 1 ]; then
     check "bench medium trace" same medium -r "$medium"
+    if command -v editcap > /dev/null 2>&1 &&
+        editcap -F pcapng "$medium" "$OUT/medium.pcapng"; then
+        check "bench medium trace as pcapng" same medium-ng \
+            -r "$OUT/medium.pcapng"
+        rm -f "$OUT/medium.pcapng"
+    else
+        skip "bench medium trace as pcapng: no editcap"
+    fi
 else
     skip "bench medium trace (FINSCOPE_SLOW_TESTS=1 after make bench)"
 fi
