@@ -233,7 +233,7 @@ fi
 # What the fuzzer kept (fuzz/run.sh), when it ran in this build tree.
 for t in fuzz-pipeline fuzz-pcapng; do
     corpus=$G_TEST_BUILDDIR/fuzz/out/corpus/$t
-    if [ -d "$corpus" ]; then
+    if [ -d "$corpus" ] && [ -n "$(ls "$corpus")" ]; then
         fails=
         : > "$OUT/why"
         n=0
