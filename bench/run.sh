@@ -8,8 +8,15 @@
 # Environment (defaults in brackets):
 #   BENCH_SMALL, BENCH_MEDIUM   connections in the small and medium traces
 #                               [11000 (~200k packets), 110000 (~2M, 1.1 GB)]
-#   BENCH_LARGE=1               also the large trace, BENCH_LARGE_CONNS
-#                               connections [275000, ~5M packets, 2.8 GB]
+#   BENCH_LARGE=1               also issue 16's large trace (made, measured
+#                               and removed): BENCH_LARGE_CONNS connections
+#                               at BENCH_LARGE_RATE a second, all held to
+#                               the end (the capture is shorter than 2*MSL)
+#                               [1000000, 20000/s: ~18M packets, 10.5 GB],
+#                               run BENCH_LARGE_REPEAT times [3] with
+#                               --threads 1 and BENCH_LARGE_OPTS
+#                               [--max-memory 1G: the default 160M budget
+#                               would evict]; BENCH_LARGE_KEEP=1 keeps it
 #   BENCH_CONCURRENCY, BENCH_RATE, BENCH_AVG_SIZE, BENCH_SEED
 #                               gentrace options [4000, 2000/s, 560 B, 1]
 #   BENCH_REPEAT                paired runs (the floor, then the tool) of
@@ -244,11 +251,6 @@ speed() {
     gen medium "${BENCH_MEDIUM:-110000}" $GEN_OPTS
     bench_trace medium
     last_trace=medium
-    if [ "${BENCH_LARGE:-0}" = 1 ]; then
-        gen large "${BENCH_LARGE_CONNS:-275000}" $GEN_OPTS
-        bench_trace large
-        last_trace=large
-    fi
     say ""
     say "Traces ($GEN_OPTS): $notes."
 }
@@ -308,6 +310,79 @@ flat_row() {
         flat_ratio=$(awk "BEGIN { print $r_long / $r_short }")
 }
 
+# Issue 16's large trace: as many connections as gentrace makes at
+# BENCH_LARGE_RATE, all held to the end, next to the medium trace, the
+# two measured in turns (medium, large) with one thread; throughput is
+# packets per CPU second (user + system: steadier than wall time when
+# others share the CPUs), the medians of the runs. Sets large_rss (KiB),
+# large_conns (held at the peak), large_fixed_rss (a one-connection
+# capture's, KiB) and large_ratio (large / medium throughput).
+# shellcheck disable=SC2086 # GEN_OPTS and the options are lists of words
+large() {
+    l_n=${BENCH_LARGE_REPEAT:-3}
+    lopts=${BENCH_LARGE_OPTS:---max-memory 1G}
+    l_gen="--seed ${BENCH_SEED:-1} --concurrency ${BENCH_CONCURRENCY:-4000}"
+    l_gen="$l_gen --rate ${BENCH_LARGE_RATE:-20000}"
+    l_gen="$l_gen --avg-size ${BENCH_AVG_SIZE:-560}"
+    gen medium "${BENCH_MEDIUM:-110000}" $GEN_OPTS
+    gen large "${BENCH_LARGE_CONNS:-1000000}" $l_gen
+    gen tiny 1 --seed 1
+    measure 1 "$FINSCOPE" --json --threads 1 $lopts -r "$OUT/tiny.pcap"
+    large_fixed_rss=$rss
+    m_pkts=$("$FLOOR" "$OUT/medium.pcap" | awk '{ print $2 }')
+    l_pkts=$("$FLOOR" "$OUT/large.pcap" | awk '{ print $2 }')
+    : > "$OUT/large-runs.txt"
+    large_rss=0
+    for _ in $(seq "$l_n"); do
+        measure 1 "$FINSCOPE" --json --threads 1 $lopts -r "$OUT/medium.pcap"
+        m_cpu=$cpu m_wall=$wall m_rss=$rss
+        measure 1 "$FINSCOPE" --json --threads 1 $lopts -r "$OUT/large.pcap"
+        [ "$rss" -le "$large_rss" ] || large_rss=$rss
+        echo "$m_cpu $cpu $m_wall $wall $m_rss" >> "$OUT/large-runs.txt"
+    done
+    m_cpu=$(awk '{ print $1 }' "$OUT/large-runs.txt" | median)
+    l_cpu=$(awk '{ print $2 }' "$OUT/large-runs.txt" | median)
+    m_wall=$(awk '{ print $3 }' "$OUT/large-runs.txt" | median)
+    l_wall=$(awk '{ print $4 }' "$OUT/large-runs.txt" | median)
+    m_rss=$(awk '{ print $5 }' "$OUT/large-runs.txt" | sort -n | tail -n 1)
+    l_summary=$("$FINSCOPE" --json --threads 1 $lopts -r "$OUT/large.pcap" |
+        tail -n 1)
+    large_conns=$(printf '%s\n' "$l_summary" |
+        sed -n 's/.*"connections_peak":\([0-9]*\).*/\1/p')
+    l_evicted=$(printf '%s\n' "$l_summary" |
+        sed -n 's/.*"evicted":\([0-9]*\).*/\1/p')
+    large_ratio=$(awk "BEGIN { printf \"%.3f\", \
+        ($l_pkts / $l_cpu) / ($m_pkts / $m_cpu) }")
+    say ""
+    say "Large trace (issue 16; gentrace --connections" \
+        "${BENCH_LARGE_CONNS:-1000000} $l_gen): $l_pkts packets," \
+        "$(du -m "$OUT/large.pcap" | cut -f1) MB, $large_conns connections" \
+        "held at the peak, $l_evicted evicted; finscope --json --threads 1" \
+        "$lopts, medians of $l_n runs taken in turns with the medium trace:"
+    say ""
+    flat_line "finscope --json --threads 1 $lopts" "medium" "large" ratio
+    flat_line "------------------------------------------------" \
+        --------- --------- -------
+    flat_line "CPU s (user + system)" "$m_cpu" "$l_cpu" \
+        "$(awk "BEGIN { printf \"%.2f\", $l_cpu / $m_cpu }")"
+    flat_line "Mpkt per CPU s" \
+        "$(awk "BEGIN { printf \"%.3f\", $m_pkts / $m_cpu / 1e6 }")" \
+        "$(awk "BEGIN { printf \"%.3f\", $l_pkts / $l_cpu / 1e6 }")" \
+        "$large_ratio"
+    flat_line "Mpkt per wall s" \
+        "$(awk "BEGIN { printf \"%.3f\", $m_pkts / $m_wall / 1e6 }")" \
+        "$(awk "BEGIN { printf \"%.3f\", $l_pkts / $l_wall / 1e6 }")" \
+        "$(awk "BEGIN { printf \"%.2f\", \
+            ($l_pkts / $l_wall) / ($m_pkts / $m_wall) }")"
+    flat_line "peak RSS MiB" \
+        "$(awk "BEGIN { printf \"%.0f\", $m_rss / 1024 }")" \
+        "$(awk "BEGIN { printf \"%.0f\", $large_rss / 1024 }")" \
+        "$(awk "BEGIN { printf \"%.2f\", $large_rss / $m_rss }")"
+    if [ "${BENCH_LARGE_KEEP:-0}" != 1 ]; then
+        rm -f "$OUT/large.pcap" "$OUT/large.pcap.args" "$OUT/large.gen"
+    fi
+}
+
 # verdict WHAT MEASURED OK: one line of the targets list.
 verdict() {
     if [ "$3" = 1 ]; then
@@ -348,12 +423,31 @@ targets() {
  floor's RSS $per_conn_floor (a whole FsConn is $conn_size; quiet ones are\
  kept frozen)" \
         "$(awk "BEGIN { print ($per_conn <= 256) }")"
+    if [ -n "${large_ratio:-}" ]; then
+        large_targets
+    fi
     if [ -n "${flat_ratio:-}" ]; then
         verdict "RSS flat within 10% from ${BENCH_FLAT_SHORT:-300} s to\
  ${BENCH_FLAT_LONG:-3000} s of capture ($FLAT_OPTS)" \
             "$(awk "BEGIN { printf \"%.2fx\", $flat_ratio }")" \
             "$(awk "BEGIN { print ($flat_ratio <= 1.10) }")"
     fi
+}
+
+# Issue 16's targets on the large trace (large() measured it).
+large_targets() {
+    l_per_conn=$(awk "BEGIN { printf \"%.0f\", \
+        ($large_rss - $large_fixed_rss) * 1024 / $large_conns }")
+    verdict "large trace: peak RSS at most 256 MiB" \
+        "$(awk "BEGIN { printf \"%.0f MiB\", $large_rss / 1024 }")" \
+        "$(awk "BEGIN { print ($large_rss <= 262144) }")"
+    verdict "large trace: at most 256 bytes per connection" \
+        "(RSS - $(awk "BEGIN { printf \"%.1f\", $large_fixed_rss / 1024 }")\
+ MiB on a one-connection capture) / $large_conns held = $l_per_conn bytes" \
+        "$(awk "BEGIN { print ($l_per_conn <= 256) }")"
+    verdict "large trace: throughput at least 0.9x the medium's" \
+        "${large_ratio}x (packets per CPU second)" \
+        "$(awk "BEGIN { print ($large_ratio >= 0.9) }")"
 }
 
 # finscope check --update on a capture with many hosts in TIME_WAIT at the
@@ -443,6 +537,7 @@ if [ "${BENCH_ATTACKS:-1}" != only ]; then
     sizes
     speed
     [ "${BENCH_FLAT:-1}" = 0 ] || flatness
+    [ "${BENCH_LARGE:-0}" != 1 ] || large
     targets
     [ "${BENCH_CHECK:-1}" = 0 ] || check_hosts
 fi

@@ -137,18 +137,6 @@ def check_service_time_wait_peak(rows, summary, services):
                  if s["time_wait_peak"]})
 
 
-def check_port_pressure_at_most(rows, summary, services):
-    """finscope's TIME_WAIT ends at the sweep after its 2*MSL (up to a
-    second late), so its peak may be higher, never lower."""
-    ok = True
-    sql = {(r[0], r[1]): int(r[3]) for r in rows}
-    for p in summary["port_pressure"]:
-        pair = (p["client"], p["destination"])
-        if pair in sql and sql[pair] > p["time_wait_peak"]:
-            ok = same("%s -> %s peak" % pair, sql[pair], p["time_wait_peak"])
-    return ok & (int(rows[0][3]) <= summary["port_pressure"][0]["time_wait_peak"])
-
-
 def main():
     check, report, qpath = sys.argv[1:4]
     client = sys.argv[4:]
@@ -161,9 +149,7 @@ def main():
             elif rec["type"] == "service":
                 services[rec["server"]] = rec
     text = {"total": "SELECT count() FROM finscope.conns",
-            "service_time_wait_peak": SERVICE_PEAKS,
-            "port_pressure_at_most": queries(qpath)["port_pressure"]}.get(
-                check)
+            "service_time_wait_peak": SERVICE_PEAKS}.get(check)
     rows = query(client, text or queries(qpath)[check])
     if not rows:
         sys.exit("%s: no rows: nothing to compare" % check)

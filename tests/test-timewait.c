@@ -6,18 +6,56 @@
 
 #include "timewait.h"
 
+/* 2*MSL in these tests, and a second. */
+#define TWO_MSL (4 * SEC)
+#define SEC FS_NS_PER_SEC
+
 /* A connection from 10.0.0.<client> to 10.9.0.1:80, port 40000. */
 static void
 conn_init(FsConn *conn, guint8 client)
 {
+    static guint64 next_id = 1;
     FsAddr c = { 4, { 10, 0, 0, client } };
     FsAddr s = { 4, { 10, 9, 0, 1 } };
 
     memset(conn, 0, sizeof *conn);
+    conn->id = next_id++;
     conn->addr[FS_ROLE_CLIENT] = c;
     conn->addr[FS_ROLE_SERVER] = s;
     conn->port[FS_ROLE_CLIENT] = 40000;
     conn->port[FS_ROLE_SERVER] = 80;
+    conn->ep[FS_ROLE_CLIENT].time_wait_since = FS_TIME_UNSET;
+    conn->ep[FS_ROLE_SERVER].time_wait_since = FS_TIME_UNSET;
+}
+
+/* role of conn enters TIME_WAIT at ts, as tcpstate.c does: dated since
+ * (ts, or earlier: an ACK proven by silence later). */
+static void
+enter_at(FsTimeWait *tw, FsConn *conn, FsRole role, FsTime since,
+         FsTime ts)
+{
+    conn->ep[role].time_wait_since = since;
+    fs_timewait_advance(tw, ts);
+    fs_timewait_transition(tw, conn, role, FS_TCP_FIN_WAIT_2,
+                           FS_TCP_TIME_WAIT, since);
+}
+
+static void
+enter(FsTimeWait *tw, FsConn *conn, FsRole role, FsTime ts)
+{
+    enter_at(tw, conn, role, ts, ts);
+}
+
+/* role of conn leaves TIME_WAIT at ts: its 2*MSL ran out (the store's
+ * sweep, up to a second late, dates it at its end) or cut short. */
+static void
+leave(FsTimeWait *tw, FsConn *conn, FsRole role, FsTime ts)
+{
+    FsTime end = conn->ep[role].time_wait_since + TWO_MSL;
+
+    fs_timewait_advance(tw, ts);
+    fs_timewait_transition(tw, conn, role, FS_TCP_TIME_WAIT, FS_TCP_CLOSED,
+                           MIN(ts, end));
 }
 
 static void
@@ -39,7 +77,7 @@ static void
 test_enter_leave(void)
 {
     FsEngineStats stats = { 0 };
-    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats);
+    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
     g_autoptr(GArray) hosts = g_array_new(FALSE, FALSE,
                                           sizeof(FsHostTimeWait));
     g_autoptr(GArray) dests = g_array_new(FALSE, FALSE,
@@ -55,22 +93,22 @@ test_enter_leave(void)
                            FS_TCP_CLOSED, 5);
     g_assert_cmpuint(stats.time_wait_now, ==, 0);
     g_assert_cmpuint(stats.memory, ==, 0);
-    fs_timewait_transition(tw, &a, FS_ROLE_CLIENT, FS_TCP_FIN_WAIT_2,
-                           FS_TCP_TIME_WAIT, 10);
-    fs_timewait_transition(tw, &b, FS_ROLE_CLIENT, FS_TCP_CLOSING,
-                           FS_TCP_TIME_WAIT, 20);
+    enter(tw, &a, FS_ROLE_CLIENT, 10);
+    enter(tw, &b, FS_ROLE_CLIENT, 20);
     g_assert_cmpuint(stats.time_wait_now, ==, 2);
-    g_assert_cmpuint(stats.time_wait_peak, ==, 2);
-    g_assert_cmpint(stats.time_wait_peak_at, ==, 20);
     g_assert_cmpuint(stats.memory, >, 0);
     g_assert_cmpuint(fs_timewait_dests(tw), ==, 1);
-    fs_timewait_transition(tw, &a, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
-                           FS_TCP_CLOSED, 30);
-    fs_timewait_transition(tw, &b, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
-                           FS_TCP_CLOSED, 40);
+    /* cut short (an RST, a reuse) */
+    leave(tw, &a, FS_ROLE_CLIENT, 30);
+    leave(tw, &b, FS_ROLE_CLIENT, 40);
     g_assert_cmpuint(stats.time_wait_now, ==, 0);
+    /* the peaks run 2*MSL and a bit behind, complete at the end */
+    g_assert_cmpuint(stats.time_wait_peak, ==, 0);
+    fs_timewait_finish(tw);
     g_assert_cmpuint(stats.time_wait_peak, ==, 2);
+    g_assert_cmpint(stats.time_wait_peak_at, ==, 20);
     /* the host's entry is given back; its peak is kept (retired) */
+    fs_timewait_advance(tw, 20 + TWO_MSL);
     g_assert_cmpuint(stats.memory, ==, 0);
     g_assert_cmpuint(stats.memory_peak, >, 0);
     fs_timewait_foreach_host_top(tw, G_MAXUINT, take_host, hosts);
@@ -93,7 +131,7 @@ static void
 test_server_side(void)
 {
     FsEngineStats stats = { 0 };
-    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats);
+    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
     g_autoptr(GArray) hosts = g_array_new(FALSE, FALSE,
                                           sizeof(FsHostTimeWait));
     FsConn a;
@@ -115,7 +153,7 @@ static void
 test_retired_top(void)
 {
     FsEngineStats stats = { 0 };
-    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats);
+    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
     g_autoptr(GArray) hosts = g_array_new(FALSE, FALSE,
                                           sizeof(FsHostTimeWait));
     FsConn c[2];
@@ -127,15 +165,13 @@ test_retired_top(void)
         for (guint k = 0; k < n; k++) {
             conn_init(&c[k], (guint8)(i + 1));
             c[k].port[FS_ROLE_CLIENT] = (guint16)(40000 + k);
-            fs_timewait_transition(tw, &c[k], FS_ROLE_CLIENT,
-                                   FS_TCP_FIN_WAIT_2, FS_TCP_TIME_WAIT,
-                                   (FsTime)i);
+            enter(tw, &c[k], FS_ROLE_CLIENT, (FsTime)(10 * i));
         }
         for (guint k = 0; k < n; k++)
-            fs_timewait_transition(tw, &c[k], FS_ROLE_CLIENT,
-                                   FS_TCP_TIME_WAIT, FS_TCP_CLOSED,
-                                   (FsTime)i);
+            leave(tw, &c[k], FS_ROLE_CLIENT, (FsTime)(10 * i + 1));
     }
+    fs_timewait_finish(tw);
+    fs_timewait_advance(tw, 10 * FS_ENGINE_HOST_TOP + 10 + TWO_MSL);
     g_assert_cmpuint(stats.hosts_pruned, ==, 2);
     g_assert_cmpuint(stats.memory, ==, 0);
     fs_timewait_foreach_host_top(tw, G_MAXUINT, take_host, hosts);
@@ -149,6 +185,132 @@ test_retired_top(void)
                              .host.bytes[3], <=, FS_ENGINE_HOST_TOP);
 }
 
+/* The busiest host (of one), its peak. */
+static guint64
+host_peak(const FsTimeWait *tw)
+{
+    g_autoptr(GArray) hosts = g_array_new(FALSE, FALSE,
+                                          sizeof(FsHostTimeWait));
+
+    fs_timewait_foreach_host_top(tw, 1, take_host, hosts);
+    g_assert_cmpuint(hosts->len, ==, 1);
+    return g_array_index(hosts, FsHostTimeWait, 0).peak;
+}
+
+static guint64
+dest_peak(const FsTimeWait *tw)
+{
+    g_autoptr(GArray) dests = g_array_new(FALSE, FALSE,
+                                          sizeof(FsDestTimeWait));
+
+    fs_timewait_foreach_dest(tw, 1, take_dest, dests);
+    g_assert_cmpuint(dests->len, ==, 1);
+    return g_array_index(dests, FsDestTimeWait, 0).peak;
+}
+
+/* A TIME_WAIT ends at its 2*MSL, not at the store's sweep after it:
+ * one entered at 0 (2*MSL = 4 s) and one at 4.5 s never overlap, though
+ * the sweep takes the first out only at 5 s (and that does not count
+ * twice); the gauges at 4 s no longer hold the first. */
+static void
+test_exact_end(void)
+{
+    FsEngineStats stats = { 0 };
+    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
+    FsConn a;
+    FsConn b;
+
+    conn_init(&a, 1);
+    conn_init(&b, 1);
+    b.port[FS_ROLE_CLIENT] = 40001;
+    enter(tw, &a, FS_ROLE_CLIENT, 0);
+    fs_timewait_advance(tw, 4 * SEC);
+    g_assert_cmpuint(stats.time_wait_now, ==, 0);
+    enter(tw, &b, FS_ROLE_CLIENT, 4 * SEC + SEC / 2);
+    leave(tw, &a, FS_ROLE_CLIENT, 5 * SEC);
+    g_assert_cmpuint(stats.time_wait_now, ==, 1);
+    fs_timewait_finish(tw);
+    g_assert_cmpuint(stats.time_wait_now, ==, 1);
+    g_assert_cmpuint(stats.time_wait_peak, ==, 1);
+    g_assert_cmpuint(host_peak(tw), ==, 1);
+    g_assert_cmpuint(dest_peak(tw), ==, 1);
+}
+
+/* One ending at the very time another enters does not overlap it (as
+ * the records' spans count, report-service.c). */
+static void
+test_end_at_enter(void)
+{
+    FsEngineStats stats = { 0 };
+    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
+    FsConn a;
+    FsConn b;
+
+    conn_init(&a, 1);
+    conn_init(&b, 1);
+    b.port[FS_ROLE_CLIENT] = 40001;
+    enter(tw, &a, FS_ROLE_CLIENT, SEC);
+    enter(tw, &b, FS_ROLE_CLIENT, SEC + TWO_MSL);
+    fs_timewait_finish(tw);
+    g_assert_cmpuint(stats.time_wait_peak, ==, 1);
+    g_assert_cmpuint(host_peak(tw), ==, 1);
+    g_assert_cmpuint(dest_peak(tw), ==, 1);
+}
+
+/* A TIME_WAIT learnt late, dated back (an ACK proven by silence, or by
+ * 2*MSL of it): one from 0, and one learnt at 4.5 s that began at 3 s,
+ * overlapped from 3 s to 4 s. */
+static void
+test_dated_back(void)
+{
+    FsEngineStats stats = { 0 };
+    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
+    FsConn a;
+    FsConn b;
+
+    conn_init(&a, 1);
+    conn_init(&b, 1);
+    b.port[FS_ROLE_CLIENT] = 40001;
+    enter(tw, &a, FS_ROLE_CLIENT, 0);
+    enter_at(tw, &b, FS_ROLE_CLIENT, 3 * SEC, 4 * SEC + SEC / 2);
+    g_assert_cmpuint(stats.time_wait_now, ==, 1);
+    fs_timewait_finish(tw);
+    g_assert_cmpuint(stats.time_wait_peak, ==, 2);
+    g_assert_cmpint(stats.time_wait_peak_at, ==, 3 * SEC);
+    g_assert_cmpuint(host_peak(tw), ==, 2);
+    g_assert_cmpuint(dest_peak(tw), ==, 2);
+}
+
+/* Cut short (an RST, a reuse) at 1 s: one entering at 2 s does not
+ * overlap it, and its 2*MSL running out later changes nothing. */
+static void
+test_cut_short(void)
+{
+    FsEngineStats stats = { 0 };
+    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
+    FsConn a;
+    FsConn b;
+
+    conn_init(&a, 1);
+    conn_init(&b, 1);
+    b.port[FS_ROLE_CLIENT] = 40001;
+    enter(tw, &a, FS_ROLE_CLIENT, 0);
+    leave(tw, &a, FS_ROLE_CLIENT, SEC);
+    enter(tw, &b, FS_ROLE_CLIENT, 2 * SEC);
+    fs_timewait_advance(tw, 5 * SEC);
+    g_assert_cmpuint(stats.time_wait_now, ==, 1);
+    fs_timewait_finish(tw);
+    g_assert_cmpuint(stats.time_wait_now, ==, 1);
+    g_assert_cmpuint(stats.time_wait_peak, ==, 1);
+    g_assert_cmpuint(host_peak(tw), ==, 1);
+    g_assert_cmpuint(dest_peak(tw), ==, 1);
+    fs_timewait_advance(tw, 7 * SEC);
+    g_assert_cmpuint(stats.time_wait_now, ==, 0);
+    /* given back once the peaks' clock is past its end too */
+    fs_timewait_advance(tw, 6 * SEC + TWO_MSL + 2 * SEC);
+    g_assert_cmpuint(stats.memory, ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -156,5 +318,9 @@ main(int argc, char **argv)
     g_test_add_func("/timewait/enter-leave", test_enter_leave);
     g_test_add_func("/timewait/server-side", test_server_side);
     g_test_add_func("/timewait/retired-top", test_retired_top);
+    g_test_add_func("/timewait/exact-end", test_exact_end);
+    g_test_add_func("/timewait/end-at-enter", test_end_at_enter);
+    g_test_add_func("/timewait/dated-back", test_dated_back);
+    g_test_add_func("/timewait/cut-short", test_cut_short);
     return g_test_run();
 }

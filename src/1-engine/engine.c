@@ -131,7 +131,7 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
         e->sink = *sink;
     e->tcp.rfc1337 = cfg->rfc1337;
     e->store = fs_store_new(cfg, &e->stats, &hooks);
-    e->tw = fs_timewait_new(&e->stats);
+    e->tw = fs_timewait_new(&e->stats, 2 * cfg->msl);
     return e;
 }
 
@@ -211,6 +211,9 @@ tick(FsEngine *e, FsTime now)
     /* port pressure is reported for the busiest destinations only */
     if (fs_store_tick(e->store, now))
         fs_timewait_prune(e->tw);
+    /* TIME_WAITs run out at their end, not at the sweep's; after it:
+     * the starts it dates back are in */
+    fs_timewait_advance(e->tw, now);
 }
 
 void
@@ -347,6 +350,7 @@ fs_engine_finish(FsEngine *e)
 {
     g_return_if_fail(!e->finished);
     fs_store_finish(e->store);
+    fs_timewait_finish(e->tw);
     e->finished = TRUE;
 }
 

@@ -1,7 +1,7 @@
 /* finscope: port pressure — TIME_WAIT per (client host, server ip:port).
  *
  * Hosts are numbered once (a host table); a destination is then three
- * small numbers and its counts, 28 bytes in a dense array, found through
+ * small numbers and its counts, 32 bytes in a dense array, found through
  * an index of 4-byte slots (open addressing, linear probing, backward-
  * shift deletion); a destination removed takes the array's last one in
  * its place. Growing moves only the index, and the array grows in place
@@ -23,7 +23,8 @@ typedef struct {
     guint32 now;         /* TIME_WAIT held now (a 4-tuple each: < 2^32) */
     guint32 peak;        /* most at once */
     guint32 peak_at[2];  /* when (FsTime, high and low halves: the entry
-                            stays 4-byte aligned, 28 bytes) */
+                            stays 4-byte aligned, 32 bytes) */
+    guint32 held;        /* fs_pressure_hold() not yet released */
     guint16 port;        /* server port */
 } Dest;
 
@@ -138,14 +139,14 @@ reindex(FsPressure *p, guint32 capacity)
         *slot_of(p, dest_at(p, n)) = n + 1;
 }
 
-void
-fs_pressure_enter(FsPressure *p, const FsAddr *client, const FsAddr *server,
-                  guint16 port, FsTime ts)
+/* The destination (client, server, port), made when absent. */
+static Dest *
+find_or_add(FsPressure *p, const FsAddr *client, const FsAddr *server,
+            guint16 port)
 {
     guint32 c = host_number(p, client, TRUE);
     guint32 s = host_number(p, server, TRUE);
     guint32 *slot = probe(p, c, s, port);
-    Dest *d;
 
     if (*slot == 0) {
         Dest fresh = { .client = c, .server = s, .port = port };
@@ -158,7 +159,29 @@ fs_pressure_enter(FsPressure *p, const FsAddr *client, const FsAddr *server,
         g_array_append_val(p->dests, fresh);
         *slot = p->dests->len;
     }
-    d = dest_at(p, *slot - 1);
+    return dest_at(p, *slot - 1);
+}
+
+/* The destination (client, server, port), or NULL. */
+static Dest *
+find(FsPressure *p, const FsAddr *client, const FsAddr *server, guint16 port)
+{
+    guint32 c = host_number(p, client, FALSE);
+    guint32 s = host_number(p, server, FALSE);
+    guint32 *slot;
+
+    if (c == 0 || s == 0)
+        return NULL;
+    slot = probe(p, c, s, port);
+    return *slot != 0 ? dest_at(p, *slot - 1) : NULL;
+}
+
+void
+fs_pressure_enter(FsPressure *p, const FsAddr *client, const FsAddr *server,
+                  guint16 port, FsTime ts)
+{
+    Dest *d = find_or_add(p, client, server, port);
+
     if (++d->now > d->peak) {
         d->peak = d->now;
         d->peak_at[0] = (guint32)((guint64)ts >> 32);
@@ -166,22 +189,33 @@ fs_pressure_enter(FsPressure *p, const FsAddr *client, const FsAddr *server,
     }
 }
 
+const FsAddr *
+fs_pressure_hold(FsPressure *p, const FsAddr *client, const FsAddr *server,
+                 guint16 port)
+{
+    Dest *d = find_or_add(p, client, server, port);
+
+    d->held++;
+    return host(p, d->server);
+}
+
+void
+fs_pressure_release(FsPressure *p, const FsAddr *client,
+                    const FsAddr *server, guint16 port)
+{
+    Dest *d = find(p, client, server, port);
+
+    if (d != NULL && d->held > 0)
+        d->held--;
+}
+
 void
 fs_pressure_leave(FsPressure *p, const FsAddr *client, const FsAddr *server,
                   guint16 port)
 {
-    guint32 c = host_number(p, client, FALSE);
-    guint32 s = host_number(p, server, FALSE);
-    guint32 *slot;
-    Dest *d;
+    Dest *d = find(p, client, server, port);
 
-    if (c == 0 || s == 0)
-        return;
-    slot = probe(p, c, s, port);
-    if (*slot == 0)
-        return;
-    d = dest_at(p, *slot - 1);
-    if (d->now > 0)
+    if (d != NULL && d->now > 0)
         d->now--;
 }
 
@@ -311,7 +345,7 @@ fs_pressure_prune(FsPressure *p, guint keep)
     for (guint32 n = 0; n < p->dests->len;) {
         const Dest *d = dest_at(p, n);
 
-        if (d->now == 0 && rank_cmp(p, d, &cut) > 0)
+        if (d->now == 0 && d->held == 0 && rank_cmp(p, d, &cut) > 0)
             remove_dest(p, n);
         else
             n++;
@@ -348,8 +382,12 @@ fs_pressure_foreach_top(const FsPressure *p, guint max,
 {
     g_autoptr(GPtrArray) dests = g_ptr_array_sized_new(p->dests->len);
 
-    for (guint32 n = 0; n < p->dests->len; n++)
-        g_ptr_array_add(dests, dest_at(p, n));
+    /* not those whose every TIME_WAIT is still to count, or was taken
+     * back (fs_pressure_hold() only) */
+    for (guint32 n = 0; n < p->dests->len; n++) {
+        if (dest_at(p, n)->peak > 0)
+            g_ptr_array_add(dests, dest_at(p, n));
+    }
     g_ptr_array_sort_with_data(dests, rank_cmp_for_sort, (gpointer)p);
     for (guint i = 0; i < dests->len && i < max; i++) {
         const Dest *d = g_ptr_array_index(dests, i);

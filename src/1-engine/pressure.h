@@ -24,11 +24,19 @@ void fs_pressure_enter(FsPressure *p, const FsAddr *client,
 void fs_pressure_leave(FsPressure *p, const FsAddr *client,
                        const FsAddr *server, guint16 port);
 
-/* Forgets the destinations that hold no TIME_WAIT now and rank below the
- * top keep (they can never be reported: ranks above them only get
- * better); only once the table has doubled since the last time, so it is
- * O(1) per destination amortized and the table follows the destinations
- * busy within 2*MSL, not all ever seen. */
+/* Keeps client's destination server:port (not pruned) until as many
+ * fs_pressure_release(): a TIME_WAIT its enter and leave will name
+ * later. Returns the table's copy of server, valid until then. */
+const FsAddr *fs_pressure_hold(FsPressure *p, const FsAddr *client,
+                               const FsAddr *server, guint16 port);
+void fs_pressure_release(FsPressure *p, const FsAddr *client,
+                         const FsAddr *server, guint16 port);
+
+/* Forgets the destinations that hold no TIME_WAIT now (nor are held)
+ * and rank below the top keep (they can never be reported: ranks above
+ * them only get better); only once the table has doubled since the last
+ * time, so it is O(1) per destination amortized and the table follows
+ * the destinations busy within 2*MSL, not all ever seen. */
 void fs_pressure_prune(FsPressure *p, guint keep);
 
 /* Destinations tracked now. */

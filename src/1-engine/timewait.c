@@ -1,5 +1,17 @@
 /* finscope: TIME_WAIT accounting per host and, through pressure.c, per
- * client towards each server ip:port; fed every state transition. */
+ * client towards each server ip:port; fed every state transition and
+ * the capture's time.
+ *
+ * Two clocks. Now (time_wait_now, a host's now): a TIME_WAIT counts
+ * from when the engine learns it until its 2*MSL runs out (an Ending,
+ * queued by end, passed by the capture's time) or a transition cuts it
+ * short. Peaks (a host's, a destination's, time_wait_peak): each
+ * TIME_WAIT's span, from its start to its end or cut, is counted LAG
+ * behind the capture's time (a Span, queued by time): the engine may
+ * learn a start that late (an ACK proven by silence, or by 2*MSL of it,
+ * fs_tcpstate_expire(), is dated back to when it passed), so the peaks
+ * are those of the records' spans exactly, and at the end of the
+ * capture (fs_timewait_finish()) complete. */
 #include "config.h"
 
 #include <glib.h>
@@ -8,28 +20,261 @@
 #include "store.h"
 #include "timewait.h"
 
+/* How far the peaks' clock stays behind the capture's, past 2*MSL: a
+ * start dated back comes at the sweep after its 2*MSL (once a second). */
+#define LAG_SLACK (2 * FS_NS_PER_SEC)
+
+/* A host holding TIME_WAIT, or whose spans are still to be counted. */
+typedef struct {
+    FsHostTimeWait pub;     /* first: what fs_timewait_foreach_host_top()
+                               hands out; pub.now on the capture's clock,
+                               pub.peak on the peaks' */
+    guint64 lag;            /* its spans held at the peaks' clock */
+    guint64 spans;          /* its Spans queued */
+} Host;
+
+/* A TIME_WAIT counted now, by when its 2*MSL runs out. */
+typedef struct {
+    FsTime end;             /* 2*MSL after it started */
+    guint64 key;            /* its connection's id * 2 + role */
+    Host *h;                /* its host (alive while it counts) */
+} Ending;
+
+enum { SPAN_LEAVE, SPAN_ENTER };
+
+/* A TIME_WAIT's span, to be counted for the peaks at t. */
+typedef struct {
+    FsTime t;               /* its start (SPAN_ENTER), then its end */
+    FsTime end;             /* 2*MSL after its start */
+    guint64 key;            /* its connection's id * 2 + role */
+    Host *h;                /* its host (alive while it is queued) */
+    const FsAddr *server;   /* a client's destination (pressure.c's copy,
+                               held while it is queued); NULL: a server's */
+    guint16 port;           /* the destination's port */
+    guint8 edge;            /* SPAN_ENTER or SPAN_LEAVE */
+} Span;
+
+/* Endings to pass over: a key's TIME_WAITs cut short. */
+typedef struct {
+    guint64 key;            /* first: the hash's key (g_int64_hash) */
+    guint count;            /* how many of its Endings */
+    GArray *at;             /* CutAt: its Spans still to enter that were
+                               cut, in order (NULL: none) */
+} Cut;
+
+typedef struct {
+    FsTime since;           /* the span's start (FS_TIME_UNSET: the
+                               next's) */
+    FsTime at;              /* cut then; G_MININT64: it never held one */
+} CutAt;
+
+/* A priority queue for what mostly comes in order: those no earlier
+ * than the last in order go to the end of a FIFO (O(1)), the others (a
+ * start dated back, a span cut short) into a heap; the first is the
+ * earlier of the two firsts. */
+typedef struct {
+    GArray *fifo;           /* in order from head */
+    guint head;             /* the FIFO's first */
+    GArray *heap;           /* the others */
+} Queue;
+
 struct FsTimeWait {
     FsEngineStats *stats;   /* the engine's: counts and memory */
-    GHashTable *hosts;      /* FsAddr* -> FsHostTimeWait* (owned): hosts
-                               holding TIME_WAIT now */
+    FsTime two_msl;         /* how long a TIME_WAIT lasts */
+    FsTime lag;             /* the peaks' clock is this far behind */
+    FsTime clock;           /* latest time seen: every Ending up to it has
+                               run out (FS_TIME_UNSET: none yet) */
+    FsTime lag_clock;       /* every Span edge up to it is counted */
+    guint64 lag_now;        /* spans held at lag_clock */
+    Queue ends;             /* Ending, by end, then key */
+    Queue spans_in;         /* Span to enter, by start, then key */
+    Queue spans_out;        /* Span entered, by end, then key */
+    FsTime ends_next;       /* the first Ending's end (G_MAXINT64: none):
+                               every packet looks, few find one */
+    FsTime spans_next;      /* the first Span edge's time (or G_MAXINT64) */
+    GHashTable *cut;        /* set of Cut (owned), by key */
+    GHashTable *hosts;      /* FsAddr* -> Host* (owned): hosts holding
+                               TIME_WAIT now or with Spans queued */
     GHashTable *retired;    /* the same, of hosts back at zero: the
                                FS_ENGINE_HOST_TOP busiest peaks only */
     guint64 retired_min;    /* lowest peak in retired when full */
     FsPressure *pressure;   /* TIME_WAIT per client -> server ip:port */
 };
 
-/* What the engine's accounting charges for a host holding TIME_WAIT
- * (the engine's memory model: CONN_OVERHEAD, store.c): its entry and
- * hash node and, as a client, its port-pressure destination (28 bytes
- * and index) and host entry. */
-#define HOST_COST (sizeof(FsHostTimeWait) + 208)
+/* What the engine's accounting charges (the engine's memory model:
+ * CONN_OVERHEAD, store.c) for a host holding TIME_WAIT now: its entry
+ * and hash node and, as a client, its port-pressure destination (32
+ * bytes and index) and host entry; for a TIME_WAIT counted now, its
+ * Ending and Span (arrays: doubling). Not charged: what stays for the
+ * peaks after a TIME_WAIT stops counting now (at most 2*MSL + 2 s: its
+ * Span, an entry cut short, a host kept for its spans), so that a
+ * TIME_WAIT the store evicts over --max-memory gives its memory back
+ * then, as it did before the peaks trailed. */
+#define HOST_COST (sizeof(Host) + 208)
+#define TW_COST (2 * (sizeof(Ending) + sizeof(Span)))
+
+static void
+cut_free(gpointer p)
+{
+    Cut *cut = p;
+
+    if (cut->at != NULL)
+        g_array_unref(cut->at);
+    g_free(cut);
+}
+
+static inline gboolean
+ending_before(const Ending *x, const Ending *y)
+{
+    return x->end != y->end ? x->end < y->end : x->key < y->key;
+}
+
+/* At one time, a span leaves before another enters (report-service.c
+ * counts so too): an end at t does not overlap a start at t. */
+static inline gboolean
+span_before(const Span *x, const Span *y)
+{
+    if (x->t != y->t)
+        return x->t < y->t;
+    if (x->edge != y->edge)
+        return x->edge < y->edge;
+    return x->key < y->key;
+}
+
+/* A binary min-heap of Type in a GArray, ordered by before: push and
+ * pop. */
+#define DEFINE_HEAP(name, Type, before)                                    \
+    static void                                                            \
+    name##_push(GArray *heap, const Type *e)                               \
+    {                                                                      \
+        Type *a;                                                           \
+        guint i = heap->len;                                               \
+                                                                           \
+        g_array_set_size(heap, i + 1);                                     \
+        a = (Type *)(gpointer)heap->data;                                  \
+        while (i > 0 && before(e, &a[(i - 1) / 2])) {                      \
+            a[i] = a[(i - 1) / 2];                                         \
+            i = (i - 1) / 2;                                               \
+        }                                                                  \
+        a[i] = *e;                                                         \
+    }                                                                      \
+                                                                           \
+    static Type                                                            \
+    name##_pop(GArray *heap)                                               \
+    {                                                                      \
+        Type *a = (Type *)(gpointer)heap->data;                            \
+        Type top = a[0];                                                   \
+        Type last = a[heap->len - 1];                                      \
+        guint n = heap->len - 1;                                           \
+        guint i = 0;                                                       \
+                                                                           \
+        for (;;) {                                                         \
+            guint c = 2 * i + 1;                                           \
+                                                                           \
+            if (c >= n)                                                    \
+                break;                                                     \
+            if (c + 1 < n && before(&a[c + 1], &a[c]))                     \
+                c++;                                                       \
+            if (!before(&a[c], &last))                                     \
+                break;                                                     \
+            a[i] = a[c];                                                   \
+            i = c;                                                         \
+        }                                                                  \
+        if (n > 0)                                                         \
+            a[i] = last;                                                   \
+        g_array_set_size(heap, n);                                         \
+        return top;                                                        \
+    }
+
+DEFINE_HEAP(ends_heap, Ending, ending_before)
+DEFINE_HEAP(spans_heap, Span, span_before)
+
+static void
+queue_init(Queue *q, guint size)
+{
+    q->fifo = g_array_new(FALSE, FALSE, size);
+    q->head = 0;
+    q->heap = g_array_new(FALSE, FALSE, size);
+}
+
+static void
+queue_clear(Queue *q)
+{
+    g_array_unref(q->fifo);
+    g_array_unref(q->heap);
+}
+
+static inline guint
+queue_len(const Queue *q)
+{
+    return q->fifo->len - q->head + q->heap->len;
+}
+
+#define DEFINE_QUEUE(name, Type, before)                                   \
+    static void                                                            \
+    name##_push(Queue *q, const Type *e)                                   \
+    {                                                                      \
+        GArray *f = q->fifo;                                               \
+                                                                           \
+        if (f->len == q->head ||                                           \
+            !before(e, &g_array_index(f, Type, f->len - 1)))                \
+            g_array_append_val(f, *e);                                     \
+        else                                                               \
+            name##_heap_push(q->heap, e);                                  \
+    }                                                                      \
+                                                                           \
+    /* The first, or NULL; *from_fifo: where it is. */                     \
+    static inline const Type *                                             \
+    name##_first(const Queue *q, gboolean *from_fifo)                      \
+    {                                                                      \
+        const Type *f = q->fifo->len > q->head                             \
+                            ? &g_array_index(q->fifo, Type, q->head)       \
+                            : NULL;                                        \
+        const Type *h = q->heap->len > 0                                   \
+                            ? &g_array_index(q->heap, Type, 0) : NULL;     \
+                                                                           \
+        *from_fifo = h == NULL || (f != NULL && !before(h, f));            \
+        return *from_fifo ? f : h;                                         \
+    }                                                                      \
+                                                                           \
+    static Type                                                            \
+    name##_pop(Queue *q, gboolean from_fifo)                               \
+    {                                                                      \
+        Type e;                                                            \
+                                                                           \
+        if (!from_fifo)                                                    \
+            return name##_heap_pop(q->heap);                               \
+        e = g_array_index(q->fifo, Type, q->head++);                       \
+        if (q->head == q->fifo->len) {                                     \
+            g_array_set_size(q->fifo, 0);                                  \
+            q->head = 0;                                                   \
+        } else if (q->head >= 1024 && 2 * q->head >= q->fifo->len) {       \
+            g_array_remove_range(q->fifo, 0, q->head);                     \
+            q->head = 0;                                                   \
+        }                                                                  \
+        return e;                                                          \
+    }
+
+DEFINE_QUEUE(ends, Ending, ending_before)
+DEFINE_QUEUE(spans, Span, span_before)
 
 FsTimeWait *
-fs_timewait_new(FsEngineStats *stats)
+fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
 {
     FsTimeWait *tw = g_new0(FsTimeWait, 1);
 
     tw->stats = stats;
+    tw->two_msl = two_msl;
+    tw->lag = two_msl + LAG_SLACK;
+    tw->clock = FS_TIME_UNSET;
+    tw->lag_clock = FS_TIME_UNSET;
+    queue_init(&tw->ends, sizeof(Ending));
+    queue_init(&tw->spans_in, sizeof(Span));
+    queue_init(&tw->spans_out, sizeof(Span));
+    tw->ends_next = G_MAXINT64;
+    tw->spans_next = G_MAXINT64;
+    tw->cut = g_hash_table_new_full(g_int64_hash, g_int64_equal, cut_free,
+                                    NULL);
     tw->hosts = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
                                       NULL, g_free);
     tw->retired = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
@@ -45,44 +290,248 @@ fs_timewait_free(FsTimeWait *tw)
         return;
     g_hash_table_destroy(tw->hosts);
     g_hash_table_destroy(tw->retired);
+    queue_clear(&tw->ends);
+    queue_clear(&tw->spans_in);
+    queue_clear(&tw->spans_out);
+    g_hash_table_destroy(tw->cut);
     fs_pressure_free(tw->pressure);
     g_free(tw);
 }
 
-/* An endpoint entered TIME_WAIT: count it for its host (and, for a
- * client, against its destination's port range). */
+static inline guint64
+key_of(const FsConn *conn, FsRole role)
+{
+    return conn->id * 2 + (guint64)(role == FS_ROLE_SERVER);
+}
+
+static void retire(FsTimeWait *tw, FsHostTimeWait *h);
+
+/* h no longer needed: no TIME_WAIT now and no span to count. */
+static void
+maybe_retire(FsTimeWait *tw, Host *h)
+{
+    if (h->pub.now == 0 && h->spans == 0)
+        retire(tw, &h->pub); /* may free h */
+}
+
+/* A span starts, on the peaks' clock. */
+static void
+span_enter(FsTimeWait *tw, const Span *s)
+{
+    Host *h = s->h;
+    FsEngineStats *stats = tw->stats;
+
+    if (++h->lag > h->pub.peak) {
+        h->pub.peak = h->lag;
+        h->pub.peak_at = s->t;
+    }
+    if (++tw->lag_now > stats->time_wait_peak) {
+        stats->time_wait_peak = tw->lag_now;
+        stats->time_wait_peak_at = s->t;
+    }
+    if (s->server != NULL)
+        fs_pressure_enter(tw->pressure, &h->pub.host, s->server, s->port,
+                          s->t);
+}
+
+/* A span ends (entered: it counted), and is done with. */
+static void
+span_done(FsTimeWait *tw, const Span *s, gboolean entered)
+{
+    Host *h = s->h;
+
+    if (entered) {
+        h->lag--;
+        tw->lag_now--;
+        if (s->server != NULL)
+            fs_pressure_leave(tw->pressure, &h->pub.host, s->server,
+                              s->port);
+    }
+    if (s->server != NULL)
+        fs_pressure_release(tw->pressure, &h->pub.host, s->server, s->port);
+    h->spans--;
+    maybe_retire(tw, h);
+}
+
+/* When key's span from since, still to enter, was cut short, or
+ * G_MAXINT64 (not). */
+static FsTime
+take_cut_at(FsTimeWait *tw, guint64 key, FsTime since)
+{
+    Cut *cut;
+    CutAt first;
+
+    if (g_hash_table_size(tw->cut) == 0 ||
+        (cut = g_hash_table_lookup(tw->cut, &key)) == NULL ||
+        cut->at == NULL || cut->at->len == 0)
+        return G_MAXINT64;
+    first = g_array_index(cut->at, CutAt, 0);
+    if (first.since != since && first.since != FS_TIME_UNSET)
+        return G_MAXINT64;
+    g_array_remove_index(cut->at, 0);
+    if (cut->at->len == 0 && cut->count == 0)
+        g_hash_table_remove(tw->cut, &key);
+    return first.at;
+}
+
+/* The peaks' clock moves to at: the span edges up to it are counted. */
+static void
+lag_to(FsTimeWait *tw, FsTime at)
+{
+    tw->lag_clock = MAX(tw->lag_clock, at);
+    if (tw->lag_clock < tw->spans_next)
+        return;
+    for (;;) {
+        gboolean in_fifo;
+        gboolean out_fifo;
+        const Span *in = spans_first(&tw->spans_in, &in_fifo);
+        const Span *out = spans_first(&tw->spans_out, &out_fifo);
+        Span s;
+        FsTime cut_at;
+
+        tw->spans_next = MIN(in != NULL ? in->t : G_MAXINT64,
+                             out != NULL ? out->t : G_MAXINT64);
+        /* the earlier edge: at one time, a leave first */
+        if (out != NULL && (in == NULL || span_before(out, in))) {
+            if (out->t > tw->lag_clock)
+                break;
+            s = spans_pop(&tw->spans_out, out_fifo);
+            span_done(tw, &s, TRUE);
+            continue;
+        }
+        if (in == NULL || in->t > tw->lag_clock)
+            break;
+        s = spans_pop(&tw->spans_in, in_fifo);
+        cut_at = take_cut_at(tw, s.key, s.t);
+        s.end = MIN(s.end, cut_at);
+        if (s.end <= s.t) {
+            /* cut at its start, or it never held one */
+            span_done(tw, &s, FALSE);
+            continue;
+        }
+        span_enter(tw, &s);
+        s.edge = SPAN_LEAVE;
+        s.t = s.end;
+        spans_push(&tw->spans_out, &s);
+    }
+}
+
+/* One TIME_WAIT of h counts no more now. */
+static void
+now_leave(FsTimeWait *tw, Host *h)
+{
+    fs_store_charge(tw->stats, -(gint64)TW_COST);
+    if (h->pub.now > 0 && --h->pub.now == 0)
+        fs_store_charge(tw->stats, -(gint64)HOST_COST);
+    if (tw->stats->time_wait_now > 0)
+        tw->stats->time_wait_now--;
+    maybe_retire(tw, h);
+}
+
+/* The Endings up to the clock run out. */
+static void
+ends_to_clock(FsTimeWait *tw)
+{
+    while (tw->ends_next <= tw->clock) {
+        gboolean from_fifo;
+        const Ending *first = ends_first(&tw->ends, &from_fifo);
+        Ending e;
+        Cut *cut;
+
+        tw->ends_next = first != NULL ? first->end : G_MAXINT64;
+        if (first == NULL || first->end > tw->clock)
+            break;
+        e = ends_pop(&tw->ends, from_fifo);
+        cut = g_hash_table_size(tw->cut) > 0
+                  ? g_hash_table_lookup(tw->cut, &e.key) : NULL;
+        if (cut != NULL && cut->count > 0) {
+            /* it was cut short and counted out then */
+            if (--cut->count == 0 && (cut->at == NULL || cut->at->len == 0))
+                g_hash_table_remove(tw->cut, &e.key);
+            continue;
+        }
+        now_leave(tw, e.h);
+    }
+}
+
+/* The capture's clock moves to now (a transition's time): the peaks'
+ * one only with the engine's (fs_timewait_advance()), after the sweep
+ * that may date starts back. */
+static void
+clock_to(FsTimeWait *tw, FsTime now)
+{
+    if (now <= tw->clock)
+        return;
+    tw->clock = now;
+    ends_to_clock(tw);
+}
+
+void
+fs_timewait_advance(FsTimeWait *tw, FsTime now)
+{
+    clock_to(tw, now);
+    if (now - tw->lag > tw->lag_clock)
+        lag_to(tw, now - tw->lag);
+}
+
+void
+fs_timewait_finish(FsTimeWait *tw)
+{
+    if (tw->clock != FS_TIME_UNSET)
+        lag_to(tw, tw->clock);
+}
+
+/* An endpoint entered TIME_WAIT: it counts for its host (and, for a
+ * client, against its destination's port range) from now to its end;
+ * its span, for the peaks, from its start. */
 void
 fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
                   FsTime ts)
 {
-    FsHostTimeWait *h = g_hash_table_lookup(tw->hosts, &conn->addr[role]);
+    FsTime since = conn->ep[role].time_wait_since != FS_TIME_UNSET
+                       ? conn->ep[role].time_wait_since : ts;
+    Host *h;
     FsEngineStats *stats = tw->stats;
+    Ending e = { since + tw->two_msl, key_of(conn, role), NULL };
+    Span s = { since, since + tw->two_msl, e.key, NULL, NULL,
+               conn->port[FS_ROLE_SERVER], SPAN_ENTER };
 
+    clock_to(tw, ts);
+    h = g_hash_table_lookup(tw->hosts, &conn->addr[role]);
     if (h == NULL) {
         /* back from zero: its kept peak, if it was among the busiest */
         if (g_hash_table_steal_extended(tw->retired, &conn->addr[role],
                                         NULL, (gpointer *)&h)) {
             tw->retired_min = 0;
         } else {
-            h = g_new0(FsHostTimeWait, 1);
-            h->host = conn->addr[role];
+            h = g_new0(Host, 1);
+            h->pub.host = conn->addr[role];
         }
-        g_hash_table_insert(tw->hosts, &h->host, h);
+        g_hash_table_insert(tw->hosts, &h->pub.host, h);
+    }
+    h->pub.entered++;
+    if (h->pub.now++ == 0)
         fs_store_charge(stats, HOST_COST);
-    }
-    h->entered++;
-    if (++h->now > h->peak) {
-        h->peak = h->now;
-        h->peak_at = ts;
-    }
-    if (++stats->time_wait_now > stats->time_wait_peak) {
-        stats->time_wait_peak = stats->time_wait_now;
-        stats->time_wait_peak_at = ts;
-    }
+    stats->time_wait_now++;
+    e.h = h;
+    ends_push(&tw->ends, &e);
+    tw->ends_next = MIN(tw->ends_next, e.end);
+    h->spans++;
+    s.h = h;
     if (role == FS_ROLE_CLIENT)
-        fs_pressure_enter(tw->pressure, &conn->addr[FS_ROLE_CLIENT],
-                          &conn->addr[FS_ROLE_SERVER],
-                          conn->port[FS_ROLE_SERVER], ts);
+        s.server = fs_pressure_hold(tw->pressure,
+                                    &conn->addr[FS_ROLE_CLIENT],
+                                    &conn->addr[FS_ROLE_SERVER],
+                                    conn->port[FS_ROLE_SERVER]);
+    spans_push(&tw->spans_in, &s);
+    tw->spans_next = MIN(tw->spans_next, s.t);
+    fs_store_charge(stats, (gint64)TW_COST);
+    /* learnt only once over (a start dated back further than LAG_SLACK
+     * allows for: counted from the peaks' clock) */
+    if (e.end <= tw->clock)
+        ends_to_clock(tw);
+    if (since <= tw->lag_clock)
+        lag_to(tw, tw->lag_clock);
 }
 
 /* The least busy host kept in retired (it is full). */
@@ -113,7 +562,6 @@ static void
 retire(FsTimeWait *tw, FsHostTimeWait *h)
 {
     g_hash_table_steal(tw->hosts, &h->host);
-    fs_store_charge(tw->stats, -(gint64)HOST_COST);
     if (g_hash_table_size(tw->retired) >= FS_ENGINE_HOST_TOP) {
         tw->stats->hosts_pruned++;
         if (h->peak <= tw->retired_min) {
@@ -127,19 +575,59 @@ retire(FsTimeWait *tw, FsHostTimeWait *h)
         tw->retired_min = retired_least(tw)->peak;
 }
 
-void
-fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role)
+/* Is key's TIME_WAIT still counted now: queued more often than cut
+ * short. A look at every one queued: only for a TIME_WAIT whose start
+ * was taken back (an RST proving it never held one). */
+static gboolean
+queued(const FsTimeWait *tw, guint64 key)
 {
-    FsHostTimeWait *h = g_hash_table_lookup(tw->hosts, &conn->addr[role]);
+    guint n = 0;
+    const Cut *cut;
 
-    if (h != NULL && h->now > 0 && --h->now == 0)
-        retire(tw, h);
-    if (tw->stats->time_wait_now > 0)
-        tw->stats->time_wait_now--;
-    if (role == FS_ROLE_CLIENT)
-        fs_pressure_leave(tw->pressure, &conn->addr[FS_ROLE_CLIENT],
-                          &conn->addr[FS_ROLE_SERVER],
-                          conn->port[FS_ROLE_SERVER]);
+    for (guint i = tw->ends.head; i < tw->ends.fifo->len; i++)
+        n += g_array_index(tw->ends.fifo, Ending, i).key == key;
+    for (guint i = 0; i < tw->ends.heap->len; i++)
+        n += g_array_index(tw->ends.heap, Ending, i).key == key;
+    cut = g_hash_table_lookup(tw->cut, &key);
+    return n > (cut != NULL ? cut->count : 0);
+}
+
+/* An endpoint left TIME_WAIT at ts: unless its 2*MSL ran out by then
+ * (its Ending and Span end it), it was cut short: it counts no more now,
+ * and its span, still to enter on the peaks' clock, ends at ts (a start
+ * taken back: it has none). */
+void
+fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
+                  FsTime ts)
+{
+    FsTime since = conn->ep[role].time_wait_since;
+    guint64 key = key_of(conn, role);
+    Host *h;
+    Cut *cut;
+
+    clock_to(tw, ts);
+    if (since != FS_TIME_UNSET ? since + tw->two_msl <= tw->clock
+                               : !queued(tw, key))
+        return;
+    cut = g_hash_table_lookup(tw->cut, &key);
+    if (cut == NULL) {
+        cut = g_new0(Cut, 1);
+        cut->key = key;
+        g_hash_table_add(tw->cut, cut);
+    }
+    cut->count++;
+    /* its span entered already only when its start came later than
+     * LAG_SLACK allows for: then it runs to its end */
+    if (since == FS_TIME_UNSET || since > tw->lag_clock) {
+        CutAt at = { since, since == FS_TIME_UNSET ? G_MININT64 : ts };
+
+        if (cut->at == NULL)
+            cut->at = g_array_new(FALSE, FALSE, sizeof(CutAt));
+        g_array_append_val(cut->at, at);
+    }
+    h = g_hash_table_lookup(tw->hosts, &conn->addr[role]);
+    if (h != NULL)
+        now_leave(tw, h);
 }
 
 void
@@ -169,12 +657,20 @@ fs_timewait_foreach_host_top(const FsTimeWait *tw, guint max,
     GHashTableIter it;
     gpointer v;
 
+    /* not those whose every TIME_WAIT was taken back (an RST proving
+     * it held none) */
     g_hash_table_iter_init(&it, tw->hosts);
-    while (g_hash_table_iter_next(&it, NULL, &v))
-        g_ptr_array_add(hosts, v);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const FsHostTimeWait *h = v;
+
+        if (h->now > 0 || h->peak > 0 || ((const Host *)v)->spans > 0)
+            g_ptr_array_add(hosts, v);
+    }
     g_hash_table_iter_init(&it, tw->retired);
-    while (g_hash_table_iter_next(&it, NULL, &v))
-        g_ptr_array_add(hosts, v);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        if (((const FsHostTimeWait *)v)->peak > 0)
+            g_ptr_array_add(hosts, v);
+    }
     g_ptr_array_sort(hosts, host_peak_cmp);
     for (guint i = 0; i < MIN(hosts->len, max); i++)
         fn(g_ptr_array_index(hosts, i), user);

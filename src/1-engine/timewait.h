@@ -1,7 +1,16 @@
 /* finscope: TIME_WAIT accounting — how many endpoints each host holds in
  * TIME_WAIT, now and at its peak, and (pressure.c) each client towards
  * each server ip:port. A listener on state transitions: the engine hands
- * it every one. */
+ * it every one, and the capture's time (fs_timewait_advance()).
+ *
+ * Exact whatever the store's sweep granularity (timewait.c): now, a
+ * TIME_WAIT counts until its 2*MSL runs out, or until a transition cuts
+ * it short (a reuse, an RST, the store forgetting it); the peaks count
+ * each one's span, from its start (which the engine may learn up to
+ * 2*MSL late, dated back) to that end, 2*MSL and two seconds behind the
+ * capture, complete at fs_timewait_finish(). A TIME_WAIT ending at the
+ * very time another enters does not overlap it (as the records' spans
+ * count, report-service.c: a leave before an enter). */
 #ifndef FINSCOPE_TIMEWAIT_H
 #define FINSCOPE_TIMEWAIT_H
 
@@ -14,18 +23,32 @@
 typedef struct FsTimeWait FsTimeWait;
 
 /* Counts into stats: time_wait_now, time_wait_peak(_at), hosts_pruned,
- * dests_tracked, and the memory it holds (memory, memory_peak). */
-FsTimeWait *fs_timewait_new(FsEngineStats *stats);
+ * dests_tracked, and the memory it holds (memory, memory_peak). A
+ * TIME_WAIT lasts two_msl. */
+FsTimeWait *fs_timewait_new(FsEngineStats *stats, FsTime two_msl);
 void fs_timewait_free(FsTimeWait *tw);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsTimeWait, fs_timewait_free)
 
 void fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
                        FsTime ts);
-void fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role);
+void fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
+                       FsTime ts);
+
+/* Capture time reached now (the engine's clock, after the store's
+ * sweep): the TIME_WAITs whose 2*MSL ended at or before it no longer
+ * count now (their transition out, from a later sweep, is not counted
+ * again), and the peaks count the spans up to LAG before it. Every
+ * packet calls it: a look at the heaps' tops unless one ends. */
+void fs_timewait_advance(FsTimeWait *tw, FsTime now);
+
+/* The end of the capture: the peaks count every span up to the last
+ * time seen (they run LAG behind it until then). */
+void fs_timewait_finish(FsTimeWait *tw);
 
 /* conn's endpoint role went from one state to another at ts: into
  * TIME_WAIT it counts for its host (and, a client, against its
- * destination's port range), out of it it no longer does. Every
+ * destination's port range), out of it it no longer does (unless its
+ * 2*MSL ran out already, fs_timewait_advance()). Every
  * transition comes here, so the test of the two states is inline. */
 static inline void
 fs_timewait_transition(FsTimeWait *tw, const FsConn *conn, FsRole role,
@@ -34,7 +57,7 @@ fs_timewait_transition(FsTimeWait *tw, const FsConn *conn, FsRole role,
     if (to == FS_TCP_TIME_WAIT)
         fs_timewait_enter(tw, conn, role, ts);
     else if (from == FS_TCP_TIME_WAIT)
-        fs_timewait_leave(tw, conn, role);
+        fs_timewait_leave(tw, conn, role, ts);
 }
 
 /* Once a second of capture time: port pressure keeps the busiest

@@ -9,7 +9,7 @@
  * also wrote its TIME_WAIT entries and exits ("shard_tw" lines, with the
  * engine's clock when they happened), and the peaks of the sum (all
  * hosts, per host, per client -> destination, per service) are swept
- * again from them in the order one engine would have counted them.
+ * again from the TIME_WAIT spans they give, as one engine counts them.
  * Lines are interleaved as one engine wrote them, by the "shard_clock"
  * lines (the engine's clock, then frame or connection id; with several
  * files, lines of different shards at the same packet time may swap).
@@ -762,7 +762,6 @@ held_step(Held *h, gboolean enter, FsTime t)
             h->now--;
         return;
     }
-    h->entered++;
     if (++h->now > h->peak) {
         h->peak = h->now;
         h->peak_at = t;
@@ -775,8 +774,9 @@ typedef struct {
     Held all;            /* every host together */
 } Sweep;
 
+/* The endpoint e names enters (at t) or leaves its TIME_WAIT span. */
 static void
-sweep_edge(Sweep *sw, const Edge *e)
+sweep_edge(Sweep *sw, const Edge *e, gboolean enter, FsTime t)
 {
     const char *self = e->role == FS_ROLE_SERVER ? e->conn->server
                                                  : e->conn->client;
@@ -793,8 +793,12 @@ sweep_edge(Sweep *sw, const Edge *e)
     h = held_get(sw->hosts, host, &addr);
     if (h->name == NULL)
         h->name = g_strdup(host);
-    held_step(h, e->enter, e->t);
-    held_step(&sw->all, e->enter, e->t);
+    if (t == FS_TIME_UNSET) {
+        h->entered++; /* an entry, span or not */
+        return;
+    }
+    held_step(h, enter, t);
+    held_step(&sw->all, enter, t);
     if (e->role != FS_ROLE_CLIENT)
         return;
     split_endpoint(server, &saddr, &sport, NULL);
@@ -804,7 +808,84 @@ sweep_edge(Sweep *sw, const Edge *e)
         h->name = g_strdup(host);
     h->server = saddr;
     h->port = sport;
-    held_step(h, e->enter, e->t);
+    held_step(h, enter, t);
+}
+
+/* The service view counts an endpoint's TIME_WAIT from its record:
+ * not one an RST took back (time_wait_until null). */
+static gboolean
+kept_time_wait(const Edge *e)
+{
+    return e->conn->tw_kept[e->role];
+}
+
+/* A TIME_WAIT span's edge, for the sweep. */
+typedef struct {
+    FsTime t;
+    gboolean enter;
+    const Edge *e;        /* its entry */
+} SpanEdge;
+
+/* By time; at one time, a leave before an enter (an end at t does not
+ * overlap a start at t: the engine counts so, timewait.c). */
+static gint
+span_edge_cmp(gconstpointer a, gconstpointer b)
+{
+    const SpanEdge *x = a;
+    const SpanEdge *y = b;
+
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (int)x->enter - (int)y->enter;
+}
+
+/* The peaks of the sum, as the engine counts them (timewait.c): each
+ * endpoint's TIME_WAIT span, from its entry to its exit or its 2*MSL if
+ * sooner (held at the end: open), not one an RST took back. */
+static void
+sweep_spans(Sweep *sw, const GArray *edges, FsTime msl)
+{
+    g_autoptr(GHashTable) open = g_hash_table_new(g_direct_hash,
+                                                  g_direct_equal);
+    g_autoptr(GArray) spans = g_array_new(FALSE, FALSE, sizeof(SpanEdge));
+    GHashTableIter it;
+    gpointer v;
+
+    for (guint i = 0; i < edges->len; i++) {
+        const Edge *e = &g_array_index(edges, Edge, i);
+        gpointer key = (gpointer)((guintptr)e->conn | (guintptr)e->role);
+        const Edge *in = g_hash_table_lookup(open, key);
+
+        if (e->enter) {
+            sweep_edge(sw, e, TRUE, FS_TIME_UNSET);
+            if (in == NULL)
+                g_hash_table_insert(open, key, (gpointer)e);
+        } else if (in != NULL) {
+            FsTime left = MIN(e->t, in->t + 2 * msl);
+
+            if (kept_time_wait(in) && left > in->t) {
+                SpanEdge edge[2] = { { in->t, TRUE, in },
+                                     { left, FALSE, in } };
+
+                g_array_append_vals(spans, edge, 2);
+            }
+            g_hash_table_remove(open, key);
+        }
+    }
+    g_hash_table_iter_init(&it, open);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const Edge *in = v;
+        SpanEdge edge = { in->t, TRUE, in };
+
+        if (kept_time_wait(in))
+            g_array_append_val(spans, edge);
+    }
+    g_array_sort(spans, span_edge_cmp);
+    for (guint i = 0; i < spans->len; i++) {
+        const SpanEdge *s = &g_array_index(spans, SpanEdge, i);
+
+        sweep_edge(sw, s->e, s->enter, s->t);
+    }
 }
 
 /* ---- services: counts summed, the TIME_WAIT peak swept again ---- */
@@ -892,14 +973,6 @@ add_span(GHashTable *services, const Edge *in, FsTime left)
     FsTime span[2] = { in->t, left };
 
     g_array_append_vals(svc->tw_spans, span, 2);
-}
-
-/* The service view counts an endpoint's TIME_WAIT from its record:
- * not one an RST took back (time_wait_until null). */
-static gboolean
-kept_time_wait(const Edge *e)
-{
-    return e->conn->tw_kept[e->role];
 }
 
 static void
@@ -1171,9 +1244,14 @@ set_hosts(JNode *summary, const Sweep *sw)
 
     fs_json_init(&j, text);
     fs_json_begin_object(&j);
-    for (guint i = 0; i < MIN(hosts->len, FS_ENGINE_HOST_TOP); i++) {
+    for (guint i = 0, shown = 0;
+         i < hosts->len && shown < FS_ENGINE_HOST_TOP; i++) {
         const Held *h = g_ptr_array_index(hosts, i);
 
+        /* as the engine: not one whose every TIME_WAIT was taken back */
+        if (h->peak == 0 && h->now == 0)
+            continue;
+        shown++;
         fs_json_key(&j, h->name);
         fs_json_begin_object(&j);
         FS_JSON_KEY(&j, "peak");
@@ -1399,8 +1477,7 @@ write_summary(Shard *shards, guint n, const GArray *edges, FsTime msl,
                                        held_free),
                  { { 0, { 0 } }, { 0, { 0 } }, 0, NULL, 0, 0, 0, 0 } };
 
-    for (guint i = 0; i < edges->len; i++)
-        sweep_edge(&sw, &g_array_index(edges, Edge, i));
+    sweep_spans(&sw, edges, msl);
     sum_counts(summary, shards, n);
     set_uint(summary, "time_wait_peak", sw.all.peak);
     set_time(summary, "time_wait_peak_at",
