@@ -82,6 +82,10 @@ check "threads gen + reuse (two files): N = 1..4 the same" \
     same_all two.j --json --events -r "$OUT/gen.pcap" -r "$OUT/reuse.pcap"
 check "threads gen: --top 3, N = 1..4 the same" \
     same_all gen.top --top 3 -r "$OUT/gen.pcap"
+# --msl 1: TIME_WAITs end at 2*MSL inside the capture (timewait.c), in
+# the ledger as in one engine
+check "threads gen: --msl 1, N = 1..4 the same" \
+    same_all gen.msl --json --events --msl 1 -r "$OUT/gen.pcap"
 
 # Roles: a SYN-ACK teaches that 10.9.0.1:9000 is a server; 24
 # connections caught mid-stream (their server speaks first, from the
