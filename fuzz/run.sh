@@ -31,7 +31,7 @@ set -eu
 : "${FUZZ_CPPFLAGS:=}"
 : "${FUZZ_LIBS:=}"
 
-TARGETS="fuzz-decode fuzz-pipeline"
+TARGETS="fuzz-decode fuzz-pipeline fuzz-pcapng"
 OUT=$FUZZ_BUILDDIR/fuzz/out
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer $SAN \
@@ -114,7 +114,8 @@ build() {
         "$FUZZ_SRCDIR/fuzz/fuzz-extract.c" $FUZZ_LIBS -o "$OUT/fuzz-extract"
 }
 
-# Seeds: every sample capture (pipeline) and every frame in them (decode).
+# Seeds: every sample capture (pipeline) and every frame in them (decode);
+# pcapng variants of the samples (pcapng, and some for pipeline).
 # libFuzzer reads seeds/TARGET and adds what it finds to corpus/TARGET.
 seed() {
     rm -rf "$OUT/seeds"
@@ -123,6 +124,20 @@ seed() {
         mkdir -p "$OUT/corpus/$t" "$OUT/crashes" "$OUT/logs"
     done
     cp "$FUZZ_SRCDIR"/samples/*.pcap "$OUT/seeds/fuzz-pipeline/"
+    # pcapng variants of every sample (tests/mkpcapng.py): all for the
+    # mapped pcapng reader, two kinds for the whole pipeline
+    mkdir -p "$OUT/seeds/fuzz-pcapng"
+    if command -v python3 > /dev/null 2>&1; then
+        for f in "$FUZZ_SRCDIR"/samples/*.pcap; do
+            python3 "$FUZZ_SRCDIR/tests/mkpcapng.py" "$f" \
+                "$OUT/seeds/fuzz-pcapng"
+        done
+        cp "$OUT"/seeds/fuzz-pcapng/*-sections.pcapng \
+            "$OUT"/seeds/fuzz-pcapng/*-be-ns.pcapng "$OUT/seeds/fuzz-pipeline/"
+    else
+        say "no python3: fuzz-pcapng seeded with classic pcap only"
+        cp "$FUZZ_SRCDIR"/samples/*.pcap "$OUT/seeds/fuzz-pcapng/"
+    fi
     "$OUT/fuzz-extract" "$OUT/seeds/fuzz-decode" "$FUZZ_SRCDIR"/samples/*.pcap
 }
 

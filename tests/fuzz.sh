@@ -23,7 +23,7 @@ if [ "$status" -eq 77 ]; then
 fi
 check "fuzz targets build with clang -fsanitize=fuzzer" sh "$RUN" build
 check "fuzz corpora seeded from samples/" sh "$RUN" seed
-for t in fuzz-decode fuzz-pipeline; do
+for t in fuzz-decode fuzz-pipeline fuzz-pcapng; do
     check "$t: ${FUZZ_SECONDS}s without a crash" sh "$RUN" run "$t"
 done
 finish

@@ -3,7 +3,7 @@
 # give the same report as through libpcap (FINSCOPE_NO_MMAP=1), byte for
 # byte — stdout of --json --events, stderr and exit status — on every
 # sample, cut anywhere, corrupted, merged, filtered, byte-swapped, and on
-# the fuzz corpus when there is one.
+# the fuzz corpora when there are; pcapng too (tests/mkpcapng.py).
 . "$(dirname "$0")/lib.sh"
 
 # same NAME ARGS...: finscope --json --events ARGS both ways, compared.
@@ -156,26 +156,110 @@ else
     skip "byte-swapped file: no python3"
 fi
 
-# What the fuzzer kept (fuzz/run.sh), when it ran in this build tree.
-corpus=$G_TEST_BUILDDIR/fuzz/out/corpus/fuzz-pipeline
-if [ -d "$corpus" ]; then
+# pcapng (src/1-engine/mapped-pcapng.c): every sample written as pcapng
+# in each variant of tests/mkpcapng.py (both byte orders, several
+# sections and interfaces, us, ns, ms, ps and 2^-20 resolutions, time
+# offsets, simple packet blocks, blocks to skip, and half-way through a
+# file what the parser leaves to libpcap); then cut anywhere and
+# corrupted.
+if command -v python3 > /dev/null 2>&1; then
+    mkdir -p "$OUT/ng"
     fails=
     : > "$OUT/why"
-    n=0
-    for f in $(ls "$corpus" | head -n 300); do
-        n=$((n + 1))
-        same "$f" -r "$corpus/$f" >> "$OUT/why" || fails="$fails $f"
+    for f in "$SAMPLES"/*.pcap; do
+        python3 "$G_TEST_SRCDIR/tests/mkpcapng.py" "$f" "$OUT/ng" ||
+            fails="$fails mkpcapng:$(basename "$f")"
     done
-    check "fuzz corpus ($n files): the same both ways" none_failed
+    # every sample in three variants, every fifth in all (the whole set
+    # takes minutes)
+    n=0
+    i=0
+    for f in "$SAMPLES"/*.pcap; do
+        stem=$OUT/ng/$(basename "$f" .pcap)
+        if [ $((i % 5)) = 0 ]; then
+            set -- "$stem"-*.pcapng
+        else
+            set -- "$stem"-le-us.pcapng "$stem"-be-ns.pcapng \
+                "$stem"-sections.pcapng
+        fi
+        i=$((i + 1))
+        for g in "$@"; do
+            n=$((n + 1))
+            same "$g" -r "$g" >> "$OUT/why" || fails="$fails $(basename "$g")"
+        done
+    done
+    check "every sample as pcapng, $n files: the same both ways" none_failed
+
+    # and pcapng files are mapped too
+    ng=$OUT/ng/client-close-first-v4-sections.pcapng
+    if command -v strace > /dev/null 2>&1 &&
+        strace -f -o "$OUT/strace" -e trace=madvise true 2> /dev/null; then
+        strace -f -o "$OUT/strace" -e trace=madvise "$FINSCOPE" -r "$ng" \
+            > /dev/null 2>&1
+        check "pcapng files are mapped" grep -q MADV_SEQUENTIAL "$OUT/strace"
+    else
+        skip "pcapng files are mapped: strace cannot run here"
+    fi
+
+    fails=
+    : > "$OUT/why"
+    i=0
+    for f in "$OUT"/ng/*-sections.pcapng "$OUT"/ng/*-be-ns.pcapng; do
+        i=$((i + 1))
+        [ $((i % 4)) = 1 ] || continue
+        size=$(wc -c < "$f")
+        for cut in 4 12 30 100 $((size / 3)) $((size / 2)) $((size - 1)) \
+                $((size - 4)) $((size - 13)); do
+            [ "$cut" -gt 0 ] && [ "$cut" -lt "$size" ] || continue
+            head -c "$cut" "$f" > "$OUT/cut.pcapng"
+            same "$f cut at $cut" -r "$OUT/cut.pcapng" >> "$OUT/why" ||
+                fails="$fails $(basename "$f"):$cut"
+        done
+        for off in $(awk -v n="$size" 'BEGIN { srand(n); for (i = 0; i < 6; i++)
+                                            print 28 + int(rand() * (n - 28)) }'); do
+            cp "$f" "$OUT/bad.pcapng"
+            put "$OUT/bad.pcapng" "$off" '\377\177'
+            same "$f byte $off" -r "$OUT/bad.pcapng" >> "$OUT/why" ||
+                fails="$fails $(basename "$f")@$off"
+        done
+    done
+    check "pcapng cut anywhere and corrupted: the same both ways" none_failed
+    set -- "$OUT"/ng/*-sections.pcapng
+    check "merge of the pcapng samples" same merge-ng $(printf ' -r %s' "$@")
 else
-    skip "no fuzz corpus in $corpus"
+    skip "pcapng samples: no python3"
 fi
+
+# What the fuzzer kept (fuzz/run.sh), when it ran in this build tree.
+for t in fuzz-pipeline fuzz-pcapng; do
+    corpus=$G_TEST_BUILDDIR/fuzz/out/corpus/$t
+    if [ -d "$corpus" ] && [ -n "$(ls "$corpus")" ]; then
+        fails=
+        : > "$OUT/why"
+        n=0
+        for f in $(ls "$corpus" | head -n 300); do
+            n=$((n + 1))
+            same "$f" -r "$corpus/$f" >> "$OUT/why" || fails="$fails $f"
+        done
+        check "$t corpus ($n files): the same both ways" none_failed
+    else
+        skip "no fuzz corpus in $corpus"
+    fi
+done
 
 # The bench's medium trace, when it is there: large enough that pages
 # behind are given back (every MiB).
 medium=$G_TEST_BUILDDIR/bench/out/medium.pcap
 if [ -f "$medium" ] && [ "${FINSCOPE_SLOW_TESTS:-0}" = 1 ]; then
     check "bench medium trace" same medium -r "$medium"
+    if command -v editcap > /dev/null 2>&1 &&
+        editcap -F pcapng "$medium" "$OUT/medium.pcapng"; then
+        check "bench medium trace as pcapng" same medium-ng \
+            -r "$OUT/medium.pcapng"
+        rm -f "$OUT/medium.pcapng"
+    else
+        skip "bench medium trace as pcapng: no editcap"
+    fi
 else
     skip "bench medium trace (FINSCOPE_SLOW_TESTS=1 after make bench)"
 fi

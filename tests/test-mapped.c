@@ -1,6 +1,7 @@
 /* finscope tests: the in-place parser of mapped pcap records
  * (src/1-engine/mapped.c): fields as libpcap gives them, and every record that is
- * not whole, or longer than the limit, left to libpcap. */
+ * not whole, or longer than the limit, left to libpcap. Likewise pcapng
+ * blocks (mapped-pcapng.c). */
 #include "config.h"
 
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <pcap/pcap.h>
 
 #include "mapped.h"
+#include "mapped-pcapng.h"
 
 #define REC 16 /* record header bytes */
 
@@ -181,6 +183,171 @@ test_file_cut_while_read(void)
     g_unlink(path);
 }
 
+/* pcapng: appends v (n bytes) in the given byte order. */
+static void
+ng_put(GByteArray *b, gboolean swapped, guint64 v, guint n)
+{
+    guint8 bytes[8];
+
+    for (guint i = 0; i < n; i++) {
+        guint shift = swapped ? 8 * (n - 1 - i) : 8 * i;
+
+        bytes[i] = (guint8)(v >> shift);
+    }
+    g_byte_array_append(b, bytes, n);
+}
+
+/* Appends a block of type with body (padded to 4 bytes). */
+static void
+ng_block(GByteArray *b, gboolean swapped, guint32 type, const guint8 *body,
+         guint len)
+{
+    guint padded = (len + 3) / 4 * 4;
+    static const guint8 zeros[4] = { 0 };
+
+    ng_put(b, swapped, type, 4);
+    ng_put(b, swapped, 12 + padded, 4);
+    g_byte_array_append(b, body, len);
+    g_byte_array_append(b, zeros, padded - len);
+    ng_put(b, swapped, 12 + padded, 4);
+}
+
+/* A section: SHB, an ISB to skip, an IDB (Ethernet, snaplen 100, ns
+ * resolution, 5 s offset), an EPB of 8 bytes at 7.000000123 s (len 60),
+ * an SPB of len 300 (cut to the snapshot). */
+static void
+ng_section(GByteArray *b, gboolean swapped)
+{
+    g_autoptr(GByteArray) body = g_byte_array_new();
+
+    ng_put(body, swapped, 0x1A2B3C4D, 4);
+    ng_put(body, swapped, 1, 2);
+    ng_put(body, swapped, 0, 2);
+    ng_put(body, swapped, G_MAXUINT64, 8);
+    ng_block(b, swapped, FS_PCAPNG_SHB, body->data, body->len);
+    g_byte_array_set_size(body, 0);
+    ng_put(body, swapped, 0, 4);
+    ng_put(body, swapped, 0, 8);
+    ng_block(b, swapped, 5, body->data, body->len);
+    g_byte_array_set_size(body, 0);
+    ng_put(body, swapped, DLT_EN10MB, 2);
+    ng_put(body, swapped, 0, 2);
+    ng_put(body, swapped, 100, 4);
+    ng_put(body, swapped, 9, 2); /* if_tsresol: 10^-9 */
+    ng_put(body, swapped, 1, 2);
+    ng_put(body, FALSE, 9, 4); /* one byte, padded */
+    ng_put(body, swapped, 14, 2); /* if_tsoffset: 5 s */
+    ng_put(body, swapped, 8, 2);
+    ng_put(body, swapped, 5, 8);
+    ng_put(body, swapped, 0, 4); /* opt_endofopt */
+    ng_block(b, swapped, 1, body->data, body->len);
+    g_byte_array_set_size(body, 0);
+    ng_put(body, swapped, 0, 4);
+    ng_put(body, swapped, G_GUINT64_CONSTANT(2000000123) >> 32, 4);
+    ng_put(body, swapped, G_GUINT64_CONSTANT(2000000123) & 0xffffffffu, 4);
+    ng_put(body, swapped, 8, 4);
+    ng_put(body, swapped, 60, 4);
+    ng_put(body, swapped, G_GUINT64_CONSTANT(0x0807060504030201), 8);
+    ng_block(b, swapped, 6, body->data, body->len);
+    g_byte_array_set_size(body, 0);
+    ng_put(body, swapped, 300, 4);
+    g_byte_array_set_size(body, 4 + 100);
+    ng_block(b, swapped, 3, body->data, body->len);
+}
+
+static void
+test_pcapng(gconstpointer swapped_p)
+{
+    gboolean swapped = GPOINTER_TO_INT(swapped_p);
+    g_autoptr(GByteArray) b = g_byte_array_new();
+    FsPcapng *ng = fs_pcapng_new(swapped, DLT_EN10MB, 100);
+    struct pcap_pkthdr hdr;
+    const guint8 *data = NULL;
+    gsize pos = 0, end;
+
+    ng_section(b, swapped);
+    ng_section(b, swapped); /* a second section: its own interfaces */
+    for (guint i = 0; i < 2; i++) {
+        g_assert_cmpint(fs_pcapng_parse(ng, b->data, b->len, &pos, &hdr,
+                                        &data), ==, FS_PCAPNG_PACKET);
+        g_assert_cmpint(hdr.ts.tv_sec, ==, 7);
+        g_assert_cmpint(hdr.ts.tv_usec, ==, 123); /* ns */
+        g_assert_cmpuint(hdr.caplen, ==, 8);
+        g_assert_cmpuint(hdr.len, ==, 60);
+        g_assert_cmpuint(data[0], ==, swapped ? 8 : 1);
+        g_assert_true(data > b->data && data + 8 <= b->data + pos);
+        g_assert_cmpint(fs_pcapng_parse(ng, b->data, b->len, &pos, &hdr,
+                                        &data), ==, FS_PCAPNG_PACKET);
+        g_assert_cmpint(hdr.ts.tv_sec, ==, 5); /* no time stamp: offset */
+        g_assert_cmpint(hdr.ts.tv_usec, ==, 0);
+        g_assert_cmpuint(hdr.caplen, ==, 100);
+        g_assert_cmpuint(hdr.len, ==, 300);
+    }
+    g_assert_cmpuint(pos, ==, b->len);
+    g_assert_cmpuint(fs_pcapng_delivered(ng), ==, 4);
+    g_assert_cmpint(fs_pcapng_parse(ng, b->data, b->len, &pos, &hdr, &data),
+                    ==, FS_PCAPNG_FROM);
+    g_assert_cmpuint(pos, ==, b->len);
+    fs_pcapng_free(ng);
+
+    /* cut anywhere in the last block: libpcap reads from that block */
+    end = b->len;
+    for (gsize cut = end - 1; cut > end - 12 - 4 - 100; cut--) {
+        ng = fs_pcapng_new(swapped, DLT_EN10MB, 100);
+        pos = 0;
+        for (guint i = 0; i < 3; i++)
+            g_assert_cmpint(fs_pcapng_parse(ng, b->data, cut, &pos, &hdr,
+                                            &data), ==, FS_PCAPNG_PACKET);
+        g_assert_cmpint(fs_pcapng_parse(ng, b->data, cut, &pos, &hdr,
+                                        &data), ==, FS_PCAPNG_FROM);
+        g_assert_cmpuint(pos, ==, end - 12 - 4 - 100);
+        fs_pcapng_free(ng);
+    }
+}
+
+/* What libpcap fails on by itself, at that block; what it does not read
+ * as is, or fails on after what it read before: replayed from the
+ * start. */
+static void
+test_pcapng_replay(void)
+{
+    g_autoptr(GByteArray) b = g_byte_array_new();
+    FsPcapng *ng = fs_pcapng_new(FALSE, DLT_EN10MB, 64);
+    struct pcap_pkthdr hdr;
+    const guint8 *data = NULL;
+    gsize pos = 0, half;
+
+    /* snapshot 64 against the IDBs' 100: the first IDB is the one
+     * libpcap opened with, not compared; the second section's is */
+    ng_section(b, FALSE);
+    half = b->len;
+    ng_section(b, FALSE);
+    g_assert_cmpint(fs_pcapng_parse(ng, b->data, b->len, &pos, &hdr, &data),
+                    ==, FS_PCAPNG_PACKET);
+    g_assert_cmpint(fs_pcapng_parse(ng, b->data, b->len, &pos, &hdr, &data),
+                    ==, FS_PCAPNG_PACKET);
+    g_assert_cmpuint(hdr.caplen, ==, 64); /* the SPB, cut */
+    g_assert_cmpint(fs_pcapng_parse(ng, b->data, b->len, &pos, &hdr, &data),
+                    ==, FS_PCAPNG_FROM);
+    g_assert_cmpuint(pos, ==, half + 28 + 24); /* after its SHB and ISB */
+    fs_pcapng_free(ng);
+    /* an EPB beyond the snapshot */
+    ng = fs_pcapng_new(FALSE, DLT_EN10MB, 4);
+    pos = 0;
+    g_assert_cmpint(fs_pcapng_parse(ng, b->data, b->len, &pos, &hdr, &data),
+                    ==, FS_PCAPNG_REPLAY);
+    fs_pcapng_free(ng);
+    /* an obsolete Packet Block */
+    ng = fs_pcapng_new(FALSE, DLT_EN10MB, 100);
+    pos = 0;
+    g_byte_array_set_size(b, half);
+    b->data[half - 116 - 40] = 2; /* EPB -> PB */
+    g_assert_cmpint(fs_pcapng_parse(ng, b->data, b->len, &pos, &hdr, &data),
+                    ==, FS_PCAPNG_REPLAY);
+    g_assert_cmpuint(fs_pcapng_delivered(ng), ==, 0);
+    fs_pcapng_free(ng);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -190,5 +357,10 @@ main(int argc, char **argv)
     g_test_add_func("/mapped/limit", test_limit);
     g_test_add_func("/mapped/swapped-signed-ns", test_swapped_signed_ns);
     g_test_add_func("/mapped/file-cut-while-read", test_file_cut_while_read);
+    g_test_add_data_func("/mapped/pcapng-le", GINT_TO_POINTER(FALSE),
+                         test_pcapng);
+    g_test_add_data_func("/mapped/pcapng-be", GINT_TO_POINTER(TRUE),
+                         test_pcapng);
+    g_test_add_func("/mapped/pcapng-replay", test_pcapng_replay);
     return g_test_run();
 }

@@ -348,7 +348,8 @@ mapped_fill(FsSource *src, GError **error)
 {
     struct pcap_pkthdr hdr;
     const guint8 *bytes = NULL;
-    goffset at;
+    gboolean handed;
+    int saved;
 
     while (fs_mapped_next(src->mapped, &hdr, &bytes)) {
         src->frames++;
@@ -360,11 +361,10 @@ mapped_fill(FsSource *src, GError **error)
     }
     /* libpcap reads on from this record (usually the end of the file),
      * and says what it makes of it */
-    at = fs_mapped_offset(src->mapped);
+    handed = fs_mapped_hand_over(src->mapped, src->pcap);
+    saved = errno;
     g_clear_pointer(&src->mapped, fs_mapped_free);
-    if (fseeko(pcap_file(src->pcap), (off_t)at, SEEK_SET) != 0) {
-        int saved = errno;
-
+    if (!handed) {
         src->state = SOURCE_DONE;
         g_set_error(error, FS_ERROR, FS_ERROR_FORMAT, "%s: %s", src->name,
                     g_strerror(saved));

@@ -1,4 +1,5 @@
-/* finscope: classic pcap files read from a memory map (see mapped.h).
+/* finscope: classic pcap and pcapng files read from a memory map (see
+ * mapped.h; pcapng blocks are parsed in mapped-pcapng.c).
  *
  * libpcap reads a file through stdio: the kernel copies every byte into
  * the stream's buffer, libpcap copies each record into its own. Here the
@@ -8,6 +9,7 @@
  * file (the page cache keeps the pages). */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -17,7 +19,9 @@
 #include <glib.h>
 #include <pcap/pcap.h>
 
+#include "finscope/decode.h"
 #include "mapped.h"
+#include "mapped-pcapng.h"
 
 #define FILE_HEADER 24   /* classic pcap file header, bytes */
 #define RECORD_HEADER 16 /* ts_sec, ts_frac, caplen, len: 4 bytes each */
@@ -40,6 +44,10 @@ struct FsMapped {
     gsize page;          /* the page size */
     int fd;              /* the file's descriptor (libpcap's stream) */
     FsMappedFormat fmt;  /* how its records read */
+    FsPcapng *ng;        /* pcapng: its blocks' parser; NULL: pcap */
+    goffset opened_at;   /* pcapng: where libpcap stood once opened */
+    gboolean replay;     /* pcapng: libpcap reads on from opened_at,
+                            after the packets handed out (else from pos) */
 };
 
 static guint32
@@ -109,6 +117,25 @@ format_of(const guint8 *base, gsize size, pcap_t *pcap, FsMappedFormat *fmt)
     return TRUE;
 }
 
+/* A pcapng file (libpcap read its first section header and interface)
+ * of a link type decoded here (whose snapshot limits mapped-pcapng.c
+ * knows): read here unless libpcap rewrites its packets. */
+static gboolean
+is_pcapng(const guint8 *base, pcap_t *pcap)
+{
+    guint32 type;
+    int linktype = pcap_datalink(pcap);
+
+    memcpy(&type, base, sizeof type);
+    if (type != FS_PCAPNG_SHB || pcap_major_version(pcap) != 1 ||
+        !fs_decode_linktype_supported(linktype))
+        return FALSE;
+    if (pcap_is_swapped(pcap) &&
+        (linktype == DLT_LINUX_SLL || linktype == DLT_LINUX_SLL2))
+        return FALSE;
+    return pcap_snapshot(pcap) > 0;
+}
+
 FsMapped *
 fs_mapped_open(FILE *fp, pcap_t *pcap)
 {
@@ -118,6 +145,8 @@ fs_mapped_open(FILE *fp, pcap_t *pcap)
     FsMapped *m = NULL;
     void *base;
     int fd;
+    FsPcapng *ng = NULL;
+    goffset opened_at = 0;
 
     if ((off != NULL && *off != '\0') || fp == stdin)
         return NULL;
@@ -128,7 +157,16 @@ fs_mapped_open(FILE *fp, pcap_t *pcap)
     base = mmap(NULL, (gsize)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (base == MAP_FAILED)
         return NULL;
-    if (!format_of(base, (gsize)st.st_size, pcap, &fmt)) {
+    memset(&fmt, 0, sizeof fmt);
+    if (is_pcapng(base, pcap)) {
+        opened_at = (goffset)ftello(fp);
+        if (opened_at <= 0) {
+            munmap(base, (gsize)st.st_size);
+            return NULL;
+        }
+        ng = fs_pcapng_new(pcap_is_swapped(pcap) != 0, pcap_datalink(pcap),
+                           pcap_snapshot(pcap));
+    } else if (!format_of(base, (gsize)st.st_size, pcap, &fmt)) {
         munmap(base, (gsize)st.st_size);
         return NULL;
     }
@@ -137,7 +175,9 @@ fs_mapped_open(FILE *fp, pcap_t *pcap)
     m->base = base;
     m->length = (gsize)st.st_size;
     m->size = m->length;
-    m->pos = FILE_HEADER;
+    m->pos = ng != NULL ? 0 : FILE_HEADER;
+    m->ng = ng;
+    m->opened_at = opened_at;
     m->page = (gsize)sysconf(_SC_PAGESIZE);
     m->fd = fd;
     m->fmt = fmt;
@@ -163,7 +203,40 @@ fs_mapped_next(FsMapped *m, struct pcap_pkthdr *hdr, const guint8 **data)
             (guint64)st.st_size < m->size)
             m->size = MAX((gsize)st.st_size, m->pos);
     }
+    if (m->ng != NULL) {
+        switch (fs_pcapng_parse(m->ng, m->base, m->size, &m->pos, hdr,
+                                data)) {
+        case FS_PCAPNG_PACKET:
+            return TRUE;
+        case FS_PCAPNG_FROM:
+            return FALSE;
+        case FS_PCAPNG_REPLAY:
+            m->replay = TRUE;
+            return FALSE;
+        }
+        g_assert_not_reached();
+    }
     return fs_mapped_parse(m->base, m->size, &m->pos, &m->fmt, hdr, data);
+}
+
+gboolean
+fs_mapped_hand_over(const FsMapped *m, pcap_t *pcap)
+{
+    FILE *fp = pcap_file(pcap);
+    struct pcap_pkthdr *hdr = NULL;
+    const u_char *bytes = NULL;
+
+    if (!m->replay)
+        return fseeko(fp, (off_t)m->pos, SEEK_SET) == 0;
+    if (fseeko(fp, (off_t)m->opened_at, SEEK_SET) != 0)
+        return FALSE;
+    for (guint64 i = fs_pcapng_delivered(m->ng); i > 0; i--) {
+        if (pcap_next_ex(pcap, &hdr, &bytes) != 1) {
+            errno = EIO; /* libpcap disagrees with the parser */
+            return FALSE;
+        }
+    }
+    return TRUE;
 }
 
 goffset
@@ -178,5 +251,6 @@ fs_mapped_free(FsMapped *m)
     if (m == NULL)
         return;
     munmap((void *)m->base, m->length);
+    fs_pcapng_free(m->ng);
     g_free(m);
 }

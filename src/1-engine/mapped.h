@@ -1,5 +1,5 @@
-/* finscope: classic pcap files read from a memory map, records parsed in
- * place (no copy of the packet, no read() per buffer). Only the records
+/* finscope: classic pcap and pcapng files read from a memory map, records
+ * parsed in place (no copy of the packet, no read() per buffer). Only the records
  * libpcap would hand over unchanged are read here; from the first record
  * that is not (cut off by the end of the file, longer than the snapshot,
  * ...) on, libpcap reads the rest of the file, so the results are the
@@ -31,10 +31,10 @@ gboolean fs_mapped_parse(const guint8 *base, gsize size, gsize *pos,
                          const FsMappedFormat *fmt, struct pcap_pkthdr *hdr,
                          const guint8 **data);
 
-/* The file that libpcap just opened as pcap (its header read from fp),
- * mapped, or NULL when the fast path does not read it: not a regular
- * file, not classic pcap 2.4, a byte-swapped Linux cooked capture (whose
- * headers libpcap rewrites), the map failed, or FINSCOPE_NO_MMAP is set
+/* The file that libpcap just opened (its header read from fp), mapped,
+ * or NULL when the fast path does not read it: not a regular file, not
+ * classic pcap 2.4 or pcapng (mapped-pcapng.h), a byte-swapped Linux
+ * cooked capture (whose headers libpcap rewrites), the map failed, or FINSCOPE_NO_MMAP is set
  * in the environment. */
 FsMapped *fs_mapped_open(FILE *fp, pcap_t *pcap);
 
@@ -43,6 +43,12 @@ FsMapped *fs_mapped_open(FILE *fp, pcap_t *pcap);
  * fs_mapped_offset(). */
 gboolean fs_mapped_next(FsMapped *m, struct pcap_pkthdr *hdr,
                         const guint8 **data);
+
+/* Puts libpcap where the records read here end (after fs_mapped_next()
+ * said FALSE): the stream moved there, or for pcapng when libpcap cannot
+ * start there, back where it stood once opened and the packets handed
+ * out read again. FALSE with errno set when that fails. */
+gboolean fs_mapped_hand_over(const FsMapped *m, pcap_t *pcap);
 
 /* Where the first record not read here starts. */
 goffset fs_mapped_offset(const FsMapped *m);

@@ -157,10 +157,13 @@ run(const FsCliOptions *opts)
     FsShardSink shard = { { NULL, NULL, NULL }, FALSE, NULL, FALSE, 0, FALSE,
                           NULL, NULL };
     Interim interim = { NULL, NULL };
+    /* --threads N >= 2: N engine shards behind a reader thread;
+     * else, by default, a reader thread with more than one CPU (and the
+     * report's stage below) */
     FsPipelineConfig pc = {
         .files = (const char *const *)opts->read_files, .bpf = opts->bpf,
-        .threaded = opts->threads == 0 ? fs_reader_threads_help()
-                                       : opts->threads == 2,
+        .threaded = opts->threads == 0 && fs_reader_threads_help(),
+        .shards = opts->threads >= 2 ? (guint)opts->threads : 0,
         .tick = maybe_interim, .tick_user = &interim, .warn = warn };
     gboolean ran;
 
