@@ -20,9 +20,11 @@
 #   BENCH_CONCURRENCY, BENCH_RATE, BENCH_AVG_SIZE, BENCH_SEED
 #                               gentrace options [4000, 2000/s, 560 B, 1]
 #   BENCH_REPEAT                paired runs (the floor, then the tool) of
-#                               finscope and 1-thread; the medians count [7]
-#   BENCH_TOOLS                 [finscope 1-thread floor tcpdump tcptrace
-#                               tshark]; 1-thread is finscope --threads 1
+#                               finscope, 1-thread and 4-shards; the
+#                               medians count [7]
+#   BENCH_TOOLS                 [finscope 1-thread 4-shards floor tcpdump
+#                               tcptrace tshark]; 1-thread is finscope
+#                               --threads 1, 4-shards --threads 4
 #   BENCH_FLAT=0                skip the flatness check
 #   BENCH_CHECK=0               skip check --update on many hosts;
 #                               BENCH_CHECK_CONNS connections [60000]
@@ -50,7 +52,7 @@ GENTRACE=$BENCH_BUILDDIR/bench/gentrace
 GENATTACK=$BENCH_BUILDDIR/bench/genattack
 FLOOR=$BENCH_BUILDDIR/bench/floor
 REPEAT=${BENCH_REPEAT:-7}
-TOOLS=${BENCH_TOOLS:-finscope 1-thread floor tcpdump tcptrace tshark}
+TOOLS=${BENCH_TOOLS:-finscope 1-thread 4-shards floor tcpdump tcptrace tshark}
 GEN_OPTS="--seed ${BENCH_SEED:-1} --concurrency ${BENCH_CONCURRENCY:-4000}"
 GEN_OPTS="$GEN_OPTS --rate ${BENCH_RATE:-2000}"
 GEN_OPTS="$GEN_OPTS --avg-size ${BENCH_AVG_SIZE:-560}"
@@ -175,6 +177,7 @@ tool_run() {
     case $tool in
     finscope) paired "$REPEAT" "$t" "$FINSCOPE" --json -r "$t" ;;
     1-thread) paired "$REPEAT" "$t" "$FINSCOPE" --threads 1 --json -r "$t" ;;
+    4-shards) paired "$REPEAT" "$t" "$FINSCOPE" --threads 4 --json -r "$t" ;;
     floor) paired "$REPEAT" "$t" "$FLOOR" "$t" ;;
     tcpdump) have tcpdump || return 1
              measure 1 tcpdump -n -r "$t" -w /dev/null ;;
@@ -208,7 +211,7 @@ bench_trace() {
         fi
         [ -n "$floor_wall" ] || floor_wall=$wall floor_rss=$rss
         case $tool in
-        finscope|1-thread|floor) ;;
+        finscope|1-thread|4-shards|floor) ;;
         *) ratio=$(awk "BEGIN { print $wall / $floor_wall }") ;;
         esac
         if [ "$wall" = 0 ]; then

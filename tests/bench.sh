@@ -54,13 +54,17 @@ check "connections left open are open ($gen_open)" \
 
 # The reader thread changes nothing: many batches of packets, each run
 # with a second thread the same as one without (a race that lost the last
-# batches now and then was caught this way).
+# batches now and then was caught this way); nor do two engine shards
+# behind it (--threads 2).
 "$GENTRACE" --seed 3 --connections 4000 --concurrency 500 --rate 400 \
     --out "$OUT/t.pcap" 2> /dev/null
 fs_run "$OUT/t1.jsonl" --threads 1 --json --events -r "$OUT/t.pcap"
 check "the threads trace has 4000 connections" \
     test "$(grep -c '"type":"conn"' "$OUT/t1.jsonl")" = 4000
 for run in 1 2 3 4 5; do
+    fs_run "$OUT/t2.jsonl" --json --events -r "$OUT/t.pcap"
+    check "reader thread run $run: the same output as --threads 1" \
+        cmp "$OUT/t1.jsonl" "$OUT/t2.jsonl"
     fs_run "$OUT/t2.jsonl" --threads 2 --json --events -r "$OUT/t.pcap"
     check "--threads 2 run $run: the same output as --threads 1" \
         cmp "$OUT/t1.jsonl" "$OUT/t2.jsonl"

@@ -1,6 +1,6 @@
 /* finscope tests: the one pipeline (src/1-engine/pipeline.c) — files in
- * one or two threads, a packet selector, warnings handed back, and the
- * verdict handed over with each record. */
+ * one or two threads or in engine shards, a packet selector, warnings
+ * handed back, and the verdict handed over with each record. */
 #include "config.h"
 
 #include <glib.h>
@@ -123,6 +123,33 @@ test_threads(void)
     g_array_unref(two.records);
 }
 
+/* --threads N: N engine shards behind a reader give one engine's
+ * records, ids and verdicts, each verdict handed over with its record
+ * (carried across from the shard that worked it out). */
+static void
+test_shards(void)
+{
+    g_auto(GStrv) paths = sample_paths();
+    FsPipelineConfig cfg = { .files = (const char *const *)paths };
+    Sink one = { g_array_new(FALSE, FALSE, sizeof(Record)), 0 };
+    FsTime t_one = 0;
+    guint64 n = run(&cfg, &one, &t_one);
+
+    g_assert_cmpuint(one.records->len, >=, 5);
+    for (guint k = 2; k <= 4; k++) {
+        Sink many = { g_array_new(FALSE, FALSE, sizeof(Record)), 0 };
+        FsTime t_many = 0;
+
+        cfg.shards = k;
+        g_assert_cmpuint(run(&cfg, &many, &t_many), ==, n);
+        g_assert_cmpint(t_many, ==, t_one);
+        g_assert_cmpuint(many.mismatches, ==, 0);
+        assert_same_records(one.records, many.records);
+        g_array_unref(many.records);
+    }
+    g_array_unref(one.records);
+}
+
 static gboolean
 select_all(FsDecodeStatus st, const FsSegment *seg, gpointer user)
 {
@@ -225,6 +252,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/pipeline/files/threads", test_threads);
+    g_test_add_func("/pipeline/files/shards", test_shards);
     g_test_add_func("/pipeline/files/select", test_select);
     g_test_add_func("/pipeline/files/truncated", test_truncated);
     g_test_add_func("/pipeline/files/missing", test_missing);

@@ -31,6 +31,11 @@ typedef struct {
     const char *bpf;           /* filter, or NULL */
     gboolean threaded;         /* offline: read and decode in a second
                                   thread (the output is the same) */
+    guint shards;              /* offline, without select: 2 to
+                                  FS_SHARDS_MAX runs that many engine
+                                  shards behind a reader thread
+                                  (shards.h; the output is the same but
+                                  for memory_peak); 0 or 1: one engine */
     guint64 count;             /* live: stop after this many packets;
                                   0 = no limit */
     FsPipelineTick tick;       /* or NULL */
@@ -49,7 +54,9 @@ FsPipeline *fs_pipeline_open(const FsPipelineConfig *cfg, GError **error);
 /* The opened capture, for -w, its description, its sources. */
 FsCapture *fs_pipeline_capture(FsPipeline *p);
 
-/* Makes the engine, with sink (copied) for its results. Once. */
+/* Makes the engine, with sink (copied) for its results. Once. With
+ * cfg.shards, the engine returned is the shards' ledger: its stats and
+ * TIME_WAIT counts are the run's (shards.h). */
 FsEngine *fs_pipeline_start(FsPipeline *p, const FsEngineConfig *cfg,
                             const FsEngineSink *sink);
 

@@ -3,6 +3,8 @@
  * accounting) and the sink. */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib.h>
 
 #include "finscope/classify.h"
@@ -12,6 +14,7 @@
 #include "finscope/seq.h"
 #include "finscope/tcpoutcome.h"
 #include "finscope/tcpstate.h"
+#include "engine-ledger.h"
 #include "store.h"
 #include "timewait.h"
 
@@ -391,4 +394,88 @@ const FsEngineConfig *
 fs_engine_config(const FsEngine *engine)
 {
     return &engine->cfg;
+}
+
+/* ---- --threads N: hooks for shards.c (engine-ledger.h) ---- */
+
+void
+fs_engine_elsewhere(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
+{
+    FsTime ts = CLAMP(seg->ts, 0, FS_TIME_MAX);
+
+    /* the end's time (hand_over_at_end) is the last of every packet */
+    e->stats.t_last = MAX(e->stats.t_last, ts);
+    if (status != FS_DECODE_OK)
+        return;
+    /* as fs_engine_segment() before it looks at the flow */
+    fs_engine_advance(e, ts);
+    if ((seg->flags & (FS_TH_SYN | FS_TH_ACK)) == (FS_TH_SYN | FS_TH_ACK))
+        fs_store_note_server(e->store, seg);
+}
+
+void
+fs_engine_ledger_packet(FsEngine *e, FsDecodeStatus status,
+                        const FsSegment *seg)
+{
+    FsTime ts = CLAMP(seg->ts, 0, FS_TIME_MAX);
+
+    /* as fs_engine_decoded() and fs_engine_segment() count */
+    if (e->stats.packets == 0)
+        e->stats.t_first = ts;
+    e->stats.t_last = MAX(e->stats.t_last, ts);
+    e->stats.packets++;
+    if (status != FS_DECODE_OK) {
+        e->stats.skipped[status]++;
+        return;
+    }
+    e->stats.tcp_segments++;
+    fs_engine_advance(e, ts);
+}
+
+guint64
+fs_engine_ledger_created(FsEngine *e)
+{
+    e->stats.live++;
+    e->stats.live_peak = MAX(e->stats.live_peak, e->stats.live);
+    return ++e->stats.connections;
+}
+
+void
+fs_engine_ledger_event(FsEngine *e, const FsEvent *ev)
+{
+    /* on_emit's listener, without passing it on */
+    if (ev->kind == FS_EV_STATE)
+        fs_timewait_transition(e->tw, ev->conn, ev->role,
+                               ev->transition.from, ev->transition.to,
+                               ev->ts);
+}
+
+void
+fs_engine_ledger_finished(FsEngine *e, const FsConn *rec, FsTime now)
+{
+    /* as the store's on_forget */
+    on_forget(rec, now, e);
+    if (e->stats.live > 0)
+        e->stats.live--;
+}
+
+void
+fs_engine_ledger_sum(FsEngine *e, const FsEngineStats *shards, guint n)
+{
+    FsEngineStats *st = &e->stats;
+
+    st->frozen = st->freezes = st->finished = st->evicted = 0;
+    /* memory (now) stays the ledger's own: its hosts */
+    st->handshakes_expired = st->memory_peak = 0;
+    memset(st->evicted_by_class, 0, sizeof st->evicted_by_class);
+    for (guint i = 0; i < n; i++) {
+        st->frozen += shards[i].frozen;
+        st->freezes += shards[i].freezes;
+        st->finished += shards[i].finished;
+        st->evicted += shards[i].evicted;
+        for (int c = 0; c < FS_EVICT_N_CLASSES; c++)
+            st->evicted_by_class[c] += shards[i].evicted_by_class[c];
+        st->handshakes_expired += shards[i].handshakes_expired;
+        st->memory_peak += shards[i].memory_peak;
+    }
 }

@@ -8,6 +8,7 @@
 
 #include "finscope/pipeline.h"
 #include "finscope/reader.h"
+#include "finscope/shards.h"
 
 #define TICK_S 1               /* live: engine clock, -w flush, tick */
 #define POLL_MS 50             /* no selectable fd: poll this often */
@@ -22,6 +23,7 @@ struct FsPipeline {
     FsPipelineConfig cfg;
     FsCapture *cap;
     FsEngine *engine;
+    FsEngineSink sink;     /* the engine's, for the shards' records */
     GMainLoop *loop;       /* live */
     guint sources[2];      /* live: fd (or poll) and tick sources */
     guint n_sources;
@@ -41,6 +43,10 @@ fs_pipeline_open(const FsPipelineConfig *cfg, GError **error)
 
     g_return_val_if_fail(cfg != NULL, NULL);
     g_return_val_if_fail((cfg->files == NULL) != (cfg->iface == NULL), NULL);
+    g_return_val_if_fail(cfg->shards < 2 || (cfg->files != NULL &&
+                                             cfg->select == NULL &&
+                                             cfg->shards <= FS_SHARDS_MAX),
+                         NULL);
     if (cfg->files != NULL)
         cap = fs_capture_open_files(cfg->files,
                                     g_strv_length((char **)cfg->files),
@@ -69,6 +75,8 @@ fs_pipeline_start(FsPipeline *p, const FsEngineConfig *cfg,
 {
     g_return_val_if_fail(p->engine == NULL, p->engine);
     p->engine = fs_engine_new(cfg, sink);
+    if (sink != NULL)
+        p->sink = *sink;
     return p->engine;
 }
 
@@ -117,6 +125,9 @@ run_files(FsPipeline *p, GError **error)
 
     if (p->cfg.select != NULL)
         res = run_selected(p, error);
+    else if (p->cfg.shards >= 2)
+        res = fs_shards_run(p->cap, p->engine, &p->sink, p->cfg.shards,
+                            p->cfg.tick, p->cfg.tick_user, error);
     else
         res = fs_reader_run_ticking(p->cap, p->engine, p->cfg.threaded,
                                     p->cfg.tick, p->cfg.tick_user, error);

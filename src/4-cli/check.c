@@ -36,6 +36,7 @@ typedef struct {
     char *msl;           /* --msl, handed to fs_cli_parse() */
     char *os;            /* --os, likewise */
     gboolean rfc1337;    /* --rfc1337, likewise */
+    gint threads;        /* --threads, likewise; 0 = not given */
     char *baseline;      /* --baseline FILE */
     gboolean update;     /* --update */
     char **asserts;      /* --assert EXPR, in order */
@@ -158,6 +159,9 @@ option_context(CheckArgs *a)
           "MSL preset, as for finscope --os", "STACK" },
         { "rfc1337", 0, 0, G_OPTION_ARG_NONE, &a->rfc1337,
           "The stacks ignore RST in TIME_WAIT", NULL },
+        { "threads", 0, 0, G_OPTION_ARG_INT, &a->threads,
+          "N >= 2 runs N engine threads behind a reader thread, 1 does "
+          "all in one, as for finscope; the same verdicts", "N" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     GOptionContext *ctx = g_option_context_new(
@@ -180,6 +184,7 @@ parse_analysis(Check *ck, int argc, char **argv, GError **error)
     const CheckArgs *a = &ck->args;
     g_autoptr(GPtrArray) av = g_ptr_array_new();
     g_autofree char *bpf = argc > 1 ? g_strjoinv(" ", argv + 1) : NULL;
+    g_autofree char *threads = NULL;
 
     g_ptr_array_add(av, "finscope check");
     for (guint i = 0; a->read_files != NULL && a->read_files[i]; i++) {
@@ -196,6 +201,11 @@ parse_analysis(Check *ck, int argc, char **argv, GError **error)
     }
     if (a->rfc1337)
         g_ptr_array_add(av, "--rfc1337");
+    if (a->threads != 0) {
+        threads = g_strdup_printf("%d", a->threads);
+        g_ptr_array_add(av, "--threads");
+        g_ptr_array_add(av, threads);
+    }
     if (bpf != NULL)
         g_ptr_array_add(av, bpf);
     g_ptr_array_add(av, NULL);
@@ -342,7 +352,8 @@ run_capture(Check *ck, GError **error)
     FsEngineSink sink;
     FsPipelineConfig pc = {
         .files = (const char *const *)ck->cli.read_files, .bpf = ck->cli.bpf,
-        .threaded = fs_reader_threads_help(),
+        .threaded = ck->cli.threads == 0 && fs_reader_threads_help(),
+        .shards = ck->cli.threads >= 2 ? (guint)ck->cli.threads : 0,
         .warn = ck->args.allow_truncated ? warn : NULL };
     gboolean ran;
 

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "finscope/error.h"
+#include "finscope/shards.h"
 
 /* MSL by stack: TIME_WAIT is 2*MSL (Linux's fixed 60 s TCP_TIMEWAIT_LEN). */
 static const struct {
@@ -177,6 +178,12 @@ apply_shard(FsCliOptions *opts, const char *text, gboolean json,
                     "--shard needs --json and -r files, without --extract, "
                     "--ladder, --timeline or --plot (finscope merge reads "
                     "the shards' NDJSON)");
+        return FALSE;
+    }
+    if (opts->threads >= 2) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                    "--shard runs one engine: not with --threads %d",
+                    opts->threads);
         return FALSE;
     }
     opts->engine.shard = (guint)k;
@@ -433,8 +440,9 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
           "Show the N busiest services (server ip:port; default 20, "
           "0 = all)", "N" },
         { "threads", 0, 0, G_OPTION_ARG_INT, &opts->threads,
-          "Files: 2 reads and decodes in a second thread, 1 does all in "
-          "one (default: 2 with more than one CPU); same output", "N" },
+          "Files: N >= 2 runs N engine threads (shards of the flow hash) "
+          "behind a reader thread, 1 does all in one (default: reading "
+          "in a second thread with more than one CPU); same output", "N" },
         { "shard", 0, 0, G_OPTION_ARG_STRING, &shard_text,
           "Keep only the connections whose flow hash falls in shard K of "
           "N (0 <= K < N; --json, files); `finscope merge` joins the "
@@ -465,9 +473,10 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     }
     if (json_flat)
         opts->format = FS_REPORT_FLAT;
-    if (opts->threads < 0 || opts->threads > 2) {
+    if (opts->threads < 0 || opts->threads > FS_SHARDS_MAX) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
-                    "--threads: %d: give 1 or 2", opts->threads);
+                    "--threads: %d: give 1 to %d", opts->threads,
+                    FS_SHARDS_MAX);
         return FALSE;
     }
     opts->step = FS_NS_PER_SEC;

@@ -13,7 +13,9 @@ typedef struct {
     FsReportFormat format;  /* --json, --json-flat */
     FsEngineConfig engine;  /* --msl, --os, --rfc1337, --events */
     gboolean version;       /* --version */
-    gint threads;           /* --threads: 1 or 2; 0 = 2 with >1 CPU */
+    gint threads;           /* --threads: 1 = one thread, N >= 2 = N
+                               engine shards behind a reader thread;
+                               0 = a reader thread with >1 CPU */
     /* live capture (finscope -i): src/live.c */
     char *iface;            /* -i INTERFACE, or NULL to read files */
     gint count;             /* -c: stop after this many packets; 0 = no */

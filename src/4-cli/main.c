@@ -142,10 +142,12 @@ run(const FsCliOptions *opts)
     FsEngineConfig cfg = opts->engine;
     FsShardSink shard = { { NULL, NULL, NULL }, FALSE, NULL, FALSE, 0, FALSE,
                           NULL, NULL };
+    /* --threads N >= 2: N engine shards behind a reader thread;
+     * else, by default, a reader thread with more than one CPU */
     FsPipelineConfig pc = {
         .files = (const char *const *)opts->read_files, .bpf = opts->bpf,
-        .threaded = opts->threads == 0 ? fs_reader_threads_help()
-                                       : opts->threads == 2,
+        .threaded = opts->threads == 0 && fs_reader_threads_help(),
+        .shards = opts->threads >= 2 ? (guint)opts->threads : 0,
         .tick = maybe_interim, .tick_user = &report, .warn = warn };
     gboolean ran;
 
