@@ -161,13 +161,15 @@ test_handshake_gives_up(void)
 }
 
 /* Room is made with the least useful first: handshakes never completed,
- * then idle connections, then closing ones, each counted by class. */
+ * then idle connections quiet for 10 s, then waiting ones (close
+ * complete), then idle ones active lately, then closing ones, each
+ * counted by class. */
 static void
 test_evict_order(void)
 {
     g_autoptr(GArray) steps = g_array_new(FALSE, TRUE, sizeof(FsScriptStep));
     g_autoptr(FsScriptResult) res = NULL;
-    FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC, .max_flows = 3 };
+    FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC, .max_flows = 4 };
     const FsScriptStep rest[] = {
         /* 41001: established, idle */
         { C2S, "S",  1000, 0,    0, 10, 0, 0, 41001 },
@@ -177,26 +179,36 @@ test_evict_order(void)
          * unanswered (a younger one would go after the closing ones) */
         { C2S, "S",  1000, 0,    0, 20,   0, 0, 41002 },
         { C2S, "S",  1000, 0,    0, 1520, 0, 0, 41003 },
-        /* 41003 answered: no half-open left; 41004 evicts the idle one */
+        /* 41003 answered: no half-open left; 41004 evicts the older
+         * waiting one, 40999: both idle ones were active lately */
         { S2C, "SA", 5000, 1001, 0, 1521, 0, 0, 41003 },
         { C2S, "A",  1001, 5001, 0, 1522, 0, 0, 41003 },
         { C2S, "S",  1000, 0,    0, 1530, 0, 0, 41004 },
+        { S2C, "SA", 5000, 1001, 0, 1531, 0, 0, 41004 },
+        { C2S, "A",  1001, 5001, 0, 1532, 0, 0, 41004 },
+        /* 41005, 11 s on: 41001 is quiet, it goes before 41000 waiting */
+        { C2S, "S",  1000, 0,    0, 11020, 0, 0, 41005 },
     };
 
-    add_client_close(steps, 41000, 0);   /* closing (TIME_WAIT) */
+    add_client_close(steps, 40999, 0);   /* waiting (TIME_WAIT) */
+    add_client_close(steps, 41000, 4);   /* waiting (TIME_WAIT) */
     g_array_append_vals(steps, rest, G_N_ELEMENTS(rest));
     res = run(steps, &cfg);
-    g_assert_cmpuint(res->stats.evicted, ==, 2);
+    g_assert_cmpuint(res->stats.evicted, ==, 3);
     g_assert_cmpuint(res->stats.evicted_by_class[FS_EVICT_HALF_OPEN], ==, 1);
+    g_assert_cmpuint(res->stats.evicted_by_class[FS_EVICT_WAITING], ==, 1);
     g_assert_cmpuint(res->stats.evicted_by_class[FS_EVICT_IDLE], ==, 1);
     g_assert_cmpuint(res->stats.evicted_by_class[FS_EVICT_CLOSING], ==, 0);
-    /* out first: 41002 (half-open), then 41001 (idle, the oldest of the
-     * two idle ones), while the older closing one stays */
+    /* out first: 41002 (half-open), then 40999 (waiting, before the two
+     * idle ones active in the last 10 s), then 41001 (idle, quiet), while
+     * 41000 (waiting) stays */
     g_assert_cmpuint(fs_script_conn(res, 0)->port[FS_ROLE_CLIENT], ==, 41002);
     g_assert_true(fs_script_conn(res, 0)->evicted);
-    g_assert_cmpuint(fs_script_conn(res, 1)->port[FS_ROLE_CLIENT], ==, 41001);
+    g_assert_cmpuint(fs_script_conn(res, 1)->port[FS_ROLE_CLIENT], ==, 40999);
     g_assert_true(fs_script_conn(res, 1)->evicted);
-    for (guint i = 2; i < res->conns->len; i++)
+    g_assert_cmpuint(fs_script_conn(res, 2)->port[FS_ROLE_CLIENT], ==, 41001);
+    g_assert_true(fs_script_conn(res, 2)->evicted);
+    for (guint i = 3; i < res->conns->len; i++)
         g_assert_false(fs_script_conn(res, i)->evicted);
 }
 

@@ -48,11 +48,15 @@ typedef enum {
     FS_EVICT_HALF_OPEN,  /* handshake never completed (SYN_SENT or
                             SYN_RECEIVED, no FIN or RST) */
     FS_EVICT_IDLE,       /* open, no close begun; quiet ones first */
-    FS_EVICT_CLOSING,    /* a FIN or RST seen (closing, TIME_WAIT, ...) */
+    FS_EVICT_WAITING,    /* close complete (both ends CLOSED or TIME_WAIT,
+                            or reset): only waits out 2*MSL; before idle
+                            ones active in the last 10 s */
+    FS_EVICT_CLOSING,    /* a FIN or RST seen, close not complete */
     FS_EVICT_N_CLASSES
 } FsEvictClass;
 
-/* "half_open", "idle", "closing": the one name every view uses. */
+/* "half_open", "idle", "waiting", "closing": the one name every view
+ * uses. */
 const char *fs_evict_class_name(FsEvictClass cls);
 
 /* The class of a connection's record, by its states. */

@@ -30,6 +30,7 @@ fs_evict_class_name(FsEvictClass cls)
     switch (cls) {
     case FS_EVICT_HALF_OPEN: return "half_open";
     case FS_EVICT_IDLE:      return "idle";
+    case FS_EVICT_WAITING:   return "waiting";
     case FS_EVICT_CLOSING:   return "closing";
     case FS_EVICT_N_CLASSES: break;
     }
@@ -50,6 +51,8 @@ conn_cost(const FsConn *conn)
                     CONN_OVERHEAD);
 }
 
+static gboolean is_closed(const FsConn *conn);
+
 /* The class (FsEvictClass) of conn's record rec. */
 static FsEvictClass
 conn_class(const FsConn *rec)
@@ -59,7 +62,7 @@ conn_class(const FsConn *rec)
 
     if (c->fin_sent || s->fin_sent || rec->rst_from != FS_ROLE_NONE ||
         c->state >= FS_TCP_FIN_WAIT_1 || s->state >= FS_TCP_FIN_WAIT_1)
-        return FS_EVICT_CLOSING;
+        return is_closed(rec) ? FS_EVICT_WAITING : FS_EVICT_CLOSING;
     if (c->state == FS_TCP_SYN_SENT || s->state == FS_TCP_SYN_RECEIVED)
         return FS_EVICT_HALF_OPEN;
     return FS_EVICT_IDLE;
@@ -439,6 +442,8 @@ fs_store_sweep(FsStore *s, FsTime now)
         expired = fs_tcp_outcome_count_cause(&out,
                                              FS_CAUSE_TIME_WAIT_EXPIRED) > 0;
         s->hooks.on_outcome(&out, s->hooks.user);
+        /* an ACK proven by silence may complete its close */
+        held_reclass(s, conn, rec);
         if (now >= finish_at(s, rec)) {
             if (now >= handshake_gives_up(rec))
                 s->stats->handshakes_expired++;
@@ -469,18 +474,26 @@ fs_store_sweep(FsStore *s, FsTime now)
  * a budget full of closing connections still lets new ones in. */
 #define HALF_OPEN_GRACE FS_NS_PER_SEC
 
+/* Of idle ones all active in the last IDLE_QUIET, this many are looked
+ * at (each sent to the back) before a waiting one goes instead: bounds
+ * an eviction's cost, and the turning list brings each in turn. */
+#define IDLE_QUIET_LOOK 16
+
 /* The next connection of class cls to evict at now, or NULL: the one
  * that joined it first, but of idle ones one active in the last
  * IDLE_QUIET goes to the back once (a second chance) while quieter ones
- * are there, and half-open ones younger than HALF_OPEN_GRACE only when
+ * are there (quiet_only: NULL, after IDLE_QUIET_LOOK such, when none is
+ * quiet), and half-open ones younger than HALF_OPEN_GRACE only when
  * young_too. */
 static FsConn *
 evict_candidate(FsStore *s, FsEvictClass cls, FsTime now,
-                gboolean young_too)
+                gboolean young_too, gboolean quiet_only)
 {
     FsHeldList *l = &s->held[cls];
     guint second_chances = l->conns->len - l->holes; /* those held */
 
+    if (quiet_only)
+        second_chances = MIN(second_chances, IDLE_QUIET_LOOK);
     while (l->head < l->conns->len) {
         FsConn *conn = g_ptr_array_index(l->conns, l->head);
         FsConn buf;
@@ -493,14 +506,34 @@ evict_candidate(FsStore *s, FsEvictClass cls, FsTime now,
             return young_too ||
                    now - record_of(conn, &buf)->t_first >= HALF_OPEN_GRACE
                        ? conn : NULL;
-        if (cls != FS_EVICT_IDLE || second_chances-- == 0 ||
+        if (cls != FS_EVICT_IDLE ||
             now - record_of(conn, &buf)->t_last >= IDLE_QUIET)
             return conn;
+        if (second_chances-- == 0)
+            return quiet_only ? NULL : conn;
         held_forget(s, conn);
         held_add(s, conn, cls);
     }
     return NULL;
 }
+
+/* evict_one()'s order: unanswered handshakes, quiet idle connections,
+ * waiting ones (their close complete, only 2*MSL to wait out), idle ones
+ * active lately, closing ones, young handshakes. A waiting one goes
+ * before an idle one in use, whose next segment would make it again
+ * mid-stream (a budget full of TIME_WAIT thrashed so). */
+static const struct {
+    FsEvictClass cls;
+    gboolean young_too;     /* half-open: also those in HALF_OPEN_GRACE */
+    gboolean quiet_only;    /* idle: only quiet ones (while some wait) */
+} evict_order[] = {
+    { FS_EVICT_HALF_OPEN, FALSE, FALSE },
+    { FS_EVICT_IDLE, FALSE, TRUE },
+    { FS_EVICT_WAITING, FALSE, FALSE },
+    { FS_EVICT_IDLE, FALSE, FALSE },
+    { FS_EVICT_CLOSING, FALSE, FALSE },
+    { FS_EVICT_HALF_OPEN, TRUE, FALSE },
+};
 
 /* Makes room (the memory budget, --max-flows): the least useful
  * connection held is finished early, flagged evicted; FALSE if none is
@@ -508,14 +541,20 @@ evict_candidate(FsStore *s, FsEvictClass cls, FsTime now,
 static gboolean
 evict_one(FsStore *s, FsTime now)
 {
-    /* the classes in order, then the young half-open ones */
-    for (int i = 0; i <= FS_EVICT_N_CLASSES; i++) {
-        int cls = i % FS_EVICT_N_CLASSES;
-        FsConn *conn = evict_candidate(s, (FsEvictClass)cls, now,
-                                       i == FS_EVICT_N_CLASSES);
+    const FsHeldList *waiting = &s->held[FS_EVICT_WAITING];
+
+    for (guint i = 0; i < G_N_ELEMENTS(evict_order); i++) {
+        FsEvictClass cls = evict_order[i].cls;
+        FsConn *conn;
         FsConn buf;
         FsConn *rec;
 
+        /* with none waiting, idle ones go as before: quiet ones first */
+        if (evict_order[i].quiet_only &&
+            waiting->conns->len == waiting->holes)
+            continue;
+        conn = evict_candidate(s, cls, now, evict_order[i].young_too,
+                               evict_order[i].quiet_only);
         if (conn == NULL)
             continue;
         rec = record_of(conn, &buf);
