@@ -311,6 +311,35 @@ test_cut_short(void)
     g_assert_cmpuint(stats.memory, ==, 0);
 }
 
+/* Spans wait 2*MSL + 2 s for the peaks' clock, so that a start dated
+ * back (an ACK proven later) still overlaps what it did. Over the span
+ * budget (a flood of TIME_WAITs) the clock catches up to 2 s behind and
+ * the spans go: a start dated back further is then counted from the
+ * peaks' clock, the one case where the peak is approximate. */
+static void
+test_span_budget(void)
+{
+    for (int limited = 0; limited <= 1; limited++) {
+        FsEngineStats stats = { 0 };
+        g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
+        FsConn a;
+        FsConn b;
+
+        if (limited)
+            fs_timewait_set_span_budget(tw, 0);
+        conn_init(&a, 1);
+        conn_init(&b, 2);
+        enter(tw, &a, FS_ROLE_CLIENT, 0);
+        leave(tw, &a, FS_ROLE_CLIENT, TWO_MSL + SEC / 2);
+        /* b's TIME_WAIT from 3 s (within a's), learnt at 6.5 s */
+        enter_at(tw, &b, FS_ROLE_CLIENT, 3 * SEC, 6 * SEC + SEC / 2);
+        leave(tw, &b, FS_ROLE_CLIENT, 7 * SEC + SEC / 2);
+        fs_timewait_finish(tw);
+        g_assert_cmpuint(stats.time_wait_now, ==, 0);
+        g_assert_cmpuint(stats.time_wait_peak, ==, limited ? 1 : 2);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -322,5 +351,6 @@ main(int argc, char **argv)
     g_test_add_func("/timewait/end-at-enter", test_end_at_enter);
     g_test_add_func("/timewait/dated-back", test_dated_back);
     g_test_add_func("/timewait/cut-short", test_cut_short);
+    g_test_add_func("/timewait/span-budget", test_span_budget);
     return g_test_run();
 }

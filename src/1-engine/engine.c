@@ -143,6 +143,11 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
         e->lean_wake = MIN(e->lean_wake, fs_store_freeze_after(e->store));
     e->lean = g_getenv("FINSCOPE_NO_LEAN") == NULL;
     e->tw = fs_timewait_new(&e->stats, 2 * cfg->msl);
+    /* the spans kept for exact peaks: a quarter of the memory budget */
+    fs_timewait_set_span_budget(e->tw, (cfg->max_memory != 0
+                                            ? cfg->max_memory
+                                            : FS_ENGINE_MAX_MEMORY) /
+                                           4);
     return e;
 }
 

@@ -99,6 +99,8 @@ struct FsTimeWait {
                                FS_ENGINE_HOST_TOP busiest peaks only */
     guint64 retired_min;    /* lowest peak in retired when full */
     FsPressure *pressure;   /* TIME_WAIT per client -> server ip:port */
+    guint64 max_spans;      /* Spans queued beyond it: the peaks' clock
+                               catches up (fs_timewait_set_span_budget()) */
 };
 
 /* What the engine's accounting charges (the engine's memory model:
@@ -266,6 +268,7 @@ fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
     tw->stats = stats;
     tw->two_msl = two_msl;
     tw->lag = two_msl + LAG_SLACK;
+    tw->max_spans = G_MAXUINT64;
     tw->clock = FS_TIME_UNSET;
     tw->lag_clock = FS_TIME_UNSET;
     queue_init(&tw->ends, sizeof(Ending));
@@ -466,12 +469,31 @@ clock_to(FsTimeWait *tw, FsTime now)
     ends_to_clock(tw);
 }
 
+/* What a Span queued for the peaks holds: itself in both queues' arrays,
+ * and its share of the host it keeps (a host of one TIME_WAIT: two). */
+#define SPAN_COST (2 * sizeof(Span) + HOST_COST / 2)
+
+void
+fs_timewait_set_span_budget(FsTimeWait *tw, guint64 bytes)
+{
+    tw->max_spans = bytes / SPAN_COST;
+}
+
 void
 fs_timewait_advance(FsTimeWait *tw, FsTime now)
 {
     clock_to(tw, now);
     if (now - tw->lag > tw->lag_clock)
         lag_to(tw, now - tw->lag);
+    /* Over the budget (a flood of TIME_WAITs): the peaks' clock catches
+     * up, edge by edge from the oldest, to LAG_SLACK behind, so that
+     * hosts and spans go as they would without the lag. A start dated
+     * back further than that is then counted from the peaks' clock
+     * (fs_timewait_enter()): the peaks become approximate only then. */
+    while (queue_len(&tw->spans_in) + queue_len(&tw->spans_out) >
+               tw->max_spans &&
+           tw->spans_next <= now - LAG_SLACK)
+        lag_to(tw, tw->spans_next);
 }
 
 void

@@ -26,6 +26,12 @@ typedef struct FsTimeWait FsTimeWait;
  * dests_tracked, and the memory it holds (memory, memory_peak). A
  * TIME_WAIT lasts two_msl. */
 FsTimeWait *fs_timewait_new(FsEngineStats *stats, FsTime two_msl);
+/* TIME_WAIT spans waiting for the peaks' lagging clock hold at most
+ * about bytes (not charged to the engine's budget: they stay after a
+ * TIME_WAIT is evicted); beyond, the clock catches up (peaks exact
+ * unless a start is dated back further than it then lags). Default: no
+ * limit. */
+void fs_timewait_set_span_budget(FsTimeWait *tw, guint64 bytes);
 void fs_timewait_free(FsTimeWait *tw);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsTimeWait, fs_timewait_free)
 
