@@ -168,6 +168,10 @@ struct FsConn {
 /* Capture-end view of one endpoint, computed by classify. */
 gboolean fs_conn_one_sided(const FsConn *conn);
 
+/* How long role had been in its state when the record was settled;
+ * FS_TIME_UNSET when that is not known. */
+FsTime fs_conn_state_age(const FsConn *conn, FsRole role);
+
 /* An endpoint nothing is known of: UNKNOWN, every time unset. */
 void fs_endpoint_init(FsEndpoint *ep);
 

@@ -31,3 +31,13 @@ fs_conn_init(FsConn *conn)
     conn->settled_at = FS_TIME_UNSET;
     conn->rst_from = FS_ROLE_NONE;
 }
+
+FsTime
+fs_conn_state_age(const FsConn *conn, FsRole role)
+{
+    FsTime since = conn->ep[role].state_since;
+
+    return since == FS_TIME_UNSET || conn->settled_at < since
+               ? FS_TIME_UNSET
+               : conn->settled_at - since;
+}

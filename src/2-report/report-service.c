@@ -160,10 +160,10 @@ add_endpoint(FsServices *s, FsService *svc, const FsConn *conn,
         svc->fin_retransmits += ep->fin_count - 1u;
     if (st >= FS_TCP_FIN_WAIT_1 && st <= FS_TCP_LAST_ACK) {
         svc->stuck[role][st]++;
-        if (ep->state_since != FS_TIME_UNSET &&
-            conn->settled_at >= ep->state_since)
-            svc->stuck_oldest = MAX(svc->stuck_oldest,
-                                    conn->settled_at - ep->state_since);
+        FsTime age = fs_conn_state_age(conn, role);
+
+        if (age != FS_TIME_UNSET)
+            svc->stuck_oldest = MAX(svc->stuck_oldest, age);
     }
     if (ep->time_wait_since == FS_TIME_UNSET)
         return;

@@ -115,17 +115,20 @@ note_stuck(FsReport *r, const FsConn *conn, const FsOutcome *outcome)
 {
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
         FsTcpState st = outcome->end_state[role];
+        FsTime age = fs_conn_state_age(conn, (FsRole)role);
         g_autofree char *who = NULL;
 
         if (st < FS_TCP_FIN_WAIT_1 || st > FS_TCP_LAST_ACK)
             continue;
         who = endpoint_string(conn, (FsRole)role);
-        g_string_append_printf(r->stuck, "  #%" G_GUINT64_FORMAT
-                               "  %s %s  %s for %.3f s\n", conn->id,
-                               fs_role_name((FsRole)role), who,
-                               fs_tcp_state_name(st),
-                               (double)(conn->settled_at -
-                                        conn->ep[role].state_since) / 1e9);
+        g_string_append_printf(r->stuck, "  #%" G_GUINT64_FORMAT "  %s %s  %s",
+                               conn->id, fs_role_name((FsRole)role), who,
+                               fs_tcp_state_name(st));
+        /* a state whose start is not known: no age shown */
+        if (age != FS_TIME_UNSET)
+            g_string_append_printf(r->stuck, " for %.3f s",
+                                   (double)age / 1e9);
+        g_string_append_c(r->stuck, '\n');
     }
 }
 
