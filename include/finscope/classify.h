@@ -51,6 +51,8 @@ const char *fs_close_kind_name(FsCloseKind kind);
 
 FsCloser fs_classify_active_closer(const FsConn *conn);
 const char *fs_closer_name(FsCloser closer); /* NULL for FS_CLOSER_NONE */
+/* The other side of a client or server active closer; NULL otherwise. */
+const char *fs_passive_closer_name(FsCloser closer);
 
 /* First FIN to the last ACK of the close, ns; -1 when not complete. */
 FsTime fs_classify_close_duration(const FsConn *conn);

@@ -151,6 +151,14 @@ fs_closer_name(FsCloser closer)
     g_return_val_if_reached(NULL);
 }
 
+const char *
+fs_passive_closer_name(FsCloser closer)
+{
+    return closer == FS_CLOSER_CLIENT   ? "server"
+           : closer == FS_CLOSER_SERVER ? "client"
+                                        : NULL;
+}
+
 /* The active closer sent the first FIN. Ack numbers decide, not capture
  * order: the passive closer's FIN acknowledges the active closer's. */
 FsCloser

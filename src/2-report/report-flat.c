@@ -121,9 +121,7 @@ flat_close(FsJson *j, const FsConn *conn, const FsOutcome *outcome)
     FS_JSON_KEY(j, "active_closer");
     fs_json_string(j, fs_closer_name(closer));
     FS_JSON_KEY(j, "passive_closer");
-    fs_json_string(j, closer == FS_CLOSER_CLIENT   ? "server"
-                      : closer == FS_CLOSER_SERVER ? "client"
-                                                   : NULL);
+    fs_json_string(j, fs_passive_closer_name(closer));
     FS_JSON_KEY(j, "simultaneous_close");
     fs_json_bool(j, conn->simultaneous);
     FS_JSON_KEY(j, "three_way_close");
@@ -266,15 +264,10 @@ flat_trust(FsJson *j, const FsConn *conn)
     fs_json_string(j, conn->capture_loss ? "low" : "high");
     flat_undecided(j, conn);
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
-        const FsEndpoint *ep = &conn->ep[role];
         g_autofree char *key =
             g_strconcat("state_age_", role_key[role], "_ns", NULL);
 
-        flat_ns(j, key,
-                ep->state_since == FS_TIME_UNSET ||
-                        conn->settled_at < ep->state_since
-                    ? FS_TIME_UNSET
-                    : conn->settled_at - ep->state_since);
+        flat_ns(j, key, fs_conn_state_age(conn, (FsRole)role));
     }
     FS_JSON_KEY(j, "capture_loss");
     fs_json_uint(j, conn->capture_loss);

@@ -160,9 +160,7 @@ json_conn_close(FsJson *j, const FsConn *conn, const FsOutcome *outcome)
     FS_JSON_KEY(j, "active_closer");
     fs_json_string(j, fs_closer_name(closer));
     FS_JSON_KEY(j, "passive_closer");
-    fs_json_string(j, closer == FS_CLOSER_CLIENT   ? "server"
-                      : closer == FS_CLOSER_SERVER ? "client"
-                                                   : NULL);
+    fs_json_string(j, fs_passive_closer_name(closer));
     FS_JSON_KEY(j, "simultaneous_close");
     fs_json_bool(j, conn->simultaneous);
     FS_JSON_KEY(j, "three_way_close");
@@ -178,10 +176,8 @@ json_conn_close(FsJson *j, const FsConn *conn, const FsOutcome *outcome)
     else
         fs_json_time(j, duration);
     json_pair_uint(j, "fin_retransmits",
-                   conn->ep[FS_ROLE_CLIENT].fin_count > 1
-                       ? conn->ep[FS_ROLE_CLIENT].fin_count - 1u : 0,
-                   conn->ep[FS_ROLE_SERVER].fin_count > 1
-                       ? conn->ep[FS_ROLE_SERVER].fin_count - 1u : 0);
+                   outcome->fin_retransmits[FS_ROLE_CLIENT],
+                   outcome->fin_retransmits[FS_ROLE_SERVER]);
     FS_JSON_KEY(j, "final_ack_lost");
     fs_json_bool(j, conn->final_ack_lost > 0);
     FS_JSON_KEY(j, "rst_from");
@@ -279,14 +275,13 @@ json_conn_trust(FsJson *j, const FsConn *conn)
     FS_JSON_KEY(j, "state_age");
     fs_json_begin_object(j);
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
-        const FsEndpoint *ep = &conn->ep[role];
+        FsTime age = fs_conn_state_age(conn, (FsRole)role);
 
         fs_json_key(j, fs_role_name((FsRole)role));
-        if (ep->state_since == FS_TIME_UNSET ||
-            conn->settled_at < ep->state_since)
+        if (age == FS_TIME_UNSET)
             fs_json_null(j);
         else
-            fs_json_time(j, conn->settled_at - ep->state_since);
+            fs_json_time(j, age);
     }
     fs_json_end_object(j);
 }
