@@ -223,20 +223,38 @@ jbool(const JNode *n, const char *key)
     return v != NULL && v->kind == J_SCALAR && strcmp(v->raw, "true") == 0;
 }
 
-/* "s.nnnnnnnnn" to ns; null (or absent) to FS_TIME_UNSET. */
+/* A time as fs_json_time() writes it, "[-]s.nnnnnnnnn", to ns (the
+ * fraction's sign is the whole's: "-1.25" is -1.25 s); null to
+ * FS_TIME_UNSET. */
+static FsTime
+parse_time(const char *v)
+{
+    gboolean negative = *v == '-';
+    const char *p = negative ? v + 1 : v;
+    char *end = NULL;
+    FsTime t;
+
+    if (*v == 'n')
+        return FS_TIME_UNSET;
+    t = (FsTime)g_ascii_strtoll(p, &end, 10) * FS_NS_PER_SEC;
+    if (end != NULL && *end == '.') {
+        FsTime scale = FS_NS_PER_SEC / 10;
+
+        for (p = end + 1; g_ascii_isdigit(*p) && scale > 0; p++, scale /= 10)
+            t += (*p - '0') * scale;
+    }
+    return negative ? -t : t;
+}
+
+/* key's time (parse_time()); absent: FS_TIME_UNSET. */
 static FsTime
 jtime(const JNode *n, const char *key)
 {
     const JNode *v = jget(n, key);
-    char *dot = NULL;
-    FsTime t;
 
-    if (v == NULL || v->kind != J_SCALAR || v->raw[0] == 'n')
+    if (v == NULL || v->kind != J_SCALAR)
         return FS_TIME_UNSET;
-    t = (FsTime)g_ascii_strtoll(v->raw, &dot, 10) * FS_NS_PER_SEC;
-    if (dot != NULL && *dot == '.')
-        t += (FsTime)g_ascii_strtoll(dot + 1, NULL, 10);
-    return t;
+    return parse_time(v->raw);
 }
 
 /* ---- the shards' lines ---- */
@@ -284,21 +302,14 @@ raw_uint(const char *text, const char *key)
     return v != NULL ? g_ascii_strtoull(v, NULL, 10) : 0;
 }
 
-/* "s.nnnnnnnnn" to ns; null or absent to FS_TIME_UNSET. */
+/* key's time (parse_time()); absent: FS_TIME_UNSET. */
 static FsTime
 raw_time(const char *text, const char *key)
 {
     gsize len = 0;
     const char *v = raw_value(text, key, &len);
-    char *dot = NULL;
-    FsTime t;
 
-    if (v == NULL || *v == 'n')
-        return FS_TIME_UNSET;
-    t = (FsTime)g_ascii_strtoll(v, &dot, 10) * FS_NS_PER_SEC;
-    if (dot != NULL && *dot == '.')
-        t += (FsTime)g_ascii_strtoll(dot + 1, NULL, 10);
-    return t;
+    return v != NULL ? parse_time(v) : FS_TIME_UNSET;
 }
 
 static char *
