@@ -164,23 +164,35 @@ check_linktype(const FsSource *src, GError **error)
     return FALSE;
 }
 
+/* Compiles bpf for src into prog; the error echoes the filter escaped. */
+static gboolean
+compile_filter(const FsSource *src, const char *bpf,
+               struct bpf_program *prog, GError **error)
+{
+    g_autofree char *shown = NULL;
+
+    if (pcap_compile(src->pcap, prog, bpf, 1, PCAP_NETMASK_UNKNOWN) == 0)
+        return TRUE;
+    shown = fs_text_escape(bpf, FS_TEXT_ECHO_MAX);
+    g_set_error(error, FS_ERROR, FS_ERROR_FILTER, "%s: bad filter \"%s\": %s",
+                src->name, shown, pcap_geterr(src->pcap));
+    return FALSE;
+}
+
 /* Live: the kernel filters (packets it drops are not counted). */
 static gboolean
 set_filter(const FsSource *src, const char *bpf, GError **error)
 {
     struct bpf_program prog;
-    g_autofree char *shown = fs_text_escape(bpf, FS_TEXT_ECHO_MAX);
     int rc;
 
-    if (pcap_compile(src->pcap, &prog, bpf, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-        g_set_error(error, FS_ERROR, FS_ERROR_FILTER,
-                    "%s: bad filter \"%s\": %s", src->name, shown,
-                    pcap_geterr(src->pcap));
+    if (!compile_filter(src, bpf, &prog, error))
         return FALSE;
-    }
     rc = pcap_setfilter(src->pcap, &prog);
     pcap_freecode(&prog);
     if (rc != 0) {
+        g_autofree char *shown = fs_text_escape(bpf, FS_TEXT_ECHO_MAX);
+
         g_set_error(error, FS_ERROR, FS_ERROR_FILTER,
                     "%s: cannot set filter \"%s\": %s", src->name, shown,
                     pcap_geterr(src->pcap));
@@ -195,13 +207,8 @@ set_filter(const FsSource *src, const char *bpf, GError **error)
 static gboolean
 keep_filter(FsSource *src, const char *bpf, GError **error)
 {
-    if (pcap_compile(src->pcap, &src->filter, bpf, 1,
-                     PCAP_NETMASK_UNKNOWN) != 0) {
-        g_set_error(error, FS_ERROR, FS_ERROR_FILTER,
-                    "%s: bad filter \"%s\": %s", src->name, bpf,
-                    pcap_geterr(src->pcap));
+    if (!compile_filter(src, bpf, &src->filter, error))
         return FALSE;
-    }
     src->has_filter = TRUE;
     return TRUE;
 }
