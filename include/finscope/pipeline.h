@@ -9,8 +9,10 @@
 
 typedef struct FsPipeline FsPipeline;
 
-/* Called in the engine's thread: offline between batches of packets
- * (512 at most), live once a second after the clock moved on. */
+/* Called in the thread that runs the engine it is given: offline between
+ * batches of packets (512 at most; with engine shards, in the merging
+ * thread, given the ledger engine the report reads), live once a second
+ * after the clock moved on. */
 typedef void (*FsPipelineTick)(FsEngine *engine, gpointer user);
 
 /* A warning for the user, without a program name: the front end says it

@@ -1,6 +1,7 @@
 /* finscope: the one pipeline — sources opened, packets run through the
- * engine (files in one or two threads, a device in a main loop), the
- * engine finished. Front ends only choose options and sinks. */
+ * engine (files in one thread, a reader thread and the engine's, or a
+ * reader, N engine shards and their merge (shards.c); a device in a main
+ * loop), the engine finished. Front ends only choose options and sinks. */
 #include "config.h"
 
 #include <glib.h>

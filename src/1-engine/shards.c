@@ -47,11 +47,13 @@ typedef struct {
     guint32 index;  /* packet in its batch (PHASE_END: none) */
     guint8 phase;   /* Phase */
     guint8 is_conn; /* a record (conn), else an event (ev) */
-    FsEvent ev;     /* the event; ev.conn unset (it is conn) */
     FsConn conn;    /* the record, or the event's connection, as it was
                        then; shard-local ids */
-    FsOutcome outcome; /* a record's verdict, as its shard handed it
-                          over (no ids in it) */
+    union {
+        FsEvent ev;        /* an event; ev.conn unset (it is conn) */
+        FsOutcome outcome; /* a record's verdict, as its shard handed it
+                              over (no ids in it) */
+    };
 } Item;
 
 typedef struct {
