@@ -11,6 +11,7 @@
 same() {
     name=$1
     shift
+    compared=$((compared + 1))
     "$FINSCOPE" --json --events "$@" > "$OUT/lean.out" 2> "$OUT/lean.err"
     echo "exit $?" >> "$OUT/lean.err"
     FINSCOPE_NO_LEAN=1 "$FINSCOPE" --json --events "$@" > "$OUT/full.out" \
@@ -26,17 +27,11 @@ same() {
     return 1
 }
 
-# none_failed: no name in $fails; else they and why ($OUT/why).
-none_failed() {
-    [ -z "$fails" ] && return 0
-    echo "failed:$fails"
-    head -n 40 "$OUT/why"
-    return 1
-}
 
 for opts in "" "--threads 1" "--freeze-after 0" "--freeze-after 0.2" \
         "--idle-timeout 1" "--msl 0.5" "--max-flows 2" "--rfc1337"; do
     fails=
+    compared=0
     : > "$OUT/why"
     n=0
     for f in "$SAMPLES"/*.pcap "$SAMPLES"/*.pcapng; do

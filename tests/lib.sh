@@ -72,6 +72,21 @@ fs_run() {
     return "$fs_status"
 }
 
+# none_failed: after a loop of comparisons (each counted in $compared by
+# the caller's compare function, which the loop set to 0, and the names
+# of the failed ones in $fails): some were made and none failed; else
+# why ($OUT/why).
+none_failed() {
+    if [ "${compared:-0}" -eq 0 ]; then
+        echo "nothing was compared"
+        return 1
+    fi
+    [ -z "$fails" ] && return 0
+    echo "failed:$fails"
+    head -n 40 "$OUT/why"
+    return 1
+}
+
 # stdout_has TEXT / stderr_has TEXT: the last status_is printed TEXT.
 stdout_has() {
     grep -qF -- "$1" "$OUT/stdout" || {

@@ -10,6 +10,7 @@
 same() {
     name=$1
     shift
+    compared=$((compared + 1))
     "$FINSCOPE" --json --events "$@" > "$OUT/m.out" 2> "$OUT/m.err"
     echo "exit $?" >> "$OUT/m.err"
     FINSCOPE_NO_MMAP=1 "$FINSCOPE" --json --events "$@" > "$OUT/l.out" \
@@ -25,13 +26,6 @@ same() {
     return 1
 }
 
-# none_failed: no name in $fails; else they and why ($OUT/why).
-none_failed() {
-    [ -z "$fails" ] && return 0
-    echo "failed:$fails"
-    head -n 40 "$OUT/why"
-    return 1
-}
 
 # The mapped path is taken at all: madvise(MADV_SEQUENTIAL) on the file,
 # and none with FINSCOPE_NO_MMAP set.
@@ -54,6 +48,7 @@ else
 fi
 
 fails=
+compared=0
 : > "$OUT/why"
 n=0
 for f in "$SAMPLES"/*.pcap "$SAMPLES"/*.pcapng; do
@@ -66,6 +61,7 @@ check "every sample ($n) the same both ways" none_failed
 # Cut inside the first record's header, inside its data, and near the
 # end (inside the last header or data), on every pcap sample.
 fails=
+compared=0
 : > "$OUT/why"
 for f in "$SAMPLES"/*.pcap; do
     size=$(wc -c < "$f")
@@ -96,6 +92,7 @@ put() {
 # file's snapshot below its packets (libpcap cuts them); a time stamp
 # with the sign bit set; bytes overwritten at spread offsets.
 fails=
+compared=0
 : > "$OUT/why"
 for f in "$SAMPLES"/*.pcap; do
     magic=$(u32_at "$f" 0)
@@ -165,6 +162,7 @@ fi
 if command -v python3 > /dev/null 2>&1; then
     mkdir -p "$OUT/ng"
     fails=
+    compared=0
     : > "$OUT/why"
     for f in "$SAMPLES"/*.pcap; do
         python3 "$G_TEST_SRCDIR/tests/mkpcapng.py" "$f" "$OUT/ng" ||
@@ -202,6 +200,7 @@ if command -v python3 > /dev/null 2>&1; then
     fi
 
     fails=
+    compared=0
     : > "$OUT/why"
     i=0
     for f in "$OUT"/ng/*-sections.pcapng "$OUT"/ng/*-be-ns.pcapng; do
@@ -235,6 +234,7 @@ for t in fuzz-pipeline fuzz-pcapng; do
     corpus=$G_TEST_BUILDDIR/fuzz/out/corpus/$t
     if [ -d "$corpus" ] && [ -n "$(ls "$corpus")" ]; then
         fails=
+        compared=0
         : > "$OUT/why"
         n=0
         for f in $(ls "$corpus" | head -n 300); do

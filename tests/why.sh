@@ -30,6 +30,8 @@ check "BPF filter: events keep the file's frame numbers" \
            grep '\"kind\":\"fin\"' '$OUT/port.jsonl' | sed 's/\"time[^k]*//' > '$OUT/got' &&
            test -s '$OUT/want' && cmp '$OUT/want' '$OUT/got'"
 fs_run "$OUT/merged.jsonl" --json -r "$a" -r "$b"
+check "two files: there are events to name their files" \
+    grep -q '"type":"event"' "$OUT/merged.jsonl"
 check "two files: each event names its file" \
     sh -c "! grep '\"type\":\"event\"' '$OUT/merged.jsonl' | grep -v '\"file\":\"$a\"' | grep -qv '\"file\":\"$b\"'"
 check "two files: each conn names its file" \
