@@ -43,6 +43,9 @@ typedef struct FsServices FsServices;
 
 FsServices *fs_services_new(void);
 void fs_services_free(FsServices *services);
+/* The service named "ip:port", created empty when new (finscope merge
+ * sums the shards' service records into it). */
+FsService *fs_services_get(FsServices *services, const char *name);
 /* Counts a finished record under its server ip:port. */
 void fs_services_add(FsServices *services, const FsConn *conn,
                      const FsOutcome *outcome, FsTime msl);

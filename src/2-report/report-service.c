@@ -59,15 +59,11 @@ fs_services_free(FsServices *s)
     g_free(s);
 }
 
-static FsService *
-service_of(FsServices *s, const FsConn *conn)
+FsService *
+fs_services_get(FsServices *s, const char *name)
 {
-    char name[FS_ENDPOINT_STRLEN];
-    FsService *svc;
+    FsService *svc = g_hash_table_lookup(s->by_name, name);
 
-    fs_endpoint_format(&conn->addr[FS_ROLE_SERVER],
-                       conn->port[FS_ROLE_SERVER], name, sizeof name);
-    svc = g_hash_table_lookup(s->by_name, name);
     if (svc != NULL)
         return svc;
     svc = g_new0(FsService, 1);
@@ -78,6 +74,16 @@ service_of(FsServices *s, const FsConn *conn)
     g_hash_table_insert(s->by_name, svc->name, svc);
     g_ptr_array_add(s->list, svc);
     return svc;
+}
+
+static FsService *
+service_of(FsServices *s, const FsConn *conn)
+{
+    char name[FS_ENDPOINT_STRLEN];
+
+    fs_endpoint_format(&conn->addr[FS_ROLE_SERVER],
+                       conn->port[FS_ROLE_SERVER], name, sizeof name);
+    return fs_services_get(s, name);
 }
 
 /* When an endpoint that entered TIME_WAIT left it: 2*MSL after, or

@@ -901,32 +901,6 @@ sweep_spans(Sweep *sw, const GArray *edges, FsTime msl)
 
 /* ---- services: counts summed, the TIME_WAIT peak swept again ---- */
 
-static FsService *
-service_get(GHashTable *services, const char *name)
-{
-    FsService *svc = g_hash_table_lookup(services, name);
-
-    if (svc == NULL) {
-        svc = g_new0(FsService, 1);
-        svc->name = g_strdup(name);
-        svc->tw_spans = g_array_new(FALSE, FALSE, sizeof(FsTime));
-        svc->idle_max = -1; /* none yet, as report-service.c starts */
-        svc->folded_to = FS_TIME_UNSET;
-        g_hash_table_insert(services, svc->name, svc);
-    }
-    return svc;
-}
-
-static void
-service_free(gpointer p)
-{
-    FsService *svc = p;
-
-    g_free(svc->name);
-    g_array_unref(svc->tw_spans);
-    g_free(svc);
-}
-
 static int
 state_index(const char *name)
 {
@@ -953,10 +927,10 @@ add_by_role_state(guint64 counts[2][FS_TCP_N_STATES], const JNode *n)
 }
 
 static void
-add_service(GHashTable *services, const JNode *n)
+add_service(FsServices *services, const JNode *n)
 {
     g_autofree char *name = jstr(n, "server");
-    FsService *svc = service_get(services, name);
+    FsService *svc = fs_services_get(services, name);
     const JNode *closer = jget(n, "active_closer");
     const JNode *tw = jget(n, "time_wait_entered");
 
@@ -978,16 +952,16 @@ add_service(GHashTable *services, const JNode *n)
 /* Each endpoint's TIME_WAIT as the service view keeps it: entered, and
  * left (its exit, or 2*MSL after if it was still held at the end). */
 static void
-add_span(GHashTable *services, const Edge *in, FsTime left)
+add_span(FsServices *services, const Edge *in, FsTime left)
 {
-    FsService *svc = service_get(services, in->conn->server);
+    FsService *svc = fs_services_get(services, in->conn->server);
     FsTime span[2] = { in->t, left };
 
     g_array_append_vals(svc->tw_spans, span, 2);
 }
 
 static void
-add_spans(GHashTable *services, const GArray *edges, FsTime msl)
+add_spans(FsServices *services, const GArray *edges, FsTime msl)
 {
     g_autoptr(GHashTable) open = g_hash_table_new(g_direct_hash,
                                                   g_direct_equal);
@@ -1021,17 +995,6 @@ write_service(GString *out, const FsService *svc)
     fs_json_init(&j, out);
     fs_report_json_service_object(&j, svc);
     g_string_append_c(out, '\n');
-}
-
-static gint
-service_order(gconstpointer a, gconstpointer b)
-{
-    const FsService *x = *(FsService *const *)a;
-    const FsService *y = *(FsService *const *)b;
-
-    if (x->connections != y->connections)
-        return x->connections > y->connections ? -1 : 1;
-    return strcmp(x->name, y->name);
 }
 
 /* ---- the summary: shard 0's, with every count summed over shards ---- */
@@ -1457,8 +1420,7 @@ static void
 write_services(Shard *shards, guint n, const GArray *edges, FsTime msl,
                guint top, GString *out)
 {
-    g_autoptr(GHashTable) services =
-        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, service_free);
+    FsServices *services = fs_services_new();
     g_autoptr(GPtrArray) list = NULL;
 
     for (guint i = 0; i < n; i++) {
@@ -1470,11 +1432,13 @@ write_services(Shard *shards, guint n, const GArray *edges, FsTime msl,
         }
     }
     add_spans(services, edges, msl);
-    list = sorted_values(services, service_order);
-    for (guint i = 0; i < list->len && (top == 0 || i < top); i++)
+    list = fs_services_top(services, top);
+    for (guint i = 0; i < list->len; i++)
         write_service(out, g_ptr_array_index(list, i));
     fputs(out->str, stdout);
     g_string_truncate(out, 0);
+    g_clear_pointer(&list, g_ptr_array_unref);
+    fs_services_free(services);
 }
 
 static void
