@@ -100,6 +100,7 @@ static FsCheckConn *
 conn_from_spec(const ConnSpec *s, guint64 id)
 {
     FsCheckConn *c = g_new0(FsCheckConn, 1);
+    g_auto(GStrv) flags = g_strsplit(s->flags, ",", -1);
 
     c->id = id;
     parse_endpoint(s->client, &c->addr[CLIENT], &c->port[CLIENT]);
@@ -114,7 +115,9 @@ conn_from_spec(const ConnSpec *s, guint64 id)
     c->fin_retransmits[CLIENT] = s->fin_rtx_client;
     c->fin_retransmits[SERVER] = s->fin_rtx_server;
     c->final_ack_lost = s->final_ack_lost;
-    c->flags = s->flags[0] ? g_strsplit(s->flags, ",", -1) : NULL;
+    for (guint i = 0; s->flags[0] != '\0' && flags[i] != NULL; i++)
+        g_assert_cmpint(fs_flag_from_name(flags[i]), >=, 0);
+    c->flags = fs_flag_bits((const char *const *)flags);
     return c;
 }
 

@@ -35,23 +35,7 @@ fs_check_model_free(FsCheckModel *m)
 void
 fs_check_conn_free(FsCheckConn *c)
 {
-    if (c == NULL)
-        return;
-    g_strfreev(c->flags);
     g_free(c);
-}
-
-static char **
-flag_names(guint32 flags)
-{
-    g_autoptr(GPtrArray) names = g_ptr_array_new();
-    char **out = NULL;
-
-    fs_flag_names(flags, names);
-    out = g_new0(char *, names->len + 1);
-    for (guint i = 0; i < names->len; i++)
-        out[i] = g_strdup(g_ptr_array_index(names, i));
-    return out;
 }
 
 FsCheckConn *
@@ -75,7 +59,7 @@ fs_check_conn_new(const FsConn *conn, const FsOutcome *outcome)
     c->final_ack_lost = o.final_ack_lost;
     c->old_duplicates = o.old_duplicates;
     c->handshake = o.handshake;
-    c->flags = flag_names(o.flags);
+    c->flags = o.flags;
     return c;
 }
 
@@ -101,7 +85,7 @@ fs_check_conn_outcome_of(const FsCheckConn *c, FsOutcome *out)
         out->fin_retransmits[r] = c->fin_retransmits[r];
     }
     out->final_ack_lost = c->final_ack_lost;
-    out->flags = c->flag_bits;
+    out->flags = c->flags;
     out->old_duplicates = c->old_duplicates;
     out->handshake = c->handshake;
 }
@@ -109,9 +93,6 @@ fs_check_conn_outcome_of(const FsCheckConn *c, FsOutcome *out)
 void
 fs_check_model_take(FsCheckModel *m, FsCheckConn *c)
 {
-    if (c->flags == NULL)
-        c->flags = g_new0(char *, 1);
-    c->flag_bits = fs_flag_bits((const char *const *)c->flags);
     g_ptr_array_add(m->conns, c);
 }
 
@@ -163,8 +144,9 @@ fs_check_model_sink(FsCheckModel *m)
 gboolean
 fs_check_conn_has_flag(const FsCheckConn *c, const char *flag)
 {
-    return c->flags != NULL &&
-           g_strv_contains((const char *const *)c->flags, flag);
+    int f = fs_flag_from_name(flag);
+
+    return f >= 0 && (c->flags & FS_FLAG_BIT(f)) != 0;
 }
 
 char *
@@ -201,10 +183,13 @@ char *
 fs_check_conn_outcome(const FsCheckConn *c)
 {
     const char *closer = fs_closer_name(c->active_closer);
-    g_autofree char *flags = c->flags && c->flags[0]
-                                 ? g_strjoinv(",", c->flags)
-                                 : g_strdup("-");
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    g_autofree char *flags = NULL;
 
+    fs_flag_names(c->flags, names);
+    g_ptr_array_add(names, NULL);
+    flags = names->len > 1 ? g_strjoinv(",", (char **)names->pdata)
+                           : g_strdup("-");
     return g_strdup_printf(
         "close=%s active_closer=%s rst_from=%s client_end=%s server_end=%s "
         "flags=%s",

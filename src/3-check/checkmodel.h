@@ -24,8 +24,8 @@ typedef struct {
     guint32 final_ack_lost;     /* FIN re-sent after its ACK was seen */
     FsHandshake handshake;      /* fs_classify_handshake(); COMPLETED when
                                    read from a baseline */
-    char **flags;               /* fs_classify_flags() names, NULL-ended */
-    guint32 flag_bits;          /* fs_flag_bits(flags), set when taken */
+    guint32 flags;              /* FS_FLAG_BIT()s of fs_classify_flags();
+                                   fs_flag_name() gives their names */
     guint32 old_duplicates;     /* segments of an older incarnation */
 } FsCheckConn;
 
@@ -51,7 +51,7 @@ FsCheckConn *fs_check_conn_new(const FsConn *conn, const FsOutcome *outcome);
 FsCheckConn *fs_check_model_add(FsCheckModel *m, const FsConn *conn,
                                 const FsOutcome *outcome);
 
-/* Takes c (allocated with g_new0, flags with g_strdupv or NULL). */
+/* Takes c (allocated with g_new0). */
 void fs_check_model_take(FsCheckModel *m, FsCheckConn *c);
 
 /* Records the most endpoints in TIME_WAIT at any one moment, over all
