@@ -10,6 +10,7 @@
 #include "baseline.h"
 #include "checkmodel.h"
 #include "finscope/error.h"
+#include "finscope/report.h"
 #include "policy.h"
 #include "verdict.h"
 
@@ -903,9 +904,28 @@ test_model_add(void)
     g_assert_true(fs_check_conn_has_flag(c, "three_way_close"));
     g_assert_true(fs_check_conn_has_flag(c, "fin_retransmit"));
     g_assert_false(fs_check_conn_has_flag(c, "one_sided"));
+    g_assert_false(fs_check_conn_has_flag(c, "no_such_flag"));
     who = fs_check_conn_describe(c);
     g_assert_cmpstr(who, ==, "#7 10.9.0.1:5000 > 10.9.0.2:25 vlan 100,200 "
                     "started 1970-01-01T00:00:00.000000Z");
+}
+
+/* One VLAN formatter (report.c) for the table, the ladder and check;
+ * each its own between the outer and inner VIDs. */
+static void
+test_vlan_format(void)
+{
+    g_autofree char *untagged = fs_check_vlan_format(0);
+    g_autofree char *one = fs_check_vlan_format(7);
+    g_autofree char *qinq = fs_check_vlan_format((100u << 12) | 200u);
+    g_autofree char *table = fs_vlan_format((100u << 12) | 200u, ".");
+    g_autofree char *ladder = fs_vlan_format((100u << 12) | 0u, ", inner ");
+
+    g_assert_null(untagged);
+    g_assert_cmpstr(one, ==, "7");
+    g_assert_cmpstr(qinq, ==, "100,200");
+    g_assert_cmpstr(table, ==, "100.200");
+    g_assert_cmpstr(ladder, ==, "100, inner 0");
 }
 
 /* ---- verdicts ---------------------------------------------------------- */
@@ -992,6 +1012,7 @@ main(int argc, char **argv)
     g_test_add_func("/baseline/diff/settings", test_baseline_diff_settings);
     g_test_add_func("/baseline/malformed", test_baseline_malformed);
     g_test_add_func("/checkmodel/add", test_model_add);
+    g_test_add_func("/checkmodel/vlan-format", test_vlan_format);
     g_test_add_func("/verdict/tap", test_tap);
     g_test_add_func("/verdict/junit", test_junit);
     return g_test_run();

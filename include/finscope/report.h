@@ -51,6 +51,12 @@ void fs_report_set_top(FsReport *report, guint top);
  * (finscope merge applies the tops to the sums). */
 void fs_report_set_shard(FsReport *report);
 
+/* A connection's VLAN key ((outer VID << 12) | inner VID) as a person
+ * writes it: "200", or outer, between and inner for QinQ ("100.200" with
+ * "."); NULL when untagged (0). The table, the ladder and `finscope
+ * check` each pick their between. */
+char *fs_vlan_format(guint32 vlan, const char *between);
+
 /* ---- live capture (finscope -i) ---- */
 
 /* Packets the kernel dropped: the summary carries it (JSON

@@ -11,6 +11,7 @@
 #include "finscope/classify.h"
 #include "finscope/handoff.h"
 #include "finscope/ladder.h"
+#include "finscope/report.h"
 
 /* Columns of the arrow between the two bars. */
 #define ARROW_W 44
@@ -493,6 +494,7 @@ put_header(Pen *p)
     FsTime rtt = handshake_rtt(p->ladder);
     GString *o = p->out;
     g_autofree char *joined = NULL;
+    g_autofree char *vlan = fs_vlan_format(c->vlan, ", inner ");
 
     fs_classify_outcome(c, &v);
     closer = fs_closer_name(v.active_closer);
@@ -500,11 +502,8 @@ put_header(Pen *p)
         fs_endpoint_format(&c->addr[r], c->port[r], ep[r], sizeof ep[r]);
     g_string_append_printf(o, "conn #%" G_GUINT64_FORMAT ": client %s -> "
                            "server %s", c->id, ep[0], ep[1]);
-    if (c->vlan >> 12 != 0)
-        g_string_append_printf(o, " (vlan %u, inner %u)", c->vlan >> 12,
-                               c->vlan & 0xfff);
-    else if (c->vlan != 0)
-        g_string_append_printf(o, " (vlan %u)", c->vlan);
+    if (vlan != NULL)
+        g_string_append_printf(o, " (vlan %s)", vlan);
     g_string_append_printf(o, "\n  close %s, active closer %s; at the end "
                            "client %s, server %s\n",
                            fs_close_kind_name(v.close),

@@ -165,11 +165,8 @@ fs_report_text_conn(FsReport *r, const FsConn *conn,
     row[COL_ID] = g_strdup_printf("%" G_GUINT64_FORMAT, conn->id);
     row[COL_CLIENT] = endpoint_string(conn, FS_ROLE_CLIENT);
     row[COL_SERVER] = endpoint_string(conn, FS_ROLE_SERVER);
-    row[COL_VLAN] = conn->vlan >> 12 != 0
-                        ? g_strdup_printf("%u.%u", conn->vlan >> 12,
-                                          conn->vlan & 0xfff)
-                    : conn->vlan != 0 ? g_strdup_printf("%u", conn->vlan)
-                                      : g_strdup("-");
+    row[COL_VLAN] = conn->vlan != 0 ? fs_vlan_format(conn->vlan, ".")
+                                    : g_strdup("-");
     row[COL_CLOSE] = g_strdup(fs_close_kind_name(outcome->close));
     row[COL_RST_FROM] = g_strdup(conn->rst_from == FS_ROLE_NONE
                                      ? "-"

@@ -7,6 +7,19 @@
 #include "report-flat.h"
 #include "report-private.h"
 
+char *
+fs_vlan_format(guint32 vlan, const char *between)
+{
+    guint32 outer = vlan >> 12;
+    guint32 inner = vlan & 0xfffu;
+
+    if (vlan == 0)
+        return NULL;
+    if (outer != 0)
+        return g_strdup_printf("%u%s%u", outer, between, inner);
+    return g_strdup_printf("%u", inner);
+}
+
 FsReport *
 fs_report_new(FsReportFormat format, FILE *out, const FsEngineConfig *cfg)
 {

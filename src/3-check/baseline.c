@@ -208,7 +208,7 @@ conn_group(const FsCheckConn *c, gboolean keep_ports)
     char client[FS_ENDPOINT_STRLEN];
     char server[FS_ENDPOINT_STRLEN];
     char *port = NULL;
-    g_autofree char *vlan = NULL;
+    g_autofree char *vlan = fs_check_vlan_format(c->vlan);
 
     fs_endpoint_format(&c->addr[FS_ROLE_CLIENT], c->port[FS_ROLE_CLIENT],
                        client, sizeof client);
@@ -217,8 +217,6 @@ conn_group(const FsCheckConn *c, gboolean keep_ports)
     port = strrchr(client, ':') + 1; /* "a.b.c.d:PORT" or "[v6]:PORT" */
     if (!keep_ports)
         g_strlcpy(port, "*", sizeof client - (gsize)(port - client));
-    if (c->vlan != 0)
-        vlan = fs_check_vlan_format(c->vlan);
     return g_strdup_printf("conn client=%s server=%s%s%s", client, server,
                            vlan ? " vlan=" : "", vlan ? vlan : "");
 }

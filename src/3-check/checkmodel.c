@@ -7,6 +7,7 @@
 
 #include "checkmodel.h"
 #include "finscope/classify.h"
+#include "finscope/report.h"
 
 FsCheckModel *
 fs_check_model_new(const FsEngineConfig *cfg)
@@ -152,12 +153,7 @@ fs_check_conn_has_flag(const FsCheckConn *c, const char *flag)
 char *
 fs_check_vlan_format(guint32 vlan)
 {
-    guint32 outer = vlan >> 12;
-    guint32 inner = vlan & 0xfffu;
-
-    if (outer != 0)
-        return g_strdup_printf("%u,%u", outer, inner);
-    return g_strdup_printf("%u", inner);
+    return fs_vlan_format(vlan, ",");
 }
 
 char *
@@ -166,14 +162,12 @@ fs_check_conn_describe(const FsCheckConn *c)
     char client[FS_ENDPOINT_STRLEN];
     char server[FS_ENDPOINT_STRLEN];
     g_autofree char *when = fs_time_format(c->t_first);
-    g_autofree char *vlan = NULL;
+    g_autofree char *vlan = fs_check_vlan_format(c->vlan);
 
     fs_endpoint_format(&c->addr[FS_ROLE_CLIENT], c->port[FS_ROLE_CLIENT],
                        client, sizeof client);
     fs_endpoint_format(&c->addr[FS_ROLE_SERVER], c->port[FS_ROLE_SERVER],
                        server, sizeof server);
-    if (c->vlan != 0)
-        vlan = fs_check_vlan_format(c->vlan);
     return g_strdup_printf("#%" G_GUINT64_FORMAT " %s > %s%s%s started %s",
                            c->id, client, server, vlan ? " vlan " : "",
                            vlan ? vlan : "", when);

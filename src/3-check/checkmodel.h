@@ -84,7 +84,8 @@ char *fs_check_conn_describe(const FsCheckConn *c);
  * server_end=CLOSED flags=-": the outcome, as a baseline line shows it. */
 char *fs_check_conn_outcome(const FsCheckConn *c);
 
-/* The VLAN key as a person writes it: "200", or "100,200" for QinQ. */
+/* The VLAN key as check writes it (fs_vlan_format()): "200", or
+ * "100,200" for QinQ; NULL when untagged. */
 char *fs_check_vlan_format(guint32 vlan);
 
 #endif /* FINSCOPE_CHECKMODEL_H */
