@@ -6,29 +6,11 @@
 # --closes-only; then tcpreplay of the kernel samples onto the veth gives
 # the same connection records as `finscope -r` on them. Needs root.
 . "$(dirname "$0")/lib.sh"
+NETNS_TAG=l
+. "$G_TEST_SRCDIR/tests/netns.sh"
 
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-TRAFFIC="$G_TEST_SRCDIR/tests/live-traffic.py"
 SLOWLORIS="$G_TEST_SRCDIR/tests/slowloris.py"
-NC=fs-lc-$$            # client namespace
-NS=fs-ls-$$            # server namespace (finscope runs here)
-VC=fslc$$              # veth ends (15 characters at most)
-VS=fsls$$
-CADDR=10.78.0.1
-SADDR=10.78.0.2
-PORT=8080
 MPORT=9187
-fs_pid=
-
-cleanup() {
-    [ -n "$fs_pid" ] && kill -9 "$fs_pid" 2>/dev/null
-    ip netns del "$NC" 2>/dev/null
-    ip netns del "$NS" 2>/dev/null
-    rm -rf "$OUT"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
 
 # ---- usage (no root needed) ----------------------------------------------
 
@@ -48,35 +30,9 @@ check "--help lists -i" grep -q -- "--interface=INTERFACE" "$OUT/help"
 
 # ---- can this machine do it? ---------------------------------------------
 
-finish_skipping() {
-    skip "live capture in network namespaces: $*"
-    finish
-    exit
-}
-[ "$(id -u)" -eq 0 ] || finish_skipping "needs root (uid $(id -u))"
-if ! ip netns add "$NC" 2> "$OUT/netns.err"; then
-    finish_skipping "ip netns add fails here: $(cat "$OUT/netns.err")"
-fi
-for tool in curl ss tcpreplay "$PY"; do
-    if ! command -v "$tool" > /dev/null; then
-        not_ok "$tool is installed (scripts/debian-packages.txt; scripts/setup.sh)"
-        finish
-        exit
-    fi
-done
+netns_require curl ss tcpreplay
 
 # ---- helpers ------------------------------------------------------------
-
-# wait_for SECONDS CMD...: polls every 0.1 s until CMD succeeds.
-wait_for() {
-    n=$(($1 * 10))
-    shift
-    while ! "$@" > /dev/null 2>&1; do
-        n=$((n - 1))
-        [ "$n" -gt 0 ] || return 1
-        sleep 0.1
-    done
-}
 
 # A field of the last final (non-interim) summary: sumval FILE a/b.
 sumval() {
@@ -114,62 +70,14 @@ metric() {
     awk -v m="$2" '$1 == m { print $2 }' "$1"
 }
 
-in_c() { ip netns exec "$NC" "$@"; }
-in_s() { ip netns exec "$NS" "$@"; }
 tw_client() { in_c ss -Htan state time-wait | wc -l; }
 # The scrapes' own connections on 127.0.0.1 are not on the veth.
 tw_server() { in_s ss -Htan state time-wait src "$SADDR" | wc -l; }
 scrape() { in_s curl -sS -m 5 -D "$OUT/$1.head" -o "$OUT/$1" "http://127.0.0.1:$MPORT$2"; }
 
-# start_finscope OUTFILE ARGS...: in the server namespace, on its veth end.
-start_finscope() {
-    o=$1
-    shift
-    : > "$OUT/$o.err"
-    # not through a shell function: $! must be finscope itself (ip netns
-    # exec execs it), so that signals reach it
-    ip netns exec "$NS" "$FINSCOPE" -i "$VS" "$@" \
-        > "$OUT/$o" 2> "$OUT/$o.err" &
-    fs_pid=$!
-    wait_for 10 grep -q "listening on" "$OUT/$o.err"
-}
-
-# stop_finscope: SIGINT, then its exit status (124 if it did not stop).
-stop_finscope() {
-    kill -INT "$fs_pid" 2>/dev/null
-    n=200
-    while kill -0 "$fs_pid" 2>/dev/null && [ "$n" -gt 0 ]; do
-        sleep 0.1
-        n=$((n - 1))
-    done
-    if kill -0 "$fs_pid" 2>/dev/null; then
-        kill -9 "$fs_pid"
-        fs_status=124
-    else
-        wait "$fs_pid"
-        fs_status=$?
-    fi
-    fs_pid=
-}
-
-traffic() {
-    "$PY" "$TRAFFIC" --client-ns "$NC" --server-ns "$NS" \
-        --server-addr "$SADDR" --port "$PORT" "$@"
-}
-
 # ---- the namespaces ------------------------------------------------------
 
-ip netns add "$NS"
-ip -n "$NC" link add "$VC" type veth peer name "$VS" netns "$NS"
-for side in c s; do
-    if [ $side = c ]; then ns=$NC dev=$VC addr=$CADDR; else ns=$NS dev=$VS addr=$SADDR; fi
-    # wire-sized segments in the capture, as in the kernel samples
-    ip netns exec "$ns" ethtool -K "$dev" tx off tso off gso off gro off > /dev/null 2>&1
-    ip -n "$ns" addr add "$addr/24" dev "$dev"
-    ip -n "$ns" link set lo up
-    ip -n "$ns" link set "$dev" up
-done
-wait_for 5 sh -c "ip -n $NS link show $VS | grep -q 'state UP' && ip -n $NC link show $VC | grep -q 'state UP'"
+netns_up
 check "veth between the namespaces carries traffic" in_c ping -c 1 -W 2 "$SADDR"
 check "no such interface: exit 1" status_is 1 in_s "$FINSCOPE" -i nosuch0
 check "no such interface: says so" grep -q "nosuch0: No such device" "$OUT/stderr"
@@ -244,7 +152,7 @@ check "SIGUSR1: finscope goes on" kill -0 "$fs_pid"
 
 tw_c=$(tw_client)
 tw_s=$(tw_server)
-stop_finscope
+stop_finscope live.jsonl
 check "SIGINT: clean exit 0" test "$fs_status" -eq 0
 final="$OUT/live.jsonl"
 check "final: 270 connection records" test "$(grep -c '"type":"conn"' "$final")" -eq 270
@@ -275,7 +183,7 @@ check "-w: finscope -r on the saved file gives the same records" \
 start_finscope closes.jsonl --json --closes-only -c 12 -s 128
 traffic --port 8200 --client-first 4 > /dev/null 2>&1
 check "-c 12: stops by itself" wait_for 10 sh -c "! kill -0 $fs_pid"
-stop_finscope
+stop_finscope closes.jsonl
 check "-c 12: exit 0" test "$fs_status" -eq 0
 check "-c 12: 12 packets read" test "$(sumval "$OUT/closes.jsonl" packets)" = 12
 check "--closes-only: the summary says what it cannot see" \
@@ -287,7 +195,7 @@ start_finscope top.jsonl --json --top 1
 traffic --port 8210 --client-first 2 > /dev/null 2>&1
 traffic --port 8211 --client-first 3 > /dev/null 2>&1
 sleep 1
-stop_finscope
+stop_finscope top.jsonl
 check "--top 1 with -i: exit 0" test "$fs_status" -eq 0
 check "--top 1 with -i: one service record, the busiest (3 connections)" \
     sh -c "test \$(grep -c '\"type\":\"service\"' '$OUT/top.jsonl') -eq 1 &&
@@ -303,7 +211,7 @@ sleep 1
 scrape drops.prom /metrics
 check "kernel drops: a metric while running" \
     test "$(metric "$OUT/drops.prom" finscope_packets_dropped_total)" -gt 0
-stop_finscope
+stop_finscope drops.txt
 check "kernel drops: exit 0" test "$fs_status" -eq 0
 check "kernel drops: the text summary says the capture is lossy" \
     grep -q "kernel dropped [1-9][0-9]* packets: the report is built on a lossy capture" "$OUT/drops.txt"
@@ -344,7 +252,7 @@ check "150 never-reading scrapers: finscope holds $fds fds (at most 64 clients)"
     test "$fds" -le 90
 check "150 never-reading scrapers: scrapes answered" \
     test "$(json_field "$OUT/noread.json" answered)" = "$(json_field "$OUT/noread.json" tried)"
-stop_finscope
+stop_finscope attack.txt
 check "slowloris: clean exit" test "$fs_status" -eq 0
 check "slowloris: stderr stays short" test "$(wc -l < "$OUT/attack.txt.err")" -le 5
 
@@ -353,9 +261,8 @@ check "slowloris: stderr stays short" test "$(wc -l < "$OUT/attack.txt.err")" -l
 : > "$OUT/low.err"
 ip netns exec "$NS" sh -c 'ulimit -n 64 && exec "$0" "$@"' "$FINSCOPE" \
     -i "$VS" --metrics-listen "127.0.0.1:$MPORT" --metrics-file "$OUT/low.prom" \
-    > "$OUT/low.txt" 2> "$OUT/low.err" &
-fs_pid=$!
-wait_for 10 grep -q "listening on" "$OUT/low.err"
+    > "$OUT/low" 2> "$OUT/low.err" &
+finscope_started low $!
 check "ulimit -n 64: finscope runs with 64 fds" \
     sh -c "grep -q '^Max open files *64 ' /proc/$fs_pid/limits"
 wait_for 10 test -s "$OUT/low.prom"
@@ -368,7 +275,7 @@ check "ulimit -n 64, slowloris x1000: scrapes were tried ($tried)" test "$tried"
 check "ulimit -n 64, slowloris x1000: every scrape answered within 1 s" \
     test "$(json_field "$OUT/low.json" answered)" = "$tried"
 check "ulimit -n 64: --metrics-file rewritten during the attack" test -s "$OUT/low.prom"
-stop_finscope
+stop_finscope low
 check "ulimit -n 64: clean exit" test "$fs_status" -eq 0
 check "ulimit -n 64: stderr stays short" test "$(wc -l < "$OUT/low.err")" -le 5
 
@@ -380,8 +287,7 @@ mkfifo "$OUT/stalled"
 : > "$OUT/stalled.err"
 ip netns exec "$NS" "$FINSCOPE" -i "$VS" --json --events --msl 1 \
     --metrics-listen "127.0.0.1:$MPORT" 1<> "$OUT/stalled" 2> "$OUT/stalled.err" &
-fs_pid=$!
-wait_for 10 grep -q "listening on" "$OUT/stalled.err"
+finscope_started stalled $!
 traffic --port 8400 --client-first 1500 --server-first 1500 \
     > "$OUT/stalled-traffic.json" 2>&1
 check "stalled stdout: the traffic went through" \
@@ -414,7 +320,7 @@ done
 t1=$(date +%s)
 check "stalled stdout: SIGTERM ends finscope within 5 s ($((t1 - t0)) s)" \
     sh -c "! kill -0 $fs_pid 2>/dev/null"
-stop_finscope
+stop_finscope stalled
 check "stalled stdout: exit 1, the report's end abandoned" test "$fs_status" -eq 1
 check "stalled stdout: says what was abandoned" grep -q "abandoned" "$OUT/stalled.err"
 check "stalled stdout: says how many lines were dropped" \
@@ -442,7 +348,7 @@ start_finscope replay.jsonl --json
 in_c tcpreplay -q -i "$VC" $replay > "$OUT/tcpreplay.out" 2>&1
 check "tcpreplay: every sample sent" grep -q "Successful packets" "$OUT/tcpreplay.out"
 sleep 1
-stop_finscope
+stop_finscope replay.jsonl
 check "tcpreplay: clean exit" test "$fs_status" -eq 0
 conn_fields "$OUT/offline.jsonl" > "$OUT/offline.fields"
 conn_fields "$OUT/replay.jsonl" > "$OUT/replay.fields"

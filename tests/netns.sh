@@ -1,9 +1,9 @@
-# finscope tests: two network namespaces joined by a veth, with several
-# finscope processes on the server's end (tests/fanout.sh,
-# tests/prometheus-live.sh); sourced after lib.sh. The set-up is
-# tests/live.sh's: real sockets of tests/live-traffic.py, wire-sized
-# segments (offloads off). Set NETNS_TAG (one letter) before sourcing it,
-# so that names carry the test and the PID.
+# finscope tests: two network namespaces joined by a veth, with finscope
+# on the server's end (tests/live.sh, tests/fanout.sh,
+# tests/prometheus-live.sh); sourced after lib.sh. Real sockets of
+# tests/live-traffic.py, wire-sized segments (offloads off), as in the
+# kernel samples. Set NETNS_TAG (one letter) before sourcing it, so that
+# names carry the test and the PID.
 
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
@@ -16,6 +16,8 @@ CADDR=10.78.0.1
 SADDR=10.78.0.2
 PORT=8080
 fs_pids=                # the finscopes started, for cleanup
+fs_pid=                 # the last one started
+fs_status=              # the exit status of the last one stopped
 
 netns_cleanup() {
     for _pid in $fs_pids; do
@@ -79,9 +81,20 @@ netns_up() {
     wait_for 5 sh -c "ip -n $NS link show $VS | grep -q 'state UP' && ip -n $NC link show $VC | grep -q 'state UP'"
 }
 
+# finscope_started NAME PID: a finscope started by hand (stdout to
+# $OUT/NAME, stderr to $OUT/NAME.err) is PID: $fs_pid, $OUT/NAME.pid,
+# killed at the end, stopped by stop_finscope NAME. Returns once it says
+# it is listening.
+finscope_started() {
+    fs_pid=$2
+    echo "$fs_pid" > "$OUT/$1.pid"
+    fs_pids="$fs_pids $fs_pid"
+    wait_for 10 grep -q "listening on" "$OUT/$1.err"
+}
+
 # start_finscope NAME ARGS...: finscope -i $VS ARGS in the server
 # namespace, stdout to $OUT/NAME, stderr to $OUT/NAME.err; its PID in
-# $OUT/NAME.pid. Returns once it says it is listening.
+# $fs_pid and $OUT/NAME.pid. Returns once it says it is listening.
 start_finscope() {
     _o=$1
     shift
@@ -90,13 +103,11 @@ start_finscope() {
     # exec execs it), so that signals reach it
     ip netns exec "$NS" "$FINSCOPE" -i "$VS" "$@" \
         > "$OUT/$_o" 2> "$OUT/$_o.err" &
-    echo $! > "$OUT/$_o.pid"
-    fs_pids="$fs_pids $!"
-    wait_for 10 grep -q "listening on" "$OUT/$_o.err"
+    finscope_started "$_o" $!
 }
 
-# stop_finscope NAME: SIGINT, then waits; its exit status in
-# $OUT/NAME.status (124 if it did not stop within 20 s).
+# stop_finscope NAME: SIGINT, then waits; its exit status in $fs_status
+# and $OUT/NAME.status (124 if it did not stop within 20 s).
 stop_finscope() {
     _pid=$(cat "$OUT/$1.pid")
     kill -INT "$_pid" 2>/dev/null
@@ -107,11 +118,12 @@ stop_finscope() {
     done
     if kill -0 "$_pid" 2>/dev/null; then
         kill -9 "$_pid"
-        echo 124 > "$OUT/$1.status"
+        fs_status=124
     else
         wait "$_pid"
-        echo $? > "$OUT/$1.status"
+        fs_status=$?
     fi
+    echo "$fs_status" > "$OUT/$1.status"
 }
 
 traffic() {
