@@ -7,25 +7,9 @@
 # trace of thousands of connections.
 . "$(dirname "$0")/lib.sh"
 
-# same NAME ARGS...: finscope --json --events ARGS both ways, compared.
-same() {
-    name=$1
-    shift
-    compared=$((compared + 1))
-    "$FINSCOPE" --json --events "$@" > "$OUT/lean.out" 2> "$OUT/lean.err"
-    echo "exit $?" >> "$OUT/lean.err"
-    FINSCOPE_NO_LEAN=1 "$FINSCOPE" --json --events "$@" > "$OUT/full.out" \
-        2> "$OUT/full.err"
-    echo "exit $?" >> "$OUT/full.err"
-    if cmp -s "$OUT/lean.out" "$OUT/full.out" &&
-        cmp -s "$OUT/lean.err" "$OUT/full.err"; then
-        return 0
-    fi
-    echo "differs: $name"
-    diff "$OUT/full.out" "$OUT/lean.out" | head -n 5
-    diff "$OUT/full.err" "$OUT/lean.err" | head -n 5
-    return 1
-}
+# same NAME ARGS...: finscope --json --events ARGS with the lean path
+# and without, compared (lib.sh).
+same() { same_without FINSCOPE_NO_LEAN "$@"; }
 
 
 for opts in "" "--threads 1" "--freeze-after 0" "--freeze-after 0.2" \

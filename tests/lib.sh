@@ -87,6 +87,30 @@ none_failed() {
     return 1
 }
 
+# same_without VAR NAME ARGS...: finscope --json --events ARGS, as is and
+# with VAR=1 in its environment (a path turned off), the same byte for
+# byte: stdout, stderr and exit status. Counted in $compared (see
+# none_failed); says what differs (NAME and the first lines of each
+# diff, from VAR's run to the plain one).
+same_without() {
+    _var=$1 _name=$2
+    shift 2
+    compared=$((${compared:-0} + 1))
+    "$FINSCOPE" --json --events "$@" > "$OUT/on.out" 2> "$OUT/on.err"
+    echo "exit $?" >> "$OUT/on.err"
+    env "$_var=1" "$FINSCOPE" --json --events "$@" > "$OUT/off.out" \
+        2> "$OUT/off.err"
+    echo "exit $?" >> "$OUT/off.err"
+    if cmp -s "$OUT/on.out" "$OUT/off.out" &&
+        cmp -s "$OUT/on.err" "$OUT/off.err"; then
+        return 0
+    fi
+    echo "differs: $_name"
+    diff "$OUT/off.out" "$OUT/on.out" | head -n 5
+    diff "$OUT/off.err" "$OUT/on.err" | head -n 5
+    return 1
+}
+
 # stdout_has TEXT / stderr_has TEXT: the last status_is printed TEXT.
 stdout_has() {
     grep -qF -- "$1" "$OUT/stdout" || {

@@ -6,25 +6,9 @@
 # the fuzz corpora when there are; pcapng too (tests/mkpcapng.py).
 . "$(dirname "$0")/lib.sh"
 
-# same NAME ARGS...: finscope --json --events ARGS both ways, compared.
-same() {
-    name=$1
-    shift
-    compared=$((compared + 1))
-    "$FINSCOPE" --json --events "$@" > "$OUT/m.out" 2> "$OUT/m.err"
-    echo "exit $?" >> "$OUT/m.err"
-    FINSCOPE_NO_MMAP=1 "$FINSCOPE" --json --events "$@" > "$OUT/l.out" \
-        2> "$OUT/l.err"
-    echo "exit $?" >> "$OUT/l.err"
-    if cmp -s "$OUT/m.out" "$OUT/l.out" && cmp -s "$OUT/m.err" "$OUT/l.err"
-    then
-        return 0
-    fi
-    echo "differs: $name"
-    diff "$OUT/l.out" "$OUT/m.out" | head -n 5
-    diff "$OUT/l.err" "$OUT/m.err" | head -n 5
-    return 1
-}
+# same NAME ARGS...: finscope --json --events ARGS mapped and through
+# libpcap, compared (lib.sh).
+same() { same_without FINSCOPE_NO_MMAP "$@"; }
 
 
 # The mapped path is taken at all: madvise(MADV_SEQUENTIAL) on the file,
