@@ -271,8 +271,13 @@ lean_segment(FsEngine *e, FsConn *conn, const FsSegment *seg)
     conn->last_frame = seg->frame;
     conn->last_source = (guint16)seg->source;
     conn->t_last = seg->ts;
-    /* with no older incarnation it keeps conn and sender; it may skip a
-     * frame captured twice (and say so, once) */
+    /* most: the detectors only note the frame */
+    if (fs_detect_steady(conn, sender, seg)) {
+        fs_tcpstate_steady_step(conn, sender, seg);
+        return TRUE;
+    }
+    /* with no older incarnation it keeps conn and sender; it skips a
+     * frame captured twice (and says so, once) */
     fs_detect_segment(conn, sender, seg, &verdict);
     if (fs_detect_verdict_acts(&verdict))
         apply_verdict(e, &verdict);

@@ -66,7 +66,9 @@ read_varint(Codec *c)
     guint64 v = 0;
 
     if (c->end - c->cur >= VARINT_MAX) {
-        /* most: far from the end, no check a byte */
+        /* most: far from the end, no check a byte; one byte long */
+        if (*c->cur < 0x80)
+            return *c->cur++;
         for (guint shift = 0; shift < 64; shift += 7) {
             guint8 b = *c->cur++;
 
@@ -275,7 +277,8 @@ code_role(Codec *c, gint8 *p)
     X(rst_uncertain) X(peer_silent) X(reuse.isn_above) \
     X(reuse.ts_known) X(reuse.ts_newer)
 #define PACK_FLAG(f) bits |= (guint64)obj->f << n++;
-#define UNPACK_FLAG(f) obj->f = (bits >> n++) & 1;
+/* the decoder's record starts zeroed: only set flags are written */
+#define UNPACK_FLAG(f) if ((bits >> n++) & 1) obj->f = 1;
 #define CODE_FLAGS(c, obj, LIST)                                          \
     do {                                                                  \
         guint64 bits = 0;                                                 \
@@ -283,7 +286,7 @@ code_role(Codec *c, gint8 *p)
         LIST(PACK_FLAG)                                                   \
         bits = field(c, bits);                                            \
         n = 0;                                                            \
-        if (c->decode) {                                                  \
+        if (c->decode && bits != 0) {                                     \
             LIST(UNPACK_FLAG)                                             \
         }                                                                 \
     } while (0)
