@@ -128,6 +128,51 @@ test_drain_by_id(void)
     }
 }
 
+/* pop_due_by_id() takes out those due, in id order, and drain_by_id()
+ * the rest: with ids spread over several bytes (the radix sort's passes)
+ * and few (its insertion sort). */
+static void
+test_due_by_id(void)
+{
+    const guint sizes[] = { 1, 7, 32, 33, 5000 };
+
+    for (guint k = 0; k < G_N_ELEMENTS(sizes); k++) {
+        guint n = sizes[k];
+        g_autoptr(FsDeadlines) q = fs_deadlines_new();
+        g_autoptr(GPtrArray) due = g_ptr_array_new();
+        g_autoptr(GPtrArray) rest = g_ptr_array_new();
+        g_autofree FsConn *conns = g_new0(FsConn, n);
+        GRand *rand = g_rand_new_with_seed(16 + k);
+        guint n_due = 0;
+
+        for (guint i = 0; i < n; i++) {
+            FsTime wake = g_rand_int_range(rand, 0, 1000);
+
+            /* unique ids, far apart and out of order */
+            conns[i].id = ((guint64)g_rand_int(rand) << 20 | i) + 7;
+            fs_deadlines_set(q, &conns[i], wake);
+            n_due += wake <= 500;
+        }
+        fs_deadlines_pop_due_by_id(q, 500, due);
+        fs_deadlines_drain_by_id(q, collect, rest);
+        g_assert_cmpuint(due->len, ==, n_due);
+        g_assert_cmpuint(due->len + rest->len, ==, n);
+        for (guint i = 0; i < due->len; i++) {
+            const FsConn *c = g_ptr_array_index(due, i);
+
+            g_assert_cmpint(c->deadline_slot, ==, 0);
+            if (i > 0)
+                g_assert_cmpuint(((const FsConn *)g_ptr_array_index(
+                                      due, i - 1))->id, <, c->id);
+        }
+        for (guint i = 1; i < rest->len; i++)
+            g_assert_cmpuint(((const FsConn *)g_ptr_array_index(
+                                  rest, i - 1))->id, <,
+                             ((const FsConn *)g_ptr_array_index(rest, i))->id);
+        g_rand_free(rand);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -136,5 +181,6 @@ main(int argc, char **argv)
     g_test_add_func("/deadline/move-and-remove", test_move_and_remove);
     g_test_add_func("/deadline/random", test_random);
     g_test_add_func("/deadline/drain-by-id", test_drain_by_id);
+    g_test_add_func("/deadline/due-by-id", test_due_by_id);
     return g_test_run();
 }

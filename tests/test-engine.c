@@ -431,6 +431,51 @@ test_dests_pruned(void)
         g_assert_cmpuint(g_array_index(top, FsDestTimeWait, i).peak, ==, 1);
 }
 
+/* The lean path (engine.c lean_segment()) is taken: mid-stream data and
+ * ACKs of a connection go by it (FsEngineStats.lean_segments), none with
+ * FINSCOPE_NO_LEAN set, and the records are the same either way. */
+static void
+test_lean_taken(void)
+{
+    const FsScriptStep steps[] = {
+        { C2S, "S",  1000, 0,    0,   0, 0, 0, 0 },
+        { S2C, "SA", 5000, 1001, 0,   1, 0, 0, 0 },
+        { C2S, "A",  1001, 5001, 0,   2, 0, 0, 0 },
+        { C2S, "PA", 1001, 5001, 100, 3, 0, 0, 0 },
+        { S2C, "A",  5001, 1101, 0,   4, 0, 0, 0 },
+        { S2C, "PA", 5001, 1101, 300, 5, 0, 0, 0 },
+        { C2S, "A",  1101, 5301, 0,   6, 0, 0, 0 },
+        { C2S, "FA", 1101, 5301, 0,   7, 0, 0, 0 },
+        { S2C, "FA", 5301, 1102, 0,   8, 0, 0, 0 },
+        { C2S, "A",  1102, 5302, 0,   9, 0, 0, 0 },
+    };
+    g_autoptr(FsScriptResult) lean = NULL;
+    g_autoptr(FsScriptResult) full = NULL;
+
+    g_unsetenv("FINSCOPE_NO_LEAN");
+    lean = fs_script_run(steps, G_N_ELEMENTS(steps), NULL);
+    g_setenv("FINSCOPE_NO_LEAN", "1", TRUE);
+    full = fs_script_run(steps, G_N_ELEMENTS(steps), NULL);
+    g_unsetenv("FINSCOPE_NO_LEAN");
+    g_assert_cmpuint(lean->stats.lean_segments, ==, 4);
+    g_assert_cmpuint(full->stats.lean_segments, ==, 0);
+    g_assert_cmpuint(lean->stats.tcp_segments, ==, G_N_ELEMENTS(steps));
+    g_assert_cmpuint(full->stats.tcp_segments, ==, G_N_ELEMENTS(steps));
+    g_assert_cmpuint(lean->conns->len, ==, 1);
+    g_assert_cmpuint(full->conns->len, ==, 1);
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        const FsEndpoint *a = &fs_script_conn(lean, 0)->ep[r];
+        const FsEndpoint *b = &fs_script_conn(full, 0)->ep[r];
+
+        g_assert_cmpuint(a->bytes, ==, b->bytes);
+        g_assert_cmpuint(a->snd_nxt, ==, b->snd_nxt);
+        g_assert_cmpuint(a->max_ack, ==, b->max_ack);
+        g_assert_cmpint(a->state, ==, b->state);
+    }
+    g_assert_cmpuint(fs_script_conn(lean, 0)->packets, ==,
+                     fs_script_conn(full, 0)->packets);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -448,5 +493,6 @@ main(int argc, char **argv)
     g_test_add_func("/engine/time-wait-hosts-pruned",
                     test_time_wait_hosts_pruned);
     g_test_add_func("/engine/idle-timeout", test_idle_timeout);
+    g_test_add_func("/engine/lean-taken", test_lean_taken);
     return g_test_run();
 }

@@ -29,8 +29,11 @@ void fs_deadlines_relocate(FsDeadlines *q, const FsConn *old, FsConn *conn);
  * first; NULL when none is due. */
 FsConn *fs_deadlines_pop_due(FsDeadlines *q, FsTime now);
 
-/* Empties the queue, handing each connection to fn in id order (sorted
- * where the queue was: nothing is allocated). */
+/* Removes every connection due at or before now and appends them to
+ * out in id order. */
+void fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out);
+
+/* Empties the queue, handing each connection to fn in id order. */
 void fs_deadlines_drain_by_id(FsDeadlines *q,
                               void (*fn)(FsConn *conn, gpointer user),
                               gpointer user);

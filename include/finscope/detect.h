@@ -59,6 +59,27 @@ FsDetectVerdict *fs_detect_reuse(FsConn *prev, FsConn *conn,
 FsDetectVerdict *fs_detect_segment(FsConn *conn, FsRole role,
                                    const FsSegment *seg, FsDetectVerdict *v);
 
+/* Two copies of a frame within this are one frame seen on two interfaces
+ * (a capture artefact), not a retransmission: RTOs are 200 ms and up. */
+#define FS_DUPLICATE_FRAME_WINDOW (200 * G_GINT64_CONSTANT(1000))
+
+/* fs_detect_segment() for a segment the engine's lean path holds
+ * (fs_tcpstate_steady(), conn the only incarnation of its 4-tuple):
+ * there it only notes the frame's header hash, unless the frame is one
+ * captured twice. TRUE if so noted (the verdict would process seg on
+ * conn and ask nothing more); FALSE, conn untouched, for a duplicate
+ * frame: fs_detect_segment() judges it. */
+static inline gboolean
+fs_detect_steady(FsConn *conn, FsRole role, const FsSegment *seg)
+{
+    if (seg->hdr_hash != 0 && conn->last_hash[role] == seg->hdr_hash &&
+        seg->ts - conn->last_hash_ts[role] <= FS_DUPLICATE_FRAME_WINDOW)
+        return FALSE;
+    conn->last_hash[role] = seg->hdr_hash;
+    conn->last_hash_ts[role] = seg->ts;
+    return TRUE;
+}
+
 const char *fs_reuse_outcome_name(FsReuseOutcome outcome);
 
 #endif /* FINSCOPE_DETECT_H */

@@ -114,6 +114,11 @@ typedef struct {
                                              whose peak was not kept */
     guint64 shard_skipped;                /* packets of other shards'
                                              flows (cfg.shards) */
+    guint64 lean_segments;                /* of tcp_segments, those the
+                                             lean path took (engine.c
+                                             lean_segment(); 0 with
+                                             FINSCOPE_NO_LEAN); in no
+                                             output */
 } FsEngineStats;
 
 /* TIME_WAIT held by one host (IP address) over the capture. */

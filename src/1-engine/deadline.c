@@ -18,7 +18,8 @@ typedef struct {
 #define PARENT(i) (((i) - 1) / ARITY)
 
 struct FsDeadlines {
-    GArray *heap; /* Entry, heap-ordered by wake */
+    GArray *heap;    /* Entry, heap-ordered by wake */
+    GArray *scratch; /* Entry: sort_by_key()'s, kept between sweeps */
 };
 
 FsDeadlines *
@@ -27,6 +28,7 @@ fs_deadlines_new(void)
     FsDeadlines *q = g_new0(FsDeadlines, 1);
 
     q->heap = g_array_new(FALSE, FALSE, sizeof(Entry));
+    q->scratch = g_array_new(FALSE, FALSE, sizeof(Entry));
     return q;
 }
 
@@ -36,6 +38,7 @@ fs_deadlines_free(FsDeadlines *q)
     if (q == NULL)
         return;
     g_array_unref(q->heap);
+    g_array_unref(q->scratch);
     g_free(q);
 }
 
@@ -166,14 +169,67 @@ fs_deadlines_pop_due(FsDeadlines *q, FsTime now)
     return conn;
 }
 
-/* Entries whose wake was replaced by their connection's id. */
-static gint
-entry_key_cmp(gconstpointer a, gconstpointer b)
-{
-    FsTime x = ((const Entry *)a)->wake;
-    FsTime y = ((const Entry *)b)->wake;
+/* Below this many, sort_by_key() sorts by insertion. */
+#define INSERTION_SORT_MAX 32
+#define RADIX_BITS 8u
+#define RADIX (1u << RADIX_BITS)
 
-    return x < y ? -1 : x > y;
+/* Sorts a[0..n) by wake, which holds a key (a connection's id): unique,
+ * not negative. A least-significant-digit radix sort, a byte a pass over
+ * the bits in which the keys differ (ids held at once span a few
+ * hundred thousand: 2 or 3 passes), q->scratch the other buffer: O(n),
+ * no comparison calls (g_array_sort's merge sort cost ~40 instructions
+ * a comparison, a sweep of 10,000 due ~6 million). Returns where the
+ * sorted entries are: a, or q->scratch's data. */
+static Entry *
+sort_by_key(FsDeadlines *q, Entry *a, guint n)
+{
+    Entry *from = a;
+    Entry *to;
+    guint64 lo = G_MAXUINT64;
+    guint64 hi = 0;
+    guint64 span;
+
+    if (n <= INSERTION_SORT_MAX) {
+        for (guint i = 1; i < n; i++) {
+            Entry e = a[i];
+            guint j = i;
+
+            for (; j > 0 && a[j - 1].wake > e.wake; j--)
+                a[j] = a[j - 1];
+            a[j] = e;
+        }
+        return a;
+    }
+    for (guint i = 0; i < n; i++) {
+        lo = MIN(lo, (guint64)a[i].wake);
+        hi = MAX(hi, (guint64)a[i].wake);
+    }
+    g_array_set_size(q->scratch, n);
+    to = &g_array_index(q->scratch, Entry, 0);
+    span = hi - lo;
+    for (guint shift = 0; shift < 64 && (span >> shift) != 0;
+         shift += RADIX_BITS) {
+        guint count[RADIX] = { 0 };
+        guint at = 0;
+        Entry *swap;
+
+        for (guint i = 0; i < n; i++)
+            count[(((guint64)from[i].wake - lo) >> shift) & (RADIX - 1)]++;
+        for (guint d = 0; d < RADIX; d++) {
+            guint c = count[d];
+
+            count[d] = at;
+            at += c;
+        }
+        for (guint i = 0; i < n; i++)
+            to[count[(((guint64)from[i].wake - lo) >> shift) &
+                     (RADIX - 1)]++] = from[i];
+        swap = from;
+        from = to;
+        to = swap;
+    }
+    return from;
 }
 
 void
@@ -181,17 +237,42 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
                          void (*fn)(FsConn *conn, gpointer user),
                          gpointer user)
 {
+    guint n = q->heap->len;
+    Entry *sorted;
+
     /* each id read once, into the entry: the sort reads no connection */
-    for (guint i = 0; i < q->heap->len; i++) {
+    for (guint i = 0; i < n; i++) {
         Entry *e = at(q, i);
 
         e->conn->deadline_slot = 0;
         e->wake = (FsTime)e->conn->id;
     }
-    g_array_sort(q->heap, entry_key_cmp);
-    for (guint i = 0; i < q->heap->len; i++)
-        fn(at(q, i)->conn, user);
+    sorted = n > 0 ? sort_by_key(q, at(q, 0), n) : NULL;
+    for (guint i = 0; i < n; i++)
+        fn(sorted[i].conn, user);
     g_array_set_size(q->heap, 0);
+    g_array_set_size(q->scratch, 0);
+}
+
+void
+fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out)
+{
+    GArray *due = g_array_new(FALSE, FALSE, sizeof(Entry));
+    FsConn *conn;
+    Entry *sorted;
+
+    while ((conn = fs_deadlines_pop_due(q, now)) != NULL) {
+        Entry e = { (FsTime)conn->id, conn };
+
+        g_array_append_val(due, e);
+    }
+    if (due->len > 0) {
+        sorted = sort_by_key(q, &g_array_index(due, Entry, 0), due->len);
+        for (guint i = 0; i < due->len; i++)
+            g_ptr_array_add(out, sorted[i].conn);
+    }
+    g_array_unref(due);
+    g_array_set_size(q->scratch, 0);
 }
 
 guint

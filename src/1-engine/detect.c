@@ -10,10 +10,6 @@
 #include "finscope/flow.h"
 #include "finscope/seq.h"
 
-/* Two copies of a frame within this are one frame seen on two interfaces
- * (a capture artefact), not a retransmission: RTOs are 200 ms and up. */
-#define DUPLICATE_FRAME_WINDOW (200 * G_GINT64_CONSTANT(1000))
-
 /* Window assumed when the receiver's is not known yet (RFC 9293 §3.8.6). */
 #define DEFAULT_WINDOW 65535u
 
@@ -347,8 +343,9 @@ static gboolean
 duplicate_frame(FsDetectVerdict *v, FsConn *c, FsRole role,
                 const FsSegment *seg)
 {
+    /* fs_detect_steady() repeats this test */
     if (seg->hdr_hash != 0 && c->last_hash[role] == seg->hdr_hash &&
-        seg->ts - c->last_hash_ts[role] <= DUPLICATE_FRAME_WINDOW) {
+        seg->ts - c->last_hash_ts[role] <= FS_DUPLICATE_FRAME_WINDOW) {
         if (c->duplicate_frames++ == 0)
             emit(v, c, seg, FS_EV_DUPLICATE_FRAME, role,
                  "identical frame captured twice: capture artefact, "

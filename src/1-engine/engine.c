@@ -26,9 +26,6 @@ struct FsEngine {
     FsTimeWait *tw;         /* TIME_WAIT per host and destination: a
                                listener on transitions */
     FsEngineStats stats;
-    FsTime lean_wake;       /* the store's next wake - now is at least
-                               this for a connection lean_segment()
-                               takes */
     gboolean lean;          /* lean_segment() is tried (not with
                                FINSCOPE_NO_LEAN set: tests/lean.sh) */
     gboolean finished;      /* fs_engine_finish() was called */
@@ -136,11 +133,6 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
         e->sink = *sink;
     e->tcp.rfc1337 = cfg->rfc1337;
     e->store = fs_store_new(cfg, &e->stats, &hooks);
-    e->lean_wake = 2 * cfg->msl;
-    if (cfg->idle_timeout > 0)
-        e->lean_wake = MIN(e->lean_wake, cfg->idle_timeout);
-    if (fs_store_freeze_after(e->store) > 0)
-        e->lean_wake = MIN(e->lean_wake, fs_store_freeze_after(e->store));
     e->lean = g_getenv("FINSCOPE_NO_LEAN") == NULL;
     e->tw = fs_timewait_new(&e->stats, 2 * cfg->msl);
     /* the spans kept for exact peaks: a quarter of the memory budget */
@@ -252,8 +244,8 @@ fs_engine_advance(FsEngine *e, FsTime now)
  *   nothing to do (conn_class() reads states, FINs and RSTs, which it
  *   leaves alone);
  * - its deadline stands: the store's next_wake() at seg->ts would come
- *   no sooner than seg->ts + e->lean_wake (no TIME_WAIT, no close,
- *   t_last is seg->ts), and the deadline is already no later
+ *   no sooner than seg->ts + the store's lean_wake (no TIME_WAIT, no
+ *   close, t_last is seg->ts), and the deadline is already no later
  *   (fs_store_steady_held());
  * - the store's worth_freezing() is FALSE (t_last is seg->ts, nothing
  *   is closed).
@@ -271,15 +263,21 @@ lean_segment(FsEngine *e, FsConn *conn, const FsSegment *seg)
         return FALSE;
     sender = fs_conn_sender_role(conn, seg);
     if (!fs_tcpstate_steady(conn, sender, seg) ||
-        !fs_store_steady_held(e->store, conn, seg->ts, e->lean_wake))
+        !fs_store_steady_held(e->store, conn, seg->ts))
         return FALSE;
     e->stats.tcp_segments++;
+    e->stats.lean_segments++;
     conn->packets++;
     conn->last_frame = seg->frame;
     conn->last_source = (guint16)seg->source;
     conn->t_last = seg->ts;
-    /* with no older incarnation it keeps conn and sender; it may skip a
-     * frame captured twice (and say so, once) */
+    /* most: the detectors only note the frame */
+    if (fs_detect_steady(conn, sender, seg)) {
+        fs_tcpstate_steady_step(conn, sender, seg);
+        return TRUE;
+    }
+    /* with no older incarnation it keeps conn and sender; it skips a
+     * frame captured twice (and says so, once) */
     fs_detect_segment(conn, sender, seg, &verdict);
     if (fs_detect_verdict_acts(&verdict))
         apply_verdict(e, &verdict);
@@ -326,10 +324,10 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
         apply_outcome(e, fs_tcpstate_segment(conn, verdict.role, seg,
                                              &e->tcp, &out));
         conn->t_last = seg->ts;
-        fs_store_stepped(e->store, conn, newest, seg->ts);
     }
     /* closed now: frozen at once, to its next deadline */
-    fs_store_freeze_if_closed(e->store, flow, conn, seg->ts);
+    fs_store_segment_done(e->store, flow, conn, newest, seg->ts,
+                          !verdict.skip);
 }
 
 /* --shard K/N: a TCP segment belongs to the shard of its flow hash (the
@@ -531,7 +529,7 @@ fs_engine_ledger_sum(FsEngine *e, const FsEngineStats *shards, guint n)
 
     st->frozen = st->freezes = st->finished = st->evicted = 0;
     /* memory (now) stays the ledger's own: its hosts */
-    st->handshakes_expired = st->memory_peak = 0;
+    st->handshakes_expired = st->memory_peak = st->lean_segments = 0;
     memset(st->evicted_by_class, 0, sizeof st->evicted_by_class);
     for (guint i = 0; i < n; i++) {
         st->frozen += shards[i].frozen;
@@ -541,6 +539,7 @@ fs_engine_ledger_sum(FsEngine *e, const FsEngineStats *shards, guint n)
         for (int c = 0; c < FS_EVICT_N_CLASSES; c++)
             st->evicted_by_class[c] += shards[i].evicted_by_class[c];
         st->handshakes_expired += shards[i].handshakes_expired;
+        st->lean_segments += shards[i].lean_segments;
         st->memory_peak += shards[i].memory_peak;
     }
 }

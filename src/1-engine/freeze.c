@@ -47,7 +47,8 @@ G_STATIC_ASSERT(FS_CONN_LINKS_SIZE == 34);
 typedef struct {
     gboolean decode;
     guint n;                   /* fields coded so far */
-    guint64 vals[MAX_FIELDS];  /* encode: every field's value */
+    guint8 *out;               /* encode: next byte */
+    guint8 *out_mask;          /* encode: the current group's mask */
     const guint8 *cur;         /* decode: next byte */
     const guint8 *end;
     guint8 mask;               /* decode: the current group's mask */
@@ -56,11 +57,28 @@ typedef struct {
     gboolean inexact;          /* encode: a time not a whole time_unit */
 } Codec;
 
+/* The longest varint: 64 bits, 7 a byte. */
+#define VARINT_MAX 10
+
 static guint64
 read_varint(Codec *c)
 {
     guint64 v = 0;
 
+    if (c->end - c->cur >= VARINT_MAX) {
+        /* most: far from the end, no check a byte; one byte long */
+        if (*c->cur < 0x80)
+            return *c->cur++;
+        for (guint shift = 0; shift < 64; shift += 7) {
+            guint8 b = *c->cur++;
+
+            v |= (guint64)(b & 0x7f) << shift;
+            if (!(b & 0x80))
+                return v;
+        }
+        c->bad = TRUE;
+        return 0;
+    }
     for (guint shift = 0; shift < 64; shift += 7) {
         guint8 b;
 
@@ -77,7 +95,19 @@ read_varint(Codec *c)
     return 0;
 }
 
-/* Encode: records v and returns it. Decode: returns the next value. */
+static guint8 *
+put_varint(guint8 *p, guint64 v)
+{
+    while (v >= 0x80) {
+        *p++ = (guint8)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (guint8)v;
+    return p;
+}
+
+/* Encode: writes v (a group's mask first) and returns it. Decode:
+ * returns the next value. */
 static guint64
 field(Codec *c, guint64 v)
 {
@@ -85,7 +115,14 @@ field(Codec *c, guint64 v)
 
     g_assert(i < MAX_FIELDS);
     if (!c->decode) {
-        c->vals[i] = v;
+        if (i % 8 == 0) {
+            c->out_mask = c->out++;
+            *c->out_mask = 0;
+        }
+        if (v != 0) {
+            *c->out_mask |= (guint8)(1u << (i % 8));
+            c->out = put_varint(c->out, v);
+        }
         return v;
     }
     if (i % 8 == 0) {
@@ -170,41 +207,61 @@ code_seq(Codec *c, guint32 *p, guint32 base)
         *p = x == 0 ? base : x == 1 ? 0 : base + (guint32)unzigzag(x - 2);
 }
 
+/* Each code_*() writes *p only when decoding: the encoder reads the
+ * connection it freezes, never writes it. */
 static void
 code_u64(Codec *c, guint64 *p)
 {
-    *p = field(c, *p);
+    guint64 v = field(c, *p);
+
+    if (c->decode)
+        *p = v;
 }
 
 static void
 code_u32(Codec *c, guint32 *p)
 {
-    *p = (guint32)field(c, *p);
+    guint64 v = field(c, *p);
+
+    if (c->decode)
+        *p = (guint32)v;
 }
 
 static void
 code_u16(Codec *c, guint16 *p)
 {
-    *p = (guint16)field(c, *p);
+    guint64 v = field(c, *p);
+
+    if (c->decode)
+        *p = (guint16)v;
 }
 
 static void
 code_u8(Codec *c, guint8 *p)
 {
-    *p = (guint8)field(c, *p);
+    guint64 v = field(c, *p);
+
+    if (c->decode)
+        *p = (guint8)v;
 }
 
 static void
 code_state(Codec *c, FsTcpState *p)
 {
-    *p = (FsTcpState)field(c, (guint64)*p);
+    guint64 v = field(c, (guint64)*p);
+
+    if (c->decode)
+        *p = (FsTcpState)v;
 }
 
 /* A gint8 role, FS_ROLE_NONE (-1) coded as 0. */
 static void
 code_role(Codec *c, gint8 *p)
 {
-    *p = (gint8)((gint)field(c, (guint64)(*p + 1)) - 1);
+    guint64 v = field(c, (guint64)(*p + 1));
+
+    if (c->decode)
+        *p = (gint8)((gint)v - 1);
 }
 
 /* Bit fields cannot be pointed at: each list names them once, in bit
@@ -220,7 +277,8 @@ code_role(Codec *c, gint8 *p)
     X(rst_uncertain) X(peer_silent) X(reuse.isn_above) \
     X(reuse.ts_known) X(reuse.ts_newer)
 #define PACK_FLAG(f) bits |= (guint64)obj->f << n++;
-#define UNPACK_FLAG(f) obj->f = (bits >> n++) & 1;
+/* the decoder's record starts zeroed: only set flags are written */
+#define UNPACK_FLAG(f) if ((bits >> n++) & 1) obj->f = 1;
 #define CODE_FLAGS(c, obj, LIST)                                          \
     do {                                                                  \
         guint64 bits = 0;                                                 \
@@ -228,7 +286,9 @@ code_role(Codec *c, gint8 *p)
         LIST(PACK_FLAG)                                                   \
         bits = field(c, bits);                                            \
         n = 0;                                                            \
-        LIST(UNPACK_FLAG)                                                 \
+        if (c->decode && bits != 0) {                                     \
+            LIST(UNPACK_FLAG)                                             \
+        }                                                                 \
     } while (0)
 
 static void
@@ -340,7 +400,8 @@ code_conn(Codec *c, FsConn *conn)
     code_u8(c, &conn->reuse.outcome);
     u8 = (guint8)conn->reuse.holder;
     code_u8(c, &u8);
-    conn->reuse.holder = (gint8)u8;
+    if (c->decode)
+        conn->reuse.holder = (gint8)u8;
     code_u8(c, &conn->reuse.holder_state);
     code_time(c, &conn->reuse.since_close, 0);
     code_u32(c, &conn->old_dup.in_window);
@@ -353,54 +414,34 @@ code_conn(Codec *c, FsConn *conn)
     code_frames(c, conn);
 }
 
-static guint8 *
-put_varint(guint8 *p, guint64 v)
-{
-    while (v >= 0x80) {
-        *p++ = (guint8)(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = (guint8)v;
-    return p;
-}
-
 FLATTEN FsConn *
 fs_conn_freeze(const FsConn *conn, FsPool *pool)
 {
     Codec c = { .decode = FALSE, .time_unit = NS_PER_US };
-    FsConn copy = *conn;
-    guint8 buf[8 + MAX_FIELDS / 8 + MAX_FIELDS * 10];
-    guint8 *p = buf;
+    guint8 buf[8 + MAX_FIELDS / 8 + MAX_FIELDS * VARINT_MAX];
     guint64 t_last = (guint64)conn->t_last;
+    /* the code_*() do not write while encoding */
+    FsConn *body = (FsConn *)conn;
     gsize len;
     gsize addrs;
     guint8 *out;
     FsConn *frozen;
 
     g_return_val_if_fail(!fs_conn_is_frozen(conn), NULL);
+    c.out = buf + 8;
     if (t_last % NS_PER_US == 0)
-        code_conn(&c, &copy);
+        code_conn(&c, body);
     if (t_last % NS_PER_US != 0 || c.inexact) {
         c.n = 0;
+        c.out = buf + 8;
         c.time_unit = 1;
-        code_conn(&c, &copy);
+        code_conn(&c, body);
     } else {
         t_last |= MICROSECONDS_BIT;
     }
     for (int i = 0; i < 8; i++)
-        *p++ = (guint8)(t_last >> (8 * i));
-    for (guint g = 0; g < c.n; g += 8) {
-        guint8 *mask = p++;
-
-        *mask = 0;
-        for (guint i = g; i < c.n && i < g + 8; i++) {
-            if (c.vals[i] != 0) {
-                *mask |= (guint8)(1u << (i - g));
-                p = put_varint(p, c.vals[i]);
-            }
-        }
-    }
-    len = (gsize)(p - buf);
+        buf[i] = (guint8)(t_last >> (8 * i));
+    len = (gsize)(c.out - buf);
     addrs = fs_conn_frozen_addrs_size(conn);
     frozen = pool != NULL ? fs_pool_alloc(pool, FS_CONN_LINKS_SIZE + addrs + len)
                           : g_malloc(FS_CONN_LINKS_SIZE + addrs + len);

@@ -53,19 +53,26 @@ conn_cost(const FsConn *conn)
 
 static gboolean is_closed(const FsConn *conn);
 
-/* The class (FsEvictClass) of conn's record rec. */
+/* conn_class() of rec, whose is_closed() is closed. */
 static FsEvictClass
-conn_class(const FsConn *rec)
+class_of(const FsConn *rec, gboolean closed)
 {
     const FsEndpoint *c = &rec->ep[FS_ROLE_CLIENT];
     const FsEndpoint *s = &rec->ep[FS_ROLE_SERVER];
 
     if (c->fin_sent || s->fin_sent || rec->rst_from != FS_ROLE_NONE ||
         c->state >= FS_TCP_FIN_WAIT_1 || s->state >= FS_TCP_FIN_WAIT_1)
-        return is_closed(rec) ? FS_EVICT_WAITING : FS_EVICT_CLOSING;
+        return closed ? FS_EVICT_WAITING : FS_EVICT_CLOSING;
     if (c->state == FS_TCP_SYN_SENT || s->state == FS_TCP_SYN_RECEIVED)
         return FS_EVICT_HALF_OPEN;
     return FS_EVICT_IDLE;
+}
+
+/* The class (FsEvictClass) of conn's record rec. */
+static FsEvictClass
+conn_class(const FsConn *rec)
+{
+    return class_of(rec, is_closed(rec));
 }
 
 /* The class whose held list holds conn. */
@@ -121,21 +128,21 @@ held_relocate(FsStore *s, const FsConn *old, FsConn *conn)
     conn->held_slot = old->held_slot;
 }
 
-/* rec (conn's record) may have changed class: conn moves to the end of
- * its new class's list. */
+/* conn's record may have changed class to cls: conn moves to the end
+ * of its new class's list. */
 static void
-held_reclass(FsStore *s, FsConn *conn, const FsConn *rec)
+held_reclass(FsStore *s, FsConn *conn, FsEvictClass cls)
 {
-    FsEvictClass cls = conn_class(rec);
+    const GPtrArray *a = s->held[cls].conns;
 
-    if (held_class(s, conn) != cls) {
-        held_forget(s, conn);
-        held_add(s, conn, cls);
-    }
+    /* most segments leave it where it is: one look */
+    if (conn->held_slot < a->len &&
+        g_ptr_array_index(a, conn->held_slot) == conn)
+        return;
+    held_forget(s, conn);
+    held_add(s, conn, cls);
 }
 
-static FsTime next_wake(const FsStore *s, const FsConn *conn, FsTime now,
-                        gboolean frozen_after);
 static void wake_earlier(FsStore *s, FsConn *conn, FsTime now);
 
 /* conn replaces old (same connection, new address) wherever the engine
@@ -260,13 +267,24 @@ finish_conn(FsStore *s, FsConn *conn, FsConn *rec, FsTime now)
 }
 
 /* Scheduling reads the likely states: an ACK of a FIN that passed the
- * sensor is taken as arrived (the record's settle decides). */
+ * sensor is taken as arrived (the record's settle decides). Without one
+ * pending, the state (no call). */
+static inline FsTcpState
+likely_state(const FsEndpoint *ep)
+{
+    return ep->ack_pending ? fs_tcpstate_likely(ep) : ep->state;
+}
+
+static inline gboolean
+likely_over(const FsEndpoint *ep, FsTcpState st)
+{
+    return st == FS_TCP_CLOSED || (st == FS_TCP_UNKNOWN && !ep->seen);
+}
+
 static gboolean
 state_over(const FsEndpoint *ep)
 {
-    FsTcpState st = fs_tcpstate_likely(ep);
-
-    return st == FS_TCP_CLOSED || (st == FS_TCP_UNKNOWN && !ep->seen);
+    return likely_over(ep, likely_state(ep));
 }
 
 /* Both ends closed or in TIME_WAIT: the connection is waiting out 2*MSL
@@ -275,8 +293,10 @@ static gboolean
 is_closed(const FsConn *conn)
 {
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-        if (!state_over(&conn->ep[r]) &&
-            fs_tcpstate_likely(&conn->ep[r]) != FS_TCP_TIME_WAIT)
+        const FsEndpoint *ep = &conn->ep[r];
+        FsTcpState st = likely_state(ep);
+
+        if (!likely_over(ep, st) && st != FS_TCP_TIME_WAIT)
             return FALSE;
     }
     return TRUE;
@@ -296,11 +316,11 @@ quiet_needed(const FsStore *s, const FsConn *conn)
  * unanswered, FS_ENGINE_SYNACK_GIVE_UP after a SYN-ACK got no ACK);
  * G_MAXINT64 once it completed or a close began. */
 static FsTime
-handshake_gives_up(const FsConn *conn)
+gives_up_of(const FsConn *conn, FsEvictClass cls)
 {
     FsTime at = G_MAXINT64;
 
-    if (conn_class(conn) != FS_EVICT_HALF_OPEN)
+    if (cls != FS_EVICT_HALF_OPEN)
         return G_MAXINT64;
     /* once a SYN-ACK answered, its sender's give-up ends the attempt
      * (the SYN's sender, still in SYN_SENT if the SYN-ACK never reached
@@ -320,14 +340,20 @@ handshake_gives_up(const FsConn *conn)
     return at;
 }
 
+static FsTime
+handshake_gives_up(const FsConn *conn)
+{
+    return gives_up_of(conn, conn_class(conn));
+}
+
 /* When conn is finished if nothing more arrives: closed and 2*MSL quiet
  * (late duplicates and reuse checks need it until then), reset and
  * briefly quiet, its handshake given up, or idle too long; G_MAXINT64
  * for never. */
 static FsTime
-finish_at(const FsStore *s, const FsConn *conn)
+finish_of(const FsStore *s, const FsConn *conn, FsEvictClass cls)
 {
-    FsTime at = handshake_gives_up(conn);
+    FsTime at = gives_up_of(conn, cls);
 
     if (state_over(&conn->ep[FS_ROLE_CLIENT]) &&
         state_over(&conn->ep[FS_ROLE_SERVER]))
@@ -337,26 +363,44 @@ finish_at(const FsStore *s, const FsConn *conn)
     return at;
 }
 
+/* What scheduling reads of a record, looked at once: each of these
+ * reads both endpoints' likely states. */
+typedef struct {
+    gboolean closed;        /* is_closed() */
+    FsEvictClass cls;       /* conn_class() */
+    FsTime finish;          /* finish_of() */
+} Look;
+
+static void
+look_at(const FsStore *s, const FsConn *rec, Look *l)
+{
+    l->closed = is_closed(rec);
+    l->cls = class_of(rec, l->closed);
+    l->finish = finish_of(s, rec, l->cls);
+}
+
+
 /* Is freezing conn (whole) at now worth it: closed (frozen as soon as
  * its close is seen), or open and quiet for freeze_after; and its record
  * not due soon (a reset's is). */
 static gboolean
-worth_freezing(const FsStore *s, const FsConn *conn, FsTime now)
+worth_freezing(const FsStore *s, const FsConn *conn, FsTime now,
+               const Look *l)
 {
     return s->freeze_after > 0 &&
-           (is_closed(conn) || now - conn->t_last >= s->freeze_after) &&
-           finish_at(s, conn) - now > RESET_LINGER;
+           (l->closed || now - conn->t_last >= s->freeze_after) &&
+           l->finish - now > RESET_LINGER;
 }
 
 /* When conn, whole, is frozen if nothing more arrives: the first sweep
  * after now at which worth_freezing(); G_MAXINT64 for never (so that a
- * sweep finding it not worth it does not come back). finish is
- * finish_at(s, conn), which the caller has (every segment asks: each of
- * these costs a look at both endpoints' states). */
+ * sweep finding it not worth it does not come back). finish and
+ * closed are the caller's Look (every segment asks: each of these costs
+ * a look at both endpoints' states). */
 static FsTime
-freeze_at(const FsStore *s, const FsConn *conn, FsTime now, FsTime finish)
+freeze_at(const FsStore *s, const FsConn *conn, FsTime now, FsTime finish,
+          gboolean closed)
 {
-    gboolean closed = is_closed(conn);
     FsTime at = closed ? now + 1
                        : MAX(conn->t_last + s->freeze_after, now + 1);
 
@@ -368,22 +412,21 @@ freeze_at(const FsStore *s, const FsConn *conn, FsTime now, FsTime finish)
                : G_MAXINT64;
 }
 
-/* When conn next needs a look if nothing more arrives: a TIME_WAIT
- * running out, finish_at(), or (unless it is frozen_after this)
+/* When conn (l: its Look) next needs a look if nothing more arrives: a
+ * TIME_WAIT running out, its finish, or (unless it is frozen_after this)
  * freeze_at(). At the latest 2*MSL
  * from now: no TIME_WAIT or close that later packets bring can end
  * sooner; what packets change otherwise (a reset, a lost ACK reopening a
  * close) wake_earlier() sees after each segment. */
 static FsTime
 next_wake(const FsStore *s, const FsConn *conn, FsTime now,
-          gboolean frozen_after)
+          gboolean frozen_after, const Look *l)
 {
     FsTime two_msl = 2 * s->cfg.msl;
-    FsTime finish = finish_at(s, conn);
-    FsTime wake = MIN(now + two_msl, finish);
+    FsTime wake = MIN(now + two_msl, l->finish);
 
     if (!frozen_after && s->freeze_after > 0)
-        wake = MIN(wake, freeze_at(s, conn, now, finish));
+        wake = MIN(wake, freeze_at(s, conn, now, l->finish, l->closed));
 
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         const FsEndpoint *ep = &conn->ep[r];
@@ -398,21 +441,21 @@ next_wake(const FsStore *s, const FsConn *conn, FsTime now,
 
 /* A segment may have brought conn's deadline forward. */
 static void
-wake_earlier(FsStore *s, FsConn *conn, FsTime now)
+wake_earlier_look(FsStore *s, FsConn *conn, FsTime now, const Look *l)
 {
-    FsTime wake = next_wake(s, conn, now, FALSE);
+    FsTime wake = next_wake(s, conn, now, FALSE, l);
 
     if (wake < fs_deadlines_wake(s->deadlines, conn))
         fs_deadlines_set(s->deadlines, conn, wake);
 }
 
-static gint
-conn_id_cmp(gconstpointer a, gconstpointer b)
+static void
+wake_earlier(FsStore *s, FsConn *conn, FsTime now)
 {
-    const FsConn *x = *(FsConn *const *)a;
-    const FsConn *y = *(FsConn *const *)b;
+    Look l;
 
-    return x->id < y->id ? -1 : x->id > y->id;
+    look_at(s, conn, &l);
+    wake_earlier_look(s, conn, now, &l);
 }
 
 /* Once a second of capture time: the connections due run out their
@@ -423,9 +466,7 @@ fs_store_sweep(FsStore *s, FsTime now)
 {
     FsConn *conn;
 
-    while ((conn = fs_deadlines_pop_due(s->deadlines, now)) != NULL)
-        g_ptr_array_add(s->due, conn);
-    g_ptr_array_sort(s->due, conn_id_cmp);
+    fs_deadlines_pop_due_by_id(s->deadlines, now, s->due);
     for (guint i = 0; i < s->due->len; i++) {
         FsConn buf;
         FsConn *rec;
@@ -433,6 +474,7 @@ fs_store_sweep(FsStore *s, FsTime now)
         gboolean expired;
         FsTime wake;
         FsTcpOutcome out;
+        Look l;
 
         conn = g_ptr_array_index(s->due, i);
         rec = record_of(conn, &buf);
@@ -443,21 +485,22 @@ fs_store_sweep(FsStore *s, FsTime now)
                                              FS_CAUSE_TIME_WAIT_EXPIRED) > 0;
         s->hooks.on_outcome(&out, s->hooks.user);
         /* an ACK proven by silence may complete its close */
-        held_reclass(s, conn, rec);
-        if (now >= finish_at(s, rec)) {
-            if (now >= handshake_gives_up(rec))
+        look_at(s, rec, &l);
+        held_reclass(s, conn, l.cls);
+        if (now >= l.finish) {
+            if (now >= gives_up_of(rec, l.cls))
                 s->stats->handshakes_expired++;
             finish_conn(s, conn, rec, now);
             continue;
         }
-        if (was_frozen ? expired : worth_freezing(s, rec, now)) {
+        if (was_frozen ? expired : worth_freezing(s, rec, now, &l)) {
             /* frozen again only when its TIME_WAIT ran out: the settle
              * time expire moved on is settled again at hand-over, at a
              * time no earlier (the sweep's, or the end) */
-            wake = next_wake(s, rec, now, TRUE);
+            wake = next_wake(s, rec, now, TRUE, &l);
             conn = freeze(s, NULL, conn, rec);
         } else {
-            wake = next_wake(s, rec, now, was_frozen);
+            wake = next_wake(s, rec, now, was_frozen, &l);
         }
         fs_deadlines_set(s->deadlines, conn, wake);
     }
@@ -580,6 +623,13 @@ fs_store_new(const FsEngineConfig *cfg, FsEngineStats *stats,
      * the bench's medium trace peaks at 30 MiB instead of 60 */
     s->freeze_after = cfg->freeze_after == 0 ? FS_ENGINE_FREEZE_AFTER
                       : MAX(cfg->freeze_after, 0);
+    /* no sooner than next_wake() puts an idle connection's deadline
+     * after a segment at now: 2*MSL, its idle timeout, its freezing */
+    s->lean_wake = 2 * cfg->msl;
+    if (cfg->idle_timeout > 0)
+        s->lean_wake = MIN(s->lean_wake, cfg->idle_timeout);
+    if (s->freeze_after > 0)
+        s->lean_wake = MIN(s->lean_wake, s->freeze_after);
     s->flows = fs_flow_table_new();
     s->roles = fs_roles_new();
     s->deadlines = fs_deadlines_new();
@@ -621,6 +671,7 @@ fs_store_new_incarnation(FsStore *s, FsFlow **flow, FsConn **prev,
     gboolean inferred;
     gboolean cis;
     FsConn *conn;
+    Look l;
 
     if (s->cfg.max_flows > 0 && s->stats->live >= s->cfg.max_flows) {
         /* may free the flow's connections and move its slot */
@@ -639,7 +690,9 @@ fs_store_new_incarnation(FsStore *s, FsFlow **flow, FsConn **prev,
     held_add(s, conn, (seg->flags & FS_TH_SYN) ? FS_EVICT_HALF_OPEN
                                                 : FS_EVICT_IDLE);
     memory_add(s, conn_cost(conn));
-    fs_deadlines_set(s->deadlines, conn, next_wake(s, conn, seg->ts, FALSE));
+    look_at(s, conn, &l);
+    fs_deadlines_set(s->deadlines, conn,
+                     next_wake(s, conn, seg->ts, FALSE, &l));
     return conn;
 }
 
@@ -658,26 +711,30 @@ fs_store_wake_earlier(FsStore *s, FsConn *conn, FsTime now)
 }
 
 void
-fs_store_stepped(FsStore *s, FsConn *conn, const FsConn *newest, FsTime now)
+fs_store_segment_done(FsStore *s, FsFlow *flow, FsConn *conn,
+                      const FsConn *newest, FsTime now, gboolean stepped)
 {
-    held_reclass(s, conn, conn);
-    /* the segment may have brought a deadline forward: of the
-     * connection it went to, or of the one before the newest (a
-     * reusing SYN's answer settles the old incarnation) */
-    wake_earlier(s, conn, now);
-    if (newest->older != NULL && newest->older != conn)
-        wake_earlier(s, newest->older, now);
-}
+    Look l;
 
-void
-fs_store_freeze_if_closed(FsStore *s, FsFlow *flow, FsConn *conn,
-                          FsTime now)
-{
-    if (worth_freezing(s, conn, now)) {
-        FsTime wake = next_wake(s, conn, now, TRUE);
+    look_at(s, conn, &l);
+    if (stepped) {
+        held_reclass(s, conn, l.cls);
+        /* the segment may have brought a deadline forward: of the one
+         * before the newest (a reusing SYN's answer settles the old
+         * incarnation), here before conn may move (freeze()) */
+        if (newest->older != NULL && newest->older != conn)
+            wake_earlier(s, newest->older, now);
+    }
+    if (worth_freezing(s, conn, now, &l)) {
+        /* closed now: frozen at once, to its next deadline (which
+         * replaces any the step brought forward) */
+        FsTime wake = next_wake(s, conn, now, TRUE, &l);
 
         conn = freeze(s, flow, conn, conn);
         fs_deadlines_set(s->deadlines, conn, wake);
+    } else if (stepped) {
+        /* or its own deadline came forward */
+        wake_earlier_look(s, conn, now, &l);
     }
 }
 

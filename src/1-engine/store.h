@@ -67,6 +67,9 @@ typedef struct FsStore {
     FsTime next_sweep;      /* capture time of the next sweep */
     FsTime latest;          /* latest segment time seen */
     FsTime freeze_after;    /* quiet before freezing; 0 = never */
+    FsTime lean_wake;       /* next_wake() - now is at least this for a
+                               whole idle connection whose t_last is now
+                               (fs_store_steady_held()) */
 } FsStore;
 
 /* cfg is the engine's (msl, idle_timeout, max_flows, freeze_after,
@@ -136,26 +139,19 @@ fs_store_thawed(FsStore *s, FsFlow *flow, FsConn *newest, FsTime now)
     return newest;
 }
 
-/* Quiet before an open connection is frozen; 0 = never. */
-static inline FsTime
-fs_store_freeze_after(const FsStore *s)
-{
-    return s->freeze_after;
-}
-
 /* The engine's lean path (engine.c): conn (whole) is held in the idle
- * class and due no later than now + within, so a segment that leaves
- * its class alone and would put its deadline at least that far off
+ * class and due no later than now + s->lean_wake, so a segment at now
+ * that leaves its class alone (and so would put its deadline at least
+ * that far off: next_wake() of an idle connection last seen at now)
  * needs nothing of the store. */
 static inline gboolean
-fs_store_steady_held(const FsStore *s, const FsConn *conn, FsTime now,
-                     FsTime within)
+fs_store_steady_held(const FsStore *s, const FsConn *conn, FsTime now)
 {
     const GPtrArray *idle = s->held[FS_EVICT_IDLE].conns;
 
     return conn->held_slot < idle->len &&
            g_ptr_array_index(idle, conn->held_slot) == conn &&
-           fs_deadlines_wake(s->deadlines, conn) - now <= within;
+           fs_deadlines_wake(s->deadlines, conn) - now <= s->lean_wake;
 }
 
 /* seg opens a new incarnation of its 4-tuple: returns it, held and
@@ -173,17 +169,15 @@ void fs_store_note_server(FsStore *s, const FsSegment *seg);
 /* Something may have brought conn's deadline forward. */
 void fs_store_wake_earlier(FsStore *s, FsConn *conn, FsTime now);
 
-/* The state machine took a segment at now for conn (newest: its flow's
- * newest incarnation): conn may have changed eviction class, and its
- * deadline or that of the incarnation before the newest may come
- * sooner. */
-void fs_store_stepped(FsStore *s, FsConn *conn, const FsConn *newest,
-                      FsTime now);
-
-/* After each segment: conn (of flow) is frozen to its next deadline if
- * that is worth it (closed, or quiet long enough). */
-void fs_store_freeze_if_closed(FsStore *s, FsFlow *flow, FsConn *conn,
-                               FsTime now);
+/* A segment at now went to conn (of flow; newest: its flow's newest
+ * incarnation), through the state machine when stepped (not a frame
+ * skipped as captured twice): then conn may have changed eviction
+ * class, and its deadline or that of the incarnation before the newest
+ * may come sooner. Then conn is frozen to its next deadline if that is
+ * worth it (closed, or quiet long enough). */
+void fs_store_segment_done(FsStore *s, FsFlow *flow, FsConn *conn,
+                           const FsConn *newest, FsTime now,
+                           gboolean stepped);
 
 /* End of input: hands every connection held over, in id order, settled
  * at the latest time seen. */

@@ -1015,6 +1015,20 @@ on_handshake_ack(const Step *st, FsRole sender)
         take_edge(st, peer, FS_CAUSE_HANDSHAKE_DONE);
 }
 
+/* The sender's timestamps: its first TSval, and its last unless seg's
+ * is older (a reordered or old segment). */
+static inline void
+note_tsval(FsEndpoint *self, const FsSegment *seg)
+{
+    if (seg->has_ts && (!self->ts_seen ||
+                        !fs_ts_older(seg->tsval, self->last_tsval))) {
+        if (!self->ts_seen)
+            self->first_tsval = seg->tsval;
+        self->last_tsval = seg->tsval;
+        self->ts_seen = 1;
+    }
+}
+
 static void
 note_sender(const Step *st, FsRole sender)
 {
@@ -1036,13 +1050,7 @@ note_sender(const Step *st, FsRole sender)
     if (!(seg->flags & FS_TH_RST))
         self->rcv_wnd = (guint32)seg->window
                         << ((seg->flags & FS_TH_SYN) ? 0 : self->wscale);
-    if (seg->has_ts && (!self->ts_seen ||
-                        !fs_ts_older(seg->tsval, self->last_tsval))) {
-        if (!self->ts_seen)
-            self->first_tsval = seg->tsval;
-        self->last_tsval = seg->tsval;
-        self->ts_seen = 1;
-    }
+    note_tsval(self, seg);
 }
 
 static void
@@ -1192,13 +1200,7 @@ fs_tcpstate_steady_step(FsConn *conn, int sender_role, const FsSegment *seg)
 
     /* note_sender() */
     self->rcv_wnd = (guint32)seg->window << self->wscale;
-    if (seg->has_ts && (!self->ts_seen ||
-                        !fs_ts_older(seg->tsval, self->last_tsval))) {
-        if (!self->ts_seen)
-            self->first_tsval = seg->tsval;
-        self->last_tsval = seg->tsval;
-        self->ts_seen = 1;
-    }
+    note_tsval(self, seg);
     rtt_probe_answer(&st, sender);
     /* on_ack() */
     if (!self->ack_seen || fs_seq_gt(seg->ack, self->max_ack))
