@@ -86,6 +86,7 @@ fill_job(FsJob *job)
 {
     Batch *b = (Batch *)job;
     Shared *sh = b->sh;
+    GAsyncQueue *full;
 
     if (sh->ended) {
         b->n = 0;
@@ -94,8 +95,12 @@ fill_job(FsJob *job)
         fill(sh->cap, b);
         sh->ended = b->end != FS_CAPTURE_PACKET;
     }
-    /* b belongs to the engine's thread now: not to be read after */
-    g_async_queue_push(sh->full, b);
+    /* b belongs to the engine's thread now: not to be read after; nor is
+     * sh once the last batch is in (the queue is held until the push
+     * returned) */
+    full = g_async_queue_ref(sh->full);
+    g_async_queue_push(full, b);
+    g_async_queue_unref(full);
 }
 
 static FsCaptureResult

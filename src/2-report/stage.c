@@ -72,15 +72,21 @@ block_job(FsJob *job)
 {
     Block *b = (Block *)job;
     FsStage *s = b->stage;
-    gboolean sync = b->sync;
+    GAsyncQueue *done = NULL;
 
     run_block(&s->inner, b);
+    if (b->sync)
+        done = g_async_queue_ref(s->done);
     b->n = 0;
     b->sync = FALSE;
     /* b belongs to the engine's thread again: not to be read after */
     g_async_queue_push(s->empty, b);
-    if (sync)
-        g_async_queue_push(s->done, GINT_TO_POINTER(1));
+    if (done != NULL) {
+        /* the stage may be freed once answered: done is held until the
+         * push returned */
+        g_async_queue_push(done, GINT_TO_POINTER(1));
+        g_async_queue_unref(done);
+    }
 }
 
 /* The next free item of the current block. */
