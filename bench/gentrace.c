@@ -3,7 +3,7 @@
  *
  * Usage: gentrace [--seed N] [--connections N] [--concurrency K]
  *                 [--rate CONN_PER_S] [--avg-size BYTES] [--clients N]
- *                 [--servers N] --out FILE
+ *                 [--servers N] [--anomalies F] --out FILE
  *        gentrace --print-sizes
  *
  * Connections start at a constant rate (--rate, with jitter), so the
@@ -27,6 +27,12 @@
  *    4% FIN retransmitted (the first copy lost beyond the capture point)
  *    3% final ACK lost (the passive closer re-sends its FIN)
  *    5% left open: the connection goes quiet and never closes
+ *
+ * --anomalies F (0..3.57, default 1) multiplies the shares of the closes
+ * that are not clean (half-close, RST, simultaneous, FIN retransmitted,
+ * final ACK lost, left open: 28% in all) by F, and scales the three clean
+ * ones to the rest: F 2 gives 56% of them, 0 none. F 1 is the mix above
+ * and gives the same bytes as without the option.
  *
  * The mean response size is chosen so that frames average --avg-size
  * bytes (default 560; 100..900). Output is a pcap (microsecond
@@ -68,8 +74,14 @@ typedef enum {
     N_CLOSE
 } CloseKind;
 
-/* Percent of connections of each kind, in CloseKind order (sums to 100). */
+/* Percent of connections of each kind, in CloseKind order (sums to 100),
+ * at --anomalies 1. */
 static const guint close_mix[N_CLOSE] = { 32, 25, 15, 5, 8, 3, 4, 3, 5 };
+
+/* The clean closes, whose shares make up what --anomalies leaves. */
+#define CLEAN_KINDS 3 /* CLOSE_CLIENT_FIRST .. CLOSE_THREE_WAY */
+#define CLEAN_PCT 72u /* their share in close_mix */
+#define ANOMALIES_MAX (100.0 / (100.0 - CLEAN_PCT))
 
 typedef struct {
     guint64 seed;       /* --seed */
@@ -79,6 +91,9 @@ typedef struct {
     guint avg_size;     /* --avg-size: target mean frame size, bytes */
     guint clients;      /* --clients: client hosts */
     guint servers;      /* --servers: server hosts */
+    double anomalies;   /* --anomalies: factor on the non-clean shares */
+    double close_upto[N_CLOSE]; /* the mix: percent of connections of
+                                   kinds up to each (cumulative) */
     const char *out;    /* --out */
 } GtOptions;
 
@@ -299,16 +314,33 @@ half_close_end(GtScript *s)
     send_seg(s, GT_CLIENT, FS_TH_ACK, 0);
 }
 
-static CloseKind
-pick_close(guint64 *rng)
+/* The cumulative mix with the non-clean shares times o->anomalies and
+ * the clean ones scaled to the rest. At 1 every bound is the integer sum
+ * of close_mix, exactly. */
+static void
+set_close_mix(GtOptions *o)
 {
-    guint r = rng_range(rng, 0, 99);
+    double clean = 100.0 - (100.0 - CLEAN_PCT) * o->anomalies;
+    double upto = 0.0;
+
+    for (int k = 0; k < N_CLOSE; k++) {
+        upto += k < CLEAN_KINDS ? close_mix[k] * clean / CLEAN_PCT
+                                : close_mix[k] * o->anomalies;
+        o->close_upto[k] = upto;
+    }
+    o->close_upto[N_CLOSE - 1] = 100.0;
+}
+
+/* One draw, as rng_range(rng, 0, 99) was before the mix could be scaled:
+ * floor(x) >= b and x >= b agree for an integer bound b. */
+static CloseKind
+pick_close(const GtOptions *o, guint64 *rng)
+{
+    double x = rng_unit(rng) * (double)100;
     guint k = 0;
 
-    while (k + 1 < N_CLOSE && r >= close_mix[k]) {
-        r -= close_mix[k];
+    while (k + 1 < N_CLOSE && x >= o->close_upto[k])
         k++;
-    }
     return (CloseKind)k;
 }
 
@@ -366,7 +398,7 @@ conn_new(const GtOptions *o, guint64 i, GtStats *stats)
     double dur = -log(1.0 - rng_unit(&s.rng)) * mean_dur;
     double segs = mean_segments(o->avg_size);
     guint n_segs = (guint)(2.0 * segs * rng_unit(&s.rng) + 0.5);
-    CloseKind kind = pick_close(&s.rng);
+    CloseKind kind = pick_close(o, &s.rng);
 
     c->t0_ns = (gint64)(((double)i + rng_unit(&s.rng)) / o->rate *
                         (double)GT_NS);
@@ -646,6 +678,7 @@ parse_args(int *argc, char ***argv, GtOptions *o, gboolean *sizes,
     gint avg = 560;
     gint clients = 4093;
     gint servers = 50;
+    double anomalies = 1.0;
     GOptionEntry entries[] = {
         { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "random seed (1)", "N" },
         { "connections", 0, 0, G_OPTION_ARG_INT64, &conns,
@@ -660,6 +693,9 @@ parse_args(int *argc, char ***argv, GtOptions *o, gboolean *sizes,
           "client hosts, 1..65000 (4093)", "N" },
         { "servers", 0, 0, G_OPTION_ARG_INT, &servers,
           "server hosts, 1..65000 (50)", "N" },
+        { "anomalies", 0, 0, G_OPTION_ARG_DOUBLE, &anomalies,
+          "factor on the share of closes that are not clean (28%), "
+          "0..3.57 (1)", "F" },
         { "out", 0, 0, G_OPTION_ARG_FILENAME, &o->out,
           "the pcap to write (- for stdout)", "FILE" },
         { "print-sizes", 0, 0, G_OPTION_ARG_NONE, sizes,
@@ -677,11 +713,13 @@ parse_args(int *argc, char ***argv, GtOptions *o, gboolean *sizes,
         return TRUE;
     if (o->out == NULL || conns < 0 || concurrency < 1 || !(rate > 0) ||
         avg < 100 || avg > 900 || clients < 1 || clients > 65000 ||
-        servers < 1 || servers > 65000 || *argc != 1) {
+        servers < 1 || servers > 65000 || !(anomalies >= 0) ||
+        anomalies > ANOMALIES_MAX || *argc != 1) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                     "want --out FILE, --connections >= 0, --concurrency "
                     ">= 1, --rate > 0, --avg-size 100..900, --clients and "
-                    "--servers 1..65000 (see --help)");
+                    "--servers 1..65000, --anomalies 0..%.2f (see --help)",
+                    ANOMALIES_MAX);
         return FALSE;
     }
     o->seed = (guint64)seed;
@@ -691,6 +729,8 @@ parse_args(int *argc, char ***argv, GtOptions *o, gboolean *sizes,
     o->avg_size = (guint)avg;
     o->clients = (guint)clients;
     o->servers = (guint)servers;
+    o->anomalies = anomalies;
+    set_close_mix(o);
     return TRUE;
 }
 
@@ -727,10 +767,12 @@ main(int argc, char **argv)
 
     if (!parse_args(&argc, &argv, &o, &sizes, &error)) {
         fprintf(stderr, "gentrace: %s\n", error->message);
+        g_free((char *)o.out);
         return 2;
     }
     if (sizes) {
         print_sizes();
+        g_free((char *)o.out);
         return 0;
     }
     dead = pcap_open_dead(DLT_EN10MB, 262144);
@@ -738,6 +780,7 @@ main(int argc, char **argv)
     if (d == NULL) {
         fprintf(stderr, "gentrace: %s\n", pcap_geterr(dead));
         pcap_close(dead);
+        g_free((char *)o.out);
         return 1;
     }
     generate(&o, d, &stats);

@@ -6,10 +6,13 @@
 GENTRACE="$G_TEST_BUILDDIR/bench/gentrace"
 FLOOR="$G_TEST_BUILDDIR/bench/floor"
 
-# 400 connections, about 100 open at once, over 4 s of capture.
+# gen SEED FILE [OPTIONS]: 400 connections, about 100 open at once,
+# over 4 s of capture.
 gen() {
-    "$GENTRACE" --seed "$1" --connections 400 --concurrency 100 --rate 100 \
-        --out "$2" 2> "$2.log"
+    seed=$1 file=$2
+    shift 2
+    "$GENTRACE" --seed "$seed" --connections 400 --concurrency 100 \
+        --rate 100 "$@" --out "$file" 2> "$file.log"
 }
 
 check "gentrace writes a trace" gen 7 "$OUT/a.pcap"
@@ -51,6 +54,33 @@ check "gentrace said how many RST aborts ($gen_rst) and left open ($gen_open)" \
 check "RST aborts are resets ($gen_rst)" test "$(close_count reset)" = "$gen_rst"
 check "connections left open are open ($gen_open)" \
     test "$(close_count open)" = "$gen_open"
+
+# --anomalies scales the non-clean closes: 1 is the default mix, byte for
+# byte (the bench's traces stay the same), 2 doubles them, 0 leaves only
+# clean ones; finscope sees what gentrace says it wrote.
+gen 7 "$OUT/a1.pcap" --anomalies 1
+check "--anomalies 1 gives the default's bytes" cmp "$OUT/a.pcap" "$OUT/a1.pcap"
+gen 7 "$OUT/a2.pcap" --anomalies 2
+gen_rst2=$(sed -n 's/.* rst \([0-9]*\).*/\1/p' "$OUT/a2.pcap.log")
+gen_open2=$(sed -n 's/.* open \([0-9]*\)$/\1/p' "$OUT/a2.pcap.log")
+check "--anomalies 2: more than 1.5 times the RST aborts ($gen_rst2, $gen_rst)" \
+    test "$((2 * gen_rst2))" -gt "$((3 * gen_rst))"
+fs_run "$OUT/a2.jsonl" --json -r "$OUT/a2.pcap"
+close=$(tail -n 1 "$OUT/a2.jsonl" | sed -n 's/.*"close":{\([^}]*\)}.*/\1/p')
+check "--anomalies 2: resets and open as gentrace said" \
+    test "$(close_count reset)" = "$gen_rst2" -a \
+        "$(close_count open)" = "$gen_open2"
+gen 7 "$OUT/a0.pcap" --anomalies 0
+fs_run "$OUT/a0.jsonl" --json -r "$OUT/a0.pcap"
+close=$(tail -n 1 "$OUT/a0.jsonl" | sed -n 's/.*"close":{\([^}]*\)}.*/\1/p')
+check "--anomalies 0: no reset, none left open" \
+    test "$(close_count reset)" = 0 -a "$(close_count open)" = 0
+check "--anomalies 0: gentrace wrote only clean closes" \
+    grep -q ' half_close 0 rst 0 simultaneous 0 fin_retransmit 0 final_ack_lost 0 open 0$' \
+    "$OUT/a0.pcap.log"
+check "--anomalies 4 (more than 100%) is refused (exit 2)" \
+    sh -c "'$GENTRACE' --anomalies 4 --out '$OUT/x.pcap' 2> /dev/null;
+           test \$? = 2"
 
 # The reader thread changes nothing: many batches of packets, each run
 # with a second thread the same as one without (a race that lost the last

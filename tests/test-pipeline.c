@@ -100,7 +100,8 @@ assert_same_records(const GArray *a, const GArray *b)
     }
 }
 
-/* One thread or two: the same records, each with its own verdict. */
+/* One thread or two (the reader's own, or a worker given): the same
+ * records, each with its own verdict. */
 static void
 test_threads(void)
 {
@@ -108,6 +109,8 @@ test_threads(void)
     FsPipelineConfig cfg = { .files = (const char *const *)paths };
     Sink one = { g_array_new(FALSE, FALSE, sizeof(Record)), 0 };
     Sink two = { g_array_new(FALSE, FALSE, sizeof(Record)), 0 };
+    Sink shared = { g_array_new(FALSE, FALSE, sizeof(Record)), 0 };
+    FsWorker *worker = fs_worker_new("test-worker");
     guint64 n1 = run(&cfg, &one, NULL);
     guint64 n2 = 0;
 
@@ -119,8 +122,15 @@ test_threads(void)
     g_assert_cmpuint(one.mismatches, ==, 0);
     g_assert_cmpuint(two.mismatches, ==, 0);
     assert_same_records(one.records, two.records);
+    /* read in a worker given (main.c shares it with the report), which
+     * is left to serve its other jobs */
+    cfg.worker = worker;
+    g_assert_cmpuint(run(&cfg, &shared, NULL), ==, n1);
+    assert_same_records(one.records, shared.records);
+    fs_worker_free(worker);
     g_array_unref(one.records);
     g_array_unref(two.records);
+    g_array_unref(shared.records);
 }
 
 /* --threads N: N engine shards behind a reader give one engine's

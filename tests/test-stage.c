@@ -15,6 +15,7 @@ typedef struct {
     GThread *caller;      /* the test's thread */
     GString *log;         /* one line per call, as run */
     gboolean other_thread;/* every call ran in another thread */
+    GThread *ran_in;      /* the thread of the last call */
 } Recorder;
 
 static void
@@ -36,6 +37,9 @@ rec_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
     Recorder *r = user;
 
     r->other_thread &= g_thread_self() != r->caller;
+    if (r->ran_in == NULL)
+        r->ran_in = g_thread_self();
+    g_assert_true(r->ran_in == g_thread_self());
     g_assert_nonnull(outcome);
     g_string_append_printf(r->log, "c%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT
                            ":%u:%u:%u\n", conn->id, conn->packets,
@@ -48,7 +52,7 @@ static void
 test_order_and_copies(void)
 {
     g_autoptr(GString) want = g_string_new(NULL);
-    Recorder r = { g_thread_self(), g_string_new(NULL), TRUE };
+    Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
     FsEngineSink inner = { rec_event, rec_conn, &r };
     FsStage *stage = fs_stage_new(&inner);
     FsEngineSink sink = fs_stage_sink(stage);
@@ -105,7 +109,7 @@ test_order_and_copies(void)
 static void
 test_free_runs_the_rest(void)
 {
-    Recorder r = { g_thread_self(), g_string_new(NULL), TRUE };
+    Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
     FsEngineSink inner = { NULL, rec_conn, &r };
     FsStage *stage = fs_stage_new(&inner);
     FsEngineSink sink = fs_stage_sink(stage);
@@ -130,11 +134,84 @@ test_free_runs_the_rest(void)
     g_string_free(r.log, TRUE);
 }
 
+/* A job of the worker's own, beside the stage's: notes its thread and
+ * a line in the log; with gate, it then waits for something on it. */
+typedef struct {
+    FsJob job;
+    Recorder *r;
+    const char *line;
+    GAsyncQueue *gate;    /* or NULL */
+    GAsyncQueue *started; /* with gate: told before the wait */
+    GThread *ran_in;
+} Mark;
+
+static void
+mark_run(FsJob *job)
+{
+    Mark *m = (Mark *)job;
+
+    m->ran_in = g_thread_self();
+    g_string_append(m->r->log, m->line);
+    if (m->gate != NULL) {
+        g_async_queue_push(m->started, GINT_TO_POINTER(1));
+        (void)g_async_queue_pop(m->gate);
+    }
+}
+
+/* On a shared worker (main.c: the reader's), the stage's calls run in
+ * the worker's thread, a block when full or synced, before the worker's
+ * other jobs that wait (the batches to read); the worker outlives the
+ * stage. */
+static void
+test_shared_worker(void)
+{
+    Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
+    FsEngineSink inner = { NULL, rec_conn, &r };
+    FsWorker *worker = fs_worker_new("test-worker");
+    g_autoptr(GAsyncQueue) gate = g_async_queue_new();
+    g_autoptr(GAsyncQueue) started = g_async_queue_new();
+    Mark first = { { mark_run }, &r, "first\n", gate, started, NULL };
+    Mark later = { { mark_run }, &r, "later\n", NULL, NULL, NULL };
+    Mark last = { { mark_run }, &r, "last\n", NULL, NULL, NULL };
+    FsStage *stage;
+    FsEngineSink sink;
+    FsConn conn;
+    FsOutcome outcome = { 0 };
+    g_autoptr(GString) want = g_string_new("first\n");
+
+    /* the worker held in its first job while the rest is queued */
+    fs_worker_push(worker, &first.job);
+    (void)g_async_queue_pop(started);
+    fs_worker_push(worker, &later.job);
+    stage = fs_stage_new_on(&inner, worker);
+    sink = fs_stage_sink(stage);
+    memset(&conn, 0, sizeof conn);
+    fs_conn_init(&conn);
+    for (guint i = 1; i <= 128; i++) { /* two full blocks */
+        conn.id = i;
+        conn.packets = i;
+        sink.on_conn(&conn, &outcome, sink.user);
+        g_string_append_printf(want, "c%u:%u:0:0:0\n", i, i);
+    }
+    g_async_queue_push(gate, GINT_TO_POINTER(1));
+    fs_stage_free(stage);
+    fs_worker_push(worker, &last.job);
+    fs_worker_free(worker);
+    g_string_append(want, "later\nlast\n");
+    g_assert_cmpstr(r.log->str, ==, want->str);
+    g_assert_true(r.other_thread);
+    g_assert_true(r.ran_in == first.ran_in);
+    g_assert_true(later.ran_in == first.ran_in);
+    g_assert_true(last.ran_in == first.ran_in);
+    g_string_free(r.log, TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/stage/order-and-copies", test_order_and_copies);
     g_test_add_func("/stage/free-runs-the-rest", test_free_runs_the_rest);
+    g_test_add_func("/stage/shared-worker", test_shared_worker);
     return g_test_run();
 }

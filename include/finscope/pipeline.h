@@ -6,6 +6,7 @@
 #include <glib.h>
 #include "finscope/capture.h"
 #include "finscope/engine.h"
+#include "finscope/worker.h"
 
 typedef struct FsPipeline FsPipeline;
 
@@ -33,6 +34,10 @@ typedef struct {
     const char *bpf;           /* filter, or NULL */
     gboolean threaded;         /* offline: read and decode in a second
                                   thread (the output is the same) */
+    FsWorker *worker;          /* with threaded, without shards: that
+                                  thread, shared (the report's stage's
+                                  jobs run on it too); NULL: one of the
+                                  reader's own */
     guint shards;              /* offline, without select: 2 to
                                   FS_SHARDS_MAX runs that many engine
                                   shards behind a reader thread

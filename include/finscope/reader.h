@@ -6,6 +6,7 @@
 #include <glib.h>
 #include "finscope/capture.h"
 #include "finscope/engine.h"
+#include "finscope/worker.h"
 
 /* Reads every packet of cap into engine, in capture order, and returns
  * FS_CAPTURE_END, or FS_CAPTURE_ERROR with *error set after the packets
@@ -20,10 +21,13 @@ FsCaptureResult fs_reader_run(FsCapture *cap, FsEngine *engine,
 typedef void (*FsReaderTick)(FsEngine *engine, gpointer user);
 
 /* fs_reader_run(), calling tick (if not NULL) between batches: finscope
- * prints a summary so far there when SIGUSR1 came. */
+ * prints a summary so far there when SIGUSR1 came. With threaded, the
+ * batches are read and decoded as jobs of worker, in turn with its other
+ * jobs (the report stage's, say), or in a thread of its own if NULL. */
 FsCaptureResult fs_reader_run_ticking(FsCapture *cap, FsEngine *engine,
-                                      gboolean threaded, FsReaderTick tick,
-                                      gpointer user, GError **error);
+                                      gboolean threaded, FsWorker *worker,
+                                      FsReaderTick tick, gpointer user,
+                                      GError **error);
 
 /* TRUE when a second thread can help (more than one CPU). */
 gboolean fs_reader_threads_help(void);

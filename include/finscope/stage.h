@@ -1,11 +1,13 @@
 /* finscope: the report in a stage of its own — a sink whose calls are
- * copied, queued in order and run by a thread of their own, so that
- * formatting records does not hold up the engine. */
+ * copied, queued in order and run by another thread (its own, or a
+ * worker shared with the reader), so that formatting records does not
+ * hold up the engine. */
 #ifndef FINSCOPE_STAGE_H
 #define FINSCOPE_STAGE_H
 
 #include <glib.h>
 #include "finscope/engine.h"
+#include "finscope/worker.h"
 
 typedef struct FsStage FsStage;
 
@@ -17,6 +19,11 @@ typedef struct FsStage FsStage;
  * engine's are. */
 FsStage *fs_stage_new(const FsEngineSink *inner);
 
+/* The same, its calls run as jobs of worker, in turn with the worker's
+ * other jobs (the reader's, in main.c); worker must outlive the stage.
+ * NULL: a thread of the stage's own, as fs_stage_new(). */
+FsStage *fs_stage_new_on(const FsEngineSink *inner, FsWorker *worker);
+
 /* The sink to give the engine. */
 FsEngineSink fs_stage_sink(FsStage *stage);
 
@@ -24,7 +31,8 @@ FsEngineSink fs_stage_sink(FsStage *stage);
  * be read (interim reports, the summary). */
 void fs_stage_sync(FsStage *stage);
 
-/* Syncs, stops the thread and frees the stage. NULL is ignored. */
+/* Syncs, stops the stage's own thread (if any) and frees the stage.
+ * NULL is ignored. */
 void fs_stage_free(FsStage *stage);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsStage, fs_stage_free)
 

@@ -131,7 +131,8 @@ run_files(FsPipeline *p, GError **error)
                             p->cfg.tick, p->cfg.tick_user, error);
     else
         res = fs_reader_run_ticking(p->cap, p->engine, p->cfg.threaded,
-                                    p->cfg.tick, p->cfg.tick_user, error);
+                                    p->cfg.worker, p->cfg.tick,
+                                    p->cfg.tick_user, error);
     if (p->cfg.warn != NULL)
         warn_truncated(p);
     return res != FS_CAPTURE_ERROR;

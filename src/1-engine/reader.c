@@ -2,10 +2,13 @@
  *
  * Reading a capture file (the kernel copying it out of the page cache,
  * libpcap parsing records) and decoding headers cost about as much as the
- * engine's work per packet, and neither needs the other's state. So one
- * thread fills batches of decoded segments and the other runs them
- * through the engine; BATCHES batches circulate between two queues, so
- * memory stays bounded whatever the file's size, and order is kept. */
+ * engine's work per packet, and neither needs the other's state. So a
+ * worker thread (worker.h) fills batches of decoded segments and this one
+ * runs them through the engine; BATCHES batches circulate, each queued to
+ * the worker as a job to fill and coming back through a queue, so memory
+ * stays bounded whatever the file's size, and order is kept. The worker
+ * may be shared (with the report's stage, main.c): it fills a batch and
+ * runs a report block in the order the engine's thread queued them. */
 #include "config.h"
 
 #include <glib.h>
@@ -15,7 +18,11 @@
 #define BATCH_PACKETS 512
 #define BATCHES 8
 
+typedef struct Shared Shared;
+
 typedef struct {
+    FsJob job;                        /* first: fill me (fill_job) */
+    Shared *sh;
     guint n;                          /* packets in seg[] */
     FsCaptureResult end;              /* PACKET: more follow; else how
                                          the capture ended */
@@ -24,11 +31,12 @@ typedef struct {
     FsSegment seg[BATCH_PACKETS];     /* ts always set, rest when OK */
 } Batch;
 
-typedef struct {
+struct Shared {
     FsCapture *cap;
-    GAsyncQueue *full;  /* Batch* ready for the engine, in order */
-    GAsyncQueue *empty; /* Batch* to fill again */
-} Shared;
+    GAsyncQueue *full;  /* Batch* filled, in order */
+    gboolean ended;     /* the worker's: a batch came to the end; the
+                           batches queued after it come back empty */
+};
 
 /* Reads up to a batch of packets from cap and decodes them. */
 static void
@@ -71,21 +79,28 @@ drain(FsEngine *engine, const Batch *b)
     }
 }
 
-static gpointer
-reader_thread(gpointer data)
+/* The worker's job: fills the batch (once the capture ended, only hands
+ * it back) and passes it to the engine's thread. */
+static void
+fill_job(FsJob *job)
 {
-    Shared *sh = data;
-    Batch *b;
-    gboolean more;
+    Batch *b = (Batch *)job;
+    Shared *sh = b->sh;
+    GAsyncQueue *full;
 
-    do {
-        b = g_async_queue_pop(sh->empty);
+    if (sh->ended) {
+        b->n = 0;
+        b->end = FS_CAPTURE_END;
+    } else {
         fill(sh->cap, b);
-        more = b->end == FS_CAPTURE_PACKET;
-        /* b belongs to the engine's thread now: not to be read after */
-        g_async_queue_push(sh->full, b);
-    } while (more);
-    return NULL;
+        sh->ended = b->end != FS_CAPTURE_PACKET;
+    }
+    /* b belongs to the engine's thread now: not to be read after; nor is
+     * sh once the last batch is in (the queue is held until the push
+     * returned) */
+    full = g_async_queue_ref(sh->full);
+    g_async_queue_push(full, b);
+    g_async_queue_unref(full);
 }
 
 static FsCaptureResult
@@ -102,17 +117,19 @@ FsCaptureResult
 fs_reader_run(FsCapture *cap, FsEngine *engine, gboolean threaded,
               GError **error)
 {
-    return fs_reader_run_ticking(cap, engine, threaded, NULL, NULL, error);
+    return fs_reader_run_ticking(cap, engine, threaded, NULL, NULL, NULL,
+                                 error);
 }
 
 FsCaptureResult
 fs_reader_run_ticking(FsCapture *cap, FsEngine *engine, gboolean threaded,
-                      FsReaderTick tick, gpointer user, GError **error)
+                      FsWorker *worker, FsReaderTick tick, gpointer user,
+                      GError **error)
 {
-    Shared sh = { cap, NULL, NULL };
+    Shared sh = { cap, NULL, FALSE };
+    g_autoptr(FsWorker) own = NULL;
     Batch *batches;
     FsCaptureResult end;
-    GThread *thread;
     Batch *b;
 
     g_return_val_if_fail(error == NULL || *error == NULL, FS_CAPTURE_ERROR);
@@ -128,11 +145,14 @@ fs_reader_run_ticking(FsCapture *cap, FsEngine *engine, gboolean threaded,
         g_free(batches);
         return end;
     }
+    if (worker == NULL)
+        worker = own = fs_worker_new("finscope-reader");
     sh.full = g_async_queue_new();
-    sh.empty = g_async_queue_new();
-    for (guint i = 0; i < BATCHES; i++)
-        g_async_queue_push(sh.empty, &batches[i]);
-    thread = g_thread_new("finscope-reader", reader_thread, &sh);
+    for (guint i = 0; i < BATCHES; i++) {
+        batches[i].job.run = fill_job;
+        batches[i].sh = &sh;
+        fs_worker_push(worker, &batches[i].job);
+    }
     for (;;) {
         b = g_async_queue_pop(sh.full);
         drain(engine, b);
@@ -140,13 +160,15 @@ fs_reader_run_ticking(FsCapture *cap, FsEngine *engine, gboolean threaded,
             tick(engine, user);
         if (b->end != FS_CAPTURE_PACKET)
             break;
-        /* b belongs to the reader again: not to be read after this */
-        g_async_queue_push(sh.empty, b);
+        /* b belongs to the worker again: not to be read after this */
+        fs_worker_push(worker, &b->job);
     }
-    g_thread_join(thread);
+    /* the batches queued after the last come back empty: none is the
+     * worker's once they are in */
+    for (guint i = 1; i < BATCHES; i++)
+        (void)g_async_queue_pop(sh.full);
     end = finish(b, error);
     g_async_queue_unref(sh.full);
-    g_async_queue_unref(sh.empty);
     g_free(batches);
     return end;
 }

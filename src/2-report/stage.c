@@ -1,11 +1,12 @@
 /* finscope: the report in a stage of its own (stage.h).
  *
  * The engine's thread copies each sink call (the event, the connection)
- * into the current block; full blocks go to the stage's thread through a
- * queue and come back empty through another, BLOCKS of them in all, so
- * memory stays bounded and order is kept (as reader.c does for packets).
- * A sync sends the current block, even empty, marked: the stage's thread
- * answers once it has run it. */
+ * into the current block; full blocks go to a worker (worker.h) as
+ * urgent jobs and come back empty through a queue, BLOCKS of them in all, so memory
+ * stays bounded and order is kept (as reader.c does for packets). The
+ * worker is the stage's own or one shared with the reader (main.c): then
+ * the reader's thread runs the report between batches. A sync sends the
+ * current block, even empty, marked: the job answers once it has run. */
 #include "config.h"
 
 #include <string.h>
@@ -32,20 +33,21 @@ typedef struct {
 } Item;
 
 typedef struct {
+    FsJob job;            /* first: run me (block_job) */
+    FsStage *stage;
     guint n;              /* items[0..n) to run */
     gboolean sync;        /* answer on done once run */
-    gboolean stop;        /* the last block: the thread ends after it */
     Item items[BLOCK_ITEMS];
 } Block;
 
 struct FsStage {
     FsEngineSink inner;
-    GAsyncQueue *full;    /* Block*, for the stage's thread, in order */
+    FsWorker *worker;     /* runs the blocks */
+    FsWorker *own;        /* worker, if the stage's own; else NULL */
     GAsyncQueue *empty;   /* Block*, to fill again */
     GAsyncQueue *done;    /* the answer to a sync */
     Block *blocks;        /* BLOCKS of them */
     Block *cur;           /* being filled by the engine's thread, or NULL */
-    GThread *thread;
 };
 
 static void
@@ -63,24 +65,28 @@ run_block(const FsEngineSink *inner, Block *b)
     }
 }
 
-static gpointer
-stage_thread(gpointer data)
+/* The worker's job: runs the block's calls, answers a sync, and hands the
+ * block back to be filled again. */
+static void
+block_job(FsJob *job)
 {
-    FsStage *s = data;
-    gboolean stop;
+    Block *b = (Block *)job;
+    FsStage *s = b->stage;
+    GAsyncQueue *done = NULL;
 
-    do {
-        Block *b = g_async_queue_pop(s->full);
-
-        run_block(&s->inner, b);
-        stop = b->stop;
-        if (b->sync)
-            g_async_queue_push(s->done, GINT_TO_POINTER(1));
-        b->n = 0;
-        b->sync = FALSE;
-        g_async_queue_push(s->empty, b);
-    } while (!stop);
-    return NULL;
+    run_block(&s->inner, b);
+    if (b->sync)
+        done = g_async_queue_ref(s->done);
+    b->n = 0;
+    b->sync = FALSE;
+    /* b belongs to the engine's thread again: not to be read after */
+    g_async_queue_push(s->empty, b);
+    if (done != NULL) {
+        /* the stage may be freed once answered: done is held until the
+         * push returned */
+        g_async_queue_push(done, GINT_TO_POINTER(1));
+        g_async_queue_unref(done);
+    }
 }
 
 /* The next free item of the current block. */
@@ -92,12 +98,12 @@ next_item(FsStage *s)
     return &s->cur->items[s->cur->n];
 }
 
-/* The item just filled is queued; a full block goes to the thread. */
+/* The item just filled is queued; a full block goes to the worker. */
 static void
 item_done(FsStage *s)
 {
     if (++s->cur->n == BLOCK_ITEMS) {
-        g_async_queue_push(s->full, s->cur);
+        fs_worker_push_urgent(s->worker, &s->cur->job);
         s->cur = NULL;
     }
 }
@@ -149,16 +155,26 @@ stage_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 FsStage *
 fs_stage_new(const FsEngineSink *inner)
 {
+    return fs_stage_new_on(inner, NULL);
+}
+
+FsStage *
+fs_stage_new_on(const FsEngineSink *inner, FsWorker *worker)
+{
     FsStage *s = g_new0(FsStage, 1);
 
     s->inner = *inner;
-    s->full = g_async_queue_new();
+    if (worker == NULL)
+        worker = s->own = fs_worker_new("finscope-report");
+    s->worker = worker;
     s->empty = g_async_queue_new();
     s->done = g_async_queue_new();
     s->blocks = g_new0(Block, BLOCKS);
-    for (guint i = 0; i < BLOCKS; i++)
+    for (guint i = 0; i < BLOCKS; i++) {
+        s->blocks[i].job.run = block_job;
+        s->blocks[i].stage = s;
         g_async_queue_push(s->empty, &s->blocks[i]);
-    s->thread = g_thread_new("finscope-report", stage_thread, s);
+    }
     return s;
 }
 
@@ -170,25 +186,18 @@ fs_stage_sink(FsStage *stage)
     return sink;
 }
 
-/* Sends the current block (an empty one if none), marked sync and, if
- * stop, last; waits for the answer. */
-static void
-send_marked(FsStage *s, gboolean stop)
-{
-    Block *b = s->cur != NULL ? s->cur : g_async_queue_pop(s->empty);
-
-    s->cur = NULL;
-    b->sync = TRUE;
-    b->stop = stop;
-    g_async_queue_push(s->full, b);
-    (void)g_async_queue_pop(s->done);
-}
-
 void
 fs_stage_sync(FsStage *stage)
 {
+    Block *b;
+
     g_return_if_fail(stage != NULL);
-    send_marked(stage, FALSE);
+    /* the current block, or an empty one, marked; its job answers */
+    b = stage->cur != NULL ? stage->cur : g_async_queue_pop(stage->empty);
+    stage->cur = NULL;
+    b->sync = TRUE;
+    fs_worker_push_urgent(stage->worker, &b->job);
+    (void)g_async_queue_pop(stage->done);
 }
 
 void
@@ -196,9 +205,9 @@ fs_stage_free(FsStage *stage)
 {
     if (stage == NULL)
         return;
-    send_marked(stage, TRUE);
-    g_thread_join(stage->thread);
-    g_async_queue_unref(stage->full);
+    /* after a sync every block is back in empty: none is the worker's */
+    fs_stage_sync(stage);
+    fs_worker_free(stage->own);
     g_async_queue_unref(stage->empty);
     g_async_queue_unref(stage->done);
     g_free(stage->blocks);

@@ -23,6 +23,7 @@
 #include "finscope/report.h"
 #include "finscope/stage.h"
 #include "finscope/timeline.h"
+#include "finscope/worker.h"
 #include "live.h"
 #include "shard.h"
 #include "text.h"
@@ -149,6 +150,7 @@ run(const FsCliOptions *opts)
     g_autoptr(GError) error = NULL;
     g_autoptr(FsReport) report = NULL;
     g_autoptr(FsPipeline) pl = NULL;
+    g_autoptr(FsWorker) worker = NULL; /* freed after the stage */
     g_autoptr(FsStage) stage = NULL; /* freed before the report */
     g_autoptr(FsTimeline) timeline = NULL;
     FsEngine *engine = NULL;
@@ -165,8 +167,17 @@ run(const FsCliOptions *opts)
         .threaded = opts->threads == 0 && fs_reader_threads_help(),
         .shards = opts->threads >= 2 ? (guint)opts->threads : 0,
         .tick = maybe_interim, .tick_user = &interim, .warn = warn };
+    /* the report's stage below: the default with a reader thread, whose
+     * thread then runs it too, between batches (two threads busy on two
+     * CPUs, not three) */
+    gboolean staged = pc.threaded && cfg.shards == 0 &&
+                      opts->timeline == NULL && opts->plot == NULL;
     gboolean ran;
 
+    if (staged) {
+        worker = fs_worker_new("finscope-reader");
+        pc.worker = worker;
+    }
     pl = fs_pipeline_open(&pc, &error);
     if (pl == NULL)
         return fail(g_error_matches(error, FS_ERROR, FS_ERROR_FILTER) ? 2 : 1,
@@ -190,16 +201,15 @@ run(const FsCliOptions *opts)
         sink = fs_shard_sink(&shard, &sink, cfg.all_events, stdout);
         cfg.all_events = TRUE;
     }
-    if (pc.threaded && cfg.shards == 0 && timeline == NULL) {
-        /* records are formatted in a thread of their own (issue 16),
-         * which allocates from the main arena too: an arena of its own
-         * would hold about 1.4 MiB more at the bench medium trace's peak
-         * (it cannot reuse what the engine freed), 14 bytes a
-         * connection */
+    if (staged) {
+        /* records are formatted in another thread (issue 16), which
+         * allocates from the main arena too: an arena of its own would
+         * hold about 1.4 MiB more at the bench medium trace's peak (it
+         * cannot reuse what the engine freed), 14 bytes a connection */
 #ifdef M_ARENA_MAX
         (void)mallopt(M_ARENA_MAX, 1);
 #endif
-        stage = fs_stage_new(&sink);
+        stage = fs_stage_new_on(&sink, worker);
         sink = fs_stage_sink(stage);
     }
     interim.report = report;
@@ -214,6 +224,7 @@ run(const FsCliOptions *opts)
     shard.ending = TRUE;
     fs_pipeline_finish(pl);
     g_clear_pointer(&stage, fs_stage_free);
+    g_clear_pointer(&worker, fs_worker_free);
     fs_report_finish(report, engine);
     if (cfg.shards > 0)
         fs_shard_write_trailer(stdout, &opts->engine,
