@@ -545,7 +545,7 @@ static const guint64 word_mult[8] = {
  * multiplications do not wait on each other, as a chained hash's do
  * (that chain was most of decode's time). One full mix at the end. len
  * is at least 40 (an IPv4 and a TCP header, both complete). */
-static guint32
+static inline guint32
 header_hash(const guint8 *p, gsize len, IpVersion ipver)
 {
     const guint8 *mask = per_hop_mask[ipver == IP_V4 ? 0 : 1];
