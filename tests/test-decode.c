@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "finscope/capture.h"
 #include "finscope/decode.h"
 
 /* The segment every builder makes unless a test changes it. */
@@ -1209,6 +1210,239 @@ test_random_bytes(void)
     }
 }
 
+
+/* ---- the fast path against the general one ----
+ * fs_decode() reads the common frame (untagged Ethernet, IPv4 without
+ * options or IPv6 without extension headers, TCP) at fixed offsets;
+ * fs_decode_general() the long way. Both must make the same of any
+ * frame. */
+
+static void
+assert_same_addr(const FsAddr *a, const FsAddr *b)
+{
+    g_assert_cmpuint(a->family, ==, b->family);
+    g_assert_cmpmem(a->bytes, sizeof a->bytes, b->bytes, sizeof b->bytes);
+}
+
+/* Every field (not the padding, which neither path owes anything). */
+static void
+assert_same_segment(const FsSegment *a, const FsSegment *b)
+{
+    g_assert_cmpint(a->ts, ==, b->ts);
+    assert_same_addr(&a->src, &b->src);
+    assert_same_addr(&a->dst, &b->dst);
+    g_assert_cmpuint(a->sport, ==, b->sport);
+    g_assert_cmpuint(a->dport, ==, b->dport);
+    g_assert_cmpuint(a->vlan, ==, b->vlan);
+    g_assert_cmphex(a->seq, ==, b->seq);
+    g_assert_cmphex(a->ack, ==, b->ack);
+    g_assert_cmpuint(a->window, ==, b->window);
+    g_assert_cmphex(a->flags, ==, b->flags);
+    g_assert_cmpuint(a->wscale, ==, b->wscale);
+    g_assert_cmpuint(a->mss, ==, b->mss);
+    g_assert_cmpint(a->sack_ok, ==, b->sack_ok);
+    g_assert_cmpint(a->has_ts, ==, b->has_ts);
+    g_assert_cmphex(a->tsval, ==, b->tsval);
+    g_assert_cmphex(a->tsecr, ==, b->tsecr);
+    g_assert_cmpuint(a->payload_len, ==, b->payload_len);
+    g_assert_cmphex(a->hdr_hash, ==, b->hdr_hash);
+    g_assert_cmpuint(a->flow_hash, ==, b->flow_hash);
+    g_assert_cmpuint(a->frame, ==, b->frame);
+    g_assert_cmpuint(a->source, ==, b->source);
+}
+
+/* Decodes an exact-size copy both ways (the fast path's segment full of
+ * leftovers first) and compares; the status fs_decode() gave. */
+static FsDecodeStatus
+assert_paths_agree(int linktype, const guint8 *data, guint32 caplen,
+                   guint32 wirelen)
+{
+    g_autofree guint8 *copy = g_memdup2(data, caplen);
+    FsSegment fast, general;
+    FsDecodeStatus sf, sg;
+
+    memset(&fast, 0xa5, sizeof fast);
+    memset(&general, 0x5a, sizeof general);
+    sf = fs_decode(linktype, copy, caplen, wirelen, &fast);
+    sg = fs_decode_general(linktype, copy, caplen, wirelen, &general);
+    g_assert_cmpint(sf, ==, sg);
+    if (sf == FS_DECODE_OK)
+        assert_same_segment(&fast, &general);
+    return sf;
+}
+
+/* Common frames and their near misses: options of every kind, tags,
+ * fragments, IP options and extension headers, padding, a payload not
+ * captured; each cut at every length and with a shorter wire length. */
+static GPtrArray *
+common_frames(void)
+{
+    static const guint8 nop_nop_ts[] = {
+        0x01, 0x01, 0x08, 0x0a, 0x11, 0x22, 0x33, 0x44,
+        0x55, 0x66, 0x77, 0x88,
+    };
+    /* the same 12 bytes, but TS's length says 9: parsing stops there */
+    static const guint8 nop_nop_bad_ts[] = {
+        0x01, 0x01, 0x08, 0x09, 0x11, 0x22, 0x33, 0x44,
+        0x55, 0x66, 0x77, 0x88,
+    };
+    static const guint8 ts_nop_nop[] = {
+        0x08, 0x0a, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66,
+        0x77, 0x88, 0x01, 0x01,
+    };
+    static const guint8 mss_eol[] = { 0x02, 0x04, 0x05, 0xb4, 0, 0, 0, 0 };
+    static const guint8 frag_only[] = { 6, 0, 0x00, 0x08, 0, 0, 0, 1 };
+    static const guint16 vlan_tag[1][2] = { { 0x8100, 0x0064 } };
+    struct {
+        const guint8 *opts;
+        gsize len;
+    } tcp_opts[] = {
+        { NULL, 0 },
+        { nop_nop_ts, sizeof nop_nop_ts },
+        { nop_nop_bad_ts, sizeof nop_nop_bad_ts },
+        { ts_nop_nop, sizeof ts_nop_nop },
+        { synack_opts, sizeof synack_opts },
+        { mss_eol, sizeof mss_eol },
+    };
+    GPtrArray *frames = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)g_byte_array_unref);
+
+    for (gsize i = 0; i < G_N_ELEMENTS(tcp_opts); i++) {
+        for (guint payload = 0; payload <= 3; payload += 3) {
+            g_autoptr(GByteArray) tcp =
+                tcp_segment(tcp_opts[i].opts, tcp_opts[i].len, payload);
+            g_autoptr(GByteArray) v4 =
+                ipv4_packet(PROTO_TCP, IPV4_DF, NULL, 0, tcp);
+            g_autoptr(GByteArray) v4_opts = ipv4_packet(
+                PROTO_TCP, IPV4_DF, ipv4_opts, sizeof ipv4_opts, tcp);
+            g_autoptr(GByteArray) v4_frag =
+                ipv4_packet(PROTO_TCP, IPV4_MF, NULL, 0, tcp);
+            g_autoptr(GByteArray) v4_udp =
+                ipv4_packet(PROTO_UDP, 0, NULL, 0, tcp);
+            g_autoptr(GByteArray) v6 = ipv6_packet(PROTO_TCP, NULL, 0, tcp);
+            g_autoptr(GByteArray) v6_ext = ipv6_packet(
+                0, ipv6_ext_chain, sizeof ipv6_ext_chain, tcp);
+            g_autoptr(GByteArray) v6_frag = ipv6_packet(
+                PROTO_FRAGMENT, frag_only, sizeof frag_only, tcp);
+            GByteArray *padded;
+
+            g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV4, v4));
+            g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV4, v4_opts));
+            g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV4, v4_frag));
+            g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV4, v4_udp));
+            g_ptr_array_add(frames, eth_frame(vlan_tag, 1, ETH_IPV4, v4));
+            g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV6, v4));
+            g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV6, v6));
+            g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV4, v6));
+            g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV6, v6_ext));
+            g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV6, v6_frag));
+            g_ptr_array_add(frames, eth_frame(vlan_tag, 1, ETH_IPV6, v6));
+            /* Ethernet's minimum frame: padding after the datagram */
+            padded = eth_frame(NULL, 0, ETH_IPV4, v4);
+            for (guint k = 0; k < 8; k++)
+                put8(padded, 0);
+            g_ptr_array_add(frames, padded);
+        }
+    }
+    return frames;
+}
+
+static void
+test_fast_path_frames(void)
+{
+    g_autoptr(GPtrArray) frames = common_frames();
+    guint ok = 0;
+
+    for (guint i = 0; i < frames->len; i++) {
+        const GByteArray *f = g_ptr_array_index(frames, i);
+
+        for (guint cut = 0; cut <= f->len; cut++) {
+            if (assert_paths_agree(FS_DLT_EN10MB, f->data, cut, f->len) ==
+                FS_DECODE_OK)
+                ok++;
+            /* a wire length shorter than what was captured */
+            assert_paths_agree(FS_DLT_EN10MB, f->data, f->len, cut);
+        }
+    }
+    g_assert_cmpuint(ok, >, 0);
+}
+
+/* Every field of the common frames rewritten at random, a few at a time:
+ * versions, IHLs, lengths, EtherTypes, protocols, data offsets, option
+ * bytes. */
+static void
+test_fast_path_mutated(void)
+{
+    g_autoptr(GPtrArray) frames = common_frames();
+    g_autoptr(GRand) rand = g_rand_new_with_seed(0xfa57);
+    guint counts[FS_DECODE_N_STATUS] = { 0 };
+
+    for (guint n = 0; n < 200000; n++) {
+        const GByteArray *f = g_ptr_array_index(
+            frames, (guint)g_rand_int_range(rand, 0, (gint32)frames->len));
+        g_autofree guint8 *buf = g_memdup2(f->data, f->len);
+        guint len = f->len;
+        guint wirelen;
+
+        for (int flips = g_rand_int_range(rand, 1, 4); flips > 0; flips--) {
+            /* mostly the headers: the first 14 + 60 + 60 bytes */
+            guint at = (guint)g_rand_int_range(rand, 0, (gint32)MIN(len, 134));
+            guint8 v = (guint8)g_rand_int_range(rand, 0, 256);
+
+            if (g_rand_boolean(rand))
+                v = buf[at] ^ (guint8)(1u << g_rand_int_range(rand, 0, 8));
+            buf[at] = v;
+        }
+        if (g_rand_int_range(rand, 0, 4) == 0)
+            len = (guint)g_rand_int_range(rand, 0, (gint32)len + 1);
+        wirelen = g_rand_int_range(rand, 0, 8) == 0
+                      ? (guint)g_rand_int_range(rand, 0, (gint32)len + 1)
+                      : len + (guint)g_rand_int_range(rand, 0, 100);
+        counts[assert_paths_agree(FS_DLT_EN10MB, buf, len, wirelen)]++;
+    }
+    for (guint s = 0; s < FS_DECODE_N_STATUS; s++) {
+        g_test_message("%s: %u", fs_decode_status_name(s), counts[s]);
+        g_assert_cmpuint(counts[s], >, 0);
+    }
+}
+
+/* Every frame of every capture under samples/ (Ethernet or not). */
+static void
+test_fast_path_samples(void)
+{
+    g_autofree char *dir = g_test_build_filename(G_TEST_DIST, "samples", NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    guint files = 0;
+    guint64 frames = 0;
+
+    g_assert_nonnull(d);
+    while ((name = g_dir_read_name(d)) != NULL) {
+        g_autofree char *path = NULL;
+        g_autoptr(FsCapture) cap = NULL;
+        const char *paths[1];
+        FsPacket pkt;
+
+        if (!g_str_has_suffix(name, ".pcap") &&
+            !g_str_has_suffix(name, ".pcapng"))
+            continue;
+        path = g_build_filename(dir, name, NULL);
+        paths[0] = path;
+        cap = fs_capture_open_files(paths, 1, NULL, NULL);
+        if (cap == NULL)
+            continue; /* a sample that is meant not to open */
+        files++;
+        while (fs_capture_next(cap, &pkt, NULL) == FS_CAPTURE_PACKET) {
+            assert_paths_agree(pkt.linktype, pkt.data, pkt.caplen,
+                               pkt.wirelen);
+            frames++;
+        }
+    }
+    g_test_message("%u samples, %" G_GUINT64_FORMAT " frames", files, frames);
+    g_assert_cmpuint(files, >, 50);
+    g_assert_cmpuint(frames, >, 500);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1243,5 +1477,8 @@ main(int argc, char **argv)
     g_test_add_func("/decode/hash", test_hash);
     g_test_add_func("/decode/segment-reset", test_segment_reset);
     g_test_add_func("/decode/random-bytes", test_random_bytes);
+    g_test_add_func("/decode/fast-path/frames", test_fast_path_frames);
+    g_test_add_func("/decode/fast-path/mutated", test_fast_path_mutated);
+    g_test_add_func("/decode/fast-path/samples", test_fast_path_samples);
     return g_test_run();
 }

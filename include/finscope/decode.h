@@ -74,4 +74,12 @@ gboolean fs_decode_linktype_supported(int linktype);
 FsDecodeStatus fs_decode(int linktype, const guint8 *data, guint32 caplen,
                          guint32 wirelen, FsSegment *seg);
 
+/* fs_decode() without its fast path for the common frame (untagged
+ * Ethernet, IPv4 without options or IPv6 without extension headers,
+ * TCP): the same result by the general way, for tests that compare
+ * both. */
+FsDecodeStatus fs_decode_general(int linktype, const guint8 *data,
+                                 guint32 caplen, guint32 wirelen,
+                                 FsSegment *seg);
+
 #endif /* FINSCOPE_DECODE_H */

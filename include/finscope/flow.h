@@ -20,10 +20,29 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsFlowTable, fs_flow_table_free)
  * the whole key, no allocation. */
 FsFlow *fs_flow_find(FsFlowTable *table, const FsSegment *seg);
 
+/* The hash of a 4-tuple (+VLAN): the sum of the two endpoints' hashes is
+ * the same in both directions, so no canonical ordering is needed; the
+ * VLAN key is mixed in last. Never 0 (in FsSegment.flow_hash: not
+ * computed). Inline: the reader computes it for every packet. */
+static inline guint32
+fs_flow_hash_tuple(const FsAddr *a, guint16 aport, const FsAddr *b,
+                   guint16 bport, guint32 vlan)
+{
+    guint32 h = (guint32)fs_mix64(fs_endpoint_hash(a, aport) +
+                                  fs_endpoint_hash(b, bport) + vlan);
+
+    return h != 0 ? h : 1u;
+}
+
 /* The hash of seg's 4-tuple (+VLAN), the same in both directions, never
  * 0. Worth storing in seg->flow_hash when it can be computed ahead (in
  * another thread): fs_flow_find() then uses it. */
-guint32 fs_flow_hash(const FsSegment *seg);
+static inline guint32
+fs_flow_hash(const FsSegment *seg)
+{
+    return fs_flow_hash_tuple(&seg->src, seg->sport, &seg->dst, seg->dport,
+                              seg->vlan);
+}
 
 /* Hints the CPU to load the slot of seg's flow, and when conn_too, the
  * start of the connection in it (call that for a slot hinted earlier:

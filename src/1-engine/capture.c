@@ -348,26 +348,15 @@ source_buffer(FsSource *src, const struct pcap_pkthdr *hdr,
     src->state = SOURCE_HAVE;
 }
 
-/* The mapped records, while they last: FALSE with *error when libpcap
- * cannot take over where they end. */
+/* The mapped records are over (fs_mapped_next() said FALSE): libpcap
+ * reads on from the next one (usually the end of the file), and says
+ * what it makes of it. FALSE with *error when it cannot take over. */
 static gboolean
-mapped_fill(FsSource *src, GError **error)
+mapped_end(FsSource *src, GError **error)
 {
-    struct pcap_pkthdr hdr;
-    const guint8 *bytes = NULL;
     gboolean handed;
     int saved;
 
-    while (fs_mapped_next(src->mapped, &hdr, &bytes)) {
-        src->frames++;
-        if (!src->has_filter ||
-            pcap_offline_filter(&src->filter, &hdr, bytes) != 0) {
-            source_buffer(src, &hdr, bytes);
-            return TRUE;
-        }
-    }
-    /* libpcap reads on from this record (usually the end of the file),
-     * and says what it makes of it */
     handed = fs_mapped_hand_over(src->mapped, src->pcap);
     saved = errno;
     g_clear_pointer(&src->mapped, fs_mapped_free);
@@ -378,6 +367,25 @@ mapped_fill(FsSource *src, GError **error)
         return FALSE;
     }
     return TRUE;
+}
+
+/* The mapped records, while they last: FALSE with *error when libpcap
+ * cannot take over where they end. */
+static gboolean
+mapped_fill(FsSource *src, GError **error)
+{
+    struct pcap_pkthdr hdr;
+    const guint8 *bytes = NULL;
+
+    while (fs_mapped_next(src->mapped, &hdr, &bytes)) {
+        src->frames++;
+        if (!src->has_filter ||
+            pcap_offline_filter(&src->filter, &hdr, bytes) != 0) {
+            source_buffer(src, &hdr, bytes);
+            return TRUE;
+        }
+    }
+    return mapped_end(src, error);
 }
 
 /* Reads the next packet of a source that has none buffered. */
@@ -486,6 +494,55 @@ refill(FsCapture *cap, guint i, GError **error)
     return TRUE;
 }
 
+static void
+hand_out(FsSource *src, guint source, FsPacket *pkt)
+{
+    pkt->ts = src->ts;
+    pkt->linktype = src->linktype;
+    pkt->data = src->data;
+    pkt->caplen = src->caplen;
+    pkt->wirelen = src->wirelen;
+    pkt->source = source;
+    pkt->frame = src->frames;
+}
+
+/* One file: nothing to merge, so no heap and no packet buffered in the
+ * source. A mapped file without a filter (the usual case) goes from the
+ * record straight to *pkt; the rest takes source_fill()'s way. */
+static FsCaptureResult
+single_next(FsCapture *cap, FsPacket *pkt, GError **error)
+{
+    FsSource *src = &cap->sources[0];
+
+    if (G_LIKELY(src->mapped != NULL && !src->has_filter)) {
+        struct pcap_pkthdr hdr;
+        const guint8 *bytes = NULL;
+
+        if (G_LIKELY(fs_mapped_next(src->mapped, &hdr, &bytes))) {
+            src->frames++;
+            pkt->ts = capture_time(&hdr, 1); /* PCAP_TSTAMP_PRECISION_NANO */
+            pkt->linktype = src->linktype;
+            pkt->data = bytes;
+            pkt->caplen = hdr.caplen;
+            pkt->wirelen = hdr.len;
+            pkt->source = 0;
+            pkt->frame = src->frames;
+            return FS_CAPTURE_PACKET;
+        }
+        if (!mapped_end(src, error))
+            return FS_CAPTURE_ERROR;
+    }
+    if (src->state == SOURCE_DONE)
+        return FS_CAPTURE_END;
+    if (!source_fill(src, error))
+        return FS_CAPTURE_ERROR;
+    if (src->state != SOURCE_HAVE)
+        return FS_CAPTURE_END;
+    src->state = SOURCE_NEED;
+    hand_out(src, 0, pkt);
+    return FS_CAPTURE_PACKET;
+}
+
 /* After FS_CAPTURE_ERROR the failed source counts as finished, so a caller
  * that goes on gets the other sources' packets. Each packet costs
  * O(log files): only the source just handed out is read again. */
@@ -501,6 +558,8 @@ fs_capture_next(FsCapture *cap, FsPacket *pkt, GError **error)
 
     if (cap->live != NULL)
         return live_next(cap, pkt, error);
+    if (cap->n_sources == 1)
+        return single_next(cap, pkt, error);
     while (cap->n_primed < cap->n_sources) {
         if (!refill(cap, cap->n_primed++, error))
             return FS_CAPTURE_ERROR;
@@ -519,13 +578,7 @@ fs_capture_next(FsCapture *cap, FsPacket *pkt, GError **error)
     src = &cap->sources[best];
     src->state = SOURCE_NEED;
     cap->last = best;
-    pkt->ts = src->ts;
-    pkt->linktype = src->linktype;
-    pkt->data = src->data;
-    pkt->caplen = src->caplen;
-    pkt->wirelen = src->wirelen;
-    pkt->source = best;
-    pkt->frame = src->frames;
+    hand_out(src, best, pkt);
     return FS_CAPTURE_PACKET;
 }
 

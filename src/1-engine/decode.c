@@ -545,7 +545,7 @@ static const guint64 word_mult[8] = {
  * multiplications do not wait on each other, as a chained hash's do
  * (that chain was most of decode's time). One full mix at the end. len
  * is at least 40 (an IPv4 and a TCP header, both complete). */
-static guint32
+static inline guint32
 header_hash(const guint8 *p, gsize len, IpVersion ipver)
 {
     const guint8 *mask = per_hop_mask[ipver == IP_V4 ? 0 : 1];
@@ -559,13 +559,24 @@ header_hash(const guint8 *p, gsize len, IpVersion ipver)
         memcpy(&m, mask + i, 8);
         sum += ((w & m) ^ HEADER_HASH_SEED) * word_mult[i / 8];
     }
+    /* the next three words are always there (len >= 40): unrolled */
+    for (; i < 40; i += 8) {
+        memcpy(&w, p + i, 8);
+        sum += (w ^ HEADER_HASH_SEED) * word_mult[i / 8];
+    }
     for (; i + 8 <= len; i += 8) {
         memcpy(&w, p + i, 8);
         sum += (w ^ HEADER_HASH_SEED) * word_mult[(i / 8) % 8];
     }
     if (i < len) {
         w = 0;
-        memcpy(&w, p + i, len - i);
+        /* IP and TCP headers are whole 32-bit words: the tail is 4 bytes
+         * (copied inline, where a copy of a variable length calls
+         * memcpy) */
+        if (len - i == 4)
+            memcpy(&w, p + i, 4);
+        else
+            memcpy(&w, p + i, len - i);
         sum += (w ^ HEADER_HASH_SEED) * word_mult[(i / 8) % 8];
     }
     /* splitmix64's finaliser: every bit of the sum reaches the result */
@@ -574,9 +585,139 @@ header_hash(const guint8 *p, gsize len, IpVersion ipver)
     return sum != 0 ? (guint32)sum : 1u; /* 0 means "no hash" */
 }
 
+#define ETHER_HDR 14 /* dst MAC 6, src MAC 6, EtherType 2 */
+#define IPV6_HDR 40
+
+/* Big-endian fields of bytes already checked to be there. */
+static inline guint16
+be16_at(const guint8 *p)
+{
+    return (guint16)((p[0] << 8) | p[1]);
+}
+
+static inline guint32
+be32_at(const guint8 *p)
+{
+    guint32 v;
+
+    memcpy(&v, p, sizeof v);
+    return GUINT32_FROM_BE(v);
+}
+
+/* NOP, NOP, timestamps (kind 8, length 10): what every segment of a
+ * connection that agreed on timestamps carries, and nothing else. */
+#define TCPOPT_NOP_NOP_TS 0x0101080au
+
+/* The common frame: untagged Ethernet, then IPv4 without options or IPv6
+ * without extension headers, then a whole TCP header, neither fragmented
+ * nor cut short. Its headers are checked against the captured length
+ * once, and read at fixed offsets. It makes of such a frame exactly what
+ * the general path (fs_decode_general()) makes, field for field
+ * (test-decode compares both on every sample and on mutated frames).
+ * FALSE, with *seg undefined: not such a frame; the general path
+ * decides what it is. avail is MIN(caplen, wirelen), at least
+ * ETHER_HDR + IPV4_HDR_MIN + TCP_HDR_MIN. */
+static inline gboolean
+decode_common(const guint8 *data, gsize avail, FsSegment *seg)
+{
+    const guint8 *ip = data + ETHER_HDR;
+    const guint8 *tcp;
+    guint16 type = be16_at(data + 12);
+    guint32 ip_left;  /* bytes the IP header says follow it */
+    gsize ip_hlen;
+    IpVersion ipver;
+    guint thl;
+
+    if (type == ETHERTYPE_IPV4) {
+        guint16 total = be16_at(ip + 2);
+
+        /* version 4, IHL 5; not a fragment; TCP */
+        if (ip[0] != 0x45 ||
+            (be16_at(ip + 6) & (IPV4_MF | IPV4_OFFSET_MASK)) != 0 ||
+            ip[9] != PROTO_TCP || total < IPV4_HDR_MIN)
+            return FALSE;
+        ip_hlen = IPV4_HDR_MIN;
+        ip_left = total - IPV4_HDR_MIN;
+        ipver = IP_V4;
+    } else if (type == ETHERTYPE_IPV6) {
+        /* version 6; TCP right after the fixed header */
+        if (avail < ETHER_HDR + IPV6_HDR + TCP_HDR_MIN || (ip[0] >> 4) != 6 ||
+            ip[6] != PROTO_TCP)
+            return FALSE;
+        ip_hlen = IPV6_HDR;
+        ip_left = be16_at(ip + 4); /* 0 (a jumbogram) fails below */
+        ipver = IP_V6;
+    } else {
+        return FALSE;
+    }
+    tcp = ip + ip_hlen;
+    thl = (tcp[12] >> 4) * 4u;
+    if (thl < TCP_HDR_MIN || thl > ip_left ||
+        avail - ETHER_HDR - ip_hlen < thl)
+        return FALSE;
+
+    seg->ts = 0;
+    if (ipver == IP_V4) {
+        seg->src.family = 4;
+        memcpy(seg->src.bytes, ip + 12, 4);
+        memset(seg->src.bytes + 4, 0, sizeof seg->src.bytes - 4);
+        seg->dst.family = 4;
+        memcpy(seg->dst.bytes, ip + 16, 4);
+        memset(seg->dst.bytes + 4, 0, sizeof seg->dst.bytes - 4);
+    } else {
+        seg->src.family = 6;
+        memcpy(seg->src.bytes, ip + 8, 16);
+        seg->dst.family = 6;
+        memcpy(seg->dst.bytes, ip + 24, 16);
+    }
+    seg->sport = be16_at(tcp);
+    seg->dport = be16_at(tcp + 2);
+    seg->vlan = 0;
+    seg->seq = be32_at(tcp + 4);
+    seg->ack = be32_at(tcp + 8);
+    seg->window = be16_at(tcp + 14);
+    seg->flags = tcp[13];
+    seg->wscale = FS_WSCALE_NONE;
+    seg->mss = 0;
+    seg->sack_ok = FALSE;
+    if (thl == TCP_HDR_MIN + 12 && be32_at(tcp + 20) == TCPOPT_NOP_NOP_TS) {
+        seg->has_ts = TRUE;
+        seg->tsval = be32_at(tcp + 24);
+        seg->tsecr = be32_at(tcp + 28);
+    } else {
+        seg->has_ts = FALSE;
+        seg->tsval = 0;
+        seg->tsecr = 0;
+        if (thl > TCP_HDR_MIN) {
+            Cursor opts = { tcp + TCP_HDR_MIN, thl - TCP_HDR_MIN };
+
+            parse_tcp_options(opts, seg);
+        }
+    }
+    seg->payload_len = ip_left - thl;
+    seg->hdr_hash = header_hash(ip, ip_hlen + thl, ipver);
+    seg->flow_hash = 0;
+    seg->frame = 0;
+    seg->source = 0;
+    return TRUE;
+}
+
 FsDecodeStatus
 fs_decode(int linktype, const guint8 *data, guint32 caplen, guint32 wirelen,
           FsSegment *seg)
+{
+    gsize avail = MIN(caplen, wirelen);
+
+    if (G_LIKELY(linktype == FS_DLT_EN10MB && data != NULL && seg != NULL &&
+                 avail >= ETHER_HDR + IPV4_HDR_MIN + TCP_HDR_MIN) &&
+        decode_common(data, avail, seg))
+        return FS_DECODE_OK;
+    return fs_decode_general(linktype, data, caplen, wirelen, seg);
+}
+
+FsDecodeStatus
+fs_decode_general(int linktype, const guint8 *data, guint32 caplen,
+                  guint32 wirelen, FsSegment *seg)
 {
     Cursor c = { data, MIN(caplen, wirelen) };
     Cursor ip_start;

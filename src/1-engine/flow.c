@@ -52,19 +52,6 @@ struct FsFlowTable {
 
 #define INITIAL_CAPACITY 1024u
 
-/* The flow hash: the sum of the two endpoints' hashes is the same in
- * both directions, so no canonical ordering is needed; the VLAN key is
- * mixed in last. */
-static inline guint32
-flow_hash(const FsAddr *a, guint16 aport, const FsAddr *b, guint16 bport,
-          guint32 vlan)
-{
-    guint32 h = (guint32)fs_mix64(fs_endpoint_hash(a, aport) +
-                                  fs_endpoint_hash(b, bport) + vlan);
-
-    return h != 0 ? h : 1u; /* 0 in FsSegment.flow_hash: not computed */
-}
-
 /* Is conn (frozen or not) an incarnation of seg's 4-tuple, in either
  * direction? */
 static inline gboolean
@@ -90,12 +77,6 @@ same_tuple(const FsConn *conn, const FsSegment *seg)
            fs_addr_equal(&seg->dst, &addr[FS_ROLE_CLIENT]);
 }
 
-guint32
-fs_flow_hash(const FsSegment *seg)
-{
-    return flow_hash(&seg->src, seg->sport, &seg->dst, seg->dport, seg->vlan);
-}
-
 /* The flow hash of conn's 4-tuple (its head; it may be frozen). */
 static inline guint32
 conn_hash(const FsConn *conn)
@@ -103,9 +84,10 @@ conn_hash(const FsConn *conn)
     FsAddr addr[2];
 
     fs_conn_addresses(conn, addr);
-    return flow_hash(&addr[FS_ROLE_CLIENT], conn->port[FS_ROLE_CLIENT],
-                     &addr[FS_ROLE_SERVER], conn->port[FS_ROLE_SERVER],
-                     conn->vlan);
+    return fs_flow_hash_tuple(&addr[FS_ROLE_CLIENT],
+                              conn->port[FS_ROLE_CLIENT],
+                              &addr[FS_ROLE_SERVER],
+                              conn->port[FS_ROLE_SERVER], conn->vlan);
 }
 
 static inline FsConn *

@@ -59,29 +59,50 @@ u32_at(const guint8 *p, gboolean swapped)
     return swapped ? GUINT32_SWAP_LE_BE(v) : v;
 }
 
+/* fs_mapped_parse(), inlined where each record goes through it. */
+static inline gboolean
+parse_record(const guint8 *base, gsize size, gsize *pos,
+             const FsMappedFormat *fmt, struct pcap_pkthdr *hdr,
+             const guint8 **data)
+{
+    gsize at = *pos;
+    const guint8 *rec = base + at;
+    guint32 caplen;
+    gsize next;
+
+    if (G_UNLIKELY(at > size || size - at < RECORD_HEADER))
+        return FALSE;
+    caplen = u32_at(rec + 8, fmt->swapped);
+    if (G_UNLIKELY(caplen > fmt->limit ||
+                   size - at - RECORD_HEADER < caplen))
+        return FALSE;
+    next = at + RECORD_HEADER + caplen;
+#if defined(__GNUC__)
+    /* The next record's header and the start of its frame, which decode
+     * reads, asked for while this one is decoded: its address is only
+     * known now, and the first touch of each record otherwise waits on
+     * memory. A prefetch past the map's end does not fault. */
+    __builtin_prefetch(base + next);
+    __builtin_prefetch(base + next + 64);
+#endif
+    /* as libpcap: the 32-bit fields are signed (bpf_int32), widened */
+    hdr->ts.tv_sec = (gint32)u32_at(rec, fmt->swapped);
+    hdr->ts.tv_usec = (gint32)u32_at(rec + 4, fmt->swapped);
+    if (!fmt->nsec)
+        hdr->ts.tv_usec *= 1000; /* libpcap's SCALE_UP */
+    hdr->caplen = caplen;
+    hdr->len = u32_at(rec + 12, fmt->swapped);
+    *data = rec + RECORD_HEADER;
+    *pos = next;
+    return TRUE;
+}
+
 gboolean
 fs_mapped_parse(const guint8 *base, gsize size, gsize *pos,
                 const FsMappedFormat *fmt, struct pcap_pkthdr *hdr,
                 const guint8 **data)
 {
-    gsize at = *pos;
-    guint32 caplen;
-
-    if (at > size || size - at < RECORD_HEADER)
-        return FALSE;
-    caplen = u32_at(base + at + 8, fmt->swapped);
-    if (caplen > fmt->limit || size - at - RECORD_HEADER < caplen)
-        return FALSE;
-    /* as libpcap: the 32-bit fields are signed (bpf_int32), widened */
-    hdr->ts.tv_sec = (gint32)u32_at(base + at, fmt->swapped);
-    hdr->ts.tv_usec = (gint32)u32_at(base + at + 4, fmt->swapped);
-    if (!fmt->nsec)
-        hdr->ts.tv_usec *= 1000; /* libpcap's SCALE_UP */
-    hdr->caplen = caplen;
-    hdr->len = u32_at(base + at + 12, fmt->swapped);
-    *data = base + at + RECORD_HEADER;
-    *pos = at + RECORD_HEADER + caplen;
-    return TRUE;
+    return parse_record(base, size, pos, fmt, hdr, data);
 }
 
 /* What libpcap made of the file header, checked against the bytes: only
@@ -184,39 +205,44 @@ fs_mapped_open(FILE *fp, pcap_t *pcap)
     return m;
 }
 
+/* The previous record is done with: gives back whole pages behind.
+ * Once a MiB: kept out of fs_mapped_next(), whose every call would
+ * otherwise pay for its frame. */
+static G_GNUC_NO_INLINE void
+release_behind(FsMapped *m)
+{
+    gsize upto = m->pos / m->page * m->page;
+    struct stat st;
+
+    (void)madvise((void *)(m->base + m->released), upto - m->released,
+                  MADV_DONTNEED);
+    m->released = upto;
+    /* A file cut short while it is read (rotated, rewritten) would
+     * raise SIGBUS past its new end: from there libpcap reads, and
+     * says what it finds. (Checked each MiB: a cut within the next
+     * MiB still can.) */
+    if (fstat(m->fd, &st) == 0 && st.st_size >= 0 &&
+        (guint64)st.st_size < m->size)
+        m->size = MAX((gsize)st.st_size, m->pos);
+}
+
 gboolean
 fs_mapped_next(FsMapped *m, struct pcap_pkthdr *hdr, const guint8 **data)
 {
-    /* the previous record is done with: give back whole pages behind */
-    if (m->pos - m->released >= RELEASE + m->page) {
-        gsize upto = m->pos / m->page * m->page;
-        struct stat st;
-
-        (void)madvise((void *)(m->base + m->released), upto - m->released,
-                      MADV_DONTNEED);
-        m->released = upto;
-        /* A file cut short while it is read (rotated, rewritten) would
-         * raise SIGBUS past its new end: from there libpcap reads, and
-         * says what it finds. (Checked each MiB: a cut within the next
-         * MiB still can.) */
-        if (fstat(m->fd, &st) == 0 && st.st_size >= 0 &&
-            (guint64)st.st_size < m->size)
-            m->size = MAX((gsize)st.st_size, m->pos);
+    if (G_UNLIKELY(m->pos - m->released >= RELEASE + m->page))
+        release_behind(m);
+    if (G_LIKELY(m->ng == NULL))
+        return parse_record(m->base, m->size, &m->pos, &m->fmt, hdr, data);
+    switch (fs_pcapng_parse(m->ng, m->base, m->size, &m->pos, hdr, data)) {
+    case FS_PCAPNG_PACKET:
+        return TRUE;
+    case FS_PCAPNG_FROM:
+        return FALSE;
+    case FS_PCAPNG_REPLAY:
+        m->replay = TRUE;
+        return FALSE;
     }
-    if (m->ng != NULL) {
-        switch (fs_pcapng_parse(m->ng, m->base, m->size, &m->pos, hdr,
-                                data)) {
-        case FS_PCAPNG_PACKET:
-            return TRUE;
-        case FS_PCAPNG_FROM:
-            return FALSE;
-        case FS_PCAPNG_REPLAY:
-            m->replay = TRUE;
-            return FALSE;
-        }
-        g_assert_not_reached();
-    }
-    return fs_mapped_parse(m->base, m->size, &m->pos, &m->fmt, hdr, data);
+    g_assert_not_reached();
 }
 
 gboolean
