@@ -21,14 +21,60 @@ write_line(FsReport *r)
 }
 
 /* Ends the record at p with its newline and writes it out. */
-static void
-put_line_end(FsReport *r, char *p)
+void
+fs_report_put_line_end(FsReport *r, char *p)
 {
     *p++ = '\n';
     fs_json_done(r->buf, p);
     fwrite(r->buf->str, 1, r->buf->len, r->out);
     g_string_truncate(r->buf, 0);
 }
+
+static FsNames names;
+
+static void
+name_set(FsName *n, const char *s)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    FsJson j;
+
+    fs_json_init(&j, out);
+    fs_json_string(&j, s);
+    if (out->len < sizeof n->text) {
+        memcpy(n->text, out->str, out->len);
+        n->len = (guint8)out->len;
+    }
+}
+
+const FsNames *
+fs_report_names(void)
+{
+    static gsize done;
+
+    if (!g_once_init_enter(&done))
+        return &names;
+    for (int i = 0; i < FS_TCP_N_STATES; i++)
+        name_set(&names.state[i], fs_tcp_state_name((FsTcpState)i));
+    for (int i = 0; i < FS_EV_N_KINDS; i++)
+        name_set(&names.kind[i], fs_event_kind_name((FsEventKind)i));
+    for (int i = 0; i < FS_CAUSE_N; i++)
+        name_set(&names.cause[i], fs_cause_name((FsCause)i));
+    for (int i = 0; i <= FS_CLOSE_INCOMPLETE; i++)
+        name_set(&names.close[i], fs_close_kind_name((FsCloseKind)i));
+    for (int i = 0; i <= FS_CLOSER_SIMULTANEOUS; i++) {
+        name_set(&names.closer[i], fs_closer_name((FsCloser)i));
+        name_set(&names.passive[i], fs_passive_closer_name((FsCloser)i));
+    }
+    for (int i = 0; i < FS_HANDSHAKE_N; i++)
+        name_set(&names.handshake[i], fs_handshake_name((FsHandshake)i));
+    for (int i = 0; i < 2; i++)
+        name_set(&names.role[i], fs_role_name((FsRole)i));
+    for (int i = 0; i < FS_FLAG_N; i++)
+        name_set(&names.flag[i], fs_flag_name((FsFlag)i));
+    g_once_init_leave(&done, 1);
+    return &names;
+}
+
 
 /* {"client": a, "server": b} of two unsigned counters, after its name. */
 static void
@@ -63,10 +109,10 @@ put_pair_uint(char *p, guint64 client, guint64 server)
 static inline char *
 put_role(GString *out, char *p, int role)
 {
-    return fs_json_put_string(out, p,
-                              role == FS_ROLE_NONE
-                                  ? NULL
-                                  : fs_role_name((FsRole)role));
+    if (role == FS_ROLE_NONE)
+        return fs_put_null(p);
+    PUT_NAME(out, p, names.role, role, fs_role_name((FsRole)role));
+    return p;
 }
 
 /* A time, or null when it is below zero (FS_TIME_UNSET, or -1 for "not
@@ -103,6 +149,8 @@ fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
     char *p = fs_json_room(out, NULL, 0);
 
     (void)conn;
+    (void)fs_report_names();   /* filled before the first line */
+
     FS_JSON_LIT(p, "{\"type\":\"event\",\"time\":");
     p = fs_put_time(p, ev->ts);
     FS_JSON_LIT(p, ",\"conn\":");
@@ -110,17 +158,19 @@ fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
     FS_JSON_LIT(p, ",\"frame\":");
     PUT_FRAME(r, p, ",\"file\":", ev->frame, ev->source);
     FS_JSON_LIT(p, ",\"kind\":");
-    p = fs_json_put_string(out, p, fs_event_kind_name(ev->kind));
+    PUT_NAME(out, p, names.kind, ev->kind, fs_event_kind_name(ev->kind));
     FS_JSON_LIT(p, ",\"endpoint\":");
     p = put_role(out, p, ev->role);
     if (ev->kind == FS_EV_STATE) {
         FS_JSON_LIT(p, ",\"from\":");
-        p = fs_json_put_string(out, p,
-                               fs_tcp_state_name(ev->transition.from));
+        PUT_NAME(out, p, names.state, ev->transition.from,
+                 fs_tcp_state_name(ev->transition.from));
         FS_JSON_LIT(p, ",\"to\":");
-        p = fs_json_put_string(out, p, fs_tcp_state_name(ev->transition.to));
+        PUT_NAME(out, p, names.state, ev->transition.to,
+                 fs_tcp_state_name(ev->transition.to));
         FS_JSON_LIT(p, ",\"cause\":");
-        p = fs_json_put_string(out, p, fs_cause_name(ev->transition.cause));
+        PUT_NAME(out, p, names.cause, ev->transition.cause,
+                 fs_cause_name(ev->transition.cause));
     } else {
         FS_JSON_LIT(p, ",\"seq\":");
         p = fs_put_uint(p, ev->seq);
@@ -132,7 +182,7 @@ fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
     FS_JSON_LIT(p, ",\"detail\":");
     p = fs_json_put_string(out, p, ev->detail);
     *p++ = '}';
-    put_line_end(r, p);
+    fs_report_put_line_end(r, p);
 }
 
 /* The endpoint "ip:port" ("[ip]:port" for IPv6) quoted, as
@@ -158,8 +208,8 @@ put_endpoint(char *p, const FsAddr *addr, const char *host, gsize n,
 
 /* "client", "server" and their hosts and ports: each address is
  * formatted once. */
-static char *
-put_endpoints(char *p, const FsConn *conn)
+char *
+fs_report_put_endpoints(char *p, const FsConn *conn)
 {
     char host[2][FS_ENDPOINT_STRLEN];
     gsize n[2];
@@ -192,11 +242,13 @@ put_conn_close(GString *out, char *p, const FsConn *conn,
     FsCloser closer = outcome->active_closer;
 
     FS_JSON_LIT(p, ",\"close\":");
-    p = fs_json_put_string(out, p, fs_close_kind_name(outcome->close));
+    PUT_NAME(out, p, names.close, outcome->close,
+             fs_close_kind_name(outcome->close));
     FS_JSON_LIT(p, ",\"active_closer\":");
-    p = fs_json_put_string(out, p, fs_closer_name(closer));
+    PUT_NAME(out, p, names.closer, closer, fs_closer_name(closer));
     FS_JSON_LIT(p, ",\"passive_closer\":");
-    p = fs_json_put_string(out, p, fs_passive_closer_name(closer));
+    PUT_NAME(out, p, names.passive, closer,
+             fs_passive_closer_name(closer));
     FS_JSON_LIT(p, ",\"simultaneous_close\":");
     p = fs_put_bool(p, conn->simultaneous);
     FS_JSON_LIT(p, ",\"three_way_close\":");
@@ -216,13 +268,15 @@ put_conn_close(GString *out, char *p, const FsConn *conn,
     FS_JSON_LIT(p, ",\"rst_from\":");
     p = put_role(out, p, conn->rst_from);
     FS_JSON_LIT(p, ",\"rst_interrupted\":");
-    p = fs_json_put_string(out, p,
-                           conn->rst_from == FS_ROLE_NONE
-                               ? NULL
-                               : fs_tcp_state_name(conn->rst_state));
+    if (conn->rst_from == FS_ROLE_NONE)
+        p = fs_put_null(p);
+    else
+        PUT_NAME(out, p, names.state, conn->rst_state,
+                 fs_tcp_state_name(conn->rst_state));
     /* the failure class (report-failure.c counts them) */
     FS_JSON_LIT(p, ",\"handshake\":");
-    p = fs_json_put_string(out, p, fs_handshake_name(outcome->handshake));
+    PUT_NAME(out, p, names.handshake, outcome->handshake,
+             fs_handshake_name(outcome->handshake));
     FS_JSON_LIT(p, ",\"idle_before_close\":");
     return put_time_or_null(p, outcome->idle_before_close);
 }
@@ -232,11 +286,11 @@ put_conn_states(GString *out, char *p, FsReport *r, const FsConn *conn,
                 const FsOutcome *outcome)
 {
     FS_JSON_LIT(p, ",\"state\":{\"client\":");
-    p = fs_json_put_string(out, p,
-                           fs_tcp_state_name(outcome->end_state[0]));
+    PUT_NAME(out, p, names.state, outcome->end_state[0],
+             fs_tcp_state_name(outcome->end_state[0]));
     FS_JSON_LIT(p, ",\"server\":");
-    p = fs_json_put_string(out, p,
-                           fs_tcp_state_name(outcome->end_state[1]));
+    PUT_NAME(out, p, names.state, outcome->end_state[1],
+             fs_tcp_state_name(outcome->end_state[1]));
     FS_JSON_LIT(p, "},\"time_wait_until\":{\"client\":");
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
         FsTime since = conn->ep[role].time_wait_since;
@@ -361,8 +415,8 @@ put_conn_trust(GString *out, char *p, const FsConn *conn)
 }
 
 /* The names of the FS_FLAG_BIT()s in flags, in FsFlag order. */
-static char *
-put_flags(GString *out, char *p, guint32 flags)
+char *
+fs_report_put_flags(GString *out, char *p, guint32 flags)
 {
     gboolean first = TRUE;
 
@@ -374,7 +428,7 @@ put_flags(GString *out, char *p, guint32 flags)
         if (!first)
             *p++ = ',';
         first = FALSE;
-        p = fs_json_put_string(out, p, fs_flag_name((FsFlag)f));
+        PUT_NAME(out, p, names.flag, f, fs_flag_name((FsFlag)f));
     }
     *p++ = ']';
     return p;
@@ -389,9 +443,11 @@ fs_report_json_conn(FsReport *r, const FsConn *conn,
     GString *out = r->buf;
     char *p = fs_json_room(out, NULL, 0);
 
+    (void)fs_report_names();   /* filled before the first line */
+
     FS_JSON_LIT(p, "{\"type\":\"conn\",\"id\":");
     p = fs_put_uint(p, conn->id);
-    p = put_endpoints(p, conn);
+    p = fs_report_put_endpoints(p, conn);
     FS_JSON_LIT(p, ",\"vlan\":");
     p = fs_put_uint(p, conn->vlan);
     FS_JSON_LIT(p, ",\"start\":");
@@ -429,9 +485,9 @@ fs_report_json_conn(FsReport *r, const FsConn *conn,
     p = fs_put_uint(p, conn->capture_loss);
     FS_JSON_LIT(p, ",\"illegal_flags\":");
     p = fs_put_uint(p, conn->illegal_flags);
-    p = put_flags(out, p, outcome->flags);
+    p = fs_report_put_flags(out, p, outcome->flags);
     *p++ = '}';
-    put_line_end(r, p);
+    fs_report_put_line_end(r, p);
 }
 
 static void
