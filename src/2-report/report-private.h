@@ -71,6 +71,7 @@ struct FsReport {
     GPtrArray *rows;   /* text: GStrv per connection */
     GString *buf;      /* scratch for one output line */
     GString *stuck;    /* text: endpoints stuck in a close state */
+    GString *line;     /* text: a streamed conn line */
     gboolean dest_header_done; /* text: port-pressure heading written */
     /* live capture only (fs_report_set_*); all zero offline */
     gboolean streaming;    /* text: lines as they come, no table */
