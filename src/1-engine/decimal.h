@@ -36,25 +36,41 @@ decimal_len(guint64 v)
 }
 
 /* Puts v in decimal at p; returns the position after it.  The digits go
- * in from the end, two a step, with no copy from a scratch buffer. */
+ * in from the end, two a step, with no copy from a scratch buffer; eight
+ * at a time are split off in 64 bits, the rest worked in 32 (cheaper
+ * divisions by 100). */
 static inline char *
 fs_put_uint(char *p, guint64 v)
 {
     char *end = p + decimal_len(v);
     char *t = end;
+    guint32 w;
 
-    while (v >= 100) {
-        const char *d = digit_pairs + 2 * (v % 100);
+    while (v >= 100000000u) {
+        guint32 lo = (guint32)(v % 100000000u);
 
-        v /= 100;
+        v /= 100000000u;
+        for (int i = 0; i < 4; i++) {
+            const char *d = digit_pairs + 2 * (lo % 100);
+
+            lo /= 100;
+            *--t = d[1];
+            *--t = d[0];
+        }
+    }
+    w = (guint32)v;
+    while (w >= 100) {
+        const char *d = digit_pairs + 2 * (w % 100);
+
+        w /= 100;
         *--t = d[1];
         *--t = d[0];
     }
-    if (v >= 10) {
-        *--t = digit_pairs[2 * v + 1];
-        *--t = digit_pairs[2 * v];
+    if (w >= 10) {
+        *--t = digit_pairs[2 * w + 1];
+        *--t = digit_pairs[2 * w];
     } else {
-        *--t = (char)('0' + v);
+        *--t = (char)('0' + w);
     }
     return end;
 }
