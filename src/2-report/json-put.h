@@ -19,8 +19,9 @@
 #include "decimal.h"
 
 /* The most a record writes between two calls that make room: its fixed
- * pieces (names, numbers, times, enum names, addresses, the display
- * filter) stay far below this. */
+ * pieces (names, numbers, times, addresses, enum names copied as 32-byte
+ * blocks, strings of up to 64 bytes with nothing to escape) stay far
+ * below this; the display filter makes room for itself. */
 #define FS_JSON_SLACK 4096
 
 /* Copies the string literal lit to p and moves p past it. */
