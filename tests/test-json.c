@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "finscope/json-writer.h"
+#include "json-put.h"
 
 static void
 test_object(void)
@@ -233,6 +234,129 @@ test_escape_positions(void)
     }
 }
 
+/* The pointer writer's numbers (json-put.h, decimal.h) against printf:
+ * every digit count's first and last value, both signs, the extremes. */
+static void
+test_put_numbers(void)
+{
+    guint64 p10 = 1;
+
+    for (int digits = 1; digits <= 20; digits++) {
+        guint64 vals[4] = { p10, p10 + 1, p10 * 10 - 1, p10 * 10 - 2 };
+
+        if (digits == 20)   /* 10^20 does not fit: the last is the max */
+            vals[2] = G_MAXUINT64, vals[3] = G_MAXUINT64 - 1;
+        for (guint i = 0; i < G_N_ELEMENTS(vals); i++) {
+            char buf[64];
+            g_autofree char *want =
+                g_strdup_printf("%" G_GUINT64_FORMAT, vals[i]);
+            g_autofree char *want_neg = NULL;
+            char *end = fs_put_uint(buf, vals[i]);
+
+            *end = '\0';
+            g_assert_cmpstr(buf, ==, want);
+            g_assert_cmpuint(decimal_len(vals[i]), ==, strlen(want));
+            if (vals[i] <= (guint64)G_MAXINT64) {
+                want_neg = g_strdup_printf("%" G_GINT64_FORMAT,
+                                           -(gint64)vals[i]);
+                *fs_put_int(buf, -(gint64)vals[i]) = '\0';
+                g_assert_cmpstr(buf, ==, want_neg);
+                *fs_put_int(buf, (gint64)vals[i]) = '\0';
+                g_assert_cmpstr(buf, ==, want);
+            }
+        }
+        if (digits < 20)
+            p10 *= 10;
+    }
+    {
+        char buf[64];
+
+        *fs_put_uint(buf, 0) = '\0';
+        g_assert_cmpstr(buf, ==, "0");
+        *fs_put_int(buf, G_MININT64) = '\0';
+        g_assert_cmpstr(buf, ==, "-9223372036854775808");
+    }
+}
+
+static void
+test_put_time(void)
+{
+    static const struct {
+        gint64 ns;
+        const char *want;
+    } cases[] = {
+        { 0, "0.000000000" },
+        { 1, "0.000000001" },
+        { 999999999, "0.999999999" },
+        { 1000000000, "1.000000000" },
+        { 1000000001, "1.000000001" },
+        { -1, "-0.000000001" },
+        { -1500000000, "-1.500000000" },
+        { G_GINT64_CONSTANT(1767225600123456789), "1767225600.123456789" },
+        { G_MAXINT64, "9223372036.854775807" },
+        { G_MININT64, "-9223372036.854775808" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char buf[64];
+
+        *fs_put_time(buf, cases[i].ns) = '\0';
+        g_assert_cmpstr(buf, ==, cases[i].want);
+    }
+    /* every count of the seconds' digits */
+    for (gint64 s = 1; s < G_GINT64_CONSTANT(9000000000); s *= 10) {
+        for (gint64 d = -1; d <= 1; d++) {
+            gint64 sec = s + d;
+            gint64 ns = sec * 1000000000 + 20304;
+            char buf[64];
+            g_autofree char *want =
+                g_strdup_printf("%" G_GINT64_FORMAT ".000020304", sec);
+
+            *fs_put_time(buf, ns) = '\0';
+            g_assert_cmpstr(buf, ==, want);
+        }
+    }
+}
+
+/* fs_json_put_string: as fs_json_string writes, and room made for a
+ * string of any length (the GString starts small and must grow). */
+static void
+test_put_string(void)
+{
+    g_autoptr(GString) out = g_string_sized_new(1);
+    g_autoptr(GString) ref = g_string_new(NULL);
+    const char *strings[] = {
+        "", "a", "TIME_WAIT", "state.client", "q\"b\\n\n\x01t\t",
+        "the RST's receiver sent no ACK in the capture: "
+        "whether it accepted the RST is a guess",
+    };
+    char *p = fs_json_room(out, NULL, 0);
+
+    for (int round = 0; round < 3; round++) {
+        for (guint i = 0; i < G_N_ELEMENTS(strings); i++) {
+            p = fs_json_put_string(out, p, strings[i]);
+            reference_string(ref, strings[i], ',');
+            *p++ = ',';
+            p = fs_json_room(out, p, 0);
+        }
+        /* long strings, plain and all to escape */
+        for (gsize n = 60; n < 9000; n = n * 3 + 1) {
+            g_autofree char *plain = g_strnfill(n, 'x');
+            g_autofree char *esc = g_strnfill(n, '\x02');
+
+            p = fs_json_put_string(out, p, plain);
+            p = fs_json_put_string(out, p, esc);
+            reference_string(ref, plain, '\0');
+            reference_string(ref, esc, '\0');
+        }
+    }
+    p = fs_json_put_string(out, p, NULL);
+    g_string_append(ref, "null");
+    fs_json_done(out, p);
+    g_assert_cmpuint(out->len, ==, ref->len);
+    g_assert_cmpstr(out->str, ==, ref->str);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -245,5 +369,8 @@ main(int argc, char **argv)
     g_test_add_func("/json/long-and-keys", test_long_and_keys);
     g_test_add_func("/json/key-at-fast-limit", test_key_at_fast_limit);
     g_test_add_func("/json/literal-keys", test_literal_keys);
+    g_test_add_func("/json/put-numbers", test_put_numbers);
+    g_test_add_func("/json/put-time", test_put_time);
+    g_test_add_func("/json/put-string", test_put_string);
     return g_test_run();
 }

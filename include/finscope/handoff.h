@@ -12,4 +12,12 @@
  * quoting its headers are left out, as finscope leaves them out. */
 char *fs_handoff_filter(const FsConn *conn);
 
+/* The longest filter: two IPv6 addresses, QinQ ids, a frame range. */
+#define FS_HANDOFF_FILTER_MAX 512
+
+/* The same filter written at p, with no NUL (less than
+ * FS_HANDOFF_FILTER_MAX bytes, none of them to escape in JSON); returns
+ * the position after it. */
+char *fs_handoff_put_filter(char *p, const FsConn *conn);
+
 #endif /* FINSCOPE_HANDOFF_H */

@@ -12,39 +12,65 @@ static const char digit_pairs[201] =
     "606162636465666768697071727374757677787980818283848586878889"
     "90919293949596979899";
 
-/* How many decimal digits v has. */
+/* How many decimal digits v has: its bit length gives the count or one
+ * less (1233 / 4096 is just above log10(2)), one comparison the rest.
+ * powers[0] is 0 so that v = 0 has one digit. */
 static inline guint
 decimal_len(guint64 v)
 {
-    guint n = 1;
+    static const guint64 powers[20] = {
+        0u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
+        100000000u, 1000000000u, G_GUINT64_CONSTANT(10000000000),
+        G_GUINT64_CONSTANT(100000000000), G_GUINT64_CONSTANT(1000000000000),
+        G_GUINT64_CONSTANT(10000000000000),
+        G_GUINT64_CONSTANT(100000000000000),
+        G_GUINT64_CONSTANT(1000000000000000),
+        G_GUINT64_CONSTANT(10000000000000000),
+        G_GUINT64_CONSTANT(100000000000000000),
+        G_GUINT64_CONSTANT(1000000000000000000),
+        G_GUINT64_CONSTANT(10000000000000000000),
+    };
+    guint t = ((guint)(64 - __builtin_clzll(v | 1)) * 1233u) >> 12;
 
-    while (v >= 100) {
-        v /= 100;
-        n += 2;
-    }
-    return v >= 10 ? n + 1 : n;
+    return t + (v >= powers[t]);
 }
 
 /* Puts v in decimal at p; returns the position after it.  The digits go
- * in from the end, two a step, with no copy from a scratch buffer. */
+ * in from the end, two a step, with no copy from a scratch buffer; eight
+ * at a time are split off in 64 bits, the rest worked in 32 (cheaper
+ * divisions by 100). */
 static inline char *
 fs_put_uint(char *p, guint64 v)
 {
     char *end = p + decimal_len(v);
     char *t = end;
+    guint32 w;
 
-    while (v >= 100) {
-        const char *d = digit_pairs + 2 * (v % 100);
+    while (v >= 100000000u) {
+        guint32 lo = (guint32)(v % 100000000u);
 
-        v /= 100;
+        v /= 100000000u;
+        for (int i = 0; i < 4; i++) {
+            const char *d = digit_pairs + 2 * (lo % 100);
+
+            lo /= 100;
+            *--t = d[1];
+            *--t = d[0];
+        }
+    }
+    w = (guint32)v;
+    while (w >= 100) {
+        const char *d = digit_pairs + 2 * (w % 100);
+
+        w /= 100;
         *--t = d[1];
         *--t = d[0];
     }
-    if (v >= 10) {
-        *--t = digit_pairs[2 * v + 1];
-        *--t = digit_pairs[2 * v];
+    if (w >= 10) {
+        *--t = digit_pairs[2 * w + 1];
+        *--t = digit_pairs[2 * w];
     } else {
-        *--t = (char)('0' + v);
+        *--t = (char)('0' + w);
     }
     return end;
 }

@@ -10,14 +10,14 @@
 #include "finscope/handoff.h"
 #include "decimal.h"
 
-/* The longest filter: two IPv6 addresses, QinQ ids, a frame range. */
-#define FILTER_MAX 512
+#define FILTER_MAX FS_HANDOFF_FILTER_MAX
 
-/* The filter as it is built, in a buffer on the stack (one allocation
- * per filter, not one per piece: one filter per connection record). */
+/* The filter as it is built, straight into the caller's buffer (the
+ * JSON line being written, or one on the stack): no allocation per
+ * piece, one filter per connection record. */
 typedef struct {
     char *p;                 /* where the next piece goes */
-    char buf[FILTER_MAX];
+    char *buf;               /* where the filter starts */
 } Filter;
 
 /* Appends n bytes of text. */
@@ -71,13 +71,13 @@ append_vlan(Filter *f, guint32 vlan)
 }
 
 char *
-fs_handoff_filter(const FsConn *conn)
+fs_handoff_put_filter(char *p, const FsConn *conn)
 {
     Filter f;
     gboolean v6;
 
-    g_return_val_if_fail(conn != NULL, NULL);
-    f.p = f.buf;
+    f.p = p;
+    f.buf = p;
     v6 = conn->addr[FS_ROLE_CLIENT].family == 6;
     if (v6)
         APPEND_LITERAL(&f, "ipv6.addr==");
@@ -100,5 +100,14 @@ fs_handoff_filter(const FsConn *conn)
         APPEND_LITERAL(&f, " && !icmpv6");
     else
         APPEND_LITERAL(&f, " && !icmp");
-    return g_strndup(f.buf, (gsize)(f.p - f.buf));
+    return f.p;
+}
+
+char *
+fs_handoff_filter(const FsConn *conn)
+{
+    char buf[FILTER_MAX];
+
+    g_return_val_if_fail(conn != NULL, NULL);
+    return g_strndup(buf, (gsize)(fs_handoff_put_filter(buf, conn) - buf));
 }

@@ -10,7 +10,7 @@
 #include <glib.h>
 
 #include "finscope/json-writer.h"
-#include "decimal.h"
+#include "json-put.h"
 
 /* Longest gint64 or guint64 in decimal: "-9223372036854775808". */
 #define UINT_DIGITS 20
@@ -68,21 +68,6 @@ put_sep(FsJson *j, char *p)
     else
         *p++ = ',';
     return p;
-}
-
-/* Puts v (< 10^9) as exactly nine digits at p, zeros in front. */
-static inline char *
-put_nine_digits(char *p, guint32 v)
-{
-    for (int i = 7; i >= 1; i -= 2) {
-        const char *d = digit_pairs + 2 * (v % 100);
-
-        v /= 100;
-        p[i] = d[0];
-        p[i + 1] = d[1];
-    }
-    p[0] = (char)('0' + v);
-    return p + 9;
 }
 
 static void
@@ -167,36 +152,6 @@ append_escaped_tail(GString *out, const guchar *s)
     g_string_append_c(out, '"');
 }
 
-/* Copies n bytes from s to p: up to 16 as two (overlapping) words of a
- * fixed size, which the compiler inlines, rather than a call to memcpy
- * (most keys and values are that short). */
-static inline void
-copy_bytes(char *p, const char *s, gsize n)
-{
-    if (n >= 8 && n <= 16) {
-        guint64 a;
-        guint64 b;
-
-        memcpy(&a, s, 8);
-        memcpy(&b, s + n - 8, 8);
-        memcpy(p, &a, 8);
-        memcpy(p + n - 8, &b, 8);
-    } else if (n >= 4 && n < 8) {
-        guint32 a;
-        guint32 b;
-
-        memcpy(&a, s, 4);
-        memcpy(&b, s + n - 4, 4);
-        memcpy(p, &a, 4);
-        memcpy(p + n - 4, &b, 4);
-    } else if (n < 4) {
-        for (gsize i = 0; i < n; i++)
-            p[i] = s[i];
-    } else {
-        memcpy(p, s, n);
-    }
-}
-
 #define ONES G_GUINT64_CONSTANT(0x0101010101010101)
 #define HIGHS G_GUINT64_CONSTANT(0x8080808080808080)
 
@@ -259,8 +214,7 @@ put_string(FsJson *j, const char *s, char suffix)
     /* comma, two quotes, the string and the suffix */
     p = put_sep(j, room(j->out, n + 4));
     *p++ = '"';
-    copy_bytes(p, s, n);
-    p += n;
+    p = fs_put_bytes(p, s, n);
     *p++ = '"';
     if (suffix != '\0')
         *p++ = suffix;
@@ -282,8 +236,7 @@ fs_json_key_plain(FsJson *j, const char *key, gsize len)
     char *p = put_sep(j, room(j->out, len + 4));
 
     *p++ = '"';
-    copy_bytes(p, key, len);
-    p += len;
+    p = fs_put_bytes(p, key, len);
     *p++ = '"';
     *p++ = ':';
     commit(j->out, p);
@@ -305,13 +258,7 @@ fs_json_int(FsJson *j, gint64 v)
 {
     char *p = put_sep(j, room(j->out, 2 + UINT_DIGITS));
 
-    if (v < 0) {
-        *p++ = '-';
-        p = fs_put_uint(p, (guint64)0 - (guint64)v);
-    } else {
-        p = fs_put_uint(p, (guint64)v);
-    }
-    commit(j->out, p);
+    commit(j->out, fs_put_int(p, v));
 }
 
 void
@@ -350,13 +297,57 @@ fs_json_null(FsJson *j)
 void
 fs_json_time(FsJson *j, gint64 ns)
 {
-    guint64 mag = ns < 0 ? (guint64)0 - (guint64)ns : (guint64)ns;
     char *p = put_sep(j, room(j->out, 2 + UINT_DIGITS + 10));
 
-    if (ns < 0)
-        *p++ = '-';
-    p = fs_put_uint(p, mag / 1000000000u);
-    *p++ = '.';
-    p = put_nine_digits(p, (guint32)(mag % 1000000000u));
-    commit(j->out, p);
+    commit(j->out, fs_put_time(p, ns));
+}
+
+/* The escaped form of c at p (at most six bytes); the position after. */
+static char *
+put_escape(char *p, guchar c)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    *p++ = '\\';
+    switch (c) {
+    case '"':  *p++ = '"'; break;
+    case '\\': *p++ = '\\'; break;
+    case '\n': *p++ = 'n'; break;
+    case '\r': *p++ = 'r'; break;
+    case '\t': *p++ = 't'; break;
+    default:
+        *p++ = 'u';
+        *p++ = '0';
+        *p++ = '0';
+        *p++ = hex[c >> 4];
+        *p++ = hex[c & 15];
+    }
+    return p;
+}
+
+char *
+fs_json_put_string(GString *out, char *p, const char *s)
+{
+    const guchar *u = (const guchar *)s;
+    gsize n;
+
+    if (s == NULL)
+        return fs_put_null(p);
+    n = strlen(s);
+    if (G_LIKELY(!span_needs_escape(u, n))) {
+        /* a short one (enum names) is counted in the slack */
+        if (n > 64)
+            p = fs_json_room(out, p, n + 2);
+        return fs_put_plain_string(p, s, n);
+    }
+    p = fs_json_room(out, p, 6 * n + 2);
+    *p++ = '"';
+    for (gsize i = 0; i < n; i++) {
+        if (needs_escape[u[i]])
+            p = put_escape(p, u[i]);
+        else
+            *p++ = (char)u[i];
+    }
+    *p++ = '"';
+    return p;
 }

@@ -116,20 +116,6 @@ top_senders(const FsFailures *f, guint max)
 }
 
 void
-fs_failures_json_conn(FsJson *j, const FsOutcome *outcome)
-{
-    FsTime idle = outcome->idle_before_close;
-
-    FS_JSON_KEY(j, "handshake");
-    fs_json_string(j, fs_handshake_name(outcome->handshake));
-    FS_JSON_KEY(j, "idle_before_close");
-    if (idle < 0)
-        fs_json_null(j);
-    else
-        fs_json_time(j, idle);
-}
-
-void
 fs_failures_json_rst_senders(FsJson *j, const FsFailures *f, gboolean every)
 {
     g_autoptr(GArray) top =

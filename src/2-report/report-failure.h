@@ -25,8 +25,6 @@ void fs_failures_add(FsFailures *f, const FsConn *conn,
 void fs_failures_add_rst_sender(FsFailures *f, const char *name,
                                 guint64 resets);
 
-/* Conn record: "handshake" and "idle_before_close" (seconds or null). */
-void fs_failures_json_conn(FsJson *j, const FsOutcome *outcome);
 /* Summary: "handshake" {class: n}, "aborts_after_close", "rst_senders"
  * [{"sender": "ip:port", "resets": n}] (the top 10). */
 /* every: all RST senders (a shard's, for merge), not the top 10 */

@@ -10,156 +10,114 @@
 #include "finscope/detect.h"
 #include "finscope/handoff.h"
 #include "finscope/json-writer.h"
+#include "json-put.h"
 #include "report-flat.h"
 #include "report-private.h"
 
-static const char *const role_key[2] = { "client", "server" };
-
-/* key: nanoseconds, or null when unset (negative). */
-static void
-flat_ns(FsJson *j, const char *key, FsTime ns)
+/* A time in nanoseconds, or null when unset (negative). */
+static inline char *
+put_ns(char *p, FsTime ns)
 {
-    fs_json_key(j, key);
-    if (ns < 0)
-        fs_json_null(j);
-    else
-        fs_json_int(j, ns);
+    return ns < 0 ? fs_put_null(p) : fs_put_int(p, ns);
 }
 
-/* prefix_client and prefix_server: two unsigned counters. */
-static void
-flat_pair(FsJson *j, const char *prefix, guint64 client, guint64 server)
+/* A value known or not: true, false or null. */
+static inline char *
+put_known_bool(char *p, gboolean known, gboolean value)
 {
-    g_autofree char *c = g_strconcat(prefix, "_client", NULL);
-    g_autofree char *s = g_strconcat(prefix, "_server", NULL);
-
-    fs_json_key(j, c);
-    fs_json_uint(j, client);
-    fs_json_key(j, s);
-    fs_json_uint(j, server);
+    return known ? fs_put_bool(p, value) : fs_put_null(p);
 }
 
-/* key: value, or null when not known. */
-static void
-flat_bool(FsJson *j, const char *key, gboolean known, gboolean value)
+static inline char *
+put_role(const FsNames *nm, GString *out, char *p, int role)
 {
-    fs_json_key(j, key);
-    if (known)
-        fs_json_bool(j, value);
-    else
-        fs_json_null(j);
-}
-
-static void
-flat_role(FsJson *j, const char *key, int role)
-{
-    fs_json_key(j, key);
-    fs_json_string(j, role == FS_ROLE_NONE ? NULL
-                                           : fs_role_name((FsRole)role));
-}
-
-static void
-flat_endpoints(FsJson *j, const FsConn *conn)
-{
-    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
-        char buf[FS_ENDPOINT_STRLEN];
-
-        fs_endpoint_format(&conn->addr[role], conn->port[role], buf,
-                           sizeof buf);
-        fs_json_key(j, role_key[role]);
-        fs_json_string(j, buf);
-    }
-    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
-        char host[FS_ENDPOINT_STRLEN];
-        g_autofree char *hk = g_strconcat(role_key[role], "_host", NULL);
-        g_autofree char *pk = g_strconcat(role_key[role], "_port", NULL);
-
-        fs_addr_format(&conn->addr[role], host, sizeof host);
-        fs_json_key(j, hk);
-        fs_json_string(j, host);
-        fs_json_key(j, pk);
-        fs_json_uint(j, conn->port[role]);
-    }
+    if (role == FS_ROLE_NONE)
+        return fs_put_null(p);
+    PUT_NAME(out, p, nm->role, role, fs_role_name((FsRole)role));
+    return p;
 }
 
 /* Frame numbers (null: no segment), the capture file of the first
  * frame (null: a live capture), the Wireshark filter. */
-static void
-flat_frames(FsJson *j, const FsReport *r, const FsConn *conn)
+static char *
+put_frames(GString *out, char *p, const FsReport *r, const FsConn *conn)
 {
-    g_autofree char *filter = fs_handoff_filter(conn);
-
-    FS_JSON_KEY(j, "packets");
-    fs_json_uint(j, conn->packets);
-    FS_JSON_KEY(j, "first_frame");
-    if (conn->first_frame == 0)
-        fs_json_null(j);
-    else
-        fs_json_uint(j, conn->first_frame);
-    FS_JSON_KEY(j, "last_frame");
-    if (conn->last_frame == 0)
-        fs_json_null(j);
-    else
-        fs_json_uint(j, conn->last_frame);
-    FS_JSON_KEY(j, "file");
-    fs_json_string(j, conn->first_source < r->n_sources
-                          ? r->sources[conn->first_source]
-                          : NULL);
-    FS_JSON_KEY(j, "filter");
-    fs_json_string(j, filter);
+    FS_JSON_LIT(p, ",\"packets\":");
+    p = fs_put_uint(p, conn->packets);
+    FS_JSON_LIT(p, ",\"first_frame\":");
+    p = conn->first_frame == 0 ? fs_put_null(p)
+                               : fs_put_uint(p, conn->first_frame);
+    FS_JSON_LIT(p, ",\"last_frame\":");
+    p = conn->last_frame == 0 ? fs_put_null(p)
+                              : fs_put_uint(p, conn->last_frame);
+    FS_JSON_LIT(p, ",\"file\":");
+    p = fs_json_put_string(out, p,
+                           conn->first_source < r->n_sources
+                               ? r->sources[conn->first_source]
+                               : NULL);
+    p = fs_json_room(out, p, FS_HANDOFF_FILTER_MAX);
+    FS_JSON_LIT(p, ",\"filter\":\"");
+    p = fs_handoff_put_filter(p, conn);
+    *p++ = '"';
+    return p;
 }
 
-static void
-flat_close(FsJson *j, const FsConn *conn, const FsOutcome *outcome)
+static char *
+put_close(const FsNames *nm, GString *out, char *p, const FsConn *conn,
+          const FsOutcome *outcome)
 {
     FsCloser closer = outcome->active_closer;
     const FsEndpoint *c = &conn->ep[FS_ROLE_CLIENT];
     const FsEndpoint *s = &conn->ep[FS_ROLE_SERVER];
 
-    FS_JSON_KEY(j, "close");
-    fs_json_string(j, fs_close_kind_name(outcome->close));
-    FS_JSON_KEY(j, "active_closer");
-    fs_json_string(j, fs_closer_name(closer));
-    FS_JSON_KEY(j, "passive_closer");
-    fs_json_string(j, fs_passive_closer_name(closer));
-    FS_JSON_KEY(j, "simultaneous_close");
-    fs_json_bool(j, conn->simultaneous);
-    FS_JSON_KEY(j, "three_way_close");
-    fs_json_bool(j, conn->three_way_close);
-    FS_JSON_KEY(j, "half_close");
-    fs_json_bool(j, outcome->half_close);
-    flat_pair(j, "bytes_after_peer_fin", c->bytes_after_peer_fin,
-              s->bytes_after_peer_fin);
-    flat_ns(j, "close_duration_ns", outcome->close_duration);
-    flat_pair(j, "fin_retransmits", outcome->fin_retransmits[FS_ROLE_CLIENT],
-              outcome->fin_retransmits[FS_ROLE_SERVER]);
-    FS_JSON_KEY(j, "final_ack_lost");
-    fs_json_bool(j, outcome->final_ack_lost > 0);
-    flat_role(j, "rst_from", conn->rst_from);
-    FS_JSON_KEY(j, "rst_interrupted");
-    fs_json_string(j, conn->rst_from == FS_ROLE_NONE
-                          ? NULL
-                          : fs_tcp_state_name(conn->rst_state));
-    FS_JSON_KEY(j, "handshake");
-    fs_json_string(j, fs_handshake_name(outcome->handshake));
-    flat_ns(j, "idle_before_close_ns", outcome->idle_before_close);
+    FS_JSON_LIT(p, ",\"close\":");
+    PUT_NAME(out, p, nm->close, outcome->close,
+             fs_close_kind_name(outcome->close));
+    FS_JSON_LIT(p, ",\"active_closer\":");
+    PUT_NAME(out, p, nm->closer, closer, fs_closer_name(closer));
+    FS_JSON_LIT(p, ",\"passive_closer\":");
+    PUT_NAME(out, p, nm->passive, closer, fs_passive_closer_name(closer));
+    FS_JSON_LIT(p, ",\"simultaneous_close\":");
+    p = fs_put_bool(p, conn->simultaneous);
+    FS_JSON_LIT(p, ",\"three_way_close\":");
+    p = fs_put_bool(p, conn->three_way_close);
+    FS_JSON_LIT(p, ",\"half_close\":");
+    p = fs_put_bool(p, outcome->half_close);
+    FS_JSON_LIT(p, ",\"bytes_after_peer_fin_client\":");
+    p = fs_put_uint(p, c->bytes_after_peer_fin);
+    FS_JSON_LIT(p, ",\"bytes_after_peer_fin_server\":");
+    p = fs_put_uint(p, s->bytes_after_peer_fin);
+    FS_JSON_LIT(p, ",\"close_duration_ns\":");
+    p = put_ns(p, outcome->close_duration);
+    FS_JSON_LIT(p, ",\"fin_retransmits_client\":");
+    p = fs_put_uint(p, outcome->fin_retransmits[FS_ROLE_CLIENT]);
+    FS_JSON_LIT(p, ",\"fin_retransmits_server\":");
+    p = fs_put_uint(p, outcome->fin_retransmits[FS_ROLE_SERVER]);
+    FS_JSON_LIT(p, ",\"final_ack_lost\":");
+    p = fs_put_bool(p, outcome->final_ack_lost > 0);
+    FS_JSON_LIT(p, ",\"rst_from\":");
+    p = put_role(nm, out, p, conn->rst_from);
+    FS_JSON_LIT(p, ",\"rst_interrupted\":");
+    if (conn->rst_from == FS_ROLE_NONE)
+        p = fs_put_null(p);
+    else
+        PUT_NAME(out, p, nm->state, conn->rst_state,
+                 fs_tcp_state_name(conn->rst_state));
+    FS_JSON_LIT(p, ",\"handshake\":");
+    PUT_NAME(out, p, nm->handshake, outcome->handshake,
+             fs_handshake_name(outcome->handshake));
+    FS_JSON_LIT(p, ",\"idle_before_close_ns\":");
+    return put_ns(p, outcome->idle_before_close);
 }
 
 /* End states and TIME_WAIT: until (2*MSL after it began, as --json), and
  * the span it was held, which ends early when it was cut short (reuse,
  * an RST) as the service view counts it (report-service.c): the spans
  * give TIME_WAIT held at once by a client towards a destination. */
-static void
-flat_states(FsJson *j, const FsReport *r, const FsConn *conn,
-            const FsOutcome *outcome)
+static char *
+put_states(const FsNames *nm, GString *out, char *p, const FsReport *r,
+           const FsConn *conn, const FsOutcome *outcome)
 {
-    static const char *const keys[2][4] = {
-        { "state_client", "time_wait_until_client_ns",
-          "time_wait_since_client_ns", "time_wait_end_client_ns" },
-        { "state_server", "time_wait_until_server_ns",
-          "time_wait_since_server_ns", "time_wait_end_server_ns" },
-    };
-
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
         const FsEndpoint *ep = &conn->ep[role];
         FsTime since = ep->time_wait_since;
@@ -173,50 +131,75 @@ flat_states(FsJson *j, const FsReport *r, const FsConn *conn,
                 ep->state_since != FS_TIME_UNSET)
                 end = MIN(ep->state_since, until);
         }
-        fs_json_key(j, keys[role][0]);
-        fs_json_string(j, fs_tcp_state_name(outcome->end_state[role]));
-        flat_ns(j, keys[role][1], until);
-        flat_ns(j, keys[role][2], since);
-        flat_ns(j, keys[role][3], end);
+        if (role == FS_ROLE_CLIENT)
+            FS_JSON_LIT(p, ",\"state_client\":");
+        else
+            FS_JSON_LIT(p, ",\"state_server\":");
+        PUT_NAME(out, p, nm->state, outcome->end_state[role],
+                 fs_tcp_state_name(outcome->end_state[role]));
+        if (role == FS_ROLE_CLIENT)
+            FS_JSON_LIT(p, ",\"time_wait_until_client_ns\":");
+        else
+            FS_JSON_LIT(p, ",\"time_wait_until_server_ns\":");
+        p = put_ns(p, until);
+        if (role == FS_ROLE_CLIENT)
+            FS_JSON_LIT(p, ",\"time_wait_since_client_ns\":");
+        else
+            FS_JSON_LIT(p, ",\"time_wait_since_server_ns\":");
+        p = put_ns(p, since);
+        if (role == FS_ROLE_CLIENT)
+            FS_JSON_LIT(p, ",\"time_wait_end_client_ns\":");
+        else
+            FS_JSON_LIT(p, ",\"time_wait_end_server_ns\":");
+        p = put_ns(p, end);
     }
+    return p;
 }
 
 /* reuse_*: how this incarnation took its 4-tuple over; all null when no
  * previous incarnation held state. */
-static void
-flat_reuse(FsJson *j, const FsConn *conn)
+static char *
+put_reuse(GString *out, char *p, const FsConn *conn)
 {
     const FsReuse *u = &conn->reuse;
     gboolean none = u->outcome == FS_REUSE_NONE;
 
-    FS_JSON_KEY(j, "old_duplicates");
-    fs_json_uint(j, conn->old_duplicates);
-    FS_JSON_KEY(j, "reuse_of");
-    if (conn->reuse_of == 0)
-        fs_json_null(j);
-    else
-        fs_json_uint(j, conn->reuse_of);
-    FS_JSON_KEY(j, "reuse_in_time_wait");
-    fs_json_bool(j, conn->reuse_in_time_wait);
-    FS_JSON_KEY(j, "reuse_holder");
-    fs_json_string(j, none ? NULL : fs_role_name((FsRole)u->holder));
-    FS_JSON_KEY(j, "reuse_holder_state");
-    fs_json_string(j, none ? NULL
-                           : fs_tcp_state_name((FsTcpState)u->holder_state));
-    flat_ns(j, "reuse_since_close_ns", none ? FS_TIME_UNSET : u->since_close);
-    flat_bool(j, "reuse_isn_above_old", !none, u->isn_above);
-    flat_bool(j, "reuse_ts_newer", !none && u->ts_known, u->ts_newer);
-    flat_bool(j, "reuse_safe", !none, u->isn_above || u->ts_newer);
-    FS_JSON_KEY(j, "reuse_outcome");
-    fs_json_string(j, none ? NULL
-                           : fs_reuse_outcome_name(
-                                 (FsReuseOutcome)u->outcome));
+    FS_JSON_LIT(p, ",\"old_duplicates\":");
+    p = fs_put_uint(p, conn->old_duplicates);
+    FS_JSON_LIT(p, ",\"reuse_of\":");
+    p = conn->reuse_of == 0 ? fs_put_null(p) : fs_put_uint(p, conn->reuse_of);
+    FS_JSON_LIT(p, ",\"reuse_in_time_wait\":");
+    p = fs_put_bool(p, conn->reuse_in_time_wait);
+    if (none) {   /* the common case, whole */
+        FS_JSON_LIT(p, ",\"reuse_holder\":null,\"reuse_holder_state\":null,"
+                       "\"reuse_since_close_ns\":null,"
+                       "\"reuse_isn_above_old\":null,"
+                       "\"reuse_ts_newer\":null,\"reuse_safe\":null,"
+                       "\"reuse_outcome\":null");
+        return p;
+    }
+    FS_JSON_LIT(p, ",\"reuse_holder\":");
+    p = fs_json_put_string(out, p, fs_role_name((FsRole)u->holder));
+    FS_JSON_LIT(p, ",\"reuse_holder_state\":");
+    p = fs_json_put_string(out, p,
+                           fs_tcp_state_name((FsTcpState)u->holder_state));
+    FS_JSON_LIT(p, ",\"reuse_since_close_ns\":");
+    p = put_ns(p, u->since_close);
+    FS_JSON_LIT(p, ",\"reuse_isn_above_old\":");
+    p = fs_put_bool(p, u->isn_above);
+    FS_JSON_LIT(p, ",\"reuse_ts_newer\":");
+    p = put_known_bool(p, u->ts_known, u->ts_newer);
+    FS_JSON_LIT(p, ",\"reuse_safe\":");
+    p = fs_put_bool(p, u->isn_above || u->ts_newer);
+    FS_JSON_LIT(p, ",\"reuse_outcome\":");
+    return fs_json_put_string(out, p,
+                              fs_reuse_outcome_name((FsReuseOutcome)u->outcome));
 }
 
 /* undecided and undecided_reason: two arrays, a field and why its value
  * is a guess at the same index. */
-static void
-flat_undecided(FsJson *j, const FsConn *conn)
+static char *
+put_undecided(GString *out, char *p, const FsConn *conn)
 {
     const char *field[3];
     const char *reason[3];
@@ -235,88 +218,87 @@ flat_undecided(FsJson *j, const FsConn *conn)
         reason[n++] = "the RST's receiver sent no ACK in the capture: "
                       "whether it accepted the RST is a guess";
     }
-    FS_JSON_KEY(j, "undecided");
-    fs_json_begin_array(j);
-    for (guint i = 0; i < n; i++)
-        fs_json_string(j, field[i]);
-    fs_json_end_array(j);
-    FS_JSON_KEY(j, "undecided_reason");
-    fs_json_begin_array(j);
-    for (guint i = 0; i < n; i++)
-        fs_json_string(j, reason[i]);
-    fs_json_end_array(j);
-}
-
-static void
-flat_trust(FsJson *j, const FsConn *conn)
-{
-    FS_JSON_KEY(j, "old_duplicate_risk_in_window");
-    fs_json_uint(j, conn->old_dup.in_window);
-    FS_JSON_KEY(j, "old_duplicate_risk_paws_rejected");
-    fs_json_uint(j, conn->old_dup.paws_rejected);
-    FS_JSON_KEY(j, "old_duplicate_risk_during_time_wait");
-    fs_json_uint(j, conn->old_dup.during_time_wait);
-    FS_JSON_KEY(j, "duplicate_frames");
-    fs_json_uint(j, conn->duplicate_frames);
-    FS_JSON_KEY(j, "rst_ignored");
-    fs_json_uint(j, conn->rst_ignored);
-    FS_JSON_KEY(j, "confidence");
-    fs_json_string(j, conn->capture_loss ? "low" : "high");
-    flat_undecided(j, conn);
-    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
-        g_autofree char *key =
-            g_strconcat("state_age_", role_key[role], "_ns", NULL);
-
-        flat_ns(j, key, fs_conn_state_age(conn, (FsRole)role));
+    if (n == 0) {
+        FS_JSON_LIT(p, ",\"undecided\":[],\"undecided_reason\":[]");
+        return p;
     }
-    FS_JSON_KEY(j, "capture_loss");
-    fs_json_uint(j, conn->capture_loss);
-    FS_JSON_KEY(j, "illegal_flags");
-    fs_json_uint(j, conn->illegal_flags);
+    FS_JSON_LIT(p, ",\"undecided\":[");
+    for (guint i = 0; i < n; i++) {
+        if (i > 0)
+            *p++ = ',';
+        p = fs_json_put_string(out, p, field[i]);
+    }
+    FS_JSON_LIT(p, "],\"undecided_reason\":[");
+    for (guint i = 0; i < n; i++) {
+        if (i > 0)
+            *p++ = ',';
+        p = fs_json_put_string(out, p, reason[i]);
+    }
+    *p++ = ']';
+    return p;
 }
 
-static void
-flat_flags(FsJson *j, const FsOutcome *outcome)
+static char *
+put_trust(GString *out, char *p, const FsConn *conn)
 {
-    g_autoptr(GPtrArray) flags = g_ptr_array_new();
-
-    fs_flag_names(outcome->flags, flags);
-    FS_JSON_KEY(j, "flags");
-    fs_json_begin_array(j);
-    for (guint i = 0; i < flags->len; i++)
-        fs_json_string(j, g_ptr_array_index(flags, i));
-    fs_json_end_array(j);
+    FS_JSON_LIT(p, ",\"old_duplicate_risk_in_window\":");
+    p = fs_put_uint(p, conn->old_dup.in_window);
+    FS_JSON_LIT(p, ",\"old_duplicate_risk_paws_rejected\":");
+    p = fs_put_uint(p, conn->old_dup.paws_rejected);
+    FS_JSON_LIT(p, ",\"old_duplicate_risk_during_time_wait\":");
+    p = fs_put_uint(p, conn->old_dup.during_time_wait);
+    FS_JSON_LIT(p, ",\"duplicate_frames\":");
+    p = fs_put_uint(p, conn->duplicate_frames);
+    FS_JSON_LIT(p, ",\"rst_ignored\":");
+    p = fs_put_uint(p, conn->rst_ignored);
+    if (conn->capture_loss)
+        FS_JSON_LIT(p, ",\"confidence\":\"low\"");
+    else
+        FS_JSON_LIT(p, ",\"confidence\":\"high\"");
+    p = put_undecided(out, p, conn);
+    FS_JSON_LIT(p, ",\"state_age_client_ns\":");
+    p = put_ns(p, fs_conn_state_age(conn, FS_ROLE_CLIENT));
+    FS_JSON_LIT(p, ",\"state_age_server_ns\":");
+    p = put_ns(p, fs_conn_state_age(conn, FS_ROLE_SERVER));
+    FS_JSON_LIT(p, ",\"capture_loss\":");
+    p = fs_put_uint(p, conn->capture_loss);
+    FS_JSON_LIT(p, ",\"illegal_flags\":");
+    return fs_put_uint(p, conn->illegal_flags);
 }
 
+/* The row is written in one pass at p (json-put.h), as the --json conn
+ * record is. */
 void
 fs_report_flat_conn(FsReport *r, const FsConn *conn,
                     const FsOutcome *outcome)
 {
-    FsJson j;
+    const FsNames *nm = fs_report_names();
+    GString *out = r->buf;
+    char *p = fs_json_room(out, NULL, 0);
 
-    fs_json_init(&j, r->buf);
-    fs_json_begin_object(&j);
-    FS_JSON_KEY(&j, "id");
-    fs_json_uint(&j, conn->id);
-    flat_endpoints(&j, conn);
-    FS_JSON_KEY(&j, "vlan");
-    fs_json_uint(&j, conn->vlan);
-    flat_ns(&j, "start_ns", conn->t_first);
-    flat_ns(&j, "end_ns", conn->t_last);
-    flat_frames(&j, r, conn);
-    flat_pair(&j, "bytes", conn->ep[FS_ROLE_CLIENT].bytes,
-              conn->ep[FS_ROLE_SERVER].bytes);
-    FS_JSON_KEY(&j, "roles_inferred");
-    fs_json_bool(&j, conn->roles_inferred);
-    FS_JSON_KEY(&j, "one_sided");
-    fs_json_bool(&j, fs_conn_one_sided(conn));
-    flat_close(&j, conn, outcome);
-    flat_states(&j, r, conn, outcome);
-    flat_reuse(&j, conn);
-    flat_trust(&j, conn);
-    flat_flags(&j, outcome);
-    fs_json_end_object(&j);
-    g_string_append_c(r->buf, '\n');
-    fwrite(r->buf->str, 1, r->buf->len, r->out);
-    g_string_truncate(r->buf, 0);
+    FS_JSON_LIT(p, "{\"id\":");
+    p = fs_put_uint(p, conn->id);
+    p = fs_report_put_endpoints(p, conn);
+    FS_JSON_LIT(p, ",\"vlan\":");
+    p = fs_put_uint(p, conn->vlan);
+    FS_JSON_LIT(p, ",\"start_ns\":");
+    p = put_ns(p, conn->t_first);
+    FS_JSON_LIT(p, ",\"end_ns\":");
+    p = put_ns(p, conn->t_last);
+    p = put_frames(out, p, r, conn);
+    FS_JSON_LIT(p, ",\"bytes_client\":");
+    p = fs_put_uint(p, conn->ep[FS_ROLE_CLIENT].bytes);
+    FS_JSON_LIT(p, ",\"bytes_server\":");
+    p = fs_put_uint(p, conn->ep[FS_ROLE_SERVER].bytes);
+    FS_JSON_LIT(p, ",\"roles_inferred\":");
+    p = fs_put_bool(p, conn->roles_inferred);
+    FS_JSON_LIT(p, ",\"one_sided\":");
+    p = fs_put_bool(p, fs_conn_one_sided(conn));
+    p = put_close(nm, out, p, conn, outcome);
+    p = put_states(nm, out, p, r, conn, outcome);
+    p = put_reuse(out, p, conn);
+    p = put_trust(out, p, conn);
+    p = fs_report_put_flags(out, p, outcome->flags);
+    *p++ = '}';
+    fs_report_put_line_end(r, p);
 }

@@ -1,12 +1,15 @@
 /* finscope: NDJSON output — "event", "conn" and "summary" objects. */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib.h>
 
 #include "finscope/decode.h"
 #include "finscope/detect.h"
 #include "finscope/handoff.h"
 #include "finscope/json-writer.h"
+#include "json-put.h"
 #include "report-private.h"
 
 static void
@@ -17,101 +20,63 @@ write_line(FsReport *r)
     g_string_truncate(r->buf, 0);
 }
 
-static void
-json_role(FsJson *j, int role)
-{
-    fs_json_string(j, role == FS_ROLE_NONE ? NULL : fs_role_name(role));
-}
-
-static void
-json_endpoint(FsJson *j, const FsConn *conn, FsRole role)
-{
-    char buf[FS_ENDPOINT_STRLEN];
-
-    fs_endpoint_format(&conn->addr[role], conn->port[role], buf, sizeof buf);
-    fs_json_string(j, buf);
-}
-
-/* "client_host": "10.0.0.1", "client_port": 40000, and the same for the
- * server: the "client" and "server" strings split, for jq and SQL. */
-static void
-json_hosts_ports(FsJson *j, const FsConn *conn)
-{
-    static const char *const keys[2][2] = {
-        { "client_host", "client_port" }, { "server_host", "server_port" },
-    };
-
-    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
-        char host[FS_ENDPOINT_STRLEN];
-
-        fs_addr_format(&conn->addr[role], host, sizeof host);
-        fs_json_key(j, keys[role][0]);
-        fs_json_string(j, host);
-        fs_json_key(j, keys[role][1]);
-        fs_json_uint(j, conn->port[role]);
-    }
-}
-
-/* "frame": N (null when no segment acted) and, with several capture
- * files, "file": its name. */
-static void
-json_frame(FsJson *j, const FsReport *r, const char *key,
-           const char *file_key, guint32 frame, guint source)
-{
-    const char *file = fs_report_source_name(r, source);
-
-    fs_json_key(j, key);
-    if (frame == 0)
-        fs_json_null(j);
-    else
-        fs_json_uint(j, frame);
-    if (file != NULL && frame != 0) {
-        fs_json_key(j, file_key);
-        fs_json_string(j, file);
-    }
-}
-
+/* Ends the record at p with its newline and writes it out. */
 void
-fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
+fs_report_put_line_end(FsReport *r, char *p)
 {
+    *p++ = '\n';
+    fs_json_done(r->buf, p);
+    fwrite(r->buf->str, 1, r->buf->len, r->out);
+    g_string_truncate(r->buf, 0);
+}
+
+static FsNames names;
+
+static void
+name_set(FsName *n, const char *s)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
     FsJson j;
 
-    (void)conn;
-    fs_json_init(&j, r->buf);
-    fs_json_begin_object(&j);
-    FS_JSON_KEY(&j, "type");
-    fs_json_string(&j, "event");
-    FS_JSON_KEY(&j, "time");
-    fs_json_time(&j, ev->ts);
-    FS_JSON_KEY(&j, "conn");
-    fs_json_uint(&j, ev->conn_id);
-    json_frame(&j, r, "frame", "file", ev->frame, ev->source);
-    FS_JSON_KEY(&j, "kind");
-    fs_json_string(&j, fs_event_kind_name(ev->kind));
-    FS_JSON_KEY(&j, "endpoint");
-    json_role(&j, ev->role);
-    if (ev->kind == FS_EV_STATE) {
-        FS_JSON_KEY(&j, "from");
-        fs_json_string(&j, fs_tcp_state_name(ev->transition.from));
-        FS_JSON_KEY(&j, "to");
-        fs_json_string(&j, fs_tcp_state_name(ev->transition.to));
-        FS_JSON_KEY(&j, "cause");
-        fs_json_string(&j, fs_cause_name(ev->transition.cause));
-    } else {
-        FS_JSON_KEY(&j, "seq");
-        fs_json_uint(&j, ev->seq);
+    fs_json_init(&j, out);
+    fs_json_string(&j, s);
+    if (out->len < sizeof n->text) {
+        memcpy(n->text, out->str, out->len);
+        n->len = (guint8)out->len;
     }
-    if (ev->kind == FS_EV_FIN_RETRANSMIT) {
-        FS_JSON_KEY(&j, "interval");   /* since the previous FIN: RTO */
-        fs_json_time(&j, ev->value);
-    }
-    FS_JSON_KEY(&j, "detail");
-    fs_json_string(&j, ev->detail);
-    fs_json_end_object(&j);
-    write_line(r);
 }
 
-/* {"client": a, "server": b} of two unsigned counters. */
+const FsNames *
+fs_report_names(void)
+{
+    static gsize done;
+
+    if (!g_once_init_enter(&done))
+        return &names;
+    for (int i = 0; i < FS_TCP_N_STATES; i++)
+        name_set(&names.state[i], fs_tcp_state_name((FsTcpState)i));
+    for (int i = 0; i < FS_EV_N_KINDS; i++)
+        name_set(&names.kind[i], fs_event_kind_name((FsEventKind)i));
+    for (int i = 0; i < FS_CAUSE_N; i++)
+        name_set(&names.cause[i], fs_cause_name((FsCause)i));
+    for (int i = 0; i <= FS_CLOSE_INCOMPLETE; i++)
+        name_set(&names.close[i], fs_close_kind_name((FsCloseKind)i));
+    for (int i = 0; i <= FS_CLOSER_SIMULTANEOUS; i++) {
+        name_set(&names.closer[i], fs_closer_name((FsCloser)i));
+        name_set(&names.passive[i], fs_passive_closer_name((FsCloser)i));
+    }
+    for (int i = 0; i < FS_HANDSHAKE_N; i++)
+        name_set(&names.handshake[i], fs_handshake_name((FsHandshake)i));
+    for (int i = 0; i < 2; i++)
+        name_set(&names.role[i], fs_role_name((FsRole)i));
+    for (int i = 0; i < FS_FLAG_N; i++)
+        name_set(&names.flag[i], fs_flag_name((FsFlag)i));
+    g_once_init_leave(&done, 1);
+    return &names;
+}
+
+
+/* {"client": a, "server": b} of two unsigned counters, after its name. */
 static void
 json_pair_uint(FsJson *j, const char *key, guint64 client, guint64 server)
 {
@@ -124,241 +89,405 @@ json_pair_uint(FsJson *j, const char *key, guint64 client, guint64 server)
     fs_json_end_object(j);
 }
 
-static void
-json_conn_states(FsJson *j, FsReport *r, const FsConn *conn,
-                 const FsOutcome *outcome)
+/* The same written at p: the member's name and colon are the caller's. */
+static inline char *
+put_pair_uint(char *p, guint64 client, guint64 server)
 {
-    FS_JSON_KEY(j, "state");
-    fs_json_begin_object(j);
-    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
-        fs_json_key(j, fs_role_name((FsRole)role));
-        fs_json_string(j, fs_tcp_state_name(outcome->end_state[role]));
+    if (client == 0 && server == 0) {   /* the common value, whole */
+        FS_JSON_LIT(p, "{\"client\":0,\"server\":0}");
+        return p;
     }
-    fs_json_end_object(j);
-    FS_JSON_KEY(j, "time_wait_until");
-    fs_json_begin_object(j);
-    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
-        const FsEndpoint *ep = &conn->ep[role];
-
-        fs_json_key(j, fs_role_name((FsRole)role));
-        if (ep->time_wait_since == FS_TIME_UNSET)
-            fs_json_null(j);
-        else
-            fs_json_time(j, ep->time_wait_since + 2 * r->cfg.msl);
-    }
-    fs_json_end_object(j);
+    FS_JSON_LIT(p, "{\"client\":");
+    p = fs_put_uint(p, client);
+    FS_JSON_LIT(p, ",\"server\":");
+    p = fs_put_uint(p, server);
+    *p++ = '}';
+    return p;
 }
 
-static void
-json_conn_close(FsJson *j, const FsConn *conn, const FsOutcome *outcome)
+/* A role's name ("client", "server") or null for FS_ROLE_NONE. */
+static inline char *
+put_role(GString *out, char *p, int role)
+{
+    if (role == FS_ROLE_NONE)
+        return fs_put_null(p);
+    PUT_NAME(out, p, names.role, role, fs_role_name((FsRole)role));
+    return p;
+}
+
+/* A time, or null when it is below zero (FS_TIME_UNSET, or -1 for "not
+ * known" of the classify functions). */
+static inline char *
+put_time_or_null(char *p, FsTime t)
+{
+    return t < 0 ? fs_put_null(p) : fs_put_time(p, t);
+}
+
+/* A frame number's value (null when no segment acted) and, with several
+ * capture files, file_member (",\"file\":") and the file's name. */
+#define PUT_FRAME(r, p, file_member, frame, source)                        \
+    do {                                                                   \
+        guint32 frame_ = (frame);                                          \
+        const char *file_;                                                 \
+                                                                           \
+        if (frame_ == 0) {                                                 \
+            (p) = fs_put_null(p);                                          \
+            break;                                                         \
+        }                                                                  \
+        (p) = fs_put_uint((p), frame_);                                    \
+        file_ = fs_report_source_name((r), (source));                      \
+        if (file_ != NULL) {                                               \
+            FS_JSON_LIT((p), file_member);                                 \
+            (p) = fs_json_put_string((r)->buf, (p), file_);                \
+        }                                                                  \
+    } while (0)
+
+void
+fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
+{
+    GString *out = r->buf;
+    char *p = fs_json_room(out, NULL, 0);
+
+    (void)conn;
+    (void)fs_report_names();   /* filled before the first line */
+
+    FS_JSON_LIT(p, "{\"type\":\"event\",\"time\":");
+    p = fs_put_time(p, ev->ts);
+    FS_JSON_LIT(p, ",\"conn\":");
+    p = fs_put_uint(p, ev->conn_id);
+    FS_JSON_LIT(p, ",\"frame\":");
+    PUT_FRAME(r, p, ",\"file\":", ev->frame, ev->source);
+    FS_JSON_LIT(p, ",\"kind\":");
+    PUT_NAME(out, p, names.kind, ev->kind, fs_event_kind_name(ev->kind));
+    FS_JSON_LIT(p, ",\"endpoint\":");
+    p = put_role(out, p, ev->role);
+    if (ev->kind == FS_EV_STATE) {
+        FS_JSON_LIT(p, ",\"from\":");
+        PUT_NAME(out, p, names.state, ev->transition.from,
+                 fs_tcp_state_name(ev->transition.from));
+        FS_JSON_LIT(p, ",\"to\":");
+        PUT_NAME(out, p, names.state, ev->transition.to,
+                 fs_tcp_state_name(ev->transition.to));
+        FS_JSON_LIT(p, ",\"cause\":");
+        PUT_NAME(out, p, names.cause, ev->transition.cause,
+                 fs_cause_name(ev->transition.cause));
+    } else {
+        FS_JSON_LIT(p, ",\"seq\":");
+        p = fs_put_uint(p, ev->seq);
+    }
+    if (ev->kind == FS_EV_FIN_RETRANSMIT) {
+        FS_JSON_LIT(p, ",\"interval\":");   /* since the previous FIN: RTO */
+        p = fs_put_time(p, ev->value);
+    }
+    FS_JSON_LIT(p, ",\"detail\":");
+    p = fs_json_put_string(out, p, ev->detail);
+    *p++ = '}';
+    fs_report_put_line_end(r, p);
+}
+
+/* The endpoint "ip:port" ("[ip]:port" for IPv6) quoted, as
+ * fs_endpoint_format writes it, from its address already formatted
+ * (host, n bytes). */
+static inline char *
+put_endpoint(char *p, const FsAddr *addr, const char *host, gsize n,
+             guint16 port)
+{
+    gboolean v6 = addr->family == 6;
+
+    *p++ = '"';
+    if (v6)
+        *p++ = '[';
+    p = fs_put_bytes(p, host, n);
+    if (v6)
+        *p++ = ']';
+    *p++ = ':';
+    p = fs_put_uint(p, port);
+    *p++ = '"';
+    return p;
+}
+
+/* "client", "server" and their hosts and ports: each address is
+ * formatted once. */
+char *
+fs_report_put_endpoints(char *p, const FsConn *conn)
+{
+    char host[2][FS_ENDPOINT_STRLEN];
+    gsize n[2];
+
+    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
+        fs_addr_format(&conn->addr[role], host[role], FS_ENDPOINT_STRLEN);
+        n[role] = strlen(host[role]);
+    }
+    FS_JSON_LIT(p, ",\"client\":");
+    p = put_endpoint(p, &conn->addr[FS_ROLE_CLIENT], host[FS_ROLE_CLIENT],
+                     n[FS_ROLE_CLIENT], conn->port[FS_ROLE_CLIENT]);
+    FS_JSON_LIT(p, ",\"server\":");
+    p = put_endpoint(p, &conn->addr[FS_ROLE_SERVER], host[FS_ROLE_SERVER],
+                     n[FS_ROLE_SERVER], conn->port[FS_ROLE_SERVER]);
+    /* the "client" and "server" strings split, for jq and SQL */
+    FS_JSON_LIT(p, ",\"client_host\":");
+    p = fs_put_plain_string(p, host[FS_ROLE_CLIENT], n[FS_ROLE_CLIENT]);
+    FS_JSON_LIT(p, ",\"client_port\":");
+    p = fs_put_uint(p, conn->port[FS_ROLE_CLIENT]);
+    FS_JSON_LIT(p, ",\"server_host\":");
+    p = fs_put_plain_string(p, host[FS_ROLE_SERVER], n[FS_ROLE_SERVER]);
+    FS_JSON_LIT(p, ",\"server_port\":");
+    return fs_put_uint(p, conn->port[FS_ROLE_SERVER]);
+}
+
+static char *
+put_conn_close(GString *out, char *p, const FsConn *conn,
+               const FsOutcome *outcome)
 {
     FsCloser closer = outcome->active_closer;
-    FsTime duration = outcome->close_duration;
 
-    FS_JSON_KEY(j, "close");
-    fs_json_string(j, fs_close_kind_name(outcome->close));
-    FS_JSON_KEY(j, "active_closer");
-    fs_json_string(j, fs_closer_name(closer));
-    FS_JSON_KEY(j, "passive_closer");
-    fs_json_string(j, fs_passive_closer_name(closer));
-    FS_JSON_KEY(j, "simultaneous_close");
-    fs_json_bool(j, conn->simultaneous);
-    FS_JSON_KEY(j, "three_way_close");
-    fs_json_bool(j, conn->three_way_close);
-    FS_JSON_KEY(j, "half_close");
-    fs_json_bool(j, outcome->half_close);
-    json_pair_uint(j, "bytes_after_peer_fin",
-                   conn->ep[FS_ROLE_CLIENT].bytes_after_peer_fin,
-                   conn->ep[FS_ROLE_SERVER].bytes_after_peer_fin);
-    FS_JSON_KEY(j, "close_duration");
-    if (duration < 0)
-        fs_json_null(j);
+    FS_JSON_LIT(p, ",\"close\":");
+    PUT_NAME(out, p, names.close, outcome->close,
+             fs_close_kind_name(outcome->close));
+    FS_JSON_LIT(p, ",\"active_closer\":");
+    PUT_NAME(out, p, names.closer, closer, fs_closer_name(closer));
+    FS_JSON_LIT(p, ",\"passive_closer\":");
+    PUT_NAME(out, p, names.passive, closer,
+             fs_passive_closer_name(closer));
+    FS_JSON_LIT(p, ",\"simultaneous_close\":");
+    p = fs_put_bool(p, conn->simultaneous);
+    FS_JSON_LIT(p, ",\"three_way_close\":");
+    p = fs_put_bool(p, conn->three_way_close);
+    FS_JSON_LIT(p, ",\"half_close\":");
+    p = fs_put_bool(p, outcome->half_close);
+    FS_JSON_LIT(p, ",\"bytes_after_peer_fin\":");
+    p = put_pair_uint(p, conn->ep[FS_ROLE_CLIENT].bytes_after_peer_fin,
+                      conn->ep[FS_ROLE_SERVER].bytes_after_peer_fin);
+    FS_JSON_LIT(p, ",\"close_duration\":");
+    p = put_time_or_null(p, outcome->close_duration);
+    FS_JSON_LIT(p, ",\"fin_retransmits\":");
+    p = put_pair_uint(p, outcome->fin_retransmits[FS_ROLE_CLIENT],
+                      outcome->fin_retransmits[FS_ROLE_SERVER]);
+    FS_JSON_LIT(p, ",\"final_ack_lost\":");
+    p = fs_put_bool(p, conn->final_ack_lost > 0);
+    FS_JSON_LIT(p, ",\"rst_from\":");
+    p = put_role(out, p, conn->rst_from);
+    FS_JSON_LIT(p, ",\"rst_interrupted\":");
+    if (conn->rst_from == FS_ROLE_NONE)
+        p = fs_put_null(p);
     else
-        fs_json_time(j, duration);
-    json_pair_uint(j, "fin_retransmits",
-                   outcome->fin_retransmits[FS_ROLE_CLIENT],
-                   outcome->fin_retransmits[FS_ROLE_SERVER]);
-    FS_JSON_KEY(j, "final_ack_lost");
-    fs_json_bool(j, conn->final_ack_lost > 0);
-    FS_JSON_KEY(j, "rst_from");
-    json_role(j, conn->rst_from);
-    FS_JSON_KEY(j, "rst_interrupted");
-    fs_json_string(j, conn->rst_from == FS_ROLE_NONE
-                          ? NULL
-                          : fs_tcp_state_name(conn->rst_state));
+        PUT_NAME(out, p, names.state, conn->rst_state,
+                 fs_tcp_state_name(conn->rst_state));
+    /* the failure class (report-failure.c counts them) */
+    FS_JSON_LIT(p, ",\"handshake\":");
+    PUT_NAME(out, p, names.handshake, outcome->handshake,
+             fs_handshake_name(outcome->handshake));
+    FS_JSON_LIT(p, ",\"idle_before_close\":");
+    return put_time_or_null(p, outcome->idle_before_close);
+}
+
+static char *
+put_conn_states(GString *out, char *p, FsReport *r, const FsConn *conn,
+                const FsOutcome *outcome)
+{
+    FS_JSON_LIT(p, ",\"state\":{\"client\":");
+    PUT_NAME(out, p, names.state, outcome->end_state[0],
+             fs_tcp_state_name(outcome->end_state[0]));
+    FS_JSON_LIT(p, ",\"server\":");
+    PUT_NAME(out, p, names.state, outcome->end_state[1],
+             fs_tcp_state_name(outcome->end_state[1]));
+    FS_JSON_LIT(p, "},\"time_wait_until\":{\"client\":");
+    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
+        FsTime since = conn->ep[role].time_wait_since;
+
+        if (role == FS_ROLE_SERVER)
+            FS_JSON_LIT(p, ",\"server\":");
+        if (since == FS_TIME_UNSET)
+            p = fs_put_null(p);
+        else
+            p = fs_put_time(p, since + 2 * r->cfg.msl);
+    }
+    *p++ = '}';
+    return p;
 }
 
 /* How this incarnation took its 4-tuple over from a previous one. */
-static void
-json_conn_reuse(FsJson *j, const FsConn *conn)
+static char *
+put_conn_reuse(GString *out, char *p, const FsConn *conn)
 {
-    const FsReuse *r = &conn->reuse;
+    const FsReuse *u = &conn->reuse;
 
-    FS_JSON_KEY(j, "reuse");
-    if (r->outcome == FS_REUSE_NONE) {
-        fs_json_null(j);
-        return;
+    if (u->outcome == FS_REUSE_NONE) {
+        FS_JSON_LIT(p, ",\"reuse\":null");
+        return p;
     }
-    fs_json_begin_object(j);
-    FS_JSON_KEY(j, "holder");
-    fs_json_string(j, fs_role_name((FsRole)r->holder));
-    FS_JSON_KEY(j, "holder_state");
-    fs_json_string(j, fs_tcp_state_name((FsTcpState)r->holder_state));
-    FS_JSON_KEY(j, "since_close");
-    fs_json_time(j, r->since_close);
-    FS_JSON_KEY(j, "isn_above_old");
-    fs_json_bool(j, r->isn_above);
-    FS_JSON_KEY(j, "ts_newer");
-    if (r->ts_known)
-        fs_json_bool(j, r->ts_newer);
-    else
-        fs_json_null(j);
-    FS_JSON_KEY(j, "safe");
-    fs_json_bool(j, r->isn_above || r->ts_newer);
-    FS_JSON_KEY(j, "outcome");
-    fs_json_string(j, fs_reuse_outcome_name((FsReuseOutcome)r->outcome));
-    fs_json_end_object(j);
-}
-
-static void
-json_undecided_item(FsJson *j, const char *field, const char *reason)
-{
-    fs_json_begin_object(j);
-    FS_JSON_KEY(j, "field");
-    fs_json_string(j, field);
-    FS_JSON_KEY(j, "reason");
-    fs_json_string(j, reason);
-    fs_json_end_object(j);
+    FS_JSON_LIT(p, ",\"reuse\":{\"holder\":");
+    p = fs_json_put_string(out, p, fs_role_name((FsRole)u->holder));
+    FS_JSON_LIT(p, ",\"holder_state\":");
+    p = fs_json_put_string(out, p,
+                           fs_tcp_state_name((FsTcpState)u->holder_state));
+    FS_JSON_LIT(p, ",\"since_close\":");
+    p = fs_put_time(p, u->since_close);
+    FS_JSON_LIT(p, ",\"isn_above_old\":");
+    p = fs_put_bool(p, u->isn_above);
+    FS_JSON_LIT(p, ",\"ts_newer\":");
+    p = u->ts_known ? fs_put_bool(p, u->ts_newer) : fs_put_null(p);
+    FS_JSON_LIT(p, ",\"safe\":");
+    p = fs_put_bool(p, u->isn_above || u->ts_newer);
+    FS_JSON_LIT(p, ",\"outcome\":");
+    p = fs_json_put_string(out, p,
+                           fs_reuse_outcome_name((FsReuseOutcome)u->outcome));
+    *p++ = '}';
+    return p;
 }
 
 /* The fields that are a best choice the packets could not settle. */
-static void
-json_conn_undecided(FsJson *j, const FsConn *conn)
+static char *
+put_conn_undecided(GString *out, char *p, const FsConn *conn)
 {
-    FS_JSON_KEY(j, "undecided");
-    fs_json_begin_array(j);
+    const char *field[3];
+    const char *reason[3];
+    guint n = 0;
+
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
         FsUndecided why = (FsUndecided)conn->ep[role].undecided;
 
-        if (why != FS_UNDECIDED_NONE)
-            json_undecided_item(j, role == FS_ROLE_CLIENT ? "state.client"
-                                                          : "state.server",
-                                fs_undecided_reason(why));
+        if (why == FS_UNDECIDED_NONE)
+            continue;
+        field[n] = role == FS_ROLE_CLIENT ? "state.client" : "state.server";
+        reason[n++] = fs_undecided_reason(why);
     }
-    if (conn->rst_uncertain && conn->rst_from != FS_ROLE_NONE)
-        json_undecided_item(j, "rst_from",
-                            "the RST's receiver sent no ACK in the capture: "
-                            "whether it accepted the RST is a guess");
-    fs_json_end_array(j);
+    if (conn->rst_uncertain && conn->rst_from != FS_ROLE_NONE) {
+        field[n] = "rst_from";
+        reason[n++] = "the RST's receiver sent no ACK in the capture: "
+                      "whether it accepted the RST is a guess";
+    }
+    FS_JSON_LIT(p, ",\"undecided\":[");
+    for (guint i = 0; i < n; i++) {
+        if (i > 0)
+            *p++ = ',';
+        FS_JSON_LIT(p, "{\"field\":");
+        p = fs_json_put_string(out, p, field[i]);
+        FS_JSON_LIT(p, ",\"reason\":");
+        p = fs_json_put_string(out, p, reason[i]);
+        *p++ = '}';
+    }
+    *p++ = ']';
+    return p;
 }
 
 /* Old duplicates' risk, capture artefacts and how far to trust it all. */
-static void
-json_conn_trust(FsJson *j, const FsConn *conn)
+static char *
+put_conn_trust(GString *out, char *p, const FsConn *conn)
 {
-    FS_JSON_KEY(j, "old_duplicate_risk");
-    fs_json_begin_object(j);
-    FS_JSON_KEY(j, "in_window");
-    fs_json_uint(j, conn->old_dup.in_window);
-    FS_JSON_KEY(j, "paws_rejected");
-    fs_json_uint(j, conn->old_dup.paws_rejected);
-    FS_JSON_KEY(j, "during_time_wait");
-    fs_json_uint(j, conn->old_dup.during_time_wait);
-    fs_json_end_object(j);
-    FS_JSON_KEY(j, "duplicate_frames");
-    fs_json_uint(j, conn->duplicate_frames);
-    FS_JSON_KEY(j, "rst_ignored");
-    fs_json_uint(j, conn->rst_ignored);
-    FS_JSON_KEY(j, "confidence");
-    fs_json_string(j, conn->capture_loss ? "low" : "high");
-    json_conn_undecided(j, conn);
-    FS_JSON_KEY(j, "state_age");
-    fs_json_begin_object(j);
+    const FsOldDup *risk = &conn->old_dup;
+
+    if (risk->in_window == 0 && risk->paws_rejected == 0 &&
+        risk->during_time_wait == 0) {
+        FS_JSON_LIT(p, ",\"old_duplicate_risk\":{\"in_window\":0,"
+                       "\"paws_rejected\":0,\"during_time_wait\":0}");
+    } else {
+        FS_JSON_LIT(p, ",\"old_duplicate_risk\":{\"in_window\":");
+        p = fs_put_uint(p, risk->in_window);
+        FS_JSON_LIT(p, ",\"paws_rejected\":");
+        p = fs_put_uint(p, risk->paws_rejected);
+        FS_JSON_LIT(p, ",\"during_time_wait\":");
+        p = fs_put_uint(p, risk->during_time_wait);
+        *p++ = '}';
+    }
+    FS_JSON_LIT(p, ",\"duplicate_frames\":");
+    p = fs_put_uint(p, conn->duplicate_frames);
+    FS_JSON_LIT(p, ",\"rst_ignored\":");
+    p = fs_put_uint(p, conn->rst_ignored);
+    if (conn->capture_loss)
+        FS_JSON_LIT(p, ",\"confidence\":\"low\"");
+    else
+        FS_JSON_LIT(p, ",\"confidence\":\"high\"");
+    p = put_conn_undecided(out, p, conn);
+    FS_JSON_LIT(p, ",\"state_age\":{\"client\":");
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
         FsTime age = fs_conn_state_age(conn, (FsRole)role);
 
-        fs_json_key(j, fs_role_name((FsRole)role));
+        if (role == FS_ROLE_SERVER)
+            FS_JSON_LIT(p, ",\"server\":");
         if (age == FS_TIME_UNSET)
-            fs_json_null(j);
+            p = fs_put_null(p);
         else
-            fs_json_time(j, age);
+            p = fs_put_time(p, age);
     }
-    fs_json_end_object(j);
+    *p++ = '}';
+    return p;
 }
 
-/* A Wireshark display filter for this incarnation's packets. */
-static void
-json_filter(FsJson *j, const FsConn *conn)
+/* The names of the FS_FLAG_BIT()s in flags, in FsFlag order. */
+char *
+fs_report_put_flags(GString *out, char *p, guint32 flags)
 {
-    g_autofree char *filter = fs_handoff_filter(conn);
+    gboolean first = TRUE;
 
-    FS_JSON_KEY(j, "filter");
-    fs_json_string(j, filter);
+    FS_JSON_LIT(p, ",\"flags\":[");
+    for (int f = 0; flags != 0 && f < FS_FLAG_N; f++) {
+        if (!(flags & FS_FLAG_BIT(f)))
+            continue;
+        flags &= ~FS_FLAG_BIT(f);
+        if (!first)
+            *p++ = ',';
+        first = FALSE;
+        PUT_NAME(out, p, names.flag, f, fs_flag_name((FsFlag)f));
+    }
+    *p++ = ']';
+    return p;
 }
 
+/* The record is written in one pass at p (json-put.h): its shape is
+ * fixed, so names and punctuation are literals. */
 void
 fs_report_json_conn(FsReport *r, const FsConn *conn,
                     const FsOutcome *outcome)
 {
-    g_autoptr(GPtrArray) flags = g_ptr_array_new();
-    FsJson j;
+    GString *out = r->buf;
+    char *p = fs_json_room(out, NULL, 0);
 
-    fs_json_init(&j, r->buf);
-    fs_json_begin_object(&j);
-    FS_JSON_KEY(&j, "type");
-    fs_json_string(&j, "conn");
-    FS_JSON_KEY(&j, "id");
-    fs_json_uint(&j, conn->id);
-    FS_JSON_KEY(&j, "client");
-    json_endpoint(&j, conn, FS_ROLE_CLIENT);
-    FS_JSON_KEY(&j, "server");
-    json_endpoint(&j, conn, FS_ROLE_SERVER);
-    json_hosts_ports(&j, conn);
-    FS_JSON_KEY(&j, "vlan");
-    fs_json_uint(&j, conn->vlan);
-    FS_JSON_KEY(&j, "start");
-    fs_json_time(&j, conn->t_first);
-    FS_JSON_KEY(&j, "end");
-    fs_json_time(&j, conn->t_last);
-    FS_JSON_KEY(&j, "packets");
-    fs_json_uint(&j, conn->packets);
-    json_frame(&j, r, "first_frame", "file", conn->first_frame,
-               conn->first_source);
-    json_frame(&j, r, "last_frame", "last_file", conn->last_frame,
-               conn->last_source);
-    json_filter(&j, conn);
-    json_pair_uint(&j, "bytes", conn->ep[FS_ROLE_CLIENT].bytes,
-                   conn->ep[FS_ROLE_SERVER].bytes);
-    FS_JSON_KEY(&j, "roles_inferred");
-    fs_json_bool(&j, conn->roles_inferred);
-    FS_JSON_KEY(&j, "one_sided");
-    fs_json_bool(&j, fs_conn_one_sided(conn));
-    json_conn_close(&j, conn, outcome);
-    fs_failures_json_conn(&j, outcome);
-    json_conn_states(&j, r, conn, outcome);
-    FS_JSON_KEY(&j, "old_duplicates");
-    fs_json_uint(&j, conn->old_duplicates);
-    FS_JSON_KEY(&j, "reuse_of");
-    if (conn->reuse_of == 0)
-        fs_json_null(&j);
-    else
-        fs_json_uint(&j, conn->reuse_of);
-    FS_JSON_KEY(&j, "reuse_in_time_wait");
-    fs_json_bool(&j, conn->reuse_in_time_wait);
-    json_conn_reuse(&j, conn);
-    json_conn_trust(&j, conn);
-    FS_JSON_KEY(&j, "capture_loss");
-    fs_json_uint(&j, conn->capture_loss);
-    FS_JSON_KEY(&j, "illegal_flags");
-    fs_json_uint(&j, conn->illegal_flags);
-    fs_flag_names(outcome->flags, flags);
-    FS_JSON_KEY(&j, "flags");
-    fs_json_begin_array(&j);
-    for (guint i = 0; i < flags->len; i++)
-        fs_json_string(&j, g_ptr_array_index(flags, i));
-    fs_json_end_array(&j);
-    fs_json_end_object(&j);
-    write_line(r);
+    (void)fs_report_names();   /* filled before the first line */
+
+    FS_JSON_LIT(p, "{\"type\":\"conn\",\"id\":");
+    p = fs_put_uint(p, conn->id);
+    p = fs_report_put_endpoints(p, conn);
+    FS_JSON_LIT(p, ",\"vlan\":");
+    p = fs_put_uint(p, conn->vlan);
+    FS_JSON_LIT(p, ",\"start\":");
+    p = fs_put_time(p, conn->t_first);
+    FS_JSON_LIT(p, ",\"end\":");
+    p = fs_put_time(p, conn->t_last);
+    FS_JSON_LIT(p, ",\"packets\":");
+    p = fs_put_uint(p, conn->packets);
+    FS_JSON_LIT(p, ",\"first_frame\":");
+    PUT_FRAME(r, p, ",\"file\":", conn->first_frame, conn->first_source);
+    FS_JSON_LIT(p, ",\"last_frame\":");
+    PUT_FRAME(r, p, ",\"last_file\":", conn->last_frame, conn->last_source);
+    /* a Wireshark display filter for this incarnation's packets */
+    p = fs_json_room(out, p, FS_HANDOFF_FILTER_MAX);
+    FS_JSON_LIT(p, ",\"filter\":\"");
+    p = fs_handoff_put_filter(p, conn);
+    FS_JSON_LIT(p, "\",\"bytes\":");
+    p = put_pair_uint(p, conn->ep[FS_ROLE_CLIENT].bytes,
+                      conn->ep[FS_ROLE_SERVER].bytes);
+    FS_JSON_LIT(p, ",\"roles_inferred\":");
+    p = fs_put_bool(p, conn->roles_inferred);
+    FS_JSON_LIT(p, ",\"one_sided\":");
+    p = fs_put_bool(p, fs_conn_one_sided(conn));
+    p = put_conn_close(out, p, conn, outcome);
+    p = put_conn_states(out, p, r, conn, outcome);
+    FS_JSON_LIT(p, ",\"old_duplicates\":");
+    p = fs_put_uint(p, conn->old_duplicates);
+    FS_JSON_LIT(p, ",\"reuse_of\":");
+    p = conn->reuse_of == 0 ? fs_put_null(p) : fs_put_uint(p, conn->reuse_of);
+    FS_JSON_LIT(p, ",\"reuse_in_time_wait\":");
+    p = fs_put_bool(p, conn->reuse_in_time_wait);
+    p = put_conn_reuse(out, p, conn);
+    p = put_conn_trust(out, p, conn);
+    FS_JSON_LIT(p, ",\"capture_loss\":");
+    p = fs_put_uint(p, conn->capture_loss);
+    FS_JSON_LIT(p, ",\"illegal_flags\":");
+    p = fs_put_uint(p, conn->illegal_flags);
+    p = fs_report_put_flags(out, p, outcome->flags);
+    *p++ = '}';
+    fs_report_put_line_end(r, p);
 }
 
 static void

@@ -10,6 +10,7 @@
 #include "finscope/event.h"
 #include "finscope/json-writer.h"
 #include "finscope/report.h"
+#include "json-put.h"
 #include "report-failure.h"
 #include "report-flood.h"
 #include "tally.h"
@@ -73,6 +74,7 @@ struct FsReport {
     GPtrArray *rows;   /* text: GStrv per connection */
     GString *buf;      /* scratch for one output line */
     GString *stuck;    /* text: endpoints stuck in a close state */
+    GString *line;     /* text: a streamed conn line */
     gboolean dest_header_done; /* text: port-pressure heading written */
     /* live capture only (fs_report_set_*); all zero offline */
     gboolean streaming;    /* text: lines as they come, no table */
@@ -108,6 +110,52 @@ void fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *c);
 void fs_report_json_conn(FsReport *r, const FsConn *conn,
                          const FsOutcome *outcome);
 void fs_report_json_finish(FsReport *r, const FsEngine *engine);
+
+/* An enum value's name as it goes into a line: quoted (and escaped,
+ * were there anything to escape) once, then copied as one 32-byte block
+ * (the slack has room for it) of which len bytes count. */
+typedef struct {
+    char text[32];
+    guint8 len;             /* 0: too long, written the slow way */
+} FsName;
+
+typedef struct {
+    FsName state[FS_TCP_N_STATES];
+    FsName kind[FS_EV_N_KINDS];
+    FsName cause[FS_CAUSE_N];
+    FsName close[FS_CLOSE_INCOMPLETE + 1];
+    FsName closer[FS_CLOSER_SIMULTANEOUS + 1];
+    FsName passive[FS_CLOSER_SIMULTANEOUS + 1];
+    FsName handshake[FS_HANDSHAKE_N];
+    FsName role[2];
+    FsName flag[FS_FLAG_N];
+} FsNames;
+
+/* The tables of names, filled on the first call (from any thread;
+ * report-json.c). */
+const FsNames *fs_report_names(void);
+
+/* The name of value v from table, or, outside it or when too long,
+ * slow's string the usual way. */
+#define PUT_NAME(out, p, table, v, slow)                                   \
+    do {                                                                   \
+        gint64 v_ = (gint64)(v);                                           \
+                                                                           \
+        if (G_LIKELY(v_ >= 0 && v_ < (gint64)G_N_ELEMENTS(table) &&        \
+                     (table)[v_].len != 0)) {                              \
+            memcpy((p), (table)[v_].text, sizeof(table)[v_].text);         \
+            (p) += (table)[v_].len;                                        \
+        } else {                                                           \
+            (p) = fs_json_put_string((out), (p), (slow));                  \
+        }                                                                  \
+    } while (0)
+
+/* Pieces of the records written through json-put.h (report-json.c),
+ * which --json-flat shares: ,"client":"ip:port","server":..., the
+ * hosts and ports; ,"flags":[names]; the line's end, and the line out. */
+char *fs_report_put_endpoints(char *p, const FsConn *conn);
+char *fs_report_put_flags(GString *out, char *p, guint32 flags);
+void fs_report_put_line_end(FsReport *r, char *p);
 
 /* Ports a client has for one destination (default Linux range). */
 guint fs_report_ephemeral_ports(const FsReport *r);

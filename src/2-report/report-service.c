@@ -25,9 +25,34 @@
 
 struct FsServices {
     GHashTable *by_name;  /* "ip:port" -> FsService* */
+    GHashTable *by_endpoint; /* ServiceKey* -> FsService*: the same
+                                found without formatting the name */
     GPtrArray *list;      /* the same, in order of first record */
     guint64 spans;        /* TIME_WAIT spans kept, all services */
 };
+
+/* A server endpoint as the connection holds it. */
+typedef struct {
+    FsAddr addr;
+    guint16 port;
+} ServiceKey;
+
+static guint
+service_key_hash(gconstpointer k)
+{
+    const ServiceKey *key = k;
+
+    return (guint)fs_endpoint_hash(&key->addr, key->port);
+}
+
+static gboolean
+service_key_equal(gconstpointer a, gconstpointer b)
+{
+    const ServiceKey *x = a;
+    const ServiceKey *y = b;
+
+    return x->port == y->port && fs_addr_equal(&x->addr, &y->addr);
+}
 
 static void
 service_free(gpointer p)
@@ -45,6 +70,8 @@ fs_services_new(void)
     FsServices *s = g_new0(FsServices, 1);
 
     s->by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    s->by_endpoint = g_hash_table_new_full(service_key_hash,
+                                           service_key_equal, g_free, NULL);
     s->list = g_ptr_array_new_with_free_func(service_free);
     return s;
 }
@@ -55,6 +82,7 @@ fs_services_free(FsServices *s)
     if (s == NULL)
         return;
     g_hash_table_destroy(s->by_name);
+    g_hash_table_destroy(s->by_endpoint);
     g_ptr_array_unref(s->list);
     g_free(s);
 }
@@ -76,14 +104,27 @@ fs_services_get(FsServices *s, const char *name)
     return svc;
 }
 
+/* The service of conn's server endpoint, made on its first record. By
+ * name ("ip:port"), as the report shows them; the endpoint itself finds
+ * one met before without formatting its name (one record in all). */
 static FsService *
 service_of(FsServices *s, const FsConn *conn)
 {
     char name[FS_ENDPOINT_STRLEN];
+    ServiceKey key = { conn->addr[FS_ROLE_SERVER],
+                       conn->port[FS_ROLE_SERVER] };
+    ServiceKey *copy;
+    FsService *svc = g_hash_table_lookup(s->by_endpoint, &key);
 
+    if (svc != NULL)
+        return svc;
     fs_endpoint_format(&conn->addr[FS_ROLE_SERVER],
                        conn->port[FS_ROLE_SERVER], name, sizeof name);
-    return fs_services_get(s, name);
+    svc = fs_services_get(s, name);
+    copy = g_new(ServiceKey, 1);
+    *copy = key;
+    g_hash_table_insert(s->by_endpoint, copy, svc);
+    return svc;
 }
 
 /* When an endpoint that entered TIME_WAIT left it: 2*MSL after, or

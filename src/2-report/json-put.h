@@ -1,0 +1,160 @@
+/* finscope: JSON written through a plain char pointer, for the records
+ * of a fixed shape (--json conn and event lines, --json-flat rows).
+ *
+ * The writer of such a record asks for room once (fs_json_room) and then
+ * puts each piece at p, getting back the position after it: no capacity
+ * check, no comma or nesting bookkeeping per member. Member names and the
+ * punctuation between them are string literals copied whole
+ * (FS_JSON_LIT: their length is known at compile time). A piece of no
+ * fixed bound (a string from outside) makes room for itself first
+ * (fs_json_put_string), so that FS_JSON_SLACK bytes are always free for
+ * the fixed pieces that follow it. Private to the report layer. */
+#ifndef FINSCOPE_JSON_PUT_H
+#define FINSCOPE_JSON_PUT_H
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "decimal.h"
+
+/* The most a record writes between two calls that make room: its fixed
+ * pieces (names, numbers, times, addresses, enum names copied as 32-byte
+ * blocks, strings of up to 64 bytes with nothing to escape) stay far
+ * below this; the display filter makes room for itself. */
+#define FS_JSON_SLACK 4096
+
+/* Copies the string literal lit to p and moves p past it. */
+#define FS_JSON_LIT(p, lit)                                \
+    do {                                                   \
+        memcpy((p), "" lit "", sizeof(lit) - 1);           \
+        (p) += sizeof(lit) - 1;                            \
+    } while (0)
+
+/* Makes room for n + FS_JSON_SLACK more bytes at p, the end of what was
+ * written into out so far (p NULL: out's end); returns where p is now
+ * (out may have moved). */
+static inline char *
+fs_json_room(GString *out, char *p, gsize n)
+{
+    gsize len = p == NULL ? out->len : (gsize)(p - out->str);
+
+    if (G_UNLIKELY(len + n + FS_JSON_SLACK >= out->allocated_len)) {
+        g_string_set_size(out, len + n + FS_JSON_SLACK);
+    }
+    out->len = len;
+    return out->str + len;
+}
+
+/* Ends out's text at p (the end of the record written). */
+static inline void
+fs_json_done(GString *out, char *p)
+{
+    out->len = (gsize)(p - out->str);
+    g_assert(out->len < out->allocated_len);
+    *p = '\0';
+}
+
+/* Puts v (< 10^9) as exactly nine digits at p, zeros in front. */
+static inline char *
+fs_put_nine_digits(char *p, guint32 v)
+{
+    for (int i = 7; i >= 1; i -= 2) {
+        const char *d = digit_pairs + 2 * (v % 100);
+
+        v /= 100;
+        p[i] = d[0];
+        p[i + 1] = d[1];
+    }
+    p[0] = (char)('0' + v);
+    return p + 9;
+}
+
+static inline char *
+fs_put_int(char *p, gint64 v)
+{
+    if (v < 0) {
+        *p++ = '-';
+        return fs_put_uint(p, (guint64)0 - (guint64)v);
+    }
+    return fs_put_uint(p, (guint64)v);
+}
+
+/* Nanoseconds as seconds with nine decimals: "-1.500000000". */
+static inline char *
+fs_put_time(char *p, gint64 ns)
+{
+    guint64 mag = ns < 0 ? (guint64)0 - (guint64)ns : (guint64)ns;
+
+    if (ns < 0)
+        *p++ = '-';
+    p = fs_put_uint(p, mag / 1000000000u);
+    *p++ = '.';
+    return fs_put_nine_digits(p, (guint32)(mag % 1000000000u));
+}
+
+static inline char *
+fs_put_bool(char *p, gboolean v)
+{
+    if (v) {
+        FS_JSON_LIT(p, "true");
+    } else {
+        FS_JSON_LIT(p, "false");
+    }
+    return p;
+}
+
+static inline char *
+fs_put_null(char *p)
+{
+    FS_JSON_LIT(p, "null");
+    return p;
+}
+
+/* Copies n bytes from s to p, the short ones (most) as fixed-size words
+ * the compiler inlines rather than a call to memcpy; returns p + n. */
+static inline char *
+fs_put_bytes(char *p, const char *s, gsize n)
+{
+    if (n >= 8 && n <= 16) {
+        guint64 a;
+        guint64 b;
+
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(p, &a, 8);
+        memcpy(p + n - 8, &b, 8);
+    } else if (n >= 4 && n < 8) {
+        guint32 a;
+        guint32 b;
+
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(p, &a, 4);
+        memcpy(p + n - 4, &b, 4);
+    } else if (n < 4) {
+        for (gsize i = 0; i < n; i++)
+            p[i] = s[i];
+    } else {
+        memcpy(p, s, n);
+    }
+    return p + n;
+}
+
+/* Quotes the n bytes at s, which the caller knows hold nothing to
+ * escape (an address, a display filter); counts in the slack. */
+static inline char *
+fs_put_plain_string(char *p, const char *s, gsize n)
+{
+    *p++ = '"';
+    p = fs_put_bytes(p, s, n);
+    *p++ = '"';
+    return p;
+}
+
+/* The string s quoted and escaped as fs_json_string writes it, or null
+ * for NULL; makes room for it first (s may be of any length): out is
+ * the GString p writes into. */
+char *fs_json_put_string(GString *out, char *p, const char *s);
+
+#endif /* FINSCOPE_JSON_PUT_H */
