@@ -54,10 +54,12 @@ typedef struct {
     guint8 edge;            /* SPAN_ENTER or SPAN_LEAVE */
 } Span;
 
-/* Endings to pass over: a key's TIME_WAITs cut short. */
+/* Endings to pass over: a key's TIME_WAITs cut short; while the table
+ * is keyed (FsTimeWait.keyed), also every key with an Ending queued. */
 typedef struct {
     guint64 key;            /* first: the hash's key (g_int64_hash) */
     guint count;            /* how many of its Endings */
+    guint queued;           /* its Endings queued (only while keyed) */
     GArray *at;             /* CutAt: its Spans still to enter that were
                                cut, in order (NULL: none) */
 } Cut;
@@ -93,6 +95,11 @@ struct FsTimeWait {
                                every packet looks, few find one */
     FsTime spans_next;      /* the first Span edge's time (or G_MAXINT64) */
     GHashTable *cut;        /* set of Cut (owned), by key */
+    gboolean keyed;         /* cut also counts each key's Endings queued:
+                               from a leave whose start was taken back
+                               (queued()) until 2*MSL after the last */
+    FsTime keyed_until;     /* then the keys go (the clock past it) */
+    guint64 scanned;        /* Endings looked at to key the table */
     GHashTable *hosts;      /* FsAddr* -> Host* (owned): hosts holding
                                TIME_WAIT now or with Spans queued */
     GHashTable *retired;    /* the same, of hosts back at zero: the
@@ -123,6 +130,29 @@ cut_free(gpointer p)
     if (cut->at != NULL)
         g_array_unref(cut->at);
     g_free(cut);
+}
+
+/* key's Cut, made when absent. */
+static Cut *
+cut_for(FsTimeWait *tw, guint64 key)
+{
+    Cut *cut = g_hash_table_lookup(tw->cut, &key);
+
+    if (cut == NULL) {
+        cut = g_new0(Cut, 1);
+        cut->key = key;
+        g_hash_table_add(tw->cut, cut);
+    }
+    return cut;
+}
+
+/* cut goes once it says nothing. */
+static void
+cut_done_if_empty(FsTimeWait *tw, Cut *cut)
+{
+    if (cut->count == 0 && cut->queued == 0 &&
+        (cut->at == NULL || cut->at->len == 0))
+        g_hash_table_remove(tw->cut, &cut->key);
 }
 
 static inline gboolean
@@ -308,6 +338,7 @@ key_of(const FsConn *conn, FsRole role)
 }
 
 static void retire(FsTimeWait *tw, FsHostTimeWait *h);
+static void unkey_cuts(FsTimeWait *tw);
 
 /* h no longer needed: no TIME_WAIT now and no span to count. */
 static void
@@ -372,8 +403,7 @@ take_cut_at(FsTimeWait *tw, guint64 key, FsTime since)
     if (first.since != since && first.since != FS_TIME_UNSET)
         return G_MAXINT64;
     g_array_remove_index(cut->at, 0);
-    if (cut->at->len == 0 && cut->count == 0)
-        g_hash_table_remove(tw->cut, &key);
+    cut_done_if_empty(tw, cut);
     return first.at;
 }
 
@@ -447,12 +477,16 @@ ends_to_clock(FsTimeWait *tw)
         e = ends_pop(&tw->ends, from_fifo);
         cut = g_hash_table_size(tw->cut) > 0
                   ? g_hash_table_lookup(tw->cut, &e.key) : NULL;
+        if (cut != NULL && tw->keyed)
+            cut->queued--;
         if (cut != NULL && cut->count > 0) {
             /* it was cut short and counted out then */
-            if (--cut->count == 0 && (cut->at == NULL || cut->at->len == 0))
-                g_hash_table_remove(tw->cut, &e.key);
+            cut->count--;
+            cut_done_if_empty(tw, cut);
             continue;
         }
+        if (cut != NULL)
+            cut_done_if_empty(tw, cut);
         now_leave(tw, e.h);
     }
 }
@@ -467,6 +501,8 @@ clock_to(FsTimeWait *tw, FsTime now)
         return;
     tw->clock = now;
     ends_to_clock(tw);
+    if (tw->keyed && tw->clock > tw->keyed_until)
+        unkey_cuts(tw);
 }
 
 /* What a Span queued for the peaks holds: itself in both queues' arrays,
@@ -537,6 +573,8 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
     stats->time_wait_now++;
     e.h = h;
     ends_push(&tw->ends, &e);
+    if (tw->keyed)
+        cut_for(tw, e.key)->queued++;
     tw->ends_next = MIN(tw->ends_next, e.end);
     h->spans++;
     s.h = h;
@@ -597,21 +635,54 @@ retire(FsTimeWait *tw, FsHostTimeWait *h)
         tw->retired_min = retired_least(tw)->peak;
 }
 
-/* Is key's TIME_WAIT still counted now: queued more often than cut
- * short. A look at every one queued: only for a TIME_WAIT whose start
- * was taken back (an RST proving it never held one). */
-static gboolean
-queued(const FsTimeWait *tw, guint64 key)
+/* The cut table counts every key's Endings queued: one look at each. */
+static void
+key_cuts(FsTimeWait *tw)
 {
-    guint n = 0;
+    const Queue *q = &tw->ends;
+
+    tw->keyed = TRUE;
+    for (guint i = q->head; i < q->fifo->len; i++)
+        cut_for(tw, g_array_index(q->fifo, Ending, i).key)->queued++;
+    for (guint i = 0; i < q->heap->len; i++)
+        cut_for(tw, g_array_index(q->heap, Ending, i).key)->queued++;
+    tw->scanned += queue_len(q);
+}
+
+/* The keys go again (2*MSL without a start taken back). */
+static void
+unkey_cuts(FsTimeWait *tw)
+{
+    GHashTableIter it;
+    gpointer v;
+
+    tw->keyed = FALSE;
+    g_hash_table_iter_init(&it, tw->cut);
+    while (g_hash_table_iter_next(&it, &v, NULL)) {
+        Cut *cut = v;
+
+        cut->queued = 0;
+        if (cut->count == 0 && (cut->at == NULL || cut->at->len == 0))
+            g_hash_table_iter_remove(&it);
+    }
+}
+
+/* Is key's TIME_WAIT still counted now: queued more often than cut
+ * short. Only for a TIME_WAIT whose start was taken back (an RST
+ * proving it never held one): the first keys the cut table, one look
+ * at every Ending queued, and it stays keyed until 2*MSL after the last
+ * (every Ending queued then entered since it was keyed): a flood of
+ * them costs O(1) each, not a look at every TIME_WAIT each. */
+static gboolean
+queued(FsTimeWait *tw, guint64 key)
+{
     const Cut *cut;
 
-    for (guint i = tw->ends.head; i < tw->ends.fifo->len; i++)
-        n += g_array_index(tw->ends.fifo, Ending, i).key == key;
-    for (guint i = 0; i < tw->ends.heap->len; i++)
-        n += g_array_index(tw->ends.heap, Ending, i).key == key;
+    if (!tw->keyed)
+        key_cuts(tw);
+    tw->keyed_until = tw->clock + tw->two_msl;
     cut = g_hash_table_lookup(tw->cut, &key);
-    return n > (cut != NULL ? cut->count : 0);
+    return cut != NULL && cut->queued > cut->count;
 }
 
 /* An endpoint left TIME_WAIT at ts: unless its 2*MSL ran out by then
@@ -631,12 +702,7 @@ fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
     if (since != FS_TIME_UNSET ? since + tw->two_msl <= tw->clock
                                : !queued(tw, key))
         return;
-    cut = g_hash_table_lookup(tw->cut, &key);
-    if (cut == NULL) {
-        cut = g_new0(Cut, 1);
-        cut->key = key;
-        g_hash_table_add(tw->cut, cut);
-    }
+    cut = cut_for(tw, key);
     cut->count++;
     /* its span entered already only when its start came later than
      * LAG_SLACK allows for: then it runs to its end */
@@ -710,4 +776,10 @@ guint
 fs_timewait_dests(const FsTimeWait *tw)
 {
     return fs_pressure_size(tw->pressure);
+}
+
+guint64
+fs_timewait_scanned(const FsTimeWait *tw)
+{
+    return tw->scanned;
 }
