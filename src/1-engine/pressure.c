@@ -201,11 +201,15 @@ fs_pressure_hold(FsPressure *p, const FsAddr *client, const FsAddr *server,
 
 void
 fs_pressure_release(FsPressure *p, const FsAddr *client,
-                    const FsAddr *server, guint16 port)
+                    const FsAddr *server, guint16 port, gboolean entered)
 {
     Dest *d = find(p, client, server, port);
 
-    if (d != NULL && d->held > 0)
+    if (d == NULL)
+        return;
+    if (entered && d->now > 0)
+        d->now--;
+    if (d->held > 0)
         d->held--;
 }
 

@@ -33,26 +33,36 @@ typedef struct {
     guint64 spans;          /* its Spans queued */
 } Host;
 
-/* A TIME_WAIT counted now, by when its 2*MSL runs out. */
+/* One TIME_WAIT, queued from when the engine learns it until the
+ * peaks' clock is past its end, in one queue at a time: counted now
+ * (ends, by start: its 2*MSL runs out in that order), then waiting for
+ * the peaks' clock (spans_in, by start), then entered there (spans_out,
+ * by its end). 32 bytes (an Ending and a Span, 72, before). */
+typedef struct {
+    FsTime t;               /* its start; in spans_out, its end */
+    guint64 tag;            /* its key (connection id * 2 + role) << 16 |
+                               the destination's port; | TW_ENTERED or
+                               TW_DONE (ends only) */
+    Host *h;                /* its host (alive while it is queued) */
+    const FsAddr *server;   /* a client's destination (pressure.c's copy,
+                               held while it is queued); NULL: a server's */
+} Tw;
+
+/* Of a Tw left in ends by fs_timewait_finish(): its span entered, to
+ * leave at its end (it goes to spans_out when it runs out now), or done
+ * with (it only runs out now). The key's and port's bits are below. */
+#define TW_ENTERED (G_GUINT64_CONSTANT(1) << 63)
+#define TW_DONE (G_GUINT64_CONSTANT(1) << 62)
+#define TW_TAG (TW_DONE - 1)
+
+/* A TIME_WAIT still counted now whose span the peaks' clock took first
+ * (it ran ahead: over the span budget, or fs_timewait_finish()): when
+ * its 2*MSL runs out, on the capture's clock. */
 typedef struct {
     FsTime end;             /* 2*MSL after it started */
     guint64 key;            /* its connection's id * 2 + role */
     Host *h;                /* its host (alive while it counts) */
 } Ending;
-
-enum { SPAN_LEAVE, SPAN_ENTER };
-
-/* A TIME_WAIT's span, to be counted for the peaks at t. */
-typedef struct {
-    FsTime t;               /* its start (SPAN_ENTER), then its end */
-    FsTime end;             /* 2*MSL after its start */
-    guint64 key;            /* its connection's id * 2 + role */
-    Host *h;                /* its host (alive while it is queued) */
-    const FsAddr *server;   /* a client's destination (pressure.c's copy,
-                               held while it is queued); NULL: a server's */
-    guint16 port;           /* the destination's port */
-    guint8 edge;            /* SPAN_ENTER or SPAN_LEAVE */
-} Span;
 
 /* Endings to pass over: a key's TIME_WAITs cut short; while the table
  * is keyed (FsTimeWait.keyed), also every key with an Ending queued. */
@@ -84,16 +94,24 @@ struct FsTimeWait {
     FsEngineStats *stats;   /* the engine's: counts and memory */
     FsTime two_msl;         /* how long a TIME_WAIT lasts */
     FsTime lag;             /* the peaks' clock is this far behind */
-    FsTime clock;           /* latest time seen: every Ending up to it has
-                               run out (FS_TIME_UNSET: none yet) */
-    FsTime lag_clock;       /* every Span edge up to it is counted */
+    FsTime clock;           /* latest time seen: every TIME_WAIT whose
+                               2*MSL ended by it has run out
+                               (FS_TIME_UNSET: none yet) */
+    FsTime lag_clock;       /* every span edge up to it is counted */
     guint64 lag_now;        /* spans held at lag_clock */
-    Queue ends;             /* Ending, by end, then key */
-    Queue spans_in;         /* Span to enter, by start, then key */
-    Queue spans_out;        /* Span entered, by end, then key */
-    FsTime ends_next;       /* the first Ending's end (G_MAXINT64: none):
-                               every packet looks, few find one */
-    FsTime spans_next;      /* the first Span edge's time (or G_MAXINT64) */
+    Queue ends;             /* Tw counted now, by start, then key */
+    Queue early;            /* Ending of a Tw in spans_out still counted
+                               now, by end, then key (mostly empty) */
+    Queue spans_in;         /* Tw to enter, by start, then key */
+    Queue spans_out;        /* Tw entered, by end, then key */
+    FsTime ends_next;       /* the first 2*MSL to run out (G_MAXINT64:
+                               none): every packet looks, few find one */
+    FsTime spans_next;      /* the first span edge's time (or G_MAXINT64) */
+    gboolean finishing;     /* fs_timewait_finish() enters ends' spans
+                               where they lie (no copy of each) */
+    gboolean finished;      /* it did: ends' spans are entered or done */
+    guint finish_fifo;      /* meanwhile, the next of ends' FIFO to enter */
+    guint finish_heap;      /* and of its heap (sorted then) */
     GHashTable *cut;        /* set of Cut (owned), by key */
     gboolean keyed;         /* cut also counts each key's Endings queued:
                                from a leave whose start was taken back
@@ -120,7 +138,10 @@ struct FsTimeWait {
  * TIME_WAIT the store evicts over --max-memory gives its memory back
  * then, as it did before the peaks trailed. */
 #define HOST_COST (sizeof(Host) + 208)
-#define TW_COST (2 * (sizeof(Ending) + sizeof(Span)))
+/* (the 24-byte Ending and 48-byte Span a TIME_WAIT took until the two
+ * were one Tw: the model's figure is kept, so that --max-memory and
+ * memory_peak say what they said) */
+#define TW_COST (2 * (24 + 48))
 
 static void
 cut_free(gpointer p)
@@ -155,22 +176,37 @@ cut_done_if_empty(FsTimeWait *tw, Cut *cut)
         g_hash_table_remove(tw->cut, &cut->key);
 }
 
+static inline guint64
+tw_key(const Tw *e)
+{
+    return (e->tag & TW_TAG) >> 16;
+}
+
+static inline guint16
+tw_port(const Tw *e)
+{
+    return (guint16)e->tag;
+}
+
 static inline gboolean
 ending_before(const Ending *x, const Ending *y)
 {
     return x->end != y->end ? x->end < y->end : x->key < y->key;
 }
 
-/* At one time, a span leaves before another enters (report-service.c
- * counts so too): an end at t does not overlap a start at t. */
+/* By t, then key (the tag orders as its key does; not its flags,
+ * which fs_timewait_finish() sets in place) */
 static inline gboolean
-span_before(const Span *x, const Span *y)
+tw_before(const Tw *x, const Tw *y)
 {
-    if (x->t != y->t)
-        return x->t < y->t;
-    if (x->edge != y->edge)
-        return x->edge < y->edge;
-    return x->key < y->key;
+    return x->t != y->t ? x->t < y->t
+                        : (x->tag & TW_TAG) < (y->tag & TW_TAG);
+}
+
+static gint
+tw_cmp(gconstpointer a, gconstpointer b)
+{
+    return tw_before(a, b) ? -1 : tw_before(b, a) ? 1 : 0;
 }
 
 /* A binary min-heap of Type in a GArray, ordered by before: push and
@@ -218,8 +254,8 @@ span_before(const Span *x, const Span *y)
         return top;                                                        \
     }
 
-DEFINE_HEAP(ends_heap, Ending, ending_before)
-DEFINE_HEAP(spans_heap, Span, span_before)
+DEFINE_HEAP(early_heap, Ending, ending_before)
+DEFINE_HEAP(tws_heap, Tw, tw_before)
 
 static void
 queue_init(Queue *q, guint size)
@@ -287,8 +323,8 @@ queue_len(const Queue *q)
         return e;                                                          \
     }
 
-DEFINE_QUEUE(ends, Ending, ending_before)
-DEFINE_QUEUE(spans, Span, span_before)
+DEFINE_QUEUE(early, Ending, ending_before)
+DEFINE_QUEUE(tws, Tw, tw_before)
 
 FsTimeWait *
 fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
@@ -301,9 +337,10 @@ fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
     tw->max_spans = G_MAXUINT64;
     tw->clock = FS_TIME_UNSET;
     tw->lag_clock = FS_TIME_UNSET;
-    queue_init(&tw->ends, sizeof(Ending));
-    queue_init(&tw->spans_in, sizeof(Span));
-    queue_init(&tw->spans_out, sizeof(Span));
+    queue_init(&tw->ends, sizeof(Tw));
+    queue_init(&tw->early, sizeof(Ending));
+    queue_init(&tw->spans_in, sizeof(Tw));
+    queue_init(&tw->spans_out, sizeof(Tw));
     tw->ends_next = G_MAXINT64;
     tw->spans_next = G_MAXINT64;
     tw->cut = g_hash_table_new_full(g_int64_hash, g_int64_equal, cut_free,
@@ -324,6 +361,7 @@ fs_timewait_free(FsTimeWait *tw)
     g_hash_table_destroy(tw->hosts);
     g_hash_table_destroy(tw->retired);
     queue_clear(&tw->ends);
+    queue_clear(&tw->early);
     queue_clear(&tw->spans_in);
     queue_clear(&tw->spans_out);
     g_hash_table_destroy(tw->cut);
@@ -350,7 +388,7 @@ maybe_retire(FsTimeWait *tw, Host *h)
 
 /* A span starts, on the peaks' clock. */
 static void
-span_enter(FsTimeWait *tw, const Span *s)
+span_enter(FsTimeWait *tw, const Tw *s)
 {
     Host *h = s->h;
     FsEngineStats *stats = tw->stats;
@@ -364,25 +402,23 @@ span_enter(FsTimeWait *tw, const Span *s)
         stats->time_wait_peak_at = s->t;
     }
     if (s->server != NULL)
-        fs_pressure_enter(tw->pressure, &h->pub.host, s->server, s->port,
-                          s->t);
+        fs_pressure_enter(tw->pressure, &h->pub.host, s->server,
+                          tw_port(s), s->t);
 }
 
 /* A span ends (entered: it counted), and is done with. */
 static void
-span_done(FsTimeWait *tw, const Span *s, gboolean entered)
+span_done(FsTimeWait *tw, const Tw *s, gboolean entered)
 {
     Host *h = s->h;
 
     if (entered) {
         h->lag--;
         tw->lag_now--;
-        if (s->server != NULL)
-            fs_pressure_leave(tw->pressure, &h->pub.host, s->server,
-                              s->port);
     }
     if (s->server != NULL)
-        fs_pressure_release(tw->pressure, &h->pub.host, s->server, s->port);
+        fs_pressure_release(tw->pressure, &h->pub.host, s->server,
+                            tw_port(s), entered);
     h->spans--;
     maybe_retire(tw, h);
 }
@@ -407,6 +443,75 @@ take_cut_at(FsTimeWait *tw, guint64 key, FsTime since)
     return first.at;
 }
 
+/* While fs_timewait_finish() walks ends in order: its next Tw. */
+static const Tw *
+finish_next(const FsTimeWait *tw, gboolean *from_fifo)
+{
+    const Queue *q = &tw->ends;
+    const Tw *f = tw->finish_fifo < q->fifo->len
+                      ? &g_array_index(q->fifo, Tw, tw->finish_fifo) : NULL;
+    const Tw *h = tw->finish_heap < q->heap->len
+                      ? &g_array_index(q->heap, Tw, tw->finish_heap) : NULL;
+
+    *from_fifo = h == NULL || (f != NULL && !tw_before(h, f));
+    return *from_fifo ? f : h;
+}
+
+/* fs_timewait_finish(): e, still counted now (in ends, from its FIFO or
+ * not), enters on the peaks' clock where it lies, flagged: entered, to
+ * leave at its end, which is past the clock (it goes to spans_out once
+ * it runs out now), or done with (cut short: it leaves before the
+ * clock, a copy in spans_out; it never held one). */
+static void
+enter_in_place(FsTimeWait *tw, Tw *e, gboolean from_fifo)
+{
+    FsTime end = take_cut_at(tw, tw_key(e), e->t);
+
+    if (from_fifo)
+        tw->finish_fifo++;
+    else
+        tw->finish_heap++;
+    end = MIN(end, e->t + tw->two_msl);
+    if (end <= e->t) {
+        /* cut at its start, or it never held one */
+        span_done(tw, e, FALSE);
+        e->tag |= TW_DONE;
+        return;
+    }
+    span_enter(tw, e);
+    if (end < e->t + tw->two_msl) {
+        Tw out = *e;
+
+        out.t = end;
+        tws_push(&tw->spans_out, &out);
+        e->tag |= TW_DONE;
+    } else {
+        e->tag |= TW_ENTERED;
+    }
+}
+
+/* The first TIME_WAIT whose span is still to enter: the earlier of the
+ * first waiting and, the peaks' clock ahead of the capture's, the first
+ * still counted now (none once finished); *from: its queue, *from_fifo:
+ * where in it. */
+static const Tw *
+in_first(FsTimeWait *tw, Queue **from, gboolean *from_fifo)
+{
+    gboolean now_fifo = FALSE;
+    const Tw *in = tws_first(&tw->spans_in, from_fifo);
+    const Tw *now = tw->finishing ? finish_next(tw, &now_fifo)
+                    : tw->finished ? NULL
+                                   : tws_first(&tw->ends, &now_fifo);
+
+    *from = &tw->spans_in;
+    if (now != NULL && (in == NULL || tw_before(now, in))) {
+        *from = &tw->ends;
+        *from_fifo = now_fifo;
+        return now;
+    }
+    return in;
+}
+
 /* The peaks' clock moves to at: the span edges up to it are counted. */
 static void
 lag_to(FsTimeWait *tw, FsTime at)
@@ -415,37 +520,47 @@ lag_to(FsTimeWait *tw, FsTime at)
     if (tw->lag_clock < tw->spans_next)
         return;
     for (;;) {
+        Queue *from;
         gboolean in_fifo;
         gboolean out_fifo;
-        const Span *in = spans_first(&tw->spans_in, &in_fifo);
-        const Span *out = spans_first(&tw->spans_out, &out_fifo);
-        Span s;
-        FsTime cut_at;
+        const Tw *in = in_first(tw, &from, &in_fifo);
+        const Tw *out = tws_first(&tw->spans_out, &out_fifo);
+        Tw s;
+        FsTime end;
 
         tw->spans_next = MIN(in != NULL ? in->t : G_MAXINT64,
                              out != NULL ? out->t : G_MAXINT64);
         /* the earlier edge: at one time, a leave first */
-        if (out != NULL && (in == NULL || span_before(out, in))) {
+        if (out != NULL && (in == NULL || out->t <= in->t)) {
             if (out->t > tw->lag_clock)
                 break;
-            s = spans_pop(&tw->spans_out, out_fifo);
+            s = tws_pop(&tw->spans_out, out_fifo);
             span_done(tw, &s, TRUE);
             continue;
         }
         if (in == NULL || in->t > tw->lag_clock)
             break;
-        s = spans_pop(&tw->spans_in, in_fifo);
-        cut_at = take_cut_at(tw, s.key, s.t);
-        s.end = MIN(s.end, cut_at);
-        if (s.end <= s.t) {
+        if (from == &tw->ends && tw->finishing) {
+            enter_in_place(tw, (Tw *)in, in_fifo);
+            continue;
+        }
+        s = tws_pop(from, in_fifo);
+        if (from == &tw->ends) {
+            /* still counted now: its end waits on its own */
+            Ending e = { s.t + tw->two_msl, tw_key(&s), s.h };
+
+            early_push(&tw->early, &e);
+        }
+        end = take_cut_at(tw, tw_key(&s), s.t);
+        end = MIN(end, s.t + tw->two_msl);
+        if (end <= s.t) {
             /* cut at its start, or it never held one */
             span_done(tw, &s, FALSE);
             continue;
         }
         span_enter(tw, &s);
-        s.edge = SPAN_LEAVE;
-        s.t = s.end;
-        spans_push(&tw->spans_out, &s);
+        s.t = end;
+        tws_push(&tw->spans_out, &s);
     }
 }
 
@@ -461,20 +576,46 @@ now_leave(FsTimeWait *tw, Host *h)
     maybe_retire(tw, h);
 }
 
-/* The Endings up to the clock run out. */
+/* The TIME_WAITs whose 2*MSL ended by the clock run out: those in ends
+ * go on waiting for the peaks' clock (spans_in). */
 static void
 ends_to_clock(FsTimeWait *tw)
 {
     while (tw->ends_next <= tw->clock) {
-        gboolean from_fifo;
-        const Ending *first = ends_first(&tw->ends, &from_fifo);
-        Ending e;
+        gboolean now_fifo;
+        gboolean early_fifo;
+        const Tw *now = tws_first(&tw->ends, &now_fifo);
+        const Ending *early = early_first(&tw->early, &early_fifo);
+        Ending e = { G_MAXINT64, 0, NULL };
         Cut *cut;
 
-        tw->ends_next = first != NULL ? first->end : G_MAXINT64;
-        if (first == NULL || first->end > tw->clock)
+        if (now != NULL) {
+            e.end = now->t + tw->two_msl;
+            e.key = tw_key(now);
+            e.h = now->h;
+        }
+        if (early != NULL && (now == NULL || ending_before(early, &e)))
+            e = *early;
+        else
+            early = NULL;
+        tw->ends_next = e.end;
+        if (e.end > tw->clock)
             break;
-        e = ends_pop(&tw->ends, from_fifo);
+        if (early != NULL) {
+            early_pop(&tw->early, early_fifo);
+        } else {
+            Tw s = tws_pop(&tw->ends, now_fifo);
+
+            if (s.tag & TW_ENTERED) {
+                /* (finished) it leaves now on the peaks' clock too */
+                s.tag &= TW_TAG;
+                s.t += tw->two_msl;
+                tws_push(&tw->spans_out, &s);
+                tw->spans_next = MIN(tw->spans_next, s.t);
+            } else if (!(s.tag & TW_DONE)) {
+                tws_push(&tw->spans_in, &s);
+            }
+        }
         cut = g_hash_table_size(tw->cut) > 0
                   ? g_hash_table_lookup(tw->cut, &e.key) : NULL;
         if (cut != NULL && tw->keyed)
@@ -505,9 +646,11 @@ clock_to(FsTimeWait *tw, FsTime now)
         unkey_cuts(tw);
 }
 
-/* What a Span queued for the peaks holds: itself in both queues' arrays,
- * and its share of the host it keeps (a host of one TIME_WAIT: two). */
-#define SPAN_COST (2 * sizeof(Span) + HOST_COST / 2)
+/* What a span queued for the peaks held (a 48-byte Span, until it and
+ * the Ending were one Tw: kept, so that the budget lets as many wait)
+ * in both queues' arrays, and its share of the host it keeps (a host of
+ * one TIME_WAIT: two). */
+#define SPAN_COST (2 * 48 + HOST_COST / 2)
 
 void
 fs_timewait_set_span_budget(FsTimeWait *tw, guint64 bytes)
@@ -526,17 +669,29 @@ fs_timewait_advance(FsTimeWait *tw, FsTime now)
      * hosts and spans go as they would without the lag. A start dated
      * back further than that is then counted from the peaks' clock
      * (fs_timewait_enter()): the peaks become approximate only then. */
-    while (queue_len(&tw->spans_in) + queue_len(&tw->spans_out) >
+    while (queue_len(&tw->ends) + queue_len(&tw->spans_in) +
+                   queue_len(&tw->spans_out) >
                tw->max_spans &&
            tw->spans_next <= now - LAG_SLACK)
         lag_to(tw, tw->spans_next);
 }
 
+/* The TIME_WAITs still counted now (nearly all of them on a capture
+ * shorter than 2*MSL) enter where they lie in ends, not copied to
+ * spans_out and early as the peaks' clock running ahead does otherwise:
+ * ends is walked in order (its heap sorted, which is still a heap). */
 void
 fs_timewait_finish(FsTimeWait *tw)
 {
-    if (tw->clock != FS_TIME_UNSET)
-        lag_to(tw, tw->clock);
+    if (tw->clock == FS_TIME_UNSET)
+        return;
+    g_array_sort(tw->ends.heap, tw_cmp);
+    tw->finish_fifo = tw->ends.head;
+    tw->finish_heap = 0;
+    tw->finishing = TRUE;
+    lag_to(tw, tw->clock);
+    tw->finishing = FALSE;
+    tw->finished = TRUE;
 }
 
 /* An endpoint entered TIME_WAIT: it counts for its host (and, for a
@@ -550,9 +705,9 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
                        ? conn->ep[role].time_wait_since : ts;
     Host *h;
     FsEngineStats *stats = tw->stats;
-    Ending e = { since + tw->two_msl, key_of(conn, role), NULL };
-    Span s = { since, since + tw->two_msl, e.key, NULL, NULL,
-               conn->port[FS_ROLE_SERVER], SPAN_ENTER };
+    guint64 key = key_of(conn, role);
+    /* (connection ids stay below 2^47) */
+    Tw s = { since, key << 16 | conn->port[FS_ROLE_SERVER], NULL, NULL };
 
     clock_to(tw, ts);
     h = g_hash_table_lookup(tw->hosts, &conn->addr[role]);
@@ -571,11 +726,6 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
     if (h->pub.now++ == 0)
         fs_store_charge(stats, HOST_COST);
     stats->time_wait_now++;
-    e.h = h;
-    ends_push(&tw->ends, &e);
-    if (tw->keyed)
-        cut_for(tw, e.key)->queued++;
-    tw->ends_next = MIN(tw->ends_next, e.end);
     h->spans++;
     s.h = h;
     if (role == FS_ROLE_CLIENT)
@@ -583,12 +733,15 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
                                     &conn->addr[FS_ROLE_CLIENT],
                                     &conn->addr[FS_ROLE_SERVER],
                                     conn->port[FS_ROLE_SERVER]);
-    spans_push(&tw->spans_in, &s);
-    tw->spans_next = MIN(tw->spans_next, s.t);
+    tws_push(&tw->ends, &s);
+    if (tw->keyed)
+        cut_for(tw, key)->queued++;
+    tw->ends_next = MIN(tw->ends_next, since + tw->two_msl);
+    tw->spans_next = MIN(tw->spans_next, since);
     fs_store_charge(stats, (gint64)TW_COST);
     /* learnt only once over (a start dated back further than LAG_SLACK
      * allows for: counted from the peaks' clock) */
-    if (e.end <= tw->clock)
+    if (since + tw->two_msl <= tw->clock)
         ends_to_clock(tw);
     if (since <= tw->lag_clock)
         lag_to(tw, tw->lag_clock);
@@ -640,13 +793,18 @@ static void
 key_cuts(FsTimeWait *tw)
 {
     const Queue *q = &tw->ends;
+    const Queue *e = &tw->early;
 
     tw->keyed = TRUE;
     for (guint i = q->head; i < q->fifo->len; i++)
-        cut_for(tw, g_array_index(q->fifo, Ending, i).key)->queued++;
+        cut_for(tw, tw_key(&g_array_index(q->fifo, Tw, i)))->queued++;
     for (guint i = 0; i < q->heap->len; i++)
-        cut_for(tw, g_array_index(q->heap, Ending, i).key)->queued++;
-    tw->scanned += queue_len(q);
+        cut_for(tw, tw_key(&g_array_index(q->heap, Tw, i)))->queued++;
+    for (guint i = e->head; i < e->fifo->len; i++)
+        cut_for(tw, g_array_index(e->fifo, Ending, i).key)->queued++;
+    for (guint i = 0; i < e->heap->len; i++)
+        cut_for(tw, g_array_index(e->heap, Ending, i).key)->queued++;
+    tw->scanned += queue_len(q) + queue_len(e);
 }
 
 /* The keys go again (2*MSL without a start taken back). */
