@@ -124,7 +124,8 @@ struct FsTimeWait {
                                FS_ENGINE_HOST_TOP busiest peaks only */
     guint64 retired_min;    /* lowest peak in retired when full */
     FsPressure *pressure;   /* TIME_WAIT per client -> server ip:port */
-    guint64 max_spans;      /* Spans queued beyond it: the peaks' clock
+    guint64 spans;          /* Tw whose span is not done with */
+    guint64 max_spans;      /* spans queued beyond it: the peaks' clock
                                catches up (fs_timewait_set_span_budget()) */
 };
 
@@ -451,6 +452,7 @@ span_done(FsTimeWait *tw, const Tw *s, gboolean entered)
         fs_pressure_release(tw->pressure, &h->pub.host, s->server,
                             tw_port(s), entered);
     h->spans--;
+    tw->spans--;
     maybe_retire(tw, h);
 }
 
@@ -700,9 +702,7 @@ fs_timewait_advance(FsTimeWait *tw, FsTime now)
      * hosts and spans go as they would without the lag. A start dated
      * back further than that is then counted from the peaks' clock
      * (fs_timewait_enter()): the peaks become approximate only then. */
-    while (queue_len(&tw->ends) + queue_len(&tw->spans_in) +
-                   queue_len(&tw->spans_out) >
-               tw->max_spans &&
+    while (tw->spans > tw->max_spans &&
            tw->spans_next <= now - LAG_SLACK)
         lag_to(tw, tw->spans_next);
 }
@@ -758,6 +758,7 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
         fs_store_charge(stats, HOST_COST);
     stats->time_wait_now++;
     h->spans++;
+    tw->spans++;
     s.h = h;
     if (role == FS_ROLE_CLIENT)
         s.server = fs_pressure_hold(tw->pressure,
