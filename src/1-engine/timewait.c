@@ -30,22 +30,30 @@ typedef struct {
                                hands out; pub.now on the capture's clock,
                                pub.peak on the peaks' */
     guint64 lag;            /* its spans held at the peaks' clock */
-    guint64 spans;          /* its Spans queued */
+    guint32 spans;          /* its Tw queued */
+    guint32 id;             /* its number in FsTimeWait.host_at (0:
+                               retired) */
 } Host;
+
+/* A client TIME_WAIT's destination host, numbered while a Tw names it */
+typedef struct {
+    FsAddr addr;
+    guint32 refs;           /* Tw naming it */
+} Server;
 
 /* One TIME_WAIT, queued from when the engine learns it until the
  * peaks' clock is past its end, in one queue at a time: counted now
  * (ends, by start: its 2*MSL runs out in that order), then waiting for
  * the peaks' clock (spans_in, by start), then entered there (spans_out,
- * by its end). 32 bytes (an Ending and a Span, 72, before). */
+ * by its end). 24 bytes (an Ending and a Span, 72, before). */
 typedef struct {
     FsTime t;               /* its start; in spans_out, its end */
     guint64 tag;            /* its key (connection id * 2 + role) << 16 |
                                the destination's port; | TW_ENTERED or
                                TW_DONE (ends only) */
-    Host *h;                /* its host (alive while it is queued) */
-    const FsAddr *server;   /* a client's destination (pressure.c's copy,
-                               held while it is queued); NULL: a server's */
+    guint32 host;           /* its Host's id (alive while it is queued) */
+    guint32 server;         /* a client's destination, a Server's id; 0:
+                               a server's */
 } Tw;
 
 /* Of a Tw left in ends by fs_timewait_finish(): its span entered, to
@@ -118,6 +126,11 @@ struct FsTimeWait {
                                (queued()) until 2*MSL after the last */
     FsTime keyed_until;     /* then the keys go (the clock past it) */
     guint64 scanned;        /* Endings looked at to key the table */
+    GPtrArray *host_at;     /* Host* by id (0: none), of hosts */
+    GArray *host_ids_free;  /* guint32 ids to number hosts again */
+    GHashTable *server_ids; /* FsAddr* (in server_at) -> id */
+    GPtrArray *server_at;   /* Server* by id (0: none; owned) */
+    GArray *server_ids_free;/* guint32 ids to number servers again */
     GHashTable *hosts;      /* FsAddr* -> Host* (owned): hosts holding
                                TIME_WAIT now or with Spans queued */
     GHashTable *retired;    /* the same, of hosts back at zero: the
@@ -377,6 +390,13 @@ fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
     tw->spans_next = G_MAXINT64;
     tw->cut = g_hash_table_new_full(g_int64_hash, g_int64_equal, cut_free,
                                     NULL);
+    tw->host_at = g_ptr_array_new();
+    g_ptr_array_add(tw->host_at, NULL);
+    tw->host_ids_free = g_array_new(FALSE, FALSE, sizeof(guint32));
+    tw->server_ids = g_hash_table_new(fs_addr_hash, fs_addr_equal_func);
+    tw->server_at = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(tw->server_at, NULL);
+    tw->server_ids_free = g_array_new(FALSE, FALSE, sizeof(guint32));
     tw->hosts = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
                                       NULL, g_free);
     tw->retired = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
@@ -392,6 +412,11 @@ fs_timewait_free(FsTimeWait *tw)
         return;
     g_hash_table_destroy(tw->hosts);
     g_hash_table_destroy(tw->retired);
+    g_ptr_array_unref(tw->host_at);
+    g_array_unref(tw->host_ids_free);
+    g_hash_table_destroy(tw->server_ids);
+    g_ptr_array_unref(tw->server_at);
+    g_array_unref(tw->server_ids_free);
     queue_clear(&tw->ends);
     queue_clear(&tw->early);
     queue_clear(&tw->spans_in);
@@ -410,6 +435,77 @@ key_of(const FsConn *conn, FsRole role)
 static void retire(FsTimeWait *tw, FsHostTimeWait *h);
 static void unkey_cuts(FsTimeWait *tw);
 
+/* An id taken from free (or the next of at) for p. */
+static guint32
+id_take(GPtrArray *at, GArray *free, gpointer p)
+{
+    guint32 id;
+
+    if (free->len > 0) {
+        id = g_array_index(free, guint32, free->len - 1);
+        g_array_set_size(free, free->len - 1);
+        g_ptr_array_index(at, id) = p;
+    } else {
+        id = at->len;
+        g_ptr_array_add(at, p);
+    }
+    return id;
+}
+
+static void
+id_give(GPtrArray *at, GArray *free, guint32 id)
+{
+    g_ptr_array_index(at, id) = NULL;
+    g_array_append_val(free, id);
+}
+
+/* The host a Tw names (NULL: a TIME_WAIT cut short and no longer
+ * counted whose host went since, fs_timewait_finish()'s TW_DONE). */
+static inline Host *
+host_of(const FsTimeWait *tw, guint32 id)
+{
+    return g_ptr_array_index(tw->host_at, id);
+}
+
+static inline const FsAddr *
+server_of(const FsTimeWait *tw, guint32 id)
+{
+    return &((const Server *)g_ptr_array_index(tw->server_at, id))->addr;
+}
+
+/* server's id, one more Tw naming it. */
+static guint32
+server_take(FsTimeWait *tw, const FsAddr *server)
+{
+    gpointer v = g_hash_table_lookup(tw->server_ids, server);
+    Server *sv;
+    guint32 id;
+
+    if (v != NULL) {
+        id = GPOINTER_TO_UINT(v);
+        sv = g_ptr_array_index(tw->server_at, id);
+    } else {
+        sv = g_new0(Server, 1);
+        sv->addr = *server;
+        id = id_take(tw->server_at, tw->server_ids_free, sv);
+        g_hash_table_insert(tw->server_ids, &sv->addr, GUINT_TO_POINTER(id));
+    }
+    sv->refs++;
+    return id;
+}
+
+static void
+server_give(FsTimeWait *tw, guint32 id)
+{
+    Server *sv = g_ptr_array_index(tw->server_at, id);
+
+    if (--sv->refs > 0)
+        return;
+    g_hash_table_remove(tw->server_ids, &sv->addr);
+    id_give(tw->server_at, tw->server_ids_free, id);
+    g_free(sv);
+}
+
 /* h no longer needed: no TIME_WAIT now and no span to count. */
 static void
 maybe_retire(FsTimeWait *tw, Host *h)
@@ -422,7 +518,7 @@ maybe_retire(FsTimeWait *tw, Host *h)
 static void
 span_enter(FsTimeWait *tw, const Tw *s)
 {
-    Host *h = s->h;
+    Host *h = host_of(tw, s->host);
     FsEngineStats *stats = tw->stats;
 
     if (++h->lag > h->pub.peak) {
@@ -433,24 +529,26 @@ span_enter(FsTimeWait *tw, const Tw *s)
         stats->time_wait_peak = tw->lag_now;
         stats->time_wait_peak_at = s->t;
     }
-    if (s->server != NULL)
-        fs_pressure_enter(tw->pressure, &h->pub.host, s->server,
-                          tw_port(s), s->t);
+    if (s->server != 0)
+        fs_pressure_enter(tw->pressure, &h->pub.host,
+                          server_of(tw, s->server), tw_port(s), s->t);
 }
 
 /* A span ends (entered: it counted), and is done with. */
 static void
 span_done(FsTimeWait *tw, const Tw *s, gboolean entered)
 {
-    Host *h = s->h;
+    Host *h = host_of(tw, s->host);
 
     if (entered) {
         h->lag--;
         tw->lag_now--;
     }
-    if (s->server != NULL)
-        fs_pressure_release(tw->pressure, &h->pub.host, s->server,
-                            tw_port(s), entered);
+    if (s->server != 0) {
+        fs_pressure_release(tw->pressure, &h->pub.host,
+                            server_of(tw, s->server), tw_port(s), entered);
+        server_give(tw, s->server);
+    }
     h->spans--;
     tw->spans--;
     maybe_retire(tw, h);
@@ -580,7 +678,8 @@ lag_to(FsTimeWait *tw, FsTime at)
         s = tws_pop(from, in_fifo);
         if (from == &tw->ends) {
             /* still counted now: its end waits on its own */
-            Ending e = { s.t + tw->two_msl, tw_key(&s), s.h };
+            Ending e = { s.t + tw->two_msl, tw_key(&s),
+                         host_of(tw, s.host) };
 
             early_push(&tw->early, &e);
         }
@@ -625,7 +724,7 @@ ends_to_clock(FsTimeWait *tw)
         if (now != NULL) {
             e.end = now->t + tw->two_msl;
             e.key = tw_key(now);
-            e.h = now->h;
+            e.h = host_of(tw, now->host);
         }
         if (early != NULL && (now == NULL || ending_before(early, &e)))
             e = *early;
@@ -738,7 +837,7 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
     FsEngineStats *stats = tw->stats;
     guint64 key = key_of(conn, role);
     /* (connection ids stay below 2^47) */
-    Tw s = { since, key << 16 | conn->port[FS_ROLE_SERVER], NULL, NULL };
+    Tw s = { since, key << 16 | conn->port[FS_ROLE_SERVER], 0, 0 };
 
     clock_to(tw, ts);
     h = g_hash_table_lookup(tw->hosts, &conn->addr[role]);
@@ -751,6 +850,7 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
             h = g_new0(Host, 1);
             h->pub.host = conn->addr[role];
         }
+        h->id = id_take(tw->host_at, tw->host_ids_free, h);
         g_hash_table_insert(tw->hosts, &h->pub.host, h);
     }
     h->pub.entered++;
@@ -759,12 +859,13 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
     stats->time_wait_now++;
     h->spans++;
     tw->spans++;
-    s.h = h;
-    if (role == FS_ROLE_CLIENT)
-        s.server = fs_pressure_hold(tw->pressure,
-                                    &conn->addr[FS_ROLE_CLIENT],
-                                    &conn->addr[FS_ROLE_SERVER],
-                                    conn->port[FS_ROLE_SERVER]);
+    s.host = h->id;
+    if (role == FS_ROLE_CLIENT) {
+        fs_pressure_hold(tw->pressure, &conn->addr[FS_ROLE_CLIENT],
+                         &conn->addr[FS_ROLE_SERVER],
+                         conn->port[FS_ROLE_SERVER]);
+        s.server = server_take(tw, &conn->addr[FS_ROLE_SERVER]);
+    }
     tws_push(&tw->ends, &s);
     if (tw->keyed)
         cut_for(tw, key)->queued++;
@@ -806,6 +907,10 @@ retired_least(FsTimeWait *tw)
 static void
 retire(FsTimeWait *tw, FsHostTimeWait *h)
 {
+    Host *host = (Host *)h;
+
+    id_give(tw->host_at, tw->host_ids_free, host->id);
+    host->id = 0;
     g_hash_table_steal(tw->hosts, &h->host);
     if (g_hash_table_size(tw->retired) >= FS_ENGINE_HOST_TOP) {
         tw->stats->hosts_pruned++;
