@@ -3,11 +3,12 @@
  * the capture's time.
  *
  * Two clocks. Now (time_wait_now, a host's now): a TIME_WAIT counts
- * from when the engine learns it until its 2*MSL runs out (an Ending,
- * queued by end, passed by the capture's time) or a transition cuts it
- * short. Peaks (a host's, a destination's, time_wait_peak): each
- * TIME_WAIT's span, from its start to its end or cut, is counted LAG
- * behind the capture's time (a Span, queued by time): the engine may
+ * from when the engine learns it until its 2*MSL runs out (its Tw in
+ * ends, by start, passed by the capture's time; its "Ending") or a
+ * transition cuts it short. Peaks (a host's, a destination's,
+ * time_wait_peak): each TIME_WAIT's span, from its start to its end or
+ * cut, is counted LAG behind the capture's time (the same Tw, moved on
+ * to spans_in and spans_out, by time): the engine may
  * learn a start that late (an ACK proven by silence, or by 2*MSL of it,
  * fs_tcpstate_expire(), is dated back to when it passed), so the peaks
  * are those of the records' spans exactly, and at the end of the
@@ -145,10 +146,10 @@ struct FsTimeWait {
 /* What the engine's accounting charges (the engine's memory model:
  * CONN_OVERHEAD, store.c) for a host holding TIME_WAIT now: its entry
  * and hash node and, as a client, its port-pressure destination (32
- * bytes and index) and host entry; for a TIME_WAIT counted now, its
- * Ending and Span (arrays: doubling). Not charged: what stays for the
- * peaks after a TIME_WAIT stops counting now (at most 2*MSL + 2 s: its
- * Span, an entry cut short, a host kept for its spans), so that a
+ * bytes and index) and host entry; for a TIME_WAIT counted now, what
+ * its Ending and Span took (arrays: doubling). Not charged: what stays
+ * for the peaks after a TIME_WAIT stops counting now (at most 2*MSL +
+ * 2 s: its Tw, an entry cut short, a host kept for its spans), so that a
  * TIME_WAIT the store evicts over --max-memory gives its memory back
  * then, as it did before the peaks trailed. */
 #define HOST_COST (sizeof(Host) + 208)
