@@ -116,6 +116,22 @@ test_counts(void)
         g_assert_cmpuint(d->peak, <=, last_peak);
         last_peak = (guint32)d->peak;
     }
+    /* the few busiest, picked one by one, are the sorted list's first */
+    for (guint max = 0; max <= 64; max += max < 12 ? 1 : 13) {
+        g_autoptr(GPtrArray) top = listing(p, max);
+
+        g_assert_cmpuint(top->len, ==, MIN(max, all->len));
+        for (guint i = 0; i < top->len; i++) {
+            const FsDestTimeWait *x = g_ptr_array_index(top, i);
+            const FsDestTimeWait *y = g_ptr_array_index(all, i);
+
+            g_assert_cmpint(fs_addr_compare(&x->client, &y->client), ==, 0);
+            g_assert_cmpint(fs_addr_compare(&x->server, &y->server), ==, 0);
+            g_assert_cmpuint(x->port, ==, y->port);
+            g_assert_cmpuint(x->peak, ==, y->peak);
+            g_assert_cmpint(x->peak_at, ==, y->peak_at);
+        }
+    }
     /* a leave for a host never seen changes nothing */
     {
         FsAddr stranger = v4(999999);

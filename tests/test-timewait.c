@@ -340,6 +340,89 @@ test_span_budget(void)
     }
 }
 
+/* At the end of the capture the spans still counted now enter where
+ * they lie (their queue walked in order, its heap sorted in place): one
+ * cut short before the end leaves then, the others stay to their 2*MSL,
+ * counted now until it runs out. */
+static void
+test_finish_in_place(void)
+{
+    FsEngineStats stats = { 0 };
+    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
+    FsConn a;
+    FsConn b;
+    FsConn c;
+    FsConn d;
+
+    conn_init(&a, 1);
+    conn_init(&b, 1);
+    conn_init(&c, 1);
+    conn_init(&d, 1);
+    enter(tw, &a, FS_ROLE_CLIENT, 0);
+    enter(tw, &c, FS_ROLE_CLIENT, SEC);
+    /* learnt after c's, dated back before it: out of order */
+    enter_at(tw, &b, FS_ROLE_CLIENT, SEC / 2, SEC + SEC / 10);
+    leave(tw, &a, FS_ROLE_CLIENT, SEC);
+    /* one whose start is taken back: it never held one */
+    enter(tw, &d, FS_ROLE_CLIENT, SEC + SEC / 5);
+    d.ep[FS_ROLE_CLIENT].time_wait_since = FS_TIME_UNSET;
+    fs_timewait_transition(tw, &d, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
+                           FS_TCP_CLOSED, SEC + SEC / 5);
+    fs_timewait_advance(tw, SEC + SEC / 2);
+    fs_timewait_finish(tw);
+    g_assert_cmpuint(stats.time_wait_now, ==, 2);
+    /* a and b from 0.5 s; at 1 s a leaves before c enters */
+    g_assert_cmpuint(stats.time_wait_peak, ==, 2);
+    g_assert_cmpint(stats.time_wait_peak_at, ==, SEC / 2);
+    g_assert_cmpuint(host_peak(tw), ==, 2);
+    g_assert_cmpuint(dest_peak(tw), ==, 2);
+    fs_timewait_advance(tw, SEC / 2 + TWO_MSL);
+    g_assert_cmpuint(stats.time_wait_now, ==, 1);
+    fs_timewait_advance(tw, 3 * TWO_MSL);
+    g_assert_cmpuint(stats.time_wait_now, ==, 0);
+    g_assert_cmpuint(stats.time_wait_peak, ==, 2);
+    g_assert_cmpuint(stats.memory, ==, 0);
+}
+
+/* An RST flood answering re-sent FINs on one 4-tuple: each new
+ * incarnation's TIME_WAIT is taken back (tcpstate unsets its start) and
+ * leaves. Whether it still counted must not take a look at every
+ * TIME_WAIT queued each time (it did: quadratic). */
+static void
+test_taken_back_flood(void)
+{
+    FsEngineStats stats = { 0 };
+    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
+    const guint n = 20000;
+    FsConn held;
+    FsConn c;
+
+    /* one that stays counted throughout */
+    conn_init(&held, 2);
+    enter(tw, &held, FS_ROLE_CLIENT, 0);
+    for (guint i = 0; i < n; i++) {
+        FsTime ts = 1 + (FsTime)i * (TWO_MSL / 4 / n);
+
+        conn_init(&c, 1);
+        enter(tw, &c, FS_ROLE_CLIENT, ts);
+        g_assert_cmpuint(stats.time_wait_now, ==, 2);
+        c.ep[FS_ROLE_CLIENT].time_wait_since = FS_TIME_UNSET;
+        fs_timewait_transition(tw, &c, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
+                               FS_TCP_CLOSED, ts);
+        g_assert_cmpuint(stats.time_wait_now, ==, 1);
+        /* taken back twice (a second leave): counted out once */
+        fs_timewait_transition(tw, &c, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
+                               FS_TCP_CLOSED, ts);
+        g_assert_cmpuint(stats.time_wait_now, ==, 1);
+    }
+    g_assert_cmpuint(fs_timewait_scanned(tw), <=, 2);
+    fs_timewait_advance(tw, 2 * TWO_MSL);
+    g_assert_cmpuint(stats.time_wait_now, ==, 0);
+    fs_timewait_finish(tw);
+    g_assert_cmpuint(stats.time_wait_peak, ==, 1);
+    g_assert_cmpuint(stats.memory, ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -352,5 +435,7 @@ main(int argc, char **argv)
     g_test_add_func("/timewait/dated-back", test_dated_back);
     g_test_add_func("/timewait/cut-short", test_cut_short);
     g_test_add_func("/timewait/span-budget", test_span_budget);
+    g_test_add_func("/timewait/finish-in-place", test_finish_in_place);
+    g_test_add_func("/timewait/taken-back-flood", test_taken_back_flood);
     return g_test_run();
 }

@@ -201,11 +201,15 @@ fs_pressure_hold(FsPressure *p, const FsAddr *client, const FsAddr *server,
 
 void
 fs_pressure_release(FsPressure *p, const FsAddr *client,
-                    const FsAddr *server, guint16 port)
+                    const FsAddr *server, guint16 port, gboolean entered)
 {
     Dest *d = find(p, client, server, port);
 
-    if (d != NULL && d->held > 0)
+    if (d == NULL)
+        return;
+    if (entered && d->now > 0)
+        d->now--;
+    if (d->held > 0)
         d->held--;
 }
 
@@ -375,22 +379,52 @@ rank_cmp_for_sort(gconstpointer a, gconstpointer b, gpointer user)
     return rank_cmp(user, *(const Dest *const *)a, *(const Dest *const *)b);
 }
 
+/* Up to this many busiest are picked one by one into a small array (n
+ * times max steps at most), not by sorting an array of every
+ * destination (and glib's sort's copy of it: 16 bytes a destination at
+ * the end of the capture, when all of them may still be held). */
+#define TOP_PICKED 64
+
 void
 fs_pressure_foreach_top(const FsPressure *p, guint max,
                         void (*fn)(const FsDestTimeWait *d, gpointer user),
                         gpointer user)
 {
-    g_autoptr(GPtrArray) dests = g_ptr_array_sized_new(p->dests->len);
+    g_autoptr(GPtrArray) dests = NULL;
+    const Dest *top[TOP_PICKED];
+    const Dest **ranked;
+    guint found = 0;
 
-    /* not those whose every TIME_WAIT is still to count, or was taken
-     * back (fs_pressure_hold() only) */
-    for (guint32 n = 0; n < p->dests->len; n++) {
-        if (dest_at(p, n)->peak > 0)
-            g_ptr_array_add(dests, dest_at(p, n));
+    if (max <= TOP_PICKED) {
+        /* not those whose every TIME_WAIT is still to count, or was
+         * taken back (fs_pressure_hold() only); insertion into top[] */
+        for (guint32 n = 0; n < p->dests->len && max > 0; n++) {
+            const Dest *d = dest_at(p, n);
+            guint k;
+
+            if (d->peak == 0 ||
+                (found == max && rank_cmp(p, d, top[max - 1]) > 0))
+                continue;
+            k = found < max ? found++ : max - 1;
+            while (k > 0 && rank_cmp(p, top[k - 1], d) > 0) {
+                top[k] = top[k - 1];
+                k--;
+            }
+            top[k] = d;
+        }
+        ranked = top;
+    } else {
+        dests = g_ptr_array_sized_new(p->dests->len);
+        for (guint32 n = 0; n < p->dests->len; n++) {
+            if (dest_at(p, n)->peak > 0)
+                g_ptr_array_add(dests, dest_at(p, n));
+        }
+        g_ptr_array_sort_with_data(dests, rank_cmp_for_sort, (gpointer)p);
+        found = MIN(dests->len, max);
+        ranked = (const Dest **)dests->pdata;
     }
-    g_ptr_array_sort_with_data(dests, rank_cmp_for_sort, (gpointer)p);
-    for (guint i = 0; i < dests->len && i < max; i++) {
-        const Dest *d = g_ptr_array_index(dests, i);
+    for (guint i = 0; i < found; i++) {
+        const Dest *d = ranked[i];
         FsDestTimeWait out = { *host(p, d->client), *host(p, d->server),
                                d->port, d->peak, peak_at(d) };
 

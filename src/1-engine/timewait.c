@@ -3,11 +3,12 @@
  * the capture's time.
  *
  * Two clocks. Now (time_wait_now, a host's now): a TIME_WAIT counts
- * from when the engine learns it until its 2*MSL runs out (an Ending,
- * queued by end, passed by the capture's time) or a transition cuts it
- * short. Peaks (a host's, a destination's, time_wait_peak): each
- * TIME_WAIT's span, from its start to its end or cut, is counted LAG
- * behind the capture's time (a Span, queued by time): the engine may
+ * from when the engine learns it until its 2*MSL runs out (its Tw in
+ * ends, by start, passed by the capture's time; its "Ending") or a
+ * transition cuts it short. Peaks (a host's, a destination's,
+ * time_wait_peak): each TIME_WAIT's span, from its start to its end or
+ * cut, is counted LAG behind the capture's time (the same Tw, moved on
+ * to spans_in and spans_out, by time): the engine may
  * learn a start that late (an ACK proven by silence, or by 2*MSL of it,
  * fs_tcpstate_expire(), is dated back to when it passed), so the peaks
  * are those of the records' spans exactly, and at the end of the
@@ -30,34 +31,54 @@ typedef struct {
                                hands out; pub.now on the capture's clock,
                                pub.peak on the peaks' */
     guint64 lag;            /* its spans held at the peaks' clock */
-    guint64 spans;          /* its Spans queued */
+    guint32 spans;          /* its Tw queued */
+    guint32 id;             /* its number in FsTimeWait.host_at (0:
+                               retired) */
 } Host;
 
-/* A TIME_WAIT counted now, by when its 2*MSL runs out. */
+/* A client TIME_WAIT's destination host, numbered while a Tw names it */
+typedef struct {
+    FsAddr addr;
+    guint32 refs;           /* Tw naming it */
+} Server;
+
+/* One TIME_WAIT, queued from when the engine learns it until the
+ * peaks' clock is past its end, in one queue at a time: counted now
+ * (ends, by start: its 2*MSL runs out in that order), then waiting for
+ * the peaks' clock (spans_in, by start), then entered there (spans_out,
+ * by its end). 24 bytes (an Ending and a Span, 72, before). */
+typedef struct {
+    FsTime t;               /* its start; in spans_out, its end */
+    guint64 tag;            /* its key (connection id * 2 + role) << 16 |
+                               the destination's port; | TW_ENTERED or
+                               TW_DONE (ends only) */
+    guint32 host;           /* its Host's id (alive while it is queued) */
+    guint32 server;         /* a client's destination, a Server's id; 0:
+                               a server's */
+} Tw;
+
+/* Of a Tw left in ends by fs_timewait_finish(): its span entered, to
+ * leave at its end (it goes to spans_out when it runs out now), or done
+ * with (it only runs out now). The key's and port's bits are below. */
+#define TW_ENTERED (G_GUINT64_CONSTANT(1) << 63)
+#define TW_DONE (G_GUINT64_CONSTANT(1) << 62)
+#define TW_TAG (TW_DONE - 1)
+
+/* A TIME_WAIT still counted now whose span the peaks' clock took first
+ * (it ran ahead: over the span budget, or fs_timewait_finish()): when
+ * its 2*MSL runs out, on the capture's clock. */
 typedef struct {
     FsTime end;             /* 2*MSL after it started */
     guint64 key;            /* its connection's id * 2 + role */
     Host *h;                /* its host (alive while it counts) */
 } Ending;
 
-enum { SPAN_LEAVE, SPAN_ENTER };
-
-/* A TIME_WAIT's span, to be counted for the peaks at t. */
-typedef struct {
-    FsTime t;               /* its start (SPAN_ENTER), then its end */
-    FsTime end;             /* 2*MSL after its start */
-    guint64 key;            /* its connection's id * 2 + role */
-    Host *h;                /* its host (alive while it is queued) */
-    const FsAddr *server;   /* a client's destination (pressure.c's copy,
-                               held while it is queued); NULL: a server's */
-    guint16 port;           /* the destination's port */
-    guint8 edge;            /* SPAN_ENTER or SPAN_LEAVE */
-} Span;
-
-/* Endings to pass over: a key's TIME_WAITs cut short. */
+/* Endings to pass over: a key's TIME_WAITs cut short; while the table
+ * is keyed (FsTimeWait.keyed), also every key with an Ending queued. */
 typedef struct {
     guint64 key;            /* first: the hash's key (g_int64_hash) */
     guint count;            /* how many of its Endings */
+    guint queued;           /* its Endings queued (only while keyed) */
     GArray *at;             /* CutAt: its Spans still to enter that were
                                cut, in order (NULL: none) */
 } Cut;
@@ -82,38 +103,60 @@ struct FsTimeWait {
     FsEngineStats *stats;   /* the engine's: counts and memory */
     FsTime two_msl;         /* how long a TIME_WAIT lasts */
     FsTime lag;             /* the peaks' clock is this far behind */
-    FsTime clock;           /* latest time seen: every Ending up to it has
-                               run out (FS_TIME_UNSET: none yet) */
-    FsTime lag_clock;       /* every Span edge up to it is counted */
+    FsTime clock;           /* latest time seen: every TIME_WAIT whose
+                               2*MSL ended by it has run out
+                               (FS_TIME_UNSET: none yet) */
+    FsTime lag_clock;       /* every span edge up to it is counted */
     guint64 lag_now;        /* spans held at lag_clock */
-    Queue ends;             /* Ending, by end, then key */
-    Queue spans_in;         /* Span to enter, by start, then key */
-    Queue spans_out;        /* Span entered, by end, then key */
-    FsTime ends_next;       /* the first Ending's end (G_MAXINT64: none):
-                               every packet looks, few find one */
-    FsTime spans_next;      /* the first Span edge's time (or G_MAXINT64) */
+    Queue ends;             /* Tw counted now, by start, then key */
+    Queue early;            /* Ending of a Tw in spans_out still counted
+                               now, by end, then key (mostly empty) */
+    Queue spans_in;         /* Tw to enter, by start, then key */
+    Queue spans_out;        /* Tw entered, by end, then key */
+    FsTime ends_next;       /* the first 2*MSL to run out (G_MAXINT64:
+                               none): every packet looks, few find one */
+    FsTime spans_next;      /* the first span edge's time (or G_MAXINT64) */
+    gboolean finishing;     /* fs_timewait_finish() enters ends' spans
+                               where they lie (no copy of each) */
+    gboolean finished;      /* it did: ends' spans are entered or done */
+    guint finish_fifo;      /* meanwhile, the next of ends' FIFO to enter */
+    guint finish_heap;      /* and of its heap (sorted then) */
     GHashTable *cut;        /* set of Cut (owned), by key */
+    gboolean keyed;         /* cut also counts each key's Endings queued:
+                               from a leave whose start was taken back
+                               (queued()) until 2*MSL after the last */
+    FsTime keyed_until;     /* then the keys go (the clock past it) */
+    guint64 scanned;        /* Endings looked at to key the table */
+    GPtrArray *host_at;     /* Host* by id (0: none), of hosts */
+    GArray *host_ids_free;  /* guint32 ids to number hosts again */
+    GHashTable *server_ids; /* FsAddr* (in server_at) -> id */
+    GPtrArray *server_at;   /* Server* by id (0: none; owned) */
+    GArray *server_ids_free;/* guint32 ids to number servers again */
     GHashTable *hosts;      /* FsAddr* -> Host* (owned): hosts holding
                                TIME_WAIT now or with Spans queued */
     GHashTable *retired;    /* the same, of hosts back at zero: the
                                FS_ENGINE_HOST_TOP busiest peaks only */
     guint64 retired_min;    /* lowest peak in retired when full */
     FsPressure *pressure;   /* TIME_WAIT per client -> server ip:port */
-    guint64 max_spans;      /* Spans queued beyond it: the peaks' clock
+    guint64 spans;          /* Tw whose span is not done with */
+    guint64 max_spans;      /* spans queued beyond it: the peaks' clock
                                catches up (fs_timewait_set_span_budget()) */
 };
 
 /* What the engine's accounting charges (the engine's memory model:
  * CONN_OVERHEAD, store.c) for a host holding TIME_WAIT now: its entry
  * and hash node and, as a client, its port-pressure destination (32
- * bytes and index) and host entry; for a TIME_WAIT counted now, its
- * Ending and Span (arrays: doubling). Not charged: what stays for the
- * peaks after a TIME_WAIT stops counting now (at most 2*MSL + 2 s: its
- * Span, an entry cut short, a host kept for its spans), so that a
+ * bytes and index) and host entry; for a TIME_WAIT counted now, what
+ * its Ending and Span took (arrays: doubling). Not charged: what stays
+ * for the peaks after a TIME_WAIT stops counting now (at most 2*MSL +
+ * 2 s: its Tw, an entry cut short, a host kept for its spans), so that a
  * TIME_WAIT the store evicts over --max-memory gives its memory back
  * then, as it did before the peaks trailed. */
 #define HOST_COST (sizeof(Host) + 208)
-#define TW_COST (2 * (sizeof(Ending) + sizeof(Span)))
+/* (the 24-byte Ending and 48-byte Span a TIME_WAIT took until the two
+ * were one Tw: the model's figure is kept, so that --max-memory and
+ * memory_peak say what they said) */
+#define TW_COST (2 * (24 + 48))
 
 static void
 cut_free(gpointer p)
@@ -125,22 +168,91 @@ cut_free(gpointer p)
     g_free(cut);
 }
 
+/* key's Cut, made when absent. */
+static Cut *
+cut_for(FsTimeWait *tw, guint64 key)
+{
+    Cut *cut = g_hash_table_lookup(tw->cut, &key);
+
+    if (cut == NULL) {
+        cut = g_new0(Cut, 1);
+        cut->key = key;
+        g_hash_table_add(tw->cut, cut);
+    }
+    return cut;
+}
+
+/* cut goes once it says nothing. */
+static void
+cut_done_if_empty(FsTimeWait *tw, Cut *cut)
+{
+    if (cut->count == 0 && cut->queued == 0 &&
+        (cut->at == NULL || cut->at->len == 0))
+        g_hash_table_remove(tw->cut, &cut->key);
+}
+
+static inline guint64
+tw_key(const Tw *e)
+{
+    return (e->tag & TW_TAG) >> 16;
+}
+
+static inline guint16
+tw_port(const Tw *e)
+{
+    return (guint16)e->tag;
+}
+
 static inline gboolean
 ending_before(const Ending *x, const Ending *y)
 {
     return x->end != y->end ? x->end < y->end : x->key < y->key;
 }
 
-/* At one time, a span leaves before another enters (report-service.c
- * counts so too): an end at t does not overlap a start at t. */
+/* By t, then key (the tag orders as its key does; not its flags,
+ * which fs_timewait_finish() sets in place) */
 static inline gboolean
-span_before(const Span *x, const Span *y)
+tw_before(const Tw *x, const Tw *y)
 {
-    if (x->t != y->t)
-        return x->t < y->t;
-    if (x->edge != y->edge)
-        return x->edge < y->edge;
-    return x->key < y->key;
+    return x->t != y->t ? x->t < y->t
+                        : (x->tag & TW_TAG) < (y->tag & TW_TAG);
+}
+
+/* A heap of n Tw sorted in place, in order (still a heap): each first
+ * taken out goes where the heap's last was, then the whole reversed. No
+ * copy (g_array_sort() takes one as large: a fifth of the peak RSS of a
+ * capture shorter than 2*MSL, most of whose TIME_WAITs are dated back,
+ * and so in the heap). */
+static void
+tws_sort_heap(Tw *a, guint n)
+{
+    for (guint k = n; k > 1; k--) {
+        Tw top = a[0];
+        Tw last = a[k - 1];
+        guint i = 0;
+
+        /* a[0 .. k-1) the heap; last sifts down from the top */
+        for (;;) {
+            guint c = 2 * i + 1;
+
+            if (c >= k - 1)
+                break;
+            if (c + 1 < k - 1 && tw_before(&a[c + 1], &a[c]))
+                c++;
+            if (!tw_before(&a[c], &last))
+                break;
+            a[i] = a[c];
+            i = c;
+        }
+        a[i] = last;
+        a[k - 1] = top;
+    }
+    for (guint i = 0; i < n / 2; i++) {
+        Tw t = a[i];
+
+        a[i] = a[n - 1 - i];
+        a[n - 1 - i] = t;
+    }
 }
 
 /* A binary min-heap of Type in a GArray, ordered by before: push and
@@ -188,8 +300,8 @@ span_before(const Span *x, const Span *y)
         return top;                                                        \
     }
 
-DEFINE_HEAP(ends_heap, Ending, ending_before)
-DEFINE_HEAP(spans_heap, Span, span_before)
+DEFINE_HEAP(early_heap, Ending, ending_before)
+DEFINE_HEAP(tws_heap, Tw, tw_before)
 
 static void
 queue_init(Queue *q, guint size)
@@ -257,8 +369,8 @@ queue_len(const Queue *q)
         return e;                                                          \
     }
 
-DEFINE_QUEUE(ends, Ending, ending_before)
-DEFINE_QUEUE(spans, Span, span_before)
+DEFINE_QUEUE(early, Ending, ending_before)
+DEFINE_QUEUE(tws, Tw, tw_before)
 
 FsTimeWait *
 fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
@@ -271,13 +383,21 @@ fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
     tw->max_spans = G_MAXUINT64;
     tw->clock = FS_TIME_UNSET;
     tw->lag_clock = FS_TIME_UNSET;
-    queue_init(&tw->ends, sizeof(Ending));
-    queue_init(&tw->spans_in, sizeof(Span));
-    queue_init(&tw->spans_out, sizeof(Span));
+    queue_init(&tw->ends, sizeof(Tw));
+    queue_init(&tw->early, sizeof(Ending));
+    queue_init(&tw->spans_in, sizeof(Tw));
+    queue_init(&tw->spans_out, sizeof(Tw));
     tw->ends_next = G_MAXINT64;
     tw->spans_next = G_MAXINT64;
     tw->cut = g_hash_table_new_full(g_int64_hash, g_int64_equal, cut_free,
                                     NULL);
+    tw->host_at = g_ptr_array_new();
+    g_ptr_array_add(tw->host_at, NULL);
+    tw->host_ids_free = g_array_new(FALSE, FALSE, sizeof(guint32));
+    tw->server_ids = g_hash_table_new(fs_addr_hash, fs_addr_equal_func);
+    tw->server_at = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(tw->server_at, NULL);
+    tw->server_ids_free = g_array_new(FALSE, FALSE, sizeof(guint32));
     tw->hosts = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
                                       NULL, g_free);
     tw->retired = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
@@ -293,7 +413,13 @@ fs_timewait_free(FsTimeWait *tw)
         return;
     g_hash_table_destroy(tw->hosts);
     g_hash_table_destroy(tw->retired);
+    g_ptr_array_unref(tw->host_at);
+    g_array_unref(tw->host_ids_free);
+    g_hash_table_destroy(tw->server_ids);
+    g_ptr_array_unref(tw->server_at);
+    g_array_unref(tw->server_ids_free);
     queue_clear(&tw->ends);
+    queue_clear(&tw->early);
     queue_clear(&tw->spans_in);
     queue_clear(&tw->spans_out);
     g_hash_table_destroy(tw->cut);
@@ -308,6 +434,78 @@ key_of(const FsConn *conn, FsRole role)
 }
 
 static void retire(FsTimeWait *tw, FsHostTimeWait *h);
+static void unkey_cuts(FsTimeWait *tw);
+
+/* An id taken from free (or the next of at) for p. */
+static guint32
+id_take(GPtrArray *at, GArray *free, gpointer p)
+{
+    guint32 id;
+
+    if (free->len > 0) {
+        id = g_array_index(free, guint32, free->len - 1);
+        g_array_set_size(free, free->len - 1);
+        g_ptr_array_index(at, id) = p;
+    } else {
+        id = at->len;
+        g_ptr_array_add(at, p);
+    }
+    return id;
+}
+
+static void
+id_give(GPtrArray *at, GArray *free, guint32 id)
+{
+    g_ptr_array_index(at, id) = NULL;
+    g_array_append_val(free, id);
+}
+
+/* The host a Tw names (NULL: a TIME_WAIT cut short and no longer
+ * counted whose host went since, fs_timewait_finish()'s TW_DONE). */
+static inline Host *
+host_of(const FsTimeWait *tw, guint32 id)
+{
+    return g_ptr_array_index(tw->host_at, id);
+}
+
+static inline const FsAddr *
+server_of(const FsTimeWait *tw, guint32 id)
+{
+    return &((const Server *)g_ptr_array_index(tw->server_at, id))->addr;
+}
+
+/* server's id, one more Tw naming it. */
+static guint32
+server_take(FsTimeWait *tw, const FsAddr *server)
+{
+    gpointer v = g_hash_table_lookup(tw->server_ids, server);
+    Server *sv;
+    guint32 id;
+
+    if (v != NULL) {
+        id = GPOINTER_TO_UINT(v);
+        sv = g_ptr_array_index(tw->server_at, id);
+    } else {
+        sv = g_new0(Server, 1);
+        sv->addr = *server;
+        id = id_take(tw->server_at, tw->server_ids_free, sv);
+        g_hash_table_insert(tw->server_ids, &sv->addr, GUINT_TO_POINTER(id));
+    }
+    sv->refs++;
+    return id;
+}
+
+static void
+server_give(FsTimeWait *tw, guint32 id)
+{
+    Server *sv = g_ptr_array_index(tw->server_at, id);
+
+    if (--sv->refs > 0)
+        return;
+    g_hash_table_remove(tw->server_ids, &sv->addr);
+    id_give(tw->server_at, tw->server_ids_free, id);
+    g_free(sv);
+}
 
 /* h no longer needed: no TIME_WAIT now and no span to count. */
 static void
@@ -319,9 +517,9 @@ maybe_retire(FsTimeWait *tw, Host *h)
 
 /* A span starts, on the peaks' clock. */
 static void
-span_enter(FsTimeWait *tw, const Span *s)
+span_enter(FsTimeWait *tw, const Tw *s)
 {
-    Host *h = s->h;
+    Host *h = host_of(tw, s->host);
     FsEngineStats *stats = tw->stats;
 
     if (++h->lag > h->pub.peak) {
@@ -332,27 +530,28 @@ span_enter(FsTimeWait *tw, const Span *s)
         stats->time_wait_peak = tw->lag_now;
         stats->time_wait_peak_at = s->t;
     }
-    if (s->server != NULL)
-        fs_pressure_enter(tw->pressure, &h->pub.host, s->server, s->port,
-                          s->t);
+    if (s->server != 0)
+        fs_pressure_enter(tw->pressure, &h->pub.host,
+                          server_of(tw, s->server), tw_port(s), s->t);
 }
 
 /* A span ends (entered: it counted), and is done with. */
 static void
-span_done(FsTimeWait *tw, const Span *s, gboolean entered)
+span_done(FsTimeWait *tw, const Tw *s, gboolean entered)
 {
-    Host *h = s->h;
+    Host *h = host_of(tw, s->host);
 
     if (entered) {
         h->lag--;
         tw->lag_now--;
-        if (s->server != NULL)
-            fs_pressure_leave(tw->pressure, &h->pub.host, s->server,
-                              s->port);
     }
-    if (s->server != NULL)
-        fs_pressure_release(tw->pressure, &h->pub.host, s->server, s->port);
+    if (s->server != 0) {
+        fs_pressure_release(tw->pressure, &h->pub.host,
+                            server_of(tw, s->server), tw_port(s), entered);
+        server_give(tw, s->server);
+    }
     h->spans--;
+    tw->spans--;
     maybe_retire(tw, h);
 }
 
@@ -372,9 +571,77 @@ take_cut_at(FsTimeWait *tw, guint64 key, FsTime since)
     if (first.since != since && first.since != FS_TIME_UNSET)
         return G_MAXINT64;
     g_array_remove_index(cut->at, 0);
-    if (cut->at->len == 0 && cut->count == 0)
-        g_hash_table_remove(tw->cut, &key);
+    cut_done_if_empty(tw, cut);
     return first.at;
+}
+
+/* While fs_timewait_finish() walks ends in order: its next Tw. */
+static const Tw *
+finish_next(const FsTimeWait *tw, gboolean *from_fifo)
+{
+    const Queue *q = &tw->ends;
+    const Tw *f = tw->finish_fifo < q->fifo->len
+                      ? &g_array_index(q->fifo, Tw, tw->finish_fifo) : NULL;
+    const Tw *h = tw->finish_heap < q->heap->len
+                      ? &g_array_index(q->heap, Tw, tw->finish_heap) : NULL;
+
+    *from_fifo = h == NULL || (f != NULL && !tw_before(h, f));
+    return *from_fifo ? f : h;
+}
+
+/* fs_timewait_finish(): e, still counted now (in ends, from its FIFO or
+ * not), enters on the peaks' clock where it lies, flagged: entered, to
+ * leave at its end, which is past the clock (it goes to spans_out once
+ * it runs out now), or done with (cut short: it leaves before the
+ * clock, a copy in spans_out; it never held one). */
+static void
+enter_in_place(FsTimeWait *tw, Tw *e, gboolean from_fifo)
+{
+    FsTime end = take_cut_at(tw, tw_key(e), e->t);
+
+    if (from_fifo)
+        tw->finish_fifo++;
+    else
+        tw->finish_heap++;
+    end = MIN(end, e->t + tw->two_msl);
+    if (end <= e->t) {
+        /* cut at its start, or it never held one */
+        span_done(tw, e, FALSE);
+        e->tag |= TW_DONE;
+        return;
+    }
+    span_enter(tw, e);
+    if (end < e->t + tw->two_msl) {
+        Tw out = *e;
+
+        out.t = end;
+        tws_push(&tw->spans_out, &out);
+        e->tag |= TW_DONE;
+    } else {
+        e->tag |= TW_ENTERED;
+    }
+}
+
+/* The first TIME_WAIT whose span is still to enter: the earlier of the
+ * first waiting and, the peaks' clock ahead of the capture's, the first
+ * still counted now (none once finished); *from: its queue, *from_fifo:
+ * where in it. */
+static const Tw *
+in_first(FsTimeWait *tw, Queue **from, gboolean *from_fifo)
+{
+    gboolean now_fifo = FALSE;
+    const Tw *in = tws_first(&tw->spans_in, from_fifo);
+    const Tw *now = tw->finishing ? finish_next(tw, &now_fifo)
+                    : tw->finished ? NULL
+                                   : tws_first(&tw->ends, &now_fifo);
+
+    *from = &tw->spans_in;
+    if (now != NULL && (in == NULL || tw_before(now, in))) {
+        *from = &tw->ends;
+        *from_fifo = now_fifo;
+        return now;
+    }
+    return in;
 }
 
 /* The peaks' clock moves to at: the span edges up to it are counted. */
@@ -385,37 +652,48 @@ lag_to(FsTimeWait *tw, FsTime at)
     if (tw->lag_clock < tw->spans_next)
         return;
     for (;;) {
+        Queue *from;
         gboolean in_fifo;
         gboolean out_fifo;
-        const Span *in = spans_first(&tw->spans_in, &in_fifo);
-        const Span *out = spans_first(&tw->spans_out, &out_fifo);
-        Span s;
-        FsTime cut_at;
+        const Tw *in = in_first(tw, &from, &in_fifo);
+        const Tw *out = tws_first(&tw->spans_out, &out_fifo);
+        Tw s;
+        FsTime end;
 
         tw->spans_next = MIN(in != NULL ? in->t : G_MAXINT64,
                              out != NULL ? out->t : G_MAXINT64);
         /* the earlier edge: at one time, a leave first */
-        if (out != NULL && (in == NULL || span_before(out, in))) {
+        if (out != NULL && (in == NULL || out->t <= in->t)) {
             if (out->t > tw->lag_clock)
                 break;
-            s = spans_pop(&tw->spans_out, out_fifo);
+            s = tws_pop(&tw->spans_out, out_fifo);
             span_done(tw, &s, TRUE);
             continue;
         }
         if (in == NULL || in->t > tw->lag_clock)
             break;
-        s = spans_pop(&tw->spans_in, in_fifo);
-        cut_at = take_cut_at(tw, s.key, s.t);
-        s.end = MIN(s.end, cut_at);
-        if (s.end <= s.t) {
+        if (from == &tw->ends && tw->finishing) {
+            enter_in_place(tw, (Tw *)in, in_fifo);
+            continue;
+        }
+        s = tws_pop(from, in_fifo);
+        if (from == &tw->ends) {
+            /* still counted now: its end waits on its own */
+            Ending e = { s.t + tw->two_msl, tw_key(&s),
+                         host_of(tw, s.host) };
+
+            early_push(&tw->early, &e);
+        }
+        end = take_cut_at(tw, tw_key(&s), s.t);
+        end = MIN(end, s.t + tw->two_msl);
+        if (end <= s.t) {
             /* cut at its start, or it never held one */
             span_done(tw, &s, FALSE);
             continue;
         }
         span_enter(tw, &s);
-        s.edge = SPAN_LEAVE;
-        s.t = s.end;
-        spans_push(&tw->spans_out, &s);
+        s.t = end;
+        tws_push(&tw->spans_out, &s);
     }
 }
 
@@ -431,28 +709,58 @@ now_leave(FsTimeWait *tw, Host *h)
     maybe_retire(tw, h);
 }
 
-/* The Endings up to the clock run out. */
+/* The TIME_WAITs whose 2*MSL ended by the clock run out: those in ends
+ * go on waiting for the peaks' clock (spans_in). */
 static void
 ends_to_clock(FsTimeWait *tw)
 {
     while (tw->ends_next <= tw->clock) {
-        gboolean from_fifo;
-        const Ending *first = ends_first(&tw->ends, &from_fifo);
-        Ending e;
+        gboolean now_fifo;
+        gboolean early_fifo;
+        const Tw *now = tws_first(&tw->ends, &now_fifo);
+        const Ending *early = early_first(&tw->early, &early_fifo);
+        Ending e = { G_MAXINT64, 0, NULL };
         Cut *cut;
 
-        tw->ends_next = first != NULL ? first->end : G_MAXINT64;
-        if (first == NULL || first->end > tw->clock)
+        if (now != NULL) {
+            e.end = now->t + tw->two_msl;
+            e.key = tw_key(now);
+            e.h = host_of(tw, now->host);
+        }
+        if (early != NULL && (now == NULL || ending_before(early, &e)))
+            e = *early;
+        else
+            early = NULL;
+        tw->ends_next = e.end;
+        if (e.end > tw->clock)
             break;
-        e = ends_pop(&tw->ends, from_fifo);
+        if (early != NULL) {
+            early_pop(&tw->early, early_fifo);
+        } else {
+            Tw s = tws_pop(&tw->ends, now_fifo);
+
+            if (s.tag & TW_ENTERED) {
+                /* (finished) it leaves now on the peaks' clock too */
+                s.tag &= TW_TAG;
+                s.t += tw->two_msl;
+                tws_push(&tw->spans_out, &s);
+                tw->spans_next = MIN(tw->spans_next, s.t);
+            } else if (!(s.tag & TW_DONE)) {
+                tws_push(&tw->spans_in, &s);
+            }
+        }
         cut = g_hash_table_size(tw->cut) > 0
                   ? g_hash_table_lookup(tw->cut, &e.key) : NULL;
+        if (cut != NULL && tw->keyed)
+            cut->queued--;
         if (cut != NULL && cut->count > 0) {
             /* it was cut short and counted out then */
-            if (--cut->count == 0 && (cut->at == NULL || cut->at->len == 0))
-                g_hash_table_remove(tw->cut, &e.key);
+            cut->count--;
+            cut_done_if_empty(tw, cut);
             continue;
         }
+        if (cut != NULL)
+            cut_done_if_empty(tw, cut);
         now_leave(tw, e.h);
     }
 }
@@ -467,11 +775,15 @@ clock_to(FsTimeWait *tw, FsTime now)
         return;
     tw->clock = now;
     ends_to_clock(tw);
+    if (tw->keyed && tw->clock > tw->keyed_until)
+        unkey_cuts(tw);
 }
 
-/* What a Span queued for the peaks holds: itself in both queues' arrays,
- * and its share of the host it keeps (a host of one TIME_WAIT: two). */
-#define SPAN_COST (2 * sizeof(Span) + HOST_COST / 2)
+/* What a span queued for the peaks held (a 48-byte Span, until it and
+ * the Ending were one Tw: kept, so that the budget lets as many wait)
+ * in both queues' arrays, and its share of the host it keeps (a host of
+ * one TIME_WAIT: two). */
+#define SPAN_COST (2 * 48 + HOST_COST / 2)
 
 void
 fs_timewait_set_span_budget(FsTimeWait *tw, guint64 bytes)
@@ -490,17 +802,27 @@ fs_timewait_advance(FsTimeWait *tw, FsTime now)
      * hosts and spans go as they would without the lag. A start dated
      * back further than that is then counted from the peaks' clock
      * (fs_timewait_enter()): the peaks become approximate only then. */
-    while (queue_len(&tw->spans_in) + queue_len(&tw->spans_out) >
-               tw->max_spans &&
+    while (tw->spans > tw->max_spans &&
            tw->spans_next <= now - LAG_SLACK)
         lag_to(tw, tw->spans_next);
 }
 
+/* The TIME_WAITs still counted now (nearly all of them on a capture
+ * shorter than 2*MSL) enter where they lie in ends, not copied to
+ * spans_out and early as the peaks' clock running ahead does otherwise:
+ * ends is walked in order (its heap sorted, which is still a heap). */
 void
 fs_timewait_finish(FsTimeWait *tw)
 {
-    if (tw->clock != FS_TIME_UNSET)
-        lag_to(tw, tw->clock);
+    if (tw->clock == FS_TIME_UNSET)
+        return;
+    tws_sort_heap((Tw *)(gpointer)tw->ends.heap->data, tw->ends.heap->len);
+    tw->finish_fifo = tw->ends.head;
+    tw->finish_heap = 0;
+    tw->finishing = TRUE;
+    lag_to(tw, tw->clock);
+    tw->finishing = FALSE;
+    tw->finished = TRUE;
 }
 
 /* An endpoint entered TIME_WAIT: it counts for its host (and, for a
@@ -514,9 +836,9 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
                        ? conn->ep[role].time_wait_since : ts;
     Host *h;
     FsEngineStats *stats = tw->stats;
-    Ending e = { since + tw->two_msl, key_of(conn, role), NULL };
-    Span s = { since, since + tw->two_msl, e.key, NULL, NULL,
-               conn->port[FS_ROLE_SERVER], SPAN_ENTER };
+    guint64 key = key_of(conn, role);
+    /* (connection ids stay below 2^47) */
+    Tw s = { since, key << 16 | conn->port[FS_ROLE_SERVER], 0, 0 };
 
     clock_to(tw, ts);
     h = g_hash_table_lookup(tw->hosts, &conn->addr[role]);
@@ -529,28 +851,31 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
             h = g_new0(Host, 1);
             h->pub.host = conn->addr[role];
         }
+        h->id = id_take(tw->host_at, tw->host_ids_free, h);
         g_hash_table_insert(tw->hosts, &h->pub.host, h);
     }
     h->pub.entered++;
     if (h->pub.now++ == 0)
         fs_store_charge(stats, HOST_COST);
     stats->time_wait_now++;
-    e.h = h;
-    ends_push(&tw->ends, &e);
-    tw->ends_next = MIN(tw->ends_next, e.end);
     h->spans++;
-    s.h = h;
-    if (role == FS_ROLE_CLIENT)
-        s.server = fs_pressure_hold(tw->pressure,
-                                    &conn->addr[FS_ROLE_CLIENT],
-                                    &conn->addr[FS_ROLE_SERVER],
-                                    conn->port[FS_ROLE_SERVER]);
-    spans_push(&tw->spans_in, &s);
-    tw->spans_next = MIN(tw->spans_next, s.t);
+    tw->spans++;
+    s.host = h->id;
+    if (role == FS_ROLE_CLIENT) {
+        fs_pressure_hold(tw->pressure, &conn->addr[FS_ROLE_CLIENT],
+                         &conn->addr[FS_ROLE_SERVER],
+                         conn->port[FS_ROLE_SERVER]);
+        s.server = server_take(tw, &conn->addr[FS_ROLE_SERVER]);
+    }
+    tws_push(&tw->ends, &s);
+    if (tw->keyed)
+        cut_for(tw, key)->queued++;
+    tw->ends_next = MIN(tw->ends_next, since + tw->two_msl);
+    tw->spans_next = MIN(tw->spans_next, since);
     fs_store_charge(stats, (gint64)TW_COST);
     /* learnt only once over (a start dated back further than LAG_SLACK
      * allows for: counted from the peaks' clock) */
-    if (e.end <= tw->clock)
+    if (since + tw->two_msl <= tw->clock)
         ends_to_clock(tw);
     if (since <= tw->lag_clock)
         lag_to(tw, tw->lag_clock);
@@ -583,6 +908,10 @@ retired_least(FsTimeWait *tw)
 static void
 retire(FsTimeWait *tw, FsHostTimeWait *h)
 {
+    Host *host = (Host *)h;
+
+    id_give(tw->host_at, tw->host_ids_free, host->id);
+    host->id = 0;
     g_hash_table_steal(tw->hosts, &h->host);
     if (g_hash_table_size(tw->retired) >= FS_ENGINE_HOST_TOP) {
         tw->stats->hosts_pruned++;
@@ -597,21 +926,59 @@ retire(FsTimeWait *tw, FsHostTimeWait *h)
         tw->retired_min = retired_least(tw)->peak;
 }
 
-/* Is key's TIME_WAIT still counted now: queued more often than cut
- * short. A look at every one queued: only for a TIME_WAIT whose start
- * was taken back (an RST proving it never held one). */
-static gboolean
-queued(const FsTimeWait *tw, guint64 key)
+/* The cut table counts every key's Endings queued: one look at each. */
+static void
+key_cuts(FsTimeWait *tw)
 {
-    guint n = 0;
+    const Queue *q = &tw->ends;
+    const Queue *e = &tw->early;
+
+    tw->keyed = TRUE;
+    for (guint i = q->head; i < q->fifo->len; i++)
+        cut_for(tw, tw_key(&g_array_index(q->fifo, Tw, i)))->queued++;
+    for (guint i = 0; i < q->heap->len; i++)
+        cut_for(tw, tw_key(&g_array_index(q->heap, Tw, i)))->queued++;
+    for (guint i = e->head; i < e->fifo->len; i++)
+        cut_for(tw, g_array_index(e->fifo, Ending, i).key)->queued++;
+    for (guint i = 0; i < e->heap->len; i++)
+        cut_for(tw, g_array_index(e->heap, Ending, i).key)->queued++;
+    tw->scanned += queue_len(q) + queue_len(e);
+}
+
+/* The keys go again (2*MSL without a start taken back). */
+static void
+unkey_cuts(FsTimeWait *tw)
+{
+    GHashTableIter it;
+    gpointer v;
+
+    tw->keyed = FALSE;
+    g_hash_table_iter_init(&it, tw->cut);
+    while (g_hash_table_iter_next(&it, &v, NULL)) {
+        Cut *cut = v;
+
+        cut->queued = 0;
+        if (cut->count == 0 && (cut->at == NULL || cut->at->len == 0))
+            g_hash_table_iter_remove(&it);
+    }
+}
+
+/* Is key's TIME_WAIT still counted now: queued more often than cut
+ * short. Only for a TIME_WAIT whose start was taken back (an RST
+ * proving it never held one): the first keys the cut table, one look
+ * at every Ending queued, and it stays keyed until 2*MSL after the last
+ * (every Ending queued then entered since it was keyed): a flood of
+ * them costs O(1) each, not a look at every TIME_WAIT each. */
+static gboolean
+queued(FsTimeWait *tw, guint64 key)
+{
     const Cut *cut;
 
-    for (guint i = tw->ends.head; i < tw->ends.fifo->len; i++)
-        n += g_array_index(tw->ends.fifo, Ending, i).key == key;
-    for (guint i = 0; i < tw->ends.heap->len; i++)
-        n += g_array_index(tw->ends.heap, Ending, i).key == key;
+    if (!tw->keyed)
+        key_cuts(tw);
+    tw->keyed_until = tw->clock + tw->two_msl;
     cut = g_hash_table_lookup(tw->cut, &key);
-    return n > (cut != NULL ? cut->count : 0);
+    return cut != NULL && cut->queued > cut->count;
 }
 
 /* An endpoint left TIME_WAIT at ts: unless its 2*MSL ran out by then
@@ -631,12 +998,7 @@ fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
     if (since != FS_TIME_UNSET ? since + tw->two_msl <= tw->clock
                                : !queued(tw, key))
         return;
-    cut = g_hash_table_lookup(tw->cut, &key);
-    if (cut == NULL) {
-        cut = g_new0(Cut, 1);
-        cut->key = key;
-        g_hash_table_add(tw->cut, cut);
-    }
+    cut = cut_for(tw, key);
     cut->count++;
     /* its span entered already only when its start came later than
      * LAG_SLACK allows for: then it runs to its end */
@@ -710,4 +1072,10 @@ guint
 fs_timewait_dests(const FsTimeWait *tw)
 {
     return fs_pressure_size(tw->pressure);
+}
+
+guint64
+fs_timewait_scanned(const FsTimeWait *tw)
+{
+    return tw->scanned;
 }
