@@ -189,6 +189,41 @@ test_sums(void)
     fs_tally_clear(&t);
 }
 
+/* TIME_WAIT hosts are counted by address but listed by text: equal
+ * counts in text order ("10.0.0.10" before "10.0.0.2"), an IPv4 address
+ * with stray bytes past its four the same host as without. */
+static void
+test_time_wait_hosts_order(void)
+{
+    FsTally t;
+    FsConn conn;
+    g_autoptr(GPtrArray) hosts = NULL;
+    const FsHostCount *hc = NULL;
+
+    fs_tally_init(&t);
+    client_closed(&conn, "10.0.0.2", "10.0.0.1");
+    fs_tally_add_conn(&t, &conn);
+    client_closed(&conn, "10.0.0.9", "10.0.0.1");
+    fs_tally_add_conn(&t, &conn);
+    client_closed(&conn, "10.0.0.10", "10.0.0.1");
+    fs_tally_add_conn(&t, &conn);
+    client_closed(&conn, "10.0.0.9", "10.0.0.1");
+    conn.addr[CLIENT].bytes[9] = 0x5a;
+    fs_tally_add_conn(&t, &conn);
+    hosts = fs_tally_time_wait_hosts(&t);
+    g_assert_cmpuint(hosts->len, ==, 3);
+    hc = g_ptr_array_index(hosts, 0);
+    g_assert_cmpstr(hc->host, ==, "10.0.0.9");
+    g_assert_cmpuint(hc->count, ==, 2);
+    hc = g_ptr_array_index(hosts, 1);
+    g_assert_cmpstr(hc->host, ==, "10.0.0.10");
+    g_assert_cmpuint(hc->count, ==, 1);
+    hc = g_ptr_array_index(hosts, 2);
+    g_assert_cmpstr(hc->host, ==, "10.0.0.2");
+    g_assert_cmpuint(hc->count, ==, 1);
+    fs_tally_clear(&t);
+}
+
 /* The endpoints mask keeps an endpoint's own counts out, not the
  * connection's. */
 static void
@@ -252,6 +287,8 @@ main(int argc, char **argv)
     g_test_add_func("/tally/outcome", test_outcome);
     g_test_add_func("/tally/outcome/flags", test_outcome_flags);
     g_test_add_func("/tally/sums", test_sums);
+    g_test_add_func("/tally/time-wait-hosts/order",
+                    test_time_wait_hosts_order);
     g_test_add_func("/tally/endpoint-mask", test_endpoint_mask);
     g_test_add_func("/tally/catalogue", test_catalogue);
     return g_test_run();

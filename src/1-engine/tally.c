@@ -8,12 +8,17 @@
 #include "finscope/classify.h"
 #include "tally.h"
 
+G_STATIC_ASSERT(FS_FLAG_N < 32);
+#define ALL_FLAGS (FS_FLAG_BIT(FS_FLAG_N) - 1u)
+
 void
 fs_tally_init(FsTally *t)
 {
     memset(t, 0, sizeof *t);
-    t->time_wait_hosts = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                               g_free, g_free);
+    /* the key is the entry's own addr: the entry frees both */
+    t->time_wait_hosts = g_hash_table_new_full(fs_addr_hash,
+                                               fs_addr_equal_func, NULL,
+                                               g_free);
 }
 
 void
@@ -24,19 +29,35 @@ fs_tally_clear(FsTally *t)
     memset(t, 0, sizeof *t);
 }
 
+/* A host as the tally keys it: the bytes its family uses, the rest
+ * zero, so that two keys are equal exactly when their text is. */
+static void
+host_key(FsAddr *key, const FsAddr *addr)
+{
+    if (addr->family == 4) {
+        memset(key, 0, sizeof *key);
+        key->family = 4;
+        memcpy(key->bytes, addr->bytes, 4);
+    } else {
+        *key = *addr;
+    }
+}
+
+/* Counted by the binary address: the text is made only for a list. */
 static void
 add_time_wait_host(FsTally *t, const FsAddr *addr)
 {
-    char host[FS_ENDPOINT_STRLEN];
-    guint64 *n = NULL;
+    FsAddr key;
+    FsTallyHost *h = NULL;
 
-    fs_addr_format(addr, host, sizeof host);
-    n = g_hash_table_lookup(t->time_wait_hosts, host);
-    if (n == NULL) {
-        n = g_new0(guint64, 1);
-        g_hash_table_insert(t->time_wait_hosts, g_strdup(host), n);
+    host_key(&key, addr);
+    h = g_hash_table_lookup(t->time_wait_hosts, &key);
+    if (h == NULL) {
+        h = g_new0(FsTallyHost, 1);
+        h->addr = key;
+        g_hash_table_insert(t->time_wait_hosts, &h->addr, h);
     }
-    (*n)++;
+    h->count++;
 }
 
 static void
@@ -65,8 +86,9 @@ fs_tally_add(FsTally *t, const FsOutcome *o, const FsAddr addr[2],
         t->by_closer[o->active_closer]++;
     if (o->rst_from != FS_ROLE_NONE)
         t->rst_from[o->rst_from]++;
-    for (int f = 0; f < FS_FLAG_N; f++)
-        t->by_flag[f] += (o->flags & FS_FLAG_BIT(f)) != 0;
+    /* the bits set only: most records have one or two */
+    for (guint32 bits = o->flags & ALL_FLAGS; bits != 0; bits &= bits - 1)
+        t->by_flag[__builtin_ctz(bits)]++;
     t->final_ack_lost += o->final_ack_lost;
     t->old_duplicates += o->old_duplicates;
     t->by_handshake[o->handshake]++;
@@ -110,15 +132,17 @@ fs_tally_time_wait_hosts(const FsTally *t)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func(host_count_free);
     GHashTableIter it;
-    gpointer k = NULL;
     gpointer v = NULL;
 
     g_hash_table_iter_init(&it, t->time_wait_hosts);
-    while (g_hash_table_iter_next(&it, &k, &v)) {
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const FsTallyHost *h = v;
         FsHostCount *hc = g_new0(FsHostCount, 1);
+        char host[FS_ENDPOINT_STRLEN];
 
-        hc->host = g_strdup(k);
-        hc->count = *(guint64 *)v;
+        fs_addr_format(&h->addr, host, sizeof host);
+        hc->host = g_strdup(host);
+        hc->count = h->count;
         g_ptr_array_add(out, hc);
     }
     g_ptr_array_sort(out, host_count_cmp);

@@ -9,6 +9,12 @@
 /* Both endpoints, for fs_tally_add()'s endpoints mask. */
 #define FS_TALLY_BOTH ((1u << FS_ROLE_CLIENT) | (1u << FS_ROLE_SERVER))
 
+/* One host's endpoints in TIME_WAIT at the end (time_wait_hosts). */
+typedef struct {
+    FsAddr addr;   /* its key: the family's bytes, the rest zero */
+    guint64 count;
+} FsTallyHost;
+
 /* Sums over finished records. Text, JSON, Prometheus and `check` read
  * these numbers and count nothing themselves, so they agree. */
 typedef struct {
@@ -24,7 +30,10 @@ typedef struct {
     guint64 end_states[FS_TCP_N_STATES]; /* endpoints by state at the end */
     guint64 time_wait_at_end;    /* endpoints holding TIME_WAIT at the end
                                     (an evicted record's does not count) */
-    GHashTable *time_wait_hosts; /* host string -> guint64* endpoints */
+    GHashTable *time_wait_hosts; /* FsAddr* -> FsTallyHost* (the key is
+                                    its addr), by binary address: the
+                                    text is made by
+                                    fs_tally_time_wait_hosts() */
 } FsTally;
 
 void fs_tally_init(FsTally *t);

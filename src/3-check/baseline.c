@@ -173,17 +173,16 @@ static void
 add_time_wait_hosts(FsBaseline *b, const FsCheckModel *m, guint rank)
 {
     FsTally t;
-    GHashTableIter it;
-    gpointer host = NULL;
-    gpointer n = NULL;
+    g_autoptr(GPtrArray) hosts = NULL;
 
     tally_model(&t, m);
-    g_hash_table_iter_init(&it, t.time_wait_hosts);
-    while (g_hash_table_iter_next(&it, &host, &n)) {
+    hosts = fs_tally_time_wait_hosts(&t);
+    for (guint i = 0; i < hosts->len; i++) {
+        const FsHostCount *hc = g_ptr_array_index(hosts, i);
         g_autofree char *key = g_strdup_printf("time_wait_at_end{host="
-                                               "\"%s\"}", (char *)host);
+                                               "\"%s\"}", hc->host);
 
-        add_summary(b, rank, key, *(guint64 *)n);
+        add_summary(b, rank, key, hc->count);
     }
     fs_tally_clear(&t);
 }
