@@ -286,44 +286,43 @@ fs_flag_names(guint32 flags, GPtrArray *names)
     }
 }
 
-/* The traits as FS_FLAG_BIT()s. */
+/* Sets flag's bit when on is true. */
+#define FLAG_IF(bits, flag, on) ((bits) |= (guint32)((on) != 0) << (flag))
+
+/* The traits as FS_FLAG_BIT()s, each set straight from its field (no
+ * table to fill and scan: this runs for every record). */
 static guint32
 conn_flags(const FsConn *conn)
 {
     const FsEndpoint *c = &conn->ep[FS_ROLE_CLIENT];
     const FsEndpoint *s = &conn->ep[FS_ROLE_SERVER];
-    gboolean has[FS_FLAG_N] = {
-        [FS_FLAG_SIMULTANEOUS_CLOSE] = conn->simultaneous,
-        [FS_FLAG_THREE_WAY_CLOSE] = conn->three_way_close,
-        [FS_FLAG_HALF_CLOSE] = fs_classify_half_close(conn),
-        [FS_FLAG_FIN_RETRANSMIT] = c->fin_count > 1 || s->fin_count > 1,
-        [FS_FLAG_FINAL_ACK_LOST] = conn->final_ack_lost != 0,
-        [FS_FLAG_DATA_AFTER_FIN] = c->bytes_after_own_fin ||
-                                   s->bytes_after_own_fin,
-        [FS_FLAG_RST_ANSWERS_FIN] = conn->rst_answers_fin,
-        [FS_FLAG_ABORT_AFTER_CLOSE] = conn->aborted_after_close,
-        [FS_FLAG_RST_IGNORED] = conn->rst_ignored != 0,
-        [FS_FLAG_PEER_SILENT] = conn->peer_silent,
-        [FS_FLAG_FIN_BEYOND_DATA] = conn->fin_beyond_data,
-        [FS_FLAG_TIME_WAIT_ASSASSINATED] = conn->tw_assassinated,
-        [FS_FLAG_REUSE_IN_TIME_WAIT] = conn->reuse_in_time_wait,
-        [FS_FLAG_REUSE_REJECTED] =
-            conn->reuse.outcome == FS_REUSE_REJECTED_RST ||
-            conn->reuse.outcome == FS_REUSE_CHALLENGE_ACK,
-        [FS_FLAG_DUPLICATE_FRAME] = conn->duplicate_frames != 0,
-        [FS_FLAG_OLD_DUPLICATE] = conn->old_duplicates != 0,
-        [FS_FLAG_CAPTURE_LOSS] = conn->capture_loss != 0,
-        [FS_FLAG_ILLEGAL_FLAGS] = conn->illegal_flags != 0,
-        [FS_FLAG_ONE_SIDED] = fs_conn_one_sided(conn),
-        [FS_FLAG_ROLES_INFERRED] = conn->roles_inferred,
-        [FS_FLAG_EVICTED] = conn->evicted,
-    };
     guint32 bits = 0;
 
-    for (int f = 0; f < FS_FLAG_N; f++) {
-        if (has[f])
-            bits |= FS_FLAG_BIT(f);
-    }
+    FLAG_IF(bits, FS_FLAG_SIMULTANEOUS_CLOSE, conn->simultaneous);
+    FLAG_IF(bits, FS_FLAG_THREE_WAY_CLOSE, conn->three_way_close);
+    FLAG_IF(bits, FS_FLAG_HALF_CLOSE, fs_classify_half_close(conn));
+    FLAG_IF(bits, FS_FLAG_FIN_RETRANSMIT,
+            c->fin_count > 1 || s->fin_count > 1);
+    FLAG_IF(bits, FS_FLAG_FINAL_ACK_LOST, conn->final_ack_lost != 0);
+    FLAG_IF(bits, FS_FLAG_DATA_AFTER_FIN,
+            c->bytes_after_own_fin || s->bytes_after_own_fin);
+    FLAG_IF(bits, FS_FLAG_RST_ANSWERS_FIN, conn->rst_answers_fin);
+    FLAG_IF(bits, FS_FLAG_ABORT_AFTER_CLOSE, conn->aborted_after_close);
+    FLAG_IF(bits, FS_FLAG_RST_IGNORED, conn->rst_ignored != 0);
+    FLAG_IF(bits, FS_FLAG_PEER_SILENT, conn->peer_silent);
+    FLAG_IF(bits, FS_FLAG_FIN_BEYOND_DATA, conn->fin_beyond_data);
+    FLAG_IF(bits, FS_FLAG_TIME_WAIT_ASSASSINATED, conn->tw_assassinated);
+    FLAG_IF(bits, FS_FLAG_REUSE_IN_TIME_WAIT, conn->reuse_in_time_wait);
+    FLAG_IF(bits, FS_FLAG_REUSE_REJECTED,
+            conn->reuse.outcome == FS_REUSE_REJECTED_RST ||
+            conn->reuse.outcome == FS_REUSE_CHALLENGE_ACK);
+    FLAG_IF(bits, FS_FLAG_DUPLICATE_FRAME, conn->duplicate_frames != 0);
+    FLAG_IF(bits, FS_FLAG_OLD_DUPLICATE, conn->old_duplicates != 0);
+    FLAG_IF(bits, FS_FLAG_CAPTURE_LOSS, conn->capture_loss != 0);
+    FLAG_IF(bits, FS_FLAG_ILLEGAL_FLAGS, conn->illegal_flags != 0);
+    FLAG_IF(bits, FS_FLAG_ONE_SIDED, fs_conn_one_sided(conn));
+    FLAG_IF(bits, FS_FLAG_ROLES_INFERRED, conn->roles_inferred);
+    FLAG_IF(bits, FS_FLAG_EVICTED, conn->evicted);
     return bits;
 }
 
