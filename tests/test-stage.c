@@ -1,6 +1,7 @@
 /* finscope tests: the report stage runs the sink's calls in order, on
- * copies (of the connection, event and outcome) taken when they were
- * made, all of them by each sync. */
+ * copies (of the connection, event and outcome; of an event's
+ * connection its head only) taken when they were made, all of them by
+ * each sync. */
 #include "config.h"
 
 #include <string.h>
@@ -25,8 +26,13 @@ rec_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 
     r->other_thread &= g_thread_self() != r->caller;
     g_assert_true(ev->conn == conn);
+    /* an event's connection: its head (here the id and server port), the
+     * rest not copied (packets reads 0) */
     g_string_append_printf(r->log, "e%" G_GUINT64_FORMAT ":%u:%" G_GUINT64_FORMAT
-                           ":%s\n", ev->conn_id, (guint)ev->kind,
+                           ":%u:%" G_GUINT64_FORMAT ":%s\n", ev->conn_id,
+                           (guint)ev->kind,
+                           conn != NULL ? conn->id : 0,
+                           conn != NULL ? conn->port[FS_ROLE_SERVER] : 0,
                            conn != NULL ? conn->packets : 0,
                            ev->detail != NULL ? ev->detail : "-");
 }
@@ -68,6 +74,7 @@ test_order_and_copies(void)
 
         conn.id = i / 3 + 1;
         conn.packets = i;
+        conn.port[FS_ROLE_SERVER] = (guint16)(i + 7);
         conn.ep[FS_ROLE_SERVER].state = (FsTcpState)(i % FS_TCP_N_STATES);
         ev.conn = &conn;
         ev.conn_id = conn.id;
@@ -82,12 +89,14 @@ test_order_and_copies(void)
                                    i % FS_TCP_N_STATES);
         } else {
             sink.on_event(&ev, &conn, sink.user);
-            g_string_append_printf(want, "e%u:%u:%u:%s\n", i / 3 + 1, i % 5,
-                                   i, i % 2 ? "odd" : "-");
+            g_string_append_printf(want, "e%u:%u:%u:%u:0:%s\n", i / 3 + 1,
+                                   i % 5, i / 3 + 1, i + 7,
+                                   i % 2 ? "odd" : "-");
         }
         /* the caller goes on changing its connection: the stage ran on
          * the copy taken at the call */
         conn.packets = 0;
+        conn.port[FS_ROLE_SERVER] = 0;
         conn.ep[FS_ROLE_SERVER].state = FS_TCP_UNKNOWN;
         outcome.old_duplicates = 0;
         outcome.end_state[FS_ROLE_CLIENT] = FS_TCP_UNKNOWN;

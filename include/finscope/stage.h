@@ -16,7 +16,9 @@ typedef struct FsStage FsStage;
  * on copies of the event, the connection and its outcome (inner must
  * not keep their addresses, nor follow a connection's older link). An
  * event's conn must be the connection passed with it, or NULL, as the
- * engine's are. */
+ * engine's are; on_event gets a copy of the connection's head only (its
+ * id, VLAN, ports and addresses, FS_CONN_HEAD_SIZE; older NULL, the rest
+ * zero): what an event's line reads. on_conn gets the whole record. */
 FsStage *fs_stage_new(const FsEngineSink *inner);
 
 /* The same, its calls run as jobs of worker, in turn with the worker's

@@ -1,7 +1,8 @@
 /* finscope: the report in a stage of its own (stage.h).
  *
- * The engine's thread copies each sink call (the event, the connection)
- * into the current block; full blocks go to a worker (worker.h) as
+ * The engine's thread copies each sink call (the event and its
+ * connection's head, or the record and its outcome) into the current
+ * block; full blocks go to a worker (worker.h) as
  * urgent jobs and come back empty through a queue, BLOCKS of them in all, so memory
  * stays bounded and order is kept (as reader.c does for packets). The
  * worker is the stage's own or one shared with the reader (main.c): then
@@ -23,13 +24,21 @@
 typedef struct {
     gboolean is_conn;     /* on_conn(conn, outcome), else on_event(ev,
                              conn) */
-    gboolean has_conn;    /* conn holds a copy (else the call had NULL) */
+    gboolean has_conn;    /* a copy of the connection is held (else the
+                             call had NULL) */
     gboolean has_outcome; /* is_conn: outcome holds a copy (else NULL) */
     union {
-        FsEvent ev;       /* the event, its conn pointing at conn */
-        FsOutcome outcome; /* a copy of the record's verdict */
+        struct {
+            FsEvent ev;   /* the event; its conn set when run */
+            /* the connection's head (FS_CONN_HEAD_SIZE): all an event's
+             * sinks read of it (id, ports, addresses) */
+            guint8 head[FS_CONN_HEAD_SIZE];
+        } event;
+        struct {
+            FsOutcome outcome; /* a copy of the record's verdict */
+            FsConn conn;       /* a copy of the connection */
+        } record;
     };
-    FsConn conn;          /* a copy of the connection */
 } Item;
 
 typedef struct {
@@ -48,20 +57,34 @@ struct FsStage {
     GAsyncQueue *done;    /* the answer to a sync */
     Block *blocks;        /* BLOCKS of them */
     Block *cur;           /* being filled by the engine's thread, or NULL */
+    FsConn event_conn;    /* the worker's: an event's connection, its head
+                             copied in, the rest zero */
 };
 
 static void
-run_block(const FsEngineSink *inner, Block *b)
+run_block(FsStage *s, Block *b)
 {
+    const FsEngineSink *inner = &s->inner;
+
     for (guint i = 0; i < b->n; i++) {
         Item *it = &b->items[i];
-        const FsConn *conn = it->has_conn ? &it->conn : NULL;
 
-        if (it->is_conn)
-            inner->on_conn(conn, it->has_outcome ? &it->outcome : NULL,
+        if (it->is_conn) {
+            inner->on_conn(it->has_conn ? &it->record.conn : NULL,
+                           it->has_outcome ? &it->record.outcome : NULL,
                            inner->user);
-        else
-            inner->on_event(&it->ev, conn, inner->user);
+        } else {
+            const FsConn *conn = NULL;
+
+            if (it->has_conn) {
+                memcpy(&s->event_conn, it->event.head, FS_CONN_HEAD_SIZE);
+                s->event_conn.older = NULL;
+                conn = &s->event_conn;
+            }
+            if (it->event.ev.conn != NULL)
+                it->event.ev.conn = conn;
+            inner->on_event(&it->event.ev, conn, inner->user);
+        }
     }
 }
 
@@ -74,7 +97,7 @@ block_job(FsJob *job)
     FsStage *s = b->stage;
     GAsyncQueue *done = NULL;
 
-    run_block(&s->inner, b);
+    run_block(s, b);
     if (b->sync)
         done = g_async_queue_ref(s->done);
     b->n = 0;
@@ -108,14 +131,9 @@ item_done(FsStage *s)
     }
 }
 
-static void
-copy_conn(Item *it, const FsConn *conn)
-{
-    it->has_conn = conn != NULL;
-    if (conn != NULL)
-        memcpy(&it->conn, conn, sizeof it->conn);
-}
-
+/* An event's line needs its connection's head only (every sink that gets
+ * events reads no further: the text and JSON reports): its 72 bytes are
+ * copied, not the whole record. */
 static void
 stage_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 {
@@ -128,10 +146,10 @@ stage_event(const FsEvent *ev, const FsConn *conn, gpointer user)
     g_return_if_fail(ev->conn == NULL || ev->conn == conn);
     it = next_item(s);
     it->is_conn = FALSE;
-    copy_conn(it, conn);
-    it->ev = *ev;
-    if (ev->conn != NULL)
-        it->ev.conn = &it->conn;
+    it->has_conn = conn != NULL;
+    if (conn != NULL)
+        memcpy(it->event.head, conn, FS_CONN_HEAD_SIZE);
+    it->event.ev = *ev;
     item_done(s);
 }
 
@@ -145,10 +163,12 @@ stage_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
         return;
     it = next_item(s);
     it->is_conn = TRUE;
-    copy_conn(it, conn);
+    it->has_conn = conn != NULL;
+    if (conn != NULL)
+        memcpy(&it->record.conn, conn, sizeof it->record.conn);
     it->has_outcome = outcome != NULL;
     if (outcome != NULL)
-        it->outcome = *outcome;
+        it->record.outcome = *outcome;
     item_done(s);
 }
 
