@@ -71,7 +71,8 @@ struct FsReport {
     FILE *out;
     FsEngineConfig cfg;
     FsTally sum;       /* every finished record, counted once */
-    GPtrArray *rows;   /* text: GStrv per connection */
+    GPtrArray *rows;   /* text: a row of cells per connection, freed by
+                          fs_report_text_row_free() (some are constant) */
     GString *buf;      /* scratch for one output line */
     GString *stuck;    /* text: endpoints stuck in a close state */
     GString *line;     /* text: a streamed conn line */
@@ -103,6 +104,8 @@ void fs_report_json_service_object(FsJson *j, const FsService *svc);
 const char *fs_report_source_name(const FsReport *r, guint source);
 
 void fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *c);
+/* Frees a row of r->rows (its constant cells stay). */
+void fs_report_text_row_free(gpointer row);
 void fs_report_text_conn(FsReport *r, const FsConn *conn,
                          const FsOutcome *outcome);
 void fs_report_text_finish(FsReport *r, const FsEngine *engine);

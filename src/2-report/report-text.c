@@ -26,11 +26,14 @@ static const char *const col_titles[N_COLS] = {
     "CLIENT-END", "SERVER-END", "CLOSE-TIME", "FRAMES", "FLAGS",
 };
 
+/* A cell with nothing to say: shared, never freed (row_free). */
+static const char dash[] = "-";
+
 static char *
 format_duration(FsTime ns)
 {
     if (ns < 0)
-        return g_strdup("-");
+        return (char *)dash;
     return g_strdup_printf("%.3f ms", (double)ns / 1e6);
 }
 
@@ -180,42 +183,86 @@ print_conn_line(FsReport *r, char **row)
     fwrite(line->str, 1, line->len, r->out);
 }
 
+/* The columns whose cells are constant names (fs_close_kind_name(),
+ * fs_role_name(), fs_closer_name(), fs_tcp_state_name()) or the dash,
+ * never copied. */
+static gboolean
+col_constant(int c)
+{
+    return c == COL_CLOSE || c == COL_RST_FROM || c == COL_CLOSER ||
+           c == COL_CSTATE || c == COL_SSTATE;
+}
+
+void
+fs_report_text_row_free(gpointer p)
+{
+    char **row = p;
+
+    for (int c = 0; c < N_COLS; c++) {
+        if (!col_constant(c) && row[c] != dash)
+            g_free(row[c]);
+    }
+    g_free(row);
+}
+
+/* The names of flags joined by commas, or the dash: built in place (no
+ * list of names to join). */
+static char *
+flags_string(guint32 flags)
+{
+    char buf[FS_FLAG_N * 32];
+    char *p = buf;
+
+    if (flags == 0)
+        return (char *)dash;
+    for (int f = 0; f < FS_FLAG_N; f++) {
+        const char *name;
+        gsize n;
+
+        if (!(flags & FS_FLAG_BIT(f)))
+            continue;
+        name = fs_flag_name((FsFlag)f);
+        n = strlen(name);
+        g_assert(n < 31);
+        if (p != buf)
+            *p++ = ',';
+        memcpy(p, name, n);
+        p += n;
+    }
+    return g_strndup(buf, (gsize)(p - buf));
+}
+
 void
 fs_report_text_conn(FsReport *r, const FsConn *conn,
                     const FsOutcome *outcome)
 {
-    g_autoptr(GPtrArray) flags = NULL;
     char **row = NULL;
     const char *closer = fs_closer_name(outcome->active_closer);
 
     if (fs_flood_add(r->flood, conn))
         return; /* a flood's half-open ones: counted, not listed */
-    flags = g_ptr_array_new();
     row = g_new0(char *, N_COLS + 1);
-    fs_flag_names(outcome->flags, flags);
-    g_ptr_array_add(flags, NULL);
     row[COL_ID] = uint_string(conn->id);
     row[COL_CLIENT] = endpoint_string(conn, FS_ROLE_CLIENT);
     row[COL_SERVER] = endpoint_string(conn, FS_ROLE_SERVER);
     row[COL_VLAN] = conn->vlan != 0 ? fs_vlan_format(conn->vlan, ".")
-                                    : g_strdup("-");
-    row[COL_CLOSE] = g_strdup(fs_close_kind_name(outcome->close));
-    row[COL_RST_FROM] = g_strdup(conn->rst_from == FS_ROLE_NONE
-                                     ? "-"
+                                    : (char *)dash;
+    /* the constant names as they are (col_constant()) */
+    row[COL_CLOSE] = (char *)fs_close_kind_name(outcome->close);
+    row[COL_RST_FROM] = (char *)(conn->rst_from == FS_ROLE_NONE
+                                     ? dash
                                      : fs_role_name((FsRole)conn->rst_from));
-    row[COL_CLOSER] = g_strdup(closer ? closer : "-");
-    row[COL_CSTATE] = g_strdup(fs_tcp_state_name(
-        outcome->end_state[FS_ROLE_CLIENT]));
-    row[COL_SSTATE] = g_strdup(fs_tcp_state_name(
-        outcome->end_state[FS_ROLE_SERVER]));
+    row[COL_CLOSER] = (char *)(closer ? closer : dash);
+    row[COL_CSTATE] = (char *)fs_tcp_state_name(
+        outcome->end_state[FS_ROLE_CLIENT]);
+    row[COL_SSTATE] = (char *)fs_tcp_state_name(
+        outcome->end_state[FS_ROLE_SERVER]);
     row[COL_DURATION] = format_duration(outcome->close_duration);
     row[COL_FRAMES] = frames_string(r, conn);
-    row[COL_FLAGS] = flags->len > 1
-                         ? g_strjoinv(",", (char **)flags->pdata)
-                         : g_strdup("-");
+    row[COL_FLAGS] = flags_string(outcome->flags);
     if (r->streaming) {
         print_conn_line(r, row);
-        g_strfreev(row);
+        fs_report_text_row_free(row);
         return;
     }
     g_ptr_array_add(r->rows, row);
