@@ -1,5 +1,6 @@
 /* finscope tests: the per-service view's pure parts (report-service.c):
- * the TIME_WAIT peak from spans, and what who-closes-first means. */
+ * the TIME_WAIT peak from spans, and what who-closes-first means; and
+ * the text report's close times (report-text.c). */
 #include "config.h"
 
 #include <glib.h>
@@ -87,6 +88,45 @@ test_meaning(void)
     service_free(svc);
 }
 
+/* The text report's close time is what printf("%.3f ms", ns / 1e6)
+ * writes: every rounding side, the ties printf decides, large values. */
+static void
+expect_ms(FsTime ns)
+{
+    g_autofree char *want = g_strdup_printf("%.3f ms", (double)ns / 1e6);
+    g_autofree char *got = fs_report_ms_string(ns);
+
+    g_assert_cmpstr(got, ==, want);
+}
+
+static void
+test_ms_string(void)
+{
+    static const FsTime fixed[] = {
+        0, 1, 499, 500, 501, 999, 1000, 1499, 1500, 1501, 2500, 999499,
+        999500, 999501, 1000000, 123456789, 9999999500,
+        (G_GINT64_CONSTANT(1) << 43) - 1, G_GINT64_CONSTANT(1) << 43,
+        (G_GINT64_CONSTANT(1) << 43) + 501, G_GINT64_CONSTANT(86400) *
+        1000000000 * 400 + 777,
+    };
+    GRand *rand = g_rand_new_with_seed(16);
+
+    for (guint i = 0; i < G_N_ELEMENTS(fixed); i++)
+        expect_ms(fixed[i]);
+    for (FsTime ns = 0; ns < 20000; ns++)
+        expect_ms(ns);
+    for (guint i = 0; i < 200000; i++) {
+        /* scales from microseconds to hours, and the ties */
+        FsTime ns = (FsTime)(g_rand_double(rand) *
+                             (double)(G_GINT64_CONSTANT(1)
+                                      << g_rand_int_range(rand, 10, 44)));
+
+        expect_ms(ns);
+        expect_ms(ns - ns % 1000 + 500);
+    }
+    g_rand_free(rand);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -95,5 +135,6 @@ main(int argc, char **argv)
     g_test_add_func("/service/peak-touching", test_peak_touching);
     g_test_add_func("/service/peak-empty", test_peak_empty);
     g_test_add_func("/service/meaning", test_meaning);
+    g_test_add_func("/report-text/ms-string", test_ms_string);
     return g_test_run();
 }

@@ -104,6 +104,8 @@ void fs_report_json_service_object(FsJson *j, const FsService *svc);
 const char *fs_report_source_name(const FsReport *r, guint source);
 
 void fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *c);
+/* ns as milliseconds, "%.3f ms" as printf writes ns / 1e6; g_free() it. */
+char *fs_report_ms_string(FsTime ns);
 /* Frees a row of r->rows (its constant cells stay). */
 void fs_report_text_row_free(gpointer row);
 void fs_report_text_conn(FsReport *r, const FsConn *conn,
