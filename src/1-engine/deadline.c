@@ -9,18 +9,10 @@
 
 #include "finscope/deadline.h"
 
-typedef struct {
-    FsTime wake;
-    FsConn *conn;
-} Entry;
+typedef FsDeadlineEntry Entry;
 
 #define ARITY 4u
 #define PARENT(i) (((i) - 1) / ARITY)
-
-struct FsDeadlines {
-    GArray *heap;    /* Entry, heap-ordered by wake */
-    GArray *scratch; /* Entry: sort_by_key()'s, kept between sweeps */
-};
 
 FsDeadlines *
 fs_deadlines_new(void)
@@ -114,14 +106,6 @@ fs_deadlines_set(FsDeadlines *q, FsConn *conn, FsTime wake)
         at(q, i)->wake = wake;
         sift_down(q, i);
     }
-}
-
-FsTime
-fs_deadlines_wake(const FsDeadlines *q, const FsConn *conn)
-{
-    if (conn->deadline_slot == 0)
-        return G_MAXINT64;
-    return at(q, conn->deadline_slot - 1)->wake;
 }
 
 void
