@@ -64,11 +64,15 @@ test_random(void)
     FsConn conns[200] = { 0 };
     FsTime model[200];
 
-    for (guint i = 0; i < G_N_ELEMENTS(model); i++)
+    g_autoptr(GPtrArray) due = g_ptr_array_new();
+
+    for (guint i = 0; i < G_N_ELEMENTS(model); i++) {
         model[i] = G_MAXINT64;
+        conns[i].id = 200 - i;
+    }
     for (guint step = 0; step < 20000; step++) {
         guint i = g_rand_int_range(rng, 0, 200);
-        int op = g_rand_int_range(rng, 0, 3);
+        int op = g_rand_int_range(rng, 0, 4);
 
         if (op == 0) {
             model[i] = g_rand_int_range(rng, 0, 1000);
@@ -76,6 +80,30 @@ test_random(void)
         } else if (op == 1) {
             model[i] = G_MAXINT64;
             fs_deadlines_remove(q, &conns[i]);
+        } else if (op == 2) {
+            /* all due at once, by id: few (removed one by one) or many
+             * (the heap rebuilt without them); the pops after check the
+             * heap left */
+            FsTime now = g_rand_int_range(rng, 0, 400);
+            guint64 last_id = G_MAXUINT64;
+
+            g_ptr_array_set_size(due, 0);
+            fs_deadlines_pop_due_by_id(q, now, due);
+            for (guint k = 0; k < G_N_ELEMENTS(model); k++) {
+                const FsConn *c = &conns[G_N_ELEMENTS(model) - 1 - k];
+
+                if (model[c - conns] > now)
+                    continue;
+                /* in id order: conns from the last */
+                g_assert_cmpuint(due->len, >, 0);
+                g_assert_true(g_ptr_array_index(due, 0) == c);
+                g_assert_cmpuint(c->deadline_slot, ==, 0);
+                g_assert_cmpuint(c->id, !=, last_id);
+                last_id = c->id;
+                g_ptr_array_remove_index(due, 0);
+                model[c - conns] = G_MAXINT64;
+            }
+            g_assert_cmpuint(due->len, ==, 0);
         } else {
             FsTime now = g_rand_int_range(rng, 0, 1000);
             FsTime min = G_MAXINT64;

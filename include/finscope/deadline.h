@@ -8,6 +8,18 @@
 
 typedef struct FsDeadlines FsDeadlines;
 
+/* Open here only for fs_deadlines_wake(), inline: most packets ask. */
+typedef struct {
+    FsTime wake;
+    FsConn *conn;
+} FsDeadlineEntry;
+
+struct FsDeadlines {
+    GArray *heap;    /* FsDeadlineEntry, heap-ordered by wake */
+    GArray *scratch; /* FsDeadlineEntry: sort_by_key()'s, kept between
+                        sweeps */
+};
+
 FsDeadlines *fs_deadlines_new(void);
 void fs_deadlines_free(FsDeadlines *q);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsDeadlines, fs_deadlines_free)
@@ -16,7 +28,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsDeadlines, fs_deadlines_free)
 void fs_deadlines_set(FsDeadlines *q, FsConn *conn, FsTime wake);
 
 /* The time conn is due at; G_MAXINT64 when it is not queued. */
-FsTime fs_deadlines_wake(const FsDeadlines *q, const FsConn *conn);
+static inline FsTime
+fs_deadlines_wake(const FsDeadlines *q, const FsConn *conn)
+{
+    if (conn->deadline_slot == 0)
+        return G_MAXINT64;
+    return g_array_index(q->heap, FsDeadlineEntry,
+                         conn->deadline_slot - 1).wake;
+}
 
 /* Takes conn out of the queue (no-op when it is not queued). */
 void fs_deadlines_remove(FsDeadlines *q, FsConn *conn);

@@ -12,6 +12,15 @@ typedef struct FsFlowTable FsFlowTable;
  * until the table next changes (a new flow, a flow released). */
 typedef struct FsFlow FsFlow;
 
+/* A slot of the table: the newest incarnation's address, with the flow
+ * hash's top bits in its low ones (free: allocations are aligned).
+ * Open here only for fs_flow_current(), inline: every packet asks. */
+struct FsFlow {
+    guintptr v;
+};
+
+#define FS_FLOW_TAG_BITS ((guintptr)7)
+
 FsFlowTable *fs_flow_table_new(void);
 void fs_flow_table_free(FsFlowTable *table);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsFlowTable, fs_flow_table_free)
@@ -58,7 +67,11 @@ FsPool *fs_flow_table_pool(FsFlowTable *table);
 guint fs_flow_table_size(const FsFlowTable *table);
 
 /* The newest incarnation; older ones follow its ->older links. */
-FsConn *fs_flow_current(const FsFlow *flow);
+static inline FsConn *
+fs_flow_current(const FsFlow *flow)
+{
+    return (FsConn *)(flow->v & ~FS_FLOW_TAG_BITS);
+}
 
 /* Older incarnations kept on a flow's chain behind the newest: a new
  * incarnation detaches the one that falls beyond, so that what a packet

@@ -9,18 +9,10 @@
 
 #include "finscope/deadline.h"
 
-typedef struct {
-    FsTime wake;
-    FsConn *conn;
-} Entry;
+typedef FsDeadlineEntry Entry;
 
 #define ARITY 4u
 #define PARENT(i) (((i) - 1) / ARITY)
-
-struct FsDeadlines {
-    GArray *heap;    /* Entry, heap-ordered by wake */
-    GArray *scratch; /* Entry: sort_by_key()'s, kept between sweeps */
-};
 
 FsDeadlines *
 fs_deadlines_new(void)
@@ -114,14 +106,6 @@ fs_deadlines_set(FsDeadlines *q, FsConn *conn, FsTime wake)
         at(q, i)->wake = wake;
         sift_down(q, i);
     }
-}
-
-FsTime
-fs_deadlines_wake(const FsDeadlines *q, const FsConn *conn)
-{
-    if (conn->deadline_slot == 0)
-        return G_MAXINT64;
-    return at(q, conn->deadline_slot - 1)->wake;
 }
 
 void
@@ -254,23 +238,80 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
     g_array_set_size(q->scratch, 0);
 }
 
+/* The entries due by now are the top of the heap (none has a parent
+ * due later): appends each, as { its slot, its connection }, to due,
+ * looking at each child of one due once. */
+static void
+gather_due(const FsDeadlines *q, FsTime now, GArray *due)
+{
+    guint n = q->heap->len;
+    Entry root = { 0, at(q, 0)->conn };
+
+    g_array_append_val(due, root);
+    for (guint j = 0; j < due->len; j++) {
+        guint first = ARITY * (guint)g_array_index(due, Entry, j).wake + 1;
+
+        for (guint k = first; k < first + ARITY && k < n; k++) {
+            if (at(q, k)->wake <= now) {
+                Entry e = { (FsTime)k, at(q, k)->conn };
+
+                g_array_append_val(due, e);
+            }
+        }
+    }
+}
+
+/* Takes the due entries out at once: the others close up, in their
+ * order, and are made a heap again from the bottom (Floyd's), O(n). */
+static void
+rebuild_without(FsDeadlines *q, GArray *due)
+{
+    guint n = q->heap->len;
+    guint kept = 0;
+
+    for (guint j = 0; j < due->len; j++) {
+        Entry *e = &g_array_index(due, Entry, j);
+
+        at(q, (guint)e->wake)->conn = NULL;
+        e->conn->deadline_slot = 0;
+    }
+    for (guint i = 0; i < n; i++) {
+        if (at(q, i)->conn != NULL)
+            place(q, kept++, *at(q, i));
+    }
+    g_array_set_size(q->heap, kept);
+    for (guint i = kept > 1 ? PARENT(kept - 1) + 1 : 0; i-- > 0;)
+        sift_down(q, i);
+}
+
 void
 fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out)
 {
-    GArray *due = g_array_new(FALSE, FALSE, sizeof(Entry));
-    FsConn *conn;
+    GArray *due;
+    guint n = q->heap->len;
     Entry *sorted;
 
-    while ((conn = fs_deadlines_pop_due(q, now)) != NULL) {
-        Entry e = { (FsTime)conn->id, conn };
+    if (n == 0 || at(q, 0)->wake > now)
+        return;
+    due = g_array_new(FALSE, FALSE, sizeof(Entry));
+    gather_due(q, now, due);
+    /* a removal costs about a sift down the heap's depth, a rebuild a
+     * few steps an entry: many due at once (a sweep after a burst of
+     * closes), one rebuild */
+    if ((guint64)due->len * g_bit_storage(n) >= n) {
+        rebuild_without(q, due);
+    } else {
+        for (guint j = 0; j < due->len; j++)
+            fs_deadlines_remove(q, g_array_index(due, Entry, j).conn);
+    }
+    for (guint j = 0; j < due->len; j++) {
+        Entry *e = &g_array_index(due, Entry, j);
 
-        g_array_append_val(due, e);
+        e->wake = (FsTime)e->conn->id;
     }
-    if (due->len > 0) {
-        sorted = sort_by_key(q, &g_array_index(due, Entry, 0), due->len);
-        for (guint i = 0; i < due->len; i++)
-            g_ptr_array_add(out, sorted[i].conn);
-    }
+    sorted = sort_by_key(q, &g_array_index(due, Entry, 0), due->len);
+    for (guint i = 0; i < due->len; i++)
+        g_ptr_array_add(out, sorted[i].conn);
     g_array_unref(due);
     g_array_set_size(q->scratch, 0);
 }

@@ -30,11 +30,7 @@ is_detached(const FsConn *conn)
 }
 
 /* The newest incarnation's address | TAG(hash); 0: the slot is empty. */
-struct FsFlow {
-    guintptr v;
-};
-
-#define TAG_BITS ((guintptr)7)
+#define TAG_BITS FS_FLOW_TAG_BITS
 #define TAG(hash) ((guintptr)((hash) >> 29))
 
 /* the alignment of malloc (max_align_t's) and of the pool's blocks
@@ -227,12 +223,6 @@ guint
 fs_flow_table_size(const FsFlowTable *table)
 {
     return table->n_flows;
-}
-
-FsConn *
-fs_flow_current(const FsFlow *flow)
-{
-    return slot_newest(flow);
 }
 
 gboolean

@@ -66,16 +66,27 @@ read_varint(Codec *c)
     guint64 v = 0;
 
     if (c->end - c->cur >= VARINT_MAX) {
-        /* most: far from the end, no check a byte; one byte long */
-        if (*c->cur < 0x80)
-            return *c->cur++;
-        for (guint shift = 0; shift < 64; shift += 7) {
-            guint8 b = *c->cur++;
+        const guint8 *p = c->cur;
 
-            v |= (guint64)(b & 0x7f) << shift;
-            if (!(b & 0x80))
-                return v;
+        /* most: far from the end, no check a byte; one byte long */
+        if (p[0] < 0x80) {
+            c->cur = p + 1;
+            return p[0];
         }
+        /* unrolled: each byte's shift a constant, one pointer move */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 10
+#endif
+        for (guint n = 0; n < VARINT_MAX; n++) {
+            guint64 b = p[n];
+
+            v |= (b & 0x7f) << (7 * n);
+            if (b < 0x80) {
+                c->cur = p + n + 1;
+                return v;
+            }
+        }
+        c->cur = p + VARINT_MAX;
         c->bad = TRUE;
         return 0;
     }
