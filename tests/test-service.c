@@ -21,6 +21,8 @@ service_with_spans(const FsTime *spans, guint n_spans)
 static void
 service_free(FsService *svc)
 {
+    if (svc->tw_whole != NULL)
+        g_array_unref(svc->tw_whole);
     g_array_unref(svc->tw_spans);
     g_free(svc->name);
     g_free(svc);
@@ -46,6 +48,27 @@ test_peak_touching(void)
     FsService *svc = service_with_spans(spans, 3);
 
     g_assert_cmpuint(fs_service_time_wait_peak(svc), ==, 1);
+    service_free(svc);
+}
+
+static void
+test_peak_whole(void)
+{
+    /* spans cut short [0,10) [25,27); whole ones (10 long) from 5, 10,
+     * 15, 26: [5,15) [10,20) [15,25) [26,36). Deepest at 10 (0-10 left
+     * as 10-20 came): [5,15) [10,20) two; at 26: [15,25) left, [25,27)
+     * [26,36) two; three nowhere */
+    static const FsTime spans[] = { 0, 10, 25, 27 };
+    static const FsTime whole[] = { 5, 10, 15, 26 };
+    FsService *svc = service_with_spans(spans, 2);
+
+    svc->tw_whole = g_array_new(FALSE, FALSE, sizeof(FsTime));
+    svc->tw_whole_len = 10;
+    g_array_append_vals(svc->tw_whole, whole, G_N_ELEMENTS(whole));
+    g_assert_cmpuint(fs_service_time_wait_peak(svc), ==, 2);
+    /* one more whole from 6: [0,10) [5,15) [6,16) three at 6 */
+    g_array_append_val(svc->tw_whole, (FsTime){ 6 });
+    g_assert_cmpuint(fs_service_time_wait_peak(svc), ==, 3);
     service_free(svc);
 }
 
@@ -133,6 +156,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/service/peak", test_peak);
     g_test_add_func("/service/peak-touching", test_peak_touching);
+    g_test_add_func("/service/peak-whole", test_peak_whole);
     g_test_add_func("/service/peak-empty", test_peak_empty);
     g_test_add_func("/service/meaning", test_meaning);
     g_test_add_func("/report-text/ms-string", test_ms_string);

@@ -28,6 +28,10 @@ typedef struct {
     guint64 fin_retransmits;     /* FINs sent again */
     guint64 time_wait[2];        /* endpoints that entered TIME_WAIT */
     GArray *tw_spans;            /* FsTime pairs: TIME_WAIT entered, left */
+    GArray *tw_whole;            /* FsTime: entered, of those that lasted
+                                    tw_whole_len exactly (most: half the
+                                    bytes of a pair; NULL: none) */
+    FsTime tw_whole_len;         /* 2*MSL */
     gboolean tw_spans_full;      /* spans stopped being kept, or one came
                                     after its time was folded: the peak
                                     is a lower bound */

@@ -61,6 +61,8 @@ service_free(gpointer p)
 
     g_free(svc->name);
     g_array_unref(svc->tw_spans);
+    if (svc->tw_whole != NULL)
+        g_array_unref(svc->tw_whole);
     g_free(svc);
 }
 
@@ -97,6 +99,7 @@ fs_services_get(FsServices *s, const char *name)
     svc = g_new0(FsService, 1);
     svc->name = g_strdup(name);
     svc->tw_spans = g_array_new(FALSE, FALSE, sizeof(FsTime));
+    svc->tw_whole = g_array_new(FALSE, FALSE, sizeof(FsTime));
     svc->idle_max = -1;
     svc->folded_to = FS_TIME_UNSET;
     g_hash_table_insert(s->by_name, svc->name, svc);
@@ -139,27 +142,88 @@ time_wait_left(const FsEndpoint *ep, FsTime msl)
     return expiry;
 }
 
-static gint edge_cmp(gconstpointer a, gconstpointer b);
-
-/* The spans' enter (+1) and leave (-1) edges in time order, a leave
- * before an enter at the same time; 2 FsTimes an edge. */
-static FsTime *
-sorted_edges(const GArray *tw_spans, guint *n_edges)
+/* The TIME_WAIT spans svc keeps: pairs and whole ones. */
+static inline guint
+spans_kept(const FsService *svc)
 {
-    guint n = tw_spans->len / 2;
-    const FsTime *spans = (const FsTime *)(gpointer)tw_spans->data;
-    FsTime *edges = g_new(FsTime, 4 * (gsize)MAX(n, 1));
+    return svc->tw_spans->len / 2 +
+           (svc->tw_whole != NULL ? svc->tw_whole->len : 0);
+}
 
-    for (guint i = 0; i < n; i++) {
-        edges[4 * i] = spans[2 * i];
-        edges[4 * i + 1] = 1;
-        edges[4 * i + 2] = spans[2 * i + 1];
-        edges[4 * i + 3] = -1;
+static int
+time_cmp(const void *a, const void *b)
+{
+    FsTime x = *(const FsTime *)a;
+    FsTime y = *(const FsTime *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* n FsTimes from at stride apart, copied and sorted. */
+static FsTime *
+sorted_times(const FsTime *at, guint n, guint stride)
+{
+    FsTime *t = g_new(FsTime, MAX(n, 1));
+
+    for (guint i = 0; i < n; i++)
+        t[i] = at[(gsize)i * stride];
+    qsort(t, n, sizeof *t, time_cmp);
+    return t;
+}
+
+/* The most TIME_WAIT spans held at once (0 at least), each entered at
+ * its start and left at its end, a leave before an enter at the same
+ * time; only the edges before until when bounded. The enters and the
+ * leaves sorted apart and merged: 8 bytes a whole span, 16 a pair (an
+ * array of both edges, sorted, took 32 a span). */
+static gint64
+spans_held_max(const FsService *svc, gboolean bounded, FsTime until)
+{
+    guint np = svc->tw_spans->len / 2;
+    guint nw = svc->tw_whole != NULL ? svc->tw_whole->len : 0;
+    const FsTime *pairs = (const FsTime *)(gpointer)svc->tw_spans->data;
+    g_autofree FsTime *ps = sorted_times(pairs, np, 2);
+    g_autofree FsTime *pe = sorted_times(pairs + 1, np, 2);
+    g_autofree FsTime *ws = sorted_times(
+        nw > 0 ? (const FsTime *)(gpointer)svc->tw_whole->data : NULL, nw,
+        1);
+    FsTime len = svc->tw_whole_len;
+    guint ip = 0, jp = 0, iw = 0, jw = 0;
+    gint64 now = 0;
+    gint64 max = 0;
+
+    for (;;) {
+        gboolean enter_ps = ip < np && (iw >= nw || ps[ip] <= ws[iw]);
+        gboolean has_enter = ip < np || iw < nw;
+        FsTime enter = !has_enter ? G_MAXINT64
+                       : enter_ps ? ps[ip] : ws[iw];
+        gboolean leave_pe = jp < np && (jw >= nw || pe[jp] <= ws[jw] + len);
+        gboolean has_leave = jp < np || jw < nw;
+        FsTime leave = !has_leave ? G_MAXINT64
+                       : leave_pe ? pe[jp] : ws[jw] + len;
+
+        if (has_leave && (!has_enter || leave <= enter)) {
+            if (bounded && leave >= until)
+                break;
+            now--;
+            if (leave_pe)
+                jp++;
+            else
+                jw++;
+        } else if (has_enter) {
+            if (bounded && enter >= until)
+                break;
+            now++;
+            if (enter_ps)
+                ip++;
+            else
+                iw++;
+        } else {
+            break;
+        }
+        max = MAX(max, now);
     }
-    qsort(edges, 2 * (gsize)n, 2 * sizeof(FsTime),
-          (int (*)(const void *, const void *))edge_cmp);
-    *n_edges = 2 * n;
-    return edges;
+    return max;
 }
 
 /* Records come no later than 4*MSL after their TIME_WAIT began, so
@@ -169,20 +233,15 @@ sorted_edges(const GArray *tw_spans, guint *n_edges)
 static guint
 fold_spans(FsService *svc, FsTime until)
 {
-    guint n_edges;
-    g_autofree FsTime *edges = NULL;
     FsTime *spans = (FsTime *)(gpointer)svc->tw_spans->data;
     guint n = svc->tw_spans->len / 2;
+    guint before = spans_kept(svc);
     guint kept = 0;
-    gint64 now = 0;
 
     if (svc->folded_to != FS_TIME_UNSET && until <= svc->folded_to)
         return 0;
-    edges = sorted_edges(svc->tw_spans, &n_edges);
-    for (guint i = 0; i < n_edges && edges[2 * i] < until; i++) {
-        now += edges[2 * i + 1];
-        svc->peak_before = MAX(svc->peak_before, (guint64)MAX(now, 0));
-    }
+    svc->peak_before = MAX(svc->peak_before,
+                           (guint64)spans_held_max(svc, TRUE, until));
     for (guint i = 0; i < n; i++) {
         if (spans[2 * i + 1] < until)
             continue;
@@ -191,8 +250,18 @@ fold_spans(FsService *svc, FsTime until)
         kept++;
     }
     g_array_set_size(svc->tw_spans, 2 * kept);
+    if (svc->tw_whole != NULL) {
+        FsTime *whole = (FsTime *)(gpointer)svc->tw_whole->data;
+
+        kept = 0;
+        for (guint i = 0; i < svc->tw_whole->len; i++) {
+            if (whole[i] + svc->tw_whole_len >= until)
+                whole[kept++] = whole[i];
+        }
+        g_array_set_size(svc->tw_whole, kept);
+    }
     svc->folded_to = until;
-    return n - kept;
+    return before - spans_kept(svc);
 }
 
 static void
@@ -222,13 +291,19 @@ add_endpoint(FsServices *s, FsService *svc, const FsConn *conn,
     left = time_wait_left(ep, msl);
     if (svc->folded_to != FS_TIME_UNSET && ep->time_wait_since < svc->folded_to)
         svc->tw_spans_full = TRUE; /* its start was folded already */
-    g_array_append_val(svc->tw_spans, ep->time_wait_since);
-    g_array_append_val(svc->tw_spans, left);
+    if (left == ep->time_wait_since + 2 * msl) {
+        /* (most) its whole 2*MSL: its start says it */
+        svc->tw_whole_len = 2 * msl;
+        g_array_append_val(svc->tw_whole, ep->time_wait_since);
+    } else {
+        g_array_append_val(svc->tw_spans, ep->time_wait_since);
+        g_array_append_val(svc->tw_spans, left);
+    }
     s->spans++;
-    if (svc->tw_spans->len / 2 >= MAX(svc->fold_at, FOLD_AT)) {
+    if (spans_kept(svc) >= MAX(svc->fold_at, FOLD_AT)) {
         s->spans -= fold_spans(svc, conn->settled_at - 4 * msl -
                                         FOLD_SLACK_NS);
-        svc->fold_at = svc->tw_spans->len; /* twice the spans kept */
+        svc->fold_at = 2 * spans_kept(svc); /* twice the spans kept */
     }
 }
 
@@ -280,34 +355,12 @@ fs_services_top(FsServices *s, guint top)
     return out;
 }
 
-/* +1 at each entry, -1 at each exit; an exit sorts before an entry at
- * the same time (one left as the other came). */
-static gint
-edge_cmp(gconstpointer a, gconstpointer b)
-{
-    const FsTime *x = a;
-    const FsTime *y = b;
-
-    if (x[0] != y[0])
-        return x[0] < y[0] ? -1 : 1;
-    return x[1] < y[1] ? -1 : x[1] > y[1];
-}
-
 /* The peak before the folded time, and of the spans kept (those that
  * cross it count there as they should). */
 guint64
 fs_service_time_wait_peak(const FsService *svc)
 {
-    guint n_edges;
-    g_autofree FsTime *edges = sorted_edges(svc->tw_spans, &n_edges);
-    gint64 now = 0;
-    gint64 peak = (gint64)svc->peak_before;
-
-    for (guint i = 0; i < n_edges; i++) {
-        now += edges[2 * i + 1];
-        peak = MAX(peak, now);
-    }
-    return (guint64)peak;
+    return MAX(svc->peak_before, (guint64)spans_held_max(svc, FALSE, 0));
 }
 
 char *
