@@ -274,27 +274,22 @@ decode_record(int linktype, guint source, guint32 frame,
         seg);
 }
 
-guint
-fs_mapped_decode(FsMapped *m, int linktype, guint source, guint32 *frames,
-                 guint8 *status, FsSegment *seg, guint max)
+/* fs_mapped_decode() of classic pcap records: mapped_next()'s, the
+ * map's fields held in locals (the segments' stores could otherwise
+ * alias them), and the format's, a constant where the caller gives one. */
+EACH_RECORD guint
+decode_classic(FsMapped *m, const FsMappedFormat fmt, int linktype,
+               guint source, guint32 *frames, guint8 *status, FsSegment *seg,
+               guint max)
 {
     struct pcap_pkthdr hdr;
     const guint8 *data = NULL;
     const guint8 *base = m->base;
-    const FsMappedFormat fmt = m->fmt;
     gsize pos = m->pos;
     gsize size = m->size;
     gsize release_at = m->released + RELEASE + m->page;
     guint n = 0;
 
-    if (m->ng != NULL) {
-        for (; n < max && mapped_next(m, &hdr, &data); n++)
-            status[n] = decode_record(linktype, source, ++*frames, &hdr,
-                                      data, &seg[n]);
-        return n;
-    }
-    /* mapped_next()'s classic pcap records, the map's fields held in
-     * locals (the segments' stores could otherwise alias them) */
     for (; n < max; n++) {
         if (G_UNLIKELY(pos >= release_at)) {
             m->pos = pos;
@@ -310,6 +305,31 @@ fs_mapped_decode(FsMapped *m, int linktype, guint source, guint32 *frames,
     m->pos = pos;
     *frames += n;
     return n;
+}
+
+guint
+fs_mapped_decode(FsMapped *m, int linktype, guint source, guint32 *frames,
+                 guint8 *status, FsSegment *seg, guint max)
+{
+    struct pcap_pkthdr hdr;
+    const guint8 *data = NULL;
+    guint n = 0;
+
+    if (m->ng != NULL) {
+        for (; n < max && mapped_next(m, &hdr, &data); n++)
+            status[n] = decode_record(linktype, source, ++*frames, &hdr,
+                                      data, &seg[n]);
+        return n;
+    }
+    /* the usual file: this machine's byte order, microseconds */
+    if (!m->fmt.swapped && !m->fmt.nsec) {
+        const FsMappedFormat usual = { FALSE, FALSE, m->fmt.limit };
+
+        return decode_classic(m, usual, linktype, source, frames, status,
+                              seg, max);
+    }
+    return decode_classic(m, m->fmt, linktype, source, frames, status, seg,
+                          max);
 }
 
 gboolean
