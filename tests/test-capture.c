@@ -9,6 +9,7 @@
 #include <pcap/pcap.h>
 
 #include "finscope/capture.h"
+#include "finscope/engine.h"
 #include "finscope/error.h"
 #include "pcapng-write.h"
 
@@ -619,6 +620,148 @@ test_unsupported_linktype(Fixture *fx, gconstpointer data)
     assert_open_fails(paths + 1, 1, NULL, FS_ERROR_LINKTYPE, wifi);
 }
 
+/* ---- batches decoded where they lie ---- */
+
+/* What a whole run of a capture decodes to, and how it ends. */
+typedef struct {
+    GArray *status;          /* guint8 FsDecodeStatus of each packet */
+    GArray *seg;             /* FsSegment of each, zeroed before */
+    FsCaptureResult end;     /* FS_CAPTURE_END or FS_CAPTURE_ERROR */
+    GError *error;           /* with FS_CAPTURE_ERROR */
+    gboolean truncated;      /* fs_capture_source_truncated(, 0) */
+} Decoded;
+
+static void
+decoded_clear(Decoded *d)
+{
+    g_array_unref(d->status);
+    g_array_unref(d->seg);
+    g_clear_error(&d->error);
+}
+
+/* max 0: fs_capture_next() and fs_engine_decode() a packet at a time;
+ * else fs_capture_decode_batch() max packets at a time. */
+static Decoded
+decode_run(const char *const *paths, guint n_paths, const char *bpf,
+           guint max)
+{
+    g_autoptr(FsCapture) cap = open_ok(paths, n_paths, bpf);
+    Decoded d = { g_array_new(FALSE, TRUE, 1),
+                  g_array_new(FALSE, TRUE, sizeof(FsSegment)),
+                  FS_CAPTURE_PACKET, NULL, FALSE };
+
+    while (d.end == FS_CAPTURE_PACKET) {
+        guint have = d.seg->len;
+        guint n = 0;
+
+        g_array_set_size(d.status, have + MAX(max, 1));
+        g_array_set_size(d.seg, have + MAX(max, 1)); /* zeroed */
+        if (max == 0) {
+            FsPacket pkt;
+
+            d.end = fs_capture_next(cap, &pkt, &d.error);
+            if (d.end == FS_CAPTURE_PACKET) {
+                g_array_index(d.status, guint8, have) = (guint8)
+                    fs_engine_decode(&pkt,
+                                     &g_array_index(d.seg, FsSegment, have));
+                n = 1;
+            }
+        } else {
+            d.end = fs_capture_decode_batch(
+                cap, &g_array_index(d.status, guint8, have),
+                &g_array_index(d.seg, FsSegment, have), max, &n, &d.error);
+            g_assert_cmpuint(n, <=, max);
+            g_assert_true(d.end != FS_CAPTURE_PACKET || n == max);
+        }
+        g_array_set_size(d.status, have + n);
+        g_array_set_size(d.seg, have + n);
+    }
+    d.truncated = fs_capture_source_truncated(cap, 0);
+    return d;
+}
+
+/* Batches of 1, 2, 3, 7 and 64 decode what a packet at a time does,
+ * byte for byte, and end the same way. */
+static void
+assert_batches_decode_alike(const char *const *paths, guint n_paths,
+                            const char *bpf, guint want_packets)
+{
+    static const guint sizes[] = { 1, 2, 3, 7, 64 };
+    Decoded one = decode_run(paths, n_paths, bpf, 0);
+
+    g_assert_cmpuint(one.seg->len, ==, want_packets);
+    for (guint k = 0; k < G_N_ELEMENTS(sizes); k++) {
+        Decoded b = decode_run(paths, n_paths, bpf, sizes[k]);
+
+        g_assert_cmpint(b.end, ==, one.end);
+        g_assert_cmpuint(b.truncated, ==, one.truncated);
+        if (one.error != NULL) {
+            g_assert_error(b.error, one.error->domain, one.error->code);
+            g_assert_cmpstr(b.error->message, ==, one.error->message);
+        } else {
+            g_assert_no_error(b.error);
+        }
+        g_assert_cmpmem(b.status->data, b.status->len, one.status->data,
+                        one.status->len);
+        g_assert_cmpmem(b.seg->data, b.seg->len * sizeof(FsSegment),
+                        one.seg->data, one.seg->len * sizeof(FsSegment));
+        decoded_clear(&b);
+    }
+    decoded_clear(&one);
+}
+
+/* fs_capture_decode_batch(): a mapped file decoded record after record,
+ * also where libpcap takes over inside a batch (a file cut short, a
+ * record that lies), and the general way (pcapng, a filter, files
+ * merged, no map). */
+static void
+test_decode_batch(Fixture *fx, gconstpointer data)
+{
+    static const TestFrame a[] = {
+        TCP_FRAME(1000000001, 1), { 1000000002, 2, 17, 5000, 53 },
+        { 1000000004, 4, 6, 40001, 443 }, TCP_FRAME(1000000005, 5),
+        TCP_FRAME(1000000006, 6), { 1000000007, 7, 6, 80, 40000 },
+        TCP_FRAME(1000000008, 8), { 1000000009, 9, 6, 40002, 80 },
+        TCP_FRAME(1000000010, 10), { 1000000011, 11, 17, 53, 5000 },
+    };
+    static const TestFrame b[] = {
+        TCP_FRAME(1000000003, 3), { 1000000012, 12, 6, 40003, 80 },
+    };
+    g_autofree char *pa = write_pcap(fx, "a.pcap", DLT_EN10MB, a, 10);
+    g_autofree char *cut = write_pcap(fx, "cut.pcap", DLT_EN10MB, a, 10);
+    g_autofree char *bad = write_pcap(fx, "bad.pcap", DLT_EN10MB, a, 10);
+    g_autofree char *ng =
+        write_pcapng(fx, "a.pcapng", LINKTYPE_ETHERNET, a, 10);
+    g_autofree char *pb = write_pcapng(fx, "b.pcapng", LINKTYPE_ETHERNET, b, 2);
+    g_autofree char *bytes = NULL;
+    gsize len = 0;
+    const char *one[] = { pa };
+    const char *two[] = { pa, pb };
+
+    (void)data;
+    assert_batches_decode_alike(one, 1, NULL, 10);
+    assert_batches_decode_alike(one, 1, "tcp port 80", 7);
+    assert_batches_decode_alike(two, 2, NULL, 12);
+    one[0] = ng;
+    assert_batches_decode_alike(one, 1, NULL, 10);
+    /* records start at 24 + 70 i: cut inside the eighth's frame */
+    truncate_file(cut, 24 + 70 * 7 + 16 + 20);
+    one[0] = cut;
+    assert_batches_decode_alike(one, 1, NULL, 7);
+    /* the sixth record's caplen, host order: 2^31-1 */
+    g_assert_true(g_file_get_contents(bad, &bytes, &len, NULL));
+    memset(bytes + 24 + 70 * 5 + 8, 0xff, 3);
+    bytes[24 + 70 * 5 + 8 + (G_BYTE_ORDER == G_LITTLE_ENDIAN ? 3 : 0)] =
+        0x7f;
+    g_assert_true(g_file_set_contents(bad, bytes, (gssize)len, NULL));
+    one[0] = bad;
+    assert_batches_decode_alike(one, 1, NULL, 5);
+    g_setenv("FINSCOPE_NO_MMAP", "1", TRUE);
+    one[0] = pa;
+    assert_batches_decode_alike(one, 1, NULL, 10);
+    g_unsetenv("FINSCOPE_NO_MMAP");
+}
+
 static void
 add(const char *path, void (*fn)(Fixture *, gconstpointer))
 {
@@ -643,5 +786,6 @@ main(int argc, char **argv)
     add("/capture/bad-filter", test_bad_filter);
     add("/capture/filter", test_filter);
     add("/capture/unsupported-linktype", test_unsupported_linktype);
+    add("/capture/decode-batch", test_decode_batch);
     return g_test_run();
 }

@@ -3,6 +3,7 @@
 #define FINSCOPE_CAPTURE_H
 
 #include <glib.h>
+#include "finscope/decode.h"
 #include "finscope/types.h"
 
 typedef struct FsCapture FsCapture;
@@ -39,6 +40,17 @@ FsCapture *fs_capture_open_files(const char *const *paths, guint n_paths,
 
 FsCaptureResult fs_capture_next(FsCapture *cap, FsPacket *pkt,
                                 GError **error);
+
+/* Reads up to max packets of capture files (not a device) and decodes
+ * them: status[i] and seg[i] are what fs_engine_decode() (engine.h)
+ * gives for the ith, *n says how many. FS_CAPTURE_PACKET: *n is max and
+ * more may follow; FS_CAPTURE_END or FS_CAPTURE_ERROR (*error set) after
+ * the *n packets before. The packets are fs_capture_next()'s; a single
+ * mapped file without a filter (the usual case) is decoded record after
+ * record where it lies, without a call or an FsPacket each. */
+FsCaptureResult fs_capture_decode_batch(FsCapture *cap, guint8 *status,
+                                        FsSegment *seg, guint max, guint *n,
+                                        GError **error);
 
 guint fs_capture_n_sources(const FsCapture *cap);
 /* The path as given, control characters escaped (\x1b): for messages. */

@@ -8,6 +8,7 @@
 #include "finscope/conn.h"
 #include "finscope/decode.h"
 #include "finscope/event.h"
+#include "finscope/flow.h"
 
 typedef struct {
     FsTime msl;          /* maximum segment lifetime, ns (TIME_WAIT = 2*msl) */
@@ -143,6 +144,40 @@ void fs_engine_packet(FsEngine *engine, const FsPacket *pkt);
  * TCP segment, its flow hash: what fs_engine_decoded() takes. Needs no
  * engine (the reader thread calls it). */
 FsDecodeStatus fs_engine_decode(const FsPacket *pkt, FsSegment *seg);
+
+/* fs_engine_decode() of a frame given field by field: inline, for loops
+ * that decode records where they lie (fs_capture_decode_batch()). */
+static inline FsDecodeStatus
+fs_engine_decode_frame(int linktype, const guint8 *data, guint32 caplen,
+                       guint32 wirelen, FsTime ts, guint32 frame,
+                       guint source, FsSegment *seg)
+{
+    FsDecodeStatus status = fs_decode(linktype, data, caplen, wirelen, seg);
+
+    seg->ts = ts;
+    seg->frame = frame;
+    seg->source = source;
+    if (status == FS_DECODE_OK)
+        seg->flow_hash = fs_flow_hash(seg);
+    return status;
+}
+
+/* The shard (of n, n >= 1) that runs a frame decode gave status for:
+ * a TCP segment's is its flow hash (the same both ways, flow.h) mixed
+ * again, mod n (the flow table places flows by the hash's low bits and
+ * tags them with its high ones, which a shard must not fix); anything
+ * else goes to shard 0, which only counts it, so the shards' counts add
+ * up to one run's. --shard K/N and --threads N both split so. */
+static inline guint
+fs_shard_of(FsDecodeStatus status, const FsSegment *seg, guint n)
+{
+    guint32 hash;
+
+    if (status != FS_DECODE_OK)
+        return 0;
+    hash = seg->flow_hash != 0 ? seg->flow_hash : fs_flow_hash(seg);
+    return (guint)(fs_mix64(hash) % n);
+}
 
 /* Counts one frame fs_decode() gave status for (seg->ts is its capture
  * time) and, when it is a TCP segment, runs it through the pipeline. */

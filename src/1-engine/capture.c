@@ -16,6 +16,7 @@
 
 #include "finscope/capture.h"
 #include "finscope/decode.h"
+#include "finscope/engine.h"
 #include "finscope/error.h"
 #include "mapped.h"
 #include "text.h"
@@ -315,32 +316,11 @@ is_truncation(const char *msg)
            strstr(msg, "dump file") != NULL;
 }
 
-/* A packet header's time in ns (frac_ns: ns per tv_usec unit), clamped
- * into [0, FS_TIME_MAX]: a corrupt file may claim any time at all. */
-static FsTime
-capture_time(const struct pcap_pkthdr *hdr, gint64 frac_ns)
-{
-    gint64 sec = (gint64)hdr->ts.tv_sec;
-    gint64 frac = (gint64)hdr->ts.tv_usec;
-
-    /* pcap's seconds are unsigned 32-bit (to 2106); libpcap hands them
-     * over sign-extended, so 2038 and later arrive negative */
-    if (sec < 0 && sec >= G_MININT32)
-        sec += G_GINT64_CONSTANT(1) << 32;
-    if (sec < 0 || frac < 0)
-        return 0;
-    if (sec >= FS_TIME_MAX / FS_NS_PER_SEC - 1)
-        return FS_TIME_MAX;
-    if (frac * frac_ns >= FS_NS_PER_SEC) /* not a fraction of a second */
-        frac = 0;
-    return sec * FS_NS_PER_SEC + frac * frac_ns;
-}
-
 static void
 source_buffer(FsSource *src, const struct pcap_pkthdr *hdr,
               const guint8 *bytes)
 {
-    src->ts = capture_time(hdr, 1); /* PCAP_TSTAMP_PRECISION_NANO */
+    src->ts = fs_pcap_time(hdr, 1); /* PCAP_TSTAMP_PRECISION_NANO */
     src->caplen = hdr->caplen;
     src->wirelen = hdr->len;
     /* not NULL even for a 0-byte frame */
@@ -520,7 +500,7 @@ single_next(FsCapture *cap, FsPacket *pkt, GError **error)
 
         if (G_LIKELY(fs_mapped_next(src->mapped, &hdr, &bytes))) {
             src->frames++;
-            pkt->ts = capture_time(&hdr, 1); /* PCAP_TSTAMP_PRECISION_NANO */
+            pkt->ts = fs_pcap_time(&hdr, 1); /* PCAP_TSTAMP_PRECISION_NANO */
             pkt->linktype = src->linktype;
             pkt->data = bytes;
             pkt->caplen = hdr.caplen;
@@ -579,6 +559,40 @@ fs_capture_next(FsCapture *cap, FsPacket *pkt, GError **error)
     src->state = SOURCE_NEED;
     cap->last = best;
     hand_out(src, best, pkt);
+    return FS_CAPTURE_PACKET;
+}
+
+FsCaptureResult
+fs_capture_decode_batch(FsCapture *cap, guint8 *status, FsSegment *seg,
+                        guint max, guint *n, GError **error)
+{
+    FsSource *src = NULL;
+
+    g_return_val_if_fail(cap != NULL && cap->live == NULL, FS_CAPTURE_ERROR);
+    g_return_val_if_fail(n != NULL, FS_CAPTURE_ERROR);
+    g_return_val_if_fail(error == NULL || *error == NULL, FS_CAPTURE_ERROR);
+
+    *n = 0;
+    src = &cap->sources[0];
+    /* the usual case: single_next()'s, record after record in one loop */
+    if (G_LIKELY(cap->n_sources == 1 && src->mapped != NULL &&
+                 !src->has_filter)) {
+        *n = fs_mapped_decode(src->mapped, src->linktype, 0, &src->frames,
+                              status, seg, max);
+        if (G_LIKELY(*n == max))
+            return FS_CAPTURE_PACKET;
+        if (!mapped_end(src, error))
+            return FS_CAPTURE_ERROR;
+    }
+    while (*n < max) {
+        FsPacket pkt;
+        FsCaptureResult res = fs_capture_next(cap, &pkt, error);
+
+        if (res != FS_CAPTURE_PACKET)
+            return res;
+        status[*n] = (guint8)fs_engine_decode(&pkt, &seg[*n]);
+        (*n)++;
+    }
     return FS_CAPTURE_PACKET;
 }
 
@@ -865,8 +879,8 @@ live_next(FsCapture *cap, FsPacket *pkt, GError **error)
     do {
         rc = pcap_next_ex(live->pcap, &hdr, &bytes);
         if (rc == 1)
-            ts = capture_time(hdr, live->precision ==
-                                       PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000);
+            ts = fs_pcap_time(hdr, live->precision ==
+                                      PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000);
     } while (rc == 1 && ts < live->joined);
     if (rc == 0)
         return FS_CAPTURE_NONE;

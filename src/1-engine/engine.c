@@ -330,20 +330,11 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
                           !verdict.skip);
 }
 
-/* --shard K/N: a TCP segment belongs to the shard of its flow hash (the
- * same both ways, flow.h); anything else is counted by shard 0 only, so
- * the shards' counts add up to one run's. */
+/* --shard K/N: fs_shard_of()'s split. */
 static gboolean
 in_shard(const FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
 {
-    guint32 hash;
-
-    if (status != FS_DECODE_OK)
-        return e->cfg.shard == 0;
-    hash = seg->flow_hash != 0 ? seg->flow_hash : fs_flow_hash(seg);
-    /* mixed again: the flow table places flows by the hash's low bits
-     * and tags them with its high ones, which a shard must not fix */
-    return fs_mix64(hash) % e->cfg.shards == e->cfg.shard;
+    return fs_shard_of(status, seg, e->cfg.shards) == e->cfg.shard;
 }
 
 void
@@ -388,15 +379,9 @@ fs_engine_prefetch(const FsEngine *e, const FsSegment *seg,
 FsDecodeStatus
 fs_engine_decode(const FsPacket *pkt, FsSegment *seg)
 {
-    FsDecodeStatus status = fs_decode(pkt->linktype, pkt->data, pkt->caplen,
-                                      pkt->wirelen, seg);
-
-    seg->ts = pkt->ts;
-    seg->frame = pkt->frame;
-    seg->source = pkt->source;
-    if (status == FS_DECODE_OK)
-        seg->flow_hash = fs_flow_hash(seg);
-    return status;
+    return fs_engine_decode_frame(pkt->linktype, pkt->data, pkt->caplen,
+                                  pkt->wirelen, pkt->ts, pkt->frame,
+                                  pkt->source, seg);
 }
 
 void

@@ -20,6 +20,7 @@
 #include <pcap/pcap.h>
 
 #include "finscope/decode.h"
+#include "finscope/engine.h"
 #include "mapped.h"
 #include "mapped-pcapng.h"
 
@@ -59,8 +60,16 @@ u32_at(const guint8 *p, gboolean swapped)
     return swapped ? GUINT32_SWAP_LE_BE(v) : v;
 }
 
+/* What each record goes through inline, whatever the compiler makes of
+ * the number of places that call it. */
+#if defined(__GNUC__)
+#define EACH_RECORD static inline __attribute__((always_inline))
+#else
+#define EACH_RECORD static inline
+#endif
+
 /* fs_mapped_parse(), inlined where each record goes through it. */
-static inline gboolean
+EACH_RECORD gboolean
 parse_record(const guint8 *base, gsize size, gsize *pos,
              const FsMappedFormat *fmt, struct pcap_pkthdr *hdr,
              const guint8 **data)
@@ -226,8 +235,9 @@ release_behind(FsMapped *m)
         m->size = MAX((gsize)st.st_size, m->pos);
 }
 
-gboolean
-fs_mapped_next(FsMapped *m, struct pcap_pkthdr *hdr, const guint8 **data)
+/* fs_mapped_next(), inlined into fs_mapped_decode()'s loop. */
+static inline gboolean
+mapped_next(FsMapped *m, struct pcap_pkthdr *hdr, const guint8 **data)
 {
     if (G_UNLIKELY(m->pos - m->released >= RELEASE + m->page))
         release_behind(m);
@@ -243,6 +253,83 @@ fs_mapped_next(FsMapped *m, struct pcap_pkthdr *hdr, const guint8 **data)
         return FALSE;
     }
     g_assert_not_reached();
+}
+
+gboolean
+fs_mapped_next(FsMapped *m, struct pcap_pkthdr *hdr, const guint8 **data)
+{
+    return mapped_next(m, hdr, data);
+}
+
+/* One record, decoded where it lies as fs_engine_decode() would decode
+ * the packet capture.c makes of it. */
+static inline guint8
+decode_record(int linktype, guint source, guint32 frame,
+              const struct pcap_pkthdr *hdr, const guint8 *data,
+              FsSegment *seg)
+{
+    return (guint8)fs_engine_decode_frame(
+        linktype, data, hdr->caplen, hdr->len,
+        fs_pcap_time(hdr, 1) /* PCAP_TSTAMP_PRECISION_NANO */, frame, source,
+        seg);
+}
+
+/* fs_mapped_decode() of classic pcap records: mapped_next()'s, the
+ * map's fields held in locals (the segments' stores could otherwise
+ * alias them), and the format's, a constant where the caller gives one. */
+EACH_RECORD guint
+decode_classic(FsMapped *m, const FsMappedFormat fmt, int linktype,
+               guint source, guint32 *frames, guint8 *status, FsSegment *seg,
+               guint max)
+{
+    struct pcap_pkthdr hdr;
+    const guint8 *data = NULL;
+    const guint8 *base = m->base;
+    gsize pos = m->pos;
+    gsize size = m->size;
+    gsize release_at = m->released + RELEASE + m->page;
+    guint n = 0;
+
+    for (; n < max; n++) {
+        if (G_UNLIKELY(pos >= release_at)) {
+            m->pos = pos;
+            release_behind(m);
+            size = m->size;
+            release_at = m->released + RELEASE + m->page;
+        }
+        if (G_UNLIKELY(!parse_record(base, size, &pos, &fmt, &hdr, &data)))
+            break;
+        status[n] = decode_record(linktype, source, *frames + n + 1, &hdr,
+                                  data, &seg[n]);
+    }
+    m->pos = pos;
+    *frames += n;
+    return n;
+}
+
+guint
+fs_mapped_decode(FsMapped *m, int linktype, guint source, guint32 *frames,
+                 guint8 *status, FsSegment *seg, guint max)
+{
+    struct pcap_pkthdr hdr;
+    const guint8 *data = NULL;
+    guint n = 0;
+
+    if (m->ng != NULL) {
+        for (; n < max && mapped_next(m, &hdr, &data); n++)
+            status[n] = decode_record(linktype, source, ++*frames, &hdr,
+                                      data, &seg[n]);
+        return n;
+    }
+    /* the usual file: this machine's byte order, microseconds */
+    if (!m->fmt.swapped && !m->fmt.nsec) {
+        const FsMappedFormat usual = { FALSE, FALSE, m->fmt.limit };
+
+        return decode_classic(m, usual, linktype, source, frames, status,
+                              seg, max);
+    }
+    return decode_classic(m, m->fmt, linktype, source, frames, status, seg,
+                          max);
 }
 
 gboolean

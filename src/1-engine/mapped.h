@@ -12,7 +12,31 @@
 #include <glib.h>
 #include <pcap/pcap.h>
 
+#include "finscope/decode.h"
+#include "finscope/types.h"
+
 typedef struct FsMapped FsMapped;
+
+/* A packet header's time in ns (frac_ns: ns per tv_usec unit), clamped
+ * into [0, FS_TIME_MAX]: a corrupt file may claim any time at all. */
+static inline FsTime
+fs_pcap_time(const struct pcap_pkthdr *hdr, gint64 frac_ns)
+{
+    gint64 sec = (gint64)hdr->ts.tv_sec;
+    gint64 frac = (gint64)hdr->ts.tv_usec;
+
+    /* pcap's seconds are unsigned 32-bit (to 2106); libpcap hands them
+     * over sign-extended, so 2038 and later arrive negative */
+    if (sec < 0 && sec >= G_MININT32)
+        sec += G_GINT64_CONSTANT(1) << 32;
+    if (sec < 0 || frac < 0)
+        return 0;
+    if (sec >= FS_TIME_MAX / FS_NS_PER_SEC - 1)
+        return FS_TIME_MAX;
+    if (frac * frac_ns >= FS_NS_PER_SEC) /* not a fraction of a second */
+        frac = 0;
+    return sec * FS_NS_PER_SEC + frac * frac_ns;
+}
 
 /* How to read the records of a classic pcap file. */
 typedef struct {
@@ -43,6 +67,16 @@ FsMapped *fs_mapped_open(FILE *fp, pcap_t *pcap);
  * fs_mapped_offset(). */
 gboolean fs_mapped_next(FsMapped *m, struct pcap_pkthdr *hdr,
                         const guint8 **data);
+
+/* Up to max records, as fs_mapped_next() hands them out, decoded as
+ * fs_engine_decode() would decode them as packets of source (of link
+ * type linktype) whose records *frames counted before: status[i] and
+ * seg[i] for the ith; *frames counts them. Returns how many: fewer than
+ * max when fs_mapped_next() would have said FALSE. No call, no copy a
+ * record: the reader's batches (fs_capture_decode_batch()). */
+guint fs_mapped_decode(FsMapped *m, int linktype, guint source,
+                       guint32 *frames, guint8 *status, FsSegment *seg,
+                       guint max);
 
 /* Puts libpcap where the records read here end (after fs_mapped_next()
  * said FALSE): the stream moved there, or for pcapng when libpcap cannot

@@ -14,21 +14,16 @@
 #include <glib.h>
 
 #include "finscope/reader.h"
+#include "batch.h"
 
-#define BATCH_PACKETS 512
 #define BATCHES 8
 
 typedef struct Shared Shared;
 
 typedef struct {
-    FsJob job;                        /* first: fill me (fill_job) */
+    FsJob job;    /* first: fill me (fill_job) */
     Shared *sh;
-    guint n;                          /* packets in seg[] */
-    FsCaptureResult end;              /* PACKET: more follow; else how
-                                         the capture ended */
-    GError *error;                    /* with FS_CAPTURE_ERROR */
-    guint8 status[BATCH_PACKETS];     /* FsDecodeStatus of each */
-    FsSegment seg[BATCH_PACKETS];     /* ts always set, rest when OK */
+    FsBatch pkts; /* the packets, read and decoded */
 } Batch;
 
 struct Shared {
@@ -38,27 +33,6 @@ struct Shared {
                            batches queued after it come back empty */
 };
 
-/* Reads up to a batch of packets from cap and decodes them. */
-static void
-fill(FsCapture *cap, Batch *b)
-{
-    FsPacket pkt;
-
-    b->n = 0;
-    b->end = FS_CAPTURE_PACKET;
-    while (b->n < BATCH_PACKETS) {
-        FsCaptureResult res = fs_capture_next(cap, &pkt, &b->error);
-        FsSegment *seg = &b->seg[b->n];
-
-        if (res != FS_CAPTURE_PACKET) {
-            b->end = res;
-            return;
-        }
-        b->status[b->n] = (guint8)fs_engine_decode(&pkt, seg);
-        b->n++;
-    }
-}
-
 /* How far ahead of the packet being processed its flow slot, and then
  * its connection, are asked into the cache: the flow table and the
  * connections are far larger than the cache, and each packet would
@@ -67,7 +41,7 @@ fill(FsCapture *cap, Batch *b)
 #define CONN_AHEAD 8
 
 static void
-drain(FsEngine *engine, const Batch *b)
+drain(FsEngine *engine, const FsBatch *b)
 {
     for (guint i = 0; i < b->n; i++) {
         if (i + SLOT_AHEAD < b->n &&
@@ -89,11 +63,11 @@ fill_job(FsJob *job)
     GAsyncQueue *full;
 
     if (sh->ended) {
-        b->n = 0;
-        b->end = FS_CAPTURE_END;
+        b->pkts.n = 0;
+        b->pkts.end = FS_CAPTURE_END;
     } else {
-        fill(sh->cap, b);
-        sh->ended = b->end != FS_CAPTURE_PACKET;
+        fs_batch_fill(&b->pkts, sh->cap);
+        sh->ended = b->pkts.end != FS_CAPTURE_PACKET;
     }
     /* b belongs to the engine's thread now: not to be read after; nor is
      * sh once the last batch is in (the queue is held until the push
@@ -101,16 +75,6 @@ fill_job(FsJob *job)
     full = g_async_queue_ref(sh->full);
     g_async_queue_push(full, b);
     g_async_queue_unref(full);
-}
-
-static FsCaptureResult
-finish(Batch *b, GError **error)
-{
-    FsCaptureResult end = b->end;
-
-    if (end == FS_CAPTURE_ERROR)
-        g_propagate_error(error, g_steal_pointer(&b->error));
-    return end;
 }
 
 FsCaptureResult
@@ -135,13 +99,15 @@ fs_reader_run_ticking(FsCapture *cap, FsEngine *engine, gboolean threaded,
     g_return_val_if_fail(error == NULL || *error == NULL, FS_CAPTURE_ERROR);
     batches = g_new0(Batch, threaded ? BATCHES : 1);
     if (!threaded) {
+        FsBatch *pkts = &batches[0].pkts;
+
         do {
-            fill(cap, &batches[0]);
-            drain(engine, &batches[0]);
+            fs_batch_fill(pkts, cap);
+            drain(engine, pkts);
             if (tick != NULL)
                 tick(engine, user);
-        } while (batches[0].end == FS_CAPTURE_PACKET);
-        end = finish(&batches[0], error);
+        } while (pkts->end == FS_CAPTURE_PACKET);
+        end = fs_batch_finish(pkts, error);
         g_free(batches);
         return end;
     }
@@ -155,10 +121,10 @@ fs_reader_run_ticking(FsCapture *cap, FsEngine *engine, gboolean threaded,
     }
     for (;;) {
         b = g_async_queue_pop(sh.full);
-        drain(engine, b);
+        drain(engine, &b->pkts);
         if (tick != NULL)
             tick(engine, user);
-        if (b->end != FS_CAPTURE_PACKET)
+        if (b->pkts.end != FS_CAPTURE_PACKET)
             break;
         /* b belongs to the worker again: not to be read after this */
         fs_worker_push(worker, &b->job);
@@ -167,7 +133,7 @@ fs_reader_run_ticking(FsCapture *cap, FsEngine *engine, gboolean threaded,
      * worker's once they are in */
     for (guint i = 1; i < BATCHES; i++)
         (void)g_async_queue_pop(sh.full);
-    end = finish(b, error);
+    end = fs_batch_finish(&b->pkts, error);
     g_async_queue_unref(sh.full);
     g_free(batches);
     return end;

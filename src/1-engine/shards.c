@@ -25,9 +25,9 @@
 
 #include "finscope/classify.h"
 #include "finscope/shards.h"
+#include "batch.h"
 #include "engine-ledger.h"
 
-#define BATCH_PACKETS 512
 /* Items a batch's output keeps room for between batches (~600 bytes
  * each) */
 #define ITEMS_KEPT 1024
@@ -74,13 +74,8 @@ typedef struct {
 } Chunk;
 
 typedef struct {
-    guint n;                          /* packets in seg[] */
-    FsCaptureResult end;              /* PACKET: more follow; else how
-                                         the capture ended */
-    GError *error;                    /* with FS_CAPTURE_ERROR */
-    guint8 status[BATCH_PACKETS];     /* FsDecodeStatus of each */
-    guint8 owner[BATCH_PACKETS];      /* shard that runs it */
-    FsSegment seg[BATCH_PACKETS];     /* ts always set, rest when OK */
+    FsBatch pkts;                     /* the packets, read and decoded */
+    guint8 owner[FS_BATCH_PACKETS];   /* shard that runs each */
     ShardOut *out;                    /* one per shard */
 } Batch;
 
@@ -195,9 +190,9 @@ run_batch(Shard *s, Batch *b)
     s->items = s->out->items;
     g_array_set_size(s->out->items, 0);
     g_array_set_size(s->out->created, 0);
-    for (guint i = 0; i < b->n; i++) {
-        FsDecodeStatus status = (FsDecodeStatus)b->status[i];
-        const FsSegment *seg = &b->seg[i];
+    for (guint i = 0; i < b->pkts.n; i++) {
+        FsDecodeStatus status = (FsDecodeStatus)b->pkts.status[i];
+        const FsSegment *seg = &b->pkts.seg[i];
         guint64 before;
 
         s->index = i;
@@ -247,7 +242,7 @@ shard_thread(gpointer data)
         Batch *b = g_async_queue_pop(s->in);
 
         run_batch(s, b);
-        more = b->end == FS_CAPTURE_PACKET;
+        more = b->pkts.end == FS_CAPTURE_PACKET;
         /* b is the merging thread's now, as far as out[k] goes */
         g_async_queue_push(s->done, b);
     } while (more);
@@ -257,30 +252,14 @@ shard_thread(gpointer data)
 
 /* ---- the reader's thread ---- */
 
+/* Reads and decodes a batch, each packet's shard beside it. */
 static void
 fill(Run *run, Batch *b)
 {
-    FsPacket pkt;
-
-    b->n = 0;
-    b->end = FS_CAPTURE_PACKET;
-    while (b->n < BATCH_PACKETS) {
-        FsCaptureResult res = fs_capture_next(run->cap, &pkt, &b->error);
-        FsDecodeStatus status;
-
-        if (res != FS_CAPTURE_PACKET) {
-            b->end = res;
-            return;
-        }
-        status = fs_engine_decode(&pkt, &b->seg[b->n]);
-        b->status[b->n] = (guint8)status;
-        /* mixed again, as --shard does (engine.c, in_shard) */
-        b->owner[b->n] = status != FS_DECODE_OK
-                             ? 0
-                             : (guint8)(fs_mix64(b->seg[b->n].flow_hash) %
-                                        run->n);
-        b->n++;
-    }
+    fs_batch_fill(&b->pkts, run->cap);
+    for (guint i = 0; i < b->pkts.n; i++)
+        b->owner[i] = (guint8)fs_shard_of(
+            (FsDecodeStatus)b->pkts.status[i], &b->pkts.seg[i], run->n);
 }
 
 static gpointer
@@ -293,7 +272,7 @@ reader_thread(gpointer data)
         Batch *b = g_async_queue_pop(run->empty);
 
         fill(run, b);
-        more = b->end == FS_CAPTURE_PACKET;
+        more = b->pkts.end == FS_CAPTURE_PACKET;
         /* every shard reads b; none writes it but its own out[k] */
         for (guint k = 0; k < run->n; k++)
             g_async_queue_push(run->shards[k].in, b);
@@ -433,15 +412,16 @@ merge_batch(Run *run, Batch *b)
         run->shards[k].pos = 0;
         run->shards[k].created_pos = 0;
     }
-    for (guint i = 0; i < b->n; i++) {
+    for (guint i = 0; i < b->pkts.n; i++) {
         Shard *owner = &run->shards[b->owner[i]];
         Item *it;
 
-        run->now = CLAMP(b->seg[i].ts, 0, FS_TIME_MAX);
-        if (b->status[i] == FS_DECODE_OK)
+        run->now = CLAMP(b->pkts.seg[i].ts, 0, FS_TIME_MAX);
+        if (b->pkts.status[i] == FS_DECODE_OK)
             deliver_by_id(run, i, PHASE_SWEEP);
-        fs_engine_ledger_packet(run->ledger, (FsDecodeStatus)b->status[i],
-                                &b->seg[i]);
+        fs_engine_ledger_packet(run->ledger,
+                                (FsDecodeStatus)b->pkts.status[i],
+                                &b->pkts.seg[i]);
         note_created(run, owner, i);
         while ((it = next_item(owner, i, PHASE_SEGMENT)) != NULL) {
             owner->pos++;
@@ -561,7 +541,7 @@ fs_shards_run(FsCapture *cap, FsEngine *ledger, const FsEngineSink *sink,
         merge_batch(&run, b);
         if (tick != NULL)
             tick(ledger, user);
-        if (b->end != FS_CAPTURE_PACKET)
+        if (b->pkts.end != FS_CAPTURE_PACKET)
             break;
         g_async_queue_push(run.empty, b);
     }
@@ -569,9 +549,7 @@ fs_shards_run(FsCapture *cap, FsEngine *ledger, const FsEngineSink *sink,
     if (tick != NULL)
         tick(ledger, user);
     g_thread_join(reader);
-    end = b->end;
-    if (end == FS_CAPTURE_ERROR)
-        g_propagate_error(error, g_steal_pointer(&b->error));
+    end = fs_batch_finish(&b->pkts, error);
     for (guint k = 0; k < n; k++) {
         Shard *s = &run.shards[k];
 
