@@ -72,6 +72,22 @@ test_peak_whole(void)
     service_free(svc);
 }
 
+/* Whole spans only, no pair ever appended (its array has no data): the
+ * fuzzer's first find under UBSan (a pointer past NULL). */
+static void
+test_peak_whole_only(void)
+{
+    static const FsTime whole[] = { 5, 10, 15, 26 };
+    FsService *svc = service_with_spans(NULL, 0);
+
+    svc->tw_whole = g_array_new(FALSE, FALSE, sizeof(FsTime));
+    svc->tw_whole_len = 10;
+    g_array_append_vals(svc->tw_whole, whole, G_N_ELEMENTS(whole));
+    /* [5,15) [10,20) [15,25) [26,36): two at once at most */
+    g_assert_cmpuint(fs_service_time_wait_peak(svc), ==, 2);
+    service_free(svc);
+}
+
 static void
 test_peak_empty(void)
 {
@@ -157,6 +173,7 @@ main(int argc, char **argv)
     g_test_add_func("/service/peak", test_peak);
     g_test_add_func("/service/peak-touching", test_peak_touching);
     g_test_add_func("/service/peak-whole", test_peak_whole);
+    g_test_add_func("/service/peak-whole-only", test_peak_whole_only);
     g_test_add_func("/service/peak-empty", test_peak_empty);
     g_test_add_func("/service/meaning", test_meaning);
     g_test_add_func("/report-text/ms-string", test_ms_string);

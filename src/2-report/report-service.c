@@ -181,9 +181,11 @@ spans_held_max(const FsService *svc, gboolean bounded, FsTime until)
 {
     guint np = svc->tw_spans->len / 2;
     guint nw = svc->tw_whole != NULL ? svc->tw_whole->len : 0;
-    const FsTime *pairs = (const FsTime *)(gpointer)svc->tw_spans->data;
+    /* an array never appended to has no data: no pointer past NULL */
+    const FsTime *pairs = np > 0 ? (const FsTime *)(gpointer)svc->tw_spans->data
+                                 : NULL;
     g_autofree FsTime *ps = sorted_times(pairs, np, 2);
-    g_autofree FsTime *pe = sorted_times(pairs + 1, np, 2);
+    g_autofree FsTime *pe = sorted_times(np > 0 ? pairs + 1 : NULL, np, 2);
     g_autofree FsTime *ws = sorted_times(
         nw > 0 ? (const FsTime *)(gpointer)svc->tw_whole->data : NULL, nw,
         1);
