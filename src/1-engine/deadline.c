@@ -216,6 +216,44 @@ sort_by_key(FsDeadlines *q, Entry *a, guint n)
     return from;
 }
 
+/* Moves a[i] down the max-heap a[0..n) by wake to where it belongs. */
+static void
+sift_max(Entry *a, guint i, guint n)
+{
+    Entry e = a[i];
+
+    for (;;) {
+        guint c = 2 * i + 1;
+
+        if (c >= n)
+            break;
+        if (c + 1 < n && a[c + 1].wake > a[c].wake)
+            c++;
+        if (a[c].wake <= e.wake)
+            break;
+        a[i] = a[c];
+        i = c;
+    }
+    a[i] = e;
+}
+
+/* Sorts a[0..n) by wake in place (heapsort). The end's drain sorts every
+ * connection held: sort_by_key()'s second buffer as large (16 bytes a
+ * connection) would be the capture's peak of memory. */
+static void
+sort_in_place_by_key(Entry *a, guint n)
+{
+    for (guint i = n / 2; i-- > 0;)
+        sift_max(a, i, n);
+    for (guint end = n; end-- > 1;) {
+        Entry top = a[0];
+
+        a[0] = a[end];
+        a[end] = top;
+        sift_max(a, 0, end);
+    }
+}
+
 void
 fs_deadlines_drain_by_id(FsDeadlines *q,
                          void (*fn)(FsConn *conn, gpointer user),
@@ -231,7 +269,9 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
         e->conn->deadline_slot = 0;
         e->wake = (FsTime)e->conn->id;
     }
-    sorted = n > 0 ? sort_by_key(q, at(q, 0), n) : NULL;
+    sorted = n > 0 ? at(q, 0) : NULL;
+    if (n > 0)
+        sort_in_place_by_key(sorted, n);
     for (guint i = 0; i < n; i++)
         fn(sorted[i].conn, user);
     g_array_set_size(q->heap, 0);
