@@ -11,20 +11,9 @@
 # and without, compared (lib.sh).
 same() { same_without FINSCOPE_NO_LEAN "$@"; }
 
-
 for opts in "" "--threads 1" "--freeze-after 0" "--freeze-after 0.2" \
         "--idle-timeout 1" "--msl 0.5" "--max-flows 2" "--rfc1337"; do
-    fails=
-    compared=0
-    : > "$OUT/why"
-    n=0
-    for f in "$SAMPLES"/*.pcap "$SAMPLES"/*.pcapng; do
-        [ -f "$f" ] || continue
-        n=$((n + 1))
-        # shellcheck disable=SC2086 # opts are words
-        same "$f $opts" $opts -r "$f" >> "$OUT/why" ||
-            fails="$fails $(basename "$f")"
-    done
+    same_on_samples same "$opts"
     check "every sample ($n) the same without the lean path${opts:+ ($opts)}" \
         none_failed
 done

@@ -72,6 +72,24 @@ fs_run() {
     return "$fs_status"
 }
 
+# same_on_samples FN [OPTS]: FN "NAME" OPTS -r FILE (one of the
+# same/same_without kind) on every pcap and pcapng sample, its
+# diagnostics in $OUT/why; sets $n (samples) and $fails (their names),
+# $compared from 0, for none_failed.
+same_on_samples() {
+    fails=
+    compared=0
+    n=0
+    : > "$OUT/why"
+    for f in "$SAMPLES"/*.pcap "$SAMPLES"/*.pcapng; do
+        [ -f "$f" ] || continue
+        n=$((n + 1))
+        # shellcheck disable=SC2086 # OPTS are words
+        "$1" "$f${2:+ $2}" ${2:-} -r "$f" >> "$OUT/why" ||
+            fails="$fails $(basename "$f")"
+    done
+}
+
 # none_failed: after a loop of comparisons (each counted in $compared by
 # the caller's compare function, which the loop set to 0, and the names
 # of the failed ones in $fails): some were made and none failed; else

@@ -31,15 +31,7 @@ else
     skip "strace cannot run here"
 fi
 
-fails=
-compared=0
-: > "$OUT/why"
-n=0
-for f in "$SAMPLES"/*.pcap "$SAMPLES"/*.pcapng; do
-    [ -f "$f" ] || continue
-    n=$((n + 1))
-    same "$f" -r "$f" >> "$OUT/why" || fails="$fails $(basename "$f")"
-done
+same_on_samples same
 check "every sample ($n) the same both ways" none_failed
 
 # Cut inside the first record's header, inside its data, and near the
