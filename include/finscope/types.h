@@ -42,6 +42,11 @@ const char *fs_role_name(FsRole role); /* "client" / "server" */
 /* Formats "a.b.c.d:port" or "[v6]:port" into buf (at least 56 bytes). */
 #define FS_ENDPOINT_STRLEN 56
 void fs_addr_format(const FsAddr *addr, char *buf, gsize len);
+/* The address as fs_addr_format() writes it, put at p (room for
+ * FS_ADDR_PUT_ROOM bytes, no NUL written); returns the position after
+ * it. For the formatters of every record. */
+#define FS_ADDR_PUT_ROOM 48
+char *fs_addr_put(char *p, const FsAddr *addr);
 void fs_endpoint_format(const FsAddr *addr, guint16 port, char *buf,
                         gsize len);
 int fs_addr_compare(const FsAddr *a, const FsAddr *b);

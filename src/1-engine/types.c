@@ -16,26 +16,67 @@ fs_role_name(FsRole role)
     return role == FS_ROLE_CLIENT ? "client" : "server";
 }
 
-/* Formats an IPv4 address as inet_ntop() does, into buf (at least 16
- * bytes); returns its length.  By hand: this runs for every record. */
-static gsize
-format_ipv4(const guint8 *b, char *buf)
-{
-    char *p = buf;
+/* "0" .. "255", each in 4 bytes: the digits, zero-padded after, and
+ * how many there are in the last byte. */
+typedef struct {
+    char text[3];
+    guint8 len;
+} Octet;
 
-    for (int i = 0; i < 4; i++) {
-        if (i > 0)
-            *p++ = '.';
-        p = fs_put_uint(p, b[i]);
+static Octet octets[256];
+
+static const Octet *
+octet_table(void)
+{
+    static gsize done;
+
+    if (g_once_init_enter(&done)) {
+        for (guint i = 0; i < 256; i++) {
+            char *end = fs_put_uint(octets[i].text, i);
+
+            octets[i].len = (guint8)(end - octets[i].text);
+        }
+        g_once_init_leave(&done, 1);
     }
-    *p = '\0';
-    return (gsize)(p - buf);
+    return octets;
+}
+
+/* Puts an IPv4 address as inet_ntop() writes it at p (16 bytes of room:
+ * each octet is copied as 4 bytes, the next one written over its
+ * padding); returns the position after it. By table: this runs for
+ * every record. */
+static inline char *
+put_ipv4(char *p, const guint8 *b, const Octet *tab)
+{
+    for (int i = 0; i < 4; i++) {
+        const Octet *o = &tab[b[i]];
+
+        memcpy(p, o->text, 4);
+        p += o->len;
+        *p++ = '.';
+    }
+    return p - 1;
+}
+
+char *
+fs_addr_put(char *p, const FsAddr *addr)
+{
+    if (G_LIKELY(addr->family == 4))
+        return put_ipv4(p, addr->bytes, octet_table());
+    if (addr->family == 6 &&
+        inet_ntop(AF_INET6, addr->bytes, p, INET6_ADDRSTRLEN) != NULL)
+        return p + strlen(p);
+    if (addr->family == 6 || addr->family == 0) {
+        *p = '?';
+        return p + 1;
+    }
+    return put_ipv4(p, addr->bytes, octet_table());
 }
 
 void
 fs_addr_format(const FsAddr *addr, char *buf, gsize len)
 {
-    char ip[INET_ADDRSTRLEN];
+    char ip[INET6_ADDRSTRLEN + 4];
     gsize n;
 
     if (addr->family == 6) {
@@ -47,7 +88,8 @@ fs_addr_format(const FsAddr *addr, char *buf, gsize len)
         g_strlcpy(buf, "?", len);
         return;
     }
-    n = format_ipv4(addr->bytes, ip);
+    n = (gsize)(put_ipv4(ip, addr->bytes, octet_table()) - ip);
+    ip[n] = '\0';
     if (n < len)   /* like inet_ntop(): all of it or "?" */
         memcpy(buf, ip, n + 1);
     else
@@ -62,12 +104,10 @@ fs_endpoint_format(const FsAddr *addr, guint16 port, char *buf, gsize len)
 
     if (addr->family == 6) {
         *p++ = '[';
-        fs_addr_format(addr, p, INET6_ADDRSTRLEN);
-        p += strlen(p);
+        p = fs_addr_put(p, addr);
         *p++ = ']';
     } else {
-        fs_addr_format(addr, p, INET_ADDRSTRLEN);
-        p += strlen(p);
+        p = fs_addr_put(p, addr);
     }
     *p++ = ':';
     p = fs_put_uint(p, port);

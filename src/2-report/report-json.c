@@ -214,10 +214,9 @@ fs_report_put_endpoints(char *p, const FsConn *conn)
     char host[2][FS_ENDPOINT_STRLEN];
     gsize n[2];
 
-    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
-        fs_addr_format(&conn->addr[role], host[role], FS_ENDPOINT_STRLEN);
-        n[role] = strlen(host[role]);
-    }
+    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++)
+        n[role] = (gsize)(fs_addr_put(host[role], &conn->addr[role]) -
+                          host[role]);
     FS_JSON_LIT(p, ",\"client\":");
     p = put_endpoint(p, &conn->addr[FS_ROLE_CLIENT], host[FS_ROLE_CLIENT],
                      n[FS_ROLE_CLIENT], conn->port[FS_ROLE_CLIENT]);
