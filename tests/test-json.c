@@ -2,10 +2,13 @@
 #include "config.h"
 
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include <glib.h>
 
 #include "finscope/json-writer.h"
+#include "finscope/types.h"
 #include "json-put.h"
 
 static void
@@ -357,6 +360,46 @@ test_put_string(void)
     g_assert_cmpstr(out->str, ==, ref->str);
 }
 
+/* Addresses as the records put them (fs_addr_put, by a table of
+ * octets), as inet_ntop() writes them, and as fs_addr_format() and
+ * fs_endpoint_format() do: every octet value in every position. */
+static void
+test_addr_put(void)
+{
+    for (guint v = 0; v < 256 * 4; v++) {
+        FsAddr a = { .family = 4 };
+        char want[INET6_ADDRSTRLEN];
+        char got[FS_ADDR_PUT_ROOM + 1];
+        char formatted[FS_ENDPOINT_STRLEN];
+        char *end;
+
+        memset(a.bytes, (int)(v * 37 % 256), 4);   /* neighbours differ */
+        a.bytes[v / 256] = (guint8)(v % 256);
+        g_assert_nonnull(inet_ntop(AF_INET, a.bytes, want, sizeof want));
+        memset(got, 'x', sizeof got);
+        end = fs_addr_put(got, &a);
+        g_assert_cmpmem(got, (gsize)(end - got), want, strlen(want));
+        fs_addr_format(&a, formatted, sizeof formatted);
+        g_assert_cmpstr(formatted, ==, want);
+    }
+    {
+        FsAddr v6 = { .family = 6 };
+        FsAddr unset = { .family = 0 };
+        char got[FS_ADDR_PUT_ROOM + 1];
+        char ep[FS_ENDPOINT_STRLEN];
+
+        v6.bytes[0] = 0x20;
+        v6.bytes[1] = 0x01;
+        v6.bytes[15] = 0x01;
+        *fs_addr_put(got, &v6) = '\0';
+        g_assert_cmpstr(got, ==, "2001::1");
+        fs_endpoint_format(&v6, 443, ep, sizeof ep);
+        g_assert_cmpstr(ep, ==, "[2001::1]:443");
+        *fs_addr_put(got, &unset) = '\0';
+        g_assert_cmpstr(got, ==, "?");
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -372,5 +415,6 @@ main(int argc, char **argv)
     g_test_add_func("/json/put-numbers", test_put_numbers);
     g_test_add_func("/json/put-time", test_put_time);
     g_test_add_func("/json/put-string", test_put_string);
+    g_test_add_func("/json/addr-put", test_addr_put);
     return g_test_run();
 }

@@ -23,33 +23,31 @@ typedef struct {
     guint8 len;
 } Octet;
 
-static Octet octets[256];
+#define OCTET(n)                                                          \
+    { { (char)('0' + ((n) >= 100 ? (n) / 100 : (n) >= 10 ? (n) / 10 : (n))), \
+        (char)((n) >= 100 ? '0' + (n) / 10 % 10                           \
+               : (n) >= 10 ? '0' + (n) % 10 : 0),                         \
+        (char)((n) >= 100 ? '0' + (n) % 10 : 0) },                        \
+      (n) >= 100 ? 3 : (n) >= 10 ? 2 : 1 }
+#define OCTET4(n) OCTET(n), OCTET((n) + 1), OCTET((n) + 2), OCTET((n) + 3)
+#define OCTET16(n) \
+    OCTET4(n), OCTET4((n) + 4), OCTET4((n) + 8), OCTET4((n) + 12)
+#define OCTET64(n) \
+    OCTET16(n), OCTET16((n) + 16), OCTET16((n) + 32), OCTET16((n) + 48)
 
-static const Octet *
-octet_table(void)
-{
-    static gsize done;
-
-    if (g_once_init_enter(&done)) {
-        for (guint i = 0; i < 256; i++) {
-            char *end = fs_put_uint(octets[i].text, i);
-
-            octets[i].len = (guint8)(end - octets[i].text);
-        }
-        g_once_init_leave(&done, 1);
-    }
-    return octets;
-}
+static const Octet octets[256] = {
+    OCTET64(0), OCTET64(64), OCTET64(128), OCTET64(192),
+};
 
 /* Puts an IPv4 address as inet_ntop() writes it at p (16 bytes of room:
  * each octet is copied as 4 bytes, the next one written over its
  * padding); returns the position after it. By table: this runs for
  * every record. */
 static inline char *
-put_ipv4(char *p, const guint8 *b, const Octet *tab)
+put_ipv4(char *p, const guint8 *b)
 {
     for (int i = 0; i < 4; i++) {
-        const Octet *o = &tab[b[i]];
+        const Octet *o = &octets[b[i]];
 
         memcpy(p, o->text, 4);
         p += o->len;
@@ -62,7 +60,7 @@ char *
 fs_addr_put(char *p, const FsAddr *addr)
 {
     if (G_LIKELY(addr->family == 4))
-        return put_ipv4(p, addr->bytes, octet_table());
+        return put_ipv4(p, addr->bytes);
     if (addr->family == 6 &&
         inet_ntop(AF_INET6, addr->bytes, p, INET6_ADDRSTRLEN) != NULL)
         return p + strlen(p);
@@ -70,7 +68,7 @@ fs_addr_put(char *p, const FsAddr *addr)
         *p = '?';
         return p + 1;
     }
-    return put_ipv4(p, addr->bytes, octet_table());
+    return put_ipv4(p, addr->bytes);
 }
 
 void
@@ -88,7 +86,7 @@ fs_addr_format(const FsAddr *addr, char *buf, gsize len)
         g_strlcpy(buf, "?", len);
         return;
     }
-    n = (gsize)(put_ipv4(ip, addr->bytes, octet_table()) - ip);
+    n = (gsize)(put_ipv4(ip, addr->bytes) - ip);
     ip[n] = '\0';
     if (n < len)   /* like inet_ntop(): all of it or "?" */
         memcpy(buf, ip, n + 1);
