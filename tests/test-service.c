@@ -88,6 +88,37 @@ test_peak_whole_only(void)
     service_free(svc);
 }
 
+/* Spans in no order, more than one sorting run of report-service.c
+ * (its merges): the peak as counted span by span, at each start, the
+ * spans [start, end) that hold it. */
+static void
+test_peak_many(void)
+{
+    enum { N = 1000 };
+    g_autofree FsTime *spans = g_new(FsTime, 2 * N);
+    GRand *rand = g_rand_new_with_seed(16);
+    FsService *svc;
+    guint64 want = 0;
+
+    for (guint i = 0; i < N; i++) {
+        spans[2 * i] = g_rand_int_range(rand, 0, 100000);
+        spans[2 * i + 1] = spans[2 * i] + g_rand_int_range(rand, 1, 2000);
+    }
+    for (guint i = 0; i < N; i++) {
+        guint64 held = 0;
+
+        for (guint k = 0; k < N; k++)
+            held += spans[2 * k] <= spans[2 * i] &&
+                    spans[2 * i] < spans[2 * k + 1];
+        want = MAX(want, held);
+    }
+    svc = service_with_spans(spans, N);
+    g_assert_cmpuint(want, >, 3);
+    g_assert_cmpuint(fs_service_time_wait_peak(svc), ==, want);
+    service_free(svc);
+    g_rand_free(rand);
+}
+
 static void
 test_peak_empty(void)
 {
@@ -174,6 +205,7 @@ main(int argc, char **argv)
     g_test_add_func("/service/peak-touching", test_peak_touching);
     g_test_add_func("/service/peak-whole", test_peak_whole);
     g_test_add_func("/service/peak-whole-only", test_peak_whole_only);
+    g_test_add_func("/service/peak-many", test_peak_many);
     g_test_add_func("/service/peak-empty", test_peak_empty);
     g_test_add_func("/service/meaning", test_meaning);
     g_test_add_func("/report-text/ms-string", test_ms_string);
