@@ -1291,6 +1291,16 @@ common_frames(void)
         0x77, 0x88, 0x01, 0x01,
     };
     static const guint8 mss_eol[] = { 0x02, 0x04, 0x05, 0xb4, 0, 0, 0, 0 };
+    /* the SYN-ACK's layout (read at fixed offsets by the fast path),
+     * its window scale above RFC 7323's 14, and its NOP an EOL */
+    static const guint8 syn_ws_big[] = {
+        0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0x11, 0x22,
+        0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x01, 0x03, 0x03, 0x0f,
+    };
+    static const guint8 syn_eol_ws[] = {
+        0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0x11, 0x22,
+        0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x00, 0x03, 0x03, 0x07,
+    };
     static const guint8 frag_only[] = { 6, 0, 0x00, 0x08, 0, 0, 0, 1 };
     static const guint16 vlan_tag[1][2] = { { 0x8100, 0x0064 } };
     struct {
@@ -1303,6 +1313,8 @@ common_frames(void)
         { ts_nop_nop, sizeof ts_nop_nop },
         { synack_opts, sizeof synack_opts },
         { mss_eol, sizeof mss_eol },
+        { syn_ws_big, sizeof syn_ws_big },
+        { syn_eol_ws, sizeof syn_eol_ws },
     };
     GPtrArray *frames = g_ptr_array_new_with_free_func(
         (GDestroyNotify)g_byte_array_unref);

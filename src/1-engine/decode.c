@@ -608,6 +608,41 @@ be32_at(const guint8 *p)
  * connection that agreed on timestamps carries, and nothing else. */
 #define TCPOPT_NOP_NOP_TS 0x0101080au
 
+/* A Linux SYN's and SYN-ACK's 20 bytes of options: MSS (kind 2, length
+ * 4), SACK permitted (4, 2), timestamps (8, 10), NOP, window scale (3,
+ * 3): their kinds and lengths, word by word, the values masked out. */
+#define TCPOPT_SYN_MSS 0x02040000u      /* & 0xffff0000 */
+#define TCPOPT_SYN_SACK_TS 0x0402080au
+#define TCPOPT_SYN_NOP_WS 0x01030300u   /* & 0xffffff00 */
+
+/* The options of a whole TCP header of thl bytes at tcp: the two usual
+ * layouts read at fixed offsets, any other by parse_tcp_options(),
+ * with the same result field for field. seg's option fields are unset
+ * (no MSS, no window scale, no SACK, no timestamps) on entry. */
+static inline void
+decode_common_options(const guint8 *tcp, guint thl, FsSegment *seg)
+{
+    if (thl == TCP_HDR_MIN + 12 && be32_at(tcp + 20) == TCPOPT_NOP_NOP_TS) {
+        seg->has_ts = TRUE;
+        seg->tsval = be32_at(tcp + 24);
+        seg->tsecr = be32_at(tcp + 28);
+    } else if (thl == TCP_HDR_MIN + 20 &&
+               (be32_at(tcp + 20) & 0xffff0000u) == TCPOPT_SYN_MSS &&
+               be32_at(tcp + 24) == TCPOPT_SYN_SACK_TS &&
+               (be32_at(tcp + 36) & 0xffffff00u) == TCPOPT_SYN_NOP_WS) {
+        seg->mss = be16_at(tcp + 22);
+        seg->sack_ok = TRUE;
+        seg->has_ts = TRUE;
+        seg->tsval = be32_at(tcp + 28);
+        seg->tsecr = be32_at(tcp + 32);
+        seg->wscale = MIN(tcp[39], TCP_MAX_WSCALE); /* RFC 7323 §2.3 */
+    } else if (thl > TCP_HDR_MIN) {
+        Cursor opts = { tcp + TCP_HDR_MIN, thl - TCP_HDR_MIN };
+
+        parse_tcp_options(opts, seg);
+    }
+}
+
 /* The common frame: untagged Ethernet, then IPv4 without options or IPv6
  * without extension headers, then a whole TCP header, neither fragmented
  * nor cut short. Its headers are checked against the captured length
@@ -680,22 +715,21 @@ decode_common(const guint8 *data, gsize avail, FsSegment *seg)
     seg->wscale = FS_WSCALE_NONE;
     seg->mss = 0;
     seg->sack_ok = FALSE;
-    if (thl == TCP_HDR_MIN + 12 && be32_at(tcp + 20) == TCPOPT_NOP_NOP_TS) {
-        seg->has_ts = TRUE;
-        seg->tsval = be32_at(tcp + 24);
-        seg->tsecr = be32_at(tcp + 28);
-    } else {
-        seg->has_ts = FALSE;
-        seg->tsval = 0;
-        seg->tsecr = 0;
-        if (thl > TCP_HDR_MIN) {
-            Cursor opts = { tcp + TCP_HDR_MIN, thl - TCP_HDR_MIN };
-
-            parse_tcp_options(opts, seg);
-        }
-    }
+    seg->has_ts = FALSE;
+    seg->tsval = 0;
+    seg->tsecr = 0;
+    decode_common_options(tcp, thl, seg);
     seg->payload_len = ip_left - thl;
-    seg->hdr_hash = header_hash(ip, ip_hlen + thl, ipver);
+    /* the usual IPv4 headers' lengths as constants: the hash's loops
+     * unrolled */
+    if (ipver == IP_V4 && thl == TCP_HDR_MIN + 12)
+        seg->hdr_hash = header_hash(ip, IPV4_HDR_MIN + TCP_HDR_MIN + 12,
+                                    IP_V4);
+    else if (ipver == IP_V4 && thl == TCP_HDR_MIN + 20)
+        seg->hdr_hash = header_hash(ip, IPV4_HDR_MIN + TCP_HDR_MIN + 20,
+                                    IP_V4);
+    else
+        seg->hdr_hash = header_hash(ip, ip_hlen + thl, ipver);
     seg->flow_hash = 0;
     seg->frame = 0;
     seg->source = 0;
