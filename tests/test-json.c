@@ -7,7 +7,9 @@
 
 #include <glib.h>
 
+#include "finscope/conn.h"
 #include "finscope/json-writer.h"
+#include "finscope/report.h"
 #include "finscope/types.h"
 #include "json-put.h"
 
@@ -400,6 +402,98 @@ test_addr_put(void)
     }
 }
 
+/* The bytes written to f so far. */
+static GString *
+file_text(FILE *f)
+{
+    GString *text = g_string_new(NULL);
+    char chunk[4096];
+    gsize n;
+
+    g_assert_cmpint(fflush(f), ==, 0);
+    rewind(f);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        g_string_append_len(text, chunk, (gssize)n);
+    g_assert_cmpint(fseek(f, 0, SEEK_END), ==, 0);
+    return text;
+}
+
+/* n --json-flat records of connections 1..n into a report on f. */
+static void
+put_records(FsReport *r, guint from, guint to)
+{
+    FsEngineSink sink = fs_report_sink(r);
+    FsOutcome outcome;
+    FsConn conn;
+
+    memset(&outcome, 0, sizeof outcome);
+    for (guint i = from; i <= to; i++) {
+        memset(&conn, 0, sizeof conn);
+        fs_conn_init(&conn);
+        conn.id = i;
+        conn.addr[FS_ROLE_CLIENT].family = 4;
+        conn.addr[FS_ROLE_CLIENT].bytes[3] = (guint8)i;
+        conn.addr[FS_ROLE_SERVER].family = 4;
+        conn.port[FS_ROLE_CLIENT] = (guint16)(40000 + i);
+        conn.port[FS_ROLE_SERVER] = 443;
+        sink.on_conn(&conn, &outcome, sink.user);
+    }
+}
+
+/* A batched report (files read) writes its lines a batch at a time,
+ * whole lines, the rest at its end: the same bytes as one that writes
+ * them one by one. */
+static void
+test_report_batched(void)
+{
+    FsEngineConfig cfg;
+    FILE *one = tmpfile();
+    FILE *batched = tmpfile();
+    FsReport *r1;
+    FsReport *rb;
+    guint n = 0;
+    g_autoptr(GString) a = NULL;
+    g_autoptr(GString) b = NULL;
+
+    memset(&cfg, 0, sizeof cfg);
+    g_assert_nonnull(one);
+    g_assert_nonnull(batched);
+    r1 = fs_report_new(FS_REPORT_FLAT, one, &cfg);
+    rb = fs_report_new(FS_REPORT_FLAT, batched, &cfg);
+    fs_report_set_batched(rb, TRUE);
+    put_records(r1, 1, 3);
+    put_records(rb, 1, 3);
+    a = file_text(one);
+    b = file_text(batched);
+    g_assert_cmpuint(a->len, >, 0);
+    g_assert_cmpuint(b->len, ==, 0);     /* held: not a batch yet */
+    g_string_free(a, TRUE);
+    g_string_free(b, TRUE);
+    /* on to the first batch written */
+    for (n = 3; (b = file_text(batched))->len == 0; n++) {
+        g_string_free(b, TRUE);
+        put_records(r1, n + 1, n + 1);
+        put_records(rb, n + 1, n + 1);
+    }
+    g_assert_cmpuint(b->len, >=, FS_REPORT_BATCH_BYTES);
+    g_assert_cmpint(b->str[b->len - 1], ==, '\n');
+    a = file_text(one);
+    g_assert_cmpmem(a->str, a->len, b->str, b->len);
+    g_string_free(a, TRUE);
+    g_string_free(b, TRUE);
+    put_records(r1, n + 1, n + 10);
+    put_records(rb, n + 1, n + 10);
+    fs_report_finish(r1, NULL);
+    fs_report_finish(rb, NULL);
+    a = file_text(one);
+    b = file_text(batched);
+    g_assert_cmpmem(a->str, a->len, b->str, b->len);
+    fs_report_free(r1);
+    fs_report_free(rb);
+    fclose(one);
+    fclose(batched);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -416,5 +510,6 @@ main(int argc, char **argv)
     g_test_add_func("/json/put-time", test_put_time);
     g_test_add_func("/json/put-string", test_put_string);
     g_test_add_func("/json/addr-put", test_addr_put);
+    g_test_add_func("/json/report-batched", test_report_batched);
     return g_test_run();
 }

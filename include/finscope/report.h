@@ -47,6 +47,14 @@ void fs_report_add_truncated(FsReport *report, const char *file,
 #define FS_REPORT_TOP_SERVICES 20
 void fs_report_set_top(FsReport *report, guint top);
 
+/* JSON and --json-flat: write the lines FS_REPORT_BATCH_BYTES or so at a
+ * time, not one by one (each fwrite() has its cost), the rest at
+ * fs_report_finish(). For a report whose stream nothing else writes
+ * to before the end and nobody reads as it comes (a file read, not a
+ * live capture). */
+#define FS_REPORT_BATCH_BYTES 65536
+void fs_report_set_batched(FsReport *report, gboolean batched);
+
 /* A --shard run's report: every service and every RST sender written
  * (finscope merge applies the tops to the sums). */
 void fs_report_set_shard(FsReport *report);

@@ -20,12 +20,25 @@ write_line(FsReport *r)
     g_string_truncate(r->buf, 0);
 }
 
-/* Ends the record at p with its newline and writes it out. */
+void
+fs_report_put_pending(FsReport *r)
+{
+    if (r->buf->len == 0)
+        return;
+    fwrite(r->buf->str, 1, r->buf->len, r->out);
+    g_string_truncate(r->buf, 0);
+}
+
+/* Ends the record at p with its newline and writes it out, or, batched,
+ * what buf holds once it is a batch (write_line() writes the rest
+ * before the summary). */
 void
 fs_report_put_line_end(FsReport *r, char *p)
 {
     *p++ = '\n';
     fs_json_done(r->buf, p);
+    if (r->batched && r->buf->len < FS_REPORT_BATCH_BYTES)
+        return;
     fwrite(r->buf->str, 1, r->buf->len, r->out);
     g_string_truncate(r->buf, 0);
 }

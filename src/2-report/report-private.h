@@ -94,6 +94,7 @@ struct FsReport {
     FsFailures *failures;  /* failure classes, RST senders */
     guint top;             /* services shown (fs_report_set_top); 0 all */
     gboolean shard;        /* a --shard run: every list whole, for merge */
+    gboolean batched;      /* JSON lines kept in buf up to a batch */
     GPtrArray *truncated;  /* FsTruncatedFile*: files cut short, or NULL */
 };
 
@@ -165,6 +166,8 @@ const FsNames *fs_report_names(void);
 char *fs_report_put_endpoints(char *p, const FsConn *conn);
 char *fs_report_put_flags(GString *out, char *p, guint32 flags);
 void fs_report_put_line_end(FsReport *r, char *p);
+/* Writes the lines a batched report holds (JSON, --json-flat). */
+void fs_report_put_pending(FsReport *r);
 
 /* Ports a client has for one destination (default Linux range). */
 guint fs_report_ephemeral_ports(const FsReport *r);

@@ -79,6 +79,13 @@ fs_report_set_top(FsReport *r, guint top)
 }
 
 void
+fs_report_set_batched(FsReport *r, gboolean batched)
+{
+    g_return_if_fail(r != NULL);
+    r->batched = batched;
+}
+
+void
 fs_report_set_shard(FsReport *r)
 {
     g_return_if_fail(r != NULL);
@@ -136,6 +143,8 @@ fs_report_finish(FsReport *r, const FsEngine *engine)
         fs_report_json_finish(r, engine);
     else if (r->format == FS_REPORT_TEXT)
         fs_report_text_finish(r, engine);
+    else
+        fs_report_put_pending(r);   /* --json-flat: the last batch */
     fflush(r->out);
 }
 

@@ -187,6 +187,9 @@ run(const FsCliOptions *opts)
                           g_strv_length(opts->read_files));
     if (opts->top >= 0)
         fs_report_set_top(report, (guint)opts->top);
+    /* files read: the JSON lines go out a batch at a time (the shards'
+     * sink writes lines of its own between them) */
+    fs_report_set_batched(report, cfg.shards == 0);
     sink = fs_report_sink(report);
     if (opts->timeline != NULL || opts->plot != NULL) {
         FsEngineSink inner = sink;
