@@ -3,6 +3,8 @@
 #ifndef FINSCOPE_DECIMAL_H
 #define FINSCOPE_DECIMAL_H
 
+#include <string.h>
+
 #include <glib.h>
 
 /* "00" .. "99": two decimal digits a step. */
@@ -11,6 +13,13 @@ static const char digit_pairs[201] =
     "303132333435363738394041424344454647484950515253545556575859"
     "606162636465666768697071727374757677787980818283848586878889"
     "90919293949596979899";
+
+/* Puts the two digits of v (< 100) at p: one 2-byte move. */
+static inline void
+fs_put_pair(char *p, guint32 v)
+{
+    memcpy(p, digit_pairs + 2 * v, 2);
+}
 
 /* How many decimal digits v has: its bit length gives the count or one
  * less (1233 / 4096 is just above log10(2)), one comparison the rest.
@@ -51,24 +60,19 @@ fs_put_uint(char *p, guint64 v)
 
         v /= 100000000u;
         for (int i = 0; i < 4; i++) {
-            const char *d = digit_pairs + 2 * (lo % 100);
-
+            t -= 2;
+            fs_put_pair(t, lo % 100);
             lo /= 100;
-            *--t = d[1];
-            *--t = d[0];
         }
     }
     w = (guint32)v;
     while (w >= 100) {
-        const char *d = digit_pairs + 2 * (w % 100);
-
+        t -= 2;
+        fs_put_pair(t, w % 100);
         w /= 100;
-        *--t = d[1];
-        *--t = d[0];
     }
     if (w >= 10) {
-        *--t = digit_pairs[2 * w + 1];
-        *--t = digit_pairs[2 * w];
+        fs_put_pair(t - 2, w);
     } else {
         *--t = (char)('0' + w);
     }

@@ -39,6 +39,14 @@ static const Octet octets[256] = {
     OCTET64(0), OCTET64(64), OCTET64(128), OCTET64(192),
 };
 
+/* One octet's digits, 4 bytes copied (the padding written over next). */
+static inline char *
+put_octet(char *p, guint8 b)
+{
+    memcpy(p, octets[b].text, 4);
+    return p + octets[b].len;
+}
+
 /* Puts an IPv4 address as inet_ntop() writes it at p (16 bytes of room:
  * each octet is copied as 4 bytes, the next one written over its
  * padding); returns the position after it. By table: this runs for
@@ -46,14 +54,13 @@ static const Octet octets[256] = {
 static inline char *
 put_ipv4(char *p, const guint8 *b)
 {
-    for (int i = 0; i < 4; i++) {
-        const Octet *o = &octets[b[i]];
-
-        memcpy(p, o->text, 4);
-        p += o->len;
-        *p++ = '.';
-    }
-    return p - 1;
+    p = put_octet(p, b[0]);
+    *p++ = '.';
+    p = put_octet(p, b[1]);
+    *p++ = '.';
+    p = put_octet(p, b[2]);
+    *p++ = '.';
+    return put_octet(p, b[3]);
 }
 
 char *
