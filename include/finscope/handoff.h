@@ -20,4 +20,24 @@ char *fs_handoff_filter(const FsConn *conn);
  * the position after it. */
 char *fs_handoff_put_filter(char *p, const FsConn *conn);
 
+/* A record's two addresses as fs_addr_put() writes them, put once for
+ * the record's several uses of them (endpoints, hosts, filter). */
+typedef struct {
+    char text[2][FS_ADDR_PUT_ROOM]; /* by FsRole, no NUL */
+    gsize len[2];
+} FsHandoffHosts;
+
+static inline void
+fs_handoff_hosts(FsHandoffHosts *hosts, const FsConn *conn)
+{
+    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++)
+        hosts->len[role] = (gsize)(fs_addr_put(hosts->text[role],
+                                               &conn->addr[role]) -
+                                   hosts->text[role]);
+}
+
+/* fs_handoff_put_filter() of conn, whose addresses hosts holds. */
+char *fs_handoff_put_filter_hosts(char *p, const FsConn *conn,
+                                  const FsHandoffHosts *hosts);
+
 #endif /* FINSCOPE_HANDOFF_H */

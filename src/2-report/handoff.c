@@ -8,7 +8,7 @@
 #include <glib.h>
 
 #include "finscope/handoff.h"
-#include "decimal.h"
+#include "json-put.h"
 
 #define FILTER_MAX FS_HANDOFF_FILTER_MAX
 
@@ -44,12 +44,12 @@ append_uint(Filter *f, const char *text, gsize n, guint64 v)
 
 #define APPEND_UINT(f, lit, v) append_uint((f), lit, sizeof(lit) - 1, (v))
 
-/* Appends addr's address, as fs_addr_format writes it. */
-static void
-append_addr(Filter *f, const FsAddr *addr)
+/* Appends an address as fs_addr_put() wrote it (n bytes at host). */
+static inline void
+append_host(Filter *f, const char *host, gsize n)
 {
-    g_assert((gsize)(f->p - f->buf) + FS_ADDR_PUT_ROOM < FILTER_MAX);
-    f->p = fs_addr_put(f->p, addr);
+    g_assert((gsize)(f->p - f->buf) + n < FILTER_MAX);
+    f->p = fs_put_bytes(f->p, host, n);
 }
 
 /* Wireshark names an outer 802.1ad (QinQ, TPID 0x88a8) tag
@@ -73,6 +73,16 @@ append_vlan(Filter *f, guint32 vlan)
 char *
 fs_handoff_put_filter(char *p, const FsConn *conn)
 {
+    FsHandoffHosts hosts;
+
+    fs_handoff_hosts(&hosts, conn);
+    return fs_handoff_put_filter_hosts(p, conn, &hosts);
+}
+
+char *
+fs_handoff_put_filter_hosts(char *p, const FsConn *conn,
+                            const FsHandoffHosts *hosts)
+{
     Filter f;
     gboolean v6;
 
@@ -83,12 +93,12 @@ fs_handoff_put_filter(char *p, const FsConn *conn)
         APPEND_LITERAL(&f, "ipv6.addr==");
     else
         APPEND_LITERAL(&f, "ip.addr==");
-    append_addr(&f, &conn->addr[FS_ROLE_CLIENT]);
+    append_host(&f, hosts->text[FS_ROLE_CLIENT], hosts->len[FS_ROLE_CLIENT]);
     if (v6)
         APPEND_LITERAL(&f, " && ipv6.addr==");
     else
         APPEND_LITERAL(&f, " && ip.addr==");
-    append_addr(&f, &conn->addr[FS_ROLE_SERVER]);
+    append_host(&f, hosts->text[FS_ROLE_SERVER], hosts->len[FS_ROLE_SERVER]);
     APPEND_UINT(&f, " && tcp.port==", conn->port[FS_ROLE_CLIENT]);
     APPEND_UINT(&f, " && tcp.port==", conn->port[FS_ROLE_SERVER]);
     append_vlan(&f, conn->vlan);

@@ -40,7 +40,8 @@ put_role(const FsNames *nm, GString *out, char *p, int role)
 /* Frame numbers (null: no segment), the capture file of the first
  * frame (null: a live capture), the Wireshark filter. */
 static char *
-put_frames(GString *out, char *p, const FsReport *r, const FsConn *conn)
+put_frames(GString *out, char *p, const FsReport *r, const FsConn *conn,
+           const FsHandoffHosts *hosts)
 {
     FS_JSON_LIT(p, ",\"packets\":");
     p = fs_put_uint(p, conn->packets);
@@ -57,7 +58,7 @@ put_frames(GString *out, char *p, const FsReport *r, const FsConn *conn)
                                : NULL);
     p = fs_json_room(out, p, FS_HANDOFF_FILTER_MAX);
     FS_JSON_LIT(p, ",\"filter\":\"");
-    p = fs_handoff_put_filter(p, conn);
+    p = fs_handoff_put_filter_hosts(p, conn, hosts);
     *p++ = '"';
     return p;
 }
@@ -275,17 +276,19 @@ fs_report_flat_conn(FsReport *r, const FsConn *conn,
     const FsNames *nm = fs_report_names();
     GString *out = r->buf;
     char *p = fs_json_room(out, NULL, 0);
+    FsHandoffHosts hosts;
 
+    fs_handoff_hosts(&hosts, conn);
     FS_JSON_LIT(p, "{\"id\":");
     p = fs_put_uint(p, conn->id);
-    p = fs_report_put_endpoints(p, conn);
+    p = fs_report_put_endpoints(p, conn, &hosts);
     FS_JSON_LIT(p, ",\"vlan\":");
     p = fs_put_uint(p, conn->vlan);
     FS_JSON_LIT(p, ",\"start_ns\":");
     p = put_ns(p, conn->t_first);
     FS_JSON_LIT(p, ",\"end_ns\":");
     p = put_ns(p, conn->t_last);
-    p = put_frames(out, p, r, conn);
+    p = put_frames(out, p, r, conn, &hosts);
     FS_JSON_LIT(p, ",\"bytes_client\":");
     p = fs_put_uint(p, conn->ep[FS_ROLE_CLIENT].bytes);
     FS_JSON_LIT(p, ",\"bytes_server\":");

@@ -219,17 +219,16 @@ put_endpoint(char *p, const FsAddr *addr, const char *host, gsize n,
     return p;
 }
 
-/* "client", "server" and their hosts and ports: each address is
- * formatted once. */
+/* "client", "server" and their hosts and ports, from the addresses
+ * put once in hosts. */
 char *
-fs_report_put_endpoints(char *p, const FsConn *conn)
+fs_report_put_endpoints(char *p, const FsConn *conn,
+                        const FsHandoffHosts *hosts)
 {
-    char host[2][FS_ENDPOINT_STRLEN];
-    gsize n[2];
+    const char *const host[2] = { hosts->text[FS_ROLE_CLIENT],
+                                  hosts->text[FS_ROLE_SERVER] };
+    const gsize *n = hosts->len;
 
-    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++)
-        n[role] = (gsize)(fs_addr_put(host[role], &conn->addr[role]) -
-                          host[role]);
     FS_JSON_LIT(p, ",\"client\":");
     p = put_endpoint(p, &conn->addr[FS_ROLE_CLIENT], host[FS_ROLE_CLIENT],
                      n[FS_ROLE_CLIENT], conn->port[FS_ROLE_CLIENT]);
@@ -454,12 +453,14 @@ fs_report_json_conn(FsReport *r, const FsConn *conn,
 {
     GString *out = r->buf;
     char *p = fs_json_room(out, NULL, 0);
+    FsHandoffHosts hosts;
 
     (void)fs_report_names();   /* filled before the first line */
 
+    fs_handoff_hosts(&hosts, conn);
     FS_JSON_LIT(p, "{\"type\":\"conn\",\"id\":");
     p = fs_put_uint(p, conn->id);
-    p = fs_report_put_endpoints(p, conn);
+    p = fs_report_put_endpoints(p, conn, &hosts);
     FS_JSON_LIT(p, ",\"vlan\":");
     p = fs_put_uint(p, conn->vlan);
     FS_JSON_LIT(p, ",\"start\":");
@@ -475,7 +476,7 @@ fs_report_json_conn(FsReport *r, const FsConn *conn,
     /* a Wireshark display filter for this incarnation's packets */
     p = fs_json_room(out, p, FS_HANDOFF_FILTER_MAX);
     FS_JSON_LIT(p, ",\"filter\":\"");
-    p = fs_handoff_put_filter(p, conn);
+    p = fs_handoff_put_filter_hosts(p, conn, &hosts);
     FS_JSON_LIT(p, "\",\"bytes\":");
     p = put_pair_uint(p, conn->ep[FS_ROLE_CLIENT].bytes,
                       conn->ep[FS_ROLE_SERVER].bytes);

@@ -8,6 +8,7 @@
 #include "finscope/classify.h"
 #include "finscope/conn.h"
 #include "finscope/event.h"
+#include "finscope/handoff.h"
 #include "finscope/json-writer.h"
 #include "finscope/report.h"
 #include "json-put.h"
@@ -163,7 +164,8 @@ const FsNames *fs_report_names(void);
 /* Pieces of the records written through json-put.h (report-json.c),
  * which --json-flat shares: ,"client":"ip:port","server":..., the
  * hosts and ports; ,"flags":[names]; the line's end, and the line out. */
-char *fs_report_put_endpoints(char *p, const FsConn *conn);
+char *fs_report_put_endpoints(char *p, const FsConn *conn,
+                              const FsHandoffHosts *hosts);
 char *fs_report_put_flags(GString *out, char *p, guint32 flags);
 void fs_report_put_line_end(FsReport *r, char *p);
 /* Writes the lines a batched report holds (JSON, --json-flat). */
