@@ -281,6 +281,15 @@ test_put_numbers(void)
         *fs_put_int(buf, G_MININT64) = '\0';
         g_assert_cmpstr(buf, ==, "-9223372036854775808");
     }
+    /* every value up to 10^5: the small ones' shortcuts and the pairs */
+    for (guint64 v = 0; v <= 100000; v++) {
+        char buf[64];
+        char want[24];
+
+        g_snprintf(want, sizeof want, "%" G_GUINT64_FORMAT, v);
+        *fs_put_uint(buf, v) = '\0';
+        g_assert_cmpstr(buf, ==, want);
+    }
 }
 
 static void

@@ -44,17 +44,28 @@ decimal_len(guint64 v)
     return t + (v >= powers[t]);
 }
 
-/* Puts v in decimal at p; returns the position after it.  The digits go
- * in from the end, two a step, with no copy from a scratch buffer; eight
- * at a time are split off in 64 bits, the rest worked in 32 (cheaper
- * divisions by 100). */
+/* Puts v in decimal at p; returns the position after it.  Below 100 at
+ * once; else the digits go in from the end, two a step, with no copy
+ * from a scratch buffer; eight at a time are split off in 64 bits, the
+ * rest worked in 32 (cheaper divisions by 100). */
 static inline char *
 fs_put_uint(char *p, guint64 v)
 {
-    char *end = p + decimal_len(v);
-    char *t = end;
+    char *end;
+    char *t;
     guint32 w;
 
+    /* most numbers of a record: counts of 0, seconds of a capture */
+    if (v < 10) {
+        *p = (char)('0' + v);
+        return p + 1;
+    }
+    if (v < 100) {
+        fs_put_pair(p, (guint32)v);
+        return p + 2;
+    }
+    end = p + decimal_len(v);
+    t = end;
     while (v >= 100000000u) {
         guint32 lo = (guint32)(v % 100000000u);
 
