@@ -68,13 +68,15 @@ fs_put_uint(char *p, guint64 v)
     t = end;
     while (v >= 100000000u) {
         guint32 lo = (guint32)(v % 100000000u);
+        guint32 hi4 = lo / 10000u;
+        guint32 lo4 = lo % 10000u;
 
         v /= 100000000u;
-        for (int i = 0; i < 4; i++) {
-            t -= 2;
-            fs_put_pair(t, lo % 100);
-            lo /= 100;
-        }
+        t -= 8;                 /* eight digits, no loop */
+        fs_put_pair(t, hi4 / 100u);
+        fs_put_pair(t + 2, hi4 % 100u);
+        fs_put_pair(t + 4, lo4 / 100u);
+        fs_put_pair(t + 6, lo4 % 100u);
     }
     w = (guint32)v;
     while (w >= 100) {
