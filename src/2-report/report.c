@@ -124,7 +124,7 @@ sink_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 FsEngineSink
 fs_report_sink(FsReport *report)
 {
-    FsEngineSink sink = { sink_event, sink_conn, report };
+    FsEngineSink sink = { sink_event, sink_conn, report, NULL, FALSE };
 
     return sink;
 }
