@@ -192,7 +192,9 @@ record_for_hand_over(FsStore *s, FsConn *conn, FsConn *buf)
 
     if (!fs_conn_is_frozen(conn))
         return conn;
-    slot = s->hooks.record_slot(s->hooks.user);
+    slot = s->hooks.record_slot != NULL
+               ? s->hooks.record_slot(s->hooks.user)
+               : NULL;
     return record_of(conn, slot != NULL ? slot : buf);
 }
 

@@ -241,6 +241,10 @@ fs_stage_sink(FsStage *stage)
     FsEngineSink sink = { stage_event, stage_conn, stage, stage_record_slot,
                           TRUE };
 
+    /* events the inner sink drops are not staged */
+    if (stage->inner.on_event == NULL)
+        sink.on_event = NULL;
+
     return sink;
 }
 
