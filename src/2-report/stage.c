@@ -1,8 +1,9 @@
 /* finscope: the report in a stage of its own (stage.h).
  *
  * The engine's thread copies each sink call (the event and its
- * connection's head, or the record and its outcome) into the current
- * block; full blocks go to a worker (worker.h) as
+ * connection's head, or the record's place in the records' ring and
+ * its outcome, if the engine worked it out) into the current block;
+ * full blocks go to a worker (worker.h) as
  * urgent jobs and come back empty through a queue, BLOCKS of them in all, so memory
  * stays bounded and order is kept (as reader.c does for packets). The
  * worker is the stage's own or one shared with the reader (main.c): then
