@@ -327,7 +327,7 @@ run_quiet_close_wait(FsTime freeze_after, guint64 *frozen_at_15s)
     GArray *records = g_array_new(FALSE, TRUE, sizeof(FsConn));
     FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC,
                            .freeze_after = freeze_after };
-    FsEngineSink sink = { NULL, keep_record, records };
+    FsEngineSink sink = { NULL, keep_record, records, NULL, FALSE };
     g_autoptr(FsEngine) e = fs_engine_new(&cfg, &sink);
 
     for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {

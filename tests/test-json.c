@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "finscope/conn.h"
+#include "finscope/handoff.h"
 #include "finscope/json-writer.h"
 #include "finscope/report.h"
 #include "finscope/types.h"
@@ -503,10 +504,53 @@ test_report_batched(void)
     fclose(batched);
 }
 
+/* A connection's Wireshark filter writes IPv4 addresses by hand: as
+ * fs_addr_format() does, for every byte value in every position; IPv6
+ * ones through it. */
+static void
+test_handoff_addresses(void)
+{
+    FsConn conn;
+
+    memset(&conn, 0, sizeof conn);
+    fs_conn_init(&conn);
+    conn.port[FS_ROLE_CLIENT] = 40000;
+    conn.port[FS_ROLE_SERVER] = 80;
+    conn.first_frame = 9;
+    conn.last_frame = 1000;
+    for (guint v = 0; v < 256 + 2; v++) {
+        char c[FS_ENDPOINT_STRLEN];
+        char s[FS_ENDPOINT_STRLEN];
+        g_autofree char *want = NULL;
+        g_autofree char *got = NULL;
+        gboolean v6 = v >= 256;
+
+        for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+            FsAddr *a = &conn.addr[r];
+
+            memset(a, 0, sizeof *a);
+            a->family = v6 ? 6 : 4;
+            for (int i = 0; i < (v6 ? 16 : 4); i++)
+                a->bytes[i] = (guint8)(r == FS_ROLE_CLIENT ? v + i * 37
+                                                           : 255 - v - i);
+        }
+        fs_addr_format(&conn.addr[FS_ROLE_CLIENT], c, sizeof c);
+        fs_addr_format(&conn.addr[FS_ROLE_SERVER], s, sizeof s);
+        want = g_strdup_printf("%s.addr==%s && %s.addr==%s && tcp.port==40000"
+                               " && tcp.port==80 && frame.number>=9 && "
+                               "frame.number<=1000 && !%s",
+                               v6 ? "ipv6" : "ip", c, v6 ? "ipv6" : "ip", s,
+                               v6 ? "icmpv6" : "icmp");
+        got = fs_handoff_filter(&conn);
+        g_assert_cmpstr(got, ==, want);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/json/handoff-addresses", test_handoff_addresses);
     g_test_add_func("/json/object", test_object);
     g_test_add_func("/json/escapes", test_escapes);
     g_test_add_func("/json/escape-positions", test_escape_positions);

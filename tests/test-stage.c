@@ -59,7 +59,7 @@ test_order_and_copies(void)
 {
     g_autoptr(GString) want = g_string_new(NULL);
     Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
-    FsEngineSink inner = { rec_event, rec_conn, &r };
+    FsEngineSink inner = { rec_event, rec_conn, &r, NULL, FALSE };
     FsStage *stage = fs_stage_new(&inner);
     FsEngineSink sink = fs_stage_sink(stage);
     FsConn conn;
@@ -119,11 +119,10 @@ static void
 test_free_runs_the_rest(void)
 {
     Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
-    FsEngineSink inner = { NULL, rec_conn, &r };
+    FsEngineSink inner = { NULL, rec_conn, &r, NULL, FALSE };
     FsStage *stage = fs_stage_new(&inner);
     FsEngineSink sink = fs_stage_sink(stage);
     FsConn conn;
-    FsEvent ev = { 0 };
     FsOutcome outcome = { 0 };
     guint lines = 0;
 
@@ -132,9 +131,8 @@ test_free_runs_the_rest(void)
     for (guint i = 0; i < 300; i++) {
         conn.id = i;
         sink.on_conn(&conn, &outcome, sink.user);
-        /* no on_event in inner: dropped */
-        ev.conn = &conn;
-        sink.on_event(&ev, &conn, sink.user);
+        /* no on_event in inner: none in the stage's sink either */
+        g_assert_null(sink.on_event);
     }
     fs_stage_free(stage);
     for (const char *p = r.log->str; *p != '\0'; p++)
@@ -175,7 +173,7 @@ static void
 test_shared_worker(void)
 {
     Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
-    FsEngineSink inner = { NULL, rec_conn, &r };
+    FsEngineSink inner = { NULL, rec_conn, &r, NULL, FALSE };
     FsWorker *worker = fs_worker_new("test-worker");
     g_autoptr(GAsyncQueue) gate = g_async_queue_new();
     g_autoptr(GAsyncQueue) started = g_async_queue_new();
@@ -215,6 +213,93 @@ test_shared_worker(void)
     g_string_free(r.log, TRUE);
 }
 
+static void
+rec_close(const FsConn *conn, const FsOutcome *outcome, gpointer user)
+{
+    Recorder *r = user;
+
+    r->other_thread &= g_thread_self() != r->caller;
+    g_assert_nonnull(outcome);
+    g_string_append_printf(r->log, "c%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT
+                           ":%s\n", conn->id, conn->packets,
+                           fs_close_kind_name(outcome->close));
+}
+
+/* The stage's sink classifies (in the worker's thread: the engine passes
+ * outcome NULL) and offers the records' ring: a record built in its slot
+ * is handed over without a copy, and a slot written but not handed over
+ * (a record the engine decoded and kept) clobbers none still queued,
+ * even with every block full and waiting for the worker. */
+static void
+test_record_slots(void)
+{
+    Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
+    FsEngineSink inner = { NULL, rec_close, &r, NULL, FALSE };
+    FsWorker *worker = fs_worker_new("test-worker");
+    g_autoptr(GAsyncQueue) gate = g_async_queue_new();
+    g_autoptr(GAsyncQueue) started = g_async_queue_new();
+    Mark first = { { mark_run }, &r, "first\n", gate, started, NULL };
+    g_autoptr(GString) want = g_string_new("first\n");
+    FsOutcome outcome = { 0 };
+    FsStage *stage;
+    FsEngineSink sink;
+    FsConn *slot;
+
+    fs_worker_push(worker, &first.job);
+    (void)g_async_queue_pop(started);
+    stage = fs_stage_new_on(&inner, worker);
+    sink = fs_stage_sink(stage);
+    g_assert_true(sink.classifies);
+    g_assert_nonnull(sink.record_slot);
+    outcome.close = FS_CLOSE_INCOMPLETE;
+    /* every block full (8 of 64), none run: the worker is held */
+    for (guint i = 1; i <= 8 * 64; i++) {
+        slot = sink.record_slot(sink.user);
+        /* the same slot until a record is handed over */
+        g_assert_true(sink.record_slot(sink.user) == slot);
+        memset(slot, 0, sizeof *slot);
+        fs_conn_init(slot);
+        slot->id = i;
+        slot->packets = i * 2;
+        slot->rst_from = i % 2 ? FS_ROLE_CLIENT : FS_ROLE_NONE;
+        if (i % 3 == 0) {
+            /* the caller's verdict is passed on as it is */
+            sink.on_conn(slot, &outcome, sink.user);
+            g_string_append_printf(want, "c%u:%u:incomplete\n", i, i * 2);
+        } else {
+            sink.on_conn(slot, NULL, sink.user);
+            g_string_append_printf(want, "c%u:%u:%s\n", i, i * 2,
+                                   i % 2 ? "reset" : "open");
+        }
+    }
+    /* one more decoded into the next slot, then kept (not handed over) */
+    slot = sink.record_slot(sink.user);
+    memset(slot, 0xa5, sizeof *slot);
+    g_async_queue_push(gate, GINT_TO_POINTER(1));
+    fs_stage_sync(stage);
+    g_assert_cmpstr(r.log->str, ==, want->str);
+    /* the slot is offered again, and a record given from elsewhere is
+     * copied into it */
+    g_assert_true(sink.record_slot(sink.user) == slot);
+    memset(slot, 0, sizeof *slot);
+    {
+        FsConn conn;
+
+        memset(&conn, 0, sizeof conn);
+        fs_conn_init(&conn);
+        conn.id = 1000;
+        conn.packets = 7;
+        sink.on_conn(&conn, NULL, sink.user);
+        conn.packets = 0;
+    }
+    g_string_append(want, "c1000:7:open\n");
+    fs_stage_free(stage);
+    fs_worker_free(worker);
+    g_assert_cmpstr(r.log->str, ==, want->str);
+    g_assert_true(r.other_thread);
+    g_string_free(r.log, TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -222,5 +307,6 @@ main(int argc, char **argv)
     g_test_add_func("/stage/order-and-copies", test_order_and_copies);
     g_test_add_func("/stage/free-runs-the-rest", test_free_runs_the_rest);
     g_test_add_func("/stage/shared-worker", test_shared_worker);
+    g_test_add_func("/stage/record-slots", test_record_slots);
     return g_test_run();
 }

@@ -80,10 +80,20 @@ typedef struct {
     void (*on_event)(const FsEvent *ev, const FsConn *conn, gpointer user);
     /* A connection is done: its record is final and it is freed after;
      * outcome is its verdict (fs_classify_outcome()), worked out once
-     * here for every view. */
+     * here for every view (NULL for a sink that classifies). */
     void (*on_conn)(const FsConn *conn, const FsOutcome *outcome,
                     gpointer user);
     gpointer user;
+    /* Optional (NULL: none). Where the next record handed over may be
+     * built: the engine decodes a frozen record straight into it, and
+     * on_conn given this address keeps it without a copy. The engine
+     * may write it until that on_conn, or drop it (a record not handed
+     * over after all): a later call returns the same address until an
+     * on_conn took one; nothing else the sink does moves it. */
+    FsConn *(*record_slot)(gpointer user);
+    /* TRUE: the sink works out each record's verdict itself (the stage:
+     * in its worker's thread), and on_conn gets outcome NULL. */
+    gboolean classifies;
 } FsEngineSink;
 
 typedef struct {

@@ -18,7 +18,11 @@ typedef struct FsStage FsStage;
  * event's conn must be the connection passed with it, or NULL, as the
  * engine's are; on_event gets a copy of the connection's head only (its
  * id, VLAN, ports and addresses, FS_CONN_HEAD_SIZE; older NULL, the rest
- * zero): what an event's line reads. on_conn gets the whole record. */
+ * zero): what an event's line reads. on_conn gets the whole record and
+ * its outcome: the caller's, or, where the caller passed NULL (the
+ * engine does: the stage's sink says it classifies), fs_classify_outcome()
+ * of the record, worked out in the stage's thread. The sink also offers
+ * record_slot (FsEngineSink): a record built there is not copied. */
 FsStage *fs_stage_new(const FsEngineSink *inner);
 
 /* The same, its calls run as jobs of worker, in turn with the worker's

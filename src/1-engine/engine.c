@@ -102,10 +102,27 @@ on_conn(const FsConn *rec, gpointer user)
     if (e->sink.on_conn != NULL) {
         FsOutcome outcome;
 
+        /* a sink that classifies does it itself (the stage: in its
+         * worker's thread, not this one) */
+        if (e->sink.classifies) {
+            e->sink.on_conn(rec, NULL, e->sink.user);
+            return;
+        }
         /* the record's verdict, worked out once for every view */
         fs_classify_outcome(rec, &outcome);
         e->sink.on_conn(rec, &outcome, e->sink.user);
     }
+}
+
+/* The store's, with a sink that offers one: where the next record
+ * handed over may be built (the sink's slot, so that it need not copy
+ * it). */
+static FsConn *
+record_slot(gpointer user)
+{
+    FsEngine *e = user;
+
+    return e->sink.record_slot(e->sink.user);
 }
 
 /* The store's: a connection finished while the capture goes on; its
@@ -126,11 +143,13 @@ FsEngine *
 fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
 {
     FsEngine *e = g_new0(FsEngine, 1);
-    FsStoreHooks hooks = { on_outcome, on_conn, on_forget, e };
+    FsStoreHooks hooks = { on_outcome, on_conn, on_forget, NULL, e };
 
     e->cfg = *cfg;
     if (sink != NULL)
         e->sink = *sink;
+    if (e->sink.on_conn != NULL && e->sink.record_slot != NULL)
+        hooks.record_slot = record_slot;
     e->tcp.rfc1337 = cfg->rfc1337;
     e->store = fs_store_new(cfg, &e->stats, &hooks);
     e->lean = g_getenv("FINSCOPE_NO_LEAN") == NULL;

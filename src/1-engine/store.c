@@ -182,6 +182,22 @@ record_of(FsConn *conn, FsConn *buf)
     return buf;
 }
 
+/* conn's record, maybe to be handed over: conn itself, or decoded
+ * into the sink's slot (hooks.record_slot: handed over, it is not
+ * copied again) or else into *buf. */
+static FsConn *
+record_for_hand_over(FsStore *s, FsConn *conn, FsConn *buf)
+{
+    FsConn *slot;
+
+    if (!fs_conn_is_frozen(conn))
+        return conn;
+    slot = s->hooks.record_slot != NULL
+               ? s->hooks.record_slot(s->hooks.user)
+               : NULL;
+    return record_of(conn, slot != NULL ? slot : buf);
+}
+
 static FsConn *
 thaw(FsStore *s, FsFlow *flow, FsConn *frozen)
 {
@@ -246,7 +262,7 @@ hand_over_at_end(FsConn *conn, gpointer user)
     FsConn buf;
 
     /* the engine has seen this time (a sweep may have settled at it) */
-    hand_over(s, conn, record_of(conn, &buf),
+    hand_over(s, conn, record_for_hand_over(s, conn, &buf),
               MAX(s->stats->t_last, s->latest));
     free_detached(conn, s);
 }
@@ -477,12 +493,14 @@ fs_store_sweep(FsStore *s, FsTime now)
         Look l;
 
         conn = g_ptr_array_index(s->due, i);
-        rec = record_of(conn, &buf);
+        rec = record_for_hand_over(s, conn, &buf);
         was_frozen = rec != conn;
         fs_tcp_outcome_init(&out);
         fs_tcpstate_expire(rec, now, 2 * s->cfg.msl, &out);
-        expired = fs_tcp_outcome_count_cause(&out,
-                                             FS_CAUSE_TIME_WAIT_EXPIRED) > 0;
+        /* read only of a frozen one (whether to freeze it again) */
+        expired = was_frozen && fs_tcp_outcome_len(&out) > 0 &&
+                  fs_tcp_outcome_count_cause(
+                      &out, FS_CAUSE_TIME_WAIT_EXPIRED) > 0;
         s->hooks.on_outcome(&out, s->hooks.user);
         /* an ACK proven by silence may complete its close */
         look_at(s, rec, &l);
@@ -600,7 +618,7 @@ evict_one(FsStore *s, FsTime now)
                                evict_order[i].quiet_only);
         if (conn == NULL)
             continue;
-        rec = record_of(conn, &buf);
+        rec = record_for_hand_over(s, conn, &buf);
         rec->evicted = 1;
         s->stats->evicted++;
         s->stats->evicted_by_class[cls]++;

@@ -31,6 +31,10 @@ typedef struct {
      * (finished early or at a deadline, not at the end): what it held
      * (its TIME_WAIT) is held no more. */
     void (*on_forget)(const FsConn *rec, FsTime now, gpointer user);
+    /* NULL, or where a record about to be handed over may be decoded
+     * (the sink's FsEngineSink.record_slot); else (NULL either way) a
+     * buffer of the store's own. */
+    FsConn *(*record_slot)(gpointer user);
     gpointer user;
 } FsStoreHooks;
 

@@ -131,7 +131,12 @@ sink_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 FsEngineSink
 fs_report_sink(FsReport *report)
 {
-    FsEngineSink sink = { sink_event, sink_conn, report };
+    FsEngineSink sink = { sink_event, sink_conn, report, NULL, FALSE };
+
+    /* --json-flat writes records only: no event is passed on (nor, with
+     * a stage, copied to it) */
+    if (report->format == FS_REPORT_FLAT)
+        sink.on_event = NULL;
 
     return sink;
 }

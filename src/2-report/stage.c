@@ -1,8 +1,9 @@
 /* finscope: the report in a stage of its own (stage.h).
  *
  * The engine's thread copies each sink call (the event and its
- * connection's head, or the record and its outcome) into the current
- * block; full blocks go to a worker (worker.h) as
+ * connection's head, or the record's place in the records' ring and
+ * its outcome, if the engine worked it out) into the current block;
+ * full blocks go to a worker (worker.h) as
  * urgent jobs and come back empty through a queue, BLOCKS of them in all, so memory
  * stays bounded and order is kept (as reader.c does for packets). The
  * worker is the stage's own or one shared with the reader (main.c): then
@@ -20,6 +21,12 @@
 
 #define BLOCK_ITEMS 64
 #define BLOCKS 8
+/* The records' ring: one more than the blocks can hold at once. The
+ * record taken RECORDS ago was handed over at least BLOCKS + 1 blocks
+ * back (a block holds at most BLOCK_ITEMS), so one block of those went
+ * round: the worker ran it, and every earlier one (in order), before the
+ * engine's thread took it from the empty queue again. */
+#define RECORDS (BLOCKS * BLOCK_ITEMS + 1)
 
 typedef struct {
     gboolean is_conn;     /* on_conn(conn, outcome), else on_event(ev,
@@ -36,7 +43,8 @@ typedef struct {
         } event;
         struct {
             FsOutcome outcome; /* a copy of the record's verdict */
-            FsConn conn;       /* a copy of the connection */
+            const FsConn *conn;/* a copy of the connection, in the
+                                  records' ring */
         } record;
     };
 } Item;
@@ -57,6 +65,8 @@ struct FsStage {
     GAsyncQueue *done;    /* the answer to a sync */
     Block *blocks;        /* BLOCKS of them */
     Block *cur;           /* being filled by the engine's thread, or NULL */
+    FsConn *records;      /* the ring of records' copies, RECORDS */
+    guint next_record;    /* the engine's: the slot the next one takes */
     FsConn event_conn;    /* the worker's: an event's connection, its head
                              copied in, the rest zero */
 };
@@ -70,8 +80,16 @@ run_block(FsStage *s, Block *b)
         Item *it = &b->items[i];
 
         if (it->is_conn) {
-            inner->on_conn(it->has_conn ? &it->record.conn : NULL,
-                           it->has_outcome ? &it->record.outcome : NULL,
+            const FsOutcome *outcome = NULL;
+
+            if (it->has_outcome) {
+                outcome = &it->record.outcome;
+            } else if (it->has_conn) {
+                /* the engine left it to this thread */
+                fs_classify_outcome(it->record.conn, &it->record.outcome);
+                outcome = &it->record.outcome;
+            }
+            inner->on_conn(it->has_conn ? it->record.conn : NULL, outcome,
                            inner->user);
         } else {
             const FsConn *conn = NULL;
@@ -153,6 +171,16 @@ stage_event(const FsEvent *ev, const FsConn *conn, gpointer user)
     item_done(s);
 }
 
+/* The engine's: the ring's next slot, where a record may be built and
+ * then handed over without a copy (FsEngineSink.record_slot). */
+static FsConn *
+stage_record_slot(gpointer user)
+{
+    FsStage *s = user;
+
+    return &s->records[s->next_record];
+}
+
 static void
 stage_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 {
@@ -164,8 +192,16 @@ stage_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
     it = next_item(s);
     it->is_conn = TRUE;
     it->has_conn = conn != NULL;
-    if (conn != NULL)
-        memcpy(&it->record.conn, conn, sizeof it->record.conn);
+    if (conn != NULL) {
+        FsConn *slot = &s->records[s->next_record];
+
+        /* built in the slot (the engine thawed it there), or copied */
+        if (conn != slot)
+            memcpy(slot, conn, sizeof *slot);
+        it->record.conn = slot;
+        s->next_record = (s->next_record + 1) % RECORDS;
+    }
+    /* NULL: the engine left it to run_block(), in the worker's thread */
     it->has_outcome = outcome != NULL;
     if (outcome != NULL)
         it->record.outcome = *outcome;
@@ -190,6 +226,7 @@ fs_stage_new_on(const FsEngineSink *inner, FsWorker *worker)
     s->empty = g_async_queue_new();
     s->done = g_async_queue_new();
     s->blocks = g_new0(Block, BLOCKS);
+    s->records = g_new(FsConn, RECORDS);
     for (guint i = 0; i < BLOCKS; i++) {
         s->blocks[i].job.run = block_job;
         s->blocks[i].stage = s;
@@ -201,7 +238,13 @@ fs_stage_new_on(const FsEngineSink *inner, FsWorker *worker)
 FsEngineSink
 fs_stage_sink(FsStage *stage)
 {
-    FsEngineSink sink = { stage_event, stage_conn, stage };
+    /* the records' verdicts are worked out in the worker's thread */
+    FsEngineSink sink = { stage_event, stage_conn, stage, stage_record_slot,
+                          TRUE };
+
+    /* events the inner sink drops are not staged */
+    if (stage->inner.on_event == NULL)
+        sink.on_event = NULL;
 
     return sink;
 }
@@ -231,5 +274,6 @@ fs_stage_free(FsStage *stage)
     g_async_queue_unref(stage->empty);
     g_async_queue_unref(stage->done);
     g_free(stage->blocks);
+    g_free(stage->records);
     g_free(stage);
 }

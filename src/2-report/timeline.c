@@ -196,7 +196,7 @@ tee_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 FsEngineSink
 fs_timeline_tee(FsTimeline *tl, const FsEngineSink *inner)
 {
-    FsEngineSink sink = { tee_event, tee_conn, tl };
+    FsEngineSink sink = { tee_event, tee_conn, tl, NULL, FALSE };
 
     tl->inner = *inner;
     return sink;
