@@ -192,7 +192,8 @@ test_prune(void)
         g_assert_cmpuint(d->peak, ==, k % 5 + 1);
         g_assert_true(k % 10 == 0 || i < KEEP);
     }
-    /* pruning again at once does nothing: the table has not doubled */
+    /* pruning again at once does nothing: the table has not grown by
+     * half */
     fs_pressure_prune(p, KEEP);
     g_assert_cmpuint(fs_pressure_size(p), ==, N / 10 + KEEP);
     /* those still holding leave, then enter: the peak is kept */
@@ -210,6 +211,22 @@ test_prune(void)
             if (fs_addr_equal(&d->client, &c))
                 g_assert_cmpint(d->peak_at, ==, 10);
         }
+    }
+    /* grown by half with idle ones (peak 1, below the top), the next
+     * pruning forgets them: the table holds at most 1.5 times those
+     * kept, not twice */
+    {
+        guint kept = fs_pressure_size(p);
+        FsAddr s = v4(7);
+
+        for (guint k = N; fs_pressure_size(p) < kept + kept / 2; k++) {
+            FsAddr c = v4(k);
+
+            fs_pressure_enter(p, &c, &s, 443, k);
+            fs_pressure_leave(p, &c, &s, 443);
+        }
+        fs_pressure_prune(p, KEEP);
+        g_assert_cmpuint(fs_pressure_size(p), ==, kept);
     }
 }
 

@@ -325,7 +325,11 @@ fs_pressure_prune(FsPressure *p, guint keep)
     guint found = 0;
     guint32 capacity;
 
-    if (keep == 0 || p->dests->len < MAX(2 * p->pruned, MIN_CAPACITY))
+    /* after it has grown by half: the destinations held are at most
+     * 1.5 times those busy (twice kept 35,000 for 17,700 busy at 300
+     * connections/s), and a pass is still O(1) a destination added */
+    if (keep == 0 ||
+        p->dests->len < MAX(p->pruned + p->pruned / 2, MIN_CAPACITY))
         return;
     /* the keep-th destination in rank order: insertion into top[] */
     top = g_newa(Dest, keep);

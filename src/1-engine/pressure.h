@@ -37,9 +37,9 @@ void fs_pressure_release(FsPressure *p, const FsAddr *client,
 
 /* Forgets the destinations that hold no TIME_WAIT now (nor are held)
  * and rank below the top keep (they can never be reported: ranks above
- * them only get better); only once the table has doubled since the last
- * time, so it is O(1) per destination amortized and the table follows
- * the destinations busy within 2*MSL, not all ever seen. */
+ * them only get better); only once the table has grown by half since
+ * the last time, so it is O(1) per destination amortized and the table
+ * follows the destinations busy within 2*MSL, not all ever seen. */
 void fs_pressure_prune(FsPressure *p, guint keep);
 
 /* Destinations tracked now. */

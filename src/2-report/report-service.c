@@ -275,6 +275,23 @@ spans_held_max(const FsService *svc, gboolean bounded, FsTime until)
     return max;
 }
 
+/* The first n elements of a (elements of size bytes) in an array of
+ * their own with room for twice as many: what the next fold lets them
+ * grow to. A GArray keeps the largest room it ever had; a service whose
+ * spans once passed a power of two would keep that room for the rest of
+ * the capture, and over a long one more services do (the sum of each
+ * one's largest, not the largest sum, is what stays resident). */
+static GArray *
+span_array_resized(GArray *a, guint n, guint size)
+{
+    GArray *fresh = g_array_sized_new(FALSE, FALSE, size, MAX(2 * n, 16u));
+
+    if (n > 0)
+        g_array_append_vals(fresh, a->data, n);
+    g_array_unref(a);
+    return fresh;
+}
+
 /* Records come no later than 4*MSL after their TIME_WAIT began, so
  * before until the count of TIME_WAIT held is final: its peak goes into
  * peak_before and the spans that ended before until go. Returns how
@@ -298,7 +315,8 @@ fold_spans(FsService *svc, FsTime until)
         spans[2 * kept + 1] = spans[2 * i + 1];
         kept++;
     }
-    g_array_set_size(svc->tw_spans, 2 * kept);
+    svc->tw_spans = span_array_resized(svc->tw_spans, 2 * kept,
+                                       sizeof(FsTime));
     if (svc->tw_whole != NULL) {
         FsTime *whole = (FsTime *)(gpointer)svc->tw_whole->data;
 
@@ -307,7 +325,8 @@ fold_spans(FsService *svc, FsTime until)
             if (whole[i] + svc->tw_whole_len >= until)
                 whole[kept++] = whole[i];
         }
-        g_array_set_size(svc->tw_whole, kept);
+        svc->tw_whole = span_array_resized(svc->tw_whole, kept,
+                                           sizeof(FsTime));
     }
     svc->folded_to = until;
     return before - spans_kept(svc);
