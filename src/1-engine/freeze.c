@@ -1,150 +1,136 @@
 /* finscope: frozen connections — the body of an FsConn in a compact,
  * lossless encoding.
  *
- * One list of fields (code_conn) serves both directions, so encoder and
- * decoder cannot drift apart. Each field becomes an unsigned value that is
- * 0 in the common case: times and sequence numbers as the difference to a
- * related field decoded before them (a FIN's time to the last packet's,
- * the last TSval to the first, ...), flags packed into one value. Values
- * go out in groups of eight: a byte saying which are non-zero, then those
- * as LEB128 varints; zeros cost one bit. The last packet's time, the base
- * of the others, leads as 8 raw bytes. Most captures keep microseconds:
- * when every time of the connection is a whole microsecond, differences
- * of times are coded in microseconds (a byte or two less each), which
- * the top bit of t_last's 8 bytes says (times are below 2^62).
+ * Each field becomes an unsigned value that is 0 in the common case:
+ * times and sequence numbers as the difference to a related field (a
+ * FIN's time to the last packet's, the last TSval to the first, the
+ * payload bytes to what the sequence numbers say, ...), small fields
+ * packed into one value, each set of bit flags as the bytes the compiler
+ * keeps them in (a frozen connection never leaves the process). The
+ * encoder works out every value first (fill()), the decoder reads them
+ * all and then writes the record field by field (store()): the two lists
+ * of fields, slot by slot, are the format.
  *
- * Layout after the links and the addresses (freeze.h): [t_last: 8 bytes
- * LE, top bit: microseconds] then groups of [mask byte][varint per set
- * bit]. */
+ * The values go out in three parts, each the cheapest for its kind of
+ * field. The six 32-bit fields that look random (ISNs, first TSvals,
+ * duplicate-frame hashes) as 4 raw bytes each, those that are non-zero
+ * (a varint would take 5). The "dense" values, non-zero in any
+ * connection that carried data, as one LEB128 varint each, without a
+ * mask. The rest in groups of eight: a byte saying which are non-zero,
+ * then those as varints; the rarely non-zero ones last, and a group all
+ * 0 (most of the rare ones) is not written at all.
+ *
+ * Layout after the links and the addresses (freeze.h): the last
+ * packet's time, the base of the others; a byte saying which words
+ * follow, a byte saying which groups do; the words; the dense varints;
+ * the groups. Most captures keep microseconds: when every time of the
+ * connection is a whole microsecond, times are coded in microseconds (a
+ * byte or two less each); the lead is then 7 bytes, t_last / 1000
+ * shifted up with bit 0 set, else 8 bytes, t_last shifted up (times are
+ * below 2^62).
+ *
+ * The decoder copies the encoding into a buffer with zeros after it: a
+ * varint or mask read past the end reads a 0 and moves one byte, so it
+ * needs only a check of its place after each run of up to 8 varints, and
+ * one at the end that finds a damaged encoding. */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include <glib.h>
 
 #include "finscope/freeze.h"
 
-/* sizeof(FsConn) and sizeof(FsEndpoint) as code_conn() knows them: a new
- * field must be added to code_conn() (or said not to be kept), then here. */
+/* sizeof(FsConn) and sizeof(FsEndpoint) as fill() and store() know them:
+ * a new field must be added to both (or said not to be kept), then
+ * here. */
 G_STATIC_ASSERT(sizeof(FsEndpoint) == 152);
 G_STATIC_ASSERT(sizeof(FsConn) == 520);
 G_STATIC_ASSERT(FS_CONN_HEAD_SIZE == 68);
 G_STATIC_ASSERT(FS_CONN_LINKS_SIZE == 34);
 
-#define MAX_FIELDS 96
+/* Bit fields cannot be pointed at: each set of flags is copied as the
+ * bytes that hold it, between the fields declared before and after it
+ * (bit order and any unused bits come back as they were). */
+#define EP_FLAGS_AT (offsetof(FsEndpoint, rst_count) + sizeof(guint16))
+#define EP_FLAGS_SIZE (offsetof(FsEndpoint, wscale) - EP_FLAGS_AT)
+#define CONN_FLAGS_AT (offsetof(FsConn, rst_peer_state) + 1)
+#define REUSE_FLAGS_AT \
+    (offsetof(FsConn, reuse) + offsetof(FsReuse, holder_state) + 1)
+G_STATIC_ASSERT(EP_FLAGS_SIZE == 2);  /* 14 flags */
+/* 12 flags in 2 bytes (a spare one before rst_ignored) */
+G_STATIC_ASSERT(offsetof(FsConn, rst_ignored) - CONN_FLAGS_AT >= 2);
+/* a state, an undecided reason and a window scale share a value */
+G_STATIC_ASSERT(FS_TCP_N_STATES <= 256);
 
 #define NS_PER_US 1000
-#define MICROSECONDS_BIT (G_GUINT64_CONSTANT(1) << 63)
 
-/* The coder is one list for both directions; flattened into each, the
- * direction is a constant and the other one's code goes away. */
+/* fill() is inlined in fill_us() and fill_ns(), each with its unit a
+ * constant (a division by a variable is one slow instruction); those and
+ * encode() kept out of line measured (callgrind) ~100 instructions a
+ * freeze cheaper than all inlined in fs_conn_freeze(). */
 #if defined(__GNUC__)
-#define FLATTEN __attribute__((flatten))
+#define ALWAYS_INLINE __attribute__((always_inline))
 #else
-#define FLATTEN
+#define ALWAYS_INLINE
 #endif
 
-typedef struct {
-    gboolean decode;
-    guint n;                   /* fields coded so far */
-    guint8 *out;               /* encode: next byte */
-    guint8 *out_mask;          /* encode: the current group's mask */
-    const guint8 *cur;         /* decode: next byte */
-    const guint8 *end;
-    guint8 mask;               /* decode: the current group's mask */
-    gboolean bad;              /* decode: ran past the end */
-    guint64 time_unit;         /* ns per unit of time differences */
-    gboolean inexact;          /* encode: a time not a whole time_unit */
-} Codec;
+/* The 32-bit fields kept raw. */
+enum {
+    W_ISN_C, W_ISN_S, W_TSVAL_C, W_TSVAL_S, W_HASH_C, W_HASH_S, N_WORDS
+};
+
+/* The varint values, by slot: dense ones, then the masked groups, the
+ * common first. _C, _S: the client's, the server's. */
+enum {
+    /* dense */
+    V_PACKETS, V_T_FIRST, V_SETTLED_AT, V_CONN_FLAGS, V_FIRST_FRAME,
+    V_FRAME_SPAN, V_PAYLOAD_TIME_C, V_PAYLOAD_TIME_S,
+    V_SHAPE_C, V_SHAPE_S, V_FLAGS_C, V_FLAGS_S, V_SND_NXT_C, V_SND_NXT_S,
+    V_RCV_WND_C, V_RCV_WND_S, V_LAST_TSVAL_C, V_LAST_TSVAL_S, V_RTT_C,
+    V_RTT_S, V_FIN_TIME_C, V_FIN_TIME_S, V_TW_SINCE_C, V_TW_SINCE_S,
+    N_DENSE,
+    /* common */
+    V_COUNTS_C = N_DENSE, V_COUNTS_S, V_FIN_ACKED_TIME_C,
+    V_FIN_ACKED_TIME_S, V_ACK_CARRIER_END_C, V_ACK_CARRIER_END_S,
+    V_FIN_ACK_C, V_FIN_ACK_S,
+    V_STATE_SINCE_C, V_STATE_SINCE_S, V_HASH_TIME_C, V_HASH_TIME_S,
+    V_PREV_FIN_TIME_C, V_PREV_FIN_TIME_S, V_FIN_SEQ_C, V_FIN_SEQ_S,
+    /* rare */
+    V_LAST_FIN_TIME_C, V_LAST_FIN_TIME_S, V_PROBE_END_C, V_PROBE_END_S,
+    V_FINAL_ACK_LOST, V_BYTES_AFTER_PEER_FIN_C, V_BYTES_AFTER_PEER_FIN_S,
+    V_CLOSE_DONE_TIME,
+    V_MAX_ACK_C, V_MAX_ACK_S, V_BYTES_C, V_BYTES_S, V_PROBE_TS_C,
+    V_PROBE_TS_S, V_FIN_GAP_LO_C, V_FIN_GAP_LO_S,
+    V_BYTES_AFTER_OWN_FIN_C, V_BYTES_AFTER_OWN_FIN_S, V_RST_TIME, V_RST,
+    V_REUSE_OF, V_REUSE, V_REUSE_SINCE_CLOSE, V_ILLEGAL_FLAGS,
+    V_OLD_DUPLICATES, V_CAPTURE_LOSS, V_DUPLICATE_FRAMES,
+    V_OLD_DUP_IN_WINDOW, V_OLD_DUP_PAWS, V_OLD_DUP_DURING_TW, V_SOURCES,
+    N_VALUES
+};
+
+#define N_MASKED (N_VALUES - N_DENSE)
+#define N_GROUPS ((N_MASKED + 7) / 8)
+/* slots of the masked groups, the last one's unused ones 0 */
+#define N_SLOTS (N_DENSE + 8 * N_GROUPS)
+
+/* the groups' summary is a byte */
+G_STATIC_ASSERT(N_GROUPS <= 8);
 
 /* The longest varint: 64 bits, 7 a byte. */
 #define VARINT_MAX 10
-
-static guint64
-read_varint(Codec *c)
-{
-    guint64 v = 0;
-
-    if (c->end - c->cur >= VARINT_MAX) {
-        const guint8 *p = c->cur;
-
-        /* most: far from the end, no check a byte; one byte long */
-        if (p[0] < 0x80) {
-            c->cur = p + 1;
-            return p[0];
-        }
-        /* unrolled: each byte's shift a constant, one pointer move */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC unroll 10
-#endif
-        for (guint n = 0; n < VARINT_MAX; n++) {
-            guint64 b = p[n];
-
-            v |= (b & 0x7f) << (7 * n);
-            if (b < 0x80) {
-                c->cur = p + n + 1;
-                return v;
-            }
-        }
-        c->cur = p + VARINT_MAX;
-        c->bad = TRUE;
-        return 0;
-    }
-    for (guint shift = 0; shift < 64; shift += 7) {
-        guint8 b;
-
-        if (c->cur >= c->end) {
-            c->bad = TRUE;
-            return 0;
-        }
-        b = *c->cur++;
-        v |= (guint64)(b & 0x7f) << shift;
-        if (!(b & 0x80))
-            return v;
-    }
-    c->bad = TRUE;
-    return 0;
-}
-
-static guint8 *
-put_varint(guint8 *p, guint64 v)
-{
-    while (v >= 0x80) {
-        *p++ = (guint8)(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = (guint8)v;
-    return p;
-}
-
-/* Encode: writes v (a group's mask first) and returns it. Decode:
- * returns the next value. */
-static guint64
-field(Codec *c, guint64 v)
-{
-    guint i = c->n++;
-
-    g_assert(i < MAX_FIELDS);
-    if (!c->decode) {
-        if (i % 8 == 0) {
-            c->out_mask = c->out++;
-            *c->out_mask = 0;
-        }
-        if (v != 0) {
-            *c->out_mask |= (guint8)(1u << (i % 8));
-            c->out = put_varint(c->out, v);
-        }
-        return v;
-    }
-    if (i % 8 == 0) {
-        if (c->cur >= c->end) {
-            c->bad = TRUE;
-            return 0;
-        }
-        c->mask = *c->cur++;
-    }
-    return (c->mask >> (i % 8)) & 1 ? read_varint(c) : 0;
-}
+#define LEAD_MAX 8
+#define ENCODED_MAX                                                    \
+    (LEAD_MAX + 2 + 4 * N_WORDS + (N_DENSE + N_MASKED) * VARINT_MAX + \
+     N_GROUPS)
+/* The lead and the words are written 8 and 4 bytes at a time: an
+ * encoding is built in a buffer this much longer. */
+#define SLACK 8
+/* The decoder checks its place against the end after every 8 values or
+ * group: past it, one more such run (a mask, 8 varints) reads less than
+ * this (the zeros after the end read as one-byte varints, in fact). */
+#define TAIL_ZEROS (1 + 8 * VARINT_MAX)
 
 static inline guint64
 zigzag(guint64 d)
@@ -158,301 +144,319 @@ unzigzag(guint64 x)
     return (x >> 1) ^ (guint64)-(gint64)(x & 1);
 }
 
-/* A value relative to its base: 0 when equal, 1 when the value is 0
- * (unset), else the zigzagged difference d + 2; when unset is the common
- * case (mostly_unset) 0 and 1 swap. Returns the code, the one decoded or
- * (encoding) the one written. */
-static guint64
-relative_field(Codec *c, gboolean equal, gboolean unset, gint64 d,
-               gboolean mostly_unset)
+/* A sequence number relative to base, modulo 2^32: 0 equal, 1 unset (0),
+ * else the zigzagged difference + 2. */
+static inline guint64
+seq_code(guint32 v, guint32 base)
 {
-    guint64 swap = mostly_unset ? 1 : 0;
-    guint64 x = equal ? 0 : unset ? 1 : zigzag((guint64)d) + 2;
-
-    x = field(c, x < 2 ? x ^ swap : x);
-    return x < 2 ? x ^ swap : x;
+    return v == base ? 0 : v == 0 ? 1 : zigzag((guint64)(gint64)(gint32)(v - base)) + 2;
 }
 
-/* A time relative to base, the difference in c->time_unit. The encoder
- * notes a time that is not a whole unit from base (then the connection
- * is coded again in nanoseconds); only the decoder writes *p. */
-static void
-code_time_as(Codec *c, FsTime *p, FsTime base, gboolean mostly_unset)
+static inline guint32
+seq_value(guint64 x, guint32 base)
 {
-    gint64 unit = (gint64)c->time_unit;
-    gint64 d = *p - base;
+    return x == 0 ? base : x == 1 ? 0 : base + (guint32)unzigzag(x - 2);
+}
+
+/* A time relative to base: 0 equal, 1 unset, else the zigzagged
+ * difference in units of unit + 2 (from 0 when base is unset); when unset
+ * is the common case (mostly_unset) 0 and 1 swap. *inexact notes a
+ * difference that is not a whole unit. */
+static inline ALWAYS_INLINE guint64
+time_code(FsTime t, FsTime base, gint64 unit, gboolean mostly_unset,
+          gboolean *inexact)
+{
     guint64 x;
 
-    if (!c->decode && *p != base && *p != FS_TIME_UNSET && d % unit != 0)
-        c->inexact = TRUE;
-    x = relative_field(c, *p == base, *p == FS_TIME_UNSET, d / unit,
-                       mostly_unset);
-    if (c->decode)
-        *p = x == 0 ? base
-             : x == 1 ? FS_TIME_UNSET
-                      : (FsTime)((guint64)base + unzigzag(x - 2) * (guint64)unit);
-}
+    if (t == base) {
+        x = 0;
+    } else if (t == FS_TIME_UNSET) {
+        x = 1;
+    } else {
+        gint64 d = (gint64)((guint64)t -
+                            (guint64)(base == FS_TIME_UNSET ? 0 : base));
+        gint64 q = d / unit;
 
-static void
-code_time(Codec *c, FsTime *p, FsTime base)
-{
-    code_time_as(c, p, base, FALSE);
-}
-
-/* A time mostly unset (a FIN's previous transmission, a reset): unset
- * costs nothing, equal to base a byte. */
-static void
-code_rare_time(Codec *c, FsTime *p, FsTime base)
-{
-    code_time_as(c, p, base, TRUE);
-}
-
-/* A sequence number relative to base, modulo 2^32. */
-static void
-code_seq(Codec *c, guint32 *p, guint32 base)
-{
-    guint64 x = relative_field(c, *p == base, *p == 0,
-                               (gint32)(*p - base), FALSE);
-
-    if (c->decode)
-        *p = x == 0 ? base : x == 1 ? 0 : base + (guint32)unzigzag(x - 2);
-}
-
-/* Each code_*() writes *p only when decoding: the encoder reads the
- * connection it freezes, never writes it. */
-static void
-code_u64(Codec *c, guint64 *p)
-{
-    guint64 v = field(c, *p);
-
-    if (c->decode)
-        *p = v;
-}
-
-static void
-code_u32(Codec *c, guint32 *p)
-{
-    guint64 v = field(c, *p);
-
-    if (c->decode)
-        *p = (guint32)v;
-}
-
-static void
-code_u16(Codec *c, guint16 *p)
-{
-    guint64 v = field(c, *p);
-
-    if (c->decode)
-        *p = (guint16)v;
-}
-
-static void
-code_u8(Codec *c, guint8 *p)
-{
-    guint64 v = field(c, *p);
-
-    if (c->decode)
-        *p = (guint8)v;
-}
-
-static void
-code_state(Codec *c, FsTcpState *p)
-{
-    guint64 v = field(c, (guint64)*p);
-
-    if (c->decode)
-        *p = (FsTcpState)v;
-}
-
-/* A gint8 role, FS_ROLE_NONE (-1) coded as 0. */
-static void
-code_role(Codec *c, gint8 *p)
-{
-    guint64 v = field(c, (guint64)(*p + 1));
-
-    if (c->decode)
-        *p = (gint8)((gint)v - 1);
-}
-
-/* Bit fields cannot be pointed at: each list names them once, in bit
- * order, and the same macros pack them for the encoder and unpack them
- * for the decoder. */
-#define ENDPOINT_FLAGS(X) X(seen) X(isn_known) X(ack_seen) X(fin_sent) \
-    X(fin_acked) X(ts_seen) X(recv_fin) X(unseen_fin_acked) X(fin_acked_lost) \
-    X(fin_pending) X(fin_ack_proven) X(ack_carrier_seen) \
-    X(ack_pending) X(fin_gap)
-#define CONN_FLAGS(X) X(roles_inferred) X(syn_seen) X(simultaneous) \
-    X(three_way_close) X(reuse_in_time_wait) X(tw_assassinated) \
-    X(rst_answers_fin) X(fin_beyond_data) X(evicted) X(aborted_after_close) \
-    X(rst_uncertain) X(peer_silent) X(reuse.isn_above) \
-    X(reuse.ts_known) X(reuse.ts_newer)
-#define PACK_FLAG(f) bits |= (guint64)obj->f << n++;
-/* the decoder's record starts zeroed: only set flags are written */
-#define UNPACK_FLAG(f) if ((bits >> n++) & 1) obj->f = 1;
-#define CODE_FLAGS(c, obj, LIST)                                          \
-    do {                                                                  \
-        guint64 bits = 0;                                                 \
-        guint n = 0;                                                      \
-        LIST(PACK_FLAG)                                                   \
-        bits = field(c, bits);                                            \
-        n = 0;                                                            \
-        if (c->decode && bits != 0) {                                     \
-            LIST(UNPACK_FLAG)                                             \
-        }                                                                 \
-    } while (0)
-
-static void
-code_endpoint_bits(Codec *c, FsEndpoint *obj)
-{
-    CODE_FLAGS(c, obj, ENDPOINT_FLAGS);
-}
-
-static void
-code_conn_bits(Codec *c, FsConn *obj)
-{
-    CODE_FLAGS(c, obj, CONN_FLAGS);
-}
-
-/* Everything of one endpoint but isn and snd_nxt (coded before both
- * endpoints, as the peer's bases). */
-static void
-code_endpoint(Codec *c, const FsConn *conn, FsEndpoint *ep,
-              const FsEndpoint *peer)
-{
-    code_state(c, &ep->state);
-    code_seq(c, &ep->max_ack, peer->snd_nxt);
-    code_seq(c, &ep->fin_seq, ep->snd_nxt - 1);
-    code_seq(c, &ep->fin_ack, peer->snd_nxt);
-    code_u32(c, &ep->first_tsval);
-    code_seq(c, &ep->last_tsval, ep->first_tsval);
-    code_u32(c, &ep->rcv_wnd);
-    code_u16(c, &ep->fin_count);
-    code_u16(c, &ep->rst_count);
-    code_endpoint_bits(c, ep);
-    code_u8(c, &ep->wscale);
-    code_u8(c, &ep->undecided);
-    code_u32(c, &ep->rtt_leg_us);
-    code_seq(c, &ep->probe_end, peer->snd_nxt);
-    code_seq(c, &ep->ack_carrier_end, peer->snd_nxt);
-    code_u32(c, &ep->fin_gap_lo); /* 0 unless fin_gap: free */
-    code_rare_time(c, &ep->probe_ts, conn->t_last);
-    code_time(c, &ep->fin_time, conn->t_last);
-    code_time(c, &ep->last_fin_time, ep->fin_time);
-    code_rare_time(c, &ep->prev_fin_time, ep->last_fin_time);
-    code_time(c, &ep->fin_acked_time, ep->last_fin_time);
-    code_time(c, &ep->time_wait_since, conn->t_last);
-    code_time(c, &ep->state_since,
-              ep->time_wait_since != FS_TIME_UNSET ? ep->time_wait_since
-                                                  : conn->t_last);
-    code_u64(c, &ep->bytes);
-    code_u64(c, &ep->bytes_after_peer_fin);
-    code_u64(c, &ep->bytes_after_own_fin);
-}
-
-/* Frame numbers: the last as its distance from the first. */
-static void
-code_frames(Codec *c, FsConn *conn)
-{
-    guint32 span = conn->last_frame - conn->first_frame;
-
-    code_u32(c, &conn->first_frame);
-    code_u32(c, &span);
-    if (c->decode)
-        conn->last_frame = conn->first_frame + span;
-    code_u16(c, &conn->first_source);
-    code_u16(c, &conn->last_source);
-}
-
-/* The last payload times: the client's from the first packet (requests
- * come early), the server's from the client's (answers follow them). */
-static void
-code_payload_times(Codec *c, FsConn *conn)
-{
-    FsEndpoint *cl = &conn->ep[FS_ROLE_CLIENT];
-
-    code_time(c, &cl->last_payload_time, conn->t_first);
-    code_time(c, &conn->ep[FS_ROLE_SERVER].last_payload_time,
-              cl->last_payload_time != FS_TIME_UNSET ? cl->last_payload_time
-                                                     : conn->t_first);
-}
-
-/* The body but t_last (the leading base). */
-static void
-code_conn(Codec *c, FsConn *conn)
-{
-    guint8 u8;
-
-    code_time(c, &conn->t_first, conn->t_last);
-    code_u64(c, &conn->packets);
-    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-        code_u32(c, &conn->ep[r].isn);
-        code_seq(c, &conn->ep[r].snd_nxt, conn->ep[r].isn);
+        *inexact |= q * unit != d;
+        x = zigzag((guint64)q) + 2;
     }
-    code_endpoint(c, conn, &conn->ep[FS_ROLE_CLIENT],
-                  &conn->ep[FS_ROLE_SERVER]);
-    code_endpoint(c, conn, &conn->ep[FS_ROLE_SERVER],
-                  &conn->ep[FS_ROLE_CLIENT]);
-    code_payload_times(c, conn);
-    code_time(c, &conn->close_done_time, conn->t_last);
-    code_rare_time(c, &conn->rst_time, conn->t_last);
-    code_time(c, &conn->settled_at, conn->t_last);
-    code_u64(c, &conn->reuse_of);
-    code_u32(c, &conn->illegal_flags);
-    code_u32(c, &conn->old_duplicates);
-    code_u32(c, &conn->capture_loss);
-    code_u32(c, &conn->final_ack_lost);
-    code_u32(c, &conn->duplicate_frames);
-    code_u16(c, &conn->rst_ignored);
-    code_role(c, &conn->rst_from);
-    code_u8(c, &conn->rst_state);
-    code_u8(c, &conn->rst_peer_state);
-    code_conn_bits(c, conn);
-    code_u8(c, &conn->reuse.outcome);
-    u8 = (guint8)conn->reuse.holder;
-    code_u8(c, &u8);
-    if (c->decode)
-        conn->reuse.holder = (gint8)u8;
-    code_u8(c, &conn->reuse.holder_state);
-    code_time(c, &conn->reuse.since_close, 0);
-    code_u32(c, &conn->old_dup.in_window);
-    code_u32(c, &conn->old_dup.paws_rejected);
-    code_u32(c, &conn->old_dup.during_time_wait);
-    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-        code_u32(c, &conn->last_hash[r]);
-        code_time(c, &conn->last_hash_ts[r], conn->t_last);
-    }
-    code_frames(c, conn);
+    return mostly_unset && x < 2 ? x ^ 1 : x;
 }
 
-FLATTEN FsConn *
+static inline FsTime
+time_value(guint64 x, FsTime base, gint64 unit, gboolean mostly_unset)
+{
+    if (mostly_unset && x < 2)
+        x ^= 1;
+    if (x == 0)
+        return base;
+    if (x == 1)
+        return FS_TIME_UNSET;
+    return (FsTime)((guint64)(base == FS_TIME_UNSET ? 0 : base) +
+                    unzigzag(x - 2) * (guint64)unit);
+}
+
+static inline guint64
+flag_bytes(const void *p)
+{
+    guint16 v;
+
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* What the sequence numbers say of the payload bytes: SYN and FIN each
+ * take one. */
+static inline guint64
+bytes_base(const FsEndpoint *ep)
+{
+    return (guint32)(ep->snd_nxt - ep->isn - 1u - ep->fin_sent);
+}
+
+/* An endpoint's state, undecided reason and window scale. */
+static inline guint64
+shape_of(const FsEndpoint *ep)
+{
+    return (guint64)(guint8)ep->state | (guint64)ep->wscale << 8 |
+           (guint64)ep->undecided << 16;
+}
+
+#define C FS_ROLE_CLIENT
+#define S FS_ROLE_SERVER
+
+static inline ALWAYS_INLINE void
+fill_endpoint(const FsConn *conn, int r, guint64 *v, gint64 unit,
+              gboolean *inexact)
+{
+    const FsEndpoint *ep = &conn->ep[r];
+    const FsEndpoint *peer = &conn->ep[!r];
+    FsTime t_last = conn->t_last;
+
+    v[V_SHAPE_C + r] = shape_of(ep);
+    v[V_FLAGS_C + r] = flag_bytes((const guint8 *)ep + EP_FLAGS_AT);
+    v[V_SND_NXT_C + r] = seq_code(ep->snd_nxt, ep->isn);
+    v[V_RCV_WND_C + r] = ep->rcv_wnd;
+    v[V_LAST_TSVAL_C + r] = seq_code(ep->last_tsval, ep->first_tsval);
+    v[V_RTT_C + r] = ep->rtt_leg_us;
+    v[V_FIN_TIME_C + r] = time_code(ep->fin_time, t_last, unit, FALSE, inexact);
+    v[V_TW_SINCE_C + r] =
+        time_code(ep->time_wait_since, t_last, unit, FALSE, inexact);
+    v[V_COUNTS_C + r] = (guint64)ep->fin_count | (guint64)ep->rst_count << 16;
+    v[V_FIN_ACKED_TIME_C + r] =
+        time_code(ep->fin_acked_time, ep->last_fin_time, unit, FALSE, inexact);
+    v[V_ACK_CARRIER_END_C + r] = seq_code(ep->ack_carrier_end, peer->snd_nxt);
+    v[V_FIN_ACK_C + r] = seq_code(ep->fin_ack, peer->snd_nxt);
+    v[V_STATE_SINCE_C + r] =
+        time_code(ep->state_since,
+                  ep->time_wait_since != FS_TIME_UNSET ? ep->time_wait_since
+                                                       : t_last,
+                  unit, FALSE, inexact);
+    v[V_PREV_FIN_TIME_C + r] =
+        time_code(ep->prev_fin_time, ep->last_fin_time, unit, TRUE, inexact);
+    v[V_FIN_SEQ_C + r] = seq_code(ep->fin_seq, ep->snd_nxt - 1);
+    v[V_LAST_FIN_TIME_C + r] =
+        time_code(ep->last_fin_time, ep->fin_time, unit, FALSE, inexact);
+    v[V_PROBE_END_C + r] = seq_code(ep->probe_end, peer->snd_nxt);
+    v[V_MAX_ACK_C + r] = seq_code(ep->max_ack, peer->snd_nxt);
+    v[V_BYTES_C + r] = zigzag(ep->bytes - bytes_base(ep));
+    v[V_PROBE_TS_C + r] = time_code(ep->probe_ts, t_last, unit, TRUE, inexact);
+    v[V_FIN_GAP_LO_C + r] = ep->fin_gap_lo;
+    v[V_BYTES_AFTER_PEER_FIN_C + r] = ep->bytes_after_peer_fin;
+    v[V_BYTES_AFTER_OWN_FIN_C + r] = ep->bytes_after_own_fin;
+}
+
+/* Every value of conn but t_last (the lead) and the raw words, times in
+ * unit; FALSE if a time is not a whole unit from its base. */
+static inline ALWAYS_INLINE gboolean
+fill(const FsConn *conn, guint64 *v, gint64 unit)
+{
+    const FsEndpoint *cl = &conn->ep[C];
+    FsTime t_last = conn->t_last;
+    FsTime payload_base = cl->last_payload_time != FS_TIME_UNSET
+                              ? cl->last_payload_time
+                              : conn->t_first;
+    gboolean inexact = FALSE;
+
+    v[V_PACKETS] = conn->packets;
+    v[V_T_FIRST] = time_code(conn->t_first, t_last, unit, FALSE, &inexact);
+    v[V_SETTLED_AT] = time_code(conn->settled_at, t_last, unit, FALSE, &inexact);
+    v[V_CONN_FLAGS] = flag_bytes((const guint8 *)conn + CONN_FLAGS_AT) |
+                      (guint64)((const guint8 *)conn)[REUSE_FLAGS_AT] << 16;
+    v[V_FIRST_FRAME] = conn->first_frame;
+    v[V_FRAME_SPAN] = (guint32)(conn->last_frame - conn->first_frame);
+    v[V_PAYLOAD_TIME_C] = time_code(cl->last_payload_time, conn->t_first,
+                                    unit, FALSE, &inexact);
+    v[V_PAYLOAD_TIME_S] = time_code(conn->ep[S].last_payload_time,
+                                    payload_base, unit, FALSE, &inexact);
+    fill_endpoint(conn, C, v, unit, &inexact);
+    fill_endpoint(conn, S, v, unit, &inexact);
+    v[V_HASH_TIME_C] =
+        time_code(conn->last_hash_ts[C], t_last, unit, FALSE, &inexact);
+    v[V_HASH_TIME_S] =
+        time_code(conn->last_hash_ts[S], t_last, unit, FALSE, &inexact);
+    v[V_CLOSE_DONE_TIME] =
+        time_code(conn->close_done_time, t_last, unit, TRUE, &inexact);
+    v[V_FINAL_ACK_LOST] = conn->final_ack_lost;
+    v[V_RST_TIME] = time_code(conn->rst_time, t_last, unit, TRUE, &inexact);
+    v[V_RST] = (guint64)(guint8)(conn->rst_from + 1) |
+               (guint64)conn->rst_state << 8 |
+               (guint64)conn->rst_peer_state << 16 |
+               (guint64)conn->rst_ignored << 24;
+    v[V_REUSE_OF] = conn->reuse_of;
+    v[V_REUSE] = (guint64)conn->reuse.outcome |
+                 (guint64)(guint8)conn->reuse.holder << 8 |
+                 (guint64)conn->reuse.holder_state << 16;
+    v[V_REUSE_SINCE_CLOSE] =
+        time_code(conn->reuse.since_close, 0, unit, FALSE, &inexact);
+    v[V_ILLEGAL_FLAGS] = conn->illegal_flags;
+    v[V_OLD_DUPLICATES] = conn->old_duplicates;
+    v[V_CAPTURE_LOSS] = conn->capture_loss;
+    v[V_DUPLICATE_FRAMES] = conn->duplicate_frames;
+    v[V_OLD_DUP_IN_WINDOW] = conn->old_dup.in_window;
+    v[V_OLD_DUP_PAWS] = conn->old_dup.paws_rejected;
+    v[V_OLD_DUP_DURING_TW] = conn->old_dup.during_time_wait;
+    v[V_SOURCES] = (guint64)conn->first_source |
+                   (guint64)conn->last_source << 16;
+    return !inexact;
+}
+
+static inline void
+store_le64(guint8 *p, guint64 v)
+{
+    v = GUINT64_TO_LE(v);
+    memcpy(p, &v, sizeof v);
+}
+
+static inline guint64
+load_le64(const guint8 *p)
+{
+    guint64 v;
+
+    memcpy(&v, p, sizeof v);
+    return GUINT64_FROM_LE(v);
+}
+
+static inline guint32
+load_le32(const guint8 *p)
+{
+    guint32 v;
+
+    memcpy(&v, p, sizeof v);
+    return GUINT32_FROM_LE(v);
+}
+
+static G_GNUC_NO_INLINE gboolean
+fill_us(const FsConn *conn, guint64 *v)
+{
+    return fill(conn, v, NS_PER_US);
+}
+
+static G_GNUC_NO_INLINE void
+fill_ns(const FsConn *conn, guint64 *v)
+{
+    fill(conn, v, 1);
+}
+
+/* The lowest bit set of m (not 0). */
+static inline guint
+lowest_bit(guint m)
+{
+#if defined(__GNUC__)
+    return (guint)__builtin_ctz(m);
+#else
+    guint n = 0;
+
+    while (!(m & 1u)) {
+        m >>= 1;
+        n++;
+    }
+    return n;
+#endif
+}
+
+/* v as a LEB128 varint at p; returns the end. */
+static inline guint8 *
+put_varint(guint8 *p, guint64 v)
+{
+    while (v >= 0x80) {
+        *p++ = (guint8)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (guint8)v;
+    return p;
+}
+
+/* The encoding of conn (see the top) into buf (ENCODED_MAX + SLACK
+ * bytes); returns its length. */
+static G_GNUC_NO_INLINE gsize
+encode(const FsConn *conn, guint8 *buf)
+{
+    guint64 v[N_SLOTS];
+    guint32 w[N_WORDS] = {
+        conn->ep[C].isn, conn->ep[S].isn,
+        conn->ep[C].first_tsval, conn->ep[S].first_tsval,
+        conn->last_hash[C], conn->last_hash[S],
+    };
+    guint64 t_last = (guint64)conn->t_last;
+    guint8 *p = buf;
+    guint8 *words;
+    guint8 *groups;
+
+    if (t_last % NS_PER_US == 0 && fill_us(conn, v)) {
+        store_le64(p, (t_last / NS_PER_US) << 1 | 1);
+        p += 7;
+    } else {
+        fill_ns(conn, v);
+        store_le64(p, t_last << 1);
+        p += 8;
+    }
+    for (guint i = N_VALUES; i < N_SLOTS; i++)
+        v[i] = 0;
+    words = p++;
+    groups = p++;
+    *words = 0;
+    *groups = 0;
+    for (guint i = 0; i < N_WORDS; i++) {
+        guint32 le = GUINT32_TO_LE(w[i]);
+
+        memcpy(p, &le, sizeof le);
+        *words |= (guint8)((w[i] != 0) << i);
+        p += w[i] != 0 ? 4 : 0;
+    }
+    for (guint i = 0; i < N_DENSE; i++)
+        p = put_varint(p, v[i]);
+    for (guint g = 0; g < N_GROUPS; g++) {
+        const guint64 *gv = v + N_DENSE + 8 * g;
+        guint8 *mask;
+        guint m = 0;
+
+        if ((gv[0] | gv[1] | gv[2] | gv[3] | gv[4] | gv[5] | gv[6] |
+             gv[7]) == 0)
+            continue;
+        *groups |= (guint8)(1u << g);
+        mask = p++;
+        for (guint j = 0; j < 8; j++) {
+            if (gv[j] != 0) {
+                m |= 1u << j;
+                p = put_varint(p, gv[j]);
+            }
+        }
+        *mask = (guint8)m;
+    }
+    return (gsize)(p - buf);
+}
+
+FsConn *
 fs_conn_freeze(const FsConn *conn, FsPool *pool)
 {
-    Codec c = { .decode = FALSE, .time_unit = NS_PER_US };
-    guint8 buf[8 + MAX_FIELDS / 8 + MAX_FIELDS * VARINT_MAX];
-    guint64 t_last = (guint64)conn->t_last;
-    /* the code_*() do not write while encoding */
-    FsConn *body = (FsConn *)conn;
+    guint8 buf[ENCODED_MAX + SLACK];
     gsize len;
     gsize addrs;
     guint8 *out;
     FsConn *frozen;
 
     g_return_val_if_fail(!fs_conn_is_frozen(conn), NULL);
-    c.out = buf + 8;
-    if (t_last % NS_PER_US == 0)
-        code_conn(&c, body);
-    if (t_last % NS_PER_US != 0 || c.inexact) {
-        c.n = 0;
-        c.out = buf + 8;
-        c.time_unit = 1;
-        code_conn(&c, body);
-    } else {
-        t_last |= MICROSECONDS_BIT;
-    }
-    for (int i = 0; i < 8; i++)
-        buf[i] = (guint8)(t_last >> (8 * i));
-    len = (gsize)(c.out - buf);
+    len = encode(conn, buf);
     addrs = fs_conn_frozen_addrs_size(conn);
     frozen = pool != NULL ? fs_pool_alloc(pool, FS_CONN_LINKS_SIZE + addrs + len)
                           : g_malloc(FS_CONN_LINKS_SIZE + addrs + len);
@@ -470,27 +474,207 @@ fs_conn_freeze(const FsConn *conn, FsPool *pool)
     return frozen;
 }
 
-FLATTEN gboolean
+/* A varint at *pp (zeros follow the encoding: no bound to check); one
+ * longer than any written sets *bad. */
+static inline guint64
+get_varint(const guint8 **pp, gboolean *bad)
+{
+    const guint8 *p = *pp;
+    guint64 v;
+
+    if (G_LIKELY(p[0] < 0x80)) {
+        *pp = p + 1;
+        return p[0];
+    }
+    v = p[0] & 0x7f;
+    if (p[1] < 0x80) {
+        *pp = p + 2;
+        return v | (guint64)p[1] << 7;
+    }
+    for (guint n = 1; n < VARINT_MAX; n++) {
+        guint64 b = p[n];
+
+        v |= (b & 0x7f) << (7 * n);
+        if (b < 0x80) {
+            *pp = p + n + 1;
+            return v;
+        }
+    }
+    *pp = p + VARINT_MAX;
+    *bad = TRUE;
+    return 0;
+}
+
+static inline void
+store_endpoint(FsConn *conn, int r, const guint64 *v, gint64 unit)
+{
+    FsEndpoint *ep = &conn->ep[r];
+    FsEndpoint *peer = &conn->ep[!r];
+    FsTime t_last = conn->t_last;
+    guint64 shape = v[V_SHAPE_C + r];
+    guint16 flags = (guint16)v[V_FLAGS_C + r];
+
+    /* isn, first_tsval and both snd_nxt are in place */
+    ep->state = (FsTcpState)(guint8)shape;
+    ep->wscale = (guint8)(shape >> 8);
+    ep->undecided = (guint8)(shape >> 16);
+    memcpy((guint8 *)ep + EP_FLAGS_AT, &flags, sizeof flags);
+    ep->rcv_wnd = (guint32)v[V_RCV_WND_C + r];
+    ep->last_tsval = seq_value(v[V_LAST_TSVAL_C + r], ep->first_tsval);
+    ep->rtt_leg_us = (guint32)v[V_RTT_C + r];
+    ep->fin_time = time_value(v[V_FIN_TIME_C + r], t_last, unit, FALSE);
+    ep->time_wait_since = time_value(v[V_TW_SINCE_C + r], t_last, unit, FALSE);
+    ep->fin_count = (guint16)v[V_COUNTS_C + r];
+    ep->rst_count = (guint16)(v[V_COUNTS_C + r] >> 16);
+    ep->last_fin_time =
+        time_value(v[V_LAST_FIN_TIME_C + r], ep->fin_time, unit, FALSE);
+    ep->fin_acked_time =
+        time_value(v[V_FIN_ACKED_TIME_C + r], ep->last_fin_time, unit, FALSE);
+    ep->prev_fin_time =
+        time_value(v[V_PREV_FIN_TIME_C + r], ep->last_fin_time, unit, TRUE);
+    ep->ack_carrier_end = seq_value(v[V_ACK_CARRIER_END_C + r], peer->snd_nxt);
+    ep->fin_ack = seq_value(v[V_FIN_ACK_C + r], peer->snd_nxt);
+    ep->max_ack = seq_value(v[V_MAX_ACK_C + r], peer->snd_nxt);
+    ep->state_since =
+        time_value(v[V_STATE_SINCE_C + r],
+                   ep->time_wait_since != FS_TIME_UNSET ? ep->time_wait_since
+                                                        : t_last,
+                   unit, FALSE);
+    ep->fin_seq = seq_value(v[V_FIN_SEQ_C + r], ep->snd_nxt - 1);
+    ep->probe_end = seq_value(v[V_PROBE_END_C + r], peer->snd_nxt);
+    ep->bytes = bytes_base(ep) + unzigzag(v[V_BYTES_C + r]);
+    ep->probe_ts = time_value(v[V_PROBE_TS_C + r], t_last, unit, TRUE);
+    ep->fin_gap_lo = (guint32)v[V_FIN_GAP_LO_C + r];
+    ep->bytes_after_peer_fin = v[V_BYTES_AFTER_PEER_FIN_C + r];
+    ep->bytes_after_own_fin = v[V_BYTES_AFTER_OWN_FIN_C + r];
+}
+
+/* Writes the record from its values (out: zeroed, head and t_last in
+ * place). */
+static inline void
+store(FsConn *out, const guint64 *v, const guint32 *w, gint64 unit)
+{
+    FsEndpoint *cl = &out->ep[C];
+    FsTime t_last = out->t_last;
+    guint16 flags = (guint16)v[V_CONN_FLAGS];
+
+    cl->isn = w[W_ISN_C];
+    out->ep[S].isn = w[W_ISN_S];
+    cl->first_tsval = w[W_TSVAL_C];
+    out->ep[S].first_tsval = w[W_TSVAL_S];
+    out->last_hash[C] = w[W_HASH_C];
+    out->last_hash[S] = w[W_HASH_S];
+    cl->snd_nxt = seq_value(v[V_SND_NXT_C], cl->isn);
+    out->ep[S].snd_nxt = seq_value(v[V_SND_NXT_S], out->ep[S].isn);
+    store_endpoint(out, C, v, unit);
+    store_endpoint(out, S, v, unit);
+    out->packets = v[V_PACKETS];
+    out->t_first = time_value(v[V_T_FIRST], t_last, unit, FALSE);
+    out->settled_at = time_value(v[V_SETTLED_AT], t_last, unit, FALSE);
+    memcpy((guint8 *)out + CONN_FLAGS_AT, &flags, sizeof flags);
+    ((guint8 *)out)[REUSE_FLAGS_AT] = (guint8)(v[V_CONN_FLAGS] >> 16);
+    out->first_frame = (guint32)v[V_FIRST_FRAME];
+    out->last_frame = out->first_frame + (guint32)v[V_FRAME_SPAN];
+    cl->last_payload_time =
+        time_value(v[V_PAYLOAD_TIME_C], out->t_first, unit, FALSE);
+    out->ep[S].last_payload_time =
+        time_value(v[V_PAYLOAD_TIME_S],
+                   cl->last_payload_time != FS_TIME_UNSET
+                       ? cl->last_payload_time
+                       : out->t_first,
+                   unit, FALSE);
+    out->last_hash_ts[C] = time_value(v[V_HASH_TIME_C], t_last, unit, FALSE);
+    out->last_hash_ts[S] = time_value(v[V_HASH_TIME_S], t_last, unit, FALSE);
+    out->close_done_time =
+        time_value(v[V_CLOSE_DONE_TIME], t_last, unit, TRUE);
+    out->final_ack_lost = (guint32)v[V_FINAL_ACK_LOST];
+    out->rst_time = time_value(v[V_RST_TIME], t_last, unit, TRUE);
+    out->rst_from = (gint8)((gint)(guint8)v[V_RST] - 1);
+    out->rst_state = (guint8)(v[V_RST] >> 8);
+    out->rst_peer_state = (guint8)(v[V_RST] >> 16);
+    out->rst_ignored = (guint16)(v[V_RST] >> 24);
+    out->reuse_of = v[V_REUSE_OF];
+    out->reuse.outcome = (guint8)v[V_REUSE];
+    out->reuse.holder = (gint8)(guint8)(v[V_REUSE] >> 8);
+    out->reuse.holder_state = (guint8)(v[V_REUSE] >> 16);
+    out->reuse.since_close =
+        time_value(v[V_REUSE_SINCE_CLOSE], 0, unit, FALSE);
+    out->illegal_flags = (guint32)v[V_ILLEGAL_FLAGS];
+    out->old_duplicates = (guint32)v[V_OLD_DUPLICATES];
+    out->capture_loss = (guint32)v[V_CAPTURE_LOSS];
+    out->duplicate_frames = (guint32)v[V_DUPLICATE_FRAMES];
+    out->old_dup.in_window = (guint32)v[V_OLD_DUP_IN_WINDOW];
+    out->old_dup.paws_rejected = (guint32)v[V_OLD_DUP_PAWS];
+    out->old_dup.during_time_wait = (guint32)v[V_OLD_DUP_DURING_TW];
+    out->first_source = (guint16)v[V_SOURCES];
+    out->last_source = (guint16)(v[V_SOURCES] >> 16);
+}
+
+gboolean
 fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
 {
-    const guint8 *data = (const guint8 *)frozen + FS_CONN_LINKS_SIZE +
-                         fs_conn_frozen_addrs_size(frozen);
-    Codec c = { .decode = TRUE };
-    guint64 t_last = 0;
+    gsize addrs = fs_conn_frozen_addrs_size(frozen);
+    const guint8 *data = (const guint8 *)frozen + FS_CONN_LINKS_SIZE + addrs;
+    gsize len = frozen->frozen_len;
+    guint8 buf[ENCODED_MAX + TAIL_ZEROS];
+    guint64 v[N_SLOTS];
+    guint32 w[N_WORDS] = { 0 };
+    const guint8 *p = buf;
+    const guint8 *end = buf + len;
+    guint64 lead;
+    gint64 unit;
+    guint groups;
+    guint m;
+    gboolean bad = FALSE;
 
     g_return_val_if_fail(fs_conn_is_frozen(frozen), FALSE);
     memset(out, 0, sizeof *out);
     memcpy(out, frozen, FS_CONN_LINKS_SIZE);
     fs_conn_addresses(frozen, out->addr);
     out->frozen_len = 0;
-    if (frozen->frozen_len < 8)
+    if (len < 10 || len > ENCODED_MAX)
         return FALSE;
-    for (int i = 0; i < 8; i++)
-        t_last |= (guint64)data[i] << (8 * i);
-    c.time_unit = t_last & MICROSECONDS_BIT ? NS_PER_US : 1;
-    out->t_last = (FsTime)(t_last & ~MICROSECONDS_BIT);
-    c.cur = data + 8;
-    c.end = data + frozen->frozen_len;
-    code_conn(&c, out);
-    return !c.bad && c.cur == c.end;
+    memcpy(buf, data, len);
+    memset(buf + len, 0, TAIL_ZEROS);
+    lead = load_le64(p);
+    if (lead & 1) {
+        unit = NS_PER_US;
+        out->t_last =
+            (FsTime)((lead & G_GUINT64_CONSTANT(0xffffffffffffff)) >> 1) *
+            NS_PER_US;
+        p += 7;
+    } else {
+        unit = 1;
+        out->t_last = (FsTime)(lead >> 1);
+        p += 8;
+    }
+    m = *p++;
+    groups = *p++;
+    if (m >> N_WORDS != 0 || groups >> N_GROUPS != 0)
+        return FALSE;
+    for (; m != 0; m &= m - 1) {
+        w[lowest_bit(m)] = load_le32(p);
+        p += 4;
+    }
+    if (p > end)
+        return FALSE;
+    for (guint i = 0; i < N_DENSE; i += 8) {
+        for (guint j = i; j < i + 8 && j < N_DENSE; j++)
+            v[j] = get_varint(&p, &bad);
+        if (p > end)
+            return FALSE;
+    }
+    memset(v + N_DENSE, 0, sizeof v - N_DENSE * sizeof *v);
+    for (; groups != 0; groups &= groups - 1) {
+        guint64 *gv = v + N_DENSE + 8 * lowest_bit(groups);
+
+        if (p >= end)
+            return FALSE;
+        for (m = *p++; m != 0; m &= m - 1)
+            gv[lowest_bit(m)] = get_varint(&p, &bad);
+    }
+    if (bad || p != end)
+        return FALSE;
+    store(out, v, w, unit);
+    return TRUE;
 }
