@@ -101,7 +101,15 @@ void fs_flow_relocate(FsFlowTable *table, FsFlow *flow, const FsConn *old,
  * not freed with the table: release them. */
 void fs_flow_release(FsFlowTable *table, FsConn *conn);
 
-/* Role (FsRole) of seg's sender in conn. */
-FsRole fs_conn_sender_role(const FsConn *conn, const FsSegment *seg);
+/* Role (FsRole) of seg's sender in conn. Inline: the engine asks for
+ * every segment. */
+static inline FsRole
+fs_conn_sender_role(const FsConn *conn, const FsSegment *seg)
+{
+    if (seg->sport == conn->port[FS_ROLE_CLIENT] &&
+        fs_addr_equal(&seg->src, &conn->addr[FS_ROLE_CLIENT]))
+        return FS_ROLE_CLIENT;
+    return FS_ROLE_SERVER;
+}
 
 #endif /* FINSCOPE_FLOW_H */

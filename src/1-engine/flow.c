@@ -376,12 +376,3 @@ fs_flow_release(FsFlowTable *table, FsConn *conn)
     if (slot->v == 0)
         remove_slot(table, (guint32)(slot - table->slots));
 }
-
-FsRole
-fs_conn_sender_role(const FsConn *conn, const FsSegment *seg)
-{
-    if (seg->sport == conn->port[FS_ROLE_CLIENT] &&
-        fs_addr_equal(&seg->src, &conn->addr[FS_ROLE_CLIENT]))
-        return FS_ROLE_CLIENT;
-    return FS_ROLE_SERVER;
-}

@@ -281,12 +281,6 @@ likely_over(const FsEndpoint *ep, FsTcpState st)
     return st == FS_TCP_CLOSED || (st == FS_TCP_UNKNOWN && !ep->seen);
 }
 
-static gboolean
-state_over(const FsEndpoint *ep)
-{
-    return likely_over(ep, likely_state(ep));
-}
-
 /* Both ends closed or in TIME_WAIT: the connection is waiting out 2*MSL
  * (or a reset's linger). */
 static gboolean
@@ -346,37 +340,40 @@ handshake_gives_up(const FsConn *conn)
     return gives_up_of(conn, conn_class(conn));
 }
 
-/* When conn is finished if nothing more arrives: closed and 2*MSL quiet
- * (late duplicates and reuse checks need it until then), reset and
- * briefly quiet, its handshake given up, or idle too long; G_MAXINT64
- * for never. */
-static FsTime
-finish_of(const FsStore *s, const FsConn *conn, FsEvictClass cls)
-{
-    FsTime at = gives_up_of(conn, cls);
-
-    if (state_over(&conn->ep[FS_ROLE_CLIENT]) &&
-        state_over(&conn->ep[FS_ROLE_SERVER]))
-        return conn->t_last + quiet_needed(s, conn);
-    if (s->cfg.idle_timeout > 0)
-        return MIN(at, conn->t_last + s->cfg.idle_timeout);
-    return at;
-}
-
 /* What scheduling reads of a record, looked at once: each of these
  * reads both endpoints' likely states. */
 typedef struct {
     gboolean closed;        /* is_closed() */
     FsEvictClass cls;       /* conn_class() */
-    FsTime finish;          /* finish_of() */
+    FsTime finish;          /* when it is finished if nothing more
+                               arrives: closed and 2*MSL quiet (late
+                               duplicates and reuse checks need it until
+                               then), reset and briefly quiet, its
+                               handshake given up, or idle too long;
+                               G_MAXINT64 for never */
 } Look;
 
+/* Fills l, reading each endpoint's likely state once. */
 static void
 look_at(const FsStore *s, const FsConn *rec, Look *l)
 {
-    l->closed = is_closed(rec);
+    const FsEndpoint *c = &rec->ep[FS_ROLE_CLIENT];
+    const FsEndpoint *sv = &rec->ep[FS_ROLE_SERVER];
+    FsTcpState c_st = likely_state(c);
+    FsTcpState s_st = likely_state(sv);
+    gboolean c_over = likely_over(c, c_st);
+    gboolean s_over = likely_over(sv, s_st);
+
+    l->closed = (c_over || c_st == FS_TCP_TIME_WAIT) &&
+                (s_over || s_st == FS_TCP_TIME_WAIT);
     l->cls = class_of(rec, l->closed);
-    l->finish = finish_of(s, rec, l->cls);
+    if (c_over && s_over) {
+        l->finish = rec->t_last + quiet_needed(s, rec);
+        return;
+    }
+    l->finish = gives_up_of(rec, l->cls);
+    if (s->cfg.idle_timeout > 0)
+        l->finish = MIN(l->finish, rec->t_last + s->cfg.idle_timeout);
 }
 
 
