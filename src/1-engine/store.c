@@ -75,25 +75,36 @@ conn_class(const FsConn *rec)
     return class_of(rec, is_closed(rec));
 }
 
-/* The class whose held list holds conn. */
-static FsEvictClass
-held_class(const FsStore *s, const FsConn *conn)
+/* conn->held_slot: its class (FsEvictClass) in the top bits, its index
+ * in that class's list below (store.h). */
+static inline FsEvictClass
+held_class(const FsConn *conn)
 {
-    for (int c = 0; c < FS_EVICT_N_CLASSES; c++) {
-        const GPtrArray *a = s->held[c].conns;
+    return (FsEvictClass)(conn->held_slot >> FS_HELD_CLASS_SHIFT);
+}
 
-        if (conn->held_slot < a->len &&
-            g_ptr_array_index(a, conn->held_slot) == conn)
-            return (FsEvictClass)c;
-    }
-    g_return_val_if_reached(FS_EVICT_IDLE);
+static inline guint
+held_index(const FsConn *conn)
+{
+    return conn->held_slot & FS_HELD_INDEX_MASK;
+}
+
+static inline guint32
+held_slot_of(FsEvictClass cls, guint index)
+{
+    return (guint32)cls << FS_HELD_CLASS_SHIFT | index;
 }
 
 static void
 held_add(FsStore *s, FsConn *conn, FsEvictClass cls)
 {
-    conn->held_slot = s->held[cls].conns->len;
-    g_ptr_array_add(s->held[cls].conns, conn);
+    GPtrArray *a = s->held[cls].conns;
+
+    if (G_UNLIKELY(a->len > FS_HELD_INDEX_MASK))
+        g_error("finscope: more than %u connections held in one class",
+                FS_HELD_INDEX_MASK + 1);
+    conn->held_slot = held_slot_of(cls, a->len);
+    g_ptr_array_add(a, conn);
 }
 
 /* Takes conn off its held list; a list is compacted once half of it is
@@ -101,10 +112,11 @@ held_add(FsStore *s, FsConn *conn, FsEvictClass cls)
 static void
 held_forget(FsStore *s, FsConn *conn)
 {
-    FsHeldList *l = &s->held[held_class(s, conn)];
+    FsEvictClass cls = held_class(conn);
+    FsHeldList *l = &s->held[cls];
     guint keep = 0;
 
-    g_ptr_array_index(l->conns, conn->held_slot) = NULL;
+    g_ptr_array_index(l->conns, held_index(conn)) = NULL;
     if (++l->holes <= l->conns->len / 2 || l->conns->len < 64)
         return;
     for (guint i = l->head; i < l->conns->len; i++) {
@@ -112,7 +124,7 @@ held_forget(FsStore *s, FsConn *conn)
 
         if (c == NULL)
             continue;
-        c->held_slot = keep;
+        c->held_slot = held_slot_of(cls, keep);
         g_ptr_array_index(l->conns, keep++) = c;
     }
     g_ptr_array_set_size(l->conns, keep);
@@ -123,7 +135,7 @@ held_forget(FsStore *s, FsConn *conn)
 static void
 held_relocate(FsStore *s, const FsConn *old, FsConn *conn)
 {
-    g_ptr_array_index(s->held[held_class(s, old)].conns, old->held_slot) =
+    g_ptr_array_index(s->held[held_class(old)].conns, held_index(old)) =
         conn;
     conn->held_slot = old->held_slot;
 }
@@ -133,11 +145,8 @@ held_relocate(FsStore *s, const FsConn *old, FsConn *conn)
 static void
 held_reclass(FsStore *s, FsConn *conn, FsEvictClass cls)
 {
-    const GPtrArray *a = s->held[cls].conns;
-
-    /* most segments leave it where it is: one look */
-    if (conn->held_slot < a->len &&
-        g_ptr_array_index(a, conn->held_slot) == conn)
+    /* most segments leave it where it is */
+    if (held_class(conn) == cls)
         return;
     held_forget(s, conn);
     held_add(s, conn, cls);
