@@ -54,7 +54,7 @@ conn_cost(const FsConn *conn)
 static gboolean is_closed(const FsConn *conn);
 
 /* conn_class() of rec, whose is_closed() is closed. */
-static FsEvictClass
+static inline FsEvictClass
 class_of(const FsConn *rec, gboolean closed)
 {
     const FsEndpoint *c = &rec->ep[FS_ROLE_CLIENT];
@@ -318,7 +318,7 @@ quiet_needed(const FsStore *s, const FsConn *conn)
  * later of the two ends: FS_ENGINE_SYN_GIVE_UP after a SYN went
  * unanswered, FS_ENGINE_SYNACK_GIVE_UP after a SYN-ACK got no ACK);
  * G_MAXINT64 once it completed or a close began. */
-static FsTime
+static inline FsTime
 gives_up_of(const FsConn *conn, FsEvictClass cls)
 {
     FsTime at = G_MAXINT64;
