@@ -293,7 +293,7 @@ is_dropped_by_receivers(const FsSegment *seg)
  * the two legs add up to the RTT. Karn's rule: a probe that was sent
  * again measures nothing. */
 
-static void
+static inline void
 rtt_probe_start(const Step *st, FsRole sender, guint32 old_snd_nxt)
 {
     const FsSegment *seg = st->seg;
@@ -312,7 +312,7 @@ rtt_probe_start(const Step *st, FsRole sender, guint32 old_snd_nxt)
     }
 }
 
-static void
+static inline void
 rtt_probe_answer(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
