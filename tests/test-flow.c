@@ -8,6 +8,7 @@
 
 #include "finscope/flow.h"
 #include "finscope/freeze.h"
+#include "roles.h"
 
 static FsSegment
 segment(const char *src, guint16 sport, const char *dst, guint16 dport,
@@ -268,6 +269,54 @@ test_frozen_v6(void)
     frozen_flows("fd00::10:", "2001:db8::7");
 }
 
+/* Servers noted once each count once, however many share a slot of
+ * the cache of recent ones (more than its 256 slots, in rounds that
+ * evict each other), and are then known for role inference. */
+static void
+test_roles_servers(void)
+{
+    g_autoptr(FsRoles) roles = fs_roles_new();
+    enum { N = 2000 };
+    gsize cost = 0;
+
+    for (int round = 0; round < 3; round++) {
+        for (guint i = 0; i < N; i++) {
+            char src[32];
+            FsSegment seg;
+            gsize more;
+
+            g_snprintf(src, sizeof src, "10.2.%u.%u", i / 250, i % 250 + 1);
+            seg = segment(src, (guint16)(443 + i % 3), "10.1.0.1", 50000,
+                          0);
+            seg.flags = FS_TH_SYN | FS_TH_ACK;
+            more = fs_roles_note_server(roles, &seg);
+            if (round == 0) {
+                /* the same charge for each new one */
+                if (cost == 0)
+                    cost = more;
+                g_assert_cmpuint(more, >, 0);
+                g_assert_cmpuint(more, ==, cost);
+            } else {
+                g_assert_cmpuint(more, ==, 0);
+            }
+        }
+    }
+    /* a mid-connection segment from a known server: it is no client */
+    {
+        FsSegment seg = segment("10.2.3.7", 443 + (3 * 250 + 6) % 3,
+                                "10.1.0.1", 50000, 0);
+        gboolean inferred;
+
+        seg.flags = FS_TH_ACK;
+        g_assert_false(fs_roles_client_is_sender(roles, &seg, &inferred));
+        g_assert_true(inferred);
+        /* an unknown one with the higher port is */
+        seg = segment("10.9.9.9", 60000, "10.1.0.1", 50000, 0);
+        seg.flags = FS_TH_ACK;
+        g_assert_true(fs_roles_client_is_sender(roles, &seg, &inferred));
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -281,5 +330,6 @@ main(int argc, char **argv)
     g_test_add_func("/flow/release-incarnation", test_release_incarnation);
     g_test_add_func("/flow/frozen/v4", test_frozen_v4);
     g_test_add_func("/flow/frozen/v6", test_frozen_v6);
+    g_test_add_func("/flow/roles/servers", test_roles_servers);
     return g_test_run();
 }

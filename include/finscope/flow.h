@@ -14,7 +14,8 @@ typedef struct FsFlow FsFlow;
 
 /* A slot of the table: the newest incarnation's address, with the flow
  * hash's top bits in its low ones (free: allocations are aligned).
- * Open here only for fs_flow_current(), inline: every packet asks. */
+ * Open here only for fs_flow_current() and fs_flow_prefetch(), inline:
+ * every packet asks. */
 struct FsFlow {
     guintptr v;
 };
@@ -53,11 +54,53 @@ fs_flow_hash(const FsSegment *seg)
                               seg->vlan);
 }
 
+/* The newest incarnation; older ones follow its ->older links. */
+static inline FsConn *
+fs_flow_current(const FsFlow *flow)
+{
+    return (FsConn *)(flow->v & ~FS_FLOW_TAG_BITS);
+}
+
+/* The start of every FsFlowTable, open only for fs_flow_prefetch(),
+ * inline: twice a packet. */
+typedef struct {
+    FsFlow *slots;    /* mask + 1 of them */
+    guint32 mask;     /* capacity - 1; capacity is a power of two */
+} FsFlowSlots;
+
 /* Hints the CPU to load the slot of seg's flow, and when conn_too, the
  * start of the connection in it (call that for a slot hinted earlier:
  * reading the slot must not wait on memory). Changes nothing. */
-void fs_flow_prefetch(const FsFlowTable *table, const FsSegment *seg,
-                      gboolean conn_too);
+static inline void
+fs_flow_prefetch(const FsFlowTable *table, const FsSegment *seg,
+                 gboolean conn_too)
+{
+#if defined(__GNUC__)
+    /* an FsFlowTable begins with its FsFlowSlots */
+    const FsFlowSlots *t = (const FsFlowSlots *)(const void *)table;
+    guint32 hash = seg->flow_hash != 0 ? seg->flow_hash : fs_flow_hash(seg);
+    const FsFlow *slot = &t->slots[hash & t->mask];
+    const FsConn *newest;
+
+    /* GCC finds a function that only prefetches free of effects and
+     * drops calls to it (or to an inline one's callers): this empty
+     * volatile asm, no instruction, says it is not */
+    __asm__ __volatile__("");
+    if (!conn_too) {
+        __builtin_prefetch(slot);
+        return;
+    }
+    newest = fs_flow_current(slot);
+    if (newest != NULL) {
+        /* the key, the endpoints and the times: the first three lines */
+        __builtin_prefetch(newest);
+        __builtin_prefetch((const char *)newest + 64);
+        __builtin_prefetch((const char *)newest + 128);
+    }
+#else
+    (void)table, (void)seg, (void)conn_too;
+#endif
+}
 
 /* The pool the table's frozen connections are to be frozen in (it frees
  * them there). */
@@ -66,12 +109,6 @@ FsPool *fs_flow_table_pool(FsFlowTable *table);
 /* Flows held (4-tuples with at least one incarnation). */
 guint fs_flow_table_size(const FsFlowTable *table);
 
-/* The newest incarnation; older ones follow its ->older links. */
-static inline FsConn *
-fs_flow_current(const FsFlow *flow)
-{
-    return (FsConn *)(flow->v & ~FS_FLOW_TAG_BITS);
-}
 
 /* Older incarnations kept on a flow's chain behind the newest: a new
  * incarnation detaches the one that falls beyond, so that what a packet
@@ -101,7 +138,15 @@ void fs_flow_relocate(FsFlowTable *table, FsFlow *flow, const FsConn *old,
  * not freed with the table: release them. */
 void fs_flow_release(FsFlowTable *table, FsConn *conn);
 
-/* Role (FsRole) of seg's sender in conn. */
-FsRole fs_conn_sender_role(const FsConn *conn, const FsSegment *seg);
+/* Role (FsRole) of seg's sender in conn. Inline: the engine asks for
+ * every segment. */
+static inline FsRole
+fs_conn_sender_role(const FsConn *conn, const FsSegment *seg)
+{
+    if (seg->sport == conn->port[FS_ROLE_CLIENT] &&
+        fs_addr_equal(&seg->src, &conn->addr[FS_ROLE_CLIENT]))
+        return FS_ROLE_CLIENT;
+    return FS_ROLE_SERVER;
+}
 
 #endif /* FINSCOPE_FLOW_H */

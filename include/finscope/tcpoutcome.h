@@ -43,7 +43,27 @@ fs_tcp_outcome_clear(FsTcpOutcome *out)
     out->len = 0;
 }
 
-void fs_tcp_outcome_add(FsTcpOutcome *out, const FsEvent *ev);
+/* fs_tcp_outcome_push()'s slow path: a slot past the inline ones. */
+FsEvent *fs_tcp_outcome_push_more(FsTcpOutcome *out);
+
+/* A slot for the next event, at the end of out, for the caller to fill
+ * in whole (an inline slot holds whatever was there: clear it, padding
+ * too, where events are compared as bytes). Inline: a step records its
+ * transitions here without building each on the stack first. */
+static inline FsEvent *
+fs_tcp_outcome_push(FsTcpOutcome *out)
+{
+    if (G_LIKELY(out->len < FS_TCP_OUTCOME_INLINE))
+        return &out->first[out->len++];
+    return fs_tcp_outcome_push_more(out);
+}
+
+/* Appends a copy of ev. */
+static inline void
+fs_tcp_outcome_add(FsTcpOutcome *out, const FsEvent *ev)
+{
+    *fs_tcp_outcome_push(out) = *ev;
+}
 
 static inline guint
 fs_tcp_outcome_len(const FsTcpOutcome *out)

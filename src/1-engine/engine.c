@@ -356,6 +356,17 @@ in_shard(const FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
     return fs_shard_of(status, seg, e->cfg.shards) == e->cfg.shard;
 }
 
+/* seg at ts, its time clamped: apart, so that fs_engine_decoded() keeps
+ * no copy of a segment on its stack for the others. */
+static G_GNUC_NO_INLINE void
+segment_clamped(FsEngine *e, const FsSegment *seg, FsTime ts)
+{
+    FsSegment clamped = *seg;
+
+    clamped.ts = ts;
+    fs_engine_segment(e, &clamped);
+}
+
 void
 fs_engine_decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
 {
@@ -378,14 +389,10 @@ fs_engine_decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
         e->stats.skipped[status]++;
         return;
     }
-    if (ts == seg->ts) {
+    if (G_LIKELY(ts == seg->ts))
         fs_engine_segment(e, seg);
-    } else {
-        FsSegment clamped = *seg;
-
-        clamped.ts = ts;
-        fs_engine_segment(e, &clamped);
-    }
+    else
+        segment_clamped(e, seg, ts);
 }
 
 void

@@ -39,12 +39,13 @@ G_STATIC_ASSERT(G_ALIGNOF(max_align_t) > TAG_BITS);
 G_STATIC_ASSERT(FS_POOL_ALIGN > TAG_BITS);
 
 struct FsFlowTable {
-    FsFlow *slots;    /* mask + 1 of them */
+    FsFlowSlots s;    /* first: fs_flow_prefetch() reads it (flow.h) */
     FsPool *pool;     /* frozen connections' blocks */
-    guint32 mask;     /* capacity - 1; capacity is a power of two */
     guint32 n_flows;  /* slots in use */
     guint64 next_id;  /* id of the next incarnation */
 };
+
+G_STATIC_ASSERT(offsetof(struct FsFlowTable, s) == 0);
 
 #define INITIAL_CAPACITY 1024u
 
@@ -106,35 +107,14 @@ segment_hash(const FsSegment *seg)
     return seg->flow_hash != 0 ? seg->flow_hash : fs_flow_hash(seg);
 }
 
-void
-fs_flow_prefetch(const FsFlowTable *table, const FsSegment *seg,
-                 gboolean conn_too)
-{
-#if defined(__GNUC__)
-    const FsFlow *slot = &table->slots[segment_hash(seg) & table->mask];
-    const FsConn *newest = slot_newest(slot);
-
-    if (!conn_too) {
-        __builtin_prefetch(slot);
-    } else if (newest != NULL) {
-        /* the key, the endpoints and the times: the first three lines */
-        __builtin_prefetch(newest);
-        __builtin_prefetch((const char *)newest + 64);
-        __builtin_prefetch((const char *)newest + 128);
-    }
-#else
-    (void)table, (void)seg, (void)conn_too;
-#endif
-}
-
 FsFlowTable *
 fs_flow_table_new(void)
 {
     FsFlowTable *t = g_new0(FsFlowTable, 1);
 
-    t->slots = g_new0(FsFlow, INITIAL_CAPACITY);
+    t->s.slots = g_new0(FsFlow, INITIAL_CAPACITY);
     t->pool = fs_pool_new();
-    t->mask = INITIAL_CAPACITY - 1;
+    t->s.mask = INITIAL_CAPACITY - 1;
     t->next_id = 1;
     return t;
 }
@@ -155,9 +135,9 @@ fs_flow_table_free(FsFlowTable *table)
 {
     if (table == NULL)
         return;
-    for (guint32 i = 0; i <= table->mask; i++)
-        free_incarnations(table, slot_newest(&table->slots[i]));
-    g_free(table->slots);
+    for (guint32 i = 0; i <= table->s.mask; i++)
+        free_incarnations(table, slot_newest(&table->s.slots[i]));
+    g_free(table->s.slots);
     fs_pool_free(table->pool);
     g_free(table);
 }
@@ -168,8 +148,8 @@ probe(const FsFlowTable *t, const FsSegment *seg, guint32 hash)
 {
     guintptr tag = TAG(hash);
 
-    for (guint32 i = hash & t->mask;; i = (i + 1) & t->mask) {
-        FsFlow *slot = &t->slots[i];
+    for (guint32 i = hash & t->s.mask;; i = (i + 1) & t->s.mask) {
+        FsFlow *slot = &t->s.slots[i];
 
         if (slot->v == 0 ||
             ((slot->v & TAG_BITS) == tag && same_tuple(slot_newest(slot), seg)))
@@ -191,11 +171,11 @@ static void
 grow(FsFlowTable *t)
 {
     enum { AHEAD = 8 };
-    FsFlow *old = t->slots;
-    guint32 old_cap = t->mask + 1;
+    FsFlow *old = t->s.slots;
+    guint32 old_cap = t->s.mask + 1;
 
-    t->mask = 2 * old_cap - 1;
-    t->slots = g_new0(FsFlow, (gsize)old_cap * 2);
+    t->s.mask = 2 * old_cap - 1;
+    t->s.slots = g_new0(FsFlow, (gsize)old_cap * 2);
     for (guint32 i = 0; i < old_cap; i++) {
         guint32 j;
 
@@ -205,10 +185,10 @@ grow(FsFlowTable *t)
 #endif
         if (old[i].v == 0)
             continue;
-        for (j = conn_hash(slot_newest(&old[i])) & t->mask;
-             t->slots[j].v != 0; j = (j + 1) & t->mask)
+        for (j = conn_hash(slot_newest(&old[i])) & t->s.mask;
+             t->s.slots[j].v != 0; j = (j + 1) & t->s.mask)
             ;
-        t->slots[j] = old[i];
+        t->s.slots[j] = old[i];
     }
     g_free(old);
 }
@@ -272,7 +252,7 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
     conn->t_last = seg->ts;
     if (slot == NULL) {
         /* at most 3/4 full keeps probe runs short */
-        if ((table->n_flows + 1) * 4u > (table->mask + 1) * 3u)
+        if ((table->n_flows + 1) * 4u > (table->s.mask + 1) * 3u)
             grow(table);
         slot = probe(table, seg, hash);
         g_assert(slot->v == 0);
@@ -295,17 +275,17 @@ remove_slot(FsFlowTable *t, guint32 i)
     for (;;) {
         guint32 home;
 
-        j = (j + 1) & t->mask;
-        if (t->slots[j].v == 0)
+        j = (j + 1) & t->s.mask;
+        if (t->s.slots[j].v == 0)
             break;
-        home = conn_hash(slot_newest(&t->slots[j])) & t->mask;
+        home = conn_hash(slot_newest(&t->s.slots[j])) & t->s.mask;
         /* entry j may move to i unless its home lies in (i, j] */
-        if (((j - home) & t->mask) >= ((j - i) & t->mask)) {
-            t->slots[i] = t->slots[j];
+        if (((j - home) & t->s.mask) >= ((j - i) & t->s.mask)) {
+            t->s.slots[i] = t->s.slots[j];
             i = j;
         }
     }
-    t->slots[i].v = 0;
+    t->s.slots[i].v = 0;
     t->n_flows--;
 }
 
@@ -374,14 +354,5 @@ fs_flow_release(FsFlowTable *table, FsConn *conn)
     g_return_if_fail(replace_in(slot, conn, conn->older));
     fs_conn_free(conn, table->pool);
     if (slot->v == 0)
-        remove_slot(table, (guint32)(slot - table->slots));
-}
-
-FsRole
-fs_conn_sender_role(const FsConn *conn, const FsSegment *seg)
-{
-    if (seg->sport == conn->port[FS_ROLE_CLIENT] &&
-        fs_addr_equal(&seg->src, &conn->addr[FS_ROLE_CLIENT]))
-        return FS_ROLE_CLIENT;
-    return FS_ROLE_SERVER;
+        remove_slot(table, (guint32)(slot - table->s.slots));
 }

@@ -14,8 +14,14 @@ typedef struct {
     guint16 port;
 } ServerKey;                /* zeroed first: compared whole */
 
+/* Servers lately noted, direct-mapped by hash: most SYN-ACKs come from
+ * a few servers, whose next one is then known without a look in the
+ * table. Every key here is in the table (none ever leaves it). */
+#define RECENT_SLOTS 256
+
 struct FsRoles {
     GHashTable *servers;    /* ServerKey* set */
+    ServerKey recent[RECENT_SLOTS]; /* family 0: empty */
 };
 
 /* What the engine's accounting charges for a known server: its key and
@@ -76,8 +82,13 @@ gsize
 fs_roles_note_server(FsRoles *roles, const FsSegment *seg)
 {
     ServerKey probe;
+    ServerKey *recent;
 
     server_key_set(&probe, &seg->src, seg->sport);
+    recent = &roles->recent[server_key_hash(&probe) % RECENT_SLOTS];
+    if (recent->addr.family != 0 && server_key_equal(recent, &probe))
+        return 0;
+    *recent = probe;
     if (g_hash_table_contains(roles->servers, &probe))
         return 0;
     g_hash_table_add(roles->servers, g_memdup2(&probe, sizeof probe));

@@ -54,7 +54,7 @@ conn_cost(const FsConn *conn)
 static gboolean is_closed(const FsConn *conn);
 
 /* conn_class() of rec, whose is_closed() is closed. */
-static FsEvictClass
+static inline FsEvictClass
 class_of(const FsConn *rec, gboolean closed)
 {
     const FsEndpoint *c = &rec->ep[FS_ROLE_CLIENT];
@@ -75,25 +75,36 @@ conn_class(const FsConn *rec)
     return class_of(rec, is_closed(rec));
 }
 
-/* The class whose held list holds conn. */
-static FsEvictClass
-held_class(const FsStore *s, const FsConn *conn)
+/* conn->held_slot: its class (FsEvictClass) in the top bits, its index
+ * in that class's list below (store.h). */
+static inline FsEvictClass
+held_class(const FsConn *conn)
 {
-    for (int c = 0; c < FS_EVICT_N_CLASSES; c++) {
-        const GPtrArray *a = s->held[c].conns;
+    return (FsEvictClass)(conn->held_slot >> FS_HELD_CLASS_SHIFT);
+}
 
-        if (conn->held_slot < a->len &&
-            g_ptr_array_index(a, conn->held_slot) == conn)
-            return (FsEvictClass)c;
-    }
-    g_return_val_if_reached(FS_EVICT_IDLE);
+static inline guint
+held_index(const FsConn *conn)
+{
+    return conn->held_slot & FS_HELD_INDEX_MASK;
+}
+
+static inline guint32
+held_slot_of(FsEvictClass cls, guint index)
+{
+    return (guint32)cls << FS_HELD_CLASS_SHIFT | index;
 }
 
 static void
 held_add(FsStore *s, FsConn *conn, FsEvictClass cls)
 {
-    conn->held_slot = s->held[cls].conns->len;
-    g_ptr_array_add(s->held[cls].conns, conn);
+    GPtrArray *a = s->held[cls].conns;
+
+    if (G_UNLIKELY(a->len > FS_HELD_INDEX_MASK))
+        g_error("finscope: more than %u connections held in one class",
+                FS_HELD_INDEX_MASK + 1);
+    conn->held_slot = held_slot_of(cls, a->len);
+    g_ptr_array_add(a, conn);
 }
 
 /* Takes conn off its held list; a list is compacted once half of it is
@@ -101,10 +112,11 @@ held_add(FsStore *s, FsConn *conn, FsEvictClass cls)
 static void
 held_forget(FsStore *s, FsConn *conn)
 {
-    FsHeldList *l = &s->held[held_class(s, conn)];
+    FsEvictClass cls = held_class(conn);
+    FsHeldList *l = &s->held[cls];
     guint keep = 0;
 
-    g_ptr_array_index(l->conns, conn->held_slot) = NULL;
+    g_ptr_array_index(l->conns, held_index(conn)) = NULL;
     if (++l->holes <= l->conns->len / 2 || l->conns->len < 64)
         return;
     for (guint i = l->head; i < l->conns->len; i++) {
@@ -112,7 +124,7 @@ held_forget(FsStore *s, FsConn *conn)
 
         if (c == NULL)
             continue;
-        c->held_slot = keep;
+        c->held_slot = held_slot_of(cls, keep);
         g_ptr_array_index(l->conns, keep++) = c;
     }
     g_ptr_array_set_size(l->conns, keep);
@@ -123,7 +135,7 @@ held_forget(FsStore *s, FsConn *conn)
 static void
 held_relocate(FsStore *s, const FsConn *old, FsConn *conn)
 {
-    g_ptr_array_index(s->held[held_class(s, old)].conns, old->held_slot) =
+    g_ptr_array_index(s->held[held_class(old)].conns, held_index(old)) =
         conn;
     conn->held_slot = old->held_slot;
 }
@@ -133,11 +145,8 @@ held_relocate(FsStore *s, const FsConn *old, FsConn *conn)
 static void
 held_reclass(FsStore *s, FsConn *conn, FsEvictClass cls)
 {
-    const GPtrArray *a = s->held[cls].conns;
-
-    /* most segments leave it where it is: one look */
-    if (conn->held_slot < a->len &&
-        g_ptr_array_index(a, conn->held_slot) == conn)
+    /* most segments leave it where it is */
+    if (held_class(conn) == cls)
         return;
     held_forget(s, conn);
     held_add(s, conn, cls);
@@ -297,12 +306,6 @@ likely_over(const FsEndpoint *ep, FsTcpState st)
     return st == FS_TCP_CLOSED || (st == FS_TCP_UNKNOWN && !ep->seen);
 }
 
-static gboolean
-state_over(const FsEndpoint *ep)
-{
-    return likely_over(ep, likely_state(ep));
-}
-
 /* Both ends closed or in TIME_WAIT: the connection is waiting out 2*MSL
  * (or a reset's linger). */
 static gboolean
@@ -331,7 +334,7 @@ quiet_needed(const FsStore *s, const FsConn *conn)
  * later of the two ends: FS_ENGINE_SYN_GIVE_UP after a SYN went
  * unanswered, FS_ENGINE_SYNACK_GIVE_UP after a SYN-ACK got no ACK);
  * G_MAXINT64 once it completed or a close began. */
-static FsTime
+static inline FsTime
 gives_up_of(const FsConn *conn, FsEvictClass cls)
 {
     FsTime at = G_MAXINT64;
@@ -362,37 +365,40 @@ handshake_gives_up(const FsConn *conn)
     return gives_up_of(conn, conn_class(conn));
 }
 
-/* When conn is finished if nothing more arrives: closed and 2*MSL quiet
- * (late duplicates and reuse checks need it until then), reset and
- * briefly quiet, its handshake given up, or idle too long; G_MAXINT64
- * for never. */
-static FsTime
-finish_of(const FsStore *s, const FsConn *conn, FsEvictClass cls)
-{
-    FsTime at = gives_up_of(conn, cls);
-
-    if (state_over(&conn->ep[FS_ROLE_CLIENT]) &&
-        state_over(&conn->ep[FS_ROLE_SERVER]))
-        return conn->t_last + quiet_needed(s, conn);
-    if (s->cfg.idle_timeout > 0)
-        return MIN(at, conn->t_last + s->cfg.idle_timeout);
-    return at;
-}
-
 /* What scheduling reads of a record, looked at once: each of these
  * reads both endpoints' likely states. */
 typedef struct {
     gboolean closed;        /* is_closed() */
     FsEvictClass cls;       /* conn_class() */
-    FsTime finish;          /* finish_of() */
+    FsTime finish;          /* when it is finished if nothing more
+                               arrives: closed and 2*MSL quiet (late
+                               duplicates and reuse checks need it until
+                               then), reset and briefly quiet, its
+                               handshake given up, or idle too long;
+                               G_MAXINT64 for never */
 } Look;
 
+/* Fills l, reading each endpoint's likely state once. */
 static void
 look_at(const FsStore *s, const FsConn *rec, Look *l)
 {
-    l->closed = is_closed(rec);
+    const FsEndpoint *c = &rec->ep[FS_ROLE_CLIENT];
+    const FsEndpoint *sv = &rec->ep[FS_ROLE_SERVER];
+    FsTcpState c_st = likely_state(c);
+    FsTcpState s_st = likely_state(sv);
+    gboolean c_over = likely_over(c, c_st);
+    gboolean s_over = likely_over(sv, s_st);
+
+    l->closed = (c_over || c_st == FS_TCP_TIME_WAIT) &&
+                (s_over || s_st == FS_TCP_TIME_WAIT);
     l->cls = class_of(rec, l->closed);
-    l->finish = finish_of(s, rec, l->cls);
+    if (c_over && s_over) {
+        l->finish = rec->t_last + quiet_needed(s, rec);
+        return;
+    }
+    l->finish = gives_up_of(rec, l->cls);
+    if (s->cfg.idle_timeout > 0)
+        l->finish = MIN(l->finish, rec->t_last + s->cfg.idle_timeout);
 }
 
 

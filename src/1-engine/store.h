@@ -48,7 +48,12 @@ fs_store_charge(FsEngineStats *stats, gint64 bytes)
 
 /* The connections held of one FsEvictClass, in the order they joined it
  * (the order they are evicted in); NULL where one left. conn->held_slot
- * is its index in its class's list. */
+ * holds its class (above FS_HELD_CLASS_SHIFT) and its index in that
+ * class's list (FS_HELD_INDEX_MASK): no list is searched for it. */
+#define FS_HELD_CLASS_SHIFT 30
+#define FS_HELD_INDEX_MASK ((1u << FS_HELD_CLASS_SHIFT) - 1)
+G_STATIC_ASSERT(FS_EVICT_N_CLASSES <= 1u << (32 - FS_HELD_CLASS_SHIFT));
+
 typedef struct {
     GPtrArray *conns;       /* FsConn* */
     guint head;             /* conns[0..head) are NULL */
@@ -151,10 +156,7 @@ fs_store_thawed(FsStore *s, FsFlow *flow, FsConn *newest, FsTime now)
 static inline gboolean
 fs_store_steady_held(const FsStore *s, const FsConn *conn, FsTime now)
 {
-    const GPtrArray *idle = s->held[FS_EVICT_IDLE].conns;
-
-    return conn->held_slot < idle->len &&
-           g_ptr_array_index(idle, conn->held_slot) == conn &&
+    return conn->held_slot >> FS_HELD_CLASS_SHIFT == FS_EVICT_IDLE &&
            fs_deadlines_wake(s->deadlines, conn) - now <= s->lean_wake;
 }
 

@@ -12,17 +12,14 @@ fs_tcp_outcome_free_more(FsTcpOutcome *out)
     out->more = NULL;
 }
 
-void
-fs_tcp_outcome_add(FsTcpOutcome *out, const FsEvent *ev)
+FsEvent *
+fs_tcp_outcome_push_more(FsTcpOutcome *out)
 {
-    if (out->len < FS_TCP_OUTCOME_INLINE) {
-        out->first[out->len++] = *ev;
-        return;
-    }
     if (out->more == NULL)
-        out->more = g_array_new(FALSE, FALSE, sizeof(FsEvent));
-    g_array_append_val(out->more, *ev);
+        out->more = g_array_new(FALSE, TRUE, sizeof(FsEvent));
+    g_array_set_size(out->more, out->more->len + 1);
     out->len++;
+    return &g_array_index(out->more, FsEvent, out->more->len - 1);
 }
 
 guint
