@@ -15,6 +15,8 @@
  * capture (fs_timewait_finish()) complete. */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib.h>
 
 #include "pressure.h"
@@ -89,14 +91,22 @@ typedef struct {
     FsTime at;              /* cut then; G_MININT64: it never held one */
 } CutAt;
 
+/* A growing array, as GArray grows (a power of two bytes), with its
+ * append inline (a queue's append and pop are most of what it does). */
+typedef struct {
+    gpointer data;          /* first, as GArray's: g_array_index() */
+    guint len;
+    guint cap;
+} Vec;
+
 /* A priority queue for what mostly comes in order: those no earlier
  * than the last in order go to the end of a FIFO (O(1)), the others (a
  * start dated back, a span cut short) into a heap; the first is the
  * earlier of the two firsts. */
 typedef struct {
-    GArray *fifo;           /* in order from head */
+    Vec *fifo;              /* in order from head */
     guint head;             /* the FIFO's first */
-    GArray *heap;           /* the others */
+    Vec *heap;              /* the others */
 } Queue;
 
 struct FsTimeWait {
@@ -255,16 +265,44 @@ tws_sort_heap(Tw *a, guint n)
     }
 }
 
-/* A binary min-heap of Type in a GArray, ordered by before: push and
+static G_GNUC_NO_INLINE void
+vec_grow(Vec *v, gsize size)
+{
+    gsize want = (v->len + (gsize)1) * size;
+    gsize bytes = 16;
+
+    while (bytes < want)
+        bytes <<= 1;
+    v->data = g_realloc(v->data, bytes);
+    v->cap = (guint)(bytes / size);
+}
+
+/* Room for one more at the end: where it goes. */
+static inline gpointer
+vec_push(Vec *v, gsize size)
+{
+    if (G_UNLIKELY(v->len == v->cap))
+        vec_grow(v, size);
+    return (guint8 *)v->data + v->len++ * size;
+}
+
+static void
+vec_free(Vec *v)
+{
+    g_free(v->data);
+    g_free(v);
+}
+
+/* A binary min-heap of Type in a Vec, ordered by before: push and
  * pop. */
 #define DEFINE_HEAP(name, Type, before)                                    \
     static void                                                            \
-    name##_push(GArray *heap, const Type *e)                               \
+    name##_push(Vec *heap, const Type *e)                                  \
     {                                                                      \
         Type *a;                                                           \
         guint i = heap->len;                                               \
                                                                            \
-        g_array_set_size(heap, i + 1);                                     \
+        vec_push(heap, sizeof(Type));                                      \
         a = (Type *)(gpointer)heap->data;                                  \
         while (i > 0 && before(e, &a[(i - 1) / 2])) {                      \
             a[i] = a[(i - 1) / 2];                                         \
@@ -274,7 +312,7 @@ tws_sort_heap(Tw *a, guint n)
     }                                                                      \
                                                                            \
     static Type                                                            \
-    name##_pop(GArray *heap)                                               \
+    name##_pop(Vec *heap)                                                  \
     {                                                                      \
         Type *a = (Type *)(gpointer)heap->data;                            \
         Type top = a[0];                                                   \
@@ -296,7 +334,7 @@ tws_sort_heap(Tw *a, guint n)
         }                                                                  \
         if (n > 0)                                                         \
             a[i] = last;                                                   \
-        g_array_set_size(heap, n);                                         \
+        heap->len = n;                                                     \
         return top;                                                        \
     }
 
@@ -304,18 +342,18 @@ DEFINE_HEAP(early_heap, Ending, ending_before)
 DEFINE_HEAP(tws_heap, Tw, tw_before)
 
 static void
-queue_init(Queue *q, guint size)
+queue_init(Queue *q)
 {
-    q->fifo = g_array_new(FALSE, FALSE, size);
+    q->fifo = g_new0(Vec, 1);
     q->head = 0;
-    q->heap = g_array_new(FALSE, FALSE, size);
+    q->heap = g_new0(Vec, 1);
 }
 
 static void
 queue_clear(Queue *q)
 {
-    g_array_unref(q->fifo);
-    g_array_unref(q->heap);
+    vec_free(q->fifo);
+    vec_free(q->heap);
 }
 
 static inline guint
@@ -328,11 +366,11 @@ queue_len(const Queue *q)
     static void                                                            \
     name##_push(Queue *q, const Type *e)                                   \
     {                                                                      \
-        GArray *f = q->fifo;                                               \
+        Vec *f = q->fifo;                                                  \
                                                                            \
         if (f->len == q->head ||                                           \
             !before(e, &g_array_index(f, Type, f->len - 1)))                \
-            g_array_append_val(f, *e);                                     \
+            *(Type *)vec_push(f, sizeof(Type)) = *e;                       \
         else                                                               \
             name##_heap_push(q->heap, e);                                  \
     }                                                                      \
@@ -360,12 +398,14 @@ queue_len(const Queue *q)
             return name##_heap_pop(q->heap);                               \
         e = g_array_index(q->fifo, Type, q->head++);                       \
         if (q->head == q->fifo->len) {                                     \
-            g_array_set_size(q->fifo, 0);                                  \
+            q->fifo->len = 0;                                              \
             q->head = 0;                                                   \
         } else if (q->head >= 1024 && 4 * q->head >= q->fifo->len) {       \
             /* a quarter gone: moved to the front (3 a pop), so that       \
              * the array's pages follow the queue (a half: 2 times) */     \
-            g_array_remove_range(q->fifo, 0, q->head);                     \
+            q->fifo->len -= q->head;                                       \
+            memmove(q->fifo->data, (Type *)q->fifo->data + q->head,        \
+                    q->fifo->len * sizeof(Type));                          \
             q->head = 0;                                                   \
         }                                                                  \
         return e;                                                          \
@@ -389,10 +429,10 @@ fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
     tw->max_spans = G_MAXUINT64;
     tw->c.clock = FS_TIME_UNSET;
     tw->c.lag_clock = FS_TIME_UNSET;
-    queue_init(&tw->ends, sizeof(Tw));
-    queue_init(&tw->early, sizeof(Ending));
-    queue_init(&tw->spans_in, sizeof(Tw));
-    queue_init(&tw->spans_out, sizeof(Tw));
+    queue_init(&tw->ends);
+    queue_init(&tw->early);
+    queue_init(&tw->spans_in);
+    queue_init(&tw->spans_out);
     tw->ends_next = G_MAXINT64;
     tw->spans_next = G_MAXINT64;
     requiet(tw);
