@@ -55,10 +55,25 @@ test_move_and_remove(void)
     g_assert_null(fs_deadlines_pop_due(q, 1000));
 }
 
-/* Random operations against a brute-force model. */
-static void
-test_random(void)
+static guint
+count_unset(const FsTime *model, guint n)
 {
+    guint unset = 0;
+
+    for (guint i = 0; i < n; i++)
+        unset += model[i] == G_MAXINT64;
+    return unset;
+}
+
+/* Random operations against a brute-force model, times in units of
+ * unit ns: 1 (all in one of the wheel's buckets), 2^27 (1000 units: 134
+ * s, the wheel's reach), 2^29 and 2^31 (most far ahead: the heap beside
+ * the wheel), and now going back and forth (wakes set before the
+ * wheel's first bucket). */
+static void
+random_walk(gconstpointer data)
+{
+    const FsTime unit = *(const FsTime *)data;
     g_autoptr(FsDeadlines) q = fs_deadlines_new();
     g_autoptr(GRand) rng = g_rand_new_with_seed(7);
     FsConn conns[200] = { 0 };
@@ -72,10 +87,11 @@ test_random(void)
     }
     for (guint step = 0; step < 20000; step++) {
         guint i = g_rand_int_range(rng, 0, 200);
-        int op = g_rand_int_range(rng, 0, 4);
+        int op = g_rand_int_range(rng, 0, 5);
 
         if (op == 0) {
-            model[i] = g_rand_int_range(rng, 0, 1000);
+            model[i] = g_rand_int_range(rng, 0, 1000) * unit +
+                       g_rand_int_range(rng, 0, (gint32)MIN(unit, 1000));
             fs_deadlines_set(q, &conns[i], model[i]);
         } else if (op == 1) {
             model[i] = G_MAXINT64;
@@ -84,7 +100,7 @@ test_random(void)
             /* all due at once, by id: few (removed one by one) or many
              * (the heap rebuilt without them); the pops after check the
              * heap left */
-            FsTime now = g_rand_int_range(rng, 0, 400);
+            FsTime now = g_rand_int_range(rng, 0, 400) * unit;
             guint64 last_id = G_MAXUINT64;
 
             g_ptr_array_set_size(due, 0);
@@ -104,8 +120,8 @@ test_random(void)
                 model[c - conns] = G_MAXINT64;
             }
             g_assert_cmpuint(due->len, ==, 0);
-        } else {
-            FsTime now = g_rand_int_range(rng, 0, 1000);
+        } else if (op == 3) {
+            FsTime now = g_rand_int_range(rng, 0, 1000) * unit;
             FsTime min = G_MAXINT64;
             FsConn *c = fs_deadlines_pop_due(q, now);
 
@@ -118,6 +134,13 @@ test_random(void)
             g_assert_nonnull(c);
             g_assert_cmpint(model[c - conns], ==, min);
             model[c - conns] = G_MAXINT64;
+        } else {
+            for (guint k = 0; k < G_N_ELEMENTS(model); k++)
+                g_assert_cmpint(fs_deadlines_wake(q, &conns[k]), ==,
+                                model[k]);
+            g_assert_cmpuint(fs_deadlines_size(q), ==,
+                             G_N_ELEMENTS(model) -
+                                 count_unset(model, G_N_ELEMENTS(model)));
         }
     }
 }
@@ -158,14 +181,16 @@ test_drain_by_id(void)
 
 /* pop_due_by_id() takes out those due, in id order, and drain_by_id()
  * the rest: with ids spread over several bytes (the radix sort's passes)
- * and few (its insertion sort). */
+ * and few (its insertion sort), wakes within one of the wheel's buckets
+ * and over 268 s (many buckets, merged by the drain, and the far heap). */
 static void
 test_due_by_id(void)
 {
     const guint sizes[] = { 1, 7, 32, 33, 5000 };
 
-    for (guint k = 0; k < G_N_ELEMENTS(sizes); k++) {
-        guint n = sizes[k];
+    for (guint k = 0; k < 2 * G_N_ELEMENTS(sizes); k++) {
+        guint n = sizes[k % G_N_ELEMENTS(sizes)];
+        FsTime unit = k < G_N_ELEMENTS(sizes) ? 1 : (FsTime)1 << 28;
         g_autoptr(FsDeadlines) q = fs_deadlines_new();
         g_autoptr(GPtrArray) due = g_ptr_array_new();
         g_autoptr(GPtrArray) rest = g_ptr_array_new();
@@ -174,14 +199,14 @@ test_due_by_id(void)
         guint n_due = 0;
 
         for (guint i = 0; i < n; i++) {
-            FsTime wake = g_rand_int_range(rand, 0, 1000);
+            FsTime wake = g_rand_int_range(rand, 0, 1000) * unit;
 
             /* unique ids, far apart and out of order */
             conns[i].id = ((guint64)g_rand_int(rand) << 20 | i) + 7;
             fs_deadlines_set(q, &conns[i], wake);
-            n_due += wake <= 500;
+            n_due += wake <= 500 * unit;
         }
-        fs_deadlines_pop_due_by_id(q, 500, due);
+        fs_deadlines_pop_due_by_id(q, 500 * unit, due);
         fs_deadlines_drain_by_id(q, collect, rest);
         g_assert_cmpuint(due->len, ==, n_due);
         g_assert_cmpuint(due->len + rest->len, ==, n);
@@ -207,7 +232,16 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/deadline/order", test_order);
     g_test_add_func("/deadline/move-and-remove", test_move_and_remove);
-    g_test_add_func("/deadline/random", test_random);
+    static const FsTime units[] = { 1, G_GINT64_CONSTANT(1) << 27,
+                                    G_GINT64_CONSTANT(1) << 29,
+                                    G_GINT64_CONSTANT(1) << 31 };
+
+    for (guint i = 0; i < G_N_ELEMENTS(units); i++) {
+        g_autofree char *path = g_strdup_printf("/deadline/random/%" G_GINT64_FORMAT,
+                                                units[i]);
+
+        g_test_add_data_func(path, &units[i], random_walk);
+    }
     g_test_add_func("/deadline/drain-by-id", test_drain_by_id);
     g_test_add_func("/deadline/due-by-id", test_due_by_id);
     return g_test_run();

@@ -1,5 +1,6 @@
-/* finscope: connections ordered by when they next need a look (a binary
- * min-heap), so the engine's once-a-second sweep touches only those due. */
+/* finscope: connections ordered by when they next need a look, so the
+ * engine's once-a-second sweep touches only those due: a wheel of
+ * buckets a second wide (deadline.c), a heap for those further off. */
 #ifndef FINSCOPE_DEADLINE_H
 #define FINSCOPE_DEADLINE_H
 
@@ -14,10 +15,49 @@ typedef struct {
     FsConn *conn;
 } FsDeadlineEntry;
 
+/* The wheel's buckets: FS_DEADLINE_RING of them, each 2^FS_DEADLINE_SHIFT
+ * ns of wake times (1.07 s: a sweep's second), in no order. */
+#define FS_DEADLINE_SHIFT 30
+#define FS_DEADLINE_RING 128u
+/* FsConn.deadline_slot: 0 not queued; FS_DEADLINE_FAR | i, the far
+ * heap's entry i; else (bucket << FS_DEADLINE_INDEX_BITS | i) + 1, a
+ * bucket's entry i. */
+#define FS_DEADLINE_FAR 0x80000000u
+#define FS_DEADLINE_INDEX_BITS 23
+#define FS_DEADLINE_INDEX_MASK ((1u << FS_DEADLINE_INDEX_BITS) - 1)
+
+/* A bucket's entries are in chunks of FS_DEADLINE_CHUNK (512 bytes), which
+ * go back to a free list as it shrinks: no array reallocated as it grows
+ * (the fragments that leaves would outgrow a heap's one array). */
+#define FS_DEADLINE_CHUNK_BITS 5
+#define FS_DEADLINE_CHUNK (1u << FS_DEADLINE_CHUNK_BITS)
+
+typedef struct {
+    FsDeadlineEntry **chunk; /* entry i: chunk[i / CHUNK][i % CHUNK] */
+    guint32 len;
+    guint32 chunk_cap;       /* chunk's room */
+} FsDeadlineBucket;
+
+static inline FsDeadlineEntry *
+fs_deadline_bucket_at(const FsDeadlineBucket *b, guint32 i)
+{
+    return &b->chunk[i >> FS_DEADLINE_CHUNK_BITS]
+                    [i & (FS_DEADLINE_CHUNK - 1)];
+}
+
 struct FsDeadlines {
-    GArray *heap;    /* FsDeadlineEntry, heap-ordered by wake */
-    GArray *scratch; /* FsDeadlineEntry: sort_by_key()'s, kept between
-                        sweeps */
+    FsDeadlineBucket ring[FS_DEADLINE_RING]; /* bucket k (wake >> SHIFT)
+                                                at k % RING */
+    gint64 base;        /* the wheel's first bucket: its entries have
+                           buckets base .. base + RING - 1 */
+    gint64 top;         /* no entry's bucket is above (while any) */
+    FsTime clamped;     /* the earliest wake below base's bucket put in
+                           base's (G_MAXINT64: none) */
+    guint ring_len;     /* entries in the wheel */
+    GArray *far;        /* FsDeadlineEntry: a 4-ary heap by wake, of
+                           those RING buckets or more ahead */
+    GPtrArray *free_chunks; /* chunks no bucket holds */
+    GArray *scratch;    /* FsDeadlineEntry: sort_by_key()'s, kept */
 };
 
 FsDeadlines *fs_deadlines_new(void);
@@ -31,10 +71,16 @@ void fs_deadlines_set(FsDeadlines *q, FsConn *conn, FsTime wake);
 static inline FsTime
 fs_deadlines_wake(const FsDeadlines *q, const FsConn *conn)
 {
-    if (conn->deadline_slot == 0)
+    guint32 v = conn->deadline_slot;
+
+    if (v == 0)
         return G_MAXINT64;
-    return g_array_index(q->heap, FsDeadlineEntry,
-                         conn->deadline_slot - 1).wake;
+    if (v & FS_DEADLINE_FAR)
+        return g_array_index(q->far, FsDeadlineEntry,
+                             v & ~FS_DEADLINE_FAR).wake;
+    v--;
+    return fs_deadline_bucket_at(&q->ring[v >> FS_DEADLINE_INDEX_BITS],
+                                 v & FS_DEADLINE_INDEX_MASK)->wake;
 }
 
 /* Takes conn out of the queue (no-op when it is not queued). */

@@ -1,25 +1,67 @@
-/* finscope: a 4-ary min-heap of connections by wake time. Each queued
- * connection remembers its heap slot (FsConn.deadline_slot, 1-based, 0 =
- * not queued), so moving or removing it is O(log n) without a search.
- * Four children a node (64 bytes of entries, mostly one cache line) halve
- * the depth a binary heap has: fewer cache misses per sift. */
+/* finscope: connections by wake time, in a timer wheel. The sweep runs
+ * once a second of capture time and takes every connection due, in id
+ * order: order within a second is of no use to it, so the wheel's
+ * buckets (2^30 ns of wake times each, FS_DEADLINE_RING of them) hold
+ * their entries in no order. Setting, moving or removing a deadline is
+ * O(1) (an append, or the bucket's last moved into the hole: no sift
+ * through a heap); a sweep takes the buckets wholly past whole and
+ * looks at each entry of the one it falls in. Each queued connection
+ * remembers where its entry is (FsConn.deadline_slot), so it is found
+ * without a search. A wake RING buckets or more ahead of the wheel's
+ * first (an MSL over a minute) goes to a 4-ary min-heap beside it; one
+ * below the wheel's first (not from the store, whose deadlines are
+ * after the last sweep) goes into the first bucket, noted as early
+ * ("clamped"). */
 #include "config.h"
+
+#include <string.h>
 
 #include <glib.h>
 
 #include "finscope/deadline.h"
 
 typedef FsDeadlineEntry Entry;
+typedef FsDeadlineBucket Bucket;
+
+#define SHIFT FS_DEADLINE_SHIFT
+#define RING FS_DEADLINE_RING
+#define MASK (RING - 1)
+#define INDEX_BITS FS_DEADLINE_INDEX_BITS
+#define INDEX_MASK FS_DEADLINE_INDEX_MASK
+#define FAR FS_DEADLINE_FAR
+/* A bucket holds at most this many (its index's bits); more go far. */
+#define BUCKET_MAX INDEX_MASK
+#define CHUNK FS_DEADLINE_CHUNK
+#define CHUNK_BITS FS_DEADLINE_CHUNK_BITS
+/* An emptied bucket keeps an array of chunk pointers up to this long. */
+#define KEEP_CHUNKS 64u
 
 #define ARITY 4u
 #define PARENT(i) (((i) - 1) / ARITY)
+
+G_STATIC_ASSERT((RING & (RING - 1)) == 0);
+G_STATIC_ASSERT(((guint64)RING << INDEX_BITS) < FAR);
+
+static inline gint64
+bucket_of(FsTime wake)
+{
+    return wake >> SHIFT;
+}
+
+static inline guint32
+ring_value(guint s, guint32 i)
+{
+    return (s << INDEX_BITS | i) + 1;
+}
 
 FsDeadlines *
 fs_deadlines_new(void)
 {
     FsDeadlines *q = g_new0(FsDeadlines, 1);
 
-    q->heap = g_array_new(FALSE, FALSE, sizeof(Entry));
+    q->clamped = G_MAXINT64;
+    q->free_chunks = g_ptr_array_new_with_free_func(g_free);
+    q->far = g_array_new(FALSE, FALSE, sizeof(Entry));
     q->scratch = g_array_new(FALSE, FALSE, sizeof(Entry));
     return q;
 }
@@ -29,45 +71,61 @@ fs_deadlines_free(FsDeadlines *q)
 {
     if (q == NULL)
         return;
-    g_array_unref(q->heap);
+    for (guint s = 0; s < RING; s++) {
+        Bucket *b = &q->ring[s];
+
+        for (guint32 c = 0; c < (b->len + CHUNK - 1) >> CHUNK_BITS; c++)
+            g_free(b->chunk[c]);
+        g_free(b->chunk);
+    }
+    g_ptr_array_unref(q->free_chunks);
+    g_array_unref(q->far);
     g_array_unref(q->scratch);
     g_free(q);
 }
 
-static inline Entry *
-at(const FsDeadlines *q, guint i)
+guint
+fs_deadlines_size(const FsDeadlines *q)
 {
-    return &g_array_index(q->heap, Entry, i);
+    return q->ring_len + q->far->len;
+}
+
+/* The far heap. */
+
+static inline Entry *
+far_at(const FsDeadlines *q, guint i)
+{
+    return &g_array_index(q->far, Entry, i);
 }
 
 static inline void
-place(FsDeadlines *q, guint i, Entry e)
+far_place(FsDeadlines *q, guint i, Entry e)
 {
-    *at(q, i) = e;
-    e.conn->deadline_slot = i + 1;
+    *far_at(q, i) = e;
+    e.conn->deadline_slot = FAR | i;
 }
 
 static void
-sift_up(FsDeadlines *q, guint i)
+far_sift_up(FsDeadlines *q, guint i)
 {
-    Entry e = *at(q, i);
+    Entry e = *far_at(q, i);
 
     while (i > 0) {
         guint parent = PARENT(i);
 
-        if (at(q, parent)->wake <= e.wake)
+        if (far_at(q, parent)->wake <= e.wake)
             break;
-        place(q, i, *at(q, parent));
+        far_place(q, i, *far_at(q, parent));
         i = parent;
     }
-    place(q, i, e);
+    far_place(q, i, e);
 }
 
 static void
-sift_down(FsDeadlines *q, guint i)
+far_sift_down(FsDeadlines *q, guint i)
 {
-    guint n = q->heap->len;
-    Entry e = *at(q, i);
+    guint n = q->far->len;
+    Entry e = *far_at(q, i);
 
     for (;;) {
         guint first = ARITY * i + 1;
@@ -76,61 +134,209 @@ sift_down(FsDeadlines *q, guint i)
         if (first >= n)
             break;
         for (guint k = first + 1; k < first + ARITY && k < n; k++) {
-            if (at(q, k)->wake < at(q, child)->wake)
+            if (far_at(q, k)->wake < far_at(q, child)->wake)
                 child = k;
         }
-        if (e.wake <= at(q, child)->wake)
+        if (e.wake <= far_at(q, child)->wake)
             break;
-        place(q, i, *at(q, child));
+        far_place(q, i, *far_at(q, child));
         i = child;
     }
-    place(q, i, e);
+    far_place(q, i, e);
 }
 
-void
-fs_deadlines_set(FsDeadlines *q, FsConn *conn, FsTime wake)
+static void
+far_push(FsDeadlines *q, Entry e)
 {
-    Entry e = { wake, conn };
-    guint i;
+    g_array_append_val(q->far, e);
+    far_sift_up(q, q->far->len - 1);
+}
 
-    if (conn->deadline_slot == 0) {
-        g_array_append_val(q->heap, e);
-        sift_up(q, q->heap->len - 1);
+/* Takes the far heap's entry i out (its connection's slot cleared). */
+static void
+far_remove(FsDeadlines *q, guint i)
+{
+    guint last = q->far->len - 1;
+
+    far_at(q, i)->conn->deadline_slot = 0;
+    if (i != last) {
+        Entry moved = *far_at(q, last);
+
+        g_array_set_size(q->far, last);
+        far_place(q, i, moved);
+        if (i > 0 && far_at(q, PARENT(i))->wake > moved.wake)
+            far_sift_up(q, i);
+        else
+            far_sift_down(q, i);
         return;
     }
-    i = conn->deadline_slot - 1;
-    if (wake < at(q, i)->wake) {
-        at(q, i)->wake = wake;
-        sift_up(q, i);
-    } else {
-        at(q, i)->wake = wake;
-        sift_down(q, i);
+    g_array_set_size(q->far, last);
+}
+
+/* The wheel. */
+
+static inline Entry *
+bat(const Bucket *b, guint32 i)
+{
+    return fs_deadline_bucket_at(b, i);
+}
+
+static inline guint32
+chunks_for(guint32 len)
+{
+    return (len + CHUNK - 1) >> CHUNK_BITS;
+}
+
+/* b keeps its first len entries: the chunks past them go to the free
+ * list. */
+static void
+bucket_shrink(FsDeadlines *q, Bucket *b, guint32 len)
+{
+    for (guint32 c = chunks_for(len); c < chunks_for(b->len); c++)
+        g_ptr_array_add(q->free_chunks, b->chunk[c]);
+    b->len = len;
+    if (len == 0 && b->chunk_cap > KEEP_CHUNKS) {
+        g_free(b->chunk);
+        b->chunk = NULL;
+        b->chunk_cap = 0;
     }
+}
+
+/* b is full to a chunk's end: one more chunk. */
+static G_GNUC_NO_INLINE void
+bucket_grow(FsDeadlines *q, Bucket *b)
+{
+    guint32 c = b->len >> CHUNK_BITS;
+    GPtrArray *free_chunks = q->free_chunks;
+
+    if (c == b->chunk_cap) {
+        b->chunk_cap = b->chunk_cap == 0 ? 4 : 2 * b->chunk_cap;
+        b->chunk = g_renew(Entry *, b->chunk, b->chunk_cap);
+    }
+    if (free_chunks->len > 0)
+        b->chunk[c] = g_ptr_array_steal_index_fast(free_chunks,
+                                                   free_chunks->len - 1);
+    else
+        b->chunk[c] = g_new(Entry, CHUNK);
+}
+
+static inline void
+bucket_append(FsDeadlines *q, guint s, Entry e)
+{
+    Bucket *b = &q->ring[s];
+
+    if (G_UNLIKELY((b->len & (CHUNK - 1)) == 0))
+        bucket_grow(q, b);
+    *bat(b, b->len) = e;
+    e.conn->deadline_slot = ring_value(s, b->len);
+    b->len++;
+    q->ring_len++;
+}
+
+/* Takes bucket s's entry i out (its connection's slot cleared): the
+ * bucket's last fills the hole. */
+static void
+ring_remove(FsDeadlines *q, guint s, guint32 i)
+{
+    Bucket *b = &q->ring[s];
+    guint32 last = b->len - 1;
+
+    bat(b, i)->conn->deadline_slot = 0;
+    if (i != last) {
+        *bat(b, i) = *bat(b, last);
+        bat(b, i)->conn->deadline_slot = ring_value(s, i);
+    }
+    bucket_shrink(q, b, last);
+    q->ring_len--;
+    if (q->ring_len == 0)
+        q->clamped = G_MAXINT64;
+}
+
+static void
+insert(FsDeadlines *q, FsConn *conn, FsTime wake)
+{
+    Entry e = { wake, conn };
+    gint64 k = bucket_of(wake);
+    gboolean clamp = FALSE;
+
+    if (q->ring_len == 0) {
+        /* an empty wheel starts anywhere */
+        q->base = k;
+        q->top = k;
+        q->clamped = G_MAXINT64;
+    } else if (k < q->base) {
+        /* the wheel turns back to it when every entry stays in reach
+         * and none is clamped into base's bucket; else it is */
+        if (q->clamped == G_MAXINT64 && q->top - k < (gint64)RING)
+            q->base = k;
+        else
+            clamp = TRUE;
+    }
+    if (clamp)
+        k = q->base;
+    if (k - q->base >= (gint64)RING || q->ring[k & MASK].len >= BUCKET_MAX) {
+        far_push(q, e);
+        return;
+    }
+    if (clamp)
+        q->clamped = MIN(q->clamped, wake);
+    q->top = MAX(q->top, k);
+    bucket_append(q, (guint)(k & MASK), e);
 }
 
 void
 fs_deadlines_remove(FsDeadlines *q, FsConn *conn)
 {
-    guint i;
-    guint last;
+    guint32 v = conn->deadline_slot;
 
-    if (conn->deadline_slot == 0)
+    if (v == 0)
         return;
-    i = conn->deadline_slot - 1;
-    last = q->heap->len - 1;
-    conn->deadline_slot = 0;
-    if (i != last) {
-        Entry moved = *at(q, last);
-
-        g_array_set_size(q->heap, last);
-        place(q, i, moved);
-        if (i > 0 && at(q, PARENT(i))->wake > moved.wake)
-            sift_up(q, i);
-        else
-            sift_down(q, i);
+    if (v & FAR) {
+        far_remove(q, v & ~FAR);
         return;
     }
-    g_array_set_size(q->heap, last);
+    v--;
+    ring_remove(q, v >> INDEX_BITS, v & INDEX_MASK);
+}
+
+void
+fs_deadlines_set(FsDeadlines *q, FsConn *conn, FsTime wake)
+{
+    guint32 v = conn->deadline_slot;
+    gint64 k = bucket_of(wake);
+
+    if (v != 0 && !(v & FAR)) {
+        guint s = (v - 1) >> INDEX_BITS;
+
+        /* within its bucket: only the time changes */
+        if (k >= q->base && k - q->base < (gint64)RING &&
+            (guint)(k & MASK) == s) {
+            bat(&q->ring[s], (v - 1) & INDEX_MASK)->wake = wake;
+            return;
+        }
+    } else if (v != 0 && q->ring_len > 0 && k - q->base >= (gint64)RING) {
+        /* still far */
+        guint i = v & ~FAR;
+        FsTime old = far_at(q, i)->wake;
+
+        far_at(q, i)->wake = wake;
+        if (wake < old)
+            far_sift_up(q, i);
+        else
+            far_sift_down(q, i);
+        return;
+    }
+    fs_deadlines_remove(q, conn);
+    insert(q, conn, wake);
+}
+
+static inline Entry *
+entry_of(FsDeadlines *q, guint32 v)
+{
+    if (v & FAR)
+        return far_at(q, v & ~FAR);
+    v--;
+    return bat(&q->ring[v >> INDEX_BITS], v & INDEX_MASK);
 }
 
 void
@@ -138,17 +344,32 @@ fs_deadlines_relocate(FsDeadlines *q, const FsConn *old, FsConn *conn)
 {
     conn->deadline_slot = old->deadline_slot;
     if (old->deadline_slot != 0)
-        at(q, old->deadline_slot - 1)->conn = conn;
+        entry_of(q, old->deadline_slot)->conn = conn;
 }
 
 FsConn *
 fs_deadlines_pop_due(FsDeadlines *q, FsTime now)
 {
+    const Entry *best = q->far->len > 0 ? far_at(q, 0) : NULL;
     FsConn *conn;
 
-    if (q->heap->len == 0 || at(q, 0)->wake > now)
+    /* the wheel's first bucket not empty holds its earliest (only base's
+     * holds more than one bucket's wakes: earlier ones) */
+    for (gint64 k = q->base; q->ring_len > 0 && k < q->base + (gint64)RING;
+         k++) {
+        const Bucket *b = &q->ring[k & MASK];
+
+        if (b->len == 0)
+            continue;
+        for (guint32 i = 0; i < b->len; i++) {
+            if (best == NULL || bat(b, i)->wake < best->wake)
+                best = bat(b, i);
+        }
+        break;
+    }
+    if (best == NULL || best->wake > now)
         return NULL;
-    conn = at(q, 0)->conn;
+    conn = best->conn;
     fs_deadlines_remove(q, conn);
     return conn;
 }
@@ -237,9 +458,10 @@ sift_max(Entry *a, guint i, guint n)
     a[i] = e;
 }
 
-/* Sorts a[0..n) by wake in place (heapsort). The end's drain sorts every
- * connection held: sort_by_key()'s second buffer as large (16 bytes a
- * connection) would be the capture's peak of memory. */
+/* Sorts a[0..n) by wake in place (heapsort): the end's drain sorts the
+ * far heap, which may hold every connection (an MSL over a minute), with
+ * no second buffer as large (16 bytes a connection: the capture's peak
+ * of memory). */
 static void
 sort_in_place_by_key(Entry *a, guint n)
 {
@@ -254,95 +476,126 @@ sort_in_place_by_key(Entry *a, guint n)
     }
 }
 
-void
-fs_deadlines_drain_by_id(FsDeadlines *q,
-                         void (*fn)(FsConn *conn, gpointer user),
-                         gpointer user)
+/* Room for n more entries at the end of due: where they go. */
+static inline Entry *
+due_room(GArray *due, guint n)
 {
-    guint n = q->heap->len;
-    Entry *sorted;
+    guint at = due->len;
 
-    /* each id read once, into the entry: the sort reads no connection */
-    for (guint i = 0; i < n; i++) {
-        Entry *e = at(q, i);
-
-        e->conn->deadline_slot = 0;
-        e->wake = (FsTime)e->conn->id;
-    }
-    sorted = n > 0 ? at(q, 0) : NULL;
-    if (n > 0)
-        sort_in_place_by_key(sorted, n);
-    for (guint i = 0; i < n; i++)
-        fn(sorted[i].conn, user);
-    g_array_set_size(q->heap, 0);
-    g_array_set_size(q->scratch, 0);
+    g_array_set_size(due, at + n);
+    return &g_array_index(due, Entry, at);
 }
 
-/* The entries due by now are the top of the heap (none has a parent
- * due later): appends each, as { its slot, its connection }, to due,
- * looking at each child of one due once. */
+/* Bucket s is due whole: its entries go to due. */
 static void
-gather_due(const FsDeadlines *q, FsTime now, GArray *due)
+take_all(FsDeadlines *q, guint s, GArray *due)
 {
-    guint n = q->heap->len;
-    Entry root = { 0, at(q, 0)->conn };
+    Bucket *b = &q->ring[s];
+    Entry *to;
 
-    g_array_append_val(due, root);
-    for (guint j = 0; j < due->len; j++) {
-        guint first = ARITY * (guint)g_array_index(due, Entry, j).wake + 1;
+    if (b->len == 0)
+        return;
+    to = due_room(due, b->len);
+    for (guint32 c = 0; c < chunks_for(b->len); c++)
+        memcpy(to + c * CHUNK, b->chunk[c],
+               MIN(CHUNK, b->len - c * CHUNK) * sizeof(Entry));
+    for (guint32 i = 0; i < b->len; i++)
+        to[i].conn->deadline_slot = 0;
+    q->ring_len -= b->len;
+    bucket_shrink(q, b, 0);
+}
 
-        for (guint k = first; k < first + ARITY && k < n; k++) {
-            if (at(q, k)->wake <= now) {
-                Entry e = { (FsTime)k, at(q, k)->conn };
+/* Bucket s holds now: its entries due by now go to due, the others
+ * close up. Returns the earliest wake left below base's bucket (those
+ * clamped into it), G_MAXINT64 if none. */
+static FsTime
+take_partial(FsDeadlines *q, guint s, FsTime now, GArray *due)
+{
+    Bucket *b = &q->ring[s];
+    FsTime base_start = (FsTime)(q->base * ((gint64)1 << SHIFT));
+    FsTime clamped = G_MAXINT64;
+    guint32 kept = 0;
+    guint at = due->len;
+    Entry *to;
 
-                g_array_append_val(due, e);
-            }
+    if (b->len == 0)
+        return clamped;
+    to = due_room(due, b->len);
+    for (guint32 i = 0; i < b->len; i++) {
+        Entry e = *bat(b, i);
+
+        if (e.wake <= now) {
+            *to++ = e;
+            e.conn->deadline_slot = 0;
+            continue;
         }
+        if (e.wake < base_start)
+            clamped = MIN(clamped, e.wake);
+        if (kept != i) {
+            *bat(b, kept) = e;
+            e.conn->deadline_slot = ring_value(s, kept);
+        }
+        kept++;
     }
+    g_array_set_size(due, at + (b->len - kept));
+    q->ring_len -= b->len - kept;
+    bucket_shrink(q, b, kept);
+    return clamped;
 }
 
-/* Takes the due entries out at once: the others close up, in their
- * order, and are made a heap again from the bottom (Floyd's), O(n). */
+/* The wheel's entries due by now go to due; it turns to now's bucket. */
 static void
-rebuild_without(FsDeadlines *q, GArray *due)
+take_ring_due(FsDeadlines *q, FsTime now, GArray *due)
 {
-    guint n = q->heap->len;
-    guint kept = 0;
+    gint64 nb = bucket_of(now);
+    gint64 whole_end;
 
-    for (guint j = 0; j < due->len; j++) {
-        Entry *e = &g_array_index(due, Entry, j);
+    if (nb < q->base) {
+        /* only entries clamped into base's bucket can be due */
+        if (q->clamped <= now)
+            q->clamped = take_partial(q, (guint)(q->base & MASK), now, due);
+        return;
+    }
+    /* the buckets before now's are due whole (base's clamped ones too) */
+    whole_end = MIN(nb, q->base + (gint64)RING);
+    for (gint64 k = q->base; k < whole_end && q->ring_len > 0; k++)
+        take_all(q, (guint)(k & MASK), due);
+    if (whole_end > q->base)
+        q->clamped = G_MAXINT64;
+    if (q->ring_len > 0 && nb < q->base + (gint64)RING) {
+        FsTime clamped = take_partial(q, (guint)(nb & MASK), now, due);
 
-        at(q, (guint)e->wake)->conn = NULL;
-        e->conn->deadline_slot = 0;
+        /* now's bucket is base's: it recounts what is clamped */
+        if (nb == q->base)
+            q->clamped = clamped;
     }
-    for (guint i = 0; i < n; i++) {
-        if (at(q, i)->conn != NULL)
-            place(q, kept++, *at(q, i));
-    }
-    g_array_set_size(q->heap, kept);
-    for (guint i = kept > 1 ? PARENT(kept - 1) + 1 : 0; i-- > 0;)
-        sift_down(q, i);
+    q->base = nb;
+    if (q->ring_len == 0)
+        q->clamped = G_MAXINT64;
 }
 
 void
 fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out)
 {
     GArray *due;
-    guint n = q->heap->len;
     Entry *sorted;
+    guint at;
 
-    if (n == 0 || at(q, 0)->wake > now)
+    if (q->ring_len == 0 &&
+        (q->far->len == 0 || far_at(q, 0)->wake > now))
         return;
+    /* (not kept between sweeps: the report's allocations reuse it) */
     due = g_array_new(FALSE, FALSE, sizeof(Entry));
-    gather_due(q, now, due);
-    /* a removal costs about a sift down the heap's depth, a rebuild a
-     * few steps an entry: many due at once (a sweep after a burst of
-     * closes), one rebuild */
-    if ((guint64)due->len * g_bit_storage(n) >= n) {
-        rebuild_without(q, due);
-    } else {
-        for (guint j = 0; j < due->len; j++)
-            fs_deadlines_remove(q, g_array_index(due, Entry, j).conn);
+    if (q->ring_len > 0)
+        take_ring_due(q, now, due);
+    /* the far heap's (few: an MSL over a minute) one at a time */
+    while (q->far->len > 0 && far_at(q, 0)->wake <= now) {
+        *due_room(due, 1) = *far_at(q, 0);
+        far_remove(q, 0);
+    }
+    if (due->len == 0) {
+        g_array_unref(due);
+        return;
     }
     for (guint j = 0; j < due->len; j++) {
         Entry *e = &g_array_index(due, Entry, j);
@@ -350,14 +603,150 @@ fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out)
         e->wake = (FsTime)e->conn->id;
     }
     sorted = sort_by_key(q, &g_array_index(due, Entry, 0), due->len);
+    at = out->len;
+    g_ptr_array_set_size(out, at + due->len);
     for (guint i = 0; i < due->len; i++)
-        g_ptr_array_add(out, sorted[i].conn);
+        out->pdata[at + i] = sorted[i].conn;
     g_array_unref(due);
     g_array_set_size(q->scratch, 0);
 }
 
-guint
-fs_deadlines_size(const FsDeadlines *q)
+/* Moves bucket b's entry i down its max-heap b[0..n) by wake. */
+static void
+bucket_sift_max(Bucket *b, guint32 i, guint32 n)
 {
-    return q->heap->len;
+    Entry e = *bat(b, i);
+
+    for (;;) {
+        guint32 c = 2 * i + 1;
+
+        if (c >= n)
+            break;
+        if (c + 1 < n && bat(b, c + 1)->wake > bat(b, c)->wake)
+            c++;
+        if (bat(b, c)->wake <= e.wake)
+            break;
+        *bat(b, i) = *bat(b, c);
+        i = c;
+    }
+    *bat(b, i) = e;
+}
+
+/* Sorts bucket b by wake where it lies (heapsort). */
+static void
+bucket_sort_in_place(Bucket *b)
+{
+    guint32 n = b->len;
+
+    for (guint32 i = n / 2; i-- > 0;)
+        bucket_sift_max(b, i, n);
+    for (guint32 end = n; end-- > 1;) {
+        Entry top = *bat(b, 0);
+
+        *bat(b, 0) = *bat(b, end);
+        *bat(b, end) = top;
+        bucket_sift_max(b, 0, end);
+    }
+}
+
+/* A sorted run of entries for drain_by_id()'s merge: a bucket's, or
+ * (b NULL) the far heap's array a. */
+typedef struct {
+    const Bucket *b;
+    const Entry *a;
+    guint32 len;
+    guint32 at;
+} Run;
+
+static inline const Entry *
+run_head(const Run *r)
+{
+    return r->b != NULL ? bat(r->b, r->at) : &r->a[r->at];
+}
+
+static inline gboolean
+run_before(const Run *x, const Run *y)
+{
+    return run_head(x)->wake < run_head(y)->wake;
+}
+
+static void
+run_sift(Run **h, guint i, guint n)
+{
+    Run *r = h[i];
+
+    for (;;) {
+        guint c = 2 * i + 1;
+
+        if (c >= n)
+            break;
+        if (c + 1 < n && run_before(h[c + 1], h[c]))
+            c++;
+        if (!run_before(h[c], r))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = r;
+}
+
+void
+fs_deadlines_drain_by_id(FsDeadlines *q,
+                         void (*fn)(FsConn *conn, gpointer user),
+                         gpointer user)
+{
+    Run runs[RING + 1];
+    Run *heap[RING + 1];
+    guint n_runs = 0;
+
+    /* each id read once, into the entry: the sorts read no connection;
+     * each bucket and the far heap sorted where they are and the runs
+     * merged: no copy of them all (the end's drain holds every
+     * connection: a copy would be the peak) */
+    for (guint s = 0; s < RING; s++) {
+        Bucket *b = &q->ring[s];
+
+        if (b->len == 0)
+            continue;
+        for (guint32 i = 0; i < b->len; i++) {
+            Entry *e = bat(b, i);
+
+            e->conn->deadline_slot = 0;
+            e->wake = (FsTime)e->conn->id;
+        }
+        bucket_sort_in_place(b);
+        runs[n_runs++] = (Run){ b, NULL, b->len, 0 };
+    }
+    if (q->far->len > 0) {
+        Entry *a = far_at(q, 0);
+
+        for (guint i = 0; i < q->far->len; i++) {
+            a[i].conn->deadline_slot = 0;
+            a[i].wake = (FsTime)a[i].conn->id;
+        }
+        sort_in_place_by_key(a, q->far->len);
+        runs[n_runs++] = (Run){ NULL, a, q->far->len, 0 };
+    }
+    for (guint i = 0; i < n_runs; i++)
+        heap[i] = &runs[i];
+    for (guint i = n_runs / 2; i-- > 0;)
+        run_sift(heap, i, n_runs);
+    while (n_runs > 0) {
+        Run *r = heap[0];
+
+        FsConn *conn = run_head(r)->conn;
+
+        r->at++;
+        fn(conn, user);
+        if (r->at == r->len)
+            heap[0] = heap[--n_runs];
+        if (n_runs > 0)
+            run_sift(heap, 0, n_runs);
+    }
+    for (guint s = 0; s < RING; s++)
+        bucket_shrink(q, &q->ring[s], 0);
+    q->ring_len = 0;
+    q->clamped = G_MAXINT64;
+    g_array_set_size(q->far, 0);
+    g_array_set_size(q->scratch, 0);
 }

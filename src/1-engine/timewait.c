@@ -15,6 +15,8 @@
  * capture (fs_timewait_finish()) complete. */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib.h>
 
 #include "pressure.h"
@@ -89,24 +91,32 @@ typedef struct {
     FsTime at;              /* cut then; G_MININT64: it never held one */
 } CutAt;
 
+/* A growing array, as GArray grows (a power of two bytes), with its
+ * append inline (a queue's append and pop are most of what it does). */
+typedef struct {
+    gpointer data;          /* first, as GArray's: g_array_index() */
+    guint len;
+    guint cap;
+} Vec;
+
 /* A priority queue for what mostly comes in order: those no earlier
  * than the last in order go to the end of a FIFO (O(1)), the others (a
  * start dated back, a span cut short) into a heap; the first is the
  * earlier of the two firsts. */
 typedef struct {
-    GArray *fifo;           /* in order from head */
+    Vec *fifo;              /* in order from head */
     guint head;             /* the FIFO's first */
-    GArray *heap;           /* the others */
+    Vec *heap;              /* the others */
 } Queue;
 
 struct FsTimeWait {
+    FsTimeWaitClocks c;     /* first (timewait.h): clock, the latest time
+                               seen (every TIME_WAIT whose 2*MSL ended by
+                               it has run out; FS_TIME_UNSET: none yet),
+                               lag_clock (every span edge up to it is
+                               counted), lag, quiet_until (requiet()) */
     FsEngineStats *stats;   /* the engine's: counts and memory */
     FsTime two_msl;         /* how long a TIME_WAIT lasts */
-    FsTime lag;             /* the peaks' clock is this far behind */
-    FsTime clock;           /* latest time seen: every TIME_WAIT whose
-                               2*MSL ended by it has run out
-                               (FS_TIME_UNSET: none yet) */
-    FsTime lag_clock;       /* every span edge up to it is counted */
     guint64 lag_now;        /* spans held at lag_clock */
     Queue ends;             /* Tw counted now, by start, then key */
     Queue early;            /* Ending of a Tw in spans_out still counted
@@ -255,16 +265,44 @@ tws_sort_heap(Tw *a, guint n)
     }
 }
 
-/* A binary min-heap of Type in a GArray, ordered by before: push and
+static G_GNUC_NO_INLINE void
+vec_grow(Vec *v, gsize size)
+{
+    gsize want = (v->len + (gsize)1) * size;
+    gsize bytes = 16;
+
+    while (bytes < want)
+        bytes <<= 1;
+    v->data = g_realloc(v->data, bytes);
+    v->cap = (guint)(bytes / size);
+}
+
+/* Room for one more at the end: where it goes. */
+static inline gpointer
+vec_push(Vec *v, gsize size)
+{
+    if (G_UNLIKELY(v->len == v->cap))
+        vec_grow(v, size);
+    return (guint8 *)v->data + v->len++ * size;
+}
+
+static void
+vec_free(Vec *v)
+{
+    g_free(v->data);
+    g_free(v);
+}
+
+/* A binary min-heap of Type in a Vec, ordered by before: push and
  * pop. */
 #define DEFINE_HEAP(name, Type, before)                                    \
     static void                                                            \
-    name##_push(GArray *heap, const Type *e)                               \
+    name##_push(Vec *heap, const Type *e)                                  \
     {                                                                      \
         Type *a;                                                           \
         guint i = heap->len;                                               \
                                                                            \
-        g_array_set_size(heap, i + 1);                                     \
+        vec_push(heap, sizeof(Type));                                      \
         a = (Type *)(gpointer)heap->data;                                  \
         while (i > 0 && before(e, &a[(i - 1) / 2])) {                      \
             a[i] = a[(i - 1) / 2];                                         \
@@ -274,7 +312,7 @@ tws_sort_heap(Tw *a, guint n)
     }                                                                      \
                                                                            \
     static Type                                                            \
-    name##_pop(GArray *heap)                                               \
+    name##_pop(Vec *heap)                                                  \
     {                                                                      \
         Type *a = (Type *)(gpointer)heap->data;                            \
         Type top = a[0];                                                   \
@@ -296,7 +334,7 @@ tws_sort_heap(Tw *a, guint n)
         }                                                                  \
         if (n > 0)                                                         \
             a[i] = last;                                                   \
-        g_array_set_size(heap, n);                                         \
+        heap->len = n;                                                     \
         return top;                                                        \
     }
 
@@ -304,18 +342,18 @@ DEFINE_HEAP(early_heap, Ending, ending_before)
 DEFINE_HEAP(tws_heap, Tw, tw_before)
 
 static void
-queue_init(Queue *q, guint size)
+queue_init(Queue *q)
 {
-    q->fifo = g_array_new(FALSE, FALSE, size);
+    q->fifo = g_new0(Vec, 1);
     q->head = 0;
-    q->heap = g_array_new(FALSE, FALSE, size);
+    q->heap = g_new0(Vec, 1);
 }
 
 static void
 queue_clear(Queue *q)
 {
-    g_array_unref(q->fifo);
-    g_array_unref(q->heap);
+    vec_free(q->fifo);
+    vec_free(q->heap);
 }
 
 static inline guint
@@ -328,11 +366,11 @@ queue_len(const Queue *q)
     static void                                                            \
     name##_push(Queue *q, const Type *e)                                   \
     {                                                                      \
-        GArray *f = q->fifo;                                               \
+        Vec *f = q->fifo;                                                  \
                                                                            \
         if (f->len == q->head ||                                           \
             !before(e, &g_array_index(f, Type, f->len - 1)))                \
-            g_array_append_val(f, *e);                                     \
+            *(Type *)vec_push(f, sizeof(Type)) = *e;                       \
         else                                                               \
             name##_heap_push(q->heap, e);                                  \
     }                                                                      \
@@ -360,12 +398,14 @@ queue_len(const Queue *q)
             return name##_heap_pop(q->heap);                               \
         e = g_array_index(q->fifo, Type, q->head++);                       \
         if (q->head == q->fifo->len) {                                     \
-            g_array_set_size(q->fifo, 0);                                  \
+            q->fifo->len = 0;                                              \
             q->head = 0;                                                   \
         } else if (q->head >= 1024 && 4 * q->head >= q->fifo->len) {       \
             /* a quarter gone: moved to the front (3 a pop), so that       \
              * the array's pages follow the queue (a half: 2 times) */     \
-            g_array_remove_range(q->fifo, 0, q->head);                     \
+            q->fifo->len -= q->head;                                       \
+            memmove(q->fifo->data, (Type *)q->fifo->data + q->head,        \
+                    q->fifo->len * sizeof(Type));                          \
             q->head = 0;                                                   \
         }                                                                  \
         return e;                                                          \
@@ -374,6 +414,10 @@ queue_len(const Queue *q)
 DEFINE_QUEUE(early, Ending, ending_before)
 DEFINE_QUEUE(tws, Tw, tw_before)
 
+static void retire(FsTimeWait *tw, FsHostTimeWait *h);
+static void unkey_cuts(FsTimeWait *tw);
+static void requiet(FsTimeWait *tw);
+
 FsTimeWait *
 fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
 {
@@ -381,16 +425,17 @@ fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
 
     tw->stats = stats;
     tw->two_msl = two_msl;
-    tw->lag = two_msl + LAG_SLACK;
+    tw->c.lag = two_msl + LAG_SLACK;
     tw->max_spans = G_MAXUINT64;
-    tw->clock = FS_TIME_UNSET;
-    tw->lag_clock = FS_TIME_UNSET;
-    queue_init(&tw->ends, sizeof(Tw));
-    queue_init(&tw->early, sizeof(Ending));
-    queue_init(&tw->spans_in, sizeof(Tw));
-    queue_init(&tw->spans_out, sizeof(Tw));
+    tw->c.clock = FS_TIME_UNSET;
+    tw->c.lag_clock = FS_TIME_UNSET;
+    queue_init(&tw->ends);
+    queue_init(&tw->early);
+    queue_init(&tw->spans_in);
+    queue_init(&tw->spans_out);
     tw->ends_next = G_MAXINT64;
     tw->spans_next = G_MAXINT64;
+    requiet(tw);
     tw->cut = g_hash_table_new_full(g_int64_hash, g_int64_equal, cut_free,
                                     NULL);
     tw->host_at = g_ptr_array_new();
@@ -434,9 +479,6 @@ key_of(const FsConn *conn, FsRole role)
 {
     return conn->id * 2 + (guint64)(role == FS_ROLE_SERVER);
 }
-
-static void retire(FsTimeWait *tw, FsHostTimeWait *h);
-static void unkey_cuts(FsTimeWait *tw);
 
 /* An id taken from free (or the next of at) for p. */
 static guint32
@@ -650,8 +692,8 @@ in_first(FsTimeWait *tw, Queue **from, gboolean *from_fifo)
 static void
 lag_to(FsTimeWait *tw, FsTime at)
 {
-    tw->lag_clock = MAX(tw->lag_clock, at);
-    if (tw->lag_clock < tw->spans_next)
+    tw->c.lag_clock = MAX(tw->c.lag_clock, at);
+    if (tw->c.lag_clock < tw->spans_next)
         return;
     for (;;) {
         Queue *from;
@@ -666,13 +708,13 @@ lag_to(FsTimeWait *tw, FsTime at)
                              out != NULL ? out->t : G_MAXINT64);
         /* the earlier edge: at one time, a leave first */
         if (out != NULL && (in == NULL || out->t <= in->t)) {
-            if (out->t > tw->lag_clock)
+            if (out->t > tw->c.lag_clock)
                 break;
             s = tws_pop(&tw->spans_out, out_fifo);
             span_done(tw, &s, TRUE);
             continue;
         }
-        if (in == NULL || in->t > tw->lag_clock)
+        if (in == NULL || in->t > tw->c.lag_clock)
             break;
         if (from == &tw->ends && tw->finishing) {
             enter_in_place(tw, (Tw *)in, in_fifo);
@@ -716,7 +758,7 @@ now_leave(FsTimeWait *tw, Host *h)
 static void
 ends_to_clock(FsTimeWait *tw)
 {
-    while (tw->ends_next <= tw->clock) {
+    while (tw->ends_next <= tw->c.clock) {
         gboolean now_fifo;
         gboolean early_fifo;
         const Tw *now = tws_first(&tw->ends, &now_fifo);
@@ -734,7 +776,7 @@ ends_to_clock(FsTimeWait *tw)
         else
             early = NULL;
         tw->ends_next = e.end;
-        if (e.end > tw->clock)
+        if (e.end > tw->c.clock)
             break;
         if (early != NULL) {
             early_pop(&tw->early, early_fifo);
@@ -773,11 +815,11 @@ ends_to_clock(FsTimeWait *tw)
 static void
 clock_to(FsTimeWait *tw, FsTime now)
 {
-    if (now <= tw->clock)
+    if (now <= tw->c.clock)
         return;
-    tw->clock = now;
+    tw->c.clock = now;
     ends_to_clock(tw);
-    if (tw->keyed && tw->clock > tw->keyed_until)
+    if (tw->keyed && tw->c.clock > tw->keyed_until)
         unkey_cuts(tw);
 }
 
@@ -791,16 +833,31 @@ void
 fs_timewait_set_span_budget(FsTimeWait *tw, guint64 bytes)
 {
     tw->max_spans = bytes / SPAN_COST;
+    requiet(tw);
 }
 
-/* fs_timewait_advance() when something may be due: apart, so that the
- * common case saves no registers. */
-static G_GNUC_NO_INLINE void
+/* Until when an advance only moves both clocks (what clock_to() and
+ * lag_to() do then: fs_timewait_advance() inline): no TIME_WAIT runs
+ * out before ends_next, no span edge is due by the peaks' clock before
+ * spans_next + lag, while no cut is keyed and the spans are within
+ * their budget. Every entry point that may change one ends with it. */
+static void
+requiet(FsTimeWait *tw)
+{
+    FsTime spans = tw->spans_next > G_MAXINT64 - tw->c.lag
+                       ? G_MAXINT64 : tw->spans_next + tw->c.lag;
+
+    tw->c.quiet_until = tw->keyed || tw->spans > tw->max_spans
+                            ? G_MININT64 : MIN(tw->ends_next, spans);
+}
+
+/* fs_timewait_advance() when something may be due. */
+static void
 advance_due(FsTimeWait *tw, FsTime now)
 {
     clock_to(tw, now);
-    if (now - tw->lag > tw->lag_clock)
-        lag_to(tw, now - tw->lag);
+    if (now - tw->c.lag > tw->c.lag_clock)
+        lag_to(tw, now - tw->c.lag);
     /* Over the budget (a flood of TIME_WAITs): the peaks' clock catches
      * up, edge by edge from the oldest, to LAG_SLACK behind, so that
      * hosts and spans go as they would without the lag. A start dated
@@ -812,21 +869,10 @@ advance_due(FsTimeWait *tw, FsTime now)
 }
 
 void
-fs_timewait_advance(FsTimeWait *tw, FsTime now)
+fs_timewait_advance_due(FsTimeWait *tw, FsTime now)
 {
-    FsTime lagged = now - tw->lag;
-
-    /* Most packets: no TIME_WAIT runs out by now, no span edge is due
-     * by the peaks' clock, no cut is keyed, the spans are within their
-     * budget: both clocks only move (what clock_to() and lag_to() do
-     * then). */
-    if (G_LIKELY(now < tw->ends_next && lagged < tw->spans_next &&
-                 !tw->keyed && tw->spans <= tw->max_spans)) {
-        tw->clock = MAX(tw->clock, now);
-        tw->lag_clock = MAX(tw->lag_clock, lagged);
-        return;
-    }
     advance_due(tw, now);
+    requiet(tw);
 }
 
 /* The TIME_WAITs still counted now (nearly all of them on a capture
@@ -836,15 +882,16 @@ fs_timewait_advance(FsTimeWait *tw, FsTime now)
 void
 fs_timewait_finish(FsTimeWait *tw)
 {
-    if (tw->clock == FS_TIME_UNSET)
+    if (tw->c.clock == FS_TIME_UNSET)
         return;
     tws_sort_heap((Tw *)(gpointer)tw->ends.heap->data, tw->ends.heap->len);
     tw->finish_fifo = tw->ends.head;
     tw->finish_heap = 0;
     tw->finishing = TRUE;
-    lag_to(tw, tw->clock);
+    lag_to(tw, tw->c.clock);
     tw->finishing = FALSE;
     tw->finished = TRUE;
+    requiet(tw);
 }
 
 /* An endpoint entered TIME_WAIT: it counts for its host (and, for a
@@ -889,18 +936,37 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
                          conn->port[FS_ROLE_SERVER]);
         s.server = server_take(tw, &conn->addr[FS_ROLE_SERVER]);
     }
-    tws_push(&tw->ends, &s);
-    if (tw->keyed)
-        cut_for(tw, key)->queued++;
-    tw->ends_next = MIN(tw->ends_next, since + tw->two_msl);
     tw->spans_next = MIN(tw->spans_next, since);
-    fs_store_charge(stats, (gint64)TW_COST);
-    /* learnt only once over (a start dated back further than LAG_SLACK
-     * allows for: counted from the peaks' clock) */
-    if (since + tw->two_msl <= tw->clock)
-        ends_to_clock(tw);
-    if (since <= tw->lag_clock)
-        lag_to(tw, tw->lag_clock);
+    if (since + tw->two_msl > tw->c.clock) {
+        tws_push(&tw->ends, &s);
+        if (tw->keyed)
+            cut_for(tw, key)->queued++;
+        tw->ends_next = MIN(tw->ends_next, since + tw->two_msl);
+        fs_store_charge(stats, (gint64)TW_COST);
+    } else {
+        /* learnt only once over (its start dated back 2*MSL): it runs
+         * out at once, as ends_to_clock() would take it from ends (the
+         * clock passed every other end there already), not queued */
+        Cut *cut = g_hash_table_size(tw->cut) > 0
+                       ? g_hash_table_lookup(tw->cut, &key) : NULL;
+
+        fs_store_charge(stats, (gint64)TW_COST);
+        tws_push(&tw->spans_in, &s);
+        if (cut != NULL && cut->count > 0) {
+            /* it was cut short and counted out then */
+            cut->count--;
+            cut_done_if_empty(tw, cut);
+        } else {
+            if (cut != NULL)
+                cut_done_if_empty(tw, cut);
+            now_leave(tw, h);
+        }
+    }
+    /* (a start dated back further than LAG_SLACK allows for: counted
+     * from the peaks' clock) */
+    if (since <= tw->c.lag_clock)
+        lag_to(tw, tw->c.lag_clock);
+    requiet(tw);
 }
 
 /* The least busy host kept in retired (it is full). */
@@ -998,7 +1064,7 @@ queued(FsTimeWait *tw, guint64 key)
 
     if (!tw->keyed)
         key_cuts(tw);
-    tw->keyed_until = tw->clock + tw->two_msl;
+    tw->keyed_until = tw->c.clock + tw->two_msl;
     cut = g_hash_table_lookup(tw->cut, &key);
     return cut != NULL && cut->queued > cut->count;
 }
@@ -1017,14 +1083,16 @@ fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
     Cut *cut;
 
     clock_to(tw, ts);
-    if (since != FS_TIME_UNSET ? since + tw->two_msl <= tw->clock
-                               : !queued(tw, key))
+    if (since != FS_TIME_UNSET ? since + tw->two_msl <= tw->c.clock
+                               : !queued(tw, key)) {
+        requiet(tw);
         return;
+    }
     cut = cut_for(tw, key);
     cut->count++;
     /* its span entered already only when its start came later than
      * LAG_SLACK allows for: then it runs to its end */
-    if (since == FS_TIME_UNSET || since > tw->lag_clock) {
+    if (since == FS_TIME_UNSET || since > tw->c.lag_clock) {
         CutAt at = { since, since == FS_TIME_UNSET ? G_MININT64 : ts };
 
         if (cut->at == NULL)
@@ -1034,6 +1102,7 @@ fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
     h = g_hash_table_lookup(tw->hosts, &conn->addr[role]);
     if (h != NULL)
         now_leave(tw, h);
+    requiet(tw);
 }
 
 void

@@ -40,12 +40,36 @@ void fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
 void fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
                        FsTime ts);
 
+/* The first member of FsTimeWait: what fs_timewait_advance() reads and
+ * moves inline (timewait.c). */
+typedef struct {
+    FsTime clock;           /* latest time seen */
+    FsTime lag_clock;       /* the peaks' clock */
+    FsTime lag;             /* how far it stays behind */
+    FsTime quiet_until;     /* before it, an advance moves both clocks
+                               only: nothing runs out or enters */
+} FsTimeWaitClocks;
+
+/* fs_timewait_advance() when something may be due by now. */
+void fs_timewait_advance_due(FsTimeWait *tw, FsTime now);
+
 /* Capture time reached now (the engine's clock, after the store's
  * sweep): the TIME_WAITs whose 2*MSL ended at or before it no longer
  * count now (their transition out, from a later sweep, is not counted
  * again), and the peaks count the spans up to LAG before it. Every
- * packet calls it: a look at the heaps' tops unless one ends. */
-void fs_timewait_advance(FsTimeWait *tw, FsTime now);
+ * packet calls it: one comparison unless something is due. */
+static inline void
+fs_timewait_advance(FsTimeWait *tw, FsTime now)
+{
+    FsTimeWaitClocks *c = (FsTimeWaitClocks *)(gpointer)tw;
+
+    if (G_LIKELY(now < c->quiet_until)) {
+        c->clock = MAX(c->clock, now);
+        c->lag_clock = MAX(c->lag_clock, now - c->lag);
+        return;
+    }
+    fs_timewait_advance_due(tw, now);
+}
 
 /* The end of the capture: the peaks count every span up to the last
  * time seen (they run LAG behind it until then). */
