@@ -311,6 +311,51 @@ test_hosts(void)
     }
 }
 
+/* A pruning with none idle forgets nothing but still counts as one: the
+ * next waits until the table has grown by half again; then it forgets
+ * the idle ones, and the busy ones are found after it. */
+static void
+test_prune_busy(void)
+{
+    g_autoptr(FsPressure) p = fs_pressure_new();
+    FsAddr s = v4(7);
+    enum { N = 2000, KEEP = 10 };
+    guint k;
+
+    for (k = 0; k < N; k++) {
+        FsAddr c = v4(k);
+
+        fs_pressure_enter(p, &c, &s, 80, k);
+    }
+    fs_pressure_prune(p, KEEP);
+    g_assert_cmpuint(fs_pressure_size(p), ==, N);
+    for (; k < N + N / 2 - 1; k++) {
+        FsAddr c = v4(k);
+
+        fs_pressure_enter(p, &c, &s, 80, k);
+        fs_pressure_leave(p, &c, &s, 80);
+    }
+    fs_pressure_prune(p, KEEP);
+    g_assert_cmpuint(fs_pressure_size(p), ==, N + N / 2 - 1);
+    {
+        FsAddr c = v4(k);
+
+        fs_pressure_enter(p, &c, &s, 80, k);
+        fs_pressure_leave(p, &c, &s, 80);
+    }
+    /* grown by half: the idle ones (peak 1 as the busy, higher
+     * addresses: below the top) go */
+    fs_pressure_prune(p, KEEP);
+    g_assert_cmpuint(fs_pressure_size(p), ==, N);
+    for (k = 0; k < N; k++) {
+        FsAddr c = v4(k);
+
+        fs_pressure_leave(p, &c, &s, 80);
+        fs_pressure_enter(p, &c, &s, 80, k);
+    }
+    g_assert_cmpuint(fs_pressure_size(p), ==, N);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -318,5 +363,6 @@ main(int argc, char **argv)
     g_test_add_func("/pressure/counts", test_counts);
     g_test_add_func("/pressure/prune", test_prune);
     g_test_add_func("/pressure/hosts", test_hosts);
+    g_test_add_func("/pressure/prune-busy", test_prune_busy);
     return g_test_run();
 }

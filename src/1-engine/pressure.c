@@ -1,12 +1,12 @@
 /* finscope: port pressure — TIME_WAIT per (client host, server ip:port).
  *
  * Hosts are numbered once (a dense array of addresses behind an index
- * of 4-byte slots, as below: no boxed key, no GHashTable); a destination is then three
- * small numbers and its counts, 32 bytes in a dense array, found through
- * an index of 4-byte slots (open addressing, linear probing, backward-
- * shift deletion); a destination removed takes the array's last one in
- * its place. Growing moves only the index, and the array grows in place
- * (realloc), so the table never needs twice its size at once. (A
+ * of 4-byte slots, as below: no boxed key, no GHashTable); a destination
+ * is then three small numbers and its counts, 32 bytes in a dense array,
+ * found through an index of 4-byte slots (open addressing, linear
+ * probing); pruning closes up the array over those it forgets and makes
+ * the index again. Growing moves only the index, and the array grows in
+ * place (realloc), so the table never needs twice its size at once. (A
  * GHashTable of allocated entries with both addresses took ~80 bytes a
  * destination: at 2,000 connections/s, the bench's medium trace tracks
  * up to ~51,000 destinations at once.) */
@@ -271,45 +271,6 @@ rank_cmp(const FsPressure *p, const Dest *x, const Dest *y)
     return c != 0 ? c : (int)x->port - (int)y->port;
 }
 
-/* Empties index slot i and shifts back the entries after it in its
- * probe run that may not skip the gap (backward-shift deletion). */
-static void
-clear_slot(FsPressure *p, guint32 i)
-{
-    guint32 j = i;
-
-    for (;;) {
-        const Dest *d;
-        guint32 home;
-
-        j = (j + 1) & p->mask;
-        if (p->index[j] == 0)
-            break;
-        d = dest_at(p, p->index[j] - 1);
-        home = dest_hash(d->client, d->server, d->port) & p->mask;
-        /* entry j may move to i unless its home lies in (i, j] */
-        if (((j - home) & p->mask) >= ((j - i) & p->mask)) {
-            p->index[i] = p->index[j];
-            i = j;
-        }
-    }
-    p->index[i] = 0;
-}
-
-/* Forgets destination number n; the last one takes its number. */
-static void
-remove_dest(FsPressure *p, guint32 n)
-{
-    guint32 last = p->dests->len - 1;
-
-    clear_slot(p, (guint32)(slot_of(p, dest_at(p, n)) - p->index));
-    if (n != last) {
-        *slot_of(p, dest_at(p, last)) = n + 1;
-        *dest_at(p, n) = *dest_at(p, last);
-    }
-    g_array_set_size(p->dests, last);
-}
-
 /* Numbers again only the hosts the destinations kept still name, so that
  * the host table follows the destinations held, not every host ever
  * seen (1M client hosts took 80 MB); the host index at most 1/8 full
@@ -350,6 +311,8 @@ fs_pressure_prune(FsPressure *p, guint keep)
     Dest *top;
     Dest cut;
     guint found = 0;
+    guint32 kept = 0;
+    guint32 idle = 0;
     guint32 capacity;
 
     /* after it has grown by half: the destinations held are at most
@@ -358,6 +321,18 @@ fs_pressure_prune(FsPressure *p, guint keep)
     if (keep == 0 ||
         p->dests->len < MAX(p->pruned + p->pruned / 2, MIN_CAPACITY))
         return;
+    /* none idle (held or holding TIME_WAIT now: the usual case while the
+     * busy ones come and go), none to forget: no ranking, and the
+     * numbers and indexes stay as they are */
+    for (guint32 n = 0; n < p->dests->len; n++) {
+        const Dest *d = dest_at(p, n);
+
+        idle += d->now == 0 && d->held == 0;
+    }
+    if (idle == 0) {
+        p->pruned = p->dests->len;
+        return;
+    }
     /* the keep-th destination in rank order: insertion into top[] */
     top = g_newa(Dest, keep);
     for (guint32 n = 0; n < p->dests->len; n++) {
@@ -376,16 +351,21 @@ fs_pressure_prune(FsPressure *p, guint keep)
     if (found < keep)
         return;
     cut = top[keep - 1];
-    /* a removal moves the last destination to n: look at n again */
-    for (guint32 n = 0; n < p->dests->len;) {
+    /* those kept close up in the array; the index, made again below in
+     * any case, is not kept up meanwhile (no probe a removal) */
+    for (guint32 n = 0; n < p->dests->len; n++) {
         const Dest *d = dest_at(p, n);
 
         if (d->now == 0 && d->held == 0 && rank_cmp(p, d, &cut) > 0)
-            remove_dest(p, n);
-        else
-            n++;
+            continue;
+        if (kept != n)
+            *dest_at(p, kept) = *d;
+        kept++;
     }
-    p->pruned = p->dests->len;
+    p->pruned = kept;
+    if (kept == p->dests->len)
+        return; /* (every host is still named: the same table) */
+    g_array_set_size(p->dests, kept);
     renumber_hosts(p);
     /* the index at most 1/8 full: a smaller one, and the array (which
      * keeps the room it once had) copied into one its size; the index
