@@ -230,11 +230,139 @@ test_prune(void)
     }
 }
 
+/* The host table: IPv4 and IPv6 hosts with the same 16 bytes are two
+ * hosts; thousands of them grow its index; pruning numbers the hosts
+ * kept again (and shrinks the index), and they are found after it. */
+static void
+test_hosts(void)
+{
+    g_autoptr(FsPressure) p = fs_pressure_new();
+    g_autoptr(GPtrArray) all = NULL;
+    FsAddr s = v4(7);
+    enum { N = 6000, KEEP = 10 };
+    guint kept;
+
+    for (guint k = 0; k < N; k++) {
+        FsAddr c4 = v4(k);
+        FsAddr c6 = c4;
+
+        c6.family = 6;
+        fs_pressure_enter(p, &c4, &s, 80, k);
+        fs_pressure_enter(p, &c6, &s, 80, k);
+        fs_pressure_enter(p, &c6, &s, 80, k);
+        fs_pressure_hold(p, &c4, &s, 80);
+    }
+    g_assert_cmpuint(fs_pressure_size(p), ==, 2 * N);
+    all = listing(p, G_MAXUINT);
+    g_assert_cmpuint(all->len, ==, 2 * N);
+    for (guint i = 0; i < all->len; i++) {
+        const FsDestTimeWait *d = g_ptr_array_index(all, i);
+
+        g_assert_cmpuint(d->peak, ==, d->client.family == 6 ? 2 : 1);
+    }
+    /* all but every 100th go idle: pruned, but for the top (v6, k
+     * 0 to 9: the busiest peak, then the lowest addresses) */
+    for (guint k = 0; k < N; k++) {
+        FsAddr c4 = v4(k);
+        FsAddr c6 = c4;
+
+        c6.family = 6;
+        fs_pressure_release(p, &c4, &s, 80, FALSE);
+        if (k % 100 != 50) {
+            fs_pressure_leave(p, &c4, &s, 80);
+            fs_pressure_leave(p, &c6, &s, 80);
+            fs_pressure_leave(p, &c6, &s, 80);
+        }
+    }
+    fs_pressure_prune(p, KEEP);
+    kept = fs_pressure_size(p);
+    g_assert_cmpuint(kept, ==, 2 * (N / 100) + KEEP);
+    /* those kept are found again under their new numbers: no new
+     * destination, their counts go on */
+    for (guint k = 50; k < N; k += 100) {
+        FsAddr c4 = v4(k);
+        FsAddr c6 = c4;
+
+        c6.family = 6;
+        fs_pressure_enter(p, &c6, &s, 80, N + k);
+        fs_pressure_leave(p, &c4, &s, 80);
+        fs_pressure_enter(p, &c4, &s, 80, N + k);
+    }
+    g_assert_cmpuint(fs_pressure_size(p), ==, kept);
+    g_clear_pointer(&all, g_ptr_array_unref);
+    all = listing(p, G_MAXUINT);
+    g_assert_cmpuint(all->len, ==, kept);
+    for (guint i = 0; i < all->len; i++) {
+        const FsDestTimeWait *d = g_ptr_array_index(all, i);
+        guint k = (guint)d->client.bytes[1] << 16 |
+                  (guint)d->client.bytes[2] << 8 | d->client.bytes[3];
+
+        if (k % 100 != 50) {
+            g_assert_cmpuint(k, <, KEEP);
+            g_assert_cmpuint(d->client.family, ==, 6);
+            g_assert_cmpuint(d->peak, ==, 2);
+        } else if (d->client.family == 6) {
+            g_assert_cmpuint(d->peak, ==, 3);
+            g_assert_cmpint(d->peak_at, ==, N + k);
+        } else {
+            g_assert_cmpuint(d->peak, ==, 1);
+            g_assert_cmpint(d->peak_at, ==, k);
+        }
+    }
+}
+
+/* A pruning with none idle forgets nothing but still counts as one: the
+ * next waits until the table has grown by half again; then it forgets
+ * the idle ones, and the busy ones are found after it. */
+static void
+test_prune_busy(void)
+{
+    g_autoptr(FsPressure) p = fs_pressure_new();
+    FsAddr s = v4(7);
+    enum { N = 2000, KEEP = 10 };
+    guint k;
+
+    for (k = 0; k < N; k++) {
+        FsAddr c = v4(k);
+
+        fs_pressure_enter(p, &c, &s, 80, k);
+    }
+    fs_pressure_prune(p, KEEP);
+    g_assert_cmpuint(fs_pressure_size(p), ==, N);
+    for (; k < N + N / 2 - 1; k++) {
+        FsAddr c = v4(k);
+
+        fs_pressure_enter(p, &c, &s, 80, k);
+        fs_pressure_leave(p, &c, &s, 80);
+    }
+    fs_pressure_prune(p, KEEP);
+    g_assert_cmpuint(fs_pressure_size(p), ==, N + N / 2 - 1);
+    {
+        FsAddr c = v4(k);
+
+        fs_pressure_enter(p, &c, &s, 80, k);
+        fs_pressure_leave(p, &c, &s, 80);
+    }
+    /* grown by half: the idle ones (peak 1 as the busy, higher
+     * addresses: below the top) go */
+    fs_pressure_prune(p, KEEP);
+    g_assert_cmpuint(fs_pressure_size(p), ==, N);
+    for (k = 0; k < N; k++) {
+        FsAddr c = v4(k);
+
+        fs_pressure_leave(p, &c, &s, 80);
+        fs_pressure_enter(p, &c, &s, 80, k);
+    }
+    g_assert_cmpuint(fs_pressure_size(p), ==, N);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/pressure/counts", test_counts);
     g_test_add_func("/pressure/prune", test_prune);
+    g_test_add_func("/pressure/hosts", test_hosts);
+    g_test_add_func("/pressure/prune-busy", test_prune_busy);
     return g_test_run();
 }

@@ -1,11 +1,12 @@
 /* finscope: port pressure — TIME_WAIT per (client host, server ip:port).
  *
- * Hosts are numbered once (a host table); a destination is then three
- * small numbers and its counts, 32 bytes in a dense array, found through
- * an index of 4-byte slots (open addressing, linear probing, backward-
- * shift deletion); a destination removed takes the array's last one in
- * its place. Growing moves only the index, and the array grows in place
- * (realloc), so the table never needs twice its size at once. (A
+ * Hosts are numbered once (a dense array of addresses behind an index
+ * of 4-byte slots, as below: no boxed key, no GHashTable); a destination
+ * is then three small numbers and its counts, 32 bytes in a dense array,
+ * found through an index of 4-byte slots (open addressing, linear
+ * probing); pruning closes up the array over those it forgets and makes
+ * the index again. Growing moves only the index, and the array grows in
+ * place (realloc), so the table never needs twice its size at once. (A
  * GHashTable of allocated entries with both addresses took ~80 bytes a
  * destination: at 2,000 connections/s, the bench's medium trace tracks
  * up to ~51,000 destinations at once.) */
@@ -29,8 +30,9 @@ typedef struct {
 } Dest;
 
 struct FsPressure {
-    GHashTable *host_numbers; /* FsAddr* (owned, in hosts) -> number + 1 */
-    GPtrArray *hosts;         /* FsAddr* by number */
+    GArray *hosts;            /* FsAddr by number (17 bytes each) */
+    guint32 *host_index;      /* host_mask + 1 slots: number + 1; 0 empty */
+    guint32 host_mask;
     GArray *dests;            /* Dest */
     guint32 *index;           /* mask + 1 slots: dest number + 1; 0 empty */
     guint32 mask;
@@ -56,8 +58,9 @@ fs_pressure_new(void)
 {
     FsPressure *p = g_new0(FsPressure, 1);
 
-    p->host_numbers = g_hash_table_new(fs_addr_hash, fs_addr_equal_func);
-    p->hosts = g_ptr_array_new_with_free_func(g_free);
+    p->hosts = g_array_new(FALSE, FALSE, sizeof(FsAddr));
+    p->host_index = g_new0(guint32, MIN_CAPACITY);
+    p->host_mask = MIN_CAPACITY - 1;
     p->dests = g_array_new(FALSE, FALSE, sizeof(Dest));
     p->index = g_new0(guint32, MIN_CAPACITY);
     p->mask = MIN_CAPACITY - 1;
@@ -69,33 +72,60 @@ fs_pressure_free(FsPressure *p)
 {
     if (p == NULL)
         return;
-    g_hash_table_destroy(p->host_numbers);
-    g_ptr_array_unref(p->hosts);
+    g_array_unref(p->hosts);
+    g_free(p->host_index);
     g_array_unref(p->dests);
     g_free(p->index);
     g_free(p);
+}
+
+static inline const FsAddr *
+host(const FsPressure *p, guint32 number)
+{
+    return &g_array_index(p->hosts, FsAddr, number - 1);
+}
+
+/* The host index slot of addr, or the empty one ending its probe run
+ * (open addressing, linear probing: the hosts are only added between
+ * two renumber_hosts(), which makes the index again). */
+static guint32 *
+host_probe(const FsPressure *p, const FsAddr *addr)
+{
+    for (guint32 i = (guint32)fs_endpoint_hash(addr, 0) & p->host_mask;;
+         i = (i + 1) & p->host_mask) {
+        if (p->host_index[i] == 0 ||
+            fs_addr_equal(host(p, p->host_index[i]), addr))
+            return &p->host_index[i];
+    }
+}
+
+/* A new host index of capacity slots for the hosts. */
+static void
+host_reindex(FsPressure *p, guint32 capacity)
+{
+    g_free(p->host_index);
+    p->host_index = g_new0(guint32, capacity);
+    p->host_mask = capacity - 1;
+    for (guint32 n = 1; n <= p->hosts->len; n++)
+        *host_probe(p, host(p, n)) = n;
 }
 
 /* addr's number + 1; 0 when it has none and create is FALSE. */
 static guint32
 host_number(FsPressure *p, const FsAddr *addr, gboolean create)
 {
-    gpointer v = g_hash_table_lookup(p->host_numbers, addr);
-    FsAddr *copy;
+    guint32 *slot = host_probe(p, addr);
 
-    if (v != NULL || !create)
-        return GPOINTER_TO_UINT(v);
-    copy = g_memdup2(addr, sizeof *addr);
-    g_ptr_array_add(p->hosts, copy);
-    g_hash_table_insert(p->host_numbers, copy,
-                        GUINT_TO_POINTER(p->hosts->len));
-    return p->hosts->len;
-}
-
-static const FsAddr *
-host(const FsPressure *p, guint32 number)
-{
-    return g_ptr_array_index(p->hosts, number - 1);
+    if (*slot != 0 || !create)
+        return *slot;
+    /* at most 3/4 full keeps probe runs short */
+    if ((p->hosts->len + 1) * 4u > (p->host_mask + 1) * 3u) {
+        host_reindex(p, 2 * (p->host_mask + 1));
+        slot = host_probe(p, addr);
+    }
+    g_array_append_val(p->hosts, *addr);
+    *slot = p->hosts->len;
+    return *slot;
 }
 
 static inline guint32
@@ -189,14 +219,11 @@ fs_pressure_enter(FsPressure *p, const FsAddr *client, const FsAddr *server,
     }
 }
 
-const FsAddr *
+void
 fs_pressure_hold(FsPressure *p, const FsAddr *client, const FsAddr *server,
                  guint16 port)
 {
-    Dest *d = find_or_add(p, client, server, port);
-
-    d->held++;
-    return host(p, d->server);
+    find_or_add(p, client, server, port)->held++;
 }
 
 void
@@ -244,55 +271,17 @@ rank_cmp(const FsPressure *p, const Dest *x, const Dest *y)
     return c != 0 ? c : (int)x->port - (int)y->port;
 }
 
-/* Empties index slot i and shifts back the entries after it in its
- * probe run that may not skip the gap (backward-shift deletion). */
-static void
-clear_slot(FsPressure *p, guint32 i)
-{
-    guint32 j = i;
-
-    for (;;) {
-        const Dest *d;
-        guint32 home;
-
-        j = (j + 1) & p->mask;
-        if (p->index[j] == 0)
-            break;
-        d = dest_at(p, p->index[j] - 1);
-        home = dest_hash(d->client, d->server, d->port) & p->mask;
-        /* entry j may move to i unless its home lies in (i, j] */
-        if (((j - home) & p->mask) >= ((j - i) & p->mask)) {
-            p->index[i] = p->index[j];
-            i = j;
-        }
-    }
-    p->index[i] = 0;
-}
-
-/* Forgets destination number n; the last one takes its number. */
-static void
-remove_dest(FsPressure *p, guint32 n)
-{
-    guint32 last = p->dests->len - 1;
-
-    clear_slot(p, (guint32)(slot_of(p, dest_at(p, n)) - p->index));
-    if (n != last) {
-        *slot_of(p, dest_at(p, last)) = n + 1;
-        *dest_at(p, n) = *dest_at(p, last);
-    }
-    g_array_set_size(p->dests, last);
-}
-
 /* Numbers again only the hosts the destinations kept still name, so that
  * the host table follows the destinations held, not every host ever
- * seen (1M client hosts took 80 MB). */
+ * seen (1M client hosts took 80 MB); the host index at most 1/8 full
+ * gets smaller. */
 static void
 renumber_hosts(FsPressure *p)
 {
     guint32 *renumbered = g_new0(guint32, p->hosts->len + 1);
-    GPtrArray *hosts = g_ptr_array_new_with_free_func(g_free);
+    GArray *hosts = g_array_new(FALSE, FALSE, sizeof(FsAddr));
+    guint32 capacity;
 
-    g_hash_table_remove_all(p->host_numbers);
     for (guint32 n = 0; n < p->dests->len; n++) {
         Dest *d = dest_at(p, n);
         guint32 *ends[2] = { &d->client, &d->server };
@@ -301,20 +290,19 @@ renumber_hosts(FsPressure *p)
             guint32 old = *ends[k];
 
             if (renumbered[old] == 0) {
-                FsAddr *addr = g_ptr_array_index(p->hosts, old - 1);
-
-                g_ptr_array_index(p->hosts, old - 1) = NULL; /* moved */
-                g_ptr_array_add(hosts, addr);
+                g_array_append_vals(hosts, host(p, old), 1);
                 renumbered[old] = hosts->len;
-                g_hash_table_insert(p->host_numbers, addr,
-                                    GUINT_TO_POINTER(hosts->len));
             }
             *ends[k] = renumbered[old];
         }
     }
-    g_ptr_array_unref(p->hosts);
+    g_array_unref(p->hosts);
     p->hosts = hosts;
     g_free(renumbered);
+    for (capacity = p->host_mask + 1;
+         capacity > MIN_CAPACITY && p->hosts->len * 8u < capacity;)
+        capacity /= 2;
+    host_reindex(p, capacity);
 }
 
 void
@@ -323,6 +311,8 @@ fs_pressure_prune(FsPressure *p, guint keep)
     Dest *top;
     Dest cut;
     guint found = 0;
+    guint32 kept = 0;
+    guint32 idle = 0;
     guint32 capacity;
 
     /* after it has grown by half: the destinations held are at most
@@ -331,6 +321,18 @@ fs_pressure_prune(FsPressure *p, guint keep)
     if (keep == 0 ||
         p->dests->len < MAX(p->pruned + p->pruned / 2, MIN_CAPACITY))
         return;
+    /* none idle (held or holding TIME_WAIT now: the usual case while the
+     * busy ones come and go), none to forget: no ranking, and the
+     * numbers and indexes stay as they are */
+    for (guint32 n = 0; n < p->dests->len; n++) {
+        const Dest *d = dest_at(p, n);
+
+        idle += d->now == 0 && d->held == 0;
+    }
+    if (idle == 0) {
+        p->pruned = p->dests->len;
+        return;
+    }
     /* the keep-th destination in rank order: insertion into top[] */
     top = g_newa(Dest, keep);
     for (guint32 n = 0; n < p->dests->len; n++) {
@@ -349,16 +351,21 @@ fs_pressure_prune(FsPressure *p, guint keep)
     if (found < keep)
         return;
     cut = top[keep - 1];
-    /* a removal moves the last destination to n: look at n again */
-    for (guint32 n = 0; n < p->dests->len;) {
+    /* those kept close up in the array; the index, made again below in
+     * any case, is not kept up meanwhile (no probe a removal) */
+    for (guint32 n = 0; n < p->dests->len; n++) {
         const Dest *d = dest_at(p, n);
 
         if (d->now == 0 && d->held == 0 && rank_cmp(p, d, &cut) > 0)
-            remove_dest(p, n);
-        else
-            n++;
+            continue;
+        if (kept != n)
+            *dest_at(p, kept) = *d;
+        kept++;
     }
-    p->pruned = p->dests->len;
+    p->pruned = kept;
+    if (kept == p->dests->len)
+        return; /* (every host is still named: the same table) */
+    g_array_set_size(p->dests, kept);
     renumber_hosts(p);
     /* the index at most 1/8 full: a smaller one, and the array (which
      * keeps the room it once had) copied into one its size; the index

@@ -25,12 +25,11 @@ void fs_pressure_leave(FsPressure *p, const FsAddr *client,
                        const FsAddr *server, guint16 port);
 
 /* Keeps client's destination server:port (not pruned) until as many
- * fs_pressure_release(): a TIME_WAIT its enter will name later. Returns
- * the table's copy of server, valid until then. The release says
- * whether that TIME_WAIT entered (and so ends then) or never held one:
- * one look for both. */
-const FsAddr *fs_pressure_hold(FsPressure *p, const FsAddr *client,
-                               const FsAddr *server, guint16 port);
+ * fs_pressure_release(): a TIME_WAIT its enter will name later. The
+ * release says whether that TIME_WAIT entered (and so ends then) or
+ * never held one: one look for both. */
+void fs_pressure_hold(FsPressure *p, const FsAddr *client,
+                      const FsAddr *server, guint16 port);
 void fs_pressure_release(FsPressure *p, const FsAddr *client,
                          const FsAddr *server, guint16 port,
                          gboolean entered);
