@@ -210,6 +210,62 @@ test_release_incarnation(void)
     g_assert_cmpuint(fs_flow_table_size(t), ==, 0);
 }
 
+/* Two flows whose hashes share their home slot in a new table (and the
+ * slot after it free). */
+static void
+same_home_pair(FsSegment *a, FsSegment *b)
+{
+    guint32 home;
+
+    *a = segment("10.0.0.1", 40000, "10.0.0.2", 80, 0);
+    home = fs_flow_hash(a) & 1023u;
+    for (guint p = 1;; p++) {
+        *b = segment("10.0.0.3", (guint16)p, "10.0.0.2", 80, 0);
+        if ((fs_flow_hash(b) & 1023u) == home)
+            return;
+    }
+}
+
+/* A new flow goes to the empty slot its lookup stopped at only while
+ * that is still where its probe run ends: not once another flow has
+ * taken it, nor once a release has emptied a slot before it. */
+static void
+test_vacant_slot(void)
+{
+    FsSegment a;
+    FsSegment b;
+    FsFlow *flow = NULL;
+
+    same_home_pair(&a, &b);
+    {
+        g_autoptr(FsFlowTable) t = fs_flow_table_new();
+
+        g_assert_null(fs_flow_find(t, &a));
+        /* b takes a's home slot without a lookup of its own */
+        fs_flow_new_incarnation(t, &flow, &b, TRUE);
+        flow = NULL;
+        fs_flow_new_incarnation(t, &flow, &a, TRUE);
+        g_assert_cmpuint(fs_flow_table_size(t), ==, 2);
+        g_assert_true(fs_flow_find(t, &a) == flow);
+        g_assert_true(fs_flow_find(t, &b) != flow);
+    }
+    {
+        g_autoptr(FsFlowTable) t = fs_flow_table_new();
+        FsConn *first;
+
+        flow = NULL;
+        first = fs_flow_new_incarnation(t, &flow, &b, TRUE);
+        /* a's run ends after b, which then leaves */
+        g_assert_null(fs_flow_find(t, &a));
+        fs_flow_release(t, first);
+        flow = NULL;
+        fs_flow_new_incarnation(t, &flow, &a, TRUE);
+        g_assert_true(fs_flow_find(t, &a) == flow);
+        g_assert_null(fs_flow_find(t, &b));
+        g_assert_cmpuint(fs_flow_table_size(t), ==, 1);
+    }
+}
+
 /* Frozen, a connection keeps 9 bytes of IPv4 addresses (all 34 of
  * IPv6): its flow is still found from either side, among many others in
  * the table, and only by its own 4-tuple; growing and deletion read its
@@ -328,6 +384,7 @@ main(int argc, char **argv)
     g_test_add_func("/flow/many", test_many);
     g_test_add_func("/flow/release", test_release);
     g_test_add_func("/flow/release-incarnation", test_release_incarnation);
+    g_test_add_func("/flow/vacant-slot", test_vacant_slot);
     g_test_add_func("/flow/frozen/v4", test_frozen_v4);
     g_test_add_func("/flow/frozen/v6", test_frozen_v6);
     g_test_add_func("/flow/roles/servers", test_roles_servers);

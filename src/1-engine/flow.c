@@ -7,7 +7,8 @@
  * incarnations hang off conn->older. A lookup is one hash and, almost
  * always, one slot and one connection — which the packet is about to
  * update anyway; the tag skips 7 of 8 other flows met in the probe run
- * without reading them. Deletion
+ * without reading them. A new flow takes the empty slot its missed
+ * lookup ended at, without a second probe. Deletion
  * shifts the probe run back (no tombstones), so the table never degrades;
  * it and growing read the hash again from the connections' heads (a
  * 16-byte slot with the whole hash was half of the table's memory). */
@@ -42,6 +43,12 @@ struct FsFlowTable {
     FsFlowSlots s;    /* first: fs_flow_prefetch() reads it (flow.h) */
     FsPool *pool;     /* frozen connections' blocks */
     guint32 n_flows;  /* slots in use */
+    /* The empty slot that ended the last probe that missed (for a new
+     * flow, fs_flow_find()'s), of hash vacant_hash; NULL once a slot is
+     * filled or emptied: a new flow of that hash goes there without
+     * probing its run a second time. */
+    FsFlow *vacant;
+    guint32 vacant_hash;
     guint64 next_id;  /* id of the next incarnation */
 };
 
@@ -142,17 +149,22 @@ fs_flow_table_free(FsFlowTable *table)
     g_free(table);
 }
 
-/* The slot of seg's flow, or the empty slot ending its probe run. */
+/* The slot of seg's flow, or the empty slot ending its probe run (kept
+ * as the table's vacant one). */
 static FsFlow *
-probe(const FsFlowTable *t, const FsSegment *seg, guint32 hash)
+probe(FsFlowTable *t, const FsSegment *seg, guint32 hash)
 {
     guintptr tag = TAG(hash);
 
     for (guint32 i = hash & t->s.mask;; i = (i + 1) & t->s.mask) {
         FsFlow *slot = &t->s.slots[i];
 
-        if (slot->v == 0 ||
-            ((slot->v & TAG_BITS) == tag && same_tuple(slot_newest(slot), seg)))
+        if (slot->v == 0) {
+            t->vacant = slot;
+            t->vacant_hash = hash;
+            return slot;
+        }
+        if ((slot->v & TAG_BITS) == tag && same_tuple(slot_newest(slot), seg))
             return slot;
     }
 }
@@ -175,6 +187,7 @@ grow(FsFlowTable *t)
     guint32 old_cap = t->s.mask + 1;
 
     t->s.mask = 2 * old_cap - 1;
+    t->vacant = NULL;
     t->s.slots = g_new0(FsFlow, (gsize)old_cap * 2);
     for (guint32 i = 0; i < old_cap; i++) {
         guint32 j;
@@ -254,8 +267,12 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
         /* at most 3/4 full keeps probe runs short */
         if ((table->n_flows + 1) * 4u > (table->s.mask + 1) * 3u)
             grow(table);
-        slot = probe(table, seg, hash);
+        if (table->vacant != NULL && table->vacant_hash == hash)
+            slot = table->vacant; /* seg's flow was just looked up */
+        else
+            slot = probe(table, seg, hash);
         g_assert(slot->v == 0);
+        table->vacant = NULL;
         table->n_flows++;
     }
     conn->older = slot_newest(slot);
@@ -272,6 +289,7 @@ remove_slot(FsFlowTable *t, guint32 i)
 {
     guint32 j = i;
 
+    t->vacant = NULL;
     for (;;) {
         guint32 home;
 
@@ -289,13 +307,27 @@ remove_slot(FsFlowTable *t, guint32 i)
     t->n_flows--;
 }
 
-/* The slot of conn's flow (conn must be held). */
+/* The slot of conn's flow (conn must be held). Its tuple is compared
+ * only with flows whose newest incarnation is not conn itself (most
+ * released or moved connections are their flow's newest). */
 static FsFlow *
 slot_of(FsFlowTable *table, const FsConn *conn)
 {
+    guint32 hash = conn_hash(conn);
+    guintptr tag = TAG(hash);
+    guint32 mask = table->s.mask;
     FsSegment probe_seg;
     FsAddr addr[2];
 
+    for (guint32 i = hash & mask;; i = (i + 1) & mask) {
+        FsFlow *slot = &table->s.slots[i];
+
+        if (slot->v == 0 || slot_newest(slot) == conn)
+            return slot;
+        if ((slot->v & TAG_BITS) == tag)
+            break;
+    }
+    /* an older incarnation, or another flow under the same tag */
     fs_conn_addresses(conn, addr);
     memset(&probe_seg, 0, sizeof probe_seg);
     probe_seg.src = addr[FS_ROLE_CLIENT];
@@ -303,7 +335,7 @@ slot_of(FsFlowTable *table, const FsConn *conn)
     probe_seg.sport = conn->port[FS_ROLE_CLIENT];
     probe_seg.dport = conn->port[FS_ROLE_SERVER];
     probe_seg.vlan = conn->vlan;
-    return probe(table, &probe_seg, conn_hash(conn));
+    return probe(table, &probe_seg, hash);
 }
 
 /* Puts next where conn was among slot's incarnations (next NULL: takes
