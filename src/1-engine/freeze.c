@@ -143,6 +143,8 @@ G_STATIC_ASSERT(N_GROUPS <= 8);
  * group: past it, one more such run (a mask, 8 varints) reads less than
  * this (the zeros after the end read as one-byte varints, in fact). */
 #define TAIL_ZEROS (1 + 8 * VARINT_MAX)
+/* zeroed as 64 bytes and the rest (fs_conn_thaw_into()) */
+G_STATIC_ASSERT(TAIL_ZEROS >= 64);
 
 static inline guint64
 zigzag(guint64 d)
@@ -710,14 +712,21 @@ fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
     gboolean bad = FALSE;
 
     g_return_val_if_fail(fs_conn_is_frozen(frozen), FALSE);
-    memset(out, 0, sizeof *out);
+    /* Zeroed 64 bytes at a time here and below: a few vector stores,
+     * where one memset of it all was a rep stos (one instruction a
+     * word in callgrind's count). */
+    UNROLLED
+    for (gsize i = 0; i < sizeof *out / 64; i++)
+        memset((guint8 *)out + 64 * i, 0, 64);
+    memset((guint8 *)out + sizeof *out / 64 * 64, 0, sizeof *out % 64);
     memcpy(out, frozen, FS_CONN_LINKS_SIZE);
     fs_conn_addresses(frozen, out->addr);
     out->frozen_len = 0;
     if (len < 10 || len > ENCODED_MAX)
         return FALSE;
     memcpy(buf, data, len);
-    memset(buf + len, 0, TAIL_ZEROS);
+    memset(buf + len, 0, 64);
+    memset(buf + len + 64, 0, TAIL_ZEROS - 64);
     lead = load_le64(p);
     if (lead & 1) {
         unit = NS_PER_US;
@@ -747,7 +756,10 @@ fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
         if (p > end)
             return FALSE;
     }
-    memset(v + N_DENSE, 0, sizeof v - N_DENSE * sizeof *v);
+    /* the groups' slots, 64 bytes at a time */
+    UNROLLED
+    for (guint g = 0; g < N_GROUPS; g++)
+        memset(v + N_DENSE + 8 * g, 0, 8 * sizeof *v);
     for (; groups != 0; groups &= groups - 1) {
         guint64 *gv = v + N_DENSE + 8 * lowest_bit(groups);
 
