@@ -407,7 +407,7 @@ freeze_file(const char *path, SampleFreezes *f)
     g_autoptr(GError) error = NULL;
     g_autoptr(FsPipeline) p = fs_pipeline_open(&cfg, &error);
     FsEngineConfig ecfg = { .msl = 30 * FS_NS_PER_SEC };
-    FsEngineSink sink = { NULL, freeze_record, f, NULL, FALSE };
+    FsEngineSink sink = { .on_conn = freeze_record, .user = f };
 
     g_assert_no_error(error);
     fs_pipeline_start(p, &ecfg, &sink);
