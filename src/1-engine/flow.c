@@ -94,12 +94,6 @@ conn_hash(const FsConn *conn)
                               conn->port[FS_ROLE_SERVER], conn->vlan);
 }
 
-static inline FsConn *
-slot_newest(const FsFlow *slot)
-{
-    return (FsConn *)(slot->v & ~TAG_BITS);
-}
-
 /* Makes conn (not NULL) the newest incarnation in slot, under tag. */
 static inline void
 slot_set(FsFlow *slot, FsConn *conn, guintptr tag)
@@ -143,7 +137,7 @@ fs_flow_table_free(FsFlowTable *table)
     if (table == NULL)
         return;
     for (guint32 i = 0; i <= table->s.mask; i++)
-        free_incarnations(table, slot_newest(&table->s.slots[i]));
+        free_incarnations(table, fs_flow_current(&table->s.slots[i]));
     g_free(table->s.slots);
     fs_pool_free(table->pool);
     g_free(table);
@@ -164,7 +158,7 @@ probe(FsFlowTable *t, const FsSegment *seg, guint32 hash)
             t->vacant_hash = hash;
             return slot;
         }
-        if ((slot->v & TAG_BITS) == tag && same_tuple(slot_newest(slot), seg))
+        if ((slot->v & TAG_BITS) == tag && same_tuple(fs_flow_current(slot), seg))
             return slot;
     }
 }
@@ -194,11 +188,11 @@ grow(FsFlowTable *t)
 
 #if defined(__GNUC__)
         if (i + AHEAD < old_cap && old[i + AHEAD].v != 0)
-            __builtin_prefetch(slot_newest(&old[i + AHEAD]));
+            __builtin_prefetch(fs_flow_current(&old[i + AHEAD]));
 #endif
         if (old[i].v == 0)
             continue;
-        for (j = conn_hash(slot_newest(&old[i])) & t->s.mask;
+        for (j = conn_hash(fs_flow_current(&old[i])) & t->s.mask;
              t->s.slots[j].v != 0; j = (j + 1) & t->s.mask)
             ;
         t->s.slots[j] = old[i];
@@ -275,7 +269,7 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
         table->vacant = NULL;
         table->n_flows++;
     }
-    conn->older = slot_newest(slot);
+    conn->older = fs_flow_current(slot);
     slot_set(slot, conn, TAG(hash));
     trim_chain(conn);
     *flow = slot;
@@ -296,7 +290,7 @@ remove_slot(FsFlowTable *t, guint32 i)
         j = (j + 1) & t->s.mask;
         if (t->s.slots[j].v == 0)
             break;
-        home = conn_hash(slot_newest(&t->s.slots[j])) & t->s.mask;
+        home = conn_hash(fs_flow_current(&t->s.slots[j])) & t->s.mask;
         /* entry j may move to i unless its home lies in (i, j] */
         if (((j - home) & t->s.mask) >= ((j - i) & t->s.mask)) {
             t->s.slots[i] = t->s.slots[j];
@@ -322,7 +316,7 @@ slot_of(FsFlowTable *table, const FsConn *conn)
     for (guint32 i = hash & mask;; i = (i + 1) & mask) {
         FsFlow *slot = &table->s.slots[i];
 
-        if (slot->v == 0 || slot_newest(slot) == conn)
+        if (slot->v == 0 || fs_flow_current(slot) == conn)
             return slot;
         if ((slot->v & TAG_BITS) == tag)
             break;
@@ -343,7 +337,7 @@ slot_of(FsFlowTable *table, const FsConn *conn)
 static gboolean
 replace_in(FsFlow *slot, const FsConn *conn, FsConn *next)
 {
-    FsConn *newer = slot_newest(slot);
+    FsConn *newer = fs_flow_current(slot);
 
     if (newer == conn) {
         slot->v = next == NULL ? 0 : ((guintptr)next | (slot->v & TAG_BITS));

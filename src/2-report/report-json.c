@@ -39,8 +39,7 @@ fs_report_put_line_end(FsReport *r, char *p)
     fs_json_done(r->buf, p);
     if (r->batched && r->buf->len < FS_REPORT_BATCH_BYTES)
         return;
-    fwrite(r->buf->str, 1, r->buf->len, r->out);
-    g_string_truncate(r->buf, 0);
+    fs_report_put_pending(r);
 }
 
 static FsNames names;

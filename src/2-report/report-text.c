@@ -178,14 +178,6 @@ note_stuck(FsReport *r, const FsConn *conn, const FsOutcome *outcome)
     }
 }
 
-/* Copies the n bytes at text to p; returns the position after them. */
-static inline char *
-put_text(char *p, const char *text, gsize n)
-{
-    memcpy(p, text, n);
-    return p + n;
-}
-
 /* Live: one self-describing line per finished connection, as it comes;
  * the end states make a separate "stuck" list unnecessary. */
 static void
@@ -216,16 +208,16 @@ print_conn_line(FsReport *r, char **row)
     g_string_set_size(line, room);
     p = line->str;
     for (int c = 0; c < N_COLS; c++) {
-        p = put_text(p, before[c], strlen(before[c]));
+        p = fs_put_bytes(p, before[c], strlen(before[c]));
         if (c == COL_VLAN) {
             if (strcmp(row[COL_VLAN], "-") != 0) {
-                p = put_text(p, "vlan=", 5);
-                p = put_text(p, row[COL_VLAN], len[c]);
+                p = fs_put_bytes(p, "vlan=", 5);
+                p = fs_put_bytes(p, row[COL_VLAN], len[c]);
                 *p++ = ' ';
             }
             continue;
         }
-        p = put_text(p, row[c], len[c]);
+        p = fs_put_bytes(p, row[c], len[c]);
     }
     *p++ = '\n';
     g_string_truncate(line, (gsize)(p - line->str));

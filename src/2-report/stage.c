@@ -158,8 +158,7 @@ stage_event(const FsEvent *ev, const FsConn *conn, gpointer user)
     FsStage *s = user;
     Item *it;
 
-    if (s->inner.on_event == NULL)
-        return;
+    /* fs_stage_sink() installs this only over an inner on_event */
     /* the engine passes the event's own connection: one copy serves */
     g_return_if_fail(ev->conn == NULL || ev->conn == conn);
     it = next_item(s);
