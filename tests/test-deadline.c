@@ -101,7 +101,7 @@ random_walk(gconstpointer data)
              * (the heap rebuilt without them); the pops after check the
              * heap left */
             FsTime now = g_rand_int_range(rng, 0, 400) * unit;
-            guint64 last_id = G_MAXUINT64;
+            guint64 last_id = 0;
 
             g_ptr_array_set_size(due, 0);
             fs_deadlines_pop_due_by_id(q, now, due);
@@ -114,7 +114,7 @@ random_walk(gconstpointer data)
                 g_assert_cmpuint(due->len, >, 0);
                 g_assert_true(g_ptr_array_index(due, 0) == c);
                 g_assert_cmpuint(c->deadline_slot, ==, 0);
-                g_assert_cmpuint(c->id, !=, last_id);
+                g_assert_cmpuint(c->id, >, last_id);
                 last_id = c->id;
                 g_ptr_array_remove_index(due, 0);
                 model[c - conns] = G_MAXINT64;
