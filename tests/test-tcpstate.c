@@ -928,6 +928,70 @@ test_outcome_overflow(void)
     g_assert_null(out.more);
 }
 
+/* A step whose outcome's inline slots are already full records the
+ * same events, byte for byte, past them (the machine fills its events in
+ * the outcome's slots, and goes elsewhere when they run out): facts and
+ * transitions of an opening, a close with data after its FIN and an
+ * illegal flag mix. */
+static void
+test_outcome_spilled(void)
+{
+    static const FsScriptStep steps[] = {
+        HANDSHAKE_AND_DATA,
+        { C2S, "FA", 1101, 5201, 0,  10, 0, 0, 0 },
+        { C2S, "PA", 1102, 5201, 10, 11, 0, 0, 0 },  /* beyond its own FIN */
+        { S2C, "A",  5201, 1102, 0,  12, 0, 0, 0 },
+        { S2C, "FA", 5201, 1102, 0,  20, 0, 0, 0 },
+        { C2S, "A",  1112, 5202, 0,  21, 0, 0, 0 },
+        { C2S, "SF", 1000, 0,    0,  22, 0, 0, 0 },  /* never sent by a stack */
+    };
+    FsTcpConfig cfg = { .rfc1337 = FALSE };
+    FsConn plain;
+    FsConn spilled;
+    guint compared = 0;
+
+    memset(&plain, 0, sizeof plain);
+    fs_conn_init(&plain);
+    memset(&spilled, 0, sizeof spilled);
+    fs_conn_init(&spilled);
+    for (gsize i = 0; i < G_N_ELEMENTS(steps); i++) {
+        FsTcpOutcome a;
+        FsTcpOutcome b;
+        FsSegment seg;
+        FsRole role = steps[i].dir == C2S ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
+
+        fs_script_segment(&steps[i], &seg);
+        fs_tcp_outcome_init(&a);
+        fs_tcp_outcome_init(&b);
+        for (guint k = 0; k < FS_TCP_OUTCOME_INLINE; k++) {
+            FsEvent filler;
+
+            memset(&filler, 0xa5, sizeof filler);
+            fs_tcp_outcome_add(&b, &filler);
+        }
+        fs_tcpstate_segment(&plain, role, &seg, &cfg, &a);
+        fs_tcpstate_segment(&spilled, role, &seg, &cfg, &b);
+        g_assert_cmpuint(fs_tcp_outcome_len(&b), ==,
+                         FS_TCP_OUTCOME_INLINE + fs_tcp_outcome_len(&a));
+        for (guint k = 0; k < fs_tcp_outcome_len(&a); k++) {
+            FsEvent got = *fs_tcp_outcome_at(&b, FS_TCP_OUTCOME_INLINE + k);
+
+            g_assert_true(got.conn == &spilled);
+            got.conn = &plain;
+            g_assert_cmpmem(&got, sizeof got, fs_tcp_outcome_at(&a, k),
+                            sizeof got);
+            compared++;
+        }
+        fs_tcp_outcome_clear(&a);
+        fs_tcp_outcome_clear(&b);
+    }
+    /* transitions and facts both went past the inline slots */
+    g_assert_cmpuint(compared, >=, 10);
+    g_assert_cmpint(spilled.ep[C].state, ==, plain.ep[C].state);
+    g_assert_cmpint(spilled.ep[S].state, ==, plain.ep[S].state);
+    g_assert_cmpuint(spilled.illegal_flags, ==, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -951,5 +1015,6 @@ main(int argc, char **argv)
     g_test_add_func("/tcpstate/outcome/rst-wrong-seq",
                     test_outcome_rst_wrong_seq);
     g_test_add_func("/tcpstate/outcome/overflow", test_outcome_overflow);
+    g_test_add_func("/tcpstate/outcome/spilled", test_outcome_spilled);
     return g_test_run();
 }

@@ -357,14 +357,14 @@ duplicate_frame(FsDetectVerdict *v, FsConn *c, FsRole role,
     return FALSE;
 }
 
-FsDetectVerdict *
-fs_detect_segment(FsConn *cur, FsRole role, const FsSegment *seg,
-                  FsDetectVerdict *v)
+/* fs_detect_segment() past its usual path. */
+static G_GNUC_NO_INLINE FsDetectVerdict *
+detect_segment_in_full(FsConn *cur, FsRole role, const FsSegment *seg,
+                       FsDetectVerdict *v)
 {
     FsRole old_role;
     FsConn *old;
 
-    verdict_init(v, cur, role, seg);
     if (duplicate_frame(v, cur, role, seg)) {
         v->skip = TRUE;
         return v;
@@ -388,4 +388,25 @@ fs_detect_segment(FsConn *cur, FsRole role, const FsSegment *seg,
     }
     v->skip = late_after_close(v, cur, role, seg);
     return v;
+}
+
+/* Its usual path calls nothing (no registers to save): a segment of the
+ * only incarnation of its flow (no older one to judge it against), not
+ * the first answer to a reusing SYN, before both FINs are acked and with
+ * no RST (late_after_close() has nothing to say), not a frame captured
+ * twice: detect_segment_in_full() would only note its frame. */
+FsDetectVerdict *
+fs_detect_segment(FsConn *cur, FsRole role, const FsSegment *seg,
+                  FsDetectVerdict *v)
+{
+    verdict_init(v, cur, role, seg);
+    if (G_LIKELY(cur->older == NULL && cur->rst_from == FS_ROLE_NONE &&
+                 !(cur->ep[FS_ROLE_CLIENT].fin_acked &&
+                   cur->ep[FS_ROLE_SERVER].fin_acked) &&
+                 !(cur->reuse.outcome == FS_REUSE_UNANSWERED &&
+                   role == FS_ROLE_SERVER &&
+                   !cur->ep[FS_ROLE_SERVER].seen) &&
+                 fs_detect_steady(cur, role, seg)))
+        return v;
+    return detect_segment_in_full(cur, role, seg, v);
 }

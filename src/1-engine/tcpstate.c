@@ -176,24 +176,65 @@ typedef struct {
     FsTcpOutcome *out;    /* the caller's: transitions and events, in order */
 } Step;
 
-static void
-emit_event_value(const Step *st, FsEventKind kind, int role, guint32 seq,
-                 const char *detail, gint64 value)
+/* Fills ev, an outcome's slot, whole: padding too, since events are
+ * compared as bytes (tests). */
+static inline void
+fill_event(FsEvent *ev, const Step *st, FsEventKind kind, int role,
+           FsTime ts)
 {
-    FsEvent *ev = fs_tcp_outcome_push(st->out);
-
-    /* whole, padding too: events are compared as bytes (tests) */
     memset(ev, 0, sizeof *ev);
-    ev->ts = st->ts;
+    ev->ts = ts;
     ev->conn = st->conn;
     ev->conn_id = st->conn->id;
     ev->kind = kind;
     ev->role = (gint8)role;
+    ev->frame = st->seg != NULL ? st->seg->frame : 0;
+    ev->source = st->seg != NULL ? st->seg->source : 0;
+}
+
+/* The next slot of st's outcome, NULL when the inline ones are full: the
+ * callers then go to a function of their own that calls
+ * fs_tcp_outcome_push_more(), so that their usual path calls nothing
+ * (no registers to save). */
+static inline FsEvent *
+push_inline(const Step *st)
+{
+    FsTcpOutcome *out = st->out;
+
+    if (G_UNLIKELY(out->len >= FS_TCP_OUTCOME_INLINE))
+        return NULL;
+    return &out->first[out->len++];
+}
+
+static inline void
+fill_fact(FsEvent *ev, const Step *st, FsEventKind kind, int role,
+          guint32 seq, const char *detail, gint64 value)
+{
+    fill_event(ev, st, kind, role, st->ts);
     ev->seq = seq;
     ev->value = value;
     ev->detail = detail;
-    ev->frame = st->seg != NULL ? st->seg->frame : 0;
-    ev->source = st->seg != NULL ? st->seg->source : 0;
+}
+
+static G_GNUC_NO_INLINE void
+emit_event_spilled(const Step *st, FsEventKind kind, int role, guint32 seq,
+                   const char *detail, gint64 value)
+{
+    fill_fact(fs_tcp_outcome_push_more(st->out), st, kind, role, seq,
+              detail, value);
+}
+
+static void
+emit_event_value(const Step *st, FsEventKind kind, int role, guint32 seq,
+                 const char *detail, gint64 value)
+{
+    FsEvent *ev = push_inline(st);
+
+    if (ev == NULL) {
+        emit_event_spilled(st, kind, role, seq, detail, value);
+        return;
+    }
+    fill_fact(ev, st, kind, role, seq, detail, value);
 }
 
 static void
@@ -205,6 +246,25 @@ emit_event(const Step *st, FsEventKind kind, int role, guint32 seq,
 
 /* Takes the diagram's edge from role's state on cause, at time ts; TRUE
  * if there was one. Every state change of the module comes here. */
+static inline void
+fill_transition(FsEvent *ev, const Step *st, FsRole role, FsTcpState from,
+                FsTcpState to, FsCause cause, FsTime ts)
+{
+    fill_event(ev, st, FS_EV_STATE, role, ts);
+    ev->transition.from = from;
+    ev->transition.to = to;
+    ev->transition.cause = cause;
+}
+
+static G_GNUC_NO_INLINE gboolean
+record_transition_spilled(const Step *st, FsRole role, FsTcpState from,
+                          FsTcpState to, FsCause cause, FsTime ts)
+{
+    fill_transition(fs_tcp_outcome_push_more(st->out), st, role, from, to,
+                    cause, ts);
+    return TRUE;
+}
+
 static gboolean
 take_edge_at(const Step *st, FsRole role, FsCause cause, FsTime ts)
 {
@@ -222,20 +282,11 @@ take_edge_at(const Step *st, FsRole role, FsCause cause, FsTime ts)
     ep->state_since = ts;
     if (to == FS_TCP_TIME_WAIT)
         ep->time_wait_since = ts;
-    /* filled in place; whole, padding too: events are compared as
-     * bytes (tests) */
-    ev = fs_tcp_outcome_push(st->out);
-    memset(ev, 0, sizeof *ev);
-    ev->ts = ts;
-    ev->conn = st->conn;
-    ev->conn_id = st->conn->id;
-    ev->kind = FS_EV_STATE;
-    ev->role = (gint8)role;
-    ev->transition.from = from;
-    ev->transition.to = to;
-    ev->transition.cause = cause;
-    ev->frame = st->seg != NULL ? st->seg->frame : 0;
-    ev->source = st->seg != NULL ? st->seg->source : 0;
+    /* filled in place */
+    ev = push_inline(st);
+    if (ev == NULL)
+        return record_transition_spilled(st, role, from, to, cause, ts);
+    fill_transition(ev, st, role, from, to, cause, ts);
     return TRUE;
 }
 
@@ -256,6 +307,16 @@ fs_tcpstate_force(FsConn *conn, int role, FsTcpState to, FsCause cause,
     return out;
 }
 
+/* A segment's shape: its SYN, FIN, RST and ACK bits. */
+#define SHAPE_FLAGS (FS_TH_SYN | FS_TH_FIN | FS_TH_RST | FS_TH_ACK)
+
+/* The shapes conforming stacks send, as a set (bit n: the shape n): SYN,
+ * RST, ACK, FIN+ACK, SYN+ACK, RST+ACK. SHAPE_FLAGS < 32. */
+#define LEGAL_SHAPES                                                       \
+    ((1u << FS_TH_SYN) | (1u << FS_TH_RST) | (1u << FS_TH_ACK) |           \
+     (1u << (FS_TH_FIN | FS_TH_ACK)) | (1u << (FS_TH_SYN | FS_TH_ACK)) |   \
+     (1u << (FS_TH_RST | FS_TH_ACK)))
+
 /* Flag mixes no conforming stack sends. SYN+FIN and SYN+RST are dropped by
  * receivers (RFC 9293 §3.10.7); a FIN or data without ACK likewise, since
  * every segment after the handshake carries ACK (§3.10.7.4, "fifth"). */
@@ -263,6 +324,11 @@ static const char *
 illegal_flags(const FsSegment *seg)
 {
     guint8 f = seg->flags;
+
+    /* every segment comes here: one test before the ones that name what
+     * is wrong */
+    if (G_LIKELY((LEGAL_SHAPES >> (f & SHAPE_FLAGS)) & 1u))
+        return NULL;
 
     if ((f & (FS_TH_SYN | FS_TH_FIN)) == (FS_TH_SYN | FS_TH_FIN))
         return "SYN+FIN";
@@ -1327,7 +1393,15 @@ FsTcpOutcome *
 fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
                    FsTcpOutcome *out)
 {
+    const FsEndpoint *c = &conn->ep[FS_ROLE_CLIENT];
+    const FsEndpoint *s = &conn->ep[FS_ROLE_SERVER];
+
     conn->settled_at = MAX(conn->settled_at, now);
+    /* most calls (every segment's, through the store): no ACK pending
+     * and nobody in TIME_WAIT, so nothing below can happen */
+    if (!c->ack_pending && !s->ack_pending &&
+        c->state != FS_TCP_TIME_WAIT && s->state != FS_TCP_TIME_WAIT)
+        return out;
     /* a FIN quiet for 2*MSL after its ACK passed is not coming again */
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         Step st = { conn, NULL, now, NULL, out };
