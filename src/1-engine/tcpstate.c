@@ -1377,10 +1377,11 @@ settle_fin_gap(const Step *st, FsRole role)
 {
     FsConn *conn = st->conn;
     FsEndpoint *ep = &conn->ep[role];
-    Step at_fin = *st;
+    Step at_fin;
 
     if (!ep->fin_gap)
         return;
+    at_fin = *st;
     ep->fin_gap = 0;
     at_fin.ts = ep->fin_time;
     conn->fin_beyond_data = 1;
@@ -1425,12 +1426,29 @@ FsTcpOutcome *
 fs_tcpstate_settle_acks(FsConn *conn, FsTime now, FsTcpOutcome *out)
 {
     Step st = { conn, NULL, now, NULL, out };
-    FsRole first = earlier_ack_first(conn);
+    FsRole first;
 
+    /* most records: every ACK of a FIN already proven */
+    if (!conn->ep[FS_ROLE_CLIENT].ack_pending &&
+        !conn->ep[FS_ROLE_SERVER].ack_pending)
+        return out;
+    first = earlier_ack_first(conn);
     acks_proven_by_silence(&st, now);
     settle_ack(&st, first);
     settle_ack(&st, fs_role_peer(first));
     return out;
+}
+
+/* What fs_tcpstate_settle() might decide of ep: a FIN past missed bytes
+ * (settle_fin_gap), a FIN of its peer pending (settle_pending_fin), a FIN
+ * of its own unacked (settle_unanswered_fin), an ACK of a FIN never
+ * captured. */
+static inline gboolean
+left_to_settle(const FsEndpoint *ep)
+{
+    return ep->fin_gap || ep->fin_pending ||
+           (ep->fin_sent && !ep->fin_acked) ||
+           (ep->unseen_fin_acked && !ep->fin_sent);
 }
 
 FsTcpOutcome *
@@ -1440,6 +1458,11 @@ fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
     Step st = { conn, NULL, now, NULL, out };
 
     fs_tcpstate_settle_acks(conn, now, out);
+    /* most records: nothing below applies to either end, and doing
+     * nothing for one changes nothing for the other */
+    if (!left_to_settle(&conn->ep[FS_ROLE_CLIENT]) &&
+        !left_to_settle(&conn->ep[FS_ROLE_SERVER]))
+        return fs_tcpstate_expire(conn, now, two_msl, out);
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         FsEndpoint *ep = &conn->ep[r];
 
