@@ -992,6 +992,63 @@ test_outcome_spilled(void)
     g_assert_cmpuint(spilled.illegal_flags, ==, 1);
 }
 
+/* Expiry decides what is due and nothing else: in a simultaneous close
+ * with both final ACKs pending, 2*MSL after the FINs takes the ACKs as
+ * arrived (CLOSING to TIME_WAIT, at the ACKs' time) but leaves those
+ * TIME_WAITs, which began later; once they are over too, one call both
+ * proves the ACKs and ends the TIME_WAITs they brought. */
+static void
+test_expire_due(void)
+{
+    static const FsScriptStep steps[] = {
+        HANDSHAKE_AND_DATA,
+        { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+        { S2C, "FA", 5201, 1101, 0, 10, 0, 0, 0 },
+        { C2S, "A",  1102, 5202, 0, 11, 0, 0, 0 },
+        { S2C, "A",  5202, 1102, 0, 11, 0, 0, 0 },
+    };
+    const FsTime two_msl = 60 * FS_NS_PER_SEC;
+    FsConn early;
+    FsConn late;
+    FsTcpOutcome out;
+    FsTime fin_at;
+
+    memset(&early, 0, sizeof early);
+    fs_conn_init(&early);
+    feed(&early, steps, G_N_ELEMENTS(steps));
+    memcpy(&late, &early, sizeof late);
+    fin_at = early.ep[C].last_fin_time;
+    g_assert_true(early.ep[C].ack_pending && early.ep[S].ack_pending);
+    g_assert_cmpint(early.ep[C].state, ==, FS_TCP_CLOSING);
+
+    /* nothing due yet: nothing happens */
+    fs_tcp_outcome_init(&out);
+    fs_tcpstate_expire(&early, fin_at + two_msl - 1, two_msl, &out);
+    g_assert_cmpuint(fs_tcp_outcome_len(&out), ==, 0);
+    g_assert_true(early.ep[C].ack_pending && early.ep[S].ack_pending);
+
+    /* the ACKs are due, their TIME_WAITs (from 11 ms) not over */
+    fs_tcpstate_expire(&early, fin_at + two_msl, two_msl, &out);
+    g_assert_cmpuint(fs_tcp_outcome_count_cause(&out, FS_CAUSE_FIN_ACKED),
+                     ==, 2);
+    g_assert_cmpuint(fs_tcp_outcome_len(&out), ==, 2);
+    g_assert_cmpint(early.ep[C].state, ==, FS_TCP_TIME_WAIT);
+    g_assert_cmpint(early.ep[S].state, ==, FS_TCP_TIME_WAIT);
+    fs_tcp_outcome_clear(&out);
+
+    /* both at once: no TIME_WAIT before the call, none after it */
+    g_assert_cmpint(late.ep[C].state, ==, FS_TCP_CLOSING);
+    fs_tcpstate_expire(&late, fin_at + FS_NS_PER_MSEC + two_msl, two_msl,
+                       &out);
+    g_assert_cmpuint(fs_tcp_outcome_count_cause(&out, FS_CAUSE_FIN_ACKED),
+                     ==, 2);
+    g_assert_cmpuint(fs_tcp_outcome_count_cause(
+                         &out, FS_CAUSE_TIME_WAIT_EXPIRED), ==, 2);
+    g_assert_cmpint(late.ep[C].state, ==, FS_TCP_CLOSED);
+    g_assert_cmpint(late.ep[S].state, ==, FS_TCP_CLOSED);
+    fs_tcp_outcome_clear(&out);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1016,5 +1073,6 @@ main(int argc, char **argv)
                     test_outcome_rst_wrong_seq);
     g_test_add_func("/tcpstate/outcome/overflow", test_outcome_overflow);
     g_test_add_func("/tcpstate/outcome/spilled", test_outcome_spilled);
+    g_test_add_func("/tcpstate/silence/expire-due", test_expire_due);
     return g_test_run();
 }
