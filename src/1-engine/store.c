@@ -210,7 +210,8 @@ record_for_hand_over(FsStore *s, FsConn *conn, FsConn *buf)
 static FsConn *
 thaw(FsStore *s, FsFlow *flow, FsConn *frozen)
 {
-    FsConn *conn = record_of(frozen, g_new(FsConn, 1));
+    FsConn *conn =
+        record_of(frozen, fs_conn_new_whole(fs_flow_table_pool(s->flows)));
 
     relocate(s, flow, frozen, conn);
     s->stats->frozen--;
