@@ -95,54 +95,70 @@ held_slot_of(FsEvictClass cls, guint index)
     return (guint32)cls << FS_HELD_CLASS_SHIFT | index;
 }
 
-static void
-held_add(FsStore *s, FsConn *conn, FsEvictClass cls)
+/* l is full: room for twice as many (a GPtrArray's doubling). */
+static G_GNUC_NO_INLINE void
+held_grow(FsHeldList *l)
 {
-    GPtrArray *a = s->held[cls].conns;
-
-    if (G_UNLIKELY(a->len > FS_HELD_INDEX_MASK))
+    if (G_UNLIKELY(l->len > FS_HELD_INDEX_MASK))
         g_error("finscope: more than %u connections held in one class",
                 FS_HELD_INDEX_MASK + 1);
-    conn->held_slot = held_slot_of(cls, a->len);
-    g_ptr_array_add(a, conn);
+    l->cap = MAX(l->cap * 2, 16u);
+    l->conns = g_renew(FsConn *, l->conns, l->cap);
 }
 
-/* Takes conn off its held list; a list is compacted once half of it is
- * holes, so that costs O(1) per connection amortized. */
-static void
-held_forget(FsStore *s, FsConn *conn)
+static inline void
+held_add(FsStore *s, FsConn *conn, FsEvictClass cls)
 {
-    FsEvictClass cls = held_class(conn);
     FsHeldList *l = &s->held[cls];
+
+    if (G_UNLIKELY(l->len == l->cap))
+        held_grow(l);
+    conn->held_slot = held_slot_of(cls, l->len);
+    l->conns[l->len++] = conn;
+}
+
+/* l (of class cls) without its holes. */
+static G_GNUC_NO_INLINE void
+held_compact(FsHeldList *l, FsEvictClass cls)
+{
     guint keep = 0;
 
-    g_ptr_array_index(l->conns, held_index(conn)) = NULL;
-    if (++l->holes <= l->conns->len / 2 || l->conns->len < 64)
-        return;
-    for (guint i = l->head; i < l->conns->len; i++) {
-        FsConn *c = g_ptr_array_index(l->conns, i);
+    for (guint i = l->head; i < l->len; i++) {
+        FsConn *c = l->conns[i];
 
         if (c == NULL)
             continue;
         c->held_slot = held_slot_of(cls, keep);
-        g_ptr_array_index(l->conns, keep++) = c;
+        l->conns[keep++] = c;
     }
-    g_ptr_array_set_size(l->conns, keep);
+    l->len = keep;
     l->head = 0;
     l->holes = 0;
+}
+
+/* Takes conn off its held list; a list is compacted once half of it is
+ * holes, so that costs O(1) per connection amortized. */
+static inline void
+held_forget(FsStore *s, FsConn *conn)
+{
+    FsEvictClass cls = held_class(conn);
+    FsHeldList *l = &s->held[cls];
+
+    l->conns[held_index(conn)] = NULL;
+    if (G_UNLIKELY(++l->holes > l->len / 2 && l->len >= 64))
+        held_compact(l, cls);
 }
 
 static void
 held_relocate(FsStore *s, const FsConn *old, FsConn *conn)
 {
-    g_ptr_array_index(s->held[held_class(old)].conns, held_index(old)) =
-        conn;
+    s->held[held_class(old)].conns[held_index(old)] = conn;
     conn->held_slot = old->held_slot;
 }
 
 /* conn's record may have changed class to cls: conn moves to the end
  * of its new class's list. */
-static void
+static inline void
 held_reclass(FsStore *s, FsConn *conn, FsEvictClass cls)
 {
     /* most segments leave it where it is */
@@ -558,12 +574,12 @@ evict_candidate(FsStore *s, FsEvictClass cls, FsTime now,
                 gboolean young_too, gboolean quiet_only)
 {
     FsHeldList *l = &s->held[cls];
-    guint second_chances = l->conns->len - l->holes; /* those held */
+    guint second_chances = l->len - l->holes; /* those held */
 
     if (quiet_only)
         second_chances = MIN(second_chances, IDLE_QUIET_LOOK);
-    while (l->head < l->conns->len) {
-        FsConn *conn = g_ptr_array_index(l->conns, l->head);
+    while (l->head < l->len) {
+        FsConn *conn = l->conns[l->head];
         FsConn buf;
 
         if (conn == NULL) {
@@ -619,7 +635,7 @@ evict_one(FsStore *s, FsTime now)
 
         /* with none waiting, idle ones go as before: quiet ones first */
         if (evict_order[i].quiet_only &&
-            waiting->conns->len == waiting->holes)
+            waiting->len == waiting->holes)
             continue;
         conn = evict_candidate(s, cls, now, evict_order[i].young_too,
                                evict_order[i].quiet_only);
@@ -659,8 +675,6 @@ fs_store_new(const FsEngineConfig *cfg, FsEngineStats *stats,
     s->roles = fs_roles_new();
     s->deadlines = fs_deadlines_new();
     s->due = g_ptr_array_new();
-    for (int c = 0; c < FS_EVICT_N_CLASSES; c++)
-        s->held[c].conns = g_ptr_array_new();
     s->max_memory = cfg->max_memory != 0 ? cfg->max_memory
                                          : FS_ENGINE_MAX_MEMORY;
     return s;
@@ -675,7 +689,7 @@ fs_store_free(FsStore *s)
     fs_deadlines_free(s->deadlines);
     g_ptr_array_unref(s->due);
     for (int c = 0; c < FS_EVICT_N_CLASSES; c++)
-        g_ptr_array_unref(s->held[c].conns);
+        g_free(s->held[c].conns);
     fs_flow_table_free(s->flows);
     fs_roles_free(s->roles);
     g_free(s);
@@ -770,7 +784,7 @@ fs_store_finish(FsStore *s)
      * TIME_WAIT still held at the end stays counted as held. */
     fs_deadlines_drain_by_id(s->deadlines, hand_over_at_end, s);
     for (int c = 0; c < FS_EVICT_N_CLASSES; c++) {
-        g_ptr_array_set_size(s->held[c].conns, 0);
+        s->held[c].len = 0;
         s->held[c].head = 0;
         s->held[c].holes = 0;
     }
