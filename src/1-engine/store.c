@@ -14,6 +14,15 @@
  * segments still in flight meet them rather than a new record. */
 #define RESET_LINGER (5 * FS_NS_PER_SEC)
 
+/* look_at() and next_wake() run for every segment that goes through
+ * the state machine: inline where they are called (a call and its frame
+ * cost a fifth of a look). */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE
+#endif
+
 /* What the engine's accounting charges (FsEngineStats.memory), at the
  * worst of its tables' doubling (measured with heaptrack: within 30% of
  * the heap on 1M client hosts each holding TIME_WAIT): a held
@@ -396,7 +405,7 @@ typedef struct {
 } Look;
 
 /* Fills l, reading each endpoint's likely state once. */
-static void
+static inline ALWAYS_INLINE void
 look_at(const FsStore *s, const FsConn *rec, Look *l)
 {
     const FsEndpoint *c = &rec->ep[FS_ROLE_CLIENT];
@@ -457,7 +466,7 @@ freeze_at(const FsStore *s, const FsConn *conn, FsTime now, FsTime finish,
  * from now: no TIME_WAIT or close that later packets bring can end
  * sooner; what packets change otherwise (a reset, a lost ACK reopening a
  * close) wake_earlier() sees after each segment. */
-static FsTime
+static inline ALWAYS_INLINE FsTime
 next_wake(const FsStore *s, const FsConn *conn, FsTime now,
           gboolean frozen_after, const Look *l)
 {
@@ -479,7 +488,7 @@ next_wake(const FsStore *s, const FsConn *conn, FsTime now,
 }
 
 /* A segment may have brought conn's deadline forward. */
-static void
+static inline ALWAYS_INLINE void
 wake_earlier_look(FsStore *s, FsConn *conn, FsTime now, const Look *l)
 {
     FsTime wake = next_wake(s, conn, now, FALSE, l);
