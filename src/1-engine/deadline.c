@@ -376,16 +376,19 @@ fs_deadlines_pop_due(FsDeadlines *q, FsTime now)
 
 /* Below this many, sort_by_key() sorts by insertion. */
 #define INSERTION_SORT_MAX 32
-#define RADIX_BITS 8u
-#define RADIX (1u << RADIX_BITS)
+/* sort_by_key()'s digits: at most this many bits (a count array of
+ * 8 KiB on the stack) */
+#define RADIX_BITS_MAX 11u
 
 /* Sorts a[0..n) by wake, which holds a key (a connection's id): unique,
- * not negative. A least-significant-digit radix sort, a byte a pass over
- * the bits in which the keys differ (ids held at once span a few
- * hundred thousand: 2 or 3 passes), q->scratch the other buffer: O(n),
- * no comparison calls (g_array_sort's merge sort cost ~40 instructions
- * a comparison, a sweep of 10,000 due ~6 million). Returns where the
- * sorted entries are: a, or q->scratch's data. */
+ * not negative. A least-significant-digit radix sort over the bits in
+ * which the keys differ, in as few passes of digits of at most
+ * RADIX_BITS_MAX bits as they take, the digits as narrow as those
+ * passes allow (ids due at a sweep span a few hundred thousand, 17 to
+ * 19 bits: 2 passes, where bytes took 3), q->scratch the other buffer:
+ * O(n), no comparison calls (g_array_sort's merge sort cost ~40
+ * instructions a comparison, a sweep of 10,000 due ~6 million).
+ * Returns where the sorted entries are: a, or q->scratch's data. */
 static Entry *
 sort_by_key(FsDeadlines *q, Entry *a, guint n)
 {
@@ -393,7 +396,10 @@ sort_by_key(FsDeadlines *q, Entry *a, guint n)
     Entry *to;
     guint64 lo = G_MAXUINT64;
     guint64 hi = 0;
-    guint64 span;
+    guint span_bits;
+    guint passes;
+    guint bits;
+    guint count[1u << RADIX_BITS_MAX];
 
     if (n <= INSERTION_SORT_MAX) {
         for (guint i = 1; i < n; i++) {
@@ -410,26 +416,31 @@ sort_by_key(FsDeadlines *q, Entry *a, guint n)
         lo = MIN(lo, (guint64)a[i].wake);
         hi = MAX(hi, (guint64)a[i].wake);
     }
+    if (hi == lo)
+        return a;
+    span_bits = 64 - (guint)__builtin_clzll(hi - lo);
+    passes = (span_bits + RADIX_BITS_MAX - 1) / RADIX_BITS_MAX;
+    bits = (span_bits + passes - 1) / passes;
     g_array_set_size(q->scratch, n);
     to = &g_array_index(q->scratch, Entry, 0);
-    span = hi - lo;
-    for (guint shift = 0; shift < 64 && (span >> shift) != 0;
-         shift += RADIX_BITS) {
-        guint count[RADIX] = { 0 };
+    for (guint shift = 0; shift < span_bits; shift += bits) {
+        guint64 mask = ((guint64)1 << bits) - 1;
+        guint radix = 1u << bits;
         guint at = 0;
         Entry *swap;
 
+        memset(count, 0, radix * sizeof *count);
         for (guint i = 0; i < n; i++)
-            count[(((guint64)from[i].wake - lo) >> shift) & (RADIX - 1)]++;
-        for (guint d = 0; d < RADIX; d++) {
+            count[(((guint64)from[i].wake - lo) >> shift) & mask]++;
+        for (guint d = 0; d < radix; d++) {
             guint c = count[d];
 
             count[d] = at;
             at += c;
         }
         for (guint i = 0; i < n; i++)
-            to[count[(((guint64)from[i].wake - lo) >> shift) &
-                     (RADIX - 1)]++] = from[i];
+            to[count[(((guint64)from[i].wake - lo) >> shift) & mask]++] =
+                from[i];
         swap = from;
         from = to;
         to = swap;
