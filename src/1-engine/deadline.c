@@ -448,45 +448,6 @@ sort_by_key(FsDeadlines *q, Entry *a, guint n)
     return from;
 }
 
-/* Moves a[i] down the max-heap a[0..n) by wake to where it belongs. */
-static void
-sift_max(Entry *a, guint i, guint n)
-{
-    Entry e = a[i];
-
-    for (;;) {
-        guint c = 2 * i + 1;
-
-        if (c >= n)
-            break;
-        if (c + 1 < n && a[c + 1].wake > a[c].wake)
-            c++;
-        if (a[c].wake <= e.wake)
-            break;
-        a[i] = a[c];
-        i = c;
-    }
-    a[i] = e;
-}
-
-/* Sorts a[0..n) by wake in place (heapsort): the end's drain sorts the
- * far heap, which may hold every connection (an MSL over a minute), with
- * no second buffer as large (16 bytes a connection: the capture's peak
- * of memory). */
-static void
-sort_in_place_by_key(Entry *a, guint n)
-{
-    for (guint i = n / 2; i-- > 0;)
-        sift_max(a, i, n);
-    for (guint end = n; end-- > 1;) {
-        Entry top = a[0];
-
-        a[0] = a[end];
-        a[end] = top;
-        sift_max(a, 0, end);
-    }
-}
-
 /* Room for n more entries at the end of due: where they go. */
 static inline Entry *
 due_room(GArray *due, guint n)
@@ -622,57 +583,75 @@ fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out)
     g_array_set_size(q->scratch, 0);
 }
 
-/* Moves bucket b's entry i down its max-heap b[0..n) by wake. */
-static void
-bucket_sift_max(Bucket *b, guint32 i, guint32 n)
+/* A run of entries, sorted where they lie, for drain_by_id()'s merge: a
+ * bucket's (chunked), or (b NULL) the far heap's array a. */
+typedef struct {
+    Bucket *b;
+    Entry *a;
+    guint32 len;
+    guint32 at;
+} Run;
+
+static inline Entry *
+run_at(const Run *r, guint32 i)
 {
-    Entry e = *bat(b, i);
+    return r->b != NULL ? bat(r->b, i) : &r->a[i];
+}
+
+static inline const Entry *
+run_head(const Run *r)
+{
+    return run_at(r, r->at);
+}
+
+/* run_sort_in_place() is inlined where it is called, for a bucket and
+ * for the far heap: each copy's run_at() knows which it reads (no test
+ * an entry). */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE
+#endif
+
+/* Moves r's entry i down the max-heap r[0..n) by wake. */
+static inline ALWAYS_INLINE void
+run_sift_max(const Run *r, guint32 i, guint32 n)
+{
+    Entry e = *run_at(r, i);
 
     for (;;) {
         guint32 c = 2 * i + 1;
 
         if (c >= n)
             break;
-        if (c + 1 < n && bat(b, c + 1)->wake > bat(b, c)->wake)
+        if (c + 1 < n && run_at(r, c + 1)->wake > run_at(r, c)->wake)
             c++;
-        if (bat(b, c)->wake <= e.wake)
+        if (run_at(r, c)->wake <= e.wake)
             break;
-        *bat(b, i) = *bat(b, c);
+        *run_at(r, i) = *run_at(r, c);
         i = c;
     }
-    *bat(b, i) = e;
+    *run_at(r, i) = e;
 }
 
-/* Sorts bucket b by wake where it lies (heapsort). */
-static void
-bucket_sort_in_place(Bucket *b)
+/* Sorts r's entries by wake where they lie (heapsort): the end's drain
+ * holds every connection, and a second buffer as large (16 bytes a
+ * connection) would be the capture's peak of memory. One for a bucket's
+ * chunks and the far heap's array alike. */
+static inline ALWAYS_INLINE void
+run_sort_in_place(const Run *r)
 {
-    guint32 n = b->len;
+    guint32 n = r->len;
 
     for (guint32 i = n / 2; i-- > 0;)
-        bucket_sift_max(b, i, n);
+        run_sift_max(r, i, n);
     for (guint32 end = n; end-- > 1;) {
-        Entry top = *bat(b, 0);
+        Entry top = *run_at(r, 0);
 
-        *bat(b, 0) = *bat(b, end);
-        *bat(b, end) = top;
-        bucket_sift_max(b, 0, end);
+        *run_at(r, 0) = *run_at(r, end);
+        *run_at(r, end) = top;
+        run_sift_max(r, 0, end);
     }
-}
-
-/* A sorted run of entries for drain_by_id()'s merge: a bucket's, or
- * (b NULL) the far heap's array a. */
-typedef struct {
-    const Bucket *b;
-    const Entry *a;
-    guint32 len;
-    guint32 at;
-} Run;
-
-static inline const Entry *
-run_head(const Run *r)
-{
-    return r->b != NULL ? bat(r->b, r->at) : &r->a[r->at];
 }
 
 static inline gboolean
@@ -725,8 +704,8 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
             e->conn->deadline_slot = 0;
             e->wake = (FsTime)e->conn->id;
         }
-        bucket_sort_in_place(b);
-        runs[n_runs++] = (Run){ b, NULL, b->len, 0 };
+        runs[n_runs] = (Run){ b, NULL, b->len, 0 };
+        run_sort_in_place(&runs[n_runs++]);
     }
     if (q->far->len > 0) {
         Entry *a = far_at(q, 0);
@@ -735,8 +714,8 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
             a[i].conn->deadline_slot = 0;
             a[i].wake = (FsTime)a[i].conn->id;
         }
-        sort_in_place_by_key(a, q->far->len);
-        runs[n_runs++] = (Run){ NULL, a, q->far->len, 0 };
+        runs[n_runs] = (Run){ NULL, a, q->far->len, 0 };
+        run_sort_in_place(&runs[n_runs++]);
     }
     for (guint i = 0; i < n_runs; i++)
         heap[i] = &runs[i];
