@@ -390,6 +390,7 @@ test_whole_from_pool(void)
     FsFlow *flow = NULL;
     FsConn *first;
     FsConn *second;
+    FsConn ref;
     gsize footprint;
 
     g_assert_cmpuint(fs_pool_footprint(pool), ==, 0);
@@ -399,6 +400,14 @@ test_whole_from_pool(void)
     g_assert_false(fs_conn_is_frozen(first));
     g_assert_cmpuint(first->packets, ==, 0);
     g_assert_null(first->older);
+    /* fs_conn_init_zeroed() of it is fs_conn_init() of any memory */
+    memset(&ref, 0xa5, sizeof ref);
+    fs_conn_init(&ref);
+    g_assert_cmpmem(first->ep, sizeof first->ep, ref.ep, sizeof ref.ep);
+    g_assert_cmpint(first->close_done_time, ==, ref.close_done_time);
+    g_assert_cmpint(first->rst_time, ==, ref.rst_time);
+    g_assert_cmpint(first->settled_at, ==, ref.settled_at);
+    g_assert_cmpint(first->rst_from, ==, ref.rst_from);
     /* dirtied, released: the next whole one is that block, zeroed */
     first->packets = 7;
     first->evicted = 1;

@@ -254,7 +254,7 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
     conn->addr[receiver] = seg->dst;
     conn->port[receiver] = seg->dport;
     conn->vlan = seg->vlan;
-    fs_conn_init(conn);
+    fs_conn_init_zeroed(conn);
     conn->t_first = seg->ts;
     conn->t_last = seg->ts;
     if (slot == NULL) {
