@@ -546,6 +546,22 @@ take_ring_due(FsDeadlines *q, FsTime now, GArray *due)
         q->clamped = G_MAXINT64;
 }
 
+/* How many of the wheel's entries take_ring_due() may take at most: those
+ * of the buckets up to now's. */
+static guint
+ring_due_at_most(const FsDeadlines *q, FsTime now)
+{
+    gint64 end = MIN(bucket_of(now), q->base + (gint64)RING - 1);
+    guint n = 0;
+
+    if (q->ring_len == 0)
+        return 0;
+    for (gint64 k = q->base; k <= end; k++)
+        n += q->ring[k & MASK].len;
+    /* now below base: only base's clamped ones */
+    return end < q->base ? q->ring[q->base & MASK].len : n;
+}
+
 void
 fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out)
 {
@@ -556,8 +572,11 @@ fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out)
     if (q->ring_len == 0 &&
         (q->far->len == 0 || far_at(q, 0)->wake > now))
         return;
-    /* (not kept between sweeps: the report's allocations reuse it) */
-    due = g_array_new(FALSE, FALSE, sizeof(Entry));
+    /* (not kept between sweeps: the report's allocations reuse it);
+     * sized for the buckets it takes from, so that it is not grown (a
+     * realloc and a copy at each doubling) */
+    due = g_array_sized_new(FALSE, FALSE, sizeof(Entry),
+                            ring_due_at_most(q, now));
     if (q->ring_len > 0)
         take_ring_due(q, now, due);
     /* the far heap's (few: an MSL over a minute) one at a time */
