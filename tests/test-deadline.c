@@ -181,16 +181,22 @@ test_drain_by_id(void)
 
 /* pop_due_by_id() takes out those due, in id order, and drain_by_id()
  * the rest: with ids spread over several bytes (the radix sort's passes)
- * and few (its insertion sort), wakes within one of the wheel's buckets
- * and over 268 s (many buckets, merged by the drain, and the far heap). */
+ * or dense (a few hundred thousand apart at most, as a capture's are:
+ * two passes of digits narrower than the widest, or one) and few (its
+ * insertion sort), wakes within one of the wheel's buckets and over
+ * 268 s (many buckets, merged by the drain, and the far heap). */
 static void
 test_due_by_id(void)
 {
     const guint sizes[] = { 1, 7, 32, 33, 5000 };
 
-    for (guint k = 0; k < 2 * G_N_ELEMENTS(sizes); k++) {
+    for (guint k = 0; k < 4 * G_N_ELEMENTS(sizes); k++) {
         guint n = sizes[k % G_N_ELEMENTS(sizes)];
-        FsTime unit = k < G_N_ELEMENTS(sizes) ? 1 : (FsTime)1 << 28;
+        FsTime unit = k % (2 * G_N_ELEMENTS(sizes)) < G_N_ELEMENTS(sizes)
+                          ? 1
+                          : (FsTime)1 << 28;
+        /* dense: ids of 1 to 18 bits (a span of 2^18 - 1) */
+        gboolean dense = k >= 2 * G_N_ELEMENTS(sizes);
         g_autoptr(FsDeadlines) q = fs_deadlines_new();
         g_autoptr(GPtrArray) due = g_ptr_array_new();
         g_autoptr(GPtrArray) rest = g_ptr_array_new();
@@ -201,8 +207,10 @@ test_due_by_id(void)
         for (guint i = 0; i < n; i++) {
             FsTime wake = g_rand_int_range(rand, 0, 1000) * unit;
 
-            /* unique ids, far apart and out of order */
-            conns[i].id = ((guint64)g_rand_int(rand) << 20 | i) + 7;
+            /* unique ids, far apart and out of order, or dense (i
+             * spread over 18 bits by an odd multiplier) */
+            conns[i].id = dense ? (i * 40503u & 0x3ffffu) + 1
+                                : ((guint64)g_rand_int(rand) << 20 | i) + 7;
             fs_deadlines_set(q, &conns[i], wake);
             n_due += wake <= 500 * unit;
         }

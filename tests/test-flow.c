@@ -288,7 +288,7 @@ frozen_flows(const char *client_prefix, const char *server)
         FsConn *frozen = fs_conn_freeze(conn, fs_flow_table_pool(t));
 
         fs_flow_relocate(t, i % 2 ? flow : NULL, conn, frozen);
-        g_free(conn);
+        fs_conn_free(conn, fs_flow_table_pool(t));
         g_ptr_array_add(conns, frozen);
     }
     for (guint i = 0; i < N; i++) {
@@ -377,6 +377,49 @@ test_roles_servers(void)
     }
 }
 
+/* A whole connection comes from the table's pool, zeroed but for its
+ * flow's values, and its block serves the next one once it is released
+ * (no malloc a connection). */
+static void
+test_whole_from_pool(void)
+{
+    g_autoptr(FsFlowTable) t = fs_flow_table_new();
+    FsPool *pool = fs_flow_table_pool(t);
+    FsSegment a = segment("10.0.0.1", 40000, "10.0.0.2", 80, 0);
+    FsSegment b = segment("10.0.0.3", 40000, "10.0.0.2", 80, 0);
+    FsFlow *flow = NULL;
+    FsConn *first;
+    FsConn *second;
+    FsConn ref;
+    gsize footprint;
+
+    g_assert_cmpuint(fs_pool_footprint(pool), ==, 0);
+    first = fs_flow_new_incarnation(t, &flow, &a, TRUE);
+    footprint = fs_pool_footprint(pool);
+    g_assert_cmpuint(footprint, >, 0);
+    g_assert_false(fs_conn_is_frozen(first));
+    g_assert_cmpuint(first->packets, ==, 0);
+    g_assert_null(first->older);
+    /* fs_conn_init_zeroed() of it is fs_conn_init() of any memory */
+    memset(&ref, 0xa5, sizeof ref);
+    fs_conn_init(&ref);
+    g_assert_cmpmem(first->ep, sizeof first->ep, ref.ep, sizeof ref.ep);
+    g_assert_cmpint(first->close_done_time, ==, ref.close_done_time);
+    g_assert_cmpint(first->rst_time, ==, ref.rst_time);
+    g_assert_cmpint(first->settled_at, ==, ref.settled_at);
+    g_assert_cmpint(first->rst_from, ==, ref.rst_from);
+    /* dirtied, released: the next whole one is that block, zeroed */
+    first->packets = 7;
+    first->evicted = 1;
+    fs_flow_release(t, first);
+    flow = NULL;
+    second = fs_flow_new_incarnation(t, &flow, &b, TRUE);
+    g_assert_true(second == first);
+    g_assert_cmpuint(second->packets, ==, 0);
+    g_assert_cmpuint(second->evicted, ==, 0);
+    g_assert_cmpuint(fs_pool_footprint(pool), ==, footprint);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -389,6 +432,7 @@ main(int argc, char **argv)
     g_test_add_func("/flow/release", test_release);
     g_test_add_func("/flow/release-incarnation", test_release_incarnation);
     g_test_add_func("/flow/vacant-slot", test_vacant_slot);
+    g_test_add_func("/flow/whole-from-pool", test_whole_from_pool);
     g_test_add_func("/flow/frozen/v4", test_frozen_v4);
     g_test_add_func("/flow/frozen/v6", test_frozen_v6);
     g_test_add_func("/flow/roles/servers", test_roles_servers);

@@ -178,4 +178,8 @@ void fs_endpoint_init(FsEndpoint *ep);
 /* A new incarnation's body: endpoints as above, its times unset, no RST. */
 void fs_conn_init(FsConn *conn);
 
+/* fs_conn_init() of a connection all zero (fs_conn_new_whole()'s): only
+ * what is not zero is written. */
+void fs_conn_init_zeroed(FsConn *conn);
+
 #endif /* FINSCOPE_CONN_H */

@@ -65,15 +65,37 @@ fs_conn_frozen_size(const FsConn *frozen)
            frozen->frozen_len;
 }
 
-/* Frees conn: frozen, to pool (the one it was frozen in); whole, to
- * g_free. */
+/* A new whole connection, all zero: a block of pool (NULL: of
+ * g_malloc0). One a connection and one a thaw: from the pool, no
+ * malloc header and no malloc call. fs_conn_free() it. */
+static inline FsConn *
+fs_conn_new_whole(FsPool *pool)
+{
+    FsConn *conn;
+
+    if (pool == NULL)
+        return g_new0(FsConn, 1);
+    conn = fs_pool_alloc(pool, sizeof *conn);
+    /* 64 bytes at a time: vector stores, not a rep stos (fs_conn_thaw_into) */
+    for (gsize i = 0; i < sizeof *conn / 64; i++)
+        memset((guint8 *)conn + 64 * i, 0, 64);
+    memset((guint8 *)conn + sizeof *conn / 64 * 64, 0, sizeof *conn % 64);
+    return conn;
+}
+
+/* Frees conn to pool, the one it was frozen in or made whole in
+ * (fs_conn_new_whole()); with pool NULL, to g_free. */
 static inline void
 fs_conn_free(FsConn *conn, FsPool *pool)
 {
-    if (conn != NULL && fs_conn_is_frozen(conn) && pool != NULL)
-        fs_pool_release(pool, conn, fs_conn_frozen_size(conn));
-    else
+    if (conn == NULL)
+        return;
+    if (pool == NULL)
         g_free(conn);
+    else
+        fs_pool_release(pool, conn,
+                        fs_conn_is_frozen(conn) ? fs_conn_frozen_size(conn)
+                                                : sizeof *conn);
 }
 
 #endif /* FINSCOPE_FREEZE_H */

@@ -1,8 +1,9 @@
-/* finscope: a pool for the many small blocks of one owner (frozen
- * connections): sizes rounded up to 8 bytes, no per-block header, a free
- * list per size. Blocks are 8-byte aligned. Memory returns to the system
- * when the pool is freed; until then a freed block serves the next one
- * of its size (the sizes of frozen connections keep a steady mix). */
+/* finscope: a pool for the many small blocks of one owner (a flow
+ * table's connections, frozen and whole): sizes rounded up to 8 bytes,
+ * no per-block header, a free list per size. Blocks are 8-byte
+ * aligned. Memory returns to the system when the pool is freed; until
+ * then a freed block serves the next one of its size (the sizes of
+ * frozen connections keep a steady mix). */
 #ifndef FINSCOPE_POOL_H
 #define FINSCOPE_POOL_H
 

@@ -376,16 +376,19 @@ fs_deadlines_pop_due(FsDeadlines *q, FsTime now)
 
 /* Below this many, sort_by_key() sorts by insertion. */
 #define INSERTION_SORT_MAX 32
-#define RADIX_BITS 8u
-#define RADIX (1u << RADIX_BITS)
+/* sort_by_key()'s digits: at most this many bits (a count array of
+ * 8 KiB on the stack) */
+#define RADIX_BITS_MAX 11u
 
 /* Sorts a[0..n) by wake, which holds a key (a connection's id): unique,
- * not negative. A least-significant-digit radix sort, a byte a pass over
- * the bits in which the keys differ (ids held at once span a few
- * hundred thousand: 2 or 3 passes), q->scratch the other buffer: O(n),
- * no comparison calls (g_array_sort's merge sort cost ~40 instructions
- * a comparison, a sweep of 10,000 due ~6 million). Returns where the
- * sorted entries are: a, or q->scratch's data. */
+ * not negative. A least-significant-digit radix sort over the bits in
+ * which the keys differ, in as few passes of digits of at most
+ * RADIX_BITS_MAX bits as they take, the digits as narrow as those
+ * passes allow (ids due at a sweep span a few hundred thousand, 17 to
+ * 19 bits: 2 passes, where bytes took 3), q->scratch the other buffer:
+ * O(n), no comparison calls (g_array_sort's merge sort cost ~40
+ * instructions a comparison, a sweep of 10,000 due ~6 million).
+ * Returns where the sorted entries are: a, or q->scratch's data. */
 static Entry *
 sort_by_key(FsDeadlines *q, Entry *a, guint n)
 {
@@ -393,7 +396,10 @@ sort_by_key(FsDeadlines *q, Entry *a, guint n)
     Entry *to;
     guint64 lo = G_MAXUINT64;
     guint64 hi = 0;
-    guint64 span;
+    guint span_bits;
+    guint passes;
+    guint bits;
+    guint count[1u << RADIX_BITS_MAX];
 
     if (n <= INSERTION_SORT_MAX) {
         for (guint i = 1; i < n; i++) {
@@ -410,70 +416,36 @@ sort_by_key(FsDeadlines *q, Entry *a, guint n)
         lo = MIN(lo, (guint64)a[i].wake);
         hi = MAX(hi, (guint64)a[i].wake);
     }
+    if (hi == lo)
+        return a;
+    span_bits = 64 - (guint)__builtin_clzll(hi - lo);
+    passes = (span_bits + RADIX_BITS_MAX - 1) / RADIX_BITS_MAX;
+    bits = (span_bits + passes - 1) / passes;
     g_array_set_size(q->scratch, n);
     to = &g_array_index(q->scratch, Entry, 0);
-    span = hi - lo;
-    for (guint shift = 0; shift < 64 && (span >> shift) != 0;
-         shift += RADIX_BITS) {
-        guint count[RADIX] = { 0 };
+    for (guint shift = 0; shift < span_bits; shift += bits) {
+        guint64 mask = ((guint64)1 << bits) - 1;
+        guint radix = 1u << bits;
         guint at = 0;
         Entry *swap;
 
+        memset(count, 0, radix * sizeof *count);
         for (guint i = 0; i < n; i++)
-            count[(((guint64)from[i].wake - lo) >> shift) & (RADIX - 1)]++;
-        for (guint d = 0; d < RADIX; d++) {
+            count[(((guint64)from[i].wake - lo) >> shift) & mask]++;
+        for (guint d = 0; d < radix; d++) {
             guint c = count[d];
 
             count[d] = at;
             at += c;
         }
         for (guint i = 0; i < n; i++)
-            to[count[(((guint64)from[i].wake - lo) >> shift) &
-                     (RADIX - 1)]++] = from[i];
+            to[count[(((guint64)from[i].wake - lo) >> shift) & mask]++] =
+                from[i];
         swap = from;
         from = to;
         to = swap;
     }
     return from;
-}
-
-/* Moves a[i] down the max-heap a[0..n) by wake to where it belongs. */
-static void
-sift_max(Entry *a, guint i, guint n)
-{
-    Entry e = a[i];
-
-    for (;;) {
-        guint c = 2 * i + 1;
-
-        if (c >= n)
-            break;
-        if (c + 1 < n && a[c + 1].wake > a[c].wake)
-            c++;
-        if (a[c].wake <= e.wake)
-            break;
-        a[i] = a[c];
-        i = c;
-    }
-    a[i] = e;
-}
-
-/* Sorts a[0..n) by wake in place (heapsort): the end's drain sorts the
- * far heap, which may hold every connection (an MSL over a minute), with
- * no second buffer as large (16 bytes a connection: the capture's peak
- * of memory). */
-static void
-sort_in_place_by_key(Entry *a, guint n)
-{
-    for (guint i = n / 2; i-- > 0;)
-        sift_max(a, i, n);
-    for (guint end = n; end-- > 1;) {
-        Entry top = a[0];
-
-        a[0] = a[end];
-        a[end] = top;
-        sift_max(a, 0, end);
-    }
 }
 
 /* Room for n more entries at the end of due: where they go. */
@@ -574,6 +546,22 @@ take_ring_due(FsDeadlines *q, FsTime now, GArray *due)
         q->clamped = G_MAXINT64;
 }
 
+/* How many of the wheel's entries take_ring_due() may take at most: those
+ * of the buckets up to now's. */
+static guint
+ring_due_at_most(const FsDeadlines *q, FsTime now)
+{
+    gint64 end = MIN(bucket_of(now), q->base + (gint64)RING - 1);
+    guint n = 0;
+
+    if (q->ring_len == 0)
+        return 0;
+    for (gint64 k = q->base; k <= end; k++)
+        n += q->ring[k & MASK].len;
+    /* now below base: only base's clamped ones */
+    return end < q->base ? q->ring[q->base & MASK].len : n;
+}
+
 void
 fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out)
 {
@@ -584,8 +572,11 @@ fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out)
     if (q->ring_len == 0 &&
         (q->far->len == 0 || far_at(q, 0)->wake > now))
         return;
-    /* (not kept between sweeps: the report's allocations reuse it) */
-    due = g_array_new(FALSE, FALSE, sizeof(Entry));
+    /* (not kept between sweeps: the report's allocations reuse it);
+     * sized for the buckets it takes from, so that it is not grown (a
+     * realloc and a copy at each doubling) */
+    due = g_array_sized_new(FALSE, FALSE, sizeof(Entry),
+                            ring_due_at_most(q, now));
     if (q->ring_len > 0)
         take_ring_due(q, now, due);
     /* the far heap's (few: an MSL over a minute) one at a time */
@@ -611,57 +602,75 @@ fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out)
     g_array_set_size(q->scratch, 0);
 }
 
-/* Moves bucket b's entry i down its max-heap b[0..n) by wake. */
-static void
-bucket_sift_max(Bucket *b, guint32 i, guint32 n)
+/* A run of entries, sorted where they lie, for drain_by_id()'s merge: a
+ * bucket's (chunked), or (b NULL) the far heap's array a. */
+typedef struct {
+    Bucket *b;
+    Entry *a;
+    guint32 len;
+    guint32 at;
+} Run;
+
+static inline Entry *
+run_at(const Run *r, guint32 i)
 {
-    Entry e = *bat(b, i);
+    return r->b != NULL ? bat(r->b, i) : &r->a[i];
+}
+
+static inline const Entry *
+run_head(const Run *r)
+{
+    return run_at(r, r->at);
+}
+
+/* run_sort_in_place() is inlined where it is called, for a bucket and
+ * for the far heap: each copy's run_at() knows which it reads (no test
+ * an entry). */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE
+#endif
+
+/* Moves r's entry i down the max-heap r[0..n) by wake. */
+static inline ALWAYS_INLINE void
+run_sift_max(const Run *r, guint32 i, guint32 n)
+{
+    Entry e = *run_at(r, i);
 
     for (;;) {
         guint32 c = 2 * i + 1;
 
         if (c >= n)
             break;
-        if (c + 1 < n && bat(b, c + 1)->wake > bat(b, c)->wake)
+        if (c + 1 < n && run_at(r, c + 1)->wake > run_at(r, c)->wake)
             c++;
-        if (bat(b, c)->wake <= e.wake)
+        if (run_at(r, c)->wake <= e.wake)
             break;
-        *bat(b, i) = *bat(b, c);
+        *run_at(r, i) = *run_at(r, c);
         i = c;
     }
-    *bat(b, i) = e;
+    *run_at(r, i) = e;
 }
 
-/* Sorts bucket b by wake where it lies (heapsort). */
-static void
-bucket_sort_in_place(Bucket *b)
+/* Sorts r's entries by wake where they lie (heapsort): the end's drain
+ * holds every connection, and a second buffer as large (16 bytes a
+ * connection) would be the capture's peak of memory. One for a bucket's
+ * chunks and the far heap's array alike. */
+static inline ALWAYS_INLINE void
+run_sort_in_place(const Run *r)
 {
-    guint32 n = b->len;
+    guint32 n = r->len;
 
     for (guint32 i = n / 2; i-- > 0;)
-        bucket_sift_max(b, i, n);
+        run_sift_max(r, i, n);
     for (guint32 end = n; end-- > 1;) {
-        Entry top = *bat(b, 0);
+        Entry top = *run_at(r, 0);
 
-        *bat(b, 0) = *bat(b, end);
-        *bat(b, end) = top;
-        bucket_sift_max(b, 0, end);
+        *run_at(r, 0) = *run_at(r, end);
+        *run_at(r, end) = top;
+        run_sift_max(r, 0, end);
     }
-}
-
-/* A sorted run of entries for drain_by_id()'s merge: a bucket's, or
- * (b NULL) the far heap's array a. */
-typedef struct {
-    const Bucket *b;
-    const Entry *a;
-    guint32 len;
-    guint32 at;
-} Run;
-
-static inline const Entry *
-run_head(const Run *r)
-{
-    return r->b != NULL ? bat(r->b, r->at) : &r->a[r->at];
 }
 
 static inline gboolean
@@ -714,8 +723,8 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
             e->conn->deadline_slot = 0;
             e->wake = (FsTime)e->conn->id;
         }
-        bucket_sort_in_place(b);
-        runs[n_runs++] = (Run){ b, NULL, b->len, 0 };
+        runs[n_runs] = (Run){ b, NULL, b->len, 0 };
+        run_sort_in_place(&runs[n_runs++]);
     }
     if (q->far->len > 0) {
         Entry *a = far_at(q, 0);
@@ -724,8 +733,8 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
             a[i].conn->deadline_slot = 0;
             a[i].wake = (FsTime)a[i].conn->id;
         }
-        sort_in_place_by_key(a, q->far->len);
-        runs[n_runs++] = (Run){ NULL, a, q->far->len, 0 };
+        runs[n_runs] = (Run){ NULL, a, q->far->len, 0 };
+        run_sort_in_place(&runs[n_runs++]);
     }
     for (guint i = 0; i < n_runs; i++)
         heap[i] = &runs[i];

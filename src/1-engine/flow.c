@@ -41,7 +41,7 @@ G_STATIC_ASSERT(FS_POOL_ALIGN > TAG_BITS);
 
 struct FsFlowTable {
     FsFlowSlots s;    /* first: fs_flow_prefetch() reads it (flow.h) */
-    FsPool *pool;     /* frozen connections' blocks */
+    FsPool *pool;     /* connections' blocks, whole and frozen */
     guint32 n_flows;  /* slots in use */
     /* The empty slot that ended the last probe that missed (for a new
      * flow, fs_flow_find()'s), of hash vacant_hash; NULL once a slot is
@@ -242,7 +242,7 @@ FsConn *
 fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
                         const FsSegment *seg, gboolean client_is_sender)
 {
-    FsConn *conn = g_new0(FsConn, 1);
+    FsConn *conn = fs_conn_new_whole(table->pool);
     FsRole sender = client_is_sender ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
     FsRole receiver = fs_role_peer(sender);
     FsFlow *slot = *flow;
@@ -254,7 +254,7 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
     conn->addr[receiver] = seg->dst;
     conn->port[receiver] = seg->dport;
     conn->vlan = seg->vlan;
-    fs_conn_init(conn);
+    fs_conn_init_zeroed(conn);
     conn->t_first = seg->ts;
     conn->t_last = seg->ts;
     if (slot == NULL) {

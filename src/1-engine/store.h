@@ -55,7 +55,11 @@ fs_store_charge(FsEngineStats *stats, gint64 bytes)
 G_STATIC_ASSERT(FS_EVICT_N_CLASSES <= 1u << (32 - FS_HELD_CLASS_SHIFT));
 
 typedef struct {
-    GPtrArray *conns;       /* FsConn* */
+    FsConn **conns;         /* conns[0..len): held or NULL; room for cap
+                               (an array of its own: added to inline,
+                               no call a class change) */
+    guint len;
+    guint cap;
     guint head;             /* conns[0..head) are NULL */
     guint holes;            /* NULLs in conns */
 } FsHeldList;
