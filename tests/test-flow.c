@@ -226,6 +226,67 @@ same_home_pair(FsSegment *a, FsSegment *b)
     }
 }
 
+/* Removing a flow and growing the table find the other flows' home
+ * slots from the slots (their distance bits, and for growing past 2^16
+ * slots the tag), not by hashing their connections again: a connection
+ * whose key was (briefly) changed stays where its real hash says. */
+static void
+test_home_from_slot(void)
+{
+#if GLIB_SIZEOF_VOID_P == 8
+    g_autoptr(FsFlowTable) t = fs_flow_table_new();
+    FsSegment a = segment("10.0.0.1", 40000, "10.0.0.2", 80, 0);
+    FsSegment b;
+    FsFlow *flow = NULL;
+    FsConn *bc, *moved = NULL;
+    guint32 home = fs_flow_hash(&a) & 1023u;
+    guint p;
+
+    /* b's home is the slot after a's: b must not shift back into a's
+     * slot when a goes (hashing b under a changed key says it may) */
+    for (p = 1;; p++) {
+        b = segment("10.0.0.3", (guint16)p, "10.0.0.2", 80, 0);
+        if ((fs_flow_hash(&b) & 1023u) == ((home + 1) & 1023u))
+            break;
+    }
+    fs_flow_new_incarnation(t, &flow, &a, TRUE);
+    flow = NULL;
+    bc = fs_flow_new_incarnation(t, &flow, &b, TRUE);
+    g_assert_cmpuint(flow->v & FS_FLOW_DIST_BITS, ==, 0);
+    bc->vlan = 7;
+    fs_flow_release(t, fs_flow_current(fs_flow_find(t, &a)));
+    bc->vlan = 0;
+    flow = fs_flow_find(t, &b);
+    g_assert_nonnull(flow);
+    g_assert_true(fs_flow_current(flow) == bc);
+
+    /* growing from 2^16 to 2^17 slots places a flow by its slot alone */
+    for (p = 1; fs_flow_table_size(t) < 49152; p++) {
+        FsSegment s = segment("10.0.1.1", (guint16)p, "10.0.0.2", 80, 0);
+
+        lookup(t, &s);
+        flow = fs_flow_find(t, &s);
+        if (moved == NULL && (flow->v & FS_FLOW_DIST_BITS) == 2)
+            moved = fs_flow_current(flow);
+    }
+    g_assert_cmpuint(((const FsFlowSlots *)(const void *)t)->mask, ==,
+                     65535);
+    g_assert_nonnull(moved);
+    moved->vlan = 7;
+    b = segment("10.0.2.1", 1, "10.0.0.2", 80, 0);
+    lookup(t, &b);
+    g_assert_cmpuint(((const FsFlowSlots *)(const void *)t)->mask, ==,
+                     131071);
+    moved->vlan = 0;
+    b = segment("10.0.1.1", moved->port[FS_ROLE_CLIENT], "10.0.0.2", 80, 0);
+    flow = fs_flow_find(t, &b);
+    g_assert_nonnull(flow);
+    g_assert_true(fs_flow_current(flow) == moved);
+#else
+    g_test_skip("no distance bits on 32-bit hosts");
+#endif
+}
+
 /* A new flow goes to the empty slot its lookup stopped at only while
  * that is still where its probe run ends: not once another flow has
  * taken it, nor once a release has emptied a slot before it. */
@@ -433,6 +494,7 @@ main(int argc, char **argv)
     g_test_add_func("/flow/release-incarnation", test_release_incarnation);
     g_test_add_func("/flow/vacant-slot", test_vacant_slot);
     g_test_add_func("/flow/whole-from-pool", test_whole_from_pool);
+    g_test_add_func("/flow/home-from-slot", test_home_from_slot);
     g_test_add_func("/flow/frozen/v4", test_frozen_v4);
     g_test_add_func("/flow/frozen/v6", test_frozen_v6);
     g_test_add_func("/flow/roles/servers", test_roles_servers);

@@ -2,16 +2,20 @@
  *
  * Open addressing with linear probing over 8-byte slots: a pointer to the
  * 4-tuple's newest incarnation, whose addresses and ports are the key (no
- * copy of it is kept), with 3 bits of the hash in its low bits, which
- * the alignment of connections (8 bytes at least) leaves free. Older
- * incarnations hang off conn->older. A lookup is one hash and, almost
- * always, one slot and one connection — which the packet is about to
- * update anyway; the tag skips 7 of 8 other flows met in the probe run
- * without reading them. A new flow takes the empty slot its missed
+ * copy of it is kept), with 16 bits of the hash (the tag) and the
+ * slot's distance from the flow's home slot in the bits an address
+ * leaves free (flow.h; on 32-bit hosts a 3-bit tag and no distance).
+ * Older incarnations hang off conn->older. A lookup is one hash and,
+ * almost always, one slot and one connection — which the packet is
+ * about to update anyway; the tag skips the other flows met in the probe
+ * run without reading them (each read is a cache miss). A new flow takes the empty slot its missed
  * lookup ended at, without a second probe. Deletion
  * shifts the probe run back (no tombstones), so the table never degrades;
- * it and growing read the hash again from the connections' heads (a
- * 16-byte slot with the whole hash was half of the table's memory). */
+ * it and growing need each flow's home slot: the distance gives it (and
+ * growing's extra bit of the hash is in the tag once the table has 2^16
+ * slots); past a distance of 6 (or on 32-bit hosts) the hash is read
+ * again from the connection's head, a cache miss (a 16-byte slot with
+ * the whole hash was half of the table's memory). */
 #include "config.h"
 
 #include <stddef.h>
@@ -32,12 +36,17 @@ is_detached(const FsConn *conn)
 
 /* The newest incarnation's address | TAG(hash); 0: the slot is empty. */
 #define TAG_BITS FS_FLOW_TAG_BITS
-#define TAG(hash) ((guintptr)((hash) >> 29))
+#define TAG(hash) FS_FLOW_TAG(hash)
+/* the distance bits; DIST_BITS itself: this far or more, not known
+ * (0 on 32-bit hosts: never known) */
+#define DIST_BITS FS_FLOW_DIST_BITS
+/* what is not the address */
+#define META_BITS (TAG_BITS | DIST_BITS)
 
 /* the alignment of malloc (max_align_t's) and of the pool's blocks
- * leaves the tag bits free */
-G_STATIC_ASSERT(G_ALIGNOF(max_align_t) > TAG_BITS);
-G_STATIC_ASSERT(FS_POOL_ALIGN > TAG_BITS);
+ * leaves the low 3 bits free; slot_set() checks the top ones */
+G_STATIC_ASSERT(G_ALIGNOF(max_align_t) > 7);
+G_STATIC_ASSERT(FS_POOL_ALIGN > 7);
 
 struct FsFlowTable {
     FsFlowSlots s;    /* first: fs_flow_prefetch() reads it (flow.h) */
@@ -94,12 +103,34 @@ conn_hash(const FsConn *conn)
                               conn->port[FS_ROLE_SERVER], conn->vlan);
 }
 
-/* Makes conn (not NULL) the newest incarnation in slot, under tag. */
+/* Makes conn (not NULL) the newest incarnation in slot, under meta
+ * (the tag and distance bits). */
 static inline void
-slot_set(FsFlow *slot, FsConn *conn, guintptr tag)
+slot_set(FsFlow *slot, FsConn *conn, guintptr meta)
 {
-    g_assert(((guintptr)conn & TAG_BITS) == 0);
-    slot->v = (guintptr)conn | tag;
+    g_assert(((guintptr)conn & META_BITS) == 0);
+    slot->v = (guintptr)conn | meta;
+}
+
+/* The distance bits for slot i of a flow whose home slot is home. */
+static inline guintptr
+dist_bits(guint32 i, guint32 home, guint32 mask)
+{
+    guint32 d = (i - home) & mask;
+
+    return MIN((guintptr)d, DIST_BITS);
+}
+
+/* The home slot of the flow in slot i (not empty) under mask: i less its
+ * distance, or when that is not known, from its connection's hash. */
+static inline guint32
+home_of(const FsFlow *slots, guint32 i, guint32 mask)
+{
+    guintptr d = slots[i].v & DIST_BITS;
+
+    if (d != DIST_BITS)
+        return (i - (guint32)d) & mask;
+    return conn_hash(fs_flow_current(&slots[i])) & mask;
 }
 
 static inline guint32
@@ -171,31 +202,55 @@ fs_flow_find(FsFlowTable *table, const FsSegment *seg)
     return slot->v != 0 ? slot : NULL;
 }
 
-/* Doubles the table; each flow's hash is read again from its newest
- * incarnation's head (the next ones' heads are loaded ahead). */
+/* The home slot, under new_mask (twice old_mask + 1), of the flow in
+ * slot i of a table under old_mask: the old home gives the hash's low
+ * bits and the tag the next one, once that is among the tag's (hash bits
+ * 16-31, flow.h); else (or when the distance is not known) the hash is
+ * read again from the connection. */
+static inline guint32
+new_home_of(const FsFlow *old, guint32 i, guint32 old_mask, guint32 new_mask)
+{
+    guintptr d = old[i].v & DIST_BITS;
+    guint32 bit = old_mask + 1; /* the hash bit new_mask adds */
+
+    if (d != DIST_BITS && bit >= 1u << 16) {
+        guint32 home = (i - (guint32)d) & old_mask;
+
+        return (old[i].v & TAG(bit)) != 0 ? home | bit : home;
+    }
+    return conn_hash(fs_flow_current(&old[i])) & new_mask;
+}
+
+/* Doubles the table; each flow's home slot is found as new_home_of()
+ * says (the heads of the next ones are loaded ahead in case it reads
+ * them). */
 static void
 grow(FsFlowTable *t)
 {
     enum { AHEAD = 8 };
     FsFlow *old = t->s.slots;
-    guint32 old_cap = t->s.mask + 1;
+    guint32 old_mask = t->s.mask;
+    guint32 old_cap = old_mask + 1;
 
     t->s.mask = 2 * old_cap - 1;
     t->vacant = NULL;
     t->s.slots = g_new0(FsFlow, (gsize)old_cap * 2);
     for (guint32 i = 0; i < old_cap; i++) {
-        guint32 j;
+        guint32 home, j;
 
 #if defined(__GNUC__)
-        if (i + AHEAD < old_cap && old[i + AHEAD].v != 0)
+        if (i + AHEAD < old_cap && old[i + AHEAD].v != 0 &&
+            (old_cap < 1u << 16 ||
+             (old[i + AHEAD].v & DIST_BITS) == DIST_BITS))
             __builtin_prefetch(fs_flow_current(&old[i + AHEAD]));
 #endif
         if (old[i].v == 0)
             continue;
-        for (j = conn_hash(fs_flow_current(&old[i])) & t->s.mask;
-             t->s.slots[j].v != 0; j = (j + 1) & t->s.mask)
+        home = new_home_of(old, i, old_mask, t->s.mask);
+        for (j = home; t->s.slots[j].v != 0; j = (j + 1) & t->s.mask)
             ;
-        t->s.slots[j] = old[i];
+        t->s.slots[j].v = (old[i].v & ~DIST_BITS) |
+                          dist_bits(j, home, t->s.mask);
     }
     g_free(old);
 }
@@ -247,6 +302,7 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
     FsRole receiver = fs_role_peer(sender);
     FsFlow *slot = *flow;
     guint32 hash = segment_hash(seg);
+    guintptr meta;
 
     conn->id = table->next_id++;
     conn->addr[sender] = seg->src;
@@ -268,9 +324,13 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
         g_assert(slot->v == 0);
         table->vacant = NULL;
         table->n_flows++;
+        meta = TAG(hash) | dist_bits((guint32)(slot - table->s.slots),
+                                     hash & table->s.mask, table->s.mask);
+    } else {
+        meta = slot->v & META_BITS;
     }
     conn->older = fs_flow_current(slot);
-    slot_set(slot, conn, TAG(hash));
+    slot_set(slot, conn, meta);
     trim_chain(conn);
     *flow = slot;
     return conn;
@@ -290,10 +350,11 @@ remove_slot(FsFlowTable *t, guint32 i)
         j = (j + 1) & t->s.mask;
         if (t->s.slots[j].v == 0)
             break;
-        home = conn_hash(fs_flow_current(&t->s.slots[j])) & t->s.mask;
+        home = home_of(t->s.slots, j, t->s.mask);
         /* entry j may move to i unless its home lies in (i, j] */
         if (((j - home) & t->s.mask) >= ((j - i) & t->s.mask)) {
-            t->s.slots[i] = t->s.slots[j];
+            t->s.slots[i].v = (t->s.slots[j].v & ~DIST_BITS) |
+                              dist_bits(i, home, t->s.mask);
             i = j;
         }
     }
@@ -340,8 +401,8 @@ replace_in(FsFlow *slot, const FsConn *conn, FsConn *next)
     FsConn *newer = fs_flow_current(slot);
 
     if (newer == conn) {
-        slot->v = next == NULL ? 0 : ((guintptr)next | (slot->v & TAG_BITS));
-        g_assert(((guintptr)next & TAG_BITS) == 0);
+        g_assert(((guintptr)next & META_BITS) == 0);
+        slot->v = next == NULL ? 0 : ((guintptr)next | (slot->v & META_BITS));
         return TRUE;
     }
     for (; newer != NULL; newer = newer->older) {
