@@ -38,12 +38,6 @@ typedef struct {
                                retired) */
 } Host;
 
-/* A client TIME_WAIT's destination host, numbered while a Tw names it */
-typedef struct {
-    FsAddr addr;
-    guint32 refs;           /* Tw naming it */
-} Server;
-
 /* One TIME_WAIT, queued from when the engine learns it until the
  * peaks' clock is past its end, in one queue at a time: counted now
  * (ends, by start: its 2*MSL runs out in that order), then waiting for
@@ -55,8 +49,9 @@ typedef struct {
                                the destination's port; | TW_ENTERED or
                                TW_DONE (ends only) */
     guint32 host;           /* its Host's id (alive while it is queued) */
-    guint32 server;         /* a client's destination, a Server's id; 0:
-                               a server's */
+    guint32 dest;           /* a client's destination, its number in
+                               port pressure (held while it is queued:
+                               fs_pressure_hold()); 0: a server's */
 } Tw;
 
 /* Of a Tw left in ends by fs_timewait_finish(): its span entered, to
@@ -139,9 +134,6 @@ struct FsTimeWait {
     guint64 scanned;        /* Endings looked at to key the table */
     GPtrArray *host_at;     /* Host* by id (0: none), of hosts */
     GArray *host_ids_free;  /* guint32 ids to number hosts again */
-    GHashTable *server_ids; /* FsAddr* (in server_at) -> id */
-    GPtrArray *server_at;   /* Server* by id (0: none; owned) */
-    GArray *server_ids_free;/* guint32 ids to number servers again */
     GHashTable *hosts;      /* FsAddr* -> Host* (owned): hosts holding
                                TIME_WAIT now or with Spans queued */
     GHashTable *retired;    /* the same, of hosts back at zero: the
@@ -205,12 +197,6 @@ static inline guint64
 tw_key(const Tw *e)
 {
     return (e->tag & TW_TAG) >> 16;
-}
-
-static inline guint16
-tw_port(const Tw *e)
-{
-    return (guint16)e->tag;
 }
 
 static inline gboolean
@@ -441,10 +427,6 @@ fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
     tw->host_at = g_ptr_array_new();
     g_ptr_array_add(tw->host_at, NULL);
     tw->host_ids_free = g_array_new(FALSE, FALSE, sizeof(guint32));
-    tw->server_ids = g_hash_table_new(fs_addr_hash, fs_addr_equal_func);
-    tw->server_at = g_ptr_array_new_with_free_func(g_free);
-    g_ptr_array_add(tw->server_at, NULL);
-    tw->server_ids_free = g_array_new(FALSE, FALSE, sizeof(guint32));
     tw->hosts = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
                                       NULL, g_free);
     tw->retired = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
@@ -462,9 +444,6 @@ fs_timewait_free(FsTimeWait *tw)
     g_hash_table_destroy(tw->retired);
     g_ptr_array_unref(tw->host_at);
     g_array_unref(tw->host_ids_free);
-    g_hash_table_destroy(tw->server_ids);
-    g_ptr_array_unref(tw->server_at);
-    g_array_unref(tw->server_ids_free);
     queue_clear(&tw->ends);
     queue_clear(&tw->early);
     queue_clear(&tw->spans_in);
@@ -512,45 +491,6 @@ host_of(const FsTimeWait *tw, guint32 id)
     return g_ptr_array_index(tw->host_at, id);
 }
 
-static inline const FsAddr *
-server_of(const FsTimeWait *tw, guint32 id)
-{
-    return &((const Server *)g_ptr_array_index(tw->server_at, id))->addr;
-}
-
-/* server's id, one more Tw naming it. */
-static guint32
-server_take(FsTimeWait *tw, const FsAddr *server)
-{
-    gpointer v = g_hash_table_lookup(tw->server_ids, server);
-    Server *sv;
-    guint32 id;
-
-    if (v != NULL) {
-        id = GPOINTER_TO_UINT(v);
-        sv = g_ptr_array_index(tw->server_at, id);
-    } else {
-        sv = g_new0(Server, 1);
-        sv->addr = *server;
-        id = id_take(tw->server_at, tw->server_ids_free, sv);
-        g_hash_table_insert(tw->server_ids, &sv->addr, GUINT_TO_POINTER(id));
-    }
-    sv->refs++;
-    return id;
-}
-
-static void
-server_give(FsTimeWait *tw, guint32 id)
-{
-    Server *sv = g_ptr_array_index(tw->server_at, id);
-
-    if (--sv->refs > 0)
-        return;
-    g_hash_table_remove(tw->server_ids, &sv->addr);
-    id_give(tw->server_at, tw->server_ids_free, id);
-    g_free(sv);
-}
-
 /* h no longer needed: no TIME_WAIT now and no span to count. */
 static void
 maybe_retire(FsTimeWait *tw, Host *h)
@@ -574,9 +514,8 @@ span_enter(FsTimeWait *tw, const Tw *s)
         stats->time_wait_peak = tw->lag_now;
         stats->time_wait_peak_at = s->t;
     }
-    if (s->server != 0)
-        fs_pressure_enter(tw->pressure, &h->pub.host,
-                          server_of(tw, s->server), tw_port(s), s->t);
+    if (s->dest != 0)
+        fs_pressure_enter_held(tw->pressure, s->dest, s->t);
 }
 
 /* A span ends (entered: it counted), and is done with. */
@@ -589,11 +528,8 @@ span_done(FsTimeWait *tw, const Tw *s, gboolean entered)
         h->lag--;
         tw->lag_now--;
     }
-    if (s->server != 0) {
-        fs_pressure_release(tw->pressure, &h->pub.host,
-                            server_of(tw, s->server), tw_port(s), entered);
-        server_give(tw, s->server);
-    }
+    if (s->dest != 0)
+        fs_pressure_release(tw->pressure, s->dest, entered);
     h->spans--;
     tw->spans--;
     maybe_retire(tw, h);
@@ -930,12 +866,10 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
     h->spans++;
     tw->spans++;
     s.host = h->id;
-    if (role == FS_ROLE_CLIENT) {
-        fs_pressure_hold(tw->pressure, &conn->addr[FS_ROLE_CLIENT],
-                         &conn->addr[FS_ROLE_SERVER],
-                         conn->port[FS_ROLE_SERVER]);
-        s.server = server_take(tw, &conn->addr[FS_ROLE_SERVER]);
-    }
+    if (role == FS_ROLE_CLIENT)
+        s.dest = fs_pressure_hold(tw->pressure, &conn->addr[FS_ROLE_CLIENT],
+                                  &conn->addr[FS_ROLE_SERVER],
+                                  conn->port[FS_ROLE_SERVER]);
     tw->spans_next = MIN(tw->spans_next, since);
     if (since + tw->two_msl > tw->c.clock) {
         tws_push(&tw->ends, &s);
