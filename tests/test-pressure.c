@@ -1,12 +1,13 @@
 /* finscope tests: port pressure — TIME_WAIT per client -> server ip:port,
  * its peaks, pruning and the busiest destinations, against a plain
- * model. */
+ * model; and the host index it shares with timewait.c. */
 #include "config.h"
 
 #include <string.h>
 
 #include <glib.h>
 
+#include "hostindex.h"
 #include "pressure.h"
 
 typedef struct {
@@ -412,6 +413,62 @@ test_held_numbers(void)
     g_assert_cmpuint(twos, ==, N / 3);
 }
 
+/* The host index against a plain array: addresses put and removed in
+ * a mixed order, through growth, with colliding runs (many hashes share
+ * a home in a small index): each still there is found under its
+ * number, each removed is not (a removal that left a hole in a run
+ * would hide those after it). */
+static const FsAddr *
+addr_at(gconstpointer owner, guint32 number)
+{
+    return &((const FsAddr *)owner)[number];
+}
+
+static void
+test_host_index(void)
+{
+    enum { N = 5000 };
+    FsHostIndex ix = { 0 };
+    FsAddr *addrs = g_new0(FsAddr, N + 1);
+    gboolean *in = g_new0(gboolean, N + 1);
+    GRand *rand = g_rand_new_with_seed(7);
+
+    fs_host_index_reset(&ix, 8);
+    for (guint32 n = 1; n <= N; n++) {
+        addrs[n] = v4(n * 7919u);
+        addrs[n].family = n % 2 ? 4 : 6;
+    }
+    for (guint round = 0; round < 4 * N; round++) {
+        guint32 n = (guint32)g_rand_int_range(rand, 1, N + 1);
+        guint32 hash = fs_host_index_hash(&addrs[n]);
+        guint64 *slot = fs_host_index_probe(&ix, &addrs[n], hash, addr_at,
+                                            addrs);
+
+        g_assert_cmpuint(fs_host_index_number(slot), ==, in[n] ? n : 0);
+        if (in[n] && round % 3 != 0) {
+            fs_host_index_remove(&ix, slot);
+            in[n] = FALSE;
+        } else if (!in[n]) {
+            fs_host_index_put(&ix, hash, n);
+            in[n] = TRUE;
+        }
+    }
+    for (guint32 n = 1, used = 0; n <= N; n++) {
+        guint64 *slot = fs_host_index_probe(
+            &ix, &addrs[n], fs_host_index_hash(&addrs[n]), addr_at, addrs);
+
+        g_assert_cmpuint(fs_host_index_number(slot), ==, in[n] ? n : 0);
+        used += in[n];
+        if (n == N)
+            g_assert_cmpuint(used, ==, ix.used);
+    }
+    g_assert_cmpuint(ix.mask + 1, >, 8);
+    fs_host_index_clear(&ix);
+    g_rand_free(rand);
+    g_free(in);
+    g_free(addrs);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -421,5 +478,6 @@ main(int argc, char **argv)
     g_test_add_func("/pressure/hosts", test_hosts);
     g_test_add_func("/pressure/prune-busy", test_prune_busy);
     g_test_add_func("/pressure/held-numbers", test_held_numbers);
+    g_test_add_func("/pressure/host-index", test_host_index);
     return g_test_run();
 }

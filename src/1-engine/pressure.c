@@ -1,7 +1,7 @@
 /* finscope: port pressure — TIME_WAIT per (client host, server ip:port).
  *
- * Hosts are numbered once (a dense array of addresses behind an index
- * of 4-byte slots, as below: no boxed key, no GHashTable); a destination
+ * Hosts are numbered once (a dense array of addresses behind an index,
+ * hostindex.h: no boxed key, no GHashTable); a destination
  * is then three small numbers and its counts, 32 bytes in an array,
  * found through an index of 4-byte slots (open addressing, linear
  * probing). A destination keeps its number while it is in the table, so
@@ -20,6 +20,7 @@
 
 #include <glib.h>
 
+#include "hostindex.h"
 #include "pressure.h"
 
 typedef struct {
@@ -39,8 +40,7 @@ typedef struct {
 
 struct FsPressure {
     GArray *hosts;            /* FsAddr by number (17 bytes each) */
-    guint32 *host_index;      /* host_mask + 1 slots: number + 1; 0 empty */
-    guint32 host_mask;
+    FsHostIndex host_index;   /* of hosts: number + 1 */
     GArray *dests;            /* Dest by number, with free places */
     guint32 free;             /* the first free place's number + 1 (0:
                                  none) */
@@ -70,8 +70,7 @@ fs_pressure_new(void)
     FsPressure *p = g_new0(FsPressure, 1);
 
     p->hosts = g_array_new(FALSE, FALSE, sizeof(FsAddr));
-    p->host_index = g_new0(guint32, MIN_CAPACITY);
-    p->host_mask = MIN_CAPACITY - 1;
+    fs_host_index_reset(&p->host_index, MIN_CAPACITY);
     p->dests = g_array_new(FALSE, FALSE, sizeof(Dest));
     p->index = g_new0(guint32, MIN_CAPACITY);
     p->mask = MIN_CAPACITY - 1;
@@ -84,7 +83,7 @@ fs_pressure_free(FsPressure *p)
     if (p == NULL)
         return;
     g_array_unref(p->hosts);
-    g_free(p->host_index);
+    fs_host_index_clear(&p->host_index);
     g_array_unref(p->dests);
     g_free(p->index);
     g_free(p);
@@ -96,47 +95,34 @@ host(const FsPressure *p, guint32 number)
     return &g_array_index(p->hosts, FsAddr, number - 1);
 }
 
-/* The host index slot of addr, or the empty one ending its probe run
- * (open addressing, linear probing: the hosts are only added between
- * two renumber_hosts(), which makes the index again). */
-static guint32 *
-host_probe(const FsPressure *p, const FsAddr *addr)
+static const FsAddr *
+host_at(gconstpointer p, guint32 number)
 {
-    for (guint32 i = (guint32)fs_endpoint_hash(addr, 0) & p->host_mask;;
-         i = (i + 1) & p->host_mask) {
-        if (p->host_index[i] == 0 ||
-            fs_addr_equal(host(p, p->host_index[i]), addr))
-            return &p->host_index[i];
-    }
+    return host(p, number);
 }
 
 /* A new host index of capacity slots for the hosts. */
 static void
 host_reindex(FsPressure *p, guint32 capacity)
 {
-    g_free(p->host_index);
-    p->host_index = g_new0(guint32, capacity);
-    p->host_mask = capacity - 1;
+    fs_host_index_reset(&p->host_index, capacity);
     for (guint32 n = 1; n <= p->hosts->len; n++)
-        *host_probe(p, host(p, n)) = n;
+        fs_host_index_put(&p->host_index, fs_host_index_hash(host(p, n)), n);
 }
 
 /* addr's number + 1; 0 when it has none and create is FALSE. */
 static guint32
 host_number(FsPressure *p, const FsAddr *addr, gboolean create)
 {
-    guint32 *slot = host_probe(p, addr);
+    guint32 hash = fs_host_index_hash(addr);
+    guint32 n = fs_host_index_number(
+        fs_host_index_probe(&p->host_index, addr, hash, host_at, p));
 
-    if (*slot != 0 || !create)
-        return *slot;
-    /* at most 3/4 full keeps probe runs short */
-    if ((p->hosts->len + 1) * 4u > (p->host_mask + 1) * 3u) {
-        host_reindex(p, 2 * (p->host_mask + 1));
-        slot = host_probe(p, addr);
-    }
+    if (n != 0 || !create)
+        return n;
     g_array_append_val(p->hosts, *addr);
-    *slot = p->hosts->len;
-    return *slot;
+    fs_host_index_put(&p->host_index, hash, p->hosts->len);
+    return p->hosts->len;
 }
 
 static inline guint32
@@ -331,7 +317,7 @@ renumber_hosts(FsPressure *p)
     g_array_unref(p->hosts);
     p->hosts = hosts;
     g_free(renumbered);
-    for (capacity = p->host_mask + 1;
+    for (capacity = p->host_index.mask + 1;
          capacity > MIN_CAPACITY && p->hosts->len * 8u < capacity;)
         capacity /= 2;
     host_reindex(p, capacity);

@@ -19,6 +19,7 @@
 
 #include <glib.h>
 
+#include "hostindex.h"
 #include "pressure.h"
 #include "store.h"
 #include "timewait.h"
@@ -132,11 +133,12 @@ struct FsTimeWait {
                                (queued()) until 2*MSL after the last */
     FsTime keyed_until;     /* then the keys go (the clock past it) */
     guint64 scanned;        /* Endings looked at to key the table */
-    GPtrArray *host_at;     /* Host* by id (0: none), of hosts */
+    GPtrArray *host_at;     /* Host* by id (0: none; owned): hosts
+                               holding TIME_WAIT now or with Tw queued */
     GArray *host_ids_free;  /* guint32 ids to number hosts again */
-    GHashTable *hosts;      /* FsAddr* -> Host* (owned): hosts holding
-                               TIME_WAIT now or with Spans queued */
-    GHashTable *retired;    /* the same, of hosts back at zero: the
+    FsHostIndex hosts;      /* their index, by address: ids */
+    GHashTable *retired;    /* FsAddr* -> Host* (owned), of hosts back
+                               at zero: the
                                FS_ENGINE_HOST_TOP busiest peaks only */
     guint64 retired_min;    /* lowest peak in retired when full */
     FsPressure *pressure;   /* TIME_WAIT per client -> server ip:port */
@@ -424,11 +426,10 @@ fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
     requiet(tw);
     tw->cut = g_hash_table_new_full(g_int64_hash, g_int64_equal, cut_free,
                                     NULL);
-    tw->host_at = g_ptr_array_new();
+    tw->host_at = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(tw->host_at, NULL);
     tw->host_ids_free = g_array_new(FALSE, FALSE, sizeof(guint32));
-    tw->hosts = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
-                                      NULL, g_free);
+    fs_host_index_reset(&tw->hosts, 1024);
     tw->retired = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
                                         NULL, g_free);
     tw->pressure = fs_pressure_new();
@@ -440,7 +441,7 @@ fs_timewait_free(FsTimeWait *tw)
 {
     if (tw == NULL)
         return;
-    g_hash_table_destroy(tw->hosts);
+    fs_host_index_clear(&tw->hosts);
     g_hash_table_destroy(tw->retired);
     g_ptr_array_unref(tw->host_at);
     g_array_unref(tw->host_ids_free);
@@ -489,6 +490,19 @@ static inline Host *
 host_of(const FsTimeWait *tw, guint32 id)
 {
     return g_ptr_array_index(tw->host_at, id);
+}
+
+static const FsAddr *
+host_addr(gconstpointer tw, guint32 id)
+{
+    return &host_of(tw, id)->pub.host;
+}
+
+/* addr's host slot in hosts (hash: fs_host_index_hash()). */
+static inline guint64 *
+host_slot(const FsTimeWait *tw, const FsAddr *addr, guint32 hash)
+{
+    return fs_host_index_probe(&tw->hosts, addr, hash, host_addr, tw);
 }
 
 /* h no longer needed: no TIME_WAIT now and no span to count. */
@@ -840,14 +854,19 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
     FsTime since = conn->ep[role].time_wait_since != FS_TIME_UNSET
                        ? conn->ep[role].time_wait_since : ts;
     Host *h;
+    guint32 hash;
+    guint32 id;
     FsEngineStats *stats = tw->stats;
     guint64 key = key_of(conn, role);
     /* (connection ids stay below 2^47) */
     Tw s = { since, key << 16 | conn->port[FS_ROLE_SERVER], 0, 0 };
 
     clock_to(tw, ts);
-    h = g_hash_table_lookup(tw->hosts, &conn->addr[role]);
-    if (h == NULL) {
+    hash = fs_host_index_hash(&conn->addr[role]);
+    id = fs_host_index_number(host_slot(tw, &conn->addr[role], hash));
+    if (id != 0) {
+        h = host_of(tw, id);
+    } else {
         /* back from zero: its kept peak, if it was among the busiest */
         if (g_hash_table_steal_extended(tw->retired, &conn->addr[role],
                                         NULL, (gpointer *)&h)) {
@@ -857,7 +876,7 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
             h->pub.host = conn->addr[role];
         }
         h->id = id_take(tw->host_at, tw->host_ids_free, h);
-        g_hash_table_insert(tw->hosts, &h->pub.host, h);
+        fs_host_index_put(&tw->hosts, hash, h->id);
     }
     h->pub.entered++;
     if (h->pub.now++ == 0)
@@ -932,9 +951,10 @@ retire(FsTimeWait *tw, FsHostTimeWait *h)
 {
     Host *host = (Host *)h;
 
+    fs_host_index_remove(&tw->hosts,
+                         host_slot(tw, &h->host, fs_host_index_hash(&h->host)));
     id_give(tw->host_at, tw->host_ids_free, host->id);
     host->id = 0;
-    g_hash_table_steal(tw->hosts, &h->host);
     if (g_hash_table_size(tw->retired) >= FS_ENGINE_HOST_TOP) {
         tw->stats->hosts_pruned++;
         if (h->peak <= tw->retired_min) {
@@ -1013,7 +1033,7 @@ fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
 {
     FsTime since = conn->ep[role].time_wait_since;
     guint64 key = key_of(conn, role);
-    Host *h;
+    guint32 id;
     Cut *cut;
 
     clock_to(tw, ts);
@@ -1033,9 +1053,10 @@ fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
             cut->at = g_array_new(FALSE, FALSE, sizeof(CutAt));
         g_array_append_val(cut->at, at);
     }
-    h = g_hash_table_lookup(tw->hosts, &conn->addr[role]);
-    if (h != NULL)
-        now_leave(tw, h);
+    id = fs_host_index_number(host_slot(tw, &conn->addr[role],
+                                        fs_host_index_hash(&conn->addr[role])));
+    if (id != 0)
+        now_leave(tw, host_of(tw, id));
     requiet(tw);
 }
 
@@ -1068,12 +1089,11 @@ fs_timewait_foreach_host_top(const FsTimeWait *tw, guint max,
 
     /* not those whose every TIME_WAIT was taken back (an RST proving
      * it held none) */
-    g_hash_table_iter_init(&it, tw->hosts);
-    while (g_hash_table_iter_next(&it, NULL, &v)) {
-        const FsHostTimeWait *h = v;
+    for (guint id = 1; id < tw->host_at->len; id++) {
+        const Host *h = host_of(tw, id);
 
-        if (h->now > 0 || h->peak > 0 || ((const Host *)v)->spans > 0)
-            g_ptr_array_add(hosts, v);
+        if (h != NULL && (h->pub.now > 0 || h->pub.peak > 0 || h->spans > 0))
+            g_ptr_array_add(hosts, (gpointer)h);
     }
     g_hash_table_iter_init(&it, tw->retired);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
