@@ -441,20 +441,20 @@ test_host_index(void)
     for (guint round = 0; round < 4 * N; round++) {
         guint32 n = (guint32)g_rand_int_range(rand, 1, N + 1);
         guint32 hash = fs_host_index_hash(&addrs[n]);
-        guint64 *slot = fs_host_index_probe(&ix, &addrs[n], hash, addr_at,
+        guint32 *slot = fs_host_index_probe(&ix, &addrs[n], hash, addr_at,
                                             addrs);
 
         g_assert_cmpuint(fs_host_index_number(slot), ==, in[n] ? n : 0);
         if (in[n] && round % 3 != 0) {
-            fs_host_index_remove(&ix, slot);
+            fs_host_index_remove(&ix, slot, addr_at, addrs);
             in[n] = FALSE;
         } else if (!in[n]) {
-            fs_host_index_put(&ix, hash, n);
+            fs_host_index_put(&ix, hash, n, addr_at, addrs);
             in[n] = TRUE;
         }
     }
     for (guint32 n = 1, used = 0; n <= N; n++) {
-        guint64 *slot = fs_host_index_probe(
+        guint32 *slot = fs_host_index_probe(
             &ix, &addrs[n], fs_host_index_hash(&addrs[n]), addr_at, addrs);
 
         g_assert_cmpuint(fs_host_index_number(slot), ==, in[n] ? n : 0);

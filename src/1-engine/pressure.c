@@ -107,7 +107,8 @@ host_reindex(FsPressure *p, guint32 capacity)
 {
     fs_host_index_reset(&p->host_index, capacity);
     for (guint32 n = 1; n <= p->hosts->len; n++)
-        fs_host_index_put(&p->host_index, fs_host_index_hash(host(p, n)), n);
+        fs_host_index_put(&p->host_index, fs_host_index_hash(host(p, n)), n,
+                          host_at, p);
 }
 
 /* addr's number + 1; 0 when it has none and create is FALSE. */
@@ -121,7 +122,7 @@ host_number(FsPressure *p, const FsAddr *addr, gboolean create)
     if (n != 0 || !create)
         return n;
     g_array_append_val(p->hosts, *addr);
-    fs_host_index_put(&p->host_index, hash, p->hosts->len);
+    fs_host_index_put(&p->host_index, hash, p->hosts->len, host_at, p);
     return p->hosts->len;
 }
 

@@ -499,7 +499,7 @@ host_addr(gconstpointer tw, guint32 id)
 }
 
 /* addr's host slot in hosts (hash: fs_host_index_hash()). */
-static inline guint64 *
+static inline guint32 *
 host_slot(const FsTimeWait *tw, const FsAddr *addr, guint32 hash)
 {
     return fs_host_index_probe(&tw->hosts, addr, hash, host_addr, tw);
@@ -876,7 +876,7 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
             h->pub.host = conn->addr[role];
         }
         h->id = id_take(tw->host_at, tw->host_ids_free, h);
-        fs_host_index_put(&tw->hosts, hash, h->id);
+        fs_host_index_put(&tw->hosts, hash, h->id, host_addr, tw);
     }
     h->pub.entered++;
     if (h->pub.now++ == 0)
@@ -952,7 +952,8 @@ retire(FsTimeWait *tw, FsHostTimeWait *h)
     Host *host = (Host *)h;
 
     fs_host_index_remove(&tw->hosts,
-                         host_slot(tw, &h->host, fs_host_index_hash(&h->host)));
+                         host_slot(tw, &h->host, fs_host_index_hash(&h->host)),
+                         host_addr, tw);
     id_give(tw->host_at, tw->host_ids_free, host->id);
     host->id = 0;
     if (g_hash_table_size(tw->retired) >= FS_ENGINE_HOST_TOP) {
