@@ -96,9 +96,12 @@ typedef struct {
 } Vec;
 
 /* A priority queue for what mostly comes in order: those no earlier
- * than the last in order go to the end of a FIFO (O(1)), the others (a
- * start dated back, a span cut short) into a heap; the first is the
- * earlier of the two firsts. */
+ * than the last in order go to the end of a FIFO (O(1)), or in their
+ * place among its last QUEUE_SLIP (a start dated back a little), the
+ * others (dated back further, a span cut short) into a heap; the first
+ * is the earlier of the two firsts. */
+#define QUEUE_SLIP 4
+
 typedef struct {
     Vec *fifo;              /* in order from head */
     guint head;             /* the FIFO's first */
@@ -355,12 +358,27 @@ queue_len(const Queue *q)
     name##_push(Queue *q, const Type *e)                                   \
     {                                                                      \
         Vec *f = q->fifo;                                                  \
+        Type *a;                                                           \
+        guint at;                                                          \
                                                                            \
         if (f->len == q->head ||                                           \
-            !before(e, &g_array_index(f, Type, f->len - 1)))                \
+            !before(e, &g_array_index(f, Type, f->len - 1))) {              \
             *(Type *)vec_push(f, sizeof(Type)) = *e;                       \
-        else                                                               \
+            return;                                                        \
+        }                                                                  \
+        /* its place among the FIFO's last few, or the heap */             \
+        for (at = f->len - 1; at > q->head && f->len - at < QUEUE_SLIP &&  \
+                              before(e, &g_array_index(f, Type, at - 1));) \
+            at--;                                                          \
+        if (at > q->head && before(e, &g_array_index(f, Type, at - 1))) {  \
             name##_heap_push(q->heap, e);                                  \
+            return;                                                        \
+        }                                                                  \
+        vec_push(f, sizeof(Type));                                         \
+        a = (Type *)f->data;                                               \
+        for (guint i = f->len - 1; i > at; i--)                            \
+            a[i] = a[i - 1];                                               \
+        a[at] = *e;                                                        \
     }                                                                      \
                                                                            \
     /* The first, or NULL; *from_fifo: where it is. */                     \
