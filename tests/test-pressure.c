@@ -1,12 +1,13 @@
 /* finscope tests: port pressure — TIME_WAIT per client -> server ip:port,
  * its peaks, pruning and the busiest destinations, against a plain
- * model. */
+ * model; and the host index it shares with timewait.c. */
 #include "config.h"
 
 #include <string.h>
 
 #include <glib.h>
 
+#include "hostindex.h"
 #include "pressure.h"
 
 typedef struct {
@@ -241,6 +242,7 @@ test_hosts(void)
     FsAddr s = v4(7);
     enum { N = 6000, KEEP = 10 };
     guint kept;
+    guint32 held[N];
 
     for (guint k = 0; k < N; k++) {
         FsAddr c4 = v4(k);
@@ -250,7 +252,7 @@ test_hosts(void)
         fs_pressure_enter(p, &c4, &s, 80, k);
         fs_pressure_enter(p, &c6, &s, 80, k);
         fs_pressure_enter(p, &c6, &s, 80, k);
-        fs_pressure_hold(p, &c4, &s, 80);
+        held[k] = fs_pressure_hold(p, &c4, &s, 80);
     }
     g_assert_cmpuint(fs_pressure_size(p), ==, 2 * N);
     all = listing(p, G_MAXUINT);
@@ -267,7 +269,7 @@ test_hosts(void)
         FsAddr c6 = c4;
 
         c6.family = 6;
-        fs_pressure_release(p, &c4, &s, 80, FALSE);
+        fs_pressure_release(p, held[k], FALSE);
         if (k % 100 != 50) {
             fs_pressure_leave(p, &c4, &s, 80);
             fs_pressure_leave(p, &c6, &s, 80);
@@ -356,6 +358,117 @@ test_prune_busy(void)
     g_assert_cmpuint(fs_pressure_size(p), ==, N);
 }
 
+/* A destination held keeps its number through prunings that forget
+ * others around it (their places taken by new ones): the enter and the
+ * release that name it by number count on it, not on another. */
+static void
+test_held_numbers(void)
+{
+    g_autoptr(FsPressure) p = fs_pressure_new();
+    g_autoptr(GPtrArray) all = NULL;
+    FsAddr s = v4(7);
+    enum { N = 3000, KEEP = 10, NEW = 1500 };
+    guint32 held[N];
+    guint twos = 0;
+
+    for (guint k = 0; k < N; k++) {
+        FsAddr c = v4(k);
+
+        fs_pressure_enter(p, &c, &s, 80, k);
+        fs_pressure_leave(p, &c, &s, 80);
+        held[k] = k % 3 == 1 ? fs_pressure_hold(p, &c, &s, 80) : 0;
+        g_assert_cmpuint(held[k] != 0, ==, k % 3 == 1);
+    }
+    /* the idle below the top go: the top KEEP (peak 1, the lowest
+     * addresses) and those held stay */
+    fs_pressure_prune(p, KEEP);
+    g_assert_cmpuint(fs_pressure_size(p), ==, N / 3 + KEEP - KEEP / 3);
+    for (guint k = 0; k < NEW; k++) {
+        FsAddr c = v4(100000 + k);
+
+        fs_pressure_enter(p, &c, &s, 443, k);
+    }
+    for (guint k = 0; k < N; k++) {
+        if (held[k] == 0)
+            continue;
+        fs_pressure_enter_held(p, held[k], N + k);
+        fs_pressure_enter_held(p, held[k], N + k + 1);
+        fs_pressure_release(p, held[k], TRUE);
+    }
+    all = listing(p, G_MAXUINT);
+    g_assert_cmpuint(all->len, ==, fs_pressure_size(p));
+    for (guint i = 0; i < all->len; i++) {
+        const FsDestTimeWait *d = g_ptr_array_index(all, i);
+        guint k = (guint)d->client.bytes[1] << 16 |
+                  (guint)d->client.bytes[2] << 8 | d->client.bytes[3];
+
+        if (k < N && k % 3 == 1) {
+            g_assert_cmpuint(d->peak, ==, 2);
+            g_assert_cmpint(d->peak_at, ==, N + k + 1);
+            twos++;
+        } else {
+            g_assert_cmpuint(d->peak, ==, 1);
+        }
+    }
+    g_assert_cmpuint(twos, ==, N / 3);
+}
+
+/* The host index against a plain array: addresses put and removed in
+ * a mixed order, through growth, with colliding runs (many hashes share
+ * a home in a small index): each still there is found under its
+ * number, each removed is not (a removal that left a hole in a run
+ * would hide those after it). */
+static const FsAddr *
+addr_at(gconstpointer owner, guint32 number)
+{
+    return &((const FsAddr *)owner)[number];
+}
+
+static void
+test_host_index(void)
+{
+    enum { N = 5000 };
+    FsHostIndex ix = { 0 };
+    FsAddr *addrs = g_new0(FsAddr, N + 1);
+    gboolean *in = g_new0(gboolean, N + 1);
+    GRand *rand = g_rand_new_with_seed(7);
+
+    fs_host_index_reset(&ix, 8);
+    for (guint32 n = 1; n <= N; n++) {
+        addrs[n] = v4(n * 7919u);
+        addrs[n].family = n % 2 ? 4 : 6;
+    }
+    for (guint round = 0; round < 4 * N; round++) {
+        guint32 n = (guint32)g_rand_int_range(rand, 1, N + 1);
+        guint32 hash = fs_host_index_hash(&addrs[n]);
+        guint32 *slot = fs_host_index_probe(&ix, &addrs[n], hash, addr_at,
+                                            addrs);
+
+        g_assert_cmpuint(fs_host_index_number(slot), ==, in[n] ? n : 0);
+        if (in[n] && round % 3 != 0) {
+            fs_host_index_remove(&ix, slot, addr_at, addrs);
+            in[n] = FALSE;
+        } else if (!in[n]) {
+            fs_host_index_put(&ix, hash, n, addr_at, addrs);
+            in[n] = TRUE;
+        }
+    }
+    for (guint32 n = 1, used = 0; n <= N; n++) {
+        guint32 *slot = fs_host_index_probe(
+            &ix, &addrs[n], fs_host_index_hash(&addrs[n]), addr_at, addrs);
+
+        g_assert_cmpuint(fs_host_index_number(slot), ==, in[n] ? n : 0);
+        used += in[n];
+        if (n == N)
+            g_assert_cmpuint(used, ==, ix.used);
+    }
+    g_assert_cmpuint(ix.mask + 1, >, 8);
+    fs_host_index_clear(&ix);
+    g_rand_free(rand);
+    g_free(in);
+    g_free(addrs);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -364,5 +477,7 @@ main(int argc, char **argv)
     g_test_add_func("/pressure/prune", test_prune);
     g_test_add_func("/pressure/hosts", test_hosts);
     g_test_add_func("/pressure/prune-busy", test_prune_busy);
+    g_test_add_func("/pressure/held-numbers", test_held_numbers);
+    g_test_add_func("/pressure/host-index", test_host_index);
     return g_test_run();
 }

@@ -1,12 +1,16 @@
 /* finscope: port pressure — TIME_WAIT per (client host, server ip:port).
  *
- * Hosts are numbered once (a dense array of addresses behind an index
- * of 4-byte slots, as below: no boxed key, no GHashTable); a destination
- * is then three small numbers and its counts, 32 bytes in a dense array,
+ * Hosts are numbered once (a dense array of addresses behind an index,
+ * hostindex.h: no boxed key, no GHashTable); a destination
+ * is then three small numbers and its counts, 32 bytes in an array,
  * found through an index of 4-byte slots (open addressing, linear
- * probing); pruning closes up the array over those it forgets and makes
- * the index again. Growing moves only the index, and the array grows in
- * place (realloc), so the table never needs twice its size at once. (A
+ * probing). A destination keeps its number while it is in the table, so
+ * that a TIME_WAIT holding it (fs_pressure_hold()) names it by number
+ * and is counted without a look-up: pruning leaves the places of those
+ * it forgets free for the next ones (cutting off those at the end) and
+ * makes the index again. Growing moves only the index, and the array
+ * grows in place (realloc), so the table never needs twice its size at
+ * once. (A
  * GHashTable of allocated entries with both addresses took ~80 bytes a
  * destination: at 2,000 connections/s, the bench's medium trace tracks
  * up to ~51,000 destinations at once.) */
@@ -16,6 +20,7 @@
 
 #include <glib.h>
 
+#include "hostindex.h"
 #include "pressure.h"
 
 typedef struct {
@@ -29,14 +34,20 @@ typedef struct {
     guint16 port;        /* server port */
 } Dest;
 
+/* A place in the array that holds no destination: client 0, server the
+ * next free place's number + 1 (0: none). */
+#define FREE_CLIENT 0u
+
 struct FsPressure {
     GArray *hosts;            /* FsAddr by number (17 bytes each) */
-    guint32 *host_index;      /* host_mask + 1 slots: number + 1; 0 empty */
-    guint32 host_mask;
-    GArray *dests;            /* Dest */
+    FsHostIndex host_index;   /* of hosts: number + 1 */
+    GArray *dests;            /* Dest by number, with free places */
+    guint32 free;             /* the first free place's number + 1 (0:
+                                 none) */
+    guint32 live;             /* destinations (places not free) */
     guint32 *index;           /* mask + 1 slots: dest number + 1; 0 empty */
     guint32 mask;
-    guint32 pruned;           /* destinations after the last pruning */
+    guint32 pruned;           /* live after the last pruning */
 };
 
 #define MIN_CAPACITY 1024u
@@ -59,8 +70,7 @@ fs_pressure_new(void)
     FsPressure *p = g_new0(FsPressure, 1);
 
     p->hosts = g_array_new(FALSE, FALSE, sizeof(FsAddr));
-    p->host_index = g_new0(guint32, MIN_CAPACITY);
-    p->host_mask = MIN_CAPACITY - 1;
+    fs_host_index_reset(&p->host_index, MIN_CAPACITY);
     p->dests = g_array_new(FALSE, FALSE, sizeof(Dest));
     p->index = g_new0(guint32, MIN_CAPACITY);
     p->mask = MIN_CAPACITY - 1;
@@ -73,7 +83,7 @@ fs_pressure_free(FsPressure *p)
     if (p == NULL)
         return;
     g_array_unref(p->hosts);
-    g_free(p->host_index);
+    fs_host_index_clear(&p->host_index);
     g_array_unref(p->dests);
     g_free(p->index);
     g_free(p);
@@ -85,47 +95,35 @@ host(const FsPressure *p, guint32 number)
     return &g_array_index(p->hosts, FsAddr, number - 1);
 }
 
-/* The host index slot of addr, or the empty one ending its probe run
- * (open addressing, linear probing: the hosts are only added between
- * two renumber_hosts(), which makes the index again). */
-static guint32 *
-host_probe(const FsPressure *p, const FsAddr *addr)
+static const FsAddr *
+host_at(gconstpointer p, guint32 number)
 {
-    for (guint32 i = (guint32)fs_endpoint_hash(addr, 0) & p->host_mask;;
-         i = (i + 1) & p->host_mask) {
-        if (p->host_index[i] == 0 ||
-            fs_addr_equal(host(p, p->host_index[i]), addr))
-            return &p->host_index[i];
-    }
+    return host(p, number);
 }
 
 /* A new host index of capacity slots for the hosts. */
 static void
 host_reindex(FsPressure *p, guint32 capacity)
 {
-    g_free(p->host_index);
-    p->host_index = g_new0(guint32, capacity);
-    p->host_mask = capacity - 1;
+    fs_host_index_reset(&p->host_index, capacity);
     for (guint32 n = 1; n <= p->hosts->len; n++)
-        *host_probe(p, host(p, n)) = n;
+        fs_host_index_put(&p->host_index, fs_host_index_hash(host(p, n)), n,
+                          host_at, p);
 }
 
 /* addr's number + 1; 0 when it has none and create is FALSE. */
 static guint32
 host_number(FsPressure *p, const FsAddr *addr, gboolean create)
 {
-    guint32 *slot = host_probe(p, addr);
+    guint32 hash = fs_host_index_hash(addr);
+    guint32 n = fs_host_index_number(
+        fs_host_index_probe(&p->host_index, addr, hash, host_at, p));
 
-    if (*slot != 0 || !create)
-        return *slot;
-    /* at most 3/4 full keeps probe runs short */
-    if ((p->hosts->len + 1) * 4u > (p->host_mask + 1) * 3u) {
-        host_reindex(p, 2 * (p->host_mask + 1));
-        slot = host_probe(p, addr);
-    }
+    if (n != 0 || !create)
+        return n;
     g_array_append_val(p->hosts, *addr);
-    *slot = p->hosts->len;
-    return *slot;
+    fs_host_index_put(&p->host_index, hash, p->hosts->len, host_at, p);
+    return p->hosts->len;
 }
 
 static inline guint32
@@ -165,8 +163,10 @@ reindex(FsPressure *p, guint32 capacity)
     g_free(p->index);
     p->index = g_new0(guint32, capacity);
     p->mask = capacity - 1;
-    for (guint32 n = 0; n < p->dests->len; n++)
-        *slot_of(p, dest_at(p, n)) = n + 1;
+    for (guint32 n = 0; n < p->dests->len; n++) {
+        if (dest_at(p, n)->client != FREE_CLIENT)
+            *slot_of(p, dest_at(p, n)) = n + 1;
+    }
 }
 
 /* The destination (client, server, port), made when absent. */
@@ -182,12 +182,19 @@ find_or_add(FsPressure *p, const FsAddr *client, const FsAddr *server,
         Dest fresh = { .client = c, .server = s, .port = port };
 
         /* at most 3/4 full keeps probe runs short */
-        if ((p->dests->len + 1) * 4u > (p->mask + 1) * 3u) {
+        if ((p->live + 1) * 4u > (p->mask + 1) * 3u) {
             reindex(p, 2 * (p->mask + 1));
             slot = probe(p, c, s, port);
         }
-        g_array_append_val(p->dests, fresh);
-        *slot = p->dests->len;
+        p->live++;
+        if (p->free != 0) {
+            *slot = p->free;
+            p->free = dest_at(p, p->free - 1)->server;
+            *dest_at(p, *slot - 1) = fresh;
+        } else {
+            g_array_append_val(p->dests, fresh);
+            *slot = p->dests->len;
+        }
     }
     return dest_at(p, *slot - 1);
 }
@@ -206,12 +213,9 @@ find(FsPressure *p, const FsAddr *client, const FsAddr *server, guint16 port)
     return *slot != 0 ? dest_at(p, *slot - 1) : NULL;
 }
 
-void
-fs_pressure_enter(FsPressure *p, const FsAddr *client, const FsAddr *server,
-                  guint16 port, FsTime ts)
+static void
+enter(Dest *d, FsTime ts)
 {
-    Dest *d = find_or_add(p, client, server, port);
-
     if (++d->now > d->peak) {
         d->peak = d->now;
         d->peak_at[0] = (guint32)((guint64)ts >> 32);
@@ -220,20 +224,33 @@ fs_pressure_enter(FsPressure *p, const FsAddr *client, const FsAddr *server,
 }
 
 void
+fs_pressure_enter(FsPressure *p, const FsAddr *client, const FsAddr *server,
+                  guint16 port, FsTime ts)
+{
+    enter(find_or_add(p, client, server, port), ts);
+}
+
+guint32
 fs_pressure_hold(FsPressure *p, const FsAddr *client, const FsAddr *server,
                  guint16 port)
 {
-    find_or_add(p, client, server, port)->held++;
+    Dest *d = find_or_add(p, client, server, port);
+
+    d->held++;
+    return (guint32)(d - dest_at(p, 0)) + 1;
 }
 
 void
-fs_pressure_release(FsPressure *p, const FsAddr *client,
-                    const FsAddr *server, guint16 port, gboolean entered)
+fs_pressure_enter_held(FsPressure *p, guint32 dest, FsTime ts)
 {
-    Dest *d = find(p, client, server, port);
+    enter(dest_at(p, dest - 1), ts);
+}
 
-    if (d == NULL)
-        return;
+void
+fs_pressure_release(FsPressure *p, guint32 dest, gboolean entered)
+{
+    Dest *d = dest_at(p, dest - 1);
+
     if (entered && d->now > 0)
         d->now--;
     if (d->held > 0)
@@ -253,7 +270,7 @@ fs_pressure_leave(FsPressure *p, const FsAddr *client, const FsAddr *server,
 guint
 fs_pressure_size(const FsPressure *p)
 {
-    return p->dests->len;
+    return p->live;
 }
 
 /* Busiest first: by peak, then by addresses and port, so that the order
@@ -286,6 +303,8 @@ renumber_hosts(FsPressure *p)
         Dest *d = dest_at(p, n);
         guint32 *ends[2] = { &d->client, &d->server };
 
+        if (d->client == FREE_CLIENT)
+            continue;
         for (int k = 0; k < 2; k++) {
             guint32 old = *ends[k];
 
@@ -299,7 +318,7 @@ renumber_hosts(FsPressure *p)
     g_array_unref(p->hosts);
     p->hosts = hosts;
     g_free(renumbered);
-    for (capacity = p->host_mask + 1;
+    for (capacity = p->host_index.mask + 1;
          capacity > MIN_CAPACITY && p->hosts->len * 8u < capacity;)
         capacity /= 2;
     host_reindex(p, capacity);
@@ -311,15 +330,15 @@ fs_pressure_prune(FsPressure *p, guint keep)
     Dest *top;
     Dest cut;
     guint found = 0;
-    guint32 kept = 0;
     guint32 idle = 0;
+    guint32 forgot = 0;
+    guint32 len;
     guint32 capacity;
 
     /* after it has grown by half: the destinations held are at most
      * 1.5 times those busy (twice kept 35,000 for 17,700 busy at 300
      * connections/s), and a pass is still O(1) a destination added */
-    if (keep == 0 ||
-        p->dests->len < MAX(p->pruned + p->pruned / 2, MIN_CAPACITY))
+    if (keep == 0 || p->live < MAX(p->pruned + p->pruned / 2, MIN_CAPACITY))
         return;
     /* none idle (held or holding TIME_WAIT now: the usual case while the
      * busy ones come and go), none to forget: no ranking, and the
@@ -327,10 +346,10 @@ fs_pressure_prune(FsPressure *p, guint keep)
     for (guint32 n = 0; n < p->dests->len; n++) {
         const Dest *d = dest_at(p, n);
 
-        idle += d->now == 0 && d->held == 0;
+        idle += d->client != FREE_CLIENT && d->now == 0 && d->held == 0;
     }
     if (idle == 0) {
-        p->pruned = p->dests->len;
+        p->pruned = p->live;
         return;
     }
     /* the keep-th destination in rank order: insertion into top[] */
@@ -339,7 +358,8 @@ fs_pressure_prune(FsPressure *p, guint keep)
         const Dest *d = dest_at(p, n);
         guint k;
 
-        if (found == keep && rank_cmp(p, d, &top[keep - 1]) > 0)
+        if (d->client == FREE_CLIENT ||
+            (found == keep && rank_cmp(p, d, &top[keep - 1]) > 0))
             continue;
         k = found < keep ? found++ : keep - 1;
         while (k > 0 && rank_cmp(p, &top[k - 1], d) > 0) {
@@ -351,27 +371,43 @@ fs_pressure_prune(FsPressure *p, guint keep)
     if (found < keep)
         return;
     cut = top[keep - 1];
-    /* those kept close up in the array; the index, made again below in
-     * any case, is not kept up meanwhile (no probe a removal) */
+    /* those forgotten leave their places free (those held keep their
+     * numbers); the index, made again below in any case, is not kept up
+     * meanwhile (no probe a removal) */
     for (guint32 n = 0; n < p->dests->len; n++) {
-        const Dest *d = dest_at(p, n);
+        Dest *d = dest_at(p, n);
 
-        if (d->now == 0 && d->held == 0 && rank_cmp(p, d, &cut) > 0)
-            continue;
-        if (kept != n)
-            *dest_at(p, kept) = *d;
-        kept++;
+        if (d->client != FREE_CLIENT && d->now == 0 && d->held == 0 &&
+            rank_cmp(p, d, &cut) > 0) {
+            memset(d, 0, sizeof *d);
+            forgot++;
+        }
     }
-    p->pruned = kept;
-    if (kept == p->dests->len)
+    p->live -= forgot;
+    p->pruned = p->live;
+    if (forgot == 0)
         return; /* (every host is still named: the same table) */
-    g_array_set_size(p->dests, kept);
+    /* the free places at the end cut off, the others chained, first the
+     * lowest */
+    for (len = p->dests->len; len > 0 && dest_at(p, len - 1)->client ==
+                                             FREE_CLIENT;)
+        len--;
+    g_array_set_size(p->dests, len);
+    p->free = 0;
+    for (guint32 n = len; n-- > 0;) {
+        Dest *d = dest_at(p, n);
+
+        if (d->client == FREE_CLIENT) {
+            d->server = p->free;
+            p->free = n + 1;
+        }
+    }
     renumber_hosts(p);
     /* the index at most 1/8 full: a smaller one, and the array (which
      * keeps the room it once had) copied into one its size; the index
      * is made again in any case (the hosts' numbers changed) */
     for (capacity = p->mask + 1;
-         capacity > MIN_CAPACITY && p->dests->len * 8u < capacity;)
+         capacity > MIN_CAPACITY && p->live * 8u < capacity;)
         capacity /= 2;
     if (capacity < p->mask + 1) {
         GArray *dests = g_array_sized_new(FALSE, FALSE, sizeof(Dest),

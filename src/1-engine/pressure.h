@@ -25,14 +25,15 @@ void fs_pressure_leave(FsPressure *p, const FsAddr *client,
                        const FsAddr *server, guint16 port);
 
 /* Keeps client's destination server:port (not pruned) until as many
- * fs_pressure_release(): a TIME_WAIT its enter will name later. The
- * release says whether that TIME_WAIT entered (and so ends then) or
- * never held one: one look for both. */
-void fs_pressure_hold(FsPressure *p, const FsAddr *client,
-                      const FsAddr *server, guint16 port);
-void fs_pressure_release(FsPressure *p, const FsAddr *client,
-                         const FsAddr *server, guint16 port,
-                         gboolean entered);
+ * fs_pressure_release(): a TIME_WAIT its enter will name later. Its
+ * number (never 0), which stays its own while it is held: the enter and
+ * the release name it by it (no look-up). The release says whether that
+ * TIME_WAIT entered (and so ends then) or never held one. */
+guint32 fs_pressure_hold(FsPressure *p, const FsAddr *client,
+                         const FsAddr *server, guint16 port);
+/* fs_pressure_enter() of the destination held as dest. */
+void fs_pressure_enter_held(FsPressure *p, guint32 dest, FsTime ts);
+void fs_pressure_release(FsPressure *p, guint32 dest, gboolean entered);
 
 /* Forgets the destinations that hold no TIME_WAIT now (nor are held)
  * and rank below the top keep (they can never be reported: ranks above

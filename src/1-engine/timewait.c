@@ -19,6 +19,7 @@
 
 #include <glib.h>
 
+#include "hostindex.h"
 #include "pressure.h"
 #include "store.h"
 #include "timewait.h"
@@ -38,12 +39,6 @@ typedef struct {
                                retired) */
 } Host;
 
-/* A client TIME_WAIT's destination host, numbered while a Tw names it */
-typedef struct {
-    FsAddr addr;
-    guint32 refs;           /* Tw naming it */
-} Server;
-
 /* One TIME_WAIT, queued from when the engine learns it until the
  * peaks' clock is past its end, in one queue at a time: counted now
  * (ends, by start: its 2*MSL runs out in that order), then waiting for
@@ -55,8 +50,9 @@ typedef struct {
                                the destination's port; | TW_ENTERED or
                                TW_DONE (ends only) */
     guint32 host;           /* its Host's id (alive while it is queued) */
-    guint32 server;         /* a client's destination, a Server's id; 0:
-                               a server's */
+    guint32 dest;           /* a client's destination, its number in
+                               port pressure (held while it is queued:
+                               fs_pressure_hold()); 0: a server's */
 } Tw;
 
 /* Of a Tw left in ends by fs_timewait_finish(): its span entered, to
@@ -100,9 +96,12 @@ typedef struct {
 } Vec;
 
 /* A priority queue for what mostly comes in order: those no earlier
- * than the last in order go to the end of a FIFO (O(1)), the others (a
- * start dated back, a span cut short) into a heap; the first is the
- * earlier of the two firsts. */
+ * than the last in order go to the end of a FIFO (O(1)), or in their
+ * place among its last QUEUE_SLIP (a start dated back a little), the
+ * others (dated back further, a span cut short) into a heap; the first
+ * is the earlier of the two firsts. */
+#define QUEUE_SLIP 4
+
 typedef struct {
     Vec *fifo;              /* in order from head */
     guint head;             /* the FIFO's first */
@@ -137,14 +136,12 @@ struct FsTimeWait {
                                (queued()) until 2*MSL after the last */
     FsTime keyed_until;     /* then the keys go (the clock past it) */
     guint64 scanned;        /* Endings looked at to key the table */
-    GPtrArray *host_at;     /* Host* by id (0: none), of hosts */
+    GPtrArray *host_at;     /* Host* by id (0: none; owned): hosts
+                               holding TIME_WAIT now or with Tw queued */
     GArray *host_ids_free;  /* guint32 ids to number hosts again */
-    GHashTable *server_ids; /* FsAddr* (in server_at) -> id */
-    GPtrArray *server_at;   /* Server* by id (0: none; owned) */
-    GArray *server_ids_free;/* guint32 ids to number servers again */
-    GHashTable *hosts;      /* FsAddr* -> Host* (owned): hosts holding
-                               TIME_WAIT now or with Spans queued */
-    GHashTable *retired;    /* the same, of hosts back at zero: the
+    FsHostIndex hosts;      /* their index, by address: ids */
+    GHashTable *retired;    /* FsAddr* -> Host* (owned), of hosts back
+                               at zero: the
                                FS_ENGINE_HOST_TOP busiest peaks only */
     guint64 retired_min;    /* lowest peak in retired when full */
     FsPressure *pressure;   /* TIME_WAIT per client -> server ip:port */
@@ -205,12 +202,6 @@ static inline guint64
 tw_key(const Tw *e)
 {
     return (e->tag & TW_TAG) >> 16;
-}
-
-static inline guint16
-tw_port(const Tw *e)
-{
-    return (guint16)e->tag;
 }
 
 static inline gboolean
@@ -367,12 +358,27 @@ queue_len(const Queue *q)
     name##_push(Queue *q, const Type *e)                                   \
     {                                                                      \
         Vec *f = q->fifo;                                                  \
+        Type *a;                                                           \
+        guint at;                                                          \
                                                                            \
         if (f->len == q->head ||                                           \
-            !before(e, &g_array_index(f, Type, f->len - 1)))                \
+            !before(e, &g_array_index(f, Type, f->len - 1))) {              \
             *(Type *)vec_push(f, sizeof(Type)) = *e;                       \
-        else                                                               \
+            return;                                                        \
+        }                                                                  \
+        /* its place among the FIFO's last few, or the heap */             \
+        for (at = f->len - 1; at > q->head && f->len - at < QUEUE_SLIP &&  \
+                              before(e, &g_array_index(f, Type, at - 1));) \
+            at--;                                                          \
+        if (at > q->head && before(e, &g_array_index(f, Type, at - 1))) {  \
             name##_heap_push(q->heap, e);                                  \
+            return;                                                        \
+        }                                                                  \
+        vec_push(f, sizeof(Type));                                         \
+        a = (Type *)f->data;                                               \
+        for (guint i = f->len - 1; i > at; i--)                            \
+            a[i] = a[i - 1];                                               \
+        a[at] = *e;                                                        \
     }                                                                      \
                                                                            \
     /* The first, or NULL; *from_fifo: where it is. */                     \
@@ -438,15 +444,10 @@ fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
     requiet(tw);
     tw->cut = g_hash_table_new_full(g_int64_hash, g_int64_equal, cut_free,
                                     NULL);
-    tw->host_at = g_ptr_array_new();
+    tw->host_at = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(tw->host_at, NULL);
     tw->host_ids_free = g_array_new(FALSE, FALSE, sizeof(guint32));
-    tw->server_ids = g_hash_table_new(fs_addr_hash, fs_addr_equal_func);
-    tw->server_at = g_ptr_array_new_with_free_func(g_free);
-    g_ptr_array_add(tw->server_at, NULL);
-    tw->server_ids_free = g_array_new(FALSE, FALSE, sizeof(guint32));
-    tw->hosts = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
-                                      NULL, g_free);
+    fs_host_index_reset(&tw->hosts, 1024);
     tw->retired = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
                                         NULL, g_free);
     tw->pressure = fs_pressure_new();
@@ -458,13 +459,10 @@ fs_timewait_free(FsTimeWait *tw)
 {
     if (tw == NULL)
         return;
-    g_hash_table_destroy(tw->hosts);
+    fs_host_index_clear(&tw->hosts);
     g_hash_table_destroy(tw->retired);
     g_ptr_array_unref(tw->host_at);
     g_array_unref(tw->host_ids_free);
-    g_hash_table_destroy(tw->server_ids);
-    g_ptr_array_unref(tw->server_at);
-    g_array_unref(tw->server_ids_free);
     queue_clear(&tw->ends);
     queue_clear(&tw->early);
     queue_clear(&tw->spans_in);
@@ -512,43 +510,17 @@ host_of(const FsTimeWait *tw, guint32 id)
     return g_ptr_array_index(tw->host_at, id);
 }
 
-static inline const FsAddr *
-server_of(const FsTimeWait *tw, guint32 id)
+static const FsAddr *
+host_addr(gconstpointer tw, guint32 id)
 {
-    return &((const Server *)g_ptr_array_index(tw->server_at, id))->addr;
+    return &host_of(tw, id)->pub.host;
 }
 
-/* server's id, one more Tw naming it. */
-static guint32
-server_take(FsTimeWait *tw, const FsAddr *server)
+/* addr's host slot in hosts (hash: fs_host_index_hash()). */
+static inline guint32 *
+host_slot(const FsTimeWait *tw, const FsAddr *addr, guint32 hash)
 {
-    gpointer v = g_hash_table_lookup(tw->server_ids, server);
-    Server *sv;
-    guint32 id;
-
-    if (v != NULL) {
-        id = GPOINTER_TO_UINT(v);
-        sv = g_ptr_array_index(tw->server_at, id);
-    } else {
-        sv = g_new0(Server, 1);
-        sv->addr = *server;
-        id = id_take(tw->server_at, tw->server_ids_free, sv);
-        g_hash_table_insert(tw->server_ids, &sv->addr, GUINT_TO_POINTER(id));
-    }
-    sv->refs++;
-    return id;
-}
-
-static void
-server_give(FsTimeWait *tw, guint32 id)
-{
-    Server *sv = g_ptr_array_index(tw->server_at, id);
-
-    if (--sv->refs > 0)
-        return;
-    g_hash_table_remove(tw->server_ids, &sv->addr);
-    id_give(tw->server_at, tw->server_ids_free, id);
-    g_free(sv);
+    return fs_host_index_probe(&tw->hosts, addr, hash, host_addr, tw);
 }
 
 /* h no longer needed: no TIME_WAIT now and no span to count. */
@@ -574,9 +546,8 @@ span_enter(FsTimeWait *tw, const Tw *s)
         stats->time_wait_peak = tw->lag_now;
         stats->time_wait_peak_at = s->t;
     }
-    if (s->server != 0)
-        fs_pressure_enter(tw->pressure, &h->pub.host,
-                          server_of(tw, s->server), tw_port(s), s->t);
+    if (s->dest != 0)
+        fs_pressure_enter_held(tw->pressure, s->dest, s->t);
 }
 
 /* A span ends (entered: it counted), and is done with. */
@@ -589,11 +560,8 @@ span_done(FsTimeWait *tw, const Tw *s, gboolean entered)
         h->lag--;
         tw->lag_now--;
     }
-    if (s->server != 0) {
-        fs_pressure_release(tw->pressure, &h->pub.host,
-                            server_of(tw, s->server), tw_port(s), entered);
-        server_give(tw, s->server);
-    }
+    if (s->dest != 0)
+        fs_pressure_release(tw->pressure, s->dest, entered);
     h->spans--;
     tw->spans--;
     maybe_retire(tw, h);
@@ -904,14 +872,19 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
     FsTime since = conn->ep[role].time_wait_since != FS_TIME_UNSET
                        ? conn->ep[role].time_wait_since : ts;
     Host *h;
+    guint32 hash;
+    guint32 id;
     FsEngineStats *stats = tw->stats;
     guint64 key = key_of(conn, role);
     /* (connection ids stay below 2^47) */
     Tw s = { since, key << 16 | conn->port[FS_ROLE_SERVER], 0, 0 };
 
     clock_to(tw, ts);
-    h = g_hash_table_lookup(tw->hosts, &conn->addr[role]);
-    if (h == NULL) {
+    hash = fs_host_index_hash(&conn->addr[role]);
+    id = fs_host_index_number(host_slot(tw, &conn->addr[role], hash));
+    if (id != 0) {
+        h = host_of(tw, id);
+    } else {
         /* back from zero: its kept peak, if it was among the busiest */
         if (g_hash_table_steal_extended(tw->retired, &conn->addr[role],
                                         NULL, (gpointer *)&h)) {
@@ -921,7 +894,7 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
             h->pub.host = conn->addr[role];
         }
         h->id = id_take(tw->host_at, tw->host_ids_free, h);
-        g_hash_table_insert(tw->hosts, &h->pub.host, h);
+        fs_host_index_put(&tw->hosts, hash, h->id, host_addr, tw);
     }
     h->pub.entered++;
     if (h->pub.now++ == 0)
@@ -930,12 +903,10 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
     h->spans++;
     tw->spans++;
     s.host = h->id;
-    if (role == FS_ROLE_CLIENT) {
-        fs_pressure_hold(tw->pressure, &conn->addr[FS_ROLE_CLIENT],
-                         &conn->addr[FS_ROLE_SERVER],
-                         conn->port[FS_ROLE_SERVER]);
-        s.server = server_take(tw, &conn->addr[FS_ROLE_SERVER]);
-    }
+    if (role == FS_ROLE_CLIENT)
+        s.dest = fs_pressure_hold(tw->pressure, &conn->addr[FS_ROLE_CLIENT],
+                                  &conn->addr[FS_ROLE_SERVER],
+                                  conn->port[FS_ROLE_SERVER]);
     tw->spans_next = MIN(tw->spans_next, since);
     if (since + tw->two_msl > tw->c.clock) {
         tws_push(&tw->ends, &s);
@@ -998,9 +969,11 @@ retire(FsTimeWait *tw, FsHostTimeWait *h)
 {
     Host *host = (Host *)h;
 
+    fs_host_index_remove(&tw->hosts,
+                         host_slot(tw, &h->host, fs_host_index_hash(&h->host)),
+                         host_addr, tw);
     id_give(tw->host_at, tw->host_ids_free, host->id);
     host->id = 0;
-    g_hash_table_steal(tw->hosts, &h->host);
     if (g_hash_table_size(tw->retired) >= FS_ENGINE_HOST_TOP) {
         tw->stats->hosts_pruned++;
         if (h->peak <= tw->retired_min) {
@@ -1079,7 +1052,7 @@ fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
 {
     FsTime since = conn->ep[role].time_wait_since;
     guint64 key = key_of(conn, role);
-    Host *h;
+    guint32 id;
     Cut *cut;
 
     clock_to(tw, ts);
@@ -1099,9 +1072,10 @@ fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
             cut->at = g_array_new(FALSE, FALSE, sizeof(CutAt));
         g_array_append_val(cut->at, at);
     }
-    h = g_hash_table_lookup(tw->hosts, &conn->addr[role]);
-    if (h != NULL)
-        now_leave(tw, h);
+    id = fs_host_index_number(host_slot(tw, &conn->addr[role],
+                                        fs_host_index_hash(&conn->addr[role])));
+    if (id != 0)
+        now_leave(tw, host_of(tw, id));
     requiet(tw);
 }
 
@@ -1134,12 +1108,11 @@ fs_timewait_foreach_host_top(const FsTimeWait *tw, guint max,
 
     /* not those whose every TIME_WAIT was taken back (an RST proving
      * it held none) */
-    g_hash_table_iter_init(&it, tw->hosts);
-    while (g_hash_table_iter_next(&it, NULL, &v)) {
-        const FsHostTimeWait *h = v;
+    for (guint id = 1; id < tw->host_at->len; id++) {
+        const Host *h = host_of(tw, id);
 
-        if (h->now > 0 || h->peak > 0 || ((const Host *)v)->spans > 0)
-            g_ptr_array_add(hosts, v);
+        if (h != NULL && (h->pub.now > 0 || h->pub.peak > 0 || h->spans > 0))
+            g_ptr_array_add(hosts, (gpointer)h);
     }
     g_hash_table_iter_init(&it, tw->retired);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
