@@ -2,6 +2,8 @@
 #ifndef FINSCOPE_FLOW_H
 #define FINSCOPE_FLOW_H
 
+#include <string.h>
+
 #include <glib.h>
 #include "finscope/conn.h"
 #include "finscope/decode.h"
@@ -45,16 +47,54 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsFlowTable, fs_flow_table_free)
  * the whole key, no allocation. */
 FsFlow *fs_flow_find(FsFlowTable *table, const FsSegment *seg);
 
+#if defined(__SIZEOF_INT128__)
+/* The 128-bit product of a and b, its halves xored (wyhash's "mum"): one
+ * multiplication that mixes every bit of both into the middle bits. */
+static inline guint64
+fs_flow_mum(guint64 a, guint64 b)
+{
+    unsigned __int128 p = (unsigned __int128)a * b;
+
+    return (guint64)p ^ (guint64)(p >> 64);
+}
+
+/* One endpoint for the flow hash: the address's two words multiplied
+ * into each other, the second with the port and family in it. */
+static inline guint64
+fs_flow_endpoint(const FsAddr *addr, guint16 port)
+{
+    guint64 w0;
+    guint64 w1;
+
+    memcpy(&w0, addr->bytes, 8);
+    memcpy(&w1, addr->bytes + 8, 8);
+    return fs_flow_mum(w0 ^ G_GUINT64_CONSTANT(0xa0761d6478bd642f),
+                       w1 ^ ((guint64)port << 8 | addr->family) ^
+                           G_GUINT64_CONSTANT(0xe7037ed1a0b428db));
+}
+#endif
+
 /* The hash of a 4-tuple (+VLAN): the sum of the two endpoints' hashes is
  * the same in both directions, so no canonical ordering is needed; the
  * VLAN key is mixed in last. Never 0 (in FsSegment.flow_hash: not
- * computed). Inline: the reader computes it for every packet. */
+ * computed). Inline: the reader computes it for every packet. Where the
+ * compiler has 128-bit products, three of them (wyhash's way: 25
+ * instructions where fs_endpoint_hash()'s five chained fs_mix64() took
+ * 80); only the flow table (its slots and tags) and the shards (which
+ * mix it again) use the value. */
 static inline guint32
 fs_flow_hash_tuple(const FsAddr *a, guint16 aport, const FsAddr *b,
                    guint16 bport, guint32 vlan)
 {
+#if defined(__SIZEOF_INT128__)
+    guint32 h = (guint32)fs_flow_mum(
+        (fs_flow_endpoint(a, aport) + fs_flow_endpoint(b, bport)) ^
+            G_GUINT64_CONSTANT(0x8ebc6af09c88c6e3),
+        (guint64)vlan ^ G_GUINT64_CONSTANT(0x589965cc75374cc3));
+#else
     guint32 h = (guint32)fs_mix64(fs_endpoint_hash(a, aport) +
                                   fs_endpoint_hash(b, bport) + vlan);
+#endif
 
     return h != 0 ? h : 1u;
 }

@@ -527,62 +527,80 @@ static const guint8 per_hop_mask[2][16] = {
       0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
 };
 
-/* Mixed into every word before its multiplication: a zero word still
- * adds something. */
-#define HEADER_HASH_SEED G_GUINT64_CONSTANT(0x5851f42d4c957f2d)
-
-/* One odd multiplier per word position (mod 8), from splitmix64. */
-static const guint64 word_mult[8] = {
+/* Xored into the words before they are multiplied (a zero word still
+ * adds something), one per word position (mod 8), from splitmix64 and
+ * wyhash. */
+static const guint64 word_key[8] = {
     G_GUINT64_CONSTANT(0x9e3779b97f4a7c15), FS_MIX64_M1,
     FS_MIX64_M2,                            G_GUINT64_CONSTANT(0xff51afd7ed558ccd),
     G_GUINT64_CONSTANT(0xc4ceb9fe1a85ec53), G_GUINT64_CONSTANT(0x2545f4914f6cdd1d),
     G_GUINT64_CONSTANT(0xd6e8feb86659fd93), G_GUINT64_CONSTANT(0xa0761d6478bd642f),
 };
 
+/* Two words multiplied into each other, the 128-bit product's halves
+ * xored (wyhash's "mum"): every bit of both reaches the middle bits. */
+static inline guint64
+mum(guint64 a, guint64 b)
+{
+#if defined(__SIZEOF_INT128__)
+    unsigned __int128 p = (unsigned __int128)a * b;
+
+    return (guint64)p ^ (guint64)(p >> 64);
+#else
+    return fs_mix64(a ^ fs_mix64(b));
+#endif
+}
+
 /* A hash of the IP and TCP header bytes, which decode has read, without
- * the per-hop ones. Each 8-byte word (the last zero-padded) is
- * multiplied by its position's constant and the products summed: the
- * multiplications do not wait on each other, as a chained hash's do
- * (that chain was most of decode's time). One full mix at the end. len
- * is at least 40 (an IPv4 and a TCP header, both complete). */
+ * the per-hop ones. The 8-byte words, two by two (the last pair
+ * zero-padded, the length with it), go through mum() and the results
+ * are summed: the products do not wait on each other, and four of them
+ * hash the usual 52 bytes (it was seven and a final fs_mix64()). Only
+ * detect.c compares the value (a frame captured twice), with its
+ * sender's previous one. len is at least 40 (an IPv4 and a TCP header,
+ * both complete) and a multiple of 4 (both are whole 32-bit words). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 static inline guint32
 header_hash(const guint8 *p, gsize len, IpVersion ipver)
 {
     const guint8 *mask = per_hop_mask[ipver == IP_V4 ? 0 : 1];
-    guint64 w;
-    guint64 m;
-    guint64 sum = len;
+    guint64 a, b, ma, mb;
+    guint64 sum;
     gsize i;
 
-    for (i = 0; i < 16; i += 8) {
-        memcpy(&w, p + i, 8);
-        memcpy(&m, mask + i, 8);
-        sum += ((w & m) ^ HEADER_HASH_SEED) * word_mult[i / 8];
+    memcpy(&a, p, 8);
+    memcpy(&b, p + 8, 8);
+    memcpy(&ma, mask, 8);
+    memcpy(&mb, mask + 8, 8);
+    sum = mum((a & ma) ^ word_key[0], (b & mb) ^ word_key[1]);
+    memcpy(&a, p + 16, 8);
+    memcpy(&b, p + 24, 8);
+    sum += mum(a ^ word_key[2], b ^ word_key[3]);
+    for (i = 32; i + 16 <= len; i += 16) {
+        memcpy(&a, p + i, 8);
+        memcpy(&b, p + i + 8, 8);
+        sum += mum(a ^ word_key[(i / 8) % 8], b ^ word_key[(i / 8 + 1) % 8]);
     }
-    /* the next three words are always there (len >= 40): unrolled */
-    for (; i < 40; i += 8) {
-        memcpy(&w, p + i, 8);
-        sum += (w ^ HEADER_HASH_SEED) * word_mult[i / 8];
+    /* 0, 4, 8 or 12 bytes left, copied inline (a copy of a variable
+     * length calls memcpy) */
+    a = 0;
+    b = 0;
+    if (len - i >= 8) {
+        memcpy(&a, p + i, 8);
+        if (len - i == 12)
+            memcpy(&b, p + i + 8, 4);
+        else if (len - i > 8)
+            memcpy(&b, p + i + 8, len - i - 8);
+    } else if (len - i == 4) {
+        memcpy(&a, p + i, 4);
+    } else if (len > i) {
+        memcpy(&a, p + i, len - i);
     }
-    for (; i + 8 <= len; i += 8) {
-        memcpy(&w, p + i, 8);
-        sum += (w ^ HEADER_HASH_SEED) * word_mult[(i / 8) % 8];
-    }
-    if (i < len) {
-        w = 0;
-        /* IP and TCP headers are whole 32-bit words: the tail is 4 bytes
-         * (copied inline, where a copy of a variable length calls
-         * memcpy) */
-        if (len - i == 4)
-            memcpy(&w, p + i, 4);
-        else
-            memcpy(&w, p + i, len - i);
-        sum += (w ^ HEADER_HASH_SEED) * word_mult[(i / 8) % 8];
-    }
-    /* splitmix64's finaliser: every bit of the sum reaches the result */
-    sum = fs_mix64(sum);
-    sum = (guint32)(sum ^ (sum >> 32));
-    return sum != 0 ? (guint32)sum : 1u; /* 0 means "no hash" */
+    sum += mum(a ^ word_key[(i / 8) % 8], b ^ len ^ word_key[(i / 8 + 1) % 8]);
+    sum ^= sum >> 32;
+    return (guint32)sum != 0 ? (guint32)sum : 1u; /* 0 means "no hash" */
 }
 
 #define ETHER_HDR 14 /* dst MAC 6, src MAC 6, EtherType 2 */
