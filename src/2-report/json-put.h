@@ -55,23 +55,6 @@ fs_json_done(GString *out, char *p)
     *p = '\0';
 }
 
-/* Puts v (< 10^9) as exactly nine digits at p, zeros in front: two
- * halves of 5 and 4 digits, each split apart, no loop. */
-static inline char *
-fs_put_nine_digits(char *p, guint32 v)
-{
-    guint32 hi = v / 10000u;     /* 5 digits */
-    guint32 lo = v % 10000u;     /* 4 digits */
-    guint32 hi4 = hi % 10000u;
-
-    p[0] = (char)('0' + hi / 10000u);
-    fs_put_pair(p + 1, hi4 / 100u);
-    fs_put_pair(p + 3, hi4 % 100u);
-    fs_put_pair(p + 5, lo / 100u);
-    fs_put_pair(p + 7, lo % 100u);
-    return p + 9;
-}
-
 static inline char *
 fs_put_int(char *p, gint64 v)
 {
