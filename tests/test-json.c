@@ -357,6 +357,22 @@ test_put_time(void)
         *fs_put_time(buf, cases[i].ns) = '\0';
         g_assert_cmpstr(buf, ==, cases[i].want);
     }
+    /* the seconds' memo (json-put.h): seconds that share a slot, put in
+     * turn, and one put again after its slot was taken */
+    for (int round = 0; round < 3; round++) {
+        for (gint64 k = 0; k < 4; k++) {
+            gint64 sec = G_GINT64_CONSTANT(1700000000) + k * 8 + round;
+            gint64 ns = sec * 1000000000 + 5;
+            char buf[64];
+            g_autofree char *want =
+                g_strdup_printf("%" G_GINT64_FORMAT ".000000005", sec);
+
+            *fs_put_time(buf, ns) = '\0';
+            g_assert_cmpstr(buf, ==, want);
+            *fs_put_time(buf, -ns) = '\0';
+            g_assert_cmpstr(buf + 1, ==, want);
+        }
+    }
     /* every count of the seconds' digits */
     for (gint64 s = 1; s < G_GINT64_CONSTANT(9000000000); s *= 10) {
         for (gint64 d = -1; d <= 1; d++) {
