@@ -293,6 +293,45 @@ test_put_numbers(void)
     }
 }
 
+/* The fixed-point digits (decimal.h): a constant a little off puts a
+ * wrong pair in somewhere inside a range, not only at its edges, so
+ * every range is walked in odd steps (and each step's neighbours), the
+ * fixed widths of eight and nine digits too, and nothing is written
+ * past the digits. */
+static void
+test_put_fixed_point(void)
+{
+    for (guint64 v = 0; v < 1000000000u; v += 9973) {
+        for (guint64 w = v == 0 ? 0 : v - 1; w <= v + 1; w++) {
+            char buf[32];
+            char want[24];
+            char *end;
+
+            memset(buf, 'x', sizeof buf);
+            end = fs_put_uint(buf, w);
+            g_snprintf(want, sizeof want, "%" G_GUINT64_FORMAT, w);
+            g_assert_cmpint(end - buf, ==, (gint)strlen(want));
+            g_assert_cmpint(*end, ==, 'x');
+            *end = '\0';
+            g_assert_cmpstr(buf, ==, want);
+
+            memset(buf, 'x', sizeof buf);
+            g_snprintf(want, sizeof want, "%09u", (guint)w);
+            end = fs_put_nine_digits(buf, (guint32)w);
+            g_assert_cmpint(end - buf, ==, 9);
+            g_assert_cmpint(*end, ==, 'x');
+            *end = '\0';
+            g_assert_cmpstr(buf, ==, want);
+            if (w < 100000000u) {
+                end = fs_put_eight_digits(buf, (guint32)w);
+                g_assert_cmpint(end - buf, ==, 8);
+                *end = '\0';
+                g_assert_cmpstr(buf, ==, want + 1);
+            }
+        }
+    }
+}
+
 static void
 test_put_time(void)
 {
@@ -317,6 +356,22 @@ test_put_time(void)
 
         *fs_put_time(buf, cases[i].ns) = '\0';
         g_assert_cmpstr(buf, ==, cases[i].want);
+    }
+    /* the seconds' memo (json-put.h): seconds that share a slot, put in
+     * turn, and one put again after its slot was taken */
+    for (int round = 0; round < 3; round++) {
+        for (gint64 k = 0; k < 4; k++) {
+            gint64 sec = G_GINT64_CONSTANT(1700000000) + k * 8 + round;
+            gint64 ns = sec * 1000000000 + 5;
+            char buf[64];
+            g_autofree char *want =
+                g_strdup_printf("%" G_GINT64_FORMAT ".000000005", sec);
+
+            *fs_put_time(buf, ns) = '\0';
+            g_assert_cmpstr(buf, ==, want);
+            *fs_put_time(buf, -ns) = '\0';
+            g_assert_cmpstr(buf + 1, ==, want);
+        }
     }
     /* every count of the seconds' digits */
     for (gint64 s = 1; s < G_GINT64_CONSTANT(9000000000); s *= 10) {
@@ -560,6 +615,7 @@ main(int argc, char **argv)
     g_test_add_func("/json/key-at-fast-limit", test_key_at_fast_limit);
     g_test_add_func("/json/literal-keys", test_literal_keys);
     g_test_add_func("/json/put-numbers", test_put_numbers);
+    g_test_add_func("/json/put-fixed-point", test_put_fixed_point);
     g_test_add_func("/json/put-time", test_put_time);
     g_test_add_func("/json/put-string", test_put_string);
     g_test_add_func("/json/addr-put", test_addr_put);

@@ -2,6 +2,8 @@
 #ifndef FINSCOPE_HANDOFF_H
 #define FINSCOPE_HANDOFF_H
 
+#include <string.h>
+
 #include <glib.h>
 #include "finscope/conn.h"
 
@@ -20,21 +22,27 @@ char *fs_handoff_filter(const FsConn *conn);
  * the position after it. */
 char *fs_handoff_put_filter(char *p, const FsConn *conn);
 
-/* A record's two addresses as fs_addr_put() writes them, put once for
- * the record's several uses of them (endpoints, hosts, filter). */
+/* A record's two addresses as fs_addr_put() writes them, and its
+ * ports and frame numbers in decimal, put once for the record's several
+ * uses of them (endpoints, hosts, ports, frames, filter). The digits
+ * are copied as whole buffers (fs_handoff_put_digits): no NUL, zeros
+ * after them. */
 typedef struct {
     char text[2][FS_ADDR_PUT_ROOM]; /* by FsRole, no NUL */
     gsize len[2];
+    char port[2][8];                /* by FsRole */
+    char frame[2][16];              /* first, last; none for frame 0 */
+    guint8 port_len[2];
+    guint8 frame_len[2];
 } FsHandoffHosts;
 
-static inline void
-fs_handoff_hosts(FsHandoffHosts *hosts, const FsConn *conn)
-{
-    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++)
-        hosts->len[role] = (gsize)(fs_addr_put(hosts->text[role],
-                                               &conn->addr[role]) -
-                                   hosts->text[role]);
-}
+void fs_handoff_hosts(FsHandoffHosts *hosts, const FsConn *conn);
+
+/* Copies the n digits of digits (a whole buffer of one of the sizes
+ * above, known at compile time: a few moves) to p, which has the room
+ * for all of it; returns p + n. */
+#define fs_handoff_put_digits(p, digits, n)                               \
+    ((char *)memcpy((p), (digits), sizeof(digits)) + (n))
 
 /* fs_handoff_put_filter() of conn, whose addresses hosts holds. */
 char *fs_handoff_put_filter_hosts(char *p, const FsConn *conn,

@@ -7,20 +7,6 @@
 
 #include <glib.h>
 
-/* "00" .. "99": two decimal digits a step. */
-static const char digit_pairs[201] =
-    "000102030405060708091011121314151617181920212223242526272829"
-    "303132333435363738394041424344454647484950515253545556575859"
-    "606162636465666768697071727374757677787980818283848586878889"
-    "90919293949596979899";
-
-/* Puts the two digits of v (< 100) at p: one 2-byte move. */
-static inline void
-fs_put_pair(char *p, guint32 v)
-{
-    memcpy(p, digit_pairs + 2 * v, 2);
-}
-
 /* How many decimal digits v has: its bit length gives the count or one
  * less (1233 / 4096 is just above log10(2)), one comparison the rest.
  * powers[0] is 0 so that v = 0 has one digit. */
@@ -44,52 +30,147 @@ decimal_len(guint64 v)
     return t + (v >= powers[t]);
 }
 
-/* Puts v in decimal at p; returns the position after it.  Below 100 at
- * once; else the digits go in from the end, two a step, with no copy
- * from a scratch buffer; eight at a time are split off in 64 bits, the
- * rest worked in 32 (cheaper divisions by 100). */
-static inline char *
-fs_put_uint(char *p, guint64 v)
-{
-    char *end;
-    char *t;
-    guint32 w;
+/* "00" .. "99": two decimal digits a step. */
+static const char digit_pairs[201] =
+    "000102030405060708091011121314151617181920212223242526272829"
+    "303132333435363738394041424344454647484950515253545556575859"
+    "606162636465666768697071727374757677787980818283848586878889"
+    "90919293949596979899";
 
-    /* most numbers of a record: counts of 0, seconds of a capture */
+/* Puts the two digits of v (< 100) at p: one 2-byte move. */
+static inline void
+fs_put_pair(char *p, guint32 v)
+{
+    memcpy(p, digit_pairs + 2 * v, 2);
+}
+
+/* Digits without a division loop: v / 10^m as a fixed-point number,
+ * its integer part (the leading one or two digits) in the high 32 bits
+ * and its fraction (the m digits after) in the low 32; each further
+ * pair is the integer part of the fraction times 100, exactly. Every
+ * pair comes out right when the fraction lies in
+ * [r, r + 1) * 2^32 / 10^m, r = v mod 10^m: v * ceil(2^(32+s) / 10^m)
+ * >> s, plus 1, is at or above the real v * 2^32 / 10^m and less than
+ * v / 2^s + 1 over it, well within the 2^32 / 10^m of room (43 for
+ * m = 8, with v < 10^9 and s = 26; s = 25 for the others, v < 10^(m+2)).
+ * The constants are FS_DEC_FRACTION_<m>; v * constant stays below 2^64
+ * over each range. tests/test-json.c checks each range's edges and
+ * steps through all of them. */
+#define FS_DEC_FRACTION_2 G_GUINT64_CONSTANT(1441151880758559)
+#define FS_DEC_FRACTION_4 G_GUINT64_CONSTANT(14411518807586)
+#define FS_DEC_FRACTION_6 G_GUINT64_CONSTANT(144115188076)
+#define FS_DEC_FRACTION_8 G_GUINT64_CONSTANT(2882303762)
+
+static inline guint64
+fs_dec_fraction(guint32 v, guint64 constant, guint shift)
+{
+    return ((guint64)v * constant >> shift) + 1;
+}
+
+/* The leading part of f (< 100) at p: one digit or two. */
+static inline char *
+fs_dec_head(char *p, guint64 f)
+{
+    guint32 head = (guint32)(f >> 32);
+
+    if (head < 10) {
+        *p = (char)('0' + head);
+        return p + 1;
+    }
+    fs_put_pair(p, head);
+    return p + 2;
+}
+
+/* The next pair of f's fraction at p; f becomes what is left of it. */
+static inline char *
+fs_dec_pair(char *p, guint64 *f)
+{
+    *f = (guint64)(guint32)*f * 100u;
+    fs_put_pair(p, (guint32)(*f >> 32));
+    return p + 2;
+}
+
+/* Puts v (< 10^8) as exactly eight digits at p, zeros in front. */
+static inline char *
+fs_put_eight_digits(char *p, guint32 v)
+{
+    guint64 f = fs_dec_fraction(v, FS_DEC_FRACTION_6, 25);
+
+    fs_put_pair(p, (guint32)(f >> 32));
+    p = fs_dec_pair(p + 2, &f);
+    p = fs_dec_pair(p, &f);
+    return fs_dec_pair(p, &f);
+}
+
+/* Puts v (< 10^9) as exactly nine digits at p, zeros in front. */
+static inline char *
+fs_put_nine_digits(char *p, guint32 v)
+{
+    guint64 f = fs_dec_fraction(v, FS_DEC_FRACTION_8, 26);
+
+    *p = (char)('0' + (f >> 32));
+    p = fs_dec_pair(p + 1, &f);
+    p = fs_dec_pair(p, &f);
+    p = fs_dec_pair(p, &f);
+    return fs_dec_pair(p, &f);
+}
+
+/* Puts v (< 10^8) in decimal at p; returns the position after it. By
+ * its range the digit count is known to within one (the head), the
+ * rest pairs out of one fixed-point quotient: no division loop, no
+ * scratch copy. */
+static inline char *
+fs_put_short_uint(char *p, guint32 v)
+{
+    guint64 f;
+
+    /* most numbers of a record: counts of 0 */
     if (v < 10) {
         *p = (char)('0' + v);
         return p + 1;
     }
     if (v < 100) {
-        fs_put_pair(p, (guint32)v);
+        fs_put_pair(p, v);
         return p + 2;
     }
-    end = p + decimal_len(v);
-    t = end;
-    while (v >= 100000000u) {
-        guint32 lo = (guint32)(v % 100000000u);
-        guint32 hi4 = lo / 10000u;
-        guint32 lo4 = lo % 10000u;
+    if (v < 10000) {
+        f = fs_dec_fraction(v, FS_DEC_FRACTION_2, 25);
+        return fs_dec_pair(fs_dec_head(p, f), &f);
+    }
+    if (v < 1000000) {          /* ports, frame numbers */
+        f = fs_dec_fraction(v, FS_DEC_FRACTION_4, 25);
+        p = fs_dec_head(p, f);
+        p = fs_dec_pair(p, &f);
+        return fs_dec_pair(p, &f);
+    }
+    f = fs_dec_fraction(v, FS_DEC_FRACTION_6, 25);
+    p = fs_dec_head(p, f);
+    p = fs_dec_pair(p, &f);
+    p = fs_dec_pair(p, &f);
+    return fs_dec_pair(p, &f);
+}
 
-        v /= 100000000u;
-        t -= 8;                 /* eight digits, no loop */
-        fs_put_pair(t, hi4 / 100u);
-        fs_put_pair(t + 2, hi4 % 100u);
-        fs_put_pair(t + 4, lo4 / 100u);
-        fs_put_pair(t + 6, lo4 % 100u);
-    }
-    w = (guint32)v;
-    while (w >= 100) {
-        t -= 2;
-        fs_put_pair(t, w % 100);
-        w /= 100;
-    }
-    if (w >= 10) {
-        fs_put_pair(t - 2, w);
-    } else {
-        *--t = (char)('0' + w);
-    }
-    return end;
+/* v of 9 digits or more (seconds since 1970, sequence numbers): the
+ * part above 10^8, then eight digits. */
+static char *
+fs_put_long_uint(char *p, guint64 v)
+{
+    guint64 high = v / 100000000u;
+
+    if (G_LIKELY(high < 100000000u))
+        p = fs_put_short_uint(p, (guint32)high);
+    else
+        p = fs_put_long_uint(p, high);
+    return fs_put_eight_digits(p, (guint32)(v % 100000000u));
+}
+
+/* Puts v in decimal at p; returns the position after it. */
+static inline char *
+fs_put_uint(char *p, guint64 v)
+{
+    if (G_LIKELY(v < 100000000u))
+        return fs_put_short_uint(p, (guint32)v);
+    return fs_put_long_uint(p, v);
 }
 
 #endif /* FINSCOPE_DECIMAL_H */

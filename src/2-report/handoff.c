@@ -44,6 +44,16 @@ append_uint(Filter *f, const char *text, gsize n, guint64 v)
 
 #define APPEND_UINT(f, lit, v) append_uint((f), lit, sizeof(lit) - 1, (v))
 
+/* Appends digits as fs_handoff_hosts() put them, the whole buffer
+ * copied (there is room: the assertion) and n bytes kept. */
+#define APPEND_DIGITS(f, lit, digits, n)                                 \
+    do {                                                                 \
+        APPEND_LITERAL((f), lit);                                        \
+        g_assert((gsize)((f)->p - (f)->buf) + sizeof(digits) <           \
+                 FILTER_MAX);                                            \
+        (f)->p = fs_handoff_put_digits((f)->p, (digits), (n));           \
+    } while (0)
+
 /* Appends an address as fs_addr_put() wrote it (n bytes at host). */
 static inline void
 append_host(Filter *f, const char *host, gsize n)
@@ -68,6 +78,32 @@ append_vlan(Filter *f, guint32 vlan)
         APPEND_LITERAL(f, ")");
     }
     APPEND_UINT(f, " && vlan.id==", vlan & 0xfff);
+}
+
+/* v's digits into a buffer of its own, zeros after them; their count. */
+static inline guint8
+put_digits(char *digits, gsize size, guint64 v)
+{
+    memset(digits, 0, size);
+    return (guint8)(fs_put_uint(digits, v) - digits);
+}
+
+void
+fs_handoff_hosts(FsHandoffHosts *hosts, const FsConn *conn)
+{
+    const guint32 frame[2] = { conn->first_frame, conn->last_frame };
+
+    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
+        hosts->len[role] = (gsize)(fs_addr_put(hosts->text[role],
+                                               &conn->addr[role]) -
+                                   hosts->text[role]);
+        hosts->port_len[role] = put_digits(hosts->port[role],
+                                           sizeof hosts->port[role],
+                                           conn->port[role]);
+        hosts->frame_len[role] = frame[role] == 0 ? 0 :
+            put_digits(hosts->frame[role], sizeof hosts->frame[role],
+                       frame[role]);
+    }
 }
 
 char *
@@ -99,12 +135,16 @@ fs_handoff_put_filter_hosts(char *p, const FsConn *conn,
     else
         APPEND_LITERAL(&f, " && ip.addr==");
     append_host(&f, hosts->text[FS_ROLE_SERVER], hosts->len[FS_ROLE_SERVER]);
-    APPEND_UINT(&f, " && tcp.port==", conn->port[FS_ROLE_CLIENT]);
-    APPEND_UINT(&f, " && tcp.port==", conn->port[FS_ROLE_SERVER]);
+    APPEND_DIGITS(&f, " && tcp.port==", hosts->port[FS_ROLE_CLIENT],
+                  hosts->port_len[FS_ROLE_CLIENT]);
+    APPEND_DIGITS(&f, " && tcp.port==", hosts->port[FS_ROLE_SERVER],
+                  hosts->port_len[FS_ROLE_SERVER]);
     append_vlan(&f, conn->vlan);
     if (conn->first_frame != 0 && conn->first_source == conn->last_source) {
-        APPEND_UINT(&f, " && frame.number>=", conn->first_frame);
-        APPEND_UINT(&f, " && frame.number<=", conn->last_frame);
+        APPEND_DIGITS(&f, " && frame.number>=", hosts->frame[0],
+                      hosts->frame_len[0]);
+        APPEND_DIGITS(&f, " && frame.number<=", hosts->frame[1],
+                      hosts->frame_len[1]);
     }
     if (v6)
         APPEND_LITERAL(&f, " && !icmpv6");

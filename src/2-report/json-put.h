@@ -55,23 +55,6 @@ fs_json_done(GString *out, char *p)
     *p = '\0';
 }
 
-/* Puts v (< 10^9) as exactly nine digits at p, zeros in front: two
- * halves of 5 and 4 digits, each split apart, no loop. */
-static inline char *
-fs_put_nine_digits(char *p, guint32 v)
-{
-    guint32 hi = v / 10000u;     /* 5 digits */
-    guint32 lo = v % 10000u;     /* 4 digits */
-    guint32 hi4 = hi % 10000u;
-
-    p[0] = (char)('0' + hi / 10000u);
-    fs_put_pair(p + 1, hi4 / 100u);
-    fs_put_pair(p + 3, hi4 % 100u);
-    fs_put_pair(p + 5, lo / 100u);
-    fs_put_pair(p + 7, lo % 100u);
-    return p + 9;
-}
-
 static inline char *
 fs_put_int(char *p, gint64 v)
 {
@@ -82,7 +65,38 @@ fs_put_int(char *p, gint64 v)
     return fs_put_uint(p, (guint64)v);
 }
 
-/* Nanoseconds as seconds with nine decimals: "-1.500000000". */
+/* A time's whole seconds. Those of a capture's clock (10^8 and more:
+ * since 1970) change once a second while a second's records all write
+ * them, so the digits of those put lately are kept, one memo a second
+ * in a ring of 8 (a conn record's start, end and TIME_WAIT end lie in
+ * different seconds; one memo a thread and a file that includes this),
+ * and put again as one 16-byte copy; the short ones (durations, ages)
+ * are cheaper to put afresh. */
+static inline char *
+fs_put_seconds(char *p, guint64 sec)
+{
+    static _Thread_local struct {
+        guint64 sec;        /* 0: none yet (never 10^8 or more) */
+        char text[16];      /* up to 11 digits (2^63 ns), no NUL */
+        gsize len;
+    } memo[8];
+
+    if (sec < 100000000u)
+        return fs_put_short_uint(p, (guint32)sec);
+    {
+        __typeof__(memo[0]) *m = &memo[sec % G_N_ELEMENTS(memo)];
+
+        if (G_UNLIKELY(sec != m->sec)) {
+            m->len = (gsize)(fs_put_long_uint(m->text, sec) - m->text);
+            m->sec = sec;
+        }
+        memcpy(p, m->text, sizeof m->text);
+        return p + m->len;
+    }
+}
+
+/* Nanoseconds as seconds with nine decimals: "-1.500000000" (writes up
+ * to 16 bytes for the seconds, whatever their digits). */
 static inline char *
 fs_put_time(char *p, gint64 ns)
 {
@@ -90,7 +104,7 @@ fs_put_time(char *p, gint64 ns)
 
     if (ns < 0)
         *p++ = '-';
-    p = fs_put_uint(p, mag / 1000000000u);
+    p = fs_put_seconds(p, mag / 1000000000u);
     *p++ = '.';
     return fs_put_nine_digits(p, (guint32)(mag % 1000000000u));
 }

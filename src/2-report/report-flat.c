@@ -46,11 +46,13 @@ put_frames(GString *out, char *p, const FsReport *r, const FsConn *conn,
     FS_JSON_LIT(p, ",\"packets\":");
     p = fs_put_uint(p, conn->packets);
     FS_JSON_LIT(p, ",\"first_frame\":");
-    p = conn->first_frame == 0 ? fs_put_null(p)
-                               : fs_put_uint(p, conn->first_frame);
+    p = conn->first_frame == 0
+            ? fs_put_null(p)
+            : fs_handoff_put_digits(p, hosts->frame[0], hosts->frame_len[0]);
     FS_JSON_LIT(p, ",\"last_frame\":");
-    p = conn->last_frame == 0 ? fs_put_null(p)
-                              : fs_put_uint(p, conn->last_frame);
+    p = conn->last_frame == 0
+            ? fs_put_null(p)
+            : fs_handoff_put_digits(p, hosts->frame[1], hosts->frame_len[1]);
     FS_JSON_LIT(p, ",\"file\":");
     p = fs_json_put_string(out, p,
                            conn->first_source < r->n_sources

@@ -135,23 +135,42 @@ put_time_or_null(char *p, FsTime t)
     return t < 0 ? fs_put_null(p) : fs_put_time(p, t);
 }
 
-/* A frame number's value (null when no segment acted) and, with several
- * capture files, file_member (",\"file\":") and the file's name. */
+/* With several capture files, file_member (",\"file\":") and the
+ * name of the file source, after a frame number. */
+#define PUT_FRAME_FILE(r, p, file_member, source)                          \
+    do {                                                                   \
+        const char *file_ = fs_report_source_name((r), (source));          \
+                                                                           \
+        if (file_ != NULL) {                                               \
+            FS_JSON_LIT((p), file_member);                                 \
+            (p) = fs_json_put_string((r)->buf, (p), file_);                \
+        }                                                                  \
+    } while (0)
+
+/* A frame number's value (null when no segment acted) and its file. */
 #define PUT_FRAME(r, p, file_member, frame, source)                        \
     do {                                                                   \
         guint32 frame_ = (frame);                                          \
-        const char *file_;                                                 \
                                                                            \
         if (frame_ == 0) {                                                 \
             (p) = fs_put_null(p);                                          \
             break;                                                         \
         }                                                                  \
         (p) = fs_put_uint((p), frame_);                                    \
-        file_ = fs_report_source_name((r), (source));                      \
-        if (file_ != NULL) {                                               \
-            FS_JSON_LIT((p), file_member);                                 \
-            (p) = fs_json_put_string((r)->buf, (p), file_);                \
+        PUT_FRAME_FILE((r), (p), file_member, (source));                   \
+    } while (0)
+
+/* The same of a connection's first (i 0) or last (1) frame, its digits
+ * put in hosts. */
+#define PUT_CONN_FRAME(r, p, file_member, hosts, i, number, source)        \
+    do {                                                                   \
+        if ((number) == 0) {                                                \
+            (p) = fs_put_null(p);                                          \
+            break;                                                         \
         }                                                                  \
+        (p) = fs_handoff_put_digits((p), (hosts)->frame[i],                \
+                                    (hosts)->frame_len[i]);                \
+        PUT_FRAME_FILE((r), (p), file_member, (source));                   \
     } while (0)
 
 void
@@ -198,51 +217,48 @@ fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
 }
 
 /* The endpoint "ip:port" ("[ip]:port" for IPv6) quoted, as
- * fs_endpoint_format writes it, from its address already formatted
- * (host, n bytes). */
+ * fs_endpoint_format writes it, from its address and port already
+ * formatted in hosts. */
 static inline char *
-put_endpoint(char *p, const FsAddr *addr, const char *host, gsize n,
-             guint16 port)
+put_endpoint(char *p, const FsAddr *addr, const FsHandoffHosts *hosts,
+             int role)
 {
     gboolean v6 = addr->family == 6;
 
     *p++ = '"';
     if (v6)
         *p++ = '[';
-    p = fs_put_bytes(p, host, n);
+    p = fs_put_bytes(p, hosts->text[role], hosts->len[role]);
     if (v6)
         *p++ = ']';
     *p++ = ':';
-    p = fs_put_uint(p, port);
+    p = fs_handoff_put_digits(p, hosts->port[role], hosts->port_len[role]);
     *p++ = '"';
     return p;
 }
 
 /* "client", "server" and their hosts and ports, from the addresses
- * put once in hosts. */
+ * and ports put once in hosts. */
 char *
 fs_report_put_endpoints(char *p, const FsConn *conn,
                         const FsHandoffHosts *hosts)
 {
-    const char *const host[2] = { hosts->text[FS_ROLE_CLIENT],
-                                  hosts->text[FS_ROLE_SERVER] };
-    const gsize *n = hosts->len;
+    const int c = FS_ROLE_CLIENT;
+    const int s = FS_ROLE_SERVER;
 
     FS_JSON_LIT(p, ",\"client\":");
-    p = put_endpoint(p, &conn->addr[FS_ROLE_CLIENT], host[FS_ROLE_CLIENT],
-                     n[FS_ROLE_CLIENT], conn->port[FS_ROLE_CLIENT]);
+    p = put_endpoint(p, &conn->addr[c], hosts, c);
     FS_JSON_LIT(p, ",\"server\":");
-    p = put_endpoint(p, &conn->addr[FS_ROLE_SERVER], host[FS_ROLE_SERVER],
-                     n[FS_ROLE_SERVER], conn->port[FS_ROLE_SERVER]);
+    p = put_endpoint(p, &conn->addr[s], hosts, s);
     /* the "client" and "server" strings split, for jq and SQL */
     FS_JSON_LIT(p, ",\"client_host\":");
-    p = fs_put_plain_string(p, host[FS_ROLE_CLIENT], n[FS_ROLE_CLIENT]);
+    p = fs_put_plain_string(p, hosts->text[c], hosts->len[c]);
     FS_JSON_LIT(p, ",\"client_port\":");
-    p = fs_put_uint(p, conn->port[FS_ROLE_CLIENT]);
+    p = fs_handoff_put_digits(p, hosts->port[c], hosts->port_len[c]);
     FS_JSON_LIT(p, ",\"server_host\":");
-    p = fs_put_plain_string(p, host[FS_ROLE_SERVER], n[FS_ROLE_SERVER]);
+    p = fs_put_plain_string(p, hosts->text[s], hosts->len[s]);
     FS_JSON_LIT(p, ",\"server_port\":");
-    return fs_put_uint(p, conn->port[FS_ROLE_SERVER]);
+    return fs_handoff_put_digits(p, hosts->port[s], hosts->port_len[s]);
 }
 
 static char *
@@ -469,9 +485,11 @@ fs_report_json_conn(FsReport *r, const FsConn *conn,
     FS_JSON_LIT(p, ",\"packets\":");
     p = fs_put_uint(p, conn->packets);
     FS_JSON_LIT(p, ",\"first_frame\":");
-    PUT_FRAME(r, p, ",\"file\":", conn->first_frame, conn->first_source);
+    PUT_CONN_FRAME(r, p, ",\"file\":", &hosts, 0, conn->first_frame,
+                   conn->first_source);
     FS_JSON_LIT(p, ",\"last_frame\":");
-    PUT_FRAME(r, p, ",\"last_file\":", conn->last_frame, conn->last_source);
+    PUT_CONN_FRAME(r, p, ",\"last_file\":", &hosts, 1, conn->last_frame,
+                   conn->last_source);
     /* a Wireshark display filter for this incarnation's packets */
     p = fs_json_room(out, p, FS_HANDOFF_FILTER_MAX);
     FS_JSON_LIT(p, ",\"filter\":\"");
