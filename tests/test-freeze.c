@@ -274,6 +274,67 @@ test_compact(void)
     }
 }
 
+/* conn frozen: its encoding's length, checking that it thaws back as
+ * it was. */
+static guint
+frozen_len_of(const FsConn *conn)
+{
+    g_autofree FsConn *frozen = fs_conn_freeze(conn, NULL);
+    FsConn back;
+
+    memset(&back, 0xa5, sizeof back);
+    g_assert_true(fs_conn_thaw_into(frozen, &back));
+    g_assert_cmpmem(&back, sizeof back, conn, sizeof *conn);
+    return frozen->frozen_len;
+}
+
+/* An endpoint's window, a multiple of its scale as every scaled window
+ * is, is kept shifted down (2 bytes here, not 3); a state below 16 with
+ * a scale up to 7 is one byte; any scale, state and window come back. */
+static void
+test_window_scale(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(server_closes, G_N_ELEMENTS(server_closes), NULL);
+    FsConn c = *fs_script_conn(res, 0);
+    static const guint8 scales[] = { 0, 1, 7, 8, 14, 15, 16, 31, 32, 200, 255 };
+    guint scaled;
+    guint unscaled;
+    guint scale_8;
+
+    for (int r = 0; r < 2; r++) {
+        c.ep[r].wscale = 7;
+        c.ep[r].rcv_wnd = 502u << 7;
+    }
+    scaled = frozen_len_of(&c);
+    for (int r = 0; r < 2; r++)
+        c.ep[r].rcv_wnd = (502u << 7) + 1;
+    unscaled = frozen_len_of(&c);
+    g_test_message("windows 502 << 7: %u bytes encoded, + 1: %u",
+                   scaled, unscaled);
+    /* a window of 3 bytes and a state of 1 each, against 2 and 1 */
+    g_assert_cmpuint(scaled + 2 * (1 + 3), <=, unscaled);
+    for (int r = 0; r < 2; r++) {
+        c.ep[r].wscale = 8;
+        c.ep[r].rcv_wnd = 502u << 8;
+    }
+    scale_8 = frozen_len_of(&c);
+    g_assert_cmpuint(scaled + 2, <=, scale_8);
+
+    for (guint i = 0; i < G_N_ELEMENTS(scales); i++) {
+        for (guint st = 0; st < 256; st += 17) {
+            c.ep[0].wscale = scales[i];
+            c.ep[1].wscale = scales[G_N_ELEMENTS(scales) - 1 - i];
+            c.ep[0].state = (FsTcpState)st;
+            c.ep[1].state = (FsTcpState)(255 - st);
+            c.ep[0].rcv_wnd = scales[i] < 32 ? 502u << scales[i] : 502u;
+            c.ep[1].rcv_wnd = G_MAXUINT32 - st;
+            c.ep[0].undecided = (guint8)st;
+            (void)frozen_len_of(&c);
+        }
+    }
+}
+
 /* The engine does freeze: a connection frozen at its close, in
  * TIME_WAIT, then an old duplicate, a reuse of the 4-tuple and its old
  * duplicate (each meeting a frozen incarnation). That the records are
@@ -462,6 +523,7 @@ main(int argc, char **argv)
     g_test_add_func("/freeze/round-trip-microseconds",
                     test_round_trip_microseconds);
     g_test_add_func("/freeze/compact", test_compact);
+    g_test_add_func("/freeze/window-scale", test_window_scale);
     g_test_add_func("/freeze/samples", test_samples);
     g_test_add_func("/freeze/engine-freezes", test_engine_freezes);
     g_test_add_func("/freeze/quiet-interface", test_quiet_interface);

@@ -6,7 +6,8 @@
  * FIN's time to the last packet's, the last TSval to the first, the
  * payload bytes to what the sequence numbers say, ...), small fields
  * packed into one value, each set of bit flags as the bytes the compiler
- * keeps them in (a frozen connection never leaves the process). The
+ * keeps them in (a frozen connection never leaves the process), a
+ * window shifted down by its scale. The
  * encoder writes each value as it works it out, slot by slot
  * (encode_in(), no array in between), the decoder reads them all and
  * then writes the record field by field (store()): the two lists of
@@ -227,12 +228,38 @@ bytes_base(const FsEndpoint *ep)
     return (guint32)(ep->snd_nxt - ep->isn - 1u - ep->fin_sent);
 }
 
-/* An endpoint's state, undecided reason and window scale. */
+/* Is ep's window a whole multiple of its scale, as every window it
+ * advertised after its SYN is (the field shifted up): then it is kept
+ * shifted down, in a byte or two (a scaled one took three). A scale of
+ * 32 or more (none is) keeps it as it is. */
+static inline gboolean
+window_scaled(const FsEndpoint *ep)
+{
+    return ep->wscale < 32 &&
+           (ep->rcv_wnd & ((G_GUINT64_CONSTANT(1) << ep->wscale) - 1)) == 0;
+}
+
+/* An endpoint's state, window scale, undecided reason and whether its
+ * window is kept as it is (!window_scaled()): the low nibbles of the
+ * state and the scale first, so that a state below 16 with a scale up to
+ * 7 (Linux's default) is one byte, then their high nibbles, the reason
+ * and the bit. */
 static inline guint64
 shape_of(const FsEndpoint *ep)
 {
-    return (guint64)(guint8)ep->state | (guint64)ep->wscale << 8 |
-           (guint64)ep->undecided << 16;
+    guint state = (guint8)ep->state;
+    guint ws = ep->wscale;
+
+    return (guint64)((state & 15) | (ws & 15) << 4 | (state >> 4) << 8 |
+                     (ws >> 4) << 12) |
+           (guint64)ep->undecided << 16 | (guint64)!window_scaled(ep) << 24;
+}
+
+/* The window as kept: shifted down by the scale, or as it is. */
+static inline guint64
+window_code(const FsEndpoint *ep)
+{
+    return window_scaled(ep) ? ep->rcv_wnd >> ep->wscale : ep->rcv_wnd;
 }
 
 #define C FS_ROLE_CLIENT
@@ -417,8 +444,8 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
     PUT(V_FLAGS_S, flag_bytes((const guint8 *)sv + EP_FLAGS_AT));
     PUT(V_SND_NXT_C, seq_code(cl->snd_nxt, cl->isn));
     PUT(V_SND_NXT_S, seq_code(sv->snd_nxt, sv->isn));
-    PUT(V_RCV_WND_C, cl->rcv_wnd);
-    PUT(V_RCV_WND_S, sv->rcv_wnd);
+    PUT(V_RCV_WND_C, window_code(cl));
+    PUT(V_RCV_WND_S, window_code(sv));
     PUT(V_LAST_TSVAL_C, seq_code(cl->last_tsval, cl->first_tsval));
     PUT(V_LAST_TSVAL_S, seq_code(sv->last_tsval, sv->first_tsval));
     PUT(V_RTT_C, cl->rtt_leg_us);
@@ -599,11 +626,14 @@ store_endpoint(FsConn *conn, int r, const guint64 *v, gint64 unit)
     guint16 flags = (guint16)v[V_FLAGS_C + r];
 
     /* isn, first_tsval and both snd_nxt are in place */
-    ep->state = (FsTcpState)(guint8)shape;
-    ep->wscale = (guint8)(shape >> 8);
+    ep->state = (FsTcpState)((shape & 15) | (shape >> 8 & 15) << 4);
+    ep->wscale = (guint8)((shape >> 4 & 15) | (shape >> 12 & 15) << 4);
     ep->undecided = (guint8)(shape >> 16);
     memcpy((guint8 *)ep + EP_FLAGS_AT, &flags, sizeof flags);
-    ep->rcv_wnd = (guint32)v[V_RCV_WND_C + r];
+    /* window_code(); a scale of 32 or more only in a damaged one */
+    ep->rcv_wnd = (shape >> 24 & 1) || ep->wscale >= 32
+                      ? (guint32)v[V_RCV_WND_C + r]
+                      : (guint32)v[V_RCV_WND_C + r] << ep->wscale;
     ep->last_tsval = seq_value(v[V_LAST_TSVAL_C + r], ep->first_tsval);
     ep->rtt_leg_us = (guint32)v[V_RTT_C + r];
     ep->fin_time = time_value(v[V_FIN_TIME_C + r], t_last, unit, FALSE);
