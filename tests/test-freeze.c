@@ -3,6 +3,7 @@
  * script never frozen and frozen at every sweep and compares: segscript.c.) */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include <glib.h>
@@ -335,6 +336,59 @@ test_window_scale(void)
     }
 }
 
+/* An endpoint's flags are kept as they differ from those of its state
+ * most often: the typical ones (in TIME_WAIT and ESTABLISHED here) take
+ * less than none at all (2 and 1 bytes more), and any come back. */
+static void
+test_typical_flags(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(server_closes, G_N_ELEMENTS(server_closes), NULL);
+    FsConn c = *fs_script_conn(res, 0);
+    FsEndpoint *tw = &c.ep[FS_ROLE_SERVER];
+    FsEndpoint *est = &c.ep[FS_ROLE_CLIENT];
+    guint typical;
+    guint none;
+
+    tw->state = FS_TCP_TIME_WAIT;
+    est->state = FS_TCP_ESTABLISHED;
+    for (int r = 0; r < 2; r++) {
+        FsEndpoint *ep = &c.ep[r];
+
+        ep->seen = ep->isn_known = ep->ack_seen = ep->ts_seen = 1;
+        ep->fin_sent = ep->fin_acked = ep->recv_fin = 0;
+        ep->unseen_fin_acked = ep->fin_acked_lost = ep->fin_pending = 0;
+        ep->fin_ack_proven = ep->ack_carrier_seen = 0;
+        ep->fin_gap = ep->ack_pending = 0;
+    }
+    tw->fin_sent = tw->fin_acked = tw->recv_fin = 1;
+    tw->fin_ack_proven = tw->ack_carrier_seen = 1;
+    typical = frozen_len_of(&c);
+    for (int r = 0; r < 2; r++) {
+        FsEndpoint *ep = &c.ep[r];
+
+        ep->seen = ep->isn_known = ep->ack_seen = ep->ts_seen = 0;
+        ep->fin_sent = ep->fin_acked = ep->recv_fin = 0;
+        ep->fin_ack_proven = ep->ack_carrier_seen = 0;
+    }
+    none = frozen_len_of(&c);
+    g_test_message("typical flags: %u bytes encoded, none: %u", typical,
+                   none);
+    g_assert_cmpuint(typical + 3, <=, none);
+    /* every flag of every state, alone, comes back */
+    for (guint st = 0; st < FS_TCP_N_STATES + 1; st++) {
+        for (guint bit = 0; bit < 16; bit++) {
+            guint16 flags = (guint16)(1u << bit);
+
+            tw->state = (FsTcpState)st;
+            memcpy((guint8 *)tw + offsetof(FsEndpoint, rst_count) +
+                       sizeof(guint16),
+                   &flags, sizeof flags);
+            (void)frozen_len_of(&c);
+        }
+    }
+}
+
 /* The engine does freeze: a connection frozen at its close, in
  * TIME_WAIT, then an old duplicate, a reuse of the 4-tuple and its old
  * duplicate (each meeting a frozen incarnation). That the records are
@@ -524,6 +578,7 @@ main(int argc, char **argv)
                     test_round_trip_microseconds);
     g_test_add_func("/freeze/compact", test_compact);
     g_test_add_func("/freeze/window-scale", test_window_scale);
+    g_test_add_func("/freeze/typical-flags", test_typical_flags);
     g_test_add_func("/freeze/samples", test_samples);
     g_test_add_func("/freeze/engine-freezes", test_engine_freezes);
     g_test_add_func("/freeze/quiet-interface", test_quiet_interface);

@@ -220,6 +220,50 @@ flag_bytes(const void *p)
     return v;
 }
 
+/* The flags an endpoint most often has in each state when it is frozen
+ * (a closing one: seen, its SYN and ACKs, its FIN sent and acked,
+ * timestamps, the peer's FIN received; in TIME_WAIT the peer's FIN
+ * proven acked too, in LAST_ACK its ACK pending), as the compiler lays
+ * them out. */
+#define CLOSING_FLAGS                                                  \
+    .seen = 1, .isn_known = 1, .ack_seen = 1, .fin_sent = 1,            \
+    .fin_acked = 1, .ts_seen = 1, .recv_fin = 1
+static const FsEndpoint typical_flags[FS_TCP_N_STATES] = {
+    [FS_TCP_ESTABLISHED] = { .seen = 1, .isn_known = 1, .ack_seen = 1,
+                             .ts_seen = 1 },
+    [FS_TCP_CLOSING] = { CLOSING_FLAGS, .ack_pending = 1 },
+    [FS_TCP_LAST_ACK] = { CLOSING_FLAGS, .ack_pending = 1 },
+    [FS_TCP_TIME_WAIT] = { CLOSING_FLAGS, .fin_ack_proven = 1,
+                           .ack_carrier_seen = 1 },
+    [FS_TCP_CLOSED] = { CLOSING_FLAGS, .fin_ack_proven = 1,
+                        .ack_carrier_seen = 1 },
+};
+#undef CLOSING_FLAGS
+
+/* The typical flags of an endpoint in state (any byte: those of no
+ * state are none). */
+static inline guint16
+typical_flags_of(guint state)
+{
+    return state < FS_TCP_N_STATES
+               ? (guint16)flag_bytes((const guint8 *)&typical_flags[state] +
+                                     EP_FLAGS_AT)
+               : 0;
+}
+
+/* An endpoint's flags as kept: those that differ from its state's
+ * typical ones, the bytes swapped (the first byte's flags, set in a
+ * typical close, rarely differ; the second's do): mostly 0, one byte
+ * (the flags as they are took two). */
+static inline guint64
+flags_code(const FsEndpoint *ep)
+{
+    guint16 x = (guint16)flag_bytes((const guint8 *)ep + EP_FLAGS_AT) ^
+                typical_flags_of((guint8)ep->state);
+
+    return GUINT16_SWAP_LE_BE(x);
+}
+
 /* What the sequence numbers say of the payload bytes: SYN and FIN each
  * take one. */
 static inline guint64
@@ -440,8 +484,8 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
     PUT(V_PAYLOAD_TIME_S, TIME(sv->last_payload_time, payload_base, FALSE));
     PUT(V_SHAPE_C, shape_of(cl));
     PUT(V_SHAPE_S, shape_of(sv));
-    PUT(V_FLAGS_C, flag_bytes((const guint8 *)cl + EP_FLAGS_AT));
-    PUT(V_FLAGS_S, flag_bytes((const guint8 *)sv + EP_FLAGS_AT));
+    PUT(V_FLAGS_C, flags_code(cl));
+    PUT(V_FLAGS_S, flags_code(sv));
     PUT(V_SND_NXT_C, seq_code(cl->snd_nxt, cl->isn));
     PUT(V_SND_NXT_S, seq_code(sv->snd_nxt, sv->isn));
     PUT(V_RCV_WND_C, window_code(cl));
@@ -623,12 +667,15 @@ store_endpoint(FsConn *conn, int r, const guint64 *v, gint64 unit)
     FsEndpoint *peer = &conn->ep[!r];
     FsTime t_last = conn->t_last;
     guint64 shape = v[V_SHAPE_C + r];
-    guint16 flags = (guint16)v[V_FLAGS_C + r];
+    guint16 flags;
 
     /* isn, first_tsval and both snd_nxt are in place */
     ep->state = (FsTcpState)((shape & 15) | (shape >> 8 & 15) << 4);
     ep->wscale = (guint8)((shape >> 4 & 15) | (shape >> 12 & 15) << 4);
     ep->undecided = (guint8)(shape >> 16);
+    /* flags_code() */
+    flags = GUINT16_SWAP_LE_BE((guint16)v[V_FLAGS_C + r]) ^
+            typical_flags_of((guint8)ep->state);
     memcpy((guint8 *)ep + EP_FLAGS_AT, &flags, sizeof flags);
     /* window_code(); a scale of 32 or more only in a damaged one */
     ep->rcv_wnd = (shape >> 24 & 1) || ep->wscale >= 32
