@@ -272,22 +272,10 @@ bytes_base(const FsEndpoint *ep)
     return (guint32)(ep->snd_nxt - ep->isn - 1u - ep->fin_sent);
 }
 
-/* Is ep's window a whole multiple of its scale, as every window it
- * advertised after its SYN is (the field shifted up): then it is kept
- * shifted down, in a byte or two (a scaled one took three). A scale of
- * 32 or more (none is) keeps it as it is. */
-static inline gboolean
-window_scaled(const FsEndpoint *ep)
-{
-    return ep->wscale < 32 &&
-           (ep->rcv_wnd & ((G_GUINT64_CONSTANT(1) << ep->wscale) - 1)) == 0;
-}
-
-/* An endpoint's state, window scale, undecided reason and whether its
- * window is kept as it is (!window_scaled()): the low nibbles of the
- * state and the scale first, so that a state below 16 with a scale up to
- * 7 (Linux's default) is one byte, then their high nibbles, the reason
- * and the bit. */
+/* An endpoint's state, window scale and undecided reason: the low
+ * nibbles of the state and the scale first, so that a state below 16
+ * with a scale up to 7 (Linux's default) is one byte (it took two), then
+ * their high nibbles and the reason. */
 static inline guint64
 shape_of(const FsEndpoint *ep)
 {
@@ -296,14 +284,23 @@ shape_of(const FsEndpoint *ep)
 
     return (guint64)((state & 15) | (ws & 15) << 4 | (state >> 4) << 8 |
                      (ws >> 4) << 12) |
-           (guint64)ep->undecided << 16 | (guint64)!window_scaled(ep) << 24;
+           (guint64)ep->undecided << 16;
 }
 
-/* The window as kept: shifted down by the scale, or as it is. */
+/* An endpoint's window as kept: every window it advertised after its SYN
+ * is the header's field shifted up by its scale, a whole multiple of
+ * it: then shifted down, bit 0 clear (502 << 7 in two bytes, not
+ * three); else (the SYN's own, unscaled; a scale of 32 or more, which
+ * none is) as it is, bit 0 set. */
 static inline guint64
 window_code(const FsEndpoint *ep)
 {
-    return window_scaled(ep) ? ep->rcv_wnd >> ep->wscale : ep->rcv_wnd;
+    guint32 w = ep->rcv_wnd;
+
+    if (ep->wscale < 32 &&
+        (w & ((G_GUINT64_CONSTANT(1) << ep->wscale) - 1)) == 0)
+        return (guint64)(w >> ep->wscale) << 1;
+    return (guint64)w << 1 | 1;
 }
 
 #define C FS_ROLE_CLIENT
@@ -677,10 +674,11 @@ store_endpoint(FsConn *conn, int r, const guint64 *v, gint64 unit)
     flags = GUINT16_SWAP_LE_BE((guint16)v[V_FLAGS_C + r]) ^
             typical_flags_of((guint8)ep->state);
     memcpy((guint8 *)ep + EP_FLAGS_AT, &flags, sizeof flags);
-    /* window_code(); a scale of 32 or more only in a damaged one */
-    ep->rcv_wnd = (shape >> 24 & 1) || ep->wscale >= 32
-                      ? (guint32)v[V_RCV_WND_C + r]
-                      : (guint32)v[V_RCV_WND_C + r] << ep->wscale;
+    /* window_code(); bit 0 clear with a scale of 32 or more only in a
+     * damaged one */
+    ep->rcv_wnd = (v[V_RCV_WND_C + r] & 1) || ep->wscale >= 32
+                      ? (guint32)(v[V_RCV_WND_C + r] >> 1)
+                      : (guint32)(v[V_RCV_WND_C + r] >> 1) << ep->wscale;
     ep->last_tsval = seq_value(v[V_LAST_TSVAL_C + r], ep->first_tsval);
     ep->rtt_leg_us = (guint32)v[V_RTT_C + r];
     ep->fin_time = time_value(v[V_FIN_TIME_C + r], t_last, unit, FALSE);
