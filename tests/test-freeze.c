@@ -337,6 +337,31 @@ test_window_scale(void)
     }
 }
 
+/* The six 32-bit words (ISNs, first TSvals, frame hashes) go without
+ * a byte saying which follow when all do: one zero among them saves its
+ * 4 bytes but costs that byte. */
+static void
+test_all_words(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(server_closes, G_N_ELEMENTS(server_closes), NULL);
+    FsConn c = *fs_script_conn(res, 0);
+    guint all;
+    guint one_zero;
+
+    g_assert_cmpuint(c.ep[0].isn, !=, 0);
+    g_assert_cmpuint(c.ep[1].isn, !=, 0);
+    g_assert_cmpuint(c.ep[0].first_tsval, !=, 0);
+    g_assert_cmpuint(c.ep[1].first_tsval, !=, 0);
+    c.last_hash[FS_ROLE_CLIENT] = 0x12345678;
+    c.last_hash[FS_ROLE_SERVER] = 0x9abcdef0;
+    all = frozen_len_of(&c);
+    c.last_hash[FS_ROLE_SERVER] = 0;
+    one_zero = frozen_len_of(&c);
+    g_test_message("all words: %u bytes encoded, one 0: %u", all, one_zero);
+    g_assert_cmpuint(one_zero + 3, ==, all);
+}
+
 /* An endpoint's flags are kept as they differ from those of its state
  * most often: the typical ones (in TIME_WAIT and ESTABLISHED here) take
  * less than none at all (2 and 1 bytes more), and any come back. */
@@ -580,6 +605,7 @@ main(int argc, char **argv)
     g_test_add_func("/freeze/compact", test_compact);
     g_test_add_func("/freeze/window-scale", test_window_scale);
     g_test_add_func("/freeze/typical-flags", test_typical_flags);
+    g_test_add_func("/freeze/all-words", test_all_words);
     g_test_add_func("/freeze/samples", test_samples);
     g_test_add_func("/freeze/engine-freezes", test_engine_freezes);
     g_test_add_func("/freeze/quiet-interface", test_quiet_interface);

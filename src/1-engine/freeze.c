@@ -23,9 +23,9 @@
  * 0 (most of the rare ones) is not written at all.
  *
  * Layout after the links and the addresses (freeze.h): the last
- * packet's time, the base of the others; a byte saying which words
- * follow, a byte saying which groups do; the words; the dense varints;
- * the groups. Most captures keep microseconds: when every time of the
+ * packet's time, the base of the others; a byte saying which groups
+ * follow, its top bit set when all the words do (most connections),
+ * else a byte saying which; the words; the dense varints; the groups. Most captures keep microseconds: when every time of the
  * connection is a whole microsecond, times are coded in microseconds (a
  * byte or two less each); the lead is then 7 bytes, t_last / 1000
  * shifted up with bit 0 set, else 8 bytes, t_last shifted up (times are
@@ -128,8 +128,11 @@ enum {
 
 /* the dense values are read in runs of 8 */
 G_STATIC_ASSERT(N_DENSE % 8 == 0);
-/* the groups' summary is a byte */
-G_STATIC_ASSERT(N_GROUPS <= 8);
+/* the groups' summary is a byte, its top bit free */
+G_STATIC_ASSERT(N_GROUPS <= 7);
+/* in the groups' summary: every word follows (no byte saying which) */
+#define ALL_WORDS_BIT 0x80u
+#define ALL_WORDS ((1u << N_WORDS) - 1)
 
 /* The longest varint: 64 bits, 7 a byte. */
 #define VARINT_MAX 10
@@ -441,7 +444,7 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
         conn->last_hash[C], conn->last_hash[S],
     };
     gboolean inexact = FALSE;
-    guint8 *words;
+    guint words = 0;
     guint8 *groups;
     Writer e;
 
@@ -453,15 +456,17 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
         store_le64(e.p, (guint64)t_last << 1);
         e.p += 8;
     }
-    words = e.p++;
     groups = e.p++;
-    *words = 0;
+    UNROLLED
+    for (guint i = 0; i < N_WORDS; i++)
+        words |= (guint)(w[i] != 0) << i;
+    if (words != ALL_WORDS)
+        *e.p++ = (guint8)words;
     UNROLLED
     for (guint i = 0; i < N_WORDS; i++) {
         guint32 le = GUINT32_TO_LE(w[i]);
 
         memcpy(e.p, &le, sizeof le);
-        *words |= (guint8)((w[i] != 0) << i);
         e.p += w[i] != 0 ? 4 : 0;
     }
     e.mask = NULL;
@@ -565,7 +570,7 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
     _Static_assert(__COUNTER__ - SLOT_COUNTER_BASE == N_VALUES,
                    "a slot not written");
 #endif
-    *groups = (guint8)e.groups;
+    *groups = (guint8)(e.groups | (words == ALL_WORDS ? ALL_WORDS_BIT : 0));
     return inexact ? 0 : (gsize)(e.p - buf);
 }
 
@@ -814,8 +819,9 @@ fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
         out->t_last = (FsTime)(lead >> 1);
         p += 8;
     }
-    m = *p++;
     groups = *p++;
+    m = groups & ALL_WORDS_BIT ? ALL_WORDS : *p++;
+    groups &= ~ALL_WORDS_BIT;
     if (m >> N_WORDS != 0 || groups >> N_GROUPS != 0)
         return FALSE;
     for (; m != 0; m &= m - 1) {
