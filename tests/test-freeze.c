@@ -362,6 +362,35 @@ test_all_words(void)
     g_assert_cmpuint(one_zero + 3, ==, all);
 }
 
+/* An endpoint's last TSval is kept as it differs from its first moved
+ * on by the connection's span at 1 kHz (Linux's clock): a minute at
+ * 1 kHz takes a byte, a TSval that stood still three. */
+static void
+test_tsval_clock(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(server_closes, G_N_ELEMENTS(server_closes), NULL);
+    FsConn c = *fs_script_conn(res, 0);
+    guint khz;
+    guint still;
+
+    c.t_first = c.t_last - 60 * FS_NS_PER_SEC;
+    for (int r = 0; r < 2; r++)
+        c.ep[r].last_tsval = c.ep[r].first_tsval + 60000 - 3;
+    khz = frozen_len_of(&c);
+    for (int r = 0; r < 2; r++)
+        c.ep[r].last_tsval = c.ep[r].first_tsval + 3;
+    still = frozen_len_of(&c);
+    g_test_message("TSvals at 1 kHz: %u bytes encoded, still: %u", khz,
+                   still);
+    g_assert_cmpuint(khz + 4, <=, still);
+    /* any span, times going back too, comes back */
+    for (gint64 span = -3; span < 4; span++) {
+        c.t_first = c.t_last - span * 1000 * FS_NS_PER_SEC - 1000;
+        (void)frozen_len_of(&c);
+    }
+}
+
 /* An endpoint's flags are kept as they differ from those of its state
  * most often: the typical ones (in TIME_WAIT and ESTABLISHED here) take
  * less than none at all (2 and 1 bytes more), and any come back. */
@@ -606,6 +635,7 @@ main(int argc, char **argv)
     g_test_add_func("/freeze/window-scale", test_window_scale);
     g_test_add_func("/freeze/typical-flags", test_typical_flags);
     g_test_add_func("/freeze/all-words", test_all_words);
+    g_test_add_func("/freeze/tsval-clock", test_tsval_clock);
     g_test_add_func("/freeze/samples", test_samples);
     g_test_add_func("/freeze/engine-freezes", test_engine_freezes);
     g_test_add_func("/freeze/quiet-interface", test_quiet_interface);

@@ -275,6 +275,16 @@ bytes_base(const FsEndpoint *ep)
     return (guint32)(ep->snd_nxt - ep->isn - 1u - ep->fin_sent);
 }
 
+/* The TSval an endpoint's last segment most likely carried: its first
+ * one moved on by the connection's span at 1 kHz, the clock of Linux
+ * and most stacks (RFC 7323 allows 1 ms to 1 s a tick): the difference
+ * is then a few ticks (one byte, where the span took two or three). */
+static inline guint32
+tsval_guess(const FsEndpoint *ep, FsTime t_first, FsTime t_last)
+{
+    return ep->first_tsval + (guint32)((t_last - t_first) / 1000000);
+}
+
 /* An endpoint's state, window scale and undecided reason: the low
  * nibbles of the state and the scale first, so that a state below 16
  * with a scale up to 7 (Linux's default) is one byte (it took two), then
@@ -492,8 +502,10 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
     PUT(V_SND_NXT_S, seq_code(sv->snd_nxt, sv->isn));
     PUT(V_RCV_WND_C, window_code(cl));
     PUT(V_RCV_WND_S, window_code(sv));
-    PUT(V_LAST_TSVAL_C, seq_code(cl->last_tsval, cl->first_tsval));
-    PUT(V_LAST_TSVAL_S, seq_code(sv->last_tsval, sv->first_tsval));
+    PUT(V_LAST_TSVAL_C,
+        seq_code(cl->last_tsval, tsval_guess(cl, conn->t_first, t_last)));
+    PUT(V_LAST_TSVAL_S,
+        seq_code(sv->last_tsval, tsval_guess(sv, conn->t_first, t_last)));
     PUT(V_RTT_C, cl->rtt_leg_us);
     PUT(V_RTT_S, sv->rtt_leg_us);
     PUT(V_FIN_TIME_C, TIME(cl->fin_time, t_last, FALSE));
@@ -671,7 +683,7 @@ store_endpoint(FsConn *conn, int r, const guint64 *v, gint64 unit)
     guint64 shape = v[V_SHAPE_C + r];
     guint16 flags;
 
-    /* isn, first_tsval and both snd_nxt are in place */
+    /* isn, first_tsval, both snd_nxt and t_first are in place */
     ep->state = (FsTcpState)((shape & 15) | (shape >> 8 & 15) << 4);
     ep->wscale = (guint8)((shape >> 4 & 15) | (shape >> 12 & 15) << 4);
     ep->undecided = (guint8)(shape >> 16);
@@ -684,7 +696,8 @@ store_endpoint(FsConn *conn, int r, const guint64 *v, gint64 unit)
     ep->rcv_wnd = (v[V_RCV_WND_C + r] & 1) || ep->wscale >= 32
                       ? (guint32)(v[V_RCV_WND_C + r] >> 1)
                       : (guint32)(v[V_RCV_WND_C + r] >> 1) << ep->wscale;
-    ep->last_tsval = seq_value(v[V_LAST_TSVAL_C + r], ep->first_tsval);
+    ep->last_tsval = seq_value(v[V_LAST_TSVAL_C + r],
+                               tsval_guess(ep, conn->t_first, t_last));
     ep->rtt_leg_us = (guint32)v[V_RTT_C + r];
     ep->fin_time = time_value(v[V_FIN_TIME_C + r], t_last, unit, FALSE);
     ep->time_wait_since = time_value(v[V_TW_SINCE_C + r], t_last, unit, FALSE);
@@ -730,10 +743,10 @@ store(FsConn *out, const guint64 *v, const guint32 *w, gint64 unit)
     out->last_hash[S] = w[W_HASH_S];
     cl->snd_nxt = seq_value(v[V_SND_NXT_C], cl->isn);
     out->ep[S].snd_nxt = seq_value(v[V_SND_NXT_S], out->ep[S].isn);
+    out->t_first = time_value(v[V_T_FIRST], t_last, unit, FALSE);
     store_endpoint(out, C, v, unit);
     store_endpoint(out, S, v, unit);
     out->packets = v[V_PACKETS];
-    out->t_first = time_value(v[V_T_FIRST], t_last, unit, FALSE);
     out->settled_at = time_value(v[V_SETTLED_AT], t_last, unit, FALSE);
     memcpy((guint8 *)out + CONN_FLAGS_AT, &flags, sizeof flags);
     ((guint8 *)out)[REUSE_FLAGS_AT] = (guint8)(v[V_CONN_FLAGS] >> 16);
