@@ -3,6 +3,7 @@
  * script never frozen and frozen at every sweep and compares: segscript.c.) */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include <glib.h>
@@ -274,6 +275,175 @@ test_compact(void)
     }
 }
 
+/* conn frozen: its encoding's length, checking that it thaws back as
+ * it was. */
+static guint
+frozen_len_of(const FsConn *conn)
+{
+    g_autofree FsConn *frozen = fs_conn_freeze(conn, NULL);
+    FsConn back;
+
+    memset(&back, 0xa5, sizeof back);
+    g_assert_true(fs_conn_thaw_into(frozen, &back));
+    g_assert_cmpmem(&back, sizeof back, conn, sizeof *conn);
+    return frozen->frozen_len;
+}
+
+/* An endpoint's window, a multiple of its scale as every scaled window
+ * is, is kept shifted down (2 bytes here, not 3); a state below 16 with
+ * a scale up to 7 is one byte (2 with a scale of 8); any scale, state
+ * and window come back. */
+static void
+test_window_scale(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(server_closes, G_N_ELEMENTS(server_closes), NULL);
+    FsConn c = *fs_script_conn(res, 0);
+    static const guint8 scales[] = { 0, 1, 7, 8, 14, 15, 16, 31, 32, 200, 255 };
+    guint scaled;
+    guint unscaled;
+    guint scale_8;
+
+    for (int r = 0; r < 2; r++) {
+        c.ep[r].wscale = 7;
+        c.ep[r].rcv_wnd = 502u << 7;
+    }
+    scaled = frozen_len_of(&c);
+    for (int r = 0; r < 2; r++)
+        c.ep[r].rcv_wnd = (502u << 7) + 1;
+    unscaled = frozen_len_of(&c);
+    g_test_message("windows 502 << 7: %u bytes encoded, + 1: %u",
+                   scaled, unscaled);
+    /* a window of 2 bytes each, against 3 */
+    g_assert_cmpuint(scaled + 2, <=, unscaled);
+    for (int r = 0; r < 2; r++) {
+        c.ep[r].wscale = 8;
+        c.ep[r].rcv_wnd = 502u << 8;
+    }
+    scale_8 = frozen_len_of(&c);
+    g_assert_cmpuint(scaled + 2, <=, scale_8);
+
+    for (guint i = 0; i < G_N_ELEMENTS(scales); i++) {
+        for (guint st = 0; st < 256; st += 17) {
+            c.ep[0].wscale = scales[i];
+            c.ep[1].wscale = scales[G_N_ELEMENTS(scales) - 1 - i];
+            c.ep[0].state = (FsTcpState)st;
+            c.ep[1].state = (FsTcpState)(255 - st);
+            c.ep[0].rcv_wnd = scales[i] < 32 ? 502u << scales[i] : 502u;
+            c.ep[1].rcv_wnd = G_MAXUINT32 - st;
+            c.ep[0].undecided = (guint8)st;
+            (void)frozen_len_of(&c);
+        }
+    }
+}
+
+/* The six 32-bit words (ISNs, first TSvals, frame hashes) go without
+ * a byte saying which follow when all do: one zero among them saves its
+ * 4 bytes but costs that byte. */
+static void
+test_all_words(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(server_closes, G_N_ELEMENTS(server_closes), NULL);
+    FsConn c = *fs_script_conn(res, 0);
+    guint all;
+    guint one_zero;
+
+    g_assert_cmpuint(c.ep[0].isn, !=, 0);
+    g_assert_cmpuint(c.ep[1].isn, !=, 0);
+    g_assert_cmpuint(c.ep[0].first_tsval, !=, 0);
+    g_assert_cmpuint(c.ep[1].first_tsval, !=, 0);
+    c.last_hash[FS_ROLE_CLIENT] = 0x12345678;
+    c.last_hash[FS_ROLE_SERVER] = 0x9abcdef0;
+    all = frozen_len_of(&c);
+    c.last_hash[FS_ROLE_SERVER] = 0;
+    one_zero = frozen_len_of(&c);
+    g_test_message("all words: %u bytes encoded, one 0: %u", all, one_zero);
+    g_assert_cmpuint(one_zero + 3, ==, all);
+}
+
+/* An endpoint's last TSval is kept as it differs from its first moved
+ * on by the connection's span at 1 kHz (Linux's clock): a minute at
+ * 1 kHz takes a byte, a TSval that stood still three. */
+static void
+test_tsval_clock(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(server_closes, G_N_ELEMENTS(server_closes), NULL);
+    FsConn c = *fs_script_conn(res, 0);
+    guint khz;
+    guint still;
+
+    c.t_first = c.t_last - 60 * FS_NS_PER_SEC;
+    for (int r = 0; r < 2; r++)
+        c.ep[r].last_tsval = c.ep[r].first_tsval + 60000 - 3;
+    khz = frozen_len_of(&c);
+    for (int r = 0; r < 2; r++)
+        c.ep[r].last_tsval = c.ep[r].first_tsval + 3;
+    still = frozen_len_of(&c);
+    g_test_message("TSvals at 1 kHz: %u bytes encoded, still: %u", khz,
+                   still);
+    g_assert_cmpuint(khz + 4, <=, still);
+    /* any span, times going back too, comes back */
+    for (gint64 span = -3; span < 4; span++) {
+        c.t_first = c.t_last - span * 1000 * FS_NS_PER_SEC - 1000;
+        (void)frozen_len_of(&c);
+    }
+}
+
+/* An endpoint's flags are kept as they differ from those of its state
+ * most often: the typical ones (in TIME_WAIT and ESTABLISHED here) take
+ * less than none at all (2 and 1 bytes more), and any come back. */
+static void
+test_typical_flags(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(server_closes, G_N_ELEMENTS(server_closes), NULL);
+    FsConn c = *fs_script_conn(res, 0);
+    FsEndpoint *tw = &c.ep[FS_ROLE_SERVER];
+    FsEndpoint *est = &c.ep[FS_ROLE_CLIENT];
+    guint typical;
+    guint none;
+
+    tw->state = FS_TCP_TIME_WAIT;
+    est->state = FS_TCP_ESTABLISHED;
+    for (int r = 0; r < 2; r++) {
+        FsEndpoint *ep = &c.ep[r];
+
+        ep->seen = ep->isn_known = ep->ack_seen = ep->ts_seen = 1;
+        ep->fin_sent = ep->fin_acked = ep->recv_fin = 0;
+        ep->unseen_fin_acked = ep->fin_acked_lost = ep->fin_pending = 0;
+        ep->fin_ack_proven = ep->ack_carrier_seen = 0;
+        ep->fin_gap = ep->ack_pending = 0;
+    }
+    tw->fin_sent = tw->fin_acked = tw->recv_fin = 1;
+    tw->fin_ack_proven = tw->ack_carrier_seen = 1;
+    typical = frozen_len_of(&c);
+    for (int r = 0; r < 2; r++) {
+        FsEndpoint *ep = &c.ep[r];
+
+        ep->seen = ep->isn_known = ep->ack_seen = ep->ts_seen = 0;
+        ep->fin_sent = ep->fin_acked = ep->recv_fin = 0;
+        ep->fin_ack_proven = ep->ack_carrier_seen = 0;
+    }
+    none = frozen_len_of(&c);
+    g_test_message("typical flags: %u bytes encoded, none: %u", typical,
+                   none);
+    g_assert_cmpuint(typical + 3, <=, none);
+    /* every flag of every state, alone, comes back */
+    for (guint st = 0; st < FS_TCP_N_STATES + 1; st++) {
+        for (guint bit = 0; bit < 16; bit++) {
+            guint16 flags = (guint16)(1u << bit);
+
+            tw->state = (FsTcpState)st;
+            memcpy((guint8 *)tw + offsetof(FsEndpoint, rst_count) +
+                       sizeof(guint16),
+                   &flags, sizeof flags);
+            (void)frozen_len_of(&c);
+        }
+    }
+}
+
 /* The engine does freeze: a connection frozen at its close, in
  * TIME_WAIT, then an old duplicate, a reuse of the 4-tuple and its old
  * duplicate (each meeting a frozen incarnation). That the records are
@@ -462,6 +632,10 @@ main(int argc, char **argv)
     g_test_add_func("/freeze/round-trip-microseconds",
                     test_round_trip_microseconds);
     g_test_add_func("/freeze/compact", test_compact);
+    g_test_add_func("/freeze/window-scale", test_window_scale);
+    g_test_add_func("/freeze/typical-flags", test_typical_flags);
+    g_test_add_func("/freeze/all-words", test_all_words);
+    g_test_add_func("/freeze/tsval-clock", test_tsval_clock);
     g_test_add_func("/freeze/samples", test_samples);
     g_test_add_func("/freeze/engine-freezes", test_engine_freezes);
     g_test_add_func("/freeze/quiet-interface", test_quiet_interface);

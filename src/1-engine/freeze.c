@@ -6,7 +6,8 @@
  * FIN's time to the last packet's, the last TSval to the first, the
  * payload bytes to what the sequence numbers say, ...), small fields
  * packed into one value, each set of bit flags as the bytes the compiler
- * keeps them in (a frozen connection never leaves the process). The
+ * keeps them in (a frozen connection never leaves the process), a
+ * window shifted down by its scale. The
  * encoder writes each value as it works it out, slot by slot
  * (encode_in(), no array in between), the decoder reads them all and
  * then writes the record field by field (store()): the two lists of
@@ -22,9 +23,9 @@
  * 0 (most of the rare ones) is not written at all.
  *
  * Layout after the links and the addresses (freeze.h): the last
- * packet's time, the base of the others; a byte saying which words
- * follow, a byte saying which groups do; the words; the dense varints;
- * the groups. Most captures keep microseconds: when every time of the
+ * packet's time, the base of the others; a byte saying which groups
+ * follow, its top bit set when all the words do (most connections),
+ * else a byte saying which; the words; the dense varints; the groups. Most captures keep microseconds: when every time of the
  * connection is a whole microsecond, times are coded in microseconds (a
  * byte or two less each); the lead is then 7 bytes, t_last / 1000
  * shifted up with bit 0 set, else 8 bytes, t_last shifted up (times are
@@ -127,8 +128,11 @@ enum {
 
 /* the dense values are read in runs of 8 */
 G_STATIC_ASSERT(N_DENSE % 8 == 0);
-/* the groups' summary is a byte */
-G_STATIC_ASSERT(N_GROUPS <= 8);
+/* the groups' summary is a byte, its top bit free */
+G_STATIC_ASSERT(N_GROUPS <= 7);
+/* in the groups' summary: every word follows (no byte saying which) */
+#define ALL_WORDS_BIT 0x80u
+#define ALL_WORDS ((1u << N_WORDS) - 1)
 
 /* The longest varint: 64 bits, 7 a byte. */
 #define VARINT_MAX 10
@@ -219,6 +223,50 @@ flag_bytes(const void *p)
     return v;
 }
 
+/* The flags an endpoint most often has in each state when it is frozen
+ * (a closing one: seen, its SYN and ACKs, its FIN sent and acked,
+ * timestamps, the peer's FIN received; in TIME_WAIT the peer's FIN
+ * proven acked too, in LAST_ACK its ACK pending), as the compiler lays
+ * them out. */
+#define CLOSING_FLAGS                                                  \
+    .seen = 1, .isn_known = 1, .ack_seen = 1, .fin_sent = 1,            \
+    .fin_acked = 1, .ts_seen = 1, .recv_fin = 1
+static const FsEndpoint typical_flags[FS_TCP_N_STATES] = {
+    [FS_TCP_ESTABLISHED] = { .seen = 1, .isn_known = 1, .ack_seen = 1,
+                             .ts_seen = 1 },
+    [FS_TCP_CLOSING] = { CLOSING_FLAGS, .ack_pending = 1 },
+    [FS_TCP_LAST_ACK] = { CLOSING_FLAGS, .ack_pending = 1 },
+    [FS_TCP_TIME_WAIT] = { CLOSING_FLAGS, .fin_ack_proven = 1,
+                           .ack_carrier_seen = 1 },
+    [FS_TCP_CLOSED] = { CLOSING_FLAGS, .fin_ack_proven = 1,
+                        .ack_carrier_seen = 1 },
+};
+#undef CLOSING_FLAGS
+
+/* The typical flags of an endpoint in state (any byte: those of no
+ * state are none). */
+static inline guint16
+typical_flags_of(guint state)
+{
+    return state < FS_TCP_N_STATES
+               ? (guint16)flag_bytes((const guint8 *)&typical_flags[state] +
+                                     EP_FLAGS_AT)
+               : 0;
+}
+
+/* An endpoint's flags as kept: those that differ from its state's
+ * typical ones, the bytes swapped (the first byte's flags, set in a
+ * typical close, rarely differ; the second's do): mostly 0, one byte
+ * (the flags as they are took two). */
+static inline guint64
+flags_code(const FsEndpoint *ep)
+{
+    guint16 x = (guint16)flag_bytes((const guint8 *)ep + EP_FLAGS_AT) ^
+                typical_flags_of((guint8)ep->state);
+
+    return GUINT16_SWAP_LE_BE(x);
+}
+
 /* What the sequence numbers say of the payload bytes: SYN and FIN each
  * take one. */
 static inline guint64
@@ -227,12 +275,45 @@ bytes_base(const FsEndpoint *ep)
     return (guint32)(ep->snd_nxt - ep->isn - 1u - ep->fin_sent);
 }
 
-/* An endpoint's state, undecided reason and window scale. */
+/* The TSval an endpoint's last segment most likely carried: its first
+ * one moved on by the connection's span at 1 kHz, the clock of Linux
+ * and most stacks (RFC 7323 allows 1 ms to 1 s a tick): the difference
+ * is then a few ticks (one byte, where the span took two or three). */
+static inline guint32
+tsval_guess(const FsEndpoint *ep, FsTime t_first, FsTime t_last)
+{
+    return ep->first_tsval + (guint32)((t_last - t_first) / 1000000);
+}
+
+/* An endpoint's state, window scale and undecided reason: the low
+ * nibbles of the state and the scale first, so that a state below 16
+ * with a scale up to 7 (Linux's default) is one byte (it took two), then
+ * their high nibbles and the reason. */
 static inline guint64
 shape_of(const FsEndpoint *ep)
 {
-    return (guint64)(guint8)ep->state | (guint64)ep->wscale << 8 |
+    guint state = (guint8)ep->state;
+    guint ws = ep->wscale;
+
+    return (guint64)((state & 15) | (ws & 15) << 4 | (state >> 4) << 8 |
+                     (ws >> 4) << 12) |
            (guint64)ep->undecided << 16;
+}
+
+/* An endpoint's window as kept: every window it advertised after its SYN
+ * is the header's field shifted up by its scale, a whole multiple of
+ * it: then shifted down, bit 0 clear (502 << 7 in two bytes, not
+ * three); else (the SYN's own, unscaled; a scale of 32 or more, which
+ * none is) as it is, bit 0 set. */
+static inline guint64
+window_code(const FsEndpoint *ep)
+{
+    guint32 w = ep->rcv_wnd;
+
+    if (ep->wscale < 32 &&
+        (w & ((G_GUINT64_CONSTANT(1) << ep->wscale) - 1)) == 0)
+        return (guint64)(w >> ep->wscale) << 1;
+    return (guint64)w << 1 | 1;
 }
 
 #define C FS_ROLE_CLIENT
@@ -373,7 +454,7 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
         conn->last_hash[C], conn->last_hash[S],
     };
     gboolean inexact = FALSE;
-    guint8 *words;
+    guint words = 0;
     guint8 *groups;
     Writer e;
 
@@ -385,15 +466,17 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
         store_le64(e.p, (guint64)t_last << 1);
         e.p += 8;
     }
-    words = e.p++;
     groups = e.p++;
-    *words = 0;
+    UNROLLED
+    for (guint i = 0; i < N_WORDS; i++)
+        words |= (guint)(w[i] != 0) << i;
+    if (words != ALL_WORDS)
+        *e.p++ = (guint8)words;
     UNROLLED
     for (guint i = 0; i < N_WORDS; i++) {
         guint32 le = GUINT32_TO_LE(w[i]);
 
         memcpy(e.p, &le, sizeof le);
-        *words |= (guint8)((w[i] != 0) << i);
         e.p += w[i] != 0 ? 4 : 0;
     }
     e.mask = NULL;
@@ -413,14 +496,16 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
     PUT(V_PAYLOAD_TIME_S, TIME(sv->last_payload_time, payload_base, FALSE));
     PUT(V_SHAPE_C, shape_of(cl));
     PUT(V_SHAPE_S, shape_of(sv));
-    PUT(V_FLAGS_C, flag_bytes((const guint8 *)cl + EP_FLAGS_AT));
-    PUT(V_FLAGS_S, flag_bytes((const guint8 *)sv + EP_FLAGS_AT));
+    PUT(V_FLAGS_C, flags_code(cl));
+    PUT(V_FLAGS_S, flags_code(sv));
     PUT(V_SND_NXT_C, seq_code(cl->snd_nxt, cl->isn));
     PUT(V_SND_NXT_S, seq_code(sv->snd_nxt, sv->isn));
-    PUT(V_RCV_WND_C, cl->rcv_wnd);
-    PUT(V_RCV_WND_S, sv->rcv_wnd);
-    PUT(V_LAST_TSVAL_C, seq_code(cl->last_tsval, cl->first_tsval));
-    PUT(V_LAST_TSVAL_S, seq_code(sv->last_tsval, sv->first_tsval));
+    PUT(V_RCV_WND_C, window_code(cl));
+    PUT(V_RCV_WND_S, window_code(sv));
+    PUT(V_LAST_TSVAL_C,
+        seq_code(cl->last_tsval, tsval_guess(cl, conn->t_first, t_last)));
+    PUT(V_LAST_TSVAL_S,
+        seq_code(sv->last_tsval, tsval_guess(sv, conn->t_first, t_last)));
     PUT(V_RTT_C, cl->rtt_leg_us);
     PUT(V_RTT_S, sv->rtt_leg_us);
     PUT(V_FIN_TIME_C, TIME(cl->fin_time, t_last, FALSE));
@@ -497,7 +582,7 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
     _Static_assert(__COUNTER__ - SLOT_COUNTER_BASE == N_VALUES,
                    "a slot not written");
 #endif
-    *groups = (guint8)e.groups;
+    *groups = (guint8)(e.groups | (words == ALL_WORDS ? ALL_WORDS_BIT : 0));
     return inexact ? 0 : (gsize)(e.p - buf);
 }
 
@@ -596,15 +681,23 @@ store_endpoint(FsConn *conn, int r, const guint64 *v, gint64 unit)
     FsEndpoint *peer = &conn->ep[!r];
     FsTime t_last = conn->t_last;
     guint64 shape = v[V_SHAPE_C + r];
-    guint16 flags = (guint16)v[V_FLAGS_C + r];
+    guint16 flags;
 
-    /* isn, first_tsval and both snd_nxt are in place */
-    ep->state = (FsTcpState)(guint8)shape;
-    ep->wscale = (guint8)(shape >> 8);
+    /* isn, first_tsval, both snd_nxt and t_first are in place */
+    ep->state = (FsTcpState)((shape & 15) | (shape >> 8 & 15) << 4);
+    ep->wscale = (guint8)((shape >> 4 & 15) | (shape >> 12 & 15) << 4);
     ep->undecided = (guint8)(shape >> 16);
+    /* flags_code() */
+    flags = GUINT16_SWAP_LE_BE((guint16)v[V_FLAGS_C + r]) ^
+            typical_flags_of((guint8)ep->state);
     memcpy((guint8 *)ep + EP_FLAGS_AT, &flags, sizeof flags);
-    ep->rcv_wnd = (guint32)v[V_RCV_WND_C + r];
-    ep->last_tsval = seq_value(v[V_LAST_TSVAL_C + r], ep->first_tsval);
+    /* window_code(); bit 0 clear with a scale of 32 or more only in a
+     * damaged one */
+    ep->rcv_wnd = (v[V_RCV_WND_C + r] & 1) || ep->wscale >= 32
+                      ? (guint32)(v[V_RCV_WND_C + r] >> 1)
+                      : (guint32)(v[V_RCV_WND_C + r] >> 1) << ep->wscale;
+    ep->last_tsval = seq_value(v[V_LAST_TSVAL_C + r],
+                               tsval_guess(ep, conn->t_first, t_last));
     ep->rtt_leg_us = (guint32)v[V_RTT_C + r];
     ep->fin_time = time_value(v[V_FIN_TIME_C + r], t_last, unit, FALSE);
     ep->time_wait_since = time_value(v[V_TW_SINCE_C + r], t_last, unit, FALSE);
@@ -650,10 +743,10 @@ store(FsConn *out, const guint64 *v, const guint32 *w, gint64 unit)
     out->last_hash[S] = w[W_HASH_S];
     cl->snd_nxt = seq_value(v[V_SND_NXT_C], cl->isn);
     out->ep[S].snd_nxt = seq_value(v[V_SND_NXT_S], out->ep[S].isn);
+    out->t_first = time_value(v[V_T_FIRST], t_last, unit, FALSE);
     store_endpoint(out, C, v, unit);
     store_endpoint(out, S, v, unit);
     out->packets = v[V_PACKETS];
-    out->t_first = time_value(v[V_T_FIRST], t_last, unit, FALSE);
     out->settled_at = time_value(v[V_SETTLED_AT], t_last, unit, FALSE);
     memcpy((guint8 *)out + CONN_FLAGS_AT, &flags, sizeof flags);
     ((guint8 *)out)[REUSE_FLAGS_AT] = (guint8)(v[V_CONN_FLAGS] >> 16);
@@ -739,8 +832,9 @@ fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
         out->t_last = (FsTime)(lead >> 1);
         p += 8;
     }
-    m = *p++;
     groups = *p++;
+    m = groups & ALL_WORDS_BIT ? ALL_WORDS : *p++;
+    groups &= ~ALL_WORDS_BIT;
     if (m >> N_WORDS != 0 || groups >> N_GROUPS != 0)
         return FALSE;
     for (; m != 0; m &= m - 1) {
