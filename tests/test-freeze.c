@@ -541,6 +541,112 @@ test_quiet_interface(void)
                     a->ep[FS_ROLE_SERVER].state_since);
 }
 
+/* A sink that offers a slot for the records (as the stage does), and
+ * counts how often the engine asks for it: once each time a sweep
+ * decodes a frozen connection. */
+typedef struct {
+    GArray *records;
+    FsConn slot;
+    guint slots_asked;
+} SlotSink;
+
+static FsConn *
+slot_of(gpointer user)
+{
+    SlotSink *k = user;
+
+    k->slots_asked++;
+    return &k->slot;
+}
+
+static void
+keep_slot_record(const FsConn *conn, const FsOutcome *outcome,
+                 gpointer user)
+{
+    keep_record(conn, outcome, ((SlotSink *)user)->records);
+}
+
+/* An established connection quiet for 200 s, then closed (its FINs
+ * acked) and quiet for 70 s more: the records' count at 200 s (*at_200)
+ * and at 270 s (*at_270), the slots asked for before the close
+ * (*asked_quiet), the record. */
+static FsConn
+run_quiet_then_close(FsTime freeze_after, guint *asked_quiet, guint *at_200,
+                     guint *at_270)
+{
+    const FsScriptStep open[] = {
+        { C2S, "S",  1000, 0,    0,   0, 0, 0, 0 },
+        { S2C, "SA", 5000, 1001, 0,   1, 0, 0, 0 },
+        { C2S, "A",  1001, 5001, 0,   2, 0, 0, 0 },
+        { S2C, "PA", 5001, 1001, 100, 3, 0, 0, 0 },
+        { C2S, "A",  1001, 5101, 0,   4, 0, 0, 0 },
+    };
+    const FsScriptStep close[] = {
+        { C2S, "FA", 1001, 5101, 0, 200000, 0, 0, 0 },
+        { S2C, "FA", 5101, 1002, 0, 200001, 0, 0, 0 },
+        { C2S, "A",  1002, 5102, 0, 200002, 0, 0, 0 },
+    };
+    SlotSink k = { g_array_new(FALSE, TRUE, sizeof(FsConn)), { 0 }, 0 };
+    FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC,
+                           .freeze_after = freeze_after };
+    FsEngineSink sink = { NULL, keep_slot_record, &k, slot_of, FALSE };
+    FsEngine *e = fs_engine_new(&cfg, &sink);
+    FsSegment seg;
+    FsConn rec;
+
+    for (guint i = 0; i < G_N_ELEMENTS(open); i++) {
+        fs_script_segment(&open[i], &seg);
+        fs_engine_segment(e, &seg);
+    }
+    for (int s = 1; s < 200; s++)
+        fs_engine_advance(e, FS_SCRIPT_T0 + s * FS_NS_PER_SEC);
+    *asked_quiet = k.slots_asked;
+    *at_200 = k.records->len;
+    for (guint i = 0; i < G_N_ELEMENTS(close); i++) {
+        fs_script_segment(&close[i], &seg);
+        fs_engine_segment(e, &seg);
+    }
+    for (int s = 201; s <= 270; s++)
+        fs_engine_advance(e, FS_SCRIPT_T0 + s * FS_NS_PER_SEC);
+    *at_270 = k.records->len;
+    fs_engine_finish(e);
+    fs_engine_free(e);
+    g_assert_cmpuint(k.records->len, ==, 1);
+    rec = g_array_index(k.records, FsConn, 0);
+    g_array_unref(k.records);
+    return rec;
+}
+
+/* A quiet open connection, frozen after 10 s, is not decoded again
+ * while nothing reaches it (a sweep once decoded it every 2*MSL to find
+ * nothing changed); the packets that close it thaw it and bring its
+ * deadline back: it is handed over 2*MSL after its close, as never
+ * frozen, with the same record. */
+static void
+test_quiet_idle_not_woken(void)
+{
+    guint asked_never, asked_frozen;
+    guint at_200_never, at_200_frozen, at_270_never, at_270_frozen;
+    FsConn never = run_quiet_then_close(-1, &asked_never, &at_200_never,
+                                        &at_270_never);
+    FsConn frozen = run_quiet_then_close(0, &asked_frozen, &at_200_frozen,
+                                         &at_270_frozen);
+
+    g_assert_cmpuint(asked_never, ==, 0);
+    g_assert_cmpuint(asked_frozen, ==, 0);
+    g_assert_cmpuint(at_200_never, ==, 0);
+    g_assert_cmpuint(at_200_frozen, ==, 0);
+    /* closed at 200 s, handed over by 270 s (2*MSL), not at the end */
+    g_assert_cmpuint(at_270_never, ==, 1);
+    g_assert_cmpuint(at_270_frozen, ==, 1);
+    g_assert_cmpint(frozen.settled_at, ==, never.settled_at);
+    g_assert_cmpint(frozen.ep[FS_ROLE_CLIENT].state, ==,
+                    never.ep[FS_ROLE_CLIENT].state);
+    g_assert_cmpint(frozen.ep[FS_ROLE_SERVER].state_since, ==,
+                    never.ep[FS_ROLE_SERVER].state_since);
+    g_assert_cmpint(frozen.packets, ==, never.packets);
+}
+
 typedef struct {
     guint64 conns;
     guint64 bytes;   /* fs_conn_frozen_size() of each, summed */
@@ -639,5 +745,7 @@ main(int argc, char **argv)
     g_test_add_func("/freeze/samples", test_samples);
     g_test_add_func("/freeze/engine-freezes", test_engine_freezes);
     g_test_add_func("/freeze/quiet-interface", test_quiet_interface);
+    g_test_add_func("/freeze/quiet-idle-not-woken",
+                    test_quiet_idle_not_woken);
     return g_test_run();
 }
