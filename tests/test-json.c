@@ -559,6 +559,76 @@ test_report_batched(void)
     fclose(batched);
 }
 
+/* An event's detail, as --json writes it: plain, to be escaped, longer
+ * than the report keeps by address, NULL, and more of them than it has
+ * slots, each several times over: every event line ends in what
+ * fs_json_string() makes of it. */
+static void
+test_report_event_detail(void)
+{
+    enum { N_NUMBERED = 200, ROUNDS = 3 };
+    static char numbered[N_NUMBERED][24];
+    static const char *const fixed[] = {
+        "each FIN sent before the peer's FIN arrived",
+        "a \"quoted\"\tdetail\\ with \001 control",
+        "a detail longer than the ninety-six bytes the report keeps of one "
+        "by its address, written the usual way every time",
+        NULL,
+    };
+    FsEngineConfig cfg;
+    FILE *f = tmpfile();
+    FsReport *r;
+    FsEngineSink sink;
+    FsEvent ev;
+    FsConn conn;
+    g_autoptr(GString) text = NULL;
+    g_autoptr(GPtrArray) wants = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) lines = NULL;
+    guint n = 0;
+
+    memset(&cfg, 0, sizeof cfg);
+    g_assert_nonnull(f);
+    r = fs_report_new(FS_REPORT_JSON, f, &cfg);
+    sink = fs_report_sink(r);
+    memset(&conn, 0, sizeof conn);
+    fs_conn_init(&conn);
+    memset(&ev, 0, sizeof ev);
+    ev.kind = FS_EV_FIN;
+    ev.role = FS_ROLE_NONE;
+    for (guint i = 0; i < N_NUMBERED; i++)
+        g_snprintf(numbered[i], sizeof numbered[i], "detail %u%s", i,
+                   i % 7 == 0 ? "\n" : "");
+    for (guint round = 0; round < ROUNDS; round++) {
+        for (guint i = 0; i < N_NUMBERED + G_N_ELEMENTS(fixed); i++) {
+            GString *want = g_string_new(",\"detail\":");
+            FsJson j;
+
+            ev.detail = i < N_NUMBERED ? numbered[i] : fixed[i - N_NUMBERED];
+            sink.on_event(&ev, &conn, sink.user);
+            fs_json_init(&j, want);
+            fs_json_string(&j, ev.detail);
+            g_string_append_c(want, '}');
+            g_ptr_array_add(wants, g_string_free(want, FALSE));
+        }
+    }
+    g_assert_cmpstr(g_ptr_array_index(wants, N_NUMBERED + 1), ==,
+                    ",\"detail\":\"a \\\"quoted\\\"\\tdetail\\\\ with "
+                    "\\u0001 control\"}");
+    fs_report_free(r); /* unbatched: each line is out already */
+    text = file_text(f);
+    fclose(f);
+    lines = g_strsplit(text->str, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++) {
+        if (!g_str_has_prefix(lines[i], "{\"type\":\"event\""))
+            continue;
+        g_assert_cmpuint(n, <, wants->len);
+        g_assert_true(g_str_has_suffix(lines[i],
+                                       g_ptr_array_index(wants, n)));
+        n++;
+    }
+    g_assert_cmpuint(n, ==, wants->len);
+}
+
 /* A connection's Wireshark filter writes IPv4 addresses by hand: as
  * fs_addr_format() does, for every byte value in every position; IPv6
  * ones through it. */
@@ -620,5 +690,6 @@ main(int argc, char **argv)
     g_test_add_func("/json/put-string", test_put_string);
     g_test_add_func("/json/addr-put", test_addr_put);
     g_test_add_func("/json/report-batched", test_report_batched);
+    g_test_add_func("/json/report-event-detail", test_report_event_detail);
     return g_test_run();
 }

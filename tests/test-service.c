@@ -3,6 +3,9 @@
  * the text report's close times (report-text.c). */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include <glib.h>
 
 #include "report-private.h"
@@ -88,11 +91,12 @@ test_peak_whole_only(void)
     service_free(svc);
 }
 
-/* Spans in no order, more than one sorting run of report-service.c
- * (its merges): the peak as counted span by span, at each start, the
- * spans [start, end) that hold it. */
+/* Spans in no order, or nearly in order (each start a little off its
+ * place: the merges' halves overlap at their seams), more than one
+ * sorting run of report-service.c: the peak as counted span by span,
+ * at each start, the spans [start, end) that hold it. */
 static void
-test_peak_many(void)
+check_peak_many(gboolean nearly_in_order)
 {
     enum { N = 1000 };
     g_autofree FsTime *spans = g_new(FsTime, 2 * N);
@@ -101,7 +105,9 @@ test_peak_many(void)
     guint64 want = 0;
 
     for (guint i = 0; i < N; i++) {
-        spans[2 * i] = g_rand_int_range(rand, 0, 100000);
+        spans[2 * i] = nearly_in_order
+                           ? (FsTime)i * 100 + g_rand_int_range(rand, 0, 700)
+                           : g_rand_int_range(rand, 0, 100000);
         spans[2 * i + 1] = spans[2 * i] + g_rand_int_range(rand, 1, 2000);
     }
     for (guint i = 0; i < N; i++) {
@@ -116,6 +122,55 @@ test_peak_many(void)
     g_assert_cmpuint(want, >, 3);
     g_assert_cmpuint(fs_service_time_wait_peak(svc), ==, want);
     service_free(svc);
+    g_rand_free(rand);
+}
+
+static void
+test_peak_many(void)
+{
+    check_peak_many(FALSE);
+    check_peak_many(TRUE);
+}
+
+static int
+cmp_time(gconstpointer a, gconstpointer b)
+{
+    FsTime x = *(const FsTime *)a;
+    FsTime y = *(const FsTime *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* fs_sort_times() against qsort(): in no order, nearly in order (each
+ * time a little off its place, by up to jitter places: the merges'
+ * halves overlap at their seams), in order, reversed, with ties; every
+ * length up to several sorting runs and merges. */
+static void
+test_sort_times(void)
+{
+    static const gint32 jitters[] = { 0, 3, 20, 100, 100000 };
+    GRand *rand = g_rand_new_with_seed(1793);
+
+    for (gsize n = 0; n <= 300; n++) {
+        g_autofree FsTime *t = g_new(FsTime, MAX(n, 1));
+        g_autofree FsTime *want = g_new(FsTime, MAX(n, 1));
+        g_autofree FsTime *scratch = g_new(FsTime, MAX(n, 1));
+
+        for (gsize k = 0; k < G_N_ELEMENTS(jitters) + 1; k++) {
+            for (gsize i = 0; i < n; i++) {
+                if (k == G_N_ELEMENTS(jitters))
+                    t[i] = (FsTime)(n - i) / 2;     /* reversed, ties */
+                else
+                    t[i] = (FsTime)i * 10 +
+                           g_rand_int_range(rand, 0, 10 * jitters[k] + 1);
+            }
+            memcpy(want, t, n * sizeof *t);
+            if (n > 0)
+                qsort(want, n, sizeof *want, cmp_time);
+            fs_sort_times(t, scratch, n);
+            g_assert_cmpmem(t, n * sizeof *t, want, n * sizeof *want);
+        }
+    }
     g_rand_free(rand);
 }
 
@@ -293,6 +348,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/service/peak", test_peak);
+    g_test_add_func("/service/sort-times", test_sort_times);
     g_test_add_func("/service/peak-touching", test_peak_touching);
     g_test_add_func("/service/peak-whole", test_peak_whole);
     g_test_add_func("/service/peak-whole-only", test_peak_whole_only);

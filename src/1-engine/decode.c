@@ -754,9 +754,72 @@ decode_common(const guint8 *data, gsize avail, FsSegment *seg)
     return TRUE;
 }
 
-FsDecodeStatus
-fs_decode(int linktype, const guint8 *data, guint32 caplen, guint32 wirelen,
-          FsSegment *seg)
+/* The commonest frame of all, a segment of a connection that agreed on
+ * timestamps: untagged Ethernet, IPv4 without options, not a fragment,
+ * a 32-byte TCP header holding NOP, NOP, timestamps. Only fixed
+ * offsets and constant lengths, so that it needs few registers and
+ * fs_decode() saves none for it; the same result as decode_common(),
+ * field for field (test-decode compares fs_decode() with the general
+ * path). FALSE, with *seg untouched: not such a frame. avail is at
+ * least ETHER_HDR + IPV4_HDR_MIN + TCP_HDR_MIN + 12. */
+static inline gboolean
+decode_ipv4_ts(const guint8 *data, FsSegment *seg)
+{
+    const guint8 *ip = data + ETHER_HDR;
+    const guint8 *tcp = ip + IPV4_HDR_MIN;
+    guint32 total = be16_at(ip + 2);
+    guint32 src, dst;
+    guint64 zero = 0;
+
+    /* IPv4, IHL 5, not a fragment, TCP, data offset 8 with NOP, NOP,
+     * timestamps, all of which the IP length covers */
+    if (be16_at(data + 12) != ETHERTYPE_IPV4 || ip[0] != 0x45 ||
+        (be16_at(ip + 6) & (IPV4_MF | IPV4_OFFSET_MASK)) != 0 ||
+        ip[9] != PROTO_TCP || (tcp[12] & 0xf0u) != 0x80u ||
+        total < IPV4_HDR_MIN + TCP_HDR_MIN + 12 ||
+        be32_at(tcp + 20) != TCPOPT_NOP_NOP_TS)
+        return FALSE;
+
+    memcpy(&src, ip + 12, 4);
+    memcpy(&dst, ip + 16, 4);
+    seg->ts = 0;
+    seg->src.family = 4;
+    memcpy(seg->src.bytes, &src, 4);
+    memcpy(seg->src.bytes + 4, &zero, 8);
+    memcpy(seg->src.bytes + 12, &zero, 4);
+    seg->dst.family = 4;
+    memcpy(seg->dst.bytes, &dst, 4);
+    memcpy(seg->dst.bytes + 4, &zero, 8);
+    memcpy(seg->dst.bytes + 12, &zero, 4);
+    seg->sport = be16_at(tcp);
+    seg->dport = be16_at(tcp + 2);
+    seg->vlan = 0;
+    seg->seq = be32_at(tcp + 4);
+    seg->ack = be32_at(tcp + 8);
+    seg->window = be16_at(tcp + 14);
+    seg->flags = tcp[13];
+    seg->wscale = FS_WSCALE_NONE;
+    seg->mss = 0;
+    seg->sack_ok = FALSE;
+    seg->has_ts = TRUE;
+    seg->tsval = be32_at(tcp + 24);
+    seg->tsecr = be32_at(tcp + 28);
+    seg->payload_len = total - (IPV4_HDR_MIN + TCP_HDR_MIN + 12);
+    seg->hdr_hash = header_hash(ip, IPV4_HDR_MIN + TCP_HDR_MIN + 12, IP_V4);
+    seg->flow_hash = 0;
+    seg->frame = 0;
+    seg->source = 0;
+    return TRUE;
+}
+
+/* fs_decode() past its commonest frame: the other common ones, then the
+ * general path. Apart, so that fs_decode() itself stays small. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static FsDecodeStatus
+decode_other(int linktype, const guint8 *data, guint32 caplen,
+             guint32 wirelen, FsSegment *seg)
 {
     gsize avail = MIN(caplen, wirelen);
 
@@ -765,6 +828,19 @@ fs_decode(int linktype, const guint8 *data, guint32 caplen, guint32 wirelen,
         decode_common(data, avail, seg))
         return FS_DECODE_OK;
     return fs_decode_general(linktype, data, caplen, wirelen, seg);
+}
+
+FsDecodeStatus
+fs_decode(int linktype, const guint8 *data, guint32 caplen, guint32 wirelen,
+          FsSegment *seg)
+{
+    gsize avail = MIN(caplen, wirelen);
+
+    if (G_LIKELY(linktype == FS_DLT_EN10MB && data != NULL && seg != NULL &&
+                 avail >= ETHER_HDR + IPV4_HDR_MIN + TCP_HDR_MIN + 12) &&
+        decode_ipv4_ts(data, seg))
+        return FS_DECODE_OK;
+    return decode_other(linktype, data, caplen, wirelen, seg);
 }
 
 FsDecodeStatus

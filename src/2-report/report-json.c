@@ -173,6 +173,49 @@ put_time_or_null(char *p, FsTime t)
         PUT_FRAME_FILE((r), (p), file_member, (source));                   \
     } while (0)
 
+/* The quoted forms of event details kept, by their address: 2^bits of
+ * them, of up to DETAIL_TEXT bytes. */
+#define DETAIL_MEMO_BITS 6
+#define DETAIL_TEXT 96
+
+/* An event's detail, quoted, or null. Details are static text (event.h)
+ * of a few dozen kinds, so the JSON of each, once written, is kept by
+ * its address (a table a thread, like fs_put_seconds()'s) and put again
+ * as one fixed-size copy, with no strlen() and no scan for bytes to
+ * escape. A longer one is written the usual way each time; two that
+ * share a slot take it in turn. */
+static inline char *
+put_detail(GString *out, char *p, const char *detail)
+{
+    static _Thread_local struct {
+        const char *detail;     /* NULL: none yet */
+        char text[DETAIL_TEXT]; /* its JSON string, no NUL */
+        gsize len;
+    } memo[1u << DETAIL_MEMO_BITS];
+    __typeof__(memo[0]) *m;
+    gsize at;
+    gsize n;
+
+    if (detail == NULL)
+        return fs_put_null(p);
+    m = &memo[((guint64)(guintptr)detail *
+               G_GUINT64_CONSTANT(0x9e3779b97f4a7c15)) >>
+              (64 - DETAIL_MEMO_BITS)];
+    if (G_LIKELY(m->detail == detail)) {
+        memcpy(p, m->text, sizeof m->text); /* within the slack */
+        return p + m->len;
+    }
+    at = (gsize)(p - out->str);
+    p = fs_json_put_string(out, p, detail); /* may move out->str */
+    n = (gsize)(p - (out->str + at));
+    if (n <= sizeof m->text) {
+        memcpy(m->text, out->str + at, n);
+        m->len = n;
+        m->detail = detail;
+    }
+    return p;
+}
+
 void
 fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
 {
@@ -211,7 +254,7 @@ fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
         p = fs_put_time(p, ev->value);
     }
     FS_JSON_LIT(p, ",\"detail\":");
-    p = fs_json_put_string(out, p, ev->detail);
+    p = put_detail(out, p, ev->detail);
     *p++ = '}';
     fs_report_put_line_end(r, p);
 }

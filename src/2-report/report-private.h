@@ -61,6 +61,10 @@ guint fs_services_count(const FsServices *services);
 GPtrArray *fs_services_top(FsServices *services, guint top);
 /* Most endpoints of this service in TIME_WAIT at once. */
 guint64 fs_service_time_wait_peak(const FsService *svc);
+
+/* Sorts the n times at t, ascending, with scratch room for n more
+ * (report-service.c; its peaks sort with it). */
+void fs_sort_times(FsTime *t, FsTime *scratch, gsize n);
 /* Who closes first and what that means: "server closes first in 98%:
  * the server holds TIME_WAIT"; NULL when nothing closed. */
 char *fs_service_meaning(const FsService *svc);

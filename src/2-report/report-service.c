@@ -158,8 +158,8 @@ spans_kept(const FsService *svc)
  * are in order already copied instead. The comparisons inline, where
  * qsort() calls a function for each (most of a service peak's time:
  * the spans come nearly in order). */
-static void
-sort_times(FsTime *t, FsTime *scratch, gsize n)
+void
+fs_sort_times(FsTime *t, FsTime *scratch, gsize n)
 {
     FsTime *from = t;
     FsTime *to = scratch;
@@ -211,7 +211,7 @@ sorted_times(const FsTime *at, guint n, guint stride, FsTime *scratch)
 
     for (guint i = 0; i < n; i++)
         t[i] = at[(gsize)i * stride];
-    sort_times(t, scratch, n);
+    fs_sort_times(t, scratch, n);
     return t;
 }
 
