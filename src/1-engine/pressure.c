@@ -31,6 +31,7 @@ typedef struct {
     guint32 peak_at[2];  /* when (FsTime, high and low halves: the entry
                             stays 4-byte aligned, 32 bytes) */
     guint32 held;        /* fs_pressure_hold() not yet released */
+    guint32 owner;       /* what the holds say of it (while held) */
     guint16 port;        /* server port */
 } Dest;
 
@@ -232,12 +233,19 @@ fs_pressure_enter(FsPressure *p, const FsAddr *client, const FsAddr *server,
 
 guint32
 fs_pressure_hold(FsPressure *p, const FsAddr *client, const FsAddr *server,
-                 guint16 port)
+                 guint16 port, guint32 owner)
 {
     Dest *d = find_or_add(p, client, server, port);
 
     d->held++;
+    d->owner = owner;
     return (guint32)(d - dest_at(p, 0)) + 1;
+}
+
+guint32
+fs_pressure_owner(const FsPressure *p, guint32 dest)
+{
+    return dest_at(p, dest - 1)->owner;
 }
 
 void
