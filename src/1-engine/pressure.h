@@ -31,8 +31,9 @@ void fs_pressure_leave(FsPressure *p, const FsAddr *client,
  * TIME_WAIT entered (and so ends then) or never held one. */
 guint32 fs_pressure_hold(FsPressure *p, const FsAddr *client,
                          const FsAddr *server, guint16 port, guint32 owner);
-/* What the holds of the destination held as dest said: owner (the same
- * in each of them, the caller's to see to), until the last release. */
+/* What the last hold of the client of the destination held as dest
+ * said: owner (the same in each hold of that client while any of its
+ * destinations is held, the caller's to see to). */
 guint32 fs_pressure_owner(const FsPressure *p, guint32 dest);
 /* fs_pressure_enter() of the destination held as dest. */
 void fs_pressure_enter_held(FsPressure *p, guint32 dest, FsTime ts);

@@ -54,7 +54,8 @@ typedef struct {
                                (alive while it is queued); a client's
                                destination, its number in port pressure
                                (held while it is queued: fs_pressure_hold(),
-                               whose owner is the Host's id); | TW_ENTERED
+                               whose owner is its client's Host id); |
+                               TW_ENTERED
                                or TW_DONE (ends only) */
 } Tw;
 
