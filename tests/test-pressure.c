@@ -252,7 +252,7 @@ test_hosts(void)
         fs_pressure_enter(p, &c4, &s, 80, k);
         fs_pressure_enter(p, &c6, &s, 80, k);
         fs_pressure_enter(p, &c6, &s, 80, k);
-        held[k] = fs_pressure_hold(p, &c4, &s, 80);
+        held[k] = fs_pressure_hold(p, &c4, &s, 80, 0);
     }
     g_assert_cmpuint(fs_pressure_size(p), ==, 2 * N);
     all = listing(p, G_MAXUINT);
@@ -358,9 +358,10 @@ test_prune_busy(void)
     g_assert_cmpuint(fs_pressure_size(p), ==, N);
 }
 
-/* A destination held keeps its number through prunings that forget
- * others around it (their places taken by new ones): the enter and the
- * release that name it by number count on it, not on another. */
+/* A destination held keeps its number (and its client its owner, the
+ * hosts numbered again) through prunings that forget others around it
+ * (their places taken by new ones): the enter and the release that
+ * name it by number count on it, not on another. */
 static void
 test_held_numbers(void)
 {
@@ -376,8 +377,10 @@ test_held_numbers(void)
 
         fs_pressure_enter(p, &c, &s, 80, k);
         fs_pressure_leave(p, &c, &s, 80);
-        held[k] = k % 3 == 1 ? fs_pressure_hold(p, &c, &s, 80) : 0;
+        held[k] = k % 3 == 1 ? fs_pressure_hold(p, &c, &s, 80, 7 * k) : 0;
         g_assert_cmpuint(held[k] != 0, ==, k % 3 == 1);
+        if (held[k] != 0)
+            g_assert_cmpuint(fs_pressure_owner(p, held[k]), ==, 7 * k);
     }
     /* the idle below the top go: the top KEEP (peak 1, the lowest
      * addresses) and those held stay */
@@ -391,6 +394,8 @@ test_held_numbers(void)
     for (guint k = 0; k < N; k++) {
         if (held[k] == 0)
             continue;
+        /* its client's owner, through the hosts numbered again */
+        g_assert_cmpuint(fs_pressure_owner(p, held[k]), ==, 7 * k);
         fs_pressure_enter_held(p, held[k], N + k);
         fs_pressure_enter_held(p, held[k], N + k + 1);
         fs_pressure_release(p, held[k], TRUE);

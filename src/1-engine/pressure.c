@@ -40,6 +40,9 @@ typedef struct {
 
 struct FsPressure {
     GArray *hosts;            /* FsAddr by number (17 bytes each) */
+    GArray *owners;           /* guint32 by host number: what the last
+                                 fs_pressure_hold() of it as a client
+                                 said (fs_pressure_owner()) */
     FsHostIndex host_index;   /* of hosts: number + 1 */
     GArray *dests;            /* Dest by number, with free places */
     guint32 free;             /* the first free place's number + 1 (0:
@@ -70,6 +73,7 @@ fs_pressure_new(void)
     FsPressure *p = g_new0(FsPressure, 1);
 
     p->hosts = g_array_new(FALSE, FALSE, sizeof(FsAddr));
+    p->owners = g_array_new(FALSE, FALSE, sizeof(guint32));
     fs_host_index_reset(&p->host_index, MIN_CAPACITY);
     p->dests = g_array_new(FALSE, FALSE, sizeof(Dest));
     p->index = g_new0(guint32, MIN_CAPACITY);
@@ -83,6 +87,7 @@ fs_pressure_free(FsPressure *p)
     if (p == NULL)
         return;
     g_array_unref(p->hosts);
+    g_array_unref(p->owners);
     fs_host_index_clear(&p->host_index);
     g_array_unref(p->dests);
     g_free(p->index);
@@ -122,6 +127,7 @@ host_number(FsPressure *p, const FsAddr *addr, gboolean create)
     if (n != 0 || !create)
         return n;
     g_array_append_val(p->hosts, *addr);
+    g_array_set_size(p->owners, p->hosts->len);
     fs_host_index_put(&p->host_index, hash, p->hosts->len, host_at, p);
     return p->hosts->len;
 }
@@ -232,12 +238,19 @@ fs_pressure_enter(FsPressure *p, const FsAddr *client, const FsAddr *server,
 
 guint32
 fs_pressure_hold(FsPressure *p, const FsAddr *client, const FsAddr *server,
-                 guint16 port)
+                 guint16 port, guint32 owner)
 {
     Dest *d = find_or_add(p, client, server, port);
 
     d->held++;
+    g_array_index(p->owners, guint32, d->client - 1) = owner;
     return (guint32)(d - dest_at(p, 0)) + 1;
+}
+
+guint32
+fs_pressure_owner(const FsPressure *p, guint32 dest)
+{
+    return g_array_index(p->owners, guint32, dest_at(p, dest - 1)->client - 1);
 }
 
 void
@@ -297,6 +310,7 @@ renumber_hosts(FsPressure *p)
 {
     guint32 *renumbered = g_new0(guint32, p->hosts->len + 1);
     GArray *hosts = g_array_new(FALSE, FALSE, sizeof(FsAddr));
+    GArray *owners = g_array_new(FALSE, FALSE, sizeof(guint32));
     guint32 capacity;
 
     for (guint32 n = 0; n < p->dests->len; n++) {
@@ -310,6 +324,8 @@ renumber_hosts(FsPressure *p)
 
             if (renumbered[old] == 0) {
                 g_array_append_vals(hosts, host(p, old), 1);
+                g_array_append_vals(owners, &g_array_index(p->owners, guint32,
+                                                           old - 1), 1);
                 renumbered[old] = hosts->len;
             }
             *ends[k] = renumbered[old];
@@ -317,6 +333,8 @@ renumber_hosts(FsPressure *p)
     }
     g_array_unref(p->hosts);
     p->hosts = hosts;
+    g_array_unref(p->owners);
+    p->owners = owners;
     g_free(renumbered);
     for (capacity = p->host_index.mask + 1;
          capacity > MIN_CAPACITY && p->hosts->len * 8u < capacity;)

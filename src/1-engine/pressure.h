@@ -30,7 +30,11 @@ void fs_pressure_leave(FsPressure *p, const FsAddr *client,
  * the release name it by it (no look-up). The release says whether that
  * TIME_WAIT entered (and so ends then) or never held one. */
 guint32 fs_pressure_hold(FsPressure *p, const FsAddr *client,
-                         const FsAddr *server, guint16 port);
+                         const FsAddr *server, guint16 port, guint32 owner);
+/* What the last hold of the client of the destination held as dest
+ * said: owner (the same in each hold of that client while any of its
+ * destinations is held, the caller's to see to). */
+guint32 fs_pressure_owner(const FsPressure *p, guint32 dest);
 /* fs_pressure_enter() of the destination held as dest. */
 void fs_pressure_enter_held(FsPressure *p, guint32 dest, FsTime ts);
 void fs_pressure_release(FsPressure *p, guint32 dest, gboolean entered);

@@ -43,24 +43,29 @@ typedef struct {
  * peaks' clock is past its end, in one queue at a time: counted now
  * (ends, by start: its 2*MSL runs out in that order), then waiting for
  * the peaks' clock (spans_in, by start), then entered there (spans_out,
- * by its end). 24 bytes (an Ending and a Span, 72, before). */
+ * by its end). 16 bytes (24 with its host and destination apart; an
+ * Ending and a Span, 72, before): at the peak of a capture of short
+ * connections nearly each one has its Tw. */
 typedef struct {
     FsTime t;               /* its start; in spans_out, its end */
-    guint64 tag;            /* its key (connection id * 2 + role) << 16 |
-                               the destination's port; | TW_ENTERED or
-                               TW_DONE (ends only) */
-    guint32 host;           /* its Host's id (alive while it is queued) */
-    guint32 dest;           /* a client's destination, its number in
-                               port pressure (held while it is queued:
-                               fs_pressure_hold()); 0: a server's */
+    guint32 key;            /* its key (key_of(): the role's bit is the
+                               lowest) */
+    guint32 who;            /* a server's, or a TW_DONE one's, Host id
+                               (alive while it is queued); a client's
+                               destination, its number in port pressure
+                               (held while it is queued: fs_pressure_hold(),
+                               whose owner is its client's Host id); |
+                               TW_ENTERED
+                               or TW_DONE (ends only) */
 } Tw;
 
 /* Of a Tw left in ends by fs_timewait_finish(): its span entered, to
  * leave at its end (it goes to spans_out when it runs out now), or done
- * with (it only runs out now). The key's and port's bits are below. */
-#define TW_ENTERED (G_GUINT64_CONSTANT(1) << 63)
-#define TW_DONE (G_GUINT64_CONSTANT(1) << 62)
-#define TW_TAG (TW_DONE - 1)
+ * with (it only runs out now; who its Host's id, its destination
+ * released). The number's bits are below. */
+#define TW_ENTERED (1u << 31)
+#define TW_DONE (1u << 30)
+#define TW_WHO (TW_DONE - 1)
 
 /* A TIME_WAIT still counted now whose span the peaks' clock took first
  * (it ran ahead: over the span budget, or fs_timewait_finish()): when
@@ -201,7 +206,7 @@ cut_done_if_empty(FsTimeWait *tw, Cut *cut)
 static inline guint64
 tw_key(const Tw *e)
 {
-    return (e->tag & TW_TAG) >> 16;
+    return e->key;
 }
 
 static inline gboolean
@@ -210,13 +215,11 @@ ending_before(const Ending *x, const Ending *y)
     return x->end != y->end ? x->end < y->end : x->key < y->key;
 }
 
-/* By t, then key (the tag orders as its key does; not its flags,
- * which fs_timewait_finish() sets in place) */
+/* By t, then key */
 static inline gboolean
 tw_before(const Tw *x, const Tw *y)
 {
-    return x->t != y->t ? x->t < y->t
-                        : (x->tag & TW_TAG) < (y->tag & TW_TAG);
+    return x->t != y->t ? x->t < y->t : x->key < y->key;
 }
 
 /* A heap of n Tw sorted in place, in order (still a heap): each first
@@ -472,10 +475,13 @@ fs_timewait_free(FsTimeWait *tw)
     g_free(tw);
 }
 
+/* A TIME_WAIT's key: its connection's id * 2 + role, its lowest 32
+ * bits (two keys alike would be 2^31 connections apart: never both
+ * queued within 4*MSL). */
 static inline guint64
 key_of(const FsConn *conn, FsRole role)
 {
-    return conn->id * 2 + (guint64)(role == FS_ROLE_SERVER);
+    return (guint32)(conn->id * 2 + (guint64)(role == FS_ROLE_SERVER));
 }
 
 /* An id taken from free (or the next of at) for p. */
@@ -510,6 +516,24 @@ host_of(const FsTimeWait *tw, guint32 id)
     return g_ptr_array_index(tw->host_at, id);
 }
 
+/* A client's destination in port pressure (0: a server's, or one
+ * released, TW_DONE). */
+static inline guint32
+tw_dest(const Tw *e)
+{
+    return (e->key & 1) || (e->who & TW_DONE) ? 0 : e->who & TW_WHO;
+}
+
+/* The Host a Tw names (see host_of()). */
+static inline Host *
+tw_host(const FsTimeWait *tw, const Tw *e)
+{
+    guint32 dest = tw_dest(e);
+
+    return host_of(tw, dest != 0 ? fs_pressure_owner(tw->pressure, dest)
+                                 : e->who & TW_WHO);
+}
+
 static const FsAddr *
 host_addr(gconstpointer tw, guint32 id)
 {
@@ -535,8 +559,9 @@ maybe_retire(FsTimeWait *tw, Host *h)
 static void
 span_enter(FsTimeWait *tw, const Tw *s)
 {
-    Host *h = host_of(tw, s->host);
+    Host *h = tw_host(tw, s);
     FsEngineStats *stats = tw->stats;
+    guint32 dest = tw_dest(s);
 
     if (++h->lag > h->pub.peak) {
         h->pub.peak = h->lag;
@@ -546,22 +571,23 @@ span_enter(FsTimeWait *tw, const Tw *s)
         stats->time_wait_peak = tw->lag_now;
         stats->time_wait_peak_at = s->t;
     }
-    if (s->dest != 0)
-        fs_pressure_enter_held(tw->pressure, s->dest, s->t);
+    if (dest != 0)
+        fs_pressure_enter_held(tw->pressure, dest, s->t);
 }
 
 /* A span ends (entered: it counted), and is done with. */
 static void
 span_done(FsTimeWait *tw, const Tw *s, gboolean entered)
 {
-    Host *h = host_of(tw, s->host);
+    Host *h = tw_host(tw, s);
+    guint32 dest = tw_dest(s);
 
     if (entered) {
         h->lag--;
         tw->lag_now--;
     }
-    if (s->dest != 0)
-        fs_pressure_release(tw->pressure, s->dest, entered);
+    if (dest != 0)
+        fs_pressure_release(tw->pressure, dest, entered);
     h->spans--;
     tw->spans--;
     maybe_retire(tw, h);
@@ -618,8 +644,10 @@ enter_in_place(FsTimeWait *tw, Tw *e, gboolean from_fifo)
     end = MIN(end, e->t + tw->two_msl);
     if (end <= e->t) {
         /* cut at its start, or it never held one */
+        guint32 id = tw_host(tw, e)->id;
+
         span_done(tw, e, FALSE);
-        e->tag |= TW_DONE;
+        e->who = TW_DONE | id;
         return;
     }
     span_enter(tw, e);
@@ -628,9 +656,9 @@ enter_in_place(FsTimeWait *tw, Tw *e, gboolean from_fifo)
 
         out.t = end;
         tws_push(&tw->spans_out, &out);
-        e->tag |= TW_DONE;
+        e->who = TW_DONE | tw_host(tw, e)->id;
     } else {
-        e->tag |= TW_ENTERED;
+        e->who |= TW_ENTERED;
     }
 }
 
@@ -691,8 +719,7 @@ lag_to(FsTimeWait *tw, FsTime at)
         s = tws_pop(from, in_fifo);
         if (from == &tw->ends) {
             /* still counted now: its end waits on its own */
-            Ending e = { s.t + tw->two_msl, tw_key(&s),
-                         host_of(tw, s.host) };
+            Ending e = { s.t + tw->two_msl, tw_key(&s), tw_host(tw, &s) };
 
             early_push(&tw->early, &e);
         }
@@ -737,7 +764,7 @@ ends_to_clock(FsTimeWait *tw)
         if (now != NULL) {
             e.end = now->t + tw->two_msl;
             e.key = tw_key(now);
-            e.h = host_of(tw, now->host);
+            e.h = tw_host(tw, now);
         }
         if (early != NULL && (now == NULL || ending_before(early, &e)))
             e = *early;
@@ -751,13 +778,13 @@ ends_to_clock(FsTimeWait *tw)
         } else {
             Tw s = tws_pop(&tw->ends, now_fifo);
 
-            if (s.tag & TW_ENTERED) {
+            if (s.who & TW_ENTERED) {
                 /* (finished) it leaves now on the peaks' clock too */
-                s.tag &= TW_TAG;
+                s.who &= TW_WHO;
                 s.t += tw->two_msl;
                 tws_push(&tw->spans_out, &s);
                 tw->spans_next = MIN(tw->spans_next, s.t);
-            } else if (!(s.tag & TW_DONE)) {
+            } else if (!(s.who & TW_DONE)) {
                 tws_push(&tw->spans_in, &s);
             }
         }
@@ -876,8 +903,7 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
     guint32 id;
     FsEngineStats *stats = tw->stats;
     guint64 key = key_of(conn, role);
-    /* (connection ids stay below 2^47) */
-    Tw s = { since, key << 16 | conn->port[FS_ROLE_SERVER], 0, 0 };
+    Tw s = { since, (guint32)key, 0 };
 
     clock_to(tw, ts);
     hash = fs_host_index_hash(&conn->addr[role]);
@@ -902,11 +928,15 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
     stats->time_wait_now++;
     h->spans++;
     tw->spans++;
-    s.host = h->id;
-    if (role == FS_ROLE_CLIENT)
-        s.dest = fs_pressure_hold(tw->pressure, &conn->addr[FS_ROLE_CLIENT],
-                                  &conn->addr[FS_ROLE_SERVER],
-                                  conn->port[FS_ROLE_SERVER]);
+    s.who = role == FS_ROLE_CLIENT
+                ? fs_pressure_hold(tw->pressure, &conn->addr[FS_ROLE_CLIENT],
+                                   &conn->addr[FS_ROLE_SERVER],
+                                   conn->port[FS_ROLE_SERVER], h->id)
+                : h->id;
+    /* (ids and destinations are numbers of things held: far below 2^30) */
+    if (G_UNLIKELY(s.who > TW_WHO))
+        g_error("finscope: more than %u TIME_WAIT hosts or destinations",
+                TW_WHO);
     tw->spans_next = MIN(tw->spans_next, since);
     if (since + tw->two_msl > tw->c.clock) {
         tws_push(&tw->ends, &s);
