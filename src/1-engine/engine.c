@@ -31,6 +31,12 @@ struct FsEngine {
     gboolean finished;      /* fs_engine_finish() was called */
 };
 
+#if defined(__GNUC__)
+#define ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE
+#endif
+
 static void
 on_emit(const FsEvent *ev, gpointer user)
 {
@@ -172,19 +178,13 @@ fs_engine_free(FsEngine *engine)
     g_free(engine);
 }
 
-/* A SYN (no ACK) that is not a retransmission of the current client's
- * SYN opens a new incarnation of the 4-tuple (RFC 9293 §3.4). */
-static gboolean
-opens_incarnation(const FsConn *cur, const FsSegment *seg)
+/* opens_incarnation() of a bare SYN to cur. */
+static G_GNUC_NO_INLINE gboolean
+syn_opens_incarnation(const FsConn *cur, const FsSegment *seg)
 {
     const FsEndpoint *client;
     const FsEndpoint *server;
 
-    if (cur == NULL)
-        return TRUE;
-    if ((seg->flags & (FS_TH_SYN | FS_TH_ACK | FS_TH_RST | FS_TH_FIN)) !=
-        FS_TH_SYN)
-        return FALSE;
     client = &cur->ep[FS_ROLE_CLIENT];
     server = &cur->ep[FS_ROLE_SERVER];
     if (fs_conn_sender_role(cur, seg) != FS_ROLE_CLIENT)
@@ -199,6 +199,20 @@ opens_incarnation(const FsConn *cur, const FsSegment *seg)
         return TRUE;
     return !(server->isn_known && server->ack_seen &&
              server->max_ack == seg->seq + 1);
+}
+
+/* A SYN (no ACK) that is not a retransmission of the current client's
+ * SYN opens a new incarnation of the 4-tuple (RFC 9293 §3.4). Inline:
+ * every segment of the full path asks, few are bare SYNs. */
+static inline ALWAYS_INLINE gboolean
+opens_incarnation(const FsConn *cur, const FsSegment *seg)
+{
+    if (cur == NULL)
+        return TRUE;
+    if ((seg->flags & (FS_TH_SYN | FS_TH_ACK | FS_TH_RST | FS_TH_FIN)) !=
+        FS_TH_SYN)
+        return FALSE;
+    return syn_opens_incarnation(cur, seg);
 }
 
 static FsConn *
@@ -230,12 +244,6 @@ fs_engine_half_open_dropped(const FsConn *conn)
 {
     return fs_store_half_open_dropped(conn);
 }
-
-#if defined(__GNUC__)
-#define ALWAYS_INLINE __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE
-#endif
 
 /* Capture time moved to now: the store's sweep, once a second. Inline
  * in fs_engine_segment() (every packet: a call and its frame cost as
