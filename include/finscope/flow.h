@@ -159,10 +159,12 @@ fs_flow_prefetch(const FsFlowTable *table, const FsSegment *seg,
     if ((f.v & FS_FLOW_TAG_BITS) == tag)
         newest = fs_flow_current(&f);
     if (newest != NULL) {
-        /* the key, the endpoints and the times: the first three lines */
-        __builtin_prefetch(newest);
-        __builtin_prefetch((const char *)newest + 64);
-        __builtin_prefetch((const char *)newest + 128);
+        /* all of it: a segment reads both endpoints, the times, the
+         * counters and the frame numbers, which lie across the whole
+         * record (its lines, not aligned, and the one its end is in) */
+        for (gsize o = 0; o < sizeof(FsConn); o += 64)
+            __builtin_prefetch((const char *)newest + o);
+        __builtin_prefetch((const char *)newest + sizeof(FsConn) - 1);
     }
 #else
     (void)table, (void)seg, (void)conn_too;

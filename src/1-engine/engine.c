@@ -31,6 +31,12 @@ struct FsEngine {
     gboolean finished;      /* fs_engine_finish() was called */
 };
 
+#if defined(__GNUC__)
+#define ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE
+#endif
+
 static void
 on_emit(const FsEvent *ev, gpointer user)
 {
@@ -172,19 +178,13 @@ fs_engine_free(FsEngine *engine)
     g_free(engine);
 }
 
-/* A SYN (no ACK) that is not a retransmission of the current client's
- * SYN opens a new incarnation of the 4-tuple (RFC 9293 §3.4). */
-static gboolean
-opens_incarnation(const FsConn *cur, const FsSegment *seg)
+/* opens_incarnation() of a bare SYN to cur. */
+static G_GNUC_NO_INLINE gboolean
+syn_opens_incarnation(const FsConn *cur, const FsSegment *seg)
 {
     const FsEndpoint *client;
     const FsEndpoint *server;
 
-    if (cur == NULL)
-        return TRUE;
-    if ((seg->flags & (FS_TH_SYN | FS_TH_ACK | FS_TH_RST | FS_TH_FIN)) !=
-        FS_TH_SYN)
-        return FALSE;
     client = &cur->ep[FS_ROLE_CLIENT];
     server = &cur->ep[FS_ROLE_SERVER];
     if (fs_conn_sender_role(cur, seg) != FS_ROLE_CLIENT)
@@ -199,6 +199,20 @@ opens_incarnation(const FsConn *cur, const FsSegment *seg)
         return TRUE;
     return !(server->isn_known && server->ack_seen &&
              server->max_ack == seg->seq + 1);
+}
+
+/* A SYN (no ACK) that is not a retransmission of the current client's
+ * SYN opens a new incarnation of the 4-tuple (RFC 9293 §3.4). Inline:
+ * every segment of the full path asks, few are bare SYNs. */
+static inline ALWAYS_INLINE gboolean
+opens_incarnation(const FsConn *cur, const FsSegment *seg)
+{
+    if (cur == NULL)
+        return TRUE;
+    if ((seg->flags & (FS_TH_SYN | FS_TH_ACK | FS_TH_RST | FS_TH_FIN)) !=
+        FS_TH_SYN)
+        return FALSE;
+    return syn_opens_incarnation(cur, seg);
 }
 
 static FsConn *
@@ -230,12 +244,6 @@ fs_engine_half_open_dropped(const FsConn *conn)
 {
     return fs_store_half_open_dropped(conn);
 }
-
-#if defined(__GNUC__)
-#define ALWAYS_INLINE __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE
-#endif
 
 /* Capture time moved to now: the store's sweep, once a second. Inline
  * in fs_engine_segment() (every packet: a call and its frame cost as
@@ -279,13 +287,18 @@ fs_engine_advance(FsEngine *e, FsTime now)
  * TRUE if it took seg. tests/test-steady checks the step against
  * fs_tcpstate_segment(); golden outputs, truths and the bench traces
  * stay byte-identical. */
-static gboolean
+static inline ALWAYS_INLINE gboolean
 lean_segment(FsEngine *e, FsConn *conn, const FsSegment *seg)
 {
     FsDetectVerdict verdict;
     FsRole sender;
 
-    if (conn == NULL || conn->older != NULL || fs_conn_is_frozen(conn) ||
+    /* fs_tcpstate_steady()'s first test, before the sender's role is
+     * worked out: SYNs, FINs and RSTs (close to half the segments that
+     * reach here) go the full path at once */
+    if ((seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST | FS_TH_ACK)) !=
+            FS_TH_ACK ||
+        conn == NULL || conn->older != NULL || fs_conn_is_frozen(conn) ||
         conn->packets == 0)
         return FALSE;
     sender = fs_conn_sender_role(conn, seg);
@@ -313,8 +326,11 @@ lean_segment(FsEngine *e, FsConn *conn, const FsSegment *seg)
     return TRUE;
 }
 
-void
-fs_engine_segment(FsEngine *e, const FsSegment *seg)
+/* fs_engine_segment(), e not finished: inline in fs_engine_decoded_run()
+ * (every packet: calls and their frames, three a packet, cost as much as
+ * the tests they lead to). */
+static inline ALWAYS_INLINE void
+segment_step(FsEngine *e, const FsSegment *seg)
 {
     FsFlow *flow;
     FsConn *newest;
@@ -322,7 +338,6 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
     FsDetectVerdict verdict;
     FsTcpOutcome out;
 
-    g_return_if_fail(!e->finished);
     tick(e, seg->ts);
     fs_store_evict_to_budget(e->store, seg->ts);
     newest = fs_store_peek(e->store, seg, &flow);
@@ -357,6 +372,13 @@ fs_engine_segment(FsEngine *e, const FsSegment *seg)
                           !verdict.skip);
 }
 
+void
+fs_engine_segment(FsEngine *e, const FsSegment *seg)
+{
+    g_return_if_fail(!e->finished);
+    segment_step(e, seg);
+}
+
 /* --shard K/N: fs_shard_of()'s split. */
 static gboolean
 in_shard(const FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
@@ -375,8 +397,9 @@ segment_clamped(FsEngine *e, const FsSegment *seg, FsTime ts)
     fs_engine_segment(e, &clamped);
 }
 
-void
-fs_engine_decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
+/* fs_engine_decoded(), e not finished. */
+static inline ALWAYS_INLINE void
+decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
 {
     /* whatever the source claims: times stay in [0, FS_TIME_MAX], so no
      * sum or difference of two of them overflows */
@@ -398,9 +421,37 @@ fs_engine_decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
         return;
     }
     if (G_LIKELY(ts == seg->ts))
-        fs_engine_segment(e, seg);
+        segment_step(e, seg);
     else
         segment_clamped(e, seg, ts);
+}
+
+void
+fs_engine_decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
+{
+    g_return_if_fail(!e->finished);
+    decoded(e, status, seg);
+}
+
+/* How far ahead of the packet being processed its flow slot, and then
+ * its connection, are asked into the cache: the flow table and the
+ * connections are far larger than the cache, and each packet would
+ * otherwise wait on memory twice. */
+#define SLOT_AHEAD 16
+#define CONN_AHEAD 8
+
+void
+fs_engine_decoded_run(FsEngine *e, const guint8 *status,
+                      const FsSegment *seg, guint n)
+{
+    g_return_if_fail(!e->finished);
+    for (guint i = 0; i < n; i++) {
+        if (i + SLOT_AHEAD < n && status[i + SLOT_AHEAD] == FS_DECODE_OK)
+            fs_store_prefetch(e->store, &seg[i + SLOT_AHEAD], FALSE);
+        if (i + CONN_AHEAD < n && status[i + CONN_AHEAD] == FS_DECODE_OK)
+            fs_store_prefetch(e->store, &seg[i + CONN_AHEAD], TRUE);
+        decoded(e, (FsDecodeStatus)status[i], &seg[i]);
+    }
 }
 
 void

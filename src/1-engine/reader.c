@@ -33,24 +33,12 @@ struct Shared {
                            batches queued after it come back empty */
 };
 
-/* How far ahead of the packet being processed its flow slot, and then
- * its connection, are asked into the cache: the flow table and the
- * connections are far larger than the cache, and each packet would
- * otherwise wait on memory twice. */
-#define SLOT_AHEAD 16
-#define CONN_AHEAD 8
-
+/* The engine prefetches a few packets ahead within the batch
+ * (fs_engine_decoded_run()). */
 static void
 drain(FsEngine *engine, const FsBatch *b)
 {
-    for (guint i = 0; i < b->n; i++) {
-        if (i + SLOT_AHEAD < b->n &&
-            b->status[i + SLOT_AHEAD] == FS_DECODE_OK)
-            fs_engine_prefetch(engine, &b->seg[i + SLOT_AHEAD], FALSE);
-        if (i + CONN_AHEAD < b->n && b->status[i + CONN_AHEAD] == FS_DECODE_OK)
-            fs_engine_prefetch(engine, &b->seg[i + CONN_AHEAD], TRUE);
-        fs_engine_decoded(engine, (FsDecodeStatus)b->status[i], &b->seg[i]);
-    }
+    fs_engine_decoded_run(engine, b->status, b->seg, b->n);
 }
 
 /* The worker's job: fills the batch (once the capture ended, only hands
