@@ -547,8 +547,9 @@ run_slot_sink(SlotSink *k)
 }
 
 /* A sink that classifies gets outcome NULL; one that offers a slot gets
- * each frozen record decoded straight into it: the same records, the
- * same verdicts as a plain sink's. */
+ * each frozen record decoded straight into it: the same records, byte
+ * for byte (links and padding too: the engine's records are zeroed
+ * before they are filled), the same verdicts as a plain sink's. */
 static void
 test_record_slot(void)
 {
@@ -565,12 +566,7 @@ test_record_slot(void)
         const FsConn *a = &g_array_index(plain.records, FsConn, i);
         const FsConn *b = &g_array_index(slotted.records, FsConn, i);
 
-        g_assert_cmpuint(a->id, ==, b->id);
-        g_assert_cmpuint(a->packets, ==, b->packets);
-        g_assert_cmpint(a->settled_at, ==, b->settled_at);
-        g_assert_cmpint(a->close_done_time, ==, b->close_done_time);
-        for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++)
-            g_assert_cmpint(a->ep[r].state, ==, b->ep[r].state);
+        g_assert_cmpmem(a, sizeof *a, b, sizeof *b);
         g_assert_cmpmem(&g_array_index(plain.outcomes, FsOutcome, i),
                         sizeof(FsOutcome),
                         &g_array_index(slotted.outcomes, FsOutcome, i),

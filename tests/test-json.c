@@ -464,6 +464,16 @@ test_addr_put(void)
         g_assert_cmpstr(ep, ==, "[2001::1]:443");
         *fs_addr_put(got, &unset) = '\0';
         g_assert_cmpstr(got, ==, "?");
+        /* fs_addr_format(): the same, or "?" where it does not fit (as
+         * inet_ntop() would fail) */
+        fs_addr_format(&v6, ep, sizeof ep);
+        g_assert_cmpstr(ep, ==, "2001::1");
+        fs_addr_format(&unset, ep, sizeof ep);
+        g_assert_cmpstr(ep, ==, "?");
+        fs_addr_format(&v6, ep, 8);
+        g_assert_cmpstr(ep, ==, "2001::1");
+        fs_addr_format(&v6, ep, 7);
+        g_assert_cmpstr(ep, ==, "?");
     }
 }
 

@@ -11,6 +11,7 @@
 #include "finscope/classify.h"
 #include "finscope/conn.h"
 #include "finscope/stage.h"
+#include "finscope/timeline.h"
 
 typedef struct {
     GThread *caller;      /* the test's thread */
@@ -300,6 +301,47 @@ test_record_slots(void)
     g_string_free(r.log, TRUE);
 }
 
+/* The timeline's tee (--timeline, --plot) over a sink without events
+ * has none either, and so neither has a stage over the tee (no event is
+ * staged to be dropped in the worker); over one with events, the tee
+ * passes them on. */
+static void
+test_timeline_tee_events(void)
+{
+    Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
+    FsEngineSink plain = { NULL, rec_conn, &r, NULL, FALSE };
+    FsEngineSink with_events = { rec_event, rec_conn, &r, NULL, FALSE };
+    g_autoptr(FsTimeline) tl = fs_timeline_new(FS_NS_PER_SEC,
+                                               30 * FS_NS_PER_SEC);
+    FsEngineSink tee = fs_timeline_tee(tl, &plain);
+    FsStage *stage;
+    FsEngineSink staged;
+    FsConn conn;
+    FsEvent ev;
+    g_autofree char *want = NULL;
+
+    g_assert_null(tee.on_event);
+    g_assert_nonnull(tee.on_conn);
+    stage = fs_stage_new(&tee);
+    staged = fs_stage_sink(stage);
+    g_assert_null(staged.on_event);
+    fs_stage_free(stage);
+
+    memset(&conn, 0, sizeof conn);
+    fs_conn_init(&conn);
+    conn.id = 5;
+    memset(&ev, 0, sizeof ev);
+    ev.conn = &conn;
+    ev.conn_id = 5;
+    ev.kind = FS_EV_RST;
+    tee = fs_timeline_tee(tl, &with_events);
+    g_assert_nonnull(tee.on_event);
+    tee.on_event(&ev, &conn, tee.user);
+    want = g_strdup_printf("e5:%u:5:0:0:-\n", (guint)FS_EV_RST);
+    g_assert_cmpstr(r.log->str, ==, want);
+    g_string_free(r.log, TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -308,5 +350,6 @@ main(int argc, char **argv)
     g_test_add_func("/stage/free-runs-the-rest", test_free_runs_the_rest);
     g_test_add_func("/stage/shared-worker", test_shared_worker);
     g_test_add_func("/stage/record-slots", test_record_slots);
+    g_test_add_func("/stage/timeline-tee-events", test_timeline_tee_events);
     return g_test_run();
 }

@@ -690,17 +690,12 @@ collect(FsTcpOutcome *out, GArray *events)
     fs_tcp_outcome_clear(out);
 }
 
-/* The machine alone, no engine: a connection, segments, its events. */
+/* The machine alone, no engine: a connection, segments (the
+ * simultaneous close), its events. */
 static void
 test_machine_without_engine(void)
 {
-    static const FsScriptStep steps[] = {
-        HANDSHAKE_AND_DATA,
-        { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
-        { S2C, "FA", 5201, 1101, 0, 10, 0, 0, 0 },
-        { C2S, "A",  1102, 5202, 0, 11, 0, 0, 0 },
-        { S2C, "A",  5202, 1102, 0, 11, 0, 0, 0 },
-    };
+    const FsScriptStep *steps = simultaneous;
     FsTcpConfig cfg = { .rfc1337 = FALSE };
     g_autoptr(GArray) events = g_array_new(FALSE, FALSE, sizeof(FsEvent));
     FsTcpOutcome out;
@@ -710,7 +705,7 @@ test_machine_without_engine(void)
     memset(&conn, 0, sizeof conn);
     fs_conn_init(&conn);
     fs_tcp_outcome_init(&out);
-    for (gsize i = 0; i < G_N_ELEMENTS(steps); i++) {
+    for (gsize i = 0; i < G_N_ELEMENTS(simultaneous); i++) {
         FsSegment seg;
 
         fs_script_segment(&steps[i], &seg);
@@ -1000,13 +995,6 @@ test_outcome_spilled(void)
 static void
 test_expire_due(void)
 {
-    static const FsScriptStep steps[] = {
-        HANDSHAKE_AND_DATA,
-        { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
-        { S2C, "FA", 5201, 1101, 0, 10, 0, 0, 0 },
-        { C2S, "A",  1102, 5202, 0, 11, 0, 0, 0 },
-        { S2C, "A",  5202, 1102, 0, 11, 0, 0, 0 },
-    };
     const FsTime two_msl = 60 * FS_NS_PER_SEC;
     FsConn early;
     FsConn late;
@@ -1015,7 +1003,7 @@ test_expire_due(void)
 
     memset(&early, 0, sizeof early);
     fs_conn_init(&early);
-    feed(&early, steps, G_N_ELEMENTS(steps));
+    feed(&early, simultaneous, G_N_ELEMENTS(simultaneous));
     memcpy(&late, &early, sizeof late);
     fin_at = early.ep[C].last_fin_time;
     g_assert_true(early.ep[C].ack_pending && early.ep[S].ack_pending);

@@ -108,7 +108,9 @@ struct FsConn {
     guint64 id;              /* 1-based, in order of first packet */
     guint32 vlan;            /* VLAN key, part of the flow key */
     guint32 deadline_slot;   /* its place in the engine's FsDeadlines */
-    guint32 held_slot;       /* its index in the held list (--max-flows) */
+    guint32 held_slot;       /* its eviction class (FsEvictClass) in the
+                                top 2 bits, its index in that class's
+                                held list below (store.h) */
     guint16 port[2];         /* client, server */
     guint16 frozen_len;      /* bytes encoded after the head; 0 = not frozen */
     /* head: addresses */

@@ -15,8 +15,9 @@ fs_tcp_outcome_free_more(FsTcpOutcome *out)
 FsEvent *
 fs_tcp_outcome_push_more(FsTcpOutcome *out)
 {
+    /* not cleared: the caller fills the slot whole, as an inline one */
     if (out->more == NULL)
-        out->more = g_array_new(FALSE, TRUE, sizeof(FsEvent));
+        out->more = g_array_new(FALSE, FALSE, sizeof(FsEvent));
     g_array_set_size(out->more, out->more->len + 1);
     out->len++;
     return &g_array_index(out->more, FsEvent, out->more->len - 1);

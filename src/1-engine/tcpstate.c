@@ -244,8 +244,6 @@ emit_event(const Step *st, FsEventKind kind, int role, guint32 seq,
     emit_event_value(st, kind, role, seq, detail, 0);
 }
 
-/* Takes the diagram's edge from role's state on cause, at time ts; TRUE
- * if there was one. Every state change of the module comes here. */
 static inline void
 fill_transition(FsEvent *ev, const Step *st, FsRole role, FsTcpState from,
                 FsTcpState to, FsCause cause, FsTime ts)
@@ -265,6 +263,8 @@ record_transition_spilled(const Step *st, FsRole role, FsTcpState from,
     return TRUE;
 }
 
+/* Takes the diagram's edge from role's state on cause, at time ts; TRUE
+ * if there was one. Every state change of the module comes here. */
 static gboolean
 take_edge_at(const Step *st, FsRole role, FsCause cause, FsTime ts)
 {

@@ -78,22 +78,18 @@ fs_addr_put(char *p, const FsAddr *addr)
     return put_ipv4(p, addr->bytes);
 }
 
+/* As fs_addr_put() writes it: one way to write an address (its IPv4
+ * branch inline here: --timeline formats both of every record's). */
 void
 fs_addr_format(const FsAddr *addr, char *buf, gsize len)
 {
     char ip[INET6_ADDRSTRLEN + 4];
     gsize n;
 
-    if (addr->family == 6) {
-        if (inet_ntop(AF_INET6, addr->bytes, buf, len) == NULL)
-            g_strlcpy(buf, "?", len);
-        return;
-    }
-    if (addr->family == 0) {
-        g_strlcpy(buf, "?", len);
-        return;
-    }
-    n = (gsize)(put_ipv4(ip, addr->bytes) - ip);
+    if (G_LIKELY(addr->family == 4))
+        n = (gsize)(put_ipv4(ip, addr->bytes) - ip);
+    else
+        n = (gsize)(fs_addr_put(ip, addr) - ip);
     ip[n] = '\0';
     if (n < len)   /* like inet_ntop(): all of it or "?" */
         memcpy(buf, ip, n + 1);

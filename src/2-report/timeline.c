@@ -174,13 +174,13 @@ timeline_add(FsTimeline *tl, const FsConn *conn, const FsOutcome *o)
     }
 }
 
+/* fs_timeline_tee() installs this only over an inner on_event */
 static void
 tee_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 {
     FsTimeline *tl = user;
 
-    if (tl->inner.on_event != NULL)
-        tl->inner.on_event(ev, conn, tl->inner.user);
+    tl->inner.on_event(ev, conn, tl->inner.user);
 }
 
 static void
@@ -199,6 +199,10 @@ fs_timeline_tee(FsTimeline *tl, const FsEngineSink *inner)
     FsEngineSink sink = { tee_event, tee_conn, tl, NULL, FALSE };
 
     tl->inner = *inner;
+    /* the timeline reads records only: events the inner sink drops are
+     * not asked for (the engine, or a stage over this, skips them) */
+    if (inner->on_event == NULL)
+        sink.on_event = NULL;
     return sink;
 }
 
