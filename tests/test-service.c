@@ -198,69 +198,6 @@ test_peak_empty(void)
     service_free(svc);
 }
 
-static void
-test_peak_empty(void)
-{
-    FsService *svc = service_with_spans(NULL, 0);
-
-    g_assert_cmpuint(fs_service_time_wait_peak(svc), ==, 0);
-    service_free(svc);
-}
-
-/* The most spans of an array held at once, by brute force: at each
- * enter, those entered before or then and not yet left (a leave first
- * at one time). */
-static guint
-brute_peak(const FsTime *enter, const FsTime *leave, guint n)
-{
-    guint max = 0;
-
-    for (guint i = 0; i < n; i++) {
-        guint now = 0;
-
-        for (guint j = 0; j < n; j++)
-            now += enter[j] <= enter[i] && leave[j] > enter[i];
-        max = MAX(max, now);
-    }
-    return max;
-}
-
-/* Spans in no order, more than one sorting run of report-service.c
- * (its merges): the peak as brute_peak() counts it. */
-static void
-test_peak_many(void)
-{
-    enum { N = 1000 };
-    g_autofree FsTime *spans = g_new(FsTime, 2 * N);
-    g_autofree FsTime *enter = g_new(FsTime, N);
-    g_autofree FsTime *leave = g_new(FsTime, N);
-    GRand *rand = g_rand_new_with_seed(16);
-    FsService *svc;
-    guint want;
-
-    for (guint i = 0; i < N; i++) {
-        enter[i] = g_rand_int_range(rand, 0, 100000);
-        leave[i] = enter[i] + g_rand_int_range(rand, 1, 2000);
-        spans[2 * i] = enter[i];
-        spans[2 * i + 1] = leave[i];
-    }
-    want = brute_peak(enter, leave, N);
-    svc = service_with_spans(spans, N);
-    g_assert_cmpuint(want, >, 3);
-    g_assert_cmpuint(fs_service_time_wait_peak(svc), ==, want);
-    service_free(svc);
-    g_rand_free(rand);
-}
-
-static void
-test_peak_empty(void)
-{
-    FsService *svc = service_with_spans(NULL, 0);
-
-    g_assert_cmpuint(fs_service_time_wait_peak(svc), ==, 0);
-    service_free(svc);
-}
-
 /* Spans added through fs_services_add() over a capture far longer than
  * 4*MSL are folded as they come (FOLD_AT, 512 kept at least): the peak
  * is the same as from every span at once, and the service keeps only a
