@@ -633,6 +633,26 @@ be32_at(const guint8 *p)
 #define TCPOPT_SYN_SACK_TS 0x0402080au
 #define TCPOPT_SYN_NOP_WS 0x01030300u   /* & 0xffffff00 */
 
+/* The fields of a common frame's TCP header at its fixed offsets, and
+ * the options' defaults but for timestamps (both fast paths' part). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline void
+put_tcp_fixed(const guint8 *tcp, FsSegment *seg)
+{
+    seg->sport = be16_at(tcp);
+    seg->dport = be16_at(tcp + 2);
+    seg->vlan = 0;
+    seg->seq = be32_at(tcp + 4);
+    seg->ack = be32_at(tcp + 8);
+    seg->window = be16_at(tcp + 14);
+    seg->flags = tcp[13];
+    seg->wscale = FS_WSCALE_NONE;
+    seg->mss = 0;
+    seg->sack_ok = FALSE;
+}
+
 /* The options of a whole TCP header of thl bytes at tcp: the two usual
  * layouts read at fixed offsets, any other by parse_tcp_options(),
  * with the same result field for field. seg's option fields are unset
@@ -723,16 +743,7 @@ decode_common(const guint8 *data, gsize avail, FsSegment *seg)
         seg->dst.family = 6;
         memcpy(seg->dst.bytes, ip + 24, 16);
     }
-    seg->sport = be16_at(tcp);
-    seg->dport = be16_at(tcp + 2);
-    seg->vlan = 0;
-    seg->seq = be32_at(tcp + 4);
-    seg->ack = be32_at(tcp + 8);
-    seg->window = be16_at(tcp + 14);
-    seg->flags = tcp[13];
-    seg->wscale = FS_WSCALE_NONE;
-    seg->mss = 0;
-    seg->sack_ok = FALSE;
+    put_tcp_fixed(tcp, seg);
     seg->has_ts = FALSE;
     seg->tsval = 0;
     seg->tsecr = 0;
@@ -791,16 +802,7 @@ decode_ipv4_ts(const guint8 *data, FsSegment *seg)
     memcpy(seg->dst.bytes, &dst, 4);
     memcpy(seg->dst.bytes + 4, &zero, 8);
     memcpy(seg->dst.bytes + 12, &zero, 4);
-    seg->sport = be16_at(tcp);
-    seg->dport = be16_at(tcp + 2);
-    seg->vlan = 0;
-    seg->seq = be32_at(tcp + 4);
-    seg->ack = be32_at(tcp + 8);
-    seg->window = be16_at(tcp + 14);
-    seg->flags = tcp[13];
-    seg->wscale = FS_WSCALE_NONE;
-    seg->mss = 0;
-    seg->sack_ok = FALSE;
+    put_tcp_fixed(tcp, seg);
     seg->has_ts = TRUE;
     seg->tsval = be32_at(tcp + 24);
     seg->tsecr = be32_at(tcp + 28);
