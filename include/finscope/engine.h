@@ -195,15 +195,10 @@ void fs_engine_decoded(FsEngine *engine, FsDecodeStatus status,
                        const FsSegment *seg);
 
 /* fs_engine_decoded() of n frames in a row (status[i] for seg[i]), each
- * flow slot and connection hinted into the cache a few frames ahead
- * (fs_engine_prefetch()): one call for a batch. */
+ * flow slot and connection hinted into the cache a few frames ahead:
+ * one call for a batch. */
 void fs_engine_decoded_run(FsEngine *engine, const guint8 *status,
                            const FsSegment *seg, guint n);
-
-/* Hints the CPU to load seg's flow slot (conn_too FALSE) or, later, its
- * connection (TRUE), a few packets ahead of fs_engine_decoded(). */
-void fs_engine_prefetch(const FsEngine *engine, const FsSegment *seg,
-                        gboolean conn_too);
 
 /* Runs one already-decoded segment through the pipeline. */
 void fs_engine_segment(FsEngine *engine, const FsSegment *seg);

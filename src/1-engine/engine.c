@@ -454,13 +454,6 @@ fs_engine_decoded_run(FsEngine *e, const guint8 *status,
     }
 }
 
-void
-fs_engine_prefetch(const FsEngine *e, const FsSegment *seg,
-                   gboolean conn_too)
-{
-    fs_store_prefetch(e->store, seg, conn_too);
-}
-
 FsDecodeStatus
 fs_engine_decode(const FsPacket *pkt, FsSegment *seg)
 {

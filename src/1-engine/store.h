@@ -94,7 +94,8 @@ FsStore *fs_store_new(const FsEngineConfig *cfg, FsEngineStats *stats,
 void fs_store_free(FsStore *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsStore, fs_store_free)
 
-/* fs_engine_prefetch(). */
+/* Hints the CPU to load seg's flow slot (conn_too FALSE) or, later, its
+ * connection (TRUE), a few packets ahead (fs_engine_decoded_run()). */
 static inline void
 fs_store_prefetch(const FsStore *s, const FsSegment *seg, gboolean conn_too)
 {
