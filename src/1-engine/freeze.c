@@ -805,13 +805,7 @@ fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
     gboolean bad = FALSE;
 
     g_return_val_if_fail(fs_conn_is_frozen(frozen), FALSE);
-    /* Zeroed 64 bytes at a time here and below: a few vector stores,
-     * where one memset of it all was a rep stos (one instruction a
-     * word in callgrind's count). */
-    UNROLLED
-    for (gsize i = 0; i < sizeof *out / 64; i++)
-        memset((guint8 *)out + 64 * i, 0, 64);
-    memset((guint8 *)out + sizeof *out / 64 * 64, 0, sizeof *out % 64);
+    fs_conn_zero(out);
     memcpy(out, frozen, FS_CONN_LINKS_SIZE);
     fs_conn_addresses(frozen, out->addr);
     out->frozen_len = 0;

@@ -55,9 +55,7 @@ memory_add(FsStore *s, gint64 bytes)
 static gint64
 conn_cost(const FsConn *conn)
 {
-    return (gint64)((fs_conn_is_frozen(conn) ? fs_conn_frozen_size(conn)
-                                             : sizeof(FsConn)) +
-                    CONN_OVERHEAD);
+    return (gint64)(fs_conn_size(conn) + CONN_OVERHEAD);
 }
 
 static gboolean is_closed(const FsConn *conn);
@@ -235,8 +233,9 @@ record_for_hand_over(FsStore *s, FsConn *conn, FsConn *buf)
 static FsConn *
 thaw(FsStore *s, FsFlow *flow, FsConn *frozen)
 {
+    /* not zeroed here: the thaw zeroes it */
     FsConn *conn =
-        record_of(frozen, fs_conn_new_whole(fs_flow_table_pool(s->flows)));
+        record_of(frozen, fs_conn_alloc_whole(fs_flow_table_pool(s->flows)));
 
     relocate(s, flow, frozen, conn);
     s->stats->frozen--;
