@@ -33,14 +33,6 @@ struct Shared {
                            batches queued after it come back empty */
 };
 
-/* The engine prefetches a few packets ahead within the batch
- * (fs_engine_decoded_run()). */
-static void
-drain(FsEngine *engine, const FsBatch *b)
-{
-    fs_engine_decoded_run(engine, b->status, b->seg, b->n);
-}
-
 /* The worker's job: fills the batch (once the capture ended, only hands
  * it back) and passes it to the engine's thread. */
 static void
@@ -91,7 +83,7 @@ fs_reader_run_ticking(FsCapture *cap, FsEngine *engine, gboolean threaded,
 
         do {
             fs_batch_fill(pkts, cap);
-            drain(engine, pkts);
+            fs_engine_decoded_run(engine, pkts->status, pkts->seg, pkts->n);
             if (tick != NULL)
                 tick(engine, user);
         } while (pkts->end == FS_CAPTURE_PACKET);
@@ -109,7 +101,7 @@ fs_reader_run_ticking(FsCapture *cap, FsEngine *engine, gboolean threaded,
     }
     for (;;) {
         b = g_async_queue_pop(sh.full);
-        drain(engine, &b->pkts);
+        fs_engine_decoded_run(engine, b->pkts.status, b->pkts.seg, b->pkts.n);
         if (tick != NULL)
             tick(engine, user);
         if (b->pkts.end != FS_CAPTURE_PACKET)
