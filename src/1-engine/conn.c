@@ -23,8 +23,8 @@ endpoint_unset_times(FsEndpoint *ep)
 }
 
 /* What fs_conn_init() sets that is not zero. */
-static inline void
-conn_unset(FsConn *conn)
+void
+fs_conn_init_zeroed(FsConn *conn)
 {
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++)
         endpoint_unset_times(&conn->ep[r]);
@@ -45,13 +45,7 @@ void
 fs_conn_init(FsConn *conn)
 {
     memset(conn->ep, 0, sizeof conn->ep);
-    conn_unset(conn);
-}
-
-void
-fs_conn_init_zeroed(FsConn *conn)
-{
-    conn_unset(conn);
+    fs_conn_init_zeroed(conn);
 }
 
 FsTime
