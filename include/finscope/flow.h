@@ -127,7 +127,8 @@ typedef struct {
  * start of the connection in it (call that for a slot hinted earlier:
  * reading the slot must not wait on memory): of the home slot or the
  * one after it, the first under seg's tag, which is seg's flow but for
- * once in 65536 (not another flow's connection). Changes nothing. */
+ * once in 65536 on 64-bit hosts (once in 8 with 32-bit's 3-bit tag).
+ * Changes nothing. */
 static inline void
 fs_flow_prefetch(const FsFlowTable *table, const FsSegment *seg,
                  gboolean conn_too)

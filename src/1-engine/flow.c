@@ -34,7 +34,8 @@ is_detached(const FsConn *conn)
     return conn->older == conn;
 }
 
-/* The newest incarnation's address | TAG(hash); 0: the slot is empty. */
+/* The newest incarnation's address | TAG(hash) | its distance from home
+ * (DIST_BITS); 0: the slot is empty. */
 #define TAG_BITS FS_FLOW_TAG_BITS
 #define TAG(hash) FS_FLOW_TAG(hash)
 /* the distance bits; DIST_BITS itself: this far or more, not known
