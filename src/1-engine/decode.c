@@ -583,20 +583,16 @@ header_hash(const guint8 *p, gsize len, IpVersion ipver)
         memcpy(&b, p + i + 8, 8);
         sum += mum(a ^ word_key[(i / 8) % 8], b ^ word_key[(i / 8 + 1) % 8]);
     }
-    /* 0, 4, 8 or 12 bytes left, copied inline (a copy of a variable
-     * length calls memcpy) */
+    /* 0, 4, 8 or 12 bytes left (len is a multiple of 4), copied inline
+     * (a copy of a variable length calls memcpy) */
     a = 0;
     b = 0;
     if (len - i >= 8) {
         memcpy(&a, p + i, 8);
         if (len - i == 12)
             memcpy(&b, p + i + 8, 4);
-        else if (len - i > 8)
-            memcpy(&b, p + i + 8, len - i - 8);
     } else if (len - i == 4) {
         memcpy(&a, p + i, 4);
-    } else if (len > i) {
-        memcpy(&a, p + i, len - i);
     }
     sum += mum(a ^ word_key[(i / 8) % 8], b ^ len ^ word_key[(i / 8 + 1) % 8]);
     sum ^= sum >> 32;
