@@ -323,8 +323,10 @@ test_put_fixed_point(void)
             *end = '\0';
             g_assert_cmpstr(buf, ==, want);
             if (w < 100000000u) {
+                memset(buf, 'x', sizeof buf);
                 end = fs_put_eight_digits(buf, (guint32)w);
                 g_assert_cmpint(end - buf, ==, 8);
+                g_assert_cmpint(*end, ==, 'x');
                 *end = '\0';
                 g_assert_cmpstr(buf, ==, want + 1);
             }
