@@ -1,6 +1,8 @@
 /* finscope tests: port pressure — TIME_WAIT per client -> server ip:port,
  * its peaks, pruning and the busiest destinations, against a plain
- * model; and the host index it shares with timewait.c. */
+ * model, counted as timewait.c counts them (a destination held, its
+ * TIME_WAIT entered and released by its number); and the host index it
+ * shares with timewait.c. */
 #include "config.h"
 
 #include <string.h>
@@ -14,6 +16,7 @@ typedef struct {
     guint32 now;
     guint32 peak;
     FsTime peak_at;
+    guint32 dest;   /* its number, while it holds a TIME_WAIT */
 } Model;
 
 static FsAddr
@@ -38,6 +41,27 @@ dest(guint k, FsAddr *client, FsAddr *server, guint16 *port)
     *server = v4(k % 7);
     server->bytes[0] = 192;
     *port = (guint16)(80 + k % 3);
+}
+
+/* client entered TIME_WAIT towards server:port at ts, as timewait.c
+ * counts one: the destination held, then entered by its number, which
+ * the leave names. */
+static guint32
+enter(FsPressure *p, const FsAddr *client, const FsAddr *server,
+      guint16 port, FsTime ts)
+{
+    guint32 dest = fs_pressure_hold(p, client, server, port, 0);
+
+    g_assert_cmpuint(dest, !=, 0);
+    fs_pressure_enter_held(p, dest, ts);
+    return dest;
+}
+
+/* That TIME_WAIT ended. */
+static void
+leave(FsPressure *p, guint32 dest)
+{
+    fs_pressure_release(p, dest, TRUE);
 }
 
 static gchar *
@@ -93,10 +117,14 @@ test_counts(void)
             g_hash_table_insert(model, g_strdup(key), m);
         }
         if (m->now > 0 && g_rand_boolean(rng)) {
-            fs_pressure_leave(p, &d.client, &d.server, d.port);
+            leave(p, m->dest);
             m->now--;
         } else {
-            fs_pressure_enter(p, &d.client, &d.server, d.port, step);
+            guint32 dest = enter(p, &d.client, &d.server, d.port, step);
+
+            /* the same destination, the same number while it is held */
+            g_assert_true(m->now == 0 || dest == m->dest);
+            m->dest = dest;
             if (++m->now > m->peak) {
                 m->peak = m->now;
                 m->peak_at = step;
@@ -133,12 +161,18 @@ test_counts(void)
             g_assert_cmpint(x->peak_at, ==, y->peak_at);
         }
     }
-    /* a leave for a host never seen changes nothing */
+    /* a destination held whose TIME_WAIT never entered (released so)
+     * is tracked but counts nothing: it is not listed */
     {
         FsAddr stranger = v4(999999);
+        guint32 dest = fs_pressure_hold(p, &stranger, &stranger, 80, 0);
 
-        fs_pressure_leave(p, &stranger, &stranger, 80);
-        g_assert_cmpuint(fs_pressure_size(p), ==, g_hash_table_size(model));
+        fs_pressure_release(p, dest, FALSE);
+        g_assert_cmpuint(fs_pressure_size(p), ==,
+                         g_hash_table_size(model) + 1);
+        g_clear_pointer(&all, g_ptr_array_unref);
+        all = listing(p, G_MAXUINT);
+        g_assert_cmpuint(all->len, ==, g_hash_table_size(model));
     }
 }
 
@@ -153,6 +187,7 @@ test_prune(void)
     g_autoptr(GPtrArray) top_after = NULL;
     g_autoptr(GPtrArray) all = NULL;
     enum { N = 20000, KEEP = 10 };
+    g_autofree guint32 *numbers = g_new0(guint32, N);
 
     /* destination k holds k % 5 + 1 TIME_WAITs at once; then all but
      * every tenth let them go */
@@ -161,10 +196,10 @@ test_prune(void)
         FsAddr s = v4(7);
 
         for (guint i = 0; i < k % 5 + 1; i++)
-            fs_pressure_enter(p, &c, &s, 443, k);
+            numbers[k] = enter(p, &c, &s, 443, k);
         if (k % 10 != 0) {
             for (guint i = 0; i < k % 5 + 1; i++)
-                fs_pressure_leave(p, &c, &s, 443);
+                leave(p, numbers[k]);
         }
     }
     g_assert_cmpuint(fs_pressure_size(p), ==, N);
@@ -197,14 +232,15 @@ test_prune(void)
      * half */
     fs_pressure_prune(p, KEEP);
     g_assert_cmpuint(fs_pressure_size(p), ==, N / 10 + KEEP);
-    /* those still holding leave, then enter: the peak is kept */
+    /* one still holding leaves (by its number from before the pruning),
+     * then enters again: the peak is kept */
     {
         FsAddr c = v4(10);
         FsAddr s = v4(7);
         g_autoptr(GPtrArray) again = NULL;
 
-        fs_pressure_leave(p, &c, &s, 443);
-        fs_pressure_enter(p, &c, &s, 443, 99999);
+        leave(p, numbers[10]);
+        g_assert_cmpuint(enter(p, &c, &s, 443, 99999), ==, numbers[10]);
         again = listing(p, G_MAXUINT);
         for (guint i = 0; i < again->len; i++) {
             const FsDestTimeWait *d = g_ptr_array_index(again, i);
@@ -223,8 +259,7 @@ test_prune(void)
         for (guint k = N; fs_pressure_size(p) < kept + kept / 2; k++) {
             FsAddr c = v4(k);
 
-            fs_pressure_enter(p, &c, &s, 443, k);
-            fs_pressure_leave(p, &c, &s, 443);
+            leave(p, enter(p, &c, &s, 443, k));
         }
         fs_pressure_prune(p, KEEP);
         g_assert_cmpuint(fs_pressure_size(p), ==, kept);
@@ -243,15 +278,18 @@ test_hosts(void)
     enum { N = 6000, KEEP = 10 };
     guint kept;
     guint32 held[N];
+    guint32 n4[N];
+    guint32 n6[N];
 
     for (guint k = 0; k < N; k++) {
         FsAddr c4 = v4(k);
         FsAddr c6 = c4;
 
         c6.family = 6;
-        fs_pressure_enter(p, &c4, &s, 80, k);
-        fs_pressure_enter(p, &c6, &s, 80, k);
-        fs_pressure_enter(p, &c6, &s, 80, k);
+        n4[k] = enter(p, &c4, &s, 80, k);
+        n6[k] = enter(p, &c6, &s, 80, k);
+        g_assert_cmpuint(n6[k], !=, n4[k]);
+        enter(p, &c6, &s, 80, k);
         held[k] = fs_pressure_hold(p, &c4, &s, 80, 0);
     }
     g_assert_cmpuint(fs_pressure_size(p), ==, 2 * N);
@@ -265,30 +303,27 @@ test_hosts(void)
     /* all but every 100th go idle: pruned, but for the top (v6, k
      * 0 to 9: the busiest peak, then the lowest addresses) */
     for (guint k = 0; k < N; k++) {
-        FsAddr c4 = v4(k);
-        FsAddr c6 = c4;
-
-        c6.family = 6;
         fs_pressure_release(p, held[k], FALSE);
         if (k % 100 != 50) {
-            fs_pressure_leave(p, &c4, &s, 80);
-            fs_pressure_leave(p, &c6, &s, 80);
-            fs_pressure_leave(p, &c6, &s, 80);
+            leave(p, n4[k]);
+            leave(p, n6[k]);
+            leave(p, n6[k]);
         }
     }
     fs_pressure_prune(p, KEEP);
     kept = fs_pressure_size(p);
     g_assert_cmpuint(kept, ==, 2 * (N / 100) + KEEP);
-    /* those kept are found again under their new numbers: no new
-     * destination, their counts go on */
+    /* those kept are found again by address under their hosts' new
+     * numbers (as the same destinations: no new one, their counts go
+     * on) */
     for (guint k = 50; k < N; k += 100) {
         FsAddr c4 = v4(k);
         FsAddr c6 = c4;
 
         c6.family = 6;
-        fs_pressure_enter(p, &c6, &s, 80, N + k);
-        fs_pressure_leave(p, &c4, &s, 80);
-        fs_pressure_enter(p, &c4, &s, 80, N + k);
+        g_assert_cmpuint(enter(p, &c6, &s, 80, N + k), ==, n6[k]);
+        leave(p, n4[k]);
+        g_assert_cmpuint(enter(p, &c4, &s, 80, N + k), ==, n4[k]);
     }
     g_assert_cmpuint(fs_pressure_size(p), ==, kept);
     g_clear_pointer(&all, g_ptr_array_unref);
@@ -322,28 +357,27 @@ test_prune_busy(void)
     g_autoptr(FsPressure) p = fs_pressure_new();
     FsAddr s = v4(7);
     enum { N = 2000, KEEP = 10 };
+    guint32 numbers[N];
     guint k;
 
     for (k = 0; k < N; k++) {
         FsAddr c = v4(k);
 
-        fs_pressure_enter(p, &c, &s, 80, k);
+        numbers[k] = enter(p, &c, &s, 80, k);
     }
     fs_pressure_prune(p, KEEP);
     g_assert_cmpuint(fs_pressure_size(p), ==, N);
     for (; k < N + N / 2 - 1; k++) {
         FsAddr c = v4(k);
 
-        fs_pressure_enter(p, &c, &s, 80, k);
-        fs_pressure_leave(p, &c, &s, 80);
+        leave(p, enter(p, &c, &s, 80, k));
     }
     fs_pressure_prune(p, KEEP);
     g_assert_cmpuint(fs_pressure_size(p), ==, N + N / 2 - 1);
     {
         FsAddr c = v4(k);
 
-        fs_pressure_enter(p, &c, &s, 80, k);
-        fs_pressure_leave(p, &c, &s, 80);
+        leave(p, enter(p, &c, &s, 80, k));
     }
     /* grown by half: the idle ones (peak 1 as the busy, higher
      * addresses: below the top) go */
@@ -352,8 +386,8 @@ test_prune_busy(void)
     for (k = 0; k < N; k++) {
         FsAddr c = v4(k);
 
-        fs_pressure_leave(p, &c, &s, 80);
-        fs_pressure_enter(p, &c, &s, 80, k);
+        leave(p, numbers[k]);
+        g_assert_cmpuint(enter(p, &c, &s, 80, k), ==, numbers[k]);
     }
     g_assert_cmpuint(fs_pressure_size(p), ==, N);
 }
@@ -375,8 +409,7 @@ test_held_numbers(void)
     for (guint k = 0; k < N; k++) {
         FsAddr c = v4(k);
 
-        fs_pressure_enter(p, &c, &s, 80, k);
-        fs_pressure_leave(p, &c, &s, 80);
+        leave(p, enter(p, &c, &s, 80, k));
         held[k] = k % 3 == 1 ? fs_pressure_hold(p, &c, &s, 80, 7 * k) : 0;
         g_assert_cmpuint(held[k] != 0, ==, k % 3 == 1);
         if (held[k] != 0)
@@ -389,7 +422,7 @@ test_held_numbers(void)
     for (guint k = 0; k < NEW; k++) {
         FsAddr c = v4(100000 + k);
 
-        fs_pressure_enter(p, &c, &s, 443, k);
+        enter(p, &c, &s, 443, k);
     }
     for (guint k = 0; k < N; k++) {
         if (held[k] == 0)

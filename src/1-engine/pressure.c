@@ -205,20 +205,6 @@ find_or_add(FsPressure *p, const FsAddr *client, const FsAddr *server,
     return dest_at(p, *slot - 1);
 }
 
-/* The destination (client, server, port), or NULL. */
-static Dest *
-find(FsPressure *p, const FsAddr *client, const FsAddr *server, guint16 port)
-{
-    guint32 c = host_number(p, client, FALSE);
-    guint32 s = host_number(p, server, FALSE);
-    guint32 *slot;
-
-    if (c == 0 || s == 0)
-        return NULL;
-    slot = probe(p, c, s, port);
-    return *slot != 0 ? dest_at(p, *slot - 1) : NULL;
-}
-
 static void
 enter(Dest *d, FsTime ts)
 {
@@ -227,13 +213,6 @@ enter(Dest *d, FsTime ts)
         d->peak_at[0] = (guint32)((guint64)ts >> 32);
         d->peak_at[1] = (guint32)ts;
     }
-}
-
-void
-fs_pressure_enter(FsPressure *p, const FsAddr *client, const FsAddr *server,
-                  guint16 port, FsTime ts)
-{
-    enter(find_or_add(p, client, server, port), ts);
 }
 
 guint32
@@ -268,16 +247,6 @@ fs_pressure_release(FsPressure *p, guint32 dest, gboolean entered)
         d->now--;
     if (d->held > 0)
         d->held--;
-}
-
-void
-fs_pressure_leave(FsPressure *p, const FsAddr *client, const FsAddr *server,
-                  guint16 port)
-{
-    Dest *d = find(p, client, server, port);
-
-    if (d != NULL && d->now > 0)
-        d->now--;
 }
 
 guint

@@ -16,14 +16,6 @@ FsPressure *fs_pressure_new(void);
 void fs_pressure_free(FsPressure *p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsPressure, fs_pressure_free)
 
-/* client entered TIME_WAIT towards server:port at ts. */
-void fs_pressure_enter(FsPressure *p, const FsAddr *client,
-                       const FsAddr *server, guint16 port, FsTime ts);
-
-/* One of those TIME_WAITs ended. */
-void fs_pressure_leave(FsPressure *p, const FsAddr *client,
-                       const FsAddr *server, guint16 port);
-
 /* Keeps client's destination server:port (not pruned) until as many
  * fs_pressure_release(): a TIME_WAIT its enter will name later. Its
  * number (never 0), which stays its own while it is held: the enter and
@@ -35,7 +27,8 @@ guint32 fs_pressure_hold(FsPressure *p, const FsAddr *client,
  * said: owner (the same in each hold of that client while any of its
  * destinations is held, the caller's to see to). */
 guint32 fs_pressure_owner(const FsPressure *p, guint32 dest);
-/* fs_pressure_enter() of the destination held as dest. */
+/* The client of the destination held as dest entered TIME_WAIT towards
+ * it at ts. */
 void fs_pressure_enter_held(FsPressure *p, guint32 dest, FsTime ts);
 void fs_pressure_release(FsPressure *p, guint32 dest, gboolean entered);
 
