@@ -63,6 +63,15 @@ FsDetectVerdict *fs_detect_segment(FsConn *conn, FsRole role,
  * (a capture artefact), not a retransmission: RTOs are 200 ms and up. */
 #define FS_DUPLICATE_FRAME_WINDOW (200 * G_GINT64_CONSTANT(1000))
 
+/* seg is a frame captured twice: the header hash (0: none) its sender's
+ * last frame had, within FS_DUPLICATE_FRAME_WINDOW of it. */
+static inline gboolean
+fs_detect_frame_twice(const FsConn *conn, FsRole role, const FsSegment *seg)
+{
+    return seg->hdr_hash != 0 && conn->last_hash[role] == seg->hdr_hash &&
+           seg->ts - conn->last_hash_ts[role] <= FS_DUPLICATE_FRAME_WINDOW;
+}
+
 /* fs_detect_segment() for a segment the engine's lean path holds
  * (fs_tcpstate_steady(), conn the only incarnation of its 4-tuple):
  * there it only notes the frame's header hash, unless the frame is one
@@ -72,8 +81,7 @@ FsDetectVerdict *fs_detect_segment(FsConn *conn, FsRole role,
 static inline gboolean
 fs_detect_steady(FsConn *conn, FsRole role, const FsSegment *seg)
 {
-    if (seg->hdr_hash != 0 && conn->last_hash[role] == seg->hdr_hash &&
-        seg->ts - conn->last_hash_ts[role] <= FS_DUPLICATE_FRAME_WINDOW)
+    if (fs_detect_frame_twice(conn, role, seg))
         return FALSE;
     conn->last_hash[role] = seg->hdr_hash;
     conn->last_hash_ts[role] = seg->ts;

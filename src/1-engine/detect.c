@@ -313,6 +313,24 @@ judge_old_duplicate(FsDetectVerdict *v, FsConn *cur, FsRole role,
                "dropped");
 }
 
+/* c is closed as captured: reset, or both FINs acked (their ACKs may
+ * not be proven yet). */
+static inline gboolean
+closed_as_captured(const FsConn *c)
+{
+    return c->rst_from != FS_ROLE_NONE ||
+           (c->ep[FS_ROLE_CLIENT].fin_acked && c->ep[FS_ROLE_SERVER].fin_acked);
+}
+
+/* seg, from role, may be the first answer to the reusing SYN that
+ * opened c (note_answer()). */
+static inline gboolean
+awaits_reuse_answer(const FsConn *c, FsRole role)
+{
+    return c->reuse.outcome == FS_REUSE_UNANSWERED &&
+           role == FS_ROLE_SERVER && !c->ep[FS_ROLE_SERVER].seen;
+}
+
 /* Data sent again after the connection closed: an old duplicate that a
  * TIME_WAIT absorbs (RFC 9293 §3.6.1), or that meets no state at all. */
 static gboolean
@@ -322,9 +340,7 @@ late_after_close(FsDetectVerdict *v, FsConn *c, FsRole role,
     const FsEndpoint *e = &c->ep[role];
     const FsEndpoint *rcv = &c->ep[fs_role_peer(role)];
 
-    /* both FINs acked as captured (their ACKs may not be proven yet) */
-    if (!(c->ep[FS_ROLE_CLIENT].fin_acked && c->ep[FS_ROLE_SERVER].fin_acked) &&
-        c->rst_from == FS_ROLE_NONE)
+    if (!closed_as_captured(c))
         return FALSE;
     if (seg->payload_len == 0 || (seg->flags & (FS_TH_FIN | FS_TH_SYN)) ||
         !e->seen || !fs_seq_lt(seg->seq, e->snd_nxt))
@@ -343,9 +359,7 @@ static gboolean
 duplicate_frame(FsDetectVerdict *v, FsConn *c, FsRole role,
                 const FsSegment *seg)
 {
-    /* fs_detect_steady() repeats this test */
-    if (seg->hdr_hash != 0 && c->last_hash[role] == seg->hdr_hash &&
-        seg->ts - c->last_hash_ts[role] <= FS_DUPLICATE_FRAME_WINDOW) {
+    if (fs_detect_frame_twice(c, role, seg)) {
         if (c->duplicate_frames++ == 0)
             emit(v, c, seg, FS_EV_DUPLICATE_FRAME, role,
                  "identical frame captured twice: capture artefact, "
@@ -369,8 +383,7 @@ detect_segment_in_full(FsConn *cur, FsRole role, const FsSegment *seg,
         v->skip = TRUE;
         return v;
     }
-    if (cur->reuse.outcome == FS_REUSE_UNANSWERED &&
-        role == FS_ROLE_SERVER && !cur->ep[FS_ROLE_SERVER].seen)
+    if (awaits_reuse_answer(cur, role))
         note_answer(v, cur, seg);
     if (!(seg->flags & FS_TH_SYN) && cur->older != NULL &&
         !belongs(cur, role, seg)) {
@@ -400,12 +413,8 @@ fs_detect_segment(FsConn *cur, FsRole role, const FsSegment *seg,
                   FsDetectVerdict *v)
 {
     verdict_init(v, cur, role, seg);
-    if (G_LIKELY(cur->older == NULL && cur->rst_from == FS_ROLE_NONE &&
-                 !(cur->ep[FS_ROLE_CLIENT].fin_acked &&
-                   cur->ep[FS_ROLE_SERVER].fin_acked) &&
-                 !(cur->reuse.outcome == FS_REUSE_UNANSWERED &&
-                   role == FS_ROLE_SERVER &&
-                   !cur->ep[FS_ROLE_SERVER].seen) &&
+    if (G_LIKELY(cur->older == NULL && !closed_as_captured(cur) &&
+                 !awaits_reuse_answer(cur, role) &&
                  fs_detect_steady(cur, role, seg)))
         return v;
     return detect_segment_in_full(cur, role, seg, v);
