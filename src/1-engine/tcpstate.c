@@ -1317,6 +1317,20 @@ settle_ack(const Step *st, FsRole role)
     ep->undecided = FS_UNDECIDED_ACK_AFTER_LOSS;
 }
 
+/* ep's FIN sent and not acked (as captured). */
+static inline gboolean
+fin_unacked(const FsEndpoint *ep)
+{
+    return ep->fin_sent && !ep->fin_acked;
+}
+
+/* ep's peer acked a FIN of ep's that the capture never held. */
+static inline gboolean
+acked_fin_unseen(const FsEndpoint *ep)
+{
+    return ep->unseen_fin_acked && !ep->fin_sent;
+}
+
 /* The peer's FIN is still pending at role when the capture ends: it went
  * unanswered. Re-sent while role was heard from and never acked, it was
  * not processed (the peer stopped answering); sent once, long enough
@@ -1358,7 +1372,7 @@ settle_unanswered_fin(const Step *st, FsRole role)
     FsConn *conn = st->conn;
     FsEndpoint *ep = &conn->ep[role];
 
-    if (!ep->fin_sent || ep->fin_acked || ep->fin_count > 1 ||
+    if (!fin_unacked(ep) || ep->fin_count > 1 ||
         !conn->ep[fs_role_peer(role)].seen ||
         st->ts - ep->last_fin_time < FIN_ANSWER_WAIT_NS ||
         conn->rst_from != FS_ROLE_NONE)
@@ -1390,6 +1404,22 @@ settle_fin_gap(const Step *st, FsRole role)
                "FIN past the highest data captured: bytes missed");
 }
 
+/* The ACK of ep's FIN, pending, has been quiet for 2*MSL at now: a FIN
+ * not coming again. */
+static inline gboolean
+ack_pending_expired(const FsEndpoint *ep, FsTime now, FsTime two_msl)
+{
+    return ep->ack_pending && now - ep->last_fin_time >= two_msl;
+}
+
+/* ep's TIME_WAIT is over at now. */
+static inline gboolean
+time_wait_over(const FsEndpoint *ep, FsTime now, FsTime two_msl)
+{
+    return ep->state == FS_TCP_TIME_WAIT &&
+           ep->time_wait_since + two_msl <= now;
+}
+
 /* fs_tcpstate_expire() once something in it is due. */
 static G_GNUC_NO_INLINE void
 expire_due(FsConn *conn, FsTime now, FsTime two_msl, FsTcpOutcome *out)
@@ -1398,29 +1428,26 @@ expire_due(FsConn *conn, FsTime now, FsTime two_msl, FsTcpOutcome *out)
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         Step st = { conn, NULL, now, NULL, out };
 
-        if (conn->ep[r].ack_pending &&
-            now - conn->ep[r].last_fin_time >= two_msl)
+        if (ack_pending_expired(&conn->ep[r], now, two_msl))
             ack_arrived(&st, (FsRole)r);
     }
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         FsEndpoint *ep = &conn->ep[r];
         Step st = { conn, NULL, ep->time_wait_since + two_msl, NULL, out };
 
-        if (ep->state == FS_TCP_TIME_WAIT &&
-            ep->time_wait_since + two_msl <= now)
+        if (time_wait_over(ep, now, two_msl))
             take_edge(&st, (FsRole)r, FS_CAUSE_TIME_WAIT_EXPIRED);
     }
 }
 
-/* Whether expire_due() has anything to do with ep at now: its FIN's ACK
- * pending for 2*MSL, or its TIME_WAIT over. (An ACK taken as arrived
- * may bring a TIME_WAIT that is over: that ACK is due first.) */
+/* Whether expire_due() has anything to do with ep at now. (An ACK taken
+ * as arrived may bring a TIME_WAIT that is over: that ACK is due
+ * first.) */
 static inline gboolean
 expiry_due(const FsEndpoint *ep, FsTime now, FsTime two_msl)
 {
-    return (ep->ack_pending && now - ep->last_fin_time >= two_msl) ||
-           (ep->state == FS_TCP_TIME_WAIT &&
-            ep->time_wait_since + two_msl <= now);
+    return ack_pending_expired(ep, now, two_msl) ||
+           time_wait_over(ep, now, two_msl);
 }
 
 FsTcpOutcome *
@@ -1453,16 +1480,15 @@ fs_tcpstate_settle_acks(FsConn *conn, FsTime now, FsTcpOutcome *out)
     return out;
 }
 
-/* What fs_tcpstate_settle() might decide of ep: a FIN past missed bytes
- * (settle_fin_gap), a FIN of its peer pending (settle_pending_fin), a FIN
- * of its own unacked (settle_unanswered_fin), an ACK of a FIN never
- * captured. */
+/* What fs_tcpstate_settle() might decide of ep: the entry guards of
+ * settle_fin_gap (a FIN past missed bytes), settle_pending_fin (a FIN of
+ * its peer pending), settle_unanswered_fin (a FIN of its own unacked)
+ * and of an ACK of a FIN never captured. */
 static inline gboolean
 left_to_settle(const FsEndpoint *ep)
 {
-    return ep->fin_gap || ep->fin_pending ||
-           (ep->fin_sent && !ep->fin_acked) ||
-           (ep->unseen_fin_acked && !ep->fin_sent);
+    return ep->fin_gap || ep->fin_pending || fin_unacked(ep) ||
+           acked_fin_unseen(ep);
 }
 
 FsTcpOutcome *
@@ -1484,7 +1510,7 @@ fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
         settle_fin_gap(&st, (FsRole)r);
         settle_pending_fin(&st, (FsRole)r);
         settle_unanswered_fin(&st, (FsRole)r);
-        if (ep->unseen_fin_acked && !ep->fin_sent) {
+        if (acked_fin_unseen(ep)) {
             ep->unseen_fin_acked = 0;
             st.ts = conn->t_last;
             conn->capture_loss++;
