@@ -46,6 +46,18 @@ fs_tcp_outcome_clear(FsTcpOutcome *out)
 /* fs_tcp_outcome_push()'s slow path: a slot past the inline ones. */
 FsEvent *fs_tcp_outcome_push_more(FsTcpOutcome *out);
 
+/* fs_tcp_outcome_push() while an inline slot is left; NULL when they are
+ * full: a caller whose usual path should call nothing (no registers to
+ * save) then goes to a function of its own that calls
+ * fs_tcp_outcome_push_more(). */
+static inline FsEvent *
+fs_tcp_outcome_push_inline(FsTcpOutcome *out)
+{
+    if (G_UNLIKELY(out->len >= FS_TCP_OUTCOME_INLINE))
+        return NULL;
+    return &out->first[out->len++];
+}
+
 /* A slot for the next event, at the end of out, for the caller to fill
  * in whole (an inline slot holds whatever was there: clear it, padding
  * too, where events are compared as bytes). Inline: a step records its
@@ -53,9 +65,9 @@ FsEvent *fs_tcp_outcome_push_more(FsTcpOutcome *out);
 static inline FsEvent *
 fs_tcp_outcome_push(FsTcpOutcome *out)
 {
-    if (G_LIKELY(out->len < FS_TCP_OUTCOME_INLINE))
-        return &out->first[out->len++];
-    return fs_tcp_outcome_push_more(out);
+    FsEvent *ev = fs_tcp_outcome_push_inline(out);
+
+    return G_LIKELY(ev != NULL) ? ev : fs_tcp_outcome_push_more(out);
 }
 
 /* Appends a copy of ev. */

@@ -192,20 +192,6 @@ fill_event(FsEvent *ev, const Step *st, FsEventKind kind, int role,
     ev->source = st->seg != NULL ? st->seg->source : 0;
 }
 
-/* The next slot of st's outcome, NULL when the inline ones are full: the
- * callers then go to a function of their own that calls
- * fs_tcp_outcome_push_more(), so that their usual path calls nothing
- * (no registers to save). */
-static inline FsEvent *
-push_inline(const Step *st)
-{
-    FsTcpOutcome *out = st->out;
-
-    if (G_UNLIKELY(out->len >= FS_TCP_OUTCOME_INLINE))
-        return NULL;
-    return &out->first[out->len++];
-}
-
 static inline void
 fill_fact(FsEvent *ev, const Step *st, FsEventKind kind, int role,
           guint32 seq, const char *detail, gint64 value)
@@ -228,7 +214,7 @@ static void
 emit_event_value(const Step *st, FsEventKind kind, int role, guint32 seq,
                  const char *detail, gint64 value)
 {
-    FsEvent *ev = push_inline(st);
+    FsEvent *ev = fs_tcp_outcome_push_inline(st->out);
 
     if (ev == NULL) {
         emit_event_spilled(st, kind, role, seq, detail, value);
@@ -283,7 +269,7 @@ take_edge_at(const Step *st, FsRole role, FsCause cause, FsTime ts)
     if (to == FS_TCP_TIME_WAIT)
         ep->time_wait_since = ts;
     /* filled in place */
-    ev = push_inline(st);
+    ev = fs_tcp_outcome_push_inline(st->out);
     if (ev == NULL)
         return record_transition_spilled(st, role, from, to, cause, ts);
     fill_transition(ev, st, role, from, to, cause, ts);
