@@ -626,11 +626,7 @@ run_head(const Run *r)
 /* run_sort_in_place() is inlined where it is called, for a bucket and
  * for the far heap: each copy's run_at() knows which it reads (no test
  * an entry). */
-#if defined(__GNUC__)
-#define ALWAYS_INLINE __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE
-#endif
+#include "inline.h"
 
 /* Moves r's entry i down the max-heap r[0..n) by wake. */
 static inline ALWAYS_INLINE void

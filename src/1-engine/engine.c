@@ -31,11 +31,7 @@ struct FsEngine {
     gboolean finished;      /* fs_engine_finish() was called */
 };
 
-#if defined(__GNUC__)
-#define ALWAYS_INLINE __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE
-#endif
+#include "inline.h"
 
 static void
 on_emit(const FsEvent *ev, gpointer user)

@@ -71,11 +71,7 @@ G_STATIC_ASSERT(FS_TCP_N_STATES <= 256);
 /* encode_in() is inlined twice, in encode_us() and encode_ns(), each
  * with its unit a constant (a division by a variable is one slow
  * instruction). */
-#if defined(__GNUC__)
-#define ALWAYS_INLINE __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE
-#endif
+#include "inline.h"
 
 /* The loops over a fixed number of values unrolled (gcc -O2 does not):
  * no counter, no test a value, each slot's offset a constant. */

@@ -17,11 +17,7 @@
 /* look_at() and next_wake() run for every segment that goes through
  * the state machine: inline where they are called (a call and its frame
  * cost a fifth of a look). */
-#if defined(__GNUC__)
-#define ALWAYS_INLINE __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE
-#endif
+#include "inline.h"
 
 /* What the engine's accounting charges (FsEngineStats.memory), at the
  * worst of its tables' doubling (measured with heaptrack: within 30% of
