@@ -7,29 +7,6 @@
 
 #include <glib.h>
 
-/* How many decimal digits v has: its bit length gives the count or one
- * less (1233 / 4096 is just above log10(2)), one comparison the rest.
- * powers[0] is 0 so that v = 0 has one digit. */
-static inline guint
-decimal_len(guint64 v)
-{
-    static const guint64 powers[20] = {
-        0u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u,
-        100000000u, 1000000000u, G_GUINT64_CONSTANT(10000000000),
-        G_GUINT64_CONSTANT(100000000000), G_GUINT64_CONSTANT(1000000000000),
-        G_GUINT64_CONSTANT(10000000000000),
-        G_GUINT64_CONSTANT(100000000000000),
-        G_GUINT64_CONSTANT(1000000000000000),
-        G_GUINT64_CONSTANT(10000000000000000),
-        G_GUINT64_CONSTANT(100000000000000000),
-        G_GUINT64_CONSTANT(1000000000000000000),
-        G_GUINT64_CONSTANT(10000000000000000000),
-    };
-    guint t = ((guint)(64 - __builtin_clzll(v | 1)) * 1233u) >> 12;
-
-    return t + (v >= powers[t]);
-}
-
 /* "00" .. "99": two decimal digits a step. */
 static const char digit_pairs[201] =
     "000102030405060708091011121314151617181920212223242526272829"
