@@ -270,6 +270,24 @@ rank_cmp(const FsPressure *p, const Dest *x, const Dest *y)
     return c != 0 ? c : (int)x->port - (int)y->port;
 }
 
+/* capacity halved while used would fill at most 1/8 of it, not below
+ * MIN_CAPACITY: the size an index shrinks to after a pruning. */
+static guint32
+shrunk_capacity(guint32 capacity, guint32 used)
+{
+    while (capacity > MIN_CAPACITY && used * 8u < capacity)
+        capacity /= 2;
+    return capacity;
+}
+
+/* A destination that holds no TIME_WAIT now and is not held: a pruning
+ * may forget it. */
+static inline gboolean
+idle(const Dest *d)
+{
+    return d->client != FREE_CLIENT && d->now == 0 && d->held == 0;
+}
+
 /* Numbers again only the hosts the destinations kept still name, so that
  * the host table follows the destinations held, not every host ever
  * seen (1M client hosts took 80 MB); the host index at most 1/8 full
@@ -280,7 +298,6 @@ renumber_hosts(FsPressure *p)
     guint32 *renumbered = g_new0(guint32, p->hosts->len + 1);
     GArray *hosts = g_array_new(FALSE, FALSE, sizeof(FsAddr));
     GArray *owners = g_array_new(FALSE, FALSE, sizeof(guint32));
-    guint32 capacity;
 
     for (guint32 n = 0; n < p->dests->len; n++) {
         Dest *d = dest_at(p, n);
@@ -305,10 +322,7 @@ renumber_hosts(FsPressure *p)
     g_array_unref(p->owners);
     p->owners = owners;
     g_free(renumbered);
-    for (capacity = p->host_index.mask + 1;
-         capacity > MIN_CAPACITY && p->hosts->len * 8u < capacity;)
-        capacity /= 2;
-    host_reindex(p, capacity);
+    host_reindex(p, shrunk_capacity(p->host_index.mask + 1, p->hosts->len));
 }
 
 void
@@ -317,7 +331,7 @@ fs_pressure_prune(FsPressure *p, guint keep)
     Dest *top;
     Dest cut;
     guint found = 0;
-    guint32 idle = 0;
+    gboolean any_idle = FALSE;
     guint32 forgot = 0;
     guint32 len;
     guint32 capacity;
@@ -329,13 +343,10 @@ fs_pressure_prune(FsPressure *p, guint keep)
         return;
     /* none idle (held or holding TIME_WAIT now: the usual case while the
      * busy ones come and go), none to forget: no ranking, and the
-     * numbers and indexes stay as they are */
-    for (guint32 n = 0; n < p->dests->len; n++) {
-        const Dest *d = dest_at(p, n);
-
-        idle += d->client != FREE_CLIENT && d->now == 0 && d->held == 0;
-    }
-    if (idle == 0) {
+     * numbers and indexes stay as they are; one idle is enough to go on */
+    for (guint32 n = 0; n < p->dests->len && !any_idle; n++)
+        any_idle = idle(dest_at(p, n));
+    if (!any_idle) {
         p->pruned = p->live;
         return;
     }
@@ -364,8 +375,7 @@ fs_pressure_prune(FsPressure *p, guint keep)
     for (guint32 n = 0; n < p->dests->len; n++) {
         Dest *d = dest_at(p, n);
 
-        if (d->client != FREE_CLIENT && d->now == 0 && d->held == 0 &&
-            rank_cmp(p, d, &cut) > 0) {
+        if (idle(d) && rank_cmp(p, d, &cut) > 0) {
             memset(d, 0, sizeof *d);
             forgot++;
         }
@@ -393,9 +403,7 @@ fs_pressure_prune(FsPressure *p, guint keep)
     /* the index at most 1/8 full: a smaller one, and the array (which
      * keeps the room it once had) copied into one its size; the index
      * is made again in any case (the hosts' numbers changed) */
-    for (capacity = p->mask + 1;
-         capacity > MIN_CAPACITY && p->live * 8u < capacity;)
-        capacity /= 2;
+    capacity = shrunk_capacity(p->mask + 1, p->live);
     if (capacity < p->mask + 1) {
         GArray *dests = g_array_sized_new(FALSE, FALSE, sizeof(Dest),
                                           p->dests->len);
