@@ -49,6 +49,7 @@ typedef struct {
 
 struct FsPool {
     FreeList free[N_CLASSES + 1];   /* by size / FS_POOL_ALIGN */
+    guint top;                      /* the largest class of any block */
     GPtrArray *slabs;               /* owned */
     gsize footprint;
 };
@@ -110,6 +111,7 @@ carve(FsPool *pool, guint c, char *p, gsize bytes)
     for (gsize off = used; off >= block; off -= block)
         push(pool, c, p + off - block);
     pool->free[c].blocks += (guint32)(used / block);
+    pool->top = MAX(pool->top, c);
 }
 
 /* Whether class d holds free blocks to spare: more than a slab's worth
@@ -136,7 +138,7 @@ replenish(FsPool *pool, guint c)
 {
     char *slab;
 
-    for (guint d = N_CLASSES; d >= 2 * c; d--) {
+    for (guint d = pool->top; d >= 2 * c; d--) {
         FreeList *l = &pool->free[d];
         FreeBlock *b = l->first;
 
