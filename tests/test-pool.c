@@ -55,6 +55,47 @@ test_blocks(void)
     }
 }
 
+/* The mix of sizes shifts (whole connections freeze): blocks of a size
+ * no longer needed serve smaller ones, cut, instead of new slabs; but a
+ * size that keeps few free keeps them (they are soon needed again). */
+static void
+test_shift(void)
+{
+    g_autoptr(FsPool) pool = fs_pool_new();
+    g_autoptr(GPtrArray) whole = g_ptr_array_new();
+    g_autoptr(GPtrArray) small = g_ptr_array_new();
+    gsize footprint;
+
+    for (guint i = 0; i < 3000; i++)
+        g_ptr_array_add(whole, fs_pool_alloc(pool, 520));
+    /* a few free: not to spare, the small ones take a slab */
+    for (guint i = 0; i < 60; i++)
+        fs_pool_release(pool, g_ptr_array_index(whole, i), 520);
+    footprint = fs_pool_footprint(pool);
+    g_ptr_array_add(small, fs_pool_alloc(pool, 136));
+    g_assert_cmpuint(fs_pool_footprint(pool), ==, footprint + 16384);
+    for (guint i = 0; i < 60; i++)
+        g_assert_nonnull(fs_pool_alloc(pool, 520));
+    g_assert_cmpuint(fs_pool_footprint(pool), ==, footprint + 16384);
+    /* most free: 2,000 whole blocks (a megabyte) hold 5,000 small */
+    for (guint i = 60; i < 2060; i++)
+        fs_pool_release(pool, g_ptr_array_index(whole, i), 520);
+    footprint = fs_pool_footprint(pool);
+    for (guint i = 0; i < 5000; i++) {
+        guint8 *b = fs_pool_alloc(pool, 136);
+
+        memset(b, (int)(i & 0xff), 136);
+        g_ptr_array_add(small, b);
+    }
+    g_assert_cmpuint(fs_pool_footprint(pool), ==, footprint);
+    for (guint i = 1; i < small->len; i++) {
+        const guint8 *b = g_ptr_array_index(small, i);
+
+        for (guint k = 0; k < 136; k++)
+            g_assert_cmpuint(b[k], ==, (i - 1) & 0xff);
+    }
+}
+
 /* Blocks larger than the pool keeps come from g_malloc and go back to
  * it (the sanitizers' leak check sees them freed). */
 static void
@@ -74,6 +115,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/pool/blocks", test_blocks);
+    g_test_add_func("/pool/shift", test_shift);
     g_test_add_func("/pool/big", test_big);
     return g_test_run();
 }

@@ -340,6 +340,62 @@ test_ms_string(void)
     g_rand_free(rand);
 }
 
+/* One whole TIME_WAIT (its 2*MSL) from since, of a client towards
+ * 10.0.0.0:80, added to services. */
+static void
+add_whole(FsServices *services, FsTime since, FsTime msl)
+{
+    FsConn *conn = g_new0(FsConn, 1);
+    FsOutcome outcome = { 0 };
+    FsEndpoint *ep = &conn->ep[FS_ROLE_CLIENT];
+
+    fs_conn_init(conn);
+    conn->addr[FS_ROLE_SERVER].family = 4;
+    conn->addr[FS_ROLE_SERVER].bytes[0] = 10;
+    conn->port[FS_ROLE_SERVER] = 80;
+    conn->rst_from = FS_ROLE_NONE;
+    ep->time_wait_since = since;
+    ep->state = FS_TCP_TIME_WAIT;
+    ep->state_since = since;
+    conn->settled_at = since;
+    outcome.end_state[FS_ROLE_CLIENT] = ep->state;
+    outcome.end_state[FS_ROLE_SERVER] = FS_TCP_CLOSED;
+    outcome.active_closer = FS_CLOSER_CLIENT;
+    fs_services_add(services, conn, &outcome, msl);
+    g_free(conn);
+}
+
+/* Whole spans whose starts are whole microseconds from the first (a
+ * pcap's) are kept in 4 bytes each (tw_whole_us); one in nanoseconds,
+ * or hours away, in 8 (tw_whole): the peak counts them all. */
+static void
+test_peak_whole_us(void)
+{
+    const FsTime msl = FS_NS_PER_SEC;
+    const FsTime t0 = 1700000000 * FS_NS_PER_SEC + 123456000;
+    FsServices *services = fs_services_new();
+    g_autoptr(GPtrArray) top = NULL;
+    const FsService *svc;
+
+    /* 100 within 99 ms, so all held at once; one learnt out of order,
+     * 35 minutes before (still microseconds from the first) */
+    for (guint i = 0; i < 100; i++)
+        add_whole(services, t0 + (FsTime)i * FS_NS_PER_MSEC, msl);
+    add_whole(services, t0 - 35 * 60 * FS_NS_PER_SEC, msl);
+    /* in nanoseconds, within the others: 101 at once */
+    add_whole(services, t0 + 50 * FS_NS_PER_MSEC + 1, msl);
+    /* three hours on */
+    add_whole(services, t0 + 3 * 3600 * FS_NS_PER_SEC, msl);
+    add_whole(services, t0 + 3 * 3600 * FS_NS_PER_SEC + FS_NS_PER_SEC, msl);
+    top = fs_services_top(services, 0);
+    svc = g_ptr_array_index(top, 0);
+    g_assert_cmpuint(svc->tw_whole_us->len, ==, 101);
+    g_assert_nonnull(svc->tw_whole);
+    g_assert_cmpuint(svc->tw_whole->len, ==, 3);
+    g_assert_cmpuint(fs_service_time_wait_peak(svc), ==, 101);
+    fs_services_free(services);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -352,6 +408,7 @@ main(int argc, char **argv)
     g_test_add_func("/service/peak-many", test_peak_many);
     g_test_add_func("/service/peak-empty", test_peak_empty);
     g_test_add_func("/service/peak-folded", test_peak_folded);
+    g_test_add_func("/service/peak-whole-us", test_peak_whole_us);
     g_test_add_func("/service/meaning", test_meaning);
     g_test_add_func("/report-text/ms-string", test_ms_string);
     return g_test_run();

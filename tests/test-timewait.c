@@ -423,6 +423,47 @@ test_taken_back_flood(void)
     g_assert_cmpuint(stats.memory, ==, 0);
 }
 
+/* Many TIME_WAITs, a few dated back a little (placed among the FIFO's
+ * last ones): counted in order across its chunks; its memory follows
+ * those queued, none once all are done with (an array keeps the room
+ * it grew to: 2 MiB for these). */
+static void
+test_queue_chunks(void)
+{
+    FsEngineStats stats = { 0 };
+    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
+    const guint n = 100000;
+    const FsTime step = 10000; /* 10 us */
+    FsTime half = SEC + (FsTime)n / 2 * step + TWO_MSL;
+    guint left = 0;
+    FsConn c;
+
+    for (guint i = 0; i < n; i++) {
+        FsTime ts = SEC + (FsTime)i * step;
+        /* every 97th learnt late, dated back past the one before */
+        FsTime since = i % 97 == 1 ? ts - 3 * step / 2 : ts;
+
+        conn_init(&c, 1);
+        enter_at(tw, &c, FS_ROLE_SERVER, since, ts);
+        left += since + TWO_MSL > half;
+    }
+    g_assert_cmpuint(stats.time_wait_now, ==, n);
+    g_assert_cmpuint(fs_timewait_queued_bytes(tw), <=,
+                     n * 16 + 64 * 1024);
+    /* 2*MSL past the first half: those of the second still count */
+    fs_timewait_advance(tw, half);
+    g_assert_cmpuint(stats.time_wait_now, ==, left);
+    g_assert_cmpuint(left, >, n / 2 - 10);
+    g_assert_cmpuint(left, <, n / 2 + 10);
+    fs_timewait_advance(tw, 4 * TWO_MSL);
+    fs_timewait_finish(tw);
+    g_assert_cmpuint(stats.time_wait_now, ==, 0);
+    g_assert_cmpuint(stats.time_wait_peak, ==, n);
+    g_assert_cmpuint(host_peak(tw), ==, n);
+    g_assert_cmpuint(stats.memory, ==, 0);
+    g_assert_cmpuint(fs_timewait_queued_bytes(tw), <=, 64 * 1024);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -437,5 +478,6 @@ main(int argc, char **argv)
     g_test_add_func("/timewait/span-budget", test_span_budget);
     g_test_add_func("/timewait/finish-in-place", test_finish_in_place);
     g_test_add_func("/timewait/taken-back-flood", test_taken_back_flood);
+    g_test_add_func("/timewait/queue-chunks", test_queue_chunks);
     return g_test_run();
 }

@@ -2,8 +2,9 @@
  * table's connections, frozen and whole): sizes rounded up to 8 bytes,
  * no per-block header, a free list per size. Blocks are 8-byte
  * aligned. Memory returns to the system when the pool is freed; until
- * then a freed block serves the next one of its size (the sizes of
- * frozen connections keep a steady mix). */
+ * then a freed block serves the next one of its size or, none of a
+ * size free, is cut into blocks of it if it is at least twice as large
+ * (the mix of sizes shifts: whole connections, then frozen ones). */
 #ifndef FINSCOPE_POOL_H
 #define FINSCOPE_POOL_H
 

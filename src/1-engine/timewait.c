@@ -100,6 +100,93 @@ typedef struct {
     guint cap;
 } Vec;
 
+/* A FIFO in chunks of CHUNK_LEN entries: it holds its entries and at
+ * most three chunks more (its first and last in part, one empty kept),
+ * not an array's doubling slack, nor both blocks while a realloc
+ * copies, nor a quarter of dead entries before its head (ends' array
+ * took 2 MiB at medium's peak). Entry i (head <= i < len) is in
+ * chunk[i / CHUNK_LEN]: a chunk whose entries all went leaves the front
+ * of the chunk pointers, which move down once half are gone. */
+#define CHUNK_LEN 256u
+
+typedef struct {
+    gpointer *chunk;        /* the chunks, in order: chunk[0] holds the
+                               head; within base */
+    guint n;                /* how many */
+    guint head;             /* the first entry, from chunk[0]'s start */
+    guint len;              /* past the last, from there */
+    gpointer *base;         /* the chunk pointers' array (owned) */
+    guint cap;              /* its room */
+    gpointer spare;         /* an empty chunk kept (NULL: none) */
+} Fifo;
+
+static G_GNUC_NO_INLINE void
+fifo_grow(Fifo *f, gsize size)
+{
+    guint dead = (guint)(f->chunk - f->base);
+
+    if (dead + f->n == f->cap) {
+        if (2 * dead >= f->cap && dead > 0) {
+            memmove(f->base, f->chunk, f->n * sizeof *f->base);
+        } else {
+            f->cap = MAX(2 * f->cap, 4u);
+            f->base = g_renew(gpointer, f->base, f->cap);
+            memmove(f->base, f->base + dead, f->n * sizeof *f->base);
+        }
+        f->chunk = f->base;
+    }
+    f->chunk[f->n++] = f->spare != NULL ? f->spare
+                                        : g_malloc(CHUNK_LEN * size);
+    f->spare = NULL;
+}
+
+/* Room for one more at the end: where it goes. */
+static inline gpointer
+fifo_push(Fifo *f, gsize size)
+{
+    guint i = f->len;
+
+    if (G_UNLIKELY(i == f->n * CHUNK_LEN))
+        fifo_grow(f, size);
+    f->len++;
+    return (guint8 *)f->chunk[i / CHUNK_LEN] + (i % CHUNK_LEN) * size;
+}
+
+/* Entry i (head <= i < len). */
+static inline gpointer
+fifo_at(const Fifo *f, guint i, gsize size)
+{
+    return (guint8 *)f->chunk[i / CHUNK_LEN] + (i % CHUNK_LEN) * size;
+}
+
+/* The head is gone: a chunk whose entries all went is given back. */
+static inline void
+fifo_drop(Fifo *f)
+{
+    if (++f->head == f->len) {
+        f->head = 0;
+        f->len = 0;
+    } else if (f->head == CHUNK_LEN) {
+        if (f->spare == NULL)
+            f->spare = f->chunk[0];
+        else
+            g_free(f->chunk[0]);
+        f->chunk++;
+        f->n--;
+        f->head = 0;
+        f->len -= CHUNK_LEN;
+    }
+}
+
+static void
+fifo_clear(Fifo *f)
+{
+    for (guint i = 0; i < f->n; i++)
+        g_free(f->chunk[i]);
+    g_free(f->base);
+    g_free(f->spare);
+}
+
 /* A priority queue for what mostly comes in order: those no earlier
  * than the last in order go to the end of a FIFO (O(1)), or in their
  * place among its last QUEUE_SLIP (a start dated back a little), the
@@ -108,8 +195,7 @@ typedef struct {
 #define QUEUE_SLIP 4
 
 typedef struct {
-    Vec *fifo;              /* in order from head */
-    guint head;             /* the FIFO's first */
+    Fifo fifo;              /* in order from its head */
     Vec *heap;              /* the others */
 } Queue;
 
@@ -338,59 +424,60 @@ DEFINE_HEAP(tws_heap, Tw, tw_before)
 static void
 queue_init(Queue *q)
 {
-    q->fifo = g_new0(Vec, 1);
-    q->head = 0;
+    memset(&q->fifo, 0, sizeof q->fifo);
     q->heap = g_new0(Vec, 1);
 }
 
 static void
 queue_clear(Queue *q)
 {
-    vec_free(q->fifo);
+    fifo_clear(&q->fifo);
     vec_free(q->heap);
 }
 
 static inline guint
 queue_len(const Queue *q)
 {
-    return q->fifo->len - q->head + q->heap->len;
+    return q->fifo.len - q->fifo.head + q->heap->len;
 }
 
 #define DEFINE_QUEUE(name, Type, before)                                   \
+    static inline Type *                                                   \
+    name##_at(const Fifo *f, guint i)                                      \
+    {                                                                      \
+        return fifo_at(f, i, sizeof(Type));                                \
+    }                                                                      \
+                                                                           \
     static void                                                            \
     name##_push(Queue *q, const Type *e)                                   \
     {                                                                      \
-        Vec *f = q->fifo;                                                  \
-        Type *a;                                                           \
+        Fifo *f = &q->fifo;                                                \
         guint at;                                                          \
                                                                            \
-        if (f->len == q->head ||                                           \
-            !before(e, &g_array_index(f, Type, f->len - 1))) {              \
-            *(Type *)vec_push(f, sizeof(Type)) = *e;                       \
+        if (f->len == f->head || !before(e, name##_at(f, f->len - 1))) {   \
+            *(Type *)fifo_push(f, sizeof(Type)) = *e;                      \
             return;                                                        \
         }                                                                  \
         /* its place among the FIFO's last few, or the heap */             \
-        for (at = f->len - 1; at > q->head && f->len - at < QUEUE_SLIP &&  \
-                              before(e, &g_array_index(f, Type, at - 1));) \
+        for (at = f->len - 1; at > f->head && f->len - at < QUEUE_SLIP && \
+                              before(e, name##_at(f, at - 1));)            \
             at--;                                                          \
-        if (at > q->head && before(e, &g_array_index(f, Type, at - 1))) {  \
+        if (at > f->head && before(e, name##_at(f, at - 1))) {             \
             name##_heap_push(q->heap, e);                                  \
             return;                                                        \
         }                                                                  \
-        vec_push(f, sizeof(Type));                                         \
-        a = (Type *)f->data;                                               \
+        fifo_push(f, sizeof(Type));                                        \
         for (guint i = f->len - 1; i > at; i--)                            \
-            a[i] = a[i - 1];                                               \
-        a[at] = *e;                                                        \
+            *name##_at(f, i) = *name##_at(f, i - 1);                       \
+        *name##_at(f, at) = *e;                                            \
     }                                                                      \
                                                                            \
     /* The first, or NULL; *from_fifo: where it is. */                     \
     static inline const Type *                                             \
     name##_first(const Queue *q, gboolean *from_fifo)                      \
     {                                                                      \
-        const Type *f = q->fifo->len > q->head                             \
-                            ? &g_array_index(q->fifo, Type, q->head)       \
-                            : NULL;                                        \
+        const Type *f = q->fifo.len > q->fifo.head                         \
+                            ? name##_at(&q->fifo, q->fifo.head) : NULL;    \
         const Type *h = q->heap->len > 0                                   \
                             ? &g_array_index(q->heap, Type, 0) : NULL;     \
                                                                            \
@@ -405,18 +492,8 @@ queue_len(const Queue *q)
                                                                            \
         if (!from_fifo)                                                    \
             return name##_heap_pop(q->heap);                               \
-        e = g_array_index(q->fifo, Type, q->head++);                       \
-        if (q->head == q->fifo->len) {                                     \
-            q->fifo->len = 0;                                              \
-            q->head = 0;                                                   \
-        } else if (q->head >= 1024 && 4 * q->head >= q->fifo->len) {       \
-            /* a quarter gone: moved to the front (3 a pop), so that       \
-             * the array's pages follow the queue (a half: 2 times) */     \
-            q->fifo->len -= q->head;                                       \
-            memmove(q->fifo->data, (Type *)q->fifo->data + q->head,        \
-                    q->fifo->len * sizeof(Type));                          \
-            q->head = 0;                                                   \
-        }                                                                  \
+        e = *name##_at(&q->fifo, q->fifo.head);                            \
+        fifo_drop(&q->fifo);                                               \
         return e;                                                          \
     }
 
@@ -618,8 +695,8 @@ static const Tw *
 finish_next(const FsTimeWait *tw, gboolean *from_fifo)
 {
     const Queue *q = &tw->ends;
-    const Tw *f = tw->finish_fifo < q->fifo->len
-                      ? &g_array_index(q->fifo, Tw, tw->finish_fifo) : NULL;
+    const Tw *f = tw->finish_fifo < q->fifo.len
+                      ? tws_at(&q->fifo, tw->finish_fifo) : NULL;
     const Tw *h = tw->finish_heap < q->heap->len
                       ? &g_array_index(q->heap, Tw, tw->finish_heap) : NULL;
 
@@ -880,7 +957,7 @@ fs_timewait_finish(FsTimeWait *tw)
     if (tw->c.clock == FS_TIME_UNSET)
         return;
     tws_sort_heap((Tw *)(gpointer)tw->ends.heap->data, tw->ends.heap->len);
-    tw->finish_fifo = tw->ends.head;
+    tw->finish_fifo = tw->ends.fifo.head;
     tw->finish_heap = 0;
     tw->finishing = TRUE;
     lag_to(tw, tw->c.clock);
@@ -1025,12 +1102,12 @@ key_cuts(FsTimeWait *tw)
     const Queue *e = &tw->early;
 
     tw->keyed = TRUE;
-    for (guint i = q->head; i < q->fifo->len; i++)
-        cut_for(tw, tw_key(&g_array_index(q->fifo, Tw, i)))->queued++;
+    for (guint i = q->fifo.head; i < q->fifo.len; i++)
+        cut_for(tw, tw_key(tws_at(&q->fifo, i)))->queued++;
     for (guint i = 0; i < q->heap->len; i++)
         cut_for(tw, tw_key(&g_array_index(q->heap, Tw, i)))->queued++;
-    for (guint i = e->head; i < e->fifo->len; i++)
-        cut_for(tw, g_array_index(e->fifo, Ending, i).key)->queued++;
+    for (guint i = e->fifo.head; i < e->fifo.len; i++)
+        cut_for(tw, early_at(&e->fifo, i)->key)->queued++;
     for (guint i = 0; i < e->heap->len; i++)
         cut_for(tw, g_array_index(e->heap, Ending, i).key)->queued++;
     tw->scanned += queue_len(q) + queue_len(e);
@@ -1172,4 +1249,21 @@ guint64
 fs_timewait_scanned(const FsTimeWait *tw)
 {
     return tw->scanned;
+}
+
+/* A queue's bytes: its chunks, their pointers, its heap's room. */
+static gsize
+queue_bytes(const Queue *q, gsize size)
+{
+    return (q->fifo.n + (q->fifo.spare != NULL)) * CHUNK_LEN * size +
+           q->fifo.cap * sizeof(gpointer) + q->heap->cap * size;
+}
+
+gsize
+fs_timewait_queued_bytes(const FsTimeWait *tw)
+{
+    return queue_bytes(&tw->ends, sizeof(Tw)) +
+           queue_bytes(&tw->early, sizeof(Ending)) +
+           queue_bytes(&tw->spans_in, sizeof(Tw)) +
+           queue_bytes(&tw->spans_out, sizeof(Tw));
 }

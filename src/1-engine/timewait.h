@@ -111,4 +111,7 @@ guint fs_timewait_dests(const FsTimeWait *tw);
  * TIME_WAIT each time). */
 guint64 fs_timewait_scanned(const FsTimeWait *tw);
 
+/* Bytes its queues take (tests: they follow the TIME_WAITs queued). */
+gsize fs_timewait_queued_bytes(const FsTimeWait *tw);
+
 #endif /* FINSCOPE_TIMEWAIT_H */

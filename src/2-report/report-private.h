@@ -29,9 +29,16 @@ typedef struct {
     guint64 fin_retransmits;     /* FINs sent again */
     guint64 time_wait[2];        /* endpoints that entered TIME_WAIT */
     GArray *tw_spans;            /* FsTime pairs: TIME_WAIT entered, left */
-    GArray *tw_whole;            /* FsTime: entered, of those that lasted
-                                    tw_whole_len exactly (most: half the
-                                    bytes of a pair; NULL: none) */
+    GArray *tw_whole_us;         /* guint32: entered, of those that lasted
+                                    tw_whole_len exactly (most: a quarter
+                                    of the bytes of a pair), in whole
+                                    microseconds from tw_whole_base
+                                    (NULL: none) */
+    FsTime tw_whole_base;        /* 2^31 microseconds before the first */
+    GArray *tw_whole;            /* FsTime: entered, the same, of those
+                                    not kept so (not whole microseconds,
+                                    or over 35 minutes away; NULL:
+                                    none) */
     FsTime tw_whole_len;         /* 2*MSL */
     gboolean tw_spans_full;      /* spans stopped being kept, or one came
                                     after its time was folded: the peak

@@ -61,6 +61,8 @@ service_free(gpointer p)
 
     g_free(svc->name);
     g_array_unref(svc->tw_spans);
+    if (svc->tw_whole_us != NULL)
+        g_array_unref(svc->tw_whole_us);
     if (svc->tw_whole != NULL)
         g_array_unref(svc->tw_whole);
     g_free(svc);
@@ -99,7 +101,7 @@ fs_services_get(FsServices *s, const char *name)
     svc = g_new0(FsService, 1);
     svc->name = g_strdup(name);
     svc->tw_spans = g_array_new(FALSE, FALSE, sizeof(FsTime));
-    svc->tw_whole = g_array_new(FALSE, FALSE, sizeof(FsTime));
+    svc->tw_whole_us = g_array_new(FALSE, FALSE, sizeof(guint32));
     svc->idle_max = -1;
     svc->folded_to = FS_TIME_UNSET;
     g_hash_table_insert(s->by_name, svc->name, svc);
@@ -142,12 +144,53 @@ time_wait_left(const FsEndpoint *ep, FsTime msl)
     return expiry;
 }
 
+/* The whole spans svc keeps: in microseconds, and not. */
+static inline guint
+whole_kept(const FsService *svc)
+{
+    return (svc->tw_whole_us != NULL ? svc->tw_whole_us->len : 0) +
+           (svc->tw_whole != NULL ? svc->tw_whole->len : 0);
+}
+
 /* The TIME_WAIT spans svc keeps: pairs and whole ones. */
 static inline guint
 spans_kept(const FsService *svc)
 {
-    return svc->tw_spans->len / 2 +
-           (svc->tw_whole != NULL ? svc->tw_whole->len : 0);
+    return svc->tw_spans->len / 2 + whole_kept(svc);
+}
+
+#define NS_PER_US 1000
+
+/* A whole span's start kept in tw_whole_us: the start. */
+static inline FsTime
+whole_start(const FsService *svc, guint32 us)
+{
+    return svc->tw_whole_base + (FsTime)us * NS_PER_US;
+}
+
+/* A whole span from start kept: in tw_whole_us when it is a whole
+ * number of microseconds within 2^31 of them of the first (whose
+ * start sets the base while none is kept), else in tw_whole. A whole
+ * span is most TIME_WAITs, kept until 4*MSL after (all of a capture
+ * shorter than that): 4 bytes, not 8. */
+static void
+whole_add(FsService *svc, FsTime start)
+{
+    GArray *us = svc->tw_whole_us;
+    FsTime off;
+
+    if (us->len == 0)
+        svc->tw_whole_base = start - (FsTime)G_MAXINT32 * NS_PER_US - NS_PER_US;
+    off = start - svc->tw_whole_base;
+    if (off >= 0 && off % NS_PER_US == 0 && off / NS_PER_US <= G_MAXUINT32) {
+        guint32 v = (guint32)(off / NS_PER_US);
+
+        g_array_append_val(us, v);
+        return;
+    }
+    if (svc->tw_whole == NULL)
+        svc->tw_whole = g_array_new(FALSE, FALSE, sizeof(FsTime));
+    g_array_append_val(svc->tw_whole, start);
 }
 
 /* Sorting runs of this many times by insertion comes before merging. */
@@ -215,6 +258,29 @@ sorted_times(const FsTime *at, guint n, guint stride, FsTime *scratch)
     return t;
 }
 
+/* The nw whole spans' starts, sorted (scratch: room for nw). */
+static FsTime *
+sorted_whole(const FsService *svc, guint nw, FsTime *scratch)
+{
+    FsTime *t = g_new(FsTime, MAX(nw, 1));
+    guint n = 0;
+
+    if (svc->tw_whole_us != NULL) {
+        const guint32 *us = (const guint32 *)(gpointer)svc->tw_whole_us->data;
+
+        for (guint i = 0; i < svc->tw_whole_us->len; i++)
+            t[n++] = whole_start(svc, us[i]);
+    }
+    if (svc->tw_whole != NULL) {
+        const FsTime *ns = (const FsTime *)(gpointer)svc->tw_whole->data;
+
+        for (guint i = 0; i < svc->tw_whole->len; i++)
+            t[n++] = ns[i];
+    }
+    fs_sort_times(t, scratch, n);
+    return t;
+}
+
 /* The most TIME_WAIT spans held at once (0 at least), each entered at
  * its start and left at its end, a leave before an enter at the same
  * time; only the edges before until when bounded. The enters and the
@@ -224,7 +290,7 @@ static gint64
 spans_held_max(const FsService *svc, gboolean bounded, FsTime until)
 {
     guint np = svc->tw_spans->len / 2;
-    guint nw = svc->tw_whole != NULL ? svc->tw_whole->len : 0;
+    guint nw = whole_kept(svc);
     /* an array never appended to has no data: no pointer past NULL */
     const FsTime *pairs = np > 0 ? (const FsTime *)(gpointer)svc->tw_spans->data
                                  : NULL;
@@ -233,9 +299,7 @@ spans_held_max(const FsService *svc, gboolean bounded, FsTime until)
     g_autofree FsTime *ps = sorted_times(pairs, np, 2, scratch);
     g_autofree FsTime *pe = sorted_times(np > 0 ? pairs + 1 : NULL, np, 2,
                                          scratch);
-    g_autofree FsTime *ws = sorted_times(
-        nw > 0 ? (const FsTime *)(gpointer)svc->tw_whole->data : NULL, nw,
-        1, scratch);
+    g_autofree FsTime *ws = sorted_whole(svc, nw, scratch);
     FsTime len = svc->tw_whole_len;
     guint ip = 0, jp = 0, iw = 0, jw = 0;
     gint64 now = 0;
@@ -317,6 +381,17 @@ fold_spans(FsService *svc, FsTime until)
     }
     svc->tw_spans = span_array_resized(svc->tw_spans, 2 * kept,
                                        sizeof(FsTime));
+    if (svc->tw_whole_us != NULL) {
+        guint32 *us = (guint32 *)(gpointer)svc->tw_whole_us->data;
+
+        kept = 0;
+        for (guint i = 0; i < svc->tw_whole_us->len; i++) {
+            if (whole_start(svc, us[i]) + svc->tw_whole_len >= until)
+                us[kept++] = us[i];
+        }
+        svc->tw_whole_us = span_array_resized(svc->tw_whole_us, kept,
+                                              sizeof(guint32));
+    }
     if (svc->tw_whole != NULL) {
         FsTime *whole = (FsTime *)(gpointer)svc->tw_whole->data;
 
@@ -362,7 +437,7 @@ add_endpoint(FsServices *s, FsService *svc, const FsConn *conn,
     if (left == ep->time_wait_since + 2 * msl) {
         /* (most) its whole 2*MSL: its start says it */
         svc->tw_whole_len = 2 * msl;
-        g_array_append_val(svc->tw_whole, ep->time_wait_since);
+        whole_add(svc, ep->time_wait_since);
     } else {
         g_array_append_val(svc->tw_spans, ep->time_wait_since);
         g_array_append_val(svc->tw_spans, left);
