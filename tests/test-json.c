@@ -345,6 +345,10 @@ test_put_time(void)
         { 999999999, "0.999999999" },
         { 1000000000, "1.000000000" },
         { 1000000001, "1.000000001" },
+        /* the one-digit seconds put inline, the next ones by a call */
+        { G_GINT64_CONSTANT(9999999999), "9.999999999" },
+        { G_GINT64_CONSTANT(10000000000), "10.000000000" },
+        { G_GINT64_CONSTANT(-10000000000), "-10.000000000" },
         { -1, "-0.000000001" },
         { -1500000000, "-1.500000000" },
         { G_GINT64_CONSTANT(1767225600123456789), "1767225600.123456789" },
@@ -570,6 +574,147 @@ test_report_batched(void)
     fclose(batched);
 }
 
+/* One --json conn record of conn with outcome, its text. */
+static gchar *
+json_conn_line(const FsConn *conn, const FsOutcome *outcome)
+{
+    FsEngineConfig cfg;
+    FILE *f = tmpfile();
+    FsReport *r;
+    FsEngineSink sink;
+    g_autoptr(GString) text = NULL;
+
+    memset(&cfg, 0, sizeof cfg);
+    g_assert_nonnull(f);
+    r = fs_report_new(FS_REPORT_JSON, f, &cfg);
+    sink = fs_report_sink(r);
+    sink.on_conn(conn, outcome, sink.user);
+    fs_report_free(r); /* unbatched: the line is out already */
+    text = file_text(f);
+    fclose(f);
+    return g_strdup(text->str);
+}
+
+/* The conn record writes runs of members at their usual values (false,
+ * 0, null) as one literal: a member that is not at it, one at a time,
+ * is written as it is, the others beside it still at theirs. */
+static void
+test_report_conn_runs(void)
+{
+    enum {
+        SIMULTANEOUS, THREE_WAY, HALF_CLOSE, AFTER_FIN_CLIENT,
+        AFTER_FIN_SERVER, FIN_RTX_CLIENT, FIN_RTX_SERVER, FINAL_ACK_LOST,
+        OLD_DUPLICATES, REUSE_OF, REUSE_IN_TW, REUSE, IN_WINDOW, PAWS,
+        DURING_TW, DUPLICATE_FRAMES, RST_IGNORED, CAPTURE_LOSS,
+        ILLEGAL_FLAGS, FLAGS, N_CASES
+    };
+    static const char *const usual[] = {
+        ",\"simultaneous_close\":false,\"three_way_close\":false"
+        ",\"half_close\":false,\"bytes_after_peer_fin\":{\"client\":0,"
+        "\"server\":0},\"close_duration\":",
+        ",\"fin_retransmits\":{\"client\":0,\"server\":0}"
+        ",\"final_ack_lost\":false,",
+        ",\"old_duplicates\":0,\"reuse_of\":null,\"reuse_in_time_wait\":false"
+        ",\"reuse\":null,\"old_duplicate_risk\":{\"in_window\":0,"
+        "\"paws_rejected\":0,\"during_time_wait\":0},\"duplicate_frames\":0"
+        ",\"rst_ignored\":0,\"confidence\":\"high\",\"undecided\":[]",
+        ",\"capture_loss\":0,\"illegal_flags\":0,\"flags\":[]}\n",
+    };
+    static const char *const want[N_CASES] = {
+        [SIMULTANEOUS] = ",\"simultaneous_close\":true,\"three_way_close\":false,",
+        [THREE_WAY] = ",\"simultaneous_close\":false,\"three_way_close\":true,"
+                      "\"half_close\":false,",
+        [HALF_CLOSE] = ",\"three_way_close\":false,\"half_close\":true,"
+                       "\"bytes_after_peer_fin\":{\"client\":0,",
+        [AFTER_FIN_CLIENT] = ",\"half_close\":false,\"bytes_after_peer_fin\":"
+                             "{\"client\":7,\"server\":0},",
+        [AFTER_FIN_SERVER] = ",\"bytes_after_peer_fin\":{\"client\":0,"
+                             "\"server\":7},\"close_duration\":",
+        [FIN_RTX_CLIENT] = ",\"fin_retransmits\":{\"client\":2,\"server\":0},"
+                           "\"final_ack_lost\":false,",
+        [FIN_RTX_SERVER] = ",\"fin_retransmits\":{\"client\":0,\"server\":2},"
+                           "\"final_ack_lost\":false,",
+        [FINAL_ACK_LOST] = ",\"fin_retransmits\":{\"client\":0,\"server\":0},"
+                           "\"final_ack_lost\":true,",
+        [OLD_DUPLICATES] = ",\"old_duplicates\":3,\"reuse_of\":null,",
+        [REUSE_OF] = ",\"old_duplicates\":0,\"reuse_of\":41,"
+                     "\"reuse_in_time_wait\":false,",
+        [REUSE_IN_TW] = ",\"reuse_of\":null,\"reuse_in_time_wait\":true,"
+                        "\"reuse\":null,",
+        [REUSE] = ",\"reuse_in_time_wait\":false,\"reuse\":{\"holder\":",
+        [IN_WINDOW] = ",\"old_duplicate_risk\":{\"in_window\":3,"
+                      "\"paws_rejected\":0,\"during_time_wait\":0},",
+        [PAWS] = ",\"old_duplicate_risk\":{\"in_window\":0,"
+                 "\"paws_rejected\":3,\"during_time_wait\":0},",
+        [DURING_TW] = ",\"old_duplicate_risk\":{\"in_window\":0,"
+                      "\"paws_rejected\":0,\"during_time_wait\":3},",
+        [DUPLICATE_FRAMES] = "},\"duplicate_frames\":3,\"rst_ignored\":0,"
+                             "\"confidence\":\"high\",",
+        [RST_IGNORED] = ",\"duplicate_frames\":0,\"rst_ignored\":3,"
+                        "\"confidence\":\"high\",",
+        [CAPTURE_LOSS] = ",\"rst_ignored\":0,\"confidence\":\"low\",\"undecided"
+                         "\":[],\"state_age\":{\"client\":null,\"server\":null},"
+                         "\"capture_loss\":3,\"illegal_flags\":0,\"flags\":[]}\n",
+        [ILLEGAL_FLAGS] = ",\"capture_loss\":0,\"illegal_flags\":3,"
+                          "\"flags\":[]}\n",
+        [FLAGS] = ",\"capture_loss\":0,\"illegal_flags\":0,"
+                  "\"flags\":[\"evicted\"]}\n",
+    };
+    FsOutcome outcome;
+    FsConn conn;
+    g_autofree gchar *line = NULL;
+
+    memset(&conn, 0, sizeof conn);
+    fs_conn_init(&conn);
+    conn.id = 42;
+    conn.addr[FS_ROLE_CLIENT].family = 4;
+    conn.addr[FS_ROLE_SERVER].family = 4;
+    fs_classify_outcome(&conn, &outcome);
+    line = json_conn_line(&conn, &outcome);
+    for (gsize i = 0; i < G_N_ELEMENTS(usual); i++)
+        g_assert_nonnull(strstr(line, usual[i]));
+    for (int c = 0; c < N_CASES; c++) {
+        FsConn odd = conn;
+        FsOutcome odd_outcome = outcome;
+
+        switch (c) {
+        case SIMULTANEOUS: odd.simultaneous = 1; break;
+        case THREE_WAY: odd.three_way_close = 1; break;
+        case HALF_CLOSE: odd_outcome.half_close = TRUE; break;
+        case AFTER_FIN_CLIENT:
+            odd.ep[FS_ROLE_CLIENT].bytes_after_peer_fin = 7;
+            break;
+        case AFTER_FIN_SERVER:
+            odd.ep[FS_ROLE_SERVER].bytes_after_peer_fin = 7;
+            break;
+        case FIN_RTX_CLIENT:
+            odd_outcome.fin_retransmits[FS_ROLE_CLIENT] = 2;
+            break;
+        case FIN_RTX_SERVER:
+            odd_outcome.fin_retransmits[FS_ROLE_SERVER] = 2;
+            break;
+        case FINAL_ACK_LOST: odd.final_ack_lost = 1; break;
+        case OLD_DUPLICATES: odd.old_duplicates = 3; break;
+        case REUSE_OF: odd.reuse_of = 41; break;
+        case REUSE_IN_TW: odd.reuse_in_time_wait = 1; break;
+        case REUSE: odd.reuse.outcome = FS_REUSE_ACCEPTED; break;
+        case IN_WINDOW: odd.old_dup.in_window = 3; break;
+        case PAWS: odd.old_dup.paws_rejected = 3; break;
+        case DURING_TW: odd.old_dup.during_time_wait = 3; break;
+        case DUPLICATE_FRAMES: odd.duplicate_frames = 3; break;
+        case RST_IGNORED: odd.rst_ignored = 3; break;
+        case CAPTURE_LOSS: odd.capture_loss = 3; break;
+        case ILLEGAL_FLAGS: odd.illegal_flags = 3; break;
+        case FLAGS: odd_outcome.flags = FS_FLAG_BIT(FS_FLAG_EVICTED); break;
+        default: g_assert_not_reached();
+        }
+        g_free(line);
+        line = json_conn_line(&odd, &odd_outcome);
+        if (strstr(line, want[c]) == NULL)
+            g_error("case %d: %s not in %s", c, want[c], line);
+    }
+}
+
 /* An event's detail, as --json writes it: plain, to be escaped, longer
  * than the report keeps by address, NULL, and more of them than it has
  * slots, each several times over: every event line ends in what
@@ -702,5 +847,6 @@ main(int argc, char **argv)
     g_test_add_func("/json/addr-put", test_addr_put);
     g_test_add_func("/json/report-batched", test_report_batched);
     g_test_add_func("/json/report-event-detail", test_report_event_detail);
+    g_test_add_func("/json/report-conn-runs", test_report_conn_runs);
     return g_test_run();
 }

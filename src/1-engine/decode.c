@@ -761,16 +761,21 @@ decode_common(const guint8 *data, gsize avail, FsSegment *seg)
     return TRUE;
 }
 
-/* The commonest frame of all, a segment of a connection that agreed on
- * timestamps: untagged Ethernet, IPv4 without options, not a fragment,
- * a 32-byte TCP header holding NOP, NOP, timestamps. Only fixed
- * offsets and constant lengths, so that it needs few registers and
- * fs_decode() saves none for it; the same result as decode_common(),
- * field for field (test-decode compares fs_decode() with the general
- * path). FALSE, with *seg untouched: not such a frame. avail is at
- * least ETHER_HDR + IPV4_HDR_MIN + TCP_HDR_MIN + 12. */
+/* The commonest frames of all: untagged Ethernet, IPv4 without options,
+ * not a fragment, and a TCP header of thl bytes (a constant where this
+ * is inlined) holding one of the usual layouts of options: 32 bytes,
+ * NOP, NOP, timestamps (a segment of a connection that agreed on
+ * timestamps), or 40, a Linux SYN's or SYN-ACK's (decode_common()'s
+ * layouts). Only fixed offsets and constant lengths, so that it needs
+ * few registers and fs_decode() saves none for it; the same result as
+ * decode_common(), field for field (test-decode compares fs_decode()
+ * with the general path). FALSE, with *seg untouched: not such a frame.
+ * avail is at least ETHER_HDR + IPV4_HDR_MIN + thl. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 static inline gboolean
-decode_ipv4_ts(const guint8 *data, FsSegment *seg)
+decode_ipv4_fixed(const guint8 *data, FsSegment *seg, guint thl)
 {
     const guint8 *ip = data + ETHER_HDR;
     const guint8 *tcp = ip + IPV4_HDR_MIN;
@@ -778,14 +783,21 @@ decode_ipv4_ts(const guint8 *data, FsSegment *seg)
     guint32 src, dst;
     guint64 zero = 0;
 
-    /* IPv4, IHL 5, not a fragment, TCP, data offset 8 with NOP, NOP,
-     * timestamps, all of which the IP length covers */
+    /* IPv4, IHL 5, not a fragment, TCP, data offset thl / 4, all of
+     * which the IP length covers, with the layout of options */
     if (be16_at(data + 12) != ETHERTYPE_IPV4 || ip[0] != 0x45 ||
         (be16_at(ip + 6) & (IPV4_MF | IPV4_OFFSET_MASK)) != 0 ||
-        ip[9] != PROTO_TCP || (tcp[12] & 0xf0u) != 0x80u ||
-        total < IPV4_HDR_MIN + TCP_HDR_MIN + 12 ||
-        be32_at(tcp + 20) != TCPOPT_NOP_NOP_TS)
+        ip[9] != PROTO_TCP || (tcp[12] & 0xf0u) != (thl / 4) << 4 ||
+        total < IPV4_HDR_MIN + thl)
         return FALSE;
+    if (thl == TCP_HDR_MIN + 12) {
+        if (be32_at(tcp + 20) != TCPOPT_NOP_NOP_TS)
+            return FALSE;
+    } else if ((be32_at(tcp + 20) & 0xffff0000u) != TCPOPT_SYN_MSS ||
+               be32_at(tcp + 24) != TCPOPT_SYN_SACK_TS ||
+               (be32_at(tcp + 36) & 0xffffff00u) != TCPOPT_SYN_NOP_WS) {
+        return FALSE;
+    }
 
     memcpy(&src, ip + 12, 4);
     memcpy(&dst, ip + 16, 4);
@@ -800,18 +812,26 @@ decode_ipv4_ts(const guint8 *data, FsSegment *seg)
     memcpy(seg->dst.bytes + 12, &zero, 4);
     put_tcp_fixed(tcp, seg);
     seg->has_ts = TRUE;
-    seg->tsval = be32_at(tcp + 24);
-    seg->tsecr = be32_at(tcp + 28);
-    seg->payload_len = total - (IPV4_HDR_MIN + TCP_HDR_MIN + 12);
-    seg->hdr_hash = header_hash(ip, IPV4_HDR_MIN + TCP_HDR_MIN + 12, IP_V4);
+    if (thl == TCP_HDR_MIN + 12) {
+        seg->tsval = be32_at(tcp + 24);
+        seg->tsecr = be32_at(tcp + 28);
+    } else {
+        seg->mss = be16_at(tcp + 22);
+        seg->sack_ok = TRUE;
+        seg->tsval = be32_at(tcp + 28);
+        seg->tsecr = be32_at(tcp + 32);
+        seg->wscale = MIN(tcp[39], TCP_MAX_WSCALE); /* RFC 7323 §2.3 */
+    }
+    seg->payload_len = total - (IPV4_HDR_MIN + thl);
+    seg->hdr_hash = header_hash(ip, IPV4_HDR_MIN + thl, IP_V4);
     seg->flow_hash = 0;
     seg->frame = 0;
     seg->source = 0;
     return TRUE;
 }
 
-/* fs_decode() past its commonest frame: the other common ones, then the
- * general path. Apart, so that fs_decode() itself stays small. */
+/* fs_decode() past its commonest frame: the Linux SYN or SYN-ACK, the
+ * other common ones, then the general path. Apart, so that fs_decode() itself stays small. */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
@@ -823,7 +843,9 @@ decode_other(int linktype, const guint8 *data, guint32 caplen,
 
     if (G_LIKELY(linktype == FS_DLT_EN10MB && data != NULL && seg != NULL &&
                  avail >= ETHER_HDR + IPV4_HDR_MIN + TCP_HDR_MIN) &&
-        decode_common(data, avail, seg))
+        ((avail >= ETHER_HDR + IPV4_HDR_MIN + TCP_HDR_MIN + 20 &&
+          decode_ipv4_fixed(data, seg, TCP_HDR_MIN + 20)) ||
+         decode_common(data, avail, seg)))
         return FS_DECODE_OK;
     return fs_decode_general(linktype, data, caplen, wirelen, seg);
 }
@@ -836,7 +858,7 @@ fs_decode(int linktype, const guint8 *data, guint32 caplen, guint32 wirelen,
 
     if (G_LIKELY(linktype == FS_DLT_EN10MB && data != NULL && seg != NULL &&
                  avail >= ETHER_HDR + IPV4_HDR_MIN + TCP_HDR_MIN + 12) &&
-        decode_ipv4_ts(data, seg))
+        decode_ipv4_fixed(data, seg, TCP_HDR_MIN + 12))
         return FS_DECODE_OK;
     return decode_other(linktype, data, caplen, wirelen, seg);
 }

@@ -71,42 +71,68 @@ fs_put_int(char *p, gint64 v)
  * in a ring of 8 (a conn record's start, end and TIME_WAIT end lie in
  * different seconds; one memo a thread and a file that includes this),
  * and put again as one 16-byte copy; the short ones (durations, ages)
- * are cheaper to put afresh. */
+ * are cheaper to put afresh, most of them one digit. Inline where a
+ * time is put; what is seldom done (a memo filled, a duration of ten
+ * seconds or more) is a call. */
+typedef struct {
+    guint64 sec;        /* 0: none yet (never 10^8 or more) */
+    char text[16];      /* up to 11 digits (2^63 ns), no NUL */
+    gsize len;
+} FsSecondsMemo;
+
+/* The memo of sec (at least 10^8), filled. */
+static G_GNUC_UNUSED G_GNUC_NO_INLINE const FsSecondsMemo *
+fs_seconds_memo_fill(FsSecondsMemo *m, guint64 sec)
+{
+    m->len = (gsize)(fs_put_long_uint(m->text, sec) - m->text);
+    m->sec = sec;
+    return m;
+}
+
+/* sec below 10^8 and not below 10, at p. */
+static G_GNUC_UNUSED G_GNUC_NO_INLINE char *
+fs_put_short_seconds(char *p, guint64 sec)
+{
+    return fs_put_short_uint(p, (guint32)sec);
+}
+
 static inline char *
 fs_put_seconds(char *p, guint64 sec)
 {
-    static _Thread_local struct {
-        guint64 sec;        /* 0: none yet (never 10^8 or more) */
-        char text[16];      /* up to 11 digits (2^63 ns), no NUL */
-        gsize len;
-    } memo[8];
+    static _Thread_local FsSecondsMemo memo[8];
+    const FsSecondsMemo *m;
 
-    if (sec < 100000000u)
-        return fs_put_short_uint(p, (guint32)sec);
-    {
-        __typeof__(memo[0]) *m = &memo[sec % G_N_ELEMENTS(memo)];
-
-        if (G_UNLIKELY(sec != m->sec)) {
-            m->len = (gsize)(fs_put_long_uint(m->text, sec) - m->text);
-            m->sec = sec;
-        }
-        memcpy(p, m->text, sizeof m->text);
-        return p + m->len;
+    if (sec < 10) {
+        *p = (char)('0' + sec);
+        return p + 1;
     }
+    if (G_UNLIKELY(sec < 100000000u))
+        return fs_put_short_seconds(p, sec);
+    m = &memo[sec % G_N_ELEMENTS(memo)];
+    if (G_UNLIKELY(sec != m->sec))
+        m = fs_seconds_memo_fill(&memo[sec % G_N_ELEMENTS(memo)], sec);
+    memcpy(p, m->text, sizeof m->text);
+    return p + m->len;
 }
 
 /* Nanoseconds as seconds with nine decimals: "-1.500000000" (writes up
- * to 16 bytes for the seconds, whatever their digits). */
+ * to 16 bytes for the seconds, whatever their digits). The seconds and
+ * the fraction are worked out once, before the seconds are put. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
 static inline char *
 fs_put_time(char *p, gint64 ns)
 {
     guint64 mag = ns < 0 ? (guint64)0 - (guint64)ns : (guint64)ns;
+    guint64 sec = mag / 1000000000u;
+    guint32 frac = (guint32)(mag - sec * 1000000000u);
 
     if (ns < 0)
         *p++ = '-';
-    p = fs_put_seconds(p, mag / 1000000000u);
-    *p++ = '.';
-    return fs_put_nine_digits(p, (guint32)(mag % 1000000000u));
+    p = fs_put_seconds(p, sec);
+    *p = '.';
+    return fs_put_nine_digits(p + 1, frac);
 }
 
 static inline char *

@@ -318,22 +318,40 @@ put_conn_close(GString *out, char *p, const FsConn *conn,
     FS_JSON_LIT(p, ",\"passive_closer\":");
     PUT_NAME(out, p, names.passive, closer,
              fs_passive_closer_name(closer));
-    FS_JSON_LIT(p, ",\"simultaneous_close\":");
-    p = fs_put_bool(p, conn->simultaneous);
-    FS_JSON_LIT(p, ",\"three_way_close\":");
-    p = fs_put_bool(p, conn->three_way_close);
-    FS_JSON_LIT(p, ",\"half_close\":");
-    p = fs_put_bool(p, outcome->half_close);
-    FS_JSON_LIT(p, ",\"bytes_after_peer_fin\":");
-    p = put_pair_uint(p, conn->ep[FS_ROLE_CLIENT].bytes_after_peer_fin,
-                      conn->ep[FS_ROLE_SERVER].bytes_after_peer_fin);
-    FS_JSON_LIT(p, ",\"close_duration\":");
+    if (!conn->simultaneous && !conn->three_way_close &&
+        !outcome->half_close &&
+        (conn->ep[FS_ROLE_CLIENT].bytes_after_peer_fin |
+         conn->ep[FS_ROLE_SERVER].bytes_after_peer_fin) == 0) {
+        /* the usual close, its members in one run */
+        FS_JSON_LIT(p, ",\"simultaneous_close\":false"
+                       ",\"three_way_close\":false,\"half_close\":false"
+                       ",\"bytes_after_peer_fin\":{\"client\":0,"
+                       "\"server\":0},\"close_duration\":");
+    } else {
+        FS_JSON_LIT(p, ",\"simultaneous_close\":");
+        p = fs_put_bool(p, conn->simultaneous);
+        FS_JSON_LIT(p, ",\"three_way_close\":");
+        p = fs_put_bool(p, conn->three_way_close);
+        FS_JSON_LIT(p, ",\"half_close\":");
+        p = fs_put_bool(p, outcome->half_close);
+        FS_JSON_LIT(p, ",\"bytes_after_peer_fin\":");
+        p = put_pair_uint(p, conn->ep[FS_ROLE_CLIENT].bytes_after_peer_fin,
+                          conn->ep[FS_ROLE_SERVER].bytes_after_peer_fin);
+        FS_JSON_LIT(p, ",\"close_duration\":");
+    }
     p = put_time_or_null(p, outcome->close_duration);
-    FS_JSON_LIT(p, ",\"fin_retransmits\":");
-    p = put_pair_uint(p, outcome->fin_retransmits[FS_ROLE_CLIENT],
-                      outcome->fin_retransmits[FS_ROLE_SERVER]);
-    FS_JSON_LIT(p, ",\"final_ack_lost\":");
-    p = fs_put_bool(p, conn->final_ack_lost > 0);
+    if ((outcome->fin_retransmits[FS_ROLE_CLIENT] |
+         outcome->fin_retransmits[FS_ROLE_SERVER]) == 0 &&
+        conn->final_ack_lost == 0) {
+        FS_JSON_LIT(p, ",\"fin_retransmits\":{\"client\":0,\"server\":0}"
+                       ",\"final_ack_lost\":false");
+    } else {
+        FS_JSON_LIT(p, ",\"fin_retransmits\":");
+        p = put_pair_uint(p, outcome->fin_retransmits[FS_ROLE_CLIENT],
+                          outcome->fin_retransmits[FS_ROLE_SERVER]);
+        FS_JSON_LIT(p, ",\"final_ack_lost\":");
+        p = fs_put_bool(p, conn->final_ack_lost > 0);
+    }
     FS_JSON_LIT(p, ",\"rst_from\":");
     p = put_role(out, p, conn->rst_from);
     FS_JSON_LIT(p, ",\"rst_interrupted\":");
@@ -440,9 +458,10 @@ put_conn_undecided(GString *out, char *p, const FsConn *conn)
     return p;
 }
 
-/* Old duplicates' risk, capture artefacts and how far to trust it all. */
+/* Old duplicates' risk, capture artefacts and how far to trust it all:
+ * up to the confidence. */
 static char *
-put_conn_trust(GString *out, char *p, const FsConn *conn)
+put_conn_trust(char *p, const FsConn *conn)
 {
     const FsOldDup *risk = &conn->old_dup;
 
@@ -467,7 +486,13 @@ put_conn_trust(GString *out, char *p, const FsConn *conn)
         FS_JSON_LIT(p, ",\"confidence\":\"low\"");
     else
         FS_JSON_LIT(p, ",\"confidence\":\"high\"");
-    p = put_conn_undecided(out, p, conn);
+    return p;
+}
+
+/* Each endpoint's time in its last state. */
+static char *
+put_conn_state_age(char *p, const FsConn *conn)
+{
     FS_JSON_LIT(p, ",\"state_age\":{\"client\":");
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
         FsTime age = fs_conn_state_age(conn, (FsRole)role);
@@ -481,6 +506,20 @@ put_conn_trust(GString *out, char *p, const FsConn *conn)
     }
     *p++ = '}';
     return p;
+}
+
+/* TRUE when the members from old_duplicates to confidence all hold
+ * their usual values (0, null, false, "high"): then they are one
+ * literal. */
+static inline gboolean
+conn_untroubled(const FsConn *conn)
+{
+    const FsOldDup *risk = &conn->old_dup;
+
+    return (conn->old_duplicates | conn->reuse_of | conn->duplicate_frames |
+            conn->rst_ignored | conn->capture_loss | risk->in_window |
+            risk->paws_rejected | risk->during_time_wait) == 0 &&
+           !conn->reuse_in_time_wait && conn->reuse.outcome == FS_REUSE_NONE;
 }
 
 /* The names of the FS_FLAG_BIT()s in flags, in FsFlag order. */
@@ -546,20 +585,38 @@ fs_report_json_conn(FsReport *r, const FsConn *conn,
     p = fs_put_bool(p, fs_conn_one_sided(conn));
     p = put_conn_close(out, p, conn, outcome);
     p = put_conn_states(out, p, r, conn, outcome);
-    FS_JSON_LIT(p, ",\"old_duplicates\":");
-    p = fs_put_uint(p, conn->old_duplicates);
-    FS_JSON_LIT(p, ",\"reuse_of\":");
-    p = conn->reuse_of == 0 ? fs_put_null(p) : fs_put_uint(p, conn->reuse_of);
-    FS_JSON_LIT(p, ",\"reuse_in_time_wait\":");
-    p = fs_put_bool(p, conn->reuse_in_time_wait);
-    p = put_conn_reuse(out, p, conn);
-    p = put_conn_trust(out, p, conn);
-    FS_JSON_LIT(p, ",\"capture_loss\":");
-    p = fs_put_uint(p, conn->capture_loss);
-    FS_JSON_LIT(p, ",\"illegal_flags\":");
-    p = fs_put_uint(p, conn->illegal_flags);
-    p = fs_report_put_flags(out, p, outcome->flags);
-    *p++ = '}';
+    if (conn_untroubled(conn)) {
+        /* the usual record: no reuse, no duplicates, nothing lost */
+        FS_JSON_LIT(p, ",\"old_duplicates\":0,\"reuse_of\":null"
+                       ",\"reuse_in_time_wait\":false,\"reuse\":null"
+                       ",\"old_duplicate_risk\":{\"in_window\":0,"
+                       "\"paws_rejected\":0,\"during_time_wait\":0}"
+                       ",\"duplicate_frames\":0,\"rst_ignored\":0"
+                       ",\"confidence\":\"high\"");
+    } else {
+        FS_JSON_LIT(p, ",\"old_duplicates\":");
+        p = fs_put_uint(p, conn->old_duplicates);
+        FS_JSON_LIT(p, ",\"reuse_of\":");
+        p = conn->reuse_of == 0 ? fs_put_null(p)
+                                : fs_put_uint(p, conn->reuse_of);
+        FS_JSON_LIT(p, ",\"reuse_in_time_wait\":");
+        p = fs_put_bool(p, conn->reuse_in_time_wait);
+        p = put_conn_reuse(out, p, conn);
+        p = put_conn_trust(p, conn);
+    }
+    p = put_conn_undecided(out, p, conn);
+    p = put_conn_state_age(p, conn);
+    if ((conn->capture_loss | conn->illegal_flags | outcome->flags) == 0) {
+        FS_JSON_LIT(p, ",\"capture_loss\":0,\"illegal_flags\":0"
+                       ",\"flags\":[]}");
+    } else {
+        FS_JSON_LIT(p, ",\"capture_loss\":");
+        p = fs_put_uint(p, conn->capture_loss);
+        FS_JSON_LIT(p, ",\"illegal_flags\":");
+        p = fs_put_uint(p, conn->illegal_flags);
+        p = fs_report_put_flags(out, p, outcome->flags);
+        *p++ = '}';
+    }
     fs_report_put_line_end(r, p);
 }
 
