@@ -444,6 +444,46 @@ test_typical_flags(void)
     }
 }
 
+/* In microseconds each time is coded as its difference to its base in
+ * whole microseconds: a time some nanoseconds off (a multiple of 8, of
+ * 125, or of neither) is found and the connection coded in
+ * nanoseconds, and comes back; whole microseconds either way stay in
+ * microseconds. */
+static void
+test_microsecond_exactness(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(server_closes, G_N_ELEMENTS(server_closes), NULL);
+    const FsConn *closed = fs_script_conn(res, 0);
+    const gint64 offs[] = { 8, -8, 125, -125, 250, 500, 504, 992, 1008,
+                            -1008, 1, 999, 64 * 1000 + 8 };
+    guint us = frozen_len_of(closed);
+
+    for (int field = 0; field < 5; field++) {
+        for (guint i = 0; i <= G_N_ELEMENTS(offs); i++) {
+            FsConn c = *closed;
+            /* the last: a whole millisecond off */
+            gint64 off = i < G_N_ELEMENTS(offs) ? offs[i] : -1000000;
+            FsTime *t;
+            guint len;
+
+            switch (field) {
+            case 0: t = &c.t_first; break;
+            case 1: t = &c.ep[FS_ROLE_SERVER].fin_time; break;
+            case 2: t = &c.ep[FS_ROLE_CLIENT].state_since; break;
+            case 3: t = &c.last_hash_ts[FS_ROLE_SERVER]; break;
+            default: t = &c.reuse.since_close; break;
+            }
+            *t += off;
+            len = frozen_len_of(&c);
+            if (off % 1000 != 0)
+                g_assert_cmpuint(len, >=, us + 8);
+            else
+                g_assert_cmpuint(len, <, us + 8);
+        }
+    }
+}
+
 /* The engine does freeze: a connection frozen at its close, in
  * TIME_WAIT, then an old duplicate, a reuse of the 4-tuple and its old
  * duplicate (each meeting a frozen incarnation). That the records are
@@ -742,6 +782,8 @@ main(int argc, char **argv)
     g_test_add_func("/freeze/typical-flags", test_typical_flags);
     g_test_add_func("/freeze/all-words", test_all_words);
     g_test_add_func("/freeze/tsval-clock", test_tsval_clock);
+    g_test_add_func("/freeze/microsecond-exactness",
+                    test_microsecond_exactness);
     g_test_add_func("/freeze/samples", test_samples);
     g_test_add_func("/freeze/engine-freezes", test_engine_freezes);
     g_test_add_func("/freeze/quiet-interface", test_quiet_interface);
