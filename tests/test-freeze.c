@@ -444,6 +444,53 @@ test_typical_flags(void)
     }
 }
 
+/* A varint of every length: one byte more at each 2^(7k), in a dense
+ * value (the packets), in a masked one (bytes after the peer's FIN) and
+ * in one of the last groups (the id reused), and every value comes back
+ * (encode_in() writes up to 4 bytes without a loop, the rest with one). */
+static void
+test_varint_lengths(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(server_closes, G_N_ELEMENTS(server_closes), NULL);
+    const FsConn *closed = fs_script_conn(res, 0);
+
+    for (int field = 0; field < 3; field++) {
+        FsConn c = *closed;
+        guint prev = 0;
+
+        for (guint k = 0; k <= 9; k++) {
+            /* the largest of k + 1 bytes; for k = 9, 2^64 - 1 */
+            guint64 top = k < 9 ? (G_GUINT64_CONSTANT(1) << (7 * (k + 1))) - 1
+                                : G_MAXUINT64;
+            /* the least of k + 1 bytes (1: a masked 0 is not written) */
+            guint64 vals[] = { k == 0 ? 1 : G_GUINT64_CONSTANT(1) << (7 * k),
+                               top - 1, top };
+            guint len = 0;
+
+            for (guint i = 0; i < G_N_ELEMENTS(vals); i++) {
+                guint n;
+
+                switch (field) {
+                case 0: c.packets = vals[i]; break;
+                case 1: c.ep[FS_ROLE_SERVER].bytes_after_peer_fin = vals[i];
+                        break;
+                default: c.reuse_of = vals[i]; break;
+                }
+                n = frozen_len_of(&c);
+                /* the same number of bytes across one length */
+                if (i > 0)
+                    g_assert_cmpuint(n, ==, len);
+                len = n;
+            }
+            /* one byte more than the length before */
+            if (k > 0)
+                g_assert_cmpuint(len, ==, prev + 1);
+            prev = len;
+        }
+    }
+}
+
 /* In microseconds each time is coded as its difference to its base in
  * whole microseconds: a time some nanoseconds off (a multiple of 8, of
  * 125, or of neither) is found and the connection coded in
@@ -782,6 +829,7 @@ main(int argc, char **argv)
     g_test_add_func("/freeze/typical-flags", test_typical_flags);
     g_test_add_func("/freeze/all-words", test_all_words);
     g_test_add_func("/freeze/tsval-clock", test_tsval_clock);
+    g_test_add_func("/freeze/varint-lengths", test_varint_lengths);
     g_test_add_func("/freeze/microsecond-exactness",
                     test_microsecond_exactness);
     g_test_add_func("/freeze/samples", test_samples);
