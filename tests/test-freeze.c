@@ -491,6 +491,56 @@ test_varint_lengths(void)
     }
 }
 
+/* The last two groups (bytes past a FIN, RSTs, reuse, anomalies, capture
+ * files) are not written when every field they code is as in a usual
+ * connection: any one of them otherwise, alone, is written and comes
+ * back. */
+static void
+test_rare_tail(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(server_closes, G_N_ELEMENTS(server_closes), NULL);
+    const FsConn *closed = fs_script_conn(res, 0);
+    guint usual;
+
+    g_assert_true(closed->rst_time == FS_TIME_UNSET);
+    g_assert_cmpint(closed->rst_from, ==, FS_ROLE_NONE);
+    g_assert_cmpuint(closed->reuse_of, ==, 0);
+    usual = frozen_len_of(closed);
+    for (int field = 0; field < 25; field++) {
+        FsConn c = *closed;
+
+        switch (field) {
+        case 0: c.ep[FS_ROLE_CLIENT].bytes_after_own_fin = 1; break;
+        case 1: c.ep[FS_ROLE_SERVER].bytes_after_own_fin = 300; break;
+        case 2: c.rst_time = c.t_last; break;
+        case 3: c.rst_time = c.t_last - 2000; break;
+        case 4: c.rst_from = FS_ROLE_CLIENT; break;
+        case 5: c.rst_from = FS_ROLE_SERVER; break;
+        case 6: c.rst_state = FS_TCP_ESTABLISHED; break;
+        case 7: c.rst_peer_state = FS_TCP_FIN_WAIT_2; break;
+        case 8: c.rst_ignored = 2; break;
+        case 9: c.reuse_of = 1; break;
+        case 10: c.reuse.outcome = FS_REUSE_ACCEPTED; break;
+        case 11: c.reuse.holder = FS_ROLE_NONE; break;
+        case 12: c.reuse.holder = FS_ROLE_SERVER; break;
+        case 13: c.reuse.holder_state = FS_TCP_TIME_WAIT; break;
+        case 14: c.reuse.since_close = FS_TIME_UNSET; break;
+        case 15: c.reuse.since_close = 5000; break;
+        case 16: c.illegal_flags = 1; break;
+        case 17: c.old_duplicates = 1; break;
+        case 18: c.capture_loss = 1; break;
+        case 19: c.duplicate_frames = 1; break;
+        case 20: c.old_dup.in_window = 1; break;
+        case 21: c.old_dup.paws_rejected = 1; break;
+        case 22: c.old_dup.during_time_wait = 1; break;
+        case 23: c.first_source = 1; break;
+        default: c.last_source = 2; break;
+        }
+        g_assert_cmpuint(frozen_len_of(&c), >, usual);
+    }
+}
+
 /* In microseconds each time is coded as its difference to its base in
  * whole microseconds: a time some nanoseconds off (a multiple of 8, of
  * 125, or of neither) is found and the connection coded in
@@ -830,6 +880,7 @@ main(int argc, char **argv)
     g_test_add_func("/freeze/all-words", test_all_words);
     g_test_add_func("/freeze/tsval-clock", test_tsval_clock);
     g_test_add_func("/freeze/varint-lengths", test_varint_lengths);
+    g_test_add_func("/freeze/rare-tail", test_rare_tail);
     g_test_add_func("/freeze/microsecond-exactness",
                     test_microsecond_exactness);
     g_test_add_func("/freeze/samples", test_samples);

@@ -412,6 +412,35 @@ put_varint(guint8 *p, guint64 v)
     return p;
 }
 
+/* Whether every value of the last two groups (V_BYTES_AFTER_OWN_FIN_C
+ * on) is 0, as encode_in() works it out: each field as it is in a usual
+ * connection, tested together (one OR each, where working out a value
+ * and testing it took three to six). A value added to these groups must
+ * be added here too. */
+G_STATIC_ASSERT(V_BYTES_AFTER_OWN_FIN_C == N_DENSE + 8 * (N_GROUPS - 2));
+G_STATIC_ASSERT(N_VALUES == V_BYTES_AFTER_OWN_FIN_C + 15);
+static inline gboolean
+rare_tail_zero(const FsConn *conn)
+{
+    guint64 any = conn->ep[C].bytes_after_own_fin |
+                  conn->ep[S].bytes_after_own_fin | conn->reuse_of |
+                  ((guint64)conn->rst_time + 1) |
+                  (guint64)conn->reuse.since_close |
+                  conn->illegal_flags | conn->old_duplicates |
+                  conn->capture_loss | conn->duplicate_frames |
+                  conn->old_dup.in_window | conn->old_dup.paws_rejected |
+                  conn->old_dup.during_time_wait | conn->first_source |
+                  conn->last_source | conn->rst_ignored |
+                  (guint8)(conn->rst_from + 1) | conn->rst_state |
+                  conn->rst_peer_state | conn->reuse.outcome |
+                  (guint8)conn->reuse.holder | conn->reuse.holder_state;
+
+    /* an unset RST time codes 0 but when it equals its base, the last
+     * packet's time (unset only in a record the lead cannot carry: its
+     * encoding stays byte for byte the same all the same) */
+    return any == 0 && conn->t_last != FS_TIME_UNSET;
+}
+
 /* The encoder's place: the end so far, the open group's mask byte and
  * bits, the summary of the groups written. */
 typedef struct {
@@ -606,28 +635,34 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
     PUT(V_PROBE_TS_S, LAST(sv->probe_ts, TRUE));
     PUT(V_FIN_GAP_LO_C, cl->fin_gap_lo);
     PUT(V_FIN_GAP_LO_S, sv->fin_gap_lo);
-    PUT(V_BYTES_AFTER_OWN_FIN_C, cl->bytes_after_own_fin);
-    PUT(V_BYTES_AFTER_OWN_FIN_S, sv->bytes_after_own_fin);
-    PUT(V_RST_TIME, LAST(conn->rst_time, TRUE));
-    PUT(V_RST, (guint64)(guint8)(conn->rst_from + 1) |
-                   (guint64)conn->rst_state << 8 |
-                   (guint64)conn->rst_peer_state << 16 |
-                   (guint64)conn->rst_ignored << 24);
-    PUT(V_REUSE_OF, conn->reuse_of);
-    PUT(V_REUSE, (guint64)conn->reuse.outcome |
-                     (guint64)(guint8)conn->reuse.holder << 8 |
-                     (guint64)conn->reuse.holder_state << 16);
-    PUT(V_REUSE_SINCE_CLOSE,
-        time_code(conn->reuse.since_close, 0, TRUE, unit, FALSE, &off));
-    PUT(V_ILLEGAL_FLAGS, conn->illegal_flags);
-    PUT(V_OLD_DUPLICATES, conn->old_duplicates);
-    PUT(V_CAPTURE_LOSS, conn->capture_loss);
-    PUT(V_DUPLICATE_FRAMES, conn->duplicate_frames);
-    PUT(V_OLD_DUP_IN_WINDOW, conn->old_dup.in_window);
-    PUT(V_OLD_DUP_PAWS, conn->old_dup.paws_rejected);
-    PUT(V_OLD_DUP_DURING_TW, conn->old_dup.during_time_wait);
-    PUT(V_SOURCES, (guint64)conn->first_source |
-                       (guint64)conn->last_source << 16);
+    /* The last two groups (bytes past a FIN, RSTs, reuse, anomalies,
+     * capture files) are all 0 in a usual connection: when every field
+     * they code is as it is then, they are not written, without working
+     * out their values one by one. */
+    if (!rare_tail_zero(conn)) {
+        PUT(V_BYTES_AFTER_OWN_FIN_C, cl->bytes_after_own_fin);
+        PUT(V_BYTES_AFTER_OWN_FIN_S, sv->bytes_after_own_fin);
+        PUT(V_RST_TIME, LAST(conn->rst_time, TRUE));
+        PUT(V_RST, (guint64)(guint8)(conn->rst_from + 1) |
+                       (guint64)conn->rst_state << 8 |
+                       (guint64)conn->rst_peer_state << 16 |
+                       (guint64)conn->rst_ignored << 24);
+        PUT(V_REUSE_OF, conn->reuse_of);
+        PUT(V_REUSE, (guint64)conn->reuse.outcome |
+                         (guint64)(guint8)conn->reuse.holder << 8 |
+                         (guint64)conn->reuse.holder_state << 16);
+        PUT(V_REUSE_SINCE_CLOSE,
+            time_code(conn->reuse.since_close, 0, TRUE, unit, FALSE, &off));
+        PUT(V_ILLEGAL_FLAGS, conn->illegal_flags);
+        PUT(V_OLD_DUPLICATES, conn->old_duplicates);
+        PUT(V_CAPTURE_LOSS, conn->capture_loss);
+        PUT(V_DUPLICATE_FRAMES, conn->duplicate_frames);
+        PUT(V_OLD_DUP_IN_WINDOW, conn->old_dup.in_window);
+        PUT(V_OLD_DUP_PAWS, conn->old_dup.paws_rejected);
+        PUT(V_OLD_DUP_DURING_TW, conn->old_dup.during_time_wait);
+        PUT(V_SOURCES, (guint64)conn->first_source |
+                           (guint64)conn->last_source << 16);
+    }
 #if defined(__COUNTER__)
     /* every slot written */
     _Static_assert(__COUNTER__ - SLOT_COUNTER_BASE == N_VALUES,
