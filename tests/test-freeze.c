@@ -444,6 +444,143 @@ test_typical_flags(void)
     }
 }
 
+/* A varint of every length: one byte more at each 2^(7k), in a dense
+ * value (the packets), in a masked one (bytes after the peer's FIN) and
+ * in one of the last groups (the id reused), and every value comes back
+ * (encode_in() writes up to 4 bytes without a loop, the rest with one). */
+static void
+test_varint_lengths(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(server_closes, G_N_ELEMENTS(server_closes), NULL);
+    const FsConn *closed = fs_script_conn(res, 0);
+
+    for (int field = 0; field < 3; field++) {
+        FsConn c = *closed;
+        guint prev = 0;
+
+        for (guint k = 0; k <= 9; k++) {
+            /* the largest of k + 1 bytes; for k = 9, 2^64 - 1 */
+            guint64 top = k < 9 ? (G_GUINT64_CONSTANT(1) << (7 * (k + 1))) - 1
+                                : G_MAXUINT64;
+            /* the least of k + 1 bytes (1: a masked 0 is not written) */
+            guint64 vals[] = { k == 0 ? 1 : G_GUINT64_CONSTANT(1) << (7 * k),
+                               top - 1, top };
+            guint len = 0;
+
+            for (guint i = 0; i < G_N_ELEMENTS(vals); i++) {
+                guint n;
+
+                switch (field) {
+                case 0: c.packets = vals[i]; break;
+                case 1: c.ep[FS_ROLE_SERVER].bytes_after_peer_fin = vals[i];
+                        break;
+                default: c.reuse_of = vals[i]; break;
+                }
+                n = frozen_len_of(&c);
+                /* the same number of bytes across one length */
+                if (i > 0)
+                    g_assert_cmpuint(n, ==, len);
+                len = n;
+            }
+            /* one byte more than the length before */
+            if (k > 0)
+                g_assert_cmpuint(len, ==, prev + 1);
+            prev = len;
+        }
+    }
+}
+
+/* The last two groups (bytes past a FIN, RSTs, reuse, anomalies, capture
+ * files) are not written when every field they code is as in a usual
+ * connection: any one of them otherwise, alone, is written and comes
+ * back. */
+static void
+test_rare_tail(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(server_closes, G_N_ELEMENTS(server_closes), NULL);
+    const FsConn *closed = fs_script_conn(res, 0);
+    guint usual;
+
+    g_assert_true(closed->rst_time == FS_TIME_UNSET);
+    g_assert_cmpint(closed->rst_from, ==, FS_ROLE_NONE);
+    g_assert_cmpuint(closed->reuse_of, ==, 0);
+    usual = frozen_len_of(closed);
+    for (int field = 0; field < 25; field++) {
+        FsConn c = *closed;
+
+        switch (field) {
+        case 0: c.ep[FS_ROLE_CLIENT].bytes_after_own_fin = 1; break;
+        case 1: c.ep[FS_ROLE_SERVER].bytes_after_own_fin = 300; break;
+        case 2: c.rst_time = c.t_last; break;
+        case 3: c.rst_time = c.t_last - 2000; break;
+        case 4: c.rst_from = FS_ROLE_CLIENT; break;
+        case 5: c.rst_from = FS_ROLE_SERVER; break;
+        case 6: c.rst_state = FS_TCP_ESTABLISHED; break;
+        case 7: c.rst_peer_state = FS_TCP_FIN_WAIT_2; break;
+        case 8: c.rst_ignored = 2; break;
+        case 9: c.reuse_of = 1; break;
+        case 10: c.reuse.outcome = FS_REUSE_ACCEPTED; break;
+        case 11: c.reuse.holder = FS_ROLE_NONE; break;
+        case 12: c.reuse.holder = FS_ROLE_SERVER; break;
+        case 13: c.reuse.holder_state = FS_TCP_TIME_WAIT; break;
+        case 14: c.reuse.since_close = FS_TIME_UNSET; break;
+        case 15: c.reuse.since_close = 5000; break;
+        case 16: c.illegal_flags = 1; break;
+        case 17: c.old_duplicates = 1; break;
+        case 18: c.capture_loss = 1; break;
+        case 19: c.duplicate_frames = 1; break;
+        case 20: c.old_dup.in_window = 1; break;
+        case 21: c.old_dup.paws_rejected = 1; break;
+        case 22: c.old_dup.during_time_wait = 1; break;
+        case 23: c.first_source = 1; break;
+        default: c.last_source = 2; break;
+        }
+        g_assert_cmpuint(frozen_len_of(&c), >, usual);
+    }
+}
+
+/* In microseconds each time is coded as its difference to its base in
+ * whole microseconds: a time some nanoseconds off (a multiple of 8, of
+ * 125, or of neither) is found and the connection coded in
+ * nanoseconds, and comes back; whole microseconds either way stay in
+ * microseconds. */
+static void
+test_microsecond_exactness(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(server_closes, G_N_ELEMENTS(server_closes), NULL);
+    const FsConn *closed = fs_script_conn(res, 0);
+    const gint64 offs[] = { 8, -8, 125, -125, 250, 500, 504, 992, 1008,
+                            -1008, 1, 999, 64 * 1000 + 8 };
+    guint us = frozen_len_of(closed);
+
+    for (int field = 0; field < 5; field++) {
+        for (guint i = 0; i <= G_N_ELEMENTS(offs); i++) {
+            FsConn c = *closed;
+            /* the last: a whole millisecond off */
+            gint64 off = i < G_N_ELEMENTS(offs) ? offs[i] : -1000000;
+            FsTime *t;
+            guint len;
+
+            switch (field) {
+            case 0: t = &c.t_first; break;
+            case 1: t = &c.ep[FS_ROLE_SERVER].fin_time; break;
+            case 2: t = &c.ep[FS_ROLE_CLIENT].state_since; break;
+            case 3: t = &c.last_hash_ts[FS_ROLE_SERVER]; break;
+            default: t = &c.reuse.since_close; break;
+            }
+            *t += off;
+            len = frozen_len_of(&c);
+            if (off % 1000 != 0)
+                g_assert_cmpuint(len, >=, us + 8);
+            else
+                g_assert_cmpuint(len, <, us + 8);
+        }
+    }
+}
+
 /* The engine does freeze: a connection frozen at its close, in
  * TIME_WAIT, then an old duplicate, a reuse of the 4-tuple and its old
  * duplicate (each meeting a frozen incarnation). That the records are
@@ -742,6 +879,10 @@ main(int argc, char **argv)
     g_test_add_func("/freeze/typical-flags", test_typical_flags);
     g_test_add_func("/freeze/all-words", test_all_words);
     g_test_add_func("/freeze/tsval-clock", test_tsval_clock);
+    g_test_add_func("/freeze/varint-lengths", test_varint_lengths);
+    g_test_add_func("/freeze/rare-tail", test_rare_tail);
+    g_test_add_func("/freeze/microsecond-exactness",
+                    test_microsecond_exactness);
     g_test_add_func("/freeze/samples", test_samples);
     g_test_add_func("/freeze/engine-freezes", test_engine_freezes);
     g_test_add_func("/freeze/quiet-interface", test_quiet_interface);

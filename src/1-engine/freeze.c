@@ -87,6 +87,8 @@ G_STATIC_ASSERT(FS_TCP_N_STATES <= 256);
 enum {
     W_ISN_C, W_ISN_S, W_TSVAL_C, W_TSVAL_S, W_HASH_C, W_HASH_S, N_WORDS
 };
+/* encode_in() tests each word by name */
+G_STATIC_ASSERT(N_WORDS == 6);
 
 /* The varint values, by slot: dense ones, then the masked groups, the
  * common first. _C, _S: the client's, the server's. */
@@ -173,12 +175,14 @@ seq_value(guint64 x, guint32 base)
 }
 
 /* A time relative to base: 0 equal, 1 unset, else the zigzagged
- * difference in units of unit + 2 (from 0 when base is unset); when unset
- * is the common case (mostly_unset) 0 and 1 swap. *inexact notes a
- * difference that is not a whole unit. */
+ * difference in units of unit + 2 (from 0 when base is unset; base_set
+ * says it is not, a constant where the caller knows); when unset is the
+ * common case (mostly_unset) 0 and 1 swap. *off collects what is left of
+ * each difference past whole units (not 0: a time is not a whole unit
+ * from its base; one subtraction, not a test and a set). */
 static inline ALWAYS_INLINE guint64
-time_code(FsTime t, FsTime base, gint64 unit, gboolean mostly_unset,
-          gboolean *inexact)
+time_code(FsTime t, FsTime base, gboolean base_set, gint64 unit,
+          gboolean mostly_unset, guint64 *off)
 {
     guint64 x;
 
@@ -188,10 +192,12 @@ time_code(FsTime t, FsTime base, gint64 unit, gboolean mostly_unset,
         x = 1;
     } else {
         gint64 d = (gint64)((guint64)t -
-                            (guint64)(base == FS_TIME_UNSET ? 0 : base));
+                            (guint64)(base_set || base != FS_TIME_UNSET
+                                          ? base
+                                          : 0));
         gint64 q = d / unit;
 
-        *inexact |= q * unit != d;
+        *off |= (guint64)(d - q * unit);
         x = zigzag((guint64)q) + 2;
     }
     return mostly_unset && x < 2 ? x ^ 1 : x;
@@ -357,16 +363,78 @@ lowest_bit(guint m)
 #endif
 }
 
-/* v as a LEB128 varint at p; returns the end. */
-static inline guint8 *
+static inline void
+store_le32(guint8 *p, guint32 v)
+{
+    v = GUINT32_TO_LE(v);
+    memcpy(p, &v, sizeof v);
+}
+
+/* v as a LEB128 varint at p (4 bytes after p writable); returns the
+ * end. Below 2^28 (nearly every value) without a loop: x + (x & ~m)
+ * moves x's bits above m up one, opening a gap for a byte's top bit;
+ * the varint is then one 2- or 4-byte store (a byte 7 instructions). */
+static inline ALWAYS_INLINE guint8 *
 put_varint(guint8 *p, guint64 v)
 {
+    guint64 x;
+
+    if (G_LIKELY(v < 0x80)) {
+        *p = (guint8)v;
+        return p + 1;
+    }
+    x = v + (v & ~G_GUINT64_CONSTANT(0x7f));
+    if (v < 1u << 14) {
+        guint16 two = GUINT16_TO_LE((guint16)(x | 0x80));
+
+        memcpy(p, &two, sizeof two);
+        return p + 2;
+    }
+    x += x & ~G_GUINT64_CONSTANT(0x7fff);
+    if (v < 1u << 21) {
+        store_le32(p, (guint32)x | 0x8080);
+        return p + 3;
+    }
+    if (v < 1u << 28) {
+        x += x & ~G_GUINT64_CONSTANT(0x7fffff);
+        store_le32(p, (guint32)x | 0x808080);
+        return p + 4;
+    }
     while (v >= 0x80) {
         *p++ = (guint8)(v | 0x80);
         v >>= 7;
     }
     *p++ = (guint8)v;
     return p;
+}
+
+/* Whether every value of the last two groups (V_BYTES_AFTER_OWN_FIN_C
+ * on) is 0, as encode_in() works it out: each field as it is in a usual
+ * connection, tested together (one OR each, where working out a value
+ * and testing it took three to six). A value added to these groups must
+ * be added here too. */
+G_STATIC_ASSERT(V_BYTES_AFTER_OWN_FIN_C == N_DENSE + 8 * (N_GROUPS - 2));
+G_STATIC_ASSERT(N_VALUES == V_BYTES_AFTER_OWN_FIN_C + 15);
+static inline gboolean
+rare_tail_zero(const FsConn *conn)
+{
+    guint64 any = conn->ep[C].bytes_after_own_fin |
+                  conn->ep[S].bytes_after_own_fin | conn->reuse_of |
+                  ((guint64)conn->rst_time + 1) |
+                  (guint64)conn->reuse.since_close |
+                  conn->illegal_flags | conn->old_duplicates |
+                  conn->capture_loss | conn->duplicate_frames |
+                  conn->old_dup.in_window | conn->old_dup.paws_rejected |
+                  conn->old_dup.during_time_wait | conn->first_source |
+                  conn->last_source | conn->rst_ignored |
+                  (guint8)(conn->rst_from + 1) | conn->rst_state |
+                  conn->rst_peer_state | conn->reuse.outcome |
+                  (guint8)conn->reuse.holder | conn->reuse.holder_state;
+
+    /* an unset RST time codes 0 but when it equals its base, the last
+     * packet's time (unset only in a record the lead cannot carry: its
+     * encoding stays byte for byte the same all the same) */
+    return any == 0 && conn->t_last != FS_TIME_UNSET;
 }
 
 /* The encoder's place: the end so far, the open group's mask byte and
@@ -427,7 +495,11 @@ put_value(Writer *e, guint slot, guint64 x)
     } while (0)
 /* A time, relative to base, in unit. */
 #define TIME(t, base, mostly_unset) \
-    time_code((t), (base), unit, (mostly_unset), &inexact)
+    time_code((t), (base), FALSE, unit, (mostly_unset), &off)
+/* A time relative to the last packet's: in microseconds, a whole one
+ * (encode(); unset, -1, is not), so set. */
+#define LAST(t, mostly_unset) \
+    time_code((t), t_last, unit == NS_PER_US, unit, (mostly_unset), &off)
 
 /* The encoding of conn (see the top) into buf (ENCODED_MAX + SLACK
  * bytes), times in unit: each value written as it is worked out, in
@@ -449,7 +521,7 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
         cl->isn, sv->isn, cl->first_tsval, sv->first_tsval,
         conn->last_hash[C], conn->last_hash[S],
     };
-    gboolean inexact = FALSE;
+    guint64 off = 0;
     guint words = 0;
     guint8 *groups;
     Writer e;
@@ -463,17 +535,24 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
         e.p += 8;
     }
     groups = e.p++;
-    UNROLLED
-    for (guint i = 0; i < N_WORDS; i++)
-        words |= (guint)(w[i] != 0) << i;
-    if (words != ALL_WORDS)
+    if (G_LIKELY(w[0] != 0 && w[1] != 0 && w[2] != 0 && w[3] != 0 &&
+                 w[4] != 0 && w[5] != 0)) {
+        /* most connections: every word, no byte saying which */
+        words = ALL_WORDS;
+        UNROLLED
+        for (guint i = 0; i < N_WORDS; i++)
+            store_le32(e.p + 4 * i, w[i]);
+        e.p += 4 * N_WORDS;
+    } else {
+        UNROLLED
+        for (guint i = 0; i < N_WORDS; i++)
+            words |= (guint)(w[i] != 0) << i;
         *e.p++ = (guint8)words;
-    UNROLLED
-    for (guint i = 0; i < N_WORDS; i++) {
-        guint32 le = GUINT32_TO_LE(w[i]);
-
-        memcpy(e.p, &le, sizeof le);
-        e.p += w[i] != 0 ? 4 : 0;
+        UNROLLED
+        for (guint i = 0; i < N_WORDS; i++) {
+            store_le32(e.p, w[i]);
+            e.p += w[i] != 0 ? 4 : 0;
+        }
     }
     e.mask = NULL;
     e.m = 0;
@@ -481,8 +560,8 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
 
     /* dense */
     PUT(V_PACKETS, conn->packets);
-    PUT(V_T_FIRST, TIME(conn->t_first, t_last, FALSE));
-    PUT(V_SETTLED_AT, TIME(conn->settled_at, t_last, FALSE));
+    PUT(V_T_FIRST, LAST(conn->t_first, FALSE));
+    PUT(V_SETTLED_AT, LAST(conn->settled_at, FALSE));
     PUT(V_CONN_FLAGS,
         flag_bytes((const guint8 *)conn + CONN_FLAGS_AT) |
             (guint64)((const guint8 *)conn)[REUSE_FLAGS_AT] << 16);
@@ -504,10 +583,10 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
         seq_code(sv->last_tsval, tsval_guess(sv, conn->t_first, t_last)));
     PUT(V_RTT_C, cl->rtt_leg_us);
     PUT(V_RTT_S, sv->rtt_leg_us);
-    PUT(V_FIN_TIME_C, TIME(cl->fin_time, t_last, FALSE));
-    PUT(V_FIN_TIME_S, TIME(sv->fin_time, t_last, FALSE));
-    PUT(V_TW_SINCE_C, TIME(cl->time_wait_since, t_last, FALSE));
-    PUT(V_TW_SINCE_S, TIME(sv->time_wait_since, t_last, FALSE));
+    PUT(V_FIN_TIME_C, LAST(cl->fin_time, FALSE));
+    PUT(V_FIN_TIME_S, LAST(sv->fin_time, FALSE));
+    PUT(V_TW_SINCE_C, LAST(cl->time_wait_since, FALSE));
+    PUT(V_TW_SINCE_S, LAST(sv->time_wait_since, FALSE));
     /* common */
     PUT(V_COUNTS_C, (guint64)cl->fin_count | (guint64)cl->rst_count << 16);
     PUT(V_COUNTS_S, (guint64)sv->fin_count | (guint64)sv->rst_count << 16);
@@ -520,17 +599,17 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
     PUT(V_FIN_ACK_C, seq_code(cl->fin_ack, sv->snd_nxt));
     PUT(V_FIN_ACK_S, seq_code(sv->fin_ack, cl->snd_nxt));
     PUT(V_STATE_SINCE_C,
-        TIME(cl->state_since,
-             cl->time_wait_since != FS_TIME_UNSET ? cl->time_wait_since
-                                                  : t_last,
-             FALSE));
+        time_code(cl->state_since,
+                  cl->time_wait_since != FS_TIME_UNSET ? cl->time_wait_since
+                                                       : t_last,
+                  unit == NS_PER_US, unit, FALSE, &off));
     PUT(V_STATE_SINCE_S,
-        TIME(sv->state_since,
-             sv->time_wait_since != FS_TIME_UNSET ? sv->time_wait_since
-                                                  : t_last,
-             FALSE));
-    PUT(V_HASH_TIME_C, TIME(conn->last_hash_ts[C], t_last, FALSE));
-    PUT(V_HASH_TIME_S, TIME(conn->last_hash_ts[S], t_last, FALSE));
+        time_code(sv->state_since,
+                  sv->time_wait_since != FS_TIME_UNSET ? sv->time_wait_since
+                                                       : t_last,
+                  unit == NS_PER_US, unit, FALSE, &off));
+    PUT(V_HASH_TIME_C, LAST(conn->last_hash_ts[C], FALSE));
+    PUT(V_HASH_TIME_S, LAST(conn->last_hash_ts[S], FALSE));
     PUT(V_PREV_FIN_TIME_C, TIME(cl->prev_fin_time, cl->last_fin_time, TRUE));
     PUT(V_PREV_FIN_TIME_S, TIME(sv->prev_fin_time, sv->last_fin_time, TRUE));
     PUT(V_FIN_SEQ_C, seq_code(cl->fin_seq, cl->snd_nxt - 1));
@@ -543,46 +622,54 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
     PUT(V_FINAL_ACK_LOST, conn->final_ack_lost);
     PUT(V_BYTES_AFTER_PEER_FIN_C, cl->bytes_after_peer_fin);
     PUT(V_BYTES_AFTER_PEER_FIN_S, sv->bytes_after_peer_fin);
-    PUT(V_CLOSE_DONE_TIME, TIME(conn->close_done_time, t_last, TRUE));
+    PUT(V_CLOSE_DONE_TIME, LAST(conn->close_done_time, TRUE));
     PUT(V_MAX_ACK_C, seq_code(cl->max_ack, sv->snd_nxt));
     PUT(V_MAX_ACK_S, seq_code(sv->max_ack, cl->snd_nxt));
     PUT(V_BYTES_C, zigzag(cl->bytes - bytes_base(cl)));
     PUT(V_BYTES_S, zigzag(sv->bytes - bytes_base(sv)));
-    PUT(V_PROBE_TS_C, TIME(cl->probe_ts, t_last, TRUE));
-    PUT(V_PROBE_TS_S, TIME(sv->probe_ts, t_last, TRUE));
+    PUT(V_PROBE_TS_C, LAST(cl->probe_ts, TRUE));
+    PUT(V_PROBE_TS_S, LAST(sv->probe_ts, TRUE));
     PUT(V_FIN_GAP_LO_C, cl->fin_gap_lo);
     PUT(V_FIN_GAP_LO_S, sv->fin_gap_lo);
-    PUT(V_BYTES_AFTER_OWN_FIN_C, cl->bytes_after_own_fin);
-    PUT(V_BYTES_AFTER_OWN_FIN_S, sv->bytes_after_own_fin);
-    PUT(V_RST_TIME, TIME(conn->rst_time, t_last, TRUE));
-    PUT(V_RST, (guint64)(guint8)(conn->rst_from + 1) |
-                   (guint64)conn->rst_state << 8 |
-                   (guint64)conn->rst_peer_state << 16 |
-                   (guint64)conn->rst_ignored << 24);
-    PUT(V_REUSE_OF, conn->reuse_of);
-    PUT(V_REUSE, (guint64)conn->reuse.outcome |
-                     (guint64)(guint8)conn->reuse.holder << 8 |
-                     (guint64)conn->reuse.holder_state << 16);
-    PUT(V_REUSE_SINCE_CLOSE, TIME(conn->reuse.since_close, 0, FALSE));
-    PUT(V_ILLEGAL_FLAGS, conn->illegal_flags);
-    PUT(V_OLD_DUPLICATES, conn->old_duplicates);
-    PUT(V_CAPTURE_LOSS, conn->capture_loss);
-    PUT(V_DUPLICATE_FRAMES, conn->duplicate_frames);
-    PUT(V_OLD_DUP_IN_WINDOW, conn->old_dup.in_window);
-    PUT(V_OLD_DUP_PAWS, conn->old_dup.paws_rejected);
-    PUT(V_OLD_DUP_DURING_TW, conn->old_dup.during_time_wait);
-    PUT(V_SOURCES, (guint64)conn->first_source |
-                       (guint64)conn->last_source << 16);
+    /* The last two groups (bytes past a FIN, RSTs, reuse, anomalies,
+     * capture files) are all 0 in a usual connection: when every field
+     * they code is as it is then, they are not written, without working
+     * out their values one by one. */
+    if (!rare_tail_zero(conn)) {
+        PUT(V_BYTES_AFTER_OWN_FIN_C, cl->bytes_after_own_fin);
+        PUT(V_BYTES_AFTER_OWN_FIN_S, sv->bytes_after_own_fin);
+        PUT(V_RST_TIME, LAST(conn->rst_time, TRUE));
+        PUT(V_RST, (guint64)(guint8)(conn->rst_from + 1) |
+                       (guint64)conn->rst_state << 8 |
+                       (guint64)conn->rst_peer_state << 16 |
+                       (guint64)conn->rst_ignored << 24);
+        PUT(V_REUSE_OF, conn->reuse_of);
+        PUT(V_REUSE, (guint64)conn->reuse.outcome |
+                         (guint64)(guint8)conn->reuse.holder << 8 |
+                         (guint64)conn->reuse.holder_state << 16);
+        PUT(V_REUSE_SINCE_CLOSE,
+            time_code(conn->reuse.since_close, 0, TRUE, unit, FALSE, &off));
+        PUT(V_ILLEGAL_FLAGS, conn->illegal_flags);
+        PUT(V_OLD_DUPLICATES, conn->old_duplicates);
+        PUT(V_CAPTURE_LOSS, conn->capture_loss);
+        PUT(V_DUPLICATE_FRAMES, conn->duplicate_frames);
+        PUT(V_OLD_DUP_IN_WINDOW, conn->old_dup.in_window);
+        PUT(V_OLD_DUP_PAWS, conn->old_dup.paws_rejected);
+        PUT(V_OLD_DUP_DURING_TW, conn->old_dup.during_time_wait);
+        PUT(V_SOURCES, (guint64)conn->first_source |
+                           (guint64)conn->last_source << 16);
+    }
 #if defined(__COUNTER__)
     /* every slot written */
     _Static_assert(__COUNTER__ - SLOT_COUNTER_BASE == N_VALUES,
                    "a slot not written");
 #endif
     *groups = (guint8)(e.groups | (words == ALL_WORDS ? ALL_WORDS_BIT : 0));
-    return inexact ? 0 : (gsize)(e.p - buf);
+    return off != 0 ? 0 : (gsize)(e.p - buf);
 }
 
 #undef TIME
+#undef LAST
 #undef PUT
 #undef SLOT_IN_ORDER
 
