@@ -236,6 +236,56 @@ same_home_pair(FsSegment *a, FsSegment *b)
     }
 }
 
+/* Runs stay in home-slot order: a flow goes before those of its run
+ * nearer their homes, which move one slot on (first-come placement put
+ * it after them, farther from its home than the flows it passed); a
+ * release moves them back. */
+static void
+test_home_order(void)
+{
+#if GLIB_SIZEOF_VOID_P == 8
+    g_autoptr(FsFlowTable) t = fs_flow_table_new();
+    FsSegment a, b, c;
+    FsFlow *flow = NULL;
+    FsConn *ac, *bc, *cc;
+    guint32 mask = new_table_mask();
+    guint32 home;
+    guint p;
+
+    /* b and c share a home; a's is the slot after it */
+    same_home_pair(&b, &c);
+    home = fs_flow_hash(&b) & mask;
+    for (p = 1;; p++) {
+        a = segment("10.0.0.4", (guint16)p, "10.0.0.2", 80, 0);
+        if ((fs_flow_hash(&a) & mask) == ((home + 1) & mask))
+            break;
+    }
+    ac = fs_flow_new_incarnation(t, &flow, &a, TRUE);
+    g_assert_null(fs_flow_find(t, &b));
+    flow = NULL;
+    bc = fs_flow_new_incarnation(t, &flow, &b, TRUE);
+    g_assert_null(fs_flow_find(t, &c));
+    flow = NULL;
+    cc = fs_flow_new_incarnation(t, &flow, &c, TRUE);
+    /* b at home, c next, a pushed one slot from its home */
+    g_assert_cmpuint(fs_flow_find(t, &b)->v & FS_FLOW_DIST_BITS, ==, 0);
+    g_assert_cmpuint(fs_flow_find(t, &c)->v & FS_FLOW_DIST_BITS, ==, 1);
+    g_assert_cmpuint(fs_flow_find(t, &a)->v & FS_FLOW_DIST_BITS, ==, 1);
+    g_assert_true(fs_flow_current(fs_flow_find(t, &a)) == ac);
+    g_assert_true(fs_flow_find(t, &c) == fs_flow_find(t, &b) + 1);
+    /* b leaves: c moves home, a too */
+    fs_flow_release(t, bc);
+    g_assert_cmpuint(fs_flow_find(t, &c)->v & FS_FLOW_DIST_BITS, ==, 0);
+    g_assert_cmpuint(fs_flow_find(t, &a)->v & FS_FLOW_DIST_BITS, ==, 0);
+    g_assert_true(fs_flow_current(fs_flow_find(t, &c)) == cc);
+    g_assert_true(fs_flow_current(fs_flow_find(t, &a)) == ac);
+    g_assert_null(fs_flow_find(t, &b));
+    g_assert_cmpuint(fs_flow_table_size(t), ==, 2);
+#else
+    g_test_skip("no distance bits on 32-bit hosts");
+#endif
+}
+
 /* Removing a flow and growing the table find the other flows' home
  * slots from the slots (their distance bits, and for growing past 2^16
  * slots the tag), not by hashing their connections again: a connection
@@ -272,7 +322,7 @@ test_home_from_slot(void)
     g_assert_true(fs_flow_current(flow) == bc);
 
     /* growing from 2^16 to 2^17 slots places a flow by its slot alone */
-    for (p = 1; fs_flow_table_size(t) < 49152; p++) {
+    for (p = 1; fs_flow_table_size(t) < 57344; p++) {
         FsSegment s = segment("10.0.1.1", (guint16)p, "10.0.0.2", 80, 0);
 
         lookup(t, &s);
@@ -506,6 +556,7 @@ main(int argc, char **argv)
     g_test_add_func("/flow/vacant-slot", test_vacant_slot);
     g_test_add_func("/flow/whole-from-pool", test_whole_from_pool);
     g_test_add_func("/flow/home-from-slot", test_home_from_slot);
+    g_test_add_func("/flow/home-order", test_home_order);
     g_test_add_func("/flow/frozen/v4", test_frozen_v4);
     g_test_add_func("/flow/frozen/v6", test_frozen_v6);
     g_test_add_func("/flow/roles/servers", test_roles_servers);
