@@ -9,6 +9,7 @@
 #include "finscope/flow.h"
 #include "finscope/freeze.h"
 #include "roles.h"
+#include "store.h"
 
 static FsSegment
 segment(const char *src, guint16 sport, const char *dst, guint16 dport,
@@ -542,6 +543,67 @@ test_whole_from_pool(void)
     g_assert_cmpuint(fs_pool_footprint(pool), ==, footprint);
 }
 
+static void
+on_outcome_none(FsTcpOutcome *out, gpointer user)
+{
+    (void)out, (void)user;
+}
+
+static void
+on_conn_count(const FsConn *rec, gpointer user)
+{
+    (void)rec;
+    (*(guint *)user)++;
+}
+
+static void
+on_forget_none(const FsConn *rec, FsTime now, gpointer user)
+{
+    (void)rec, (void)now, (void)user;
+}
+
+/* A held list whose connections leave from its front, in the order they
+ * joined (--max-flows evicting the oldest unanswered SYN for each new
+ * one), slides its holes off the front: it stays within an eighth (or
+ * 64) of the connections it holds, where compaction alone let it grow
+ * to twice as many; no connection's place is lost (each is forgotten
+ * at its own entry: the store's asserts and the evictions' order). */
+static void
+test_held_front_slides(void)
+{
+    enum { KEPT = 1000, N = 6000 };
+    FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC, .max_flows = KEPT };
+    FsEngineStats stats;
+    guint handed = 0;
+    FsStoreHooks hooks = { on_outcome_none, on_conn_count, on_forget_none,
+                           NULL, &handed };
+    g_autoptr(FsStore) s = NULL;
+    guint longest = 0;
+
+    memset(&stats, 0, sizeof stats);
+    s = fs_store_new(&cfg, &stats, &hooks);
+    for (guint i = 0; i < N; i++) {
+        g_autofree char *client = g_strdup_printf("10.1.%u.%u", i / 200,
+                                                  i % 200 + 1);
+        FsSegment seg = segment(client, (guint16)(1024 + i), "10.0.0.2", 80,
+                                0);
+        FsFlow *flow = NULL;
+        FsConn *prev = NULL;
+        const FsHeldList *l = &s->held[FS_EVICT_HALF_OPEN];
+
+        seg.flags = FS_TH_SYN;
+        seg.ts = (FsTime)i * FS_NS_PER_SEC / 1000;
+        fs_store_new_incarnation(s, &flow, &prev, &seg);
+        g_assert_cmpuint(l->len - l->holes, ==, MIN(i + 1, (guint)KEPT));
+        longest = MAX(longest, l->len);
+    }
+    g_assert_cmpuint(handed, ==, N - KEPT);
+    g_assert_cmpuint(stats.evicted, ==, N - KEPT);
+    g_assert_cmpuint(longest, <=, KEPT + KEPT / 7 + 64);
+    fs_store_finish(s);
+    g_assert_cmpuint(handed, ==, N);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -557,6 +619,7 @@ main(int argc, char **argv)
     g_test_add_func("/flow/whole-from-pool", test_whole_from_pool);
     g_test_add_func("/flow/home-from-slot", test_home_from_slot);
     g_test_add_func("/flow/home-order", test_home_order);
+    g_test_add_func("/flow/store/held-front-slides", test_held_front_slides);
     g_test_add_func("/flow/frozen/v4", test_frozen_v4);
     g_test_add_func("/flow/frozen/v6", test_frozen_v6);
     g_test_add_func("/flow/roles/servers", test_roles_servers);
