@@ -9,6 +9,7 @@
 #include "finscope/flow.h"
 #include "finscope/freeze.h"
 #include "roles.h"
+#include "store.h"
 
 static FsSegment
 segment(const char *src, guint16 sport, const char *dst, guint16 dport,
@@ -236,6 +237,56 @@ same_home_pair(FsSegment *a, FsSegment *b)
     }
 }
 
+/* Runs stay in home-slot order: a flow goes before those of its run
+ * nearer their homes, which move one slot on (first-come placement put
+ * it after them, farther from its home than the flows it passed); a
+ * release moves them back. */
+static void
+test_home_order(void)
+{
+#if GLIB_SIZEOF_VOID_P == 8
+    g_autoptr(FsFlowTable) t = fs_flow_table_new();
+    FsSegment a, b, c;
+    FsFlow *flow = NULL;
+    FsConn *ac, *bc, *cc;
+    guint32 mask = new_table_mask();
+    guint32 home;
+    guint p;
+
+    /* b and c share a home; a's is the slot after it */
+    same_home_pair(&b, &c);
+    home = fs_flow_hash(&b) & mask;
+    for (p = 1;; p++) {
+        a = segment("10.0.0.4", (guint16)p, "10.0.0.2", 80, 0);
+        if ((fs_flow_hash(&a) & mask) == ((home + 1) & mask))
+            break;
+    }
+    ac = fs_flow_new_incarnation(t, &flow, &a, TRUE);
+    g_assert_null(fs_flow_find(t, &b));
+    flow = NULL;
+    bc = fs_flow_new_incarnation(t, &flow, &b, TRUE);
+    g_assert_null(fs_flow_find(t, &c));
+    flow = NULL;
+    cc = fs_flow_new_incarnation(t, &flow, &c, TRUE);
+    /* b at home, c next, a pushed one slot from its home */
+    g_assert_cmpuint(fs_flow_find(t, &b)->v & FS_FLOW_DIST_BITS, ==, 0);
+    g_assert_cmpuint(fs_flow_find(t, &c)->v & FS_FLOW_DIST_BITS, ==, 1);
+    g_assert_cmpuint(fs_flow_find(t, &a)->v & FS_FLOW_DIST_BITS, ==, 1);
+    g_assert_true(fs_flow_current(fs_flow_find(t, &a)) == ac);
+    g_assert_true(fs_flow_find(t, &c) == fs_flow_find(t, &b) + 1);
+    /* b leaves: c moves home, a too */
+    fs_flow_release(t, bc);
+    g_assert_cmpuint(fs_flow_find(t, &c)->v & FS_FLOW_DIST_BITS, ==, 0);
+    g_assert_cmpuint(fs_flow_find(t, &a)->v & FS_FLOW_DIST_BITS, ==, 0);
+    g_assert_true(fs_flow_current(fs_flow_find(t, &c)) == cc);
+    g_assert_true(fs_flow_current(fs_flow_find(t, &a)) == ac);
+    g_assert_null(fs_flow_find(t, &b));
+    g_assert_cmpuint(fs_flow_table_size(t), ==, 2);
+#else
+    g_test_skip("no distance bits on 32-bit hosts");
+#endif
+}
+
 /* Removing a flow and growing the table find the other flows' home
  * slots from the slots (their distance bits, and for growing past 2^16
  * slots the tag), not by hashing their connections again: a connection
@@ -272,7 +323,7 @@ test_home_from_slot(void)
     g_assert_true(fs_flow_current(flow) == bc);
 
     /* growing from 2^16 to 2^17 slots places a flow by its slot alone */
-    for (p = 1; fs_flow_table_size(t) < 49152; p++) {
+    for (p = 1; fs_flow_table_size(t) < 57344; p++) {
         FsSegment s = segment("10.0.1.1", (guint16)p, "10.0.0.2", 80, 0);
 
         lookup(t, &s);
@@ -492,6 +543,67 @@ test_whole_from_pool(void)
     g_assert_cmpuint(fs_pool_footprint(pool), ==, footprint);
 }
 
+static void
+on_outcome_none(FsTcpOutcome *out, gpointer user)
+{
+    (void)out, (void)user;
+}
+
+static void
+on_conn_count(const FsConn *rec, gpointer user)
+{
+    (void)rec;
+    (*(guint *)user)++;
+}
+
+static void
+on_forget_none(const FsConn *rec, FsTime now, gpointer user)
+{
+    (void)rec, (void)now, (void)user;
+}
+
+/* A held list whose connections leave from its front, in the order they
+ * joined (--max-flows evicting the oldest unanswered SYN for each new
+ * one), slides its holes off the front: it stays within an eighth (or
+ * 64) of the connections it holds, where compaction alone let it grow
+ * to twice as many; no connection's place is lost (each is forgotten
+ * at its own entry: the store's asserts and the evictions' order). */
+static void
+test_held_front_slides(void)
+{
+    enum { KEPT = 1000, N = 6000 };
+    FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC, .max_flows = KEPT };
+    FsEngineStats stats;
+    guint handed = 0;
+    FsStoreHooks hooks = { on_outcome_none, on_conn_count, on_forget_none,
+                           NULL, &handed };
+    g_autoptr(FsStore) s = NULL;
+    guint longest = 0;
+
+    memset(&stats, 0, sizeof stats);
+    s = fs_store_new(&cfg, &stats, &hooks);
+    for (guint i = 0; i < N; i++) {
+        g_autofree char *client = g_strdup_printf("10.1.%u.%u", i / 200,
+                                                  i % 200 + 1);
+        FsSegment seg = segment(client, (guint16)(1024 + i), "10.0.0.2", 80,
+                                0);
+        FsFlow *flow = NULL;
+        FsConn *prev = NULL;
+        const FsHeldList *l = &s->held[FS_EVICT_HALF_OPEN];
+
+        seg.flags = FS_TH_SYN;
+        seg.ts = (FsTime)i * FS_NS_PER_SEC / 1000;
+        fs_store_new_incarnation(s, &flow, &prev, &seg);
+        g_assert_cmpuint(l->len - l->holes, ==, MIN(i + 1, (guint)KEPT));
+        longest = MAX(longest, l->len);
+    }
+    g_assert_cmpuint(handed, ==, N - KEPT);
+    g_assert_cmpuint(stats.evicted, ==, N - KEPT);
+    g_assert_cmpuint(longest, <=, KEPT + KEPT / 7 + 64);
+    fs_store_finish(s);
+    g_assert_cmpuint(handed, ==, N);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -506,6 +618,8 @@ main(int argc, char **argv)
     g_test_add_func("/flow/vacant-slot", test_vacant_slot);
     g_test_add_func("/flow/whole-from-pool", test_whole_from_pool);
     g_test_add_func("/flow/home-from-slot", test_home_from_slot);
+    g_test_add_func("/flow/home-order", test_home_order);
+    g_test_add_func("/flow/store/held-front-slides", test_held_front_slides);
     g_test_add_func("/flow/frozen/v4", test_frozen_v4);
     g_test_add_func("/flow/frozen/v6", test_frozen_v6);
     g_test_add_func("/flow/roles/servers", test_roles_servers);

@@ -507,6 +507,50 @@ test_host_index(void)
     g_free(addrs);
 }
 
+/* Many destinations (the index doubling at 7/8 full, runs kept in home
+ * order: a miss stops at a destination nearer its home), some forgotten
+ * by pruning (the index made again, places reused): each held one is
+ * found again under its number, none twice, and one not held is new. */
+static void
+test_many_held(void)
+{
+    g_autoptr(FsPressure) p = fs_pressure_new();
+    enum { N = 60000 };
+    static guint32 held[N];
+    FsAddr s = v4(3);
+
+    s.bytes[0] = 192;
+    for (guint k = 0; k < N; k++) {
+        FsAddr c = v4(k % 5000 + 1);
+
+        held[k] = fs_pressure_hold(p, &c, &s, (guint16)(1 + k / 5000), k);
+        g_assert_cmpuint(fs_pressure_size(p), ==, k + 1);
+    }
+    /* the first half released and pruned (but for the top 5) */
+    for (guint k = 0; k < N / 2; k++)
+        fs_pressure_release(p, held[k], FALSE);
+    fs_pressure_prune(p, 5);
+    g_assert_cmpuint(fs_pressure_size(p), ==, N / 2 + 5);
+    for (guint k = N / 2; k < N; k++) {
+        FsAddr c = v4(k % 5000 + 1);
+
+        g_assert_cmpuint(fs_pressure_hold(p, &c, &s, (guint16)(1 + k / 5000),
+                                          k), ==, held[k]);
+    }
+    g_assert_cmpuint(fs_pressure_size(p), ==, N / 2 + 5);
+    for (guint k = 0; k < N / 2; k += 7) {
+        FsAddr c = v4(k % 5000 + 1);
+        guint32 n = fs_pressure_hold(p, &c, &s, (guint16)(1 + k / 5000), k);
+
+        g_assert_cmpuint(n, !=, 0);
+        for (guint j = N / 2; j < N; j += 997)
+            g_assert_cmpuint(n, !=, held[j]);
+    }
+    /* new but for k = 0, among the top 5 kept (the lowest addresses) */
+    g_assert_cmpuint(fs_pressure_size(p), ==,
+                     N / 2 + 5 + (N / 2 + 6) / 7 - 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -517,5 +561,6 @@ main(int argc, char **argv)
     g_test_add_func("/pressure/prune-busy", test_prune_busy);
     g_test_add_func("/pressure/held-numbers", test_held_numbers);
     g_test_add_func("/pressure/host-index", test_host_index);
+    g_test_add_func("/pressure/many-held", test_many_held);
     return g_test_run();
 }

@@ -4,7 +4,8 @@
  * hostindex.h: no boxed key, no GHashTable); a destination
  * is then three small numbers and its counts, 32 bytes in an array,
  * found through an index of 4-byte slots (open addressing, linear
- * probing). A destination keeps its number while it is in the table, so
+ * probing, runs kept in home order — Robin Hood — so that a miss, the
+ * usual case, stops early: at most 7/8 full). A destination keeps its number while it is in the table, so
  * that a TIME_WAIT holding it (fs_pressure_hold()) names it by number
  * and is counted without a look-up: pruning leaves the places of those
  * it forgets free for the next ones (cutting off those at the end) and
@@ -139,27 +140,50 @@ dest_hash(guint32 client, guint32 server, guint16 port)
                              ((guint64)port << 16));
 }
 
-/* The index slot of (client, server, port), or the empty one ending its
- * probe run. */
-static guint32 *
-probe(const FsPressure *p, guint32 client, guint32 server, guint16 port)
+/* The home slot of d in the index. */
+static inline guint32
+home_of(const FsPressure *p, const Dest *d)
 {
-    for (guint32 i = dest_hash(client, server, port) & p->mask;;
-         i = (i + 1) & p->mask) {
+    return dest_hash(d->client, d->server, d->port) & p->mask;
+}
+
+/* TRUE with *at the index slot of (client, server, port); else FALSE
+ * with *at where it goes: runs are kept in home order (Robin Hood), so
+ * a miss stops at the first slot of its run that is empty or holds a
+ * destination nearer its home (read anyway, for its key). */
+static gboolean
+locate(const FsPressure *p, guint32 client, guint32 server, guint16 port,
+       guint32 *at)
+{
+    guint32 home = dest_hash(client, server, port) & p->mask;
+    guint32 i = home;
+
+    for (guint32 dist = 0;; dist++, i = (i + 1) & p->mask) {
         const Dest *d;
 
+        *at = i;
         if (p->index[i] == 0)
-            return &p->index[i];
+            return FALSE;
         d = dest_at(p, p->index[i] - 1);
         if (d->client == client && d->server == server && d->port == port)
-            return &p->index[i];
+            return TRUE;
+        if (((i - home_of(p, d)) & p->mask) < dist)
+            return FALSE;
     }
 }
 
-static guint32 *
-slot_of(const FsPressure *p, const Dest *d)
+/* number at index slot i (locate()'s miss): the numbers from i to the
+ * next empty slot move one slot on. */
+static void
+place_at(FsPressure *p, guint32 i, guint32 number)
 {
-    return probe(p, d->client, d->server, d->port);
+    guint32 end = i;
+
+    while (p->index[end] != 0)
+        end = (end + 1) & p->mask;
+    for (; end != i; end = (end - 1) & p->mask)
+        p->index[end] = p->index[(end - 1) & p->mask];
+    p->index[i] = number;
 }
 
 /* A new index of capacity slots for the destinations. */
@@ -170,8 +194,13 @@ reindex(FsPressure *p, guint32 capacity)
     p->index = g_new0(guint32, capacity);
     p->mask = capacity - 1;
     for (guint32 n = 0; n < p->dests->len; n++) {
-        if (dest_at(p, n)->client != FREE_CLIENT)
-            *slot_of(p, dest_at(p, n)) = n + 1;
+        const Dest *d = dest_at(p, n);
+        guint32 at;
+
+        if (d->client == FREE_CLIENT)
+            continue;
+        if (!locate(p, d->client, d->server, d->port, &at))
+            place_at(p, at, n + 1);
     }
 }
 
@@ -182,27 +211,28 @@ find_or_add(FsPressure *p, const FsAddr *client, const FsAddr *server,
 {
     guint32 c = host_number(p, client, TRUE);
     guint32 s = host_number(p, server, TRUE);
-    guint32 *slot = probe(p, c, s, port);
+    guint32 at;
+    guint32 number;
 
-    if (*slot == 0) {
-        Dest fresh = { .client = c, .server = s, .port = port };
-
-        /* at most 3/4 full keeps probe runs short */
-        if ((p->live + 1) * 4u > (p->mask + 1) * 3u) {
-            reindex(p, 2 * (p->mask + 1));
-            slot = probe(p, c, s, port);
-        }
-        p->live++;
-        if (p->free != 0) {
-            *slot = p->free;
-            p->free = dest_at(p, p->free - 1)->server;
-            *dest_at(p, *slot - 1) = fresh;
-        } else {
-            g_array_append_val(p->dests, fresh);
-            *slot = p->dests->len;
-        }
+    if (locate(p, c, s, port, &at))
+        return dest_at(p, p->index[at] - 1);
+    /* at most 7/8 full: runs in home order stay short (a slot passed
+     * reads its destination) */
+    if ((p->live + 1) * 8u > (p->mask + 1) * 7u) {
+        reindex(p, 2 * (p->mask + 1));
+        locate(p, c, s, port, &at);
     }
-    return dest_at(p, *slot - 1);
+    p->live++;
+    if (p->free != 0) {
+        number = p->free;
+        p->free = dest_at(p, number - 1)->server;
+    } else {
+        g_array_set_size(p->dests, p->dests->len + 1);
+        number = p->dests->len;
+    }
+    *dest_at(p, number - 1) = (Dest){ .client = c, .server = s, .port = port };
+    place_at(p, at, number);
+    return dest_at(p, number - 1);
 }
 
 static void

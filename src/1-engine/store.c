@@ -78,7 +78,7 @@ conn_class(const FsConn *rec)
     return class_of(rec, is_closed(rec));
 }
 
-/* conn->held_slot: its class (FsEvictClass) in the top bits, its index
+/* conn->held_slot: its class (FsEvictClass) in the top bits, its number
  * in that class's list below (store.h). */
 static inline FsEvictClass
 held_class(const FsConn *conn)
@@ -86,16 +86,19 @@ held_class(const FsConn *conn)
     return (FsEvictClass)(conn->held_slot >> FS_HELD_CLASS_SHIFT);
 }
 
+/* Where conn is in l, its list: its number less the list's base. */
 static inline guint
-held_index(const FsConn *conn)
+held_index(const FsHeldList *l, const FsConn *conn)
 {
-    return conn->held_slot & FS_HELD_INDEX_MASK;
+    return (conn->held_slot - l->base) & FS_HELD_INDEX_MASK;
 }
 
+/* conn->held_slot of l's conns[index], l of class cls. */
 static inline guint32
-held_slot_of(FsEvictClass cls, guint index)
+held_slot_of(const FsHeldList *l, FsEvictClass cls, guint index)
 {
-    return (guint32)cls << FS_HELD_CLASS_SHIFT | index;
+    return (guint32)cls << FS_HELD_CLASS_SHIFT |
+           ((index + l->base) & FS_HELD_INDEX_MASK);
 }
 
 /* l is full: room for twice as many (a GPtrArray's doubling). */
@@ -116,22 +119,24 @@ held_add(FsStore *s, FsConn *conn, FsEvictClass cls)
 
     if (G_UNLIKELY(l->len == l->cap))
         held_grow(l);
-    conn->held_slot = held_slot_of(cls, l->len);
+    conn->held_slot = held_slot_of(l, cls, l->len);
     l->conns[l->len++] = conn;
 }
 
-/* l (of class cls) without its holes. */
+/* l (of class cls) without its holes: each connection kept is told its
+ * new number (a read of each, a cache miss). */
 static G_GNUC_NO_INLINE void
 held_compact(FsHeldList *l, FsEvictClass cls)
 {
     guint keep = 0;
 
+    l->base = 0;
     for (guint i = l->head; i < l->len; i++) {
         FsConn *c = l->conns[i];
 
         if (c == NULL)
             continue;
-        c->held_slot = held_slot_of(cls, keep);
+        c->held_slot = held_slot_of(l, cls, keep);
         l->conns[keep++] = c;
     }
     l->len = keep;
@@ -139,23 +144,51 @@ held_compact(FsHeldList *l, FsEvictClass cls)
     l->holes = 0;
 }
 
-/* Takes conn off its held list; a list is compacted once half of it is
- * holes, so that costs O(1) per connection amortized. */
+/* l without conns[0..head), all holes: the rest moves to the front and
+ * the base goes up as much, so that no connection's number changes (no
+ * connection is read). */
+static G_GNUC_NO_INLINE void
+held_slide(FsHeldList *l)
+{
+    memmove(l->conns, l->conns + l->head, (l->len - l->head) * sizeof *l->conns);
+    l->base = (l->base + l->head) & FS_HELD_INDEX_MASK;
+    l->len -= l->head;
+    l->holes -= l->head;
+    l->head = 0;
+}
+
+/* Takes conn off its held list. Most leave in the order they joined
+ * (2*MSL after their close): the holes at the front are slid off once
+ * they are an eighth of the list, so that a list is not much longer than
+ * the connections in it; the others' list is compacted once half of it
+ * is holes. Either costs O(1) per connection amortized. */
 static inline void
 held_forget(FsStore *s, FsConn *conn)
 {
     FsEvictClass cls = held_class(conn);
     FsHeldList *l = &s->held[cls];
+    guint i = held_index(l, conn);
 
-    l->conns[held_index(conn)] = NULL;
-    if (G_UNLIKELY(++l->holes > l->len / 2 && l->len >= 64))
+    l->conns[i] = NULL;
+    l->holes++;
+    if (i == l->head) {
+        while (l->head < l->len && l->conns[l->head] == NULL)
+            l->head++;
+        if (G_UNLIKELY(l->head >= 64 && l->head > l->len / 8)) {
+            held_slide(l);
+            return;
+        }
+    }
+    if (G_UNLIKELY(l->holes > l->len / 2 && l->len >= 64))
         held_compact(l, cls);
 }
 
 static void
 held_relocate(FsStore *s, const FsConn *old, FsConn *conn)
 {
-    s->held[held_class(old)].conns[held_index(old)] = conn;
+    FsHeldList *l = &s->held[held_class(old)];
+
+    l->conns[held_index(l, old)] = conn;
     conn->held_slot = old->held_slot;
 }
 

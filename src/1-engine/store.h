@@ -48,8 +48,9 @@ fs_store_charge(FsEngineStats *stats, gint64 bytes)
 
 /* The connections held of one FsEvictClass, in the order they joined it
  * (the order they are evicted in); NULL where one left. conn->held_slot
- * holds its class (above FS_HELD_CLASS_SHIFT) and its index in that
- * class's list (FS_HELD_INDEX_MASK): no list is searched for it. */
+ * holds its class (above FS_HELD_CLASS_SHIFT) and its number in that
+ * class's list (FS_HELD_INDEX_MASK; its index there plus the list's
+ * base, modulo the mask): no list is searched for it. */
 #define FS_HELD_CLASS_SHIFT 30
 #define FS_HELD_INDEX_MASK ((1u << FS_HELD_CLASS_SHIFT) - 1)
 G_STATIC_ASSERT(FS_EVICT_N_CLASSES <= 1u << (32 - FS_HELD_CLASS_SHIFT));
@@ -62,6 +63,8 @@ typedef struct {
     guint cap;
     guint head;             /* conns[0..head) are NULL */
     guint holes;            /* NULLs in conns */
+    guint base;             /* the number of conns[0]: the holes slid off
+                               the front (store.c's held_slide()) */
 } FsHeldList;
 
 /* Long-lived, but its body is here for the inline fast paths below (a
