@@ -57,6 +57,21 @@ FsConn *fs_conn_freeze(const FsConn *conn, FsPool *pool);
  * FALSE if the encoding is damaged (a bug: it never leaves the process). */
 gboolean fs_conn_thaw_into(const FsConn *frozen, FsConn *out);
 
+/* What settling frozen (fs_tcpstate_settles_quietly()) reads of it,
+ * decoded from the start of its encoding (a few values, not the whole
+ * record): FALSE if that is damaged. */
+gboolean fs_conn_frozen_settle_view(const FsConn *frozen,
+                                    FsSettleView *view);
+
+/* Thaws frozen into *out and settles it at now as the store hands
+ * records over (fs_tcpstate_settle_handed_over()): for a record the
+ * store found fs_tcpstate_settles_quietly() (with state_events_dropped
+ * as there), handed over frozen. FALSE if the encoding is damaged or
+ * the settling emitted what that does not allow (a bug either way). */
+gboolean fs_conn_thaw_settled(const FsConn *frozen, FsConn *out,
+                              FsTime now, FsTime two_msl,
+                              gboolean state_events_dropped);
+
 /* Bytes allocated for a frozen connection (links, addresses, encoding). */
 static inline gsize
 fs_conn_frozen_size(const FsConn *frozen)

@@ -43,6 +43,8 @@
 #include <glib.h>
 
 #include "finscope/freeze.h"
+#include "finscope/tcpoutcome.h"
+#include "finscope/tcpstate.h"
 
 /* sizeof(FsConn) and sizeof(FsEndpoint) as encode_in() and store() know them:
  * a new field must be added to both (or said not to be kept), then
@@ -787,20 +789,77 @@ store(FsConn *out, const guint64 *v, const guint32 *w, gint64 unit)
     out->last_source = (guint16)(v[V_SOURCES] >> 16);
 }
 
+/* The first part of a frozen record's encoding, read: what a thaw and
+ * a settle view (fs_conn_frozen_settle_view()) both need. */
+typedef struct {
+    guint8 buf[ENCODED_MAX + TAIL_ZEROS]; /* the encoding, zeros after */
+    const guint8 *p;        /* next to read: the groups */
+    const guint8 *end;      /* the encoding's end in buf */
+    FsTime t_last;
+    gint64 unit;            /* of its times, ns */
+    guint groups;           /* the groups that follow */
+    guint32 w[N_WORDS];
+    guint64 v[N_SLOTS];     /* the dense ones read */
+} Reader;
+
+/* Reads frozen's lead, words and dense values into d; FALSE if that
+ * much is damaged. */
+static inline ALWAYS_INLINE gboolean
+read_dense(const FsConn *frozen, Reader *d, gboolean *bad)
+{
+    const guint8 *data = (const guint8 *)frozen + FS_CONN_LINKS_SIZE +
+                         fs_conn_frozen_addrs_size(frozen);
+    gsize len = frozen->frozen_len;
+    const guint8 *p = d->buf;
+    guint64 lead;
+    guint m;
+
+    if (len < 10 || len > ENCODED_MAX)
+        return FALSE;
+    memcpy(d->buf, data, len);
+    memset(d->buf + len, 0, 64);
+    memset(d->buf + len + 64, 0, TAIL_ZEROS - 64);
+    d->end = d->buf + len;
+    lead = load_le64(p);
+    if (lead & 1) {
+        d->unit = NS_PER_US;
+        d->t_last =
+            (FsTime)((lead & G_GUINT64_CONSTANT(0xffffffffffffff)) >> 1) *
+            NS_PER_US;
+        p += 7;
+    } else {
+        d->unit = 1;
+        d->t_last = (FsTime)(lead >> 1);
+        p += 8;
+    }
+    d->groups = *p++;
+    m = d->groups & ALL_WORDS_BIT ? ALL_WORDS : *p++;
+    d->groups &= ~ALL_WORDS_BIT;
+    if (m >> N_WORDS != 0 || d->groups >> N_GROUPS != 0)
+        return FALSE;
+    memset(d->w, 0, sizeof d->w);
+    for (; m != 0; m &= m - 1) {
+        d->w[lowest_bit(m)] = load_le32(p);
+        p += 4;
+    }
+    if (p > d->end)
+        return FALSE;
+    for (guint i = 0; i < N_DENSE; i += 8) {
+        UNROLLED
+        for (guint j = 0; j < 8; j++)
+            d->v[i + j] = get_varint(&p, bad);
+        if (p > d->end)
+            return FALSE;
+    }
+    d->p = p;
+    return TRUE;
+}
+
 gboolean
 fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
 {
-    gsize addrs = fs_conn_frozen_addrs_size(frozen);
-    const guint8 *data = (const guint8 *)frozen + FS_CONN_LINKS_SIZE + addrs;
-    gsize len = frozen->frozen_len;
-    guint8 buf[ENCODED_MAX + TAIL_ZEROS];
-    guint64 v[N_SLOTS];
-    guint32 w[N_WORDS] = { 0 };
-    const guint8 *p = buf;
-    const guint8 *end = buf + len;
-    guint64 lead;
-    gint64 unit;
-    guint groups;
+    Reader d;
+    const guint8 *p;
     guint m;
     gboolean bad = FALSE;
 
@@ -809,55 +868,77 @@ fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
     memcpy(out, frozen, FS_CONN_LINKS_SIZE);
     fs_conn_addresses(frozen, out->addr);
     out->frozen_len = 0;
-    if (len < 10 || len > ENCODED_MAX)
+    if (!read_dense(frozen, &d, &bad))
         return FALSE;
-    memcpy(buf, data, len);
-    memset(buf + len, 0, 64);
-    memset(buf + len + 64, 0, TAIL_ZEROS - 64);
-    lead = load_le64(p);
-    if (lead & 1) {
-        unit = NS_PER_US;
-        out->t_last =
-            (FsTime)((lead & G_GUINT64_CONSTANT(0xffffffffffffff)) >> 1) *
-            NS_PER_US;
-        p += 7;
-    } else {
-        unit = 1;
-        out->t_last = (FsTime)(lead >> 1);
-        p += 8;
-    }
-    groups = *p++;
-    m = groups & ALL_WORDS_BIT ? ALL_WORDS : *p++;
-    groups &= ~ALL_WORDS_BIT;
-    if (m >> N_WORDS != 0 || groups >> N_GROUPS != 0)
-        return FALSE;
-    for (; m != 0; m &= m - 1) {
-        w[lowest_bit(m)] = load_le32(p);
-        p += 4;
-    }
-    if (p > end)
-        return FALSE;
-    for (guint i = 0; i < N_DENSE; i += 8) {
-        UNROLLED
-        for (guint j = 0; j < 8; j++)
-            v[i + j] = get_varint(&p, &bad);
-        if (p > end)
-            return FALSE;
-    }
+    out->t_last = d.t_last;
+    p = d.p;
     /* the groups' slots, 64 bytes at a time */
     UNROLLED
     for (guint g = 0; g < N_GROUPS; g++)
-        memset(v + N_DENSE + 8 * g, 0, 8 * sizeof *v);
-    for (; groups != 0; groups &= groups - 1) {
-        guint64 *gv = v + N_DENSE + 8 * lowest_bit(groups);
+        memset(d.v + N_DENSE + 8 * g, 0, 8 * sizeof *d.v);
+    for (guint groups = d.groups; groups != 0; groups &= groups - 1) {
+        guint64 *gv = d.v + N_DENSE + 8 * lowest_bit(groups);
 
-        if (p >= end)
+        if (p >= d.end)
             return FALSE;
         for (m = *p++; m != 0; m &= m - 1)
             gv[lowest_bit(m)] = get_varint(&p, &bad);
     }
-    if (bad || p != end)
+    if (bad || p != d.end)
         return FALSE;
-    store(out, v, w, unit);
+    store(out, d.v, d.w, d.unit);
     return TRUE;
+}
+
+/* What fs_tcpstate_settles_quietly() reads, all of it in the lead and
+ * the dense values (store_endpoint()'s decoding of the same slots):
+ * state (V_SHAPE), the flags (V_FLAGS, against the state's typical
+ * ones), time_wait_since (V_TW_SINCE, from t_last). */
+gboolean
+fs_conn_frozen_settle_view(const FsConn *frozen, FsSettleView *view)
+{
+    Reader d;
+    gboolean bad = FALSE;
+
+    g_return_val_if_fail(fs_conn_is_frozen(frozen), FALSE);
+    if (!read_dense(frozen, &d, &bad) || bad)
+        return FALSE;
+    for (int r = C; r <= S; r++) {
+        FsSettleEnd *end = &view->ep[r];
+        guint64 shape = d.v[V_SHAPE_C + r];
+        guint state = (guint)((shape & 15) | (shape >> 8 & 15) << 4);
+        guint16 flags = GUINT16_SWAP_LE_BE((guint16)d.v[V_FLAGS_C + r]) ^
+                        typical_flags_of((guint8)state);
+        FsEndpoint ep;
+
+        /* only the flags' bytes are written and read */
+        memcpy((guint8 *)&ep + EP_FLAGS_AT, &flags, sizeof flags);
+        end->state = (FsTcpState)(guint8)state;
+        end->time_wait_since =
+            time_value(d.v[V_TW_SINCE_C + r], d.t_last, d.unit, FALSE);
+        end->ack_pending = ep.ack_pending;
+        end->fin_gap = ep.fin_gap;
+        end->fin_pending = ep.fin_pending;
+        end->fin_sent = ep.fin_sent;
+        end->fin_acked = ep.fin_acked;
+        end->unseen_fin_acked = ep.unseen_fin_acked;
+        end->fin_acked_lost = ep.fin_acked_lost;
+    }
+    return TRUE;
+}
+
+gboolean
+fs_conn_thaw_settled(const FsConn *frozen, FsConn *out, FsTime now,
+                     FsTime two_msl, gboolean state_events_dropped)
+{
+    FsTcpOutcome o;
+    gboolean quiet;
+
+    if (!fs_conn_thaw_into(frozen, out))
+        return FALSE;
+    fs_tcp_outcome_init(&o);
+    fs_tcpstate_settle_handed_over(out, now, two_msl, &o);
+    quiet = fs_tcpstate_outcome_quiet(&o, state_events_dropped);
+    fs_tcp_outcome_clear(&o);
+    return quiet;
 }

@@ -276,16 +276,45 @@ hand_over(FsStore *s, FsConn *conn, FsConn *rec, FsTime now)
     FsTcpOutcome out;
 
     fs_tcp_outcome_init(&out);
-    if (rec->evicted) {
-        /* its ACKs of FINs as they most likely went */
-        fs_tcpstate_settle_acks(rec, now, &out);
-        fs_tcpstate_expire(rec, now, 2 * s->cfg.msl, &out);
-    } else
-        fs_tcpstate_settle(rec, now, 2 * s->cfg.msl, &out);
+    /* evicted: its ACKs of FINs as they most likely went, and expiry */
+    fs_tcpstate_settle_handed_over(rec, now, 2 * s->cfg.msl, &out);
     s->hooks.on_outcome(&out, s->hooks.user);
     s->hooks.on_conn(rec, s->hooks.user);
     s->stats->finished++;
     fs_deadlines_remove(s->deadlines, conn);
+}
+
+/* hand_over() of conn, frozen, without thawing it, when settling it at
+ * now changes only its record (fs_tcpstate_settles_quietly(), which
+ * reads a few of its fields: fs_conn_frozen_settle_view()): its frozen
+ * bytes go to the sink's slot, which thaws and settles them in its own
+ * thread (hooks.on_frozen_conn). That is most records at the end of a
+ * capture: closed, their FINs acked. FALSE: not so (or no such sink),
+ * nothing done. */
+static gboolean
+hand_over_frozen(FsStore *s, FsConn *conn, FsTime now)
+{
+    FsSettleView view;
+    FsConn *slot;
+    gsize size;
+
+    if (s->hooks.on_frozen_conn == NULL || !fs_conn_is_frozen(conn))
+        return FALSE;
+    size = fs_conn_frozen_size(conn);
+    if (size > sizeof *slot)
+        return FALSE;
+    if (!fs_conn_frozen_settle_view(conn, &view))
+        g_error("finscope: a frozen connection did not decode (a bug)");
+    if (!fs_tcpstate_settles_quietly(&view, now, 2 * s->cfg.msl,
+                                     s->hooks.state_events_dropped))
+        return FALSE;
+    slot = s->hooks.record_slot(s->hooks.user);
+    memcpy(slot, conn, size);
+    /* as hand_over(): its outcome would be empty (or dropped) */
+    s->hooks.on_frozen_conn(slot, now, s->hooks.user);
+    s->stats->finished++;
+    fs_deadlines_remove(s->deadlines, conn);
+    return TRUE;
 }
 
 /* fs_store_finish: hands conn over at the end of the capture. */
@@ -293,11 +322,12 @@ static void
 hand_over_at_end(FsConn *conn, gpointer user)
 {
     FsStore *s = user;
+    /* the engine has seen this time (a sweep may have settled at it) */
+    FsTime now = MAX(s->stats->t_last, s->latest);
     FsConn buf;
 
-    /* the engine has seen this time (a sweep may have settled at it) */
-    hand_over(s, conn, record_for_hand_over(s, conn, &buf),
-              MAX(s->stats->t_last, s->latest));
+    if (!hand_over_frozen(s, conn, now))
+        hand_over(s, conn, record_for_hand_over(s, conn, &buf), now);
     free_detached(conn, s);
 }
 

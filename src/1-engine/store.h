@@ -36,6 +36,14 @@ typedef struct {
      * buffer of the store's own. */
     FsConn *(*record_slot)(gpointer user);
     gpointer user;
+    /* NULL, or (with record_slot) on_conn of a record still frozen, in
+     * the slot, that settling at settle_at changes only the record
+     * (FsEngineSink.on_frozen_conn): the pipeline's outcome for it
+     * would be empty, or with state_events_dropped state changes it
+     * drops (none into or out of TIME_WAIT). */
+    void (*on_frozen_conn)(const FsConn *frozen, FsTime settle_at,
+                           gpointer user);
+    gboolean state_events_dropped;
 } FsStoreHooks;
 
 /* The engine's memory accounting: bytes more (or fewer) held now. */
