@@ -733,6 +733,46 @@ test_samples(void)
     g_assert_cmpuint(f.lossy, ==, 0);
 }
 
+/* The expiry at now of c (view: its settle view) worked out on the view
+ * (fs_tcpstate_expire_view()) and on the record (fs_tcpstate_expire()):
+ * the same events and the same states, times and pending ACKs after,
+ * unless the view declines. counts[]: emitted, nothing to emit,
+ * declined. */
+static void
+expire_both_ways(const FsConn *c, const FsSettleView *view, FsTime now,
+                 FsTime two_msl, guint counts[3])
+{
+    FsConn rec = *c;
+    FsSettleView v = *view;
+    FsTcpOutcome by_record;
+    FsTcpOutcome by_view;
+
+    fs_tcp_outcome_init(&by_record);
+    fs_tcp_outcome_init(&by_view);
+    fs_tcpstate_expire(&rec, now, two_msl, &by_record);
+    if (!fs_tcpstate_expire_view(&v, now, two_msl, &rec, &by_view)) {
+        g_assert_cmpmem(&v, sizeof v, view, sizeof v);
+        g_assert_cmpuint(fs_tcp_outcome_len(&by_view), ==, 0);
+        counts[2]++;
+        return;
+    }
+    counts[fs_tcp_outcome_len(&by_record) > 0 ? 0 : 1]++;
+    g_assert_cmpuint(fs_tcp_outcome_len(&by_view), ==,
+                     fs_tcp_outcome_len(&by_record));
+    for (guint i = 0; i < fs_tcp_outcome_len(&by_record); i++)
+        g_assert_cmpmem(fs_tcp_outcome_at(&by_view, i), sizeof(FsEvent),
+                        fs_tcp_outcome_at(&by_record, i), sizeof(FsEvent));
+    for (int r = 0; r < 2; r++) {
+        g_assert_cmpint(v.ep[r].state, ==, rec.ep[r].state);
+        g_assert_cmpint(v.ep[r].state_since, ==, rec.ep[r].state_since);
+        g_assert_cmpint(v.ep[r].time_wait_since, ==,
+                        rec.ep[r].time_wait_since);
+        g_assert_cmpint(v.ep[r].ack_pending, ==, rec.ep[r].ack_pending);
+    }
+    fs_tcp_outcome_clear(&by_record);
+    fs_tcp_outcome_clear(&by_view);
+}
+
 /* A frozen record's settle view (fs_conn_frozen_settle_view()) holds
  * the fields as they are; whenever fs_tcpstate_settles_quietly() says
  * so of it, settling the record whole emits no more than it allows
@@ -749,6 +789,7 @@ test_settle_view(void)
     FsTime two_msl = 60 * FS_NS_PER_SEC;
     guint quiet[2] = { 0, 0 };
     guint loud[2] = { 0, 0 };
+    guint expired[3] = { 0, 0, 0 };
 
     for (int i = 0; i < 40000; i++) {
         FsConn c;
@@ -805,7 +846,12 @@ test_settle_view(void)
             g_assert_cmpint(v->fin_acked, ==, ep->fin_acked);
             g_assert_cmpint(v->unseen_fin_acked, ==, ep->unseen_fin_acked);
             g_assert_cmpint(v->fin_acked_lost, ==, ep->fin_acked_lost);
+            g_assert_cmpint(v->state_since, ==, ep->state_since);
+            g_assert_cmpint(v->last_fin_time, ==, ep->last_fin_time);
+            g_assert_cmpint(v->fin_acked_time, ==, ep->fin_acked_time);
         }
+        g_assert_cmpint(view.t_last, ==, c.t_last);
+        g_assert_cmpint(view.rst_from, ==, c.rst_from);
         /* around a TIME_WAIT's end, a while after a FIN (silence
          * proving its ACK or not), or later */
         if (i % 3 == 0 && c.ep[i % 2].time_wait_since != FS_TIME_UNSET)
@@ -817,6 +863,7 @@ test_settle_view(void)
         else
             now = c.t_last + (FsTime)g_rand_int_range(rng, 0, 90) *
                                  FS_NS_PER_SEC;
+        expire_both_ways(&c, &view, now, two_msl, expired);
         for (int dropped = 0; dropped <= 1; dropped++) {
             FsConn rec = c;
             FsConn settled;
@@ -829,8 +876,9 @@ test_settle_view(void)
             if (said) {
                 g_assert_true(fs_tcpstate_outcome_quiet(&out, dropped));
                 /* and the stage's settling of it is the same */
-                g_assert_true(fs_conn_thaw_settled(frozen, &settled, now,
-                                                   two_msl, dropped));
+                FsSettleHow how = { now, two_msl, FALSE, dropped };
+
+                g_assert_true(fs_conn_thaw_settled(frozen, &settled, &how));
                 g_assert_cmpmem(&settled, sizeof settled, &rec, sizeof rec);
                 quiet[dropped]++;
             } else if (!fs_tcpstate_outcome_quiet(&out, dropped)) {
@@ -848,6 +896,10 @@ test_settle_view(void)
         g_assert_cmpuint(loud[dropped], >, 1000);
     }
     g_assert_cmpuint(quiet[1], >, quiet[0]);
+    g_test_message("expiry: %u emitted, %u not, %u declined", expired[0],
+                   expired[1], expired[2]);
+    for (int k = 0; k < 3; k++)
+        g_assert_cmpuint(expired[k], >, 1000);
 }
 
 /* What a run hands over, in order: each record's bytes and verdict,
@@ -946,14 +998,12 @@ count_slot(gpointer user)
 }
 
 static void
-count_frozen(const FsConn *frozen, FsTime settle_at, FsTime two_msl,
-             gboolean state_events_dropped, gpointer user)
+count_frozen(const FsConn *frozen, const FsSettleHow *how, gpointer user)
 {
     Counting *c = user;
 
     c->frozen++;
-    c->stage.on_frozen_conn(frozen, settle_at, two_msl,
-                            state_events_dropped, c->stage.user);
+    c->stage.on_frozen_conn(frozen, how, c->stage.user);
 }
 
 /* path through the report's stage, which settles records handed over

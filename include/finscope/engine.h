@@ -98,11 +98,9 @@ typedef struct {
      * record_slot: on_conn of a record the engine did not thaw. frozen
      * (freeze.h) is in the slot (record_slot), as the engine held it;
      * the sink thaws and settles it with fs_conn_thaw_settled(frozen,
-     * ..., settle_at, two_msl, state_events_dropped), which the engine
-     * proved changes only the record (fs_tcpstate_settles_quietly()),
-     * then goes on as on_conn. */
-    void (*on_frozen_conn)(const FsConn *frozen, FsTime settle_at,
-                           FsTime two_msl, gboolean state_events_dropped,
+     * ..., how), which the engine proved changes only the record
+     * (fs_tcpstate_settles_quietly()), then goes on as on_conn. */
+    void (*on_frozen_conn)(const FsConn *frozen, const FsSettleHow *how,
                            gpointer user);
 } FsEngineSink;
 

@@ -140,6 +140,9 @@ FsTcpOutcome *fs_tcpstate_settle_handed_over(FsConn *conn, FsTime now,
 typedef struct {
     FsTcpState state;
     FsTime time_wait_since;     /* FS_TIME_UNSET: none */
+    FsTime state_since;         /* these three for fs_tcpstate_expire_view() */
+    FsTime last_fin_time;
+    FsTime fin_acked_time;
     guint8 ack_pending : 1;     /* the FsEndpoint flags of that name */
     guint8 fin_gap : 1;
     guint8 fin_pending : 1;
@@ -151,7 +154,20 @@ typedef struct {
 
 typedef struct {
     FsSettleEnd ep[2];          /* client, server */
+    FsTime t_last;              /* the record's, and its rst_from: what */
+    gint8 rst_from;             /* the store reads besides (store.c) */
 } FsSettleView;
+
+/* How a record handed over still frozen is to be settled: at settle_at,
+ * expired there first (fs_tcpstate_expire()) if expire_first (the
+ * sweep's record: the store emitted what that emits,
+ * fs_tcpstate_expire_view()), then fs_tcpstate_settle_handed_over(). */
+typedef struct {
+    FsTime settle_at;
+    FsTime two_msl;
+    gboolean expire_first;
+    gboolean state_events_dropped; /* fs_tcpstate_settles_quietly()'s */
+} FsSettleHow;
 
 /* Whether fs_tcpstate_settle_handed_over() of the record v views, at
  * now, changes nothing the engine keeps: it writes only the record (its
@@ -163,6 +179,16 @@ typedef struct {
 gboolean fs_tcpstate_settles_quietly(const FsSettleView *v, FsTime now,
                                      FsTime two_msl,
                                      gboolean state_events_dropped);
+
+/* fs_tcpstate_expire() of the record v views, on v: its states, their
+ * times and ack_pending as that leaves them, and what it emits into out
+ * (each event's conn: conn, which the caller fills before it passes
+ * them on: the TIME_WAIT accounting reads its head and each endpoint's
+ * time_wait_since). FALSE, v and out as they were, if an endpoint would
+ * enter TIME_WAIT (the accounting reads more of that one). */
+gboolean fs_tcpstate_expire_view(FsSettleView *v, FsTime now,
+                                 FsTime two_msl, const FsConn *conn,
+                                 FsTcpOutcome *out);
 
 /* What fs_tcpstate_settles_quietly() allows in out: FALSE if anything
  * else is there (a bug). */

@@ -135,12 +135,11 @@ record_slot(gpointer user)
  * settling changes only the record (its outcome would pass nothing on:
  * on_outcome's no-op) goes to the sink frozen. */
 static void
-on_frozen_conn(const FsConn *frozen, FsTime settle_at, gpointer user)
+on_frozen_conn(const FsConn *frozen, const FsSettleHow *how, gpointer user)
 {
     FsEngine *e = user;
 
-    e->sink.on_frozen_conn(frozen, settle_at, 2 * e->cfg.msl,
-                           !e->cfg.all_events, e->sink.user);
+    e->sink.on_frozen_conn(frozen, how, e->sink.user);
 }
 
 /* The store's: a connection finished while the capture goes on; its

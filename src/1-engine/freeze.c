@@ -855,67 +855,93 @@ read_dense(const FsConn *frozen, Reader *d, gboolean *bad)
     return TRUE;
 }
 
+/* Reads all of frozen's values into d; FALSE if it is damaged. */
+static inline ALWAYS_INLINE gboolean
+read_values(const FsConn *frozen, Reader *d)
+{
+    const guint8 *p;
+    guint m;
+    gboolean bad = FALSE;
+
+    if (!read_dense(frozen, d, &bad))
+        return FALSE;
+    p = d->p;
+    /* the groups' slots, 64 bytes at a time */
+    UNROLLED
+    for (guint g = 0; g < N_GROUPS; g++)
+        memset(d->v + N_DENSE + 8 * g, 0, 8 * sizeof *d->v);
+    for (guint groups = d->groups; groups != 0; groups &= groups - 1) {
+        guint64 *gv = d->v + N_DENSE + 8 * lowest_bit(groups);
+
+        if (p >= d->end)
+            return FALSE;
+        for (m = *p++; m != 0; m &= m - 1)
+            gv[lowest_bit(m)] = get_varint(&p, &bad);
+    }
+    return !bad && p == d->end;
+}
+
 gboolean
 fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
 {
     Reader d;
-    const guint8 *p;
-    guint m;
-    gboolean bad = FALSE;
 
     g_return_val_if_fail(fs_conn_is_frozen(frozen), FALSE);
     fs_conn_zero(out);
     memcpy(out, frozen, FS_CONN_LINKS_SIZE);
     fs_conn_addresses(frozen, out->addr);
     out->frozen_len = 0;
-    if (!read_dense(frozen, &d, &bad))
+    if (!read_values(frozen, &d))
         return FALSE;
     out->t_last = d.t_last;
-    p = d.p;
-    /* the groups' slots, 64 bytes at a time */
-    UNROLLED
-    for (guint g = 0; g < N_GROUPS; g++)
-        memset(d.v + N_DENSE + 8 * g, 0, 8 * sizeof *d.v);
-    for (guint groups = d.groups; groups != 0; groups &= groups - 1) {
-        guint64 *gv = d.v + N_DENSE + 8 * lowest_bit(groups);
-
-        if (p >= d.end)
-            return FALSE;
-        for (m = *p++; m != 0; m &= m - 1)
-            gv[lowest_bit(m)] = get_varint(&p, &bad);
-    }
-    if (bad || p != d.end)
-        return FALSE;
     store(out, d.v, d.w, d.unit);
     return TRUE;
 }
 
-/* What fs_tcpstate_settles_quietly() reads, all of it in the lead and
- * the dense values (store_endpoint()'s decoding of the same slots):
- * state (V_SHAPE), the flags (V_FLAGS, against the state's typical
- * ones), time_wait_since (V_TW_SINCE, from t_last). */
+/* What settling a frozen record reads before it acts (FsSettleView),
+ * decoded as store() and store_endpoint() decode the same slots, and
+ * nothing else: state (V_SHAPE), the flags (V_FLAGS, against the
+ * state's typical ones), time_wait_since (V_TW_SINCE, from t_last),
+ * state_since (V_STATE_SINCE), last_fin_time (V_LAST_FIN_TIME, from
+ * fin_time, V_FIN_TIME), fin_acked_time (V_FIN_ACKED_TIME), rst_from
+ * (V_RST) and t_last (the lead). */
 gboolean
 fs_conn_frozen_settle_view(const FsConn *frozen, FsSettleView *view)
 {
     Reader d;
-    gboolean bad = FALSE;
+    FsTime t_last;
 
     g_return_val_if_fail(fs_conn_is_frozen(frozen), FALSE);
-    if (!read_dense(frozen, &d, &bad) || bad)
+    if (!read_values(frozen, &d))
         return FALSE;
+    t_last = d.t_last;
+    view->t_last = t_last;
+    view->rst_from = (gint8)((gint)(guint8)d.v[V_RST] - 1);
     for (int r = C; r <= S; r++) {
         FsSettleEnd *end = &view->ep[r];
         guint64 shape = d.v[V_SHAPE_C + r];
         guint state = (guint)((shape & 15) | (shape >> 8 & 15) << 4);
         guint16 flags = GUINT16_SWAP_LE_BE((guint16)d.v[V_FLAGS_C + r]) ^
                         typical_flags_of((guint8)state);
+        FsTime fin_time =
+            time_value(d.v[V_FIN_TIME_C + r], t_last, d.unit, FALSE);
         FsEndpoint ep;
 
         /* only the flags' bytes are written and read */
         memcpy((guint8 *)&ep + EP_FLAGS_AT, &flags, sizeof flags);
         end->state = (FsTcpState)(guint8)state;
         end->time_wait_since =
-            time_value(d.v[V_TW_SINCE_C + r], d.t_last, d.unit, FALSE);
+            time_value(d.v[V_TW_SINCE_C + r], t_last, d.unit, FALSE);
+        end->state_since =
+            time_value(d.v[V_STATE_SINCE_C + r],
+                       end->time_wait_since != FS_TIME_UNSET
+                           ? end->time_wait_since
+                           : t_last,
+                       d.unit, FALSE);
+        end->last_fin_time =
+            time_value(d.v[V_LAST_FIN_TIME_C + r], fin_time, d.unit, FALSE);
+        end->fin_acked_time = time_value(d.v[V_FIN_ACKED_TIME_C + r],
+                                         end->last_fin_time, d.unit, FALSE);
         end->ack_pending = ep.ack_pending;
         end->fin_gap = ep.fin_gap;
         end->fin_pending = ep.fin_pending;
@@ -928,8 +954,8 @@ fs_conn_frozen_settle_view(const FsConn *frozen, FsSettleView *view)
 }
 
 gboolean
-fs_conn_thaw_settled(const FsConn *frozen, FsConn *out, FsTime now,
-                     FsTime two_msl, gboolean state_events_dropped)
+fs_conn_thaw_settled(const FsConn *frozen, FsConn *out,
+                     const FsSettleHow *how)
 {
     FsTcpOutcome o;
     gboolean quiet;
@@ -937,8 +963,13 @@ fs_conn_thaw_settled(const FsConn *frozen, FsConn *out, FsTime now,
     if (!fs_conn_thaw_into(frozen, out))
         return FALSE;
     fs_tcp_outcome_init(&o);
-    fs_tcpstate_settle_handed_over(out, now, two_msl, &o);
-    quiet = fs_tcpstate_outcome_quiet(&o, state_events_dropped);
+    if (how->expire_first) {
+        /* the store passed on what this emits (fs_tcpstate_expire_view()) */
+        fs_tcpstate_expire(out, how->settle_at, how->two_msl, &o);
+        fs_tcp_outcome_clear(&o);
+    }
+    fs_tcpstate_settle_handed_over(out, how->settle_at, how->two_msl, &o);
+    quiet = fs_tcpstate_outcome_quiet(&o, how->state_events_dropped);
     fs_tcp_outcome_clear(&o);
     return quiet;
 }

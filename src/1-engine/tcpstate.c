@@ -1562,6 +1562,65 @@ fs_tcpstate_settles_quietly(const FsSettleView *v, FsTime now,
     return TRUE;
 }
 
+/* The FIN_ACKED edge from ep's state (FS_TCP_UNKNOWN: none). */
+static inline FsTcpState
+fin_acked_edge(const FsSettleEnd *ep)
+{
+    return ep->state < FS_TCP_N_STATES
+               ? (FsTcpState)edges[ep->state][FS_CAUSE_FIN_ACKED]
+               : FS_TCP_UNKNOWN;
+}
+
+/* expire_due() on the view: ack_arrived() (its note_close_done() writes
+ * the record only) and take_edge_at() as they act on the fields v has,
+ * in the same order, each event filled as fill_transition() does. */
+gboolean
+fs_tcpstate_expire_view(FsSettleView *v, FsTime now, FsTime two_msl,
+                        const FsConn *conn, FsTcpOutcome *out)
+{
+    Step st = { (FsConn *)conn, NULL, now, NULL, out };
+
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        const FsSettleEnd *ep = &v->ep[r];
+
+        if (ep->ack_pending && now - ep->last_fin_time >= two_msl &&
+            fin_acked_edge(ep) == FS_TCP_TIME_WAIT)
+            return FALSE;
+    }
+    /* (expiry_due() of neither: the loops below do nothing either) */
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        FsSettleEnd *ep = &v->ep[r];
+        FsTime at = ep->fin_acked_time;
+        FsTcpState to = fin_acked_edge(ep);
+
+        if (!ep->ack_pending || now - ep->last_fin_time < two_msl)
+            continue;
+        /* ack_arrived() */
+        ep->ack_pending = 0;
+        if (ep->state_since != FS_TIME_UNSET && at < ep->state_since)
+            at = ep->state_since;
+        if (to == FS_TCP_UNKNOWN)
+            continue;
+        fill_transition(fs_tcp_outcome_push(out), &st, (FsRole)r,
+                        ep->state, to, FS_CAUSE_FIN_ACKED, at);
+        ep->state = to;
+        ep->state_since = at;
+    }
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        FsSettleEnd *ep = &v->ep[r];
+        FsTime at = ep->time_wait_since + two_msl;
+
+        if (ep->state != FS_TCP_TIME_WAIT || at > now)
+            continue;
+        fill_transition(fs_tcp_outcome_push(out), &st, (FsRole)r,
+                        FS_TCP_TIME_WAIT, FS_TCP_CLOSED,
+                        FS_CAUSE_TIME_WAIT_EXPIRED, at);
+        ep->state = FS_TCP_CLOSED;
+        ep->state_since = at;
+    }
+    return TRUE;
+}
+
 gboolean
 fs_tcpstate_outcome_quiet(const FsTcpOutcome *out,
                           gboolean state_events_dropped)

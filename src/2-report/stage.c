@@ -48,10 +48,7 @@ typedef struct {
             FsOutcome outcome; /* a copy of the record's verdict */
             const FsConn *conn;/* a copy of the connection, in the
                                   records' ring */
-            /* frozen: fs_conn_thaw_settled()'s arguments */
-            FsTime settle_at;
-            FsTime two_msl;
-            gboolean state_events_dropped;
+            FsSettleHow how; /* frozen: how to settle it */
         } record;
     };
 } Item;
@@ -84,9 +81,7 @@ struct FsStage {
 static const FsConn *
 thaw_settled(FsStage *s, const Item *it)
 {
-    if (!fs_conn_thaw_settled(it->record.conn, &s->thawed,
-                              it->record.settle_at, it->record.two_msl,
-                              it->record.state_events_dropped))
+    if (!fs_conn_thaw_settled(it->record.conn, &s->thawed, &it->record.how))
         g_error("finscope: a frozen record did not settle as the engine "
                 "found it would (a bug)");
     return &s->thawed;
@@ -236,8 +231,8 @@ stage_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
  * the slot or copied there, are thawed and settled in the worker's
  * thread (run_block()), which then classifies it. */
 static void
-stage_frozen_conn(const FsConn *frozen, FsTime settle_at, FsTime two_msl,
-                  gboolean state_events_dropped, gpointer user)
+stage_frozen_conn(const FsConn *frozen, const FsSettleHow *how,
+                  gpointer user)
 {
     FsStage *s = user;
     FsConn *slot = &s->records[s->next_record];
@@ -255,9 +250,7 @@ stage_frozen_conn(const FsConn *frozen, FsTime settle_at, FsTime two_msl,
     it->has_outcome = FALSE;
     it->frozen = TRUE;
     it->record.conn = slot;
-    it->record.settle_at = settle_at;
-    it->record.two_msl = two_msl;
-    it->record.state_events_dropped = state_events_dropped;
+    it->record.how = *how;
     item_done(s);
 }
 
