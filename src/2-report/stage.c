@@ -76,8 +76,9 @@ struct FsStage {
     FsConn thawed;        /* the worker's: a frozen record, thawed */
 };
 
-/* it's record, frozen, thawed and settled as the engine would have
- * (it proved that changes only the record): in s->thawed. */
+/* The record of it, still frozen, thawed and settled as the engine would
+ * have done it (it proved that changes only the record): in s->thawed,
+ * the worker's. */
 static const FsConn *
 thaw_settled(FsStage *s, const Item *it)
 {
