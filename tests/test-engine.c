@@ -532,7 +532,7 @@ run_slot_sink(SlotSink *k)
     };
     FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC };
     FsEngineSink sink = { NULL, slot_conn, k, k->slotted ? slot_of : NULL,
-                          k->slotted };
+                          k->slotted, NULL };
     g_autoptr(FsEngine) e = fs_engine_new(&cfg, &sink);
 
     k->records = g_array_new(FALSE, TRUE, sizeof(FsConn));

@@ -8,8 +8,12 @@
 
 #include <glib.h>
 
+#include "finscope/classify.h"
 #include "finscope/freeze.h"
 #include "finscope/pipeline.h"
+#include "finscope/stage.h"
+#include "finscope/tcpoutcome.h"
+#include "finscope/tcpstate.h"
 #include "segscript.h"
 
 /* A value of the kinds the encoding treats apart: unset, equal to its
@@ -637,7 +641,7 @@ run_quiet_close_wait(FsTime freeze_after, guint64 *frozen_at_15s)
     GArray *records = g_array_new(FALSE, TRUE, sizeof(FsConn));
     FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC,
                            .freeze_after = freeze_after };
-    FsEngineSink sink = { NULL, keep_record, records, NULL, FALSE };
+    FsEngineSink sink = { NULL, keep_record, records, NULL, FALSE, NULL };
     g_autoptr(FsEngine) e = fs_engine_new(&cfg, &sink);
 
     for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
@@ -726,7 +730,7 @@ run_quiet_then_close(FsTime freeze_after, guint *asked_quiet, guint *at_200,
     SlotSink k = { g_array_new(FALSE, TRUE, sizeof(FsConn)), { 0 }, 0 };
     FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC,
                            .freeze_after = freeze_after };
-    FsEngineSink sink = { NULL, keep_slot_record, &k, slot_of, FALSE };
+    FsEngineSink sink = { NULL, keep_slot_record, &k, slot_of, FALSE, NULL };
     FsEngine *e = fs_engine_new(&cfg, &sink);
     FsSegment seg;
     FsConn rec;
@@ -866,6 +870,386 @@ test_samples(void)
     g_assert_cmpuint(f.lossy, ==, 0);
 }
 
+/* The expiry at now of c (view: its settle view) worked out on the view
+ * (fs_tcpstate_expire_view()) and on the record (fs_tcpstate_expire()):
+ * the same events and the same states, times and pending ACKs after,
+ * unless the view declines. counts[]: emitted, nothing to emit,
+ * declined. */
+static void
+expire_both_ways(const FsConn *c, const FsSettleView *view, FsTime now,
+                 FsTime two_msl, guint counts[3])
+{
+    FsConn rec = *c;
+    FsSettleView v = *view;
+    FsTcpOutcome by_record;
+    FsTcpOutcome by_view;
+
+    fs_tcp_outcome_init(&by_record);
+    fs_tcp_outcome_init(&by_view);
+    fs_tcpstate_expire(&rec, now, two_msl, &by_record);
+    if (!fs_tcpstate_expire_view(&v, now, two_msl, &rec, &by_view)) {
+        g_assert_cmpmem(&v, sizeof v, view, sizeof v);
+        g_assert_cmpuint(fs_tcp_outcome_len(&by_view), ==, 0);
+        counts[2]++;
+        return;
+    }
+    counts[fs_tcp_outcome_len(&by_record) > 0 ? 0 : 1]++;
+    g_assert_cmpuint(fs_tcp_outcome_len(&by_view), ==,
+                     fs_tcp_outcome_len(&by_record));
+    for (guint i = 0; i < fs_tcp_outcome_len(&by_record); i++)
+        g_assert_cmpmem(fs_tcp_outcome_at(&by_view, i), sizeof(FsEvent),
+                        fs_tcp_outcome_at(&by_record, i), sizeof(FsEvent));
+    for (int r = 0; r < 2; r++) {
+        g_assert_cmpint(v.ep[r].state, ==, rec.ep[r].state);
+        g_assert_cmpint(v.ep[r].state_since, ==, rec.ep[r].state_since);
+        g_assert_cmpint(v.ep[r].time_wait_since, ==,
+                        rec.ep[r].time_wait_since);
+        g_assert_cmpint(v.ep[r].ack_pending, ==, rec.ep[r].ack_pending);
+    }
+    fs_tcp_outcome_clear(&by_record);
+    fs_tcp_outcome_clear(&by_view);
+}
+
+/* A frozen record's settle view (fs_conn_frozen_settle_view()) holds
+ * the fields as they are; whenever fs_tcpstate_settles_quietly() says
+ * so of it, settling the record whole emits no more than it allows
+ * (fs_tcpstate_outcome_quiet()): over random records, most of them
+ * closing ones, settled at random times around their TIME_WAIT's end. */
+static void
+test_settle_view(void)
+{
+    g_autoptr(GRand) rng = g_rand_new_with_seed(1605);
+    static const FsTcpState closing[] = {
+        FS_TCP_FIN_WAIT_1, FS_TCP_FIN_WAIT_2, FS_TCP_CLOSING,
+        FS_TCP_LAST_ACK, FS_TCP_TIME_WAIT, FS_TCP_CLOSED,
+    };
+    FsTime two_msl = 60 * FS_NS_PER_SEC;
+    guint quiet[2] = { 0, 0 };
+    guint loud[2] = { 0, 0 };
+    guint expired[3] = { 0, 0, 0 };
+
+    for (int i = 0; i < 40000; i++) {
+        FsConn c;
+        g_autofree FsConn *frozen = NULL;
+        FsSettleView view;
+        FsTime now;
+
+        time_unit = i % 2 ? 1000 : 1;
+        random_conn(rng, &c);
+        for (int r = 0; r < 2; r++) {
+            FsEndpoint *ep = &c.ep[r];
+
+            /* times the settling does arithmetic with, sane */
+            ep->last_fin_time =
+                c.t_last - (FsTime)g_rand_int_range(rng, 0, 100) * FS_NS_PER_SEC;
+            ep->prev_fin_time =
+                ep->last_fin_time - (FsTime)g_rand_int_range(rng, 0, 4000000) * 1000;
+            ep->fin_time = ep->prev_fin_time;
+            ep->fin_acked_time =
+                ep->last_fin_time + (FsTime)g_rand_int_range(rng, 0, 1000000) * 1000;
+            ep->state_since =
+                ep->last_fin_time + (FsTime)g_rand_int_range(rng, -10, 10) * 1000;
+            ep->fin_count = (guint16)g_rand_int_range(rng, 1, 4);
+            ep->rtt_leg_us = (guint32)g_rand_int_range(rng, 0, 2000000);
+            if (g_rand_int_range(rng, 0, 4) == 0)
+                continue; /* its state and flags as random_endpoint() */
+            ep->state = closing[g_rand_int_range(rng, 0,
+                                                 G_N_ELEMENTS(closing))];
+            ep->fin_gap = g_rand_int_range(rng, 0, 8) == 0;
+            ep->fin_pending = g_rand_int_range(rng, 0, 8) == 0;
+            ep->unseen_fin_acked = g_rand_int_range(rng, 0, 8) == 0;
+            ep->fin_sent = g_rand_int_range(rng, 0, 8) != 0;
+            ep->fin_acked = ep->fin_sent && g_rand_int_range(rng, 0, 8) != 0;
+            ep->ack_pending = ep->fin_acked && g_rand_boolean(rng);
+            ep->fin_acked_lost = g_rand_int_range(rng, 0, 4) == 0;
+            ep->time_wait_since =
+                ep->state == FS_TCP_TIME_WAIT
+                    ? c.t_last - g_rand_int_range(rng, 0, 120) *
+                                     FS_NS_PER_SEC / 2
+                    : FS_TIME_UNSET;
+        }
+        frozen = fs_conn_freeze(&c, NULL);
+        g_assert_true(fs_conn_frozen_settle_view(frozen, &view));
+        for (int r = 0; r < 2; r++) {
+            const FsSettleEnd *v = &view.ep[r];
+            const FsEndpoint *ep = &c.ep[r];
+
+            g_assert_cmpint(v->state, ==, ep->state);
+            g_assert_cmpint(v->time_wait_since, ==, ep->time_wait_since);
+            g_assert_cmpint(v->ack_pending, ==, ep->ack_pending);
+            g_assert_cmpint(v->fin_gap, ==, ep->fin_gap);
+            g_assert_cmpint(v->fin_pending, ==, ep->fin_pending);
+            g_assert_cmpint(v->fin_sent, ==, ep->fin_sent);
+            g_assert_cmpint(v->fin_acked, ==, ep->fin_acked);
+            g_assert_cmpint(v->unseen_fin_acked, ==, ep->unseen_fin_acked);
+            g_assert_cmpint(v->fin_acked_lost, ==, ep->fin_acked_lost);
+            g_assert_cmpint(v->state_since, ==, ep->state_since);
+            g_assert_cmpint(v->last_fin_time, ==, ep->last_fin_time);
+            g_assert_cmpint(v->fin_acked_time, ==, ep->fin_acked_time);
+        }
+        g_assert_cmpint(view.t_last, ==, c.t_last);
+        g_assert_cmpint(view.rst_from, ==, c.rst_from);
+        /* around a TIME_WAIT's end, a while after a FIN (silence
+         * proving its ACK or not), or later */
+        if (i % 3 == 0 && c.ep[i % 2].time_wait_since != FS_TIME_UNSET)
+            now = c.ep[i % 2].time_wait_since + two_msl +
+                  g_rand_int_range(rng, -2, 2) * time_unit;
+        else if (i % 3 == 1)
+            now = MAX(c.ep[i % 2].last_fin_time, c.t_last) +
+                  (FsTime)g_rand_int_range(rng, 0, 10000) * 1000000;
+        else
+            now = c.t_last + (FsTime)g_rand_int_range(rng, 0, 90) *
+                                 FS_NS_PER_SEC;
+        expire_both_ways(&c, &view, now, two_msl, expired);
+        for (int dropped = 0; dropped <= 1; dropped++) {
+            FsConn rec = c;
+            FsConn settled;
+            FsTcpOutcome out;
+            gboolean said = fs_tcpstate_settles_quietly(&view, now, two_msl,
+                                                        dropped);
+
+            fs_tcp_outcome_init(&out);
+            fs_tcpstate_settle_handed_over(&rec, now, two_msl, &out);
+            if (said) {
+                g_assert_true(fs_tcpstate_outcome_quiet(&out, dropped));
+                /* and the stage's settling of it is the same */
+                FsSettleHow how = { now, two_msl, FALSE, dropped };
+
+                g_assert_true(fs_conn_thaw_settled(frozen, &settled, &how));
+                g_assert_cmpmem(&settled, sizeof settled, &rec, sizeof rec);
+                quiet[dropped]++;
+            } else if (!fs_tcpstate_outcome_quiet(&out, dropped)) {
+                loud[dropped]++;
+            }
+            fs_tcp_outcome_clear(&out);
+        }
+    }
+    time_unit = 1;
+    g_test_message("quiet %u/%u, loud %u/%u (state events kept/dropped)",
+                   quiet[0], quiet[1], loud[0], loud[1]);
+    /* both answers, many times over */
+    for (int dropped = 0; dropped <= 1; dropped++) {
+        g_assert_cmpuint(quiet[dropped], >, 1000);
+        g_assert_cmpuint(loud[dropped], >, 1000);
+    }
+    g_assert_cmpuint(quiet[1], >, quiet[0]);
+    g_test_message("expiry: %u emitted, %u not, %u declined", expired[0],
+                   expired[1], expired[2]);
+    for (int k = 0; k < 3; k++)
+        g_assert_cmpuint(expired[k], >, 1000);
+}
+
+/* What a run hands over, in order: each record's bytes and verdict,
+ * each event's facts and its connection's head. */
+typedef struct {
+    GByteArray *conns;
+    GByteArray *outcomes;
+    GByteArray *events;
+} Handed;
+
+static void
+hand_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
+{
+    Handed *h = user;
+    FsConn rec;
+    FsOutcome o;
+
+    g_assert_nonnull(conn);
+    g_assert_nonnull(outcome);
+    /* older, an address of the run's (not to be followed), only as
+     * whether there is one */
+    rec = *conn;
+    rec.older = conn->older != NULL ? (FsConn *)&rec : NULL;
+    g_byte_array_append(h->conns, (const guint8 *)&rec, sizeof rec);
+    /* field by field: the copy's padding is nobody's */
+    memset(&o, 0, sizeof o);
+    o.close = outcome->close;
+    o.active_closer = outcome->active_closer;
+    o.rst_from = outcome->rst_from;
+    o.half_close = outcome->half_close;
+    o.end_state[0] = outcome->end_state[0];
+    o.end_state[1] = outcome->end_state[1];
+    o.fin_retransmits[0] = outcome->fin_retransmits[0];
+    o.fin_retransmits[1] = outcome->fin_retransmits[1];
+    o.final_ack_lost = outcome->final_ack_lost;
+    o.flags = outcome->flags;
+    o.old_duplicates = outcome->old_duplicates;
+    o.handshake = outcome->handshake;
+    o.close_duration = outcome->close_duration;
+    o.idle_before_close = outcome->idle_before_close;
+    g_byte_array_append(h->outcomes, (const guint8 *)&o, sizeof o);
+}
+
+static void
+hand_event(const FsEvent *ev, const FsConn *conn, gpointer user)
+{
+    Handed *h = user;
+    gint64 facts[] = { ev->ts, (gint64)ev->conn_id, ev->kind, ev->role,
+                       ev->seq, ev->value, ev->frame,
+                       ev->kind == FS_EV_STATE ? (gint64)ev->transition.from
+                                               : -1,
+                       ev->kind == FS_EV_STATE ? (gint64)ev->transition.to : -1,
+                       ev->kind == FS_EV_STATE
+                           ? (gint64)ev->transition.cause
+                           : -1 };
+
+    g_byte_array_append(h->events, (const guint8 *)facts, sizeof facts);
+    if (conn != NULL) {
+        FsConn head;
+
+        memcpy(&head, conn, FS_CONN_HEAD_SIZE);
+        head.older = NULL; /* the stage's copy has none */
+        g_byte_array_append(h->events, (const guint8 *)&head,
+                            FS_CONN_HEAD_SIZE);
+    }
+}
+
+/* The stage's sink, counting the records handed over frozen. */
+typedef struct {
+    FsEngineSink stage;
+    guint64 frozen;
+} Counting;
+
+static void
+count_event(const FsEvent *ev, const FsConn *conn, gpointer user)
+{
+    Counting *c = user;
+
+    c->stage.on_event(ev, conn, c->stage.user);
+}
+
+static void
+count_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
+{
+    Counting *c = user;
+
+    c->stage.on_conn(conn, outcome, c->stage.user);
+}
+
+static FsConn *
+count_slot(gpointer user)
+{
+    Counting *c = user;
+
+    return c->stage.record_slot(c->stage.user);
+}
+
+static void
+count_frozen(const FsConn *frozen, const FsSettleHow *how, gpointer user)
+{
+    Counting *c = user;
+
+    c->frozen++;
+    c->stage.on_frozen_conn(frozen, how, c->stage.user);
+}
+
+/* path through the report's stage, which settles records handed over
+ * frozen (frozen_too) or gets them all thawed by the engine: what it
+ * hands over goes to h; the number handed over frozen is returned. */
+static guint64
+settle_run(const char *path, gboolean all_events, gboolean frozen_too,
+           Handed *h, FsEngineStats *stats)
+{
+    const char *files[] = { path, NULL };
+    FsPipelineConfig cfg = { .files = files };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FsPipeline) p = fs_pipeline_open(&cfg, &error);
+    FsEngineConfig ecfg = { .msl = 30 * FS_NS_PER_SEC,
+                            .all_events = all_events };
+    FsEngineSink inner = { .on_event = hand_event, .on_conn = hand_conn,
+                           .user = h };
+    FsStage *stage = fs_stage_new(&inner);
+    Counting c = { fs_stage_sink(stage), 0 };
+    FsEngineSink sink = { count_event, count_conn, &c, count_slot, TRUE,
+                          frozen_too ? count_frozen : NULL };
+    FsEngine *engine;
+
+    g_assert_no_error(error);
+    h->conns = g_byte_array_new();
+    h->outcomes = g_byte_array_new();
+    h->events = g_byte_array_new();
+    engine = fs_pipeline_start(p, &ecfg, &sink);
+    fs_pipeline_run(p, NULL); /* a sample cut short still hands over */
+    fs_pipeline_finish(p);
+    fs_stage_free(stage);
+    *stats = *fs_engine_stats(engine);
+    return c.frozen;
+}
+
+static void
+handed_clear(Handed *h)
+{
+    g_byte_array_unref(h->conns);
+    g_byte_array_unref(h->outcomes);
+    g_byte_array_unref(h->events);
+}
+
+/* Records settled both ways, the engine thawing them or the stage
+ * thawing what the engine handed over frozen: the same records, byte for
+ * byte, the same verdicts, events and statistics, with and without
+ * state events. */
+static guint64
+settle_both_ways(const char *path)
+{
+    guint64 frozen = 0;
+
+    for (int all_events = 0; all_events <= 1; all_events++) {
+        Handed thawed, settled;
+        FsEngineStats st_thawed, st_settled;
+
+        g_assert_cmpuint(settle_run(path, all_events, FALSE, &thawed,
+                                    &st_thawed), ==, 0);
+        frozen += settle_run(path, all_events, TRUE, &settled, &st_settled);
+        g_assert_cmpmem(settled.conns->data, settled.conns->len,
+                        thawed.conns->data, thawed.conns->len);
+        g_assert_cmpmem(settled.outcomes->data, settled.outcomes->len,
+                        thawed.outcomes->data, thawed.outcomes->len);
+        g_assert_cmpmem(settled.events->data, settled.events->len,
+                        thawed.events->data, thawed.events->len);
+        g_assert_cmpmem(&st_settled, sizeof st_settled, &st_thawed,
+                        sizeof st_thawed);
+        handed_clear(&thawed);
+        handed_clear(&settled);
+    }
+    return frozen;
+}
+
+/* Every sample (and the capture in FINSCOPE_SETTLE_TRACE, if set: the
+ * bench's small one) settled both ways; some records went frozen. */
+static void
+test_settle_both_ways(void)
+{
+    g_autofree char *dir = g_test_build_filename(G_TEST_DIST, "samples", NULL);
+    const char *trace = g_getenv("FINSCOPE_SETTLE_TRACE");
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    guint64 frozen = 0;
+    guint files = 0;
+    const char *name;
+
+    g_assert_nonnull(d);
+    while ((name = g_dir_read_name(d)) != NULL) {
+        g_autofree char *path = NULL;
+
+        if (!g_str_has_suffix(name, ".pcap") &&
+            !g_str_has_suffix(name, ".pcapng"))
+            continue;
+        path = g_build_filename(dir, name, NULL);
+        frozen += settle_both_ways(path);
+        files++;
+    }
+    if (trace != NULL) {
+        guint64 n = settle_both_ways(trace);
+
+        g_test_message("%s: %" G_GUINT64_FORMAT " records handed over "
+                       "frozen", trace, n);
+        g_assert_cmpuint(n, >, 0);
+    }
+    g_test_message("%u files, %" G_GUINT64_FORMAT " records handed over "
+                   "frozen", files, frozen);
+    g_assert_cmpuint(files, >, 0);
+    g_assert_cmpuint(frozen, >, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -884,6 +1268,8 @@ main(int argc, char **argv)
     g_test_add_func("/freeze/microsecond-exactness",
                     test_microsecond_exactness);
     g_test_add_func("/freeze/samples", test_samples);
+    g_test_add_func("/freeze/settle-view", test_settle_view);
+    g_test_add_func("/freeze/settle-both-ways", test_settle_both_ways);
     g_test_add_func("/freeze/engine-freezes", test_engine_freezes);
     g_test_add_func("/freeze/quiet-interface", test_quiet_interface);
     g_test_add_func("/freeze/quiet-idle-not-woken",

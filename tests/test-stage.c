@@ -60,7 +60,7 @@ test_order_and_copies(void)
 {
     g_autoptr(GString) want = g_string_new(NULL);
     Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
-    FsEngineSink inner = { rec_event, rec_conn, &r, NULL, FALSE };
+    FsEngineSink inner = { rec_event, rec_conn, &r, NULL, FALSE, NULL };
     FsStage *stage = fs_stage_new(&inner);
     FsEngineSink sink = fs_stage_sink(stage);
     FsConn conn;
@@ -120,7 +120,7 @@ static void
 test_free_runs_the_rest(void)
 {
     Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
-    FsEngineSink inner = { NULL, rec_conn, &r, NULL, FALSE };
+    FsEngineSink inner = { NULL, rec_conn, &r, NULL, FALSE, NULL };
     FsStage *stage = fs_stage_new(&inner);
     FsEngineSink sink = fs_stage_sink(stage);
     FsConn conn;
@@ -174,7 +174,7 @@ static void
 test_shared_worker(void)
 {
     Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
-    FsEngineSink inner = { NULL, rec_conn, &r, NULL, FALSE };
+    FsEngineSink inner = { NULL, rec_conn, &r, NULL, FALSE, NULL };
     FsWorker *worker = fs_worker_new("test-worker");
     g_autoptr(GAsyncQueue) gate = g_async_queue_new();
     g_autoptr(GAsyncQueue) started = g_async_queue_new();
@@ -235,7 +235,7 @@ static void
 test_record_slots(void)
 {
     Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
-    FsEngineSink inner = { NULL, rec_close, &r, NULL, FALSE };
+    FsEngineSink inner = { NULL, rec_close, &r, NULL, FALSE, NULL };
     FsWorker *worker = fs_worker_new("test-worker");
     g_autoptr(GAsyncQueue) gate = g_async_queue_new();
     g_autoptr(GAsyncQueue) started = g_async_queue_new();
@@ -309,8 +309,8 @@ static void
 test_timeline_tee_events(void)
 {
     Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
-    FsEngineSink plain = { NULL, rec_conn, &r, NULL, FALSE };
-    FsEngineSink with_events = { rec_event, rec_conn, &r, NULL, FALSE };
+    FsEngineSink plain = { NULL, rec_conn, &r, NULL, FALSE, NULL };
+    FsEngineSink with_events = { rec_event, rec_conn, &r, NULL, FALSE, NULL };
     g_autoptr(FsTimeline) tl = fs_timeline_new(FS_NS_PER_SEC,
                                                30 * FS_NS_PER_SEC);
     FsEngineSink tee = fs_timeline_tee(tl, &plain);

@@ -94,6 +94,14 @@ typedef struct {
     /* TRUE: the sink works out each record's verdict itself (the stage:
      * in its worker's thread), and on_conn gets outcome NULL. */
     gboolean classifies;
+    /* Optional (NULL: none), for a sink that classifies and offers
+     * record_slot: on_conn of a record the engine did not thaw. frozen
+     * (freeze.h) is in the slot (record_slot), as the engine held it;
+     * the sink thaws and settles it with fs_conn_thaw_settled(frozen,
+     * ..., how), which the engine proved changes only the record
+     * (fs_tcpstate_settles_quietly()), then goes on as on_conn. */
+    void (*on_frozen_conn)(const FsConn *frozen, const FsSettleHow *how,
+                           gpointer user);
 } FsEngineSink;
 
 typedef struct {

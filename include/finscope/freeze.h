@@ -57,6 +57,21 @@ FsConn *fs_conn_freeze(const FsConn *conn, FsPool *pool);
  * FALSE if the encoding is damaged (a bug: it never leaves the process). */
 gboolean fs_conn_thaw_into(const FsConn *frozen, FsConn *out);
 
+/* What settling frozen (fs_tcpstate_settles_quietly(),
+ * fs_tcpstate_expire_view()) reads of it, decoded (its values, not the
+ * whole record written out): FALSE if the encoding is damaged. */
+gboolean fs_conn_frozen_settle_view(const FsConn *frozen,
+                                    FsSettleView *view);
+
+/* Thaws frozen into *out and settles it as how says, as the store
+ * would have: for a record the store found fs_tcpstate_settles_quietly()
+ * (with how's state_events_dropped) and handed over frozen. FALSE if the
+ * encoding is damaged or the settling emitted what that does not allow
+ * (a bug either way). */
+gboolean fs_conn_thaw_settled(const FsConn *frozen, FsConn *out,
+                              const FsSettleHow *how);
+
+
 /* Bytes allocated for a frozen connection (links, addresses, encoding). */
 static inline gsize
 fs_conn_frozen_size(const FsConn *frozen)
@@ -115,6 +130,17 @@ fs_conn_free(FsConn *conn, FsPool *pool)
         g_free(conn);
     else
         fs_pool_release(pool, conn, fs_conn_size(conn));
+}
+
+/* frozen's head as a whole record's (its links, frozen_len 0, its
+ * addresses), the rest of *out zero. */
+static inline void
+fs_conn_head_of(const FsConn *frozen, FsConn *out)
+{
+    fs_conn_zero(out);
+    memcpy(out, frozen, FS_CONN_LINKS_SIZE);
+    out->frozen_len = 0;
+    fs_conn_addresses(frozen, out->addr);
 }
 
 #endif /* FINSCOPE_FREEZE_H */

@@ -22,7 +22,9 @@ typedef struct FsStage FsStage;
  * its outcome: the caller's, or, where the caller passed NULL (the
  * engine does: the stage's sink says it classifies), fs_classify_outcome()
  * of the record, worked out in the stage's thread. The sink also offers
- * record_slot (FsEngineSink): a record built there is not copied. */
+ * record_slot (FsEngineSink): a record built there is not copied; and
+ * on_frozen_conn: a record the engine left frozen there is thawed and
+ * settled (fs_conn_thaw_settled()) in the stage's thread. */
 FsStage *fs_stage_new(const FsEngineSink *inner);
 
 /* The same, its calls run as jobs of worker, in turn with the worker's

@@ -128,6 +128,73 @@ FsTcpOutcome *fs_tcpstate_settle_acks(FsConn *conn, FsTime now,
 FsTcpOutcome *fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
                                  FsTcpOutcome *out);
 
+/* A record handed over at now is settled so (the store's hand-over):
+ * evicted, only its pending ACKs and expiry (fs_tcpstate_settle_acks(),
+ * fs_tcpstate_expire()), else fs_tcpstate_settle(). */
+FsTcpOutcome *fs_tcpstate_settle_handed_over(FsConn *conn, FsTime now,
+                                             FsTime two_msl,
+                                             FsTcpOutcome *out);
+
+/* Of one endpoint, all that fs_tcpstate_settles_quietly() reads (a
+ * frozen record's, fs_conn_frozen_settle_view()). */
+typedef struct {
+    FsTcpState state;
+    FsTime time_wait_since;     /* FS_TIME_UNSET: none */
+    FsTime state_since;         /* these three for fs_tcpstate_expire_view() */
+    FsTime last_fin_time;
+    FsTime fin_acked_time;
+    guint8 ack_pending : 1;     /* the FsEndpoint flags of that name */
+    guint8 fin_gap : 1;
+    guint8 fin_pending : 1;
+    guint8 fin_sent : 1;
+    guint8 fin_acked : 1;
+    guint8 unseen_fin_acked : 1;
+    guint8 fin_acked_lost : 1;
+} FsSettleEnd;
+
+typedef struct {
+    FsSettleEnd ep[2];          /* client, server */
+    FsTime t_last;              /* the record's, and its rst_from: what */
+    gint8 rst_from;             /* the store reads besides (store.c) */
+} FsSettleView;
+
+/* How a record handed over still frozen is to be settled: at settle_at,
+ * expired there first (fs_tcpstate_expire()) if expire_first (the
+ * sweep's record: the store emitted what that emits,
+ * fs_tcpstate_expire_view()), then fs_tcpstate_settle_handed_over(). */
+typedef struct {
+    FsTime settle_at;
+    FsTime two_msl;
+    gboolean expire_first;
+    gboolean state_events_dropped; /* fs_tcpstate_settles_quietly()'s */
+} FsSettleHow;
+
+/* Whether fs_tcpstate_settle_handed_over() of the record v views, at
+ * now, changes nothing the engine keeps: it writes only the record (its
+ * states, times and flags), and of what it emits nothing that the
+ * engine passes on: no event but state changes, none of them into or
+ * out of TIME_WAIT (the TIME_WAIT accounting's), and none at all unless
+ * state_events_dropped (the engine's sink gets no state events). Then
+ * a record may be settled anywhere, later, by that same call. */
+gboolean fs_tcpstate_settles_quietly(const FsSettleView *v, FsTime now,
+                                     FsTime two_msl,
+                                     gboolean state_events_dropped);
+
+/* fs_tcpstate_expire() of the record v views, on v: its states, their
+ * times and ack_pending as that leaves them, and what it emits into out
+ * (each event's conn: conn, which the caller fills before it passes
+ * them on: the TIME_WAIT accounting reads its head and each endpoint's
+ * time_wait_since). FALSE, v and out as they were, if an endpoint would
+ * enter TIME_WAIT (the accounting reads more of that one). */
+gboolean fs_tcpstate_expire_view(FsSettleView *v, FsTime now,
+                                 FsTime two_msl, const FsConn *conn,
+                                 FsTcpOutcome *out);
+
+/* What fs_tcpstate_settles_quietly() allows in out: FALSE if anything
+ * else is there (a bug). */
+gboolean fs_tcpstate_outcome_quiet(const FsTcpOutcome *out,
+                                   gboolean state_events_dropped);
+
 /* The ACK of role's FIN, which the capture showed, never arrived (the
  * endpoint still acts on the old connection): it goes back to LAST_ACK
  * (CLOSING, FIN_WAIT_1) and the final ACK counts as lost. */

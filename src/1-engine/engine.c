@@ -127,6 +127,17 @@ record_slot(gpointer user)
     return e->sink.record_slot(e->sink.user);
 }
 
+/* The store's, with a sink that takes records frozen: one whose
+ * settling changes only the record (its outcome would pass nothing on:
+ * on_outcome's no-op) goes to the sink frozen. */
+static void
+on_frozen_conn(const FsConn *frozen, const FsSettleHow *how, gpointer user)
+{
+    FsEngine *e = user;
+
+    e->sink.on_frozen_conn(frozen, how, e->sink.user);
+}
+
 /* The store's: a connection finished while the capture goes on; its
  * TIME_WAIT no longer counts as held. */
 static void
@@ -145,13 +156,22 @@ FsEngine *
 fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
 {
     FsEngine *e = g_new0(FsEngine, 1);
-    FsStoreHooks hooks = { on_outcome, on_conn, on_forget, NULL, e };
+    FsStoreHooks hooks = { on_outcome, on_conn, on_forget, NULL, e, NULL,
+                           FALSE };
 
     e->cfg = *cfg;
     if (sink != NULL)
         e->sink = *sink;
     if (e->sink.on_conn != NULL && e->sink.record_slot != NULL)
         hooks.record_slot = record_slot;
+    /* on_emit() passes state events to the sink only with all_events,
+     * and every transition to the TIME_WAIT accounting */
+    if (hooks.record_slot != NULL && e->sink.classifies &&
+        e->sink.on_frozen_conn != NULL &&
+        g_getenv("FINSCOPE_THAW_ALL") == NULL) {
+        hooks.on_frozen_conn = on_frozen_conn;
+        hooks.state_events_dropped = !cfg->all_events;
+    }
     e->tcp.rfc1337 = cfg->rfc1337;
     e->store = fs_store_new(cfg, &e->stats, &hooks);
     e->lean = g_getenv("FINSCOPE_NO_LEAN") == NULL;

@@ -43,6 +43,8 @@
 #include <glib.h>
 
 #include "finscope/freeze.h"
+#include "finscope/tcpoutcome.h"
+#include "finscope/tcpstate.h"
 
 /* sizeof(FsConn) and sizeof(FsEndpoint) as encode_in() and store() know them:
  * a new field must be added to both (or said not to be kept), then
@@ -870,28 +872,172 @@ store(FsConn *out, const guint64 *v, const guint32 *w, gint64 unit)
     out->last_source = (guint16)(v[V_SOURCES] >> 16);
 }
 
+/* The first part of a frozen record's encoding, read: what a thaw and
+ * a settle view (fs_conn_frozen_settle_view()) both need. */
+typedef struct {
+    guint8 buf[ENCODED_MAX + TAIL_ZEROS]; /* the encoding, zeros after */
+    const guint8 *p;        /* next to read: the groups */
+    const guint8 *end;      /* the encoding's end in buf */
+    FsTime t_last;
+    gint64 unit;            /* of its times, ns */
+    guint groups;           /* the groups that follow */
+    guint32 w[N_WORDS];
+    guint64 v[N_SLOTS];     /* the dense ones read */
+} Reader;
+
+/* Reads frozen's lead, words and dense values into d; FALSE if that
+ * much is damaged. */
+static inline ALWAYS_INLINE gboolean
+read_dense(const FsConn *frozen, Reader *d, gboolean *bad)
+{
+    const guint8 *data = (const guint8 *)frozen + FS_CONN_LINKS_SIZE +
+                         fs_conn_frozen_addrs_size(frozen);
+    gsize len = frozen->frozen_len;
+    const guint8 *p = d->buf;
+    guint64 lead;
+    guint m;
+
+    if (len < 10 || len > ENCODED_MAX)
+        return FALSE;
+    memcpy(d->buf, data, len);
+    memset(d->buf + len, 0, 64);
+    memset(d->buf + len + 64, 0, TAIL_ZEROS - 64);
+    d->end = d->buf + len;
+    lead = load_le64(p);
+    if (lead & 1) {
+        d->unit = NS_PER_US;
+        d->t_last =
+            (FsTime)((lead & G_GUINT64_CONSTANT(0xffffffffffffff)) >> 1) *
+            NS_PER_US;
+        p += 7;
+    } else {
+        d->unit = 1;
+        d->t_last = (FsTime)(lead >> 1);
+        p += 8;
+    }
+    d->groups = *p++;
+    m = d->groups & ALL_WORDS_BIT ? ALL_WORDS : *p++;
+    d->groups &= ~ALL_WORDS_BIT;
+    if (m >> N_WORDS != 0 || d->groups >> N_GROUPS != 0)
+        return FALSE;
+    memset(d->w, 0, sizeof d->w);
+    for (; m != 0; m &= m - 1) {
+        d->w[lowest_bit(m)] = load_le32(p);
+        p += 4;
+    }
+    if (p > d->end)
+        return FALSE;
+    for (guint i = 0; i < N_DENSE; i += 8) {
+        UNROLLED
+        for (guint j = 0; j < 8; j++)
+            d->v[i + j] = get_varint(&p, bad);
+        if (p > d->end)
+            return FALSE;
+    }
+    d->p = p;
+    return TRUE;
+}
+
+/* Reads all of frozen's values into d; FALSE if it is damaged. */
+static inline ALWAYS_INLINE gboolean
+read_values(const FsConn *frozen, Reader *d)
+{
+    const guint8 *p;
+    guint m;
+    gboolean bad = FALSE;
+
+    if (!read_dense(frozen, d, &bad))
+        return FALSE;
+    p = d->p;
+    /* the groups' slots, 64 bytes at a time */
+    UNROLLED
+    for (guint g = 0; g < N_GROUPS; g++)
+        memset(d->v + N_DENSE + 8 * g, 0, 8 * sizeof *d->v);
+    for (guint groups = d->groups; groups != 0; groups &= groups - 1) {
+        guint64 *gv = d->v + N_DENSE + 8 * lowest_bit(groups);
+
+        if (p >= d->end)
+            return FALSE;
+        for (m = *p++; m != 0; m &= m - 1)
+            gv[lowest_bit(m)] = get_varint(&p, &bad);
+    }
+    return !bad && p == d->end;
+}
+
 gboolean
 fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
 {
-    gsize addrs = fs_conn_frozen_addrs_size(frozen);
-    const guint8 *data = (const guint8 *)frozen + FS_CONN_LINKS_SIZE + addrs;
-    gsize len = frozen->frozen_len;
-    guint8 buf[ENCODED_MAX + TAIL_ZEROS];
-    guint64 v[N_SLOTS];
-    guint32 w[N_WORDS] = { 0 };
-    const guint8 *p = buf;
-    const guint8 *end = buf + len;
-    guint64 lead;
-    gint64 unit;
-    guint groups;
-    guint m;
-    gboolean bad = FALSE;
+    Reader d;
 
     g_return_val_if_fail(fs_conn_is_frozen(frozen), FALSE);
     fs_conn_zero(out);
     memcpy(out, frozen, FS_CONN_LINKS_SIZE);
     fs_conn_addresses(frozen, out->addr);
     out->frozen_len = 0;
+    if (!read_values(frozen, &d))
+        return FALSE;
+    out->t_last = d.t_last;
+    store(out, d.v, d.w, d.unit);
+    return TRUE;
+}
+
+/* The values fs_conn_frozen_settle_view() decodes; the others it only
+ * skips. */
+#define DENSE_WANTED                                                  \
+    (1u << V_SHAPE_C | 1u << V_SHAPE_S | 1u << V_FLAGS_C |           \
+     1u << V_FLAGS_S | 1u << V_FIN_TIME_C | 1u << V_FIN_TIME_S |     \
+     1u << V_TW_SINCE_C | 1u << V_TW_SINCE_S)
+G_STATIC_ASSERT(N_DENSE <= 32);
+/* of group g, the bit of masked slot slot if it is in g */
+#define WANT_IN(g, slot)                                              \
+    (((slot) - N_DENSE) / 8 == (g) ? 1u << (((slot) - N_DENSE) % 8) : 0u)
+#define GROUP_WANTED(g)                                               \
+    (WANT_IN(g, V_FIN_ACKED_TIME_C) | WANT_IN(g, V_FIN_ACKED_TIME_S) |  \
+     WANT_IN(g, V_STATE_SINCE_C) | WANT_IN(g, V_STATE_SINCE_S) |        \
+     WANT_IN(g, V_LAST_FIN_TIME_C) | WANT_IN(g, V_LAST_FIN_TIME_S) |    \
+     WANT_IN(g, V_RST))
+static const guint8 group_wanted[] = {
+    GROUP_WANTED(0), GROUP_WANTED(1), GROUP_WANTED(2), GROUP_WANTED(3),
+    GROUP_WANTED(4), GROUP_WANTED(5), GROUP_WANTED(6),
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(group_wanted) >= N_GROUPS);
+
+/* Past the varint at p, not decoded (zeros follow the encoding). */
+static inline const guint8 *
+skip_varint(const guint8 *p)
+{
+    while (*p++ >= 0x80)
+        ;
+    return p;
+}
+
+/* What settling a frozen record reads before it acts (FsSettleView),
+ * decoded as store() and store_endpoint() decode the same slots, and
+ * nothing else: state (V_SHAPE), the flags (V_FLAGS, against the
+ * state's typical ones), time_wait_since (V_TW_SINCE, from t_last),
+ * state_since (V_STATE_SINCE), last_fin_time (V_LAST_FIN_TIME, from
+ * fin_time, V_FIN_TIME), fin_acked_time (V_FIN_ACKED_TIME), rst_from
+ * (V_RST) and t_last (the lead). The other values are skipped, not
+ * decoded, and the groups after the last one wanted not read: a third
+ * of a thaw's decoding. */
+gboolean
+fs_conn_frozen_settle_view(const FsConn *frozen, FsSettleView *view)
+{
+    const guint8 *data = (const guint8 *)frozen + FS_CONN_LINKS_SIZE +
+                         fs_conn_frozen_addrs_size(frozen);
+    gsize len = frozen->frozen_len;
+    guint8 buf[ENCODED_MAX + TAIL_ZEROS];
+    const guint8 *p = buf;
+    const guint8 *end = buf + len;
+    guint64 v[N_SLOTS];
+    guint64 lead;
+    gint64 unit;
+    FsTime t_last;
+    guint groups;
+    guint words;
+    gboolean bad = FALSE;
+
+    g_return_val_if_fail(fs_conn_is_frozen(frozen), FALSE);
     if (len < 10 || len > ENCODED_MAX)
         return FALSE;
     memcpy(buf, data, len);
@@ -900,47 +1046,114 @@ fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
     lead = load_le64(p);
     if (lead & 1) {
         unit = NS_PER_US;
-        out->t_last =
+        t_last =
             (FsTime)((lead & G_GUINT64_CONSTANT(0xffffffffffffff)) >> 1) *
             NS_PER_US;
         p += 7;
     } else {
         unit = 1;
-        out->t_last = (FsTime)(lead >> 1);
+        t_last = (FsTime)(lead >> 1);
         p += 8;
     }
     groups = *p++;
-    m = groups & ALL_WORDS_BIT ? ALL_WORDS : *p++;
+    words = groups & ALL_WORDS_BIT ? ALL_WORDS : *p++;
     groups &= ~ALL_WORDS_BIT;
-    if (m >> N_WORDS != 0 || groups >> N_GROUPS != 0)
+    if (words >> N_WORDS != 0 || groups >> N_GROUPS != 0)
         return FALSE;
-    for (; m != 0; m &= m - 1) {
-        w[lowest_bit(m)] = load_le32(p);
+    for (; words != 0; words &= words - 1)
         p += 4;
+    UNROLLED
+    for (guint i = 0; i < N_DENSE; i++) {
+        if (DENSE_WANTED >> i & 1)
+            v[i] = get_varint(&p, &bad);
+        else
+            p = skip_varint(p);
     }
     if (p > end)
         return FALSE;
-    for (guint i = 0; i < N_DENSE; i += 8) {
-        UNROLLED
-        for (guint j = 0; j < 8; j++)
-            v[i + j] = get_varint(&p, &bad);
+    /* the masked values wanted: 0 unless their group says otherwise */
+    v[V_FIN_ACKED_TIME_C] = v[V_FIN_ACKED_TIME_S] = 0;
+    v[V_STATE_SINCE_C] = v[V_STATE_SINCE_S] = 0;
+    v[V_LAST_FIN_TIME_C] = v[V_LAST_FIN_TIME_S] = v[V_RST] = 0;
+    for (guint g = 0; g < N_GROUPS && groups >> g != 0; g++) {
+        guint64 *gv = v + N_DENSE + 8 * g;
+        guint wanted = group_wanted[g];
+
+        /* the last group, not wanted: not read */
+        if (wanted == 0 && groups >> g == 1u)
+            break;
+        if (!(groups >> g & 1))
+            continue;
+        if (p >= end)
+            return FALSE;
+        for (guint m = *p++; m != 0; m &= m - 1) {
+            guint j = lowest_bit(m);
+
+            if (wanted >> j & 1)
+                gv[j] = get_varint(&p, &bad);
+            else
+                p = skip_varint(p);
+        }
         if (p > end)
             return FALSE;
     }
-    /* the groups' slots, 64 bytes at a time */
-    UNROLLED
-    for (guint g = 0; g < N_GROUPS; g++)
-        memset(v + N_DENSE + 8 * g, 0, 8 * sizeof *v);
-    for (; groups != 0; groups &= groups - 1) {
-        guint64 *gv = v + N_DENSE + 8 * lowest_bit(groups);
-
-        if (p >= end)
-            return FALSE;
-        for (m = *p++; m != 0; m &= m - 1)
-            gv[lowest_bit(m)] = get_varint(&p, &bad);
-    }
-    if (bad || p != end)
+    if (bad)
         return FALSE;
-    store(out, v, w, unit);
+    view->t_last = t_last;
+    view->rst_from = (gint8)((gint)(guint8)v[V_RST] - 1);
+    for (int r = C; r <= S; r++) {
+        FsSettleEnd *ep_view = &view->ep[r];
+        guint64 shape = v[V_SHAPE_C + r];
+        guint state = (guint)((shape & 15) | (shape >> 8 & 15) << 4);
+        guint16 flags = GUINT16_SWAP_LE_BE((guint16)v[V_FLAGS_C + r]) ^
+                        typical_flags_of((guint8)state);
+        FsTime fin_time = time_value(v[V_FIN_TIME_C + r], t_last, unit, FALSE);
+        FsEndpoint ep;
+
+        /* only the flags' bytes are written and read */
+        memcpy((guint8 *)&ep + EP_FLAGS_AT, &flags, sizeof flags);
+        ep_view->state = (FsTcpState)(guint8)state;
+        ep_view->time_wait_since =
+            time_value(v[V_TW_SINCE_C + r], t_last, unit, FALSE);
+        ep_view->state_since =
+            time_value(v[V_STATE_SINCE_C + r],
+                       ep_view->time_wait_since != FS_TIME_UNSET
+                           ? ep_view->time_wait_since
+                           : t_last,
+                       unit, FALSE);
+        ep_view->last_fin_time =
+            time_value(v[V_LAST_FIN_TIME_C + r], fin_time, unit, FALSE);
+        ep_view->fin_acked_time = time_value(v[V_FIN_ACKED_TIME_C + r],
+                                             ep_view->last_fin_time, unit,
+                                             FALSE);
+        ep_view->ack_pending = ep.ack_pending;
+        ep_view->fin_gap = ep.fin_gap;
+        ep_view->fin_pending = ep.fin_pending;
+        ep_view->fin_sent = ep.fin_sent;
+        ep_view->fin_acked = ep.fin_acked;
+        ep_view->unseen_fin_acked = ep.unseen_fin_acked;
+        ep_view->fin_acked_lost = ep.fin_acked_lost;
+    }
     return TRUE;
+}
+
+gboolean
+fs_conn_thaw_settled(const FsConn *frozen, FsConn *out,
+                     const FsSettleHow *how)
+{
+    FsTcpOutcome o;
+    gboolean quiet;
+
+    if (!fs_conn_thaw_into(frozen, out))
+        return FALSE;
+    fs_tcp_outcome_init(&o);
+    if (how->expire_first) {
+        /* the store passed on what this emits (fs_tcpstate_expire_view()) */
+        fs_tcpstate_expire(out, how->settle_at, how->two_msl, &o);
+        fs_tcp_outcome_clear(&o);
+    }
+    fs_tcpstate_settle_handed_over(out, how->settle_at, how->two_msl, &o);
+    quiet = fs_tcpstate_outcome_quiet(&o, how->state_events_dropped);
+    fs_tcp_outcome_clear(&o);
+    return quiet;
 }

@@ -511,7 +511,7 @@ fs_shards_run(FsCapture *cap, FsEngine *ledger, const FsEngineSink *sink,
     }
     for (guint k = 0; k < n; k++) {
         Shard *s = &run.shards[k];
-        FsEngineSink shard_sink = { shard_event, shard_conn, s, NULL, FALSE };
+        FsEngineSink shard_sink = { shard_event, shard_conn, s, NULL, FALSE, NULL };
 
         s->run = &run;
         s->k = k;

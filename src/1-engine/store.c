@@ -305,16 +305,47 @@ hand_over(FsStore *s, FsConn *conn, FsConn *rec, FsTime now)
     FsTcpOutcome out;
 
     fs_tcp_outcome_init(&out);
-    if (rec->evicted) {
-        /* its ACKs of FINs as they most likely went */
-        fs_tcpstate_settle_acks(rec, now, &out);
-        fs_tcpstate_expire(rec, now, 2 * s->cfg.msl, &out);
-    } else
-        fs_tcpstate_settle(rec, now, 2 * s->cfg.msl, &out);
+    /* evicted: its ACKs of FINs as they most likely went, and expiry */
+    fs_tcpstate_settle_handed_over(rec, now, 2 * s->cfg.msl, &out);
     s->hooks.on_outcome(&out, s->hooks.user);
     s->hooks.on_conn(rec, s->hooks.user);
     s->stats->finished++;
     fs_deadlines_remove(s->deadlines, conn);
+}
+
+/* hand_over() of conn, frozen, without thawing it, when settling it at
+ * now changes only its record (fs_tcpstate_settles_quietly(), which
+ * reads a few of its fields: fs_conn_frozen_settle_view()): its frozen
+ * bytes go to the sink's slot, which thaws and settles them in its own
+ * thread (hooks.on_frozen_conn). That is most records at the end of a
+ * capture: closed, their FINs acked. FALSE: not so (or no such sink),
+ * nothing done. */
+static gboolean
+hand_over_frozen(FsStore *s, FsConn *conn, FsTime now)
+{
+    FsSettleView view;
+    FsSettleHow how = { now, 2 * s->cfg.msl, FALSE,
+                        s->hooks.state_events_dropped };
+    FsConn *slot;
+    gsize size;
+
+    if (s->hooks.on_frozen_conn == NULL || !fs_conn_is_frozen(conn))
+        return FALSE;
+    size = fs_conn_frozen_size(conn);
+    if (size > sizeof *slot)
+        return FALSE;
+    if (!fs_conn_frozen_settle_view(conn, &view))
+        g_error("finscope: a frozen connection did not decode (a bug)");
+    if (!fs_tcpstate_settles_quietly(&view, now, 2 * s->cfg.msl,
+                                     s->hooks.state_events_dropped))
+        return FALSE;
+    slot = s->hooks.record_slot(s->hooks.user);
+    memcpy(slot, conn, size);
+    /* as hand_over(): its outcome would be empty (or dropped) */
+    s->hooks.on_frozen_conn(slot, &how, s->hooks.user);
+    s->stats->finished++;
+    fs_deadlines_remove(s->deadlines, conn);
+    return TRUE;
 }
 
 /* fs_store_finish: hands conn over at the end of the capture. */
@@ -322,11 +353,12 @@ static void
 hand_over_at_end(FsConn *conn, gpointer user)
 {
     FsStore *s = user;
+    /* the engine has seen this time (a sweep may have settled at it) */
+    FsTime now = MAX(s->stats->t_last, s->latest);
     FsConn buf;
 
-    /* the engine has seen this time (a sweep may have settled at it) */
-    hand_over(s, conn, record_for_hand_over(s, conn, &buf),
-              MAX(s->stats->t_last, s->latest));
+    if (!hand_over_frozen(s, conn, now))
+        hand_over(s, conn, record_for_hand_over(s, conn, &buf), now);
     free_detached(conn, s);
 }
 
@@ -540,6 +572,78 @@ wake_earlier(FsStore *s, FsConn *conn, FsTime now)
     wake_earlier_look(s, conn, now, &l);
 }
 
+/* fs_store_sweep() of conn, frozen and due at now, without thawing it,
+ * when the sweep finishes it (the usual end of a closed connection: its
+ * TIME_WAIT runs out, a LAST_ACK's pending ACK is taken as arrived 2*MSL
+ * after its FIN, and its record is final): what expire() does is worked
+ * out on the fields it reads (fs_tcpstate_expire_view()) and its events
+ * passed on; the sweep's look then reads of the record (look_at()) its
+ * likely states, rst_from and t_last: with both ends CLOSED and no ACK
+ * pending, it is closed, of class FS_EVICT_WAITING (CLOSED is past
+ * FS_TCP_FIN_WAIT_1), and finished once t_last + 2*MSL (no reset) is
+ * past; its hand-over settles quietly (fs_tcpstate_settles_quietly()),
+ * on_forget has nothing to do (no TIME_WAIT left), and the sink's stage
+ * thaws it, expires and settles it (FsSettleHow.expire_first). FALSE:
+ * not so, nothing done. */
+static gboolean
+sweep_frozen(FsStore *s, FsConn *conn, FsTime now)
+{
+    FsTime two_msl = 2 * s->cfg.msl;
+    FsSettleHow how = { now, two_msl, TRUE, s->hooks.state_events_dropped };
+    FsSettleView view;
+    FsTcpOutcome out;
+    FsConn head;
+    FsConn *slot;
+    gsize size;
+
+    if (s->hooks.on_frozen_conn == NULL)
+        return FALSE;
+    size = fs_conn_frozen_size(conn);
+    if (size > sizeof *slot)
+        return FALSE;
+    if (!fs_conn_frozen_settle_view(conn, &view))
+        g_error("finscope: a frozen connection did not decode (a bug)");
+    if (view.rst_from != FS_ROLE_NONE || now < view.t_last + two_msl)
+        return FALSE;
+    /* the events' connection: the record's head; its TIME_WAITs'
+     * time_wait_since (fs_timewait_leave() reads them), states as
+     * expire() leaves them */
+    fs_conn_head_of(conn, &head);
+    fs_tcp_outcome_init(&out);
+    if (!fs_tcpstate_expire_view(&view, now, two_msl, &head, &out))
+        return FALSE;
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        if (view.ep[r].state != FS_TCP_CLOSED || view.ep[r].ack_pending) {
+            fs_tcp_outcome_clear(&out);
+            return FALSE;
+        }
+    }
+    if (!fs_tcpstate_settles_quietly(&view, now, two_msl,
+                                     s->hooks.state_events_dropped)) {
+        fs_tcp_outcome_clear(&out);
+        return FALSE;
+    }
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        head.ep[r].state = view.ep[r].state;
+        head.ep[r].state_since = view.ep[r].state_since;
+        head.ep[r].time_wait_since = view.ep[r].time_wait_since;
+    }
+    s->hooks.on_outcome(&out, s->hooks.user);
+    held_reclass(s, conn, FS_EVICT_WAITING);
+    /* finish_conn() */
+    slot = s->hooks.record_slot(s->hooks.user);
+    memcpy(slot, conn, size);
+    s->hooks.on_frozen_conn(slot, &how, s->hooks.user);
+    s->stats->finished++;
+    fs_deadlines_remove(s->deadlines, conn);
+    s->stats->live--;
+    s->stats->frozen--;
+    held_forget(s, conn);
+    memory_add(s, -conn_cost(conn));
+    fs_flow_release(s->flows, conn);
+    return TRUE;
+}
+
 /* Once a second of capture time: the connections due run out their
  * TIME_WAIT or are handed over when finished, in id order; the rest are
  * queued again, frozen when quiet. O(due log held), not O(held). */
@@ -559,6 +663,8 @@ fs_store_sweep(FsStore *s, FsTime now)
         Look l;
 
         conn = g_ptr_array_index(s->due, i);
+        if (fs_conn_is_frozen(conn) && sweep_frozen(s, conn, now))
+            continue;
         rec = record_for_hand_over(s, conn, &buf);
         was_frozen = rec != conn;
         fs_tcp_outcome_init(&out);

@@ -29,13 +29,22 @@ typedef struct {
     void (*on_conn)(const FsConn *rec, gpointer user);
     /* That record's connection is forgotten while the capture goes on
      * (finished early or at a deadline, not at the end): what it held
-     * (its TIME_WAIT) is held no more. */
+     * (its TIME_WAIT) is held no more. Nothing to do for a record with
+     * no endpoint in TIME_WAIT: then it may not be called. */
     void (*on_forget)(const FsConn *rec, FsTime now, gpointer user);
     /* NULL, or where a record about to be handed over may be decoded
      * (the sink's FsEngineSink.record_slot); else (NULL either way) a
      * buffer of the store's own. */
     FsConn *(*record_slot)(gpointer user);
     gpointer user;
+    /* NULL, or (with record_slot) on_conn of a record still frozen, in
+     * the slot, that settling as how says changes only the record
+     * (FsEngineSink.on_frozen_conn): the pipeline's outcome for it
+     * would be empty, or with state_events_dropped state changes it
+     * drops (none into or out of TIME_WAIT). */
+    void (*on_frozen_conn)(const FsConn *frozen, const FsSettleHow *how,
+                           gpointer user);
+    gboolean state_events_dropped;
 } FsStoreHooks;
 
 /* The engine's memory accounting: bytes more (or fewer) held now. */

@@ -1507,6 +1507,147 @@ fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
     return fs_tcpstate_expire(conn, now, two_msl, out);
 }
 
+FsTcpOutcome *
+fs_tcpstate_settle_handed_over(FsConn *conn, FsTime now, FsTime two_msl,
+                               FsTcpOutcome *out)
+{
+    if (conn->evicted) {
+        /* its capture goes on: what only its end decides stays open;
+         * its ACKs of FINs as they most likely went */
+        fs_tcpstate_settle_acks(conn, now, out);
+        return fs_tcpstate_expire(conn, now, two_msl, out);
+    }
+    return fs_tcpstate_settle(conn, now, two_msl, out);
+}
+
+/* Why fs_tcpstate_settles_quietly() is right, from the code above. What
+ * each step reads to decide whether it acts is in FsSettleView (state,
+ * time_wait_since, the flags ack_pending, fin_acked_lost, fin_gap,
+ * fin_pending, fin_sent, fin_acked, unseen_fin_acked); what it reads
+ * once it acts it reads of the whole record, wherever that is settled.
+ * - fs_tcpstate_settle_acks() (both branches, evicted or not) acts only
+ *   on an endpoint with ack_pending. Without fin_acked_lost the ACK
+ *   arrives (proven by silence or taken so: ack_arrived()), which takes
+ *   the FIN_ACKED edge from its state (a state event, or none; into
+ *   TIME_WAIT only from CLOSING: excluded) and may write
+ *   close_done_time (note_close_done()): the record only. With
+ *   fin_acked_lost it may be taken as lost (ack_was_lost(), clearing
+ *   fin_acked): excluded. An endpoint without ack_pending is not
+ *   touched. After it no endpoint has ack_pending, the flags below are
+ *   as they were, and so are the endpoints in TIME_WAIT and their
+ *   time_wait_since.
+ * - fs_tcpstate_settle() goes on to the settle_*() steps only if
+ *   left_to_settle() of an endpoint (fin_gap, fin_pending, fin_sent
+ *   without fin_acked, unseen_fin_acked without fin_sent): those emit
+ *   other events (FIN beyond data, peer silent, capture loss).
+ *   Excluded.
+ * - fs_tcpstate_expire() writes settled_at and acts (expiry_due()) on
+ *   an ack_pending (none is left) or on a TIME_WAIT entered at
+ *   time_wait_since with time_wait_since + two_msl <= now (an event out
+ *   of TIME_WAIT): excluded.
+ * fs_tcpstate_outcome_quiet() checks the outcome against this claim
+ * (the stage does, of each record it settles: stage.c). */
+gboolean
+fs_tcpstate_settles_quietly(const FsSettleView *v, FsTime now,
+                            FsTime two_msl, gboolean state_events_dropped)
+{
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        const FsSettleEnd *ep = &v->ep[r];
+
+        /* its ACK arrives: the FIN_ACKED edge, a state event (or
+         * none), not into TIME_WAIT */
+        if (ep->ack_pending &&
+            (!state_events_dropped || ep->fin_acked_lost ||
+             ep->state >= FS_TCP_N_STATES ||
+             edges[ep->state][FS_CAUSE_FIN_ACKED] == FS_TCP_TIME_WAIT))
+            return FALSE;
+        /* left_to_settle() */
+        if (ep->fin_gap || ep->fin_pending ||
+            (ep->fin_sent && !ep->fin_acked) ||
+            (ep->unseen_fin_acked && !ep->fin_sent))
+            return FALSE;
+        /* expiry_due() once no ACK is pending */
+        if (ep->state == FS_TCP_TIME_WAIT &&
+            ep->time_wait_since + two_msl <= now)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* The FIN_ACKED edge from ep's state (FS_TCP_UNKNOWN: none). */
+static inline FsTcpState
+fin_acked_edge(const FsSettleEnd *ep)
+{
+    return ep->state < FS_TCP_N_STATES
+               ? (FsTcpState)edges[ep->state][FS_CAUSE_FIN_ACKED]
+               : FS_TCP_UNKNOWN;
+}
+
+/* expire_due() on the view: ack_arrived() (its note_close_done() writes
+ * the record only) and take_edge_at() as they act on the fields v has,
+ * in the same order, each event filled as fill_transition() does. */
+gboolean
+fs_tcpstate_expire_view(FsSettleView *v, FsTime now, FsTime two_msl,
+                        const FsConn *conn, FsTcpOutcome *out)
+{
+    Step st = { (FsConn *)conn, NULL, now, NULL, out };
+
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        const FsSettleEnd *ep = &v->ep[r];
+
+        if (ep->ack_pending && now - ep->last_fin_time >= two_msl &&
+            fin_acked_edge(ep) == FS_TCP_TIME_WAIT)
+            return FALSE;
+    }
+    /* (expiry_due() of neither: the loops below do nothing either) */
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        FsSettleEnd *ep = &v->ep[r];
+        FsTime at = ep->fin_acked_time;
+        FsTcpState to = fin_acked_edge(ep);
+
+        if (!ep->ack_pending || now - ep->last_fin_time < two_msl)
+            continue;
+        /* ack_arrived() */
+        ep->ack_pending = 0;
+        if (ep->state_since != FS_TIME_UNSET && at < ep->state_since)
+            at = ep->state_since;
+        if (to == FS_TCP_UNKNOWN)
+            continue;
+        fill_transition(fs_tcp_outcome_push(out), &st, (FsRole)r,
+                        ep->state, to, FS_CAUSE_FIN_ACKED, at);
+        ep->state = to;
+        ep->state_since = at;
+    }
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        FsSettleEnd *ep = &v->ep[r];
+        FsTime at = ep->time_wait_since + two_msl;
+
+        if (ep->state != FS_TCP_TIME_WAIT || at > now)
+            continue;
+        fill_transition(fs_tcp_outcome_push(out), &st, (FsRole)r,
+                        FS_TCP_TIME_WAIT, FS_TCP_CLOSED,
+                        FS_CAUSE_TIME_WAIT_EXPIRED, at);
+        ep->state = FS_TCP_CLOSED;
+        ep->state_since = at;
+    }
+    return TRUE;
+}
+
+gboolean
+fs_tcpstate_outcome_quiet(const FsTcpOutcome *out,
+                          gboolean state_events_dropped)
+{
+    for (guint i = 0; i < fs_tcp_outcome_len(out); i++) {
+        const FsEvent *ev = fs_tcp_outcome_at(out, i);
+
+        if (!state_events_dropped || ev->kind != FS_EV_STATE ||
+            ev->transition.from == FS_TCP_TIME_WAIT ||
+            ev->transition.to == FS_TCP_TIME_WAIT)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 FsTcpState
 fs_tcpstate_after_ack_lost(const FsConn *conn, int role)
 {

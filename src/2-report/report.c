@@ -131,7 +131,7 @@ sink_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 FsEngineSink
 fs_report_sink(FsReport *report)
 {
-    FsEngineSink sink = { sink_event, sink_conn, report, NULL, FALSE };
+    FsEngineSink sink = { sink_event, sink_conn, report, NULL, FALSE, NULL };
 
     /* --json-flat writes records only: no event is passed on (nor, with
      * a stage, copied to it) */

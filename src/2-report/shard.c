@@ -104,7 +104,7 @@ FsEngineSink
 fs_shard_sink(FsShardSink *shard, const FsEngineSink *inner,
               gboolean all_events, FILE *out)
 {
-    FsEngineSink sink = { shard_event, shard_conn, shard, NULL, FALSE };
+    FsEngineSink sink = { shard_event, shard_conn, shard, NULL, FALSE, NULL };
 
     shard->inner = *inner;
     shard->all_events = all_events;

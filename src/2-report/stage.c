@@ -17,6 +17,7 @@
 
 #include "finscope/classify.h"
 #include "finscope/conn.h"
+#include "finscope/freeze.h"
 #include "finscope/stage.h"
 
 #define BLOCK_ITEMS 64
@@ -34,6 +35,8 @@ typedef struct {
     gboolean has_conn;    /* a copy of the connection is held (else the
                              call had NULL) */
     gboolean has_outcome; /* is_conn: outcome holds a copy (else NULL) */
+    gboolean frozen;      /* is_conn: record.conn is frozen, to be thawed
+                             and settled here (on_frozen_conn) */
     union {
         struct {
             FsEvent ev;   /* the event; its conn set when run */
@@ -45,6 +48,7 @@ typedef struct {
             FsOutcome outcome; /* a copy of the record's verdict */
             const FsConn *conn;/* a copy of the connection, in the
                                   records' ring */
+            FsSettleHow how; /* frozen: how to settle it */
         } record;
     };
 } Item;
@@ -69,7 +73,20 @@ struct FsStage {
     guint next_record;    /* the engine's: the slot the next one takes */
     FsConn event_conn;    /* the worker's: an event's connection, its head
                              copied in, the rest zero */
+    FsConn thawed;        /* the worker's: a frozen record, thawed */
 };
+
+/* The record of it, still frozen, thawed and settled as the engine would
+ * have done it (it proved that changes only the record): in s->thawed,
+ * the worker's. */
+static const FsConn *
+thaw_settled(FsStage *s, const Item *it)
+{
+    if (!fs_conn_thaw_settled(it->record.conn, &s->thawed, &it->record.how))
+        g_error("finscope: a frozen record did not settle as the engine "
+                "found it would (a bug)");
+    return &s->thawed;
+}
 
 static void
 run_block(FsStage *s, Block *b)
@@ -81,16 +98,18 @@ run_block(FsStage *s, Block *b)
 
         if (it->is_conn) {
             const FsOutcome *outcome = NULL;
+            const FsConn *conn = it->has_conn ? it->record.conn : NULL;
 
+            if (it->frozen)
+                conn = thaw_settled(s, it);
             if (it->has_outcome) {
                 outcome = &it->record.outcome;
-            } else if (it->has_conn) {
+            } else if (conn != NULL) {
                 /* the engine left it to this thread */
-                fs_classify_outcome(it->record.conn, &it->record.outcome);
+                fs_classify_outcome(conn, &it->record.outcome);
                 outcome = &it->record.outcome;
             }
-            inner->on_conn(it->has_conn ? it->record.conn : NULL, outcome,
-                           inner->user);
+            inner->on_conn(conn, outcome, inner->user);
         } else {
             const FsConn *conn = NULL;
 
@@ -163,6 +182,7 @@ stage_event(const FsEvent *ev, const FsConn *conn, gpointer user)
     g_return_if_fail(ev->conn == NULL || ev->conn == conn);
     it = next_item(s);
     it->is_conn = FALSE;
+    it->frozen = FALSE;
     it->has_conn = conn != NULL;
     if (conn != NULL)
         memcpy(it->event.head, conn, FS_CONN_HEAD_SIZE);
@@ -190,6 +210,7 @@ stage_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
         return;
     it = next_item(s);
     it->is_conn = TRUE;
+    it->frozen = FALSE;
     it->has_conn = conn != NULL;
     if (conn != NULL) {
         FsConn *slot = &s->records[s->next_record];
@@ -204,6 +225,33 @@ stage_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
     it->has_outcome = outcome != NULL;
     if (outcome != NULL)
         it->record.outcome = *outcome;
+    item_done(s);
+}
+
+/* A record still frozen (FsEngineSink.on_frozen_conn): its bytes, in
+ * the slot or copied there, are thawed and settled in the worker's
+ * thread (run_block()), which then classifies it. */
+static void
+stage_frozen_conn(const FsConn *frozen, const FsSettleHow *how,
+                  gpointer user)
+{
+    FsStage *s = user;
+    FsConn *slot = &s->records[s->next_record];
+    Item *it;
+
+    if (s->inner.on_conn == NULL)
+        return;
+    g_return_if_fail(fs_conn_frozen_size(frozen) <= sizeof *slot);
+    if (frozen != slot)
+        memcpy(slot, frozen, fs_conn_frozen_size(frozen));
+    s->next_record = (s->next_record + 1) % RECORDS;
+    it = next_item(s);
+    it->is_conn = TRUE;
+    it->has_conn = TRUE;
+    it->has_outcome = FALSE;
+    it->frozen = TRUE;
+    it->record.conn = slot;
+    it->record.how = *how;
     item_done(s);
 }
 
@@ -239,7 +287,7 @@ fs_stage_sink(FsStage *stage)
 {
     /* the records' verdicts are worked out in the worker's thread */
     FsEngineSink sink = { stage_event, stage_conn, stage, stage_record_slot,
-                          TRUE };
+                          TRUE, stage_frozen_conn };
 
     /* events the inner sink drops are not staged */
     if (stage->inner.on_event == NULL)

@@ -196,7 +196,7 @@ tee_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 FsEngineSink
 fs_timeline_tee(FsTimeline *tl, const FsEngineSink *inner)
 {
-    FsEngineSink sink = { tee_event, tee_conn, tl, NULL, FALSE };
+    FsEngineSink sink = { tee_event, tee_conn, tl, NULL, FALSE, NULL };
 
     tl->inner = *inner;
     /* the timeline reads records only: events the inner sink drops are

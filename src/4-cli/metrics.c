@@ -90,7 +90,7 @@ fs_metrics_attach_server(FsMetrics *m, const FsMetricsServer *server)
 FsEngineSink
 fs_metrics_sink(FsMetrics *m)
 {
-    FsEngineSink sink = { count_event, count_conn, m, NULL, FALSE };
+    FsEngineSink sink = { count_event, count_conn, m, NULL, FALSE, NULL };
 
     return sink;
 }
