@@ -313,6 +313,31 @@ hand_over(FsStore *s, FsConn *conn, FsConn *rec, FsTime now)
     fs_deadlines_remove(s->deadlines, conn);
 }
 
+/* conn, handed over, leaves the store while the capture goes on. */
+static void
+release_finished(FsStore *s, FsConn *conn)
+{
+    s->stats->live--;
+    if (fs_conn_is_frozen(conn))
+        s->stats->frozen--;
+    held_forget(s, conn);
+    memory_add(s, -conn_cost(conn));
+    fs_flow_release(s->flows, conn);
+}
+
+/* hand_over() of conn, frozen (size bytes), as its bytes: the sink's
+ * slot gets them and thaws and settles them as how says. */
+static void
+hand_over_bytes(FsStore *s, FsConn *conn, gsize size, const FsSettleHow *how)
+{
+    FsConn *slot = s->hooks.record_slot(s->hooks.user);
+
+    memcpy(slot, conn, size);
+    s->hooks.on_frozen_conn(slot, how, s->hooks.user);
+    s->stats->finished++;
+    fs_deadlines_remove(s->deadlines, conn);
+}
+
 /* hand_over() of conn, frozen, without thawing it, when settling it at
  * now changes only its record (fs_tcpstate_settles_quietly(), which
  * reads a few of its fields: fs_conn_frozen_settle_view()): its frozen
@@ -326,25 +351,20 @@ hand_over_frozen(FsStore *s, FsConn *conn, FsTime now)
     FsSettleView view;
     FsSettleHow how = { now, 2 * s->cfg.msl, FALSE,
                         s->hooks.state_events_dropped };
-    FsConn *slot;
     gsize size;
 
     if (s->hooks.on_frozen_conn == NULL || !fs_conn_is_frozen(conn))
         return FALSE;
     size = fs_conn_frozen_size(conn);
-    if (size > sizeof *slot)
+    if (size > sizeof(FsConn))
         return FALSE;
     if (!fs_conn_frozen_settle_view(conn, &view))
         g_error("finscope: a frozen connection did not decode (a bug)");
     if (!fs_tcpstate_settles_quietly(&view, now, 2 * s->cfg.msl,
                                      s->hooks.state_events_dropped))
         return FALSE;
-    slot = s->hooks.record_slot(s->hooks.user);
-    memcpy(slot, conn, size);
     /* as hand_over(): its outcome would be empty (or dropped) */
-    s->hooks.on_frozen_conn(slot, &how, s->hooks.user);
-    s->stats->finished++;
-    fs_deadlines_remove(s->deadlines, conn);
+    hand_over_bytes(s, conn, size, &how);
     return TRUE;
 }
 
@@ -369,12 +389,7 @@ finish_conn(FsStore *s, FsConn *conn, FsConn *rec, FsTime now)
 {
     hand_over(s, conn, rec, now);
     s->hooks.on_forget(rec, now, s->hooks.user);
-    s->stats->live--;
-    if (rec != conn)
-        s->stats->frozen--;
-    held_forget(s, conn);
-    memory_add(s, -conn_cost(conn));
-    fs_flow_release(s->flows, conn);
+    release_finished(s, conn);
 }
 
 /* Scheduling reads the likely states: an ACK of a FIN that passed the
@@ -593,13 +608,12 @@ sweep_frozen(FsStore *s, FsConn *conn, FsTime now)
     FsSettleView view;
     FsTcpOutcome out;
     FsConn head;
-    FsConn *slot;
     gsize size;
 
     if (s->hooks.on_frozen_conn == NULL)
         return FALSE;
     size = fs_conn_frozen_size(conn);
-    if (size > sizeof *slot)
+    if (size > sizeof(FsConn))
         return FALSE;
     if (!fs_conn_frozen_settle_view(conn, &view))
         g_error("finscope: a frozen connection did not decode (a bug)");
@@ -630,17 +644,9 @@ sweep_frozen(FsStore *s, FsConn *conn, FsTime now)
     }
     s->hooks.on_outcome(&out, s->hooks.user);
     held_reclass(s, conn, FS_EVICT_WAITING);
-    /* finish_conn() */
-    slot = s->hooks.record_slot(s->hooks.user);
-    memcpy(slot, conn, size);
-    s->hooks.on_frozen_conn(slot, &how, s->hooks.user);
-    s->stats->finished++;
-    fs_deadlines_remove(s->deadlines, conn);
-    s->stats->live--;
-    s->stats->frozen--;
-    held_forget(s, conn);
-    memory_add(s, -conn_cost(conn));
-    fs_flow_release(s->flows, conn);
+    /* finish_conn(), on_forget having nothing to do */
+    hand_over_bytes(s, conn, size, &how);
+    release_finished(s, conn);
     return TRUE;
 }
 
