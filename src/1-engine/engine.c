@@ -128,8 +128,9 @@ record_slot(gpointer user)
 }
 
 /* The store's, with a sink that takes records frozen: one whose
- * settling changes only the record (its outcome would pass nothing on:
- * on_outcome's no-op) goes to the sink frozen. */
+ * hand-over's settling changes only the record (what it would emit
+ * passes nothing on; at the sweep, the store has already passed on its
+ * expiry's events) goes to the sink frozen. */
 static void
 on_frozen_conn(const FsConn *frozen, const FsSettleHow *how, gpointer user)
 {

@@ -338,6 +338,24 @@ hand_over_bytes(FsStore *s, FsConn *conn, gsize size, const FsSettleHow *how)
     fs_deadlines_remove(s->deadlines, conn);
 }
 
+/* The size of conn's frozen bytes, with its settle view read into
+ * *view, when the sink takes frozen records (hooks.on_frozen_conn) and
+ * its slot holds them; 0: it does not. */
+static gsize
+frozen_for_hand_over(FsStore *s, const FsConn *conn, FsSettleView *view)
+{
+    gsize size;
+
+    if (s->hooks.on_frozen_conn == NULL)
+        return 0;
+    size = fs_conn_frozen_size(conn);
+    if (size > sizeof(FsConn))
+        return 0;
+    if (!fs_conn_frozen_settle_view(conn, view))
+        g_error("finscope: a frozen connection did not decode (a bug)");
+    return size;
+}
+
 /* hand_over() of conn, frozen, without thawing it, when settling it at
  * now changes only its record (fs_tcpstate_settles_quietly(), which
  * reads a few of its fields: fs_conn_frozen_settle_view()): its frozen
@@ -353,13 +371,9 @@ hand_over_frozen(FsStore *s, FsConn *conn, FsTime now)
                         s->hooks.state_events_dropped };
     gsize size;
 
-    if (s->hooks.on_frozen_conn == NULL || !fs_conn_is_frozen(conn))
+    if (!fs_conn_is_frozen(conn) ||
+        (size = frozen_for_hand_over(s, conn, &view)) == 0)
         return FALSE;
-    size = fs_conn_frozen_size(conn);
-    if (size > sizeof(FsConn))
-        return FALSE;
-    if (!fs_conn_frozen_settle_view(conn, &view))
-        g_error("finscope: a frozen connection did not decode (a bug)");
     if (!fs_tcpstate_settles_quietly(&view, now, 2 * s->cfg.msl,
                                      s->hooks.state_events_dropped))
         return FALSE;
@@ -608,15 +622,10 @@ sweep_frozen(FsStore *s, FsConn *conn, FsTime now)
     FsSettleView view;
     FsTcpOutcome out;
     FsConn head;
-    gsize size;
+    gsize size = frozen_for_hand_over(s, conn, &view);
 
-    if (s->hooks.on_frozen_conn == NULL)
+    if (size == 0)
         return FALSE;
-    size = fs_conn_frozen_size(conn);
-    if (size > sizeof(FsConn))
-        return FALSE;
-    if (!fs_conn_frozen_settle_view(conn, &view))
-        g_error("finscope: a frozen connection did not decode (a bug)");
     if (view.rst_from != FS_ROLE_NONE || now < view.t_last + two_msl)
         return FALSE;
     /* the events' connection: the record's head; its TIME_WAITs'
@@ -942,6 +951,7 @@ fs_store_finish(FsStore *s)
         s->held[c].len = 0;
         s->held[c].head = 0;
         s->held[c].holes = 0;
+        s->held[c].base = 0;
     }
     s->stats->live = 0;
     s->stats->frozen = 0;

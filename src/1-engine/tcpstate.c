@@ -1546,7 +1546,7 @@ fs_tcpstate_settle_handed_over(FsConn *conn, FsTime now, FsTime two_msl,
  *   time_wait_since with time_wait_since + two_msl <= now (an event out
  *   of TIME_WAIT): excluded.
  * fs_tcpstate_outcome_quiet() checks the outcome against this claim
- * (the stage does, of each record it settles: stage.c). */
+ * (fs_conn_thaw_settled(), freeze.c, of each record the stage settles). */
 gboolean
 fs_tcpstate_settles_quietly(const FsSettleView *v, FsTime now,
                             FsTime two_msl, gboolean state_events_dropped)
