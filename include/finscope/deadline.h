@@ -55,6 +55,10 @@ struct FsDeadlines {
                            buckets base .. base + RING - 1 (each entry
                            exactly its wake's) */
     gint64 top;         /* no entry's bucket is above (while any) */
+    FsTime start[FS_DEADLINE_RING]; /* the start (ns) of the bucket of
+                                       base .. base + RING - 1 at each
+                                       ring slot (an entry's wake: its
+                                       slot's start + its offset) */
     guint ring_len;     /* entries in the wheel */
     GArray *far;        /* FsDeadlineEntry: a 4-ary heap by wake, of
                            those RING buckets or more ahead, or before
@@ -63,16 +67,11 @@ struct FsDeadlines {
     GArray *scratch;    /* FsDeadlineEntry: sort_by_key()'s, kept */
 };
 
-/* The start (ns) of the bucket at ring slot s: the one of base .. base +
- * RING - 1 that falls there. */
+/* The start (ns) of the bucket at ring slot s. */
 static inline FsTime
 fs_deadlines_bucket_start(const FsDeadlines *q, guint s)
 {
-    gint64 k = q->base +
-               (gint64)(((guint64)s - (guint64)q->base) &
-                        (FS_DEADLINE_RING - 1));
-
-    return k * ((gint64)1 << FS_DEADLINE_SHIFT);
+    return q->start[s];
 }
 
 FsDeadlines *fs_deadlines_new(void);

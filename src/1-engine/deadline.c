@@ -56,10 +56,24 @@ ring_value(guint s, guint32 i)
     return (s << INDEX_BITS | i) + 1;
 }
 
+/* The wheel's first bucket is k: each ring slot's start follows (once a
+ * sweep, or as an empty wheel starts or the wheel turns back). */
+static void
+set_base(FsDeadlines *q, gint64 k)
+{
+    q->base = k;
+    /* (unsigned: the start of a bucket past the last a wake can have
+     * may wrap; it holds none) */
+    for (gint64 j = k; j < k + (gint64)RING; j++)
+        q->start[j & MASK] = (FsTime)((guint64)j << SHIFT);
+}
+
 FsDeadlines *
 fs_deadlines_new(void)
 {
     FsDeadlines *q = g_new0(FsDeadlines, 1);
+
+    set_base(q, 0);
 
     q->free_chunks = g_ptr_array_new_with_free_func(g_free);
     q->far = g_array_new(FALSE, FALSE, sizeof(Entry));
@@ -281,12 +295,13 @@ insert(FsDeadlines *q, FsConn *conn, FsTime wake)
 
     if (q->ring_len == 0) {
         /* an empty wheel starts anywhere */
-        q->base = k;
+        if (k != q->base)
+            set_base(q, k);
         q->top = k;
     } else if (k < q->base && q->top - k < (gint64)RING) {
         /* the wheel turns back to it when every entry stays in reach;
          * else it goes far */
-        q->base = k;
+        set_base(q, k);
     }
     if (k < q->base || k - q->base >= (gint64)RING ||
         q->ring[k & MASK].len >= BUCKET_MAX) {
@@ -546,7 +561,8 @@ take_ring_due(FsDeadlines *q, FsTime now, GArray *due)
         take_all(q, (guint)(k & MASK), due);
     if (q->ring_len > 0 && nb < q->base + (gint64)RING)
         take_partial(q, (guint)(nb & MASK), now, due);
-    q->base = nb;
+    if (nb != q->base)
+        set_base(q, nb);
 }
 
 /* How many of the wheel's entries take_ring_due() may take at most: those
