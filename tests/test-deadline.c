@@ -234,6 +234,31 @@ test_due_by_id(void)
     }
 }
 
+/* drain_by_id() keys the wheel's entries by their ids' low 32 bits less
+ * the least id's: ids that cross a multiple of 2^32 (a span below it)
+ * still come out in order, from buckets and the far heap alike. */
+static void
+test_drain_ids_across_2_32(void)
+{
+    g_autoptr(FsDeadlines) q = fs_deadlines_new();
+    g_autoptr(GPtrArray) out = g_ptr_array_new();
+    FsConn conns[300] = { 0 };
+    const guint64 first = G_GUINT64_CONSTANT(0x100000000) - 150;
+
+    for (guint i = 0; i < G_N_ELEMENTS(conns); i++) {
+        /* ids out of order: i spread by an odd multiplier */
+        conns[i].id = first + (i * 7u) % G_N_ELEMENTS(conns);
+        /* in a few of the wheel's buckets, some far (over 2^37 ns) */
+        fs_deadlines_set(q, &conns[i],
+                         (FsTime)(i % 5) << (i % 3 == 0 ? 38 : 30));
+    }
+    fs_deadlines_drain_by_id(q, collect, out);
+    g_assert_cmpuint(out->len, ==, G_N_ELEMENTS(conns));
+    for (guint i = 0; i < out->len; i++)
+        g_assert_cmpuint(((const FsConn *)g_ptr_array_index(out, i))->id, ==,
+                         first + i);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -252,5 +277,7 @@ main(int argc, char **argv)
     }
     g_test_add_func("/deadline/drain-by-id", test_drain_by_id);
     g_test_add_func("/deadline/due-by-id", test_due_by_id);
+    g_test_add_func("/deadline/drain-ids-across-2^32",
+                    test_drain_ids_across_2_32);
     return g_test_run();
 }

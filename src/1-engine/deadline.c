@@ -7,11 +7,12 @@
  * through a heap); a sweep takes the buckets wholly past whole and
  * looks at each entry of the one it falls in. Each queued connection
  * remembers where its entry is (FsConn.deadline_slot), so it is found
- * without a search. A wake RING buckets or more ahead of the wheel's
- * first (an MSL over a minute) goes to a 4-ary min-heap beside it; one
- * below the wheel's first (not from the store, whose deadlines are
- * after the last sweep) goes into the first bucket, noted as early
- * ("clamped"). */
+ * without a search. An entry of the wheel keeps its wake as an offset
+ * into its bucket (12 bytes an entry: deadline.h). A wake RING buckets
+ * or more ahead of the wheel's first (an MSL over a minute) goes to a
+ * 4-ary min-heap beside it, and so does one below the wheel's first
+ * when the wheel cannot turn back to it (not from the store, whose
+ * deadlines are after the last sweep). */
 #include "config.h"
 
 #include <string.h>
@@ -22,6 +23,7 @@
 
 typedef FsDeadlineEntry Entry;
 typedef FsDeadlineBucket Bucket;
+typedef FsDeadlineChunk Chunk;
 
 #define SHIFT FS_DEADLINE_SHIFT
 #define RING FS_DEADLINE_RING
@@ -54,12 +56,25 @@ ring_value(guint s, guint32 i)
     return (s << INDEX_BITS | i) + 1;
 }
 
+/* The wheel's first bucket is k: each ring slot's start follows (once a
+ * sweep, or as an empty wheel starts or the wheel turns back). */
+static void
+set_base(FsDeadlines *q, gint64 k)
+{
+    q->base = k;
+    /* (unsigned: the start of a bucket past the last a wake can have
+     * may wrap; it holds none) */
+    for (gint64 j = k; j < k + (gint64)RING; j++)
+        q->start[j & MASK] = (FsTime)((guint64)j << SHIFT);
+}
+
 FsDeadlines *
 fs_deadlines_new(void)
 {
     FsDeadlines *q = g_new0(FsDeadlines, 1);
 
-    q->clamped = G_MAXINT64;
+    set_base(q, 0);
+
     q->free_chunks = g_ptr_array_new_with_free_func(g_free);
     q->far = g_array_new(FALSE, FALSE, sizeof(Entry));
     q->scratch = g_array_new(FALSE, FALSE, sizeof(Entry));
@@ -175,10 +190,19 @@ far_remove(FsDeadlines *q, guint i)
 
 /* The wheel. */
 
-static inline Entry *
-bat(const Bucket *b, guint32 i)
+static inline Chunk *
+chunk_of(const Bucket *b, guint32 i)
 {
-    return fs_deadline_bucket_at(b, i);
+    return b->chunk[i >> CHUNK_BITS];
+}
+
+#define AT(i) ((i) & (CHUNK - 1))
+
+/* wake's offset into its bucket */
+static inline guint32
+offset_of(FsTime wake)
+{
+    return (guint32)((guint64)wake & (((guint64)1 << SHIFT) - 1));
 }
 
 static inline guint32
@@ -211,26 +235,42 @@ bucket_grow(FsDeadlines *q, Bucket *b)
 
     if (c == b->chunk_cap) {
         b->chunk_cap = b->chunk_cap == 0 ? 4 : 2 * b->chunk_cap;
-        b->chunk = g_renew(Entry *, b->chunk, b->chunk_cap);
+        b->chunk = g_renew(Chunk *, b->chunk, b->chunk_cap);
     }
     if (free_chunks->len > 0)
         b->chunk[c] = g_ptr_array_steal_index_fast(free_chunks,
                                                    free_chunks->len - 1);
     else
-        b->chunk[c] = g_new(Entry, CHUNK);
+        b->chunk[c] = g_new(Chunk, 1);
 }
 
 static inline void
-bucket_append(FsDeadlines *q, guint s, Entry e)
+bucket_append(FsDeadlines *q, guint s, FsConn *conn, guint32 offset)
 {
     Bucket *b = &q->ring[s];
+    Chunk *c;
 
     if (G_UNLIKELY((b->len & (CHUNK - 1)) == 0))
         bucket_grow(q, b);
-    *bat(b, b->len) = e;
-    e.conn->deadline_slot = ring_value(s, b->len);
+    c = chunk_of(b, b->len);
+    c->wake[AT(b->len)] = offset;
+    c->conn[AT(b->len)] = conn;
+    conn->deadline_slot = ring_value(s, b->len);
     b->len++;
     q->ring_len++;
+}
+
+/* Bucket b (at slot s)'s entry from moves to to (its connection's slot
+ * follows). */
+static inline void
+bucket_move(Bucket *b, guint s, guint32 to, guint32 from)
+{
+    Chunk *t = chunk_of(b, to);
+    const Chunk *f = chunk_of(b, from);
+
+    t->wake[AT(to)] = f->wake[AT(from)];
+    t->conn[AT(to)] = f->conn[AT(from)];
+    t->conn[AT(to)]->deadline_slot = ring_value(s, to);
 }
 
 /* Takes bucket s's entry i out (its connection's slot cleared): the
@@ -241,47 +281,35 @@ ring_remove(FsDeadlines *q, guint s, guint32 i)
     Bucket *b = &q->ring[s];
     guint32 last = b->len - 1;
 
-    bat(b, i)->conn->deadline_slot = 0;
-    if (i != last) {
-        *bat(b, i) = *bat(b, last);
-        bat(b, i)->conn->deadline_slot = ring_value(s, i);
-    }
+    chunk_of(b, i)->conn[AT(i)]->deadline_slot = 0;
+    if (i != last)
+        bucket_move(b, s, i, last);
     bucket_shrink(q, b, last);
     q->ring_len--;
-    if (q->ring_len == 0)
-        q->clamped = G_MAXINT64;
 }
 
 static void
 insert(FsDeadlines *q, FsConn *conn, FsTime wake)
 {
-    Entry e = { wake, conn };
     gint64 k = bucket_of(wake);
-    gboolean clamp = FALSE;
 
     if (q->ring_len == 0) {
         /* an empty wheel starts anywhere */
-        q->base = k;
+        if (k != q->base)
+            set_base(q, k);
         q->top = k;
-        q->clamped = G_MAXINT64;
-    } else if (k < q->base) {
-        /* the wheel turns back to it when every entry stays in reach
-         * and none is clamped into base's bucket; else it is */
-        if (q->clamped == G_MAXINT64 && q->top - k < (gint64)RING)
-            q->base = k;
-        else
-            clamp = TRUE;
+    } else if (k < q->base && q->top - k < (gint64)RING) {
+        /* the wheel turns back to it when every entry stays in reach;
+         * else it goes far */
+        set_base(q, k);
     }
-    if (clamp)
-        k = q->base;
-    if (k - q->base >= (gint64)RING || q->ring[k & MASK].len >= BUCKET_MAX) {
-        far_push(q, e);
+    if (k < q->base || k - q->base >= (gint64)RING ||
+        q->ring[k & MASK].len >= BUCKET_MAX) {
+        far_push(q, (Entry){ wake, conn });
         return;
     }
-    if (clamp)
-        q->clamped = MIN(q->clamped, wake);
     q->top = MAX(q->top, k);
-    bucket_append(q, (guint)(k & MASK), e);
+    bucket_append(q, (guint)(k & MASK), conn, offset_of(wake));
 }
 
 void
@@ -308,10 +336,12 @@ fs_deadlines_set(FsDeadlines *q, FsConn *conn, FsTime wake)
     if (v != 0 && !(v & FAR)) {
         guint s = (v - 1) >> INDEX_BITS;
 
-        /* within its bucket: only the time changes */
+        /* within its bucket: only the offset changes */
         if (k >= q->base && k - q->base < (gint64)RING &&
             (guint)(k & MASK) == s) {
-            bat(&q->ring[s], (v - 1) & INDEX_MASK)->wake = wake;
+            guint32 i = (v - 1) & INDEX_MASK;
+
+            chunk_of(&q->ring[s], i)->wake[AT(i)] = offset_of(wake);
             return;
         }
     } else if (v != 0 && q->ring_len > 0 && k - q->base >= (gint64)RING) {
@@ -330,46 +360,49 @@ fs_deadlines_set(FsDeadlines *q, FsConn *conn, FsTime wake)
     insert(q, conn, wake);
 }
 
-static inline Entry *
-entry_of(FsDeadlines *q, guint32 v)
-{
-    if (v & FAR)
-        return far_at(q, v & ~FAR);
-    v--;
-    return bat(&q->ring[v >> INDEX_BITS], v & INDEX_MASK);
-}
-
 void
 fs_deadlines_relocate(FsDeadlines *q, const FsConn *old, FsConn *conn)
 {
-    conn->deadline_slot = old->deadline_slot;
-    if (old->deadline_slot != 0)
-        entry_of(q, old->deadline_slot)->conn = conn;
+    guint32 v = old->deadline_slot;
+
+    conn->deadline_slot = v;
+    if (v == 0)
+        return;
+    if (v & FAR) {
+        far_at(q, v & ~FAR)->conn = conn;
+        return;
+    }
+    v--;
+    chunk_of(&q->ring[v >> INDEX_BITS], v & INDEX_MASK)->conn[AT(v)] = conn;
 }
 
 FsConn *
 fs_deadlines_pop_due(FsDeadlines *q, FsTime now)
 {
-    const Entry *best = q->far->len > 0 ? far_at(q, 0) : NULL;
-    FsConn *conn;
+    FsTime best = q->far->len > 0 ? far_at(q, 0)->wake : G_MAXINT64;
+    FsConn *conn = q->far->len > 0 ? far_at(q, 0)->conn : NULL;
 
-    /* the wheel's first bucket not empty holds its earliest (only base's
-     * holds more than one bucket's wakes: earlier ones) */
+    /* the wheel's first bucket not empty holds its earliest */
     for (gint64 k = q->base; q->ring_len > 0 && k < q->base + (gint64)RING;
          k++) {
-        const Bucket *b = &q->ring[k & MASK];
+        guint s = (guint)(k & MASK);
+        const Bucket *b = &q->ring[s];
+        FsTime start = fs_deadlines_bucket_start(q, s);
 
         if (b->len == 0)
             continue;
         for (guint32 i = 0; i < b->len; i++) {
-            if (best == NULL || bat(b, i)->wake < best->wake)
-                best = bat(b, i);
+            const Chunk *c = chunk_of(b, i);
+
+            if (conn == NULL || start + c->wake[AT(i)] < best) {
+                best = start + c->wake[AT(i)];
+                conn = c->conn[AT(i)];
+            }
         }
         break;
     }
-    if (best == NULL || best->wake > now)
+    if (conn == NULL || best > now)
         return NULL;
-    conn = best->conn;
     fs_deadlines_remove(q, conn);
     return conn;
 }
@@ -458,7 +491,8 @@ due_room(GArray *due, guint n)
     return &g_array_index(due, Entry, at);
 }
 
-/* Bucket s is due whole: its entries go to due. */
+/* Bucket s is due whole: its entries go to due, each keyed by its
+ * connection's id. */
 static void
 take_all(FsDeadlines *q, guint s, GArray *due)
 {
@@ -468,51 +502,47 @@ take_all(FsDeadlines *q, guint s, GArray *due)
     if (b->len == 0)
         return;
     to = due_room(due, b->len);
-    for (guint32 c = 0; c < chunks_for(b->len); c++)
-        memcpy(to + c * CHUNK, b->chunk[c],
-               MIN(CHUNK, b->len - c * CHUNK) * sizeof(Entry));
-    for (guint32 i = 0; i < b->len; i++)
-        to[i].conn->deadline_slot = 0;
+    for (guint32 i = 0; i < b->len; i++) {
+        FsConn *conn = chunk_of(b, i)->conn[AT(i)];
+
+        conn->deadline_slot = 0;
+        to[i] = (Entry){ (FsTime)conn->id, conn };
+    }
     q->ring_len -= b->len;
     bucket_shrink(q, b, 0);
 }
 
-/* Bucket s holds now: its entries due by now go to due, the others
- * close up. Returns the earliest wake left below base's bucket (those
- * clamped into it), G_MAXINT64 if none. */
-static FsTime
+/* Bucket s holds now: its entries due by now go to due (keyed by id),
+ * the others close up. */
+static void
 take_partial(FsDeadlines *q, guint s, FsTime now, GArray *due)
 {
     Bucket *b = &q->ring[s];
-    FsTime base_start = (FsTime)(q->base * ((gint64)1 << SHIFT));
-    FsTime clamped = G_MAXINT64;
+    guint32 now_offset = offset_of(now);
     guint32 kept = 0;
     guint at = due->len;
     Entry *to;
 
     if (b->len == 0)
-        return clamped;
+        return;
     to = due_room(due, b->len);
     for (guint32 i = 0; i < b->len; i++) {
-        Entry e = *bat(b, i);
+        const Chunk *c = chunk_of(b, i);
 
-        if (e.wake <= now) {
-            *to++ = e;
-            e.conn->deadline_slot = 0;
+        if (c->wake[AT(i)] <= now_offset) {
+            FsConn *conn = c->conn[AT(i)];
+
+            conn->deadline_slot = 0;
+            *to++ = (Entry){ (FsTime)conn->id, conn };
             continue;
         }
-        if (e.wake < base_start)
-            clamped = MIN(clamped, e.wake);
-        if (kept != i) {
-            *bat(b, kept) = e;
-            e.conn->deadline_slot = ring_value(s, kept);
-        }
+        if (kept != i)
+            bucket_move(b, s, kept, i);
         kept++;
     }
     g_array_set_size(due, at + (b->len - kept));
     q->ring_len -= b->len - kept;
     bucket_shrink(q, b, kept);
-    return clamped;
 }
 
 /* The wheel's entries due by now go to due; it turns to now's bucket. */
@@ -522,28 +552,17 @@ take_ring_due(FsDeadlines *q, FsTime now, GArray *due)
     gint64 nb = bucket_of(now);
     gint64 whole_end;
 
-    if (nb < q->base) {
-        /* only entries clamped into base's bucket can be due */
-        if (q->clamped <= now)
-            q->clamped = take_partial(q, (guint)(q->base & MASK), now, due);
+    /* below base's bucket, none is due */
+    if (nb < q->base)
         return;
-    }
-    /* the buckets before now's are due whole (base's clamped ones too) */
+    /* the buckets before now's are due whole */
     whole_end = MIN(nb, q->base + (gint64)RING);
     for (gint64 k = q->base; k < whole_end && q->ring_len > 0; k++)
         take_all(q, (guint)(k & MASK), due);
-    if (whole_end > q->base)
-        q->clamped = G_MAXINT64;
-    if (q->ring_len > 0 && nb < q->base + (gint64)RING) {
-        FsTime clamped = take_partial(q, (guint)(nb & MASK), now, due);
-
-        /* now's bucket is base's: it recounts what is clamped */
-        if (nb == q->base)
-            q->clamped = clamped;
-    }
-    q->base = nb;
-    if (q->ring_len == 0)
-        q->clamped = G_MAXINT64;
+    if (q->ring_len > 0 && nb < q->base + (gint64)RING)
+        take_partial(q, (guint)(nb & MASK), now, due);
+    if (nb != q->base)
+        set_base(q, nb);
 }
 
 /* How many of the wheel's entries take_ring_due() may take at most: those
@@ -558,8 +577,7 @@ ring_due_at_most(const FsDeadlines *q, FsTime now)
         return 0;
     for (gint64 k = q->base; k <= end; k++)
         n += q->ring[k & MASK].len;
-    /* now below base: only base's clamped ones */
-    return end < q->base ? q->ring[q->base & MASK].len : n;
+    return n;
 }
 
 void
@@ -581,17 +599,14 @@ fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out)
         take_ring_due(q, now, due);
     /* the far heap's (few: an MSL over a minute) one at a time */
     while (q->far->len > 0 && far_at(q, 0)->wake <= now) {
-        *due_room(due, 1) = *far_at(q, 0);
+        FsConn *conn = far_at(q, 0)->conn;
+
         far_remove(q, 0);
+        *due_room(due, 1) = (Entry){ (FsTime)conn->id, conn };
     }
     if (due->len == 0) {
         g_array_unref(due);
         return;
-    }
-    for (guint j = 0; j < due->len; j++) {
-        Entry *e = &g_array_index(due, Entry, j);
-
-        e->wake = (FsTime)e->conn->id;
     }
     sorted = sort_by_key(q, &g_array_index(due, Entry, 0), due->len);
     at = out->len;
@@ -602,97 +617,131 @@ fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out)
     g_array_set_size(q->scratch, 0);
 }
 
-/* A run of entries, sorted where they lie, for drain_by_id()'s merge: a
- * bucket's (chunked), or (b NULL) the far heap's array a. */
+/* Moves bucket b's entry i down the max-heap of its first n entries by
+ * key (the offsets hold ids less the drain's least, below 2^32). */
+static void
+bucket_sift_max(Bucket *b, guint32 i, guint32 n)
+{
+    Chunk *ci = chunk_of(b, i);
+    guint32 key = ci->wake[AT(i)];
+    FsConn *conn = ci->conn[AT(i)];
+
+    for (;;) {
+        guint32 c = 2 * i + 1;
+        Chunk *cc;
+
+        if (c >= n)
+            break;
+        if (c + 1 < n &&
+            chunk_of(b, c + 1)->wake[AT(c + 1)] > chunk_of(b, c)->wake[AT(c)])
+            c++;
+        cc = chunk_of(b, c);
+        if (cc->wake[AT(c)] <= key)
+            break;
+        ci->wake[AT(i)] = cc->wake[AT(c)];
+        ci->conn[AT(i)] = cc->conn[AT(c)];
+        i = c;
+        ci = cc;
+    }
+    ci->wake[AT(i)] = key;
+    ci->conn[AT(i)] = conn;
+}
+
+/* Sorts b's entries by key where they lie (heapsort): the end's drain
+ * holds every connection, and a second buffer as large would be the
+ * capture's peak of memory. */
+static void
+bucket_sort_in_place(Bucket *b)
+{
+    guint32 n = b->len;
+
+    for (guint32 i = n / 2; i-- > 0;)
+        bucket_sift_max(b, i, n);
+    for (guint32 end = n; end-- > 1;) {
+        Chunk *c0 = chunk_of(b, 0);
+        Chunk *ce = chunk_of(b, end);
+        guint32 key = c0->wake[0];
+        FsConn *conn = c0->conn[0];
+
+        c0->wake[0] = ce->wake[AT(end)];
+        c0->conn[0] = ce->conn[AT(end)];
+        ce->wake[AT(end)] = key;
+        ce->conn[AT(end)] = conn;
+        bucket_sift_max(b, 0, end);
+    }
+}
+
+/* A run of entries sorted by id, for drain_by_id()'s merge: a bucket's
+ * (its keys ids less lo), or (b NULL) the far heap's, sorted into a. */
 typedef struct {
     Bucket *b;
-    Entry *a;
+    const Entry *a;
+    guint64 lo;
     guint32 len;
     guint32 at;
 } Run;
 
-static inline Entry *
-run_at(const Run *r, guint32 i)
+static inline guint64
+run_head_id(const Run *r)
 {
-    return r->b != NULL ? bat(r->b, i) : &r->a[i];
+    return r->b != NULL ? r->lo + chunk_of(r->b, r->at)->wake[AT(r->at)]
+                        : (guint64)r->a[r->at].wake;
 }
 
-static inline const Entry *
-run_head(const Run *r)
+static inline FsConn *
+run_head_conn(const Run *r)
 {
-    return run_at(r, r->at);
-}
-
-/* run_sort_in_place() is inlined where it is called, for a bucket and
- * for the far heap: each copy's run_at() knows which it reads (no test
- * an entry). */
-#include "inline.h"
-
-/* Moves r's entry i down the max-heap r[0..n) by wake. */
-static inline ALWAYS_INLINE void
-run_sift_max(const Run *r, guint32 i, guint32 n)
-{
-    Entry e = *run_at(r, i);
-
-    for (;;) {
-        guint32 c = 2 * i + 1;
-
-        if (c >= n)
-            break;
-        if (c + 1 < n && run_at(r, c + 1)->wake > run_at(r, c)->wake)
-            c++;
-        if (run_at(r, c)->wake <= e.wake)
-            break;
-        *run_at(r, i) = *run_at(r, c);
-        i = c;
-    }
-    *run_at(r, i) = e;
-}
-
-/* Sorts r's entries by wake where they lie (heapsort): the end's drain
- * holds every connection, and a second buffer as large (16 bytes a
- * connection) would be the capture's peak of memory. One for a bucket's
- * chunks and the far heap's array alike. */
-static inline ALWAYS_INLINE void
-run_sort_in_place(const Run *r)
-{
-    guint32 n = r->len;
-
-    for (guint32 i = n / 2; i-- > 0;)
-        run_sift_max(r, i, n);
-    for (guint32 end = n; end-- > 1;) {
-        Entry top = *run_at(r, 0);
-
-        *run_at(r, 0) = *run_at(r, end);
-        *run_at(r, end) = top;
-        run_sift_max(r, 0, end);
-    }
-}
-
-static inline gboolean
-run_before(const Run *x, const Run *y)
-{
-    return run_head(x)->wake < run_head(y)->wake;
+    return r->b != NULL ? chunk_of(r->b, r->at)->conn[AT(r->at)]
+                        : r->a[r->at].conn;
 }
 
 static void
 run_sift(Run **h, guint i, guint n)
 {
     Run *r = h[i];
+    guint64 id = run_head_id(r);
 
     for (;;) {
         guint c = 2 * i + 1;
 
         if (c >= n)
             break;
-        if (c + 1 < n && run_before(h[c + 1], h[c]))
+        if (c + 1 < n && run_head_id(h[c + 1]) < run_head_id(h[c]))
             c++;
-        if (!run_before(h[c], r))
+        if (run_head_id(h[c]) >= id)
             break;
         h[i] = h[c];
         i = c;
     }
     h[i] = r;
+}
+
+/* drain_by_id() when the ids held span 2^32 or more (over four billion
+ * connections in the capture): all of them into one array (16 bytes a
+ * connection, the drain's peak), sorted there. */
+static void
+drain_wide(FsDeadlines *q, void (*fn)(FsConn *conn, gpointer user),
+           gpointer user)
+{
+    g_autoptr(GArray) all = g_array_sized_new(FALSE, FALSE, sizeof(Entry),
+                                              fs_deadlines_size(q));
+    Entry *sorted;
+
+    for (guint s = 0; s < RING; s++) {
+        Bucket *b = &q->ring[s];
+
+        for (guint32 i = 0; i < b->len; i++) {
+            FsConn *conn = chunk_of(b, i)->conn[AT(i)];
+            Entry e = { (FsTime)conn->id, conn };
+
+            g_array_append_val(all, e);
+        }
+    }
+    /* (the far heap's keyed by id already) */
+    g_array_append_vals(all, q->far->data, q->far->len);
+    sorted = sort_by_key(q, &g_array_index(all, Entry, 0), all->len);
+    for (guint i = 0; i < all->len; i++)
+        fn(sorted[i].conn, user);
 }
 
 void
@@ -703,34 +752,52 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
     Run runs[RING + 1];
     Run *heap[RING + 1];
     guint n_runs = 0;
+    guint64 lo = G_MAXUINT64;
+    guint64 hi = 0;
 
-    /* each id read once, into the entry: the sorts read no connection;
-     * each bucket and the far heap sorted where they are and the runs
-     * merged: no copy of them all (the end's drain holds every
-     * connection: a copy would be the peak) */
+    /* each id read once, into the entry (its low 32 bits in the wheel's
+     * offsets): the sorts read no connection; each bucket and the far
+     * heap sorted where they are and the runs merged: no copy of them
+     * all (the end's drain holds every connection: a copy would be the
+     * peak) */
+    for (guint s = 0; s < RING; s++) {
+        Bucket *b = &q->ring[s];
+
+        for (guint32 i = 0; i < b->len; i++) {
+            Chunk *c = chunk_of(b, i);
+            FsConn *conn = c->conn[AT(i)];
+
+            conn->deadline_slot = 0;
+            c->wake[AT(i)] = (guint32)conn->id;
+            lo = MIN(lo, conn->id);
+            hi = MAX(hi, conn->id);
+        }
+    }
+    for (guint i = 0; i < q->far->len; i++) {
+        Entry *e = far_at(q, i);
+
+        e->conn->deadline_slot = 0;
+        e->wake = (FsTime)e->conn->id;
+    }
+    if (q->ring_len > 0 && hi - lo > G_MAXUINT32) {
+        drain_wide(q, fn, user);
+        goto emptied;
+    }
     for (guint s = 0; s < RING; s++) {
         Bucket *b = &q->ring[s];
 
         if (b->len == 0)
             continue;
-        for (guint32 i = 0; i < b->len; i++) {
-            Entry *e = bat(b, i);
-
-            e->conn->deadline_slot = 0;
-            e->wake = (FsTime)e->conn->id;
-        }
-        runs[n_runs] = (Run){ b, NULL, b->len, 0 };
-        run_sort_in_place(&runs[n_runs++]);
+        /* the id less lo, from its low 32 bits: the span fits */
+        for (guint32 i = 0; i < b->len; i++)
+            chunk_of(b, i)->wake[AT(i)] -= (guint32)lo;
+        bucket_sort_in_place(b);
+        runs[n_runs++] = (Run){ b, NULL, lo, b->len, 0 };
     }
     if (q->far->len > 0) {
-        Entry *a = far_at(q, 0);
+        Entry *a = sort_by_key(q, far_at(q, 0), q->far->len);
 
-        for (guint i = 0; i < q->far->len; i++) {
-            a[i].conn->deadline_slot = 0;
-            a[i].wake = (FsTime)a[i].conn->id;
-        }
-        runs[n_runs] = (Run){ NULL, a, q->far->len, 0 };
-        run_sort_in_place(&runs[n_runs++]);
+        runs[n_runs++] = (Run){ NULL, a, 0, q->far->len, 0 };
     }
     for (guint i = 0; i < n_runs; i++)
         heap[i] = &runs[i];
@@ -738,8 +805,7 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
         run_sift(heap, i, n_runs);
     while (n_runs > 0) {
         Run *r = heap[0];
-
-        FsConn *conn = run_head(r)->conn;
+        FsConn *conn = run_head_conn(r);
 
         r->at++;
         fn(conn, user);
@@ -748,10 +814,10 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
         if (n_runs > 0)
             run_sift(heap, 0, n_runs);
     }
+emptied:
     for (guint s = 0; s < RING; s++)
         bucket_shrink(q, &q->ring[s], 0);
     q->ring_len = 0;
-    q->clamped = G_MAXINT64;
     g_array_set_size(q->far, 0);
     g_array_set_size(q->scratch, 0);
 }

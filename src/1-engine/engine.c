@@ -456,17 +456,52 @@ fs_engine_decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
  * otherwise wait on memory twice. */
 #define SLOT_AHEAD 16
 #define CONN_AHEAD 8
+/* and then its deadline entry, read from the connection */
+#define DEADLINE_AHEAD 4
+
+/* The batch loop's prefetches for seg[i] (status[i] its decoding):
+ * seg's flow slot, connection or deadline entry (which), when it
+ * decoded. */
+#define PREFETCH_SLOT 0
+#define PREFETCH_CONN 1
+#define PREFETCH_DEADLINE 2
+
+static inline ALWAYS_INLINE void
+prefetch_ahead(const FsEngine *e, guint8 status, const FsSegment *seg,
+               int which)
+{
+    if (status != FS_DECODE_OK)
+        return;
+    if (which == PREFETCH_DEADLINE)
+        fs_store_prefetch_deadline(e->store, seg);
+    else
+        fs_store_prefetch(e->store, seg, which == PREFETCH_CONN);
+}
 
 void
 fs_engine_decoded_run(FsEngine *e, const guint8 *status,
                       const FsSegment *seg, guint n)
 {
+    guint i = 0;
+
     g_return_if_fail(!e->finished);
-    for (guint i = 0; i < n; i++) {
-        if (i + SLOT_AHEAD < n && status[i + SLOT_AHEAD] == FS_DECODE_OK)
-            fs_store_prefetch(e->store, &seg[i + SLOT_AHEAD], FALSE);
-        if (i + CONN_AHEAD < n && status[i + CONN_AHEAD] == FS_DECODE_OK)
-            fs_store_prefetch(e->store, &seg[i + CONN_AHEAD], TRUE);
+    /* the batch but its last SLOT_AHEAD: each prefetch in range */
+    for (; i + SLOT_AHEAD < n; i++) {
+        prefetch_ahead(e, status[i + SLOT_AHEAD], &seg[i + SLOT_AHEAD],
+                       PREFETCH_SLOT);
+        prefetch_ahead(e, status[i + CONN_AHEAD], &seg[i + CONN_AHEAD],
+                       PREFETCH_CONN);
+        prefetch_ahead(e, status[i + DEADLINE_AHEAD],
+                       &seg[i + DEADLINE_AHEAD], PREFETCH_DEADLINE);
+        decoded(e, (FsDecodeStatus)status[i], &seg[i]);
+    }
+    for (; i < n; i++) {
+        if (i + CONN_AHEAD < n)
+            prefetch_ahead(e, status[i + CONN_AHEAD], &seg[i + CONN_AHEAD],
+                           PREFETCH_CONN);
+        if (i + DEADLINE_AHEAD < n)
+            prefetch_ahead(e, status[i + DEADLINE_AHEAD],
+                           &seg[i + DEADLINE_AHEAD], PREFETCH_DEADLINE);
         decoded(e, (FsDecodeStatus)status[i], &seg[i]);
     }
 }
