@@ -23,9 +23,10 @@
  * worst of its tables' doubling (measured with heaptrack: within 30% of
  * the heap on 1M client hosts each holding TIME_WAIT): a held
  * connection, its size (whole or frozen) and CONN_OVERHEAD for its flow
- * slot (8 bytes, 3/8 to 3/4 full), deadline (16, doubling), held list
- * entry (8, up to half holes, doubling) and malloc's or the pool's
- * header; a host holding TIME_WAIT (HOST_COST, timewait.c); a known
+ * slot (8 bytes, 7/16 to 7/8 full), deadline entry (12, in chunks),
+ * held list entry (8, up to half holes, doubling) and malloc's or the
+ * pool's header (the charge was set when these took more: kept, so
+ * that --max-memory means what it meant); a host holding TIME_WAIT (HOST_COST, timewait.c); a known
  * server (SERVER_COST, roles.c). */
 #define CONN_OVERHEAD 96
 
