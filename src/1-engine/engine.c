@@ -157,8 +157,10 @@ FsEngine *
 fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
 {
     FsEngine *e = g_new0(FsEngine, 1);
-    FsStoreHooks hooks = { on_outcome, on_conn, on_forget, NULL, e, NULL,
-                           FALSE };
+    FsStoreHooks hooks = { .on_outcome = on_outcome,
+                           .on_conn = on_conn,
+                           .on_forget = on_forget,
+                           .user = e };
 
     e->cfg = *cfg;
     if (sink != NULL)
