@@ -575,8 +575,10 @@ test_held_front_slides(void)
     FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC, .max_flows = KEPT };
     FsEngineStats stats;
     guint handed = 0;
-    FsStoreHooks hooks = { on_outcome_none, on_conn_count, on_forget_none,
-                           NULL, &handed };
+    FsStoreHooks hooks = { .on_outcome = on_outcome_none,
+                           .on_conn = on_conn_count,
+                           .on_forget = on_forget_none,
+                           .user = &handed };
     g_autoptr(FsStore) s = NULL;
     guint longest = 0;
 
