@@ -248,11 +248,12 @@ insert_position(const FsFlowTable *t, guint32 hash)
     }
 }
 
-/* Puts v (its distance bits clear) at slot i, for a flow of home slot
- * home: the flows from i to the next empty slot move one slot on, one
- * further from their homes each. */
+/* Puts conn under tag at slot i, for a flow of home slot home: the
+ * flows from i to the next empty slot move one slot on, one further
+ * from their homes each. */
 static void
-insert_at(FsFlowTable *t, guint32 i, guint32 home, guintptr v)
+insert_at(FsFlowTable *t, guint32 i, guint32 home, FsConn *conn,
+          guintptr tag)
 {
     guint32 mask = t->s.mask;
     guint32 end = i;
@@ -265,7 +266,7 @@ insert_at(FsFlowTable *t, guint32 i, guint32 home, guintptr v)
 
         t->s.slots[end].v = bits == DIST_BITS ? moved : moved + 1;
     }
-    t->s.slots[i].v = v | dist_bits(i, home, mask);
+    slot_set(&t->s.slots[i], conn, tag | dist_bits(i, home, mask));
 }
 
 FsFlow *
@@ -382,7 +383,6 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
     FsRole receiver = fs_role_peer(sender);
     FsFlow *slot = *flow;
     guint32 hash = segment_hash(seg);
-    guintptr meta;
 
     conn->id = table->next_id++;
     conn->addr[sender] = seg->src;
@@ -409,12 +409,12 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
                 : insert_position(table, hash);
         table->vacant = NULL;
         table->n_flows++;
-        g_assert(((guintptr)conn & META_BITS) == 0);
-        insert_at(table, i, hash & table->s.mask, (guintptr)conn | TAG(hash));
+        insert_at(table, i, hash & table->s.mask, conn, TAG(hash));
         slot = &table->s.slots[i];
         conn->older = NULL;
     } else {
-        meta = slot->v & META_BITS;
+        guintptr meta = slot->v & META_BITS;
+
         conn->older = fs_flow_current(slot);
         slot_set(slot, conn, meta);
     }
