@@ -349,9 +349,10 @@ test_home_from_slot(void)
 #endif
 }
 
-/* A new flow goes to the empty slot its lookup stopped at only while
- * that is still where its probe run ends: not once another flow has
- * taken it, nor once a release has emptied a slot before it. */
+/* A new flow goes where its missed lookup stopped (an empty slot, or
+ * one whose flow, nearer its own home, moves one on) only while that
+ * is still where it belongs: not once another flow has taken the
+ * place, nor once a release has emptied a slot before it. */
 static void
 test_vacant_slot(void)
 {

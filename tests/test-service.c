@@ -18,6 +18,7 @@ service_with_spans(const FsTime *spans, guint n_spans)
     svc->name = g_strdup("10.0.0.1:80");
     svc->tw_spans = g_array_new(FALSE, FALSE, sizeof(FsTime));
     g_array_append_vals(svc->tw_spans, spans, 2 * n_spans);
+    svc->tw_whole_us = g_array_new(FALSE, FALSE, sizeof(guint32));
     return svc;
 }
 
@@ -26,6 +27,7 @@ service_free(FsService *svc)
 {
     if (svc->tw_whole != NULL)
         g_array_unref(svc->tw_whole);
+    g_array_unref(svc->tw_whole_us);
     g_array_unref(svc->tw_spans);
     g_free(svc->name);
     g_free(svc);

@@ -4,7 +4,9 @@
  * aligned. Memory returns to the system when the pool is freed; until
  * then a freed block serves the next one of its size or, none of a
  * size free, is cut into blocks of it if it is at least twice as large
- * (the mix of sizes shifts: whole connections, then frozen ones). */
+ * and its size has free blocks to spare: more than a slab's worth and
+ * a quarter of those in use (the mix of sizes shifts: whole
+ * connections, then frozen ones). */
 #ifndef FINSCOPE_POOL_H
 #define FINSCOPE_POOL_H
 

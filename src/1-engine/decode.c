@@ -649,6 +649,41 @@ put_tcp_fixed(const guint8 *tcp, FsSegment *seg)
     seg->sack_ok = FALSE;
 }
 
+/* Whether the options of a whole TCP header of thl bytes at tcp have
+ * one of the two usual layouts: 32 bytes, NOP, NOP, timestamps (a
+ * segment of a connection that agreed on timestamps), or 40, a Linux
+ * SYN's or SYN-ACK's (MSS, SACK permitted, timestamps, NOP, window
+ * scale). With thl a constant, one test of the header's words. */
+static inline gboolean
+usual_options(const guint8 *tcp, guint thl)
+{
+    if (thl == TCP_HDR_MIN + 12)
+        return be32_at(tcp + 20) == TCPOPT_NOP_NOP_TS;
+    return thl == TCP_HDR_MIN + 20 &&
+           (be32_at(tcp + 20) & 0xffff0000u) == TCPOPT_SYN_MSS &&
+           be32_at(tcp + 24) == TCPOPT_SYN_SACK_TS &&
+           (be32_at(tcp + 36) & 0xffffff00u) == TCPOPT_SYN_NOP_WS;
+}
+
+/* seg's option fields from tcp's options, of a usual layout
+ * (usual_options()): read at fixed offsets, as parse_tcp_options()
+ * would make them. */
+static inline void
+put_usual_options(const guint8 *tcp, guint thl, FsSegment *seg)
+{
+    seg->has_ts = TRUE;
+    if (thl == TCP_HDR_MIN + 12) {
+        seg->tsval = be32_at(tcp + 24);
+        seg->tsecr = be32_at(tcp + 28);
+    } else {
+        seg->mss = be16_at(tcp + 22);
+        seg->sack_ok = TRUE;
+        seg->tsval = be32_at(tcp + 28);
+        seg->tsecr = be32_at(tcp + 32);
+        seg->wscale = MIN(tcp[39], TCP_MAX_WSCALE); /* RFC 7323 §2.3 */
+    }
+}
+
 /* The options of a whole TCP header of thl bytes at tcp: the two usual
  * layouts read at fixed offsets, any other by parse_tcp_options(),
  * with the same result field for field. seg's option fields are unset
@@ -656,20 +691,8 @@ put_tcp_fixed(const guint8 *tcp, FsSegment *seg)
 static inline void
 decode_common_options(const guint8 *tcp, guint thl, FsSegment *seg)
 {
-    if (thl == TCP_HDR_MIN + 12 && be32_at(tcp + 20) == TCPOPT_NOP_NOP_TS) {
-        seg->has_ts = TRUE;
-        seg->tsval = be32_at(tcp + 24);
-        seg->tsecr = be32_at(tcp + 28);
-    } else if (thl == TCP_HDR_MIN + 20 &&
-               (be32_at(tcp + 20) & 0xffff0000u) == TCPOPT_SYN_MSS &&
-               be32_at(tcp + 24) == TCPOPT_SYN_SACK_TS &&
-               (be32_at(tcp + 36) & 0xffffff00u) == TCPOPT_SYN_NOP_WS) {
-        seg->mss = be16_at(tcp + 22);
-        seg->sack_ok = TRUE;
-        seg->has_ts = TRUE;
-        seg->tsval = be32_at(tcp + 28);
-        seg->tsecr = be32_at(tcp + 32);
-        seg->wscale = MIN(tcp[39], TCP_MAX_WSCALE); /* RFC 7323 §2.3 */
+    if (usual_options(tcp, thl)) {
+        put_usual_options(tcp, thl, seg);
     } else if (thl > TCP_HDR_MIN) {
         Cursor opts = { tcp + TCP_HDR_MIN, thl - TCP_HDR_MIN };
 
@@ -763,11 +786,10 @@ decode_common(const guint8 *data, gsize avail, FsSegment *seg)
 
 /* The commonest frames of all: untagged Ethernet, IPv4 without options,
  * not a fragment, and a TCP header of thl bytes (a constant where this
- * is inlined) holding one of the usual layouts of options: 32 bytes,
- * NOP, NOP, timestamps (a segment of a connection that agreed on
- * timestamps), or 40, a Linux SYN's or SYN-ACK's (decode_common()'s
- * layouts). Only fixed offsets and constant lengths, so that it needs
- * few registers and fs_decode() saves none for it; the same result as
+ * is inlined) holding one of the usual layouts of options
+ * (usual_options(), as in decode_common()). Only fixed offsets and
+ * constant lengths, so that it needs few registers and fs_decode()
+ * saves none for it; the same result as
  * decode_common(), field for field (test-decode compares fs_decode()
  * with the general path). FALSE, with *seg untouched: not such a frame.
  * avail is at least ETHER_HDR + IPV4_HDR_MIN + thl. */
@@ -788,16 +810,8 @@ decode_ipv4_fixed(const guint8 *data, FsSegment *seg, guint thl)
     if (be16_at(data + 12) != ETHERTYPE_IPV4 || ip[0] != 0x45 ||
         (be16_at(ip + 6) & (IPV4_MF | IPV4_OFFSET_MASK)) != 0 ||
         ip[9] != PROTO_TCP || (tcp[12] & 0xf0u) != (thl / 4) << 4 ||
-        total < IPV4_HDR_MIN + thl)
+        total < IPV4_HDR_MIN + thl || !usual_options(tcp, thl))
         return FALSE;
-    if (thl == TCP_HDR_MIN + 12) {
-        if (be32_at(tcp + 20) != TCPOPT_NOP_NOP_TS)
-            return FALSE;
-    } else if ((be32_at(tcp + 20) & 0xffff0000u) != TCPOPT_SYN_MSS ||
-               be32_at(tcp + 24) != TCPOPT_SYN_SACK_TS ||
-               (be32_at(tcp + 36) & 0xffffff00u) != TCPOPT_SYN_NOP_WS) {
-        return FALSE;
-    }
 
     memcpy(&src, ip + 12, 4);
     memcpy(&dst, ip + 16, 4);
@@ -811,17 +825,7 @@ decode_ipv4_fixed(const guint8 *data, FsSegment *seg, guint thl)
     memcpy(seg->dst.bytes + 4, &zero, 8);
     memcpy(seg->dst.bytes + 12, &zero, 4);
     put_tcp_fixed(tcp, seg);
-    seg->has_ts = TRUE;
-    if (thl == TCP_HDR_MIN + 12) {
-        seg->tsval = be32_at(tcp + 24);
-        seg->tsecr = be32_at(tcp + 28);
-    } else {
-        seg->mss = be16_at(tcp + 22);
-        seg->sack_ok = TRUE;
-        seg->tsval = be32_at(tcp + 28);
-        seg->tsecr = be32_at(tcp + 32);
-        seg->wscale = MIN(tcp[39], TCP_MAX_WSCALE); /* RFC 7323 §2.3 */
-    }
+    put_usual_options(tcp, thl, seg);
     seg->payload_len = total - (IPV4_HDR_MIN + thl);
     seg->hdr_hash = header_hash(ip, IPV4_HDR_MIN + thl, IP_V4);
     seg->flow_hash = 0;

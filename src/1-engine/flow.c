@@ -16,14 +16,18 @@
  * that cost 2.2 slots a packet on the bench's medium trace; in home
  * order 0.9 at 3/4, 1.3 at 7/8). The table so fills to 7/8 before it
  * doubles: over all sizes, 8 / (7/8 ln 2) = 13.2 bytes a flow on
- * average instead of 8 / (3/4 ln 2) = 15.4. A new flow takes the place
- * its missed lookup ended at, without a second probe. Deletion shifts
- * the rest of the run back (no tombstones), so the table never degrades;
- * it and growing need each flow's home slot: the distance gives it (and
- * growing's extra bit of the hash is in the tag once the table has 2^16
- * slots); past a distance of 6 (or on 32-bit hosts) the hash is read
- * again from the connection's head, a cache miss (a 16-byte slot with
- * the whole hash was half of the table's memory). */
+ * average instead of 8 / (3/4 ln 2) = 15.4. A new flow goes where its
+ * missed lookup stopped, if the table is as it left it: an empty slot,
+ * or one whose flow (nearer its home) moves one on with the rest of the
+ * run; when the lookup passed a slot whose distance it could not tell
+ * (past DIST_BITS), insert_position() walks the run again (probe()).
+ * Deletion shifts the rest of the run back (no tombstones), so the
+ * table never degrades; it and growing need each flow's home slot: the
+ * distance gives it (and growing's extra bit of the hash is in the tag
+ * once the table has 2^16 slots); past a distance of 6 (or on 32-bit
+ * hosts) the hash is read again from the connection's head, a cache
+ * miss (a 16-byte slot with the whole hash was half of the table's
+ * memory). */
 #include "config.h"
 
 #include <stddef.h>
@@ -244,11 +248,12 @@ insert_position(const FsFlowTable *t, guint32 hash)
     }
 }
 
-/* Puts v (its distance bits clear) at slot i, for a flow of home slot
- * home: the flows from i to the next empty slot move one slot on, one
- * further from their homes each. */
+/* Puts conn under tag at slot i, for a flow of home slot home: the
+ * flows from i to the next empty slot move one slot on, one further
+ * from their homes each. */
 static void
-insert_at(FsFlowTable *t, guint32 i, guint32 home, guintptr v)
+insert_at(FsFlowTable *t, guint32 i, guint32 home, FsConn *conn,
+          guintptr tag)
 {
     guint32 mask = t->s.mask;
     guint32 end = i;
@@ -261,7 +266,7 @@ insert_at(FsFlowTable *t, guint32 i, guint32 home, guintptr v)
 
         t->s.slots[end].v = bits == DIST_BITS ? moved : moved + 1;
     }
-    t->s.slots[i].v = v | dist_bits(i, home, mask);
+    slot_set(&t->s.slots[i], conn, tag | dist_bits(i, home, mask));
 }
 
 FsFlow *
@@ -378,7 +383,6 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
     FsRole receiver = fs_role_peer(sender);
     FsFlow *slot = *flow;
     guint32 hash = segment_hash(seg);
-    guintptr meta;
 
     conn->id = table->next_id++;
     conn->addr[sender] = seg->src;
@@ -405,12 +409,12 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
                 : insert_position(table, hash);
         table->vacant = NULL;
         table->n_flows++;
-        g_assert(((guintptr)conn & META_BITS) == 0);
-        insert_at(table, i, hash & table->s.mask, (guintptr)conn | TAG(hash));
+        insert_at(table, i, hash & table->s.mask, conn, TAG(hash));
         slot = &table->s.slots[i];
         conn->older = NULL;
     } else {
-        meta = slot->v & META_BITS;
+        guintptr meta = slot->v & META_BITS;
+
         conn->older = fs_flow_current(slot);
         slot_set(slot, conn, meta);
     }

@@ -131,8 +131,9 @@ spare(const FreeList *l, guint d)
  * their blocks, free, serve the frozen ones instead of new slabs (0.5
  * MB less at the pool's peak). Only what a class has to spare: a block
  * freed a moment ago is soon taken again (cutting any took 4.7 times
- * the slabs for whole connections on medium). Blocks come from the
- * largest class first: it leaves the least over. */
+ * the slabs for whole connections on medium). The largest class with
+ * blocks to spare is cut; what is left over is a free block of its own
+ * size (carve()). */
 static G_GNUC_NO_INLINE void
 replenish(FsPool *pool, guint c)
 {

@@ -81,7 +81,7 @@ typedef struct {
 } FsSecondsMemo;
 
 /* The memo of sec (at least 10^8), filled. */
-static G_GNUC_UNUSED G_GNUC_NO_INLINE const FsSecondsMemo *
+static G_GNUC_UNUSED G_GNUC_NO_INLINE FsSecondsMemo *
 fs_seconds_memo_fill(FsSecondsMemo *m, guint64 sec)
 {
     m->len = (gsize)(fs_put_long_uint(m->text, sec) - m->text);
@@ -100,7 +100,7 @@ static inline char *
 fs_put_seconds(char *p, guint64 sec)
 {
     static _Thread_local FsSecondsMemo memo[8];
-    const FsSecondsMemo *m;
+    FsSecondsMemo *m;
 
     if (sec < 10) {
         *p = (char)('0' + sec);
@@ -110,7 +110,7 @@ fs_put_seconds(char *p, guint64 sec)
         return fs_put_short_seconds(p, sec);
     m = &memo[sec % G_N_ELEMENTS(memo)];
     if (G_UNLIKELY(sec != m->sec))
-        m = fs_seconds_memo_fill(&memo[sec % G_N_ELEMENTS(memo)], sec);
+        m = fs_seconds_memo_fill(m, sec);
     memcpy(p, m->text, sizeof m->text);
     return p + m->len;
 }

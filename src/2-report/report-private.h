@@ -32,8 +32,7 @@ typedef struct {
     GArray *tw_whole_us;         /* guint32: entered, of those that lasted
                                     tw_whole_len exactly (most: a quarter
                                     of the bytes of a pair), in whole
-                                    microseconds from tw_whole_base
-                                    (NULL: none) */
+                                    microseconds from tw_whole_base */
     FsTime tw_whole_base;        /* 2^31 microseconds before the first */
     GArray *tw_whole;            /* FsTime: entered, the same, of those
                                     not kept so (not whole microseconds,

@@ -61,8 +61,7 @@ service_free(gpointer p)
 
     g_free(svc->name);
     g_array_unref(svc->tw_spans);
-    if (svc->tw_whole_us != NULL)
-        g_array_unref(svc->tw_whole_us);
+    g_array_unref(svc->tw_whole_us);
     if (svc->tw_whole != NULL)
         g_array_unref(svc->tw_whole);
     g_free(svc);
@@ -148,7 +147,7 @@ time_wait_left(const FsEndpoint *ep, FsTime msl)
 static inline guint
 whole_kept(const FsService *svc)
 {
-    return (svc->tw_whole_us != NULL ? svc->tw_whole_us->len : 0) +
+    return svc->tw_whole_us->len +
            (svc->tw_whole != NULL ? svc->tw_whole->len : 0);
 }
 
@@ -263,14 +262,11 @@ static FsTime *
 sorted_whole(const FsService *svc, guint nw, FsTime *scratch)
 {
     FsTime *t = g_new(FsTime, MAX(nw, 1));
+    const guint32 *us = (const guint32 *)(gpointer)svc->tw_whole_us->data;
     guint n = 0;
 
-    if (svc->tw_whole_us != NULL) {
-        const guint32 *us = (const guint32 *)(gpointer)svc->tw_whole_us->data;
-
-        for (guint i = 0; i < svc->tw_whole_us->len; i++)
-            t[n++] = whole_start(svc, us[i]);
-    }
+    for (guint i = 0; i < svc->tw_whole_us->len; i++)
+        t[n++] = whole_start(svc, us[i]);
     if (svc->tw_whole != NULL) {
         const FsTime *ns = (const FsTime *)(gpointer)svc->tw_whole->data;
 
@@ -367,6 +363,7 @@ fold_spans(FsService *svc, FsTime until)
     guint n = svc->tw_spans->len / 2;
     guint before = spans_kept(svc);
     guint kept = 0;
+    guint32 *us;
 
     if (svc->folded_to != FS_TIME_UNSET && until <= svc->folded_to)
         return 0;
@@ -381,17 +378,14 @@ fold_spans(FsService *svc, FsTime until)
     }
     svc->tw_spans = span_array_resized(svc->tw_spans, 2 * kept,
                                        sizeof(FsTime));
-    if (svc->tw_whole_us != NULL) {
-        guint32 *us = (guint32 *)(gpointer)svc->tw_whole_us->data;
-
-        kept = 0;
-        for (guint i = 0; i < svc->tw_whole_us->len; i++) {
-            if (whole_start(svc, us[i]) + svc->tw_whole_len >= until)
-                us[kept++] = us[i];
-        }
-        svc->tw_whole_us = span_array_resized(svc->tw_whole_us, kept,
-                                              sizeof(guint32));
+    us = (guint32 *)(gpointer)svc->tw_whole_us->data;
+    kept = 0;
+    for (guint i = 0; i < svc->tw_whole_us->len; i++) {
+        if (whole_start(svc, us[i]) + svc->tw_whole_len >= until)
+            us[kept++] = us[i];
     }
+    svc->tw_whole_us = span_array_resized(svc->tw_whole_us, kept,
+                                          sizeof(guint32));
     if (svc->tw_whole != NULL) {
         FsTime *whole = (FsTime *)(gpointer)svc->tw_whole->data;
 
