@@ -551,6 +551,72 @@ test_many_held(void)
                      N / 2 + 5 + (N / 2 + 6) / 7 - 1);
 }
 
+/* Server ends (a server host and a port, numbered once): a client
+ * towards many ports of two servers has a destination for each, found
+ * again by them (the ends' index grown past its first size), and again
+ * after a pruning that forgets most ends and numbers the rest anew; each
+ * is listed with its own server and port. */
+static void
+test_ends(void)
+{
+    g_autoptr(FsPressure) p = fs_pressure_new();
+    g_autoptr(GPtrArray) all = NULL;
+    FsAddr c = v4(1);
+    FsAddr s[2] = { v4(7), v4(8) };
+    enum { PORTS = 3000, KEEP = 10 };
+    static guint32 n[2][PORTS];
+
+    for (guint port = 0; port < PORTS; port++) {
+        for (guint k = 0; k < 2; k++) {
+            n[k][port] = enter(p, &c, &s[k], (guint16)(1000 + port),
+                               2 * port + k);
+        }
+    }
+    g_assert_cmpuint(fs_pressure_size(p), ==, 2 * PORTS);
+    /* every 100th port busy (a peak of 2), the others idle */
+    for (guint port = 0; port < PORTS; port++) {
+        for (guint k = 0; k < 2; k++) {
+            if (port % 100 == 0) {
+                g_assert_cmpuint(enter(p, &c, &s[k], (guint16)(1000 + port),
+                                       2 * port + k),
+                                 ==, n[k][port]);
+            } else {
+                leave(p, n[k][port]);
+            }
+        }
+    }
+    g_assert_cmpuint(fs_pressure_size(p), ==, 2 * PORTS);
+    fs_pressure_prune(p, KEEP);
+    g_assert_cmpuint(fs_pressure_size(p), ==, 2 * (PORTS / 100));
+    /* those kept are found under their ends' new numbers; new ends
+     * after them are ends of their own */
+    for (guint port = 0; port < PORTS; port += 100) {
+        for (guint k = 0; k < 2; k++) {
+            leave(p, n[k][port]);
+            g_assert_cmpuint(enter(p, &c, &s[k], (guint16)(1000 + port),
+                                   2 * port + k),
+                             ==, n[k][port]);
+        }
+    }
+    for (guint port = PORTS; port < PORTS + 5; port++) {
+        leave(p, enter(p, &c, &s[1], (guint16)(1000 + port), 2 * port + 1));
+        leave(p, enter(p, &c, &s[1], (guint16)(1000 + port), 2 * port + 1));
+    }
+    g_assert_cmpuint(fs_pressure_size(p), ==, 2 * (PORTS / 100) + 5);
+    all = listing(p, G_MAXUINT);
+    g_assert_cmpuint(all->len, ==, 2 * (PORTS / 100) + 5);
+    for (guint i = 0; i < all->len; i++) {
+        const FsDestTimeWait *d = g_ptr_array_index(all, i);
+        guint port = (guint)(d->peak_at / 2);
+        guint k = (guint)(d->peak_at % 2);
+
+        g_assert_cmpuint(d->port, ==, 1000 + port);
+        g_assert_true(fs_addr_equal(&d->server, &s[k]));
+        g_assert_true(fs_addr_equal(&d->client, &c));
+        g_assert_cmpuint(d->peak, ==, port < PORTS ? 2 : 1);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -562,5 +628,6 @@ main(int argc, char **argv)
     g_test_add_func("/pressure/held-numbers", test_held_numbers);
     g_test_add_func("/pressure/host-index", test_host_index);
     g_test_add_func("/pressure/many-held", test_many_held);
+    g_test_add_func("/pressure/ends", test_ends);
     return g_test_run();
 }

@@ -1,8 +1,12 @@
 /* finscope: port pressure — TIME_WAIT per (client host, server ip:port).
  *
  * Hosts are numbered once (a dense array of addresses behind an index,
- * hostindex.h: no boxed key, no GHashTable); a destination
- * is then three small numbers and its counts, 32 bytes in an array,
+ * hostindex.h: no boxed key, no GHashTable), and so are the server
+ * ends, a server host's number and a port (8 bytes each: far fewer than
+ * the destinations, which are clients times ends: the bench's medium
+ * trace has 51,585 destinations at its peak, towards 100 ends); a
+ * destination is then two small numbers and its counts, 28 bytes (not
+ * 32 with the server's number and port in each) in an array,
  * found through an index of 4-byte slots (open addressing, linear
  * probing, runs kept in home order — Robin Hood — so that a miss, the
  * usual case, stops early: at most 7/8 full). A destination keeps its number while it is in the table, so
@@ -26,16 +30,22 @@
 
 typedef struct {
     guint32 client;      /* host number + 1 */
-    guint32 server;      /* host number + 1 */
+    guint32 end;         /* server end (End) number + 1 */
     guint32 now;         /* TIME_WAIT held now (a 4-tuple each: < 2^32) */
     guint32 peak;        /* most at once */
     guint32 peak_at[2];  /* when (FsTime, high and low halves: the entry
-                            stays 4-byte aligned, 32 bytes) */
+                            stays 4-byte aligned, 28 bytes) */
     guint32 held;        /* fs_pressure_hold() not yet released */
-    guint16 port;        /* server port */
 } Dest;
+G_STATIC_ASSERT(sizeof(Dest) == 28);
 
-/* A place in the array that holds no destination: client 0, server the
+/* A server ip:port some destination names. */
+typedef struct {
+    guint32 server;      /* host number + 1 */
+    guint16 port;
+} End;
+
+/* A place in the array that holds no destination: client 0, end the
  * next free place's number + 1 (0: none). */
 #define FREE_CLIENT 0u
 
@@ -45,6 +55,10 @@ struct FsPressure {
                                  fs_pressure_hold() of it as a client
                                  said (fs_pressure_owner()) */
     FsHostIndex host_index;   /* of hosts: number + 1 */
+    GArray *ends;             /* End by number */
+    guint32 *end_index;       /* end_mask + 1 slots: end number + 1; 0
+                                 empty; at most 3/4 full */
+    guint32 end_mask;
     GArray *dests;            /* Dest by number, with free places */
     guint32 free;             /* the first free place's number + 1 (0:
                                  none) */
@@ -76,6 +90,9 @@ fs_pressure_new(void)
     p->hosts = g_array_new(FALSE, FALSE, sizeof(FsAddr));
     p->owners = g_array_new(FALSE, FALSE, sizeof(guint32));
     fs_host_index_reset(&p->host_index, MIN_CAPACITY);
+    p->ends = g_array_new(FALSE, FALSE, sizeof(End));
+    p->end_index = g_new0(guint32, MIN_CAPACITY);
+    p->end_mask = MIN_CAPACITY - 1;
     p->dests = g_array_new(FALSE, FALSE, sizeof(Dest));
     p->index = g_new0(guint32, MIN_CAPACITY);
     p->mask = MIN_CAPACITY - 1;
@@ -90,6 +107,8 @@ fs_pressure_free(FsPressure *p)
     g_array_unref(p->hosts);
     g_array_unref(p->owners);
     fs_host_index_clear(&p->host_index);
+    g_array_unref(p->ends);
+    g_free(p->end_index);
     g_array_unref(p->dests);
     g_free(p->index);
     g_free(p);
@@ -133,29 +152,82 @@ host_number(FsPressure *p, const FsAddr *addr, gboolean create)
     return p->hosts->len;
 }
 
-static inline guint32
-dest_hash(guint32 client, guint32 server, guint16 port)
+static inline const End *
+end_at(const FsPressure *p, guint32 number)
 {
-    return (guint32)fs_mix64(((guint64)client << 32 | server) ^
-                             ((guint64)port << 16));
+    return &g_array_index(p->ends, End, number - 1);
+}
+
+static inline guint32
+end_hash(guint32 server, guint16 port)
+{
+    return (guint32)fs_mix64((guint64)server << 16 | port);
+}
+
+/* The slot of (server, port) in the end index, or the empty one ending
+ * its probe run. */
+static guint32 *
+end_slot(const FsPressure *p, guint32 server, guint16 port)
+{
+    for (guint32 i = end_hash(server, port) & p->end_mask;;
+         i = (i + 1) & p->end_mask) {
+        guint32 n = p->end_index[i];
+
+        if (n == 0 ||
+            (end_at(p, n)->server == server && end_at(p, n)->port == port))
+            return &p->end_index[i];
+    }
+}
+
+/* A new end index of capacity slots for the ends. */
+static void
+end_reindex(FsPressure *p, guint32 capacity)
+{
+    g_free(p->end_index);
+    p->end_index = g_new0(guint32, capacity);
+    p->end_mask = capacity - 1;
+    for (guint32 n = 1; n <= p->ends->len; n++)
+        *end_slot(p, end_at(p, n)->server, end_at(p, n)->port) = n;
+}
+
+/* (server, port)'s end number + 1, made when absent. */
+static guint32
+end_number(FsPressure *p, guint32 server, guint16 port)
+{
+    guint32 *slot = end_slot(p, server, port);
+    End e = { .server = server, .port = port };
+
+    if (*slot != 0)
+        return *slot;
+    g_array_append_val(p->ends, e);
+    if (p->ends->len * 4u > (p->end_mask + 1) * 3u)
+        end_reindex(p, 2 * (p->end_mask + 1));
+    else
+        *slot = p->ends->len;
+    return p->ends->len;
+}
+
+static inline guint32
+dest_hash(guint32 client, guint32 end)
+{
+    return (guint32)fs_mix64((guint64)client << 32 | end);
 }
 
 /* The home slot of d in the index. */
 static inline guint32
 home_of(const FsPressure *p, const Dest *d)
 {
-    return dest_hash(d->client, d->server, d->port) & p->mask;
+    return dest_hash(d->client, d->end) & p->mask;
 }
 
-/* TRUE with *at the index slot of (client, server, port); else FALSE
+/* TRUE with *at the index slot of (client, end); else FALSE
  * with *at where it goes: runs are kept in home order (Robin Hood), so
  * a miss stops at the first slot of its run that is empty or holds a
  * destination nearer its home (read anyway, for its key). */
 static gboolean
-locate(const FsPressure *p, guint32 client, guint32 server, guint16 port,
-       guint32 *at)
+locate(const FsPressure *p, guint32 client, guint32 end, guint32 *at)
 {
-    guint32 home = dest_hash(client, server, port) & p->mask;
+    guint32 home = dest_hash(client, end) & p->mask;
     guint32 i = home;
 
     for (guint32 dist = 0;; dist++, i = (i + 1) & p->mask) {
@@ -165,7 +237,7 @@ locate(const FsPressure *p, guint32 client, guint32 server, guint16 port,
         if (p->index[i] == 0)
             return FALSE;
         d = dest_at(p, p->index[i] - 1);
-        if (d->client == client && d->server == server && d->port == port)
+        if (d->client == client && d->end == end)
             return TRUE;
         if (((i - home_of(p, d)) & p->mask) < dist)
             return FALSE;
@@ -199,7 +271,7 @@ reindex(FsPressure *p, guint32 capacity)
 
         if (d->client == FREE_CLIENT)
             continue;
-        if (!locate(p, d->client, d->server, d->port, &at))
+        if (!locate(p, d->client, d->end, &at))
             place_at(p, at, n + 1);
     }
 }
@@ -210,27 +282,27 @@ find_or_add(FsPressure *p, const FsAddr *client, const FsAddr *server,
             guint16 port)
 {
     guint32 c = host_number(p, client, TRUE);
-    guint32 s = host_number(p, server, TRUE);
+    guint32 e = end_number(p, host_number(p, server, TRUE), port);
     guint32 at;
     guint32 number;
 
-    if (locate(p, c, s, port, &at))
+    if (locate(p, c, e, &at))
         return dest_at(p, p->index[at] - 1);
     /* at most 7/8 full: runs in home order stay short (a slot passed
      * reads its destination) */
     if ((p->live + 1) * 8u > (p->mask + 1) * 7u) {
         reindex(p, 2 * (p->mask + 1));
-        locate(p, c, s, port, &at);
+        locate(p, c, e, &at);
     }
     p->live++;
     if (p->free != 0) {
         number = p->free;
-        p->free = dest_at(p, number - 1)->server;
+        p->free = dest_at(p, number - 1)->end;
     } else {
         g_array_set_size(p->dests, p->dests->len + 1);
         number = p->dests->len;
     }
-    *dest_at(p, number - 1) = (Dest){ .client = c, .server = s, .port = port };
+    *dest_at(p, number - 1) = (Dest){ .client = c, .end = e };
     place_at(p, at, number);
     return dest_at(p, number - 1);
 }
@@ -290,14 +362,19 @@ fs_pressure_size(const FsPressure *p)
 static int
 rank_cmp(const FsPressure *p, const Dest *x, const Dest *y)
 {
+    const End *xe;
+    const End *ye;
     int c;
 
     if (x->peak != y->peak)
         return x->peak > y->peak ? -1 : 1;
     c = fs_addr_compare(host(p, x->client), host(p, y->client));
-    if (c == 0)
-        c = fs_addr_compare(host(p, x->server), host(p, y->server));
-    return c != 0 ? c : (int)x->port - (int)y->port;
+    if (c != 0)
+        return c;
+    xe = end_at(p, x->end);
+    ye = end_at(p, y->end);
+    c = fs_addr_compare(host(p, xe->server), host(p, ye->server));
+    return c != 0 ? c : (int)xe->port - (int)ye->port;
 }
 
 /* capacity halved while used would fill at most 1/8 of it, not below
@@ -318,41 +395,59 @@ idle(const Dest *d)
     return d->client != FREE_CLIENT && d->now == 0 && d->held == 0;
 }
 
-/* Numbers again only the hosts the destinations kept still name, so that
- * the host table follows the destinations held, not every host ever
- * seen (1M client hosts took 80 MB); the host index at most 1/8 full
- * gets smaller. */
+/* old's number + 1 among the hosts kept (renumbered[old], given when
+ * it has none yet, the host and its owner then copied over). */
+static guint32
+keep_host(const FsPressure *p, guint32 *renumbered, GArray *hosts,
+          GArray *owners, guint32 old)
+{
+    if (renumbered[old] == 0) {
+        g_array_append_vals(hosts, host(p, old), 1);
+        g_array_append_vals(owners, &g_array_index(p->owners, guint32, old - 1),
+                            1);
+        renumbered[old] = hosts->len;
+    }
+    return renumbered[old];
+}
+
+/* Numbers again only the hosts and the server ends the destinations
+ * kept still name, so that the tables follow the destinations held,
+ * not every host or end ever seen (1M client hosts took 80 MB); an
+ * index at most 1/8 full gets smaller. */
 static void
 renumber_hosts(FsPressure *p)
 {
     guint32 *renumbered = g_new0(guint32, p->hosts->len + 1);
+    guint32 *ends_renumbered = g_new0(guint32, p->ends->len + 1);
     GArray *hosts = g_array_new(FALSE, FALSE, sizeof(FsAddr));
     GArray *owners = g_array_new(FALSE, FALSE, sizeof(guint32));
+    GArray *ends = g_array_new(FALSE, FALSE, sizeof(End));
 
     for (guint32 n = 0; n < p->dests->len; n++) {
         Dest *d = dest_at(p, n);
-        guint32 *ends[2] = { &d->client, &d->server };
 
         if (d->client == FREE_CLIENT)
             continue;
-        for (int k = 0; k < 2; k++) {
-            guint32 old = *ends[k];
+        d->client = keep_host(p, renumbered, hosts, owners, d->client);
+        if (ends_renumbered[d->end] == 0) {
+            End e = *end_at(p, d->end);
 
-            if (renumbered[old] == 0) {
-                g_array_append_vals(hosts, host(p, old), 1);
-                g_array_append_vals(owners, &g_array_index(p->owners, guint32,
-                                                           old - 1), 1);
-                renumbered[old] = hosts->len;
-            }
-            *ends[k] = renumbered[old];
+            e.server = keep_host(p, renumbered, hosts, owners, e.server);
+            g_array_append_val(ends, e);
+            ends_renumbered[d->end] = ends->len;
         }
+        d->end = ends_renumbered[d->end];
     }
     g_array_unref(p->hosts);
     p->hosts = hosts;
     g_array_unref(p->owners);
     p->owners = owners;
+    g_array_unref(p->ends);
+    p->ends = ends;
     g_free(renumbered);
+    g_free(ends_renumbered);
     host_reindex(p, shrunk_capacity(p->host_index.mask + 1, p->hosts->len));
+    end_reindex(p, shrunk_capacity(p->end_mask + 1, p->ends->len));
 }
 
 void
@@ -425,7 +520,7 @@ fs_pressure_prune(FsPressure *p, guint keep)
         Dest *d = dest_at(p, n);
 
         if (d->client == FREE_CLIENT) {
-            d->server = p->free;
+            d->end = p->free;
             p->free = n + 1;
         }
     }
@@ -497,8 +592,9 @@ fs_pressure_foreach_top(const FsPressure *p, guint max,
     }
     for (guint i = 0; i < found; i++) {
         const Dest *d = ranked[i];
-        FsDestTimeWait out = { *host(p, d->client), *host(p, d->server),
-                               d->port, d->peak, peak_at(d) };
+        const End *e = end_at(p, d->end);
+        FsDestTimeWait out = { *host(p, d->client), *host(p, e->server),
+                               e->port, d->peak, peak_at(d) };
 
         fn(&out, user);
     }
