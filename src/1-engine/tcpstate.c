@@ -1303,18 +1303,37 @@ settle_ack(const Step *st, FsRole role)
     ep->undecided = FS_UNDECIDED_ACK_AFTER_LOSS;
 }
 
+/* The settle and expiry predicates below read fields that an
+ * FsEndpoint and a frozen record's FsSettleEnd both have, by the same
+ * names: each is written once, as a macro, for either. */
+
 /* ep's FIN sent and not acked (as captured). */
+#define FIN_UNACKED(ep) ((ep)->fin_sent && !(ep)->fin_acked)
+/* ep's peer acked a FIN of ep's that the capture never held. */
+#define ACKED_FIN_UNSEEN(ep) ((ep)->unseen_fin_acked && !(ep)->fin_sent)
+/* The ACK of ep's FIN, pending, has been quiet for 2*MSL at now: a FIN
+ * not coming again. */
+#define ACK_PENDING_EXPIRED(ep, now, two_msl) \
+    ((ep)->ack_pending && (now) - (ep)->last_fin_time >= (two_msl))
+/* ep's TIME_WAIT is over at now. */
+#define TIME_WAIT_OVER(ep, now, two_msl) \
+    ((ep)->state == FS_TCP_TIME_WAIT && \
+     (ep)->time_wait_since + (two_msl) <= (now))
+/* What settling would act on (left_to_settle()). */
+#define LEFT_TO_SETTLE(ep) \
+    ((ep)->fin_gap || (ep)->fin_pending || FIN_UNACKED(ep) || \
+     ACKED_FIN_UNSEEN(ep))
+
 static inline gboolean
 fin_unacked(const FsEndpoint *ep)
 {
-    return ep->fin_sent && !ep->fin_acked;
+    return FIN_UNACKED(ep);
 }
 
-/* ep's peer acked a FIN of ep's that the capture never held. */
 static inline gboolean
 acked_fin_unseen(const FsEndpoint *ep)
 {
-    return ep->unseen_fin_acked && !ep->fin_sent;
+    return ACKED_FIN_UNSEEN(ep);
 }
 
 /* The peer's FIN is still pending at role when the capture ends: it went
@@ -1390,20 +1409,16 @@ settle_fin_gap(const Step *st, FsRole role)
                "FIN past the highest data captured: bytes missed");
 }
 
-/* The ACK of ep's FIN, pending, has been quiet for 2*MSL at now: a FIN
- * not coming again. */
 static inline gboolean
 ack_pending_expired(const FsEndpoint *ep, FsTime now, FsTime two_msl)
 {
-    return ep->ack_pending && now - ep->last_fin_time >= two_msl;
+    return ACK_PENDING_EXPIRED(ep, now, two_msl);
 }
 
-/* ep's TIME_WAIT is over at now. */
 static inline gboolean
 time_wait_over(const FsEndpoint *ep, FsTime now, FsTime two_msl)
 {
-    return ep->state == FS_TCP_TIME_WAIT &&
-           ep->time_wait_since + two_msl <= now;
+    return TIME_WAIT_OVER(ep, now, two_msl);
 }
 
 /* fs_tcpstate_expire() once something in it is due. */
@@ -1473,8 +1488,7 @@ fs_tcpstate_settle_acks(FsConn *conn, FsTime now, FsTcpOutcome *out)
 static inline gboolean
 left_to_settle(const FsEndpoint *ep)
 {
-    return ep->fin_gap || ep->fin_pending || fin_unacked(ep) ||
-           acked_fin_unseen(ep);
+    return LEFT_TO_SETTLE(ep);
 }
 
 FsTcpOutcome *
@@ -1561,14 +1575,10 @@ fs_tcpstate_settles_quietly(const FsSettleView *v, FsTime now,
              ep->state >= FS_TCP_N_STATES ||
              edges[ep->state][FS_CAUSE_FIN_ACKED] == FS_TCP_TIME_WAIT))
             return FALSE;
-        /* left_to_settle() */
-        if (ep->fin_gap || ep->fin_pending ||
-            (ep->fin_sent && !ep->fin_acked) ||
-            (ep->unseen_fin_acked && !ep->fin_sent))
+        if (LEFT_TO_SETTLE(ep))
             return FALSE;
         /* expiry_due() once no ACK is pending */
-        if (ep->state == FS_TCP_TIME_WAIT &&
-            ep->time_wait_since + two_msl <= now)
+        if (TIME_WAIT_OVER(ep, now, two_msl))
             return FALSE;
     }
     return TRUE;
@@ -1595,7 +1605,7 @@ fs_tcpstate_expire_view(FsSettleView *v, FsTime now, FsTime two_msl,
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         const FsSettleEnd *ep = &v->ep[r];
 
-        if (ep->ack_pending && now - ep->last_fin_time >= two_msl &&
+        if (ACK_PENDING_EXPIRED(ep, now, two_msl) &&
             fin_acked_edge(ep) == FS_TCP_TIME_WAIT)
             return FALSE;
     }
@@ -1605,7 +1615,7 @@ fs_tcpstate_expire_view(FsSettleView *v, FsTime now, FsTime two_msl,
         FsTime at = ep->fin_acked_time;
         FsTcpState to = fin_acked_edge(ep);
 
-        if (!ep->ack_pending || now - ep->last_fin_time < two_msl)
+        if (!ACK_PENDING_EXPIRED(ep, now, two_msl))
             continue;
         /* ack_arrived() */
         ep->ack_pending = 0;
@@ -1622,7 +1632,7 @@ fs_tcpstate_expire_view(FsSettleView *v, FsTime now, FsTime two_msl,
         FsSettleEnd *ep = &v->ep[r];
         FsTime at = ep->time_wait_since + two_msl;
 
-        if (ep->state != FS_TCP_TIME_WAIT || at > now)
+        if (!TIME_WAIT_OVER(ep, now, two_msl))
             continue;
         fill_transition(fs_tcp_outcome_push(out), &st, (FsRole)r,
                         FS_TCP_TIME_WAIT, FS_TCP_CLOSED,
