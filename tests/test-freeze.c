@@ -910,6 +910,31 @@ expire_both_ways(const FsConn *c, const FsSettleView *view, FsTime now,
     fs_tcp_outcome_clear(&by_view);
 }
 
+/* view holds c's values. */
+static void
+assert_view_of(const FsSettleView *view, const FsConn *c)
+{
+    for (int r = 0; r < 2; r++) {
+        const FsSettleEnd *v = &view->ep[r];
+        const FsEndpoint *ep = &c->ep[r];
+
+        g_assert_cmpint(v->state, ==, ep->state);
+        g_assert_cmpint(v->time_wait_since, ==, ep->time_wait_since);
+        g_assert_cmpint(v->ack_pending, ==, ep->ack_pending);
+        g_assert_cmpint(v->fin_gap, ==, ep->fin_gap);
+        g_assert_cmpint(v->fin_pending, ==, ep->fin_pending);
+        g_assert_cmpint(v->fin_sent, ==, ep->fin_sent);
+        g_assert_cmpint(v->fin_acked, ==, ep->fin_acked);
+        g_assert_cmpint(v->unseen_fin_acked, ==, ep->unseen_fin_acked);
+        g_assert_cmpint(v->fin_acked_lost, ==, ep->fin_acked_lost);
+        g_assert_cmpint(v->state_since, ==, ep->state_since);
+        g_assert_cmpint(v->last_fin_time, ==, ep->last_fin_time);
+        g_assert_cmpint(v->fin_acked_time, ==, ep->fin_acked_time);
+    }
+    g_assert_cmpint(view->t_last, ==, c->t_last);
+    g_assert_cmpint(view->rst_from, ==, c->rst_from);
+}
+
 /* A frozen record's settle view (fs_conn_frozen_settle_view()) holds
  * the fields as they are; whenever fs_tcpstate_settles_quietly() says
  * so of it, settling the record whole emits no more than it allows
@@ -970,25 +995,7 @@ test_settle_view(void)
         }
         frozen = fs_conn_freeze(&c, NULL);
         g_assert_true(fs_conn_frozen_settle_view(frozen, &view));
-        for (int r = 0; r < 2; r++) {
-            const FsSettleEnd *v = &view.ep[r];
-            const FsEndpoint *ep = &c.ep[r];
-
-            g_assert_cmpint(v->state, ==, ep->state);
-            g_assert_cmpint(v->time_wait_since, ==, ep->time_wait_since);
-            g_assert_cmpint(v->ack_pending, ==, ep->ack_pending);
-            g_assert_cmpint(v->fin_gap, ==, ep->fin_gap);
-            g_assert_cmpint(v->fin_pending, ==, ep->fin_pending);
-            g_assert_cmpint(v->fin_sent, ==, ep->fin_sent);
-            g_assert_cmpint(v->fin_acked, ==, ep->fin_acked);
-            g_assert_cmpint(v->unseen_fin_acked, ==, ep->unseen_fin_acked);
-            g_assert_cmpint(v->fin_acked_lost, ==, ep->fin_acked_lost);
-            g_assert_cmpint(v->state_since, ==, ep->state_since);
-            g_assert_cmpint(v->last_fin_time, ==, ep->last_fin_time);
-            g_assert_cmpint(v->fin_acked_time, ==, ep->fin_acked_time);
-        }
-        g_assert_cmpint(view.t_last, ==, c.t_last);
-        g_assert_cmpint(view.rst_from, ==, c.rst_from);
+        assert_view_of(&view, &c);
         /* around a TIME_WAIT's end, a while after a FIN (silence
          * proving its ACK or not), or later */
         if (i % 3 == 0 && c.ep[i % 2].time_wait_since != FS_TIME_UNSET)
@@ -1037,6 +1044,87 @@ test_settle_view(void)
                    expired[1], expired[2]);
     for (int k = 0; k < 3; k++)
         g_assert_cmpuint(expired[k], >, 1000);
+}
+
+/* The settle view reads the front of the encoding, where what it wants
+ * is, and stops there unless the rare tail (V_RST) is written: on a
+ * usual closed connection (random ones write every group), with each
+ * value it reads changed alone, its group written or not, and with the
+ * groups after it written too (a rarer value of group 1, a value of the
+ * groups between, an RST), it holds each value as the record does. */
+static void
+test_settle_view_usual(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(server_closes, G_N_ELEMENTS(server_closes), NULL);
+    const FsConn *closed = fs_script_conn(res, 0);
+    guint differ = 0;
+
+    for (int later = 0; later < 5; later++) {
+        for (int field = 0; field < 20; field++) {
+            FsConn c = *closed;
+            FsEndpoint *ep = &c.ep[field % 2];
+            FsEndpoint *peer = &c.ep[!(field % 2)];
+            g_autofree FsConn *frozen = NULL;
+            FsSettleView view;
+
+            switch (field / 2) {
+            case 0: break;
+            case 1: ep->fin_acked_time += 3000; break;
+            case 2: ep->state_since -= 5000; break;
+            case 3: ep->last_fin_time = ep->fin_time + 7000; break;
+            case 4: ep->fin_time -= 2000; break;
+            case 5:
+                ep->time_wait_since = ep->time_wait_since == FS_TIME_UNSET
+                                          ? c.t_last - 4000
+                                          : FS_TIME_UNSET;
+                break;
+            case 6:
+                ep->state = FS_TCP_LAST_ACK;
+                ep->ack_pending = !ep->ack_pending;
+                break;
+            case 7:
+                ep->fin_acked_lost = 1;
+                ep->fin_gap = 1;
+                ep->unseen_fin_acked = 1;
+                ep->fin_pending = 1;
+                ep->fin_acked = !ep->fin_acked;
+                ep->fin_sent = !ep->fin_sent;
+                break;
+            default:
+                /* group 0 not written: all its values as their bases */
+                for (int r = 0; r < 2; r++) {
+                    FsEndpoint *e = &c.ep[r];
+
+                    e->fin_acked_time = e->last_fin_time;
+                    e->state_since = e->time_wait_since != FS_TIME_UNSET
+                                         ? e->time_wait_since
+                                         : c.t_last;
+                    e->fin_count = 0;
+                    e->rst_count = 0;
+                    e->fin_ack = c.ep[!r].snd_nxt;
+                }
+                if (field % 2)
+                    ep->last_fin_time = ep->fin_time + 1000;
+                break;
+            }
+            if (later == 1 || later == 4)
+                peer->probe_end = ep->snd_nxt + 5; /* group 1, after */
+            if (later == 2 || later == 4)
+                ep->max_ack = peer->snd_nxt + 9;   /* group 3 */
+            if (later >= 3) {                      /* the tail */
+                c.rst_from = (gint8)(field % 2);
+                c.rst_state = FS_TCP_ESTABLISHED;
+                c.illegal_flags = 1;
+            }
+            frozen = fs_conn_freeze(&c, NULL);
+            g_assert_true(fs_conn_frozen_settle_view(frozen, &view));
+            assert_view_of(&view, &c);
+            differ += memcmp(&c, closed, sizeof c) != 0;
+        }
+    }
+    /* each case changed the record but the first (both roles) */
+    g_assert_cmpuint(differ, ==, 5 * 20 - 2);
 }
 
 /* What a run hands over, in order: each record's bytes and verdict,
@@ -1269,6 +1357,7 @@ main(int argc, char **argv)
                     test_microsecond_exactness);
     g_test_add_func("/freeze/samples", test_samples);
     g_test_add_func("/freeze/settle-view", test_settle_view);
+    g_test_add_func("/freeze/settle-view-usual", test_settle_view_usual);
     g_test_add_func("/freeze/settle-both-ways", test_settle_both_ways);
     g_test_add_func("/freeze/engine-freezes", test_engine_freezes);
     g_test_add_func("/freeze/quiet-interface", test_quiet_interface);

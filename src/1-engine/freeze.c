@@ -25,7 +25,9 @@
  * Layout after the links and the addresses (freeze.h): the last
  * packet's time, the base of the others; a byte saying which groups
  * follow, its top bit set when all the words do (most connections),
- * else a byte saying which; the words; the dense varints; the groups. Most captures keep microseconds: when every time of the
+ * else a byte saying which; the words; the values slot by slot (see
+ * the slots: settling's dense values, the two groups holding its
+ * others, the other dense values, the other groups). Most captures keep microseconds: when every time of the
  * connection is a whole microsecond, times are coded in microseconds (a
  * byte or two less each); the lead is then 7 bytes, t_last / 1000
  * shifted up with bit 0 set, else 8 bytes, t_last shifted up (times are
@@ -92,42 +94,70 @@ enum {
 /* encode_in() tests each word by name */
 G_STATIC_ASSERT(N_WORDS == 6);
 
-/* The varint values, by slot: dense ones, then the masked groups, the
- * common first. _C, _S: the client's, the server's. */
+/* The varint values, by slot, in the order they are written (_C, _S:
+ * the client's, the server's). What settling a frozen record reads
+ * (fs_conn_frozen_settle_view()) comes first, so that it stops there:
+ * its dense values, then the masked group holding its four common ones
+ * first, then the group holding its rarer two (V_LAST_FIN_TIME) first;
+ * then the other dense values and the other groups, the common first.
+ * (Which values share a group is what the groups' mask bytes cost: the
+ * groups here are those of the order by kind, their values moved
+ * between the two common groups only; bench-small, medium-b and medium
+ * freeze to the same sizes either way.) */
 enum {
-    /* dense */
-    V_PACKETS, V_T_FIRST, V_SETTLED_AT, V_CONN_FLAGS, V_FIRST_FRAME,
-    V_FRAME_SPAN, V_PAYLOAD_TIME_C, V_PAYLOAD_TIME_S,
-    V_SHAPE_C, V_SHAPE_S, V_FLAGS_C, V_FLAGS_S, V_SND_NXT_C, V_SND_NXT_S,
-    V_RCV_WND_C, V_RCV_WND_S, V_LAST_TSVAL_C, V_LAST_TSVAL_S, V_RTT_C,
-    V_RTT_S, V_FIN_TIME_C, V_FIN_TIME_S, V_TW_SINCE_C, V_TW_SINCE_S,
-    N_DENSE,
-    /* common */
-    V_COUNTS_C = N_DENSE, V_COUNTS_S, V_FIN_ACKED_TIME_C,
-    V_FIN_ACKED_TIME_S, V_ACK_CARRIER_END_C, V_ACK_CARRIER_END_S,
-    V_FIN_ACK_C, V_FIN_ACK_S,
-    V_STATE_SINCE_C, V_STATE_SINCE_S, V_HASH_TIME_C, V_HASH_TIME_S,
-    V_PREV_FIN_TIME_C, V_PREV_FIN_TIME_S, V_FIN_SEQ_C, V_FIN_SEQ_S,
-    /* rare */
+    /* dense, settling's */
+    V_SHAPE_C, V_SHAPE_S, V_FLAGS_C, V_FLAGS_S, V_FIN_TIME_C, V_FIN_TIME_S,
+    V_TW_SINCE_C, V_TW_SINCE_S,
+    /* group 0, common: settling's four first */
+    V_FIN_ACKED_TIME_C, V_FIN_ACKED_TIME_S, V_STATE_SINCE_C,
+    V_STATE_SINCE_S, V_COUNTS_C, V_COUNTS_S, V_FIN_ACK_C, V_FIN_ACK_S,
+    /* group 1, rare: settling's two first */
     V_LAST_FIN_TIME_C, V_LAST_FIN_TIME_S, V_PROBE_END_C, V_PROBE_END_S,
     V_FINAL_ACK_LOST, V_BYTES_AFTER_PEER_FIN_C, V_BYTES_AFTER_PEER_FIN_S,
     V_CLOSE_DONE_TIME,
+    /* dense, the others */
+    V_PACKETS, V_T_FIRST, V_SETTLED_AT, V_CONN_FLAGS, V_FIRST_FRAME,
+    V_FRAME_SPAN, V_PAYLOAD_TIME_C, V_PAYLOAD_TIME_S,
+    V_SND_NXT_C, V_SND_NXT_S, V_RCV_WND_C, V_RCV_WND_S, V_LAST_TSVAL_C,
+    V_LAST_TSVAL_S, V_RTT_C, V_RTT_S,
+    /* group 2, common */
+    V_ACK_CARRIER_END_C, V_ACK_CARRIER_END_S, V_HASH_TIME_C, V_HASH_TIME_S,
+    V_PREV_FIN_TIME_C, V_PREV_FIN_TIME_S, V_FIN_SEQ_C, V_FIN_SEQ_S,
+    /* group 3, rare */
     V_MAX_ACK_C, V_MAX_ACK_S, V_BYTES_C, V_BYTES_S, V_PROBE_TS_C,
     V_PROBE_TS_S, V_FIN_GAP_LO_C, V_FIN_GAP_LO_S,
-    V_BYTES_AFTER_OWN_FIN_C, V_BYTES_AFTER_OWN_FIN_S, V_RST_TIME, V_RST,
+    /* groups 4 and 5, the rare tail: settling's V_RST first */
+    V_RST, V_BYTES_AFTER_OWN_FIN_C, V_BYTES_AFTER_OWN_FIN_S, V_RST_TIME,
     V_REUSE_OF, V_REUSE, V_REUSE_SINCE_CLOSE, V_ILLEGAL_FLAGS,
     V_OLD_DUPLICATES, V_CAPTURE_LOSS, V_DUPLICATE_FRAMES,
     V_OLD_DUP_IN_WINDOW, V_OLD_DUP_PAWS, V_OLD_DUP_DURING_TW, V_SOURCES,
     N_VALUES
 };
 
+/* settling's dense values, the groups before the other dense ones */
+#define N_DENSE_FIRST V_FIN_ACKED_TIME_C
+#define N_GROUPS_FIRST ((V_PACKETS - N_DENSE_FIRST) / 8)
+#define N_DENSE (N_DENSE_FIRST + V_ACK_CARRIER_END_C - V_PACKETS)
 #define N_MASKED (N_VALUES - N_DENSE)
 #define N_GROUPS ((N_MASKED + 7) / 8)
 /* slots of the masked groups, the last one's unused ones 0 */
 #define N_SLOTS (N_DENSE + 8 * N_GROUPS)
+/* whether slot is a dense one */
+#define SLOT_DENSE(slot) \
+    ((slot) < N_DENSE_FIRST || ((slot) >= V_PACKETS && (slot) < V_ACK_CARRIER_END_C))
+/* a masked slot's place among the masked ones: its group's, times 8, and
+ * its bit in the group's mask */
+#define MASKED_AT(slot) \
+    ((slot) < V_PACKETS ? (slot) - N_DENSE_FIRST : (slot) - N_DENSE)
+/* the first slot of group g */
+#define GROUP_AT(g) (8 * (g) + ((g) < N_GROUPS_FIRST ? N_DENSE_FIRST : N_DENSE))
 
-/* the dense values are read in runs of 8 */
+/* the dense values are read in runs of 8, the groups between them whole */
+G_STATIC_ASSERT(N_DENSE_FIRST == 8);
+G_STATIC_ASSERT((V_PACKETS - N_DENSE_FIRST) % 8 == 0);
 G_STATIC_ASSERT(N_DENSE % 8 == 0);
+G_STATIC_ASSERT(GROUP_AT(N_GROUPS_FIRST) == V_ACK_CARRIER_END_C);
+G_STATIC_ASSERT(GROUP_AT(1) == V_LAST_FIN_TIME_C);
 /* the groups' summary is a byte, its top bit free */
 G_STATIC_ASSERT(N_GROUPS <= 7);
 /* in the groups' summary: every word follows (no byte saying which) */
@@ -410,13 +440,12 @@ put_varint(guint8 *p, guint64 v)
     return p;
 }
 
-/* Whether every value of the last two groups (V_BYTES_AFTER_OWN_FIN_C
- * on) is 0, as encode_in() works it out: each field as it is in a usual
+/* Whether every value of the last two groups (V_RST on) is 0, as encode_in() works it out: each field as it is in a usual
  * connection, tested together (one OR each, where working out a value
  * and testing it took three to six). A value added to these groups must
  * be added here too. */
-G_STATIC_ASSERT(V_BYTES_AFTER_OWN_FIN_C == N_DENSE + 8 * (N_GROUPS - 2));
-G_STATIC_ASSERT(N_VALUES == V_BYTES_AFTER_OWN_FIN_C + 15);
+G_STATIC_ASSERT(V_RST == GROUP_AT(N_GROUPS - 2));
+G_STATIC_ASSERT(N_VALUES == V_RST + 15);
 static inline gboolean
 rare_tail_zero(const FsConn *conn)
 {
@@ -456,9 +485,9 @@ typedef struct {
 static inline ALWAYS_INLINE void
 put_value(Writer *e, guint slot, guint64 x)
 {
-    guint j = (slot - N_DENSE) % 8;
+    guint j = MASKED_AT(slot) % 8;
 
-    if (slot < N_DENSE) {
+    if (SLOT_DENSE(slot)) {
         e->p = put_varint(e->p, x);
         return;
     }
@@ -473,7 +502,7 @@ put_value(Writer *e, guint slot, guint64 x)
     if (j == 7 || slot == N_VALUES - 1) {
         if (e->m != 0) {
             *e->mask = (guint8)e->m;
-            e->groups |= 1u << (slot - N_DENSE) / 8;
+            e->groups |= 1u << MASKED_AT(slot) / 8;
         } else {
             e->p = e->mask;
         }
@@ -560,46 +589,20 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
     e.m = 0;
     e.groups = 0;
 
-    /* dense */
-    PUT(V_PACKETS, conn->packets);
-    PUT(V_T_FIRST, LAST(conn->t_first, FALSE));
-    PUT(V_SETTLED_AT, LAST(conn->settled_at, FALSE));
-    PUT(V_CONN_FLAGS,
-        flag_bytes((const guint8 *)conn + CONN_FLAGS_AT) |
-            (guint64)((const guint8 *)conn)[REUSE_FLAGS_AT] << 16);
-    PUT(V_FIRST_FRAME, conn->first_frame);
-    PUT(V_FRAME_SPAN, (guint32)(conn->last_frame - conn->first_frame));
-    PUT(V_PAYLOAD_TIME_C, TIME(cl->last_payload_time, conn->t_first, FALSE));
-    PUT(V_PAYLOAD_TIME_S, TIME(sv->last_payload_time, payload_base, FALSE));
+    /* dense, settling's */
     PUT(V_SHAPE_C, shape_of(cl));
     PUT(V_SHAPE_S, shape_of(sv));
     PUT(V_FLAGS_C, flags_code(cl));
     PUT(V_FLAGS_S, flags_code(sv));
-    PUT(V_SND_NXT_C, seq_code(cl->snd_nxt, cl->isn));
-    PUT(V_SND_NXT_S, seq_code(sv->snd_nxt, sv->isn));
-    PUT(V_RCV_WND_C, window_code(cl));
-    PUT(V_RCV_WND_S, window_code(sv));
-    PUT(V_LAST_TSVAL_C,
-        seq_code(cl->last_tsval, tsval_guess(cl, conn->t_first, t_last)));
-    PUT(V_LAST_TSVAL_S,
-        seq_code(sv->last_tsval, tsval_guess(sv, conn->t_first, t_last)));
-    PUT(V_RTT_C, cl->rtt_leg_us);
-    PUT(V_RTT_S, sv->rtt_leg_us);
     PUT(V_FIN_TIME_C, LAST(cl->fin_time, FALSE));
     PUT(V_FIN_TIME_S, LAST(sv->fin_time, FALSE));
     PUT(V_TW_SINCE_C, LAST(cl->time_wait_since, FALSE));
     PUT(V_TW_SINCE_S, LAST(sv->time_wait_since, FALSE));
-    /* common */
-    PUT(V_COUNTS_C, (guint64)cl->fin_count | (guint64)cl->rst_count << 16);
-    PUT(V_COUNTS_S, (guint64)sv->fin_count | (guint64)sv->rst_count << 16);
+    /* group 0 */
     PUT(V_FIN_ACKED_TIME_C,
         TIME(cl->fin_acked_time, cl->last_fin_time, FALSE));
     PUT(V_FIN_ACKED_TIME_S,
         TIME(sv->fin_acked_time, sv->last_fin_time, FALSE));
-    PUT(V_ACK_CARRIER_END_C, seq_code(cl->ack_carrier_end, sv->snd_nxt));
-    PUT(V_ACK_CARRIER_END_S, seq_code(sv->ack_carrier_end, cl->snd_nxt));
-    PUT(V_FIN_ACK_C, seq_code(cl->fin_ack, sv->snd_nxt));
-    PUT(V_FIN_ACK_S, seq_code(sv->fin_ack, cl->snd_nxt));
     PUT(V_STATE_SINCE_C,
         time_code(cl->state_since,
                   cl->time_wait_since != FS_TIME_UNSET ? cl->time_wait_since
@@ -610,13 +613,11 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
                   sv->time_wait_since != FS_TIME_UNSET ? sv->time_wait_since
                                                        : t_last,
                   unit == NS_PER_US, unit, FALSE, &off));
-    PUT(V_HASH_TIME_C, LAST(conn->last_hash_ts[C], FALSE));
-    PUT(V_HASH_TIME_S, LAST(conn->last_hash_ts[S], FALSE));
-    PUT(V_PREV_FIN_TIME_C, TIME(cl->prev_fin_time, cl->last_fin_time, TRUE));
-    PUT(V_PREV_FIN_TIME_S, TIME(sv->prev_fin_time, sv->last_fin_time, TRUE));
-    PUT(V_FIN_SEQ_C, seq_code(cl->fin_seq, cl->snd_nxt - 1));
-    PUT(V_FIN_SEQ_S, seq_code(sv->fin_seq, sv->snd_nxt - 1));
-    /* rare */
+    PUT(V_COUNTS_C, (guint64)cl->fin_count | (guint64)cl->rst_count << 16);
+    PUT(V_COUNTS_S, (guint64)sv->fin_count | (guint64)sv->rst_count << 16);
+    PUT(V_FIN_ACK_C, seq_code(cl->fin_ack, sv->snd_nxt));
+    PUT(V_FIN_ACK_S, seq_code(sv->fin_ack, cl->snd_nxt));
+    /* group 1 */
     PUT(V_LAST_FIN_TIME_C, TIME(cl->last_fin_time, cl->fin_time, FALSE));
     PUT(V_LAST_FIN_TIME_S, TIME(sv->last_fin_time, sv->fin_time, FALSE));
     PUT(V_PROBE_END_C, seq_code(cl->probe_end, sv->snd_nxt));
@@ -625,6 +626,37 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
     PUT(V_BYTES_AFTER_PEER_FIN_C, cl->bytes_after_peer_fin);
     PUT(V_BYTES_AFTER_PEER_FIN_S, sv->bytes_after_peer_fin);
     PUT(V_CLOSE_DONE_TIME, LAST(conn->close_done_time, TRUE));
+    /* dense, the others */
+    PUT(V_PACKETS, conn->packets);
+    PUT(V_T_FIRST, LAST(conn->t_first, FALSE));
+    PUT(V_SETTLED_AT, LAST(conn->settled_at, FALSE));
+    PUT(V_CONN_FLAGS,
+        flag_bytes((const guint8 *)conn + CONN_FLAGS_AT) |
+            (guint64)((const guint8 *)conn)[REUSE_FLAGS_AT] << 16);
+    PUT(V_FIRST_FRAME, conn->first_frame);
+    PUT(V_FRAME_SPAN, (guint32)(conn->last_frame - conn->first_frame));
+    PUT(V_PAYLOAD_TIME_C, TIME(cl->last_payload_time, conn->t_first, FALSE));
+    PUT(V_PAYLOAD_TIME_S, TIME(sv->last_payload_time, payload_base, FALSE));
+    PUT(V_SND_NXT_C, seq_code(cl->snd_nxt, cl->isn));
+    PUT(V_SND_NXT_S, seq_code(sv->snd_nxt, sv->isn));
+    PUT(V_RCV_WND_C, window_code(cl));
+    PUT(V_RCV_WND_S, window_code(sv));
+    PUT(V_LAST_TSVAL_C,
+        seq_code(cl->last_tsval, tsval_guess(cl, conn->t_first, t_last)));
+    PUT(V_LAST_TSVAL_S,
+        seq_code(sv->last_tsval, tsval_guess(sv, conn->t_first, t_last)));
+    PUT(V_RTT_C, cl->rtt_leg_us);
+    PUT(V_RTT_S, sv->rtt_leg_us);
+    /* group 2 */
+    PUT(V_ACK_CARRIER_END_C, seq_code(cl->ack_carrier_end, sv->snd_nxt));
+    PUT(V_ACK_CARRIER_END_S, seq_code(sv->ack_carrier_end, cl->snd_nxt));
+    PUT(V_HASH_TIME_C, LAST(conn->last_hash_ts[C], FALSE));
+    PUT(V_HASH_TIME_S, LAST(conn->last_hash_ts[S], FALSE));
+    PUT(V_PREV_FIN_TIME_C, TIME(cl->prev_fin_time, cl->last_fin_time, TRUE));
+    PUT(V_PREV_FIN_TIME_S, TIME(sv->prev_fin_time, sv->last_fin_time, TRUE));
+    PUT(V_FIN_SEQ_C, seq_code(cl->fin_seq, cl->snd_nxt - 1));
+    PUT(V_FIN_SEQ_S, seq_code(sv->fin_seq, sv->snd_nxt - 1));
+    /* group 3 */
     PUT(V_MAX_ACK_C, seq_code(cl->max_ack, sv->snd_nxt));
     PUT(V_MAX_ACK_S, seq_code(sv->max_ack, cl->snd_nxt));
     PUT(V_BYTES_C, zigzag(cl->bytes - bytes_base(cl)));
@@ -638,13 +670,13 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
      * they code is as it is then, they are not written, without working
      * out their values one by one. */
     if (!rare_tail_zero(conn)) {
-        PUT(V_BYTES_AFTER_OWN_FIN_C, cl->bytes_after_own_fin);
-        PUT(V_BYTES_AFTER_OWN_FIN_S, sv->bytes_after_own_fin);
-        PUT(V_RST_TIME, LAST(conn->rst_time, TRUE));
         PUT(V_RST, (guint64)(guint8)(conn->rst_from + 1) |
                        (guint64)conn->rst_state << 8 |
                        (guint64)conn->rst_peer_state << 16 |
                        (guint64)conn->rst_ignored << 24);
+        PUT(V_BYTES_AFTER_OWN_FIN_C, cl->bytes_after_own_fin);
+        PUT(V_BYTES_AFTER_OWN_FIN_S, sv->bytes_after_own_fin);
+        PUT(V_RST_TIME, LAST(conn->rst_time, TRUE));
         PUT(V_REUSE_OF, conn->reuse_of);
         PUT(V_REUSE, (guint64)conn->reuse.outcome |
                          (guint64)(guint8)conn->reuse.holder << 8 |
@@ -872,23 +904,25 @@ store(FsConn *out, const guint64 *v, const guint32 *w, gint64 unit)
     out->last_source = (guint16)(v[V_SOURCES] >> 16);
 }
 
-/* The first part of a frozen record's encoding, read: what a thaw and
- * a settle view (fs_conn_frozen_settle_view()) both need. */
+/* A frozen record's encoding as read: what a thaw and a settle view
+ * (fs_conn_frozen_settle_view()) both need. */
 typedef struct {
     guint8 buf[ENCODED_MAX + TAIL_ZEROS]; /* the encoding, zeros after */
-    const guint8 *p;        /* next to read: the groups */
+    const guint8 *p;        /* next to read */
     const guint8 *end;      /* the encoding's end in buf */
     FsTime t_last;
     gint64 unit;            /* of its times, ns */
     guint groups;           /* the groups that follow */
     guint32 w[N_WORDS];
-    guint64 v[N_SLOTS];     /* the dense ones read */
+    guint64 v[N_SLOTS];     /* by slot */
 } Reader;
 
-/* Reads frozen's lead, words and dense values into d; FALSE if that
- * much is damaged. */
+/* Reads frozen's lead, the groups' summary and (want_words) its words
+ * into d, else only passes them, and settling's dense values; FALSE if
+ * that much is damaged. */
 static inline ALWAYS_INLINE gboolean
-read_dense(const FsConn *frozen, Reader *d, gboolean *bad)
+read_head(const FsConn *frozen, Reader *d, gboolean want_words,
+          gboolean *bad)
 {
     const guint8 *data = (const guint8 *)frozen + FS_CONN_LINKS_SIZE +
                          fs_conn_frozen_addrs_size(frozen);
@@ -920,48 +954,80 @@ read_dense(const FsConn *frozen, Reader *d, gboolean *bad)
     d->groups &= ~ALL_WORDS_BIT;
     if (m >> N_WORDS != 0 || d->groups >> N_GROUPS != 0)
         return FALSE;
-    memset(d->w, 0, sizeof d->w);
-    for (; m != 0; m &= m - 1) {
-        d->w[lowest_bit(m)] = load_le32(p);
-        p += 4;
+    if (!want_words) {
+        if (m == ALL_WORDS)
+            p += 4 * N_WORDS;
+        else
+            for (; m != 0; m &= m - 1)
+                p += 4;
+    } else {
+        memset(d->w, 0, sizeof d->w);
+        for (; m != 0; m &= m - 1) {
+            d->w[lowest_bit(m)] = load_le32(p);
+            p += 4;
+        }
     }
     if (p > d->end)
         return FALSE;
-    for (guint i = 0; i < N_DENSE; i += 8) {
-        UNROLLED
-        for (guint j = 0; j < 8; j++)
-            d->v[i + j] = get_varint(&p, bad);
-        if (p > d->end)
-            return FALSE;
-    }
+    UNROLLED
+    for (guint i = 0; i < N_DENSE_FIRST; i++)
+        d->v[i] = get_varint(&p, bad);
     d->p = p;
-    return TRUE;
+    return p <= d->end;
 }
+
+/* Reads the groups of groups (a set of them, each as its bit in the
+ * summary, all of them before the other dense values or all after:
+ * their first slots 8 apart from base's, GROUP_AT(0) or
+ * GROUP_AT(N_GROUPS_FIRST) - 8 * N_GROUPS_FIRST, a constant) at p into
+ * v's slots, zero where its mask says so; returns the end, NULL if
+ * damaged. */
+static inline ALWAYS_INLINE const guint8 *
+read_groups(const guint8 *p, const guint8 *end, guint groups, guint base,
+            guint64 *v, gboolean *bad)
+{
+    for (; groups != 0; groups &= groups - 1) {
+        guint64 *gv = v + base + 8 * lowest_bit(groups);
+
+        if (p >= end)
+            return NULL;
+        for (guint m = *p++; m != 0; m &= m - 1)
+            gv[lowest_bit(m)] = get_varint(&p, bad);
+    }
+    return p;
+}
+
+/* The groups read first: their bits in the summary. */
+#define GROUPS_FIRST ((1u << N_GROUPS_FIRST) - 1)
 
 /* Reads all of frozen's values into d; FALSE if it is damaged. */
 static inline ALWAYS_INLINE gboolean
 read_values(const FsConn *frozen, Reader *d)
 {
-    const guint8 *p;
-    guint m;
     gboolean bad = FALSE;
+    const guint8 *p;
 
-    if (!read_dense(frozen, d, &bad))
+    if (!read_head(frozen, d, TRUE, &bad))
         return FALSE;
-    p = d->p;
     /* the groups' slots, 64 bytes at a time */
     UNROLLED
     for (guint g = 0; g < N_GROUPS; g++)
-        memset(d->v + N_DENSE + 8 * g, 0, 8 * sizeof *d->v);
-    for (guint groups = d->groups; groups != 0; groups &= groups - 1) {
-        guint64 *gv = d->v + N_DENSE + 8 * lowest_bit(groups);
-
-        if (p >= d->end)
+        memset(d->v + GROUP_AT(g), 0, 8 * sizeof *d->v);
+    p = read_groups(d->p, d->end, d->groups & GROUPS_FIRST, GROUP_AT(0),
+                    d->v, &bad);
+    if (p == NULL)
+        return FALSE;
+    for (guint i = V_PACKETS; i < V_ACK_CARRIER_END_C; i += 8) {
+        UNROLLED
+        for (guint j = 0; j < 8; j++)
+            d->v[i + j] = get_varint(&p, &bad);
+        if (p > d->end)
             return FALSE;
-        for (m = *p++; m != 0; m &= m - 1)
-            gv[lowest_bit(m)] = get_varint(&p, &bad);
     }
-    return !bad && p == d->end;
+    p = read_groups(p, d->end, d->groups & ~GROUPS_FIRST,
+                    GROUP_AT(N_GROUPS_FIRST) - 8 * N_GROUPS_FIRST, d->v,
+                    &bad);
+    return p != NULL && !bad && p == d->end;
 }
 
 gboolean
@@ -981,26 +1047,25 @@ fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
     return TRUE;
 }
 
-/* The values fs_conn_frozen_settle_view() decodes; the others it only
- * skips. */
-#define DENSE_WANTED                                                  \
-    (1u << V_SHAPE_C | 1u << V_SHAPE_S | 1u << V_FLAGS_C |           \
-     1u << V_FLAGS_S | 1u << V_FIN_TIME_C | 1u << V_FIN_TIME_S |     \
-     1u << V_TW_SINCE_C | 1u << V_TW_SINCE_S)
-G_STATIC_ASSERT(N_DENSE <= 32);
-/* of group g, the bit of masked slot slot if it is in g */
-#define WANT_IN(g, slot)                                              \
-    (((slot) - N_DENSE) / 8 == (g) ? 1u << (((slot) - N_DENSE) % 8) : 0u)
-#define GROUP_WANTED(g)                                               \
-    (WANT_IN(g, V_FIN_ACKED_TIME_C) | WANT_IN(g, V_FIN_ACKED_TIME_S) |  \
-     WANT_IN(g, V_STATE_SINCE_C) | WANT_IN(g, V_STATE_SINCE_S) |        \
-     WANT_IN(g, V_LAST_FIN_TIME_C) | WANT_IN(g, V_LAST_FIN_TIME_S) |    \
-     WANT_IN(g, V_RST))
-static const guint8 group_wanted[] = {
-    GROUP_WANTED(0), GROUP_WANTED(1), GROUP_WANTED(2), GROUP_WANTED(3),
-    GROUP_WANTED(4), GROUP_WANTED(5), GROUP_WANTED(6),
-};
-G_STATIC_ASSERT(G_N_ELEMENTS(group_wanted) >= N_GROUPS);
+/* What settling reads comes first (see the slots): its dense values,
+ * then its four in group 0 and its two in group 1, each first in its
+ * group, and V_RST first in the tail's first group. */
+G_STATIC_ASSERT(V_SHAPE_C < N_DENSE_FIRST && V_SHAPE_S < N_DENSE_FIRST &&
+                V_FLAGS_C < N_DENSE_FIRST && V_FLAGS_S < N_DENSE_FIRST &&
+                V_FIN_TIME_C < N_DENSE_FIRST &&
+                V_FIN_TIME_S < N_DENSE_FIRST &&
+                V_TW_SINCE_C < N_DENSE_FIRST &&
+                V_TW_SINCE_S < N_DENSE_FIRST);
+G_STATIC_ASSERT(V_FIN_ACKED_TIME_C == GROUP_AT(0) &&
+                V_FIN_ACKED_TIME_S == GROUP_AT(0) + 1 &&
+                V_STATE_SINCE_C == GROUP_AT(0) + 2 &&
+                V_STATE_SINCE_S == GROUP_AT(0) + 3);
+#define SETTLE_IN_GROUP_0 0x0fu
+G_STATIC_ASSERT(V_LAST_FIN_TIME_C == GROUP_AT(1) &&
+                V_LAST_FIN_TIME_S == GROUP_AT(1) + 1);
+#define SETTLE_IN_GROUP_1 0x03u
+#define TAIL_GROUP (N_GROUPS - 2)
+G_STATIC_ASSERT(V_RST == GROUP_AT(TAIL_GROUP));
 
 /* Past the varint at p, not decoded (zeros follow the encoding). */
 static inline const guint8 *
@@ -1011,94 +1076,84 @@ skip_varint(const guint8 *p)
     return p;
 }
 
+/* Past as many varints at p as m has bits set. */
+static inline const guint8 *
+skip_varints(const guint8 *p, guint m)
+{
+    for (; m != 0; m &= m - 1)
+        p = skip_varint(p);
+    return p;
+}
+
 /* What settling a frozen record reads before it acts (FsSettleView),
  * decoded as store() and store_endpoint() decode the same slots, and
  * nothing else: state (V_SHAPE), the flags (V_FLAGS, against the
  * state's typical ones), time_wait_since (V_TW_SINCE, from t_last),
  * state_since (V_STATE_SINCE), last_fin_time (V_LAST_FIN_TIME, from
  * fin_time, V_FIN_TIME), fin_acked_time (V_FIN_ACKED_TIME), rst_from
- * (V_RST) and t_last (the lead). The other values are skipped, not
- * decoded, and the groups after the last one wanted not read: a third
- * of a thaw's decoding. */
+ * (V_RST) and t_last (the lead). They come first in the encoding: the
+ * view reads the lead, 8 dense values and a group or two, and stops
+ * (the rest of a damaged encoding is found when it is thawed); only a
+ * record whose rare tail is written (an RST, reuse, anomalies) is read
+ * on to it, the values between skipped, not decoded. */
 gboolean
 fs_conn_frozen_settle_view(const FsConn *frozen, FsSettleView *view)
 {
-    const guint8 *data = (const guint8 *)frozen + FS_CONN_LINKS_SIZE +
-                         fs_conn_frozen_addrs_size(frozen);
-    gsize len = frozen->frozen_len;
-    guint8 buf[ENCODED_MAX + TAIL_ZEROS];
-    const guint8 *p = buf;
-    const guint8 *end = buf + len;
-    guint64 v[N_SLOTS];
-    guint64 lead;
-    gint64 unit;
-    FsTime t_last;
-    guint groups;
-    guint words;
+    Reader d;
+    guint64 *v = d.v;
     gboolean bad = FALSE;
+    const guint8 *p;
+    FsTime t_last;
+    gint64 unit;
+    guint rest;
+    guint m;
 
     g_return_val_if_fail(fs_conn_is_frozen(frozen), FALSE);
-    if (len < 10 || len > ENCODED_MAX)
+    if (!read_head(frozen, &d, FALSE, &bad))
         return FALSE;
-    memcpy(buf, data, len);
-    memset(buf + len, 0, 64);
-    memset(buf + len + 64, 0, TAIL_ZEROS - 64);
-    lead = load_le64(p);
-    if (lead & 1) {
-        unit = NS_PER_US;
-        t_last =
-            (FsTime)((lead & G_GUINT64_CONSTANT(0xffffffffffffff)) >> 1) *
-            NS_PER_US;
-        p += 7;
-    } else {
-        unit = 1;
-        t_last = (FsTime)(lead >> 1);
-        p += 8;
-    }
-    groups = *p++;
-    words = groups & ALL_WORDS_BIT ? ALL_WORDS : *p++;
-    groups &= ~ALL_WORDS_BIT;
-    if (words >> N_WORDS != 0 || groups >> N_GROUPS != 0)
-        return FALSE;
-    for (; words != 0; words &= words - 1)
-        p += 4;
-    UNROLLED
-    for (guint i = 0; i < N_DENSE; i++) {
-        if (DENSE_WANTED >> i & 1)
-            v[i] = get_varint(&p, &bad);
-        else
-            p = skip_varint(p);
-    }
-    if (p > end)
-        return FALSE;
+    p = d.p;
     /* the masked values wanted: 0 unless their group says otherwise */
     v[V_FIN_ACKED_TIME_C] = v[V_FIN_ACKED_TIME_S] = 0;
     v[V_STATE_SINCE_C] = v[V_STATE_SINCE_S] = 0;
     v[V_LAST_FIN_TIME_C] = v[V_LAST_FIN_TIME_S] = v[V_RST] = 0;
-    for (guint g = 0; g < N_GROUPS && groups >> g != 0; g++) {
-        guint64 *gv = v + N_DENSE + 8 * g;
-        guint wanted = group_wanted[g];
-
-        /* the last group, not wanted: not read */
-        if (wanted == 0 && groups >> g == 1u)
-            break;
-        if (!(groups >> g & 1))
-            continue;
-        if (p >= end)
-            return FALSE;
-        for (guint m = *p++; m != 0; m &= m - 1) {
-            guint j = lowest_bit(m);
-
-            if (wanted >> j & 1)
-                gv[j] = get_varint(&p, &bad);
-            else
-                p = skip_varint(p);
-        }
-        if (p > end)
-            return FALSE;
+    /* the groups after each: read on past it only if there are some */
+    rest = d.groups & (1u << TAIL_GROUP | 1u << 1);
+    if (d.groups & 1u) {
+        m = *p++;
+        for (guint k = m & SETTLE_IN_GROUP_0; k != 0; k &= k - 1)
+            v[GROUP_AT(0) + lowest_bit(k)] = get_varint(&p, &bad);
+        if (rest != 0)
+            p = skip_varints(p, m & ~SETTLE_IN_GROUP_0);
     }
-    if (bad)
+    rest &= 1u << TAIL_GROUP;
+    if (d.groups & 1u << 1) {
+        m = *p++;
+        for (guint k = m & SETTLE_IN_GROUP_1; k != 0; k &= k - 1)
+            v[GROUP_AT(1) + lowest_bit(k)] = get_varint(&p, &bad);
+        if (rest != 0)
+            p = skip_varints(p, m & ~SETTLE_IN_GROUP_1);
+    }
+    if (rest != 0) {
+        /* the other dense values and the groups before the tail's */
+        for (guint i = V_PACKETS; i < V_ACK_CARRIER_END_C; i++)
+            p = skip_varint(p);
+        for (guint g = N_GROUPS_FIRST; g < TAIL_GROUP; g++) {
+            if (!(d.groups >> g & 1))
+                continue;
+            if (p >= d.end)
+                return FALSE;
+            m = *p++;
+            p = skip_varints(p, m);
+        }
+        if (p >= d.end)
+            return FALSE;
+        if (*p++ & 1u)
+            v[V_RST] = get_varint(&p, &bad);
+    }
+    if (p > d.end || bad)
         return FALSE;
+    t_last = d.t_last;
+    unit = d.unit;
     view->t_last = t_last;
     view->rst_from = (gint8)((gint)(guint8)v[V_RST] - 1);
     for (int r = C; r <= S; r++) {
