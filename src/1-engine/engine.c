@@ -24,7 +24,12 @@ struct FsEngine {
     FsTcpConfig tcp;
     FsStore *store;         /* the connections held */
     FsTimeWait *tw;         /* TIME_WAIT per host and destination: a
-                               listener on transitions */
+                               listener on transitions, but not only
+                               read at the end: what it holds now
+                               (TW_COST, HOST_COST) is charged to
+                               stats.memory, which the store's budget
+                               (--max-memory) reads every packet and
+                               memory_peak reports */
     FsEngineStats stats;
     gboolean lean;          /* lean_segment() is tried (not with
                                FINSCOPE_NO_LEAN set: tests/lean.sh) */
