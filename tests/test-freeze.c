@@ -1192,10 +1192,12 @@ hand_event(const FsEvent *ev, const FsConn *conn, gpointer user)
     }
 }
 
-/* The stage's sink, counting the records handed over frozen. */
+/* The stage's sink, counting the records handed over frozen: all, and
+ * those the sweep finished (expired first), not the capture's end. */
 typedef struct {
     FsEngineSink stage;
     guint64 frozen;
+    guint64 swept;
 } Counting;
 
 static void
@@ -1228,15 +1230,18 @@ count_frozen(const FsConn *frozen, const FsSettleHow *how, gpointer user)
     Counting *c = user;
 
     c->frozen++;
+    if (how->expire_first)
+        c->swept++;
     c->stage.on_frozen_conn(frozen, how, c->stage.user);
 }
 
 /* path through the report's stage, which settles records handed over
  * frozen (frozen_too) or gets them all thawed by the engine: what it
- * hands over goes to h; the number handed over frozen is returned. */
+ * hands over goes to h; the number handed over frozen is returned, and
+ * of those the sweep's added to *swept. */
 static guint64
 settle_run(const char *path, gboolean all_events, gboolean frozen_too,
-           Handed *h, FsEngineStats *stats)
+           Handed *h, FsEngineStats *stats, guint64 *swept)
 {
     const char *files[] = { path, NULL };
     FsPipelineConfig cfg = { .files = files };
@@ -1247,7 +1252,7 @@ settle_run(const char *path, gboolean all_events, gboolean frozen_too,
     FsEngineSink inner = { .on_event = hand_event, .on_conn = hand_conn,
                            .user = h };
     FsStage *stage = fs_stage_new(&inner);
-    Counting c = { fs_stage_sink(stage), 0 };
+    Counting c = { fs_stage_sink(stage), 0, 0 };
     FsEngineSink sink = { count_event, count_conn, &c, count_slot, TRUE,
                           frozen_too ? count_frozen : NULL };
     FsEngine *engine;
@@ -1261,6 +1266,7 @@ settle_run(const char *path, gboolean all_events, gboolean frozen_too,
     fs_pipeline_finish(p);
     fs_stage_free(stage);
     *stats = *fs_engine_stats(engine);
+    *swept += c.swept;
     return c.frozen;
 }
 
@@ -1277,7 +1283,7 @@ handed_clear(Handed *h)
  * byte, the same verdicts, events and statistics, with and without
  * state events. */
 static guint64
-settle_both_ways(const char *path)
+settle_both_ways(const char *path, guint64 *swept)
 {
     guint64 frozen = 0;
 
@@ -1286,8 +1292,9 @@ settle_both_ways(const char *path)
         FsEngineStats st_thawed, st_settled;
 
         g_assert_cmpuint(settle_run(path, all_events, FALSE, &thawed,
-                                    &st_thawed), ==, 0);
-        frozen += settle_run(path, all_events, TRUE, &settled, &st_settled);
+                                    &st_thawed, swept), ==, 0);
+        frozen += settle_run(path, all_events, TRUE, &settled, &st_settled,
+                             swept);
         g_assert_cmpmem(settled.conns->data, settled.conns->len,
                         thawed.conns->data, thawed.conns->len);
         g_assert_cmpmem(settled.outcomes->data, settled.outcomes->len,
@@ -1311,6 +1318,7 @@ test_settle_both_ways(void)
     const char *trace = g_getenv("FINSCOPE_SETTLE_TRACE");
     g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
     guint64 frozen = 0;
+    guint64 swept = 0;
     guint files = 0;
     const char *name;
 
@@ -1322,20 +1330,25 @@ test_settle_both_ways(void)
             !g_str_has_suffix(name, ".pcapng"))
             continue;
         path = g_build_filename(dir, name, NULL);
-        frozen += settle_both_ways(path);
+        frozen += settle_both_ways(path, &swept);
         files++;
     }
     if (trace != NULL) {
-        guint64 n = settle_both_ways(trace);
+        guint64 n = settle_both_ways(trace, &swept);
 
         g_test_message("%s: %" G_GUINT64_FORMAT " records handed over "
                        "frozen", trace, n);
         g_assert_cmpuint(n, >, 0);
     }
     g_test_message("%u files, %" G_GUINT64_FORMAT " records handed over "
-                   "frozen", files, frozen);
+                   "frozen, %" G_GUINT64_FORMAT " of them by the sweep",
+                   files, frozen, swept);
     g_assert_cmpuint(files, >, 0);
     g_assert_cmpuint(frozen, >, 0);
+    /* both frozen hand-overs ran: the sweep's (sweep_frozen()) and the
+     * capture's end's */
+    g_assert_cmpuint(swept, >, 0);
+    g_assert_cmpuint(swept, <, frozen);
 }
 
 int
