@@ -1036,10 +1036,7 @@ fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
     Reader d;
 
     g_return_val_if_fail(fs_conn_is_frozen(frozen), FALSE);
-    fs_conn_zero(out);
-    memcpy(out, frozen, FS_CONN_LINKS_SIZE);
-    fs_conn_addresses(frozen, out->addr);
-    out->frozen_len = 0;
+    fs_conn_head_of(frozen, out);
     if (!read_values(frozen, &d))
         return FALSE;
     out->t_last = d.t_last;
