@@ -832,35 +832,42 @@ freeze_file(const char *path, SampleFreezes *f)
     fs_pipeline_finish(p);
 }
 
+/* The paths of every sample capture (*.pcap, *.pcapng). */
+static GPtrArray *
+all_sample_paths(void)
+{
+    g_autofree char *dir = g_test_build_filename(G_TEST_DIST, "samples", NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+
+    g_assert_nonnull(d);
+    while ((name = g_dir_read_name(d)) != NULL) {
+        if (g_str_has_suffix(name, ".pcap") ||
+            g_str_has_suffix(name, ".pcapng"))
+            g_ptr_array_add(paths, g_build_filename(dir, name, NULL));
+    }
+    return paths;
+}
+
 /* The connections of every sample (or of the capture in
  * FINSCOPE_FREEZE_TRACE: its mean frozen size), as the engine hands
  * them over, round trip. */
 static void
 test_samples(void)
 {
-    g_autofree char *dir = g_test_build_filename(G_TEST_DIST, "samples", NULL);
     const char *trace = g_getenv("FINSCOPE_FREEZE_TRACE");
-    g_autoptr(GDir) d = NULL;
     SampleFreezes f = { 0, 0, 0 };
     guint files = 0;
-    const char *name;
 
     if (trace != NULL) {
         freeze_file(trace, &f);
         files++;
     } else {
-        d = g_dir_open(dir, 0, NULL);
-        g_assert_nonnull(d);
-        while ((name = g_dir_read_name(d)) != NULL) {
-            g_autofree char *path = NULL;
+        g_autoptr(GPtrArray) paths = all_sample_paths();
 
-            if (!g_str_has_suffix(name, ".pcap") &&
-                !g_str_has_suffix(name, ".pcapng"))
-                continue;
-            path = g_build_filename(dir, name, NULL);
-            freeze_file(path, &f);
-            files++;
-        }
+        for (guint i = 0; i < paths->len; i++, files++)
+            freeze_file(g_ptr_array_index(paths, i), &f);
     }
     g_test_message("%u files, %" G_GUINT64_FORMAT " connections, %.1f bytes "
                    "frozen on average", files, f.conns,
@@ -1314,25 +1321,14 @@ settle_both_ways(const char *path, guint64 *swept)
 static void
 test_settle_both_ways(void)
 {
-    g_autofree char *dir = g_test_build_filename(G_TEST_DIST, "samples", NULL);
     const char *trace = g_getenv("FINSCOPE_SETTLE_TRACE");
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    g_autoptr(GPtrArray) paths = all_sample_paths();
     guint64 frozen = 0;
     guint64 swept = 0;
     guint files = 0;
-    const char *name;
 
-    g_assert_nonnull(d);
-    while ((name = g_dir_read_name(d)) != NULL) {
-        g_autofree char *path = NULL;
-
-        if (!g_str_has_suffix(name, ".pcap") &&
-            !g_str_has_suffix(name, ".pcapng"))
-            continue;
-        path = g_build_filename(dir, name, NULL);
-        frozen += settle_both_ways(path, &swept);
-        files++;
-    }
+    for (guint i = 0; i < paths->len; i++, files++)
+        frozen += settle_both_ways(g_ptr_array_index(paths, i), &swept);
     if (trace != NULL) {
         guint64 n = settle_both_ways(trace, &swept);
 
