@@ -172,14 +172,14 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
         e->sink = *sink;
     if (e->sink.on_conn != NULL && e->sink.record_slot != NULL)
         hooks.record_slot = record_slot;
-    /* on_emit() passes state events to the sink only with all_events,
-     * and every transition to the TIME_WAIT accounting */
+    /* records settled in the sink's thread (on_emit() passes state
+     * events to the sink only with all_events, and every transition to
+     * the TIME_WAIT accounting: the store settles quietly only what
+     * neither would see) */
     if (hooks.record_slot != NULL && e->sink.classifies &&
         e->sink.on_frozen_conn != NULL &&
-        g_getenv("FINSCOPE_THAW_ALL") == NULL) {
+        g_getenv("FINSCOPE_THAW_ALL") == NULL)
         hooks.on_frozen_conn = on_frozen_conn;
-        hooks.state_events_dropped = !cfg->all_events;
-    }
     e->tcp.rfc1337 = cfg->rfc1337;
     e->store = fs_store_new(cfg, &e->stats, &hooks);
     e->lean = g_getenv("FINSCOPE_NO_LEAN") == NULL;

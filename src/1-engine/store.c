@@ -369,14 +369,14 @@ hand_over_frozen(FsStore *s, FsConn *conn, FsTime now)
 {
     FsSettleView view;
     FsSettleHow how = { now, 2 * s->cfg.msl, FALSE,
-                        s->hooks.state_events_dropped };
+                        !s->cfg.all_events };
     gsize size;
 
     if (!fs_conn_is_frozen(conn) ||
         (size = frozen_for_hand_over(s, conn, &view)) == 0)
         return FALSE;
     if (!fs_tcpstate_settles_quietly(&view, now, 2 * s->cfg.msl,
-                                     s->hooks.state_events_dropped))
+                                     !s->cfg.all_events))
         return FALSE;
     /* as hand_over(): its outcome would be empty (or dropped) */
     hand_over_bytes(s, conn, size, &how);
@@ -619,7 +619,7 @@ static gboolean
 sweep_frozen(FsStore *s, FsConn *conn, FsTime now)
 {
     FsTime two_msl = 2 * s->cfg.msl;
-    FsSettleHow how = { now, two_msl, TRUE, s->hooks.state_events_dropped };
+    FsSettleHow how = { now, two_msl, TRUE, !s->cfg.all_events };
     FsSettleView view;
     FsTcpOutcome out;
     FsConn head;
@@ -643,7 +643,7 @@ sweep_frozen(FsStore *s, FsConn *conn, FsTime now)
         }
     }
     if (!fs_tcpstate_settles_quietly(&view, now, two_msl,
-                                     s->hooks.state_events_dropped)) {
+                                     !s->cfg.all_events)) {
         fs_tcp_outcome_clear(&out);
         return FALSE;
     }

@@ -40,12 +40,11 @@ typedef struct {
     /* NULL, or (with record_slot) on_conn of a record still frozen, in
      * the slot, that settling as how says changes only the record
      * (FsEngineSink.on_frozen_conn): what the hand-over's settling
-     * would emit is nothing, or with state_events_dropped state changes
+     * would emit is nothing, or without cfg.all_events state changes
      * it drops (none into or out of TIME_WAIT); at the sweep, the store
      * passes on the expiry's events itself. */
     void (*on_frozen_conn)(const FsConn *frozen, const FsSettleHow *how,
                            gpointer user);
-    gboolean state_events_dropped;
 } FsStoreHooks;
 
 /* The engine's memory accounting: bytes more (or fewer) held now. */
