@@ -10,6 +10,8 @@
 
 #include "finscope/classify.h"
 #include "finscope/conn.h"
+#include "finscope/freeze.h"
+#include "finscope/pool.h"
 #include "finscope/stage.h"
 #include "finscope/timeline.h"
 
@@ -242,6 +244,8 @@ test_record_slots(void)
     Mark first = { { mark_run }, &r, "first\n", gate, started, NULL };
     g_autoptr(GString) want = g_string_new("first\n");
     FsOutcome outcome = { 0 };
+    g_autoptr(FsPool) pool = fs_pool_new();
+    FsSettleHow how = { 0, 60 * FS_NS_PER_SEC, FALSE, TRUE };
     FsStage *stage;
     FsEngineSink sink;
     FsConn *slot;
@@ -252,6 +256,7 @@ test_record_slots(void)
     sink = fs_stage_sink(stage);
     g_assert_true(sink.classifies);
     g_assert_nonnull(sink.record_slot);
+    g_assert_nonnull(sink.on_frozen_conn);
     outcome.close = FS_CLOSE_INCOMPLETE;
     /* every block full (8 of 64), none run: the worker is held */
     for (guint i = 1; i <= 8 * 64; i++) {
@@ -267,6 +272,16 @@ test_record_slots(void)
             /* the caller's verdict is passed on as it is */
             sink.on_conn(slot, &outcome, sink.user);
             g_string_append_printf(want, "c%u:%u:incomplete\n", i, i * 2);
+        } else if (i % 4 == 1) {
+            /* handed over frozen, in the slot: thawed and settled in
+             * the worker's thread, as the store does */
+            FsConn *frozen = fs_conn_freeze(slot, pool);
+
+            memcpy(slot, frozen, fs_conn_frozen_size(frozen));
+            fs_conn_free(frozen, pool);
+            sink.on_frozen_conn(slot, &how, sink.user);
+            g_string_append_printf(want, "c%u:%u:%s\n", i, i * 2,
+                                   i % 2 ? "reset" : "open");
         } else {
             sink.on_conn(slot, NULL, sink.user);
             g_string_append_printf(want, "c%u:%u:%s\n", i, i * 2,
