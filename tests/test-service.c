@@ -200,6 +200,26 @@ test_peak_empty(void)
     service_free(svc);
 }
 
+/* A client's connection towards 10.0.0.0:80 (g_free() it) whose
+ * TIME_WAIT began at since: held, settled then. */
+static FsConn *
+client_time_wait(FsTime since)
+{
+    FsConn *conn = g_new0(FsConn, 1);
+    FsEndpoint *ep = &conn->ep[FS_ROLE_CLIENT];
+
+    fs_conn_init(conn);
+    conn->addr[FS_ROLE_SERVER].family = 4;
+    conn->addr[FS_ROLE_SERVER].bytes[0] = 10;
+    conn->port[FS_ROLE_SERVER] = 80;
+    conn->rst_from = FS_ROLE_NONE;
+    ep->time_wait_since = since;
+    ep->state = FS_TCP_TIME_WAIT;
+    ep->state_since = since;
+    conn->settled_at = since;
+    return conn;
+}
+
 /* Spans added through fs_services_add() over a capture far longer than
  * 4*MSL are folded as they come (FOLD_AT, 512 kept at least): the peak
  * is the same as from every span at once, and the service keeps only a
@@ -219,29 +239,20 @@ test_peak_folded(void)
     GRand *rand = g_rand_new_with_seed(16);
 
     for (guint i = 0; i < N; i++) {
-        FsConn *conn = g_new0(FsConn, 1);
-        FsOutcome outcome = { 0 };
-        FsEndpoint *ep = &conn->ep[FS_ROLE_CLIENT];
         /* about 100 at once, 50 a second; 40 start together at 60 s */
         FsTime since = i >= 3000 && i < 3040
                            ? 60 * FS_NS_PER_SEC
                            : (FsTime)i * 20 * 1000 * 1000 +
                                  g_rand_int_range(rand, 0, 1000);
+        FsConn *conn = client_time_wait(since);
+        FsOutcome outcome = { 0 };
+        FsEndpoint *ep = &conn->ep[FS_ROLE_CLIENT];
 
-        fs_conn_init(conn);
-        conn->addr[FS_ROLE_SERVER].family = 4;
-        conn->addr[FS_ROLE_SERVER].bytes[0] = 10;
-        conn->port[FS_ROLE_SERVER] = 80;
-        conn->rst_from = FS_ROLE_NONE;
-        ep->time_wait_since = since;
         if (i % 7 == 0) {
             /* cut short: CLOSED since then */
             ep->state = FS_TCP_CLOSED;
             ep->state_since = since + g_rand_int_range(rand, 1, 2 * 1000 *
                                                                  1000 * 1000);
-        } else {
-            ep->state = FS_TCP_TIME_WAIT;
-            ep->state_since = since;
         }
         /* settled up to 4*MSL after its TIME_WAIT began */
         conn->settled_at = since + g_rand_int_range(rand, 0, 4000) *
@@ -347,20 +358,10 @@ test_ms_string(void)
 static void
 add_whole(FsServices *services, FsTime since, FsTime msl)
 {
-    FsConn *conn = g_new0(FsConn, 1);
+    FsConn *conn = client_time_wait(since);
     FsOutcome outcome = { 0 };
-    FsEndpoint *ep = &conn->ep[FS_ROLE_CLIENT];
 
-    fs_conn_init(conn);
-    conn->addr[FS_ROLE_SERVER].family = 4;
-    conn->addr[FS_ROLE_SERVER].bytes[0] = 10;
-    conn->port[FS_ROLE_SERVER] = 80;
-    conn->rst_from = FS_ROLE_NONE;
-    ep->time_wait_since = since;
-    ep->state = FS_TCP_TIME_WAIT;
-    ep->state_since = since;
-    conn->settled_at = since;
-    outcome.end_state[FS_ROLE_CLIENT] = ep->state;
+    outcome.end_state[FS_ROLE_CLIENT] = conn->ep[FS_ROLE_CLIENT].state;
     outcome.end_state[FS_ROLE_SERVER] = FS_TCP_CLOSED;
     outcome.active_closer = FS_CLOSER_CLIENT;
     fs_services_add(services, conn, &outcome, msl);
