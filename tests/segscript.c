@@ -101,7 +101,9 @@ static FsScriptResult *
 run_once(const FsScriptStep *steps, gsize n_steps, const FsEngineConfig *cfg)
 {
     FsScriptResult *res = g_new0(FsScriptResult, 1);
-    FsEngineSink sink = { on_event, on_conn, res, NULL, FALSE, NULL };
+    FsEngineSink sink = { .on_event = on_event,
+                          .on_conn = on_conn,
+                          .user = res };
     g_autoptr(FsEngine) engine = NULL;
 
     res->conns = g_array_new(FALSE, TRUE, sizeof(FsConn));

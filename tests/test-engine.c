@@ -531,8 +531,10 @@ run_slot_sink(SlotSink *k)
         { C2S, "A",  3001, 9001, 0, 70002, 0, 0, 40002 },
     };
     FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC };
-    FsEngineSink sink = { NULL, slot_conn, k, k->slotted ? slot_of : NULL,
-                          k->slotted, NULL };
+    FsEngineSink sink = { .on_conn = slot_conn,
+                          .user = k,
+                          .record_slot = k->slotted ? slot_of : NULL,
+                          .classifies = k->slotted };
     g_autoptr(FsEngine) e = fs_engine_new(&cfg, &sink);
 
     k->records = g_array_new(FALSE, TRUE, sizeof(FsConn));

@@ -641,7 +641,8 @@ run_quiet_close_wait(FsTime freeze_after, guint64 *frozen_at_15s)
     GArray *records = g_array_new(FALSE, TRUE, sizeof(FsConn));
     FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC,
                            .freeze_after = freeze_after };
-    FsEngineSink sink = { NULL, keep_record, records, NULL, FALSE, NULL };
+    FsEngineSink sink = { .on_conn = keep_record,
+                          .user = records };
     g_autoptr(FsEngine) e = fs_engine_new(&cfg, &sink);
 
     for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
@@ -730,7 +731,9 @@ run_quiet_then_close(FsTime freeze_after, guint *asked_quiet, guint *at_200,
     SlotSink k = { g_array_new(FALSE, TRUE, sizeof(FsConn)), { 0 }, 0 };
     FsEngineConfig cfg = { .msl = 30 * FS_NS_PER_SEC,
                            .freeze_after = freeze_after };
-    FsEngineSink sink = { NULL, keep_slot_record, &k, slot_of, FALSE, NULL };
+    FsEngineSink sink = { .on_conn = keep_slot_record,
+                          .user = &k,
+                          .record_slot = slot_of };
     FsEngine *e = fs_engine_new(&cfg, &sink);
     FsSegment seg;
     FsConn rec;
@@ -1260,8 +1263,12 @@ settle_run(const char *path, gboolean all_events, gboolean frozen_too,
                            .user = h };
     FsStage *stage = fs_stage_new(&inner);
     Counting c = { fs_stage_sink(stage), 0, 0 };
-    FsEngineSink sink = { count_event, count_conn, &c, count_slot, TRUE,
-                          frozen_too ? count_frozen : NULL };
+    FsEngineSink sink = { .on_event = count_event,
+                          .on_conn = count_conn,
+                          .user = &c,
+                          .record_slot = count_slot,
+                          .classifies = TRUE,
+                          .on_frozen_conn = frozen_too ? count_frozen : NULL };
     FsEngine *engine;
 
     g_assert_no_error(error);

@@ -74,7 +74,8 @@ run(const FsPipelineConfig *cfg, Sink *s, FsTime *t_last)
     g_autoptr(GError) error = NULL;
     g_autoptr(FsPipeline) p = fs_pipeline_open(cfg, &error);
     FsEngineConfig ecfg = { .msl = 30 * FS_NS_PER_SEC };
-    FsEngineSink sink = { NULL, on_conn, s, NULL, FALSE, NULL };
+    FsEngineSink sink = { .on_conn = on_conn,
+                          .user = s };
     FsEngine *engine = NULL;
 
     g_assert_no_error(error);

@@ -62,7 +62,9 @@ test_order_and_copies(void)
 {
     g_autoptr(GString) want = g_string_new(NULL);
     Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
-    FsEngineSink inner = { rec_event, rec_conn, &r, NULL, FALSE, NULL };
+    FsEngineSink inner = { .on_event = rec_event,
+                           .on_conn = rec_conn,
+                           .user = &r };
     FsStage *stage = fs_stage_new(&inner);
     FsEngineSink sink = fs_stage_sink(stage);
     FsConn conn;
@@ -122,7 +124,8 @@ static void
 test_free_runs_the_rest(void)
 {
     Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
-    FsEngineSink inner = { NULL, rec_conn, &r, NULL, FALSE, NULL };
+    FsEngineSink inner = { .on_conn = rec_conn,
+                           .user = &r };
     FsStage *stage = fs_stage_new(&inner);
     FsEngineSink sink = fs_stage_sink(stage);
     FsConn conn;
@@ -176,7 +179,8 @@ static void
 test_shared_worker(void)
 {
     Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
-    FsEngineSink inner = { NULL, rec_conn, &r, NULL, FALSE, NULL };
+    FsEngineSink inner = { .on_conn = rec_conn,
+                           .user = &r };
     FsWorker *worker = fs_worker_new("test-worker");
     g_autoptr(GAsyncQueue) gate = g_async_queue_new();
     g_autoptr(GAsyncQueue) started = g_async_queue_new();
@@ -237,7 +241,8 @@ static void
 test_record_slots(void)
 {
     Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
-    FsEngineSink inner = { NULL, rec_close, &r, NULL, FALSE, NULL };
+    FsEngineSink inner = { .on_conn = rec_close,
+                           .user = &r };
     FsWorker *worker = fs_worker_new("test-worker");
     g_autoptr(GAsyncQueue) gate = g_async_queue_new();
     g_autoptr(GAsyncQueue) started = g_async_queue_new();
@@ -324,8 +329,11 @@ static void
 test_timeline_tee_events(void)
 {
     Recorder r = { g_thread_self(), g_string_new(NULL), TRUE, NULL };
-    FsEngineSink plain = { NULL, rec_conn, &r, NULL, FALSE, NULL };
-    FsEngineSink with_events = { rec_event, rec_conn, &r, NULL, FALSE, NULL };
+    FsEngineSink plain = { .on_conn = rec_conn,
+                           .user = &r };
+    FsEngineSink with_events = { .on_event = rec_event,
+                                 .on_conn = rec_conn,
+                                 .user = &r };
     g_autoptr(FsTimeline) tl = fs_timeline_new(FS_NS_PER_SEC,
                                                30 * FS_NS_PER_SEC);
     FsEngineSink tee = fs_timeline_tee(tl, &plain);

@@ -511,7 +511,9 @@ fs_shards_run(FsCapture *cap, FsEngine *ledger, const FsEngineSink *sink,
     }
     for (guint k = 0; k < n; k++) {
         Shard *s = &run.shards[k];
-        FsEngineSink shard_sink = { shard_event, shard_conn, s, NULL, FALSE, NULL };
+        FsEngineSink shard_sink = { .on_event = shard_event,
+                                    .on_conn = shard_conn,
+                                    .user = s };
 
         s->run = &run;
         s->k = k;

@@ -131,7 +131,9 @@ sink_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 FsEngineSink
 fs_report_sink(FsReport *report)
 {
-    FsEngineSink sink = { sink_event, sink_conn, report, NULL, FALSE, NULL };
+    FsEngineSink sink = { .on_event = sink_event,
+                          .on_conn = sink_conn,
+                          .user = report };
 
     /* --json-flat writes records only: no event is passed on (nor, with
      * a stage, copied to it) */

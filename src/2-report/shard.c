@@ -104,7 +104,9 @@ FsEngineSink
 fs_shard_sink(FsShardSink *shard, const FsEngineSink *inner,
               gboolean all_events, FILE *out)
 {
-    FsEngineSink sink = { shard_event, shard_conn, shard, NULL, FALSE, NULL };
+    FsEngineSink sink = { .on_event = shard_event,
+                          .on_conn = shard_conn,
+                          .user = shard };
 
     shard->inner = *inner;
     shard->all_events = all_events;

@@ -286,8 +286,12 @@ FsEngineSink
 fs_stage_sink(FsStage *stage)
 {
     /* the records' verdicts are worked out in the worker's thread */
-    FsEngineSink sink = { stage_event, stage_conn, stage, stage_record_slot,
-                          TRUE, stage_frozen_conn };
+    FsEngineSink sink = { .on_event = stage_event,
+                          .on_conn = stage_conn,
+                          .user = stage,
+                          .record_slot = stage_record_slot,
+                          .classifies = TRUE,
+                          .on_frozen_conn = stage_frozen_conn };
 
     /* events the inner sink drops are not staged */
     if (stage->inner.on_event == NULL)

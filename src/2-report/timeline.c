@@ -196,7 +196,9 @@ tee_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 FsEngineSink
 fs_timeline_tee(FsTimeline *tl, const FsEngineSink *inner)
 {
-    FsEngineSink sink = { tee_event, tee_conn, tl, NULL, FALSE, NULL };
+    FsEngineSink sink = { .on_event = tee_event,
+                          .on_conn = tee_conn,
+                          .user = tl };
 
     tl->inner = *inner;
     /* the timeline reads records only: events the inner sink drops are

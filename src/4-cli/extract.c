@@ -241,7 +241,7 @@ static gboolean
 first_pass(const FsCliOptions *opts, Pick *pick, GError **error)
 {
     g_autoptr(FsPipeline) pl = open_pipeline(opts, NULL, NULL, error);
-    FsEngineSink sink = { NULL, NULL, pick, NULL, FALSE, NULL };
+    FsEngineSink sink = { .user = pick };
     FsEngineConfig cfg = opts->engine;
 
     if (pl == NULL)
@@ -491,7 +491,8 @@ ladder_pass(const FsCliOptions *opts, const Pick *pick, LadderCtx *ctx,
     LadderPass lp = { ctx, want };
     g_autoptr(FsPipeline) pl = open_pipeline(opts, ladder_select, &lp,
                                              error);
-    FsEngineSink sink = { ladder_event, NULL, ctx, NULL, FALSE, NULL };
+    FsEngineSink sink = { .on_event = ladder_event,
+                          .user = ctx };
     FsEngineConfig cfg = opts->engine;
 
     (void)pick;

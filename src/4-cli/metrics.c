@@ -90,7 +90,9 @@ fs_metrics_attach_server(FsMetrics *m, const FsMetricsServer *server)
 FsEngineSink
 fs_metrics_sink(FsMetrics *m)
 {
-    FsEngineSink sink = { count_event, count_conn, m, NULL, FALSE, NULL };
+    FsEngineSink sink = { .on_event = count_event,
+                          .on_conn = count_conn,
+                          .user = m };
 
     return sink;
 }
