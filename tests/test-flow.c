@@ -565,8 +565,8 @@ on_forget_none(const FsConn *rec, FsTime now, gpointer user)
 
 /* A held list whose connections leave from its front, in the order they
  * joined (--max-flows evicting the oldest unanswered SYN for each new
- * one), slides its holes off the front: it stays within an eighth (or
- * 64) of the connections it holds, where compaction alone let it grow
+ * one), slides its holes off the front: its holes stay at most an
+ * eighth of the list, plus 64, where compaction alone let it grow
  * to twice as many; no connection's place is lost (each is forgotten
  * at its own entry: the store's asserts and the evictions' order). */
 static void

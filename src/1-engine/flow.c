@@ -55,6 +55,8 @@ is_detached(const FsConn *conn)
 #define DIST_BITS FS_FLOW_DIST_BITS
 /* what is not the address */
 #define META_BITS (TAG_BITS | DIST_BITS)
+/* how full the table gets before it doubles, in eighths */
+#define FILL_EIGHTHS (DIST_BITS != 0 ? 7u : 6u)
 
 /* the alignment of malloc (max_align_t's) and of the pool's blocks
  * leaves the low 3 bits free; slot_set() checks the top ones */
@@ -134,18 +136,6 @@ dist_bits(guint32 i, guint32 home, guint32 mask)
     return MIN((guintptr)d, DIST_BITS);
 }
 
-/* The home slot of the flow in slot i (not empty) under mask: i less its
- * distance, or when that is not known, from its connection's hash. */
-static inline guint32
-home_of(const FsFlow *slots, guint32 i, guint32 mask)
-{
-    guintptr d = slots[i].v & DIST_BITS;
-
-    if (d != DIST_BITS)
-        return (i - (guint32)d) & mask;
-    return conn_hash(fs_flow_current(&slots[i])) & mask;
-}
-
 static inline guint32
 segment_hash(const FsSegment *seg)
 {
@@ -197,7 +187,7 @@ distance_at(const FsFlow *slots, guint32 i, guint32 mask)
 
     if (d != DIST_BITS)
         return (guint32)d;
-    return (i - home_of(slots, i, mask)) & mask;
+    return (i - conn_hash(fs_flow_current(&slots[i]))) & mask;
 }
 
 /* The slot of seg's flow, or NULL. Runs are kept in home order (Robin
@@ -397,8 +387,10 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
         guint32 i;
 
         /* at most 7/8 full: runs in home order stay short (flow.c's
-         * head comment) */
-        if ((table->n_flows + 1) * 8u > (table->s.mask + 1) * 7u)
+         * head comment); 3/4 where slots have no distance bits (32-bit
+         * hosts), whose every insertion reads the heads of the flows it
+         * passes (insert_position()) */
+        if ((table->n_flows + 1) * 8u > (table->s.mask + 1) * FILL_EIGHTHS)
             grow(table);
         if (table->vacant == NULL || table->vacant_hash != hash) {
             slot = probe(table, seg, hash);
@@ -447,9 +439,10 @@ remove_slot(FsFlowTable *t, guint32 i)
     t->n_flows--;
 }
 
-/* The slot of conn's flow (conn must be held). Its tuple is compared
- * only with flows whose newest incarnation is not conn itself (most
- * released or moved connections are their flow's newest). */
+/* The slot of conn's flow, NULL if its flow is not held (a caller's
+ * bug). Its tuple is compared only with flows whose newest incarnation
+ * is not conn itself (most released or moved connections are their
+ * flow's newest). */
 static FsFlow *
 slot_of(FsFlowTable *table, const FsConn *conn)
 {
@@ -462,7 +455,9 @@ slot_of(FsFlowTable *table, const FsConn *conn)
     for (guint32 i = hash & mask;; i = (i + 1) & mask) {
         FsFlow *slot = &table->s.slots[i];
 
-        if (slot->v == 0 || fs_flow_current(slot) == conn)
+        if (slot->v == 0)
+            return NULL;
+        if (fs_flow_current(slot) == conn)
             return slot;
         if ((slot->v & TAG_BITS) == tag)
             break;
@@ -509,7 +504,10 @@ fs_flow_relocate(FsFlowTable *table, FsFlow *flow, const FsConn *old,
         conn->older = conn;
         return;
     }
-    found = replace_in(flow != NULL ? flow : slot_of(table, old), old, conn);
+    if (flow == NULL)
+        flow = slot_of(table, old);
+    g_return_if_fail(flow != NULL);
+    found = replace_in(flow, old, conn);
     g_return_if_fail(found);
 }
 
@@ -523,7 +521,7 @@ fs_flow_release(FsFlowTable *table, FsConn *conn)
         return;
     }
     slot = slot_of(table, conn);
-    g_return_if_fail(replace_in(slot, conn, conn->older));
+    g_return_if_fail(slot != NULL && replace_in(slot, conn, conn->older));
     fs_conn_free(conn, table->pool);
     if (slot->v == 0)
         remove_slot(table, (guint32)(slot - table->s.slots));
