@@ -220,16 +220,30 @@ client_time_wait(FsTime since)
     return conn;
 }
 
+/* The spans svc keeps: pairs, and whole ones of either array. */
+static guint
+spans_kept(const FsService *svc)
+{
+    return svc->tw_spans->len / 2 + svc->tw_whole_us->len +
+           (svc->tw_whole != NULL ? svc->tw_whole->len : 0);
+}
+
 /* Spans added through fs_services_add() over a capture far longer than
  * 4*MSL are folded as they come (FOLD_AT, 512 kept at least): the peak
  * is the same as from every span at once, and the service keeps only a
  * few times the spans of the last 6*MSL. Records come out of order
  * (their TIME_WAIT began up to 4*MSL before they settle), whole spans
- * and spans cut short mixed, with a burst at one time. */
+ * and spans cut short mixed, with a burst at one time, and an hour
+ * with none. With whole_us, every start lies whole microseconds from
+ * the others (a pcap's), so whole spans are kept in tw_whole_us and
+ * folded there; those after the hour lie too far from the first for
+ * its base, until a fold has emptied tw_whole_us and the next sets it
+ * anew. Else starts are in nanoseconds, and most whole spans go to
+ * tw_whole. */
 static void
-test_peak_folded(void)
+check_peak_folded(gboolean whole_us)
 {
-    enum { N = 6000 };
+    enum { N = 6000, AFTER_GAP = 4500 };
     const FsTime msl = 1 * FS_NS_PER_SEC;
     FsServices *services = fs_services_new();
     FsTime *enter = g_new(FsTime, N);
@@ -239,15 +253,21 @@ test_peak_folded(void)
     GRand *rand = g_rand_new_with_seed(16);
 
     for (guint i = 0; i < N; i++) {
-        /* about 100 at once, 50 a second; 40 start together at 60 s */
+        /* about 100 at once, 50 a second; 40 start together at 60 s;
+         * an hour with none before the last 1500 */
+        FsTime jitter = g_rand_int_range(rand, 0, 1000);
         FsTime since = i >= 3000 && i < 3040
                            ? 60 * FS_NS_PER_SEC
                            : (FsTime)i * 20 * 1000 * 1000 +
-                                 g_rand_int_range(rand, 0, 1000);
-        FsConn *conn = client_time_wait(since);
+                                 (whole_us ? jitter * 1000 : jitter);
+        FsConn *conn;
         FsOutcome outcome = { 0 };
-        FsEndpoint *ep = &conn->ep[FS_ROLE_CLIENT];
+        FsEndpoint *ep;
 
+        if (i >= AFTER_GAP)
+            since += 3600 * FS_NS_PER_SEC;
+        conn = client_time_wait(since);
+        ep = &conn->ep[FS_ROLE_CLIENT];
         if (i % 7 == 0) {
             /* cut short: CLOSED since then */
             ep->state = FS_TCP_CLOSED;
@@ -274,7 +294,15 @@ test_peak_folded(void)
     g_assert_false(svc->tw_spans_full);
     g_assert_true(svc->folded_to != FS_TIME_UNSET);
     /* 6*MSL of spans is about 350: kept with a fold's slack, not 6000 */
-    g_assert_cmpuint(svc->tw_spans->len / 2 + svc->tw_whole->len, <, 2000);
+    g_assert_cmpuint(spans_kept(svc), <, 2000);
+    /* the whole spans kept (about 160, all after the hour): in 4 bytes
+     * each with whole_us, the base set anew after the hour; else in 8 */
+    if (whole_us) {
+        g_assert_cmpuint(svc->tw_whole_us->len, >, 100);
+    } else {
+        g_assert_nonnull(svc->tw_whole);
+        g_assert_cmpuint(svc->tw_whole->len, >, 100);
+    }
     g_assert_cmpuint(fs_service_time_wait_peak(svc), ==,
                      brute_peak(enter, leave, N));
     g_assert_cmpuint(fs_service_time_wait_peak(svc), >=, 40);
@@ -282,6 +310,18 @@ test_peak_folded(void)
     g_free(enter);
     g_free(leave);
     fs_services_free(services);
+}
+
+static void
+test_peak_folded(void)
+{
+    check_peak_folded(FALSE);
+}
+
+static void
+test_peak_folded_us(void)
+{
+    check_peak_folded(TRUE);
 }
 
 static void
@@ -411,6 +451,7 @@ main(int argc, char **argv)
     g_test_add_func("/service/peak-many", test_peak_many);
     g_test_add_func("/service/peak-empty", test_peak_empty);
     g_test_add_func("/service/peak-folded", test_peak_folded);
+    g_test_add_func("/service/peak-folded-us", test_peak_folded_us);
     g_test_add_func("/service/peak-whole-us", test_peak_whole_us);
     g_test_add_func("/service/meaning", test_meaning);
     g_test_add_func("/report-text/ms-string", test_ms_string);

@@ -228,15 +228,85 @@ rec_close(const FsConn *conn, const FsOutcome *outcome, gpointer user)
     r->other_thread &= g_thread_self() != r->caller;
     g_assert_nonnull(outcome);
     g_string_append_printf(r->log, "c%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT
-                           ":%s\n", conn->id, conn->packets,
-                           fs_close_kind_name(outcome->close));
+                           ":%s:%s\n", conn->id, conn->packets,
+                           fs_close_kind_name(outcome->close),
+                           fs_tcp_state_name(outcome->end_state[FS_ROLE_CLIENT]));
+}
+
+/* Record i, built in the stage's next slot and handed over: with the
+ * caller's verdict (i a multiple of 3), frozen (i one past one), or for
+ * the stage to classify. Of the frozen ones, the odd are settled at i
+ * seconds, which changes nothing; the even have the client in a
+ * TIME_WAIT from i seconds, and *how says to settle them 2*MSL later,
+ * expired first (as the store's sweep hands them over): the verdict
+ * then has the client CLOSED, so only a stage that settles each with
+ * its own copy of its how (then overwritten here) gets it. The
+ * recorder's line of it is appended to want. */
+static void
+hand_over(const FsEngineSink *sink, guint i, FsPool *pool, FsSettleHow *how,
+          GString *want)
+{
+    const FsTime two_msl = 60 * FS_NS_PER_SEC;
+    const FsTime since = (FsTime)i * FS_NS_PER_SEC;
+    FsConn *slot = sink->record_slot(sink->user);
+    const char *close = i % 2 ? "reset" : "open";
+    const char *client = "ESTABLISHED";
+
+    /* the same slot until a record is handed over */
+    g_assert_true(sink->record_slot(sink->user) == slot);
+    memset(slot, 0, sizeof *slot);
+    fs_conn_init(slot);
+    slot->id = i;
+    slot->packets = i * 2;
+    slot->rst_from = i % 2 ? FS_ROLE_CLIENT : FS_ROLE_NONE;
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        slot->ep[r].seen = 1;
+        slot->ep[r].state = FS_TCP_ESTABLISHED;
+        slot->ep[r].state_since = since - FS_NS_PER_SEC;
+    }
+    if (i % 3 == 0) {
+        /* the caller's verdict is passed on as it is */
+        FsOutcome outcome = { 0 };
+
+        outcome.close = FS_CLOSE_INCOMPLETE;
+        outcome.end_state[FS_ROLE_CLIENT] = FS_TCP_FIN_WAIT_2;
+        sink->on_conn(slot, &outcome, sink->user);
+        close = "incomplete";
+        client = "FIN_WAIT_2";
+    } else if (i % 3 == 1) {
+        /* handed over frozen, in the slot: thawed and settled in the
+         * worker's thread, as the store does */
+        FsConn *frozen;
+
+        *how = (FsSettleHow){ since, two_msl, FALSE, TRUE };
+        if (i % 2 == 0) {
+            FsEndpoint *ep = &slot->ep[FS_ROLE_CLIENT];
+
+            ep->state = FS_TCP_TIME_WAIT;
+            ep->state_since = since;
+            ep->time_wait_since = since;
+            *how = (FsSettleHow){ since + two_msl, two_msl, TRUE, TRUE };
+            client = "CLOSED";
+        }
+        frozen = fs_conn_freeze(slot, pool);
+        memcpy(slot, frozen, fs_conn_frozen_size(frozen));
+        fs_conn_free(frozen, pool);
+        sink->on_frozen_conn(slot, how, sink->user);
+        /* the caller's, not the stage's: it goes on changing */
+        memset(how, 0, sizeof *how);
+    } else {
+        sink->on_conn(slot, NULL, sink->user);
+    }
+    g_string_append_printf(want, "c%u:%u:%s:%s\n", i, i * 2, close, client);
 }
 
 /* The stage's sink classifies (in the worker's thread: the engine passes
  * outcome NULL) and offers the records' ring: a record built in its slot
- * is handed over without a copy, and a slot written but not handed over
- * (a record the engine decoded and kept) clobbers none still queued,
- * even with every block full and waiting for the worker. */
+ * is handed over without a copy, a frozen one is thawed and settled as
+ * its FsSettleHow says, and a slot written but not handed over (a
+ * record the engine decoded and kept) clobbers none still queued, even
+ * with every block full and waiting for the worker: once from the
+ * ring's first slot, once across its wrap. */
 static void
 test_record_slots(void)
 {
@@ -247,13 +317,15 @@ test_record_slots(void)
     g_autoptr(GAsyncQueue) gate = g_async_queue_new();
     g_autoptr(GAsyncQueue) started = g_async_queue_new();
     Mark first = { { mark_run }, &r, "first\n", gate, started, NULL };
+    Mark second = { { mark_run }, &r, "second\n", gate, started, NULL };
     g_autoptr(GString) want = g_string_new("first\n");
-    FsOutcome outcome = { 0 };
     g_autoptr(FsPool) pool = fs_pool_new();
-    FsSettleHow how = { 0, 60 * FS_NS_PER_SEC, FALSE, TRUE };
+    FsSettleHow how;
     FsStage *stage;
     FsEngineSink sink;
     FsConn *slot;
+    FsConn *kept;
+    FsConn *ring;
 
     fs_worker_push(worker, &first.job);
     (void)g_async_queue_pop(started);
@@ -262,47 +334,22 @@ test_record_slots(void)
     g_assert_true(sink.classifies);
     g_assert_nonnull(sink.record_slot);
     g_assert_nonnull(sink.on_frozen_conn);
-    outcome.close = FS_CLOSE_INCOMPLETE;
-    /* every block full (8 of 64), none run: the worker is held */
-    for (guint i = 1; i <= 8 * 64; i++) {
-        slot = sink.record_slot(sink.user);
-        /* the same slot until a record is handed over */
-        g_assert_true(sink.record_slot(sink.user) == slot);
-        memset(slot, 0, sizeof *slot);
-        fs_conn_init(slot);
-        slot->id = i;
-        slot->packets = i * 2;
-        slot->rst_from = i % 2 ? FS_ROLE_CLIENT : FS_ROLE_NONE;
-        if (i % 3 == 0) {
-            /* the caller's verdict is passed on as it is */
-            sink.on_conn(slot, &outcome, sink.user);
-            g_string_append_printf(want, "c%u:%u:incomplete\n", i, i * 2);
-        } else if (i % 4 == 1) {
-            /* handed over frozen, in the slot: thawed and settled in
-             * the worker's thread, as the store does */
-            FsConn *frozen = fs_conn_freeze(slot, pool);
-
-            memcpy(slot, frozen, fs_conn_frozen_size(frozen));
-            fs_conn_free(frozen, pool);
-            sink.on_frozen_conn(slot, &how, sink.user);
-            g_string_append_printf(want, "c%u:%u:%s\n", i, i * 2,
-                                   i % 2 ? "reset" : "open");
-        } else {
-            sink.on_conn(slot, NULL, sink.user);
-            g_string_append_printf(want, "c%u:%u:%s\n", i, i * 2,
-                                   i % 2 ? "reset" : "open");
-        }
-    }
-    /* one more decoded into the next slot, then kept (not handed over) */
-    slot = sink.record_slot(sink.user);
-    memset(slot, 0xa5, sizeof *slot);
+    /* every block full (8 of 64), none run: the worker is held; the
+     * records take the ring's slots 0 to 511 */
+    for (guint i = 1; i <= 8 * 64; i++)
+        hand_over(&sink, i, pool, &how, want);
+    /* one more decoded into the next slot (512, the ring's last), then
+     * kept (not handed over) */
+    kept = sink.record_slot(sink.user);
+    ring = kept - 512;
+    memset(kept, 0xa5, sizeof *kept);
     g_async_queue_push(gate, GINT_TO_POINTER(1));
     fs_stage_sync(stage);
     g_assert_cmpstr(r.log->str, ==, want->str);
     /* the slot is offered again, and a record given from elsewhere is
      * copied into it */
-    g_assert_true(sink.record_slot(sink.user) == slot);
-    memset(slot, 0, sizeof *slot);
+    g_assert_true(sink.record_slot(sink.user) == kept);
+    memset(kept, 0, sizeof *kept);
     {
         FsConn conn;
 
@@ -313,7 +360,26 @@ test_record_slots(void)
         sink.on_conn(&conn, NULL, sink.user);
         conn.packets = 0;
     }
-    g_string_append(want, "c1000:7:open\n");
+    g_string_append(want, "c1000:7:open:UNKNOWN\n");
+    /* the worker running: 200 more take slots 0 to 199 */
+    for (guint i = 1001; i <= 1200; i++)
+        hand_over(&sink, i, pool, &how, want);
+    fs_stage_sync(stage);
+    g_assert_cmpstr(r.log->str, ==, want->str);
+    /* held again, every block full: 512 more take slots 200 to 512 and
+     * then, the ring (513 slots) wrapped, 0 to 198, none of them run */
+    fs_worker_push(worker, &second.job);
+    (void)g_async_queue_pop(started);
+    g_string_append(want, "second\n");
+    slot = sink.record_slot(sink.user);
+    g_assert_true(slot == ring + 200);
+    for (guint i = 1201; i <= 1200 + 8 * 64; i++)
+        hand_over(&sink, i, pool, &how, want);
+    /* one more kept in the next slot, 199: the one not queued */
+    kept = sink.record_slot(sink.user);
+    g_assert_true(kept == ring + 199);
+    memset(kept, 0xa5, sizeof *kept);
+    g_async_queue_push(gate, GINT_TO_POINTER(1));
     fs_stage_free(stage);
     fs_worker_free(worker);
     g_assert_cmpstr(r.log->str, ==, want->str);

@@ -203,8 +203,9 @@ void fs_engine_decoded(FsEngine *engine, FsDecodeStatus status,
                        const FsSegment *seg);
 
 /* fs_engine_decoded() of n frames in a row (status[i] for seg[i]), each
- * flow slot and connection hinted into the cache a few frames ahead:
- * one call for a batch. */
+ * frame's flow slot, connection and then its deadline entry hinted into
+ * the cache a few frames ahead (fewer for each, as each is found through
+ * the one before): one call for a batch. */
 void fs_engine_decoded_run(FsEngine *engine, const guint8 *status,
                            const FsSegment *seg, guint n);
 

@@ -49,7 +49,13 @@ typedef struct FsEvent {
     FsTransition transition; /* for FS_EV_STATE */
     guint32 seq;             /* sequence number concerned, if any */
     gint64 value;            /* kind-specific: retransmit interval ns */
-    const char *detail;      /* static explanation text, or NULL */
+    const char *detail;      /* explanation, or NULL: static text (a
+                                string literal), never built at run
+                                time nor changed: --json keeps each
+                                detail's JSON by its address
+                                (report-json.c, put_detail()), so text
+                                at an address used again would print
+                                stale */
     guint32 frame;           /* frame of the segment that caused it, 1-based
                                 in its file; 0 = none (a timer acted) */
     guint32 source;          /* index of that frame's capture file */

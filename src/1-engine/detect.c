@@ -359,16 +359,14 @@ static gboolean
 duplicate_frame(FsDetectVerdict *v, FsConn *c, FsRole role,
                 const FsSegment *seg)
 {
-    if (fs_detect_frame_twice(c, role, seg)) {
-        if (c->duplicate_frames++ == 0)
-            emit(v, c, seg, FS_EV_DUPLICATE_FRAME, role,
-                 "identical frame captured twice: capture artefact, "
-                 "not a retransmission");
-        return TRUE;
-    }
-    c->last_hash[role] = seg->hdr_hash;
-    c->last_hash_ts[role] = seg->ts;
-    return FALSE;
+    /* not a frame captured twice: its hash noted, as on the lean path */
+    if (fs_detect_steady(c, role, seg))
+        return FALSE;
+    if (c->duplicate_frames++ == 0)
+        emit(v, c, seg, FS_EV_DUPLICATE_FRAME, role,
+             "identical frame captured twice: capture artefact, "
+             "not a retransmission");
+    return TRUE;
 }
 
 /* fs_detect_segment() past its usual path. */

@@ -17,6 +17,7 @@
 #include <glib.h>
 
 #include "decimal.h"
+#include "inline.h"
 
 /* The most a record writes between two calls that make room: its fixed
  * pieces (names, numbers, times, addresses, enum names copied as 32-byte
@@ -117,11 +118,10 @@ fs_put_seconds(char *p, guint64 sec)
 
 /* Nanoseconds as seconds with nine decimals: "-1.500000000" (writes up
  * to 16 bytes for the seconds, whatever their digits). The seconds and
- * the fraction are worked out once, before the seconds are put. */
-#if defined(__GNUC__)
-__attribute__((always_inline))
-#endif
-static inline char *
+ * the fraction are worked out once, before the seconds are put. Always
+ * inline where a time is put, whatever the compiler's budget says: it
+ * is put about 943,000 times on medium-b (c777fdc). */
+static inline ALWAYS_INLINE char *
 fs_put_time(char *p, gint64 ns)
 {
     guint64 mag = ns < 0 ? (guint64)0 - (guint64)ns : (guint64)ns;

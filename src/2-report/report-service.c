@@ -167,11 +167,12 @@ whole_start(const FsService *svc, guint32 us)
     return svc->tw_whole_base + (FsTime)us * NS_PER_US;
 }
 
-/* A whole span from start kept: in tw_whole_us when it is a whole
- * number of microseconds within 2^31 of them of the first (whose
- * start sets the base while none is kept), else in tw_whole. A whole
- * span is most TIME_WAITs, kept until 4*MSL after (all of a capture
- * shorter than that): 4 bytes, not 8. */
+/* A whole span from start kept: in tw_whole_us when start lies whole
+ * microseconds from the first start kept there, and within 2^31 of
+ * them of it (that first one, added while none was kept, sets
+ * tw_whole_base 2^31 microseconds before it), else in tw_whole. A
+ * whole span is most TIME_WAITs, kept until 4*MSL after (all of a
+ * capture shorter than that): 4 bytes, not 8. */
 static void
 whole_add(FsService *svc, FsTime start)
 {

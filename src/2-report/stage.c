@@ -8,7 +8,12 @@
  * stays bounded and order is kept (as reader.c does for packets). The
  * worker is the stage's own or one shared with the reader (main.c): then
  * the reader's thread runs the report between batches. A sync sends the
- * current block, even empty, marked: the job answers once it has run. */
+ * current block, even empty, marked: the job answers once it has run.
+ * A record the engine left frozen (on_frozen_conn) is in its ring slot
+ * already, its bytes as the engine held them: the item notes the slot
+ * and the FsSettleHow that comes with it, and the worker thaws it into
+ * a record of its own and settles it as that says
+ * (fs_conn_thaw_settled()) before classifying it. */
 #include "config.h"
 
 #include <string.h>
@@ -229,8 +234,9 @@ stage_conn(const FsConn *conn, const FsOutcome *outcome, gpointer user)
 }
 
 /* A record still frozen (FsEngineSink.on_frozen_conn): its bytes, in
- * the slot or copied there, are thawed and settled in the worker's
- * thread (run_block()), which then classifies it. */
+ * the slot (engine.h: the engine copied them there), are thawed and
+ * settled in the worker's thread (run_block()), which then classifies
+ * it. */
 static void
 stage_frozen_conn(const FsConn *frozen, const FsSettleHow *how,
                   gpointer user)
@@ -241,9 +247,7 @@ stage_frozen_conn(const FsConn *frozen, const FsSettleHow *how,
 
     if (s->inner.on_conn == NULL)
         return;
-    g_return_if_fail(fs_conn_frozen_size(frozen) <= sizeof *slot);
-    if (frozen != slot)
-        memcpy(slot, frozen, fs_conn_frozen_size(frozen));
+    g_assert(frozen == slot);
     s->next_record = (s->next_record + 1) % RECORDS;
     it = next_item(s);
     it->is_conn = TRUE;
