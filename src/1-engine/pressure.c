@@ -136,12 +136,13 @@ host_reindex(FsPressure *p, guint32 capacity)
                           host_at, p);
 }
 
-/* addr's number + 1; 0 when it has none and create is FALSE. */
+/* addr's number + 1 (hash: fs_host_index_hash()); 0 when it has none
+ * and create is FALSE. */
 static guint32
-host_number(FsPressure *p, const FsAddr *addr, gboolean create)
+host_number(FsPressure *p, const FsAddr *addr, guint32 hash, gboolean create)
 {
-    guint32 hash = fs_host_index_hash(addr);
     guint32 n = fs_host_index_number(
+        &p->host_index,
         fs_host_index_probe(&p->host_index, addr, hash, host_at, p));
 
     if (n != 0 || !create)
@@ -278,11 +279,12 @@ reindex(FsPressure *p, guint32 capacity)
 
 /* The destination (client, server, port), made when absent. */
 static Dest *
-find_or_add(FsPressure *p, const FsAddr *client, const FsAddr *server,
-            guint16 port)
+find_or_add(FsPressure *p, const FsAddr *client, guint32 client_hash,
+            const FsAddr *server, guint16 port)
 {
-    guint32 c = host_number(p, client, TRUE);
-    guint32 e = end_number(p, host_number(p, server, TRUE), port);
+    guint32 c = host_number(p, client, client_hash, TRUE);
+    guint32 e = end_number(
+        p, host_number(p, server, fs_host_index_hash(server), TRUE), port);
     guint32 at;
     guint32 number;
 
@@ -317,11 +319,17 @@ enter(Dest *d, FsTime ts)
     }
 }
 
-guint32
-fs_pressure_hold(FsPressure *p, const FsAddr *client, const FsAddr *server,
-                 guint16 port, guint32 owner)
+void
+fs_pressure_prefetch(const FsPressure *p, guint32 client_hash)
 {
-    Dest *d = find_or_add(p, client, server, port);
+    fs_host_index_prefetch(&p->host_index, client_hash);
+}
+
+guint32
+fs_pressure_hold(FsPressure *p, const FsAddr *client, guint32 client_hash,
+                 const FsAddr *server, guint16 port, guint32 owner)
+{
+    Dest *d = find_or_add(p, client, client_hash, server, port);
 
     d->held++;
     g_array_index(p->owners, guint32, d->client - 1) = owner;

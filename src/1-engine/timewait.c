@@ -983,9 +983,15 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
     guint64 key = key_of(conn, role);
     Tw s = { since, (guint32)key, 0 };
 
-    clock_to(tw, ts);
+    /* the host's slot (and, for a client, its slot in port pressure)
+     * loads while the clock moves */
     hash = fs_host_index_hash(&conn->addr[role]);
-    id = fs_host_index_number(host_slot(tw, &conn->addr[role], hash));
+    fs_host_index_prefetch(&tw->hosts, hash);
+    if (role == FS_ROLE_CLIENT)
+        fs_pressure_prefetch(tw->pressure, hash);
+    clock_to(tw, ts);
+    id = fs_host_index_number(&tw->hosts,
+                              host_slot(tw, &conn->addr[role], hash));
     if (id != 0) {
         h = host_of(tw, id);
     } else {
@@ -1008,7 +1014,7 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
     tw->spans++;
     s.who = role == FS_ROLE_CLIENT
                 ? fs_pressure_hold(tw->pressure, &conn->addr[FS_ROLE_CLIENT],
-                                   &conn->addr[FS_ROLE_SERVER],
+                                   hash, &conn->addr[FS_ROLE_SERVER],
                                    conn->port[FS_ROLE_SERVER], h->id)
                 : h->id;
     /* (ids and destinations are numbers of things held: far below 2^30) */
@@ -1160,6 +1166,7 @@ fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
 {
     FsTime since = conn->ep[role].time_wait_since;
     guint64 key = key_of(conn, role);
+    guint32 hash;
     guint32 id;
     Cut *cut;
 
@@ -1180,8 +1187,9 @@ fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
             cut->at = g_array_new(FALSE, FALSE, sizeof(CutAt));
         g_array_append_val(cut->at, at);
     }
-    id = fs_host_index_number(host_slot(tw, &conn->addr[role],
-                                        fs_host_index_hash(&conn->addr[role])));
+    hash = fs_host_index_hash(&conn->addr[role]);
+    id = fs_host_index_number(&tw->hosts,
+                              host_slot(tw, &conn->addr[role], hash));
     if (id != 0)
         now_leave(tw, host_of(tw, id));
     requiet(tw);
