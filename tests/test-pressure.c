@@ -574,6 +574,45 @@ test_host_index_tags(void)
     g_free(addrs);
 }
 
+/* A pruning that forgets all but the destinations at the array's end:
+ * the index gets smaller but stays larger than the array (its slots
+ * keep a destination's number below their tag), so that those held are
+ * found again under their numbers, and new ones take the free places. */
+static void
+test_prune_tail_held(void)
+{
+    g_autoptr(FsPressure) p = fs_pressure_new();
+    enum { N = 20000, KEPT = 10 };
+    static guint32 held[N];
+    FsAddr s = v4(3);
+
+    s.bytes[0] = 192;
+    for (guint k = 0; k < N; k++) {
+        FsAddr c = v4(k % 5000 + 1);
+
+        held[k] = hold(p, &c, &s, (guint16)(1 + k / 5000), k);
+    }
+    for (guint k = 0; k < N - KEPT; k++)
+        fs_pressure_release(p, held[k], FALSE);
+    fs_pressure_prune(p, 5);
+    g_assert_cmpuint(fs_pressure_size(p), ==, KEPT + 5);
+    for (guint k = N - KEPT; k < N; k++) {
+        FsAddr c = v4(k % 5000 + 1);
+
+        g_assert_cmpuint(hold(p, &c, &s, (guint16)(1 + k / 5000), k), ==,
+                         held[k]);
+    }
+    for (guint k = 1000; k < 3000; k++) {
+        FsAddr c = v4(k + 1);
+        guint32 n = hold(p, &c, &s, 7, k);
+
+        for (guint j = N - KEPT; j < N; j++)
+            g_assert_cmpuint(n, !=, held[j]);
+        g_assert_cmpuint(hold(p, &c, &s, 7, k), ==, n);
+    }
+    g_assert_cmpuint(fs_pressure_size(p), ==, KEPT + 5 + 2000);
+}
+
 /* Many destinations (the index doubling at 7/8 full, runs kept in home
  * order: a miss stops at a destination nearer its home), some forgotten
  * by pruning (the index made again, places reused): each held one is
@@ -696,6 +735,7 @@ main(int argc, char **argv)
     g_test_add_func("/pressure/host-index", test_host_index);
     g_test_add_func("/pressure/host-index-tags", test_host_index_tags);
     g_test_add_func("/pressure/many-held", test_many_held);
+    g_test_add_func("/pressure/prune-tail-held", test_prune_tail_held);
     g_test_add_func("/pressure/ends", test_ends);
     return g_test_run();
 }

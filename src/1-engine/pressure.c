@@ -63,8 +63,12 @@ struct FsPressure {
     guint32 free;             /* the first free place's number + 1 (0:
                                  none) */
     guint32 live;             /* destinations (places not free) */
-    guint32 *index;           /* mask + 1 slots: dest number + 1; 0 empty */
+    guint32 *index;           /* mask + 1 slots (2^k): dest number + 1
+                                 (below the mask: the index stays larger
+                                 than the array) | the hash's bits from k
+                                 up (its tag, hostindex.h); 0 empty */
     guint32 mask;
+    guint32 shift;            /* 32 - k: a hash's home is hash >> shift */
     guint32 pruned;           /* live after the last pruning */
 };
 
@@ -96,6 +100,7 @@ fs_pressure_new(void)
     p->dests = g_array_new(FALSE, FALSE, sizeof(Dest));
     p->index = g_new0(guint32, MIN_CAPACITY);
     p->mask = MIN_CAPACITY - 1;
+    p->shift = 32 - g_bit_storage(p->mask);
     return p;
 }
 
@@ -214,41 +219,57 @@ dest_hash(guint32 client, guint32 end)
     return (guint32)fs_mix64((guint64)client << 32 | end);
 }
 
-/* The home slot of d in the index. */
+/* The home slot of a hash in the index: its top k bits. */
 static inline guint32
-home_of(const FsPressure *p, const Dest *d)
+home_of(const FsPressure *p, guint32 hash)
 {
-    return dest_hash(d->client, d->end) & p->mask;
+    return hash >> p->shift;
 }
 
-/* TRUE with *at the index slot of (client, end); else FALSE
- * with *at where it goes: runs are kept in home order (Robin Hood), so
- * a miss stops at the first slot of its run that is empty or holds a
- * destination nearer its home (read anyway, for its key). */
+/* TRUE with *at the index slot of (client, end) (hash: dest_hash());
+ * else FALSE with *at where it goes: runs are kept in home order (Robin
+ * Hood), so a miss stops at the first slot of its run that is empty or
+ * holds a destination nearer its home. A slot is read further only when
+ * its tag is hash's, or for its home when the tag does not hold it (more
+ * than 2^16 slots). */
 static gboolean
-locate(const FsPressure *p, guint32 client, guint32 end, guint32 *at)
+locate(const FsPressure *p, guint32 client, guint32 end, guint32 hash,
+       guint32 *at)
 {
-    guint32 home = dest_hash(client, end) & p->mask;
-    guint32 i = home;
+    guint32 mask = p->mask;
+    guint32 tag = hash & ~mask;
+    gboolean tag_holds_home = p->shift >= 16;
+    guint32 i = home_of(p, hash);
 
-    for (guint32 dist = 0;; dist++, i = (i + 1) & p->mask) {
-        const Dest *d;
+    for (guint32 dist = 0;; dist++, i = (i + 1) & mask) {
+        guint32 v = p->index[i];
+        const Dest *d = NULL;
+        guint32 home;
 
         *at = i;
-        if (p->index[i] == 0)
+        if (v == 0)
             return FALSE;
-        d = dest_at(p, p->index[i] - 1);
-        if (d->client == client && d->end == end)
-            return TRUE;
-        if (((i - home_of(p, d)) & p->mask) < dist)
+        if ((v & ~mask) == tag) {
+            d = dest_at(p, (v & mask) - 1);
+            if (d->client == client && d->end == end)
+                return TRUE;
+        }
+        if (tag_holds_home) {
+            home = v >> p->shift;
+        } else {
+            if (d == NULL)
+                d = dest_at(p, (v & mask) - 1);
+            home = home_of(p, dest_hash(d->client, d->end));
+        }
+        if (((i - home) & mask) < dist)
             return FALSE;
     }
 }
 
-/* number at index slot i (locate()'s miss): the numbers from i to the
- * next empty slot move one slot on. */
+/* number (its hash: dest_hash()) at index slot i (locate()'s miss): the
+ * slots from i to the next empty one move one slot on. */
 static void
-place_at(FsPressure *p, guint32 i, guint32 number)
+place_at(FsPressure *p, guint32 i, guint32 hash, guint32 number)
 {
     guint32 end = i;
 
@@ -256,24 +277,30 @@ place_at(FsPressure *p, guint32 i, guint32 number)
         end = (end + 1) & p->mask;
     for (; end != i; end = (end - 1) & p->mask)
         p->index[end] = p->index[(end - 1) & p->mask];
-    p->index[i] = number;
+    p->index[i] = (hash & ~p->mask) | number;
 }
 
-/* A new index of capacity slots for the destinations. */
+/* A new index of capacity slots for the destinations (more than the
+ * array's places). */
 static void
 reindex(FsPressure *p, guint32 capacity)
 {
     g_free(p->index);
+    while (capacity <= p->dests->len)
+        capacity *= 2;
     p->index = g_new0(guint32, capacity);
     p->mask = capacity - 1;
+    p->shift = 32 - g_bit_storage(p->mask);
     for (guint32 n = 0; n < p->dests->len; n++) {
         const Dest *d = dest_at(p, n);
+        guint32 hash;
         guint32 at;
 
         if (d->client == FREE_CLIENT)
             continue;
-        if (!locate(p, d->client, d->end, &at))
-            place_at(p, at, n + 1);
+        hash = dest_hash(d->client, d->end);
+        if (!locate(p, d->client, d->end, hash, &at))
+            place_at(p, at, hash, n + 1);
     }
 }
 
@@ -285,16 +312,17 @@ find_or_add(FsPressure *p, const FsAddr *client, guint32 client_hash,
     guint32 c = host_number(p, client, client_hash, TRUE);
     guint32 e = end_number(
         p, host_number(p, server, fs_host_index_hash(server), TRUE), port);
+    guint32 hash = dest_hash(c, e);
     guint32 at;
     guint32 number;
 
-    if (locate(p, c, e, &at))
-        return dest_at(p, p->index[at] - 1);
-    /* at most 7/8 full: runs in home order stay short (a slot passed
-     * reads its destination) */
+    if (locate(p, c, e, hash, &at))
+        return dest_at(p, (p->index[at] & p->mask) - 1);
+    /* at most 7/8 full: runs in home order stay short; and larger than
+     * the array (a new place is at most live + 1) */
     if ((p->live + 1) * 8u > (p->mask + 1) * 7u) {
         reindex(p, 2 * (p->mask + 1));
-        locate(p, c, e, &at);
+        locate(p, c, e, hash, &at);
     }
     p->live++;
     if (p->free != 0) {
@@ -305,7 +333,7 @@ find_or_add(FsPressure *p, const FsAddr *client, guint32 client_hash,
         number = p->dests->len;
     }
     *dest_at(p, number - 1) = (Dest){ .client = c, .end = e };
-    place_at(p, at, number);
+    place_at(p, at, hash, number);
     return dest_at(p, number - 1);
 }
 
