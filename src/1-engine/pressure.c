@@ -5,8 +5,9 @@
  * ends, a server host's number and a port (8 bytes each: far fewer than
  * the destinations, which are clients times ends: the bench's medium
  * trace has 51,585 destinations at its peak, towards 100 ends); a
- * destination is then two small numbers and its counts, 28 bytes (not
- * 32 with the server's number and port in each) in an array,
+ * destination is then two small numbers, its counts and its client's
+ * owner, 32 bytes (36 with the server's number and port in each) in an
+ * array,
  * found through an index of 4-byte slots (open addressing, linear
  * probing, runs kept in home order — Robin Hood — so that a miss, the
  * usual case, stops early: at most 7/8 full). A destination keeps its number while it is in the table, so
@@ -34,10 +35,15 @@ typedef struct {
     guint32 now;         /* TIME_WAIT held now (a 4-tuple each: < 2^32) */
     guint32 peak;        /* most at once */
     guint32 peak_at[2];  /* when (FsTime, high and low halves: the entry
-                            stays 4-byte aligned, 28 bytes) */
+                            stays 4-byte aligned) */
     guint32 held;        /* fs_pressure_hold() not yet released */
+    guint32 owner;       /* what its last fs_pressure_hold() said
+                            (fs_pressure_owner(): the same in each hold of
+                            its client while it is held, so in its own
+                            entry, read with it, not in an array by host
+                            number: one miss less a TIME_WAIT's span) */
 } Dest;
-G_STATIC_ASSERT(sizeof(Dest) == 28);
+G_STATIC_ASSERT(sizeof(Dest) == 32);
 
 /* A server ip:port some destination names. */
 typedef struct {
@@ -51,9 +57,6 @@ typedef struct {
 
 struct FsPressure {
     GArray *hosts;            /* FsAddr by number (17 bytes each) */
-    GArray *owners;           /* guint32 by host number: what the last
-                                 fs_pressure_hold() of it as a client
-                                 said (fs_pressure_owner()) */
     FsHostIndex host_index;   /* of hosts: number + 1 */
     GArray *ends;             /* End by number */
     guint32 *end_index;       /* end_mask + 1 slots: end number + 1; 0
@@ -92,7 +95,6 @@ fs_pressure_new(void)
     FsPressure *p = g_new0(FsPressure, 1);
 
     p->hosts = g_array_new(FALSE, FALSE, sizeof(FsAddr));
-    p->owners = g_array_new(FALSE, FALSE, sizeof(guint32));
     fs_host_index_reset(&p->host_index, MIN_CAPACITY);
     p->ends = g_array_new(FALSE, FALSE, sizeof(End));
     p->end_index = g_new0(guint32, MIN_CAPACITY);
@@ -110,7 +112,6 @@ fs_pressure_free(FsPressure *p)
     if (p == NULL)
         return;
     g_array_unref(p->hosts);
-    g_array_unref(p->owners);
     fs_host_index_clear(&p->host_index);
     g_array_unref(p->ends);
     g_free(p->end_index);
@@ -153,7 +154,6 @@ host_number(FsPressure *p, const FsAddr *addr, guint32 hash, gboolean create)
     if (n != 0 || !create)
         return n;
     g_array_append_val(p->hosts, *addr);
-    g_array_set_size(p->owners, p->hosts->len);
     fs_host_index_put(&p->host_index, hash, p->hosts->len, host_at, p);
     return p->hosts->len;
 }
@@ -360,14 +360,14 @@ fs_pressure_hold(FsPressure *p, const FsAddr *client, guint32 client_hash,
     Dest *d = find_or_add(p, client, client_hash, server, port);
 
     d->held++;
-    g_array_index(p->owners, guint32, d->client - 1) = owner;
+    d->owner = owner;
     return (guint32)(d - dest_at(p, 0)) + 1;
 }
 
 guint32
 fs_pressure_owner(const FsPressure *p, guint32 dest)
 {
-    return g_array_index(p->owners, guint32, dest_at(p, dest - 1)->client - 1);
+    return dest_at(p, dest - 1)->owner;
 }
 
 void
@@ -432,15 +432,13 @@ idle(const Dest *d)
 }
 
 /* old's number + 1 among the hosts kept (renumbered[old], given when
- * it has none yet, the host and its owner then copied over). */
+ * it has none yet, the host then copied over). */
 static guint32
 keep_host(const FsPressure *p, guint32 *renumbered, GArray *hosts,
-          GArray *owners, guint32 old)
+          guint32 old)
 {
     if (renumbered[old] == 0) {
         g_array_append_vals(hosts, host(p, old), 1);
-        g_array_append_vals(owners, &g_array_index(p->owners, guint32, old - 1),
-                            1);
         renumbered[old] = hosts->len;
     }
     return renumbered[old];
@@ -456,7 +454,6 @@ renumber_hosts(FsPressure *p)
     guint32 *renumbered = g_new0(guint32, p->hosts->len + 1);
     guint32 *ends_renumbered = g_new0(guint32, p->ends->len + 1);
     GArray *hosts = g_array_new(FALSE, FALSE, sizeof(FsAddr));
-    GArray *owners = g_array_new(FALSE, FALSE, sizeof(guint32));
     GArray *ends = g_array_new(FALSE, FALSE, sizeof(End));
 
     for (guint32 n = 0; n < p->dests->len; n++) {
@@ -464,11 +461,11 @@ renumber_hosts(FsPressure *p)
 
         if (d->client == FREE_CLIENT)
             continue;
-        d->client = keep_host(p, renumbered, hosts, owners, d->client);
+        d->client = keep_host(p, renumbered, hosts, d->client);
         if (ends_renumbered[d->end] == 0) {
             End e = *end_at(p, d->end);
 
-            e.server = keep_host(p, renumbered, hosts, owners, e.server);
+            e.server = keep_host(p, renumbered, hosts, e.server);
             g_array_append_val(ends, e);
             ends_renumbered[d->end] = ends->len;
         }
@@ -476,8 +473,6 @@ renumber_hosts(FsPressure *p)
     }
     g_array_unref(p->hosts);
     p->hosts = hosts;
-    g_array_unref(p->owners);
-    p->owners = owners;
     g_array_unref(p->ends);
     p->ends = ends;
     g_free(renumbered);

@@ -253,8 +253,9 @@ struct FsTimeWait {
 
 /* What the engine's accounting charges (the engine's memory model:
  * CONN_OVERHEAD, store.c) for a host holding TIME_WAIT now: its entry
- * and hash node and, as a client, its port-pressure destination (28
- * bytes, its server end and index: charged as the 32 they were) and
+ * and hash node and, as a client, its port-pressure destination (32
+ * bytes with its owner, its server end and index: charged as the 32
+ * they were) and
  * host entry; for a TIME_WAIT counted now, what
  * its Ending and Span took (arrays: doubling). Not charged: what stays
  * for the peaks after a TIME_WAIT stops counting now (at most 2*MSL +
