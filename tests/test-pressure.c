@@ -43,6 +43,15 @@ dest(guint k, FsAddr *client, FsAddr *server, guint16 *port)
     *port = (guint16)(80 + k % 3);
 }
 
+/* fs_pressure_hold() with client's hash, as timewait.c passes it. */
+static guint32
+hold(FsPressure *p, const FsAddr *client, const FsAddr *server,
+     guint16 port, guint32 owner)
+{
+    return fs_pressure_hold(p, client, fs_host_index_hash(client), server,
+                            port, owner);
+}
+
 /* client entered TIME_WAIT towards server:port at ts, as timewait.c
  * counts one: the destination held, then entered by its number, which
  * the leave names. */
@@ -50,7 +59,7 @@ static guint32
 enter(FsPressure *p, const FsAddr *client, const FsAddr *server,
       guint16 port, FsTime ts)
 {
-    guint32 dest = fs_pressure_hold(p, client, server, port, 0);
+    guint32 dest = hold(p, client, server, port, 0);
 
     g_assert_cmpuint(dest, !=, 0);
     fs_pressure_enter_held(p, dest, ts);
@@ -165,7 +174,7 @@ test_counts(void)
      * is tracked but counts nothing: it is not listed */
     {
         FsAddr stranger = v4(999999);
-        guint32 dest = fs_pressure_hold(p, &stranger, &stranger, 80, 0);
+        guint32 dest = hold(p, &stranger, &stranger, 80, 0);
 
         fs_pressure_release(p, dest, FALSE);
         g_assert_cmpuint(fs_pressure_size(p), ==,
@@ -290,7 +299,7 @@ test_hosts(void)
         n6[k] = enter(p, &c6, &s, 80, k);
         g_assert_cmpuint(n6[k], !=, n4[k]);
         enter(p, &c6, &s, 80, k);
-        held[k] = fs_pressure_hold(p, &c4, &s, 80, 0);
+        held[k] = hold(p, &c4, &s, 80, 0);
     }
     g_assert_cmpuint(fs_pressure_size(p), ==, 2 * N);
     all = listing(p, G_MAXUINT);
@@ -410,7 +419,7 @@ test_held_numbers(void)
         FsAddr c = v4(k);
 
         leave(p, enter(p, &c, &s, 80, k));
-        held[k] = k % 3 == 1 ? fs_pressure_hold(p, &c, &s, 80, 7 * k) : 0;
+        held[k] = k % 3 == 1 ? hold(p, &c, &s, 80, 7 * k) : 0;
         g_assert_cmpuint(held[k] != 0, ==, k % 3 == 1);
         if (held[k] != 0)
             g_assert_cmpuint(fs_pressure_owner(p, held[k]), ==, 7 * k);
@@ -455,17 +464,21 @@ test_held_numbers(void)
  * a mixed order, through growth, with colliding runs (many hashes share
  * a home in a small index): each still there is found under its
  * number, each removed is not (a removal that left a hole in a run
- * would hide those after it). */
+ * would hide those after it). Numbers up to N, in an index that starts
+ * at 8 slots: it grows above them. Twice: with up to 2^13 slots (homes
+ * in the tags) and 2^17 (a removal and a growth look at addresses). */
+static guint addr_looks;
+
 static const FsAddr *
 addr_at(gconstpointer owner, guint32 number)
 {
+    addr_looks++;
     return &((const FsAddr *)owner)[number];
 }
 
 static void
-test_host_index(void)
+host_index_mixed(guint32 N)
 {
-    enum { N = 5000 };
     FsHostIndex ix = { 0 };
     FsAddr *addrs = g_new0(FsAddr, N + 1);
     gboolean *in = g_new0(gboolean, N + 1);
@@ -482,7 +495,7 @@ test_host_index(void)
         guint32 *slot = fs_host_index_probe(&ix, &addrs[n], hash, addr_at,
                                             addrs);
 
-        g_assert_cmpuint(fs_host_index_number(slot), ==, in[n] ? n : 0);
+        g_assert_cmpuint(fs_host_index_number(&ix, slot), ==, in[n] ? n : 0);
         if (in[n] && round % 3 != 0) {
             fs_host_index_remove(&ix, slot, addr_at, addrs);
             in[n] = FALSE;
@@ -495,16 +508,109 @@ test_host_index(void)
         guint32 *slot = fs_host_index_probe(
             &ix, &addrs[n], fs_host_index_hash(&addrs[n]), addr_at, addrs);
 
-        g_assert_cmpuint(fs_host_index_number(slot), ==, in[n] ? n : 0);
+        g_assert_cmpuint(fs_host_index_number(&ix, slot), ==, in[n] ? n : 0);
         used += in[n];
         if (n == N)
             g_assert_cmpuint(used, ==, ix.used);
     }
-    g_assert_cmpuint(ix.mask + 1, >, 8);
+    g_assert_cmpuint(ix.mask, >=, N);
     fs_host_index_clear(&ix);
     g_rand_free(rand);
     g_free(in);
     g_free(addrs);
+}
+
+static void
+test_host_index(void)
+{
+    host_index_mixed(5000);
+    host_index_mixed(100000);
+}
+
+/* The tags: a look-up reads the address of the host it finds, and of
+ * no other, nearly always (an index 3/4 full, runs of several slots);
+ * one of an absent host reads none; while the homes are in the tags
+ * (up to 2^16 slots), growing and removing read none either. */
+static void
+test_host_index_tags(void)
+{
+    enum { N = 3000 };
+    FsHostIndex ix = { 0 };
+    FsAddr *addrs = g_new0(FsAddr, 2 * N + 1);
+
+    fs_host_index_reset(&ix, 8);
+    for (guint32 n = 1; n <= 2 * N; n++)
+        addrs[n] = v4(n * 7919u);
+    addr_looks = 0;
+    for (guint32 n = 1; n <= N; n++)
+        fs_host_index_put(&ix, fs_host_index_hash(&addrs[n]), n, addr_at,
+                          addrs);
+    g_assert_cmpuint(addr_looks, ==, 0);
+    g_assert_cmpuint(ix.used * 4, >, (ix.mask + 1) * 2);
+    for (guint32 n = 1; n <= 2 * N; n++) {
+        guint32 *slot = fs_host_index_probe(
+            &ix, &addrs[n], fs_host_index_hash(&addrs[n]), addr_at, addrs);
+
+        g_assert_cmpuint(fs_host_index_number(&ix, slot), ==,
+                         n <= N ? n : 0);
+    }
+    g_assert_cmpuint(addr_looks, <=, N + N / 100);
+    addr_looks = 0;
+    for (guint32 n = 1; n <= N; n += 2)
+        fs_host_index_remove(
+            &ix,
+            fs_host_index_probe(&ix, &addrs[n], fs_host_index_hash(&addrs[n]),
+                                addr_at, addrs),
+            addr_at, addrs);
+    g_assert_cmpuint(addr_looks, <=, N / 2 + N / 100);
+    for (guint32 n = 1; n <= N; n++) {
+        guint32 *slot = fs_host_index_probe(
+            &ix, &addrs[n], fs_host_index_hash(&addrs[n]), addr_at, addrs);
+
+        g_assert_cmpuint(fs_host_index_number(&ix, slot), ==,
+                         n % 2 ? 0 : n);
+    }
+    fs_host_index_clear(&ix);
+    g_free(addrs);
+}
+
+/* A pruning that forgets all but the destinations at the array's end:
+ * the index gets smaller but stays larger than the array (its slots
+ * keep a destination's number below their tag), so that those held are
+ * found again under their numbers, and new ones take the free places. */
+static void
+test_prune_tail_held(void)
+{
+    g_autoptr(FsPressure) p = fs_pressure_new();
+    enum { N = 20000, KEPT = 10 };
+    static guint32 held[N];
+    FsAddr s = v4(3);
+
+    s.bytes[0] = 192;
+    for (guint k = 0; k < N; k++) {
+        FsAddr c = v4(k % 5000 + 1);
+
+        held[k] = hold(p, &c, &s, (guint16)(1 + k / 5000), k);
+    }
+    for (guint k = 0; k < N - KEPT; k++)
+        fs_pressure_release(p, held[k], FALSE);
+    fs_pressure_prune(p, 5);
+    g_assert_cmpuint(fs_pressure_size(p), ==, KEPT + 5);
+    for (guint k = N - KEPT; k < N; k++) {
+        FsAddr c = v4(k % 5000 + 1);
+
+        g_assert_cmpuint(hold(p, &c, &s, (guint16)(1 + k / 5000), k), ==,
+                         held[k]);
+    }
+    for (guint k = 1000; k < 3000; k++) {
+        FsAddr c = v4(k + 1);
+        guint32 n = hold(p, &c, &s, 7, k);
+
+        for (guint j = N - KEPT; j < N; j++)
+            g_assert_cmpuint(n, !=, held[j]);
+        g_assert_cmpuint(hold(p, &c, &s, 7, k), ==, n);
+    }
+    g_assert_cmpuint(fs_pressure_size(p), ==, KEPT + 5 + 2000);
 }
 
 /* Many destinations (the index doubling at 7/8 full, runs kept in home
@@ -523,7 +629,7 @@ test_many_held(void)
     for (guint k = 0; k < N; k++) {
         FsAddr c = v4(k % 5000 + 1);
 
-        held[k] = fs_pressure_hold(p, &c, &s, (guint16)(1 + k / 5000), k);
+        held[k] = hold(p, &c, &s, (guint16)(1 + k / 5000), k);
         g_assert_cmpuint(fs_pressure_size(p), ==, k + 1);
     }
     /* the first half released and pruned (but for the top 5) */
@@ -534,13 +640,13 @@ test_many_held(void)
     for (guint k = N / 2; k < N; k++) {
         FsAddr c = v4(k % 5000 + 1);
 
-        g_assert_cmpuint(fs_pressure_hold(p, &c, &s, (guint16)(1 + k / 5000),
-                                          k), ==, held[k]);
+        g_assert_cmpuint(hold(p, &c, &s, (guint16)(1 + k / 5000), k), ==,
+                         held[k]);
     }
     g_assert_cmpuint(fs_pressure_size(p), ==, N / 2 + 5);
     for (guint k = 0; k < N / 2; k += 7) {
         FsAddr c = v4(k % 5000 + 1);
-        guint32 n = fs_pressure_hold(p, &c, &s, (guint16)(1 + k / 5000), k);
+        guint32 n = hold(p, &c, &s, (guint16)(1 + k / 5000), k);
 
         g_assert_cmpuint(n, !=, 0);
         for (guint j = N / 2; j < N; j += 997)
@@ -627,7 +733,9 @@ main(int argc, char **argv)
     g_test_add_func("/pressure/prune-busy", test_prune_busy);
     g_test_add_func("/pressure/held-numbers", test_held_numbers);
     g_test_add_func("/pressure/host-index", test_host_index);
+    g_test_add_func("/pressure/host-index-tags", test_host_index_tags);
     g_test_add_func("/pressure/many-held", test_many_held);
+    g_test_add_func("/pressure/prune-tail-held", test_prune_tail_held);
     g_test_add_func("/pressure/ends", test_ends);
     return g_test_run();
 }

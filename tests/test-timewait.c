@@ -185,6 +185,71 @@ test_retired_top(void)
                              .host.bytes[3], <=, FS_ENGINE_HOST_TOP);
 }
 
+/* Many hosts at once (their array grows, moved when its alignment
+ * changes), some of them back after retiring (a retired one's peak
+ * kept among the busiest, its entry copied back): each host's counts,
+ * read back through its number, stay its own. Host i (of N) holds
+ * 1 + i % 3 TIME_WAITs; the first ten come and go first, retire once
+ * the peaks' clock passed them, and come back with two each after the
+ * others entered. */
+static void
+conn_of_host(FsConn *conn, guint i, guint k)
+{
+    conn_init(conn, 1);
+    conn->addr[FS_ROLE_CLIENT].bytes[2] = (guint8)(i >> 8);
+    conn->addr[FS_ROLE_CLIENT].bytes[3] = (guint8)i;
+    conn->port[FS_ROLE_CLIENT] = (guint16)(40000 + k);
+}
+
+static void
+test_many_hosts(void)
+{
+    enum { N = 3000, FIRST = 10 };
+    FsEngineStats stats = { 0 };
+    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
+    g_autoptr(GArray) hosts = g_array_new(FALSE, FALSE,
+                                          sizeof(FsHostTimeWait));
+    FsConn conn[3];
+    FsTime t = 7 * SEC;
+    guint64 now = 0;
+
+    for (guint i = 0; i < FIRST; i++) {
+        for (guint k = 0; k <= i % 3; k++) {
+            conn_of_host(&conn[k], i, k);
+            enter(tw, &conn[k], FS_ROLE_CLIENT, i);
+        }
+        for (guint k = 0; k <= i % 3; k++)
+            leave(tw, &conn[k], FS_ROLE_CLIENT, 100 + i);
+    }
+    for (guint i = FIRST; i < N; i++) {
+        for (guint k = 0; k <= i % 3; k++) {
+            conn_of_host(&conn[k], i, k);
+            enter(tw, &conn[k], FS_ROLE_CLIENT, t++);
+            now++;
+        }
+    }
+    for (guint i = 0; i < FIRST; i++) {
+        for (guint k = 0; k < 2; k++) {
+            conn_of_host(&conn[k], i, k);
+            enter(tw, &conn[k], FS_ROLE_CLIENT, t++);
+            now++;
+        }
+    }
+    g_assert_cmpuint(stats.time_wait_now, ==, now);
+    g_assert_cmpuint(stats.hosts_pruned, ==, 0);
+    fs_timewait_foreach_host_top(tw, G_MAXUINT, take_host, hosts);
+    g_assert_cmpuint(hosts->len, ==, N);
+    for (guint j = 0; j < hosts->len; j++) {
+        const FsHostTimeWait *h = &g_array_index(hosts, FsHostTimeWait, j);
+        guint i = (guint)h->host.bytes[2] << 8 | h->host.bytes[3];
+
+        g_assert_cmpuint(h->host.bytes[0], ==, 10);
+        g_assert_cmpuint(h->now, ==, i < FIRST ? 2 : 1 + i % 3);
+        g_assert_cmpuint(h->entered, ==, i < FIRST ? 3 + i % 3 : 1 + i % 3);
+        g_assert_cmpuint(h->peak, ==, i < FIRST ? 1 + i % 3 : 0);
+    }
+}
+
 /* The busiest host (of one), its peak. */
 static guint64
 host_peak(const FsTimeWait *tw)
@@ -479,5 +544,6 @@ main(int argc, char **argv)
     g_test_add_func("/timewait/finish-in-place", test_finish_in_place);
     g_test_add_func("/timewait/taken-back-flood", test_taken_back_flood);
     g_test_add_func("/timewait/queue-chunks", test_queue_chunks);
+    g_test_add_func("/timewait/many-hosts", test_many_hosts);
     return g_test_run();
 }

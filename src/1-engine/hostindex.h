@@ -1,10 +1,20 @@
 /* finscope: an index of numbered host addresses, for port pressure's
  * hosts (pressure.c) and TIME_WAIT's (timewait.c), each keeping its
  * addresses by number in its own array. Open addressing, linear
- * probing, at most 3/4 full; a slot is the 4-byte number (never 0; 0:
- * empty), no hash kept (8-byte slots with one took 4 MiB more peak RSS
- * on a million hosts in TIME_WAIT); removal is by backward shift (no
- * tombstones). */
+ * probing, at most 3/4 full; removal is by backward shift (no
+ * tombstones).
+ *
+ * A slot is 4 bytes (8-byte slots with a hash took 4 MiB more peak RSS
+ * on a million hosts in TIME_WAIT): the number in its low bits (never
+ * 0; 0: empty), below the mask (the index keeps more slots than the
+ * largest number), and above them the hash's bits from there up, its
+ * tag. A probe compares tags first: a slot of another address is passed
+ * over without a look at its address (two dependent misses in the
+ * owner's arrays), nearly always; a look-up costs about the one miss
+ * on its slot. The home slot is the hash's top bits: while the index
+ * has at most 2^16 slots they lie within the tag, so that a removal
+ * (which finds the home of each slot it may move back) and a growth
+ * need no address either. */
 #ifndef FINSCOPE_HOSTINDEX_H
 #define FINSCOPE_HOSTINDEX_H
 
@@ -13,8 +23,10 @@
 #include "finscope/types.h"
 
 typedef struct {
-    guint32 *slot;          /* numbers; 0: empty */
-    guint32 mask;           /* slots - 1 (a power of two) */
+    guint32 *slot;          /* tag | number; 0: empty */
+    guint32 mask;           /* slots - 1 (a power of two, 2^k - 1): a
+                               slot's number bits */
+    guint32 shift;          /* 32 - k: a hash's home is hash >> shift */
     guint32 used;
 } FsHostIndex;
 
@@ -27,13 +39,30 @@ fs_host_index_hash(const FsAddr *addr)
     return (guint32)fs_endpoint_hash(addr, 0);
 }
 
-/* An empty index of capacity slots (a power of two), over what ix held. */
+/* Where a probe for hash starts. */
+static inline guint32
+fs_host_index_home(const FsHostIndex *ix, guint32 hash)
+{
+    return hash >> ix->shift;
+}
+
+/* Does a slot's tag hold its home (k <= 16: the top k bits lie above
+ * the k number bits)? */
+static inline gboolean
+fs_host_index_tag_holds_home(const FsHostIndex *ix)
+{
+    return ix->shift >= 16;
+}
+
+/* An empty index of capacity slots (a power of two, at least 2), over
+ * what ix held. */
 static inline void
 fs_host_index_reset(FsHostIndex *ix, guint32 capacity)
 {
     g_free(ix->slot);
     ix->slot = g_new0(guint32, capacity);
     ix->mask = capacity - 1;
+    ix->shift = 32 - g_bit_storage(ix->mask);
     ix->used = 0;
 }
 
@@ -43,60 +72,94 @@ fs_host_index_clear(FsHostIndex *ix)
     g_clear_pointer(&ix->slot, g_free);
 }
 
+/* Starts loading the slot a probe for hash looks at first. */
+static inline void
+fs_host_index_prefetch(const FsHostIndex *ix, guint32 hash)
+{
+    __builtin_prefetch(&ix->slot[fs_host_index_home(ix, hash)]);
+}
+
 /* addr's slot (hash: fs_host_index_hash()), or the empty one ending its
- * probe run. */
+ * probe run. Only a slot whose tag is hash's is looked at further. */
 static inline guint32 *
 fs_host_index_probe(const FsHostIndex *ix, const FsAddr *addr, guint32 hash,
                     FsHostAt at, gconstpointer owner)
 {
-    for (guint32 i = hash & ix->mask;; i = (i + 1) & ix->mask) {
-        guint32 n = ix->slot[i];
+    guint32 *slot = ix->slot;
+    guint32 mask = ix->mask;
+    guint32 tag = hash & ~mask;
 
-        if (n == 0 || fs_addr_equal(at(owner, n), addr))
-            return &ix->slot[i];
+    for (guint32 i = fs_host_index_home(ix, hash);; i = (i + 1) & mask) {
+        guint32 v = slot[i];
+
+        if (v == 0 || ((v & ~mask) == tag &&
+                       fs_addr_equal(at(owner, v & mask), addr)))
+            return &slot[i];
     }
 }
 
 /* The number in a slot fs_host_index_probe() found (0: absent). */
 static inline guint32
-fs_host_index_number(const guint32 *slot)
+fs_host_index_number(const FsHostIndex *ix, const guint32 *slot)
 {
-    return *slot;
+    return *slot & ix->mask;
 }
 
-/* number in the first empty slot of hash's run. */
+/* number in the first empty slot of hash's run (only the bits of hash
+ * above the mask and its top k count). */
 static inline void
 fs_host_index_place(FsHostIndex *ix, guint32 hash, guint32 number)
 {
-    guint32 i = hash & ix->mask;
+    guint32 i = fs_host_index_home(ix, hash);
 
     while (ix->slot[i] != 0)
         i = (i + 1) & ix->mask;
-    ix->slot[i] = number;
+    ix->slot[i] = (hash & ~ix->mask) | number;
 }
 
+/* Slot value v's hash, as far as fs_host_index_place() and the home
+ * need it. */
+static inline guint32
+fs_host_index_hash_of(const FsHostIndex *ix, guint32 v, FsHostAt at,
+                      gconstpointer owner)
+{
+    return fs_host_index_tag_holds_home(ix)
+               ? v & ~ix->mask
+               : fs_host_index_hash(at(owner, v & ix->mask));
+}
+
+/* Twice the slots. */
 static G_GNUC_UNUSED G_GNUC_NO_INLINE void
 fs_host_index_grow(FsHostIndex *ix, FsHostAt at, gconstpointer owner)
 {
-    guint32 *old = ix->slot;
-    guint32 n = ix->mask + 1;
+    FsHostIndex old = *ix;
 
-    ix->slot = g_new0(guint32, 2 * n);
-    ix->mask = 2 * n - 1;
-    for (guint32 i = 0; i < n; i++) {
-        if (old[i] != 0)
-            fs_host_index_place(ix, fs_host_index_hash(at(owner, old[i])),
-                                old[i]);
+    ix->slot = g_new0(guint32, 2 * (old.mask + 1));
+    ix->mask = 2 * old.mask + 1;
+    ix->shift = old.shift - 1;
+    for (guint32 i = 0; i <= old.mask; i++) {
+        guint32 v = old.slot[i];
+
+        /* (the old tag holds the new one, and the new home while the
+         * new tag does) */
+        if (v != 0)
+            fs_host_index_place(
+                ix,
+                fs_host_index_tag_holds_home(ix)
+                    ? v & ~old.mask
+                    : fs_host_index_hash(at(owner, v & old.mask)),
+                v & old.mask);
     }
-    g_free(old);
+    g_free(old.slot);
 }
 
-/* number (not 0) for an address of hash absent from ix. */
+/* number (not 0) for an address of hash absent from ix: the index
+ * grows to stay at most 3/4 full and above every number. */
 static inline void
 fs_host_index_put(FsHostIndex *ix, guint32 hash, guint32 number, FsHostAt at,
                   gconstpointer owner)
 {
-    if ((ix->used + 1) * 4u > (ix->mask + 1) * 3u)
+    while ((ix->used + 1) * 4u > (ix->mask + 1) * 3u || number > ix->mask)
         fs_host_index_grow(ix, at, owner);
     fs_host_index_place(ix, hash, number);
     ix->used++;
@@ -112,7 +175,8 @@ fs_host_index_remove(FsHostIndex *ix, guint32 *slot, FsHostAt at,
 
     for (guint32 i = (hole + 1) & ix->mask; ix->slot[i] != 0;
          i = (i + 1) & ix->mask) {
-        guint32 home = fs_host_index_hash(at(owner, ix->slot[i])) & ix->mask;
+        guint32 home = fs_host_index_home(
+            ix, fs_host_index_hash_of(ix, ix->slot[i], at, owner));
 
         /* it stays when its home lies cyclically in (hole, i] */
         if (((i - home) & ix->mask) < ((i - hole) & ix->mask))

@@ -5,8 +5,9 @@
  * ends, a server host's number and a port (8 bytes each: far fewer than
  * the destinations, which are clients times ends: the bench's medium
  * trace has 51,585 destinations at its peak, towards 100 ends); a
- * destination is then two small numbers and its counts, 28 bytes (not
- * 32 with the server's number and port in each) in an array,
+ * destination is then two small numbers, its counts and its client's
+ * owner, 32 bytes (36 with the server's number and port in each) in an
+ * array,
  * found through an index of 4-byte slots (open addressing, linear
  * probing, runs kept in home order — Robin Hood — so that a miss, the
  * usual case, stops early: at most 7/8 full). A destination keeps its number while it is in the table, so
@@ -34,10 +35,15 @@ typedef struct {
     guint32 now;         /* TIME_WAIT held now (a 4-tuple each: < 2^32) */
     guint32 peak;        /* most at once */
     guint32 peak_at[2];  /* when (FsTime, high and low halves: the entry
-                            stays 4-byte aligned, 28 bytes) */
+                            stays 4-byte aligned) */
     guint32 held;        /* fs_pressure_hold() not yet released */
+    guint32 owner;       /* what its last fs_pressure_hold() said
+                            (fs_pressure_owner(): the same in each hold of
+                            its client while it is held, so in its own
+                            entry, read with it, not in an array by host
+                            number: one miss less a TIME_WAIT's span) */
 } Dest;
-G_STATIC_ASSERT(sizeof(Dest) == 28);
+G_STATIC_ASSERT(sizeof(Dest) == 32);
 
 /* A server ip:port some destination names. */
 typedef struct {
@@ -51,9 +57,6 @@ typedef struct {
 
 struct FsPressure {
     GArray *hosts;            /* FsAddr by number (17 bytes each) */
-    GArray *owners;           /* guint32 by host number: what the last
-                                 fs_pressure_hold() of it as a client
-                                 said (fs_pressure_owner()) */
     FsHostIndex host_index;   /* of hosts: number + 1 */
     GArray *ends;             /* End by number */
     guint32 *end_index;       /* end_mask + 1 slots: end number + 1; 0
@@ -63,8 +66,12 @@ struct FsPressure {
     guint32 free;             /* the first free place's number + 1 (0:
                                  none) */
     guint32 live;             /* destinations (places not free) */
-    guint32 *index;           /* mask + 1 slots: dest number + 1; 0 empty */
+    guint32 *index;           /* mask + 1 slots (2^k): dest number + 1
+                                 (below the mask: the index stays larger
+                                 than the array) | the hash's bits from k
+                                 up (its tag, hostindex.h); 0 empty */
     guint32 mask;
+    guint32 shift;            /* 32 - k: a hash's home is hash >> shift */
     guint32 pruned;           /* live after the last pruning */
 };
 
@@ -88,7 +95,6 @@ fs_pressure_new(void)
     FsPressure *p = g_new0(FsPressure, 1);
 
     p->hosts = g_array_new(FALSE, FALSE, sizeof(FsAddr));
-    p->owners = g_array_new(FALSE, FALSE, sizeof(guint32));
     fs_host_index_reset(&p->host_index, MIN_CAPACITY);
     p->ends = g_array_new(FALSE, FALSE, sizeof(End));
     p->end_index = g_new0(guint32, MIN_CAPACITY);
@@ -96,6 +102,7 @@ fs_pressure_new(void)
     p->dests = g_array_new(FALSE, FALSE, sizeof(Dest));
     p->index = g_new0(guint32, MIN_CAPACITY);
     p->mask = MIN_CAPACITY - 1;
+    p->shift = 32 - g_bit_storage(p->mask);
     return p;
 }
 
@@ -105,7 +112,6 @@ fs_pressure_free(FsPressure *p)
     if (p == NULL)
         return;
     g_array_unref(p->hosts);
-    g_array_unref(p->owners);
     fs_host_index_clear(&p->host_index);
     g_array_unref(p->ends);
     g_free(p->end_index);
@@ -136,18 +142,18 @@ host_reindex(FsPressure *p, guint32 capacity)
                           host_at, p);
 }
 
-/* addr's number + 1; 0 when it has none and create is FALSE. */
+/* addr's number + 1 (hash: fs_host_index_hash()); 0 when it has none
+ * and create is FALSE. */
 static guint32
-host_number(FsPressure *p, const FsAddr *addr, gboolean create)
+host_number(FsPressure *p, const FsAddr *addr, guint32 hash, gboolean create)
 {
-    guint32 hash = fs_host_index_hash(addr);
     guint32 n = fs_host_index_number(
+        &p->host_index,
         fs_host_index_probe(&p->host_index, addr, hash, host_at, p));
 
     if (n != 0 || !create)
         return n;
     g_array_append_val(p->hosts, *addr);
-    g_array_set_size(p->owners, p->hosts->len);
     fs_host_index_put(&p->host_index, hash, p->hosts->len, host_at, p);
     return p->hosts->len;
 }
@@ -213,41 +219,57 @@ dest_hash(guint32 client, guint32 end)
     return (guint32)fs_mix64((guint64)client << 32 | end);
 }
 
-/* The home slot of d in the index. */
+/* The home slot of a hash in the index: its top k bits. */
 static inline guint32
-home_of(const FsPressure *p, const Dest *d)
+home_of(const FsPressure *p, guint32 hash)
 {
-    return dest_hash(d->client, d->end) & p->mask;
+    return hash >> p->shift;
 }
 
-/* TRUE with *at the index slot of (client, end); else FALSE
- * with *at where it goes: runs are kept in home order (Robin Hood), so
- * a miss stops at the first slot of its run that is empty or holds a
- * destination nearer its home (read anyway, for its key). */
+/* TRUE with *at the index slot of (client, end) (hash: dest_hash());
+ * else FALSE with *at where it goes: runs are kept in home order (Robin
+ * Hood), so a miss stops at the first slot of its run that is empty or
+ * holds a destination nearer its home. A slot is read further only when
+ * its tag is hash's, or for its home when the tag does not hold it (more
+ * than 2^16 slots). */
 static gboolean
-locate(const FsPressure *p, guint32 client, guint32 end, guint32 *at)
+locate(const FsPressure *p, guint32 client, guint32 end, guint32 hash,
+       guint32 *at)
 {
-    guint32 home = dest_hash(client, end) & p->mask;
-    guint32 i = home;
+    guint32 mask = p->mask;
+    guint32 tag = hash & ~mask;
+    gboolean tag_holds_home = p->shift >= 16;
+    guint32 i = home_of(p, hash);
 
-    for (guint32 dist = 0;; dist++, i = (i + 1) & p->mask) {
-        const Dest *d;
+    for (guint32 dist = 0;; dist++, i = (i + 1) & mask) {
+        guint32 v = p->index[i];
+        const Dest *d = NULL;
+        guint32 home;
 
         *at = i;
-        if (p->index[i] == 0)
+        if (v == 0)
             return FALSE;
-        d = dest_at(p, p->index[i] - 1);
-        if (d->client == client && d->end == end)
-            return TRUE;
-        if (((i - home_of(p, d)) & p->mask) < dist)
+        if ((v & ~mask) == tag) {
+            d = dest_at(p, (v & mask) - 1);
+            if (d->client == client && d->end == end)
+                return TRUE;
+        }
+        if (tag_holds_home) {
+            home = v >> p->shift;
+        } else {
+            if (d == NULL)
+                d = dest_at(p, (v & mask) - 1);
+            home = home_of(p, dest_hash(d->client, d->end));
+        }
+        if (((i - home) & mask) < dist)
             return FALSE;
     }
 }
 
-/* number at index slot i (locate()'s miss): the numbers from i to the
- * next empty slot move one slot on. */
+/* number (its hash: dest_hash()) at index slot i (locate()'s miss): the
+ * slots from i to the next empty one move one slot on. */
 static void
-place_at(FsPressure *p, guint32 i, guint32 number)
+place_at(FsPressure *p, guint32 i, guint32 hash, guint32 number)
 {
     guint32 end = i;
 
@@ -255,44 +277,52 @@ place_at(FsPressure *p, guint32 i, guint32 number)
         end = (end + 1) & p->mask;
     for (; end != i; end = (end - 1) & p->mask)
         p->index[end] = p->index[(end - 1) & p->mask];
-    p->index[i] = number;
+    p->index[i] = (hash & ~p->mask) | number;
 }
 
-/* A new index of capacity slots for the destinations. */
+/* A new index of capacity slots for the destinations (more than the
+ * array's places). */
 static void
 reindex(FsPressure *p, guint32 capacity)
 {
     g_free(p->index);
+    while (capacity <= p->dests->len)
+        capacity *= 2;
     p->index = g_new0(guint32, capacity);
     p->mask = capacity - 1;
+    p->shift = 32 - g_bit_storage(p->mask);
     for (guint32 n = 0; n < p->dests->len; n++) {
         const Dest *d = dest_at(p, n);
+        guint32 hash;
         guint32 at;
 
         if (d->client == FREE_CLIENT)
             continue;
-        if (!locate(p, d->client, d->end, &at))
-            place_at(p, at, n + 1);
+        hash = dest_hash(d->client, d->end);
+        if (!locate(p, d->client, d->end, hash, &at))
+            place_at(p, at, hash, n + 1);
     }
 }
 
 /* The destination (client, server, port), made when absent. */
 static Dest *
-find_or_add(FsPressure *p, const FsAddr *client, const FsAddr *server,
-            guint16 port)
+find_or_add(FsPressure *p, const FsAddr *client, guint32 client_hash,
+            const FsAddr *server, guint16 port)
 {
-    guint32 c = host_number(p, client, TRUE);
-    guint32 e = end_number(p, host_number(p, server, TRUE), port);
+    guint32 c = host_number(p, client, client_hash, TRUE);
+    guint32 e = end_number(
+        p, host_number(p, server, fs_host_index_hash(server), TRUE), port);
+    guint32 hash = dest_hash(c, e);
     guint32 at;
     guint32 number;
 
-    if (locate(p, c, e, &at))
-        return dest_at(p, p->index[at] - 1);
-    /* at most 7/8 full: runs in home order stay short (a slot passed
-     * reads its destination) */
+    if (locate(p, c, e, hash, &at))
+        return dest_at(p, (p->index[at] & p->mask) - 1);
+    /* at most 7/8 full: runs in home order stay short; and larger than
+     * the array (a new place is at most live + 1) */
     if ((p->live + 1) * 8u > (p->mask + 1) * 7u) {
         reindex(p, 2 * (p->mask + 1));
-        locate(p, c, e, &at);
+        locate(p, c, e, hash, &at);
     }
     p->live++;
     if (p->free != 0) {
@@ -303,7 +333,7 @@ find_or_add(FsPressure *p, const FsAddr *client, const FsAddr *server,
         number = p->dests->len;
     }
     *dest_at(p, number - 1) = (Dest){ .client = c, .end = e };
-    place_at(p, at, number);
+    place_at(p, at, hash, number);
     return dest_at(p, number - 1);
 }
 
@@ -317,21 +347,27 @@ enter(Dest *d, FsTime ts)
     }
 }
 
-guint32
-fs_pressure_hold(FsPressure *p, const FsAddr *client, const FsAddr *server,
-                 guint16 port, guint32 owner)
+void
+fs_pressure_prefetch(const FsPressure *p, guint32 client_hash)
 {
-    Dest *d = find_or_add(p, client, server, port);
+    fs_host_index_prefetch(&p->host_index, client_hash);
+}
+
+guint32
+fs_pressure_hold(FsPressure *p, const FsAddr *client, guint32 client_hash,
+                 const FsAddr *server, guint16 port, guint32 owner)
+{
+    Dest *d = find_or_add(p, client, client_hash, server, port);
 
     d->held++;
-    g_array_index(p->owners, guint32, d->client - 1) = owner;
+    d->owner = owner;
     return (guint32)(d - dest_at(p, 0)) + 1;
 }
 
 guint32
 fs_pressure_owner(const FsPressure *p, guint32 dest)
 {
-    return g_array_index(p->owners, guint32, dest_at(p, dest - 1)->client - 1);
+    return dest_at(p, dest - 1)->owner;
 }
 
 void
@@ -396,15 +432,13 @@ idle(const Dest *d)
 }
 
 /* old's number + 1 among the hosts kept (renumbered[old], given when
- * it has none yet, the host and its owner then copied over). */
+ * it has none yet, the host then copied over). */
 static guint32
 keep_host(const FsPressure *p, guint32 *renumbered, GArray *hosts,
-          GArray *owners, guint32 old)
+          guint32 old)
 {
     if (renumbered[old] == 0) {
         g_array_append_vals(hosts, host(p, old), 1);
-        g_array_append_vals(owners, &g_array_index(p->owners, guint32, old - 1),
-                            1);
         renumbered[old] = hosts->len;
     }
     return renumbered[old];
@@ -420,7 +454,6 @@ renumber_hosts(FsPressure *p)
     guint32 *renumbered = g_new0(guint32, p->hosts->len + 1);
     guint32 *ends_renumbered = g_new0(guint32, p->ends->len + 1);
     GArray *hosts = g_array_new(FALSE, FALSE, sizeof(FsAddr));
-    GArray *owners = g_array_new(FALSE, FALSE, sizeof(guint32));
     GArray *ends = g_array_new(FALSE, FALSE, sizeof(End));
 
     for (guint32 n = 0; n < p->dests->len; n++) {
@@ -428,11 +461,11 @@ renumber_hosts(FsPressure *p)
 
         if (d->client == FREE_CLIENT)
             continue;
-        d->client = keep_host(p, renumbered, hosts, owners, d->client);
+        d->client = keep_host(p, renumbered, hosts, d->client);
         if (ends_renumbered[d->end] == 0) {
             End e = *end_at(p, d->end);
 
-            e.server = keep_host(p, renumbered, hosts, owners, e.server);
+            e.server = keep_host(p, renumbered, hosts, e.server);
             g_array_append_val(ends, e);
             ends_renumbered[d->end] = ends->len;
         }
@@ -440,8 +473,6 @@ renumber_hosts(FsPressure *p)
     }
     g_array_unref(p->hosts);
     p->hosts = hosts;
-    g_array_unref(p->owners);
-    p->owners = owners;
     g_array_unref(p->ends);
     p->ends = ends;
     g_free(renumbered);

@@ -20,9 +20,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsPressure, fs_pressure_free)
  * fs_pressure_release(): a TIME_WAIT its enter will name later. Its
  * number (never 0), which stays its own while it is held: the enter and
  * the release name it by it (no look-up). The release says whether that
- * TIME_WAIT entered (and so ends then) or never held one. */
+ * TIME_WAIT entered (and so ends then) or never held one. client_hash:
+ * fs_host_index_hash(client) (hostindex.h; the caller has it at hand). */
 guint32 fs_pressure_hold(FsPressure *p, const FsAddr *client,
-                         const FsAddr *server, guint16 port, guint32 owner);
+                         guint32 client_hash, const FsAddr *server,
+                         guint16 port, guint32 owner);
+/* Starts loading what a hold of the client of client_hash looks at
+ * first (its slot in the host index). */
+void fs_pressure_prefetch(const FsPressure *p, guint32 client_hash);
 /* What the last hold of the client of the destination held as dest
  * said: owner (the same in each hold of that client while any of its
  * destinations is held, the caller's to see to). */

@@ -28,16 +28,19 @@
  * start dated back comes at the sweep after its 2*MSL (once a second). */
 #define LAG_SLACK (2 * FS_NS_PER_SEC)
 
-/* A host holding TIME_WAIT, or whose spans are still to be counted. */
+/* A host holding TIME_WAIT, or whose spans are still to be counted:
+ * one cache line, in an array by number (FsTimeWait.host_at). */
 typedef struct {
     FsHostTimeWait pub;     /* first: what fs_timewait_foreach_host_top()
                                hands out; pub.now on the capture's clock,
-                               pub.peak on the peaks' */
-    guint64 lag;            /* its spans held at the peaks' clock */
+                               pub.peak on the peaks'; pub.host.family 0:
+                               a number free */
+    guint32 lag;            /* its spans held at the peaks' clock (at
+                               most spans) */
     guint32 spans;          /* its Tw queued */
-    guint32 id;             /* its number in FsTimeWait.host_at (0:
-                               retired) */
 } Host;
+G_STATIC_ASSERT(sizeof(Host) == 64);
+#define HOST_ALIGN 64
 
 /* One TIME_WAIT, queued from when the engine learns it until the
  * peaks' clock is past its end, in one queue at a time: counted now
@@ -73,7 +76,8 @@ typedef struct {
 typedef struct {
     FsTime end;             /* 2*MSL after it started */
     guint64 key;            /* its connection's id * 2 + role */
-    Host *h;                /* its host (alive while it counts) */
+    guint32 id;             /* its host's number (alive while it
+                               counts) */
 } Ending;
 
 /* Endings to pass over: a key's TIME_WAITs cut short; while the table
@@ -227,8 +231,14 @@ struct FsTimeWait {
                                (queued()) until 2*MSL after the last */
     FsTime keyed_until;     /* then the keys go (the clock past it) */
     guint64 scanned;        /* Endings looked at to key the table */
-    GPtrArray *host_at;     /* Host* by id (0: none; owned): hosts
-                               holding TIME_WAIT now or with Tw queued */
+    Host *host_at;          /* Host by id (0: none), in host_block at
+                               HOST_ALIGN: hosts holding TIME_WAIT now or
+                               with Tw queued; a look-up by address reads
+                               its slot in hosts and then its Host, no
+                               pointer between */
+    gpointer host_block;    /* host_at's allocation (owned) */
+    guint32 host_len;       /* ids below it taken (or free) */
+    guint32 host_cap;       /* room in host_at */
     GArray *host_ids_free;  /* guint32 ids to number hosts again */
     FsHostIndex hosts;      /* their index, by address: ids */
     GHashTable *retired;    /* FsAddr* -> Host* (owned), of hosts back
@@ -243,15 +253,18 @@ struct FsTimeWait {
 
 /* What the engine's accounting charges (the engine's memory model:
  * CONN_OVERHEAD, store.c) for a host holding TIME_WAIT now: its entry
- * and hash node and, as a client, its port-pressure destination (28
- * bytes, its server end and index: charged as the 32 they were) and
+ * and hash node and, as a client, its port-pressure destination (32
+ * bytes with its owner, its server end and index: charged as the 32
+ * they were) and
  * host entry; for a TIME_WAIT counted now, what
  * its Ending and Span took (arrays: doubling). Not charged: what stays
  * for the peaks after a TIME_WAIT stops counting now (at most 2*MSL +
  * 2 s: its Tw, an entry cut short, a host kept for its spans), so that a
  * TIME_WAIT the store evicts over --max-memory gives its memory back
  * then, as it did before the peaks trailed. */
-#define HOST_COST (sizeof(Host) + 208)
+#define HOST_COST (72 + 208)
+/* (the 72-byte Host, by itself with its id, it was until the hosts were
+ * one array: the model's figure is kept) */
 /* (the 24-byte Ending and 48-byte Span a TIME_WAIT took until the two
  * were one Tw: the model's figure is kept, so that --max-memory and
  * memory_peak say what they said) */
@@ -525,8 +538,7 @@ fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
     requiet(tw);
     tw->cut = g_hash_table_new_full(g_int64_hash, g_int64_equal, cut_free,
                                     NULL);
-    tw->host_at = g_ptr_array_new_with_free_func(g_free);
-    g_ptr_array_add(tw->host_at, NULL);
+    tw->host_len = 1;
     tw->host_ids_free = g_array_new(FALSE, FALSE, sizeof(guint32));
     fs_host_index_reset(&tw->hosts, 1024);
     tw->retired = g_hash_table_new_full(fs_addr_hash, fs_addr_equal_func,
@@ -542,7 +554,7 @@ fs_timewait_free(FsTimeWait *tw)
         return;
     fs_host_index_clear(&tw->hosts);
     g_hash_table_destroy(tw->retired);
-    g_ptr_array_unref(tw->host_at);
+    g_free(tw->host_block);
     g_array_unref(tw->host_ids_free);
     queue_clear(&tw->ends);
     queue_clear(&tw->early);
@@ -562,36 +574,69 @@ key_of(const FsConn *conn, FsRole role)
     return (guint32)(conn->id * 2 + (guint64)(role == FS_ROLE_SERVER));
 }
 
-/* An id taken from free (or the next of at) for p. */
-static guint32
-id_take(GPtrArray *at, GArray *free, gpointer p)
+/* Twice the room in host_at: its block grows in place as realloc()
+ * can (pages moved, not copied, once it is large), the hosts moved only
+ * when the block's alignment changed. */
+static G_GNUC_NO_INLINE void
+host_grow(FsTimeWait *tw)
 {
+    gsize before = tw->host_block != NULL
+                       ? (gsize)((guint8 *)tw->host_at -
+                                 (guint8 *)tw->host_block)
+                       : 0;
+    gsize after;
+
+    tw->host_cap = MAX(2 * tw->host_cap, 64u);
+    tw->host_block = g_realloc(tw->host_block,
+                               (gsize)tw->host_cap * sizeof(Host) +
+                                   HOST_ALIGN);
+    after = (HOST_ALIGN - (guintptr)tw->host_block % HOST_ALIGN) % HOST_ALIGN;
+    if (after != before)
+        memmove((guint8 *)tw->host_block + after,
+                (guint8 *)tw->host_block + before,
+                (gsize)tw->host_len * sizeof(Host));
+    tw->host_at = (Host *)(gpointer)((guint8 *)tw->host_block + after);
+}
+
+/* A free id (a free one again, or the next), its Host zeroed. */
+static guint32
+id_take(FsTimeWait *tw)
+{
+    GArray *free = tw->host_ids_free;
     guint32 id;
 
     if (free->len > 0) {
         id = g_array_index(free, guint32, free->len - 1);
         g_array_set_size(free, free->len - 1);
-        g_ptr_array_index(at, id) = p;
     } else {
-        id = at->len;
-        g_ptr_array_add(at, p);
+        if (G_UNLIKELY(tw->host_len >= tw->host_cap))
+            host_grow(tw);
+        id = tw->host_len++;
     }
+    memset(&tw->host_at[id], 0, sizeof(Host));
     return id;
 }
 
 static void
-id_give(GPtrArray *at, GArray *free, guint32 id)
+id_give(FsTimeWait *tw, guint32 id)
 {
-    g_ptr_array_index(at, id) = NULL;
-    g_array_append_val(free, id);
+    memset(&tw->host_at[id], 0, sizeof(Host));
+    g_array_append_val(tw->host_ids_free, id);
 }
 
-/* The host a Tw names (NULL: a TIME_WAIT cut short and no longer
- * counted whose host went since, fs_timewait_finish()'s TW_DONE). */
+/* The host of id (a TIME_WAIT cut short and no longer counted whose
+ * host went since, fs_timewait_finish()'s TW_DONE, names one free or
+ * taken again: its host is never looked at). */
 static inline Host *
 host_of(const FsTimeWait *tw, guint32 id)
 {
-    return g_ptr_array_index(tw->host_at, id);
+    return &tw->host_at[id];
+}
+
+static inline guint32
+host_id(const FsTimeWait *tw, const Host *h)
+{
+    return (guint32)(h - tw->host_at);
 }
 
 /* A client's destination in port pressure (0: a server's, or one
@@ -602,14 +647,20 @@ tw_dest(const Tw *e)
     return (e->key & 1) || (e->who & TW_DONE) ? 0 : e->who & TW_WHO;
 }
 
-/* The Host a Tw names (see host_of()). */
-static inline Host *
-tw_host(const FsTimeWait *tw, const Tw *e)
+/* The id of the Host a Tw names (see host_of()). */
+static inline guint32
+tw_host_id(const FsTimeWait *tw, const Tw *e)
 {
     guint32 dest = tw_dest(e);
 
-    return host_of(tw, dest != 0 ? fs_pressure_owner(tw->pressure, dest)
-                                 : e->who & TW_WHO);
+    return dest != 0 ? fs_pressure_owner(tw->pressure, dest)
+                     : e->who & TW_WHO;
+}
+
+static inline Host *
+tw_host(const FsTimeWait *tw, const Tw *e)
+{
+    return host_of(tw, tw_host_id(tw, e));
 }
 
 static const FsAddr *
@@ -630,7 +681,7 @@ static void
 maybe_retire(FsTimeWait *tw, Host *h)
 {
     if (h->pub.now == 0 && h->spans == 0)
-        retire(tw, &h->pub); /* may free h */
+        retire(tw, &h->pub); /* h zeroed, its id free */
 }
 
 /* A span starts, on the peaks' clock. */
@@ -722,7 +773,7 @@ enter_in_place(FsTimeWait *tw, Tw *e, gboolean from_fifo)
     end = MIN(end, e->t + tw->two_msl);
     if (end <= e->t) {
         /* cut at its start, or it never held one */
-        guint32 id = tw_host(tw, e)->id;
+        guint32 id = tw_host_id(tw, e);
 
         span_done(tw, e, FALSE);
         e->who = TW_DONE | id;
@@ -734,7 +785,7 @@ enter_in_place(FsTimeWait *tw, Tw *e, gboolean from_fifo)
 
         out.t = end;
         tws_push(&tw->spans_out, &out);
-        e->who = TW_DONE | tw_host(tw, e)->id;
+        e->who = TW_DONE | tw_host_id(tw, e);
     } else {
         e->who |= TW_ENTERED;
     }
@@ -797,7 +848,8 @@ lag_to(FsTimeWait *tw, FsTime at)
         s = tws_pop(from, in_fifo);
         if (from == &tw->ends) {
             /* still counted now: its end waits on its own */
-            Ending e = { s.t + tw->two_msl, tw_key(&s), tw_host(tw, &s) };
+            Ending e = { s.t + tw->two_msl, tw_key(&s),
+                         tw_host_id(tw, &s) };
 
             early_push(&tw->early, &e);
         }
@@ -836,13 +888,13 @@ ends_to_clock(FsTimeWait *tw)
         gboolean early_fifo;
         const Tw *now = tws_first(&tw->ends, &now_fifo);
         const Ending *early = early_first(&tw->early, &early_fifo);
-        Ending e = { G_MAXINT64, 0, NULL };
+        Ending e = { G_MAXINT64, 0, 0 };
         Cut *cut;
 
         if (now != NULL) {
             e.end = now->t + tw->two_msl;
             e.key = tw_key(now);
-            e.h = tw_host(tw, now);
+            e.id = tw_host_id(tw, now);
         }
         if (early != NULL && (now == NULL || ending_before(early, &e)))
             e = *early;
@@ -878,7 +930,7 @@ ends_to_clock(FsTimeWait *tw)
         }
         if (cut != NULL)
             cut_done_if_empty(tw, cut);
-        now_leave(tw, e.h);
+        now_leave(tw, host_of(tw, e.id));
     }
 }
 
@@ -983,22 +1035,32 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
     guint64 key = key_of(conn, role);
     Tw s = { since, (guint32)key, 0 };
 
-    clock_to(tw, ts);
+    /* the host's slot (and, for a client, its slot in port pressure)
+     * loads while the clock moves */
     hash = fs_host_index_hash(&conn->addr[role]);
-    id = fs_host_index_number(host_slot(tw, &conn->addr[role], hash));
+    fs_host_index_prefetch(&tw->hosts, hash);
+    if (role == FS_ROLE_CLIENT)
+        fs_pressure_prefetch(tw->pressure, hash);
+    clock_to(tw, ts);
+    id = fs_host_index_number(&tw->hosts,
+                              host_slot(tw, &conn->addr[role], hash));
     if (id != 0) {
         h = host_of(tw, id);
     } else {
+        Host *kept;
+
+        id = id_take(tw);
+        h = host_of(tw, id);
         /* back from zero: its kept peak, if it was among the busiest */
         if (g_hash_table_steal_extended(tw->retired, &conn->addr[role],
-                                        NULL, (gpointer *)&h)) {
+                                        NULL, (gpointer *)&kept)) {
+            *h = *kept;
+            g_free(kept);
             tw->retired_min = 0;
         } else {
-            h = g_new0(Host, 1);
             h->pub.host = conn->addr[role];
         }
-        h->id = id_take(tw->host_at, tw->host_ids_free, h);
-        fs_host_index_put(&tw->hosts, hash, h->id, host_addr, tw);
+        fs_host_index_put(&tw->hosts, hash, id, host_addr, tw);
     }
     h->pub.entered++;
     if (h->pub.now++ == 0)
@@ -1008,9 +1070,9 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
     tw->spans++;
     s.who = role == FS_ROLE_CLIENT
                 ? fs_pressure_hold(tw->pressure, &conn->addr[FS_ROLE_CLIENT],
-                                   &conn->addr[FS_ROLE_SERVER],
-                                   conn->port[FS_ROLE_SERVER], h->id)
-                : h->id;
+                                   hash, &conn->addr[FS_ROLE_SERVER],
+                                   conn->port[FS_ROLE_SERVER], id)
+                : id;
     /* (ids and destinations are numbers of things held: far below 2^30) */
     if (G_UNLIKELY(s.who > TW_WHO))
         g_error("finscope: more than %u TIME_WAIT hosts or destinations",
@@ -1076,21 +1138,23 @@ static void
 retire(FsTimeWait *tw, FsHostTimeWait *h)
 {
     Host *host = (Host *)h;
+    guint32 id = host_id(tw, host);
+    Host *kept;
 
     fs_host_index_remove(&tw->hosts,
                          host_slot(tw, &h->host, fs_host_index_hash(&h->host)),
                          host_addr, tw);
-    id_give(tw->host_at, tw->host_ids_free, host->id);
-    host->id = 0;
     if (g_hash_table_size(tw->retired) >= FS_ENGINE_HOST_TOP) {
         tw->stats->hosts_pruned++;
         if (h->peak <= tw->retired_min) {
-            g_free(h);
+            id_give(tw, id);
             return;
         }
         g_hash_table_remove(tw->retired, &retired_least(tw)->host);
     }
-    g_hash_table_insert(tw->retired, &h->host, h);
+    kept = g_memdup2(host, sizeof *host);
+    id_give(tw, id);
+    g_hash_table_insert(tw->retired, &kept->pub.host, kept);
     if (g_hash_table_size(tw->retired) >= FS_ENGINE_HOST_TOP)
         tw->retired_min = retired_least(tw)->peak;
 }
@@ -1160,6 +1224,7 @@ fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
 {
     FsTime since = conn->ep[role].time_wait_since;
     guint64 key = key_of(conn, role);
+    guint32 hash;
     guint32 id;
     Cut *cut;
 
@@ -1180,8 +1245,9 @@ fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
             cut->at = g_array_new(FALSE, FALSE, sizeof(CutAt));
         g_array_append_val(cut->at, at);
     }
-    id = fs_host_index_number(host_slot(tw, &conn->addr[role],
-                                        fs_host_index_hash(&conn->addr[role])));
+    hash = fs_host_index_hash(&conn->addr[role]);
+    id = fs_host_index_number(&tw->hosts,
+                              host_slot(tw, &conn->addr[role], hash));
     if (id != 0)
         now_leave(tw, host_of(tw, id));
     requiet(tw);
@@ -1216,10 +1282,11 @@ fs_timewait_foreach_host_top(const FsTimeWait *tw, guint max,
 
     /* not those whose every TIME_WAIT was taken back (an RST proving
      * it held none) */
-    for (guint id = 1; id < tw->host_at->len; id++) {
+    for (guint id = 1; id < tw->host_len; id++) {
         const Host *h = host_of(tw, id);
 
-        if (h != NULL && (h->pub.now > 0 || h->pub.peak > 0 || h->spans > 0))
+        if (h->pub.host.family != 0 &&
+            (h->pub.now > 0 || h->pub.peak > 0 || h->spans > 0))
             g_ptr_array_add(hosts, (gpointer)h);
     }
     g_hash_table_iter_init(&it, tw->retired);
