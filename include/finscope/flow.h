@@ -197,7 +197,7 @@ fs_flow_prefetch(const FsFlowTable *table, const FsSegment *seg,
         return;
     if (fs_segment_maybe_steady(seg)) {
         /* most likely a segment in mid-connection, which the engine's
-         * lean path takes: it reads the hot parts only (conn.h), 3 to 6
+         * lean path takes: it reads the hot parts only (conn.h), 4 to 6
          * lines of the 9; fs_store_prefetch_deadline() asks for the rest
          * later when the connection is not in mid-connection */
         fs_conn_prefetch_range(newest, 0, FS_CONN_HOT_SIZE);

@@ -123,9 +123,9 @@ fs_store_prefetch(const FsStore *s, const FsSegment *seg, gboolean conn_too)
  * lean path's fs_store_steady_held() and the full path's
  * fs_store_segment_done() read that entry: without this, a quarter of
  * the batch loop's time waited on it (perf, medium-b). Of an ACK
- * alone to a connection not in mid-connection (an endpoint not
- * ESTABLISHED: the full path's), the rest of the connection too, beyond
- * the hot parts fs_flow_prefetch() asked for. Changes nothing. */
+ * alone to a connection not in the idle class (the full path's), the
+ * rest of the connection too, beyond the hot parts fs_flow_prefetch()
+ * asked for. Changes nothing. */
 static inline ALWAYS_INLINE void
 fs_store_prefetch_deadline(const FsStore *s, const FsSegment *seg)
 {
@@ -144,12 +144,12 @@ fs_store_prefetch_deadline(const FsStore *s, const FsSegment *seg)
     conn = fs_flow_current(&f);
     fs_deadlines_prefetch(s->deadlines, conn);
     /* of an ACK's connection, fs_flow_prefetch() asked for the hot
-     * parts only, which now are in (or on their way): the rest too when
-     * an endpoint is not ESTABLISHED (the handshake's last ACK, the
-     * ACKs of a close): the full path reads all of it */
+     * parts only: the rest too when it is not in the idle class (the
+     * handshake's last ACK, the ACKs of a close): the lean path turns
+     * it away and the full path reads all of it. The class is in
+     * held_slot, by deadline_slot: no other line waited on */
     if (fs_segment_maybe_steady(seg) && !fs_conn_is_frozen(conn) &&
-        (conn->ep[FS_ROLE_CLIENT].state != FS_TCP_ESTABLISHED ||
-         conn->ep[FS_ROLE_SERVER].state != FS_TCP_ESTABLISHED)) {
+        conn->held_slot >> FS_HELD_CLASS_SHIFT != FS_EVICT_IDLE) {
         fs_conn_prefetch_range(conn, FS_CONN_HOT_SIZE,
                                FS_CONN_HOT_SERVER_AT);
         fs_conn_prefetch_range(conn,
