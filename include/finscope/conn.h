@@ -9,18 +9,25 @@
 #include "finscope/tcpstate.h"
 
 /* What the capture shows of one endpoint, by what it sent and what the
- * peer acknowledged. Sequence fields are valid only when their flag is. */
+ * peer acknowledged. Sequence fields are valid only when their flag is.
+ *
+ * Its first FS_ENDPOINT_HOT_SIZE bytes are what a segment in
+ * mid-connection (the engine's lean path: fs_tcpstate_steady() and
+ * fs_tcpstate_steady_step()) reads and writes of either endpoint, with
+ * a few cold fields filling the holes; the rest after. The flags stay
+ * between rst_count and wscale (freeze.c copies them as those bytes). */
 struct FsEndpoint {
+    /* hot */
     FsTcpState state;        /* current state as the capture shows it */
-    guint32 isn;             /* initial sequence number (isn_known) */
     guint32 snd_nxt;         /* highest seq + len (+SYN, +FIN) sent */
     guint32 max_ack;         /* highest ack number sent (ack_seen) */
-    guint32 fin_seq;         /* sequence number of the FIN (fin_sent) */
-    guint32 fin_ack;         /* ack field carried on the first FIN */
     guint32 last_tsval;      /* latest TSval sent (ts_seen) */
-    guint32 first_tsval;     /* first TSval sent in this incarnation */
     guint32 rcv_wnd;         /* latest window it advertised, scaled, bytes */
-    guint16 fin_count;       /* FIN transmissions; > 1 = retransmitted */
+    guint32 rtt_leg_us;      /* least time from a segment to it passing
+                                the sensor to its ACK passing back, us;
+                                0 = not measured */
+    guint32 probe_end;       /* peer's seq it must ack to close the RTT
+                                probe started at probe_ts */
     guint16 rst_count;       /* RSTs sent */
     guint8 seen : 1;         /* any segment from this endpoint captured */
     guint8 isn_known : 1;    /* its SYN (or SYN-ACK) was captured */
@@ -43,28 +50,32 @@ struct FsEndpoint {
                                 arrived is not proven yet (fin_acked) */
     guint8 wscale;           /* its window-scale shift (0 if none) */
     guint8 undecided;        /* FsUndecided: its end state is a guess */
-    guint32 rtt_leg_us;      /* least time from a segment to it passing
-                                the sensor to its ACK passing back, us;
-                                0 = not measured */
-    guint32 probe_end;       /* peer's seq it must ack to close the RTT
-                                probe started at probe_ts */
+    guint16 fin_count;       /* FIN transmissions; > 1 = retransmitted */
+    guint32 first_tsval;     /* first TSval sent in this incarnation */
+    FsTime probe_ts;         /* RTT probe sent, ns; FS_TIME_UNSET = none */
+    FsTime last_payload_time;/* its last payload sent before either side's
+                                FIN, ns; FS_TIME_UNSET = none */
+    guint64 bytes;           /* payload bytes sent */
+    /* cold */
+    guint32 isn;             /* initial sequence number (isn_known) */
+    guint32 fin_seq;         /* sequence number of the FIN (fin_sent) */
+    guint32 fin_ack;         /* ack field carried on the first FIN */
     guint32 ack_carrier_end; /* end of the first sequence-occupying peer
                                 segment that acked its FIN */
     guint32 fin_gap_lo;      /* fin_gap: first byte before the FIN not
                                 captured so far */
-    FsTime probe_ts;         /* RTT probe sent, ns; FS_TIME_UNSET = none */
     FsTime state_since;      /* when it entered its current state, ns */
     FsTime prev_fin_time;    /* FIN transmission before last_fin_time */
     FsTime fin_time;         /* first FIN sent, ns */
     FsTime last_fin_time;    /* latest FIN transmission, ns */
     FsTime fin_acked_time;   /* when the peer's ACK of the FIN was seen */
     FsTime time_wait_since;  /* entered TIME_WAIT, ns; FS_TIME_UNSET */
-    FsTime last_payload_time;/* its last payload sent before either side's
-                                FIN, ns; FS_TIME_UNSET = none */
-    guint64 bytes;           /* payload bytes sent */
     guint64 bytes_after_peer_fin; /* half-close: sent after peer's FIN */
     guint64 bytes_after_own_fin;  /* payload beyond its own FIN (illegal) */
 };
+
+/* The bytes of an FsEndpoint a mid-connection segment touches. */
+#define FS_ENDPOINT_HOT_SIZE offsetof(FsEndpoint, isn)
 
 /* What happened when this incarnation's SYN reused a 4-tuple whose
  * previous incarnation still held state (RFC 1122 §4.2.2.13, RFC 6191). */
@@ -115,22 +126,34 @@ struct FsConn {
     guint16 frozen_len;      /* bytes encoded after the head; 0 = not frozen */
     /* head: addresses */
     FsAddr addr[2];          /* client, server */
-    /* body */
+    /* body: first what a segment in mid-connection touches (with the
+     * head: FS_CONN_HOT_SIZE bytes, and each endpoint's hot part) */
     guint32 illegal_flags;   /* SYN+FIN, FIN without ACK, ... */
-    FsEndpoint ep[2];        /* client, server */
-    FsTime t_first;          /* first packet, ns */
+    guint64 packets;         /* segments of this incarnation */
     FsTime t_last;           /* last packet, ns */
+    /* duplicate frames: hdr_hash of the last segment and its capture
+     * time, by sender */
+    FsTime last_hash_ts[2];
+    guint32 last_hash[2];
+    guint32 last_frame;      /* frame of its last segment (last_source) */
+    guint16 last_source;     /* capture file index of last_frame */
+    gint8 rst_from;          /* FsRole of the first RST, FS_ROLE_NONE */
+    guint8 rst_state;        /* FsTcpState the first RST's sender was in */
+    FsEndpoint ep[2];        /* client, server */
+    /* body: the rest */
+    FsTime t_first;          /* first packet, ns */
     FsTime close_done_time;  /* both FINs acked (graceful), or UNSET */
     FsTime rst_time;         /* first accepted RST, or FS_TIME_UNSET */
     FsTime settled_at;       /* time its states were last settled at */
-    guint64 packets;         /* segments of this incarnation */
     guint64 reuse_of;        /* id of the previous incarnation, 0 = none */
+    FsReuse reuse;           /* how this incarnation took over the tuple */
+    FsOldDup old_dup;        /* what the old duplicates it saw could do */
     guint32 old_duplicates;  /* segments of an older incarnation seen */
     guint32 capture_loss;    /* ACKs for bytes never captured */
     guint32 final_ack_lost;  /* final ACK lost: FIN re-sent after it */
     guint32 duplicate_frames;/* the same frame captured twice (skipped) */
-    gint8 rst_from;          /* FsRole of the first RST, FS_ROLE_NONE */
-    guint8 rst_state;        /* FsTcpState the first RST's sender was in */
+    guint32 first_frame;     /* frame of its first segment, 1-based in
+                                file first_source; 0 = unknown */
     guint8 rst_peer_state;   /* FsTcpState of the RST's receiver */
     guint8 roles_inferred : 1;  /* no SYN seen: roles guessed from ports */
     guint8 syn_seen : 1;        /* the client's SYN was captured */
@@ -151,21 +174,19 @@ struct FsConn {
                                    peer was seen: the peer stopped
                                    answering */
     guint16 rst_ignored;     /* RSTs the receiver would not accept */
-    /* duplicate frames: hdr_hash of the last segment and its capture
-     * time, by sender */
-    guint32 last_hash[2];
-    FsTime last_hash_ts[2];
-    FsReuse reuse;           /* how this incarnation took over the tuple */
-    FsOldDup old_dup;        /* what the old duplicates it saw could do */
-    guint32 first_frame;     /* frame of its first segment, 1-based in
-                                file first_source; 0 = unknown */
-    guint32 last_frame;      /* frame of its last segment (last_source) */
     guint16 first_source;    /* capture file index of first_frame */
-    guint16 last_source;     /* capture file index of last_frame */
 };
 
 #define FS_CONN_HEAD_SIZE offsetof(FsConn, illegal_flags)
 #define FS_CONN_LINKS_SIZE offsetof(FsConn, addr)
+/* What a segment in mid-connection touches of an open FsConn: its first
+ * FS_CONN_HOT_SIZE bytes (the head, the counters, the last frame's, the
+ * duplicate-frame hashes, and the client's hot part) and the server's
+ * hot part, FS_ENDPOINT_HOT_SIZE bytes at FS_CONN_HOT_SERVER_AT
+ * (fs_flow_prefetch()). */
+#define FS_CONN_HOT_SIZE (offsetof(FsConn, ep) + FS_ENDPOINT_HOT_SIZE)
+#define FS_CONN_HOT_SERVER_AT \
+    (offsetof(FsConn, ep) + sizeof(FsEndpoint))
 
 /* Capture-end view of one endpoint, computed by classify. */
 gboolean fs_conn_one_sided(const FsConn *conn);

@@ -123,12 +123,44 @@ typedef struct {
     guint32 mask;     /* capacity - 1; capacity is a power of two */
 } FsFlowSlots;
 
+/* Hints the CPU to load bytes [from, to) of conn: each of their lines
+ * (a connection's lines are not aligned: the one to - 1 is in too).
+ * Inline, from and to constants: the loop unrolls. */
+static inline void
+fs_conn_prefetch_range(const FsConn *conn, gsize from, gsize to)
+{
+#if defined(__GNUC__)
+    for (gsize o = from; o < to; o += 64)
+        __builtin_prefetch((const char *)conn + o);
+    __builtin_prefetch((const char *)conn + to - 1);
+#else
+    (void)conn, (void)from, (void)to;
+#endif
+}
+
+/* seg is an ACK alone (no SYN, FIN or RST): the only segments the
+ * engine's lean path takes, which read only the hot parts of their
+ * connection (conn.h). */
+static inline gboolean
+fs_segment_maybe_steady(const FsSegment *seg)
+{
+    return (seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST | FS_TH_ACK)) ==
+           FS_TH_ACK;
+}
+
 /* Hints the CPU to load the slot of seg's flow, and when conn_too, the
- * start of the connection in it (call that for a slot hinted earlier:
+ * connection in it, of an ACK alone only its hot parts (conn.h; what the
+ * engine's lean path reads) (call that for a slot hinted earlier:
  * reading the slot must not wait on memory): of the home slot or the
  * one after it, the first under seg's tag, which is seg's flow but for
  * once in 65536 on 64-bit hosts (once in 8 with 32-bit's 3-bit tag).
  * Changes nothing. */
+#if defined(__GNUC__)
+/* inlined whatever the compiler's budget says: called from a loop with
+ * conn_too a constant, twice a packet (a call cost as much as the
+ * prefetches) */
+__attribute__((always_inline))
+#endif
 static inline void
 fs_flow_prefetch(const FsFlowTable *table, const FsSegment *seg,
                  gboolean conn_too)
@@ -161,14 +193,22 @@ fs_flow_prefetch(const FsFlowTable *table, const FsSegment *seg,
         f = t->slots[(i + 1) & t->mask];
     if ((f.v & FS_FLOW_TAG_BITS) == tag)
         newest = fs_flow_current(&f);
-    if (newest != NULL) {
-        /* all of it: a segment reads both endpoints, the times, the
-         * counters and the frame numbers, which lie across the whole
-         * record (its lines, not aligned, and the one its end is in) */
-        for (gsize o = 0; o < sizeof(FsConn); o += 64)
-            __builtin_prefetch((const char *)newest + o);
-        __builtin_prefetch((const char *)newest + sizeof(FsConn) - 1);
+    if (newest == NULL)
+        return;
+    if (fs_segment_maybe_steady(seg)) {
+        /* most likely a segment in mid-connection, which the engine's
+         * lean path takes: it reads the hot parts only (conn.h), 4 to 6
+         * lines of the 9; fs_store_prefetch_deadline() asks for the rest
+         * later when the connection is not in mid-connection */
+        fs_conn_prefetch_range(newest, 0, FS_CONN_HOT_SIZE);
+        fs_conn_prefetch_range(newest, FS_CONN_HOT_SERVER_AT,
+                               FS_CONN_HOT_SERVER_AT + FS_ENDPOINT_HOT_SIZE);
+        return;
     }
+    /* all of it: a SYN, FIN or RST goes the full path, which reads
+     * both endpoints, the times, the counters and the frame numbers,
+     * across the whole record */
+    fs_conn_prefetch_range(newest, 0, sizeof(FsConn));
 #else
     (void)table, (void)seg, (void)conn_too;
 #endif

@@ -18,6 +18,7 @@
 #include "finscope/freeze.h"
 #include "finscope/tcpoutcome.h"
 #include "finscope/tcpstate.h"
+#include "inline.h"
 #include "roles.h"
 
 /* What the store calls back into the pipeline. */
@@ -108,7 +109,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsStore, fs_store_free)
 
 /* Hints the CPU to load seg's flow slot (conn_too FALSE) or, later, its
  * connection (TRUE), a few packets ahead (fs_engine_decoded_run()). */
-static inline void
+static inline ALWAYS_INLINE void
 fs_store_prefetch(const FsStore *s, const FsSegment *seg, gboolean conn_too)
 {
     fs_flow_prefetch(s->flows, seg, conn_too);
@@ -121,9 +122,11 @@ fs_store_prefetch(const FsStore *s, const FsSegment *seg, gboolean conn_too)
  * one after), its deadline_slot read as the table holds it now. The
  * lean path's fs_store_steady_held() and the full path's
  * fs_store_segment_done() read that entry: without this, a quarter of
- * the batch loop's time waited on it (perf, medium-b). Changes
- * nothing. */
-static inline void
+ * the batch loop's time waited on it (perf, medium-b). Of an ACK
+ * alone to a connection not in the idle class (the full path's), the
+ * rest of the connection too, beyond the hot parts fs_flow_prefetch()
+ * asked for. Changes nothing. */
+static inline ALWAYS_INLINE void
 fs_store_prefetch_deadline(const FsStore *s, const FsSegment *seg)
 {
     /* an FsFlowTable begins with its FsFlowSlots (flow.h) */
@@ -132,11 +135,27 @@ fs_store_prefetch_deadline(const FsStore *s, const FsSegment *seg)
     guint32 i = hash & t->mask;
     guintptr tag = FS_FLOW_TAG(hash);
     FsFlow f = t->slots[i];
+    const FsConn *conn;
 
     if (f.v != 0 && (f.v & FS_FLOW_TAG_BITS) != tag)
         f = t->slots[(i + 1) & t->mask];
-    if (f.v != 0 && (f.v & FS_FLOW_TAG_BITS) == tag)
-        fs_deadlines_prefetch(s->deadlines, fs_flow_current(&f));
+    if (f.v == 0 || (f.v & FS_FLOW_TAG_BITS) != tag)
+        return;
+    conn = fs_flow_current(&f);
+    fs_deadlines_prefetch(s->deadlines, conn);
+    /* of an ACK's connection, fs_flow_prefetch() asked for the hot
+     * parts only: the rest too when it is not in the idle class (the
+     * handshake's last ACK, the ACKs of a close): the lean path turns
+     * it away and the full path reads all of it. The class is in
+     * held_slot, by deadline_slot: no other line waited on */
+    if (fs_segment_maybe_steady(seg) && !fs_conn_is_frozen(conn) &&
+        conn->held_slot >> FS_HELD_CLASS_SHIFT != FS_EVICT_IDLE) {
+        fs_conn_prefetch_range(conn, FS_CONN_HOT_SIZE,
+                               FS_CONN_HOT_SERVER_AT);
+        fs_conn_prefetch_range(conn,
+                               FS_CONN_HOT_SERVER_AT + FS_ENDPOINT_HOT_SIZE,
+                               sizeof(FsConn));
+    }
 }
 
 /* fs_store_tick()'s sweep: the connections due run out their TIME_WAIT
