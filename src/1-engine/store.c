@@ -653,8 +653,8 @@ sweep_frozen(FsStore *s, FsConn *conn, FsTime now)
         head.ep[r].time_wait_since = view.ep[r].time_wait_since;
     }
     s->hooks.on_outcome(&out, s->hooks.user);
-    held_reclass(s, conn, FS_EVICT_WAITING);
-    /* finish_conn(), on_forget having nothing to do */
+    /* finish_conn(), on_forget having nothing to do (no held_reclass()
+     * to FS_EVICT_WAITING: release_finished() forgets it at once) */
     hand_over_bytes(s, conn, size, &how);
     release_finished(s, conn);
     return TRUE;
