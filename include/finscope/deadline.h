@@ -75,13 +75,6 @@ struct FsDeadlines {
     GArray *scratch;    /* FsDeadlineEntry: sort_by_key()'s, kept */
 };
 
-/* The start (ns) of the bucket at ring slot s. */
-static inline FsTime
-fs_deadlines_bucket_start(const FsDeadlines *q, guint s)
-{
-    return q->start[s];
-}
-
 FsDeadlines *fs_deadlines_new(void);
 void fs_deadlines_free(FsDeadlines *q);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsDeadlines, fs_deadlines_free)
@@ -106,7 +99,7 @@ fs_deadlines_wake(const FsDeadlines *q, const FsConn *conn)
     v--;
     s = v >> FS_DEADLINE_INDEX_BITS;
     v &= FS_DEADLINE_INDEX_MASK;
-    return fs_deadlines_bucket_start(q, s) +
+    return q->start[s] +
            q->ring[s].chunk[v >> FS_DEADLINE_CHUNK_BITS]
                ->wake[v & (FS_DEADLINE_CHUNK - 1)];
 }

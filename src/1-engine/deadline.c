@@ -419,7 +419,7 @@ fs_deadlines_pop_due(FsDeadlines *q, FsTime now)
          k++) {
         guint s = (guint)(k & MASK);
         const Bucket *b = &q->ring[s];
-        FsTime start = fs_deadlines_bucket_start(q, s);
+        FsTime start = q->start[s];
 
         if (b->len == 0)
             continue;
