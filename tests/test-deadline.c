@@ -56,20 +56,26 @@ test_move_and_remove(void)
 }
 
 static guint
-count_unset(const FsTime *model, guint n)
+count_queued(const gboolean *queued, guint n)
 {
-    guint unset = 0;
+    guint k = 0;
 
     for (guint i = 0; i < n; i++)
-        unset += model[i] == G_MAXINT64;
-    return unset;
+        k += queued[i];
+    return k;
+}
+
+static void
+collect(FsConn *conn, gpointer user)
+{
+    g_ptr_array_add(user, conn);
 }
 
 /* Random operations against a brute-force model, times in units of
  * unit ns: 1 (all in one of the wheel's buckets), 2^27 (1000 units: 134
  * s, the wheel's reach), 2^29 and 2^31 (most far ahead: the heap beside
  * the wheel), and now going back and forth (wakes set before the
- * wheel's first bucket). */
+ * wheel's first bucket); one set in eight never due (G_MAXINT64). */
 static void
 random_walk(gconstpointer data)
 {
@@ -78,6 +84,7 @@ random_walk(gconstpointer data)
     g_autoptr(GRand) rng = g_rand_new_with_seed(7);
     FsConn conns[200] = { 0 };
     FsTime model[200];
+    gboolean queued[200] = { FALSE };
 
     g_autoptr(GPtrArray) due = g_ptr_array_new();
 
@@ -90,11 +97,16 @@ random_walk(gconstpointer data)
         int op = g_rand_int_range(rng, 0, 5);
 
         if (op == 0) {
-            model[i] = g_rand_int_range(rng, 0, 1000) * unit +
-                       g_rand_int_range(rng, 0, (gint32)MIN(unit, 1000));
+            model[i] = g_rand_int_range(rng, 0, 8) == 0
+                           ? G_MAXINT64
+                           : g_rand_int_range(rng, 0, 1000) * unit +
+                                 g_rand_int_range(rng, 0,
+                                                  (gint32)MIN(unit, 1000));
+            queued[i] = TRUE;
             fs_deadlines_set(q, &conns[i], model[i]);
         } else if (op == 1) {
             model[i] = G_MAXINT64;
+            queued[i] = FALSE;
             fs_deadlines_remove(q, &conns[i]);
         } else if (op == 2) {
             /* all due at once, by id: few (removed one by one) or many
@@ -118,6 +130,7 @@ random_walk(gconstpointer data)
                 last_id = c->id;
                 g_ptr_array_remove_index(due, 0);
                 model[c - conns] = G_MAXINT64;
+                queued[c - conns] = FALSE;
             }
             g_assert_cmpuint(due->len, ==, 0);
         } else if (op == 3) {
@@ -134,21 +147,30 @@ random_walk(gconstpointer data)
             g_assert_nonnull(c);
             g_assert_cmpint(model[c - conns], ==, min);
             model[c - conns] = G_MAXINT64;
+            queued[c - conns] = FALSE;
         } else {
             for (guint k = 0; k < G_N_ELEMENTS(model); k++)
                 g_assert_cmpint(fs_deadlines_wake(q, &conns[k]), ==,
                                 model[k]);
             g_assert_cmpuint(fs_deadlines_size(q), ==,
-                             G_N_ELEMENTS(model) -
-                                 count_unset(model, G_N_ELEMENTS(model)));
+                             count_queued(queued, G_N_ELEMENTS(queued)));
         }
     }
-}
+    /* the rest, never-due ones among them, in id order */
+    g_ptr_array_set_size(due, 0);
+    fs_deadlines_drain_by_id(q, collect, due);
+    g_assert_cmpuint(due->len, ==,
+                     count_queued(queued, G_N_ELEMENTS(queued)));
+    for (guint k = 0; k < due->len; k++) {
+        const FsConn *c = g_ptr_array_index(due, k);
 
-static void
-collect(FsConn *conn, gpointer user)
-{
-    g_ptr_array_add(user, conn);
+        g_assert_true(queued[c - conns]);
+        g_assert_cmpuint(c->deadline_slot, ==, 0);
+        if (k > 0)
+            g_assert_cmpuint(((const FsConn *)g_ptr_array_index(
+                                  due, k - 1))->id, <, c->id);
+    }
+    g_assert_cmpuint(fs_deadlines_size(q), ==, 0);
 }
 
 /* drain_by_id() empties the queue in id order, whatever the wake
@@ -259,6 +281,94 @@ test_drain_ids_across_2_32(void)
                          first + i);
 }
 
+/* A wake never due (G_MAXINT64: an idle connection frozen with no idle
+ * timeout) set into an empty wheel does not start it at the end of
+ * time: the wakes after it land in the wheel (not the far heap, FAR in
+ * their slots), and it comes out at the drain in id order. */
+static void
+test_never_due(void)
+{
+    g_autoptr(FsDeadlines) q = fs_deadlines_new();
+    g_autoptr(GPtrArray) due = g_ptr_array_new();
+    g_autoptr(GPtrArray) out = g_ptr_array_new();
+    const FsTime sec = 1000000000;
+    static const guint64 due_ids[] = { 3, 5, 6, 7 };
+    static const guint64 rest_ids[] = { 1, 2, 4, 7, 9 };
+    FsConn idle = { 0 }, again = { 0 };
+    FsConn conns[6] = { 0 };
+
+    idle.id = 4;
+    again.id = 9;
+    fs_deadlines_set(q, &idle, G_MAXINT64);
+    g_assert_cmpint(fs_deadlines_wake(q, &idle), ==, G_MAXINT64);
+    for (guint i = 0; i < G_N_ELEMENTS(conns); i++) {
+        /* ids 1, 2, 3, 5, 6, 7: due at 12 s to 17 s, the later first */
+        conns[i].id = i < 3 ? i + 1 : i + 2;
+        fs_deadlines_set(q, &conns[i],
+                         (17 - (FsTime)i) * sec + (FsTime)i * 1000);
+        g_assert_cmpuint(conns[i].deadline_slot & FS_DEADLINE_FAR, ==, 0);
+        g_assert_cmpint(fs_deadlines_wake(q, &conns[i]), ==,
+                        (17 - (FsTime)i) * sec + (FsTime)i * 1000);
+    }
+    /* set again never due (stays), or from the wheel to never due */
+    fs_deadlines_set(q, &idle, G_MAXINT64);
+    fs_deadlines_set(q, &again, 13 * sec);
+    fs_deadlines_set(q, &again, G_MAXINT64);
+    g_assert_cmpint(fs_deadlines_wake(q, &again), ==, G_MAXINT64);
+    g_assert_cmpuint(fs_deadlines_size(q), ==, 8);
+    /* a sweep at 15.5 s: those of 12 s to 15 s, by id */
+    fs_deadlines_pop_due_by_id(q, 15 * sec + sec / 2, due);
+    g_assert_cmpuint(due->len, ==, 4);
+    for (guint i = 0; i < due->len; i++)
+        g_assert_cmpuint(((const FsConn *)g_ptr_array_index(due, i))->id, ==,
+                         due_ids[i]);
+    g_assert_null(fs_deadlines_pop_due(q, 15 * sec + sec / 2));
+    /* a wake after the sweep goes to the wheel too */
+    fs_deadlines_set(q, &conns[5], 20 * sec);
+    g_assert_cmpuint(conns[5].deadline_slot & FS_DEADLINE_FAR, ==, 0);
+    fs_deadlines_drain_by_id(q, collect, out);
+    g_assert_cmpuint(out->len, ==, G_N_ELEMENTS(rest_ids));
+    for (guint i = 0; i < out->len; i++) {
+        const FsConn *c = g_ptr_array_index(out, i);
+
+        g_assert_cmpuint(c->id, ==, rest_ids[i]);
+        g_assert_cmpuint(c->deadline_slot, ==, 0);
+    }
+    g_assert_cmpuint(fs_deadlines_size(q), ==, 0);
+}
+
+/* drain_by_id() with ids that span 2^32 or more (drain_wide(): their
+ * low 32 bits less the least's would not keep their order), from
+ * buckets, the never-due ones and the far heap. */
+static void
+test_drain_wide(void)
+{
+    g_autoptr(FsDeadlines) q = fs_deadlines_new();
+    g_autoptr(GPtrArray) out = g_ptr_array_new();
+    const guint64 ids[] = { G_GUINT64_CONSTANT(0x200000001),
+                            G_GUINT64_CONSTANT(0x100000007), 1,
+                            G_GUINT64_CONSTANT(0x100000003), 5, 3 };
+    const FsTime wakes[] = { 10, 20, (FsTime)1 << 40, G_MAXINT64, 10, 30 };
+    const guint64 sorted[] = { 1, 3, 5, G_GUINT64_CONSTANT(0x100000003),
+                               G_GUINT64_CONSTANT(0x100000007),
+                               G_GUINT64_CONSTANT(0x200000001) };
+    FsConn conns[G_N_ELEMENTS(ids)] = { 0 };
+
+    for (guint i = 0; i < G_N_ELEMENTS(conns); i++) {
+        conns[i].id = ids[i];
+        fs_deadlines_set(q, &conns[i], wakes[i]);
+    }
+    fs_deadlines_drain_by_id(q, collect, out);
+    g_assert_cmpuint(out->len, ==, G_N_ELEMENTS(sorted));
+    for (guint i = 0; i < out->len; i++) {
+        const FsConn *c = g_ptr_array_index(out, i);
+
+        g_assert_cmpuint(c->id, ==, sorted[i]);
+        g_assert_cmpuint(c->deadline_slot, ==, 0);
+    }
+    g_assert_cmpuint(fs_deadlines_size(q), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -279,5 +389,7 @@ main(int argc, char **argv)
     g_test_add_func("/deadline/due-by-id", test_due_by_id);
     g_test_add_func("/deadline/drain-ids-across-2^32",
                     test_drain_ids_across_2_32);
+    g_test_add_func("/deadline/never-due", test_never_due);
+    g_test_add_func("/deadline/drain-wide", test_drain_wide);
     return g_test_run();
 }

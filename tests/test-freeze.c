@@ -962,6 +962,7 @@ test_settle_view(void)
     guint quiet[2] = { 0, 0 };
     guint loud[2] = { 0, 0 };
     guint expired[3] = { 0, 0, 0 };
+    guint expired_first[2] = { 0, 0 };
 
     for (int i = 0; i < 40000; i++) {
         FsConn c;
@@ -1039,6 +1040,25 @@ test_settle_view(void)
                 loud[dropped]++;
             }
             fs_tcp_outcome_clear(&out);
+            /* the sweep's record (FsSettleHow.expire_first): expired
+             * first, its events dropped (the store passed them on),
+             * then settled; the stage's the same, record and answer */
+            {
+                FsSettleHow how = { now, two_msl, TRUE, dropped };
+                gboolean quiet_whole;
+
+                rec = c;
+                fs_tcp_outcome_init(&out);
+                fs_tcpstate_expire(&rec, now, two_msl, &out);
+                fs_tcp_outcome_clear(&out);
+                fs_tcpstate_settle_handed_over(&rec, now, two_msl, &out);
+                quiet_whole = fs_tcpstate_outcome_quiet(&out, dropped);
+                fs_tcp_outcome_clear(&out);
+                g_assert_cmpint(fs_conn_thaw_settled(frozen, &settled, &how),
+                                ==, quiet_whole);
+                g_assert_cmpmem(&settled, sizeof settled, &rec, sizeof rec);
+                expired_first[quiet_whole]++;
+            }
         }
     }
     time_unit = 1;
@@ -1054,6 +1074,10 @@ test_settle_view(void)
                    expired[1], expired[2]);
     for (int k = 0; k < 3; k++)
         g_assert_cmpuint(expired[k], >, 1000);
+    g_test_message("expired first: %u quiet, %u loud", expired_first[1],
+                   expired_first[0]);
+    for (int k = 0; k < 2; k++)
+        g_assert_cmpuint(expired_first[k], >, 1000);
 }
 
 /* The settle view reads the front of the encoding, where what it wants

@@ -19,9 +19,13 @@ typedef struct {
  * ns of wake times (1.07 s: a sweep's second), in no order. */
 #define FS_DEADLINE_SHIFT 30
 #define FS_DEADLINE_RING 128u
+/* The slot past the wheel's (ring[FS_DEADLINE_NEVER]): the connections
+ * never due (wake G_MAXINT64: an idle one frozen with no idle timeout),
+ * apart, in no order, their offsets 0 from start G_MAXINT64. */
+#define FS_DEADLINE_NEVER FS_DEADLINE_RING
 /* FsConn.deadline_slot: 0 not queued; FS_DEADLINE_FAR | i, the far
- * heap's entry i; else (bucket << FS_DEADLINE_INDEX_BITS | i) + 1, a
- * bucket's entry i. */
+ * heap's entry i; else (slot << FS_DEADLINE_INDEX_BITS | i) + 1, the
+ * entry i of a bucket, or of the never-due ones. */
 #define FS_DEADLINE_FAR 0x80000000u
 #define FS_DEADLINE_INDEX_BITS 23
 #define FS_DEADLINE_INDEX_MASK ((1u << FS_DEADLINE_INDEX_BITS) - 1)
@@ -49,17 +53,21 @@ typedef struct {
 } FsDeadlineBucket;
 
 struct FsDeadlines {
-    FsDeadlineBucket ring[FS_DEADLINE_RING]; /* bucket k (wake >> SHIFT)
-                                                at k % RING */
+    FsDeadlineBucket ring[FS_DEADLINE_RING + 1]; /* bucket k (wake >>
+                                                    SHIFT) at k % RING;
+                                                    the never-due ones
+                                                    at FS_DEADLINE_NEVER */
     gint64 base;        /* the wheel's first bucket: its entries have
                            buckets base .. base + RING - 1 (each entry
                            exactly its wake's) */
     gint64 top;         /* no entry's bucket is above (while any) */
-    FsTime start[FS_DEADLINE_RING]; /* the start (ns) of the bucket of
-                                       base .. base + RING - 1 at each
-                                       ring slot (an entry's wake: its
-                                       slot's start + its offset) */
-    guint ring_len;     /* entries in the wheel */
+    FsTime start[FS_DEADLINE_RING + 1]; /* the start (ns) of the bucket
+                                           of base .. base + RING - 1 at
+                                           each ring slot (an entry's
+                                           wake: its slot's start + its
+                                           offset); G_MAXINT64 at
+                                           FS_DEADLINE_NEVER */
+    guint ring_len;     /* entries in the wheel (not the never-due) */
     GArray *far;        /* FsDeadlineEntry: a 4-ary heap by wake, of
                            those RING buckets or more ahead, or before
                            base when the wheel cannot turn back */
@@ -67,18 +75,13 @@ struct FsDeadlines {
     GArray *scratch;    /* FsDeadlineEntry: sort_by_key()'s, kept */
 };
 
-/* The start (ns) of the bucket at ring slot s. */
-static inline FsTime
-fs_deadlines_bucket_start(const FsDeadlines *q, guint s)
-{
-    return q->start[s];
-}
-
 FsDeadlines *fs_deadlines_new(void);
 void fs_deadlines_free(FsDeadlines *q);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsDeadlines, fs_deadlines_free)
 
-/* Queues conn to be due at wake, or moves it there if already queued. */
+/* Queues conn to be due at wake, or moves it there if already queued.
+ * A wake of G_MAXINT64 is never due: only a set, a remove or the drain
+ * takes it out. */
 void fs_deadlines_set(FsDeadlines *q, FsConn *conn, FsTime wake);
 
 /* The time conn is due at; G_MAXINT64 when it is not queued. */
@@ -96,7 +99,7 @@ fs_deadlines_wake(const FsDeadlines *q, const FsConn *conn)
     v--;
     s = v >> FS_DEADLINE_INDEX_BITS;
     v &= FS_DEADLINE_INDEX_MASK;
-    return fs_deadlines_bucket_start(q, s) +
+    return q->start[s] +
            q->ring[s].chunk[v >> FS_DEADLINE_CHUNK_BITS]
                ->wake[v & (FS_DEADLINE_CHUNK - 1)];
 }

@@ -12,7 +12,12 @@
  * or more ahead of the wheel's first (an MSL over a minute) goes to a
  * 4-ary min-heap beside it, and so does one below the wheel's first
  * when the wheel cannot turn back to it (not from the store, whose
- * deadlines are after the last sweep). */
+ * deadlines are after the last sweep): few. One never due (G_MAXINT64:
+ * an idle connection frozen with no idle timeout, which waits for a
+ * packet or the end) goes to a bucket of its own past the wheel's, in
+ * no order: it neither starts an empty wheel at the end of time (which
+ * would send every later wake to the heap) nor sits in the heap; the
+ * end's drain sorts it with the buckets. */
 #include "config.h"
 
 #include <string.h>
@@ -31,6 +36,7 @@ typedef FsDeadlineChunk Chunk;
 #define INDEX_BITS FS_DEADLINE_INDEX_BITS
 #define INDEX_MASK FS_DEADLINE_INDEX_MASK
 #define FAR FS_DEADLINE_FAR
+#define NEVER FS_DEADLINE_NEVER
 /* A bucket holds at most this many (its index's bits); more go far. */
 #define BUCKET_MAX INDEX_MASK
 #define CHUNK FS_DEADLINE_CHUNK
@@ -42,7 +48,7 @@ typedef FsDeadlineChunk Chunk;
 #define PARENT(i) (((i) - 1) / ARITY)
 
 G_STATIC_ASSERT((RING & (RING - 1)) == 0);
-G_STATIC_ASSERT(((guint64)RING << INDEX_BITS) < FAR);
+G_STATIC_ASSERT(((guint64)(NEVER + 1) << INDEX_BITS) <= FAR);
 
 static inline gint64
 bucket_of(FsTime wake)
@@ -74,7 +80,8 @@ fs_deadlines_new(void)
     FsDeadlines *q = g_new0(FsDeadlines, 1);
 
     set_base(q, 0);
-
+    /* (its offsets are 0: a wake of G_MAXINT64) */
+    q->start[NEVER] = G_MAXINT64;
     q->free_chunks = g_ptr_array_new_with_free_func(g_free);
     q->far = g_array_new(FALSE, FALSE, sizeof(Entry));
     q->scratch = g_array_new(FALSE, FALSE, sizeof(Entry));
@@ -86,7 +93,7 @@ fs_deadlines_free(FsDeadlines *q)
 {
     if (q == NULL)
         return;
-    for (guint s = 0; s < RING; s++) {
+    for (guint s = 0; s <= NEVER; s++) {
         Bucket *b = &q->ring[s];
 
         for (guint32 c = 0; c < (b->len + CHUNK - 1) >> CHUNK_BITS; c++)
@@ -102,7 +109,7 @@ fs_deadlines_free(FsDeadlines *q)
 guint
 fs_deadlines_size(const FsDeadlines *q)
 {
-    return q->ring_len + q->far->len;
+    return q->ring_len + q->ring[NEVER].len + q->far->len;
 }
 
 /* The far heap. */
@@ -257,7 +264,6 @@ bucket_append(FsDeadlines *q, guint s, FsConn *conn, guint32 offset)
     c->conn[AT(b->len)] = conn;
     conn->deadline_slot = ring_value(s, b->len);
     b->len++;
-    q->ring_len++;
 }
 
 /* Bucket b (at slot s)'s entry from moves to to (its connection's slot
@@ -274,7 +280,7 @@ bucket_move(Bucket *b, guint s, guint32 to, guint32 from)
 }
 
 /* Takes bucket s's entry i out (its connection's slot cleared): the
- * bucket's last fills the hole. */
+ * bucket's last fills the hole. s may be NEVER. */
 static void
 ring_remove(FsDeadlines *q, guint s, guint32 i)
 {
@@ -284,8 +290,21 @@ ring_remove(FsDeadlines *q, guint s, guint32 i)
     chunk_of(b, i)->conn[AT(i)]->deadline_slot = 0;
     if (i != last)
         bucket_move(b, s, i, last);
+    /* (before the call: s need not outlive it) */
+    if (s != NEVER)
+        q->ring_len--;
     bucket_shrink(q, b, last);
-    q->ring_len--;
+}
+
+/* conn, never due (wake G_MAXINT64), goes apart (to the far heap past
+ * BUCKET_MAX of them). */
+static G_GNUC_NO_INLINE void
+insert_never(FsDeadlines *q, FsConn *conn)
+{
+    if (q->ring[NEVER].len < BUCKET_MAX)
+        bucket_append(q, NEVER, conn, 0);
+    else
+        far_push(q, (Entry){ G_MAXINT64, conn });
 }
 
 static void
@@ -294,7 +313,11 @@ insert(FsDeadlines *q, FsConn *conn, FsTime wake)
     gint64 k = bucket_of(wake);
 
     if (q->ring_len == 0) {
-        /* an empty wheel starts anywhere */
+        /* an empty wheel starts anywhere, but not at the end of time */
+        if (G_UNLIKELY(wake == G_MAXINT64)) {
+            insert_never(q, conn);
+            return;
+        }
         if (k != q->base)
             set_base(q, k);
         q->top = k;
@@ -303,13 +326,18 @@ insert(FsDeadlines *q, FsConn *conn, FsTime wake)
          * else it goes far */
         set_base(q, k);
     }
+    /* (never due: out of the wheel's reach) */
     if (k < q->base || k - q->base >= (gint64)RING ||
         q->ring[k & MASK].len >= BUCKET_MAX) {
-        far_push(q, (Entry){ wake, conn });
+        if (wake == G_MAXINT64)
+            insert_never(q, conn);
+        else
+            far_push(q, (Entry){ wake, conn });
         return;
     }
     q->top = MAX(q->top, k);
     bucket_append(q, (guint)(k & MASK), conn, offset_of(wake));
+    q->ring_len++;
 }
 
 void
@@ -344,7 +372,11 @@ fs_deadlines_set(FsDeadlines *q, FsConn *conn, FsTime wake)
             chunk_of(&q->ring[s], i)->wake[AT(i)] = offset_of(wake);
             return;
         }
-    } else if (v != 0 && q->ring_len > 0 && k - q->base >= (gint64)RING) {
+        /* never due still */
+        if (s == NEVER && wake == G_MAXINT64)
+            return;
+    } else if (v != 0 && q->ring_len > 0 && k - q->base >= (gint64)RING &&
+               wake != G_MAXINT64) {
         /* still far */
         guint i = v & ~FAR;
         FsTime old = far_at(q, i)->wake;
@@ -387,7 +419,7 @@ fs_deadlines_pop_due(FsDeadlines *q, FsTime now)
          k++) {
         guint s = (guint)(k & MASK);
         const Bucket *b = &q->ring[s];
-        FsTime start = fs_deadlines_bucket_start(q, s);
+        FsTime start = q->start[s];
 
         if (b->len == 0)
             continue;
@@ -597,7 +629,8 @@ fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out)
                             ring_due_at_most(q, now));
     if (q->ring_len > 0)
         take_ring_due(q, now, due);
-    /* the far heap's (few: an MSL over a minute) one at a time */
+    /* the far heap's (few: an MSL over a minute, or a wake before the
+     * wheel's first it could not turn back to) one at a time */
     while (q->far->len > 0 && far_at(q, 0)->wake <= now) {
         FsConn *conn = far_at(q, 0)->conn;
 
@@ -671,8 +704,46 @@ bucket_sort_in_place(Bucket *b)
     }
 }
 
+/* Moves a[i] down the max-heap a[0..n) by wake. */
+static void
+entry_sift_max(Entry *a, guint i, guint n)
+{
+    Entry e = a[i];
+
+    for (;;) {
+        guint c = 2 * i + 1;
+
+        if (c >= n)
+            break;
+        if (c + 1 < n && a[c + 1].wake > a[c].wake)
+            c++;
+        if (a[c].wake <= e.wake)
+            break;
+        a[i] = a[c];
+        i = c;
+    }
+    a[i] = e;
+}
+
+/* Sorts a[0..n) by wake where they lie (heapsort), for the far heap at
+ * the end's drain: no second buffer (sort_by_key()'s). */
+static void
+entries_sort_in_place(Entry *a, guint n)
+{
+    for (guint i = n / 2; i-- > 0;)
+        entry_sift_max(a, i, n);
+    for (guint end = n; end-- > 1;) {
+        Entry top = a[0];
+
+        a[0] = a[end];
+        a[end] = top;
+        entry_sift_max(a, 0, end);
+    }
+}
+
 /* A run of entries sorted by id, for drain_by_id()'s merge: a bucket's
- * (its keys ids less lo), or (b NULL) the far heap's, sorted into a. */
+ * or the never-due ones' (its keys ids less lo), or (b NULL) the far
+ * heap's, a. */
 typedef struct {
     Bucket *b;
     const Entry *a;
@@ -727,7 +798,7 @@ drain_wide(FsDeadlines *q, void (*fn)(FsConn *conn, gpointer user),
                                               fs_deadlines_size(q));
     Entry *sorted;
 
-    for (guint s = 0; s < RING; s++) {
+    for (guint s = 0; s <= NEVER; s++) {
         Bucket *b = &q->ring[s];
 
         for (guint32 i = 0; i < b->len; i++) {
@@ -749,18 +820,18 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
                          void (*fn)(FsConn *conn, gpointer user),
                          gpointer user)
 {
-    Run runs[RING + 1];
-    Run *heap[RING + 1];
+    Run runs[NEVER + 2];
+    Run *heap[NEVER + 2];
     guint n_runs = 0;
     guint64 lo = G_MAXUINT64;
     guint64 hi = 0;
 
-    /* each id read once, into the entry (its low 32 bits in the wheel's
-     * offsets): the sorts read no connection; each bucket and the far
-     * heap sorted where they are and the runs merged: no copy of them
-     * all (the end's drain holds every connection: a copy would be the
-     * peak) */
-    for (guint s = 0; s < RING; s++) {
+    /* each id read once, into the entry (its low 32 bits in the
+     * buckets' offsets): the sorts read no connection; each bucket, the
+     * never-due ones and the far heap sorted where they are and the
+     * runs merged: no copy of them all (the end's drain holds every
+     * connection: a copy would be the peak) */
+    for (guint s = 0; s <= NEVER; s++) {
         Bucket *b = &q->ring[s];
 
         for (guint32 i = 0; i < b->len; i++) {
@@ -779,11 +850,11 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
         e->conn->deadline_slot = 0;
         e->wake = (FsTime)e->conn->id;
     }
-    if (q->ring_len > 0 && hi - lo > G_MAXUINT32) {
+    if (lo <= hi && hi - lo > G_MAXUINT32) {
         drain_wide(q, fn, user);
         goto emptied;
     }
-    for (guint s = 0; s < RING; s++) {
+    for (guint s = 0; s <= NEVER; s++) {
         Bucket *b = &q->ring[s];
 
         if (b->len == 0)
@@ -795,9 +866,8 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
         runs[n_runs++] = (Run){ b, NULL, lo, b->len, 0 };
     }
     if (q->far->len > 0) {
-        Entry *a = sort_by_key(q, far_at(q, 0), q->far->len);
-
-        runs[n_runs++] = (Run){ NULL, a, 0, q->far->len, 0 };
+        entries_sort_in_place(far_at(q, 0), q->far->len);
+        runs[n_runs++] = (Run){ NULL, far_at(q, 0), 0, q->far->len, 0 };
     }
     for (guint i = 0; i < n_runs; i++)
         heap[i] = &runs[i];
@@ -815,7 +885,7 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
             run_sift(heap, 0, n_runs);
     }
 emptied:
-    for (guint s = 0; s < RING; s++)
+    for (guint s = 0; s <= NEVER; s++)
         bucket_shrink(q, &q->ring[s], 0);
     q->ring_len = 0;
     g_array_set_size(q->far, 0);

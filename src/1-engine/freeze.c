@@ -791,6 +791,48 @@ get_varint(const guint8 **pp, gboolean *bad)
     return 0;
 }
 
+/* The decodes that store_endpoint() and fs_conn_frozen_settle_view()
+ * share (the view reads what settling reads, no more). */
+
+/* An endpoint's state from its shape_of(). */
+static inline guint
+state_of_shape(guint64 shape)
+{
+    return (guint)((shape & 15) | (shape >> 8 & 15) << 4);
+}
+
+/* An endpoint's flags' bytes from their flags_code(), its state
+ * known. */
+static inline guint16
+flags_of(guint64 code, guint state)
+{
+    return GUINT16_SWAP_LE_BE((guint16)code) ^ typical_flags_of((guint8)state);
+}
+
+/* The times of endpoint r that settling reads, into e (an FsEndpoint
+ * or an FsSettleEnd: the same names), each from its base in turn:
+ * time_wait_since from t_last, state_since from time_wait_since (t_last
+ * if unset), last_fin_time from fin_time (its fin_time's, decoded from
+ * t_last), fin_acked_time from last_fin_time. A macro for either (a
+ * function filling a struct of them cost the view 7 instructions a
+ * record more). */
+#define SETTLE_TIMES_INTO(e, fin_time, v, r, t_last, unit)                \
+    G_STMT_START {                                                        \
+        (e)->time_wait_since =                                            \
+            time_value((v)[V_TW_SINCE_C + (r)], (t_last), (unit), FALSE); \
+        (e)->state_since = time_value(                                    \
+            (v)[V_STATE_SINCE_C + (r)],                                   \
+            (e)->time_wait_since != FS_TIME_UNSET ? (e)->time_wait_since  \
+                                                  : (t_last),             \
+            (unit), FALSE);                                               \
+        (e)->last_fin_time = time_value((v)[V_LAST_FIN_TIME_C + (r)],     \
+                                        (fin_time), (unit), FALSE);       \
+        (e)->fin_acked_time = time_value((v)[V_FIN_ACKED_TIME_C + (r)],   \
+                                         (e)->last_fin_time, (unit),      \
+                                         FALSE);                          \
+    }                                                                     \
+    G_STMT_END
+
 static inline void
 store_endpoint(FsConn *conn, int r, const guint64 *v, gint64 unit)
 {
@@ -801,12 +843,10 @@ store_endpoint(FsConn *conn, int r, const guint64 *v, gint64 unit)
     guint16 flags;
 
     /* isn, first_tsval, both snd_nxt and t_first are in place */
-    ep->state = (FsTcpState)((shape & 15) | (shape >> 8 & 15) << 4);
+    ep->state = (FsTcpState)state_of_shape(shape);
     ep->wscale = (guint8)((shape >> 4 & 15) | (shape >> 12 & 15) << 4);
     ep->undecided = (guint8)(shape >> 16);
-    /* flags_code() */
-    flags = GUINT16_SWAP_LE_BE((guint16)v[V_FLAGS_C + r]) ^
-            typical_flags_of((guint8)ep->state);
+    flags = flags_of(v[V_FLAGS_C + r], (guint)ep->state);
     memcpy((guint8 *)ep + EP_FLAGS_AT, &flags, sizeof flags);
     /* window_code(); bit 0 clear with a scale of 32 or more only in a
      * damaged one */
@@ -817,23 +857,14 @@ store_endpoint(FsConn *conn, int r, const guint64 *v, gint64 unit)
                                tsval_guess(ep, conn->t_first, t_last));
     ep->rtt_leg_us = (guint32)v[V_RTT_C + r];
     ep->fin_time = time_value(v[V_FIN_TIME_C + r], t_last, unit, FALSE);
-    ep->time_wait_since = time_value(v[V_TW_SINCE_C + r], t_last, unit, FALSE);
+    SETTLE_TIMES_INTO(ep, ep->fin_time, v, r, t_last, unit);
     ep->fin_count = (guint16)v[V_COUNTS_C + r];
     ep->rst_count = (guint16)(v[V_COUNTS_C + r] >> 16);
-    ep->last_fin_time =
-        time_value(v[V_LAST_FIN_TIME_C + r], ep->fin_time, unit, FALSE);
-    ep->fin_acked_time =
-        time_value(v[V_FIN_ACKED_TIME_C + r], ep->last_fin_time, unit, FALSE);
     ep->prev_fin_time =
         time_value(v[V_PREV_FIN_TIME_C + r], ep->last_fin_time, unit, TRUE);
     ep->ack_carrier_end = seq_value(v[V_ACK_CARRIER_END_C + r], peer->snd_nxt);
     ep->fin_ack = seq_value(v[V_FIN_ACK_C + r], peer->snd_nxt);
     ep->max_ack = seq_value(v[V_MAX_ACK_C + r], peer->snd_nxt);
-    ep->state_since =
-        time_value(v[V_STATE_SINCE_C + r],
-                   ep->time_wait_since != FS_TIME_UNSET ? ep->time_wait_since
-                                                        : t_last,
-                   unit, FALSE);
     ep->fin_seq = seq_value(v[V_FIN_SEQ_C + r], ep->snd_nxt - 1);
     ep->probe_end = seq_value(v[V_PROBE_END_C + r], peer->snd_nxt);
     ep->bytes = bytes_base(ep) + unzigzag(v[V_BYTES_C + r]);
@@ -955,6 +986,10 @@ read_head(const FsConn *frozen, Reader *d, gboolean want_words,
     if (m >> N_WORDS != 0 || d->groups >> N_GROUPS != 0)
         return FALSE;
     if (!want_words) {
+        /* 4 * popcount(m), the usual all words a constant (the reads
+         * after at fixed offsets: __builtin_popcount() is a libgcc call
+         * without -mpopcnt, +21 instructions a view on medium-b, a
+         * table of counts +6) */
         if (m == ALL_WORDS)
             p += 4 * N_WORDS;
         else
@@ -1155,29 +1190,15 @@ fs_conn_frozen_settle_view(const FsConn *frozen, FsSettleView *view)
     view->rst_from = (gint8)((gint)(guint8)v[V_RST] - 1);
     for (int r = C; r <= S; r++) {
         FsSettleEnd *ep_view = &view->ep[r];
-        guint64 shape = v[V_SHAPE_C + r];
-        guint state = (guint)((shape & 15) | (shape >> 8 & 15) << 4);
-        guint16 flags = GUINT16_SWAP_LE_BE((guint16)v[V_FLAGS_C + r]) ^
-                        typical_flags_of((guint8)state);
+        guint state = state_of_shape(v[V_SHAPE_C + r]);
+        guint16 flags = flags_of(v[V_FLAGS_C + r], state);
         FsTime fin_time = time_value(v[V_FIN_TIME_C + r], t_last, unit, FALSE);
         FsEndpoint ep;
 
         /* only the flags' bytes are written and read */
         memcpy((guint8 *)&ep + EP_FLAGS_AT, &flags, sizeof flags);
         ep_view->state = (FsTcpState)(guint8)state;
-        ep_view->time_wait_since =
-            time_value(v[V_TW_SINCE_C + r], t_last, unit, FALSE);
-        ep_view->state_since =
-            time_value(v[V_STATE_SINCE_C + r],
-                       ep_view->time_wait_since != FS_TIME_UNSET
-                           ? ep_view->time_wait_since
-                           : t_last,
-                       unit, FALSE);
-        ep_view->last_fin_time =
-            time_value(v[V_LAST_FIN_TIME_C + r], fin_time, unit, FALSE);
-        ep_view->fin_acked_time = time_value(v[V_FIN_ACKED_TIME_C + r],
-                                             ep_view->last_fin_time, unit,
-                                             FALSE);
+        SETTLE_TIMES_INTO(ep_view, fin_time, v, r, t_last, unit);
         ep_view->ack_pending = ep.ack_pending;
         ep_view->fin_gap = ep.fin_gap;
         ep_view->fin_pending = ep.fin_pending;

@@ -437,7 +437,10 @@ is_closed(const FsConn *conn)
     return TRUE;
 }
 
-/* Quiet a closed connection needs before its record is final. */
+/* Quiet a closed connection needs before its record is final: 2*MSL
+ * unless a reset came before its close was done. sweep_frozen() counts
+ * on it being 2*MSL with no reset (it tests t_last + 2*MSL, rst_from
+ * none): change both together. */
 static FsTime
 quiet_needed(const FsStore *s, const FsConn *conn)
 {
@@ -627,6 +630,7 @@ sweep_frozen(FsStore *s, FsConn *conn, FsTime now)
 
     if (size == 0)
         return FALSE;
+    /* finished: quiet_needed() is 2*MSL without a reset */
     if (view.rst_from != FS_ROLE_NONE || now < view.t_last + two_msl)
         return FALSE;
     /* the events' connection: the record's head; its TIME_WAITs'
@@ -653,8 +657,8 @@ sweep_frozen(FsStore *s, FsConn *conn, FsTime now)
         head.ep[r].time_wait_since = view.ep[r].time_wait_since;
     }
     s->hooks.on_outcome(&out, s->hooks.user);
-    held_reclass(s, conn, FS_EVICT_WAITING);
-    /* finish_conn(), on_forget having nothing to do */
+    /* finish_conn(), on_forget having nothing to do (no held_reclass()
+     * to FS_EVICT_WAITING: release_finished() forgets it at once) */
     hand_over_bytes(s, conn, size, &how);
     release_finished(s, conn);
     return TRUE;

@@ -1305,7 +1305,8 @@ settle_ack(const Step *st, FsRole role)
 
 /* The settle and expiry predicates below read fields that an
  * FsEndpoint and a frozen record's FsSettleEnd both have, by the same
- * names: each is written once, as a macro, for either. */
+ * names: each is written once, as a macro, and used as one for
+ * either. */
 
 /* ep's FIN sent and not acked (as captured). */
 #define FIN_UNACKED(ep) ((ep)->fin_sent && !(ep)->fin_acked)
@@ -1319,22 +1320,13 @@ settle_ack(const Step *st, FsRole role)
 #define TIME_WAIT_OVER(ep, now, two_msl) \
     ((ep)->state == FS_TCP_TIME_WAIT && \
      (ep)->time_wait_since + (two_msl) <= (now))
-/* What settling would act on (left_to_settle()). */
+/* What fs_tcpstate_settle() might decide of ep: the entry guards of
+ * settle_fin_gap (a FIN past missed bytes), settle_pending_fin (a FIN of
+ * its peer pending), settle_unanswered_fin (a FIN of its own unacked)
+ * and of an ACK of a FIN never captured. */
 #define LEFT_TO_SETTLE(ep) \
     ((ep)->fin_gap || (ep)->fin_pending || FIN_UNACKED(ep) || \
      ACKED_FIN_UNSEEN(ep))
-
-static inline gboolean
-fin_unacked(const FsEndpoint *ep)
-{
-    return FIN_UNACKED(ep);
-}
-
-static inline gboolean
-acked_fin_unseen(const FsEndpoint *ep)
-{
-    return ACKED_FIN_UNSEEN(ep);
-}
 
 /* The peer's FIN is still pending at role when the capture ends: it went
  * unanswered. Re-sent while role was heard from and never acked, it was
@@ -1377,7 +1369,7 @@ settle_unanswered_fin(const Step *st, FsRole role)
     FsConn *conn = st->conn;
     FsEndpoint *ep = &conn->ep[role];
 
-    if (!fin_unacked(ep) || ep->fin_count > 1 ||
+    if (!FIN_UNACKED(ep) || ep->fin_count > 1 ||
         !conn->ep[fs_role_peer(role)].seen ||
         st->ts - ep->last_fin_time < FIN_ANSWER_WAIT_NS ||
         conn->rst_from != FS_ROLE_NONE)
@@ -1409,18 +1401,6 @@ settle_fin_gap(const Step *st, FsRole role)
                "FIN past the highest data captured: bytes missed");
 }
 
-static inline gboolean
-ack_pending_expired(const FsEndpoint *ep, FsTime now, FsTime two_msl)
-{
-    return ACK_PENDING_EXPIRED(ep, now, two_msl);
-}
-
-static inline gboolean
-time_wait_over(const FsEndpoint *ep, FsTime now, FsTime two_msl)
-{
-    return TIME_WAIT_OVER(ep, now, two_msl);
-}
-
 /* fs_tcpstate_expire() once something in it is due. */
 static G_GNUC_NO_INLINE void
 expire_due(FsConn *conn, FsTime now, FsTime two_msl, FsTcpOutcome *out)
@@ -1429,14 +1409,14 @@ expire_due(FsConn *conn, FsTime now, FsTime two_msl, FsTcpOutcome *out)
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         Step st = { conn, NULL, now, NULL, out };
 
-        if (ack_pending_expired(&conn->ep[r], now, two_msl))
+        if (ACK_PENDING_EXPIRED(&conn->ep[r], now, two_msl))
             ack_arrived(&st, (FsRole)r);
     }
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         FsEndpoint *ep = &conn->ep[r];
         Step st = { conn, NULL, ep->time_wait_since + two_msl, NULL, out };
 
-        if (time_wait_over(ep, now, two_msl))
+        if (TIME_WAIT_OVER(ep, now, two_msl))
             take_edge(&st, (FsRole)r, FS_CAUSE_TIME_WAIT_EXPIRED);
     }
 }
@@ -1447,8 +1427,8 @@ expire_due(FsConn *conn, FsTime now, FsTime two_msl, FsTcpOutcome *out)
 static inline gboolean
 expiry_due(const FsEndpoint *ep, FsTime now, FsTime two_msl)
 {
-    return ack_pending_expired(ep, now, two_msl) ||
-           time_wait_over(ep, now, two_msl);
+    return ACK_PENDING_EXPIRED(ep, now, two_msl) ||
+           TIME_WAIT_OVER(ep, now, two_msl);
 }
 
 FsTcpOutcome *
@@ -1481,16 +1461,6 @@ fs_tcpstate_settle_acks(FsConn *conn, FsTime now, FsTcpOutcome *out)
     return out;
 }
 
-/* What fs_tcpstate_settle() might decide of ep: the entry guards of
- * settle_fin_gap (a FIN past missed bytes), settle_pending_fin (a FIN of
- * its peer pending), settle_unanswered_fin (a FIN of its own unacked)
- * and of an ACK of a FIN never captured. */
-static inline gboolean
-left_to_settle(const FsEndpoint *ep)
-{
-    return LEFT_TO_SETTLE(ep);
-}
-
 FsTcpOutcome *
 fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
                    FsTcpOutcome *out)
@@ -1500,8 +1470,8 @@ fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
     fs_tcpstate_settle_acks(conn, now, out);
     /* most records: nothing below applies to either end, and doing
      * nothing for one changes nothing for the other */
-    if (!left_to_settle(&conn->ep[FS_ROLE_CLIENT]) &&
-        !left_to_settle(&conn->ep[FS_ROLE_SERVER]))
+    if (!LEFT_TO_SETTLE(&conn->ep[FS_ROLE_CLIENT]) &&
+        !LEFT_TO_SETTLE(&conn->ep[FS_ROLE_SERVER]))
         return fs_tcpstate_expire(conn, now, two_msl, out);
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         FsEndpoint *ep = &conn->ep[r];
@@ -1510,7 +1480,7 @@ fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
         settle_fin_gap(&st, (FsRole)r);
         settle_pending_fin(&st, (FsRole)r);
         settle_unanswered_fin(&st, (FsRole)r);
-        if (acked_fin_unseen(ep)) {
+        if (ACKED_FIN_UNSEEN(ep)) {
             ep->unseen_fin_acked = 0;
             st.ts = conn->t_last;
             conn->capture_loss++;
@@ -1551,7 +1521,7 @@ fs_tcpstate_settle_handed_over(FsConn *conn, FsTime now, FsTime two_msl,
  *   as they were, and so are the endpoints in TIME_WAIT and their
  *   time_wait_since.
  * - fs_tcpstate_settle() goes on to the settle_*() steps only if
- *   left_to_settle() of an endpoint (fin_gap, fin_pending, fin_sent
+ *   LEFT_TO_SETTLE() of an endpoint (fin_gap, fin_pending, fin_sent
  *   without fin_acked, unseen_fin_acked without fin_sent): those emit
  *   other events (FIN beyond data, peer silent, capture loss).
  *   Excluded.
