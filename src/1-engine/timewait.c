@@ -566,8 +566,16 @@ fs_timewait_free(FsTimeWait *tw)
 }
 
 /* A TIME_WAIT's key: its connection's id * 2 + role, its lowest 32
- * bits (two keys alike would be 2^31 connections apart: never both
- * queued within 4*MSL). */
+ * bits (a Tw stays 16 bytes). Ids are handed out when a connection is
+ * created, not when it enters TIME_WAIT: two keys are alike when their
+ * connections were created a multiple of 2^31 apart (one held open
+ * while 2^31 others came, days of a busy live capture) and both are
+ * queued at once (within 2*MSL and the lag of each other). Then the
+ * Cut of one that is cut short or has its start taken back may be used
+ * up by the other's Ending: time_wait_now, a host's now and the peaks
+ * come out wrong. Not detected: that would take the whole id in each
+ * queued Tw (or a look-up in the cut table at each enter), and the
+ * engine has no warning to give (layer 1 prints nothing). */
 static inline guint64
 key_of(const FsConn *conn, FsRole role)
 {
