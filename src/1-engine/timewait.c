@@ -53,8 +53,9 @@ typedef struct {
     FsTime t;               /* its start; in spans_out, its end */
     guint32 key;            /* its key (key_of(): the role's bit is the
                                lowest) */
-    guint32 who;            /* a server's, or a TW_DONE one's, Host id
-                               (alive while it is queued); a client's
+    guint32 who;            /* a server's Host id (alive while it is
+                               queued); a TW_DONE one's (its Host may
+                               have gone since: host_of()); a client's
                                destination, its number in port pressure
                                (held while it is queued: fs_pressure_hold(),
                                whose owner is its client's Host id); |
@@ -97,7 +98,7 @@ typedef struct {
 } CutAt;
 
 /* A growing array, as GArray grows (a power of two bytes), with its
- * append inline (a queue's append and pop are most of what it does). */
+ * append inline: the queues' heaps (their push and pop, DEFINE_HEAP). */
 typedef struct {
     gpointer data;          /* first, as GArray's: g_array_index() */
     guint len;
@@ -255,13 +256,13 @@ struct FsTimeWait {
  * CONN_OVERHEAD, store.c) for a host holding TIME_WAIT now: its entry
  * and hash node and, as a client, its port-pressure destination (32
  * bytes with its owner, its server end and index: charged as the 32
- * they were) and
- * host entry; for a TIME_WAIT counted now, what
- * its Ending and Span took (arrays: doubling). Not charged: what stays
- * for the peaks after a TIME_WAIT stops counting now (at most 2*MSL +
- * 2 s: its Tw, an entry cut short, a host kept for its spans), so that a
- * TIME_WAIT the store evicts over --max-memory gives its memory back
- * then, as it did before the peaks trailed. */
+ * they were) and host entry; for a TIME_WAIT counted now, what its
+ * Ending and Span took in their doubling arrays (its Tw, in chunked
+ * FIFOs now, takes less: TW_COST is kept on purpose, below). Not
+ * charged: what stays for the peaks after a TIME_WAIT stops counting
+ * now (at most 2*MSL + 2 s: its Tw, an entry cut short, a host kept for
+ * its spans), so that a TIME_WAIT the store evicts over --max-memory
+ * gives its memory back then, as it did before the peaks trailed. */
 #define HOST_COST (72 + 208)
 /* (the 72-byte Host, by itself with its id, it was until the hosts were
  * one array: the model's figure is kept) */
