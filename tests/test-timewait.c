@@ -500,24 +500,46 @@ test_queue_chunks(void)
     const guint n = 100000;
     const FsTime step = 10000; /* 10 us */
     FsTime half = SEC + (FsTime)n / 2 * step + TWO_MSL;
+    g_autofree FsTime *since = g_new(FsTime, n);
     guint left = 0;
     FsConn c;
 
     for (guint i = 0; i < n; i++) {
         FsTime ts = SEC + (FsTime)i * step;
-        /* every 97th learnt late, dated back past the one before */
-        FsTime since = i % 97 == 1 ? ts - 3 * step / 2 : ts;
 
+        /* every 97th learnt late, dated back past the one before */
+        since[i] = i % 97 == 1 ? ts - 3 * step / 2 : ts;
         conn_init(&c, 1);
-        enter_at(tw, &c, FS_ROLE_SERVER, since, ts);
-        left += since + TWO_MSL > half;
+        enter_at(tw, &c, FS_ROLE_SERVER, since[i], ts);
+        left += since[i] + TWO_MSL > half;
     }
     g_assert_cmpuint(stats.time_wait_now, ==, n);
     g_assert_cmpuint(fs_timewait_queued_bytes(tw), <=,
                      n * 16 + 64 * 1024);
-    /* 2*MSL past the first half: those of the second still count */
-    fs_timewait_advance(tw, half);
-    g_assert_cmpuint(stats.time_wait_now, ==, left);
+    /* 2*MSL past the start of a TIME_WAIT dated back, about each eighth
+     * of the way, and not yet past the one before it (queued after it):
+     * those later in start order still count, as many as the model (the
+     * starts) says; and past the first half */
+    for (guint j = 1; j < 8; j++) {
+        guint k = n / 8 * j;
+        FsTime at;
+        guint model = 0;
+
+        while (k % 97 != 1)
+            k++;
+        at = since[k] + TWO_MSL + step / 4;
+        g_assert_cmpint(at, <, since[k - 1] + TWO_MSL);
+        for (guint i = 0; i < n; i++)
+            model += since[i] + TWO_MSL > at;
+        g_assert_cmpuint(model, ==, n - k); /* (k itself gone, k - 1 not) */
+        if (j == 4) {
+            g_assert_cmpint(half, <, at);
+            fs_timewait_advance(tw, half);
+            g_assert_cmpuint(stats.time_wait_now, ==, left);
+        }
+        fs_timewait_advance(tw, at);
+        g_assert_cmpuint(stats.time_wait_now, ==, model);
+    }
     g_assert_cmpuint(left, >, n / 2 - 10);
     g_assert_cmpuint(left, <, n / 2 + 10);
     fs_timewait_advance(tw, 4 * TWO_MSL);
