@@ -672,17 +672,24 @@ tw_host(const FsTimeWait *tw, const Tw *e)
     return host_of(tw, tw_host_id(tw, e));
 }
 
-static const FsAddr *
-host_addr(gconstpointer tw, guint32 id)
+/* For hosts (hostindex.h): is id's address addr; its hash. */
+static inline gboolean
+host_is(gconstpointer tw, guint32 id, gconstpointer addr)
 {
-    return &host_of(tw, id)->pub.host;
+    return fs_addr_equal(&host_of(tw, id)->pub.host, addr);
+}
+
+static guint32
+host_hash_of(gconstpointer tw, guint32 id)
+{
+    return fs_host_index_hash(&host_of(tw, id)->pub.host);
 }
 
 /* addr's host slot in hosts (hash: fs_host_index_hash()). */
 static inline guint32 *
 host_slot(const FsTimeWait *tw, const FsAddr *addr, guint32 hash)
 {
-    return fs_host_index_probe(&tw->hosts, addr, hash, host_addr, tw);
+    return fs_host_index_probe(&tw->hosts, addr, hash, host_is, tw);
 }
 
 /* h no longer needed: no TIME_WAIT now and no span to count. */
@@ -1069,7 +1076,7 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
         } else {
             h->pub.host = conn->addr[role];
         }
-        fs_host_index_put(&tw->hosts, hash, id, host_addr, tw);
+        fs_host_index_put(&tw->hosts, hash, id, host_hash_of, tw);
     }
     h->pub.entered++;
     if (h->pub.now++ == 0)
@@ -1152,7 +1159,7 @@ retire(FsTimeWait *tw, FsHostTimeWait *h)
 
     fs_host_index_remove(&tw->hosts,
                          host_slot(tw, &h->host, fs_host_index_hash(&h->host)),
-                         host_addr, tw);
+                         host_hash_of, tw);
     if (g_hash_table_size(tw->retired) >= FS_ENGINE_HOST_TOP) {
         tw->stats->hosts_pruned++;
         if (h->peak <= tw->retired_min) {
