@@ -500,24 +500,46 @@ test_queue_chunks(void)
     const guint n = 100000;
     const FsTime step = 10000; /* 10 us */
     FsTime half = SEC + (FsTime)n / 2 * step + TWO_MSL;
+    g_autofree FsTime *since = g_new(FsTime, n);
     guint left = 0;
     FsConn c;
 
     for (guint i = 0; i < n; i++) {
         FsTime ts = SEC + (FsTime)i * step;
-        /* every 97th learnt late, dated back past the one before */
-        FsTime since = i % 97 == 1 ? ts - 3 * step / 2 : ts;
 
+        /* every 97th learnt late, dated back past the one before */
+        since[i] = i % 97 == 1 ? ts - 3 * step / 2 : ts;
         conn_init(&c, 1);
-        enter_at(tw, &c, FS_ROLE_SERVER, since, ts);
-        left += since + TWO_MSL > half;
+        enter_at(tw, &c, FS_ROLE_SERVER, since[i], ts);
+        left += since[i] + TWO_MSL > half;
     }
     g_assert_cmpuint(stats.time_wait_now, ==, n);
     g_assert_cmpuint(fs_timewait_queued_bytes(tw), <=,
                      n * 16 + 64 * 1024);
-    /* 2*MSL past the first half: those of the second still count */
-    fs_timewait_advance(tw, half);
-    g_assert_cmpuint(stats.time_wait_now, ==, left);
+    /* 2*MSL past the start of a TIME_WAIT dated back, about each eighth
+     * of the way, and not yet past the one before it (queued after it):
+     * those later in start order still count, as many as the model (the
+     * starts) says; and past the first half */
+    for (guint j = 1; j < 8; j++) {
+        guint k = n / 8 * j;
+        FsTime at;
+        guint model = 0;
+
+        while (k % 97 != 1)
+            k++;
+        at = since[k] + TWO_MSL + step / 4;
+        g_assert_cmpint(at, <, since[k - 1] + TWO_MSL);
+        for (guint i = 0; i < n; i++)
+            model += since[i] + TWO_MSL > at;
+        g_assert_cmpuint(model, ==, n - k); /* (k itself gone, k - 1 not) */
+        if (j == 4) {
+            g_assert_cmpint(half, <, at);
+            fs_timewait_advance(tw, half);
+            g_assert_cmpuint(stats.time_wait_now, ==, left);
+        }
+        fs_timewait_advance(tw, at);
+        g_assert_cmpuint(stats.time_wait_now, ==, model);
+    }
     g_assert_cmpuint(left, >, n / 2 - 10);
     g_assert_cmpuint(left, <, n / 2 + 10);
     fs_timewait_advance(tw, 4 * TWO_MSL);
@@ -527,6 +549,106 @@ test_queue_chunks(void)
     g_assert_cmpuint(host_peak(tw), ==, n);
     g_assert_cmpuint(stats.memory, ==, 0);
     g_assert_cmpuint(fs_timewait_queued_bytes(tw), <=, 64 * 1024);
+}
+
+/* The listed host whose address ends in last. */
+static const FsHostTimeWait *
+host_ending(GArray *hosts, guint8 last)
+{
+    for (guint i = 0; i < hosts->len; i++) {
+        const FsHostTimeWait *h = &g_array_index(hosts, FsHostTimeWait, i);
+
+        if (h->host.bytes[3] == last)
+            return h;
+    }
+    g_assert_not_reached();
+}
+
+/* A host number given again: client A holds one TIME_WAIT, runs out and
+ * is retired (the peaks' clock past it), so its number is free; client
+ * B enters and takes it (two TIME_WAITs); A comes back with three while
+ * B's are queued, under a new number, towards the same destination as
+ * before (its owner now A's new number). Each host's counts, each
+ * destination's, and the gauges stay their own; nothing is charged at
+ * the end. */
+static void
+test_host_number_reused(void)
+{
+    FsEngineStats stats = { 0 };
+    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
+    g_autoptr(GArray) hosts = g_array_new(FALSE, FALSE,
+                                          sizeof(FsHostTimeWait));
+    g_autoptr(GArray) dests = g_array_new(FALSE, FALSE,
+                                          sizeof(FsDestTimeWait));
+    FsConn a0;
+    FsConn b[2];
+    FsConn a[3];
+    const FsHostTimeWait *h;
+
+    conn_init(&a0, 1);
+    enter(tw, &a0, FS_ROLE_CLIENT, 1 * SEC);
+    leave(tw, &a0, FS_ROLE_CLIENT, 1 * SEC + TWO_MSL + SEC / 2);
+    /* A's span done on the peaks' clock (2*MSL + 2 s behind): retired */
+    fs_timewait_advance(tw, 12 * SEC);
+    g_assert_cmpuint(stats.time_wait_now, ==, 0);
+    g_assert_cmpuint(stats.memory, ==, 0);
+    for (guint k = 0; k < 2; k++) {
+        conn_init(&b[k], 2);
+        b[k].port[FS_ROLE_CLIENT] = (guint16)(40000 + k);
+        enter(tw, &b[k], FS_ROLE_CLIENT, 12 * SEC);
+    }
+    for (guint k = 0; k < 3; k++) {
+        conn_init(&a[k], 1);
+        a[k].port[FS_ROLE_CLIENT] = (guint16)(41000 + k);
+        enter(tw, &a[k], FS_ROLE_CLIENT, 13 * SEC);
+    }
+    g_assert_cmpuint(stats.time_wait_now, ==, 5);
+    fs_timewait_foreach_host_top(tw, G_MAXUINT, take_host, hosts);
+    g_assert_cmpuint(hosts->len, ==, 2);
+    h = host_ending(hosts, 1);
+    g_assert_cmpuint(h->now, ==, 3);
+    g_assert_cmpuint(h->entered, ==, 4);
+    g_assert_cmpuint(h->peak, ==, 1);
+    h = host_ending(hosts, 2);
+    g_assert_cmpuint(h->now, ==, 2);
+    g_assert_cmpuint(h->entered, ==, 2);
+    /* B's run out; A's still count */
+    fs_timewait_advance(tw, 16 * SEC + SEC / 2);
+    g_array_set_size(hosts, 0);
+    fs_timewait_foreach_host_top(tw, G_MAXUINT, take_host, hosts);
+    g_assert_cmpuint(host_ending(hosts, 1)->now, ==, 3);
+    g_assert_cmpuint(host_ending(hosts, 2)->now, ==, 0);
+    g_assert_cmpuint(stats.time_wait_now, ==, 3);
+    for (guint k = 0; k < 3; k++)
+        leave(tw, &a[k], FS_ROLE_CLIENT, 17 * SEC + SEC / 2);
+    fs_timewait_advance(tw, 30 * SEC);
+    fs_timewait_finish(tw);
+    g_assert_cmpuint(stats.time_wait_now, ==, 0);
+    g_assert_cmpuint(stats.time_wait_peak, ==, 5);
+    g_assert_cmpint(stats.time_wait_peak_at, ==, 13 * SEC);
+    g_assert_cmpuint(stats.memory, ==, 0);
+    g_array_set_size(hosts, 0);
+    fs_timewait_foreach_host_top(tw, G_MAXUINT, take_host, hosts);
+    g_assert_cmpuint(hosts->len, ==, 2);
+    h = host_ending(hosts, 1);
+    g_assert_cmpuint(h->now, ==, 0);
+    g_assert_cmpuint(h->entered, ==, 4);
+    g_assert_cmpuint(h->peak, ==, 3);
+    g_assert_cmpint(h->peak_at, ==, 13 * SEC);
+    h = host_ending(hosts, 2);
+    g_assert_cmpuint(h->now, ==, 0);
+    g_assert_cmpuint(h->entered, ==, 2);
+    g_assert_cmpuint(h->peak, ==, 2);
+    g_assert_cmpint(h->peak_at, ==, 12 * SEC);
+    /* the destinations: A's (peak 3) first, then B's */
+    fs_timewait_foreach_dest(tw, FS_ENGINE_DEST_TOP, take_dest, dests);
+    g_assert_cmpuint(dests->len, ==, 2);
+    g_assert_cmpuint(g_array_index(dests, FsDestTimeWait, 0).client.bytes[3],
+                     ==, 1);
+    g_assert_cmpuint(g_array_index(dests, FsDestTimeWait, 0).peak, ==, 3);
+    g_assert_cmpuint(g_array_index(dests, FsDestTimeWait, 1).client.bytes[3],
+                     ==, 2);
+    g_assert_cmpuint(g_array_index(dests, FsDestTimeWait, 1).peak, ==, 2);
 }
 
 int
@@ -545,5 +667,7 @@ main(int argc, char **argv)
     g_test_add_func("/timewait/taken-back-flood", test_taken_back_flood);
     g_test_add_func("/timewait/queue-chunks", test_queue_chunks);
     g_test_add_func("/timewait/many-hosts", test_many_hosts);
+    g_test_add_func("/timewait/host-number-reused",
+                    test_host_number_reused);
     return g_test_run();
 }

@@ -1,8 +1,10 @@
-/* finscope: an index of numbered host addresses, for port pressure's
- * hosts (pressure.c) and TIME_WAIT's (timewait.c), each keeping its
- * addresses by number in its own array. Open addressing, linear
- * probing, at most 3/4 full; removal is by backward shift (no
- * tombstones).
+/* finscope: an index of numbered keys, for port pressure's hosts and
+ * server ends (pressure.c) and TIME_WAIT's hosts (timewait.c), each
+ * keeping its keys by number in its own array: the owner's callbacks
+ * say whether a number's key is the one sought and give a number's
+ * hash (static inline with them, each caller's probe compiles to its
+ * own comparison). Open addressing, linear probing, at most 3/4 full;
+ * removal is by backward shift (no tombstones).
  *
  * A slot is 4 bytes (8-byte slots with a hash took 4 MiB more peak RSS
  * on a million hosts in TIME_WAIT): the number in its low bits (never
@@ -14,7 +16,7 @@
  * on its slot. The home slot is the hash's top bits: while the index
  * has at most 2^16 slots they lie within the tag, so that a removal
  * (which finds the home of each slot it may move back) and a growth
- * need no address either. */
+ * need no key either. */
 #ifndef FINSCOPE_HOSTINDEX_H
 #define FINSCOPE_HOSTINDEX_H
 
@@ -30,8 +32,12 @@ typedef struct {
     guint32 used;
 } FsHostIndex;
 
-/* The owner's address of number. */
-typedef const FsAddr *(*FsHostAt)(gconstpointer owner, guint32 number);
+/* Is the owner's key of number key? */
+typedef gboolean (*FsHostIs)(gconstpointer owner, guint32 number,
+                             gconstpointer key);
+/* The hash of the owner's key of number (as the caller gave it to
+ * fs_host_index_put()). */
+typedef guint32 (*FsHostHashOf)(gconstpointer owner, guint32 number);
 
 static inline guint32
 fs_host_index_hash(const FsAddr *addr)
@@ -79,11 +85,12 @@ fs_host_index_prefetch(const FsHostIndex *ix, guint32 hash)
     __builtin_prefetch(&ix->slot[fs_host_index_home(ix, hash)]);
 }
 
-/* addr's slot (hash: fs_host_index_hash()), or the empty one ending its
- * probe run. Only a slot whose tag is hash's is looked at further. */
+/* key's slot (hash: its hash, fs_host_index_hash() for an address), or
+ * the empty one ending its probe run. Only a slot whose tag is hash's
+ * is looked at further. */
 static inline guint32 *
-fs_host_index_probe(const FsHostIndex *ix, const FsAddr *addr, guint32 hash,
-                    FsHostAt at, gconstpointer owner)
+fs_host_index_probe(const FsHostIndex *ix, gconstpointer key, guint32 hash,
+                    FsHostIs is, gconstpointer owner)
 {
     guint32 *slot = ix->slot;
     guint32 mask = ix->mask;
@@ -92,8 +99,7 @@ fs_host_index_probe(const FsHostIndex *ix, const FsAddr *addr, guint32 hash,
     for (guint32 i = fs_host_index_home(ix, hash);; i = (i + 1) & mask) {
         guint32 v = slot[i];
 
-        if (v == 0 || ((v & ~mask) == tag &&
-                       fs_addr_equal(at(owner, v & mask), addr)))
+        if (v == 0 || ((v & ~mask) == tag && is(owner, v & mask, key)))
             return &slot[i];
     }
 }
@@ -120,17 +126,17 @@ fs_host_index_place(FsHostIndex *ix, guint32 hash, guint32 number)
 /* Slot value v's hash, as far as fs_host_index_place() and the home
  * need it. */
 static inline guint32
-fs_host_index_hash_of(const FsHostIndex *ix, guint32 v, FsHostAt at,
+fs_host_index_hash_of(const FsHostIndex *ix, guint32 v, FsHostHashOf hash_of,
                       gconstpointer owner)
 {
-    return fs_host_index_tag_holds_home(ix)
-               ? v & ~ix->mask
-               : fs_host_index_hash(at(owner, v & ix->mask));
+    return fs_host_index_tag_holds_home(ix) ? v & ~ix->mask
+                                            : hash_of(owner, v & ix->mask);
 }
 
 /* Twice the slots. */
 static G_GNUC_UNUSED G_GNUC_NO_INLINE void
-fs_host_index_grow(FsHostIndex *ix, FsHostAt at, gconstpointer owner)
+fs_host_index_grow(FsHostIndex *ix, FsHostHashOf hash_of,
+                   gconstpointer owner)
 {
     FsHostIndex old = *ix;
 
@@ -143,24 +149,23 @@ fs_host_index_grow(FsHostIndex *ix, FsHostAt at, gconstpointer owner)
         /* (the old tag holds the new one, and the new home while the
          * new tag does) */
         if (v != 0)
-            fs_host_index_place(
-                ix,
-                fs_host_index_tag_holds_home(ix)
-                    ? v & ~old.mask
-                    : fs_host_index_hash(at(owner, v & old.mask)),
-                v & old.mask);
+            fs_host_index_place(ix,
+                                fs_host_index_tag_holds_home(ix)
+                                    ? v & ~old.mask
+                                    : hash_of(owner, v & old.mask),
+                                v & old.mask);
     }
     g_free(old.slot);
 }
 
-/* number (not 0) for an address of hash absent from ix: the index
- * grows to stay at most 3/4 full and above every number. */
+/* number (not 0) for a key of hash absent from ix: the index grows to
+ * stay at most 3/4 full and above every number. */
 static inline void
-fs_host_index_put(FsHostIndex *ix, guint32 hash, guint32 number, FsHostAt at,
-                  gconstpointer owner)
+fs_host_index_put(FsHostIndex *ix, guint32 hash, guint32 number,
+                  FsHostHashOf hash_of, gconstpointer owner)
 {
     while ((ix->used + 1) * 4u > (ix->mask + 1) * 3u || number > ix->mask)
-        fs_host_index_grow(ix, at, owner);
+        fs_host_index_grow(ix, hash_of, owner);
     fs_host_index_place(ix, hash, number);
     ix->used++;
 }
@@ -168,7 +173,7 @@ fs_host_index_put(FsHostIndex *ix, guint32 hash, guint32 number, FsHostAt at,
 /* Empties a slot fs_host_index_probe() found: the slots after it in its
  * run move back where their probe may pass over it. */
 static inline void
-fs_host_index_remove(FsHostIndex *ix, guint32 *slot, FsHostAt at,
+fs_host_index_remove(FsHostIndex *ix, guint32 *slot, FsHostHashOf hash_of,
                      gconstpointer owner)
 {
     guint32 hole = (guint32)(slot - ix->slot);
@@ -176,7 +181,7 @@ fs_host_index_remove(FsHostIndex *ix, guint32 *slot, FsHostAt at,
     for (guint32 i = (hole + 1) & ix->mask; ix->slot[i] != 0;
          i = (i + 1) & ix->mask) {
         guint32 home = fs_host_index_home(
-            ix, fs_host_index_hash_of(ix, ix->slot[i], at, owner));
+            ix, fs_host_index_hash_of(ix, ix->slot[i], hash_of, owner));
 
         /* it stays when its home lies cyclically in (hole, i] */
         if (((i - home) & ix->mask) < ((i - hole) & ix->mask))

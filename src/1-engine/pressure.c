@@ -59,9 +59,7 @@ struct FsPressure {
     GArray *hosts;            /* FsAddr by number (17 bytes each) */
     FsHostIndex host_index;   /* of hosts: number + 1 */
     GArray *ends;             /* End by number */
-    guint32 *end_index;       /* end_mask + 1 slots: end number + 1; 0
-                                 empty; at most 3/4 full */
-    guint32 end_mask;
+    FsHostIndex end_index;    /* of ends: number + 1 (hostindex.h) */
     GArray *dests;            /* Dest by number, with free places */
     guint32 free;             /* the first free place's number + 1 (0:
                                  none) */
@@ -97,8 +95,7 @@ fs_pressure_new(void)
     p->hosts = g_array_new(FALSE, FALSE, sizeof(FsAddr));
     fs_host_index_reset(&p->host_index, MIN_CAPACITY);
     p->ends = g_array_new(FALSE, FALSE, sizeof(End));
-    p->end_index = g_new0(guint32, MIN_CAPACITY);
-    p->end_mask = MIN_CAPACITY - 1;
+    fs_host_index_reset(&p->end_index, MIN_CAPACITY);
     p->dests = g_array_new(FALSE, FALSE, sizeof(Dest));
     p->index = g_new0(guint32, MIN_CAPACITY);
     p->mask = MIN_CAPACITY - 1;
@@ -114,7 +111,7 @@ fs_pressure_free(FsPressure *p)
     g_array_unref(p->hosts);
     fs_host_index_clear(&p->host_index);
     g_array_unref(p->ends);
-    g_free(p->end_index);
+    fs_host_index_clear(&p->end_index);
     g_array_unref(p->dests);
     g_free(p->index);
     g_free(p);
@@ -126,10 +123,18 @@ host(const FsPressure *p, guint32 number)
     return &g_array_index(p->hosts, FsAddr, number - 1);
 }
 
-static const FsAddr *
-host_at(gconstpointer p, guint32 number)
+/* For the host index (hostindex.h): is number's address addr; its
+ * hash. */
+static inline gboolean
+host_is(gconstpointer p, guint32 number, gconstpointer addr)
 {
-    return host(p, number);
+    return fs_addr_equal(host(p, number), addr);
+}
+
+static guint32
+host_hash_of(gconstpointer p, guint32 number)
+{
+    return fs_host_index_hash(host(p, number));
 }
 
 /* A new host index of capacity slots for the hosts. */
@@ -138,8 +143,8 @@ host_reindex(FsPressure *p, guint32 capacity)
 {
     fs_host_index_reset(&p->host_index, capacity);
     for (guint32 n = 1; n <= p->hosts->len; n++)
-        fs_host_index_put(&p->host_index, fs_host_index_hash(host(p, n)), n,
-                          host_at, p);
+        fs_host_index_put(&p->host_index, host_hash_of(p, n), n,
+                          host_hash_of, p);
 }
 
 /* addr's number + 1 (hash: fs_host_index_hash()); 0 when it has none
@@ -149,12 +154,12 @@ host_number(FsPressure *p, const FsAddr *addr, guint32 hash, gboolean create)
 {
     guint32 n = fs_host_index_number(
         &p->host_index,
-        fs_host_index_probe(&p->host_index, addr, hash, host_at, p));
+        fs_host_index_probe(&p->host_index, addr, hash, host_is, p));
 
     if (n != 0 || !create)
         return n;
     g_array_append_val(p->hosts, *addr);
-    fs_host_index_put(&p->host_index, hash, p->hosts->len, host_at, p);
+    fs_host_index_put(&p->host_index, hash, p->hosts->len, host_hash_of, p);
     return p->hosts->len;
 }
 
@@ -170,46 +175,47 @@ end_hash(guint32 server, guint16 port)
     return (guint32)fs_mix64((guint64)server << 16 | port);
 }
 
-/* The slot of (server, port) in the end index, or the empty one ending
- * its probe run. */
-static guint32 *
-end_slot(const FsPressure *p, guint32 server, guint16 port)
+/* For the end index (hostindex.h): is number's end the End key; its
+ * hash. */
+static inline gboolean
+end_is(gconstpointer p, guint32 number, gconstpointer key)
 {
-    for (guint32 i = end_hash(server, port) & p->end_mask;;
-         i = (i + 1) & p->end_mask) {
-        guint32 n = p->end_index[i];
+    const End *e = end_at(p, number);
+    const End *k = key;
 
-        if (n == 0 ||
-            (end_at(p, n)->server == server && end_at(p, n)->port == port))
-            return &p->end_index[i];
-    }
+    return e->server == k->server && e->port == k->port;
+}
+
+static guint32
+end_hash_of(gconstpointer p, guint32 number)
+{
+    return end_hash(end_at(p, number)->server, end_at(p, number)->port);
 }
 
 /* A new end index of capacity slots for the ends. */
 static void
 end_reindex(FsPressure *p, guint32 capacity)
 {
-    g_free(p->end_index);
-    p->end_index = g_new0(guint32, capacity);
-    p->end_mask = capacity - 1;
+    fs_host_index_reset(&p->end_index, capacity);
     for (guint32 n = 1; n <= p->ends->len; n++)
-        *end_slot(p, end_at(p, n)->server, end_at(p, n)->port) = n;
+        fs_host_index_put(&p->end_index, end_hash_of(p, n), n, end_hash_of,
+                          p);
 }
 
 /* (server, port)'s end number + 1, made when absent. */
 static guint32
 end_number(FsPressure *p, guint32 server, guint16 port)
 {
-    guint32 *slot = end_slot(p, server, port);
     End e = { .server = server, .port = port };
+    guint32 hash = end_hash(server, port);
+    guint32 n = fs_host_index_number(
+        &p->end_index,
+        fs_host_index_probe(&p->end_index, &e, hash, end_is, p));
 
-    if (*slot != 0)
-        return *slot;
+    if (n != 0)
+        return n;
     g_array_append_val(p->ends, e);
-    if (p->ends->len * 4u > (p->end_mask + 1) * 3u)
-        end_reindex(p, 2 * (p->end_mask + 1));
-    else
-        *slot = p->ends->len;
+    fs_host_index_put(&p->end_index, hash, p->ends->len, end_hash_of, p);
     return p->ends->len;
 }
 
@@ -478,7 +484,7 @@ renumber_hosts(FsPressure *p)
     g_free(renumbered);
     g_free(ends_renumbered);
     host_reindex(p, shrunk_capacity(p->host_index.mask + 1, p->hosts->len));
-    end_reindex(p, shrunk_capacity(p->end_mask + 1, p->ends->len));
+    end_reindex(p, shrunk_capacity(p->end_index.mask + 1, p->ends->len));
 }
 
 void

@@ -53,8 +53,9 @@ typedef struct {
     FsTime t;               /* its start; in spans_out, its end */
     guint32 key;            /* its key (key_of(): the role's bit is the
                                lowest) */
-    guint32 who;            /* a server's, or a TW_DONE one's, Host id
-                               (alive while it is queued); a client's
+    guint32 who;            /* a server's Host id (alive while it is
+                               queued); a TW_DONE one's (its Host may
+                               have gone since: host_of()); a client's
                                destination, its number in port pressure
                                (held while it is queued: fs_pressure_hold(),
                                whose owner is its client's Host id); |
@@ -97,7 +98,7 @@ typedef struct {
 } CutAt;
 
 /* A growing array, as GArray grows (a power of two bytes), with its
- * append inline (a queue's append and pop are most of what it does). */
+ * append inline: the queues' heaps (their push and pop, DEFINE_HEAP). */
 typedef struct {
     gpointer data;          /* first, as GArray's: g_array_index() */
     guint len;
@@ -255,13 +256,13 @@ struct FsTimeWait {
  * CONN_OVERHEAD, store.c) for a host holding TIME_WAIT now: its entry
  * and hash node and, as a client, its port-pressure destination (32
  * bytes with its owner, its server end and index: charged as the 32
- * they were) and
- * host entry; for a TIME_WAIT counted now, what
- * its Ending and Span took (arrays: doubling). Not charged: what stays
- * for the peaks after a TIME_WAIT stops counting now (at most 2*MSL +
- * 2 s: its Tw, an entry cut short, a host kept for its spans), so that a
- * TIME_WAIT the store evicts over --max-memory gives its memory back
- * then, as it did before the peaks trailed. */
+ * they were) and host entry; for a TIME_WAIT counted now, what its
+ * Ending and Span took in their doubling arrays (its Tw, in chunked
+ * FIFOs now, takes less: TW_COST is kept on purpose, below). Not
+ * charged: what stays for the peaks after a TIME_WAIT stops counting
+ * now (at most 2*MSL + 2 s: its Tw, an entry cut short, a host kept for
+ * its spans), so that a TIME_WAIT the store evicts over --max-memory
+ * gives its memory back then, as it did before the peaks trailed. */
 #define HOST_COST (72 + 208)
 /* (the 72-byte Host, by itself with its id, it was until the hosts were
  * one array: the model's figure is kept) */
@@ -566,8 +567,16 @@ fs_timewait_free(FsTimeWait *tw)
 }
 
 /* A TIME_WAIT's key: its connection's id * 2 + role, its lowest 32
- * bits (two keys alike would be 2^31 connections apart: never both
- * queued within 4*MSL). */
+ * bits (a Tw stays 16 bytes). Ids are handed out when a connection is
+ * created, not when it enters TIME_WAIT: two keys are alike when their
+ * connections were created a multiple of 2^31 apart (one held open
+ * while 2^31 others came, days of a busy live capture) and both are
+ * queued at once (within 2*MSL and the lag of each other). Then the
+ * Cut of one that is cut short or has its start taken back may be used
+ * up by the other's Ending: time_wait_now, a host's now and the peaks
+ * come out wrong. Not detected: that would take the whole id in each
+ * queued Tw (or a look-up in the cut table at each enter), and the
+ * engine has no warning to give (layer 1 prints nothing). */
 static inline guint64
 key_of(const FsConn *conn, FsRole role)
 {
@@ -663,17 +672,24 @@ tw_host(const FsTimeWait *tw, const Tw *e)
     return host_of(tw, tw_host_id(tw, e));
 }
 
-static const FsAddr *
-host_addr(gconstpointer tw, guint32 id)
+/* For hosts (hostindex.h): is id's address addr; its hash. */
+static inline gboolean
+host_is(gconstpointer tw, guint32 id, gconstpointer addr)
 {
-    return &host_of(tw, id)->pub.host;
+    return fs_addr_equal(&host_of(tw, id)->pub.host, addr);
+}
+
+static guint32
+host_hash_of(gconstpointer tw, guint32 id)
+{
+    return fs_host_index_hash(&host_of(tw, id)->pub.host);
 }
 
 /* addr's host slot in hosts (hash: fs_host_index_hash()). */
 static inline guint32 *
 host_slot(const FsTimeWait *tw, const FsAddr *addr, guint32 hash)
 {
-    return fs_host_index_probe(&tw->hosts, addr, hash, host_addr, tw);
+    return fs_host_index_probe(&tw->hosts, addr, hash, host_is, tw);
 }
 
 /* h no longer needed: no TIME_WAIT now and no span to count. */
@@ -1060,7 +1076,7 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
         } else {
             h->pub.host = conn->addr[role];
         }
-        fs_host_index_put(&tw->hosts, hash, id, host_addr, tw);
+        fs_host_index_put(&tw->hosts, hash, id, host_hash_of, tw);
     }
     h->pub.entered++;
     if (h->pub.now++ == 0)
@@ -1143,7 +1159,7 @@ retire(FsTimeWait *tw, FsHostTimeWait *h)
 
     fs_host_index_remove(&tw->hosts,
                          host_slot(tw, &h->host, fs_host_index_hash(&h->host)),
-                         host_addr, tw);
+                         host_hash_of, tw);
     if (g_hash_table_size(tw->retired) >= FS_ENGINE_HOST_TOP) {
         tw->stats->hosts_pruned++;
         if (h->peak <= tw->retired_min) {
