@@ -439,6 +439,36 @@ test_peak_whole_us(void)
     fs_services_free(services);
 }
 
+/* Over a capture much longer than 2^31 microseconds (35 minutes), the
+ * folds move the base of the whole spans kept in 4 bytes along: none is
+ * ever kept in 8 (tw_whole; from the first's base, every one from 35
+ * minutes on was, until the spans kept from before had all gone), and
+ * the peak is theirs. One whole TIME_WAIT every 100 ms for 80 minutes,
+ * 2*MSL 2 s: 20 at once (one leaves as the next enters). */
+static void
+test_peak_whole_us_long(void)
+{
+    const FsTime msl = FS_NS_PER_SEC;
+    const FsTime t0 = 1700000000 * FS_NS_PER_SEC + 123456000;
+    const guint n = 80 * 60 * 10;
+    FsServices *services = fs_services_new();
+    g_autoptr(GPtrArray) top = NULL;
+    const FsService *svc;
+
+    add_whole(services, t0, msl);
+    top = fs_services_top(services, 0);
+    svc = g_ptr_array_index(top, 0);
+    for (guint i = 1; i < n; i++) {
+        add_whole(services, t0 + (FsTime)i * 100 * FS_NS_PER_MSEC, msl);
+        if (svc->tw_whole != NULL && svc->tw_whole->len > 0)
+            g_error("span %u (%u s on) kept in 8 bytes", i, i / 10);
+    }
+    g_assert_true(svc->folded_to != FS_TIME_UNSET);
+    g_assert_cmpuint(svc->tw_whole_us->len, <, 2000);
+    g_assert_cmpuint(fs_service_time_wait_peak(svc), ==, 20);
+    fs_services_free(services);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -453,6 +483,7 @@ main(int argc, char **argv)
     g_test_add_func("/service/peak-folded", test_peak_folded);
     g_test_add_func("/service/peak-folded-us", test_peak_folded_us);
     g_test_add_func("/service/peak-whole-us", test_peak_whole_us);
+    g_test_add_func("/service/peak-whole-us-long", test_peak_whole_us_long);
     g_test_add_func("/service/meaning", test_meaning);
     g_test_add_func("/report-text/ms-string", test_ms_string);
     return g_test_run();

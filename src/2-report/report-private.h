@@ -33,7 +33,8 @@ typedef struct {
                                     tw_whole_len exactly (most: a quarter
                                     of the bytes of a pair), in whole
                                     microseconds from tw_whole_base */
-    FsTime tw_whole_base;        /* 2^31 microseconds before the first */
+    FsTime tw_whole_base;        /* 2^31 microseconds before the first,
+                                    or before the last fold's time */
     GArray *tw_whole;            /* FsTime: entered, the same, of those
                                     not kept so (not whole microseconds,
                                     or over 35 minutes away; NULL:

@@ -167,24 +167,35 @@ whole_start(const FsService *svc, guint32 us)
     return svc->tw_whole_base + (FsTime)us * NS_PER_US;
 }
 
+/* Whether start is a whole number of microseconds from tw_whole_base,
+ * at most 2^32 of them after it: *v then that number. */
+static inline gboolean
+whole_us_of(const FsService *svc, FsTime start, guint32 *v)
+{
+    FsTime off = start - svc->tw_whole_base;
+
+    if (off < 0 || off % NS_PER_US != 0 || off / NS_PER_US > G_MAXUINT32)
+        return FALSE;
+    *v = (guint32)(off / NS_PER_US);
+    return TRUE;
+}
+
 /* A whole span from start kept: in tw_whole_us when start lies whole
  * microseconds from the first start kept there, and within 2^31 of
  * them of it (that first one, added while none was kept, sets
- * tw_whole_base 2^31 microseconds before it), else in tw_whole. A
- * whole span is most TIME_WAITs, kept until 4*MSL after (all of a
- * capture shorter than that): 4 bytes, not 8. */
+ * tw_whole_base 2^31 microseconds before it; a fold moves the base on,
+ * fold_whole()), else in tw_whole. A whole span is most TIME_WAITs,
+ * kept until 4*MSL after (all of a capture shorter than that): 4
+ * bytes, not 8. */
 static void
 whole_add(FsService *svc, FsTime start)
 {
     GArray *us = svc->tw_whole_us;
-    FsTime off;
+    guint32 v;
 
     if (us->len == 0)
         svc->tw_whole_base = start - (FsTime)G_MAXINT32 * NS_PER_US - NS_PER_US;
-    off = start - svc->tw_whole_base;
-    if (off >= 0 && off % NS_PER_US == 0 && off / NS_PER_US <= G_MAXUINT32) {
-        guint32 v = (guint32)(off / NS_PER_US);
-
+    if (whole_us_of(svc, start, &v)) {
         g_array_append_val(us, v);
         return;
     }
@@ -353,6 +364,53 @@ span_array_resized(GArray *a, guint n, guint size)
     return fresh;
 }
 
+/* The whole spans that end before until go; the base of those kept in
+ * microseconds moves on, by whole microseconds, to 2^31 of them before
+ * until (no further than the earliest kept), and those kept in tw_whole
+ * that are whole microseconds from it move over. The starts still to
+ * come are near until (4*MSL at most before it): with the base of the
+ * first span, each one more than 2^31 microseconds (35 minutes) after
+ * it took 8 bytes, for the rest of a longer capture. */
+static void
+fold_whole(FsService *svc, FsTime until)
+{
+    guint32 *us = (guint32 *)(gpointer)svc->tw_whole_us->data;
+    guint kept = 0;
+    gint64 shift = (until - svc->tw_whole_base) / NS_PER_US - G_MAXINT32 - 1;
+
+    for (guint i = 0; i < svc->tw_whole_us->len; i++) {
+        if (whole_start(svc, us[i]) + svc->tw_whole_len >= until) {
+            shift = MIN(shift, (gint64)us[i]);
+            us[kept++] = us[i];
+        }
+    }
+    g_array_set_size(svc->tw_whole_us, kept);
+    if (kept > 0 && shift > 0) {
+        for (guint i = 0; i < kept; i++)
+            us[i] -= (guint32)shift;
+        svc->tw_whole_base += shift * NS_PER_US;
+    }
+    if (svc->tw_whole != NULL) {
+        FsTime *whole = (FsTime *)(gpointer)svc->tw_whole->data;
+        guint32 v;
+
+        kept = 0;
+        for (guint i = 0; i < svc->tw_whole->len; i++) {
+            if (whole[i] + svc->tw_whole_len < until)
+                continue;
+            if (whole_us_of(svc, whole[i], &v))
+                g_array_append_val(svc->tw_whole_us, v);
+            else
+                whole[kept++] = whole[i];
+        }
+        svc->tw_whole = span_array_resized(svc->tw_whole, kept,
+                                           sizeof(FsTime));
+    }
+    svc->tw_whole_us = span_array_resized(svc->tw_whole_us,
+                                          svc->tw_whole_us->len,
+                                          sizeof(guint32));
+}
+
 /* Records come no later than 4*MSL after their TIME_WAIT began, so
  * before until the count of TIME_WAIT held is final: its peak goes into
  * peak_before and the spans that ended before until go. Returns how
@@ -364,7 +422,6 @@ fold_spans(FsService *svc, FsTime until)
     guint n = svc->tw_spans->len / 2;
     guint before = spans_kept(svc);
     guint kept = 0;
-    guint32 *us;
 
     if (svc->folded_to != FS_TIME_UNSET && until <= svc->folded_to)
         return 0;
@@ -379,25 +436,7 @@ fold_spans(FsService *svc, FsTime until)
     }
     svc->tw_spans = span_array_resized(svc->tw_spans, 2 * kept,
                                        sizeof(FsTime));
-    us = (guint32 *)(gpointer)svc->tw_whole_us->data;
-    kept = 0;
-    for (guint i = 0; i < svc->tw_whole_us->len; i++) {
-        if (whole_start(svc, us[i]) + svc->tw_whole_len >= until)
-            us[kept++] = us[i];
-    }
-    svc->tw_whole_us = span_array_resized(svc->tw_whole_us, kept,
-                                          sizeof(guint32));
-    if (svc->tw_whole != NULL) {
-        FsTime *whole = (FsTime *)(gpointer)svc->tw_whole->data;
-
-        kept = 0;
-        for (guint i = 0; i < svc->tw_whole->len; i++) {
-            if (whole[i] + svc->tw_whole_len >= until)
-                whole[kept++] = whole[i];
-        }
-        svc->tw_whole = span_array_resized(svc->tw_whole, kept,
-                                           sizeof(FsTime));
-    }
+    fold_whole(svc, until);
     svc->folded_to = until;
     return before - spans_kept(svc);
 }
