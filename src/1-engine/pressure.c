@@ -64,12 +64,11 @@ struct FsPressure {
     guint32 free;             /* the first free place's number + 1 (0:
                                  none) */
     guint32 live;             /* destinations (places not free) */
-    guint32 *index;           /* mask + 1 slots (2^k): dest number + 1
-                                 (below the mask: the index stays larger
-                                 than the array) | the hash's bits from k
-                                 up (its tag, hostindex.h); 0 empty */
-    guint32 mask;
-    guint32 shift;            /* 32 - k: a hash's home is hash >> shift */
+    FsHostIndex index;        /* of dests: number + 1 (below the mask:
+                                 the index stays larger than the array)
+                                 and its hash's tag, hostindex.h's slots
+                                 (its used not kept: live), probed and
+                                 filled here in home order */
     guint32 pruned;           /* live after the last pruning */
 };
 
@@ -97,9 +96,7 @@ fs_pressure_new(void)
     p->ends = g_array_new(FALSE, FALSE, sizeof(End));
     fs_host_index_reset(&p->end_index, MIN_CAPACITY);
     p->dests = g_array_new(FALSE, FALSE, sizeof(Dest));
-    p->index = g_new0(guint32, MIN_CAPACITY);
-    p->mask = MIN_CAPACITY - 1;
-    p->shift = 32 - g_bit_storage(p->mask);
+    fs_host_index_reset(&p->index, MIN_CAPACITY);
     return p;
 }
 
@@ -113,7 +110,7 @@ fs_pressure_free(FsPressure *p)
     g_array_unref(p->ends);
     fs_host_index_clear(&p->end_index);
     g_array_unref(p->dests);
-    g_free(p->index);
+    fs_host_index_clear(&p->index);
     g_free(p);
 }
 
@@ -225,13 +222,6 @@ dest_hash(guint32 client, guint32 end)
     return (guint32)fs_mix64((guint64)client << 32 | end);
 }
 
-/* The home slot of a hash in the index: its top k bits. */
-static inline guint32
-home_of(const FsPressure *p, guint32 hash)
-{
-    return hash >> p->shift;
-}
-
 /* TRUE with *at the index slot of (client, end) (hash: dest_hash());
  * else FALSE with *at where it goes: runs are kept in home order (Robin
  * Hood), so a miss stops at the first slot of its run that is empty or
@@ -242,13 +232,14 @@ static gboolean
 locate(const FsPressure *p, guint32 client, guint32 end, guint32 hash,
        guint32 *at)
 {
-    guint32 mask = p->mask;
+    const FsHostIndex *ix = &p->index;
+    guint32 mask = ix->mask;
     guint32 tag = hash & ~mask;
-    gboolean tag_holds_home = p->shift >= 16;
-    guint32 i = home_of(p, hash);
+    gboolean tag_holds_home = fs_host_index_tag_holds_home(ix);
+    guint32 i = fs_host_index_home(ix, hash);
 
     for (guint32 dist = 0;; dist++, i = (i + 1) & mask) {
-        guint32 v = p->index[i];
+        guint32 v = ix->slot[i];
         const Dest *d = NULL;
         guint32 home;
 
@@ -261,11 +252,11 @@ locate(const FsPressure *p, guint32 client, guint32 end, guint32 hash,
                 return TRUE;
         }
         if (tag_holds_home) {
-            home = v >> p->shift;
+            home = fs_host_index_home(ix, v);
         } else {
             if (d == NULL)
                 d = dest_at(p, (v & mask) - 1);
-            home = home_of(p, dest_hash(d->client, d->end));
+            home = fs_host_index_home(ix, dest_hash(d->client, d->end));
         }
         if (((i - home) & mask) < dist)
             return FALSE;
@@ -277,13 +268,15 @@ locate(const FsPressure *p, guint32 client, guint32 end, guint32 hash,
 static void
 place_at(FsPressure *p, guint32 i, guint32 hash, guint32 number)
 {
+    guint32 *slot = p->index.slot;
+    guint32 mask = p->index.mask;
     guint32 end = i;
 
-    while (p->index[end] != 0)
-        end = (end + 1) & p->mask;
-    for (; end != i; end = (end - 1) & p->mask)
-        p->index[end] = p->index[(end - 1) & p->mask];
-    p->index[i] = (hash & ~p->mask) | number;
+    while (slot[end] != 0)
+        end = (end + 1) & mask;
+    for (; end != i; end = (end - 1) & mask)
+        slot[end] = slot[(end - 1) & mask];
+    slot[i] = (hash & ~mask) | number;
 }
 
 /* A new index of capacity slots for the destinations (more than the
@@ -291,12 +284,9 @@ place_at(FsPressure *p, guint32 i, guint32 hash, guint32 number)
 static void
 reindex(FsPressure *p, guint32 capacity)
 {
-    g_free(p->index);
     while (capacity <= p->dests->len)
         capacity *= 2;
-    p->index = g_new0(guint32, capacity);
-    p->mask = capacity - 1;
-    p->shift = 32 - g_bit_storage(p->mask);
+    fs_host_index_reset(&p->index, capacity);
     for (guint32 n = 0; n < p->dests->len; n++) {
         const Dest *d = dest_at(p, n);
         guint32 hash;
@@ -323,11 +313,12 @@ find_or_add(FsPressure *p, const FsAddr *client, guint32 client_hash,
     guint32 number;
 
     if (locate(p, c, e, hash, &at))
-        return dest_at(p, (p->index[at] & p->mask) - 1);
+        return dest_at(
+            p, fs_host_index_number(&p->index, &p->index.slot[at]) - 1);
     /* at most 7/8 full: runs in home order stay short; and larger than
      * the array (a new place is at most live + 1) */
-    if ((p->live + 1) * 8u > (p->mask + 1) * 7u) {
-        reindex(p, 2 * (p->mask + 1));
+    if ((p->live + 1) * 8u > (p->index.mask + 1) * 7u) {
+        reindex(p, 2 * (p->index.mask + 1));
         locate(p, c, e, hash, &at);
     }
     p->live++;
@@ -565,8 +556,8 @@ fs_pressure_prune(FsPressure *p, guint keep)
     /* the index at most 1/8 full: a smaller one, and the array (which
      * keeps the room it once had) copied into one its size; the index
      * is made again in any case (the hosts' numbers changed) */
-    capacity = shrunk_capacity(p->mask + 1, p->live);
-    if (capacity < p->mask + 1) {
+    capacity = shrunk_capacity(p->index.mask + 1, p->live);
+    if (capacity < p->index.mask + 1) {
         GArray *dests = g_array_sized_new(FALSE, FALSE, sizeof(Dest),
                                           p->dests->len);
 
