@@ -461,13 +461,14 @@ test_held_numbers(void)
 }
 
 /* The host index against a plain array: addresses put and removed in
- * a mixed order, through growth, with colliding runs (many hashes share
- * a home in a small index): each still there is found under its
+ * a mixed order, through growth, with runs of several slots (up to 3/4
+ * full, the runs a removal mends): each still there is found under its
  * number, each removed is not (a removal that left a hole in a run
  * would hide those after it). Numbers up to N, in an index that starts
  * at 8 slots: it grows above them. Twice: with up to 2^13 slots (homes
  * in the tags) and 2^17 (a removal and a growth look at addresses). */
-static guint addr_looks;
+static guint addr_looks;  /* addr_is() */
+static guint addr_hashes; /* addr_hash_of() */
 
 static gboolean
 addr_is(gconstpointer owner, guint32 number, gconstpointer addr)
@@ -479,7 +480,7 @@ addr_is(gconstpointer owner, guint32 number, gconstpointer addr)
 static guint32
 addr_hash_of(gconstpointer owner, guint32 number)
 {
-    addr_looks++;
+    addr_hashes++;
     return fs_host_index_hash(&((const FsAddr *)owner)[number]);
 }
 
@@ -536,12 +537,14 @@ test_host_index(void)
 
 /* The tags: a look-up reads the address of the host it finds, and of
  * no other, nearly always (an index 3/4 full, runs of several slots);
- * one of an absent host reads none; while the homes are in the tags
- * (up to 2^16 slots), growing and removing read none either. */
+ * one of an absent host reads none. Up to 2^16 slots the homes are in
+ * the tags: growing and removing read no address either; above, the
+ * tags are the hashes' low bits, apart from the homes (the bits above
+ * the number there, only the top of the home, were alike in slots a
+ * few places apart: a look-up read ~0.7 other addresses at 2^17). */
 static void
-test_host_index_tags(void)
+host_index_tags(guint32 N)
 {
-    enum { N = 3000 };
     FsHostIndex ix = { 0 };
     FsAddr *addrs = g_new0(FsAddr, 2 * N + 1);
 
@@ -549,10 +552,13 @@ test_host_index_tags(void)
     for (guint32 n = 1; n <= 2 * N; n++)
         addrs[n] = v4(n * 7919u);
     addr_looks = 0;
+    addr_hashes = 0;
     for (guint32 n = 1; n <= N; n++)
         fs_host_index_put(&ix, fs_host_index_hash(&addrs[n]), n, addr_hash_of,
                           addrs);
     g_assert_cmpuint(addr_looks, ==, 0);
+    if (fs_host_index_tag_holds_home(&ix))
+        g_assert_cmpuint(addr_hashes, ==, 0);
     g_assert_cmpuint(ix.used * 4, >, (ix.mask + 1) * 2);
     for (guint32 n = 1; n <= 2 * N; n++) {
         guint32 *slot = fs_host_index_probe(
@@ -563,6 +569,7 @@ test_host_index_tags(void)
     }
     g_assert_cmpuint(addr_looks, <=, N + N / 100);
     addr_looks = 0;
+    addr_hashes = 0;
     for (guint32 n = 1; n <= N; n += 2)
         fs_host_index_remove(
             &ix,
@@ -570,6 +577,8 @@ test_host_index_tags(void)
                                 addr_is, addrs),
             addr_hash_of, addrs);
     g_assert_cmpuint(addr_looks, <=, N / 2 + N / 100);
+    if (fs_host_index_tag_holds_home(&ix))
+        g_assert_cmpuint(addr_hashes, ==, 0);
     for (guint32 n = 1; n <= N; n++) {
         guint32 *slot = fs_host_index_probe(
             &ix, &addrs[n], fs_host_index_hash(&addrs[n]), addr_is, addrs);
@@ -579,6 +588,13 @@ test_host_index_tags(void)
     }
     fs_host_index_clear(&ix);
     g_free(addrs);
+}
+
+static void
+test_host_index_tags(void)
+{
+    host_index_tags(3000);  /* 4096 slots */
+    host_index_tags(98000); /* 2^17 slots, 3/4 full */
 }
 
 /* A pruning that forgets all but the destinations at the array's end:

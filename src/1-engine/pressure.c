@@ -234,7 +234,7 @@ locate(const FsPressure *p, guint32 client, guint32 end, guint32 hash,
 {
     const FsHostIndex *ix = &p->index;
     guint32 mask = ix->mask;
-    guint32 tag = hash & ~mask;
+    guint32 tag = fs_host_index_tag(ix, hash);
     gboolean tag_holds_home = fs_host_index_tag_holds_home(ix);
     guint32 i = fs_host_index_home(ix, hash);
 
@@ -276,7 +276,7 @@ place_at(FsPressure *p, guint32 i, guint32 hash, guint32 number)
         end = (end + 1) & mask;
     for (; end != i; end = (end - 1) & mask)
         slot[end] = slot[(end - 1) & mask];
-    slot[i] = (hash & ~mask) | number;
+    slot[i] = fs_host_index_tag(&p->index, hash) | number;
 }
 
 /* A new index of capacity slots for the destinations (more than the
