@@ -651,6 +651,47 @@ test_host_number_reused(void)
     g_assert_cmpuint(g_array_index(dests, FsDestTimeWait, 1).peak, ==, 2);
 }
 
+/* Two TIME_WAITs of one key (connections created 2^31 ids apart,
+ * key_of()): B's is cut short, both enter in place at the finish and
+ * B's span ends there, its host retired; at the end of A's 2*MSL A's
+ * Ending takes B's cut, and B's Ending, later, names B's host number,
+ * free by then (its Host zeroed). That Host is no host to retire: its
+ * number is given back once, so that the next two hosts take two. */
+static void
+test_key_alike_host_gone(void)
+{
+    FsEngineStats stats = { 0 };
+    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
+    g_autoptr(GArray) hosts = g_array_new(FALSE, FALSE,
+                                          sizeof(FsHostTimeWait));
+    FsConn a;
+    FsConn b;
+    FsConn c[2];
+
+    conn_init(&a, 1);
+    conn_init(&b, 2);
+    b.id = a.id + (G_GUINT64_CONSTANT(1) << 31);
+    enter(tw, &a, FS_ROLE_CLIENT, 0);
+    enter(tw, &b, FS_ROLE_CLIENT, 1 * SEC);
+    leave(tw, &b, FS_ROLE_CLIENT, 2 * SEC);
+    fs_timewait_finish(tw);
+    /* A's end takes B's cut; B's end names its gone host */
+    fs_timewait_advance(tw, 6 * SEC);
+    for (guint k = 0; k < 2; k++) {
+        conn_init(&c[k], (guint8)(3 + k));
+        enter(tw, &c[k], FS_ROLE_CLIENT, 6 * SEC);
+    }
+    fs_timewait_foreach_host_top(tw, G_MAXUINT, take_host, hosts);
+    for (guint i = 0; i < hosts->len; i++) {
+        const FsHostTimeWait *h = &g_array_index(hosts, FsHostTimeWait, i);
+
+        g_assert_cmpuint(h->host.family, ==, 4);
+    }
+    g_assert_cmpuint(host_ending(hosts, 3)->now, ==, 1);
+    g_assert_cmpuint(host_ending(hosts, 4)->now, ==, 1);
+    g_assert_cmpuint(host_ending(hosts, 3)->entered, ==, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -667,6 +708,8 @@ main(int argc, char **argv)
     g_test_add_func("/timewait/taken-back-flood", test_taken_back_flood);
     g_test_add_func("/timewait/queue-chunks", test_queue_chunks);
     g_test_add_func("/timewait/many-hosts", test_many_hosts);
+    g_test_add_func("/timewait/key-alike-host-gone",
+                    test_key_alike_host_gone);
     g_test_add_func("/timewait/host-number-reused",
                     test_host_number_reused);
     return g_test_run();

@@ -574,7 +574,10 @@ fs_timewait_free(FsTimeWait *tw)
  * queued at once (within 2*MSL and the lag of each other). Then the
  * Cut of one that is cut short or has its start taken back may be used
  * up by the other's Ending: time_wait_now, a host's now and the peaks
- * come out wrong. Not detected: that would take the whole id in each
+ * come out wrong, and the other's Ending may name a host gone since
+ * (its number free, or taken by another host): maybe_retire() leaves a
+ * free number's Host alone, so that the hosts and their numbers stay
+ * whole. Not detected: that would take the whole id in each
  * queued Tw (or a look-up in the cut table at each enter), and the
  * engine has no warning to give (layer 1 prints nothing). */
 static inline guint64
@@ -692,11 +695,13 @@ host_slot(const FsTimeWait *tw, const FsAddr *addr, guint32 hash)
     return fs_host_index_probe(&tw->hosts, addr, hash, host_is, tw);
 }
 
-/* h no longer needed: no TIME_WAIT now and no span to count. */
+/* h no longer needed: no TIME_WAIT now and no span to count. A free
+ * number's Host (family 0: an Ending of a key alike named it, key_of())
+ * is none to retire: it has no slot, and its number is free already. */
 static void
 maybe_retire(FsTimeWait *tw, Host *h)
 {
-    if (h->pub.now == 0 && h->spans == 0)
+    if (h->pub.now == 0 && h->spans == 0 && h->pub.host.family != 0)
         retire(tw, &h->pub); /* h zeroed, its id free */
 }
 
