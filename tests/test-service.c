@@ -220,14 +220,6 @@ client_time_wait(FsTime since)
     return conn;
 }
 
-/* The spans svc keeps: pairs, and whole ones of either array. */
-static guint
-spans_kept(const FsService *svc)
-{
-    return svc->tw_spans->len / 2 + svc->tw_whole_us->len +
-           (svc->tw_whole != NULL ? svc->tw_whole->len : 0);
-}
-
 /* Spans added through fs_services_add() over a capture far longer than
  * 4*MSL are folded as they come (FOLD_AT, 512 kept at least): the peak
  * is the same as from every span at once, and the service keeps only a
@@ -294,7 +286,7 @@ check_peak_folded(gboolean whole_us)
     g_assert_false(svc->tw_spans_full);
     g_assert_true(svc->folded_to != FS_TIME_UNSET);
     /* 6*MSL of spans is about 350: kept with a fold's slack, not 6000 */
-    g_assert_cmpuint(spans_kept(svc), <, 2000);
+    g_assert_cmpuint(fs_service_spans_kept(svc), <, 2000);
     /* the whole spans kept (about 160, all after the hour): in 4 bytes
      * each with whole_us, the base set anew after the hour; else in 8 */
     if (whole_us) {

@@ -52,6 +52,21 @@ typedef struct {
     FsTime idle_max;             /* longest idle before a close, ns; -1 */
 } FsService;
 
+/* The whole spans svc keeps: in microseconds, and not. */
+static inline guint
+fs_service_whole_kept(const FsService *svc)
+{
+    return svc->tw_whole_us->len +
+           (svc->tw_whole != NULL ? svc->tw_whole->len : 0);
+}
+
+/* The TIME_WAIT spans svc keeps: pairs and whole ones. */
+static inline guint
+fs_service_spans_kept(const FsService *svc)
+{
+    return svc->tw_spans->len / 2 + fs_service_whole_kept(svc);
+}
+
 typedef struct FsServices FsServices;
 
 FsServices *fs_services_new(void);

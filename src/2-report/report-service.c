@@ -143,21 +143,6 @@ time_wait_left(const FsEndpoint *ep, FsTime msl)
     return expiry;
 }
 
-/* The whole spans svc keeps: in microseconds, and not. */
-static inline guint
-whole_kept(const FsService *svc)
-{
-    return svc->tw_whole_us->len +
-           (svc->tw_whole != NULL ? svc->tw_whole->len : 0);
-}
-
-/* The TIME_WAIT spans svc keeps: pairs and whole ones. */
-static inline guint
-spans_kept(const FsService *svc)
-{
-    return svc->tw_spans->len / 2 + whole_kept(svc);
-}
-
 #define NS_PER_US 1000
 
 /* A whole span's start kept in tw_whole_us: the start. */
@@ -298,7 +283,7 @@ static gint64
 spans_held_max(const FsService *svc, gboolean bounded, FsTime until)
 {
     guint np = svc->tw_spans->len / 2;
-    guint nw = whole_kept(svc);
+    guint nw = fs_service_whole_kept(svc);
     /* an array never appended to has no data: no pointer past NULL */
     const FsTime *pairs = np > 0 ? (const FsTime *)(gpointer)svc->tw_spans->data
                                  : NULL;
@@ -420,7 +405,7 @@ fold_spans(FsService *svc, FsTime until)
 {
     FsTime *spans = (FsTime *)(gpointer)svc->tw_spans->data;
     guint n = svc->tw_spans->len / 2;
-    guint before = spans_kept(svc);
+    guint before = fs_service_spans_kept(svc);
     guint kept = 0;
 
     if (svc->folded_to != FS_TIME_UNSET && until <= svc->folded_to)
@@ -438,7 +423,7 @@ fold_spans(FsService *svc, FsTime until)
                                        sizeof(FsTime));
     fold_whole(svc, until);
     svc->folded_to = until;
-    return before - spans_kept(svc);
+    return before - fs_service_spans_kept(svc);
 }
 
 static void
@@ -477,10 +462,11 @@ add_endpoint(FsServices *s, FsService *svc, const FsConn *conn,
         g_array_append_val(svc->tw_spans, left);
     }
     s->spans++;
-    if (spans_kept(svc) >= MAX(svc->fold_at, FOLD_AT)) {
+    if (fs_service_spans_kept(svc) >= MAX(svc->fold_at, FOLD_AT)) {
         s->spans -= fold_spans(svc, conn->settled_at - 4 * msl -
                                         FOLD_SLACK_NS);
-        svc->fold_at = 2 * spans_kept(svc); /* twice the spans kept */
+        /* twice the spans kept */
+        svc->fold_at = 2 * fs_service_spans_kept(svc);
     }
 }
 
