@@ -191,7 +191,10 @@ test_retired_top(void)
  * read back through its number, stay its own. Host i (of N) holds
  * 1 + i % 3 TIME_WAITs; the first ten come and go first, retire once
  * the peaks' clock passed them, and come back with two each after the
- * others entered. */
+ * others entered. Then half of them retire, and each enters once more.
+ * Twice: 3,000 hosts (4,096 index slots, the homes in the
+ * tags) and 50,000 (2^17 slots: a growth and a removal read the
+ * addresses of the hosts they move, host_hash_of()). */
 static void
 conn_of_host(FsConn *conn, guint i, guint k)
 {
@@ -202,9 +205,9 @@ conn_of_host(FsConn *conn, guint i, guint k)
 }
 
 static void
-test_many_hosts(void)
+many_hosts(guint N)
 {
-    enum { N = 3000, FIRST = 10 };
+    enum { FIRST = 10 };
     FsEngineStats stats = { 0 };
     g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
     g_autoptr(GArray) hosts = g_array_new(FALSE, FALSE,
@@ -248,6 +251,38 @@ test_many_hosts(void)
         g_assert_cmpuint(h->entered, ==, i < FIRST ? 3 + i % 3 : 1 + i % 3);
         g_assert_cmpuint(h->peak, ==, i < FIRST ? 1 + i % 3 : 0);
     }
+    /* the odd hosts hold one more from 14 s; the others retire (all
+     * before ran out at 11 s, the peaks' clock past it at 17 s), each
+     * a removal among the odd ones' slots; then each host enters one
+     * more: an odd one is found under its number */
+    for (guint i = 1; i < N; i += 2) {
+        conn_of_host(&conn[0], i, 2);
+        enter(tw, &conn[0], FS_ROLE_CLIENT, 14 * SEC);
+    }
+    fs_timewait_advance(tw, 17 * SEC + SEC / 2);
+    g_assert_cmpuint(stats.time_wait_now, ==, N / 2);
+    t = 17 * SEC + SEC / 2;
+    for (guint i = 0; i < N; i++) {
+        conn_of_host(&conn[0], i, 0);
+        enter(tw, &conn[0], FS_ROLE_CLIENT, t++);
+    }
+    g_assert_cmpuint(stats.time_wait_now, ==, N + N / 2);
+    g_array_set_size(hosts, 0);
+    fs_timewait_foreach_host_top(tw, G_MAXUINT, take_host, hosts);
+    g_assert_cmpuint(hosts->len, ==, N);
+    for (guint j = 0; j < hosts->len; j++) {
+        const FsHostTimeWait *h = &g_array_index(hosts, FsHostTimeWait, j);
+        guint i = (guint)h->host.bytes[2] << 8 | h->host.bytes[3];
+
+        g_assert_cmpuint(h->now, ==, i % 2 ? 2 : 1);
+    }
+}
+
+static void
+test_many_hosts(void)
+{
+    many_hosts(3000);
+    many_hosts(50000);
 }
 
 /* The busiest host (of one), its peak. */
