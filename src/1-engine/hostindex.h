@@ -37,6 +37,8 @@ typedef struct {
     guint32 mask;           /* slots - 1 (a power of two, 2^k - 1): a
                                slot's number bits */
     guint32 shift;          /* 32 - k: a hash's home is hash >> shift */
+    guint32 tag_shift;      /* 0 while k <= 16, else k: a slot's tag is
+                               hash << tag_shift above the mask */
     guint32 used;
 } FsHostIndex;
 
@@ -73,8 +75,7 @@ fs_host_index_tag_holds_home(const FsHostIndex *ix)
 static inline guint32
 fs_host_index_tag(const FsHostIndex *ix, guint32 hash)
 {
-    return fs_host_index_tag_holds_home(ix) ? hash & ~ix->mask
-                                            : hash << (32 - ix->shift);
+    return (hash << ix->tag_shift) & ~ix->mask;
 }
 
 /* An empty index of capacity slots (a power of two, at least 2), over
@@ -86,6 +87,7 @@ fs_host_index_reset(FsHostIndex *ix, guint32 capacity)
     ix->slot = g_new0(guint32, capacity);
     ix->mask = capacity - 1;
     ix->shift = 32 - g_bit_storage(ix->mask);
+    ix->tag_shift = fs_host_index_tag_holds_home(ix) ? 0 : 32 - ix->shift;
     ix->used = 0;
 }
 
@@ -160,6 +162,7 @@ fs_host_index_grow(FsHostIndex *ix, FsHostHashOf hash_of,
     ix->slot = g_new0(guint32, 2 * (old.mask + 1));
     ix->mask = 2 * old.mask + 1;
     ix->shift = old.shift - 1;
+    ix->tag_shift = fs_host_index_tag_holds_home(ix) ? 0 : 32 - ix->shift;
     for (guint32 i = 0; i <= old.mask; i++) {
         guint32 v = old.slot[i];
 
