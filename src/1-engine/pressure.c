@@ -39,8 +39,8 @@ typedef struct {
     guint32 held;        /* fs_pressure_hold() not yet released */
     guint32 owner;       /* what its last fs_pressure_hold() said
                             (fs_pressure_owner(): the same in each hold of
-                            its client while it is held, so in its own
-                            entry, read with it, not in an array by host
+                            it while it is held, so in its own entry,
+                            read with it, not in an array by host
                             number: one miss less a TIME_WAIT's span) */
 } Dest;
 G_STATIC_ASSERT(sizeof(Dest) == 32);

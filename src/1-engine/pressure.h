@@ -28,9 +28,9 @@ guint32 fs_pressure_hold(FsPressure *p, const FsAddr *client,
 /* Starts loading what a hold of the client of client_hash looks at
  * first (its slot in the host index). */
 void fs_pressure_prefetch(const FsPressure *p, guint32 client_hash);
-/* What the last hold of the client of the destination held as dest
- * said: owner (the same in each hold of that client while any of its
- * destinations is held, the caller's to see to). */
+/* What the last hold of the destination held as dest said: owner, kept
+ * in the destination (the same in each hold of that destination while
+ * it is held, the caller's to see to). */
 guint32 fs_pressure_owner(const FsPressure *p, guint32 dest);
 /* The client of the destination held as dest entered TIME_WAIT towards
  * it at ts. */
