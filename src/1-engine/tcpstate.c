@@ -1614,6 +1614,27 @@ fs_tcpstate_expire_view(FsSettleView *v, FsTime now, FsTime two_msl,
 }
 
 gboolean
+fs_tcpstate_expires_quietly(FsSettleView *v, FsTime now, FsTime two_msl,
+                            const FsConn *conn,
+                            gboolean state_events_dropped,
+                            FsTcpOutcome *out)
+{
+    if (!fs_tcpstate_expire_view(v, now, two_msl, conn, out))
+        return FALSE;
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        if (v->ep[r].state != FS_TCP_CLOSED || v->ep[r].ack_pending) {
+            fs_tcp_outcome_clear(out);
+            return FALSE;
+        }
+    }
+    if (!fs_tcpstate_settles_quietly(v, now, two_msl, state_events_dropped)) {
+        fs_tcp_outcome_clear(out);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
 fs_tcpstate_outcome_quiet(const FsTcpOutcome *out,
                           gboolean state_events_dropped)
 {
