@@ -138,16 +138,6 @@ fs_conn_prefetch_range(const FsConn *conn, gsize from, gsize to)
 #endif
 }
 
-/* seg is an ACK alone (no SYN, FIN or RST): the only segments the
- * engine's lean path takes, which read only the hot parts of their
- * connection (conn.h). */
-static inline gboolean
-fs_segment_maybe_steady(const FsSegment *seg)
-{
-    return (seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST | FS_TH_ACK)) ==
-           FS_TH_ACK;
-}
-
 /* Hints the CPU to load the slot of seg's flow, and when conn_too, the
  * connection in it, of an ACK alone only its hot parts (conn.h; what the
  * engine's lean path reads) (call that for a slot hinted earlier:
@@ -195,7 +185,7 @@ fs_flow_prefetch(const FsFlowTable *table, const FsSegment *seg,
         newest = fs_flow_current(&f);
     if (newest == NULL)
         return;
-    if (fs_segment_maybe_steady(seg)) {
+    if (fs_segment_ack_alone(seg)) {
         /* most likely a segment in mid-connection, which the engine's
          * lean path takes: it reads the hot parts only (conn.h), 4 to 6
          * lines of the 9; fs_store_prefetch_deadline() asks for the rest

@@ -148,7 +148,7 @@ fs_store_prefetch_deadline(const FsStore *s, const FsSegment *seg)
      * handshake's last ACK, the ACKs of a close): the lean path turns
      * it away and the full path reads all of it. The class is in
      * held_slot, by deadline_slot: no other line waited on */
-    if (fs_segment_maybe_steady(seg) && !fs_conn_is_frozen(conn) &&
+    if (fs_segment_ack_alone(seg) && !fs_conn_is_frozen(conn) &&
         conn->held_slot >> FS_HELD_CLASS_SHIFT != FS_EVICT_IDLE) {
         fs_conn_prefetch_range(conn, FS_CONN_HOT_SIZE,
                                FS_CONN_HOT_SERVER_AT);

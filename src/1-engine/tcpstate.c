@@ -1226,9 +1226,7 @@ fs_tcpstate_steady(const FsConn *conn, int sender, const FsSegment *seg)
 {
     const FsEndpoint *peer = &conn->ep[fs_role_peer((FsRole)sender)];
 
-    if ((seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST | FS_TH_ACK)) !=
-            FS_TH_ACK ||
-        conn->rst_from != FS_ROLE_NONE)
+    if (!fs_segment_ack_alone(seg) || conn->rst_from != FS_ROLE_NONE)
         return FALSE;
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         const FsEndpoint *ep = &conn->ep[r];
