@@ -138,6 +138,37 @@ fs_conn_prefetch_range(const FsConn *conn, gsize from, gsize to)
 #endif
 }
 
+/* The connection most likely seg's newest, as the lookup would find
+ * it, read from no more than two slots: the first under seg's tag of
+ * its home slot and the one after it (which is seg's flow but for tag
+ * collisions); NULL if neither. Inline: twice a packet, for the
+ * prefetches (fs_flow_prefetch(), fs_store_prefetch_deadline()). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline const FsConn *
+fs_flow_peek(const FsFlowTable *table, const FsSegment *seg)
+{
+    /* an FsFlowTable begins with its FsFlowSlots */
+    const FsFlowSlots *t = (const FsFlowSlots *)(const void *)table;
+    guint32 hash = seg->flow_hash != 0 ? seg->flow_hash : fs_flow_hash(seg);
+    guint32 i = hash & t->mask;
+    guintptr tag = FS_FLOW_TAG(hash);
+    FsFlow f = t->slots[i];
+
+    /* with the table up to 7/8 full (3/4 on 32-bit hosts), the home
+     * slot holds seg's flow for about two packets in five, the slot
+     * after it for three in ten (of those whose flow is held, on the
+     * bench's small and medium-b): the next slot is most likely in the
+     * same cache line; a longer run (the other three in ten) is left to
+     * the lookup */
+    if (f.v != 0 && (f.v & FS_FLOW_TAG_BITS) != tag)
+        f = t->slots[(i + 1) & t->mask];
+    if ((f.v & FS_FLOW_TAG_BITS) != tag)
+        return NULL;
+    return fs_flow_current(&f); /* NULL: an empty slot */
+}
+
 /* Hints the CPU to load the slot of seg's flow, and when conn_too, the
  * connection in it, of an ACK alone only its hot parts (conn.h; what the
  * engine's lean path reads) (call that for a slot hinted earlier:
@@ -156,33 +187,22 @@ fs_flow_prefetch(const FsFlowTable *table, const FsSegment *seg,
                  gboolean conn_too)
 {
 #if defined(__GNUC__)
-    /* an FsFlowTable begins with its FsFlowSlots */
-    const FsFlowSlots *t = (const FsFlowSlots *)(const void *)table;
-    guint32 hash = seg->flow_hash != 0 ? seg->flow_hash : fs_flow_hash(seg);
-    guint32 i = hash & t->mask;
-    const FsFlow *slot = &t->slots[i];
-    guintptr tag = FS_FLOW_TAG(hash);
-    const FsConn *newest = NULL;
-    FsFlow f;
+    const FsConn *newest;
 
     /* GCC finds a function that only prefetches free of effects and
      * drops calls to it (or to an inline one's callers): this empty
      * volatile asm, no instruction, says it is not */
     __asm__ __volatile__("");
     if (!conn_too) {
-        __builtin_prefetch(slot);
+        /* an FsFlowTable begins with its FsFlowSlots */
+        const FsFlowSlots *t = (const FsFlowSlots *)(const void *)table;
+        guint32 hash =
+            seg->flow_hash != 0 ? seg->flow_hash : fs_flow_hash(seg);
+
+        __builtin_prefetch(&t->slots[hash & t->mask]);
         return;
     }
-    /* with the table up to 7/8 full, the home slot holds seg's flow
-     * for about two packets in five, the slot after it for three in ten
-     * (of those whose flow is held, on the bench's small and medium-b):
-     * the next slot is most likely in the same cache line; a longer run
-     * (the other three in ten) is left to the lookup */
-    f = *slot;
-    if (f.v != 0 && (f.v & FS_FLOW_TAG_BITS) != tag)
-        f = t->slots[(i + 1) & t->mask];
-    if ((f.v & FS_FLOW_TAG_BITS) == tag)
-        newest = fs_flow_current(&f);
+    newest = fs_flow_peek(table, seg);
     if (newest == NULL)
         return;
     if (fs_segment_ack_alone(seg)) {
