@@ -290,7 +290,7 @@ ring_remove(FsDeadlines *q, guint s, guint32 i)
     chunk_of(b, i)->conn[AT(i)]->deadline_slot = 0;
     if (i != last)
         bucket_move(b, s, i, last);
-    /* (before the call: s need not outlive it) */
+    /* (ring_len counts the wheel's buckets only, not the never-due) */
     if (s != NEVER)
         q->ring_len--;
     bucket_shrink(q, b, last);
@@ -651,7 +651,10 @@ fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out)
 }
 
 /* Moves bucket b's entry i down the max-heap of its first n entries by
- * key (the offsets hold ids less the drain's least, below 2^32). */
+ * key (the offsets hold ids less the drain's least, below 2^32).
+ * bucket_sift_max() and bucket_sort_in_place() are the heapsort of
+ * entry_sift_max() and entries_sort_in_place() on a bucket's chunks:
+ * a change to one pair goes to the other. */
 static void
 bucket_sift_max(Bucket *b, guint32 i, guint32 n)
 {
@@ -704,7 +707,9 @@ bucket_sort_in_place(Bucket *b)
     }
 }
 
-/* Moves a[i] down the max-heap a[0..n) by wake. */
+/* Moves a[i] down the max-heap a[0..n) by wake (the heapsort of
+ * bucket_sift_max() and bucket_sort_in_place(), on an array: a change to
+ * one pair goes to the other). */
 static void
 entry_sift_max(Entry *a, guint i, guint n)
 {
