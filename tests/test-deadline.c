@@ -294,7 +294,7 @@ test_never_due(void)
     const FsTime sec = 1000000000;
     static const guint64 due_ids[] = { 3, 5, 6, 7 };
     static const guint64 rest_ids[] = { 1, 2, 4, 7, 9 };
-    FsConn idle = { 0 }, again = { 0 };
+    FsConn idle = { 0 }, again = { 0 }, moved;
     FsConn conns[6] = { 0 };
 
     idle.id = 4;
@@ -326,6 +326,11 @@ test_never_due(void)
     /* a wake after the sweep goes to the wheel too */
     fs_deadlines_set(q, &conns[5], 20 * sec);
     g_assert_cmpuint(conns[5].deadline_slot & FS_DEADLINE_FAR, ==, 0);
+    /* the never-due one's record moves (frozen, thawed): its entry
+     * follows, never due still */
+    moved = idle;
+    fs_deadlines_relocate(q, &idle, &moved);
+    g_assert_cmpint(fs_deadlines_wake(q, &moved), ==, G_MAXINT64);
     fs_deadlines_drain_by_id(q, collect, out);
     g_assert_cmpuint(out->len, ==, G_N_ELEMENTS(rest_ids));
     for (guint i = 0; i < out->len; i++) {
@@ -334,7 +339,34 @@ test_never_due(void)
         g_assert_cmpuint(c->id, ==, rest_ids[i]);
         g_assert_cmpuint(c->deadline_slot, ==, 0);
     }
+    g_assert_true(g_ptr_array_index(out, 2) == &moved);
     g_assert_cmpuint(fs_deadlines_size(q), ==, 0);
+    /* never-due ones alone, the wheel and the far heap empty: neither
+     * pop takes them, however late; a relocated one drains in its
+     * place, by id */
+    idle = (FsConn){ .id = 4 }; /* (its old slot was left behind) */
+    fs_deadlines_set(q, &again, G_MAXINT64);
+    fs_deadlines_set(q, &idle, G_MAXINT64);
+    moved = idle;
+    fs_deadlines_relocate(q, &idle, &moved);
+    g_ptr_array_set_size(due, 0);
+    fs_deadlines_pop_due_by_id(q, 1000000 * sec, due);
+    g_assert_cmpuint(due->len, ==, 0);
+    g_assert_null(fs_deadlines_pop_due(q, G_MAXINT64 - 1));
+    g_assert_cmpuint(fs_deadlines_size(q), ==, 2);
+    g_assert_cmpint(fs_deadlines_wake(q, &moved), ==, G_MAXINT64);
+    g_assert_cmpint(fs_deadlines_wake(q, &again), ==, G_MAXINT64);
+    g_ptr_array_set_size(out, 0);
+    fs_deadlines_drain_by_id(q, collect, out);
+    g_assert_cmpuint(out->len, ==, 2);
+    g_assert_true(g_ptr_array_index(out, 0) == &moved);
+    g_assert_true(g_ptr_array_index(out, 1) == &again);
+    g_assert_cmpuint(moved.deadline_slot, ==, 0);
+    g_assert_cmpuint(again.deadline_slot, ==, 0);
+    g_assert_cmpuint(fs_deadlines_size(q), ==, 0);
+    /* (insert_never()'s overflow to the far heap, past BUCKET_MAX
+     * never-due ones, cannot be tried here: that is 2^23 - 1 connections
+     * queued at once, 8.4 million FsConns, more than a test can hold) */
 }
 
 /* drain_by_id() with ids that span 2^32 or more (drain_wide(): their
