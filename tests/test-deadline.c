@@ -369,6 +369,51 @@ test_never_due(void)
      * queued at once, 8.4 million FsConns, more than a test can hold) */
 }
 
+/* An empty wheel stays at the last sweep's bucket: a wake RING buckets
+ * or more past it (an idle record frozen to wait out --idle-timeout
+ * 300 while nothing else is held) goes to the far heap, and the wakes
+ * nearer that follow go to the wheel, not (as when the first started
+ * the wheel at its bucket) to the far heap too; each is due in its
+ * time. */
+static void
+test_empty_wheel_far_wake(void)
+{
+    g_autoptr(FsDeadlines) q = fs_deadlines_new();
+    g_autoptr(GPtrArray) due = g_ptr_array_new();
+    const FsTime sec = 1000000000;
+    const FsTime t = 1700000000 * sec; /* a capture's time */
+    FsConn idle = { .id = 1 };
+    FsConn soon[3] = { { .id = 2 }, { .id = 3 }, { .id = 4 } };
+
+    /* a sweep finds nothing; then the idle one, 300 s on */
+    fs_deadlines_pop_due_by_id(q, t, due);
+    g_assert_cmpuint(due->len, ==, 0);
+    fs_deadlines_set(q, &idle, t + 300 * sec);
+    g_assert_cmpuint(idle.deadline_slot & FS_DEADLINE_FAR, !=, 0);
+    for (guint i = 0; i < G_N_ELEMENTS(soon); i++) {
+        FsTime wake = t + (10 + 5 * (FsTime)i) * sec;
+
+        fs_deadlines_set(q, &soon[i], wake);
+        g_assert_cmpuint(soon[i].deadline_slot & FS_DEADLINE_FAR, ==, 0);
+        g_assert_cmpint(fs_deadlines_wake(q, &soon[i]), ==, wake);
+    }
+    /* at 16 s: those of 10 s and 15 s */
+    fs_deadlines_pop_due_by_id(q, t + 16 * sec, due);
+    g_assert_cmpuint(due->len, ==, 2);
+    g_assert_true(g_ptr_array_index(due, 0) == &soon[0]);
+    g_assert_true(g_ptr_array_index(due, 1) == &soon[1]);
+    g_ptr_array_set_size(due, 0);
+    /* just before 300 s: the one of 20 s */
+    fs_deadlines_pop_due_by_id(q, t + 299 * sec, due);
+    g_assert_cmpuint(due->len, ==, 1);
+    g_assert_true(g_ptr_array_index(due, 0) == &soon[2]);
+    g_ptr_array_set_size(due, 0);
+    fs_deadlines_pop_due_by_id(q, t + 300 * sec, due);
+    g_assert_cmpuint(due->len, ==, 1);
+    g_assert_true(g_ptr_array_index(due, 0) == &idle);
+    g_assert_cmpuint(fs_deadlines_size(q), ==, 0);
+}
+
 /* drain_by_id() with ids that span 2^32 or more (drain_wide(): their
  * low 32 bits less the least's would not keep their order), from
  * buckets, the never-due ones and the far heap. */
@@ -422,6 +467,8 @@ main(int argc, char **argv)
     g_test_add_func("/deadline/drain-ids-across-2^32",
                     test_drain_ids_across_2_32);
     g_test_add_func("/deadline/never-due", test_never_due);
+    g_test_add_func("/deadline/empty-wheel-far-wake",
+                    test_empty_wheel_far_wake);
     g_test_add_func("/deadline/drain-wide", test_drain_wide);
     return g_test_run();
 }
