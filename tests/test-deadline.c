@@ -294,7 +294,7 @@ test_never_due(void)
     const FsTime sec = 1000000000;
     static const guint64 due_ids[] = { 3, 5, 6, 7 };
     static const guint64 rest_ids[] = { 1, 2, 4, 7, 9 };
-    FsConn idle = { 0 }, again = { 0 };
+    FsConn idle = { 0 }, again = { 0 }, moved;
     FsConn conns[6] = { 0 };
 
     idle.id = 4;
@@ -326,6 +326,11 @@ test_never_due(void)
     /* a wake after the sweep goes to the wheel too */
     fs_deadlines_set(q, &conns[5], 20 * sec);
     g_assert_cmpuint(conns[5].deadline_slot & FS_DEADLINE_FAR, ==, 0);
+    /* the never-due one's record moves (frozen, thawed): its entry
+     * follows, never due still */
+    moved = idle;
+    fs_deadlines_relocate(q, &idle, &moved);
+    g_assert_cmpint(fs_deadlines_wake(q, &moved), ==, G_MAXINT64);
     fs_deadlines_drain_by_id(q, collect, out);
     g_assert_cmpuint(out->len, ==, G_N_ELEMENTS(rest_ids));
     for (guint i = 0; i < out->len; i++) {
@@ -334,6 +339,78 @@ test_never_due(void)
         g_assert_cmpuint(c->id, ==, rest_ids[i]);
         g_assert_cmpuint(c->deadline_slot, ==, 0);
     }
+    g_assert_true(g_ptr_array_index(out, 2) == &moved);
+    g_assert_cmpuint(fs_deadlines_size(q), ==, 0);
+    /* never-due ones alone, the wheel and the far heap empty: neither
+     * pop takes them, however late; a relocated one drains in its
+     * place, by id */
+    idle = (FsConn){ .id = 4 }; /* (its old slot was left behind) */
+    fs_deadlines_set(q, &again, G_MAXINT64);
+    fs_deadlines_set(q, &idle, G_MAXINT64);
+    moved = idle;
+    fs_deadlines_relocate(q, &idle, &moved);
+    g_ptr_array_set_size(due, 0);
+    fs_deadlines_pop_due_by_id(q, 1000000 * sec, due);
+    g_assert_cmpuint(due->len, ==, 0);
+    g_assert_null(fs_deadlines_pop_due(q, G_MAXINT64 - 1));
+    g_assert_cmpuint(fs_deadlines_size(q), ==, 2);
+    g_assert_cmpint(fs_deadlines_wake(q, &moved), ==, G_MAXINT64);
+    g_assert_cmpint(fs_deadlines_wake(q, &again), ==, G_MAXINT64);
+    g_ptr_array_set_size(out, 0);
+    fs_deadlines_drain_by_id(q, collect, out);
+    g_assert_cmpuint(out->len, ==, 2);
+    g_assert_true(g_ptr_array_index(out, 0) == &moved);
+    g_assert_true(g_ptr_array_index(out, 1) == &again);
+    g_assert_cmpuint(moved.deadline_slot, ==, 0);
+    g_assert_cmpuint(again.deadline_slot, ==, 0);
+    g_assert_cmpuint(fs_deadlines_size(q), ==, 0);
+    /* (insert_never()'s overflow to the far heap, past BUCKET_MAX
+     * never-due ones, cannot be tried here: that is 2^23 - 1 connections
+     * queued at once, 8.4 million FsConns, more than a test can hold) */
+}
+
+/* An empty wheel stays at the last sweep's bucket: a wake RING buckets
+ * or more past it (an idle record frozen to wait out --idle-timeout
+ * 300 while nothing else is held) goes to the far heap, and the wakes
+ * nearer that follow go to the wheel, not (as when the first started
+ * the wheel at its bucket) to the far heap too; each is due in its
+ * time. */
+static void
+test_empty_wheel_far_wake(void)
+{
+    g_autoptr(FsDeadlines) q = fs_deadlines_new();
+    g_autoptr(GPtrArray) due = g_ptr_array_new();
+    const FsTime sec = 1000000000;
+    const FsTime t = 1700000000 * sec; /* a capture's time */
+    FsConn idle = { .id = 1 };
+    FsConn soon[3] = { { .id = 2 }, { .id = 3 }, { .id = 4 } };
+
+    /* a sweep finds nothing; then the idle one, 300 s on */
+    fs_deadlines_pop_due_by_id(q, t, due);
+    g_assert_cmpuint(due->len, ==, 0);
+    fs_deadlines_set(q, &idle, t + 300 * sec);
+    g_assert_cmpuint(idle.deadline_slot & FS_DEADLINE_FAR, !=, 0);
+    for (guint i = 0; i < G_N_ELEMENTS(soon); i++) {
+        FsTime wake = t + (10 + 5 * (FsTime)i) * sec;
+
+        fs_deadlines_set(q, &soon[i], wake);
+        g_assert_cmpuint(soon[i].deadline_slot & FS_DEADLINE_FAR, ==, 0);
+        g_assert_cmpint(fs_deadlines_wake(q, &soon[i]), ==, wake);
+    }
+    /* at 16 s: those of 10 s and 15 s */
+    fs_deadlines_pop_due_by_id(q, t + 16 * sec, due);
+    g_assert_cmpuint(due->len, ==, 2);
+    g_assert_true(g_ptr_array_index(due, 0) == &soon[0]);
+    g_assert_true(g_ptr_array_index(due, 1) == &soon[1]);
+    g_ptr_array_set_size(due, 0);
+    /* just before 300 s: the one of 20 s */
+    fs_deadlines_pop_due_by_id(q, t + 299 * sec, due);
+    g_assert_cmpuint(due->len, ==, 1);
+    g_assert_true(g_ptr_array_index(due, 0) == &soon[2]);
+    g_ptr_array_set_size(due, 0);
+    fs_deadlines_pop_due_by_id(q, t + 300 * sec, due);
+    g_assert_cmpuint(due->len, ==, 1);
+    g_assert_true(g_ptr_array_index(due, 0) == &idle);
     g_assert_cmpuint(fs_deadlines_size(q), ==, 0);
 }
 
@@ -390,6 +467,8 @@ main(int argc, char **argv)
     g_test_add_func("/deadline/drain-ids-across-2^32",
                     test_drain_ids_across_2_32);
     g_test_add_func("/deadline/never-due", test_never_due);
+    g_test_add_func("/deadline/empty-wheel-far-wake",
+                    test_empty_wheel_far_wake);
     g_test_add_func("/deadline/drain-wide", test_drain_wide);
     return g_test_run();
 }

@@ -66,6 +66,17 @@ typedef struct FsSegment {
     guint32 source;       /* index of the capture file it came from */
 } FsSegment;
 
+/* seg carries an ACK and no SYN, FIN or RST (PSH, URG, ECE, CWR as they
+ * may): the only segments that can leave a connection in mid-connection
+ * as it was (fs_tcpstate_steady(), the engine's lean path, which reads
+ * only the hot parts of the connection, conn.h). */
+static inline gboolean
+fs_segment_ack_alone(const FsSegment *seg)
+{
+    return (seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST | FS_TH_ACK)) ==
+           FS_TH_ACK;
+}
+
 /* TRUE when fs_decode() understands this link type. */
 gboolean fs_decode_linktype_supported(int linktype);
 

@@ -138,14 +138,35 @@ fs_conn_prefetch_range(const FsConn *conn, gsize from, gsize to)
 #endif
 }
 
-/* seg is an ACK alone (no SYN, FIN or RST): the only segments the
- * engine's lean path takes, which read only the hot parts of their
- * connection (conn.h). */
-static inline gboolean
-fs_segment_maybe_steady(const FsSegment *seg)
+/* The connection most likely seg's newest, as the lookup would find
+ * it, read from no more than two slots: the first under seg's tag of
+ * its home slot and the one after it (which is seg's flow but for tag
+ * collisions); NULL if neither. Inline: twice a packet, for the
+ * prefetches (fs_flow_prefetch(), fs_store_prefetch_deadline()). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline const FsConn *
+fs_flow_peek(const FsFlowTable *table, const FsSegment *seg)
 {
-    return (seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST | FS_TH_ACK)) ==
-           FS_TH_ACK;
+    /* an FsFlowTable begins with its FsFlowSlots */
+    const FsFlowSlots *t = (const FsFlowSlots *)(const void *)table;
+    guint32 hash = seg->flow_hash != 0 ? seg->flow_hash : fs_flow_hash(seg);
+    guint32 i = hash & t->mask;
+    guintptr tag = FS_FLOW_TAG(hash);
+    FsFlow f = t->slots[i];
+
+    /* with the table up to 7/8 full (3/4 on 32-bit hosts), the home
+     * slot holds seg's flow for about two packets in five, the slot
+     * after it for three in ten (of those whose flow is held, on the
+     * bench's small and medium-b): the next slot is most likely in the
+     * same cache line; a longer run (the other three in ten) is left to
+     * the lookup */
+    if (f.v != 0 && (f.v & FS_FLOW_TAG_BITS) != tag)
+        f = t->slots[(i + 1) & t->mask];
+    if ((f.v & FS_FLOW_TAG_BITS) != tag)
+        return NULL;
+    return fs_flow_current(&f); /* NULL: an empty slot */
 }
 
 /* Hints the CPU to load the slot of seg's flow, and when conn_too, the
@@ -166,36 +187,25 @@ fs_flow_prefetch(const FsFlowTable *table, const FsSegment *seg,
                  gboolean conn_too)
 {
 #if defined(__GNUC__)
-    /* an FsFlowTable begins with its FsFlowSlots */
-    const FsFlowSlots *t = (const FsFlowSlots *)(const void *)table;
-    guint32 hash = seg->flow_hash != 0 ? seg->flow_hash : fs_flow_hash(seg);
-    guint32 i = hash & t->mask;
-    const FsFlow *slot = &t->slots[i];
-    guintptr tag = FS_FLOW_TAG(hash);
-    const FsConn *newest = NULL;
-    FsFlow f;
+    const FsConn *newest;
 
     /* GCC finds a function that only prefetches free of effects and
      * drops calls to it (or to an inline one's callers): this empty
      * volatile asm, no instruction, says it is not */
     __asm__ __volatile__("");
     if (!conn_too) {
-        __builtin_prefetch(slot);
+        /* an FsFlowTable begins with its FsFlowSlots */
+        const FsFlowSlots *t = (const FsFlowSlots *)(const void *)table;
+        guint32 hash =
+            seg->flow_hash != 0 ? seg->flow_hash : fs_flow_hash(seg);
+
+        __builtin_prefetch(&t->slots[hash & t->mask]);
         return;
     }
-    /* with the table up to 7/8 full, the home slot holds seg's flow
-     * for about two packets in five, the slot after it for three in ten
-     * (of those whose flow is held, on the bench's small and medium-b):
-     * the next slot is most likely in the same cache line; a longer run
-     * (the other three in ten) is left to the lookup */
-    f = *slot;
-    if (f.v != 0 && (f.v & FS_FLOW_TAG_BITS) != tag)
-        f = t->slots[(i + 1) & t->mask];
-    if ((f.v & FS_FLOW_TAG_BITS) == tag)
-        newest = fs_flow_current(&f);
+    newest = fs_flow_peek(table, seg);
     if (newest == NULL)
         return;
-    if (fs_segment_maybe_steady(seg)) {
+    if (fs_segment_ack_alone(seg)) {
         /* most likely a segment in mid-connection, which the engine's
          * lean path takes: it reads the hot parts only (conn.h), 4 to 6
          * lines of the 9; fs_store_prefetch_deadline() asks for the rest

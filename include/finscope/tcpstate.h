@@ -190,6 +190,19 @@ gboolean fs_tcpstate_expire_view(FsSettleView *v, FsTime now,
                                  FsTime two_msl, const FsConn *conn,
                                  FsTcpOutcome *out);
 
+/* The store's test of a finished record, frozen, that v views (its
+ * sweep, store.c: handed over still frozen if so): whether
+ * fs_tcpstate_expire_view() of it holds, leaving both ends CLOSED with
+ * no ACK pending, and fs_tcpstate_settles_quietly() of v so expired.
+ * Then fs_conn_thaw_settled() with FsSettleHow.expire_first says quiet
+ * (the stage stops with an error if not). TRUE: v expired, out holding
+ * what the expiry emits (conn as for fs_tcpstate_expire_view()), for
+ * the caller to pass on; FALSE: out empty, v not to be used. */
+gboolean fs_tcpstate_expires_quietly(FsSettleView *v, FsTime now,
+                                     FsTime two_msl, const FsConn *conn,
+                                     gboolean state_events_dropped,
+                                     FsTcpOutcome *out);
+
 /* What fs_tcpstate_settles_quietly() allows in out: FALSE if anything
  * else is there (a bug). */
 gboolean fs_tcpstate_outcome_quiet(const FsTcpOutcome *out,

@@ -12,7 +12,9 @@
  * or more ahead of the wheel's first (an MSL over a minute) goes to a
  * 4-ary min-heap beside it, and so does one below the wheel's first
  * when the wheel cannot turn back to it (not from the store, whose
- * deadlines are after the last sweep): few. One never due (G_MAXINT64:
+ * deadlines are after the last sweep): few. An empty wheel stays at the
+ * last sweep's bucket, so a wake far ahead goes to the heap then too,
+ * rather than start the wheel there. One never due (G_MAXINT64:
  * an idle connection frozen with no idle timeout, which waits for a
  * packet or the end) goes to a bucket of its own past the wheel's, in
  * no order: it neither starts an empty wheel at the end of time (which
@@ -290,7 +292,7 @@ ring_remove(FsDeadlines *q, guint s, guint32 i)
     chunk_of(b, i)->conn[AT(i)]->deadline_slot = 0;
     if (i != last)
         bucket_move(b, s, i, last);
-    /* (before the call: s need not outlive it) */
+    /* (ring_len counts the wheel's buckets only, not the never-due) */
     if (s != NEVER)
         q->ring_len--;
     bucket_shrink(q, b, last);
@@ -313,12 +315,17 @@ insert(FsDeadlines *q, FsConn *conn, FsTime wake)
     gint64 k = bucket_of(wake);
 
     if (q->ring_len == 0) {
-        /* an empty wheel starts anywhere, but not at the end of time */
         if (G_UNLIKELY(wake == G_MAXINT64)) {
             insert_never(q, conn);
             return;
         }
-        if (k != q->base)
+        /* an empty wheel stays at the last sweep's bucket
+         * (fs_deadlines_pop_due_by_id()) or turns back; a wake RING
+         * buckets or more past it goes far, as when the wheel holds
+         * entries: starting the wheel there (an idle record frozen to
+         * wait out a long idle timeout) would send every nearer wake
+         * to the far heap until it is taken */
+        if (k < q->base)
             set_base(q, k);
         q->top = k;
     } else if (k < q->base && q->top - k < (gint64)RING) {
@@ -619,9 +626,14 @@ fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out)
     Entry *sorted;
     guint at;
 
-    if (q->ring_len == 0 &&
-        (q->far->len == 0 || far_at(q, 0)->wake > now))
-        return;
+    if (q->ring_len == 0) {
+        /* an empty wheel follows the sweeps: a wake set after this one
+         * starts it no farther ahead than it would reach (insert()) */
+        if (bucket_of(now) != q->base)
+            set_base(q, bucket_of(now));
+        if (q->far->len == 0 || far_at(q, 0)->wake > now)
+            return;
+    }
     /* (not kept between sweeps: the report's allocations reuse it);
      * sized for the buckets it takes from, so that it is not grown (a
      * realloc and a copy at each doubling) */
@@ -651,7 +663,10 @@ fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out)
 }
 
 /* Moves bucket b's entry i down the max-heap of its first n entries by
- * key (the offsets hold ids less the drain's least, below 2^32). */
+ * key (the offsets hold ids less the drain's least, below 2^32).
+ * bucket_sift_max() and bucket_sort_in_place() are the heapsort of
+ * entry_sift_max() and entries_sort_in_place() on a bucket's chunks:
+ * a change to one pair goes to the other. */
 static void
 bucket_sift_max(Bucket *b, guint32 i, guint32 n)
 {
@@ -704,7 +719,9 @@ bucket_sort_in_place(Bucket *b)
     }
 }
 
-/* Moves a[i] down the max-heap a[0..n) by wake. */
+/* Moves a[i] down the max-heap a[0..n) by wake (the heapsort of
+ * bucket_sift_max() and bucket_sort_in_place(), on an array: a change to
+ * one pair goes to the other). */
 static void
 entry_sift_max(Entry *a, guint i, guint n)
 {

@@ -14,13 +14,14 @@
  * miss stops there, and the newest flows — the busy ones — are not the
  * farthest from home as first-come placement left them (at 3/4 full
  * that cost 2.2 slots a packet on the bench's medium trace; in home
- * order 0.9 at 3/4, 1.3 at 7/8). The table so fills to 7/8 before it
- * doubles: over all sizes, 8 / (7/8 ln 2) = 13.2 bytes a flow on
- * average instead of 8 / (3/4 ln 2) = 15.4. A new flow goes where its
- * missed lookup stopped, if the table is as it left it: an empty slot,
- * or one whose flow (nearer its home) moves one on with the rest of the
- * run; when the lookup passed a slot whose distance it could not tell
- * (past DIST_BITS), insert_position() walks the run again (probe()).
+ * order 0.9 at 3/4, 1.3 at 7/8). The table so fills to 7/8 (3/4 on
+ * 32-bit hosts) before it doubles: over all sizes, 8 / (7/8 ln 2) =
+ * 13.2 bytes a flow on average instead of 8 / (3/4 ln 2) = 15.4. A new
+ * flow goes where its missed lookup stopped, if the table is as it left
+ * it: an empty slot, or one whose flow (nearer its home) moves one on
+ * with the rest of the run; when the lookup passed a slot whose
+ * distance it could not tell (past DIST_BITS), insert_position() walks
+ * the run again (probe()).
  * Deletion shifts the rest of the run back (no tombstones), so the
  * table never degrades; it and growing need each flow's home slot: the
  * distance gives it (and growing's extra bit of the hash is in the tag

@@ -614,7 +614,7 @@ wake_earlier(FsStore *s, FsConn *conn, FsTime now)
  * likely states, rst_from and t_last: with both ends CLOSED and no ACK
  * pending, it is closed, of class FS_EVICT_WAITING (CLOSED is past
  * FS_TCP_FIN_WAIT_1), and finished once t_last + 2*MSL (no reset) is
- * past; its hand-over settles quietly (fs_tcpstate_settles_quietly()),
+ * past; its hand-over settles quietly (fs_tcpstate_expires_quietly()),
  * on_forget has nothing to do (no TIME_WAIT left), and the sink's stage
  * thaws it, expires and settles it (FsSettleHow.expire_first). FALSE:
  * not so, nothing done. */
@@ -638,19 +638,9 @@ sweep_frozen(FsStore *s, FsConn *conn, FsTime now)
      * expire() leaves them */
     fs_conn_head_of(conn, &head);
     fs_tcp_outcome_init(&out);
-    if (!fs_tcpstate_expire_view(&view, now, two_msl, &head, &out))
+    if (!fs_tcpstate_expires_quietly(&view, now, two_msl, &head,
+                                     !s->cfg.all_events, &out))
         return FALSE;
-    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-        if (view.ep[r].state != FS_TCP_CLOSED || view.ep[r].ack_pending) {
-            fs_tcp_outcome_clear(&out);
-            return FALSE;
-        }
-    }
-    if (!fs_tcpstate_settles_quietly(&view, now, two_msl,
-                                     !s->cfg.all_events)) {
-        fs_tcp_outcome_clear(&out);
-        return FALSE;
-    }
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         head.ep[r].state = view.ep[r].state;
         head.ep[r].state_since = view.ep[r].state_since;

@@ -129,26 +129,17 @@ fs_store_prefetch(const FsStore *s, const FsSegment *seg, gboolean conn_too)
 static inline ALWAYS_INLINE void
 fs_store_prefetch_deadline(const FsStore *s, const FsSegment *seg)
 {
-    /* an FsFlowTable begins with its FsFlowSlots (flow.h) */
-    const FsFlowSlots *t = (const FsFlowSlots *)(const void *)s->flows;
-    guint32 hash = seg->flow_hash != 0 ? seg->flow_hash : fs_flow_hash(seg);
-    guint32 i = hash & t->mask;
-    guintptr tag = FS_FLOW_TAG(hash);
-    FsFlow f = t->slots[i];
-    const FsConn *conn;
+    const FsConn *conn = fs_flow_peek(s->flows, seg);
 
-    if (f.v != 0 && (f.v & FS_FLOW_TAG_BITS) != tag)
-        f = t->slots[(i + 1) & t->mask];
-    if (f.v == 0 || (f.v & FS_FLOW_TAG_BITS) != tag)
+    if (conn == NULL)
         return;
-    conn = fs_flow_current(&f);
     fs_deadlines_prefetch(s->deadlines, conn);
     /* of an ACK's connection, fs_flow_prefetch() asked for the hot
      * parts only: the rest too when it is not in the idle class (the
      * handshake's last ACK, the ACKs of a close): the lean path turns
      * it away and the full path reads all of it. The class is in
      * held_slot, by deadline_slot: no other line waited on */
-    if (fs_segment_maybe_steady(seg) && !fs_conn_is_frozen(conn) &&
+    if (fs_segment_ack_alone(seg) && !fs_conn_is_frozen(conn) &&
         conn->held_slot >> FS_HELD_CLASS_SHIFT != FS_EVICT_IDLE) {
         fs_conn_prefetch_range(conn, FS_CONN_HOT_SIZE,
                                FS_CONN_HOT_SERVER_AT);

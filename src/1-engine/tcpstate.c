@@ -1226,9 +1226,7 @@ fs_tcpstate_steady(const FsConn *conn, int sender, const FsSegment *seg)
 {
     const FsEndpoint *peer = &conn->ep[fs_role_peer((FsRole)sender)];
 
-    if ((seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST | FS_TH_ACK)) !=
-            FS_TH_ACK ||
-        conn->rst_from != FS_ROLE_NONE)
+    if (!fs_segment_ack_alone(seg) || conn->rst_from != FS_ROLE_NONE)
         return FALSE;
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         const FsEndpoint *ep = &conn->ep[r];
@@ -1609,6 +1607,27 @@ fs_tcpstate_expire_view(FsSettleView *v, FsTime now, FsTime two_msl,
                         FS_CAUSE_TIME_WAIT_EXPIRED, at);
         ep->state = FS_TCP_CLOSED;
         ep->state_since = at;
+    }
+    return TRUE;
+}
+
+gboolean
+fs_tcpstate_expires_quietly(FsSettleView *v, FsTime now, FsTime two_msl,
+                            const FsConn *conn,
+                            gboolean state_events_dropped,
+                            FsTcpOutcome *out)
+{
+    if (!fs_tcpstate_expire_view(v, now, two_msl, conn, out))
+        return FALSE;
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        if (v->ep[r].state != FS_TCP_CLOSED || v->ep[r].ack_pending) {
+            fs_tcp_outcome_clear(out);
+            return FALSE;
+        }
+    }
+    if (!fs_tcpstate_settles_quietly(v, now, two_msl, state_events_dropped)) {
+        fs_tcp_outcome_clear(out);
+        return FALSE;
     }
     return TRUE;
 }

@@ -247,7 +247,7 @@ stage_frozen_conn(const FsConn *frozen, const FsSettleHow *how,
 
     if (s->inner.on_conn == NULL)
         return;
-    g_assert(frozen == slot);
+    g_return_if_fail(frozen == slot);
     s->next_record = (s->next_record + 1) % RECORDS;
     it = next_item(s);
     it->is_conn = TRUE;
