@@ -52,6 +52,17 @@ hold(FsPressure *p, const FsAddr *client, const FsAddr *server,
                             port, owner);
 }
 
+/* The kth destination of the tests that hold many: client k % 5000 + 1
+ * towards server:(1 + k / 5000), its owner k % 5000 (a client's owner
+ * the same in each of its holds, pressure.h). */
+static guint32
+hold_kth(FsPressure *p, const FsAddr *server, guint k)
+{
+    FsAddr c = v4(k % 5000 + 1);
+
+    return hold(p, &c, server, (guint16)(1 + k / 5000), k % 5000);
+}
+
 /* client entered TIME_WAIT towards server:port at ts, as timewait.c
  * counts one: the destination held, then entered by its number, which
  * the leave names. */
@@ -610,21 +621,14 @@ test_prune_tail_held(void)
     FsAddr s = v4(3);
 
     s.bytes[0] = 192;
-    /* a client's owner the same in each of its holds (pressure.h) */
-    for (guint k = 0; k < N; k++) {
-        FsAddr c = v4(k % 5000 + 1);
-
-        held[k] = hold(p, &c, &s, (guint16)(1 + k / 5000), k % 5000);
-    }
+    for (guint k = 0; k < N; k++)
+        held[k] = hold_kth(p, &s, k);
     for (guint k = 0; k < N - KEPT; k++)
         fs_pressure_release(p, held[k], FALSE);
     fs_pressure_prune(p, 5);
     g_assert_cmpuint(fs_pressure_size(p), ==, KEPT + 5);
     for (guint k = N - KEPT; k < N; k++) {
-        FsAddr c = v4(k % 5000 + 1);
-
-        g_assert_cmpuint(hold(p, &c, &s, (guint16)(1 + k / 5000), k % 5000),
-                         ==, held[k]);
+        g_assert_cmpuint(hold_kth(p, &s, k), ==, held[k]);
         g_assert_cmpuint(fs_pressure_owner(p, held[k]), ==, k % 5000);
     }
     for (guint k = 1000; k < 3000; k++) {
@@ -651,11 +655,8 @@ test_many_held(void)
     FsAddr s = v4(3);
 
     s.bytes[0] = 192;
-    /* a client's owner the same in each of its holds (pressure.h) */
     for (guint k = 0; k < N; k++) {
-        FsAddr c = v4(k % 5000 + 1);
-
-        held[k] = hold(p, &c, &s, (guint16)(1 + k / 5000), k % 5000);
+        held[k] = hold_kth(p, &s, k);
         g_assert_cmpuint(fs_pressure_size(p), ==, k + 1);
     }
     /* the first half released and pruned (but for the top 5) */
@@ -664,16 +665,12 @@ test_many_held(void)
     fs_pressure_prune(p, 5);
     g_assert_cmpuint(fs_pressure_size(p), ==, N / 2 + 5);
     for (guint k = N / 2; k < N; k++) {
-        FsAddr c = v4(k % 5000 + 1);
-
-        g_assert_cmpuint(hold(p, &c, &s, (guint16)(1 + k / 5000), k % 5000),
-                         ==, held[k]);
+        g_assert_cmpuint(hold_kth(p, &s, k), ==, held[k]);
         g_assert_cmpuint(fs_pressure_owner(p, held[k]), ==, k % 5000);
     }
     g_assert_cmpuint(fs_pressure_size(p), ==, N / 2 + 5);
     for (guint k = 0; k < N / 2; k += 7) {
-        FsAddr c = v4(k % 5000 + 1);
-        guint32 n = hold(p, &c, &s, (guint16)(1 + k / 5000), k % 5000);
+        guint32 n = hold_kth(p, &s, k);
 
         g_assert_cmpuint(n, !=, 0);
         for (guint j = N / 2; j < N; j += 997)
