@@ -78,16 +78,24 @@ fs_host_index_tag(const FsHostIndex *ix, guint32 hash)
     return (hash << ix->tag_shift) & ~ix->mask;
 }
 
+/* ix's slots, capacity of them (a power of two, at least 2), all empty:
+ * its mask, home shift and tag shift follow. */
+static inline void
+fs_host_index_size(FsHostIndex *ix, guint32 capacity)
+{
+    ix->slot = g_new0(guint32, capacity);
+    ix->mask = capacity - 1;
+    ix->shift = 32 - g_bit_storage(ix->mask);
+    ix->tag_shift = fs_host_index_tag_holds_home(ix) ? 0 : 32 - ix->shift;
+}
+
 /* An empty index of capacity slots (a power of two, at least 2), over
  * what ix held. */
 static inline void
 fs_host_index_reset(FsHostIndex *ix, guint32 capacity)
 {
     g_free(ix->slot);
-    ix->slot = g_new0(guint32, capacity);
-    ix->mask = capacity - 1;
-    ix->shift = 32 - g_bit_storage(ix->mask);
-    ix->tag_shift = fs_host_index_tag_holds_home(ix) ? 0 : 32 - ix->shift;
+    fs_host_index_size(ix, capacity);
     ix->used = 0;
 }
 
@@ -159,10 +167,7 @@ fs_host_index_grow(FsHostIndex *ix, FsHostHashOf hash_of,
 {
     FsHostIndex old = *ix;
 
-    ix->slot = g_new0(guint32, 2 * (old.mask + 1));
-    ix->mask = 2 * old.mask + 1;
-    ix->shift = old.shift - 1;
-    ix->tag_shift = fs_host_index_tag_holds_home(ix) ? 0 : 32 - ix->shift;
+    fs_host_index_size(ix, 2 * (old.mask + 1));
     for (guint32 i = 0; i <= old.mask; i++) {
         guint32 v = old.slot[i];
 
