@@ -320,8 +320,8 @@ lean_segment(FsEngine *e, FsConn *conn, const FsSegment *seg)
     /* fs_tcpstate_steady()'s first test, before the sender's role is
      * worked out: SYNs, FINs and RSTs (close to half the segments that
      * reach here) go the full path at once */
-    if (!fs_segment_ack_alone(seg) || conn == NULL || conn->older != NULL || fs_conn_is_frozen(conn) ||
-        conn->packets == 0)
+    if (!fs_segment_ack_alone(seg) || conn == NULL || conn->older != NULL ||
+        fs_conn_is_frozen(conn) || conn->packets == 0)
         return FALSE;
     sender = fs_conn_sender_role(conn, seg);
     if (!fs_tcpstate_steady(conn, sender, seg) ||
