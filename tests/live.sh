@@ -181,8 +181,17 @@ check "-w: finscope -r on the saved file gives the same records" \
 # ---- -c and --closes-only -------------------------------------------------
 
 start_finscope closes.jsonl --json --closes-only -c 12 -s 128
-traffic --port 8200 --client-first 4 > /dev/null 2>&1
-check "-c 12: stops by itself" wait_for 10 sh -c "! kill -0 $fs_pid"
+traffic --port 8200 --client-first 4 > "$OUT/c12.traffic" 2>&1
+# A check runs its command in a subshell, which cannot reap the test
+# shell's children: finscope gone after the traffic ended stays a zombie
+# there (exited() counts that as ended; kill -0 did not, and failed).
+stopped_by_itself() {
+    wait_for 10 exited "$fs_pid" && return 0
+    echo "still running after 10 s: $(grep '^State' "/proc/$fs_pid/status")"
+    cat "$OUT/c12.traffic" "$OUT/closes.jsonl.err"
+    return 1
+}
+check "-c 12: stops by itself" stopped_by_itself
 stop_finscope closes.jsonl
 check "-c 12: exit 0" test "$fs_status" -eq 0
 check "-c 12: 12 packets read" test "$(sumval "$OUT/closes.jsonl" packets)" = 12
@@ -319,7 +328,7 @@ while kill -0 "$fs_pid" 2>/dev/null && [ "$n" -gt 0 ]; do
 done
 t1=$(date +%s)
 check "stalled stdout: SIGTERM ends finscope within 5 s ($((t1 - t0)) s)" \
-    sh -c "! kill -0 $fs_pid 2>/dev/null"
+    exited "$fs_pid"
 stop_finscope stalled
 check "stalled stdout: exit 1, the report's end abandoned" test "$fs_status" -eq 1
 check "stalled stdout: says what was abandoned" grep -q "abandoned" "$OUT/stalled.err"

@@ -64,6 +64,15 @@ wait_for() {
     done
 }
 
+# exited PID: the process has ended, reaped or not. A check runs its
+# command in a command substitution, a subshell that cannot reap the
+# test shell's children: there a process that ended is a zombie, which
+# kill -0 still finds.
+exited() {
+    ! awk '/^State:/ { exit ($2 == "Z") }' "/proc/$1/status" 2> /dev/null
+}
+running() { ! exited "$1"; }
+
 in_c() { ip netns exec "$NC" "$@"; }
 in_s() { ip netns exec "$NS" "$@"; }
 
