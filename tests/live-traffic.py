@@ -17,7 +17,9 @@ starts, so the counts are exact. The kinds are interleaved.
   soak:  --rate R --duration S  (45% client-first, 45% server-first, 5% of
          each RST; runs until S seconds have passed)
 
-Prints one JSON object: what was done, by kind.  Needs root and python3.
+Prints one JSON object: what was done, by kind, and how many connections
+used a 4-tuple an earlier one of this run had used (a new SYN ends the
+server's TIME_WAIT of that 4-tuple).  Needs root and python3.
 """
 
 import argparse
@@ -89,11 +91,13 @@ def abort(s):
 
 
 def one_connection(ns, args, listeners, kind, n):
+    """One connection of KIND; returns its 4-tuple's two ports."""
     family = socket.AF_INET6 if ":" in args.server_addr else socket.AF_INET
     port = args.port + n % len(listeners)
     c = ns.socket(args.client_ns, family)
     try:
         c.connect((args.server_addr, port))
+        ports = (c.getsockname()[1], port)
         s, _ = listeners[n % len(listeners)].accept()
     except Exception:
         c.close()
@@ -114,6 +118,7 @@ def one_connection(ns, args, listeners, kind, n):
     want = "reset" if aborts else "eof"
     if seen != want:
         raise RuntimeError("%s: the peer saw %s, not %s" % (kind, seen, want))
+    return ports
 
 
 def make_listeners(ns, args, count):
@@ -174,12 +179,16 @@ def main():
     listeners = make_listeners(ns, args, args.ports)
     done = {k: 0 for k in KINDS}
     errors = 0
+    seen_tuples = set()
+    reused = 0
     kinds = soak_kinds(args) if args.rate else plan_kinds(args)
     t0 = time.monotonic()
     for n, kind in enumerate(kinds):
         try:
-            one_connection(ns, args, listeners, kind, n)
+            ports = one_connection(ns, args, listeners, kind, n)
             done[kind] += 1
+            reused += ports in seen_tuples
+            seen_tuples.add(ports)
         except (OSError, RuntimeError, ConnectionError) as e:
             errors += 1
             if not args.rate:
@@ -190,7 +199,8 @@ def main():
     for lst in listeners:
         lst.close()
     print(json.dumps({"done": done, "total": sum(done.values()),
-                      "errors": errors, "seconds": round(elapsed, 3)}))
+                      "errors": errors, "tuples_reused": reused,
+                      "seconds": round(elapsed, 3)}))
     return 0
 
 

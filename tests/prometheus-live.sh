@@ -85,7 +85,10 @@ tw_c=$(in_c ss -Htan state time-wait | wc -l)
 tw_s=$(in_s ss -Htan state time-wait src "$SADDR" | wc -l)
 check "traffic: $TOTAL connections made" grep -q "\"total\": $TOTAL, \"errors\": 0" "$OUT/traffic.json"
 check "ss: the client namespace holds $CLIENT_FIRST TIME_WAIT" test "$tw_c" -eq $CLIENT_FIRST
-check "ss: the server namespace holds $SERVER_FIRST TIME_WAIT" test "$tw_s" -eq $SERVER_FIRST
+# as in live.sh: the kernel has once held two fewer than the server-first
+# closes; finscope is held to what it holds
+check "ss: the server namespace holds TIME_WAIT for $((SERVER_FIRST - 5))-$SERVER_FIRST of $SERVER_FIRST server-first closes" \
+    test "$tw_s" -ge $((SERVER_FIRST - 5)) -a "$tw_s" -le $SERVER_FIRST
 
 tw_sum='sum(finscope_time_wait_endpoints)'
 wait_for 6 prom_is "$tw_sum" $((tw_c + tw_s))
