@@ -102,11 +102,16 @@ struct FsReport {
     FILE *out;
     FsEngineConfig cfg;
     FsTally sum;       /* every finished record, counted once */
-    GPtrArray *rows;   /* text: a row of cells per connection, freed by
-                          fs_report_text_row_free() (some are constant) */
+    GPtrArray *rows;   /* text: a row of cells per connection, one block
+                          each (fs_report_text_row_free()) */
     GString *buf;      /* scratch for one output line */
     GString *stuck;    /* text: endpoints stuck in a close state */
     GString *line;     /* text: a streamed conn line */
+    GString *cells;    /* text: a record's cells, written in place */
+    gboolean when_known;   /* text: when_prefix is when_sec's */
+    gint64 when_sec;       /* an event's time, to the second ... */
+    char when_prefix[19];  /* ... as fs_time_format() writes it, to the
+                              second ("YYYY-MM-DDTHH:MM:SS", no NUL) */
     gboolean dest_header_done; /* text: port-pressure heading written */
     /* live capture only (fs_report_set_*); all zero offline */
     gboolean streaming;    /* text: lines as they come, no table */
@@ -138,7 +143,7 @@ const char *fs_report_source_name(const FsReport *r, guint source);
 void fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *c);
 /* ns as milliseconds, "%.3f ms" as printf writes ns / 1e6; g_free() it. */
 char *fs_report_ms_string(FsTime ns);
-/* Frees a row of r->rows (its constant cells stay). */
+/* Frees a row of r->rows. */
 void fs_report_text_row_free(gpointer row);
 void fs_report_text_conn(FsReport *r, const FsConn *conn,
                          const FsOutcome *outcome);

@@ -34,19 +34,24 @@ static const char dash[] = "-";
  * quotient is a tie (exactly half a microsecond). */
 #define MS_EXACT_BELOW (G_GINT64_CONSTANT(1) << 43)
 
-char *
-fs_report_ms_string(FsTime ns)
+/* fs_report_ms_string()'s text put at p (room for MS_PUT_ROOM bytes, no
+ * NUL); returns the position after it. */
+#define MS_PUT_ROOM 48
+static char *
+ms_put(char *p, FsTime ns)
 {
-    char buf[32];
-    char *p = buf;
     guint64 us;
     guint32 frac;
 
     /* printf("%.3f ms", ns / 1e6) rounds the double, ties to even: that
      * is left to printf; the rest rounds to the nearest microsecond in
      * integers (printf was 2,000 instructions a row) */
-    if (ns < 0 || ns >= MS_EXACT_BELOW || ns % 1000 == 500)
-        return g_strdup_printf("%.3f ms", (double)ns / 1e6);
+    if (ns < 0 || ns >= MS_EXACT_BELOW || ns % 1000 == 500) {
+        g_autofree char *s = g_strdup_printf("%.3f ms", (double)ns / 1e6);
+        gsize n = MIN(strlen(s), (gsize)MS_PUT_ROOM);
+
+        return fs_put_bytes(p, s, n);
+    }
     us = ((guint64)ns + 500) / 1000;
     frac = (guint32)(us % 1000);
     p = fs_put_uint(p, us / 1000);
@@ -54,17 +59,15 @@ fs_report_ms_string(FsTime ns)
     *p++ = (char)('0' + frac / 100);
     *p++ = (char)('0' + frac / 10 % 10);
     *p++ = (char)('0' + frac % 10);
-    memcpy(p, " ms", 3);
-    p += 3;
-    return g_strndup(buf, (gsize)(p - buf));
+    return fs_put_bytes(p, " ms", 3);
 }
 
-static char *
-format_duration(FsTime ns)
+char *
+fs_report_ms_string(FsTime ns)
 {
-    if (ns < 0)
-        return (char *)dash;
-    return fs_report_ms_string(ns);
+    char buf[MS_PUT_ROOM];
+
+    return g_strndup(buf, (gsize)(ms_put(buf, ns) - buf));
 }
 
 static char *
@@ -78,75 +81,161 @@ endpoint_string(const FsConn *conn, FsRole role)
 
 static void start_streaming(FsReport *r);
 
-/* v in decimal as a new string (no printf: a row holds several
- * numbers). */
+/* "a.b.c.d:port" or "[v6]:port", as fs_endpoint_format() writes it (an
+ * endpoint is far shorter than FS_ENDPOINT_STRLEN: never cut). */
 static char *
-uint_string(guint64 v)
+endpoint_put(char *p, const FsConn *conn, FsRole role)
 {
-    char buf[24];
-
-    return g_strndup(buf, (gsize)(fs_put_uint(buf, v) - buf));
+    if (conn->addr[role].family == 6) {
+        *p++ = '[';
+        p = fs_addr_put(p, &conn->addr[role]);
+        *p++ = ']';
+    } else {
+        p = fs_addr_put(p, &conn->addr[role]);
+    }
+    *p++ = ':';
+    return fs_put_uint(p, conn->port[role]);
 }
 
 /* "17", or "b.pcap:17" when several files were merged; "-" for none. */
 static char *
-frame_string(const FsReport *r, guint32 frame, guint source)
+frame_put(char *p, const FsReport *r, guint32 frame, guint source)
 {
     const char *file = fs_report_source_name(r, source);
-    char num[24];
 
-    if (frame == 0)
-        return g_strdup("-");
-    if (file == NULL)
-        return uint_string(frame);
-    *fs_put_uint(num, frame) = '\0';
-    return g_strconcat(file, ":", num, NULL);
+    if (frame == 0) {
+        *p++ = '-';
+        return p;
+    }
+    if (file != NULL) {
+        p = fs_put_bytes(p, file, strlen(file));
+        *p++ = ':';
+    }
+    return fs_put_uint(p, frame);
 }
 
-/* The frames a connection spans: "12-40". */
+/* The names of flags joined by commas, or the dash. */
 static char *
-frames_string(const FsReport *r, const FsConn *conn)
+flags_put(char *p, guint32 flags)
 {
-    g_autofree char *first = frame_string(r, conn->first_frame,
-                                          conn->first_source);
-    g_autofree char *last = frame_string(r, conn->last_frame,
-                                         conn->last_source);
+    const char *start = p;
 
-    return g_strconcat(first, "-", last, NULL);
+    if (flags == 0) {
+        *p++ = '-';
+        return p;
+    }
+    for (int f = 0; f < FS_FLAG_N; f++) {
+        const char *name;
+
+        if (!(flags & FS_FLAG_BIT(f)))
+            continue;
+        name = fs_flag_name((FsFlag)f);
+        if (p != start)
+            *p++ = ',';
+        p = fs_put_bytes(p, name, strlen(name));
+    }
+    return p;
+}
+
+/* Bytes time_put() may write. */
+#define TIME_PUT_ROOM 64
+
+/* fs_time_format(ns) put at p (no NUL); returns the position after it.
+ * Its date and time to the second are kept from the last call (an
+ * event line's time, taken apart by GDateTime and printed by printf,
+ * was ~4,700 instructions; events come in time order). */
+static char *
+time_put(FsReport *r, char *p, FsTime ns)
+{
+    gint64 sec = ns / FS_NS_PER_SEC;
+    guint32 us;
+
+    if (ns < 0 || !r->when_known || sec != r->when_sec) {
+        g_autofree char *when = fs_time_format(ns);
+        gsize n = strlen(when);
+
+        /* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ" kept; anything else (before
+         * 1970, past 9999) written as it is */
+        if (ns < 0 || n != sizeof r->when_prefix + 8 ||
+            when[sizeof r->when_prefix] != '.')
+            return fs_put_bytes(p, when, MIN(n, (gsize)TIME_PUT_ROOM));
+        memcpy(r->when_prefix, when, sizeof r->when_prefix);
+        r->when_sec = sec;
+        r->when_known = TRUE;
+    }
+    p = fs_put_bytes(p, r->when_prefix, sizeof r->when_prefix);
+    *p++ = '.';
+    us = (guint32)((ns % FS_NS_PER_SEC) / 1000);
+    fs_put_pair(p, us / 10000);
+    fs_put_pair(p + 2, us / 100 % 100);
+    fs_put_pair(p + 4, us % 100);
+    p += 6;
+    *p++ = 'Z';
+    return p;
+}
+
+/* Puts the n bytes of s (NUL-ended) at p: fs_put_bytes() of a name. */
+static inline char *
+name_put(char *p, const char *s)
+{
+    return fs_put_bytes(p, s, strlen(s));
 }
 
 void
 fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
 {
-    g_autofree char *when = NULL;
-    g_autofree char *who = NULL;
-    g_autofree char *frame = NULL;
+    const char *file;
+    gsize start;
+    gsize room;
+    char *p;
 
     if (!fs_event_kind_is_anomaly(ev->kind) && ev->kind != FS_EV_STATE)
         return;
-    when = fs_time_format(ev->ts);
-    frame = frame_string(r, ev->frame, ev->source);
-    who = ev->role == FS_ROLE_NONE ? g_strdup("-")
-                                   : endpoint_string(conn, ev->role);
-    if (ev->kind == FS_EV_STATE)
-        g_string_append_printf(r->buf, "  %s  #%" G_GUINT64_FORMAT
-                               "  frame %s  %s %s  %s -> %s (%s)\n",
-                               when, ev->conn_id, frame,
-                               fs_role_name(ev->role),
-                               who, fs_tcp_state_name(ev->transition.from),
-                               fs_tcp_state_name(ev->transition.to),
-                               fs_cause_name(ev->transition.cause));
+    /* the line put at the end of r->buf (the events section, or only
+     * it when streaming), sized first */
+    file = fs_report_source_name(r, ev->source);
+    room = TIME_PUT_ROOM + 24 + FS_ENDPOINT_STRLEN + 4 * 32 + 32 +
+           (file != NULL ? strlen(file) : 0) +
+           (ev->kind != FS_EV_STATE && ev->detail != NULL
+                ? strlen(ev->detail) : 0);
+    start = r->buf->len;
+    g_string_set_size(r->buf, start + room);
+    p = r->buf->str + start;
+    p = fs_put_bytes(p, "  ", 2);
+    p = time_put(r, p, ev->ts);
+    p = fs_put_bytes(p, "  #", 3);
+    p = fs_put_uint(p, ev->conn_id);
+    p = fs_put_bytes(p, "  frame ", 8);
+    p = frame_put(p, r, ev->frame, ev->source);
+    p = fs_put_bytes(p, "  ", 2);
+    if (ev->kind == FS_EV_STATE || ev->role != FS_ROLE_NONE)
+        p = name_put(p, fs_role_name(ev->role));
+    *p++ = ' ';
+    if (ev->role == FS_ROLE_NONE)
+        *p++ = '-';
     else
-        g_string_append_printf(r->buf, "  %s  #%" G_GUINT64_FORMAT
-                               "  frame %s  %s %s  %s%s%s\n",
-                               when, ev->conn_id, frame,
-                               ev->role == FS_ROLE_NONE
-                                   ? "" : fs_role_name(ev->role),
-                               who, fs_event_kind_name(ev->kind),
-                               ev->detail ? ": " : "",
-                               ev->detail ? ev->detail : "");
+        p = endpoint_put(p, conn, ev->role);
+    p = fs_put_bytes(p, "  ", 2);
+    if (ev->kind == FS_EV_STATE) {
+        p = name_put(p, fs_tcp_state_name(ev->transition.from));
+        p = fs_put_bytes(p, " -> ", 4);
+        p = name_put(p, fs_tcp_state_name(ev->transition.to));
+        p = fs_put_bytes(p, " (", 2);
+        p = name_put(p, fs_cause_name(ev->transition.cause));
+        *p++ = ')';
+    } else {
+        p = name_put(p, fs_event_kind_name(ev->kind));
+        if (ev->detail != NULL) {
+            p = fs_put_bytes(p, ": ", 2);
+            p = name_put(p, ev->detail);
+        }
+    }
+    *p++ = '\n';
+    g_assert((gsize)(p - r->buf->str) <= r->buf->len);
+    g_string_truncate(r->buf, (gsize)(p - r->buf->str));
     if (r->streaming) {
-        fputs(r->buf->str + 2, r->out); /* no indent outside a section */
+        /* no indent outside a section */
+        fwrite(r->buf->str + 2, 1, r->buf->len - 2, r->out);
         g_string_truncate(r->buf, 0);
     } else if (r->buf->len > EVENTS_MAX_BYTES) {
         start_streaming(r);
@@ -178,135 +267,193 @@ note_stuck(FsReport *r, const FsConn *conn, const FsOutcome *outcome)
     }
 }
 
-/* Live: one self-describing line per finished connection, as it comes;
- * the end states make a separate "stuck" list unnecessary. */
-static void
-print_conn_line(FsReport *r, char **row)
-{
-    /* the pieces appended, then one write: fprintf with fifteen %s was
-     * 3,900 instructions a line */
-    static const char *const before[N_COLS] = {
-        [COL_ID] = "conn #", [COL_CLIENT] = "  ", [COL_SERVER] = " -> ",
-        [COL_VLAN] = "  ", [COL_CLOSE] = "close=",
-        [COL_RST_FROM] = " rst_from=", [COL_CLOSER] = " active=",
-        [COL_CSTATE] = " client=", [COL_SSTATE] = " server=",
-        [COL_DURATION] = " close_time=", [COL_FRAMES] = " frames=",
-        [COL_FLAGS] = " flags=",
-    };
-    GString *line = r->line;
+/* A record's cells (COL_*), as the table and the streamed lines show
+ * them: written one after the other into one buffer, each ended by a
+ * NUL, with no allocation of its own (a row was eight strings, each
+ * allocated and freed: 4,000 instructions a record, twice --json's). */
+typedef struct {
+    const char *cell[N_COLS];
     gsize len[N_COLS];
-    gsize room = 1;   /* the newline */
+} Cells;
+
+/* Bytes cells_of() may write for conn: its fixed part, the file names
+ * its frames carry and its VLAN's text (vlan, if not NULL). */
+static gsize
+cells_room(const FsReport *r, const FsConn *conn, const char *vlan)
+{
+    const char *first = fs_report_source_name(r, conn->first_source);
+    const char *last = fs_report_source_name(r, conn->last_source);
+    gsize room = 2 * FS_ENDPOINT_STRLEN + MS_PUT_ROOM + 3 * 24 +
+                 (gsize)FS_FLAG_N * 32 + 6 * 32 + N_COLS;
+
+    room += first != NULL ? strlen(first) : 0;
+    room += last != NULL ? strlen(last) : 0;
+    return room + (vlan != NULL ? strlen(vlan) : 1);
+}
+
+/* Names are constants: pointed at, not copied. */
+static void
+cell_name(Cells *c, int col, const char *name)
+{
+    c->cell[col] = name;
+    c->len[col] = strlen(name);
+}
+
+/* Ends the cell col that starts at start and ends at p: its NUL put,
+ * the position after it returned. */
+static char *
+cell_end(Cells *c, int col, const char *start, char *p)
+{
+    c->cell[col] = start;
+    c->len[col] = (gsize)(p - start);
+    *p++ = '\0';
+    return p;
+}
+
+/* conn's cells into out (what it held overwritten) and *c. */
+static void
+cells_of(FsReport *r, const FsConn *conn, const FsOutcome *outcome,
+         GString *out, Cells *c)
+{
+    g_autofree char *vlan = conn->vlan != 0
+                                ? fs_vlan_format(conn->vlan, ".") : NULL;
+    const char *closer = fs_closer_name(outcome->active_closer);
+    char *p;
+    char *q;
+
+    /* sized first: out->str does not move while the cells are written */
+    g_string_set_size(out, cells_room(r, conn, vlan));
+    p = out->str;
+    q = p;
+    p = cell_end(c, COL_ID, q, fs_put_uint(q, conn->id));
+    q = p;
+    p = cell_end(c, COL_CLIENT, q, endpoint_put(q, conn, FS_ROLE_CLIENT));
+    q = p;
+    p = cell_end(c, COL_SERVER, q, endpoint_put(q, conn, FS_ROLE_SERVER));
+    q = p;
+    p = cell_end(c, COL_VLAN, q,
+                 vlan != NULL ? fs_put_bytes(q, vlan, strlen(vlan))
+                              : fs_put_bytes(q, dash, 1));
+    q = p;
+    p = cell_end(c, COL_DURATION, q,
+                 outcome->close_duration < 0
+                     ? fs_put_bytes(q, dash, 1)
+                     : ms_put(q, outcome->close_duration));
+    q = p;
+    p = frame_put(p, r, conn->first_frame, conn->first_source);
+    *p++ = '-';
+    p = cell_end(c, COL_FRAMES, q,
+                 frame_put(p, r, conn->last_frame, conn->last_source));
+    q = p;
+    p = cell_end(c, COL_FLAGS, q, flags_put(q, outcome->flags));
+    g_assert((gsize)(p - out->str) <= out->len);
+    cell_name(c, COL_CLOSE, fs_close_kind_name(outcome->close));
+    cell_name(c, COL_RST_FROM, conn->rst_from == FS_ROLE_NONE
+                                   ? dash
+                                   : fs_role_name((FsRole)conn->rst_from));
+    cell_name(c, COL_CLOSER, closer != NULL ? closer : dash);
+    cell_name(c, COL_CSTATE,
+              fs_tcp_state_name(outcome->end_state[FS_ROLE_CLIENT]));
+    cell_name(c, COL_SSTATE,
+              fs_tcp_state_name(outcome->end_state[FS_ROLE_SERVER]));
+}
+
+/* Live, and offline past TABLE_MAX_ROWS: one self-describing line per
+ * finished connection, as it comes; the end states make a separate
+ * "stuck" list unnecessary. */
+static void
+print_conn_line(FsReport *r, const Cells *c)
+{
+#define WORDS(lit) { lit, sizeof lit - 1 }
+    static const struct {
+        const char *text;
+        gsize len;
+    } before[N_COLS] = {
+        [COL_ID] = WORDS("conn #"), [COL_CLIENT] = WORDS("  "),
+        [COL_SERVER] = WORDS(" -> "), [COL_VLAN] = WORDS("  "),
+        [COL_CLOSE] = WORDS("close="), [COL_RST_FROM] = WORDS(" rst_from="),
+        [COL_CLOSER] = WORDS(" active="), [COL_CSTATE] = WORDS(" client="),
+        [COL_SSTATE] = WORDS(" server="),
+        [COL_DURATION] = WORDS(" close_time="),
+        [COL_FRAMES] = WORDS(" frames="), [COL_FLAGS] = WORDS(" flags="),
+    };
+#undef WORDS
+    GString *line = r->line;
+    gsize room = 1 + sizeof "vlan= "; /* the newline, a VLAN's words */
     char *p;
 
-    /* sized once, then copied in (g_string_append was 100 instructions a
-     * piece, 24 pieces) */
-    for (int c = 0; c < N_COLS; c++) {
-        len[c] = strlen(row[c]);
-        room += strlen(before[c]) + len[c];
-    }
-    room += sizeof "vlan= ";
+    for (int col = 0; col < N_COLS; col++)
+        room += before[col].len + c->len[col];
     g_string_set_size(line, room);
     p = line->str;
-    for (int c = 0; c < N_COLS; c++) {
-        p = fs_put_bytes(p, before[c], strlen(before[c]));
-        if (c == COL_VLAN) {
-            if (strcmp(row[COL_VLAN], "-") != 0) {
+    for (int col = 0; col < N_COLS; col++) {
+        p = fs_put_bytes(p, before[col].text, before[col].len);
+        if (col == COL_VLAN) {
+            if (c->cell[COL_VLAN][0] != '-') {
                 p = fs_put_bytes(p, "vlan=", 5);
-                p = fs_put_bytes(p, row[COL_VLAN], len[c]);
+                p = fs_put_bytes(p, c->cell[col], c->len[col]);
                 *p++ = ' ';
             }
             continue;
         }
-        p = fs_put_bytes(p, row[c], len[c]);
+        p = fs_put_bytes(p, c->cell[col], c->len[col]);
     }
     *p++ = '\n';
-    g_string_truncate(line, (gsize)(p - line->str));
-    fwrite(line->str, 1, line->len, r->out);
+    fwrite(line->str, 1, (gsize)(p - line->str), r->out);
 }
 
-/* The columns whose cells are constant names (fs_close_kind_name(),
- * fs_role_name(), fs_closer_name(), fs_tcp_state_name()) or the dash,
- * never copied. */
-static gboolean
-col_constant(int c)
+/* A row of r->rows: its N_COLS cells (and a NULL) and their text, in one
+ * block (fs_report_text_row_free() frees it). */
+static char **
+row_of(const Cells *c)
 {
-    return c == COL_CLOSE || c == COL_RST_FROM || c == COL_CLOSER ||
-           c == COL_CSTATE || c == COL_SSTATE;
+    gsize text = 0;
+    char **row;
+    char *p;
+
+    for (int col = 0; col < N_COLS; col++)
+        text += c->len[col] + 1;
+    row = g_malloc((N_COLS + 1) * sizeof(char *) + text);
+    p = (char *)(row + N_COLS + 1);
+    for (int col = 0; col < N_COLS; col++) {
+        row[col] = p;
+        p = fs_put_bytes(p, c->cell[col], c->len[col]);
+        *p++ = '\0';
+    }
+    row[N_COLS] = NULL;
+    return row;
+}
+
+/* The cells of a row of r->rows, as print_conn_line() takes them. */
+static void
+cells_of_row(char **row, Cells *c)
+{
+    for (int col = 0; col < N_COLS; col++) {
+        c->cell[col] = row[col];
+        c->len[col] = strlen(row[col]);
+    }
 }
 
 void
 fs_report_text_row_free(gpointer p)
 {
-    char **row = p;
-
-    for (int c = 0; c < N_COLS; c++) {
-        if (!col_constant(c) && row[c] != dash)
-            g_free(row[c]);
-    }
-    g_free(row);
-}
-
-/* The names of flags joined by commas, or the dash: built in place (no
- * list of names to join). */
-static char *
-flags_string(guint32 flags)
-{
-    char buf[FS_FLAG_N * 32];
-    char *p = buf;
-
-    if (flags == 0)
-        return (char *)dash;
-    for (int f = 0; f < FS_FLAG_N; f++) {
-        const char *name;
-        gsize n;
-
-        if (!(flags & FS_FLAG_BIT(f)))
-            continue;
-        name = fs_flag_name((FsFlag)f);
-        n = strlen(name);
-        g_assert(n < 31);
-        if (p != buf)
-            *p++ = ',';
-        memcpy(p, name, n);
-        p += n;
-    }
-    return g_strndup(buf, (gsize)(p - buf));
+    g_free(p);
 }
 
 void
 fs_report_text_conn(FsReport *r, const FsConn *conn,
                     const FsOutcome *outcome)
 {
-    char **row = NULL;
-    const char *closer = fs_closer_name(outcome->active_closer);
+    Cells c;
 
     if (fs_flood_add(r->flood, conn))
         return; /* a flood's half-open ones: counted, not listed */
-    row = g_new0(char *, N_COLS + 1);
-    row[COL_ID] = uint_string(conn->id);
-    row[COL_CLIENT] = endpoint_string(conn, FS_ROLE_CLIENT);
-    row[COL_SERVER] = endpoint_string(conn, FS_ROLE_SERVER);
-    row[COL_VLAN] = conn->vlan != 0 ? fs_vlan_format(conn->vlan, ".")
-                                    : (char *)dash;
-    /* the constant names as they are (col_constant()) */
-    row[COL_CLOSE] = (char *)fs_close_kind_name(outcome->close);
-    row[COL_RST_FROM] = (char *)(conn->rst_from == FS_ROLE_NONE
-                                     ? dash
-                                     : fs_role_name((FsRole)conn->rst_from));
-    row[COL_CLOSER] = (char *)(closer ? closer : dash);
-    row[COL_CSTATE] = (char *)fs_tcp_state_name(
-        outcome->end_state[FS_ROLE_CLIENT]);
-    row[COL_SSTATE] = (char *)fs_tcp_state_name(
-        outcome->end_state[FS_ROLE_SERVER]);
-    row[COL_DURATION] = format_duration(outcome->close_duration);
-    row[COL_FRAMES] = frames_string(r, conn);
-    row[COL_FLAGS] = flags_string(outcome->flags);
+    cells_of(r, conn, outcome, r->cells, &c);
     if (r->streaming) {
-        print_conn_line(r, row);
-        fs_report_text_row_free(row);
+        print_conn_line(r, &c);
         return;
     }
-    g_ptr_array_add(r->rows, row);
+    g_ptr_array_add(r->rows, row_of(&c));
     note_stuck(r, conn, outcome);
     if (r->rows->len > TABLE_MAX_ROWS)
         start_streaming(r);
@@ -324,8 +471,12 @@ start_streaming(FsReport *r)
         fprintf(r->out, "\nEvents so far\n%s\n", r->buf->str);
         g_string_truncate(r->buf, 0);
     }
-    for (guint i = 0; i < r->rows->len; i++)
-        print_conn_line(r, g_ptr_array_index(r->rows, i));
+    for (guint i = 0; i < r->rows->len; i++) {
+        Cells c;
+
+        cells_of_row(g_ptr_array_index(r->rows, i), &c);
+        print_conn_line(r, &c);
+    }
     g_ptr_array_set_size(r->rows, 0);
     g_string_truncate(r->stuck, 0); /* conn lines carry the end states */
     r->streaming = TRUE;

@@ -33,6 +33,7 @@ fs_report_new(FsReportFormat format, FILE *out, const FsEngineConfig *cfg)
     r->buf = g_string_sized_new(512);
     r->stuck = g_string_new(NULL);
     r->line = g_string_new(NULL);
+    r->cells = g_string_new(NULL);
     r->flood = fs_flood_new();
     r->services = fs_services_new();
     r->failures = fs_failures_new();
@@ -50,6 +51,7 @@ fs_report_free(FsReport *r)
     g_string_free(r->buf, TRUE);
     g_string_free(r->stuck, TRUE);
     g_string_free(r->line, TRUE);
+    g_string_free(r->cells, TRUE);
     g_free(r->capture_note);
     fs_flood_free(r->flood);
     g_strfreev(r->sources);
