@@ -154,8 +154,10 @@ scrape notfound /
 check "metrics: / is 404" grep -q "^HTTP/1.1 404" "$OUT/notfound.head"
 check "metrics file: written as nobody" test "$(stat -c %U "$OUT/nobody/finscope.prom")" = nobody
 check "metrics file: same families" grep -q '^# TYPE finscope_time_wait_endpoints gauge' "$OUT/nobody/finscope.prom"
+# (and a TIME_WAIT the kernel did not hold may have finished its record)
 check "streaming: the 50 reset records are out before the end" \
-    test "$(grep -c '"type":"conn"' "$OUT/live.jsonl")" -eq 50
+    test "$(grep -c '"type":"conn"' "$OUT/live.jsonl")" -ge 50 -a \
+        "$(grep -c '"type":"conn"' "$OUT/live.jsonl")" -le $((150 - tw_s))
 check "streaming: events are out before the end" grep -q '"type":"event"' "$OUT/live.jsonl"
 
 kill -USR1 "$fs_pid"
@@ -335,7 +337,7 @@ check "stalled stdout: said once on stderr" \
     test "$(grep -c "stdout is not keeping up" "$OUT/stalled.err")" -eq 1
 t0=$(date +%s)
 kill -TERM "$fs_pid"
-n=100
+n=50
 while kill -0 "$fs_pid" 2>/dev/null && [ "$n" -gt 0 ]; do
     sleep 0.1
     n=$((n - 1))
