@@ -49,6 +49,10 @@ void fs_addr_format(const FsAddr *addr, char *buf, gsize len);
 char *fs_addr_put(char *p, const FsAddr *addr);
 void fs_endpoint_format(const FsAddr *addr, guint16 port, char *buf,
                         gsize len);
+/* The endpoint as fs_endpoint_format() writes it, put at p (room for
+ * FS_ENDPOINT_STRLEN bytes, no NUL written); returns the position after
+ * it. */
+char *fs_endpoint_put(char *p, const FsAddr *addr, guint16 port);
 int fs_addr_compare(const FsAddr *a, const FsAddr *b);
 
 /* Same family and address bytes (what fs_addr_compare() == 0 says, for

@@ -97,12 +97,9 @@ fs_addr_format(const FsAddr *addr, char *buf, gsize len)
         g_strlcpy(buf, "?", len);
 }
 
-void
-fs_endpoint_format(const FsAddr *addr, guint16 port, char *buf, gsize len)
+char *
+fs_endpoint_put(char *p, const FsAddr *addr, guint16 port)
 {
-    char tmp[FS_ENDPOINT_STRLEN];
-    char *p = tmp;
-
     if (addr->family == 6) {
         *p++ = '[';
         p = fs_addr_put(p, addr);
@@ -111,7 +108,15 @@ fs_endpoint_format(const FsAddr *addr, guint16 port, char *buf, gsize len)
         p = fs_addr_put(p, addr);
     }
     *p++ = ':';
-    p = fs_put_uint(p, port);
+    return fs_put_uint(p, port);
+}
+
+void
+fs_endpoint_format(const FsAddr *addr, guint16 port, char *buf, gsize len)
+{
+    char tmp[FS_ENDPOINT_STRLEN];
+    char *p = fs_endpoint_put(tmp, addr, port);
+
     *p = '\0';
     /* as snprintf() would: cut to fit */
     if ((gsize)(p - tmp) < len)

@@ -81,22 +81,6 @@ endpoint_string(const FsConn *conn, FsRole role)
 
 static void start_streaming(FsReport *r);
 
-/* "a.b.c.d:port" or "[v6]:port", as fs_endpoint_format() writes it (an
- * endpoint is far shorter than FS_ENDPOINT_STRLEN: never cut). */
-static char *
-endpoint_put(char *p, const FsConn *conn, FsRole role)
-{
-    if (conn->addr[role].family == 6) {
-        *p++ = '[';
-        p = fs_addr_put(p, &conn->addr[role]);
-        *p++ = ']';
-    } else {
-        p = fs_addr_put(p, &conn->addr[role]);
-    }
-    *p++ = ':';
-    return fs_put_uint(p, conn->port[role]);
-}
-
 /* "17", or "b.pcap:17" when several files were merged; "-" for none. */
 static char *
 frame_put(char *p, const FsReport *r, guint32 frame, guint source)
@@ -214,7 +198,7 @@ fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
     if (ev->role == FS_ROLE_NONE)
         *p++ = '-';
     else
-        p = endpoint_put(p, conn, ev->role);
+        p = fs_endpoint_put(p, &conn->addr[ev->role], conn->port[ev->role]);
     p = fs_put_bytes(p, "  ", 2);
     if (ev->kind == FS_EV_STATE) {
         p = name_put(p, fs_tcp_state_name(ev->transition.from));
@@ -327,9 +311,13 @@ cells_of(FsReport *r, const FsConn *conn, const FsOutcome *outcome,
     q = p;
     p = cell_end(c, COL_ID, q, fs_put_uint(q, conn->id));
     q = p;
-    p = cell_end(c, COL_CLIENT, q, endpoint_put(q, conn, FS_ROLE_CLIENT));
+    p = cell_end(c, COL_CLIENT, q,
+                 fs_endpoint_put(q, &conn->addr[FS_ROLE_CLIENT],
+                                 conn->port[FS_ROLE_CLIENT]));
     q = p;
-    p = cell_end(c, COL_SERVER, q, endpoint_put(q, conn, FS_ROLE_SERVER));
+    p = cell_end(c, COL_SERVER, q,
+                 fs_endpoint_put(q, &conn->addr[FS_ROLE_SERVER],
+                                 conn->port[FS_ROLE_SERVER]));
     q = p;
     p = cell_end(c, COL_VLAN, q,
                  vlan != NULL ? fs_put_bytes(q, vlan, strlen(vlan))
