@@ -71,6 +71,23 @@ collect(FsConn *conn, gpointer user)
     g_ptr_array_add(user, conn);
 }
 
+/* Drains q into out (empty) and checks that it gave the ids want[0..n)
+ * in that order, each entry's slot cleared, and left q empty. */
+static void
+expect_drained(FsDeadlines *q, GPtrArray *out, const guint64 *want, guint n)
+{
+    g_assert_cmpuint(out->len, ==, 0);
+    fs_deadlines_drain_by_id(q, collect, out);
+    g_assert_cmpuint(out->len, ==, n);
+    for (guint i = 0; i < out->len; i++) {
+        const FsConn *c = g_ptr_array_index(out, i);
+
+        g_assert_cmpuint(c->id, ==, want[i]);
+        g_assert_cmpuint(c->deadline_slot, ==, 0);
+    }
+    g_assert_cmpuint(fs_deadlines_size(q), ==, 0);
+}
+
 /* Random operations against a brute-force model, times in units of
  * unit ns: 1 (all in one of the wheel's buckets), 2^27 (1000 units: 134
  * s, the wheel's reach), 2^29 and 2^31 (most far ahead: the heap beside
@@ -331,16 +348,8 @@ test_never_due(void)
     moved = idle;
     fs_deadlines_relocate(q, &idle, &moved);
     g_assert_cmpint(fs_deadlines_wake(q, &moved), ==, G_MAXINT64);
-    fs_deadlines_drain_by_id(q, collect, out);
-    g_assert_cmpuint(out->len, ==, G_N_ELEMENTS(rest_ids));
-    for (guint i = 0; i < out->len; i++) {
-        const FsConn *c = g_ptr_array_index(out, i);
-
-        g_assert_cmpuint(c->id, ==, rest_ids[i]);
-        g_assert_cmpuint(c->deadline_slot, ==, 0);
-    }
+    expect_drained(q, out, rest_ids, G_N_ELEMENTS(rest_ids));
     g_assert_true(g_ptr_array_index(out, 2) == &moved);
-    g_assert_cmpuint(fs_deadlines_size(q), ==, 0);
     /* never-due ones alone, the wheel and the far heap empty: neither
      * pop takes them, however late; a relocated one drains in its
      * place, by id */
@@ -435,15 +444,7 @@ test_drain_wide(void)
         conns[i].id = ids[i];
         fs_deadlines_set(q, &conns[i], wakes[i]);
     }
-    fs_deadlines_drain_by_id(q, collect, out);
-    g_assert_cmpuint(out->len, ==, G_N_ELEMENTS(sorted));
-    for (guint i = 0; i < out->len; i++) {
-        const FsConn *c = g_ptr_array_index(out, i);
-
-        g_assert_cmpuint(c->id, ==, sorted[i]);
-        g_assert_cmpuint(c->deadline_slot, ==, 0);
-    }
-    g_assert_cmpuint(fs_deadlines_size(q), ==, 0);
+    expect_drained(q, out, sorted, G_N_ELEMENTS(sorted));
 }
 
 int
