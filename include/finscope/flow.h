@@ -109,6 +109,11 @@ fs_flow_hash(const FsSegment *seg)
                               seg->vlan);
 }
 
+/* Hints the CPU to load the home slot of conn's flow (its head and, for
+ * a frozen one, its addresses read: loaded already), where releasing
+ * conn looks first. */
+void fs_flow_prefetch_slot_of(const FsFlowTable *table, const FsConn *conn);
+
 /* The newest incarnation; older ones follow its ->older links. */
 static inline FsConn *
 fs_flow_current(const FsFlow *flow)

@@ -530,6 +530,23 @@ due_room(GArray *due, guint n)
     return &g_array_index(due, Entry, at);
 }
 
+/* A bucket's connections were last touched up to 2*MSL ago, out of
+ * every cache: taking entry i, the connection TAKE_AHEAD on is asked for
+ * (its head, which the taking writes and the sweep reads first). */
+#define TAKE_AHEAD 8
+
+static inline void
+take_prefetch(const Bucket *b, guint32 i)
+{
+#if defined(__GNUC__)
+    if (i + TAKE_AHEAD < b->len)
+        __builtin_prefetch(chunk_of(b, i + TAKE_AHEAD)->conn[AT(i + TAKE_AHEAD)],
+                           1);
+#else
+    (void)b, (void)i;
+#endif
+}
+
 /* Bucket s is due whole: its entries go to due, each keyed by its
  * connection's id. */
 static void
@@ -544,6 +561,7 @@ take_all(FsDeadlines *q, guint s, GArray *due)
     for (guint32 i = 0; i < b->len; i++) {
         FsConn *conn = chunk_of(b, i)->conn[AT(i)];
 
+        take_prefetch(b, i);
         conn->deadline_slot = 0;
         to[i] = (Entry){ (FsTime)conn->id, conn };
     }
@@ -568,6 +586,7 @@ take_partial(FsDeadlines *q, guint s, FsTime now, GArray *due)
     for (guint32 i = 0; i < b->len; i++) {
         const Chunk *c = chunk_of(b, i);
 
+        take_prefetch(b, i);
         if (c->wake[AT(i)] <= now_offset) {
             FsConn *conn = c->conn[AT(i)];
 

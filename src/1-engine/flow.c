@@ -416,6 +416,16 @@ fs_flow_new_incarnation(FsFlowTable *table, FsFlow **flow,
     return conn;
 }
 
+void
+fs_flow_prefetch_slot_of(const FsFlowTable *table, const FsConn *conn)
+{
+#if defined(__GNUC__)
+    __builtin_prefetch(&table->s.slots[conn_hash(conn) & table->s.mask]);
+#else
+    (void)table, (void)conn;
+#endif
+}
+
 /* Empties slot i: the flows after it in its run move one slot back
  * until one at its home slot or an empty slot (runs stay in home order;
  * no tombstones). */

@@ -654,6 +654,31 @@ sweep_frozen(FsStore *s, FsConn *conn, FsTime now)
     return TRUE;
 }
 
+/* The sweep's due connections were last touched up to 2*MSL ago:
+ * working on one, it asks for the head of the one 2 * DUE_AHEAD on, and
+ * for what it will read of the one DUE_AHEAD on (its head read) — the
+ * rest of its bytes, its held list's entry and, when frozen (most are
+ * finished then and leave the flow table), its flow's home slot. */
+#define DUE_AHEAD 4
+
+static inline void
+due_prefetch(const FsStore *s, const FsConn *conn)
+{
+#if defined(__GNUC__)
+    const FsHeldList *l = &s->held[held_class(conn)];
+
+    __builtin_prefetch(&l->conns[held_index(l, conn)], 1);
+    if (fs_conn_is_frozen(conn)) {
+        fs_conn_prefetch_range(conn, 64, fs_conn_frozen_size(conn));
+        fs_flow_prefetch_slot_of(s->flows, conn);
+    } else {
+        fs_conn_prefetch_range(conn, 64, sizeof *conn);
+    }
+#else
+    (void)s, (void)conn;
+#endif
+}
+
 /* Once a second of capture time: the connections due run out their
  * TIME_WAIT or are handed over when finished, in id order; the rest are
  * queued again, frozen when quiet. O(due log held), not O(held). */
@@ -672,6 +697,11 @@ fs_store_sweep(FsStore *s, FsTime now)
         FsTcpOutcome out;
         Look l;
 
+        if (i + 2 * DUE_AHEAD < s->due->len)
+            fs_conn_prefetch_range(
+                g_ptr_array_index(s->due, i + 2 * DUE_AHEAD), 0, 64);
+        if (i + DUE_AHEAD < s->due->len)
+            due_prefetch(s, g_ptr_array_index(s->due, i + DUE_AHEAD));
         conn = g_ptr_array_index(s->due, i);
         if (fs_conn_is_frozen(conn) && sweep_frozen(s, conn, now))
             continue;
