@@ -15,6 +15,14 @@
 #                               --anomalies 2: five times the concurrency,
 #                               twice the non-clean closes] [110000 (~1.3M
 #                               packets, 390 MB); 0: skip it]
+#   BENCH_MEDIUM_C              connections in "medium-c", issue 16's
+#                               second trace as the issue describes it
+#                               (medium's size, ~2M packets, with more
+#                               concurrency and anomalies): BENCH_C_OPTS
+#                               [medium-b's options but its 300-byte
+#                               frames: --seed 2 --concurrency 20000
+#                               --rate 5000 --clients 20000 --anomalies 2]
+#                               [110000 (~1.95M packets, 1.1 GB); 0: skip]
 #   BENCH_LARGE=1               also issue 16's large trace (made, measured
 #                               and removed): BENCH_LARGE_CONNS connections
 #                               at BENCH_LARGE_RATE a second, all held to
@@ -33,7 +41,8 @@
 #                               tcptrace tshark]; 1-thread is finscope
 #                               --threads 1, 4-shards --threads 4
 #   BENCH_B_TOOLS               the same for medium-b [finscope 1-thread
-#                               4-shards]
+#                               4-shards]; BENCH_C_TOOLS for medium-c
+#                               [finscope 1-thread]
 #   BENCH_FLAT=0                skip the flatness check
 #   BENCH_CHECK=0               skip check --update on many hosts;
 #                               BENCH_CHECK_CONNS connections [60000]
@@ -67,6 +76,8 @@ GEN_OPTS="$GEN_OPTS --rate ${BENCH_RATE:-2000}"
 GEN_OPTS="$GEN_OPTS --avg-size ${BENCH_AVG_SIZE:-560}"
 B_OPTS=${BENCH_B_OPTS:---seed 2 --concurrency 20000 --rate 5000 --avg-size 300 --clients 20000 --anomalies 2}
 B_TOOLS=${BENCH_B_TOOLS:-finscope 1-thread 4-shards}
+C_OPTS=${BENCH_C_OPTS:---seed 2 --concurrency 20000 --rate 5000 --clients 20000 --anomalies 2}
+C_TOOLS=${BENCH_C_TOOLS:-finscope 1-thread}
 FLAT_RATE=${BENCH_FLAT_RATE:-300}
 FLAT_OPTS=${BENCH_FLAT_OPTS:---idle-timeout 300}
 TIME=/usr/bin/time
@@ -276,9 +287,21 @@ speed() {
         fs_rss=$m_fs_rss fs_conns=$m_fs_conns fs_held=$m_fs_held
         floor_rss=$m_floor_rss notes=$m_notes
     fi
+    c_notes=
+    if [ "${BENCH_MEDIUM_C:-110000}" != 0 ]; then
+        m_fs_rss=${fs_rss:-} m_fs_conns=$fs_conns m_fs_held=$fs_held
+        m_floor_rss=$floor_rss m_notes=$notes
+        gen medium-c "${BENCH_MEDIUM_C:-110000}" $C_OPTS
+        bench_trace medium-c "$C_TOOLS"
+        c_ratio=$fs_ratio c1_ratio=$fs1_ratio
+        c_notes="$packets packets, $size MB"
+        fs_rss=$m_fs_rss fs_conns=$m_fs_conns fs_held=$m_fs_held
+        floor_rss=$m_floor_rss notes=$m_notes
+    fi
     say ""
     say "Traces ($GEN_OPTS): $notes."
     [ -z "$b_notes" ] || say "Trace medium-b ($B_OPTS): $b_notes."
+    [ -z "$c_notes" ] || say "Trace medium-c ($C_OPTS): $c_notes."
 }
 
 # finscope's peak RSS on a short and a long capture at the same rate:
@@ -433,10 +456,13 @@ targets() {
         ($fs_rss - $floor_rss) * 1024 / $fs_conns }")
     say ""
     say "Targets (issues 6 and 16), on the $last_trace trace (speed also on" \
-        "medium-b):"
+        "medium-b and medium-c):"
     speed_verdicts "$last_trace" "${med_ratio:-}" "${med1_ratio:-}"
     if [ -n "${b_ratio:-}${b1_ratio:-}" ]; then
         speed_verdicts medium-b "${b_ratio:-}" "${b1_ratio:-}"
+    fi
+    if [ -n "${c_ratio:-}${c1_ratio:-}" ]; then
+        speed_verdicts medium-c "${c_ratio:-}" "${c1_ratio:-}"
     fi
     verdict "peak RSS at most 64 MiB" \
         "$(awk "BEGIN { printf \"%.0f MiB\", $fs_rss / 1024 }")" \
