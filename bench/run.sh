@@ -15,12 +15,13 @@
 #                               --anomalies 2: five times the concurrency,
 #                               twice the non-clean closes] [110000 (~1.3M
 #                               packets, 390 MB); 0: skip it]
-#   BENCH_MEDIUM_C              connections in "medium-c", issue 16's
-#                               second trace as the issue describes it
+#   BENCH_MEDIUM_C              connections in "medium-c", built to issue
+#                               16's description of its second trace
 #                               (medium's size, ~2M packets, with more
 #                               concurrency and anomalies): BENCH_C_OPTS
-#                               [medium-b's options but its 300-byte
-#                               frames: --seed 2 --concurrency 20000
+#                               [medium-b's options without its
+#                               --avg-size 300 (medium's 560-byte
+#                               frames): --seed 2 --concurrency 20000
 #                               --rate 5000 --clients 20000 --anomalies 2]
 #                               [110000 (~1.95M packets, 1.1 GB); 0: skip]
 #   BENCH_LARGE=1               also issue 16's large trace (made, measured
