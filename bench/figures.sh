@@ -20,6 +20,14 @@ B=$(dirname "$0")
 M=${MEDIUM:-bench/out/medium.pcap}
 T() { /usr/bin/time -f '%e s %M KiB' "$@" 2>&1 >/dev/null | tail -n 1; }
 
+for f in $F ./bench/gentrace ./bench/genattack "$M"; do
+    if [ ! -e "$f" ]; then
+        echo "bench/figures.sh: $f is missing: run it from a build tree" \
+            "after make bench (or make finscope bench/gentrace" \
+            "bench/genattack, and MEDIUM=TRACE)" >&2
+        exit 1
+    fi
+done
 echo "commit $(git -C "$B" describe --always --dirty 2>/dev/null)"
 ./bench/gentrace --seed 1 --connections 30000 --out "$O/t30k.pcap" 2>/dev/null
 for _ in 1 2 3; do echo "t30k threads1: $(T $F --threads 1 --json -r "$O/t30k.pcap")"; done
