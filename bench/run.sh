@@ -260,6 +260,21 @@ bench_trace() {
     notes="$notes${notes:+; }$name: $packets packets, $size MB"
 }
 
+# other_trace NAME CONNECTIONS GENTRACE-OPTIONS TOOLS: a table block for
+# a trace made with other options than medium's; sets fs_ratio and
+# fs1_ratio (bench_trace()) and o_notes, and keeps medium's memory
+# figures and notes, which the targets read.
+other_trace() {
+    m_fs_rss=${fs_rss:-} m_fs_conns=$fs_conns m_fs_held=$fs_held
+    m_floor_rss=$floor_rss m_notes=$notes
+    # shellcheck disable=SC2086 # the options are a list of words
+    gen "$1" "$2" $3
+    bench_trace "$1" "$4"
+    o_notes="$packets packets, $size MB"
+    fs_rss=$m_fs_rss fs_conns=$m_fs_conns fs_held=$m_fs_held
+    floor_rss=$m_floor_rss notes=$m_notes
+}
+
 # shellcheck disable=SC2086 # GEN_OPTS is a list of words
 speed() {
     notes=
@@ -276,28 +291,14 @@ speed() {
     bench_trace medium
     last_trace=medium
     med_ratio=$fs_ratio med1_ratio=$fs1_ratio
-    b_notes=
+    b_notes='' c_notes=''
     if [ "${BENCH_MEDIUM_B:-110000}" != 0 ]; then
-        # the memory targets and the notes are medium's: kept
-        m_fs_rss=${fs_rss:-} m_fs_conns=$fs_conns m_fs_held=$fs_held
-        m_floor_rss=$floor_rss m_notes=$notes
-        gen medium-b "${BENCH_MEDIUM_B:-110000}" $B_OPTS
-        bench_trace medium-b "$B_TOOLS"
-        b_ratio=$fs_ratio b1_ratio=$fs1_ratio
-        b_notes="$packets packets, $size MB"
-        fs_rss=$m_fs_rss fs_conns=$m_fs_conns fs_held=$m_fs_held
-        floor_rss=$m_floor_rss notes=$m_notes
+        other_trace medium-b "${BENCH_MEDIUM_B:-110000}" "$B_OPTS" "$B_TOOLS"
+        b_ratio=$fs_ratio b1_ratio=$fs1_ratio b_notes=$o_notes
     fi
-    c_notes=
     if [ "${BENCH_MEDIUM_C:-110000}" != 0 ]; then
-        m_fs_rss=${fs_rss:-} m_fs_conns=$fs_conns m_fs_held=$fs_held
-        m_floor_rss=$floor_rss m_notes=$notes
-        gen medium-c "${BENCH_MEDIUM_C:-110000}" $C_OPTS
-        bench_trace medium-c "$C_TOOLS"
-        c_ratio=$fs_ratio c1_ratio=$fs1_ratio
-        c_notes="$packets packets, $size MB"
-        fs_rss=$m_fs_rss fs_conns=$m_fs_conns fs_held=$m_fs_held
-        floor_rss=$m_floor_rss notes=$m_notes
+        other_trace medium-c "${BENCH_MEDIUM_C:-110000}" "$C_OPTS" "$C_TOOLS"
+        c_ratio=$fs_ratio c1_ratio=$fs1_ratio c_notes=$o_notes
     fi
     say ""
     say "Traces ($GEN_OPTS): $notes."
