@@ -746,6 +746,61 @@ test_machine_without_engine(void)
     g_assert_cmpuint(closing, ==, 2);
 }
 
+/* A FIN sent again across a jump of the capture's clock (times lie
+ * anywhere in [0, FS_TIME_MAX]): the silence that proves its ACK is
+ * three times the gap between the last two tries, which must not
+ * overflow either way (a fuzzed capture made it; UBSan stopped there).
+ * An ACK once lost (fin_acked_lost) is taken as arrived at the end only
+ * when silence proves it, else as lost again and undecided: forward by
+ * 2^62 ns no silence proves it (an overflow made the needed silence
+ * negative: proven); backwards any does, as for a short backwards gap. */
+static void
+test_silence_clock_jump(void)
+{
+    for (int backwards = 0; backwards < 2; backwards++) {
+        FsTcpConfig cfg = { .rfc1337 = FALSE };
+        FsTcpOutcome out;
+        FsEndpoint *ep;
+        FsConn conn;
+
+        memset(&conn, 0, sizeof conn);
+        fs_conn_init(&conn);
+        fs_tcp_outcome_init(&out);
+        for (gsize i = 0; i < G_N_ELEMENTS(simultaneous); i++) {
+            FsSegment seg;
+
+            fs_script_segment(&simultaneous[i], &seg);
+            fs_tcpstate_segment(&conn, simultaneous[i].dir == C2S
+                                           ? FS_ROLE_CLIENT
+                                           : FS_ROLE_SERVER,
+                                &seg, &cfg, &out);
+            fs_tcp_outcome_clear(&out);
+        }
+        ep = &conn.ep[FS_ROLE_CLIENT];
+        g_assert_cmpint(ep->state, ==, FS_TCP_CLOSING);
+        g_assert_true(ep->ack_pending);
+        ep->fin_count = 2;
+        ep->fin_acked_lost = 1;
+        ep->prev_fin_time = backwards ? FS_TIME_MAX : 0;
+        ep->last_fin_time = backwards ? 0 : FS_TIME_MAX;
+        /* (backwards, settled within 2*MSL of the ACK: TIME_WAIT not
+         * over yet) */
+        fs_tcpstate_settle(&conn,
+                           backwards ? ep->fin_acked_time + FS_NS_PER_SEC
+                                     : FS_TIME_MAX,
+                           60 * FS_NS_PER_SEC, &out);
+        fs_tcp_outcome_clear(&out);
+        g_assert_false(ep->ack_pending);
+        if (backwards) {
+            g_assert_cmpint(ep->state, ==, FS_TCP_TIME_WAIT);
+            g_assert_cmpint(ep->undecided, ==, FS_UNDECIDED_NONE);
+        } else {
+            g_assert_cmpint(ep->state, ==, FS_TCP_CLOSING);
+            g_assert_cmpint(ep->undecided, ==, FS_UNDECIDED_ACK_AFTER_LOSS);
+        }
+    }
+}
+
 /* One happening a step should return: a transition (kind FS_EV_STATE)
  * or a fact. */
 typedef struct {
@@ -1062,5 +1117,6 @@ main(int argc, char **argv)
     g_test_add_func("/tcpstate/outcome/overflow", test_outcome_overflow);
     g_test_add_func("/tcpstate/outcome/spilled", test_outcome_spilled);
     g_test_add_func("/tcpstate/silence/expire-due", test_expire_due);
+    g_test_add_func("/tcpstate/silence/clock-jump", test_silence_clock_jump);
     return g_test_run();
 }

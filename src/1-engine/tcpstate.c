@@ -509,7 +509,10 @@ ack_was_lost(const Step *st, FsRole role)
  * proves its ACK arrived: past the doubled retransmission interval seen
  * (RFC 6298 §5.5; 3x leaves room for jitter: Linux's 4th try of a
  * LAST_ACK came at 2.07x), or a second (4 RTTs if longer) for a FIN
- * sent once, above any stack's first RTO on a measured connection. */
+ * sent once, above any stack's first RTO on a measured connection. The
+ * interval is a difference of two times in [0, FS_TIME_MAX], of either
+ * sign where the capture's clock jumped: three times it is kept within
+ * what an FsTime holds (a fuzzed capture's jump of 2^61 s overflowed). */
 static FsTime
 silence_needed(const FsConn *conn, const FsEndpoint *ep)
 {
@@ -517,7 +520,8 @@ silence_needed(const FsConn *conn, const FsEndpoint *ep)
                   conn->ep[FS_ROLE_SERVER].rtt_leg_us) * NS_PER_US;
 
     if (ep->fin_count > 1)
-        return 3 * (ep->last_fin_time - ep->prev_fin_time);
+        return 3 * CLAMP(ep->last_fin_time - ep->prev_fin_time,
+                         -FS_TIME_MAX / 3, FS_TIME_MAX / 3);
     return MAX(FS_NS_PER_SEC, 4 * rtt);
 }
 
