@@ -120,6 +120,8 @@ check "merge: a shard twice" refuses 1 "$OUT/gen4.0" "$OUT/gen4.1" \
     "$OUT/gen4.2" "$OUT/gen4.2"
 check "merge: not a shard's output" refuses 1 "$OUT/gen4.one"
 check "merge: no files" refuses 2
+check "merge --top -1: a usage error" refuses 2 --top -1 "$OUT/gen4.0" \
+    "$OUT/gen4.1" "$OUT/gen4.2" "$OUT/gen4.3"
 usage() {
     "$FINSCOPE" --json --shard "$1" -r "$SAMPLES/simultaneous-close.pcap" \
         > /dev/null 2>&1

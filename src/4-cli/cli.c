@@ -457,7 +457,7 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
                              "[BPF EXPRESSION]");
 
     memset(opts, 0, sizeof *opts);
-    opts->top = -1;
+    opts->top = FS_CLI_TOP_UNSET;
     g_option_context_set_summary(ctx, summary);
     g_option_context_add_main_entries(ctx, entries, NULL);
     add_live_entries(ctx, opts, &fanout_text);
@@ -484,7 +484,7 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     if (step_text != NULL &&
         !parse_seconds("--step", step_text, &opts->step, error))
         return FALSE;
-    if (opts->top < -1) {
+    if (opts->top < 0 && opts->top != FS_CLI_TOP_UNSET) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
                     "--top: %d is negative", opts->top);
         return FALSE;

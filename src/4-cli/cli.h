@@ -7,6 +7,10 @@
 #include "finscope/engine.h"
 #include "finscope/report.h"
 
+/* FsCliOptions.top when --top was not given: any count given, -1 too,
+ * is checked. */
+#define FS_CLI_TOP_UNSET G_MININT
+
 typedef struct {
     char **read_files;      /* -r FILE, in order given */
     char *bpf;              /* the filter expression, or NULL */
@@ -28,7 +32,8 @@ typedef struct {
     /* a second pass over the files (src/extract.c) */
     char *extract;          /* --extract SELECTOR (with -w), or NULL */
     guint64 ladder;         /* --ladder ID; 0 = none */
-    gint top;               /* --top N services; -1 = default (20) */
+    gint top;               /* --top N services; FS_CLI_TOP_UNSET = not
+                               given (the report's default, 20) */
     char *timeline;         /* --timeline FILE (CSV, or NDJSON), or NULL */
     char *plot;             /* --plot FILE.svg, or NULL */
     FsTime step;            /* --step: a timeline row's width, ns */

@@ -32,6 +32,7 @@
 #include "finscope/tcpstate.h"
 #include "report-failure.h"
 #include "report-private.h"
+#include "cli.h"
 #include "shard.h"
 
 /* ---- a JSON tree that writes back byte for byte what it read ---- */
@@ -1508,7 +1509,7 @@ fs_merge_main(int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
     g_auto(GStrv) files = NULL;
-    gint top = -1;
+    gint top = FS_CLI_TOP_UNSET;
     GOptionEntry entries[] = {
         { "top", 0, 0, G_OPTION_ARG_INT, &top,
           "Show the N busiest services (default: as the shards were run, "
@@ -1524,12 +1525,13 @@ fs_merge_main(int argc, char **argv)
 
     g_option_context_set_summary(ctx, merge_summary);
     g_option_context_add_main_entries(ctx, entries, NULL);
-    if (!g_option_context_parse(ctx, &argc, &argv, &error) || top < -1 ||
-        files == NULL) {
+    if (!g_option_context_parse(ctx, &argc, &argv, &error) ||
+        (top < 0 && top != FS_CLI_TOP_UNSET) || files == NULL) {
         fprintf(stderr, "finscope merge: %s\n",
                 error != NULL ? error->message
-                : top < -1 ? "--top: a count of services, 0 or more"
-                           : "give the shards' NDJSON files (see --help)");
+                : top < 0 && top != FS_CLI_TOP_UNSET
+                    ? "--top: a count of services, 0 or more"
+                    : "give the shards' NDJSON files (see --help)");
         return 2;
     }
     n = g_strv_length(files);
