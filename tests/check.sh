@@ -166,6 +166,8 @@ check "malformed --assert: caret under the '='" sh -c \
     "sed -n 2,3p '$OUT/stderr' | cmp - '$OUT/caret'"
 check "unknown field: 2" status_is 2 "$FINSCOPE" check -a 'rsts == 0' -r "$qinq"
 check "unknown field: named" stderr_has "unknown field 'rsts'"
+check "--threads 0: 2, as for finscope" \
+    status_is 2 "$FINSCOPE" check --threads 0 -a 'connections >= 0' -r "$qinq"
 printf 'resets == 0\nconn.close != "rset"\n' > "$OUT/bad.policy"
 check "bad --policy line: 2" \
     status_is 2 "$FINSCOPE" check --policy "$OUT/bad.policy" -r "$qinq"

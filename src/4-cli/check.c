@@ -36,7 +36,8 @@ typedef struct {
     char *msl;           /* --msl, handed to fs_cli_parse() */
     char *os;            /* --os, likewise */
     gboolean rfc1337;    /* --rfc1337, likewise */
-    gint threads;        /* --threads, likewise; 0 = not given */
+    gint threads;        /* --threads, likewise; FS_CLI_INT_UNSET = not
+                            given */
     char *baseline;      /* --baseline FILE */
     gboolean update;     /* --update */
     char **asserts;      /* --assert EXPR, in order */
@@ -201,7 +202,7 @@ parse_analysis(Check *ck, int argc, char **argv, GError **error)
     }
     if (a->rfc1337)
         g_ptr_array_add(av, "--rfc1337");
-    if (a->threads != 0) {
+    if (a->threads != FS_CLI_INT_UNSET) {
         threads = g_strdup_printf("%d", a->threads);
         g_ptr_array_add(av, "--threads");
         g_ptr_array_add(av, threads);
@@ -218,6 +219,7 @@ parse_args(Check *ck, int argc, char **argv, GError **error)
 {
     g_autoptr(GOptionContext) ctx = option_context(&ck->args);
 
+    ck->args.threads = FS_CLI_INT_UNSET;
     if (!g_option_context_parse(ctx, &argc, &argv, error)) {
         if (*error != NULL) {
             (*error)->domain = FS_ERROR;

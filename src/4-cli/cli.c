@@ -457,7 +457,8 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
                              "[BPF EXPRESSION]");
 
     memset(opts, 0, sizeof *opts);
-    opts->top = FS_CLI_TOP_UNSET;
+    opts->top = FS_CLI_INT_UNSET;
+    opts->threads = FS_CLI_INT_UNSET;
     g_option_context_set_summary(ctx, summary);
     g_option_context_add_main_entries(ctx, entries, NULL);
     add_live_entries(ctx, opts, &fanout_text);
@@ -474,7 +475,9 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     }
     if (json_flat)
         opts->format = FS_REPORT_FLAT;
-    if (opts->threads < 0 || opts->threads > FS_SHARDS_MAX) {
+    if (opts->threads == FS_CLI_INT_UNSET)
+        opts->threads = 0; /* the default */
+    else if (opts->threads < 1 || opts->threads > FS_SHARDS_MAX) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
                     "--threads: %d: give 1 to %d", opts->threads,
                     FS_SHARDS_MAX);
@@ -484,7 +487,7 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     if (step_text != NULL &&
         !parse_seconds("--step", step_text, &opts->step, error))
         return FALSE;
-    if (opts->top < 0 && opts->top != FS_CLI_TOP_UNSET) {
+    if (opts->top < 0 && opts->top != FS_CLI_INT_UNSET) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
                     "--top: %d is negative", opts->top);
         return FALSE;

@@ -7,9 +7,9 @@
 #include "finscope/engine.h"
 #include "finscope/report.h"
 
-/* FsCliOptions.top when --top was not given: any count given, -1 too,
- * is checked. */
-#define FS_CLI_TOP_UNSET G_MININT
+/* An integer option not given, while it is parsed (--top and --threads:
+ * any value given, -1 or 0 too, is checked against what they take). */
+#define FS_CLI_INT_UNSET G_MININT
 
 typedef struct {
     char **read_files;      /* -r FILE, in order given */
@@ -19,7 +19,8 @@ typedef struct {
     gboolean version;       /* --version */
     gint threads;           /* --threads: 1 = one thread, N >= 2 = N
                                engine shards behind a reader thread;
-                               0 = a reader thread with >1 CPU */
+                               0 = not given: a reader thread with >1
+                               CPU */
     /* live capture (finscope -i): src/live.c */
     char *iface;            /* -i INTERFACE, or NULL to read files */
     gint count;             /* -c: stop after this many packets; 0 = no */
@@ -32,7 +33,7 @@ typedef struct {
     /* a second pass over the files (src/extract.c) */
     char *extract;          /* --extract SELECTOR (with -w), or NULL */
     guint64 ladder;         /* --ladder ID; 0 = none */
-    gint top;               /* --top N services; FS_CLI_TOP_UNSET = not
+    gint top;               /* --top N services; FS_CLI_INT_UNSET = not
                                given (the report's default, 20) */
     char *timeline;         /* --timeline FILE (CSV, or NDJSON), or NULL */
     char *plot;             /* --plot FILE.svg, or NULL */

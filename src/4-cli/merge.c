@@ -1509,7 +1509,7 @@ fs_merge_main(int argc, char **argv)
 {
     g_autoptr(GError) error = NULL;
     g_auto(GStrv) files = NULL;
-    gint top = FS_CLI_TOP_UNSET;
+    gint top = FS_CLI_INT_UNSET;
     GOptionEntry entries[] = {
         { "top", 0, 0, G_OPTION_ARG_INT, &top,
           "Show the N busiest services (default: as the shards were run, "
@@ -1526,10 +1526,10 @@ fs_merge_main(int argc, char **argv)
     g_option_context_set_summary(ctx, merge_summary);
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &error) ||
-        (top < 0 && top != FS_CLI_TOP_UNSET) || files == NULL) {
+        (top < 0 && top != FS_CLI_INT_UNSET) || files == NULL) {
         fprintf(stderr, "finscope merge: %s\n",
                 error != NULL ? error->message
-                : top < 0 && top != FS_CLI_TOP_UNSET
+                : top < 0 && top != FS_CLI_INT_UNSET
                     ? "--top: a count of services, 0 or more"
                     : "give the shards' NDJSON files (see --help)");
         return 2;
