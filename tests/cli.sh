@@ -34,6 +34,11 @@ for opt in "-c 5" "-s 96" "-B 1024" "--immediate" "-p" "-Z nobody" \
     # shellcheck disable=SC2086
     inapplicable "${opt%% *} needs -i" $opt -r "$sample"
 done
+# 0 given is given: -s 0 (262144, as tcpdump) still needs -i; -c 0 and
+# -B 0 are out of range (they were the values for "not given")
+inapplicable "-s needs -i" -s 0 -r "$sample"
+inapplicable "-c: a count of packets, 1 or more" -c 0 -i nosuchif0
+inapplicable "-B: a buffer size in KiB, 1-4194304" -B 0 -i nosuchif0
 inapplicable "--threads is for capture files" --threads 1 -i nosuchif0
 inapplicable "--fanout: '65536' is not a group id 0-65535" --fanout 65536 \
     -i nosuchif0

@@ -260,8 +260,10 @@ add_live_entries(GOptionContext *ctx, FsCliOptions *opts,
 static const char *
 live_only_option(const FsCliOptions *o)
 {
-    return o->count ? "-c" : o->live.snaplen ? "-s"
-         : o->live.buffer_kib ? "-B" : o->live.immediate ? "--immediate"
+    return o->count != FS_CLI_INT_UNSET ? "-c"
+         : o->live.snaplen != FS_CLI_INT_UNSET ? "-s"
+         : o->live.buffer_kib != FS_CLI_INT_UNSET ? "-B"
+         : o->live.immediate ? "--immediate"
          : o->live.no_promisc ? "-p" : o->user ? "-Z"
          : o->write_file && o->extract == NULL ? "-w"
          : o->metrics_listen ? "--metrics-listen"
@@ -302,19 +304,30 @@ inapplicable_option(const FsCliOptions *o, gboolean json,
     return NULL;
 }
 
+/* -c, -s and -B as given (FS_CLI_INT_UNSET: not given): TRUE, with
+ * *error, when one is out of its range; else those not given become 0
+ * (the default). -s 0 is the largest, as for tcpdump. */
 static gboolean
-live_out_of_range(const FsCliOptions *o, GError **error)
+live_out_of_range(FsCliOptions *o, GError **error)
 {
-    const char *what = o->count < 0 ? "-c: a count of packets, 1 or more"
-        : o->live.snaplen < 0 || o->live.snaplen > 262144
-            ? "-s: a snapshot length in bytes, 1-262144"
-        : o->live.buffer_kib < 0 || o->live.buffer_kib > 4194304
+    gboolean count = o->count != FS_CLI_INT_UNSET;
+    gboolean snaplen = o->live.snaplen != FS_CLI_INT_UNSET;
+    gboolean buffer = o->live.buffer_kib != FS_CLI_INT_UNSET;
+    const char *what = count && o->count < 1
+            ? "-c: a count of packets, 1 or more"
+        : snaplen && (o->live.snaplen < 0 || o->live.snaplen > 262144)
+            ? "-s: a snapshot length in bytes, 1-262144 (0: 262144)"
+        : buffer && (o->live.buffer_kib < 1 || o->live.buffer_kib > 4194304)
             ? "-B: a buffer size in KiB, 1-4194304" : NULL;
 
-    if (what == NULL)
-        return FALSE;
-    g_set_error(error, FS_ERROR, FS_ERROR_USAGE, "%s", what);
-    return TRUE;
+    if (what != NULL) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE, "%s", what);
+        return TRUE;
+    }
+    o->count = count ? o->count : 0;
+    o->live.snaplen = snaplen ? o->live.snaplen : 0;
+    o->live.buffer_kib = buffer ? o->live.buffer_kib : 0;
+    return FALSE;
 }
 
 /* --extract: files only, and somewhere to write. */
@@ -459,6 +472,9 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     memset(opts, 0, sizeof *opts);
     opts->top = FS_CLI_INT_UNSET;
     opts->threads = FS_CLI_INT_UNSET;
+    opts->count = FS_CLI_INT_UNSET;
+    opts->live.snaplen = FS_CLI_INT_UNSET;
+    opts->live.buffer_kib = FS_CLI_INT_UNSET;
     g_option_context_set_summary(ctx, summary);
     g_option_context_add_main_entries(ctx, entries, NULL);
     add_live_entries(ctx, opts, &fanout_text);
