@@ -39,6 +39,9 @@ done
 inapplicable "-s needs -i" -s 0 -r "$sample"
 inapplicable "-c: a count of packets, 1 or more" -c 0 -i nosuchif0
 inapplicable "-B: a buffer size in KiB, 1-4194304" -B 0 -i nosuchif0
+inapplicable "--max-flows: 0: a count of connections, 1 or more" \
+    --max-flows 0 -r "$sample"
+inapplicable "--max-flows: -3: a count" --max-flows -3 -r "$sample"
 inapplicable "--threads is for capture files" --threads 1 -i nosuchif0
 inapplicable "--fanout: '65536' is not a group id 0-65535" --fanout 65536 \
     -i nosuchif0

@@ -142,12 +142,15 @@ apply_limits(FsCliOptions *opts, const char *idle_text, gint max_flows,
         !parse_seconds("--idle-timeout", idle_text,
                        &opts->engine.idle_timeout, error))
         return FALSE;
-    if (max_flows < 0) {
+    if (max_flows != FS_CLI_INT_UNSET && max_flows < 1) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
-                    "--max-flows: %d is negative", max_flows);
+                    "--max-flows: %d: a count of connections, 1 or more",
+                    max_flows);
         return FALSE;
     }
-    opts->engine.max_flows = (guint)max_flows;
+    /* not given: no limit (0) */
+    opts->engine.max_flows = max_flows != FS_CLI_INT_UNSET ? (guint)max_flows
+                                                           : 0;
     opts->engine.ephemeral_ports = FS_ENGINE_EPHEMERAL_PORTS;
     return port_range == NULL ||
            parse_port_range(port_range, &opts->engine.ephemeral_ports, error);
@@ -384,7 +387,7 @@ fs_cli_parse(int argc, char **argv, FsCliOptions *opts, GError **error)
     g_autofree char *step_text = NULL;
     g_autofree char *shard_text = NULL;
     g_autofree char *fanout_text = NULL;
-    gint max_flows = 0;
+    gint max_flows = FS_CLI_INT_UNSET;
     gboolean json = FALSE;
     gboolean json_flat = FALSE;
     const char *ignored = NULL;
