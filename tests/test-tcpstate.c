@@ -690,31 +690,39 @@ collect(FsTcpOutcome *out, GArray *events)
     fs_tcp_outcome_clear(out);
 }
 
+/* The simultaneous close's segments through the machine alone, no
+ * engine, into conn (new) and out (emptied); their events into events. */
+static void
+run_simultaneous(FsConn *conn, FsTcpOutcome *out, GArray *events)
+{
+    FsTcpConfig cfg = { .rfc1337 = FALSE };
+
+    memset(conn, 0, sizeof *conn);
+    fs_conn_init(conn);
+    fs_tcp_outcome_init(out);
+    for (gsize i = 0; i < G_N_ELEMENTS(simultaneous); i++) {
+        FsSegment seg;
+
+        fs_script_segment(&simultaneous[i], &seg);
+        collect(fs_tcpstate_segment(conn, simultaneous[i].dir == C2S
+                                              ? FS_ROLE_CLIENT
+                                              : FS_ROLE_SERVER,
+                                    &seg, &cfg, out),
+                events);
+    }
+}
+
 /* The machine alone, no engine: a connection, segments (the
  * simultaneous close), its events. */
 static void
 test_machine_without_engine(void)
 {
-    const FsScriptStep *steps = simultaneous;
-    FsTcpConfig cfg = { .rfc1337 = FALSE };
     g_autoptr(GArray) events = g_array_new(FALSE, FALSE, sizeof(FsEvent));
     FsTcpOutcome out;
     FsConn conn;
     guint closing = 0;
 
-    memset(&conn, 0, sizeof conn);
-    fs_conn_init(&conn);
-    fs_tcp_outcome_init(&out);
-    for (gsize i = 0; i < G_N_ELEMENTS(simultaneous); i++) {
-        FsSegment seg;
-
-        fs_script_segment(&steps[i], &seg);
-        collect(fs_tcpstate_segment(&conn, steps[i].dir == C2S
-                                               ? FS_ROLE_CLIENT
-                                               : FS_ROLE_SERVER,
-                                    &seg, &cfg, &out),
-                events);
-    }
+    run_simultaneous(&conn, &out, events);
     /* the last ACKs passed the sensor; that they arrived, only silence
      * (or the end of the capture) says */
     g_assert_cmpint(conn.ep[FS_ROLE_CLIENT].state, ==, FS_TCP_CLOSING);
@@ -758,24 +766,13 @@ static void
 test_silence_clock_jump(void)
 {
     for (int backwards = 0; backwards < 2; backwards++) {
-        FsTcpConfig cfg = { .rfc1337 = FALSE };
+        g_autoptr(GArray) events =
+            g_array_new(FALSE, FALSE, sizeof(FsEvent));
         FsTcpOutcome out;
         FsEndpoint *ep;
         FsConn conn;
 
-        memset(&conn, 0, sizeof conn);
-        fs_conn_init(&conn);
-        fs_tcp_outcome_init(&out);
-        for (gsize i = 0; i < G_N_ELEMENTS(simultaneous); i++) {
-            FsSegment seg;
-
-            fs_script_segment(&simultaneous[i], &seg);
-            fs_tcpstate_segment(&conn, simultaneous[i].dir == C2S
-                                           ? FS_ROLE_CLIENT
-                                           : FS_ROLE_SERVER,
-                                &seg, &cfg, &out);
-            fs_tcp_outcome_clear(&out);
-        }
+        run_simultaneous(&conn, &out, events);
         ep = &conn.ep[FS_ROLE_CLIENT];
         g_assert_cmpint(ep->state, ==, FS_TCP_CLOSING);
         g_assert_true(ep->ack_pending);
