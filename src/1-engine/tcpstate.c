@@ -512,7 +512,8 @@ ack_was_lost(const Step *st, FsRole role)
  * sent once, above any stack's first RTO on a measured connection. The
  * interval is a difference of two times in [0, FS_TIME_MAX], of either
  * sign where the capture's clock jumped: three times it is kept within
- * what an FsTime holds (a fuzzed capture's jump of 2^61 s overflowed). */
+ * what an FsTime holds (a fuzzed capture's jump of ~2^61 ns, 97 years,
+ * overflowed). */
 static FsTime
 silence_needed(const FsConn *conn, const FsEndpoint *ep)
 {

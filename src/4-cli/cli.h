@@ -7,8 +7,9 @@
 #include "finscope/engine.h"
 #include "finscope/report.h"
 
-/* An integer option not given, while it is parsed (--top and --threads:
- * any value given, -1 or 0 too, is checked against what they take). */
+/* An integer option not given, while it is parsed (--top, --threads,
+ * -c, -s, -B, --max-flows; finscope check's and merge's too): any value
+ * given, 0 or -1 too, is checked against what the option takes. */
 #define FS_CLI_INT_UNSET G_MININT
 
 typedef struct {
