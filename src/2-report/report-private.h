@@ -103,7 +103,7 @@ struct FsReport {
     FsEngineConfig cfg;
     FsTally sum;       /* every finished record, counted once */
     GPtrArray *rows;   /* text: a row of cells per connection, one block
-                          each (fs_report_text_row_free()) */
+                          each (g_free()) */
     GString *buf;      /* scratch for one output line */
     GString *stuck;    /* text: endpoints stuck in a close state */
     GString *line;     /* text: a streamed conn line */
@@ -143,8 +143,6 @@ const char *fs_report_source_name(const FsReport *r, guint source);
 void fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *c);
 /* ns as milliseconds, "%.3f ms" as printf writes ns / 1e6; g_free() it. */
 char *fs_report_ms_string(FsTime ns);
-/* Frees a row of r->rows. */
-void fs_report_text_row_free(gpointer row);
 void fs_report_text_conn(FsReport *r, const FsConn *conn,
                          const FsOutcome *outcome);
 void fs_report_text_finish(FsReport *r, const FsEngine *engine);

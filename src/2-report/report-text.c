@@ -81,6 +81,13 @@ endpoint_string(const FsConn *conn, FsRole role)
 
 static void start_streaming(FsReport *r);
 
+/* Puts s (NUL-ended, not the NUL) at p: fs_put_bytes() of a name. */
+static inline char *
+name_put(char *p, const char *s)
+{
+    return fs_put_bytes(p, s, strlen(s));
+}
+
 /* "17", or "b.pcap:17" when several files were merged; "-" for none. */
 static char *
 frame_put(char *p, const FsReport *r, guint32 frame, guint source)
@@ -92,7 +99,7 @@ frame_put(char *p, const FsReport *r, guint32 frame, guint source)
         return p;
     }
     if (file != NULL) {
-        p = fs_put_bytes(p, file, strlen(file));
+        p = name_put(p, file);
         *p++ = ':';
     }
     return fs_put_uint(p, frame);
@@ -116,7 +123,7 @@ flags_put(char *p, guint32 flags)
         name = fs_flag_name((FsFlag)f);
         if (p != start)
             *p++ = ',';
-        p = fs_put_bytes(p, name, strlen(name));
+        p = name_put(p, name);
     }
     return p;
 }
@@ -156,13 +163,6 @@ time_put(FsReport *r, char *p, FsTime ns)
     p += 6;
     *p++ = 'Z';
     return p;
-}
-
-/* Puts the n bytes of s (NUL-ended) at p: fs_put_bytes() of a name. */
-static inline char *
-name_put(char *p, const char *s)
-{
-    return fs_put_bytes(p, s, strlen(s));
 }
 
 void
@@ -391,7 +391,7 @@ print_conn_line(FsReport *r, const Cells *c)
 }
 
 /* A row of r->rows: its N_COLS cells (and a NULL) and their text, in one
- * block (fs_report_text_row_free() frees it). */
+ * block (g_free() frees it). */
 static char **
 row_of(const Cells *c)
 {
@@ -420,12 +420,6 @@ cells_of_row(char **row, Cells *c)
         c->cell[col] = row[col];
         c->len[col] = strlen(row[col]);
     }
-}
-
-void
-fs_report_text_row_free(gpointer p)
-{
-    g_free(p);
 }
 
 void

@@ -29,7 +29,7 @@ fs_report_new(FsReportFormat format, FILE *out, const FsEngineConfig *cfg)
     r->out = out;
     r->cfg = *cfg;
     fs_tally_init(&r->sum);
-    r->rows = g_ptr_array_new_with_free_func(fs_report_text_row_free);
+    r->rows = g_ptr_array_new_with_free_func(g_free);
     r->buf = g_string_sized_new(512);
     r->stuck = g_string_new(NULL);
     r->line = g_string_new(NULL);
