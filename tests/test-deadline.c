@@ -77,7 +77,7 @@ static void
 expect_drained(FsDeadlines *q, GPtrArray *out, const guint64 *want, guint n)
 {
     g_assert_cmpuint(out->len, ==, 0);
-    fs_deadlines_drain_by_id(q, collect, out);
+    fs_deadlines_drain_by_id(q, collect, NULL, out);
     g_assert_cmpuint(out->len, ==, n);
     for (guint i = 0; i < out->len; i++) {
         const FsConn *c = g_ptr_array_index(out, i);
@@ -175,7 +175,7 @@ random_walk(gconstpointer data)
     }
     /* the rest, never-due ones among them, in id order */
     g_ptr_array_set_size(due, 0);
-    fs_deadlines_drain_by_id(q, collect, due);
+    fs_deadlines_drain_by_id(q, collect, NULL, due);
     g_assert_cmpuint(due->len, ==,
                      count_queued(queued, G_N_ELEMENTS(queued)));
     for (guint k = 0; k < due->len; k++) {
@@ -206,7 +206,7 @@ test_drain_by_id(void)
     }
     g_assert_cmpint(fs_deadlines_wake(q, &conns[0]), ==, 0);
     g_assert_cmpuint(fs_deadlines_size(q), ==, 50);
-    fs_deadlines_drain_by_id(q, collect, out);
+    fs_deadlines_drain_by_id(q, collect, NULL, out);
     g_assert_cmpuint(fs_deadlines_size(q), ==, 0);
     g_assert_null(fs_deadlines_pop_due(q, G_MAXINT64));
     g_assert_cmpuint(out->len, ==, 50);
@@ -254,7 +254,7 @@ test_due_by_id(void)
             n_due += wake <= 500 * unit;
         }
         fs_deadlines_pop_due_by_id(q, 500 * unit, due);
-        fs_deadlines_drain_by_id(q, collect, rest);
+        fs_deadlines_drain_by_id(q, collect, NULL, rest);
         g_assert_cmpuint(due->len, ==, n_due);
         g_assert_cmpuint(due->len + rest->len, ==, n);
         for (guint i = 0; i < due->len; i++) {
@@ -291,7 +291,7 @@ test_drain_ids_across_2_32(void)
         fs_deadlines_set(q, &conns[i],
                          (FsTime)(i % 5) << (i % 3 == 0 ? 38 : 30));
     }
-    fs_deadlines_drain_by_id(q, collect, out);
+    fs_deadlines_drain_by_id(q, collect, NULL, out);
     g_assert_cmpuint(out->len, ==, G_N_ELEMENTS(conns));
     for (guint i = 0; i < out->len; i++)
         g_assert_cmpuint(((const FsConn *)g_ptr_array_index(out, i))->id, ==,
@@ -366,7 +366,7 @@ test_never_due(void)
     g_assert_cmpint(fs_deadlines_wake(q, &moved), ==, G_MAXINT64);
     g_assert_cmpint(fs_deadlines_wake(q, &again), ==, G_MAXINT64);
     g_ptr_array_set_size(out, 0);
-    fs_deadlines_drain_by_id(q, collect, out);
+    fs_deadlines_drain_by_id(q, collect, NULL, out);
     g_assert_cmpuint(out->len, ==, 2);
     g_assert_true(g_ptr_array_index(out, 0) == &moved);
     g_assert_true(g_ptr_array_index(out, 1) == &again);
@@ -447,6 +447,75 @@ test_drain_wide(void)
     expect_drained(q, out, sorted, G_N_ELEMENTS(sorted));
 }
 
+/* drain_by_id() with ahead: each connection is given to ahead (if at
+ * all) before fn takes it, fn takes each once in id order; with dense
+ * ids (the merge of buckets, never-due ones and the far heap) and with
+ * ids spanning 2^32 (drain_wide()). */
+typedef struct {
+    FsConn *conns;
+    gboolean *taken;     /* by fn, by index in conns */
+    gboolean *asked;     /* by ahead */
+    guint n_taken;
+    guint n_asked;
+    guint64 last_id;
+} AheadCheck;
+
+static void
+ahead_take(FsConn *conn, gpointer user)
+{
+    AheadCheck *a = user;
+    guint i = (guint)(conn - a->conns);
+
+    g_assert_false(a->taken[i]);
+    g_assert_cmpuint(conn->id, >, a->last_id);
+    a->last_id = conn->id;
+    a->taken[i] = TRUE;
+    a->n_taken++;
+}
+
+static void
+ahead_ask(const FsConn *conn, gpointer user)
+{
+    AheadCheck *a = user;
+    guint i = (guint)(conn - a->conns);
+
+    g_assert_false(a->taken[i]);
+    g_assert_false(a->asked[i]);
+    a->asked[i] = TRUE;
+    a->n_asked++;
+}
+
+static void
+test_drain_ahead(void)
+{
+    const guint n = 3000;
+
+    for (guint wide = 0; wide <= 1; wide++) {
+        g_autoptr(FsDeadlines) q = fs_deadlines_new();
+        g_autofree FsConn *conns = g_new0(FsConn, n);
+        g_autofree gboolean *taken = g_new0(gboolean, n);
+        g_autofree gboolean *asked = g_new0(gboolean, n);
+        AheadCheck a = { conns, taken, asked, 0, 0, 0 };
+
+        for (guint i = 0; i < n; i++) {
+            FsTime wake = i % 7 == 0   ? G_MAXINT64
+                          : i % 5 == 0 ? (FsTime)1 << 42
+                                       : (FsTime)((i * 31) % 997) * 1000000000;
+
+            conns[i].id = (guint64)(i * 1237u) % n + 1 +
+                          (wide && i % 2 == 0 ? G_GUINT64_CONSTANT(1) << 33
+                                              : 0);
+            fs_deadlines_set(q, &conns[i], wake);
+        }
+        fs_deadlines_drain_by_id(q, ahead_take, ahead_ask, &a);
+        g_assert_cmpuint(fs_deadlines_size(q), ==, 0);
+        g_assert_cmpuint(a.n_taken, ==, n);
+        /* all but the first few, asked ahead of their turn */
+        g_assert_cmpuint(a.n_asked, >, n - 64);
+        g_assert_cmpuint(a.n_asked, <=, n);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -471,5 +540,6 @@ main(int argc, char **argv)
     g_test_add_func("/deadline/empty-wheel-far-wake",
                     test_empty_wheel_far_wake);
     g_test_add_func("/deadline/drain-wide", test_drain_wide);
+    g_test_add_func("/deadline/drain-ahead", test_drain_ahead);
     return g_test_run();
 }

@@ -142,9 +142,13 @@ FsConn *fs_deadlines_pop_due(FsDeadlines *q, FsTime now);
  * out in id order. */
 void fs_deadlines_pop_due_by_id(FsDeadlines *q, FsTime now, GPtrArray *out);
 
-/* Empties the queue, handing each connection to fn in id order. */
+/* Empties the queue, handing each connection to fn in id order; ahead
+ * (or NULL) is given each a few connections before fn, to ask for what
+ * fn will read of it (fn may free its own connection, no other). */
 void fs_deadlines_drain_by_id(FsDeadlines *q,
                               void (*fn)(FsConn *conn, gpointer user),
+                              void (*ahead)(const FsConn *conn,
+                                            gpointer user),
                               gpointer user);
 
 guint fs_deadlines_size(const FsDeadlines *q);

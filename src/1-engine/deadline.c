@@ -823,12 +823,67 @@ run_sift(Run **h, guint i, guint n)
     h[i] = r;
 }
 
+/* The merge's next connection, its run moved on (NULL: all taken). */
+static inline FsConn *
+merge_next(Run **heap, guint *n_runs)
+{
+    Run *r;
+    FsConn *conn;
+
+    if (*n_runs == 0)
+        return NULL;
+    r = heap[0];
+    conn = run_head_conn(r);
+    if (++r->at == r->len)
+        heap[0] = heap[--*n_runs];
+    if (*n_runs > 0)
+        run_sift(heap, 0, *n_runs);
+    return conn;
+}
+
+/* The end's drain hands every connection held to fn, each last touched
+ * up to 2*MSL ago, out of every cache (the large trace's 930,000: 14%
+ * of its run). The merge runs DRAIN_AHEAD connections ahead of fn: each
+ * one's head is asked for as the merge takes it (the merge reads only
+ * the buckets), and ahead() (what fn will read of it, knowing it from
+ * its head) is called DRAIN_AHEAD / 2 before fn. fn may free its own
+ * connection only: those ahead are read before it runs. */
+#define DRAIN_AHEAD 16u
+
+static void
+drain_ahead(Run **heap, guint n_runs,
+            void (*fn)(FsConn *conn, gpointer user),
+            void (*ahead)(const FsConn *conn, gpointer user), gpointer user)
+{
+    FsConn *ring[DRAIN_AHEAD];
+    guint in = 0;
+    guint out = 0;
+
+    for (;;) {
+        FsConn *conn = merge_next(heap, &n_runs);
+
+        if (conn != NULL) {
+#if defined(__GNUC__)
+            __builtin_prefetch(conn, 1);
+#endif
+            ring[in++ % DRAIN_AHEAD] = conn;
+            if (in - out < DRAIN_AHEAD)
+                continue;
+        } else if (out == in) {
+            return;
+        }
+        if (ahead != NULL && out + DRAIN_AHEAD / 2 < in)
+            ahead(ring[(out + DRAIN_AHEAD / 2) % DRAIN_AHEAD], user);
+        fn(ring[out++ % DRAIN_AHEAD], user);
+    }
+}
+
 /* drain_by_id() when the ids held span 2^32 or more (over four billion
  * connections in the capture): all of them into one array (16 bytes a
  * connection, the drain's peak), sorted there. */
 static void
 drain_wide(FsDeadlines *q, void (*fn)(FsConn *conn, gpointer user),
-           gpointer user)
+           void (*ahead)(const FsConn *conn, gpointer user), gpointer user)
 {
     g_autoptr(GArray) all = g_array_sized_new(FALSE, FALSE, sizeof(Entry),
                                               fs_deadlines_size(q));
@@ -847,13 +902,17 @@ drain_wide(FsDeadlines *q, void (*fn)(FsConn *conn, gpointer user),
     /* (the far heap's keyed by id already) */
     g_array_append_vals(all, q->far->data, q->far->len);
     sorted = sort_by_key(q, &g_array_index(all, Entry, 0), all->len);
-    for (guint i = 0; i < all->len; i++)
+    for (guint i = 0; i < all->len; i++) {
+        if (ahead != NULL && i + DRAIN_AHEAD / 2 < all->len)
+            ahead(sorted[i + DRAIN_AHEAD / 2].conn, user);
         fn(sorted[i].conn, user);
+    }
 }
 
 void
 fs_deadlines_drain_by_id(FsDeadlines *q,
                          void (*fn)(FsConn *conn, gpointer user),
+                         void (*ahead)(const FsConn *conn, gpointer user),
                          gpointer user)
 {
     Run runs[NEVER + 2];
@@ -874,6 +933,7 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
             Chunk *c = chunk_of(b, i);
             FsConn *conn = c->conn[AT(i)];
 
+            take_prefetch(b, i);
             conn->deadline_slot = 0;
             c->wake[AT(i)] = (guint32)conn->id;
             lo = MIN(lo, conn->id);
@@ -887,7 +947,7 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
         e->wake = (FsTime)e->conn->id;
     }
     if (lo <= hi && hi - lo > G_MAXUINT32) {
-        drain_wide(q, fn, user);
+        drain_wide(q, fn, ahead, user);
         goto emptied;
     }
     for (guint s = 0; s <= NEVER; s++) {
@@ -909,17 +969,7 @@ fs_deadlines_drain_by_id(FsDeadlines *q,
         heap[i] = &runs[i];
     for (guint i = n_runs / 2; i-- > 0;)
         run_sift(heap, i, n_runs);
-    while (n_runs > 0) {
-        Run *r = heap[0];
-        FsConn *conn = run_head_conn(r);
-
-        r->at++;
-        fn(conn, user);
-        if (r->at == r->len)
-            heap[0] = heap[--n_runs];
-        if (n_runs > 0)
-            run_sift(heap, 0, n_runs);
-    }
+    drain_ahead(heap, n_runs, fn, ahead, user);
 emptied:
     for (guint s = 0; s <= NEVER; s++)
         bucket_shrink(q, &q->ring[s], 0);

@@ -383,6 +383,15 @@ hand_over_frozen(FsStore *s, FsConn *conn, FsTime now)
     return TRUE;
 }
 
+/* fs_store_finish's drain: what hand_over_at_end() will read of conn
+ * (its head loaded: deadline.c), frozen or whole. */
+static void
+hand_over_ahead(const FsConn *conn, gpointer user)
+{
+    (void)user;
+    fs_conn_prefetch_range(conn, 64, fs_conn_size(conn));
+}
+
 /* fs_store_finish: hands conn over at the end of the capture. */
 static void
 hand_over_at_end(FsConn *conn, gpointer user)
@@ -874,7 +883,7 @@ fs_store_free(FsStore *s)
 {
     if (s == NULL)
         return;
-    fs_deadlines_drain_by_id(s->deadlines, free_detached, s);
+    fs_deadlines_drain_by_id(s->deadlines, free_detached, NULL, s);
     fs_deadlines_free(s->deadlines);
     g_ptr_array_unref(s->due);
     for (int c = 0; c < FS_EVICT_N_CLASSES; c++)
@@ -971,7 +980,8 @@ fs_store_finish(FsStore *s)
 {
     /* every connection held is queued: in id order, like a sweep's.
      * TIME_WAIT still held at the end stays counted as held. */
-    fs_deadlines_drain_by_id(s->deadlines, hand_over_at_end, s);
+    fs_deadlines_drain_by_id(s->deadlines, hand_over_at_end, hand_over_ahead,
+                             s);
     for (int c = 0; c < FS_EVICT_N_CLASSES; c++) {
         s->held[c].len = 0;
         s->held[c].head = 0;
