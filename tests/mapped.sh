@@ -1,31 +1,32 @@
 #!/bin/sh
-# finscope tests: capture files read from a memory map (src/1-engine/mapped.c)
+# finscope tests: capture files read in place (src/1-engine/mapped.c)
 # give the same report as through libpcap (FINSCOPE_NO_MMAP=1), byte for
 # byte — stdout of --json --events, stderr and exit status — on every
 # sample, cut anywhere, corrupted, merged, filtered, byte-swapped, and on
 # the fuzz corpora when there are; pcapng too (tests/mkpcapng.py).
 . "$(dirname "$0")/lib.sh"
 
-# same NAME ARGS...: finscope --json --events ARGS mapped and through
+# same NAME ARGS...: finscope --json --events ARGS read in place and through
 # libpcap, compared (lib.sh).
 same() { same_without FINSCOPE_NO_MMAP "$@"; }
 
 
-# The mapped path is taken at all: madvise(MADV_SEQUENTIAL) on the file,
-# and none with FINSCOPE_NO_MMAP set.
+# The fast path is taken at all: posix_fadvise(POSIX_FADV_SEQUENTIAL) on
+# the file (before its reads into the window), and none with
+# FINSCOPE_NO_MMAP set.
 sample=$SAMPLES/client-close-first-v4.pcap
 if command -v strace > /dev/null 2>&1 &&
-    strace -f -o "$OUT/strace" -e trace=madvise true 2> /dev/null; then
-    strace -f -o "$OUT/strace" -e trace=madvise "$FINSCOPE" -r "$sample" \
+    strace -f -o "$OUT/strace" -e trace=fadvise64 true 2> /dev/null; then
+    strace -f -o "$OUT/strace" -e trace=fadvise64 "$FINSCOPE" -r "$sample" \
         > /dev/null 2>&1
-    n_map=$(grep -c MADV_SEQUENTIAL "$OUT/strace")
-    FINSCOPE_NO_MMAP=1 strace -f -o "$OUT/strace" -e trace=madvise \
+    n_map=$(grep -c POSIX_FADV_SEQUENTIAL "$OUT/strace")
+    FINSCOPE_NO_MMAP=1 strace -f -o "$OUT/strace" -e trace=fadvise64 \
         "$FINSCOPE" -r "$sample" > /dev/null 2>&1
-    n_lib=$(grep -c MADV_SEQUENTIAL "$OUT/strace")
+    n_lib=$(grep -c POSIX_FADV_SEQUENTIAL "$OUT/strace")
     if [ "$n_map" -ge 1 ] && [ "$n_lib" -eq 0 ]; then
-        ok "pcap files are mapped, FINSCOPE_NO_MMAP turns it off"
+        ok "pcap files are read in place, FINSCOPE_NO_MMAP turns it off"
     else
-        not_ok "mapped $n_map times, $n_lib with FINSCOPE_NO_MMAP"
+        not_ok "read in place $n_map times, $n_lib with FINSCOPE_NO_MMAP"
     fi
 else
     skip "strace cannot run here"
@@ -177,15 +178,15 @@ if command -v python3 > /dev/null 2>&1; then
     done
     check "every sample as pcapng, $n files: the same both ways" none_failed
 
-    # and pcapng files are mapped too
+    # and pcapng files are read in place too
     ng=$OUT/ng/client-close-first-v4-sections.pcapng
     if command -v strace > /dev/null 2>&1 &&
-        strace -f -o "$OUT/strace" -e trace=madvise true 2> /dev/null; then
-        strace -f -o "$OUT/strace" -e trace=madvise "$FINSCOPE" -r "$ng" \
+        strace -f -o "$OUT/strace" -e trace=fadvise64 true 2> /dev/null; then
+        strace -f -o "$OUT/strace" -e trace=fadvise64 "$FINSCOPE" -r "$ng" \
             > /dev/null 2>&1
-        check "pcapng files are mapped" grep -q MADV_SEQUENTIAL "$OUT/strace"
+        check "pcapng files are read in place" grep -q POSIX_FADV_SEQUENTIAL "$OUT/strace"
     else
-        skip "pcapng files are mapped: strace cannot run here"
+        skip "pcapng files are read in place: strace cannot run here"
     fi
 
     fails=

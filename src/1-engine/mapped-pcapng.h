@@ -17,6 +17,10 @@
 #include <pcap/pcap.h>
 
 #define FS_PCAPNG_SHB 0x0A0D0D0Au /* Section Header Block type */
+/* The longest block read: libpcap's INITIAL_MAX_BLOCKSIZE
+ * (MAX_BLOCKSIZE_FOR_SNAPLEN of the link types finscope decodes stays
+ * below it). */
+#define FS_PCAPNG_BLOCK_MAX (16u * 1024 * 1024)
 
 typedef struct FsPcapng FsPcapng;
 

@@ -1,18 +1,25 @@
-/* finscope: classic pcap and pcapng files read from a memory map (see
- * mapped.h; pcapng blocks are parsed in mapped-pcapng.c).
+/* finscope: classic pcap and pcapng files read in place from a window
+ * of the file (see mapped.h; pcapng blocks are parsed in
+ * mapped-pcapng.c).
  *
  * libpcap reads a file through stdio: the kernel copies every byte into
- * the stream's buffer, libpcap copies each record into its own. Here the
- * file's pages are mapped and each record is handed over where it lies,
- * after one bounds check of its header. What is behind the read position
- * is unmapped every RELEASE bytes, so the peak RSS does not grow with the
- * file (the page cache keeps the pages). */
+ * the stream's buffer, libpcap copies each record into its own and
+ * hands it over one call a packet. Here the kernel copies the file into
+ * one window of CHUNK bytes and the record cut at its end (pread(), a
+ * call each 256 KiB), and each record is parsed where it lies there
+ * after one bounds check of its header. The window stays in the CPU's
+ * cache and its pages in the TLB: on a virtual machine the file's pages
+ * mapped into the process (mmap() until session 14: the page cache's
+ * pages, faulted in 16 at a time and given back each MiB) cost 3 times
+ * the copy (a walk of medium's records: 0.23 s mapped, 0.07 s read; see
+ * doc/HACKING.md). The window is the same few hundred KiB whatever the
+ * file, so the peak RSS does not grow with it. */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,27 +38,33 @@
 /* libpcap's MAXIMUM_SNAPLEN: its limit for every link type finscope
  * decodes (max_snaplen_for_dlt) */
 #define MAX_SNAPLEN 262144u
-/* Bytes read between two madvise(MADV_DONTNEED) of what lies behind. */
-#define RELEASE (1024u * 1024)
+/* Bytes read into the window at a time; the window holds twice that,
+ * more when a record needs it (refill()). The fuzz targets build with a
+ * few bytes (fuzz/run.sh), so that their records straddle windows. */
+#ifndef FS_MAPPED_CHUNK
+#define FS_MAPPED_CHUNK (256u * 1024)
+#endif
+#define CHUNK ((gsize)FS_MAPPED_CHUNK)
 /* Bytes ahead of the read position asked into the cache as records are
  * read (read_ahead()). */
 #define READ_AHEAD 2048u
 #define CACHE_LINE 64u
 
 struct FsMapped {
-    const guint8 *base;  /* the whole file, read-only */
-    gsize length;        /* bytes mapped: the file's size when opened */
-    gsize size;          /* bytes read here: length, or less once the
-                            file was found cut short */
-    gsize pos;           /* offset of the next record */
-    gsize released;      /* bytes at base already given back (a multiple
-                            of the page size) */
-    gsize ahead;         /* bytes at base asked into the cache
+    guint8 *buf;         /* the window: the file's bytes [at, at + have) */
+    gsize cap;           /* its size */
+    gsize at;            /* the file offset of buf[0] */
+    gsize have;          /* bytes in it */
+    gsize length;        /* bytes read here: the file's size when opened,
+                            or less once it was found cut short */
+    gsize pos;           /* file offset of the next record */
+    gsize ahead;         /* bytes of buf asked into the cache
                             (read_ahead()) */
-    gsize page;          /* the page size */
-    int fd;              /* the file's descriptor (libpcap's stream) */
+    int fd;              /* the file's descriptor (libpcap's stream,
+                            read with pread(): its offset stays) */
     FsMappedFormat fmt;  /* how its records read */
     FsPcapng *ng;        /* pcapng: its blocks' parser; NULL: pcap */
+    gboolean ng_swapped; /* pcapng: in the other byte order */
     goffset opened_at;   /* pcapng: where libpcap stood once opened */
     gboolean replay;     /* pcapng: libpcap reads on from opened_at,
                             after the packets handed out (else from pos) */
@@ -197,17 +210,81 @@ is_pcapng(const guint8 *base, pcap_t *pcap)
     return pcap_snapshot(pcap) > 0;
 }
 
+/* Reads on into the window (which keeps the bytes from pos, the record
+ * begun there, moved to its start) until it holds need bytes from pos
+ * or CHUNK more, or the file ends. FALSE, nothing changed, when it
+ * cannot hold more of the record: need is 0 (the record is not one
+ * libpcap hands over as it is), the window holds need bytes already, or
+ * the file was read to its end. A read that fails or comes back short
+ * ends the file here (cut short while it is read, an I/O error):
+ * libpcap reads from pos on and says what it finds. */
+static G_GNUC_NO_INLINE gboolean
+refill(FsMapped *m, gsize need)
+{
+    gsize keep = m->at + m->have - m->pos;
+
+    if (need == 0 || keep >= need || m->at + m->have >= m->length)
+        return FALSE;
+    if (need > m->cap) {
+        m->cap = need + CHUNK;
+        m->buf = g_realloc(m->buf, m->cap);
+    }
+    memmove(m->buf, m->buf + (m->pos - m->at), keep);
+    m->at = m->pos;
+    m->have = keep;
+    m->ahead = 0;
+    while (m->at + m->have < m->length &&
+           (m->have < need || m->have - keep < CHUNK) && m->have < m->cap) {
+        gsize want = MIN(m->cap - m->have, m->length - (m->at + m->have));
+        gssize got = pread(m->fd, m->buf + m->have, want,
+                           (off_t)(m->at + m->have));
+
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            m->length = m->at + m->have;
+            break;
+        }
+        m->have += (gsize)got;
+    }
+    return TRUE;
+}
+
+/* Bytes the classic record at the window's offset rel needs in it (its
+ * header, then all of it); 0 when it is not one to read here. */
+static gsize
+record_need(const FsMapped *m, gsize rel)
+{
+    guint32 caplen;
+
+    if (m->have - rel < RECORD_HEADER)
+        return RECORD_HEADER;
+    caplen = u32_at(m->buf + rel + 8, m->fmt.swapped);
+    return caplen <= m->fmt.limit ? RECORD_HEADER + (gsize)caplen : 0;
+}
+
+/* Bytes the pcapng block at pos needs in the window (its type and
+ * length, then all of it); 0 when its length is not one libpcap reads
+ * (the parser says what then). */
+static gsize
+block_need(const FsMapped *m)
+{
+    gsize rel = m->pos - m->at;
+    guint32 total;
+
+    if (m->have - rel < 8)
+        return 8;
+    total = u32_at(m->buf + rel + 4, m->ng_swapped);
+    return total >= 12 && total <= FS_PCAPNG_BLOCK_MAX ? total : 0;
+}
+
 FsMapped *
 fs_mapped_open(FILE *fp, pcap_t *pcap)
 {
     const char *off = g_getenv("FINSCOPE_NO_MMAP");
     struct stat st;
-    FsMappedFormat fmt;
     FsMapped *m = NULL;
-    void *base;
     int fd;
-    FsPcapng *ng = NULL;
-    goffset opened_at = 0;
 
     if ((off != NULL && *off != '\0') || fp == stdin)
         return NULL;
@@ -215,76 +292,71 @@ fs_mapped_open(FILE *fp, pcap_t *pcap)
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
         st.st_size < FILE_HEADER || (guint64)st.st_size > G_MAXSIZE)
         return NULL;
-    base = mmap(NULL, (gsize)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (base == MAP_FAILED)
-        return NULL;
-    memset(&fmt, 0, sizeof fmt);
-    if (is_pcapng(base, pcap)) {
-        opened_at = (goffset)ftello(fp);
-        if (opened_at <= 0) {
-            munmap(base, (gsize)st.st_size);
-            return NULL;
-        }
-        ng = fs_pcapng_new(pcap_is_swapped(pcap) != 0, pcap_datalink(pcap),
-                           pcap_snapshot(pcap));
-    } else if (!format_of(base, (gsize)st.st_size, pcap, &fmt)) {
-        munmap(base, (gsize)st.st_size);
-        return NULL;
-    }
-    (void)madvise(base, (gsize)st.st_size, MADV_SEQUENTIAL);
     m = g_new0(FsMapped, 1);
-    m->base = base;
-    m->length = (gsize)st.st_size;
-    m->size = m->length;
-    m->pos = ng != NULL ? 0 : FILE_HEADER;
-    m->ng = ng;
-    m->opened_at = opened_at;
-    m->page = (gsize)sysconf(_SC_PAGESIZE);
     m->fd = fd;
-    m->fmt = fmt;
+    m->length = (gsize)st.st_size;
+    m->cap = 2 * CHUNK;
+    m->buf = g_malloc(m->cap);
+    /* the file's first bytes, from its start (libpcap's stream stays
+     * where it stands) */
+    if (!refill(m, FILE_HEADER) || m->have < FILE_HEADER)
+        goto not_here;
+    if (is_pcapng(m->buf, pcap)) {
+        m->opened_at = (goffset)ftello(fp);
+        if (m->opened_at <= 0)
+            goto not_here;
+        m->ng_swapped = pcap_is_swapped(pcap) != 0;
+        m->ng = fs_pcapng_new(m->ng_swapped, pcap_datalink(pcap),
+                              pcap_snapshot(pcap));
+    } else if (format_of(m->buf, m->have, pcap, &m->fmt)) {
+        m->pos = FILE_HEADER;
+    } else {
+        goto not_here;
+    }
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     return m;
-}
 
-/* The previous record is done with: gives back whole pages behind.
- * Once a MiB: kept out of fs_mapped_next(), whose every call would
- * otherwise pay for its frame. */
-static G_GNUC_NO_INLINE void
-release_behind(FsMapped *m)
-{
-    gsize upto = m->pos / m->page * m->page;
-    struct stat st;
-
-    (void)madvise((void *)(m->base + m->released), upto - m->released,
-                  MADV_DONTNEED);
-    m->released = upto;
-    /* A file cut short while it is read (rotated, rewritten) would
-     * raise SIGBUS past its new end: from there libpcap reads, and
-     * says what it finds. (Checked each MiB: a cut within the next
-     * MiB still can.) */
-    if (fstat(m->fd, &st) == 0 && st.st_size >= 0 &&
-        (guint64)st.st_size < m->size)
-        m->size = MAX((gsize)st.st_size, m->pos);
+not_here:
+    fs_mapped_free(m);
+    return NULL;
 }
 
 /* fs_mapped_next(), inlined into fs_mapped_decode()'s loop. */
 static inline gboolean
 mapped_next(FsMapped *m, struct pcap_pkthdr *hdr, const guint8 **data)
 {
-    if (G_UNLIKELY(m->pos - m->released >= RELEASE + m->page))
-        release_behind(m);
-    read_ahead(m->base, m->size, m->pos, &m->ahead);
-    if (G_LIKELY(m->ng == NULL))
-        return parse_record(m->base, m->size, &m->pos, &m->fmt, hdr, data);
-    switch (fs_pcapng_parse(m->ng, m->base, m->size, &m->pos, hdr, data)) {
-    case FS_PCAPNG_PACKET:
-        return TRUE;
-    case FS_PCAPNG_FROM:
-        return FALSE;
-    case FS_PCAPNG_REPLAY:
-        m->replay = TRUE;
-        return FALSE;
+    for (;;) {
+        gsize rel = m->pos - m->at;
+
+        if (G_LIKELY(m->ng == NULL)) {
+            read_ahead(m->buf, m->have, rel, &m->ahead);
+            if (G_LIKELY(parse_record(m->buf, m->have, &rel, &m->fmt, hdr,
+                                      data))) {
+                m->pos = m->at + rel;
+                return TRUE;
+            }
+            if (!refill(m, record_need(m, rel)))
+                return FALSE;
+            continue;
+        }
+        switch (fs_pcapng_parse(m->ng, m->buf, m->have, &rel, hdr, data)) {
+        case FS_PCAPNG_PACKET:
+            m->pos = m->at + rel;
+            return TRUE;
+        case FS_PCAPNG_FROM:
+            m->pos = m->at + rel;
+            if (refill(m, block_need(m)))
+                continue;
+            return FALSE;
+        case FS_PCAPNG_REPLAY:
+            m->pos = m->at + rel;
+            if (refill(m, block_need(m)))
+                continue;
+            m->replay = TRUE;
+            return FALSE;
+        }
+        g_assert_not_reached();
     }
-    g_assert_not_reached();
 }
 
 gboolean
@@ -307,7 +379,7 @@ decode_record(int linktype, guint source, guint32 frame,
 }
 
 /* fs_mapped_decode() of classic pcap records: mapped_next()'s, the
- * map's fields held in locals (the segments' stores could otherwise
+ * window's fields held in locals (the segments' stores could otherwise
  * alias them), and the format's, a constant where the caller gives one. */
 EACH_RECORD guint
 decode_classic(FsMapped *m, const FsMappedFormat fmt, int linktype,
@@ -316,27 +388,29 @@ decode_classic(FsMapped *m, const FsMappedFormat fmt, int linktype,
 {
     struct pcap_pkthdr hdr;
     const guint8 *data = NULL;
-    const guint8 *base = m->base;
-    gsize pos = m->pos;
-    gsize size = m->size;
-    gsize release_at = m->released + RELEASE + m->page;
+    const guint8 *base = m->buf;
+    gsize rel = m->pos - m->at;
+    gsize size = m->have;
     gsize ahead = m->ahead;
     guint n = 0;
 
-    for (; n < max; n++) {
-        if (G_UNLIKELY(pos >= release_at)) {
-            m->pos = pos;
-            release_behind(m);
-            size = m->size;
-            release_at = m->released + RELEASE + m->page;
+    while (n < max) {
+        read_ahead(base, size, rel, &ahead);
+        if (G_UNLIKELY(!parse_record(base, size, &rel, &fmt, &hdr, &data))) {
+            m->pos = m->at + rel;
+            if (!refill(m, record_need(m, rel)))
+                break;
+            base = m->buf;
+            rel = 0;
+            size = m->have;
+            ahead = 0;
+            continue;
         }
-        read_ahead(base, size, pos, &ahead);
-        if (G_UNLIKELY(!parse_record(base, size, &pos, &fmt, &hdr, &data)))
-            break;
         status[n] = decode_record(linktype, source, *frames + n + 1, &hdr,
                                   data, &seg[n]);
+        n++;
     }
-    m->pos = pos;
+    m->pos = m->at + rel;
     m->ahead = ahead;
     *frames += n;
     return n;
@@ -398,7 +472,7 @@ fs_mapped_free(FsMapped *m)
 {
     if (m == NULL)
         return;
-    munmap((void *)m->base, m->length);
+    g_free(m->buf);
     fs_pcapng_free(m->ng);
     g_free(m);
 }

@@ -1,5 +1,6 @@
-/* finscope: classic pcap and pcapng files read from a memory map, records
- * parsed in place (no copy of the packet, no read() per buffer). Only the records
+/* finscope: classic pcap and pcapng files read into a window of a few
+ * hundred KiB, records parsed in place there (no copy of a packet, no
+ * call a packet; mapped.c says why not a memory map). Only the records
  * libpcap would hand over unchanged are read here; from the first record
  * that is not (cut off by the end of the file, longer than the snapshot,
  * ...) on, libpcap reads the rest of the file, so the results are the
@@ -55,15 +56,18 @@ gboolean fs_mapped_parse(const guint8 *base, gsize size, gsize *pos,
                          const FsMappedFormat *fmt, struct pcap_pkthdr *hdr,
                          const guint8 **data);
 
-/* The file that libpcap just opened (its header read from fp), mapped,
- * or NULL when the fast path does not read it: not a regular file, not
- * classic pcap 2.4 or pcapng (mapped-pcapng.h), a byte-swapped Linux
- * cooked capture (whose headers libpcap rewrites), the map failed, or FINSCOPE_NO_MMAP is set
- * in the environment. */
+/* The file that libpcap just opened (its header read from fp), to be
+ * read here (its first bytes read already), or NULL when the fast path
+ * does not read it: not a regular file, not classic pcap 2.4 or pcapng
+ * (mapped-pcapng.h), a byte-swapped Linux cooked capture (whose headers
+ * libpcap rewrites), its first bytes could not be read, or
+ * FINSCOPE_NO_MMAP (the name from when it was a memory map) is set in
+ * the environment. fp's offset is left as it is (the reads are
+ * pread()s). */
 FsMapped *fs_mapped_open(FILE *fp, pcap_t *pcap);
 
-/* The next record, as fs_mapped_parse(); its bytes stay mapped until the
- * next call. FALSE: libpcap must read the rest, from
+/* The next record, as fs_mapped_parse(); its bytes stay in the window
+ * until the next call. FALSE: libpcap must read the rest, from
  * fs_mapped_offset(). */
 gboolean fs_mapped_next(FsMapped *m, struct pcap_pkthdr *hdr,
                         const guint8 **data);
