@@ -138,6 +138,29 @@ test_swapped_signed_ns(void)
     g_assert_cmpint(hdr.ts.tv_usec, ==, (gint64)G_MININT32 * 1000);
 }
 
+/* b written to a temporary file (*path), opened by libpcap (*pcap, ns
+ * precision) and by the fast path. */
+static FsMapped *
+open_written(const GByteArray *b, char **path, pcap_t **pcap)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    FsMapped *m;
+    FILE *fp;
+    int fd = g_file_open_tmp("test-mapped-XXXXXX.pcap", path, NULL);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(write(fd, b->data, b->len), ==, (gssize)b->len);
+    close(fd);
+    fp = fopen(*path, "rb");
+    g_assert_nonnull(fp);
+    *pcap = pcap_fopen_offline_with_tstamp_precision(
+        fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    g_assert_nonnull(*pcap);
+    m = fs_mapped_open(fp, *pcap);
+    g_assert_nonnull(m);
+    return m;
+}
+
 /* A file cut short while it is read: the records past its new end are
  * left to libpcap (the window's read comes back short there). */
 static void
@@ -147,29 +170,16 @@ test_file_cut_while_read(void)
                                             65535, 1 };
     g_autoptr(GByteArray) b = g_byte_array_new();
     g_autofree char *path = NULL;
-    char errbuf[PCAP_ERRBUF_SIZE];
     struct pcap_pkthdr hdr;
     const guint8 *data = NULL;
     guint n = 0;
     FsMapped *m;
     pcap_t *pcap;
-    FILE *fp;
-    int fd;
 
     g_byte_array_append(b, (const guint8 *)file_header, sizeof file_header);
     while (b->len < 3 * 1024 * 1024)
         put_record(b, FALSE, 1, 2, 1000, 1000);
-    fd = g_file_open_tmp("test-mapped-XXXXXX.pcap", &path, NULL);
-    g_assert_cmpint(fd, >=, 0);
-    g_assert_cmpint(write(fd, b->data, b->len), ==, (gssize)b->len);
-    close(fd);
-    fp = fopen(path, "rb");
-    g_assert_nonnull(fp);
-    pcap = pcap_fopen_offline_with_tstamp_precision(
-        fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    g_assert_nonnull(pcap);
-    m = fs_mapped_open(fp, pcap);
-    g_assert_nonnull(m);
+    m = open_written(b, &path, &pcap);
     while (n < 100 && fs_mapped_next(m, &hdr, &data))
         n++;
     g_assert_cmpuint(n, ==, 100);
@@ -215,8 +225,9 @@ ng_block(GByteArray *b, gboolean swapped, guint32 type, const guint8 *body,
 /* A section: SHB, an ISB to skip, an IDB (Ethernet, snaplen 100, ns
  * resolution, 5 s offset), an EPB of 8 bytes at 7.000000123 s (len 60),
  * an SPB of len 300 (cut to the snapshot). */
+/* Appends a Section Header Block (version 1.0, length unknown). */
 static void
-ng_section(GByteArray *b, gboolean swapped)
+ng_shb(GByteArray *b, gboolean swapped)
 {
     g_autoptr(GByteArray) body = g_byte_array_new();
 
@@ -225,7 +236,14 @@ ng_section(GByteArray *b, gboolean swapped)
     ng_put(body, swapped, 0, 2);
     ng_put(body, swapped, G_MAXUINT64, 8);
     ng_block(b, swapped, FS_PCAPNG_SHB, body->data, body->len);
-    g_byte_array_set_size(body, 0);
+}
+
+static void
+ng_section(GByteArray *b, gboolean swapped)
+{
+    g_autoptr(GByteArray) body = g_byte_array_new();
+
+    ng_shb(b, swapped);
     ng_put(body, swapped, 0, 4);
     ng_put(body, swapped, 0, 8);
     ng_block(b, swapped, 5, body->data, body->len);
@@ -363,26 +381,12 @@ expect_read_as_libpcap(const GByteArray *b)
     const guint8 *data = NULL;
     const u_char *want_data = NULL;
     guint n = 0;
-    FsMapped *m;
     pcap_t *pcap;
-    pcap_t *plain;
-    FILE *fp;
-    int fd;
-
-    fd = g_file_open_tmp("test-mapped-XXXXXX.pcap", &path, NULL);
-    g_assert_cmpint(fd, >=, 0);
-    g_assert_cmpint(write(fd, b->data, b->len), ==, (gssize)b->len);
-    close(fd);
-    fp = fopen(path, "rb");
-    g_assert_nonnull(fp);
-    pcap = pcap_fopen_offline_with_tstamp_precision(
-        fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-    g_assert_nonnull(pcap);
-    plain = pcap_open_offline_with_tstamp_precision(
+    FsMapped *m = open_written(b, &path, &pcap);
+    pcap_t *plain = pcap_open_offline_with_tstamp_precision(
         path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+
     g_assert_nonnull(plain);
-    m = fs_mapped_open(fp, pcap);
-    g_assert_nonnull(m);
     while (fs_mapped_next(m, &hdr, &data)) {
         g_assert_cmpint(pcap_next_ex(plain, &want, &want_data), ==, 1);
         g_assert_cmpint(hdr.ts.tv_sec, ==, want->ts.tv_sec);
@@ -447,12 +451,7 @@ test_window_pcapng(void)
     g_autoptr(GByteArray) body = g_byte_array_new();
     g_autoptr(GRand) r = g_rand_new_with_seed(14);
 
-    ng_put(body, FALSE, 0x1A2B3C4D, 4);
-    ng_put(body, FALSE, 1, 2);
-    ng_put(body, FALSE, 0, 2);
-    ng_put(body, FALSE, G_MAXUINT64, 8);
-    ng_block(b, FALSE, FS_PCAPNG_SHB, body->data, body->len);
-    g_byte_array_set_size(body, 0);
+    ng_shb(b, FALSE);
     ng_put(body, FALSE, DLT_EN10MB, 2);
     ng_put(body, FALSE, 0, 2);
     ng_put(body, FALSE, 262144, 4);
