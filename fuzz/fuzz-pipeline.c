@@ -13,7 +13,7 @@
  *   range of byte 11 + 1 ports (else Linux's 28232). Byte 12 (sigfigs,
  *   ignored too) % 3: 1 freezes quiet connections at every sweep, 2
  *   never, 0 after the default (10 s for open ones).
- * Each input runs twice, read from a memory map (src/mapped.c) and with
+ * Each input runs twice, read in place (src/1-engine/mapped.c) and with
  * FINSCOPE_NO_MMAP through libpcap alone: the reports and the errors
  * must be the same byte for byte. */
 #define _GNU_SOURCE /* memfd_create */

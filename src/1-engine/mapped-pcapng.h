@@ -1,5 +1,5 @@
-/* finscope: pcapng files read from a memory map, blocks parsed in place
- * (see mapped.h, which hands them out).
+/* finscope: pcapng files read into a window, blocks parsed in place
+ * there (see mapped.h, which reads the window and hands them out).
  *
  * Only what libpcap reads unchanged is read here: Section Header Blocks
  * in the file's one byte order, Interface Description Blocks of the
