@@ -6,8 +6,8 @@
  * fs_mapped_next() until it hands over (fs_mapped_hand_over()) and then
  * by its libpcap; the other by libpcap alone. Every packet (time stamp,
  * lengths, bytes), the end and the error text must be the same; ASan
- * checks that the parser reads nothing outside its window (61 bytes a
- * read here, fuzz/run.sh: records straddle windows). Lighter than
+ * checks that the parser reads nothing outside its window (of 61 bytes
+ * here, fuzz/run.sh: records straddle windows). Lighter than
  * fuzz-pipeline (no engine), so it goes deeper into block layouts. */
 #define _GNU_SOURCE /* memfd_create */
 #include "config.h"
@@ -87,7 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_assert((pm == NULL) == (pl == NULL));
     if (pm == NULL)
         goto out;
-    m = fs_mapped_open(fp_m, pm);
+    m = fs_mapped_open(fp_m, pm, 256 * 1024);
     if (m != NULL) {
         while (fs_mapped_next(m, &hm, &dm)) {
             n++;

@@ -40,9 +40,9 @@ CPPFLAGS="-I$FUZZ_BUILDDIR -I$FUZZ_SRCDIR/include"
 for layer in "$FUZZ_SRCDIR"/src/*/; do
     CPPFLAGS="$CPPFLAGS -I${layer%/}"
 done
-# the fast reader's window read 61 bytes at a time (256 KiB in finscope):
-# records and blocks straddle its windows in every input
-CPPFLAGS="$CPPFLAGS -I$FUZZ_SRCDIR/fuzz -DFS_MAPPED_CHUNK=61 $FUZZ_CPPFLAGS"
+# the fast reader's window 61 bytes (256 KiB in finscope): records and
+# blocks straddle its windows in every input
+CPPFLAGS="$CPPFLAGS -I$FUZZ_SRCDIR/fuzz -DFS_MAPPED_WINDOW=61 $FUZZ_CPPFLAGS"
 
 say() {
     echo "fuzz: $*" >&2

@@ -240,7 +240,9 @@ source_open(FsSource *src, const char *path, gsize buffer, const char *bpf,
     src->linktype = pcap_datalink(src->pcap);
     if (!check_linktype(src, error))
         return FALSE;
-    src->mapped = fs_mapped_open(fp, src->pcap);
+    /* its window as large as the stream's buffer: many files share
+     * STREAM_BUFFERS_TOTAL */
+    src->mapped = fs_mapped_open(fp, src->pcap, buffer);
     return bpf == NULL || keep_filter(src, bpf, error);
 }
 

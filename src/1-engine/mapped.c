@@ -5,15 +5,17 @@
  * libpcap reads a file through stdio: the kernel copies every byte into
  * the stream's buffer, libpcap copies each record into its own and
  * hands it over one call a packet. Here the kernel copies the file into
- * one window of CHUNK bytes and the record cut at its end (pread(), a
- * call each 256 KiB), and each record is parsed where it lies there
- * after one bounds check of its header. The window stays in the CPU's
- * cache and its pages in the TLB: on a virtual machine the file's pages
- * mapped into the process (mmap() until session 14: the page cache's
- * pages, faulted in 16 at a time and given back each MiB) cost 3 times
- * the copy (a walk of medium's records: 0.23 s mapped, 0.07 s read; see
- * doc/HACKING.md). The window is the same few hundred KiB whatever the
- * file, so the peak RSS does not grow with it. */
+ * a window the size of that stream buffer (256 KiB for one file,
+ * capture.c's share for many), the bytes from the record cut at its end
+ * on moved to its start first (pread(), one call each half window or
+ * so), and each record is parsed where it lies there after one bounds
+ * check of its header. The window stays in the CPU's cache and its
+ * pages in the TLB: on this machine kind (a virtual machine) the file's
+ * pages mapped into the process (mmap() until session 14: faulted in 16
+ * at a time, each first read a walk of two page tables, given back each
+ * MiB with a TLB shootdown) cost more than the copy (doc/HACKING.md).
+ * The window is the same whatever the file's size, so the peak RSS does
+ * not grow with it. */
 #include "config.h"
 
 #include <errno.h>
@@ -38,13 +40,15 @@
 /* libpcap's MAXIMUM_SNAPLEN: its limit for every link type finscope
  * decodes (max_snaplen_for_dlt) */
 #define MAX_SNAPLEN 262144u
-/* Bytes read into the window at a time; the window holds twice that,
- * more when a record needs it (refill()). The fuzz targets build with a
- * few bytes (fuzz/run.sh), so that their records straddle windows. */
-#ifndef FS_MAPPED_CHUNK
-#define FS_MAPPED_CHUNK (256u * 1024)
+/* The window's size when the caller gives a smaller one. The fuzz
+ * targets build with FS_MAPPED_WINDOW a few bytes (fuzz/run.sh), and it
+ * is then every window's: their records straddle windows. */
+#ifdef FS_MAPPED_WINDOW
+#define WINDOW(bytes) ((gsize)FS_MAPPED_WINDOW)
+#else
+#define WINDOW_MIN 4096u
+#define WINDOW(bytes) MAX((gsize)(bytes), (gsize)WINDOW_MIN)
 #endif
-#define CHUNK ((gsize)FS_MAPPED_CHUNK)
 /* Bytes ahead of the read position asked into the cache as records are
  * read (read_ahead()). */
 #define READ_AHEAD 2048u
@@ -212,7 +216,9 @@ is_pcapng(const guint8 *base, pcap_t *pcap)
 
 /* Reads on into the window (which keeps the bytes from pos, the record
  * begun there, moved to its start) until it holds need bytes from pos
- * or CHUNK more, or the file ends. FALSE, nothing changed, when it
+ * and is at least half filled anew, or is full, or the file ends (one
+ * pread() usually). A record longer than the window grows it to twice
+ * the record (a pcapng block may take 16 MiB). FALSE, nothing changed, when it
  * cannot hold more of the record: need is 0 (the record is not one
  * libpcap hands over as it is), the window holds need bytes already, or
  * the file was read to its end. A read that fails or comes back short
@@ -226,7 +232,7 @@ refill(FsMapped *m, gsize need)
     if (need == 0 || keep >= need || m->at + m->have >= m->length)
         return FALSE;
     if (need > m->cap) {
-        m->cap = need + CHUNK;
+        m->cap = 2 * need;
         m->buf = g_realloc(m->buf, m->cap);
     }
     memmove(m->buf, m->buf + (m->pos - m->at), keep);
@@ -234,7 +240,8 @@ refill(FsMapped *m, gsize need)
     m->have = keep;
     m->ahead = 0;
     while (m->at + m->have < m->length &&
-           (m->have < need || m->have - keep < CHUNK) && m->have < m->cap) {
+           (m->have < need || m->have - keep < m->cap / 2) &&
+           m->have < m->cap) {
         gsize want = MIN(m->cap - m->have, m->length - (m->at + m->have));
         gssize got = pread(m->fd, m->buf + m->have, want,
                            (off_t)(m->at + m->have));
@@ -279,7 +286,7 @@ block_need(const FsMapped *m)
 }
 
 FsMapped *
-fs_mapped_open(FILE *fp, pcap_t *pcap)
+fs_mapped_open(FILE *fp, pcap_t *pcap, gsize window)
 {
     const char *off = g_getenv("FINSCOPE_NO_MMAP");
     struct stat st;
@@ -295,7 +302,7 @@ fs_mapped_open(FILE *fp, pcap_t *pcap)
     m = g_new0(FsMapped, 1);
     m->fd = fd;
     m->length = (gsize)st.st_size;
-    m->cap = 2 * CHUNK;
+    m->cap = WINDOW(window);
     m->buf = g_malloc(m->cap);
     /* the file's first bytes, from its start (libpcap's stream stays
      * where it stands) */

@@ -57,14 +57,15 @@ gboolean fs_mapped_parse(const guint8 *base, gsize size, gsize *pos,
                          const guint8 **data);
 
 /* The file that libpcap just opened (its header read from fp), to be
- * read here (its first bytes read already), or NULL when the fast path
+ * read here through a window of window bytes (at least 4 KiB; more for
+ * a record that needs it), its first bytes read already; or NULL when the fast path
  * does not read it: not a regular file, not classic pcap 2.4 or pcapng
  * (mapped-pcapng.h), a byte-swapped Linux cooked capture (whose headers
  * libpcap rewrites), its first bytes could not be read, or
  * FINSCOPE_NO_MMAP (the name from when it was a memory map) is set in
  * the environment. fp's offset is left as it is (the reads are
  * pread()s). */
-FsMapped *fs_mapped_open(FILE *fp, pcap_t *pcap);
+FsMapped *fs_mapped_open(FILE *fp, pcap_t *pcap, gsize window);
 
 /* The next record, as fs_mapped_parse(); its bytes stay in the window
  * until the next call. FALSE: libpcap must read the rest, from
