@@ -462,6 +462,47 @@ test_http_capacity(void)
         g_object_unref(socks[i]);
 }
 
+/* Full while a scraper is being answered (the oldest client then): the
+ * room comes from the clients still reading their request heads, and
+ * the answer under way goes on. */
+static void
+test_http_capacity_answering(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *big = g_malloc(8 * 1024 * 1024 + 1);
+    g_autoptr(FsMetricsServer) s = NULL;
+    g_autoptr(GSocket) answered = NULL;
+    const char *req = "GET /metrics HTTP/1.1\r\n\r\n";
+    GSocket *socks[128];
+    guint max = 0;
+
+    memset(big, 'x', 8 * 1024 * 1024);
+    big[8 * 1024 * 1024] = '\0';
+    s = fs_metrics_server_new("127.0.0.1:0", render_fixed, big, &error);
+    g_assert_no_error(error);
+    max = fs_metrics_server_clients_max(s);
+    g_assert_cmpuint(max, <=, G_N_ELEMENTS(socks));
+    /* its answer cannot be written at once: it stays being answered */
+    answered = connect_with(s, 4096);
+    g_assert_cmpint(g_socket_send(answered, req, strlen(req), NULL, &error),
+                    ==, (gssize)strlen(req));
+    run_for_ms(100);
+    g_assert_cmpuint(fs_metrics_server_stats(s)->scrapes, ==, 1);
+    for (guint i = 0; i < max; i++) {
+        socks[i] = connect_raw(s);
+        run_for_ms(5); /* accepted in this order */
+    }
+    run_for_ms(100);
+    g_assert_cmpuint(fs_metrics_server_stats(s)->accepted, ==, max + 1);
+    g_assert_cmpuint(fs_metrics_server_stats(s)->capacity_closed, ==, 1);
+    g_assert_true(closed_by_server(socks[0]));
+    for (guint i = 1; i < max; i++)
+        g_assert_false(closed_by_server(socks[i]));
+    g_assert_cmpuint(fs_metrics_server_stats(s)->deadline_closed, ==, 0);
+    for (guint i = 0; i < max; i++)
+        g_object_unref(socks[i]);
+}
+
 /* No fd left to accept with (RLIMIT_NOFILE): the error is logged once,
  * accepting pauses (a few tries, not a spin), and resumes once fds are
  * back. In a subprocess: the limit and stderr stay there. */
@@ -547,6 +588,8 @@ main(int argc, char **argv)
     g_test_add_func("/metrics/http/deadline", test_http_deadline);
     g_test_add_func("/metrics/http/never-reads", test_http_never_reads);
     g_test_add_func("/metrics/http/capacity", test_http_capacity);
+    g_test_add_func("/metrics/http/capacity-answering",
+                    test_http_capacity_answering);
     g_test_add_func("/metrics/http/accept-errors", test_http_accept_errors);
     g_test_add_func("/metrics/file", test_file);
     return g_test_run();
