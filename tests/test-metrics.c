@@ -402,27 +402,38 @@ test_http_deadline(void)
     g_assert_cmpuint(fs_metrics_server_stats(s)->scrapes, ==, 0);
 }
 
+/* A server whose answer is 8 MiB (*big, the caller's to free) and, in
+ * *silent, a scraper that sent its request and does not read (a 4 KiB
+ * receive buffer): the answer cannot be written at once. */
+static FsMetricsServer *
+server_with_unread_answer(char **big, GSocket **silent)
+{
+    g_autoptr(GError) error = NULL;
+    const char *req = "GET /metrics HTTP/1.1\r\n\r\n";
+    FsMetricsServer *s;
+
+    *big = g_malloc(8 * 1024 * 1024 + 1);
+    memset(*big, 'x', 8 * 1024 * 1024);
+    (*big)[8 * 1024 * 1024] = '\0';
+    s = fs_metrics_server_new("127.0.0.1:0", render_fixed, *big, &error);
+    g_assert_no_error(error);
+    *silent = connect_with(s, 4096);
+    g_assert_cmpint(g_socket_send(*silent, req, strlen(req), NULL, &error),
+                    ==, (gssize)strlen(req));
+    return s;
+}
+
 /* A scraper that sends its request and never reads a large answer: the
  * write cannot finish, and the deadline ends it (its answer freed), so
  * scrapers that never read cannot pile up memory. */
 static void
 test_http_never_reads(void)
 {
-    g_autoptr(GError) error = NULL;
-    g_autofree char *big = g_malloc(8 * 1024 * 1024 + 1);
-    g_autoptr(FsMetricsServer) s = NULL;
+    g_autofree char *big = NULL;
     g_autoptr(GSocket) silent = NULL;
-    const char *req = "GET /metrics HTTP/1.1\r\n\r\n";
-    gint64 t0 = 0;
+    g_autoptr(FsMetricsServer) s = server_with_unread_answer(&big, &silent);
+    gint64 t0 = g_get_monotonic_time();
 
-    memset(big, 'x', 8 * 1024 * 1024);
-    big[8 * 1024 * 1024] = '\0';
-    s = fs_metrics_server_new("127.0.0.1:0", render_fixed, big, &error);
-    g_assert_no_error(error);
-    silent = connect_with(s, 4096);
-    g_assert_cmpint(g_socket_send(silent, req, strlen(req), NULL, &error),
-                    ==, (gssize)strlen(req));
-    t0 = g_get_monotonic_time();
     while (fs_metrics_server_stats(s)->deadline_closed == 0 &&
            g_get_monotonic_time() - t0 < 5 * G_USEC_PER_SEC)
         run_for_ms(50);
@@ -468,24 +479,14 @@ test_http_capacity(void)
 static void
 test_http_capacity_answering(void)
 {
-    g_autoptr(GError) error = NULL;
-    g_autofree char *big = g_malloc(8 * 1024 * 1024 + 1);
-    g_autoptr(FsMetricsServer) s = NULL;
+    g_autofree char *big = NULL;
     g_autoptr(GSocket) answered = NULL;
-    const char *req = "GET /metrics HTTP/1.1\r\n\r\n";
-    GSocket *socks[128];
-    guint max = 0;
-
-    memset(big, 'x', 8 * 1024 * 1024);
-    big[8 * 1024 * 1024] = '\0';
-    s = fs_metrics_server_new("127.0.0.1:0", render_fixed, big, &error);
-    g_assert_no_error(error);
-    max = fs_metrics_server_clients_max(s);
-    g_assert_cmpuint(max, <=, G_N_ELEMENTS(socks));
     /* its answer cannot be written at once: it stays being answered */
-    answered = connect_with(s, 4096);
-    g_assert_cmpint(g_socket_send(answered, req, strlen(req), NULL, &error),
-                    ==, (gssize)strlen(req));
+    g_autoptr(FsMetricsServer) s = server_with_unread_answer(&big, &answered);
+    guint max = fs_metrics_server_clients_max(s);
+    GSocket *socks[128];
+
+    g_assert_cmpuint(max, <=, G_N_ELEMENTS(socks));
     run_for_ms(100);
     g_assert_cmpuint(fs_metrics_server_stats(s)->scrapes, ==, 1);
     for (guint i = 0; i < max; i++) {
