@@ -23,7 +23,6 @@
 #define BT_SPB 0x00000003u
 #define BT_EPB 0x00000006u
 #define BYTE_ORDER_MAGIC 0x1A2B3C4Du
-#define BLOCK_MIN 12u      /* type, total length, trailer */
 #define MAX_SNAPLEN 262144u /* libpcap's MAXIMUM_SNAPLEN */
 #define USER_TSRESOL G_GUINT64_CONSTANT(1000000000) /* ns, as opened */
 #define EPB_FIXED 20u      /* interface, ts high, ts low, caplen, len */
@@ -308,11 +307,12 @@ fs_pcapng_parse(FsPcapng *ng, const guint8 *base, gsize size, gsize *pos,
             return ng->opened ? FS_PCAPNG_FROM : FS_PCAPNG_REPLAY;
         type = u32_at(ng, base + at);
         total = u32_at(ng, base + at + 4);
-        if (total < BLOCK_MIN || total % 4 != 0 || total > FS_PCAPNG_BLOCK_MAX ||
-            total > size - at || u32_at(ng, base + at + total - 4) != total)
+        if (total < FS_PCAPNG_BLOCK_MIN || total % 4 != 0 ||
+            total > FS_PCAPNG_BLOCK_MAX || total > size - at ||
+            u32_at(ng, base + at + total - 4) != total)
             return ng->opened ? FS_PCAPNG_FROM : FS_PCAPNG_REPLAY;
         body = base + at + 8;
-        len = total - BLOCK_MIN;
+        len = total - FS_PCAPNG_BLOCK_MIN;
         if (type == BT_EPB || type == BT_SPB) {
             if (!ng->opened || !packet_block(ng, type, body, len, hdr, data))
                 return FS_PCAPNG_REPLAY;

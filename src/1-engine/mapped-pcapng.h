@@ -17,6 +17,7 @@
 #include <pcap/pcap.h>
 
 #define FS_PCAPNG_SHB 0x0A0D0D0Au /* Section Header Block type */
+#define FS_PCAPNG_BLOCK_MIN 12u /* type, total length, trailer */
 /* The longest block read: libpcap's INITIAL_MAX_BLOCKSIZE
  * (MAX_BLOCKSIZE_FOR_SNAPLEN of the link types finscope decodes stays
  * below it). */

@@ -11,9 +11,9 @@
  * so), and each record is parsed where it lies there after one bounds
  * check of its header. The window stays in the CPU's cache and its
  * pages in the TLB: on this machine kind (a virtual machine) the file's
- * pages mapped into the process (mmap() until session 14: faulted in 16
- * at a time, each first read a walk of two page tables, given back each
- * MiB with a TLB shootdown) cost more than the copy (doc/HACKING.md).
+ * pages mapped into the process (mmap() until session 14, given back
+ * each MiB) cost more in the kernel than the copy does (doc/HACKING.md
+ * has the figures).
  * The window is the same whatever the file's size, so the peak RSS does
  * not grow with it. */
 #include "config.h"
@@ -282,7 +282,8 @@ block_need(const FsMapped *m)
     if (m->have - rel < 8)
         return 8;
     total = u32_at(m->buf + rel + 4, m->ng_swapped);
-    return total >= 12 && total <= FS_PCAPNG_BLOCK_MAX ? total : 0;
+    return total >= FS_PCAPNG_BLOCK_MIN && total <= FS_PCAPNG_BLOCK_MAX
+               ? total : 0;
 }
 
 FsMapped *
@@ -332,6 +333,8 @@ not_here:
 static inline gboolean
 mapped_next(FsMapped *m, struct pcap_pkthdr *hdr, const guint8 **data)
 {
+    FsPcapngStep step;
+
     for (;;) {
         gsize rel = m->pos - m->at;
 
@@ -346,23 +349,15 @@ mapped_next(FsMapped *m, struct pcap_pkthdr *hdr, const guint8 **data)
                 return FALSE;
             continue;
         }
-        switch (fs_pcapng_parse(m->ng, m->buf, m->have, &rel, hdr, data)) {
-        case FS_PCAPNG_PACKET:
-            m->pos = m->at + rel;
+        step = fs_pcapng_parse(m->ng, m->buf, m->have, &rel, hdr, data);
+        /* (blocks it skipped before stopping are done with) */
+        m->pos = m->at + rel;
+        if (step == FS_PCAPNG_PACKET)
             return TRUE;
-        case FS_PCAPNG_FROM:
-            m->pos = m->at + rel;
-            if (refill(m, block_need(m)))
-                continue;
-            return FALSE;
-        case FS_PCAPNG_REPLAY:
-            m->pos = m->at + rel;
-            if (refill(m, block_need(m)))
-                continue;
-            m->replay = TRUE;
-            return FALSE;
-        }
-        g_assert_not_reached();
+        if (refill(m, block_need(m)))
+            continue;
+        m->replay = step == FS_PCAPNG_REPLAY;
+        return FALSE;
     }
 }
 
