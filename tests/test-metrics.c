@@ -504,6 +504,74 @@ test_http_capacity_answering(void)
         g_object_unref(socks[i]);
 }
 
+/* A request already there when its connection is accepted is answered
+ * then, in the same turn of the main loop: from its accept on, the
+ * scraper is being answered, not among those still reading that make
+ * room first (a flood of attackers turns the room over in under a ms). */
+static void
+test_http_answer_at_accept(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FsMetricsServer) s = fs_metrics_server_new(
+        "127.0.0.1:0", render_fixed, "x 1\n", &error);
+    const char *req = "GET /metrics HTTP/1.1\r\n\r\n";
+    g_autoptr(GSocket) sock = NULL;
+    gint64 t0 = g_get_monotonic_time();
+    char buf[256];
+    gssize n;
+
+    g_assert_no_error(error);
+    sock = connect_raw(s);
+    g_assert_cmpint(g_socket_send(sock, req, strlen(req), NULL, &error), ==,
+                    (gssize)strlen(req));
+    g_usleep(20000); /* loopback: in the server's socket by now */
+    while (fs_metrics_server_stats(s)->accepted == 0 &&
+           g_get_monotonic_time() - t0 < 5 * G_USEC_PER_SEC)
+        g_main_context_iteration(NULL, TRUE);
+    g_assert_cmpuint(fs_metrics_server_stats(s)->accepted, ==, 1);
+    g_assert_cmpuint(fs_metrics_server_stats(s)->scrapes, ==, 1);
+    run_for_ms(100);
+    g_socket_set_timeout(sock, 5);
+    n = g_socket_receive(sock, buf, sizeof buf - 1, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(n, >, 0);
+    buf[n] = '\0';
+    g_assert_true(g_str_has_prefix(buf, "HTTP/1.1 200 OK\r\n"));
+}
+
+/* Full of clients still reading: the room comes from the oldest that
+ * sent part of a head (slowloris) before the older one that sent
+ * nothing yet (maybe a scraper whose request is on its way). */
+static void
+test_http_capacity_partial_first(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(FsMetricsServer) s = fs_metrics_server_new(
+        "127.0.0.1:0", render_fixed, "x 1\n", &error);
+    guint max = 0;
+    GSocket *socks[128];
+
+    g_assert_no_error(error);
+    max = fs_metrics_server_clients_max(s);
+    g_assert_cmpuint(max, >=, 2);
+    g_assert_cmpuint(max + 1, <=, G_N_ELEMENTS(socks));
+    for (guint i = 0; i < max + 1; i++) {
+        socks[i] = connect_raw(s);
+        /* the first and the last send nothing */
+        if (i > 0 && i < max)
+            g_assert_cmpint(g_socket_send(socks[i], "G", 1, NULL, &error),
+                            ==, 1);
+        run_for_ms(5); /* accepted and read in this order */
+    }
+    run_for_ms(100);
+    g_assert_cmpuint(fs_metrics_server_stats(s)->accepted, ==, max + 1);
+    g_assert_cmpuint(fs_metrics_server_stats(s)->capacity_closed, ==, 1);
+    for (guint i = 0; i < max + 1; i++)
+        g_assert_true(closed_by_server(socks[i]) == (i == 1));
+    for (guint i = 0; i < max + 1; i++)
+        g_object_unref(socks[i]);
+}
+
 /* No fd left to accept with (RLIMIT_NOFILE): the error is logged once,
  * accepting pauses (a few tries, not a spin), and resumes once fds are
  * back. In a subprocess: the limit and stderr stay there. */
@@ -591,6 +659,10 @@ main(int argc, char **argv)
     g_test_add_func("/metrics/http/capacity", test_http_capacity);
     g_test_add_func("/metrics/http/capacity-answering",
                     test_http_capacity_answering);
+    g_test_add_func("/metrics/http/answer-at-accept",
+                    test_http_answer_at_accept);
+    g_test_add_func("/metrics/http/capacity-partial-first",
+                    test_http_capacity_partial_first);
     g_test_add_func("/metrics/http/accept-errors", test_http_accept_errors);
     g_test_add_func("/metrics/file", test_file);
     return g_test_run();
