@@ -8,14 +8,17 @@
              then held open, never read (the caller looks at finscope's
              fds and memory meanwhile: --duration).
 
-Meanwhile a scraper GETs /metrics every 0.2 s with a 1 s timeout (connect
-to last byte). After --duration seconds, prints one JSON object: scrapes
-tried, answered, their slowest time, and how often the endpoint closed
-the attackers. Exits 0 whatever happened: the caller judges.
+Meanwhile a scraper, a process of its own, GETs /metrics every 0.2 s
+with a 1 s timeout (connect to last byte). After --duration seconds,
+prints one JSON object: scrapes tried, answered, their slowest time,
+and how often the endpoint closed the attackers. Exits 0 whatever
+happened: the caller judges.
 """
 
 import argparse
 import json
+import multiprocessing
+import os
 import resource
 import selectors
 import socket
@@ -57,6 +60,27 @@ def scraper(args, stop, res):
             res["answered"] += 1
             res["slowest_ms"] = max(res["slowest_ms"], round(t * 1000, 1))
         time.sleep(0.2)
+
+
+def scrape_process(args, stop, out):
+    """The scraper's process: after the attackers' first second, a
+    scrape every 0.2 s until stop; sends its counts on out."""
+    res = {"tried": 0, "answered": 0, "slowest_ms": 0.0, "priority": "none"}
+    # First on its CPU when it wakes, as on a machine of its own: on 2
+    # busy vCPUs the kernel finished its handshake and then ran finscope
+    # and the attackers ~4 ms before it sent its request (2 runs in 25).
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
+        res["priority"] = "fifo"
+    except (AttributeError, OSError):
+        try:
+            os.nice(-10)
+            res["priority"] = "nice"
+        except OSError:
+            pass
+    time.sleep(1.0)      # the attackers first
+    scraper(args, stop, res)
+    out.send(res)
 
 
 class Attack:
@@ -151,18 +175,26 @@ def main():
     need = max(args.conns, args.noread) + 64
     if soft < need:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(need, hard), hard))
+    # The scraper is a process of its own, as Prometheus is: a thread
+    # here waited for the GIL behind the attackers' loop, and its
+    # request came up to ~7 ms after its handshake (it then lost its
+    # place to the attackers, which turn the server's room over in
+    # under a ms: 5 of 31 runs lost a scrape).
+    ctx = multiprocessing.get_context("fork")
+    sc_stop = ctx.Event()
+    got, sent = ctx.Pipe(duplex=False)
+    sc = ctx.Process(target=scrape_process, args=(args, sc_stop, sent))
+    sc.start()           # before the attackers' thread: a clean fork
     stop = threading.Event()
-    res = {"tried": 0, "answered": 0, "slowest_ms": 0.0}
     attack = Attack(args)
     t = threading.Thread(target=attack.run, args=(stop,))
     t.start()
-    time.sleep(1.0)      # the attackers first
-    sc = threading.Thread(target=scraper, args=(args, stop, res))
-    sc.start()
-    time.sleep(args.duration)
+    time.sleep(1.0 + args.duration)
+    sc_stop.set()
+    res = got.recv()
+    sc.join()
     stop.set()
     t.join()
-    sc.join()
     res.update(mode="noread" if args.noread else "slowloris",
                attackers=max(args.conns, args.noread) if not args.noread
                else args.noread,
