@@ -98,17 +98,40 @@ fs_ladder_segment(FsLadder *l, const FsSegment *seg)
     g_array_append_val(l->rows, row);
 }
 
-/* Where a line for events a timer caused at ts goes: before the first
- * segment captured after ts (settling happens lazily, on a later
- * packet or at the end, but the line belongs at its time). */
+static gboolean row_has_state_of(const FsLadder *l, const Row *row,
+                                 gint8 role);
+
+/* Where a line for ev, an event a timer caused, goes: before the first
+ * segment captured after its time (settling happens lazily, on a later
+ * packet or at the end, but the line belongs at its time) — yet, a
+ * state change, after its endpoint's state changes said before it (a
+ * state entered at the frame that proved it, dated back, comes before
+ * the state that follows from it). */
 static guint
-timer_row_place(const FsLadder *l, FsTime ts)
+timer_row_place(const FsLadder *l, const FsEvent *ev)
 {
     guint i = l->rows->len;
 
-    while (i > 0 && g_array_index(l->rows, Row, i - 1).seg.ts > ts)
+    while (i > 0 && g_array_index(l->rows, Row, i - 1).seg.ts > ev->ts &&
+           !(ev->kind == FS_EV_STATE &&
+             row_has_state_of(l, &g_array_index(l->rows, Row, i - 1),
+                              ev->role)))
         i--;
     return i;
+}
+
+/* Does row hold a state change of role's? */
+static gboolean
+row_has_state_of(const FsLadder *l, const Row *row, gint8 role)
+{
+    for (guint i = 0; i < row->n_events; i++) {
+        const FsEvent *e = &g_array_index(l->events, FsEvent,
+                                          row->first_event + i);
+
+        if (e->kind == FS_EV_STATE && e->role == role)
+            return TRUE;
+    }
+    return FALSE;
 }
 
 void
@@ -123,7 +146,7 @@ fs_ladder_event(FsLadder *l, const FsEvent *ev)
     if (last == NULL || ev->frame == 0 || !last->has_seg ||
         last->seg.frame != ev->frame || last->seg.source != ev->source) {
         Row row;
-        guint at = timer_row_place(l, ev->ts);
+        guint at = timer_row_place(l, ev);
 
         memset(&row, 0, sizeof row);
         row.seg.ts = ev->ts;
