@@ -858,8 +858,11 @@ rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
         *uncertain = TRUE;
         return NULL;
     }
-    /* RCV.NXT lies between what rcv acked and what snd sent */
+    /* RCV.NXT lies between what rcv acked and what snd sent, and past
+     * the FIN of snd's that rcv took */
     lo = rcv->max_ack;
+    if (rcv->recv_fin && snd->fin_sent && fs_seq_gt(snd->fin_seq + 1, lo))
+        lo = snd->fin_seq + 1;
     if (fs_seq_gt(lo, hi))
         hi = lo;
     if (fs_seq_between(seg->seq, lo, hi + 1))
@@ -1135,20 +1138,26 @@ advance_snd_nxt(const Step *st, FsRole sender)
         self->snd_nxt = end;
 }
 
-/* A segment from the sender of a FIN still pending at its receiver, sent
- * after that FIN (not the FIN again): on one path, the FIN arrived first. */
+/* An RST from the sender of a FIN still pending at its receiver: on one
+ * path the FIN got there first, and the RST is judged against the
+ * receiver as that FIN left it (RCV.NXT past it, rst_refusal()) — if
+ * the receiver could take the FIN: its ACKs had reached the FIN's
+ * sequence number (no hole before it at the receiver, as its dupacks
+ * would show) and the capture shows every byte before it. Any other
+ * segment proves nothing yet: the receiver's ACK will (a FIN lost on
+ * the way answers a later segment with a dupack below it; a FIN past a
+ * hole waits for the hole). */
 static void
 earlier_fin_arrived(const Step *st, FsRole sender)
 {
-    const FsSegment *seg = st->seg;
     const FsEndpoint *self = &st->conn->ep[sender];
-    FsRole rcv = fs_role_peer(sender);
+    const FsEndpoint *rcv = &st->conn->ep[fs_role_peer(sender)];
 
-    if (!st->conn->ep[rcv].fin_pending || !self->fin_sent ||
-        ((seg->flags & FS_TH_FIN) &&
-         seg->seq + seg->payload_len == self->fin_seq))
+    if (!(st->seg->flags & FS_TH_RST) || !rcv->fin_pending ||
+        !self->fin_sent || self->fin_gap || !rcv->ack_seen ||
+        fs_seq_lt(rcv->max_ack, self->fin_seq))
         return;
-    fin_received(st, rcv);
+    fin_received(st, fs_role_peer(sender));
 }
 
 static void
