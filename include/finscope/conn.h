@@ -48,6 +48,10 @@ struct FsEndpoint {
                                 fin_gap_lo is the first of them */
     guint8 ack_pending : 1;  /* the ACK of its FIN was captured; that it
                                 arrived is not proven yet (fin_acked) */
+    guint8 fin_held_back : 1; /* it acked up to the peer's FIN, not past
+                                it, long enough after that FIN's last
+                                sending to have taken it: not taken
+                                (lost, or behind a hole) */
     guint8 wscale;           /* its window-scale shift (0 if none) */
     guint8 undecided;        /* FsUndecided: its end state is a guess */
     guint16 fin_count;       /* FIN transmissions; > 1 = retransmitted */

@@ -607,8 +607,10 @@ on_ack(const Step *st, FsRole sender)
     FsEndpoint *self = &conn->ep[sender];
     FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
     gboolean acked_fin_now = FALSE;
+    /* its first ACK to reach seg->ack */
+    gboolean first_here = !self->ack_seen || fs_seq_gt(seg->ack, self->max_ack);
 
-    if (!self->ack_seen || fs_seq_gt(seg->ack, self->max_ack))
+    if (first_here)
         self->max_ack = seg->ack;
     self->ack_seen = 1;
     if (peer->fin_sent && fs_seq_geq(seg->ack, peer->fin_seq + 1)) {
@@ -627,6 +629,18 @@ on_ack(const Step *st, FsRole sender)
         if (conn->capture_loss++ == 0)
             emit_event(st, FS_EV_CAPTURE_LOSS, fs_role_peer(sender),
                        seg->ack, "ACK for bytes never captured");
+    }
+    if (peer->fin_sent && !self->recv_fin && seg->ack == peer->fin_seq &&
+        seg->ts > peer->last_fin_time) {
+        /* up to the FIN, not past it, after the FIN passed: taken, the
+         * ACK would be past it. Unless it crossed the FIN: not when it
+         * is the first to reach it (the answer to the FIN's own
+         * segment, its data acked), nor when sent long enough after */
+        FsTime leg = answer_time(conn, sender);
+
+        if (first_here || (leg >= 0 && seg->ts - peer->last_fin_time >=
+                                           leg + leg / 4 + CROSSING_SLACK_NS))
+            self->fin_held_back = 1;
     }
     prove_ack_arrival(st, sender);
     note_ack_carrier(st, sender);
@@ -783,6 +797,8 @@ on_fin_again(const Step *st, FsRole sender)
 
     if (seg->seq + seg->payload_len != self->fin_seq)
         return;
+    /* sent again: whether the peer takes it is to be seen */
+    conn->ep[fs_role_peer(sender)].fin_held_back = 0;
     self->fin_count++;
     self->prev_fin_time = self->last_fin_time;
     self->last_fin_time = seg->ts;
@@ -1143,7 +1159,9 @@ advance_snd_nxt(const Step *st, FsRole sender)
  * receiver as that FIN left it (RCV.NXT past it, rst_refusal()) — if
  * the receiver could take the FIN: its ACKs had reached the FIN's
  * sequence number (no hole before it at the receiver, as its dupacks
- * would show) and the capture shows every byte before it. Any other
+ * would show), none since the FIN's last sending stopped there when it
+ * could have gone past (fin_held_back), and the capture shows every
+ * byte before it. Any other
  * segment proves nothing yet: the receiver's ACK will (a FIN lost on
  * the way answers a later segment with a dupack below it; a FIN past a
  * hole waits for the hole). */
@@ -1155,7 +1173,7 @@ earlier_fin_arrived(const Step *st, FsRole sender)
 
     if (!(st->seg->flags & FS_TH_RST) || !rcv->fin_pending ||
         !self->fin_sent || self->fin_gap || !rcv->ack_seen ||
-        fs_seq_lt(rcv->max_ack, self->fin_seq))
+        fs_seq_lt(rcv->max_ack, self->fin_seq) || rcv->fin_held_back)
         return;
     fin_received(st, fs_role_peer(sender));
 }
