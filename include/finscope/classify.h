@@ -60,6 +60,11 @@ FsTime fs_classify_close_duration(const FsConn *conn);
 /* TRUE when data flowed after a FIN (the peer kept sending). */
 gboolean fs_classify_half_close(const FsConn *conn);
 
+/* TRUE when the findings rest on a partial view: the capture missed
+ * packets (capture_loss) or shows one direction only past the handshake
+ * (one_sided: the other side's FIN, ACKs and RSTs are out of sight). */
+gboolean fs_classify_confidence_low(const FsConn *conn);
+
 /* The state to report for one endpoint: UNKNOWN where not visible. */
 FsTcpState fs_classify_end_state(const FsConn *conn, FsRole role);
 

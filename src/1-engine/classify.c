@@ -196,6 +196,17 @@ fs_classify_close_duration(const FsConn *conn)
 }
 
 gboolean
+fs_classify_confidence_low(const FsConn *conn)
+{
+    /* one side seen past its SYN (an unanswered SYN is no partial view:
+     * a silent server looks the same either way) */
+    return conn->capture_loss != 0 ||
+           (fs_conn_one_sided(conn) &&
+            (conn->ep[FS_ROLE_CLIENT].ack_seen ||
+             conn->ep[FS_ROLE_SERVER].ack_seen));
+}
+
+gboolean
 fs_classify_half_close(const FsConn *conn)
 {
     return conn->ep[FS_ROLE_CLIENT].bytes_after_peer_fin > 0 ||

@@ -254,7 +254,7 @@ put_trust(GString *out, char *p, const FsConn *conn)
     p = fs_put_uint(p, conn->duplicate_frames);
     FS_JSON_LIT(p, ",\"rst_ignored\":");
     p = fs_put_uint(p, conn->rst_ignored);
-    if (conn->capture_loss)
+    if (fs_classify_confidence_low(conn))
         FS_JSON_LIT(p, ",\"confidence\":\"low\"");
     else
         FS_JSON_LIT(p, ",\"confidence\":\"high\"");

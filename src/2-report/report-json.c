@@ -482,7 +482,7 @@ put_conn_trust(char *p, const FsConn *conn)
     p = fs_put_uint(p, conn->duplicate_frames);
     FS_JSON_LIT(p, ",\"rst_ignored\":");
     p = fs_put_uint(p, conn->rst_ignored);
-    if (conn->capture_loss)
+    if (fs_classify_confidence_low(conn))
         FS_JSON_LIT(p, ",\"confidence\":\"low\"");
     else
         FS_JSON_LIT(p, ",\"confidence\":\"high\"");
@@ -519,6 +519,7 @@ conn_untroubled(const FsConn *conn)
     return (conn->old_duplicates | conn->reuse_of | conn->duplicate_frames |
             conn->rst_ignored | conn->capture_loss | risk->in_window |
             risk->paws_rejected | risk->during_time_wait) == 0 &&
+           !fs_classify_confidence_low(conn) &&
            !conn->reuse_in_time_wait && conn->reuse.outcome == FS_REUSE_NONE;
 }
 
