@@ -1092,12 +1092,17 @@ on_handshake_ack(const Step *st, FsRole sender)
 {
     FsRole peer = fs_role_peer(sender);
     const FsEndpoint *ep = &st->conn->ep[peer];
+    const FsEndpoint *self = &st->conn->ep[sender];
 
     if (!ep->isn_known || !fs_seq_geq(st->seg->ack, ep->isn + 1))
         return;
-    if (st->conn->ep[sender].state == FS_TCP_SYN_SENT)
+    if (self->state == FS_TCP_SYN_SENT)
         take_edge(st, sender, FS_CAUSE_HANDSHAKE_DONE);
-    if (ep->state == FS_TCP_SYN_RECEIVED)
+    /* the peer takes it only at or past RCV.NXT, the end of the
+     * sender's SYN (RFC 9293 §3.10.7.4): one below is not acceptable */
+    if (ep->state == FS_TCP_SYN_RECEIVED &&
+        ((st->seg->flags & FS_TH_SYN) || !self->isn_known ||
+         fs_seq_geq(st->seg->seq, self->isn + 1)))
         take_edge(st, peer, FS_CAUSE_HANDSHAKE_DONE);
 }
 
