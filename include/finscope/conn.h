@@ -52,6 +52,7 @@ struct FsEndpoint {
                                 it, long enough after that FIN's last
                                 sending to have taken it: not taken
                                 (lost, or behind a hole) */
+    guint8 fin_with_data : 1; /* its first FIN came with payload */
     guint8 wscale;           /* its window-scale shift (0 if none) */
     guint8 undecided;        /* FsUndecided: its end state is a guess */
     guint16 fin_count;       /* FIN transmissions; > 1 = retransmitted */
@@ -172,8 +173,9 @@ struct FsConn {
     guint8 aborted_after_close : 1; /* an endpoint that had sent its FIN
                                        got data and answered RST: it was
                                        gone, never in TIME_WAIT */
-    guint8 rst_uncertain : 1;   /* an RST's receiver showed no ACK: its
-                                   acceptance is a guess */
+    guint8 rst_uncertain : 1;   /* an RST's receiver showed no ACK, or
+                                   the RST is below what its sender had
+                                   sent: its acceptance is a guess */
     guint8 peer_silent : 1;     /* a FIN re-sent, never acked, while the
                                    peer was seen: the peer stopped
                                    answering */

@@ -64,7 +64,7 @@ G_STATIC_ASSERT(FS_CONN_LINKS_SIZE == 34);
 #define CONN_FLAGS_AT (offsetof(FsConn, rst_peer_state) + 1)
 #define REUSE_FLAGS_AT \
     (offsetof(FsConn, reuse) + offsetof(FsReuse, holder_state) + 1)
-G_STATIC_ASSERT(EP_FLAGS_SIZE == 2);  /* 15 flags */
+G_STATIC_ASSERT(EP_FLAGS_SIZE == 2);  /* 16 flags */
 /* 12 flags in 2 bytes (a spare one before rst_ignored) */
 G_STATIC_ASSERT(offsetof(FsConn, rst_ignored) - CONN_FLAGS_AT >= 2);
 /* a state, an undecided reason and a window scale share a value */

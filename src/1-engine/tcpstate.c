@@ -634,12 +634,13 @@ on_ack(const Step *st, FsRole sender)
         seg->ts > peer->last_fin_time) {
         /* up to the FIN, not past it, after the FIN passed: taken, the
          * ACK would be past it. Unless it crossed the FIN: not when it
-         * is the first to reach it (the answer to the FIN's own
-         * segment, its data acked), nor when sent long enough after */
+         * is the first to reach it and the FIN came with data (it acks
+         * the FIN's own segment), nor when sent long enough after */
         FsTime leg = answer_time(conn, sender);
 
-        if (first_here || (leg >= 0 && seg->ts - peer->last_fin_time >=
-                                           leg + leg / 4 + CROSSING_SLACK_NS))
+        if ((first_here && peer->fin_with_data) ||
+            (leg >= 0 && seg->ts - peer->last_fin_time >=
+                             leg + leg / 4 + CROSSING_SLACK_NS))
             self->fin_held_back = 1;
     }
     prove_ack_arrival(st, sender);
@@ -740,6 +741,7 @@ on_first_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
         self->fin_gap_lo = self->snd_nxt;
     }
     self->fin_sent = 1;
+    self->fin_with_data = seg->payload_len > 0;
     self->fin_seq = seg->seq + seg->payload_len;
     self->fin_ack = seg->ack;
     self->fin_time = seg->ts;
@@ -839,6 +841,7 @@ rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
     const FsEndpoint *rcv = &st->conn->ep[fs_role_peer(sender)];
     guint32 lo;
     guint32 hi = snd->snd_nxt;
+    gboolean at_fin;
 
     *uncertain = FALSE;
     switch ((FsTcpState)rcv->state) {
@@ -874,15 +877,34 @@ rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
         *uncertain = TRUE;
         return NULL;
     }
+    /* Linux (tcp_reset_check()) also takes one at RCV.NXT - 1 once the
+     * FIN there came: at the FIN's own seq in CLOSE_WAIT, CLOSING or
+     * LAST_ACK (a closed socket's RST answering data that acked only up
+     * to the FIN). From FIN_WAIT_1 or ESTABLISHED it is accepted either
+     * way: at RCV.NXT if the FIN had not come yet. */
+    at_fin = snd->fin_sent && seg->seq == snd->fin_seq &&
+             (rcv->state == FS_TCP_CLOSE_WAIT ||
+              rcv->state == FS_TCP_CLOSING || rcv->state == FS_TCP_LAST_ACK ||
+              (!rcv->recv_fin && (rcv->state == FS_TCP_ESTABLISHED ||
+                                  rcv->state == FS_TCP_FIN_WAIT_1)));
+    if (at_fin)
+        return NULL;
     /* RCV.NXT lies between what rcv acked and what snd sent, and past
      * the FIN of snd's that rcv took */
     lo = rcv->max_ack;
     if (rcv->recv_fin && snd->fin_sent && fs_seq_gt(snd->fin_seq + 1, lo))
         lo = snd->fin_seq + 1;
+    /* and short of a FIN of snd's that rcv did not take */
+    if (rcv->fin_held_back && snd->fin_sent && hi == snd->fin_seq + 1)
+        hi = snd->fin_seq;
     if (fs_seq_gt(lo, hi))
         hi = lo;
-    if (fs_seq_between(seg->seq, lo, hi + 1))
+    if (fs_seq_between(seg->seq, lo, hi + 1)) {
+        /* at RCV.NXT only if what its sender sent before it on the same
+         * path, up to hi, had not all arrived: a guess */
+        *uncertain = seg->seq != hi;
         return NULL;
+    }
     if (rcv->state == FS_TCP_SYN_RECEIVED ||
         fs_seq_between(seg->seq, lo, lo + MAX(rcv->rcv_wnd, 1u)))
         return rcv->state == FS_TCP_SYN_RECEIVED
