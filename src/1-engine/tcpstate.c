@@ -806,7 +806,9 @@ on_fin_again(const Step *st, FsRole sender)
     self->last_fin_time = seg->ts;
     crossed = self->fin_acked && crossed_its_ack(st, sender);
     emit_event_value(st, FS_EV_FIN_RETRANSMIT, sender, self->fin_seq,
-                     !self->fin_acked ? "FIN or its ACK lost before the sensor"
+                     !self->fin_acked ? "no ACK of it captured: the FIN "
+                                        "lost past the sensor, or its ACK "
+                                        "before it"
                      : crossed ? "sent again as its ACK was in flight: "
                                  "the two crossed, nothing lost"
                                : "its ACK was captured: lost after the "
