@@ -1029,6 +1029,26 @@ test_payload_not_captured(void)
                     FS_DECODE_TRUNCATED);
 }
 
+/* A segmentation-offload super-packet (TSO, BIG TCP: captured on the
+ * sender before the NIC cuts it) says total length 0: its length is the
+ * captured one, as Wireshark and tcpdump take it. */
+static void
+test_ipv4_total_zero(void)
+{
+    g_autoptr(GByteArray) tcp = tcp_segment(NULL, 0, 1976);
+    g_autoptr(GByteArray) pkt = ipv4_packet(PROTO_TCP, IPV4_DF, NULL, 0, tcp);
+    g_autoptr(GByteArray) frame = NULL;
+    FsSegment seg;
+
+    pkt->data[2] = 0;
+    pkt->data[3] = 0;
+    frame = eth_frame(NULL, 0, ETH_IPV4, pkt);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, frame, &seg), ==, FS_DECODE_OK);
+    g_assert_cmpuint(seg.payload_len, ==, 1976);
+    g_assert_cmpint(decode(FS_DLT_RAW, pkt, &seg), ==, FS_DECODE_OK);
+    g_assert_cmpuint(seg.payload_len, ==, 1976);
+}
+
 static void
 test_invalid_ihl(void)
 {
@@ -1470,6 +1490,7 @@ main(int argc, char **argv)
     g_test_add_func("/decode/sll", test_sll);
     g_test_add_func("/decode/sll2", test_sll2);
     g_test_add_func("/decode/null", test_null);
+    g_test_add_func("/decode/ipv4-total-zero", test_ipv4_total_zero);
     g_test_add_func("/decode/loop", test_loop);
     g_test_add_func("/decode/raw", test_raw);
     g_test_add_func("/decode/ipv6/ext-headers", test_ipv6_ext_headers);

@@ -292,8 +292,14 @@ decode_link(LinkKind kind, Cursor *c, guint32 *vlan, IpVersion *ipver)
 static FsDecodeStatus
 decode_ipv4(Cursor *c, FsSegment *seg, guint32 *ip_left)
 {
+    /* captured from the header on: the length of a segmentation-offload
+     * super-packet (TSO, BIG TCP), whose total length field says 0, as
+     * Wireshark and tcpdump take it (its payload past a snap length is
+     * not counted then) */
+    guint32 captured = (guint32)MIN(c->left, G_MAXUINT32);
     guint8 vihl, proto;
-    guint16 total, frag;
+    guint16 total16, frag;
+    guint32 total;
     guint hlen;
 
     if (!cur_u8(c, &vihl))
@@ -303,13 +309,14 @@ decode_ipv4(Cursor *c, FsSegment *seg, guint32 *ip_left)
         return FS_DECODE_INVALID;
     /* TOS 1, total length 2, id 2, flags+offset 2, TTL 1, protocol 1,
      * checksum 2, source 4, destination 4 */
-    if (!cur_skip(c, 1) || !cur_u16(c, &total) || !cur_skip(c, 2) ||
+    if (!cur_skip(c, 1) || !cur_u16(c, &total16) || !cur_skip(c, 2) ||
         !cur_u16(c, &frag) || !cur_skip(c, 1) || !cur_u8(c, &proto) ||
         !cur_skip(c, 2) || !cur_bytes(c, seg->src.bytes, 4) ||
         !cur_bytes(c, seg->dst.bytes, 4))
         return FS_DECODE_TRUNCATED;
     seg->src.family = 4;
     seg->dst.family = 4;
+    total = total16 != 0 ? total16 : captured;
     if (total < hlen)
         return FS_DECODE_INVALID;
     if ((frag & (IPV4_MF | IPV4_OFFSET_MASK)) != 0)
