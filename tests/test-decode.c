@@ -1047,6 +1047,11 @@ test_ipv4_total_zero(void)
     g_assert_cmpuint(seg.payload_len, ==, 1976);
     g_assert_cmpint(decode(FS_DLT_RAW, pkt, &seg), ==, FS_DECODE_OK);
     g_assert_cmpuint(seg.payload_len, ==, 1976);
+    /* the length on the wire, not the snap length's (as Wireshark's
+     * reported length): headers only captured */
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, frame, 54, frame->len, &seg),
+                    ==, FS_DECODE_OK);
+    g_assert_cmpuint(seg.payload_len, ==, 1976);
 }
 
 static void

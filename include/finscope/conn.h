@@ -48,10 +48,9 @@ struct FsEndpoint {
                                 fin_gap_lo is the first of them */
     guint8 ack_pending : 1;  /* the ACK of its FIN was captured; that it
                                 arrived is not proven yet (fin_acked) */
-    guint8 fin_held_back : 1; /* it acked up to the peer's FIN, not past
-                                it, long enough after that FIN's last
-                                sending to have taken it: not taken
-                                (lost, or behind a hole) */
+    guint8 fin_held_back : 1; /* its first ACK to reach the peer's FIN,
+                                which came with data, stopped at it: the
+                                FIN's segment came, the FIN was not taken */
     guint8 fin_with_data : 1; /* its first FIN came with payload */
     guint8 wscale;           /* its window-scale shift (0 if none) */
     guint8 undecided;        /* FsUndecided: its end state is a guess */

@@ -290,13 +290,8 @@ decode_link(LinkKind kind, Cursor *c, guint32 *vlan, IpVersion *ipver)
 /* RFC 791 §3.1. On OK, c is at the TCP header, clipped to the datagram,
  * and *ip_left is the number of bytes the IP header says follow it. */
 static FsDecodeStatus
-decode_ipv4(Cursor *c, FsSegment *seg, guint32 *ip_left)
+decode_ipv4(Cursor *c, FsSegment *seg, guint32 *ip_left, gsize wire)
 {
-    /* captured from the header on: the length of a segmentation-offload
-     * super-packet (TSO, BIG TCP), whose total length field says 0, as
-     * Wireshark and tcpdump take it (its payload past a snap length is
-     * not counted then) */
-    guint32 captured = (guint32)MIN(c->left, G_MAXUINT32);
     guint8 vihl, proto;
     guint16 total16, frag;
     guint32 total;
@@ -316,7 +311,10 @@ decode_ipv4(Cursor *c, FsSegment *seg, guint32 *ip_left)
         return FS_DECODE_TRUNCATED;
     seg->src.family = 4;
     seg->dst.family = 4;
-    total = total16 != 0 ? total16 : captured;
+    /* 0: a segmentation-offload super-packet (TSO, BIG TCP) captured on
+     * its sender: as long as the frame on the wire from here (wire), as
+     * Wireshark and tcpdump take it, whatever the snap length kept */
+    total = total16 != 0 ? total16 : (guint32)MIN(wire, G_MAXUINT32);
     if (total < hlen)
         return FS_DECODE_INVALID;
     if ((frag & (IPV4_MF | IPV4_OFFSET_MASK)) != 0)
@@ -418,8 +416,10 @@ decode_ipv6(Cursor *c, FsSegment *seg, guint32 *ip_left)
     return walk_ipv6_ext(c, next, ip_left);
 }
 
+/* wire: the frame's bytes on the wire from c on (captured or not). */
 static FsDecodeStatus
-decode_ip(Cursor *c, IpVersion *ipver, FsSegment *seg, guint32 *ip_left)
+decode_ip(Cursor *c, IpVersion *ipver, FsSegment *seg, guint32 *ip_left,
+          gsize wire)
 {
     if (*ipver == IP_ANY) {
         Cursor probe = *c;
@@ -431,7 +431,7 @@ decode_ip(Cursor *c, IpVersion *ipver, FsSegment *seg, guint32 *ip_left)
     }
     switch (*ipver) {
     case IP_V4:
-        return decode_ipv4(c, seg, ip_left);
+        return decode_ipv4(c, seg, ip_left, wire);
     case IP_V6:
         return decode_ipv6(c, seg, ip_left);
     case IP_ANY:
@@ -895,7 +895,8 @@ fs_decode_general(int linktype, const guint8 *data, guint32 caplen,
     if (status != FS_DECODE_OK)
         return status;
     ip_start = c;
-    status = decode_ip(&c, &ipver, seg, &ip_left);
+    status = decode_ip(&c, &ipver, seg, &ip_left,
+                       wirelen - (gsize)(c.p - data));
     if (status != FS_DECODE_OK)
         return status;
     status = decode_tcp(&c, ip_left, seg);

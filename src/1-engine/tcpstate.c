@@ -633,14 +633,12 @@ on_ack(const Step *st, FsRole sender)
     if (peer->fin_sent && !self->recv_fin && seg->ack == peer->fin_seq &&
         seg->ts > peer->last_fin_time) {
         /* up to the FIN, not past it, after the FIN passed: taken, the
-         * ACK would be past it. Unless it crossed the FIN: not when it
-         * is the first to reach it and the FIN came with data (it acks
-         * the FIN's own segment), nor when sent long enough after */
-        FsTime leg = answer_time(conn, sender);
-
-        if ((first_here && peer->fin_with_data) ||
-            (leg >= 0 && seg->ts - peer->last_fin_time >=
-                             leg + leg / 4 + CROSSING_SLACK_NS))
+         * ACK would be past it. Unless it crossed the FIN (sent before
+         * the FIN came, however late it passes the sensor: segments
+         * queued behind a bulk transfer do): not when it is the first
+         * to reach it and the FIN came with data, which it acks: the
+         * answer to the FIN's own segment */
+        if (first_here && peer->fin_with_data)
             self->fin_held_back = 1;
     }
     prove_ack_arrival(st, sender);
@@ -883,12 +881,15 @@ rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
      * FIN there came: at the FIN's own seq in CLOSE_WAIT, CLOSING or
      * LAST_ACK (a closed socket's RST answering data that acked only up
      * to the FIN). From FIN_WAIT_1 or ESTABLISHED it is accepted either
-     * way: at RCV.NXT if the FIN had not come yet. */
+     * way, once rcv had all before the FIN: at RCV.NXT if the FIN had
+     * not come yet. */
     at_fin = snd->fin_sent && seg->seq == snd->fin_seq &&
              (rcv->state == FS_TCP_CLOSE_WAIT ||
               rcv->state == FS_TCP_CLOSING || rcv->state == FS_TCP_LAST_ACK ||
-              (!rcv->recv_fin && (rcv->state == FS_TCP_ESTABLISHED ||
-                                  rcv->state == FS_TCP_FIN_WAIT_1)));
+              (!rcv->recv_fin && !snd->fin_gap &&
+               fs_seq_geq(rcv->max_ack, snd->fin_seq) &&
+               (rcv->state == FS_TCP_ESTABLISHED ||
+                rcv->state == FS_TCP_FIN_WAIT_1)));
     if (at_fin)
         return NULL;
     /* RCV.NXT lies between what rcv acked and what snd sent, and past
@@ -1188,9 +1189,8 @@ advance_snd_nxt(const Step *st, FsRole sender)
  * receiver as that FIN left it (RCV.NXT past it, rst_refusal()) — if
  * the receiver could take the FIN: its ACKs had reached the FIN's
  * sequence number (no hole before it at the receiver, as its dupacks
- * would show), none since the FIN's last sending stopped there when it
- * could have gone past (fin_held_back), and the capture shows every
- * byte before it. Any other
+ * would show), the first to reach it did not stop there
+ * (fin_held_back), and the capture shows every byte before it. Any other
  * segment proves nothing yet: the receiver's ACK will (a FIN lost on
  * the way answers a later segment with a dupack below it; a FIN past a
  * hole waits for the hole). */
