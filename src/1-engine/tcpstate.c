@@ -608,7 +608,8 @@ on_ack(const Step *st, FsRole sender)
     FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
     gboolean acked_fin_now = FALSE;
     /* its first ACK to reach seg->ack */
-    gboolean first_here = !self->ack_seen || fs_seq_gt(seg->ack, self->max_ack);
+    gboolean first_here =
+        !self->ack_seen || fs_seq_gt(seg->ack, self->max_ack);
 
     if (first_here)
         self->max_ack = seg->ack;
