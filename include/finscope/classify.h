@@ -60,6 +60,12 @@ FsTime fs_classify_close_duration(const FsConn *conn);
 /* TRUE when data flowed after a FIN (the peer kept sending). */
 gboolean fs_classify_half_close(const FsConn *conn);
 
+/* Why rst_from is undecided when conn->rst_uncertain is set. */
+#define FS_RST_UNDECIDED_REASON                                          \
+    "whether the RST's receiver accepted it is a guess: it sent no ACK " \
+    "in the capture, or the RST is below what its sender had sent "      \
+    "before it"
+
 /* TRUE when the findings rest on a partial view: the capture missed
  * packets (capture_loss) or shows one direction only past the handshake
  * (one_sided: the other side's FIN, ACKs and RSTs are out of sight). */

@@ -631,17 +631,15 @@ on_ack(const Step *st, FsRole sender)
             emit_event(st, FS_EV_CAPTURE_LOSS, fs_role_peer(sender),
                        seg->ack, "ACK for bytes never captured");
     }
-    if (peer->fin_sent && !self->recv_fin && seg->ack == peer->fin_seq &&
-        seg->ts > peer->last_fin_time) {
-        /* up to the FIN, not past it, after the FIN passed: taken, the
-         * ACK would be past it. Unless it crossed the FIN (sent before
-         * the FIN came, however late it passes the sensor: segments
-         * queued behind a bulk transfer do): not when it is the first
-         * to reach it and the FIN came with data, which it acks: the
-         * answer to the FIN's own segment */
-        if (first_here && peer->fin_with_data)
-            self->fin_held_back = 1;
-    }
+    /* The first ACK of the data a FIN came with, after it passed, stops
+     * at the FIN: the FIN's own segment came and the FIN was not taken
+     * (taken, the ACK would be past it). Any later ACK at the FIN may
+     * have crossed it (sent before it came, however late it passes the
+     * sensor: segments queued behind a bulk transfer do). */
+    if (first_here && peer->fin_sent && peer->fin_with_data &&
+        !self->recv_fin && seg->ack == peer->fin_seq &&
+        seg->ts > peer->last_fin_time)
+        self->fin_held_back = 1;
     prove_ack_arrival(st, sender);
     note_ack_carrier(st, sender);
     return acked_fin_now;
@@ -893,12 +891,10 @@ rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
                 rcv->state == FS_TCP_FIN_WAIT_1)));
     if (at_fin)
         return NULL;
-    /* RCV.NXT lies between what rcv acked and what snd sent, and past
-     * the FIN of snd's that rcv took */
+    /* RCV.NXT lies between what rcv acked and what snd sent (past a FIN
+     * rcv took, max_ack reached it: at_fin above took the one seq where
+     * RCV.NXT - 1 and max_ack differ), short of a FIN it did not take */
     lo = rcv->max_ack;
-    if (rcv->recv_fin && snd->fin_sent && fs_seq_gt(snd->fin_seq + 1, lo))
-        lo = snd->fin_seq + 1;
-    /* and short of a FIN of snd's that rcv did not take */
     if (rcv->fin_held_back && snd->fin_sent && hi == snd->fin_seq + 1)
         hi = snd->fin_seq;
     if (fs_seq_gt(lo, hi))

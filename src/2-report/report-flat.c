@@ -218,9 +218,7 @@ put_undecided(GString *out, char *p, const FsConn *conn)
     }
     if (conn->rst_uncertain && conn->rst_from != FS_ROLE_NONE) {
         field[n] = "rst_from";
-        reason[n++] = "whether the RST's receiver accepted it is a guess: "
-                      "it sent no ACK in the capture, or the RST is below "
-                      "what its sender had sent before it";
+        reason[n++] = FS_RST_UNDECIDED_REASON;
     }
     if (n == 0) {
         FS_JSON_LIT(p, ",\"undecided\":[],\"undecided_reason\":[]");

@@ -441,9 +441,7 @@ put_conn_undecided(GString *out, char *p, const FsConn *conn)
     }
     if (conn->rst_uncertain && conn->rst_from != FS_ROLE_NONE) {
         field[n] = "rst_from";
-        reason[n++] = "whether the RST's receiver accepted it is a guess: "
-                      "it sent no ACK in the capture, or the RST is below "
-                      "what its sender had sent before it";
+        reason[n++] = FS_RST_UNDECIDED_REASON;
     }
     FS_JSON_LIT(p, ",\"undecided\":[");
     for (guint i = 0; i < n; i++) {

@@ -98,8 +98,19 @@ fs_ladder_segment(FsLadder *l, const FsSegment *seg)
     g_array_append_val(l->rows, row);
 }
 
-static gboolean row_has_state_of(const FsLadder *l, const Row *row,
-                                 gint8 role);
+/* Does row hold a state change of role's? */
+static gboolean
+row_has_state_of(const FsLadder *l, const Row *row, gint8 role)
+{
+    for (guint i = 0; i < row->n_events; i++) {
+        const FsEvent *e = &g_array_index(l->events, FsEvent,
+                                          row->first_event + i);
+
+        if (e->kind == FS_EV_STATE && e->role == role)
+            return TRUE;
+    }
+    return FALSE;
+}
 
 /* Where a line for ev, an event a timer caused, goes: before the first
  * segment captured after its time (settling happens lazily, on a later
@@ -118,20 +129,6 @@ timer_row_place(const FsLadder *l, const FsEvent *ev)
                               ev->role)))
         i--;
     return i;
-}
-
-/* Does row hold a state change of role's? */
-static gboolean
-row_has_state_of(const FsLadder *l, const Row *row, gint8 role)
-{
-    for (guint i = 0; i < row->n_events; i++) {
-        const FsEvent *e = &g_array_index(l->events, FsEvent,
-                                          row->first_event + i);
-
-        if (e->kind == FS_EV_STATE && e->role == role)
-            return TRUE;
-    }
-    return FALSE;
 }
 
 void
