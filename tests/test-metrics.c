@@ -210,6 +210,18 @@ render_fixed(gpointer user)
     return g_strdup(user);
 }
 
+/* A server on a free loopback port answering "x 1\n". */
+static FsMetricsServer *
+server_x1(void)
+{
+    g_autoptr(GError) error = NULL;
+    FsMetricsServer *s = fs_metrics_server_new("127.0.0.1:0", render_fixed,
+                                               "x 1\n", &error);
+
+    g_assert_no_error(error);
+    return s;
+}
+
 static gpointer
 scrape_thread(gpointer p)
 {
@@ -381,13 +393,11 @@ static void
 test_http_deadline(void)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(FsMetricsServer) s = fs_metrics_server_new(
-        "127.0.0.1:0", render_fixed, "x 1\n", &error);
+    g_autoptr(FsMetricsServer) s = server_x1();
     g_autoptr(GSocket) slow = NULL;
     gint64 t0 = g_get_monotonic_time();
     gint64 closed_at = 0;
 
-    g_assert_no_error(error);
     slow = connect_raw(s);
     while (closed_at == 0 && g_get_monotonic_time() - t0 < 5000000) {
         (void)g_socket_send(slow, "G", 1, NULL, NULL);
@@ -448,13 +458,11 @@ static void
 test_http_capacity(void)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(FsMetricsServer) s = fs_metrics_server_new(
-        "127.0.0.1:0", render_fixed, "x 1\n", &error);
+    g_autoptr(FsMetricsServer) s = server_x1();
     guint max = 0;
     GSocket *socks[128];
     g_autofree char *ok = NULL;
 
-    g_assert_no_error(error);
     max = fs_metrics_server_clients_max(s);
     g_assert_cmpuint(max, >=, 1);
     g_assert_cmpuint(max + 5, <=, G_N_ELEMENTS(socks));
@@ -512,15 +520,13 @@ static void
 test_http_answer_at_accept(void)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(FsMetricsServer) s = fs_metrics_server_new(
-        "127.0.0.1:0", render_fixed, "x 1\n", &error);
+    g_autoptr(FsMetricsServer) s = server_x1();
     const char *req = "GET /metrics HTTP/1.1\r\n\r\n";
     g_autoptr(GSocket) sock = NULL;
     gint64 t0 = g_get_monotonic_time();
     char buf[256];
     gssize n;
 
-    g_assert_no_error(error);
     sock = connect_raw(s);
     g_assert_cmpint(g_socket_send(sock, req, strlen(req), NULL, &error), ==,
                     (gssize)strlen(req));
@@ -546,12 +552,10 @@ static void
 test_http_capacity_partial_first(void)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(FsMetricsServer) s = fs_metrics_server_new(
-        "127.0.0.1:0", render_fixed, "x 1\n", &error);
+    g_autoptr(FsMetricsServer) s = server_x1();
     guint max = 0;
     GSocket *socks[128];
 
-    g_assert_no_error(error);
     max = fs_metrics_server_clients_max(s);
     g_assert_cmpuint(max, >=, 2);
     g_assert_cmpuint(max + 1, <=, G_N_ELEMENTS(socks));
