@@ -7,7 +7,7 @@
  * ignored:
  *
  *   T SRC > DST FLAGS SEQ ACK LEN [win=N] [ts=TSVAL,TSECR] [mss=N] [ws=N]
- *                                 [sackok] [ttl=N]
+ *                                 [sackok] [ttl=N] [id=N]
  *
  *   T      integer microseconds (64-bit), or seconds with up to 9 decimals
  *          ("1700000000.123456789")
@@ -15,7 +15,9 @@
  *   FLAGS  letters of S F R P A U E C, or "." for none
  *   LEN    payload bytes, filled with a repeating a..z pattern
  *
- * Defaults: win=65535, ttl=64 (IPv6 hop limit), no TCP options. The whole
+ * Defaults: win=65535, ttl=64 (IPv6 hop limit), no TCP options, the IPv4
+ * identification the line's number among the segments (id=N sets it: the
+ * same frame captured twice repeats it). The whole
  * script is checked before OUT is created. Packets are written in script
  * order (times may go backwards), with nanosecond timestamps and correct
  * IPv4 header and TCP checksums. A frame longer than --snaplen (default
@@ -87,6 +89,8 @@ typedef struct {
     guint32 len;         /* payload bytes */
     guint16 win;         /* raw window field */
     guint8 ttl;          /* IPv4 TTL or IPv6 hop limit */
+    gboolean has_ip_id;  /* id= given */
+    guint16 ip_id;       /* IPv4 identification */
     gboolean has_mss;    /* emit an MSS option */
     guint16 mss;         /* MSS option value */
     gboolean has_ws;     /* emit a window-scale option */
@@ -275,6 +279,10 @@ parse_option(const char *tok, MkSegment *seg, GError **error)
         return parse_u16(key, val, &seg->win, error);
     if (val != NULL && strcmp(key, "ttl") == 0)
         return parse_u8(key, val, &seg->ttl, error);
+    if (val != NULL && strcmp(key, "id") == 0) {
+        seg->has_ip_id = TRUE;
+        return parse_u16(key, val, &seg->ip_id, error);
+    }
     if (val != NULL && strcmp(key, "mss") == 0) {
         seg->has_mss = TRUE;
         return parse_u16(key, val, &seg->mss, error);
@@ -284,7 +292,7 @@ parse_option(const char *tok, MkSegment *seg, GError **error)
         return parse_u8(key, val, &seg->ws, error);
     }
     g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
-                "unknown option \"%s\" (want win= ts= mss= ws= ttl= sackok)",
+                "unknown option \"%s\" (want win= ts= mss= ws= ttl= id= sackok)",
                 tok);
     return FALSE;
 }
@@ -648,7 +656,7 @@ build_frame(const MkOptions *opts, const MkSegment *seg, guint16 ip_id)
     if (seg->src.family == 6)
         put_ipv6(frame, seg, tcp->len);
     else
-        put_ipv4(frame, seg, tcp->len, ip_id);
+        put_ipv4(frame, seg, tcp->len, seg->has_ip_id ? seg->ip_id : ip_id);
     g_byte_array_append(frame, tcp->data, tcp->len);
     return frame;
 }
