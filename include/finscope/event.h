@@ -29,6 +29,7 @@ typedef enum {
     FS_EV_ABORT_AFTER_CLOSE,  /* data reached a closed socket: it reset */
     FS_EV_PEER_SILENT,        /* a FIN never acked: the peer went away */
     FS_EV_HALF_OPEN_RESET,    /* RST from SYN_SENT to a stale ACK */
+    FS_EV_STATE_LOST,         /* RST of a port that had lost the connection */
     FS_EV_N_KINDS
 } FsEventKind;
 

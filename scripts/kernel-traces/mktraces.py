@@ -2661,6 +2661,133 @@ def verify_fin_crosses(t, segs, counters):
     return p
 
 
+
+# --------------------------------------------------------------------------
+# connections lost on one side before the RST that ends them (session 16)
+
+def wait_client_closed(t, timeout):
+    deadline = time.monotonic() + timeout
+    while t.states()["client"] != "CLOSED":
+        if time.monotonic() > deadline:
+            raise Failed("the client socket did not go away within %d s"
+                         % timeout)
+        time.sleep(0.05)
+
+
+def body_orphan_gives_up(t):
+    c, s = t.connect()
+    t.exchange()
+    t.lab.nft_add("server", t.from_client() + " counter drop")
+    c.close()
+    wait_client_closed(t, 15)   # tcp_orphan_retries=1: FIN sent ~4 times
+    t.lab.nft_flush("server")
+    time.sleep(0.1)
+    s.sendall(b"z" * 50)        # to a port with no socket: RST
+    t.expect = {"client": "CLOSED", "server": "CLOSED"}
+
+
+def verify_orphan_gone(t, segs, counters, answer_fin):
+    """The client's FIN sent 2+ times and never acked; the server's last
+    segment (data, or its FIN when answer_fin) acks only up to that FIN;
+    the client's only RST follows it, bare, at that ack (no socket)."""
+    p = []
+    cf = fins(segs, "c")
+    if len(cf) < 2 or len(set(x.seq for x in cf)) != 1:
+        return ["expected the client FIN re-sent (%d)" % len(cf)]
+    fin_seq = cf[0].seq + cf[0].plen
+    if any(x.dir == "s" and x.flags & ACK and
+           not seq_lt(x.ack, fin_end(cf[0])) for x in segs):
+        p.append("the server acked the client FIN")
+    r = rsts(segs)
+    if len(r) != 1 or r[0].dir != "c":
+        return p + ["expected exactly one RST, from the client (%d)" % len(r)]
+    i = segs.index(r[0])
+    last = segs[i - 1]
+    if last.dir != "s" or last.ack != fin_seq or \
+            bool(last.flags & FIN) != answer_fin or \
+            (not answer_fin and last.plen == 0):
+        p.append("the segment before the RST is not the server's %s acking "
+                 "the FIN's own seq" % ("FIN" if answer_fin else "data"))
+    if r[0].flags != RST or r[0].seq != fin_seq:
+        p.append("the RST is not a bare RST at the FIN's seq")
+    if not p:
+        t.notes.append("client FIN sent %d times, never acked; the orphan "
+                       "gave up (ss: no client socket before the server's "
+                       "%s); the server's %s acks the FIN's own seq, and a "
+                       "bare RST at it answers" % (
+                           len(cf), "FIN" if answer_fin else "data",
+                           "FIN" if answer_fin else "data"))
+    return p
+
+
+def verify_orphan_gives_up(t, segs, counters):
+    return verify_orphan_gone(t, segs, counters, False)
+
+
+def body_orphan_gives_up_peer_fin(t):
+    c, s = t.connect()
+    t.exchange()
+    t.lab.nft_add("server", t.from_client() + " counter drop")
+    c.close()
+    wait_client_closed(t, 15)
+    t.lab.nft_flush("server")
+    time.sleep(0.1)
+    s.close()                   # its FIN, to a port with no socket: RST
+    t.expect = {"client": "CLOSED", "server": "CLOSED"}
+
+
+def verify_orphan_gives_up_peer_fin(t, segs, counters):
+    return verify_orphan_gone(t, segs, counters, True)
+
+
+TCP_USER_TIMEOUT = 18           # linux/tcp.h
+
+
+def body_user_timeout_abort(t):
+    c, s = t.connect()
+    t.exchange()
+    c.setsockopt(socket.IPPROTO_TCP, TCP_USER_TIMEOUT, 700)
+    t.lab.nft_add("server", t.from_client() + " counter drop")
+    c.send(b"u" * 100)
+    wait_client_closed(t, 6)    # re-sent until the user timeout aborts it
+    try:
+        c.recv(10)
+        raise Failed("recv() on the aborted client returned")
+    except OSError as e:
+        if e.errno != errno.ETIMEDOUT:
+            raise Failed("recv() on the aborted client: %s, not ETIMEDOUT"
+                         % e)
+    t.lab.nft_flush("server")
+    s.sendall(b"v" * 40)        # to a port with no socket: RST
+    t.expect = {"client": "CLOSED", "server": "CLOSED"}
+
+
+def verify_user_timeout_abort(t, segs, counters):
+    p = []
+    if fins(segs, "c") or fins(segs, "s"):
+        p.append("unexpected FIN")
+    data = [x for x in segs if x.dir == "c" and x.plen == 100]
+    if len(data) < 2 or len(set(x.seq for x in data)) != 1:
+        return p + ["expected the client's 100 bytes re-sent (%d)"
+                    % len(data)]
+    r = rsts(segs)
+    if len(r) != 1 or r[0].dir != "c":
+        return p + ["expected exactly one RST, from the client (%d)" % len(r)]
+    i = segs.index(r[0])
+    last = segs[i - 1]
+    if last.dir != "s" or last.plen == 0 or last.ack != data[0].seq:
+        p.append("the segment before the RST is not the server's data "
+                 "acking below the client's 100 bytes")
+    if r[0].flags != RST or r[0].seq != data[0].seq:
+        p.append("the RST is not a bare RST at the server's ack")
+    if not p:
+        t.notes.append("client 100 bytes sent %d times, never acked; "
+                       "TCP_USER_TIMEOUT aborted it (recv: ETIMEDOUT; ss: "
+                       "no client socket before the server's data); a bare "
+                       "RST at the server's ack, 100 bytes below what the "
+                       "client sent, answers that data" % len(data))
+    return p
+
 SYSCTLS = {
     "rst-answers-fin-retransmit": {
         "client": ["net.ipv4.tcp_max_tw_buckets=0"]},
@@ -2674,6 +2801,9 @@ SYSCTLS = {
     "data-after-close": {"server": ["net.ipv4.tcp_early_retrans=0"]},
     # the FIN is re-sent exactly at the RTO read from ss
     "fin-crosses-late-ack": {"server": ["net.ipv4.tcp_early_retrans=0"]},
+    # the orphan gives up after a few re-sent FINs (~2 s), not 8 minutes
+    "orphan-gives-up": {"client": ["net.ipv4.tcp_orphan_retries=1"]},
+    "orphan-gives-up-peer-fin": {"client": ["net.ipv4.tcp_orphan_retries=1"]},
 }
 
 
@@ -2800,6 +2930,22 @@ EXTRA = [
      "client's final ACK passes the sensor late and crosses the server's "
      "re-sent FIN in flight; client TIME_WAIT, server CLOSED",
      body_fin_crosses, verify_fin_crosses, 3),
+    ("orphan-gives-up", 28,
+     "client close() while everything it sends is dropped at the server's "
+     "input; tcp_orphan_retries=1: the FIN is re-sent, then the socket "
+     "goes; the server, still ESTABLISHED, sends data: a bare RST from "
+     "the port; both CLOSED",
+     body_orphan_gives_up, verify_orphan_gives_up, 3),
+    ("orphan-gives-up-peer-fin", 29,
+     "as orphan-gives-up, but the server close()s: its FIN (acking up to "
+     "the lost client FIN) draws the bare RST; both CLOSED, no "
+     "simultaneous close",
+     body_orphan_gives_up_peer_fin, verify_orphan_gives_up_peer_fin, 3),
+    ("user-timeout-abort", 30,
+     "client TCP_USER_TIMEOUT 700 ms, its 100 bytes dropped at the "
+     "server's input until the timeout aborts it; the server's data then "
+     "draws a bare RST 100 bytes below what the client sent; both CLOSED",
+     body_user_timeout_abort, verify_user_timeout_abort, 3),
 ]
 
 

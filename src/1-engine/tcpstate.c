@@ -723,6 +723,25 @@ answers_unseen_fin(const Step *st, FsRole sender)
     return TRUE;
 }
 
+/* The peer's FIN, which sender's first FIN does not acknowledge, was
+ * lost on its way to sender, not crossing: sent again (unanswered) and
+ * last sent longer before sender's FIN than sender takes to answer and
+ * than any RTO, so that sender, had any copy come, would have taken it
+ * first. Then sender closed on its own later, not simultaneously (an
+ * orphan that gave up retransmitting its FIN, say). FALSE when unsure
+ * (no RTT leg measured). */
+static gboolean
+peer_fin_lost_before(const Step *st, FsRole sender)
+{
+    const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
+    FsTime leg = answer_time(st->conn, sender);
+    FsTime since_fin = st->seg->ts - peer->last_fin_time;
+
+    return peer->fin_count > 1 && !peer->fin_acked && leg >= 0 &&
+           since_fin >= MIN_RTO_NS &&
+           since_fin >= leg + leg / 4 + CROSSING_SLACK_NS;
+}
+
 static void
 on_first_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
 {
@@ -752,7 +771,8 @@ on_first_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     }
     if (answers_unseen_fin(st, sender))
         conn->three_way_close = 1;
-    else if (peer->fin_sent && !self->recv_fin) {
+    else if (peer->fin_sent && !self->recv_fin &&
+             !peer_fin_lost_before(st, sender)) {
         /* Sent before the peer's FIN arrived (its ack does not cover it):
          * FIN-WAIT-1 now, CLOSING when that FIN comes (RFC 9293 §3.6). */
         if (!conn->simultaneous)
@@ -970,6 +990,29 @@ half_open_reset(const Step *st, FsRole sender)
     return TRUE;
 }
 
+/* An RST without the ACK bit at the peer's acknowledgment (SEG.ACK),
+ * below what its sender had sent, from an endpoint the capture has
+ * ESTABLISHED: the reply of a port that holds no connection (RFC 9293
+ * §3.10.7.1; Linux tcp_v4_send_reset()). A live socket in ESTABLISHED
+ * answers a segment with an ACK and aborts at SND.NXT (RFC 9293
+ * §3.10.4; with the ACK bit on Linux and the BSDs, without it on some
+ * stacks: Windows XP, Darwin in public captures, so an RST at SND.NXT
+ * tells nothing). Its connection was gone before: retransmissions given
+ * up, a user timeout, a reboot. (A socket closed by its user that gets
+ * data answers the same way from FIN_WAIT_1 or FIN_WAIT_2:
+ * abort_after_close, not this.) */
+static gboolean
+state_lost(const Step *st, FsRole sender)
+{
+    const FsEndpoint *self = &st->conn->ep[sender];
+    const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
+
+    return !(st->seg->flags & FS_TH_ACK) &&
+           self->state == FS_TCP_ESTABLISHED && !self->fin_sent &&
+           peer->ack_seen && st->seg->seq == peer->max_ack &&
+           fs_seq_lt(st->seg->seq, self->snd_nxt);
+}
+
 static void
 rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
 {
@@ -977,19 +1020,28 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
     FsEndpoint *self = &conn->ep[sender];
     FsRole peer_role = fs_role_peer(sender);
     FsEndpoint *peer = &conn->ep[peer_role];
+    FsTcpState from = self->state;
 
     self->rst_count++;
     /* on one path, the sender's ACK of the peer's FIN got there first */
     ack_arrived(st, peer_role);
     rst_meaning(st, sender);
     if (conn->rst_from == FS_ROLE_NONE) {
+        if (state_lost(st, sender)) {
+            from = FS_TCP_CLOSED;
+            emit_event(st, FS_EV_STATE_LOST, sender, st->seg->seq,
+                       "RST without ACK at the peer's ACK, the reply of a "
+                       "port with no connection: ESTABLISHED had ended "
+                       "unseen before (retries given up, user timeout, "
+                       "reboot)");
+        }
         conn->rst_from = (gint8)sender;
         conn->rst_time = st->ts;
-        conn->rst_state = (guint8)self->state;
+        conn->rst_state = (guint8)from;
         conn->rst_peer_state = (guint8)peer->state;
         conn->rst_uncertain = uncertain ? 1 : 0;
         emit_event(st, FS_EV_RST, sender, st->seg->seq,
-                   fs_tcp_state_name(self->state));
+                   fs_tcp_state_name(from));
     }
     self->fin_pending = 0;
     peer->fin_pending = 0;
@@ -1015,8 +1067,13 @@ rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
     const char *refused;
 
     /* an RST after its FIN's ACK passed the sensor: the socket was gone,
-     * so that ACK had arrived */
-    ack_arrived(st, sender);
+     * so that ACK had arrived — unless the RST answers a segment from
+     * before it: without the ACK bit, at an acknowledgment below what
+     * its sender had sent (<SEQ=SEG.ACK> of a segment that did not
+     * acknowledge its FIN: the data that reset a closed socket) */
+    if ((st->seg->flags & FS_TH_ACK) ||
+        !fs_seq_lt(st->seg->seq, conn->ep[sender].snd_nxt))
+        ack_arrived(st, sender);
     if (half_open_reset(st, sender))
         return TRUE;
     refused = rst_refusal(st, sender, uncertain);
@@ -1066,6 +1123,21 @@ fs_tcpstate_old_syn(const FsConn *conn, int sender, const FsSegment *seg)
            fs_ts_older(seg->tsval, self->last_tsval);
 }
 
+/* The SYN of a connect refused by an RST in SYN_SENT sent again, its
+ * ISN the same: the stack kept the connection (Windows re-sends a
+ * refused SYN twice, 500 ms apart), not an old duplicate. It is taken
+ * as the first was. */
+static gboolean
+refused_syn_again(const Step *st, FsRole sender)
+{
+    const FsConn *conn = st->conn;
+    const FsEndpoint *self = &conn->ep[sender];
+
+    return self->state == FS_TCP_CLOSED && st->seg->seq == self->isn &&
+           conn->rst_from == (gint8)fs_role_peer(sender) &&
+           conn->rst_peer_state == FS_TCP_SYN_SENT;
+}
+
 /* A SYN repeating the ISN of an endpoint already past SYN_SENT, or one
  * older (TSval) than its sender's last segment while the 4-tuple is in
  * TIME_WAIT (PAWS rejects it: RFC 7323 §5, RFC 6191), is an old
@@ -1080,7 +1152,8 @@ old_duplicate_syn(const Step *st, FsRole sender)
         !self->isn_known ||
         (seg->seq != self->isn &&
          !fs_tcpstate_old_syn(st->conn, sender, seg)) ||
-        self->state == FS_TCP_SYN_SENT || self->state == FS_TCP_UNKNOWN)
+        self->state == FS_TCP_SYN_SENT || self->state == FS_TCP_UNKNOWN ||
+        refused_syn_again(st, sender))
         return FALSE;
     st->conn->old_duplicates++;
     emit_event(st, FS_EV_OLD_DUPLICATE, sender, seg->seq,
@@ -1187,7 +1260,10 @@ advance_snd_nxt(const Step *st, FsRole sender)
  * the receiver could take the FIN: its ACKs had reached the FIN's
  * sequence number (no hole before it at the receiver, as its dupacks
  * would show), the first to reach it did not stop there
- * (fin_held_back), and the capture shows every byte before it. Any other
+ * (fin_held_back), the capture shows every byte before it, and the FIN
+ * was sent once: a FIN sent again went unanswered (a receiver that took
+ * it acks every copy), so it or every ACK of it was lost, and the RST
+ * that follows (an orphan giving up) says nothing of which. Any other
  * segment proves nothing yet: the receiver's ACK will (a FIN lost on
  * the way answers a later segment with a dupack below it; a FIN past a
  * hole waits for the hole). */
@@ -1199,7 +1275,8 @@ earlier_fin_arrived(const Step *st, FsRole sender)
 
     if (!(st->seg->flags & FS_TH_RST) || !rcv->fin_pending ||
         !self->fin_sent || self->fin_gap || !rcv->ack_seen ||
-        fs_seq_lt(rcv->max_ack, self->fin_seq) || rcv->fin_held_back)
+        fs_seq_lt(rcv->max_ack, self->fin_seq) || rcv->fin_held_back ||
+        self->fin_count > 1)
         return;
     fin_received(st, fs_role_peer(sender));
 }
