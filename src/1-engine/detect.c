@@ -350,7 +350,9 @@ late_after_close(FsDetectVerdict *v, FsConn *c, FsRole role,
         c->old_dup.during_time_wait++;
     emit(v, c, seg, FS_EV_OLD_DUPLICATE, role,
          rcv->state == FS_TCP_TIME_WAIT
-             ? "old segment during TIME_WAIT: absorbed (harmless)"
+             ? "old segment during TIME_WAIT: absorbed, answered by an "
+               "ACK (an RST of the closed peer to that ACK ends TIME_WAIT "
+               "early: RFC 1337)"
              : "old segment after close: the receiver held no state");
     return TRUE;
 }
