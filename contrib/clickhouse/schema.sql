@@ -48,12 +48,13 @@ CREATE TABLE IF NOT EXISTS finscope.conns
     idle_before_close_ns Nullable(Int64),
     state_client String,            -- end states (RFC 9293 names)
     state_server String,
-    time_wait_until_client_ns Nullable(Int64), -- TIME_WAIT began + 2*MSL
-    time_wait_until_server_ns Nullable(Int64),
+    time_wait_until_client_ns Nullable(Int64), -- TIME_WAIT ends: began +
+    time_wait_until_server_ns Nullable(Int64), -- 2*MSL, or earlier when cut
+                                               -- short (reuse, RST)
     time_wait_since_client_ns Nullable(Int64), -- TIME_WAIT began
     time_wait_since_server_ns Nullable(Int64),
-    time_wait_end_client_ns Nullable(Int64),   -- it ended: until, or earlier
-    time_wait_end_server_ns Nullable(Int64),   -- when cut short (reuse, RST)
+    time_wait_end_client_ns Nullable(Int64),   -- the same as until (kept
+    time_wait_end_server_ns Nullable(Int64),   -- for older queries)
     old_duplicates UInt64,
     reuse_of Nullable(UInt64),      -- id of the previous incarnation
     reuse_in_time_wait UInt8,

@@ -200,6 +200,19 @@ gboolean fs_conn_one_sided(const FsConn *conn);
  * FS_TIME_UNSET when that is not known. */
 FsTime fs_conn_state_age(const FsConn *conn, FsRole role);
 
+/* When an endpoint that entered TIME_WAIT (time_wait_since set) leaves
+ * or left it: 2*MSL after, or earlier when it was cut short (a reuse, an
+ * RST) and is CLOSED now. */
+static inline FsTime
+fs_endpoint_time_wait_end(const FsEndpoint *ep, FsTime msl)
+{
+    FsTime expiry = ep->time_wait_since + 2 * msl;
+
+    if (ep->state != FS_TCP_TIME_WAIT && ep->state_since != FS_TIME_UNSET)
+        return MIN(ep->state_since, expiry);
+    return expiry;
+}
+
 /* An endpoint nothing is known of: UNKNOWN, every time unset. */
 void fs_endpoint_init(FsEndpoint *ep);
 

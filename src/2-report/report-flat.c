@@ -128,11 +128,9 @@ put_states(const FsNames *nm, GString *out, char *p, const FsReport *r,
         FsTime end = FS_TIME_UNSET;
 
         if (since != FS_TIME_UNSET) {
-            until = since + 2 * r->cfg.msl;
+            /* --json's time_wait_until: when it leaves or left */
+            until = fs_endpoint_time_wait_end(ep, r->cfg.msl);
             end = until;
-            if (ep->state != FS_TCP_TIME_WAIT &&
-                ep->state_since != FS_TIME_UNSET)
-                end = MIN(ep->state_since, until);
         }
         if (role == FS_ROLE_CLIENT)
             FS_JSON_LIT(p, ",\"state_client\":");

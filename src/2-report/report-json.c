@@ -380,14 +380,15 @@ put_conn_states(GString *out, char *p, FsReport *r, const FsConn *conn,
              fs_tcp_state_name(outcome->end_state[1]));
     FS_JSON_LIT(p, "},\"time_wait_until\":{\"client\":");
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
-        FsTime since = conn->ep[role].time_wait_since;
+        const FsEndpoint *ep = &conn->ep[role];
+        FsTime since = ep->time_wait_since;
 
         if (role == FS_ROLE_SERVER)
             FS_JSON_LIT(p, ",\"server\":");
         if (since == FS_TIME_UNSET)
             p = fs_put_null(p);
         else
-            p = fs_put_time(p, since + 2 * r->cfg.msl);
+            p = fs_put_time(p, fs_endpoint_time_wait_end(ep, r->cfg.msl));
     }
     *p++ = '}';
     return p;

@@ -131,18 +131,6 @@ service_of(FsServices *s, const FsConn *conn)
     return svc;
 }
 
-/* When an endpoint that entered TIME_WAIT left it: 2*MSL after, or
- * earlier when it was cut short (reuse, an RST) and is CLOSED now. */
-static FsTime
-time_wait_left(const FsEndpoint *ep, FsTime msl)
-{
-    FsTime expiry = ep->time_wait_since + 2 * msl;
-
-    if (ep->state != FS_TCP_TIME_WAIT && ep->state_since != FS_TIME_UNSET)
-        return MIN(ep->state_since, expiry);
-    return expiry;
-}
-
 #define NS_PER_US 1000
 
 /* A whole span's start kept in tw_whole_us: the start. */
@@ -450,7 +438,7 @@ add_endpoint(FsServices *s, FsService *svc, const FsConn *conn,
         svc->tw_spans_full = TRUE;
         return;
     }
-    left = time_wait_left(ep, msl);
+    left = fs_endpoint_time_wait_end(ep, msl);
     if (svc->folded_to != FS_TIME_UNSET && ep->time_wait_since < svc->folded_to)
         svc->tw_spans_full = TRUE; /* its start was folded already */
     if (left == ep->time_wait_since + 2 * msl) {
