@@ -104,6 +104,11 @@ typedef struct {
                            gpointer user);
 } FsEngineSink;
 
+/* A frame this much older than one before it is out of time order
+ * (files joined end to end, a capture replayed), not the few
+ * microseconds two CPUs' stamps differ by: its verdicts may be wrong. */
+#define FS_ENGINE_BACK_IN_TIME FS_NS_PER_SEC
+
 typedef struct {
     guint64 packets;                      /* frames offered */
     guint64 tcp_segments;                 /* decoded TCP segments */
@@ -133,6 +138,10 @@ typedef struct {
                                              whose peak was not kept */
     guint64 shard_skipped;                /* packets of other shards'
                                              flows (cfg.shards) */
+    guint64 back_in_time;                 /* frames more than
+                                             FS_ENGINE_BACK_IN_TIME older
+                                             than one before them */
+    FsTime back_in_time_most;             /* the most one went back, ns */
     guint64 lean_segments;                /* of tcp_segments, those the
                                              lean path took (engine.c
                                              lean_segment(); 0 with

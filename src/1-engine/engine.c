@@ -419,6 +419,14 @@ segment_clamped(FsEngine *e, const FsSegment *seg, FsTime ts)
     fs_engine_segment(e, &clamped);
 }
 
+static G_GNUC_NO_INLINE void
+back_in_time(FsEngine *e, FsTime ts)
+{
+    e->stats.back_in_time++;
+    e->stats.back_in_time_most =
+        MAX(e->stats.back_in_time_most, e->stats.t_last - ts);
+}
+
 /* fs_engine_decoded(), e not finished. */
 static inline ALWAYS_INLINE void
 decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
@@ -429,6 +437,8 @@ decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
 
     if (e->stats.packets == 0 && e->stats.shard_skipped == 0)
         e->stats.t_first = ts;
+    else if (G_UNLIKELY(e->stats.t_last - ts > FS_ENGINE_BACK_IN_TIME))
+        back_in_time(e, ts);
     e->stats.t_last = MAX(e->stats.t_last, ts);
     if (e->cfg.shards > 1 && !in_shard(e, status, seg)) {
         /* another shard's: its time still runs timers out, as one
@@ -605,6 +615,8 @@ fs_engine_ledger_packet(FsEngine *e, FsDecodeStatus status,
     /* as fs_engine_decoded() and fs_engine_segment() count */
     if (e->stats.packets == 0)
         e->stats.t_first = ts;
+    else if (G_UNLIKELY(e->stats.t_last - ts > FS_ENGINE_BACK_IN_TIME))
+        back_in_time(e, ts);
     e->stats.t_last = MAX(e->stats.t_last, ts);
     e->stats.packets++;
     if (status != FS_DECODE_OK) {

@@ -837,6 +837,22 @@ json_summary_truncated(FsJson *j, const FsReport *r)
     fs_json_end_array(j);
 }
 
+/* Frames out of time order: "back_in_time" {frames, most (seconds)};
+ * nothing when every frame came in time order. */
+static void
+json_summary_back_in_time(FsJson *j, const FsEngineStats *stats)
+{
+    if (stats->back_in_time == 0)
+        return;
+    FS_JSON_KEY(j, "back_in_time");
+    fs_json_begin_object(j);
+    FS_JSON_KEY(j, "frames");
+    fs_json_uint(j, stats->back_in_time);
+    FS_JSON_KEY(j, "most");
+    fs_json_time(j, stats->back_in_time_most);
+    fs_json_end_object(j);
+}
+
 /* Live capture only: kernel drops, filter caveat, interim counters. */
 static void
 json_summary_live(FsJson *j, const FsReport *r, const FsEngineStats *stats)
@@ -976,6 +992,7 @@ fs_report_json_finish(FsReport *r, const FsEngine *engine)
     json_summary_time_wait(&j, r, engine);
     json_summary_packets(&j, stats);
     json_summary_truncated(&j, r);
+    json_summary_back_in_time(&j, stats);
     json_summary_live(&j, r, stats);
     fs_json_end_object(&j);
     write_line(r);

@@ -637,6 +637,13 @@ print_summary(FsReport *r, const FsEngineStats *stats)
     }
     fprintf(o, "\n");
     print_truncated(r);
+    if (stats->back_in_time != 0)
+        fprintf(o, "  OUT OF TIME ORDER     %" G_GUINT64_FORMAT " frames more "
+                "than 1 s older than one before them (at most %.3f s): "
+                "captures joined end to end or replayed? Verdicts around "
+                "them may be wrong\n",
+                stats->back_in_time,
+                (double)stats->back_in_time_most / (double)FS_NS_PER_SEC);
     print_evictions(r, stats);
     print_live(r, stats);
 }
