@@ -8,7 +8,10 @@
  * lengths, bytes), the end and the error text must be the same; ASan
  * checks that the parser reads nothing outside its window (of 61 bytes
  * here, fuzz/run.sh: records straddle windows). Lighter than
- * fuzz-pipeline (no engine), so it goes deeper into block layouts. */
+ * fuzz-pipeline (no engine), so it goes deeper into block layouts. One
+ * difference is by design: libpcap 1.10 refuses an interface whose
+ * snapshot differs from the first one's, the mapped reader reads on
+ * (mapped-pcapng.h); from there, only that it reads within bounds. */
 #define _GNU_SOURCE /* memfd_create */
 #include "config.h"
 
@@ -39,6 +42,15 @@ open_path(const char *path, FILE **fp)
     if (p == NULL)
         fclose(*fp);
     return p;
+}
+
+/* libpcap stopped at an interface whose snapshot differs from the first
+ * one's, which the mapped reader reads. */
+static gboolean
+refused_other_snapshot(pcap_t *p)
+{
+    return strstr(pcap_geterr(p), "different from the snapshot length of "
+                                  "the first interface") != NULL;
 }
 
 static void
@@ -91,8 +103,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (m != NULL) {
         while (fs_mapped_next(m, &hm, &dm)) {
             n++;
-            if (pcap_next_ex(pl, &hl, &dl) != 1)
-                differ("libpcap has no such packet", n);
+            if (pcap_next_ex(pl, &hl, &dl) != 1) {
+                if (!refused_other_snapshot(pl))
+                    differ("libpcap has no such packet", n);
+                while (fs_mapped_next(m, &hm, &dm))
+                    ;
+                fs_mapped_free(m);
+                pcap_close(pm);
+                pcap_close(pl);
+                goto out;
+            }
             same_packet(&hm, dm, hl, dl, n);
         }
         if (!fs_mapped_hand_over(m, pm))
@@ -103,13 +123,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         n++;
         rm = pcap_next_ex(pm, &h2, &d2);
         rl = pcap_next_ex(pl, &hl, &dl);
+        if (rl == PCAP_ERROR && refused_other_snapshot(pl))
+            break; /* the mapped reader read past it */
         if (rm != rl)
             differ("the ends differ", n);
         if (rm != 1)
             break;
         same_packet(h2, d2, hl, dl, n);
     }
-    if (rm == PCAP_ERROR && strcmp(pcap_geterr(pm), pcap_geterr(pl)) != 0) {
+    if (rm == PCAP_ERROR && !refused_other_snapshot(pl) &&
+        strcmp(pcap_geterr(pm), pcap_geterr(pl)) != 0) {
         fprintf(stderr, "mapped: %s\nlibpcap: %s\n", pcap_geterr(pm),
                 pcap_geterr(pl));
         differ("the errors differ", n);

@@ -15,7 +15,9 @@
  *   never, 0 after the default (10 s for open ones).
  * Each input runs twice, read in place (src/1-engine/mapped.c) and with
  * FINSCOPE_NO_MMAP through libpcap alone: the reports and the errors
- * must be the same byte for byte. */
+ * must be the same byte for byte, unless libpcap refused a pcapng
+ * interface whose snapshot differs from the first one's, which the
+ * mapped reader reads (mapped-pcapng.h). */
 #define _GNU_SOURCE /* memfd_create */
 #include "config.h"
 
@@ -157,7 +159,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_setenv("FINSCOPE_NO_MMAP", "1", TRUE);
     libpcap = run_once(path, data, size, &n_libpcap);
     g_unsetenv("FINSCOPE_NO_MMAP");
-    if (n_mapped != n_libpcap || memcmp(mapped, libpcap, n_mapped) != 0) {
+    if ((n_mapped != n_libpcap || memcmp(mapped, libpcap, n_mapped) != 0) &&
+        strstr(libpcap, "different from the snapshot length of the first "
+                        "interface") == NULL) {
         fprintf(stderr, "fuzz-pipeline: mapped and libpcap differ\n"
                 "--- mapped\n%s--- libpcap\n%s", mapped, libpcap);
         abort();

@@ -2,6 +2,7 @@
 """finscope tests: pcapng variants of a classic pcap file.
 
 Usage: mkpcapng.py IN.pcap OUTDIR
+       mkpcapng.py --other-snaps IN.pcap OUT.pcapng
 
 Writes OUTDIR/<stem>-<variant>.pcapng for each variant below, with the
 packets of IN.pcap (its link type, snapshot and time stamps). The
@@ -21,6 +22,8 @@ compare both paths on each:
   other-order  a second section in the other byte order
   over-snap    an interface with snaplen 64 and longer packets
   len-mismatch a block whose trailer disagrees with its header, half-way
+With --other-snaps, one file of two interfaces whose snapshots differ
+(libpcap 1.10 refuses it; the mapped reader reads it).
 """
 import os
 import struct
@@ -201,7 +204,25 @@ def variants(link, snap, pkts):
     return v
 
 
+def other_snaps(link, snap, pkts):
+    """Two interfaces of the same link type and other snapshots, packets
+    alternating (dumpcap capturing on two interfaces): libpcap 1.10
+    refuses it, finscope reads it in place."""
+    w = Writer('<')
+    w.shb()
+    w.idb(link, snap)
+    w.idb(link, 65535 if snap != 65535 else 262144)
+    for i, (ns, ln, data) in enumerate(pkts):
+        w.epb(i % 2, units_of(ns, 6), ln, data)
+    return w
+
+
 def main():
+    if sys.argv[1] == '--other-snaps':
+        link, snap, pkts = read_pcap(sys.argv[2])
+        with open(sys.argv[3], 'wb') as f:
+            f.write(other_snaps(link, snap, pkts).out)
+        return
     src, outdir = sys.argv[1], sys.argv[2]
     link, snap, pkts = read_pcap(src)
     stem = os.path.splitext(os.path.basename(src))[0]

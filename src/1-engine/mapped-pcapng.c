@@ -5,8 +5,8 @@
  * here is the one libpcap would give. Where libpcap would fail or do
  * something special, the parser stops and says from where libpcap has to
  * read: a block that libpcap fails on by itself (a cut or inconsistent
- * block length, a bad section header, an interface of another link type
- * or snapshot, bad interface options) from that block; anything else
+ * block length, a bad section header, an interface of another link type,
+ * bad interface options) from that block; anything else
  * (an unknown interface, a packet beyond the snapshot or its block, an
  * obsolete Packet Block) by a replay from the start. */
 #include "config.h"
@@ -41,6 +41,7 @@ typedef enum {
 } Scale;
 
 typedef struct {
+    guint32 snapshot; /* its snaplen, adjusted: the longest caplen read */
     guint64 tsresol; /* time stamp units per second */
     gint64 tsoffset; /* seconds added to every time stamp */
     Scale scale;     /* how fractions become ns */
@@ -50,8 +51,7 @@ typedef struct {
 struct FsPcapng {
     gboolean swapped;    /* the file's byte order is not ours */
     guint32 linktype;    /* pcap_datalink(): later IDBs must match */
-    guint32 snapshot;    /* pcap_snapshot(): likewise, and the longest
-                            caplen libpcap takes */
+    guint32 snapshot;    /* pcap_snapshot(): the first IDB's */
     gboolean opened;     /* the first IDB (read by libpcap at open) seen */
     GArray *ifaces;      /* Iface of the current section, by id */
     guint64 delivered;   /* packets handed out */
@@ -242,10 +242,14 @@ other_block(FsPcapng *ng, guint32 type, const guint8 *p, gsize len)
         return TRUE; /* NRB, ISB, DSB, custom, ...: skipped */
     if (len < IDB_FIXED)
         return FALSE;
-    /* libpcap compares the raw link type with its DLT_ */
-    if (ng->opened && (u16_at(ng, p) != ng->linktype ||
-                       adjust_snapshot(u32_at(ng, p + 4)) != ng->snapshot))
+    /* libpcap compares the raw link type with its DLT_. libpcap 1.10
+     * also fails on an interface whose snapshot differs from the first
+     * one's (dumpcap writes such files capturing on several
+     * interfaces): read on, each packet checked against its own
+     * interface's snapshot. */
+    if (ng->opened && u16_at(ng, p) != ng->linktype)
         return FALSE;
+    iface.snapshot = adjust_snapshot(u32_at(ng, p + 4));
     if (!idb_options(ng, p + IDB_FIXED, len - IDB_FIXED, &iface))
         return FALSE;
     g_array_append_val(ng->ifaces, iface);
@@ -279,7 +283,8 @@ packet_block(FsPcapng *ng, guint32 type, const guint8 *p, gsize len,
         hdr->caplen = MIN(hdr->len, ng->snapshot);
         fixed = SPB_FIXED;
     }
-    if (id >= ng->ifaces->len || hdr->caplen > ng->snapshot ||
+    if (id >= ng->ifaces->len ||
+        hdr->caplen > g_array_index(ng->ifaces, Iface, id).snapshot ||
         hdr->caplen > len - fixed)
         return FALSE;
     set_time(&g_array_index(ng->ifaces, Iface, id), t, hdr);

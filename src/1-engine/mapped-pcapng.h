@@ -3,8 +3,11 @@
  *
  * Only what libpcap reads unchanged is read here: Section Header Blocks
  * in the file's one byte order, Interface Description Blocks of the
- * first one's link type and snapshot (if_tsresol, if_tsoffset), Enhanced
- * and Simple Packet Blocks; other blocks are skipped by their length.
+ * first one's link type (if_tsresol, if_tsoffset), Enhanced and Simple
+ * Packet Blocks; other blocks are skipped by their length. One thing
+ * more: interfaces of other snapshots, which libpcap 1.10 refuses (the
+ * file cannot be read from standard input then, or with
+ * FINSCOPE_NO_MMAP).
  * At the first block that is not (cut off, lengths that disagree, an
  * unknown interface, an obsolete Packet Block, ...), libpcap takes over:
  * from that block when what libpcap does there depends on nothing read
