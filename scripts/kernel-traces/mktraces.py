@@ -2788,6 +2788,92 @@ def verify_user_timeout_abort(t, segs, counters):
                        "client sent, answers that data" % len(data))
     return p
 
+
+def body_fin_wait_2_timeout(t):
+    c, s = t.connect()
+    t.exchange()
+    c.close()                   # an orphan in FIN_WAIT_2 (a timewait sock)
+    t.recv_eof(s)
+    wait_client_closed(t, 5)    # tcp_fin_timeout=1
+    s.close()                   # its FIN, to a port with no socket: RST
+    t.expect = {"client": "CLOSED", "server": "CLOSED"}
+
+
+def verify_fin_wait_2_timeout(t, segs, counters):
+    p = []
+    cf, sf = fins(segs, "c"), fins(segs, "s")
+    if len(cf) != 1 or len(sf) != 1:
+        return ["expected one FIN each way (%d/%d)" % (len(cf), len(sf))]
+    i = segs.index(sf[0])
+    if not any(x.dir == "s" and x.flags == ACK and x.ack == fin_end(cf[0])
+               for x in segs[segs.index(cf[0]):i]):
+        p.append("the server did not ack the client FIN before its own")
+    r = rsts(segs)
+    if len(r) != 1 or r[0].dir != "c" or segs.index(r[0]) != i + 1:
+        return p + ["expected one client RST, right after the server FIN"]
+    if r[0].flags != RST or r[0].seq != sf[0].ack:
+        p.append("the RST is not a bare RST at the server FIN's ack")
+    if sf[0].t - cf[0].t < 1.0:
+        p.append("the server FIN came before tcp_fin_timeout ran out")
+    if not p:
+        t.notes.append("client FIN acked (FIN_WAIT_2 orphan); ss: no client "
+                       "socket after tcp_fin_timeout=1, before the server's "
+                       "FIN %.1f s later; a bare RST at that FIN's ack"
+                       % (sf[0].t - cf[0].t))
+    return p
+
+
+def body_closing_linger0(t):
+    c, s = t.connect()
+    t.exchange()
+    for side, frm in (("server", t.from_client()),
+                      ("client", t.from_server())):
+        t.lab.nft_add(side, frm + " counter drop")
+    c.shutdown(socket.SHUT_WR)
+    s.shutdown(socket.SHUT_WR)  # the FINs cross, both dropped
+    time.sleep(0.05)
+    # let in the first re-sent FIN each way, nothing else
+    for side, frm in (("server", t.from_client()),
+                      ("client", t.from_server())):
+        t.lab.nft_flush(side)
+        t.lab.nft_add(side, frm + " tcp flags & fin == 0 counter drop")
+        t.lab.nft_add(side, frm + " tcp flags & fin == fin "
+                      "quota over 60 bytes counter drop")
+    got = t.wait_states({"client": "CLOSING", "server": "CLOSING"}, 3.0)
+    if got != {"client": "CLOSING", "server": "CLOSING"}:
+        raise Failed("not both CLOSING: %s" % got)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()                   # from CLOSING: nothing sent (tcp_need_reset)
+    wait_client_closed(t, 1)
+    t.lab.nft_flush("client")
+    t.lab.nft_flush("server")   # the server's next re-sent FIN: an RST
+    t.expect = {"client": "CLOSED", "server": "CLOSED"}
+
+
+def verify_closing_linger0(t, segs, counters):
+    p = []
+    cf, sf = fins(segs, "c"), fins(segs, "s")
+    if len(cf) < 2 or len(sf) < 3:
+        return ["expected re-sent FINs both ways (%d/%d)" % (len(cf),
+                                                             len(sf))]
+    if not (seq_lt(cf[0].ack, fin_end(sf[0])) and
+            seq_lt(sf[0].ack, fin_end(cf[0]))):
+        p.append("the first FINs do not cross")
+    r = rsts(segs)
+    if len(r) != 1 or r[0].dir != "c":
+        return p + ["expected one RST, from the client (%d)" % len(r)]
+    i = segs.index(r[0])
+    if segs[i - 1] is not sf[-1] or r[0].flags != RST or \
+            r[0].seq != sf[-1].ack or sf[-1].ack != fin_end(cf[0]):
+        p.append("the RST is not a bare RST answering the server's last "
+                 "re-sent FIN at its ack")
+    if not p:
+        t.notes.append("simultaneous close, both CLOSING (ss); client "
+                       "SO_LINGER 0 close() from CLOSING sent nothing (ss: "
+                       "no client socket); the server's re-sent FIN drew a "
+                       "bare RST at its ack: no TIME_WAIT ever")
+    return p
+
 SYSCTLS = {
     "rst-answers-fin-retransmit": {
         "client": ["net.ipv4.tcp_max_tw_buckets=0"]},
@@ -2804,6 +2890,8 @@ SYSCTLS = {
     # the orphan gives up after a few re-sent FINs (~2 s), not 8 minutes
     "orphan-gives-up": {"client": ["net.ipv4.tcp_orphan_retries=1"]},
     "orphan-gives-up-peer-fin": {"client": ["net.ipv4.tcp_orphan_retries=1"]},
+    # the FIN_WAIT_2 orphan goes after 1 s, not 60
+    "fin-wait-2-timeout": {"client": ["net.ipv4.tcp_fin_timeout=1"]},
 }
 
 
@@ -2946,6 +3034,17 @@ EXTRA = [
      "server's input until the timeout aborts it; the server's data then "
      "draws a bare RST 100 bytes below what the client sent; both CLOSED",
      body_user_timeout_abort, verify_user_timeout_abort, 3),
+    ("fin-wait-2-timeout", 31,
+     "client close(), its FIN acked; tcp_fin_timeout=1: the FIN_WAIT_2 "
+     "orphan goes; the server's FIN then draws a bare RST from the port, "
+     "not the ACK of a FIN_WAIT_2; both CLOSED",
+     body_fin_wait_2_timeout, verify_fin_wait_2_timeout, 3),
+    ("closing-linger0", 32,
+     "simultaneous close, everything else dropped until both are CLOSING; "
+     "the client's SO_LINGER 0 close() there sends nothing; the server's "
+     "re-sent FIN draws a bare RST, where a TIME_WAIT would have acked it; "
+     "both CLOSED",
+     body_closing_linger0, verify_closing_linger0, 5),
 ]
 
 

@@ -934,12 +934,49 @@ rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
     return "outside the receive window: dropped";
 }
 
+/* An RST in FIN_WAIT_2 at the ack of the peer's FIN, which brought no
+ * data the sender had not acked: a live FIN_WAIT_2 acks that FIN and
+ * enters TIME_WAIT (RFC 9293 §3.10.7.4; only new data after close draws
+ * an RST, abort_after_close). The orphan was gone before (Linux: timed
+ * out, tcp_fin_timeout, or never kept, tcp_max_tw_buckets): the RST is
+ * a port's with no connection. */
+static gboolean
+fin_wait_2_gone(const Step *st, FsRole sender)
+{
+    const FsEndpoint *self = &st->conn->ep[sender];
+    const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
+
+    return self->state == FS_TCP_FIN_WAIT_2 && peer->fin_sent &&
+           !peer->fin_with_data && self->ack_seen &&
+           fs_seq_geq(self->max_ack, peer->fin_seq) &&
+           st->seg->seq == peer->fin_ack;
+}
+
+/* An RST of the sender of a FIN answering the peer's re-sent FIN: at
+ * that FIN's ack, the first one's or, in a simultaneous close, the ack
+ * of the peer's FIN that followed its own (RFC 9293 §3.10.7.1). A
+ * TIME_WAIT would have acked it: the sender held no connection. */
+static gboolean
+answers_fin_again(const Step *st, FsRole sender)
+{
+    const FsEndpoint *self = &st->conn->ep[sender];
+    const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
+
+    return peer->fin_sent && peer->fin_count > 1 && self->fin_sent &&
+           (st->seg->seq == peer->fin_ack ||
+            (peer->ack_seen && st->seg->seq == peer->max_ack &&
+             st->seg->seq == self->fin_seq + 1));
+}
+
 /* What an accepted RST says beyond "abort": an answer to the peer's
- * re-sent FIN (RST.seq is that FIN's ack, RFC 9293 §3.10.7.1: the active
- * closer held no TIME_WAIT), or a closed socket that got data (Linux
- * resets on data after close: it never reached TIME_WAIT), or an RST
- * after the sender's own FIN. */
-static void
+ * re-sent FIN (RST.seq is that FIN's ack, the first one's or, in a
+ * simultaneous close, the ack of the peer's FIN that followed its own,
+ * RFC 9293 §3.10.7.1: the active closer held no TIME_WAIT, which would
+ * have acked it), or a closed socket that got data (Linux resets on data
+ * after close: it never reached TIME_WAIT), or a FIN_WAIT_2 gone before
+ * the peer's FIN came, or an RST after the sender's own FIN. TRUE when
+ * its sender held no connection any more. */
+static gboolean
 rst_meaning(const Step *st, FsRole sender)
 {
     FsConn *conn = st->conn;
@@ -947,13 +984,13 @@ rst_meaning(const Step *st, FsRole sender)
     const FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
     guint32 peer_data_end = peer->snd_nxt - (peer->fin_sent ? 1 : 0);
 
-    if (peer->fin_sent && peer->fin_count > 1 &&
-        st->seg->seq == peer->fin_ack && self->fin_sent) {
+    if (answers_fin_again(st, sender)) {
         conn->rst_answers_fin = 1;
         self->time_wait_since = FS_TIME_UNSET;
         emit_event(st, FS_EV_RST_ANSWERS_FIN, sender, st->seg->seq,
                    "active closer answered the re-sent FIN with RST: "
                    "it held no TIME_WAIT");
+        return TRUE;
     } else if (self->fin_sent && !self->recv_fin && self->ack_seen &&
                peer->bytes > 0 && fs_seq_gt(peer_data_end, self->max_ack) &&
                (self->state == FS_TCP_FIN_WAIT_1 ||
@@ -961,11 +998,19 @@ rst_meaning(const Step *st, FsRole sender)
         conn->aborted_after_close = 1;
         emit_event(st, FS_EV_ABORT_AFTER_CLOSE, sender, st->seg->seq,
                    fs_tcp_state_name(self->state));
+    } else if (fin_wait_2_gone(st, sender)) {
+        emit_event(st, FS_EV_STATE_LOST, sender, st->seg->seq,
+                   "RST, not the ACK a FIN_WAIT_2 gives the peer's FIN: "
+                   "it was gone before (timed out, tcp_fin_timeout, or not "
+                   "kept, tcp_max_tw_buckets), the port held no "
+                   "connection");
+        return TRUE;
     } else if (self->fin_sent && self->rst_count == 1 &&
                self->state != FS_TCP_CLOSED) {
         emit_event(st, FS_EV_RST_AFTER_FIN, sender, st->seg->seq,
                    fs_tcp_state_name(self->state));
     }
+    return FALSE;
 }
 
 /* An RST from SYN_SENT answering the peer's ACK of another connection
@@ -1025,9 +1070,10 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
     self->rst_count++;
     /* on one path, the sender's ACK of the peer's FIN got there first */
     ack_arrived(st, peer_role);
-    rst_meaning(st, sender);
+    if (rst_meaning(st, sender))
+        from = FS_TCP_CLOSED; /* no TIME_WAIT: the socket was gone */
     if (conn->rst_from == FS_ROLE_NONE) {
-        if (state_lost(st, sender)) {
+        if (from != FS_TCP_CLOSED && state_lost(st, sender)) {
             from = FS_TCP_CLOSED;
             emit_event(st, FS_EV_STATE_LOST, sender, st->seg->seq,
                        "RST without ACK at the peer's ACK, the reply of a "
@@ -1070,9 +1116,12 @@ rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
      * so that ACK had arrived — unless the RST answers a segment from
      * before it: without the ACK bit, at an acknowledgment below what
      * its sender had sent (<SEQ=SEG.ACK> of a segment that did not
-     * acknowledge its FIN: the data that reset a closed socket) */
-    if ((st->seg->flags & FS_TH_ACK) ||
-        !fs_seq_lt(st->seg->seq, conn->ep[sender].snd_nxt))
+     * acknowledge its FIN: the data that reset a closed socket); or the
+     * peer's FIN sent again, which says only that no TIME_WAIT was
+     * there to ack it (the socket was gone, whatever came before) */
+    if (((st->seg->flags & FS_TH_ACK) ||
+         !fs_seq_lt(st->seg->seq, conn->ep[sender].snd_nxt)) &&
+        !answers_fin_again(st, sender))
         ack_arrived(st, sender);
     if (half_open_reset(st, sender))
         return TRUE;
