@@ -63,8 +63,8 @@ gboolean fs_classify_half_close(const FsConn *conn);
 /* Why rst_from is undecided when conn->rst_uncertain is set. */
 #define FS_RST_UNDECIDED_REASON                                          \
     "whether the RST's receiver accepted it is a guess: it sent no ACK " \
-    "in the capture, or the RST is below what its sender had sent "      \
-    "before it"
+    "in the capture, the RST is below what its sender had sent before "  \
+    "it, or the receiver sent an RST of its own after it"
 
 /* TRUE when the findings rest on a partial view: the capture missed
  * packets (capture_loss) or shows one direction only past the handshake

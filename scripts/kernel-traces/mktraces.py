@@ -2874,6 +2874,44 @@ def verify_closing_linger0(t, segs, counters):
                        "bare RST at its ack: no TIME_WAIT ever")
     return p
 
+
+def body_both_linger0_rst_lost(t):
+    c, s = t.connect()
+    t.exchange()
+    t.lab.nft_add("server", t.from_client() +
+                  " tcp flags & rst == rst counter drop")
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()                   # its RST dropped after the sensor
+    time.sleep(0.05)
+    got = t.states()
+    if got["server"] != "ESTABLISHED":
+        raise Failed("the server is %s after the lost RST" % got["server"])
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()                   # its own RST, unprompted
+    t.expect = {"client": "CLOSED", "server": "CLOSED"}
+
+
+def verify_both_linger0_rst_lost(t, segs, counters):
+    p = []
+    r = rsts(segs)
+    if len(r) != 2 or [x.dir for x in r] != ["c", "s"]:
+        return ["expected an RST from the client, then one from the server"]
+    if fins(segs, "c") or fins(segs, "s"):
+        p.append("unexpected FIN")
+    if not (r[0].flags & ACK and r[1].flags & ACK):
+        p.append("the RSTs do not carry ACK (aborts of live sockets)")
+    if segs.index(r[1]) != segs.index(r[0]) + 1:
+        p.append("something between the two RSTs")
+    if counters.get("server") != [1]:
+        p.append("nft counters %s, expected the client's RST dropped"
+                 % counters.get("server"))
+    if not p:
+        t.notes.append("client SO_LINGER 0 close: RST+ACK dropped after the "
+                       "sensor (ss: server still ESTAB); %.0f ms later the "
+                       "server's own SO_LINGER 0 close: RST+ACK"
+                       % ((r[1].t - r[0].t) * 1000))
+    return p
+
 SYSCTLS = {
     "rst-answers-fin-retransmit": {
         "client": ["net.ipv4.tcp_max_tw_buckets=0"]},
@@ -3045,6 +3083,11 @@ EXTRA = [
      "re-sent FIN draws a bare RST, where a TIME_WAIT would have acked it; "
      "both CLOSED",
      body_closing_linger0, verify_closing_linger0, 5),
+    ("both-linger0-rst-lost", 33,
+     "both ends close with SO_LINGER 0, the client first; its RST is "
+     "dropped at the server's input, so the server, still ESTABLISHED, "
+     "aborts on its own 50 ms later; both CLOSED",
+     body_both_linger0_rst_lost, verify_both_linger0_rst_lost, 3),
 ]
 
 

@@ -1067,6 +1067,13 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
     FsEndpoint *peer = &conn->ep[peer_role];
     FsTcpState from = self->state;
 
+    /* the receiver of the first RST aborts on its own after it (ACK bit,
+     * at its SND.NXT: a live socket's, not a port's reply): that first
+     * RST may never have arrived */
+    if (conn->rst_from == (gint8)peer_role && self->rst_count == 0 &&
+        self->state == FS_TCP_CLOSED && (st->seg->flags & FS_TH_ACK) &&
+        st->seg->seq == self->snd_nxt)
+        conn->rst_uncertain = 1;
     self->rst_count++;
     /* on one path, the sender's ACK of the peer's FIN got there first */
     ack_arrived(st, peer_role);
