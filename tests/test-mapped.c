@@ -336,7 +336,8 @@ test_pcapng_replay(void)
     gsize pos = 0, half;
 
     /* snapshot 64 against the IDBs' 100: the first IDB is the one
-     * libpcap opened with, not compared; the second section's is */
+     * libpcap opened with (its snapshot is libpcap's); the second
+     * section's, which libpcap 1.10 refuses, is read on with its own */
     ng_section(b, FALSE);
     half = b->len;
     ng_section(b, FALSE);
@@ -346,8 +347,15 @@ test_pcapng_replay(void)
                     ==, FS_PCAPNG_PACKET);
     g_assert_cmpuint(hdr.caplen, ==, 64); /* the SPB, cut */
     g_assert_cmpint(fs_pcapng_parse(ng, b->data, b->len, &pos, &hdr, &data),
+                    ==, FS_PCAPNG_PACKET);
+    g_assert_cmpuint(hdr.caplen, ==, 8);
+    g_assert_cmpuint(pos, >, half);
+    g_assert_cmpint(fs_pcapng_parse(ng, b->data, b->len, &pos, &hdr, &data),
+                    ==, FS_PCAPNG_PACKET);
+    g_assert_cmpuint(hdr.caplen, ==, 64); /* the SPB, cut as libpcap's */
+    g_assert_cmpint(fs_pcapng_parse(ng, b->data, b->len, &pos, &hdr, &data),
                     ==, FS_PCAPNG_FROM);
-    g_assert_cmpuint(pos, ==, half + 28 + 24); /* after its SHB and ISB */
+    g_assert_cmpuint(pos, ==, b->len); /* the end */
     fs_pcapng_free(ng);
     /* an EPB beyond the snapshot */
     ng = fs_pcapng_new(FALSE, DLT_EN10MB, 4);

@@ -249,7 +249,9 @@ other_block(FsPcapng *ng, guint32 type, const guint8 *p, gsize len)
      * interface's snapshot. */
     if (ng->opened && u16_at(ng, p) != ng->linktype)
         return FALSE;
-    iface.snapshot = adjust_snapshot(u32_at(ng, p + 4));
+    /* the first is the one libpcap opened the file with */
+    iface.snapshot = ng->opened ? adjust_snapshot(u32_at(ng, p + 4))
+                                : ng->snapshot;
     if (!idb_options(ng, p + IDB_FIXED, len - IDB_FIXED, &iface))
         return FALSE;
     g_array_append_val(ng->ifaces, iface);
