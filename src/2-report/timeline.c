@@ -133,13 +133,9 @@ add_close_wait(Host *h, const FsConn *conn, FsRole role)
 static void
 add_time_wait(Host *h, const FsEndpoint *ep, FsTime msl)
 {
-    FsTime left = ep->time_wait_since + 2 * msl;
-
     if (ep->time_wait_since == FS_TIME_UNSET)
         return;
-    if (ep->state != FS_TCP_TIME_WAIT && ep->state_since != FS_TIME_UNSET)
-        left = MIN(left, ep->state_since);
-    add_span(h->tw, ep->time_wait_since, left);
+    add_span(h->tw, ep->time_wait_since, fs_endpoint_time_wait_end(ep, msl));
 }
 
 static void
