@@ -72,9 +72,15 @@ typedef enum {
                                     was due */
     FS_UNDECIDED_FIN_UNACKED,    /* the peer's FIN came last; no ACK of it
                                     was captured */
+    FS_UNDECIDED_ACK_BEFORE_RST, /* its FIN's last ACK followed lost ones;
+                                    it aborted (RST+ACK) before a re-sent
+                                    FIN was due */
 } FsUndecided;
 
 const char *fs_undecided_reason(FsUndecided why);
+/* The record's field whose value it leaves a guess, of role's endpoint:
+ * its end state, or the state the first RST interrupted. */
+const char *fs_undecided_field(FsUndecided why, int role);
 
 /* Applies one captured segment, sent by the endpoint with role sender, to
  * both endpoints of conn; what happened goes to out. */

@@ -2912,6 +2912,50 @@ def verify_both_linger0_rst_lost(t, segs, counters):
                        % ((r[1].t - r[0].t) * 1000))
     return p
 
+
+def body_linger0_fin_wait_1(t):
+    c, s = t.connect()
+    t.exchange()
+    # the server's pure ACKs are dropped at the client's input
+    t.lab.nft_add("client", t.from_server() +
+                  " tcp flags & (fin|syn|rst) == 0 counter drop")
+    c.shutdown(socket.SHUT_WR)
+    t.recv_eof(s)
+    # the FIN sent 3 times (each ACK dropped), then an abort
+    deadline = time.monotonic() + 3
+    while sum(t.lab.all_drops("client")) < 3:
+        if time.monotonic() > deadline:
+            raise Failed("fewer than 3 ACKs dropped")
+        time.sleep(0.01)
+    got = t.states()
+    if got["client"] != "FIN_WAIT_1":
+        raise Failed("the client is %s, not FIN_WAIT_1" % got["client"])
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    c.close()                   # RST+ACK from FIN_WAIT_1
+    t.after_snapshot.append(s.close)
+    t.expect = {"client": "CLOSED", "server": "CLOSED"}
+
+
+def verify_linger0_fin_wait_1(t, segs, counters):
+    p = []
+    cf = fins(segs, "c")
+    if len(cf) != 3 or fins(segs, "s"):
+        return ["expected the client FIN 3 times and no server FIN (%d)"
+                % len(cf)]
+    acks = [x for x in segs if x.dir == "s" and x.flags == ACK and
+            x.ack == fin_end(cf[0])]
+    if len(acks) < 3:
+        p.append("expected each FIN acked (%d ACKs)" % len(acks))
+    r = rsts(segs)
+    if len(r) != 1 or r[0].dir != "c" or not r[0].flags & ACK or \
+            r[0].seq != fin_end(cf[0]) or segs[-1] is not r[0]:
+        p.append("expected one RST+ACK from the client at FIN + 1, last")
+    if not p:
+        t.notes.append("every ACK of the client's FIN (3 sent) dropped after "
+                       "the sensor; ss: client FIN_WAIT_1 before its SO_LINGER "
+                       "0 close(): RST+ACK at FIN + 1, from FIN_WAIT_1")
+    return p
+
 SYSCTLS = {
     "rst-answers-fin-retransmit": {
         "client": ["net.ipv4.tcp_max_tw_buckets=0"]},
@@ -3088,6 +3132,11 @@ EXTRA = [
      "dropped at the server's input, so the server, still ESTABLISHED, "
      "aborts on its own 50 ms later; both CLOSED",
      body_both_linger0_rst_lost, verify_both_linger0_rst_lost, 3),
+    ("linger0-fin-wait-1", 34,
+     "the server's pure ACKs dropped at the client's input: the client's "
+     "FIN is sent 3 times, each ACK captured and lost; in FIN_WAIT_1 (ss) "
+     "the client closes with SO_LINGER 0: RST+ACK at FIN + 1; both CLOSED",
+     body_linger0_fin_wait_1, verify_linger0_fin_wait_1, 3),
 ]
 
 

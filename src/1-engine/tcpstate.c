@@ -87,8 +87,19 @@ fs_undecided_reason(FsUndecided why)
     case FS_UNDECIDED_FIN_UNACKED:
         return "the peer's FIN came at the end of the capture; no ACK of it "
                "was captured";
+    case FS_UNDECIDED_ACK_BEFORE_RST:
+        return "the last ACK of its FIN followed lost ones and it aborted "
+               "with an RST of its own before a re-sent FIN was due";
     }
     g_return_val_if_reached(NULL);
+}
+
+const char *
+fs_undecided_field(FsUndecided why, int role)
+{
+    if (why == FS_UNDECIDED_ACK_BEFORE_RST)
+        return "rst_interrupted";
+    return role == FS_ROLE_CLIENT ? "state.client" : "state.server";
 }
 
 /* The edges of RFC 9293 §3.3.2 (Figure 5) that a passive observer takes,
@@ -1107,6 +1118,27 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
     take_edge(st, peer_role, FS_CAUSE_RECV_RST);
 }
 
+/* An RST from the sender of a FIN whose ACK passed the sensor: the
+ * socket was gone, so that ACK had arrived — unless it aborts on its own
+ * (RST+ACK, a live socket's: SO_LINGER 0, unread data) after ACKs of
+ * that FIN were lost (it was sent again) and before it was due again:
+ * then the last ACK is as likely lost as the ones before it, as at the
+ * capture's end (settle_ack()): taken so, and undecided. */
+static void
+rst_after_ack(const Step *st, FsRole sender)
+{
+    FsEndpoint *self = &st->conn->ep[sender];
+
+    if ((st->seg->flags & FS_TH_ACK) && self->ack_pending &&
+        self->fin_acked_lost &&
+        st->ts - self->last_fin_time < silence_needed(st->conn, self)) {
+        ack_was_lost(st, sender);
+        self->undecided = FS_UNDECIDED_ACK_BEFORE_RST;
+        return;
+    }
+    ack_arrived(st, sender);
+}
+
 /* RST: both ends are gone if its receiver accepts it; one it would not
  * accept changes nothing, not even what the capture knows of its sender
  * (an injected RST, an old one). TRUE when it is so judged away. A
@@ -1129,7 +1161,7 @@ rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
     if (((st->seg->flags & FS_TH_ACK) ||
          !fs_seq_lt(st->seg->seq, conn->ep[sender].snd_nxt)) &&
         !answers_fin_again(st, sender))
-        ack_arrived(st, sender);
+        rst_after_ack(st, sender);
     if (half_open_reset(st, sender))
         return TRUE;
     refused = rst_refusal(st, sender, uncertain);

@@ -437,7 +437,7 @@ put_conn_undecided(GString *out, char *p, const FsConn *conn)
 
         if (why == FS_UNDECIDED_NONE)
             continue;
-        field[n] = role == FS_ROLE_CLIENT ? "state.client" : "state.server";
+        field[n] = fs_undecided_field(why, role);
         reason[n++] = fs_undecided_reason(why);
     }
     if (conn->rst_uncertain && conn->rst_from != FS_ROLE_NONE) {
