@@ -2956,6 +2956,59 @@ def verify_linger0_fin_wait_1(t, segs, counters):
                        "0 close(): RST+ACK at FIN + 1, from FIN_WAIT_1")
     return p
 
+
+def body_connect_abandoned(t):
+    t.own_handshake = True
+    lst = t._sock("server")
+    lst.bind((t.saddr, t.sport))
+    lst.listen(4)
+    t.lab.nft_add("client", t.from_server() + " counter drop")
+    c = t._sock("client")
+    c.bind((t.caddr, t.cport))
+    c.setblocking(False)
+    try:
+        c.connect((t.saddr, t.sport))
+    except BlockingIOError:
+        pass
+    time.sleep(1.5)             # SYN-ACKs dropped, the SYN re-sent
+    c.close()                   # abandoned in SYN_SENT: nothing sent
+    t.socks.remove(c)
+    wait_client_closed(t, 1)
+    t.lab.nft_flush("client")
+    # the server's next SYN-ACK (~3 s after the first) meets no socket
+    deadline = time.monotonic() + 4
+    while "SYN-RECV" in t.lab.ss("server", "-tan"):
+        if time.monotonic() > deadline:
+            raise Failed("the server's request socket stayed")
+        time.sleep(0.05)
+    lst.close()
+    t.expect = {"client": "CLOSED", "server": "CLOSED"}
+
+
+def verify_connect_abandoned(t, segs, counters):
+    p = []
+    syns = [x for x in segs if x.dir == "c" and x.flags == SYN]
+    synacks = [x for x in segs if x.dir == "s" and x.flags == SYN | ACK]
+    if not syns or len(synacks) < 2 or segs[0] is not syns[0]:
+        return ["expected the client's SYN first and SYN-ACKs re-sent "
+                "(%d/%d)" % (len(syns), len(synacks))]
+    isn = syns[0].seq
+    r = rsts(segs)
+    if len(r) != 1 or r[0].dir != "c" or r[0].flags != RST or \
+            r[0].seq != seq_add(isn, 1) or segs[segs.index(r[0]) - 1] \
+            is not synacks[-1] or segs[-1] is not r[0]:
+        p.append("expected one bare RST from the client at ISN + 1, "
+                 "answering the last SYN-ACK, last")
+    if any(x.dir == "c" and x.flags & ACK for x in segs):
+        p.append("the client acked something")
+    if not p:
+        t.notes.append("SYN-ACKs dropped at the client's input; the client "
+                       "closed its SYN_SENT socket after 1.5 s (nothing "
+                       "sent; ss: no client socket); the server's SYN-ACK "
+                       "%d drew a bare RST at the client's ISN + 1"
+                       % len(synacks))
+    return p
+
 SYSCTLS = {
     "rst-answers-fin-retransmit": {
         "client": ["net.ipv4.tcp_max_tw_buckets=0"]},
@@ -3137,6 +3190,12 @@ EXTRA = [
      "FIN is sent 3 times, each ACK captured and lost; in FIN_WAIT_1 (ss) "
      "the client closes with SO_LINGER 0: RST+ACK at FIN + 1; both CLOSED",
      body_linger0_fin_wait_1, verify_linger0_fin_wait_1, 3),
+    ("connect-abandoned", 35,
+     "SYN-ACKs dropped at the client's input; the client closes its "
+     "SYN_SENT socket after 1.5 s (as a browser abandons the slower of two "
+     "connects), which sends nothing; the server's next SYN-ACK draws a "
+     "bare RST at the client's ISN + 1; both CLOSED",
+     body_connect_abandoned, verify_connect_abandoned, 3),
 ]
 
 

@@ -1056,16 +1056,24 @@ half_open_reset(const Step *st, FsRole sender)
  * tells nothing). Its connection was gone before: retransmissions given
  * up, a user timeout, a reboot. (A socket closed by its user that gets
  * data answers the same way from FIN_WAIT_1 or FIN_WAIT_2:
- * abort_after_close, not this.) */
+ * abort_after_close, not this.) So is one from SYN_SENT answering a
+ * SYN-ACK that acknowledges its SYN. */
 static gboolean
 state_lost(const Step *st, FsRole sender)
 {
     const FsEndpoint *self = &st->conn->ep[sender];
     const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
 
-    return !(st->seg->flags & FS_TH_ACK) &&
-           self->state == FS_TCP_ESTABLISHED && !self->fin_sent &&
-           peer->ack_seen && st->seg->seq == peer->max_ack &&
+    if ((st->seg->flags & FS_TH_ACK) || !peer->ack_seen ||
+        st->seg->seq != peer->max_ack)
+        return FALSE;
+    /* in SYN_SENT, at the ACK of a SYN-ACK that acknowledges its SYN:
+     * a live SYN_SENT acks that SYN-ACK (RFC 9293 §3.10.7.3); the
+     * connect had given up, or the SYN came from no socket (a scan) */
+    if (self->state == FS_TCP_SYN_SENT)
+        return self->isn_known && peer->isn_known &&
+               st->seg->seq == self->isn + 1;
+    return self->state == FS_TCP_ESTABLISHED && !self->fin_sent &&
            fs_seq_lt(st->seg->seq, self->snd_nxt);
 }
 
@@ -1094,10 +1102,15 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
         if (from != FS_TCP_CLOSED && state_lost(st, sender)) {
             from = FS_TCP_CLOSED;
             emit_event(st, FS_EV_STATE_LOST, sender, st->seg->seq,
-                       "RST without ACK at the peer's ACK, the reply of a "
-                       "port with no connection: ESTABLISHED had ended "
-                       "unseen before (retries given up, user timeout, "
-                       "reboot)");
+                       self->state == FS_TCP_SYN_SENT
+                           ? "RST without ACK answering a SYN-ACK that "
+                             "acknowledges its SYN, the reply of a port with "
+                             "no connection: a connect given up, or a SYN "
+                             "sent with no socket (a port scan)"
+                           : "RST without ACK at the peer's ACK, the reply "
+                             "of a port with no connection: ESTABLISHED had "
+                             "ended unseen before (retries given up, user "
+                             "timeout, reboot)");
         }
         conn->rst_from = (gint8)sender;
         conn->rst_time = st->ts;
