@@ -352,7 +352,7 @@ test_pcapng_replay(void)
     g_assert_cmpuint(pos, >, half);
     g_assert_cmpint(fs_pcapng_parse(ng, b->data, b->len, &pos, &hdr, &data),
                     ==, FS_PCAPNG_PACKET);
-    g_assert_cmpuint(hdr.caplen, ==, 64); /* the SPB, cut as libpcap's */
+    g_assert_cmpuint(hdr.caplen, ==, 100); /* the SPB, cut to its IDB's */
     g_assert_cmpint(fs_pcapng_parse(ng, b->data, b->len, &pos, &hdr, &data),
                     ==, FS_PCAPNG_FROM);
     g_assert_cmpuint(pos, ==, b->len); /* the end */

@@ -65,11 +65,11 @@ FsDetectVerdict *fs_detect_segment(FsConn *conn, FsRole role,
 /* Within this, when the peer sent nothing between them and it is no
  * RST: a mirror port that copies each frame a millisecond later (public
  * captures show 0.3 to 1 ms). No stack sends the same header again so
- * soon unprompted: a tail loss probe waits 10 ms at least, an RTO 200
- * ms, and a fast retransmit answers the peer's duplicate ACKs. A port
- * without the connection answers each of a burst of segments with the
- * same RST (<SEQ=SEG.ACK>). */
-#define FS_DUPLICATE_FRAME_QUIET_WINDOW (5 * G_GINT64_CONSTANT(1000000))
+ * soon unprompted: Linux's tail loss probe waits 2 ms at least
+ * (TCP_TIMEOUT_MIN), an RTO 200 ms, and a fast retransmit answers the
+ * peer's duplicate ACKs. A port without the connection answers each of
+ * a burst of segments with the same RST (<SEQ=SEG.ACK>). */
+#define FS_DUPLICATE_FRAME_QUIET_WINDOW (1500 * G_GINT64_CONSTANT(1000))
 
 /* seg is a frame captured twice: the header hash (0: none) its sender's
  * last frame had, within FS_DUPLICATE_FRAME_WINDOW of it, or within

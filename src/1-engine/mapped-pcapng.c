@@ -53,6 +53,8 @@ struct FsPcapng {
     guint32 linktype;    /* pcap_datalink(): later IDBs must match */
     guint32 snapshot;    /* pcap_snapshot(): the first IDB's */
     gboolean opened;     /* the first IDB (read by libpcap at open) seen */
+    gboolean diverged;   /* an IDB of another snapshot read (libpcap
+                            refuses it): no replay from the start */
     GArray *ifaces;      /* Iface of the current section, by id */
     guint64 delivered;   /* packets handed out */
 };
@@ -252,6 +254,8 @@ other_block(FsPcapng *ng, guint32 type, const guint8 *p, gsize len)
     /* the first is the one libpcap opened the file with */
     iface.snapshot = ng->opened ? adjust_snapshot(u32_at(ng, p + 4))
                                 : ng->snapshot;
+    if (iface.snapshot != ng->snapshot)
+        ng->diverged = TRUE;
     if (!idb_options(ng, p + IDB_FIXED, len - IDB_FIXED, &iface))
         return FALSE;
     g_array_append_val(ng->ifaces, iface);
@@ -280,9 +284,14 @@ packet_block(FsPcapng *ng, guint32 type, const guint8 *p, gsize len,
     } else {
         if (len < SPB_FIXED)
             return FALSE;
-        /* on the first interface, cut to the snapshot, no time stamp */
+        /* on the section's first interface, cut to its snapshot (the
+         * file's, as libpcap, but where another section's differs), no
+         * time stamp */
         hdr->len = u32_at(ng, p);
-        hdr->caplen = MIN(hdr->len, ng->snapshot);
+        hdr->caplen = MIN(hdr->len,
+                          ng->ifaces->len > 0
+                              ? g_array_index(ng->ifaces, Iface, 0).snapshot
+                              : ng->snapshot);
         fixed = SPB_FIXED;
     }
     if (id >= ng->ifaces->len ||
@@ -294,9 +303,27 @@ packet_block(FsPcapng *ng, guint32 type, const guint8 *p, gsize len,
     return TRUE;
 }
 
+static FsPcapngStep parse_step(FsPcapng *ng, const guint8 *base,
+                               gsize size, gsize *pos,
+                               struct pcap_pkthdr *hdr,
+                               const guint8 **data);
+
+/* After an interface of another snapshot, which libpcap refuses, it
+ * cannot replay from the start: it reads from the block where the
+ * parser stopped instead (its own error, as a block it does not know
+ * the interface of). */
 FsPcapngStep
 fs_pcapng_parse(FsPcapng *ng, const guint8 *base, gsize size, gsize *pos,
                 struct pcap_pkthdr *hdr, const guint8 **data)
+{
+    FsPcapngStep step = parse_step(ng, base, size, pos, hdr, data);
+
+    return step == FS_PCAPNG_REPLAY && ng->diverged ? FS_PCAPNG_FROM : step;
+}
+
+static FsPcapngStep
+parse_step(FsPcapng *ng, const guint8 *base, gsize size, gsize *pos,
+           struct pcap_pkthdr *hdr, const guint8 **data)
 {
     for (;;) {
         gsize at = *pos;

@@ -945,7 +945,8 @@ rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
     return "outside the receive window: dropped";
 }
 
-/* An RST in FIN_WAIT_2 at the ack of the peer's FIN, which brought no
+/* A bare RST (a port's reply: no ACK bit; a live socket's abort has
+ * it) in FIN_WAIT_2 at the ack of the peer's FIN, which brought no
  * data the sender had not acked: a live FIN_WAIT_2 acks that FIN and
  * enters TIME_WAIT (RFC 9293 §3.10.7.4; only new data after close draws
  * an RST, abort_after_close). The orphan was gone before (Linux: timed
@@ -957,7 +958,8 @@ fin_wait_2_gone(const Step *st, FsRole sender)
     const FsEndpoint *self = &st->conn->ep[sender];
     const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
 
-    return self->state == FS_TCP_FIN_WAIT_2 && peer->fin_sent &&
+    return !(st->seg->flags & FS_TH_ACK) &&
+           self->state == FS_TCP_FIN_WAIT_2 && peer->fin_sent &&
            !peer->fin_with_data && self->ack_seen &&
            fs_seq_geq(self->max_ack, peer->fin_seq) &&
            st->seg->seq == peer->fin_ack;
@@ -965,7 +967,8 @@ fin_wait_2_gone(const Step *st, FsRole sender)
 
 /* An RST of the sender of a FIN answering the peer's re-sent FIN: at
  * that FIN's ack, the first one's or, in a simultaneous close, the ack
- * of the peer's FIN that followed its own (RFC 9293 §3.10.7.1). A
+ * of the peer's FIN that followed its own, without the ACK bit (RFC 9293
+ * §3.10.7.1: a port's reply; a live abort at FIN + 1 has it). A
  * TIME_WAIT would have acked it: the sender held no connection. */
 static gboolean
 answers_fin_again(const Step *st, FsRole sender)
@@ -975,7 +978,8 @@ answers_fin_again(const Step *st, FsRole sender)
 
     return peer->fin_sent && peer->fin_count > 1 && self->fin_sent &&
            (st->seg->seq == peer->fin_ack ||
-            (peer->ack_seen && st->seg->seq == peer->max_ack &&
+            (!(st->seg->flags & FS_TH_ACK) && peer->ack_seen &&
+             st->seg->seq == peer->max_ack &&
              st->seg->seq == self->fin_seq + 1));
 }
 
@@ -998,6 +1002,7 @@ rst_meaning(const Step *st, FsRole sender)
     if (answers_fin_again(st, sender)) {
         conn->rst_answers_fin = 1;
         self->time_wait_since = FS_TIME_UNSET;
+        self->ack_pending = 0; /* gone: whether it arrived is moot */
         emit_event(st, FS_EV_RST_ANSWERS_FIN, sender, st->seg->seq,
                    "active closer answered the re-sent FIN with RST: "
                    "it held no TIME_WAIT");
@@ -1136,20 +1141,24 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
  * (RST+ACK, a live socket's: SO_LINGER 0, unread data) after ACKs of
  * that FIN were lost (it was sent again) and before it was due again:
  * then the last ACK is as likely lost as the ones before it, as at the
- * capture's end (settle_ack()): taken so, and undecided. */
-static void
-rst_after_ack(const Step *st, FsRole sender)
+ * capture's end (settle_ack()): taken so, and undecided, when the RST is
+ * accepted. */
+static gboolean
+abort_before_fin_due(const Step *st, FsRole sender)
 {
-    FsEndpoint *self = &st->conn->ep[sender];
+    const FsEndpoint *self = &st->conn->ep[sender];
 
-    if ((st->seg->flags & FS_TH_ACK) && self->ack_pending &&
-        self->fin_acked_lost &&
-        st->ts - self->last_fin_time < silence_needed(st->conn, self)) {
-        ack_was_lost(st, sender);
-        self->undecided = FS_UNDECIDED_ACK_BEFORE_RST;
-        return;
-    }
-    ack_arrived(st, sender);
+    return (st->seg->flags & FS_TH_ACK) && self->ack_pending &&
+           self->fin_acked_lost &&
+           st->ts - self->last_fin_time < silence_needed(st->conn, self);
+}
+
+/* abort_before_fin_due() of an RST its receiver accepted. */
+static void
+ack_before_abort_lost(const Step *st, FsRole sender)
+{
+    ack_was_lost(st, sender);
+    st->conn->ep[sender].undecided = FS_UNDECIDED_ACK_BEFORE_RST;
 }
 
 /* RST: both ends are gone if its receiver accepts it; one it would not
@@ -1171,16 +1180,27 @@ rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
      * acknowledge its FIN: the data that reset a closed socket); or the
      * peer's FIN sent again, which says only that no TIME_WAIT was
      * there to ack it (the socket was gone, whatever came before) */
-    if (((st->seg->flags & FS_TH_ACK) ||
-         !fs_seq_lt(st->seg->seq, conn->ep[sender].snd_nxt)) &&
-        !answers_fin_again(st, sender))
-        rst_after_ack(st, sender);
+    gboolean infer = ((st->seg->flags & FS_TH_ACK) ||
+                      !fs_seq_lt(st->seg->seq, conn->ep[sender].snd_nxt)) &&
+                     !answers_fin_again(st, sender);
+    gboolean defer = infer && abort_before_fin_due(st, sender);
+
+    if (infer && !defer)
+        ack_arrived(st, sender);
     if (half_open_reset(st, sender))
         return TRUE;
     refused = rst_refusal(st, sender, uncertain);
     if (refused == NULL && rcv->state == FS_TCP_TIME_WAIT &&
         st->cfg != NULL && st->cfg->rfc1337)
         refused = "RFC 1337: TIME_WAIT ignores RSTs";
+    /* an abort after lost ACKs of its FIN: the last one taken as lost
+     * too only when the RST is taken (one dropped changes nothing) */
+    if (defer) {
+        if (refused == NULL)
+            ack_before_abort_lost(st, sender);
+        else
+            ack_arrived(st, sender);
+    }
     if (refused == NULL)
         return FALSE;
     conn->rst_ignored++;

@@ -113,10 +113,11 @@ put_close(const FsNames *nm, GString *out, char *p, const FsConn *conn,
     return put_ns(p, outcome->idle_before_close);
 }
 
-/* End states and TIME_WAIT: until (2*MSL after it began, as --json), and
- * the span it was held, which ends early when it was cut short (reuse,
- * an RST) as the service view counts it (report-service.c): the spans
- * give TIME_WAIT held at once by a client towards a destination. */
+/* End states and TIME_WAIT: the span it was held, since to end (2*MSL
+ * after it began, or earlier when cut short: a reuse, an RST), as the
+ * service view counts it (report-service.c): the spans give TIME_WAIT
+ * held at once by a client towards a destination; until is that end too,
+ * as --json's time_wait_until (end kept for older queries). */
 static char *
 put_states(const FsNames *nm, GString *out, char *p, const FsReport *r,
            const FsConn *conn, const FsOutcome *outcome)
