@@ -1032,6 +1032,11 @@ def check_four_way(segs, first):
 # --------------------------------------------------------------------------
 # scenarios
 
+def linger0(sk):
+    """SO_LINGER {1,0}: close() aborts with an RST instead of a FIN."""
+    sk.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
 def body_client_close_first(t):
     c, s = t.connect()
     t.exchange()
@@ -1120,7 +1125,7 @@ def verify_half_close(t, segs, counters):
 def body_rst_linger0(t):
     c, s = t.connect()
     t.exchange()
-    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    linger0(c)
     c.close()
     try:
         t.recv_eof(s)
@@ -2674,16 +2679,23 @@ def wait_client_closed(t, timeout):
         time.sleep(0.05)
 
 
-def body_orphan_gives_up(t):
+def orphan_gone(t):
+    """The client closes while everything it sends is dropped at the
+    server's input; tcp_orphan_retries=1: its FIN is sent ~4 times, then
+    the orphan goes. The rule is removed; the server socket is returned."""
     c, s = t.connect()
     t.exchange()
     t.lab.nft_add("server", t.from_client() + " counter drop")
     c.close()
-    wait_client_closed(t, 15)   # tcp_orphan_retries=1: FIN sent ~4 times
+    wait_client_closed(t, 15)
     t.lab.nft_flush("server")
     time.sleep(0.1)
-    s.sendall(b"z" * 50)        # to a port with no socket: RST
     t.expect = {"client": "CLOSED", "server": "CLOSED"}
+    return s
+
+
+def body_orphan_gives_up(t):
+    orphan_gone(t).sendall(b"z" * 50)   # to a port with no socket: RST
 
 
 def verify_orphan_gone(t, segs, counters, answer_fin):
@@ -2725,15 +2737,7 @@ def verify_orphan_gives_up(t, segs, counters):
 
 
 def body_orphan_gives_up_peer_fin(t):
-    c, s = t.connect()
-    t.exchange()
-    t.lab.nft_add("server", t.from_client() + " counter drop")
-    c.close()
-    wait_client_closed(t, 15)
-    t.lab.nft_flush("server")
-    time.sleep(0.1)
-    s.close()                   # its FIN, to a port with no socket: RST
-    t.expect = {"client": "CLOSED", "server": "CLOSED"}
+    orphan_gone(t).close()   # its FIN, to a port with no socket: RST
 
 
 def verify_orphan_gives_up_peer_fin(t, segs, counters):
@@ -2842,7 +2846,7 @@ def body_closing_linger0(t):
     got = t.wait_states({"client": "CLOSING", "server": "CLOSING"}, 3.0)
     if got != {"client": "CLOSING", "server": "CLOSING"}:
         raise Failed("not both CLOSING: %s" % got)
-    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    linger0(c)
     c.close()                   # from CLOSING: nothing sent (tcp_need_reset)
     wait_client_closed(t, 1)
     t.lab.nft_flush("client")
@@ -2880,13 +2884,13 @@ def body_both_linger0_rst_lost(t):
     t.exchange()
     t.lab.nft_add("server", t.from_client() +
                   " tcp flags & rst == rst counter drop")
-    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    linger0(c)
     c.close()                   # its RST dropped after the sensor
     time.sleep(0.05)
     got = t.states()
     if got["server"] != "ESTABLISHED":
         raise Failed("the server is %s after the lost RST" % got["server"])
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    linger0(s)
     s.close()                   # its own RST, unprompted
     t.expect = {"client": "CLOSED", "server": "CLOSED"}
 
@@ -2930,7 +2934,7 @@ def body_linger0_fin_wait_1(t):
     got = t.states()
     if got["client"] != "FIN_WAIT_1":
         raise Failed("the client is %s, not FIN_WAIT_1" % got["client"])
-    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    linger0(c)
     c.close()                   # RST+ACK from FIN_WAIT_1
     t.after_snapshot.append(s.close)
     t.expect = {"client": "CLOSED", "server": "CLOSED"}
