@@ -427,6 +427,16 @@ back_in_time(FsEngine *e, FsTime ts)
         MAX(e->stats.back_in_time_most, e->stats.t_last - ts);
 }
 
+/* A frame at ts counted: the latest time seen, and (t_last 0 before the
+ * first) whether it came out of time order. */
+static inline ALWAYS_INLINE void
+time_seen(FsEngine *e, FsTime ts)
+{
+    if (G_UNLIKELY(e->stats.t_last - ts > FS_ENGINE_BACK_IN_TIME))
+        back_in_time(e, ts);
+    e->stats.t_last = MAX(e->stats.t_last, ts);
+}
+
 /* fs_engine_decoded(), e not finished. */
 static inline ALWAYS_INLINE void
 decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
@@ -437,9 +447,7 @@ decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
 
     if (e->stats.packets == 0 && e->stats.shard_skipped == 0)
         e->stats.t_first = ts;
-    else if (G_UNLIKELY(e->stats.t_last - ts > FS_ENGINE_BACK_IN_TIME))
-        back_in_time(e, ts);
-    e->stats.t_last = MAX(e->stats.t_last, ts);
+    time_seen(e, ts);
     if (e->cfg.shards > 1 && !in_shard(e, status, seg)) {
         /* another shard's: its time still runs timers out, as one
          * process reading everything would at this packet */
@@ -615,9 +623,7 @@ fs_engine_ledger_packet(FsEngine *e, FsDecodeStatus status,
     /* as fs_engine_decoded() and fs_engine_segment() count */
     if (e->stats.packets == 0)
         e->stats.t_first = ts;
-    else if (G_UNLIKELY(e->stats.t_last - ts > FS_ENGINE_BACK_IN_TIME))
-        back_in_time(e, ts);
-    e->stats.t_last = MAX(e->stats.t_last, ts);
+    time_seen(e, ts);
     e->stats.packets++;
     if (status != FS_DECODE_OK) {
         e->stats.skipped[status]++;
