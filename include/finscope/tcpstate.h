@@ -36,6 +36,9 @@ typedef enum {
     FS_CAUSE_TIME_WAIT_EXPIRED,
     FS_CAUSE_ACK_LOST,        /* its FIN came again: the ACK never arrived */
     FS_CAUSE_REUSED,          /* a new incarnation took the 4-tuple over */
+    FS_CAUSE_GONE,            /* its RST was a port's reply: the connection
+                                 had ended unseen before (the RST then
+                                 leaves from CLOSED, no send_rst edge) */
     FS_CAUSE_N
 } FsCause;
 

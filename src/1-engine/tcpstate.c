@@ -70,6 +70,7 @@ fs_cause_name(FsCause cause)
     case FS_CAUSE_TIME_WAIT_EXPIRED: return "time_wait_expired";
     case FS_CAUSE_ACK_LOST:          return "ack_lost";
     case FS_CAUSE_REUSED:            return "reused";
+    case FS_CAUSE_GONE:              return "gone";
     case FS_CAUSE_N:                 break;
     }
     g_return_val_if_reached("?");
@@ -106,9 +107,11 @@ fs_undecided_field(FsUndecided why, int role)
  * row by row; every pair not listed has no edge (0 below stands for "no
  * edge": UNKNOWN is never a target). ACK_LOST undoes FIN_ACKED (the ACK
  * the capture showed never arrived), REUSED ends a TIME_WAIT taken over
- * by a new SYN (RFC 1122 §4.2.2.13). */
+ * by a new SYN (RFC 1122 §4.2.2.13), GONE ends a state whose socket an
+ * RST showed gone before (a port's reply: rst_meaning(), state_lost()). */
 #define ABORTS [FS_CAUSE_SEND_RST] = FS_TCP_CLOSED, \
-               [FS_CAUSE_RECV_RST] = FS_TCP_CLOSED
+               [FS_CAUSE_RECV_RST] = FS_TCP_CLOSED, \
+               [FS_CAUSE_GONE] = FS_TCP_CLOSED
 static const guint8 edges[FS_TCP_N_STATES][FS_CAUSE_N] = {
     [FS_TCP_UNKNOWN] = {
         [FS_CAUSE_SEND_SYN] = FS_TCP_SYN_SENT,
@@ -1127,6 +1130,10 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
     }
     self->fin_pending = 0;
     peer->fin_pending = 0;
+    /* a port's reply: its connection ended before, unseen (the RST
+     * itself leaves from CLOSED: no send_rst edge) */
+    if (from == FS_TCP_CLOSED && self->state != FS_TCP_CLOSED)
+        take_edge(st, sender, FS_CAUSE_GONE);
     take_edge(st, sender, FS_CAUSE_SEND_RST);
     if (peer->state == FS_TCP_TIME_WAIT) {
         conn->tw_assassinated = 1;
