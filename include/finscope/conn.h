@@ -178,6 +178,10 @@ struct FsConn {
     guint8 peer_silent : 1;     /* a FIN re-sent, never acked, while the
                                    peer was seen: the peer stopped
                                    answering */
+    guint8 handshake_ack_lost : 1; /* the server's SYN-ACK came again after
+                                      the client's ACK of it passed: that
+                                      ACK was lost, and a bare ACK since
+                                      proves nothing */
     guint16 rst_ignored;     /* RSTs the receiver would not accept */
     guint16 first_source;    /* capture file index of first_frame */
 };

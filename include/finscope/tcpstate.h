@@ -78,11 +78,15 @@ typedef enum {
     FS_UNDECIDED_ACK_BEFORE_RST, /* its FIN's last ACK followed lost ones;
                                     it aborted (RST+ACK) before a re-sent
                                     FIN was due */
+    FS_UNDECIDED_HANDSHAKE_ACK,  /* its SYN-ACK came again after an ACK of
+                                    it passed (lost); the bare ACK after,
+                                    taken as arrived, no segment showed */
 } FsUndecided;
 
 const char *fs_undecided_reason(FsUndecided why);
 /* The record's field whose value it leaves a guess, of role's endpoint:
- * its end state, or the state the first RST interrupted. */
+ * its end state, the state the first RST interrupted, or the
+ * handshake. */
 const char *fs_undecided_field(FsUndecided why, int role);
 
 /* Applies one captured segment, sent by the endpoint with role sender, to

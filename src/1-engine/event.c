@@ -29,6 +29,7 @@ static const char *const kind_names[FS_EV_N_KINDS] = {
     [FS_EV_PEER_SILENT] = "peer_silent",
     [FS_EV_HALF_OPEN_RESET] = "half_open_reset",
     [FS_EV_STATE_LOST] = "state_lost",
+    [FS_EV_HANDSHAKE_ACK_LOST] = "handshake_ack_lost",
 };
 
 const char *
@@ -66,6 +67,7 @@ fs_event_kind_is_anomaly(FsEventKind kind)
     case FS_EV_PEER_SILENT:
     case FS_EV_HALF_OPEN_RESET:
     case FS_EV_STATE_LOST:
+    case FS_EV_HANDSHAKE_ACK_LOST:
         return TRUE;
     case FS_EV_N_KINDS:
         break;

@@ -91,6 +91,10 @@ fs_undecided_reason(FsUndecided why)
     case FS_UNDECIDED_ACK_BEFORE_RST:
         return "the last ACK of its FIN followed lost ones and it aborted "
                "with an RST of its own before a re-sent FIN was due";
+    case FS_UNDECIDED_HANDSHAKE_ACK:
+        return "its SYN-ACK was sent again after the client's ACK of it "
+               "passed the sensor (lost); the bare ACK after it is taken as "
+               "arrived, but no segment showed it did";
     }
     g_return_val_if_reached(NULL);
 }
@@ -98,15 +102,24 @@ fs_undecided_reason(FsUndecided why)
 const char *
 fs_undecided_field(FsUndecided why, int role)
 {
-    if (why == FS_UNDECIDED_ACK_BEFORE_RST)
+    switch (why) {
+    case FS_UNDECIDED_ACK_BEFORE_RST:
         return "rst_interrupted";
+    case FS_UNDECIDED_HANDSHAKE_ACK:
+        return "handshake";
+    case FS_UNDECIDED_NONE:
+    case FS_UNDECIDED_ACK_AFTER_LOSS:
+    case FS_UNDECIDED_FIN_UNACKED:
+        break;
+    }
     return role == FS_ROLE_CLIENT ? "state.client" : "state.server";
 }
 
 /* The edges of RFC 9293 §3.3.2 (Figure 5) that a passive observer takes,
  * row by row; every pair not listed has no edge (0 below stands for "no
- * edge": UNKNOWN is never a target). ACK_LOST undoes FIN_ACKED (the ACK
- * the capture showed never arrived), REUSED ends a TIME_WAIT taken over
+ * edge": UNKNOWN is never a target). ACK_LOST undoes FIN_ACKED or, from
+ * ESTABLISHED, HANDSHAKE_DONE (the ACK the capture showed never
+ * arrived), REUSED ends a TIME_WAIT taken over
  * by a new SYN (RFC 1122 §4.2.2.13), GONE ends a state whose socket an
  * RST showed gone before (a port's reply: rst_meaning(), state_lost()). */
 #define ABORTS [FS_CAUSE_SEND_RST] = FS_TCP_CLOSED, \
@@ -137,6 +150,7 @@ static const guint8 edges[FS_TCP_N_STATES][FS_CAUSE_N] = {
     [FS_TCP_ESTABLISHED] = {
         [FS_CAUSE_SEND_FIN] = FS_TCP_FIN_WAIT_1,
         [FS_CAUSE_RECV_FIN] = FS_TCP_CLOSE_WAIT,
+        [FS_CAUSE_ACK_LOST] = FS_TCP_SYN_RECEIVED, /* SYN-ACK sent again */
         ABORTS,
     },
     [FS_TCP_FIN_WAIT_1] = {
@@ -801,15 +815,15 @@ on_first_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     take_edge(st, sender, FS_CAUSE_SEND_FIN);
 }
 
-/* Did the re-sent FIN leave before the ACK captured at fin_acked_time
- * could reach its sender? Then the two crossed in flight: nothing was
- * lost. Sooner than one leg of the RTT (and than any RTO) it must have. */
+/* Did the segment sent again leave before the ACK of it captured at
+ * acked_at could reach its sender? Then the two crossed in flight:
+ * nothing was lost. Sooner than one leg of the RTT (and than any RTO)
+ * it must have. */
 static gboolean
-crossed_its_ack(const Step *st, FsRole sender)
+crossed_its_ack(const Step *st, FsRole sender, FsTime acked_at)
 {
-    const FsEndpoint *self = &st->conn->ep[sender];
     FsTime leg = answer_time(st->conn, sender);
-    FsTime since_ack = st->seg->ts - self->fin_acked_time;
+    FsTime since_ack = st->seg->ts - acked_at;
 
     return leg >= 0 && since_ack < MIN_RTO_NS &&
            since_ack < leg + leg / 4 + CROSSING_SLACK_NS;
@@ -835,7 +849,8 @@ on_fin_again(const Step *st, FsRole sender)
     self->fin_count++;
     self->prev_fin_time = self->last_fin_time;
     self->last_fin_time = seg->ts;
-    crossed = self->fin_acked && crossed_its_ack(st, sender);
+    crossed = self->fin_acked &&
+              crossed_its_ack(st, sender, self->fin_acked_time);
     emit_event_value(st, FS_EV_FIN_RETRANSMIT, sender, self->fin_seq,
                      !self->fin_acked ? "no ACK of it captured: the FIN "
                                         "lost past the sensor, or its ACK "
@@ -1218,6 +1233,48 @@ rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
 
 /* ---- the handshake (RFC 9293 §3.5): what the close analysis needs ---- */
 
+/* The same SYN-ACK again from an endpoint the capture has ESTABLISHED
+ * by the peer's ACK of it, which it sent nothing past (no data, nor an
+ * ACK of any): only SYN_RECEIVED re-sends a SYN-ACK (RFC 9293 §3.10.7.4;
+ * Linux: the request's timer), so that ACK never arrived, unless the two
+ * crossed in flight. */
+static gboolean
+synack_again(const Step *st, FsRole sender)
+{
+    const FsSegment *seg = st->seg;
+    const FsEndpoint *self = &st->conn->ep[sender];
+    const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
+
+    return self->state == FS_TCP_ESTABLISHED && self->isn_known &&
+           seg->seq == self->isn && self->snd_nxt == self->isn + 1 &&
+           !self->fin_sent && peer->isn_known && seg->ack == peer->isn + 1 &&
+           self->max_ack == peer->isn + 1 && peer->bytes == 0 &&
+           !peer->fin_sent && self->state_since != FS_TIME_UNSET &&
+           !crossed_its_ack(st, sender, self->state_since);
+}
+
+/* An endpoint whose SYN-ACK came again (handshake_ack_lost) that shows
+ * it got an ACK since: it sends data or a FIN (an application's: a
+ * socket still in SYN_RECEIVED has none), or acks the peer's data. */
+static void
+handshake_ack_shown(const Step *st, FsRole sender)
+{
+    const FsSegment *seg = st->seg;
+    FsEndpoint *self = &st->conn->ep[sender];
+    const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
+
+    if ((self->state != FS_TCP_SYN_RECEIVED &&
+         self->undecided != FS_UNDECIDED_HANDSHAKE_ACK) ||
+        (seg->flags & (FS_TH_SYN | FS_TH_RST)) ||
+        (seg->payload_len == 0 && !(seg->flags & FS_TH_FIN) &&
+         !((seg->flags & FS_TH_ACK) && peer->isn_known &&
+           fs_seq_gt(seg->ack, peer->isn + 1))))
+        return;
+    if (self->undecided == FS_UNDECIDED_HANDSHAKE_ACK)
+        self->undecided = FS_UNDECIDED_NONE;
+    take_edge(st, sender, FS_CAUSE_HANDSHAKE_DONE);
+}
+
 static void
 on_syn(const Step *st, FsRole sender)
 {
@@ -1231,6 +1288,16 @@ on_syn(const Step *st, FsRole sender)
     if (!(seg->flags & FS_TH_ACK)) {
         st->conn->syn_seen = 1;
         take_edge(st, sender, FS_CAUSE_SEND_SYN);
+        return;
+    }
+    if (synack_again(st, sender)) {
+        st->conn->handshake_ack_lost = 1;
+        emit_event(st, FS_EV_HANDSHAKE_ACK_LOST, fs_role_peer(sender),
+                   seg->seq,
+                   "SYN-ACK sent again after the ACK of it was captured: "
+                   "that ACK was lost after the sensor, its sender is back "
+                   "in SYN_RECEIVED");
+        take_edge(st, sender, FS_CAUSE_ACK_LOST);
         return;
     }
     /* the SYN's sender is ESTABLISHED once its ACK of this SYN-ACK shows
@@ -1314,7 +1381,7 @@ static void
 on_handshake_ack(const Step *st, FsRole sender)
 {
     FsRole peer = fs_role_peer(sender);
-    const FsEndpoint *ep = &st->conn->ep[peer];
+    FsEndpoint *ep = &st->conn->ep[peer];
     const FsEndpoint *self = &st->conn->ep[sender];
 
     if (!ep->isn_known || !fs_seq_geq(st->seg->ack, ep->isn + 1))
@@ -1323,10 +1390,19 @@ on_handshake_ack(const Step *st, FsRole sender)
         take_edge(st, sender, FS_CAUSE_HANDSHAKE_DONE);
     /* the peer takes it only at or past RCV.NXT, the end of the
      * sender's SYN (RFC 9293 §3.10.7.4): one below is not acceptable */
-    if (ep->state == FS_TCP_SYN_RECEIVED &&
-        ((st->seg->flags & FS_TH_SYN) || !self->isn_known ||
-         fs_seq_geq(st->seg->seq, self->isn + 1)))
-        take_edge(st, peer, FS_CAUSE_HANDSHAKE_DONE);
+    if (ep->state != FS_TCP_SYN_RECEIVED ||
+        !((st->seg->flags & FS_TH_SYN) || !self->isn_known ||
+          fs_seq_geq(st->seg->seq, self->isn + 1)))
+        return;
+    /* after an ACK of its SYN-ACK was lost, a bare ACK again may be lost
+     * the same way: taken as arrived, as any, but the handshake is
+     * undecided until data, a FIN, or the peer's answer shows it */
+    if (st->conn->handshake_ack_lost)
+        ep->undecided = st->seg->payload_len == 0 &&
+                                !(st->seg->flags & (FS_TH_SYN | FS_TH_FIN))
+                            ? FS_UNDECIDED_HANDSHAKE_ACK
+                            : FS_UNDECIDED_NONE;
+    take_edge(st, peer, FS_CAUSE_HANDSHAKE_DONE);
 }
 
 /* The sender's timestamps: its first TSval, and its last unless seg's
@@ -1451,6 +1527,8 @@ segment_step(const Step *st, FsRole sender)
         rst_judged_away(st, sender, &rst_uncertain))
         return;
     note_sender(st, sender);
+    if (conn->handshake_ack_lost)
+        handshake_ack_shown(st, sender);
     old_snd_nxt = conn->ep[sender].snd_nxt;
     if (seg->flags & FS_TH_SYN)
         on_syn(st, sender);
