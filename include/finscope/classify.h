@@ -64,7 +64,9 @@ gboolean fs_classify_half_close(const FsConn *conn);
 #define FS_RST_UNDECIDED_REASON                                          \
     "whether the RST's receiver accepted it is a guess: it sent no ACK " \
     "in the capture, the RST is below what its sender had sent before "  \
-    "it, or the receiver sent an RST of its own after it"
+    "it, the receiver sent an RST of its own after it, or an endpoint "  \
+    "sent new data or a FIN after it (a reset socket sends nothing: "    \
+    "lost past the sensor, or forged in its sender's name)"
 
 /* TRUE when the findings rest on a partial view: the capture missed
  * packets (capture_loss) or shows one direction only past the handshake

@@ -800,7 +800,9 @@ on_first_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     if (answers_unseen_fin(st, sender))
         conn->three_way_close = 1;
     else if (peer->fin_sent && !self->recv_fin &&
+             conn->rst_from == FS_ROLE_NONE &&
              !peer_fin_lost_before(st, sender)) {
+        /* (after an RST, the peer's socket was gone: nothing to cross) */
         /* Sent before the peer's FIN arrived (its ack does not cover it):
          * FIN-WAIT-1 now, CLOSING when that FIN comes (RFC 9293 §3.6). */
         if (!conn->simultaneous)
@@ -967,20 +969,32 @@ rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
  * it) in FIN_WAIT_2 at the ack of the peer's FIN, which brought no
  * data the sender had not acked: a live FIN_WAIT_2 acks that FIN and
  * enters TIME_WAIT (RFC 9293 §3.10.7.4; only new data after close draws
- * an RST, abort_after_close). The orphan was gone before (Linux: timed
- * out, tcp_fin_timeout, or never kept, tcp_max_tw_buckets): the RST is
- * a port's with no connection. */
+ * an RST, abort_after_close). Or, no FIN of the peer's, one answering
+ * (within an RTT leg) a peer segment that brought nothing new, at its
+ * ack (a keep-alive, a window update): a live FIN_WAIT_2 acks it. The
+ * orphan was gone before (Linux: timed out, tcp_fin_timeout, or never
+ * kept, tcp_max_tw_buckets): the RST is a port's with no connection. */
 static gboolean
 fin_wait_2_gone(const Step *st, FsRole sender)
 {
-    const FsEndpoint *self = &st->conn->ep[sender];
-    const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
+    const FsConn *conn = st->conn;
+    const FsEndpoint *self = &conn->ep[sender];
+    FsRole peer_role = fs_role_peer(sender);
+    const FsEndpoint *peer = &conn->ep[peer_role];
+    FsTime leg;
 
-    return !(st->seg->flags & FS_TH_ACK) &&
-           self->state == FS_TCP_FIN_WAIT_2 && peer->fin_sent &&
-           !peer->fin_with_data && self->ack_seen &&
-           fs_seq_geq(self->max_ack, peer->fin_seq) &&
-           st->seg->seq == peer->fin_ack;
+    if ((st->seg->flags & FS_TH_ACK) || self->state != FS_TCP_FIN_WAIT_2 ||
+        !self->ack_seen)
+        return FALSE;
+    if (peer->fin_sent)
+        return !peer->fin_with_data &&
+               fs_seq_geq(self->max_ack, peer->fin_seq) &&
+               st->seg->seq == peer->fin_ack;
+    leg = answer_time(conn, sender);
+    return peer->ack_seen && st->seg->seq == peer->max_ack &&
+           !fs_seq_gt(peer->snd_nxt, self->max_ack) && leg >= 0 &&
+           st->seg->ts - conn->last_hash_ts[peer_role] <
+               leg + leg / 4 + CROSSING_SLACK_NS;
 }
 
 /* An RST of the sender of a FIN answering the peer's re-sent FIN: at
@@ -1009,6 +1023,8 @@ answers_fin_again(const Step *st, FsRole sender)
  * after close: it never reached TIME_WAIT), or a FIN_WAIT_2 gone before
  * the peer's FIN came, or an RST after the sender's own FIN. TRUE when
  * its sender held no connection any more. */
+static gboolean state_lost(const Step *st, FsRole sender);
+
 static gboolean
 rst_meaning(const Step *st, FsRole sender)
 {
@@ -1040,7 +1056,8 @@ rst_meaning(const Step *st, FsRole sender)
                    "connection");
         return TRUE;
     } else if (self->fin_sent && self->rst_count == 1 &&
-               self->state != FS_TCP_CLOSED) {
+               self->state != FS_TCP_CLOSED &&
+               !(conn->rst_from == FS_ROLE_NONE && state_lost(st, sender))) {
         emit_event(st, FS_EV_RST_AFTER_FIN, sender, st->seg->seq,
                    fs_tcp_state_name(self->state));
     }
@@ -1071,7 +1088,7 @@ half_open_reset(const Step *st, FsRole sender)
 
 /* An RST without the ACK bit at the peer's acknowledgment (SEG.ACK),
  * below what its sender had sent, from an endpoint the capture has
- * ESTABLISHED: the reply of a port that holds no connection (RFC 9293
+ * ESTABLISHED, CLOSE_WAIT or LAST_ACK: the reply of a port that holds no connection (RFC 9293
  * §3.10.7.1; Linux tcp_v4_send_reset()). A live socket in ESTABLISHED
  * answers a segment with an ACK and aborts at SND.NXT (RFC 9293
  * §3.10.4; with the ACK bit on Linux and the BSDs, without it on some
@@ -1096,7 +1113,11 @@ state_lost(const Step *st, FsRole sender)
     if (self->state == FS_TCP_SYN_SENT)
         return self->isn_known && peer->isn_known &&
                st->seg->seq == self->isn + 1;
-    return self->state == FS_TCP_ESTABLISHED && !self->fin_sent &&
+    /* a live CLOSE_WAIT or LAST_ACK (its FIN unacked) is no different:
+     * its abort is at SND.NXT, an old segment gets an ACK */
+    return ((self->state == FS_TCP_ESTABLISHED && !self->fin_sent) ||
+            self->state == FS_TCP_CLOSE_WAIT ||
+            self->state == FS_TCP_LAST_ACK) &&
            fs_seq_lt(st->seg->seq, self->snd_nxt);
 }
 
@@ -1495,6 +1516,29 @@ on_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     fin_captured(st, fs_role_peer(sender));
 }
 
+/* After the first accepted RST, an endpoint sends what it had not sent
+ * (data past its SND.NXT, or its first FIN), later than that could have
+ * crossed the RST: a reset socket sends nothing, so the RST did not do
+ * what it seemed (lost past the sensor, or forged in its sender's name
+ * by a middlebox's reject): who reset the connection is a guess. */
+static void
+talks_after_rst(const Step *st, FsRole sender)
+{
+    const FsSegment *seg = st->seg;
+    FsConn *conn = st->conn;
+    const FsEndpoint *self = &conn->ep[sender];
+    FsTime leg = answer_time(conn, sender);
+
+    if (conn->rst_uncertain || (seg->flags & FS_TH_RST) ||
+        !((seg->payload_len > 0 &&
+           fs_seq_gt(seg->seq + seg->payload_len, self->snd_nxt)) ||
+          ((seg->flags & FS_TH_FIN) && !self->fin_sent)) ||
+        st->ts - conn->rst_time <
+            MAX(leg, 0) + MAX(leg, 0) / 4 + CROSSING_SLACK_NS)
+        return;
+    conn->rst_uncertain = 1;
+}
+
 /* The segment's happenings, in order, into st's outcome. */
 static void
 segment_step(const Step *st, FsRole sender)
@@ -1526,6 +1570,8 @@ segment_step(const Step *st, FsRole sender)
     if ((seg->flags & FS_TH_RST) &&
         rst_judged_away(st, sender, &rst_uncertain))
         return;
+    if (conn->rst_from != FS_ROLE_NONE)
+        talks_after_rst(st, sender);
     note_sender(st, sender);
     if (conn->handshake_ack_lost)
         handshake_ack_shown(st, sender);
