@@ -1745,14 +1745,17 @@ settle_pending_fin(const Step *st, FsRole role)
 
 /* role's FIN, sent once, was never acked in the capture while its peer
  * was heard from. A stack re-sends an unacked FIN within an RTO: quiet
- * for seconds, it had its ACK, which escaped the capture. Never report
- * an endpoint stuck for minutes that would have retransmitted long
- * before. */
+ * for seconds, it had its ACK, which escaped the capture, about when
+ * the peer answers (its RTT leg after the FIN), not when the capture
+ * ends. Never report an endpoint stuck for minutes that would have
+ * retransmitted long before. */
 static void
 settle_unanswered_fin(const Step *st, FsRole role)
 {
     FsConn *conn = st->conn;
     FsEndpoint *ep = &conn->ep[role];
+    FsTime leg = answer_time(conn, fs_role_peer(role));
+    Step at_ack = *st;
 
     if (!FIN_UNACKED(ep) || ep->fin_count > 1 ||
         !conn->ep[fs_role_peer(role)].seen ||
@@ -1763,8 +1766,9 @@ settle_unanswered_fin(const Step *st, FsRole role)
         emit_event(st, FS_EV_CAPTURE_LOSS, role, ep->fin_seq,
                    "a FIN never sent again was acked out of the capture's "
                    "sight");
-    fin_ack_captured(st, role);
-    ack_arrived(st, role);
+    at_ack.ts = ep->last_fin_time + MAX(leg, 0);
+    fin_ack_captured(&at_ack, role);
+    ack_arrived(&at_ack, role);
 }
 
 /* Bytes before role's FIN never captured, not even later: missed. */
