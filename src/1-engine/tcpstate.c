@@ -974,14 +974,24 @@ rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
  * ack (a keep-alive, a window update): a live FIN_WAIT_2 acks it. The
  * orphan was gone before (Linux: timed out, tcp_fin_timeout, or never
  * kept, tcp_max_tw_buckets): the RST is a port's with no connection. */
+/* The segment (an RST) answers the peer's last one: it passed the
+ * sensor within the sender's RTT leg (jitter allowed) after it. */
+static gboolean
+answers_peer(const Step *st, FsRole sender)
+{
+    FsTime leg = answer_time(st->conn, sender);
+
+    return leg >= 0 &&
+           st->seg->ts - st->conn->last_hash_ts[fs_role_peer(sender)] <
+               leg + leg / 4 + CROSSING_SLACK_NS;
+}
+
 static gboolean
 fin_wait_2_gone(const Step *st, FsRole sender)
 {
     const FsConn *conn = st->conn;
     const FsEndpoint *self = &conn->ep[sender];
-    FsRole peer_role = fs_role_peer(sender);
-    const FsEndpoint *peer = &conn->ep[peer_role];
-    FsTime leg;
+    const FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
 
     if ((st->seg->flags & FS_TH_ACK) || self->state != FS_TCP_FIN_WAIT_2 ||
         !self->ack_seen)
@@ -990,11 +1000,9 @@ fin_wait_2_gone(const Step *st, FsRole sender)
         return !peer->fin_with_data &&
                fs_seq_geq(self->max_ack, peer->fin_seq) &&
                st->seg->seq == peer->fin_ack;
-    leg = answer_time(conn, sender);
     return peer->ack_seen && st->seg->seq == peer->max_ack &&
-           !fs_seq_gt(peer->snd_nxt, self->max_ack) && leg >= 0 &&
-           st->seg->ts - conn->last_hash_ts[peer_role] <
-               leg + leg / 4 + CROSSING_SLACK_NS;
+           !fs_seq_gt(peer->snd_nxt, self->max_ack) &&
+           answers_peer(st, sender);
 }
 
 /* An RST of the sender of a FIN answering the peer's re-sent FIN: at
@@ -1050,10 +1058,15 @@ rst_meaning(const Step *st, FsRole sender)
                    fs_tcp_state_name(self->state));
     } else if (fin_wait_2_gone(st, sender)) {
         emit_event(st, FS_EV_STATE_LOST, sender, st->seg->seq,
-                   "RST, not the ACK a FIN_WAIT_2 gives the peer's FIN: "
-                   "it was gone before (timed out, tcp_fin_timeout, or not "
-                   "kept, tcp_max_tw_buckets), the port held no "
-                   "connection");
+                   peer->fin_sent
+                       ? "RST, not the ACK a FIN_WAIT_2 gives the peer's "
+                         "FIN: it was gone before (timed out, "
+                         "tcp_fin_timeout, or not kept, tcp_max_tw_buckets), "
+                         "the port held no connection"
+                       : "RST, not the ACK a FIN_WAIT_2 gives the peer's "
+                         "segment (a keep-alive): it was gone before (timed "
+                         "out, tcp_fin_timeout), the port held no "
+                         "connection");
         return TRUE;
     } else if (self->fin_sent && self->rst_count == 1 &&
                self->state != FS_TCP_CLOSED &&
@@ -1113,12 +1126,20 @@ state_lost(const Step *st, FsRole sender)
     if (self->state == FS_TCP_SYN_SENT)
         return self->isn_known && peer->isn_known &&
                st->seg->seq == self->isn + 1;
-    /* a live CLOSE_WAIT or LAST_ACK (its FIN unacked) is no different:
-     * its abort is at SND.NXT, an old segment gets an ACK */
-    return ((self->state == FS_TCP_ESTABLISHED && !self->fin_sent) ||
-            self->state == FS_TCP_CLOSE_WAIT ||
-            self->state == FS_TCP_LAST_ACK) &&
-           fs_seq_lt(st->seg->seq, self->snd_nxt);
+    if (!fs_seq_lt(st->seg->seq, self->snd_nxt))
+        return FALSE;
+    if (self->state == FS_TCP_ESTABLISHED)
+        return !self->fin_sent;
+    /* a live CLOSE_WAIT or LAST_ACK (its FIN unacked) answers a segment
+     * with an ACK too; one that answers the peer's (after its own FIN,
+     * in LAST_ACK) with a bare RST below SND.NXT is a port's (some
+     * stacks abort on their own with a bare RST at SND.UNA: not an
+     * answer) */
+    return (self->state == FS_TCP_CLOSE_WAIT ||
+            (self->state == FS_TCP_LAST_ACK &&
+             st->conn->last_hash_ts[fs_role_peer(sender)] >
+                 self->last_fin_time)) &&
+           answers_peer(st, sender);
 }
 
 static void
@@ -1151,10 +1172,15 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
                              "acknowledges its SYN, the reply of a port with "
                              "no connection: a connect given up, or a SYN "
                              "sent with no socket (a port scan)"
-                           : "RST without ACK at the peer's ACK, the reply "
+                           : self->state == FS_TCP_ESTABLISHED
+                           ? "RST without ACK at the peer's ACK, the reply "
                              "of a port with no connection: ESTABLISHED had "
                              "ended unseen before (retries given up, user "
-                             "timeout, reboot)");
+                             "timeout, reboot)"
+                           : "RST without ACK at the peer's ACK, answering "
+                             "it, the reply of a port with no connection: "
+                             "the closing socket had ended unseen before "
+                             "(removed, retries given up)");
         }
         conn->rst_from = (gint8)sender;
         conn->rst_time = st->ts;
@@ -1258,7 +1284,8 @@ rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
  * by the peer's ACK of it, which it sent nothing past (no data, nor an
  * ACK of any): only SYN_RECEIVED re-sends a SYN-ACK (RFC 9293 §3.10.7.4;
  * Linux: the request's timer), so that ACK never arrived, unless the two
- * crossed in flight. */
+ * crossed in flight, or it answers the peer's SYN sent again (sooner
+ * than any RTO after that ACK: the timer's re-send comes later). */
 static gboolean
 synack_again(const Step *st, FsRole sender)
 {
@@ -1271,25 +1298,30 @@ synack_again(const Step *st, FsRole sender)
            !self->fin_sent && peer->isn_known && seg->ack == peer->isn + 1 &&
            self->max_ack == peer->isn + 1 && peer->bytes == 0 &&
            !peer->fin_sent && self->state_since != FS_TIME_UNSET &&
+           seg->ts - self->state_since >= MIN_RTO_NS &&
            !crossed_its_ack(st, sender, self->state_since);
 }
 
 /* An endpoint whose SYN-ACK came again (handshake_ack_lost) that shows
  * it got an ACK since: it sends data or a FIN (an application's: a
- * socket still in SYN_RECEIVED has none), or acks the peer's data. */
+ * socket still in SYN_RECEIVED has none), or acks the peer's data (an
+ * RST+ACK too). */
 static void
 handshake_ack_shown(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
     FsEndpoint *self = &st->conn->ep[sender];
     const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
+    gboolean acks_data = (seg->flags & FS_TH_ACK) && peer->isn_known &&
+                         fs_seq_gt(seg->ack, peer->isn + 1);
 
     if ((self->state != FS_TCP_SYN_RECEIVED &&
          self->undecided != FS_UNDECIDED_HANDSHAKE_ACK) ||
-        (seg->flags & (FS_TH_SYN | FS_TH_RST)) ||
-        (seg->payload_len == 0 && !(seg->flags & FS_TH_FIN) &&
-         !((seg->flags & FS_TH_ACK) && peer->isn_known &&
-           fs_seq_gt(seg->ack, peer->isn + 1))))
+        (seg->flags & FS_TH_SYN) ||
+        ((seg->flags & FS_TH_RST)
+             ? !acks_data
+             : seg->payload_len == 0 && !(seg->flags & FS_TH_FIN) &&
+                   !acks_data))
         return;
     if (self->undecided == FS_UNDECIDED_HANDSHAKE_ACK)
         self->undecided = FS_UNDECIDED_NONE;
@@ -1415,14 +1447,12 @@ on_handshake_ack(const Step *st, FsRole sender)
         !((st->seg->flags & FS_TH_SYN) || !self->isn_known ||
           fs_seq_geq(st->seg->seq, self->isn + 1)))
         return;
-    /* after an ACK of its SYN-ACK was lost, a bare ACK again may be lost
-     * the same way: taken as arrived, as any, but the handshake is
-     * undecided until data, a FIN, or the peer's answer shows it */
+    /* after an ACK of its SYN-ACK was lost, the next one may be lost the
+     * same way (with data or not): taken as arrived, as any, but the
+     * handshake is undecided until the server's data, FIN or ACK of
+     * data shows it (handshake_ack_shown()) */
     if (st->conn->handshake_ack_lost)
-        ep->undecided = st->seg->payload_len == 0 &&
-                                !(st->seg->flags & (FS_TH_SYN | FS_TH_FIN))
-                            ? FS_UNDECIDED_HANDSHAKE_ACK
-                            : FS_UNDECIDED_NONE;
+        ep->undecided = FS_UNDECIDED_HANDSHAKE_ACK;
     take_edge(st, peer, FS_CAUSE_HANDSHAKE_DONE);
 }
 
@@ -1520,16 +1550,22 @@ on_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
  * (data past its SND.NXT, or its first FIN), later than that could have
  * crossed the RST: a reset socket sends nothing, so the RST did not do
  * what it seemed (lost past the sensor, or forged in its sender's name
- * by a middlebox's reject): who reset the connection is a guess. */
+ * by a middlebox's reject): who reset the connection is a guess. The
+ * RST's receiver must have had nothing in flight then (all it had sent
+ * acked by the RST's sender): data queued before the RST came, as a
+ * cancelled download's, passes the sensor long after it. */
 static void
 talks_after_rst(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
     FsConn *conn = st->conn;
     const FsEndpoint *self = &conn->ep[sender];
+    const FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
     FsTime leg = answer_time(conn, sender);
 
     if (conn->rst_uncertain || (seg->flags & FS_TH_RST) ||
+        (conn->rst_from != (gint8)sender &&
+         (!peer->ack_seen || fs_seq_gt(self->snd_nxt, peer->max_ack))) ||
         !((seg->payload_len > 0 &&
            fs_seq_gt(seg->seq + seg->payload_len, self->snd_nxt)) ||
           ((seg->flags & FS_TH_FIN) && !self->fin_sent)) ||
@@ -1620,7 +1656,8 @@ fs_tcpstate_steady(const FsConn *conn, int sender, const FsSegment *seg)
 
         if (ep->state != FS_TCP_ESTABLISHED || !ep->seen || ep->fin_sent ||
             ep->fin_pending || ep->ack_pending || ep->recv_fin ||
-            ep->fin_acked || ep->fin_gap || ep->ack_carrier_seen)
+            ep->fin_acked || ep->fin_gap || ep->ack_carrier_seen ||
+            ep->undecided != FS_UNDECIDED_NONE)
             return FALSE;
     }
     /* an ACK beyond what the peer sent is capture loss (on_ack) */
