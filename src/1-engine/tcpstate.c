@@ -1784,10 +1784,12 @@ settle_pending_fin(const Step *st, FsRole role)
  * was heard from. A stack re-sends an unacked FIN within an RTO: quiet
  * for seconds, it had its ACK, which escaped the capture, about when
  * the peer answers (its RTT leg after the FIN), not when the capture
- * ends. Never report an endpoint stuck for minutes that would have
- * retransmitted long before. */
+ * ends; from CLOSING, which it ends in TIME_WAIT, not more than 2*MSL
+ * before now: the engine's TIME_WAIT peaks take a start dated back that
+ * far, no further (timewait.c). Never report an endpoint stuck for
+ * minutes that would have retransmitted long before. */
 static void
-settle_unanswered_fin(const Step *st, FsRole role)
+settle_unanswered_fin(const Step *st, FsRole role, FsTime two_msl)
 {
     FsConn *conn = st->conn;
     FsEndpoint *ep = &conn->ep[role];
@@ -1803,7 +1805,9 @@ settle_unanswered_fin(const Step *st, FsRole role)
         emit_event(st, FS_EV_CAPTURE_LOSS, role, ep->fin_seq,
                    "a FIN never sent again was acked out of the capture's "
                    "sight");
-    at_ack.ts = ep->last_fin_time + MAX(leg, 0);
+    at_ack.ts = MIN(ep->last_fin_time + MAX(leg, 0), st->ts);
+    if (ep->state == FS_TCP_CLOSING)
+        at_ack.ts = MAX(at_ack.ts, st->ts - two_msl);
     fin_ack_captured(&at_ack, role);
     ack_arrived(&at_ack, role);
 }
@@ -1905,7 +1909,7 @@ fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
         st.ts = now;
         settle_fin_gap(&st, (FsRole)r);
         settle_pending_fin(&st, (FsRole)r);
-        settle_unanswered_fin(&st, (FsRole)r);
+        settle_unanswered_fin(&st, (FsRole)r, two_msl);
         if (ACKED_FIN_UNSEEN(ep)) {
             ep->unseen_fin_acked = 0;
             st.ts = conn->t_last;
