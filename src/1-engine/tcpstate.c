@@ -455,13 +455,14 @@ fin_received(const Step *st, FsRole role)
 /* A FIN from role's peer passed the sensor. A receiver the capture never
  * heard from takes it as delivered; otherwise its arrival waits for the
  * receiver's ACK, which also says whether the receiver sent its own FIN
- * before (simultaneous close) or after (a normal close). */
+ * before (simultaneous close) or after (a normal close). A receiver an
+ * RST closed acks nothing: nothing is pending there. */
 static void
 fin_captured(const Step *st, FsRole role)
 {
     FsEndpoint *ep = &st->conn->ep[role];
 
-    if (ep->recv_fin || ep->fin_pending)
+    if (ep->recv_fin || ep->fin_pending || ep->state == FS_TCP_CLOSED)
         return;
     if (!ep->seen)
         fin_received(st, role);
@@ -1427,6 +1428,26 @@ stale_ack(const Step *st, FsRole sender)
            seg->ack != rcv->isn + 1 && !st->conn->ep[sender].isn_known;
 }
 
+/* A SYN-ACK to an endpoint in SYN_SENT that does not acknowledge its
+ * SYN, or acks beyond what it sent (RFC 9293 §3.10.7.3: acceptable is
+ * ISS < SEG.ACK =< SND.NXT, SND.NXT past a TCP Fast Open SYN's data;
+ * else answered by an RST and dropped): it changes nothing, nor makes
+ * its sender's ISN (a copy of the server's segments in another sequence
+ * space, a NAT's, or one of another connection). */
+static gboolean
+unacceptable_synack(const Step *st, FsRole sender)
+{
+    const FsSegment *seg = st->seg;
+    const FsEndpoint *rcv = &st->conn->ep[fs_role_peer(sender)];
+
+    return (seg->flags & (FS_TH_SYN | FS_TH_ACK | FS_TH_RST)) ==
+               (FS_TH_SYN | FS_TH_ACK) &&
+           rcv->state == FS_TCP_SYN_SENT && rcv->isn_known &&
+           !(fs_seq_gt(seg->ack, rcv->isn) &&
+             (seg->ack == rcv->isn + 1 ||
+              fs_seq_leq(seg->ack, rcv->snd_nxt)));
+}
+
 /* The handshake's last ACK (§3.5): its sender got the SYN-ACK (SYN-SENT
  * to ESTABLISHED), the SYN-ACK's sender gets it (SYN-RECEIVED to
  * ESTABLISHED). */
@@ -1600,7 +1621,7 @@ segment_step(const Step *st, FsRole sender)
         self->ack_seen = 1;
         return;
     }
-    if (old_duplicate_syn(st, sender))
+    if (old_duplicate_syn(st, sender) || unacceptable_synack(st, sender))
         return;
     earlier_fin_arrived(st, sender);
     if ((seg->flags & FS_TH_RST) &&
