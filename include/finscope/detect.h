@@ -72,20 +72,24 @@ FsDetectVerdict *fs_detect_segment(FsConn *conn, FsRole role,
 #define FS_DUPLICATE_FRAME_QUIET_WINDOW (1500 * G_GINT64_CONSTANT(1000))
 
 /* seg is a frame captured twice: the header hash (0: none) its sender's
- * last frame had, within FS_DUPLICATE_FRAME_WINDOW of it, or within
- * FS_DUPLICATE_FRAME_QUIET_WINDOW, no RST, with no frame of the peer
- * since. */
+ * last frame had, within FS_DUPLICATE_FRAME_WINDOW of it (an RST only
+ * with no frame of the peer since: a port answers each of a burst with
+ * the same RST), or within FS_DUPLICATE_FRAME_QUIET_WINDOW, no RST,
+ * with no frame of the peer since. */
 static inline gboolean
 fs_detect_frame_twice(const FsConn *conn, FsRole role, const FsSegment *seg)
 {
     FsTime since = seg->ts - conn->last_hash_ts[role];
+    gboolean peer_quiet;
 
-    return seg->hdr_hash != 0 && conn->last_hash[role] == seg->hdr_hash &&
-           (since <= FS_DUPLICATE_FRAME_WINDOW ||
-            (since <= FS_DUPLICATE_FRAME_QUIET_WINDOW &&
-             !(seg->flags & FS_TH_RST) &&
-             conn->last_hash_ts[fs_role_peer(role)] <=
-                 conn->last_hash_ts[role]));
+    if (seg->hdr_hash == 0 || conn->last_hash[role] != seg->hdr_hash)
+        return FALSE;
+    peer_quiet = conn->last_hash_ts[fs_role_peer(role)] <=
+                 conn->last_hash_ts[role];
+    if (since <= FS_DUPLICATE_FRAME_WINDOW)
+        return peer_quiet || !(seg->flags & FS_TH_RST);
+    return since <= FS_DUPLICATE_FRAME_QUIET_WINDOW &&
+           !(seg->flags & FS_TH_RST) && peer_quiet;
 }
 
 /* fs_detect_segment() for a segment the engine's lean path holds
