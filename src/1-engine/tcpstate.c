@@ -30,6 +30,9 @@
 #define MIN_RTO_NS (200 * G_GINT64_CONSTANT(1000000))
 /* Jitter allowed on an RTT leg when deciding that two segments crossed. */
 #define CROSSING_SLACK_NS (1 * G_GINT64_CONSTANT(1000000))
+/* The first retransmission timeout of a SYN-ACK (Linux TCP_TIMEOUT_INIT,
+ * RFC 6298 §2.1). */
+#define SYNACK_FIRST_TIMEOUT_NS (1 * G_GINT64_CONSTANT(1000000000))
 /* A FIN unanswered this long without being sent again was acked (the
  * ACK escaped the capture): a stack re-sends within an RTO. */
 #define FIN_ANSWER_WAIT_NS (3 * G_GINT64_CONSTANT(1000000000))
@@ -1726,6 +1729,29 @@ fs_tcpstate_steady_step(FsConn *conn, int sender_role, const FsSegment *seg)
 
 /* ---- what only silence decides ---- */
 
+/* The server re-sent its SYN-ACK after an ACK of it was lost, and the
+ * client's next ACK (taken as arrived, undecided) came state_since: a
+ * SYN_RECEIVED re-sends its SYN-ACK with the timeout doubled (Linux: 1,
+ * 2, 4 ... s), so the next was due about as long after that ACK as the
+ * handshake had taken until then, plus the first timeout. None came by
+ * now (it would have put the server back in SYN_RECEIVED): that ACK
+ * arrived. An RST ends the wait (nothing is re-sent after it). */
+static void
+settle_handshake_ack(FsConn *conn, FsTime now)
+{
+    FsEndpoint *ep = &conn->ep[FS_ROLE_SERVER];
+    FsTime taken;
+
+    if (ep->state_since == FS_TIME_UNSET || conn->t_first == FS_TIME_UNSET)
+        return;
+    if (conn->rst_from != FS_ROLE_NONE)
+        now = MIN(now, conn->rst_time);
+    taken = ep->state_since - conn->t_first;
+    if (now - ep->state_since >
+        taken + taken / 2 + SYNACK_FIRST_TIMEOUT_NS)
+        ep->undecided = FS_UNDECIDED_NONE;
+}
+
 /* An ACK of role's FIN still unproven when the capture ends (silence
  * has not yet proven it). The first ACK of a FIN, with no sign of loss,
  * arrived. After ACKs of that FIN were lost (it was sent again), the
@@ -1919,6 +1945,8 @@ fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
     Step st = { conn, NULL, now, NULL, out };
 
     fs_tcpstate_settle_acks(conn, now, out);
+    if (conn->ep[FS_ROLE_SERVER].undecided == FS_UNDECIDED_HANDSHAKE_ACK)
+        settle_handshake_ack(conn, now);
     /* most records: nothing below applies to either end, and doing
      * nothing for one changes nothing for the other */
     if (!LEFT_TO_SETTLE(&conn->ep[FS_ROLE_CLIENT]) &&
