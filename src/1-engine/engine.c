@@ -202,6 +202,29 @@ fs_engine_free(FsEngine *engine)
     g_free(engine);
 }
 
+/* The longest a connect() goes between two SYNs before it gives up
+ * (Linux: 1, 2, 4 ... 32 s, then 64 s more; Windows less). */
+#define SYN_RETRY_GAP_MAX (64 * FS_NS_PER_SEC)
+
+/* A bare SYN from cur's server while its client is in SYN_SENT, nothing
+ * but SYNs from that server before (the same ISN), the client still
+ * trying: both ends connected to each other at once (RFC 9293 §3.5,
+ * figure 8, simultaneous open; TCP hole punching through NATs). One
+ * connection: the first SYN's sender stays the client. */
+static gboolean
+simultaneous_open(const FsConn *cur, const FsSegment *seg)
+{
+    const FsEndpoint *client = &cur->ep[FS_ROLE_CLIENT];
+    const FsEndpoint *server = &cur->ep[FS_ROLE_SERVER];
+
+    return client->state == FS_TCP_SYN_SENT && cur->syn_seen &&
+           cur->rst_from == FS_ROLE_NONE &&
+           seg->ts - cur->t_last < SYN_RETRY_GAP_MAX &&
+           (!server->seen ||
+            (server->state == FS_TCP_SYN_SENT && server->isn_known &&
+             seg->seq == server->isn));
+}
+
 /* opens_incarnation() of a bare SYN to cur. */
 static G_GNUC_NO_INLINE gboolean
 syn_opens_incarnation(const FsConn *cur, const FsSegment *seg)
@@ -212,7 +235,7 @@ syn_opens_incarnation(const FsConn *cur, const FsSegment *seg)
     client = &cur->ep[FS_ROLE_CLIENT];
     server = &cur->ep[FS_ROLE_SERVER];
     if (fs_conn_sender_role(cur, seg) != FS_ROLE_CLIENT)
-        return TRUE;
+        return !simultaneous_open(cur, seg);
     /* its own SYN again, or the SYN its SYN-ACK (captured first: two
      * capture points, reordering) acknowledged */
     if (client->isn_known && seg->seq == client->isn)
