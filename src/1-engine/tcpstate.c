@@ -1599,6 +1599,26 @@ talks_after_rst(const Step *st, FsRole sender)
     conn->rst_uncertain = 1;
 }
 
+/* A bare segment at snd_nxt from an endpoint its peer acked one past
+ * (unseen_fin_acked): no FIN took that number (what follows a FIN comes
+ * one later). A keep-alive, whose seq is SND.NXT - 1 (RFC 9293 §3.8.4;
+ * the capture began at one, mid-connection): SND.NXT is one more, and
+ * that ACK acked no FIN. */
+static void
+keepalive_seen(const Step *st, FsRole sender)
+{
+    const FsSegment *seg = st->seg;
+    FsEndpoint *self = &st->conn->ep[sender];
+
+    if (!self->unseen_fin_acked || self->fin_sent || self->isn_known ||
+        seg->payload_len != 0 ||
+        (seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST)) ||
+        seg->seq != self->snd_nxt)
+        return;
+    self->snd_nxt++;
+    self->unseen_fin_acked = 0;
+}
+
 /* The segment's happenings, in order, into st's outcome. */
 static void
 segment_step(const Step *st, FsRole sender)
@@ -1633,6 +1653,7 @@ segment_step(const Step *st, FsRole sender)
     if (conn->rst_from != FS_ROLE_NONE)
         talks_after_rst(st, sender);
     note_sender(st, sender);
+    keepalive_seen(st, sender);
     if (conn->handshake_ack_lost)
         handshake_ack_shown(st, sender);
     old_snd_nxt = conn->ep[sender].snd_nxt;
@@ -1706,9 +1727,14 @@ fs_tcpstate_steady_step(FsConn *conn, int sender_role, const FsSegment *seg)
     guint32 old_snd_nxt = self->snd_nxt;
     guint32 end = seg->seq + seg->payload_len;
 
-    /* note_sender() */
+    /* note_sender(), keepalive_seen() */
     self->rcv_wnd = (guint32)seg->window << self->wscale;
     note_tsval(self, seg);
+    if (G_UNLIKELY(self->unseen_fin_acked) && seg->payload_len == 0 &&
+        seg->seq == self->snd_nxt && !self->isn_known) {
+        self->snd_nxt++;
+        self->unseen_fin_acked = 0;
+    }
     rtt_probe_answer(&st, sender);
     /* on_ack() */
     if (!self->ack_seen || fs_seq_gt(seg->ack, self->max_ack))
