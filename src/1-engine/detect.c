@@ -234,6 +234,24 @@ carries_data(const FsSegment *seg)
     return seg->payload_len > 0 || (seg->flags & FS_TH_FIN);
 }
 
+/* seg, with data or a FIN, cannot be this incarnation's whatever its
+ * sequence number: it acknowledges bytes from before the peer's ISN, or
+ * its TSval is older than anything the sender sent in it (an old
+ * duplicate of an earlier incarnation, even at the new RCV.NXT, where no
+ * earlier space holds its sequence number). */
+static gboolean
+foreign(const FsConn *c, FsRole role, const FsSegment *seg)
+{
+    const FsEndpoint *e = &c->ep[role];
+    const FsEndpoint *peer = &c->ep[fs_role_peer(role)];
+
+    return e->seen && carries_data(seg) &&
+           (((seg->flags & FS_TH_ACK) && peer->isn_known &&
+             fs_seq_lt(seg->ack, peer->isn + 1)) ||
+            (e->isn_known && seg->has_ts && e->ts_seen &&
+             fs_ts_older(seg->tsval, e->first_tsval)));
+}
+
 /* Does seg fall in this incarnation's sequence space for its sender? */
 static gboolean
 belongs(const FsConn *c, FsRole role, const FsSegment *seg)
@@ -281,7 +299,9 @@ older_owner(FsConn *cur, const FsSegment *seg, FsRole *role)
 
 /* An old segment reached a newer incarnation: would its receiver have
  * taken it (inside the window, RFC 9293 §3.10.7.4) or did PAWS guard it
- * (TSval older than the connection's, RFC 7323 §5)? */
+ * (TSval older than the connection's, RFC 7323 §5), or its ACK (outside
+ * SND.UNA - MAX.SND.WND .. SND.NXT of the receiver, RFC 5961 §5.2: Linux
+ * drops the segment, tcp_ack())? */
 static void
 judge_old_duplicate(FsDetectVerdict *v, FsConn *cur, FsRole role,
                     const FsSegment *seg)
@@ -295,12 +315,22 @@ judge_old_duplicate(FsDetectVerdict *v, FsConn *cur, FsRole role,
          (fs_seq_lt(seg->seq, snd->snd_nxt) && fs_seq_gt(end, snd->snd_nxt)));
     gboolean paws = seg->has_ts && snd->ts_seen &&
                     fs_ts_older(seg->tsval, snd->last_tsval);
+    gboolean ack_refused =
+        (seg->flags & FS_TH_ACK) && rcv->seen && snd->ack_seen &&
+        (fs_seq_gt(seg->ack, rcv->snd_nxt) ||
+         fs_seq_lt(seg->ack,
+                   snd->max_ack - MAX(snd->rcv_wnd, DEFAULT_WINDOW)));
 
     cur->old_duplicates++;
     cur->old_dup.in_window += in_window;
     cur->old_dup.paws_rejected += paws;
     emit(v, cur, seg, FS_EV_OLD_DUPLICATE, role,
-         in_window && !paws
+         in_window && !paws && ack_refused
+             ? "previous incarnation's segment inside the new window, no "
+               "PAWS, but its ACK is not of what the receiver sent: "
+               "dropped (RFC 5961 §5.2, Linux; a stack without that check "
+               "would take it)"
+         : in_window && !paws
              ? "previous incarnation's segment inside the new window, no "
                "PAWS: would be accepted (data corruption)"
          : in_window
@@ -388,7 +418,8 @@ detect_segment_in_full(FsConn *cur, FsRole role, const FsSegment *seg,
     if (!(seg->flags & FS_TH_SYN) && cur->older != NULL &&
         !belongs(cur, role, seg)) {
         old = older_owner(cur, seg, &old_role);
-        if (old != NULL && carries_data(seg)) {
+        if ((old != NULL && carries_data(seg)) ||
+            (old == NULL && foreign(cur, role, seg))) {
             judge_old_duplicate(v, cur, role, seg);
             v->skip = TRUE;
             return v;
