@@ -599,19 +599,24 @@ fs_tcpstate_likely(const FsEndpoint *ep)
 }
 
 /* A segment that acknowledged role's FIN and occupied sequence space
- * (data or a FIN) reached role if role acked it: so did its ACK field. */
+ * (data or a FIN) reached role if role acked it: so did its ACK field.
+ * Only sequence space role had not acked before: a copy of what it had
+ * acked draws the same ACK whether it came or not (a FIN re-sent in
+ * CLOSING after its ACK was lost). */
 static void
 note_ack_carrier(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
     FsEndpoint *fin_owner = &st->conn->ep[fs_role_peer(sender)];
+    guint32 end = seg->seq + seg->payload_len +
+                  ((seg->flags & FS_TH_FIN) ? 1 : 0);
 
     if (fin_owner->fin_sent && !fin_owner->ack_carrier_seen &&
         (seg->payload_len > 0 || (seg->flags & FS_TH_FIN)) &&
-        fs_seq_geq(seg->ack, fin_owner->fin_seq + 1)) {
+        fs_seq_geq(seg->ack, fin_owner->fin_seq + 1) &&
+        (!fin_owner->ack_seen || fs_seq_gt(end, fin_owner->max_ack))) {
         fin_owner->ack_carrier_seen = 1;
-        fin_owner->ack_carrier_end = seg->seq + seg->payload_len +
-                                     ((seg->flags & FS_TH_FIN) ? 1 : 0);
+        fin_owner->ack_carrier_end = end;
     }
 }
 
@@ -835,6 +840,29 @@ crossed_its_ack(const Step *st, FsRole sender, FsTime acked_at)
            since_ack < leg + leg / 4 + CROSSING_SLACK_NS;
 }
 
+/* role's FIN, sent again, crossed a later segment of the peer's that
+ * acked it too (both sides re-sending FINs on their timers after their
+ * ACKs were lost, in a simultaneous close): the first ACK was lost, but
+ * that one was in flight and may arrive: pending again, from its time
+ * (a FIN sent once more after it says it was lost too; silence, that
+ * it arrived). */
+static void
+acked_again_in_flight(const Step *st, FsRole role)
+{
+    FsConn *conn = st->conn;
+    const FsEndpoint *ep = &conn->ep[role];
+    FsRole peer_role = fs_role_peer(role);
+    FsTime last = conn->last_hash_ts[peer_role];
+    Step at = *st;
+
+    if (ep->fin_acked || !conn->ep[peer_role].ack_seen ||
+        !fs_seq_geq(conn->ep[peer_role].max_ack, ep->fin_seq + 1) ||
+        last <= ep->fin_acked_time || !crossed_its_ack(st, role, last))
+        return;
+    at.ts = last;
+    fin_ack_captured(&at, role);
+}
+
 /* The same FIN again (RFC 9293 §3.8.1 retransmission). When the capture
  * already showed its ACK long enough before, that ACK was lost beyond the
  * sensor: for the passive closer's FIN (or either in a simultaneous
@@ -880,6 +908,7 @@ on_fin_again(const Step *st, FsRole sender)
                          "ACK");
     }
     ack_was_lost(st, sender);
+    acked_again_in_flight(st, sender);
 }
 
 /* ---- RSTs ---- */
