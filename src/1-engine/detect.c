@@ -133,7 +133,10 @@ fs_detect_reuse(FsConn *prev, FsConn *conn, const FsSegment *seg,
     r->holder = is_endpoint(conn, FS_ROLE_CLIENT, &prev->addr[holder],
                             prev->port[holder])
                     ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
-    r->holder_state = (guint8)prev->ep[holder].state;
+    /* never heard from (one direction captured): which state it held
+     * is not known, its state here a guess (fin_captured()) */
+    r->holder_state = prev->ep[holder].seen ? (guint8)prev->ep[holder].state
+                                            : (guint8)FS_TCP_UNKNOWN;
     r->isn_above = old_sender->seen && fs_seq_gt(seg->seq, old_sender->snd_nxt);
     r->ts_known = seg->has_ts && old_sender->ts_seen;
     r->ts_newer = r->ts_known && fs_ts_older(old_sender->last_tsval,

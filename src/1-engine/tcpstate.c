@@ -1490,6 +1490,13 @@ on_handshake_ack(const Step *st, FsRole sender)
     FsEndpoint *ep = &st->conn->ep[peer];
     const FsEndpoint *self = &st->conn->ep[sender];
 
+    /* a peer the capture never heard from (one direction captured): an
+     * ACK from SYN_SENT acknowledges a SYN-ACK that came */
+    if (!ep->seen && self->state == FS_TCP_SYN_SENT &&
+        !(st->seg->flags & FS_TH_SYN)) {
+        take_edge(st, sender, FS_CAUSE_HANDSHAKE_DONE);
+        return;
+    }
     if (!ep->isn_known || !fs_seq_geq(st->seg->ack, ep->isn + 1))
         return;
     if (self->state == FS_TCP_SYN_SENT)
