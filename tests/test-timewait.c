@@ -37,7 +37,7 @@ enter_at(FsTimeWait *tw, FsConn *conn, FsRole role, FsTime since,
     conn->ep[role].time_wait_since = since;
     fs_timewait_advance(tw, ts);
     fs_timewait_transition(tw, conn, role, FS_TCP_FIN_WAIT_2,
-                           FS_TCP_TIME_WAIT, since);
+                           FS_TCP_TIME_WAIT, since, 0);
 }
 
 static void
@@ -55,7 +55,7 @@ leave(FsTimeWait *tw, FsConn *conn, FsRole role, FsTime ts)
 
     fs_timewait_advance(tw, ts);
     fs_timewait_transition(tw, conn, role, FS_TCP_TIME_WAIT, FS_TCP_CLOSED,
-                           MIN(ts, end));
+                           MIN(ts, end), 0);
 }
 
 static void
@@ -90,7 +90,7 @@ test_enter_leave(void)
     conn_init(&b, 1);
     b.port[FS_ROLE_CLIENT] = 40001;
     fs_timewait_transition(tw, &a, FS_ROLE_SERVER, FS_TCP_LAST_ACK,
-                           FS_TCP_CLOSED, 5);
+                           FS_TCP_CLOSED, 5, 0);
     g_assert_cmpuint(stats.time_wait_now, ==, 0);
     g_assert_cmpuint(stats.memory, ==, 0);
     enter(tw, &a, FS_ROLE_CLIENT, 10);
@@ -138,7 +138,7 @@ test_server_side(void)
 
     conn_init(&a, 1);
     fs_timewait_transition(tw, &a, FS_ROLE_SERVER, FS_TCP_FIN_WAIT_2,
-                           FS_TCP_TIME_WAIT, 10);
+                           FS_TCP_TIME_WAIT, 10, 0);
     g_assert_cmpuint(stats.time_wait_now, ==, 1);
     g_assert_cmpuint(fs_timewait_dests(tw), ==, 0);
     fs_timewait_foreach_host_top(tw, G_MAXUINT, take_host, hosts);
@@ -467,7 +467,7 @@ test_finish_in_place(void)
     enter(tw, &d, FS_ROLE_CLIENT, SEC + SEC / 5);
     d.ep[FS_ROLE_CLIENT].time_wait_since = FS_TIME_UNSET;
     fs_timewait_transition(tw, &d, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
-                           FS_TCP_CLOSED, SEC + SEC / 5);
+                           FS_TCP_CLOSED, SEC + SEC / 5, 0);
     fs_timewait_advance(tw, SEC + SEC / 2);
     fs_timewait_finish(tw);
     g_assert_cmpuint(stats.time_wait_now, ==, 2);
@@ -508,11 +508,11 @@ test_taken_back_flood(void)
         g_assert_cmpuint(stats.time_wait_now, ==, 2);
         c.ep[FS_ROLE_CLIENT].time_wait_since = FS_TIME_UNSET;
         fs_timewait_transition(tw, &c, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
-                               FS_TCP_CLOSED, ts);
+                               FS_TCP_CLOSED, ts, 0);
         g_assert_cmpuint(stats.time_wait_now, ==, 1);
         /* taken back twice (a second leave): counted out once */
         fs_timewait_transition(tw, &c, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
-                               FS_TCP_CLOSED, ts);
+                               FS_TCP_CLOSED, ts, 0);
         g_assert_cmpuint(stats.time_wait_now, ==, 1);
     }
     g_assert_cmpuint(fs_timewait_scanned(tw), <=, 2);

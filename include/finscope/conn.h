@@ -74,6 +74,11 @@ struct FsEndpoint {
     FsTime last_fin_time;    /* latest FIN transmission, ns */
     FsTime fin_acked_time;   /* when the peer's ACK of the FIN was seen */
     FsTime time_wait_since;  /* entered TIME_WAIT, ns; FS_TIME_UNSET */
+    FsTime time_wait_restart;/* its 2*MSL timer last restarted in that
+                                TIME_WAIT (a FIN of the peer's sent again
+                                reached it: its ACK passed the sensor),
+                                ns, after time_wait_since; 0: never (a
+                                zeroed endpoint's) */
     guint64 bytes_after_peer_fin; /* half-close: sent after peer's FIN */
     guint64 bytes_after_own_fin;  /* payload beyond its own FIN (illegal) */
 };
@@ -204,13 +209,22 @@ gboolean fs_conn_one_sided(const FsConn *conn);
  * FS_TIME_UNSET when that is not known. */
 FsTime fs_conn_state_age(const FsConn *conn, FsRole role);
 
+/* When an endpoint in (or once in) TIME_WAIT last started its 2*MSL
+ * timer: when it entered, or when a FIN of its peer's sent again
+ * restarted it (RFC 9293 §3.10.7.4). */
+#define FS_TIME_WAIT_TIMER(ep)                      \
+    ((ep)->time_wait_restart != 0                    \
+         ? (ep)->time_wait_restart                   \
+         : (ep)->time_wait_since)
+
 /* When an endpoint that entered TIME_WAIT (time_wait_since set) leaves
- * or left it: 2*MSL after, or earlier when it was cut short (a reuse, an
- * RST) and is CLOSED now. */
+ * or left it: 2*MSL after its timer last started (FS_TIME_WAIT_TIMER()),
+ * or earlier when it was cut short (a reuse, an RST) and is CLOSED
+ * now. */
 static inline FsTime
 fs_endpoint_time_wait_end(const FsEndpoint *ep, FsTime msl)
 {
-    FsTime expiry = ep->time_wait_since + 2 * msl;
+    FsTime expiry = FS_TIME_WAIT_TIMER(ep) + 2 * msl;
 
     if (ep->state != FS_TCP_TIME_WAIT && ep->state_since != FS_TIME_UNSET)
         return MIN(ep->state_since, expiry);

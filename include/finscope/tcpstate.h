@@ -60,6 +60,9 @@ typedef struct FsTcpOutcome FsTcpOutcome;
 
 typedef struct {
     gboolean rfc1337;   /* the stacks ignore RSTs in TIME_WAIT (RFC 1337) */
+    FsTime two_msl;     /* how long a TIME_WAIT lasts (0: not known; a
+                           FIN again restarts any TIME_WAIT still in
+                           that state, over or not) */
 } FsTcpConfig;
 
 /* The state RFC 9293's diagram (with the transitions a capture forces:
@@ -153,6 +156,7 @@ FsTcpOutcome *fs_tcpstate_settle_handed_over(FsConn *conn, FsTime now,
 typedef struct {
     FsTcpState state;
     FsTime time_wait_since;     /* FS_TIME_UNSET: none */
+    FsTime time_wait_restart;   /* 0: none */
     FsTime state_since;         /* these three for fs_tcpstate_expire_view() */
     FsTime last_fin_time;
     FsTime fin_acked_time;

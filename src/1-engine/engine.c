@@ -46,7 +46,7 @@ on_emit(const FsEvent *ev, gpointer user)
     if (ev->kind == FS_EV_STATE) {
         fs_timewait_transition(e->tw, ev->conn, ev->role,
                                ev->transition.from, ev->transition.to,
-                               ev->ts);
+                               ev->ts, ev->value);
         if (!e->cfg.all_events)
             return;
     }
@@ -154,7 +154,7 @@ on_forget(const FsConn *rec, FsTime now, gpointer user)
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         if (rec->ep[r].state == FS_TCP_TIME_WAIT)
             fs_timewait_transition(e->tw, rec, (FsRole)r, FS_TCP_TIME_WAIT,
-                                   FS_TCP_CLOSED, now);
+                                   FS_TCP_CLOSED, now, 0);
     }
 }
 
@@ -181,6 +181,7 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
         g_getenv("FINSCOPE_THAW_ALL") == NULL)
         hooks.on_frozen_conn = on_frozen_conn;
     e->tcp.rfc1337 = cfg->rfc1337;
+    e->tcp.two_msl = 2 * cfg->msl;
     e->store = fs_store_new(cfg, &e->stats, &hooks);
     e->lean = g_getenv("FINSCOPE_NO_LEAN") == NULL;
     e->tw = fs_timewait_new(&e->stats, 2 * cfg->msl);
@@ -671,7 +672,7 @@ fs_engine_ledger_event(FsEngine *e, const FsEvent *ev)
     if (ev->kind == FS_EV_STATE)
         fs_timewait_transition(e->tw, ev->conn, ev->role,
                                ev->transition.from, ev->transition.to,
-                               ev->ts);
+                               ev->ts, ev->value);
 }
 
 void

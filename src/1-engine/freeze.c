@@ -51,8 +51,8 @@
 /* sizeof(FsConn) and sizeof(FsEndpoint) as encode_in() and store() know them:
  * a new field must be added to both (or said not to be kept), then
  * here. */
-G_STATIC_ASSERT(sizeof(FsEndpoint) == 152);
-G_STATIC_ASSERT(sizeof(FsConn) == 520);
+G_STATIC_ASSERT(sizeof(FsEndpoint) == 160);
+G_STATIC_ASSERT(sizeof(FsConn) == 536);
 G_STATIC_ASSERT(FS_CONN_HEAD_SIZE == 68);
 G_STATIC_ASSERT(FS_CONN_LINKS_SIZE == 34);
 
@@ -126,11 +126,14 @@ enum {
     /* group 3, rare */
     V_MAX_ACK_C, V_MAX_ACK_S, V_BYTES_C, V_BYTES_S, V_PROBE_TS_C,
     V_PROBE_TS_S, V_FIN_GAP_LO_C, V_FIN_GAP_LO_S,
-    /* groups 4 and 5, the rare tail: settling's V_RST first */
+    /* groups 4 to 6, the rare tail: settling's V_RST first, and its
+     * V_TW_RESTART (a TIME_WAIT's timer restarted: 0 in every record
+     * without, which then costs nothing) last */
     V_RST, V_BYTES_AFTER_OWN_FIN_C, V_BYTES_AFTER_OWN_FIN_S, V_RST_TIME,
     V_REUSE_OF, V_REUSE, V_REUSE_SINCE_CLOSE, V_ILLEGAL_FLAGS,
     V_OLD_DUPLICATES, V_CAPTURE_LOSS, V_DUPLICATE_FRAMES,
     V_OLD_DUP_IN_WINDOW, V_OLD_DUP_PAWS, V_OLD_DUP_DURING_TW, V_SOURCES,
+    V_TW_RESTART_C, V_TW_RESTART_S,
     N_VALUES
 };
 
@@ -246,6 +249,23 @@ time_value(guint64 x, FsTime base, gint64 unit, gboolean mostly_unset)
         return FS_TIME_UNSET;
     return (FsTime)((guint64)(base == FS_TIME_UNSET ? 0 : base) +
                     unzigzag(x - 2) * (guint64)unit);
+}
+
+/* A TIME_WAIT timer's restart: 0 none (0), else 1 + its
+ * time relative to time_wait_since (time_code()). */
+static inline ALWAYS_INLINE guint64
+restart_code(const FsEndpoint *ep, gint64 unit, guint64 *off)
+{
+    if (ep->time_wait_restart == 0)
+        return 0;
+    return 1 + time_code(ep->time_wait_restart, ep->time_wait_since, FALSE,
+                         unit, FALSE, off);
+}
+
+static inline FsTime
+restart_value(guint64 x, FsTime since, gint64 unit)
+{
+    return x == 0 ? 0 : time_value(x - 1, since, unit, FALSE);
 }
 
 static inline guint64
@@ -440,12 +460,12 @@ put_varint(guint8 *p, guint64 v)
     return p;
 }
 
-/* Whether every value of the last two groups (V_RST on) is 0, as encode_in() works it out: each field as it is in a usual
+/* Whether every value of the last three groups (V_RST on) is 0, as encode_in() works it out: each field as it is in a usual
  * connection, tested together (one OR each, where working out a value
  * and testing it took three to six). A value added to these groups must
  * be added here too. */
-G_STATIC_ASSERT(V_RST == GROUP_AT(N_GROUPS - 2));
-G_STATIC_ASSERT(N_VALUES == V_RST + 15);
+G_STATIC_ASSERT(V_RST == GROUP_AT(N_GROUPS - 3));
+G_STATIC_ASSERT(N_VALUES == V_RST + 17);
 static inline gboolean
 rare_tail_zero(const FsConn *conn)
 {
@@ -460,7 +480,9 @@ rare_tail_zero(const FsConn *conn)
                   conn->last_source | conn->rst_ignored |
                   (guint8)(conn->rst_from + 1) | conn->rst_state |
                   conn->rst_peer_state | conn->reuse.outcome |
-                  (guint8)conn->reuse.holder | conn->reuse.holder_state;
+                  (guint8)conn->reuse.holder | conn->reuse.holder_state |
+                  (guint64)conn->ep[C].time_wait_restart |
+                  (guint64)conn->ep[S].time_wait_restart;
 
     /* an unset RST time codes 0 but when it equals its base, the last
      * packet's time (unset only in a record the lead cannot carry: its
@@ -692,6 +714,8 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
         PUT(V_OLD_DUP_DURING_TW, conn->old_dup.during_time_wait);
         PUT(V_SOURCES, (guint64)conn->first_source |
                            (guint64)conn->last_source << 16);
+        PUT(V_TW_RESTART_C, restart_code(cl, unit, &off));
+        PUT(V_TW_RESTART_S, restart_code(sv, unit, &off));
     }
 #if defined(__COUNTER__)
     /* every slot written */
@@ -830,6 +854,8 @@ flags_of(guint64 code, guint state)
         (e)->fin_acked_time = time_value((v)[V_FIN_ACKED_TIME_C + (r)],   \
                                          (e)->last_fin_time, (unit),      \
                                          FALSE);                          \
+        (e)->time_wait_restart = restart_value(                           \
+            (v)[V_TW_RESTART_C + (r)], (e)->time_wait_since, (unit));     \
     }                                                                     \
     G_STMT_END
 
@@ -1096,8 +1122,11 @@ G_STATIC_ASSERT(V_FIN_ACKED_TIME_C == GROUP_AT(0) &&
 G_STATIC_ASSERT(V_LAST_FIN_TIME_C == GROUP_AT(1) &&
                 V_LAST_FIN_TIME_S == GROUP_AT(1) + 1);
 #define SETTLE_IN_GROUP_1 0x03u
-#define TAIL_GROUP (N_GROUPS - 2)
+#define TAIL_GROUP (N_GROUPS - 3)
+#define TAIL_GROUPS (7u << TAIL_GROUP)
 G_STATIC_ASSERT(V_RST == GROUP_AT(TAIL_GROUP));
+G_STATIC_ASSERT(V_TW_RESTART_C == GROUP_AT(TAIL_GROUP + 1) + 7 &&
+                V_TW_RESTART_S == GROUP_AT(TAIL_GROUP + 2));
 
 /* Past the varint at p, not decoded (zeros follow the encoding). */
 static inline const guint8 *
@@ -1123,7 +1152,8 @@ skip_varints(const guint8 *p, guint m)
  * state's typical ones), time_wait_since (V_TW_SINCE, from t_last),
  * state_since (V_STATE_SINCE), last_fin_time (V_LAST_FIN_TIME, from
  * fin_time, V_FIN_TIME), fin_acked_time (V_FIN_ACKED_TIME), rst_from
- * (V_RST) and t_last (the lead). They come first in the encoding: the
+ * (V_RST), time_wait_restart (V_TW_RESTART, in the tail too, from
+ * time_wait_since) and t_last (the lead). They come first in the encoding: the
  * view reads the lead, 8 dense values and a group or two, and stops
  * (the rest of a damaged encoding is found when it is thawed); only a
  * record whose rare tail is written (an RST, reuse, anomalies) is read
@@ -1148,8 +1178,9 @@ fs_conn_frozen_settle_view(const FsConn *frozen, FsSettleView *view)
     v[V_FIN_ACKED_TIME_C] = v[V_FIN_ACKED_TIME_S] = 0;
     v[V_STATE_SINCE_C] = v[V_STATE_SINCE_S] = 0;
     v[V_LAST_FIN_TIME_C] = v[V_LAST_FIN_TIME_S] = v[V_RST] = 0;
+    v[V_TW_RESTART_C] = v[V_TW_RESTART_S] = 0;
     /* the groups after each: read on past it only if there are some */
-    rest = d.groups & (1u << TAIL_GROUP | 1u << 1);
+    rest = d.groups & (TAIL_GROUPS | 1u << 1);
     if (d.groups & 1u) {
         m = *p++;
         for (guint k = m & SETTLE_IN_GROUP_0; k != 0; k &= k - 1)
@@ -1157,7 +1188,7 @@ fs_conn_frozen_settle_view(const FsConn *frozen, FsSettleView *view)
         if (rest != 0)
             p = skip_varints(p, m & ~SETTLE_IN_GROUP_0);
     }
-    rest &= 1u << TAIL_GROUP;
+    rest &= TAIL_GROUPS;
     if (d.groups & 1u << 1) {
         m = *p++;
         for (guint k = m & SETTLE_IN_GROUP_1; k != 0; k &= k - 1)
@@ -1177,10 +1208,24 @@ fs_conn_frozen_settle_view(const FsConn *frozen, FsSettleView *view)
             m = *p++;
             p = skip_varints(p, m);
         }
-        if (p >= d.end)
-            return FALSE;
-        if (*p++ & 1u)
-            v[V_RST] = get_varint(&p, &bad);
+        /* the tail's groups: V_RST and V_TW_RESTART read, the rest
+         * skipped */
+        for (guint g = TAIL_GROUP; g < N_GROUPS; g++) {
+            if (!(d.groups >> g & 1))
+                continue;
+            if (p >= d.end)
+                return FALSE;
+            m = *p++;
+            for (guint k = m; k != 0; k &= k - 1) {
+                guint slot = GROUP_AT(g) + lowest_bit(k);
+
+                if (slot == V_RST || slot == V_TW_RESTART_C ||
+                    slot == V_TW_RESTART_S)
+                    v[slot] = get_varint(&p, &bad);
+                else
+                    p = skip_varint(p);
+            }
+        }
     }
     if (p > d.end || bad)
         return FALSE;

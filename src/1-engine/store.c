@@ -29,6 +29,10 @@
  * that --max-memory means what it meant); a host holding TIME_WAIT (HOST_COST, timewait.c); a known
  * server (SERVER_COST, roles.c). */
 #define CONN_OVERHEAD 96
+/* A whole connection's charge: its 520 bytes before each endpoint's
+ * time_wait_restart (8 bytes) came, kept, so that --max-memory and
+ * memory_peak say what they said (CONN_OVERHEAD's slack covers it). */
+#define WHOLE_CONN_CHARGE 520
 
 const char *
 fs_evict_class_name(FsEvictClass cls)
@@ -52,7 +56,9 @@ memory_add(FsStore *s, gint64 bytes)
 static gint64
 conn_cost(const FsConn *conn)
 {
-    return (gint64)(fs_conn_size(conn) + CONN_OVERHEAD);
+    return (gint64)((fs_conn_is_frozen(conn) ? fs_conn_frozen_size(conn)
+                                             : WHOLE_CONN_CHARGE) +
+                    CONN_OVERHEAD);
 }
 
 static gboolean is_closed(const FsConn *conn);
@@ -588,7 +594,7 @@ next_wake(const FsStore *s, const FsConn *conn, FsTime now,
         const FsEndpoint *ep = &conn->ep[r];
 
         if (ep->state == FS_TCP_TIME_WAIT)
-            wake = MIN(wake, ep->time_wait_since + two_msl);
+            wake = MIN(wake, FS_TIME_WAIT_TIMER(ep) + two_msl);
         else if (ep->ack_pending) /* decided 2*MSL after its FIN */
             wake = MIN(wake, ep->last_fin_time + two_msl);
     }
@@ -643,7 +649,8 @@ sweep_frozen(FsStore *s, FsConn *conn, FsTime now)
     if (view.rst_from != FS_ROLE_NONE || now < view.t_last + two_msl)
         return FALSE;
     /* the events' connection: the record's head; its TIME_WAITs'
-     * time_wait_since (fs_timewait_leave() reads them), states as
+     * time_wait_since and time_wait_restart (fs_timewait_leave() reads
+     * them), states as
      * expire() leaves them */
     fs_conn_head_of(conn, &head);
     fs_tcp_outcome_init(&out);
@@ -654,6 +661,7 @@ sweep_frozen(FsStore *s, FsConn *conn, FsTime now)
         head.ep[r].state = view.ep[r].state;
         head.ep[r].state_since = view.ep[r].state_since;
         head.ep[r].time_wait_since = view.ep[r].time_wait_since;
+        head.ep[r].time_wait_restart = view.ep[r].time_wait_restart;
     }
     s->hooks.on_outcome(&out, s->hooks.user);
     /* finish_conn(), on_forget having nothing to do (no held_reclass()

@@ -179,6 +179,8 @@ static const guint8 edges[FS_TCP_N_STATES][FS_CAUSE_N] = {
         ABORTS,
     },
     [FS_TCP_TIME_WAIT] = {
+        /* a FIN again: acked, its 2*MSL restarted (time_wait_fin_again()) */
+        [FS_CAUSE_RECV_FIN] = FS_TCP_TIME_WAIT,
         [FS_CAUSE_TIME_WAIT_EXPIRED] = FS_TCP_CLOSED,
         [FS_CAUSE_ACK_LOST] = FS_TCP_CLOSING,
         [FS_CAUSE_REUSED] = FS_TCP_CLOSED,
@@ -297,8 +299,10 @@ take_edge_at(const Step *st, FsRole role, FsCause cause, FsTime ts)
         return FALSE;
     ep->state = to;
     ep->state_since = ts;
-    if (to == FS_TCP_TIME_WAIT)
+    if (to == FS_TCP_TIME_WAIT) {
         ep->time_wait_since = ts;
+        ep->time_wait_restart = 0;
+    }
     /* filled in place */
     ev = fs_tcp_outcome_push_inline(st->out);
     if (ev == NULL)
@@ -533,8 +537,10 @@ ack_was_lost(const Step *st, FsRole role)
     ep->fin_acked_lost = 1;
     st->conn->close_done_time = FS_TIME_UNSET;
     if (acted && take_edge(st, role, FS_CAUSE_ACK_LOST) &&
-        ep->state == FS_TCP_CLOSING)
+        ep->state == FS_TCP_CLOSING) {
         ep->time_wait_since = FS_TIME_UNSET;
+        ep->time_wait_restart = 0;
+    }
 }
 
 /* How long role's FIN may go without being sent again before silence
@@ -634,6 +640,45 @@ prove_ack_arrival(const Step *st, FsRole sender)
     ack_arrived(st, sender);
 }
 
+/* role, in TIME_WAIT, acked its peer's FIN (this segment). If the peer
+ * sent that FIN again after role's 2*MSL timer last started, and this
+ * is role's first ACK since (none passed the sensor between that FIN
+ * and this one), the FIN sent again reached role: RFC 9293 §3.10.7.4
+ * (TIME-WAIT: "Acknowledge it, and restart the 2 MSL timeout"), Linux's
+ * tcp_timewait_state_process() -> inet_twsk_reschedule(). The restart
+ * is dated when that FIN reached role, as near as the capture shows:
+ * its ACK passing the sensor. A FIN sent again that role never acked in
+ * the capture (it shows role) restarts nothing: it was lost on the way,
+ * or its ACK before the sensor, and nothing tells which; an endpoint the
+ * capture never showed is never in TIME_WAIT (it takes no FIN of its
+ * own), so the ACK is always there to date it. A TIME_WAIT whose 2*MSL
+ * ran out before this ACK (the store expires it at its next sweep) is
+ * over: nothing to restart. The transition TIME_WAIT -> TIME_WAIT
+ * (cause recv_fin), its value the timer's previous start, tells the
+ * TIME_WAIT accounting (timewait.c) and --events. */
+static void
+time_wait_fin_again(const Step *st, FsRole role)
+{
+    FsEndpoint *ep = &st->conn->ep[role];
+    const FsEndpoint *peer = &st->conn->ep[fs_role_peer(role)];
+    FsTime timer = FS_TIME_WAIT_TIMER(ep);
+    FsEvent *ev;
+
+    if (peer->fin_count < 2 || timer == FS_TIME_UNSET ||
+        peer->last_fin_time <= timer || st->ts < peer->last_fin_time ||
+        st->ts <= timer ||
+        (st->cfg != NULL && st->cfg->two_msl > 0 &&
+         timer + st->cfg->two_msl <= st->ts))
+        return;
+    ep->time_wait_restart = st->ts;
+    ev = fs_tcp_outcome_push_inline(st->out);
+    if (ev == NULL)
+        ev = fs_tcp_outcome_push_more(st->out);
+    fill_transition(ev, st, role, FS_TCP_TIME_WAIT, FS_TCP_TIME_WAIT,
+                    FS_CAUSE_RECV_FIN, st->ts);
+    ev->value = timer;
+}
+
 /* ACK processing: proves what the sender received and what the peer's
  * FIN reached. RST acks are not trusted (RFC 5961 §3). */
 static gboolean
@@ -652,6 +697,8 @@ on_ack(const Step *st, FsRole sender)
         self->max_ack = seg->ack;
     self->ack_seen = 1;
     if (peer->fin_sent && fs_seq_geq(seg->ack, peer->fin_seq + 1)) {
+        if (self->state == FS_TCP_TIME_WAIT)
+            time_wait_fin_again(st, sender);
         fin_received(st, sender);
         if (!peer->fin_acked) {
             fin_ack_captured(st, fs_role_peer(sender));
@@ -1077,6 +1124,7 @@ rst_meaning(const Step *st, FsRole sender)
     if (answers_fin_again(st, sender)) {
         conn->rst_answers_fin = 1;
         self->time_wait_since = FS_TIME_UNSET;
+        self->time_wait_restart = 0;
         self->ack_pending = 0; /* gone: whether it arrived is moot */
         emit_event(st, FS_EV_RST_ANSWERS_FIN, sender, st->seg->seq,
                    "active closer answered the re-sent FIN with RST: "
@@ -1850,7 +1898,7 @@ settle_ack(const Step *st, FsRole role)
 /* ep's TIME_WAIT is over at now. */
 #define TIME_WAIT_OVER(ep, now, two_msl) \
     ((ep)->state == FS_TCP_TIME_WAIT && \
-     (ep)->time_wait_since + (two_msl) <= (now))
+     FS_TIME_WAIT_TIMER(ep) + (two_msl) <= (now))
 /* What fs_tcpstate_settle() might decide of ep: the entry guards of
  * settle_fin_gap (a FIN past missed bytes), settle_pending_fin (a FIN of
  * its peer pending), settle_unanswered_fin (a FIN of its own unacked)
@@ -1953,7 +2001,8 @@ expire_due(FsConn *conn, FsTime now, FsTime two_msl, FsTcpOutcome *out)
     }
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         FsEndpoint *ep = &conn->ep[r];
-        Step st = { conn, NULL, ep->time_wait_since + two_msl, NULL, out };
+        Step st = { conn, NULL, FS_TIME_WAIT_TIMER(ep) + two_msl, NULL,
+                    out };
 
         if (TIME_WAIT_OVER(ep, now, two_msl))
             take_edge(&st, (FsRole)r, FS_CAUSE_TIME_WAIT_EXPIRED);
@@ -2141,7 +2190,7 @@ fs_tcpstate_expire_view(FsSettleView *v, FsTime now, FsTime two_msl,
     }
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         FsSettleEnd *ep = &v->ep[r];
-        FsTime at = ep->time_wait_since + two_msl;
+        FsTime at = FS_TIME_WAIT_TIMER(ep) + two_msl;
 
         if (!TIME_WAIT_OVER(ep, now, two_msl))
             continue;

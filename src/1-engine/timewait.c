@@ -1040,15 +1040,15 @@ fs_timewait_finish(FsTimeWait *tw)
     requiet(tw);
 }
 
-/* An endpoint entered TIME_WAIT: it counts for its host (and, for a
- * client, against its destination's port range) from now to its end;
- * its span, for the peaks, from its start. */
-void
-fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
-                  FsTime ts)
+/* A TIME_WAIT whose 2*MSL timer started at since counts for role's host
+ * (and, for a client, against its destination's port range) from ts
+ * to its end; its span, for the peaks, from since. entry: an endpoint
+ * entering TIME_WAIT (its host's entered counts it), not a timer
+ * restarted (fs_timewait_restart()). */
+static void
+enter_at(FsTimeWait *tw, const FsConn *conn, FsRole role, FsTime since,
+         FsTime ts, gboolean entry)
 {
-    FsTime since = conn->ep[role].time_wait_since != FS_TIME_UNSET
-                       ? conn->ep[role].time_wait_since : ts;
     Host *h;
     guint32 hash;
     guint32 id;
@@ -1083,7 +1083,8 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
         }
         fs_host_index_put(&tw->hosts, hash, id, host_hash_of, tw);
     }
-    h->pub.entered++;
+    if (entry)
+        h->pub.entered++;
     if (h->pub.now++ == 0)
         fs_store_charge(stats, HOST_COST);
     stats->time_wait_now++;
@@ -1129,6 +1130,19 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
     if (since <= tw->c.lag_clock)
         lag_to(tw, tw->c.lag_clock);
     requiet(tw);
+}
+
+/* An endpoint entered TIME_WAIT: it counts for its host (and, for a
+ * client, against its destination's port range) from now to its end;
+ * its span, for the peaks, from its start. */
+void
+fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
+                  FsTime ts)
+{
+    FsTime since = conn->ep[role].time_wait_since != FS_TIME_UNSET
+                       ? conn->ep[role].time_wait_since : ts;
+
+    enter_at(tw, conn, role, since, ts, TRUE);
 }
 
 /* The least busy host kept in retired (it is full). */
@@ -1235,6 +1249,9 @@ queued(FsTimeWait *tw, guint64 key)
     return cut != NULL && cut->queued > cut->count;
 }
 
+static void cut_at(FsTimeWait *tw, const FsConn *conn, FsRole role,
+                   FsTime since, FsTime ts);
+
 /* An endpoint left TIME_WAIT at ts: unless its 2*MSL ran out by then
  * (its Ending and Span end it), it was cut short: it counts no more now,
  * and its span, still to enter on the peaks' clock, ends at ts (a start
@@ -1243,7 +1260,15 @@ void
 fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
                   FsTime ts)
 {
-    FsTime since = conn->ep[role].time_wait_since;
+    cut_at(tw, conn, role, FS_TIME_WAIT_TIMER(&conn->ep[role]), ts);
+}
+
+/* The TIME_WAIT of role whose 2*MSL timer started at since (FS_TIME_UNSET:
+ * a start taken back) stops at ts, unless it ran out by then. */
+static void
+cut_at(FsTimeWait *tw, const FsConn *conn, FsRole role, FsTime since,
+       FsTime ts)
+{
     guint64 key = key_of(conn, role);
     guint32 hash;
     guint32 id;
@@ -1272,6 +1297,23 @@ fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
     if (id != 0)
         now_leave(tw, host_of(tw, id));
     requiet(tw);
+}
+
+/* A restart is a cut and a start: the TIME_WAIT counted from timer_was
+ * stops at ts (its Tw's span ends there, its Ending is passed over),
+ * one from ts counts on, its span from ts: at ts, a leave before an
+ * enter, the counts and the peaks as one span from the entry to ts +
+ * 2*MSL. A timer_was that ran out by ts leaves only the start (the
+ * engine restarts only a TIME_WAIT not over). Approximate only where
+ * the first span entered the peaks already (its start older than the
+ * peaks' clock: over the span budget, fs_timewait_enter()): it runs to
+ * its own end then, overlapping the next. */
+void
+fs_timewait_restart(FsTimeWait *tw, const FsConn *conn, FsRole role,
+                    FsTime timer_was, FsTime ts)
+{
+    cut_at(tw, conn, role, timer_was, ts);
+    enter_at(tw, conn, role, ts, ts, FALSE);
 }
 
 void

@@ -75,19 +75,34 @@ fs_timewait_advance(FsTimeWait *tw, FsTime now)
  * time seen (they run LAG behind it until then). */
 void fs_timewait_finish(FsTimeWait *tw);
 
+/* conn's endpoint role, in TIME_WAIT, restarted its 2*MSL timer at ts
+ * (a FIN of its peer's again, tcpstate.c: the transition TIME_WAIT ->
+ * TIME_WAIT), which last started at timer_was: the TIME_WAIT that
+ * started then is cut at ts and one more of the same entry counts from
+ * ts to its 2*MSL (not entered again: h->entered counts entries). */
+void fs_timewait_restart(FsTimeWait *tw, const FsConn *conn, FsRole role,
+                         FsTime timer_was, FsTime ts);
+
 /* conn's endpoint role went from one state to another at ts: into
  * TIME_WAIT it counts for its host (and, a client, against its
  * destination's port range), out of it it no longer does (unless its
- * 2*MSL ran out already, fs_timewait_advance()). Every
- * transition comes here, so the test of the two states is inline. */
+ * 2*MSL ran out already, fs_timewait_advance()); from TIME_WAIT to
+ * TIME_WAIT its timer restarted (value: the event's, when the timer
+ * last started). Every transition comes here, so the test of the two
+ * states is inline. */
 static inline void
 fs_timewait_transition(FsTimeWait *tw, const FsConn *conn, FsRole role,
-                       FsTcpState from, FsTcpState to, FsTime ts)
+                       FsTcpState from, FsTcpState to, FsTime ts,
+                       gint64 value)
 {
-    if (to == FS_TCP_TIME_WAIT)
-        fs_timewait_enter(tw, conn, role, ts);
-    else if (from == FS_TCP_TIME_WAIT)
+    if (to == FS_TCP_TIME_WAIT) {
+        if (G_UNLIKELY(from == FS_TCP_TIME_WAIT))
+            fs_timewait_restart(tw, conn, role, value, ts);
+        else
+            fs_timewait_enter(tw, conn, role, ts);
+    } else if (from == FS_TCP_TIME_WAIT) {
         fs_timewait_leave(tw, conn, role, ts);
+    }
 }
 
 /* Once a second of capture time: port pressure keeps the busiest

@@ -44,6 +44,8 @@ mark_clock(FsShardSink *s)
 static void
 write_tw(FsShardSink *s, const FsEvent *ev, gboolean enter)
 {
+    gboolean restart = ev->transition.from == FS_TCP_TIME_WAIT &&
+                       ev->transition.to == FS_TCP_TIME_WAIT;
     FsJson j;
 
     mark_clock(s);
@@ -66,12 +68,18 @@ write_tw(FsShardSink *s, const FsEvent *ev, gboolean enter)
     fs_json_bool(&j, ev->frame == 0);
     FS_JSON_KEY(&j, "end");
     fs_json_bool(&j, s->ending);
+    if (restart) {
+        /* its 2*MSL timer restarted at time (tcpstate.c) */
+        FS_JSON_KEY(&j, "restart");
+        fs_json_bool(&j, TRUE);
+    }
     fs_json_end_object(&j);
     write_line(s);
 }
 
 /* As the engine counts them (timewait.c): any move to TIME_WAIT
- * enters it, a move out of it leaves. */
+ * enters it (from TIME_WAIT: its timer restarted), a move out of it
+ * leaves. */
 static void
 shard_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 {

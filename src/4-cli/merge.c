@@ -363,6 +363,8 @@ typedef struct {
     gboolean end;     /* settled by the end of input, in id order */
     FsTime t;         /* the entry or exit itself */
     gboolean enter;
+    gboolean restart; /* (enter) its TIME_WAIT's 2*MSL timer restarted at
+                         t, not an entry */
     guint shard;
     gint64 id;        /* its connection's id in the shard */
     const ConnInfo *conn;
@@ -461,6 +463,7 @@ read_edge(Shard *s, guint index, const char *text)
     e.end = raw_is(text, "end", "true");
     e.t = raw_time(text, "time");
     e.enter = raw_is(text, "enter", "true");
+    e.restart = raw_is(text, "restart", "true");
     e.shard = index;
     e.id = (gint64)raw_uint(text, "conn");
     e.conn = NULL;
@@ -852,13 +855,16 @@ span_edge_cmp(gconstpointer a, gconstpointer b)
 }
 
 /* The peaks of the sum, as the engine counts them (timewait.c): each
- * endpoint's TIME_WAIT span, from its entry to its exit or its 2*MSL if
- * sooner (held at the end: open), not one an RST took back. */
+ * endpoint's TIME_WAIT span, from its entry to its exit or 2*MSL after
+ * its timer last started (its entry, or a restart) if sooner (held at
+ * the end: open), not one an RST took back. */
 static void
 sweep_spans(Sweep *sw, const GArray *edges, FsTime msl)
 {
     g_autoptr(GHashTable) open = g_hash_table_new(g_direct_hash,
                                                   g_direct_equal);
+    g_autoptr(GHashTable) restarted = g_hash_table_new(g_direct_hash,
+                                                       g_direct_equal);
     g_autoptr(GArray) spans = g_array_new(FALSE, FALSE, sizeof(SpanEdge));
     GHashTableIter it;
     gpointer v;
@@ -868,12 +874,18 @@ sweep_spans(Sweep *sw, const GArray *edges, FsTime msl)
         gpointer key = (gpointer)((guintptr)e->conn | (guintptr)e->role);
         const Edge *in = g_hash_table_lookup(open, key);
 
-        if (e->enter) {
+        if (e->enter && e->restart) {
+            /* not an entry: its span runs on */
+            if (in != NULL)
+                g_hash_table_insert(restarted, key, (gpointer)e);
+        } else if (e->enter) {
             sweep_edge(sw, e, TRUE, FS_TIME_UNSET);
             if (in == NULL)
                 g_hash_table_insert(open, key, (gpointer)e);
         } else if (in != NULL) {
-            FsTime left = MIN(e->t, in->t + 2 * msl);
+            const Edge *timer = g_hash_table_lookup(restarted, key);
+            FsTime left = MIN(e->t, (timer != NULL ? timer->t : in->t) +
+                                        2 * msl);
 
             if (kept_time_wait(in) && left > in->t) {
                 SpanEdge edge[2] = { { in->t, TRUE, in },
@@ -882,6 +894,7 @@ sweep_spans(Sweep *sw, const GArray *edges, FsTime msl)
                 g_array_append_vals(spans, edge, 2);
             }
             g_hash_table_remove(open, key);
+            g_hash_table_remove(restarted, key);
         }
     }
     g_hash_table_iter_init(&it, open);
@@ -966,7 +979,10 @@ add_spans(FsServices *services, const GArray *edges, FsTime msl)
 {
     g_autoptr(GHashTable) open = g_hash_table_new(g_direct_hash,
                                                   g_direct_equal);
+    g_autoptr(GHashTable) restarted = g_hash_table_new(g_direct_hash,
+                                                       g_direct_equal);
     GHashTableIter it;
+    gpointer k;
     gpointer v;
 
     for (guint i = 0; i < edges->len; i++) {
@@ -974,17 +990,26 @@ add_spans(FsServices *services, const GArray *edges, FsTime msl)
         gpointer key = (gpointer)((guintptr)e->conn | (guintptr)e->role);
         const Edge *in = g_hash_table_lookup(open, key);
 
-        if (e->enter) {
+        if (e->enter && e->restart) {
+            if (in != NULL)
+                g_hash_table_insert(restarted, key, (gpointer)e);
+        } else if (e->enter) {
             if (in == NULL && kept_time_wait(e))
                 g_hash_table_insert(open, key, (gpointer)e);
         } else if (in != NULL) {
             add_span(services, in, e->t);
             g_hash_table_remove(open, key);
+            g_hash_table_remove(restarted, key);
         }
     }
     g_hash_table_iter_init(&it, open);
-    while (g_hash_table_iter_next(&it, NULL, &v))
-        add_span(services, v, ((const Edge *)v)->t + 2 * msl);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const Edge *timer = g_hash_table_lookup(restarted, k);
+
+        add_span(services, v,
+                 (timer != NULL ? timer->t : ((const Edge *)v)->t) +
+                     2 * msl);
+    }
 }
 
 /* The same line as the report's service record (report-json.c). */
