@@ -27,6 +27,26 @@ for trace in few many; do
                 "$OUT/$trace-$msl.flat"
     done
 done
+# TIME_WAITs restarted by a FIN sent again (gentrace's lost final ACKs):
+# the case above holds some, their spans to the restarted end
+fs_run "$OUT/few-events.json" --json --events --msl 2 -r "$OUT/few.pcap" &&
+    check "few, --msl 2: TIME_WAITs restarted (a FIN again)" \
+        grep -q '"from":"TIME_WAIT","to":"TIME_WAIT"' "$OUT/few-events.json"
+# and --threads (the ledger engine's count, restarts through its events)
+fs_run "$OUT/few-2-t2.json" --json --top 0 --msl 2 --threads 2 \
+    -r "$OUT/few.pcap" &&
+    check "few, --msl 2, --threads 2: peaks = the records' spans" \
+        python3 "$SPANS" "$OUT/few-2-t2.json" "$OUT/few-2.flat"
+# the crafted restarts: expired after a restart, held at the end, and
+# (--msl 1) restarted with 2*MSL shorter than the outage
+for msl in 1 30; do
+    fs_run "$OUT/restart-$msl.json" --json --top 0 --msl "$msl" \
+        -r "$G_TEST_SRCDIR/samples/crafted-time-wait-restart.pcap" &&
+        fs_run "$OUT/restart-$msl.flat" --json-flat --msl "$msl" \
+            -r "$G_TEST_SRCDIR/samples/crafted-time-wait-restart.pcap" &&
+        check "crafted-time-wait-restart, --msl $msl: peaks = the spans" \
+            python3 "$SPANS" "$OUT/restart-$msl.json" "$OUT/restart-$msl.flat"
+done
 fs_run "$OUT/tl.json" --json --top 0 --msl 2 --timeline "$OUT/tl.ndjson" \
     -r "$OUT/few.pcap" &&
     check "few, --msl 2: --timeline's most per host = the peaks" \
