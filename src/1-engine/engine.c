@@ -249,18 +249,35 @@ syn_opens_incarnation(const FsConn *cur, const FsSegment *seg)
              server->max_ack == seg->seq + 1);
 }
 
+/* A SYN-ACK from cur's server with another ISN, after that server closed
+ * (its FIN, or an RST): a new incarnation whose SYN the capture lacks
+ * (one direction captured, or the SYN missed). */
+static G_GNUC_NO_INLINE gboolean
+synack_opens_incarnation(const FsConn *cur, const FsSegment *seg)
+{
+    const FsEndpoint *server = &cur->ep[FS_ROLE_SERVER];
+
+    return fs_conn_sender_role(cur, seg) == FS_ROLE_SERVER &&
+           server->isn_known && seg->seq != server->isn &&
+           (server->fin_sent || cur->rst_from != FS_ROLE_NONE);
+}
+
 /* A SYN (no ACK) that is not a retransmission of the current client's
- * SYN opens a new incarnation of the 4-tuple (RFC 9293 §3.4). Inline:
- * every segment of the full path asks, few are bare SYNs. */
+ * SYN opens a new incarnation of the 4-tuple (RFC 9293 §3.4); so does a
+ * SYN-ACK of a new ISN after the server closed. Inline: every segment
+ * of the full path asks, few are SYNs. */
 static inline ALWAYS_INLINE gboolean
 opens_incarnation(const FsConn *cur, const FsSegment *seg)
 {
+    guint f = seg->flags & (FS_TH_SYN | FS_TH_ACK | FS_TH_RST | FS_TH_FIN);
+
     if (cur == NULL)
         return TRUE;
-    if ((seg->flags & (FS_TH_SYN | FS_TH_ACK | FS_TH_RST | FS_TH_FIN)) !=
-        FS_TH_SYN)
-        return FALSE;
-    return syn_opens_incarnation(cur, seg);
+    if (f == FS_TH_SYN)
+        return syn_opens_incarnation(cur, seg);
+    if (f == (FS_TH_SYN | FS_TH_ACK))
+        return synack_opens_incarnation(cur, seg);
+    return FALSE;
 }
 
 static FsConn *
