@@ -227,6 +227,10 @@ struct FsTimeWait {
     guint finish_fifo;      /* meanwhile, the next of ends' FIFO to enter */
     guint finish_heap;      /* and of its heap (sorted then) */
     GHashTable *cut;        /* set of Cut (owned), by key */
+    guint16 *cut_filter;    /* Cuts in cut by key's low bits (CUT_FILTER
+                               of them; NULL before the first): a key
+                               whose count is 0 has none, no look-up
+                               (restarts keep the table busy) */
     gboolean keyed;         /* cut also counts each key's Endings queued:
                                from a leave whose start was taken back
                                (queued()) until 2*MSL after the last */
@@ -271,6 +275,25 @@ struct FsTimeWait {
  * memory_peak say what they said) */
 #define TW_COST (2 * (24 + 48))
 
+/* cut_filter's entries: key & (CUT_FILTER - 1). */
+#define CUT_FILTER 65536u
+
+/* key may have a Cut (FALSE: it has none). */
+static inline gboolean
+cut_maybe(const FsTimeWait *tw, guint64 key)
+{
+    return tw->cut_filter != NULL &&
+           tw->cut_filter[key & (CUT_FILTER - 1)] != 0;
+}
+
+static void
+cut_filter_add(FsTimeWait *tw, guint64 key, int n)
+{
+    if (tw->cut_filter == NULL)
+        tw->cut_filter = g_new0(guint16, CUT_FILTER);
+    tw->cut_filter[key & (CUT_FILTER - 1)] += (guint16)n;
+}
+
 static void
 cut_free(gpointer p)
 {
@@ -291,6 +314,7 @@ cut_for(FsTimeWait *tw, guint64 key)
         cut = g_new0(Cut, 1);
         cut->key = key;
         g_hash_table_add(tw->cut, cut);
+        cut_filter_add(tw, key, 1);
     }
     return cut;
 }
@@ -300,8 +324,10 @@ static void
 cut_done_if_empty(FsTimeWait *tw, Cut *cut)
 {
     if (cut->count == 0 && cut->queued == 0 &&
-        (cut->at == NULL || cut->at->len == 0))
+        (cut->at == NULL || cut->at->len == 0)) {
+        cut_filter_add(tw, cut->key, -1);
         g_hash_table_remove(tw->cut, &cut->key);
+    }
 }
 
 static inline guint64
@@ -562,6 +588,7 @@ fs_timewait_free(FsTimeWait *tw)
     queue_clear(&tw->spans_in);
     queue_clear(&tw->spans_out);
     g_hash_table_destroy(tw->cut);
+    g_free(tw->cut_filter);
     fs_pressure_free(tw->pressure);
     g_free(tw);
 }
@@ -751,7 +778,7 @@ take_cut_at(FsTimeWait *tw, guint64 key, FsTime since)
     Cut *cut;
     CutAt first;
 
-    if (g_hash_table_size(tw->cut) == 0 ||
+    if (!cut_maybe(tw, key) ||
         (cut = g_hash_table_lookup(tw->cut, &key)) == NULL ||
         cut->at == NULL || cut->at->len == 0)
         return G_MAXINT64;
@@ -939,8 +966,8 @@ ends_to_clock(FsTimeWait *tw)
                 tws_push(&tw->spans_in, &s);
             }
         }
-        cut = g_hash_table_size(tw->cut) > 0
-                  ? g_hash_table_lookup(tw->cut, &e.key) : NULL;
+        cut = cut_maybe(tw, e.key) ? g_hash_table_lookup(tw->cut, &e.key)
+                                   : NULL;
         if (cut != NULL && tw->keyed)
             cut->queued--;
         if (cut != NULL && cut->count > 0) {
@@ -1110,8 +1137,8 @@ enter_at(FsTimeWait *tw, const FsConn *conn, FsRole role, FsTime since,
         /* learnt only once over (its start dated back 2*MSL): it runs
          * out at once, as ends_to_clock() would take it from ends (the
          * clock passed every other end there already), not queued */
-        Cut *cut = g_hash_table_size(tw->cut) > 0
-                       ? g_hash_table_lookup(tw->cut, &key) : NULL;
+        Cut *cut = cut_maybe(tw, key) ? g_hash_table_lookup(tw->cut, &key)
+                                      : NULL;
 
         fs_store_charge(stats, (gint64)TW_COST);
         tws_push(&tw->spans_in, &s);
@@ -1226,8 +1253,10 @@ unkey_cuts(FsTimeWait *tw)
         Cut *cut = v;
 
         cut->queued = 0;
-        if (cut->count == 0 && (cut->at == NULL || cut->at->len == 0))
+        if (cut->count == 0 && (cut->at == NULL || cut->at->len == 0)) {
+            cut_filter_add(tw, cut->key, -1);
             g_hash_table_iter_remove(&it);
+        }
     }
 }
 
