@@ -68,17 +68,17 @@ struct FsEndpoint {
                                 segment that acked its FIN */
     guint32 fin_gap_lo;      /* fin_gap: first byte before the FIN not
                                 captured so far */
+    guint32 time_wait_restart_us; /* its 2*MSL timer last restarted in
+                                that TIME_WAIT (a FIN of the peer's sent
+                                again reached it: its ACK passed the
+                                sensor), us after time_wait_since,
+                                rounded up (at most ~71 min); 0: never */
     FsTime state_since;      /* when it entered its current state, ns */
     FsTime prev_fin_time;    /* FIN transmission before last_fin_time */
     FsTime fin_time;         /* first FIN sent, ns */
     FsTime last_fin_time;    /* latest FIN transmission, ns */
     FsTime fin_acked_time;   /* when the peer's ACK of the FIN was seen */
     FsTime time_wait_since;  /* entered TIME_WAIT, ns; FS_TIME_UNSET */
-    FsTime time_wait_restart;/* its 2*MSL timer last restarted in that
-                                TIME_WAIT (a FIN of the peer's sent again
-                                reached it: its ACK passed the sensor),
-                                ns, after time_wait_since; 0: never (a
-                                zeroed endpoint's) */
     guint64 bytes_after_peer_fin; /* half-close: sent after peer's FIN */
     guint64 bytes_after_own_fin;  /* payload beyond its own FIN (illegal) */
 };
@@ -212,9 +212,10 @@ FsTime fs_conn_state_age(const FsConn *conn, FsRole role);
 /* When an endpoint in (or once in) TIME_WAIT last started its 2*MSL
  * timer: when it entered, or when a FIN of its peer's sent again
  * restarted it (RFC 9293 §3.10.7.4). */
-#define FS_TIME_WAIT_TIMER(ep)                      \
-    ((ep)->time_wait_restart != 0                    \
-         ? (ep)->time_wait_restart                   \
+#define FS_TIME_WAIT_TIMER(ep)                                       \
+    ((ep)->time_wait_restart_us != 0                                  \
+         ? (ep)->time_wait_since +                                    \
+               (FsTime)(ep)->time_wait_restart_us * 1000              \
          : (ep)->time_wait_since)
 
 /* When an endpoint that entered TIME_WAIT (time_wait_since set) leaves

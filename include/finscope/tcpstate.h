@@ -156,7 +156,7 @@ FsTcpOutcome *fs_tcpstate_settle_handed_over(FsConn *conn, FsTime now,
 typedef struct {
     FsTcpState state;
     FsTime time_wait_since;     /* FS_TIME_UNSET: none */
-    FsTime time_wait_restart;   /* 0: none */
+    guint32 time_wait_restart_us; /* 0: none */
     FsTime state_since;         /* these three for fs_tcpstate_expire_view() */
     FsTime last_fin_time;
     FsTime fin_acked_time;

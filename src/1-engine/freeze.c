@@ -51,8 +51,8 @@
 /* sizeof(FsConn) and sizeof(FsEndpoint) as encode_in() and store() know them:
  * a new field must be added to both (or said not to be kept), then
  * here. */
-G_STATIC_ASSERT(sizeof(FsEndpoint) == 160);
-G_STATIC_ASSERT(sizeof(FsConn) == 536);
+G_STATIC_ASSERT(sizeof(FsEndpoint) == 152);
+G_STATIC_ASSERT(sizeof(FsConn) == 520);
 G_STATIC_ASSERT(FS_CONN_HEAD_SIZE == 68);
 G_STATIC_ASSERT(FS_CONN_LINKS_SIZE == 34);
 
@@ -251,22 +251,6 @@ time_value(guint64 x, FsTime base, gint64 unit, gboolean mostly_unset)
                     unzigzag(x - 2) * (guint64)unit);
 }
 
-/* A TIME_WAIT timer's restart: 0 none (0), else 1 + its
- * time relative to time_wait_since (time_code()). */
-static inline ALWAYS_INLINE guint64
-restart_code(const FsEndpoint *ep, gint64 unit, guint64 *off)
-{
-    if (ep->time_wait_restart == 0)
-        return 0;
-    return 1 + time_code(ep->time_wait_restart, ep->time_wait_since, FALSE,
-                         unit, FALSE, off);
-}
-
-static inline FsTime
-restart_value(guint64 x, FsTime since, gint64 unit)
-{
-    return x == 0 ? 0 : time_value(x - 1, since, unit, FALSE);
-}
 
 static inline guint64
 flag_bytes(const void *p)
@@ -481,8 +465,8 @@ rare_tail_zero(const FsConn *conn)
                   (guint8)(conn->rst_from + 1) | conn->rst_state |
                   conn->rst_peer_state | conn->reuse.outcome |
                   (guint8)conn->reuse.holder | conn->reuse.holder_state |
-                  (guint64)conn->ep[C].time_wait_restart |
-                  (guint64)conn->ep[S].time_wait_restart;
+                  conn->ep[C].time_wait_restart_us |
+                  conn->ep[S].time_wait_restart_us;
 
     /* an unset RST time codes 0 but when it equals its base, the last
      * packet's time (unset only in a record the lead cannot carry: its
@@ -714,8 +698,8 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
         PUT(V_OLD_DUP_DURING_TW, conn->old_dup.during_time_wait);
         PUT(V_SOURCES, (guint64)conn->first_source |
                            (guint64)conn->last_source << 16);
-        PUT(V_TW_RESTART_C, restart_code(cl, unit, &off));
-        PUT(V_TW_RESTART_S, restart_code(sv, unit, &off));
+        PUT(V_TW_RESTART_C, cl->time_wait_restart_us);
+        PUT(V_TW_RESTART_S, sv->time_wait_restart_us);
     }
 #if defined(__COUNTER__)
     /* every slot written */
@@ -854,8 +838,7 @@ flags_of(guint64 code, guint state)
         (e)->fin_acked_time = time_value((v)[V_FIN_ACKED_TIME_C + (r)],   \
                                          (e)->last_fin_time, (unit),      \
                                          FALSE);                          \
-        (e)->time_wait_restart = restart_value(                           \
-            (v)[V_TW_RESTART_C + (r)], (e)->time_wait_since, (unit));     \
+        (e)->time_wait_restart_us = (guint32)(v)[V_TW_RESTART_C + (r)];   \
     }                                                                     \
     G_STMT_END
 
@@ -1152,7 +1135,7 @@ skip_varints(const guint8 *p, guint m)
  * state's typical ones), time_wait_since (V_TW_SINCE, from t_last),
  * state_since (V_STATE_SINCE), last_fin_time (V_LAST_FIN_TIME, from
  * fin_time, V_FIN_TIME), fin_acked_time (V_FIN_ACKED_TIME), rst_from
- * (V_RST), time_wait_restart (V_TW_RESTART, in the tail too, from
+ * (V_RST), time_wait_restart_us (V_TW_RESTART, in the tail too, us after
  * time_wait_since) and t_last (the lead). They come first in the encoding: the
  * view reads the lead, 8 dense values and a group or two, and stops
  * (the rest of a damaged encoding is found when it is thawed); only a

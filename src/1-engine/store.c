@@ -29,10 +29,6 @@
  * that --max-memory means what it meant); a host holding TIME_WAIT (HOST_COST, timewait.c); a known
  * server (SERVER_COST, roles.c). */
 #define CONN_OVERHEAD 96
-/* A whole connection's charge: its 520 bytes before each endpoint's
- * time_wait_restart (8 bytes) came, kept, so that --max-memory and
- * memory_peak say what they said (CONN_OVERHEAD's slack covers it). */
-#define WHOLE_CONN_CHARGE 520
 
 const char *
 fs_evict_class_name(FsEvictClass cls)
@@ -56,9 +52,7 @@ memory_add(FsStore *s, gint64 bytes)
 static gint64
 conn_cost(const FsConn *conn)
 {
-    return (gint64)((fs_conn_is_frozen(conn) ? fs_conn_frozen_size(conn)
-                                             : WHOLE_CONN_CHARGE) +
-                    CONN_OVERHEAD);
+    return (gint64)(fs_conn_size(conn) + CONN_OVERHEAD);
 }
 
 static gboolean is_closed(const FsConn *conn);
@@ -649,7 +643,7 @@ sweep_frozen(FsStore *s, FsConn *conn, FsTime now)
     if (view.rst_from != FS_ROLE_NONE || now < view.t_last + two_msl)
         return FALSE;
     /* the events' connection: the record's head; its TIME_WAITs'
-     * time_wait_since and time_wait_restart (fs_timewait_leave() reads
+     * time_wait_since and time_wait_restart_us (fs_timewait_leave() reads
      * them), states as
      * expire() leaves them */
     fs_conn_head_of(conn, &head);
@@ -661,7 +655,7 @@ sweep_frozen(FsStore *s, FsConn *conn, FsTime now)
         head.ep[r].state = view.ep[r].state;
         head.ep[r].state_since = view.ep[r].state_since;
         head.ep[r].time_wait_since = view.ep[r].time_wait_since;
-        head.ep[r].time_wait_restart = view.ep[r].time_wait_restart;
+        head.ep[r].time_wait_restart_us = view.ep[r].time_wait_restart_us;
     }
     s->hooks.on_outcome(&out, s->hooks.user);
     /* finish_conn(), on_forget having nothing to do (no held_reclass()

@@ -301,7 +301,7 @@ take_edge_at(const Step *st, FsRole role, FsCause cause, FsTime ts)
     ep->state_since = ts;
     if (to == FS_TCP_TIME_WAIT) {
         ep->time_wait_since = ts;
-        ep->time_wait_restart = 0;
+        ep->time_wait_restart_us = 0;
     }
     /* filled in place */
     ev = fs_tcp_outcome_push_inline(st->out);
@@ -539,7 +539,7 @@ ack_was_lost(const Step *st, FsRole role)
     if (acted && take_edge(st, role, FS_CAUSE_ACK_LOST) &&
         ep->state == FS_TCP_CLOSING) {
         ep->time_wait_since = FS_TIME_UNSET;
-        ep->time_wait_restart = 0;
+        ep->time_wait_restart_us = 0;
     }
 }
 
@@ -670,12 +670,15 @@ time_wait_fin_again(const Step *st, FsRole role)
         (st->cfg != NULL && st->cfg->two_msl > 0 &&
          timer + st->cfg->two_msl <= st->ts))
         return;
-    ep->time_wait_restart = st->ts;
+    /* kept in us after the entry (FsEndpoint's 4 spare bytes), rounded
+     * up: the restart, and its event, lie within 1 us after the ACK */
+    ep->time_wait_restart_us = (guint32)MIN(
+        (st->ts - ep->time_wait_since + 999) / 1000, (FsTime)G_MAXUINT32);
     ev = fs_tcp_outcome_push_inline(st->out);
     if (ev == NULL)
         ev = fs_tcp_outcome_push_more(st->out);
     fill_transition(ev, st, role, FS_TCP_TIME_WAIT, FS_TCP_TIME_WAIT,
-                    FS_CAUSE_RECV_FIN, st->ts);
+                    FS_CAUSE_RECV_FIN, FS_TIME_WAIT_TIMER(ep));
     ev->value = timer;
 }
 
@@ -1124,7 +1127,7 @@ rst_meaning(const Step *st, FsRole sender)
     if (answers_fin_again(st, sender)) {
         conn->rst_answers_fin = 1;
         self->time_wait_since = FS_TIME_UNSET;
-        self->time_wait_restart = 0;
+        self->time_wait_restart_us = 0;
         self->ack_pending = 0; /* gone: whether it arrived is moot */
         emit_event(st, FS_EV_RST_ANSWERS_FIN, sender, st->seg->seq,
                    "active closer answered the re-sent FIN with RST: "
