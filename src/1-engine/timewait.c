@@ -81,21 +81,63 @@ typedef struct {
                                counts) */
 } Ending;
 
+typedef struct {
+    FsTime since;           /* the span's start (FS_TIME_UNSET: the
+                               next's) */
+    FsTime at;              /* cut then; G_MININT64: it never held one */
+} CutAt;
+
 /* Endings to pass over: a key's TIME_WAITs cut short; while the table
  * is keyed (FsTimeWait.keyed), also every key with an Ending queued. */
 typedef struct {
     guint64 key;            /* first: the hash's key (g_int64_hash) */
     guint count;            /* how many of its Endings */
     guint queued;           /* its Endings queued (only while keyed) */
-    GArray *at;             /* CutAt: its Spans still to enter that were
-                               cut, in order (NULL: none) */
+    guint n_at;             /* its Spans still to enter that were cut */
+    union {
+        CutAt one;          /* n_at 1: that one (a restart's, mostly) */
+        GArray *many;       /* n_at 2 or more: CutAt, in order */
+    } at;
 } Cut;
 
-typedef struct {
-    FsTime since;           /* the span's start (FS_TIME_UNSET: the
-                               next's) */
-    FsTime at;              /* cut then; G_MININT64: it never held one */
-} CutAt;
+/* cut's first CutAt (n_at > 0). */
+static inline CutAt
+cut_at_first(const Cut *cut)
+{
+    return cut->n_at == 1 ? cut->at.one
+                          : g_array_index(cut->at.many, CutAt, 0);
+}
+
+static void
+cut_at_push(Cut *cut, const CutAt *at)
+{
+    if (cut->n_at == 0) {
+        cut->at.one = *at;
+    } else {
+        if (cut->n_at == 1) {
+            CutAt one = cut->at.one;
+
+            cut->at.many = g_array_new(FALSE, FALSE, sizeof(CutAt));
+            g_array_append_val(cut->at.many, one);
+        }
+        g_array_append_val(cut->at.many, *at);
+    }
+    cut->n_at++;
+}
+
+static void
+cut_at_pop(Cut *cut)
+{
+    if (cut->n_at == 2) {
+        CutAt second = g_array_index(cut->at.many, CutAt, 1);
+
+        g_array_unref(cut->at.many);
+        cut->at.one = second;
+    } else if (cut->n_at > 2) {
+        g_array_remove_index(cut->at.many, 0);
+    }
+    cut->n_at--;
+}
 
 /* A growing array, as GArray grows (a power of two bytes), with its
  * append inline: the queues' heaps (their push and pop, DEFINE_HEAP). */
@@ -299,8 +341,8 @@ cut_free(gpointer p)
 {
     Cut *cut = p;
 
-    if (cut->at != NULL)
-        g_array_unref(cut->at);
+    if (cut->n_at > 1)
+        g_array_unref(cut->at.many);
     g_free(cut);
 }
 
@@ -323,8 +365,7 @@ cut_for(FsTimeWait *tw, guint64 key)
 static void
 cut_done_if_empty(FsTimeWait *tw, Cut *cut)
 {
-    if (cut->count == 0 && cut->queued == 0 &&
-        (cut->at == NULL || cut->at->len == 0)) {
+    if (cut->count == 0 && cut->queued == 0 && cut->n_at == 0) {
         cut_filter_add(tw, cut->key, -1);
         g_hash_table_remove(tw->cut, &cut->key);
     }
@@ -780,12 +821,12 @@ take_cut_at(FsTimeWait *tw, guint64 key, FsTime since)
 
     if (!cut_maybe(tw, key) ||
         (cut = g_hash_table_lookup(tw->cut, &key)) == NULL ||
-        cut->at == NULL || cut->at->len == 0)
+        cut->n_at == 0)
         return G_MAXINT64;
-    first = g_array_index(cut->at, CutAt, 0);
+    first = cut_at_first(cut);
     if (first.since != since && first.since != FS_TIME_UNSET)
         return G_MAXINT64;
-    g_array_remove_index(cut->at, 0);
+    cut_at_pop(cut);
     cut_done_if_empty(tw, cut);
     return first.at;
 }
@@ -1253,7 +1294,7 @@ unkey_cuts(FsTimeWait *tw)
         Cut *cut = v;
 
         cut->queued = 0;
-        if (cut->count == 0 && (cut->at == NULL || cut->at->len == 0)) {
+        if (cut->count == 0 && cut->n_at == 0) {
             cut_filter_add(tw, cut->key, -1);
             g_hash_table_iter_remove(&it);
         }
@@ -1316,9 +1357,7 @@ cut_at(FsTimeWait *tw, const FsConn *conn, FsRole role, FsTime since,
     if (since == FS_TIME_UNSET || since > tw->c.lag_clock) {
         CutAt at = { since, since == FS_TIME_UNSET ? G_MININT64 : ts };
 
-        if (cut->at == NULL)
-            cut->at = g_array_new(FALSE, FALSE, sizeof(CutAt));
-        g_array_append_val(cut->at, at);
+        cut_at_push(cut, &at);
     }
     hash = fs_host_index_hash(&conn->addr[role]);
     id = fs_host_index_number(&tw->hosts,
