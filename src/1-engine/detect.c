@@ -163,16 +163,28 @@ fs_detect_reuse(FsConn *prev, FsConn *conn, const FsSegment *seg,
     return v;
 }
 
+/* Why the SYN's receiver, in the state it held, refused it (r: what
+ * the SYN was against the old connection). A TIME_WAIT answers a SYN
+ * whose sequence number and timestamp are not newer with an ACK of the
+ * old connection; one that is newer it lets through to the listening
+ * socket (Linux tcp_timewait_state_process(): TCP_TW_SYN), and with none
+ * there it answers with that ACK too (TCP_TW_ACK). */
 static const char *
-rejection_reason(FsTcpState held)
+rejection_reason(const FsReuse *r)
 {
-    switch (held) {
+    switch ((FsTcpState)r->holder_state) {
     case FS_TCP_LAST_ACK:
         return "peer still in LAST_ACK: the previous incarnation's final "
                "ACK was lost";
     case FS_TCP_TIME_WAIT:
-        return "TIME_WAIT refused the SYN: its sequence number or timestamp "
-               "was not newer";
+        if (r->outcome == FS_REUSE_REJECTED_RST)
+            return "TIME_WAIT refused the SYN with an RST";
+        return r->isn_above || r->ts_newer
+                   ? "TIME_WAIT would let the SYN through (newer), but no "
+                     "listening socket took it (Linux then answers from "
+                     "the old connection)"
+                   : "TIME_WAIT refused the SYN: its sequence number or "
+                     "timestamp was not newer";
     default:
         return "peer still held the previous connection";
     }
@@ -228,7 +240,7 @@ note_answer(FsDetectVerdict *v, FsConn *conn, const FsSegment *seg)
     if (prev != NULL && !(f & FS_TH_RST))
         answered_from_old_state(v, prev, conn, seg);
     emit(v, conn, seg, FS_EV_REUSE_REJECTED, FS_ROLE_SERVER,
-         rejection_reason((FsTcpState)r->holder_state));
+         rejection_reason(r));
 }
 
 static gboolean
