@@ -122,6 +122,12 @@ def judge(verb, args, conns, events):
     if verb == "conns":
         return len(inc) == int(args[2]), f"{len(inc)} conn records"
     n, conds = pick(args[2:])
+    # every condition well formed, checked first: all() below stops at
+    # the first false one, and a value with a blank split into a word
+    # that is no condition would pass unread
+    for x in conds:
+        if not COND.match(x):
+            raise ValueError(f"bad condition '{x}'")
     if not inc:
         return False, "no such connection in the report"
     if n is not None:
