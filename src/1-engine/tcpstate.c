@@ -430,6 +430,17 @@ answer_time(const FsConn *conn, FsRole role)
     return -1;
 }
 
+/* How long after a segment passed the sensor an answer from role (or a
+ * segment of role's that crossed it) may still pass: role's RTT leg,
+ * jitter allowed; -1 when the capture never measured one. */
+static FsTime
+leg_window(const FsConn *conn, FsRole role)
+{
+    FsTime leg = answer_time(conn, role);
+
+    return leg < 0 ? -1 : leg + leg / 4 + CROSSING_SLACK_NS;
+}
+
 /* ---- the FIN's receiver ---- */
 
 static void ack_arrived(const Step *st, FsRole role);
@@ -821,12 +832,11 @@ static gboolean
 peer_fin_lost_before(const Step *st, FsRole sender)
 {
     const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
-    FsTime leg = answer_time(st->conn, sender);
+    FsTime window = leg_window(st->conn, sender);
     FsTime since_fin = st->seg->ts - peer->last_fin_time;
 
-    return peer->fin_count > 1 && !peer->fin_acked && leg >= 0 &&
-           since_fin >= MIN_RTO_NS &&
-           since_fin >= leg + leg / 4 + CROSSING_SLACK_NS;
+    return peer->fin_count > 1 && !peer->fin_acked && window >= 0 &&
+           since_fin >= MIN_RTO_NS && since_fin >= window;
 }
 
 static void
@@ -883,11 +893,10 @@ on_first_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
 static gboolean
 crossed_its_ack(const Step *st, FsRole sender, FsTime acked_at)
 {
-    FsTime leg = answer_time(st->conn, sender);
+    FsTime window = leg_window(st->conn, sender);
     FsTime since_ack = st->seg->ts - acked_at;
 
-    return leg >= 0 && since_ack < MIN_RTO_NS &&
-           since_ack < leg + leg / 4 + CROSSING_SLACK_NS;
+    return window >= 0 && since_ack < MIN_RTO_NS && since_ack < window;
 }
 
 /* role's FIN, sent again, crossed a later segment of the peer's that
@@ -1062,11 +1071,11 @@ rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
 static gboolean
 answers_peer(const Step *st, FsRole sender)
 {
-    FsTime leg = answer_time(st->conn, sender);
+    FsTime window = leg_window(st->conn, sender);
 
-    return leg >= 0 &&
+    return window >= 0 &&
            st->seg->ts - st->conn->last_hash_ts[fs_role_peer(sender)] <
-               leg + leg / 4 + CROSSING_SLACK_NS;
+               window;
 }
 
 static gboolean
@@ -1672,7 +1681,6 @@ talks_after_rst(const Step *st, FsRole sender)
     FsConn *conn = st->conn;
     const FsEndpoint *self = &conn->ep[sender];
     const FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
-    FsTime leg = answer_time(conn, sender);
 
     if (conn->rst_uncertain || (seg->flags & FS_TH_RST) ||
         (conn->rst_from != (gint8)sender &&
@@ -1681,29 +1689,35 @@ talks_after_rst(const Step *st, FsRole sender)
            fs_seq_gt(seg->seq + seg->payload_len, self->snd_nxt)) ||
           ((seg->flags & FS_TH_FIN) && !self->fin_sent)) ||
         st->ts - conn->rst_time <
-            MAX(leg, 0) + MAX(leg, 0) / 4 + CROSSING_SLACK_NS)
+            MAX(leg_window(conn, sender), CROSSING_SLACK_NS))
         return;
     conn->rst_uncertain = 1;
 }
 
 /* A bare segment at snd_nxt from an endpoint its peer acked one past
- * (unseen_fin_acked): no FIN took that number (what follows a FIN comes
- * one later). A keep-alive, whose seq is SND.NXT - 1 (RFC 9293 §3.8.4;
- * the capture began at one, mid-connection): SND.NXT is one more, and
- * that ACK acked no FIN. */
+ * (unseen_fin_acked), mid-connection (no ISN seen): no FIN took that
+ * number (what follows a FIN comes one later). A keep-alive, whose seq
+ * is SND.NXT - 1 (RFC 9293 §3.8.4; the capture began at one): SND.NXT
+ * is one more, and that ACK acked no FIN. The lean path's too
+ * (fs_tcpstate_steady_step(): no SYN, FIN or RST there). */
+static inline void
+keepalive_at(FsEndpoint *self, const FsSegment *seg)
+{
+    if (G_UNLIKELY(self->unseen_fin_acked) && seg->payload_len == 0 &&
+        seg->seq == self->snd_nxt && !self->isn_known) {
+        self->snd_nxt++;
+        self->unseen_fin_acked = 0;
+    }
+}
+
 static void
 keepalive_seen(const Step *st, FsRole sender)
 {
-    const FsSegment *seg = st->seg;
     FsEndpoint *self = &st->conn->ep[sender];
 
-    if (!self->unseen_fin_acked || self->fin_sent || self->isn_known ||
-        seg->payload_len != 0 ||
-        (seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST)) ||
-        seg->seq != self->snd_nxt)
-        return;
-    self->snd_nxt++;
-    self->unseen_fin_acked = 0;
+    if (!self->fin_sent &&
+        !(st->seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST)))
+        keepalive_at(self, st->seg);
 }
 
 /* The segment's happenings, in order, into st's outcome. */
@@ -1817,11 +1831,7 @@ fs_tcpstate_steady_step(FsConn *conn, int sender_role, const FsSegment *seg)
     /* note_sender(), keepalive_seen() */
     self->rcv_wnd = (guint32)seg->window << self->wscale;
     note_tsval(self, seg);
-    if (G_UNLIKELY(self->unseen_fin_acked) && seg->payload_len == 0 &&
-        seg->seq == self->snd_nxt && !self->isn_known) {
-        self->snd_nxt++;
-        self->unseen_fin_acked = 0;
-    }
+    keepalive_at(self, seg);
     rtt_probe_answer(&st, sender);
     /* on_ack() */
     if (!self->ack_seen || fs_seq_gt(seg->ack, self->max_ack))
