@@ -249,22 +249,35 @@ carries_data(const FsSegment *seg)
     return seg->payload_len > 0 || (seg->flags & FS_TH_FIN);
 }
 
+/* seg acknowledges bytes from before the peer's ISN. */
+static inline gboolean
+acks_before_isn(const FsEndpoint *peer, const FsSegment *seg)
+{
+    return (seg->flags & FS_TH_ACK) && peer->isn_known &&
+           fs_seq_lt(seg->ack, peer->isn + 1);
+}
+
+/* seg carries data (or a FIN) with a TSval older than anything e sent
+ * in this incarnation. */
+static inline gboolean
+data_older_than_first(const FsEndpoint *e, const FsSegment *seg)
+{
+    return carries_data(seg) && seg->has_ts && e->ts_seen &&
+           fs_ts_older(seg->tsval, e->first_tsval);
+}
+
 /* seg, with data or a FIN, cannot be this incarnation's whatever its
- * sequence number: it acknowledges bytes from before the peer's ISN, or
- * its TSval is older than anything the sender sent in it (an old
+ * sequence number (belongs()'s tests that do not read it): an old
  * duplicate of an earlier incarnation, even at the new RCV.NXT, where no
- * earlier space holds its sequence number). */
+ * earlier space holds its sequence number. */
 static gboolean
 foreign(const FsConn *c, FsRole role, const FsSegment *seg)
 {
     const FsEndpoint *e = &c->ep[role];
-    const FsEndpoint *peer = &c->ep[fs_role_peer(role)];
 
     return e->seen && carries_data(seg) &&
-           (((seg->flags & FS_TH_ACK) && peer->isn_known &&
-             fs_seq_lt(seg->ack, peer->isn + 1)) ||
-            (e->isn_known && seg->has_ts && e->ts_seen &&
-             fs_ts_older(seg->tsval, e->first_tsval)));
+           (acks_before_isn(&c->ep[fs_role_peer(role)], seg) ||
+            (e->isn_known && data_older_than_first(e, seg)));
 }
 
 /* Does seg fall in this incarnation's sequence space for its sender? */
@@ -282,16 +295,14 @@ belongs(const FsConn *c, FsRole role, const FsSegment *seg)
         return TRUE;
     }
     /* It acknowledges bytes from before the peer's ISN: not this one's. */
-    if ((seg->flags & FS_TH_ACK) && peer->isn_known &&
-        fs_seq_lt(seg->ack, peer->isn + 1))
+    if (acks_before_isn(peer, seg))
         return FALSE;
     if (!e->isn_known)
         return TRUE;
     if (!fs_seq_between(seg->seq, e->isn, e->snd_nxt + wnd + 1))
         return FALSE;
     /* In the space, yet older than anything this incarnation sent. */
-    return !(carries_data(seg) && seg->has_ts && e->ts_seen &&
-             fs_ts_older(seg->tsval, e->first_tsval));
+    return !data_older_than_first(e, seg);
 }
 
 /* The newest incarnation older than cur whose sender space holds
