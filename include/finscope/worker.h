@@ -24,6 +24,22 @@ FsWorker *fs_worker_new(const char *name);
  * any thread. Never blocks; a job must not wait for a later one. */
 void fs_worker_push(FsWorker *worker, FsJob *job);
 
+/* Queues job as fs_worker_push() does, but wakes a sleeping worker only
+ * once wake_at jobs wait in its line (at least 1): waking a thread costs
+ * the waker a few microseconds in the kernel (on a virtual machine an
+ * interrupt to the other CPU), once a batch when the worker keeps ahead.
+ * The caller that then waits for one of those jobs calls
+ * fs_worker_kick() first. */
+void fs_worker_push_lazy(FsWorker *worker, FsJob *job, guint wake_at);
+
+/* fs_worker_push_urgent() waking a sleeping worker only once wake_at
+ * jobs wait, as fs_worker_push_lazy() does. */
+void fs_worker_push_urgent_lazy(FsWorker *worker, FsJob *job,
+                                guint wake_at);
+
+/* Wakes the worker if it sleeps with jobs queued. */
+void fs_worker_kick(FsWorker *worker);
+
 /* Queues job before every job of fs_worker_push() not yet started, after
  * the urgent ones queued before it: the report's blocks, which then wait
  * for at most the batch being read (from a pipe, that may take a

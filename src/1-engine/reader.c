@@ -17,6 +17,8 @@
 #include "batch.h"
 
 #define BATCHES 8
+/* given back batches at which a sleeping worker is woken */
+#define WAKE_AT (BATCHES / 2)
 
 typedef struct Shared Shared;
 
@@ -100,17 +102,25 @@ fs_reader_run_ticking(FsCapture *cap, FsEngine *engine, gboolean threaded,
         fs_worker_push(worker, &batches[i].job);
     }
     for (;;) {
-        b = g_async_queue_pop(sh.full);
+        b = g_async_queue_try_pop(sh.full);
+        if (b == NULL) {
+            /* the batches given back may wait unwoken */
+            fs_worker_kick(worker);
+            b = g_async_queue_pop(sh.full);
+        }
         fs_engine_decoded_run(engine, b->pkts.status, b->pkts.seg, b->pkts.n);
         if (tick != NULL)
             tick(engine, user);
         if (b->pkts.end != FS_CAPTURE_PACKET)
             break;
-        /* b belongs to the worker again: not to be read after this */
-        fs_worker_push(worker, &b->job);
+        /* b belongs to the worker again: not to be read after this.
+         * A worker that keeps ahead is woken once WAKE_AT batches wait
+         * for it, not for each. */
+        fs_worker_push_lazy(worker, &b->job, WAKE_AT);
     }
     /* the batches queued after the last come back empty: none is the
      * worker's once they are in */
+    fs_worker_kick(worker);
     for (guint i = 1; i < BATCHES; i++)
         (void)g_async_queue_pop(sh.full);
     end = fs_batch_finish(&b->pkts, error);

@@ -59,13 +59,15 @@ fs_worker_new(const char *name)
     return w;
 }
 
+/* wake_at: the jobs queued at which a sleeping thread is woken */
 static void
-push(FsWorker *w, FsJob *job, gboolean urgent)
+push(FsWorker *w, FsJob *job, gboolean urgent, guint wake_at)
 {
     g_return_if_fail(w != NULL && job != NULL && job->run != NULL);
     g_mutex_lock(&w->lock);
     g_queue_push_tail(urgent ? &w->urgent : &w->rest, job);
-    if (w->sleeping)
+    if (w->sleeping &&
+        w->urgent.length + w->rest.length >= MAX(wake_at, 1u))
         g_cond_signal(&w->wake);
     g_mutex_unlock(&w->lock);
 }
@@ -73,13 +75,35 @@ push(FsWorker *w, FsJob *job, gboolean urgent)
 void
 fs_worker_push(FsWorker *worker, FsJob *job)
 {
-    push(worker, job, FALSE);
+    push(worker, job, FALSE, 1);
+}
+
+void
+fs_worker_push_lazy(FsWorker *worker, FsJob *job, guint wake_at)
+{
+    push(worker, job, FALSE, wake_at);
 }
 
 void
 fs_worker_push_urgent(FsWorker *worker, FsJob *job)
 {
-    push(worker, job, TRUE);
+    push(worker, job, TRUE, 1);
+}
+
+void
+fs_worker_push_urgent_lazy(FsWorker *worker, FsJob *job, guint wake_at)
+{
+    push(worker, job, TRUE, wake_at);
+}
+
+void
+fs_worker_kick(FsWorker *w)
+{
+    g_return_if_fail(w != NULL);
+    g_mutex_lock(&w->lock);
+    if (w->sleeping && w->urgent.length + w->rest.length > 0)
+        g_cond_signal(&w->wake);
+    g_mutex_unlock(&w->lock);
 }
 
 void

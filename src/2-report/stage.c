@@ -27,6 +27,9 @@
 
 #define BLOCK_ITEMS 64
 #define BLOCKS 8
+/* full blocks at which a sleeping worker is woken (fewer wait for the
+ * engine's thread to need a block, or a sync) */
+#define WAKE_AT (BLOCKS / 2)
 /* The records' ring: one more than the blocks can hold at once. The
  * record taken RECORDS ago was handed over at least BLOCKS + 1 blocks
  * back (a block holds at most BLOCK_ITEMS), so one block of those went
@@ -158,8 +161,14 @@ block_job(FsJob *job)
 static Item *
 next_item(FsStage *s)
 {
-    if (s->cur == NULL)
-        s->cur = g_async_queue_pop(s->empty);
+    if (s->cur == NULL) {
+        s->cur = g_async_queue_try_pop(s->empty);
+        if (s->cur == NULL) {
+            /* the full blocks may wait unwoken */
+            fs_worker_kick(s->worker);
+            s->cur = g_async_queue_pop(s->empty);
+        }
+    }
     return &s->cur->items[s->cur->n];
 }
 
@@ -168,7 +177,7 @@ static void
 item_done(FsStage *s)
 {
     if (++s->cur->n == BLOCK_ITEMS) {
-        fs_worker_push_urgent(s->worker, &s->cur->job);
+        fs_worker_push_urgent_lazy(s->worker, &s->cur->job, WAKE_AT);
         s->cur = NULL;
     }
 }
@@ -311,7 +320,15 @@ fs_stage_sync(FsStage *stage)
 
     g_return_if_fail(stage != NULL);
     /* the current block, or an empty one, marked; its job answers */
-    b = stage->cur != NULL ? stage->cur : g_async_queue_pop(stage->empty);
+    if (stage->cur != NULL) {
+        b = stage->cur;
+    } else {
+        b = g_async_queue_try_pop(stage->empty);
+        if (b == NULL) {
+            fs_worker_kick(stage->worker);
+            b = g_async_queue_pop(stage->empty);
+        }
+    }
     stage->cur = NULL;
     b->sync = TRUE;
     fs_worker_push_urgent(stage->worker, &b->job);
