@@ -63,6 +63,11 @@ typedef struct {
     FsTime two_msl;     /* how long a TIME_WAIT lasts (0: not known; a
                            FIN again restarts any TIME_WAIT still in
                            that state, over or not) */
+    gboolean time_wait_states_only; /* a segment's step records only the
+                           transitions into or out of TIME_WAIT (the
+                           only ones a caller without --all-events
+                           reads: the TIME_WAIT accounting); the others
+                           still change the states */
 } FsTcpConfig;
 
 /* The state RFC 9293's diagram (with the transitions a capture forces:

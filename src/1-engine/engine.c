@@ -182,6 +182,8 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
         hooks.on_frozen_conn = on_frozen_conn;
     e->tcp.rfc1337 = cfg->rfc1337;
     e->tcp.two_msl = 2 * cfg->msl;
+    /* on_emit() passes the other transitions on only with all_events */
+    e->tcp.time_wait_states_only = !cfg->all_events;
     e->store = fs_store_new(cfg, &e->stats, &hooks);
     e->lean = g_getenv("FINSCOPE_NO_LEAN") == NULL;
     e->tw = fs_timewait_new(&e->stats, 2 * cfg->msl);

@@ -303,6 +303,11 @@ take_edge_at(const Step *st, FsRole role, FsCause cause, FsTime ts)
         ep->time_wait_since = ts;
         ep->time_wait_restart_us = 0;
     }
+    /* an event nobody reads is not built (~3% of the engine's work on
+     * the bench's medium-b, 1.0M of its 1.3M transitions) */
+    if (st->cfg != NULL && st->cfg->time_wait_states_only &&
+        from != FS_TCP_TIME_WAIT && to != FS_TCP_TIME_WAIT)
+        return TRUE;
     /* filled in place */
     ev = fs_tcp_outcome_push_inline(st->out);
     if (ev == NULL)
