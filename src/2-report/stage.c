@@ -151,7 +151,7 @@ block_job(FsJob *job)
     GAsyncQueue *done = NULL;
 
     run_block(s, b);
-    g_atomic_int_dec_and_test(&s->queued);
+    g_atomic_int_add(&s->queued, -1);
     if (b->sync)
         done = g_async_queue_ref(s->done);
     b->n = 0;
@@ -353,6 +353,7 @@ fs_stage_sync(FsStage *stage)
     }
     stage->cur = NULL;
     b->sync = TRUE;
+    g_atomic_int_inc(&stage->queued);
     fs_worker_push_urgent(stage->worker, &b->job);
     (void)g_async_queue_pop(stage->done);
 }
