@@ -6,7 +6,8 @@ veth pair.  One process drives both ends: each socket is opened inside its
 namespace (setns(2) through ctypes, then socket()), after which connect, accept,
 send, recv, shutdown and close happen in an exact order.  tcpdump captures on
 the server's veth end.  Loss is made with nftables rules on a namespace's input
-hook (after the capture point, so dropped segments are still in the trace).
+hook (after the capture point, so dropped segments are still in the trace;
+fw2-reboot drops one segment at the client's output hook instead).
 
 Right after the close has settled, `ss -tanoi` is recorded in both namespaces;
 the kernel's state for the connection's two sockets is the truth.  A scenario
@@ -158,6 +159,7 @@ class Lab:
         self.have_ethtool = shutil.which("ethtool") is not None
         self.up = False
         self.nft_tables = set()
+        self.nft_chains = set()     # (side, hook) of chains besides input
         self.flushed_drops = {}     # counters of rules already removed
 
     @contextmanager
@@ -260,34 +262,43 @@ class Lab:
                 run(["ip", "netns", "del", self.ns[side]], check=False)
         self.up = False
         self.nft_tables.clear()
+        self.nft_chains.clear()
         self.flushed_drops.clear()
 
     # ---- nftables ------------------------------------------------------
 
-    def nft_add(self, side, rule):
-        """Add a rule to the input chain of table inet fs in SIDE."""
+    def nft_add(self, side, rule, hook="input"):
+        """Add a rule to the input chain of table inet fs in SIDE (with
+        HOOK "output": to an output chain, for what must not reach the
+        wire at all)."""
         if side not in self.nft_tables:
             self.exec(side, ["nft", "-f", "-"], input=(
                 "table inet fs {\n"
                 "  chain input { type filter hook input priority 0; "
                 "policy accept; }\n}\n"))
             self.nft_tables.add(side)
-        self.exec(side, ["nft", "add rule inet fs input " + rule])
+        if hook != "input" and (side, hook) not in self.nft_chains:
+            self.exec(side, ["nft", "-f", "-"], input=(
+                "add chain inet fs %s { type filter hook %s priority 0; "
+                "policy accept; }\n" % (hook, hook)))
+            self.nft_chains.add((side, hook))
+        self.exec(side, ["nft", "add rule inet fs %s %s" % (hook, rule)])
 
-    def nft_flush(self, side):
+    def nft_flush(self, side, hook="input"):
         """Remove the rules of SIDE, keeping their counters."""
-        counts = self.nft_drops(side)
-        self.exec(side, ["nft", "flush chain inet fs input"])
-        self.flushed_drops.setdefault(side, []).extend(counts)
+        counts = self.nft_drops(side, hook)
+        self.exec(side, ["nft", "flush chain inet fs " + hook])
+        self.flushed_drops.setdefault((side, hook), []).extend(counts)
 
-    def all_drops(self, side):
+    def all_drops(self, side, hook="input"):
         """Counters of all rules ever added in SIDE (removed ones first)."""
-        return self.flushed_drops.get(side, []) + self.nft_drops(side)
+        return self.flushed_drops.get((side, hook), []) + \
+            self.nft_drops(side, hook)
 
-    def nft_drops(self, side):
-        """Packets counted by the rules of the input chain (list per rule)."""
+    def nft_drops(self, side, hook="input"):
+        """Packets counted by the rules of chain HOOK (list per rule)."""
         p = self.exec(side, ["nft", "-j", "list", "chain", "inet", "fs",
-                             "input"])
+                             hook])
         counts = []
         for item in json.loads(p.stdout).get("nftables", []):
             rule = item.get("rule")
@@ -418,8 +429,11 @@ def tcp_options(opts):
     return tsval, tsecr, tuple(sack)
 
 
-def read_pcap(path, cend, send, partial=False):
-    """Segments of the connection cend<->send; dir is 'c' or 's' (sender)."""
+def read_pcap(path, cend, send, partial=False, also=()):
+    """Segments of the connection cend<->send; dir is 'c' or 's' (sender).
+    Those of the connections from the client endpoints in ALSO to send
+    (further connections a scenario makes on purpose) are left out; any
+    other connection in the trace fails it."""
     segs, foreign = [], 0
     for t, pkt in pcap_records(path, partial):
         etype = struct.unpack("!H", pkt[12:14])[0]
@@ -449,6 +463,8 @@ def read_pcap(path, cend, send, partial=False):
             d = "c"
         elif (a, b) == (send, cend):
             d = "s"
+        elif (a in also and b == send) or (b in also and a == send):
+            continue
         else:
             foreign += 1
             continue
@@ -660,6 +676,8 @@ class Trial:
         self.inj_counters = {}
         self.own_handshake = False  # verify() checks the handshake itself
         self.relay = None           # Relay (fin-crosses-late-ack)
+        self.other_cports = ()      # client ports of further connections
+                                    # to the server port (defer-accept)
 
     # ---- sockets -----------------------------------------------------
 
@@ -672,13 +690,18 @@ class Trial:
         sk.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sk
 
-    def connect(self):
+    def connect(self, bind=True):
+        """Listener, client socket bound to cport (without BIND: connect()
+        picks the port, which must come out as cport), connect, accept;
+        the listener is closed."""
         lst = self._sock("server")
         lst.bind((self.saddr, self.sport))
         lst.listen(4)
         c = self._sock("client")
-        c.bind((self.caddr, self.cport))
+        if bind:
+            c.bind((self.caddr, self.cport))
         c.connect((self.saddr, self.sport))
+        self.check_port(c)
         s, _ = lst.accept()
         self.socks.append(s)
         s.settimeout(SOCK_TIMEOUT)
@@ -725,16 +748,19 @@ class Trial:
 
     # ---- more incarnations, injection, counters (reuse scenarios) -------
 
-    def reconnect(self):
+    def reconnect(self, bind=True):
         """A new incarnation on the same 4-tuple: a new listener on the
         server port, a new client socket bound (SO_REUSEADDR) to the same
-        client port, connect, accept.  Returns the new (client, server)."""
+        client port (without BIND: connect() must pick it), connect,
+        accept.  Returns the new (client, server)."""
         lst = self._sock("server")
         lst.bind((self.saddr, self.sport))
         lst.listen(4)
         c = self._sock("client")
-        c.bind((self.caddr, self.cport))
+        if bind:
+            c.bind((self.caddr, self.cport))
         c.connect((self.saddr, self.sport))
+        self.check_port(c)
         s, _ = lst.accept()
         self.socks.append(s)
         s.settimeout(SOCK_TIMEOUT)
@@ -752,9 +778,18 @@ class Trial:
             raise Failed("second response corrupted")
         time.sleep(0.1)
 
+    def check_port(self, c):
+        if c.getsockname()[1] != self.cport:
+            raise Failed("the client connected from port %d, not %d"
+                         % (c.getsockname()[1], self.cport))
+
+    def others(self):
+        return [(self.caddr, p) for p in self.other_cports]
+
     def segs_so_far(self):
         return read_pcap(self.pcap, (self.caddr, self.cport),
-                         (self.saddr, self.sport), partial=True)
+                         (self.saddr, self.sport), partial=True,
+                         also=self.others())
 
     def wait_trace(self, pred, timeout=2.0, what="segment"):
         """Poll the capture being written until PRED(segs) is true-ish;
@@ -904,6 +939,8 @@ def run_attempt(lab, sc, outdir):
         counters = {}
         for side in sorted(lab.nft_tables):
             counters[side] = lab.all_drops(side)
+        for side, hook in sorted(lab.nft_chains):
+            counters["%s %s" % (side, hook)] = lab.all_drops(side, hook)
         tcpdump_err = cap.stop()
         if cap.early_exit:
             raise Failed("tcpdump exited during the capture: %s"
@@ -916,7 +953,8 @@ def run_attempt(lab, sc, outdir):
         if m and int(m.group(1)):
             raise Failed("tcpdump dropped %s packets" % m.group(1))
         eps = t.endpoints()
-        segs = read_pcap(tmp_pcap, (t.caddr, t.cport), (t.saddr, t.sport))
+        segs = read_pcap(tmp_pcap, (t.caddr, t.cport), (t.saddr, t.sport),
+                         also=t.others())
         problems = []
         if truth != t.expect:
             problems.append("kernel state %s, expected %s" % (truth, t.expect))
@@ -1418,16 +1456,16 @@ def settle(t, expect, what):
         raise Failed("%s: kernel state %s, expected %s" % (what, st, expect))
 
 
-def established_after_reuse(t, who):
+def established_after_reuse(t, who, state="TIME_WAIT"):
     """ss right after the new connection: exactly one socket per side for
     the 4-tuple (ss_state fails on two), both ESTABLISHED."""
     st = t.states()
     want = {"client": "ESTABLISHED", "server": "ESTABLISHED"}
     if st != want:
         raise Failed("after the reuse ss shows %s" % st)
-    t.notes.append("ss after the new connect: the %s's TIME_WAIT socket is "
+    t.notes.append("ss after the new connect: the %s's %s socket is "
                    "gone, the new incarnation is ESTABLISHED on both sides"
-                   % who)
+                   % (who, state))
 
 
 def client_data_waiting(c):
@@ -1614,6 +1652,29 @@ def verify_reuse_tw_rejected(t, segs, counters):
     return p
 
 
+def check_challenged_reconnect(p2, seq, ack):
+    """The second incarnation starts with the client's SYN, the server's
+    bare ACK of the old connection (SEQ, ACK), the client's bare RST at
+    that ACK's ack number, the same SYN again, SYN-ACK, ACK; then an
+    exchange and a four-way close, client first."""
+    got = shape(p2[:6])
+    want = [("c", "S", 0), ("s", ".", 0), ("c", "R", 0), ("c", "S", 0),
+            ("s", "S.", 0), ("c", ".", 0)]
+    if got != want:
+        return ["second incarnation starts %s, expected SYN, ACK, RST, SYN, "
+                "SYN-ACK, ACK" % " ".join(d + ":" + f for d, f, _ in got)]
+    syn, cack, rst, syn2 = p2[:4]
+    p = []
+    if cack.seq != seq or cack.ack != ack:
+        p.append("server's answer to the SYN does not carry the old numbers")
+    if rst.seq != cack.ack:
+        p.append("client RST seq is not the challenge ACK's ack number")
+    if syn2.seq != syn.seq:
+        p.append("second SYN has a different ISN")
+    return p + prefixed("second: ", check_handshake(p2[3:]) +
+                        check_four_way(p2[3:], "c"))
+
+
 # ---- 15 syn-to-last-ack -------------------------------------------------
 
 def body_syn_to_last_ack(t):
@@ -1665,23 +1726,10 @@ def verify_syn_to_last_ack(t, segs, counters):
     if p:
         return p
     cfin, sfin = fins(p1, "c")[0], fins(p1, "s")[0]
-    got = shape(p2[:6])
-    want = [("c", "S", 0), ("s", ".", 0), ("c", "R", 0), ("c", "S", 0),
-            ("s", "S.", 0), ("c", ".", 0)]
-    if got != want:
-        return ["second incarnation starts %s, expected SYN, ACK, RST, SYN, "
-                "SYN-ACK, ACK" % " ".join(d + ":" + f for d, f, _ in got)]
-    syn, cack, rst, syn2 = p2[:4]
-    if cack.seq != fin_end(sfin) or cack.ack != fin_end(cfin):
-        p.append("server's answer to the SYN does not carry the old numbers")
-    if rst.seq != cack.ack:
-        p.append("client RST seq is not the challenge ACK's ack number")
-    if syn2.seq != syn.seq:
-        p.append("second SYN has a different ISN")
-    p += prefixed("second: ", check_handshake(p2[3:]) +
-                  check_four_way(p2[3:], "c"))
+    p = check_challenged_reconnect(p2, fin_end(sfin), fin_end(cfin))
     if p:
         return p
+    syn, cack, rst, syn2 = p2[:4]
     d_isn, _ = note_reused_syn(t, p1, p2, "client")
     t.notes.append("server in LAST_ACK (final ACK dropped at its input) "
                    "answered the reused SYN with a challenge ACK of the old "
@@ -3013,6 +3061,554 @@ def verify_connect_abandoned(t, segs, counters):
                        % len(synacks))
     return p
 
+
+# --------------------------------------------------------------------------
+# a SYN from the same port meeting what is left of the old connection, a
+# TIME_WAIT gone before the peer's FIN comes again, deferred accept
+# (scenarios 36-41, IPv4; audit 18k)
+
+def drop_acks_of_server_fin(t):
+    """Drop at the server's input every pure ACK of the server's FIN (its
+    ack number is the FIN's end: after the exchange, the end of the
+    server's last segment + 1), not the client's FIN or anything else."""
+    last_s = [x for x in t.segs_so_far() if x.dir == "s"][-1]
+    t.lab.nft_add("server", t.from_client() + " tcp ackseq %d tcp flags & "
+                  "(fin|syn|rst) == 0 counter drop"
+                  % seq_add(last_s.seq, last_s.plen + 1))
+
+
+def close_fin_acks_lost(t, fins_sent):
+    """Client closes first; the ACKs of the server's FIN are dropped at
+    the server's input (drop_acks_of_server_fin); the server closes 300 ms
+    after reading EOF and re-sends its FIN from LAST_ACK.  Returns once the
+    server has sent its FIN FINS_SENT times and the client (TIME_WAIT) has
+    acked the last one; ss must show client TIME_WAIT, server LAST_ACK."""
+    drop_acks_of_server_fin(t)
+    t.c.close()
+    t.recv_eof(t.s)
+    time.sleep(0.3)     # the ACK of the client's FIN goes out alone
+    t.s.close()
+    t.wait_trace(lambda sg: len(fins(sg, "s")) >= fins_sent and
+                 sg[-1].dir == "c", timeout=4.0,
+                 what="the client's ACK of server FIN %d" % fins_sent)
+    settle(t, {"client": "TIME_WAIT", "server": "LAST_ACK"},
+           "after %d server FINs" % fins_sent)
+
+
+def check_fin_acks_lost(p1, fins_sent, end=()):
+    """P1: four-way start, client first, then the server's FIN sent
+    FINS_SENT times in all, each acked by the client (the ACKs dropped
+    after the sensor), then END (shapes)."""
+    want = [("c", "F.", 0), ("s", ".", 0)] + \
+        [("s", "F.", 0), ("c", ".", 0)] * fins_sent + list(end)
+    close = from_first_fin(p1)
+    if shape(close) != want:
+        return ["close is %s, expected client FIN, server ACK, (server "
+                "FIN, client ACK) x %d%s" % (
+                    " ".join(d + ":" + f for d, f, _ in shape(close)),
+                    fins_sent, " and more" if end else "")]
+    cfin, sfin = close[0], close[2]
+    p = []
+    if close[1].ack != fin_end(cfin) or sfin.ack != fin_end(cfin):
+        p.append("the server does not ack the client's FIN")
+    if any(x.seq != sfin.seq for x in fins(close, "s")):
+        p.append("server FINs differ")
+    if any(x.ack != fin_end(sfin) or x.seq != fin_end(cfin)
+           for x in close[3:3 + 2 * fins_sent:2]):
+        p.append("the client's ACKs do not ack the server's FIN")
+    return p
+
+
+def rcv_window(seg, syn):
+    """The receive window SEG advertises in bytes: its window field scaled
+    by the window scale option of SYN, the same side's SYN or SYN-ACK."""
+    def tcp_start(frame):
+        etype = struct.unpack("!H", frame[12:14])[0]
+        return 14 + (frame[14] & 15) * 4 if etype == 0x0800 else 54
+    t0 = tcp_start(syn.raw)
+    opts = syn.raw[t0 + 20:t0 + (syn.raw[t0 + 12] >> 4) * 4]
+    shift, i = 0, 0
+    while i < len(opts) and opts[i] != 0:
+        if opts[i] == 1:
+            i += 1
+            continue
+        if i + 1 >= len(opts) or opts[i + 1] < 2:
+            break
+        if opts[i] == 3:
+            shift = opts[i + 2]
+        i += opts[i + 1]
+    t0 = tcp_start(seg.raw)
+    return struct.unpack("!H", seg.raw[t0 + 14:t0 + 16])[0] << shift
+
+
+def fin_resend_times(p1):
+    sf = fins(p1, "s")
+    return ", ".join("+%.2f" % (x.t - sf[0].t) for x in sf[1:])
+
+
+def syn_retry_note(t, p2, answered_by):
+    """Note on the RST and the SYN again (check_challenged_reconnect)."""
+    syn, cack, rst, syn2 = p2[:4]
+    gap = syn2.t - syn.t
+    if gap > 0.5:
+        return ["SYN re-sent only after %.3f s" % gap]
+    t.notes.append(
+        "the client (SYN_SENT) answered that ACK %.3f ms later with a bare "
+        "RST (seq = its ack number), which ended the old server socket; it "
+        "re-sent the same SYN (same ISN) %.3f s after the first, not after "
+        "the 1 s initial RTO, and %s answered it with SYN-ACK"
+        % ((rst.t - cack.t) * 1000, gap, answered_by))
+    return []
+
+
+# ---- 36 tw-reuse-last-ack -----------------------------------------------
+
+def body_tw_reuse_last_ack(t):
+    t.detail = True
+    # connect() picks the client port: the range holds only cport
+    t.lab.exec("client", ["sysctl", "-qw", "net.ipv4.ip_local_port_range="
+                          "%d %d" % (t.cport, t.cport)])
+    t.connect(bind=False)
+    t.exchange()
+    n0 = {side: t.nstat(side) for side in ("client", "server")}
+    close_fin_acks_lost(t, 5)
+    time.sleep(0.2)     # the next re-sent FIN is ~1.6 s away
+    t.lab.nft_flush("server")
+    t.reconnect(bind=False)     # takes over the client's TIME_WAIT
+    n1 = {side: t.nstat(side) for side in ("client", "server")}
+    established_after_reuse(t, "client")
+    for side in ("client", "server"):
+        t.notes.append("%s counters from the client's close() to the new "
+                       "connection: %s" % (
+                           side, t.fmt_delta(t.counter_delta(n0[side],
+                                                             n1[side]))))
+    t.exchange_small()
+    close_client_first(t)
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+
+
+def verify_tw_reuse_last_ack(t, segs, counters):
+    parts = incarnations(segs)
+    if len(parts) != 2:
+        return ["expected 2 incarnations, found %d" % len(parts)]
+    p1, p2 = parts
+    p = prefixed("first: ", check_handshake(p1) + check_fin_acks_lost(p1, 5))
+    if counters.get("server") != [5]:
+        p.append("server input dropped %s, expected the 5 ACKs of the "
+                 "server's FIN" % counters.get("server"))
+    if p:
+        return p
+    cfin, sfin = fins(p1, "c")[0], fins(p1, "s")[0]
+    p = check_challenged_reconnect(p2, fin_end(sfin), fin_end(cfin))
+    if p:
+        return p
+    d_isn, _ = note_reused_syn(t, p1, p2, "client")
+    if d_isn != TW_ISN_STEP:
+        return ["new ISN is old FIN end %+d, expected +%d" % (d_isn,
+                                                              TW_ISN_STEP)]
+    t.notes.append(
+        "connect() without bind (net.ipv4.tcp_tw_reuse=1, "
+        "ip_local_port_range = the one client port); client close() first; "
+        "every ACK of the server's FIN was dropped at the server's input "
+        "(nft, after the capture point; 5 dropped): the server (LAST_ACK) "
+        "re-sent its FIN at %s s, the client acked the first (FIN_WAIT_2 "
+        "-> TIME_WAIT) and re-acked each re-sent one from TIME_WAIT; ss: "
+        "client TIME-WAIT, server LAST-ACK" % fin_resend_times(p1))
+    t.notes.append(
+        "%.3f s after the client's last ACK a second connect() without bind "
+        "took over the client's TIME_WAIT (tcp_tw_reuse; the new ISN is "
+        "the TIME_WAIT's snd_nxt + 65537); its SYN reached the server's "
+        "LAST_ACK socket, which answered with a challenge ACK of the old "
+        "connection (seq = its FIN + 1, ack = client FIN + 1)"
+        % (p2[0].t - p1[-1].t))
+    return syn_retry_note(t, p2, "the listener")
+
+
+# ---- 37 tw-killed-fin-again ---------------------------------------------
+
+def body_tw_killed_fin_again(t):
+    t.connect()
+    t.exchange()
+    close_fin_acks_lost(t, 3)
+    n0 = t.nstat("client")
+    # the client's TIME_WAIT goes without a segment, as in a reboot
+    t.lab.exec("client", ["ss", "-K", "state", "time-wait", "dport", "=",
+                          ":%d" % t.sport])
+    settle(t, {"client": "CLOSED", "server": "LAST_ACK"}, "after ss -K")
+    t.lab.nft_flush("server")
+    t.wait_trace(lambda sg: rsts(sg), timeout=3.0,
+                 what="an RST answering the next re-sent FIN")
+    t.inj_counters = t.counter_delta(n0, t.nstat("client"))
+    t.expect = {"client": "CLOSED", "server": "CLOSED"}
+
+
+def verify_tw_killed_fin_again(t, segs, counters):
+    p = check_fin_acks_lost(segs, 3, [("s", "F.", 0), ("c", "R", 0)])
+    if counters.get("server") != [3]:
+        p.append("server input dropped %s, expected the 3 ACKs of the "
+                 "server's FIN" % counters.get("server"))
+    if p:
+        return p
+    sf = fins(segs, "s")
+    rst = segs[-1]
+    if rst.seq != sf[-1].ack:
+        return ["the RST is not at the re-sent FIN's ack number"]
+    t.notes.append(
+        "client close() first; every ACK of the server's FIN was dropped at "
+        "the server's input (nft, after the capture point; 3 dropped): the "
+        "server (LAST_ACK) re-sent its FIN at %s s, the client acked the "
+        "first (FIN_WAIT_2 -> TIME_WAIT) and re-acked each re-sent one "
+        "from TIME_WAIT; ss: client TIME-WAIT, server LAST-ACK"
+        % fin_resend_times(segs[:-2]))
+    t.notes.append(
+        "then ss -K in the client namespace removed the client's TIME_WAIT "
+        "(standing for a reboot of the client host): nothing sent; ss: no "
+        "client socket, server LAST-ACK; the rule was removed")
+    t.notes.append(
+        "the server's next re-sent FIN (+%.2f s) met no socket: a bare RST "
+        "at its ack number (client FIN + 1) %.3f ms later, which closed the "
+        "server (LAST_ACK -> CLOSED); client counters from ss -K to the "
+        "RST: %s" % (sf[-1].t - sf[0].t, (rst.t - sf[-1].t) * 1000,
+                     t.fmt_delta(t.inj_counters)))
+    return p
+
+
+# ---- 38 fw2-restart, 39 fw2-reboot --------------------------------------
+
+def body_fw2_client_gone(t, silent):
+    """Server closes first; the client, in CLOSE_WAIT, aborts with
+    SO_LINGER {1,0}; its RST is dropped at the server's input, or with
+    SILENT at the client's own output (never on the wire): the server's
+    orphan FIN_WAIT_2 stays.  A new listener on the server port; the
+    client connects again from the same port."""
+    t.detail = True
+    c, s = t.connect()
+    t.exchange()
+    s.close()
+    t.recv_eof(c)
+    t.wait_trace(lambda sg: fins(sg, "s") and sg[-1].dir == "c" and
+                 sg[-1].ack == fin_end(fins(sg, "s")[0]), timeout=1.0,
+                 what="the client's ACK of the server's FIN")
+    settle(t, {"client": "CLOSE_WAIT", "server": "FIN_WAIT_2"},
+           "server close()")
+    time.sleep(0.05)
+    side, hook = ("client", "output") if silent else ("server", "input")
+    t.lab.nft_add(side, t.from_client() + " tcp flags & rst == rst "
+                  "counter drop", hook=hook)
+    linger0(c)
+    c.close()
+    deadline = time.monotonic() + 1.0
+    while sum(t.lab.nft_drops(side, hook)) < 1:
+        if time.monotonic() > deadline:
+            raise Failed("the client's RST was not dropped")
+        time.sleep(0.005)
+    settle(t, {"client": "CLOSED", "server": "FIN_WAIT_2"}, "client abort")
+    time.sleep(0.1)
+    t.lab.nft_flush(side, hook)
+    n0 = {x: t.nstat(x) for x in ("client", "server")}
+    t.reconnect()       # SYN -> the FIN_WAIT_2's ACK -> RST -> SYN again
+    n1 = {x: t.nstat(x) for x in ("client", "server")}
+    established_after_reuse(t, "server", "FIN_WAIT_2")
+    for x in ("client", "server"):
+        t.notes.append("%s counters across the new connect: %s" % (
+            x, t.fmt_delta(t.counter_delta(n0[x], n1[x]))))
+    t.exchange_small()
+    close_client_first(t)
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+
+
+def verify_fw2_client_gone(t, segs, counters, silent):
+    parts = incarnations(segs)
+    if len(parts) != 2:
+        return ["expected 2 incarnations, found %d" % len(parts)]
+    p1, p2 = parts
+    end = [] if silent else [("c", "R.", 0)]
+    close = from_first_fin(p1)
+    if shape(close) != [("s", "F.", 0), ("c", ".", 0)] + end:
+        return ["first incarnation ends %s, expected server FIN, client "
+                "ACK%s" % (" ".join(d + ":" + f for d, f, _ in shape(close)),
+                           "" if silent else ", client RST+ACK")]
+    sfin = close[0]
+    p = prefixed("first: ", check_handshake(p1))
+    if close[1].ack != fin_end(sfin):
+        p.append("the client's ACK does not ack the server's FIN")
+    if not silent and (close[2].seq != sfin.ack or
+                       close[2].ack != fin_end(sfin)):
+        p.append("the RST+ACK is not at the client's snd_nxt")
+    key = "client output" if silent else "server"
+    if counters.get(key) != [1]:
+        p.append("%s dropped %s, expected the client's RST"
+                 % (key, counters.get(key)))
+    p += check_challenged_reconnect(p2, fin_end(sfin), sfin.ack)
+    if p:
+        return p
+    syn = p2[0]
+    wnd = rcv_window(sfin, p1[1])
+    if not 0 < seq_diff(syn.seq, sfin.ack) - wnd:
+        return ["the new SYN is inside the server's receive window (%d)"
+                % wnd]
+    if silent:
+        t.notes.append(
+            "server close() first: FIN, acked by the client (CLOSE_WAIT); "
+            "ss: server FIN-WAIT-2 (orphan), client CLOSE-WAIT; the client's "
+            "SO_LINGER 0 close() sent an RST that was dropped at the "
+            "client's own output (nft counter 1): nothing on the wire, as "
+            "when the client host reboots; ss: no client socket, server "
+            "still FIN-WAIT-2")
+    else:
+        t.notes.append(
+            "server close() first: FIN, acked by the client (CLOSE_WAIT); "
+            "ss: server FIN-WAIT-2 (orphan), client CLOSE-WAIT; the client's "
+            "SO_LINGER 0 close(): RST+ACK (seq = its snd_nxt, ack = server "
+            "FIN + 1), dropped at the server's input (nft, after the "
+            "capture point; counter 1); ss: no client socket, server still "
+            "FIN-WAIT-2")
+    t.notes.append(
+        "a new listener on the server port; %.3f s after the server's FIN "
+        "(never re-sent: acked) the client connected again from the same "
+        "port (bind, SO_REUSEADDR): the SYN (ISN = old client snd_nxt %+d, "
+        "past the %d-byte receive window the server's FIN advertised) "
+        "reached the server's FIN_WAIT_2 socket, which answered with a bare "
+        "ACK of the old connection (seq = its FIN + 1, ack = the client's "
+        "old snd_nxt)" % (syn.t - sfin.t, seq_diff(syn.seq, sfin.ack), wnd))
+    return syn_retry_note(t, p2, "the new listener")
+
+
+def body_fw2_restart(t):
+    body_fw2_client_gone(t, False)
+
+
+def verify_fw2_restart(t, segs, counters):
+    return verify_fw2_client_gone(t, segs, counters, False)
+
+
+def body_fw2_reboot(t):
+    body_fw2_client_gone(t, True)
+
+
+def verify_fw2_reboot(t, segs, counters):
+    return verify_fw2_client_gone(t, segs, counters, True)
+
+
+# ---- 40 close-wait-reconnect --------------------------------------------
+
+def body_close_wait_reconnect(t):
+    t.detail = True
+    c, s = t.connect()
+    t.exchange()
+    c.close()           # an orphan in FIN_WAIT_2 (tcp_fin_timeout=1)
+    t.recv_eof(s)       # the server never closes: CLOSE_WAIT
+    t.wait_trace(lambda sg: fins(sg, "c") and sg[-1].dir == "s",
+                 timeout=1.0, what="the server's ACK of the client's FIN")
+    settle(t, {"client": "FIN_WAIT_2", "server": "CLOSE_WAIT"},
+           "client close()")
+    wait_client_closed(t, 5)
+    time.sleep(0.4)
+    settle(t, {"client": "CLOSED", "server": "CLOSE_WAIT"},
+           "tcp_fin_timeout")
+    n0 = {x: t.nstat(x) for x in ("client", "server")}
+    t.reconnect()       # SYN -> challenge ACK -> RST -> SYN again
+    n1 = {x: t.nstat(x) for x in ("client", "server")}
+    established_after_reuse(t, "server", "CLOSE_WAIT")
+    for x in ("client", "server"):
+        t.notes.append("%s counters across the new connect: %s" % (
+            x, t.fmt_delta(t.counter_delta(n0[x], n1[x]))))
+    t.exchange_small()
+    close_client_first(t)
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+
+
+def verify_close_wait_reconnect(t, segs, counters):
+    parts = incarnations(segs)
+    if len(parts) != 2:
+        return ["expected 2 incarnations, found %d" % len(parts)]
+    p1, p2 = parts
+    close = from_first_fin(p1)
+    if shape(close) != [("c", "F.", 0), ("s", ".", 0)]:
+        return ["first incarnation ends %s, expected client FIN, server ACK"
+                % " ".join(d + ":" + f for d, f, _ in shape(close))]
+    cfin = close[0]
+    p = prefixed("first: ", check_handshake(p1))
+    if close[1].ack != fin_end(cfin):
+        p.append("the server's ACK does not ack the client's FIN")
+    p += check_challenged_reconnect(p2, cfin.ack, fin_end(cfin))
+    if p:
+        return p
+    syn = p2[0]
+    if syn.t - cfin.t < 1.0:
+        return ["the SYN came %.3f s after the client's FIN, before "
+                "tcp_fin_timeout" % (syn.t - cfin.t)]
+    t.notes.append(
+        "client close() first: FIN, acked by the server, which read EOF and "
+        "never called close() (CLOSE_WAIT); the client namespace has net.ipv4.tcp_fin_timeout=1: ss showed the "
+        "client's orphan FIN-WAIT-2, then no client socket, the server "
+        "still CLOSE-WAIT")
+    t.notes.append(
+        "%.3f s after its FIN the client connected again from the same "
+        "port (bind, SO_REUSEADDR): the SYN (ISN = old client FIN end %+d) "
+        "reached the server's CLOSE_WAIT socket, which answered with a "
+        "challenge ACK of the old connection (seq = its snd_nxt, ack = "
+        "client FIN + 1)" % (syn.t - cfin.t,
+                             seq_diff(syn.seq, fin_end(cfin))))
+    return syn_retry_note(t, p2, "the new listener")
+
+
+# ---- 41 defer-accept ----------------------------------------------------
+
+TCP_DEFER_ACCEPT = 9            # linux/tcp.h
+DEFER_SECS = 3                  # request sockets wait this long for data
+DEFER_A_DATA = 2.3              # A's request this long after the connects
+
+
+def body_defer_accept(t):
+    """Listener with TCP_DEFER_ACCEPT; A (cport + 1) and B (cport, the
+    connection of the truth lines) connect and send nothing.  A's request
+    comes within the defer period and is served; the listener is closed
+    while B is still deferred; once B's request socket is gone B sends its
+    request.  A's close comes last."""
+    aport = t.cport + 1
+    t.other_cports = (aport,)
+    lst = t._sock("server")
+    lst.setsockopt(socket.IPPROTO_TCP, TCP_DEFER_ACCEPT, DEFER_SECS)
+    lst.bind((t.saddr, t.sport))
+    lst.listen(8)
+    n0 = t.nstat("server")
+    a = t._sock("client")
+    a.bind((t.caddr, aport))
+    a.connect((t.saddr, t.sport))
+    b = t._sock("client")
+    b.bind((t.caddr, t.cport))
+    b.connect((t.saddr, t.sport))
+    t0 = time.monotonic()
+    local = ep(t.saddr, t.sport)
+
+    def server_states():
+        text = t.lab.ss("server", "-tan")
+        return tuple(ss_state(text, local, ep(t.caddr, p))
+                     for p in (aport, t.cport))
+
+    time.sleep(0.5)
+    st = server_states()
+    text = t.lab.ss("client", "-tan")
+    cst = tuple(ss_state(text, ep(t.caddr, p), local)
+                for p in (aport, t.cport))
+    if st != ("SYN_RECEIVED", "SYN_RECEIVED") or \
+            cst != ("ESTABLISHED", "ESTABLISHED"):
+        raise Failed("before any data: server %s, clients %s" % (st, cst))
+    time.sleep(max(0.0, t0 + DEFER_A_DATA - time.monotonic()))
+    a.sendall(REQUEST)
+    s, _ = lst.accept()
+    t.socks.append(s)
+    s.settimeout(SOCK_TIMEOUT)
+    if t.recv_exact(s, len(REQUEST)) != REQUEST:
+        raise Failed("request corrupted")
+    s.sendall(RESPONSE)
+    if t.recv_exact(a, len(RESPONSE)) != RESPONSE:
+        raise Failed("response corrupted")
+    st = server_states()
+    if st != ("ESTABLISHED", "SYN_RECEIVED"):
+        raise Failed("after A's request the server shows %s" % (st,))
+    time.sleep(0.3)
+    lst.close()
+    t.socks.remove(lst)
+    t.closed_at = time.monotonic() - t0
+    t.after_close = server_states()[1]
+    if t.closed_at > DEFER_SECS - 0.2:
+        raise Failed("listener closed %.2f s after the connects, too close "
+                     "to the end of the defer period" % t.closed_at)
+    deadline = time.monotonic() + 2.0
+    while server_states()[1] != "CLOSED":
+        if time.monotonic() > deadline:
+            raise Failed("B's request socket stayed")
+        time.sleep(0.02)
+    t.gone_at = time.monotonic() - t0
+    time.sleep(0.3)
+    b.sendall(REQUEST)      # no socket, no listener: RST
+    try:
+        b.recv(10)
+        raise Failed("B's recv() returned")
+    except ConnectionResetError:
+        pass
+    time.sleep(0.1)
+    a.close()
+    t.recv_eof(s)
+    time.sleep(0.3)
+    s.close()
+    deadline = time.monotonic() + 2.0
+    while True:
+        text = {x: t.lab.ss(x, "-tan") for x in ("client", "server")}
+        t.a_end = (ss_state(text["client"], ep(t.caddr, aport), local),
+                   ss_state(text["server"], local, ep(t.caddr, aport)))
+        if t.a_end == ("TIME_WAIT", "CLOSED") or \
+                time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    if t.a_end != ("TIME_WAIT", "CLOSED"):
+        raise Failed("A ended %s / %s" % t.a_end)
+    n1 = t.nstat("server")
+    t.inj_counters = {k: n1[k] - n0.get(k, 0) for k in ("TcpPassiveOpens",
+                                                        "TcpOutRsts")}
+    t.expect = {"client": "CLOSED", "server": "CLOSED"}
+
+
+def verify_defer_accept(t, segs, counters):
+    want = [("c", "S", 0), ("s", "S.", 0), ("c", ".", 0),
+            ("c", "P.", len(REQUEST)), ("s", "R", 0)]
+    if shape(segs) != want:
+        return ["B is %s, expected SYN, SYN-ACK, ACK, request, RST"
+                % " ".join(d + ":" + f for d, f, _ in shape(segs))]
+    aport = t.other_cports[0]
+    asegs = read_pcap(t.pcap, (t.caddr, aport), (t.saddr, t.sport),
+                      also=[(t.caddr, t.cport)])
+    p = prefixed("A: ", check_handshake(asegs) + check_four_way(asegs, "c"))
+    if p:
+        return p
+    if shape(asegs[3:4]) != [("c", "P.", len(REQUEST))]:
+        return ["A: the request does not follow the handshake"]
+    data, rst = segs[3], segs[4]
+    p = []
+    if rst.seq != data.ack or data.ack != seq_add(segs[1].seq, 1):
+        p.append("B's RST is not at its ack number (server ISN + 1)")
+    if not asegs[0].t < segs[0].t < asegs[3].t < rst.t < \
+            fins(asegs, "c")[0].t:
+        p.append("not in the order: A's SYN, B's SYN, A's request, B's "
+                 "RST, A's close")
+    if t.inj_counters != {"TcpPassiveOpens": 1, "TcpOutRsts": 1}:
+        p.append("server counters %s, expected TcpPassiveOpens +1, "
+                 "TcpOutRsts +1" % t.inj_counters)
+    if p:
+        return p
+    t.notes.append(
+        "listener with TCP_DEFER_ACCEPT %d s; A (port %d) and B (port %d, "
+        "the client/server lines) connected back to back: both handshakes complete on the "
+        "wire and both clients ESTABLISHED, but ss in the server namespace "
+        "showed both as SYN-RECV (request sockets: the bare ACK is ignored "
+        "while the defer period runs); no SYN-ACK was sent again"
+        % (DEFER_SECS, aport, t.cport))
+    t.notes.append(
+        "A sent its %d-byte request %.2f s after its handshake: the server "
+        "created the socket (accept()) and answered %d bytes; ss: A "
+        "ESTABLISHED, B still SYN-RECV" % (len(REQUEST), asegs[3].t -
+                                            asegs[2].t, len(RESPONSE)))
+    t.notes.append(
+        "the listener was closed %.2f s after the connects, within B's "
+        "defer period: ss right after it showed B %s; B's request socket "
+        "went %.2f s after the connects (ss), and the server sent nothing "
+        "to B" % (t.closed_at, t.after_close.replace("_RECEIVED", "-RECV"),
+                  t.gone_at))
+    t.notes.append(
+        "B sent its %d-byte request %.2f s after its handshake: no socket "
+        "and no listener on the server, which answered %.3f ms later with "
+        "a bare RST at the request's ack number (server ISN + 1, no ACK "
+        "bit); B's recv(): ECONNRESET" % (data.plen, data.t - segs[2].t,
+                                          (rst.t - data.t) * 1000))
+    t.notes.append(
+        "server counters over the scenario: TcpPassiveOpens +1 (A only), "
+        "TcpOutRsts +1; A then closed four-way, client first (ss at the "
+        "end: A's client TIME-WAIT, no server socket)")
+    return p
+
+
 SYSCTLS = {
     "rst-answers-fin-retransmit": {
         "client": ["net.ipv4.tcp_max_tw_buckets=0"]},
@@ -3031,6 +3627,10 @@ SYSCTLS = {
     "orphan-gives-up-peer-fin": {"client": ["net.ipv4.tcp_orphan_retries=1"]},
     # the FIN_WAIT_2 orphan goes after 1 s, not 60
     "fin-wait-2-timeout": {"client": ["net.ipv4.tcp_fin_timeout=1"]},
+    # connect() without bind() takes over a TIME_WAIT only with
+    # tcp_tw_reuse (the body makes cport the only ephemeral port)
+    "tw-reuse-last-ack": {"client": ["net.ipv4.tcp_tw_reuse=1"]},
+    "close-wait-reconnect": {"client": ["net.ipv4.tcp_fin_timeout=1"]},
 }
 
 
@@ -3200,6 +3800,39 @@ EXTRA = [
      "connects), which sends nothing; the server's next SYN-ACK draws a "
      "bare RST at the client's ISN + 1; both CLOSED",
      body_connect_abandoned, verify_connect_abandoned, 3),
+    ("tw-reuse-last-ack", 36,
+     "client closes first, every ACK of the server's FIN is dropped: the "
+     "server re-sends it 4 times, the TIME_WAIT client re-acks each; then "
+     "connect() without bind (tcp_tw_reuse=1) takes over the TIME_WAIT: "
+     "challenge ACK from LAST_ACK, client RST, SYN again, SYN-ACK",
+     body_tw_reuse_last_ack, verify_tw_reuse_last_ack, 3),
+    ("tw-killed-fin-again", 37,
+     "client closes first, every ACK of the server's FIN is dropped: the "
+     "TIME_WAIT client re-acks 2 re-sent FINs; ss -K then removes the "
+     "TIME_WAIT (a reboot): the next re-sent FIN draws a bare RST; both "
+     "CLOSED",
+     body_tw_killed_fin_again, verify_tw_killed_fin_again, 3),
+    ("fw2-restart", 38,
+     "server closes first (FIN_WAIT_2); the client's SO_LINGER 0 RST is "
+     "dropped at the server's input; the client reconnects from the same "
+     "port: the FIN_WAIT_2 answers the SYN with an old ACK, client RST, "
+     "SYN again, SYN-ACK from a new listener",
+     body_fw2_restart, verify_fw2_restart, 3),
+    ("fw2-reboot", 39,
+     "as fw2-restart, but the client's RST is dropped at its own output: "
+     "it never reaches the wire (the client vanished silently)",
+     body_fw2_reboot, verify_fw2_reboot, 3),
+    ("close-wait-reconnect", 40,
+     "client close(), the server never closes (CLOSE_WAIT); the client's "
+     "FIN_WAIT_2 orphan expires (tcp_fin_timeout=1); it reconnects from "
+     "the same port: challenge ACK from CLOSE_WAIT, client RST, SYN again, "
+     "SYN-ACK",
+     body_close_wait_reconnect, verify_close_wait_reconnect, 3),
+    ("defer-accept", 41,
+     "listener with TCP_DEFER_ACCEPT 3 s, two clients send nothing (server "
+     "SYN-RECV); A's data is served; the listener is closed while B is "
+     "deferred; B's data then draws a bare RST; B CLOSED / CLOSED",
+     body_defer_accept, verify_defer_accept, 3),
 ]
 
 
