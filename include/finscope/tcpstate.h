@@ -89,6 +89,10 @@ typedef enum {
     FS_UNDECIDED_HANDSHAKE_ACK,  /* its SYN-ACK came again after an ACK of
                                     it passed (lost); the bare ACK after,
                                     taken as arrived, no segment showed */
+    FS_UNDECIDED_NEVER_ACCEPTED, /* the server, silent since its SYN-ACK,
+                                    answered the client's data at once
+                                    with a bare RST at its ISN + 1: a port's
+                                    reply as much as an abort */
 } FsUndecided;
 
 const char *fs_undecided_reason(FsUndecided why);
@@ -245,5 +249,11 @@ FsTcpState fs_tcpstate_after_ack_lost(const FsConn *conn, int role);
  * the transition goes to out. */
 FsTcpOutcome *fs_tcpstate_force(FsConn *conn, int role, FsTcpState to,
                                 FsCause cause, FsTime ts, FsTcpOutcome *out);
+
+/* role's socket ended unseen by ts (a new SYN came from its address
+ * and port): an ACK of its FIN that passed the sensor taken as arrived
+ * first, then its state ends (cause gone). */
+FsTcpOutcome *fs_tcpstate_gone(FsConn *conn, int role, FsTime ts,
+                               FsTcpOutcome *out);
 
 #endif /* FINSCOPE_TCPSTATE_H */

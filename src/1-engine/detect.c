@@ -45,6 +45,7 @@ verdict_init(FsDetectVerdict *v, FsConn *conn, FsRole role,
     v->settle_acks = FALSE;
     v->ack_lost = FS_ROLE_NONE;
     v->reused = 0;
+    v->gone = 0;
     v->actions_at = 0;
     fs_tcp_outcome_init(&v->events);
     return v;
@@ -114,6 +115,54 @@ reuse_verdict(const FsReuse *r)
            "old duplicates could enter the new connection";
 }
 
+/* The state the holder of a reused 4-tuple held: an ACK of its FIN
+ * that passed the sensor taken as arrived when that leaves it in
+ * FIN_WAIT_2 (a LAST_ACK so acked would hold nothing: the answer to the
+ * SYN decides, answered_from_old_state()). */
+static FsTcpState
+holder_state(const FsConn *prev, int holder)
+{
+    const FsEndpoint *ep = &prev->ep[holder];
+
+    if (ep->ack_pending && fs_tcpstate_likely(ep) == FS_TCP_FIN_WAIT_2)
+        return FS_TCP_FIN_WAIT_2;
+    return ep->state;
+}
+
+/* What a reusing SYN (seq, its TSval if has_ts, at ts) was against
+ * prev, whose endpoint old_sender sent it: RFC 6191's tests. */
+static void
+reuse_facts(FsReuse *r, const FsConn *prev, const FsEndpoint *old_sender,
+            guint32 seq, gboolean has_ts, guint32 tsval, FsTime ts)
+{
+    r->isn_above = old_sender->seen && fs_seq_gt(seq, old_sender->snd_nxt);
+    r->ts_known = has_ts && old_sender->ts_seen;
+    r->ts_newer = r->ts_known && fs_ts_older(old_sender->last_tsval, tsval);
+    r->since_close = ts - (prev->close_done_time != FS_TIME_UNSET
+                               ? prev->close_done_time
+                           : prev->rst_time != FS_TIME_UNSET
+                               ? prev->rst_time
+                               : prev->t_last);
+}
+
+/* A state of a connected socket, not of one given up or waiting out
+ * its 2*MSL. */
+static gboolean
+holds_a_socket(FsTcpState st)
+{
+    switch (st) {
+    case FS_TCP_ESTABLISHED:
+    case FS_TCP_CLOSE_WAIT:
+    case FS_TCP_FIN_WAIT_1:
+    case FS_TCP_FIN_WAIT_2:
+    case FS_TCP_CLOSING:
+    case FS_TCP_LAST_ACK:
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
 FsDetectVerdict *
 fs_detect_reuse(FsConn *prev, FsConn *conn, const FsSegment *seg,
                 FsDetectVerdict *v)
@@ -135,18 +184,30 @@ fs_detect_reuse(FsConn *prev, FsConn *conn, const FsSegment *seg,
                     ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
     /* never heard from (one direction captured): which state it held
      * is not known, its state here a guess (fin_captured()) */
-    r->holder_state = prev->ep[holder].seen ? (guint8)prev->ep[holder].state
+    r->holder_state = prev->ep[holder].seen ? (guint8)holder_state(prev, holder)
                                             : (guint8)FS_TCP_UNKNOWN;
-    r->isn_above = old_sender->seen && fs_seq_gt(seg->seq, old_sender->snd_nxt);
-    r->ts_known = seg->has_ts && old_sender->ts_seen;
-    r->ts_newer = r->ts_known && fs_ts_older(old_sender->last_tsval,
-                                             seg->tsval);
-    r->since_close = seg->ts -
-                     (prev->close_done_time != FS_TIME_UNSET
-                          ? prev->close_done_time
-                      : prev->rst_time != FS_TIME_UNSET ? prev->rst_time
-                                                        : prev->t_last);
+    reuse_facts(r, prev, old_sender, seg->seq, seg->has_ts, seg->tsval,
+                seg->ts);
     for (int i = FS_ROLE_CLIENT; i <= FS_ROLE_SERVER; i++) {
+        if (&prev->ep[i] == old_sender && old_sender->isn_known &&
+            prev->ep[1 - i].seen &&
+            holds_a_socket(old_sender->ack_pending
+                               ? fs_tcpstate_likely(old_sender)
+                               : old_sender->state)) {
+            /* a socket holding the 4-tuple in that state keeps any
+             * other from connecting from it (Linux: EADDRNOTAVAIL; only
+             * a TIME_WAIT is taken over): a new one sent the SYN, or
+             * another host (restarted, behind a NAT). (An ACK of its
+             * FIN taken as arrived, as the answer to the SYN will tell;
+             * its handshake not seen, or its peer never heard from, its
+             * state is a guess.) */
+            emit(v, prev, seg, FS_EV_STATE_LOST, i,
+                 "a new SYN from its address and port: its socket had "
+                 "ended unseen before (closed with no FIN or RST "
+                 "captured, the host restarted, or a NAT gave the port "
+                 "to another host)");
+            v->gone |= (guint8)(1u << i);
+        }
         if (prev->ep[i].state != FS_TCP_TIME_WAIT)
             continue;
         if (!conn->reuse_in_time_wait)
@@ -191,9 +252,11 @@ rejection_reason(const FsReuse *r)
 }
 
 /* The SYN's receiver answered with an ACK of the old connection, so it
- * still held it. If the capture had shown its FIN acknowledged, that
- * final ACK never arrived: it was in LAST_ACK (RFC 9293 §3.10.7.4; Linux
- * sends a challenge ACK, RFC 5961 §4). */
+ * still held it. If the capture had shown the final ACK of its FIN (it
+ * closed second), that ACK never arrived: it was in LAST_ACK (RFC 9293
+ * §3.10.7.4; Linux sends a challenge ACK, RFC 5961 §4). An endpoint
+ * that closed first answers so from FIN_WAIT_1, FIN_WAIT_2 or TIME_WAIT
+ * alike, its FIN acked or not: nothing to infer. */
 static void
 answered_from_old_state(FsDetectVerdict *v, FsConn *prev, FsConn *conn,
                         const FsSegment *seg)
@@ -203,12 +266,12 @@ answered_from_old_state(FsDetectVerdict *v, FsConn *prev, FsConn *conn,
     const FsEndpoint *ep = &prev->ep[role];
 
     if (!ep->fin_sent || !ep->fin_acked ||
-        (ep->state != FS_TCP_CLOSED && !ep->ack_pending))
+        (ep->state != FS_TCP_CLOSED && !ep->ack_pending) ||
+        fs_tcpstate_after_ack_lost(prev, role) != FS_TCP_LAST_ACK)
         return;
     v->ack_lost = role;
     conn->reuse.holder = FS_ROLE_SERVER;
-    conn->reuse.holder_state =
-        (guint8)fs_tcpstate_after_ack_lost(prev, role);
+    conn->reuse.holder_state = FS_TCP_LAST_ACK;
 }
 
 /* The first word from the reusing SYN's receiver. Its effects on the
@@ -240,6 +303,38 @@ note_answer(FsDetectVerdict *v, FsConn *conn, const FsSegment *seg)
     if (prev != NULL && !(f & FS_TH_RST))
         answered_from_old_state(v, prev, conn, seg);
     emit(v, conn, seg, FS_EV_REUSE_REJECTED, FS_ROLE_SERVER,
+         rejection_reason(r));
+}
+
+/* The first word of the reusing SYN's receiver, when the previous
+ * incarnation held no state (its SYN's sender had reset it): an ACK of
+ * that incarnation, from the socket the RST was to have closed (RFC 9293
+ * §3.10.7.4). The RST did not reach it (tcpstate.c then makes rst_from
+ * undecided): it held the connection in the state the RST found, and
+ * refused the SYN from it. */
+static void
+answer_despite_reset(FsDetectVerdict *v, FsConn *cur, const FsConn *old,
+                     FsRole old_role, const FsSegment *seg)
+{
+    const FsEndpoint *syn_sender = &cur->ep[FS_ROLE_CLIENT];
+    const FsEndpoint *old_sender = &old->ep[fs_role_peer(old_role)];
+    FsReuse *r = &cur->reuse;
+
+    if (cur->reuse.outcome != FS_REUSE_NONE || old != cur->older ||
+        cur->ep[FS_ROLE_SERVER].seen || syn_sender->state != FS_TCP_SYN_SENT ||
+        !syn_sender->isn_known || old->rst_from != (gint8)fs_role_peer(old_role) ||
+        old->ep[old_role].state != FS_TCP_CLOSED ||
+        (seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST | FS_TH_ACK)) !=
+            FS_TH_ACK ||
+        seg->payload_len != 0 || seg->ack != old_sender->snd_nxt ||
+        !is_endpoint(cur, FS_ROLE_SERVER, &seg->src, seg->sport))
+        return;
+    r->outcome = FS_REUSE_CHALLENGE_ACK;
+    r->holder = FS_ROLE_SERVER;
+    r->holder_state = old->rst_peer_state;
+    reuse_facts(r, old, old_sender, syn_sender->isn, syn_sender->ts_seen,
+                syn_sender->first_tsval, cur->t_first);
+    emit(v, cur, seg, FS_EV_REUSE_REJECTED, FS_ROLE_SERVER,
          rejection_reason(r));
 }
 
@@ -453,6 +548,7 @@ detect_segment_in_full(FsConn *cur, FsRole role, const FsSegment *seg,
         if (old != NULL) {
             v->conn = old;  /* an answer from (or to) the old state */
             v->role = old_role;
+            answer_despite_reset(v, cur, old, old_role, seg);
             return v;
         }
     }

@@ -93,6 +93,8 @@ apply_verdict(FsEngine *e, FsDetectVerdict *v)
         if (v->prev != NULL && (v->reused & (1u << r)))
             fs_tcpstate_force(v->prev, r, FS_TCP_CLOSED, FS_CAUSE_REUSED,
                               v->ts, &out);
+        if (v->prev != NULL && (v->gone & (1u << r)))
+            fs_tcpstate_gone(v->prev, r, v->ts, &out);
     }
     apply_outcome(e, &out);
     for (; i < fs_tcp_outcome_len(&v->events); i++)

@@ -94,6 +94,12 @@ fs_undecided_reason(FsUndecided why)
     case FS_UNDECIDED_ACK_BEFORE_RST:
         return "the last ACK of its FIN followed lost ones and it aborted "
                "with an RST of its own before a re-sent FIN was due";
+    case FS_UNDECIDED_NEVER_ACCEPTED:
+        return "silent since its SYN-ACK, it answered the client's data at "
+               "once with a bare RST at its ISN + 1, as a port with no "
+               "connection does: its socket may never have been "
+               "ESTABLISHED (a listener closed, TCP_DEFER_ACCEPT, a full "
+               "accept queue) rather than aborted from it";
     case FS_UNDECIDED_HANDSHAKE_ACK:
         return "its SYN-ACK was sent again after the client's ACK of it "
                "passed the sensor (lost); the bare ACK after it is taken as "
@@ -107,6 +113,7 @@ fs_undecided_field(FsUndecided why, int role)
 {
     switch (why) {
     case FS_UNDECIDED_ACK_BEFORE_RST:
+    case FS_UNDECIDED_NEVER_ACCEPTED:
         return "rst_interrupted";
     case FS_UNDECIDED_HANDSHAKE_ACK:
         return "handshake";
@@ -1113,7 +1120,15 @@ answers_fin_again(const Step *st, FsRole sender)
     const FsEndpoint *self = &st->conn->ep[sender];
     const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
 
+    /* (not from an endpoint already CLOSED: a new socket of its address
+     * and port, after a reuse took its TIME_WAIT over or found it gone,
+     * answering its peer's old ACK, RFC 9293 §3.10.7.3) */
+    /* (nor from the passive closer: its FIN acked the peer's, which it
+     * had taken; a FIN of the peer's again finds it in LAST_ACK, which
+     * acks it) */
     return peer->fin_sent && peer->fin_count > 1 && self->fin_sent &&
+           self->state != FS_TCP_CLOSED &&
+           !fs_seq_geq(self->fin_ack, peer->fin_seq + 1) &&
            (st->seg->seq == peer->fin_ack ||
             (!(st->seg->flags & FS_TH_ACK) && peer->ack_seen &&
              st->seg->seq == peer->max_ack &&
@@ -1138,7 +1153,19 @@ rst_meaning(const Step *st, FsRole sender)
     const FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
     guint32 peer_data_end = peer->snd_nxt - (peer->fin_sent ? 1 : 0);
 
-    if (answers_fin_again(st, sender)) {
+    if (answers_fin_again(st, sender) && self->state == FS_TCP_TIME_WAIT &&
+        self->time_wait_restart_us != 0) {
+        /* it had acked a copy of that FIN sent again, as only a
+         * TIME_WAIT does: the TIME_WAIT was there, and ended unseen
+         * before this copy came (killed, the host restarted) */
+        conn->rst_answers_fin = 1;
+        self->ack_pending = 0;
+        emit_event(st, FS_EV_RST_ANSWERS_FIN, sender, st->seg->seq,
+                   "active closer answered the re-sent FIN with RST: its "
+                   "TIME_WAIT, which had acked an earlier copy, had ended "
+                   "unseen (killed, or the host restarted)");
+        return TRUE;
+    } else if (answers_fin_again(st, sender)) {
         conn->rst_answers_fin = 1;
         self->time_wait_since = FS_TIME_UNSET;
         self->time_wait_restart_us = 0;
@@ -1240,6 +1267,32 @@ state_lost(const Step *st, FsRole sender)
            answers_peer(st, sender);
 }
 
+/* The first RST, bare, from an endpoint ESTABLISHED that sent nothing
+ * past its SYN, at its ISN + 1, all the peer had acked, answering the
+ * peer's data within a leg: what a port with no connection sends
+ * (<SEQ=SEG.ACK>), a socket never accepted too (Linux: a request dropped
+ * as its listener closed, under TCP_DEFER_ACCEPT, or a full accept
+ * queue with tcp_abort_on_overflow); a live socket's abort (RST+ACK on
+ * Linux) would hardly follow that data at once. Which state the RST
+ * left is a guess. */
+static void
+never_accepted(const Step *st, FsRole sender)
+{
+    const FsConn *conn = st->conn;
+    FsEndpoint *self = &st->conn->ep[sender];
+    const FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
+
+    if (conn->rst_from != FS_ROLE_NONE || (st->seg->flags & FS_TH_ACK) ||
+        self->state != FS_TCP_ESTABLISHED || !self->isn_known ||
+        self->snd_nxt != self->isn + 1 || self->bytes > 0 ||
+        !peer->ack_seen || st->seg->seq != self->snd_nxt ||
+        peer->max_ack != self->snd_nxt || peer->bytes == 0 ||
+        conn->last_hash_ts[fs_role_peer(sender)] <= self->state_since ||
+        !answers_peer(st, sender) || self->undecided != FS_UNDECIDED_NONE)
+        return;
+    self->undecided = FS_UNDECIDED_NEVER_ACCEPTED;
+}
+
 static void
 rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
 {
@@ -1256,6 +1309,7 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
         self->state == FS_TCP_CLOSED && (st->seg->flags & FS_TH_ACK) &&
         st->seg->seq == self->snd_nxt)
         conn->rst_uncertain = 1;
+    never_accepted(st, sender);
     self->rst_count++;
     /* on one path, the sender's ACK of the peer's FIN got there first */
     ack_arrived(st, peer_role);
@@ -1679,6 +1733,26 @@ on_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
  * RST's receiver must have had nothing in flight then (all it had sent
  * acked by the RST's sender): data queued before the RST came, as a
  * cancelled download's, passes the sensor long after it. */
+/* A bare ACK from the receiver of the first RST, CLOSED by it, of all
+ * the RST's sender had sent and of nothing it had not acked before: a
+ * socket still there answering what came after the RST (a SYN from the
+ * same port with the old connection's ACK, RFC 9293 §3.10.7.4; a
+ * keep-alive); an ACK of more answers what came before it (late). */
+static gboolean
+acks_as_alive(const Step *st, FsRole sender)
+{
+    const FsSegment *seg = st->seg;
+    const FsConn *conn = st->conn;
+
+    return conn->rst_from == (gint8)fs_role_peer(sender) &&
+           conn->ep[sender].state == FS_TCP_CLOSED &&
+           conn->ep[sender].ack_seen && seg->ack == conn->ep[sender].max_ack &&
+           (seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST | FS_TH_ACK)) ==
+               FS_TH_ACK &&
+           seg->payload_len == 0 &&
+           seg->ack == conn->ep[fs_role_peer(sender)].snd_nxt;
+}
+
 static void
 talks_after_rst(const Step *st, FsRole sender)
 {
@@ -1692,7 +1766,8 @@ talks_after_rst(const Step *st, FsRole sender)
          (!peer->ack_seen || fs_seq_gt(self->snd_nxt, peer->max_ack))) ||
         !((seg->payload_len > 0 &&
            fs_seq_gt(seg->seq + seg->payload_len, self->snd_nxt)) ||
-          ((seg->flags & FS_TH_FIN) && !self->fin_sent)) ||
+          ((seg->flags & FS_TH_FIN) && !self->fin_sent) ||
+          acks_as_alive(st, sender)) ||
         st->ts - conn->rst_time <
             MAX(leg_window(conn, sender), CROSSING_SLACK_NS))
         return;
@@ -2284,5 +2359,16 @@ fs_tcpstate_ack_lost(FsConn *conn, int role, FsTime ts, FsTcpOutcome *out)
                "the peer answered a new SYN from LAST_ACK: the final ACK "
                "never arrived");
     ack_was_lost(&st, (FsRole)role);
+    return out;
+}
+
+FsTcpOutcome *
+fs_tcpstate_gone(FsConn *conn, int role, FsTime ts, FsTcpOutcome *out)
+{
+    Step st = { conn, NULL, ts, NULL, out };
+
+    if (conn->ep[role].ack_pending)
+        ack_arrived(&st, (FsRole)role);
+    take_edge(&st, (FsRole)role, FS_CAUSE_GONE);
     return out;
 }
