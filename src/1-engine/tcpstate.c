@@ -460,12 +460,20 @@ static void ack_arrived(const Step *st, FsRole role);
 /* The receiver of a FIN: RFC 9293 §3.10.7.4, "eighth, check the FIN bit",
  * at the time the FIN reached it (not later than its own last change).
  * A FIN that acknowledged role's own FIN brought that ACK along. */
+static void fin_received_by(const Step *st, FsRole role, FsTime at);
+
 static void
 fin_received(const Step *st, FsRole role)
 {
+    fin_received_by(st, role, st->ts);
+}
+
+/* fin_received(), the FIN come by at at the latest. */
+static void
+fin_received_by(const Step *st, FsRole role, FsTime at)
+{
     FsEndpoint *ep = &st->conn->ep[role];
     const FsEndpoint *peer = &st->conn->ep[fs_role_peer(role)];
-    FsTime at = st->ts;
 
     if (ep->recv_fin)
         return;
@@ -482,11 +490,16 @@ fin_received(const Step *st, FsRole role)
     take_edge_at(st, role, FS_CAUSE_RECV_FIN, at);
 }
 
-/* A FIN from role's peer passed the sensor. A receiver the capture never
- * heard from takes it as delivered; otherwise its arrival waits for the
+/* A FIN from role's peer passed the sensor. Its arrival waits for the
  * receiver's ACK, which also says whether the receiver sent its own FIN
- * before (simultaneous close) or after (a normal close). A receiver an
- * RST closed acks nothing: nothing is pending there. */
+ * before (simultaneous close) or after (a normal close). A receiver the
+ * capture never heard from since the handshake (one direction
+ * captured) takes it as delivered; in a capture that began mid-stream
+ * one not heard from yet may still speak: its FIN may show it had not
+ * taken this one (an audit's captures that began with one side's data
+ * had their simultaneous closes taken for normal ones), so it waits too,
+ * taken as delivered only if it never speaks (settle_pending_fin()). A
+ * receiver an RST closed acks nothing: nothing is pending there. */
 static void
 fin_captured(const Step *st, FsRole role)
 {
@@ -494,7 +507,7 @@ fin_captured(const Step *st, FsRole role)
 
     if (ep->recv_fin || ep->fin_pending || ep->state == FS_TCP_CLOSED)
         return;
-    if (!ep->seen)
+    if (!ep->seen && st->conn->ep[fs_role_peer(role)].isn_known)
         fin_received(st, role);
     else
         ep->fin_pending = 1;
@@ -1411,6 +1424,17 @@ rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
     if (half_open_reset(st, sender))
         return TRUE;
     refused = rst_refusal(st, sender, uncertain);
+    /* the first RST, to an endpoint whose own close was done (its FIN
+     * acked by the RST's sender before: CLOSED, or LAST_ACK with that
+     * ACK on its way, which came first on the one path): no connection
+     * there to take it (a middlebox's reset after the close, say); its
+     * sender keeps what it held */
+    if (refused == NULL && rcv->seen && rcv->fin_sent &&
+        rcv->rst_count == 0 && conn->rst_from == FS_ROLE_NONE &&
+        ((rcv->state == FS_TCP_CLOSED && rcv->fin_acked) ||
+         (rcv->ack_pending && fs_tcpstate_likely(rcv) == FS_TCP_CLOSED)))
+        refused = "its receiver had closed (its FIN acked): no connection "
+                  "took it";
     if (refused == NULL && rcv->state == FS_TCP_TIME_WAIT &&
         st->cfg != NULL && st->cfg->rfc1337)
         refused = "RFC 1337: TIME_WAIT ignores RSTs";
@@ -2014,6 +2038,11 @@ settle_pending_fin(const Step *st, FsRole role)
 
     if (!ep->fin_pending)
         return;
+    if (!ep->seen) {
+        /* never heard from: taken as delivered, the first time */
+        fin_received_by(st, role, peer->fin_time);
+        return;
+    }
     if (peer->fin_count > 1) {
         ep->fin_pending = 0;
         conn->peer_silent = 1;
