@@ -1057,8 +1057,13 @@ rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
                fs_seq_geq(rcv->max_ack, snd->fin_seq) &&
                (rcv->state == FS_TCP_ESTABLISHED ||
                 rcv->state == FS_TCP_FIN_WAIT_1)));
-    if (at_fin)
+    /* (with the ACK bit, below its sender's SND.NXT: neither a port's
+     * reply, which has none answering an ACK, nor a live abort, at
+     * SND.NXT: a guess, as below) */
+    if (at_fin) {
+        *uncertain = (seg->flags & FS_TH_ACK) != 0;
         return NULL;
+    }
     /* RCV.NXT lies between what rcv acked and what snd sent (past a FIN
      * rcv took, max_ack reached it: at_fin above took the one seq where
      * RCV.NXT - 1 and max_ack differ), short of a FIN it did not take */
