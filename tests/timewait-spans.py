@@ -6,7 +6,8 @@ Each endpoint's span runs from time_wait_since to time_wait_end (null:
 still held at the end of the capture); an end at the time of another's
 entry does not overlap it (a leave before an enter, as report-service.c
 counts). Checked: the summary's time_wait_peak, each host's peak in
-time_wait_by_host, each (client, destination) peak in port_pressure, and
+time_wait_by_host (and its entries, at most its records' spans), each
+(client, destination) peak in port_pressure, and
 that port_pressure's first is the busiest of all; given a --timeline
 NDJSON of the same run, also that each host's most in a step is its
 peak.
@@ -70,6 +71,14 @@ def main():
     same("time_wait_peak", peak(every), summary["time_wait_peak"])
     for host, v in summary["time_wait_by_host"].items():
         same("host %s peak" % host, peak(hosts[host]), v["peak"])
+        # its entries ("in all"): no more than the records' spans (fewer
+        # once it was retired at zero and forgotten); a TIME_WAIT whose
+        # start was taken back (an RST to the FIN sent again: it held
+        # none) counts in neither
+        n += 1
+        if v["entered"] > len(hosts[host]):
+            bad.append("host %s entered: spans %d, finscope %d"
+                       % (host, len(hosts[host]), v["entered"]))
     pressure = summary["port_pressure"]
     for p in pressure:
         same("%s -> %s peak" % (p["client"], p["destination"]),

@@ -720,10 +720,11 @@ fs_store_sweep(FsStore *s, FsTime now)
         was_frozen = rec != conn;
         fs_tcp_outcome_init(&out);
         fs_tcpstate_expire(rec, now, 2 * s->cfg.msl, &out);
-        /* read only of a frozen one (whether to freeze it again) */
-        expired = was_frozen && fs_tcp_outcome_len(&out) > 0 &&
-                  fs_tcp_outcome_count_cause(
-                      &out, FS_CAUSE_TIME_WAIT_EXPIRED) > 0;
+        /* read only of a frozen one (whether to freeze it again): a
+         * change of state is kept (an ACK proven by silence moved
+         * CLOSING on, say: passed on again at the next sweep it had
+         * entered its TIME_WAIT twice) */
+        expired = was_frozen && fs_tcp_outcome_len(&out) > 0;
         s->hooks.on_outcome(&out, s->hooks.user);
         /* an ACK proven by silence may complete its close */
         look_at(s, rec, &l);
