@@ -47,6 +47,13 @@ for msl in 1 30; do
         check "crafted-time-wait-restart, --msl $msl: peaks = the spans" \
             python3 "$SPANS" "$OUT/restart-$msl.json" "$OUT/restart-$msl.flat"
 done
+# a TIME_WAIT taken back (its host's entries count it no more)
+fs_run "$OUT/taken-back.json" --json --top 0 \
+    -r "$G_TEST_SRCDIR/samples/crafted-time-wait-taken-back.pcap" &&
+    fs_run "$OUT/taken-back.flat" --json-flat \
+        -r "$G_TEST_SRCDIR/samples/crafted-time-wait-taken-back.pcap" &&
+    check "crafted-time-wait-taken-back: entries = the spans" \
+        python3 "$SPANS" "$OUT/taken-back.json" "$OUT/taken-back.flat"
 fs_run "$OUT/tl.json" --json --top 0 --msl 2 --timeline "$OUT/tl.ndjson" \
     -r "$OUT/few.pcap" &&
     check "few, --msl 2: --timeline's most per host = the peaks" \

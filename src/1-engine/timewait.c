@@ -861,9 +861,12 @@ enter_in_place(FsTimeWait *tw, Tw *e, gboolean from_fifo)
         tw->finish_heap++;
     end = MIN(end, e->t + tw->two_msl);
     if (end <= e->t) {
-        /* cut at its start, or it never held one */
+        /* cut at its start, or it never held one (its start taken
+         * back: not an entry of its host's either) */
         guint32 id = tw_host_id(tw, e);
 
+        if (end < e->t)
+            tw_host(tw, e)->pub.entered--;
         span_done(tw, e, FALSE);
         e->who = TW_DONE | id;
         return;
@@ -945,7 +948,10 @@ lag_to(FsTimeWait *tw, FsTime at)
         end = take_cut_at(tw, tw_key(&s), s.t);
         end = MIN(end, s.t + tw->two_msl);
         if (end <= s.t) {
-            /* cut at its start, or it never held one */
+            /* cut at its start, or it never held one (its start taken
+             * back: not an entry of its host's either) */
+            if (end < s.t)
+                tw_host(tw, &s)->pub.entered--;
             span_done(tw, &s, FALSE);
             continue;
         }

@@ -809,7 +809,7 @@ sweep_edge(Sweep *sw, const Edge *e, gboolean enter, FsTime t)
     if (h->name == NULL)
         h->name = g_strdup(host);
     if (t == FS_TIME_UNSET) {
-        h->entered++; /* an entry, span or not */
+        h->entered++; /* an entry, span or not (its record kept it) */
         return;
     }
     held_step(h, enter, t);
@@ -879,7 +879,10 @@ sweep_spans(Sweep *sw, const GArray *edges, FsTime msl)
             if (in != NULL)
                 g_hash_table_insert(restarted, key, (gpointer)e);
         } else if (e->enter) {
-            sweep_edge(sw, e, TRUE, FS_TIME_UNSET);
+            /* an entry, span or not, unless an RST took it back (the
+             * engine's count, timewait.c) */
+            if (kept_time_wait(e))
+                sweep_edge(sw, e, TRUE, FS_TIME_UNSET);
             if (in == NULL)
                 g_hash_table_insert(open, key, (gpointer)e);
         } else if (in != NULL) {
