@@ -250,6 +250,14 @@ FsTcpState fs_tcpstate_after_ack_lost(const FsConn *conn, int role);
 FsTcpOutcome *fs_tcpstate_force(FsConn *conn, int role, FsTcpState to,
                                 FsCause cause, FsTime ts, FsTcpOutcome *out);
 
+/* seg, from sender, a bare ACK of all its peer had sent and of nothing
+ * sender had not acked, shows that the first RST of conn, the peer's,
+ * did not close sender: sender is CLOSED by it, and seg came later than
+ * it could have crossed that RST (tcpstate.c: rst_from undecided; the
+ * detectors: a reusing SYN refused from the state the RST found). */
+gboolean fs_tcpstate_alive_after_rst(const FsConn *conn, int sender,
+                                     const FsSegment *seg);
+
 /* role's socket ended unseen by ts (a new SYN came from its address
  * and port): an ACK of its FIN that passed the sensor taken as arrived
  * first, then its state ends (cause gone). */

@@ -145,6 +145,33 @@ reuse_facts(FsReuse *r, const FsConn *prev, const FsEndpoint *old_sender,
                                : prev->t_last);
 }
 
+/* The state ep most likely held, what the capture did not show taken
+ * as done: an ACK of its FIN that passed the sensor arrived; a FIN of its
+ * own sent once, not again, was acked out of sight (a stack re-sends an
+ * unacked FIN); a FIN of its peer's captured reached it. One ACK missing
+ * from the capture (a lost one, or a capture of SYN, FIN and RST only)
+ * leaves no endpoint in FIN_WAIT_2 or LAST_ACK here that a reusing SYN
+ * would take for a socket ended unseen. */
+static FsTcpState
+likeliest_state(const FsEndpoint *ep)
+{
+    FsTcpState st = ep->state;
+    FsTcpState to;
+
+    if (ep->ack_pending ||
+        (ep->fin_sent && !ep->fin_acked && ep->fin_count == 1)) {
+        to = fs_tcp_next_state(st, FS_CAUSE_FIN_ACKED);
+        if (to != FS_TCP_N_STATES)
+            st = to;
+    }
+    if (ep->fin_pending) {
+        to = fs_tcp_next_state(st, FS_CAUSE_RECV_FIN);
+        if (to != FS_TCP_N_STATES)
+            st = to;
+    }
+    return st;
+}
+
 /* A state of a connected socket, not of one given up or waiting out
  * its 2*MSL. */
 static gboolean
@@ -191,9 +218,7 @@ fs_detect_reuse(FsConn *prev, FsConn *conn, const FsSegment *seg,
     for (int i = FS_ROLE_CLIENT; i <= FS_ROLE_SERVER; i++) {
         if (&prev->ep[i] == old_sender && old_sender->isn_known &&
             prev->ep[1 - i].seen &&
-            holds_a_socket(old_sender->ack_pending
-                               ? fs_tcpstate_likely(old_sender)
-                               : old_sender->state)) {
+            holds_a_socket(likeliest_state(old_sender))) {
             /* a socket holding the 4-tuple in that state keeps any
              * other from connecting from it (Linux: EADDRNOTAVAIL; only
              * a TIME_WAIT is taken over): a new one sent the SYN, or
@@ -322,12 +347,9 @@ answer_despite_reset(FsDetectVerdict *v, FsConn *cur, const FsConn *old,
 
     if (cur->reuse.outcome != FS_REUSE_NONE || old != cur->older ||
         cur->ep[FS_ROLE_SERVER].seen || syn_sender->state != FS_TCP_SYN_SENT ||
-        !syn_sender->isn_known || old->rst_from != (gint8)fs_role_peer(old_role) ||
-        old->ep[old_role].state != FS_TCP_CLOSED ||
-        (seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST | FS_TH_ACK)) !=
-            FS_TH_ACK ||
-        seg->payload_len != 0 || seg->ack != old_sender->snd_nxt ||
-        !is_endpoint(cur, FS_ROLE_SERVER, &seg->src, seg->sport))
+        !syn_sender->isn_known ||
+        !is_endpoint(cur, FS_ROLE_SERVER, &seg->src, seg->sport) ||
+        !fs_tcpstate_alive_after_rst(old, old_role, seg))
         return;
     r->outcome = FS_REUSE_CHALLENGE_ACK;
     r->holder = FS_ROLE_SERVER;

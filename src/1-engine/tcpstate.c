@@ -1300,7 +1300,8 @@ never_accepted(const Step *st, FsRole sender)
     FsEndpoint *self = &st->conn->ep[sender];
     const FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
 
-    if (conn->rst_from != FS_ROLE_NONE || (st->seg->flags & FS_TH_ACK) ||
+    if (sender != FS_ROLE_SERVER || conn->rst_from != FS_ROLE_NONE ||
+        (st->seg->flags & FS_TH_ACK) ||
         self->state != FS_TCP_ESTABLISHED || !self->isn_known ||
         self->snd_nxt != self->isn + 1 || self->bytes > 0 ||
         !peer->ack_seen || st->seg->seq != self->snd_nxt ||
@@ -1429,12 +1430,17 @@ rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
     if (half_open_reset(st, sender))
         return TRUE;
     refused = rst_refusal(st, sender, uncertain);
-    /* the first RST, to an endpoint whose own close was done (its FIN
-     * acked by the RST's sender before: CLOSED, or LAST_ACK with that
-     * ACK on its way, which came first on the one path): no connection
-     * there to take it (a middlebox's reset after the close, say); its
-     * sender keeps what it held */
-    if (refused == NULL && rcv->seen && rcv->fin_sent &&
+    /* the first RST, bare, to an endpoint whose own close was done (its
+     * FIN acked by the RST's sender before: CLOSED, or LAST_ACK with
+     * that ACK on its way, which came first on the one path): no
+     * connection there to take it (a middlebox's reset after the close,
+     * say), and its sender keeps what it held. Not one with the ACK bit
+     * (at its sender's SND.NXT: that stack's own abort, of a TIME_WAIT
+     * it still held open, BSD/XNU, Windows), nor one answering the
+     * peer's FIN sent again (no TIME_WAIT answers that with an RST:
+     * rst_meaning()) */
+    if (refused == NULL && !(st->seg->flags & FS_TH_ACK) &&
+        !answers_fin_again(st, sender) && rcv->seen && rcv->fin_sent &&
         rcv->rst_count == 0 && conn->rst_from == FS_ROLE_NONE &&
         ((rcv->state == FS_TCP_CLOSED && rcv->fin_acked) ||
          (rcv->ack_pending && fs_tcpstate_likely(rcv) == FS_TCP_CLOSED)))
@@ -1773,13 +1779,27 @@ acks_as_alive(const Step *st, FsRole sender)
     const FsSegment *seg = st->seg;
     const FsConn *conn = st->conn;
 
+    /* (with no leg measured, a keep-alive that crossed the RST could
+     * not be told from one after it) */
     return conn->rst_from == (gint8)fs_role_peer(sender) &&
+           leg_window(conn, sender) >= 0 &&
            conn->ep[sender].state == FS_TCP_CLOSED &&
            conn->ep[sender].ack_seen && seg->ack == conn->ep[sender].max_ack &&
            (seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST | FS_TH_ACK)) ==
                FS_TH_ACK &&
            seg->payload_len == 0 &&
            seg->ack == conn->ep[fs_role_peer(sender)].snd_nxt;
+}
+
+gboolean
+fs_tcpstate_alive_after_rst(const FsConn *conn, int sender,
+                            const FsSegment *seg)
+{
+    Step st = { (FsConn *)conn, seg, seg->ts, NULL, NULL };
+
+    return acks_as_alive(&st, (FsRole)sender) &&
+           seg->ts - conn->rst_time >=
+               MAX(leg_window(conn, (FsRole)sender), CROSSING_SLACK_NS);
 }
 
 static void
