@@ -50,15 +50,16 @@ threads_same() {
     cmp "$OUT/$name.t1.n" "$OUT/$name.t2.n"
 }
 
-while read -r name pcap expected opts; do
-    case $name in ''|'#'*) continue ;; esac
+# (not $name: check() sets that)
+while read -r sample pcap expected opts; do
+    case $sample in ''|'#'*) continue ;; esac
     case " $opts " in *" --ladder "*) continue ;; esac
     # shellcheck disable=SC2086
-    check "shard $name: merge of 4 shards = one run" \
-        shard_merge "$name" "$SAMPLES/$pcap" 4 $opts
+    check "shard $sample: merge of 4 shards = one run" \
+        shard_merge "$sample" "$SAMPLES/$pcap" 4 $opts
     # shellcheck disable=SC2086
-    check "threads $name: --threads 1 = --threads 2" \
-        threads_same "$name" "$SAMPLES/$pcap" $opts
+    check "threads $sample: --threads 1 = --threads 2" \
+        threads_same "$sample" "$SAMPLES/$pcap" $opts
 done < "$SAMPLES/TRACES"
 
 # Many connections (and more than the 100 hosts a summary lists): shards
