@@ -37,6 +37,8 @@ expect_error "unsupported link type" 1 "link" "$OUT/wifi.pcap"
 # before the cut are still analysed, and the cut is said.
 sample=$(ls "$SAMPLES"/*.pcap | head -n 1)
 size=$(wc -c < "$sample")
+packets=$("$FINSCOPE" --json -r "$sample" | grep '"type":"summary"' |
+    sed -n 's/.*"packets":\([0-9]*\).*/\1/p')
 head -c $((size - 7)) "$sample" > "$OUT/cut.pcap"
 "$FINSCOPE" --json -r "$OUT/cut.pcap" > "$OUT/cut.jsonl" 2> "$OUT/cut.err"
 status=$?
@@ -49,7 +51,7 @@ else
 fi
 # ... and the summary records it: the file and the bytes read.
 if grep '"type":"summary"' "$OUT/cut.jsonl" | grep -qF \
-    "\"truncated\":true,\"truncated_files\":[{\"file\":\"$OUT/cut.pcap\",\"bytes_read\":$((size - 7))}]"
+    "\"truncated\":true,\"truncated_files\":[{\"file\":\"$OUT/cut.pcap\",\"bytes_read\":$((size - 7)),\"records_read\":$((packets - 1))}]"
 then
     ok "truncated file: JSON summary has truncated, the file, bytes read"
 else
@@ -71,12 +73,92 @@ else
 fi
 # stdin cut short: truncated, bytes unknown
 if "$FINSCOPE" --json -r - < "$OUT/cut.pcap" 2>/dev/null | grep -qF \
-    '"truncated":true,"truncated_files":[{"file":"-"}]'
+    "\"truncated\":true,\"truncated_files\":[{\"file\":\"-\",\"records_read\":$((packets - 1))}]"
 then
     ok "truncated stdin: truncated, no bytes_read"
 else
     not_ok "truncated stdin: truncated, no bytes_read"
 fi
+
+# A record whose length field lies (caplen 2^31-1) in the middle of a
+# real capture: a read error, not a cut. The run still fails (exit 1,
+# libpcap's message on stderr), but the report of the records before says
+# it stopped, where and why, as for a cut: the 4th of the sample's
+# records, so 3 are read; read in place and by libpcap alike.
+python3 - "$sample" "$OUT/bad.pcap" 4 > "$OUT/bad.at" <<'PY'
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+order = '<' if d[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+pos = 24
+for _ in range(int(sys.argv[3]) - 1):
+    pos += 16 + struct.unpack(order + 'I', d[pos + 8:pos + 12])[0]
+d[pos + 8:pos + 12] = struct.pack(order + 'I', 0x7fffffff)
+open(sys.argv[2], 'wb').write(d)
+print(pos)
+PY
+at=$(cat "$OUT/bad.at")
+expect_error "corrupt record mid-file: exit 1, one line" 1 \
+    "invalid packet capture length" "$OUT/bad.pcap"
+why=$(sed "s|^finscope: $OUT/bad.pcap: ||" "$OUT/stderr")
+"$FINSCOPE" --json -r "$OUT/bad.pcap" > "$OUT/bad.jsonl" 2> /dev/null
+status=$?
+if [ "$status" -eq 1 ] && grep '"type":"summary"' "$OUT/bad.jsonl" |
+    grep -qF "\"packets\":3,\"tcp_segments\":3," &&
+    grep '"type":"summary"' "$OUT/bad.jsonl" | grep -qF \
+    "\"truncated\":true,\"truncated_files\":[{\"file\":\"$OUT/bad.pcap\",\"bytes_read\":$at,\"records_read\":3,\"error\":\"$why\"}]"
+then
+    ok "corrupt record: JSON summary of the 3 records before: truncated, where, why"
+else
+    not_ok "corrupt record: JSON summary (exit $status)"
+    grep '"type":"summary"' "$OUT/bad.jsonl" | sed 's/^/# /'
+fi
+"$FINSCOPE" -r "$OUT/bad.pcap" > "$OUT/bad.txt" 2> /dev/null
+status=$?
+if [ "$status" -eq 1 ] && grep -qF \
+    "TRUNCATED capture     $OUT/bad.pcap: reading stopped at record 4, byte $at ($why): the report covers the 3 records before" \
+    "$OUT/bad.txt"
+then
+    ok "corrupt record: the text summary says so"
+else
+    not_ok "corrupt record: the text summary (exit $status)"
+    grep TRUNCATED "$OUT/bad.txt" | sed 's/^/# /'
+fi
+check "corrupt record: libpcap's path reports it alike" sh -c '
+    FINSCOPE_NO_MMAP=1 "$1" --json -r "$2" > "$3" 2> /dev/null
+    [ $? -eq 1 ] && cmp "$3" "$4"' sh "$FINSCOPE" "$OUT/bad.pcap" \
+    "$OUT/bad-libpcap.jsonl" "$OUT/bad.jsonl"
+check "corrupt record: --threads 2 reports it alike" sh -c '
+    "$1" --threads 2 --json -r "$2" > "$3" 2> /dev/null
+    [ $? -eq 1 ] && cmp "$3" "$4"' sh "$FINSCOPE" "$OUT/bad.pcap" \
+    "$OUT/bad-threads.jsonl" "$OUT/bad.jsonl"
+if "$FINSCOPE" --json -r - < "$OUT/bad.pcap" 2>/dev/null | grep -qF \
+    "\"truncated\":true,\"truncated_files\":[{\"file\":\"-\",\"records_read\":3,\"error\":\"$why\"}]"
+then
+    ok "corrupt record on stdin: where (no bytes_read) and why"
+else
+    not_ok "corrupt record on stdin: where (no bytes_read) and why"
+fi
+# Merged with a whole file: that one is read to its end (the bad one's
+# error does not end it), and the run still fails.
+"$FINSCOPE" --json -r "$OUT/bad.pcap" -r "$sample" > "$OUT/two.jsonl" \
+    2> "$OUT/two.err"
+status=$?
+if [ "$status" -eq 1 ] && grep '"type":"summary"' "$OUT/two.jsonl" |
+    grep -qF "\"packets\":$((packets + 3)),\"tcp_segments\":$((packets + 3))," &&
+    grep '"type":"summary"' "$OUT/two.jsonl" | grep -qF \
+    "\"truncated_files\":[{\"file\":\"$OUT/bad.pcap\",\"bytes_read\":$at,\"records_read\":3,\"error\":\"$why\"}]}" &&
+    [ "$(wc -l < "$OUT/two.err")" -eq 1 ]
+then
+    ok "corrupt record merged with a whole file: the other read to its end, exit 1"
+else
+    not_ok "corrupt record merged with a whole file (exit $status)"
+    grep '"type":"summary"' "$OUT/two.jsonl" | sed 's/^/# /'
+    sed 's/^/# /' "$OUT/two.err"
+fi
+check "corrupt record: finscope check cannot run (2) and says why" sh -c '
+    "$1" check --assert "resets >= 0" -r "$2" > /dev/null 2> "$3"
+    [ $? -eq 2 ] && grep -qF "finscope check: $2: $4" "$3"' sh \
+    "$FINSCOPE" "$OUT/bad.pcap" "$OUT/check.err" "$why"
 
 # Every packet cut by a small snap length: counted as truncated, and the
 # run completes. 40 bytes of Ethernet keeps the IP header but not TCP;

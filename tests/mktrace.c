@@ -8,6 +8,10 @@
  *
  *   T SRC > DST FLAGS SEQ ACK LEN [win=N] [ts=TSVAL,TSECR] [mss=N] [ws=N]
  *                                 [sackok] [ttl=N] [id=N]
+ *   T SRC > DST udp LEN         a UDP datagram (finscope: not_tcp)
+ *   T SRC > DST arp             an ARP request, broadcast: who has DST's
+ *                               address? tell SRC (IPv4, ports ignored;
+ *                               en10mb, sll, sll2 only; finscope: not_ip)
  *
  *   T      integer microseconds (64-bit), or seconds with up to 9 decimals
  *          ("1700000000.123456789")
@@ -48,7 +52,16 @@
 #define MK_ETHERTYPE_IPV6 0x86DD
 #define MK_ETHERTYPE_VLAN 0x8100 /* IEEE 802.1Q C-tag */
 #define MK_ETHERTYPE_QINQ 0x88A8 /* IEEE 802.1ad S-tag, outer of two */
+#define MK_ETHERTYPE_ARP 0x0806
 #define MK_IPPROTO_TCP 6
+#define MK_IPPROTO_UDP 17
+
+/* What a script line makes: a TCP segment, or a frame beside TCP. */
+typedef enum {
+    MK_TCP = 0,
+    MK_UDP,
+    MK_ARP,
+} MkKind;
 
 typedef struct {
     const char *name;  /* --linktype value */
@@ -80,13 +93,14 @@ typedef struct {
 } MkEndpoint;
 
 typedef struct {
+    MkKind kind;         /* a segment, or a UDP or ARP frame */
     guint64 ts_ns;       /* capture time, ns since the epoch */
     MkEndpoint src;      /* sender */
     MkEndpoint dst;      /* receiver */
     guint8 flags;        /* FS_TH_* bits */
     guint32 seq;         /* sequence number */
     guint32 ack;         /* acknowledgment field */
-    guint32 len;         /* payload bytes */
+    guint32 len;         /* payload bytes (TCP or UDP) */
     guint16 win;         /* raw window field */
     guint8 ttl;          /* IPv4 TTL or IPv6 hop limit */
     gboolean has_ip_id;  /* id= given */
@@ -314,29 +328,63 @@ parse_numbers(char **tok, MkSegment *seg, GError **error)
     return TRUE;
 }
 
+/* "udp LEN" or "arp" (the fields after DST) */
+static gboolean
+parse_other(char **tok, guint n_tok, MkSegment *seg, GError **error)
+{
+    guint64 len = 0;
+
+    if (strcmp(tok[0], "arp") == 0) {
+        seg->kind = MK_ARP;
+        if (n_tok != 1 || seg->src.family != 4) {
+            g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                        "want T SRC > DST arp, IPv4");
+            return FALSE;
+        }
+        return TRUE;
+    }
+    seg->kind = MK_UDP;
+    if (n_tok != 2) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                    "want T SRC > DST udp LEN");
+        return FALSE;
+    }
+    if (!parse_uint("len", tok[1], G_MAXUINT16, &len, error))
+        return FALSE;
+    seg->len = (guint32)len;
+    return TRUE;
+}
+
 /* tok holds the whitespace-separated fields of one non-blank line. */
 static gboolean
 parse_fields(char **tok, guint n_tok, MkSegment *seg, GError **error)
 {
+    gboolean other = n_tok >= 5 && (strcmp(tok[4], "udp") == 0 ||
+                                    strcmp(tok[4], "arp") == 0);
+
     memset(seg, 0, sizeof *seg);
     seg->win = 65535;
     seg->ttl = 64;
-    if (n_tok < 8 || strcmp(tok[2], ">") != 0) {
+    if ((n_tok < 8 && !other) || strcmp(tok[2], ">") != 0) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
-                    "want T SRC > DST FLAGS SEQ ACK LEN [options]");
+                    "want T SRC > DST FLAGS SEQ ACK LEN [options], "
+                    "T SRC > DST udp LEN or T SRC > DST arp");
         return FALSE;
     }
     if (!parse_time(tok[0], &seg->ts_ns, error) ||
         !parse_endpoint(tok[1], &seg->src, error) ||
-        !parse_endpoint(tok[3], &seg->dst, error) ||
-        !parse_flags(tok[4], &seg->flags, error) ||
-        !parse_numbers(tok + 5, seg, error))
+        !parse_endpoint(tok[3], &seg->dst, error))
         return FALSE;
     if (seg->src.family != seg->dst.family) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
                     "source and destination are not the same IP version");
         return FALSE;
     }
+    if (other)
+        return parse_other(tok + 4, n_tok - 4, seg, error);
+    if (!parse_flags(tok[4], &seg->flags, error) ||
+        !parse_numbers(tok + 5, seg, error))
+        return FALSE;
     for (guint i = 8; i < n_tok; i++) {
         if (!parse_option(tok[i], seg, error))
             return FALSE;
@@ -380,8 +428,16 @@ tcp_options_len(const MkSegment *seg)
 static gboolean
 check_fits(const MkOptions *opts, const MkSegment *seg, GError **error)
 {
-    guint ip_len = (seg->src.family == 6 ? 0 : 20) + 20 +
-                   tcp_options_len(seg) + seg->len;
+    guint ip_len = (seg->src.family == 6 ? 0 : 20) + seg->len +
+                   (seg->kind == MK_UDP ? 8 : 20 + tcp_options_len(seg));
+    int dlt = opts->link->dlt;
+
+    if (seg->kind == MK_ARP && dlt != DLT_EN10MB && dlt != DLT_LINUX_SLL &&
+        dlt != DLT_LINUX_SLL2) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                    "arp needs --linktype en10mb, sll or sll2");
+        return FALSE;
+    }
 
     /* The IPv4 total length or IPv6 payload length is 16 bits. */
     if (ip_len > G_MAXUINT16) {
@@ -539,6 +595,65 @@ build_tcp(const MkSegment *seg)
     return b;
 }
 
+/* 02:00 + the address's last 4 bytes: locally administered, per host. */
+static void
+put_mac(GByteArray *b, const MkEndpoint *ep)
+{
+    put_be16(b, 0x0200);
+    g_byte_array_append(b, ep->addr + addr_len(ep) - 4, 4);
+}
+
+/* RFC 768: header and payload, checksum over the same pseudo-header as
+ * TCP's. */
+static GByteArray *
+build_udp(const MkSegment *seg)
+{
+    GByteArray *b = g_byte_array_sized_new(8 + seg->len);
+    guint8 pseudo[40] = { 0 };
+    guint alen = addr_len(&seg->src);
+    guint32 sum;
+    guint16 csum;
+
+    put_be16(b, seg->src.port);
+    put_be16(b, seg->dst.port);
+    put_be16(b, (guint16)(8 + seg->len));
+    put_be16(b, 0);            /* checksum, set below */
+    for (guint32 i = 0; i < seg->len; i++)
+        put_u8(b, (guint8)('a' + i % 26));
+    memcpy(pseudo, seg->src.addr, alen);
+    memcpy(pseudo + alen, seg->dst.addr, alen);
+    sum = csum_add(0, pseudo, 2 * alen);
+    sum += MK_IPPROTO_UDP + b->len;
+    csum = csum_fold(csum_add(sum, b->data, b->len));
+    set_be16(b, 6, csum != 0 ? csum : 0xffff); /* 0 is "no checksum" */
+    return b;
+}
+
+/* RFC 826 request: who has dst's address? tell src. */
+static GByteArray *
+build_arp(const MkSegment *seg)
+{
+    GByteArray *b = g_byte_array_sized_new(28);
+    static const guint8 unknown[6] = { 0 };
+
+    put_be16(b, 1);            /* hardware: Ethernet */
+    put_be16(b, MK_ETHERTYPE_IPV4);
+    put_u8(b, 6);
+    put_u8(b, 4);
+    put_be16(b, 1);            /* request */
+    put_mac(b, &seg->src);
+    g_byte_array_append(b, seg->src.addr, 4);
+    g_byte_array_append(b, unknown, 6);
+    g_byte_array_append(b, seg->dst.addr, 4);
+    return b;
+}
+
+static guint8
+ip_proto(const MkSegment *seg)
+{
+    return seg->kind == MK_UDP ? MK_IPPROTO_UDP : MK_IPPROTO_TCP;
+}
+
 static void
 put_ipv4(GByteArray *b, const MkSegment *seg, guint tcp_len, guint16 id)
 {
@@ -550,7 +665,7 @@ put_ipv4(GByteArray *b, const MkSegment *seg, guint tcp_len, guint16 id)
     put_be16(b, id);
     put_be16(b, 0x4000);       /* DF, offset 0 */
     put_u8(b, seg->ttl);
-    put_u8(b, MK_IPPROTO_TCP);
+    put_u8(b, ip_proto(seg));
     put_be16(b, 0);            /* checksum, set below */
     g_byte_array_append(b, seg->src.addr, 4);
     g_byte_array_append(b, seg->dst.addr, 4);
@@ -562,25 +677,22 @@ put_ipv6(GByteArray *b, const MkSegment *seg, guint tcp_len)
 {
     put_be32(b, 0x60000000u);  /* version 6, class 0, flow 0 */
     put_be16(b, (guint16)tcp_len);
-    put_u8(b, MK_IPPROTO_TCP); /* next header */
+    put_u8(b, ip_proto(seg));  /* next header */
     put_u8(b, seg->ttl);       /* hop limit */
     g_byte_array_append(b, seg->src.addr, 16);
     g_byte_array_append(b, seg->dst.addr, 16);
-}
-
-/* 02:00 + the address's last 4 bytes: locally administered, per host. */
-static void
-put_mac(GByteArray *b, const MkEndpoint *ep)
-{
-    put_be16(b, 0x0200);
-    g_byte_array_append(b, ep->addr + addr_len(ep) - 4, 4);
 }
 
 static void
 put_ethernet(GByteArray *b, const MkOptions *opts, const MkSegment *seg,
              guint16 ethertype)
 {
-    put_mac(b, &seg->dst);
+    static const guint8 broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+    if (seg->kind == MK_ARP)
+        g_byte_array_append(b, broadcast, 6);
+    else
+        put_mac(b, &seg->dst);
     put_mac(b, &seg->src);
     for (guint i = 0; i < opts->n_vlans; i++) {
         gboolean outer_of_two = opts->n_vlans == 2 && i == 0;
@@ -621,7 +733,9 @@ static void
 put_link(GByteArray *b, const MkOptions *opts, const MkSegment *seg)
 {
     gboolean v6 = seg->src.family == 6;
-    guint16 ethertype = v6 ? MK_ETHERTYPE_IPV6 : MK_ETHERTYPE_IPV4;
+    guint16 ethertype = seg->kind == MK_ARP ? MK_ETHERTYPE_ARP
+                        : v6              ? MK_ETHERTYPE_IPV6
+                                          : MK_ETHERTYPE_IPV4;
     guint32 af = v6 ? MK_AF_INET6_BSD : MK_AF_INET;
 
     switch (opts->link->dlt) {
@@ -649,15 +763,19 @@ put_link(GByteArray *b, const MkOptions *opts, const MkSegment *seg)
 static GByteArray *
 build_frame(const MkOptions *opts, const MkSegment *seg, guint16 ip_id)
 {
-    g_autoptr(GByteArray) tcp = build_tcp(seg);
-    GByteArray *frame = g_byte_array_sized_new(tcp->len + 80);
+    g_autoptr(GByteArray) l4 = seg->kind == MK_ARP   ? build_arp(seg)
+                               : seg->kind == MK_UDP ? build_udp(seg)
+                                                     : build_tcp(seg);
+    GByteArray *frame = g_byte_array_sized_new(l4->len + 80);
 
     put_link(frame, opts, seg);
-    if (seg->src.family == 6)
-        put_ipv6(frame, seg, tcp->len);
+    if (seg->kind == MK_ARP)
+        ; /* no IP header: the ARP message follows the link header */
+    else if (seg->src.family == 6)
+        put_ipv6(frame, seg, l4->len);
     else
-        put_ipv4(frame, seg, tcp->len, seg->has_ip_id ? seg->ip_id : ip_id);
-    g_byte_array_append(frame, tcp->data, tcp->len);
+        put_ipv4(frame, seg, l4->len, seg->has_ip_id ? seg->ip_id : ip_id);
+    g_byte_array_append(frame, l4->data, l4->len);
     return frame;
 }
 

@@ -28,6 +28,16 @@ head -c $((size - 7)) "$sample" > "$OUT/cut.pcap"
 check "schema: a truncated capture's summary" sh -c "
     grep -q '\"truncated\":true' '$OUT/cut.jsonl' &&
     '$py' '$validate' '$schema' '$OUT/cut.jsonl'"
+# ... and one a corrupt record stopped (the second record's caplen
+# 2^31-1, little-endian as the samples are): "truncated" with the error.
+cp "$sample" "$OUT/bad.pcap"
+len=$(od -An -tu4 -j 32 -N 4 "$sample" | tr -d ' ')
+printf '\377\377\377\177' |
+    dd of="$OUT/bad.pcap" bs=1 seek=$((24 + 16 + len + 8)) conv=notrunc 2>/dev/null
+"$FINSCOPE" --json -r "$OUT/bad.pcap" > "$OUT/bad.jsonl" 2>/dev/null
+check "schema: the summary of a capture a read error stopped" sh -c "
+    grep -q '\"truncated\":true,.*\"error\":' '$OUT/bad.jsonl' &&
+    '$py' '$validate' '$schema' '$OUT/bad.jsonl'"
 
 # Every property the schema lists says what it means.
 check "schema: every property has a description" "$py" -c '

@@ -50,15 +50,16 @@ threads_same() {
     cmp "$OUT/$name.t1.n" "$OUT/$name.t2.n"
 }
 
-while read -r name pcap expected opts; do
-    case $name in ''|'#'*) continue ;; esac
+# (not $name: check() sets that)
+while read -r sample pcap expected opts; do
+    case $sample in ''|'#'*) continue ;; esac
     case " $opts " in *" --ladder "*) continue ;; esac
     # shellcheck disable=SC2086
-    check "shard $name: merge of 4 shards = one run" \
-        shard_merge "$name" "$SAMPLES/$pcap" 4 $opts
+    check "shard $sample: merge of 4 shards = one run" \
+        shard_merge "$sample" "$SAMPLES/$pcap" 4 $opts
     # shellcheck disable=SC2086
-    check "threads $name: --threads 1 = --threads 2" \
-        threads_same "$name" "$SAMPLES/$pcap" $opts
+    check "threads $sample: --threads 1 = --threads 2" \
+        threads_same "$sample" "$SAMPLES/$pcap" $opts
 done < "$SAMPLES/TRACES"
 
 # Many connections (and more than the 100 hosts a summary lists): shards
@@ -77,6 +78,64 @@ check "shard two files: merge of 4 shards = one run" \
     -r "$SAMPLES/simultaneous-close.pcap"
 check "threads gentrace: --threads 1 = --threads 2" \
     threads_same gen "$OUT/gen.pcap"
+
+# Frames beside TCP (UDP, ARP) are counted by shard 0 and move no clock,
+# in any shard as in one run (audit 18p F4: in the other shards they
+# moved it, so a sweep there settled records at an NTP frame's time, not
+# at the next TCP segment's as one run does: other state_age, records in
+# another order); a server seen accepting in one shard is known to all
+# (samples/crafted-non-tcp-clock.trace, also merged from 4 shards above).
+for n in 2 3; do
+    check "shard crafted-non-tcp-clock: merge of $n shards = one run" \
+        shard_merge non-tcp$n "$SAMPLES/crafted-non-tcp-clock.pcap" $n --events
+done
+# The gentrace trace with an mDNS datagram or an ARP request every 0.1 s
+# from its start to its end (9.7 s: the capture's end stays its last TCP
+# segment's), joined into one file in time order (ties to the trace) as
+# finscope merges files.
+awk 'BEGIN { for (i = 0; i < 96; i++) { t = 1700000000.05 + i * 0.1
+    if (i % 3 == 2) printf "%.6f 10.99.0.1:0 > 10.99.0.2:0 arp\n", t
+    else printf "%.6f 10.99.0.1:5353 > 224.0.0.251:5353 udp 40\n", t } }' \
+    > "$OUT/side.trace"
+"$MKTRACE" "$OUT/side.trace" "$OUT/side.pcap"
+python3 - "$OUT/gen-side.pcap" "$OUT/gen.pcap" "$OUT/side.pcap" <<'PY'
+import struct, sys
+recs = []
+for n, path in enumerate(sys.argv[2:]):
+    d = open(path, 'rb').read()
+    order = '<' if d[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+    scale = 1 if d[:4] in (b'\x4d\x3c\xb2\xa1', b'\xa1\xb2\x3c\x4d') else 1000
+    link = struct.unpack(order + 'I', d[20:24])[0]
+    pos = 24
+    while pos + 16 <= len(d):
+        sec, frac, cap, wire = struct.unpack(order + 'IIII', d[pos:pos + 16])
+        recs.append((sec * 10**9 + frac * scale, n, pos, wire,
+                     d[pos + 16:pos + 16 + cap]))
+        pos += 16 + cap
+recs.sort(key=lambda r: r[:3])
+with open(sys.argv[1], 'wb') as f:
+    f.write(struct.pack('<IHHiIII', 0xa1b23c4d, 2, 4, 0, 0, 262144, link))
+    for ts, _, _, wire, data in recs:
+        f.write(struct.pack('<IIII', ts // 10**9, ts % 10**9, len(data), wire))
+        f.write(data)
+PY
+check "shard gentrace with UDP and ARP frames: merge of 4 shards = one run" \
+    shard_merge side4 "$OUT/gen-side.pcap" 4
+check "shard gentrace with UDP and ARP frames --events: merge of 3 shards = one run" \
+    shard_merge side3e "$OUT/gen-side.pcap" 3 --events
+# ... the same records and events as with a 'tcp' filter, which reads
+# none of them (the summary counts them, a shard's clock lines follow
+# them: not compared). Before, a shard's differed.
+no_side_effect() {
+    "$FINSCOPE" --json --events -r "$OUT/gen-side.pcap" "$@" |
+        grep -E '"type":"(conn|event)"' > "$OUT/side.all" &&
+        "$FINSCOPE" --json --events -r "$OUT/gen-side.pcap" "$@" tcp |
+        grep -E '"type":"(conn|event)"' > "$OUT/side.tcp" &&
+        cmp "$OUT/side.all" "$OUT/side.tcp"
+}
+check "frames beside TCP change no record (one run)" no_side_effect
+check "frames beside TCP change no record (--shard 1/4)" no_side_effect \
+    --shard 1/4
 
 # Every connection in exactly one shard: the shards' conn records
 # together are the single run's (ids aside).

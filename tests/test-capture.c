@@ -464,9 +464,17 @@ assert_truncated_run(const char *path, guint want_packets)
     const char *paths[] = { path };
     g_autoptr(FsCapture) cap = open_ok(paths, 1, NULL);
     g_autoptr(GArray) seen = read_all(cap);
+    FsSourceCut cut;
+    GStatBuf st;
 
     g_assert_cmpuint(seen->len, ==, want_packets);
     g_assert_true(fs_capture_source_truncated(cap, 0));
+    /* where: the whole file was read, the records before the cut */
+    g_assert_true(fs_capture_source_cut(cap, 0, &cut));
+    g_assert_null(cut.error);
+    g_assert_cmpint(g_stat(path, &st), ==, 0);
+    g_assert_cmpint(cut.bytes_read, ==, (gint64)st.st_size);
+    g_assert_cmpuint(cut.records_read, ==, want_packets);
 }
 
 /* Three 54-byte frames: a pcap file is a 24-byte header, then per record
@@ -525,6 +533,65 @@ test_corrupt_record(Fixture *fx, gconstpointer data)
     g_assert_error(error, FS_ERROR, FS_ERROR_FORMAT);
     g_assert_true(g_str_has_prefix(error->message, prefix));
     g_assert_false(fs_capture_source_truncated(cap, 0));
+}
+
+/* A read error ends its file where its last good record ends; the files
+ * merged with it are read to their end, and then the capture ends with
+ * the error. Read in place or by libpcap, the same place. */
+static void
+assert_stops_at_94(const char *bad, const char *good)
+{
+    const char *paths[] = { bad, good };
+    g_autoptr(FsCapture) cap = open_ok(paths, 2, NULL);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *prefix = g_strconcat(bad, ": ", NULL);
+    guint32 from_good = 0, from_bad = 0;
+    FsCaptureResult rc;
+    FsPacket pkt;
+    FsSourceCut cut;
+
+    while ((rc = fs_capture_next(cap, &pkt, &error)) == FS_CAPTURE_PACKET) {
+        if (pkt.source == 0)
+            from_bad++;
+        else
+            from_good++;
+    }
+    g_assert_cmpint(rc, ==, FS_CAPTURE_ERROR);
+    g_assert_error(error, FS_ERROR, FS_ERROR_FORMAT);
+    g_assert_true(g_str_has_prefix(error->message, prefix));
+    g_assert_cmpuint(from_bad, ==, 1);
+    g_assert_cmpuint(from_good, ==, 3); /* all of it, after the error */
+    g_assert_false(fs_capture_source_truncated(cap, 0));
+    g_assert_true(fs_capture_source_cut(cap, 0, &cut));
+    g_assert_cmpstr(cut.error, ==, error->message + strlen(prefix));
+    g_assert_cmpint(cut.bytes_read, ==, 94); /* the second record's start */
+    g_assert_cmpuint(cut.records_read, ==, 1);
+    g_assert_false(fs_capture_source_cut(cap, 1, &cut));
+}
+
+static void
+test_corrupt_record_merged(Fixture *fx, gconstpointer data)
+{
+    static const TestFrame frames[] = { TCP_FRAME(1, 1), TCP_FRAME(2, 2) };
+    static const TestFrame later[] = {
+        TCP_FRAME(3, 3), TCP_FRAME(4, 4), TCP_FRAME(5, 5),
+    };
+    g_autofree char *bad =
+        write_pcap(fx, "bad.pcap", DLT_EN10MB, frames, 2);
+    g_autofree char *good =
+        write_pcap(fx, "good.pcap", DLT_EN10MB, later, 3);
+    g_autofree char *bytes = NULL;
+    gsize len = 0;
+
+    (void)data;
+    g_assert_true(g_file_get_contents(bad, &bytes, &len, NULL));
+    memset(bytes + 94 + 8, 0xff, 3); /* the second record's caplen */
+    bytes[94 + 8 + (G_BYTE_ORDER == G_LITTLE_ENDIAN ? 3 : 0)] = 0x7f;
+    g_assert_true(g_file_set_contents(bad, bytes, (gssize)len, NULL));
+    assert_stops_at_94(bad, good);
+    g_setenv("FINSCOPE_NO_MMAP", "1", TRUE);
+    assert_stops_at_94(bad, good);
+    g_unsetenv("FINSCOPE_NO_MMAP");
 }
 
 static void
@@ -782,6 +849,7 @@ main(int argc, char **argv)
     add("/capture/not-a-capture", test_not_a_capture);
     add("/capture/truncated-file", test_truncated_file);
     add("/capture/corrupt-record", test_corrupt_record);
+    add("/capture/corrupt-record-merged", test_corrupt_record_merged);
     add("/capture/empty-file", test_empty_file);
     add("/capture/bad-filter", test_bad_filter);
     add("/capture/filter", test_filter);

@@ -24,7 +24,10 @@ typedef struct {
 typedef enum {
     FS_CAPTURE_PACKET = 1, /* *pkt is filled */
     FS_CAPTURE_END = 0,    /* every source is exhausted */
-    FS_CAPTURE_ERROR = -1, /* a read error; *error says which file */
+    FS_CAPTURE_ERROR = -1, /* every source is exhausted, and a read error
+                              stopped one: *error names the first such
+                              file (fs_capture_source_cut() says where
+                              each stopped) */
     FS_CAPTURE_NONE = 2,   /* live: no packet ready now; wait on the
                               selectable fd (files never return this) */
 } FsCaptureResult;
@@ -58,6 +61,28 @@ const char *fs_capture_source_name(const FsCapture *cap, guint source);
 
 /* TRUE when the source ended in the middle of its last record. */
 gboolean fs_capture_source_truncated(const FsCapture *cap, guint source);
+
+/* Where a capture file that was not read to its end stopped: it ends
+ * inside its last record (truncated), or a read error stopped it at a
+ * record (a length field that lies, an I/O error). Either way its packets
+ * end there, what came before is analysed and the other files are read
+ * to their end. */
+typedef struct {
+    const char *error;     /* the read error (libpcap's message), or NULL:
+                              the file ends inside its last record */
+    gint64 bytes_read;     /* where the records read end: the file's size
+                              for a cut, the failed record's (or block's)
+                              offset for an error; -1 unknown (standard
+                              input, a pipe) */
+    guint32 records_read;  /* records read before, filtered out or not:
+                              the one that failed is number
+                              records_read + 1 */
+} FsSourceCut;
+
+/* FALSE when the source was read to its end (or not yet to where it
+ * stops); else fills *cut, whose error lives as long as cap. */
+gboolean fs_capture_source_cut(const FsCapture *cap, guint source,
+                               FsSourceCut *cut);
 
 /* ---- live capture (finscope -i) ---- */
 

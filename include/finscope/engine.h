@@ -31,8 +31,10 @@ typedef struct {
                             early (evicted, FsEvictClass order);
                             0 = FS_ENGINE_MAX_MEMORY */
     guint shard;         /* --shard K/N: keep the flows whose flow hash */
-    guint shards;        /* is K mod N (0 = all); other packets only
-                            move the clock (FsEngineStats.shard_skipped) */
+    guint shards;        /* is K mod N (0 = all); the other shards' TCP
+                            segments only move the clock and name their
+                            servers, their other frames only the end's
+                            time (FsEngineStats.shard_skipped) */
 } FsEngineConfig;
 
 #define FS_ENGINE_FREEZE_AFTER (10 * FS_NS_PER_SEC)

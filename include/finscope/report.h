@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <glib.h>
+#include "finscope/capture.h"
 #include "finscope/engine.h"
 
 typedef enum {
@@ -36,11 +37,12 @@ void fs_report_finish(FsReport *report, const FsEngine *engine);
 void fs_report_set_sources(FsReport *report, const char *const *names,
                            guint n);
 
-/* Capture file FILE (the path as given) ended inside its last record:
- * the summary says so (JSON "truncated": true, "truncated_files") with
- * bytes_read, the bytes of it read (-1: unknown, as for stdin). */
+/* Capture file FILE (the path as given) was not read to its end
+ * (fs_capture_source_cut(): it ends inside its last record, or a read
+ * error stopped it): the summary says so (text "TRUNCATED capture"; JSON
+ * "truncated": true, "truncated_files") with where and why. */
 void fs_report_add_truncated(FsReport *report, const char *file,
-                             gint64 bytes_read);
+                             const FsSourceCut *cut);
 
 /* Services (server ip:port) the report shows, busiest first; 0 = all.
  * Default FS_REPORT_TOP_SERVICES. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #ifdef __linux__
 #include <sys/socket.h>
@@ -24,7 +25,8 @@
 typedef enum {
     SOURCE_NEED = 0, /* nothing buffered: read before the next merge */
     SOURCE_HAVE,     /* one packet buffered, waiting its turn */
-    SOURCE_DONE,     /* end of file, a truncated last record, or an error */
+    SOURCE_DONE,     /* end of file, a truncated last record, or a read
+                        error that stopped it (stopped) */
 } SourceState;
 
 typedef struct {
@@ -37,6 +39,14 @@ typedef struct {
     int linktype;        /* pcap_datalink() of this file */
     SourceState state;   /* what the buffer below holds */
     gboolean truncated;  /* the file ended inside its last record */
+    char *stopped;       /* or a read error ended it early: libpcap's
+                            message (or strerror()), else NULL */
+    gboolean seekable;   /* a named regular file: its offsets are known */
+    gint64 last_end;     /* seekable: where the last record read ends
+                            (none yet: the file's header), the place of
+                            a read error after it */
+    gint64 cut_at;       /* truncated or stopped, seekable: where what was
+                            analysed ends (else -1) */
     guint32 frames;      /* records read so far, filtered out or not */
     struct bpf_program filter; /* applied per record (has_filter), so
                                   that skipped records are numbered */
@@ -81,6 +91,7 @@ source_clear(FsSource *src)
     /* only once libpcap closed the stream that used it */
     g_clear_pointer(&src->stream_buffer, g_free);
     g_clear_pointer(&src->name, g_free);
+    g_clear_pointer(&src->stopped, g_free);
 }
 
 void
@@ -220,11 +231,17 @@ source_open(FsSource *src, const char *path, gsize buffer, const char *bpf,
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     FILE *fp = NULL;
+    struct stat st;
 
     src->name = fs_text_escape(path, 0);
+    src->cut_at = -1;
     fp = open_stream(path, src->name, buffer, &src->stream_buffer, error);
     if (fp == NULL)
         return FALSE;
+    /* standard input has no offsets to give, even from a file (as a
+     * named pipe has none) */
+    src->seekable = fp != stdin && fstat(fileno(fp), &st) == 0 &&
+                    S_ISREG(st.st_mode);
     src->pcap = pcap_fopen_offline_with_tstamp_precision(
         fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
     if (src->pcap == NULL) {
@@ -243,6 +260,12 @@ source_open(FsSource *src, const char *path, gsize buffer, const char *bpf,
     /* its window as large as the stream's buffer: many files share
      * STREAM_BUFFERS_TOTAL */
     src->mapped = fs_mapped_open(fp, src->pcap, buffer);
+    /* glibc's ftello() (note_offset()) asks the kernel each time until a
+     * seek has told the stream its offset: one here, where it stands */
+    if (src->seekable && fseeko(fp, 0, SEEK_CUR) != 0)
+        src->seekable = FALSE;
+    if (src->seekable)
+        src->last_end = (gint64)ftello(fp); /* the header's end */
     return bpf == NULL || keep_filter(src, bpf, error);
 }
 
@@ -330,31 +353,50 @@ source_buffer(FsSource *src, const struct pcap_pkthdr *hdr,
     src->state = SOURCE_HAVE;
 }
 
+/* A read error ends src where the records read so far end, as a file
+ * cut inside a record ends: what came before is analysed, the other
+ * files are read on, and the capture ends with the error
+ * (capture_end()). */
+static void
+source_stop(FsSource *src, const char *why)
+{
+    src->state = SOURCE_DONE;
+    src->stopped = g_strdup(why);
+    src->cut_at = src->seekable ? src->last_end : -1;
+}
+
+/* libpcap read a record: where it ends (stdio's offset; for the place
+ * of a read error after it). A pcapng file's blocks other than packets
+ * are read with the next packet, so a read that fails at one of them
+ * says where the last packet ended, whichever path read it. */
+static inline void
+note_offset(FsSource *src)
+{
+    if (src->seekable)
+        src->last_end = (gint64)ftello(pcap_file(src->pcap));
+}
+
 /* The mapped records are over (fs_mapped_next() said FALSE): libpcap
  * reads on from the next one (usually the end of the file), and says
- * what it makes of it. FALSE with *error when it cannot take over. */
-static gboolean
-mapped_end(FsSource *src, GError **error)
+ * what it makes of it. When it cannot take over there, the file stops
+ * (source_stop()) where the records read here end. */
+static void
+mapped_end(FsSource *src)
 {
     gboolean handed;
     int saved;
 
+    src->last_end = (gint64)fs_mapped_records_end(src->mapped);
     handed = fs_mapped_hand_over(src->mapped, src->pcap);
     saved = errno;
     g_clear_pointer(&src->mapped, fs_mapped_free);
-    if (!handed) {
-        src->state = SOURCE_DONE;
-        g_set_error(error, FS_ERROR, FS_ERROR_FORMAT, "%s: %s", src->name,
-                    g_strerror(saved));
-        return FALSE;
-    }
-    return TRUE;
+    if (!handed)
+        source_stop(src, g_strerror(saved));
 }
 
-/* The mapped records, while they last: FALSE with *error when libpcap
- * cannot take over where they end. */
-static gboolean
-mapped_fill(FsSource *src, GError **error)
+/* The mapped records, while they last (then mapped_end()). */
+static void
+mapped_fill(FsSource *src)
 {
     struct pcap_pkthdr hdr;
     const guint8 *bytes = NULL;
@@ -364,15 +406,17 @@ mapped_fill(FsSource *src, GError **error)
         if (!src->has_filter ||
             pcap_offline_filter(&src->filter, &hdr, bytes) != 0) {
             source_buffer(src, &hdr, bytes);
-            return TRUE;
+            return;
         }
     }
-    return mapped_end(src, error);
+    mapped_end(src);
 }
 
-/* Reads the next packet of a source that has none buffered. */
-static gboolean
-source_fill(FsSource *src, GError **error)
+/* Reads the next packet of a source that has none buffered: SOURCE_HAVE,
+ * or SOURCE_DONE at its end, at a cut (truncated) or at a read error
+ * (stopped). */
+static void
+source_fill(FsSource *src)
 {
     struct pcap_pkthdr *hdr = NULL;
     const u_char *bytes = NULL;
@@ -380,33 +424,53 @@ source_fill(FsSource *src, GError **error)
     const char *msg = NULL;
 
     if (src->mapped != NULL) {
-        if (!mapped_fill(src, error))
-            return FALSE;
-        if (src->state == SOURCE_HAVE)
-            return TRUE;
+        mapped_fill(src);
+        if (src->state != SOURCE_NEED)
+            return;
     }
     rc = pcap_next_ex(src->pcap, &hdr, &bytes);
 
     while (rc == 1) {
+        note_offset(src);
         src->frames++;
         if (!src->has_filter ||
             pcap_offline_filter(&src->filter, hdr, bytes) != 0) {
             source_buffer(src, hdr, bytes);
-            return TRUE;
+            return;
         }
         rc = pcap_next_ex(src->pcap, &hdr, &bytes);
     }
     src->state = SOURCE_DONE;
     if (rc == PCAP_ERROR_BREAK)
-        return TRUE;
+        return;
     msg = pcap_geterr(src->pcap);
     if (rc == PCAP_ERROR && is_truncation(msg)) {
         src->truncated = TRUE;
-        return TRUE;
+        /* libpcap read to the end: the file's size when it did */
+        if (src->seekable)
+            src->cut_at = (gint64)ftello(pcap_file(src->pcap));
+        return;
     }
-    g_set_error(error, FS_ERROR, FS_ERROR_FORMAT, "%s: %s", src->name,
-                rc == PCAP_ERROR ? msg : "unexpected end of capture");
-    return FALSE;
+    source_stop(src, rc == PCAP_ERROR ? msg : "unexpected end of capture");
+}
+
+/* Every source is done: FS_CAPTURE_END, or FS_CAPTURE_ERROR when a read
+ * error stopped one, *error naming the first of them (in command-line
+ * order): after the packets of every file, so that one bad file does
+ * not end the others, and the run still fails. */
+static FsCaptureResult
+capture_end(const FsCapture *cap, GError **error)
+{
+    for (guint i = 0; i < cap->n_sources; i++) {
+        const FsSource *src = &cap->sources[i];
+
+        if (src->stopped != NULL) {
+            g_set_error(error, FS_ERROR, FS_ERROR_FORMAT, "%s: %s",
+                        src->name, src->stopped);
+            return FS_CAPTURE_ERROR;
+        }
+    }
+    return FS_CAPTURE_END;
 }
 
 /* The merge order: earlier packets first; ties go to the lowest source
@@ -466,14 +530,12 @@ heap_pop(FsCapture *cap)
 
 /* Reads the next packet of source i, which has none buffered, into the
  * merge. */
-static gboolean
-refill(FsCapture *cap, guint i, GError **error)
+static void
+refill(FsCapture *cap, guint i)
 {
-    if (!source_fill(&cap->sources[i], error))
-        return FALSE;
+    source_fill(&cap->sources[i]);
     if (cap->sources[i].state == SOURCE_HAVE)
         heap_push(cap, i);
-    return TRUE;
 }
 
 static void
@@ -511,23 +573,21 @@ single_next(FsCapture *cap, FsPacket *pkt, GError **error)
             pkt->frame = src->frames;
             return FS_CAPTURE_PACKET;
         }
-        if (!mapped_end(src, error))
-            return FS_CAPTURE_ERROR;
+        mapped_end(src);
     }
-    if (src->state == SOURCE_DONE)
-        return FS_CAPTURE_END;
-    if (!source_fill(src, error))
-        return FS_CAPTURE_ERROR;
+    if (src->state != SOURCE_DONE)
+        source_fill(src);
     if (src->state != SOURCE_HAVE)
-        return FS_CAPTURE_END;
+        return capture_end(cap, error);
     src->state = SOURCE_NEED;
     hand_out(src, 0, pkt);
     return FS_CAPTURE_PACKET;
 }
 
-/* After FS_CAPTURE_ERROR the failed source counts as finished, so a caller
- * that goes on gets the other sources' packets. Each packet costs
- * O(log files): only the source just handed out is read again. */
+/* A file that a read error stops ends there; the others are read on, and
+ * FS_CAPTURE_ERROR comes after their last packet (capture_end()). Each
+ * packet costs O(log files): only the source just handed out is read
+ * again. */
 FsCaptureResult
 fs_capture_next(FsCapture *cap, FsPacket *pkt, GError **error)
 {
@@ -542,20 +602,17 @@ fs_capture_next(FsCapture *cap, FsPacket *pkt, GError **error)
         return live_next(cap, pkt, error);
     if (cap->n_sources == 1)
         return single_next(cap, pkt, error);
-    while (cap->n_primed < cap->n_sources) {
-        if (!refill(cap, cap->n_primed++, error))
-            return FS_CAPTURE_ERROR;
-    }
+    while (cap->n_primed < cap->n_sources)
+        refill(cap, cap->n_primed++);
     /* Refilling here, not right after handing a packet out, keeps the
      * previous packet's bytes valid until this call. */
     if (cap->last < cap->n_sources) {
         best = cap->last;
         cap->last = cap->n_sources;
-        if (!refill(cap, best, error))
-            return FS_CAPTURE_ERROR;
+        refill(cap, best);
     }
     if (cap->n_heap == 0)
-        return FS_CAPTURE_END;
+        return capture_end(cap, error);
     best = heap_pop(cap);
     src = &cap->sources[best];
     src->state = SOURCE_NEED;
@@ -583,8 +640,7 @@ fs_capture_decode_batch(FsCapture *cap, guint8 *status, FsSegment *seg,
                               status, seg, max);
         if (G_LIKELY(*n == max))
             return FS_CAPTURE_PACKET;
-        if (!mapped_end(src, error))
-            return FS_CAPTURE_ERROR;
+        mapped_end(src);
     }
     while (*n < max) {
         FsPacket pkt;
@@ -619,6 +675,23 @@ fs_capture_source_truncated(const FsCapture *cap, guint source)
     g_return_val_if_fail(cap != NULL, FALSE);
     g_return_val_if_fail(source < cap->n_sources, FALSE);
     return cap->sources[source].truncated;
+}
+
+gboolean
+fs_capture_source_cut(const FsCapture *cap, guint source, FsSourceCut *cut)
+{
+    const FsSource *src = NULL;
+
+    g_return_val_if_fail(cap != NULL, FALSE);
+    g_return_val_if_fail(source < cap->n_sources, FALSE);
+    g_return_val_if_fail(cut != NULL, FALSE);
+    src = &cap->sources[source];
+    if (!src->truncated && src->stopped == NULL)
+        return FALSE;
+    cut->error = src->stopped;
+    cut->bytes_read = src->cut_at;
+    cut->records_read = src->frames;
+    return TRUE;
 }
 
 /* ---- live capture (finscope -i) ---------------------------------------

@@ -453,6 +453,26 @@ in_shard(const FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
     return fs_shard_of(status, seg, e->cfg.shards) == e->cfg.shard;
 }
 
+/* A frame another engine runs (--shard's other shards, --threads'
+ * engines), at ts: what one engine reading everything takes from it
+ * before its flow. A TCP segment's time runs timers out (tick() in
+ * segment_step()); a frame that is none moves no clock, for it is only
+ * counted there (decoded()): the traffic beside TCP sweeps nothing, and
+ * a 'tcp' filter (a live capture's default) changes no record but
+ * through the capture's end, its last frame's time, whatever that frame
+ * is. A SYN-ACK names its server, for the roles of connections whose
+ * handshake was not seen (roles.c). */
+static void
+elsewhere(FsEngine *e, FsDecodeStatus status, const FsSegment *seg,
+          FsTime ts)
+{
+    if (status != FS_DECODE_OK)
+        return;
+    fs_engine_advance(e, ts);
+    if ((seg->flags & (FS_TH_SYN | FS_TH_ACK)) == (FS_TH_SYN | FS_TH_ACK))
+        fs_store_note_server(e->store, seg);
+}
+
 /* seg at ts, its time clamped: apart, so that fs_engine_decoded() keeps
  * no copy of a segment on its stack for the others. */
 static G_GNUC_NO_INLINE void
@@ -494,10 +514,10 @@ decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
         e->stats.t_first = ts;
     time_seen(e, ts);
     if (e->cfg.shards > 1 && !in_shard(e, status, seg)) {
-        /* another shard's: its time still runs timers out, as one
-         * process reading everything would at this packet */
+        /* another shard's (counted there: shard 0 counts the frames
+         * that are no TCP segment) */
         e->stats.shard_skipped++;
-        fs_engine_advance(e, ts);
+        elsewhere(e, status, seg, ts);
         return;
     }
     e->stats.packets++;
@@ -651,12 +671,7 @@ fs_engine_elsewhere(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
 
     /* the end's time (hand_over_at_end) is the last of every packet */
     e->stats.t_last = MAX(e->stats.t_last, ts);
-    if (status != FS_DECODE_OK)
-        return;
-    /* as fs_engine_segment() before it looks at the flow */
-    fs_engine_advance(e, ts);
-    if ((seg->flags & (FS_TH_SYN | FS_TH_ACK)) == (FS_TH_SYN | FS_TH_ACK))
-        fs_store_note_server(e->store, seg);
+    elsewhere(e, status, seg, ts);
 }
 
 void

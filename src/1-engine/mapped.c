@@ -72,6 +72,8 @@ struct FsMapped {
     goffset opened_at;   /* pcapng: where libpcap stood once opened */
     gboolean replay;     /* pcapng: libpcap reads on from opened_at,
                             after the packets handed out (else from pos) */
+    gsize records_end;   /* pcapng: where the last packet handed out ends
+                            (pos is past the blocks skipped after it) */
 };
 
 static guint32
@@ -316,6 +318,7 @@ fs_mapped_open(FILE *fp, pcap_t *pcap, gsize window)
         m->ng_swapped = pcap_is_swapped(pcap) != 0;
         m->ng = fs_pcapng_new(m->ng_swapped, pcap_datalink(pcap),
                               pcap_snapshot(pcap));
+        m->records_end = (gsize)m->opened_at;
     } else if (format_of(m->buf, m->have, pcap, &m->fmt)) {
         m->pos = FILE_HEADER;
     } else {
@@ -352,8 +355,10 @@ mapped_next(FsMapped *m, struct pcap_pkthdr *hdr, const guint8 **data)
         step = fs_pcapng_parse(m->ng, m->buf, m->have, &rel, hdr, data);
         /* (blocks it skipped before stopping are done with) */
         m->pos = m->at + rel;
-        if (step == FS_PCAPNG_PACKET)
+        if (step == FS_PCAPNG_PACKET) {
+            m->records_end = m->pos;
             return TRUE;
+        }
         if (refill(m, block_need(m)))
             continue;
         m->replay = step == FS_PCAPNG_REPLAY;
@@ -467,6 +472,12 @@ goffset
 fs_mapped_offset(const FsMapped *m)
 {
     return (goffset)m->pos;
+}
+
+goffset
+fs_mapped_records_end(const FsMapped *m)
+{
+    return (goffset)(m->ng != NULL ? m->records_end : m->pos);
 }
 
 void

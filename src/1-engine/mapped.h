@@ -92,6 +92,12 @@ gboolean fs_mapped_hand_over(const FsMapped *m, pcap_t *pcap);
 /* Where the first record not read here starts. */
 goffset fs_mapped_offset(const FsMapped *m);
 
+/* Where the last record handed out ends (none yet: where libpcap stood
+ * once it had read the file's header): fs_mapped_offset() for classic
+ * pcap; for pcapng before the blocks skipped after that record, as a
+ * read of libpcap's, which takes them with the next packet, ends. */
+goffset fs_mapped_records_end(const FsMapped *m);
+
 void fs_mapped_free(FsMapped *m);
 
 #endif /* FINSCOPE_MAPPED_H */

@@ -83,18 +83,29 @@ fs_pipeline_start(FsPipeline *p, const FsEngineConfig *cfg,
 
 /* ---- offline ---- */
 
+/* Each file cut inside a record, and each a read error stopped but the
+ * first (whose error the run ends with: fs_capture_next()). */
 static void
 warn_truncated(const FsPipeline *p)
 {
+    gboolean first = TRUE;
+
     for (guint i = 0; i < fs_capture_n_sources(p->cap); i++) {
         g_autofree char *msg = NULL;
+        FsSourceCut cut;
 
-        if (!fs_capture_source_truncated(p->cap, i))
+        if (!fs_capture_source_cut(p->cap, i, &cut))
             continue;
-        msg = g_strdup_printf("%s: file ends inside a packet record; "
-                              "analysed what came before",
-                              fs_capture_source_name(p->cap, i));
-        p->cfg.warn(msg, p->cfg.warn_user);
+        if (cut.error == NULL)
+            msg = g_strdup_printf("%s: file ends inside a packet record; "
+                                  "analysed what came before",
+                                  fs_capture_source_name(p->cap, i));
+        else if (!first)
+            msg = g_strdup_printf("%s: %s", fs_capture_source_name(p->cap, i),
+                                  cut.error);
+        first = first && cut.error == NULL;
+        if (msg != NULL)
+            p->cfg.warn(msg, p->cfg.warn_user);
     }
 }
 

@@ -811,8 +811,9 @@ json_summary_time_wait(FsJson *j, const FsReport *r, const FsEngine *engine)
     fs_json_end_array(j);
 }
 
-/* Files that end inside a record: "truncated": true and which, with
- * the bytes read of each; nothing when every file was whole. */
+/* Files not read to their end: "truncated": true and which, with where
+ * each stopped and, when a read error stopped it rather than its end
+ * inside a record, the error; nothing when every file was whole. */
 static void
 json_summary_truncated(FsJson *j, const FsReport *r)
 {
@@ -831,6 +832,12 @@ json_summary_truncated(FsJson *j, const FsReport *r)
         if (t->bytes_read >= 0) {
             FS_JSON_KEY(j, "bytes_read");
             fs_json_uint(j, (guint64)t->bytes_read);
+        }
+        FS_JSON_KEY(j, "records_read");
+        fs_json_uint(j, t->records_read);
+        if (t->error != NULL) {
+            FS_JSON_KEY(j, "error");
+            fs_json_string(j, t->error);
         }
         fs_json_end_object(j);
     }

@@ -91,10 +91,13 @@ void fs_sort_times(FsTime *t, FsTime *scratch, gsize n);
  * the server holds TIME_WAIT"; NULL when nothing closed. */
 char *fs_service_meaning(const FsService *svc);
 
-/* A capture file that ends inside its last record. */
+/* A capture file not read to its end (FsSourceCut). */
 typedef struct {
     char *file;            /* the path as given */
-    gint64 bytes_read;     /* bytes of it read; -1 unknown (stdin) */
+    gint64 bytes_read;     /* where what was read ends; -1 unknown */
+    guint32 records_read;  /* records read before the cut */
+    char *error;           /* the read error that stopped it, or NULL:
+                              it ends inside its last record */
 } FsTruncatedFile;
 
 struct FsReport {

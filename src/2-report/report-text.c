@@ -534,7 +534,8 @@ print_live(FsReport *r, const FsEngineStats *stats)
         fprintf(o, "  note: %s\n", r->capture_note);
 }
 
-/* Files cut inside a record: the report covers what came before. */
+/* Files not read to their end, cut inside a record or stopped by a
+ * read error: the report covers what came before. */
 static void
 print_truncated(FsReport *r)
 {
@@ -542,12 +543,25 @@ print_truncated(FsReport *r)
         const FsTruncatedFile *t = g_ptr_array_index(r->truncated, i);
         g_autofree char *name = fs_text_escape(t->file, 0);
 
-        fprintf(r->out, "  TRUNCATED capture     %s ends inside a packet "
-                "record", name);
-        if (t->bytes_read >= 0)
-            fprintf(r->out, " after %" G_GINT64_FORMAT " bytes",
-                    t->bytes_read);
-        fprintf(r->out, ": the report covers the packets before\n");
+        if (t->error == NULL) {
+            fprintf(r->out, "  TRUNCATED capture     %s ends inside a "
+                    "packet record", name);
+            if (t->bytes_read >= 0)
+                fprintf(r->out, " after %" G_GINT64_FORMAT " bytes",
+                        t->bytes_read);
+        } else {
+            g_autofree char *why = fs_text_escape(t->error, 0);
+
+            fprintf(r->out, "  TRUNCATED capture     %s: reading stopped "
+                    "at record %" G_GUINT64_FORMAT, name,
+                    (guint64)t->records_read + 1);
+            if (t->bytes_read >= 0)
+                fprintf(r->out, ", byte %" G_GINT64_FORMAT, t->bytes_read);
+            fprintf(r->out, " (%s)", why);
+        }
+        fprintf(r->out, ": the report covers the %" G_GUINT32_FORMAT
+                " record%s before\n", t->records_read,
+                t->records_read == 1 ? "" : "s");
     }
 }
 

@@ -195,20 +195,25 @@ truncated_file_free(gpointer p)
     FsTruncatedFile *t = p;
 
     g_free(t->file);
+    g_free(t->error);
     g_free(t);
 }
 
 void
-fs_report_add_truncated(FsReport *r, const char *file, gint64 bytes_read)
+fs_report_add_truncated(FsReport *r, const char *file,
+                        const FsSourceCut *cut)
 {
     FsTruncatedFile *t = NULL;
 
     g_return_if_fail(r != NULL);
+    g_return_if_fail(cut != NULL);
     t = g_new0(FsTruncatedFile, 1);
     if (r->truncated == NULL)
         r->truncated = g_ptr_array_new_with_free_func(truncated_file_free);
     t->file = g_strdup(file);
-    t->bytes_read = bytes_read;
+    t->bytes_read = cut->bytes_read;
+    t->records_read = cut->records_read;
+    t->error = g_strdup(cut->error);
     g_ptr_array_add(r->truncated, t);
 }
 

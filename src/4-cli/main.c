@@ -117,22 +117,17 @@ write_timeline(const FsCliOptions *opts, FsTimeline *timeline,
     return TRUE;
 }
 
-/* Each file that ends inside a record, for the summary: the bytes read
- * are its size (libpcap read it all, up to the cut). */
+/* Each file not read to its end (cut inside a record, or stopped by a
+ * read error), for the summary. */
 static void
 report_truncated(FsReport *report, const FsCapture *cap,
                  char *const *paths)
 {
     for (guint i = 0; i < fs_capture_n_sources(cap); i++) {
-        GStatBuf st;
-        gint64 bytes = -1;
+        FsSourceCut cut;
 
-        if (!fs_capture_source_truncated(cap, i))
-            continue;
-        if (strcmp(paths[i], "-") != 0 && g_stat(paths[i], &st) == 0 &&
-            S_ISREG(st.st_mode))
-            bytes = (gint64)st.st_size;
-        fs_report_add_truncated(report, paths[i], bytes);
+        if (fs_capture_source_cut(cap, i, &cut))
+            fs_report_add_truncated(report, paths[i], &cut);
     }
 }
 
