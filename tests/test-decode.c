@@ -983,6 +983,36 @@ test_not_tcp(void)
     g_assert_cmpint(decode(FS_DLT_RAW, hbh6, &seg), ==, FS_DECODE_NOT_TCP);
 }
 
+/* A segment of a LinkCase cut n bytes into its 20 bytes of options
+ * (synack_opts): the base header's fields whole, each option present
+ * once its bytes all are, the others absent, and opts_cut set. */
+static void
+assert_options_cut_at(const LinkCase *lc, const FsSegment *seg, guint n)
+{
+    g_assert_cmpuint(n, <, sizeof synack_opts);
+    assert_endpoints(seg, lc->ipver);
+    g_assert_cmpuint(seg->vlan, ==, lc->vlan);
+    g_assert_cmpuint(seg->sport, ==, TEST_SPORT);
+    g_assert_cmpuint(seg->dport, ==, TEST_DPORT);
+    g_assert_cmphex(seg->seq, ==, TEST_SEQ);
+    g_assert_cmphex(seg->ack, ==, TEST_ACK);
+    g_assert_cmphex(seg->flags, ==, TEST_FLAGS);
+    g_assert_cmpuint(seg->window, ==, TEST_WINDOW);
+    g_assert_cmpuint(seg->payload_len, ==, lc->payload_len);
+    g_assert_cmpuint(seg->opts_cut, ==, TRUE);
+    /* MSS in bytes 0-3, SACK permitted 4-5, timestamps 6-15, NOP 16,
+     * window scale 17-19 */
+    g_assert_cmpuint(seg->mss, ==, n >= 4 ? 1460 : 0);
+    g_assert_cmpint(seg->sack_ok, ==, n >= 6);
+    g_assert_cmpint(seg->has_ts, ==, n >= 16);
+    g_assert_cmphex(seg->tsval, ==, n >= 16 ? 0x11223344 : 0);
+    g_assert_cmpuint(seg->wscale, ==, FS_WSCALE_NONE);
+    g_assert_cmpuint(seg->hdr_hash, !=, 0);
+}
+
+/* Cut anywhere in the headers before TCP's first 20 bytes end: truncated;
+ * in its options: decoded without the options cut (F5 of the round-18p
+ * audit: a 68-byte snap length lost every SYN); after: whole. */
 static void
 test_truncated_every_offset(void)
 {
@@ -992,24 +1022,136 @@ test_truncated_every_offset(void)
         const LinkCase *lc = g_ptr_array_index(cases, i);
         guint full = lc->frame->len;
         guint hdr_end = full - lc->payload_len;
+        guint opts_at = hdr_end - (guint)sizeof synack_opts;
         FsSegment seg;
 
         g_assert_cmpint(decode(lc->linktype, lc->frame, &seg), ==,
                         FS_DECODE_OK);
         assert_case_segment(lc, &seg);
+        g_assert_cmpuint(seg.opts_cut, ==, FALSE);
         for (guint cut = 0; cut < full; cut++) {
             FsDecodeStatus want =
-                cut < hdr_end ? FS_DECODE_TRUNCATED : FS_DECODE_OK;
+                cut < opts_at ? FS_DECODE_TRUNCATED : FS_DECODE_OK;
             FsDecodeStatus got =
                 decode_cut(lc->linktype, lc->frame, cut, full, &seg);
 
             if (got != want)
                 g_test_message("%s cut at %u of %u", lc->name, cut, full);
             g_assert_cmpint(got, ==, want);
-            if (got == FS_DECODE_OK)
+            if (got == FS_DECODE_OK && cut < hdr_end)
+                assert_options_cut_at(lc, &seg, cut - opts_at);
+            else if (got == FS_DECODE_OK)
                 assert_case_segment(lc, &seg);
         }
     }
+}
+
+/* A Linux client's SYN as a 68-byte snap length keeps it: Ethernet 14,
+ * IPv4 20, TCP 20, then 14 of its 20 bytes of options: MSS and SACK
+ * permitted whole, timestamps cut after TSval's first 2 bytes. */
+static void
+test_options_cut_syn(void)
+{
+    static const guint8 syn_opts[] = {
+        0x02, 0x04, 0x05, 0xb4,             /* MSS 1460 */
+        0x04, 0x02,                         /* SACK permitted */
+        0x08, 0x0a, 0x11, 0x22, 0x33, 0x44, /* timestamps: TSval */
+        0x00, 0x00, 0x00, 0x00,             /*   TSecr 0 (a SYN's) */
+        0x01,                               /* NOP */
+        0x03, 0x03, 0x07,                   /* window scale 7 */
+    };
+    g_autoptr(GByteArray) tcp = tcp_segment(syn_opts, sizeof syn_opts, 0);
+    g_autoptr(GByteArray) pkt = NULL;
+    g_autoptr(GByteArray) frame = NULL;
+    FsSegment seg;
+
+    tcp->data[13] = FS_TH_SYN;
+    pkt = ipv4_packet(PROTO_TCP, IPV4_DF, NULL, 0, tcp);
+    frame = eth_frame(NULL, 0, ETH_IPV4, pkt);
+    g_assert_cmpuint(frame->len, ==, 74);
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, frame, 68, 74, &seg), ==,
+                    FS_DECODE_OK);
+    g_assert_cmphex(seg.flags, ==, FS_TH_SYN);
+    g_assert_cmphex(seg.seq, ==, TEST_SEQ);
+    g_assert_cmpuint(seg.sport, ==, TEST_SPORT);
+    g_assert_cmpuint(seg.dport, ==, TEST_DPORT);
+    g_assert_cmpuint(seg.payload_len, ==, 0);
+    g_assert_cmpuint(seg.mss, ==, 1460);
+    g_assert_true(seg.sack_ok);
+    g_assert_true(!seg.has_ts); /* not known: opts_cut */
+    g_assert_cmpuint(seg.wscale, ==, FS_WSCALE_NONE);
+    g_assert_cmpuint(seg.opts_cut, ==, TRUE);
+    /* the same header whole says more; cut one byte short of the base
+     * header, nothing */
+    g_assert_cmpint(decode(FS_DLT_EN10MB, frame, &seg), ==, FS_DECODE_OK);
+    g_assert_cmpuint(seg.opts_cut, ==, FALSE);
+    g_assert_cmpuint(seg.wscale, ==, 7);
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, frame, 53, 74, &seg), ==,
+                    FS_DECODE_TRUNCATED);
+}
+
+/* NOP, NOP, timestamps at 64 bytes (2 of TSecr's 4 captured): no TSval
+ * read, and unknown; the header hash covers the options' captured whole
+ * words (NOP, NOP, kind, length, TSval), so two such ACKs whose TSecrs
+ * differ past the cut hash the same, and whose TSvals differ do not;
+ * cut after an EOL, nothing was lost. */
+static void
+test_options_cut_timestamps(void)
+{
+    static const guint8 nop_nop_ts[] = {
+        0x01, 0x01, 0x08, 0x0a, 0x11, 0x22, 0x33, 0x44, /* TSval */
+        0x55, 0x66, 0x77, 0x88,                         /* TSecr */
+    };
+    static const guint8 mss_eol[] = {
+        0x02, 0x04, 0x05, 0xb4, /* MSS 1460 */
+        0x00, 0x00, 0x00, 0x00, /* EOL, padding */
+    };
+    g_autoptr(GByteArray) tcp = tcp_segment(nop_nop_ts, 12, 100);
+    g_autoptr(GByteArray) pkt = ipv4_packet(PROTO_TCP, IPV4_DF, NULL, 0, tcp);
+    g_autoptr(GByteArray) frame = eth_frame(NULL, 0, ETH_IPV4, pkt);
+    g_autoptr(GByteArray) other = NULL;
+    g_autoptr(GByteArray) eol_tcp = tcp_segment(mss_eol, 8, 0);
+    g_autoptr(GByteArray) eol_pkt =
+        ipv4_packet(PROTO_TCP, IPV4_DF, NULL, 0, eol_tcp);
+    g_autoptr(GByteArray) eol = eth_frame(NULL, 0, ETH_IPV4, eol_pkt);
+    FsSegment seg, seg2;
+
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, frame, 64, frame->len, &seg),
+                    ==, FS_DECODE_OK);
+    g_assert_true(!seg.has_ts);
+    g_assert_cmpuint(seg.tsval, ==, 0);
+    g_assert_cmpuint(seg.opts_cut, ==, TRUE);
+    g_assert_cmpuint(seg.payload_len, ==, 100);
+    other = eth_frame(NULL, 0, ETH_IPV4, pkt);
+    other->data[14 + 20 + 20 + 11] = 0x89; /* TSecr 0x55667789, cut */
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, other, 64, other->len, &seg2),
+                    ==, FS_DECODE_OK);
+    g_assert_cmphex(seg.hdr_hash, ==, seg2.hdr_hash);
+    /* at 66 both are whole, and differ */
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, frame, 66, frame->len, &seg),
+                    ==, FS_DECODE_OK);
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, other, 66, other->len, &seg2),
+                    ==, FS_DECODE_OK);
+    g_assert_cmpuint(seg.opts_cut, ==, FALSE);
+    g_assert_true(seg.has_ts);
+    g_assert_cmphex(seg.hdr_hash, !=, seg2.hdr_hash);
+    /* a TSval that differs is captured, at 64 too */
+    other->data[14 + 20 + 20 + 7] = 0x45; /* TSval 0x11223345 */
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, frame, 64, frame->len, &seg),
+                    ==, FS_DECODE_OK);
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, other, 64, other->len, &seg2),
+                    ==, FS_DECODE_OK);
+    g_assert_cmphex(seg.hdr_hash, !=, seg2.hdr_hash);
+    /* MSS and EOL captured, the padding not: nothing unknown */
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, eol, 59, eol->len, &seg), ==,
+                    FS_DECODE_OK);
+    g_assert_cmpuint(seg.mss, ==, 1460);
+    g_assert_cmpuint(seg.opts_cut, ==, FALSE);
+    /* MSS cut after its length byte: unknown */
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, eol, 57, eol->len, &seg), ==,
+                    FS_DECODE_OK);
+    g_assert_cmpuint(seg.mss, ==, 0);
+    g_assert_cmpuint(seg.opts_cut, ==, TRUE);
 }
 
 static void
@@ -1144,6 +1286,7 @@ test_segment_reset(void)
     g_assert_cmpuint(seg.vlan, ==, 0);
     g_assert_cmpuint(seg.mss, ==, 0);
     g_assert_cmpuint(seg.wscale, ==, FS_WSCALE_NONE);
+    g_assert_cmpuint(seg.opts_cut, ==, FALSE);
     g_assert_true(!seg.sack_ok);
     g_assert_true(!seg.has_ts);
     g_assert_cmpuint(seg.tsval, ==, 0);
@@ -1265,6 +1408,7 @@ assert_same_segment(const FsSegment *a, const FsSegment *b)
     g_assert_cmphex(a->flags, ==, b->flags);
     g_assert_cmpuint(a->wscale, ==, b->wscale);
     g_assert_cmpuint(a->mss, ==, b->mss);
+    g_assert_cmpuint(a->opts_cut, ==, b->opts_cut);
     g_assert_cmpint(a->sack_ok, ==, b->sack_ok);
     g_assert_cmpint(a->has_ts, ==, b->has_ts);
     g_assert_cmphex(a->tsval, ==, b->tsval);
@@ -1508,6 +1652,9 @@ main(int argc, char **argv)
     g_test_add_func("/decode/not-tcp", test_not_tcp);
     g_test_add_func("/decode/truncated-every-offset",
                     test_truncated_every_offset);
+    g_test_add_func("/decode/options-cut/syn", test_options_cut_syn);
+    g_test_add_func("/decode/options-cut/timestamps",
+                    test_options_cut_timestamps);
     g_test_add_func("/decode/payload-not-captured",
                     test_payload_not_captured);
     g_test_add_func("/decode/invalid-ihl", test_invalid_ihl);

@@ -472,27 +472,78 @@ apply_tcp_option(guint8 kind, Cursor body, FsSegment *seg)
 }
 
 /* RFC 9293 §3.1: kind, length, value. A length that cannot be right makes
- * the rest unreadable, so parsing stops there; the segment still counts. */
-static void
+ * the rest unreadable, so parsing stops there; the segment still counts.
+ * An option is applied only when all its bytes are in opts. TRUE when
+ * parsing ran into the end of opts (the end of the options, or of the
+ * part of them captured: what lay beyond is not known), FALSE when an
+ * EOL or a bad length ended it first. */
+static gboolean
 parse_tcp_options(Cursor opts, FsSegment *seg)
 {
     for (;;) {
         guint8 kind, len;
         Cursor body;
 
-        if (!cur_u8(&opts, &kind) || kind == TCPOPT_EOL)
-            return;
+        if (!cur_u8(&opts, &kind))
+            return TRUE;
+        if (kind == TCPOPT_EOL)
+            return FALSE;
         if (kind == TCPOPT_NOP)
             continue;
-        if (!cur_u8(&opts, &len) || len < 2)
-            return;
+        if (!cur_u8(&opts, &len))
+            return TRUE;
+        if (len < 2)
+            return FALSE;
         body = opts;
         if (!cur_skip(&opts, len - 2u))
-            return;
+            return TRUE;
         body.left = len - 2u;
         if (!apply_tcp_option(kind, body, seg))
-            return;
+            return FALSE;
     }
+}
+
+/* The TCP options of a header of hlen bytes at c, which the snap length
+ * cut short (c->left < hlen - TCP_HDR_MIN): the ports, sequence and
+ * acknowledgment numbers, flags and window are all in the 20 bytes
+ * before them, and the payload length comes from the IP header, so the
+ * segment is decoded (tcpdump and Wireshark do the same); a SYN dropped
+ * here would take its connection's roles with it (a 68-byte snap
+ * length, tcpdump's default for years, keeps 14 of a Linux SYN's 20
+ * bytes of options). The options captured whole are read; any other
+ * reads as absent, and seg->opts_cut says it is unknown when parsing
+ * reached the cut (not an EOL before it). How the engine reads what is
+ * missing:
+ * - timestamps: has_ts FALSE. A segment without a TSval updates no
+ *   TS.Recent (tcpstate.c note_tsval()) and is never found older than
+ *   its connection (detect.c's old-duplicate tests want one), so no
+ *   verdict rests on the TSval it may have carried; only the old
+ *   duplicate's PAWS judgement asks opts_cut, to say "not known"
+ *   instead of "no PAWS" (detect.c judge_old_duplicate()).
+ * - window scale cut off a SYN: read as not offered, so the engine takes
+ *   that connection's windows unscaled, as it does for one whose
+ *   handshake it never saw: a lower bound of the true window (Linux
+ *   offers 7 and more). Only the explanation of an RST away from
+ *   RCV.NXT (a challenge ACK or dropped: not taken either way) and the
+ *   old-duplicate tests after a 4-tuple's reuse read windows; an upper
+ *   bound (a shift of 14) would put most old segments of the previous
+ *   incarnation "inside the window" of the new one.
+ * - MSS and SACK-permitted: the engine reads neither.
+ * The header hash covers the captured bytes of the options in whole
+ * 32-bit words: two frames that differ only past the cut, within
+ * FS_DUPLICATE_FRAME_WINDOW, are taken as one frame captured twice; that
+ * can only be pure ACKs that differ in TSval or SACK blocks (a second
+ * FIN or byte of data so soon would be no retransmission), which change
+ * no close. */
+static void
+decode_cut_options(Cursor *c, guint hlen, FsSegment *seg)
+{
+    Cursor opts = *c;
+    gsize words = c->left - c->left % 4;
+
+    g_assert(c->left < hlen - TCP_HDR_MIN);
+    seg->opts_cut = (guint8)parse_tcp_options(opts, seg);
+    cur_skip(c, words);
 }
 
 /* RFC 9293 §3.1. ip_left is what the IP header says follows c. */
@@ -516,10 +567,12 @@ decode_tcp(Cursor *c, guint32 ip_left, FsSegment *seg)
     if (hlen < TCP_HDR_MIN || hlen > ip_left)
         return FS_DECODE_INVALID;
     opts = *c;
-    if (!cur_skip(c, hlen - TCP_HDR_MIN))
-        return FS_DECODE_TRUNCATED;
-    opts.left = hlen - TCP_HDR_MIN;
-    parse_tcp_options(opts, seg);
+    if (cur_skip(c, hlen - TCP_HDR_MIN)) {
+        opts.left = hlen - TCP_HDR_MIN;
+        parse_tcp_options(opts, seg);
+    } else {
+        decode_cut_options(c, hlen, seg);
+    }
     seg->payload_len = ip_left - hlen;
     return FS_DECODE_OK;
 }
@@ -653,6 +706,7 @@ put_tcp_fixed(const guint8 *tcp, FsSegment *seg)
     seg->flags = tcp[13];
     seg->wscale = FS_WSCALE_NONE;
     seg->mss = 0;
+    seg->opts_cut = FALSE;
     seg->sack_ok = FALSE;
 }
 
