@@ -32,6 +32,7 @@
 #define PROTO_ICMPV6 58
 #define PROTO_NONE 59
 #define PROTO_DSTOPTS 60
+#define PROTO_AH 51
 
 static const guint8 v4_client[4] = { 192, 0, 2, 1 };    /* 192.0.2.1 */
 static const guint8 v4_server[4] = { 198, 51, 100, 2 }; /* 198.51.100.2 */
@@ -285,6 +286,36 @@ raw_frame(const GByteArray *pkt)
     return b;
 }
 
+/* An authentication header (RFC 4302 §2) before l4: next header, length
+ * in 32-bit words less 2, reserved, SPI, sequence, then an ICV of
+ * (len - 1) * 4 bytes (12 for len 4: HMAC-SHA1-96). */
+static GByteArray *
+ah_header(guint8 next, guint8 len, guint32 seq, const GByteArray *l4)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put8(b, next);
+    put8(b, len);
+    put16(b, 0);          /* reserved */
+    put32(b, 0x00000100); /* SPI 256 */
+    put32(b, seq);        /* sequence number */
+    for (guint i = 1; i < len; i++)
+        put32(b, 0xaaaaaaaa); /* ICV */
+    put_bytes(b, l4->data, l4->len);
+    return b;
+}
+
+/* IPv4 client -> server, AH (transport mode: SPI 256, sequence seq, a
+ * 12-byte ICV), then the test segment. */
+static GByteArray *
+ipv4_ah_packet(guint32 seq)
+{
+    g_autoptr(GByteArray) tcp = std_tcp();
+    g_autoptr(GByteArray) ah = ah_header(PROTO_TCP, 4, seq, tcp);
+
+    return ipv4_packet(PROTO_AH, IPV4_DF, NULL, 0, ah);
+}
+
 /* ---- decoding and checking ---- */
 
 /* Decodes an exact-size heap copy, so that ASan reports any overread. */
@@ -430,6 +461,7 @@ link_cases(void)
         ipv4_packet(PROTO_TCP, IPV4_DF, ipv4_opts, sizeof ipv4_opts, tcp);
     g_autoptr(GByteArray) v6_ext = ipv6_packet(
         0, ipv6_ext_chain, sizeof ipv6_ext_chain, tcp);
+    g_autoptr(GByteArray) v4_ah = ipv4_ah_packet(1);
 
     add_cases_for(cases, 4, v4);
     add_cases_for(cases, 6, v6);
@@ -437,6 +469,8 @@ link_cases(void)
              eth_frame(NULL, 0, ETH_IPV4, v4_opts), 4, 0);
     add_case(cases, "en10mb/6+ext", FS_DLT_EN10MB,
              eth_frame(NULL, 0, ETH_IPV6, v6_ext), 6, 0);
+    add_case(cases, "en10mb/4+ah", FS_DLT_EN10MB,
+             eth_frame(NULL, 0, ETH_IPV4, v4_ah), 4, 0);
     return cases;
 }
 
@@ -817,6 +851,55 @@ test_ipv4_options(void)
     g_assert_cmpint(decode(FS_DLT_RAW, full_opts, &seg), ==, FS_DECODE_OK);
     assert_endpoints(&seg, 4);
     assert_std_tcp(&seg, TEST_PAYLOAD);
+}
+
+/* IPv4, AH in transport mode (RFC 4302), TCP: F8 of the round-18p audit
+ * (IPv6's AH was followed, IPv4's was "not_tcp"). */
+static void
+test_ipv4_ah(void)
+{
+    g_autoptr(GByteArray) tcp = std_tcp();
+    g_autoptr(GByteArray) udp = udp_datagram();
+    g_autoptr(GByteArray) v4_ah = ipv4_ah_packet(1);
+    g_autoptr(GByteArray) frame = eth_frame(NULL, 0, ETH_IPV4, v4_ah);
+    g_autoptr(GByteArray) next_seq = ipv4_ah_packet(2);
+    g_autoptr(GByteArray) hop = ipv4_ah_packet(1);
+    g_autoptr(GByteArray) ah_udp = ah_header(PROTO_UDP, 4, 1, udp);
+    g_autoptr(GByteArray) v4_ah_udp =
+        ipv4_packet(PROTO_AH, IPV4_DF, NULL, 0, ah_udp);
+    /* length 0: 8 bytes, shorter than AH's 12 fixed ones */
+    g_autoptr(GByteArray) ah_short = ah_header(PROTO_TCP, 0, 1, tcp);
+    g_autoptr(GByteArray) v4_short =
+        ipv4_packet(PROTO_AH, IPV4_DF, NULL, 0, ah_short);
+    /* length 200: 808 bytes, past the datagram */
+    g_autoptr(GByteArray) ah_long = ah_header(PROTO_TCP, 4, 1, tcp);
+    g_autoptr(GByteArray) v4_long = NULL;
+    g_autoptr(GByteArray) v4_frag =
+        ipv4_packet(PROTO_AH, IPV4_MF, NULL, 0, ah_long);
+    FsSegment seg, other;
+
+    g_assert_cmpint(decode(FS_DLT_EN10MB, frame, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 4);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpint(decode(FS_DLT_RAW, v4_ah, &seg), ==, FS_DECODE_OK);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    /* the hash covers AH: another sequence number is another frame; a
+     * lower TTL the same one */
+    g_assert_cmpint(decode(FS_DLT_RAW, next_seq, &other), ==, FS_DECODE_OK);
+    g_assert_cmphex(seg.hdr_hash, !=, other.hdr_hash);
+    hop->data[8] = 63;
+    g_assert_cmpint(decode(FS_DLT_RAW, hop, &other), ==, FS_DECODE_OK);
+    g_assert_cmphex(seg.hdr_hash, ==, other.hdr_hash);
+    g_assert_cmpint(decode(FS_DLT_RAW, v4_ah_udp, &seg), ==,
+                    FS_DECODE_NOT_TCP);
+    g_assert_cmpint(decode(FS_DLT_RAW, v4_short, &seg), ==,
+                    FS_DECODE_INVALID);
+    ah_long->data[1] = 200;
+    v4_long = ipv4_packet(PROTO_AH, IPV4_DF, NULL, 0, ah_long);
+    g_assert_cmpint(decode(FS_DLT_RAW, v4_long, &seg), ==,
+                    FS_DECODE_INVALID);
+    g_assert_cmpint(decode(FS_DLT_RAW, v4_frag, &seg), ==,
+                    FS_DECODE_FRAGMENT);
 }
 
 /* One row: TCP options (a multiple of 4 bytes) and what decode must make
@@ -1441,8 +1524,9 @@ assert_paths_agree(int linktype, const guint8 *data, guint32 caplen,
 }
 
 /* Common frames and their near misses: options of every kind, tags,
- * fragments, IP options and extension headers, padding, a payload not
- * captured; each cut at every length and with a shorter wire length. */
+ * fragments, IP options and extension headers, AH, padding, a payload
+ * not captured; each cut at every length and with a shorter wire
+ * length. */
 static GPtrArray *
 common_frames(void)
 {
@@ -1505,6 +1589,9 @@ common_frames(void)
                 0, ipv6_ext_chain, sizeof ipv6_ext_chain, tcp);
             g_autoptr(GByteArray) v6_frag = ipv6_packet(
                 PROTO_FRAGMENT, frag_only, sizeof frag_only, tcp);
+            g_autoptr(GByteArray) ah = ah_header(PROTO_TCP, 4, 7, tcp);
+            g_autoptr(GByteArray) v4_ah =
+                ipv4_packet(PROTO_AH, IPV4_DF, NULL, 0, ah);
             GByteArray *padded;
 
             g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV4, v4));
@@ -1518,6 +1605,7 @@ common_frames(void)
             g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV6, v6_ext));
             g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV6, v6_frag));
             g_ptr_array_add(frames, eth_frame(vlan_tag, 1, ETH_IPV6, v6));
+            g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV4, v4_ah));
             /* Ethernet's minimum frame: padding after the datagram */
             padded = eth_frame(NULL, 0, ETH_IPV4, v4);
             for (guint k = 0; k < 8; k++)
@@ -1647,6 +1735,7 @@ main(int argc, char **argv)
     g_test_add_func("/decode/ipv4/fragment", test_ipv4_fragment);
     g_test_add_func("/decode/ipv4/options", test_ipv4_options);
     g_test_add_func("/decode/tcp/options", test_tcp_options);
+    g_test_add_func("/decode/ipv4/ah", test_ipv4_ah);
     g_test_add_func("/decode/padding", test_padding);
     g_test_add_func("/decode/not-ip", test_not_ip);
     g_test_add_func("/decode/not-tcp", test_not_tcp);

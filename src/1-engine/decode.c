@@ -38,6 +38,7 @@
 #define IPV4_MF 0x2000
 #define IPV4_OFFSET_MASK 0x1fff
 #define IPV6_EXT_MIN 8
+#define AH_HDR_MIN 12 /* next header, length, reserved, SPI, sequence */
 #define IPV6_FRAG_M 0x0001
 #define IPV6_MAX_EXT_HDRS 8 /* more than this in one packet is an attack */
 #define TCP_HDR_MIN 20
@@ -287,6 +288,33 @@ decode_link(LinkKind kind, Cursor *c, guint32 *vlan, IpVersion *ipver)
     return FS_DECODE_NOT_IP; /* fs_decode() refuses these up front */
 }
 
+/* An authentication header in transport mode (RFC 4302 §3.1.1): IPv4,
+ * AH, TCP. AH authenticates what follows without hiding it (ESP hides
+ * it: not TCP to us); its length counts 32-bit words, less 2 (§2.2), as
+ * IPv6's AH extension header does (skip_ipv6_ext()). Tunnel mode (an IP
+ * header next) is not followed. ip_left, the datagram's bytes after the
+ * IPv4 header, loses the AH's. */
+static FsDecodeStatus
+skip_ipv4_ah(Cursor *c, guint32 *ip_left)
+{
+    guint8 next, len;
+    guint32 hlen;
+
+    if (*ip_left < AH_HDR_MIN)
+        return FS_DECODE_INVALID;
+    if (!cur_u8(c, &next) || !cur_u8(c, &len))
+        return FS_DECODE_TRUNCATED;
+    if (next != PROTO_TCP)
+        return FS_DECODE_NOT_TCP;
+    hlen = ((guint32)len + 2) * 4;
+    if (hlen < AH_HDR_MIN || hlen > *ip_left)
+        return FS_DECODE_INVALID;
+    if (!cur_skip(c, hlen - 2))
+        return FS_DECODE_TRUNCATED;
+    *ip_left -= hlen;
+    return FS_DECODE_OK;
+}
+
 /* RFC 791 §3.1. On OK, c is at the TCP header, clipped to the datagram,
  * and *ip_left is the number of bytes the IP header says follow it. */
 static FsDecodeStatus
@@ -319,13 +347,13 @@ decode_ipv4(Cursor *c, FsSegment *seg, guint32 *ip_left, gsize wire)
         return FS_DECODE_INVALID;
     if ((frag & (IPV4_MF | IPV4_OFFSET_MASK)) != 0)
         return FS_DECODE_FRAGMENT;
-    if (proto != PROTO_TCP)
+    if (proto != PROTO_TCP && proto != PROTO_AH)
         return FS_DECODE_NOT_TCP;
     cur_limit(c, total - IPV4_HDR_MIN);
     if (!cur_skip(c, hlen - IPV4_HDR_MIN)) /* options */
         return FS_DECODE_TRUNCATED;
     *ip_left = total - hlen;
-    return FS_DECODE_OK;
+    return proto == PROTO_AH ? skip_ipv4_ah(c, ip_left) : FS_DECODE_OK;
 }
 
 /* One IPv6 extension header (RFC 8200 §4): checks its length against the
