@@ -33,6 +33,11 @@
 #define PROTO_NONE 59
 #define PROTO_DSTOPTS 60
 #define PROTO_AH 51
+#define ETH_PPPOE_DISCOVERY 0x8863
+#define ETH_PPPOE 0x8864
+#define PPP_IPV4 0x0021
+#define PPP_IPV6 0x0057
+#define PPP_LCP 0xc021
 
 static const guint8 v4_client[4] = { 192, 0, 2, 1 };    /* 192.0.2.1 */
 static const guint8 v4_server[4] = { 198, 51, 100, 2 }; /* 198.51.100.2 */
@@ -316,6 +321,22 @@ ipv4_ah_packet(guint32 seq)
     return ipv4_packet(PROTO_AH, IPV4_DF, NULL, 0, ah);
 }
 
+/* A PPPoE session header (RFC 2516 §4: ver 1 and type 1, code 0,
+ * session 0x2a, length) and the PPP protocol field, then pkt. */
+static GByteArray *
+pppoe_payload(guint16 ppp_proto, const GByteArray *pkt)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put8(b, 0x11);                        /* version 1, type 1 */
+    put8(b, 0x00);                        /* code: session data */
+    put16(b, 0x002a);                     /* session id */
+    put16(b, (guint16)(2 + pkt->len));    /* length: PPP protocol + data */
+    put16(b, ppp_proto);
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
 /* ---- decoding and checking ---- */
 
 /* Decodes an exact-size heap copy, so that ASan reports any overread. */
@@ -462,6 +483,8 @@ link_cases(void)
     g_autoptr(GByteArray) v6_ext = ipv6_packet(
         0, ipv6_ext_chain, sizeof ipv6_ext_chain, tcp);
     g_autoptr(GByteArray) v4_ah = ipv4_ah_packet(1);
+    g_autoptr(GByteArray) pppoe4 = pppoe_payload(PPP_IPV4, v4);
+    g_autoptr(GByteArray) pppoe6 = pppoe_payload(PPP_IPV6, v6);
 
     add_cases_for(cases, 4, v4);
     add_cases_for(cases, 6, v6);
@@ -471,6 +494,12 @@ link_cases(void)
              eth_frame(NULL, 0, ETH_IPV6, v6_ext), 6, 0);
     add_case(cases, "en10mb/4+ah", FS_DLT_EN10MB,
              eth_frame(NULL, 0, ETH_IPV4, v4_ah), 4, 0);
+    add_case(cases, "qinq+pppoe/4", FS_DLT_EN10MB,
+             eth_frame(qinq_tags, 2, ETH_PPPOE, pppoe4), 4, QINQ_VLAN);
+    add_case(cases, "pppoe/6", FS_DLT_EN10MB,
+             eth_frame(NULL, 0, ETH_PPPOE, pppoe6), 6, 0);
+    add_case(cases, "sll+pppoe/4", FS_DLT_LINUX_SLL,
+             sll_frame(ETH_PPPOE, pppoe4), 4, 0);
     return cases;
 }
 
@@ -900,6 +929,60 @@ test_ipv4_ah(void)
                     FS_DECODE_INVALID);
     g_assert_cmpint(decode(FS_DLT_RAW, v4_frag, &seg), ==,
                     FS_DECODE_FRAGMENT);
+}
+
+/* PPPoE session frames (RFC 2516) carrying IPv4 or IPv6 by their PPP
+ * protocol; the rest of PPPoE and PPP is not IP. */
+static void
+test_pppoe(void)
+{
+    static const guint16 tag[1][2] = { { 0x8100, 0x0064 } };
+    g_autoptr(GByteArray) v4 = std_ipv4();
+    g_autoptr(GByteArray) v6 = std_ipv6();
+    g_autoptr(GByteArray) p4 = pppoe_payload(PPP_IPV4, v4);
+    g_autoptr(GByteArray) p6 = pppoe_payload(PPP_IPV6, v6);
+    g_autoptr(GByteArray) lcp = pppoe_payload(PPP_LCP, v4);
+    g_autoptr(GByteArray) p4_as_6 = pppoe_payload(PPP_IPV6, v4);
+    g_autoptr(GByteArray) f4 = eth_frame(NULL, 0, ETH_PPPOE, p4);
+    g_autoptr(GByteArray) f6 = eth_frame(NULL, 0, ETH_PPPOE, p6);
+    g_autoptr(GByteArray) tagged = eth_frame(tag, 1, ETH_PPPOE, p4);
+    g_autoptr(GByteArray) f_lcp = eth_frame(NULL, 0, ETH_PPPOE, lcp);
+    g_autoptr(GByteArray) disc = eth_frame(NULL, 0, ETH_PPPOE_DISCOVERY, p4);
+    g_autoptr(GByteArray) mislabelled = eth_frame(NULL, 0, ETH_PPPOE, p4_as_6);
+    g_autoptr(GByteArray) f = NULL;
+    FsSegment seg;
+
+    g_assert_cmpuint(f4->len, ==, 14 + 8 + v4->len);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f4, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 4);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpuint(seg.vlan, ==, 0);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f6, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 6);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, tagged, &seg), ==, FS_DECODE_OK);
+    g_assert_cmpuint(seg.vlan, ==, 100);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f_lcp, &seg), ==,
+                    FS_DECODE_NOT_IP);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, disc, &seg), ==, FS_DECODE_NOT_IP);
+    /* PPP says IPv6, the header is IPv4's: it lies */
+    g_assert_cmpint(decode(FS_DLT_EN10MB, mislabelled, &seg), ==,
+                    FS_DECODE_INVALID);
+    /* 14 + 0: version and type 1, 2 and 1; 14 + 1: code PADT (0xa7);
+     * 14 + 4: length 0, no PPP frame */
+    for (guint i = 0; i < 3; i++) {
+        static const guint at[3] = { 14, 15, 19 };
+        static const guint8 bad[3] = { 0x21, 0xa7, 0x00 };
+
+        f = eth_frame(NULL, 0, ETH_PPPOE, p4);
+        f->data[at[i]] = bad[i];
+        if (i == 2)
+            f->data[18] = 0;
+        g_assert_cmpint(decode(FS_DLT_EN10MB, f, &seg), ==,
+                        FS_DECODE_NOT_IP);
+        g_clear_pointer(&f, g_byte_array_unref);
+    }
 }
 
 /* One row: TCP options (a multiple of 4 bytes) and what decode must make
@@ -1524,9 +1607,9 @@ assert_paths_agree(int linktype, const guint8 *data, guint32 caplen,
 }
 
 /* Common frames and their near misses: options of every kind, tags,
- * fragments, IP options and extension headers, AH, padding, a payload
- * not captured; each cut at every length and with a shorter wire
- * length. */
+ * fragments, IP options and extension headers, AH, PPPoE, padding, a
+ * payload not captured; each cut at every length and with a shorter
+ * wire length. */
 static GPtrArray *
 common_frames(void)
 {
@@ -1592,6 +1675,7 @@ common_frames(void)
             g_autoptr(GByteArray) ah = ah_header(PROTO_TCP, 4, 7, tcp);
             g_autoptr(GByteArray) v4_ah =
                 ipv4_packet(PROTO_AH, IPV4_DF, NULL, 0, ah);
+            g_autoptr(GByteArray) pppoe = pppoe_payload(PPP_IPV4, v4);
             GByteArray *padded;
 
             g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV4, v4));
@@ -1606,6 +1690,7 @@ common_frames(void)
             g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV6, v6_frag));
             g_ptr_array_add(frames, eth_frame(vlan_tag, 1, ETH_IPV6, v6));
             g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV4, v4_ah));
+            g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_PPPOE, pppoe));
             /* Ethernet's minimum frame: padding after the datagram */
             padded = eth_frame(NULL, 0, ETH_IPV4, v4);
             for (guint k = 0; k < 8; k++)
@@ -1736,6 +1821,7 @@ main(int argc, char **argv)
     g_test_add_func("/decode/ipv4/options", test_ipv4_options);
     g_test_add_func("/decode/tcp/options", test_tcp_options);
     g_test_add_func("/decode/ipv4/ah", test_ipv4_ah);
+    g_test_add_func("/decode/pppoe", test_pppoe);
     g_test_add_func("/decode/padding", test_padding);
     g_test_add_func("/decode/not-ip", test_not_ip);
     g_test_add_func("/decode/not-tcp", test_not_tcp);

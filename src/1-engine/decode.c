@@ -17,7 +17,15 @@
 #define ETHERTYPE_8021Q 0x8100  /* 802.1Q C-tag */
 #define ETHERTYPE_8021AD 0x88a8 /* 802.1ad S-tag */
 #define ETHERTYPE_QINQ 0x9100   /* pre-802.1ad vendor S-tag */
+#define ETHERTYPE_PPPOE 0x8864  /* PPPoE session stage (RFC 2516) */
 #define VLAN_VID_MASK 0x0fff
+
+/* PPPoE session frames (RFC 2516 §4, §5.4): version 1 and type 1 in one
+ * byte, code 0 (session data); PPP protocol numbers (RFC 1332, 5072). */
+#define PPPOE_VER_TYPE 0x11
+#define PPPOE_CODE_SESSION 0x00
+#define PPP_IPV4 0x0021
+#define PPP_IPV6 0x0057
 
 /* Address families in DLT_NULL/DLT_LOOP headers (pcap-linktype(7)). */
 #define BSD_AF_INET 2
@@ -194,8 +202,32 @@ is_vlan_tpid(guint16 type)
            type == ETHERTYPE_QINQ;
 }
 
-/* Follows VLAN tags (IEEE 802.1Q, 802.1ad) to the payload's EtherType.
- * Only the first two VIDs are kept: vlan = (outer << 12) | inner. */
+/* A PPPoE session header and its PPP protocol field (RFC 2516 §4: ver
+ * and type 1, code, session id, length; RFC 1661 §2): IPv4 or IPv6 said
+ * by the protocol, anything else (LCP, IPCP, ...) not IP. The session
+ * id is no part of the flow key (the 4-tuple is), and the length is
+ * left to the IP header, which says where the datagram ends. */
+static FsDecodeStatus
+decode_pppoe(Cursor *c, IpVersion *ipver)
+{
+    guint8 ver_type, code;
+    guint16 len, proto;
+
+    if (!cur_u8(c, &ver_type) || !cur_u8(c, &code) || !cur_skip(c, 2) ||
+        !cur_u16(c, &len))
+        return FS_DECODE_TRUNCATED;
+    if (ver_type != PPPOE_VER_TYPE || code != PPPOE_CODE_SESSION ||
+        len < 2)
+        return FS_DECODE_NOT_IP; /* not session data, or no PPP frame */
+    if (!cur_u16(c, &proto))
+        return FS_DECODE_TRUNCATED;
+    *ipver = proto == PPP_IPV4 ? IP_V4 : proto == PPP_IPV6 ? IP_V6 : IP_ANY;
+    return *ipver == IP_ANY ? FS_DECODE_NOT_IP : FS_DECODE_OK;
+}
+
+/* Follows VLAN tags (IEEE 802.1Q, 802.1ad) to the payload's EtherType,
+ * then a PPPoE session header to IP. Only the first two VIDs are kept:
+ * vlan = (outer << 12) | inner. */
 static FsDecodeStatus
 decode_ethertype(Cursor *c, guint16 type, guint32 *vlan, IpVersion *ipver)
 {
@@ -218,6 +250,8 @@ decode_ethertype(Cursor *c, guint16 type, guint32 *vlan, IpVersion *ipver)
     case ETHERTYPE_IPV6:
         *ipver = IP_V6;
         return FS_DECODE_OK;
+    case ETHERTYPE_PPPOE:
+        return decode_pppoe(c, ipver);
     default:
         return FS_DECODE_NOT_IP; /* ARP, LLDP, an 802.3 length, ... */
     }
