@@ -35,6 +35,8 @@
 #define PROTO_AH 51
 #define ETH_PPPOE_DISCOVERY 0x8863
 #define ETH_PPPOE 0x8864
+#define ETH_MPLS 0x8847
+#define ETH_MPLS_MC 0x8848
 #define PPP_IPV4 0x0021
 #define PPP_IPV6 0x0057
 #define PPP_LCP 0xc021
@@ -337,6 +339,19 @@ pppoe_payload(guint16 ppp_proto, const GByteArray *pkt)
     return b;
 }
 
+/* An MPLS label stack of n entries (RFC 3032 §2.1), labels 16, 17, ...,
+ * TC 0, TTL 64, the bottom-of-stack bit on the last, then pkt. */
+static GByteArray *
+mpls_payload(guint n, const GByteArray *pkt)
+{
+    GByteArray *b = g_byte_array_new();
+
+    for (guint i = 0; i < n; i++)
+        put32(b, ((16 + i) << 12) | (i + 1 == n ? 0x100u : 0) | 64);
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
 /* ---- decoding and checking ---- */
 
 /* Decodes an exact-size heap copy, so that ASan reports any overread. */
@@ -485,6 +500,8 @@ link_cases(void)
     g_autoptr(GByteArray) v4_ah = ipv4_ah_packet(1);
     g_autoptr(GByteArray) pppoe4 = pppoe_payload(PPP_IPV4, v4);
     g_autoptr(GByteArray) pppoe6 = pppoe_payload(PPP_IPV6, v6);
+    g_autoptr(GByteArray) mpls4 = mpls_payload(1, v4);
+    g_autoptr(GByteArray) mpls6 = mpls_payload(3, v6);
 
     add_cases_for(cases, 4, v4);
     add_cases_for(cases, 6, v6);
@@ -500,6 +517,10 @@ link_cases(void)
              eth_frame(NULL, 0, ETH_PPPOE, pppoe6), 6, 0);
     add_case(cases, "sll+pppoe/4", FS_DLT_LINUX_SLL,
              sll_frame(ETH_PPPOE, pppoe4), 4, 0);
+    add_case(cases, "mpls/4", FS_DLT_EN10MB,
+             eth_frame(NULL, 0, ETH_MPLS, mpls4), 4, 0);
+    add_case(cases, "qinq+mpls/6", FS_DLT_EN10MB,
+             eth_frame(qinq_tags, 2, ETH_MPLS, mpls6), 6, QINQ_VLAN);
     return cases;
 }
 
@@ -983,6 +1004,62 @@ test_pppoe(void)
                         FS_DECODE_NOT_IP);
         g_clear_pointer(&f, g_byte_array_unref);
     }
+}
+
+/* MPLS label stacks (RFC 3032) down to the bottom of stack, then IPv4 or
+ * IPv6 by the version nibble. */
+static void
+test_mpls(void)
+{
+    static const guint16 tag[1][2] = { { 0x8100, 0x0064 } };
+    static const guint8 cw[4] = { 0, 0, 0, 0 }; /* PW control word */
+    g_autoptr(GByteArray) v4 = std_ipv4();
+    g_autoptr(GByteArray) v6 = std_ipv6();
+    g_autoptr(GByteArray) pw = g_byte_array_new();
+    g_autoptr(GByteArray) one4 = mpls_payload(1, v4);
+    g_autoptr(GByteArray) three6 = mpls_payload(3, v6);
+    g_autoptr(GByteArray) deepest = mpls_payload(16, v4);
+    g_autoptr(GByteArray) too_deep = mpls_payload(17, v4);
+    g_autoptr(GByteArray) pw_stack = NULL;
+    g_autoptr(GByteArray) f = NULL;
+    FsSegment seg;
+
+    f = eth_frame(NULL, 0, ETH_MPLS, one4);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 4);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_clear_pointer(&f, g_byte_array_unref);
+    f = eth_frame(NULL, 0, ETH_MPLS_MC, three6);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 6);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_clear_pointer(&f, g_byte_array_unref);
+    f = eth_frame(tag, 1, ETH_MPLS, three6);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f, &seg), ==, FS_DECODE_OK);
+    g_assert_cmpuint(seg.vlan, ==, 100);
+    g_clear_pointer(&f, g_byte_array_unref);
+    f = eth_frame(NULL, 0, ETH_MPLS, deepest);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f, &seg), ==, FS_DECODE_OK);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_clear_pointer(&f, g_byte_array_unref);
+    f = eth_frame(NULL, 0, ETH_MPLS, too_deep);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f, &seg), ==, FS_DECODE_INVALID);
+    g_clear_pointer(&f, g_byte_array_unref);
+    /* a pseudowire: control word, then an Ethernet frame */
+    put_bytes(pw, cw, sizeof cw);
+    put_bytes(pw, one4->data, one4->len);
+    pw_stack = mpls_payload(2, pw);
+    f = eth_frame(NULL, 0, ETH_MPLS, pw_stack);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f, &seg), ==, FS_DECODE_NOT_IP);
+    g_clear_pointer(&f, g_byte_array_unref);
+    /* no bottom of stack before the frame ends (labels 16, 17, S clear):
+     * cut */
+    g_byte_array_set_size(pw, 0);
+    put32(pw, (16u << 12) | 64);
+    put32(pw, (17u << 12) | 64);
+    f = eth_frame(NULL, 0, ETH_MPLS, pw);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f, &seg), ==,
+                    FS_DECODE_TRUNCATED);
 }
 
 /* One row: TCP options (a multiple of 4 bytes) and what decode must make
@@ -1607,9 +1684,9 @@ assert_paths_agree(int linktype, const guint8 *data, guint32 caplen,
 }
 
 /* Common frames and their near misses: options of every kind, tags,
- * fragments, IP options and extension headers, AH, PPPoE, padding, a
- * payload not captured; each cut at every length and with a shorter
- * wire length. */
+ * fragments, IP options and extension headers, AH, PPPoE, MPLS,
+ * padding, a payload not captured; each cut at every length and with a
+ * shorter wire length. */
 static GPtrArray *
 common_frames(void)
 {
@@ -1676,6 +1753,7 @@ common_frames(void)
             g_autoptr(GByteArray) v4_ah =
                 ipv4_packet(PROTO_AH, IPV4_DF, NULL, 0, ah);
             g_autoptr(GByteArray) pppoe = pppoe_payload(PPP_IPV4, v4);
+            g_autoptr(GByteArray) mpls = mpls_payload(2, v6);
             GByteArray *padded;
 
             g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV4, v4));
@@ -1691,6 +1769,7 @@ common_frames(void)
             g_ptr_array_add(frames, eth_frame(vlan_tag, 1, ETH_IPV6, v6));
             g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV4, v4_ah));
             g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_PPPOE, pppoe));
+            g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_MPLS, mpls));
             /* Ethernet's minimum frame: padding after the datagram */
             padded = eth_frame(NULL, 0, ETH_IPV4, v4);
             for (guint k = 0; k < 8; k++)
@@ -1822,6 +1901,7 @@ main(int argc, char **argv)
     g_test_add_func("/decode/tcp/options", test_tcp_options);
     g_test_add_func("/decode/ipv4/ah", test_ipv4_ah);
     g_test_add_func("/decode/pppoe", test_pppoe);
+    g_test_add_func("/decode/mpls", test_mpls);
     g_test_add_func("/decode/padding", test_padding);
     g_test_add_func("/decode/not-ip", test_not_ip);
     g_test_add_func("/decode/not-tcp", test_not_tcp);

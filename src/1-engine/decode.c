@@ -18,6 +18,8 @@
 #define ETHERTYPE_8021AD 0x88a8 /* 802.1ad S-tag */
 #define ETHERTYPE_QINQ 0x9100   /* pre-802.1ad vendor S-tag */
 #define ETHERTYPE_PPPOE 0x8864  /* PPPoE session stage (RFC 2516) */
+#define ETHERTYPE_MPLS 0x8847   /* MPLS unicast (RFC 3032) */
+#define ETHERTYPE_MPLS_MC 0x8848 /* MPLS multicast (RFC 5332) */
 #define VLAN_VID_MASK 0x0fff
 
 /* PPPoE session frames (RFC 2516 §4, §5.4): version 1 and type 1 in one
@@ -26,6 +28,11 @@
 #define PPPOE_CODE_SESSION 0x00
 #define PPP_IPV4 0x0021
 #define PPP_IPV6 0x0057
+
+/* MPLS label stack entries (RFC 3032 §2.1): label 20 bits, traffic
+ * class 3, bottom of stack 1, TTL 8. */
+#define MPLS_BOS 0x00000100u
+#define MPLS_MAX_LABELS 16 /* deeper than segment routing goes: an attack */
 
 /* Address families in DLT_NULL/DLT_LOOP headers (pcap-linktype(7)). */
 #define BSD_AF_INET 2
@@ -225,9 +232,37 @@ decode_pppoe(Cursor *c, IpVersion *ipver)
     return *ipver == IP_ANY ? FS_DECODE_NOT_IP : FS_DECODE_OK;
 }
 
+/* An MPLS label stack (RFC 3032 §2.1) down to its bottom entry, then IP
+ * by the payload's version nibble, as routers look (RFC 3032 §2.2: the
+ * stack does not say what it carries; the explicit-null labels only
+ * imply it). The labels change hop by hop and differ by direction, so
+ * none is kept in the flow key. A pseudowire with its control word
+ * (nibble 0, RFC 4385 §3) is not IP; an Ethernet pseudowire without one
+ * whose destination MAC begins with a 4 or 6 nibble is read as IP, whose
+ * header checks then seldom pass (why RFC 4385 asks for the word). */
+static FsDecodeStatus
+decode_mpls(Cursor *c, IpVersion *ipver)
+{
+    guint32 entry = 0;
+    Cursor probe;
+    guint8 first;
+
+    for (guint n = 0; !(entry & MPLS_BOS); n++) {
+        if (n == MPLS_MAX_LABELS)
+            return FS_DECODE_INVALID;
+        if (!cur_u32(c, &entry))
+            return FS_DECODE_TRUNCATED;
+    }
+    probe = *c;
+    if (!cur_u8(&probe, &first))
+        return FS_DECODE_TRUNCATED;
+    *ipver = (first >> 4) == 4 ? IP_V4 : (first >> 4) == 6 ? IP_V6 : IP_ANY;
+    return *ipver == IP_ANY ? FS_DECODE_NOT_IP : FS_DECODE_OK;
+}
+
 /* Follows VLAN tags (IEEE 802.1Q, 802.1ad) to the payload's EtherType,
- * then a PPPoE session header to IP. Only the first two VIDs are kept:
- * vlan = (outer << 12) | inner. */
+ * then a PPPoE session header or an MPLS label stack to IP. Only the
+ * first two VIDs are kept: vlan = (outer << 12) | inner. */
 static FsDecodeStatus
 decode_ethertype(Cursor *c, guint16 type, guint32 *vlan, IpVersion *ipver)
 {
@@ -252,6 +287,9 @@ decode_ethertype(Cursor *c, guint16 type, guint32 *vlan, IpVersion *ipver)
         return FS_DECODE_OK;
     case ETHERTYPE_PPPOE:
         return decode_pppoe(c, ipver);
+    case ETHERTYPE_MPLS:
+    case ETHERTYPE_MPLS_MC:
+        return decode_mpls(c, ipver);
     default:
         return FS_DECODE_NOT_IP; /* ARP, LLDP, an 802.3 length, ... */
     }
