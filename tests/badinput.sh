@@ -181,6 +181,20 @@ for snap in 10 20 40 53; do
     fi
 done
 
+# Segments whose TCP options the snap length cut are analysed and counted
+# apart, in text and JSON; a whole capture says nothing of it.
+cut=$SAMPLES/snap68-reuse-client-time-wait.pcap
+check "options cut: the text summary counts them" sh -c "
+    '$FINSCOPE' -r '$cut' | grep -q '^  packets  *22 read, 22 TCP (4 with TCP options cut by the snap length)\$'"
+check "options cut: the JSON summary counts them" sh -c "
+    '$FINSCOPE' --json -r '$cut' | tail -n 1 |
+        grep -q '\"tcp_segments\":22,\"options_cut\":4,\"skipped\"'"
+check "options cut: none in a whole capture, text or JSON" sh -c "
+    ! '$FINSCOPE' -r '$SAMPLES/reuse-client-time-wait.pcap' |
+        grep -q 'options cut' &&
+    ! '$FINSCOPE' --json -r '$SAMPLES/reuse-client-time-wait.pcap' |
+        grep -q options_cut"
+
 # Random bytes inside valid pcap records: every packet is data, never
 # fatal.
 python3 - "$OUT/garbage.pcap" <<'PY'

@@ -32,6 +32,14 @@
 #define PROTO_ICMPV6 58
 #define PROTO_NONE 59
 #define PROTO_DSTOPTS 60
+#define PROTO_AH 51
+#define ETH_PPPOE_DISCOVERY 0x8863
+#define ETH_PPPOE 0x8864
+#define ETH_MPLS 0x8847
+#define ETH_MPLS_MC 0x8848
+#define PPP_IPV4 0x0021
+#define PPP_IPV6 0x0057
+#define PPP_LCP 0xc021
 
 static const guint8 v4_client[4] = { 192, 0, 2, 1 };    /* 192.0.2.1 */
 static const guint8 v4_server[4] = { 198, 51, 100, 2 }; /* 198.51.100.2 */
@@ -285,6 +293,65 @@ raw_frame(const GByteArray *pkt)
     return b;
 }
 
+/* An authentication header (RFC 4302 §2) before l4: next header, length
+ * in 32-bit words less 2, reserved, SPI, sequence, then an ICV of
+ * (len - 1) * 4 bytes (12 for len 4: HMAC-SHA1-96). */
+static GByteArray *
+ah_header(guint8 next, guint8 len, guint32 seq, const GByteArray *l4)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put8(b, next);
+    put8(b, len);
+    put16(b, 0);          /* reserved */
+    put32(b, 0x00000100); /* SPI 256 */
+    put32(b, seq);        /* sequence number */
+    for (guint i = 1; i < len; i++)
+        put32(b, 0xaaaaaaaa); /* ICV */
+    put_bytes(b, l4->data, l4->len);
+    return b;
+}
+
+/* IPv4 client -> server, AH (transport mode: SPI 256, sequence seq, a
+ * 12-byte ICV), then the test segment. */
+static GByteArray *
+ipv4_ah_packet(guint32 seq)
+{
+    g_autoptr(GByteArray) tcp = std_tcp();
+    g_autoptr(GByteArray) ah = ah_header(PROTO_TCP, 4, seq, tcp);
+
+    return ipv4_packet(PROTO_AH, IPV4_DF, NULL, 0, ah);
+}
+
+/* A PPPoE session header (RFC 2516 §4: ver 1 and type 1, code 0,
+ * session 0x2a, length) and the PPP protocol field, then pkt. */
+static GByteArray *
+pppoe_payload(guint16 ppp_proto, const GByteArray *pkt)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put8(b, 0x11);                        /* version 1, type 1 */
+    put8(b, 0x00);                        /* code: session data */
+    put16(b, 0x002a);                     /* session id */
+    put16(b, (guint16)(2 + pkt->len));    /* length: PPP protocol + data */
+    put16(b, ppp_proto);
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
+/* An MPLS label stack of n entries (RFC 3032 §2.1), labels 16, 17, ...,
+ * TC 0, TTL 64, the bottom-of-stack bit on the last, then pkt. */
+static GByteArray *
+mpls_payload(guint n, const GByteArray *pkt)
+{
+    GByteArray *b = g_byte_array_new();
+
+    for (guint i = 0; i < n; i++)
+        put32(b, ((16 + i) << 12) | (i + 1 == n ? 0x100u : 0) | 64);
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
 /* ---- decoding and checking ---- */
 
 /* Decodes an exact-size heap copy, so that ASan reports any overread. */
@@ -430,6 +497,11 @@ link_cases(void)
         ipv4_packet(PROTO_TCP, IPV4_DF, ipv4_opts, sizeof ipv4_opts, tcp);
     g_autoptr(GByteArray) v6_ext = ipv6_packet(
         0, ipv6_ext_chain, sizeof ipv6_ext_chain, tcp);
+    g_autoptr(GByteArray) v4_ah = ipv4_ah_packet(1);
+    g_autoptr(GByteArray) pppoe4 = pppoe_payload(PPP_IPV4, v4);
+    g_autoptr(GByteArray) pppoe6 = pppoe_payload(PPP_IPV6, v6);
+    g_autoptr(GByteArray) mpls4 = mpls_payload(1, v4);
+    g_autoptr(GByteArray) mpls6 = mpls_payload(3, v6);
 
     add_cases_for(cases, 4, v4);
     add_cases_for(cases, 6, v6);
@@ -437,6 +509,18 @@ link_cases(void)
              eth_frame(NULL, 0, ETH_IPV4, v4_opts), 4, 0);
     add_case(cases, "en10mb/6+ext", FS_DLT_EN10MB,
              eth_frame(NULL, 0, ETH_IPV6, v6_ext), 6, 0);
+    add_case(cases, "en10mb/4+ah", FS_DLT_EN10MB,
+             eth_frame(NULL, 0, ETH_IPV4, v4_ah), 4, 0);
+    add_case(cases, "qinq+pppoe/4", FS_DLT_EN10MB,
+             eth_frame(qinq_tags, 2, ETH_PPPOE, pppoe4), 4, QINQ_VLAN);
+    add_case(cases, "pppoe/6", FS_DLT_EN10MB,
+             eth_frame(NULL, 0, ETH_PPPOE, pppoe6), 6, 0);
+    add_case(cases, "sll+pppoe/4", FS_DLT_LINUX_SLL,
+             sll_frame(ETH_PPPOE, pppoe4), 4, 0);
+    add_case(cases, "mpls/4", FS_DLT_EN10MB,
+             eth_frame(NULL, 0, ETH_MPLS, mpls4), 4, 0);
+    add_case(cases, "qinq+mpls/6", FS_DLT_EN10MB,
+             eth_frame(qinq_tags, 2, ETH_MPLS, mpls6), 6, QINQ_VLAN);
     return cases;
 }
 
@@ -819,6 +903,165 @@ test_ipv4_options(void)
     assert_std_tcp(&seg, TEST_PAYLOAD);
 }
 
+/* IPv4, AH in transport mode (RFC 4302), TCP: F8 of the round-18p audit
+ * (IPv6's AH was followed, IPv4's was "not_tcp"). */
+static void
+test_ipv4_ah(void)
+{
+    g_autoptr(GByteArray) tcp = std_tcp();
+    g_autoptr(GByteArray) udp = udp_datagram();
+    g_autoptr(GByteArray) v4_ah = ipv4_ah_packet(1);
+    g_autoptr(GByteArray) frame = eth_frame(NULL, 0, ETH_IPV4, v4_ah);
+    g_autoptr(GByteArray) next_seq = ipv4_ah_packet(2);
+    g_autoptr(GByteArray) hop = ipv4_ah_packet(1);
+    g_autoptr(GByteArray) ah_udp = ah_header(PROTO_UDP, 4, 1, udp);
+    g_autoptr(GByteArray) v4_ah_udp =
+        ipv4_packet(PROTO_AH, IPV4_DF, NULL, 0, ah_udp);
+    /* length 0: 8 bytes, shorter than AH's 12 fixed ones */
+    g_autoptr(GByteArray) ah_short = ah_header(PROTO_TCP, 0, 1, tcp);
+    g_autoptr(GByteArray) v4_short =
+        ipv4_packet(PROTO_AH, IPV4_DF, NULL, 0, ah_short);
+    /* length 200: 808 bytes, past the datagram */
+    g_autoptr(GByteArray) ah_long = ah_header(PROTO_TCP, 4, 1, tcp);
+    g_autoptr(GByteArray) v4_long = NULL;
+    g_autoptr(GByteArray) v4_frag =
+        ipv4_packet(PROTO_AH, IPV4_MF, NULL, 0, ah_long);
+    FsSegment seg, other;
+
+    g_assert_cmpint(decode(FS_DLT_EN10MB, frame, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 4);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpint(decode(FS_DLT_RAW, v4_ah, &seg), ==, FS_DECODE_OK);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    /* the hash covers AH: another sequence number is another frame; a
+     * lower TTL the same one */
+    g_assert_cmpint(decode(FS_DLT_RAW, next_seq, &other), ==, FS_DECODE_OK);
+    g_assert_cmphex(seg.hdr_hash, !=, other.hdr_hash);
+    hop->data[8] = 63;
+    g_assert_cmpint(decode(FS_DLT_RAW, hop, &other), ==, FS_DECODE_OK);
+    g_assert_cmphex(seg.hdr_hash, ==, other.hdr_hash);
+    g_assert_cmpint(decode(FS_DLT_RAW, v4_ah_udp, &seg), ==,
+                    FS_DECODE_NOT_TCP);
+    g_assert_cmpint(decode(FS_DLT_RAW, v4_short, &seg), ==,
+                    FS_DECODE_INVALID);
+    ah_long->data[1] = 200;
+    v4_long = ipv4_packet(PROTO_AH, IPV4_DF, NULL, 0, ah_long);
+    g_assert_cmpint(decode(FS_DLT_RAW, v4_long, &seg), ==,
+                    FS_DECODE_INVALID);
+    g_assert_cmpint(decode(FS_DLT_RAW, v4_frag, &seg), ==,
+                    FS_DECODE_FRAGMENT);
+}
+
+/* PPPoE session frames (RFC 2516) carrying IPv4 or IPv6 by their PPP
+ * protocol; the rest of PPPoE and PPP is not IP. */
+static void
+test_pppoe(void)
+{
+    static const guint16 tag[1][2] = { { 0x8100, 0x0064 } };
+    g_autoptr(GByteArray) v4 = std_ipv4();
+    g_autoptr(GByteArray) v6 = std_ipv6();
+    g_autoptr(GByteArray) p4 = pppoe_payload(PPP_IPV4, v4);
+    g_autoptr(GByteArray) p6 = pppoe_payload(PPP_IPV6, v6);
+    g_autoptr(GByteArray) lcp = pppoe_payload(PPP_LCP, v4);
+    g_autoptr(GByteArray) p4_as_6 = pppoe_payload(PPP_IPV6, v4);
+    g_autoptr(GByteArray) f4 = eth_frame(NULL, 0, ETH_PPPOE, p4);
+    g_autoptr(GByteArray) f6 = eth_frame(NULL, 0, ETH_PPPOE, p6);
+    g_autoptr(GByteArray) tagged = eth_frame(tag, 1, ETH_PPPOE, p4);
+    g_autoptr(GByteArray) f_lcp = eth_frame(NULL, 0, ETH_PPPOE, lcp);
+    g_autoptr(GByteArray) disc = eth_frame(NULL, 0, ETH_PPPOE_DISCOVERY, p4);
+    g_autoptr(GByteArray) mislabelled = eth_frame(NULL, 0, ETH_PPPOE, p4_as_6);
+    g_autoptr(GByteArray) f = NULL;
+    FsSegment seg;
+
+    g_assert_cmpuint(f4->len, ==, 14 + 8 + v4->len);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f4, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 4);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpuint(seg.vlan, ==, 0);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f6, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 6);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, tagged, &seg), ==, FS_DECODE_OK);
+    g_assert_cmpuint(seg.vlan, ==, 100);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f_lcp, &seg), ==,
+                    FS_DECODE_NOT_IP);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, disc, &seg), ==, FS_DECODE_NOT_IP);
+    /* PPP says IPv6, the header is IPv4's: it lies */
+    g_assert_cmpint(decode(FS_DLT_EN10MB, mislabelled, &seg), ==,
+                    FS_DECODE_INVALID);
+    /* 14 + 0: version and type 1, 2 and 1; 14 + 1: code PADT (0xa7);
+     * 14 + 4: length 0, no PPP frame */
+    for (guint i = 0; i < 3; i++) {
+        static const guint at[3] = { 14, 15, 19 };
+        static const guint8 bad[3] = { 0x21, 0xa7, 0x00 };
+
+        f = eth_frame(NULL, 0, ETH_PPPOE, p4);
+        f->data[at[i]] = bad[i];
+        if (i == 2)
+            f->data[18] = 0;
+        g_assert_cmpint(decode(FS_DLT_EN10MB, f, &seg), ==,
+                        FS_DECODE_NOT_IP);
+        g_clear_pointer(&f, g_byte_array_unref);
+    }
+}
+
+/* MPLS label stacks (RFC 3032) down to the bottom of stack, then IPv4 or
+ * IPv6 by the version nibble. */
+static void
+test_mpls(void)
+{
+    static const guint16 tag[1][2] = { { 0x8100, 0x0064 } };
+    static const guint8 cw[4] = { 0, 0, 0, 0 }; /* PW control word */
+    g_autoptr(GByteArray) v4 = std_ipv4();
+    g_autoptr(GByteArray) v6 = std_ipv6();
+    g_autoptr(GByteArray) pw = g_byte_array_new();
+    g_autoptr(GByteArray) one4 = mpls_payload(1, v4);
+    g_autoptr(GByteArray) three6 = mpls_payload(3, v6);
+    g_autoptr(GByteArray) deepest = mpls_payload(16, v4);
+    g_autoptr(GByteArray) too_deep = mpls_payload(17, v4);
+    g_autoptr(GByteArray) pw_stack = NULL;
+    g_autoptr(GByteArray) f = NULL;
+    FsSegment seg;
+
+    f = eth_frame(NULL, 0, ETH_MPLS, one4);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 4);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_clear_pointer(&f, g_byte_array_unref);
+    f = eth_frame(NULL, 0, ETH_MPLS_MC, three6);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f, &seg), ==, FS_DECODE_OK);
+    assert_endpoints(&seg, 6);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_clear_pointer(&f, g_byte_array_unref);
+    f = eth_frame(tag, 1, ETH_MPLS, three6);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f, &seg), ==, FS_DECODE_OK);
+    g_assert_cmpuint(seg.vlan, ==, 100);
+    g_clear_pointer(&f, g_byte_array_unref);
+    f = eth_frame(NULL, 0, ETH_MPLS, deepest);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f, &seg), ==, FS_DECODE_OK);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_clear_pointer(&f, g_byte_array_unref);
+    f = eth_frame(NULL, 0, ETH_MPLS, too_deep);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f, &seg), ==, FS_DECODE_INVALID);
+    g_clear_pointer(&f, g_byte_array_unref);
+    /* a pseudowire: control word, then an Ethernet frame */
+    put_bytes(pw, cw, sizeof cw);
+    put_bytes(pw, one4->data, one4->len);
+    pw_stack = mpls_payload(2, pw);
+    f = eth_frame(NULL, 0, ETH_MPLS, pw_stack);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f, &seg), ==, FS_DECODE_NOT_IP);
+    g_clear_pointer(&f, g_byte_array_unref);
+    /* no bottom of stack before the frame ends (labels 16, 17, S clear):
+     * cut */
+    g_byte_array_set_size(pw, 0);
+    put32(pw, (16u << 12) | 64);
+    put32(pw, (17u << 12) | 64);
+    f = eth_frame(NULL, 0, ETH_MPLS, pw);
+    g_assert_cmpint(decode(FS_DLT_EN10MB, f, &seg), ==,
+                    FS_DECODE_TRUNCATED);
+}
+
 /* One row: TCP options (a multiple of 4 bytes) and what decode must make
  * of them. */
 typedef struct {
@@ -983,6 +1226,36 @@ test_not_tcp(void)
     g_assert_cmpint(decode(FS_DLT_RAW, hbh6, &seg), ==, FS_DECODE_NOT_TCP);
 }
 
+/* A segment of a LinkCase cut n bytes into its 20 bytes of options
+ * (synack_opts): the base header's fields whole, each option present
+ * once its bytes all are, the others absent, and opts_cut set. */
+static void
+assert_options_cut_at(const LinkCase *lc, const FsSegment *seg, guint n)
+{
+    g_assert_cmpuint(n, <, sizeof synack_opts);
+    assert_endpoints(seg, lc->ipver);
+    g_assert_cmpuint(seg->vlan, ==, lc->vlan);
+    g_assert_cmpuint(seg->sport, ==, TEST_SPORT);
+    g_assert_cmpuint(seg->dport, ==, TEST_DPORT);
+    g_assert_cmphex(seg->seq, ==, TEST_SEQ);
+    g_assert_cmphex(seg->ack, ==, TEST_ACK);
+    g_assert_cmphex(seg->flags, ==, TEST_FLAGS);
+    g_assert_cmpuint(seg->window, ==, TEST_WINDOW);
+    g_assert_cmpuint(seg->payload_len, ==, lc->payload_len);
+    g_assert_cmpuint(seg->opts_cut, ==, TRUE);
+    /* MSS in bytes 0-3, SACK permitted 4-5, timestamps 6-15, NOP 16,
+     * window scale 17-19 */
+    g_assert_cmpuint(seg->mss, ==, n >= 4 ? 1460 : 0);
+    g_assert_cmpint(seg->sack_ok, ==, n >= 6);
+    g_assert_cmpint(seg->has_ts, ==, n >= 16);
+    g_assert_cmphex(seg->tsval, ==, n >= 16 ? 0x11223344 : 0);
+    g_assert_cmpuint(seg->wscale, ==, FS_WSCALE_NONE);
+    g_assert_cmpuint(seg->hdr_hash, !=, 0);
+}
+
+/* Cut anywhere in the headers before TCP's first 20 bytes end: truncated;
+ * in its options: decoded without the options cut (F5 of the round-18p
+ * audit: a 68-byte snap length lost every SYN); after: whole. */
 static void
 test_truncated_every_offset(void)
 {
@@ -992,24 +1265,136 @@ test_truncated_every_offset(void)
         const LinkCase *lc = g_ptr_array_index(cases, i);
         guint full = lc->frame->len;
         guint hdr_end = full - lc->payload_len;
+        guint opts_at = hdr_end - (guint)sizeof synack_opts;
         FsSegment seg;
 
         g_assert_cmpint(decode(lc->linktype, lc->frame, &seg), ==,
                         FS_DECODE_OK);
         assert_case_segment(lc, &seg);
+        g_assert_cmpuint(seg.opts_cut, ==, FALSE);
         for (guint cut = 0; cut < full; cut++) {
             FsDecodeStatus want =
-                cut < hdr_end ? FS_DECODE_TRUNCATED : FS_DECODE_OK;
+                cut < opts_at ? FS_DECODE_TRUNCATED : FS_DECODE_OK;
             FsDecodeStatus got =
                 decode_cut(lc->linktype, lc->frame, cut, full, &seg);
 
             if (got != want)
                 g_test_message("%s cut at %u of %u", lc->name, cut, full);
             g_assert_cmpint(got, ==, want);
-            if (got == FS_DECODE_OK)
+            if (got == FS_DECODE_OK && cut < hdr_end)
+                assert_options_cut_at(lc, &seg, cut - opts_at);
+            else if (got == FS_DECODE_OK)
                 assert_case_segment(lc, &seg);
         }
     }
+}
+
+/* A Linux client's SYN as a 68-byte snap length keeps it: Ethernet 14,
+ * IPv4 20, TCP 20, then 14 of its 20 bytes of options: MSS and SACK
+ * permitted whole, timestamps cut after TSval's first 2 bytes. */
+static void
+test_options_cut_syn(void)
+{
+    static const guint8 syn_opts[] = {
+        0x02, 0x04, 0x05, 0xb4,             /* MSS 1460 */
+        0x04, 0x02,                         /* SACK permitted */
+        0x08, 0x0a, 0x11, 0x22, 0x33, 0x44, /* timestamps: TSval */
+        0x00, 0x00, 0x00, 0x00,             /*   TSecr 0 (a SYN's) */
+        0x01,                               /* NOP */
+        0x03, 0x03, 0x07,                   /* window scale 7 */
+    };
+    g_autoptr(GByteArray) tcp = tcp_segment(syn_opts, sizeof syn_opts, 0);
+    g_autoptr(GByteArray) pkt = NULL;
+    g_autoptr(GByteArray) frame = NULL;
+    FsSegment seg;
+
+    tcp->data[13] = FS_TH_SYN;
+    pkt = ipv4_packet(PROTO_TCP, IPV4_DF, NULL, 0, tcp);
+    frame = eth_frame(NULL, 0, ETH_IPV4, pkt);
+    g_assert_cmpuint(frame->len, ==, 74);
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, frame, 68, 74, &seg), ==,
+                    FS_DECODE_OK);
+    g_assert_cmphex(seg.flags, ==, FS_TH_SYN);
+    g_assert_cmphex(seg.seq, ==, TEST_SEQ);
+    g_assert_cmpuint(seg.sport, ==, TEST_SPORT);
+    g_assert_cmpuint(seg.dport, ==, TEST_DPORT);
+    g_assert_cmpuint(seg.payload_len, ==, 0);
+    g_assert_cmpuint(seg.mss, ==, 1460);
+    g_assert_true(seg.sack_ok);
+    g_assert_true(!seg.has_ts); /* not known: opts_cut */
+    g_assert_cmpuint(seg.wscale, ==, FS_WSCALE_NONE);
+    g_assert_cmpuint(seg.opts_cut, ==, TRUE);
+    /* the same header whole says more; cut one byte short of the base
+     * header, nothing */
+    g_assert_cmpint(decode(FS_DLT_EN10MB, frame, &seg), ==, FS_DECODE_OK);
+    g_assert_cmpuint(seg.opts_cut, ==, FALSE);
+    g_assert_cmpuint(seg.wscale, ==, 7);
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, frame, 53, 74, &seg), ==,
+                    FS_DECODE_TRUNCATED);
+}
+
+/* NOP, NOP, timestamps at 64 bytes (2 of TSecr's 4 captured): no TSval
+ * read, and unknown; the header hash covers the options' captured whole
+ * words (NOP, NOP, kind, length, TSval), so two such ACKs whose TSecrs
+ * differ past the cut hash the same, and whose TSvals differ do not;
+ * cut after an EOL, nothing was lost. */
+static void
+test_options_cut_timestamps(void)
+{
+    static const guint8 nop_nop_ts[] = {
+        0x01, 0x01, 0x08, 0x0a, 0x11, 0x22, 0x33, 0x44, /* TSval */
+        0x55, 0x66, 0x77, 0x88,                         /* TSecr */
+    };
+    static const guint8 mss_eol[] = {
+        0x02, 0x04, 0x05, 0xb4, /* MSS 1460 */
+        0x00, 0x00, 0x00, 0x00, /* EOL, padding */
+    };
+    g_autoptr(GByteArray) tcp = tcp_segment(nop_nop_ts, 12, 100);
+    g_autoptr(GByteArray) pkt = ipv4_packet(PROTO_TCP, IPV4_DF, NULL, 0, tcp);
+    g_autoptr(GByteArray) frame = eth_frame(NULL, 0, ETH_IPV4, pkt);
+    g_autoptr(GByteArray) other = NULL;
+    g_autoptr(GByteArray) eol_tcp = tcp_segment(mss_eol, 8, 0);
+    g_autoptr(GByteArray) eol_pkt =
+        ipv4_packet(PROTO_TCP, IPV4_DF, NULL, 0, eol_tcp);
+    g_autoptr(GByteArray) eol = eth_frame(NULL, 0, ETH_IPV4, eol_pkt);
+    FsSegment seg, seg2;
+
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, frame, 64, frame->len, &seg),
+                    ==, FS_DECODE_OK);
+    g_assert_true(!seg.has_ts);
+    g_assert_cmpuint(seg.tsval, ==, 0);
+    g_assert_cmpuint(seg.opts_cut, ==, TRUE);
+    g_assert_cmpuint(seg.payload_len, ==, 100);
+    other = eth_frame(NULL, 0, ETH_IPV4, pkt);
+    other->data[14 + 20 + 20 + 11] = 0x89; /* TSecr 0x55667789, cut */
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, other, 64, other->len, &seg2),
+                    ==, FS_DECODE_OK);
+    g_assert_cmphex(seg.hdr_hash, ==, seg2.hdr_hash);
+    /* at 66 both are whole, and differ */
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, frame, 66, frame->len, &seg),
+                    ==, FS_DECODE_OK);
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, other, 66, other->len, &seg2),
+                    ==, FS_DECODE_OK);
+    g_assert_cmpuint(seg.opts_cut, ==, FALSE);
+    g_assert_true(seg.has_ts);
+    g_assert_cmphex(seg.hdr_hash, !=, seg2.hdr_hash);
+    /* a TSval that differs is captured, at 64 too */
+    other->data[14 + 20 + 20 + 7] = 0x45; /* TSval 0x11223345 */
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, frame, 64, frame->len, &seg),
+                    ==, FS_DECODE_OK);
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, other, 64, other->len, &seg2),
+                    ==, FS_DECODE_OK);
+    g_assert_cmphex(seg.hdr_hash, !=, seg2.hdr_hash);
+    /* MSS and EOL captured, the padding not: nothing unknown */
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, eol, 59, eol->len, &seg), ==,
+                    FS_DECODE_OK);
+    g_assert_cmpuint(seg.mss, ==, 1460);
+    g_assert_cmpuint(seg.opts_cut, ==, FALSE);
+    /* MSS cut after its length byte: unknown */
+    g_assert_cmpint(decode_cut(FS_DLT_EN10MB, eol, 57, eol->len, &seg), ==,
+                    FS_DECODE_OK);
+    g_assert_cmpuint(seg.mss, ==, 0);
+    g_assert_cmpuint(seg.opts_cut, ==, TRUE);
 }
 
 static void
@@ -1144,6 +1529,7 @@ test_segment_reset(void)
     g_assert_cmpuint(seg.vlan, ==, 0);
     g_assert_cmpuint(seg.mss, ==, 0);
     g_assert_cmpuint(seg.wscale, ==, FS_WSCALE_NONE);
+    g_assert_cmpuint(seg.opts_cut, ==, FALSE);
     g_assert_true(!seg.sack_ok);
     g_assert_true(!seg.has_ts);
     g_assert_cmpuint(seg.tsval, ==, 0);
@@ -1265,6 +1651,7 @@ assert_same_segment(const FsSegment *a, const FsSegment *b)
     g_assert_cmphex(a->flags, ==, b->flags);
     g_assert_cmpuint(a->wscale, ==, b->wscale);
     g_assert_cmpuint(a->mss, ==, b->mss);
+    g_assert_cmpuint(a->opts_cut, ==, b->opts_cut);
     g_assert_cmpint(a->sack_ok, ==, b->sack_ok);
     g_assert_cmpint(a->has_ts, ==, b->has_ts);
     g_assert_cmphex(a->tsval, ==, b->tsval);
@@ -1297,8 +1684,9 @@ assert_paths_agree(int linktype, const guint8 *data, guint32 caplen,
 }
 
 /* Common frames and their near misses: options of every kind, tags,
- * fragments, IP options and extension headers, padding, a payload not
- * captured; each cut at every length and with a shorter wire length. */
+ * fragments, IP options and extension headers, AH, PPPoE, MPLS,
+ * padding, a payload not captured; each cut at every length and with a
+ * shorter wire length. */
 static GPtrArray *
 common_frames(void)
 {
@@ -1361,6 +1749,11 @@ common_frames(void)
                 0, ipv6_ext_chain, sizeof ipv6_ext_chain, tcp);
             g_autoptr(GByteArray) v6_frag = ipv6_packet(
                 PROTO_FRAGMENT, frag_only, sizeof frag_only, tcp);
+            g_autoptr(GByteArray) ah = ah_header(PROTO_TCP, 4, 7, tcp);
+            g_autoptr(GByteArray) v4_ah =
+                ipv4_packet(PROTO_AH, IPV4_DF, NULL, 0, ah);
+            g_autoptr(GByteArray) pppoe = pppoe_payload(PPP_IPV4, v4);
+            g_autoptr(GByteArray) mpls = mpls_payload(2, v6);
             GByteArray *padded;
 
             g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV4, v4));
@@ -1374,6 +1767,9 @@ common_frames(void)
             g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV6, v6_ext));
             g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV6, v6_frag));
             g_ptr_array_add(frames, eth_frame(vlan_tag, 1, ETH_IPV6, v6));
+            g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV4, v4_ah));
+            g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_PPPOE, pppoe));
+            g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_MPLS, mpls));
             /* Ethernet's minimum frame: padding after the datagram */
             padded = eth_frame(NULL, 0, ETH_IPV4, v4);
             for (guint k = 0; k < 8; k++)
@@ -1503,11 +1899,17 @@ main(int argc, char **argv)
     g_test_add_func("/decode/ipv4/fragment", test_ipv4_fragment);
     g_test_add_func("/decode/ipv4/options", test_ipv4_options);
     g_test_add_func("/decode/tcp/options", test_tcp_options);
+    g_test_add_func("/decode/ipv4/ah", test_ipv4_ah);
+    g_test_add_func("/decode/pppoe", test_pppoe);
+    g_test_add_func("/decode/mpls", test_mpls);
     g_test_add_func("/decode/padding", test_padding);
     g_test_add_func("/decode/not-ip", test_not_ip);
     g_test_add_func("/decode/not-tcp", test_not_tcp);
     g_test_add_func("/decode/truncated-every-offset",
                     test_truncated_every_offset);
+    g_test_add_func("/decode/options-cut/syn", test_options_cut_syn);
+    g_test_add_func("/decode/options-cut/timestamps",
+                    test_options_cut_timestamps);
     g_test_add_func("/decode/payload-not-captured",
                     test_payload_not_captured);
     g_test_add_func("/decode/invalid-ihl", test_invalid_ihl);

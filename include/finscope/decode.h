@@ -52,8 +52,15 @@ typedef struct FsSegment {
     guint32 ack;          /* acknowledgment field (valid if FS_TH_ACK) */
     guint16 window;       /* raw window field, unscaled */
     guint8 flags;         /* FS_TH_* bits */
-    guint8 wscale;        /* window-scale shift, FS_WSCALE_NONE if absent */
+    guint8 wscale;        /* window-scale shift, FS_WSCALE_NONE if absent
+                             (or cut: opts_cut) */
     guint16 mss;          /* MSS option, 0 if absent */
+    guint8 opts_cut;      /* TRUE: the snap length cut the TCP options
+                             short (the base header is whole): the options
+                             captured whole are read, any other is
+                             unknown, though it reads as absent here:
+                             has_ts FALSE does not mean no TSval was sent
+                             (decode.c, decode_tcp()) */
     gboolean sack_ok;     /* SACK-permitted option present */
     gboolean has_ts;      /* timestamps option present */
     guint32 tsval;        /* TSval (valid if has_ts) */

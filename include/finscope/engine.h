@@ -114,6 +114,9 @@ typedef struct {
 typedef struct {
     guint64 packets;                      /* frames offered */
     guint64 tcp_segments;                 /* decoded TCP segments */
+    guint64 options_cut;                  /* of those, whose TCP options
+                                             the snap length cut
+                                             (FsSegment.opts_cut) */
     guint64 skipped[FS_DECODE_N_STATUS];  /* by FsDecodeStatus (OK unused) */
     guint64 connections;                  /* incarnations created */
     FsTime t_first;                       /* first packet, ns */

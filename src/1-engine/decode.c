@@ -17,7 +17,22 @@
 #define ETHERTYPE_8021Q 0x8100  /* 802.1Q C-tag */
 #define ETHERTYPE_8021AD 0x88a8 /* 802.1ad S-tag */
 #define ETHERTYPE_QINQ 0x9100   /* pre-802.1ad vendor S-tag */
+#define ETHERTYPE_PPPOE 0x8864  /* PPPoE session stage (RFC 2516) */
+#define ETHERTYPE_MPLS 0x8847   /* MPLS unicast (RFC 3032) */
+#define ETHERTYPE_MPLS_MC 0x8848 /* MPLS multicast (RFC 5332) */
 #define VLAN_VID_MASK 0x0fff
+
+/* PPPoE session frames (RFC 2516 §4, §5.4): version 1 and type 1 in one
+ * byte, code 0 (session data); PPP protocol numbers (RFC 1332, 5072). */
+#define PPPOE_VER_TYPE 0x11
+#define PPPOE_CODE_SESSION 0x00
+#define PPP_IPV4 0x0021
+#define PPP_IPV6 0x0057
+
+/* MPLS label stack entries (RFC 3032 §2.1): label 20 bits, traffic
+ * class 3, bottom of stack 1, TTL 8. */
+#define MPLS_BOS 0x00000100u
+#define MPLS_MAX_LABELS 16 /* deeper than segment routing goes: an attack */
 
 /* Address families in DLT_NULL/DLT_LOOP headers (pcap-linktype(7)). */
 #define BSD_AF_INET 2
@@ -38,6 +53,7 @@
 #define IPV4_MF 0x2000
 #define IPV4_OFFSET_MASK 0x1fff
 #define IPV6_EXT_MIN 8
+#define AH_HDR_MIN 12 /* next header, length, reserved, SPI, sequence */
 #define IPV6_FRAG_M 0x0001
 #define IPV6_MAX_EXT_HDRS 8 /* more than this in one packet is an attack */
 #define TCP_HDR_MIN 20
@@ -193,8 +209,60 @@ is_vlan_tpid(guint16 type)
            type == ETHERTYPE_QINQ;
 }
 
-/* Follows VLAN tags (IEEE 802.1Q, 802.1ad) to the payload's EtherType.
- * Only the first two VIDs are kept: vlan = (outer << 12) | inner. */
+/* A PPPoE session header and its PPP protocol field (RFC 2516 §4: ver
+ * and type 1, code, session id, length; RFC 1661 §2): IPv4 or IPv6 said
+ * by the protocol, anything else (LCP, IPCP, ...) not IP. The session
+ * id is no part of the flow key (the 4-tuple is), and the length is
+ * left to the IP header, which says where the datagram ends. */
+static FsDecodeStatus
+decode_pppoe(Cursor *c, IpVersion *ipver)
+{
+    guint8 ver_type, code;
+    guint16 len, proto;
+
+    if (!cur_u8(c, &ver_type) || !cur_u8(c, &code) || !cur_skip(c, 2) ||
+        !cur_u16(c, &len))
+        return FS_DECODE_TRUNCATED;
+    if (ver_type != PPPOE_VER_TYPE || code != PPPOE_CODE_SESSION ||
+        len < 2)
+        return FS_DECODE_NOT_IP; /* not session data, or no PPP frame */
+    if (!cur_u16(c, &proto))
+        return FS_DECODE_TRUNCATED;
+    *ipver = proto == PPP_IPV4 ? IP_V4 : proto == PPP_IPV6 ? IP_V6 : IP_ANY;
+    return *ipver == IP_ANY ? FS_DECODE_NOT_IP : FS_DECODE_OK;
+}
+
+/* An MPLS label stack (RFC 3032 §2.1) down to its bottom entry, then IP
+ * by the payload's version nibble, as routers look (RFC 3032 §2.2: the
+ * stack does not say what it carries; the explicit-null labels only
+ * imply it). The labels change hop by hop and differ by direction, so
+ * none is kept in the flow key. A pseudowire with its control word
+ * (nibble 0, RFC 4385 §3) is not IP; an Ethernet pseudowire without one
+ * whose destination MAC begins with a 4 or 6 nibble is read as IP, whose
+ * header checks then seldom pass (why RFC 4385 asks for the word). */
+static FsDecodeStatus
+decode_mpls(Cursor *c, IpVersion *ipver)
+{
+    guint32 entry = 0;
+    Cursor probe;
+    guint8 first;
+
+    for (guint n = 0; !(entry & MPLS_BOS); n++) {
+        if (n == MPLS_MAX_LABELS)
+            return FS_DECODE_INVALID;
+        if (!cur_u32(c, &entry))
+            return FS_DECODE_TRUNCATED;
+    }
+    probe = *c;
+    if (!cur_u8(&probe, &first))
+        return FS_DECODE_TRUNCATED;
+    *ipver = (first >> 4) == 4 ? IP_V4 : (first >> 4) == 6 ? IP_V6 : IP_ANY;
+    return *ipver == IP_ANY ? FS_DECODE_NOT_IP : FS_DECODE_OK;
+}
+
+/* Follows VLAN tags (IEEE 802.1Q, 802.1ad) to the payload's EtherType,
+ * then a PPPoE session header or an MPLS label stack to IP. Only the
+ * first two VIDs are kept: vlan = (outer << 12) | inner. */
 static FsDecodeStatus
 decode_ethertype(Cursor *c, guint16 type, guint32 *vlan, IpVersion *ipver)
 {
@@ -217,6 +285,11 @@ decode_ethertype(Cursor *c, guint16 type, guint32 *vlan, IpVersion *ipver)
     case ETHERTYPE_IPV6:
         *ipver = IP_V6;
         return FS_DECODE_OK;
+    case ETHERTYPE_PPPOE:
+        return decode_pppoe(c, ipver);
+    case ETHERTYPE_MPLS:
+    case ETHERTYPE_MPLS_MC:
+        return decode_mpls(c, ipver);
     default:
         return FS_DECODE_NOT_IP; /* ARP, LLDP, an 802.3 length, ... */
     }
@@ -287,6 +360,33 @@ decode_link(LinkKind kind, Cursor *c, guint32 *vlan, IpVersion *ipver)
     return FS_DECODE_NOT_IP; /* fs_decode() refuses these up front */
 }
 
+/* An authentication header in transport mode (RFC 4302 §3.1.1): IPv4,
+ * AH, TCP. AH authenticates what follows without hiding it (ESP hides
+ * it: not TCP to us); its length counts 32-bit words, less 2 (§2.2), as
+ * IPv6's AH extension header does (skip_ipv6_ext()). Tunnel mode (an IP
+ * header next) is not followed. ip_left, the datagram's bytes after the
+ * IPv4 header, loses the AH's. */
+static FsDecodeStatus
+skip_ipv4_ah(Cursor *c, guint32 *ip_left)
+{
+    guint8 next, len;
+    guint32 hlen;
+
+    if (*ip_left < AH_HDR_MIN)
+        return FS_DECODE_INVALID;
+    if (!cur_u8(c, &next) || !cur_u8(c, &len))
+        return FS_DECODE_TRUNCATED;
+    if (next != PROTO_TCP)
+        return FS_DECODE_NOT_TCP;
+    hlen = ((guint32)len + 2) * 4;
+    if (hlen < AH_HDR_MIN || hlen > *ip_left)
+        return FS_DECODE_INVALID;
+    if (!cur_skip(c, hlen - 2))
+        return FS_DECODE_TRUNCATED;
+    *ip_left -= hlen;
+    return FS_DECODE_OK;
+}
+
 /* RFC 791 §3.1. On OK, c is at the TCP header, clipped to the datagram,
  * and *ip_left is the number of bytes the IP header says follow it. */
 static FsDecodeStatus
@@ -319,13 +419,13 @@ decode_ipv4(Cursor *c, FsSegment *seg, guint32 *ip_left, gsize wire)
         return FS_DECODE_INVALID;
     if ((frag & (IPV4_MF | IPV4_OFFSET_MASK)) != 0)
         return FS_DECODE_FRAGMENT;
-    if (proto != PROTO_TCP)
+    if (proto != PROTO_TCP && proto != PROTO_AH)
         return FS_DECODE_NOT_TCP;
     cur_limit(c, total - IPV4_HDR_MIN);
     if (!cur_skip(c, hlen - IPV4_HDR_MIN)) /* options */
         return FS_DECODE_TRUNCATED;
     *ip_left = total - hlen;
-    return FS_DECODE_OK;
+    return proto == PROTO_AH ? skip_ipv4_ah(c, ip_left) : FS_DECODE_OK;
 }
 
 /* One IPv6 extension header (RFC 8200 §4): checks its length against the
@@ -472,27 +572,78 @@ apply_tcp_option(guint8 kind, Cursor body, FsSegment *seg)
 }
 
 /* RFC 9293 §3.1: kind, length, value. A length that cannot be right makes
- * the rest unreadable, so parsing stops there; the segment still counts. */
-static void
+ * the rest unreadable, so parsing stops there; the segment still counts.
+ * An option is applied only when all its bytes are in opts. TRUE when
+ * parsing ran into the end of opts (the end of the options, or of the
+ * part of them captured: what lay beyond is not known), FALSE when an
+ * EOL or a bad length ended it first. */
+static gboolean
 parse_tcp_options(Cursor opts, FsSegment *seg)
 {
     for (;;) {
         guint8 kind, len;
         Cursor body;
 
-        if (!cur_u8(&opts, &kind) || kind == TCPOPT_EOL)
-            return;
+        if (!cur_u8(&opts, &kind))
+            return TRUE;
+        if (kind == TCPOPT_EOL)
+            return FALSE;
         if (kind == TCPOPT_NOP)
             continue;
-        if (!cur_u8(&opts, &len) || len < 2)
-            return;
+        if (!cur_u8(&opts, &len))
+            return TRUE;
+        if (len < 2)
+            return FALSE;
         body = opts;
         if (!cur_skip(&opts, len - 2u))
-            return;
+            return TRUE;
         body.left = len - 2u;
         if (!apply_tcp_option(kind, body, seg))
-            return;
+            return FALSE;
     }
+}
+
+/* The TCP options of a header of hlen bytes at c, which the snap length
+ * cut short (c->left < hlen - TCP_HDR_MIN): the ports, sequence and
+ * acknowledgment numbers, flags and window are all in the 20 bytes
+ * before them, and the payload length comes from the IP header, so the
+ * segment is decoded (tcpdump and Wireshark do the same); a SYN dropped
+ * here would take its connection's roles with it (a 68-byte snap
+ * length, tcpdump's default for years, keeps 14 of a Linux SYN's 20
+ * bytes of options). The options captured whole are read; any other
+ * reads as absent, and seg->opts_cut says it is unknown when parsing
+ * reached the cut (not an EOL before it). How the engine reads what is
+ * missing:
+ * - timestamps: has_ts FALSE. A segment without a TSval updates no
+ *   TS.Recent (tcpstate.c note_tsval()) and is never found older than
+ *   its connection (detect.c's old-duplicate tests want one), so no
+ *   verdict rests on the TSval it may have carried; only the old
+ *   duplicate's PAWS judgement asks opts_cut, to say "not known"
+ *   instead of "no PAWS" (detect.c judge_old_duplicate()).
+ * - window scale cut off a SYN: read as not offered, so the engine takes
+ *   that connection's windows unscaled, as it does for one whose
+ *   handshake it never saw: a lower bound of the true window (Linux
+ *   offers 7 and more). Only the explanation of an RST away from
+ *   RCV.NXT (a challenge ACK or dropped: not taken either way) and the
+ *   old-duplicate tests after a 4-tuple's reuse read windows; an upper
+ *   bound (a shift of 14) would put most old segments of the previous
+ *   incarnation "inside the window" of the new one.
+ * - MSS and SACK-permitted: the engine reads neither.
+ * The header hash covers the captured bytes of the options in whole
+ * 32-bit words: two frames that differ only past the cut, within
+ * FS_DUPLICATE_FRAME_WINDOW, are taken as one frame captured twice; that
+ * can only be pure ACKs that differ in TSval or SACK blocks (a second
+ * FIN or byte of data so soon would be no retransmission), which change
+ * no close. */
+static void
+decode_cut_options(Cursor *c, guint hlen, FsSegment *seg)
+{
+    Cursor opts = *c;
+    gsize words = c->left - c->left % 4;
+
+    g_assert(c->left < hlen - TCP_HDR_MIN);
+    seg->opts_cut = (guint8)parse_tcp_options(opts, seg);
+    cur_skip(c, words);
 }
 
 /* RFC 9293 §3.1. ip_left is what the IP header says follows c. */
@@ -516,10 +667,12 @@ decode_tcp(Cursor *c, guint32 ip_left, FsSegment *seg)
     if (hlen < TCP_HDR_MIN || hlen > ip_left)
         return FS_DECODE_INVALID;
     opts = *c;
-    if (!cur_skip(c, hlen - TCP_HDR_MIN))
-        return FS_DECODE_TRUNCATED;
-    opts.left = hlen - TCP_HDR_MIN;
-    parse_tcp_options(opts, seg);
+    if (cur_skip(c, hlen - TCP_HDR_MIN)) {
+        opts.left = hlen - TCP_HDR_MIN;
+        parse_tcp_options(opts, seg);
+    } else {
+        decode_cut_options(c, hlen, seg);
+    }
     seg->payload_len = ip_left - hlen;
     return FS_DECODE_OK;
 }
@@ -653,6 +806,7 @@ put_tcp_fixed(const guint8 *tcp, FsSegment *seg)
     seg->flags = tcp[13];
     seg->wscale = FS_WSCALE_NONE;
     seg->mss = 0;
+    seg->opts_cut = FALSE;
     seg->sack_ok = FALSE;
 }
 

@@ -458,6 +458,9 @@ judge_old_duplicate(FsDetectVerdict *v, FsConn *cur, FsRole role,
          (fs_seq_lt(seg->seq, snd->snd_nxt) && fs_seq_gt(end, snd->snd_nxt)));
     gboolean paws = seg->has_ts && snd->ts_seen &&
                     fs_ts_older(seg->tsval, snd->last_tsval);
+    /* no TSval read, the snap length having cut the options: it may
+     * have carried one PAWS rejects (decode.c, decode_cut_options()) */
+    gboolean paws_unknown = seg->opts_cut && !seg->has_ts;
     gboolean ack_refused =
         (seg->flags & FS_TH_ACK) && rcv->seen && snd->ack_seen &&
         (fs_seq_gt(seg->ack, rcv->snd_nxt) ||
@@ -468,7 +471,11 @@ judge_old_duplicate(FsDetectVerdict *v, FsConn *cur, FsRole role,
     cur->old_dup.in_window += in_window;
     cur->old_dup.paws_rejected += paws;
     emit(v, cur, seg, FS_EV_OLD_DUPLICATE, role,
-         in_window && !paws && ack_refused
+         in_window && paws_unknown
+             ? "previous incarnation's segment inside the new window; the "
+               "snap length cut its TCP options: whether PAWS rejects it "
+               "is not known"
+         : in_window && !paws && ack_refused
              ? "previous incarnation's segment inside the new window, no "
                "PAWS, but its ACK is not of what the receiver sent: "
                "dropped (RFC 5961 §5.2, Linux; a stack without that check "

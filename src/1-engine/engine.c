@@ -405,6 +405,7 @@ segment_step(FsEngine *e, const FsSegment *seg)
     FsDetectVerdict verdict;
     FsTcpOutcome out;
 
+    e->stats.options_cut += seg->opts_cut;
     tick(e, seg->ts);
     fs_store_evict_to_budget(e->store, seg->ts);
     newest = fs_store_peek(e->store, seg, &flow);
@@ -690,6 +691,7 @@ fs_engine_ledger_packet(FsEngine *e, FsDecodeStatus status,
         return;
     }
     e->stats.tcp_segments++;
+    e->stats.options_cut += seg->opts_cut;
     fs_engine_advance(e, ts);
 }
 

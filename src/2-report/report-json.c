@@ -714,6 +714,10 @@ json_summary_packets(FsJson *j, const FsEngineStats *stats)
     fs_json_uint(j, stats->packets);
     FS_JSON_KEY(j, "tcp_segments");
     fs_json_uint(j, stats->tcp_segments);
+    if (stats->options_cut != 0) { /* a snap length below the headers */
+        FS_JSON_KEY(j, "options_cut");
+        fs_json_uint(j, stats->options_cut);
+    }
     FS_JSON_KEY(j, "skipped");
     fs_json_begin_object(j);
     for (int k = FS_DECODE_OK + 1; k < FS_DECODE_N_STATUS; k++) {

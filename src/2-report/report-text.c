@@ -644,6 +644,9 @@ print_summary(FsReport *r, const FsEngineStats *stats)
     }
     fprintf(o, "  packets               %" G_GUINT64_FORMAT " read, %"
             G_GUINT64_FORMAT " TCP", stats->packets, stats->tcp_segments);
+    if (stats->options_cut != 0)
+        fprintf(o, " (%" G_GUINT64_FORMAT " with TCP options cut by the "
+                "snap length)", stats->options_cut);
     for (int k = FS_DECODE_OK + 1; k < FS_DECODE_N_STATUS; k++) {
         if (stats->skipped[k] != 0)
             fprintf(o, ", %" G_GUINT64_FORMAT " %s", stats->skipped[k],

@@ -1157,6 +1157,36 @@ set_rst_senders(JNode *summary, Shard *shards, guint n)
     fs_failures_free(f);
 }
 
+/* A count the summary holds only when it is not 0 (options_cut): the
+ * shards' sum, put after the key after, where a single run writes it,
+ * when some shard had it. */
+static void
+sum_count_if_any(JNode *summary, Shard *shards, guint n, const char *key,
+                 const char *after)
+{
+    guint64 v = 0;
+    char text[32];
+    const char *p = text;
+
+    for (guint i = 0; i < n; i++)
+        v += juint(shards[i].summary, key);
+    if (v == 0)
+        return;
+    g_snprintf(text, sizeof text, "%" G_GUINT64_FORMAT, v);
+    if (jget(summary, key) == NULL) {
+        guint at = 0;
+
+        while (at < summary->keys->len &&
+               strcmp(g_ptr_array_index(summary->keys, at), after) != 0)
+            at++;
+        at = MIN(at + 1, summary->keys->len);
+        g_ptr_array_insert(summary->keys, (gint)at, g_strdup(key));
+        g_ptr_array_insert(summary->vals, (gint)at, parse_value(&p, 0));
+        return;
+    }
+    jset_text(summary, key, text);
+}
+
 static void
 sum_counts(JNode *summary, Shard *shards, guint n)
 {
@@ -1180,6 +1210,7 @@ sum_counts(JNode *summary, Shard *shards, guint n)
             v += juint(shards[i].summary, sums[k]);
         set_uint(summary, sums[k], v);
     }
+    sum_count_if_any(summary, shards, n, "options_cut", "tcp_segments");
     for (guint k = 0; k < G_N_ELEMENTS(objects); k++)
         set_object(summary, shards, n, objects[k], NULL, G_MAXUINT);
     set_object(summary, shards, n, "end_states", count_by_state, G_MAXUINT);
