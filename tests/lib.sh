@@ -33,12 +33,13 @@ skip() {
 # check NAME COMMAND...: one TAP line from the command's exit status;
 # its output is shown as diagnostics when it fails.
 check() {
-    name=$1
+    # (not $name: the tests' loops read their samples' names into it)
+    check_name=$1
     shift
     if out=$("$@" 2>&1); then
-        ok "$name"
+        ok "$check_name"
     else
-        not_ok "$name"
+        not_ok "$check_name"
         printf '%s\n' "$out" | sed 's/^/# /'
     fi
 }
