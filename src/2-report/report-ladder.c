@@ -542,6 +542,11 @@ put_header(Pen *p)
     g_string_append_printf(o, "  %" G_GUINT64_FORMAT " packets, frames "
                            "%u-%u; wireshark: %s\n\n", c->packets,
                            c->first_frame, c->last_frame, filter);
+    /* two IPv6 endpoints do not fit between the bars (the first line
+     * names them whole): their ports do */
+    if (strlen(ep[0]) + 1 + strlen(ep[1]) > ARROW_W)
+        for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++)
+            g_snprintf(ep[r], sizeof ep[r], "port %u", c->port[r]);
     g_string_append_printf(o, "%6s %9s  %-12s %s%-*s%*s%s %s\n", "FRAME",
                            "DELTA", "CLIENT", p->g->bar, ARROW_W / 2, ep[0],
                            ARROW_W - ARROW_W / 2, ep[1], p->g->bar,
