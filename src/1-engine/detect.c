@@ -216,16 +216,21 @@ fs_detect_reuse(FsConn *prev, FsConn *conn, const FsSegment *seg,
     reuse_facts(r, prev, old_sender, seg->seq, seg->has_ts, seg->tsval,
                 seg->ts);
     for (int i = FS_ROLE_CLIENT; i <= FS_ROLE_SERVER; i++) {
-        if (&prev->ep[i] == old_sender && old_sender->isn_known &&
-            prev->ep[1 - i].seen &&
-            holds_a_socket(likeliest_state(old_sender))) {
+        gboolean sent_it = &prev->ep[i] == old_sender;
+        /* its handshake not seen, or its peer never heard from, its
+         * state is a guess */
+        gboolean known = sent_it && old_sender->isn_known &&
+                         prev->ep[1 - i].seen;
+        FsTcpState likely = known ? likeliest_state(old_sender)
+                                  : (FsTcpState)prev->ep[i].state;
+
+        if (known && holds_a_socket(likely)) {
             /* a socket holding the 4-tuple in that state keeps any
              * other from connecting from it (Linux: EADDRNOTAVAIL; only
              * a TIME_WAIT is taken over): a new one sent the SYN, or
              * another host (restarted, behind a NAT). (An ACK of its
-             * FIN taken as arrived, as the answer to the SYN will tell;
-             * its handshake not seen, or its peer never heard from, its
-             * state is a guess.) */
+             * FIN taken as arrived, as the answer to the SYN will
+             * tell.) */
             emit(v, prev, seg, FS_EV_STATE_LOST, i,
                  "a new SYN from its address and port: its socket had "
                  "ended unseen before (closed with no FIN or RST "
@@ -233,7 +238,11 @@ fs_detect_reuse(FsConn *prev, FsConn *conn, const FsSegment *seg,
                  "to another host)");
             v->gone |= (guint8)(1u << i);
         }
-        if (prev->ep[i].state != FS_TCP_TIME_WAIT)
+        /* (the SYN's sender in TIME_WAIT at its likeliest, an ACK or a
+         * FIN it got out of the capture's sight: taken over too, those
+         * taken as arrived first) */
+        if (prev->ep[i].state != FS_TCP_TIME_WAIT &&
+            !(known && likely == FS_TCP_TIME_WAIT))
             continue;
         if (!conn->reuse_in_time_wait)
             emit(v, conn, seg, FS_EV_REUSE_IN_TIME_WAIT, r->holder,
@@ -241,7 +250,7 @@ fs_detect_reuse(FsConn *prev, FsConn *conn, const FsSegment *seg,
         conn->reuse_in_time_wait = 1;
         /* A connect() from its own TIME_WAIT tuple takes it over (Linux:
          * SO_REUSEADDR bind, or tcp_tw_reuse). */
-        if (&prev->ep[i] == old_sender)
+        if (sent_it)
             v->reused |= (guint8)(1u << i);
     }
     /* the take-over follows the event that notes it */

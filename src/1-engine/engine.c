@@ -91,8 +91,7 @@ apply_verdict(FsEngine *e, FsDetectVerdict *v)
         fs_tcpstate_ack_lost(v->prev, v->ack_lost, v->ts, &out);
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         if (v->prev != NULL && (v->reused & (1u << r)))
-            fs_tcpstate_force(v->prev, r, FS_TCP_CLOSED, FS_CAUSE_REUSED,
-                              v->ts, &out);
+            fs_tcpstate_taken_over(v->prev, r, v->ts, &out);
         if (v->prev != NULL && (v->gone & (1u << r)))
             fs_tcpstate_gone(v->prev, r, v->ts, &out);
     }

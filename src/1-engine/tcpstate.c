@@ -2426,3 +2426,18 @@ fs_tcpstate_gone(FsConn *conn, int role, FsTime ts, FsTcpOutcome *out)
     take_edge(&st, (FsRole)role, FS_CAUSE_GONE);
     return out;
 }
+
+FsTcpOutcome *
+fs_tcpstate_taken_over(FsConn *conn, int role, FsTime ts, FsTcpOutcome *out)
+{
+    Step st = { conn, NULL, ts, NULL, out };
+    FsEndpoint *ep = &conn->ep[role];
+
+    if (ep->ack_pending)
+        ack_arrived(&st, (FsRole)role);
+    if (ep->fin_pending)
+        fin_received(&st, (FsRole)role);
+    if (ep->state == FS_TCP_TIME_WAIT)
+        take_edge(&st, (FsRole)role, FS_CAUSE_REUSED);
+    return out;
+}
