@@ -1078,8 +1078,10 @@ rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
         *uncertain = seg->seq != hi;
         return NULL;
     }
+    /* (Linux's tcp_sequence(): in the window up to RCV.NXT + RCV.WND,
+     * that one included) */
     if (rcv->state == FS_TCP_SYN_RECEIVED ||
-        fs_seq_between(seg->seq, lo, lo + MAX(rcv->rcv_wnd, 1u)))
+        fs_seq_between(seg->seq, lo, lo + rcv->rcv_wnd + 1u))
         return rcv->state == FS_TCP_SYN_RECEIVED
                    ? NULL
                    : "in the window but not RCV.NXT: a challenge ACK, the "
