@@ -10,6 +10,7 @@
 #include "finscope/pipeline.h"
 #include "finscope/reader.h"
 #include "finscope/shards.h"
+#include "engine-ledger.h"
 
 #define TICK_S 1               /* live: engine clock, -w flush, tick */
 #define POLL_MS 50             /* no selectable fd: poll this often */
@@ -110,7 +111,10 @@ warn_truncated(const FsPipeline *p)
 }
 
 /* One thread, each packet past cfg.select: chosen ones go through the
- * engine, the others only move its clock. */
+ * engine; of the others, as of another shard's (engine-ledger.h), a
+ * TCP segment moves its clock and a SYN-ACK teaches its server, a frame
+ * that is no TCP segment only the capture's end time (as in one run,
+ * where it runs no sweep). */
 static FsCaptureResult
 run_selected(FsPipeline *p, GError **error)
 {
@@ -125,7 +129,7 @@ run_selected(FsPipeline *p, GError **error)
         if (p->cfg.select(st, &seg, p->cfg.select_user))
             fs_engine_decoded(p->engine, st, &seg);
         else
-            fs_engine_advance(p->engine, pkt.ts);
+            fs_engine_elsewhere(p->engine, st, &seg);
     }
     return res;
 }
