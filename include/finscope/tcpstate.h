@@ -93,6 +93,10 @@ typedef enum {
                                     answered the client's data at once
                                     with a bare RST at its ISN + 1: a port's
                                     reply as much as an abort */
+    FS_UNDECIDED_GAVE_UP,        /* its FIN re-sent, never acked, it reset
+                                    the peer's data from FIN_WAIT_1: it
+                                    may have given up before (a port's
+                                    RST reads the same) */
 } FsUndecided;
 
 const char *fs_undecided_reason(FsUndecided why);

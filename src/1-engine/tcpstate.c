@@ -94,6 +94,11 @@ fs_undecided_reason(FsUndecided why)
     case FS_UNDECIDED_ACK_BEFORE_RST:
         return "the last ACK of its FIN followed lost ones and it aborted "
                "with an RST of its own before a re-sent FIN was due";
+    case FS_UNDECIDED_GAVE_UP:
+        return "its FIN, sent again, was never acked: before the peer's "
+               "data came it may have given up (TCP_USER_TIMEOUT, "
+               "tcp_orphan_retries) and its port answered the data, with "
+               "the same RST a FIN_WAIT_1 aborting on data sends";
     case FS_UNDECIDED_NEVER_ACCEPTED:
         return "silent since its SYN-ACK, it answered the client's data at "
                "once with a bare RST at its ISN + 1, as a port with no "
@@ -114,6 +119,7 @@ fs_undecided_field(FsUndecided why, int role)
     switch (why) {
     case FS_UNDECIDED_ACK_BEFORE_RST:
     case FS_UNDECIDED_NEVER_ACCEPTED:
+    case FS_UNDECIDED_GAVE_UP:
         return "rst_interrupted";
     case FS_UNDECIDED_HANDSHAKE_ACK:
         return "handshake";
@@ -1199,6 +1205,12 @@ rst_meaning(const Step *st, FsRole sender)
                (self->state == FS_TCP_FIN_WAIT_1 ||
                 self->state == FS_TCP_FIN_WAIT_2)) {
         conn->aborted_after_close = 1;
+        /* its FIN sent again, never acked: it may have given up before
+         * the data came (a user timeout, orphan retries), the RST then a
+         * port's, which reads the same (kernel audit 18k2 F4) */
+        if (self->state == FS_TCP_FIN_WAIT_1 && self->fin_count > 1 &&
+            !self->fin_acked && self->undecided == FS_UNDECIDED_NONE)
+            self->undecided = FS_UNDECIDED_GAVE_UP;
         emit_event(st, FS_EV_ABORT_AFTER_CLOSE, sender, st->seg->seq,
                    fs_tcp_state_name(self->state));
     } else if (fin_wait_2_gone(st, sender)) {
@@ -1471,7 +1483,9 @@ rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
 
 /* The same SYN-ACK again from an endpoint the capture has ESTABLISHED
  * by the peer's ACK of it, which it sent nothing past (no data, nor an
- * ACK of any): only SYN_RECEIVED re-sends a SYN-ACK (RFC 9293 §3.10.7.4;
+ * ACK of any: of the peer's data or FIN, if it sent some, none was
+ * taken, as a full accept queue drops them): only SYN_RECEIVED re-sends
+ * a SYN-ACK (RFC 9293 §3.10.7.4;
  * Linux: the request's timer), so that ACK never arrived, unless the two
  * crossed in flight, or it answers the peer's SYN sent again (sooner
  * than any RTO after that ACK: the timer's re-send comes later). */
@@ -1485,8 +1499,8 @@ synack_again(const Step *st, FsRole sender)
     return self->state == FS_TCP_ESTABLISHED && self->isn_known &&
            seg->seq == self->isn && self->snd_nxt == self->isn + 1 &&
            !self->fin_sent && peer->isn_known && seg->ack == peer->isn + 1 &&
-           self->max_ack == peer->isn + 1 && peer->bytes == 0 &&
-           !peer->fin_sent && self->state_since != FS_TIME_UNSET &&
+           self->max_ack == peer->isn + 1 &&
+           self->state_since != FS_TIME_UNSET &&
            seg->ts - self->state_since >= MIN_RTO_NS &&
            !crossed_its_ack(st, sender, self->state_since);
 }
@@ -1537,8 +1551,9 @@ on_syn(const Step *st, FsRole sender)
         emit_event(st, FS_EV_HANDSHAKE_ACK_LOST, fs_role_peer(sender),
                    seg->seq,
                    "SYN-ACK sent again after the ACK of it was captured: "
-                   "that ACK was lost after the sensor, its sender is back "
-                   "in SYN_RECEIVED");
+                   "that ACK was lost after the sensor, or not taken (a "
+                   "full accept queue, TCP_DEFER_ACCEPT); its sender is "
+                   "back in SYN_RECEIVED");
         take_edge(st, sender, FS_CAUSE_ACK_LOST);
         return;
     }
