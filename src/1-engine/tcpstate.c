@@ -1019,12 +1019,14 @@ rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
     *uncertain = FALSE;
     switch ((FsTcpState)rcv->state) {
     case FS_TCP_SYN_SENT:
-        /* only an RST that acknowledges the SYN (§3.10.7.3) */
+        /* only an RST whose ACK is acceptable (§3.10.7.3: ISS < SEG.ACK
+         * =< SND.NXT, past data a TCP Fast Open SYN carried) */
         if (!rcv->isn_known) {
             *uncertain = TRUE;
             return NULL;
         }
-        return (seg->flags & FS_TH_ACK) && seg->ack == rcv->isn + 1
+        return (seg->flags & FS_TH_ACK) && fs_seq_gt(seg->ack, rcv->isn) &&
+                       fs_seq_leq(seg->ack, rcv->snd_nxt)
                    ? NULL
                    : "unacceptable ACK in SYN_SENT: dropped";
     case FS_TCP_TIME_WAIT:
