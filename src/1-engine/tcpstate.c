@@ -1289,6 +1289,16 @@ state_lost(const Step *st, FsRole sender)
         return FALSE;
     if (self->state == FS_TCP_ESTABLISHED)
         return !self->fin_sent;
+    /* a live FIN_WAIT_1 or CLOSING answers a peer segment that brought
+     * nothing new (a duplicate ACK) with nothing, or an ACK; after its
+     * FIN was sent again and never acked it may have given up (a user
+     * timeout, its orphan retries): its port answers so (packetdrill
+     * audit: nstat TCPAbortOnTimeout). One that brought data it had not
+     * acked is abort_after_close's (rst_meaning()) */
+    if (self->state == FS_TCP_FIN_WAIT_1 || self->state == FS_TCP_CLOSING)
+        return self->ack_seen && self->fin_count > 1 && !self->fin_acked &&
+               !fs_seq_gt(peer->snd_nxt, self->max_ack) &&
+               answers_peer(st, sender);
     /* a live CLOSE_WAIT or LAST_ACK (its FIN unacked) answers a segment
      * with an ACK too; one that answers the peer's (after its own FIN,
      * in LAST_ACK) with a bare RST below SND.NXT is a port's (some
