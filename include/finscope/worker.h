@@ -40,6 +40,11 @@ void fs_worker_push_urgent_lazy(FsWorker *worker, FsJob *job,
 /* Wakes the worker if it sleeps with jobs queued. */
 void fs_worker_kick(FsWorker *worker);
 
+/* Pops from queue, which worker's jobs fill: at once if it holds one,
+ * else after waking worker (the jobs that would fill it may wait
+ * unwoken, fs_worker_push_lazy()). */
+gpointer fs_worker_pop(FsWorker *worker, GAsyncQueue *queue);
+
 /* Queues job before every job of fs_worker_push() not yet started, after
  * the urgent ones queued before it: the report's blocks, which then wait
  * for at most the batch being read (from a pipe, that may take a

@@ -102,12 +102,7 @@ fs_reader_run_ticking(FsCapture *cap, FsEngine *engine, gboolean threaded,
         fs_worker_push(worker, &batches[i].job);
     }
     for (;;) {
-        b = g_async_queue_try_pop(sh.full);
-        if (b == NULL) {
-            /* the batches given back may wait unwoken */
-            fs_worker_kick(worker);
-            b = g_async_queue_pop(sh.full);
-        }
+        b = fs_worker_pop(worker, sh.full);
         fs_engine_decoded_run(engine, b->pkts.status, b->pkts.seg, b->pkts.n);
         if (tick != NULL)
             tick(engine, user);

@@ -121,3 +121,14 @@ fs_worker_free(FsWorker *worker)
     g_cond_clear(&worker->wake);
     g_free(worker);
 }
+
+gpointer
+fs_worker_pop(FsWorker *worker, GAsyncQueue *queue)
+{
+    gpointer item = g_async_queue_try_pop(queue);
+
+    if (item != NULL)
+        return item;
+    fs_worker_kick(worker);
+    return g_async_queue_pop(queue);
+}

@@ -170,14 +170,8 @@ block_job(FsJob *job)
 static Item *
 next_item(FsStage *s)
 {
-    if (s->cur == NULL) {
-        s->cur = g_async_queue_try_pop(s->empty);
-        if (s->cur == NULL) {
-            /* the full blocks may wait unwoken */
-            fs_worker_kick(s->worker);
-            s->cur = g_async_queue_pop(s->empty);
-        }
-    }
+    if (s->cur == NULL)
+        s->cur = fs_worker_pop(s->worker, s->empty);
     return &s->cur->items[s->cur->n];
 }
 
@@ -342,15 +336,8 @@ fs_stage_sync(FsStage *stage)
 
     g_return_if_fail(stage != NULL);
     /* the current block, or an empty one, marked; its job answers */
-    if (stage->cur != NULL) {
-        b = stage->cur;
-    } else {
-        b = g_async_queue_try_pop(stage->empty);
-        if (b == NULL) {
-            fs_worker_kick(stage->worker);
-            b = g_async_queue_pop(stage->empty);
-        }
-    }
+    b = stage->cur != NULL ? stage->cur
+                           : fs_worker_pop(stage->worker, stage->empty);
     stage->cur = NULL;
     b->sync = TRUE;
     g_atomic_int_inc(&stage->queued);
