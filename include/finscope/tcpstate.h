@@ -262,17 +262,12 @@ FsTcpOutcome *fs_tcpstate_force(FsConn *conn, int role, FsTcpState to,
 gboolean fs_tcpstate_alive_after_rst(const FsConn *conn, int sender,
                                      const FsSegment *seg);
 
-/* role's TIME_WAIT was taken over at ts by a new SYN from its address
- * and port: an ACK of its FIN and a FIN of its peer's that passed the
- * sensor taken as arrived first (only a TIME_WAIT is taken over), then
- * its TIME_WAIT ends (cause reused). */
-FsTcpOutcome *fs_tcpstate_taken_over(FsConn *conn, int role, FsTime ts,
-                                     FsTcpOutcome *out);
-
-/* role's socket ended unseen by ts (a new SYN came from its address
- * and port): an ACK of its FIN that passed the sensor taken as arrived
- * first, then its state ends (cause gone). */
-FsTcpOutcome *fs_tcpstate_gone(FsConn *conn, int role, FsTime ts,
-                               FsTcpOutcome *out);
+/* A new SYN came at ts from role's address and port, which its old
+ * socket here no longer held: an ACK of its FIN and a FIN of its peer's
+ * that passed the sensor taken as arrived first (the detectors judged it
+ * at its likeliest), then its TIME_WAIT ends, taken over (cause reused),
+ * or any other state, its socket ended unseen before (cause gone). */
+FsTcpOutcome *fs_tcpstate_new_syn_ends(FsConn *conn, int role, FsTime ts,
+                                       FsTcpOutcome *out);
 
 #endif /* FINSCOPE_TCPSTATE_H */

@@ -90,10 +90,8 @@ apply_verdict(FsEngine *e, FsDetectVerdict *v)
     if (v->prev != NULL && v->ack_lost != FS_ROLE_NONE)
         fs_tcpstate_ack_lost(v->prev, v->ack_lost, v->ts, &out);
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-        if (v->prev != NULL && (v->reused & (1u << r)))
-            fs_tcpstate_taken_over(v->prev, r, v->ts, &out);
-        if (v->prev != NULL && (v->gone & (1u << r)))
-            fs_tcpstate_gone(v->prev, r, v->ts, &out);
+        if (v->prev != NULL && ((v->reused | v->gone) & (1u << r)))
+            fs_tcpstate_new_syn_ends(v->prev, r, v->ts, &out);
     }
     apply_outcome(e, &out);
     for (; i < fs_tcp_outcome_len(&v->events); i++)

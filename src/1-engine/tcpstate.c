@@ -2446,18 +2446,8 @@ fs_tcpstate_ack_lost(FsConn *conn, int role, FsTime ts, FsTcpOutcome *out)
 }
 
 FsTcpOutcome *
-fs_tcpstate_gone(FsConn *conn, int role, FsTime ts, FsTcpOutcome *out)
-{
-    Step st = { conn, NULL, ts, NULL, out };
-
-    if (conn->ep[role].ack_pending)
-        ack_arrived(&st, (FsRole)role);
-    take_edge(&st, (FsRole)role, FS_CAUSE_GONE);
-    return out;
-}
-
-FsTcpOutcome *
-fs_tcpstate_taken_over(FsConn *conn, int role, FsTime ts, FsTcpOutcome *out)
+fs_tcpstate_new_syn_ends(FsConn *conn, int role, FsTime ts,
+                         FsTcpOutcome *out)
 {
     Step st = { conn, NULL, ts, NULL, out };
     FsEndpoint *ep = &conn->ep[role];
@@ -2466,7 +2456,7 @@ fs_tcpstate_taken_over(FsConn *conn, int role, FsTime ts, FsTcpOutcome *out)
         ack_arrived(&st, (FsRole)role);
     if (ep->fin_pending)
         fin_received(&st, (FsRole)role);
-    if (ep->state == FS_TCP_TIME_WAIT)
-        take_edge(&st, (FsRole)role, FS_CAUSE_REUSED);
+    take_edge(&st, (FsRole)role, ep->state == FS_TCP_TIME_WAIT
+                                     ? FS_CAUSE_REUSED : FS_CAUSE_GONE);
     return out;
 }
