@@ -1180,8 +1180,9 @@ rst_meaning(const Step *st, FsRole sender)
     FsEndpoint *self = &conn->ep[sender];
     const FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
     guint32 peer_data_end = peer->snd_nxt - (peer->fin_sent ? 1 : 0);
+    gboolean fin_again = answers_fin_again(st, sender);
 
-    if (answers_fin_again(st, sender) && self->state == FS_TCP_TIME_WAIT &&
+    if (fin_again && self->state == FS_TCP_TIME_WAIT &&
         self->time_wait_restart_us != 0) {
         /* it had acked a copy of that FIN sent again, as only a
          * TIME_WAIT does: the TIME_WAIT was there, and ended unseen
@@ -1193,7 +1194,7 @@ rst_meaning(const Step *st, FsRole sender)
                    "TIME_WAIT, which had acked an earlier copy, had ended "
                    "unseen (killed, or the host restarted)");
         return TRUE;
-    } else if (answers_fin_again(st, sender)) {
+    } else if (fin_again) {
         conn->rst_answers_fin = 1;
         self->time_wait_since = FS_TIME_UNSET;
         self->time_wait_restart_us = 0;
@@ -1446,9 +1447,10 @@ rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
      * acknowledge its FIN: the data that reset a closed socket); or the
      * peer's FIN sent again, which says only that no TIME_WAIT was
      * there to ack it (the socket was gone, whatever came before) */
+    gboolean fin_again = answers_fin_again(st, sender);
     gboolean infer = ((st->seg->flags & FS_TH_ACK) ||
                       !fs_seq_lt(st->seg->seq, conn->ep[sender].snd_nxt)) &&
-                     !answers_fin_again(st, sender);
+                     !fin_again;
     gboolean defer = infer && abort_before_fin_due(st, sender);
 
     if (infer && !defer)
@@ -1465,8 +1467,8 @@ rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
      * it still held open, BSD/XNU, Windows), nor one answering the
      * peer's FIN sent again (no TIME_WAIT answers that with an RST:
      * rst_meaning()) */
-    if (refused == NULL && !(st->seg->flags & FS_TH_ACK) &&
-        !answers_fin_again(st, sender) && rcv->seen && rcv->fin_sent &&
+    if (refused == NULL && !(st->seg->flags & FS_TH_ACK) && !fin_again &&
+        rcv->seen && rcv->fin_sent &&
         rcv->rst_count == 0 && conn->rst_from == FS_ROLE_NONE &&
         ((rcv->state == FS_TCP_CLOSED && rcv->fin_acked) ||
          (rcv->ack_pending && fs_tcpstate_likely(rcv) == FS_TCP_CLOSED)))
