@@ -40,7 +40,10 @@ struct FsEndpoint {
     guint8 unseen_fin_acked : 1; /* peer acked snd_nxt+1: a FIN not seen */
     guint8 fin_acked_lost : 1;   /* FIN re-sent after its ACK was seen */
     guint8 fin_pending : 1;  /* peer's FIN captured; its arrival here is
-                                not proven yet (no ACK of it from here) */
+                                not proven yet (no ACK of it from here),
+                                or proven by an ACK from one past its
+                                SND.NXT and waiting for its own FIN to
+                                tell in which state it came */
     guint8 fin_ack_proven : 1;   /* it acked a peer segment that carried
                                     the ACK of its FIN: that ACK arrived */
     guint8 ack_carrier_seen : 1; /* ack_carrier_end is set */

@@ -724,6 +724,39 @@ time_wait_fin_again(const Step *st, FsRole role)
     ev->value = timer;
 }
 
+/* role acked its peer's FIN while that FIN's arrival still waits
+ * (fin_pending): fin_receipt_waits() left it so. Read before role's
+ * ACK in hand counts (on_ack()), or at its own FIN or the end. */
+static gboolean
+fin_receipt_proven(const FsEndpoint *ep, const FsEndpoint *peer)
+{
+    return ep->fin_pending && peer->fin_sent && ep->ack_seen &&
+           fs_seq_geq(ep->max_ack, peer->fin_seq + 1);
+}
+
+/* sender acks its peer's FIN from one past its own SND.NXT, a bare ACK,
+ * no FIN of its own captured: a FIN of its own, not captured yet, took
+ * that number (sent before this ACK, overtaken by it: Linux's selftest
+ * tcp_disorder_fin_in_FIN_WAIT), or a byte the capture missed. The
+ * peer's FIN reached it, but whether it was in CLOSE_WAIT or, its own
+ * FIN sent before, CLOSING (a simultaneous close) its FIN will tell:
+ * the arrival waits (fin_pending) for that FIN (on_first_fin()), or for
+ * the end (settle_pending_fin()), and is dated at this ACK. Once
+ * waiting, its later ACKs leave it waiting. */
+static gboolean
+fin_receipt_waits(const Step *st, FsRole sender, gboolean waiting)
+{
+    const FsSegment *seg = st->seg;
+    const FsEndpoint *self = &st->conn->ep[sender];
+
+    if (!self->fin_pending || self->fin_sent || self->recv_fin)
+        return FALSE;
+    return waiting ||
+           (seg->payload_len == 0 &&
+            !(seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST)) &&
+            seg->seq == self->snd_nxt + 1);
+}
+
 /* ACK processing: proves what the sender received and what the peer's
  * FIN reached. RST acks are not trusted (RFC 5961 §3). */
 static gboolean
@@ -737,6 +770,7 @@ on_ack(const Step *st, FsRole sender)
     /* its first ACK to reach seg->ack */
     gboolean first_here =
         !self->ack_seen || fs_seq_gt(seg->ack, self->max_ack);
+    gboolean waiting = fin_receipt_proven(self, peer);
 
     if (first_here)
         self->max_ack = seg->ack;
@@ -744,7 +778,8 @@ on_ack(const Step *st, FsRole sender)
     if (peer->fin_sent && fs_seq_geq(seg->ack, peer->fin_seq + 1)) {
         if (self->state == FS_TCP_TIME_WAIT)
             time_wait_fin_again(st, sender);
-        fin_received(st, sender);
+        if (!fin_receipt_waits(st, sender, waiting))
+            fin_received(st, sender);
         if (!peer->fin_acked) {
             fin_ack_captured(st, fs_role_peer(sender));
             acked_fin_now = TRUE;
@@ -877,6 +912,7 @@ on_first_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     FsConn *conn = st->conn;
     FsEndpoint *self = &conn->ep[sender];
     const FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
+    gboolean sent_before_receipt = FALSE;
 
     if (fs_seq_gt(seg->seq, self->snd_nxt)) {
         /* bytes before it not captured (yet): reordered if they come
@@ -893,6 +929,20 @@ on_first_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     self->fin_count = 1;
     emit_event(st, FS_EV_FIN, sender, self->fin_seq, NULL);
 
+    if (fin_receipt_proven(self, peer)) {
+        /* An ACK of the peer's FIN from one past this FIN passed the
+         * sensor first (fin_receipt_waits()). This FIN below the
+         * sequence number that ACK came from, not acking the peer's
+         * FIN, was sent before it, before the peer's FIN came: a
+         * simultaneous close, the ACK sent from CLOSING; else it
+         * closes from CLOSE_WAIT. Decided by the ack numbers, not by
+         * the order the capture shows. */
+        if (fs_seq_lt(self->fin_seq, self->snd_nxt) &&
+            !fs_seq_geq(seg->ack, peer->fin_seq + 1))
+            sent_before_receipt = TRUE;
+        else
+            fin_received_by(st, sender, peer->fin_acked_time);
+    }
     if (peer->fin_sent && fs_seq_geq(peer->fin_ack, self->fin_seq + 1)) {
         fin_captured_late(st, sender);
         return;
@@ -915,6 +965,8 @@ on_first_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
         conn->three_way_close = 1;
     }
     take_edge(st, sender, FS_CAUSE_SEND_FIN);
+    if (sent_before_receipt)
+        fin_received_by(st, sender, peer->fin_acked_time);
 }
 
 /* Did the segment sent again leave before the ACK of it captured at
@@ -2094,6 +2146,12 @@ settle_pending_fin(const Step *st, FsRole role)
 
     if (!ep->fin_pending)
         return;
+    if (fin_receipt_proven(ep, peer)) {
+        /* its ACK proved it, its own FIN never came (or a byte was
+         * missed): at that ACK (fin_receipt_waits()) */
+        fin_received_by(st, role, peer->fin_acked_time);
+        return;
+    }
     if (!ep->seen) {
         /* never heard from: taken as delivered, the first time */
         fin_received_by(st, role, peer->fin_time);
