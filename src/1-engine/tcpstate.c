@@ -1391,6 +1391,26 @@ never_accepted(const Step *st, FsRole sender)
     self->undecided = FS_UNDECIDED_NEVER_ACCEPTED;
 }
 
+/* The first RST, with the ACK bit, from an endpoint ESTABLISHED at its
+ * SND.NXT (a live socket's abort: Linux's tcp_send_active_reset()),
+ * acking the peer's FIN exactly: its RCV.NXT was past that FIN, which
+ * had reached it. It aborted from CLOSE_WAIT (packetdrill audit F7: the
+ * peer's read() after the RST fails; a port's reply to the FIN would
+ * carry no ACK bit, RFC 9293 §3.10.7.1). */
+static void
+rst_acks_fin(const Step *st, FsRole sender)
+{
+    const FsSegment *seg = st->seg;
+    const FsEndpoint *self = &st->conn->ep[sender];
+    const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
+
+    if ((seg->flags & FS_TH_ACK) && st->conn->rst_from == FS_ROLE_NONE &&
+        self->state == FS_TCP_ESTABLISHED && !self->recv_fin &&
+        !self->fin_sent && peer->fin_sent &&
+        seg->ack == peer->fin_seq + 1 && seg->seq == self->snd_nxt)
+        fin_received(st, sender);
+}
+
 static void
 rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
 {
@@ -1398,7 +1418,10 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
     FsEndpoint *self = &conn->ep[sender];
     FsRole peer_role = fs_role_peer(sender);
     FsEndpoint *peer = &conn->ep[peer_role];
-    FsTcpState from = self->state;
+    FsTcpState from;
+
+    rst_acks_fin(st, sender);
+    from = self->state;
 
     /* the receiver of the first RST aborts on its own after it (ACK bit,
      * at its SND.NXT: a live socket's, not a port's reply): that first
