@@ -74,6 +74,7 @@ fs_cause_name(FsCause cause)
     case FS_CAUSE_ACK_LOST:          return "ack_lost";
     case FS_CAUSE_REUSED:            return "reused";
     case FS_CAUSE_GONE:              return "gone";
+    case FS_CAUSE_RST_NOT_TAKEN:     return "rst_not_taken";
     case FS_CAUSE_N:                 break;
     }
     g_return_val_if_reached("?");
@@ -137,7 +138,9 @@ fs_undecided_field(FsUndecided why, int role)
  * ESTABLISHED, HANDSHAKE_DONE (the ACK the capture showed never
  * arrived), REUSED ends a TIME_WAIT taken over
  * by a new SYN (RFC 1122 §4.2.2.13), GONE ends a state whose socket an
- * RST showed gone before (a port's reply: rst_meaning(), state_lost()). */
+ * RST showed gone before (a port's reply: rst_meaning(), state_lost()),
+ * RST_NOT_TAKEN gives back a TIME_WAIT an RST seemed to end
+ * (time_wait_outlived_rst()). */
 #define ABORTS [FS_CAUSE_SEND_RST] = FS_TCP_CLOSED, \
                [FS_CAUSE_RECV_RST] = FS_TCP_CLOSED, \
                [FS_CAUSE_GONE] = FS_TCP_CLOSED
@@ -201,6 +204,7 @@ static const guint8 edges[FS_TCP_N_STATES][FS_CAUSE_N] = {
     },
     [FS_TCP_CLOSED] = {
         [FS_CAUSE_ACK_LOST] = FS_TCP_LAST_ACK,
+        [FS_CAUSE_RST_NOT_TAKEN] = FS_TCP_TIME_WAIT,
     },
 };
 
@@ -724,6 +728,49 @@ time_wait_fin_again(const Step *st, FsRole role)
     ev->value = timer;
 }
 
+/* role, CLOSED by an RST it took in TIME_WAIT (time_wait_assassinated)
+ * and sending none since, acks its peer's FIN sent again after that
+ * RST: a bare ACK at the FIN, as only a TIME_WAIT gives it (a port with
+ * no connection answers a FIN with an RST, RFC 9293 §3.10.7.1, as
+ * Linux does once its TIME_WAIT is gone). The RST never took it:
+ * ignored (RFC 1337: Linux's net.ipv4.tcp_rfc1337=1, which --rfc1337
+ * tells beforehand) or lost past the sensor. The RST is judged away
+ * after the fact, as rst_judged_away() would have (rst_ignored, no
+ * reset, no assassination), and role is in TIME_WAIT again from this
+ * ACK, the 2*MSL the FIN sent again restarts (packetdrill audit F9:
+ * tcp_rfc1337=1, the kernel's TIME_WAIT "assassinated" then acking the
+ * FIN). Only the RST's receiver goes back: its sender had its FIN acked
+ * (CLOSED either way). */
+static void
+time_wait_outlived_rst(const Step *st, FsRole role)
+{
+    FsConn *conn = st->conn;
+    const FsSegment *seg = st->seg;
+    const FsEndpoint *ep = &conn->ep[role];
+    const FsEndpoint *peer = &conn->ep[fs_role_peer(role)];
+
+    if (!conn->tw_assassinated || ep->state != FS_TCP_CLOSED ||
+        conn->rst_from != (gint8)fs_role_peer(role) ||
+        conn->rst_peer_state != FS_TCP_TIME_WAIT ||
+        conn->rst_state != FS_TCP_CLOSED || ep->rst_count != 0 ||
+        peer->fin_count < 2 || peer->last_fin_time <= conn->rst_time ||
+        (seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST)) ||
+        seg->payload_len != 0 || seg->ack != peer->fin_seq + 1)
+        return;
+    conn->tw_assassinated = 0;
+    conn->rst_from = FS_ROLE_NONE;
+    conn->rst_time = FS_TIME_UNSET;
+    conn->rst_state = 0;
+    conn->rst_peer_state = 0;
+    conn->rst_uncertain = 0;
+    conn->rst_ignored++;
+    emit_event(st, FS_EV_RST_IGNORED, role, seg->ack,
+               "its TIME_WAIT acked the peer's FIN sent after the RST: the "
+               "RST never took it (RFC 1337, net.ipv4.tcp_rfc1337, or "
+               "lost past the sensor)");
+    take_edge(st, role, FS_CAUSE_RST_NOT_TAKEN);
+}
+
 /* role acked its peer's FIN while that FIN's arrival still waits
  * (fin_pending): fin_receipt_waits() left it so. Read before role's
  * ACK in hand counts (on_ack()), or at its own FIN or the end. */
@@ -776,7 +823,9 @@ on_ack(const Step *st, FsRole sender)
         self->max_ack = seg->ack;
     self->ack_seen = 1;
     if (peer->fin_sent && fs_seq_geq(seg->ack, peer->fin_seq + 1)) {
-        if (self->state == FS_TCP_TIME_WAIT)
+        if (self->state == FS_TCP_CLOSED)
+            time_wait_outlived_rst(st, sender);
+        else if (self->state == FS_TCP_TIME_WAIT)
             time_wait_fin_again(st, sender);
         if (!fin_receipt_waits(st, sender, waiting))
             fin_received(st, sender);

@@ -1391,6 +1391,13 @@ fs_timewait_restart(FsTimeWait *tw, const FsConn *conn, FsRole role,
 }
 
 void
+fs_timewait_resume(FsTimeWait *tw, const FsConn *conn, FsRole role,
+                   FsTime ts)
+{
+    enter_at(tw, conn, role, ts, ts, FALSE);
+}
+
+void
 fs_timewait_prune(FsTimeWait *tw)
 {
     fs_pressure_prune(tw->pressure, FS_ENGINE_DEST_TOP);

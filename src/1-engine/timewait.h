@@ -83,6 +83,13 @@ void fs_timewait_finish(FsTimeWait *tw);
 void fs_timewait_restart(FsTimeWait *tw, const FsConn *conn, FsRole role,
                          FsTime timer_was, FsTime ts);
 
+/* role's TIME_WAIT, ended by an RST at its last leave, was there all
+ * along (CLOSED -> TIME_WAIT, cause rst_not_taken: it acked the peer's
+ * FIN sent again): it counts again from ts, its 2*MSL from ts, the same
+ * entry (not entered again). */
+void fs_timewait_resume(FsTimeWait *tw, const FsConn *conn, FsRole role,
+                        FsTime ts);
+
 /* conn's endpoint role went from one state to another at ts: into
  * TIME_WAIT it counts for its host (and, a client, against its
  * destination's port range), out of it it no longer does (unless its
@@ -98,6 +105,8 @@ fs_timewait_transition(FsTimeWait *tw, const FsConn *conn, FsRole role,
     if (to == FS_TCP_TIME_WAIT) {
         if (G_UNLIKELY(from == FS_TCP_TIME_WAIT))
             fs_timewait_restart(tw, conn, role, value, ts);
+        else if (G_UNLIKELY(from == FS_TCP_CLOSED))
+            fs_timewait_resume(tw, conn, role, ts);
         else
             fs_timewait_enter(tw, conn, role, ts);
     } else if (from == FS_TCP_TIME_WAIT) {

@@ -46,6 +46,9 @@ write_tw(FsShardSink *s, const FsEvent *ev, gboolean enter)
 {
     gboolean restart = ev->transition.from == FS_TCP_TIME_WAIT &&
                        ev->transition.to == FS_TCP_TIME_WAIT;
+    /* back from CLOSED (rst_not_taken): the same entry again */
+    gboolean resume = ev->transition.from == FS_TCP_CLOSED &&
+                      ev->transition.to == FS_TCP_TIME_WAIT;
     FsJson j;
 
     mark_clock(s);
@@ -71,6 +74,12 @@ write_tw(FsShardSink *s, const FsEvent *ev, gboolean enter)
     if (restart) {
         /* its 2*MSL timer restarted at time (tcpstate.c) */
         FS_JSON_KEY(&j, "restart");
+        fs_json_bool(&j, TRUE);
+    }
+    if (resume) {
+        /* a TIME_WAIT an RST seemed to end, there all along: its span
+         * runs again, not a new entry (timewait.c) */
+        FS_JSON_KEY(&j, "resume");
         fs_json_bool(&j, TRUE);
     }
     fs_json_end_object(&j);

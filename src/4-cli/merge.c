@@ -365,6 +365,8 @@ typedef struct {
     gboolean enter;
     gboolean restart; /* (enter) its TIME_WAIT's 2*MSL timer restarted at
                          t, not an entry */
+    gboolean resume;  /* (enter) back from CLOSED: an RST seemed to end it
+                         (rst_not_taken): a span again, not an entry */
     guint shard;
     gint64 id;        /* its connection's id in the shard */
     const ConnInfo *conn;
@@ -464,6 +466,7 @@ read_edge(Shard *s, guint index, const char *text)
     e.t = raw_time(text, "time");
     e.enter = raw_is(text, "enter", "true");
     e.restart = raw_is(text, "restart", "true");
+    e.resume = raw_is(text, "resume", "true");
     e.shard = index;
     e.id = (gint64)raw_uint(text, "conn");
     e.conn = NULL;
@@ -881,7 +884,7 @@ sweep_spans(Sweep *sw, const GArray *edges, FsTime msl)
         } else if (e->enter) {
             /* an entry, span or not, unless an RST took it back (the
              * engine's count, timewait.c) */
-            if (kept_time_wait(e))
+            if (kept_time_wait(e) && !e->resume)
                 sweep_edge(sw, e, TRUE, FS_TIME_UNSET);
             if (in == NULL)
                 g_hash_table_insert(open, key, (gpointer)e);
