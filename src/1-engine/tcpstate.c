@@ -2029,8 +2029,22 @@ segment_step(const Step *st, FsRole sender)
         self->ack_seen = 1;
         return;
     }
-    if (old_duplicate_syn(st, sender) || unacceptable_synack(st, sender))
+    if (old_duplicate_syn(st, sender))
         return;
+    if (unacceptable_synack(st, sender)) {
+        FsEndpoint *self = &conn->ep[sender];
+
+        /* from an endpoint not heard from before: its ACK remembered
+         * only for the RST that answers it, <SEQ=SEG.ACK> (RFC 9293
+         * §3.10.7.3), from a SYN_SENT that stays (half_open_reset();
+         * packetdrill audit F4: a SYN-ACK acking 5000 past the ISN,
+         * the kernel's RST, its SYN again, ESTABLISHED) */
+        if (!self->seen) {
+            self->max_ack = seg->ack;
+            self->ack_seen = 1;
+        }
+        return;
+    }
     earlier_fin_arrived(st, sender);
     if ((seg->flags & FS_TH_RST) &&
         rst_judged_away(st, sender, &rst_uncertain))
