@@ -203,6 +203,9 @@ static const guint8 edges[FS_TCP_N_STATES][FS_CAUSE_N] = {
         ABORTS, /* RECV_RST: assassination (RFC 1337) */
     },
     [FS_TCP_CLOSED] = {
+        /* a refused connect's SYN sent again, and its answer (on_syn()) */
+        [FS_CAUSE_SEND_SYN] = FS_TCP_SYN_SENT,
+        [FS_CAUSE_RECV_SYN] = FS_TCP_SYN_RECEIVED,
         [FS_CAUSE_ACK_LOST] = FS_TCP_LAST_ACK,
         [FS_CAUSE_RST_NOT_TAKEN] = FS_TCP_TIME_WAIT,
     },
@@ -1669,6 +1672,33 @@ handshake_ack_shown(const Step *st, FsRole sender)
     take_edge(st, sender, FS_CAUSE_HANDSHAKE_DONE);
 }
 
+static gboolean refused_syn_again(const Step *st, FsRole sender);
+
+/* A SYN-ACK from the endpoint that refused the peer's connect (its RST
+ * to the peer's SYN_SENT), now acking the peer's SYN sent again (back
+ * in SYN_SENT, on_syn()): a SYN that came after the RST, answered by a
+ * listener: the refusal did not end the connection, which goes on from
+ * here (packetdrill audit F5: a SYN refused, then answered; Windows
+ * re-sends a refused SYN). The refusal is forgotten: no reset. */
+static gboolean
+refusal_answered(const Step *st, FsRole sender)
+{
+    FsConn *conn = st->conn;
+    const FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
+
+    if (conn->rst_from != (gint8)sender ||
+        conn->rst_peer_state != FS_TCP_SYN_SENT ||
+        peer->state != FS_TCP_SYN_SENT || !peer->isn_known ||
+        st->seg->ack != peer->isn + 1)
+        return FALSE;
+    conn->rst_from = FS_ROLE_NONE;
+    conn->rst_time = FS_TIME_UNSET;
+    conn->rst_state = 0;
+    conn->rst_peer_state = 0;
+    conn->rst_uncertain = 0;
+    return TRUE;
+}
+
 static void
 on_syn(const Step *st, FsRole sender)
 {
@@ -1681,7 +1711,15 @@ on_syn(const Step *st, FsRole sender)
     }
     if (!(seg->flags & FS_TH_ACK)) {
         st->conn->syn_seen = 1;
-        take_edge(st, sender, FS_CAUSE_SEND_SYN);
+        /* from CLOSED, only a refused connect's SYN sent again (RFC 9293
+         * Figure 5: CLOSED -> SYN_SENT), SYN_SENT again */
+        if (self->state != FS_TCP_CLOSED || refused_syn_again(st, sender))
+            take_edge(st, sender, FS_CAUSE_SEND_SYN);
+        return;
+    }
+    if (self->state == FS_TCP_CLOSED) {
+        if (refusal_answered(st, sender))
+            take_edge(st, sender, FS_CAUSE_RECV_SYN);
         return;
     }
     if (synack_again(st, sender)) {
