@@ -41,9 +41,7 @@ struct FsEndpoint {
     guint8 fin_acked_lost : 1;   /* FIN re-sent after its ACK was seen */
     guint8 fin_pending : 1;  /* peer's FIN captured; its arrival here is
                                 not proven yet (no ACK of it from here),
-                                or proven by an ACK from one past its
-                                SND.NXT and waiting for its own FIN to
-                                tell in which state it came */
+                                or proven (FsConn's fin_receipt_waits) */
     guint8 fin_ack_proven : 1;   /* it acked a peer segment that carried
                                     the ACK of its FIN: that ACK arrived */
     guint8 ack_carrier_seen : 1; /* ack_carrier_end is set */
@@ -190,6 +188,13 @@ struct FsConn {
                                       the client's ACK of it passed: that
                                       ACK was lost, and a bare ACK since
                                       proves nothing */
+    guint8 fin_receipt_waits : 2; /* by role (1 << FsRole): it acked the
+                                     peer's FIN from one past its SND.NXT,
+                                     no FIN of its own captured: that FIN
+                                     arrived (at the peer's
+                                     fin_acked_time), fin_pending waits
+                                     for its own FIN to tell in which
+                                     state (tcpstate.c) */
     guint16 rst_ignored;     /* RSTs the receiver would not accept */
     guint16 first_source;    /* capture file index of first_frame */
 };

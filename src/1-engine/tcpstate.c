@@ -492,6 +492,7 @@ fin_received_by(const Step *st, FsRole role, FsTime at)
         return;
     ep->recv_fin = 1;
     ep->fin_pending = 0;
+    st->conn->fin_receipt_waits &= ~(1u << role);
     if (ep->fin_sent && peer->fin_sent &&
         fs_seq_geq(peer->fin_ack, ep->fin_seq + 1))
         ack_arrived(st, role);
@@ -775,13 +776,14 @@ time_wait_outlived_rst(const Step *st, FsRole role)
 }
 
 /* role acked its peer's FIN while that FIN's arrival still waits
- * (fin_pending): fin_receipt_waits() left it so. Read before role's
- * ACK in hand counts (on_ack()), or at its own FIN or the end. */
+ * (fin_pending): fin_receipt_waits() left it so (FsConn's
+ * fin_receipt_waits), and the peer's fin_acked_time is that ACK's. */
 static gboolean
-fin_receipt_proven(const FsEndpoint *ep, const FsEndpoint *peer)
+fin_receipt_proven(const FsConn *conn, FsRole role)
 {
-    return ep->fin_pending && peer->fin_sent && ep->ack_seen &&
-           fs_seq_geq(ep->max_ack, peer->fin_seq + 1);
+    return ((conn->fin_receipt_waits >> role) & 1) &&
+           conn->ep[role].fin_pending &&
+           conn->ep[fs_role_peer(role)].fin_sent;
 }
 
 /* sender acks its peer's FIN from one past its own SND.NXT, a bare ACK,
@@ -801,10 +803,14 @@ fin_receipt_waits(const Step *st, FsRole sender, gboolean waiting)
 
     if (!self->fin_pending || self->fin_sent || self->recv_fin)
         return FALSE;
-    return waiting ||
-           (seg->payload_len == 0 &&
-            !(seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST)) &&
-            seg->seq == self->snd_nxt + 1);
+    if (waiting)
+        return TRUE;
+    if (seg->payload_len != 0 ||
+        (seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST)) ||
+        seg->seq != self->snd_nxt + 1)
+        return FALSE;
+    st->conn->fin_receipt_waits |= 1u << sender;
+    return TRUE;
 }
 
 /* ACK processing: proves what the sender received and what the peer's
@@ -820,7 +826,7 @@ on_ack(const Step *st, FsRole sender)
     /* its first ACK to reach seg->ack */
     gboolean first_here =
         !self->ack_seen || fs_seq_gt(seg->ack, self->max_ack);
-    gboolean waiting = fin_receipt_proven(self, peer);
+    gboolean waiting = fin_receipt_proven(conn, sender);
 
     if (first_here)
         self->max_ack = seg->ack;
@@ -981,7 +987,7 @@ on_first_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     self->fin_count = 1;
     emit_event(st, FS_EV_FIN, sender, self->fin_seq, NULL);
 
-    if (fin_receipt_proven(self, peer)) {
+    if (fin_receipt_proven(conn, sender)) {
         /* An ACK of the peer's FIN from one past this FIN passed the
          * sensor first (fin_receipt_waits()). This FIN below the
          * sequence number that ACK came from, not acking the peer's
@@ -1472,6 +1478,15 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
     FsEndpoint *peer = &conn->ep[peer_role];
     FsTcpState from;
 
+    /* a FIN whose arrival its receiver's ACK proved, waiting for that
+     * receiver's own FIN (fin_receipt_waits()), which will not come
+     * now: it arrived at that ACK */
+    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
+        FsRole other = fs_role_peer((FsRole)r);
+
+        if (fin_receipt_proven(conn, (FsRole)r))
+            fin_received_by(st, (FsRole)r, conn->ep[other].fin_acked_time);
+    }
     rst_acks_fin(st, sender);
     from = self->state;
 
@@ -2270,7 +2285,7 @@ settle_pending_fin(const Step *st, FsRole role)
 
     if (!ep->fin_pending)
         return;
-    if (fin_receipt_proven(ep, peer)) {
+    if (fin_receipt_proven(conn, role)) {
         /* its ACK proved it, its own FIN never came (or a byte was
          * missed): at that ACK (fin_receipt_waits()) */
         fin_received_by(st, role, peer->fin_acked_time);
