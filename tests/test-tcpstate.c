@@ -1089,6 +1089,155 @@ test_expire_due(void)
     fs_tcp_outcome_clear(&out);
 }
 
+/* ---- session 19: the packetdrill audit's rules ---- */
+
+/* The client's FIN (1101) overtaken by its own later ACK from one past
+ * it, which acks the server's FIN: the FIN, not acking the server's,
+ * was sent before that FIN came (Linux's tcp_disorder_fin_in_FIN_WAIT). */
+static const FsScriptStep fin_overtaken[] = {
+    HANDSHAKE_AND_DATA,
+    { S2C, "FA", 5201, 1101, 0, 10, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 11, 0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 11, 0, 0, 0 },
+    { S2C, "A",  5202, 1102, 0, 12, 0, 0, 0 },
+};
+
+/* The same ACK from one past, a byte missed: the FIN after it, acking
+ * the server's, closes from CLOSE_WAIT. */
+static const FsScriptStep byte_missed_then_fin[] = {
+    HANDSHAKE_AND_DATA,
+    { S2C, "FA", 5201, 1101, 0, 10, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 11, 0, 0, 0 },
+    { C2S, "FA", 1102, 5202, 0, 20, 0, 0, 0 },
+    { S2C, "A",  5202, 1103, 0, 21, 0, 0, 0 },
+};
+
+/* ... and an abort after that ACK (bare: no ACK field to read), its
+ * own FIN never seen: from CLOSE_WAIT, the ACK proved the FIN came */
+static const FsScriptStep byte_missed_then_rst[] = {
+    HANDSHAKE_AND_DATA,
+    { S2C, "FA", 5201, 1101, 0, 10, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 11, 0, 0, 0 },
+    { C2S, "R",  1102, 0,    0, 12, 0, 0, 0 },
+};
+
+/* An RST+ACK at the client's SND.NXT acking the server's FIN. */
+static const FsScriptStep rst_ack_covers_fin[] = {
+    HANDSHAKE_AND_DATA,
+    { S2C, "FA", 5201, 1101, 0, 10, 0, 0, 0 },
+    { C2S, "RA", 1101, 5202, 0, 11, 0, 0, 0 },
+};
+
+/* The client's TIME_WAIT takes an RST+ACK at RCV.NXT, then acks the
+ * server's FIN sent again: it was never ended. */
+static const FsScriptStep time_wait_outlives_rst[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+    { S2C, "A",  5201, 1102, 0, 11, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 20, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 21, 0, 0, 0 },
+    { S2C, "RA", 5202, 1102, 0, 30, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 40, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 41, 0, 0, 0 },
+};
+
+/* A SYN-ACK acking the wrong number, the SYN_SENT's RST <SEQ=SEG.ACK>,
+ * the SYN again, answered. */
+static const FsScriptStep bad_synack[] = {
+    { C2S, "S",  1000, 0,    0, 0,    0, 0, 0 },
+    { S2C, "SA", 9000, 6000, 0, 1,    0, 0, 0 },
+    { C2S, "R",  6000, 0,    0, 1,    0, 0, 0 },
+    { C2S, "S",  1000, 0,    0, 1000, 0, 0, 0 },
+    { S2C, "SA", 5000, 1001, 0, 1001, 0, 0, 0 },
+    { C2S, "A",  1001, 5001, 0, 1002, 0, 0, 0 },
+};
+
+/* A SYN refused, sent again and answered. */
+static const FsScriptStep refused_then_answered[] = {
+    { C2S, "S",  1000, 0,    0, 0,   0, 0, 0 },
+    { S2C, "RA", 0,    1001, 0, 1,   0, 0, 0 },
+    { C2S, "S",  1000, 0,    0, 500, 0, 0, 0 },
+    { S2C, "SA", 5000, 1001, 0, 501, 0, 0, 0 },
+    { C2S, "A",  1001, 5001, 0, 502, 0, 0, 0 },
+};
+
+static void
+test_fin_overtaken_by_ack(void)
+{
+    g_autoptr(FsScriptResult) res = fs_script_run(STEPS(fin_overtaken), NULL);
+    g_autoptr(FsScriptResult) late =
+        fs_script_run(STEPS(byte_missed_then_fin), NULL);
+    g_autoptr(FsScriptResult) rst =
+        fs_script_run(STEPS(byte_missed_then_rst), NULL);
+    g_autofree char *c = state_path(res, FS_ROLE_CLIENT);
+    g_autofree char *c_late = state_path(late, FS_ROLE_CLIENT);
+
+    g_assert_true(g_str_has_suffix(c, ">ESTABLISHED>FIN_WAIT_1>CLOSING>"
+                                      "TIME_WAIT"));
+    g_assert_cmpuint(fs_script_count(res, FS_EV_SIMULTANEOUS_CLOSE,
+                                     FS_ROLE_NONE), ==, 1);
+    g_assert_true(g_str_has_suffix(c_late, ">ESTABLISHED>CLOSE_WAIT>"
+                                           "LAST_ACK>CLOSED"));
+    g_assert_cmpuint(fs_script_count(late, FS_EV_SIMULTANEOUS_CLOSE,
+                                     FS_ROLE_NONE), ==, 0);
+    g_assert_cmpstr(fs_tcp_state_name(fs_script_conn(rst, 0)->rst_state), ==,
+                    "CLOSE_WAIT");
+}
+
+static void
+test_rst_ack_covers_fin(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(STEPS(rst_ack_covers_fin), NULL);
+    const FsConn *conn = fs_script_conn(res, 0);
+
+    g_assert_cmpint(conn->rst_from, ==, FS_ROLE_CLIENT);
+    g_assert_cmpstr(fs_tcp_state_name(conn->rst_state), ==, "CLOSE_WAIT");
+}
+
+static void
+test_time_wait_outlives_rst(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(STEPS(time_wait_outlives_rst), NULL);
+    const FsConn *conn = fs_script_conn(res, 0);
+    g_autofree char *c = state_path(res, FS_ROLE_CLIENT);
+
+    g_assert_nonnull(strstr(c, ">TIME_WAIT>CLOSED>TIME_WAIT"));
+    g_assert_cmpint(conn->rst_from, ==, FS_ROLE_NONE);
+    g_assert_false(conn->tw_assassinated);
+    g_assert_cmpuint(conn->rst_ignored, ==, 1);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_RST_IGNORED, FS_ROLE_CLIENT),
+                     ==, 1);
+}
+
+static void
+test_bad_synack_half_open_reset(void)
+{
+    g_autoptr(FsScriptResult) res = fs_script_run(STEPS(bad_synack), NULL);
+    const FsConn *conn = fs_script_conn(res, 0);
+    g_autofree char *c = state_path(res, FS_ROLE_CLIENT);
+
+    g_assert_cmpstr(c, ==, "UNKNOWN>SYN_SENT>ESTABLISHED");
+    g_assert_cmpint(conn->rst_from, ==, FS_ROLE_NONE);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_HALF_OPEN_RESET,
+                                     FS_ROLE_CLIENT), ==, 1);
+}
+
+static void
+test_refused_then_answered(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(STEPS(refused_then_answered), NULL);
+    const FsConn *conn = fs_script_conn(res, 0);
+    g_autofree char *c = state_path(res, FS_ROLE_CLIENT);
+    g_autofree char *s = state_path(res, FS_ROLE_SERVER);
+
+    g_assert_cmpstr(c, ==, "UNKNOWN>SYN_SENT>CLOSED>SYN_SENT>ESTABLISHED");
+    g_assert_cmpstr(s, ==, "UNKNOWN>CLOSED>SYN_RECEIVED>ESTABLISHED");
+    g_assert_cmpint(conn->rst_from, ==, FS_ROLE_NONE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1115,5 +1264,15 @@ main(int argc, char **argv)
     g_test_add_func("/tcpstate/outcome/spilled", test_outcome_spilled);
     g_test_add_func("/tcpstate/silence/expire-due", test_expire_due);
     g_test_add_func("/tcpstate/silence/clock-jump", test_silence_clock_jump);
+    g_test_add_func("/tcpstate/pd19/fin-overtaken-by-ack",
+                    test_fin_overtaken_by_ack);
+    g_test_add_func("/tcpstate/pd19/rst-ack-covers-fin",
+                    test_rst_ack_covers_fin);
+    g_test_add_func("/tcpstate/pd19/time-wait-outlives-rst",
+                    test_time_wait_outlives_rst);
+    g_test_add_func("/tcpstate/pd19/bad-synack-half-open-reset",
+                    test_bad_synack_half_open_reset);
+    g_test_add_func("/tcpstate/pd19/refused-then-answered",
+                    test_refused_then_answered);
     return g_test_run();
 }
