@@ -40,6 +40,22 @@
 #define PPP_IPV4 0x0021
 #define PPP_IPV6 0x0057
 #define PPP_LCP 0xc021
+#define PROTO_IPIP 4
+#define PROTO_IPV6 41
+#define PROTO_GRE 47
+#define ETH_TEB 0x6558
+#define ETH_PBB 0x88e7
+#define ETH_ERSPAN 0x88be
+#define ETH_ERSPAN3 0x22eb
+#define ETH_PPP 0x880b
+#define GRE_C 0x8000
+#define GRE_R 0x4000
+#define GRE_K 0x2000
+#define GRE_S 0x1000
+#define GRE_A 0x0080
+#define PORT_VXLAN 4789
+#define PORT_GENEVE 6081
+#define PORT_GRE_UDP 4754
 
 static const guint8 v4_client[4] = { 192, 0, 2, 1 };    /* 192.0.2.1 */
 static const guint8 v4_server[4] = { 198, 51, 100, 2 }; /* 198.51.100.2 */
@@ -352,6 +368,151 @@ mpls_payload(guint n, const GByteArray *pkt)
     return b;
 }
 
+/* ---- tunnels: the outer headers' addresses differ from the inner
+ * ones (192.0.2.1 > 198.51.100.2), so that a test sees which were read */
+
+/* An IPv4 tunnel packet 203.0.113.1 > 203.0.113.2 carrying l4. */
+static GByteArray *
+outer_ipv4(guint8 proto, const GByteArray *l4)
+{
+    static const guint8 addrs[8] = { 203, 0, 113, 1, 203, 0, 113, 2 };
+    GByteArray *b = ipv4_packet(proto, IPV4_DF, NULL, 0, l4);
+
+    memcpy(b->data + 12, addrs, sizeof addrs);
+    return b;
+}
+
+/* An IPv6 tunnel packet 2001:db8:ff::1 > 2001:db8:ff::2 carrying l4. */
+static GByteArray *
+outer_ipv6(guint8 next, const GByteArray *l4)
+{
+    GByteArray *b = ipv6_packet(next, NULL, 0, l4);
+
+    b->data[8 + 5] = 0xff;  /* source 2001:db8:ff::1 */
+    b->data[24 + 5] = 0xff; /* destination 2001:db8:ff::2 */
+    return b;
+}
+
+/* A GRE header (RFC 2784, 2890): flags and version, protocol type, then
+ * checksum and reserved, key, sequence as the flags say; then pkt. */
+static GByteArray *
+gre_payload(guint16 flags, guint16 type, const GByteArray *pkt)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put16(b, flags);
+    put16(b, type);
+    if (flags & GRE_C)
+        put32(b, 0xc0de0000); /* checksum, reserved */
+    if (flags & GRE_K)
+        put32(b, 0x00000100); /* key 256 */
+    if (flags & GRE_S)
+        put32(b, 7);          /* sequence number */
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
+/* PPTP's enhanced GRE (RFC 2637 §4.1): version 1, K and S, payload
+ * length, call id 42, sequence, then PPP (ff 03, protocol) and pkt. */
+static GByteArray *
+pptp_payload(guint16 ppp_proto, const GByteArray *pkt)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put16(b, GRE_K | GRE_S | 1);
+    put16(b, ETH_PPP);
+    put16(b, (guint16)(4 + pkt->len)); /* payload length */
+    put16(b, 42);                      /* call id */
+    put32(b, 1);                       /* sequence number */
+    put8(b, 0xff);                     /* HDLC address */
+    put8(b, 0x03);                     /* HDLC control */
+    put16(b, ppp_proto);
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
+/* ERSPAN type II (version 1: VLAN 5, session 9, index 0) or III
+ * (version 2, frame type Ethernet, with the 8-byte platform subheader if
+ * o), flags the COS/En/T/session word, then the mirrored frame. */
+static GByteArray *
+erspan_payload(guint version, guint16 flags, gboolean o,
+               const GByteArray *frame)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put16(b, (guint16)((version << 12) | 5)); /* version, VLAN 5 */
+    put16(b, flags);
+    if (version == 1) {
+        put32(b, 0); /* reserved, index */
+    } else {
+        put32(b, 0x01020304);        /* timestamp */
+        put16(b, 0);                 /* SGT */
+        put16(b, o ? 1 : 0);         /* P, FT 0, hw id, D, Gra, O */
+        if (o)
+            put32(b, 0), put32(b, 0); /* platform-specific subheader */
+    }
+    put_bytes(b, frame->data, frame->len);
+    return b;
+}
+
+/* A UDP header to dport (source 49152), its length covering pkt. */
+static GByteArray *
+udp_payload(guint16 dport, const GByteArray *pkt)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put16(b, 49152);
+    put16(b, dport);
+    put16(b, (guint16)(8 + pkt->len));
+    put16(b, 0); /* checksum: none */
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
+/* VXLAN (RFC 7348): flags (I), reserved, VNI vni, reserved; frame. */
+static GByteArray *
+vxlan_payload(guint8 flags, guint32 vni, const GByteArray *frame)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put8(b, flags);
+    put8(b, 0), put16(b, 0);
+    put32(b, vni << 8);
+    put_bytes(b, frame->data, frame->len);
+    return b;
+}
+
+/* Geneve (RFC 8926): version ver, opt_words of options (one option
+ * class 0x0101 type 1, the rest its data), protocol type, VNI 77. */
+static GByteArray *
+geneve_payload(guint8 ver, guint8 opt_words, guint16 type,
+               const GByteArray *pkt)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put8(b, (guint8)((ver << 6) | opt_words));
+    put8(b, 0); /* O, C, reserved */
+    put16(b, type);
+    put32(b, 77u << 8);
+    if (opt_words > 0) {
+        put16(b, 0x0101);                       /* option class */
+        put8(b, 1);                             /* type */
+        put8(b, (guint8)(opt_words - 1));       /* length in words */
+        for (guint i = 1; i < opt_words; i++)
+            put32(b, 0xabababab);
+    }
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
+/* An inner Ethernet frame (a tunnel's, a mirror's) with the tags. */
+static GByteArray *
+inner_eth(const guint16 (*tags)[2], gsize n_tags, const GByteArray *pkt)
+{
+    return eth_frame(tags, n_tags,
+                     (pkt->data[0] >> 4) == 6 ? ETH_IPV6 : ETH_IPV4, pkt);
+}
+
 /* ---- decoding and checking ---- */
 
 /* Decodes an exact-size heap copy, so that ASan reports any overread. */
@@ -486,6 +647,115 @@ add_cases_for(GPtrArray *cases, guint ipver, const GByteArray *pkt)
              ipver, 0);
 }
 
+/* A frame of each tunnel and link encapsulation followed: the outer
+ * and inner VLAN tags make the VLAN key, nothing else outside the inner
+ * IP header does. */
+/* eth_frame() and sll_frame() of a packet built for them alone. */
+static GByteArray *
+eth_owned(const guint16 (*tags)[2], gsize n_tags, guint16 type,
+          GByteArray *pkt)
+{
+    GByteArray *b = eth_frame(tags, n_tags, type, pkt);
+
+    g_byte_array_unref(pkt);
+    return b;
+}
+
+static GByteArray *
+sll_owned(guint16 proto, GByteArray *pkt)
+{
+    GByteArray *b = sll_frame(proto, pkt);
+
+    g_byte_array_unref(pkt);
+    return b;
+}
+
+static void
+add_tunnel_cases(GPtrArray *cases, const GByteArray *v4, const GByteArray *v6)
+{
+    static const guint16 tag7[1][2] = { { 0x8100, 7 } };
+    static const guint8 snap[8] = { 0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00 };
+    g_autoptr(GByteArray) e4 = inner_eth(NULL, 0, v4);
+    g_autoptr(GByteArray) e6 = inner_eth(NULL, 0, v6);
+    g_autoptr(GByteArray) e4_tag = inner_eth(tag7, 1, v4);
+    g_autoptr(GByteArray) gre4 = gre_payload(0, ETH_IPV4, v4);
+    g_autoptr(GByteArray) gre6 = gre_payload(GRE_C | GRE_K | GRE_S,
+                                             ETH_IPV6, v6);
+    g_autoptr(GByteArray) teb = gre_payload(GRE_K, ETH_TEB, e4_tag);
+    g_autoptr(GByteArray) erspan1 = gre_payload(0, ETH_ERSPAN, e4);
+    g_autoptr(GByteArray) er2 = erspan_payload(1, 9, FALSE, e4_tag);
+    g_autoptr(GByteArray) erspan2 = gre_payload(GRE_S, ETH_ERSPAN, er2);
+    g_autoptr(GByteArray) er3 = erspan_payload(2, 9, TRUE, e6);
+    g_autoptr(GByteArray) erspan3 = gre_payload(GRE_S, ETH_ERSPAN3, er3);
+    g_autoptr(GByteArray) pptp = pptp_payload(PPP_IPV4, v4);
+    g_autoptr(GByteArray) vx = vxlan_payload(0x08, 100, e4);
+    g_autoptr(GByteArray) vxlan4 = udp_payload(PORT_VXLAN, vx);
+    g_autoptr(GByteArray) vx6 = vxlan_payload(0x08, 100, e6);
+    g_autoptr(GByteArray) vxlan6 = udp_payload(PORT_VXLAN, vx6);
+    g_autoptr(GByteArray) gv = geneve_payload(0, 3, ETH_TEB, e4_tag);
+    g_autoptr(GByteArray) geneve4 = udp_payload(PORT_GENEVE, gv);
+    g_autoptr(GByteArray) gv6 = geneve_payload(0, 0, ETH_IPV6, v6);
+    g_autoptr(GByteArray) geneve6 = udp_payload(PORT_GENEVE, gv6);
+    g_autoptr(GByteArray) gre_udp = udp_payload(PORT_GRE_UDP, gre4);
+    g_autoptr(GByteArray) snap4 = g_byte_array_new();
+    g_autoptr(GByteArray) pbb = g_byte_array_new();
+    g_autoptr(GByteArray) ah6 = ah_header(PROTO_IPV6, 4, 1, v6);
+
+    add_case(cases, "ipip/4in4", FS_DLT_EN10MB,
+             eth_owned(NULL, 0, ETH_IPV4, outer_ipv4(PROTO_IPIP, v4)), 4, 0);
+    add_case(cases, "ipip/6in4", FS_DLT_RAW, outer_ipv4(PROTO_IPV6, v6), 6,
+             0);
+    add_case(cases, "ipip/4in6", FS_DLT_EN10MB,
+             eth_owned(qinq_tags, 2, ETH_IPV6, outer_ipv6(PROTO_IPIP, v4)),
+             4, QINQ_VLAN);
+    add_case(cases, "ipip/6in6", FS_DLT_LINUX_SLL,
+             sll_owned(ETH_IPV6, outer_ipv6(PROTO_IPV6, v6)), 6, 0);
+    add_case(cases, "ah-tunnel/6in4", FS_DLT_RAW, outer_ipv4(51, ah6), 6, 0);
+    add_case(cases, "gre/4", FS_DLT_EN10MB,
+             eth_owned(NULL, 0, ETH_IPV4, outer_ipv4(PROTO_GRE, gre4)), 4, 0);
+    add_case(cases, "gre+c+k+s/6", FS_DLT_EN10MB,
+             eth_owned(NULL, 0, ETH_IPV6, outer_ipv6(PROTO_GRE, gre6)), 6, 0);
+    add_case(cases, "gre-teb/4", FS_DLT_EN10MB,
+             eth_owned(tag7, 1, ETH_IPV4, outer_ipv4(PROTO_GRE, teb)), 4,
+             (7u << 12) | 7u);
+    add_case(cases, "erspan1/4", FS_DLT_EN10MB,
+             eth_owned(NULL, 0, ETH_IPV4, outer_ipv4(PROTO_GRE, erspan1)), 4,
+             0);
+    add_case(cases, "erspan2/4", FS_DLT_EN10MB,
+             eth_owned(NULL, 0, ETH_IPV4, outer_ipv4(PROTO_GRE, erspan2)), 4,
+             7);
+    add_case(cases, "erspan3/6", FS_DLT_EN10MB,
+             eth_owned(NULL, 0, ETH_IPV4, outer_ipv4(PROTO_GRE, erspan3)), 6,
+             0);
+    add_case(cases, "pptp/4", FS_DLT_EN10MB,
+             eth_owned(NULL, 0, ETH_IPV4, outer_ipv4(PROTO_GRE, pptp)), 4, 0);
+    add_case(cases, "vxlan/4", FS_DLT_EN10MB,
+             eth_owned(NULL, 0, ETH_IPV4, outer_ipv4(17, vxlan4)), 4, 0);
+    add_case(cases, "vxlan/6", FS_DLT_EN10MB,
+             eth_owned(NULL, 0, ETH_IPV6, outer_ipv6(17, vxlan6)), 6, 0);
+    add_case(cases, "geneve-teb/4", FS_DLT_EN10MB,
+             eth_owned(NULL, 0, ETH_IPV4, outer_ipv4(17, geneve4)), 4, 7);
+    add_case(cases, "geneve-ip/6", FS_DLT_EN10MB,
+             eth_owned(NULL, 0, ETH_IPV4, outer_ipv4(17, geneve6)), 6, 0);
+    add_case(cases, "gre-udp/4", FS_DLT_EN10MB,
+             eth_owned(NULL, 0, ETH_IPV6, outer_ipv6(17, gre_udp)), 4, 0);
+    /* 802.3: a length, then LLC/SNAP (RFC 1042) naming IPv4 */
+    put_bytes(snap4, snap, sizeof snap);
+    put_bytes(snap4, v4->data, v4->len);
+    add_case(cases, "llc-snap/4", FS_DLT_EN10MB,
+             eth_frame(NULL, 0, (guint16)snap4->len, snap4), 4, 0);
+    /* 802.1ah: B-tag VID 30, I-tag (I-SID 0x123456), the customer frame
+     * with its C-tag VID 7 */
+    put32(pbb, 0x00123456);
+    put_bytes(pbb, e4_tag->data, e4_tag->len);
+    {
+        static const guint16 btag[1][2] = { { 0x88a8, 30 } };
+
+        add_case(cases, "pbb/4", FS_DLT_EN10MB,
+                 eth_frame(btag, 1, ETH_PBB, pbb), 4, (30u << 12) | 7u);
+    }
+}
+
 static GPtrArray *
 link_cases(void)
 {
@@ -521,6 +791,7 @@ link_cases(void)
              eth_frame(NULL, 0, ETH_MPLS, mpls4), 4, 0);
     add_case(cases, "qinq+mpls/6", FS_DLT_EN10MB,
              eth_frame(qinq_tags, 2, ETH_MPLS, mpls6), 6, QINQ_VLAN);
+    add_tunnel_cases(cases, v4, v6);
     return cases;
 }
 
@@ -1060,6 +1331,204 @@ test_mpls(void)
     f = eth_frame(NULL, 0, ETH_MPLS, pw);
     g_assert_cmpint(decode(FS_DLT_EN10MB, f, &seg), ==,
                     FS_DECODE_TRUNCATED);
+}
+
+/* Decodes a frame built for this call alone. */
+static FsDecodeStatus
+decode_owned(int linktype, GByteArray *frame, FsSegment *seg)
+{
+    FsDecodeStatus status = decode(linktype, frame, seg);
+
+    g_byte_array_unref(frame);
+    return status;
+}
+
+/* Tunnels (GRE, ERSPAN, VXLAN, Geneve, IP in IP): the inner segment, the
+ * flow key and hash it makes, how deep they nest, and what is not TCP,
+ * invalid or truncated in them. */
+static void
+test_tunnels(void)
+{
+    g_autoptr(GByteArray) v4 = std_ipv4();
+    g_autoptr(GByteArray) v6 = std_ipv6();
+    g_autoptr(GByteArray) e4 = inner_eth(NULL, 0, v4);
+    g_autoptr(GByteArray) arp = g_byte_array_new();
+    g_autoptr(GByteArray) pkt = NULL;
+    g_autoptr(GByteArray) l4 = NULL;
+    FsSegment plain, seg;
+
+    g_assert_cmpint(decode_owned(FS_DLT_RAW, g_byte_array_ref(v4), &plain),
+                    ==, FS_DECODE_OK);
+
+    /* VXLAN: another VNI, outer addresses, or ports: the same segment,
+     * the same key and hash as the frame without the tunnel (a copy
+     * captured on both sides of a VTEP is a duplicate frame) */
+    for (guint vni = 1; vni <= 2; vni++) {
+        g_autoptr(GByteArray) vx = vxlan_payload(0x08, vni, e4);
+        g_autoptr(GByteArray) udp = udp_payload(PORT_VXLAN, vx);
+
+        pkt = outer_ipv4(17, udp);
+        pkt->data[15] = (guint8)vni; /* outer source 203.0.113.VNI */
+        g_assert_cmpint(decode(FS_DLT_RAW, pkt, &seg), ==, FS_DECODE_OK);
+        assert_endpoints(&seg, 4);
+        assert_std_tcp(&seg, TEST_PAYLOAD);
+        g_assert_cmpuint(seg.vlan, ==, 0);
+        g_assert_cmphex(seg.hdr_hash, ==, plain.hdr_hash);
+        g_clear_pointer(&pkt, g_byte_array_unref);
+    }
+    /* a VXLAN header without I, a Geneve version 1, another UDP port:
+     * UDP, not TCP; an ARP in VXLAN is not TCP either (not "not_ip":
+     * the frame carries IP) */
+    {
+        g_autoptr(GByteArray) vx = vxlan_payload(0x00, 5, e4);
+        g_autoptr(GByteArray) gv = geneve_payload(1, 0, ETH_IPV4, v4);
+        g_autoptr(GByteArray) u1 = udp_payload(PORT_VXLAN, vx);
+        g_autoptr(GByteArray) u2 = udp_payload(PORT_GENEVE, gv);
+        g_autoptr(GByteArray) u3 = udp_payload(4790, vx);
+        g_autoptr(GByteArray) arp_frame = NULL;
+        g_autoptr(GByteArray) vx_arp = NULL;
+        g_autoptr(GByteArray) u4 = NULL;
+
+        put32(arp, 0x00010800);
+        put32(arp, 0x06040001);
+        arp_frame = eth_frame(NULL, 0, 0x0806, arp);
+        vx_arp = vxlan_payload(0x08, 5, arp_frame);
+        u4 = udp_payload(PORT_VXLAN, vx_arp);
+        g_assert_cmpint(decode_owned(FS_DLT_RAW, outer_ipv4(17, u1), &seg),
+                        ==, FS_DECODE_NOT_TCP);
+        g_assert_cmpint(decode_owned(FS_DLT_RAW, outer_ipv4(17, u2), &seg),
+                        ==, FS_DECODE_NOT_TCP);
+        g_assert_cmpint(decode_owned(FS_DLT_RAW, outer_ipv4(17, u3), &seg),
+                        ==, FS_DECODE_NOT_TCP);
+        g_assert_cmpint(decode_owned(FS_DLT_RAW, outer_ipv4(17, u4), &seg),
+                        ==, FS_DECODE_NOT_TCP);
+        /* a UDP length under 8, or past the datagram: invalid */
+        pkt = outer_ipv4(17, u1);
+        pkt->data[20 + 5] = 7;
+        g_assert_cmpint(decode(FS_DLT_RAW, pkt, &seg), ==, FS_DECODE_INVALID);
+        pkt->data[20 + 4] = 0x10;
+        g_assert_cmpint(decode(FS_DLT_RAW, pkt, &seg), ==, FS_DECODE_INVALID);
+        g_clear_pointer(&pkt, g_byte_array_unref);
+    }
+    /* GRE: RFC 1701 routing, version 2, a keepalive (type 0), PPTP's
+     * acknowledgment alone and its LCP: not TCP */
+    {
+        g_autoptr(GByteArray) routed = gre_payload(GRE_R, ETH_IPV4, v4);
+        g_autoptr(GByteArray) v2 = gre_payload(2, ETH_IPV4, v4);
+        g_autoptr(GByteArray) keep = gre_payload(0, 0, v4);
+        g_autoptr(GByteArray) lcp = pptp_payload(PPP_LCP, v4);
+        g_autoptr(GByteArray) ack = g_byte_array_new();
+
+        put16(ack, GRE_K | GRE_A | 1);
+        put16(ack, ETH_PPP);
+        put16(ack, 0);  /* payload length */
+        put16(ack, 42); /* call id */
+        put32(ack, 9);  /* acknowledgment number */
+        g_assert_cmpint(
+            decode_owned(FS_DLT_RAW, outer_ipv4(PROTO_GRE, routed), &seg), ==,
+            FS_DECODE_NOT_TCP);
+        g_assert_cmpint(
+            decode_owned(FS_DLT_RAW, outer_ipv4(PROTO_GRE, v2), &seg), ==,
+            FS_DECODE_NOT_TCP);
+        g_assert_cmpint(
+            decode_owned(FS_DLT_RAW, outer_ipv4(PROTO_GRE, keep), &seg), ==,
+            FS_DECODE_NOT_TCP);
+        g_assert_cmpint(
+            decode_owned(FS_DLT_RAW, outer_ipv4(PROTO_GRE, lcp), &seg), ==,
+            FS_DECODE_NOT_TCP);
+        g_assert_cmpint(
+            decode_owned(FS_DLT_RAW, outer_ipv4(PROTO_GRE, ack), &seg), ==,
+            FS_DECODE_NOT_TCP);
+    }
+    /* IP in IP four deep is followed; five deep is invalid */
+    l4 = g_byte_array_ref(v4);
+    for (guint depth = 1; depth <= 5; depth++) {
+        GByteArray *outer = outer_ipv4(PROTO_IPIP, l4);
+
+        g_byte_array_unref(l4);
+        l4 = outer;
+        g_assert_cmpint(decode(FS_DLT_RAW, l4, &seg), ==,
+                        depth <= 4 ? FS_DECODE_OK : FS_DECODE_INVALID);
+        if (depth <= 4) {
+            assert_endpoints(&seg, 4);
+            assert_std_tcp(&seg, TEST_PAYLOAD);
+            g_assert_cmphex(seg.hdr_hash, ==, plain.hdr_hash);
+        }
+    }
+    g_clear_pointer(&l4, g_byte_array_unref);
+    /* 6in4 whose inner header is IPv4's, 4in6 whose is IPv6's: the
+     * protocol and the version disagree */
+    g_assert_cmpint(decode_owned(FS_DLT_RAW, outer_ipv4(PROTO_IPV6, v4), &seg),
+                    ==, FS_DECODE_INVALID);
+    g_assert_cmpint(decode_owned(FS_DLT_RAW, outer_ipv6(PROTO_IPIP, v6), &seg),
+                    ==, FS_DECODE_INVALID);
+    /* the outer datagram captured whole but shorter than the inner one
+     * says: invalid, not truncated; longer: padding */
+    pkt = outer_ipv4(PROTO_IPIP, v4);
+    pkt->data[3] -= 1; /* outer total length one short */
+    g_assert_cmpint(decode(FS_DLT_RAW, pkt, &seg), ==, FS_DECODE_INVALID);
+    pkt->data[3] -= (guint8)(v4->len - 10); /* inner header cut by it */
+    g_assert_cmpint(decode(FS_DLT_RAW, pkt, &seg), ==, FS_DECODE_INVALID);
+    g_clear_pointer(&pkt, g_byte_array_unref);
+    l4 = g_byte_array_ref(v4);
+    for (guint k = 0; k < 6; k++)
+        put8(l4, 0);
+    pkt = outer_ipv4(PROTO_IPIP, l4);
+    g_assert_cmpint(decode(FS_DLT_RAW, pkt, &seg), ==, FS_DECODE_OK);
+    assert_std_tcp(&seg, TEST_PAYLOAD);
+    g_clear_pointer(&pkt, g_byte_array_unref);
+    g_clear_pointer(&l4, g_byte_array_unref);
+    /* an inner TCP frame whose IP header is cut 4 bytes into TCP: in
+     * ERSPAN with T (the mirror cut it), truncated; without, invalid */
+    for (guint t = 0; t < 2; t++) {
+        g_autoptr(GByteArray) cut = g_byte_array_new();
+        g_autoptr(GByteArray) er = NULL;
+        g_autoptr(GByteArray) gre = NULL;
+
+        put_bytes(cut, e4->data, 14 + 20 + 4);
+        er = erspan_payload(1, t ? 0x0400 : 0, FALSE, cut);
+        gre = gre_payload(GRE_S, ETH_ERSPAN, er);
+        g_assert_cmpint(
+            decode_owned(FS_DLT_RAW, outer_ipv4(PROTO_GRE, gre), &seg), ==,
+            t ? FS_DECODE_TRUNCATED : FS_DECODE_INVALID);
+    }
+    /* an inner IPv4 fragment */
+    {
+        g_autoptr(GByteArray) tcp = std_tcp();
+        g_autoptr(GByteArray) frag =
+            ipv4_packet(PROTO_TCP, IPV4_MF, NULL, 0, tcp);
+        g_autoptr(GByteArray) gre = gre_payload(0, ETH_IPV4, frag);
+
+        g_assert_cmpint(
+            decode_owned(FS_DLT_RAW, outer_ipv4(PROTO_GRE, gre), &seg), ==,
+            FS_DECODE_FRAGMENT);
+    }
+}
+
+/* LLC/SNAP with another OUI, or naming ARP, and other LLC: not IP. */
+static void
+test_llc(void)
+{
+    static const guint8 vendor[8] = { 0xaa, 0xaa, 0x03, 0x00, 0x00, 0x0c,
+                                      0x20, 0x00 }; /* Cisco CDP */
+    static const guint8 snap_arp[8] = { 0xaa, 0xaa, 0x03, 0, 0, 0,
+                                        0x08, 0x06 };
+    g_autoptr(GByteArray) a = g_byte_array_new();
+    g_autoptr(GByteArray) b = g_byte_array_new();
+    FsSegment seg;
+
+    put_bytes(a, vendor, sizeof vendor);
+    put32(a, 0);
+    put_bytes(b, snap_arp, sizeof snap_arp);
+    put32(b, 0);
+    g_assert_cmpint(
+        decode_owned(FS_DLT_EN10MB, eth_frame(NULL, 0, (guint16)a->len, a),
+                     &seg),
+        ==, FS_DECODE_NOT_IP);
+    g_assert_cmpint(
+        decode_owned(FS_DLT_EN10MB, eth_frame(NULL, 0, (guint16)b->len, b),
+                     &seg),
+        ==, FS_DECODE_NOT_IP);
 }
 
 /* One row: TCP options (a multiple of 4 bytes) and what decode must make
@@ -1684,9 +2153,9 @@ assert_paths_agree(int linktype, const guint8 *data, guint32 caplen,
 }
 
 /* Common frames and their near misses: options of every kind, tags,
- * fragments, IP options and extension headers, AH, PPPoE, MPLS,
- * padding, a payload not captured; each cut at every length and with a
- * shorter wire length. */
+ * fragments, IP options and extension headers, AH, PPPoE, MPLS, GRE,
+ * VXLAN, IP in IP, padding, a payload not captured; each cut at every
+ * length and with a shorter wire length. */
 static GPtrArray *
 common_frames(void)
 {
@@ -1754,6 +2223,10 @@ common_frames(void)
                 ipv4_packet(PROTO_AH, IPV4_DF, NULL, 0, ah);
             g_autoptr(GByteArray) pppoe = pppoe_payload(PPP_IPV4, v4);
             g_autoptr(GByteArray) mpls = mpls_payload(2, v6);
+            g_autoptr(GByteArray) gre = gre_payload(GRE_K, ETH_IPV4, v4);
+            g_autoptr(GByteArray) e4 = inner_eth(NULL, 0, v4);
+            g_autoptr(GByteArray) vx = vxlan_payload(0x08, 3, e4);
+            g_autoptr(GByteArray) vxlan = udp_payload(PORT_VXLAN, vx);
             GByteArray *padded;
 
             g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV4, v4));
@@ -1770,6 +2243,13 @@ common_frames(void)
             g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_IPV4, v4_ah));
             g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_PPPOE, pppoe));
             g_ptr_array_add(frames, eth_frame(NULL, 0, ETH_MPLS, mpls));
+            g_ptr_array_add(frames,
+                            eth_owned(NULL, 0, ETH_IPV4,
+                                      outer_ipv4(PROTO_GRE, gre)));
+            g_ptr_array_add(frames, eth_owned(NULL, 0, ETH_IPV4,
+                                              outer_ipv4(17, vxlan)));
+            g_ptr_array_add(frames, eth_owned(NULL, 0, ETH_IPV6,
+                                              outer_ipv6(PROTO_IPIP, v4)));
             /* Ethernet's minimum frame: padding after the datagram */
             padded = eth_frame(NULL, 0, ETH_IPV4, v4);
             for (guint k = 0; k < 8; k++)
@@ -1902,6 +2382,8 @@ main(int argc, char **argv)
     g_test_add_func("/decode/ipv4/ah", test_ipv4_ah);
     g_test_add_func("/decode/pppoe", test_pppoe);
     g_test_add_func("/decode/mpls", test_mpls);
+    g_test_add_func("/decode/tunnels", test_tunnels);
+    g_test_add_func("/decode/llc-snap", test_llc);
     g_test_add_func("/decode/padding", test_padding);
     g_test_add_func("/decode/not-ip", test_not_ip);
     g_test_add_func("/decode/not-tcp", test_not_tcp);

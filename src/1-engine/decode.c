@@ -20,7 +20,20 @@
 #define ETHERTYPE_PPPOE 0x8864  /* PPPoE session stage (RFC 2516) */
 #define ETHERTYPE_MPLS 0x8847   /* MPLS unicast (RFC 3032) */
 #define ETHERTYPE_MPLS_MC 0x8848 /* MPLS multicast (RFC 5332) */
+#define ETHERTYPE_PBB 0x88e7    /* 802.1ah I-tag (provider backbone) */
+#define ETHERTYPE_TEB 0x6558    /* transparent Ethernet bridging (GRE,
+                                   Geneve): an Ethernet frame follows */
+#define ETHERTYPE_PPP 0x880b    /* PPP (GRE in PPTP, RFC 2637) */
+#define ETHERTYPE_ERSPAN 0x88be /* ERSPAN types I and II, in GRE */
+#define ETHERTYPE_ERSPAN3 0x22eb /* ERSPAN type III, in GRE */
+#define ETHER_MAX_LEN 1500      /* a type this small is an 802.3 length */
 #define VLAN_VID_MASK 0x0fff
+
+/* LLC with SNAP (IEEE 802.2, RFC 1042): DSAP and SSAP 0xaa, UI, an OUI,
+ * then an EtherType; OUI 0 (RFC 1042) or 00-00-f8 (802.1H). */
+#define LLC_SNAP_SAP 0xaa
+#define LLC_UI 0x03
+#define SNAP_OUI_8021H 0x0000f8
 
 /* PPPoE session frames (RFC 2516 §4, §5.4): version 1 and type 1 in one
  * byte, code 0 (session data); PPP protocol numbers (RFC 1332, 5072). */
@@ -28,6 +41,8 @@
 #define PPPOE_CODE_SESSION 0x00
 #define PPP_IPV4 0x0021
 #define PPP_IPV6 0x0057
+#define PPP_ADDRESS 0xff /* HDLC address and control, unless compressed */
+#define PPP_CONTROL 0x03
 
 /* MPLS label stack entries (RFC 3032 §2.1): label 20 bits, traffic
  * class 3, bottom of stack 1, TTL 8. */
@@ -43,7 +58,11 @@
 
 /* IP protocol / IPv6 next-header numbers (IANA). */
 #define PROTO_HOPOPTS 0
+#define PROTO_IPIP 4 /* IPv4 in IP (RFC 2003) */
 #define PROTO_TCP 6
+#define PROTO_UDP 17
+#define PROTO_IPV6 41 /* IPv6 in IP (RFC 4213 §3.5, RFC 2473) */
+#define PROTO_GRE 47
 #define PROTO_ROUTING 43
 #define PROTO_FRAGMENT 44
 #define PROTO_AH 51
@@ -57,6 +76,33 @@
 #define IPV6_FRAG_M 0x0001
 #define IPV6_MAX_EXT_HDRS 8 /* more than this in one packet is an attack */
 #define TCP_HDR_MIN 20
+
+/* Tunnels followed to the TCP inside: GRE (RFC 2784, 2890; version 1,
+ * PPTP's, RFC 2637 §4.1), ERSPAN in GRE, VXLAN (RFC 7348) and Geneve
+ * (RFC 8926) by their UDP destination ports, IP in IP. */
+#define FS_MAX_TUNNELS 4 /* Zeek's Tunnel::max_depth; real nesting stops
+                            at 2 or 3 (ERSPAN of VXLAN in GRE): deeper
+                            is an attack */
+#define GRE_C 0x8000u    /* checksum present (and the reserved word) */
+#define GRE_R 0x4000u    /* routing present (RFC 1701; Linux drops it) */
+#define GRE_K 0x2000u    /* key present */
+#define GRE_S 0x1000u    /* sequence number present */
+#define GRE_A 0x0080u    /* acknowledgment present (version 1) */
+#define GRE_VERSION 0x0007u
+#define ERSPAN2_HDR 8    /* ver 1, VLAN, COS, En, T, session, index */
+#define ERSPAN3_HDR 12   /* ver 2, VLAN, COS, BSO, T, session, timestamp,
+                            SGT, P, FT, hw id, D, Gra, O */
+#define ERSPAN3_SUBHDR 8 /* the platform-specific subheader, when O */
+#define ERSPAN_T 0x0400u /* the mirrored frame was cut */
+#define ERSPAN3_FT_ETHER 0
+#define ERSPAN3_FT_IP 2
+#define UDP_HDR 8
+#define UDP_PORT_VXLAN 4789  /* IANA */
+#define UDP_PORT_GENEVE 6081 /* IANA */
+#define UDP_PORT_GRE 4754    /* GRE in UDP (RFC 8086) */
+#define VXLAN_HDR 8
+#define VXLAN_I 0x08 /* the VNI is valid */
+#define GENEVE_HDR 8
 
 /* TCP option kinds (RFC 9293 §3.2, RFC 7323, RFC 2018). */
 #define TCPOPT_EOL 0
@@ -90,6 +136,17 @@ typedef struct {
     const guint8 *p; /* next unread byte */
     gsize left;      /* readable bytes from p on */
 } Cursor;
+
+/* What the general path has met on its way to the TCP header. */
+typedef struct {
+    guint32 vlan;      /* the flow key's VLAN: the first two VIDs met,
+                          outermost first, from every Ethernet header
+                          (the capture's, then a tunnel's) */
+    guint ntags;       /* VIDs kept in vlan (at most 2) */
+    gboolean cut;      /* a mirror cut the frame it carries (ERSPAN's T):
+                          its datagram may end early, as at a snap
+                          length */
+} Layers;
 
 static const char *const status_names[] = {
     [FS_DECODE_OK] = "ok",
@@ -209,6 +266,15 @@ is_vlan_tpid(guint16 type)
            type == ETHERTYPE_QINQ;
 }
 
+/* IPv4 or IPv6 by a PPP protocol number; anything else (LCP, IPCP,
+ * compressed or encrypted data, ...) not IP. */
+static FsDecodeStatus
+ppp_ipver(guint16 proto, IpVersion *ipver)
+{
+    *ipver = proto == PPP_IPV4 ? IP_V4 : proto == PPP_IPV6 ? IP_V6 : IP_ANY;
+    return *ipver == IP_ANY ? FS_DECODE_NOT_IP : FS_DECODE_OK;
+}
+
 /* A PPPoE session header and its PPP protocol field (RFC 2516 §4: ver
  * and type 1, code, session id, length; RFC 1661 §2): IPv4 or IPv6 said
  * by the protocol, anything else (LCP, IPCP, ...) not IP. The session
@@ -228,8 +294,7 @@ decode_pppoe(Cursor *c, IpVersion *ipver)
         return FS_DECODE_NOT_IP; /* not session data, or no PPP frame */
     if (!cur_u16(c, &proto))
         return FS_DECODE_TRUNCATED;
-    *ipver = proto == PPP_IPV4 ? IP_V4 : proto == PPP_IPV6 ? IP_V6 : IP_ANY;
-    return *ipver == IP_ANY ? FS_DECODE_NOT_IP : FS_DECODE_OK;
+    return ppp_ipver(proto, ipver);
 }
 
 /* An MPLS label stack (RFC 3032 §2.1) down to its bottom entry, then IP
@@ -260,38 +325,92 @@ decode_mpls(Cursor *c, IpVersion *ipver)
     return *ipver == IP_ANY ? FS_DECODE_NOT_IP : FS_DECODE_OK;
 }
 
-/* Follows VLAN tags (IEEE 802.1Q, 802.1ad) to the payload's EtherType,
- * then a PPPoE session header or an MPLS label stack to IP. Only the
- * first two VIDs are kept: vlan = (outer << 12) | inner. */
+/* An Ethernet frame inside another header (a GRE or Geneve payload of
+ * type 0x6558, ERSPAN's mirrored frame, 802.1ah's customer frame) from
+ * its destination MAC on: the MACs stepped over, its EtherType read. */
 static FsDecodeStatus
-decode_ethertype(Cursor *c, guint16 type, guint32 *vlan, IpVersion *ipver)
+inner_ether(Cursor *c, guint16 *type)
 {
-    guint ntags = 0;
+    if (!cur_skip(c, 12) || !cur_u16(c, type))
+        return FS_DECODE_TRUNCATED;
+    return FS_DECODE_OK;
+}
 
-    while (is_vlan_tpid(type)) {
-        guint16 tci;
+/* An 802.3 frame's LLC header with SNAP (RFC 1042, IEEE 802.1H), which
+ * carries an EtherType as Ethernet II does; any other LLC (spanning
+ * tree, NetBIOS, ...) is not IP. */
+static FsDecodeStatus
+llc_snap(Cursor *c, guint16 *type)
+{
+    guint8 dsap, ssap, ctl;
+    guint16 oui_hi;
+    guint8 oui_lo;
+    guint32 oui;
 
-        if (!cur_u16(c, &tci) || !cur_u16(c, &type))
-            return FS_DECODE_TRUNCATED;
-        if (ntags < 2) {
-            *vlan = (*vlan << 12) | (tci & VLAN_VID_MASK);
-            ntags++;
+    if (!cur_u8(c, &dsap) || !cur_u8(c, &ssap) || !cur_u8(c, &ctl))
+        return FS_DECODE_TRUNCATED;
+    if (dsap != LLC_SNAP_SAP || ssap != LLC_SNAP_SAP || ctl != LLC_UI)
+        return FS_DECODE_NOT_IP;
+    if (!cur_u16(c, &oui_hi) || !cur_u8(c, &oui_lo) || !cur_u16(c, type))
+        return FS_DECODE_TRUNCATED;
+    oui = ((guint32)oui_hi << 8) | oui_lo;
+    if (oui != 0 && oui != SNAP_OUI_8021H)
+        return FS_DECODE_NOT_IP; /* a vendor's protocol number */
+    return *type > ETHER_MAX_LEN ? FS_DECODE_OK : FS_DECODE_NOT_IP;
+}
+
+/* Follows VLAN tags (IEEE 802.1Q, 802.1ad) to the payload's EtherType,
+ * then a PPPoE session header or an MPLS label stack to IP. On the way,
+ * the frame inside an 802.1ah I-tag (PBB), or a GRE or Geneve payload
+ * of type 0x6558, is read as an Ethernet frame, and an 802.3 frame's
+ * LLC/SNAP header for its EtherType. Only the first two VIDs met are
+ * kept, from this frame and any outside it: vlan = (outer << 12) |
+ * inner. Every turn reads at least 4 bytes: the frame bounds the loop,
+ * as it bounds VLAN tags. */
+static FsDecodeStatus
+decode_ethertype(Cursor *c, guint16 type, Layers *l, IpVersion *ipver)
+{
+    for (;;) {
+        FsDecodeStatus status;
+
+        while (is_vlan_tpid(type)) {
+            guint16 tci;
+
+            if (!cur_u16(c, &tci) || !cur_u16(c, &type))
+                return FS_DECODE_TRUNCATED;
+            if (l->ntags < 2) {
+                l->vlan = (l->vlan << 12) | (tci & VLAN_VID_MASK);
+                l->ntags++;
+            }
         }
-    }
-    switch (type) {
-    case ETHERTYPE_IPV4:
-        *ipver = IP_V4;
-        return FS_DECODE_OK;
-    case ETHERTYPE_IPV6:
-        *ipver = IP_V6;
-        return FS_DECODE_OK;
-    case ETHERTYPE_PPPOE:
-        return decode_pppoe(c, ipver);
-    case ETHERTYPE_MPLS:
-    case ETHERTYPE_MPLS_MC:
-        return decode_mpls(c, ipver);
-    default:
-        return FS_DECODE_NOT_IP; /* ARP, LLDP, an 802.3 length, ... */
+        switch (type) {
+        case ETHERTYPE_IPV4:
+            *ipver = IP_V4;
+            return FS_DECODE_OK;
+        case ETHERTYPE_IPV6:
+            *ipver = IP_V6;
+            return FS_DECODE_OK;
+        case ETHERTYPE_PPPOE:
+            return decode_pppoe(c, ipver);
+        case ETHERTYPE_MPLS:
+        case ETHERTYPE_MPLS_MC:
+            return decode_mpls(c, ipver);
+        case ETHERTYPE_PBB: /* I-tag: PCP, DEI, UCA, I-SID; then C-DA */
+            if (!cur_skip(c, 4))
+                return FS_DECODE_TRUNCATED;
+            status = inner_ether(c, &type);
+            break;
+        case ETHERTYPE_TEB:
+            status = inner_ether(c, &type);
+            break;
+        default:
+            if (type > ETHER_MAX_LEN)
+                return FS_DECODE_NOT_IP; /* ARP, LLDP, ... */
+            status = llc_snap(c, &type);
+            break;
+        }
+        if (status != FS_DECODE_OK)
+            return status;
     }
 }
 
@@ -329,7 +448,7 @@ decode_bsd_family(Cursor *c, gboolean any_order, IpVersion *ipver)
 /* Moves c past the link header to the IP header and says which IP
  * version the link header announced. */
 static FsDecodeStatus
-decode_link(LinkKind kind, Cursor *c, guint32 *vlan, IpVersion *ipver)
+decode_link(LinkKind kind, Cursor *c, Layers *l, IpVersion *ipver)
 {
     guint16 type;
 
@@ -337,16 +456,16 @@ decode_link(LinkKind kind, Cursor *c, guint32 *vlan, IpVersion *ipver)
     case LINK_ETHERNET: /* dst MAC 6, src MAC 6, EtherType 2 */
         if (!cur_skip(c, 12) || !cur_u16(c, &type))
             return FS_DECODE_TRUNCATED;
-        return decode_ethertype(c, type, vlan, ipver);
+        return decode_ethertype(c, type, l, ipver);
     case LINK_SLL: /* pkttype 2, hatype 2, halen 2, addr 8, protocol 2 */
         if (!cur_skip(c, 14) || !cur_u16(c, &type))
             return FS_DECODE_TRUNCATED;
-        return decode_ethertype(c, type, vlan, ipver);
+        return decode_ethertype(c, type, l, ipver);
     case LINK_SLL2: /* protocol 2, rsvd 2, ifindex 4, hatype 2, pkttype 1,
                        halen 1, addr 8 */
         if (!cur_u16(c, &type) || !cur_skip(c, 18))
             return FS_DECODE_TRUNCATED;
-        return decode_ethertype(c, type, vlan, ipver);
+        return decode_ethertype(c, type, l, ipver);
     case LINK_NULL:
         return decode_bsd_family(c, TRUE, ipver);
     case LINK_LOOP:
@@ -360,23 +479,32 @@ decode_link(LinkKind kind, Cursor *c, guint32 *vlan, IpVersion *ipver)
     return FS_DECODE_NOT_IP; /* fs_decode() refuses these up front */
 }
 
+/* The upper-layer protocols the general path reads on: TCP, and the
+ * tunnels that may carry it (IP in IP, GRE, UDP to VXLAN or Geneve). */
+static inline gboolean
+proto_followed(guint8 proto)
+{
+    return proto == PROTO_TCP || proto == PROTO_IPIP ||
+           proto == PROTO_IPV6 || proto == PROTO_GRE || proto == PROTO_UDP;
+}
+
 /* An authentication header in transport mode (RFC 4302 §3.1.1): IPv4,
  * AH, TCP. AH authenticates what follows without hiding it (ESP hides
  * it: not TCP to us); its length counts 32-bit words, less 2 (§2.2), as
- * IPv6's AH extension header does (skip_ipv6_ext()). Tunnel mode (an IP
- * header next) is not followed. ip_left, the datagram's bytes after the
- * IPv4 header, loses the AH's. */
+ * IPv6's AH extension header does (skip_ipv6_ext()). In tunnel mode (an
+ * IP header next, §3.1.2) or before another tunnel, *proto says which.
+ * ip_left, the datagram's bytes after the IPv4 header, loses the AH's. */
 static FsDecodeStatus
-skip_ipv4_ah(Cursor *c, guint32 *ip_left)
+skip_ipv4_ah(Cursor *c, guint32 *ip_left, guint8 *proto)
 {
-    guint8 next, len;
+    guint8 len;
     guint32 hlen;
 
     if (*ip_left < AH_HDR_MIN)
         return FS_DECODE_INVALID;
-    if (!cur_u8(c, &next) || !cur_u8(c, &len))
+    if (!cur_u8(c, proto) || !cur_u8(c, &len))
         return FS_DECODE_TRUNCATED;
-    if (next != PROTO_TCP)
+    if (!proto_followed(*proto))
         return FS_DECODE_NOT_TCP;
     hlen = ((guint32)len + 2) * 4;
     if (hlen < AH_HDR_MIN || hlen > *ip_left)
@@ -387,12 +515,14 @@ skip_ipv4_ah(Cursor *c, guint32 *ip_left)
     return FS_DECODE_OK;
 }
 
-/* RFC 791 §3.1. On OK, c is at the TCP header, clipped to the datagram,
- * and *ip_left is the number of bytes the IP header says follow it. */
+/* RFC 791 §3.1. On OK, c is at the header of *proto (TCP or a tunnel:
+ * proto_followed()), clipped to the datagram, and *ip_left is the number
+ * of bytes the IP header says follow it. */
 static FsDecodeStatus
-decode_ipv4(Cursor *c, FsSegment *seg, guint32 *ip_left, gsize wire)
+decode_ipv4(Cursor *c, FsSegment *seg, guint32 *ip_left, guint8 *proto,
+            gsize wire)
 {
-    guint8 vihl, proto;
+    guint8 vihl;
     guint16 total16, frag;
     guint32 total;
     guint hlen;
@@ -405,7 +535,7 @@ decode_ipv4(Cursor *c, FsSegment *seg, guint32 *ip_left, gsize wire)
     /* TOS 1, total length 2, id 2, flags+offset 2, TTL 1, protocol 1,
      * checksum 2, source 4, destination 4 */
     if (!cur_skip(c, 1) || !cur_u16(c, &total16) || !cur_skip(c, 2) ||
-        !cur_u16(c, &frag) || !cur_skip(c, 1) || !cur_u8(c, &proto) ||
+        !cur_u16(c, &frag) || !cur_skip(c, 1) || !cur_u8(c, proto) ||
         !cur_skip(c, 2) || !cur_bytes(c, seg->src.bytes, 4) ||
         !cur_bytes(c, seg->dst.bytes, 4))
         return FS_DECODE_TRUNCATED;
@@ -419,13 +549,14 @@ decode_ipv4(Cursor *c, FsSegment *seg, guint32 *ip_left, gsize wire)
         return FS_DECODE_INVALID;
     if ((frag & (IPV4_MF | IPV4_OFFSET_MASK)) != 0)
         return FS_DECODE_FRAGMENT;
-    if (proto != PROTO_TCP && proto != PROTO_AH)
+    if (!proto_followed(*proto) && *proto != PROTO_AH)
         return FS_DECODE_NOT_TCP;
     cur_limit(c, total - IPV4_HDR_MIN);
     if (!cur_skip(c, hlen - IPV4_HDR_MIN)) /* options */
         return FS_DECODE_TRUNCATED;
     *ip_left = total - hlen;
-    return proto == PROTO_AH ? skip_ipv4_ah(c, ip_left) : FS_DECODE_OK;
+    return *proto == PROTO_AH ? skip_ipv4_ah(c, ip_left, proto)
+                              : FS_DECODE_OK;
 }
 
 /* One IPv6 extension header (RFC 8200 §4): checks its length against the
@@ -462,16 +593,21 @@ skip_ipv6_ext(Cursor *c, guint8 *next, guint32 *ip_left)
     return FS_DECODE_OK;
 }
 
-/* Walks the extension-header chain to TCP, at most IPV6_MAX_EXT_HDRS deep.
- * ESP (50), no-next-header (59) and upper layers other than TCP end it. */
+/* Walks the extension-header chain to TCP or a tunnel (*next on OK), at
+ * most IPV6_MAX_EXT_HDRS deep. ESP (50), no-next-header (59) and other
+ * upper layers end it. */
 static FsDecodeStatus
-walk_ipv6_ext(Cursor *c, guint8 next, guint32 *ip_left)
+walk_ipv6_ext(Cursor *c, guint8 *next, guint32 *ip_left)
 {
     for (guint n_ext = 0;; n_ext++) {
         FsDecodeStatus status;
 
-        switch (next) {
+        switch (*next) {
         case PROTO_TCP:
+        case PROTO_IPIP:
+        case PROTO_IPV6:
+        case PROTO_GRE:
+        case PROTO_UDP:
             return FS_DECODE_OK;
         case PROTO_HOPOPTS:
         case PROTO_ROUTING:
@@ -484,7 +620,7 @@ walk_ipv6_ext(Cursor *c, guint8 next, guint32 *ip_left)
         }
         if (n_ext == IPV6_MAX_EXT_HDRS)
             return FS_DECODE_INVALID;
-        status = skip_ipv6_ext(c, &next, ip_left);
+        status = skip_ipv6_ext(c, next, ip_left);
         if (status != FS_DECODE_OK)
             return status;
     }
@@ -492,9 +628,9 @@ walk_ipv6_ext(Cursor *c, guint8 next, guint32 *ip_left)
 
 /* RFC 8200 §3. Same contract as decode_ipv4(). */
 static FsDecodeStatus
-decode_ipv6(Cursor *c, FsSegment *seg, guint32 *ip_left)
+decode_ipv6(Cursor *c, FsSegment *seg, guint32 *ip_left, guint8 *next)
 {
-    guint8 vtc, next;
+    guint8 vtc;
     guint16 plen;
 
     if (!cur_u8(c, &vtc))
@@ -503,7 +639,7 @@ decode_ipv6(Cursor *c, FsSegment *seg, guint32 *ip_left)
         return FS_DECODE_INVALID;
     /* rest of traffic class + flow label 3, payload length 2, next header 1,
      * hop limit 1, source 16, destination 16 */
-    if (!cur_skip(c, 3) || !cur_u16(c, &plen) || !cur_u8(c, &next) ||
+    if (!cur_skip(c, 3) || !cur_u16(c, &plen) || !cur_u8(c, next) ||
         !cur_skip(c, 1) || !cur_bytes(c, seg->src.bytes, 16) ||
         !cur_bytes(c, seg->dst.bytes, 16))
         return FS_DECODE_TRUNCATED;
@@ -516,10 +652,11 @@ decode_ipv6(Cursor *c, FsSegment *seg, guint32 *ip_left)
     return walk_ipv6_ext(c, next, ip_left);
 }
 
-/* wire: the frame's bytes on the wire from c on (captured or not). */
+/* wire: the frame's bytes on the wire from c on (captured or not). On
+ * OK, *proto is TCP or a tunnel (proto_followed()). */
 static FsDecodeStatus
 decode_ip(Cursor *c, IpVersion *ipver, FsSegment *seg, guint32 *ip_left,
-          gsize wire)
+          guint8 *proto, gsize wire)
 {
     if (*ipver == IP_ANY) {
         Cursor probe = *c;
@@ -531,13 +668,204 @@ decode_ip(Cursor *c, IpVersion *ipver, FsSegment *seg, guint32 *ip_left,
     }
     switch (*ipver) {
     case IP_V4:
-        return decode_ipv4(c, seg, ip_left, wire);
+        return decode_ipv4(c, seg, ip_left, proto, wire);
     case IP_V6:
-        return decode_ipv6(c, seg, ip_left);
+        return decode_ipv6(c, seg, ip_left, proto);
     case IP_ANY:
         break;
     }
     return FS_DECODE_INVALID; /* the link said IP; the version says not */
+}
+
+/* A PPP frame (RFC 1661 §2) in enhanced GRE: HDLC address and control
+ * unless left out (RFC 1661 §6.6), then a protocol field of 2 bytes or,
+ * compressed, 1 (§6.5: an odd first byte). */
+static FsDecodeStatus
+decode_ppp(Cursor *c, IpVersion *ipver)
+{
+    Cursor probe = *c;
+    guint8 b0, b1;
+
+    if (!cur_u8(&probe, &b0) || !cur_u8(&probe, &b1))
+        return FS_DECODE_TRUNCATED;
+    if (b0 == PPP_ADDRESS && b1 == PPP_CONTROL)
+        *c = probe;
+    if (!cur_u8(c, &b0))
+        return FS_DECODE_TRUNCATED;
+    if (b0 & 1)
+        return ppp_ipver(b0, ipver);
+    if (!cur_u8(c, &b1))
+        return FS_DECODE_TRUNCATED;
+    return ppp_ipver((guint16)((b0 << 8) | b1), ipver);
+}
+
+/* ERSPAN (draft-foschiano-erspan), a port mirror's copy of a frame in
+ * GRE: type I (0x88be, the GRE header without a sequence number) is the
+ * frame alone; type II (0x88be, version 1) puts 8 bytes before it, type
+ * III (0x22eb, version 2) 12 and, with its O bit, 8 more, and may carry
+ * an IP packet instead (frame type 2). Another version is not read. The
+ * header's VLAN and session id are no part of the flow key: the copied
+ * frame's own tags are. Its T bit says the mirror cut the copy: what it
+ * lacks is then truncated, never invalid. */
+static FsDecodeStatus
+decode_erspan(Cursor *c, guint16 type, gboolean seq, Layers *l,
+              IpVersion *ipver)
+{
+    guint16 ver_vlan, flags, ft;
+    FsDecodeStatus status;
+
+    if (type == ETHERTYPE_ERSPAN && !seq) /* type I */
+        goto ether;
+    if (!cur_u16(c, &ver_vlan) || !cur_u16(c, &flags))
+        return FS_DECODE_TRUNCATED;
+    if ((ver_vlan >> 12) != (type == ETHERTYPE_ERSPAN ? 1u : 2u))
+        return FS_DECODE_NOT_IP;
+    if (flags & ERSPAN_T)
+        l->cut = TRUE;
+    if (type == ETHERTYPE_ERSPAN) {
+        if (!cur_skip(c, ERSPAN2_HDR - 4))
+            return FS_DECODE_TRUNCATED;
+        goto ether;
+    }
+    /* timestamp 4, SGT 2, then P 1, FT 5, hw id 6, D 1, Gra 2, O 1 */
+    if (!cur_skip(c, 6) || !cur_u16(c, &flags) ||
+        ((flags & 1) && !cur_skip(c, ERSPAN3_SUBHDR)))
+        return FS_DECODE_TRUNCATED;
+    ft = (flags >> 10) & 0x1f;
+    if (ft == ERSPAN3_FT_IP) {
+        *ipver = IP_ANY;
+        return FS_DECODE_OK;
+    }
+    if (ft != ERSPAN3_FT_ETHER)
+        return FS_DECODE_NOT_IP;
+ether:
+    status = inner_ether(c, &type);
+    return status == FS_DECODE_OK ? decode_ethertype(c, type, l, ipver)
+                                  : status;
+}
+
+/* A GRE header (RFC 2784, with RFC 2890's key and sequence number) and
+ * what its protocol type says follows: IP, an Ethernet frame (0x6558),
+ * MPLS, ERSPAN, PPP. Version 1 is PPTP's enhanced GRE (RFC 2637 §4.1):
+ * PPP only, its key the payload length and call id, perhaps no payload
+ * (an acknowledgment alone). RFC 1701's routing, which Linux drops, and
+ * other versions are not followed. The key (a tenant, a PPTP call: the
+ * same both ways for GRE, not for PPTP) is no part of the flow key. */
+static FsDecodeStatus
+decode_gre(Cursor *c, Layers *l, IpVersion *ipver)
+{
+    guint16 flags, type, plen;
+
+    if (!cur_u16(c, &flags) || !cur_u16(c, &type))
+        return FS_DECODE_TRUNCATED;
+    switch (flags & GRE_VERSION) {
+    case 0:
+        if (flags & GRE_R)
+            return FS_DECODE_NOT_TCP;
+        if (((flags & GRE_C) && !cur_skip(c, 4)) ||
+            ((flags & GRE_K) && !cur_skip(c, 4)) ||
+            ((flags & GRE_S) && !cur_skip(c, 4)))
+            return FS_DECODE_TRUNCATED;
+        break;
+    case 1:
+        if (type != ETHERTYPE_PPP || !(flags & GRE_K) ||
+            (flags & (GRE_C | GRE_R)))
+            return FS_DECODE_NOT_TCP;
+        if (!cur_u16(c, &plen) || !cur_skip(c, 2) ||
+            ((flags & GRE_S) && !cur_skip(c, 4)) ||
+            ((flags & GRE_A) && !cur_skip(c, 4)))
+            return FS_DECODE_TRUNCATED;
+        if (plen == 0)
+            return FS_DECODE_NOT_TCP;
+        break;
+    default:
+        return FS_DECODE_NOT_TCP;
+    }
+    switch (type) {
+    case ETHERTYPE_PPP:
+        return decode_ppp(c, ipver);
+    case ETHERTYPE_ERSPAN:
+    case ETHERTYPE_ERSPAN3:
+        return decode_erspan(c, type, (flags & GRE_S) != 0, l, ipver);
+    default:
+        if (type <= ETHER_MAX_LEN)
+            return FS_DECODE_NOT_TCP; /* not an EtherType: keepalives */
+        return decode_ethertype(c, type, l, ipver);
+    }
+}
+
+/* A UDP datagram to VXLAN's port (RFC 7348: flags with I, the VNI, an
+ * Ethernet frame), Geneve's (RFC 8926: version 0, options, a protocol
+ * type) or GRE's (RFC 8086), as Linux, Wireshark and Suricata pick them:
+ * by the destination port, which both directions use. Any other UDP is
+ * not TCP (one whose header was cut is truncated: it may have been);
+ * neither is a VXLAN header without I, nor a Geneve version other than
+ * 0. *room, the datagram's bytes from c, becomes the UDP length. The
+ * VNI is no part of the flow key. */
+static FsDecodeStatus
+decode_udp(Cursor *c, guint32 *room, Layers *l, IpVersion *ipver)
+{
+    guint16 dport, ulen, type;
+    guint8 b0;
+    FsDecodeStatus status;
+
+    if (!cur_skip(c, 2) || !cur_u16(c, &dport) || !cur_u16(c, &ulen) ||
+        !cur_skip(c, 2))
+        return FS_DECODE_TRUNCATED;
+    if (dport != UDP_PORT_VXLAN && dport != UDP_PORT_GENEVE &&
+        dport != UDP_PORT_GRE)
+        return FS_DECODE_NOT_TCP;
+    if (ulen < UDP_HDR || ulen > *room)
+        return FS_DECODE_INVALID;
+    *room = ulen;
+    cur_limit(c, ulen - UDP_HDR);
+    if (dport == UDP_PORT_GRE)
+        return decode_gre(c, l, ipver);
+    if (dport == UDP_PORT_VXLAN) {
+        if (!cur_u8(c, &b0) || !cur_skip(c, VXLAN_HDR - 1))
+            return FS_DECODE_TRUNCATED;
+        if (!(b0 & VXLAN_I))
+            return FS_DECODE_NOT_TCP;
+        status = inner_ether(c, &type);
+        return status == FS_DECODE_OK ? decode_ethertype(c, type, l, ipver)
+                                      : status;
+    }
+    /* version 2, option length 6 (words), O, C, reserved 6, protocol
+     * type, VNI 3, reserved, options */
+    if (!cur_u8(c, &b0) || !cur_skip(c, 1) || !cur_u16(c, &type) ||
+        !cur_skip(c, GENEVE_HDR - 4))
+        return FS_DECODE_TRUNCATED;
+    if ((b0 >> 6) != 0)
+        return FS_DECODE_NOT_TCP;
+    if (!cur_skip(c, (b0 & 0x3fu) * 4u))
+        return FS_DECODE_TRUNCATED;
+    if (type <= ETHER_MAX_LEN)
+        return FS_DECODE_NOT_TCP;
+    return decode_ethertype(c, type, l, ipver);
+}
+
+/* The tunnel header of an IP protocol proto_followed() names, other than
+ * TCP, and the headers of the frame or packet it carries down to its IP
+ * header: c is left there, *ipver says the version, if it is known.
+ * *room is the carrying datagram's bytes from c (UDP may lower it). */
+static FsDecodeStatus
+decode_tunnel(Cursor *c, guint8 proto, guint32 *room, Layers *l,
+              IpVersion *ipver)
+{
+    switch (proto) {
+    case PROTO_IPIP:
+        *ipver = IP_V4;
+        return FS_DECODE_OK;
+    case PROTO_IPV6:
+        *ipver = IP_V6;
+        return FS_DECODE_OK;
+    case PROTO_GRE:
+        return decode_gre(c, l, ipver);
+    case PROTO_UDP:
+        return decode_udp(c, room, l, ipver);
+    default:
+        return FS_DECODE_NOT_TCP;
+    }
 }
 
 /* Applies one option whose length byte fit; FALSE if its length is wrong
@@ -1032,10 +1360,14 @@ FsDecodeStatus
 fs_decode_general(int linktype, const guint8 *data, guint32 caplen,
                   guint32 wirelen, FsSegment *seg)
 {
-    Cursor c = { data, MIN(caplen, wirelen) };
+    gsize avail = MIN(caplen, wirelen);
+    Cursor c = { data, avail };
     Cursor ip_start;
+    Layers l = { 0 };
     IpVersion ipver = IP_ANY;
     guint32 ip_left = 0;
+    guint32 room = 0;     /* inside a tunnel: its datagram's bytes left */
+    gboolean whole = FALSE; /* and that datagram was captured whole */
     FsDecodeStatus status;
 
     g_return_val_if_fail(seg != NULL, FS_DECODE_INVALID);
@@ -1045,12 +1377,49 @@ fs_decode_general(int linktype, const guint8 *data, guint32 caplen,
 
     memset(seg, 0, sizeof *seg);
     seg->wscale = FS_WSCALE_NONE;
-    status = decode_link(link_kind(linktype), &c, &seg->vlan, &ipver);
+    status = decode_link(link_kind(linktype), &c, &l, &ipver);
+    seg->vlan = l.vlan;
     if (status != FS_DECODE_OK)
         return status;
-    ip_start = c;
-    status = decode_ip(&c, &ipver, seg, &ip_left,
-                       wirelen - (gsize)(c.p - data));
+    /* IP headers, and the tunnels between them, to the innermost IP
+     * header and its TCP. Inside a tunnel whose datagram was captured
+     * whole, a header that runs past its end lies: invalid, not
+     * truncated; an IP length longer than the room left does too. */
+    for (guint tunnels = 0;; tunnels++) {
+        guint8 proto = 0;
+        Cursor at;
+
+        ip_start = c;
+        status = decode_ip(&c, &ipver, seg, &ip_left, &proto,
+                           tunnels == 0 ? wirelen - (gsize)(c.p - data)
+                                        : room);
+        if (tunnels > 0 && status == FS_DECODE_TRUNCATED && whole)
+            status = FS_DECODE_INVALID;
+        if (tunnels > 0 && status == FS_DECODE_OK && !l.cut &&
+            (gsize)(c.p - ip_start.p) + ip_left > room)
+            status = FS_DECODE_INVALID;
+        if (status != FS_DECODE_OK || proto == PROTO_TCP)
+            break;
+        if (tunnels == FS_MAX_TUNNELS)
+            return FS_DECODE_INVALID;
+        room = ip_left;
+        whole = !l.cut && ip_left <= avail - (gsize)(c.p - data);
+        at = c;
+        status = decode_tunnel(&c, proto, &room, &l, &ipver);
+        seg->vlan = l.vlan;
+        whole = whole && !l.cut;
+        if (status == FS_DECODE_TRUNCATED && whole)
+            status = FS_DECODE_INVALID;
+        if (status == FS_DECODE_NOT_IP) /* a datagram, but not TCP's */
+            status = FS_DECODE_NOT_TCP;
+        if (status != FS_DECODE_OK)
+            return status;
+        /* c's reads stayed within room (c was limited to it) */
+        room -= (guint32)(c.p - at.p);
+        cur_limit(&c, room);
+        memset(&seg->src, 0, sizeof seg->src);
+        memset(&seg->dst, 0, sizeof seg->dst);
+    }
     if (status != FS_DECODE_OK)
         return status;
     status = decode_tcp(&c, ip_left, seg);
