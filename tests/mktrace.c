@@ -1,6 +1,7 @@
 /* finscope tests: mktrace turns a segment script into a capture file.
  *
  * Usage: mktrace [--linktype en10mb|raw|sll|sll2|null|loop] [--vlan ID[,ID2]]
+ *                [--tunnel vxlan|geneve|gre|erspan|ipip]
  *                [--pcapng] [--snaplen N] SCRIPT OUT
  *
  * One segment per script line; '#' starts a comment, blank lines are
@@ -29,6 +30,15 @@
  * MACs 02:00:<last 4 address bytes>, --vlan ID as an 802.1Q tag, ID,ID2 as
  * an 802.1ad S-tag then a C-tag; Linux cooked v1/v2 ("to us", ARPHRD_ETHER);
  * NULL (host order) and LOOP (network order) with AF 2 and 24 for IPv6.
+ * --tunnel puts every packet in a tunnel over IPv4 between 100.64.0.S
+ * and 100.64.0.D (S and D the last bytes of SRC's and DST's addresses),
+ * under the link header (and --vlan): vxlan (UDP 49152 > 4789, VNI 100)
+ * and geneve (UDP 49152 > 6081, VNI 100, no options) carry an Ethernet
+ * frame (MACs as above, untagged), gre carries the IP packet (key 100),
+ * erspan an Ethernet frame in ERSPAN type II (GRE sequence number the
+ * IPv4 identification, session 100), ipip the IP packet (protocol 4 or
+ * 41); arp lines need vxlan, geneve or erspan. The outer UDP checksum is
+ * 0 (none), the outer identification the inner one.
  * Exit status: 0 ok, 1 the output could not be written, 2 usage or a bad
  * script line (the message names the line). */
 #include "config.h"
@@ -55,6 +65,34 @@
 #define MK_ETHERTYPE_ARP 0x0806
 #define MK_IPPROTO_TCP 6
 #define MK_IPPROTO_UDP 17
+#define MK_IPPROTO_IPIP 4
+#define MK_IPPROTO_IPV6 41
+#define MK_IPPROTO_GRE 47
+#define MK_ETHERTYPE_TEB 0x6558
+#define MK_ETHERTYPE_ERSPAN 0x88be
+#define MK_PORT_VXLAN 4789
+#define MK_PORT_GENEVE 6081
+#define MK_TUNNEL_ID 100     /* VNI, GRE key, ERSPAN session */
+#define MK_TUNNEL_SPORT 49152
+#define MK_TUNNEL_MAX 64     /* bytes --tunnel adds at most, beyond the
+                                IP packet: IPv4 20, UDP 8, VXLAN 8,
+                                Ethernet 14 */
+
+/* --tunnel: what every packet is put in. */
+typedef enum {
+    MK_TUN_NONE = 0,
+    MK_TUN_VXLAN,
+    MK_TUN_GENEVE,
+    MK_TUN_GRE,
+    MK_TUN_ERSPAN,
+    MK_TUN_IPIP,
+} MkTunnel;
+
+static const char *const tunnel_names[] = {
+    [MK_TUN_NONE] = "none",     [MK_TUN_VXLAN] = "vxlan",
+    [MK_TUN_GENEVE] = "geneve", [MK_TUN_GRE] = "gre",
+    [MK_TUN_ERSPAN] = "erspan", [MK_TUN_IPIP] = "ipip",
+};
 
 /* What a script line makes: a TCP segment, or a frame beside TCP. */
 typedef enum {
@@ -84,6 +122,7 @@ typedef struct {
     guint16 vlans[2];   /* VLAN ids, outer first */
     gboolean pcapng;    /* write pcapng instead of pcap */
     guint32 snaplen;    /* longest frame stored, bytes */
+    MkTunnel tunnel;    /* --tunnel */
 } MkOptions;
 
 typedef struct {
@@ -432,12 +471,20 @@ check_fits(const MkOptions *opts, const MkSegment *seg, GError **error)
                    (seg->kind == MK_UDP ? 8 : 20 + tcp_options_len(seg));
     int dlt = opts->link->dlt;
 
-    if (seg->kind == MK_ARP && dlt != DLT_EN10MB && dlt != DLT_LINUX_SLL &&
-        dlt != DLT_LINUX_SLL2) {
+    if (seg->kind == MK_ARP && opts->tunnel == MK_TUN_NONE &&
+        dlt != DLT_EN10MB && dlt != DLT_LINUX_SLL && dlt != DLT_LINUX_SLL2) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
                     "arp needs --linktype en10mb, sll or sll2");
         return FALSE;
     }
+    if (seg->kind == MK_ARP && (opts->tunnel == MK_TUN_GRE ||
+                                opts->tunnel == MK_TUN_IPIP)) {
+        g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                    "arp in a tunnel needs --tunnel vxlan, geneve or erspan");
+        return FALSE;
+    }
+    if (opts->tunnel != MK_TUN_NONE)
+        ip_len += MK_TUNNEL_MAX;
 
     /* The IPv4 total length or IPv6 payload length is 16 bits. */
     if (ip_len > G_MAXUINT16) {
@@ -683,22 +730,24 @@ put_ipv6(GByteArray *b, const MkSegment *seg, guint tcp_len)
     g_byte_array_append(b, seg->dst.addr, 16);
 }
 
+/* An Ethernet header from seg's sender to its receiver (broadcast for
+ * an ARP request), with n_vlans tags of vlans. */
 static void
-put_ethernet(GByteArray *b, const MkOptions *opts, const MkSegment *seg,
-             guint16 ethertype)
+put_ethernet(GByteArray *b, const MkSegment *seg, guint n_vlans,
+             const guint16 *vlans, guint16 ethertype)
 {
     static const guint8 broadcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-    if (seg->kind == MK_ARP)
+    if (seg->kind == MK_ARP && ethertype == MK_ETHERTYPE_ARP)
         g_byte_array_append(b, broadcast, 6);
     else
         put_mac(b, &seg->dst);
     put_mac(b, &seg->src);
-    for (guint i = 0; i < opts->n_vlans; i++) {
-        gboolean outer_of_two = opts->n_vlans == 2 && i == 0;
+    for (guint i = 0; i < n_vlans; i++) {
+        gboolean outer_of_two = n_vlans == 2 && i == 0;
 
         put_be16(b, outer_of_two ? MK_ETHERTYPE_QINQ : MK_ETHERTYPE_VLAN);
-        put_be16(b, opts->vlans[i]); /* PCP 0, DEI 0, VID */
+        put_be16(b, vlans[i]); /* PCP 0, DEI 0, VID */
     }
     put_be16(b, ethertype);
 }
@@ -729,18 +778,26 @@ put_sll2(GByteArray *b, const MkSegment *seg, guint16 ethertype)
     put_be16(b, 0);            /* address padding */
 }
 
-static void
-put_link(GByteArray *b, const MkOptions *opts, const MkSegment *seg)
+/* The EtherType of seg's packet: ARP, IPv6 or IPv4. */
+static guint16
+packet_ethertype(const MkSegment *seg)
 {
-    gboolean v6 = seg->src.family == 6;
-    guint16 ethertype = seg->kind == MK_ARP ? MK_ETHERTYPE_ARP
-                        : v6              ? MK_ETHERTYPE_IPV6
-                                          : MK_ETHERTYPE_IPV4;
+    return seg->kind == MK_ARP        ? MK_ETHERTYPE_ARP
+           : seg->src.family == 6     ? MK_ETHERTYPE_IPV6
+                                      : MK_ETHERTYPE_IPV4;
+}
+
+/* The link header before a packet of ethertype. */
+static void
+put_link(GByteArray *b, const MkOptions *opts, const MkSegment *seg,
+         guint16 ethertype)
+{
+    gboolean v6 = ethertype == MK_ETHERTYPE_IPV6;
     guint32 af = v6 ? MK_AF_INET6_BSD : MK_AF_INET;
 
     switch (opts->link->dlt) {
     case DLT_EN10MB:
-        put_ethernet(b, opts, seg, ethertype);
+        put_ethernet(b, seg, opts->n_vlans, opts->vlans, ethertype);
         break;
     case DLT_LINUX_SLL:
         put_sll(b, seg, ethertype);
@@ -760,22 +817,125 @@ put_link(GByteArray *b, const MkOptions *opts, const MkSegment *seg)
     }
 }
 
+/* seg's packet: its IP header and TCP segment or UDP datagram, or the
+ * ARP message (no IP header: it follows the link header). */
 static GByteArray *
-build_frame(const MkOptions *opts, const MkSegment *seg, guint16 ip_id)
+build_packet(const MkSegment *seg, guint16 ip_id)
 {
     g_autoptr(GByteArray) l4 = seg->kind == MK_ARP   ? build_arp(seg)
                                : seg->kind == MK_UDP ? build_udp(seg)
                                                      : build_tcp(seg);
-    GByteArray *frame = g_byte_array_sized_new(l4->len + 80);
+    GByteArray *b = g_byte_array_sized_new(l4->len + 40);
 
-    put_link(frame, opts, seg);
     if (seg->kind == MK_ARP)
-        ; /* no IP header: the ARP message follows the link header */
+        ;
     else if (seg->src.family == 6)
-        put_ipv6(frame, seg, l4->len);
+        put_ipv6(b, seg, l4->len);
     else
-        put_ipv4(frame, seg, l4->len, seg->has_ip_id ? seg->ip_id : ip_id);
-    g_byte_array_append(frame, l4->data, l4->len);
+        put_ipv4(b, seg, l4->len, ip_id);
+    g_byte_array_append(b, l4->data, l4->len);
+    return b;
+}
+
+/* The tunnel header (--tunnel) and what it carries: pkt, or pkt in an
+ * Ethernet frame; *proto, the outer IPv4 protocol. */
+static GByteArray *
+build_tunnel(const MkOptions *opts, const MkSegment *seg,
+             const GByteArray *pkt, guint16 ip_id, guint8 *proto)
+{
+    guint16 ethertype = packet_ethertype(seg);
+    gboolean ether = opts->tunnel == MK_TUN_VXLAN ||
+                     opts->tunnel == MK_TUN_GENEVE ||
+                     opts->tunnel == MK_TUN_ERSPAN;
+    guint frame_len = pkt->len + (ether ? 14 : 0);
+    GByteArray *b = g_byte_array_sized_new(pkt->len + MK_TUNNEL_MAX);
+
+    switch (opts->tunnel) {
+    case MK_TUN_VXLAN:
+    case MK_TUN_GENEVE:
+        *proto = MK_IPPROTO_UDP;
+        put_be16(b, MK_TUNNEL_SPORT);
+        put_be16(b, opts->tunnel == MK_TUN_VXLAN ? MK_PORT_VXLAN
+                                                 : MK_PORT_GENEVE);
+        put_be16(b, (guint16)(8 + 8 + frame_len));
+        put_be16(b, 0); /* no checksum (IPv4) */
+        if (opts->tunnel == MK_TUN_VXLAN) {
+            put_be32(b, 0x08000000u);  /* flags: I */
+        } else {
+            put_be16(b, 0);            /* version 0, no options, O, C */
+            put_be16(b, MK_ETHERTYPE_TEB);
+        }
+        put_be32(b, MK_TUNNEL_ID << 8); /* VNI, reserved */
+        break;
+    case MK_TUN_GRE:
+        *proto = MK_IPPROTO_GRE;
+        put_be16(b, 0x2000);           /* K */
+        put_be16(b, ethertype);
+        put_be32(b, MK_TUNNEL_ID);     /* key */
+        break;
+    case MK_TUN_ERSPAN:
+        *proto = MK_IPPROTO_GRE;
+        put_be16(b, 0x1000);           /* S */
+        put_be16(b, MK_ETHERTYPE_ERSPAN);
+        put_be32(b, ip_id);            /* sequence number */
+        put_be16(b, 0x1000);           /* version 1, VLAN 0 */
+        put_be16(b, MK_TUNNEL_ID);     /* COS 0, En 0, T 0, session */
+        put_be32(b, 0);                /* reserved, index */
+        break;
+    case MK_TUN_IPIP:
+    case MK_TUN_NONE:
+        *proto = seg->src.family == 6 ? MK_IPPROTO_IPV6 : MK_IPPROTO_IPIP;
+        break;
+    }
+    if (ether)
+        put_ethernet(b, seg, 0, NULL, ethertype);
+    g_byte_array_append(b, pkt->data, pkt->len);
+    return b;
+}
+
+/* The outer IPv4 header of a tunnel: 100.64.0.S > 100.64.0.D. */
+static void
+put_outer_ipv4(GByteArray *b, const MkSegment *seg, guint8 proto,
+               guint len, guint16 id)
+{
+    guint start = b->len;
+
+    put_u8(b, 0x45);
+    put_u8(b, 0);
+    put_be16(b, (guint16)(20 + len));
+    put_be16(b, id);
+    put_be16(b, 0x4000);       /* DF */
+    put_u8(b, 64);
+    put_u8(b, proto);
+    put_be16(b, 0);            /* checksum, set below */
+    put_be16(b, 0x6440);       /* 100.64. */
+    put_u8(b, 0);
+    put_u8(b, seg->src.addr[addr_len(&seg->src) - 1]);
+    put_be16(b, 0x6440);
+    put_u8(b, 0);
+    put_u8(b, seg->dst.addr[addr_len(&seg->dst) - 1]);
+    set_be16(b, start + 10, csum_fold(csum_add(0, b->data + start, 20)));
+}
+
+static GByteArray *
+build_frame(const MkOptions *opts, const MkSegment *seg, guint16 ip_id)
+{
+    guint16 id = seg->has_ip_id ? seg->ip_id : ip_id;
+    g_autoptr(GByteArray) pkt = build_packet(seg, id);
+    g_autoptr(GByteArray) tun = NULL;
+    GByteArray *frame = g_byte_array_sized_new(pkt->len + 80 +
+                                               MK_TUNNEL_MAX);
+    guint8 proto = 0;
+
+    if (opts->tunnel == MK_TUN_NONE) {
+        put_link(frame, opts, seg, packet_ethertype(seg));
+        g_byte_array_append(frame, pkt->data, pkt->len);
+        return frame;
+    }
+    tun = build_tunnel(opts, seg, pkt, id, &proto);
+    put_link(frame, opts, seg, MK_ETHERTYPE_IPV4);
+    put_outer_ipv4(frame, seg, proto, tun->len, id);
+    g_byte_array_append(frame, tun->data, tun->len);
     return frame;
 }
 
@@ -881,16 +1041,35 @@ parse_linktype(const char *name, MkOptions *opts, GError **error)
 }
 
 static gboolean
+parse_tunnel(const char *name, MkOptions *opts, GError **error)
+{
+    for (gsize i = 1; i < G_N_ELEMENTS(tunnel_names); i++) {
+        if (g_ascii_strcasecmp(name, tunnel_names[i]) == 0) {
+            opts->tunnel = (MkTunnel)i;
+            return TRUE;
+        }
+    }
+    g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                "unknown tunnel \"%s\" (want vxlan, geneve, gre, erspan or "
+                "ipip)", name);
+    return FALSE;
+}
+
+static gboolean
 parse_args(int *argc, char ***argv, MkOptions *opts, GError **error)
 {
     g_autofree char *linktype = NULL;
     g_autofree char *vlan = NULL;
+    g_autofree char *tunnel = NULL;
     gint snaplen = MK_MAX_SNAPLEN;
     GOptionEntry entries[] = {
         { "linktype", 0, 0, G_OPTION_ARG_STRING, &linktype,
           "en10mb (default), raw, sll, sll2, null or loop", "NAME" },
         { "vlan", 0, 0, G_OPTION_ARG_STRING, &vlan,
           "802.1Q tag, or S-tag,C-tag (en10mb only)", "ID[,ID2]" },
+        { "tunnel", 0, 0, G_OPTION_ARG_STRING, &tunnel,
+          "every packet in a vxlan, geneve, gre, erspan or ipip tunnel",
+          "KIND" },
         { "pcapng", 0, 0, G_OPTION_ARG_NONE, &opts->pcapng,
           "write pcapng instead of pcap", NULL },
         { "snaplen", 0, 0, G_OPTION_ARG_INT, &snaplen,
@@ -907,6 +1086,8 @@ parse_args(int *argc, char ***argv, MkOptions *opts, GError **error)
     if (!parse_linktype(linktype != NULL ? linktype : "en10mb", opts, error))
         return FALSE;
     if (vlan != NULL && !parse_vlans(vlan, opts, error))
+        return FALSE;
+    if (tunnel != NULL && !parse_tunnel(tunnel, opts, error))
         return FALSE;
     if (snaplen < 1 || snaplen > MK_MAX_SNAPLEN || *argc != 3) {
         g_set_error(error, FS_ERROR, FS_ERROR_USAGE, "%s",
