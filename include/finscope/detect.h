@@ -62,6 +62,11 @@ FsDetectVerdict *fs_detect_reuse(FsConn *prev, FsConn *conn,
 FsDetectVerdict *fs_detect_segment(FsConn *conn, FsRole role,
                                    const FsSegment *seg, FsDetectVerdict *v);
 
+/* fs_detect_segment() for a frame another capture file already held
+ * (copies.h): a duplicate frame of conn (role its sender's), skipped. */
+FsDetectVerdict *fs_detect_copy(FsConn *conn, FsRole role,
+                                const FsSegment *seg, FsDetectVerdict *v);
+
 /* Two copies of a frame within this are one frame seen on two interfaces
  * (a capture artefact), not a retransmission: RTOs are 200 ms and up. */
 #define FS_DUPLICATE_FRAME_WINDOW (200 * G_GINT64_CONSTANT(1000))

@@ -35,6 +35,10 @@ typedef struct {
                             segments only move the clock and name their
                             servers, their other frames only the end's
                             time (FsEngineStats.shard_skipped) */
+    guint sources;       /* capture files read together (0 or 1: one);
+                            from 2, a frame two of them hold is one frame
+                            seen at two points (copies.h): counted as a
+                            duplicate frame, not as sent twice */
 } FsEngineConfig;
 
 #define FS_ENGINE_FREEZE_AFTER (10 * FS_NS_PER_SEC)

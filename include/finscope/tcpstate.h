@@ -247,6 +247,13 @@ gboolean fs_tcpstate_outcome_quiet(const FsTcpOutcome *out,
 FsTcpOutcome *fs_tcpstate_ack_lost(FsConn *conn, int role, FsTime ts,
                                    FsTcpOutcome *out);
 
+/* seg, from sender, seen again later at another capture point
+ * (copies.h): it went on past the first. An ACK of the peer's FIN whose
+ * arrival was pending (the FIN's sender in FIN_WAIT_1, CLOSING or
+ * LAST_ACK as captured) arrived. Returns out. */
+FsTcpOutcome *fs_tcpstate_copy_seen(FsConn *conn, int sender,
+                                    const FsSegment *seg, FsTcpOutcome *out);
+
 /* The state fs_tcpstate_ack_lost(conn, role, ...) would leave role in,
  * changing nothing: for a detector that judges before the engine acts. */
 FsTcpState fs_tcpstate_after_ack_lost(const FsConn *conn, int role);

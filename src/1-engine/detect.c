@@ -560,6 +560,19 @@ duplicate_frame(FsDetectVerdict *v, FsConn *c, FsRole role,
     return TRUE;
 }
 
+FsDetectVerdict *
+fs_detect_copy(FsConn *cur, FsRole role, const FsSegment *seg,
+               FsDetectVerdict *v)
+{
+    verdict_init(v, cur, role, seg);
+    if (cur->duplicate_frames++ == 0)
+        emit(v, cur, seg, FS_EV_DUPLICATE_FRAME, role,
+             "the same frame in two capture files (two vantage points): "
+             "one frame, not a retransmission");
+    v->skip = TRUE;
+    return v;
+}
+
 /* fs_detect_segment() past its usual path. */
 static G_GNUC_NO_INLINE FsDetectVerdict *
 detect_segment_in_full(FsConn *cur, FsRole role, const FsSegment *seg,

@@ -14,6 +14,7 @@
 #include "finscope/seq.h"
 #include "finscope/tcpoutcome.h"
 #include "finscope/tcpstate.h"
+#include "copies.h"
 #include "engine-ledger.h"
 #include "store.h"
 #include "timewait.h"
@@ -30,6 +31,8 @@ struct FsEngine {
                                stats.memory, which the store's budget
                                (--max-memory) reads every packet and
                                memory_peak reports */
+    FsCopies *copies;       /* with cfg.sources > 1: frames seen in two
+                               files (copies.h); else NULL */
     FsEngineStats stats;
     gboolean lean;          /* lean_segment() is tried (not with
                                FINSCOPE_NO_LEAN set: tests/lean.sh) */
@@ -191,6 +194,10 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
                                             ? cfg->max_memory
                                             : FS_ENGINE_MAX_MEMORY) /
                                            4);
+    if (cfg->sources > 1) {
+        e->copies = fs_copies_new();
+        fs_store_charge(&e->stats, (gint64)fs_copies_size());
+    }
     return e;
 }
 
@@ -201,6 +208,7 @@ fs_engine_free(FsEngine *engine)
         return;
     fs_store_free(engine->store);
     fs_timewait_free(engine->tw);
+    fs_copies_free(engine->copies);
     g_free(engine);
 }
 
@@ -401,12 +409,14 @@ segment_step(FsEngine *e, const FsSegment *seg)
     FsConn *conn;
     FsDetectVerdict verdict;
     FsTcpOutcome out;
+    gboolean copy;
 
     e->stats.options_cut += seg->opts_cut;
     tick(e, seg->ts);
     fs_store_evict_to_budget(e->store, seg->ts);
     newest = fs_store_peek(e->store, seg, &flow);
-    if (e->lean && lean_segment(e, newest, seg))
+    copy = G_UNLIKELY(e->copies != NULL) && fs_copies_seen(e->copies, seg);
+    if (!copy && e->lean && lean_segment(e, newest, seg))
         return;
     newest = fs_store_thawed(e->store, flow, newest, seg->ts);
     e->stats.tcp_segments++;
@@ -421,8 +431,12 @@ segment_step(FsEngine *e, const FsSegment *seg)
     newest->last_frame = seg->frame;
     newest->last_source = (guint16)seg->source;
     newest->t_last = seg->ts;
-    fs_detect_segment(newest, fs_conn_sender_role(newest, seg), seg,
-                      &verdict);
+    if (G_UNLIKELY(copy))
+        fs_detect_copy(newest, fs_conn_sender_role(newest, seg), seg,
+                       &verdict);
+    else
+        fs_detect_segment(newest, fs_conn_sender_role(newest, seg), seg,
+                          &verdict);
     conn = verdict.conn;
     if (fs_detect_verdict_acts(&verdict)) /* most segments: nothing */
         apply_verdict(e, &verdict);
@@ -431,10 +445,14 @@ segment_step(FsEngine *e, const FsSegment *seg)
         apply_outcome(e, fs_tcpstate_segment(conn, verdict.role, seg,
                                              &e->tcp, &out));
         conn->t_last = seg->ts;
+    } else if (G_UNLIKELY(copy)) {
+        fs_tcp_outcome_init(&out);
+        apply_outcome(e, fs_tcpstate_copy_seen(conn, verdict.role, seg,
+                                               &out));
     }
     /* closed now: frozen at once, to its next deadline */
     fs_store_segment_done(e->store, flow, conn, newest, seg->ts,
-                          !verdict.skip);
+                          !verdict.skip || copy);
 }
 
 void

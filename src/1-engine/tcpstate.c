@@ -2645,6 +2645,20 @@ fs_tcpstate_ack_lost(FsConn *conn, int role, FsTime ts, FsTcpOutcome *out)
 }
 
 FsTcpOutcome *
+fs_tcpstate_copy_seen(FsConn *conn, int sender, const FsSegment *seg,
+                      FsTcpOutcome *out)
+{
+    Step st = { conn, seg, seg->ts, NULL, out };
+    FsRole owner = fs_role_peer((FsRole)sender);
+    const FsEndpoint *ep = &conn->ep[owner];
+
+    if ((seg->flags & FS_TH_ACK) && ep->fin_sent && ep->ack_pending &&
+        seg->ack == ep->fin_seq + 1)
+        ack_arrived(&st, owner);
+    return out;
+}
+
+FsTcpOutcome *
 fs_tcpstate_new_syn_ends(FsConn *conn, int role, FsTime ts,
                          FsTcpOutcome *out)
 {

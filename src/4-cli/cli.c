@@ -371,6 +371,8 @@ apply_live(FsCliOptions *opts, GError **error)
     if (opts->iface != NULL && opts->engine.idle_timeout == 0)
         opts->engine.idle_timeout =
             (FsTime)FS_CLI_LIVE_IDLE_TIMEOUT_S * FS_NS_PER_SEC;
+    if (opts->read_files != NULL)
+        opts->engine.sources = g_strv_length(opts->read_files);
     return TRUE;
 }
 
