@@ -187,7 +187,9 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
     /* on_emit() passes the other transitions on only with all_events */
     e->tcp.time_wait_states_only = !cfg->all_events;
     e->store = fs_store_new(cfg, &e->stats, &hooks);
-    e->lean = g_getenv("FINSCOPE_NO_LEAN") == NULL;
+    /* a frame's copy from another file must reach fs_detect_copy(): no
+     * lean path then */
+    e->lean = g_getenv("FINSCOPE_NO_LEAN") == NULL && cfg->sources <= 1;
     e->tw = fs_timewait_new(&e->stats, 2 * cfg->msl);
     /* the spans kept for exact peaks: a quarter of the memory budget */
     fs_timewait_set_span_budget(e->tw, (cfg->max_memory != 0
@@ -398,25 +400,54 @@ lean_segment(FsEngine *e, FsConn *conn, const FsSegment *seg)
     return TRUE;
 }
 
+/* seg is a copy, from another capture file, of a frame already run
+ * (copies.h): counted on its connection as a duplicate frame, and a
+ * copy of the pending ACK of a FIN proves that ACK went on. FALSE: no
+ * connection holds it (evicted since), seg goes the usual way. Apart
+ * from segment_step(): two files or more only. */
+static G_GNUC_NO_INLINE gboolean
+copy_step(FsEngine *e, FsFlow *flow, FsConn *newest, const FsSegment *seg)
+{
+    FsDetectVerdict verdict;
+    FsTcpOutcome out;
+
+    if (newest == NULL)
+        return FALSE;
+    newest = fs_store_thawed(e->store, flow, newest, seg->ts);
+    e->stats.tcp_segments++;
+    newest->packets++;
+    newest->last_frame = seg->frame;
+    newest->last_source = (guint16)seg->source;
+    newest->t_last = seg->ts;
+    fs_detect_copy(newest, fs_conn_sender_role(newest, seg), seg, &verdict);
+    if (fs_detect_verdict_acts(&verdict))
+        apply_verdict(e, &verdict);
+    fs_tcp_outcome_init(&out);
+    apply_outcome(e, fs_tcpstate_copy_seen(newest, verdict.role, seg, &out));
+    fs_store_segment_done(e->store, flow, newest, newest, seg->ts, TRUE);
+    return TRUE;
+}
+
 /* fs_engine_segment(), e not finished: inline in fs_engine_decoded_run()
  * (every packet: calls and their frames, three a packet, cost as much as
  * the tests they lead to). */
 static inline ALWAYS_INLINE void
-segment_step(FsEngine *e, const FsSegment *seg)
+segment_step(FsEngine *e, const FsSegment *seg, gboolean copies)
 {
     FsFlow *flow;
     FsConn *newest;
     FsConn *conn;
     FsDetectVerdict verdict;
     FsTcpOutcome out;
-    gboolean copy;
 
     e->stats.options_cut += seg->opts_cut;
     tick(e, seg->ts);
     fs_store_evict_to_budget(e->store, seg->ts);
     newest = fs_store_peek(e->store, seg, &flow);
-    copy = G_UNLIKELY(e->copies != NULL) && fs_copies_seen(e->copies, seg);
-    if (!copy && e->lean && lean_segment(e, newest, seg))
+    if (e->lean && lean_segment(e, newest, seg))
+        return;
+    if (copies && fs_copies_seen(e->copies, seg) &&
+        copy_step(e, flow, newest, seg))
         return;
     newest = fs_store_thawed(e->store, flow, newest, seg->ts);
     e->stats.tcp_segments++;
@@ -431,12 +462,8 @@ segment_step(FsEngine *e, const FsSegment *seg)
     newest->last_frame = seg->frame;
     newest->last_source = (guint16)seg->source;
     newest->t_last = seg->ts;
-    if (G_UNLIKELY(copy))
-        fs_detect_copy(newest, fs_conn_sender_role(newest, seg), seg,
-                       &verdict);
-    else
-        fs_detect_segment(newest, fs_conn_sender_role(newest, seg), seg,
-                          &verdict);
+    fs_detect_segment(newest, fs_conn_sender_role(newest, seg), seg,
+                      &verdict);
     conn = verdict.conn;
     if (fs_detect_verdict_acts(&verdict)) /* most segments: nothing */
         apply_verdict(e, &verdict);
@@ -445,21 +472,17 @@ segment_step(FsEngine *e, const FsSegment *seg)
         apply_outcome(e, fs_tcpstate_segment(conn, verdict.role, seg,
                                              &e->tcp, &out));
         conn->t_last = seg->ts;
-    } else if (G_UNLIKELY(copy)) {
-        fs_tcp_outcome_init(&out);
-        apply_outcome(e, fs_tcpstate_copy_seen(conn, verdict.role, seg,
-                                               &out));
     }
     /* closed now: frozen at once, to its next deadline */
     fs_store_segment_done(e->store, flow, conn, newest, seg->ts,
-                          !verdict.skip || copy);
+                          !verdict.skip);
 }
 
 void
 fs_engine_segment(FsEngine *e, const FsSegment *seg)
 {
     g_return_if_fail(!e->finished);
-    segment_step(e, seg);
+    segment_step(e, seg, e->copies != NULL);
 }
 
 /* --shard K/N: fs_shard_of()'s split. */
@@ -518,9 +541,11 @@ time_seen(FsEngine *e, FsTime ts)
     e->stats.t_last = MAX(e->stats.t_last, ts);
 }
 
-/* fs_engine_decoded(), e not finished. */
+/* fs_engine_decoded(), e not finished; copies: e->copies != NULL (a
+ * constant where inlined for one file). */
 static inline ALWAYS_INLINE void
-decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
+decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg,
+        gboolean copies)
 {
     /* whatever the source claims: times stay in [0, FS_TIME_MAX], so no
      * sum or difference of two of them overflows */
@@ -542,7 +567,7 @@ decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
         return;
     }
     if (G_LIKELY(ts == seg->ts))
-        segment_step(e, seg);
+        segment_step(e, seg, copies);
     else
         segment_clamped(e, seg, ts);
 }
@@ -551,7 +576,7 @@ void
 fs_engine_decoded(FsEngine *e, FsDecodeStatus status, const FsSegment *seg)
 {
     g_return_if_fail(!e->finished);
-    decoded(e, status, seg);
+    decoded(e, status, seg, e->copies != NULL);
 }
 
 /* How far ahead of the packet being processed its flow slot, and then
@@ -589,6 +614,12 @@ fs_engine_decoded_run(FsEngine *e, const guint8 *status,
     guint i = 0;
 
     g_return_if_fail(!e->finished);
+    if (G_UNLIKELY(e->copies != NULL)) {
+        /* two files or more (copies.h): frame by frame */
+        for (; i < n; i++)
+            fs_engine_decoded(e, (FsDecodeStatus)status[i], &seg[i]);
+        return;
+    }
     /* the batch but its last SLOT_AHEAD: each prefetch in range */
     for (; i + SLOT_AHEAD < n; i++) {
         prefetch_ahead(e, status[i + SLOT_AHEAD], &seg[i + SLOT_AHEAD],
@@ -597,7 +628,7 @@ fs_engine_decoded_run(FsEngine *e, const guint8 *status,
                        PREFETCH_CONN);
         prefetch_ahead(e, status[i + DEADLINE_AHEAD],
                        &seg[i + DEADLINE_AHEAD], PREFETCH_DEADLINE);
-        decoded(e, (FsDecodeStatus)status[i], &seg[i]);
+        decoded(e, (FsDecodeStatus)status[i], &seg[i], FALSE);
     }
     for (; i < n; i++) {
         if (i + CONN_AHEAD < n)
@@ -606,7 +637,7 @@ fs_engine_decoded_run(FsEngine *e, const guint8 *status,
         if (i + DEADLINE_AHEAD < n)
             prefetch_ahead(e, status[i + DEADLINE_AHEAD],
                            &seg[i + DEADLINE_AHEAD], PREFETCH_DEADLINE);
-        decoded(e, (FsDecodeStatus)status[i], &seg[i]);
+        decoded(e, (FsDecodeStatus)status[i], &seg[i], FALSE);
     }
 }
 
