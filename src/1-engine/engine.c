@@ -187,9 +187,7 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
     /* on_emit() passes the other transitions on only with all_events */
     e->tcp.time_wait_states_only = !cfg->all_events;
     e->store = fs_store_new(cfg, &e->stats, &hooks);
-    /* a frame's copy from another file must reach fs_detect_copy(): no
-     * lean path then */
-    e->lean = g_getenv("FINSCOPE_NO_LEAN") == NULL && cfg->sources <= 1;
+    e->lean = g_getenv("FINSCOPE_NO_LEAN") == NULL;
     e->tw = fs_timewait_new(&e->stats, 2 * cfg->msl);
     /* the spans kept for exact peaks: a quarter of the memory budget */
     fs_timewait_set_span_budget(e->tw, (cfg->max_memory != 0
@@ -444,10 +442,10 @@ segment_step(FsEngine *e, const FsSegment *seg, gboolean copies)
     tick(e, seg->ts);
     fs_store_evict_to_budget(e->store, seg->ts);
     newest = fs_store_peek(e->store, seg, &flow);
-    if (e->lean && lean_segment(e, newest, seg))
-        return;
     if (copies && fs_copies_seen(e->copies, seg) &&
         copy_step(e, flow, newest, seg))
+        return;
+    if (e->lean && lean_segment(e, newest, seg))
         return;
     newest = fs_store_thawed(e->store, flow, newest, seg->ts);
     e->stats.tcp_segments++;
