@@ -16,7 +16,8 @@ scenario is meant to show; otherwise it is retried and finally reported as a
 failure (exit status 1).
 
 Outputs per scenario (in --out, default: <repo>/samples):
-  NAME.pcap   the capture (pcap, Ethernet link type)
+  NAME.pcap   the capture (pcap, Ethernet link type); vantage-relay:
+              NAME-c.pcap (client's veth) and NAME-s.pcap (server's)
   NAME.ss     raw `ss -tanoi` output of the client and server namespaces
   NAME.truth  scenario NAME / family 4|6 / client ADDR:PORT STATE /
               server ADDR:PORT STATE / note lines (free-form facts that
@@ -48,7 +49,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections import namedtuple
+from collections import Counter, namedtuple
 from contextlib import contextmanager
 
 # --------------------------------------------------------------------------
@@ -909,18 +910,28 @@ def run_attempt(lab, sc, outdir):
     # ends in .pcap: Debian's AppArmor profile for tcpdump only lets it
     # write files with capture-like names
     tmp_pcap = os.path.join(outdir, ".%s.%d.tmp.pcap" % (sc.name, os.getpid()))
+    vantages = sc.base in VANTAGES
+    # two vantage points: tmp_pcap on the client's veth, tmp_s on the
+    # server's (written as NAME-c.pcap and NAME-s.pcap)
+    tmp_s = os.path.join(outdir, ".%s-s.%d.tmp.pcap"
+                         % (sc.name, os.getpid())) if vantages else None
     t = Trial(lab, sc)
     t.pcap = tmp_pcap
-    cap = None
+    caps = []
     done = False
     signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, ATTEMPT_TIMEOUT)
     try:
-        relayed = sc.base in RELAYED
+        relayed = sc.base in RELAYED or vantages
         lab.setup(relay=relayed)
         for side, settings in SYSCTLS.get(sc.base, {}).items():
             lab.exec(side, ["sysctl", "-qw"] + settings)
-        cap = Capture(lab, "relay" if relayed else "server", tmp_pcap)
+        if vantages:
+            caps.append(Capture(lab, "client", tmp_pcap))
+            caps.append(Capture(lab, "server", tmp_s))
+        else:
+            caps.append(Capture(lab, "relay" if relayed else "server",
+                                tmp_pcap))
         try:
             sc.body(t)
         except (socket.timeout, OSError) as e:
@@ -941,20 +952,27 @@ def run_attempt(lab, sc, outdir):
             counters[side] = lab.all_drops(side)
         for side, hook in sorted(lab.nft_chains):
             counters["%s %s" % (side, hook)] = lab.all_drops(side, hook)
-        tcpdump_err = cap.stop()
-        if cap.early_exit:
-            raise Failed("tcpdump exited during the capture: %s"
-                         % tcpdump_err.strip())
+        tcpdump_errs = []
+        for cap in caps:
+            tcpdump_errs.append(cap.stop())
+            if cap.early_exit:
+                raise Failed("tcpdump exited during the capture: %s"
+                             % tcpdump_errs[-1].strip())
         for fn in t.after_snapshot:
             fn()
         signal.setitimer(signal.ITIMER_REAL, 0)
         truth = t.states(snap)
-        m = re.search(r"(\d+) packets? dropped by kernel", tcpdump_err)
-        if m and int(m.group(1)):
-            raise Failed("tcpdump dropped %s packets" % m.group(1))
+        for tcpdump_err in tcpdump_errs:
+            m = re.search(r"(\d+) packets? dropped by kernel", tcpdump_err)
+            if m and int(m.group(1)):
+                raise Failed("tcpdump dropped %s packets" % m.group(1))
         eps = t.endpoints()
         segs = read_pcap(tmp_pcap, (t.caddr, t.cport), (t.saddr, t.sport),
                          also=t.others())
+        if vantages:
+            t.pcap_s = tmp_s
+            t.segs_s = read_pcap(tmp_s, (t.caddr, t.cport),
+                                 (t.saddr, t.sport))
         problems = []
         if truth != t.expect:
             problems.append("kernel state %s, expected %s" % (truth, t.expect))
@@ -979,19 +997,25 @@ def run_attempt(lab, sc, outdir):
                 else snap[side] + "\n")
             for side in ("client", "server"))
         done = True
-        return {"pcap_tmp": tmp_pcap, "truth": "\n".join(lines) + "\n",
-                "ss": ss_text,
-                "trace": fmt_trace(segs, t.injected if t.detail else None)}
+        trace = fmt_trace(segs, t.injected if t.detail else None)
+        if vantages:
+            trace = "client's veth:\n%s\nserver's veth:\n%s" % (
+                trace, fmt_trace(t.segs_s))
+        return {"pcaps": [(tmp_pcap, "-c"), (tmp_s, "-s")] if vantages
+                else [(tmp_pcap, "")],
+                "truth": "\n".join(lines) + "\n", "ss": ss_text,
+                "trace": trace}
     except Watchdog:
         raise Failed("attempt took longer than %d s" % ATTEMPT_TIMEOUT)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        if not done and os.path.exists(tmp_pcap):
-            os.unlink(tmp_pcap)
+        for tmp in (tmp_pcap, tmp_s):
+            if not done and tmp is not None and os.path.exists(tmp):
+                os.unlink(tmp)
         old = signal.pthread_sigmask(signal.SIG_BLOCK,
                                      {signal.SIGINT, signal.SIGTERM})
         try:
-            if cap is not None:
+            for cap in caps:
                 cap.stop()
             t.close_all()
             lab.teardown()
@@ -2524,7 +2548,13 @@ class Relay(threading.Thread):
     server's first FIN is held that long *after* the sensor (the client
     gets it late, so its ACK passes the sensor late); the client's first
     ACK of that FIN is forwarded, later ones are dropped after the sensor.
-    Every frame's fate is logged in self.log (monotonic times)."""
+    Every frame's fate is logged in self.log (monotonic times).
+
+    drop_rules (vantage-relay): [side, pred, count] entries; a TCP frame
+    from SIDE for which pred(flags, seq, ack, payload length) holds is
+    dropped on arrival, before the sensor and the delay, COUNT times;
+    each drop is logged in self.dropped as (side, flags, seq, ack,
+    payload length, monotonic time)."""
 
     def __init__(self, lab, delay):
         super().__init__(daemon=True)
@@ -2537,6 +2567,8 @@ class Relay(threading.Thread):
         self.n = 0
         self.stopping = False
         self.error = None
+        self.drop_rules = []
+        self.dropped = []
         self.socks = {}
         with lab.inside("relay"):
             for side in ("client", "server"):
@@ -2559,6 +2591,11 @@ class Relay(threading.Thread):
             self._at(now, out, frame)
             return
         flags, seq, ack, plen = f
+        for rule in self.drop_rules:
+            if rule[0] == side and rule[2] > 0 and rule[1](*f):
+                rule[2] -= 1
+                self.dropped.append((side,) + f + (now,))
+                return      # lost between the two veths
         entry = ["c" if side == "client" else "s", flags, seq, ack, now, None]
         self.log.append(entry)
         if side == "client":
@@ -3609,6 +3646,140 @@ def verify_defer_accept(t, segs, counters):
     return p
 
 
+# ---- 42 vantage-relay (audit 18k2) ----------------------------------------
+#
+# Two vantage points: tcpdump on the client's veth and on the server's, the
+# relay of fin-crosses-late-ack between them (no sensor used), frames lost
+# in the relay: each capture holds what the other lacks.
+
+VANTAGE_DELAY = 0.015   # one-way delay, client's veth <-> server's veth (s)
+VANTAGES = {"vantage-relay"}    # NAME-c.pcap (client) and NAME-s.pcap
+VANTAGE_DATA = 3000     # server bytes after the exchange (1448+1448+104)
+
+
+def body_vantage_relay(t):
+    t.relay = Relay(t.lab, VANTAGE_DELAY)
+    t.relay.start()
+    c, s = t.connect()
+    t.exchange()
+    # lost between the veths: the server's first full data segment, ...
+    t.relay.drop_rules.append(
+        ["server", lambda fl, sq, ak, pl: pl >= 1000, 1])
+    s.sendall(b"d" * VANTAGE_DATA)
+    t.recv_exact(c, VANTAGE_DATA)
+    time.sleep(0.3)
+    # ... the client's first FIN ...
+    t.relay.drop_rules.append(["client", lambda fl, sq, ak, pl: fl & FIN, 1])
+    c.close()
+    t.recv_eof(s)       # the re-sent FIN got through
+    _, cf = t.wait_trace(lambda sg: fins(sg, "c")[:1], what="client FIN")
+    end = fin_end(cf[0])
+    # ... and the client's first ACK of the server's FIN (its first pure
+    # ACK after its own FIN)
+    t.relay.drop_rules.append(
+        ["client", lambda fl, sq, ak, pl: sq == end and pl == 0 and
+         fl & (FIN | SYN | RST | ACK) == ACK, 1])
+    time.sleep(0.1)
+    s.close()
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+    st = t.wait_states(t.expect, timeout=5.0)
+    if st != t.expect:
+        raise Failed("kernel state %s after the server's close" % st)
+    if t.relay.error:
+        raise Failed("relay failed: %s" % t.relay.error)
+    # No ICMP echo dates a silence at the end (no Trial.linger): the last
+    # ACK is the last frame of both captures, and on the client's veth it
+    # looks like the lost one before it.  That it arrived shows only where
+    # the two captures meet: its copy on the server's veth.
+
+
+def verify_vantage_relay(t, segs, counters):
+    sg = t.segs_s
+    p = prefixed("client's veth: ", check_orderly(segs, "c", "s",
+                                                  retrans_ok=("c", "s")))
+    p += prefixed("server's veth: ", check_orderly(sg, "c", "s",
+                                                   retrans_ok=("c", "s")))
+    if [(x.dir, flag_str(x.flags)) for x in sg[:3]] != \
+            [("c", "S"), ("s", "S."), ("c", ".")]:
+        p.append("server's veth: no clean handshake first")
+    if p:
+        return p
+    # frames one capture holds and the other does not, byte for byte
+    cc, sc = Counter(x.raw for x in segs), Counter(x.raw for x in sg)
+    only_c = [x for x in segs if x.raw in cc - sc]
+    only_s = [x for x in sg if x.raw in sc - cc]
+    both = sum((cc & sc).values())
+    drops = [(d[0][0], d[1], d[2], d[3], d[4]) for d in t.relay.dropped]
+    lost = [(x.dir, x.flags, x.seq, x.ack, x.plen) for x in only_c + only_s]
+    if sorted(drops) != sorted(lost):
+        return ["relay dropped %s, the captures differ by %s"
+                % (drops, lost)]
+    if len(drops) != 3:
+        return ["relay dropped %d frames, expected 3" % len(drops)]
+    data, cfin, ack = only_s[0], only_c[0], only_c[-1]
+    sfins_c, sfins_s = fins(segs, "s"), fins(sg, "s")
+    cfins_c, cfins_s = fins(segs, "c"), fins(sg, "c")
+    if not (data.dir == "s" and data.plen >= 1000 and cfin.flags & FIN
+            and cfin.dir == "c" and ack.dir == "c"
+            and ack.ack == fin_end(sfins_c[0])):
+        return ["lost frames %s, expected the server's data, the client's "
+                "FIN and its ACK of the server's FIN" % lost]
+    if (len(cfins_c), len(cfins_s), len(sfins_c), len(sfins_s)) != \
+            (2, 1, 2, 2):
+        p.append("client FINs %d (client's veth) / %d (server's), server "
+                 "FINs %d / %d; expected 2/1 and 2/2"
+                 % (len(cfins_c), len(cfins_s), len(sfins_c), len(sfins_s)))
+
+    def acks_of(sq, d):
+        return [x for x in sq if x.dir == "c" and x.plen == 0
+                and x.flags & (FIN | SYN | RST | ACK) == ACK
+                and x.ack == fin_end(d[0])]
+    acks_c, acks_s = acks_of(segs, sfins_c), acks_of(sg, sfins_s)
+    if (len(acks_c), len(acks_s)) != (2, 1):
+        p.append("client ACKs of the server's FIN: %d on the client's veth, "
+                 "%d on the server's; expected 2 and 1"
+                 % (len(acks_c), len(acks_s)))
+    resent = [x for x in segs if x.dir == "s" and x.seq == data.seq
+              and x.plen == data.plen]
+    if len(resent) != 1 or resent[0].raw == data.raw:
+        p.append("the lost data segment is not on the client's veth once, "
+                 "re-sent")
+    if p:
+        return p
+    rtt = segs[1].t - segs[0].t
+    t.notes.append(
+        "two captures of one connection: vantage-relay-c.pcap on the "
+        "client's veth, vantage-relay-s.pcap on the server's; a userspace "
+        "relay (AF_PACKET, relay namespace) forwards the frames between "
+        "them unchanged, %d ms each way (handshake RTT %.1f ms on the "
+        "client's veth)" % (VANTAGE_DELAY * 1000, rtt * 1000))
+    t.notes.append(
+        "the relay dropped 3 frames between the veths: the server's first "
+        "%d-byte data segment (only in -s; re-sent, the copy in both), the "
+        "client's first FIN and the client's first ACK of the server's FIN "
+        "(each only in -c); the other %d frames are in both captures, byte "
+        "for byte (%d in -c, %d in -s)"
+        % (data.plen, both, len(segs), len(sg)))
+    t.notes.append(
+        "client close(): its FIN re-sent %.1f ms after the lost one; the "
+        "server acked it and closed %.0f ms later; the client's ACK of the "
+        "server's FIN was lost, the server re-sent its FIN %.1f ms after "
+        "the first, the TIME_WAIT client acked it again and that ACK "
+        "arrived: server LAST_ACK -> CLOSED (ss); FIN retransmissions: "
+        "client 1, server 1"
+        % ((cfins_c[1].t - cfins_c[0].t) * 1000,
+           (sfins_s[0].t - cfins_s[0].t) * 1000,
+           (sfins_c[1].t - sfins_c[0].t) * 1000))
+    if segs[-1].raw != acks_c[1].raw or sg[-1].raw != acks_s[0].raw or \
+            acks_c[1].raw != acks_s[0].raw:
+        return ["the captures do not both end with the ACK that arrived"]
+    t.notes.append(
+        "both captures end with that ACK (nothing dates a silence after "
+        "it); on the client's veth it looks like the lost one, only its "
+        "copy on the server's veth shows that it arrived")
+    return p
+
+
 SYSCTLS = {
     "rst-answers-fin-retransmit": {
         "client": ["net.ipv4.tcp_max_tw_buckets=0"]},
@@ -3833,6 +4004,12 @@ EXTRA = [
      "SYN-RECV); A's data is served; the listener is closed while B is "
      "deferred; B's data then draws a bare RST; B CLOSED / CLOSED",
      body_defer_accept, verify_defer_accept, 3),
+    ("vantage-relay", 42,
+     "captured on the client's veth and on the server's, 15 ms apart "
+     "through a relay that loses the server's first data segment, the "
+     "client's first FIN and its first ACK of the server's FIN: each FIN "
+     "sent twice; client TIME_WAIT, server CLOSED",
+     body_vantage_relay, verify_vantage_relay, 3),
 ]
 
 
@@ -3927,8 +4104,9 @@ def main():
                         % (sc.name, attempt, sc.attempts, e))
                     continue
                 base = os.path.join(args.out, sc.name)
-                os.replace(res["pcap_tmp"], base + ".pcap")
-                os.chmod(base + ".pcap", 0o644)
+                for tmp, suffix in res["pcaps"]:
+                    os.replace(tmp, base + suffix + ".pcap")
+                    os.chmod(base + suffix + ".pcap", 0o644)
                 write_atomic(base + ".ss", res["ss"])
                 write_atomic(base + ".truth", res["truth"])
                 truth = res["truth"].strip().split("\n")[2:]
