@@ -2,7 +2,9 @@
 # finscope tests: for every kernel trace in samples/ (NAME.truth beside
 # NAME.pcap, written by scripts/kernel-traces/mktraces.py from `ss -tan`
 # right after the close), finscope's end state of each endpoint is the
-# state the kernel itself reported.
+# state the kernel itself reported. A trace captured at two points
+# (NAME-c.pcap on the client's side, NAME-s.pcap on the server's) is read
+# as both files together.
 . "$(dirname "$0")/lib.sh"
 
 compare() {
@@ -44,7 +46,12 @@ for truth in "$SAMPLES"/*.truth; do
     [ -e "$truth" ] || continue
     found=1
     name=$(basename "$truth" .truth)
-    fs_run "$OUT/$name.jsonl" --json -r "$SAMPLES/$name.pcap"
+    if [ -e "$SAMPLES/$name.pcap" ]; then
+        fs_run "$OUT/$name.jsonl" --json -r "$SAMPLES/$name.pcap"
+    else
+        fs_run "$OUT/$name.jsonl" --json -r "$SAMPLES/$name-c.pcap" \
+            -r "$SAMPLES/$name-s.pcap"
+    fi
     check "kernel truth $name" compare "$truth" "$OUT/$name.jsonl"
 done
 [ "$found" -eq 1 ] || not_ok "samples/ has kernel traces with .truth files"

@@ -4,6 +4,19 @@
 answer() {
     a_name=$1 a_expect=$2 a_pcap=$3
     a_opts=$(sed -n 's/^options[[:space:]]//p' "$a_expect" | head -n 1)
+    # @SAMPLES@ in the options is the samples directory (a second capture
+    # read with the first: options -r @SAMPLES@/NAME-s.pcap)
+    a_rest=$a_opts a_opts=
+    while :; do
+        case $a_rest in
+            *@SAMPLES@*)
+                a_opts=$a_opts${a_rest%%@SAMPLES@*}$SAMPLES
+                a_rest=${a_rest#*@SAMPLES@} ;;
+            *)
+                a_opts=$a_opts$a_rest
+                break ;;
+        esac
+    done
     # shellcheck disable=SC2086
     fs_run "$OUT/$a_name.jsonl" --json --events -r "$a_pcap" $a_opts || return
     python3 "$G_TEST_SRCDIR/tests/public/expect.py" "$a_expect" \

@@ -5,7 +5,8 @@
 #
 # Answer lines ('#' starts a comment; fields split on blanks):
 #   capture FILE             the capture (tests/public.sh only)
-#   options ARG...           extra finscope options
+#   options ARG...           extra finscope options; @SAMPLES@ in them is
+#                            the samples directory (tests/public/answer.sh)
 #   conn C S [@N] COND...    the connection C -> S (addr:port; [v6]:port)
 #                            meets every COND; @N is its Nth incarnation
 #                            (1 = first), default the last one
