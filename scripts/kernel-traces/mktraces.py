@@ -16,8 +16,9 @@ scenario is meant to show; otherwise it is retried and finally reported as a
 failure (exit status 1).
 
 Outputs per scenario (in --out, default: <repo>/samples):
-  NAME.pcap   the capture (pcap, Ethernet link type); vantage-relay:
-              NAME-c.pcap (client's veth) and NAME-s.pcap (server's)
+  NAME.pcap   the capture (pcap, Ethernet link type); vantage-relay and
+              vantage-router-v4/-v6: NAME-c.pcap (client's veth) and
+              NAME-s.pcap (server's)
   NAME.ss     raw `ss -tanoi` output of the client and server namespaces
   NAME.truth  scenario NAME / family 4|6 / client ADDR:PORT STATE /
               server ADDR:PORT STATE / note lines (free-form facts that
@@ -178,9 +179,10 @@ class Lab:
     def exec(self, side, cmd, **kw):
         return run(["ip", "netns", "exec", self.ns[side]] + cmd, **kw)
 
-    def setup(self, relay=False):
+    def setup(self, relay=False, router=False):
         """With RELAY, the veths of client and server end in a third
-        namespace (RELAY_DEVS) instead of in each other; see Relay."""
+        namespace (RELAY_DEVS) instead of in each other; see Relay.  With
+        ROUTER, that namespace is a kernel router instead (_setup_router)."""
         self.teardown()
         self.up = True
         for side in ("client", "server"):
@@ -191,7 +193,9 @@ class Lab:
                              "net.ipv6.conf.default.accept_dad=0",
                              "net.ipv6.conf.default.router_solicitations=0"])
         c, s = self.ns["client"], self.ns["server"]
-        if relay:
+        if router:
+            self._setup_router()
+        elif relay:
             self._setup_relay()
         else:
             run(["ip", "-n", c, "link", "add", CLIENT_DEV, "address",
@@ -254,6 +258,44 @@ class Lab:
                                     "off", "gso", "off", "gro", "off"],
                           check=False)
             run(["ip", "-n", r, "link", "set", dev, "up"])
+
+    def _setup_router(self):
+        """The third namespace forwards with the kernel's IP stack: its
+        end of the client's veth has the server's MAC and its end of the
+        server's veth the client's, so the addresses, the neighbour
+        entries and the Ethernet headers are those of the plain veth pair;
+        only the TTL / hop limit goes down by one on the way.  /32 and
+        /128 routes to each end, static neighbours, nft rules on its
+        forward hook (nft_add(..., "relay", hook="forward"))."""
+        r = self.ns["relay"]
+        run(["ip", "netns", "add", r])
+        self.exec("relay", ["sysctl", "-qw",
+                            "net.ipv6.conf.all.accept_dad=0",
+                            "net.ipv6.conf.default.accept_dad=0",
+                            "net.ipv6.conf.default.router_solicitations=0",
+                            "net.ipv4.ip_forward=1",
+                            "net.ipv6.conf.all.forwarding=1"])
+        cmds = ["link set lo up"]
+        for side, dev, mac, peer_mac in (
+                ("client", CLIENT_DEV, CLIENT_MAC, SERVER_MAC),
+                ("server", SERVER_DEV, SERVER_MAC, CLIENT_MAC)):
+            rdev = RELAY_DEVS[side]
+            run(["ip", "-n", self.ns[side], "link", "add", dev, "address",
+                 mac, "type", "veth", "peer", "name", rdev, "address",
+                 peer_mac, "netns", r])
+            if self.have_ethtool:
+                self.exec("relay", ["ethtool", "-K", rdev, "tx", "off", "tso",
+                                    "off", "gso", "off", "gro", "off"],
+                          check=False)
+            cmds.append("link set %s up" % rdev)
+            for fam in (4, 6):
+                cl, sv, _ = ADDRS[fam]
+                addr = cl if side == "client" else sv
+                cmds.append("route add %s/%d dev %s" % (
+                    addr, 32 if fam == 4 else 128, rdev))
+                cmds.append("neigh replace %s lladdr %s dev %s nud permanent"
+                            % (addr, mac, rdev))
+        run(["ip", "-n", r, "-batch", "-"], input="\n".join(cmds) + "\n")
 
     def teardown(self):
         if not self.up:
@@ -923,7 +965,7 @@ def run_attempt(lab, sc, outdir):
     signal.setitimer(signal.ITIMER_REAL, ATTEMPT_TIMEOUT)
     try:
         relayed = sc.base in RELAYED or vantages
-        lab.setup(relay=relayed)
+        lab.setup(relay=relayed, router=sc.base in ROUTED)
         for side, settings in SYSCTLS.get(sc.base, {}).items():
             lab.exec(side, ["sysctl", "-qw"] + settings)
         if vantages:
@@ -3653,7 +3695,8 @@ def verify_defer_accept(t, segs, counters):
 # in the relay: each capture holds what the other lacks.
 
 VANTAGE_DELAY = 0.015   # one-way delay, client's veth <-> server's veth (s)
-VANTAGES = {"vantage-relay"}    # NAME-c.pcap (client) and NAME-s.pcap
+VANTAGES = {"vantage-relay", "vantage-router"}  # NAME-c.pcap, NAME-s.pcap
+ROUTED = {"vantage-router"}     # a kernel router between (Lab._setup_router)
 VANTAGE_DATA = 3000     # server bytes after the exchange (1448+1448+104)
 
 
@@ -3693,8 +3736,56 @@ def body_vantage_relay(t):
     # the two captures meet: its copy on the server's veth.
 
 
+def body_vantage_router(t):
+    """As body_vantage_relay, the kernel router forwarding (no delay) and
+    its nft forward rules losing the same three frames."""
+    c, s = t.connect()
+    t.exchange()
+    resp = [x for x in t.segs_so_far() if x.dir == "s"
+            and x.plen == len(RESPONSE)]
+    if len(resp) != 1:
+        raise Failed("the response is not one segment")
+    # quota: the first matching frame only (the next one is over it)
+    t.lab.nft_add("relay", t.from_server() + " tcp sequence %d meta length "
+                  "> 1000 quota until 1600 bytes counter drop"
+                  % seq_add(resp[0].seq, resp[0].plen), hook="forward")
+    s.sendall(b"d" * VANTAGE_DATA)
+    t.recv_exact(c, VANTAGE_DATA)
+    time.sleep(0.3)
+    t.lab.nft_add("relay", t.from_client() + " tcp flags & fin == fin "
+                  "quota until 80 bytes counter drop", hook="forward")
+    c.close()
+    t.recv_eof(s)
+    _, cf = t.wait_trace(lambda sg: fins(sg, "c")[:1], what="client FIN")
+    t.lab.nft_add("relay", t.from_client() + " tcp sequence %d tcp flags & "
+                  "(fin|syn|rst|ack) == ack quota until 80 bytes counter "
+                  "drop" % fin_end(cf[0]), hook="forward")
+    time.sleep(0.1)
+    s.close()
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+    st = t.wait_states(t.expect, timeout=5.0)
+    if st != t.expect:
+        raise Failed("kernel state %s after the server's close" % st)
+
+
+def tcp_part(x):
+    """The TCP header and payload of a Seg's frame (what a router leaves
+    as it was)."""
+    raw = x.raw
+    if struct.unpack("!H", raw[12:14])[0] == 0x0800:
+        return raw[14 + (raw[14] & 15) * 4:]
+    return raw[54:]
+
+
+def hop_limit(x):
+    """IPv4 TTL or IPv6 hop limit of a Seg's frame."""
+    return x.raw[22] if struct.unpack("!H", x.raw[12:14])[0] == 0x0800 \
+        else x.raw[21]
+
+
 def verify_vantage_relay(t, segs, counters):
     sg = t.segs_s
+    routed = t.sc.base in ROUTED
     p = prefixed("client's veth: ", check_orderly(segs, "c", "s",
                                                   retrans_ok=("c", "s")))
     p += prefixed("server's veth: ", check_orderly(sg, "c", "s",
@@ -3704,18 +3795,30 @@ def verify_vantage_relay(t, segs, counters):
         p.append("server's veth: no clean handshake first")
     if p:
         return p
-    # frames one capture holds and the other does not, byte for byte
-    cc, sc = Counter(x.raw for x in segs), Counter(x.raw for x in sg)
-    only_c = [x for x in segs if x.raw in cc - sc]
-    only_s = [x for x in sg if x.raw in sc - cc]
+    # frames one capture holds and the other does not, byte for byte (a
+    # router: their TCP segments)
+    key = tcp_part if routed else (lambda x: x.raw)
+    cc, sc = Counter(key(x) for x in segs), Counter(key(x) for x in sg)
+    only_c = [x for x in segs if key(x) in cc - sc]
+    only_s = [x for x in sg if key(x) in sc - cc]
     both = sum((cc & sc).values())
-    drops = [(d[0][0], d[1], d[2], d[3], d[4]) for d in t.relay.dropped]
     lost = [(x.dir, x.flags, x.seq, x.ack, x.plen) for x in only_c + only_s]
-    if sorted(drops) != sorted(lost):
-        return ["relay dropped %s, the captures differ by %s"
-                % (drops, lost)]
-    if len(drops) != 3:
-        return ["relay dropped %d frames, expected 3" % len(drops)]
+    if routed:
+        if counters.get("relay forward") != [1, 1, 1] or len(lost) != 3:
+            return ["router's nft dropped %s, the captures differ by %s"
+                    % (counters.get("relay forward"), lost)]
+        hops = {(hop_limit(a), hop_limit(b)) for a in segs for b in sg
+                if key(a) == key(b)}
+        if hops != {(64, 63)} and hops != {(64, 63), (63, 64)}:
+            return ["TTL / hop limit pairs (client's veth, server's) %s"
+                    % sorted(hops)]
+    else:
+        drops = [(d[0][0], d[1], d[2], d[3], d[4]) for d in t.relay.dropped]
+        if sorted(drops) != sorted(lost):
+            return ["relay dropped %s, the captures differ by %s"
+                    % (drops, lost)]
+        if len(drops) != 3:
+            return ["relay dropped %d frames, expected 3" % len(drops)]
     data, cfin, ack = only_s[0], only_c[0], only_c[-1]
     sfins_c, sfins_s = fins(segs, "s"), fins(sg, "s")
     cfins_c, cfins_s = fins(segs, "c"), fins(sg, "c")
@@ -3741,25 +3844,44 @@ def verify_vantage_relay(t, segs, counters):
                  % (len(acks_c), len(acks_s)))
     resent = [x for x in segs if x.dir == "s" and x.seq == data.seq
               and x.plen == data.plen]
-    if len(resent) != 1 or resent[0].raw == data.raw:
+    if len(resent) != 1 or key(resent[0]) == key(data):
         p.append("the lost data segment is not on the client's veth once, "
                  "re-sent")
     if p:
         return p
     rtt = segs[1].t - segs[0].t
-    t.notes.append(
-        "two captures of one connection: vantage-relay-c.pcap on the "
-        "client's veth, vantage-relay-s.pcap on the server's; a userspace "
-        "relay (AF_PACKET, relay namespace) forwards the frames between "
-        "them unchanged, %d ms each way (handshake RTT %.1f ms on the "
-        "client's veth)" % (VANTAGE_DELAY * 1000, rtt * 1000))
-    t.notes.append(
-        "the relay dropped 3 frames between the veths: the server's first "
-        "%d-byte data segment (only in -s; re-sent, the copy in both), the "
-        "client's first FIN and the client's first ACK of the server's FIN "
-        "(each only in -c); the other %d frames are in both captures, byte "
-        "for byte (%d in -c, %d in -s)"
-        % (data.plen, both, len(segs), len(sg)))
+    name = t.sc.name
+    if routed:
+        t.notes.append(
+            "two captures of one connection: %s-c.pcap on the client's "
+            "veth, %s-s.pcap on the server's; a router namespace (kernel "
+            "forwarding, no added delay; its veth ends have the MACs of "
+            "the far ends, so the Ethernet headers are those of a plain "
+            "veth pair) between them: TTL / hop limit 64 where a frame was "
+            "sent, 63 where it arrived (handshake RTT %.3f ms on the "
+            "client's veth)" % (name, name, rtt * 1000))
+        t.notes.append(
+            "the router's nft forward rules dropped 3 frames (counters 1, "
+            "1, 1): the server's first %d-byte data segment (only in -s; "
+            "re-sent, the copy in both), the client's first FIN and the "
+            "client's first ACK of the server's FIN (each only in -c); the "
+            "other %d frames are in both captures, their TCP segments byte "
+            "for byte (%d in -c, %d in -s)"
+            % (data.plen, both, len(segs), len(sg)))
+    else:
+        t.notes.append(
+            "two captures of one connection: %s-c.pcap on the client's "
+            "veth, %s-s.pcap on the server's; a userspace relay (AF_PACKET, "
+            "relay namespace) forwards the frames between them unchanged, "
+            "%d ms each way (handshake RTT %.1f ms on the client's veth)"
+            % (name, name, VANTAGE_DELAY * 1000, rtt * 1000))
+        t.notes.append(
+            "the relay dropped 3 frames between the veths: the server's "
+            "first %d-byte data segment (only in -s; re-sent, the copy in "
+            "both), the client's first FIN and the client's first ACK of "
+            "the server's FIN (each only in -c); the other %d frames are in "
+            "both captures, byte for byte (%d in -c, %d in -s)"
+            % (data.plen, both, len(segs), len(sg)))
     t.notes.append(
         "client close(): its FIN re-sent %.1f ms after the lost one; the "
         "server acked it and closed %.0f ms later; the client's ACK of the "
@@ -3771,7 +3893,7 @@ def verify_vantage_relay(t, segs, counters):
            (sfins_s[0].t - cfins_s[0].t) * 1000,
            (sfins_c[1].t - sfins_c[0].t) * 1000))
     if segs[-1].raw != acks_c[1].raw or sg[-1].raw != acks_s[0].raw or \
-            acks_c[1].raw != acks_s[0].raw:
+            key(acks_c[1]) != key(acks_s[0]):
         return ["the captures do not both end with the ACK that arrived"]
     t.notes.append(
         "both captures end with that ACK (nothing dates a silence after "
@@ -3825,6 +3947,12 @@ CORE = [
     ("rst-linger0", 5,
      "client SO_LINGER {1,0} then close(): one RST, no FIN, no TIME_WAIT",
      body_rst_linger0, verify_rst_linger0, 3),
+    ("vantage-router", 43,
+     "captured on the client's veth and on the server's, a kernel router "
+     "between them whose nft forward rules lose the server's first data "
+     "segment, the client's first FIN and its first ACK of the server's "
+     "FIN: each FIN sent twice; client TIME_WAIT, server CLOSED",
+     body_vantage_router, verify_vantage_relay, 3),
 ]
 
 EXTRA = [
