@@ -8,6 +8,9 @@ send, recv, shutdown and close happen in an exact order.  tcpdump captures on
 the server's veth end.  Loss is made with nftables rules on a namespace's input
 hook (after the capture point, so dropped segments are still in the trace;
 fw2-reboot drops one segment at the client's output hook instead).
+The nat-* scenarios put a router namespace between two client hosts and
+the server instead (see setup_nat()): nftables masquerades both hosts to one
+public address and port, as a NAT with one address does.
 
 Right after the close has settled, `ss -tanoi` is recorded in both namespaces;
 the kernel's state for the connection's two sockets is the truth.  A scenario
@@ -72,6 +75,32 @@ ADDRS = {
     4: ("10.77.0.1", "10.77.0.2", 24),
     6: ("fd77::1", "fd77::2", 64),
 }
+
+# nat-*: two client hosts, each on its own veth to a router that
+# masquerades them to its address on the server's link (NAT_PUBLIC) and to
+# the one public port cport; the server keeps ADDRS[family][1]
+NAT_HOSTS = {
+    4: {"client": ("192.168.77.1", "192.168.77.254", 24),
+        "client2": ("192.168.79.1", "192.168.79.254", 24)},
+    6: {"client": ("fd78::1", "fd78::fe", 64),
+        "client2": ("fd79::1", "fd79::fe", 64)},
+}
+NAT_PUBLIC = {4: "10.77.0.254", 6: "fd77::fe"}
+NAT_DEVS = {"client": ("veth-c", "rt-c", "02:00:00:78:00:01",
+                       "02:00:00:78:00:fe"),
+            "client2": ("veth-c2", "rt-c2", "02:00:00:79:00:01",
+                        "02:00:00:79:00:fe"),
+            "server": ("veth-s", "rt-s", SERVER_MAC, "02:00:00:77:00:fe")}
+# conntrack timeouts of the router: its entry for the first host's
+# connection goes 1 s after the close, so that the second host's SYN
+# gets the same public port
+NAT_CT_SHORT = ["net.netfilter.nf_conntrack_tcp_timeout_time_wait=1",
+                "net.netfilter.nf_conntrack_tcp_timeout_close_wait=2",
+                "net.netfilter.nf_conntrack_tcp_timeout_fin_wait=2",
+                "net.netfilter.nf_conntrack_tcp_timeout_last_ack=2",
+                "net.netfilter.nf_conntrack_tcp_timeout_close=1"]
+TCP_TIMESTAMP = 24          # getsockopt: the socket's current TSval clock
+SO_LINGER_ZERO = struct.pack("ii", 1, 0)
 
 SS_STATES = {
     "ESTAB": "ESTABLISHED",
@@ -154,9 +183,12 @@ class Lab:
 
     def __init__(self, pid):
         self.ns = {"client": "fs-c-%d" % pid, "server": "fs-s-%d" % pid,
-                   "relay": "fs-r-%d" % pid}
+                   "relay": "fs-r-%d" % pid, "router": "fs-n-%d" % pid,
+                   "client2": "fs-d-%d" % pid}
         self.dev = {"client": CLIENT_DEV, "server": SERVER_DEV,
-                    "relay": SENSOR_DEV}
+                    "relay": SENSOR_DEV, "client2": NAT_DEVS["client2"][0]}
+        # namespaces whose sockets ss reports (client2: nat-*)
+        self.hosts = ("client", "server")
         self.root_fd = os.open("/proc/self/ns/net", os.O_RDONLY)
         self.have_ethtool = shutil.which("ethtool") is not None
         self.up = False
@@ -179,12 +211,17 @@ class Lab:
     def exec(self, side, cmd, **kw):
         return run(["ip", "netns", "exec", self.ns[side]] + cmd, **kw)
 
-    def setup(self, relay=False, router=False):
+    def setup(self, relay=False, router=False, nat=False):
         """With RELAY, the veths of client and server end in a third
         namespace (RELAY_DEVS) instead of in each other; see Relay.  With
-        ROUTER, that namespace is a kernel router instead (_setup_router)."""
+        ROUTER, that namespace is a kernel router instead (_setup_router).
+        With NAT, see setup_nat()."""
         self.teardown()
         self.up = True
+        self.hosts = ("client", "server")
+        if nat:
+            self.setup_nat()
+            return
         for side in ("client", "server"):
             run(["ip", "netns", "add", self.ns[side]])
             # no DAD: set before the veth exists so link-local addresses too
@@ -238,6 +275,73 @@ class Lab:
             if time.monotonic() > deadline:
                 raise Failed("veth/addresses did not become usable in 5 s")
             time.sleep(0.02)
+
+    def setup_nat(self):
+        """client (NAT_HOSTS) and client2, each on a veth to the router,
+        which forwards to the server's veth (veth-s: ADDRS[f][1], the
+        router NAT_PUBLIC there).  Neighbours static, offloads off; the
+        masquerade rules are the scenario's (nat_masquerade())."""
+        self.hosts = ("client", "client2", "server")
+        r = self.ns["router"]
+        for side in ("client", "client2", "server", "router"):
+            run(["ip", "netns", "add", self.ns[side]])
+            self.exec(side, ["sysctl", "-qw",
+                             "net.ipv6.conf.all.accept_dad=0",
+                             "net.ipv6.conf.default.accept_dad=0",
+                             "net.ipv6.conf.default.router_solicitations=0"])
+        self.exec("router", ["sysctl", "-qw", "net.ipv4.ip_forward=1",
+                             "net.ipv6.conf.all.forwarding=1"])
+        for side in ("client", "client2", "server"):
+            dev, rdev, mac, rmac = NAT_DEVS[side]
+            run(["ip", "-n", self.ns[side], "link", "add", dev, "address",
+                 mac, "type", "veth", "peer", "name", rdev, "address", rmac,
+                 "netns", r])
+            if self.have_ethtool:
+                for who, d in ((side, dev), ("router", rdev)):
+                    self.exec(who, ["ethtool", "-K", d, "tx", "off", "tso",
+                                    "off", "gso", "off", "gro", "off"],
+                              check=False)
+            mine, theirs, rcmds = [], [], []
+            for fam in (4, 6):
+                if side == "server":
+                    addr, plen = ADDRS[fam][1], ADDRS[fam][2]
+                    gw = NAT_PUBLIC[fam]
+                else:
+                    addr, gw, plen = NAT_HOSTS[fam][side]
+                extra = " nodad" if fam == 6 else ""
+                mine.append("addr add %s/%d dev %s%s" % (addr, plen, dev,
+                                                         extra))
+                theirs.append("neigh replace %s lladdr %s dev %s nud "
+                              "permanent" % (gw, rmac, dev))
+                if side != "server":
+                    theirs.append("route add default via %s" % gw)
+                rcmds.append("addr add %s/%d dev %s%s" % (gw, plen, rdev,
+                                                          extra))
+                rcmds.append("neigh replace %s lladdr %s dev %s nud "
+                             "permanent" % (addr, mac, rdev))
+            run(["ip", "-n", self.ns[side], "-batch", "-"], input="\n".join(
+                mine + ["link set lo up", "link set %s up" % dev] + theirs)
+                + "\n")
+            run(["ip", "-n", r, "-batch", "-"], input="\n".join(
+                ["link set lo up", "link set %s up" % rdev] + rcmds) + "\n")
+        deadline = time.monotonic() + 5
+        while True:
+            p = run(["ip", "-n", r, "-o", "addr", "show", "tentative"])
+            ok = not p.stdout.strip()
+            for side in ("client", "client2", "server"):
+                q = run(["ip", "-n", self.ns[side], "-o", "addr", "show",
+                         "tentative"])
+                ok = ok and not q.stdout.strip()
+            if ok:
+                return
+            if time.monotonic() > deadline:
+                raise Failed("routed addresses did not become usable in 5 s")
+            time.sleep(0.02)
+
+    def conntrack(self):
+        """The router's conntrack table (text)."""
+        return self.exec("router", ["cat", "/proc/net/nf_conntrack"],
+                         check=False).stdout
 
     def _setup_relay(self):
         r = self.ns["relay"]
@@ -300,7 +404,7 @@ class Lab:
     def teardown(self):
         if not self.up:
             return
-        for side in ("client", "server", "relay"):
+        for side in ("client", "server", "relay", "router", "client2"):
             if os.path.exists("/run/netns/" + self.ns[side]):
                 run(["ip", "netns", "del", self.ns[side]], check=False)
         self.up = False
@@ -721,6 +825,17 @@ class Trial:
         self.relay = None           # Relay (fin-crosses-late-ack)
         self.other_cports = ()      # client ports of further connections
                                     # to the server port (defer-accept)
+        # nat-*: the client's address on the server's link is the router's
+        # (NAT_PUBLIC), the port cport the masquerade gives every host;
+        # each host binds cport on its own address (host_addr); the
+        # client line of the truth is nat_host's socket
+        self.nat_host = None
+        self.host_addr = {}
+        if sc.base in NATTED:
+            self.caddr = NAT_PUBLIC[sc.family]
+            self.nat_host = "client"
+            self.host_addr = {side: NAT_HOSTS[sc.family][side][0]
+                              for side in ("client", "client2")}
 
     # ---- sockets -----------------------------------------------------
 
@@ -919,9 +1034,20 @@ class Trial:
     def states(self, texts=None):
         if texts is None:
             texts = {side: self.lab.ss(side, "-tan") for side in
-                     ("client", "server")}
+                     self.lab.hosts}
         eps = self.endpoints()
+        if self.nat_host is not None:
+            # the host's socket has its own address, not the public one
+            texts = dict(texts, client=texts[self.nat_host])
+            eps["client"] = (ep(self.host_addr[self.nat_host], self.cport),
+                             eps["client"][1])
         return {side: ss_state(texts[side], *eps[side]) for side in eps}
+
+    def side_addr(self, side):
+        """The address of SIDE's namespace on its veth."""
+        if side in self.host_addr:
+            return self.host_addr[side]
+        return ADDRS[self.fam][0 if side == "client" else 1]
 
     def wait_states(self, expect, timeout=5.0):
         deadline = time.monotonic() + timeout
@@ -965,7 +1091,10 @@ def run_attempt(lab, sc, outdir):
     signal.setitimer(signal.ITIMER_REAL, ATTEMPT_TIMEOUT)
     try:
         relayed = sc.base in RELAYED or vantages
-        lab.setup(relay=relayed, router=sc.base in ROUTED)
+        lab.setup(relay=relayed, router=sc.base in ROUTED,
+                  nat=sc.base in NATTED)
+        if sc.base in NATTED:
+            nat_prepare(t)
         for side, settings in SYSCTLS.get(sc.base, {}).items():
             lab.exec(side, ["sysctl", "-qw"] + settings)
         if vantages:
@@ -980,7 +1109,7 @@ def run_attempt(lab, sc, outdir):
             raise Failed("socket operation failed: %s" % e)
         got = t.wait_states(t.expect)
         time.sleep(SETTLE)
-        snap = {side: lab.ss(side) for side in ("client", "server")}
+        snap = {side: lab.ss(side) for side in lab.hosts}
         # keep capturing where the trace must show what did NOT happen
         # next (no further retransmission): see Trial.linger
         if t.linger > 0:
@@ -1034,10 +1163,10 @@ def run_attempt(lab, sc, outdir):
         lines += ["note " + n for n in t.notes]
         ss_text = "".join(
             "# %s namespace (%s): ss -tanoi\n%s" % (
-                side, ADDRS[sc.family][0 if side == "client" else 1],
+                side, t.side_addr(side),
                 snap[side] if snap[side].endswith("\n") or not snap[side]
                 else snap[side] + "\n")
-            for side in ("client", "server"))
+            for side in lab.hosts)
         done = True
         trace = fmt_trace(segs, t.injected if t.detail else None)
         if vantages:
@@ -3902,6 +4031,359 @@ def verify_vantage_relay(t, segs, counters):
     return p
 
 
+# ---- 44-46 nat-*: two hosts behind one public address and port ----------
+
+NATTED = {"nat-time-wait-paws", "nat-time-wait-paws-norst",
+          "nat-last-ack-paws"}
+# The second host's TSval must be older than the first's last by more than
+# any clock ticks in an MSL at 1 ms a tick (2 min): else its SYN could
+# pass for an old duplicate of the first host's (finscope's reading too).
+NAT_TS_GAP_MIN = 120 * 1000
+
+
+def host_clock(t, side):
+    """SIDE's TSval clock towards the server (TCP_TIMESTAMP of a connected
+    socket: Linux's clock plus the offset it draws from the connection's
+    addresses (6.x: and ports), the same for every connection on them),
+    from a connection on the scenario's own 4-tuple made before the
+    capture starts and reset at once from both ends."""
+    lst = t._sock("server")
+    lst.bind((t.saddr, t.sport))
+    lst.listen(4)
+    c = nat_socket(t, side)
+    c.connect((t.saddr, t.sport))
+    s, _ = lst.accept()
+    t.socks.append(s)
+    v = struct.unpack("I", c.getsockopt(socket.IPPROTO_TCP, TCP_TIMESTAMP,
+                                        4))[0]
+    for sk in (c, s):
+        sk.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, SO_LINGER_ZERO)
+        sk.close()
+    lst.close()
+    return v
+
+
+def nat_prepare(t):
+    """The router masquerades every TCP connection leaving on the server's
+    link to its own address and the one port cport (a NAT with one public
+    address whose port was free again), drops what conntrack finds
+    invalid (else its own stack would answer the server's segments of a
+    forgotten connection with RSTs), and forgets a closed connection
+    after 1 s (NAT_CT_SHORT).  Host A (nat_order[0]) is the one whose
+    TSval clock is ahead: host B's SYN then carries an older TSval."""
+    ipk = "ip" if t.fam == 4 else "ip6"
+    t.lab.exec("router", ["nft", "-f", "-"], input=(
+        "table %s nat {\n"
+        "  chain post { type nat hook postrouting priority 100; "
+        "policy accept;\n"
+        "    oifname \"%s\" meta l4proto tcp masquerade to :%d; }\n}\n"
+        "table inet natfilter {\n"
+        "  chain forward { type filter hook forward priority 0; "
+        "policy accept; ct state invalid counter drop; }\n"
+        "  chain input { type filter hook input priority 0; "
+        "policy accept; ct state invalid counter drop; }\n}\n"
+        % (ipk, NAT_DEVS["server"][1], t.cport)))
+    t.lab.exec("router", ["sysctl", "-qw"] + NAT_CT_SHORT)
+    clock = {}
+    for side in ("client", "client2"):
+        clock[side] = (host_clock(t, side), time.monotonic())
+        # the probe's conntrack entry goes: the public port is free
+        wait_ct_gone(t)
+    (ca, ta), (cb, tb) = clock["client"], clock["client2"]
+    ahead = seq_diff(ca, cb) + int(round((tb - ta) * 1000))
+    t.nat_order = ("client", "client2") if ahead > 0 else \
+        ("client2", "client")
+    t.nat_host = t.nat_order[0]
+    t.nat_clock_gap = abs(ahead)
+
+
+def wait_ct_gone(t, timeout=4.0):
+    """Wait until the router has no conntrack entry for the server port:
+    the public port is free for the next host.  Returns the wait, s."""
+    key = "dport=%d " % t.sport
+    t0 = time.monotonic()
+    while key in t.lab.conntrack():
+        if time.monotonic() - t0 > timeout:
+            raise Failed("the router kept its conntrack entry for %s" % key)
+        time.sleep(0.02)
+    return time.monotonic() - t0
+
+
+def nat_socket(t, side):
+    c = t._sock(side)
+    c.bind((t.host_addr[side], t.cport))
+    return c
+
+
+def nat_connect(t, side):
+    """SIDE connects from its own address and port cport; the server
+    must see it as the public address and port cport."""
+    lst = t._sock("server")
+    lst.bind((t.saddr, t.sport))
+    lst.listen(4)
+    c = nat_socket(t, side)
+    c.connect((t.saddr, t.sport))
+    s, peer = lst.accept()
+    t.socks.append(s)
+    s.settimeout(SOCK_TIMEOUT)
+    lst.close()
+    if tuple(peer[:2]) != (t.caddr, t.cport):
+        raise Failed("the router masqueraded %s to %s, not %s"
+                     % (side, ep(*peer[:2]), ep(t.caddr, t.cport)))
+    t.c, t.s = c, s
+    return c, s
+
+
+def nat_hosts_note(t):
+    a, b = t.nat_order
+    t.notes.append(
+        "router: nftables masquerade to %s port %d of every TCP connection "
+        "towards the server, conntrack time_wait/close timeouts 1 s, "
+        "invalid dropped; host A = %s (%s), host B = %s (%s), each bound "
+        "to port %d; A's TSval clock towards the server is %d ms ahead of "
+        "B's (Linux draws a TS offset for each 4-tuple)"
+        % (t.caddr, t.cport, a, t.host_addr[a], b, t.host_addr[b], t.cport,
+           t.nat_clock_gap))
+
+
+def nat_new_syn(t, p1, syn):
+    """Checks and notes the new host's SYN against host A's numbers."""
+    last_a = [x for x in p1 if x.dir == "c"][-1]
+    if syn.tsval is None or last_a.tsval is None:
+        return ["no timestamps"]
+    d_ts = seq_diff(syn.tsval, last_a.tsval)
+    if d_ts >= -NAT_TS_GAP_MIN:
+        return ["host B's SYN TSval is %+d ms from host A's last: not older "
+                "by %d" % (d_ts, NAT_TS_GAP_MIN)]
+    t.notes.append(
+        "host B's SYN (pub %s) %.3f s after host A's last segment: new ISN "
+        "(A's FIN end %+d), TSval %d ms older than A's last (another "
+        "clock): PAWS rejects it"
+        % (ep(t.caddr, t.cport), syn.t - p1[-1].t,
+           seq_diff(syn.seq, fin_end(fins(p1, "c")[0])), -d_ts))
+    return []
+
+
+def body_nat_tw_paws(t, drop_rst=False):
+    t.detail = True
+    a, b = t.nat_order
+    ipk = "ip" if t.fam == 4 else "ip6"
+    if drop_rst:
+        # a firewall on the path drops host B's RSTs; B gives up sooner
+        t.lab.nft_add("router", "%s saddr %s tcp flags & rst == rst counter "
+                      "drop" % (ipk, t.host_addr[b]), hook="forward")
+        t.lab.exec(b, ["sysctl", "-qw", "net.ipv4.tcp_syn_retries=2"])
+    nat_connect(t, a)
+    t.exchange()
+    close_server_first(t)
+    settle(t, {"client": "CLOSED", "server": "TIME_WAIT"}, "first close")
+    t.ct_wait = wait_ct_gone(t)
+    n0 = {side: t.nstat(side) for side in ("server", b)}
+    if not drop_rst:
+        t.nat_host = b
+        nat_connect(t, b)
+        n1 = {side: t.nstat(side) for side in ("server", b)}
+        st = t.states()
+        if st != {"client": "ESTABLISHED", "server": "ESTABLISHED"}:
+            raise Failed("after host B's connect ss shows %s" % st)
+        t.exchange_small()
+        close_client_first(t)
+        t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+    else:
+        c = nat_socket(t, b)
+        c.settimeout(25)
+        t0 = time.monotonic()
+        try:
+            c.connect((t.saddr, t.sport))
+        except OSError as e:
+            # (Python's own timeout is an OSError too, without errno)
+            if e.errno is None:
+                raise Failed("host B's connect() did not end in 25 s")
+            t.nat_failed = (time.monotonic() - t0, e.errno)
+        else:
+            raise Failed("host B's connect() succeeded")
+        n1 = {side: t.nstat(side) for side in ("server", b)}
+        t.expect = {"client": "CLOSED", "server": "TIME_WAIT"}
+    t.nat_deltas = {side: t.counter_delta(n0[side], n1[side])
+                    for side in n0}
+
+
+def verify_nat_tw_paws(t, segs, counters):
+    parts = incarnations(segs)
+    if len(parts) != 2:
+        return ["expected 2 incarnations, found %d" % len(parts)]
+    p1, p2 = parts
+    p = prefixed("first: ", check_four_way(p1, "s"))
+    if p:
+        return p
+    cfin, sfin = fins(p1, "c")[0], fins(p1, "s")[0]
+    p = check_challenged_reconnect(p2, fin_end(sfin), fin_end(cfin))
+    p += nat_new_syn(t, p1, p2[0])
+    paws = t.nat_deltas["server"].get("TcpExtPAWSTimewait", 0)
+    if paws != 1:
+        p.append("server PAWSTimewait %+d, expected +1" % paws)
+    if p:
+        return p
+    syn, cack, rst, syn2 = p2[:4]
+    a, b = t.nat_order
+    nat_hosts_note(t)
+    t.notes.append(
+        "host A connected, the server closed first (server TIME_WAIT on "
+        "the public 4-tuple, A CLOSED); the router forgot the connection "
+        "%.2f s after A's last ACK; then host B connected: the router gave "
+        "it the same public port" % t.ct_wait)
+    t.notes.append(
+        "the server's TIME_WAIT answered B's SYN with an ACK of the old "
+        "connection (seq = its FIN + 1, ack = A's FIN + 1), not SYN-ACK; "
+        "B (SYN_SENT) answered it %.3f ms later with a bare RST (seq = its "
+        "ack number), which ended the TIME_WAIT; B re-sent the same SYN "
+        "(same ISN) %.3f s after the first and the listener answered it"
+        % ((rst.t - cack.t) * 1000, syn2.t - syn.t))
+    for side in ("server", b):
+        t.notes.append("%s counters across B's connect: %s" % (
+            "server" if side == "server" else "host B",
+            t.fmt_delta(t.nat_deltas[side])))
+    t.notes.append("then B closed first: B TIME_WAIT, server CLOSED (ss)")
+    return p
+
+
+def body_nat_tw_paws_norst(t):
+    body_nat_tw_paws(t, drop_rst=True)
+
+
+def verify_nat_tw_paws_norst(t, segs, counters):
+    parts = incarnations(segs)
+    if len(parts) != 2:
+        return ["expected 2 incarnations, found %d" % len(parts)]
+    p1, p2 = parts
+    p = prefixed("first: ", check_four_way(p1, "s"))
+    if p:
+        return p
+    cfin, sfin = fins(p1, "c")[0], fins(p1, "s")[0]
+    syns = [x for x in p2 if x.dir == "c"]
+    acks = [x for x in p2 if x.dir == "s"]
+    if any(x.flags != SYN or x.seq != p2[0].seq for x in syns):
+        p.append("host B sent something other than its SYN again")
+    if any(x.flags != ACK or x.plen or x.seq != fin_end(sfin) or
+           x.ack != fin_end(cfin) for x in acks):
+        p.append("the server answered otherwise than with the old ACK")
+    if len(syns) < 3 or not acks:
+        p.append("%d SYNs, %d ACKs" % (len(syns), len(acks)))
+    if any(seq_diff(y.tsval, x.tsval) <= 0 for x, y in zip(syns, syns[1:])):
+        p.append("the SYNs' TSvals do not advance")
+    p += nat_new_syn(t, p1, p2[0])
+    fails = getattr(t, "nat_failed", None)
+    if fails is None or fails[1] != errno.ETIMEDOUT:
+        p.append("host B's connect() ended with %s" % (fails,))
+    drops = counters.get("router forward")
+    if not drops or drops[0] < 1:
+        p.append("the router dropped no RST of host B (%s)" % drops)
+    paws = t.nat_deltas["server"].get("TcpExtPAWSTimewait", 0)
+    if paws < 1:
+        p.append("server PAWSTimewait %+d" % paws)
+    if p:
+        return p
+    a, b = t.nat_order
+    nat_hosts_note(t)
+    t.notes.append(
+        "host A connected, the server closed first (server TIME_WAIT on "
+        "the public 4-tuple, A CLOSED); the router forgot the connection "
+        "%.2f s after A's last ACK; then host B (net.ipv4.tcp_syn_retries"
+        "=2) connected: the router gave it the same public port, and "
+        "dropped every RST host B sent (nft forward: %d)"
+        % (t.ct_wait, drops[0]))
+    t.notes.append(
+        "B sent its SYN %d times, one ISN, the TSval advancing (%s s after "
+        "the first); the server's TIME_WAIT answered %d of them with an "
+        "ACK of the old connection (seq = its FIN + 1, ack = A's FIN + 1), "
+        "none with SYN-ACK; B's connect() failed with ETIMEDOUT %.2f s "
+        "after it began"
+        % (len(syns), ", ".join("+%.3f" % (x.t - syns[0].t)
+                                for x in syns[1:]), len(acks),
+           fails[0]))
+    for side in ("server", b):
+        t.notes.append("%s counters across B's connect: %s" % (
+            "server" if side == "server" else "host B",
+            t.fmt_delta(t.nat_deltas[side])))
+    t.notes.append("ss at the end: the server still TIME-WAIT, host A's "
+                   "socket CLOSED, host B none")
+    return p
+
+
+def body_nat_last_ack_paws(t):
+    t.detail = True
+    a, b = t.nat_order
+    nat_connect(t, a)
+    t.exchange()
+    close_fin_acks_lost(t, 5)
+    t.ct_wait = wait_ct_gone(t)
+    t.lab.nft_flush("server")
+    n0 = {side: t.nstat(side) for side in ("server", b)}
+    t.nat_host = b
+    nat_connect(t, b)       # SYN, challenge ACK, RST, SYN again, SYN-ACK
+    n1 = {side: t.nstat(side) for side in ("server", b)}
+    st = t.states()
+    if st != {"client": "ESTABLISHED", "server": "ESTABLISHED"}:
+        raise Failed("after host B's connect ss shows %s" % st)
+    t.nat_deltas = {side: t.counter_delta(n0[side], n1[side])
+                    for side in n0}
+    t.exchange_small()
+    close_client_first(t)
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+    t.a_state = ss_state(t.lab.ss(a, "-tan"), ep(t.host_addr[a], t.cport),
+                         ep(t.saddr, t.sport))
+
+
+def verify_nat_last_ack_paws(t, segs, counters):
+    parts = incarnations(segs)
+    if len(parts) != 2:
+        return ["expected 2 incarnations, found %d" % len(parts)]
+    p1, p2 = parts
+    p = prefixed("first: ", check_handshake(p1) + check_fin_acks_lost(p1, 5))
+    if counters.get("server") != [5]:
+        p.append("server input dropped %s, expected the 5 ACKs of the "
+                 "server's FIN" % counters.get("server"))
+    if p:
+        return p
+    cfin, sfin = fins(p1, "c")[0], fins(p1, "s")[0]
+    p = check_challenged_reconnect(p2, fin_end(sfin), fin_end(cfin))
+    p += nat_new_syn(t, p1, p2[0])
+    if t.nat_deltas["server"].get("TcpExtTCPSYNChallenge", 0) != 1:
+        p.append("server TCPSYNChallenge %+d, expected +1"
+                 % t.nat_deltas["server"].get("TcpExtTCPSYNChallenge", 0))
+    if t.a_state != "TIME_WAIT":
+        p.append("host A's socket %s at the end, expected TIME_WAIT"
+                 % t.a_state)
+    if p:
+        return p
+    syn, cack, rst, syn2 = p2[:4]
+    a, b = t.nat_order
+    nat_hosts_note(t)
+    t.notes.append(
+        "host A closed first; every ACK of the server's FIN was dropped at "
+        "the server's input (nft, after the capture point; 5 dropped): the "
+        "server (LAST_ACK) re-sent its FIN at %s s, A acked the first "
+        "(TIME_WAIT) and re-acked each re-sent one; the router forgot the "
+        "connection %.2f s after A's last ACK" % (fin_resend_times(p1),
+                                                  t.ct_wait))
+    t.notes.append(
+        "host B connected: the router gave it the same public port; the "
+        "server's LAST_ACK answered its SYN with a challenge ACK of the old "
+        "connection (seq = its FIN + 1, ack = A's FIN + 1); B (SYN_SENT) "
+        "answered it %.3f ms later with a bare RST (seq = its ack number), "
+        "which ended the LAST_ACK; B re-sent the same SYN %.3f s after the "
+        "first and the listener answered it"
+        % ((rst.t - cack.t) * 1000, syn2.t - syn.t))
+    for side in ("server", b):
+        t.notes.append("%s counters across B's connect: %s" % (
+            "server" if side == "server" else "host B",
+            t.fmt_delta(t.nat_deltas[side])))
+    t.notes.append("then B closed first: B TIME_WAIT, server CLOSED (ss); "
+                   "host A's socket still TIME-WAIT at the end (ss: %s)"
+                   % t.a_state)
+    return p
+
+
 SYSCTLS = {
     "rst-answers-fin-retransmit": {
         "client": ["net.ipv4.tcp_max_tw_buckets=0"]},
@@ -4138,6 +4620,24 @@ EXTRA = [
      "client's first FIN and its first ACK of the server's FIN: each FIN "
      "sent twice; client TIME_WAIT, server CLOSED",
      body_vantage_relay, verify_vantage_relay, 3),
+    ("nat-time-wait-paws", 44,
+     "two hosts behind a router masquerading both to one public address "
+     "and port: the server closes host A's connection first (TIME_WAIT); "
+     "host B, whose TSval clock is behind A's, connects: PAWS refuses its "
+     "SYN (the old ACK), B's RST ends the TIME_WAIT, its SYN again is "
+     "accepted",
+     body_nat_tw_paws, verify_nat_tw_paws, 3),
+    ("nat-time-wait-paws-norst", 45,
+     "as nat-time-wait-paws, but the router drops host B's RSTs: every "
+     "SYN of B's is refused by the TIME_WAIT (the old ACK) until its "
+     "connect() times out; server TIME_WAIT",
+     body_nat_tw_paws_norst, verify_nat_tw_paws_norst, 2),
+    ("nat-last-ack-paws", 46,
+     "two hosts behind one public address and port: host A closes first, "
+     "the ACKs of the server's FIN are dropped (LAST_ACK, FIN re-sent 4 "
+     "times); host B, its TSval clock behind A's, connects: challenge ACK "
+     "from LAST_ACK, B's RST, SYN again, SYN-ACK",
+     body_nat_last_ack_paws, verify_nat_last_ack_paws, 3),
 ]
 
 
