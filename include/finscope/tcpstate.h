@@ -136,8 +136,14 @@ FsTcpOutcome *fs_tcpstate_expire(FsConn *conn, FsTime now, FsTime two_msl,
 typedef struct FsEndpoint FsEndpoint;
 
 /* seg, a SYN from role sender on conn's 4-tuple while conn is in
- * TIME_WAIT, is older (TSval) than that sender's last segment: an old
- * duplicate that PAWS rejects (RFC 7323 §5), not a new connection. */
+ * TIME_WAIT, is older (TSval) than that sender's last segment, by no
+ * more than the sender's clock ticks in an MSL (2 minutes at 1 ms a
+ * tick, RFC 7323 §5.4's fastest): an old duplicate that PAWS rejects
+ * (RFC 7323 §5), not a new connection. Older by more, the SYN was not
+ * stamped by that clock: a new connection from another host behind a
+ * NAT that gave it the same address and port, or from the host
+ * restarted (a new TS offset), which the TIME_WAIT refuses by PAWS
+ * all the same (RFC 6191 §2; Linux tcp_timewait_state_process()). */
 gboolean fs_tcpstate_old_syn(const FsConn *conn, int sender,
                              const FsSegment *seg);
 

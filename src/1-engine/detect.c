@@ -106,6 +106,11 @@ reuse_verdict(const FsReuse *r)
     if (r->isn_above && r->ts_newer)
         return "ISN above the old sequence space and timestamps newer "
                "(RFC 1122, RFC 6191): safe";
+    if (r->isn_above && r->ts_known)
+        return "ISN above the old sequence space (RFC 1122): safe, but "
+               "its TSval is older than the old connection's (another "
+               "clock: a host behind the same NAT address and port, or "
+               "one restarted), which PAWS refuses (RFC 6191)";
     if (r->isn_above)
         return "ISN above the old sequence space (RFC 1122): safe";
     if (r->ts_newer)
@@ -274,6 +279,11 @@ rejection_reason(const FsReuse *r)
     case FS_TCP_TIME_WAIT:
         if (r->outcome == FS_REUSE_REJECTED_RST)
             return "TIME_WAIT refused the SYN with an RST";
+        /* with timestamps on both, PAWS decides first: an older TSval
+         * is refused whatever the ISN (RFC 6191 §2) */
+        if (r->ts_known && !r->ts_newer)
+            return "TIME_WAIT refused the SYN: its timestamp was older "
+                   "than the old connection's (PAWS, RFC 6191)";
         return r->isn_above || r->ts_newer
                    ? "TIME_WAIT would let the SYN through (newer), but no "
                      "listening socket took it (Linux then answers from "

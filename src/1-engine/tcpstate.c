@@ -36,6 +36,13 @@
 /* A FIN unanswered this long without being sent again was acked (the
  * ACK escaped the capture): a stack re-sends within an RTO. */
 #define FIN_ANSWER_WAIT_NS (3 * G_GINT64_CONSTANT(1000000000))
+/* The most a sender's timestamp clock ticks while one of its segments
+ * lives in the network: an MSL (RFC 9293 §3.4.2: 2 minutes) at the
+ * fastest clock RFC 7323 §5.4 allows (1 ms a tick). An old duplicate
+ * carries its sender's TSval from when it was sent, so at most this much
+ * older than the sender's last segment (sent before the duplicate
+ * arrived). */
+#define OLD_DUPLICATE_TS_SPAN (120u * 1000u)
 
 static const char *const state_names[FS_TCP_N_STATES] = {
     [FS_TCP_UNKNOWN] = "UNKNOWN",
@@ -1763,7 +1770,8 @@ fs_tcpstate_old_syn(const FsConn *conn, int sender, const FsSegment *seg)
         time_wait |= fs_tcpstate_likely(&conn->ep[r]) == FS_TCP_TIME_WAIT;
     return (seg->flags & (FS_TH_SYN | FS_TH_ACK)) == FS_TH_SYN &&
            time_wait && seg->has_ts && self->ts_seen &&
-           fs_ts_older(seg->tsval, self->last_tsval);
+           fs_ts_older(seg->tsval, self->last_tsval) &&
+           self->last_tsval - seg->tsval <= OLD_DUPLICATE_TS_SPAN;
 }
 
 /* The SYN of a connect refused by an RST in SYN_SENT sent again, its
@@ -1782,9 +1790,11 @@ refused_syn_again(const Step *st, FsRole sender)
 }
 
 /* A SYN repeating the ISN of an endpoint already past SYN_SENT, or one
- * older (TSval) than its sender's last segment while the 4-tuple is in
- * TIME_WAIT (PAWS rejects it: RFC 7323 §5, RFC 6191), is an old
- * duplicate (RFC 9293 §3.5, Figure 9): it opens nothing, moves nobody. */
+ * older (TSval) than its sender's last segment, by no more than its
+ * sender's clock ticks in an MSL, while the 4-tuple is in TIME_WAIT
+ * (PAWS rejects it: RFC 7323 §5, RFC 6191; fs_tcpstate_old_syn()), is
+ * an old duplicate (RFC 9293 §3.5, Figure 9): it opens nothing, moves
+ * nobody. */
 static gboolean
 old_duplicate_syn(const Step *st, FsRole sender)
 {
