@@ -4649,6 +4649,10 @@ def all_scenarios():
                                 attempts))
     for base, n, desc, body, verify, attempts in EXTRA:
         out.append(Scenario(base, n, 4, "", desc, body, verify, attempts))
+        # the nat-* TIME_WAIT one over IPv6 too (NAT66: masquerade)
+        if base == "nat-time-wait-paws":
+            out.append(Scenario(base, n, 6, "-v6", desc, body, verify,
+                                attempts))
     return out
 
 
