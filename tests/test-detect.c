@@ -50,6 +50,24 @@ static const FsScriptStep old_syn_older_tsval[] = {
     { S2C, "A", 5202, 1102, 0, 1001, 912, 0, 0 },  /* old numbers */
 };
 
+/* The same SYN with a TSval 120,000 ticks older than the client's last
+ * (110): an MSL (2 min) at 1 ms a tick, as old as an old duplicate of
+ * the client's own can be: still one. */
+static const FsScriptStep old_syn_tsval_at_span[] = {
+    FIRST_INCARNATION_SERVER_CLOSES,
+    { C2S, "S", 500,  0,    0, 1000, 110u - 120000u, 0, 0 },
+    { S2C, "A", 5202, 1102, 0, 1001, 912, 0, 0 },  /* old numbers */
+};
+
+/* One tick older than that: not the client's clock (another host behind
+ * the same NAT address and port): a new connection, which the TIME_WAIT
+ * refuses by PAWS with an ACK of the old one (nat-time-wait-paws). */
+static const FsScriptStep nat_syn_older_clock[] = {
+    FIRST_INCARNATION_SERVER_CLOSES,
+    { C2S, "S", 500,  0,    0, 1000, 110u - 120001u, 0, 0 },
+    { S2C, "A", 5202, 1102, 0, 1001, 912, 0, 0 },  /* old numbers */
+};
+
 /* Client closes first; its final ACK is lost; the server sits in
  * LAST_ACK when the client reconnects from the same port. Linux answers
  * with a challenge ACK, the client RSTs it, and the retried SYN wins. */
@@ -183,6 +201,41 @@ test_old_syn_older_tsval(void)
                     FS_TCP_CLOSED);
     g_assert_cmpuint(fs_script_count(res, FS_EV_REUSE_REJECTED,
                                      FS_ROLE_NONE), ==, 0);
+}
+
+static void
+test_old_syn_tsval_at_span(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(old_syn_tsval_at_span);
+    const FsConn *old = fs_script_conn(res, 0);
+
+    g_assert_cmpuint(res->conns->len, ==, 1);
+    g_assert_cmpuint(old->old_duplicates, ==, 1);
+    g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_SERVER), ==,
+                    FS_TCP_TIME_WAIT);
+}
+
+static void
+test_nat_syn_older_clock(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(nat_syn_older_clock);
+    const FsConn *old = fs_script_conn(res, 0);
+    const FsConn *neu = fs_script_conn(res, 1);
+
+    g_assert_cmpuint(res->conns->len, ==, 2);
+    g_assert_cmpuint(old->old_duplicates, ==, 0);
+    g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_SERVER), ==,
+                    FS_TCP_TIME_WAIT);
+    g_assert_true(neu->reuse_in_time_wait);
+    g_assert_cmpint(neu->reuse.holder, ==, FS_ROLE_SERVER);
+    g_assert_cmpint(neu->reuse.holder_state, ==, FS_TCP_TIME_WAIT);
+    g_assert_true(neu->reuse.ts_known);
+    g_assert_false(neu->reuse.ts_newer);
+    g_assert_cmpint(neu->reuse.outcome, ==, FS_REUSE_CHALLENGE_ACK);
+    g_assert_cmpint(fs_classify_end_state(neu, FS_ROLE_CLIENT), ==,
+                    FS_TCP_SYN_SENT);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_REUSE_REJECTED,
+                                     FS_ROLE_NONE), ==, 1);
 }
 
 static void
@@ -518,6 +571,10 @@ main(int argc, char **argv)
                     test_reuse_unsafe_rejected);
     g_test_add_func("/detect/reuse/old-syn-older-tsval",
                     test_old_syn_older_tsval);
+    g_test_add_func("/detect/reuse/old-syn-tsval-at-span",
+                    test_old_syn_tsval_at_span);
+    g_test_add_func("/detect/reuse/nat-syn-older-clock",
+                    test_nat_syn_older_clock);
     g_test_add_func("/detect/reuse/syn-to-last-ack", test_syn_to_last_ack);
     g_test_add_func("/detect/old-dup/time-wait", test_old_dup_in_time_wait);
     g_test_add_func("/detect/old-dup/accepted", test_old_dup_accepted);
