@@ -1204,13 +1204,13 @@ rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
         return NULL;
     }
     /* (Linux's tcp_sequence(): in the window up to RCV.NXT + RCV.WND,
-     * that one included) */
-    if (rcv->state == FS_TCP_SYN_RECEIVED ||
-        fs_seq_between(seg->seq, lo, lo + rcv->rcv_wnd + 1u))
-        return rcv->state == FS_TCP_SYN_RECEIVED
-                   ? NULL
-                   : "in the window but not RCV.NXT: a challenge ACK, the "
-                     "connection stays";
+     * that one included; in SYN_RECEIVED as well, RFC 9293 §3.10.7.4
+     * with RFC 5961: Linux's tcp_check_req() drops one outside the
+     * SYN-ACK's window and answers one in it, not at RCV.NXT, with a
+     * challenge ACK, the request kept; packetdrill audit G2) */
+    if (fs_seq_between(seg->seq, lo, lo + rcv->rcv_wnd + 1u))
+        return "in the window but not RCV.NXT: a challenge ACK, the "
+               "connection stays";
     return "outside the receive window: dropped";
 }
 
