@@ -43,6 +43,9 @@
  * older than the sender's last segment (sent before the duplicate
  * arrived). */
 #define OLD_DUPLICATE_TS_SPAN (120u * 1000u)
+/* Linux's TCP_PAWS_MSL: an RST whose TSval fails PAWS is still taken
+ * once the last timestamp taken is this old (tcp_paws_reject()). */
+#define PAWS_MSL_NS (60 * G_GINT64_CONSTANT(1000000000))
 
 static const char *const state_names[FS_TCP_N_STATES] = {
     [FS_TCP_UNKNOWN] = "UNKNOWN",
@@ -1147,10 +1150,21 @@ rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
                    ? NULL
                    : "unacceptable ACK in SYN_SENT: dropped";
     case FS_TCP_TIME_WAIT:
-        /* Linux kills a TIME_WAIT only on seq == RCV.NXT */
-        return seg->seq == hi ? NULL
-                              : "not RCV.NXT in TIME_WAIT: dropped, "
-                                "TIME_WAIT stays";
+        /* Linux kills a TIME_WAIT only on seq == RCV.NXT, and only
+         * past PAWS (tcp_timewait_state_process(): tcp_paws_reject()
+         * drops an RST whose TSval is older than the last it took,
+         * ts_recent, unless that one is older than TCP_PAWS_MSL, 60 s:
+         * the 2*MSL timer's last start stands for it; packetdrill
+         * audit G4). In a synchronized state Linux takes an RST that
+         * failed PAWS (tcp_validate_incoming()): not there. */
+        if (seg->seq != hi)
+            return "not RCV.NXT in TIME_WAIT: dropped, TIME_WAIT stays";
+        return seg->has_ts && snd->ts_seen &&
+                       fs_ts_older(seg->tsval, snd->last_tsval) &&
+                       st->ts - FS_TIME_WAIT_TIMER(rcv) < PAWS_MSL_NS
+                   ? "TSval older than the last the TIME_WAIT took (PAWS): "
+                     "dropped, TIME_WAIT stays"
+                   : NULL;
     case FS_TCP_UNKNOWN:
     case FS_TCP_CLOSED:
         *uncertain = !rcv->seen;
