@@ -1294,6 +1294,30 @@ answers_fin_again(const Step *st, FsRole sender)
              st->seg->seq == self->fin_seq + 1));
 }
 
+/* A bare RST at the peer's ACK of the sender's FIN (<SEQ=SEG.ACK>, its
+ * SND.NXT), answering within a leg a peer segment that brought nothing
+ * new, from an endpoint the capture has in CLOSING or TIME_WAIT: a port
+ * with no connection answers so (RFC 9293 §3.10.7.1). A live CLOSING
+ * takes that ACK into TIME_WAIT, and a TIME_WAIT answers no ACK with an
+ * RST (Linux sends one from a timewait socket only in its FIN_WAIT_2
+ * substate). The socket had gone before that ACK came (a SO_LINGER 0
+ * close from CLOSING sends nothing, Linux tcp_disconnect(); packetdrill
+ * audit G8): that ACK reached no TIME_WAIT. */
+static gboolean
+closing_gone(const Step *st, FsRole sender)
+{
+    const FsEndpoint *self = &st->conn->ep[sender];
+    const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
+
+    return !(st->seg->flags & FS_TH_ACK) && self->fin_sent &&
+           (self->state == FS_TCP_CLOSING ||
+            self->state == FS_TCP_TIME_WAIT) &&
+           peer->ack_seen && st->seg->seq == peer->max_ack &&
+           st->seg->seq == self->fin_seq + 1 && self->ack_seen &&
+           !fs_seq_gt(peer->snd_nxt, self->max_ack) &&
+           answers_peer(st, sender);
+}
+
 /* What an accepted RST says beyond "abort": an answer to the peer's
  * re-sent FIN (RST.seq is that FIN's ack, the first one's or, in a
  * simultaneous close, the ack of the peer's FIN that followed its own,
@@ -1401,7 +1425,8 @@ half_open_reset(const Step *st, FsRole sender)
  * up, a user timeout, a reboot. (A socket closed by its user that gets
  * data answers the same way from FIN_WAIT_1 or FIN_WAIT_2:
  * abort_after_close, not this.) So is one from SYN_SENT answering a
- * SYN-ACK that acknowledges its SYN. */
+ * SYN-ACK that acknowledges its SYN, and one from CLOSING or TIME_WAIT
+ * at the ACK of its FIN (closing_gone()). */
 static gboolean
 state_lost(const Step *st, FsRole sender)
 {
@@ -1417,6 +1442,8 @@ state_lost(const Step *st, FsRole sender)
     if (self->state == FS_TCP_SYN_SENT)
         return self->isn_known && peer->isn_known &&
                st->seg->seq == self->isn + 1;
+    if (closing_gone(st, sender))
+        return TRUE;
     if (!fs_seq_lt(st->seg->seq, self->snd_nxt))
         return FALSE;
     if (self->state == FS_TCP_ESTABLISHED)
@@ -1614,7 +1641,17 @@ rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
     gboolean infer = ((st->seg->flags & FS_TH_ACK) ||
                       !fs_seq_lt(st->seg->seq, conn->ep[sender].snd_nxt)) &&
                      !fin_again;
-    gboolean defer = infer && abort_before_fin_due(st, sender);
+    gboolean defer;
+
+    /* a port's answer to the ACK of its FIN from CLOSING: that ACK
+     * found no socket, and took it to no TIME_WAIT (its FIN acked: the
+     * close done, as from LAST_ACK) */
+    if (infer && conn->ep[sender].ack_pending && closing_gone(st, sender)) {
+        infer = FALSE;
+        conn->ep[sender].ack_pending = 0;
+        note_close_done(st);
+    }
+    defer = infer && abort_before_fin_due(st, sender);
 
     if (infer && !defer)
         ack_arrived(st, sender);
