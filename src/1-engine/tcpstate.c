@@ -1618,6 +1618,30 @@ ack_before_abort_lost(const Step *st, FsRole sender)
     st->conn->ep[sender].undecided = FS_UNDECIDED_ACK_BEFORE_RST;
 }
 
+/* An RST its receiver drops that is a port's reply (state_lost(): a
+ * bare RST at the peer's ACK, below SND.NXT, answering it, from a state
+ * whose live socket would have acked): whatever the receiver made of
+ * it, its sender held no connection after it (packetdrill audit G7: a
+ * LAST_ACK that got data past its RCV.NXT aborts, Linux's
+ * TCPAbortOnData, and answers with RST <SEQ=SEG.ACK> at its FIN, which
+ * the peer, its RCV.NXT past that FIN, drops). */
+static void
+rst_not_taken_ends_sender(const Step *st, FsRole sender)
+{
+    const FsEndpoint *self = &st->conn->ep[sender];
+
+    if (st->conn->rst_from != FS_ROLE_NONE ||
+        self->state == FS_TCP_CLOSED || self->state == FS_TCP_UNKNOWN ||
+        !state_lost(st, sender))
+        return;
+    emit_event(st, FS_EV_STATE_LOST, sender, st->seg->seq,
+               "RST without ACK at the peer's ACK, answering it, the reply "
+               "of a port with no connection (or of a closed socket "
+               "aborting on data): its receiver did not take it, but its "
+               "sender held no connection after it");
+    take_edge(st, sender, FS_CAUSE_GONE);
+}
+
 /* RST: both ends are gone if its receiver accepts it; one it would not
  * accept changes nothing, not even what the capture knows of its sender
  * (an injected RST, an old one). TRUE when it is so judged away. A
@@ -1690,6 +1714,7 @@ rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
     conn->rst_ignored++;
     emit_event(st, FS_EV_RST_IGNORED, fs_role_peer(sender), st->seg->seq,
                refused);
+    rst_not_taken_ends_sender(st, sender);
     return TRUE;
 }
 
