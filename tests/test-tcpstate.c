@@ -1238,6 +1238,133 @@ test_refused_then_answered(void)
     g_assert_cmpint(conn->rst_from, ==, FS_ROLE_NONE);
 }
 
+/* ---- session 19b: the second packetdrill audit's RST rules ---- */
+
+/* An RST to a SYN_RECEIVED far outside the SYN-ACK's window: dropped,
+ * the handshake goes on (audit G2, d18b). */
+static const FsScriptStep synrecv_rst_outside[] = {
+    { C2S, "S",  1000,    0,    0, 0,  0, 0, 0 },
+    { S2C, "SA", 5000,    1001, 0, 1,  0, 0, 0 },
+    { C2S, "R",  9001001, 0,    0, 10, 0, 0, 0 },
+    { C2S, "A",  1001,    5001, 0, 60, 0, 0, 0 },
+};
+
+/* One in the window, not at RCV.NXT: a challenge ACK; then one at
+ * RCV.NXT ends the request (d18). */
+static const FsScriptStep synrecv_rst_in_window[] = {
+    { C2S, "S",  1000, 0,    0, 0,  0, 0, 0 },
+    { S2C, "SA", 5000, 1001, 0, 1,  0, 0, 0 },
+    { C2S, "R",  1501, 0,    0, 10, 0, 0, 0 },
+    { S2C, "A",  5001, 1001, 0, 10, 0, 0, 0 },
+    { C2S, "R",  1001, 0,    0, 60, 0, 0, 0 },
+};
+
+/* The server closes first; the client's FIN (TSval 120) takes it to
+ * TIME_WAIT; an RST+ACK at RCV.NXT with TSval TSVAL follows (G4). */
+#define TW_RST_TSVAL(TSVAL)                                  \
+    HANDSHAKE_AND_DATA,                                      \
+    { S2C, "FA", 5201, 1101, 0, 10,  200, 0, 0 },            \
+    { C2S, "A",  1101, 5202, 0, 11,  110, 0, 0 },            \
+    { C2S, "FA", 1101, 5202, 0, 20,  120, 0, 0 },            \
+    { S2C, "A",  5202, 1102, 0, 21,  210, 0, 0 },            \
+    { C2S, "RA", 1102, 5202, 0, 500, TSVAL, 0, 0 }
+static const FsScriptStep tw_rst_older_tsval[] = { TW_RST_TSVAL(50) };
+static const FsScriptStep tw_rst_newer_tsval[] = { TW_RST_TSVAL(125) };
+
+/* FINs cross; the server, CLOSING, goes silently (SO_LINGER 0); the
+ * client's ACK of its FIN gets a port's RST <SEQ=SEG.ACK> (G8, d44). */
+static const FsScriptStep closing_gone_port_rst[] = {
+    HANDSHAKE_AND_DATA,
+    { S2C, "FA", 5201, 1101, 0, 10, 0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 11, 0, 0, 0 },
+    { S2C, "A",  5202, 1102, 0, 11, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 80, 0, 0, 0 },
+    { S2C, "R",  5202, 0,    0, 80, 0, 0, 0 },
+};
+
+/* The client closes first, the server's FIN follows (LAST_ACK); the
+ * client's data from its FIN's seq, not acking that FIN, draws the
+ * server's RST <SEQ=SEG.ACK> at its FIN, which the client, its RCV.NXT
+ * past that FIN, drops (G7, d05). */
+static const FsScriptStep last_ack_abort_on_data[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0,  10, 0, 0, 0 },
+    { S2C, "A",  5201, 1102, 0,  11, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0,  20, 0, 0, 0 },
+    { C2S, "PA", 1101, 5201, 10, 30, 0, 0, 0 },
+    { S2C, "R",  5201, 0,    0,  30, 0, 0, 0 },
+};
+
+static void
+test_synrecv_rst_window(void)
+{
+    g_autoptr(FsScriptResult) out =
+        fs_script_run(STEPS(synrecv_rst_outside), NULL);
+    g_autoptr(FsScriptResult) in =
+        fs_script_run(STEPS(synrecv_rst_in_window), NULL);
+    const FsConn *conn = fs_script_conn(out, 0);
+    g_autofree char *s = state_path(out, FS_ROLE_SERVER);
+
+    g_assert_cmpint(conn->rst_from, ==, FS_ROLE_NONE);
+    g_assert_cmpuint(conn->rst_ignored, ==, 1);
+    g_assert_true(g_str_has_suffix(s, ">SYN_RECEIVED>ESTABLISHED"));
+    conn = fs_script_conn(in, 0);
+    g_assert_cmpint(conn->rst_from, ==, FS_ROLE_CLIENT);
+    g_assert_cmpuint(conn->rst_ignored, ==, 1);
+    g_assert_cmpuint(fs_script_count(in, FS_EV_RST_IGNORED, FS_ROLE_SERVER),
+                     ==, 1);
+}
+
+static void
+test_tw_rst_paws(void)
+{
+    g_autoptr(FsScriptResult) older =
+        fs_script_run(STEPS(tw_rst_older_tsval), NULL);
+    g_autoptr(FsScriptResult) newer =
+        fs_script_run(STEPS(tw_rst_newer_tsval), NULL);
+    const FsConn *conn = fs_script_conn(older, 0);
+    g_autofree char *s = state_path(older, FS_ROLE_SERVER);
+
+    g_assert_cmpint(conn->rst_from, ==, FS_ROLE_NONE);
+    g_assert_false(conn->tw_assassinated);
+    g_assert_cmpuint(conn->rst_ignored, ==, 1);
+    g_assert_null(strstr(s, "TIME_WAIT>CLOSED>"));
+    g_assert_nonnull(strstr(s, ">FIN_WAIT_2>TIME_WAIT"));
+    conn = fs_script_conn(newer, 0);
+    g_assert_cmpint(conn->rst_from, ==, FS_ROLE_CLIENT);
+    g_assert_true(conn->tw_assassinated);
+}
+
+static void
+test_closing_gone_port_rst(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(STEPS(closing_gone_port_rst), NULL);
+    const FsConn *conn = fs_script_conn(res, 0);
+    g_autofree char *s = state_path(res, FS_ROLE_SERVER);
+
+    g_assert_true(g_str_has_suffix(s, ">FIN_WAIT_1>CLOSING>CLOSED"));
+    g_assert_cmpint(conn->rst_from, ==, FS_ROLE_SERVER);
+    g_assert_cmpstr(fs_tcp_state_name(conn->rst_state), ==, "CLOSED");
+    g_assert_cmpuint(fs_script_count(res, FS_EV_STATE_LOST, FS_ROLE_SERVER),
+                     ==, 1);
+}
+
+static void
+test_last_ack_abort_on_data(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(STEPS(last_ack_abort_on_data), NULL);
+    const FsConn *conn = fs_script_conn(res, 0);
+    g_autofree char *s = state_path(res, FS_ROLE_SERVER);
+
+    g_assert_true(g_str_has_suffix(s, ">CLOSE_WAIT>LAST_ACK>CLOSED"));
+    g_assert_cmpint(conn->rst_from, ==, FS_ROLE_NONE);
+    g_assert_cmpuint(conn->rst_ignored, ==, 1);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_STATE_LOST, FS_ROLE_SERVER),
+                     ==, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1274,5 +1401,12 @@ main(int argc, char **argv)
                     test_bad_synack_half_open_reset);
     g_test_add_func("/tcpstate/pd19/refused-then-answered",
                     test_refused_then_answered);
+    g_test_add_func("/tcpstate/pd19b/synrecv-rst-window",
+                    test_synrecv_rst_window);
+    g_test_add_func("/tcpstate/pd19b/tw-rst-paws", test_tw_rst_paws);
+    g_test_add_func("/tcpstate/pd19b/closing-gone-port-rst",
+                    test_closing_gone_port_rst);
+    g_test_add_func("/tcpstate/pd19b/last-ack-abort-on-data",
+                    test_last_ack_abort_on_data);
     return g_test_run();
 }
