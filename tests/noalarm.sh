@@ -16,7 +16,8 @@ anomalies = {"fin_retransmit", "final_ack_lost", "data_after_fin",
              "old_duplicate", "reuse_in_time_wait", "reuse_rejected",
              "rst_answers_fin", "fin_beyond_data", "duplicate_frame",
              "rst_ignored", "abort_after_close", "peer_silent",
-             "half_open_reset", "state_lost", "handshake_ack_lost"}
+             "half_open_reset", "state_lost", "handshake_ack_lost",
+             "fin_ignored"}
 bad = 0
 for line in open(sys.argv[1]):
     o = json.loads(line)

@@ -30,6 +30,7 @@ static const char *const kind_names[FS_EV_N_KINDS] = {
     [FS_EV_HALF_OPEN_RESET] = "half_open_reset",
     [FS_EV_STATE_LOST] = "state_lost",
     [FS_EV_HANDSHAKE_ACK_LOST] = "handshake_ack_lost",
+    [FS_EV_FIN_IGNORED] = "fin_ignored",
 };
 
 const char *
@@ -68,6 +69,7 @@ fs_event_kind_is_anomaly(FsEventKind kind)
     case FS_EV_HALF_OPEN_RESET:
     case FS_EV_STATE_LOST:
     case FS_EV_HANDSHAKE_ACK_LOST:
+    case FS_EV_FIN_IGNORED:
         return TRUE;
     case FS_EV_N_KINDS:
         break;

@@ -1928,6 +1928,47 @@ unacceptable_synack(const Step *st, FsRole sender)
               fs_seq_leq(seg->ack, rcv->snd_nxt)));
 }
 
+/* A FIN its receiver would not take, and why; NULL if it may. RFC 9293
+ * §3.10.7.4, "first, check the sequence number": a segment outside the
+ * receive window, or wholly below RCV.NXT, is answered by an ACK and
+ * dropped, its FIN with it (Linux's tcp_sequence(): a duplicate ACK, a
+ * D-SACK for one below). Judged only on what the capture proves of the
+ * receiver, in a capture that has missed nothing so far (no ACK for
+ * bytes never captured: a window update lost with the bytes would move
+ * the window's edge, and an ACK numbered in another sequence space
+ * proves nothing): its ACK (RCV.NXT) for one below it, a FIN whose last
+ * byte the receiver had acked past (no real FIN lies below an ACK; the
+ * ACK within what the FIN's sender was seen sending), and for one past
+ * the window also its window scale (its SYN captured): else a FIN past
+ * bytes not captured stays the FIN it may be (fin_gap). Only a first
+ * FIN, to a receiver that has not taken one. (Packetdrill audit G1:
+ * Linux 6.18 answered a FIN 5 MB past RCV.NXT, and one below RCV.NXT,
+ * with an ACK not covering it, sent data from ESTABLISHED and took the
+ * real FIN later.) */
+static const char *
+fin_refusal(const Step *st, FsRole sender)
+{
+    const FsSegment *seg = st->seg;
+    const FsConn *conn = st->conn;
+    const FsEndpoint *self = &conn->ep[sender];
+    const FsEndpoint *rcv = &conn->ep[fs_role_peer(sender)];
+    guint32 fin_pos = seg->seq + seg->payload_len;
+
+    if ((seg->flags & (FS_TH_SYN | FS_TH_RST)) || self->fin_sent ||
+        rcv->recv_fin || rcv->fin_pending || !rcv->seen)
+        return NULL;
+    if (!rcv->ack_seen || conn->capture_loss != 0)
+        return NULL;
+    if (fs_seq_lt(fin_pos + 1, rcv->max_ack) &&
+        fs_seq_leq(rcv->max_ack, self->snd_nxt))
+        return "wholly below RCV.NXT (its receiver had acked past it): "
+               "an old or forged segment, dropped";
+    if (rcv->isn_known &&
+        fs_seq_gt(seg->seq, rcv->max_ack + rcv->rcv_wnd))
+        return "outside the receive window: dropped";
+    return NULL;
+}
+
 /* The handshake's last ACK (§3.5): its sender got the SYN-ACK (SYN-SENT
  * to ESTABLISHED), the SYN-ACK's sender gets it (SYN-RECEIVED to
  * ESTABLISHED). */
@@ -2183,6 +2224,15 @@ segment_step(const Step *st, FsRole sender)
             self->ack_seen = 1;
         }
         return;
+    }
+    if (seg->flags & FS_TH_FIN) {
+        const char *why = fin_refusal(st, sender);
+
+        if (why != NULL) {
+            emit_event(st, FS_EV_FIN_IGNORED, sender,
+                       seg->seq + seg->payload_len, why);
+            return;
+        }
     }
     earlier_fin_arrived(st, sender);
     if ((seg->flags & FS_TH_RST) &&
