@@ -1932,19 +1932,23 @@ unacceptable_synack(const Step *st, FsRole sender)
  * §3.10.7.4, "first, check the sequence number": a segment outside the
  * receive window, or wholly below RCV.NXT, is answered by an ACK and
  * dropped, its FIN with it (Linux's tcp_sequence(): a duplicate ACK, a
- * D-SACK for one below). Judged only on what the capture proves of the
- * receiver, in a capture that has missed nothing so far (no ACK for
- * bytes never captured: a window update lost with the bytes would move
- * the window's edge, and an ACK numbered in another sequence space
- * proves nothing): its ACK (RCV.NXT) for one below it, a FIN whose last
- * byte the receiver had acked past (no real FIN lies below an ACK; the
- * ACK within what the FIN's sender was seen sending), and for one past
- * the window also its window scale (its SYN captured): else a FIN past
- * bytes not captured stays the FIN it may be (fin_gap). Only a first
- * FIN, to a receiver that has not taken one. (Packetdrill audit G1:
- * Linux 6.18 answered a FIN 5 MB past RCV.NXT, and one below RCV.NXT,
- * with an ACK not covering it, sent data from ESTABLISHED and took the
- * real FIN later.) */
+ * D-SACK for one below); §3.10.7.3: to a SYN_SENT, a segment with
+ * neither SYN nor RST is dropped (from an endpoint whose SYN-ACK the
+ * capture has not shown: one the capture missed would have drawn the
+ * SYN_SENT's ACK first, on_handshake_ack()). Else judged only on what
+ * the capture proves of the receiver, in a capture that has missed
+ * nothing so far (no ACK for bytes never captured: a window update lost
+ * with the bytes would move the window's edge, and an ACK numbered in
+ * another sequence space proves nothing): its ACK (RCV.NXT) for one
+ * below it, a FIN whose last byte the receiver had acked past (no real
+ * FIN lies below an ACK; the ACK within what the FIN's sender was seen
+ * sending), and for one past the window also its window scale (its SYN
+ * captured): else a FIN past bytes not captured stays the FIN it may be
+ * (fin_gap). Only a first FIN, to a receiver that has not taken one.
+ * (Packetdrill audit G1: Linux 6.18 answered a FIN 5 MB past RCV.NXT,
+ * and one below RCV.NXT, with an ACK not covering it, sent data from
+ * ESTABLISHED and took the real FIN later; G5: a FIN+ACK to its
+ * SYN_SENT drew nothing, the SYN-ACK came after.) */
 static const char *
 fin_refusal(const Step *st, FsRole sender)
 {
@@ -1957,6 +1961,9 @@ fin_refusal(const Step *st, FsRole sender)
     if ((seg->flags & (FS_TH_SYN | FS_TH_RST)) || self->fin_sent ||
         rcv->recv_fin || rcv->fin_pending || !rcv->seen)
         return NULL;
+    if (rcv->state == FS_TCP_SYN_SENT && rcv->isn_known &&
+        !self->isn_known)
+        return "to an endpoint in SYN_SENT, without SYN: dropped";
     if (!rcv->ack_seen || conn->capture_loss != 0)
         return NULL;
     if (fs_seq_lt(fin_pos + 1, rcv->max_ack) &&
