@@ -68,7 +68,8 @@ struct FsEndpoint {
     guint32 ack_carrier_end; /* end of the first sequence-occupying peer
                                 segment that acked its FIN */
     guint32 fin_gap_lo;      /* fin_gap: first byte before the FIN not
-                                captured so far */
+                                captured so far; of a FIN with data
+                                (fin_with_data), its segment's first */
     guint32 time_wait_restart_us; /* its 2*MSL timer last restarted in
                                 that TIME_WAIT (a FIN of the peer's sent
                                 again reached it: its ACK passed the

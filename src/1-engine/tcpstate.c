@@ -877,6 +877,40 @@ on_ack(const Step *st, FsRole sender)
     return acked_fin_now;
 }
 
+/* Payload of sender's, which sent its FIN past bytes not captured
+ * (fin_gap), ending at end: does it fill the hole? A bare FIN's hole
+ * runs from fin_gap_lo, the first byte not captured so far, to the FIN
+ * (fin_seq): a segment from at or below fin_gap_lo moves it on, and the
+ * hole is gone when one reaches the FIN. A FIN that came with data
+ * brought the bytes from its segment's first, fin_gap_lo then, to the
+ * FIN: the hole is gone when a segment reaches that byte from at or
+ * below what the receiver had acked (its RCV.NXT: every byte before it
+ * it had, and the segment every one after up to the FIN's segment).
+ * (Packetdrill audit G6: data+FIN arriving before the 100 bytes in front
+ * of it, then those bytes, read as bytes missed: the hole was taken to
+ * end at the FIN, past the FIN segment's own payload.) */
+static void
+fin_gap_fills(const Step *st, FsRole sender, guint32 end)
+{
+    const FsSegment *seg = st->seg;
+    FsEndpoint *self = &st->conn->ep[sender];
+    const FsEndpoint *rcv = &st->conn->ep[fs_role_peer(sender)];
+
+    if (self->fin_with_data) {
+        if (fs_seq_lt(seg->seq, self->fin_gap_lo) &&
+            fs_seq_geq(end, self->fin_gap_lo) && rcv->ack_seen &&
+            fs_seq_leq(seg->seq, rcv->max_ack))
+            self->fin_gap = 0;
+        return;
+    }
+    if (fs_seq_leq(seg->seq, self->fin_gap_lo) &&
+        fs_seq_gt(end, self->fin_gap_lo)) {
+        self->fin_gap_lo = end; /* the hole before the FIN fills up */
+        if (fs_seq_geq(end, self->fin_seq))
+            self->fin_gap = 0;
+    }
+}
+
 /* Payload after a FIN: the peer's (half-close, legal) or its own. */
 static void
 on_payload(const Step *st, FsRole sender)
@@ -889,12 +923,8 @@ on_payload(const Step *st, FsRole sender)
     self->bytes += seg->payload_len;
     if (!self->fin_sent && !peer->fin_sent)
         self->last_payload_time = st->ts; /* the idle before the close */
-    if (self->fin_gap && fs_seq_leq(seg->seq, self->fin_gap_lo) &&
-        fs_seq_gt(end, self->fin_gap_lo)) {
-        self->fin_gap_lo = end; /* the hole before the FIN fills up */
-        if (fs_seq_geq(end, self->fin_seq))
-            self->fin_gap = 0;
-    }
+    if (self->fin_gap)
+        fin_gap_fills(st, sender, end);
     if (self->fin_sent && fs_seq_gt(end, self->fin_seq)) {
         if (self->bytes_after_own_fin == 0)
             emit_event(st, FS_EV_DATA_AFTER_FIN, sender, seg->seq,
@@ -984,9 +1014,10 @@ on_first_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
 
     if (fs_seq_gt(seg->seq, self->snd_nxt)) {
         /* bytes before it not captured (yet): reordered if they come
-         * later, missed if not (settle_fin_gap) */
+         * later, missed if not (settle_fin_gap); fin_gap_fills() */
         self->fin_gap = 1;
-        self->fin_gap_lo = self->snd_nxt;
+        self->fin_gap_lo =
+            seg->payload_len > 0 ? seg->seq : self->snd_nxt;
     }
     self->fin_sent = 1;
     self->fin_with_data = seg->payload_len > 0;
