@@ -1365,6 +1365,147 @@ test_last_ack_abort_on_data(void)
                      ==, 1);
 }
 
+/* A FIN 100000 past the server's RCV.NXT, outside its 65535-byte
+ * window: the server's duplicate ACK, its data from ESTABLISHED, the
+ * real FIN later. */
+static const FsScriptStep fin_beyond_window[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 101101, 5201, 0, 10, 0, 0, 0 },
+    { S2C, "A",  5201, 1101, 0,   11, 0, 0, 0 },
+    { S2C, "PA", 5201, 1101, 100, 12, 0, 0, 0 },
+    { C2S, "A",  1101, 5301, 0,   13, 0, 0, 0 },
+    CLIENT_CLOSE_FROM(1101, 5301, 20),
+};
+
+/* The same FIN mid-stream (no handshake: the window scale unknown): it
+ * may be the FIN past bytes not captured, and stays so. */
+static const FsScriptStep fin_far_mid_stream[] = {
+    { C2S, "PA", 1001, 5001, 100, 3, 0, 0, 0 },
+    { S2C, "A",  5001, 1101, 0,   4, 0, 0, 0 },
+    { C2S, "FA", 101101, 5001, 0, 10, 0, 0, 0 },
+};
+
+/* A FIN at 1050, wholly below the server's RCV.NXT 1101: a D-SACK, the
+ * server's data, the real FIN at 1101. */
+static const FsScriptStep fin_below_rcv_nxt[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1050, 5201, 0, 10, 0, 0, 0 },
+    { S2C, "A",  5201, 1101, 0,   11, 0, 0, 0 },
+    { S2C, "PA", 5201, 1101, 100, 12, 0, 0, 0 },
+    { C2S, "A",  1101, 5301, 0,   13, 0, 0, 0 },
+    CLIENT_CLOSE_FROM(1101, 5301, 20),
+};
+
+/* A FIN+ACK without SYN to the client in SYN_SENT (its ACK acceptable),
+ * then the SYN-ACK; the client closes first, a three-way close. */
+static const FsScriptStep synsent_finack[] = {
+    { C2S, "S",  1000, 0,    0, 0,  0, 0, 0 },
+    { S2C, "FA", 7000, 1001, 0, 1,  0, 0, 0 },
+    { S2C, "SA", 5000, 1001, 0, 50, 0, 0, 0 },
+    { C2S, "A",  1001, 5001, 0, 51, 0, 0, 0 },
+    { C2S, "FA", 1001, 5001, 0, 60, 0, 0, 0 },
+    { S2C, "FA", 5001, 1002, 0, 61, 0, 0, 0 },
+    { C2S, "A",  1002, 5002, 0, 62, 0, 0, 0 },
+};
+
+/* Data+FIN 1201:1301 before the 100 bytes in front of it, then those
+ * (from the server's RCV.NXT): nothing missed. */
+#define FIN_DATA_BEFORE_HOLE                                  \
+    HANDSHAKE_AND_DATA,                                       \
+    { C2S, "FPA", 1201, 5201, 100, 10, 0, 0, 0 },             \
+    { S2C, "A",   5201, 1101, 0,   11, 0, 0, 0 }
+
+static const FsScriptStep fin_data_ooo[] = {
+    FIN_DATA_BEFORE_HOLE,
+    { C2S, "PA",  1101, 5201, 100, 20, 0, 0, 0 },
+    { S2C, "A",   5201, 1302, 0,   21, 0, 0, 0 },
+    { S2C, "FA",  5201, 1302, 0,   30, 0, 0, 0 },
+    { C2S, "A",   1302, 5202, 0,   31, 0, 0, 0 },
+};
+
+/* ... and with only 50 of those bytes captured: 50 missed. */
+static const FsScriptStep fin_data_hole_half[] = {
+    FIN_DATA_BEFORE_HOLE,
+    { C2S, "PA",  1101, 5201, 50,  20, 0, 0, 0 },
+    { S2C, "A",   5201, 1302, 0,   21, 0, 0, 0 },
+    { S2C, "FA",  5201, 1302, 0,   30, 0, 0, 0 },
+    { C2S, "A",   1302, 5202, 0,   31, 0, 0, 0 },
+};
+
+static void
+test_fin_outside_window(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(STEPS(fin_beyond_window), NULL);
+    g_autoptr(FsScriptResult) mid =
+        fs_script_run(STEPS(fin_far_mid_stream), NULL);
+    const FsConn *conn = fs_script_conn(res, 0);
+    g_autofree char *c = state_path(res, FS_ROLE_CLIENT);
+    g_autofree char *s = state_path(res, FS_ROLE_SERVER);
+
+    g_assert_true(g_str_has_suffix(c, ">ESTABLISHED>FIN_WAIT_1>FIN_WAIT_2>"
+                                      "TIME_WAIT"));
+    g_assert_true(g_str_has_suffix(s, ">ESTABLISHED>CLOSE_WAIT>LAST_ACK>"
+                                      "CLOSED"));
+    g_assert_false(conn->simultaneous);
+    g_assert_false(conn->fin_beyond_data);
+    g_assert_cmpuint(conn->capture_loss, ==, 0);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_FIN_IGNORED, FS_ROLE_CLIENT),
+                     ==, 1);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_FIN, FS_ROLE_CLIENT), ==, 1);
+    g_assert_cmpuint(fs_script_count(mid, FS_EV_FIN_IGNORED, FS_ROLE_NONE),
+                     ==, 0);
+    g_assert_true(fs_script_conn(mid, 0)->fin_beyond_data);
+}
+
+static void
+test_fin_below_rcv_nxt(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(STEPS(fin_below_rcv_nxt), NULL);
+    const FsConn *conn = fs_script_conn(res, 0);
+    g_autofree char *c = state_path(res, FS_ROLE_CLIENT);
+
+    g_assert_true(g_str_has_suffix(c, ">ESTABLISHED>FIN_WAIT_1>FIN_WAIT_2>"
+                                      "TIME_WAIT"));
+    g_assert_cmpuint(conn->ep[FS_ROLE_SERVER].bytes_after_peer_fin, ==, 0);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_HALF_CLOSE, FS_ROLE_NONE), ==,
+                     0);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_FIN_IGNORED, FS_ROLE_CLIENT),
+                     ==, 1);
+}
+
+static void
+test_synsent_finack_dropped(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(STEPS(synsent_finack), NULL);
+    const FsConn *conn = fs_script_conn(res, 0);
+    g_autofree char *s = state_path(res, FS_ROLE_SERVER);
+
+    g_assert_cmpstr(s, ==, "UNKNOWN>SYN_RECEIVED>ESTABLISHED>CLOSE_WAIT>"
+                           "LAST_ACK>CLOSED");
+    g_assert_false(conn->simultaneous);
+    g_assert_true(conn->three_way_close);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_FIN_IGNORED, FS_ROLE_SERVER),
+                     ==, 1);
+}
+
+static void
+test_fin_data_before_hole(void)
+{
+    g_autoptr(FsScriptResult) res = fs_script_run(STEPS(fin_data_ooo), NULL);
+    g_autoptr(FsScriptResult) half =
+        fs_script_run(STEPS(fin_data_hole_half), NULL);
+    const FsConn *conn = fs_script_conn(res, 0);
+
+    g_assert_false(conn->fin_beyond_data);
+    g_assert_cmpuint(conn->capture_loss, ==, 0);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_FIN_BEYOND_DATA,
+                                     FS_ROLE_NONE), ==, 0);
+    g_assert_true(fs_script_conn(half, 0)->fin_beyond_data);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1408,5 +1549,13 @@ main(int argc, char **argv)
                     test_closing_gone_port_rst);
     g_test_add_func("/tcpstate/pd19b/last-ack-abort-on-data",
                     test_last_ack_abort_on_data);
+    g_test_add_func("/tcpstate/pd19/fin-outside-window",
+                    test_fin_outside_window);
+    g_test_add_func("/tcpstate/pd19/fin-below-rcv-nxt",
+                    test_fin_below_rcv_nxt);
+    g_test_add_func("/tcpstate/pd19/synsent-finack-dropped",
+                    test_synsent_finack_dropped);
+    g_test_add_func("/tcpstate/pd19/fin-data-before-hole",
+                    test_fin_data_before_hole);
     return g_test_run();
 }
