@@ -105,6 +105,7 @@ run_once(const FsScriptStep *steps, gsize n_steps, const FsEngineConfig *cfg)
                           .on_conn = on_conn,
                           .user = res };
     g_autoptr(FsEngine) engine = NULL;
+    guint32 last_tsval[256] = { 0 }; /* by direction */
 
     res->conns = g_array_new(FALSE, TRUE, sizeof(FsConn));
     res->events = g_array_new(FALSE, TRUE, sizeof(FsEvent));
@@ -114,8 +115,16 @@ run_once(const FsScriptStep *steps, gsize n_steps, const FsEngineConfig *cfg)
     running_engine = engine;
     for (gsize i = 0; i < n_steps; i++) {
         FsSegment seg;
+        guchar dir = (guchar)steps[i].dir;
 
         fs_script_segment(&steps[i], &seg);
+        /* TSecr echoes the latest TSval from the other way (RFC 7323
+         * §4.3, as a stack sends it) */
+        if (seg.has_ts) {
+            seg.tsecr = last_tsval[dir == C2S ? S2C : dir == S2C ? C2S
+                                   : dir == 'c' ? 's' : 'c'];
+            last_tsval[dir] = seg.tsval;
+        }
         fs_engine_segment(engine, &seg);
     }
     fs_engine_finish(engine);

@@ -41,6 +41,19 @@ static const FsScriptStep reuse_unsafe_rejected[] = {
     { S2C, "A", 5202, 1102, 0, 1001, 912, 0, 0 },  /* old numbers */
 };
 
+/* That SYN sent again 500 ms later, its ISN the same, now with a TSval
+ * (2000) newer than the client's last: the TIME_WAIT lets it through to
+ * the listener, whose SYN-ACK (TSecr 2000) takes the TIME_WAIT over
+ * (packetdrill-tw-syn-refused-then-newer). */
+static const FsScriptStep reuse_refused_then_newer[] = {
+    FIRST_INCARNATION_SERVER_CLOSES,
+    { C2S, "S",  500,    0,    0, 1000, 0,    0, 0 },
+    { S2C, "A",  5202,   1102, 0, 1001, 912,  0, 0 },  /* old numbers */
+    { C2S, "S",  500,    0,    0, 1500, 2000, 0, 0 },
+    { S2C, "SA", 700000, 501,  0, 1501, 1900, 0, 0 },
+    { C2S, "A",  501,  700001, 0, 1502, 2001, 0, 0 },
+};
+
 /* The same SYN with a TSval (50) older than the client's last: PAWS in
  * the TIME_WAIT rejects it (RFC 7323 §5), an old duplicate (issue 12
  * §5): no new connection, nobody in SYN_SENT. */
@@ -201,6 +214,38 @@ test_old_syn_older_tsval(void)
                     FS_TCP_CLOSED);
     g_assert_cmpuint(fs_script_count(res, FS_EV_REUSE_REJECTED,
                                      FS_ROLE_NONE), ==, 0);
+}
+
+static void
+test_reuse_refused_then_newer(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(reuse_refused_then_newer);
+    const FsConn *old = fs_script_conn(res, 0);
+    const FsConn *neu = fs_script_conn(res, 1);
+
+    g_assert_cmpuint(res->conns->len, ==, 2);
+    g_assert_cmpuint(neu->reuse_of, ==, old->id);
+    g_assert_true(neu->reuse_in_time_wait);
+    g_assert_cmpint(neu->reuse.holder, ==, FS_ROLE_SERVER);
+    g_assert_cmpint(neu->reuse.holder_state, ==, FS_TCP_TIME_WAIT);
+    /* judged by the SYN the listener answered */
+    g_assert_false(neu->reuse.isn_above);
+    g_assert_true(neu->reuse.ts_known);
+    g_assert_true(neu->reuse.ts_newer);
+    g_assert_cmpint(neu->reuse.outcome, ==, FS_REUSE_ACCEPTED);
+    /* since the first SYN, when the reuse began */
+    g_assert_cmpint(neu->reuse.since_close, ==, 979 * FS_NS_PER_MSEC);
+    /* the first refusal stays an event */
+    g_assert_cmpuint(fs_script_count(res, FS_EV_REUSE_REJECTED,
+                                     FS_ROLE_NONE), ==, 1);
+    /* the TIME_WAIT ended at the SYN-ACK, taken over */
+    g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_SERVER), ==,
+                    FS_TCP_CLOSED);
+    g_assert_cmpint(fs_endpoint_time_wait_end(&old->ep[FS_ROLE_SERVER],
+                                              30 * FS_NS_PER_SEC),
+                    ==, FS_SCRIPT_T0 + 1501 * FS_NS_PER_MSEC);
+    g_assert_cmpint(fs_classify_end_state(neu, FS_ROLE_CLIENT), ==,
+                    FS_TCP_ESTABLISHED);
 }
 
 static void
@@ -571,6 +616,8 @@ main(int argc, char **argv)
                     test_reuse_unsafe_rejected);
     g_test_add_func("/detect/reuse/old-syn-older-tsval",
                     test_old_syn_older_tsval);
+    g_test_add_func("/detect/reuse/refused-then-newer",
+                    test_reuse_refused_then_newer);
     g_test_add_func("/detect/reuse/old-syn-tsval-at-span",
                     test_old_syn_tsval_at_span);
     g_test_add_func("/detect/reuse/nat-syn-older-clock",

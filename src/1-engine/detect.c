@@ -350,6 +350,54 @@ note_answer(FsDetectVerdict *v, FsConn *conn, const FsSegment *seg)
          rejection_reason(r));
 }
 
+/* seg, from role, is a SYN-ACK to the SYN of c sent again after a
+ * TIME_WAIT of the previous incarnation refused the first one with its
+ * old ACK (note_answer()): that TIME_WAIT, still held, let the later
+ * SYN through to the listener. */
+static gboolean
+accepted_after_refusal(const FsConn *c, FsRole role, const FsSegment *seg)
+{
+    const FsReuse *r = &c->reuse;
+    const FsEndpoint *syn_sender = &c->ep[FS_ROLE_CLIENT];
+
+    if ((seg->flags & (FS_TH_SYN | FS_TH_ACK)) != (FS_TH_SYN | FS_TH_ACK) ||
+        r->outcome != FS_REUSE_CHALLENGE_ACK || r->holder != FS_ROLE_SERVER ||
+        r->holder_state != FS_TCP_TIME_WAIT || role != FS_ROLE_SERVER ||
+        c->ep[FS_ROLE_SERVER].seen || c->older == NULL ||
+        syn_sender->state != FS_TCP_SYN_SENT || !syn_sender->isn_known ||
+        seg->ack != syn_sender->isn + 1)
+        return FALSE;
+    for (int i = FS_ROLE_CLIENT; i <= FS_ROLE_SERVER; i++) {
+        if (is_endpoint(c->older, i, &seg->src, seg->sport))
+            return c->older->ep[i].state == FS_TCP_TIME_WAIT;
+    }
+    return FALSE;
+}
+
+/* accepted_after_refusal(): the reuse is judged again by the SYN the
+ * listener answered, the one the SYN-ACK's TSecr echoes (a SYN-ACK
+ * carries timestamps only when that SYN did: RFC 7323 §3.2), and is
+ * accepted; the TIME_WAIT is taken over at that answer, as at a first
+ * SYN accepted. The first refusal stays an event; since_close stays the
+ * first SYN's, when the reuse began. */
+static void
+accept_after_refusal(FsDetectVerdict *v, FsConn *cur, const FsSegment *seg)
+{
+    FsReuse *r = &cur->reuse;
+    FsConn *prev = cur->older;
+    FsTime since_close = r->since_close;
+    int old_sender = is_endpoint(prev, FS_ROLE_CLIENT, &seg->dst, seg->dport)
+                         ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
+
+    reuse_facts(r, prev, &prev->ep[old_sender], cur->ep[FS_ROLE_CLIENT].isn,
+                seg->has_ts, seg->tsecr, seg->ts);
+    r->since_close = since_close;
+    r->outcome = FS_REUSE_ACCEPTED;
+    v->prev = prev;
+    v->settle_acks = TRUE;
+    v->reused |= (guint8)(1u << (1 - old_sender));
+}
+
 /* The first word of the reusing SYN's receiver, when the previous
  * incarnation held no state (its SYN's sender had reset it): an ACK of
  * that incarnation, from the socket the RST was to have closed (RFC 9293
@@ -597,6 +645,8 @@ detect_segment_in_full(FsConn *cur, FsRole role, const FsSegment *seg,
     }
     if (awaits_reuse_answer(cur, role))
         note_answer(v, cur, seg);
+    else if (accepted_after_refusal(cur, role, seg))
+        accept_after_refusal(v, cur, seg);
     if (!(seg->flags & FS_TH_SYN) && cur->older != NULL &&
         !belongs(cur, role, seg)) {
         old = older_owner(cur, seg, &old_role);
