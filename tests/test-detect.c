@@ -101,6 +101,29 @@ static const FsScriptStep syn_to_last_ack[] = {
     { C2S, "A",  800001, 600001, 0, 1302, 0, 0, 0 },
 };
 
+/* The same with timestamps, the new SYN's TSval (100) older than the
+ * client's last (5000230) by more than an MSL of ticks: another host
+ * behind the same NAT address and port (nat-last-ack-paws). The old
+ * client's TIME_WAIT is not taken over; the RST at the challenge ACK's
+ * ack is that host's SYN_SENT's and ends the server's LAST_ACK only. */
+static const FsScriptStep nat_syn_to_last_ack[] = {
+    { C2S, "S",  1000, 0,    0,   0,    5000000, 0, 0 },
+    { S2C, "SA", 5000, 1001, 0,   1,    700,     0, 0 },
+    { C2S, "A",  1001, 5001, 0,   2,    5000002, 0, 0 },
+    { C2S, "FA", 1001, 5001, 0,   10,   5000010, 0, 0 },
+    { S2C, "A",  5001, 1002, 0,   11,   711,     0, 0 },
+    { S2C, "FA", 5001, 1002, 0,   20,   720,     0, 0 },
+    { C2S, "A",  1002, 5002, 0,   21,   5000021, 0, 0 }, /* lost */
+    { S2C, "FA", 5001, 1002, 0,   230,  930,     0, 0 }, /* re-sent */
+    { C2S, "A",  1002, 5002, 0,   231,  5000231, 0, 0 }, /* TIME_WAIT */
+    { C2S, "S",  800000, 0,  0,   1300, 100,     0, 0 }, /* host B */
+    { S2C, "A",  5002, 1002, 0,   1301, 2001,    0, 0 }, /* challenge */
+    { C2S, "R",  1002, 0,    0,   1302, 0,       0, 0 }, /* B's SYN_SENT */
+    { C2S, "S",  800000, 0,  0,   1310, 110,     0, 0 }, /* SYN again */
+    { S2C, "SA", 600000, 800001, 0, 1311, 2011,  0, 0 },
+    { C2S, "A",  800001, 600001, 0, 1312, 111,   0, 0 },
+};
+
 /* Client closes first (client TIME_WAIT); the server's data segment
  * 5001+200 shows up again 2 s later: absorbed by the TIME_WAIT. */
 static const FsScriptStep old_dup_in_time_wait[] = {
@@ -305,6 +328,36 @@ test_syn_to_last_ack(void)
     g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_SERVER), ==,
                     FS_TCP_CLOSED);
     g_assert_cmpint(neu->rst_from, ==, FS_ROLE_NONE);
+    g_assert_cmpint(fs_classify_end_state(neu, FS_ROLE_SERVER), ==,
+                    FS_TCP_ESTABLISHED);
+}
+
+static void
+test_nat_syn_to_last_ack(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(nat_syn_to_last_ack);
+    const FsConn *old = fs_script_conn(res, 0);
+    const FsConn *neu = fs_script_conn(res, 1);
+
+    g_assert_cmpuint(res->conns->len, ==, 2);
+    g_assert_cmpint(neu->reuse.holder, ==, FS_ROLE_SERVER);
+    g_assert_cmpint(neu->reuse.holder_state, ==, FS_TCP_LAST_ACK);
+    g_assert_true(neu->reuse_in_time_wait);
+    g_assert_cmpstr(fs_reuse_outcome_name(neu->reuse.outcome), ==,
+                    "challenge_ack");
+    /* host A's TIME_WAIT runs on: 2*MSL from its last ACK of a FIN */
+    g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_CLIENT), ==,
+                    FS_TCP_TIME_WAIT);
+    g_assert_cmpint(fs_endpoint_time_wait_end(&old->ep[FS_ROLE_CLIENT],
+                                              30 * FS_NS_PER_SEC),
+                    ==, FS_SCRIPT_T0 + 60231 * FS_NS_PER_MSEC);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_RST_ANSWERS_FIN,
+                                     FS_ROLE_NONE), ==, 0);
+    /* host B's RST ended the server's LAST_ACK */
+    g_assert_cmpint(old->rst_from, ==, FS_ROLE_CLIENT);
+    g_assert_cmpint(old->rst_state, ==, FS_TCP_CLOSED);
+    g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_SERVER), ==,
+                    FS_TCP_CLOSED);
     g_assert_cmpint(fs_classify_end_state(neu, FS_ROLE_SERVER), ==,
                     FS_TCP_ESTABLISHED);
 }
@@ -623,6 +676,8 @@ main(int argc, char **argv)
     g_test_add_func("/detect/reuse/nat-syn-older-clock",
                     test_nat_syn_older_clock);
     g_test_add_func("/detect/reuse/syn-to-last-ack", test_syn_to_last_ack);
+    g_test_add_func("/detect/reuse/nat-syn-to-last-ack",
+                    test_nat_syn_to_last_ack);
     g_test_add_func("/detect/old-dup/time-wait", test_old_dup_in_time_wait);
     g_test_add_func("/detect/old-dup/accepted", test_old_dup_accepted);
     g_test_add_func("/detect/old-dup/paws", test_old_dup_paws);

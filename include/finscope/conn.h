@@ -196,6 +196,13 @@ struct FsConn {
                                      fin_acked_time), fin_pending waits
                                      for its own FIN to tell in which
                                      state (tcpstate.c) */
+    guint8 other_host : 1;   /* a SYN another clock stamped
+                                (fs_tcpstate_other_clock()) came from the
+                                client's address and port while it held
+                                TIME_WAIT: another host shares them (a
+                                NAT); its TIME_WAIT was not taken over,
+                                and an RST from there at the server's ACK
+                                is that host's (tcpstate.c) */
     guint16 rst_ignored;     /* RSTs the receiver would not accept */
     guint16 first_source;    /* capture file index of first_frame */
 };

@@ -29,6 +29,10 @@ typedef struct {
     guint8 reused;        /* bit 1 << FsRole per endpoint of prev whose
                              TIME_WAIT the new incarnation takes over
                              (if in TIME_WAIT once the ACKs are settled) */
+    gboolean other_host;  /* prev's client, in TIME_WAIT, is not the host
+                             that sent the SYN from its address and port
+                             (another clock stamped it): not taken over
+                             (fs_tcpstate_other_host()) */
     guint8 gone;          /* bit 1 << FsRole per endpoint of prev that
                              sent the new incarnation's SYN from a state
                              no connect() leaves: its socket had ended */
@@ -46,7 +50,8 @@ fs_detect_verdict_acts(const FsDetectVerdict *v)
     return fs_tcp_outcome_len(&v->events) > 0 ||
            (v->prev != NULL && (v->settle_acks ||
                                 v->ack_lost != FS_ROLE_NONE ||
-                                v->reused != 0 || v->gone != 0));
+                                v->reused != 0 || v->gone != 0 ||
+                                v->other_host));
 }
 
 /* Records how conn, a new incarnation opened by seg (a SYN), reuses the

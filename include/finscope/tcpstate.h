@@ -143,7 +143,10 @@ typedef struct FsEndpoint FsEndpoint;
  * stamped by that clock: a new connection from another host behind a
  * NAT that gave it the same address and port, or from the host
  * restarted (a new TS offset), which the TIME_WAIT refuses by PAWS
- * all the same (RFC 6191 §2; Linux tcp_timewait_state_process()). */
+ * all the same (RFC 6191 §2; Linux tcp_timewait_state_process()):
+ * fs_tcpstate_other_clock(), which reads no state. */
+gboolean fs_tcpstate_other_clock(const FsConn *conn, int sender,
+                                 const FsSegment *seg);
 gboolean fs_tcpstate_old_syn(const FsConn *conn, int sender,
                              const FsSegment *seg);
 
@@ -285,5 +288,14 @@ gboolean fs_tcpstate_alive_after_rst(const FsConn *conn, int sender,
  * or any other state, its socket ended unseen before (cause gone). */
 FsTcpOutcome *fs_tcpstate_new_syn_ends(FsConn *conn, int role, FsTime ts,
                                        FsTcpOutcome *out);
+
+/* A new SYN came from the client's address and port, the client in
+ * TIME_WAIT, which another clock stamped (fs_tcpstate_other_clock()):
+ * another host shares them (a NAT gave it the same public address and
+ * port). The client's TIME_WAIT is not taken over and runs on; an RST
+ * from there at the server's latest ACK is that host's SYN_SENT
+ * answering it (RFC 9293 §3.10.7.3), not the client's: it ends the
+ * server's state, not the client's (FsConn other_host). */
+void fs_tcpstate_other_host(FsConn *conn);
 
 #endif /* FINSCOPE_TCPSTATE_H */

@@ -46,6 +46,7 @@ verdict_init(FsDetectVerdict *v, FsConn *conn, FsRole role,
     v->ack_lost = FS_ROLE_NONE;
     v->reused = 0;
     v->gone = 0;
+    v->other_host = FALSE;
     v->actions_at = 0;
     fs_tcp_outcome_init(&v->events);
     return v;
@@ -254,8 +255,13 @@ fs_detect_reuse(FsConn *prev, FsConn *conn, const FsSegment *seg,
                  reuse_verdict(r));
         conn->reuse_in_time_wait = 1;
         /* A connect() from its own TIME_WAIT tuple takes it over (Linux:
-         * SO_REUSEADDR bind, or tcp_tw_reuse). */
-        if (sent_it)
+         * SO_REUSEADDR bind, or tcp_tw_reuse), its TSval from the same
+         * clock; a SYN another clock stamped came from another host
+         * given its address and port (a NAT): that TIME_WAIT runs on */
+        if (sent_it && i == FS_ROLE_CLIENT &&
+            fs_tcpstate_other_clock(prev, i, seg))
+            v->other_host = TRUE;
+        else if (sent_it)
             v->reused |= (guint8)(1u << i);
     }
     /* the take-over follows the event that notes it */

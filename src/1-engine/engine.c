@@ -96,6 +96,8 @@ apply_verdict(FsEngine *e, FsDetectVerdict *v)
         if (v->prev != NULL && ((v->reused | v->gone) & (1u << r)))
             fs_tcpstate_new_syn_ends(v->prev, r, v->ts, &out);
     }
+    if (v->prev != NULL && v->other_host)
+        fs_tcpstate_other_host(v->prev);
     apply_outcome(e, &out);
     for (; i < fs_tcp_outcome_len(&v->events); i++)
         on_emit(fs_tcp_outcome_at(&v->events, i), e);

@@ -65,7 +65,8 @@ G_STATIC_ASSERT(FS_CONN_LINKS_SIZE == 34);
 #define REUSE_FLAGS_AT \
     (offsetof(FsConn, reuse) + offsetof(FsReuse, holder_state) + 1)
 G_STATIC_ASSERT(EP_FLAGS_SIZE == 2);  /* 16 flags */
-/* 12 flags in 2 bytes (a spare one before rst_ignored) */
+/* 14 flags, 16 bits, in 2 bytes: full (one more would land in the
+ * padding byte before rst_ignored, which is not copied) */
 G_STATIC_ASSERT(offsetof(FsConn, rst_ignored) - CONN_FLAGS_AT >= 2);
 /* a state, an undecided reason and a window scale share a value */
 G_STATIC_ASSERT(FS_TCP_N_STATES <= 256);

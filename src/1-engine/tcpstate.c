@@ -1299,6 +1299,22 @@ fin_wait_2_gone(const Step *st, FsRole sender)
            answers_peer(st, sender);
 }
 
+/* An RST without the ACK bit at the peer's latest ACK from an address
+ * and port another host's SYN came from (fs_tcpstate_other_host()):
+ * that host's SYN_SENT answering the peer's ACK of this connection
+ * (RFC 9293 §3.10.7.3: <SEQ=SEG.ACK>), as a TIME_WAIT sends no RST. The
+ * sender's own state here is untouched. */
+static gboolean
+other_host_rst(const Step *st, FsRole sender)
+{
+    const FsConn *conn = st->conn;
+    const FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
+
+    return conn->other_host && sender == FS_ROLE_CLIENT &&
+           !(st->seg->flags & FS_TH_ACK) && peer->ack_seen &&
+           st->seg->seq == peer->max_ack;
+}
+
 /* An RST of the sender of a FIN answering the peer's re-sent FIN: at
  * that FIN's ack, the first one's or, in a simultaneous close, the ack
  * of the peer's FIN that followed its own, without the ACK bit (RFC 9293
@@ -1316,9 +1332,12 @@ answers_fin_again(const Step *st, FsRole sender)
     /* (nor from the passive closer: its FIN acked the peer's, which it
      * had taken; a FIN of the peer's again finds it in LAST_ACK, which
      * acks it) */
+    /* (nor another host's, sharing its address and port:
+     * other_host_rst()) */
     return peer->fin_sent && peer->fin_count > 1 && self->fin_sent &&
            self->state != FS_TCP_CLOSED &&
            !fs_seq_geq(self->fin_ack, peer->fin_seq + 1) &&
+           !other_host_rst(st, sender) &&
            (st->seg->seq == peer->fin_ack ||
             (!(st->seg->flags & FS_TH_ACK) && peer->ack_seen &&
              st->seg->seq == peer->max_ack &&
@@ -1555,6 +1574,9 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
     FsEndpoint *self = &conn->ep[sender];
     FsRole peer_role = fs_role_peer(sender);
     FsEndpoint *peer = &conn->ep[peer_role];
+    /* another host's, sharing the sender's address and port: the
+     * sender's state here is not its to end */
+    gboolean hosts_rst = other_host_rst(st, sender);
     FsTcpState from;
 
     /* a FIN whose arrival its receiver's ACK proved, waiting for that
@@ -1579,8 +1601,11 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
     never_accepted(st, sender);
     self->rst_count++;
     /* on one path, the sender's ACK of the peer's FIN got there first */
-    ack_arrived(st, peer_role);
-    if (rst_meaning(st, sender))
+    if (hosts_rst)
+        from = FS_TCP_CLOSED; /* no socket of this connection sent it */
+    else
+        ack_arrived(st, peer_role);
+    if (!hosts_rst && rst_meaning(st, sender))
         from = FS_TCP_CLOSED; /* no TIME_WAIT: the socket was gone */
     if (conn->rst_from == FS_ROLE_NONE) {
         if (from != FS_TCP_CLOSED && state_lost(st, sender)) {
@@ -1613,9 +1638,10 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
     peer->fin_pending = 0;
     /* a port's reply: its connection ended before, unseen (the RST
      * itself leaves from CLOSED: no send_rst edge) */
-    if (from == FS_TCP_CLOSED && self->state != FS_TCP_CLOSED)
+    if (!hosts_rst && from == FS_TCP_CLOSED && self->state != FS_TCP_CLOSED)
         take_edge(st, sender, FS_CAUSE_GONE);
-    take_edge(st, sender, FS_CAUSE_SEND_RST);
+    if (!hosts_rst)
+        take_edge(st, sender, FS_CAUSE_SEND_RST);
     if (peer->state == FS_TCP_TIME_WAIT) {
         conn->tw_assassinated = 1;
         emit_event(st, FS_EV_TIME_WAIT_ASSASSINATED, peer_role, st->seg->seq,
@@ -1868,6 +1894,16 @@ on_syn(const Step *st, FsRole sender)
 }
 
 gboolean
+fs_tcpstate_other_clock(const FsConn *conn, int sender, const FsSegment *seg)
+{
+    const FsEndpoint *self = &conn->ep[sender];
+
+    return seg->has_ts && self->ts_seen &&
+           fs_ts_older(seg->tsval, self->last_tsval) &&
+           self->last_tsval - seg->tsval > OLD_DUPLICATE_TS_SPAN;
+}
+
+gboolean
 fs_tcpstate_old_syn(const FsConn *conn, int sender, const FsSegment *seg)
 {
     const FsEndpoint *self = &conn->ep[sender];
@@ -1878,7 +1914,7 @@ fs_tcpstate_old_syn(const FsConn *conn, int sender, const FsSegment *seg)
     return (seg->flags & (FS_TH_SYN | FS_TH_ACK)) == FS_TH_SYN &&
            time_wait && seg->has_ts && self->ts_seen &&
            fs_ts_older(seg->tsval, self->last_tsval) &&
-           self->last_tsval - seg->tsval <= OLD_DUPLICATE_TS_SPAN;
+           !fs_tcpstate_other_clock(conn, sender, seg);
 }
 
 /* The SYN of a connect refused by an RST in SYN_SENT sent again, its
@@ -2830,6 +2866,12 @@ fs_tcpstate_copy_seen(FsConn *conn, int sender, const FsSegment *seg,
         seg->ack == ep->fin_seq + 1)
         ack_arrived(&st, owner);
     return out;
+}
+
+void
+fs_tcpstate_other_host(FsConn *conn)
+{
+    conn->other_host = 1;
 }
 
 FsTcpOutcome *
