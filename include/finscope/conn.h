@@ -203,6 +203,14 @@ struct FsConn {
                                 NAT); its TIME_WAIT was not taken over,
                                 and an RST from there at the server's ACK
                                 is that host's (tcpstate.c) */
+    guint8 copy_proof_spent : 1; /* (a third byte: freeze.c copies it)
+                                    an ACK of a FIN proven arrived (by its
+                                    copy in another capture file, or
+                                    otherwise before the end) was lost
+                                    after all, the FIN sent again: the
+                                    capture points lie before the loss,
+                                    and a copy proves no arrival since
+                                    (fs_tcpstate_copy_seen()) */
     guint16 rst_ignored;     /* RSTs the receiver would not accept */
     guint16 first_source;    /* capture file index of first_frame */
 };

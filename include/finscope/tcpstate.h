@@ -259,7 +259,9 @@ FsTcpOutcome *fs_tcpstate_ack_lost(FsConn *conn, int role, FsTime ts,
 /* seg, from sender, seen again later at another capture point
  * (copies.h): it went on past the first. An ACK of the peer's FIN whose
  * arrival was pending (the FIN's sender in FIN_WAIT_1, CLOSING or
- * LAST_ACK as captured) arrived. Returns out. */
+ * LAST_ACK as captured) arrived, unless such a proof was already undone
+ * on conn (the FIN came again: the loss lies past both points). Returns
+ * out. */
 FsTcpOutcome *fs_tcpstate_copy_seen(FsConn *conn, int sender,
                                     const FsSegment *seg, FsTcpOutcome *out);
 

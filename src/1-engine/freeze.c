@@ -68,6 +68,9 @@ G_STATIC_ASSERT(EP_FLAGS_SIZE == 2);  /* 16 flags */
 /* 14 flags, 16 bits, in 2 bytes: full (one more would land in the
  * padding byte before rst_ignored, which is not copied) */
 G_STATIC_ASSERT(offsetof(FsConn, rst_ignored) - CONN_FLAGS_AT >= 2);
+/* and a third byte of them (copy_proof_spent), kept above the reuse's */
+#define CONN_FLAGS_3RD_AT (CONN_FLAGS_AT + 2)
+G_STATIC_ASSERT(CONN_FLAGS_3RD_AT < offsetof(FsConn, rst_ignored));
 /* a state, an undecided reason and a window scale share a value */
 G_STATIC_ASSERT(FS_TCP_N_STATES <= 256);
 
@@ -639,7 +642,8 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
     PUT(V_SETTLED_AT, LAST(conn->settled_at, FALSE));
     PUT(V_CONN_FLAGS,
         flag_bytes((const guint8 *)conn + CONN_FLAGS_AT) |
-            (guint64)((const guint8 *)conn)[REUSE_FLAGS_AT] << 16);
+            (guint64)((const guint8 *)conn)[REUSE_FLAGS_AT] << 16 |
+            (guint64)((const guint8 *)conn)[CONN_FLAGS_3RD_AT] << 24);
     PUT(V_FIRST_FRAME, conn->first_frame);
     PUT(V_FRAME_SPAN, (guint32)(conn->last_frame - conn->first_frame));
     PUT(V_PAYLOAD_TIME_C, TIME(cl->last_payload_time, conn->t_first, FALSE));
@@ -908,6 +912,7 @@ store(FsConn *out, const guint64 *v, const guint32 *w, gint64 unit)
     out->settled_at = time_value(v[V_SETTLED_AT], t_last, unit, FALSE);
     memcpy((guint8 *)out + CONN_FLAGS_AT, &flags, sizeof flags);
     ((guint8 *)out)[REUSE_FLAGS_AT] = (guint8)(v[V_CONN_FLAGS] >> 16);
+    ((guint8 *)out)[CONN_FLAGS_3RD_AT] = (guint8)(v[V_CONN_FLAGS] >> 24);
     out->first_frame = (guint32)v[V_FIRST_FRAME];
     out->last_frame = out->first_frame + (guint32)v[V_FRAME_SPAN];
     cl->last_payload_time =

@@ -596,6 +596,8 @@ ack_was_lost(const Step *st, FsRole role)
     ep->ack_pending = 0;
     ep->fin_acked_lost = 1;
     st->conn->close_done_time = FS_TIME_UNSET;
+    if (acted)
+        st->conn->copy_proof_spent = 1;
     if (acted && take_edge(st, role, FS_CAUSE_ACK_LOST) &&
         ep->state == FS_TCP_CLOSING) {
         ep->time_wait_since = FS_TIME_UNSET;
@@ -2862,8 +2864,10 @@ fs_tcpstate_copy_seen(FsConn *conn, int sender, const FsSegment *seg,
     FsRole owner = fs_role_peer((FsRole)sender);
     const FsEndpoint *ep = &conn->ep[owner];
 
+    /* not once an ACK so proven was lost after all (copy_proof_spent):
+     * then both points lie before the loss */
     if ((seg->flags & FS_TH_ACK) && ep->fin_sent && ep->ack_pending &&
-        seg->ack == ep->fin_seq + 1)
+        seg->ack == ep->fin_seq + 1 && !conn->copy_proof_spent)
         ack_arrived(&st, owner);
     return out;
 }
