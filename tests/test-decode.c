@@ -2121,6 +2121,7 @@ assert_same_segment(const FsSegment *a, const FsSegment *b)
     g_assert_cmpuint(a->wscale, ==, b->wscale);
     g_assert_cmpuint(a->mss, ==, b->mss);
     g_assert_cmpuint(a->opts_cut, ==, b->opts_cut);
+    g_assert_cmpuint(a->ip_ident, ==, b->ip_ident);
     g_assert_cmpint(a->sack_ok, ==, b->sack_ok);
     g_assert_cmpint(a->has_ts, ==, b->has_ts);
     g_assert_cmphex(a->tsval, ==, b->tsval);

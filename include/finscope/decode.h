@@ -61,6 +61,10 @@ typedef struct FsSegment {
                              unknown, though it reads as absent here:
                              has_ts FALSE does not mean no TSval was sent
                              (decode.c, decode_tcp()) */
+    guint8 ip_ident;      /* TRUE: an IPv4 header with a non-zero
+                             identification (its sender numbers its
+                             datagrams: a segment sent again is another
+                             header; copies.h) */
     gboolean sack_ok;     /* SACK-permitted option present */
     gboolean has_ts;      /* timestamps option present */
     guint32 tsval;        /* TSval (valid if has_ts) */

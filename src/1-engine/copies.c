@@ -14,15 +14,21 @@
  * A direct-mapped table of the latest frame of each header, by its hash:
  * header hash, ports, sequence and acknowledgment numbers, the source it
  * came from and when. A frame is a copy when its header is the latest of
- * its kind, from another source, within FS_COPIES_WINDOW. The header
- * holds what a sender changes when it sends a segment again (IPv4
- * identification, TSval), so a segment sent again is another header;
- * where it does not (IPv6 without timestamps: the same bytes), the
- * latest sighting decides: a capture point at or before the sender sees
- * each sending, so a re-sent frame is noted from there before another
- * file's sighting of it. A copy is not noted: the latest sending stays
- * the first sighting's (noting the copy's source would make the sender
- * side's next sending of the same bytes a "copy").
+ * its kind, from another source, within FS_COPIES_WINDOW. Only a header
+ * that holds what a sender changes when it sends a segment again: a
+ * TSval (a clock's tick, 1 ms on Linux, apart) or an IPv4
+ * identification not 0 (Linux counts per socket, others per host), so a
+ * segment sent again is another header. One without (IPv6 without
+ * timestamps, Linux's SYN-ACKs and TIME_WAIT replies without them: ID 0)
+ * is the same bytes sent again: files cut from one capture (tcpdump -C,
+ * -G, editcap) hold a FIN sent again in the next file (kernel audit 19k
+ * F2). Such a frame is a copy only from a file whose frames interleave
+ * with its own: each had a frame after the other's first (the pieces of
+ * one capture follow each other), and within a second. A copy is not
+ * noted: the latest sending stays the first sighting's. Clocks of two
+ * files apart by more than the path's delay still pair one sending of
+ * the same bytes with another's sighting (19k F4): the man page asks
+ * for clocks that agree.
  *
  * A slot's frame is overwritten by any other header of its hash: a copy
  * further behind than the table holds is missed (it then counts as
@@ -47,26 +53,56 @@ typedef struct {
     guint32 source;
 } Sighting;
 
+/* A file's first and latest frame times. */
+typedef struct {
+    FsTime first;
+    FsTime last;
+    gboolean seen;
+} Span;
+
 struct FsCopies {
     Sighting slots[SLOTS];
+    guint n_sources;
+    Span *spans;  /* by source */
 };
 
 FsCopies *
-fs_copies_new(void)
+fs_copies_new(guint sources)
 {
-    return g_new0(FsCopies, 1);
+    FsCopies *copies = g_new0(FsCopies, 1);
+
+    copies->n_sources = MAX(sources, 1);
+    copies->spans = g_new0(Span, copies->n_sources);
+    return copies;
 }
 
 void
 fs_copies_free(FsCopies *copies)
 {
+    if (copies == NULL)
+        return;
+    g_free(copies->spans);
     g_free(copies);
 }
 
 gsize
-fs_copies_size(void)
+fs_copies_size(const FsCopies *copies)
 {
-    return sizeof(FsCopies);
+    return sizeof *copies + copies->n_sources * sizeof(Span);
+}
+
+/* Files a and b each had a frame after the other's first: two captures
+ * at once, not pieces of one. */
+static gboolean
+interleave(const FsCopies *copies, guint32 a, guint32 b)
+{
+    const Span *x, *y;
+
+    if (a >= copies->n_sources || b >= copies->n_sources)
+        return FALSE;
+    x = &copies->spans[a];
+    y = &copies->spans[b];
+    return x->seen && y->seen && x->last > y->first && y->last > x->first;
 }
 
 gboolean
@@ -75,12 +111,25 @@ fs_copies_seen(FsCopies *copies, const FsSegment *seg)
     /* the hash's high bits: its low ones pick flow table slots too */
     Sighting *s = &copies->slots[seg->hdr_hash >> (32 - SLOT_BITS)];
 
+    gboolean identified = seg->has_ts || seg->ip_ident;
+
+    if (seg->source < copies->n_sources) {
+        Span *span = &copies->spans[seg->source];
+
+        if (!span->seen) {
+            span->seen = TRUE;
+            span->first = seg->ts;
+        }
+        span->last = MAX(span->last, seg->ts);
+    }
     if (seg->hdr_hash == 0)
         return FALSE;
     if (s->hdr_hash == seg->hdr_hash && s->seq == seg->seq &&
         s->ack == seg->ack && s->sport == seg->sport &&
         s->dport == seg->dport && s->source != seg->source &&
-        ABS(seg->ts - s->ts) <= FS_COPIES_WINDOW)
+        (identified ? ABS(seg->ts - s->ts) <= FS_COPIES_WINDOW
+                    : ABS(seg->ts - s->ts) <= FS_COPIES_SAME_BYTES_WINDOW &&
+                          interleave(copies, s->source, seg->source)))
         return TRUE;
     s->hdr_hash = seg->hdr_hash;
     s->seq = seg->seq;

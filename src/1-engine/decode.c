@@ -523,7 +523,7 @@ decode_ipv4(Cursor *c, FsSegment *seg, guint32 *ip_left, guint8 *proto,
             gsize wire)
 {
     guint8 vihl;
-    guint16 total16, frag;
+    guint16 total16, id, frag;
     guint32 total;
     guint hlen;
 
@@ -534,13 +534,14 @@ decode_ipv4(Cursor *c, FsSegment *seg, guint32 *ip_left, guint8 *proto,
         return FS_DECODE_INVALID;
     /* TOS 1, total length 2, id 2, flags+offset 2, TTL 1, protocol 1,
      * checksum 2, source 4, destination 4 */
-    if (!cur_skip(c, 1) || !cur_u16(c, &total16) || !cur_skip(c, 2) ||
+    if (!cur_skip(c, 1) || !cur_u16(c, &total16) || !cur_u16(c, &id) ||
         !cur_u16(c, &frag) || !cur_skip(c, 1) || !cur_u8(c, proto) ||
         !cur_skip(c, 2) || !cur_bytes(c, seg->src.bytes, 4) ||
         !cur_bytes(c, seg->dst.bytes, 4))
         return FS_DECODE_TRUNCATED;
     seg->src.family = 4;
     seg->dst.family = 4;
+    seg->ip_ident = id != 0;
     /* 0: a segmentation-offload super-packet (TSO, BIG TCP) captured on
      * its sender: as long as the frame on the wire from here (wire), as
      * Wireshark and tcpdump take it, whatever the snap length kept */
@@ -633,6 +634,8 @@ decode_ipv6(Cursor *c, FsSegment *seg, guint32 *ip_left, guint8 *next)
     guint8 vtc;
     guint16 plen;
 
+    seg->ip_ident = FALSE; /* IPv6 has none (an IPv4 outer one is not
+                              the segment's) */
     if (!cur_u8(c, &vtc))
         return FS_DECODE_TRUNCATED;
     if ((vtc >> 4) != 6)
@@ -1238,6 +1241,7 @@ decode_common(const guint8 *data, gsize avail, FsSegment *seg)
         return FALSE;
 
     seg->ts = 0;
+    seg->ip_ident = ipver == IP_V4 && be16_at(ip + 4) != 0;
     if (ipver == IP_V4) {
         seg->src.family = 4;
         memcpy(seg->src.bytes, ip + 12, 4);
@@ -1305,6 +1309,7 @@ decode_ipv4_fixed(const guint8 *data, FsSegment *seg, guint thl)
     memcpy(&src, ip + 12, 4);
     memcpy(&dst, ip + 16, 4);
     seg->ts = 0;
+    seg->ip_ident = be16_at(ip + 4) != 0;
     seg->src.family = 4;
     memcpy(seg->src.bytes, &src, 4);
     memcpy(seg->src.bytes + 4, &zero, 8);

@@ -197,8 +197,8 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
                                             : FS_ENGINE_MAX_MEMORY) /
                                            4);
     if (cfg->sources > 1) {
-        e->copies = fs_copies_new();
-        fs_store_charge(&e->stats, (gint64)fs_copies_size());
+        e->copies = fs_copies_new(cfg->sources);
+        fs_store_charge(&e->stats, (gint64)fs_copies_size(e->copies));
     }
     return e;
 }
