@@ -100,6 +100,11 @@ typedef enum {
                                     the peer's data from FIN_WAIT_1: it
                                     may have given up before (a port's
                                     RST reads the same) */
+    FS_UNDECIDED_OTHER_CLOCK,    /* in TIME_WAIT when a SYN from its
+                                    address and port came stamped by
+                                    another clock: another host behind a
+                                    NAT (it runs on) or itself restarted
+                                    (it ended unseen) */
 } FsUndecided;
 
 const char *fs_undecided_reason(FsUndecided why);

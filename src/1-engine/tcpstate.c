@@ -120,6 +120,11 @@ fs_undecided_reason(FsUndecided why)
         return "its SYN-ACK was sent again after the client's ACK of it "
                "passed the sensor (lost); the bare ACK after it is taken as "
                "arrived, but no segment showed it did";
+    case FS_UNDECIDED_OTHER_CLOCK:
+        return "a SYN from its address and port came stamped by another "
+               "clock while it held TIME_WAIT: another host behind the "
+               "same NAT address and port, its TIME_WAIT running on, or "
+               "this host restarted, its TIME_WAIT ended unseen";
     }
     g_return_val_if_reached(NULL);
 }
@@ -137,6 +142,7 @@ fs_undecided_field(FsUndecided why, int role)
     case FS_UNDECIDED_NONE:
     case FS_UNDECIDED_ACK_AFTER_LOSS:
     case FS_UNDECIDED_FIN_UNACKED:
+    case FS_UNDECIDED_OTHER_CLOCK:
         break;
     }
     return role == FS_ROLE_CLIENT ? "state.client" : "state.server";
@@ -2001,23 +2007,21 @@ unacceptable_synack(const Step *st, FsRole sender)
  * §3.10.7.4, "first, check the sequence number": a segment outside the
  * receive window, or wholly below RCV.NXT, is answered by an ACK and
  * dropped, its FIN with it (Linux's tcp_sequence(): a duplicate ACK, a
- * D-SACK for one below); §3.10.7.3: to a SYN_SENT, a segment with
- * neither SYN nor RST is dropped (from an endpoint whose SYN-ACK the
- * capture has not shown: one the capture missed would have drawn the
- * SYN_SENT's ACK first, on_handshake_ack()). Else judged only on what
- * the capture proves of the receiver, in a capture that has missed
- * nothing so far (no ACK for bytes never captured: a window update lost
- * with the bytes would move the window's edge, and an ACK numbered in
- * another sequence space proves nothing): its ACK (RCV.NXT) for one
- * below it, a FIN whose last byte the receiver had acked past (no real
- * FIN lies below an ACK; the ACK within what the FIN's sender was seen
- * sending), and for one past the window also its window scale (its SYN
- * captured): else a FIN past bytes not captured stays the FIN it may be
- * (fin_gap). Only a first FIN, to a receiver that has not taken one.
- * (Packetdrill audit G1: Linux 6.18 answered a FIN 5 MB past RCV.NXT,
- * and one below RCV.NXT, with an ACK not covering it, sent data from
- * ESTABLISHED and took the real FIN later; G5: a FIN+ACK to its
- * SYN_SENT drew nothing, the SYN-ACK came after.) */
+ * D-SACK for one below). Judged only on what the capture proves of the
+ * receiver, in a capture that has missed nothing so far (no ACK for
+ * bytes never captured: a window update lost with the bytes would move
+ * the window's edge, and an ACK numbered in another sequence space
+ * proves nothing): its ACK (RCV.NXT) for one below it, a FIN whose last
+ * byte the receiver had acked past (no real FIN lies below an ACK; the
+ * ACK within what the FIN's sender was seen sending), and for one past
+ * the window also its window scale (its SYN captured) and a window not
+ * 0 (past a zero window the sender had a window update the capture
+ * missed, most likely): else a FIN past
+ * bytes not captured stays the FIN it may be (fin_gap). Only a first
+ * FIN, to a receiver that has not taken one. (Packetdrill audit G1:
+ * Linux 6.18 answered a FIN 5 MB past RCV.NXT, and one below RCV.NXT,
+ * with an ACK not covering it, sent data from ESTABLISHED and took the
+ * real FIN later.) */
 static const char *
 fin_refusal(const Step *st, FsRole sender)
 {
@@ -2030,16 +2034,15 @@ fin_refusal(const Step *st, FsRole sender)
     if ((seg->flags & (FS_TH_SYN | FS_TH_RST)) || self->fin_sent ||
         rcv->recv_fin || rcv->fin_pending || !rcv->seen)
         return NULL;
-    if (rcv->state == FS_TCP_SYN_SENT && rcv->isn_known &&
-        !self->isn_known)
-        return "to an endpoint in SYN_SENT, without SYN: dropped";
     if (!rcv->ack_seen || conn->capture_loss != 0)
         return NULL;
     if (fs_seq_lt(fin_pos + 1, rcv->max_ack) &&
         fs_seq_leq(rcv->max_ack, self->snd_nxt))
         return "wholly below RCV.NXT (its receiver had acked past it): "
                "an old or forged segment, dropped";
-    if (rcv->isn_known &&
+    /* not past a zero window: the window update that let the sender go
+     * on is the capture's commonest loss there (review 19 #4) */
+    if (rcv->isn_known && rcv->rcv_wnd != 0 &&
         fs_seq_gt(seg->seq, rcv->max_ack + rcv->rcv_wnd))
         return "outside the receive window: dropped";
     return NULL;
@@ -2875,7 +2878,14 @@ fs_tcpstate_copy_seen(FsConn *conn, int sender, const FsSegment *seg,
 void
 fs_tcpstate_other_host(FsConn *conn)
 {
+    FsEndpoint *client = &conn->ep[FS_ROLE_CLIENT];
+
     conn->other_host = 1;
+    /* a NAT's other host, or this one restarted: the capture cannot
+     * tell (review 19 #5) */
+    if (client->state == FS_TCP_TIME_WAIT &&
+        client->undecided == FS_UNDECIDED_NONE)
+        client->undecided = FS_UNDECIDED_OTHER_CLOCK;
 }
 
 FsTcpOutcome *
