@@ -14,21 +14,21 @@
  * A direct-mapped table of the latest frame of each header, by its hash:
  * header hash, ports, sequence and acknowledgment numbers, the source it
  * came from and when. A frame is a copy when its header is the latest of
- * its kind, from another source, within FS_COPIES_WINDOW. Only a header
- * that holds what a sender changes when it sends a segment again: a
- * TSval (a clock's tick, 1 ms on Linux, apart) or an IPv4
- * identification not 0 (Linux counts per socket, others per host), so a
- * segment sent again is another header. One without (IPv6 without
- * timestamps, Linux's SYN-ACKs and TIME_WAIT replies without them: ID 0)
- * is the same bytes sent again: files cut from one capture (tcpdump -C,
- * -G, editcap) hold a FIN sent again in the next file (kernel audit 19k
- * F2). Such a frame is a copy only from a file whose frames interleave
- * with its own: each had a frame after the other's first (the pieces of
- * one capture follow each other), and within a second. A copy is not
- * noted: the latest sending stays the first sighting's. Clocks of two
- * files apart by more than the path's delay still pair one sending of
- * the same bytes with another's sighting (19k F4): the man page asks
- * for clocks that agree.
+ * its kind, from another file whose frames interleave with its own:
+ * each had a frame 10 ms or more after the other's first (the pieces of
+ * one capture cut by tcpdump -C, -G or editcap follow each other, but
+ * for a few frames stamped out of order at the cut: review 19 #3; an
+ * old duplicate replayed into the next piece stays one). Within
+ * FS_COPIES_WINDOW when the header holds what a sender changes when it
+ * sends a segment again: a TSval (a clock's tick, 1 ms on Linux, apart)
+ * or an IPv4 identification not 0 (Linux counts per socket, others per
+ * host). One without (IPv6 without timestamps, Linux's SYN-ACKs and
+ * TIME_WAIT replies without them: ID 0) is the same bytes if sent again:
+ * only within a second. A copy is not noted: the latest sending stays
+ * the first sighting's. Clocks of two files apart by more than the
+ * path's delay still pair one sending of the same bytes with another's
+ * sighting (kernel audit 19k F4): the man page asks for clocks that
+ * agree.
  *
  * A slot's frame is overwritten by any other header of its hash: a copy
  * further behind than the table holds is missed (it then counts as
@@ -91,8 +91,13 @@ fs_copies_size(const FsCopies *copies)
     return sizeof *copies + copies->n_sources * sizeof(Span);
 }
 
-/* Files a and b each had a frame after the other's first: two captures
- * at once, not pieces of one. */
+/* Files a and b each had a frame later than the other's first by more
+ * than INTERLEAVE_MIN: two captures at once, not pieces of one (at a cut
+ * a frame or two of the next piece may be stamped a little before the
+ * last of the one before it: several queues, editcap on disordered
+ * input; review 19 #3: 2 us). */
+#define INTERLEAVE_MIN (10 * G_GINT64_CONSTANT(1000000))
+
 static gboolean
 interleave(const FsCopies *copies, guint32 a, guint32 b)
 {
@@ -102,7 +107,8 @@ interleave(const FsCopies *copies, guint32 a, guint32 b)
         return FALSE;
     x = &copies->spans[a];
     y = &copies->spans[b];
-    return x->seen && y->seen && x->last > y->first && y->last > x->first;
+    return x->seen && y->seen && x->last - y->first > INTERLEAVE_MIN &&
+           y->last - x->first > INTERLEAVE_MIN;
 }
 
 gboolean
@@ -127,9 +133,9 @@ fs_copies_seen(FsCopies *copies, const FsSegment *seg)
     if (s->hdr_hash == seg->hdr_hash && s->seq == seg->seq &&
         s->ack == seg->ack && s->sport == seg->sport &&
         s->dport == seg->dport && s->source != seg->source &&
-        (identified ? ABS(seg->ts - s->ts) <= FS_COPIES_WINDOW
-                    : ABS(seg->ts - s->ts) <= FS_COPIES_SAME_BYTES_WINDOW &&
-                          interleave(copies, s->source, seg->source)))
+        ABS(seg->ts - s->ts) <= (identified ? FS_COPIES_WINDOW
+                                            : FS_COPIES_SAME_BYTES_WINDOW) &&
+        interleave(copies, s->source, seg->source))
         return TRUE;
     s->hdr_hash = seg->hdr_hash;
     s->seq = seg->seq;
