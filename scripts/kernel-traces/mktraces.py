@@ -21,7 +21,8 @@ failure (exit status 1).
 Outputs per scenario (in --out, default: <repo>/samples):
   NAME.pcap   the capture (pcap, Ethernet link type); vantage-relay and
               vantage-router-v4/-v6: NAME-c.pcap (client's veth) and
-              NAME-s.pcap (server's)
+              NAME-s.pcap (server's); vantage-last-ack: NAME-r.pcap (the
+              router's end of the server's veth) and NAME-s.pcap
   NAME.ss     raw `ss -tanoi` output of the client and server namespaces
   NAME.truth  scenario NAME / family 4|6 / client ADDR:PORT STATE /
               server ADDR:PORT STATE / note lines (free-form facts that
@@ -461,11 +462,13 @@ class Lab:
 
 
 class Capture:
-    def __init__(self, lab, side, path):
+    def __init__(self, lab, side, path, dev=None):
+        """tcpdump on SIDE's veth (lab.dev), or on DEV in SIDE's
+        namespace."""
         self.path = path
         cmd = ["ip", "netns", "exec", lab.ns[side], "tcpdump", "-i",
-               lab.dev[side], "-U", "--immediate-mode", "-w", path, "-s", "0",
-               "-Z", "root", "tcp or icmp or icmp6"]
+               dev or lab.dev[side], "-U", "--immediate-mode", "-w", path,
+               "-s", "0", "-Z", "root", "tcp or icmp or icmp6"]
         # own session: a terminal Ctrl-C reaches only us; we stop tcpdump
         self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                   stdout=subprocess.DEVNULL,
@@ -1080,7 +1083,9 @@ def run_attempt(lab, sc, outdir):
     tmp_pcap = os.path.join(outdir, ".%s.%d.tmp.pcap" % (sc.name, os.getpid()))
     vantages = sc.base in VANTAGES
     # two vantage points: tmp_pcap on the client's veth, tmp_s on the
-    # server's (written as NAME-c.pcap and NAME-s.pcap)
+    # server's (written as NAME-c.pcap and NAME-s.pcap; VANTAGE_POINTS
+    # gives others)
+    points = VANTAGE_POINTS.get(sc.base, VANTAGE_POINTS_DEFAULT)
     tmp_s = os.path.join(outdir, ".%s-s.%d.tmp.pcap"
                          % (sc.name, os.getpid())) if vantages else None
     t = Trial(lab, sc)
@@ -1098,8 +1103,8 @@ def run_attempt(lab, sc, outdir):
         for side, settings in SYSCTLS.get(sc.base, {}).items():
             lab.exec(side, ["sysctl", "-qw"] + settings)
         if vantages:
-            caps.append(Capture(lab, "client", tmp_pcap))
-            caps.append(Capture(lab, "server", tmp_s))
+            for (side, dev, _, _), tmp in zip(points, (tmp_pcap, tmp_s)):
+                caps.append(Capture(lab, side, tmp, dev))
         else:
             caps.append(Capture(lab, "relay" if relayed else "server",
                                 tmp_pcap))
@@ -1170,9 +1175,10 @@ def run_attempt(lab, sc, outdir):
         done = True
         trace = fmt_trace(segs, t.injected if t.detail else None)
         if vantages:
-            trace = "client's veth:\n%s\nserver's veth:\n%s" % (
-                trace, fmt_trace(t.segs_s))
-        return {"pcaps": [(tmp_pcap, "-c"), (tmp_s, "-s")] if vantages
+            trace = "%s:\n%s\n%s:\n%s" % (
+                points[0][3], trace, points[1][3], fmt_trace(t.segs_s))
+        return {"pcaps": [(tmp_pcap, points[0][2]), (tmp_s, points[1][2])]
+                if vantages
                 else [(tmp_pcap, "")],
                 "truth": "\n".join(lines) + "\n", "ss": ss_text,
                 "trace": trace}
@@ -3824,8 +3830,19 @@ def verify_defer_accept(t, segs, counters):
 # in the relay: each capture holds what the other lacks.
 
 VANTAGE_DELAY = 0.015   # one-way delay, client's veth <-> server's veth (s)
-VANTAGES = {"vantage-relay", "vantage-router"}  # NAME-c.pcap, NAME-s.pcap
-ROUTED = {"vantage-router"}     # a kernel router between (Lab._setup_router)
+VANTAGES = {"vantage-relay", "vantage-router",  # NAME-c.pcap, NAME-s.pcap
+            "vantage-last-ack"}
+# a kernel router between (Lab._setup_router)
+ROUTED = {"vantage-router", "vantage-last-ack"}
+# (namespace, device (None: its veth), file suffix, label) of each capture
+VANTAGE_POINTS_DEFAULT = (("client", None, "-c", "client's veth"),
+                          ("server", None, "-s", "server's veth"))
+VANTAGE_POINTS = {
+    # both on the server's link: the router's end of it and the server's
+    "vantage-last-ack": (("relay", RELAY_DEVS["server"], "-r",
+                          "router's veth to the server"),
+                         ("server", None, "-s", "server's veth")),
+}
 VANTAGE_DATA = 3000     # server bytes after the exchange (1448+1448+104)
 
 
@@ -4028,6 +4045,101 @@ def verify_vantage_relay(t, segs, counters):
         "both captures end with that ACK (nothing dates a silence after "
         "it); on the client's veth it looks like the lost one, only its "
         "copy on the server's veth shows that it arrived")
+    return p
+
+
+# ---- 47 vantage-last-ack (audit 19k F1) -----------------------------------
+#
+# Two captures on the server's link, both before the server's input hook:
+# the router's end of the link and the server's own veth.  Every ACK of the
+# server's FIN passes both and is then dropped, so seeing it twice proves
+# nothing about its arrival.
+
+VANTAGE_LAST_ACK_FINS = 4   # the server's FIN sent 4 times (3 re-sent)
+
+
+def body_vantage_last_ack(t):
+    """Client closes first; every ACK of the server's FIN is dropped at
+    the server's input (drop_acks_of_server_fin), behind both capture
+    points: the server stays in LAST_ACK, re-sending its FIN."""
+    t.connect()
+    t.exchange()
+    close_fin_acks_lost(t, VANTAGE_LAST_ACK_FINS)
+    t.expect = {"client": "TIME_WAIT", "server": "LAST_ACK"}
+
+
+def verify_vantage_last_ack(t, segs, counters):
+    sg = t.segs_s
+    n = VANTAGE_LAST_ACK_FINS
+    p = prefixed("router's veth: ", check_fin_acks_lost(segs, n))
+    p += prefixed("server's veth: ", check_fin_acks_lost(sg, n))
+    if [(x.dir, flag_str(x.flags)) for x in sg[:3]] != \
+            [("c", "S"), ("s", "S."), ("c", ".")]:
+        p.append("server's veth: no clean handshake first")
+    if counters.get("server") != [n]:
+        p.append("server input dropped %s, expected the %d ACKs of the "
+                 "server's FIN" % (counters.get("server"), n))
+    if p:
+        return p
+    # one link seen from its two ends: the same frames, byte for byte
+    if [x.raw for x in segs] != [x.raw for x in sg]:
+        return ["the two captures differ (%d and %d frames)"
+                % (len(segs), len(sg))]
+    hops = {(x.dir, hop_limit(x)) for x in segs}
+    if hops != {("c", 63), ("s", 64)}:
+        return ["TTLs (direction, TTL) %s, expected client 63 (routed), "
+                "server 64" % sorted(hops)]
+    lag = [b.t - a.t if a.dir == "c" else a.t - b.t
+           for a, b in zip(segs, sg)]
+    if min(lag) < 0:
+        return ["a frame was captured at the server's veth before the "
+                "router's end of the link in its direction of travel"]
+    name = t.sc.name
+    t.notes.append(
+        "two captures of one connection, both on the server's link: "
+        "%s-r.pcap on the router namespace's end of it (kernel forwarding, "
+        "its veth end has the client's MAC), %s-s.pcap on the server's "
+        "veth; the same %d frames in both, byte for byte (TTL 63 from the "
+        "client, 64 from the server), %.0f-%.0f us apart"
+        % (name, name, len(segs), min(lag) * 1e6, max(lag) * 1e6))
+    t.notes.append(
+        "client close() first; every ACK of the server's FIN was dropped "
+        "at the server's input (nft, after both capture points; %d "
+        "dropped): the server (LAST_ACK) re-sent its FIN at %s s, the "
+        "client acked the first (FIN_WAIT_2 -> TIME_WAIT) and re-acked each "
+        "re-sent one from TIME_WAIT; FIN retransmissions: client 0, server "
+        "%d; ss: client TIME-WAIT, server LAST-ACK"
+        % (counters["server"][0], fin_resend_times(segs), n - 1))
+    t.notes.append(
+        "both captures end with the client's ACK of the last FIN, dropped "
+        "like the others: each ACK is in both files, and neither arrived")
+    return p
+
+
+# ---- 48 fin-lost-nots-v6 (audit 19k F2) ------------------------------------
+#
+# fin-lost over IPv6 without TCP timestamps: the re-sent FIN is the lost
+# one byte for byte (no TSval, and IPv6 has no identification field), one
+# capture point.  tests/pieces.sh cuts it with editcap.
+
+V6_ONLY = {"fin-lost-nots"}     # EXTRA scenarios made over IPv6 only
+
+
+def verify_fin_lost_nots(t, segs, counters):
+    p = verify_fin_lost(t, segs, counters)
+    if p:
+        return p
+    if any(x.tsval is not None for x in segs):
+        return ["a segment carries TCP timestamps"]
+    f1, f2 = fins(segs, "c")
+    if f1.raw != f2.raw:
+        return ["the re-sent FIN differs from the lost one"]
+    t.notes.append(
+        "net.ipv4.tcp_timestamps=0 in both namespaces: no segment carries "
+        "TCP timestamps, so the client's re-sent FIN (%.1f ms after the "
+        "first, which nft dropped at the server's input after the capture "
+        "point, counter 1) is the same frame byte for byte; FIN "
+        "retransmissions: client 1, server 0" % ((f2.t - f1.t) * 1000))
     return p
 
 
@@ -4406,6 +4518,9 @@ SYSCTLS = {
     # tcp_tw_reuse (the body makes cport the only ephemeral port)
     "tw-reuse-last-ack": {"client": ["net.ipv4.tcp_tw_reuse=1"]},
     "close-wait-reconnect": {"client": ["net.ipv4.tcp_fin_timeout=1"]},
+    # no TCP timestamps: a re-sent segment is the first one byte for byte
+    "fin-lost-nots": {"client": ["net.ipv4.tcp_timestamps=0"],
+                      "server": ["net.ipv4.tcp_timestamps=0"]},
 }
 
 
@@ -4638,6 +4753,17 @@ EXTRA = [
      "times); host B, its TSval clock behind A's, connects: challenge ACK "
      "from LAST_ACK, B's RST, SYN again, SYN-ACK",
      body_nat_last_ack_paws, verify_nat_last_ack_paws, 3),
+    ("vantage-last-ack", 47,
+     "captured on the router's veth to the server and on the server's "
+     "veth, both before the server's input, where every ACK of the "
+     "server's FIN is dropped: client TIME_WAIT, server LAST_ACK, its "
+     "FIN sent 4 times, each ACK in both captures",
+     body_vantage_last_ack, verify_vantage_last_ack, 3),
+    ("fin-lost-nots", 48,
+     "fin-lost over IPv6 without TCP timestamps (both namespaces): the "
+     "client's re-sent FIN is the lost one byte for byte; client "
+     "TIME_WAIT, server CLOSED",
+     body_fin_lost, verify_fin_lost_nots, 3),
 ]
 
 
@@ -4648,6 +4774,10 @@ def all_scenarios():
             out.append(Scenario(base, n, fam, "-v%d" % fam, desc, body, verify,
                                 attempts))
     for base, n, desc, body, verify, attempts in EXTRA:
+        if base in V6_ONLY:
+            out.append(Scenario(base, n, 6, "-v6", desc, body, verify,
+                                attempts))
+            continue
         out.append(Scenario(base, n, 4, "", desc, body, verify, attempts))
         # the nat-* TIME_WAIT one over IPv6 too (NAT66: masquerade)
         if base == "nat-time-wait-paws":
