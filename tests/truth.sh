@@ -3,8 +3,9 @@
 # NAME.pcap, written by scripts/kernel-traces/mktraces.py from `ss -tan`
 # right after the close), finscope's end state of each endpoint is the
 # state the kernel itself reported. A trace captured at two points
-# (NAME-c.pcap on the client's side, NAME-s.pcap on the server's) is read
-# as both files together.
+# (NAME-c.pcap on the client's side, NAME-s.pcap on the server's;
+# vantage-last-ack: NAME-r.pcap and NAME-s.pcap, both on the server's
+# link) is read as its NAME-*.pcap files together.
 . "$(dirname "$0")/lib.sh"
 
 compare() {
@@ -49,8 +50,11 @@ for truth in "$SAMPLES"/*.truth; do
     if [ -e "$SAMPLES/$name.pcap" ]; then
         fs_run "$OUT/$name.jsonl" --json -r "$SAMPLES/$name.pcap"
     else
-        fs_run "$OUT/$name.jsonl" --json -r "$SAMPLES/$name-c.pcap" \
-            -r "$SAMPLES/$name-s.pcap"
+        set --
+        for pcap in "$SAMPLES/$name"-*.pcap; do
+            set -- "$@" -r "$pcap"
+        done
+        fs_run "$OUT/$name.jsonl" --json "$@"
     fi
     check "kernel truth $name" compare "$truth" "$OUT/$name.jsonl"
 done
