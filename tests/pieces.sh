@@ -10,6 +10,11 @@
 # last_frame, last_file, and filter, which holds frame numbers).
 # fin-lost and final-ack-lost (IPv4, timestamps) re-send FINs that differ
 # from the first (TSval, IPv4 identification): they held before too.
+# old-dup-time-wait, old-dup-after-reuse and syn-replay-time-wait hold an
+# exact replay (TSval too) of an earlier segment, an old duplicate: cut
+# into the next piece it read as a copy seen at another capture point
+# until copies needed files whose frames interleave (review 19 #3);
+# connect-abandoned's duplicate frame read as such a copy.
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v editcap > /dev/null 2>&1; then
@@ -40,7 +45,8 @@ sys.exit(1)
 PY
 }
 
-for name in fin-lost-nots-v6 fin-lost final-ack-lost; do
+for name in fin-lost-nots-v6 fin-lost final-ack-lost old-dup-time-wait \
+        old-dup-after-reuse syn-replay-time-wait connect-abandoned; do
     pcap=$SAMPLES/$name.pcap
     fs_run "$OUT/$name.whole.jsonl" --json --events -r "$pcap" || continue
     for cut in "-c 1" "-c 2" "-i 0.2"; do
