@@ -85,12 +85,6 @@ fs_copies_free(FsCopies *copies)
     g_free(copies);
 }
 
-gsize
-fs_copies_size(const FsCopies *copies)
-{
-    return sizeof *copies + copies->n_sources * sizeof(Span);
-}
-
 /* Files a and b each had a frame later than the other's first by more
  * than INTERLEAVE_MIN: two captures at once, not pieces of one (at a cut
  * a frame or two of the next piece may be stamped a little before the

@@ -23,9 +23,6 @@ FsCopies *fs_copies_new(guint sources);
 void fs_copies_free(FsCopies *copies);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsCopies, fs_copies_free)
 
-/* Bytes it holds (fixed: the engine's memory accounting). */
-gsize fs_copies_size(const FsCopies *copies);
-
 /* seg is a frame another file already holds: the same header (its
  * hash, ports, sequence and acknowledgment numbers; TTL and checksum
  * aside), the latest of that header, from another file, within

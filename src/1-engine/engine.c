@@ -197,8 +197,10 @@ fs_engine_new(const FsEngineConfig *cfg, const FsEngineSink *sink)
                                             : FS_ENGINE_MAX_MEMORY) /
                                            4);
     if (cfg->sources > 1) {
+        /* a fixed table, as the reader's window and the stage's blocks:
+         * not connection state, not charged to stats.memory (a memory
+         * budget of --max-memory 256K must still hold connections) */
         e->copies = fs_copies_new(cfg->sources);
-        fs_store_charge(&e->stats, (gint64)fs_copies_size(e->copies));
     }
     return e;
 }
