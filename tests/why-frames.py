@@ -22,14 +22,23 @@ def frames_of(pcap):
         ["tshark", "-n", "-r", pcap, "-Y", "tcp", "-T", "fields",
          "-E", "separator=\t", "-e", "frame.number", "-e", "ip.src",
          "-e", "ipv6.src", "-e", "tcp.srcport", "-e", "ip.dst",
-         "-e", "ipv6.dst", "-e", "tcp.dstport", "-e", "tcp.flags"],
+         "-e", "ipv6.dst", "-e", "tcp.dstport", "-e", "tcp.flags",
+         "-e", "icmp.type", "-e", "icmpv6.type", "-e", "frame.protocols"],
         check=True, capture_output=True, text=True).stdout
     frames = {}
     for line in out.splitlines():
         f = line.split("\t")
-        # tunnelled or ICMP-quoted headers give several values: the first
-        src = (f[1] or f[2]).split(",")[0]
-        dst = (f[4] or f[5]).split(",")[0]
+        # an ICMP error quoting a TCP header is no segment of finscope's
+        if f[8] or f[9]:
+            continue
+        # a tunnel gives several addresses, the outer first: the TCP
+        # segment's are the innermost, the last of its own family, the
+        # one the protocol stack names last before tcp
+        layers = f[10].split(":")
+        inner = [x for x in layers[:layers.index("tcp")]
+                 if x in ("ip", "ipv6")][-1]
+        src = (f[1] if inner == "ip" else f[2]).split(",")[-1]
+        dst = (f[4] if inner == "ip" else f[5]).split(",")[-1]
         frames[int(f[0])] = (endpoint(src, f[3].split(",")[0]),
                              endpoint(dst, f[6].split(",")[0]),
                              int(f[7].split(",")[0], 16))
