@@ -1288,6 +1288,29 @@ answers_peer(const Step *st, FsRole sender)
                window;
 }
 
+/* sender's segment sits at the peer's latest ACK: <SEQ=SEG.ACK>, as a
+ * port with no connection answers it (RFC 9293 §3.10.7.1). */
+static gboolean
+at_peer_ack(const Step *st, FsRole sender)
+{
+    const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
+
+    return peer->ack_seen && st->seg->seq == peer->max_ack;
+}
+
+/* sender answers, within its RTT leg, a peer segment that brought
+ * nothing sender had not acked: what a live socket answers with nothing
+ * or an ACK. */
+static gboolean
+answers_nothing_new(const Step *st, FsRole sender)
+{
+    const FsEndpoint *self = &st->conn->ep[sender];
+    const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
+
+    return !fs_seq_gt(peer->snd_nxt, self->max_ack) &&
+           answers_peer(st, sender);
+}
+
 static gboolean
 fin_wait_2_gone(const Step *st, FsRole sender)
 {
@@ -1302,9 +1325,7 @@ fin_wait_2_gone(const Step *st, FsRole sender)
         return !peer->fin_with_data &&
                fs_seq_geq(self->max_ack, peer->fin_seq) &&
                st->seg->seq == peer->fin_ack;
-    return peer->ack_seen && st->seg->seq == peer->max_ack &&
-           !fs_seq_gt(peer->snd_nxt, self->max_ack) &&
-           answers_peer(st, sender);
+    return at_peer_ack(st, sender) && answers_nothing_new(st, sender);
 }
 
 /* An RST without the ACK bit at the peer's latest ACK from an address
@@ -1315,12 +1336,8 @@ fin_wait_2_gone(const Step *st, FsRole sender)
 static gboolean
 other_host_rst(const Step *st, FsRole sender)
 {
-    const FsConn *conn = st->conn;
-    const FsEndpoint *peer = &conn->ep[fs_role_peer(sender)];
-
-    return conn->other_host && sender == FS_ROLE_CLIENT &&
-           !(st->seg->flags & FS_TH_ACK) && peer->ack_seen &&
-           st->seg->seq == peer->max_ack;
+    return st->conn->other_host && sender == FS_ROLE_CLIENT &&
+           !(st->seg->flags & FS_TH_ACK) && at_peer_ack(st, sender);
 }
 
 /* An RST of the sender of a FIN answering the peer's re-sent FIN: at
@@ -1365,15 +1382,12 @@ static gboolean
 closing_gone(const Step *st, FsRole sender)
 {
     const FsEndpoint *self = &st->conn->ep[sender];
-    const FsEndpoint *peer = &st->conn->ep[fs_role_peer(sender)];
 
     return !(st->seg->flags & FS_TH_ACK) && self->fin_sent &&
            (self->state == FS_TCP_CLOSING ||
             self->state == FS_TCP_TIME_WAIT) &&
-           peer->ack_seen && st->seg->seq == peer->max_ack &&
-           st->seg->seq == self->fin_seq + 1 && self->ack_seen &&
-           !fs_seq_gt(peer->snd_nxt, self->max_ack) &&
-           answers_peer(st, sender);
+           at_peer_ack(st, sender) && st->seg->seq == self->fin_seq + 1 &&
+           self->ack_seen && answers_nothing_new(st, sender);
 }
 
 /* What an accepted RST says beyond "abort": an answer to the peer's
@@ -1514,8 +1528,7 @@ state_lost(const Step *st, FsRole sender)
      * acked is abort_after_close's (rst_meaning()) */
     if (self->state == FS_TCP_FIN_WAIT_1 || self->state == FS_TCP_CLOSING)
         return self->ack_seen && self->fin_count > 1 && !self->fin_acked &&
-               !fs_seq_gt(peer->snd_nxt, self->max_ack) &&
-               answers_peer(st, sender);
+               answers_nothing_new(st, sender);
     /* a live CLOSE_WAIT or LAST_ACK (its FIN unacked) answers a segment
      * with an ACK too; one that answers the peer's (after its own FIN,
      * in LAST_ACK) with a bare RST below SND.NXT is a port's (some
