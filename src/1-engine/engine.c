@@ -347,6 +347,15 @@ fs_engine_advance(FsEngine *e, FsTime now)
     tick(e, now);
 }
 
+/* seg is conn's latest frame (counted by the caller). */
+static inline ALWAYS_INLINE void
+note_last_frame(FsConn *conn, const FsSegment *seg)
+{
+    conn->last_frame = seg->frame;
+    conn->last_source = (guint16)seg->source;
+    conn->t_last = seg->ts;
+}
+
 /* The lean path: most segments are data and ACKs in mid-connection,
  * which cannot change a close. Of such a segment (fs_tcpstate_steady())
  * to conn, whole and the only incarnation of its flow, the full path
@@ -384,9 +393,7 @@ lean_segment(FsEngine *e, FsConn *conn, const FsSegment *seg)
     e->stats.tcp_segments++;
     e->stats.lean_segments++;
     conn->packets++;
-    conn->last_frame = seg->frame;
-    conn->last_source = (guint16)seg->source;
-    conn->t_last = seg->ts;
+    note_last_frame(conn, seg);
     /* most: the detectors only note the frame */
     if (fs_detect_steady(conn, sender, seg)) {
         fs_tcpstate_steady_step(conn, sender, seg);
@@ -418,9 +425,7 @@ copy_step(FsEngine *e, FsFlow *flow, FsConn *newest, const FsSegment *seg)
     newest = fs_store_thawed(e->store, flow, newest, seg->ts);
     e->stats.tcp_segments++;
     newest->packets++;
-    newest->last_frame = seg->frame;
-    newest->last_source = (guint16)seg->source;
-    newest->t_last = seg->ts;
+    note_last_frame(newest, seg);
     fs_detect_copy(newest, fs_conn_sender_role(newest, seg), seg, &verdict);
     if (fs_detect_verdict_acts(&verdict))
         apply_verdict(e, &verdict);
@@ -461,9 +466,7 @@ segment_step(FsEngine *e, const FsSegment *seg, gboolean copies)
         newest->first_frame = seg->frame;
         newest->first_source = (guint16)seg->source;
     }
-    newest->last_frame = seg->frame;
-    newest->last_source = (guint16)seg->source;
-    newest->t_last = seg->ts;
+    note_last_frame(newest, seg);
     fs_detect_segment(newest, fs_conn_sender_role(newest, seg), seg,
                       &verdict);
     conn = verdict.conn;
