@@ -19,7 +19,7 @@
  * one capture cut by tcpdump -C, -G or editcap follow each other, but
  * for a few frames stamped out of order at the cut: review 19 #3; an
  * old duplicate replayed into the next piece stays one). Within
- * FS_COPIES_WINDOW when the header holds what a sender changes when it
+ * WINDOW when the header holds what a sender changes when it
  * sends a segment again: a TSval (a clock's tick, 1 ms on Linux, apart)
  * or an IPv4 identification not 0 (Linux counts per socket, others per
  * host). One without (IPv6 without timestamps, Linux's SYN-ACKs and
@@ -42,6 +42,12 @@
 
 #define SLOT_BITS 16
 #define SLOTS (1u << SLOT_BITS)
+/* Two sightings of one frame are at most this apart: far more than a
+ * path's delay between two capture points and their clocks' offset; a
+ * header a segment sent again would have too, at most SAME_BYTES_WINDOW
+ * apart. */
+#define WINDOW (60 * FS_NS_PER_SEC)
+#define SAME_BYTES_WINDOW FS_NS_PER_SEC
 
 typedef struct {
     guint32 hdr_hash;  /* 0: empty */
@@ -110,7 +116,6 @@ fs_copies_seen(FsCopies *copies, const FsSegment *seg)
 {
     /* the hash's high bits: its low ones pick flow table slots too */
     Sighting *s = &copies->slots[seg->hdr_hash >> (32 - SLOT_BITS)];
-
     gboolean identified = seg->has_ts || seg->ip_ident;
 
     if (seg->source < copies->n_sources) {
@@ -127,8 +132,7 @@ fs_copies_seen(FsCopies *copies, const FsSegment *seg)
     if (s->hdr_hash == seg->hdr_hash && s->seq == seg->seq &&
         s->ack == seg->ack && s->sport == seg->sport &&
         s->dport == seg->dport && s->source != seg->source &&
-        ABS(seg->ts - s->ts) <= (identified ? FS_COPIES_WINDOW
-                                            : FS_COPIES_SAME_BYTES_WINDOW) &&
+        ABS(seg->ts - s->ts) <= (identified ? WINDOW : SAME_BYTES_WINDOW) &&
         interleave(copies, s->source, seg->source))
         return TRUE;
     s->hdr_hash = seg->hdr_hash;

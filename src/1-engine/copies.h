@@ -9,13 +9,6 @@
 
 #include "finscope/decode.h"
 
-/* Two sightings of one frame are at most this apart: far more than a
- * path's delay between two capture points and their clocks' offset; a
- * frame whose header a segment sent again would have too, at most
- * FS_COPIES_SAME_BYTES_WINDOW apart. */
-#define FS_COPIES_WINDOW (60 * FS_NS_PER_SEC)
-#define FS_COPIES_SAME_BYTES_WINDOW FS_NS_PER_SEC
-
 typedef struct FsCopies FsCopies;
 
 /* For files 0 to sources - 1 (FsSegment.source). */
@@ -25,12 +18,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsCopies, fs_copies_free)
 
 /* seg is a frame another file already holds: the same header (its
  * hash, ports, sequence and acknowledgment numbers; TTL and checksum
- * aside), the latest of that header, from another file, within
- * FS_COPIES_WINDOW when a segment sent again would have another header
- * (TCP timestamps, an IPv4 identification not 0), else within
- * FS_COPIES_SAME_BYTES_WINDOW from a file whose frames and seg's
- * interleave (not one cut from the same capture before or after it).
- * Else seg is noted as that latest frame. */
+ * aside), the latest of that header, from a file whose frames and seg's
+ * interleave (not a piece cut from the same capture before or after
+ * it), a minute apart at most when a segment sent again would have
+ * another header (TCP timestamps, an IPv4 identification not 0), else
+ * a second. Else seg is noted as that latest frame. */
 gboolean fs_copies_seen(FsCopies *copies, const FsSegment *seg);
 
 #endif /* FINSCOPE_COPIES_H */
