@@ -42,6 +42,9 @@ struct FsFlow {
 FsFlowTable *fs_flow_table_new(void);
 void fs_flow_table_free(FsFlowTable *table);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsFlowTable, fs_flow_table_free)
+/* Frees every flow and incarnation (the pool's memory back to malloc)
+ * and leaves table empty, as new but for the ids it gives next. */
+void fs_flow_table_clear(FsFlowTable *table);
 
 /* The flow of seg's 4-tuple in either direction, or NULL. One hash of
  * the whole key, no allocation. */

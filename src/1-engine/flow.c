@@ -178,6 +178,21 @@ fs_flow_table_free(FsFlowTable *table)
     g_free(table);
 }
 
+void
+fs_flow_table_clear(FsFlowTable *table)
+{
+    for (guint32 i = 0; i <= table->s.mask; i++)
+        free_incarnations(table, fs_flow_current(&table->s.slots[i]));
+    g_free(table->s.slots);
+    fs_pool_free(table->pool);
+    table->s.slots = g_new0(FsFlow, INITIAL_CAPACITY);
+    table->s.mask = INITIAL_CAPACITY - 1;
+    table->pool = fs_pool_new();
+    table->n_flows = 0;
+    table->vacant = NULL;
+    table->vacant_hash = 0;
+}
+
 /* How far slot i (not empty) is from its flow's home slot: its distance
  * bits, or when those only say "DIST_BITS or more", from its
  * connection's hash (a read of its head). */
