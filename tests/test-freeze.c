@@ -949,6 +949,8 @@ assert_view_of(const FsSettleView *view, const FsConn *c)
     }
     g_assert_cmpint(view->t_last, ==, c->t_last);
     g_assert_cmpint(view->rst_from, ==, c->rst_from);
+    g_assert_cmpint(view->close_done, ==,
+                    c->close_done_time != FS_TIME_UNSET);
 }
 
 /* A frozen record's settle view (fs_conn_frozen_settle_view()) holds

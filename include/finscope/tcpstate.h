@@ -201,8 +201,9 @@ typedef struct {
 
 typedef struct {
     FsSettleEnd ep[2];          /* client, server */
-    FsTime t_last;              /* the record's, and its rst_from: what */
-    gint8 rst_from;             /* the store reads besides (store.c) */
+    FsTime t_last;              /* the record's, its rst_from and whether */
+    gint8 rst_from;             /* its close_done_time is set: what the */
+    guint8 close_done;          /* store reads besides (store.c) */
 } FsSettleView;
 
 /* How a record handed over still frozen is to be settled: at settle_at,

@@ -1111,6 +1111,10 @@ G_STATIC_ASSERT(V_FIN_ACKED_TIME_C == GROUP_AT(0) &&
 G_STATIC_ASSERT(V_LAST_FIN_TIME_C == GROUP_AT(1) &&
                 V_LAST_FIN_TIME_S == GROUP_AT(1) + 1);
 #define SETTLE_IN_GROUP_1 0x03u
+/* whether close_done_time is set: V_CLOSE_DONE_TIME, mostly unset, is
+ * 0 (not written) when it is not */
+G_STATIC_ASSERT(V_CLOSE_DONE_TIME == GROUP_AT(1) + 7);
+#define CLOSE_DONE_IN_GROUP_1 0x80u
 #define TAIL_GROUP (N_GROUPS - 3)
 #define TAIL_GROUPS (7u << TAIL_GROUP)
 G_STATIC_ASSERT(V_RST == GROUP_AT(TAIL_GROUP));
@@ -1142,7 +1146,8 @@ skip_varints(const guint8 *p, guint m)
  * state_since (V_STATE_SINCE), last_fin_time (V_LAST_FIN_TIME, from
  * fin_time, V_FIN_TIME), fin_acked_time (V_FIN_ACKED_TIME), rst_from
  * (V_RST), time_wait_restart_us (V_TW_RESTART, in the tail too, us after
- * time_wait_since) and t_last (the lead). They come first in the encoding: the
+ * time_wait_since), t_last (the lead) and whether close_done_time is set
+ * (V_CLOSE_DONE_TIME's bit in group 1's mask, not its value). They come first in the encoding: the
  * view reads the lead, 8 dense values and a group or two, and stops
  * (the rest of a damaged encoding is found when it is thawed); only a
  * record whose rare tail is written (an RST, reuse, anomalies) is read
@@ -1153,6 +1158,7 @@ fs_conn_frozen_settle_view(const FsConn *frozen, FsSettleView *view)
     Reader d;
     guint64 *v = d.v;
     gboolean bad = FALSE;
+    gboolean close_done = FALSE;
     const guint8 *p;
     FsTime t_last;
     gint64 unit;
@@ -1180,6 +1186,7 @@ fs_conn_frozen_settle_view(const FsConn *frozen, FsSettleView *view)
     rest &= TAIL_GROUPS;
     if (d.groups & 1u << 1) {
         m = *p++;
+        close_done = (m & CLOSE_DONE_IN_GROUP_1) != 0;
         for (guint k = m & SETTLE_IN_GROUP_1; k != 0; k &= k - 1)
             v[GROUP_AT(1) + lowest_bit(k)] = get_varint(&p, &bad);
         if (rest != 0)
@@ -1222,6 +1229,7 @@ fs_conn_frozen_settle_view(const FsConn *frozen, FsSettleView *view)
     unit = d.unit;
     view->t_last = t_last;
     view->rst_from = (gint8)((gint)(guint8)v[V_RST] - 1);
+    view->close_done = (guint8)close_done;
     for (int r = C; r <= S; r++) {
         FsSettleEnd *ep_view = &view->ep[r];
         guint state = state_of_shape(v[V_SHAPE_C + r]);
