@@ -39,9 +39,10 @@ typedef enum {
     FS_CAUSE_GONE,            /* its RST was a port's reply: the connection
                                  had ended unseen before (the RST then
                                  leaves from CLOSED, no send_rst edge) */
-    FS_CAUSE_RST_NOT_TAKEN,   /* a TIME_WAIT an RST seemed to end acked
-                                 the peer's FIN sent again: the RST never
-                                 took it (RFC 1337, or lost) */
+    FS_CAUSE_RST_NOT_TAKEN,   /* an endpoint an RST seemed to end showed
+                                 later that it never took it (ignored, or
+                                 lost): back from CLOSED to the state the
+                                 RST found (tcpstate.c, rst_not_taken()) */
     FS_CAUSE_N
 } FsCause;
 

@@ -154,9 +154,10 @@ fs_undecided_field(FsUndecided why, int role)
  * ESTABLISHED, HANDSHAKE_DONE (the ACK the capture showed never
  * arrived), REUSED ends a TIME_WAIT taken over
  * by a new SYN (RFC 1122 §4.2.2.13), GONE ends a state whose socket an
- * RST showed gone before (a port's reply: rst_meaning(), state_lost()),
- * RST_NOT_TAKEN gives back a TIME_WAIT an RST seemed to end
- * (time_wait_outlived_rst()). */
+ * RST showed gone before (a port's reply: rst_meaning(), state_lost()).
+ * One edge is not in the table, its end being the state an RST found:
+ * RST_NOT_TAKEN gives an endpoint an RST seemed to end back that state
+ * (rst_not_taken()). */
 #define ABORTS [FS_CAUSE_SEND_RST] = FS_TCP_CLOSED, \
                [FS_CAUSE_RECV_RST] = FS_TCP_CLOSED, \
                [FS_CAUSE_GONE] = FS_TCP_CLOSED
@@ -223,7 +224,6 @@ static const guint8 edges[FS_TCP_N_STATES][FS_CAUSE_N] = {
         [FS_CAUSE_SEND_SYN] = FS_TCP_SYN_SENT,
         [FS_CAUSE_RECV_SYN] = FS_TCP_SYN_RECEIVED,
         [FS_CAUSE_ACK_LOST] = FS_TCP_LAST_ACK,
-        [FS_CAUSE_RST_NOT_TAKEN] = FS_TCP_TIME_WAIT,
     },
 };
 
@@ -318,21 +318,17 @@ record_transition_spilled(const Step *st, FsRole role, FsTcpState from,
     return TRUE;
 }
 
-/* Takes the diagram's edge from role's state on cause, at time ts; TRUE
- * if there was one. Every state change of the module comes here. */
-static gboolean
-take_edge_at(const Step *st, FsRole role, FsCause cause, FsTime ts)
+/* role goes to state to on cause at time ts, the transition recorded.
+ * Every state change of the module comes here: take_edge_at()'s, and
+ * rst_not_taken()'s, whose end the table does not hold. */
+static inline gboolean
+enter_state(const Step *st, FsRole role, FsTcpState to, FsCause cause,
+            FsTime ts)
 {
     FsEndpoint *ep = &st->conn->ep[role];
     FsTcpState from = ep->state;
-    FsTcpState to;
     FsEvent *ev;
 
-    /* fs_tcp_next_state() without its checks: states and causes held
-     * here are in range */
-    to = edges[from][cause];
-    if (to == FS_TCP_UNKNOWN)
-        return FALSE;
     ep->state = to;
     ep->state_since = ts;
     if (to == FS_TCP_TIME_WAIT) {
@@ -350,6 +346,20 @@ take_edge_at(const Step *st, FsRole role, FsCause cause, FsTime ts)
         return record_transition_spilled(st, role, from, to, cause, ts);
     fill_transition(ev, st, role, from, to, cause, ts);
     return TRUE;
+}
+
+/* Takes the diagram's edge from role's state on cause, at time ts; TRUE
+ * if there was one. */
+static gboolean
+take_edge_at(const Step *st, FsRole role, FsCause cause, FsTime ts)
+{
+    /* fs_tcp_next_state() without its checks: states and causes held
+     * here are in range */
+    FsTcpState to = edges[st->conn->ep[role].state][cause];
+
+    if (to == FS_TCP_UNKNOWN)
+        return FALSE;
+    return enter_state(st, role, to, cause, ts);
 }
 
 static gboolean
@@ -750,19 +760,42 @@ time_wait_fin_again(const Step *st, FsRole role)
     ev->value = timer;
 }
 
+/* The first RST, which the capture had role (its receiver) take, never
+ * took it (ignored, or lost past the sensor), as role's segment in hand
+ * shows (why; seq: the number that shows it). The RST is judged away
+ * after the fact, as rst_judged_away() would have (rst_ignored, no
+ * reset, no assassination), and role goes back from CLOSED to the state
+ * the RST found (rst_peer_state; cause rst_not_taken) from this segment
+ * on. The transitions already handed out stay, this one after them. The RST's sender stays as the RST left it: it sent it (an
+ * abort, or its port's reply). */
+static void
+rst_not_taken(const Step *st, FsRole role, guint32 seq, const char *why)
+{
+    FsConn *conn = st->conn;
+    FsTcpState found = (FsTcpState)conn->rst_peer_state;
+
+    conn->tw_assassinated = 0;
+    conn->rst_from = FS_ROLE_NONE;
+    conn->rst_time = FS_TIME_UNSET;
+    conn->rst_state = 0;
+    conn->rst_peer_state = 0;
+    conn->rst_uncertain = 0;
+    conn->rst_ignored++;
+    emit_event(st, FS_EV_RST_IGNORED, role, seq, why);
+    enter_state(st, role, found, FS_CAUSE_RST_NOT_TAKEN, st->ts);
+}
+
 /* role, CLOSED by an RST it took in TIME_WAIT (time_wait_assassinated)
  * and sending none since, acks its peer's FIN sent again after that
  * RST: a bare ACK at the FIN, as only a TIME_WAIT gives it (a port with
  * no connection answers a FIN with an RST, RFC 9293 §3.10.7.1, as
  * Linux does once its TIME_WAIT is gone). The RST never took it:
  * ignored (RFC 1337: Linux's net.ipv4.tcp_rfc1337=1, which --rfc1337
- * tells beforehand) or lost past the sensor. The RST is judged away
- * after the fact, as rst_judged_away() would have (rst_ignored, no
- * reset, no assassination), and role is in TIME_WAIT again from this
- * ACK, the 2*MSL the FIN sent again restarts (packetdrill audit F9:
- * tcp_rfc1337=1, the kernel's TIME_WAIT "assassinated" then acking the
- * FIN). Only the RST's receiver goes back: its sender had its FIN acked
- * (CLOSED either way). */
+ * tells beforehand) or lost past the sensor: role is in TIME_WAIT again
+ * from this ACK, the 2*MSL the FIN sent again restarts (packetdrill
+ * audit F9: tcp_rfc1337=1, the kernel's TIME_WAIT "assassinated" then
+ * acking the FIN). Only the RST's receiver goes back: its sender had its
+ * FIN acked (CLOSED either way). */
 static void
 time_wait_outlived_rst(const Step *st, FsRole role)
 {
@@ -779,18 +812,10 @@ time_wait_outlived_rst(const Step *st, FsRole role)
         (seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST)) ||
         seg->payload_len != 0 || seg->ack != peer->fin_seq + 1)
         return;
-    conn->tw_assassinated = 0;
-    conn->rst_from = FS_ROLE_NONE;
-    conn->rst_time = FS_TIME_UNSET;
-    conn->rst_state = 0;
-    conn->rst_peer_state = 0;
-    conn->rst_uncertain = 0;
-    conn->rst_ignored++;
-    emit_event(st, FS_EV_RST_IGNORED, role, seg->ack,
-               "its TIME_WAIT acked the peer's FIN sent after the RST: the "
-               "RST never took it (RFC 1337, net.ipv4.tcp_rfc1337, or "
-               "lost past the sensor)");
-    take_edge(st, role, FS_CAUSE_RST_NOT_TAKEN);
+    rst_not_taken(st, role, seg->ack,
+                  "its TIME_WAIT acked the peer's FIN sent after the RST: "
+                  "the RST never took it (RFC 1337, net.ipv4.tcp_rfc1337, "
+                  "or lost past the sensor)");
 }
 
 /* role acked its peer's FIN while that FIN's arrival still waits
