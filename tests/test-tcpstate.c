@@ -414,6 +414,18 @@ static const FsScriptStep stale_rst_rst_again[] = {
     STALE_RST(1131, NONE_, CLIENT_RST_ACK_)
 };
 
+/* The client aborts (RST+ACK at its SND.NXT), the RST lost on its way;
+ * the server, all it sent acked, sends new data LATE ms later, and the
+ * client's port answers at its ack (crafted-rst-not-the-end :48001, a
+ * kernel's keep-alive timeout). The server's RTT leg is 1 ms. */
+#define LOST_RST(LATE)                                       \
+    HANDSHAKE_AND_DATA,                                      \
+    { C2S, "RA", 1101, 5201, 0,  10,          0, 0, 0 },     \
+    { S2C, "PA", 5201, 1101, 40, 10 + (LATE), 0, 0, 0 },     \
+    { C2S, "R",  1101, 0,    0,  10 + (LATE), 0, 0, 0 }
+static const FsScriptStep lost_rst_outlived[] = { LOST_RST(300) };
+static const FsScriptStep lost_rst_crossing[] = { LOST_RST(1) };
+
 typedef struct {
     const char *path;
     const FsScriptStep *steps;
@@ -1300,6 +1312,33 @@ test_stale_rst_outlived(void)
     }
 }
 
+/* New data from the server 300 ms after the RST, all it had sent acked:
+ * no reset socket sends it; the client's port's RST at RCV.NXT ends the
+ * server. The same 1 ms after the RST may have crossed it: the RST
+ * stays taken. */
+static void
+test_lost_rst_outlived(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(STEPS(lost_rst_outlived), NULL);
+    g_autoptr(FsScriptResult) crossing =
+        fs_script_run(STEPS(lost_rst_crossing), NULL);
+    const FsConn *conn = fs_script_conn(res, 0);
+    g_autofree char *s = state_path(res, FS_ROLE_SERVER);
+    g_autofree char *s_crossing = state_path(crossing, FS_ROLE_SERVER);
+
+    g_assert_true(g_str_has_suffix(s, ">ESTABLISHED>CLOSED>ESTABLISHED>"
+                                      "CLOSED"));
+    g_assert_cmpint(conn->rst_from, ==, FS_ROLE_CLIENT);
+    g_assert_cmpstr(fs_tcp_state_name(conn->rst_state), ==, "CLOSED");
+    g_assert_false(conn->rst_uncertain);
+    g_assert_cmpuint(conn->rst_ignored, ==, 1);
+    g_assert_true(g_str_has_suffix(s_crossing, ">ESTABLISHED>CLOSED"));
+    conn = fs_script_conn(crossing, 0);
+    g_assert_cmpstr(fs_tcp_state_name(conn->rst_state), ==, "ESTABLISHED");
+    g_assert_cmpuint(conn->rst_ignored, ==, 0);
+}
+
 static void
 test_bad_synack_half_open_reset(void)
 {
@@ -1627,6 +1666,8 @@ main(int argc, char **argv)
                     test_time_wait_outlives_rst);
     g_test_add_func("/tcpstate/s20/stale-rst-outlived",
                     test_stale_rst_outlived);
+    g_test_add_func("/tcpstate/s20/lost-rst-outlived",
+                    test_lost_rst_outlived);
     g_test_add_func("/tcpstate/pd19/bad-synack-half-open-reset",
                     test_bad_synack_half_open_reset);
     g_test_add_func("/tcpstate/pd19/refused-then-answered",

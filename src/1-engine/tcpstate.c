@@ -2225,22 +2225,28 @@ on_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
 }
 
 /* role, the receiver of the first RST and CLOSED by it as the capture
- * had it, sends what only a socket that outlived that RST sends: an ACK
- * past the RST's seq, the RST having lain at role's latest ACK below
- * what its sender had sent (rst_at_una; not at its sender's FIN, which
- * Linux takes at RCV.NXT - 1 after that FIN, tcp_reset_check()). Sent
- * before the RST came, that ACK shows role's RCV.NXT (and last ACK
- * sent) past the RST, which then lay below the window and every stack
- * drops (RFC 9293 §3.10.7.4, RFC 5961 §3; Linux, which lets in one
- * between its last ACK sent and RCV.NXT, answers it with a challenge
- * ACK, this one); sent after, role was alive. Either way, crossing the
- * RST or not; and so for every RST its sender sent since, all at the
- * same seq (rst_accepted()). The RST is judged away then
- * (rst_not_taken()). Not when role sent its FIN since the RST (from the
- * CLOSED the capture had: the state that FIN led to is not rebuilt),
- * nor an RST of its own (it aborted), nor when the RST found it in a
- * state its seq does not decide (UNKNOWN, SYN_SENT, CLOSED) or in
- * TIME_WAIT (time_wait_outlived_rst()). TRUE when so judged. */
+ * had it, sends what only a socket that outlived that RST sends:
+ * - an ACK past the RST's seq, the RST having lain at role's latest ACK
+ *   below what its sender had sent (rst_at_una; not at its sender's
+ *   FIN, which Linux takes at RCV.NXT - 1 after that FIN,
+ *   tcp_reset_check()): sent before the RST came, it shows role's
+ *   RCV.NXT (and last ACK sent) past the RST, which then lay below the
+ *   window and every stack drops (RFC 9293 §3.10.7.4, RFC 5961 §3;
+ *   Linux, which lets in one between its last ACK sent and RCV.NXT,
+ *   answers it with a challenge ACK, this one); sent after, role was
+ *   alive. Either way, crossing the RST or not; and so for every RST
+ *   its sender sent since, all at the same seq (rst_accepted());
+ * - data past what it had sent, or its first FIN, later than it could
+ *   have crossed the RST or any RST its sender sent since (its RTT leg
+ *   measured), all it had sent before acked (talks_after_rst()'s terms:
+ *   nothing of its queued on the way): a reset socket sends nothing
+ *   (the RST ignored, or lost past the sensor).
+ * The RST is judged away then (rst_not_taken()). Not when role sent
+ * its FIN since the RST (from the CLOSED the capture had: the state
+ * that FIN led to is not rebuilt), nor an RST of its own (it aborted),
+ * nor when the RST found it in a state its seq does not decide
+ * (UNKNOWN, SYN_SENT, CLOSED) or in TIME_WAIT (which sends neither:
+ * time_wait_outlived_rst()). TRUE when so judged. */
 static gboolean
 rst_outlived(const Step *st, FsRole role)
 {
@@ -2249,6 +2255,7 @@ rst_outlived(const Step *st, FsRole role)
     const FsEndpoint *ep = &conn->ep[role];
     FsRole sender = fs_role_peer(role);
     const FsEndpoint *snd = &conn->ep[sender];
+    FsTime window = leg_window(conn, role);
 
     if (conn->rst_from != (gint8)sender || ep->state != FS_TCP_CLOSED ||
         ep->rst_count != 0 || (seg->flags & (FS_TH_SYN | FS_TH_RST)) ||
@@ -2256,14 +2263,27 @@ rst_outlived(const Step *st, FsRole role)
         conn->rst_peer_state > FS_TCP_LAST_ACK ||
         (ep->fin_sent && ep->fin_time >= conn->rst_time))
         return FALSE;
-    if (!conn->rst_at_una || !(seg->flags & FS_TH_ACK) || !ep->ack_seen ||
-        !fs_seq_gt(seg->ack, ep->max_ack) ||
-        (snd->fin_sent && ep->max_ack == snd->fin_seq))
+    if (conn->rst_at_una && (seg->flags & FS_TH_ACK) && ep->ack_seen &&
+        fs_seq_gt(seg->ack, ep->max_ack) &&
+        !(snd->fin_sent && ep->max_ack == snd->fin_seq)) {
+        rst_not_taken(st, role, seg->ack,
+                      "it acked past the RST's seq: its RCV.NXT had passed "
+                      "it, below the window the RST was dropped, or it "
+                      "acked after the RST: the RST never took it");
+        return TRUE;
+    }
+    if (!((seg->payload_len > 0 &&
+           fs_seq_gt(seg->seq + seg->payload_len, ep->snd_nxt)) ||
+          ((seg->flags & FS_TH_FIN) && !ep->fin_sent)) ||
+        !snd->ack_seen || fs_seq_gt(ep->snd_nxt, snd->max_ack) ||
+        window < 0 ||
+        st->ts - conn->last_hash_ts[sender] < MAX(window, CROSSING_SLACK_NS))
         return FALSE;
-    rst_not_taken(st, role, seg->ack,
-                  "it acked past the RST's seq: its RCV.NXT had passed it, "
-                  "below the window the RST was dropped, or it acked after "
-                  "the RST: the RST never took it");
+    rst_not_taken(st, role, seg->seq,
+                  "it sent new data or its FIN after the RST, later than "
+                  "they could cross, all it had sent acked: a reset socket "
+                  "sends nothing (the RST ignored, or lost past the "
+                  "sensor)");
     return TRUE;
 }
 
