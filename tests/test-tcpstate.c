@@ -379,53 +379,6 @@ static const FsScriptStep fin_past_missed_data[] = {
     { S2C, "A",  5215, 1102, 0,  21, 0, 0, 0 },
 };
 
-/* ---- session 20: an RST its receiver outlived ---- */
-
-/* The client sends 30 bytes and its FIN; the server's data, acking
- * only up to 1101, crosses them and draws the closed client's bare RST
- * at 1101, below the client's data and FIN (public capture zoom.pcap,
- * conn 13); the server then acks the 30 bytes (ACK), or sends its FIN
- * and then acks them (FIN_FIRST), or the client sends an RST+ACK at its
- * SND.NXT before that ACK (RST_AGAIN); the client's port answers the
- * server's last segment at its ack. */
-#define STALE_RST(ACK, FIN_FIRST, RST_AGAIN)                 \
-    HANDSHAKE_AND_DATA,                                      \
-    { C2S, "PA", 1101, 5201, 30, 10, 0, 0, 0 },              \
-    { C2S, "FA", 1131, 5201, 0,  10, 0, 0, 0 },              \
-    { S2C, "PA", 5201, 1101, 60, 15, 0, 0, 0 },              \
-    { C2S, "R",  1101, 0,    0,  15, 0, 0, 0 },              \
-    FIN_FIRST                                                \
-    RST_AGAIN                                                \
-    { S2C, "PA", 5261, ACK,  20, 21, 0, 0, 0 },              \
-    { C2S, "R",  ACK,  0,    0,  21, 0, 0, 0 }
-#define NONE_
-#define SERVER_FIN_ { S2C, "FA", 5261, 1101, 0, 16, 0, 0, 0 },
-#define CLIENT_RST_ACK_ { C2S, "RA", 1132, 5261, 0, 16, 0, 0, 0 },
-static const FsScriptStep stale_rst_outlived[] = {
-    STALE_RST(1131, NONE_, NONE_)
-};
-static const FsScriptStep stale_rst_no_proof[] = {
-    STALE_RST(1101, NONE_, NONE_)
-};
-static const FsScriptStep stale_rst_fin_since[] = {
-    STALE_RST(1131, SERVER_FIN_, NONE_)
-};
-static const FsScriptStep stale_rst_rst_again[] = {
-    STALE_RST(1131, NONE_, CLIENT_RST_ACK_)
-};
-
-/* The client aborts (RST+ACK at its SND.NXT), the RST lost on its way;
- * the server, all it sent acked, sends new data LATE ms later, and the
- * client's port answers at its ack (crafted-rst-not-the-end :48001, a
- * kernel's keep-alive timeout). The server's RTT leg is 1 ms. */
-#define LOST_RST(LATE)                                       \
-    HANDSHAKE_AND_DATA,                                      \
-    { C2S, "RA", 1101, 5201, 0,  10,          0, 0, 0 },     \
-    { S2C, "PA", 5201, 1101, 40, 10 + (LATE), 0, 0, 0 },     \
-    { C2S, "R",  1101, 0,    0,  10 + (LATE), 0, 0, 0 }
-static const FsScriptStep lost_rst_outlived[] = { LOST_RST(300) };
-static const FsScriptStep lost_rst_crossing[] = { LOST_RST(1) };
-
 typedef struct {
     const char *path;
     const FsScriptStep *steps;
@@ -487,9 +440,6 @@ static const Case cases[] = {
     { "/tcpstate/rst/half-open-discovery", STEPS(half_open_discovery),
       FALSE, FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL,
       FS_CLOSER_CLIENT, FS_ROLE_NONE, "" },
-    { "/tcpstate/rst/outlived-stale", STEPS(stale_rst_outlived), FALSE,
-      FS_TCP_CLOSED, FS_TCP_CLOSED, FS_CLOSE_RESET, FS_CLOSER_CLIENT,
-      FS_ROLE_CLIENT, "abort_after_close,rst_ignored" },
     { "/tcpstate/rst/data-after-close", STEPS(data_after_close), FALSE,
       FS_TCP_CLOSED, FS_TCP_CLOSED, FS_CLOSE_RESET, FS_CLOSER_CLIENT,
       FS_ROLE_CLIENT, "half_close,abort_after_close" },
@@ -1268,77 +1218,6 @@ test_time_wait_outlives_rst(void)
                      ==, 1);
 }
 
-/* The server's ACK past the RST's seq shows its RCV.NXT had passed it:
- * the RST lay below its window, dropped; the client's port's RST at
- * its FIN's seq ends the server, from CLOSE_WAIT. Without that ACK, or
- * after a FIN of the server's sent from the CLOSED the capture had, or
- * an RST of the client's elsewhere since, the first RST stays taken. */
-static void
-test_stale_rst_outlived(void)
-{
-    g_autoptr(FsScriptResult) res =
-        fs_script_run(STEPS(stale_rst_outlived), NULL);
-    g_autoptr(FsScriptResult) none =
-        fs_script_run(STEPS(stale_rst_no_proof), NULL);
-    g_autoptr(FsScriptResult) fin =
-        fs_script_run(STEPS(stale_rst_fin_since), NULL);
-    g_autoptr(FsScriptResult) again =
-        fs_script_run(STEPS(stale_rst_rst_again), NULL);
-    const FsConn *conn = fs_script_conn(res, 0);
-    g_autofree char *s = state_path(res, FS_ROLE_SERVER);
-    g_autofree char *c = state_path(res, FS_ROLE_CLIENT);
-
-    g_assert_cmpstr(s, ==, "UNKNOWN>SYN_RECEIVED>ESTABLISHED>CLOSED>"
-                           "ESTABLISHED>CLOSE_WAIT>CLOSED");
-    g_assert_true(g_str_has_suffix(c, ">ESTABLISHED>FIN_WAIT_1>CLOSED"));
-    g_assert_cmpint(conn->rst_from, ==, FS_ROLE_CLIENT);
-    g_assert_cmpstr(fs_tcp_state_name(conn->rst_state), ==, "CLOSED");
-    g_assert_cmpstr(fs_tcp_state_name(conn->rst_peer_state), ==,
-                    "CLOSE_WAIT");
-    g_assert_false(conn->rst_uncertain);
-    g_assert_cmpuint(conn->rst_ignored, ==, 1);
-    g_assert_cmpuint(fs_script_count(res, FS_EV_RST_IGNORED, FS_ROLE_SERVER),
-                     ==, 1);
-    g_assert_true(conn->aborted_after_close);
-    for (guint i = 0; i < 3; i++) {
-        const FsScriptResult *r = i == 0 ? none : i == 1 ? fin : again;
-
-        conn = fs_script_conn(r, 0);
-        g_assert_cmpstr(fs_tcp_state_name(conn->rst_state), ==,
-                        "FIN_WAIT_1");
-        g_assert_cmpuint(conn->rst_ignored, ==, 0);
-        g_assert_cmpuint(fs_script_count(r, FS_EV_RST_IGNORED,
-                                         FS_ROLE_NONE), ==, 0);
-    }
-}
-
-/* New data from the server 300 ms after the RST, all it had sent acked:
- * no reset socket sends it; the client's port's RST at RCV.NXT ends the
- * server. The same 1 ms after the RST may have crossed it: the RST
- * stays taken. */
-static void
-test_lost_rst_outlived(void)
-{
-    g_autoptr(FsScriptResult) res =
-        fs_script_run(STEPS(lost_rst_outlived), NULL);
-    g_autoptr(FsScriptResult) crossing =
-        fs_script_run(STEPS(lost_rst_crossing), NULL);
-    const FsConn *conn = fs_script_conn(res, 0);
-    g_autofree char *s = state_path(res, FS_ROLE_SERVER);
-    g_autofree char *s_crossing = state_path(crossing, FS_ROLE_SERVER);
-
-    g_assert_true(g_str_has_suffix(s, ">ESTABLISHED>CLOSED>ESTABLISHED>"
-                                      "CLOSED"));
-    g_assert_cmpint(conn->rst_from, ==, FS_ROLE_CLIENT);
-    g_assert_cmpstr(fs_tcp_state_name(conn->rst_state), ==, "CLOSED");
-    g_assert_false(conn->rst_uncertain);
-    g_assert_cmpuint(conn->rst_ignored, ==, 1);
-    g_assert_true(g_str_has_suffix(s_crossing, ">ESTABLISHED>CLOSED"));
-    conn = fs_script_conn(crossing, 0);
-    g_assert_cmpstr(fs_tcp_state_name(conn->rst_state), ==, "ESTABLISHED");
-    g_assert_cmpuint(conn->rst_ignored, ==, 0);
-}
-
 static void
 test_bad_synack_half_open_reset(void)
 {
@@ -1664,10 +1543,6 @@ main(int argc, char **argv)
                     test_rst_ack_covers_fin);
     g_test_add_func("/tcpstate/pd19/time-wait-outlives-rst",
                     test_time_wait_outlives_rst);
-    g_test_add_func("/tcpstate/s20/stale-rst-outlived",
-                    test_stale_rst_outlived);
-    g_test_add_func("/tcpstate/s20/lost-rst-outlived",
-                    test_lost_rst_outlived);
     g_test_add_func("/tcpstate/pd19/bad-synack-half-open-reset",
                     test_bad_synack_half_open_reset);
     g_test_add_func("/tcpstate/pd19/refused-then-answered",

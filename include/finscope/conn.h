@@ -211,12 +211,6 @@ struct FsConn {
                                     capture points lie before the loss,
                                     and a copy proves no arrival since
                                     (fs_tcpstate_copy_seen()) */
-    guint8 rst_at_una : 1;   /* (the third byte too) the first RST lay at
-                                its receiver's latest ACK (its sender's
-                                SND.UNA), below its sender's SND.NXT, and
-                                so did every RST of its sender since: an
-                                ACK of the receiver's past that proves
-                                the RST below its RCV.NXT (tcpstate.c) */
     guint16 rst_ignored;     /* RSTs the receiver would not accept */
     guint16 first_source;    /* capture file index of first_frame */
 };

@@ -766,15 +766,12 @@ time_wait_fin_again(const Step *st, FsRole role)
  * after the fact, as rst_judged_away() would have (rst_ignored, no
  * reset, no assassination), and role goes back from CLOSED to the state
  * the RST found (rst_peer_state; cause rst_not_taken) from this segment
- * on, a FIN of its peer's it had not taken waiting for its ACK again
- * (fin_captured()). The transitions already handed out stay, this one
- * after them. The RST's sender stays as the RST left it: it sent it (an
+ * on. The transitions already handed out stay, this one after them. The RST's sender stays as the RST left it: it sent it (an
  * abort, or its port's reply). */
 static void
 rst_not_taken(const Step *st, FsRole role, guint32 seq, const char *why)
 {
     FsConn *conn = st->conn;
-    FsEndpoint *ep = &conn->ep[role];
     FsTcpState found = (FsTcpState)conn->rst_peer_state;
 
     conn->tw_assassinated = 0;
@@ -783,10 +780,7 @@ rst_not_taken(const Step *st, FsRole role, guint32 seq, const char *why)
     conn->rst_state = 0;
     conn->rst_peer_state = 0;
     conn->rst_uncertain = 0;
-    conn->rst_at_una = 0;
     conn->rst_ignored++;
-    if (conn->ep[fs_role_peer(role)].fin_sent && !ep->recv_fin)
-        ep->fin_pending = 1;
     emit_event(st, FS_EV_RST_IGNORED, role, seq, why);
     enter_state(st, role, found, FS_CAUSE_RST_NOT_TAKEN, st->ts);
 }
@@ -1683,13 +1677,8 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
         conn->rst_state = (guint8)from;
         conn->rst_peer_state = (guint8)peer->state;
         conn->rst_uncertain = uncertain ? 1 : 0;
-        conn->rst_at_una = at_peer_ack(st, sender) &&
-                           fs_seq_lt(st->seg->seq, self->snd_nxt);
         emit_event(st, FS_EV_RST, sender, st->seg->seq,
                    fs_tcp_state_name(from));
-    } else if (conn->rst_from == (gint8)sender && !at_peer_ack(st, sender)) {
-        /* (one elsewhere may be the one its receiver took: rst_outlived()) */
-        conn->rst_at_una = 0;
     }
     self->fin_pending = 0;
     peer->fin_pending = 0;
@@ -1908,7 +1897,6 @@ refusal_answered(const Step *st, FsRole sender)
     conn->rst_state = 0;
     conn->rst_peer_state = 0;
     conn->rst_uncertain = 0;
-    conn->rst_at_una = 0;
     return TRUE;
 }
 
@@ -2224,69 +2212,6 @@ on_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     fin_captured(st, fs_role_peer(sender));
 }
 
-/* role, the receiver of the first RST and CLOSED by it as the capture
- * had it, sends what only a socket that outlived that RST sends:
- * - an ACK past the RST's seq, the RST having lain at role's latest ACK
- *   below what its sender had sent (rst_at_una; not at its sender's
- *   FIN, which Linux takes at RCV.NXT - 1 after that FIN,
- *   tcp_reset_check()): sent before the RST came, it shows role's
- *   RCV.NXT (and last ACK sent) past the RST, which then lay below the
- *   window and every stack drops (RFC 9293 §3.10.7.4, RFC 5961 §3;
- *   Linux, which lets in one between its last ACK sent and RCV.NXT,
- *   answers it with a challenge ACK, this one); sent after, role was
- *   alive. Either way, crossing the RST or not; and so for every RST
- *   its sender sent since, all at the same seq (rst_accepted());
- * - data past what it had sent, or its first FIN, later than it could
- *   have crossed the RST or any RST its sender sent since (its RTT leg
- *   measured), all it had sent before acked (talks_after_rst()'s terms:
- *   nothing of its queued on the way): a reset socket sends nothing
- *   (the RST ignored, or lost past the sensor).
- * The RST is judged away then (rst_not_taken()). Not when role sent
- * its FIN since the RST (from the CLOSED the capture had: the state
- * that FIN led to is not rebuilt), nor an RST of its own (it aborted),
- * nor when the RST found it in a state its seq does not decide
- * (UNKNOWN, SYN_SENT, CLOSED) or in TIME_WAIT (which sends neither:
- * time_wait_outlived_rst()). TRUE when so judged. */
-static gboolean
-rst_outlived(const Step *st, FsRole role)
-{
-    const FsSegment *seg = st->seg;
-    FsConn *conn = st->conn;
-    const FsEndpoint *ep = &conn->ep[role];
-    FsRole sender = fs_role_peer(role);
-    const FsEndpoint *snd = &conn->ep[sender];
-    FsTime window = leg_window(conn, role);
-
-    if (conn->rst_from != (gint8)sender || ep->state != FS_TCP_CLOSED ||
-        ep->rst_count != 0 || (seg->flags & (FS_TH_SYN | FS_TH_RST)) ||
-        conn->rst_peer_state < FS_TCP_SYN_RECEIVED ||
-        conn->rst_peer_state > FS_TCP_LAST_ACK ||
-        (ep->fin_sent && ep->fin_time >= conn->rst_time))
-        return FALSE;
-    if (conn->rst_at_una && (seg->flags & FS_TH_ACK) && ep->ack_seen &&
-        fs_seq_gt(seg->ack, ep->max_ack) &&
-        !(snd->fin_sent && ep->max_ack == snd->fin_seq)) {
-        rst_not_taken(st, role, seg->ack,
-                      "it acked past the RST's seq: its RCV.NXT had passed "
-                      "it, below the window the RST was dropped, or it "
-                      "acked after the RST: the RST never took it");
-        return TRUE;
-    }
-    if (!((seg->payload_len > 0 &&
-           fs_seq_gt(seg->seq + seg->payload_len, ep->snd_nxt)) ||
-          ((seg->flags & FS_TH_FIN) && !ep->fin_sent)) ||
-        !snd->ack_seen || fs_seq_gt(ep->snd_nxt, snd->max_ack) ||
-        window < 0 ||
-        st->ts - conn->last_hash_ts[sender] < MAX(window, CROSSING_SLACK_NS))
-        return FALSE;
-    rst_not_taken(st, role, seg->seq,
-                  "it sent new data or its FIN after the RST, later than "
-                  "they could cross, all it had sent acked: a reset socket "
-                  "sends nothing (the RST ignored, or lost past the "
-                  "sensor)");
-    return TRUE;
-}
-
 /* After the first accepted RST, an endpoint sends what it had not sent
  * (data past its SND.NXT, or its first FIN), later than that could have
  * crossed the RST: a reset socket sends nothing, so the RST did not do
@@ -2430,7 +2355,7 @@ segment_step(const Step *st, FsRole sender)
     if ((seg->flags & FS_TH_RST) &&
         rst_judged_away(st, sender, &rst_uncertain))
         return;
-    if (conn->rst_from != FS_ROLE_NONE && !rst_outlived(st, sender))
+    if (conn->rst_from != FS_ROLE_NONE)
         talks_after_rst(st, sender);
     note_sender(st, sender);
     keepalive_seen(st, sender);
