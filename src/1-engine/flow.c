@@ -143,14 +143,24 @@ segment_hash(const FsSegment *seg)
     return seg->flow_hash != 0 ? seg->flow_hash : fs_flow_hash(seg);
 }
 
+/* table without flows: its first slots and an empty pool. */
+static void
+start_flows(FsFlowTable *table)
+{
+    table->s.slots = g_new0(FsFlow, INITIAL_CAPACITY);
+    table->s.mask = INITIAL_CAPACITY - 1;
+    table->pool = fs_pool_new();
+    table->n_flows = 0;
+    table->vacant = NULL;
+    table->vacant_hash = 0;
+}
+
 FsFlowTable *
 fs_flow_table_new(void)
 {
     FsFlowTable *t = g_new0(FsFlowTable, 1);
 
-    t->s.slots = g_new0(FsFlow, INITIAL_CAPACITY);
-    t->pool = fs_pool_new();
-    t->s.mask = INITIAL_CAPACITY - 1;
+    start_flows(t);
     t->next_id = 1;
     return t;
 }
@@ -166,31 +176,30 @@ free_incarnations(FsFlowTable *table, FsConn *conn)
     }
 }
 
+/* Frees every incarnation, the slots and the pool. */
+static void
+free_flows(FsFlowTable *table)
+{
+    for (guint32 i = 0; i <= table->s.mask; i++)
+        free_incarnations(table, fs_flow_current(&table->s.slots[i]));
+    g_free(table->s.slots);
+    fs_pool_free(table->pool);
+}
+
 void
 fs_flow_table_free(FsFlowTable *table)
 {
     if (table == NULL)
         return;
-    for (guint32 i = 0; i <= table->s.mask; i++)
-        free_incarnations(table, fs_flow_current(&table->s.slots[i]));
-    g_free(table->s.slots);
-    fs_pool_free(table->pool);
+    free_flows(table);
     g_free(table);
 }
 
 void
 fs_flow_table_clear(FsFlowTable *table)
 {
-    for (guint32 i = 0; i <= table->s.mask; i++)
-        free_incarnations(table, fs_flow_current(&table->s.slots[i]));
-    g_free(table->s.slots);
-    fs_pool_free(table->pool);
-    table->s.slots = g_new0(FsFlow, INITIAL_CAPACITY);
-    table->s.mask = INITIAL_CAPACITY - 1;
-    table->pool = fs_pool_new();
-    table->n_flows = 0;
-    table->vacant = NULL;
-    table->vacant_hash = 0;
+    free_flows(table);
+    start_flows(table);
 }
 
 /* How far slot i (not empty) is from its flow's home slot: its distance
