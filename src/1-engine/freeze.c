@@ -1147,8 +1147,9 @@ skip_varints(const guint8 *p, guint m)
  * fin_time, V_FIN_TIME), fin_acked_time (V_FIN_ACKED_TIME), rst_from
  * (V_RST), time_wait_restart_us (V_TW_RESTART, in the tail too, us after
  * time_wait_since), t_last (the lead) and whether close_done_time is set
- * (V_CLOSE_DONE_TIME's bit in group 1's mask, not its value). They come first in the encoding: the
- * view reads the lead, 8 dense values and a group or two, and stops
+ * (V_CLOSE_DONE_TIME's bit in group 1's mask, not its value). They come
+ * first in the encoding: the view reads the lead, 8 dense values and a
+ * group or two, and stops
  * (the rest of a damaged encoding is found when it is thawed); only a
  * record whose rare tail is written (an RST, reuse, anomalies) is read
  * on to it, the values between skipped, not decoded. */

@@ -998,8 +998,8 @@ fs_store_finish(FsStore *s)
                              s);
     /* every record is handed over (the sink copied what it keeps): their
      * memory goes back to malloc now, not when the engine is freed after
-     * the report's end (whose summary would else add to the peak RSS
-     * what it allocates: ~1 MiB on the bench's medium trace) */
+     * the report's end, whose summary would else add to the peak RSS what
+     * it allocates (--threads 1: medium-c 44.2 -> 43.5-43.7 MiB) */
     for (int c = 0; c < FS_EVICT_N_CLASSES; c++) {
         g_clear_pointer(&s->held[c].conns, g_free);
         s->held[c].cap = 0;

@@ -766,8 +766,9 @@ time_wait_fin_again(const Step *st, FsRole role)
  * after the fact, as rst_judged_away() would have (rst_ignored, no
  * reset, no assassination), and role goes back from CLOSED to the state
  * the RST found (rst_peer_state; cause rst_not_taken) from this segment
- * on. The transitions already handed out stay, this one after them. The RST's sender stays as the RST left it: it sent it (an
- * abort, or its port's reply). */
+ * on. The transitions already handed out stay, this one after them.
+ * The RST's sender stays as the RST left it: it sent it (an abort, or
+ * its port's reply). */
 static void
 rst_not_taken(const Step *st, FsRole role, guint32 seq, const char *why)
 {
