@@ -379,6 +379,121 @@ static const FsScriptStep fin_past_missed_data[] = {
     { S2C, "A",  5215, 1102, 0,  21, 0, 0, 0 },
 };
 
+/* ---- session 21: an RST its receiver outlived, and what is no proof
+ * of that (the review of ee9119a and 89094e0: F1-F5) ---- */
+
+/* The client sends 30 bytes and its FIN; the server's data, acking
+ * only up to 1101, crosses them and draws the closed client's bare RST
+ * at 1101, below the client's data and FIN (public capture zoom.pcap,
+ * conn 13); the server then acks ACK (1131: the 30 bytes; 1200: past
+ * all the client sent, F4), or sends its FIN and then acks them
+ * (FIN_FIRST), or the client sends an RST+ACK at its SND.NXT before
+ * that ACK (RST_AGAIN); the client's port answers the server's last
+ * segment at its ack. */
+#define STALE_RST(ACK, FIN_FIRST, RST_AGAIN)                 \
+    HANDSHAKE_AND_DATA,                                      \
+    { C2S, "PA", 1101, 5201, 30, 10, 0, 0, 0 },              \
+    { C2S, "FA", 1131, 5201, 0,  10, 0, 0, 0 },              \
+    { S2C, "PA", 5201, 1101, 60, 15, 0, 0, 0 },              \
+    { C2S, "R",  1101, 0,    0,  15, 0, 0, 0 },              \
+    FIN_FIRST                                                \
+    RST_AGAIN                                                \
+    { S2C, "PA", 5261, ACK,  20, 21, 0, 0, 0 },              \
+    { C2S, "R",  ACK,  0,    0,  21, 0, 0, 0 }
+#define NONE_
+#define SERVER_FIN_ { S2C, "FA", 5261, 1101, 0, 16, 0, 0, 0 },
+#define CLIENT_RST_ACK_ { C2S, "RA", 1132, 5261, 0, 16, 0, 0, 0 },
+static const FsScriptStep stale_rst_outlived[] = {
+    STALE_RST(1131, NONE_, NONE_)
+};
+static const FsScriptStep stale_rst_no_proof[] = {
+    STALE_RST(1101, NONE_, NONE_)
+};
+static const FsScriptStep stale_rst_fin_since[] = {
+    STALE_RST(1131, SERVER_FIN_, NONE_)
+};
+static const FsScriptStep stale_rst_rst_again[] = {
+    STALE_RST(1131, NONE_, CLIENT_RST_ACK_)
+};
+static const FsScriptStep stale_rst_ack_beyond_sent[] = {
+    STALE_RST(1200, NONE_, NONE_)
+};
+
+/* F2, the corpus's XNU/Firefox shape: the server closes first; the
+ * client acks its FIN with 30 bytes, sends its own FIN (LAST_ACK), then
+ * aborts with a bare RST at its SND.UNA (1101); the server's ACK of all
+ * that (1132) passes the sensor after the RST. The client aborted from
+ * LAST_ACK, whatever the server made of the RST. */
+static const FsScriptStep abort_from_last_ack[] = {
+    HANDSHAKE_AND_DATA,
+    { S2C, "FA", 5201, 1101, 0,  10, 0, 0, 0 },
+    { C2S, "PA", 1101, 5202, 30, 11, 0, 0, 0 },
+    { C2S, "FA", 1131, 5202, 0,  11, 0, 0, 0 },
+    { C2S, "R",  1101, 0,    0,  12, 0, 0, 0 },
+    { S2C, "A",  5202, 1132, 0,  12, 0, 0, 0 },
+};
+
+/* The client aborts (RST+ACK at its SND.NXT), the RST lost on its way;
+ * the server, all it sent acked, sends 40 bytes at SEQ LATE ms later
+ * (TSVAL its timestamp, 0: none), and the client's port answers at its
+ * ack (crafted-rst-not-the-end :48001, a kernel's keep-alive timeout).
+ * The server's RTT leg is 1 ms, its clock 1 ms a tick (504 at 5 ms);
+ * the client's TSvals (4 is the last before the RST) keep 1 ms too. */
+#define LOST_RST(SEQ, LATE, TSVAL, TS)                             \
+    { C2S, "S",  1000, 0,    0,   0, TS ? 100 : 0, 0, 0 },         \
+    { S2C, "SA", 5000, 1001, 0,   1, TS ? 500 : 0, 0, 0 },         \
+    { C2S, "A",  1001, 5001, 0,   2, TS ? 102 : 0, 0, 0 },         \
+    { C2S, "PA", 1001, 5001, 100, 3, TS ? 103 : 0, 0, 0 },         \
+    { S2C, "A",  5001, 1101, 0,   4, TS ? 503 : 0, 0, 0 },         \
+    { S2C, "PA", 5001, 1101, 200, 5, TS ? 504 : 0, 0, 0 },         \
+    { C2S, "A",  1101, 5201, 0,   6, TS ? 106 : 0, 0, 0 },         \
+    { C2S, "RA", 1101, 5201, 0,  10, TS ? 110 : 0, 0, 0 },         \
+    { S2C, "PA", SEQ,  1101, 40, 10 + (LATE), TSVAL, 0, 0 },       \
+    { C2S, "R",  1101, 0,    0,  10 + (LATE), 0, 0, 0 }
+static const FsScriptStep lost_rst_outlived[] = {
+    LOST_RST(5201, 300, 0, 0)
+};
+static const FsScriptStep lost_rst_crossing[] = {
+    LOST_RST(5201, 1, 0, 0)
+};
+/* F4: 9 MB past the server's SND.NXT */
+static const FsScriptStep lost_rst_data_far_past[] = {
+    LOST_RST(5201 + 9000000, 300, 0, 0)
+};
+/* F5: with timestamps, the data's TSval that of the server's last
+ * segment before the RST (sent in the same tick: queued before the
+ * RST came) or 300 ticks later (sent after it) */
+static const FsScriptStep lost_rst_ts_crossing[] = {
+    LOST_RST(5201, 300, 504, 1)
+};
+static const FsScriptStep lost_rst_ts_late[] = {
+    LOST_RST(5201, 300, 810, 1)
+};
+
+/* F3: the same, the capture starting mid-connection: the client's leg
+ * is measured (the server's data, its ACK), the server's never (the
+ * client sends no data): whether the server's data, 300 ms after the
+ * RST, crossed it, its own leg would tell. */
+static const FsScriptStep lost_rst_no_own_leg[] = {
+    { S2C, "PA", 5001, 1001, 200, 0,   0, 0, 0 },
+    { C2S, "A",  1001, 5201, 0,   1,   0, 0, 0 },
+    { C2S, "RA", 1001, 5201, 0,   10,  0, 0, 0 },
+    { S2C, "PA", 5201, 1001, 40,  310, 0, 0, 0 },
+    { C2S, "R",  1001, 0,    0,   310, 0, 0, 0 },
+};
+
+/* F4: the server closes first (its FIN acked: FIN_WAIT_2), the client
+ * aborts from CLOSE_WAIT, the RST lost; 300 ms later the server sends
+ * data past its own FIN, which no stack does: no proof of anything. */
+static const FsScriptStep lost_rst_data_past_own_fin[] = {
+    HANDSHAKE_AND_DATA,
+    { S2C, "FA", 5201, 1101, 0,  8,   0, 0, 0 },
+    { C2S, "A",  1101, 5202, 0,  9,   0, 0, 0 },
+    { C2S, "RA", 1101, 5202, 0,  10,  0, 0, 0 },
+    { S2C, "PA", 5202, 1101, 40, 310, 0, 0, 0 },
+    { C2S, "R",  1101, 0,    0,  310, 0, 0, 0 },
+};
+
 typedef struct {
     const char *path;
     const FsScriptStep *steps;
@@ -1218,6 +1333,78 @@ test_time_wait_outlives_rst(void)
                      ==, 1);
 }
 
+/* The first RST stays taken, its receiver CLOSED by it and never back
+ * (no rst_ignored, no rst_not_taken transition): from. */
+static void
+assert_rst_taken(const FsScriptResult *res, FsRole receiver,
+                 const char *from)
+{
+    const FsConn *conn = fs_script_conn(res, 0);
+    g_autofree char *path = state_path(res, receiver);
+
+    g_assert_cmpint(conn->rst_from, ==, fs_role_peer(receiver));
+    g_assert_cmpstr(fs_tcp_state_name(conn->rst_peer_state), ==, from);
+    g_assert_cmpuint(conn->rst_ignored, ==, 0);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_RST_IGNORED, FS_ROLE_NONE),
+                     ==, 0);
+    g_assert_null(strstr(path, ">CLOSED>"));
+    g_assert_true(g_str_has_suffix(path, ">CLOSED"));
+}
+
+/* F2: the client's bare RST at SND.UNA after its FIN is its abort from
+ * LAST_ACK: a reset, rst_from the client, whatever became of the
+ * server. */
+static void
+test_abort_from_last_ack(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(STEPS(abort_from_last_ack), NULL);
+    const FsConn *conn = fs_script_conn(res, 0);
+
+    g_assert_cmpint(fs_classify_close(conn), ==, FS_CLOSE_RESET);
+    g_assert_cmpint(conn->rst_from, ==, FS_ROLE_CLIENT);
+    g_assert_cmpstr(fs_tcp_state_name(conn->rst_state), ==, "LAST_ACK");
+    g_assert_cmpint(conn->ep[FS_ROLE_CLIENT].state, ==, FS_TCP_CLOSED);
+    g_assert_cmpint(conn->close_done_time, ==, FS_TIME_UNSET);
+}
+
+/* F3, F4, F5: what shows no socket outlived the RST leaves it taken:
+ * the server's data 300 ms after it with its own RTT leg never
+ * measured (F3), 9 MB past its SND.NXT, or past its own FIN (F4), with
+ * a TSval no newer than its last before the RST (F5); an ACK past all
+ * the client had sent (F4); no ACK past the RST, a FIN of the server's
+ * sent from the CLOSED the capture had, an RST of the client's
+ * elsewhere in between; the data 1 ms after the RST (a crossing). */
+static void
+test_rst_no_proof(void)
+{
+    static const struct {
+        const FsScriptStep *steps;
+        gsize n;
+        const char *found;
+    } runs[] = {
+        { STEPS(lost_rst_no_own_leg), "ESTABLISHED" },
+        { STEPS(lost_rst_data_far_past), "ESTABLISHED" },
+        { STEPS(lost_rst_data_past_own_fin), "FIN_WAIT_2" },
+        { STEPS(lost_rst_ts_crossing), "ESTABLISHED" },
+        { STEPS(lost_rst_crossing), "ESTABLISHED" },
+        { STEPS(stale_rst_ack_beyond_sent), "ESTABLISHED" },
+        { STEPS(stale_rst_no_proof), "ESTABLISHED" },
+        { STEPS(stale_rst_fin_since), "ESTABLISHED" },
+        { STEPS(stale_rst_rst_again), "ESTABLISHED" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(runs); i++) {
+        g_autoptr(FsScriptResult) res =
+            fs_script_run(runs[i].steps, runs[i].n, NULL);
+
+        if (g_test_verbose())
+            g_test_message("run %u", i);
+        assert_rst_taken(res, FS_ROLE_SERVER, runs[i].found);
+    }
+}
+
+
 static void
 test_bad_synack_half_open_reset(void)
 {
@@ -1543,6 +1730,9 @@ main(int argc, char **argv)
                     test_rst_ack_covers_fin);
     g_test_add_func("/tcpstate/pd19/time-wait-outlives-rst",
                     test_time_wait_outlives_rst);
+    g_test_add_func("/tcpstate/s21/abort-from-last-ack",
+                    test_abort_from_last_ack);
+    g_test_add_func("/tcpstate/s21/rst-no-proof", test_rst_no_proof);
     g_test_add_func("/tcpstate/pd19/bad-synack-half-open-reset",
                     test_bad_synack_half_open_reset);
     g_test_add_func("/tcpstate/pd19/refused-then-answered",
