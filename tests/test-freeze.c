@@ -148,6 +148,11 @@ random_conn(GRand *rng, FsConn *c)
     c->rst_answers_fin = g_rand_boolean(rng);
     c->fin_beyond_data = g_rand_boolean(rng);
     c->evicted = g_rand_boolean(rng);
+    c->copy_proof_spent = g_rand_boolean(rng);
+    c->rst_at_una = g_rand_boolean(rng);
+    c->rst_outlived = g_rand_boolean(rng);
+    c->rst_sender_talked = g_rand_boolean(rng);
+    c->rst_sender_was = (guint8)g_rand_int_range(rng, 0, FS_TCP_N_STATES);
     c->reuse.outcome = (guint8)g_rand_int_range(rng, 0, 5);
     c->reuse.holder = (gint8)g_rand_int_range(rng, -1, 2);
     c->reuse.holder_state = (guint8)g_rand_int_range(rng, 0, 12);

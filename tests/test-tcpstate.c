@@ -494,6 +494,41 @@ static const FsScriptStep lost_rst_data_past_own_fin[] = {
     { C2S, "R",  1101, 0,    0,  310, 0, 0, 0 },
 };
 
+/* F1: a bare RST forged in the client's name at the server's ACK, below
+ * the client's 30 bytes; the server acks them (past the RST) and the
+ * client goes on: 20 bytes more, then (END) a graceful close, the
+ * client closing first, or its own abort, RST+ACK at its SND.NXT.
+ * FORGED_TALK_FIRST: the client's 20 bytes pass before the server's
+ * ACK. */
+#define FORGED_CLOSE_                                        \
+    { C2S, "FA", 1151, 5201, 0,  30, 0, 0, 0 },              \
+    { S2C, "FA", 5201, 1152, 0,  31, 0, 0, 0 },              \
+    { C2S, "A",  1152, 5202, 0,  32, 0, 0, 0 }
+#define FORGED_ABORT_                                        \
+    { C2S, "RA", 1151, 5201, 0,  30, 0, 0, 0 }
+#define FORGED_RST(END)                                      \
+    HANDSHAKE_AND_DATA,                                      \
+    { C2S, "PA", 1101, 5201, 30, 10, 0, 0, 0 },              \
+    { C2S, "R",  1101, 0,    0,  10, 0, 0, 0 },              \
+    { S2C, "A",  5201, 1131, 0,  11, 0, 0, 0 },              \
+    { C2S, "PA", 1131, 5201, 20, 20, 0, 0, 0 },              \
+    { S2C, "A",  5201, 1151, 0,  21, 0, 0, 0 },              \
+    END
+static const FsScriptStep forged_rst_then_close[] = {
+    FORGED_RST(FORGED_CLOSE_)
+};
+static const FsScriptStep forged_rst_then_abort[] = {
+    FORGED_RST(FORGED_ABORT_)
+};
+static const FsScriptStep forged_rst_talk_first[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "PA", 1101, 5201, 30, 10, 0, 0, 0 },
+    { C2S, "R",  1101, 0,    0,  10, 0, 0, 0 },
+    { C2S, "PA", 1131, 5201, 20, 10, 0, 0, 0 },
+    { S2C, "A",  5201, 1151, 0,  11, 0, 0, 0 },
+    FORGED_CLOSE_
+};
+
 typedef struct {
     const char *path;
     const FsScriptStep *steps;
@@ -555,6 +590,9 @@ static const Case cases[] = {
     { "/tcpstate/rst/half-open-discovery", STEPS(half_open_discovery),
       FALSE, FS_TCP_TIME_WAIT, FS_TCP_CLOSED, FS_CLOSE_GRACEFUL,
       FS_CLOSER_CLIENT, FS_ROLE_NONE, "" },
+    { "/tcpstate/rst/outlived-stale", STEPS(stale_rst_outlived), FALSE,
+      FS_TCP_CLOSED, FS_TCP_CLOSED, FS_CLOSE_RESET, FS_CLOSER_CLIENT,
+      FS_ROLE_CLIENT, "abort_after_close,rst_ignored" },
     { "/tcpstate/rst/data-after-close", STEPS(data_after_close), FALSE,
       FS_TCP_CLOSED, FS_TCP_CLOSED, FS_CLOSE_RESET, FS_CLOSER_CLIENT,
       FS_ROLE_CLIENT, "half_close,abort_after_close" },
@@ -1405,6 +1443,131 @@ test_rst_no_proof(void)
 }
 
 
+/* The server's ACK past the RST's seq shows its RCV.NXT had passed it:
+ * the RST lay below its window, dropped; the server goes back to the
+ * state it found (ESTABLISHED, the client's FIN not yet taken), and
+ * the client's port's RST at its FIN's seq ends it, from CLOSE_WAIT.
+ * The client sent the first RST and keeps it: rst_from, its abort
+ * after close from FIN_WAIT_1, decided. */
+static void
+test_stale_rst_outlived(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(STEPS(stale_rst_outlived), NULL);
+    const FsConn *conn = fs_script_conn(res, 0);
+    g_autofree char *s = state_path(res, FS_ROLE_SERVER);
+    g_autofree char *c = state_path(res, FS_ROLE_CLIENT);
+
+    g_assert_cmpstr(s, ==, "UNKNOWN>SYN_RECEIVED>ESTABLISHED>CLOSED>"
+                           "ESTABLISHED>CLOSE_WAIT>CLOSED");
+    g_assert_true(g_str_has_suffix(c, ">ESTABLISHED>FIN_WAIT_1>CLOSED"));
+    g_assert_cmpint(conn->rst_from, ==, FS_ROLE_CLIENT);
+    g_assert_cmpstr(fs_tcp_state_name(conn->rst_state), ==, "FIN_WAIT_1");
+    g_assert_cmpstr(fs_tcp_state_name(conn->rst_peer_state), ==,
+                    "ESTABLISHED");
+    g_assert_false(conn->rst_uncertain);
+    g_assert_cmpuint(conn->rst_ignored, ==, 1);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_RST_IGNORED, FS_ROLE_SERVER),
+                     ==, 1);
+    g_assert_true(conn->aborted_after_close);
+}
+
+/* New data from the server 300 ms after the RST (its own leg 1 ms), all
+ * it sent acked, without timestamps or with a TSval 300 ticks past its
+ * last: no reset socket sends it; the client's port's RST at RCV.NXT
+ * ends the server. The client aborted from ESTABLISHED all the same. */
+static void
+test_lost_rst_outlived(void)
+{
+    static const struct {
+        const FsScriptStep *steps;
+        gsize n;
+    } runs[] = {
+        { STEPS(lost_rst_outlived) },
+        { STEPS(lost_rst_ts_late) },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(runs); i++) {
+        g_autoptr(FsScriptResult) res =
+            fs_script_run(runs[i].steps, runs[i].n, NULL);
+        const FsConn *conn = fs_script_conn(res, 0);
+        g_autofree char *s = state_path(res, FS_ROLE_SERVER);
+
+        g_assert_true(g_str_has_suffix(s, ">ESTABLISHED>CLOSED>ESTABLISHED>"
+                                          "CLOSED"));
+        g_assert_cmpint(fs_classify_close(conn), ==, FS_CLOSE_RESET);
+        g_assert_cmpint(conn->rst_from, ==, FS_ROLE_CLIENT);
+        g_assert_cmpstr(fs_tcp_state_name(conn->rst_state), ==,
+                        "ESTABLISHED");
+        g_assert_false(conn->rst_uncertain);
+        g_assert_cmpuint(conn->rst_ignored, ==, 1);
+    }
+}
+
+/* F2 with the fix: the server's ACK of the client's FIN, past the RST,
+ * shows the RST below its RCV.NXT: it went back to FIN_WAIT_2 and took
+ * the FIN into TIME_WAIT (a TIME_WAIT drops an RST below RCV.NXT); the
+ * client's abort stays. */
+static void
+test_abort_from_last_ack_server(void)
+{
+    g_autoptr(FsScriptResult) res =
+        fs_script_run(STEPS(abort_from_last_ack), NULL);
+    const FsConn *conn = fs_script_conn(res, 0);
+    g_autofree char *s = state_path(res, FS_ROLE_SERVER);
+
+    g_assert_true(g_str_has_suffix(s, ">FIN_WAIT_2>CLOSED>FIN_WAIT_2>"
+                                      "TIME_WAIT"));
+    g_assert_cmpint(conn->rst_from, ==, FS_ROLE_CLIENT);
+    g_assert_cmpstr(fs_tcp_state_name(conn->rst_state), ==, "LAST_ACK");
+    g_assert_cmpuint(conn->rst_ignored, ==, 1);
+}
+
+/* F1: an RST in the client's name its receiver outlived (its ACK past
+ * it), the client going on after it: not the client's. Both ends go
+ * back (the client from CLOSED to ESTABLISHED as its segment comes,
+ * before or after the server's proof), no RST taken: a graceful close,
+ * the client in TIME_WAIT; or the client's own abort later, from
+ * ESTABLISHED, not from CLOSED. */
+static void
+test_forged_rst(void)
+{
+    static const struct {
+        const FsScriptStep *steps;
+        gsize n;
+        gboolean graceful;
+    } runs[] = {
+        { STEPS(forged_rst_then_close), TRUE },
+        { STEPS(forged_rst_talk_first), TRUE },
+        { STEPS(forged_rst_then_abort), FALSE },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(runs); i++) {
+        g_autoptr(FsScriptResult) res =
+            fs_script_run(runs[i].steps, runs[i].n, NULL);
+        const FsConn *conn = fs_script_conn(res, 0);
+        g_autofree char *c = state_path(res, FS_ROLE_CLIENT);
+        g_autofree char *s = state_path(res, FS_ROLE_SERVER);
+
+        g_assert_nonnull(strstr(c, ">ESTABLISHED>CLOSED>ESTABLISHED>"));
+        g_assert_nonnull(strstr(s, ">ESTABLISHED>CLOSED>ESTABLISHED>"));
+        g_assert_cmpuint(conn->rst_ignored, ==, 1);
+        if (runs[i].graceful) {
+            g_assert_cmpint(fs_classify_close(conn), ==, FS_CLOSE_GRACEFUL);
+            g_assert_cmpint(conn->rst_from, ==, FS_ROLE_NONE);
+            g_assert_true(g_str_has_suffix(c, ">FIN_WAIT_2>TIME_WAIT"));
+            g_assert_true(g_str_has_suffix(s, ">LAST_ACK>CLOSED"));
+        } else {
+            g_assert_cmpint(fs_classify_close(conn), ==, FS_CLOSE_RESET);
+            g_assert_cmpint(conn->rst_from, ==, FS_ROLE_CLIENT);
+            g_assert_cmpstr(fs_tcp_state_name(conn->rst_state), ==,
+                            "ESTABLISHED");
+            g_assert_true(g_str_has_suffix(c, ">ESTABLISHED>CLOSED"));
+            g_assert_true(g_str_has_suffix(s, ">ESTABLISHED>CLOSED"));
+        }
+    }
+}
+
 static void
 test_bad_synack_half_open_reset(void)
 {
@@ -1733,6 +1896,13 @@ main(int argc, char **argv)
     g_test_add_func("/tcpstate/s21/abort-from-last-ack",
                     test_abort_from_last_ack);
     g_test_add_func("/tcpstate/s21/rst-no-proof", test_rst_no_proof);
+    g_test_add_func("/tcpstate/s21/abort-from-last-ack-server",
+                    test_abort_from_last_ack_server);
+    g_test_add_func("/tcpstate/s21/forged-rst", test_forged_rst);
+    g_test_add_func("/tcpstate/s20/stale-rst-outlived",
+                    test_stale_rst_outlived);
+    g_test_add_func("/tcpstate/s20/lost-rst-outlived",
+                    test_lost_rst_outlived);
     g_test_add_func("/tcpstate/pd19/bad-synack-half-open-reset",
                     test_bad_synack_half_open_reset);
     g_test_add_func("/tcpstate/pd19/refused-then-answered",

@@ -211,6 +211,24 @@ struct FsConn {
                                     capture points lie before the loss,
                                     and a copy proves no arrival since
                                     (fs_tcpstate_copy_seen()) */
+    guint8 rst_at_una : 1;   /* (the third byte too) the first RST lay at
+                                its receiver's latest ACK (its sender's
+                                SND.UNA), below its sender's SND.NXT, and
+                                so did every RST of its sender since: an
+                                ACK of the receiver's past that proves
+                                the RST below its RCV.NXT (tcpstate.c) */
+    guint8 rst_outlived : 1; /* the first RST's receiver showed it never
+                                took it, and went back to the state it
+                                found; its sender keeps rst_from (it sent
+                                it: an abort, or its port's reply) */
+    guint8 rst_sender_talked : 1; /* the first RST's sender sent a
+                                     segment without RST after it: alive,
+                                     the RST not its own (forged) */
+    guint8 rst_sender_was : 4; /* FsTcpState the first RST's sender was
+                                  in before it, where rst_state says
+                                  CLOSED for it (state_lost(): "gone"),
+                                  else 0 (rst_state says it): to go back
+                                  to if the RST was not its own */
     guint16 rst_ignored;     /* RSTs the receiver would not accept */
     guint16 first_source;    /* capture file index of first_frame */
 };

@@ -68,7 +68,10 @@ G_STATIC_ASSERT(EP_FLAGS_SIZE == 2);  /* 16 flags */
 /* 14 flags, 16 bits, in 2 bytes: full (one more would land in the
  * padding byte before rst_ignored, which is not copied) */
 G_STATIC_ASSERT(offsetof(FsConn, rst_ignored) - CONN_FLAGS_AT >= 2);
-/* and a third byte of them (copy_proof_spent), kept above the reuse's */
+/* and a third byte of them (copy_proof_spent, rst_at_una, rst_outlived,
+ * rst_sender_talked, rst_sender_was: a state in 4 bits), kept above the
+ * reuse's */
+G_STATIC_ASSERT(FS_TCP_N_STATES <= 16);
 #define CONN_FLAGS_3RD_AT (CONN_FLAGS_AT + 2)
 G_STATIC_ASSERT(CONN_FLAGS_3RD_AT < offsetof(FsConn, rst_ignored));
 /* a state, an undecided reason and a window scale share a value */

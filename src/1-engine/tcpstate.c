@@ -760,30 +760,56 @@ time_wait_fin_again(const Step *st, FsRole role)
     ev->value = timer;
 }
 
-/* The first RST, which the capture had role (its receiver) take, never
- * took it (ignored, or lost past the sensor), as role's segment in hand
- * shows (why; seq: the number that shows it). The RST is judged away
- * after the fact, as rst_judged_away() would have (rst_ignored, no
- * reset, no assassination), and role goes back from CLOSED to the state
- * the RST found (rst_peer_state; cause rst_not_taken) from this segment
- * on. The transitions already handed out stay, this one after them.
- * The RST's sender stays as the RST left it: it sent it (an abort, or
- * its port's reply). */
+/* role, the receiver of the first RST, CLOSED by it as the capture had
+ * it, never took it (ignored, or lost past the sensor), as role's
+ * segment in hand shows (why; seq: the number that shows it): the RST
+ * is judged away for role after the fact, as rst_judged_away() would
+ * have (rst_ignored, no assassination), and role goes back from CLOSED
+ * to found, the state the RST found (rst_peer_state; cause
+ * rst_not_taken) from this segment on, a FIN of its peer's it had not
+ * taken waiting for its ACK again (fin_captured()). The transitions
+ * already handed out stay, this one after them. */
 static void
-rst_not_taken(const Step *st, FsRole role, guint32 seq, const char *why)
+receiver_back(const Step *st, FsRole role, FsTcpState found, guint32 seq,
+              const char *why)
 {
     FsConn *conn = st->conn;
-    FsTcpState found = (FsTcpState)conn->rst_peer_state;
+    FsEndpoint *ep = &conn->ep[role];
 
     conn->tw_assassinated = 0;
+    conn->rst_ignored++;
+    if (conn->ep[fs_role_peer(role)].fin_sent && !ep->recv_fin)
+        ep->fin_pending = 1;
+    emit_event(st, FS_EV_RST_IGNORED, role, seq, why);
+    enter_state(st, role, found, FS_CAUSE_RST_NOT_TAKEN, st->ts);
+}
+
+/* No RST of the connection's is taken any more: rst_from and the rest
+ * of the first RST's record cleared. */
+static void
+rst_forgotten(FsConn *conn)
+{
     conn->rst_from = FS_ROLE_NONE;
     conn->rst_time = FS_TIME_UNSET;
     conn->rst_state = 0;
     conn->rst_peer_state = 0;
     conn->rst_uncertain = 0;
-    conn->rst_ignored++;
-    emit_event(st, FS_EV_RST_IGNORED, role, seq, why);
-    enter_state(st, role, found, FS_CAUSE_RST_NOT_TAKEN, st->ts);
+    conn->rst_at_una = 0;
+    conn->rst_outlived = 0;
+    conn->rst_sender_talked = 0;
+    conn->rst_sender_was = 0;
+}
+
+/* receiver_back(), and the RST forgotten: no reset. The RST's sender
+ * stays as the RST left it: it sent it (its FIN acked before, CLOSED
+ * either way). */
+static void
+rst_not_taken(const Step *st, FsRole role, guint32 seq, const char *why)
+{
+    FsTcpState found = (FsTcpState)st->conn->rst_peer_state;
+
+    rst_forgotten(st->conn);
+    receiver_back(st, role, found, seq, why);
 }
 
 /* role, CLOSED by an RST it took in TIME_WAIT (time_wait_assassinated)
@@ -1625,6 +1651,7 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
      * sender's state here is not its to end */
     gboolean hosts_rst = other_host_rst(st, sender);
     FsTcpState from;
+    FsTcpState was;
 
     /* a FIN whose arrival its receiver's ACK proved, waiting for that
      * receiver's own FIN (fin_receipt_waits()), which will not come
@@ -1637,6 +1664,7 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
     }
     rst_acks_fin(st, sender);
     from = self->state;
+    was = from;
 
     /* the receiver of the first RST aborts on its own after it (ACK bit,
      * at its SND.NXT: a live socket's, not a port's reply): that first
@@ -1678,8 +1706,16 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
         conn->rst_state = (guint8)from;
         conn->rst_peer_state = (guint8)peer->state;
         conn->rst_uncertain = uncertain ? 1 : 0;
+        conn->rst_at_una = at_peer_ack(st, sender) &&
+                           fs_seq_lt(st->seg->seq, self->snd_nxt);
+        /* (kept only where rst_state does not say it: a frozen record's
+         * flag byte stays 0) */
+        conn->rst_sender_was = was != from ? (guint8)was : 0;
         emit_event(st, FS_EV_RST, sender, st->seg->seq,
                    fs_tcp_state_name(from));
+    } else if (conn->rst_from == (gint8)sender && !at_peer_ack(st, sender)) {
+        /* (one elsewhere may be the one its receiver took: rst_outlived()) */
+        conn->rst_at_una = 0;
     }
     self->fin_pending = 0;
     peer->fin_pending = 0;
@@ -1893,11 +1929,7 @@ refusal_answered(const Step *st, FsRole sender)
         peer->state != FS_TCP_SYN_SENT || !peer->isn_known ||
         st->seg->ack != peer->isn + 1)
         return FALSE;
-    conn->rst_from = FS_ROLE_NONE;
-    conn->rst_time = FS_TIME_UNSET;
-    conn->rst_state = 0;
-    conn->rst_peer_state = 0;
-    conn->rst_uncertain = 0;
+    rst_forgotten(conn);
     return TRUE;
 }
 
@@ -2213,6 +2245,148 @@ on_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     fin_captured(st, fs_role_peer(sender));
 }
 
+/* How long after a segment passed the sensor a segment of role's that
+ * crossed it may still pass: role's own RTT leg, jitter allowed; -1
+ * when the capture never measured it (the peer's leg, leg_window()'s
+ * stand-in, says nothing of role's side of the sensor). */
+static FsTime
+own_leg_window(const FsConn *conn, FsRole role)
+{
+    FsTime leg = (FsTime)conn->ep[role].rtt_leg_us * NS_PER_US;
+
+    return leg == 0 ? -1 : leg + leg / 4 + CROSSING_SLACK_NS;
+}
+
+/* The first RST's sender goes back from CLOSED to the state it was in
+ * before it (rst_sender_was; cause rst_not_taken), as the segment in
+ * hand shows it alive, and no RST is taken any more (rst_forgotten()):
+ * the RST was not its own (forged in its name, a middlebox's reject).
+ * FALSE, nothing done, when it was CLOSED before (or UNKNOWN). */
+static gboolean
+sender_back(const Step *st, FsRole sender)
+{
+    FsConn *conn = st->conn;
+    FsTcpState was = conn->rst_sender_was != 0
+                         ? (FsTcpState)conn->rst_sender_was
+                         : (FsTcpState)conn->rst_state;
+
+    if (was == FS_TCP_CLOSED || was == FS_TCP_UNKNOWN)
+        return FALSE;
+    rst_forgotten(conn);
+    conn->aborted_after_close = 0;
+    enter_state(st, sender, was, FS_CAUSE_RST_NOT_TAKEN, st->ts);
+    return TRUE;
+}
+
+/* role, the receiver of the first RST and CLOSED by it as the capture
+ * had it, sends what only a socket that outlived that RST sends:
+ * - an ACK past the RST's seq, no further than all the RST's sender had
+ *   sent (its SND.NXT: an ACK of more is no stack's), the RST having
+ *   lain at role's latest ACK below what its sender had sent
+ *   (rst_at_una; not at its sender's FIN, which Linux takes at RCV.NXT
+ *   - 1 after that FIN, tcp_reset_check()): sent before the RST came,
+ *   it shows role's RCV.NXT (and last ACK sent) past the RST, which
+ *   then lay below the window and every stack drops (RFC 9293
+ *   §3.10.7.4, RFC 5961 §3; Linux, which lets in one between its last
+ *   ACK sent and RCV.NXT, answers it with a challenge ACK, this one);
+ *   sent after, role was alive. Either way, crossing the RST or not;
+ *   and so for every RST its sender sent since, all at the same seq
+ *   (rst_accepted());
+ * - new data, from no further than its SND.NXT and within the window
+ *   its peer last offered, or its first FIN (never data past a FIN of
+ *   its own), later than it could have crossed the RST or any RST its
+ *   sender sent since by role's own RTT leg (measured), with a TSval
+ *   newer than any it had sent (one no newer left in the same clock
+ *   tick as a segment sent before: it may have crossed the RST; its
+ *   TSecr cannot tell, an RST dropped updates no TS.Recent, RFC 7323
+ *   §4.3), all it had sent before acked (talks_after_rst()'s terms:
+ *   nothing of its queued on the way): a reset socket sends nothing
+ *   (the RST ignored, or lost past the sensor).
+ * role goes back to the state the RST found (receiver_back()); the
+ * RST's sender keeps rst_from and its state (it sent the RST: an abort,
+ * or its port's reply), unless it sent a segment without RST since
+ * (rst_sender_talked: alive, the RST not its own), then both go back
+ * and no RST is taken (sender_back()). Not when role sent its FIN since
+ * the RST (from the CLOSED the capture had: the state that FIN led to
+ * is not rebuilt), nor an RST of its own (it aborted), nor when the RST
+ * found it in a state its seq does not decide (UNKNOWN, SYN_SENT,
+ * CLOSED) or in TIME_WAIT (which sends neither:
+ * time_wait_outlived_rst()). TRUE when so judged. */
+static gboolean
+rst_outlived(const Step *st, FsRole role)
+{
+    const FsSegment *seg = st->seg;
+    FsConn *conn = st->conn;
+    const FsEndpoint *ep = &conn->ep[role];
+    FsRole sender = fs_role_peer(role);
+    const FsEndpoint *snd = &conn->ep[sender];
+    FsTime window = own_leg_window(conn, role);
+    guint32 end = seg->seq + seg->payload_len;
+
+    if (conn->rst_from != (gint8)sender || ep->state != FS_TCP_CLOSED ||
+        conn->rst_outlived || ep->rst_count != 0 ||
+        (seg->flags & (FS_TH_SYN | FS_TH_RST)) ||
+        conn->rst_peer_state < FS_TCP_SYN_RECEIVED ||
+        conn->rst_peer_state > FS_TCP_LAST_ACK ||
+        (ep->fin_sent && ep->fin_time >= conn->rst_time))
+        return FALSE;
+    if (conn->rst_at_una && (seg->flags & FS_TH_ACK) && ep->ack_seen &&
+        fs_seq_gt(seg->ack, ep->max_ack) &&
+        fs_seq_leq(seg->ack, snd->snd_nxt) &&
+        !(snd->fin_sent && ep->max_ack == snd->fin_seq)) {
+        receiver_back(st, role, (FsTcpState)conn->rst_peer_state, seg->ack,
+                      "it acked past the RST's seq: its RCV.NXT had "
+                      "passed it, below the window the RST was dropped, or "
+                      "it acked after the RST: the RST never took it");
+    } else if (((seg->payload_len > 0 && fs_seq_gt(end, ep->snd_nxt)) ||
+                (seg->flags & FS_TH_FIN)) &&
+               !ep->fin_sent && fs_seq_leq(seg->seq, ep->snd_nxt) &&
+               snd->ack_seen && !fs_seq_gt(ep->snd_nxt, snd->max_ack) &&
+               fs_seq_leq(end, snd->max_ack + snd->rcv_wnd) &&
+               window >= 0 &&
+               st->ts - conn->last_hash_ts[sender] >=
+                   MAX(window, CROSSING_SLACK_NS) &&
+               !(seg->has_ts && ep->ts_seen &&
+                 !fs_ts_older(ep->last_tsval, seg->tsval))) {
+        receiver_back(st, role, (FsTcpState)conn->rst_peer_state, seg->seq,
+                      "it sent new data or its FIN after the RST, later "
+                      "than they could cross, all it had sent acked: a "
+                      "reset socket sends nothing (the RST ignored, or lost "
+                      "past the sensor)");
+    } else {
+        return FALSE;
+    }
+    if (!conn->rst_sender_talked || !sender_back(st, sender)) {
+        conn->rst_outlived = 1;
+        conn->rst_uncertain = 0;
+    }
+    return TRUE;
+}
+
+/* The sender of the first RST, CLOSED by it, sends a segment without
+ * RST (nor SYN): a reset socket sends nothing, and a port with no
+ * connection only RSTs (RFC 9293 §3.10.7.1). When the RST's receiver
+ * has shown it never took the RST (rst_outlived) and holds its state
+ * still, the RST ended neither: both ends as before it, no reset
+ * (sender_back(); TRUE). Else it is noted (rst_sender_talked), for the
+ * receiver's proof to come, and talks_after_rst() judges as before. */
+static gboolean
+rst_not_its_own(const Step *st, FsRole sender)
+{
+    FsConn *conn = st->conn;
+
+    if (conn->rst_from != (gint8)sender ||
+        conn->ep[sender].state != FS_TCP_CLOSED ||
+        (st->seg->flags & (FS_TH_SYN | FS_TH_RST)))
+        return FALSE;
+    if (!conn->rst_outlived ||
+        conn->ep[fs_role_peer(sender)].state == FS_TCP_CLOSED) {
+        conn->rst_sender_talked = 1;
+        return FALSE;
+    }
+    return sender_back(st, sender);
+}
+
 /* After the first accepted RST, an endpoint sends what it had not sent
  * (data past its SND.NXT, or its first FIN), later than that could have
  * crossed the RST: a reset socket sends nothing, so the RST did not do
@@ -2356,7 +2530,12 @@ segment_step(const Step *st, FsRole sender)
     if ((seg->flags & FS_TH_RST) &&
         rst_judged_away(st, sender, &rst_uncertain))
         return;
-    if (conn->rst_from != FS_ROLE_NONE)
+    /* (the receiver the first RST did not take, in the state it found,
+     * talks as it may) */
+    if (conn->rst_from != FS_ROLE_NONE && !rst_outlived(st, sender) &&
+        !rst_not_its_own(st, sender) &&
+        !(conn->rst_outlived && conn->rst_from != (gint8)sender &&
+          conn->ep[sender].state != FS_TCP_CLOSED))
         talks_after_rst(st, sender);
     note_sender(st, sender);
     keepalive_seen(st, sender);
