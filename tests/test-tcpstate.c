@@ -470,6 +470,33 @@ static const FsScriptStep lost_rst_ts_late[] = {
     LOST_RST(5201, 300, 810, 1)
 };
 
+/* The review of 32db1d7, F-1 (its t1-bloat and t1b-bloat-noreply; the
+ * Linux kernel's own in samples/packetdrill-rst-then-queued-data): the
+ * server aborts (RST+ACK at its SND.NXT) 10 s in; the client's 500
+ * bytes, written before the RST reached it, wait in its bloated uplink
+ * and pass the sensor 405 ms after the RST: far later than a crossing
+ * by its 20 ms leg, a TSval newer than its last, all it had sent acked.
+ * The client took the RST all the same; the server's port answers the
+ * data (REPLY) or nothing does. */
+#define QUEUED_DATA(REPLY)                                         \
+    { C2S, "S",  1000, 0,    0,   0,     100,   0, 0 },            \
+    { S2C, "SA", 5000, 1001, 0,   0,     900,   0, 0 },            \
+    { C2S, "A",  1001, 5001, 0,   20,    120,   0, 0 },            \
+    { C2S, "PA", 1001, 5001, 100, 20,    120,   0, 0 },            \
+    { S2C, "A",  5001, 1101, 0,   20,    920,   0, 0 },            \
+    { S2C, "PA", 5001, 1101, 200, 20,    920,   0, 0 },            \
+    { C2S, "A",  1101, 5201, 0,   240,   340,   0, 0 },            \
+    { S2C, "RA", 5201, 1101, 0,   10000, 10900, 0, 0 },            \
+    { C2S, "PA", 1101, 5201, 500, 10405, 10105, 0, 0 }             \
+    REPLY
+#define PORT_REPLY_ , { S2C, "R", 5201, 0, 0, 10405, 0, 0, 0 }
+static const FsScriptStep queued_data_port_reply[] = {
+    QUEUED_DATA(PORT_REPLY_)
+};
+static const FsScriptStep queued_data_no_reply[] = {
+    QUEUED_DATA(NONE_)
+};
+
 /* F3: the same, the capture starting mid-connection: the client's leg
  * is measured (the server's data, its ACK), the server's never (the
  * client sends no data): whether the server's data, 300 ms after the
@@ -1472,35 +1499,41 @@ test_stale_rst_outlived(void)
     g_assert_true(conn->aborted_after_close);
 }
 
-/* New data from the server 300 ms after the RST (its own leg 1 ms), all
- * it sent acked, without timestamps or with a TSval 300 ticks past its
- * last: no reset socket sends it; the client's port's RST at RCV.NXT
- * ends the server. The client aborted from ESTABLISHED all the same. */
+/* The review of 32db1d7, F-1: new data of the RST's receiver, however
+ * late after the RST by its own RTT leg and with a TSval newer than its
+ * last, may have left its socket before the RST came (a queue that
+ * filled after the leg was measured): no proof it outlived the RST,
+ * which stays taken, its receiver CLOSED; who reset the connection is
+ * undecided (talks_after_rst(), as before). The server's 40 bytes 300
+ * ms after the client's lost RST+ACK, without timestamps or a TSval
+ * 300 ticks past its last (crafted-rst-not-the-end :48001's shape);
+ * the client's 500 bytes 405 ms after the server's (QUEUED_DATA). */
 static void
-test_lost_rst_outlived(void)
+test_queued_data_no_proof(void)
 {
     static const struct {
         const FsScriptStep *steps;
         gsize n;
+        FsRole receiver;
     } runs[] = {
-        { STEPS(lost_rst_outlived) },
-        { STEPS(lost_rst_ts_late) },
+        { STEPS(lost_rst_outlived), FS_ROLE_SERVER },
+        { STEPS(lost_rst_ts_late), FS_ROLE_SERVER },
+        { STEPS(queued_data_port_reply), FS_ROLE_CLIENT },
+        { STEPS(queued_data_no_reply), FS_ROLE_CLIENT },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS(runs); i++) {
         g_autoptr(FsScriptResult) res =
             fs_script_run(runs[i].steps, runs[i].n, NULL);
         const FsConn *conn = fs_script_conn(res, 0);
-        g_autofree char *s = state_path(res, FS_ROLE_SERVER);
 
-        g_assert_true(g_str_has_suffix(s, ">ESTABLISHED>CLOSED>ESTABLISHED>"
-                                          "CLOSED"));
+        if (g_test_verbose())
+            g_test_message("run %u", i);
+        assert_rst_taken(res, runs[i].receiver, "ESTABLISHED");
         g_assert_cmpint(fs_classify_close(conn), ==, FS_CLOSE_RESET);
-        g_assert_cmpint(conn->rst_from, ==, FS_ROLE_CLIENT);
         g_assert_cmpstr(fs_tcp_state_name(conn->rst_state), ==,
                         "ESTABLISHED");
-        g_assert_false(conn->rst_uncertain);
-        g_assert_cmpuint(conn->rst_ignored, ==, 1);
+        g_assert_true(conn->rst_uncertain);
     }
 }
 
@@ -1901,8 +1934,8 @@ main(int argc, char **argv)
     g_test_add_func("/tcpstate/s21/forged-rst", test_forged_rst);
     g_test_add_func("/tcpstate/s20/stale-rst-outlived",
                     test_stale_rst_outlived);
-    g_test_add_func("/tcpstate/s20/lost-rst-outlived",
-                    test_lost_rst_outlived);
+    g_test_add_func("/tcpstate/s21/queued-data-no-proof",
+                    test_queued_data_no_proof);
     g_test_add_func("/tcpstate/pd19/bad-synack-half-open-reset",
                     test_bad_synack_half_open_reset);
     g_test_add_func("/tcpstate/pd19/refused-then-answered",

@@ -2245,18 +2245,6 @@ on_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     fin_captured(st, fs_role_peer(sender));
 }
 
-/* How long after a segment passed the sensor a segment of role's that
- * crossed it may still pass: role's own RTT leg, jitter allowed; -1
- * when the capture never measured it (the peer's leg, leg_window()'s
- * stand-in, says nothing of role's side of the sensor). */
-static FsTime
-own_leg_window(const FsConn *conn, FsRole role)
-{
-    FsTime leg = (FsTime)conn->ep[role].rtt_leg_us * NS_PER_US;
-
-    return leg == 0 ? -1 : leg + leg / 4 + CROSSING_SLACK_NS;
-}
-
 /* The first RST's sender goes back from CLOSED to the state it was in
  * before it (rst_sender_was; cause rst_not_taken), as the segment in
  * hand shows it alive, and no RST is taken any more (rst_forgotten()):
@@ -2279,29 +2267,25 @@ sender_back(const Step *st, FsRole sender)
 }
 
 /* role, the receiver of the first RST and CLOSED by it as the capture
- * had it, sends what only a socket that outlived that RST sends:
- * - an ACK past the RST's seq, no further than all the RST's sender had
- *   sent (its SND.NXT: an ACK of more is no stack's), the RST having
- *   lain at role's latest ACK below what its sender had sent
- *   (rst_at_una; not at its sender's FIN, which Linux takes at RCV.NXT
- *   - 1 after that FIN, tcp_reset_check()): sent before the RST came,
- *   it shows role's RCV.NXT (and last ACK sent) past the RST, which
- *   then lay below the window and every stack drops (RFC 9293
- *   §3.10.7.4, RFC 5961 §3; Linux, which lets in one between its last
- *   ACK sent and RCV.NXT, answers it with a challenge ACK, this one);
- *   sent after, role was alive. Either way, crossing the RST or not;
- *   and so for every RST its sender sent since, all at the same seq
- *   (rst_accepted());
- * - new data, from no further than its SND.NXT and within the window
- *   its peer last offered, or its first FIN (never data past a FIN of
- *   its own), later than it could have crossed the RST or any RST its
- *   sender sent since by role's own RTT leg (measured), with a TSval
- *   newer than any it had sent (one no newer left in the same clock
- *   tick as a segment sent before: it may have crossed the RST; its
- *   TSecr cannot tell, an RST dropped updates no TS.Recent, RFC 7323
- *   §4.3), all it had sent before acked (talks_after_rst()'s terms:
- *   nothing of its queued on the way): a reset socket sends nothing
- *   (the RST ignored, or lost past the sensor).
+ * had it, sends what only a socket that outlived that RST sends: an ACK
+ * past the RST's seq, no further than all the RST's sender had sent
+ * (its SND.NXT: an ACK of more is no stack's), the RST having lain at
+ * role's latest ACK below what its sender had sent (rst_at_una; not at
+ * its sender's FIN, which Linux takes at RCV.NXT - 1 after that FIN,
+ * tcp_reset_check()): sent before the RST came, it shows role's
+ * RCV.NXT (and last ACK sent) past the RST, which then lay below the
+ * window and every stack drops (RFC 9293 §3.10.7.4, RFC 5961 §3;
+ * Linux, which lets in one between its last ACK sent and RCV.NXT,
+ * answers it with a challenge ACK, this one); sent after, role was
+ * alive (RCV.NXT never goes back). Either way, crossing the RST or not;
+ * and so for every RST its sender sent since, all at the same seq
+ * (rst_accepted()).
+ * New data or a FIN of role's is no such proof, however late and
+ * whatever its TSval: it may have left role's socket before the RST
+ * came and waited in a queue past role's least RTT leg (a qdisc, a
+ * bloated uplink: Linux, packetdrill-rst-then-queued-data), its TSval
+ * stamped then: talks_after_rst() judges it (rst_from undecided when
+ * it came later than a crossing), as without a proof.
  * role goes back to the state the RST found (receiver_back()); the
  * RST's sender keeps rst_from and its state (it sent the RST: an abort,
  * or its port's reply), unless it sent a segment without RST since
@@ -2320,42 +2304,22 @@ rst_outlived(const Step *st, FsRole role)
     const FsEndpoint *ep = &conn->ep[role];
     FsRole sender = fs_role_peer(role);
     const FsEndpoint *snd = &conn->ep[sender];
-    FsTime window = own_leg_window(conn, role);
-    guint32 end = seg->seq + seg->payload_len;
 
     if (conn->rst_from != (gint8)sender || ep->state != FS_TCP_CLOSED ||
         conn->rst_outlived || ep->rst_count != 0 ||
         (seg->flags & (FS_TH_SYN | FS_TH_RST)) ||
         conn->rst_peer_state < FS_TCP_SYN_RECEIVED ||
         conn->rst_peer_state > FS_TCP_LAST_ACK ||
-        (ep->fin_sent && ep->fin_time >= conn->rst_time))
+        (ep->fin_sent && ep->fin_time >= conn->rst_time) ||
+        !conn->rst_at_una || !(seg->flags & FS_TH_ACK) || !ep->ack_seen ||
+        !fs_seq_gt(seg->ack, ep->max_ack) ||
+        !fs_seq_leq(seg->ack, snd->snd_nxt) ||
+        (snd->fin_sent && ep->max_ack == snd->fin_seq))
         return FALSE;
-    if (conn->rst_at_una && (seg->flags & FS_TH_ACK) && ep->ack_seen &&
-        fs_seq_gt(seg->ack, ep->max_ack) &&
-        fs_seq_leq(seg->ack, snd->snd_nxt) &&
-        !(snd->fin_sent && ep->max_ack == snd->fin_seq)) {
-        receiver_back(st, role, (FsTcpState)conn->rst_peer_state, seg->ack,
-                      "it acked past the RST's seq: its RCV.NXT had "
-                      "passed it, below the window the RST was dropped, or "
-                      "it acked after the RST: the RST never took it");
-    } else if (((seg->payload_len > 0 && fs_seq_gt(end, ep->snd_nxt)) ||
-                (seg->flags & FS_TH_FIN)) &&
-               !ep->fin_sent && fs_seq_leq(seg->seq, ep->snd_nxt) &&
-               snd->ack_seen && !fs_seq_gt(ep->snd_nxt, snd->max_ack) &&
-               fs_seq_leq(end, snd->max_ack + snd->rcv_wnd) &&
-               window >= 0 &&
-               st->ts - conn->last_hash_ts[sender] >=
-                   MAX(window, CROSSING_SLACK_NS) &&
-               !(seg->has_ts && ep->ts_seen &&
-                 !fs_ts_older(ep->last_tsval, seg->tsval))) {
-        receiver_back(st, role, (FsTcpState)conn->rst_peer_state, seg->seq,
-                      "it sent new data or its FIN after the RST, later "
-                      "than they could cross, all it had sent acked: a "
-                      "reset socket sends nothing (the RST ignored, or lost "
-                      "past the sensor)");
-    } else {
-        return FALSE;
-    }
+    receiver_back(st, role, (FsTcpState)conn->rst_peer_state, seg->ack,
+                  "it acked past the RST's seq: its RCV.NXT had "
+                  "passed it, below the window the RST was dropped, or "
+                  "it acked after the RST: the RST never took it");
     if (!conn->rst_sender_talked || !sender_back(st, sender)) {
         conn->rst_outlived = 1;
         conn->rst_uncertain = 0;
