@@ -497,6 +497,30 @@ static const FsScriptStep queued_data_no_reply[] = {
     QUEUED_DATA(NONE_)
 };
 
+/* The review of 32db1d7, F-2: the client's own bare RST at the server's
+ * ACK, below its 30 bytes; the server acks them (past the RST: it
+ * outlived it), and after (QUEUED_AFTER) or before that ACK the client
+ * sends what takes no sequence space past all it had sent: its 30
+ * bytes again (queued before its RST: fq pacing reorders) and a bare
+ * ACK. No sign of a socket alive after the RST: it stays the client's. */
+#define OWN_RST_QUEUED_                                      \
+    { C2S, "PA", 1101, 5201, 30, 12, 0, 0, 0 },              \
+    { C2S, "A",  1131, 5201, 0,  12, 0, 0, 0 },
+static const FsScriptStep own_rst_queued_after[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "PA", 1101, 5201, 30, 10, 0, 0, 0 },
+    { C2S, "R",  1101, 0,    0,  10, 0, 0, 0 },
+    { S2C, "A",  5201, 1131, 0,  11, 0, 0, 0 },
+    OWN_RST_QUEUED_
+};
+static const FsScriptStep own_rst_queued_before[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "PA", 1101, 5201, 30, 10, 0, 0, 0 },
+    { C2S, "R",  1101, 0,    0,  10, 0, 0, 0 },
+    OWN_RST_QUEUED_
+    { S2C, "A",  5201, 1131, 0,  13, 0, 0, 0 },
+};
+
 /* F3: the same, the capture starting mid-connection: the client's leg
  * is measured (the server's data, its ACK), the server's never (the
  * client sends no data): whether the server's data, 300 ms after the
@@ -1537,6 +1561,42 @@ test_queued_data_no_proof(void)
     }
 }
 
+/* The review of 32db1d7, F-2: segments of the RST's sender that take
+ * no sequence space past all it had sent (its bytes again, a bare
+ * ACK), before or after its receiver's proof, are no sign the RST was
+ * not its own: the server goes back to ESTABLISHED, the client stays
+ * CLOSED by its own RST, rst_from the client's, decided (rst_state
+ * CLOSED: a bare RST below what it had sent, state_lost()). */
+static void
+test_own_rst_queued_segments(void)
+{
+    static const struct {
+        const FsScriptStep *steps;
+        gsize n;
+    } runs[] = {
+        { STEPS(own_rst_queued_after) },
+        { STEPS(own_rst_queued_before) },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(runs); i++) {
+        g_autoptr(FsScriptResult) res =
+            fs_script_run(runs[i].steps, runs[i].n, NULL);
+        const FsConn *conn = fs_script_conn(res, 0);
+        g_autofree char *c = state_path(res, FS_ROLE_CLIENT);
+        g_autofree char *s = state_path(res, FS_ROLE_SERVER);
+
+        if (g_test_verbose())
+            g_test_message("run %u: %s / %s", i, c, s);
+        g_assert_true(g_str_has_suffix(c, ">ESTABLISHED>CLOSED"));
+        g_assert_true(g_str_has_suffix(s, ">ESTABLISHED>CLOSED>"
+                                          "ESTABLISHED"));
+        g_assert_cmpint(fs_classify_close(conn), ==, FS_CLOSE_RESET);
+        g_assert_cmpint(conn->rst_from, ==, FS_ROLE_CLIENT);
+        g_assert_false(conn->rst_uncertain);
+        g_assert_cmpuint(conn->rst_ignored, ==, 1);
+    }
+}
+
 /* F2 with the fix: the server's ACK of the client's FIN, past the RST,
  * shows the RST below its RCV.NXT: it went back to FIN_WAIT_2 and took
  * the FIN into TIME_WAIT (a TIME_WAIT drops an RST below RCV.NXT); the
@@ -1936,6 +1996,8 @@ main(int argc, char **argv)
                     test_stale_rst_outlived);
     g_test_add_func("/tcpstate/s21/queued-data-no-proof",
                     test_queued_data_no_proof);
+    g_test_add_func("/tcpstate/s21/own-rst-queued-segments",
+                    test_own_rst_queued_segments);
     g_test_add_func("/tcpstate/pd19/bad-synack-half-open-reset",
                     test_bad_synack_half_open_reset);
     g_test_add_func("/tcpstate/pd19/refused-then-answered",

@@ -221,9 +221,10 @@ struct FsConn {
                                 took it, and went back to the state it
                                 found; its sender keeps rst_from (it sent
                                 it: an abort, or its port's reply) */
-    guint8 rst_sender_talked : 1; /* the first RST's sender sent a
-                                     segment without RST after it: alive,
-                                     the RST not its own (forged) */
+    guint8 rst_sender_talked : 1; /* the first RST's sender sent new
+                                     sequence space after it (past all
+                                     it had sent then): alive, the RST
+                                     not its own (forged) */
     guint8 rst_sender_was : 4; /* FsTcpState the first RST's sender was
                                   in before it, where rst_state says
                                   CLOSED for it (state_lost(): "gone"),

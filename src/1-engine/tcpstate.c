@@ -2288,14 +2288,14 @@ sender_back(const Step *st, FsRole sender)
  * it came later than a crossing), as without a proof.
  * role goes back to the state the RST found (receiver_back()); the
  * RST's sender keeps rst_from and its state (it sent the RST: an abort,
- * or its port's reply), unless it sent a segment without RST since
- * (rst_sender_talked: alive, the RST not its own), then both go back
- * and no RST is taken (sender_back()). Not when role sent its FIN since
- * the RST (from the CLOSED the capture had: the state that FIN led to
- * is not rebuilt), nor an RST of its own (it aborted), nor when the RST
- * found it in a state its seq does not decide (UNKNOWN, SYN_SENT,
- * CLOSED) or in TIME_WAIT (which sends neither:
- * time_wait_outlived_rst()). TRUE when so judged. */
+ * or its port's reply), unless it sent new sequence space since
+ * (rst_sender_talked, rst_not_its_own(): alive, the RST not its own),
+ * then both go back and no RST is taken (sender_back()). Not when role
+ * sent its FIN since the RST (from the CLOSED the capture had: the
+ * state that FIN led to is not rebuilt), nor an RST of its own (it
+ * aborted), nor when the RST found it in a state its seq does not
+ * decide (UNKNOWN, SYN_SENT, CLOSED) or in TIME_WAIT (which sends
+ * neither: time_wait_outlived_rst()). TRUE when so judged. */
 static gboolean
 rst_outlived(const Step *st, FsRole role)
 {
@@ -2327,21 +2327,32 @@ rst_outlived(const Step *st, FsRole role)
     return TRUE;
 }
 
-/* The sender of the first RST, CLOSED by it, sends a segment without
- * RST (nor SYN): a reset socket sends nothing, and a port with no
- * connection only RSTs (RFC 9293 §3.10.7.1). When the RST's receiver
- * has shown it never took the RST (rst_outlived) and holds its state
- * still, the RST ended neither: both ends as before it, no reset
- * (sender_back(); TRUE). Else it is noted (rst_sender_talked), for the
- * receiver's proof to come, and talks_after_rst() judges as before. */
+/* The sender of the first RST, CLOSED by it, sends new sequence space
+ * (data or a FIN ending past all it had sent when the RST passed, its
+ * SND.NXT then, which lay past the RST's seq: rst_at_una), without RST
+ * or SYN: bytes no socket had queued before its abort, and a port with
+ * no connection only RSTs (RFC 9293 §3.10.7.1). A bare ACK, a keep-
+ * alive or bytes it had sent before are no such talk: queued before
+ * the RST, they may pass the sensor after it (fq pacing reorders). Its
+ * SND.NXT as the capture has it stays where the RST found it until
+ * that talk (an RST moves none). When the RST's receiver has shown it
+ * never took the RST (rst_outlived) and holds its state still, the RST
+ * ended neither: both ends as before it, no reset (sender_back();
+ * TRUE). Else it is noted (rst_sender_talked), for the receiver's proof
+ * to come, and talks_after_rst() judges as before. Only where a proof
+ * may come (rst_at_una). */
 static gboolean
 rst_not_its_own(const Step *st, FsRole sender)
 {
+    const FsSegment *seg = st->seg;
     FsConn *conn = st->conn;
+    guint32 end = seg->seq + seg->payload_len +
+                  ((seg->flags & FS_TH_FIN) ? 1 : 0);
 
-    if (conn->rst_from != (gint8)sender ||
+    if (conn->rst_from != (gint8)sender || !conn->rst_at_una ||
         conn->ep[sender].state != FS_TCP_CLOSED ||
-        (st->seg->flags & (FS_TH_SYN | FS_TH_RST)))
+        (seg->flags & (FS_TH_SYN | FS_TH_RST)) ||
+        !fs_seq_gt(end, conn->ep[sender].snd_nxt))
         return FALSE;
     if (!conn->rst_outlived ||
         conn->ep[fs_role_peer(sender)].state == FS_TCP_CLOSED) {
