@@ -467,7 +467,7 @@ test_finish_in_place(void)
     enter(tw, &d, FS_ROLE_CLIENT, SEC + SEC / 5);
     d.ep[FS_ROLE_CLIENT].time_wait_since = FS_TIME_UNSET;
     fs_timewait_transition(tw, &d, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
-                           FS_TCP_CLOSED, SEC + SEC / 5, 0);
+                           FS_TCP_CLOSED, SEC + SEC / 5, SEC + SEC / 5);
     fs_timewait_advance(tw, SEC + SEC / 2);
     fs_timewait_finish(tw);
     g_assert_cmpuint(stats.time_wait_now, ==, 2);
@@ -482,6 +482,60 @@ test_finish_in_place(void)
     g_assert_cmpuint(stats.time_wait_now, ==, 0);
     g_assert_cmpuint(stats.time_wait_peak, ==, 2);
     g_assert_cmpuint(stats.memory, ==, 0);
+}
+
+/* A simultaneous close's TIME_WAIT entered (its ACK taken as arrived),
+ * restarted (the peer's FIN again, acked), then taken back to CLOSING
+ * (its own FIN again: its ACK was lost, it never held one), and entered
+ * again (the ACK of its FIN at last), while another of its host's ended
+ * between: the spans taken back are none, and the entry with them; the
+ * host holds one at a time, entered twice, its peak from the other's
+ * start (its spans counted as held gave 2 at 0, the restart's span
+ * dropped for the entry left 1 entry in all). */
+static void
+test_taken_back_after_restart(void)
+{
+    FsEngineStats stats = { 0 };
+    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
+    g_autoptr(GArray) hosts = g_array_new(FALSE, FALSE,
+                                          sizeof(FsHostTimeWait));
+    const FsHostTimeWait *h;
+    FsConn a;
+    FsConn other;
+
+    conn_init(&a, 1);
+    conn_init(&other, 1);
+    other.port[FS_ROLE_CLIENT] = 40001;
+    enter(tw, &a, FS_ROLE_CLIENT, SEC);
+    enter(tw, &other, FS_ROLE_CLIENT, SEC / 2);
+    /* restarted at 2 s (value: when its timer last started) */
+    fs_timewait_advance(tw, 2 * SEC);
+    fs_timewait_transition(tw, &a, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
+                           FS_TCP_TIME_WAIT, 2 * SEC, SEC);
+    a.ep[FS_ROLE_CLIENT].time_wait_restart_us = 1000000;
+    /* taken back at 3 s: the timer from 2 s */
+    fs_timewait_advance(tw, 3 * SEC);
+    a.ep[FS_ROLE_CLIENT].time_wait_since = FS_TIME_UNSET;
+    a.ep[FS_ROLE_CLIENT].time_wait_restart_us = 0;
+    fs_timewait_transition(tw, &a, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
+                           FS_TCP_CLOSING, 3 * SEC, 2 * SEC);
+    g_assert_cmpuint(stats.time_wait_now, ==, 1);
+    /* the other's runs out at 4.5 s; a in TIME_WAIT again from 5 s */
+    fs_timewait_advance(tw, 5 * SEC);
+    a.ep[FS_ROLE_CLIENT].time_wait_since = 5 * SEC;
+    fs_timewait_transition(tw, &a, FS_ROLE_CLIENT, FS_TCP_CLOSING,
+                           FS_TCP_TIME_WAIT, 5 * SEC, 0);
+    g_assert_cmpuint(stats.time_wait_now, ==, 1);
+    fs_timewait_advance(tw, 6 * SEC);
+    fs_timewait_finish(tw);
+    fs_timewait_foreach_host_top(tw, G_MAXUINT, take_host, hosts);
+    g_assert_cmpuint(hosts->len, ==, 1);
+    h = &g_array_index(hosts, FsHostTimeWait, 0);
+    g_assert_cmpuint(h->peak, ==, 1);
+    g_assert_cmpint(h->peak_at, ==, SEC / 2);
+    g_assert_cmpuint(h->entered, ==, 2);
+    g_assert_cmpuint(h->now, ==, 1);
+    g_assert_cmpuint(stats.time_wait_peak, ==, 1);
 }
 
 /* An RST flood answering re-sent FINs on one 4-tuple: each new
@@ -508,11 +562,11 @@ test_taken_back_flood(void)
         g_assert_cmpuint(stats.time_wait_now, ==, 2);
         c.ep[FS_ROLE_CLIENT].time_wait_since = FS_TIME_UNSET;
         fs_timewait_transition(tw, &c, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
-                               FS_TCP_CLOSED, ts, 0);
+                               FS_TCP_CLOSED, ts, ts);
         g_assert_cmpuint(stats.time_wait_now, ==, 1);
         /* taken back twice (a second leave): counted out once */
         fs_timewait_transition(tw, &c, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
-                               FS_TCP_CLOSED, ts, 0);
+                               FS_TCP_CLOSED, ts, ts);
         g_assert_cmpuint(stats.time_wait_now, ==, 1);
     }
     g_assert_cmpuint(fs_timewait_scanned(tw), <=, 2);
@@ -743,6 +797,8 @@ main(int argc, char **argv)
     g_test_add_func("/timewait/taken-back-flood", test_taken_back_flood);
     g_test_add_func("/timewait/queue-chunks", test_queue_chunks);
     g_test_add_func("/timewait/many-hosts", test_many_hosts);
+    g_test_add_func("/timewait/taken-back-after-restart",
+                    test_taken_back_after_restart);
     g_test_add_func("/timewait/key-alike-host-gone",
                     test_key_alike_host_gone);
     g_test_add_func("/timewait/host-number-reused",

@@ -158,7 +158,8 @@ on_forget(const FsConn *rec, FsTime now, gpointer user)
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         if (rec->ep[r].state == FS_TCP_TIME_WAIT)
             fs_timewait_transition(e->tw, rec, (FsRole)r, FS_TCP_TIME_WAIT,
-                                   FS_TCP_CLOSED, now, 0);
+                                   FS_TCP_CLOSED, now,
+                                   FS_TIME_WAIT_TIMER(&rec->ep[r]));
     }
 }
 

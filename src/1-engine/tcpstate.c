@@ -311,22 +311,32 @@ fill_transition(FsEvent *ev, const Step *st, FsRole role, FsTcpState from,
 
 static G_GNUC_NO_INLINE gboolean
 record_transition_spilled(const Step *st, FsRole role, FsTcpState from,
-                          FsTcpState to, FsCause cause, FsTime ts)
+                          FsTcpState to, FsCause cause, FsTime ts,
+                          gint64 value)
 {
-    fill_transition(fs_tcp_outcome_push_more(st->out), st, role, from, to,
-                    cause, ts);
+    FsEvent *ev = fs_tcp_outcome_push_more(st->out);
+
+    fill_transition(ev, st, role, from, to, cause, ts);
+    ev->value = value;
     return TRUE;
 }
 
 /* role goes to state to on cause at time ts, the transition recorded.
  * Every state change of the module comes here: take_edge_at()'s, and
- * rst_not_taken()'s, whose end the table does not hold. */
+ * rst_not_taken()'s, whose end the table does not hold. A move out of
+ * TIME_WAIT carries, as its value, when that TIME_WAIT's 2*MSL timer
+ * last started (FS_TIME_WAIT_TIMER()): where its start is taken back
+ * (ack_was_lost(), an RST answering a FIN sent again: the endpoint held
+ * none), the record forgets it once the step is over, and the TIME_WAIT
+ * accounting (timewait.c) learns from the value which span to drop. */
 static inline gboolean
 enter_state(const Step *st, FsRole role, FsTcpState to, FsCause cause,
             FsTime ts)
 {
     FsEndpoint *ep = &st->conn->ep[role];
     FsTcpState from = ep->state;
+    gint64 value = from == FS_TCP_TIME_WAIT && to != FS_TCP_TIME_WAIT
+                       ? FS_TIME_WAIT_TIMER(ep) : 0;
     FsEvent *ev;
 
     ep->state = to;
@@ -343,8 +353,10 @@ enter_state(const Step *st, FsRole role, FsTcpState to, FsCause cause,
     /* filled in place */
     ev = fs_tcp_outcome_push_inline(st->out);
     if (ev == NULL)
-        return record_transition_spilled(st, role, from, to, cause, ts);
+        return record_transition_spilled(st, role, from, to, cause, ts,
+                                         value);
     fill_transition(ev, st, role, from, to, cause, ts);
+    ev->value = value;
     return TRUE;
 }
 
@@ -1449,11 +1461,13 @@ closing_gone(const Step *st, FsRole sender)
  * have acked it), or a closed socket that got data (Linux resets on data
  * after close: it never reached TIME_WAIT), or a FIN_WAIT_2 gone before
  * the peer's FIN came, or an RST after the sender's own FIN. TRUE when
- * its sender held no connection any more. */
+ * its sender held no connection any more; *no_time_wait then when the
+ * sender's TIME_WAIT is taken back (the caller forgets its start once
+ * the sender has left it: that move says which TIME_WAIT went). */
 static gboolean state_lost(const Step *st, FsRole sender);
 
 static gboolean
-rst_meaning(const Step *st, FsRole sender)
+rst_meaning(const Step *st, FsRole sender, gboolean *no_time_wait)
 {
     FsConn *conn = st->conn;
     FsEndpoint *self = &conn->ep[sender];
@@ -1475,8 +1489,7 @@ rst_meaning(const Step *st, FsRole sender)
         return TRUE;
     } else if (fin_again) {
         conn->rst_answers_fin = 1;
-        self->time_wait_since = FS_TIME_UNSET;
-        self->time_wait_restart_us = 0;
+        *no_time_wait = TRUE;
         self->ack_pending = 0; /* gone: whether it arrived is moot */
         emit_event(st, FS_EV_RST_ANSWERS_FIN, sender, st->seg->seq,
                    "active closer answered the re-sent FIN with RST: "
@@ -1650,6 +1663,7 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
     /* another host's, sharing the sender's address and port: the
      * sender's state here is not its to end */
     gboolean hosts_rst = other_host_rst(st, sender);
+    gboolean no_time_wait = FALSE;
     FsTcpState from;
     FsTcpState was;
 
@@ -1680,7 +1694,7 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
         from = FS_TCP_CLOSED; /* no socket of this connection sent it */
     else
         ack_arrived(st, peer_role);
-    if (!hosts_rst && rst_meaning(st, sender))
+    if (!hosts_rst && rst_meaning(st, sender, &no_time_wait))
         from = FS_TCP_CLOSED; /* no TIME_WAIT: the socket was gone */
     if (conn->rst_from == FS_ROLE_NONE) {
         if (from != FS_TCP_CLOSED && state_lost(st, sender)) {
@@ -1723,6 +1737,11 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
      * itself leaves from CLOSED: no send_rst edge) */
     if (!hosts_rst && from == FS_TCP_CLOSED && self->state != FS_TCP_CLOSED)
         take_edge(st, sender, FS_CAUSE_GONE);
+    if (no_time_wait) {
+        /* it held none: after the move out of it, which names it */
+        self->time_wait_since = FS_TIME_UNSET;
+        self->time_wait_restart_us = 0;
+    }
     if (!hosts_rst)
         take_edge(st, sender, FS_CAUSE_SEND_RST);
     if (peer->state == FS_TCP_TIME_WAIT) {
@@ -2974,12 +2993,14 @@ fs_tcpstate_expire_view(FsSettleView *v, FsTime now, FsTime two_msl,
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         FsSettleEnd *ep = &v->ep[r];
         FsTime at = FS_TIME_WAIT_TIMER(ep) + two_msl;
+        FsEvent *ev;
 
         if (!TIME_WAIT_OVER(ep, now, two_msl))
             continue;
-        fill_transition(fs_tcp_outcome_push(out), &st, (FsRole)r,
-                        FS_TCP_TIME_WAIT, FS_TCP_CLOSED,
-                        FS_CAUSE_TIME_WAIT_EXPIRED, at);
+        ev = fs_tcp_outcome_push(out);
+        fill_transition(ev, &st, (FsRole)r, FS_TCP_TIME_WAIT,
+                        FS_TCP_CLOSED, FS_CAUSE_TIME_WAIT_EXPIRED, at);
+        ev->value = FS_TIME_WAIT_TIMER(ep); /* as enter_state()'s */
         ep->state = FS_TCP_CLOSED;
         ep->state_since = at;
     }

@@ -59,7 +59,7 @@ typedef struct {
                                destination, its number in port pressure
                                (held while it is queued: fs_pressure_hold(),
                                whose owner is its client's Host id); |
-                               TW_ENTERED
+                               TW_SPAN_ONLY; | TW_ENTERED
                                or TW_DONE (ends only) */
 } Tw;
 
@@ -69,7 +69,11 @@ typedef struct {
  * released). The number's bits are below. */
 #define TW_ENTERED (1u << 31)
 #define TW_DONE (1u << 30)
-#define TW_WHO (TW_DONE - 1)
+/* Of a Tw anywhere: the span of a timer restarted or of a TIME_WAIT an
+ * RST seemed to end (fs_timewait_restart(), _resume()), not an entry:
+ * dropped (its TIME_WAIT taken back), its host's entries stay. */
+#define TW_SPAN_ONLY (1u << 29)
+#define TW_WHO (TW_SPAN_ONLY - 1)
 
 /* A TIME_WAIT still counted now whose span the peaks' clock took first
  * (it ran ahead: over the span budget, or fs_timewait_finish()): when
@@ -383,11 +387,18 @@ ending_before(const Ending *x, const Ending *y)
     return x->end != y->end ? x->end < y->end : x->key < y->key;
 }
 
-/* By t, then key */
+/* By t, then key, then a span only before an entry: of one key at one
+ * time, a timer restarted then taken back (the segment that acked the
+ * peer's FIN again sent the endpoint's own again) before its entry in
+ * TIME_WAIT again at that time, each to meet its cut (take_cut_at()) */
 static inline gboolean
 tw_before(const Tw *x, const Tw *y)
 {
-    return x->t != y->t ? x->t < y->t : x->key < y->key;
+    if (x->t != y->t)
+        return x->t < y->t;
+    if (x->key != y->key)
+        return x->key < y->key;
+    return (x->who & TW_SPAN_ONLY) > (y->who & TW_SPAN_ONLY);
 }
 
 /* A heap of n Tw sorted in place, in order (still a heap): each first
@@ -865,7 +876,7 @@ enter_in_place(FsTimeWait *tw, Tw *e, gboolean from_fifo)
          * back: not an entry of its host's either) */
         guint32 id = tw_host_id(tw, e);
 
-        if (end < e->t)
+        if (end < e->t && !(e->who & TW_SPAN_ONLY))
             tw_host(tw, e)->pub.entered--;
         span_done(tw, e, FALSE);
         e->who = TW_DONE | id;
@@ -949,8 +960,8 @@ lag_to(FsTimeWait *tw, FsTime at)
         end = MIN(end, s.t + tw->two_msl);
         if (end <= s.t) {
             /* cut at its start, or it never held one (its start taken
-             * back: not an entry of its host's either) */
-            if (end < s.t)
+             * back: not an entry of its host's either, if it was one) */
+            if (end < s.t && !(s.who & TW_SPAN_ONLY))
                 tw_host(tw, &s)->pub.entered--;
             span_done(tw, &s, FALSE);
             continue;
@@ -1173,6 +1184,8 @@ enter_at(FsTimeWait *tw, const FsConn *conn, FsRole role, FsTime since,
     if (G_UNLIKELY(s.who > TW_WHO))
         g_error("finscope: more than %u TIME_WAIT hosts or destinations",
                 TW_WHO);
+    if (!entry)
+        s.who |= TW_SPAN_ONLY;
     tw->spans_next = MIN(tw->spans_next, since);
     if (since + tw->two_msl > tw->c.clock) {
         tws_push(&tw->ends, &s);
@@ -1308,8 +1321,8 @@ unkey_cuts(FsTimeWait *tw)
 }
 
 /* Is key's TIME_WAIT still counted now: queued more often than cut
- * short. Only for a TIME_WAIT whose start was taken back (an RST
- * proving it never held one): the first keys the cut table, one look
+ * short. Only for a TIME_WAIT whose start was taken back (take_back():
+ * it never held one): the first keys the cut table, one look
  * at every Ending queued, and it stays keyed until 2*MSL after the last
  * (every Ending queued then entered since it was keyed): a flood of
  * them costs O(1) each, not a look at every TIME_WAIT each. */
@@ -1325,22 +1338,27 @@ queued(FsTimeWait *tw, guint64 key)
     return cut != NULL && cut->queued > cut->count;
 }
 
-static void cut_at(FsTimeWait *tw, const FsConn *conn, FsRole role,
-                   FsTime since, FsTime ts);
-
 /* An endpoint left TIME_WAIT at ts: unless its 2*MSL ran out by then
  * (its Ending and Span end it), it was cut short: it counts no more now,
- * and its span, still to enter on the peaks' clock, ends at ts (a start
- * taken back: it has none). */
+ * and its span, still to enter on the peaks' clock, ends at ts. A start
+ * taken back (tcpstate unset it): take_back(). */
+static void cut_at(FsTimeWait *tw, const FsConn *conn, FsRole role,
+                   FsTime since, FsTime ts);
+static void take_back(FsTimeWait *tw, const FsConn *conn, FsRole role,
+                      FsTime timer, FsTime ts);
+
 void
 fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
-                  FsTime ts)
+                  FsTime timer, FsTime ts)
 {
-    cut_at(tw, conn, role, FS_TIME_WAIT_TIMER(&conn->ep[role]), ts);
+    if (conn->ep[role].time_wait_since == FS_TIME_UNSET)
+        take_back(tw, conn, role, timer, ts);
+    else
+        cut_at(tw, conn, role, FS_TIME_WAIT_TIMER(&conn->ep[role]), ts);
 }
 
-/* The TIME_WAIT of role whose 2*MSL timer started at since (FS_TIME_UNSET:
- * a start taken back) stops at ts, unless it ran out by then. */
+/* The TIME_WAIT of role whose 2*MSL timer started at since stops at ts,
+ * unless it ran out by then. */
 static void
 cut_at(FsTimeWait *tw, const FsConn *conn, FsRole role, FsTime since,
        FsTime ts)
@@ -1351,8 +1369,7 @@ cut_at(FsTimeWait *tw, const FsConn *conn, FsRole role, FsTime since,
     Cut *cut;
 
     clock_to(tw, ts);
-    if (since != FS_TIME_UNSET ? since + tw->two_msl <= tw->c.clock
-                               : !queued(tw, key)) {
+    if (since + tw->two_msl <= tw->c.clock) {
         requiet(tw);
         return;
     }
@@ -1360,8 +1377,58 @@ cut_at(FsTimeWait *tw, const FsConn *conn, FsRole role, FsTime since,
     cut->count++;
     /* its span entered already only when its start came later than
      * LAG_SLACK allows for: then it runs to its end */
-    if (since == FS_TIME_UNSET || since > tw->c.lag_clock) {
-        CutAt at = { since, since == FS_TIME_UNSET ? G_MININT64 : ts };
+    if (since > tw->c.lag_clock) {
+        CutAt at = { since, ts };
+
+        cut_at_push(cut, &at);
+    }
+    hash = fs_host_index_hash(&conn->addr[role]);
+    id = fs_host_index_number(&tw->hosts,
+                              host_slot(tw, &conn->addr[role], hash));
+    if (id != 0)
+        now_leave(tw, host_of(tw, id));
+    requiet(tw);
+}
+
+/* role's TIME_WAIT, its 2*MSL timer last started at timer (FS_TIME_UNSET:
+ * not known), is taken back at ts: the endpoint never held it (its ACK
+ * lost, tcpstate's ack_was_lost(); an RST answering a FIN sent again).
+ * Still counted now, it counts no more; on the peaks' clock its spans
+ * still to enter are dropped, its host's entry with them: the one from
+ * timer and those cut before (its entry's and its restarts', cut where
+ * the timer restarted; or the span before an RST seemed to end it). An
+ * endpoint that enters TIME_WAIT again (CLOSING, then the ACK of its FIN
+ * again) makes a new entry, its span from then, as its record keeps it.
+ * Where a span of it entered the peaks already (a start older than the
+ * peaks' clock: over the span budget, a capture's clock gone back) that
+ * span stays counted, as held, to its end: approximate only then. */
+static void
+take_back(FsTimeWait *tw, const FsConn *conn, FsRole role, FsTime timer,
+          FsTime ts)
+{
+    guint64 key = key_of(conn, role);
+    guint32 hash;
+    guint32 id;
+    Cut *cut;
+
+    clock_to(tw, ts);
+    if (!queued(tw, key)) {
+        requiet(tw);
+        return;
+    }
+    cut = cut_for(tw, key);
+    cut->count++;
+    /* every span of the key still to enter that was cut is this
+     * TIME_WAIT's (its earlier ones were taken back, or ended: then it
+     * left TIME_WAIT for CLOSED, from which only a resume comes back) */
+    for (guint i = 0; i < cut->n_at; i++) {
+        CutAt *at = cut->n_at == 1 ? &cut->at.one
+                                   : &g_array_index(cut->at.many, CutAt, i);
+
+        at->at = G_MININT64;
+    }
+    if (timer == FS_TIME_UNSET || timer > tw->c.lag_clock) {
+        CutAt at = { timer, G_MININT64 };
 
         cut_at_push(cut, &at);
     }

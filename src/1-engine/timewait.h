@@ -37,8 +37,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(FsTimeWait, fs_timewait_free)
 
 void fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
                        FsTime ts);
+/* conn's endpoint role left TIME_WAIT at ts. timer: when that
+ * TIME_WAIT's 2*MSL timer last started (the transition's value,
+ * tcpstate.c), read where conn no longer has it: a start taken back
+ * (time_wait_since unset: it held none; FS_TIME_UNSET when unknown). */
 void fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
-                       FsTime ts);
+                       FsTime timer, FsTime ts);
 
 /* The first member of FsTimeWait: what fs_timewait_advance() reads and
  * moves inline (timewait.c). */
@@ -95,8 +99,9 @@ void fs_timewait_resume(FsTimeWait *tw, const FsConn *conn, FsRole role,
  * destination's port range), out of it it no longer does (unless its
  * 2*MSL ran out already, fs_timewait_advance()); from TIME_WAIT to
  * TIME_WAIT its timer restarted (value: the event's, when the timer
- * last started). Every transition comes here, so the test of the two
- * states is inline. */
+ * last started), as out of TIME_WAIT (value: when the TIME_WAIT left
+ * had its timer last started). Every transition comes here, so the
+ * test of the two states is inline. */
 static inline void
 fs_timewait_transition(FsTimeWait *tw, const FsConn *conn, FsRole role,
                        FsTcpState from, FsTcpState to, FsTime ts,
@@ -110,7 +115,7 @@ fs_timewait_transition(FsTimeWait *tw, const FsConn *conn, FsRole role,
         else
             fs_timewait_enter(tw, conn, role, ts);
     } else if (from == FS_TCP_TIME_WAIT) {
-        fs_timewait_leave(tw, conn, role, ts);
+        fs_timewait_leave(tw, conn, role, value, ts);
     }
 }
 

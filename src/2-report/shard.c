@@ -42,13 +42,18 @@ mark_clock(FsShardSink *s)
 }
 
 static void
-write_tw(FsShardSink *s, const FsEvent *ev, gboolean enter)
+write_tw(FsShardSink *s, const FsEvent *ev, const FsConn *conn,
+         gboolean enter)
 {
     gboolean restart = ev->transition.from == FS_TCP_TIME_WAIT &&
                        ev->transition.to == FS_TCP_TIME_WAIT;
     /* back from CLOSED (rst_not_taken): the same entry again */
     gboolean resume = ev->transition.from == FS_TCP_CLOSED &&
                       ev->transition.to == FS_TCP_TIME_WAIT;
+    /* out of a TIME_WAIT whose start tcpstate took back (it held none:
+     * timewait.c's take_back()) */
+    gboolean taken_back =
+        !enter && conn->ep[ev->role].time_wait_since == FS_TIME_UNSET;
     FsJson j;
 
     mark_clock(s);
@@ -76,6 +81,11 @@ write_tw(FsShardSink *s, const FsEvent *ev, gboolean enter)
         FS_JSON_KEY(&j, "restart");
         fs_json_bool(&j, TRUE);
     }
+    if (taken_back) {
+        /* its spans since its entry, and the entry, were none */
+        FS_JSON_KEY(&j, "taken_back");
+        fs_json_bool(&j, TRUE);
+    }
     if (resume) {
         /* a TIME_WAIT an RST seemed to end, there all along: its span
          * runs again, not a new entry (timewait.c) */
@@ -96,9 +106,9 @@ shard_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 
     if (ev->kind == FS_EV_STATE) {
         if (ev->transition.to == FS_TCP_TIME_WAIT)
-            write_tw(s, ev, TRUE);
+            write_tw(s, ev, conn, TRUE);
         else if (ev->transition.from == FS_TCP_TIME_WAIT)
-            write_tw(s, ev, FALSE);
+            write_tw(s, ev, conn, FALSE);
         if (!s->all_events)
             return;
     }

@@ -367,6 +367,9 @@ typedef struct {
                          t, not an entry */
     gboolean resume;  /* (enter) back from CLOSED: an RST seemed to end it
                          (rst_not_taken): a span again, not an entry */
+    gboolean taken_back; /* (a leave) the TIME_WAIT left was never held
+                         (timewait.c's take_back()): its spans since its
+                         entry, and the entry, are none */
     guint shard;
     gint64 id;        /* its connection's id in the shard */
     const ConnInfo *conn;
@@ -467,6 +470,7 @@ read_edge(Shard *s, guint index, const char *text)
     e.enter = raw_is(text, "enter", "true");
     e.restart = raw_is(text, "restart", "true");
     e.resume = raw_is(text, "resume", "true");
+    e.taken_back = raw_is(text, "taken_back", "true");
     e.shard = index;
     e.id = (gint64)raw_uint(text, "conn");
     e.conn = NULL;
@@ -812,7 +816,11 @@ sweep_edge(Sweep *sw, const Edge *e, gboolean enter, FsTime t)
     if (h->name == NULL)
         h->name = g_strdup(host);
     if (t == FS_TIME_UNSET) {
-        h->entered++; /* an entry, span or not (its record kept it) */
+        /* an entry, span or not (its record kept it); one taken back */
+        if (enter)
+            h->entered++;
+        else if (h->entered > 0)
+            h->entered--;
         return;
     }
     held_step(h, enter, t);
@@ -842,6 +850,8 @@ typedef struct {
     FsTime t;
     gboolean enter;
     const Edge *e;        /* its entry */
+    guint episode;        /* its endpoint's entries before it (a span of
+                             a TIME_WAIT taken back is dropped) */
 } SpanEdge;
 
 /* By time; at one time, a leave before an enter (an end at t does not
@@ -868,14 +878,25 @@ sweep_spans(Sweep *sw, const GArray *edges, FsTime msl)
                                                   g_direct_equal);
     g_autoptr(GHashTable) restarted = g_hash_table_new(g_direct_hash,
                                                        g_direct_equal);
+    /* endpoint -> its entries so far; its last entry's edge */
+    g_autoptr(GHashTable) episode = g_hash_table_new(g_direct_hash,
+                                                     g_direct_equal);
+    g_autoptr(GHashTable) entry = g_hash_table_new(g_direct_hash,
+                                                   g_direct_equal);
+    /* (endpoint, episode) taken back: "%p/%u" */
+    g_autoptr(GHashTable) dropped = g_hash_table_new_full(g_str_hash,
+                                                          g_str_equal,
+                                                          g_free, NULL);
     g_autoptr(GArray) spans = g_array_new(FALSE, FALSE, sizeof(SpanEdge));
     GHashTableIter it;
+    gpointer k;
     gpointer v;
 
     for (guint i = 0; i < edges->len; i++) {
         const Edge *e = &g_array_index(edges, Edge, i);
         gpointer key = (gpointer)((guintptr)e->conn | (guintptr)e->role);
         const Edge *in = g_hash_table_lookup(open, key);
+        guint ep = GPOINTER_TO_UINT(g_hash_table_lookup(episode, key));
 
         if (e->enter && e->restart) {
             /* not an entry: its span runs on */
@@ -884,18 +905,33 @@ sweep_spans(Sweep *sw, const GArray *edges, FsTime msl)
         } else if (e->enter) {
             /* an entry, span or not, unless an RST took it back (the
              * engine's count, timewait.c) */
-            if (kept_time_wait(e) && !e->resume)
-                sweep_edge(sw, e, TRUE, FS_TIME_UNSET);
+            if (!e->resume) {
+                g_hash_table_insert(episode, key, GUINT_TO_POINTER(++ep));
+                g_hash_table_insert(entry, key, (gpointer)e);
+                if (kept_time_wait(e))
+                    sweep_edge(sw, e, TRUE, FS_TIME_UNSET);
+            }
             if (in == NULL)
                 g_hash_table_insert(open, key, (gpointer)e);
+        } else if (e->taken_back) {
+            /* it never held it: none of its spans since its entry, nor
+             * the entry (timewait.c's take_back()) */
+            const Edge *was = g_hash_table_lookup(entry, key);
+
+            if (was != NULL && kept_time_wait(was))
+                sweep_edge(sw, was, FALSE, FS_TIME_UNSET);
+            g_hash_table_remove(entry, key);
+            g_hash_table_add(dropped, g_strdup_printf("%p/%u", key, ep));
+            g_hash_table_remove(open, key);
+            g_hash_table_remove(restarted, key);
         } else if (in != NULL) {
             const Edge *timer = g_hash_table_lookup(restarted, key);
             FsTime left = MIN(e->t, (timer != NULL ? timer->t : in->t) +
                                         2 * msl);
 
             if (kept_time_wait(in) && left > in->t) {
-                SpanEdge edge[2] = { { in->t, TRUE, in },
-                                     { left, FALSE, in } };
+                SpanEdge edge[2] = { { in->t, TRUE, in, ep },
+                                     { left, FALSE, in, ep } };
 
                 g_array_append_vals(spans, edge, 2);
             }
@@ -904,9 +940,11 @@ sweep_spans(Sweep *sw, const GArray *edges, FsTime msl)
         }
     }
     g_hash_table_iter_init(&it, open);
-    while (g_hash_table_iter_next(&it, NULL, &v)) {
+    while (g_hash_table_iter_next(&it, &k, &v)) {
         const Edge *in = v;
-        SpanEdge edge = { in->t, TRUE, in };
+        SpanEdge edge = { in->t, TRUE, in,
+                          GPOINTER_TO_UINT(g_hash_table_lookup(episode,
+                                                               k)) };
 
         if (kept_time_wait(in))
             g_array_append_val(spans, edge);
@@ -914,8 +952,15 @@ sweep_spans(Sweep *sw, const GArray *edges, FsTime msl)
     g_array_sort(spans, span_edge_cmp);
     for (guint i = 0; i < spans->len; i++) {
         const SpanEdge *s = &g_array_index(spans, SpanEdge, i);
+        gpointer key = (gpointer)((guintptr)s->e->conn |
+                                  (guintptr)s->e->role);
+        g_autofree char *name = g_hash_table_size(dropped) > 0
+                                    ? g_strdup_printf("%p/%u", key,
+                                                      s->episode)
+                                    : NULL;
 
-        sweep_edge(sw, s->e, s->enter, s->t);
+        if (name == NULL || !g_hash_table_contains(dropped, name))
+            sweep_edge(sw, s->e, s->enter, s->t);
     }
 }
 
@@ -1003,7 +1048,9 @@ add_spans(FsServices *services, const GArray *edges, FsTime msl)
             if (in == NULL && kept_time_wait(e))
                 g_hash_table_insert(open, key, (gpointer)e);
         } else if (in != NULL) {
-            add_span(services, in, e->t);
+            /* (one taken back was never held: no span) */
+            if (!e->taken_back)
+                add_span(services, in, e->t);
             g_hash_table_remove(open, key);
             g_hash_table_remove(restarted, key);
         }

@@ -14,6 +14,9 @@
 #   event C S [@N] COND...   some event of C -> S meets every COND
 #   noevent C S [@N] COND... no event of C -> S meets every COND
 #   noconn COND...           no connection of the capture meets every COND
+#   host ADDR COND...        the summary's time_wait_by_host entry of ADDR
+#                            meets every COND (peak=1 entered=1); "host
+#                            ADDR absent": it has none
 # COND: key=A|B (the value is A or B), key!=A, key~=A (the list holds A;
 # of a list of objects, such as undecided, their "field"),
 # key!~A (the list lacks A). Keys follow the JSON record, dotted into
@@ -97,6 +100,8 @@ def run(answer_path, report_path):
     recs = [json.loads(line) for line in open(report_path)]
     conns = [r for r in recs if r.get("type") == "conn"]
     events = [r for r in recs if r.get("type") == "event"]
+    hosts = next((r.get("time_wait_by_host", {}) for r in recs
+                  if r.get("type") == "summary"), {})
     results = []
     for raw in open(answer_path):
         line = raw.split("#", 1)[0].strip()
@@ -107,10 +112,28 @@ def run(answer_path, report_path):
         if verb in ("capture", "options"):
             continue
         try:
-            results.append((line,) + judge(verb, f[1:], conns, events))
+            if verb == "host":
+                results.append((line,) + judge_host(f[1:], hosts))
+            else:
+                results.append((line,) + judge(verb, f[1:], conns,
+                                               events))
         except (ValueError, IndexError) as err:
             results.append((line, False, f"bad answer line: {err}"))
     return results
+
+
+def judge_host(args, hosts):
+    addr, conds = args[0], args[1:]
+    if conds == ["absent"]:
+        return addr not in hosts, "finscope: " + json.dumps(hosts.get(addr))
+    for x in conds:
+        if not COND.match(x):
+            raise ValueError(f"bad condition '{x}'")
+    if addr not in hosts:
+        return False, "no such host in time_wait_by_host"
+    wrong = [why for ok, why in (holds(hosts[addr], x) for x in conds)
+             if not ok]
+    return not wrong, "finscope: " + " ".join(wrong)
 
 
 def judge(verb, args, conns, events):
