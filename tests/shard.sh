@@ -79,6 +79,21 @@ check "shard two files: merge of 4 shards = one run" \
 check "threads gentrace: --threads 1 = --threads 2" \
     threads_same gen "$OUT/gen.pcap"
 
+# --idle-timeout: a connection quiet that long is handed over while the
+# capture goes on, and a TIME_WAIT its record leaves no longer counts as
+# held from then (engine.c's on_forget()); its shard writes that exit
+# ("forgotten") for merge, and no state event (the socket is still in
+# TIME_WAIT). crafted-time-wait-restart's three TIME_WAITs (2*MSL 60 s)
+# are each forgotten at the first segment 2 s after their last (+10,
+# +30, +91): one held at a time, peak 1. Before, merge held each to its
+# 2*MSL: peak 3 at +30.0065, 3 at the end.
+check "shard crafted-time-wait-restart --idle-timeout 2: merge of 4 shards = one run" \
+    shard_merge idle "$SAMPLES/crafted-time-wait-restart.pcap" 4 \
+    --events --idle-timeout 2
+check "threads crafted-time-wait-restart --idle-timeout 2: --threads 1 = --threads 2" \
+    threads_same idle "$SAMPLES/crafted-time-wait-restart.pcap" \
+    --events --idle-timeout 2
+
 # Frames beside TCP (UDP, ARP) are counted by shard 0 and move no clock,
 # in any shard as in one run (audit 18p F4: in the other shards they
 # moved it, so a sweep there settled records at an NTP frame's time, not

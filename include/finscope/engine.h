@@ -108,6 +108,14 @@ typedef struct {
      * (fs_tcpstate_settles_quietly()), then goes on as on_conn. */
     void (*on_frozen_conn)(const FsConn *frozen, const FsSettleHow *how,
                            gpointer user);
+    /* Optional (NULL: none). A record handed over while the capture
+     * goes on (--idle-timeout, an eviction: on_conn just had it) left
+     * role's endpoint in TIME_WAIT: from now on the engine no longer
+     * counts that TIME_WAIT as held (time_wait_now, the peaks, port
+     * pressure). No state event: the endpoint's socket changed nothing,
+     * the engine stopped watching it. */
+    void (*on_time_wait_forgotten)(const FsConn *rec, FsRole role,
+                                   FsTime now, gpointer user);
 } FsEngineSink;
 
 /* A frame this much older than one before it is out of time order

@@ -149,17 +149,23 @@ on_frozen_conn(const FsConn *frozen, const FsSettleHow *how, gpointer user)
 }
 
 /* The store's: a connection finished while the capture goes on; its
- * TIME_WAIT no longer counts as held. */
+ * TIME_WAIT no longer counts as held. Not a state event (the socket
+ * is still in TIME_WAIT): the sink hears of it apart
+ * (on_time_wait_forgotten: a shard writes it for merge). */
 static void
 on_forget(const FsConn *rec, FsTime now, gpointer user)
 {
     FsEngine *e = user;
 
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-        if (rec->ep[r].state == FS_TCP_TIME_WAIT)
-            fs_timewait_transition(e->tw, rec, (FsRole)r, FS_TCP_TIME_WAIT,
-                                   FS_TCP_CLOSED, now,
-                                   FS_TIME_WAIT_TIMER(&rec->ep[r]));
+        if (rec->ep[r].state != FS_TCP_TIME_WAIT)
+            continue;
+        fs_timewait_transition(e->tw, rec, (FsRole)r, FS_TCP_TIME_WAIT,
+                               FS_TCP_CLOSED, now,
+                               FS_TIME_WAIT_TIMER(&rec->ep[r]));
+        if (e->sink.on_time_wait_forgotten != NULL)
+            e->sink.on_time_wait_forgotten(rec, (FsRole)r, now,
+                                           e->sink.user);
     }
 }
 

@@ -41,19 +41,32 @@ mark_clock(FsShardSink *s)
     write_line(s);
 }
 
+/* What a shard_tw line says beyond entry or exit. */
+enum {
+    TW_RESTART = 1 << 0,    /* its 2*MSL timer restarted at time
+                               (tcpstate.c) */
+    TW_TAKEN_BACK = 1 << 1, /* its spans since its entry, and the entry,
+                               were none */
+    TW_RESUME = 1 << 2,     /* a TIME_WAIT an RST seemed to end, there
+                               all along: its span runs again, not a new
+                               entry (timewait.c) */
+    TW_FORGOTTEN = 1 << 3,  /* its record handed over while it was held
+                               (--idle-timeout, an eviction): the engine
+                               stops counting it at time, no state event
+                               (on_time_wait_forgotten) */
+};
+
 static void
-write_tw(FsShardSink *s, const FsEvent *ev, const FsConn *conn,
-         gboolean enter)
+write_tw_line(FsShardSink *s, guint64 conn_id, FsRole role, FsTime t,
+              gboolean enter, gboolean timer, guint flags)
 {
-    gboolean restart = ev->transition.from == FS_TCP_TIME_WAIT &&
-                       ev->transition.to == FS_TCP_TIME_WAIT;
-    /* back from CLOSED (rst_not_taken): the same entry again */
-    gboolean resume = ev->transition.from == FS_TCP_CLOSED &&
-                      ev->transition.to == FS_TCP_TIME_WAIT;
-    /* out of a TIME_WAIT whose start tcpstate took back (it held none:
-     * timewait.c's take_back()) */
-    gboolean taken_back =
-        !enter && conn->ep[ev->role].time_wait_since == FS_TIME_UNSET;
+    static const struct {
+        guint flag;
+        const char *key;
+    } keys[] = { { TW_RESTART, "restart" },
+                 { TW_TAKEN_BACK, "taken_back" },
+                 { TW_RESUME, "resume" },
+                 { TW_FORGOTTEN, "forgotten" } };
     FsJson j;
 
     mark_clock(s);
@@ -65,35 +78,59 @@ write_tw(FsShardSink *s, const FsEvent *ev, const FsConn *conn,
     FS_JSON_KEY(&j, "at");
     fs_json_time(&j, fs_engine_stats(s->engine)->t_last);
     FS_JSON_KEY(&j, "time");
-    fs_json_time(&j, ev->ts);
+    fs_json_time(&j, t);
     FS_JSON_KEY(&j, "conn");
-    fs_json_uint(&j, ev->conn_id);
+    fs_json_uint(&j, conn_id);
     FS_JSON_KEY(&j, "endpoint");
-    fs_json_string(&j, fs_role_name((FsRole)ev->role));
+    fs_json_string(&j, fs_role_name(role));
     FS_JSON_KEY(&j, "enter");
     fs_json_bool(&j, enter);
     FS_JSON_KEY(&j, "timer");
-    fs_json_bool(&j, ev->frame == 0);
+    fs_json_bool(&j, timer);
     FS_JSON_KEY(&j, "end");
     fs_json_bool(&j, s->ending);
-    if (restart) {
-        /* its 2*MSL timer restarted at time (tcpstate.c) */
-        FS_JSON_KEY(&j, "restart");
-        fs_json_bool(&j, TRUE);
-    }
-    if (taken_back) {
-        /* its spans since its entry, and the entry, were none */
-        FS_JSON_KEY(&j, "taken_back");
-        fs_json_bool(&j, TRUE);
-    }
-    if (resume) {
-        /* a TIME_WAIT an RST seemed to end, there all along: its span
-         * runs again, not a new entry (timewait.c) */
-        FS_JSON_KEY(&j, "resume");
-        fs_json_bool(&j, TRUE);
+    for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
+        if (flags & keys[i].flag) {
+            fs_json_key(&j, keys[i].key);
+            fs_json_bool(&j, TRUE);
+        }
     }
     fs_json_end_object(&j);
     write_line(s);
+}
+
+static void
+write_tw(FsShardSink *s, const FsEvent *ev, const FsConn *conn,
+         gboolean enter)
+{
+    guint flags = 0;
+
+    if (ev->transition.from == FS_TCP_TIME_WAIT &&
+        ev->transition.to == FS_TCP_TIME_WAIT)
+        flags |= TW_RESTART;
+    /* back from CLOSED (rst_not_taken): the same entry again */
+    if (ev->transition.from == FS_TCP_CLOSED &&
+        ev->transition.to == FS_TCP_TIME_WAIT)
+        flags |= TW_RESUME;
+    /* out of a TIME_WAIT whose start tcpstate took back (it held none:
+     * timewait.c's take_back()) */
+    if (!enter && conn->ep[ev->role].time_wait_since == FS_TIME_UNSET)
+        flags |= TW_TAKEN_BACK;
+    write_tw_line(s, ev->conn_id, (FsRole)ev->role, ev->ts, enter,
+                  ev->frame == 0, flags);
+}
+
+/* The engine's: a record handed over mid-capture left an endpoint in
+ * TIME_WAIT, which no longer counts as held from now (engine.c's
+ * on_forget). An exit for merge, no event for the report (--events
+ * prints none: the socket changed nothing). A sweep's (--idle-timeout)
+ * runs before the packet that moved the clock, as timers; an eviction
+ * at that packet. */
+static void
+shard_forgotten(const FsConn *rec, FsRole role, FsTime now, gpointer user)
+{
+    write_tw_line(user, rec->id, role, now, FALSE, !rec->evicted,
+                  TW_FORGOTTEN);
 }
 
 /* As the engine counts them (timewait.c): any move to TIME_WAIT
@@ -133,6 +170,7 @@ fs_shard_sink(FsShardSink *shard, const FsEngineSink *inner,
 {
     FsEngineSink sink = { .on_event = shard_event,
                           .on_conn = shard_conn,
+                          .on_time_wait_forgotten = shard_forgotten,
                           .user = shard };
 
     shard->inner = *inner;

@@ -15,8 +15,12 @@
  * to out as {"type":"shard_tw","at":..,"time":..,"conn":..,
  * "endpoint":..,"enter":..,"timer":..,"end":..}, "at" the engine's clock
  * when it happened and "end" whether fs_engine_finish() settled it (the
- * order one engine would have counted them in): merge builds the peaks
- * of the sum from these. Before the first line written at a new clock
+ * order one engine would have counted them in), an exit also with
+ * "taken_back" (it held none) or "forgotten" (its record handed over
+ * mid-capture, --idle-timeout or an eviction: no longer counted from
+ * "time", the engine's on_time_wait_forgotten), an entry with
+ * "restart" or "resume": merge builds the peaks of the sum from
+ * these. Before the first line written at a new clock
  * (or once the end began) goes {"type":"shard_clock","at":..,"end":..},
  * by which merge interleaves the shards' lines as one engine wrote
  * them. */

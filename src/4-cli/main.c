@@ -151,7 +151,8 @@ run(const FsCliOptions *opts)
     FsEngine *engine = NULL;
     FsEngineSink sink;
     FsEngineConfig cfg = opts->engine;
-    FsShardSink shard = { { NULL, NULL, NULL, NULL, FALSE, NULL }, FALSE, NULL, FALSE, 0, FALSE,
+    FsShardSink shard = { { NULL, NULL, NULL, NULL, FALSE, NULL, NULL },
+                          FALSE, NULL, FALSE, 0, FALSE,
                           NULL, NULL };
     Interim interim = { NULL, NULL };
     /* --threads N >= 2: N engine shards behind a reader thread;

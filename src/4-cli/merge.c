@@ -370,6 +370,10 @@ typedef struct {
     gboolean taken_back; /* (a leave) the TIME_WAIT left was never held
                          (timewait.c's take_back()): its spans since its
                          entry, and the entry, are none */
+    gboolean forgotten; /* (a leave) its record handed over mid-capture
+                         (--idle-timeout, an eviction): no longer
+                         counted from t, the socket still in it (the
+                         service view keeps its 2*MSL, as its record) */
     guint shard;
     gint64 id;        /* its connection's id in the shard */
     const ConnInfo *conn;
@@ -471,6 +475,7 @@ read_edge(Shard *s, guint index, const char *text)
     e.restart = raw_is(text, "restart", "true");
     e.resume = raw_is(text, "resume", "true");
     e.taken_back = raw_is(text, "taken_back", "true");
+    e.forgotten = raw_is(text, "forgotten", "true");
     e.shard = index;
     e.id = (gint64)raw_uint(text, "conn");
     e.conn = NULL;
@@ -868,9 +873,11 @@ span_edge_cmp(gconstpointer a, gconstpointer b)
 }
 
 /* The peaks of the sum, as the engine counts them (timewait.c): each
- * endpoint's TIME_WAIT span, from its entry to its exit or 2*MSL after
- * its timer last started (its entry, or a restart) if sooner (held at
- * the end: open), not one an RST took back. */
+ * endpoint's TIME_WAIT span, from its entry to its exit (or where its
+ * record was handed over mid-capture: "forgotten", engine.c's
+ * on_forget()) or 2*MSL after its timer last started (its entry, or a
+ * restart) if sooner (held at the end: open), not one an RST took
+ * back. */
 static void
 sweep_spans(Sweep *sw, const GArray *edges, FsTime msl)
 {
@@ -1047,6 +1054,10 @@ add_spans(FsServices *services, const GArray *edges, FsTime msl)
         } else if (e->enter) {
             if (in == NULL && kept_time_wait(e))
                 g_hash_table_insert(open, key, (gpointer)e);
+        } else if (e->forgotten) {
+            /* the record keeps its span to 2*MSL (report-service.c):
+             * still open, closed at the end as one held there */
+            continue;
         } else if (in != NULL) {
             /* (one taken back was never held: no span) */
             if (!e->taken_back)
