@@ -154,11 +154,50 @@ test_utf8(void)
     g_assert_true(g_utf8_validate(text, -1, NULL));
 }
 
+/* A segment's row is added before the engine runs that segment: a
+ * timer's line dated before it (its sweep proved an ACK by silence) may
+ * get its events first, and the segment's own events stay its own.
+ * Before, the segment's row read the events from where they stood when
+ * it was added: the timer's TIME_WAIT drawn on its line, its own
+ * CLOSING lost (samples/crafted-time-wait-back-to-closing, frame 17). */
+static void
+test_timer_before_segment_events(void)
+{
+    g_autoptr(FsLadder) l = NULL;
+    FsLadderStyle style = { FALSE, FALSE };
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_autofree char *again = NULL;
+    g_autofree char *timer = NULL;
+
+    setup_conn();
+    l = fs_ladder_new(&conn);
+    add(l, 1, 0, FS_ROLE_CLIENT, FS_TH_FIN | FS_TH_ACK, 1001, 5001, 0);
+    state(l, 1, 0, FS_ROLE_CLIENT, FS_TCP_FIN_WAIT_1, FS_CAUSE_SEND_FIN);
+    add(l, 2, 1, FS_ROLE_SERVER, FS_TH_FIN | FS_TH_ACK, 5001, 1001, 0);
+    state(l, 2, 1, FS_ROLE_SERVER, FS_TCP_FIN_WAIT_1, FS_CAUSE_SEND_FIN);
+    /* the server's FIN again, then the sweep before it, then its own */
+    add(l, 3, 3000, FS_ROLE_SERVER, FS_TH_FIN | FS_TH_ACK, 5001, 1002, 0);
+    state(l, 0, 2, FS_ROLE_SERVER, FS_TCP_TIME_WAIT, FS_CAUSE_FIN_ACKED);
+    state(l, 3, 3000, FS_ROLE_SERVER, FS_TCP_CLOSING, FS_CAUSE_ACK_LOST);
+    fs_ladder_write(l, &style, out);
+    again = line_with(out->str, "[FIN, ACK] seq=1 ack=2 ");
+    timer = line_with(out->str, "(its ACK arrived");
+    g_assert_nonnull(again);
+    g_assert_nonnull(strstr(again, "CLOSING"));
+    g_assert_null(strstr(again, "TIME_WAIT"));
+    g_assert_nonnull(timer);
+    g_assert_nonnull(strstr(timer, "TIME_WAIT"));
+    g_assert_true(strstr(out->str, "(its ACK arrived") <
+                  strstr(out->str, "[FIN, ACK] seq=1 ack=2 "));
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/ladder/ascii", test_ascii);
     g_test_add_func("/ladder/utf8", test_utf8);
+    g_test_add_func("/ladder/timer-before-segment-events",
+                    test_timer_before_segment_events);
     return g_test_run();
 }

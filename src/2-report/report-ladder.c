@@ -22,7 +22,8 @@ typedef struct {
     FsSegment seg;       /* valid when has_seg */
     gboolean has_seg;    /* FALSE: a line for events a timer caused */
     FsRole sender;       /* who sent seg */
-    guint first_event;   /* its events: events[first_event ...] */
+    guint first_event;   /* its events: events[first_event ...] (read
+                            only with n_events > 0: row_add_event()) */
     guint n_events;
 } Row;
 
@@ -94,7 +95,6 @@ fs_ladder_segment(FsLadder *l, const FsSegment *seg)
                          fs_addr_equal(&seg->src, &c->addr[FS_ROLE_CLIENT])
                      ? FS_ROLE_CLIENT
                      : FS_ROLE_SERVER;
-    row.first_event = l->events->len;
     g_array_append_val(l->rows, row);
 }
 
@@ -131,6 +131,32 @@ timer_row_place(const FsLadder *l, const FsEvent *ev)
     return i;
 }
 
+/* ev, one of row's: its events stay together in events, in order. A
+ * segment's row is added before the engine runs the segment, and a
+ * timer's row may get its events in between (a sweep before that
+ * segment proved an ACK by silence: rows dated earlier), so a row's
+ * first event is where it lands, and one landing behind another row's
+ * events makes room for itself. */
+static void
+row_add_event(FsLadder *l, Row *row, const FsEvent *ev)
+{
+    guint pos;
+
+    if (row->n_events == 0)
+        row->first_event = l->events->len;
+    pos = row->first_event + row->n_events;
+    if (pos < l->events->len) {
+        for (guint i = 0; i < l->rows->len; i++) {
+            Row *r = &g_array_index(l->rows, Row, i);
+
+            if (r != row && r->n_events > 0 && r->first_event >= pos)
+                r->first_event++;
+        }
+    }
+    g_array_insert_val(l->events, pos, *ev);
+    row->n_events++;
+}
+
 void
 fs_ladder_event(FsLadder *l, const FsEvent *ev)
 {
@@ -147,12 +173,10 @@ fs_ladder_event(FsLadder *l, const FsEvent *ev)
 
         memset(&row, 0, sizeof row);
         row.seg.ts = ev->ts;
-        row.first_event = l->events->len;
         g_array_insert_val(l->rows, at, row);
         last = &g_array_index(l->rows, Row, at);
     }
-    g_array_append_val(l->events, copy);
-    last->n_events++;
+    row_add_event(l, last, &copy);
 }
 
 /* ---- drawing ---- */
