@@ -435,11 +435,14 @@ put_collapsed(Pen *p, guint from, guint to)
         }
         bytes += rows[i].seg.payload_len;
     }
+    /* "+4.4ms" without its "+"; "" when the capture's clock went back
+     * between them (no span said) */
     span = delta_string(rows[to - 1].seg.ts - rows[from].seg.ts);
     delta = delta_string(p->prev_ts < 0 ? -1 : rows[from].seg.ts - p->prev_ts);
-    text = g_strdup_printf("%s %u segment%s, %" G_GUINT64_FORMAT " B, %s %s",
+    text = g_strdup_printf("%s %u segment%s, %" G_GUINT64_FORMAT " B%s%s %s",
                            p->g->dots, to - from, to - from == 1 ? "" : "s",
-                           bytes, span + 1, p->g->dots);
+                           bytes, span[0] != '\0' ? ", " : "",
+                           span[0] != '\0' ? span + 1 : "", p->g->dots);
     put_lead(p, "", delta, st[FS_ROLE_CLIENT]);
     put_centred(p, text);
     g_string_append_printf(p->out, "%s ", p->g->bar);
