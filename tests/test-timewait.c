@@ -538,6 +538,48 @@ test_taken_back_after_restart(void)
     g_assert_cmpuint(stats.time_wait_peak, ==, 1);
 }
 
+/* A TIME_WAIT learnt only after its 2*MSL ran out (dated back: no
+ * longer counted now) and taken back at once (its own FIN sent again):
+ * its span, still waiting for the peaks' clock, is dropped with its
+ * entry (take_back() returned when it was not counted now: peak 2,
+ * entered 2). */
+static void
+test_taken_back_after_2msl(void)
+{
+    FsEngineStats stats = { 0 };
+    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
+    g_autoptr(GArray) hosts = g_array_new(FALSE, FALSE,
+                                          sizeof(FsHostTimeWait));
+    const FsHostTimeWait *h;
+    FsConn a;
+    FsConn other;
+
+    conn_init(&a, 1);
+    conn_init(&other, 1);
+    other.port[FS_ROLE_CLIENT] = 40001;
+    enter(tw, &other, FS_ROLE_CLIENT, SEC / 2);
+    /* learnt at 5.5 s, from 1 s: over at 5 s */
+    enter_at(tw, &a, FS_ROLE_CLIENT, SEC, 5 * SEC + SEC / 2);
+    g_assert_cmpuint(stats.time_wait_now, ==, 0);
+    a.ep[FS_ROLE_CLIENT].time_wait_since = FS_TIME_UNSET;
+    fs_timewait_transition(tw, &a, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
+                           FS_TCP_CLOSING, 5 * SEC + SEC / 2, SEC);
+    /* taken back twice (a second leave): its cut not kept waiting */
+    fs_timewait_transition(tw, &a, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
+                           FS_TCP_CLOSING, 5 * SEC + SEC / 2, SEC);
+    g_assert_cmpuint(stats.time_wait_now, ==, 0);
+    fs_timewait_advance(tw, 20 * SEC);
+    fs_timewait_finish(tw);
+    fs_timewait_foreach_host_top(tw, G_MAXUINT, take_host, hosts);
+    g_assert_cmpuint(hosts->len, ==, 1);
+    h = &g_array_index(hosts, FsHostTimeWait, 0);
+    g_assert_cmpuint(h->peak, ==, 1);
+    g_assert_cmpint(h->peak_at, ==, SEC / 2);
+    g_assert_cmpuint(h->entered, ==, 1);
+    g_assert_cmpuint(stats.time_wait_peak, ==, 1);
+    g_assert_cmpuint(stats.memory, ==, 0);
+}
+
 /* An RST flood answering re-sent FINs on one 4-tuple: each new
  * incarnation's TIME_WAIT is taken back (tcpstate unsets its start) and
  * leaves. Whether it still counted must not take a look at every
@@ -799,6 +841,8 @@ main(int argc, char **argv)
     g_test_add_func("/timewait/many-hosts", test_many_hosts);
     g_test_add_func("/timewait/taken-back-after-restart",
                     test_taken_back_after_restart);
+    g_test_add_func("/timewait/taken-back-after-2msl",
+                    test_taken_back_after_2msl);
     g_test_add_func("/timewait/key-alike-host-gone",
                     test_key_alike_host_gone);
     g_test_add_func("/timewait/host-number-reused",

@@ -112,6 +112,14 @@ cut_at_first(const Cut *cut)
                           : g_array_index(cut->at.many, CutAt, 0);
 }
 
+/* cut's last CutAt (n_at > 0). */
+static inline CutAt
+cut_at_last(const Cut *cut)
+{
+    return cut->n_at == 1 ? cut->at.one
+                          : g_array_index(cut->at.many, CutAt, cut->n_at - 1);
+}
+
 static void
 cut_at_push(Cut *cut, const CutAt *at)
 {
@@ -1407,17 +1415,29 @@ take_back(FsTimeWait *tw, const FsConn *conn, FsRole role, FsTime timer,
           FsTime ts)
 {
     guint64 key = key_of(conn, role);
+    gboolean held;
     guint32 hash;
     guint32 id;
     Cut *cut;
 
     clock_to(tw, ts);
-    if (!queued(tw, key)) {
+    held = queued(tw, key);
+    /* Counted now or not (its 2*MSL, dated back, ran out before the
+     * take-back came: f2 of the review of d5d5b7c), its span from timer
+     * still waits for the peaks' clock when it started after it: it is
+     * dropped all the same. A timer not known is the next span of the
+     * key only while one is counted now (else that may be a later
+     * TIME_WAIT's). */
+    if (held || (timer != FS_TIME_UNSET && timer > tw->c.lag_clock))
+        cut = cut_for(tw, key);
+    else
+        cut = cut_maybe(tw, key) ? g_hash_table_lookup(tw->cut, &key) : NULL;
+    if (cut == NULL) {
         requiet(tw);
         return;
     }
-    cut = cut_for(tw, key);
-    cut->count++;
+    if (held)
+        cut->count++;
     /* every span of the key still to enter that was cut is this
      * TIME_WAIT's (its earlier ones were taken back, or ended: then it
      * left TIME_WAIT for CLOSED, from which only a resume comes back) */
@@ -1427,10 +1447,17 @@ take_back(FsTimeWait *tw, const FsConn *conn, FsRole role, FsTime timer,
 
         at->at = G_MININT64;
     }
-    if (timer == FS_TIME_UNSET || timer > tw->c.lag_clock) {
+    /* (a second leave of one taken back, its span's cut there already:
+     * not twice, the second would wait for no span) */
+    if ((timer != FS_TIME_UNSET ? timer > tw->c.lag_clock : held) &&
+        (cut->n_at == 0 || cut_at_last(cut).since != timer)) {
         CutAt at = { timer, G_MININT64 };
 
         cut_at_push(cut, &at);
+    }
+    if (!held) {
+        requiet(tw);
+        return;
     }
     hash = fs_host_index_hash(&conn->addr[role]);
     id = fs_host_index_number(&tw->hosts,

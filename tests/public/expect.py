@@ -17,6 +17,8 @@
 #   host ADDR COND...        the summary's time_wait_by_host entry of ADDR
 #                            meets every COND (peak=1 entered=1); "host
 #                            ADDR absent": it has none
+#   summary COND...          the summary record meets every COND
+#                            (time_wait_peak=1 time_wait_at_end=0)
 # COND: key=A|B (the value is A or B), key!=A, key~=A (the list holds A;
 # of a list of objects, such as undecided, their "field"),
 # key!~A (the list lacks A). Keys follow the JSON record, dotted into
@@ -100,8 +102,8 @@ def run(answer_path, report_path):
     recs = [json.loads(line) for line in open(report_path)]
     conns = [r for r in recs if r.get("type") == "conn"]
     events = [r for r in recs if r.get("type") == "event"]
-    hosts = next((r.get("time_wait_by_host", {}) for r in recs
-                  if r.get("type") == "summary"), {})
+    summary = next((r for r in recs if r.get("type") == "summary"), {})
+    hosts = summary.get("time_wait_by_host", {})
     results = []
     for raw in open(answer_path):
         line = raw.split("#", 1)[0].strip()
@@ -114,6 +116,8 @@ def run(answer_path, report_path):
         try:
             if verb == "host":
                 results.append((line,) + judge_host(f[1:], hosts))
+            elif verb == "summary":
+                results.append((line,) + judge_summary(f[1:], summary))
             else:
                 results.append((line,) + judge(verb, f[1:], conns,
                                                events))
@@ -132,6 +136,15 @@ def judge_host(args, hosts):
     if addr not in hosts:
         return False, "no such host in time_wait_by_host"
     wrong = [why for ok, why in (holds(hosts[addr], x) for x in conds)
+             if not ok]
+    return not wrong, "finscope: " + " ".join(wrong)
+
+
+def judge_summary(conds, summary):
+    for x in conds:
+        if not COND.match(x):
+            raise ValueError(f"bad condition '{x}'")
+    wrong = [why for ok, why in (holds(summary, x) for x in conds)
              if not ok]
     return not wrong, "finscope: " + " ".join(wrong)
 
