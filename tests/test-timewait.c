@@ -580,6 +580,58 @@ test_taken_back_after_2msl(void)
     g_assert_cmpuint(stats.memory, ==, 0);
 }
 
+/* A restart comes just before 2*MSL, so the take-back after it (the
+ * endpoint's own FIN again) may come later than the peaks' lag (2*MSL +
+ * 2 s) after the entry: the entry's span must not have entered the
+ * peaks by then (it did: peak 2 at 1 s, entered 3; review of d5d5b7c,
+ * f1b). */
+static void
+test_taken_back_long_after_restart(void)
+{
+    FsEngineStats stats = { 0 };
+    g_autoptr(FsTimeWait) tw = fs_timewait_new(&stats, TWO_MSL);
+    g_autoptr(GArray) hosts = g_array_new(FALSE, FALSE,
+                                          sizeof(FsHostTimeWait));
+    const FsHostTimeWait *h;
+    FsConn a;
+    FsConn other;
+
+    conn_init(&a, 1);
+    conn_init(&other, 1);
+    other.port[FS_ROLE_CLIENT] = 40001;
+    enter(tw, &other, FS_ROLE_CLIENT, SEC / 2);
+    enter(tw, &a, FS_ROLE_CLIENT, SEC);
+    /* restarted at 4.9 s, just before its 2*MSL from 1 s ran out */
+    fs_timewait_advance(tw, 4 * SEC + 9 * SEC / 10);
+    fs_timewait_transition(tw, &a, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
+                           FS_TCP_TIME_WAIT, 4 * SEC + 9 * SEC / 10, SEC);
+    /* taken back at 8 s (past 1 s + the lag: 7 s), a packet at a time */
+    for (FsTime t = 5 * SEC; t <= 8 * SEC; t += SEC / 10)
+        fs_timewait_advance(tw, t);
+    a.ep[FS_ROLE_CLIENT].time_wait_since = FS_TIME_UNSET;
+    fs_timewait_transition(tw, &a, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
+                           FS_TCP_CLOSING, 8 * SEC,
+                           4 * SEC + 9 * SEC / 10);
+    g_assert_cmpuint(stats.time_wait_now, ==, 0);
+    /* in TIME_WAIT again from 9 s */
+    fs_timewait_advance(tw, 9 * SEC);
+    a.ep[FS_ROLE_CLIENT].time_wait_since = 9 * SEC;
+    fs_timewait_transition(tw, &a, FS_ROLE_CLIENT, FS_TCP_CLOSING,
+                           FS_TCP_TIME_WAIT, 9 * SEC, 0);
+    for (FsTime t = 9 * SEC; t <= 30 * SEC; t += SEC / 10)
+        fs_timewait_advance(tw, t);
+    g_assert_cmpuint(stats.time_wait_now, ==, 0);
+    fs_timewait_finish(tw);
+    fs_timewait_foreach_host_top(tw, G_MAXUINT, take_host, hosts);
+    g_assert_cmpuint(hosts->len, ==, 1);
+    h = &g_array_index(hosts, FsHostTimeWait, 0);
+    g_assert_cmpuint(h->peak, ==, 1);
+    g_assert_cmpint(h->peak_at, ==, SEC / 2);
+    g_assert_cmpuint(h->entered, ==, 2);
+    g_assert_cmpuint(stats.time_wait_peak, ==, 1);
+    g_assert_cmpuint(stats.memory, ==, 0);
+}
+
 /* An RST flood answering re-sent FINs on one 4-tuple: each new
  * incarnation's TIME_WAIT is taken back (tcpstate unsets its start) and
  * leaves. Whether it still counted must not take a look at every
@@ -843,6 +895,8 @@ main(int argc, char **argv)
                     test_taken_back_after_restart);
     g_test_add_func("/timewait/taken-back-after-2msl",
                     test_taken_back_after_2msl);
+    g_test_add_func("/timewait/taken-back-long-after-restart",
+                    test_taken_back_long_after_restart);
     g_test_add_func("/timewait/key-alike-host-gone",
                     test_key_alike_host_gone);
     g_test_add_func("/timewait/host-number-reused",

@@ -104,6 +104,19 @@ typedef struct {
     } at;
 } Cut;
 
+/* The peaks' clock stays below since until the capture's clock reaches
+ * until: since, the first span still to enter of a TIME_WAIT whose
+ * timer restarted (or that an RST seemed to end, resumed); until, its
+ * last restart + 2*MSL + LAG_SLACK, by when its endpoint left TIME_WAIT
+ * (the store's sweep) and no take-back can come. A restart comes just
+ * before 2*MSL, so a take-back after it may come more than the lag
+ * after the entry: its spans must not have entered yet (review of
+ * d5d5b7c, f1b). */
+typedef struct {
+    FsTime since;
+    FsTime until;
+} Hold;
+
 /* cut's first CutAt (n_at > 0). */
 static inline CutAt
 cut_at_first(const Cut *cut)
@@ -305,6 +318,9 @@ struct FsTimeWait {
                                FS_ENGINE_HOST_TOP busiest peaks only */
     guint64 retired_min;    /* lowest peak in retired when full */
     FsPressure *pressure;   /* TIME_WAIT per client -> server ip:port */
+    Vec *holds;             /* Hold, a heap by since: the first that
+                               is not over caps the peaks' clock
+                               (c.lag_cap); at most one a Tw queued */
     guint64 spans;          /* Tw whose span is not done with */
     guint64 max_spans;      /* spans queued beyond it: the peaks' clock
                                catches up (fs_timewait_set_span_budget()) */
@@ -519,7 +535,14 @@ vec_free(Vec *v)
         return top;                                                        \
     }
 
+static inline gboolean
+hold_before(const Hold *x, const Hold *y)
+{
+    return x->since < y->since;
+}
+
 DEFINE_HEAP(early_heap, Ending, ending_before)
+DEFINE_HEAP(hold_heap, Hold, hold_before)
 DEFINE_HEAP(tws_heap, Tw, tw_before)
 
 static void
@@ -616,6 +639,8 @@ fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
     tw->max_spans = G_MAXUINT64;
     tw->c.clock = FS_TIME_UNSET;
     tw->c.lag_clock = FS_TIME_UNSET;
+    tw->c.lag_cap = G_MAXINT64;
+    tw->holds = g_new0(Vec, 1);
     queue_init(&tw->ends);
     queue_init(&tw->early);
     queue_init(&tw->spans_in);
@@ -647,6 +672,7 @@ fs_timewait_free(FsTimeWait *tw)
     queue_clear(&tw->early);
     queue_clear(&tw->spans_in);
     queue_clear(&tw->spans_out);
+    vec_free(tw->holds);
     g_hash_table_destroy(tw->cut);
     g_free(tw->cut_filter);
     fs_pressure_free(tw->pressure);
@@ -1075,6 +1101,49 @@ fs_timewait_set_span_budget(FsTimeWait *tw, guint64 bytes)
     requiet(tw);
 }
 
+/* The holds over (the capture's clock at their until) or passed (the
+ * peaks' clock went past their since: over the span budget, or the
+ * end) go; the first left caps the peaks' clock. */
+static void
+holds_settle(FsTimeWait *tw)
+{
+    Vec *v = tw->holds;
+
+    while (v->len > 0) {
+        const Hold *top = (const Hold *)v->data;
+
+        if (top->until > tw->c.clock && top->since > tw->c.lag_clock)
+            break;
+        hold_heap_pop(v);
+    }
+    tw->c.lag_cap = v->len > 0 ? ((const Hold *)v->data)->since - 1
+                               : G_MAXINT64;
+}
+
+/* key's TIME_WAIT restarted its timer at ts, or resumed (its span from
+ * ts): its spans still to enter, from the first cut (its entry's, or
+ * timer_was, the span the restart cut), wait for the peaks' clock
+ * until a take-back can no longer come (Hold). */
+static void
+hold_key(FsTimeWait *tw, guint64 key, FsTime timer_was, FsTime ts)
+{
+    Cut *cut = cut_maybe(tw, key) ? g_hash_table_lookup(tw->cut, &key)
+                                  : NULL;
+    Hold hold = { timer_was, ts + tw->c.lag };
+
+    if (cut != NULL && cut->n_at > 0) {
+        CutAt first = cut_at_first(cut);
+
+        if (first.since != FS_TIME_UNSET &&
+            (hold.since == FS_TIME_UNSET || first.since < hold.since))
+            hold.since = first.since;
+    }
+    if (hold.since == FS_TIME_UNSET || hold.since <= tw->c.lag_clock)
+        return;
+    hold_heap_push(tw->holds, &hold);
+    holds_settle(tw);
+}
+
 /* Until when an advance only moves both clocks (what clock_to() and
  * lag_to() do then: fs_timewait_advance() inline): no TIME_WAIT runs
  * out before ends_next, no span edge is due by the peaks' clock before
@@ -1083,20 +1152,29 @@ fs_timewait_set_span_budget(FsTimeWait *tw, guint64 bytes)
 static void
 requiet(FsTimeWait *tw)
 {
-    FsTime spans = tw->spans_next > G_MAXINT64 - tw->c.lag
+    /* (an edge past the cap waits for the hold to go, at its until) */
+    FsTime spans = tw->spans_next > G_MAXINT64 - tw->c.lag ||
+                           tw->spans_next > tw->c.lag_cap
                        ? G_MAXINT64 : tw->spans_next + tw->c.lag;
+    FsTime until = tw->holds->len > 0 ? ((const Hold *)tw->holds->data)->until
+                                      : G_MAXINT64;
 
     tw->c.quiet_until = tw->keyed || tw->spans > tw->max_spans
-                            ? G_MININT64 : MIN(tw->ends_next, spans);
+                            ? G_MININT64
+                            : MIN(MIN(tw->ends_next, spans), until);
 }
 
 /* fs_timewait_advance() when something may be due. */
 static void
 advance_due(FsTimeWait *tw, FsTime now)
 {
+    FsTime at;
+
     clock_to(tw, now);
-    if (now - tw->c.lag > tw->c.lag_clock)
-        lag_to(tw, now - tw->c.lag);
+    holds_settle(tw);
+    at = MIN(now - tw->c.lag, tw->c.lag_cap);
+    if (at > tw->c.lag_clock)
+        lag_to(tw, at);
     /* Over the budget (a flood of TIME_WAITs): the peaks' clock catches
      * up, edge by edge from the oldest, to LAG_SLACK behind, so that
      * hosts and spans go as they would without the lag. A start dated
@@ -1105,6 +1183,9 @@ advance_due(FsTimeWait *tw, FsTime now)
     while (tw->spans > tw->max_spans &&
            tw->spans_next <= now - LAG_SLACK)
         lag_to(tw, tw->spans_next);
+    /* (past a hold's since so: that TIME_WAIT's take-back is
+     * approximate, as a start dated back is) */
+    holds_settle(tw);
 }
 
 void
@@ -1130,6 +1211,7 @@ fs_timewait_finish(FsTimeWait *tw)
     lag_to(tw, tw->c.clock);
     tw->finishing = FALSE;
     tw->finished = TRUE;
+    holds_settle(tw); /* every span entered: none left */
     requiet(tw);
 }
 
@@ -1407,9 +1489,13 @@ cut_at(FsTimeWait *tw, const FsConn *conn, FsRole role, FsTime since,
  * the timer restarted; or the span before an RST seemed to end it). An
  * endpoint that enters TIME_WAIT again (CLOSING, then the ACK of its FIN
  * again) makes a new entry, its span from then, as its record keeps it.
- * Where a span of it entered the peaks already (a start older than the
- * peaks' clock: over the span budget, a capture's clock gone back) that
- * span stays counted, as held, to its end: approximate only then. */
+ * Its spans wait for that: a TIME_WAIT restarted holds the peaks'
+ * clock below its first span until a take-back can no longer come
+ * (Hold), as the lag does for one not restarted. Where a span of it
+ * entered the peaks already (over the span budget; a start dated back
+ * past the lag, or a capture's clock gone back: counted from the peaks'
+ * clock) that span stays counted, as held, to its end: approximate
+ * only then. */
 static void
 take_back(FsTimeWait *tw, const FsConn *conn, FsRole role, FsTime timer,
           FsTime ts)
@@ -1482,6 +1568,8 @@ fs_timewait_restart(FsTimeWait *tw, const FsConn *conn, FsRole role,
 {
     cut_at(tw, conn, role, timer_was, ts);
     enter_at(tw, conn, role, ts, ts, FALSE);
+    hold_key(tw, key_of(conn, role), timer_was, ts);
+    requiet(tw);
 }
 
 void
@@ -1489,6 +1577,8 @@ fs_timewait_resume(FsTimeWait *tw, const FsConn *conn, FsRole role,
                    FsTime ts)
 {
     enter_at(tw, conn, role, ts, ts, FALSE);
+    hold_key(tw, key_of(conn, role), FS_TIME_UNSET, ts);
+    requiet(tw);
 }
 
 void
@@ -1571,5 +1661,6 @@ fs_timewait_queued_bytes(const FsTimeWait *tw)
     return queue_bytes(&tw->ends, sizeof(Tw)) +
            queue_bytes(&tw->early, sizeof(Ending)) +
            queue_bytes(&tw->spans_in, sizeof(Tw)) +
-           queue_bytes(&tw->spans_out, sizeof(Tw));
+           queue_bytes(&tw->spans_out, sizeof(Tw)) +
+           tw->holds->cap * sizeof(Hold);
 }

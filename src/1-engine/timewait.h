@@ -50,6 +50,10 @@ typedef struct {
     FsTime clock;           /* latest time seen */
     FsTime lag_clock;       /* the peaks' clock */
     FsTime lag;             /* how far it stays behind */
+    FsTime lag_cap;         /* and it stays at or below this (G_MAXINT64:
+                               no cap): below the first span still to
+                               enter of a TIME_WAIT restarted (timewait.c's
+                               holds: a take-back may still drop it) */
     FsTime quiet_until;     /* before it, an advance moves both clocks
                                only: nothing runs out or enters */
 } FsTimeWaitClocks;
@@ -69,7 +73,7 @@ fs_timewait_advance(FsTimeWait *tw, FsTime now)
 
     if (G_LIKELY(now < c->quiet_until)) {
         c->clock = MAX(c->clock, now);
-        c->lag_clock = MAX(c->lag_clock, now - c->lag);
+        c->lag_clock = MAX(c->lag_clock, MIN(now - c->lag, c->lag_cap));
         return;
     }
     fs_timewait_advance_due(tw, now);
