@@ -1611,6 +1611,110 @@ test_tcp_options(void)
     }
 }
 
+static FsDecodeStatus assert_paths_agree(int linktype, const guint8 *data,
+                                         guint32 caplen, guint32 wirelen);
+
+/* SACK blocks (RFC 2018, option 5, length 2 + 8n): only whether the
+ * first is a D-SACK (RFC 2883 §4) is kept, and its edges. */
+typedef struct {
+    const char *what;
+    guint8 opts[40];
+    gsize len;
+    guint8 flags;       /* the segment's flags */
+    gboolean dsack;     /* expected seg->dsack */
+    guint32 left, right; /* expected edges (when dsack) */
+    gboolean has_ts;    /* expected seg->has_ts: parsing went on */
+} SackCase;
+
+#define A3 0xa0, 0xb0, 0xc0 /* TEST_ACK's first three bytes */
+#define TS10 0x08, 0x0a, 0, 0, 0, 7, 0, 0, 0, 9 /* TSval 7, TSecr 9 */
+
+static const SackCase sack_cases[] = {
+    { "no-sack", { 0x01, 0x01, TS10 }, 12, FS_TH_ACK, FALSE, 0, 0, TRUE },
+    { "dsack-below-ack", {
+        0x01, 0x01, TS10, 0x01, 0x01,
+        0x05, 0x0a, A3, 0xcf, A3, 0xd0,          /* [ack-1, ack) */
+      }, 24, FS_TH_ACK, TRUE, TEST_ACK - 1, TEST_ACK, TRUE },
+    { "sack-above-ack", {
+        0x01, 0x01, 0x05, 0x0a, A3, 0xe0, A3, 0xf0, /* [ack+16, ack+32) */
+        0x01, 0x01, TS10,
+      }, 24, FS_TH_ACK, FALSE, 0, 0, TRUE },
+    { "dsack-inside-second-block", {
+        0x01, 0x01, 0x05, 0x12,
+        A3, 0xe4, A3, 0xe8,                      /* [ack+20, ack+24) */
+        A3, 0xe0, A3, 0xf0,                      /* [ack+16, ack+32) */
+        0x01, 0x01, TS10,
+      }, 32, FS_TH_ACK, TRUE, TEST_ACK + 20, TEST_ACK + 24, TRUE },
+    { "two-blocks-apart", {
+        0x01, 0x01, 0x05, 0x12,
+        A3, 0xf4, A3, 0xf8,                      /* [ack+36, ack+40) */
+        A3, 0xe0, A3, 0xf0,                      /* [ack+16, ack+32) */
+      }, 20, FS_TH_ACK, FALSE, 0, 0, FALSE },
+    { "four-blocks", {
+        0x01, 0x01, 0x05, 0x22,
+        A3, 0xc0, A3, 0xc8, A3, 0xe0, A3, 0xe8,
+        A3, 0xf0, A3, 0xf8, 0xa0, 0xb0, 0xc1, 0x00, 0xa0, 0xb0, 0xc1, 0x08,
+      }, 36, FS_TH_ACK, TRUE, TEST_ACK - 16, TEST_ACK - 8, FALSE },
+    { "no-ack-flag", {
+        0x01, 0x01, 0x05, 0x0a, A3, 0xcf, A3, 0xd0,
+      }, 12, FS_TH_FIN, FALSE, 0, 0, FALSE },
+    { "empty-block", {
+        0x01, 0x01, 0x05, 0x0a, A3, 0xcf, A3, 0xcf, 0x01, 0x01, TS10,
+      }, 24, FS_TH_ACK, FALSE, 0, 0, TRUE },
+    { "no-blocks", { 0x05, 0x02, 0x01, 0x01, TS10 }, 14 + 2, FS_TH_ACK,
+      FALSE, 0, 0, TRUE },
+    { "odd-length-stepped-over", {
+        0x05, 0x0b, A3, 0xcf, A3, 0xd0, 0x00,    /* 9 bytes of blocks */
+        0x01, TS10,
+      }, 22 + 2, FS_TH_ACK, FALSE, 0, 0, TRUE },
+    { "truncated-by-header", {
+        0x01, 0x01, TS10, 0x01, 0x01,
+        0x05, 0x12, A3, 0xcf, A3, 0xd0,          /* says 2 blocks, has 1 */
+      }, 24, FS_TH_ACK, FALSE, 0, 0, TRUE },
+    { "length-1-ends-parsing", {
+        0x05, 0x01, 0x01, 0x01, TS10,
+      }, 16, FS_TH_ACK, FALSE, 0, 0, FALSE },
+};
+
+static void
+test_sack_blocks(void)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(sack_cases); i++) {
+        const SackCase *sc = &sack_cases[i];
+        g_autoptr(GByteArray) tcp = tcp_segment(sc->opts, sc->len, 0);
+        g_autoptr(GByteArray) pkt = NULL;
+        g_autoptr(GByteArray) eth = NULL;
+        FsSegment seg;
+
+        tcp->data[13] = sc->flags;
+        pkt = ipv4_packet(PROTO_TCP, 0, NULL, 0, tcp);
+        eth = eth_frame(NULL, 0, ETH_IPV4, pkt);
+        g_test_message("sack: %s", sc->what);
+        memset(&seg, 0xa5, sizeof seg);
+        g_assert_cmpint(decode(FS_DLT_RAW, pkt, &seg), ==, FS_DECODE_OK);
+        g_assert_cmpuint(seg.dsack, ==, sc->dsack);
+        if (sc->dsack) {
+            g_assert_cmphex(seg.dsack_left, ==, sc->left);
+            g_assert_cmphex(seg.dsack_right, ==, sc->right);
+        }
+        g_assert_cmpint(seg.has_ts, ==, sc->has_ts);
+        /* the Ethernet frame through fs_decode()'s own paths */
+        g_assert_cmpint(assert_paths_agree(FS_DLT_EN10MB, eth->data,
+                                           eth->len, eth->len),
+                        ==, FS_DECODE_OK);
+        /* cut at every length: never a read past the cut, never a
+         * D-SACK from a block not all there */
+        for (guint cut = 0; cut < eth->len; cut++) {
+            FsSegment part;
+
+            if (fs_decode(FS_DLT_EN10MB, eth->data, cut, eth->len,
+                          &part) == FS_DECODE_OK && part.dsack)
+                g_assert_true(sc->dsack);
+            assert_paths_agree(FS_DLT_EN10MB, eth->data, cut, eth->len);
+        }
+    }
+}
+
 static void
 test_padding(void)
 {
@@ -2000,6 +2104,7 @@ test_segment_reset(void)
     g_assert_cmpuint(seg.wscale, ==, FS_WSCALE_NONE);
     g_assert_cmpuint(seg.opts_cut, ==, FALSE);
     g_assert_true(!seg.sack_ok);
+    g_assert_cmpuint(seg.dsack, ==, FALSE);
     g_assert_true(!seg.has_ts);
     g_assert_cmpuint(seg.tsval, ==, 0);
     g_assert_cmpuint(seg.tsecr, ==, 0);
@@ -2123,6 +2228,11 @@ assert_same_segment(const FsSegment *a, const FsSegment *b)
     g_assert_cmpuint(a->opts_cut, ==, b->opts_cut);
     g_assert_cmpuint(a->ip_ident, ==, b->ip_ident);
     g_assert_cmpint(a->sack_ok, ==, b->sack_ok);
+    g_assert_cmpuint(a->dsack, ==, b->dsack);
+    if (a->dsack) { /* the block is valid only then */
+        g_assert_cmphex(a->dsack_left, ==, b->dsack_left);
+        g_assert_cmphex(a->dsack_right, ==, b->dsack_right);
+    }
     g_assert_cmpint(a->has_ts, ==, b->has_ts);
     g_assert_cmphex(a->tsval, ==, b->tsval);
     g_assert_cmphex(a->tsecr, ==, b->tsecr);
@@ -2184,6 +2294,18 @@ common_frames(void)
         0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0x11, 0x22,
         0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x00, 0x03, 0x03, 0x07,
     };
+    /* Linux's ACK with a D-SACK: NOP, NOP, TS, NOP, NOP, SACK of one
+     * block below the ACK (TEST_ACK - 1, TEST_ACK) */
+    static const guint8 ts_dsack[] = {
+        0x01, 0x01, 0x08, 0x0a, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66,
+        0x77, 0x88, 0x01, 0x01, 0x05, 0x0a, 0xa0, 0xb0, 0xc0, 0xcf,
+        0xa0, 0xb0, 0xc0, 0xd0,
+    };
+    /* a SACK of 7 bytes of blocks (no whole number): stepped over */
+    static const guint8 sack_odd[] = {
+        0x05, 0x09, 0xa0, 0xb0, 0xc0, 0xcf, 0xa0, 0xb0, 0xc0, 0x01,
+        0x01, 0x01,
+    };
     static const guint8 frag_only[] = { 6, 0, 0x00, 0x08, 0, 0, 0, 1 };
     static const guint16 vlan_tag[1][2] = { { 0x8100, 0x0064 } };
     struct {
@@ -2198,6 +2320,8 @@ common_frames(void)
         { mss_eol, sizeof mss_eol },
         { syn_ws_big, sizeof syn_ws_big },
         { syn_eol_ws, sizeof syn_eol_ws },
+        { ts_dsack, sizeof ts_dsack },
+        { sack_odd, sizeof sack_odd },
     };
     GPtrArray *frames = g_ptr_array_new_with_free_func(
         (GDestroyNotify)g_byte_array_unref);
@@ -2380,6 +2504,7 @@ main(int argc, char **argv)
     g_test_add_func("/decode/ipv4/fragment", test_ipv4_fragment);
     g_test_add_func("/decode/ipv4/options", test_ipv4_options);
     g_test_add_func("/decode/tcp/options", test_tcp_options);
+    g_test_add_func("/decode/tcp/sack", test_sack_blocks);
     g_test_add_func("/decode/ipv4/ah", test_ipv4_ah);
     g_test_add_func("/decode/pppoe", test_pppoe);
     g_test_add_func("/decode/mpls", test_mpls);

@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "finscope/decode.h"
+#include "finscope/seq.h"
 
 /* Link-type numbers that are not in decode.h but mean raw IP. */
 #define LINKTYPE_RAW 101       /* LINKTYPE_RAW, as stored in pcap files */
@@ -110,6 +111,8 @@
 #define TCPOPT_MSS 2
 #define TCPOPT_WSCALE 3
 #define TCPOPT_SACK_OK 4
+#define TCPOPT_SACK 5
+#define TCPOPT_SACK_MAX_BLOCKS 4 /* 2 + 8 * 4 = 34 of the 40 bytes */
 #define TCPOPT_TS 8
 #define TCP_MAX_WSCALE 14 /* RFC 7323 §2.3 */
 
@@ -871,6 +874,35 @@ decode_tunnel(Cursor *c, guint8 proto, guint32 *room, Layers *l,
     }
 }
 
+/* A SACK option's body (RFC 2018 §3: n blocks of two 32-bit edges): is
+ * its first block a D-SACK (RFC 2883 §4)? It is when it reports
+ * sequence space at or below the ACK number (a duplicate of what had
+ * come), or lies inside the second block (a duplicate above a hole). A
+ * body that is no whole number of blocks (0 or more than 4 of them), or
+ * an empty or reversed first block, says nothing: stepped over by its
+ * length, as an unknown kind is (the options after it still read). Only
+ * the first block is kept (seg->dsack_left, dsack_right): the engine
+ * asks whether a FIN came twice, nothing else of SACK. */
+static void
+apply_sack(Cursor body, FsSegment *seg)
+{
+    guint32 left, right, left2, right2;
+    gsize blocks = body.left / 8;
+
+    if (body.left % 8 != 0 || blocks == 0 ||
+        blocks > TCPOPT_SACK_MAX_BLOCKS || !cur_u32(&body, &left) ||
+        !cur_u32(&body, &right) || !fs_seq_lt(left, right))
+        return;
+    if (((seg->flags & FS_TH_ACK) && fs_seq_leq(right, seg->ack)) ||
+        (blocks >= 2 && cur_u32(&body, &left2) &&
+         cur_u32(&body, &right2) && fs_seq_leq(left2, left) &&
+         fs_seq_leq(right, right2))) {
+        seg->dsack = TRUE;
+        seg->dsack_left = left;
+        seg->dsack_right = right;
+    }
+}
+
 /* Applies one option whose length byte fit; FALSE if its length is wrong
  * for its kind. RFC 9293 §3.2 (MSS), RFC 7323 (WS, TS), RFC 2018. */
 static gboolean
@@ -879,6 +911,9 @@ apply_tcp_option(guint8 kind, Cursor body, FsSegment *seg)
     guint8 shift;
 
     switch (kind) {
+    case TCPOPT_SACK:
+        apply_sack(body, seg);
+        return TRUE;
     case TCPOPT_MSS:
         return body.left == 2 && cur_u16(&body, &seg->mss);
     case TCPOPT_WSCALE:
@@ -1138,6 +1173,7 @@ put_tcp_fixed(const guint8 *tcp, FsSegment *seg)
     seg->wscale = FS_WSCALE_NONE;
     seg->mss = 0;
     seg->opts_cut = FALSE;
+    seg->dsack = FALSE;
     seg->sack_ok = FALSE;
 }
 
