@@ -2599,6 +2599,93 @@ def verify_ack_lost_peer_fin(t, segs, counters):
     return p
 
 
+# ---- 49 fin-ack-unseen-dsack --------------------------------------------
+
+def body_fin_ack_unseen_dsack(t):
+    c, s = t.connect()
+    t.exchange()
+    # The server's first pure ACK of the client's FIN is dropped at the
+    # server's OUTPUT hook: it never reaches the wire (nor the capture).
+    # Its ack number is the FIN's end: the client's last segment (its ACK
+    # of the response, at its snd_nxt) + 1.
+    last_c = [x for x in t.segs_so_far() if x.dir == "c"][-1]
+    t.fin_end = seq_add(last_c.seq, last_c.plen + 1)
+    ipk = "ip" if t.fam == 4 else "ip6"
+    t.lab.nft_add("server", "%s daddr %s tcp sport %d tcp dport %d "
+                  "tcp ackseq %d tcp flags & (fin|syn|rst) == 0 "
+                  "quota until 80 bytes counter drop"
+                  % (ipk, t.caddr, t.sport, t.cport, t.fin_end),
+                  hook="output")
+    c.close()
+    t.recv_eof(s)       # the server took the first FIN
+    # the capture may lag the socket: wait for the first FIN in it; the
+    # copy comes one RTO (>= 200 ms) later, so one FIN means EOF came
+    # before the copy was sent
+    t.wait_trace(lambda sg: len(fins(sg, "c")) >= 1, timeout=0.15,
+                 what="the client's first FIN")
+    t.fins_at_eof = len(fins(t.segs_so_far(), "c"))
+    # the client re-sends its FIN (no ACK came); the server, in
+    # CLOSE_WAIT, answers the copy with a D-SACK of it
+    t.wait_trace(lambda sg: len(fins(sg, "c")) >= 2 and sg[-1].dir == "s",
+                 timeout=3.0, what="the server's ACK of the re-sent FIN")
+    settle(t, {"client": "FIN_WAIT_2", "server": "CLOSE_WAIT"},
+           "after the D-SACK")
+    t.notes.append("ss after the server's ACK of the re-sent FIN: client "
+                   "FIN-WAIT-2, server CLOSE-WAIT")
+    time.sleep(0.3)
+    s.close()
+    t.expect = {"client": "TIME_WAIT", "server": "CLOSED"}
+
+
+def verify_fin_ack_unseen_dsack(t, segs, counters):
+    p = check_orderly(segs, "c", "s", retrans_ok=("c",))
+    if p:
+        return p
+    cf, sf = fins(segs, "c"), fins(segs, "s")
+    close = from_first_fin(segs)
+    want = [("c", "F.", 0), ("c", "F.", 0), ("s", ".", 0), ("s", "F.", 0),
+            ("c", ".", 0)]
+    if shape(close) != want:
+        return ["close is %s, expected client FIN x 2, server ACK, server "
+                "FIN, client ACK" % " ".join(d + ":" + f for d, f, _ in
+                                             shape(close))]
+    cend = fin_end(cf[0])
+    if cend != t.fin_end:
+        p.append("the client's FIN ends at %d, the rule matched %d"
+                 % (cend, t.fin_end))
+    ack = close[2]
+    if ack.ack != cend:
+        p.append("the server's ACK does not ack the client's FIN")
+    if not ack.sack or ack.sack[0] != (cf[0].seq, cend):
+        p.append("the server's ACK carries SACK %s, expected the D-SACK "
+                 "[%d, %d)" % (ack.sack, cf[0].seq, cend))
+    if t.fins_at_eof != 1:
+        p.append("the server read EOF with %d client FINs in the trace, "
+                 "expected 1" % t.fins_at_eof)
+    if counters.get("server output") != [1]:
+        p.append("server output dropped %s, expected one ACK"
+                 % counters.get("server output"))
+    if counters.get("server", []) != []:
+        p.append("server input dropped %s, expected nothing"
+                 % counters.get("server"))
+    if p:
+        return p
+    t.notes.append(
+        "the server's first ACK of the client's FIN was dropped at its "
+        "output hook (before the capture point, 1 drop counted): not on "
+        "the wire; the server had the FIN (its recv() returned EOF with "
+        "one client FIN in the trace)")
+    t.notes.append(
+        "the client re-sent its FIN +%.3f s later; the server (CLOSE_WAIT) "
+        "answered the copy with ACK %d and the D-SACK block [%d, %d) (RFC "
+        "2883: the FIN's sequence number, received twice)"
+        % (cf[1].t - cf[0].t, cend, cf[0].seq, cend))
+    t.notes.append(
+        "then the server closed: FIN, the client's ACK; client TIME_WAIT, "
+        "server CLOSED")
+    return p
+
+
 # ---- 26 simultaneous-acks-lost ------------------------------------------
 
 def body_simultaneous_acks_lost(t):
@@ -4764,6 +4851,12 @@ EXTRA = [
      "client's re-sent FIN is the lost one byte for byte; client "
      "TIME_WAIT, server CLOSED",
      body_fin_lost, verify_fin_lost_nots, 3),
+    ("fin-ack-unseen-dsack", 49,
+     "the server's first ACK of the client's FIN is dropped at its output "
+     "(never on the wire): the client re-sends the FIN and the server "
+     "answers the copy with a D-SACK of it; client TIME_WAIT, server "
+     "CLOSED",
+     body_fin_ack_unseen_dsack, verify_fin_ack_unseen_dsack, 3),
 ]
 
 
