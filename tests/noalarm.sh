@@ -17,7 +17,7 @@ anomalies = {"fin_retransmit", "final_ack_lost", "data_after_fin",
              "rst_answers_fin", "fin_beyond_data", "duplicate_frame",
              "rst_ignored", "abort_after_close", "peer_silent",
              "half_open_reset", "state_lost", "handshake_ack_lost",
-             "fin_ignored"}
+             "fin_ignored", "fin_rtx_spurious"}
 bad = 0
 for line in open(sys.argv[1]):
     o = json.loads(line)

@@ -29,7 +29,7 @@ parse_flags(const char *s)
         case 'R': f |= FS_TH_RST; break;
         case 'P': f |= FS_TH_PSH; break;
         case 'A': f |= FS_TH_ACK; break;
-        case '.': break;
+        case '.': case 'D': case 'd': break; /* fs_script_segment() */
         default: g_error("bad flag letter '%c' in script", *s);
         }
     }
@@ -66,6 +66,15 @@ fs_script_segment(const FsScriptStep *st, FsSegment *seg)
     if (seg->hdr_hash == 0)
         seg->hdr_hash = 1;
     seg->wscale = FS_WSCALE_NONE;
+    if (strchr(st->flags, 'D') != NULL) {
+        seg->dsack = TRUE;
+        seg->dsack_left = st->ack - 1;
+        seg->dsack_right = st->ack;
+    } else if (strchr(st->flags, 'd') != NULL) {
+        seg->dsack = TRUE;
+        seg->dsack_left = st->ack - 101;
+        seg->dsack_right = st->ack - 1;
+    }
     seg->ts = FS_SCRIPT_T0 + st->t_ms * FS_NS_PER_MSEC;
 }
 

@@ -13,7 +13,11 @@
 
 typedef struct {
     char dir;          /* C2S or S2C */
-    const char *flags; /* letters S F R P A, e.g. "FA" */
+    const char *flags; /* letters S F R P A, e.g. "FA"; with D the
+                          segment carries a D-SACK (RFC 2883) of the
+                          byte below its ack, [ack - 1, ack) (a FIN
+                          there received twice); with d, of the 100
+                          bytes below that, [ack - 101, ack - 1) */
     guint32 seq;       /* sequence number */
     guint32 ack;       /* ack number (used when A is set) */
     guint32 len;       /* payload bytes */

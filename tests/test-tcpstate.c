@@ -842,6 +842,125 @@ test_fin_retransmit_counts(void)
                                      FS_ROLE_CLIENT), ==, 1);
 }
 
+/* The kernel trace fin-ack-unseen-dsack: the server's first ACK of the
+ * client's FIN never passed the sensor; the client sends the FIN again
+ * and the server's ACK of the copy carries a D-SACK of it (RFC 2883):
+ * the FIN had come at 10 ms, the copy was spurious, the ACK was lost. */
+static const FsScriptStep fin_dsacked[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 220, 0, 0, 0 },   /* RTO */
+    { S2C, "AD", 5201, 1102, 0, 221, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 500, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 501, 0, 0, 0 },
+};
+
+/* The same ACK without SACK: nothing tells the FIN came at 10 ms. */
+static const FsScriptStep fin_not_dsacked[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 220, 0, 0, 0 },
+    { S2C, "A",  5201, 1102, 0, 221, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 500, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 501, 0, 0, 0 },
+};
+
+/* A D-SACK, but of data below the FIN (an old copy of bytes 1001-1100: [1001, 1101)):
+ * it says nothing of the FIN. */
+static const FsScriptStep fin_data_dsacked[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 220, 0, 0, 0 },
+    { S2C, "Ad", 5201, 1102, 0, 221, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 500, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 501, 0, 0, 0 },
+};
+
+/* The FIN sent three times; the ACK of the third D-SACKs it: one of the
+ * two copies before had come, by the second (220 ms) at the latest. */
+static const FsScriptStep fin_dsacked_third[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 220, 0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 640, 0, 0, 0 },
+    { S2C, "AD", 5201, 1102, 0, 641, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 700, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 701, 0, 0, 0 },
+};
+
+/* Its ACK captured, then the FIN sent again, and the D-SACK of the copy:
+ * the ACK was lost after the sensor (a verdict the capture already
+ * gave); the receiver's state dated at the first FIN, as before. */
+static const FsScriptStep fin_ack_seen_dsacked[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+    { S2C, "A",  5201, 1102, 0, 11, 0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 220, 0, 0, 0 },
+    { S2C, "AD", 5201, 1102, 0, 221, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 500, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 501, 0, 0, 0 },
+};
+
+/* When the script's server entered CLOSE_WAIT, in ms after its start;
+ * -1 if it never did. */
+static gint64
+close_wait_at(const FsScriptResult *res)
+{
+    for (guint i = 0; i < res->events->len; i++) {
+        const FsEvent *ev = &g_array_index(res->events, FsEvent, i);
+
+        if (ev->kind == FS_EV_STATE && ev->role == FS_ROLE_SERVER &&
+            ev->transition.to == FS_TCP_CLOSE_WAIT)
+            return (ev->ts - FS_SCRIPT_T0) / FS_NS_PER_MSEC;
+    }
+    return -1;
+}
+
+static void
+test_fin_dsack(void)
+{
+    g_autoptr(FsScriptResult) dsack = fs_script_run(STEPS(fin_dsacked),
+                                                    NULL);
+    g_autoptr(FsScriptResult) plain = fs_script_run(STEPS(fin_not_dsacked),
+                                                    NULL);
+    g_autoptr(FsScriptResult) data = fs_script_run(STEPS(fin_data_dsacked),
+                                                   NULL);
+    g_autoptr(FsScriptResult) third = fs_script_run(STEPS(fin_dsacked_third),
+                                                    NULL);
+    g_autoptr(FsScriptResult) seen = fs_script_run(
+        STEPS(fin_ack_seen_dsacked), NULL);
+    const FsScriptResult *all[] = { dsack, plain, data, third, seen };
+
+    /* the copy proven spurious: said once, of the client's FIN */
+    g_assert_cmpuint(fs_script_count(dsack, FS_EV_FIN_RTX_SPURIOUS,
+                                     FS_ROLE_CLIENT), ==, 1);
+    g_assert_cmpint(close_wait_at(dsack), ==, 10);
+    g_assert_cmpuint(fs_script_count(third, FS_EV_FIN_RTX_SPURIOUS,
+                                     FS_ROLE_CLIENT), ==, 1);
+    g_assert_cmpint(close_wait_at(third), ==, 220);
+    g_assert_cmpuint(fs_script_count(seen, FS_EV_FIN_RTX_SPURIOUS,
+                                     FS_ROLE_CLIENT), ==, 1);
+    g_assert_cmpint(close_wait_at(seen), ==, 10);
+    /* no D-SACK of the FIN: the receipt dated at the copy, as before */
+    g_assert_cmpuint(fs_script_count(plain, FS_EV_FIN_RTX_SPURIOUS,
+                                     FS_ROLE_NONE), ==, 0);
+    g_assert_cmpint(close_wait_at(plain), ==, 220);
+    g_assert_cmpuint(fs_script_count(data, FS_EV_FIN_RTX_SPURIOUS,
+                                     FS_ROLE_NONE), ==, 0);
+    g_assert_cmpint(close_wait_at(data), ==, 220);
+    for (gsize i = 0; i < G_N_ELEMENTS(all); i++) {
+        const FsConn *conn = fs_script_conn(all[i], 0);
+
+        /* the same close either way: no final ACK lost, both ends
+         * closed, the FIN counted as sent again */
+        g_assert_cmpuint(conn->final_ack_lost, ==, 0);
+        g_assert_cmpint(conn->ep[FS_ROLE_CLIENT].state, ==,
+                        FS_TCP_TIME_WAIT);
+        g_assert_cmpint(conn->ep[FS_ROLE_SERVER].state, ==, FS_TCP_CLOSED);
+        g_assert_cmpuint(conn->ep[FS_ROLE_CLIENT].fin_count, >=, 2);
+    }
+}
+
 static void
 test_rst_interrupted_state(void)
 {
@@ -1964,6 +2083,7 @@ main(int argc, char **argv)
                     test_paths_client_first);
     g_test_add_func("/tcpstate/path/simultaneous", test_paths_simultaneous);
     g_test_add_func("/tcpstate/half-close-bytes", test_half_close_bytes);
+    g_test_add_func("/tcpstate/fin-dsack", test_fin_dsack);
     g_test_add_func("/tcpstate/fin-retransmit-counts",
                     test_fin_retransmit_counts);
     g_test_add_func("/tcpstate/rst-interrupted-state",

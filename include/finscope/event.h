@@ -32,6 +32,8 @@ typedef enum {
     FS_EV_STATE_LOST,         /* RST of a port that had lost the connection */
     FS_EV_HANDSHAKE_ACK_LOST, /* SYN-ACK re-sent after its ACK was seen */
     FS_EV_FIN_IGNORED,        /* a FIN its receiver would not accept */
+    FS_EV_FIN_RTX_SPURIOUS,   /* a D-SACK of a FIN sent again: an
+                                 earlier copy had arrived */
     FS_EV_N_KINDS
 } FsEventKind;
 

@@ -31,6 +31,7 @@ static const char *const kind_names[FS_EV_N_KINDS] = {
     [FS_EV_STATE_LOST] = "state_lost",
     [FS_EV_HANDSHAKE_ACK_LOST] = "handshake_ack_lost",
     [FS_EV_FIN_IGNORED] = "fin_ignored",
+    [FS_EV_FIN_RTX_SPURIOUS] = "fin_rtx_spurious",
 };
 
 const char *
@@ -70,6 +71,7 @@ fs_event_kind_is_anomaly(FsEventKind kind)
     case FS_EV_STATE_LOST:
     case FS_EV_HANDSHAKE_ACK_LOST:
     case FS_EV_FIN_IGNORED:
+    case FS_EV_FIN_RTX_SPURIOUS:
         return TRUE;
     case FS_EV_N_KINDS:
         break;

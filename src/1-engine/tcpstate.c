@@ -895,6 +895,46 @@ fin_receipt_waits(const Step *st, FsRole sender, gboolean waiting)
     return TRUE;
 }
 
+/* sender's ACK carries a D-SACK (RFC 2883) of its peer's FIN, which the
+ * capture showed sent more than once: sender had received that FIN
+ * before the copy this answers (Linux: a segment wholly below RCV.NXT,
+ * tcp_data_queue() -> tcp_dsack_set(), or tcp_send_dupack(), with SACK
+ * agreed and net.ipv4.tcp_dsack=1), so the copy was spurious: not the
+ * FIN but its ACK went missing (or came late). */
+static gboolean
+dsack_covers_fin(const FsSegment *seg, const FsEndpoint *fin_owner)
+{
+    return seg->dsack && fin_owner->fin_sent && fin_owner->fin_count > 1 &&
+           fs_seq_leq(seg->dsack_left, fin_owner->fin_seq) &&
+           fs_seq_lt(fin_owner->fin_seq, seg->dsack_right);
+}
+
+/* The D-SACK of dsack_covers_fin(): role (the FIN's receiver) got its
+ * peer's FIN no later than the copy before the last (the first FIN, if
+ * sent twice), not at the copy (packetdrill and kernel audits G11 and
+ * D5). Said once per copy answered (Linux sends a D-SACK for each). */
+static void
+fin_dsacked(const Step *st, FsRole role)
+{
+    const FsEndpoint *owner = &st->conn->ep[fs_role_peer(role)];
+    const char *why;
+
+    if (owner->fin_acked) /* the copy crossed its ACK (on_fin_again()) */
+        why = "D-SACK: the FIN had arrived before it was sent again; the "
+              "copy crossed its ACK in flight: nothing lost";
+    else if (owner->fin_acked_lost)
+        why = "D-SACK: the FIN had arrived before it was sent again; its "
+              "ACK, captured, was lost after the sensor (or late)";
+    else
+        why = "D-SACK: the FIN had arrived before it was sent again; no "
+              "ACK of it passed the sensor: that ACK was lost before the "
+              "sensor (or is late), not the FIN";
+    emit_event(st, FS_EV_FIN_RTX_SPURIOUS, fs_role_peer(role),
+               owner->fin_seq, why);
+    fin_received_by(st, role, owner->fin_count == 2 ? owner->fin_time
+                                                    : owner->prev_fin_time);
+}
+
 /* ACK processing: proves what the sender received and what the peer's
  * FIN reached. RST acks are not trusted (RFC 5961 §3). */
 static gboolean
@@ -918,6 +958,8 @@ on_ack(const Step *st, FsRole sender)
             time_wait_outlived_rst(st, sender);
         else if (self->state == FS_TCP_TIME_WAIT)
             time_wait_fin_again(st, sender);
+        if (G_UNLIKELY(dsack_covers_fin(seg, peer)))
+            fin_dsacked(st, sender);
         if (!fin_receipt_waits(st, sender, waiting))
             fin_received(st, sender);
         if (!peer->fin_acked) {
