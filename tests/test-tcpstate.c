@@ -901,6 +901,23 @@ static const FsScriptStep fin_ack_seen_dsacked[] = {
     { C2S, "A",  1102, 5202, 0, 501, 0, 0, 0 },
 };
 
+/* The FIN came past a hole (100 bytes lost after the sensor): the
+ * receiver acks below them (SACKing the FIN, not shown), the sender
+ * re-sends the bytes with the FIN, and the ACK of that D-SACKs the FIN's
+ * segment: it came twice, but was taken only with the copy, which
+ * filled the hole (public capture tls-ecdhe): no fin_rtx_spurious, the
+ * receipt at the copy. */
+static const FsScriptStep fin_dsacked_after_hole[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "PA",  1101, 5201, 100, 10, 0, 0, 0 },  /* lost past the sensor */
+    { C2S, "FA",  1201, 5201, 0,   11, 0, 0, 0 },
+    { S2C, "A",   5201, 1101, 0,   30, 0, 0, 0 },  /* SACK of the FIN */
+    { C2S, "PFA", 1101, 5201, 100, 40, 0, 0, 0 },
+    { S2C, "AD",  5201, 1202, 0,   41, 0, 0, 0 },
+    { S2C, "FA",  5201, 1202, 0,   100, 0, 0, 0 },
+    { C2S, "A",   1202, 5202, 0,   101, 0, 0, 0 },
+};
+
 /* When the script's server entered CLOSE_WAIT, in ms after its start;
  * -1 if it never did. */
 static gint64
@@ -929,7 +946,9 @@ test_fin_dsack(void)
                                                     NULL);
     g_autoptr(FsScriptResult) seen = fs_script_run(
         STEPS(fin_ack_seen_dsacked), NULL);
-    const FsScriptResult *all[] = { dsack, plain, data, third, seen };
+    g_autoptr(FsScriptResult) hole = fs_script_run(
+        STEPS(fin_dsacked_after_hole), NULL);
+    const FsScriptResult *all[] = { dsack, plain, data, third, seen, hole };
 
     /* the copy proven spurious: said once, of the client's FIN */
     g_assert_cmpuint(fs_script_count(dsack, FS_EV_FIN_RTX_SPURIOUS,
@@ -948,6 +967,9 @@ test_fin_dsack(void)
     g_assert_cmpuint(fs_script_count(data, FS_EV_FIN_RTX_SPURIOUS,
                                      FS_ROLE_NONE), ==, 0);
     g_assert_cmpint(close_wait_at(data), ==, 220);
+    g_assert_cmpuint(fs_script_count(hole, FS_EV_FIN_RTX_SPURIOUS,
+                                     FS_ROLE_NONE), ==, 0);
+    g_assert_cmpint(close_wait_at(hole), ==, 40);
     for (gsize i = 0; i < G_N_ELEMENTS(all); i++) {
         const FsConn *conn = fs_script_conn(all[i], 0);
 

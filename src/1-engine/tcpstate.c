@@ -895,16 +895,31 @@ fin_receipt_waits(const Step *st, FsRole sender, gboolean waiting)
     return TRUE;
 }
 
-/* sender's ACK carries a D-SACK (RFC 2883) of its peer's FIN, which the
- * capture showed sent more than once: sender had received that FIN
- * before the copy this answers (Linux: a segment wholly below RCV.NXT,
+/* rcv's ACK carries a D-SACK (RFC 2883) of its peer's FIN, which the
+ * capture showed sent more than once: rcv had received that FIN before
+ * the copy this answers (Linux: a segment wholly below RCV.NXT,
  * tcp_data_queue() -> tcp_dsack_set(), or tcp_send_dupack(), with SACK
  * agreed and net.ipv4.tcp_dsack=1), so the copy was spurious: not the
- * FIN but its ACK went missing (or came late). */
+ * FIN but its ACK went missing (or came late). Only when rcv had taken
+ * every byte before the FIN by then: its ACKs before this one
+ * (prev_max_ack) had reached the FIN, the capture missed none of them.
+ * A FIN that came past a hole waits in the out-of-order queue (SACKed,
+ * not acked) and is taken when the hole fills, as a copy that re-sends
+ * the missing bytes does: its D-SACK then says the FIN's segment came
+ * twice, not that the FIN was taken at the first (a public capture,
+ * tls-ecdhe: data + FIN re-sent after a SACK of the FIN alone). And
+ * only as the answer to the last copy captured: no ACK of the FIN passed
+ * since it (else the D-SACK answers a copy the capture lacks, or a
+ * duplicate of the one that filled a hole: tls1_1). */
 static gboolean
-dsack_covers_fin(const FsSegment *seg, const FsEndpoint *fin_owner)
+dsack_covers_fin(const FsSegment *seg, const FsEndpoint *fin_owner,
+                 const FsEndpoint *rcv, guint32 prev_max_ack)
 {
-    return seg->dsack && fin_owner->fin_sent && fin_owner->fin_count > 1 &&
+    return fin_owner->fin_sent && fin_owner->fin_count > 1 &&
+           (!fin_owner->fin_acked ||
+            fin_owner->fin_acked_time < fin_owner->last_fin_time) &&
+           !fin_owner->fin_gap && rcv->ack_seen &&
+           fs_seq_geq(prev_max_ack, fin_owner->fin_seq) &&
            fs_seq_leq(seg->dsack_left, fin_owner->fin_seq) &&
            fs_seq_lt(fin_owner->fin_seq, seg->dsack_right);
 }
@@ -949,6 +964,8 @@ on_ack(const Step *st, FsRole sender)
     gboolean first_here =
         !self->ack_seen || fs_seq_gt(seg->ack, self->max_ack);
     gboolean waiting = fin_receipt_proven(conn, sender);
+    gboolean dsacked = G_UNLIKELY(seg->dsack) &&
+                       dsack_covers_fin(seg, peer, self, self->max_ack);
 
     if (first_here)
         self->max_ack = seg->ack;
@@ -958,7 +975,7 @@ on_ack(const Step *st, FsRole sender)
             time_wait_outlived_rst(st, sender);
         else if (self->state == FS_TCP_TIME_WAIT)
             time_wait_fin_again(st, sender);
-        if (G_UNLIKELY(dsack_covers_fin(seg, peer)))
+        if (dsacked)
             fin_dsacked(st, sender);
         if (!fin_receipt_waits(st, sender, waiting))
             fin_received(st, sender);
