@@ -918,6 +918,19 @@ static const FsScriptStep fin_dsacked_after_hole[] = {
     { C2S, "A",   1202, 5202, 0,   101, 0, 0, 0 },
 };
 
+/* The D-SACK comes 410 ms after the last copy captured, the server's
+ * answering time 1 ms (review of dsack21, missed-copy.pcap): it answers
+ * a third copy the capture lacks ("the first lost, the second taken and
+ * its ACK lost" fits as well): not used, the receipt at the copy. */
+static const FsScriptStep fin_dsacked_late[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 220, 0, 0, 0 },
+    { S2C, "AD", 5201, 1102, 0, 630, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 800, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 801, 0, 0, 0 },
+};
+
 /* When the script's server entered CLOSE_WAIT, in ms after its start;
  * -1 if it never did. */
 static gint64
@@ -948,7 +961,10 @@ test_fin_dsack(void)
         STEPS(fin_ack_seen_dsacked), NULL);
     g_autoptr(FsScriptResult) hole = fs_script_run(
         STEPS(fin_dsacked_after_hole), NULL);
-    const FsScriptResult *all[] = { dsack, plain, data, third, seen, hole };
+    g_autoptr(FsScriptResult) late = fs_script_run(STEPS(fin_dsacked_late),
+                                                   NULL);
+    const FsScriptResult *all[] = { dsack, plain, data, third, seen, hole,
+                                    late };
 
     /* the copy proven spurious: said once, of the client's FIN */
     g_assert_cmpuint(fs_script_count(dsack, FS_EV_FIN_RTX_SPURIOUS,
@@ -970,6 +986,9 @@ test_fin_dsack(void)
     g_assert_cmpuint(fs_script_count(hole, FS_EV_FIN_RTX_SPURIOUS,
                                      FS_ROLE_NONE), ==, 0);
     g_assert_cmpint(close_wait_at(hole), ==, 40);
+    g_assert_cmpuint(fs_script_count(late, FS_EV_FIN_RTX_SPURIOUS,
+                                     FS_ROLE_NONE), ==, 0);
+    g_assert_cmpint(close_wait_at(late), ==, 220);
     for (gsize i = 0; i < G_N_ELEMENTS(all); i++) {
         const FsConn *conn = fs_script_conn(all[i], 0);
 
