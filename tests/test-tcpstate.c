@@ -931,6 +931,33 @@ static const FsScriptStep fin_dsacked_late[] = {
     { C2S, "A",  1102, 5202, 0, 801, 0, 0, 0 },
 };
 
+/* The server sends data at 100 ms acking up to the FIN, not past it: it
+ * had not taken the FIN sent at 10 (review of dsack21,
+ * data-after-fin1.pcap). The D-SACK of the copy still says it was
+ * spurious, but the FIN was taken after 100: dated at the copy. */
+static const FsScriptStep fin_dsacked_after_data[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0,  10, 0, 0, 0 },
+    { S2C, "PA", 5201, 1101, 50, 100, 0, 0, 0 },
+    { C2S, "FA", 1101, 5251, 0,  220, 0, 0, 0 },
+    { S2C, "AD", 5251, 1102, 0,  221, 0, 0, 0 },
+    { S2C, "FA", 5251, 1102, 0,  500, 0, 0, 0 },
+    { C2S, "A",  1102, 5252, 0,  501, 0, 0, 0 },
+};
+
+/* The same data 1 ms after the FIN, inside the server's answering time:
+ * sent before the FIN came (the two crossed): the receipt dated at the
+ * first FIN as before. */
+static const FsScriptStep fin_dsacked_data_crossed[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0,  10, 0, 0, 0 },
+    { S2C, "PA", 5201, 1101, 50, 11, 0, 0, 0 },
+    { C2S, "FA", 1101, 5251, 0,  220, 0, 0, 0 },
+    { S2C, "AD", 5251, 1102, 0,  221, 0, 0, 0 },
+    { S2C, "FA", 5251, 1102, 0,  500, 0, 0, 0 },
+    { C2S, "A",  1102, 5252, 0,  501, 0, 0, 0 },
+};
+
 /* When the script's server entered CLOSE_WAIT, in ms after its start;
  * -1 if it never did. */
 static gint64
@@ -963,8 +990,12 @@ test_fin_dsack(void)
         STEPS(fin_dsacked_after_hole), NULL);
     g_autoptr(FsScriptResult) late = fs_script_run(STEPS(fin_dsacked_late),
                                                    NULL);
+    g_autoptr(FsScriptResult) after_data = fs_script_run(
+        STEPS(fin_dsacked_after_data), NULL);
+    g_autoptr(FsScriptResult) crossed_data = fs_script_run(
+        STEPS(fin_dsacked_data_crossed), NULL);
     const FsScriptResult *all[] = { dsack, plain, data, third, seen, hole,
-                                    late };
+                                    late, after_data, crossed_data };
 
     /* the copy proven spurious: said once, of the client's FIN */
     g_assert_cmpuint(fs_script_count(dsack, FS_EV_FIN_RTX_SPURIOUS,
@@ -989,6 +1020,12 @@ test_fin_dsack(void)
     g_assert_cmpuint(fs_script_count(late, FS_EV_FIN_RTX_SPURIOUS,
                                      FS_ROLE_NONE), ==, 0);
     g_assert_cmpint(close_wait_at(late), ==, 220);
+    g_assert_cmpuint(fs_script_count(after_data, FS_EV_FIN_RTX_SPURIOUS,
+                                     FS_ROLE_CLIENT), ==, 1);
+    g_assert_cmpint(close_wait_at(after_data), ==, 220);
+    g_assert_cmpuint(fs_script_count(crossed_data, FS_EV_FIN_RTX_SPURIOUS,
+                                     FS_ROLE_CLIENT), ==, 1);
+    g_assert_cmpint(close_wait_at(crossed_data), ==, 10);
     for (gsize i = 0; i < G_N_ELEMENTS(all); i++) {
         const FsConn *conn = fs_script_conn(all[i], 0);
 

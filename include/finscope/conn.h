@@ -230,6 +230,15 @@ struct FsConn {
                                   CLOSED for it (state_lost(): "gone"),
                                   else 0 (rst_state says it): to go back
                                   to if the RST was not its own */
+    /* (a fourth byte: freeze.c copies it too) */
+    guint8 fin_not_taken : 2; /* by role (1 << FsRole): after its peer's
+                                 first FIN could have reached it (its
+                                 answering time, leg_window(), passed;
+                                 none measured: at once), a segment of
+                                 its own acked short of that FIN: no copy
+                                 before it had been taken then (a D-SACK
+                                 of a later copy dates nothing earlier:
+                                 tcpstate.c, fin_dsacked()) */
     guint16 rst_ignored;     /* RSTs the receiver would not accept */
     guint16 first_source;    /* capture file index of first_frame */
 };

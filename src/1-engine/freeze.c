@@ -52,7 +52,7 @@
  * a new field must be added to both (or said not to be kept), then
  * here. */
 G_STATIC_ASSERT(sizeof(FsEndpoint) == 152);
-G_STATIC_ASSERT(sizeof(FsConn) == 520);
+G_STATIC_ASSERT(sizeof(FsConn) == 528);
 G_STATIC_ASSERT(FS_CONN_HEAD_SIZE == 68);
 G_STATIC_ASSERT(FS_CONN_LINKS_SIZE == 34);
 
@@ -73,7 +73,9 @@ G_STATIC_ASSERT(offsetof(FsConn, rst_ignored) - CONN_FLAGS_AT >= 2);
  * reuse's */
 G_STATIC_ASSERT(FS_TCP_N_STATES <= 16);
 #define CONN_FLAGS_3RD_AT (CONN_FLAGS_AT + 2)
-G_STATIC_ASSERT(CONN_FLAGS_3RD_AT < offsetof(FsConn, rst_ignored));
+/* and a fourth (fin_not_taken, fin_rtx_crossed), above the third */
+#define CONN_FLAGS_4TH_AT (CONN_FLAGS_AT + 3)
+G_STATIC_ASSERT(CONN_FLAGS_4TH_AT < offsetof(FsConn, rst_ignored));
 /* a state, an undecided reason and a window scale share a value */
 G_STATIC_ASSERT(FS_TCP_N_STATES <= 256);
 
@@ -646,7 +648,8 @@ encode_in(const FsConn *conn, guint8 *buf, gint64 unit)
     PUT(V_CONN_FLAGS,
         flag_bytes((const guint8 *)conn + CONN_FLAGS_AT) |
             (guint64)((const guint8 *)conn)[REUSE_FLAGS_AT] << 16 |
-            (guint64)((const guint8 *)conn)[CONN_FLAGS_3RD_AT] << 24);
+            (guint64)((const guint8 *)conn)[CONN_FLAGS_3RD_AT] << 24 |
+            (guint64)((const guint8 *)conn)[CONN_FLAGS_4TH_AT] << 32);
     PUT(V_FIRST_FRAME, conn->first_frame);
     PUT(V_FRAME_SPAN, (guint32)(conn->last_frame - conn->first_frame));
     PUT(V_PAYLOAD_TIME_C, TIME(cl->last_payload_time, conn->t_first, FALSE));
@@ -916,6 +919,7 @@ store(FsConn *out, const guint64 *v, const guint32 *w, gint64 unit)
     memcpy((guint8 *)out + CONN_FLAGS_AT, &flags, sizeof flags);
     ((guint8 *)out)[REUSE_FLAGS_AT] = (guint8)(v[V_CONN_FLAGS] >> 16);
     ((guint8 *)out)[CONN_FLAGS_3RD_AT] = (guint8)(v[V_CONN_FLAGS] >> 24);
+    ((guint8 *)out)[CONN_FLAGS_4TH_AT] = (guint8)(v[V_CONN_FLAGS] >> 32);
     out->first_frame = (guint32)v[V_FIRST_FRAME];
     out->last_frame = out->first_frame + (guint32)v[V_FRAME_SPAN];
     cl->last_payload_time =

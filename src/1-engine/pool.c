@@ -127,7 +127,7 @@ spare(const FreeList *l, guint d)
 /* Class c has no free block: a free one of a class at least twice as
  * large, if that class has some to spare, is cut into blocks of c, or
  * else a new slab is. The mix of sizes shifts: at the end of medium,
- * 5,000 whole connections (520 bytes) freeze into ~137 bytes, and
+ * 5,000 whole connections (528 bytes) freeze into ~137 bytes, and
  * their blocks, free, serve the frozen ones instead of new slabs (0.5
  * MB less at the pool's peak). Only what a class has to spare: a block
  * freed a moment ago is soon taken again (cutting any took 4.7 times

@@ -945,6 +945,8 @@ static void
 fin_dsacked(const Step *st, FsRole role)
 {
     const FsEndpoint *owner = &st->conn->ep[fs_role_peer(role)];
+    FsTime at = owner->fin_count == 2 ? owner->fin_time
+                                      : owner->prev_fin_time;
     const char *why;
 
     if (owner->fin_acked) /* the copy crossed its ACK (on_fin_again()) */
@@ -959,8 +961,27 @@ fin_dsacked(const Step *st, FsRole role)
               "sensor (or is late), not the FIN";
     emit_event(st, FS_EV_FIN_RTX_SPURIOUS, fs_role_peer(role),
                owner->fin_seq, why);
-    fin_received_by(st, role, owner->fin_count == 2 ? owner->fin_time
-                                                    : owner->prev_fin_time);
+    /* role acked short of the FIN after a copy could have reached it:
+     * that copy was not taken then, whichever came later was; dated at
+     * the last copy, as without the D-SACK (review of dsack21:
+     * data-after-fin1.pcap) */
+    if (st->conn->fin_not_taken & (1u << role))
+        at = st->ts;
+    fin_received_by(st, role, at);
+}
+
+/* sender acked short of its peer's FIN: once the FIN could have reached
+ * it (sender's answering time after the first copy passed the sensor;
+ * none measured: at once), no copy had been taken by then
+ * (FsConn.fin_not_taken). */
+static void
+note_fin_not_taken(const Step *st, FsRole sender)
+{
+    FsTime window = leg_window(st->conn, sender);
+
+    if (window < 0 ||
+        st->seg->ts - st->conn->ep[fs_role_peer(sender)].fin_time > window)
+        st->conn->fin_not_taken |= 1u << sender;
 }
 
 /* A segment from role with a D-SACK (FsSegment.dsack), before its ACK
@@ -1008,13 +1029,14 @@ on_ack(const Step *st, FsRole sender)
             fin_ack_captured(st, fs_role_peer(sender));
             acked_fin_now = TRUE;
         }
-    } else if (peer->seen && !peer->fin_sent &&
-               seg->ack == peer->snd_nxt + 1) {
+    } else if (peer->fin_sent) {
+        if (!self->recv_fin)
+            note_fin_not_taken(st, sender);
+    } else if (peer->seen && seg->ack == peer->snd_nxt + 1) {
         /* Perhaps a FIN not captured yet: judged when the peer's FIN
          * shows up or the incarnation ends (fs_tcpstate_settle). */
         peer->unseen_fin_acked = 1;
-    } else if (peer->seen && fs_seq_gt(seg->ack, peer->snd_nxt) &&
-               !peer->fin_sent) {
+    } else if (peer->seen && fs_seq_gt(seg->ack, peer->snd_nxt)) {
         if (conn->capture_loss++ == 0)
             emit_event(st, FS_EV_CAPTURE_LOSS, fs_role_peer(sender),
                        seg->ack, "ACK for bytes never captured");
