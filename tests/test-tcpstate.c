@@ -958,6 +958,41 @@ static const FsScriptStep fin_dsacked_data_crossed[] = {
     { C2S, "A",  1102, 5252, 0,  501, 0, 0, 0 },
 };
 
+/* A simultaneous close (review of dsack21, simul-dsack.pcap; no Linux
+ * path makes it): the server's FIN at 11 does not ack the client's, its
+ * ACK of that at 12 is lost past the sensor (the client sends its FIN
+ * again at 230), the server's FIN again at 220 carries that ACK and is
+ * D-SACKed. The client took the server's FIN early, but its own FIN's
+ * ACK only with the copy: TIME_WAIT at 220, not at 12, and no second
+ * receipt of the server's FIN in TIME_WAIT. */
+static const FsScriptStep simul_fin_dsacked[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+    { S2C, "FA", 5201, 1101, 0, 11, 0, 0, 0 },
+    { S2C, "A",  5202, 1102, 0, 12, 0, 0, 0 },   /* lost past the sensor */
+    { S2C, "FA", 5201, 1102, 0, 220, 0, 0, 0 },
+    { C2S, "AD", 1102, 5202, 0, 221, 0, 0, 0 },
+    { C2S, "FA", 1101, 5202, 0, 230, 0, 0, 0 },
+    { S2C, "A",  5202, 1102, 0, 231, 0, 0, 0 },
+};
+
+/* When role entered to (from from, or any when FS_TCP_UNKNOWN), in ms
+ * after the script's start; -1 if it never did. */
+static gint64
+entered_at(const FsScriptResult *res, FsRole role, FsTcpState from,
+           FsTcpState to)
+{
+    for (guint i = 0; i < res->events->len; i++) {
+        const FsEvent *ev = &g_array_index(res->events, FsEvent, i);
+
+        if (ev->kind == FS_EV_STATE && ev->role == (gint8)role &&
+            ev->transition.to == to &&
+            (from == FS_TCP_UNKNOWN || ev->transition.from == from))
+            return (ev->ts - FS_SCRIPT_T0) / FS_NS_PER_MSEC;
+    }
+    return -1;
+}
+
 /* When the script's server entered CLOSE_WAIT, in ms after its start;
  * -1 if it never did. */
 static gint64
@@ -1037,6 +1072,20 @@ test_fin_dsack(void)
         g_assert_cmpint(conn->ep[FS_ROLE_SERVER].state, ==, FS_TCP_CLOSED);
         g_assert_cmpuint(conn->ep[FS_ROLE_CLIENT].fin_count, >=, 2);
     }
+}
+
+static void
+test_fin_dsack_simultaneous(void)
+{
+    g_autoptr(FsScriptResult) res = fs_script_run(STEPS(simul_fin_dsacked),
+                                                  NULL);
+
+    g_assert_cmpuint(fs_script_count(res, FS_EV_FIN_RTX_SPURIOUS,
+                                     FS_ROLE_SERVER), ==, 1);
+    g_assert_cmpint(entered_at(res, FS_ROLE_CLIENT, FS_TCP_UNKNOWN,
+                               FS_TCP_TIME_WAIT), ==, 220);
+    g_assert_cmpint(entered_at(res, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
+                               FS_TCP_TIME_WAIT), ==, -1);
 }
 
 static void
@@ -2162,6 +2211,8 @@ main(int argc, char **argv)
     g_test_add_func("/tcpstate/path/simultaneous", test_paths_simultaneous);
     g_test_add_func("/tcpstate/half-close-bytes", test_half_close_bytes);
     g_test_add_func("/tcpstate/fin-dsack", test_fin_dsack);
+    g_test_add_func("/tcpstate/fin-dsack-simultaneous",
+                    test_fin_dsack_simultaneous);
     g_test_add_func("/tcpstate/fin-retransmit-counts",
                     test_fin_retransmit_counts);
     g_test_add_func("/tcpstate/rst-interrupted-state",

@@ -944,6 +944,7 @@ dsack_covers_fin(const Step *st, FsRole rcv_role)
 static void
 fin_dsacked(const Step *st, FsRole role)
 {
+    const FsEndpoint *ep = &st->conn->ep[role];
     const FsEndpoint *owner = &st->conn->ep[fs_role_peer(role)];
     FsTime at = owner->fin_count == 2 ? owner->fin_time
                                       : owner->prev_fin_time;
@@ -966,6 +967,16 @@ fin_dsacked(const Step *st, FsRole role)
      * the last copy, as without the D-SACK (review of dsack21:
      * data-after-fin1.pcap) */
     if (st->conn->fin_not_taken & (1u << role))
+        at = st->ts;
+    /* role's own FIN acked, that ACK not proven arrived, and the first
+     * FIN did not carry it (a simultaneous close): its arrival would be
+     * dated by the first ACK captured (ack_arrived()), which may have
+     * been lost; the ACK proven is the one a later copy carried. Nothing
+     * earlier than the last copy (review of dsack21: simul-dsack.pcap,
+     * a TIME_WAIT at an ACK its own FIN sent again proved lost) */
+    if (ep->fin_sent && ep->ack_pending &&
+        (owner->fin_count > 2 || !fs_seq_geq(owner->fin_ack,
+                                             ep->fin_seq + 1)))
         at = st->ts;
     fin_received_by(st, role, at);
 }
