@@ -976,6 +976,39 @@ static const FsScriptStep simul_fin_dsacked[] = {
     { S2C, "A",  5202, 1102, 0, 231, 0, 0, 0 },
 };
 
+/* The client's FIN sent three times, the sensor by the server (zeek's
+ * ssh.pcap, conn 20): the server's FIN+ACK at 11 acks it; the copy at 12
+ * crossed that ACK, the copy at 14 came after it could have arrived (its
+ * ACK lost after the sensor), the server's D-SACK at 13 answers 12, at 15
+ * answers 14. Each D-SACK says what the copy's own fin_retransmit said
+ * (the second was said 'crossed' too: the ACK at 13 crossed the copy at
+ * 14, acked_again_in_flight(), but the copy was judged by the ACK at 11). */
+static const FsScriptStep fin_dsacked_crossed_then_lost[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0, 10, 0, 0, 0 },
+    { S2C, "FA", 5201, 1102, 0, 11, 0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 12, 0, 0, 0 },
+    { S2C, "AD", 5202, 1102, 0, 13, 0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0, 14, 0, 0, 0 },
+    { S2C, "AD", 5202, 1102, 0, 15, 0, 0, 0 },
+    { C2S, "A",  1102, 5202, 0, 16, 0, 0, 0 },
+};
+
+/* Whether the n-th event of kind of role's says crossed ("crossed" in
+ * its text); -1 if there is no such event. */
+static int
+nth_says_crossed(const FsScriptResult *res, FsEventKind kind, FsRole role,
+                 guint n)
+{
+    for (guint i = 0; i < res->events->len; i++) {
+        const FsEvent *ev = &g_array_index(res->events, FsEvent, i);
+
+        if (ev->kind == kind && ev->role == (gint8)role && n-- == 0)
+            return ev->detail != NULL && strstr(ev->detail, "crossed");
+    }
+    return -1;
+}
+
 /* When role entered to (from from, or any when FS_TCP_UNKNOWN), in ms
  * after the script's start; -1 if it never did. */
 static gint64
@@ -1086,6 +1119,25 @@ test_fin_dsack_simultaneous(void)
                                FS_TCP_TIME_WAIT), ==, 220);
     g_assert_cmpint(entered_at(res, FS_ROLE_CLIENT, FS_TCP_TIME_WAIT,
                                FS_TCP_TIME_WAIT), ==, -1);
+}
+
+static void
+test_fin_dsack_says_as_the_copy(void)
+{
+    g_autoptr(FsScriptResult) res = fs_script_run(
+        STEPS(fin_dsacked_crossed_then_lost), NULL);
+
+    g_assert_cmpuint(fs_script_count(res, FS_EV_FIN_RTX_SPURIOUS,
+                                     FS_ROLE_CLIENT), ==, 2);
+    for (guint n = 0; n < 2; n++)
+        g_assert_cmpint(nth_says_crossed(res, FS_EV_FIN_RTX_SPURIOUS,
+                                         FS_ROLE_CLIENT, n), ==,
+                        nth_says_crossed(res, FS_EV_FIN_RETRANSMIT,
+                                         FS_ROLE_CLIENT, n));
+    g_assert_cmpint(nth_says_crossed(res, FS_EV_FIN_RETRANSMIT,
+                                     FS_ROLE_CLIENT, 0), ==, 1);
+    g_assert_cmpint(nth_says_crossed(res, FS_EV_FIN_RETRANSMIT,
+                                     FS_ROLE_CLIENT, 1), ==, 0);
 }
 
 static void
@@ -2213,6 +2265,8 @@ main(int argc, char **argv)
     g_test_add_func("/tcpstate/fin-dsack", test_fin_dsack);
     g_test_add_func("/tcpstate/fin-dsack-simultaneous",
                     test_fin_dsack_simultaneous);
+    g_test_add_func("/tcpstate/fin-dsack-says-as-the-copy",
+                    test_fin_dsack_says_as_the_copy);
     g_test_add_func("/tcpstate/fin-retransmit-counts",
                     test_fin_retransmit_counts);
     g_test_add_func("/tcpstate/rst-interrupted-state",

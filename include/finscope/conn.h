@@ -239,6 +239,10 @@ struct FsConn {
                                  before it had been taken then (a D-SACK
                                  of a later copy dates nothing earlier:
                                  tcpstate.c, fin_dsacked()) */
+    guint8 fin_rtx_crossed : 2; /* by role (1 << FsRole): its FIN's last
+                                   copy was judged to have crossed its
+                                   ACK in flight (on_fin_again()): a
+                                   D-SACK of it says the same */
     guint16 rst_ignored;     /* RSTs the receiver would not accept */
     guint16 first_source;    /* capture file index of first_frame */
 };

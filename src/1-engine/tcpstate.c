@@ -950,10 +950,14 @@ fin_dsacked(const Step *st, FsRole role)
                                       : owner->prev_fin_time;
     const char *why;
 
-    if (owner->fin_acked) /* the copy crossed its ACK (on_fin_again()) */
+    /* as the copy's fin_retransmit said (on_fin_again()): an ACK that
+     * crossed it, or one captured before that it found lost (an ACK
+     * taken since as crossing the copy, acked_again_in_flight(), leaves
+     * that said: zeek's ssh.pcap, conn 20, frames 912-913) */
+    if (st->conn->fin_rtx_crossed & (1u << fs_role_peer(role)))
         why = "D-SACK: the FIN had arrived before it was sent again; the "
               "copy crossed its ACK in flight: nothing lost";
-    else if (owner->fin_acked_lost)
+    else if (owner->fin_acked || owner->fin_acked_lost)
         why = "D-SACK: the FIN had arrived before it was sent again; its "
               "ACK, captured, was lost after the sensor (or late)";
     else
@@ -1315,6 +1319,10 @@ on_fin_again(const Step *st, FsRole sender)
     self->last_fin_time = seg->ts;
     crossed = self->fin_acked &&
               crossed_its_ack(st, sender, self->fin_acked_time);
+    if (crossed) /* for a D-SACK of the copy (fin_dsacked()) */
+        conn->fin_rtx_crossed |= 1u << sender;
+    else
+        conn->fin_rtx_crossed &= ~(1u << sender);
     emit_event_value(st, FS_EV_FIN_RETRANSMIT, sender, self->fin_seq,
                      !self->fin_acked ? "no ACK of it captured: the FIN "
                                         "lost past the sensor, or its ACK "
