@@ -68,12 +68,10 @@ fs_script_segment(const FsScriptStep *st, FsSegment *seg)
     seg->wscale = FS_WSCALE_NONE;
     if (strchr(st->flags, 'D') != NULL) {
         seg->dsack = TRUE;
-        seg->dsack_left = st->ack - 1;
-        seg->dsack_right = st->ack;
+        seg->dsack_right = st->ack;      /* [ack - 1, ack) */
     } else if (strchr(st->flags, 'd') != NULL) {
         seg->dsack = TRUE;
-        seg->dsack_left = st->ack - 101;
-        seg->dsack_right = st->ack - 1;
+        seg->dsack_right = st->ack - 1;  /* [ack - 101, ack - 1) */
     }
     seg->ts = FS_SCRIPT_T0 + st->t_ms * FS_NS_PER_MSEC;
 }

@@ -69,18 +69,21 @@ typedef struct FsSegment {
                              (RFC 2018) is a D-SACK (RFC 2883 §4: its
                              right edge at or below the ACK number, or
                              the block inside the second one): its
-                             sender received [dsack_left, dsack_right)
-                             twice. Set only when the option was whole
-                             and its length 2 + 8n, 1 <= n <= 4; an
-                             ACK's other SACK blocks are not kept (the
-                             engine reads none) */
-    gboolean sack_ok;     /* SACK-permitted option present */
-    gboolean has_ts;      /* timestamps option present */
+                             sender received the sequence space before
+                             dsack_right twice, a non-empty block ending
+                             there. Set only when the option was whole,
+                             its length 2 + 8n, 1 <= n <= 4, and the
+                             block's left edge below its right; the left
+                             edge and an ACK's other SACK blocks are not
+                             kept (the engine asks only whether a FIN,
+                             the last sequence number a sender has, came
+                             twice: a block ending one past it) */
+    guint8 sack_ok;       /* TRUE: SACK-permitted option present */
+    guint8 has_ts;        /* TRUE: timestamps option present */
     guint32 tsval;        /* TSval (valid if has_ts) */
     guint32 tsecr;        /* TSecr (valid if has_ts) */
-    guint32 dsack_left;   /* the D-SACK block's first sequence number
-                             (valid if dsack) */
-    guint32 dsack_right;  /* one past its last (valid if dsack) */
+    guint32 dsack_right;  /* one past the D-SACK block's last sequence
+                             number (valid if dsack) */
     guint32 payload_len;  /* payload bytes per the IP length, captured or not */
     guint32 hdr_hash;     /* hash of the IP+TCP header bytes (dup frames) */
     guint32 flow_hash;    /* fs_flow_hash() of its 4-tuple; 0 = not yet */

@@ -881,8 +881,9 @@ decode_tunnel(Cursor *c, guint8 proto, guint32 *room, Layers *l,
  * body that is no whole number of blocks (0 or more than 4 of them), or
  * an empty or reversed first block, says nothing: stepped over by its
  * length, as an unknown kind is (the options after it still read). Only
- * the first block is kept (seg->dsack_left, dsack_right): the engine
- * asks whether a FIN came twice, nothing else of SACK. */
+ * the first block's right edge is kept (seg->dsack_right; its left is
+ * below it): the engine asks whether a FIN came twice (a block ending
+ * one past it), nothing else of SACK. */
 static void
 apply_sack(Cursor body, FsSegment *seg)
 {
@@ -898,7 +899,6 @@ apply_sack(Cursor body, FsSegment *seg)
          cur_u32(&body, &right2) && fs_seq_leq(left2, left) &&
          fs_seq_leq(right, right2))) {
         seg->dsack = TRUE;
-        seg->dsack_left = left;
         seg->dsack_right = right;
     }
 }

@@ -915,7 +915,10 @@ fin_receipt_waits(const Step *st, FsRole sender, gboolean waiting)
  * duplicate at once, a quick ACK with the D-SACK; one that comes later
  * answers a copy the capture lacks, sent after the last captured one:
  * "the first copy lost, the second taken and its ACK lost, a third not
- * captured" fits as well). No answering time measured: not used. */
+ * captured" fits as well). No answering time measured: not used. The
+ * block covers the FIN when it ends one past it (FsSegment.dsack_right:
+ * a block is never empty, and nothing of the sender's lies past its
+ * FIN). */
 static gboolean
 dsack_covers_fin(const Step *st, FsRole rcv_role)
 {
@@ -930,8 +933,7 @@ dsack_covers_fin(const Step *st, FsRole rcv_role)
            fin_owner->fin_acked_time < fin_owner->last_fin_time) &&
           !fin_owner->fin_gap && rcv->ack_seen &&
           fs_seq_geq(rcv->max_ack, fin_owner->fin_seq) &&
-          fs_seq_leq(seg->dsack_left, fin_owner->fin_seq) &&
-          fs_seq_lt(fin_owner->fin_seq, seg->dsack_right)))
+          seg->dsack_right == fin_owner->fin_seq + 1))
         return FALSE;
     window = leg_window(st->conn, rcv_role);
     return window >= 0 && seg->ts - fin_owner->last_fin_time <= window;
