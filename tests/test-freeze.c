@@ -153,6 +153,8 @@ random_conn(GRand *rng, FsConn *c)
     c->rst_outlived = g_rand_boolean(rng);
     c->rst_sender_talked = g_rand_boolean(rng);
     c->rst_sender_was = (guint8)g_rand_int_range(rng, 0, FS_TCP_N_STATES);
+    c->fin_not_taken = (guint8)g_rand_int_range(rng, 0, 4);
+    c->fin_rtx_crossed = (guint8)g_rand_int_range(rng, 0, 4);
     c->reuse.outcome = (guint8)g_rand_int_range(rng, 0, 5);
     c->reuse.holder = (gint8)g_rand_int_range(rng, -1, 2);
     c->reuse.holder_state = (guint8)g_rand_int_range(rng, 0, 12);
