@@ -11,6 +11,9 @@
 static const int fuzz_links[] = {
     FS_DLT_EN10MB, FS_DLT_LINUX_SLL, FS_DLT_LINUX_SLL2, FS_DLT_NULL,
     FS_DLT_LOOP, FS_DLT_RAW, 14, 101, FS_DLT_IPV4, FS_DLT_IPV6,
+    FS_DLT_PPP, FS_DLT_C_HDLC, FS_DLT_FDDI, FS_DLT_NFLOG, FS_DLT_IPOIB,
+    FS_DLT_IEEE802_11, FS_DLT_IEEE802_11_RADIO, FS_DLT_PPI,
+    FS_DLT_JUNIPER_ETHER,
 };
 #define FUZZ_N_LINKS (sizeof fuzz_links / sizeof fuzz_links[0])
 

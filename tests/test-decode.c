@@ -756,6 +756,251 @@ add_tunnel_cases(GPtrArray *cases, const GByteArray *v4, const GByteArray *v6)
     }
 }
 
+/* ---- the link types of captures from routers, taps and radios ---- */
+
+/* PPP (LINKTYPE_PPP): address 0xff and control 0x03 when framed, then
+ * the protocol, 1 byte when compressed (pfc) and odd. */
+static GByteArray *
+ppp_frame(gboolean framed, gboolean pfc, guint16 proto, const GByteArray *pkt)
+{
+    GByteArray *b = g_byte_array_new();
+
+    if (framed) {
+        put8(b, 0xff);
+        put8(b, 0x03);
+    }
+    if (pfc)
+        put8(b, (guint8)proto);
+    else
+        put16(b, proto);
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
+/* Cisco HDLC: unicast address 0x0f, control 0, EtherType. */
+static GByteArray *
+chdlc_frame(guint16 type, const GByteArray *pkt)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put8(b, 0x0f);
+    put8(b, 0x00);
+    put16(b, type);
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
+static const guint8 snap_hdr[6] = { 0xaa, 0xaa, 0x03, 0, 0, 0 };
+
+/* FDDI: frame control fc, two MACs, LLC/SNAP with type. */
+static GByteArray *
+fddi_frame(guint8 fc, guint16 type, const GByteArray *pkt)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put8(b, fc);
+    for (guint i = 0; i < 12; i++)
+        put8(b, (guint8)(0x10 + i));
+    put_bytes(b, snap_hdr, sizeof snap_hdr);
+    put16(b, type);
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
+/* One NFLOG TLV in this host's byte order, padded to 4 bytes (but the
+ * last, whose padding the link-case tables would take for payload). */
+static void
+put_nflog_tlv(GByteArray *b, guint16 type, const guint8 *v, guint16 n,
+              gboolean pad)
+{
+    guint16 len = (guint16)(4 + n);
+    static const guint8 zero[3] = { 0, 0, 0 };
+
+    g_byte_array_append(b, (const guint8 *)&len, 2);
+    g_byte_array_append(b, (const guint8 *)&type, 2);
+    put_bytes(b, v, n);
+    if (pad)
+        put_bytes(b, zero, (4 - n % 4) % 4);
+}
+
+/* NFLOG: family, version 0, group 5, a mark TLV, a 5-byte prefix TLV
+ * (padded), then the packet in the payload TLV. */
+static GByteArray *
+nflog_frame(guint8 family, const GByteArray *pkt)
+{
+    static const guint8 mark[4] = { 0, 0, 0, 1 };
+    static const guint8 prefix[5] = { 'f', 'i', 'n', '!', 0 };
+    GByteArray *b = g_byte_array_new();
+
+    put8(b, family);
+    put8(b, 0);
+    put16(b, 5);
+    put_nflog_tlv(b, 2, mark, sizeof mark, TRUE);
+    put_nflog_tlv(b, 10, prefix, sizeof prefix, TRUE);
+    put_nflog_tlv(b, 9, pkt->data, (guint16)pkt->len, FALSE);
+    return b;
+}
+
+/* IPoIB as libpcap writes it: 40 bytes of address (a destination QPN
+ * and GID), the type, 2 reserved bytes. */
+static GByteArray *
+ipoib_frame(guint16 type, const GByteArray *pkt)
+{
+    GByteArray *b = g_byte_array_new();
+
+    for (guint i = 0; i < 20; i++)
+        put8(b, 0);
+    put32(b, 0x80000550);
+    for (guint i = 0; i < 16; i++)
+        put8(b, (guint8)(i == 0 ? 0xfe : i == 1 ? 0x80 : i));
+    put16(b, type);
+    put16(b, 0);
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
+/* An 802.11 data frame: fc0 (0x08 data, 0x88 QoS data), flags fc1,
+ * three or (to and from DS) four addresses, QoS control (and HT control
+ * with the order flag) for QoS data; pad bytes of padding (radiotap's
+ * data pad); LLC/SNAP with type. */
+static GByteArray *
+wlan_frame(guint8 fc0, guint8 fc1, guint pad, guint16 type,
+           const GByteArray *pkt)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put8(b, fc0);
+    put8(b, fc1);
+    put16(b, 0x3a01); /* duration */
+    for (guint i = 0; i < 18; i++)
+        put8(b, (guint8)(0x20 + i));
+    put16(b, 0x1000); /* sequence control: sequence 1, fragment 0 */
+    if ((fc1 & 0x03) == 0x03)
+        for (guint i = 0; i < 6; i++)
+            put8(b, (guint8)(0x40 + i));
+    if (fc0 & 0x80) {
+        put16(b, 0x0600); /* TID 6 */
+        if (fc1 & 0x80)
+            put32(b, 0);
+    }
+    for (guint i = 0; i < pad; i++)
+        put8(b, 0);
+    put_bytes(b, snap_hdr, sizeof snap_hdr);
+    put16(b, type);
+    put_bytes(b, pkt->data, pkt->len);
+    return b;
+}
+
+/* radiotap: two present words (TSFT and flags, then an empty one), the
+ * TSF aligned to 8, the flags byte, a channel (rate) byte; then the
+ * 802.11 frame. */
+static GByteArray *
+radiotap_frame(guint8 flags, const GByteArray *wlan)
+{
+    GByteArray *b = g_byte_array_new();
+    static const guint8 le_hdr[12] = {
+        0, 0, 26, 0,             /* version, pad, length 26 */
+        0x07, 0, 0, 0x80,        /* TSFT, flags, rate; another word */
+        0, 0, 0, 0,              /* the second present word */
+    };
+
+    put_bytes(b, le_hdr, sizeof le_hdr);
+    put32(b, 0);                 /* alignment of the TSF to 8 */
+    for (guint i = 0; i < 8; i++)
+        put8(b, (guint8)i);      /* TSF */
+    put8(b, flags);
+    put8(b, 0x0c);               /* rate 6 Mb/s */
+    put_bytes(b, wlan->data, wlan->len);
+    return b;
+}
+
+/* PPI: version 0, flags 0, length 12 (one 4-byte field), the DLT, a
+ * field; then the frame. */
+static GByteArray *
+ppi_frame(guint32 dlt, const GByteArray *frame)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put8(b, 0);
+    put8(b, 0);
+    put8(b, 12);
+    put8(b, 0);
+    put8(b, (guint8)dlt);
+    put8(b, (guint8)(dlt >> 8));
+    put8(b, (guint8)(dlt >> 16));
+    put8(b, (guint8)(dlt >> 24));
+    put32(b, 0x02000000); /* a field: type 2, length 0 (as bytes) */
+    put_bytes(b, frame->data, frame->len);
+    return b;
+}
+
+/* Juniper Ethernet: "MGC", flags, with the extension flag 16 bytes of
+ * TLVs; then the Ethernet frame. */
+static GByteArray *
+juniper_frame(guint8 flags, const GByteArray *eth)
+{
+    GByteArray *b = g_byte_array_new();
+
+    put32(b, 0x4d474300u | flags);
+    if (flags & 0x80) {
+        put16(b, 16);
+        for (guint i = 0; i < 16; i++)
+            put8(b, (guint8)i);
+    }
+    put_bytes(b, eth->data, eth->len);
+    return b;
+}
+
+static void
+add_more_link_cases(GPtrArray *cases, const GByteArray *v4,
+                    const GByteArray *v6)
+{
+    g_autoptr(GByteArray) mpls4 = mpls_payload(2, v4);
+    g_autoptr(GByteArray) qos4 = wlan_frame(0x88, 0x02, 2, ETH_IPV4, v4);
+    g_autoptr(GByteArray) wlan6 = wlan_frame(0x08, 0x01, 0, ETH_IPV6, v6);
+    g_autoptr(GByteArray) wlan4 = wlan_frame(0x08, 0x02, 0, ETH_IPV4, v4);
+    g_autoptr(GByteArray) eth4 = eth_frame(NULL, 0, ETH_IPV4, v4);
+    g_autoptr(GByteArray) eth6 = eth_frame(NULL, 0, ETH_IPV6, v6);
+
+    add_case(cases, "ppp-framed/4", FS_DLT_PPP,
+             ppp_frame(TRUE, FALSE, PPP_IPV4, v4), 4, 0);
+    add_case(cases, "ppp/6", FS_DLT_PPP, ppp_frame(FALSE, FALSE, PPP_IPV6, v6),
+             6, 0);
+    add_case(cases, "ppp-pfc/4", FS_DLT_PPP, ppp_frame(FALSE, TRUE, 0x21, v4),
+             4, 0);
+    add_case(cases, "ppp-mpls/4", FS_DLT_PPP,
+             ppp_frame(TRUE, FALSE, 0x0281, mpls4), 4, 0);
+    add_case(cases, "ppp-chdlc/4", FS_DLT_PPP, chdlc_frame(ETH_IPV4, v4), 4,
+             0);
+    add_case(cases, "chdlc/4", FS_DLT_C_HDLC, chdlc_frame(ETH_IPV4, v4), 4, 0);
+    add_case(cases, "chdlc/6", FS_DLT_C_HDLC, chdlc_frame(ETH_IPV6, v6), 6, 0);
+    add_case(cases, "fddi/4", FS_DLT_FDDI, fddi_frame(0x50, ETH_IPV4, v4), 4,
+             0);
+    add_case(cases, "fddi/6", FS_DLT_FDDI, fddi_frame(0x57, ETH_IPV6, v6), 6,
+             0);
+    add_case(cases, "nflog/4", FS_DLT_NFLOG, nflog_frame(2, v4), 4, 0);
+    add_case(cases, "nflog/6", FS_DLT_NFLOG, nflog_frame(10, v6), 6, 0);
+    add_case(cases, "ipoib/4", FS_DLT_IPOIB, ipoib_frame(ETH_IPV4, v4), 4, 0);
+    add_case(cases, "ipoib/6", FS_DLT_IPOIB, ipoib_frame(ETH_IPV6, v6), 6, 0);
+    add_case(cases, "80211/4", FS_DLT_IEEE802_11,
+             wlan_frame(0x08, 0x02, 0, ETH_IPV4, v4), 4, 0);
+    add_case(cases, "80211-qos-4addr-htc/6", FS_DLT_IEEE802_11,
+             wlan_frame(0x88, 0x83, 0, ETH_IPV6, v6), 6, 0);
+    /* QoS data, from DS, padded to 28 bytes (radiotap's data pad) */
+    add_case(cases, "radiotap-datapad/4", FS_DLT_IEEE802_11_RADIO,
+             radiotap_frame(0x20, qos4), 4, 0);
+    add_case(cases, "radiotap/6", FS_DLT_IEEE802_11_RADIO,
+             radiotap_frame(0x00, wlan6), 6, 0);
+    add_case(cases, "ppi-80211/4", FS_DLT_PPI,
+             ppi_frame(105, wlan4), 4, 0);
+    add_case(cases, "ppi-en10mb/6", FS_DLT_PPI,
+             ppi_frame(1, eth6), 6, 0);
+    add_case(cases, "juniper-ether/4", FS_DLT_JUNIPER_ETHER,
+             juniper_frame(0x80, eth4), 4, 0);
+    add_case(cases, "juniper-ether-noext/6", FS_DLT_JUNIPER_ETHER,
+             juniper_frame(0x00, eth6), 6, 0);
+}
+
 static GPtrArray *
 link_cases(void)
 {
@@ -792,6 +1037,7 @@ link_cases(void)
     add_case(cases, "qinq+mpls/6", FS_DLT_EN10MB,
              eth_frame(qinq_tags, 2, ETH_MPLS, mpls6), 6, QINQ_VLAN);
     add_tunnel_cases(cases, v4, v6);
+    add_more_link_cases(cases, v4, v6);
     return cases;
 }
 
@@ -821,8 +1067,10 @@ test_status_name(void)
 static void
 test_linktype_supported(void)
 {
-    static const int yes[] = { 0, 1, 12, 14, 101, 108, 113, 228, 229, 276 };
-    static const int no[] = { -1, 2, 9, 105, 127, 147, 192, 1000 };
+    static const int yes[] = { 0,   1,   9,   10,  12,  14,  101, 104, 105,
+                               108, 113, 127, 178, 192, 228, 229, 239, 242,
+                               276 };
+    static const int no[] = { -1, 2, 8, 50, 107, 129, 137, 147, 1000 };
 
     for (gsize i = 0; i < G_N_ELEMENTS(yes); i++)
         g_assert_true(fs_decode_linktype_supported(yes[i]));
@@ -839,7 +1087,7 @@ test_unsupported_linktype(void)
 
     g_test_expect_message(G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL,
                           "*fs_decode_linktype_supported*");
-    g_assert_cmpint(fs_decode(105, &byte, 1, 1, &seg), ==, FS_DECODE_NOT_IP);
+    g_assert_cmpint(fs_decode(147, &byte, 1, 1, &seg), ==, FS_DECODE_NOT_IP);
     g_test_assert_expected_messages();
 }
 
@@ -1745,6 +1993,116 @@ test_padding(void)
                     FS_DECODE_INVALID);
 }
 
+/* The link types of routers, taps and radios: what is not IP, what
+ * lies, what is a fragment. */
+static void
+test_more_links_refused(void)
+{
+    g_autoptr(GByteArray) v4 = std_ipv4();
+    g_autoptr(GByteArray) lcp = ppp_frame(TRUE, FALSE, PPP_LCP, v4);
+    g_autoptr(GByteArray) slarp = chdlc_frame(0x8035, v4);
+    g_autoptr(GByteArray) chdlc_len = chdlc_frame(0x0100, v4);
+    g_autoptr(GByteArray) smt = fddi_frame(0x41, ETH_IPV4, v4);
+    g_autoptr(GByteArray) bridged = nflog_frame(7, v4);
+    g_autoptr(GByteArray) short_tlv = nflog_frame(2, v4);
+    g_autoptr(GByteArray) no_payload = g_byte_array_new();
+    g_autoptr(GByteArray) long_tlv = g_byte_array_new();
+    g_autoptr(GByteArray) ib_arp = ipoib_frame(ETH_ARP, v4);
+    g_autoptr(GByteArray) beacon = wlan_frame(0x80, 0x00, 0, ETH_IPV4, v4);
+    g_autoptr(GByteArray) nodata = wlan_frame(0x48, 0x01, 0, ETH_IPV4, v4);
+    g_autoptr(GByteArray) prot = wlan_frame(0x08, 0x42, 0, ETH_IPV4, v4);
+    g_autoptr(GByteArray) frag = wlan_frame(0x08, 0x06, 0, ETH_IPV4, v4);
+    g_autoptr(GByteArray) frag2 = wlan_frame(0x08, 0x02, 0, ETH_IPV4, v4);
+    g_autoptr(GByteArray) amsdu = wlan_frame(0x88, 0x02, 0, ETH_IPV4, v4);
+    g_autoptr(GByteArray) wlan4 = wlan_frame(0x08, 0x02, 0, ETH_IPV4, v4);
+    g_autoptr(GByteArray) badfcs = radiotap_frame(0x40, wlan4);
+    g_autoptr(GByteArray) rt_v1 = radiotap_frame(0x00, wlan4);
+    g_autoptr(GByteArray) rt_short = radiotap_frame(0x00, wlan4);
+    g_autoptr(GByteArray) rt_long = radiotap_frame(0x00, wlan4);
+    g_autoptr(GByteArray) ppi_v1 = ppi_frame(105, wlan4);
+    g_autoptr(GByteArray) ppi_ppi = ppi_frame(192, wlan4);
+    g_autoptr(GByteArray) ppi_other = ppi_frame(147, wlan4);
+    g_autoptr(GByteArray) eth4 = eth_frame(NULL, 0, ETH_IPV4, v4);
+    g_autoptr(GByteArray) jnx_magic = juniper_frame(0x80, eth4);
+    g_autoptr(GByteArray) jnx_nol2 = juniper_frame(0x82, eth4);
+    g_autoptr(GByteArray) jnx_long = juniper_frame(0x80, eth4);
+    guint16 len2 = 2, big = 200;
+    FsSegment seg;
+
+    g_assert_cmpint(decode(FS_DLT_PPP, lcp, &seg), ==, FS_DECODE_NOT_IP);
+    g_assert_cmpint(decode(FS_DLT_C_HDLC, slarp, &seg), ==, FS_DECODE_NOT_IP);
+    g_assert_cmpint(decode(FS_DLT_C_HDLC, chdlc_len, &seg), ==,
+                    FS_DECODE_NOT_IP);
+    g_assert_cmpint(decode(FS_DLT_FDDI, smt, &seg), ==, FS_DECODE_NOT_IP);
+    /* NFLOG: a bridge family's frame; a TLV shorter than its header; no
+     * payload TLV; one that runs past the whole frame */
+    g_assert_cmpint(decode(FS_DLT_NFLOG, bridged, &seg), ==,
+                    FS_DECODE_NOT_IP);
+    memcpy(short_tlv->data + 4, &len2, 2);
+    g_assert_cmpint(decode(FS_DLT_NFLOG, short_tlv, &seg), ==,
+                    FS_DECODE_INVALID);
+    put_bytes(no_payload, short_tlv->data, 4 + 8);
+    {
+        guint16 eight = 8;
+
+        memcpy(no_payload->data + 4, &eight, 2);
+    }
+    g_assert_cmpint(decode(FS_DLT_NFLOG, no_payload, &seg), ==,
+                    FS_DECODE_NOT_IP);
+    put_bytes(long_tlv, no_payload->data, no_payload->len);
+    memcpy(long_tlv->data + 4, &big, 2);
+    g_assert_cmpint(decode(FS_DLT_NFLOG, long_tlv, &seg), ==,
+                    FS_DECODE_INVALID);
+    g_assert_cmpint(decode_cut(FS_DLT_NFLOG, long_tlv, long_tlv->len, 300,
+                               &seg), ==, FS_DECODE_TRUNCATED);
+    g_assert_cmpint(decode(FS_DLT_IPOIB, ib_arp, &seg), ==, FS_DECODE_NOT_IP);
+    /* 802.11: management, no data, protected, fragments (more
+     * fragments; fragment number 1), an A-MSDU */
+    g_assert_cmpint(decode(FS_DLT_IEEE802_11, beacon, &seg), ==,
+                    FS_DECODE_NOT_IP);
+    g_assert_cmpint(decode(FS_DLT_IEEE802_11, nodata, &seg), ==,
+                    FS_DECODE_NOT_IP);
+    g_assert_cmpint(decode(FS_DLT_IEEE802_11, prot, &seg), ==,
+                    FS_DECODE_NOT_IP);
+    g_assert_cmpint(decode(FS_DLT_IEEE802_11, frag, &seg), ==,
+                    FS_DECODE_FRAGMENT);
+    frag2->data[22] |= 0x01;
+    g_assert_cmpint(decode(FS_DLT_IEEE802_11, frag2, &seg), ==,
+                    FS_DECODE_FRAGMENT);
+    amsdu->data[24] |= 0x80;
+    g_assert_cmpint(decode(FS_DLT_IEEE802_11, amsdu, &seg), ==,
+                    FS_DECODE_NOT_IP);
+    /* radiotap: a bad FCS; version 1; a length below its header; one
+     * past the whole frame */
+    g_assert_cmpint(decode(FS_DLT_IEEE802_11_RADIO, badfcs, &seg), ==,
+                    FS_DECODE_INVALID);
+    rt_v1->data[0] = 1;
+    g_assert_cmpint(decode(FS_DLT_IEEE802_11_RADIO, rt_v1, &seg), ==,
+                    FS_DECODE_INVALID);
+    rt_short->data[2] = 4;
+    g_assert_cmpint(decode(FS_DLT_IEEE802_11_RADIO, rt_short, &seg), ==,
+                    FS_DECODE_INVALID);
+    rt_long->data[2] = 0xff;
+    rt_long->data[3] = 0x7f;
+    g_assert_cmpint(decode(FS_DLT_IEEE802_11_RADIO, rt_long, &seg), ==,
+                    FS_DECODE_INVALID);
+    /* PPI: version 1; PPI in PPI; a link type not decoded */
+    ppi_v1->data[0] = 1;
+    g_assert_cmpint(decode(FS_DLT_PPI, ppi_v1, &seg), ==, FS_DECODE_INVALID);
+    g_assert_cmpint(decode(FS_DLT_PPI, ppi_ppi, &seg), ==, FS_DECODE_NOT_IP);
+    g_assert_cmpint(decode(FS_DLT_PPI, ppi_other, &seg), ==,
+                    FS_DECODE_NOT_IP);
+    /* Juniper: not "MGC"; no L2 header; extensions past the end */
+    jnx_magic->data[0] = 'X';
+    g_assert_cmpint(decode(FS_DLT_JUNIPER_ETHER, jnx_magic, &seg), ==,
+                    FS_DECODE_INVALID);
+    g_assert_cmpint(decode(FS_DLT_JUNIPER_ETHER, jnx_nol2, &seg), ==,
+                    FS_DECODE_NOT_IP);
+    jnx_long->data[4] = 0x7f;
+    g_assert_cmpint(decode(FS_DLT_JUNIPER_ETHER, jnx_long, &seg), ==,
+                    FS_DECODE_INVALID);
+}
+
 static void
 test_not_ip(void)
 {
@@ -2508,6 +2866,7 @@ main(int argc, char **argv)
     g_test_add_func("/decode/llc-snap", test_llc);
     g_test_add_func("/decode/padding", test_padding);
     g_test_add_func("/decode/not-ip", test_not_ip);
+    g_test_add_func("/decode/more-links-refused", test_more_links_refused);
     g_test_add_func("/decode/not-tcp", test_not_tcp);
     g_test_add_func("/decode/truncated-every-offset",
                     test_truncated_every_offset);

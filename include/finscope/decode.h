@@ -18,11 +18,20 @@
 /* Link types (DLT_ values, as libpcap reports them). */
 #define FS_DLT_NULL 0
 #define FS_DLT_EN10MB 1
+#define FS_DLT_PPP 9       /* PPP, HDLC-like framing or none (RFC 1661/2) */
+#define FS_DLT_FDDI 10
 #define FS_DLT_RAW 12      /* OpenBSD/Linux raw IP, as pcap_datalink() says */
+#define FS_DLT_C_HDLC 104  /* Cisco HDLC */
+#define FS_DLT_IEEE802_11 105
 #define FS_DLT_LOOP 108
 #define FS_DLT_LINUX_SLL 113
+#define FS_DLT_IEEE802_11_RADIO 127 /* radiotap, then 802.11 */
+#define FS_DLT_JUNIPER_ETHER 178
+#define FS_DLT_PPI 192     /* Per-Packet Information, then its own DLT */
 #define FS_DLT_IPV4 228
 #define FS_DLT_IPV6 229
+#define FS_DLT_NFLOG 239   /* Linux NFLOG: TLVs in the reader's order */
+#define FS_DLT_IPOIB 242   /* IP over InfiniBand, libpcap's 44 bytes */
 #define FS_DLT_LINUX_SLL2 276
 
 typedef enum {

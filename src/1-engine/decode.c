@@ -45,6 +45,81 @@
 #define PPP_ADDRESS 0xff /* HDLC address and control, unless compressed */
 #define PPP_CONTROL 0x03
 
+#define PPP_MPLS 0x0281  /* RFC 3032 §5 */
+#define PPP_MPLS_MC 0x0283
+#define PPP_PFC 0x01     /* an odd first byte: a compressed, 1-byte
+                            protocol field (RFC 1661 §6.5) */
+/* Cisco HDLC's address byte (Wireshark's packet-chdlc.c): unicast,
+ * broadcast. Either one starting a PPP frame (LINKTYPE_PPP) is Cisco
+ * HDLC, as Wireshark reads it. */
+#define CHDLC_UNICAST 0x0f
+#define CHDLC_BROADCAST 0x8f
+
+/* FDDI (ANSI X3.139): frame control, destination and source MACs; the
+ * asynchronous and synchronous LLC frame classes carry LLC. */
+#define FDDI_HDR 13
+#define FDDI_FC_CLASS_MASK 0xf8
+#define FDDI_FC_LLC_ASYNC 0x50
+#define FDDI_FC_LLC_SYNC 0xd0
+
+/* LINKTYPE_NFLOG (tcpdump.org/linktypes/LINKTYPE_NFLOG.html): a Linux
+ * AF_ family, version, resource id (big-endian), then TLVs whose length
+ * (4 header bytes included, padded to 4) and type are in the byte order
+ * of the host reading the file (libpcap swaps them for a file written
+ * in the other order; mapped.c leaves such files to it). */
+#define NFLOG_HDR 4
+#define NFLOG_TLV_HDR 4
+#define NFULA_PAYLOAD 9
+#define NFLOG_TYPE_MASK 0x7fff /* the top bit says nested */
+#define LINUX_AF_INET 2
+#define LINUX_AF_INET6 10
+
+/* LINKTYPE_IPOIB as libpcap captures it on Linux and Wireshark reads
+ * it (packet-ipoib.c, WTAP_ENCAP_IP_OVER_IB_PCAP): 40 bytes of global
+ * route header or destination address, then RFC 4391 §6's type and
+ * reserved. */
+#define IPOIB_ADDR 40
+
+/* IEEE 802.11 frames: frame control's first byte holds the protocol
+ * version, type and subtype, its second the flags; a data frame's
+ * header is 24 bytes, more with a fourth address (to and from DS), QoS
+ * control (QoS subtypes) and HT control (QoS with the order flag). */
+#define WLAN_HDR 24
+#define WLAN_ADDR4 6
+#define WLAN_QOS 2
+#define WLAN_HTC 4
+#define WLAN_SEQCTL_AT 22
+#define WLAN_TYPE_DATA 2
+#define WLAN_SUBTYPE_NODATA 0x4
+#define WLAN_SUBTYPE_QOS 0x8
+#define WLAN_FLAG_DS 0x03   /* to DS and from DS: four addresses */
+#define WLAN_FLAG_MOREFRAG 0x04
+#define WLAN_FLAG_PROTECTED 0x40
+#define WLAN_FLAG_ORDER 0x80
+#define WLAN_QOS_AMSDU 0x80 /* an A-MSDU: subframes, not one LLC */
+/* radiotap (radiotap.org): version 0, pad, length and the first
+ * present word, little-endian; bit 31 of a present word says another
+ * follows. Field 0 is the TSF timer (8 bytes, aligned to 8), field 1
+ * the flags byte. */
+#define RADIOTAP_HDR 8
+#define RADIOTAP_EXT 0x80000000u
+#define RADIOTAP_TSFT 0x1u
+#define RADIOTAP_FLAGS 0x2u
+#define RADIOTAP_F_DATAPAD 0x20 /* 802.11 header padded to 4 bytes */
+#define RADIOTAP_F_BADFCS 0x40  /* the frame failed its FCS check */
+#define RADIOTAP_MAX_PRESENT 64 /* present words: more is an attack */
+/* PPI (the CACE Per-Packet Information header): version 0, flags,
+ * length and the DLT of what follows, little-endian. */
+#define PPI_HDR 8
+
+/* Juniper's header (tcpdump's print-juniper.c, Wireshark's
+ * packet-juniper.c): "MGC", flags, then with the extension flag a
+ * 16-bit length (big-endian) of TLVs; without the no-L2 flag the
+ * interface's own frame follows (Ethernet here). */
+#define JUNIPER_MAGIC 0x4d4743u
+#define JUNIPER_FLAG_NO_L2 0x02
+#define JUNIPER_FLAG_EXT 0x80
+
 /* MPLS label stack entries (RFC 3032 §2.1): label 20 bits, traffic
  * class 3, bottom of stack 1, TTL 8. */
 #define MPLS_BOS 0x00000100u
@@ -125,6 +200,17 @@ typedef enum {
     LINK_NULL,     /* 4-byte address family in the writer's byte order */
     LINK_LOOP,     /* 4-byte address family in network byte order */
     LINK_RAW,      /* the IP header comes first */
+    LINK_PPP,      /* PPP (RFC 1661), with or without HDLC-like framing
+                      (RFC 1662), or Cisco HDLC */
+    LINK_CHDLC,    /* Cisco HDLC: address, control, EtherType */
+    LINK_FDDI,     /* FDDI: frame control, MACs, then LLC/SNAP */
+    LINK_NFLOG,    /* Linux NFLOG: family, version, resource id, TLVs */
+    LINK_IPOIB,    /* IP over InfiniBand: libpcap's 40-byte address
+                      part, then RFC 4391's type and reserved */
+    LINK_80211,    /* an IEEE 802.11 frame */
+    LINK_RADIOTAP, /* radiotap, then an 802.11 frame */
+    LINK_PPI,      /* PPI, then a frame of the link type it names */
+    LINK_JUNIPER_ETHER, /* Juniper's "MGC" header, then Ethernet */
 } LinkKind;
 
 /* The IP version the link layer announced; ANY means read the nibble. */
@@ -149,6 +235,10 @@ typedef struct {
     gboolean cut;      /* a mirror cut the frame it carries (ERSPAN's T):
                           its datagram may end early, as at a snap
                           length */
+    gboolean whole;    /* the frame was captured whole (caplen >=
+                          wirelen): a link header's length that runs
+                          past it lies (invalid), else the snap length
+                          cut it (truncated) */
 } Layers;
 
 static const char *const status_names[] = {
@@ -251,6 +341,24 @@ link_kind(int linktype)
     case FS_DLT_IPV4:
     case FS_DLT_IPV6:
         return LINK_RAW;
+    case FS_DLT_PPP:
+        return LINK_PPP;
+    case FS_DLT_C_HDLC:
+        return LINK_CHDLC;
+    case FS_DLT_FDDI:
+        return LINK_FDDI;
+    case FS_DLT_NFLOG:
+        return LINK_NFLOG;
+    case FS_DLT_IPOIB:
+        return LINK_IPOIB;
+    case FS_DLT_IEEE802_11:
+        return LINK_80211;
+    case FS_DLT_IEEE802_11_RADIO:
+        return LINK_RADIOTAP;
+    case FS_DLT_PPI:
+        return LINK_PPI;
+    case FS_DLT_JUNIPER_ETHER:
+        return LINK_JUNIPER_ETHER;
     default:
         return LINK_NONE;
     }
@@ -448,6 +556,285 @@ decode_bsd_family(Cursor *c, gboolean any_order, IpVersion *ipver)
     return *ipver == IP_ANY ? FS_DECODE_NOT_IP : FS_DECODE_OK;
 }
 
+/* A length in a link header that runs past the bytes captured: the
+ * snap length cut the frame, or, captured whole, the header lies. */
+static FsDecodeStatus
+past_end(const Layers *l)
+{
+    return l->whole ? FS_DECODE_INVALID : FS_DECODE_TRUNCATED;
+}
+
+static gboolean
+cur_le16(Cursor *c, guint16 *out)
+{
+    if (c->left < 2)
+        return FALSE;
+    *out = (guint16)(c->p[0] | (c->p[1] << 8));
+    c->p += 2;
+    c->left -= 2;
+    return TRUE;
+}
+
+static gboolean
+cur_le32(Cursor *c, guint32 *out)
+{
+    if (c->left < 4)
+        return FALSE;
+    *out = (guint32)c->p[0] | ((guint32)c->p[1] << 8) |
+           ((guint32)c->p[2] << 16) | ((guint32)c->p[3] << 24);
+    c->p += 4;
+    c->left -= 4;
+    return TRUE;
+}
+
+/* Cisco HDLC: address, control, then an EtherType (a smaller number is
+ * none of Cisco's). */
+static FsDecodeStatus
+decode_chdlc(Cursor *c, Layers *l, IpVersion *ipver)
+{
+    guint16 type;
+
+    if (!cur_skip(c, 2) || !cur_u16(c, &type))
+        return FS_DECODE_TRUNCATED;
+    if (type <= ETHER_MAX_LEN)
+        return FS_DECODE_NOT_IP;
+    return decode_ethertype(c, type, l, ipver);
+}
+
+static FsDecodeStatus decode_ppp(Cursor *c, IpVersion *ipver);
+
+/* LINKTYPE_PPP: PPP with HDLC-like framing (RFC 1662 §3.1) or without
+ * (decode_ppp()), or Cisco HDLC: a frame that starts with its address
+ * is Cisco HDLC (routers write both under this type; Wireshark reads
+ * them so). */
+static FsDecodeStatus
+decode_link_ppp(Cursor *c, Layers *l, IpVersion *ipver)
+{
+    if (c->left < 1)
+        return FS_DECODE_TRUNCATED;
+    if (c->p[0] == CHDLC_UNICAST || c->p[0] == CHDLC_BROADCAST)
+        return decode_chdlc(c, l, ipver);
+    return decode_ppp(c, ipver);
+}
+
+/* FDDI: frame control, destination, source; an LLC frame's LLC/SNAP
+ * header then names the EtherType. Other frame classes (SMT, MAC,
+ * tokens) are not IP. */
+static FsDecodeStatus
+decode_fddi(Cursor *c, Layers *l, IpVersion *ipver)
+{
+    guint8 fc;
+    guint16 type;
+    FsDecodeStatus status;
+
+    if (!cur_u8(c, &fc) || !cur_skip(c, FDDI_HDR - 1))
+        return FS_DECODE_TRUNCATED;
+    if ((fc & FDDI_FC_CLASS_MASK) != FDDI_FC_LLC_ASYNC &&
+        (fc & FDDI_FC_CLASS_MASK) != FDDI_FC_LLC_SYNC)
+        return FS_DECODE_NOT_IP;
+    status = llc_snap(c, &type);
+    if (status != FS_DECODE_OK)
+        return status;
+    return decode_ethertype(c, type, l, ipver);
+}
+
+/* NFLOG: the family says IPv4 or IPv6 (others, bridged frames, are not
+ * IP to us, as to Wireshark); the packet is the value of the payload
+ * TLV, which c is limited to. The TLVs' lengths and types are in this
+ * host's byte order. A length below the TLV header's lies. */
+static FsDecodeStatus
+decode_nflog(Cursor *c, const Layers *l, IpVersion *ipver)
+{
+    guint8 family;
+
+    if (!cur_u8(c, &family))
+        return FS_DECODE_TRUNCATED;
+    if (family != LINUX_AF_INET && family != LINUX_AF_INET6)
+        return FS_DECODE_NOT_IP;
+    *ipver = family == LINUX_AF_INET ? IP_V4 : IP_V6;
+    if (!cur_skip(c, NFLOG_HDR - 1))
+        return FS_DECODE_TRUNCATED;
+    for (;;) {
+        guint16 len, type;
+
+        if (c->left == 0)
+            return l->whole ? FS_DECODE_NOT_IP /* no packet logged */
+                            : FS_DECODE_TRUNCATED;
+        if (c->left < NFLOG_TLV_HDR)
+            return past_end(l);
+        memcpy(&len, c->p, sizeof len);
+        memcpy(&type, c->p + 2, sizeof type);
+        if (len < NFLOG_TLV_HDR)
+            return FS_DECODE_INVALID;
+        if ((type & NFLOG_TYPE_MASK) == NFULA_PAYLOAD) {
+            (void)cur_skip(c, NFLOG_TLV_HDR);
+            cur_limit(c, len - NFLOG_TLV_HDR);
+            return FS_DECODE_OK;
+        }
+        if (len > c->left)
+            return past_end(l);
+        /* the padding to 4 bytes, which the last TLV may go without */
+        (void)cur_skip(c, MIN(((gsize)len + 3) & ~(gsize)3, c->left));
+    }
+}
+
+/* IP over InfiniBand: the address part, then the type (IPv4 or IPv6,
+ * as Wireshark follows; ARP and the rest are not IP) and 2 reserved
+ * bytes. */
+static FsDecodeStatus
+decode_ipoib(Cursor *c, IpVersion *ipver)
+{
+    guint16 type;
+
+    if (!cur_skip(c, IPOIB_ADDR) || !cur_u16(c, &type) || !cur_skip(c, 2))
+        return FS_DECODE_TRUNCATED;
+    *ipver = type == ETHERTYPE_IPV4 ? IP_V4
+           : type == ETHERTYPE_IPV6 ? IP_V6 : IP_ANY;
+    return *ipver == IP_ANY ? FS_DECODE_NOT_IP : FS_DECODE_OK;
+}
+
+/* An IEEE 802.11 data frame's header, then its LLC/SNAP header (RFC
+ * 1042). Management and control frames, and data frames without data,
+ * are not IP; a protected frame is encrypted and an A-MSDU holds
+ * subframes, neither of which is read here (not IP to us); a fragment
+ * (more fragments, or a fragment number) is counted as one. datapad:
+ * radiotap said the header is padded to a multiple of 4 bytes. */
+static FsDecodeStatus
+decode_80211(Cursor *c, Layers *l, IpVersion *ipver, gboolean datapad)
+{
+    const guint8 *h = c->p;
+    guint8 fc0, fc1;
+    gsize hlen = WLAN_HDR;
+    gsize qos_at = 0;
+    guint16 type;
+    FsDecodeStatus status;
+
+    if (c->left < 2)
+        return FS_DECODE_TRUNCATED;
+    fc0 = h[0];
+    fc1 = h[1];
+    if ((fc0 & 0x03) != 0 || ((fc0 >> 2) & 0x03) != WLAN_TYPE_DATA ||
+        ((fc0 >> 4) & WLAN_SUBTYPE_NODATA) != 0)
+        return FS_DECODE_NOT_IP;
+    if ((fc1 & WLAN_FLAG_DS) == WLAN_FLAG_DS)
+        hlen += WLAN_ADDR4;
+    if ((fc0 >> 4) & WLAN_SUBTYPE_QOS) {
+        qos_at = hlen;
+        hlen += WLAN_QOS;
+        if (fc1 & WLAN_FLAG_ORDER)
+            hlen += WLAN_HTC;
+    }
+    if (datapad)
+        hlen = (hlen + 3) & ~(gsize)3;
+    if (c->left < hlen)
+        return FS_DECODE_TRUNCATED;
+    if ((fc1 & WLAN_FLAG_MOREFRAG) || (h[WLAN_SEQCTL_AT] & 0x0f) != 0)
+        return FS_DECODE_FRAGMENT;
+    if ((fc1 & WLAN_FLAG_PROTECTED) ||
+        (qos_at != 0 && (h[qos_at] & WLAN_QOS_AMSDU)))
+        return FS_DECODE_NOT_IP;
+    (void)cur_skip(c, hlen);
+    status = llc_snap(c, &type);
+    if (status != FS_DECODE_OK)
+        return status;
+    return decode_ethertype(c, type, l, ipver);
+}
+
+/* radiotap: its length, and from its fields only the flags (whether
+ * the 802.11 header is padded; a frame that failed its FCS check, which
+ * no receiver took, is invalid); then the 802.11 frame. */
+static FsDecodeStatus
+decode_radiotap(Cursor *c, Layers *l, IpVersion *ipver)
+{
+    Cursor h = *c;
+    guint8 version, flags = 0;
+    guint16 len;
+    guint32 present, word;
+    gsize at;
+
+    if (!cur_u8(&h, &version) || !cur_skip(&h, 1) || !cur_le16(&h, &len) ||
+        !cur_le32(&h, &present))
+        return FS_DECODE_TRUNCATED;
+    if (version != 0 || len < RADIOTAP_HDR)
+        return FS_DECODE_INVALID;
+    if (c->left < len)
+        return past_end(l);
+    h.left = len - RADIOTAP_HDR; /* the rest of the header only */
+    at = RADIOTAP_HDR;
+    for (word = present, at = RADIOTAP_HDR; word & RADIOTAP_EXT;
+         at += 4) {
+        if (at >= RADIOTAP_HDR + 4 * RADIOTAP_MAX_PRESENT)
+            return FS_DECODE_INVALID;
+        if (!cur_le32(&h, &word))
+            return FS_DECODE_INVALID;
+    }
+    if (present & RADIOTAP_FLAGS) {
+        if (present & RADIOTAP_TSFT)
+            at = ((at + 7) & ~(gsize)7) + 8;
+        if (at >= len)
+            return FS_DECODE_INVALID;
+        flags = c->p[at];
+    }
+    (void)cur_skip(c, len);
+    if (flags & RADIOTAP_F_BADFCS)
+        return FS_DECODE_INVALID;
+    return decode_80211(c, l, ipver, (flags & RADIOTAP_F_DATAPAD) != 0);
+}
+
+static FsDecodeStatus decode_link(LinkKind kind, Cursor *c, Layers *l,
+                                  IpVersion *ipver);
+
+/* PPI: its length, then a frame of the link type it names (802.11
+ * usually), decoded as that type; PPI in PPI is refused. */
+static FsDecodeStatus
+decode_ppi(Cursor *c, Layers *l, IpVersion *ipver)
+{
+    Cursor h = *c;
+    guint8 version;
+    guint16 len;
+    guint32 dlt;
+    LinkKind inner;
+
+    if (!cur_u8(&h, &version) || !cur_skip(&h, 1) || !cur_le16(&h, &len) ||
+        !cur_le32(&h, &dlt))
+        return FS_DECODE_TRUNCATED;
+    if (version != 0 || len < PPI_HDR)
+        return FS_DECODE_INVALID;
+    if (c->left < len)
+        return past_end(l);
+    (void)cur_skip(c, len);
+    inner = dlt <= G_MAXINT ? link_kind((int)dlt) : LINK_NONE;
+    if (inner == LINK_NONE || inner == LINK_PPI)
+        return FS_DECODE_NOT_IP;
+    return decode_link(inner, c, l, ipver);
+}
+
+/* Juniper's Ethernet: "MGC", flags, the extensions' length and TLVs
+ * when flagged; then the Ethernet frame. Without it (no-L2) the frame
+ * is not read here. */
+static FsDecodeStatus
+decode_juniper_ether(Cursor *c, Layers *l, IpVersion *ipver)
+{
+    guint32 magic_flags;
+    guint16 ext_len, type;
+
+    if (!cur_u32(c, &magic_flags))
+        return FS_DECODE_TRUNCATED;
+    if ((magic_flags >> 8) != JUNIPER_MAGIC)
+        return FS_DECODE_INVALID;
+    if (magic_flags & JUNIPER_FLAG_EXT) {
+        if (!cur_u16(c, &ext_len))
+            return FS_DECODE_TRUNCATED;
+        if (!cur_skip(c, ext_len))
+            return past_end(l);
+    }
+    if (magic_flags & JUNIPER_FLAG_NO_L2)
+        return FS_DECODE_NOT_IP;
+    if (!cur_skip(c, 12) || !cur_u16(c, &type))
+        return FS_DECODE_TRUNCATED;
+    return decode_ethertype(c, type, l, ipver);
+}
+
 /* Moves c past the link header to the IP header and says which IP
  * version the link header announced. */
 static FsDecodeStatus
@@ -476,6 +863,24 @@ decode_link(LinkKind kind, Cursor *c, Layers *l, IpVersion *ipver)
     case LINK_RAW:
         *ipver = IP_ANY;
         return FS_DECODE_OK;
+    case LINK_PPP:
+        return decode_link_ppp(c, l, ipver);
+    case LINK_CHDLC:
+        return decode_chdlc(c, l, ipver);
+    case LINK_FDDI:
+        return decode_fddi(c, l, ipver);
+    case LINK_NFLOG:
+        return decode_nflog(c, l, ipver);
+    case LINK_IPOIB:
+        return decode_ipoib(c, ipver);
+    case LINK_80211:
+        return decode_80211(c, l, ipver, FALSE);
+    case LINK_RADIOTAP:
+        return decode_radiotap(c, l, ipver);
+    case LINK_PPI:
+        return decode_ppi(c, l, ipver);
+    case LINK_JUNIPER_ETHER:
+        return decode_juniper_ether(c, l, ipver);
     case LINK_NONE:
         break;
     }
@@ -683,14 +1088,16 @@ decode_ip(Cursor *c, IpVersion *ipver, FsSegment *seg, guint32 *ip_left,
     return FS_DECODE_INVALID; /* the link said IP; the version says not */
 }
 
-/* A PPP frame (RFC 1661 §2) in enhanced GRE: HDLC address and control
- * unless left out (RFC 1661 §6.6), then a protocol field of 2 bytes or,
- * compressed, 1 (§6.5: an odd first byte). */
+/* A PPP frame (RFC 1661 §2), in enhanced GRE or a capture's link
+ * header: HDLC address and control unless left out (RFC 1661 §6.6),
+ * then a protocol field of 2 bytes or, compressed, 1 (§6.5: an odd
+ * first byte); IPv4, IPv6, or MPLS (RFC 3032 §5). */
 static FsDecodeStatus
 decode_ppp(Cursor *c, IpVersion *ipver)
 {
     Cursor probe = *c;
     guint8 b0, b1;
+    guint16 proto;
 
     if (!cur_u8(&probe, &b0) || !cur_u8(&probe, &b1))
         return FS_DECODE_TRUNCATED;
@@ -698,11 +1105,14 @@ decode_ppp(Cursor *c, IpVersion *ipver)
         *c = probe;
     if (!cur_u8(c, &b0))
         return FS_DECODE_TRUNCATED;
-    if (b0 & 1)
+    if (b0 & PPP_PFC)
         return ppp_ipver(b0, ipver);
     if (!cur_u8(c, &b1))
         return FS_DECODE_TRUNCATED;
-    return ppp_ipver((guint16)((b0 << 8) | b1), ipver);
+    proto = (guint16)((b0 << 8) | b1);
+    if (proto == PPP_MPLS || proto == PPP_MPLS_MC)
+        return decode_mpls(c, ipver);
+    return ppp_ipver(proto, ipver);
 }
 
 /* ERSPAN (draft-foschiano-erspan), a port mirror's copy of a frame in
@@ -1404,7 +1814,7 @@ fs_decode_general(int linktype, const guint8 *data, guint32 caplen,
     gsize avail = MIN(caplen, wirelen);
     Cursor c = { data, avail };
     Cursor ip_start;
-    Layers l = { 0 };
+    Layers l = { .whole = caplen >= wirelen };
     IpVersion ipver = IP_ANY;
     guint32 ip_left = 0;
     guint32 room = 0;     /* inside a tunnel: its datagram's bytes left */

@@ -188,8 +188,7 @@ format_of(const guint8 *base, gsize size, pcap_t *pcap, FsMappedFormat *fmt)
     if (pcap_major_version(pcap) != 2 || pcap_minor_version(pcap) != 4)
         return FALSE;
     /* libpcap rewrites these pseudo-headers in byte-swapped files */
-    if (fmt->swapped &&
-        (linktype == DLT_LINUX_SLL || linktype == DLT_LINUX_SLL2))
+    if (fmt->swapped && fs_mapped_swaps_pseudo_header(linktype))
         return FALSE;
     if (snapshot <= 0)
         return FALSE;
@@ -210,8 +209,7 @@ is_pcapng(const guint8 *base, pcap_t *pcap)
     if (type != FS_PCAPNG_SHB || pcap_major_version(pcap) != 1 ||
         !fs_decode_linktype_supported(linktype))
         return FALSE;
-    if (pcap_is_swapped(pcap) &&
-        (linktype == DLT_LINUX_SLL || linktype == DLT_LINUX_SLL2))
+    if (pcap_is_swapped(pcap) && fs_mapped_swaps_pseudo_header(linktype))
         return FALSE;
     return pcap_snapshot(pcap) > 0;
 }

@@ -18,6 +18,16 @@
 
 typedef struct FsMapped FsMapped;
 
+/* The link types whose pseudo-header libpcap rewrites when the file was
+ * written in the other byte order (swap_pseudo_headers(): Linux cooked
+ * v1 and v2, NFLOG's TLVs): such files are left to libpcap. */
+static inline gboolean
+fs_mapped_swaps_pseudo_header(int linktype)
+{
+    return linktype == DLT_LINUX_SLL || linktype == DLT_LINUX_SLL2 ||
+           linktype == FS_DLT_NFLOG;
+}
+
 /* A packet header's time in ns (frac_ns: ns per tv_usec unit), clamped
  * into [0, FS_TIME_MAX]: a corrupt file may claim any time at all. */
 static inline FsTime
