@@ -44,13 +44,15 @@ open_path(const char *path, FILE **fp)
     return p;
 }
 
-/* libpcap stopped at an interface whose snapshot differs from the first
- * one's, which the mapped reader reads. */
+/* libpcap stopped at an interface whose snapshot or link type differs
+ * from the first one's, which the mapped reader reads. */
 static gboolean
 refused_other_snapshot(pcap_t *p)
 {
     return strstr(pcap_geterr(p), "different from the snapshot length of "
-                                  "the first interface") != NULL;
+                                  "the first interface") != NULL ||
+           strstr(pcap_geterr(p), "different from the type of the first "
+                                  "interface") != NULL;
 }
 
 static void

@@ -28,10 +28,10 @@ expect_error "random bytes" 1 "" "$OUT/random.bin"
 printf 'this is not a capture\n' > "$OUT/text.pcap"
 expect_error "text file" 1 "" "$OUT/text.pcap"
 
-# A pcap header for link type 105 (IEEE 802.11) and no packets.
-printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\151\000\000\000' \
-    > "$OUT/wifi.pcap"
-expect_error "unsupported link type" 1 "link" "$OUT/wifi.pcap"
+# A pcap header for link type 147 (USER0, private) and no packets.
+printf '\324\303\262\241\002\000\004\000\000\000\000\000\000\000\000\000\377\377\000\000\223\000\000\000' \
+    > "$OUT/user0.pcap"
+expect_error "unsupported link type" 1 "link" "$OUT/user0.pcap"
 
 # A real capture cut in the middle of its last record: the packets
 # before the cut are still analysed, and the cut is said.

@@ -37,6 +37,9 @@ typedef struct {
     FsMapped *mapped;    /* the file mapped, read in place up to where
                             libpcap takes over; NULL: libpcap reads */
     int linktype;        /* pcap_datalink() of this file */
+    int pkt_linktype;    /* the buffered packet's: linktype, but in a
+                            pcapng file read in place, its interface's */
+    gboolean was_mapped; /* read in place once (a named regular file) */
     SourceState state;   /* what the buffer below holds */
     gboolean truncated;  /* the file ended inside its last record */
     char *stopped;       /* or a read error ended it early: libpcap's
@@ -51,6 +54,9 @@ typedef struct {
     struct bpf_program filter; /* applied per record (has_filter), so
                                   that skipped records are numbered */
     gboolean has_filter; /* filter holds a compiled program */
+    char *bpf;           /* its text, compiled again for the packets of
+                            a pcapng interface of another link type */
+    GArray *other_filters; /* OtherFilter: those programs, by link type */
     FsTime ts;           /* timestamp of the buffered packet, ns */
     guint32 caplen;      /* bytes buffered in data */
     guint32 wirelen;     /* original length of the buffered packet */
@@ -78,6 +84,13 @@ static void live_free(FsLive *live);
 static FsCaptureResult live_next(FsCapture *cap, FsPacket *pkt,
                                  GError **error);
 
+/* The filter compiled for a link type other than the file's. */
+typedef struct {
+    int linktype;
+    gboolean ok;               /* compiled; else nothing of it matches */
+    struct bpf_program prog;
+} OtherFilter;
+
 static void
 source_clear(FsSource *src)
 {
@@ -88,6 +101,18 @@ source_clear(FsSource *src)
     if (src->has_filter)
         pcap_freecode(&src->filter);
     src->has_filter = FALSE;
+    if (src->other_filters != NULL) {
+        for (guint i = 0; i < src->other_filters->len; i++) {
+            OtherFilter *f = &g_array_index(src->other_filters, OtherFilter,
+                                            i);
+
+            if (f->ok)
+                pcap_freecode(&f->prog);
+        }
+        g_array_free(src->other_filters, TRUE);
+        src->other_filters = NULL;
+    }
+    g_clear_pointer(&src->bpf, g_free);
     /* only once libpcap closed the stream that used it */
     g_clear_pointer(&src->stream_buffer, g_free);
     g_clear_pointer(&src->name, g_free);
@@ -222,7 +247,53 @@ keep_filter(FsSource *src, const char *bpf, GError **error)
     if (!compile_filter(src, bpf, &src->filter, error))
         return FALSE;
     src->has_filter = TRUE;
+    src->bpf = g_strdup(bpf);
     return TRUE;
+}
+
+/* The filter for a packet of link type linktype: the file's, or for a
+ * pcapng interface of another type the same text compiled for that
+ * type, once (pcap_open_dead()). Text that does not compile for it
+ * ("ether host" on Linux cooked) matches none of its packets. */
+static const struct bpf_program *
+filter_for(FsSource *src, int linktype)
+{
+    OtherFilter f = { linktype, FALSE, { 0, NULL } };
+    pcap_t *dead;
+
+    if (linktype == src->linktype)
+        return &src->filter;
+    if (src->other_filters == NULL)
+        src->other_filters = g_array_new(FALSE, FALSE, sizeof(OtherFilter));
+    for (guint i = 0; i < src->other_filters->len; i++) {
+        OtherFilter *o = &g_array_index(src->other_filters, OtherFilter, i);
+
+        if (o->linktype == linktype)
+            return o->ok ? &o->prog : NULL;
+    }
+    dead = pcap_open_dead(linktype, 262144);
+    if (dead != NULL) {
+        f.ok = pcap_compile(dead, &f.prog, src->bpf, 1,
+                            PCAP_NETMASK_UNKNOWN) == 0;
+        pcap_close(dead);
+    }
+    g_array_append_val(src->other_filters, f);
+    return f.ok ? &g_array_index(src->other_filters, OtherFilter,
+                                 src->other_filters->len - 1).prog
+                : NULL;
+}
+
+/* Whether the record passes src's filter (if any). */
+static gboolean
+source_keeps(FsSource *src, int linktype, const struct pcap_pkthdr *hdr,
+             const guint8 *bytes)
+{
+    const struct bpf_program *prog;
+
+    if (!src->has_filter)
+        return TRUE;
+    prog = filter_for(src, linktype);
+    return prog != NULL && pcap_offline_filter(prog, hdr, bytes) != 0;
 }
 
 static gboolean
@@ -260,6 +331,7 @@ source_open(FsSource *src, const char *path, gsize buffer, const char *bpf,
     /* its window as large as the stream's buffer: many files share
      * STREAM_BUFFERS_TOTAL */
     src->mapped = fs_mapped_open(fp, src->pcap, buffer);
+    src->was_mapped = src->mapped != NULL;
     /* glibc's ftello() (note_offset()) asks the kernel each time until a
      * seek has told the stream its offset: one here, where it stands */
     if (src->seekable && fseeko(fp, 0, SEEK_CUR) != 0)
@@ -402,10 +474,12 @@ mapped_fill(FsSource *src)
     const guint8 *bytes = NULL;
 
     while (fs_mapped_next(src->mapped, &hdr, &bytes)) {
+        int linktype = fs_mapped_linktype(src->mapped);
+
         src->frames++;
-        if (!src->has_filter ||
-            pcap_offline_filter(&src->filter, &hdr, bytes) != 0) {
+        if (source_keeps(src, linktype, &hdr, bytes)) {
             source_buffer(src, &hdr, bytes);
+            src->pkt_linktype = linktype;
             return;
         }
     }
@@ -433,9 +507,9 @@ source_fill(FsSource *src)
     while (rc == 1) {
         note_offset(src);
         src->frames++;
-        if (!src->has_filter ||
-            pcap_offline_filter(&src->filter, hdr, bytes) != 0) {
+        if (source_keeps(src, src->linktype, hdr, bytes)) {
             source_buffer(src, hdr, bytes);
+            src->pkt_linktype = src->linktype;
             return;
         }
         rc = pcap_next_ex(src->pcap, &hdr, &bytes);
@@ -449,6 +523,19 @@ source_fill(FsSource *src)
         /* libpcap read to the end: the file's size when it did */
         if (src->seekable)
             src->cut_at = (gint64)ftello(pcap_file(src->pcap));
+        return;
+    }
+    if (rc == PCAP_ERROR && strstr(msg, "different from the type of the "
+                                        "first interface") != NULL) {
+        g_autofree char *why = g_strdup_printf(
+            "%s (%s)", msg,
+            src->was_mapped
+                ? "a link type finscope does not decode"
+                : "finscope decodes each packet by its interface's link "
+                  "type only when it reads the file by name: not from "
+                  "standard input, nor with FINSCOPE_NO_MMAP set");
+
+        source_stop(src, why);
         return;
     }
     source_stop(src, rc == PCAP_ERROR ? msg : "unexpected end of capture");
@@ -542,7 +629,7 @@ static void
 hand_out(FsSource *src, guint source, FsPacket *pkt)
 {
     pkt->ts = src->ts;
-    pkt->linktype = src->linktype;
+    pkt->linktype = src->pkt_linktype;
     pkt->data = src->data;
     pkt->caplen = src->caplen;
     pkt->wirelen = src->wirelen;
@@ -565,7 +652,7 @@ single_next(FsCapture *cap, FsPacket *pkt, GError **error)
         if (G_LIKELY(fs_mapped_next(src->mapped, &hdr, &bytes))) {
             src->frames++;
             pkt->ts = fs_pcap_time(&hdr, 1); /* PCAP_TSTAMP_PRECISION_NANO */
-            pkt->linktype = src->linktype;
+            pkt->linktype = fs_mapped_linktype(src->mapped);
             pkt->data = bytes;
             pkt->caplen = hdr.caplen;
             pkt->wirelen = hdr.len;

@@ -1823,10 +1823,12 @@ fs_decode_general(int linktype, const guint8 *data, guint32 caplen,
 
     g_return_val_if_fail(seg != NULL, FS_DECODE_INVALID);
     g_return_val_if_fail(data != NULL || caplen == 0, FS_DECODE_INVALID);
-    g_return_val_if_fail(fs_decode_linktype_supported(linktype),
-                         FS_DECODE_NOT_IP);
-
     memset(seg, 0, sizeof *seg);
+    /* a capture of such a type is refused when opened; a pcapng
+     * interface of one, beside others, is read (mapped-pcapng.c): its
+     * packets are not IP to us */
+    if (!fs_decode_linktype_supported(linktype))
+        return FS_DECODE_NOT_IP;
     seg->wscale = FS_WSCALE_NONE;
     status = decode_link(link_kind(linktype), &c, &l, &ipver);
     seg->vlan = l.vlan;

@@ -16,6 +16,8 @@
 #include <glib.h>
 #include <pcap/pcap.h>
 
+#include "finscope/decode.h"
+#include "mapped.h"
 #include "mapped-pcapng.h"
 
 #define BT_IDB 0x00000001u
@@ -41,6 +43,7 @@ typedef enum {
 } Scale;
 
 typedef struct {
+    int linktype;     /* its link type, as a DLT_ */
     guint32 snapshot; /* its snaplen, adjusted: the longest caplen read */
     guint64 tsresol; /* time stamp units per second */
     gint64 tsoffset; /* seconds added to every time stamp */
@@ -53,8 +56,9 @@ struct FsPcapng {
     guint32 linktype;    /* pcap_datalink(): later IDBs must match */
     guint32 snapshot;    /* pcap_snapshot(): the first IDB's */
     gboolean opened;     /* the first IDB (read by libpcap at open) seen */
-    gboolean diverged;   /* an IDB of another snapshot read (libpcap
-                            refuses it): no replay from the start */
+    gboolean diverged;   /* an IDB of another snapshot or link type
+                            read (libpcap refuses it): no replay from
+                            the start */
     GArray *ifaces;      /* Iface of the current section, by id */
     guint64 delivered;   /* packets handed out */
 };
@@ -224,6 +228,25 @@ set_time(const Iface *iface, guint64 t, struct pcap_pkthdr *hdr)
     hdr->ts.tv_usec = (int)frac;
 }
 
+/* An IDB's LINKTYPE_ as libpcap's DLT_: the same number for every link
+ * type decoded here but raw IP (LINKTYPE_RAW 101 is DLT_RAW). */
+static int
+idb_dlt(guint16 linktype)
+{
+    return linktype == 101 ? FS_DLT_RAW : (int)linktype;
+}
+
+/* An interface of a link type other than the first one's (which libpcap
+ * 1.10 refuses) is read here, each packet handed out with its own
+ * interface's type: decoded when finscope decodes it, else counted as
+ * not IP (fs_decode()); not one whose pseudo-header libpcap rewrites
+ * in a file of the other byte order. */
+static gboolean
+other_linktype_read(const FsPcapng *ng, int dlt)
+{
+    return !(ng->swapped && fs_mapped_swaps_pseudo_header(dlt));
+}
+
 /* A block (body of len bytes at p) that is not a packet: FALSE when
  * libpcap fails on it by itself. */
 static gboolean
@@ -244,13 +267,18 @@ other_block(FsPcapng *ng, guint32 type, const guint8 *p, gsize len)
         return TRUE; /* NRB, ISB, DSB, custom, ...: skipped */
     if (len < IDB_FIXED)
         return FALSE;
-    /* libpcap compares the raw link type with its DLT_. libpcap 1.10
-     * also fails on an interface whose snapshot differs from the first
-     * one's (dumpcap writes such files capturing on several
-     * interfaces): read on, each packet checked against its own
-     * interface's snapshot. */
-    if (ng->opened && u16_at(ng, p) != ng->linktype)
-        return FALSE;
+    /* libpcap compares the raw link type with its DLT_ (so it fails on
+     * a second LINKTYPE_RAW interface too), and fails on another one,
+     * as on an interface whose snapshot differs from the first one's
+     * (dumpcap writes such files capturing on several interfaces):
+     * read on, each packet checked against its own interface's
+     * snapshot and decoded by its own link type. */
+    iface.linktype = ng->opened ? idb_dlt(u16_at(ng, p)) : (int)ng->linktype;
+    if (ng->opened && iface.linktype != (int)ng->linktype) {
+        if (!other_linktype_read(ng, iface.linktype))
+            return FALSE;
+        ng->diverged = TRUE;
+    }
     /* the first is the one libpcap opened the file with */
     iface.snapshot = ng->opened ? adjust_snapshot(u32_at(ng, p + 4))
                                 : ng->snapshot;
@@ -267,7 +295,7 @@ other_block(FsPcapng *ng, guint32 type, const guint8 *p, gsize len)
  * libpcap would not give it as read here. */
 static gboolean
 packet_block(FsPcapng *ng, guint32 type, const guint8 *p, gsize len,
-             struct pcap_pkthdr *hdr, const guint8 **data)
+             struct pcap_pkthdr *hdr, const guint8 **data, int *linktype)
 {
     guint32 id = 0;
     guint64 t = 0;
@@ -300,30 +328,32 @@ packet_block(FsPcapng *ng, guint32 type, const guint8 *p, gsize len,
         return FALSE;
     set_time(&g_array_index(ng->ifaces, Iface, id), t, hdr);
     *data = p + fixed;
+    *linktype = g_array_index(ng->ifaces, Iface, id).linktype;
     return TRUE;
 }
 
 static FsPcapngStep parse_step(FsPcapng *ng, const guint8 *base,
                                gsize size, gsize *pos,
                                struct pcap_pkthdr *hdr,
-                               const guint8 **data);
+                               const guint8 **data, int *linktype);
 
-/* After an interface of another snapshot, which libpcap refuses, it
- * cannot replay from the start: it reads from the block where the
- * parser stopped instead (its own error, as a block it does not know
- * the interface of). */
+/* After an interface of another snapshot or link type, which libpcap
+ * refuses, it cannot replay from the start: it reads from the block
+ * where the parser stopped instead (its own error, as a block it does
+ * not know the interface of). */
 FsPcapngStep
 fs_pcapng_parse(FsPcapng *ng, const guint8 *base, gsize size, gsize *pos,
-                struct pcap_pkthdr *hdr, const guint8 **data)
+                struct pcap_pkthdr *hdr, const guint8 **data, int *linktype)
 {
-    FsPcapngStep step = parse_step(ng, base, size, pos, hdr, data);
+    FsPcapngStep step = parse_step(ng, base, size, pos, hdr, data,
+                                   linktype);
 
     return step == FS_PCAPNG_REPLAY && ng->diverged ? FS_PCAPNG_FROM : step;
 }
 
 static FsPcapngStep
 parse_step(FsPcapng *ng, const guint8 *base, gsize size, gsize *pos,
-           struct pcap_pkthdr *hdr, const guint8 **data)
+           struct pcap_pkthdr *hdr, const guint8 **data, int *linktype)
 {
     for (;;) {
         gsize at = *pos;
@@ -348,7 +378,8 @@ parse_step(FsPcapng *ng, const guint8 *base, gsize size, gsize *pos,
         body = base + at + 8;
         len = total - FS_PCAPNG_BLOCK_MIN;
         if (type == BT_EPB || type == BT_SPB) {
-            if (!ng->opened || !packet_block(ng, type, body, len, hdr, data))
+            if (!ng->opened ||
+                !packet_block(ng, type, body, len, hdr, data, linktype))
                 return FS_PCAPNG_REPLAY;
             *pos = at + total;
             ng->delivered++;

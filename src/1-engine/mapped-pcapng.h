@@ -4,10 +4,11 @@
  * Only what libpcap reads unchanged is read here: Section Header Blocks
  * in the file's one byte order, Interface Description Blocks of the
  * first one's link type (if_tsresol, if_tsoffset), Enhanced and Simple
- * Packet Blocks; other blocks are skipped by their length. One thing
- * more: interfaces of other snapshots, which libpcap 1.10 refuses (the
- * file cannot be read from standard input then, or with
- * FINSCOPE_NO_MMAP).
+ * Packet Blocks; other blocks are skipped by their length. Two things
+ * more, which libpcap 1.10 refuses: interfaces of other snapshots, and
+ * of other link types that finscope decodes, each packet handed out
+ * with its own interface's (the file cannot be read from standard
+ * input then, or with FINSCOPE_NO_MMAP).
  * At the first block that is not (cut off, lengths that disagree, an
  * unknown interface, an obsolete Packet Block, ...), libpcap takes over:
  * from that block when what libpcap does there depends on nothing read
@@ -43,12 +44,14 @@ FsPcapng *fs_pcapng_new(gboolean swapped, int linktype, int snapshot);
 
 /* The next packet of the size bytes at base, from the block at *pos on
  * (0: the file's start): fills hdr as libpcap with nanosecond precision
- * would, points *data into base, moves *pos past its block. Otherwise
+ * would, points *data into base, sets *linktype to its interface's link
+ * type (a DLT_; another interface's than the first one's only where
+ * finscope decodes it), moves *pos past its block. Otherwise
  * leaves *pos at the block libpcap reads from (FS_PCAPNG_FROM). Reads no
  * byte outside base[0, size). */
 FsPcapngStep fs_pcapng_parse(FsPcapng *ng, const guint8 *base, gsize size,
                              gsize *pos, struct pcap_pkthdr *hdr,
-                             const guint8 **data);
+                             const guint8 **data, int *linktype);
 
 /* Packets handed out so far (the ones to replay). */
 guint64 fs_pcapng_delivered(const FsPcapng *ng);

@@ -74,6 +74,8 @@ struct FsMapped {
                             after the packets handed out (else from pos) */
     gsize records_end;   /* pcapng: where the last packet handed out ends
                             (pos is past the blocks skipped after it) */
+    int linktype;        /* the last packet's link type (pcapng: its
+                            interface's), the file's before the first */
 };
 
 static guint32
@@ -305,6 +307,7 @@ fs_mapped_open(FILE *fp, pcap_t *pcap, gsize window)
     m->length = (gsize)st.st_size;
     m->cap = WINDOW(window);
     m->buf = g_malloc(m->cap);
+    m->linktype = pcap_datalink(pcap);
     /* the file's first bytes, from its start (libpcap's stream stays
      * where it stands) */
     if (!refill(m, FILE_HEADER) || m->have < FILE_HEADER)
@@ -350,7 +353,8 @@ mapped_next(FsMapped *m, struct pcap_pkthdr *hdr, const guint8 **data)
                 return FALSE;
             continue;
         }
-        step = fs_pcapng_parse(m->ng, m->buf, m->have, &rel, hdr, data);
+        step = fs_pcapng_parse(m->ng, m->buf, m->have, &rel, hdr, data,
+                               &m->linktype);
         /* (blocks it skipped before stopping are done with) */
         m->pos = m->at + rel;
         if (step == FS_PCAPNG_PACKET) {
@@ -430,8 +434,9 @@ fs_mapped_decode(FsMapped *m, int linktype, guint source, guint32 *frames,
     guint n = 0;
 
     if (m->ng != NULL) {
+        /* each packet by its interface's link type */
         for (; n < max && mapped_next(m, &hdr, &data); n++)
-            status[n] = decode_record(linktype, source, ++*frames, &hdr,
+            status[n] = decode_record(m->linktype, source, ++*frames, &hdr,
                                       data, &seg[n]);
         return n;
     }
@@ -464,6 +469,12 @@ fs_mapped_hand_over(const FsMapped *m, pcap_t *pcap)
         }
     }
     return TRUE;
+}
+
+int
+fs_mapped_linktype(const FsMapped *m)
+{
+    return m->linktype;
 }
 
 goffset

@@ -83,9 +83,15 @@ FsMapped *fs_mapped_open(FILE *fp, pcap_t *pcap, gsize window);
 gboolean fs_mapped_next(FsMapped *m, struct pcap_pkthdr *hdr,
                         const guint8 **data);
 
+/* The link type of the packet fs_mapped_next() handed out last: the
+ * file's, but in a pcapng file whose interfaces differ in link type
+ * (which libpcap refuses) its interface's. */
+int fs_mapped_linktype(const FsMapped *m);
+
 /* Up to max records, as fs_mapped_next() hands them out, decoded as
  * fs_engine_decode() would decode them as packets of source (of link
- * type linktype) whose records *frames counted before: status[i] and
+ * type linktype; pcapng: each its interface's, fs_mapped_linktype())
+ * whose records *frames counted before: status[i] and
  * seg[i] for the ith; *frames counts them. Returns how many: fewer than
  * max when fs_mapped_next() would have said FALSE. No call, no copy a
  * record: the reader's batches (fs_capture_decode_batch()). */
