@@ -21,8 +21,10 @@ same_ng() {
         echo "(libpcap refused another snapshot: $1)"
         return 0
     fi
+    # (the mapped reader may stop at a later interface that libpcap then
+    # refuses the same way: one whose options libpcap fails on)
     grep -q "different from the type of the first interface" \
-        "$OUT/off.err" && ! grep -q "different from the type" "$OUT/on.err" &&
+        "$OUT/off.err" &&
         echo "(libpcap refused another link type: $1)"
 }
 

@@ -525,15 +525,16 @@ source_fill(FsSource *src)
             src->cut_at = (gint64)ftello(pcap_file(src->pcap));
         return;
     }
-    if (rc == PCAP_ERROR && strstr(msg, "different from the type of the "
-                                        "first interface") != NULL) {
+    /* read by name, the in-place reader stopped at this interface for
+     * another reason (bad options, a pseudo-header libpcap rewrites)
+     * and libpcap's words say what it found first */
+    if (rc == PCAP_ERROR && !src->was_mapped &&
+        strstr(msg, "different from the type of the first interface") !=
+            NULL) {
         g_autofree char *why = g_strdup_printf(
-            "%s (%s)", msg,
-            src->was_mapped
-                ? "a link type finscope does not decode"
-                : "finscope decodes each packet by its interface's link "
-                  "type only when it reads the file by name: not from "
-                  "standard input, nor with FINSCOPE_NO_MMAP set");
+            "%s (finscope decodes each packet by its interface's link "
+            "type only when it reads the file by name: not from standard "
+            "input, nor with FINSCOPE_NO_MMAP set)", msg);
 
         source_stop(src, why);
         return;
