@@ -376,6 +376,66 @@ test_pcapng_other_linktype(gconstpointer swapped_p)
     fs_pcapng_free(ng);
 }
 
+/* Appends an EPB (or an obsolete PB) on interface id, caplen bytes of
+ * data in a block that holds them all. */
+static void
+ng_packet(GByteArray *b, guint32 type, guint32 id, guint32 caplen)
+{
+    g_autoptr(GByteArray) body = g_byte_array_new();
+
+    ng_put(body, FALSE, id, type == 2 ? 2 : 4);
+    if (type == 2)
+        ng_put(body, FALSE, 0, 2); /* drops */
+    ng_put(body, FALSE, 0, 4);
+    ng_put(body, FALSE, 1000, 4);
+    ng_put(body, FALSE, caplen, 4);
+    ng_put(body, FALSE, caplen, 4);
+    g_byte_array_set_size(body, body->len + caplen);
+    ng_block(b, FALSE, type, body->data, body->len);
+}
+
+/* Appends an IDB of link type linktype, snaplen 100, no options. */
+static void
+ng_idb(GByteArray *b, int linktype)
+{
+    g_autoptr(GByteArray) body = g_byte_array_new();
+
+    ng_put(body, FALSE, (guint64)linktype, 2);
+    ng_put(body, FALSE, 0, 2);
+    ng_put(body, FALSE, 100, 4);
+    ng_block(b, FALSE, 1, body->data, body->len);
+}
+
+/* Two LINKTYPE_RAW interfaces: libpcap refuses the second (it compares
+ * 101 with its DLT_RAW), so a packet on an interface never described
+ * is left to libpcap from that block (its words), not by a replay that
+ * fails at the second interface. */
+static void
+test_pcapng_two_raw(void)
+{
+    g_autoptr(GByteArray) b = g_byte_array_new();
+    FsPcapng *ng = fs_pcapng_new(FALSE, DLT_RAW, 100);
+    struct pcap_pkthdr hdr;
+    const guint8 *data = NULL;
+    gsize pos = 0, at;
+    int lt = 0;
+
+    ng_section_of(b, FALSE, 101);
+    ng_idb(b, 101);
+    ng_packet(b, 6, 1, 8);
+    at = b->len;
+    ng_packet(b, 6, 9, 8);
+    for (guint j = 0; j < 3; j++) {
+        g_assert_cmpint(fs_pcapng_parse(ng, b->data, b->len, &pos, &hdr,
+                                        &data, &lt), ==, FS_PCAPNG_PACKET);
+        g_assert_cmpint(lt, ==, DLT_RAW);
+    }
+    g_assert_cmpint(fs_pcapng_parse(ng, b->data, b->len, &pos, &hdr, &data,
+                                    &lt), ==, FS_PCAPNG_FROM);
+    g_assert_cmpuint(pos, ==, at);
+    fs_pcapng_free(ng);
+}
+
 /* What libpcap fails on by itself, at that block; what it does not read
  * as is, or fails on after what it read before: replayed from the
  * start. */
@@ -565,6 +625,7 @@ main(int argc, char **argv)
     g_test_add_data_func("/mapped/pcapng-be", GINT_TO_POINTER(TRUE),
                          test_pcapng);
     g_test_add_func("/mapped/pcapng-replay", test_pcapng_replay);
+    g_test_add_func("/mapped/pcapng-two-raw", test_pcapng_two_raw);
     g_test_add_data_func("/mapped/pcapng-other-linktype-le",
                          GINT_TO_POINTER(FALSE), test_pcapng_other_linktype);
     g_test_add_data_func("/mapped/pcapng-other-linktype-be",

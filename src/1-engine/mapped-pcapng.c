@@ -274,8 +274,9 @@ other_block(FsPcapng *ng, guint32 type, const guint8 *p, gsize len)
      * read on, each packet checked against its own interface's
      * snapshot and decoded by its own link type. */
     iface.linktype = ng->opened ? idb_dlt(u16_at(ng, p)) : (int)ng->linktype;
-    if (ng->opened && iface.linktype != (int)ng->linktype) {
-        if (!other_linktype_read(ng, iface.linktype))
+    if (ng->opened && u16_at(ng, p) != ng->linktype) {
+        if (iface.linktype != (int)ng->linktype &&
+            !other_linktype_read(ng, iface.linktype))
             return FALSE;
         ng->diverged = TRUE;
     }
