@@ -24,6 +24,17 @@ compare both paths on each:
   len-mismatch a block whose trailer disagrees with its header, half-way
 With --other-snaps, one file of two interfaces whose snapshots differ
 (libpcap 1.10 refuses it; the mapped reader reads it).
+
+       mkpcapng.py --two-links ETH.pcap OTHER.pcap KIND OUT.pcapng
+
+Interfaces of other link types (libpcap 1.10 refuses them; the mapped
+reader reads them), the packets of two Ethernet captures:
+  raw          interface 0 Ethernet (ETH's packets), interface 1 raw IP
+               (LINKTYPE_RAW 101: OTHER's without their Ethernet header)
+  nflog        the same, interface 1 NFLOG (OTHER's packets in NFLOG TLVs)
+  section2     ETH's packets in a first section, OTHER's as raw IP in a
+               second one whose interface 0 has snaplen 40 (shorter than
+               them: no reader takes them as they are)
 """
 import os
 import struct
@@ -217,7 +228,35 @@ def other_snaps(link, snap, pkts):
     return w
 
 
+def two_links(a, b, kind):
+    link, snap, pkts = a
+    _, _, other = b
+    w = Writer('<')
+    w.shb()
+    w.idb(link, snap)
+    if kind != 'section2':
+        w.idb(239 if kind == 'nflog' else 101, snap)
+    for ns, ln, data in pkts:
+        w.epb(0, units_of(ns, 6), ln, data)
+    if kind == 'section2':
+        w.shb()
+        w.idb(101, 40)
+    for ns, ln, data in other:
+        ip = data[14:]
+        if kind == 'nflog':
+            tlvs = struct.pack('<HH', 8, 1) + b'\x08\x00\x01\x00'
+            tlvs += pad4(struct.pack('<HH', 4 + len(ip), 9) + ip)
+            ip = bytes([2, 0, 0, 0]) + tlvs
+        w.epb(0 if kind == 'section2' else 1, units_of(ns, 6), len(ip), ip)
+    return w
+
+
 def main():
+    if sys.argv[1] == '--two-links':
+        a, b = read_pcap(sys.argv[2]), read_pcap(sys.argv[3])
+        with open(sys.argv[5], 'wb') as f:
+            f.write(two_links(a, b, sys.argv[4]).out)
+        return
     if sys.argv[1] == '--other-snaps':
         link, snap, pkts = read_pcap(sys.argv[2])
         with open(sys.argv[3], 'wb') as f:

@@ -406,6 +406,64 @@ ng_idb(GByteArray *b, int linktype)
     ng_block(b, FALSE, 1, body->data, body->len);
 }
 
+/* After interfaces libpcap refuses, libpcap reads on from where the
+ * parser stops, knowing only the interface it opened the file with: at
+ * a packet on that one it does what it does; at one of a later section
+ * (whose interface 0 is another) or on another interface it knows of,
+ * the parser stops itself, in libpcap's words where it has some. */
+static void
+test_pcapng_diverged_stop(void)
+{
+    static const struct {
+        gboolean later;   /* in a second section, raw IP */
+        guint32 type, id, caplen;
+        FsPcapngStep want;
+        const char *why;
+    } cases[] = {
+        { FALSE, 6, 0, 200, FS_PCAPNG_FROM, NULL },
+        { FALSE, 2, 0, 8, FS_PCAPNG_FROM, NULL },
+        { FALSE, 6, 9, 8, FS_PCAPNG_FROM, NULL },
+        { FALSE, 6, 1, 200, FS_PCAPNG_STOP,
+          "invalid packet capture length 200, bigger than snaplen of 100" },
+        { TRUE, 6, 0, 200, FS_PCAPNG_STOP,
+          "invalid packet capture length 200, bigger than snaplen of 100" },
+        { TRUE, 2, 0, 8, FS_PCAPNG_STOP, "an obsolete Packet Block" },
+        { TRUE, 6, 3, 8, FS_PCAPNG_STOP,
+          "a packet arrived on interface 3, but there's no Interface "
+          "Description Block for that interface" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GByteArray) b = g_byte_array_new();
+        FsPcapng *ng = fs_pcapng_new(FALSE, DLT_EN10MB, 100);
+        struct pcap_pkthdr hdr;
+        const guint8 *data = NULL;
+        gsize pos = 0, at;
+        int lt = 0;
+        guint packets = 2;
+
+        ng_section_of(b, FALSE, DLT_EN10MB);
+        ng_idb(b, 101); /* interface 1: libpcap refuses it */
+        if (cases[i].later) {
+            ng_section_of(b, FALSE, 101);
+            packets += 2;
+        }
+        at = b->len;
+        ng_packet(b, cases[i].type, cases[i].id, cases[i].caplen);
+        for (guint j = 0; j < packets; j++)
+            g_assert_cmpint(fs_pcapng_parse(ng, b->data, b->len, &pos, &hdr,
+                                            &data, &lt), ==,
+                            FS_PCAPNG_PACKET);
+        g_assert_cmpint(fs_pcapng_parse(ng, b->data, b->len, &pos, &hdr,
+                                        &data, &lt), ==, cases[i].want);
+        g_assert_cmpuint(pos, ==, at);
+        if (cases[i].why != NULL)
+            g_assert_nonnull(strstr(fs_pcapng_stop_reason(ng),
+                                    cases[i].why));
+        fs_pcapng_free(ng);
+    }
+}
+
 /* Two LINKTYPE_RAW interfaces: libpcap refuses the second (it compares
  * 101 with its DLT_RAW), so a packet on an interface never described
  * is left to libpcap from that block (its words), not by a replay that
@@ -625,6 +683,8 @@ main(int argc, char **argv)
     g_test_add_data_func("/mapped/pcapng-be", GINT_TO_POINTER(TRUE),
                          test_pcapng);
     g_test_add_func("/mapped/pcapng-replay", test_pcapng_replay);
+    g_test_add_func("/mapped/pcapng-diverged-stop",
+                    test_pcapng_diverged_stop);
     g_test_add_func("/mapped/pcapng-two-raw", test_pcapng_two_raw);
     g_test_add_data_func("/mapped/pcapng-other-linktype-le",
                          GINT_TO_POINTER(FALSE), test_pcapng_other_linktype);

@@ -459,6 +459,14 @@ mapped_end(FsSource *src)
     int saved;
 
     src->last_end = (gint64)fs_mapped_records_end(src->mapped);
+    if (fs_mapped_stop_reason(src->mapped) != NULL) {
+        g_autofree char *why =
+            g_strdup(fs_mapped_stop_reason(src->mapped));
+
+        g_clear_pointer(&src->mapped, fs_mapped_free);
+        source_stop(src, why);
+        return;
+    }
     handed = fs_mapped_hand_over(src->mapped, src->pcap);
     saved = errno;
     g_clear_pointer(&src->mapped, fs_mapped_free);

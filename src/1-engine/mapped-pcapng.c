@@ -59,6 +59,8 @@ struct FsPcapng {
     gboolean diverged;   /* an IDB of another snapshot or link type
                             read (libpcap refuses it): no replay from
                             the start */
+    gboolean later;      /* a section after the one libpcap opened */
+    char stop[160];      /* FS_PCAPNG_STOP: why */
     GArray *ifaces;      /* Iface of the current section, by id */
     guint64 delivered;   /* packets handed out */
 };
@@ -261,6 +263,7 @@ other_block(FsPcapng *ng, guint32 type, const guint8 *p, gsize len)
             u16_at(ng, p + 4) != 1)
             return FALSE;
         g_array_set_size(ng->ifaces, 0);
+        ng->later = ng->later || ng->opened;
         return TRUE;
     }
     if (type != BT_IDB)
@@ -333,6 +336,57 @@ packet_block(FsPcapng *ng, guint32 type, const guint8 *p, gsize len,
     return TRUE;
 }
 
+/* After interfaces libpcap refuses (diverged), libpcap reads on from
+ * the block where the parser stopped knowing only the interface it
+ * opened the file with, the first section's first: at a packet on it
+ * (or on one neither knows) it does what it would do there reading the
+ * file itself; at a packet on another interface of the first section, or
+ * anywhere in a later section, it would take the packet for one of that
+ * first interface (its link type, its time stamps), or fail with words
+ * that do not fit. The parser stops there instead (FS_PCAPNG_STOP),
+ * saying why, as libpcap would where it has words for it. A packet block
+ * of type type, body of len bytes at p, that packet_block() refused. */
+static FsPcapngStep
+diverged_stop(FsPcapng *ng, guint32 type, const guint8 *p, gsize len)
+{
+    guint32 id = 0, caplen = 0;
+    const Iface *iface = NULL;
+
+    if (type == BT_SPB && len >= SPB_FIXED) {
+        caplen = u32_at(ng, p);
+    } else if (len >= EPB_FIXED) { /* EPB, PB: the same fixed part */
+        id = type == BT_PB ? u16_at(ng, p) : u32_at(ng, p);
+        caplen = u32_at(ng, p + 12);
+    } else {
+        return FS_PCAPNG_FROM; /* too short: libpcap fails on it alone */
+    }
+    if (!ng->later && (id == 0 || id >= ng->ifaces->len))
+        return FS_PCAPNG_FROM;
+    if (id >= ng->ifaces->len)
+        g_snprintf(ng->stop, sizeof ng->stop, "a packet arrived on "
+                   "interface %u, but there's no Interface Description "
+                   "Block for that interface", id);
+    else if (type == BT_PB)
+        g_snprintf(ng->stop, sizeof ng->stop, "an obsolete Packet Block "
+                   "after interfaces of other link types or snapshots: "
+                   "not read there");
+    else if (iface = &g_array_index(ng->ifaces, Iface, id),
+             type == BT_EPB && caplen > iface->snapshot)
+        g_snprintf(ng->stop, sizeof ng->stop, "invalid packet capture "
+                   "length %u, bigger than snaplen of %u", caplen,
+                   iface->snapshot);
+    else
+        g_snprintf(ng->stop, sizeof ng->stop, "a packet block shorter "
+                   "than its capture length %u", caplen);
+    return FS_PCAPNG_STOP;
+}
+
+const char *
+fs_pcapng_stop_reason(const FsPcapng *ng)
+{
+    return ng->stop;
+}
+
 static FsPcapngStep parse_step(FsPcapng *ng, const guint8 *base,
                                gsize size, gsize *pos,
                                struct pcap_pkthdr *hdr,
@@ -341,7 +395,7 @@ static FsPcapngStep parse_step(FsPcapng *ng, const guint8 *base,
 /* After an interface of another snapshot or link type, which libpcap
  * refuses, it cannot replay from the start: it reads from the block
  * where the parser stopped instead (its own error, as a block it does
- * not know the interface of). */
+ * not know the interface of), or not at all (diverged_stop()). */
 FsPcapngStep
 fs_pcapng_parse(FsPcapng *ng, const guint8 *base, gsize size, gsize *pos,
                 struct pcap_pkthdr *hdr, const guint8 **data, int *linktype)
@@ -379,15 +433,18 @@ parse_step(FsPcapng *ng, const guint8 *base, gsize size, gsize *pos,
         body = base + at + 8;
         len = total - FS_PCAPNG_BLOCK_MIN;
         if (type == BT_EPB || type == BT_SPB) {
-            if (!ng->opened ||
-                !packet_block(ng, type, body, len, hdr, data, linktype))
+            if (!ng->opened)
                 return FS_PCAPNG_REPLAY;
+            if (!packet_block(ng, type, body, len, hdr, data, linktype))
+                return ng->diverged ? diverged_stop(ng, type, body, len)
+                                    : FS_PCAPNG_REPLAY;
             *pos = at + total;
             ng->delivered++;
             return FS_PCAPNG_PACKET;
         }
         if (type == BT_PB)
-            return FS_PCAPNG_REPLAY;
+            return ng->diverged ? diverged_stop(ng, type, body, len)
+                                : FS_PCAPNG_REPLAY;
         if (!other_block(ng, type, body, len))
             return ng->opened ? FS_PCAPNG_FROM : FS_PCAPNG_REPLAY;
         *pos = at + total;

@@ -13,7 +13,9 @@
  * unknown interface, an obsolete Packet Block, ...), libpcap takes over:
  * from that block when what libpcap does there depends on nothing read
  * before, else from where it stood once opened, replaying the packets
- * already handed out. */
+ * already handed out; but after interfaces libpcap refuses, where it
+ * cannot replay and would read a packet as of another interface (a
+ * later section's), the file ends there (FS_PCAPNG_STOP). */
 #ifndef FINSCOPE_MAPPED_PCAPNG_H
 #define FINSCOPE_MAPPED_PCAPNG_H
 
@@ -36,6 +38,9 @@ typedef enum {
                          before (the end, or a block it fails on alone) */
     FS_PCAPNG_REPLAY, /* libpcap reads on from where it stood once
                          opened, after the packets handed out so far */
+    FS_PCAPNG_STOP,   /* neither: after interfaces libpcap refuses, a
+                         packet it would read as of another interface
+                         (fs_pcapng_stop_reason() says what) */
 } FsPcapngStep;
 
 /* A parser for a file that libpcap opened as pcapng: swapped, linktype
@@ -52,6 +57,10 @@ FsPcapng *fs_pcapng_new(gboolean swapped, int linktype, int snapshot);
 FsPcapngStep fs_pcapng_parse(FsPcapng *ng, const guint8 *base, gsize size,
                              gsize *pos, struct pcap_pkthdr *hdr,
                              const guint8 **data, int *linktype);
+
+/* Why fs_pcapng_parse() said FS_PCAPNG_STOP, in libpcap's words where
+ * it has some. */
+const char *fs_pcapng_stop_reason(const FsPcapng *ng);
 
 /* Packets handed out so far (the ones to replay). */
 guint64 fs_pcapng_delivered(const FsPcapng *ng);

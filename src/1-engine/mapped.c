@@ -76,6 +76,7 @@ struct FsMapped {
                             (pos is past the blocks skipped after it) */
     int linktype;        /* the last packet's link type (pcapng: its
                             interface's), the file's before the first */
+    const char *stop;    /* pcapng: libpcap cannot take over, why */
 };
 
 static guint32
@@ -364,6 +365,8 @@ mapped_next(FsMapped *m, struct pcap_pkthdr *hdr, const guint8 **data)
         if (refill(m, block_need(m)))
             continue;
         m->replay = step == FS_PCAPNG_REPLAY;
+        if (step == FS_PCAPNG_STOP)
+            m->stop = fs_pcapng_stop_reason(m->ng);
         return FALSE;
     }
 }
@@ -469,6 +472,12 @@ fs_mapped_hand_over(const FsMapped *m, pcap_t *pcap)
         }
     }
     return TRUE;
+}
+
+const char *
+fs_mapped_stop_reason(const FsMapped *m)
+{
+    return m->stop;
 }
 
 int

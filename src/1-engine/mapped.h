@@ -83,6 +83,11 @@ FsMapped *fs_mapped_open(FILE *fp, pcap_t *pcap, gsize window);
 gboolean fs_mapped_next(FsMapped *m, struct pcap_pkthdr *hdr,
                         const guint8 **data);
 
+/* Once fs_mapped_next() said FALSE: NULL, or why libpcap cannot take
+ * over (a pcapng file whose interfaces libpcap refuses, at a packet it
+ * would misread: FS_PCAPNG_STOP), the file then to end there. */
+const char *fs_mapped_stop_reason(const FsMapped *m);
+
 /* The link type of the packet fs_mapped_next() handed out last: the
  * file's, but in a pcapng file whose interfaces differ in link type
  * (which libpcap refuses) its interface's. */
