@@ -263,6 +263,15 @@ if command -v python3 > /dev/null 2>&1; then
         grep -q "bigger than snaplen of 40" "$3" &&
         grep -q "TRUNCATED.*the 22 records before" "$3.out"' sh \
         "$FINSCOPE" "$OUT/section2.pcapng" "$OUT/section2.err"
+
+    # A filter that does not compile for a later interface's link type
+    # (anything on NFLOG) keeps none of its packets: said, with how many.
+    python3 "$G_TEST_SRCDIR/tests/mkpcapng.py" --two-links "$f" \
+        "$SAMPLES/client-close-first-v4.pcap" nflog "$OUT/nflog.pcapng"
+    check "packets a filter does not compile for are said to be skipped" \
+        sh -c '"$1" -r "$2" tcp > /dev/null 2> "$3" &&
+        grep -q "^finscope: .*nflog.pcapng: the filter does not compile for link type 239, NFLOG (.*): the 11 packets of its interfaces skipped" "$3" &&
+        [ "$(wc -l < "$3")" = 1 ]' sh "$FINSCOPE" "$OUT/nflog.pcapng" "$OUT/nflog.err"
 else
     skip "pcapng samples: no python3"
 fi

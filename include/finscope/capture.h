@@ -84,6 +84,12 @@ typedef struct {
 gboolean fs_capture_source_cut(const FsCapture *cap, guint source,
                                FsSourceCut *cut);
 
+/* A pcapng file's packets on interfaces of a link type the filter does
+ * not compile for (it does for the file's first: "ip" on NFLOG) are
+ * skipped, none matching: one line for each such link type, saying how
+ * many (a NULL-terminated array, empty when none; g_strfreev() it). */
+char **fs_capture_source_unfiltered(const FsCapture *cap, guint source);
+
 /* ---- live capture (finscope -i) ---- */
 
 /* How to open a device; zero fields take the defaults. */

@@ -89,6 +89,8 @@ typedef struct {
     int linktype;
     gboolean ok;               /* compiled; else nothing of it matches */
     struct bpf_program prog;
+    char *why;                 /* !ok: libpcap's words */
+    guint64 skipped;           /* !ok: its packets, none kept */
 } OtherFilter;
 
 static void
@@ -108,6 +110,7 @@ source_clear(FsSource *src)
 
             if (f->ok)
                 pcap_freecode(&f->prog);
+            g_free(f->why);
         }
         g_array_free(src->other_filters, TRUE);
         src->other_filters = NULL;
@@ -251,36 +254,38 @@ keep_filter(FsSource *src, const char *bpf, GError **error)
     return TRUE;
 }
 
-/* The filter for a packet of link type linktype: the file's, or for a
- * pcapng interface of another type the same text compiled for that
- * type, once (pcap_open_dead()). Text that does not compile for it
- * ("ether host" on Linux cooked) matches none of its packets. */
-static const struct bpf_program *
+/* The filter for a packet of a pcapng interface of link type linktype,
+ * other than the file's: the same text compiled for that type, once
+ * (pcap_open_dead()). Text that does not compile for it ("ether host"
+ * on Linux cooked, anything on NFLOG) matches none of its packets,
+ * which are counted (fs_capture_source_unfiltered()). */
+static OtherFilter *
 filter_for(FsSource *src, int linktype)
 {
-    OtherFilter f = { linktype, FALSE, { 0, NULL } };
+    OtherFilter f = { linktype, FALSE, { 0, NULL }, NULL, 0 };
     pcap_t *dead;
 
-    if (linktype == src->linktype)
-        return &src->filter;
     if (src->other_filters == NULL)
         src->other_filters = g_array_new(FALSE, FALSE, sizeof(OtherFilter));
     for (guint i = 0; i < src->other_filters->len; i++) {
         OtherFilter *o = &g_array_index(src->other_filters, OtherFilter, i);
 
         if (o->linktype == linktype)
-            return o->ok ? &o->prog : NULL;
+            return o;
     }
     dead = pcap_open_dead(linktype, 262144);
     if (dead != NULL) {
         f.ok = pcap_compile(dead, &f.prog, src->bpf, 1,
                             PCAP_NETMASK_UNKNOWN) == 0;
+        if (!f.ok)
+            f.why = fs_text_escape(pcap_geterr(dead), 0);
         pcap_close(dead);
+    } else {
+        f.why = g_strdup("libpcap cannot compile for it");
     }
     g_array_append_val(src->other_filters, f);
-    return f.ok ? &g_array_index(src->other_filters, OtherFilter,
-                                 src->other_filters->len - 1).prog
-                : NULL;
+    return &g_array_index(src->other_filters, OtherFilter,
+                          src->other_filters->len - 1);
 }
 
 /* Whether the record passes src's filter (if any). */
@@ -288,12 +293,18 @@ static gboolean
 source_keeps(FsSource *src, int linktype, const struct pcap_pkthdr *hdr,
              const guint8 *bytes)
 {
-    const struct bpf_program *prog;
+    OtherFilter *other;
 
     if (!src->has_filter)
         return TRUE;
-    prog = filter_for(src, linktype);
-    return prog != NULL && pcap_offline_filter(prog, hdr, bytes) != 0;
+    if (linktype == src->linktype)
+        return pcap_offline_filter(&src->filter, hdr, bytes) != 0;
+    other = filter_for(src, linktype);
+    if (!other->ok) {
+        other->skipped++;
+        return FALSE;
+    }
+    return pcap_offline_filter(&other->prog, hdr, bytes) != 0;
 }
 
 static gboolean
@@ -788,6 +799,33 @@ fs_capture_source_cut(const FsCapture *cap, guint source, FsSourceCut *cut)
     cut->bytes_read = src->cut_at;
     cut->records_read = src->frames;
     return TRUE;
+}
+
+char **
+fs_capture_source_unfiltered(const FsCapture *cap, guint source)
+{
+    const FsSource *src = NULL;
+    GPtrArray *lines = g_ptr_array_new();
+
+    g_return_val_if_fail(cap != NULL, NULL);
+    g_return_val_if_fail(source < cap->n_sources, NULL);
+    src = &cap->sources[source];
+    for (guint i = 0; src->other_filters != NULL &&
+                      i < src->other_filters->len; i++) {
+        const OtherFilter *f =
+            &g_array_index(src->other_filters, OtherFilter, i);
+        const char *name = pcap_datalink_val_to_name(f->linktype);
+
+        if (f->ok)
+            continue;
+        g_ptr_array_add(lines, g_strdup_printf(
+            "the filter does not compile for link type %d%s%s (%s): "
+            "the %" G_GUINT64_FORMAT " packet%s of its interfaces skipped",
+            f->linktype, name != NULL ? ", " : "", name != NULL ? name : "",
+            f->why, f->skipped, f->skipped == 1 ? "" : "s"));
+    }
+    g_ptr_array_add(lines, NULL);
+    return (char **)g_ptr_array_free(lines, FALSE);
 }
 
 /* ---- live capture (finscope -i) ---------------------------------------

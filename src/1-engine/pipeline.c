@@ -110,6 +110,23 @@ warn_truncated(const FsPipeline *p)
     }
 }
 
+/* Each file's packets that a filter could not be compiled for (pcapng
+ * interfaces of another link type), once per link type. */
+static void
+warn_unfiltered(const FsPipeline *p)
+{
+    for (guint i = 0; i < fs_capture_n_sources(p->cap); i++) {
+        g_auto(GStrv) lines = fs_capture_source_unfiltered(p->cap, i);
+
+        for (guint j = 0; lines != NULL && lines[j] != NULL; j++) {
+            g_autofree char *msg = g_strdup_printf(
+                "%s: %s", fs_capture_source_name(p->cap, i), lines[j]);
+
+            p->cfg.warn(msg, p->cfg.warn_user);
+        }
+    }
+}
+
 /* One thread, each packet past cfg.select: chosen ones go through the
  * engine; of the others, as of another shard's (engine-ledger.h), a
  * TCP segment moves its clock and a SYN-ACK teaches its server, a frame
@@ -148,8 +165,10 @@ run_files(FsPipeline *p, GError **error)
         res = fs_reader_run_ticking(p->cap, p->engine, p->cfg.threaded,
                                     p->cfg.worker, p->cfg.tick,
                                     p->cfg.tick_user, error);
-    if (p->cfg.warn != NULL)
+    if (p->cfg.warn != NULL) {
+        warn_unfiltered(p);
         warn_truncated(p);
+    }
     return res != FS_CAPTURE_ERROR;
 }
 
