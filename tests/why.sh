@@ -82,6 +82,23 @@ check "two files merged: --extract takes each connection's frames from its file"
         "$(cat "$OUT/final-ack-lost.jsonl" "$OUT/simultaneous-close.jsonl" |
            sed -n 's/.*"type":"conn".*"packets":\([0-9]*\).*/\1/p' |
            awk '{ n += $1 } END { print n }')"
+# a pcapng file whose interfaces differ in link type (Ethernet, raw IP):
+# each connection extracted alone; both together cannot share one pcap
+if command -v python3 > /dev/null 2>&1; then
+    python3 "$G_TEST_SRCDIR/tests/mkpcapng.py" --two-links \
+        "$SAMPLES/half-close-v4.pcap" "$SAMPLES/client-close-first-v4.pcap" \
+        raw "$OUT/two.pcapng"
+    check "--extract from a pcapng of two link types: a connection of each" \
+        sh -c "'$FINSCOPE' -r '$OUT/two.pcapng' --extract 1 -w '$OUT/t1.pcap' 2> /dev/null &&
+               '$FINSCOPE' -r '$OUT/two.pcapng' --extract 2 -w '$OUT/t2.pcap' 2> /dev/null &&
+               test \$(tshark -r '$OUT/t1.pcap' 2>/dev/null | wc -l) = 22 &&
+               test \$(tshark -r '$OUT/t2.pcap' 2>/dev/null | wc -l) = 11"
+    check "--extract of connections of two link types: which frame says so" \
+        sh -c "! '$FINSCOPE' -r '$OUT/two.pcapng' --extract 1,2 -w '$OUT/t3.pcap' 2> '$OUT/t3.err' &&
+               grep -q 'frame 23 of .*two.pcapng, of a chosen connection, has link type 12' '$OUT/t3.err'"
+else
+    skip "--extract from a pcapng of two link types: no python3"
+fi
 # by field expression, as check's conn fields (why-extract.py reads the
 # same fields from the records)
 r="$SAMPLES/crafted-refused.pcap"

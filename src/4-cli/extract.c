@@ -356,29 +356,41 @@ extract_pass(const FsCliOptions *opts, const Pick *pick, Writer *w,
     FsPacket pkt;
     FsSegment seg;
     FsCaptureResult res;
+    int first = DLT_EN10MB; /* no packet at all: the usual kind */
+    gboolean any = FALSE;
 
     if (cap == NULL)
         return FALSE;
     while ((res = fs_capture_next(cap, &pkt, error)) == FS_CAPTURE_PACKET) {
+        if (!any)
+            first = pkt.linktype;
+        any = TRUE;
+        if (fs_engine_decode(&pkt, &seg) != FS_DECODE_OK ||
+            range_of(pick, &seg) == NULL)
+            continue;
+        /* a pcap file has one link type: only the packets written need
+         * share it (files, or a pcapng file's interfaces, of others
+         * may hold connections not asked for) */
         if (w->dumper == NULL &&
             !writer_open(w, opts->write_file, pkt.linktype, error))
             return FALSE;
         if (pkt.linktype != w->linktype) {
             g_set_error(error, FS_ERROR, FS_ERROR_LINKTYPE, "--extract: "
-                        "the files have different link types (%d, %d): "
-                        "extract from one at a time", w->linktype,
-                        pkt.linktype);
+                        "frame %" G_GUINT32_FORMAT " of %s, of a chosen "
+                        "connection, has link type %d, the frames chosen "
+                        "before %d: a pcap file holds one link type; "
+                        "extract the connections of each apart",
+                        pkt.frame, fs_capture_source_name(cap, pkt.source),
+                        pkt.linktype, w->linktype);
             return FALSE;
         }
-        if (fs_engine_decode(&pkt, &seg) == FS_DECODE_OK &&
-            range_of(pick, &seg) != NULL)
-            writer_put(w, &pkt);
+        writer_put(w, &pkt);
     }
     if (res == FS_CAPTURE_ERROR)
         return FALSE;
-    /* no packet at all: an empty capture of the usual kind */
-    return w->dumper != NULL || writer_open(w, opts->write_file,
-                                            DLT_EN10MB, error);
+    /* no packet chosen: an empty capture of the first packet's kind */
+    return w->dumper != NULL || writer_open(w, opts->write_file, first,
+                                            error);
 }
 
 int
