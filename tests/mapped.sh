@@ -272,6 +272,19 @@ if command -v python3 > /dev/null 2>&1; then
         sh -c '"$1" -r "$2" tcp > /dev/null 2> "$3" &&
         grep -q "^finscope: .*nflog.pcapng: the filter does not compile for link type 239, NFLOG (.*): the 11 packets of its interfaces skipped" "$3" &&
         [ "$(wc -l < "$3")" = 1 ]' sh "$FINSCOPE" "$OUT/nflog.pcapng" "$OUT/nflog.err"
+
+    # Interfaces of other link types are read only in place: read by
+    # name, a file that is not (big-endian, Linux cooked first) is
+    # refused by libpcap, and the words say why that one was not.
+    python3 "$G_TEST_SRCDIR/tests/mkpcapng.py" --two-links "$f" \
+        "$SAMPLES/client-close-first-v4.pcap" be-sll "$OUT/be-sll.pcapng"
+    check "another link type not read in place: why, read by name" sh -c '
+        ! "$1" -r "$2" > /dev/null 2> "$3" &&
+        grep -q "different from the type of the first interface.*does not for a file in the other byte order" "$3" &&
+        ! grep -q "standard input" "$3" &&
+        ! "$1" -r - < "$2" > /dev/null 2> "$3" &&
+        grep -q "by name, not from standard input" "$3"' sh \
+        "$FINSCOPE" "$OUT/be-sll.pcapng" "$OUT/be-sll.err"
 else
     skip "pcapng samples: no python3"
 fi

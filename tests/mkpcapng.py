@@ -35,6 +35,9 @@ reader reads them), the packets of two Ethernet captures:
   section2     ETH's packets in a first section, OTHER's as raw IP in a
                second one whose interface 0 has snaplen 40 (shorter than
                them: no reader takes them as they are)
+  be-sll       big-endian, interface 0 Linux cooked (ETH's packets in
+               its header, which libpcap rewrites in a byte-swapped file:
+               not read in place), interface 1 Ethernet (OTHER's)
 """
 import os
 import struct
@@ -231,6 +234,17 @@ def other_snaps(link, snap, pkts):
 def two_links(a, b, kind):
     link, snap, pkts = a
     _, _, other = b
+    if kind == 'be-sll':
+        w = Writer('>')
+        w.shb()
+        w.idb(113, snap)
+        w.idb(link, snap)
+        for ns, ln, data in pkts:
+            cooked = struct.pack('>HHH8s', 0, 1, 6, data[6:12]) + data[12:]
+            w.epb(0, units_of(ns, 6), ln + 2, cooked)
+        for ns, ln, data in other:
+            w.epb(1, units_of(ns, 6), ln, data)
+        return w
     w = Writer('<')
     w.shb()
     w.idb(link, snap)

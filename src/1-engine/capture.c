@@ -550,10 +550,19 @@ source_fill(FsSource *src)
     if (rc == PCAP_ERROR && !src->was_mapped &&
         strstr(msg, "different from the type of the first interface") !=
             NULL) {
+        const char *off = g_getenv("FINSCOPE_NO_MMAP");
         g_autofree char *why = g_strdup_printf(
             "%s (finscope decodes each packet by its interface's link "
-            "type only when it reads the file by name: not from standard "
-            "input, nor with FINSCOPE_NO_MMAP set)", msg);
+            "type only when it reads the file in place%s)", msg,
+            !src->seekable || (off != NULL && *off != '\0')
+                ? ": by name, not from standard input, nor with "
+                  "FINSCOPE_NO_MMAP set"
+            : pcap_is_swapped(src->pcap) &&
+                    fs_mapped_swaps_pseudo_header(src->linktype)
+                ? ", which it does not for a file in the other byte order "
+                  "whose first interface is Linux cooked or NFLOG "
+                  "(libpcap rewrites their pseudo-headers)"
+                : ", which it could not for this file");
 
         source_stop(src, why);
         return;
