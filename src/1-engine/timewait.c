@@ -1447,6 +1447,18 @@ fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
         cut_at(tw, conn, role, FS_TIME_WAIT_TIMER(&conn->ep[role]), ts);
 }
 
+/* role's host holds one TIME_WAIT fewer now (cut_at(), take_back()). */
+static void
+host_now_leave(FsTimeWait *tw, const FsConn *conn, FsRole role)
+{
+    guint32 hash = fs_host_index_hash(&conn->addr[role]);
+    guint32 id = fs_host_index_number(&tw->hosts,
+                                      host_slot(tw, &conn->addr[role], hash));
+
+    if (id != 0)
+        now_leave(tw, host_of(tw, id));
+}
+
 /* The TIME_WAIT of role whose 2*MSL timer started at since stops at ts,
  * unless it ran out by then. */
 static void
@@ -1454,8 +1466,6 @@ cut_at(FsTimeWait *tw, const FsConn *conn, FsRole role, FsTime since,
        FsTime ts)
 {
     guint64 key = key_of(conn, role);
-    guint32 hash;
-    guint32 id;
     Cut *cut;
 
     clock_to(tw, ts);
@@ -1472,11 +1482,7 @@ cut_at(FsTimeWait *tw, const FsConn *conn, FsRole role, FsTime since,
 
         cut_at_push(cut, &at);
     }
-    hash = fs_host_index_hash(&conn->addr[role]);
-    id = fs_host_index_number(&tw->hosts,
-                              host_slot(tw, &conn->addr[role], hash));
-    if (id != 0)
-        now_leave(tw, host_of(tw, id));
+    host_now_leave(tw, conn, role);
     requiet(tw);
 }
 
@@ -1502,8 +1508,6 @@ take_back(FsTimeWait *tw, const FsConn *conn, FsRole role, FsTime timer,
 {
     guint64 key = key_of(conn, role);
     gboolean held;
-    guint32 hash;
-    guint32 id;
     Cut *cut;
 
     clock_to(tw, ts);
@@ -1545,11 +1549,7 @@ take_back(FsTimeWait *tw, const FsConn *conn, FsRole role, FsTime timer,
         requiet(tw);
         return;
     }
-    hash = fs_host_index_hash(&conn->addr[role]);
-    id = fs_host_index_number(&tw->hosts,
-                              host_slot(tw, &conn->addr[role], hash));
-    if (id != 0)
-        now_leave(tw, host_of(tw, id));
+    host_now_leave(tw, conn, role);
     requiet(tw);
 }
 
