@@ -1047,7 +1047,8 @@ on_ack(const Step *st, FsRole sender)
             acked_fin_now = TRUE;
         }
     } else if (peer->fin_sent) {
-        if (!self->recv_fin)
+        /* (once known, not again on each segment of a half-close) */
+        if (!self->recv_fin && !(conn->fin_not_taken & (1u << sender)))
             note_fin_not_taken(st, sender);
     } else if (peer->seen && seg->ack == peer->snd_nxt + 1) {
         /* Perhaps a FIN not captured yet: judged when the peer's FIN
