@@ -124,6 +124,38 @@ static const FsScriptStep nat_syn_to_last_ack[] = {
     { C2S, "A",  800001, 600001, 0, 1312, 111,   0, 0 },
 };
 
+/* The server closes first and the client acks its FIN, never closing:
+ * the server's (orphaned) FIN_WAIT_2. 0.8 s later a SYN from the
+ * client's port is answered with RST+ACK acking it (Linux's timewait
+ * socket in FIN_WAIT_2: TCP_TW_RST, packetdrill c43), which ends that
+ * FIN_WAIT_2. */
+#define FW2_THEN_SYN                                        \
+    { C2S, "S",  1000,   0,    0, 0,   0, 0, 0 },              \
+    { S2C, "SA", 5000,   1001, 0, 1,   0, 0, 0 },              \
+    { C2S, "A",  1001,   5001, 0, 2,   0, 0, 0 },              \
+    { S2C, "FA", 5001,   1001, 0, 10,  0, 0, 0 },              \
+    { C2S, "A",  1001,   5002, 0, 20,  0, 0, 0 },              \
+    { C2S, "S",  800000, 0,    0, 800, 0, 0, 0 }
+static const FsScriptStep fw2_syn_reset[] = {
+    FW2_THEN_SYN,
+    { S2C, "RA", 0, 800001, 0, 801, 0, 0, 0 },
+};
+
+/* The same RST acking something else than the SYN: not its answer. */
+static const FsScriptStep fw2_syn_reset_other_ack[] = {
+    FW2_THEN_SYN,
+    { S2C, "RA", 0, 700001, 0, 801, 0, 0, 0 },
+};
+
+/* The server's TIME_WAIT answers a SYN below the old space with an RST
+ * acking it (RFC 793's reply to a SYN in the window, not Linux's): that
+ * RST ends the TIME_WAIT. */
+static const FsScriptStep time_wait_syn_reset[] = {
+    FIRST_INCARNATION_SERVER_CLOSES,
+    { C2S, "S",  500, 0,   0, 1000, 0, 0, 0 },
+    { S2C, "RA", 0,   501, 0, 1001, 0, 0, 0 },
+};
+
 /* Client closes first (client TIME_WAIT); the server's data segment
  * 5001+200 shows up again 2 s later: absorbed by the TIME_WAIT. */
 static const FsScriptStep old_dup_in_time_wait[] = {
@@ -330,6 +362,59 @@ test_syn_to_last_ack(void)
     g_assert_cmpint(neu->rst_from, ==, FS_ROLE_NONE);
     g_assert_cmpint(fs_classify_end_state(neu, FS_ROLE_SERVER), ==,
                     FS_TCP_ESTABLISHED);
+}
+
+static void
+test_fw2_syn_reset(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(fw2_syn_reset);
+    const FsConn *old = fs_script_conn(res, 0);
+    const FsConn *neu = fs_script_conn(res, 1);
+
+    g_assert_cmpuint(res->conns->len, ==, 2);
+    g_assert_cmpint(neu->reuse.holder, ==, FS_ROLE_SERVER);
+    g_assert_cmpint(neu->reuse.holder_state, ==, FS_TCP_FIN_WAIT_2);
+    g_assert_cmpstr(fs_reuse_outcome_name(neu->reuse.outcome), ==,
+                    "rejected_rst");
+    /* the RST ended the FIN_WAIT_2 (its FIN's ACK taken as arrived
+     * first): nothing left stuck at the end */
+    g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_SERVER), ==,
+                    FS_TCP_CLOSED);
+    g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_CLIENT), ==,
+                    FS_TCP_CLOSED);
+    g_assert_true(old->ep[FS_ROLE_SERVER].fin_acked);
+    g_assert_cmpuint(fs_script_count(res, FS_EV_REUSE_REJECTED,
+                                     FS_ROLE_SERVER), ==, 1);
+    /* the old record's own RST fields stay unset: the RST is the new
+     * connection's */
+    g_assert_cmpint(old->rst_from, ==, FS_ROLE_NONE);
+    g_assert_cmpint(neu->rst_from, ==, FS_ROLE_SERVER);
+}
+
+static void
+test_fw2_syn_reset_other_ack(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(fw2_syn_reset_other_ack);
+    const FsConn *old = fs_script_conn(res, 0);
+
+    g_assert_cmpuint(res->conns->len, ==, 2);
+    g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_SERVER), ==,
+                    FS_TCP_FIN_WAIT_2);
+}
+
+static void
+test_time_wait_syn_reset(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(time_wait_syn_reset);
+    const FsConn *old = fs_script_conn(res, 0);
+    const FsConn *neu = fs_script_conn(res, 1);
+
+    g_assert_cmpuint(res->conns->len, ==, 2);
+    g_assert_cmpint(neu->reuse.holder_state, ==, FS_TCP_TIME_WAIT);
+    g_assert_cmpstr(fs_reuse_outcome_name(neu->reuse.outcome), ==,
+                    "rejected_rst");
+    g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_SERVER), ==,
+                    FS_TCP_CLOSED);
 }
 
 static void
@@ -678,6 +763,12 @@ main(int argc, char **argv)
     g_test_add_func("/detect/reuse/syn-to-last-ack", test_syn_to_last_ack);
     g_test_add_func("/detect/reuse/nat-syn-to-last-ack",
                     test_nat_syn_to_last_ack);
+    g_test_add_func("/detect/reuse/fin-wait-2-syn-reset",
+                    test_fw2_syn_reset);
+    g_test_add_func("/detect/reuse/fin-wait-2-syn-reset-other-ack",
+                    test_fw2_syn_reset_other_ack);
+    g_test_add_func("/detect/reuse/time-wait-syn-reset",
+                    test_time_wait_syn_reset);
     g_test_add_func("/detect/old-dup/time-wait", test_old_dup_in_time_wait);
     g_test_add_func("/detect/old-dup/accepted", test_old_dup_accepted);
     g_test_add_func("/detect/old-dup/paws", test_old_dup_paws);

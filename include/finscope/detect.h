@@ -13,14 +13,15 @@
 
 /* What the detectors found about one segment (or one new incarnation),
  * in the order the engine applies it: first the events before
- * actions_at, then the actions on prev (settle_acks, ack_lost, reused:
- * tcpstate steps at ts), then the other events; then, unless skip, the
+ * actions_at, then the actions on prev (settle_acks, ack_lost, reused,
+ * gone, rst_ends: tcpstate steps at ts), then the other events; then, unless skip, the
  * segment itself through the state machine of conn. */
 typedef struct {
     FsConn *conn;         /* incarnation the segment belongs to */
     FsRole role;          /* the segment's sender's role in conn */
     gboolean skip;        /* counted (duplicate frame, old duplicate) only */
     FsConn *prev;         /* incarnation the actions concern, or NULL */
+    const FsSegment *seg; /* the segment judged (the caller's) */
     FsTime ts;            /* when the actions happen */
     gboolean settle_acks; /* prev's ACKs of FINs decided (an answer to a
                              reusing SYN proves them) */
@@ -36,6 +37,12 @@ typedef struct {
     guint8 gone;          /* bit 1 << FsRole per endpoint of prev that
                              sent the new incarnation's SYN from a state
                              no connect() leaves: its socket had ended */
+    guint8 rst_ends;      /* bit 1 << FsRole per endpoint of prev that
+                             answered the reusing SYN with an RST acking
+                             it: that reply ended its connection (RFC 793
+                             §3.9 on a SYN in the window: "send a reset
+                             ... enter the CLOSED state"; Linux's orphaned
+                             FIN_WAIT_2 on a SYN at or past RCV.NXT) */
     guint actions_at;     /* events[] before the actions */
     FsTcpOutcome events;  /* the detectors' own events, in order */
 } FsDetectVerdict;
@@ -51,7 +58,7 @@ fs_detect_verdict_acts(const FsDetectVerdict *v)
            (v->prev != NULL && (v->settle_acks ||
                                 v->ack_lost != FS_ROLE_NONE ||
                                 v->reused != 0 || v->gone != 0 ||
-                                v->other_host));
+                                v->rst_ends != 0 || v->other_host));
 }
 
 /* Records how conn, a new incarnation opened by seg (a SYN), reuses the

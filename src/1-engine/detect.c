@@ -41,11 +41,13 @@ verdict_init(FsDetectVerdict *v, FsConn *conn, FsRole role,
     v->role = role;
     v->skip = FALSE;
     v->prev = NULL;
+    v->seg = seg;
     v->ts = seg->ts;
     v->settle_acks = FALSE;
     v->ack_lost = FS_ROLE_NONE;
     v->reused = 0;
     v->gone = 0;
+    v->rst_ends = 0;
     v->other_host = FALSE;
     v->actions_at = 0;
     fs_tcp_outcome_init(&v->events);
@@ -324,6 +326,34 @@ answered_from_old_state(FsDetectVerdict *v, FsConn *prev, FsConn *conn,
     conn->reuse.holder_state = FS_TCP_LAST_ACK;
 }
 
+/* seg, an RST, is the first word from the receiver of the SYN that
+ * opened conn: if it acks that SYN and its sender held a synchronized
+ * state in prev, that state ends at it (v->rst_ends). A stack that keeps
+ * its connection answers a SYN with an ACK (RFC 5961 §4's challenge
+ * ACK, or an ACK of the old connection from TIME_WAIT); one that
+ * answers with an RST closes it (RFC 793 §3.9, "If the SYN is in the
+ * window it is an error, send a reset, ... enter the CLOSED state";
+ * Linux's orphaned FIN_WAIT_2, a timewait socket, for a SYN at or past
+ * RCV.NXT: tcp_timewait_state_process()'s TCP_TW_RST, packetdrill c43).
+ * A port with no connection answers with the same RST: then the state
+ * had ended unseen before, and it is not held past the RST either. */
+static gboolean
+rst_ended_old(FsDetectVerdict *v, FsConn *prev, const FsConn *conn,
+              const FsSegment *seg)
+{
+    const FsEndpoint *syn_sender = &conn->ep[FS_ROLE_CLIENT];
+    int role = is_endpoint(prev, FS_ROLE_CLIENT, &seg->src, seg->sport)
+                   ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
+    FsTcpState st = (FsTcpState)prev->ep[role].state;
+
+    if (!(seg->flags & FS_TH_ACK) || !syn_sender->isn_known ||
+        seg->ack != syn_sender->isn + 1 || !prev->ep[role].seen ||
+        (!holds_a_socket(st) && st != FS_TCP_TIME_WAIT))
+        return FALSE;
+    v->rst_ends |= (guint8)(1u << role);
+    return TRUE;
+}
+
 /* The first word from the reusing SYN's receiver. Its effects on the
  * previous incarnation come before the events the answer raises. */
 static void
@@ -352,6 +382,14 @@ note_answer(FsDetectVerdict *v, FsConn *conn, const FsSegment *seg)
                                  : FS_REUSE_CHALLENGE_ACK;
     if (prev != NULL && !(f & FS_TH_RST))
         answered_from_old_state(v, prev, conn, seg);
+    if (prev != NULL && (f & FS_TH_RST) && rst_ended_old(v, prev, conn, seg)) {
+        emit(v, conn, seg, FS_EV_REUSE_REJECTED, FS_ROLE_SERVER,
+             "the peer, still in the previous connection, answered the "
+             "SYN with an RST that ended it (RFC 793: a SYN in the window "
+             "is answered with a reset, and the connection closes; Linux "
+             "so ends an orphaned FIN_WAIT_2)");
+        return;
+    }
     emit(v, conn, seg, FS_EV_REUSE_REJECTED, FS_ROLE_SERVER,
          rejection_reason(r));
 }

@@ -95,6 +95,8 @@ apply_verdict(FsEngine *e, FsDetectVerdict *v)
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         if (v->prev != NULL && ((v->reused | v->gone) & (1u << r)))
             fs_tcpstate_new_syn_ends(v->prev, r, v->ts, &out);
+        if (v->prev != NULL && (v->rst_ends & (1u << r)))
+            fs_tcpstate_syn_reset_ends(v->prev, r, v->seg, &out);
     }
     if (v->prev != NULL && v->other_host)
         fs_tcpstate_other_host(v->prev);

@@ -3217,6 +3217,22 @@ fs_tcpstate_copy_seen(FsConn *conn, int sender, const FsSegment *seg,
     return out;
 }
 
+FsTcpOutcome *
+fs_tcpstate_syn_reset_ends(FsConn *conn, int role, const FsSegment *rst,
+                           FsTcpOutcome *out)
+{
+    /* the ACK's arrival is not rst's step; rst only names the edge's
+     * frame (not conn's segment: nothing else here reads it) */
+    Step settle = { conn, NULL, rst->ts, NULL, out };
+    Step st = { conn, rst, rst->ts, NULL, out };
+    FsEndpoint *ep = &conn->ep[role];
+
+    if (ep->ack_pending && fs_tcpstate_likely(ep) == FS_TCP_FIN_WAIT_2)
+        ack_arrived(&settle, (FsRole)role);
+    take_edge(&st, (FsRole)role, FS_CAUSE_SEND_RST);
+    return out;
+}
+
 void
 fs_tcpstate_other_host(FsConn *conn)
 {
