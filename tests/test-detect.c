@@ -129,12 +129,14 @@ static const FsScriptStep nat_syn_to_last_ack[] = {
  * client's port is answered with RST+ACK acking it (Linux's timewait
  * socket in FIN_WAIT_2: TCP_TW_RST, packetdrill c43), which ends that
  * FIN_WAIT_2. */
-#define FW2_THEN_SYN                                        \
+#define FW2_BEFORE_SYN                                      \
     { C2S, "S",  1000,   0,    0, 0,   0, 0, 0 },              \
     { S2C, "SA", 5000,   1001, 0, 1,   0, 0, 0 },              \
     { C2S, "A",  1001,   5001, 0, 2,   0, 0, 0 },              \
     { S2C, "FA", 5001,   1001, 0, 10,  0, 0, 0 },              \
-    { C2S, "A",  1001,   5002, 0, 20,  0, 0, 0 },              \
+    { C2S, "A",  1001,   5002, 0, 20,  0, 0, 0 }
+#define FW2_THEN_SYN                                        \
+    FW2_BEFORE_SYN,                                         \
     { C2S, "S",  800000, 0,    0, 800, 0, 0, 0 }
 static const FsScriptStep fw2_syn_reset[] = {
     FW2_THEN_SYN,
@@ -147,14 +149,82 @@ static const FsScriptStep fw2_syn_reset_other_ack[] = {
     { S2C, "RA", 0, 700001, 0, 801, 0, 0, 0 },
 };
 
-/* The server's TIME_WAIT answers a SYN below the old space with an RST
- * acking it (RFC 793's reply to a SYN in the window, not Linux's): that
- * RST ends the TIME_WAIT. */
+/* The server's port answers a SYN above the old space with an RST
+ * acking it (a BSD TIME_WAIT closes at such a SYN, and no listener took
+ * it; not Linux's answer): the TIME_WAIT was gone by that RST. */
 static const FsScriptStep time_wait_syn_reset[] = {
     FIRST_INCARNATION_SERVER_CLOSES,
-    { C2S, "S",  500, 0,   0, 1000, 0, 0, 0 },
-    { S2C, "RA", 0,   501, 0, 1001, 0, 0, 0 },
+    { C2S, "S",  900000, 0,      0, 1000, 1100, 0, 0 },
+    { S2C, "RA", 0,      900001, 0, 1001, 0,    0, 0 },
 };
+
+/* A LAST_ACK whose final ACK passed the sensor (then CLOSED), its port
+ * with no listener: a SYN from the peer's port is answered with an RST
+ * acking it, a closed port's (a LAST_ACK answers a SYN with a challenge
+ * ACK): it ended nothing, the close was done at that ACK (review of
+ * session 22, packetdrill p3). */
+static const FsScriptStep last_ack_done_syn_reset[] = {
+    { C2S, "S",  1000,   0,      0, 0,   0, 0, 0 },
+    { S2C, "SA", 5000,   1001,   0, 1,   0, 0, 0 },
+    { C2S, "A",  1001,   5001,   0, 2,   0, 0, 0 },
+    { C2S, "FA", 1001,   5001,   0, 10,  0, 0, 0 },
+    { S2C, "A",  5001,   1002,   0, 11,  0, 0, 0 },
+    { S2C, "FA", 5001,   1002,   0, 20,  0, 0, 0 },
+    { C2S, "A",  1002,   5002,   0, 21,  0, 0, 0 },
+    { C2S, "S",  800000, 0,      0, 800, 0, 0, 0 },
+    { S2C, "RA", 0,      800001, 0, 801, 0, 0, 0 },
+};
+
+/* A SYN carrying 10 bytes (TCP Fast Open) to an orphaned FIN_WAIT_2:
+ * Linux's RST acks them too (tcp_v4_send_reset()). */
+static const FsScriptStep fw2_syn_data_reset[] = {
+    FW2_BEFORE_SYN,
+    { C2S, "S",  800000, 0,      10, 800, 0, 0, 0 },
+    { S2C, "RA", 0,      800011, 0,  801, 0, 0, 0 },
+};
+
+/* A FIN_WAIT_1 whose FIN no ACK answered in the capture: the RST acking
+ * the SYN is not proof it was in FIN_WAIT_2 (a Linux FIN_WAIT_1, a full
+ * socket, answers a SYN with a challenge ACK: a middlebox's RST), and
+ * its FIN comes again 1 s later (review of session 22, t3). */
+static const FsScriptStep fw1_syn_reset_fin_again[] = {
+    { C2S, "S",  1000,   0,      0, 0,    0, 0, 0 },
+    { S2C, "SA", 5000,   1001,   0, 1,    0, 0, 0 },
+    { C2S, "A",  1001,   5001,   0, 2,    0, 0, 0 },
+    { S2C, "FA", 5001,   1001,   0, 10,   0, 0, 0 },
+    { C2S, "S",  900000, 0,      0, 5000, 0, 0, 0 },
+    { S2C, "RA", 0,      900001, 0, 5001, 0, 0, 0 },
+    { S2C, "FA", 5001,   1001,   0, 6000, 0, 0, 0 },
+};
+
+/* An ESTABLISHED server (data acked) answers the client's new SYN with
+ * an RST acking it: a Linux socket answers with a challenge ACK, so the
+ * RST is a port's (its state lost unseen) or a middlebox's; it is not
+ * taken to end the old state (review of session 22, t2b: it took the
+ * handshake with it). */
+static const FsScriptStep established_syn_reset[] = {
+    { C2S, "S",  1000,   0,      0,   0,   0, 0, 0 },
+    { S2C, "SA", 5000,   1001,   0,   1,   0, 0, 0 },
+    { C2S, "A",  1001,   5001,   0,   2,   0, 0, 0 },
+    { C2S, "PA", 1001,   5001,   100, 3,   0, 0, 0 },
+    { S2C, "A",  5001,   1101,   0,   4,   0, 0, 0 },
+    { C2S, "S",  900000, 0,      0,   800, 0, 0, 0 },
+    { S2C, "RA", 0,      900001, 0,   801, 0, 0, 0 },
+};
+
+/* How many state events of res took cause. */
+static guint
+count_cause(const FsScriptResult *res, FsCause cause)
+{
+    guint n = 0;
+
+    for (guint i = 0; i < res->events->len; i++) {
+        const FsEvent *ev = &g_array_index(res->events, FsEvent, i);
+
+        n += ev->kind == FS_EV_STATE && ev->transition.cause == cause;
+    }
+    return n;
+}
 
 /* Client closes first (client TIME_WAIT); the server's data segment
  * 5001+200 shows up again 2 s later: absorbed by the TIME_WAIT. */
@@ -415,6 +485,54 @@ test_time_wait_syn_reset(void)
                     "rejected_rst");
     g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_SERVER), ==,
                     FS_TCP_CLOSED);
+}
+
+static void
+test_last_ack_done_syn_reset(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(last_ack_done_syn_reset);
+    const FsConn *old = fs_script_conn(res, 0);
+
+    g_assert_cmpuint(res->conns->len, ==, 2);
+    g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_SERVER), ==,
+                    FS_TCP_CLOSED);
+    /* closed at its final ACK, not by the RST (the new connection's
+     * own server went CLOSED by it: one send_rst) */
+    g_assert_cmpuint(count_cause(res, FS_CAUSE_SEND_RST), ==, 1);
+}
+
+static void
+test_fw2_syn_data_reset(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(fw2_syn_data_reset);
+    const FsConn *old = fs_script_conn(res, 0);
+
+    g_assert_cmpuint(res->conns->len, ==, 2);
+    g_assert_cmpint(fs_classify_end_state(old, FS_ROLE_SERVER), ==,
+                    FS_TCP_CLOSED);
+    g_assert_cmpuint(count_cause(res, FS_CAUSE_SEND_RST), ==, 2);
+}
+
+static void
+test_fw1_syn_reset_fin_again(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(fw1_syn_reset_fin_again);
+
+    g_assert_cmpuint(res->conns->len, ==, 2);
+    /* only the new connection's server: the old FIN_WAIT_1 not ended */
+    g_assert_cmpuint(count_cause(res, FS_CAUSE_SEND_RST), ==, 1);
+}
+
+static void
+test_established_syn_reset(void)
+{
+    g_autoptr(FsScriptResult) res = RUN(established_syn_reset);
+    const FsConn *old = fs_script_conn(res, 0);
+
+    g_assert_cmpuint(res->conns->len, ==, 2);
+    g_assert_cmpuint(count_cause(res, FS_CAUSE_SEND_RST), ==, 1);
+    g_assert_cmpstr(fs_handshake_name(fs_classify_handshake(old)),
+                    ==, "completed");
 }
 
 static void
@@ -769,6 +887,14 @@ main(int argc, char **argv)
                     test_fw2_syn_reset_other_ack);
     g_test_add_func("/detect/reuse/time-wait-syn-reset",
                     test_time_wait_syn_reset);
+    g_test_add_func("/detect/reuse/last-ack-done-syn-reset",
+                    test_last_ack_done_syn_reset);
+    g_test_add_func("/detect/reuse/fin-wait-2-syn-data-reset",
+                    test_fw2_syn_data_reset);
+    g_test_add_func("/detect/reuse/fin-wait-1-syn-reset-fin-again",
+                    test_fw1_syn_reset_fin_again);
+    g_test_add_func("/detect/reuse/established-syn-reset",
+                    test_established_syn_reset);
     g_test_add_func("/detect/old-dup/time-wait", test_old_dup_in_time_wait);
     g_test_add_func("/detect/old-dup/accepted", test_old_dup_accepted);
     g_test_add_func("/detect/old-dup/paws", test_old_dup_paws);

@@ -299,11 +299,11 @@ FsTcpOutcome *fs_tcpstate_new_syn_ends(FsConn *conn, int role, FsTime ts,
                                        FsTcpOutcome *out);
 
 /* role answered a new SYN on its 4-tuple with rst, a segment of the new
- * connection, which ended its connection here (the detectors' rst_ends):
- * an ACK of its FIN that passed the sensor taken as arrived first when
- * that leaves it in FIN_WAIT_2 (as the reuse's holder_state reads it:
- * Linux resets a SYN so only from an orphaned FIN_WAIT_2), then CLOSED
- * at rst (cause send_rst, the event naming rst's frame). */
+ * connection, which ended its FIN_WAIT_2 or TIME_WAIT here (the
+ * detectors' rst_ends, which judged it at its likeliest): an ACK of its
+ * FIN and a FIN of its peer's that passed the sensor taken as arrived
+ * first, then CLOSED at rst (cause send_rst, the event naming rst's
+ * frame). */
 FsTcpOutcome *fs_tcpstate_syn_reset_ends(FsConn *conn, int role,
                                          const FsSegment *rst,
                                          FsTcpOutcome *out);

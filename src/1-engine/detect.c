@@ -326,32 +326,77 @@ answered_from_old_state(FsDetectVerdict *v, FsConn *prev, FsConn *conn,
     conn->reuse.holder_state = FS_TCP_LAST_ACK;
 }
 
+/* The state ep reaches once an ACK of its FIN and a FIN of its peer's
+ * that passed the sensor are taken as arrived (not a FIN of its own the
+ * capture never saw acked, as likeliest_state() takes it: one sent again
+ * after the RST below showed its socket alive, review of session 22). */
+static FsTcpState
+settled_state(const FsEndpoint *ep)
+{
+    FsTcpState st = ep->state;
+    FsTcpState to;
+
+    if (ep->ack_pending &&
+        (to = fs_tcp_next_state(st, FS_CAUSE_FIN_ACKED)) != FS_TCP_N_STATES)
+        st = to;
+    if (ep->fin_pending &&
+        (to = fs_tcp_next_state(st, FS_CAUSE_RECV_FIN)) != FS_TCP_N_STATES)
+        st = to;
+    return st;
+}
+
 /* seg, an RST, is the first word from the receiver of the SYN that
- * opened conn: if it acks that SYN and its sender held a synchronized
- * state in prev, that state ends at it (v->rst_ends). A stack that keeps
- * its connection answers a SYN with an ACK (RFC 5961 §4's challenge
- * ACK, or an ACK of the old connection from TIME_WAIT); one that
- * answers with an RST closes it (RFC 793 §3.9, "If the SYN is in the
- * window it is an error, send a reset, ... enter the CLOSED state";
- * Linux's orphaned FIN_WAIT_2, a timewait socket, for a SYN at or past
- * RCV.NXT: tcp_timewait_state_process()'s TCP_TW_RST, packetdrill c43).
- * A port with no connection answers with the same RST: then the state
- * had ended unseen before, and it is not held past the RST either. */
-static gboolean
+ * opened conn: if it acks that SYN (and any data it carried, as Linux's
+ * tcp_v4_send_reset() does) and its sender, the reuse's holder, held
+ * FIN_WAIT_2 or TIME_WAIT in prev once an ACK of its FIN and a FIN of
+ * its peer's that passed the sensor are taken as arrived
+ * (settled_state()), that state ends at it (v->rst_ends); returns
+ * the reason the refusal event gives, or NULL. Linux's orphaned
+ * FIN_WAIT_2, a timewait socket, answers a SYN at or past RCV.NXT so and
+ * is gone (tcp_timewait_state_process(): TCP_TW_RST; packetdrill c43);
+ * a BSD TIME_WAIT closes on a SYN above RCV.NXT and, no listener taking
+ * it, the port answers with that RST (4.4BSD tcp_input()), as does a
+ * port whose TIME_WAIT had gone before (Linux past tcp_max_tw_buckets):
+ * either way none was held past the RST. A Linux
+ * socket that keeps its connection answers with an ACK: a full socket,
+ * FIN_WAIT_2 included (tcp_fin_timeout above 60 s, or shut down for
+ * writing only), with RFC 5961's challenge ACK; a TIME_WAIT with its
+ * old ACK. From any other state (a final ACK already taken as arrived
+ * leaves the holder CLOSED), the same RST is a port's with no
+ * connection, or a middlebox's: what it says of the old state is left
+ * to the rest (review of session 22: a LAST_ACK whose final ACK had
+ * come, an ESTABLISHED server, would have been "ended" here). */
+static const char *
 rst_ended_old(FsDetectVerdict *v, FsConn *prev, const FsConn *conn,
               const FsSegment *seg)
 {
     const FsEndpoint *syn_sender = &conn->ep[FS_ROLE_CLIENT];
     int role = is_endpoint(prev, FS_ROLE_CLIENT, &seg->src, seg->sport)
                    ? FS_ROLE_CLIENT : FS_ROLE_SERVER;
-    FsTcpState st = (FsTcpState)prev->ep[role].state;
+    const FsEndpoint *ep = &prev->ep[role];
+    FsTcpState likely;
 
     if (!(seg->flags & FS_TH_ACK) || !syn_sender->isn_known ||
-        seg->ack != syn_sender->isn + 1 || !prev->ep[role].seen ||
-        (!holds_a_socket(st) && st != FS_TCP_TIME_WAIT))
-        return FALSE;
-    v->rst_ends |= (guint8)(1u << role);
-    return TRUE;
+        seg->ack != syn_sender->snd_nxt || !ep->seen ||
+        conn->reuse.holder != FS_ROLE_SERVER)
+        return NULL;
+    likely = settled_state(ep);
+    if (likely == FS_TCP_FIN_WAIT_2) {
+        v->rst_ends |= (guint8)(1u << role);
+        return "the peer, in FIN_WAIT_2 in the previous connection, "
+               "answered the SYN with an RST that ended it (Linux: an "
+               "orphaned FIN_WAIT_2 so answers a SYN at or past RCV.NXT; "
+               "one still open answers with a challenge ACK)";
+    }
+    if (likely == FS_TCP_TIME_WAIT) {
+        v->rst_ends |= (guint8)(1u << role);
+        return "the peer's TIME_WAIT was gone by the SYN, which its port "
+               "answered with an RST (BSD closes a TIME_WAIT at a SYN above "
+               "RCV.NXT and resets it when no listener takes it; Linux "
+               "drops TIME_WAITs past tcp_max_tw_buckets; one still held "
+               "answers with its old ACK)";
+    }
+    return NULL;
 }
 
 /* The first word from the reusing SYN's receiver. Its effects on the
@@ -362,6 +407,7 @@ note_answer(FsDetectVerdict *v, FsConn *conn, const FsSegment *seg)
     FsReuse *r = &conn->reuse;
     FsConn *prev = conn->older;
     guint8 f = seg->flags;
+    const char *ended;
 
     v->prev = prev;
     if ((f & (FS_TH_SYN | FS_TH_ACK)) == (FS_TH_SYN | FS_TH_ACK)) {
@@ -382,16 +428,10 @@ note_answer(FsDetectVerdict *v, FsConn *conn, const FsSegment *seg)
                                  : FS_REUSE_CHALLENGE_ACK;
     if (prev != NULL && !(f & FS_TH_RST))
         answered_from_old_state(v, prev, conn, seg);
-    if (prev != NULL && (f & FS_TH_RST) && rst_ended_old(v, prev, conn, seg)) {
-        emit(v, conn, seg, FS_EV_REUSE_REJECTED, FS_ROLE_SERVER,
-             "the peer, still in the previous connection, answered the "
-             "SYN with an RST that ended it (RFC 793: a SYN in the window "
-             "is answered with a reset, and the connection closes; Linux "
-             "so ends an orphaned FIN_WAIT_2)");
-        return;
-    }
+    ended = prev != NULL && (f & FS_TH_RST)
+                ? rst_ended_old(v, prev, conn, seg) : NULL;
     emit(v, conn, seg, FS_EV_REUSE_REJECTED, FS_ROLE_SERVER,
-         rejection_reason(r));
+         ended != NULL ? ended : rejection_reason(r));
 }
 
 /* seg, from role, is a SYN-ACK to the SYN of c sent again after a

@@ -3227,8 +3227,10 @@ fs_tcpstate_syn_reset_ends(FsConn *conn, int role, const FsSegment *rst,
     Step st = { conn, rst, rst->ts, NULL, out };
     FsEndpoint *ep = &conn->ep[role];
 
-    if (ep->ack_pending && fs_tcpstate_likely(ep) == FS_TCP_FIN_WAIT_2)
+    if (ep->ack_pending)
         ack_arrived(&settle, (FsRole)role);
+    if (ep->fin_pending)
+        fin_received(&settle, (FsRole)role);
     take_edge(&st, (FsRole)role, FS_CAUSE_SEND_RST);
     return out;
 }
