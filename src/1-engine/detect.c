@@ -280,6 +280,12 @@ fs_detect_reuse(FsConn *prev, FsConn *conn, const FsSegment *seg,
 static const char *
 rejection_reason(const FsReuse *r)
 {
+    /* the SYN's sender held the old state (its own TIME_WAIT, taken
+     * over by its connect): the receiver held none, its port refused
+     * the SYN (no listener; review of session 22, packetdrill r03) */
+    if (r->holder == FS_ROLE_CLIENT && r->outcome == FS_REUSE_REJECTED_RST)
+        return "refused by an RST from a port that held nothing of the "
+               "previous connection (no listener took the SYN)";
     switch ((FsTcpState)r->holder_state) {
     case FS_TCP_LAST_ACK:
         return "peer still in LAST_ACK: the previous incarnation's final "
