@@ -2252,10 +2252,62 @@ test_fin_data_before_hole(void)
     g_assert_true(fs_script_conn(half, 0)->fin_beyond_data);
 }
 
+/* The client closes, the server acks (client FIN_WAIT_2, its FIN's ACK
+ * arrived: the server's data follows it); an RST of the server's 500
+ * into the client's window, not at RCV.NXT (5201), and the client sends
+ * nothing after: no challenge ACK showed it kept the connection, its
+ * FIN_WAIT_2 at the end is a guess (Linux's orphaned FIN_WAIT_2, a
+ * timewait socket, takes any RST in its window: packetdrill audit F6;
+ * zeek's ssl.v3.pcap conn 1). */
+static const FsScriptStep rst_in_window_unanswered[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0,   10, 0, 0, 0 },
+    { S2C, "A",  5201, 1102, 0,   11, 0, 0, 0 },
+    { S2C, "PA", 5201, 1102, 100, 12, 0, 0, 0 },
+    { C2S, "A",  1102, 5301, 0,   13, 0, 0, 0 },
+    { S2C, "R",  5801, 0,    0,   20, 0, 0, 0 },
+};
+
+/* The same RST answered by the client's challenge ACK: it kept its
+ * FIN_WAIT_2, decided. */
+static const FsScriptStep rst_in_window_challenged[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0,   10, 0, 0, 0 },
+    { S2C, "A",  5201, 1102, 0,   11, 0, 0, 0 },
+    { S2C, "PA", 5201, 1102, 100, 12, 0, 0, 0 },
+    { C2S, "A",  1102, 5301, 0,   13, 0, 0, 0 },
+    { S2C, "R",  5801, 0,    0,   20, 0, 0, 0 },
+    { C2S, "A",  1102, 5301, 0,   21, 0, 0, 0 },   /* challenge ACK */
+};
+
+static void
+test_rst_in_window_unanswered(void)
+{
+    g_autoptr(FsScriptResult) silent =
+        fs_script_run(STEPS(rst_in_window_unanswered), NULL);
+    g_autoptr(FsScriptResult) answered =
+        fs_script_run(STEPS(rst_in_window_challenged), NULL);
+    const FsConn *a = fs_script_conn(silent, 0);
+    const FsConn *b = fs_script_conn(answered, 0);
+
+    g_assert_cmpuint(a->rst_ignored, ==, 1);
+    g_assert_cmpint(fs_classify_end_state(a, FS_ROLE_CLIENT), ==,
+                    FS_TCP_FIN_WAIT_2);
+    g_assert_cmpint(a->ep[FS_ROLE_CLIENT].undecided, ==,
+                    FS_UNDECIDED_RST_UNANSWERED);
+    g_assert_cmpint(a->ep[FS_ROLE_SERVER].undecided, ==, FS_UNDECIDED_NONE);
+    g_assert_cmpuint(b->rst_ignored, ==, 1);
+    g_assert_cmpint(fs_classify_end_state(b, FS_ROLE_CLIENT), ==,
+                    FS_TCP_FIN_WAIT_2);
+    g_assert_cmpint(b->ep[FS_ROLE_CLIENT].undecided, ==, FS_UNDECIDED_NONE);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/tcpstate/rst/in-window-unanswered",
+                    test_rst_in_window_unanswered);
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
         g_test_add_data_func(cases[i].path, &cases[i], run_case);
     g_test_add_func("/tcpstate/path/client-closes-first",

@@ -106,6 +106,14 @@ typedef enum {
                                     another clock: another host behind a
                                     NAT (it runs on) or itself restarted
                                     (it ended unseen) */
+    FS_UNDECIDED_RST_UNANSWERED, /* an RST in its window, not at RCV.NXT,
+                                    taken as refused (RFC 5961's
+                                    challenge ACK), and it sent nothing
+                                    after: a stack before RFC 5961, or
+                                    Linux's orphaned FIN_WAIT_2, takes
+                                    it (set at the RST, cleared by its
+                                    next segment; the lean path passes
+                                    no endpoint undecided) */
 } FsUndecided;
 
 const char *fs_undecided_reason(FsUndecided why);

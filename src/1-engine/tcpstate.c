@@ -125,6 +125,12 @@ fs_undecided_reason(FsUndecided why)
                "clock while it held TIME_WAIT: another host behind the "
                "same NAT address and port, its TIME_WAIT running on, or "
                "this host restarted, its TIME_WAIT ended unseen";
+    case FS_UNDECIDED_RST_UNANSWERED:
+        return "an RST in its window but not at RCV.NXT came, taken as "
+               "refused, and it sent nothing after: no challenge ACK "
+               "(RFC 5961 §3) showed it kept the connection; a stack "
+               "before RFC 5961 takes such an RST, as does Linux's "
+               "orphaned FIN_WAIT_2 (tcp_timewait_state_process())";
     }
     g_return_val_if_reached(NULL);
 }
@@ -143,6 +149,7 @@ fs_undecided_field(FsUndecided why, int role)
     case FS_UNDECIDED_ACK_AFTER_LOSS:
     case FS_UNDECIDED_FIN_UNACKED:
     case FS_UNDECIDED_OTHER_CLOCK:
+    case FS_UNDECIDED_RST_UNANSWERED:
         break;
     }
     return role == FS_ROLE_CLIENT ? "state.client" : "state.server";
@@ -1354,6 +1361,13 @@ on_fin_again(const Step *st, FsRole sender)
 
 /* ---- RSTs ---- */
 
+/* rst_refusal()'s answer for an RST in a synchronized state's window,
+ * not at RCV.NXT: refused on the word of RFC 5961 §3, whose challenge
+ * ACK the receiver's next segment shows (rst_judged_away(): until then
+ * its end state is undecided). */
+static const char RST_IN_WINDOW[] =
+    "in the window but not RCV.NXT: a challenge ACK, the connection stays";
+
 /* Would rcv accept an RST from its peer (RFC 9293 §3.10.7.x with RFC
  * 5961 §3, as Linux does)? NULL if so; else why not. *uncertain: the
  * capture lacks what the judgement needs. */
@@ -1454,8 +1468,7 @@ rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
      * SYN-ACK's window and answers one in it, not at RCV.NXT, with a
      * challenge ACK, the request kept; packetdrill audit G2) */
     if (fs_seq_between(seg->seq, lo, lo + rcv->rcv_wnd + 1u))
-        return "in the window but not RCV.NXT: a challenge ACK, the "
-               "connection stays";
+        return RST_IN_WINDOW;
     return "outside the receive window: dropped";
 }
 
@@ -1998,6 +2011,11 @@ rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
     }
     if (refused == NULL)
         return FALSE;
+    /* its challenge ACK still to show (segment_step()) */
+    if (refused == RST_IN_WINDOW &&
+        conn->ep[fs_role_peer(sender)].undecided == FS_UNDECIDED_NONE)
+        conn->ep[fs_role_peer(sender)].undecided =
+            FS_UNDECIDED_RST_UNANSWERED;
     conn->rst_ignored++;
     emit_event(st, FS_EV_RST_IGNORED, fs_role_peer(sender), st->seg->seq,
                refused);
@@ -2609,6 +2627,12 @@ segment_step(const Step *st, FsRole sender)
     gboolean rst_uncertain = FALSE;
     guint32 old_snd_nxt;
 
+    /* any word but an RST after an RST it refused in its window: alive
+     * (its challenge ACK, or more), as refused */
+    if (G_UNLIKELY(conn->ep[sender].undecided ==
+                   FS_UNDECIDED_RST_UNANSWERED) &&
+        !(seg->flags & FS_TH_RST))
+        conn->ep[sender].undecided = FS_UNDECIDED_NONE;
     if (illegal != NULL) {
         conn->illegal_flags++;
         emit_event(st, FS_EV_ILLEGAL_FLAGS, sender, seg->seq, illegal);
