@@ -2280,6 +2280,67 @@ static const FsScriptStep rst_in_window_challenged[] = {
     { C2S, "A",  1102, 5301, 0,   21, 0, 0, 0 },   /* challenge ACK */
 };
 
+/* The RST at RCV.NXT after it, as RFC 5961 §3 has the sender do once
+ * the challenge ACK (not captured) came: taken, CLOSED, decided (review
+ * of session 22, c1). */
+static const FsScriptStep rst_in_window_then_taken[] = {
+    HANDSHAKE_AND_DATA,
+    { C2S, "FA", 1101, 5201, 0,   10, 0, 0, 0 },
+    { S2C, "A",  5201, 1102, 0,   11, 0, 0, 0 },
+    { S2C, "PA", 5201, 1102, 100, 12, 0, 0, 0 },
+    { C2S, "A",  1102, 5301, 0,   13, 0, 0, 0 },
+    { S2C, "R",  5801, 0,    0,   20, 0, 0, 0 },
+    { S2C, "R",  5301, 0,    0,   30, 0, 0, 0 },
+};
+
+/* The client's leg is 40 ms (its ACK of the SYN-ACK); its data 5 ms
+ * after the RST passed the sensor left it before the RST arrived: no
+ * answer to it, still undecided (review of session 22, c4b). */
+static const FsScriptStep rst_in_window_crossed[] = {
+    { C2S, "S",  1000, 0,    0,   0,   0, 0, 0 },
+    { S2C, "SA", 5000, 1001, 0,   1,   0, 0, 0 },
+    { C2S, "A",  1001, 5001, 0,   41,  0, 0, 0 },
+    { C2S, "PA", 1001, 5001, 100, 50,  0, 0, 0 },
+    { S2C, "A",  5001, 1101, 0,   51,  0, 0, 0 },
+    { S2C, "R",  5501, 0,    0,   100, 0, 0, 0 },
+    { C2S, "PA", 1101, 5001, 50,  105, 0, 0, 0 },
+};
+
+/* The client's FIN sent again, never acked, an RST of the server's in
+ * its window, then the client's own RST: it may have given up before
+ * (GAVE_UP, rst_interrupted), which the mark must not block (review of
+ * session 22, c6). */
+static const FsScriptStep rst_in_window_then_gave_up[] = {
+    HANDSHAKE_AND_DATA,
+    { S2C, "PA", 5201, 1101, 300, 5000, 0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0,   5100, 0, 0, 0 },
+    { C2S, "FA", 1101, 5201, 0,   5400, 0, 0, 0 },
+    { S2C, "R",  6001, 0,    0,   5500, 0, 0, 0 },
+    { C2S, "R",  1102, 0,    0,   5600, 0, 0, 0 },
+};
+
+static void
+test_rst_in_window_review(void)
+{
+    g_autoptr(FsScriptResult) taken =
+        fs_script_run(STEPS(rst_in_window_then_taken), NULL);
+    g_autoptr(FsScriptResult) crossed =
+        fs_script_run(STEPS(rst_in_window_crossed), NULL);
+    g_autoptr(FsScriptResult) gave_up =
+        fs_script_run(STEPS(rst_in_window_then_gave_up), NULL);
+    const FsConn *a = fs_script_conn(taken, 0);
+    const FsConn *b = fs_script_conn(crossed, 0);
+    const FsConn *c = fs_script_conn(gave_up, 0);
+
+    g_assert_cmpint(fs_classify_end_state(a, FS_ROLE_CLIENT), ==,
+                    FS_TCP_CLOSED);
+    g_assert_cmpint(a->ep[FS_ROLE_CLIENT].undecided, ==, FS_UNDECIDED_NONE);
+    g_assert_cmpint(b->ep[FS_ROLE_CLIENT].undecided, ==,
+                    FS_UNDECIDED_RST_UNANSWERED);
+    g_assert_cmpint(c->ep[FS_ROLE_CLIENT].undecided, ==,
+                    FS_UNDECIDED_GAVE_UP);
+}
+
 static void
 test_rst_in_window_unanswered(void)
 {
@@ -2308,6 +2369,8 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/tcpstate/rst/in-window-unanswered",
                     test_rst_in_window_unanswered);
+    g_test_add_func("/tcpstate/rst/in-window-review",
+                    test_rst_in_window_review);
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
         g_test_add_data_func(cases[i].path, &cases[i], run_case);
     g_test_add_func("/tcpstate/path/client-closes-first",

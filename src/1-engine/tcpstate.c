@@ -1366,7 +1366,30 @@ on_fin_again(const Step *st, FsRole sender)
  * ACK the receiver's next segment shows (rst_judged_away(): until then
  * its end state is undecided). */
 static const char RST_IN_WINDOW[] =
-    "in the window but not RCV.NXT: a challenge ACK, the connection stays";
+    "in the window but not RCV.NXT: a challenge ACK expected (RFC 5961), "
+    "the connection kept; undecided until its receiver sends again";
+
+/* seg, from sender, whose end state an RST refused in its window left
+ * undecided (rst_judged_away()): a word sent after that RST arrived
+ * shows it alive, as refused (its challenge ACK, or more). One sent
+ * before passes the sensor less than sender's RTT leg after the RST
+ * (review of session 22: a segment that crossed the RST cleared it);
+ * the challenge ACK, sent at once, a leg after: the least leg measured
+ * is the line (the peer's last segment, the RST or later, its start;
+ * 1 ms when none was measured). Its own RST decides it too: a live
+ * socket's abort or a closed port's reply, it ends CLOSED either way
+ * (rst_accepted(), rst_not_taken_ends_sender()). */
+static void
+rst_answered(const Step *st, FsRole sender)
+{
+    FsConn *conn = st->conn;
+    FsTime leg = answer_time(conn, sender);
+
+    if ((st->seg->flags & FS_TH_RST) ||
+        st->seg->ts - conn->last_hash_ts[fs_role_peer(sender)] >=
+            (leg >= 0 ? leg : CROSSING_SLACK_NS))
+        conn->ep[sender].undecided = FS_UNDECIDED_NONE;
+}
 
 /* Would rcv accept an RST from its peer (RFC 9293 §3.10.7.x with RFC
  * 5961 §3, as Linux does)? NULL if so; else why not. *uncertain: the
@@ -1808,6 +1831,14 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
     FsTcpState from;
     FsTcpState was;
 
+    /* an RST taken ends what an earlier one refused in the window left
+     * undecided (RFC 5961 §3's challenge ACK not captured, the RST at
+     * RCV.NXT after it), before the reasons below may take the slot
+     * (review of session 22: a GAVE_UP lost) */
+    if (peer->undecided == FS_UNDECIDED_RST_UNANSWERED)
+        peer->undecided = FS_UNDECIDED_NONE;
+    if (!hosts_rst && self->undecided == FS_UNDECIDED_RST_UNANSWERED)
+        self->undecided = FS_UNDECIDED_NONE;
     /* a FIN whose arrival its receiver's ACK proved, waiting for that
      * receiver's own FIN (fin_receipt_waits()), which will not come
      * now: it arrived at that ACK */
@@ -2627,12 +2658,9 @@ segment_step(const Step *st, FsRole sender)
     gboolean rst_uncertain = FALSE;
     guint32 old_snd_nxt;
 
-    /* any word but an RST after an RST it refused in its window: alive
-     * (its challenge ACK, or more), as refused */
     if (G_UNLIKELY(conn->ep[sender].undecided ==
-                   FS_UNDECIDED_RST_UNANSWERED) &&
-        !(seg->flags & FS_TH_RST))
-        conn->ep[sender].undecided = FS_UNDECIDED_NONE;
+                   FS_UNDECIDED_RST_UNANSWERED))
+        rst_answered(st, sender);
     if (illegal != NULL) {
         conn->illegal_flags++;
         emit_event(st, FS_EV_ILLEGAL_FLAGS, sender, seg->seq, illegal);
@@ -3256,6 +3284,8 @@ fs_tcpstate_syn_reset_ends(FsConn *conn, int role, const FsSegment *rst,
     if (ep->fin_pending)
         fin_received(&settle, (FsRole)role);
     take_edge(&st, (FsRole)role, FS_CAUSE_SEND_RST);
+    if (ep->undecided == FS_UNDECIDED_RST_UNANSWERED)
+        ep->undecided = FS_UNDECIDED_NONE;
     return out;
 }
 
@@ -3285,5 +3315,8 @@ fs_tcpstate_new_syn_ends(FsConn *conn, int role, FsTime ts,
         fin_received(&st, (FsRole)role);
     take_edge(&st, (FsRole)role, ep->state == FS_TCP_TIME_WAIT
                                      ? FS_CAUSE_REUSED : FS_CAUSE_GONE);
+    /* its socket ended: no RST refused before leaves that a guess */
+    if (ep->undecided == FS_UNDECIDED_RST_UNANSWERED)
+        ep->undecided = FS_UNDECIDED_NONE;
     return out;
 }
