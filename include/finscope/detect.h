@@ -14,15 +14,16 @@
 /* What the detectors found about one segment (or one new incarnation),
  * in the order the engine applies it: first the events before
  * actions_at, then the actions on prev (settle_acks, ack_lost, reused,
- * gone, rst_ends: tcpstate steps at ts), then the other events; then, unless skip, the
- * segment itself through the state machine of conn. */
+ * gone, rst_ends: tcpstate steps at seg's time), then the other events;
+ * then, unless skip, the segment itself through the state machine of
+ * conn. */
 typedef struct {
     FsConn *conn;         /* incarnation the segment belongs to */
     FsRole role;          /* the segment's sender's role in conn */
     gboolean skip;        /* counted (duplicate frame, old duplicate) only */
     FsConn *prev;         /* incarnation the actions concern, or NULL */
-    const FsSegment *seg; /* the segment judged (the caller's) */
-    FsTime ts;            /* when the actions happen */
+    const FsSegment *seg; /* the segment judged (the caller's); the
+                             actions happen at its time */
     gboolean settle_acks; /* prev's ACKs of FINs decided (an answer to a
                              reusing SYN proves them) */
     int ack_lost;         /* FsRole in prev whose final ACK never arrived

@@ -564,26 +564,23 @@ past_end(const Layers *l)
     return l->whole ? FS_DECODE_INVALID : FS_DECODE_TRUNCATED;
 }
 
+/* Little-endian fields (radiotap, PPI, NFLOG's TLVs): read as the
+ * network-order ones are, swapped. */
 static gboolean
 cur_le16(Cursor *c, guint16 *out)
 {
-    if (c->left < 2)
+    if (!cur_u16(c, out))
         return FALSE;
-    *out = (guint16)(c->p[0] | (c->p[1] << 8));
-    c->p += 2;
-    c->left -= 2;
+    *out = GUINT16_SWAP_LE_BE(*out);
     return TRUE;
 }
 
 static gboolean
 cur_le32(Cursor *c, guint32 *out)
 {
-    if (c->left < 4)
+    if (!cur_u32(c, out))
         return FALSE;
-    *out = (guint32)c->p[0] | ((guint32)c->p[1] << 8) |
-           ((guint32)c->p[2] << 16) | ((guint32)c->p[3] << 24);
-    c->p += 4;
-    c->left -= 4;
+    *out = GUINT32_SWAP_LE_BE(*out);
     return TRUE;
 }
 

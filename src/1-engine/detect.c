@@ -42,7 +42,6 @@ verdict_init(FsDetectVerdict *v, FsConn *conn, FsRole role,
     v->skip = FALSE;
     v->prev = NULL;
     v->seg = seg;
-    v->ts = seg->ts;
     v->settle_acks = FALSE;
     v->ack_lost = FS_ROLE_NONE;
     v->reused = 0;
@@ -153,6 +152,23 @@ reuse_facts(FsReuse *r, const FsConn *prev, const FsEndpoint *old_sender,
                                : prev->t_last);
 }
 
+/* The state ep reaches once its FIN is taken as acked (fin_acked) and a
+ * FIN of its peer's that passed the sensor as arrived. */
+static FsTcpState
+state_once_arrived(const FsEndpoint *ep, gboolean fin_acked)
+{
+    FsTcpState st = ep->state;
+    FsTcpState to;
+
+    if (fin_acked &&
+        (to = fs_tcp_next_state(st, FS_CAUSE_FIN_ACKED)) != FS_TCP_N_STATES)
+        st = to;
+    if (ep->fin_pending &&
+        (to = fs_tcp_next_state(st, FS_CAUSE_RECV_FIN)) != FS_TCP_N_STATES)
+        st = to;
+    return st;
+}
+
 /* The state ep most likely held, what the capture did not show taken
  * as done: an ACK of its FIN that passed the sensor arrived; a FIN of its
  * own sent once, not again, was acked out of sight (a stack re-sends an
@@ -163,21 +179,9 @@ reuse_facts(FsReuse *r, const FsConn *prev, const FsEndpoint *old_sender,
 static FsTcpState
 likeliest_state(const FsEndpoint *ep)
 {
-    FsTcpState st = ep->state;
-    FsTcpState to;
-
-    if (ep->ack_pending ||
-        (ep->fin_sent && !ep->fin_acked && ep->fin_count == 1)) {
-        to = fs_tcp_next_state(st, FS_CAUSE_FIN_ACKED);
-        if (to != FS_TCP_N_STATES)
-            st = to;
-    }
-    if (ep->fin_pending) {
-        to = fs_tcp_next_state(st, FS_CAUSE_RECV_FIN);
-        if (to != FS_TCP_N_STATES)
-            st = to;
-    }
-    return st;
+    return state_once_arrived(ep, ep->ack_pending ||
+                                      (ep->fin_sent && !ep->fin_acked &&
+                                       ep->fin_count == 1));
 }
 
 /* A state of a connected socket, not of one given up or waiting out
@@ -332,32 +336,13 @@ answered_from_old_state(FsDetectVerdict *v, FsConn *prev, FsConn *conn,
     conn->reuse.holder_state = FS_TCP_LAST_ACK;
 }
 
-/* The state ep reaches once an ACK of its FIN and a FIN of its peer's
- * that passed the sensor are taken as arrived (not a FIN of its own the
- * capture never saw acked, as likeliest_state() takes it: one sent again
- * after the RST below showed its socket alive, review of session 22). */
-static FsTcpState
-settled_state(const FsEndpoint *ep)
-{
-    FsTcpState st = ep->state;
-    FsTcpState to;
-
-    if (ep->ack_pending &&
-        (to = fs_tcp_next_state(st, FS_CAUSE_FIN_ACKED)) != FS_TCP_N_STATES)
-        st = to;
-    if (ep->fin_pending &&
-        (to = fs_tcp_next_state(st, FS_CAUSE_RECV_FIN)) != FS_TCP_N_STATES)
-        st = to;
-    return st;
-}
-
 /* seg, an RST, is the first word from the receiver of the SYN that
  * opened conn: if it acks that SYN (and any data it carried, as Linux's
  * tcp_v4_send_reset() does) and its sender, the reuse's holder, held
  * FIN_WAIT_2 or TIME_WAIT in prev once an ACK of its FIN and a FIN of
- * its peer's that passed the sensor are taken as arrived
- * (settled_state()), that state ends at it (v->rst_ends); returns
- * the reason the refusal event gives, or NULL. Linux's orphaned
+ * its peer's that passed the sensor are taken as arrived, that state
+ * ends at it (v->rst_ends); returns the reason the refusal event gives,
+ * or NULL. Linux's orphaned
  * FIN_WAIT_2, a timewait socket, answers a SYN at or past RCV.NXT so and
  * is gone (tcp_timewait_state_process(): TCP_TW_RST; packetdrill c43);
  * a BSD TIME_WAIT closes on a SYN above RCV.NXT and, no listener taking
@@ -386,7 +371,10 @@ rst_ended_old(FsDetectVerdict *v, FsConn *prev, const FsConn *conn,
         seg->ack != syn_sender->snd_nxt || !ep->seen ||
         conn->reuse.holder != FS_ROLE_SERVER)
         return NULL;
-    likely = settled_state(ep);
+    /* only an ACK of its FIN the sensor saw taken as arrived, not a FIN
+     * no ACK answered, as likeliest_state() takes it: one sent again
+     * after the RST showed its socket alive (review of session 22) */
+    likely = state_once_arrived(ep, ep->ack_pending);
     if (likely == FS_TCP_FIN_WAIT_2) {
         v->rst_ends |= (guint8)(1u << role);
         return "the peer, in FIN_WAIT_2 in the previous connection, "

@@ -89,12 +89,12 @@ apply_verdict(FsEngine *e, FsDetectVerdict *v)
     for (i = 0; i < v->actions_at; i++)
         on_emit(fs_tcp_outcome_at(&v->events, i), e);
     if (v->prev != NULL && v->settle_acks)
-        fs_tcpstate_settle_acks(v->prev, v->ts, &out);
+        fs_tcpstate_settle_acks(v->prev, v->seg->ts, &out);
     if (v->prev != NULL && v->ack_lost != FS_ROLE_NONE)
-        fs_tcpstate_ack_lost(v->prev, v->ack_lost, v->ts, &out);
+        fs_tcpstate_ack_lost(v->prev, v->ack_lost, v->seg->ts, &out);
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
         if (v->prev != NULL && ((v->reused | v->gone) & (1u << r)))
-            fs_tcpstate_new_syn_ends(v->prev, r, v->ts, &out);
+            fs_tcpstate_new_syn_ends(v->prev, r, v->seg->ts, &out);
         if (v->prev != NULL && (v->rst_ends & (1u << r)))
             fs_tcpstate_syn_reset_ends(v->prev, r, v->seg, &out);
     }

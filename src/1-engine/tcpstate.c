@@ -3269,26 +3269,6 @@ fs_tcpstate_copy_seen(FsConn *conn, int sender, const FsSegment *seg,
     return out;
 }
 
-FsTcpOutcome *
-fs_tcpstate_syn_reset_ends(FsConn *conn, int role, const FsSegment *rst,
-                           FsTcpOutcome *out)
-{
-    /* the ACK's arrival is not rst's step; rst only names the edge's
-     * frame (not conn's segment: nothing else here reads it) */
-    Step settle = { conn, NULL, rst->ts, NULL, out };
-    Step st = { conn, rst, rst->ts, NULL, out };
-    FsEndpoint *ep = &conn->ep[role];
-
-    if (ep->ack_pending)
-        ack_arrived(&settle, (FsRole)role);
-    if (ep->fin_pending)
-        fin_received(&settle, (FsRole)role);
-    take_edge(&st, (FsRole)role, FS_CAUSE_SEND_RST);
-    if (ep->undecided == FS_UNDECIDED_RST_UNANSWERED)
-        ep->undecided = FS_UNDECIDED_NONE;
-    return out;
-}
-
 void
 fs_tcpstate_other_host(FsConn *conn)
 {
@@ -3302,21 +3282,44 @@ fs_tcpstate_other_host(FsConn *conn)
         client->undecided = FS_UNDECIDED_OTHER_CLOCK;
 }
 
+/* role's old state ends at ts, by the edge cause takes (a cause of
+ * FS_CAUSE_N: reused from TIME_WAIT, else gone): an ACK of its FIN and a
+ * FIN of its peer's that passed the sensor taken as arrived first (the
+ * detectors judged it so); seg, if any, names the edge's frame (a
+ * segment of another incarnation: only the event reads it). An RST
+ * refused before leaves no guess: its socket ended. */
+static void
+old_state_ends(FsConn *conn, FsRole role, const FsSegment *seg, FsTime ts,
+               FsCause cause, FsTcpOutcome *out)
+{
+    Step settle = { conn, NULL, ts, NULL, out };
+    Step edge = { conn, seg, ts, NULL, out };
+    FsEndpoint *ep = &conn->ep[role];
+
+    if (ep->ack_pending)
+        ack_arrived(&settle, role);
+    if (ep->fin_pending)
+        fin_received(&settle, role);
+    if (cause == FS_CAUSE_N)
+        cause = ep->state == FS_TCP_TIME_WAIT ? FS_CAUSE_REUSED
+                                              : FS_CAUSE_GONE;
+    take_edge(&edge, role, cause);
+    if (ep->undecided == FS_UNDECIDED_RST_UNANSWERED)
+        ep->undecided = FS_UNDECIDED_NONE;
+}
+
 FsTcpOutcome *
 fs_tcpstate_new_syn_ends(FsConn *conn, int role, FsTime ts,
                          FsTcpOutcome *out)
 {
-    Step st = { conn, NULL, ts, NULL, out };
-    FsEndpoint *ep = &conn->ep[role];
+    old_state_ends(conn, (FsRole)role, NULL, ts, FS_CAUSE_N, out);
+    return out;
+}
 
-    if (ep->ack_pending)
-        ack_arrived(&st, (FsRole)role);
-    if (ep->fin_pending)
-        fin_received(&st, (FsRole)role);
-    take_edge(&st, (FsRole)role, ep->state == FS_TCP_TIME_WAIT
-                                     ? FS_CAUSE_REUSED : FS_CAUSE_GONE);
-    /* its socket ended: no RST refused before leaves that a guess */
-    if (ep->undecided == FS_UNDECIDED_RST_UNANSWERED)
-        ep->undecided = FS_UNDECIDED_NONE;
+FsTcpOutcome *
+fs_tcpstate_syn_reset_ends(FsConn *conn, int role, const FsSegment *rst,
+                           FsTcpOutcome *out)
+{
+    old_state_ends(conn, (FsRole)role, rst, rst->ts, FS_CAUSE_SEND_RST, out);
     return out;
 }
