@@ -49,10 +49,6 @@
 #define WINDOW_MIN 4096u
 #define WINDOW(bytes) MAX((gsize)(bytes), (gsize)WINDOW_MIN)
 #endif
-/* Bytes ahead of the read position asked into the cache as records are
- * read (read_ahead()). */
-#define READ_AHEAD 2048u
-#define CACHE_LINE 64u
 
 struct FsMapped {
     guint8 *buf;         /* the window: the file's bytes [at, at + have) */
@@ -62,8 +58,6 @@ struct FsMapped {
     gsize length;        /* bytes read here: the file's size when opened,
                             or less once it was found cut short */
     gsize pos;           /* file offset of the next record */
-    gsize ahead;         /* bytes of buf asked into the cache
-                            (read_ahead()) */
     int fd;              /* the file's descriptor (libpcap's stream,
                             read with pread(): its offset stays) */
     FsMappedFormat fmt;  /* how its records read */
@@ -132,31 +126,6 @@ parse_record(const guint8 *base, gsize size, gsize *pos,
     *data = rec + RECORD_HEADER;
     *pos = next;
     return TRUE;
-}
-
-/* Asks the cache for each line of base[*ahead, pos + READ_AHEAD) not
- * asked for yet, *ahead (a multiple of CACHE_LINE) then past them. The
- * records that lie there are not known yet (a record's start is known
- * once the one before is parsed, one record ahead: too late), and the
- * hardware prefetcher stops at each 4 KiB page, so without it the first
- * read of each record's header waits on memory. Stops at size: a
- * prefetch of a page not mapped in yet is dropped, never a fault. */
-EACH_RECORD void
-read_ahead(const guint8 *base, gsize size, gsize pos, gsize *ahead)
-{
-#if defined(__GNUC__)
-    gsize lead = MIN(pos + READ_AHEAD, size);
-    gsize at = MAX(*ahead, pos / CACHE_LINE * CACHE_LINE);
-
-    for (; at < lead; at += CACHE_LINE)
-        __builtin_prefetch(base + at);
-    *ahead = at;
-#else
-    (void)base;
-    (void)size;
-    (void)pos;
-    (void)ahead;
-#endif
 }
 
 gboolean
@@ -241,7 +210,6 @@ refill(FsMapped *m, gsize need)
     memmove(m->buf, m->buf + (m->pos - m->at), keep);
     m->at = m->pos;
     m->have = keep;
-    m->ahead = 0;
     while (m->at + m->have < m->length &&
            (m->have < need || m->have - keep < m->cap / 2) &&
            m->have < m->cap) {
@@ -344,7 +312,6 @@ mapped_next(FsMapped *m, struct pcap_pkthdr *hdr, const guint8 **data)
         gsize rel = m->pos - m->at;
 
         if (G_LIKELY(m->ng == NULL)) {
-            read_ahead(m->buf, m->have, rel, &m->ahead);
             if (G_LIKELY(parse_record(m->buf, m->have, &rel, &m->fmt, hdr,
                                       data))) {
                 m->pos = m->at + rel;
@@ -403,11 +370,9 @@ decode_classic(FsMapped *m, const FsMappedFormat fmt, int linktype,
     const guint8 *base = m->buf;
     gsize rel = m->pos - m->at;
     gsize size = m->have;
-    gsize ahead = m->ahead;
     guint n = 0;
 
     while (n < max) {
-        read_ahead(base, size, rel, &ahead);
         if (G_UNLIKELY(!parse_record(base, size, &rel, &fmt, &hdr, &data))) {
             m->pos = m->at + rel;
             if (!refill(m, record_need(m, rel)))
@@ -415,7 +380,6 @@ decode_classic(FsMapped *m, const FsMappedFormat fmt, int linktype,
             base = m->buf;
             rel = 0;
             size = m->have;
-            ahead = 0;
             continue;
         }
         status[n] = decode_record(linktype, source, *frames + n + 1, &hdr,
@@ -423,7 +387,6 @@ decode_classic(FsMapped *m, const FsMappedFormat fmt, int linktype,
         n++;
     }
     m->pos = m->at + rel;
-    m->ahead = ahead;
     *frames += n;
     return n;
 }
