@@ -853,7 +853,11 @@ flags_of(guint64 code, guint state)
     }                                                                     \
     G_STMT_END
 
-static inline void
+/* Writes endpoint r's fields from its values. Inlined in store() for
+ * each r, a constant: every field's and value's place is then one too
+ * (called with r a variable, gcc worked the endpoint's address out again
+ * at each store, and tsval_guess()'s division once an endpoint). */
+static inline ALWAYS_INLINE void
 store_endpoint(FsConn *conn, int r, const guint64 *v, gint64 unit)
 {
     FsEndpoint *ep = &conn->ep[r];
