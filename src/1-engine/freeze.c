@@ -78,6 +78,20 @@ G_STATIC_ASSERT(FS_TCP_N_STATES <= 16);
 G_STATIC_ASSERT(CONN_FLAGS_4TH_AT < offsetof(FsConn, rst_ignored));
 /* a state, an undecided reason and a window scale share a value */
 G_STATIC_ASSERT(FS_TCP_N_STATES <= 256);
+/* The bytes of an FsConn no field holds (padding): in the reuse after
+ * its flags, after the fourth byte of flags, at the end. store() writes
+ * every field; a thaw zeroes these, not the whole record first (a
+ * record is zeroed before it is filled, padding included: a thawed one
+ * is the same bytes). */
+#define REUSE_PAD_AT (REUSE_FLAGS_AT + 1)
+#define REUSE_PAD_SIZE \
+    (offsetof(FsConn, reuse) + offsetof(FsReuse, since_close) - REUSE_PAD_AT)
+#define FLAGS_PAD_AT (CONN_FLAGS_4TH_AT + 1)
+#define FLAGS_PAD_SIZE (offsetof(FsConn, rst_ignored) - FLAGS_PAD_AT)
+#define TAIL_PAD_AT (offsetof(FsConn, first_source) + sizeof(guint16))
+#define TAIL_PAD_SIZE (sizeof(FsConn) - TAIL_PAD_AT)
+G_STATIC_ASSERT(REUSE_PAD_SIZE == 4 && FLAGS_PAD_SIZE == 1 &&
+                TAIL_PAD_SIZE == 6);
 
 #define NS_PER_US 1000
 
@@ -898,8 +912,8 @@ store_endpoint(FsConn *conn, int r, const guint64 *v, gint64 unit)
     ep->bytes_after_own_fin = v[V_BYTES_AFTER_OWN_FIN_C + r];
 }
 
-/* Writes the record from its values (out: zeroed, head and t_last in
- * place). */
+/* Writes the record from its values, every field (out: head and t_last
+ * in place). */
 static inline void
 store(FsConn *out, const guint64 *v, const guint32 *w, gint64 unit)
 {
@@ -1021,6 +1035,12 @@ read_head(const FsConn *frozen, Reader *d, gboolean want_words,
         else
             for (; m != 0; m &= m - 1)
                 p += 4;
+    } else if (m == ALL_WORDS) {
+        /* most records: each word at its fixed place, no bit to find */
+        UNROLLED
+        for (guint i = 0; i < N_WORDS; i++)
+            d->w[i] = load_le32(p + 4 * i);
+        p += 4 * N_WORDS;
     } else {
         memset(d->w, 0, sizeof d->w);
         for (; m != 0; m &= m - 1) {
@@ -1097,9 +1117,19 @@ fs_conn_thaw_into(const FsConn *frozen, FsConn *out)
     Reader d;
 
     g_return_val_if_fail(fs_conn_is_frozen(frozen), FALSE);
-    fs_conn_head_of(frozen, out);
-    if (!read_values(frozen, &d))
+    if (!read_values(frozen, &d)) {
+        fs_conn_head_of(frozen, out);
         return FALSE;
+    }
+    /* the head as fs_conn_head_of() writes it, the padding zeroed and
+     * every field stored: each byte written once (zeroing the record
+     * first and then storing over it wrote each twice) */
+    memcpy(out, frozen, FS_CONN_LINKS_SIZE);
+    out->frozen_len = 0;
+    fs_conn_addresses(frozen, out->addr);
+    memset((guint8 *)out + REUSE_PAD_AT, 0, REUSE_PAD_SIZE);
+    memset((guint8 *)out + FLAGS_PAD_AT, 0, FLAGS_PAD_SIZE);
+    memset((guint8 *)out + TAIL_PAD_AT, 0, TAIL_PAD_SIZE);
     out->t_last = d.t_last;
     store(out, d.v, d.w, d.unit);
     return TRUE;
