@@ -327,15 +327,21 @@ fill_transition(FsEvent *ev, const Step *st, FsRole role, FsTcpState from,
     ev->transition.cause = cause;
 }
 
+/* enter_state()'s event, role having moved from from to to, in the
+ * outcome's next slot: its value (a move out of TIME_WAIT's) read after
+ * the move, which writes the timer's fields only on a move into
+ * TIME_WAIT, whose value is 0. Apart: enter_state()'s usual path, an
+ * event nobody reads, saves no register and sets up no frame. */
 static G_GNUC_NO_INLINE gboolean
-record_transition_spilled(const Step *st, FsRole role, FsTcpState from,
-                          FsTcpState to, FsCause cause, FsTime ts,
-                          gint64 value)
+record_transition(const Step *st, FsRole role, FsTcpState from,
+                  FsTcpState to, FsCause cause, FsTime ts)
 {
-    FsEvent *ev = fs_tcp_outcome_push_more(st->out);
+    const FsEndpoint *ep = ENDPOINT(st->conn, role);
+    FsEvent *ev = fs_tcp_outcome_push(st->out);
 
     fill_transition(ev, st, role, from, to, cause, ts);
-    ev->value = value;
+    ev->value = from == FS_TCP_TIME_WAIT && to != FS_TCP_TIME_WAIT
+                    ? FS_TIME_WAIT_TIMER(ep) : 0;
     return TRUE;
 }
 
@@ -353,9 +359,6 @@ enter_state(const Step *st, FsRole role, FsTcpState to, FsCause cause,
 {
     FsEndpoint *ep = ENDPOINT(st->conn, role);
     FsTcpState from = ep->state;
-    gint64 value = from == FS_TCP_TIME_WAIT && to != FS_TCP_TIME_WAIT
-                       ? FS_TIME_WAIT_TIMER(ep) : 0;
-    FsEvent *ev;
 
     ep->state = to;
     ep->state_since = ts;
@@ -368,19 +371,15 @@ enter_state(const Step *st, FsRole role, FsTcpState to, FsCause cause,
     if (st->cfg != NULL && st->cfg->time_wait_states_only &&
         from != FS_TCP_TIME_WAIT && to != FS_TCP_TIME_WAIT)
         return TRUE;
-    /* filled in place */
-    ev = fs_tcp_outcome_push_inline(st->out);
-    if (ev == NULL)
-        return record_transition_spilled(st, role, from, to, cause, ts,
-                                         value);
-    fill_transition(ev, st, role, from, to, cause, ts);
-    ev->value = value;
-    return TRUE;
+    return record_transition(st, role, from, to, cause, ts);
 }
 
 /* Takes the diagram's edge from role's state on cause, at time ts; TRUE
- * if there was one. */
-static gboolean
+ * if there was one. Inline: a segment of the full path takes one or
+ * two, most of them recorded nowhere (time_wait_states_only); apart,
+ * with the event built in it, its 1.05M calls on the bench's medium
+ * cost 22.1M instructions more. */
+static inline gboolean
 take_edge_at(const Step *st, FsRole role, FsCause cause, FsTime ts)
 {
     /* fs_tcp_next_state() without its checks: states and causes held
