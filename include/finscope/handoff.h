@@ -44,6 +44,18 @@ void fs_handoff_hosts(FsHandoffHosts *hosts, const FsConn *conn);
 #define fs_handoff_put_digits(p, digits, n)                               \
     ((char *)memcpy((p), (digits), sizeof(digits)) + (n))
 
+/* Copies the address of role (an FsRole) in hosts to p, which has the
+ * room for all of text[role]: one 16-byte copy, the whole buffer's for
+ * the longer IPv6 ones; returns p + its length. */
+static inline char *
+fs_handoff_put_host(char *p, const FsHandoffHosts *hosts, int role)
+{
+    memcpy(p, hosts->text[role], 16);
+    if (G_UNLIKELY(hosts->len[role] > 16))
+        memcpy(p + 16, hosts->text[role] + 16, FS_ADDR_PUT_ROOM - 16);
+    return p + hosts->len[role];
+}
+
 /* fs_handoff_put_filter() of conn, whose addresses hosts holds. */
 char *fs_handoff_put_filter_hosts(char *p, const FsConn *conn,
                                   const FsHandoffHosts *hosts);

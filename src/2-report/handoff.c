@@ -12,72 +12,36 @@
 
 #define FILTER_MAX FS_HANDOFF_FILTER_MAX
 
-/* The filter as it is built, straight into the caller's buffer (the
- * JSON line being written, or one on the stack): no allocation per
- * piece, one filter per connection record. */
-typedef struct {
-    char *p;                 /* where the next piece goes */
-    char *buf;               /* where the filter starts */
-} Filter;
-
-/* Appends n bytes of text (inline: n is a literal's length, and the
- * copy of a known length is a few moves, not a call to memcpy). */
-static inline void
-append_len(Filter *f, const char *text, gsize n)
-{
-    g_assert((gsize)(f->p - f->buf) + n < FILTER_MAX);
-    memcpy(f->p, text, n);
-    f->p += n;
-}
-
-#define APPEND_LITERAL(f, lit) append_len((f), "" lit "", sizeof(lit) - 1)
-
-/* Appends text (n bytes) and then v in decimal (no printf: vasprintf
- * was most of a filter's cost). */
-static inline void
-append_uint(Filter *f, const char *text, gsize n, guint64 v)
-{
-    append_len(f, text, n);
-    g_assert((gsize)(f->p - f->buf) + 20 < FILTER_MAX);
-    f->p = fs_put_uint(f->p, v);
-}
-
-#define APPEND_UINT(f, lit, v) append_uint((f), lit, sizeof(lit) - 1, (v))
-
-/* Appends digits as fs_handoff_hosts() put them, the whole buffer
- * copied (there is room: the assertion) and n bytes kept. */
-#define APPEND_DIGITS(f, lit, digits, n)                                 \
-    do {                                                                 \
-        APPEND_LITERAL((f), lit);                                        \
-        g_assert((gsize)((f)->p - (f)->buf) + sizeof(digits) <           \
-                 FILTER_MAX);                                            \
-        (f)->p = fs_handoff_put_digits((f)->p, (digits), (n));           \
-    } while (0)
-
-/* Appends an address as fs_addr_put() wrote it (n bytes at host). */
-static inline void
-append_host(Filter *f, const char *host, gsize n)
-{
-    g_assert((gsize)(f->p - f->buf) + n < FILTER_MAX);
-    f->p = fs_put_bytes(f->p, host, n);
-}
+/* The filter is written straight into the caller's buffer (the JSON
+ * line being written, or one on the stack), piece after piece, with no
+ * check of its own per piece: the longest filter (two IPv6 addresses of
+ * INET6_ADDRSTRLEN - 1 characters, QinQ ids of 4 digits, frame numbers
+ * of 10, every literal below), and what the last whole-buffer copy
+ * writes past its end, fit in FILTER_MAX. */
+#define FILTER_LONGEST                                                   \
+    (sizeof("ipv6.addr== && ipv6.addr== && tcp.port== && tcp.port=="     \
+            " && (vlan.id== || ieee8021ad.id==) && vlan.id=="            \
+            " && frame.number>= && frame.number<= && !icmpv6") - 1 +     \
+     2 * 45 + 2 * 5 + 3 * 4 + 2 * 10)
+G_STATIC_ASSERT(FILTER_LONGEST + FS_ADDR_PUT_ROOM < FILTER_MAX);
 
 /* Wireshark names an outer 802.1ad (QinQ, TPID 0x88a8) tag
  * ieee8021ad.id and an 802.1Q one vlan.id; the flow key keeps only the
  * ids, so the outer one may be either. */
-static void
-append_vlan(Filter *f, guint32 vlan)
+static char *
+put_vlan(char *p, guint32 vlan)
 {
     guint32 outer = vlan >> 12;
 
-    if (vlan == 0)
-        return;
     if (outer != 0) {
-        APPEND_UINT(f, " && (vlan.id==", outer);
-        APPEND_UINT(f, " || ieee8021ad.id==", outer);
-        APPEND_LITERAL(f, ")");
+        FS_JSON_LIT(p, " && (vlan.id==");
+        p = fs_put_uint(p, outer);
+        FS_JSON_LIT(p, " || ieee8021ad.id==");
+        p = fs_put_uint(p, outer);
+        *p++ = ')';
     }
-    APPEND_UINT(f, " && vlan.id==", vlan & 0xfff);
+    FS_JSON_LIT(p, " && vlan.id==");
+    return fs_put_uint(p, vlan & 0xfff);
 }
 
 /* v's digits into a buffer of its own, zeros after them; their count. */
@@ -119,38 +83,37 @@ char *
 fs_handoff_put_filter_hosts(char *p, const FsConn *conn,
                             const FsHandoffHosts *hosts)
 {
-    Filter f;
-    gboolean v6;
+    const int c = FS_ROLE_CLIENT;
+    const int s = FS_ROLE_SERVER;
+    gboolean v6 = conn->addr[c].family == 6;
 
-    f.p = p;
-    f.buf = p;
-    v6 = conn->addr[FS_ROLE_CLIENT].family == 6;
     if (v6)
-        APPEND_LITERAL(&f, "ipv6.addr==");
+        FS_JSON_LIT(p, "ipv6.addr==");
     else
-        APPEND_LITERAL(&f, "ip.addr==");
-    append_host(&f, hosts->text[FS_ROLE_CLIENT], hosts->len[FS_ROLE_CLIENT]);
+        FS_JSON_LIT(p, "ip.addr==");
+    p = fs_handoff_put_host(p, hosts, c);
     if (v6)
-        APPEND_LITERAL(&f, " && ipv6.addr==");
+        FS_JSON_LIT(p, " && ipv6.addr==");
     else
-        APPEND_LITERAL(&f, " && ip.addr==");
-    append_host(&f, hosts->text[FS_ROLE_SERVER], hosts->len[FS_ROLE_SERVER]);
-    APPEND_DIGITS(&f, " && tcp.port==", hosts->port[FS_ROLE_CLIENT],
-                  hosts->port_len[FS_ROLE_CLIENT]);
-    APPEND_DIGITS(&f, " && tcp.port==", hosts->port[FS_ROLE_SERVER],
-                  hosts->port_len[FS_ROLE_SERVER]);
-    append_vlan(&f, conn->vlan);
+        FS_JSON_LIT(p, " && ip.addr==");
+    p = fs_handoff_put_host(p, hosts, s);
+    FS_JSON_LIT(p, " && tcp.port==");
+    p = fs_handoff_put_digits(p, hosts->port[c], hosts->port_len[c]);
+    FS_JSON_LIT(p, " && tcp.port==");
+    p = fs_handoff_put_digits(p, hosts->port[s], hosts->port_len[s]);
+    if (G_UNLIKELY(conn->vlan != 0))
+        p = put_vlan(p, conn->vlan);
     if (conn->first_frame != 0 && conn->first_source == conn->last_source) {
-        APPEND_DIGITS(&f, " && frame.number>=", hosts->frame[0],
-                      hosts->frame_len[0]);
-        APPEND_DIGITS(&f, " && frame.number<=", hosts->frame[1],
-                      hosts->frame_len[1]);
+        FS_JSON_LIT(p, " && frame.number>=");
+        p = fs_handoff_put_digits(p, hosts->frame[0], hosts->frame_len[0]);
+        FS_JSON_LIT(p, " && frame.number<=");
+        p = fs_handoff_put_digits(p, hosts->frame[1], hosts->frame_len[1]);
     }
     if (v6)
-        APPEND_LITERAL(&f, " && !icmpv6");
+        FS_JSON_LIT(p, " && !icmpv6");
     else
-        APPEND_LITERAL(&f, " && !icmp");
-    return f.p;
+        FS_JSON_LIT(p, " && !icmp");
+    return p;
 }
 
 char *

@@ -271,7 +271,7 @@ put_endpoint(char *p, const FsAddr *addr, const FsHandoffHosts *hosts,
     *p++ = '"';
     if (v6)
         *p++ = '[';
-    p = fs_put_bytes(p, hosts->text[role], hosts->len[role]);
+    p = fs_handoff_put_host(p, hosts, role);
     if (v6)
         *p++ = ']';
     *p++ = ':';
@@ -294,13 +294,13 @@ fs_report_put_endpoints(char *p, const FsConn *conn,
     FS_JSON_LIT(p, ",\"server\":");
     p = put_endpoint(p, &conn->addr[s], hosts, s);
     /* the "client" and "server" strings split, for jq and SQL */
-    FS_JSON_LIT(p, ",\"client_host\":");
-    p = fs_put_plain_string(p, hosts->text[c], hosts->len[c]);
-    FS_JSON_LIT(p, ",\"client_port\":");
+    FS_JSON_LIT(p, ",\"client_host\":\"");
+    p = fs_handoff_put_host(p, hosts, c);
+    FS_JSON_LIT(p, "\",\"client_port\":");
     p = fs_handoff_put_digits(p, hosts->port[c], hosts->port_len[c]);
-    FS_JSON_LIT(p, ",\"server_host\":");
-    p = fs_put_plain_string(p, hosts->text[s], hosts->len[s]);
-    FS_JSON_LIT(p, ",\"server_port\":");
+    FS_JSON_LIT(p, ",\"server_host\":\"");
+    p = fs_handoff_put_host(p, hosts, s);
+    FS_JSON_LIT(p, "\",\"server_port\":");
     return fs_handoff_put_digits(p, hosts->port[s], hosts->port_len[s]);
 }
 
