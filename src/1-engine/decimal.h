@@ -141,6 +141,28 @@ fs_put_long_uint(char *p, guint64 v)
     return fs_put_eight_digits(p, (guint32)(v % 100000000u));
 }
 
+/* Puts v (any guint32: a sequence number) in decimal at p; returns the
+ * position after it. Inline whatever its size: from 10^8 up (most
+ * sequence numbers) the one or two digits of v / 10^8 and eight more,
+ * one 32-bit quotient, where fs_put_uint() calls fs_put_long_uint()
+ * for the 64-bit range. */
+static inline char *
+fs_put_u32(char *p, guint32 v)
+{
+    guint32 high;
+
+    if (v < 100000000u)
+        return fs_put_short_uint(p, v);
+    high = v / 100000000u;      /* 1 .. 42 */
+    if (high < 10) {
+        *p++ = (char)('0' + high);
+    } else {
+        fs_put_pair(p, high);
+        p += 2;
+    }
+    return fs_put_eight_digits(p, v - high * 100000000u);
+}
+
 /* Puts v in decimal at p; returns the position after it. */
 static inline char *
 fs_put_uint(char *p, guint64 v)

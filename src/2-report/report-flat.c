@@ -28,15 +28,6 @@ put_known_bool(char *p, gboolean known, gboolean value)
     return known ? fs_put_bool(p, value) : fs_put_null(p);
 }
 
-static inline char *
-put_role(const FsNames *nm, GString *out, char *p, int role)
-{
-    if (role == FS_ROLE_NONE)
-        return fs_put_null(p);
-    PUT_NAME(out, p, nm->role, role, fs_role_name((FsRole)role));
-    return p;
-}
-
 /* Frame numbers (null: no segment), the capture file of the first
  * frame (null: a live capture), the Wireshark filter. */
 static char *
@@ -99,7 +90,7 @@ put_close(const FsNames *nm, GString *out, char *p, const FsConn *conn,
     FS_JSON_LIT(p, ",\"final_ack_lost\":");
     p = fs_put_bool(p, outcome->final_ack_lost > 0);
     FS_JSON_LIT(p, ",\"rst_from\":");
-    p = put_role(nm, out, p, conn->rst_from);
+    p = fs_report_put_role(p, conn->rst_from);
     FS_JSON_LIT(p, ",\"rst_interrupted\":");
     if (conn->rst_from == FS_ROLE_NONE)
         p = fs_put_null(p);

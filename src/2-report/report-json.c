@@ -117,16 +117,6 @@ put_pair_uint(char *p, guint64 client, guint64 server)
     return p;
 }
 
-/* A role's name ("client", "server") or null for FS_ROLE_NONE. */
-static inline char *
-put_role(GString *out, char *p, int role)
-{
-    if (role == FS_ROLE_NONE)
-        return fs_put_null(p);
-    PUT_NAME(out, p, names.role, role, fs_role_name((FsRole)role));
-    return p;
-}
-
 /* A time, or null when it is below zero (FS_TIME_UNSET, or -1 for "not
  * known" of the classify functions). */
 static inline char *
@@ -234,7 +224,7 @@ fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
     FS_JSON_LIT(p, ",\"kind\":");
     PUT_NAME(out, p, names.kind, ev->kind, fs_event_kind_name(ev->kind));
     FS_JSON_LIT(p, ",\"endpoint\":");
-    p = put_role(out, p, ev->role);
+    p = fs_report_put_role(p, ev->role);
     if (ev->kind == FS_EV_STATE) {
         FS_JSON_LIT(p, ",\"from\":");
         PUT_NAME(out, p, names.state, ev->transition.from,
@@ -247,7 +237,7 @@ fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
                  fs_cause_name(ev->transition.cause));
     } else {
         FS_JSON_LIT(p, ",\"seq\":");
-        p = fs_put_uint(p, ev->seq);
+        p = fs_put_u32(p, ev->seq);
     }
     if (ev->kind == FS_EV_FIN_RETRANSMIT) {
         FS_JSON_LIT(p, ",\"interval\":");   /* since the previous FIN: RTO */
@@ -353,7 +343,7 @@ put_conn_close(GString *out, char *p, const FsConn *conn,
         p = fs_put_bool(p, conn->final_ack_lost > 0);
     }
     FS_JSON_LIT(p, ",\"rst_from\":");
-    p = put_role(out, p, conn->rst_from);
+    p = fs_report_put_role(p, conn->rst_from);
     FS_JSON_LIT(p, ",\"rst_interrupted\":");
     if (conn->rst_from == FS_ROLE_NONE)
         p = fs_put_null(p);

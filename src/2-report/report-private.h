@@ -140,8 +140,15 @@ void fs_report_json_services(FsReport *r);
 void fs_report_json_service_object(FsJson *j, const FsService *svc);
 
 /* The name of capture file source when several were merged (frame
- * numbers then need it), else NULL. */
-const char *fs_report_source_name(const FsReport *r, guint source);
+ * numbers then need it), else NULL. Inline: every event and record
+ * asks, and with one file (most runs) the answer is one comparison. */
+static inline const char *
+fs_report_source_name(const FsReport *r, guint source)
+{
+    if (r->n_sources < 2 || source >= r->n_sources)
+        return NULL;
+    return r->sources[source];
+}
 
 void fs_report_text_event(FsReport *r, const FsEvent *ev, const FsConn *c);
 /* ns as milliseconds, "%.3f ms" as printf writes ns / 1e6; g_free() it. */
@@ -192,6 +199,20 @@ const FsNames *fs_report_names(void);
             (p) = fs_json_put_string((out), (p), (slow));                  \
         }                                                                  \
     } while (0)
+
+/* A role's name quoted ("client", "server": 8 bytes each, one store)
+ * or null for FS_ROLE_NONE. */
+static inline char *
+fs_report_put_role(char *p, int role)
+{
+    static const char quoted[2][8] = { "\"client\"", "\"server\"" };
+
+    G_STATIC_ASSERT(FS_ROLE_CLIENT == 0 && FS_ROLE_SERVER == 1);
+    if (role != FS_ROLE_CLIENT && role != FS_ROLE_SERVER)
+        return fs_put_null(p);
+    memcpy(p, quoted[role], 8);
+    return p + 8;
+}
 
 /* Pieces of the records written through json-put.h (report-json.c),
  * which --json-flat shares: ,"client":"ip:port","server":..., the

@@ -95,14 +95,6 @@ fs_report_set_shard(FsReport *r)
     r->shard = TRUE;
 }
 
-const char *
-fs_report_source_name(const FsReport *r, guint source)
-{
-    if (r->n_sources < 2 || source >= r->n_sources)
-        return NULL;
-    return r->sources[source];
-}
-
 static void
 sink_event(const FsEvent *ev, const FsConn *conn, gpointer user)
 {
