@@ -15,17 +15,16 @@ void
 fs_tally_init(FsTally *t)
 {
     memset(t, 0, sizeof *t);
-    /* the key is the entry's own addr: the entry frees both */
-    t->time_wait_hosts = g_hash_table_new_full(fs_addr_hash,
-                                               fs_addr_equal_func, NULL,
-                                               g_free);
+    t->time_wait_hosts = g_array_new(FALSE, FALSE, sizeof(FsTallyHost));
+    fs_host_index_reset(&t->time_wait_index, 16);
 }
 
 void
 fs_tally_clear(FsTally *t)
 {
     if (t->time_wait_hosts != NULL)
-        g_hash_table_destroy(t->time_wait_hosts);
+        g_array_unref(t->time_wait_hosts);
+    fs_host_index_clear(&t->time_wait_index);
     memset(t, 0, sizeof *t);
 }
 
@@ -43,21 +42,47 @@ host_key(FsAddr *key, const FsAddr *addr)
     }
 }
 
+static inline FsTallyHost *
+host_at(const FsTally *t, guint32 number)
+{
+    return &g_array_index(t->time_wait_hosts, FsTallyHost, number - 1);
+}
+
+/* For the host index (hostindex.h): is number's address addr; its
+ * hash. */
+static inline gboolean
+host_is(gconstpointer t, guint32 number, gconstpointer addr)
+{
+    return fs_addr_equal(&host_at(t, number)->addr, addr);
+}
+
+static guint32
+host_hash_of(gconstpointer t, guint32 number)
+{
+    return fs_host_index_hash(&host_at(t, number)->addr);
+}
+
 /* Counted by the binary address: the text is made only for a list. */
 static void
 add_time_wait_host(FsTally *t, const FsAddr *addr)
 {
     FsAddr key;
-    FsTallyHost *h = NULL;
+    guint32 hash;
+    guint32 n;
 
     host_key(&key, addr);
-    h = g_hash_table_lookup(t->time_wait_hosts, &key);
-    if (h == NULL) {
-        h = g_new0(FsTallyHost, 1);
-        h->addr = key;
-        g_hash_table_insert(t->time_wait_hosts, &h->addr, h);
+    hash = fs_host_index_hash(&key);
+    n = fs_host_index_number(
+        &t->time_wait_index,
+        fs_host_index_probe(&t->time_wait_index, &key, hash, host_is, t));
+    if (n == 0) {
+        FsTallyHost h = { .addr = key };
+
+        g_array_append_val(t->time_wait_hosts, h);
+        n = t->time_wait_hosts->len;
+        fs_host_index_put(&t->time_wait_index, hash, n, host_hash_of, t);
     }
-    h->count++;
+    host_at(t, n)->count++;
 }
 
 static void
@@ -131,12 +156,9 @@ GPtrArray *
 fs_tally_time_wait_hosts(const FsTally *t)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func(host_count_free);
-    GHashTableIter it;
-    gpointer v = NULL;
 
-    g_hash_table_iter_init(&it, t->time_wait_hosts);
-    while (g_hash_table_iter_next(&it, NULL, &v)) {
-        const FsTallyHost *h = v;
+    for (guint i = 0; i < t->time_wait_hosts->len; i++) {
+        const FsTallyHost *h = host_at(t, i + 1);
         FsHostCount *hc = g_new0(FsHostCount, 1);
         char host[FS_ENDPOINT_STRLEN];
 
