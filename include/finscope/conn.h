@@ -258,12 +258,27 @@ struct FsConn {
 #define FS_CONN_HOT_SERVER_AT \
     (offsetof(FsConn, ep) + sizeof(FsEndpoint))
 
-/* Capture-end view of one endpoint, computed by classify. */
-gboolean fs_conn_one_sided(const FsConn *conn);
+/* Capture-end view of one endpoint, computed by classify: one side
+ * seen and not the other. Inline: each record's classification and
+ * report ask several times. */
+static inline gboolean
+fs_conn_one_sided(const FsConn *conn)
+{
+    return conn->ep[FS_ROLE_CLIENT].seen != conn->ep[FS_ROLE_SERVER].seen;
+}
 
 /* How long role had been in its state when the record was settled;
- * FS_TIME_UNSET when that is not known. */
-FsTime fs_conn_state_age(const FsConn *conn, FsRole role);
+ * FS_TIME_UNSET when that is not known. Inline: a report writes both
+ * endpoints' of every record. */
+static inline FsTime
+fs_conn_state_age(const FsConn *conn, FsRole role)
+{
+    FsTime since = conn->ep[role].state_since;
+
+    return since == FS_TIME_UNSET || conn->settled_at < since
+               ? FS_TIME_UNSET
+               : conn->settled_at - since;
+}
 
 /* When an endpoint in (or once in) TIME_WAIT last started its 2*MSL
  * timer: when it entered, or when a FIN of its peer's sent again

@@ -9,12 +9,6 @@
 #include "finscope/detect.h"
 #include "finscope/seq.h"
 
-gboolean
-fs_conn_one_sided(const FsConn *conn)
-{
-    return conn->ep[FS_ROLE_CLIENT].seen != conn->ep[FS_ROLE_SERVER].seen;
-}
-
 const char *
 fs_close_kind_name(FsCloseKind kind)
 {

@@ -90,12 +90,3 @@ fs_conn_init(FsConn *conn)
     fs_conn_init_zeroed(conn);
 }
 
-FsTime
-fs_conn_state_age(const FsConn *conn, FsRole role)
-{
-    FsTime since = conn->ep[role].state_since;
-
-    return since == FS_TIME_UNSET || conn->settled_at < since
-               ? FS_TIME_UNSET
-               : conn->settled_at - since;
-}

@@ -60,17 +60,10 @@ static char *
 put_close(const FsNames *nm, GString *out, char *p, const FsConn *conn,
           const FsOutcome *outcome)
 {
-    FsCloser closer = outcome->active_closer;
     const FsEndpoint *c = &conn->ep[FS_ROLE_CLIENT];
     const FsEndpoint *s = &conn->ep[FS_ROLE_SERVER];
 
-    FS_JSON_LIT(p, ",\"close\":");
-    PUT_NAME(out, p, nm->close, outcome->close,
-             fs_close_kind_name(outcome->close));
-    FS_JSON_LIT(p, ",\"active_closer\":");
-    PUT_NAME(out, p, nm->closer, closer, fs_closer_name(closer));
-    FS_JSON_LIT(p, ",\"passive_closer\":");
-    PUT_NAME(out, p, nm->passive, closer, fs_passive_closer_name(closer));
+    p = fs_report_put_close_run(nm, out, p, outcome);
     FS_JSON_LIT(p, ",\"simultaneous_close\":");
     p = fs_put_bool(p, conn->simultaneous);
     FS_JSON_LIT(p, ",\"three_way_close\":");

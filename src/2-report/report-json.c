@@ -58,6 +58,58 @@ name_set(FsName *n, const char *s)
     }
 }
 
+/* Appends member (a literal: ,"name":) and value's JSON string (null
+ * for NULL) to run, as the slow way of PUT_NAME() writes it. */
+static void
+run_add(GString *run, const char *member, const char *value)
+{
+    char *p = fs_json_room(run, NULL, 0);
+
+    p = fs_put_bytes(p, member, strlen(member));
+    p = fs_json_put_string(run, p, value);
+    fs_json_done(run, p);
+}
+
+/* run's text into to, whose copies are of copy bytes: the names are
+ * fixed strings, so a run longer than that is a bug of the tables. */
+static void
+run_set(FsNameRun *to, const GString *run, gsize copy)
+{
+    g_assert(run->len <= copy && copy <= sizeof to->text);
+    memcpy(to->text, run->str, run->len);
+    to->len = (guint8)run->len;
+}
+
+/* The runs of FsNames, for every pair of values, from the same name
+ * functions and writer as the members put one by one. */
+static void
+runs_set(void)
+{
+    g_autoptr(GString) run = g_string_new(NULL);
+
+    for (int k = 0; k <= FS_CLOSE_INCOMPLETE; k++) {
+        for (int c = FS_CLOSER_NONE; c <= FS_CLOSER_SIMULTANEOUS; c++) {
+            g_string_truncate(run, 0);
+            run_add(run, ",\"close\":", fs_close_kind_name((FsCloseKind)k));
+            run_add(run, ",\"active_closer\":", fs_closer_name((FsCloser)c));
+            run_add(run, ",\"passive_closer\":",
+                    fs_passive_closer_name((FsCloser)c));
+            run_set(&names.close_run[k][c - FS_CLOSER_NONE], run,
+                    FS_RUN_COPY_CLOSE);
+        }
+    }
+    for (int a = 0; a < FS_TCP_N_STATES; a++) {
+        for (int b = 0; b < FS_TCP_N_STATES; b++) {
+            g_string_truncate(run, 0);
+            run_add(run, ",\"state\":{\"client\":",
+                    fs_tcp_state_name((FsTcpState)a));
+            run_add(run, ",\"server\":", fs_tcp_state_name((FsTcpState)b));
+            g_string_append_c(run, '}');
+            run_set(&names.states_run[a][b], run, FS_RUN_COPY_STATES);
+        }
+    }
+}
+
 const FsNames *
 fs_report_names(void)
 {
@@ -83,6 +135,7 @@ fs_report_names(void)
         name_set(&names.role[i], fs_role_name((FsRole)i));
     for (int i = 0; i < FS_FLAG_N; i++)
         name_set(&names.flag[i], fs_flag_name((FsFlag)i));
+    runs_set();
     g_once_init_leave(&done, 1);
     return &names;
 }
@@ -270,6 +323,24 @@ put_endpoint(char *p, const FsAddr *addr, const FsHandoffHosts *hosts,
     return p;
 }
 
+/* ,"close":..,"active_closer":..,"passive_closer":.. of outcome, each
+ * name the usual way (values outside the runs' tables). */
+char *
+fs_report_put_close_names(GString *out, char *p, const FsOutcome *outcome)
+{
+    FsCloser closer = outcome->active_closer;
+
+    FS_JSON_LIT(p, ",\"close\":");
+    PUT_NAME(out, p, names.close, outcome->close,
+             fs_close_kind_name(outcome->close));
+    FS_JSON_LIT(p, ",\"active_closer\":");
+    PUT_NAME(out, p, names.closer, closer, fs_closer_name(closer));
+    FS_JSON_LIT(p, ",\"passive_closer\":");
+    PUT_NAME(out, p, names.passive, closer,
+             fs_passive_closer_name(closer));
+    return p;
+}
+
 /* "client", "server" and their hosts and ports, from the addresses
  * and ports put once in hosts. */
 char *
@@ -298,16 +369,7 @@ static char *
 put_conn_close(GString *out, char *p, const FsConn *conn,
                const FsOutcome *outcome)
 {
-    FsCloser closer = outcome->active_closer;
-
-    FS_JSON_LIT(p, ",\"close\":");
-    PUT_NAME(out, p, names.close, outcome->close,
-             fs_close_kind_name(outcome->close));
-    FS_JSON_LIT(p, ",\"active_closer\":");
-    PUT_NAME(out, p, names.closer, closer, fs_closer_name(closer));
-    FS_JSON_LIT(p, ",\"passive_closer\":");
-    PUT_NAME(out, p, names.passive, closer,
-             fs_passive_closer_name(closer));
+    p = fs_report_put_close_run(&names, out, p, outcome);
     if (!conn->simultaneous && !conn->three_way_close &&
         !outcome->half_close &&
         (conn->ep[FS_ROLE_CLIENT].bytes_after_peer_fin |
@@ -342,14 +404,16 @@ put_conn_close(GString *out, char *p, const FsConn *conn,
         FS_JSON_LIT(p, ",\"final_ack_lost\":");
         p = fs_put_bool(p, conn->final_ack_lost > 0);
     }
-    FS_JSON_LIT(p, ",\"rst_from\":");
-    p = fs_report_put_role(p, conn->rst_from);
-    FS_JSON_LIT(p, ",\"rst_interrupted\":");
-    if (conn->rst_from == FS_ROLE_NONE)
-        p = fs_put_null(p);
-    else
+    if (conn->rst_from == FS_ROLE_NONE) {
+        /* no RST (most records): one run */
+        FS_JSON_LIT(p, ",\"rst_from\":null,\"rst_interrupted\":null");
+    } else {
+        FS_JSON_LIT(p, ",\"rst_from\":");
+        p = fs_report_put_role(p, conn->rst_from);
+        FS_JSON_LIT(p, ",\"rst_interrupted\":");
         PUT_NAME(out, p, names.state, conn->rst_state,
                  fs_tcp_state_name(conn->rst_state));
+    }
     /* the failure class (report-failure.c counts them) */
     FS_JSON_LIT(p, ",\"handshake\":");
     PUT_NAME(out, p, names.handshake, outcome->handshake,
@@ -362,13 +426,21 @@ static char *
 put_conn_states(GString *out, char *p, FsReport *r, const FsConn *conn,
                 const FsOutcome *outcome)
 {
-    FS_JSON_LIT(p, ",\"state\":{\"client\":");
-    PUT_NAME(out, p, names.state, outcome->end_state[0],
-             fs_tcp_state_name(outcome->end_state[0]));
-    FS_JSON_LIT(p, ",\"server\":");
-    PUT_NAME(out, p, names.state, outcome->end_state[1],
-             fs_tcp_state_name(outcome->end_state[1]));
-    FS_JSON_LIT(p, "},\"time_wait_until\":{\"client\":");
+    guint client = (guint)outcome->end_state[FS_ROLE_CLIENT];
+    guint server = (guint)outcome->end_state[FS_ROLE_SERVER];
+
+    if (G_LIKELY(client < FS_TCP_N_STATES && server < FS_TCP_N_STATES)) {
+        PUT_RUN(p, names.states_run[client][server], FS_RUN_COPY_STATES);
+    } else {
+        FS_JSON_LIT(p, ",\"state\":{\"client\":");
+        PUT_NAME(out, p, names.state, outcome->end_state[0],
+                 fs_tcp_state_name(outcome->end_state[0]));
+        FS_JSON_LIT(p, ",\"server\":");
+        PUT_NAME(out, p, names.state, outcome->end_state[1],
+                 fs_tcp_state_name(outcome->end_state[1]));
+        *p++ = '}';
+    }
+    FS_JSON_LIT(p, ",\"time_wait_until\":{\"client\":");
     for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
         const FsEndpoint *ep = &conn->ep[role];
         FsTime since = ep->time_wait_since;
@@ -549,9 +621,14 @@ fs_report_json_conn(FsReport *r, const FsConn *conn,
     FS_JSON_LIT(p, "{\"type\":\"conn\",\"id\":");
     p = fs_put_uint(p, conn->id);
     p = fs_report_put_endpoints(p, conn, &hosts);
-    FS_JSON_LIT(p, ",\"vlan\":");
-    p = fs_put_uint(p, conn->vlan);
-    FS_JSON_LIT(p, ",\"start\":");
+    if (conn->vlan == 0) {
+        /* untagged (most records): one run */
+        FS_JSON_LIT(p, ",\"vlan\":0,\"start\":");
+    } else {
+        FS_JSON_LIT(p, ",\"vlan\":");
+        p = fs_put_uint(p, conn->vlan);
+        FS_JSON_LIT(p, ",\"start\":");
+    }
     p = fs_put_time(p, conn->t_first);
     FS_JSON_LIT(p, ",\"end\":");
     p = fs_put_time(p, conn->t_last);
@@ -570,10 +647,15 @@ fs_report_json_conn(FsReport *r, const FsConn *conn,
     FS_JSON_LIT(p, "\",\"bytes\":");
     p = put_pair_uint(p, conn->ep[FS_ROLE_CLIENT].bytes,
                       conn->ep[FS_ROLE_SERVER].bytes);
-    FS_JSON_LIT(p, ",\"roles_inferred\":");
-    p = fs_put_bool(p, conn->roles_inferred);
-    FS_JSON_LIT(p, ",\"one_sided\":");
-    p = fs_put_bool(p, fs_conn_one_sided(conn));
+    if (!conn->roles_inferred && !fs_conn_one_sided(conn)) {
+        /* handshake and both sides seen (most records): one run */
+        FS_JSON_LIT(p, ",\"roles_inferred\":false,\"one_sided\":false");
+    } else {
+        FS_JSON_LIT(p, ",\"roles_inferred\":");
+        p = fs_put_bool(p, conn->roles_inferred);
+        FS_JSON_LIT(p, ",\"one_sided\":");
+        p = fs_put_bool(p, fs_conn_one_sided(conn));
+    }
     p = put_conn_close(out, p, conn, outcome);
     p = put_conn_states(out, p, r, conn, outcome);
     if (conn_untroubled(conn)) {
@@ -595,7 +677,14 @@ fs_report_json_conn(FsReport *r, const FsConn *conn,
         p = put_conn_reuse(out, p, conn);
         p = put_conn_trust(p, conn);
     }
-    p = put_conn_undecided(out, p, conn);
+    if ((conn->ep[FS_ROLE_CLIENT].undecided |
+         conn->ep[FS_ROLE_SERVER].undecided) == FS_UNDECIDED_NONE &&
+        !conn->rst_uncertain) {
+        /* every field settled by the packets (most records) */
+        FS_JSON_LIT(p, ",\"undecided\":[]");
+    } else {
+        p = put_conn_undecided(out, p, conn);
+    }
     p = put_conn_state_age(p, conn);
     if ((conn->capture_loss | conn->illegal_flags | outcome->flags) == 0) {
         FS_JSON_LIT(p, ",\"capture_loss\":0,\"illegal_flags\":0"

@@ -169,6 +169,21 @@ typedef struct {
     guint8 len;             /* 0: too long, written the slow way */
 } FsName;
 
+/* A run of members whose values are two small enums' (the close kind
+ * and the active closer; the two end states), written whole for every
+ * pair of values once, then copied as one block of a size known where
+ * it is put (FS_RUN_COPY_*: the longest run of its table fits, which
+ * fs_report_names() checks) of which len bytes count. */
+typedef struct {
+    char text[96];
+    guint8 len;
+} FsNameRun;
+
+/* ,"close":..,"active_closer":..,"passive_closer":.. */
+#define FS_RUN_COPY_CLOSE 80
+/* ,"state":{"client":..,"server":..} */
+#define FS_RUN_COPY_STATES 64
+
 typedef struct {
     FsName state[FS_TCP_N_STATES];
     FsName kind[FS_EV_N_KINDS];
@@ -179,6 +194,10 @@ typedef struct {
     FsName handshake[FS_HANDSHAKE_N];
     FsName role[2];
     FsName flag[FS_FLAG_N];
+    /* by close kind and active closer - FS_CLOSER_NONE */
+    FsNameRun close_run[FS_CLOSE_INCOMPLETE + 1][FS_CLOSER_SIMULTANEOUS + 2];
+    /* by the client's end state and the server's */
+    FsNameRun states_run[FS_TCP_N_STATES][FS_TCP_N_STATES];
 } FsNames;
 
 /* The tables of names, filled on the first call (from any thread;
@@ -198,6 +217,15 @@ const FsNames *fs_report_names(void);
         } else {                                                           \
             (p) = fs_json_put_string((out), (p), (slow));                  \
         }                                                                  \
+    } while (0)
+
+/* Copies run (an FsNameRun) to p as one block of copy bytes (within
+ * the slack) and moves p past its text. */
+#define PUT_RUN(p, run, copy)                                              \
+    do {                                                                   \
+        G_STATIC_ASSERT((copy) <= sizeof(run).text);                       \
+        memcpy((p), (run).text, (copy));                                   \
+        (p) += (run).len;                                                  \
     } while (0)
 
 /* A role's name quoted ("client", "server": 8 bytes each, one store)
@@ -220,6 +248,26 @@ fs_report_put_role(char *p, int role)
 char *fs_report_put_endpoints(char *p, const FsConn *conn,
                               const FsHandoffHosts *hosts);
 char *fs_report_put_flags(GString *out, char *p, guint32 flags);
+char *fs_report_put_close_names(GString *out, char *p,
+                                const FsOutcome *outcome);
+
+/* ,"close":..,"active_closer":..,"passive_closer":.. of outcome: one
+ * copy of their run from nm (fs_report_names()), or, for values outside
+ * its table, each name the usual way. */
+static inline char *
+fs_report_put_close_run(const FsNames *nm, GString *out, char *p,
+                        const FsOutcome *outcome)
+{
+    guint close = (guint)outcome->close;
+    guint closer = (guint)(outcome->active_closer - FS_CLOSER_NONE);
+
+    if (G_LIKELY(close <= FS_CLOSE_INCOMPLETE &&
+                 closer <= FS_CLOSER_SIMULTANEOUS - FS_CLOSER_NONE)) {
+        PUT_RUN(p, nm->close_run[close][closer], FS_RUN_COPY_CLOSE);
+        return p;
+    }
+    return fs_report_put_close_names(out, p, outcome);
+}
 void fs_report_put_line_end(FsReport *r, char *p);
 /* Writes the lines a batched report holds (JSON, --json-flat). */
 void fs_report_put_pending(FsReport *r);
