@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "inline.h"
+
 /* "00" .. "99": two decimal digits a step. */
 static const char digit_pairs[201] =
     "000102030405060708091011121314151617181920212223242526272829"
@@ -95,9 +97,10 @@ fs_put_nine_digits(char *p, guint32 v)
 /* Puts v (< 10^8) in decimal at p; returns the position after it. By
  * its range the digit count is known to within one (the head), the
  * rest pairs out of one fixed-point quotient: no division loop, no
- * scratch copy. */
-static inline char *
-fs_put_short_uint(char *p, guint32 v)
+ * scratch copy. The compiler calls it where it is used often; a caller
+ * of a few hot ones takes it inline (fs_put_short_uint_inline()). */
+static inline ALWAYS_INLINE char *
+fs_put_short_uint_inline(char *p, guint32 v)
 {
     guint64 f;
 
@@ -125,6 +128,12 @@ fs_put_short_uint(char *p, guint32 v)
     p = fs_dec_pair(p, &f);
     p = fs_dec_pair(p, &f);
     return fs_dec_pair(p, &f);
+}
+
+static inline char *
+fs_put_short_uint(char *p, guint32 v)
+{
+    return fs_put_short_uint_inline(p, v);
 }
 
 /* v of 9 digits or more (seconds since 1970, sequence numbers): the
@@ -170,6 +179,68 @@ fs_put_uint(char *p, guint64 v)
     if (G_LIKELY(v < 100000000u))
         return fs_put_short_uint(p, (guint32)v);
     return fs_put_long_uint(p, v);
+}
+
+/* The same inline, for the few numbers every record has (ids, frame
+ * numbers, counts of packets and bytes): no call for the digits. */
+static inline ALWAYS_INLINE char *
+fs_put_uint_inline(char *p, guint64 v)
+{
+    if (G_LIKELY(v < 100000000u))
+        return fs_put_short_uint_inline(p, (guint32)v);
+    return fs_put_long_uint(p, v);
+}
+
+/* "0" .. "255", each in 4 bytes: the digits, zero-padded after, and
+ * how many there are in the last byte. */
+typedef struct {
+    char text[3];
+    guint8 len;
+} FsOctet;
+
+#define FS_OCTET(n)                                                       \
+    { { (char)('0' + ((n) >= 100 ? (n) / 100                              \
+                      : (n) >= 10 ? (n) / 10 : (n))),                     \
+        (char)((n) >= 100 ? '0' + (n) / 10 % 10                           \
+               : (n) >= 10 ? '0' + (n) % 10 : 0),                         \
+        (char)((n) >= 100 ? '0' + (n) % 10 : 0) },                        \
+      (n) >= 100 ? 3 : (n) >= 10 ? 2 : 1 }
+#define FS_OCTET4(n)                                                      \
+    FS_OCTET(n), FS_OCTET((n) + 1), FS_OCTET((n) + 2), FS_OCTET((n) + 3)
+#define FS_OCTET16(n)                                                     \
+    FS_OCTET4(n), FS_OCTET4((n) + 4), FS_OCTET4((n) + 8),                 \
+        FS_OCTET4((n) + 12)
+#define FS_OCTET64(n)                                                     \
+    FS_OCTET16(n), FS_OCTET16((n) + 16), FS_OCTET16((n) + 32),            \
+        FS_OCTET16((n) + 48)
+
+static const FsOctet fs_octets[256] = {
+    FS_OCTET64(0), FS_OCTET64(64), FS_OCTET64(128), FS_OCTET64(192),
+};
+
+/* One octet's digits, 4 bytes copied (the padding written over next). */
+static inline char *
+fs_put_octet(char *p, guint8 b)
+{
+    memcpy(p, fs_octets[b].text, 4);
+    return p + fs_octets[b].len;
+}
+
+/* Puts an IPv4 address as inet_ntop() writes it at p (16 bytes of room:
+ * each octet is copied as 4 bytes, the next one written over its
+ * padding); returns the position after it. By table: this runs for
+ * every record (fs_addr_put() of types.c, and inline where a record's
+ * two are put). */
+static inline char *
+fs_put_ipv4(char *p, const guint8 *b)
+{
+    p = fs_put_octet(p, b[0]);
+    *p++ = '.';
+    p = fs_put_octet(p, b[1]);
+    *p++ = '.';
+    p = fs_put_octet(p, b[2]);
+    *p++ = '.';
+    return fs_put_octet(p, b[3]);
 }
 
 #endif /* FINSCOPE_DECIMAL_H */

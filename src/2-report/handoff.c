@@ -44,30 +44,47 @@ put_vlan(char *p, guint32 vlan)
     return fs_put_uint(p, vlan & 0xfff);
 }
 
-/* v's digits into a buffer of its own, zeros after them; their count. */
-static inline guint8
-put_digits(char *digits, gsize size, guint64 v)
+/* v's digits into a buffer of its own, zeros after them; their count.
+ * Inline, with the digits' own code (fs_put_short_uint() for all but
+ * frame numbers of 10^8 and more): four numbers a record. */
+static inline ALWAYS_INLINE guint8
+put_digits(char *digits, gsize size, guint32 v)
 {
     memset(digits, 0, size);
-    return (guint8)(fs_put_uint(digits, v) - digits);
+    if (G_UNLIKELY(v >= 100000000u))
+        return (guint8)(fs_put_u32(digits, v) - digits);
+    return (guint8)(fs_put_short_uint_inline(digits, v) - digits);
+}
+
+/* addr's text into text, as fs_addr_put() writes it (IPv4, most,
+ * inline); its length. */
+static inline gsize
+put_host(char *text, const FsAddr *addr)
+{
+    if (G_LIKELY(addr->family == 4))
+        return (gsize)(fs_put_ipv4(text, addr->bytes) - text);
+    return (gsize)(fs_addr_put(text, addr) - text);
 }
 
 void
 fs_handoff_hosts(FsHandoffHosts *hosts, const FsConn *conn)
 {
-    const guint32 frame[2] = { conn->first_frame, conn->last_frame };
+    const int c = FS_ROLE_CLIENT;
+    const int s = FS_ROLE_SERVER;
 
-    for (int role = FS_ROLE_CLIENT; role <= FS_ROLE_SERVER; role++) {
-        hosts->len[role] = (gsize)(fs_addr_put(hosts->text[role],
-                                               &conn->addr[role]) -
-                                   hosts->text[role]);
-        hosts->port_len[role] = put_digits(hosts->port[role],
-                                           sizeof hosts->port[role],
-                                           conn->port[role]);
-        hosts->frame_len[role] = frame[role] == 0 ? 0 :
-            put_digits(hosts->frame[role], sizeof hosts->frame[role],
-                       frame[role]);
-    }
+    hosts->len[c] = put_host(hosts->text[c], &conn->addr[c]);
+    hosts->len[s] = put_host(hosts->text[s], &conn->addr[s]);
+    hosts->port_len[c] = put_digits(hosts->port[c], sizeof hosts->port[c],
+                                    conn->port[c]);
+    hosts->port_len[s] = put_digits(hosts->port[s], sizeof hosts->port[s],
+                                    conn->port[s]);
+    /* no digits for frame 0 (no segment): the records say null */
+    hosts->frame_len[0] = conn->first_frame == 0 ? 0 :
+        put_digits(hosts->frame[0], sizeof hosts->frame[0],
+                   conn->first_frame);
+    hosts->frame_len[1] = conn->last_frame == 0 ? 0 :
+        put_digits(hosts->frame[1], sizeof hosts->frame[1],
+                   conn->last_frame);
 }
 
 char *

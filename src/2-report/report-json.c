@@ -163,9 +163,9 @@ put_pair_uint(char *p, guint64 client, guint64 server)
         return p;
     }
     FS_JSON_LIT(p, "{\"client\":");
-    p = fs_put_uint(p, client);
+    p = fs_put_uint_inline(p, client);
     FS_JSON_LIT(p, ",\"server\":");
-    p = fs_put_uint(p, server);
+    p = fs_put_uint_inline(p, server);
     *p++ = '}';
     return p;
 }
@@ -199,7 +199,7 @@ put_time_or_null(char *p, FsTime t)
             (p) = fs_put_null(p);                                          \
             break;                                                         \
         }                                                                  \
-        (p) = fs_put_uint((p), frame_);                                    \
+        (p) = fs_put_uint_inline((p), frame_);                             \
         PUT_FRAME_FILE((r), (p), file_member, (source));                   \
     } while (0)
 
@@ -271,7 +271,7 @@ fs_report_json_event(FsReport *r, const FsEvent *ev, const FsConn *conn)
     FS_JSON_LIT(p, "{\"type\":\"event\",\"time\":");
     p = fs_put_time(p, ev->ts);
     FS_JSON_LIT(p, ",\"conn\":");
-    p = fs_put_uint(p, ev->conn_id);
+    p = fs_put_uint_inline(p, ev->conn_id);
     FS_JSON_LIT(p, ",\"frame\":");
     PUT_FRAME(r, p, ",\"file\":", ev->frame, ev->source);
     FS_JSON_LIT(p, ",\"kind\":");
@@ -619,7 +619,7 @@ fs_report_json_conn(FsReport *r, const FsConn *conn,
 
     fs_handoff_hosts(&hosts, conn);
     FS_JSON_LIT(p, "{\"type\":\"conn\",\"id\":");
-    p = fs_put_uint(p, conn->id);
+    p = fs_put_uint_inline(p, conn->id);
     p = fs_report_put_endpoints(p, conn, &hosts);
     if (conn->vlan == 0) {
         /* untagged (most records): one run */
@@ -633,7 +633,7 @@ fs_report_json_conn(FsReport *r, const FsConn *conn,
     FS_JSON_LIT(p, ",\"end\":");
     p = fs_put_time(p, conn->t_last);
     FS_JSON_LIT(p, ",\"packets\":");
-    p = fs_put_uint(p, conn->packets);
+    p = fs_put_uint_inline(p, conn->packets);
     FS_JSON_LIT(p, ",\"first_frame\":");
     PUT_CONN_FRAME(r, p, ",\"file\":", &hosts, 0, conn->first_frame,
                    conn->first_source);
