@@ -624,6 +624,23 @@ queue_len(const Queue *q)
 DEFINE_QUEUE(early, Ending, ending_before)
 DEFINE_QUEUE(tws, Tw, tw_before)
 
+/* The clocks move to the latest time the quiet advances saw
+ * (fs_timewait_advance(), inline, keeps it only): as each of them would
+ * have moved them (the peaks' clock by the lag, below its cap), for
+ * lag and lag_cap change in here only. Every entry point that reads
+ * or moves a clock starts with it. */
+static inline void
+catch_up(FsTimeWait *tw)
+{
+    FsTime at = tw->c.advanced;
+
+    if (at == G_MININT64)
+        return;
+    tw->c.advanced = G_MININT64;
+    tw->c.clock = MAX(tw->c.clock, at);
+    tw->c.lag_clock = MAX(tw->c.lag_clock, MIN(at - tw->c.lag, tw->c.lag_cap));
+}
+
 static void retire(FsTimeWait *tw, FsHostTimeWait *h);
 static void unkey_cuts(FsTimeWait *tw);
 static void requiet(FsTimeWait *tw);
@@ -640,6 +657,7 @@ fs_timewait_new(FsEngineStats *stats, FsTime two_msl)
     tw->c.clock = FS_TIME_UNSET;
     tw->c.lag_clock = FS_TIME_UNSET;
     tw->c.lag_cap = G_MAXINT64;
+    tw->c.advanced = G_MININT64;
     tw->holds = g_new0(Vec, 1);
     queue_init(&tw->ends);
     queue_init(&tw->early);
@@ -1191,6 +1209,7 @@ advance_due(FsTimeWait *tw, FsTime now)
 void
 fs_timewait_advance_due(FsTimeWait *tw, FsTime now)
 {
+    catch_up(tw);
     advance_due(tw, now);
     requiet(tw);
 }
@@ -1202,6 +1221,7 @@ fs_timewait_advance_due(FsTimeWait *tw, FsTime now)
 void
 fs_timewait_finish(FsTimeWait *tw)
 {
+    catch_up(tw);
     if (tw->c.clock == FS_TIME_UNSET)
         return;
     tws_sort_heap((Tw *)(gpointer)tw->ends.heap->data, tw->ends.heap->len);
@@ -1319,6 +1339,7 @@ fs_timewait_enter(FsTimeWait *tw, const FsConn *conn, FsRole role,
     FsTime since = conn->ep[role].time_wait_since != FS_TIME_UNSET
                        ? conn->ep[role].time_wait_since : ts;
 
+    catch_up(tw);
     enter_at(tw, conn, role, since, ts, TRUE);
 }
 
@@ -1441,6 +1462,7 @@ void
 fs_timewait_leave(FsTimeWait *tw, const FsConn *conn, FsRole role,
                   FsTime timer, FsTime ts)
 {
+    catch_up(tw);
     if (conn->ep[role].time_wait_since == FS_TIME_UNSET)
         take_back(tw, conn, role, timer, ts);
     else
@@ -1566,6 +1588,7 @@ void
 fs_timewait_restart(FsTimeWait *tw, const FsConn *conn, FsRole role,
                     FsTime timer_was, FsTime ts)
 {
+    catch_up(tw);
     cut_at(tw, conn, role, timer_was, ts);
     enter_at(tw, conn, role, ts, ts, FALSE);
     hold_key(tw, key_of(conn, role), timer_was, ts);
@@ -1576,6 +1599,7 @@ void
 fs_timewait_resume(FsTimeWait *tw, const FsConn *conn, FsRole role,
                    FsTime ts)
 {
+    catch_up(tw);
     enter_at(tw, conn, role, ts, ts, FALSE);
     hold_key(tw, key_of(conn, role), FS_TIME_UNSET, ts);
     requiet(tw);
