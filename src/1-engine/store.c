@@ -604,13 +604,23 @@ next_wake(const FsStore *s, const FsConn *conn, FsTime now,
     return MAX(wake, now + 1);
 }
 
-/* A segment may have brought conn's deadline forward. */
+/* A segment may have brought conn's deadline forward. Not when it is
+ * due by now + 1 already, the earliest next_wake() gives: a new
+ * connection's is its first look's (its record empty, both ends
+ * unseen: closed, frozen at once), seg's time + 1, until the next
+ * sweep, so that the segments of a handshake, and of a close that
+ * soon after, need no next_wake() (on the bench's medium trace,
+ * 418,566 of 662,214 calls). */
 static inline ALWAYS_INLINE void
 wake_earlier_look(FsStore *s, FsConn *conn, FsTime now, const Look *l)
 {
-    FsTime wake = next_wake(s, conn, now, FALSE, l);
+    FsTime due = fs_deadlines_wake(s->deadlines, conn);
+    FsTime wake;
 
-    if (wake < fs_deadlines_wake(s->deadlines, conn))
+    if (due <= now + 1)
+        return;
+    wake = next_wake(s, conn, now, FALSE, l);
+    if (wake < due)
         fs_deadlines_set(s->deadlines, conn, wake);
 }
 
