@@ -594,9 +594,14 @@ test_held_front_slides(void)
         FsConn *prev = NULL;
         const FsHeldList *l = &s->held[FS_EVICT_HALF_OPEN];
 
+        FsConn *conn;
+
         seg.flags = FS_TH_SYN;
         seg.ts = (FsTime)i * FS_NS_PER_SEC / 1000;
-        fs_store_new_incarnation(s, &flow, &prev, &seg);
+        conn = fs_store_new_incarnation(s, &flow, &prev, &seg);
+        /* its record empty, it looks closed: frozen at the next sweep */
+        g_assert_cmpint(fs_deadlines_wake(s->deadlines, conn), ==,
+                        seg.ts + 1);
         g_assert_cmpuint(l->len - l->holes, ==, MIN(i + 1, (guint)KEPT));
         longest = MAX(longest, l->len);
     }

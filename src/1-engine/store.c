@@ -932,7 +932,6 @@ fs_store_new_incarnation(FsStore *s, FsFlow **flow, FsConn **prev,
     gboolean inferred;
     gboolean cis;
     FsConn *conn;
-    Look l;
 
     if (s->cfg.max_flows > 0 && s->stats->live >= s->cfg.max_flows) {
         /* may free the flow's connections and move its slot */
@@ -951,9 +950,17 @@ fs_store_new_incarnation(FsStore *s, FsFlow **flow, FsConn **prev,
     held_add(s, conn, (seg->flags & FS_TH_SYN) ? FS_EVICT_HALF_OPEN
                                                 : FS_EVICT_IDLE);
     memory_add(s, conn_cost(conn));
-    look_at(s, conn, &l);
+    /* next_wake() of its look, worked out: its record is empty (both
+     * ends unseen, no RST, no FIN), so look_at() finds it closed, its
+     * finish 2*MSL after seg, and next_wake() gives seg's time + 1
+     * (freeze_at() of a closed one), or with no freezing that finish
+     * (at least seg's time + 1). A look and next_wake() took ~90
+     * instructions a connection to find it (10.0M on the bench's
+     * medium trace); tests/test-flow checks the deadline. */
     fs_deadlines_set(s->deadlines, conn,
-                     next_wake(s, conn, seg->ts, FALSE, &l));
+                     s->freeze_after > 0
+                         ? seg->ts + 1
+                         : MAX(seg->ts + 2 * s->cfg.msl, seg->ts + 1));
     return conn;
 }
 
