@@ -258,6 +258,17 @@ struct FsConn {
 #define FS_CONN_HOT_SERVER_AT \
     (offsetof(FsConn, ep) + sizeof(FsEndpoint))
 
+/* &conn->ep[role], role an endpoint's (client or server), written as a
+ * choice of the two: indexed, GCC folds role * sizeof (FsEndpoint), 152
+ * bytes (no scale an x86 address takes), into every access of a field
+ * and works it out again, three instructions, in nearly every block it
+ * is used in; chosen, it is a pointer held in a register (callgrind,
+ * medium: a sixth fewer of tcpstate.c's full path's own instructions,
+ * nearly a quarter fewer of the lean path's step's). */
+#define FS_ENDPOINT(conn, role)                             \
+    ((role) == FS_ROLE_CLIENT ? &(conn)->ep[FS_ROLE_CLIENT] \
+                              : &(conn)->ep[FS_ROLE_SERVER])
+
 /* Capture-end view of one endpoint, computed by classify: one side
  * seen and not the other. Inline: each record's classification and
  * report ask several times. */

@@ -244,17 +244,6 @@ fs_tcp_next_state(FsTcpState from, FsCause cause)
                                                 : edges[from][cause];
 }
 
-/* &conn->ep[role], role an endpoint's (client or server), written as a
- * choice of the two: indexed, GCC folds role * sizeof (FsEndpoint), 152
- * bytes (no scale an x86 address takes), into every access of a field
- * and works it out again, three instructions, in nearly every block it
- * is used in; chosen, it is a pointer held in a register (callgrind,
- * medium: a sixth fewer of the full path's own instructions, nearly a
- * quarter fewer of fs_tcpstate_steady_step()'s). */
-#define ENDPOINT(conn, role)                                \
-    ((role) == FS_ROLE_CLIENT ? &(conn)->ep[FS_ROLE_CLIENT] \
-                              : &(conn)->ep[FS_ROLE_SERVER])
-
 /* What one step works on, and where what happens goes. */
 typedef struct {
     FsConn *conn;
@@ -337,7 +326,7 @@ static G_GNUC_NO_INLINE gboolean
 record_transition(const Step *st, FsRole role, FsTcpState from,
                   FsTcpState to, FsCause cause, FsTime ts)
 {
-    const FsEndpoint *ep = ENDPOINT(st->conn, role);
+    const FsEndpoint *ep = FS_ENDPOINT(st->conn, role);
     FsEvent *ev = fs_tcp_outcome_push(st->out);
 
     fill_transition(ev, st, role, from, to, cause, ts);
@@ -358,7 +347,7 @@ static inline gboolean
 enter_state(const Step *st, FsRole role, FsTcpState to, FsCause cause,
             FsTime ts)
 {
-    FsEndpoint *ep = ENDPOINT(st->conn, role);
+    FsEndpoint *ep = FS_ENDPOINT(st->conn, role);
     FsTcpState from = ep->state;
 
     ep->state = to;
@@ -385,7 +374,7 @@ take_edge_at(const Step *st, FsRole role, FsCause cause, FsTime ts)
 {
     /* fs_tcp_next_state() without its checks: states and causes held
      * here are in range */
-    FsTcpState to = edges[ENDPOINT(st->conn, role)->state][cause];
+    FsTcpState to = edges[FS_ENDPOINT(st->conn, role)->state][cause];
 
     if (to == FS_TCP_UNKNOWN)
         return FALSE;
@@ -404,7 +393,7 @@ fs_tcpstate_force(FsConn *conn, int role, FsTcpState to, FsCause cause,
 {
     Step st = { conn, NULL, ts, NULL, out };
 
-    if (fs_tcp_next_state(ENDPOINT(conn, role)->state, cause) == to)
+    if (fs_tcp_next_state(FS_ENDPOINT(conn, role)->state, cause) == to)
         take_edge(&st, (FsRole)role, cause);
     return out;
 }
@@ -465,8 +454,8 @@ static inline void
 rtt_probe_start(const Step *st, FsRole sender, guint32 old_snd_nxt)
 {
     const FsSegment *seg = st->seg;
-    const FsEndpoint *self = ENDPOINT(st->conn, sender);
-    FsEndpoint *rcv = ENDPOINT(st->conn, fs_role_peer(sender));
+    const FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
+    FsEndpoint *rcv = FS_ENDPOINT(st->conn, fs_role_peer(sender));
 
     if (fs_seq_lt(seg->seq, old_snd_nxt) && rcv->probe_ts != FS_TIME_UNSET &&
         fs_seq_gt(rcv->probe_end, seg->seq)) {
@@ -484,7 +473,7 @@ static inline void
 rtt_probe_answer(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
-    FsEndpoint *self = ENDPOINT(st->conn, sender);
+    FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
     FsTime leg;
 
     if (self->probe_ts == FS_TIME_UNSET || !(seg->flags & FS_TH_ACK) ||
@@ -501,8 +490,8 @@ rtt_probe_answer(const Step *st, FsRole sender)
 static FsTime
 answer_time(const FsConn *conn, FsRole role)
 {
-    const FsEndpoint *ep = ENDPOINT(conn, role);
-    const FsEndpoint *peer = ENDPOINT(conn, fs_role_peer(role));
+    const FsEndpoint *ep = FS_ENDPOINT(conn, role);
+    const FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer(role));
 
     if (ep->rtt_leg_us != 0)
         return (FsTime)ep->rtt_leg_us * NS_PER_US;
@@ -541,8 +530,8 @@ fin_received(const Step *st, FsRole role)
 static void
 fin_received_by(const Step *st, FsRole role, FsTime at)
 {
-    FsEndpoint *ep = ENDPOINT(st->conn, role);
-    const FsEndpoint *peer = ENDPOINT(st->conn, fs_role_peer(role));
+    FsEndpoint *ep = FS_ENDPOINT(st->conn, role);
+    const FsEndpoint *peer = FS_ENDPOINT(st->conn, fs_role_peer(role));
 
     if (ep->recv_fin)
         return;
@@ -573,11 +562,11 @@ fin_received_by(const Step *st, FsRole role, FsTime at)
 static void
 fin_captured(const Step *st, FsRole role)
 {
-    FsEndpoint *ep = ENDPOINT(st->conn, role);
+    FsEndpoint *ep = FS_ENDPOINT(st->conn, role);
 
     if (ep->recv_fin || ep->fin_pending || ep->state == FS_TCP_CLOSED)
         return;
-    if (!ep->seen && ENDPOINT(st->conn, fs_role_peer(role))->isn_known)
+    if (!ep->seen && FS_ENDPOINT(st->conn, fs_role_peer(role))->isn_known)
         fin_received(st, role);
     else
         ep->fin_pending = 1;
@@ -588,7 +577,7 @@ fin_captured(const Step *st, FsRole role)
 static void
 fin_ack_captured(const Step *st, FsRole role)
 {
-    FsEndpoint *ep = ENDPOINT(st->conn, role);
+    FsEndpoint *ep = FS_ENDPOINT(st->conn, role);
 
     ep->fin_acked = 1;
     ep->ack_pending = 1;
@@ -616,7 +605,7 @@ note_close_done(const Step *st)
 static void
 ack_arrived(const Step *st, FsRole role)
 {
-    FsEndpoint *ep = ENDPOINT(st->conn, role);
+    FsEndpoint *ep = FS_ENDPOINT(st->conn, role);
     FsTime at = ep->fin_acked_time;
 
     if (!ep->ack_pending)
@@ -635,7 +624,7 @@ ack_arrived(const Step *st, FsRole role)
 static void
 ack_was_lost(const Step *st, FsRole role)
 {
-    FsEndpoint *ep = ENDPOINT(st->conn, role);
+    FsEndpoint *ep = FS_ENDPOINT(st->conn, role);
     gboolean acted = ep->fin_acked && !ep->ack_pending;
 
     ep->fin_acked = 0;
@@ -721,7 +710,7 @@ static void
 note_ack_carrier(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
-    FsEndpoint *fin_owner = ENDPOINT(st->conn, fs_role_peer(sender));
+    FsEndpoint *fin_owner = FS_ENDPOINT(st->conn, fs_role_peer(sender));
     guint32 end = seg->seq + seg->payload_len +
                   ((seg->flags & FS_TH_FIN) ? 1 : 0);
 
@@ -737,7 +726,7 @@ note_ack_carrier(const Step *st, FsRole sender)
 static void
 prove_ack_arrival(const Step *st, FsRole sender)
 {
-    FsEndpoint *self = ENDPOINT(st->conn, sender);
+    FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
 
     if (!self->ack_carrier_seen || self->fin_ack_proven ||
         !fs_seq_geq(st->seg->ack, self->ack_carrier_end))
@@ -767,8 +756,8 @@ prove_ack_arrival(const Step *st, FsRole sender)
 static void
 time_wait_fin_again(const Step *st, FsRole role)
 {
-    FsEndpoint *ep = ENDPOINT(st->conn, role);
-    const FsEndpoint *peer = ENDPOINT(st->conn, fs_role_peer(role));
+    FsEndpoint *ep = FS_ENDPOINT(st->conn, role);
+    const FsEndpoint *peer = FS_ENDPOINT(st->conn, fs_role_peer(role));
     FsTime timer = FS_TIME_WAIT_TIMER(ep);
     FsEvent *ev;
 
@@ -804,11 +793,11 @@ receiver_back(const Step *st, FsRole role, FsTcpState found, guint32 seq,
               const char *why)
 {
     FsConn *conn = st->conn;
-    FsEndpoint *ep = ENDPOINT(conn, role);
+    FsEndpoint *ep = FS_ENDPOINT(conn, role);
 
     conn->tw_assassinated = 0;
     conn->rst_ignored++;
-    if (ENDPOINT(conn, fs_role_peer(role))->fin_sent && !ep->recv_fin)
+    if (FS_ENDPOINT(conn, fs_role_peer(role))->fin_sent && !ep->recv_fin)
         ep->fin_pending = 1;
     emit_event(st, FS_EV_RST_IGNORED, role, seq, why);
     enter_state(st, role, found, FS_CAUSE_RST_NOT_TAKEN, st->ts);
@@ -858,8 +847,8 @@ time_wait_outlived_rst(const Step *st, FsRole role)
 {
     FsConn *conn = st->conn;
     const FsSegment *seg = st->seg;
-    const FsEndpoint *ep = ENDPOINT(conn, role);
-    const FsEndpoint *peer = ENDPOINT(conn, fs_role_peer(role));
+    const FsEndpoint *ep = FS_ENDPOINT(conn, role);
+    const FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer(role));
 
     if (!conn->tw_assassinated || ep->state != FS_TCP_CLOSED ||
         conn->rst_from != (gint8)fs_role_peer(role) ||
@@ -882,8 +871,8 @@ static gboolean
 fin_receipt_proven(const FsConn *conn, FsRole role)
 {
     return ((conn->fin_receipt_waits >> role) & 1) &&
-           ENDPOINT(conn, role)->fin_pending &&
-           ENDPOINT(conn, fs_role_peer(role))->fin_sent;
+           FS_ENDPOINT(conn, role)->fin_pending &&
+           FS_ENDPOINT(conn, fs_role_peer(role))->fin_sent;
 }
 
 /* sender acks its peer's FIN from one past its own SND.NXT, a bare ACK,
@@ -899,7 +888,7 @@ static gboolean
 fin_receipt_waits(const Step *st, FsRole sender, gboolean waiting)
 {
     const FsSegment *seg = st->seg;
-    const FsEndpoint *self = ENDPOINT(st->conn, sender);
+    const FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
 
     if (!self->fin_pending || self->fin_sent || self->recv_fin)
         return FALSE;
@@ -941,8 +930,9 @@ static gboolean
 dsack_covers_fin(const Step *st, FsRole rcv_role)
 {
     const FsSegment *seg = st->seg;
-    const FsEndpoint *rcv = ENDPOINT(st->conn, rcv_role);
-    const FsEndpoint *fin_owner = ENDPOINT(st->conn, fs_role_peer(rcv_role));
+    const FsEndpoint *rcv = FS_ENDPOINT(st->conn, rcv_role);
+    const FsEndpoint *fin_owner =
+        FS_ENDPOINT(st->conn, fs_role_peer(rcv_role));
     FsTime window;
 
     if (!(fin_owner->fin_sent && fin_owner->fin_count > 1 &&
@@ -964,8 +954,8 @@ dsack_covers_fin(const Step *st, FsRole rcv_role)
 static void
 fin_dsacked(const Step *st, FsRole role)
 {
-    const FsEndpoint *ep = ENDPOINT(st->conn, role);
-    const FsEndpoint *owner = ENDPOINT(st->conn, fs_role_peer(role));
+    const FsEndpoint *ep = FS_ENDPOINT(st->conn, role);
+    const FsEndpoint *owner = FS_ENDPOINT(st->conn, fs_role_peer(role));
     FsTime at = owner->fin_count == 2 ? owner->fin_time
                                       : owner->prev_fin_time;
     const char *why;
@@ -1014,7 +1004,7 @@ note_fin_not_taken(const Step *st, FsRole sender)
 {
     FsTime window = leg_window(st->conn, sender);
 
-    const FsEndpoint *fin_owner = ENDPOINT(st->conn, fs_role_peer(sender));
+    const FsEndpoint *fin_owner = FS_ENDPOINT(st->conn, fs_role_peer(sender));
 
     if (window < 0 || st->seg->ts - fin_owner->fin_time > window)
         st->conn->fin_not_taken |= 1u << sender;
@@ -1045,8 +1035,8 @@ on_ack(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
     FsConn *conn = st->conn;
-    FsEndpoint *self = ENDPOINT(conn, sender);
-    FsEndpoint *peer = ENDPOINT(conn, fs_role_peer(sender));
+    FsEndpoint *self = FS_ENDPOINT(conn, sender);
+    FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer(sender));
     gboolean acked_fin_now = FALSE;
     /* its first ACK to reach seg->ack */
     gboolean first_here =
@@ -1112,8 +1102,8 @@ static void
 fin_gap_fills(const Step *st, FsRole sender, guint32 end)
 {
     const FsSegment *seg = st->seg;
-    FsEndpoint *self = ENDPOINT(st->conn, sender);
-    const FsEndpoint *rcv = ENDPOINT(st->conn, fs_role_peer(sender));
+    FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
+    const FsEndpoint *rcv = FS_ENDPOINT(st->conn, fs_role_peer(sender));
 
     if (self->fin_with_data) {
         if (fs_seq_lt(seg->seq, self->fin_gap_lo) &&
@@ -1135,8 +1125,8 @@ static void
 on_payload(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
-    FsEndpoint *self = ENDPOINT(st->conn, sender);
-    const FsEndpoint *peer = ENDPOINT(st->conn, fs_role_peer(sender));
+    FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
+    const FsEndpoint *peer = FS_ENDPOINT(st->conn, fs_role_peer(sender));
     guint32 end = seg->seq + seg->payload_len;
 
     self->bytes += seg->payload_len;
@@ -1175,7 +1165,7 @@ static void
 fin_captured_late(const Step *st, FsRole sender)
 {
     FsConn *conn = st->conn;
-    FsEndpoint *self = ENDPOINT(conn, sender);
+    FsEndpoint *self = FS_ENDPOINT(conn, sender);
 
     conn->three_way_close = 1;
     self->unseen_fin_acked = 0;
@@ -1193,8 +1183,8 @@ fin_captured_late(const Step *st, FsRole sender)
 static gboolean
 answers_unseen_fin(const Step *st, FsRole sender)
 {
-    FsEndpoint *self = ENDPOINT(st->conn, sender);
-    const FsEndpoint *peer = ENDPOINT(st->conn, fs_role_peer(sender));
+    FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
+    const FsEndpoint *peer = FS_ENDPOINT(st->conn, fs_role_peer(sender));
 
     if (!peer->unseen_fin_acked || peer->fin_sent || self->recv_fin ||
         !(st->seg->flags & FS_TH_ACK) || st->seg->ack != peer->snd_nxt + 1)
@@ -1214,7 +1204,7 @@ answers_unseen_fin(const Step *st, FsRole sender)
 static gboolean
 peer_fin_lost_before(const Step *st, FsRole sender)
 {
-    const FsEndpoint *peer = ENDPOINT(st->conn, fs_role_peer(sender));
+    const FsEndpoint *peer = FS_ENDPOINT(st->conn, fs_role_peer(sender));
     FsTime window = leg_window(st->conn, sender);
     FsTime since_fin = st->seg->ts - peer->last_fin_time;
 
@@ -1232,8 +1222,8 @@ on_first_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
 {
     const FsSegment *seg = st->seg;
     FsConn *conn = st->conn;
-    FsEndpoint *self = ENDPOINT(conn, sender);
-    const FsEndpoint *peer = ENDPOINT(conn, fs_role_peer(sender));
+    FsEndpoint *self = FS_ENDPOINT(conn, sender);
+    const FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer(sender));
     gboolean sent_before_receipt = FALSE;
 
     if (fs_seq_gt(seg->seq, self->snd_nxt)) {
@@ -1315,13 +1305,13 @@ static void
 acked_again_in_flight(const Step *st, FsRole role)
 {
     FsConn *conn = st->conn;
-    const FsEndpoint *ep = ENDPOINT(conn, role);
+    const FsEndpoint *ep = FS_ENDPOINT(conn, role);
     FsRole peer_role = fs_role_peer(role);
     FsTime last = conn->last_hash_ts[peer_role];
     Step at = *st;
 
-    if (ep->fin_acked || !ENDPOINT(conn, peer_role)->ack_seen ||
-        !fs_seq_geq(ENDPOINT(conn, peer_role)->max_ack, ep->fin_seq + 1) ||
+    if (ep->fin_acked || !FS_ENDPOINT(conn, peer_role)->ack_seen ||
+        !fs_seq_geq(FS_ENDPOINT(conn, peer_role)->max_ack, ep->fin_seq + 1) ||
         last <= ep->fin_acked_time || !crossed_its_ack(st, role, last))
         return;
     at.ts = last;
@@ -1337,14 +1327,14 @@ on_fin_again(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
     FsConn *conn = st->conn;
-    FsEndpoint *self = ENDPOINT(conn, sender);
-    const FsEndpoint *peer = ENDPOINT(conn, fs_role_peer(sender));
+    FsEndpoint *self = FS_ENDPOINT(conn, sender);
+    const FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer(sender));
     gboolean crossed;
 
     if (seg->seq + seg->payload_len != self->fin_seq)
         return;
     /* sent again: whether the peer takes it is to be seen */
-    ENDPOINT(conn, fs_role_peer(sender))->fin_held_back = 0;
+    FS_ENDPOINT(conn, fs_role_peer(sender))->fin_held_back = 0;
     self->fin_count++;
     self->prev_fin_time = self->last_fin_time;
     self->last_fin_time = seg->ts;
@@ -1409,7 +1399,7 @@ rst_answered(const Step *st, FsRole sender)
     if ((st->seg->flags & FS_TH_RST) ||
         st->seg->ts - conn->last_hash_ts[fs_role_peer(sender)] >=
             (leg >= 0 ? leg : CROSSING_SLACK_NS))
-        ENDPOINT(conn, sender)->undecided = FS_UNDECIDED_NONE;
+        FS_ENDPOINT(conn, sender)->undecided = FS_UNDECIDED_NONE;
 }
 
 /* Would rcv accept an RST from its peer (RFC 9293 §3.10.7.x with RFC
@@ -1419,8 +1409,8 @@ static const char *
 rst_refusal(const Step *st, FsRole sender, gboolean *uncertain)
 {
     const FsSegment *seg = st->seg;
-    const FsEndpoint *snd = ENDPOINT(st->conn, sender);
-    const FsEndpoint *rcv = ENDPOINT(st->conn, fs_role_peer(sender));
+    const FsEndpoint *snd = FS_ENDPOINT(st->conn, sender);
+    const FsEndpoint *rcv = FS_ENDPOINT(st->conn, fs_role_peer(sender));
     guint32 lo;
     guint32 hi = snd->snd_nxt;
     gboolean at_fin;
@@ -1542,7 +1532,7 @@ answers_peer(const Step *st, FsRole sender)
 static gboolean
 at_peer_ack(const Step *st, FsRole sender)
 {
-    const FsEndpoint *peer = ENDPOINT(st->conn, fs_role_peer(sender));
+    const FsEndpoint *peer = FS_ENDPOINT(st->conn, fs_role_peer(sender));
 
     return peer->ack_seen && st->seg->seq == peer->max_ack;
 }
@@ -1553,8 +1543,8 @@ at_peer_ack(const Step *st, FsRole sender)
 static gboolean
 answers_nothing_new(const Step *st, FsRole sender)
 {
-    const FsEndpoint *self = ENDPOINT(st->conn, sender);
-    const FsEndpoint *peer = ENDPOINT(st->conn, fs_role_peer(sender));
+    const FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
+    const FsEndpoint *peer = FS_ENDPOINT(st->conn, fs_role_peer(sender));
 
     return !fs_seq_gt(peer->snd_nxt, self->max_ack) &&
            answers_peer(st, sender);
@@ -1564,8 +1554,8 @@ static gboolean
 fin_wait_2_gone(const Step *st, FsRole sender)
 {
     const FsConn *conn = st->conn;
-    const FsEndpoint *self = ENDPOINT(conn, sender);
-    const FsEndpoint *peer = ENDPOINT(conn, fs_role_peer(sender));
+    const FsEndpoint *self = FS_ENDPOINT(conn, sender);
+    const FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer(sender));
 
     if ((st->seg->flags & FS_TH_ACK) || self->state != FS_TCP_FIN_WAIT_2 ||
         !self->ack_seen)
@@ -1597,8 +1587,8 @@ other_host_rst(const Step *st, FsRole sender)
 static gboolean
 answers_fin_again(const Step *st, FsRole sender)
 {
-    const FsEndpoint *self = ENDPOINT(st->conn, sender);
-    const FsEndpoint *peer = ENDPOINT(st->conn, fs_role_peer(sender));
+    const FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
+    const FsEndpoint *peer = FS_ENDPOINT(st->conn, fs_role_peer(sender));
 
     /* (not from an endpoint already CLOSED: a new socket of its address
      * and port, after a reuse took its TIME_WAIT over or found it gone,
@@ -1630,7 +1620,7 @@ answers_fin_again(const Step *st, FsRole sender)
 static gboolean
 closing_gone(const Step *st, FsRole sender)
 {
-    const FsEndpoint *self = ENDPOINT(st->conn, sender);
+    const FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
 
     return !(st->seg->flags & FS_TH_ACK) && self->fin_sent &&
            (self->state == FS_TCP_CLOSING ||
@@ -1655,8 +1645,8 @@ static gboolean
 rst_meaning(const Step *st, FsRole sender, gboolean *no_time_wait)
 {
     FsConn *conn = st->conn;
-    FsEndpoint *self = ENDPOINT(conn, sender);
-    const FsEndpoint *peer = ENDPOINT(conn, fs_role_peer(sender));
+    FsEndpoint *self = FS_ENDPOINT(conn, sender);
+    const FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer(sender));
     guint32 peer_data_end = peer->snd_nxt - (peer->fin_sent ? 1 : 0);
     gboolean fin_again = answers_fin_again(st, sender);
 
@@ -1721,8 +1711,8 @@ static gboolean
 half_open_reset(const Step *st, FsRole sender)
 {
     FsConn *conn = st->conn;
-    FsEndpoint *self = ENDPOINT(conn, sender);
-    FsEndpoint *peer = ENDPOINT(conn, fs_role_peer(sender));
+    FsEndpoint *self = FS_ENDPOINT(conn, sender);
+    FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer(sender));
 
     if (self->state != FS_TCP_SYN_SENT || !self->isn_known ||
         (st->seg->flags & FS_TH_ACK) || !peer->ack_seen ||
@@ -1752,8 +1742,8 @@ half_open_reset(const Step *st, FsRole sender)
 static gboolean
 state_lost(const Step *st, FsRole sender)
 {
-    const FsEndpoint *self = ENDPOINT(st->conn, sender);
-    const FsEndpoint *peer = ENDPOINT(st->conn, fs_role_peer(sender));
+    const FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
+    const FsEndpoint *peer = FS_ENDPOINT(st->conn, fs_role_peer(sender));
 
     if ((st->seg->flags & FS_TH_ACK) || !peer->ack_seen ||
         st->seg->seq != peer->max_ack)
@@ -1803,8 +1793,8 @@ static void
 never_accepted(const Step *st, FsRole sender)
 {
     const FsConn *conn = st->conn;
-    FsEndpoint *self = ENDPOINT(st->conn, sender);
-    const FsEndpoint *peer = ENDPOINT(conn, fs_role_peer(sender));
+    FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
+    const FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer(sender));
 
     if (sender != FS_ROLE_SERVER || conn->rst_from != FS_ROLE_NONE ||
         (st->seg->flags & FS_TH_ACK) ||
@@ -1828,8 +1818,8 @@ static void
 rst_acks_fin(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
-    const FsEndpoint *self = ENDPOINT(st->conn, sender);
-    const FsEndpoint *peer = ENDPOINT(st->conn, fs_role_peer(sender));
+    const FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
+    const FsEndpoint *peer = FS_ENDPOINT(st->conn, fs_role_peer(sender));
 
     if ((seg->flags & FS_TH_ACK) && st->conn->rst_from == FS_ROLE_NONE &&
         self->state == FS_TCP_ESTABLISHED && !self->recv_fin &&
@@ -1842,9 +1832,9 @@ static void
 rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
 {
     FsConn *conn = st->conn;
-    FsEndpoint *self = ENDPOINT(conn, sender);
+    FsEndpoint *self = FS_ENDPOINT(conn, sender);
     FsRole peer_role = fs_role_peer(sender);
-    FsEndpoint *peer = ENDPOINT(conn, peer_role);
+    FsEndpoint *peer = FS_ENDPOINT(conn, peer_role);
     /* another host's, sharing the sender's address and port: the
      * sender's state here is not its to end */
     gboolean hosts_rst = other_host_rst(st, sender);
@@ -1868,7 +1858,7 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
 
         if (fin_receipt_proven(conn, (FsRole)r))
             fin_received_by(st, (FsRole)r,
-                            ENDPOINT(conn, other)->fin_acked_time);
+                            FS_ENDPOINT(conn, other)->fin_acked_time);
     }
     rst_acks_fin(st, sender);
     from = self->state;
@@ -1956,7 +1946,7 @@ rst_accepted(const Step *st, FsRole sender, gboolean uncertain)
 static gboolean
 abort_before_fin_due(const Step *st, FsRole sender)
 {
-    const FsEndpoint *self = ENDPOINT(st->conn, sender);
+    const FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
 
     return (st->seg->flags & FS_TH_ACK) && self->ack_pending &&
            self->fin_acked_lost &&
@@ -1968,7 +1958,7 @@ static void
 ack_before_abort_lost(const Step *st, FsRole sender)
 {
     ack_was_lost(st, sender);
-    ENDPOINT(st->conn, sender)->undecided = FS_UNDECIDED_ACK_BEFORE_RST;
+    FS_ENDPOINT(st->conn, sender)->undecided = FS_UNDECIDED_ACK_BEFORE_RST;
 }
 
 /* An RST its receiver drops that is a port's reply (state_lost(): a
@@ -1981,7 +1971,7 @@ ack_before_abort_lost(const Step *st, FsRole sender)
 static void
 rst_not_taken_ends_sender(const Step *st, FsRole sender)
 {
-    const FsEndpoint *self = ENDPOINT(st->conn, sender);
+    const FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
 
     if (st->conn->rst_from != FS_ROLE_NONE ||
         self->state == FS_TCP_CLOSED || self->state == FS_TCP_UNKNOWN ||
@@ -2004,8 +1994,8 @@ static gboolean
 rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
 {
     FsConn *conn = st->conn;
-    FsEndpoint *snd = ENDPOINT(conn, sender);
-    const FsEndpoint *rcv = ENDPOINT(conn, fs_role_peer(sender));
+    FsEndpoint *snd = FS_ENDPOINT(conn, sender);
+    const FsEndpoint *rcv = FS_ENDPOINT(conn, fs_role_peer(sender));
     const char *refused;
 
     /* an RST after its FIN's ACK passed the sensor: the socket was gone,
@@ -2067,8 +2057,9 @@ rst_judged_away(const Step *st, FsRole sender, gboolean *uncertain)
         return FALSE;
     /* its challenge ACK still to show (segment_step()) */
     if (refused == RST_IN_WINDOW &&
-        ENDPOINT(conn, fs_role_peer(sender))->undecided == FS_UNDECIDED_NONE)
-        ENDPOINT(conn, fs_role_peer(sender))->undecided =
+        FS_ENDPOINT(conn, fs_role_peer(sender))->undecided ==
+            FS_UNDECIDED_NONE)
+        FS_ENDPOINT(conn, fs_role_peer(sender))->undecided =
             FS_UNDECIDED_RST_UNANSWERED;
     conn->rst_ignored++;
     emit_event(st, FS_EV_RST_IGNORED, fs_role_peer(sender), st->seg->seq,
@@ -2091,8 +2082,8 @@ static gboolean
 synack_again(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
-    const FsEndpoint *self = ENDPOINT(st->conn, sender);
-    const FsEndpoint *peer = ENDPOINT(st->conn, fs_role_peer(sender));
+    const FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
+    const FsEndpoint *peer = FS_ENDPOINT(st->conn, fs_role_peer(sender));
 
     return self->state == FS_TCP_ESTABLISHED && self->isn_known &&
            seg->seq == self->isn && self->snd_nxt == self->isn + 1 &&
@@ -2111,8 +2102,8 @@ static void
 handshake_ack_shown(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
-    FsEndpoint *self = ENDPOINT(st->conn, sender);
-    const FsEndpoint *peer = ENDPOINT(st->conn, fs_role_peer(sender));
+    FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
+    const FsEndpoint *peer = FS_ENDPOINT(st->conn, fs_role_peer(sender));
     gboolean acks_data = (seg->flags & FS_TH_ACK) && peer->isn_known &&
                          fs_seq_gt(seg->ack, peer->isn + 1);
 
@@ -2141,7 +2132,7 @@ static gboolean
 refusal_answered(const Step *st, FsRole sender)
 {
     FsConn *conn = st->conn;
-    const FsEndpoint *peer = ENDPOINT(conn, fs_role_peer(sender));
+    const FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer(sender));
 
     if (conn->rst_from != (gint8)sender ||
         conn->rst_peer_state != FS_TCP_SYN_SENT ||
@@ -2156,7 +2147,7 @@ static void
 on_syn(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
-    FsEndpoint *self = ENDPOINT(st->conn, sender);
+    FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
 
     if (!self->isn_known) {
         self->isn = seg->seq;
@@ -2194,7 +2185,7 @@ on_syn(const Step *st, FsRole sender)
 gboolean
 fs_tcpstate_other_clock(const FsConn *conn, int sender, const FsSegment *seg)
 {
-    const FsEndpoint *self = ENDPOINT(conn, sender);
+    const FsEndpoint *self = FS_ENDPOINT(conn, sender);
 
     return seg->has_ts && self->ts_seen &&
            fs_ts_older(seg->tsval, self->last_tsval) &&
@@ -2204,7 +2195,7 @@ fs_tcpstate_other_clock(const FsConn *conn, int sender, const FsSegment *seg)
 gboolean
 fs_tcpstate_old_syn(const FsConn *conn, int sender, const FsSegment *seg)
 {
-    const FsEndpoint *self = ENDPOINT(conn, sender);
+    const FsEndpoint *self = FS_ENDPOINT(conn, sender);
     gboolean time_wait = FALSE;
 
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++)
@@ -2223,7 +2214,7 @@ static gboolean
 refused_syn_again(const Step *st, FsRole sender)
 {
     const FsConn *conn = st->conn;
-    const FsEndpoint *self = ENDPOINT(conn, sender);
+    const FsEndpoint *self = FS_ENDPOINT(conn, sender);
 
     return self->state == FS_TCP_CLOSED && st->seg->seq == self->isn &&
            conn->rst_from == (gint8)fs_role_peer(sender) &&
@@ -2240,7 +2231,7 @@ static gboolean
 old_duplicate_syn(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
-    const FsEndpoint *self = ENDPOINT(st->conn, sender);
+    const FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
 
     if ((seg->flags & (FS_TH_SYN | FS_TH_ACK)) != FS_TH_SYN ||
         !self->isn_known ||
@@ -2266,11 +2257,12 @@ static gboolean
 stale_ack(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
-    const FsEndpoint *rcv = ENDPOINT(st->conn, fs_role_peer(sender));
+    const FsEndpoint *rcv = FS_ENDPOINT(st->conn, fs_role_peer(sender));
 
     return rcv->state == FS_TCP_SYN_SENT && rcv->isn_known &&
            (seg->flags & (FS_TH_ACK | FS_TH_SYN | FS_TH_RST)) == FS_TH_ACK &&
-           seg->ack != rcv->isn + 1 && !ENDPOINT(st->conn, sender)->isn_known;
+           seg->ack != rcv->isn + 1 &&
+           !FS_ENDPOINT(st->conn, sender)->isn_known;
 }
 
 /* A SYN-ACK to an endpoint in SYN_SENT that does not acknowledge its
@@ -2283,7 +2275,7 @@ static gboolean
 unacceptable_synack(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
-    const FsEndpoint *rcv = ENDPOINT(st->conn, fs_role_peer(sender));
+    const FsEndpoint *rcv = FS_ENDPOINT(st->conn, fs_role_peer(sender));
 
     return (seg->flags & (FS_TH_SYN | FS_TH_ACK | FS_TH_RST)) ==
                (FS_TH_SYN | FS_TH_ACK) &&
@@ -2317,8 +2309,8 @@ fin_refusal(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
     const FsConn *conn = st->conn;
-    const FsEndpoint *self = ENDPOINT(conn, sender);
-    const FsEndpoint *rcv = ENDPOINT(conn, fs_role_peer(sender));
+    const FsEndpoint *self = FS_ENDPOINT(conn, sender);
+    const FsEndpoint *rcv = FS_ENDPOINT(conn, fs_role_peer(sender));
     guint32 fin_pos = seg->seq + seg->payload_len;
 
     if ((seg->flags & (FS_TH_SYN | FS_TH_RST)) || self->fin_sent ||
@@ -2345,8 +2337,8 @@ static void
 on_handshake_ack(const Step *st, FsRole sender)
 {
     FsRole peer = fs_role_peer(sender);
-    FsEndpoint *ep = ENDPOINT(st->conn, peer);
-    const FsEndpoint *self = ENDPOINT(st->conn, sender);
+    FsEndpoint *ep = FS_ENDPOINT(st->conn, peer);
+    const FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
 
     /* a peer the capture never heard from (one direction captured): an
      * ACK from SYN_SENT acknowledges a SYN-ACK that came */
@@ -2392,7 +2384,7 @@ static void
 note_sender(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
-    FsEndpoint *self = ENDPOINT(st->conn, sender);
+    FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
 
     if (!self->seen) {
         self->seen = 1;
@@ -2404,7 +2396,7 @@ note_sender(const Step *st, FsRole sender)
     if (seg->flags & FS_TH_SYN) {
         self->wscale = seg->wscale == FS_WSCALE_NONE ? 0 : seg->wscale;
         if ((seg->flags & FS_TH_ACK) && seg->wscale == FS_WSCALE_NONE)
-            ENDPOINT(st->conn, fs_role_peer(sender))->wscale = 0;
+            FS_ENDPOINT(st->conn, fs_role_peer(sender))->wscale = 0;
     }
     if (!(seg->flags & FS_TH_RST))
         self->rcv_wnd = (guint32)seg->window
@@ -2416,7 +2408,7 @@ static void
 advance_snd_nxt(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
-    FsEndpoint *self = ENDPOINT(st->conn, sender);
+    FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
     guint32 end = seg->seq + seg->payload_len +
                   ((seg->flags & FS_TH_SYN) ? 1 : 0) +
                   ((seg->flags & FS_TH_FIN) ? 1 : 0);
@@ -2443,8 +2435,8 @@ advance_snd_nxt(const Step *st, FsRole sender)
 static void
 earlier_fin_arrived(const Step *st, FsRole sender)
 {
-    const FsEndpoint *self = ENDPOINT(st->conn, sender);
-    const FsEndpoint *rcv = ENDPOINT(st->conn, fs_role_peer(sender));
+    const FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
+    const FsEndpoint *rcv = FS_ENDPOINT(st->conn, fs_role_peer(sender));
 
     if (!(st->seg->flags & FS_TH_RST) || !rcv->fin_pending ||
         !self->fin_sent || self->fin_gap || !rcv->ack_seen ||
@@ -2457,7 +2449,7 @@ earlier_fin_arrived(const Step *st, FsRole sender)
 static void
 on_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
 {
-    if (!ENDPOINT(st->conn, sender)->fin_sent)
+    if (!FS_ENDPOINT(st->conn, sender)->fin_sent)
         on_first_fin(st, sender, acked_peer_fin_now);
     else
         on_fin_again(st, sender);
@@ -2520,9 +2512,9 @@ rst_outlived(const Step *st, FsRole role)
 {
     const FsSegment *seg = st->seg;
     FsConn *conn = st->conn;
-    const FsEndpoint *ep = ENDPOINT(conn, role);
+    const FsEndpoint *ep = FS_ENDPOINT(conn, role);
     FsRole sender = fs_role_peer(role);
-    const FsEndpoint *snd = ENDPOINT(conn, sender);
+    const FsEndpoint *snd = FS_ENDPOINT(conn, sender);
 
     if (conn->rst_from != (gint8)sender || ep->state != FS_TCP_CLOSED ||
         conn->rst_outlived || ep->rst_count != 0 ||
@@ -2565,7 +2557,7 @@ rst_not_its_own(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
     FsConn *conn = st->conn;
-    const FsEndpoint *self = ENDPOINT(conn, sender);
+    const FsEndpoint *self = FS_ENDPOINT(conn, sender);
     guint32 end = seg->seq + seg->payload_len +
                   ((seg->flags & FS_TH_FIN) ? 1 : 0);
 
@@ -2575,7 +2567,7 @@ rst_not_its_own(const Step *st, FsRole sender)
         !fs_seq_gt(end, self->snd_nxt))
         return FALSE;
     if (!conn->rst_outlived ||
-        ENDPOINT(conn, fs_role_peer(sender))->state == FS_TCP_CLOSED) {
+        FS_ENDPOINT(conn, fs_role_peer(sender))->state == FS_TCP_CLOSED) {
         conn->rst_sender_talked = 1;
         return FALSE;
     }
@@ -2600,7 +2592,7 @@ acks_as_alive(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
     const FsConn *conn = st->conn;
-    const FsEndpoint *self = ENDPOINT(conn, sender);
+    const FsEndpoint *self = FS_ENDPOINT(conn, sender);
 
     /* (with no leg measured, a keep-alive that crossed the RST could
      * not be told from one after it) */
@@ -2611,7 +2603,7 @@ acks_as_alive(const Step *st, FsRole sender)
            (seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST | FS_TH_ACK)) ==
                FS_TH_ACK &&
            seg->payload_len == 0 &&
-           seg->ack == ENDPOINT(conn, fs_role_peer(sender))->snd_nxt;
+           seg->ack == FS_ENDPOINT(conn, fs_role_peer(sender))->snd_nxt;
 }
 
 gboolean
@@ -2630,8 +2622,8 @@ talks_after_rst(const Step *st, FsRole sender)
 {
     const FsSegment *seg = st->seg;
     FsConn *conn = st->conn;
-    const FsEndpoint *self = ENDPOINT(conn, sender);
-    const FsEndpoint *peer = ENDPOINT(conn, fs_role_peer(sender));
+    const FsEndpoint *self = FS_ENDPOINT(conn, sender);
+    const FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer(sender));
 
     if (conn->rst_uncertain || (seg->flags & FS_TH_RST) ||
         (conn->rst_from != (gint8)sender &&
@@ -2665,7 +2657,7 @@ keepalive_at(FsEndpoint *self, const FsSegment *seg)
 static void
 keepalive_seen(const Step *st, FsRole sender)
 {
-    FsEndpoint *self = ENDPOINT(st->conn, sender);
+    FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
 
     if (!self->fin_sent &&
         !(st->seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST)))
@@ -2678,7 +2670,7 @@ segment_step(const Step *st, FsRole sender)
 {
     FsConn *conn = st->conn;
     const FsSegment *seg = st->seg;
-    FsEndpoint *self = ENDPOINT(conn, sender);
+    FsEndpoint *self = FS_ENDPOINT(conn, sender);
     const char *illegal = illegal_flags(seg);
     gboolean acked_peer_fin = FALSE;
     gboolean rst_uncertain = FALSE;
@@ -2772,7 +2764,7 @@ fs_tcpstate_segment(FsConn *conn, int sender, const FsSegment *seg,
 gboolean
 fs_tcpstate_steady(const FsConn *conn, int sender, const FsSegment *seg)
 {
-    const FsEndpoint *peer = ENDPOINT(conn, fs_role_peer((FsRole)sender));
+    const FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer((FsRole)sender));
 
     if (!fs_segment_ack_alone(seg) || conn->rst_from != FS_ROLE_NONE)
         return FALSE;
@@ -2802,8 +2794,8 @@ fs_tcpstate_steady_step(FsConn *conn, int sender_role, const FsSegment *seg)
 {
     Step st = { conn, seg, seg->ts, NULL, NULL };
     FsRole sender = (FsRole)sender_role;
-    FsEndpoint *self = ENDPOINT(conn, sender);
-    FsEndpoint *peer = ENDPOINT(conn, fs_role_peer(sender));
+    FsEndpoint *self = FS_ENDPOINT(conn, sender);
+    FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer(sender));
     guint32 old_snd_nxt = self->snd_nxt;
     guint32 end = seg->seq + seg->payload_len;
 
@@ -2862,7 +2854,7 @@ settle_handshake_ack(FsConn *conn, FsTime now)
 static void
 settle_ack(const Step *st, FsRole role)
 {
-    FsEndpoint *ep = ENDPOINT(st->conn, role);
+    FsEndpoint *ep = FS_ENDPOINT(st->conn, role);
 
     if (!ep->ack_pending)
         return;
@@ -2908,8 +2900,8 @@ static void
 settle_pending_fin(const Step *st, FsRole role)
 {
     FsConn *conn = st->conn;
-    FsEndpoint *ep = ENDPOINT(conn, role);
-    const FsEndpoint *peer = ENDPOINT(conn, fs_role_peer(role));
+    FsEndpoint *ep = FS_ENDPOINT(conn, role);
+    const FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer(role));
 
     if (!ep->fin_pending)
         return;
@@ -2952,12 +2944,12 @@ static void
 settle_unanswered_fin(const Step *st, FsRole role, FsTime two_msl)
 {
     FsConn *conn = st->conn;
-    FsEndpoint *ep = ENDPOINT(conn, role);
+    FsEndpoint *ep = FS_ENDPOINT(conn, role);
     FsTime leg = answer_time(conn, fs_role_peer(role));
     Step at_ack = *st;
 
     if (!FIN_UNACKED(ep) || ep->fin_count > 1 ||
-        !ENDPOINT(conn, fs_role_peer(role))->seen ||
+        !FS_ENDPOINT(conn, fs_role_peer(role))->seen ||
         st->ts - ep->last_fin_time < FIN_ANSWER_WAIT_NS ||
         conn->rst_from != FS_ROLE_NONE)
         return;
@@ -2977,7 +2969,7 @@ static void
 settle_fin_gap(const Step *st, FsRole role)
 {
     FsConn *conn = st->conn;
-    FsEndpoint *ep = ENDPOINT(conn, role);
+    FsEndpoint *ep = FS_ENDPOINT(conn, role);
     Step at_fin;
 
     if (!ep->fin_gap)
@@ -3247,7 +3239,7 @@ fs_tcpstate_outcome_quiet(const FsTcpOutcome *out,
 FsTcpState
 fs_tcpstate_after_ack_lost(const FsConn *conn, int role)
 {
-    const FsEndpoint *ep = ENDPOINT(conn, role);
+    const FsEndpoint *ep = FS_ENDPOINT(conn, role);
     FsTcpState to;
 
     /* as ack_was_lost: only an ACK already acted on is undone */
@@ -3261,7 +3253,7 @@ FsTcpOutcome *
 fs_tcpstate_ack_lost(FsConn *conn, int role, FsTime ts, FsTcpOutcome *out)
 {
     Step st = { conn, NULL, ts, NULL, out };
-    FsEndpoint *ep = ENDPOINT(conn, role);
+    FsEndpoint *ep = FS_ENDPOINT(conn, role);
 
     if (!ep->fin_sent || !ep->fin_acked)
         return out;
@@ -3280,7 +3272,7 @@ fs_tcpstate_copy_seen(FsConn *conn, int sender, const FsSegment *seg,
 {
     Step st = { conn, seg, seg->ts, NULL, out };
     FsRole owner = fs_role_peer((FsRole)sender);
-    const FsEndpoint *ep = ENDPOINT(conn, owner);
+    const FsEndpoint *ep = FS_ENDPOINT(conn, owner);
 
     /* not once an ACK so proven was lost after all (copy_proof_spent):
      * then both points lie before the loss */
@@ -3315,7 +3307,7 @@ old_state_ends(FsConn *conn, FsRole role, const FsSegment *seg, FsTime ts,
 {
     Step settle = { conn, NULL, ts, NULL, out };
     Step edge = { conn, seg, ts, NULL, out };
-    FsEndpoint *ep = ENDPOINT(conn, role);
+    FsEndpoint *ep = FS_ENDPOINT(conn, role);
 
     if (ep->ack_pending)
         ack_arrived(&settle, role);
