@@ -10,6 +10,7 @@
 typedef gint64 FsTime;
 #define FS_NS_PER_SEC G_GINT64_CONSTANT(1000000000)
 #define FS_NS_PER_MSEC G_GINT64_CONSTANT(1000000)
+#define FS_NS_PER_USEC G_GINT64_CONSTANT(1000)
 /* Latest capture time kept (year 2116): capture clamps what files claim
  * into [0, FS_TIME_MAX], so a difference of two times never overflows. */
 #define FS_TIME_MAX (G_GINT64_CONSTANT(1) << 62)

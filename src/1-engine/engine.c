@@ -16,6 +16,7 @@
 #include "finscope/tcpstate.h"
 #include "copies.h"
 #include "engine-ledger.h"
+#include "steady.h"
 #include "store.h"
 #include "timewait.h"
 
@@ -380,9 +381,10 @@ note_last_frame(FsConn *conn, const FsSegment *seg)
  *   (fs_store_steady_held());
  * - the store's worth_freezing() is FALSE (t_last is seg->ts, nothing
  *   is closed).
- * TRUE if it took seg. tests/test-steady checks the step against
- * fs_tcpstate_segment(); golden outputs, truths and the bench traces
- * stay byte-identical. */
+ * TRUE if it took seg. The test and the step are steady.h's, inline
+ * here (fs_steady_holds(), fs_steady_step()); tests/test-steady checks
+ * the step against fs_tcpstate_segment(); golden outputs, truths and the
+ * bench traces stay byte-identical. */
 static inline ALWAYS_INLINE gboolean
 lean_segment(FsEngine *e, FsConn *conn, const FsSegment *seg)
 {
@@ -396,7 +398,7 @@ lean_segment(FsEngine *e, FsConn *conn, const FsSegment *seg)
         fs_conn_is_frozen(conn) || conn->packets == 0)
         return FALSE;
     sender = fs_conn_sender_role(conn, seg);
-    if (!fs_tcpstate_steady(conn, sender, seg) ||
+    if (!fs_steady_holds(conn, sender, seg) ||
         !fs_store_steady_held(e->store, conn, seg->ts))
         return FALSE;
     e->stats.tcp_segments++;
@@ -405,7 +407,7 @@ lean_segment(FsEngine *e, FsConn *conn, const FsSegment *seg)
     note_last_frame(conn, seg);
     /* most: the detectors only note the frame */
     if (fs_detect_steady(conn, sender, seg)) {
-        fs_tcpstate_steady_step(conn, sender, seg);
+        fs_steady_step(conn, sender, seg);
         return TRUE;
     }
     /* with no older incarnation it keeps conn and sender; it skips a
@@ -414,7 +416,7 @@ lean_segment(FsEngine *e, FsConn *conn, const FsSegment *seg)
     if (fs_detect_verdict_acts(&verdict))
         apply_verdict(e, &verdict);
     if (!verdict.skip)
-        fs_tcpstate_steady_step(verdict.conn, verdict.role, seg);
+        fs_steady_step(verdict.conn, verdict.role, seg);
     return TRUE;
 }
 

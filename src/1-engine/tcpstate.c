@@ -24,6 +24,7 @@
 #include "finscope/seq.h"
 #include "finscope/tcpstate.h"
 #include "inline.h"
+#include "steady.h"
 
 #define NS_PER_US 1000
 /* Linux's least retransmission timeout (TCP_RTO_MIN): nothing sent again
@@ -448,42 +449,8 @@ is_dropped_by_receivers(const FsSegment *seg)
  * The sensor sits somewhere on the path. An endpoint's leg is the least
  * time from a segment to it passing the sensor to its ACK passing back;
  * the two legs add up to the RTT. Karn's rule: a probe that was sent
- * again measures nothing. */
-
-static inline void
-rtt_probe_start(const Step *st, FsRole sender, guint32 old_snd_nxt)
-{
-    const FsSegment *seg = st->seg;
-    const FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
-    FsEndpoint *rcv = FS_ENDPOINT(st->conn, fs_role_peer(sender));
-
-    if (fs_seq_lt(seg->seq, old_snd_nxt) && rcv->probe_ts != FS_TIME_UNSET &&
-        fs_seq_gt(rcv->probe_end, seg->seq)) {
-        rcv->probe_ts = FS_TIME_UNSET; /* sent again: ambiguous */
-        return;
-    }
-    if (rcv->probe_ts == FS_TIME_UNSET && fs_seq_gt(self->snd_nxt,
-                                                    old_snd_nxt)) {
-        rcv->probe_end = self->snd_nxt;
-        rcv->probe_ts = seg->ts;
-    }
-}
-
-static inline void
-rtt_probe_answer(const Step *st, FsRole sender)
-{
-    const FsSegment *seg = st->seg;
-    FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
-    FsTime leg;
-
-    if (self->probe_ts == FS_TIME_UNSET || !(seg->flags & FS_TH_ACK) ||
-        (seg->flags & FS_TH_RST) || fs_seq_lt(seg->ack, self->probe_end))
-        return;
-    leg = MAX(seg->ts - self->probe_ts, NS_PER_US) / NS_PER_US;
-    if (self->rtt_leg_us == 0 || leg < self->rtt_leg_us)
-        self->rtt_leg_us = (guint32)MIN(leg, G_MAXUINT32);
-    self->probe_ts = FS_TIME_UNSET;
-}
+ * again measures nothing. The probes are steady.h's (fs_rtt_probe_start(),
+ * fs_rtt_probe_answer()): the lean path runs them too. */
 
 /* The time an answer from role takes to come back past the sensor, or
  * -1 when the capture never measured it. */
@@ -2366,20 +2333,6 @@ on_handshake_ack(const Step *st, FsRole sender)
     take_edge(st, peer, FS_CAUSE_HANDSHAKE_DONE);
 }
 
-/* The sender's timestamps: its first TSval, and its last unless seg's
- * is older (a reordered or old segment). */
-static inline void
-note_tsval(FsEndpoint *self, const FsSegment *seg)
-{
-    if (seg->has_ts && (!self->ts_seen ||
-                        !fs_ts_older(seg->tsval, self->last_tsval))) {
-        if (!self->ts_seen)
-            self->first_tsval = seg->tsval;
-        self->last_tsval = seg->tsval;
-        self->ts_seen = 1;
-    }
-}
-
 static void
 note_sender(const Step *st, FsRole sender)
 {
@@ -2401,7 +2354,7 @@ note_sender(const Step *st, FsRole sender)
     if (!(seg->flags & FS_TH_RST))
         self->rcv_wnd = (guint32)seg->window
                         << ((seg->flags & FS_TH_SYN) ? 0 : self->wscale);
-    note_tsval(self, seg);
+    fs_endpoint_note_tsval(self, seg);
 }
 
 static void
@@ -2638,22 +2591,8 @@ talks_after_rst(const Step *st, FsRole sender)
     conn->rst_uncertain = 1;
 }
 
-/* A bare segment at snd_nxt from an endpoint its peer acked one past
- * (unseen_fin_acked), mid-connection (no ISN seen): no FIN took that
- * number (what follows a FIN comes one later). A keep-alive, whose seq
- * is SND.NXT - 1 (RFC 9293 §3.8.4; the capture began at one): SND.NXT
- * is one more, and that ACK acked no FIN. The lean path's too
- * (fs_tcpstate_steady_step(): no SYN, FIN or RST there). */
-static inline void
-keepalive_at(FsEndpoint *self, const FsSegment *seg)
-{
-    if (G_UNLIKELY(self->unseen_fin_acked) && seg->payload_len == 0 &&
-        seg->seq == self->snd_nxt && !self->isn_known) {
-        self->snd_nxt++;
-        self->unseen_fin_acked = 0;
-    }
-}
-
+/* A keep-alive of the sender's (steady.h, fs_endpoint_keepalive()): of
+ * an endpoint with no FIN sent, in a segment with no SYN, FIN or RST. */
 static void
 keepalive_seen(const Step *st, FsRole sender)
 {
@@ -2661,7 +2600,7 @@ keepalive_seen(const Step *st, FsRole sender)
 
     if (!self->fin_sent &&
         !(st->seg->flags & (FS_TH_SYN | FS_TH_FIN | FS_TH_RST)))
-        keepalive_at(self, st->seg);
+        fs_endpoint_keepalive(self, st->seg);
 }
 
 /* The segment's happenings, in order, into st's outcome. */
@@ -2732,7 +2671,7 @@ segment_step(const Step *st, FsRole sender)
     if (seg->flags & FS_TH_SYN)
         on_syn(st, sender);
     if ((seg->flags & FS_TH_ACK) && !(seg->flags & FS_TH_RST)) {
-        rtt_probe_answer(st, sender);
+        fs_rtt_probe_answer(self, seg);
         on_handshake_ack(st, sender);
         acked_peer_fin = on_ack(st, sender);
     }
@@ -2744,7 +2683,8 @@ segment_step(const Step *st, FsRole sender)
         rst_accepted(st, sender, rst_uncertain);
     advance_snd_nxt(st, sender);
     if (!(seg->flags & FS_TH_RST))
-        rtt_probe_start(st, sender, old_snd_nxt);
+        fs_rtt_probe_start(self, FS_ENDPOINT(conn, fs_role_peer(sender)),
+                           seg, old_snd_nxt);
 }
 
 FsTcpOutcome *
@@ -2761,64 +2701,23 @@ fs_tcpstate_segment(FsConn *conn, int sender, const FsSegment *seg,
 
 /* ---- the steady state: segments that cannot change a close ---- */
 
+/* steady.h's fs_steady_holds() and fs_steady_step(), out of line for
+ * whoever else asks (the engine's lean path runs them inline): what
+ * segment_step() does to a segment in mid-connection, without its
+ * general checks. steady.h lists what of segment_step() the step leaves
+ * out, and why it may: a change to segment_step() may need one there
+ * (tests/test-steady checks the two agree). */
+
 gboolean
 fs_tcpstate_steady(const FsConn *conn, int sender, const FsSegment *seg)
 {
-    const FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer((FsRole)sender));
-
-    if (!fs_segment_ack_alone(seg) || conn->rst_from != FS_ROLE_NONE)
-        return FALSE;
-    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-        const FsEndpoint *ep = &conn->ep[r];
-
-        if (ep->state != FS_TCP_ESTABLISHED || !ep->seen || ep->fin_sent ||
-            ep->fin_pending || ep->ack_pending || ep->recv_fin ||
-            ep->fin_acked || ep->fin_gap || ep->ack_carrier_seen ||
-            ep->undecided != FS_UNDECIDED_NONE)
-            return FALSE;
-    }
-    /* an ACK beyond what the peer sent is capture loss (on_ack) */
-    return seg->ack == peer->snd_nxt + 1 ||
-           fs_seq_leq(seg->ack, peer->snd_nxt);
+    return fs_steady_holds(conn, (FsRole)sender, seg);
 }
 
-/* fs_tcpstate_segment() on a segment fs_tcpstate_steady() accepts, step
- * by step: with no FIN, RST or SYN on either side and both ends
- * ESTABLISHED, illegal_flags(), stale_ack(), old_duplicate_syn(),
- * earlier_fin_arrived(), on_handshake_ack(), prove_ack_arrival() and
- * note_ack_carrier() do nothing, note_sender() only records the window
- * and timestamps, and on_ack() and on_payload() only their counters;
- * nothing is emitted. tests/test-steady checks the two agree. */
 void
-fs_tcpstate_steady_step(FsConn *conn, int sender_role, const FsSegment *seg)
+fs_tcpstate_steady_step(FsConn *conn, int sender, const FsSegment *seg)
 {
-    Step st = { conn, seg, seg->ts, NULL, NULL };
-    FsRole sender = (FsRole)sender_role;
-    FsEndpoint *self = FS_ENDPOINT(conn, sender);
-    FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer(sender));
-    guint32 old_snd_nxt = self->snd_nxt;
-    guint32 end = seg->seq + seg->payload_len;
-
-    /* note_sender(), keepalive_seen() */
-    self->rcv_wnd = (guint32)seg->window << self->wscale;
-    note_tsval(self, seg);
-    keepalive_at(self, seg);
-    rtt_probe_answer(&st, sender);
-    /* on_ack() */
-    if (!self->ack_seen || fs_seq_gt(seg->ack, self->max_ack))
-        self->max_ack = seg->ack;
-    self->ack_seen = 1;
-    if (seg->ack == peer->snd_nxt + 1)
-        peer->unseen_fin_acked = 1;
-    /* on_payload() */
-    if (seg->payload_len > 0) {
-        self->bytes += seg->payload_len;
-        self->last_payload_time = seg->ts;
-    }
-    /* advance_snd_nxt() */
-    if (fs_seq_gt(end, self->snd_nxt))
-        self->snd_nxt = end;
-    rtt_probe_start(&st, sender, old_snd_nxt);
+    fs_steady_step(conn, (FsRole)sender, seg);
 }
 
 /* ---- what only silence decides ---- */
