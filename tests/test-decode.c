@@ -7,6 +7,7 @@
 
 #include "finscope/capture.h"
 #include "finscope/decode.h"
+#include "finscope/flow.h"
 
 /* The segment every builder makes unless a test changes it. */
 #define TEST_SPORT 40000
@@ -2605,7 +2606,7 @@ assert_paths_agree(int linktype, const guint8 *data, guint32 caplen,
                    guint32 wirelen)
 {
     g_autofree guint8 *copy = g_memdup2(data, caplen);
-    FsSegment fast, general;
+    FsSegment fast, general, framed;
     FsDecodeStatus sf, sg;
 
     memset(&fast, 0xa5, sizeof fast);
@@ -2615,6 +2616,26 @@ assert_paths_agree(int linktype, const guint8 *data, guint32 caplen,
     g_assert_cmpint(sf, ==, sg);
     if (sf == FS_DECODE_OK)
         assert_same_segment(&fast, &general);
+    /* fs_decode_frame(): the caller's time, frame and source kept, the
+     * flow hash (its fast path's own) fs_flow_hash()'s */
+    memset(&framed, 0xc3, sizeof framed);
+    framed.ts = 1234;
+    framed.frame = 7;
+    framed.source = 3;
+    g_assert_cmpint(fs_decode_frame(linktype, copy, caplen, wirelen, &framed),
+                    ==, sf);
+    g_assert_cmpint(framed.ts, ==, 1234);
+    g_assert_cmpuint(framed.frame, ==, 7);
+    g_assert_cmpuint(framed.source, ==, 3);
+    g_assert_cmpuint(framed.flow_hash, ==,
+                     sf == FS_DECODE_OK ? fs_flow_hash(&general) : 0);
+    if (sf == FS_DECODE_OK) {
+        framed.ts = general.ts;
+        framed.frame = general.frame;
+        framed.source = general.source;
+        framed.flow_hash = general.flow_hash;
+        assert_same_segment(&framed, &general);
+    }
     return sf;
 }
 

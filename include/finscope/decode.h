@@ -120,6 +120,15 @@ gboolean fs_decode_linktype_supported(int linktype);
 FsDecodeStatus fs_decode(int linktype, const guint8 *data, guint32 caplen,
                          guint32 wirelen, FsSegment *seg);
 
+/* fs_decode() of a frame whose seg->ts, frame and source the caller
+ * set (seg not NULL): they are kept, and seg->flow_hash is
+ * fs_flow_hash(seg) (flow.h) for FS_DECODE_OK, 0 otherwise. The
+ * commonest frame's hash comes from the words its fast path holds
+ * (fs_engine_decode_frame(): the reader's every packet). */
+FsDecodeStatus fs_decode_frame(int linktype, const guint8 *data,
+                               guint32 caplen, guint32 wirelen,
+                               FsSegment *seg);
+
 /* fs_decode() without its fast path for the common frame (untagged
  * Ethernet, IPv4 without options or IPv6 without extension headers,
  * TCP): the same result by the general way, for tests that compare

@@ -196,14 +196,10 @@ fs_engine_decode_frame(int linktype, const guint8 *data, guint32 caplen,
                        guint32 wirelen, FsTime ts, guint32 frame,
                        guint source, FsSegment *seg)
 {
-    FsDecodeStatus status = fs_decode(linktype, data, caplen, wirelen, seg);
-
     seg->ts = ts;
     seg->frame = frame;
     seg->source = source;
-    if (status == FS_DECODE_OK)
-        seg->flow_hash = fs_flow_hash(seg);
-    return status;
+    return fs_decode_frame(linktype, data, caplen, wirelen, seg);
 }
 
 /* The shard (of n, n >= 1) that runs a frame decode gave status for:

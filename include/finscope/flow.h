@@ -61,8 +61,20 @@ fs_flow_mum(guint64 a, guint64 b)
     return (guint64)p ^ (guint64)(p >> 64);
 }
 
-/* One endpoint for the flow hash: the address's two words multiplied
- * into each other, the second with the port and family in it. */
+/* One endpoint for the flow hash from its address's two words (w0, w1:
+ * its bytes as memcpy() reads them), family and port: the words
+ * multiplied into each other, the second with the port and family in
+ * it. Apart, for decode.c's fast path, which has the words in
+ * registers (fs_decode_frame()). */
+static inline guint64
+fs_flow_endpoint_words(guint64 w0, guint64 w1, guint8 family, guint16 port)
+{
+    return fs_flow_mum(w0 ^ G_GUINT64_CONSTANT(0xa0761d6478bd642f),
+                       w1 ^ ((guint64)port << 8 | family) ^
+                           G_GUINT64_CONSTANT(0xe7037ed1a0b428db));
+}
+
+/* One endpoint for the flow hash. */
 static inline guint64
 fs_flow_endpoint(const FsAddr *addr, guint16 port)
 {
@@ -71,9 +83,19 @@ fs_flow_endpoint(const FsAddr *addr, guint16 port)
 
     memcpy(&w0, addr->bytes, 8);
     memcpy(&w1, addr->bytes + 8, 8);
-    return fs_flow_mum(w0 ^ G_GUINT64_CONSTANT(0xa0761d6478bd642f),
-                       w1 ^ ((guint64)port << 8 | addr->family) ^
-                           G_GUINT64_CONSTANT(0xe7037ed1a0b428db));
+    return fs_flow_endpoint_words(w0, w1, addr->family, port);
+}
+
+/* The flow hash from its two endpoints' fs_flow_endpoint() and the
+ * VLAN key (fs_flow_hash_tuple()'s last step). */
+static inline guint32
+fs_flow_hash_endpoints(guint64 a, guint64 b, guint32 vlan)
+{
+    guint32 h = (guint32)fs_flow_mum(
+        (a + b) ^ G_GUINT64_CONSTANT(0x8ebc6af09c88c6e3),
+        (guint64)vlan ^ G_GUINT64_CONSTANT(0x589965cc75374cc3));
+
+    return h != 0 ? h : 1u;
 }
 #endif
 
@@ -90,16 +112,14 @@ fs_flow_hash_tuple(const FsAddr *a, guint16 aport, const FsAddr *b,
                    guint16 bport, guint32 vlan)
 {
 #if defined(__SIZEOF_INT128__)
-    guint32 h = (guint32)fs_flow_mum(
-        (fs_flow_endpoint(a, aport) + fs_flow_endpoint(b, bport)) ^
-            G_GUINT64_CONSTANT(0x8ebc6af09c88c6e3),
-        (guint64)vlan ^ G_GUINT64_CONSTANT(0x589965cc75374cc3));
+    return fs_flow_hash_endpoints(fs_flow_endpoint(a, aport),
+                                  fs_flow_endpoint(b, bport), vlan);
 #else
     guint32 h = (guint32)fs_mix64(fs_endpoint_hash(a, aport) +
                                   fs_endpoint_hash(b, bport) + vlan);
-#endif
 
     return h != 0 ? h : 1u;
+#endif
 }
 
 /* The hash of seg's 4-tuple (+VLAN), the same in both directions, never
