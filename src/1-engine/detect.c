@@ -9,6 +9,7 @@
 #include "finscope/event.h"
 #include "finscope/flow.h"
 #include "finscope/seq.h"
+#include "detect-usual.h"
 
 /* Window assumed when the receiver's is not known yet (RFC 9293 §3.8.6). */
 #define DEFAULT_WINDOW 65535u
@@ -30,27 +31,6 @@ emit(FsDetectVerdict *v, const FsConn *conn, const FsSegment *seg,
     };
 
     fs_tcp_outcome_add(&v->events, &ev);
-}
-
-/* A verdict that processes seg on conn and asks nothing more. */
-static FsDetectVerdict *
-verdict_init(FsDetectVerdict *v, FsConn *conn, FsRole role,
-             const FsSegment *seg)
-{
-    v->conn = conn;
-    v->role = role;
-    v->skip = FALSE;
-    v->prev = NULL;
-    v->seg = seg;
-    v->settle_acks = FALSE;
-    v->ack_lost = FS_ROLE_NONE;
-    v->reused = 0;
-    v->gone = 0;
-    v->rst_ends = 0;
-    v->other_host = FALSE;
-    v->actions_at = 0;
-    fs_tcp_outcome_init(&v->events);
-    return v;
 }
 
 void
@@ -210,7 +190,7 @@ fs_detect_reuse(FsConn *prev, FsConn *conn, const FsSegment *seg,
     const FsEndpoint *old_sender;
     FsReuse *r = &conn->reuse;
 
-    verdict_init(v, conn, fs_conn_sender_role(conn, seg), seg);
+    fs_detect_verdict_init(v, conn, fs_conn_sender_role(conn, seg), seg);
     v->prev = prev;
     if (holder == FS_ROLE_NONE)
         return v;
@@ -638,24 +618,6 @@ judge_old_duplicate(FsDetectVerdict *v, FsConn *cur, FsRole role,
                "dropped");
 }
 
-/* c is closed as captured: reset, or both FINs acked (their ACKs may
- * not be proven yet). */
-static inline gboolean
-closed_as_captured(const FsConn *c)
-{
-    return c->rst_from != FS_ROLE_NONE ||
-           (c->ep[FS_ROLE_CLIENT].fin_acked && c->ep[FS_ROLE_SERVER].fin_acked);
-}
-
-/* seg, from role, may be the first answer to the reusing SYN that
- * opened c (note_answer()). */
-static inline gboolean
-awaits_reuse_answer(const FsConn *c, FsRole role)
-{
-    return c->reuse.outcome == FS_REUSE_UNANSWERED &&
-           role == FS_ROLE_SERVER && !c->ep[FS_ROLE_SERVER].seen;
-}
-
 /* Data sent again after the connection closed: an old duplicate that a
  * TIME_WAIT absorbs (RFC 9293 §3.6.1), or that meets no state at all. */
 static gboolean
@@ -665,7 +627,7 @@ late_after_close(FsDetectVerdict *v, FsConn *c, FsRole role,
     const FsEndpoint *e = &c->ep[role];
     const FsEndpoint *rcv = &c->ep[fs_role_peer(role)];
 
-    if (!closed_as_captured(c))
+    if (!fs_detect_closed_as_captured(c))
         return FALSE;
     if (seg->payload_len == 0 || (seg->flags & (FS_TH_FIN | FS_TH_SYN)) ||
         !e->seen || !fs_seq_lt(seg->seq, e->snd_nxt))
@@ -700,7 +662,7 @@ FsDetectVerdict *
 fs_detect_copy(FsConn *cur, FsRole role, const FsSegment *seg,
                FsDetectVerdict *v)
 {
-    verdict_init(v, cur, role, seg);
+    fs_detect_verdict_init(v, cur, role, seg);
     if (cur->duplicate_frames++ == 0)
         emit(v, cur, seg, FS_EV_DUPLICATE_FRAME, role,
              "the same frame in two capture files (two vantage points): "
@@ -709,10 +671,10 @@ fs_detect_copy(FsConn *cur, FsRole role, const FsSegment *seg,
     return v;
 }
 
-/* fs_detect_segment() past its usual path. */
-static G_GNUC_NO_INLINE FsDetectVerdict *
-detect_segment_in_full(FsConn *cur, FsRole role, const FsSegment *seg,
-                       FsDetectVerdict *v)
+/* fs_detect_segment() past its usual path (detect-usual.h). */
+FsDetectVerdict *
+fs_detect_segment_in_full(FsConn *cur, FsRole role, const FsSegment *seg,
+                          FsDetectVerdict *v)
 {
     FsRole old_role;
     FsConn *old;
@@ -721,7 +683,7 @@ detect_segment_in_full(FsConn *cur, FsRole role, const FsSegment *seg,
         v->skip = TRUE;
         return v;
     }
-    if (awaits_reuse_answer(cur, role))
+    if (fs_detect_awaits_reuse_answer(cur, role))
         note_answer(v, cur, seg);
     else if (accepted_after_refusal(cur, role, seg))
         accept_after_refusal(v, cur, seg);
@@ -745,19 +707,11 @@ detect_segment_in_full(FsConn *cur, FsRole role, const FsSegment *seg,
     return v;
 }
 
-/* Its usual path calls nothing (no registers to save): a segment of the
- * only incarnation of its flow (no older one to judge it against), not
- * the first answer to a reusing SYN, before both FINs are acked and with
- * no RST (late_after_close() has nothing to say), not a frame captured
- * twice: detect_segment_in_full() would only note its frame. */
+/* detect-usual.h's, for the callers outside the engine's per-segment
+ * path (tests/test-detect) */
 FsDetectVerdict *
 fs_detect_segment(FsConn *cur, FsRole role, const FsSegment *seg,
                   FsDetectVerdict *v)
 {
-    verdict_init(v, cur, role, seg);
-    if (G_LIKELY(cur->older == NULL && !closed_as_captured(cur) &&
-                 !awaits_reuse_answer(cur, role) &&
-                 fs_detect_steady(cur, role, seg)))
-        return v;
-    return detect_segment_in_full(cur, role, seg, v);
+    return fs_detect_segment_usual(cur, role, seg, v);
 }

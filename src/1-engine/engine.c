@@ -15,6 +15,7 @@
 #include "finscope/tcpoutcome.h"
 #include "finscope/tcpstate.h"
 #include "copies.h"
+#include "detect-usual.h"
 #include "engine-ledger.h"
 #include "steady.h"
 #include "store.h"
@@ -478,8 +479,8 @@ segment_step(FsEngine *e, const FsSegment *seg, gboolean copies)
         newest->first_source = (guint16)seg->source;
     }
     note_last_frame(newest, seg);
-    fs_detect_segment(newest, fs_conn_sender_role(newest, seg), seg,
-                      &verdict);
+    fs_detect_segment_usual(newest, fs_conn_sender_role(newest, seg), seg,
+                            &verdict);
     conn = verdict.conn;
     if (fs_detect_verdict_acts(&verdict)) /* most segments: nothing */
         apply_verdict(e, &verdict);
