@@ -29,30 +29,7 @@ struct FsEndpoint {
     guint32 probe_end;       /* peer's seq it must ack to close the RTT
                                 probe started at probe_ts */
     guint16 rst_count;       /* RSTs sent */
-    guint8 seen : 1;         /* any segment from this endpoint captured */
-    guint8 isn_known : 1;    /* its SYN (or SYN-ACK) was captured */
-    guint8 ack_seen : 1;     /* it sent at least one ACK */
-    guint8 fin_sent : 1;     /* it sent a FIN */
-    guint8 fin_acked : 1;    /* an ACK of that FIN was captured (not
-                                known lost) */
-    guint8 ts_seen : 1;      /* it sent TCP timestamps */
-    guint8 recv_fin : 1;     /* it received (or provably got) peer's FIN */
-    guint8 unseen_fin_acked : 1; /* peer acked snd_nxt+1: a FIN not seen */
-    guint8 fin_acked_lost : 1;   /* FIN re-sent after its ACK was seen */
-    guint8 fin_pending : 1;  /* peer's FIN captured; its arrival here is
-                                not proven yet (no ACK of it from here),
-                                or proven (FsConn's fin_receipt_waits) */
-    guint8 fin_ack_proven : 1;   /* it acked a peer segment that carried
-                                    the ACK of its FIN: that ACK arrived */
-    guint8 ack_carrier_seen : 1; /* ack_carrier_end is set */
-    guint8 fin_gap : 1;      /* its FIN came past bytes not captured (yet):
-                                fin_gap_lo is the first of them */
-    guint8 ack_pending : 1;  /* the ACK of its FIN was captured; that it
-                                arrived is not proven yet (fin_acked) */
-    guint8 fin_held_back : 1; /* its first ACK to reach the peer's FIN,
-                                which came with data, stopped at it: the
-                                FIN's segment came, the FIN was not taken */
-    guint8 fin_with_data : 1; /* its first FIN came with payload */
+    FS_ENDPOINT_FLAGS /* 16 flags, two bytes: tcpstate.h */
     guint8 wscale;           /* its window-scale shift (0 if none) */
     guint8 undecided;        /* FsUndecided: its end state is a guess */
     guint16 fin_count;       /* FIN transmissions; > 1 = retransmitted */

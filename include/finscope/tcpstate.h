@@ -190,6 +190,37 @@ FsTcpOutcome *fs_tcpstate_settle_handed_over(FsConn *conn, FsTime now,
                                              FsTime two_msl,
                                              FsTcpOutcome *out);
 
+/* FsEndpoint's flags, in their order, as the bit fields that hold them
+ * (two bytes between its rst_count and wscale: freeze.c copies them as
+ * those). FsSettleEnd declares the same, so that a frozen record's
+ * settle view takes the two bytes as they are (a copy of each of the 7
+ * it reads, bit by bit, cost the view ~60 instructions a record). */
+#define FS_ENDPOINT_FLAGS                                                    \
+    guint8 seen : 1;         /* any segment from this endpoint captured */   \
+    guint8 isn_known : 1;    /* its SYN (or SYN-ACK) was captured */         \
+    guint8 ack_seen : 1;     /* it sent at least one ACK */                  \
+    guint8 fin_sent : 1;     /* it sent a FIN */                             \
+    guint8 fin_acked : 1;    /* an ACK of that FIN was captured (not         \
+                                known lost) */                               \
+    guint8 ts_seen : 1;      /* it sent TCP timestamps */                    \
+    guint8 recv_fin : 1;     /* it received (or provably got) peer's FIN */  \
+    guint8 unseen_fin_acked : 1; /* peer acked snd_nxt+1: a FIN not seen */  \
+    guint8 fin_acked_lost : 1;   /* FIN re-sent after its ACK was seen */    \
+    guint8 fin_pending : 1;  /* peer's FIN captured; its arrival here is     \
+                                not proven yet (no ACK of it from here),     \
+                                or proven (FsConn's fin_receipt_waits) */    \
+    guint8 fin_ack_proven : 1;   /* it acked a peer segment that carried     \
+                                    the ACK of its FIN: that ACK arrived */  \
+    guint8 ack_carrier_seen : 1; /* ack_carrier_end is set */                \
+    guint8 fin_gap : 1;      /* its FIN came past bytes not captured (yet):  \
+                                fin_gap_lo is the first of them */           \
+    guint8 ack_pending : 1;  /* the ACK of its FIN was captured; that it     \
+                                arrived is not proven yet (fin_acked) */     \
+    guint8 fin_held_back : 1; /* its first ACK to reach the peer's FIN,      \
+                                which came with data, stopped at it: the     \
+                                FIN's segment came, the FIN was not taken */ \
+    guint8 fin_with_data : 1; /* its first FIN came with payload */
+
 /* Of one endpoint, all that fs_tcpstate_settles_quietly() reads (a
  * frozen record's, fs_conn_frozen_settle_view()). */
 typedef struct {
@@ -199,13 +230,8 @@ typedef struct {
     FsTime state_since;         /* these three for fs_tcpstate_expire_view() */
     FsTime last_fin_time;
     FsTime fin_acked_time;
-    guint8 ack_pending : 1;     /* the FsEndpoint flags of that name */
-    guint8 fin_gap : 1;
-    guint8 fin_pending : 1;
-    guint8 fin_sent : 1;
-    guint8 fin_acked : 1;
-    guint8 unseen_fin_acked : 1;
-    guint8 fin_acked_lost : 1;
+    FS_ENDPOINT_FLAGS           /* FsEndpoint's two bytes of them (settling
+                                   reads 7), after fin_acked_time */
 } FsSettleEnd;
 
 typedef struct {

@@ -1156,6 +1156,10 @@ G_STATIC_ASSERT(V_LAST_FIN_TIME_C == GROUP_AT(1) &&
  * 0 (not written) when it is not */
 G_STATIC_ASSERT(V_CLOSE_DONE_TIME == GROUP_AT(1) + 7);
 #define CLOSE_DONE_IN_GROUP_1 0x80u
+/* An FsSettleEnd's flags, FsEndpoint's bit fields declared alike
+ * (FS_ENDPOINT_FLAGS, the same two bytes), after its fin_acked_time. */
+#define SETTLE_FLAGS_AT (offsetof(FsSettleEnd, fin_acked_time) + sizeof(FsTime))
+G_STATIC_ASSERT(SETTLE_FLAGS_AT + EP_FLAGS_SIZE <= sizeof(FsSettleEnd));
 #define TAIL_GROUP (N_GROUPS - 3)
 #define TAIL_GROUPS (7u << TAIL_GROUP)
 G_STATIC_ASSERT(V_RST == GROUP_AT(TAIL_GROUP));
@@ -1277,19 +1281,13 @@ fs_conn_frozen_settle_view(const FsConn *frozen, FsSettleView *view)
         guint state = state_of_shape(v[V_SHAPE_C + r]);
         guint16 flags = flags_of(v[V_FLAGS_C + r], state);
         FsTime fin_time = time_value(v[V_FIN_TIME_C + r], t_last, unit, FALSE);
-        FsEndpoint ep;
 
-        /* only the flags' bytes are written and read */
-        memcpy((guint8 *)&ep + EP_FLAGS_AT, &flags, sizeof flags);
         ep_view->state = (FsTcpState)(guint8)state;
         SETTLE_TIMES_INTO(ep_view, fin_time, v, r, t_last, unit);
-        ep_view->ack_pending = ep.ack_pending;
-        ep_view->fin_gap = ep.fin_gap;
-        ep_view->fin_pending = ep.fin_pending;
-        ep_view->fin_sent = ep.fin_sent;
-        ep_view->fin_acked = ep.fin_acked;
-        ep_view->unseen_fin_acked = ep.unseen_fin_acked;
-        ep_view->fin_acked_lost = ep.fin_acked_lost;
+        /* the flags' two bytes as they are (FS_ENDPOINT_FLAGS): each of
+         * the 7 read copied bit by bit cost 59 instructions a view
+         * (callgrind, medium: 56.54M -> 50.05M for 110,025 views) */
+        memcpy((guint8 *)ep_view + SETTLE_FLAGS_AT, &flags, sizeof flags);
     }
     return TRUE;
 }

@@ -3019,9 +3019,10 @@ gboolean
 fs_tcpstate_settles_quietly(const FsSettleView *v, FsTime now,
                             FsTime two_msl, gboolean state_events_dropped)
 {
-    for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++) {
-        const FsSettleEnd *ep = &v->ep[r];
-
+    /* by pointer: with an index gcc worked each end's address out again
+     * for the second byte of its flags (FS_ENDPOINT_FLAGS), +0.84M on
+     * medium's 110k calls; this way 0.18M fewer than before */
+    for (const FsSettleEnd *ep = v->ep; ep < v->ep + 2; ep++) {
         /* its ACK arrives: the FIN_ACKED edge, a state event (or
          * none), not into TIME_WAIT */
         if (ep->ack_pending &&
