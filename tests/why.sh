@@ -278,6 +278,43 @@ if [ -x "$gentrace" ]; then
             "$OUT/gen.jsonl" $png
 fi
 check "--step 0: 2" status_is 2 "$FINSCOPE" -r "$a" --timeline "$OUT/x.csv" --step 0
+
+# A capture whose packets span 68 years (one connection at the epoch,
+# one in 2038): rows only where something is held or happens. A row a
+# step over the whole span was 2^31 steps, a 16 GiB allocation and an
+# abort; were that back, the memory cap makes it fail here, not the
+# machine (ulimit -v, or ASan's own cap under the sanitizers).
+capped() {
+    if ldd "$FINSCOPE" 2>/dev/null | grep -q libasan; then
+        ASAN_OPTIONS="$ASAN_OPTIONS:max_allocation_size_mb=1024:allocator_may_return_null=1" \
+            "$@"
+    else
+        (ulimit -v 2000000 && exec "$@")
+    fi
+}
+epoch="$SAMPLES/crafted-epoch-and-2038.pcap"
+check "1970 to 2038, --timeline and --plot: 0" status_is 0 capped \
+    "$FINSCOPE" -r "$epoch" --timeline "$OUT/epoch.csv" --plot "$OUT/epoch.svg"
+check "1970 to 2038: TIME_WAIT at 10.3.0.1 for 2*MSL from the epoch (61 rows), then once at the end" \
+    test "$(grep -c '^[0-9.]*,10\.3\.0\.1,1,0,' "$OUT/epoch.csv")" = 62
+check "1970 to 2038: the 2038 close at its own time" \
+    grep -qx '2147483648\.000000000,10\.3\.0\.1,1,0,1,0,0,0' "$OUT/epoch.csv"
+check "1970 to 2038: 64 rows and the header, not a row a second" \
+    test "$(wc -l < "$OUT/epoch.csv")" = 65
+check "1970 to 2038, plot: xmllint accepts the SVG" \
+    xmllint --noout "$OUT/epoch.svg"
+check "1970 to 2038, plot: at most 1,240 points a line" \
+    test "$(grep -o 'points="[^"]*"' "$OUT/epoch.svg" | awk '{ if (NF > m) m = NF } END { print m }')" -le 1240
+# A --step so fine that the rows would not fit: a clear error before the
+# file is opened.
+rm -f "$OUT/fine.csv"
+"$FINSCOPE" -r "$SAMPLES/stuck-fin-wait-2-close-wait.pcap" \
+    --timeline "$OUT/fine.csv" --step 0.000000001 > /dev/null 2> "$OUT/fine.err"
+fine_status=$?
+check "--step 1 ns over a CLOSE_WAIT held 0.14 s: 1" test "$fine_status" = 1
+check "--step 1 ns: names the limit, the span and what to do" \
+    grep -q 'fine\.csv: more than 10000000 rows at --step 1e-09 s from 2026-11-21T17:06:58\.102196Z to .*give a larger --step' "$OUT/fine.err"
+check "--step 1 ns: no file written" test ! -e "$OUT/fine.csv"
 check "--timeline to a directory that is not there: 1" \
     status_is 1 "$FINSCOPE" -r "$a" --timeline "$OUT/no/such/dir.csv"
 

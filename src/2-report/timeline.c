@@ -32,6 +32,8 @@ typedef struct {
     GArray *tw;          /* FsTime pairs: entered, left */
     GArray *cw;          /* FsTime pairs: entered, left (or G_MAXINT64) */
     GArray *marks;       /* Mark: closes and resets it took part in */
+    gboolean sorted;     /* host_sort(): tw and cw are (time, +1/-1)
+                          * edges in time order, marks in time order */
 } Host;
 
 struct FsTimeline {
@@ -42,12 +44,11 @@ struct FsTimeline {
     FsEngineSink inner;  /* fs_timeline_tee() */
 };
 
-/* One host's series over the steps. */
+/* One host's series over the plot's points. */
 typedef struct {
-    guint n;             /* steps */
-    gint64 *tw;          /* most in TIME_WAIT at once, per step */
-    gint64 *cw;          /* most in CLOSE_WAIT at once, per step */
-    gint64 *marks[N_MARKS];
+    guint n;             /* points */
+    gint64 *tw;          /* most in TIME_WAIT at once, per point */
+    gint64 *cw;          /* most in CLOSE_WAIT at once, per point */
 } Series;
 
 static void
@@ -206,6 +207,34 @@ fs_timeline_tee(FsTimeline *tl, const FsEngineSink *inner)
 
 /* ---- series ---- */
 
+/* Rows are found by walking each host's edges in time order, not by
+ * filling an array a step long: one packet dated decades off, as
+ * corrupt captures have, makes billions of steps, nearly all empty. */
+
+/* A step's index from t0; a time before t0 counts in step 0. */
+static guint64
+step_of(FsTime t, FsTime t0, FsTime step)
+{
+    if (t < t0)
+        return 0;
+    return ((guint64)t - (guint64)t0) / (guint64)step;
+}
+
+/* The steps `step` wide from t_first to t_last. */
+static guint64
+n_steps_of(FsTime step, FsTime t_first, FsTime t_last)
+{
+    if (t_last <= t_first)
+        return 1;
+    return ((guint64)t_last - (guint64)t_first) / (guint64)step + 1;
+}
+
+static guint64
+n_steps(const FsTimeline *tl, FsTime t_first, FsTime t_last)
+{
+    return n_steps_of(tl->step, t_first, t_last);
+}
+
 /* (time, +1/-1) pairs; a leaving sorts before an entering at the same
  * time: one left as the other came. */
 static gint
@@ -219,80 +248,149 @@ edge_cmp(gconstpointer a, gconstpointer b)
     return x[1] < y[1] ? -1 : x[1] > y[1];
 }
 
-/* The most spans open at once in each step from t0. */
-static void
-held(const GArray *spans, FsTime t0, FsTime step, guint n, gint64 *out)
+static gint
+mark_cmp(gconstpointer a, gconstpointer b)
 {
-    guint n_edges = spans->len;
+    const Mark *x = a;
+    const Mark *y = b;
+
+    return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/* The spans (entered, left pairs) as edges in time order. */
+static GArray *
+spans_to_edges(const GArray *spans)
+{
     const FsTime *s = (const FsTime *)(gpointer)spans->data;
-    g_autofree FsTime *edges = NULL;
-    gint64 cur = 0;
-    guint e = 0;
+    GArray *edges = g_array_sized_new(FALSE, FALSE, sizeof(FsTime),
+                                      2 * spans->len);
 
-    memset(out, 0, n * sizeof *out);
-    if (n_edges == 0)
+    for (guint i = 0; i < spans->len; i++) {
+        FsTime e[2] = { s[i], i % 2 == 0 ? 1 : -1 };
+
+        g_array_append_vals(edges, e, 2);
+    }
+    if (edges->len > 0)
+        qsort(edges->data, spans->len, 2 * sizeof(FsTime), edge_cmp);
+    return edges;
+}
+
+/* Once the records are in: spans become sorted edges, marks sorted. */
+static void
+host_sort(Host *h)
+{
+    GArray *tw;
+    GArray *cw;
+
+    if (h->sorted)
         return;
-    edges = g_new(FsTime, 2 * (gsize)n_edges);
-    for (guint i = 0; i < n_edges; i++) {
-        edges[2 * i] = s[i];
-        edges[2 * i + 1] = i % 2 == 0 ? 1 : -1;
-    }
-    qsort(edges, n_edges, 2 * sizeof(FsTime),
-          (int (*)(const void *, const void *))edge_cmp);
-    for (guint b = 0; b < n; b++) {
-        FsTime end = t0 + (FsTime)(b + 1) * step;
-        gint64 most = cur;
+    tw = spans_to_edges(h->tw);
+    cw = spans_to_edges(h->cw);
+    g_array_unref(h->tw);
+    g_array_unref(h->cw);
+    h->tw = tw;
+    h->cw = cw;
+    g_array_sort(h->marks, mark_cmp);
+    h->sorted = TRUE;
+}
 
-        while (e < n_edges && edges[2 * e] < end) {
-            cur += edges[2 * e + 1];
-            most = MAX(most, cur);
-            e++;
+/* One host's edges, walked a step at a time. */
+typedef struct {
+    const FsTime *edges; /* (time, +1/-1) pairs */
+    guint n;             /* pairs */
+    guint i;             /* the next pair */
+    gint64 cur;          /* held before it */
+} Walk;
+
+static void
+walk_init(Walk *w, const GArray *edges)
+{
+    w->edges = (const FsTime *)(gpointer)edges->data;
+    w->n = edges->len / 2;
+    w->i = 0;
+    w->cur = 0;
+}
+
+/* The step of the next edge, or G_MAXUINT64. */
+static guint64
+walk_next(const Walk *w, FsTime t0, FsTime step)
+{
+    return w->i < w->n ? step_of(w->edges[2 * w->i], t0, step) : G_MAXUINT64;
+}
+
+/* The most held at once during step b; the walk moves past it. */
+static gint64
+walk_step(Walk *w, guint64 b, FsTime t0, FsTime step)
+{
+    gint64 most = w->cur;
+
+    while (w->i < w->n && step_of(w->edges[2 * w->i], t0, step) <= b) {
+        w->cur += w->edges[2 * w->i + 1];
+        most = MAX(most, w->cur);
+        w->i++;
+    }
+    return most;
+}
+
+/* One row: a host's step, or a run of steps alike. */
+typedef struct {
+    gint64 tw;           /* most in TIME_WAIT at once */
+    gint64 cw;           /* most in CLOSE_WAIT at once */
+    gint64 marks[N_MARKS];
+} Row;
+
+/* Called for `count` steps alike from step b; FALSE stops the walk. */
+typedef gboolean (*RowFunc)(const Host *h, guint64 b, guint64 count,
+                            const Row *row, gpointer user);
+
+/* Each step of h, of the n from t0, where anything was held or happened,
+ * in order. Between two steps where something changes, the steps in
+ * between hold what the first left, with no closes or resets: one call
+ * for all of them. */
+static gboolean
+host_rows(const Host *h, FsTime t0, FsTime step, guint64 n, RowFunc func,
+          gpointer user)
+{
+    const Mark *marks = (const Mark *)(gpointer)h->marks->data;
+    guint n_marks = h->marks->len;
+    guint m = 0;
+    Walk tw;
+    Walk cw;
+    guint64 b;
+
+    walk_init(&tw, h->tw);
+    walk_init(&cw, h->cw);
+    while (m < n_marks && marks[m].t < t0)
+        m++;
+    b = MIN(walk_next(&tw, t0, step), walk_next(&cw, t0, step));
+    if (m < n_marks)
+        b = MIN(b, step_of(marks[m].t, t0, step));
+    while (b < n) {
+        Row row = { 0 };
+        guint64 next;
+
+        row.tw = walk_step(&tw, b, t0, step);
+        row.cw = walk_step(&cw, b, t0, step);
+        for (; m < n_marks && step_of(marks[m].t, t0, step) == b; m++)
+            row.marks[marks[m].what]++;
+        if ((row.tw | row.cw | row.marks[MARK_CLIENT] |
+             row.marks[MARK_SERVER] | row.marks[MARK_SIMULTANEOUS] |
+             row.marks[MARK_RESET]) != 0 &&
+            !func(h, b, 1, &row, user))
+            return FALSE;
+        next = MIN(walk_next(&tw, t0, step), walk_next(&cw, t0, step));
+        if (m < n_marks)
+            next = MIN(next, step_of(marks[m].t, t0, step));
+        next = MIN(next, n);
+        if (next > b + 1 && (tw.cur | cw.cur) != 0) {
+            Row still = { .tw = tw.cur, .cw = cw.cur };
+
+            if (!func(h, b + 1, next - b - 1, &still, user))
+                return FALSE;
         }
-        out[b] = most;
+        b = next;
     }
-}
-
-static void
-series_fill(const FsTimeline *tl, const Host *h, FsTime t0, Series *s)
-{
-    held(h->tw, t0, tl->step, s->n, s->tw);
-    held(h->cw, t0, tl->step, s->n, s->cw);
-    for (int k = 0; k < N_MARKS; k++)
-        memset(s->marks[k], 0, s->n * sizeof(gint64));
-    for (guint i = 0; i < h->marks->len; i++) {
-        const Mark *m = &g_array_index(h->marks, Mark, i);
-        FsTime b = (m->t - t0) / tl->step;
-
-        if (m->t >= t0 && b < (FsTime)s->n)
-            s->marks[m->what][b]++;
-    }
-}
-
-static void
-series_init(Series *s, guint n)
-{
-    s->n = n;
-    s->tw = g_new(gint64, n);
-    s->cw = g_new(gint64, n);
-    for (int k = 0; k < N_MARKS; k++)
-        s->marks[k] = g_new(gint64, n);
-}
-
-static void
-series_clear(Series *s)
-{
-    g_free(s->tw);
-    g_free(s->cw);
-    for (int k = 0; k < N_MARKS; k++)
-        g_free(s->marks[k]);
-}
-
-static guint
-n_steps(const FsTimeline *tl, FsTime t_first, FsTime t_last)
-{
-    FsTime span = MAX(t_last - t_first, 0);
-
-    return (guint)MIN(span / tl->step + 1, (FsTime)G_MAXUINT / 2);
+    return TRUE;
 }
 
 static gint
@@ -306,39 +404,69 @@ host_name_cmp(gconstpointer a, gconstpointer b)
 
 /* ---- --timeline ---- */
 
-static void
-write_row(FILE *fp, gboolean json, const char *host, FsTime t,
-          const Series *s, guint b)
-{
-    gint64 sec = t / FS_NS_PER_SEC;
-    gint64 ns = t % FS_NS_PER_SEC;
+/* No more rows than this in one --timeline file (about 700 MB of
+ * CSV): past it, the --step is too fine for the capture's span. */
+#define TIMELINE_ROWS_MAX G_GUINT64_CONSTANT(10000000)
 
-    if (json)
-        fprintf(fp, "{\"time\":%" G_GINT64_FORMAT ".%09" G_GINT64_FORMAT
-                ",\"host\":\"%s\",\"time_wait\":%" G_GINT64_FORMAT
-                ",\"close_wait\":%" G_GINT64_FORMAT ",\"closes\":{\"client\":%"
-                G_GINT64_FORMAT ",\"server\":%" G_GINT64_FORMAT
-                ",\"simultaneous\":%" G_GINT64_FORMAT "},\"resets\":%"
-                G_GINT64_FORMAT "}\n", sec, ns, host, s->tw[b], s->cw[b],
-                s->marks[MARK_CLIENT][b], s->marks[MARK_SERVER][b],
-                s->marks[MARK_SIMULTANEOUS][b], s->marks[MARK_RESET][b]);
-    else
-        fprintf(fp, "%" G_GINT64_FORMAT ".%09" G_GINT64_FORMAT ",%s,%"
-                G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%"
-                G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "\n",
-                sec, ns, host, s->tw[b], s->cw[b], s->marks[MARK_CLIENT][b],
-                s->marks[MARK_SERVER][b], s->marks[MARK_SIMULTANEOUS][b],
-                s->marks[MARK_RESET][b]);
+typedef struct {
+    FILE *fp;
+    gboolean json;
+    FsTime t0;
+    FsTime step;
+    guint64 rows;
+} RowOut;
+
+static gboolean
+count_row(const Host *h, guint64 b, guint64 count, const Row *row,
+          gpointer user)
+{
+    RowOut *out = user;
+
+    (void)h;
+    (void)b;
+    (void)row;
+    out->rows += count;
+    return out->rows <= TIMELINE_ROWS_MAX;
 }
 
 static gboolean
-row_empty(const Series *s, guint b)
+write_row(const Host *h, guint64 b, guint64 count, const Row *r,
+          gpointer user)
 {
-    gint64 any = s->tw[b] | s->cw[b];
+    RowOut *out = user;
 
-    for (int k = 0; k < N_MARKS; k++)
-        any |= s->marks[k][b];
-    return any == 0;
+    for (guint64 k = 0; k < count; k++) {
+        FsTime t = (FsTime)((guint64)out->t0 + (b + k) * (guint64)out->step);
+        gint64 sec = t / FS_NS_PER_SEC;
+        gint64 ns = t % FS_NS_PER_SEC;
+
+        if (out->json)
+            fprintf(out->fp, "{\"time\":%" G_GINT64_FORMAT ".%09"
+                    G_GINT64_FORMAT ",\"host\":\"%s\",\"time_wait\":%"
+                    G_GINT64_FORMAT ",\"close_wait\":%" G_GINT64_FORMAT
+                    ",\"closes\":{\"client\":%" G_GINT64_FORMAT
+                    ",\"server\":%" G_GINT64_FORMAT ",\"simultaneous\":%"
+                    G_GINT64_FORMAT "},\"resets\":%" G_GINT64_FORMAT "}\n",
+                    sec, ns, h->name, r->tw, r->cw, r->marks[MARK_CLIENT],
+                    r->marks[MARK_SERVER], r->marks[MARK_SIMULTANEOUS],
+                    r->marks[MARK_RESET]);
+        else
+            fprintf(out->fp, "%" G_GINT64_FORMAT ".%09" G_GINT64_FORMAT
+                    ",%s,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%"
+                    G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
+                    ",%" G_GINT64_FORMAT "\n", sec, ns, h->name, r->tw,
+                    r->cw, r->marks[MARK_CLIENT], r->marks[MARK_SERVER],
+                    r->marks[MARK_SIMULTANEOUS], r->marks[MARK_RESET]);
+    }
+    return TRUE;
+}
+
+static void
+sort_hosts(FsTimeline *tl)
+{
+    g_ptr_array_sort(tl->hosts, host_name_cmp);
+    for (guint i = 0; i < tl->hosts->len; i++)
+        host_sort(g_ptr_array_index(tl->hosts, i));
 }
 
 static gboolean
@@ -369,34 +497,43 @@ open_file(const char *path, GError **error)
     return fp;
 }
 
+/* The rows are counted before the file is opened: a --step too fine
+ * for the span fails with the figures to choose another. */
 gboolean
 fs_timeline_write(FsTimeline *tl, const char *path, FsTime t_first,
                   FsTime t_last, GError **error)
 {
-    gboolean json = g_str_has_suffix(path, ".json") ||
-                    g_str_has_suffix(path, ".ndjson");
-    FILE *fp = open_file(path, error);
-    Series s;
+    guint64 n = n_steps(tl, t_first, t_last);
+    RowOut out = { NULL, g_str_has_suffix(path, ".json") ||
+                             g_str_has_suffix(path, ".ndjson"),
+                   t_first, tl->step, 0 };
 
-    if (fp == NULL)
-        return FALSE;
-    series_init(&s, n_steps(tl, t_first, t_last));
-    if (!json)
-        fprintf(fp, "time,host,time_wait,close_wait,closes_client,"
-                "closes_server,closes_simultaneous,resets\n");
-    g_ptr_array_sort(tl->hosts, host_name_cmp);
+    sort_hosts(tl);
     for (guint i = 0; i < tl->hosts->len; i++) {
-        const Host *h = g_ptr_array_index(tl->hosts, i);
+        if (!host_rows(g_ptr_array_index(tl->hosts, i), t_first, tl->step,
+                       n, count_row, &out)) {
+            g_autofree char *from = fs_time_format(t_first);
+            g_autofree char *to = fs_time_format(t_last);
 
-        series_fill(tl, h, t_first, &s);
-        for (guint b = 0; b < s.n; b++) {
-            if (!row_empty(&s, b))
-                write_row(fp, json, h->name,
-                          t_first + (FsTime)b * tl->step, &s, b);
+            g_set_error(error, FS_ERROR, FS_ERROR_USAGE,
+                        "%s: more than %" G_GUINT64_FORMAT " rows at "
+                        "--step %g s from %s to %s (%.9g s); give a larger "
+                        "--step", path, TIMELINE_ROWS_MAX,
+                        (double)tl->step / 1e9, from, to,
+                        (double)(n - 1) * (double)tl->step / 1e9);
+            return FALSE;
         }
     }
-    series_clear(&s);
-    return close_file(fp, path, error);
+    out.fp = open_file(path, error);
+    if (out.fp == NULL)
+        return FALSE;
+    if (!out.json)
+        fprintf(out.fp, "time,host,time_wait,close_wait,closes_client,"
+                "closes_server,closes_simultaneous,resets\n");
+    for (guint i = 0; i < tl->hosts->len; i++)
+        (void)host_rows(g_ptr_array_index(tl->hosts, i), t_first, tl->step,
+                        n, write_row, &out);
+    return close_file(out.fp, path, error);
 }
 
 /* ---- --plot ---- */
@@ -408,6 +545,10 @@ fs_timeline_write(FsTimeline *tl, const char *path, FsTime t_first,
 #define PAD_R 260
 #define PAD_T 50
 #define PAD_B 60
+/* Points on a line at most: two a pixel of the plot's width. A capture
+ * longer than that many --steps is drawn with wider steps, each
+ * point the most held in its --steps. */
+#define PLOT_POINTS (2 * (SVG_W - PAD_L - PAD_R))
 
 static const char *const colours[PLOT_HOSTS] = {
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
@@ -447,9 +588,39 @@ nice_max(gint64 v)
     }
 }
 
+static void
+series_init(Series *s, guint n)
+{
+    s->n = n;
+    s->tw = g_new(gint64, n);
+    s->cw = g_new(gint64, n);
+}
+
+static void
+series_clear(Series *s)
+{
+    g_free(s->tw);
+    g_free(s->cw);
+}
+
+/* The most held at once per point, a point `step` wide from t0. */
+static void
+series_fill(const Host *h, FsTime t0, FsTime step, Series *s)
+{
+    Walk tw;
+    Walk cw;
+
+    walk_init(&tw, h->tw);
+    walk_init(&cw, h->cw);
+    for (guint b = 0; b < s->n; b++) {
+        s->tw[b] = walk_step(&tw, b, t0, step);
+        s->cw[b] = walk_step(&cw, b, t0, step);
+    }
+}
+
 /* The busiest hosts (TIME_WAIT plus CLOSE_WAIT), at most PLOT_HOSTS. */
 static GArray *
-pick_hosts(const FsTimeline *tl, FsTime t0, guint n)
+pick_hosts(const FsTimeline *tl, FsTime t0, FsTime step, guint n)
 {
     GArray *all = g_array_new(FALSE, TRUE, sizeof(Plotted));
     Series s;
@@ -458,7 +629,7 @@ pick_hosts(const FsTimeline *tl, FsTime t0, guint n)
     for (guint i = 0; i < tl->hosts->len; i++) {
         Plotted p = { g_ptr_array_index(tl->hosts, i), 0, { 0 } };
 
-        series_fill(tl, p.host, t0, &s);
+        series_fill(p.host, t0, step, &s);
         for (guint b = 0; b < n; b++)
             p.peak = MAX(p.peak, s.tw[b] + s.cw[b]);
         if (p.peak > 0)
@@ -472,7 +643,7 @@ pick_hosts(const FsTimeline *tl, FsTime t0, guint n)
         Plotted *p = &g_array_index(all, Plotted, i);
 
         series_init(&p->s, n);
-        series_fill(tl, p->host, t0, &p->s);
+        series_fill(p->host, t0, step, &p->s);
     }
     return all;
 }
@@ -555,12 +726,17 @@ gboolean
 fs_timeline_plot(FsTimeline *tl, const char *path, FsTime t_first,
                  FsTime t_last, GError **error)
 {
-    guint n = n_steps(tl, t_first, t_last);
-    g_autoptr(GArray) hosts = pick_hosts(tl, t_first, n);
+    guint64 steps = n_steps(tl, t_first, t_last);
+    FsTime step = tl->step * (FsTime)((steps + PLOT_POINTS - 1) / PLOT_POINTS);
+    guint n = (guint)n_steps_of(step, t_first, t_last);
+    g_autoptr(GArray) hosts = NULL;
     g_autoptr(GString) o = g_string_new(NULL);
     gint64 ymax = 1;
     FILE *fp;
 
+    for (guint i = 0; i < tl->hosts->len; i++)
+        host_sort(g_ptr_array_index(tl->hosts, i));
+    hosts = pick_hosts(tl, t_first, step, n);
     for (guint i = 0; i < hosts->len; i++) {
         const Plotted *p = &g_array_index(hosts, Plotted, i);
 
@@ -578,7 +754,7 @@ fs_timeline_plot(FsTimeline *tl, const char *path, FsTime t_first,
                            "font-size=\"16\">TIME_WAIT (solid) and CLOSE_WAIT "
                            "(dashed) held, the %u busiest hosts</text>\n",
                            SVG_W, SVG_H, SVG_W, SVG_H, PAD_L, hosts->len);
-    plot_axes(o, (double)n * (double)tl->step / 1e9, ymax, t_first);
+    plot_axes(o, (double)n * (double)step / 1e9, ymax, t_first);
     for (guint i = 0; i < hosts->len; i++) {
         const Plotted *p = &g_array_index(hosts, Plotted, i);
 
