@@ -1797,6 +1797,20 @@ decode_ipv4_fixed(const guint8 *data, FsSegment *seg, guint thl,
     return TRUE;
 }
 
+/* Past the fixed layouts: decode_common(), then the general path. */
+static inline FsDecodeStatus
+decode_past_fixed(int linktype, const guint8 *data, guint32 caplen,
+                  guint32 wirelen, FsSegment *seg)
+{
+    gsize avail = MIN(caplen, wirelen);
+
+    if (G_LIKELY(linktype == FS_DLT_EN10MB && data != NULL && seg != NULL &&
+                 avail >= ETHER_HDR + IPV4_HDR_MIN + TCP_HDR_MIN) &&
+        decode_common(data, avail, seg))
+        return FS_DECODE_OK;
+    return fs_decode_general(linktype, data, caplen, wirelen, seg);
+}
+
 /* fs_decode() past its commonest frame: the Linux SYN or SYN-ACK, the
  * other common ones, then the general path. Apart, so that fs_decode() itself stays small. */
 #if defined(__GNUC__)
@@ -1809,12 +1823,10 @@ decode_other(int linktype, const guint8 *data, guint32 caplen,
     gsize avail = MIN(caplen, wirelen);
 
     if (G_LIKELY(linktype == FS_DLT_EN10MB && data != NULL && seg != NULL &&
-                 avail >= ETHER_HDR + IPV4_HDR_MIN + TCP_HDR_MIN) &&
-        ((avail >= ETHER_HDR + IPV4_HDR_MIN + TCP_HDR_MIN + 20 &&
-          decode_ipv4_fixed(data, seg, TCP_HDR_MIN + 20, FALSE)) ||
-         decode_common(data, avail, seg)))
+                 avail >= ETHER_HDR + IPV4_HDR_MIN + TCP_HDR_MIN + 20) &&
+        decode_ipv4_fixed(data, seg, TCP_HDR_MIN + 20, FALSE))
         return FS_DECODE_OK;
-    return fs_decode_general(linktype, data, caplen, wirelen, seg);
+    return decode_past_fixed(linktype, data, caplen, wirelen, seg);
 }
 
 FsDecodeStatus
@@ -1830,8 +1842,9 @@ fs_decode(int linktype, const guint8 *data, guint32 caplen, guint32 wirelen,
     return decode_other(linktype, data, caplen, wirelen, seg);
 }
 
-/* fs_decode_frame() past its commonest frames: fs_decode()'s way, the
- * caller's fields kept. Apart, as decode_other(). */
+/* fs_decode_frame() past its commonest frames (it has tried both fixed
+ * layouts): decode_common() or the general path, the caller's fields
+ * kept. Apart, as decode_other(). */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
@@ -1842,8 +1855,8 @@ decode_other_frame(int linktype, const guint8 *data, guint32 caplen,
     FsTime ts = seg->ts;
     guint32 frame = seg->frame;
     guint32 source = seg->source;
-    FsDecodeStatus status = decode_other(linktype, data, caplen, wirelen,
-                                         seg);
+    FsDecodeStatus status = decode_past_fixed(linktype, data, caplen,
+                                              wirelen, seg);
 
     seg->ts = ts;
     seg->frame = frame;
