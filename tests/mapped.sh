@@ -250,6 +250,10 @@ if command -v python3 > /dev/null 2>&1; then
         ! FINSCOPE_NO_MMAP=1 "$1" -r "$2" > /dev/null 2> "$3" &&
         grep -q "snapshot length" "$3"' sh "$FINSCOPE" "$OUT/snaps.pcapng" \
         "$OUT/snaps.err"
+    check "... from standard input: 1, and says it reads on only by name" sh -c '
+        "$1" -r - < "$2" > /dev/null 2> "$3"; [ $? = 1 ] &&
+        grep -q "different from the snapshot length of the first interface (finscope reads on past it only when it reads the file in place: by name, not from standard input" "$3"' \
+        sh "$FINSCOPE" "$OUT/snaps.pcapng" "$OUT/snaps-stdin.err"
 
     # A second section whose interface 0 is raw IP, after interfaces
     # libpcap refuses: its packets, longer than its snaplen, are not read

@@ -548,6 +548,21 @@ source_fill(FsSource *src)
      * another reason (bad options, a pseudo-header libpcap rewrites)
      * and libpcap's words say what it found first */
     if (rc == PCAP_ERROR && !src->was_mapped &&
+        strstr(msg, "different from the snapshot length of the first "
+                    "interface") != NULL) {
+        const char *off = g_getenv("FINSCOPE_NO_MMAP");
+        g_autofree char *why = g_strdup_printf(
+            "%s (finscope reads on past it only when it reads the file in "
+            "place%s)", msg,
+            !src->seekable || (off != NULL && *off != '\0')
+                ? ": by name, not from standard input, nor with "
+                  "FINSCOPE_NO_MMAP set"
+                : ", which it could not for this file");
+
+        source_stop(src, why);
+        return;
+    }
+    if (rc == PCAP_ERROR && !src->was_mapped &&
         strstr(msg, "different from the type of the first interface") !=
             NULL) {
         const char *off = g_getenv("FINSCOPE_NO_MMAP");
