@@ -305,6 +305,12 @@ check "1970 to 2038, plot: xmllint accepts the SVG" \
     xmllint --noout "$OUT/epoch.svg"
 check "1970 to 2038, plot: at most 1,240 points a line" \
     test "$(grep -o 'points="[^"]*"' "$OUT/epoch.svg" | awk '{ if (NF > m) m = NF } END { print m }')" -le 1240
+check "1970 to 2038, plot: the axis says a point's width (2^31 steps over 1,240 points)" \
+    grep -q 'most at once in each 1731842 s' "$OUT/epoch.svg"
+fs_run "$OUT/sim2.txt" -r "$SAMPLES/simultaneous-close.pcap" --plot "$OUT/sim.svg" \
+    --step 0.5
+check "plot of a short capture: a point a --step" \
+    grep -q 'most at once in each 0.5 s' "$OUT/sim.svg"
 # A --step so fine that the rows would not fit: a clear error before the
 # file is opened.
 rm -f "$OUT/fine.csv"

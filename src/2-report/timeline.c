@@ -649,7 +649,7 @@ pick_hosts(const FsTimeline *tl, FsTime t0, FsTime step, guint n)
 }
 
 static void
-plot_axes(GString *o, double span_s, gint64 ymax, FsTime t0)
+plot_axes(GString *o, double span_s, gint64 ymax, FsTime t0, FsTime step)
 {
     g_autofree char *start = fs_time_format(t0);
     int w = SVG_W - PAD_L - PAD_R;
@@ -678,8 +678,8 @@ plot_axes(GString *o, double span_s, gint64 ymax, FsTime t0)
                            SVG_H - 15, start);
     g_string_append_printf(o, "<text transform=\"translate(20,%d) "
                            "rotate(-90)\" text-anchor=\"middle\">endpoints "
-                           "held (most at once per step)</text>\n",
-                           PAD_T + h / 2);
+                           "held (most at once in each %.9g s)</text>\n",
+                           PAD_T + h / 2, (double)step / 1e9);
 }
 
 static void
@@ -754,7 +754,7 @@ fs_timeline_plot(FsTimeline *tl, const char *path, FsTime t_first,
                            "font-size=\"16\">TIME_WAIT (solid) and CLOSE_WAIT "
                            "(dashed) held, the %u busiest hosts</text>\n",
                            SVG_W, SVG_H, SVG_W, SVG_H, PAD_L, hosts->len);
-    plot_axes(o, (double)n * (double)step / 1e9, ymax, t_first);
+    plot_axes(o, (double)n * (double)step / 1e9, ymax, t_first, step);
     for (guint i = 0; i < hosts->len; i++) {
         const Plotted *p = &g_array_index(hosts, Plotted, i);
 
