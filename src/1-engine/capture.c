@@ -544,43 +544,36 @@ source_fill(FsSource *src)
             src->cut_at = (gint64)ftello(pcap_file(src->pcap));
         return;
     }
-    /* read by name, the in-place reader stopped at this interface for
-     * another reason (bad options, a pseudo-header libpcap rewrites)
-     * and libpcap's words say what it found first */
-    if (rc == PCAP_ERROR && !src->was_mapped &&
-        strstr(msg, "different from the snapshot length of the first "
-                    "interface") != NULL) {
-        const char *off = g_getenv("FINSCOPE_NO_MMAP");
-        g_autofree char *why = g_strdup_printf(
-            "%s (finscope reads on past it only when it reads the file in "
-            "place%s)", msg,
-            !src->seekable || (off != NULL && *off != '\0')
-                ? ": by name, not from standard input, nor with "
-                  "FINSCOPE_NO_MMAP set"
-                : ", which it could not for this file");
+    /* libpcap refused an interface of another snapshot length or link
+     * type, which the in-place reader reads on: say when the same file
+     * goes further. (Read by name, the in-place reader stopped at this
+     * interface for another reason, bad options or a pseudo-header
+     * libpcap rewrites, and libpcap's words say what it found first.) */
+    if (rc == PCAP_ERROR && !src->was_mapped) {
+        gboolean snap = strstr(msg, "different from the snapshot length "
+                                    "of the first interface") != NULL;
 
-        source_stop(src, why);
-        return;
-    }
-    if (rc == PCAP_ERROR && !src->was_mapped &&
-        strstr(msg, "different from the type of the first interface") !=
-            NULL) {
-        const char *off = g_getenv("FINSCOPE_NO_MMAP");
-        g_autofree char *why = g_strdup_printf(
-            "%s (finscope decodes each packet by its interface's link "
-            "type only when it reads the file in place%s)", msg,
-            !src->seekable || (off != NULL && *off != '\0')
-                ? ": by name, not from standard input, nor with "
-                  "FINSCOPE_NO_MMAP set"
-            : pcap_is_swapped(src->pcap) &&
-                    fs_mapped_swaps_pseudo_header(src->linktype)
-                ? ", which it does not for a file in the other byte order "
-                  "whose first interface is Linux cooked or NFLOG "
-                  "(libpcap rewrites their pseudo-headers)"
-                : ", which it could not for this file");
+        if (snap || strstr(msg, "different from the type of the first "
+                                "interface") != NULL) {
+            const char *off = g_getenv("FINSCOPE_NO_MMAP");
+            g_autofree char *why = g_strdup_printf(
+                "%s (finscope %s only when it reads the file in place%s)",
+                msg,
+                snap ? "reads on past it"
+                     : "decodes each packet by its interface's link type",
+                !src->seekable || (off != NULL && *off != '\0')
+                    ? ": by name, not from standard input, nor with "
+                      "FINSCOPE_NO_MMAP set"
+                : !snap && pcap_is_swapped(src->pcap) &&
+                        fs_mapped_swaps_pseudo_header(src->linktype)
+                    ? ", which it does not for a file in the other byte "
+                      "order whose first interface is Linux cooked or "
+                      "NFLOG (libpcap rewrites their pseudo-headers)"
+                    : ", which it could not for this file");
 
-        source_stop(src, why);
-        return;
+            source_stop(src, why);
+            return;
+        }
     }
     source_stop(src, rc == PCAP_ERROR ? msg : "unexpected end of capture");
 }
