@@ -408,6 +408,22 @@ if [ -x "$GENTRACE" ]; then
         -r "$OUT/hosts.pcap"
     check "many hosts: the baseline holds" status_is 0 "$FINSCOPE" check \
         --baseline "$OUT/hosts.expect" -r "$OUT/hosts.pcap"
+    # Against a baseline unlike the run (its client ports hidden, this
+    # run's kept: every one of 3,000 connections differs), the diff is cut
+    # to its first 200 lines and 100 groups, and says how much is left
+    # (a million such connections printed it all several times over and
+    # aborted at 2.4 GB).
+    "$FINSCOPE" check --baseline "$OUT/hosts.expect" --keep-ports \
+        -r "$OUT/hosts.pcap" --tap > "$OUT/unlike.tap" 2>&1
+    unlike_status=$?
+    check "unlike baseline: fails (1)" test "$unlike_status" = 1
+    check "unlike baseline: the first 200 lines, then how many more" \
+        grep -q '^# \.\.\. and 5802 more lines$' "$OUT/unlike.tap"
+    check "unlike baseline: 100 groups, then one verdict for the other 5,901" \
+        grep -q '^# 5901 more groups differ from baseline .*the first 100 are shown' \
+        "$OUT/unlike.tap"
+    check "unlike baseline: 102 failed verdicts, not 6,002" \
+        test "$(grep -c '^not ok' "$OUT/unlike.tap")" = 102
 else
     skip "bench/gentrace not built"
 fi

@@ -870,30 +870,73 @@ fs_baseline_diff_explain(const FsBaselineDiff *d)
     return g_strjoinv(", ", (char **)parts->pdata);
 }
 
+/* Appends delta's -/+ lines while *room lasts; counts the rest in
+ * *more. */
+static void
+append_delta(GString *out, const FsBaselineDelta *delta, guint64 *room,
+             guint64 *more)
+{
+    for (guint i = 0; i < delta->removed->len; i++) {
+        if (*room == 0) {
+            *more += delta->removed->len - i;
+            break;
+        }
+        g_string_append_printf(out, "-%s\n",
+                               (char *)g_ptr_array_index(delta->removed, i));
+        (*room)--;
+    }
+    for (guint i = 0; i < delta->added->len; i++) {
+        if (*room == 0) {
+            *more += delta->added->len - i;
+            break;
+        }
+        g_string_append_printf(out, "+%s\n",
+                               (char *)g_ptr_array_index(delta->added, i));
+        (*room)--;
+    }
+}
+
+static void
+append_more(GString *out, guint64 more)
+{
+    if (more > 0)
+        g_string_append_printf(out, "... and %" G_GUINT64_FORMAT
+                               " more line%s\n", more,
+                               more == 1 ? "" : "s");
+}
+
+char *
+fs_baseline_delta_text_head(const FsBaselineDelta *delta, guint64 max_lines)
+{
+    GString *out = g_string_new(NULL);
+    guint64 more = 0;
+
+    append_delta(out, delta, &max_lines, &more);
+    append_more(out, more);
+    return g_string_free(out, FALSE);
+}
+
 char *
 fs_baseline_delta_text(const FsBaselineDelta *delta)
 {
-    GString *out = g_string_new(NULL);
+    return fs_baseline_delta_text_head(delta, G_MAXUINT64);
+}
 
-    for (guint i = 0; i < delta->removed->len; i++)
-        g_string_append_printf(out, "-%s\n",
-                               (char *)g_ptr_array_index(delta->removed, i));
-    for (guint i = 0; i < delta->added->len; i++)
-        g_string_append_printf(out, "+%s\n",
-                               (char *)g_ptr_array_index(delta->added, i));
+char *
+fs_baseline_diff_text_head(const FsBaselineDiff *d, guint64 max_lines)
+{
+    GString *out = g_string_new(NULL);
+    guint64 more = 0;
+
+    for (guint i = 0; i < d->deltas->len; i++)
+        append_delta(out, g_ptr_array_index(d->deltas, i), &max_lines,
+                     &more);
+    append_more(out, more);
     return g_string_free(out, FALSE);
 }
 
 char *
 fs_baseline_diff_text(const FsBaselineDiff *d)
 {
-    GString *out = g_string_new(NULL);
-
-    for (guint i = 0; i < d->deltas->len; i++) {
-        g_autofree char *text = fs_baseline_delta_text(
-            g_ptr_array_index(d->deltas, i));
-
-        g_string_append(out, text);
-    }
-    return g_string_free(out, FALSE);
+    return fs_baseline_diff_text_head(d, G_MAXUINT64);
 }

@@ -452,6 +452,15 @@ judge_capture(Check *ck)
     }
 }
 
+/* A baseline that does not hold shows at most this many -/+ lines, in
+ * its verdict and in each group's, and a verdict for at most this many
+ * groups, then one for the rest: a run against a capture unlike the
+ * baseline's (a flood of a million connections) would otherwise print
+ * every line several times over, gigabytes held at once. --update
+ * writes the whole new baseline to compare with diff(1). */
+#define DIFF_LINES_SHOWN 200
+#define DIFF_GROUPS_SHOWN 100
+
 /* --update: writes the file unless it already says the same. */
 static gboolean
 update_baseline(Check *ck, const FsBaseline *actual, GError **error)
@@ -491,7 +500,7 @@ update_baseline(Check *ck, const FsBaseline *actual, GError **error)
     if (!fs_outfile_write(path, text, -1, error))
         return FALSE;
     if (diff != NULL) {
-        changes = fs_baseline_diff_text(diff);
+        changes = fs_baseline_diff_text_head(diff, DIFF_LINES_SHOWN);
         why = fs_baseline_diff_explain(diff);
     }
     message = g_strdup_printf("%s %s (%s)%s%s", name,
@@ -504,14 +513,26 @@ update_baseline(Check *ck, const FsBaseline *actual, GError **error)
 static void
 judge_deltas(Check *ck, const FsBaselineDiff *diff)
 {
-    for (guint i = 0; i < diff->deltas->len; i++) {
+    guint shown = MIN(diff->deltas->len, DIFF_GROUPS_SHOWN);
+
+    for (guint i = 0; i < shown; i++) {
         const FsBaselineDelta *d = g_ptr_array_index(diff->deltas, i);
-        g_autofree char *text = fs_baseline_delta_text(d);
+        g_autofree char *text =
+            fs_baseline_delta_text_head(d, DIFF_LINES_SHOWN);
         g_autofree char *message = g_strdup_printf(
             "%s differs from baseline %s", d->group, ck->args.baseline);
 
         add_verdict(ck, FS_VERDICT_BASELINE_ITEM, d->group, FALSE, message,
                     text);
+    }
+    if (diff->deltas->len > shown) {
+        g_autofree char *message = g_strdup_printf(
+            "%u more groups differ from baseline %s (the first %u are "
+            "shown; --update writes the whole run's)",
+            diff->deltas->len - shown, ck->args.baseline, shown);
+
+        add_verdict(ck, FS_VERDICT_BASELINE_ITEM, "more groups", FALSE,
+                    message, NULL);
     }
 }
 
@@ -536,7 +557,7 @@ compare_baseline(Check *ck, const FsBaseline *actual)
         return;
     }
     why = fs_baseline_diff_explain(diff);
-    lines = fs_baseline_diff_text(diff);
+    lines = fs_baseline_diff_text_head(diff, DIFF_LINES_SHOWN);
     traces = trace_names(ck);
     message = g_strdup_printf("%s does not hold: %s", name, why);
     details = g_strdup_printf("--- %s\n+++ this run (%s)\n%s"
