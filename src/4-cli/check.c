@@ -526,10 +526,11 @@ judge_deltas(Check *ck, const FsBaselineDiff *diff)
                     text);
     }
     if (diff->deltas->len > shown) {
+        guint more = diff->deltas->len - shown;
         g_autofree char *message = g_strdup_printf(
-            "%u more groups differ from baseline %s (the first %u are "
-            "shown; --update writes the whole run's)",
-            diff->deltas->len - shown, ck->args.baseline, shown);
+            "%u more group%s from baseline %s (the first %u are shown; "
+            "--update writes the whole run's)", more,
+            more == 1 ? " differs" : "s differ", ck->args.baseline, shown);
 
         add_verdict(ck, FS_VERDICT_BASELINE_ITEM, "more groups", FALSE,
                     message, NULL);
