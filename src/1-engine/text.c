@@ -59,14 +59,23 @@ fs_text_escape(const char *s, gsize max)
     return g_string_free(out, FALSE);
 }
 
+/* Lines are found with memchr() over a length taken once: strchr() and
+ * strstr() (g_strsplit()'s) are linear, but AddressSanitizer's
+ * interceptors of both measure the whole rest of the string on each
+ * call, which made a baseline of 20,000 connections take 75 s to parse
+ * under the sanitizers (1.3 s without). */
 char *
 fs_text_escape_lines(const char *s, gsize max)
 {
     GString *out = g_string_new(NULL);
+    const char *end;
 
-    while (s != NULL) {
-        const char *nl = strchr(s, '\n');
-        gsize n = nl != NULL ? (gsize)(nl - s) : strlen(s);
+    if (s == NULL)
+        return g_string_free(out, FALSE);
+    end = s + strlen(s);
+    while (TRUE) {
+        const char *nl = memchr(s, '\n', (gsize)(end - s));
+        gsize n = nl != NULL ? (gsize)(nl - s) : (gsize)(end - s);
 
         escape_into(out, s, n, max);
         if (nl == NULL)
@@ -75,6 +84,29 @@ fs_text_escape_lines(const char *s, gsize max)
         s = nl + 1;
     }
     return g_string_free(out, FALSE);
+}
+
+char **
+fs_text_split_lines(const char *text)
+{
+    GPtrArray *lines = g_ptr_array_new();
+    const char *end = text + strlen(text);
+    const char *s = text;
+
+    if (*text != '\0') {
+        while (TRUE) {
+            const char *nl = memchr(s, '\n', (gsize)(end - s));
+
+            if (nl == NULL) {
+                g_ptr_array_add(lines, g_strndup(s, (gsize)(end - s)));
+                break;
+            }
+            g_ptr_array_add(lines, g_strndup(s, (gsize)(nl - s)));
+            s = nl + 1;
+        }
+    }
+    g_ptr_array_add(lines, NULL);
+    return (char **)g_ptr_array_free(lines, FALSE);
 }
 
 static gboolean

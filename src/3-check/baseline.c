@@ -509,7 +509,7 @@ FsBaseline *
 fs_baseline_parse(const char *text, const char *name, GError **error)
 {
     g_autoptr(FsBaseline) b = baseline_new();
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    g_auto(GStrv) lines = fs_text_split_lines(text);
     g_autoptr(GHashTable) keys = g_hash_table_new_full(g_str_hash,
                                                        g_str_equal, g_free,
                                                        NULL);

@@ -10,6 +10,7 @@
 
 #include "finscope/error.h"
 #include "policy.h"
+#include "text.h"
 
 typedef enum { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE } Op;
 
@@ -786,7 +787,7 @@ gboolean
 fs_policy_parse_lines(const char *text, const char *name, GPtrArray *out,
                       GError **error)
 {
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    g_auto(GStrv) lines = fs_text_split_lines(text);
 
     for (guint i = 0; lines[i] != NULL; i++) {
         g_autoptr(GError) local = NULL;

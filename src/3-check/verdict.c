@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "text.h"
 #include "verdict.h"
 
 FsVerdict *
@@ -55,7 +56,7 @@ append_diagnostics(GString *out, const char *text)
 
     if (text == NULL)
         return;
-    lines = g_strsplit(text, "\n", -1);
+    lines = fs_text_split_lines(text);
     for (guint i = 0; lines[i] != NULL; i++) {
         if (lines[i][0] == '\0' && lines[i + 1] == NULL)
             break;

@@ -646,7 +646,7 @@ print_details(const char *details)
     if (details == NULL)
         return;
     shown = fs_text_escape_lines(details, CHECK_LINE_SHOWN);
-    lines = g_strsplit(shown, "\n", -1);
+    lines = fs_text_split_lines(shown);
     for (guint i = 0; lines[i] != NULL; i++) {
         if (lines[i][0] != '\0' || lines[i + 1] != NULL)
             printf("  %s\n", lines[i]);
