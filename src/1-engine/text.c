@@ -62,8 +62,8 @@ fs_text_escape(const char *s, gsize max)
 /* Lines are found with memchr() over a length taken once: strchr() and
  * strstr() (g_strsplit()'s) are linear, but AddressSanitizer's
  * interceptors of both measure the whole rest of the string on each
- * call, which made a baseline of 20,000 connections take 75 s to parse
- * under the sanitizers (1.3 s without). */
+ * call: check on 20,000 connections took 18.5 s under the sanitizers,
+ * 1.6 s with memchr(). */
 char *
 fs_text_escape_lines(const char *s, gsize max)
 {

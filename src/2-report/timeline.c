@@ -461,6 +461,8 @@ write_row(const Host *h, guint64 b, guint64 count, const Row *r,
     return TRUE;
 }
 
+/* Hosts by name, each host's edges and marks in time order (both
+ * --timeline and --plot; the second call only sorts names again). */
 static void
 sort_hosts(FsTimeline *tl)
 {
@@ -734,8 +736,7 @@ fs_timeline_plot(FsTimeline *tl, const char *path, FsTime t_first,
     gint64 ymax = 1;
     FILE *fp;
 
-    for (guint i = 0; i < tl->hosts->len; i++)
-        host_sort(g_ptr_array_index(tl->hosts, i));
+    sort_hosts(tl);
     hosts = pick_hosts(tl, t_first, step, n);
     for (guint i = 0; i < hosts->len; i++) {
         const Plotted *p = &g_array_index(hosts, Plotted, i);
