@@ -1285,18 +1285,38 @@ acked_again_in_flight(const Step *st, FsRole role)
     fin_ack_captured(&at, role);
 }
 
+/* sender's FIN again, the first ACK of the peer's FIN (acked_now), is
+ * its answer to that FIN, which passed the sensor before the ACK of
+ * sender's FIN captured at acked_at (and so reached sender first): a
+ * BSD stack sets the FIN bit on the ACK it sends from CLOSING while its
+ * own FIN is unacked (Linux sends a bare ACK), whatever sender takes to
+ * answer, and nothing about that ACK follows from it. Sooner than any
+ * RTO after it, it must be that answer, not a copy on a timer (Suricata's
+ * ftp-data capture: 5.6 ms after the ACK, the server's leg 1.5 ms). */
+static gboolean
+answers_peer_fin(const Step *st, FsRole sender, gboolean acked_now,
+                 FsTime acked_at)
+{
+    const FsEndpoint *peer = FS_ENDPOINT(st->conn, fs_role_peer(sender));
+
+    return acked_now && peer->fin_time <= acked_at &&
+           st->seg->ts - acked_at < MIN_RTO_NS;
+}
+
 /* The same FIN again (RFC 9293 §3.8.1 retransmission). When the capture
  * already showed its ACK long enough before, that ACK was lost beyond the
  * sensor: for the passive closer's FIN (or either in a simultaneous
- * close), the final ACK of the close. */
+ * close), the final ACK of the close. acked_peer_fin_now: it is the
+ * first ACK of the peer's FIN (on_ack()). */
 static void
-on_fin_again(const Step *st, FsRole sender)
+on_fin_again(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
 {
     const FsSegment *seg = st->seg;
     FsConn *conn = st->conn;
     FsEndpoint *self = FS_ENDPOINT(conn, sender);
     const FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer(sender));
     gboolean crossed;
+    gboolean answer = FALSE;
 
     if (seg->seq + seg->payload_len != self->fin_seq)
         return;
@@ -1306,7 +1326,9 @@ on_fin_again(const Step *st, FsRole sender)
     self->prev_fin_time = self->last_fin_time;
     self->last_fin_time = seg->ts;
     crossed = self->fin_acked &&
-              crossed_its_ack(st, sender, self->fin_acked_time);
+              (crossed_its_ack(st, sender, self->fin_acked_time) ||
+               (answer = answers_peer_fin(st, sender, acked_peer_fin_now,
+                                          self->fin_acked_time)));
     if (crossed) /* for a D-SACK of the copy (fin_dsacked()) */
         conn->fin_rtx_crossed |= 1u << sender;
     else
@@ -1315,6 +1337,9 @@ on_fin_again(const Step *st, FsRole sender)
                      !self->fin_acked ? "no ACK of it captured: the FIN "
                                         "lost past the sensor, or its ACK "
                                         "before it"
+                     : answer ? "its answer to the peer's FIN, which came "
+                                "before the ACK of its own: the two "
+                                "crossed, nothing lost"
                      : crossed ? "sent again as its ACK was in flight: "
                                  "the two crossed, nothing lost"
                                : "its ACK was captured: lost after the "
@@ -2405,7 +2430,7 @@ on_fin(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     if (!FS_ENDPOINT(st->conn, sender)->fin_sent)
         on_first_fin(st, sender, acked_peer_fin_now);
     else
-        on_fin_again(st, sender);
+        on_fin_again(st, sender, acked_peer_fin_now);
     fin_captured(st, fs_role_peer(sender));
 }
 
