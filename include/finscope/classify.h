@@ -66,8 +66,9 @@ gboolean fs_classify_half_close(const FsConn *conn);
     "in the capture, the RST is below what its sender had sent before "  \
     "it, the receiver sent an RST of its own after it, or an endpoint "  \
     "sent new data, a FIN or (the receiver) an ACK of all the RST's "    \
-    "sender had sent after it (a reset socket sends nothing: lost past " \
-    "the sensor, or forged in its sender's name)"
+    "sender had sent, or data again with a newer TSval, after it (a "    \
+    "reset socket sends nothing: lost past the sensor, or forged in "    \
+    "its sender's name)"
 
 /* TRUE when the findings rest on a partial view: the capture missed
  * packets (capture_loss) or shows one direction only past the handshake

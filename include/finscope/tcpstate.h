@@ -324,6 +324,15 @@ FsTcpOutcome *fs_tcpstate_force(FsConn *conn, int role, FsTcpState to,
 gboolean fs_tcpstate_alive_after_rst(const FsConn *conn, int sender,
                                      const FsSegment *seg);
 
+/* seg, from sender, data it had sent before, comes as a retransmission
+ * after the first RST of conn, the peer's, CLOSED sender: stamped with
+ * a TSval newer than any it sent before, longer after the RST than any
+ * RTO and than sender's RTT leg. A reset socket sends nothing; only a
+ * queue deeper than that could have held it (tcpstate.c: rst_from
+ * undecided; the detectors: no old duplicate). */
+gboolean fs_tcpstate_resent_after_rst(const FsConn *conn, int sender,
+                                      const FsSegment *seg);
+
 /* A new SYN came at ts from role's address and port, which its old
  * socket here no longer held: an ACK of its FIN and a FIN of its peer's
  * that passed the sensor taken as arrived first (the detectors judged it

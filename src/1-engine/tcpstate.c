@@ -2595,6 +2595,22 @@ fs_tcpstate_alive_after_rst(const FsConn *conn, int sender,
                MAX(leg_window(conn, (FsRole)sender), CROSSING_SLACK_NS);
 }
 
+gboolean
+fs_tcpstate_resent_after_rst(const FsConn *conn, int sender,
+                             const FsSegment *seg)
+{
+    const FsEndpoint *self = FS_ENDPOINT(conn, (FsRole)sender);
+
+    return conn->rst_from == (gint8)fs_role_peer((FsRole)sender) &&
+           self->state == FS_TCP_CLOSED && !conn->rst_outlived &&
+           seg->payload_len > 0 && !(seg->flags & (FS_TH_SYN | FS_TH_RST)) &&
+           fs_seq_leq(seg->seq + seg->payload_len, self->snd_nxt) &&
+           seg->has_ts && self->ts_seen &&
+           fs_ts_older(self->last_tsval, seg->tsval) &&
+           seg->ts - conn->rst_time >=
+               MAX(leg_window(conn, (FsRole)sender), MIN_RTO_NS);
+}
+
 static void
 talks_after_rst(const Step *st, FsRole sender)
 {
