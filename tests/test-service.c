@@ -325,20 +325,46 @@ test_meaning(void)
     g_assert_null(m);   /* nothing closed: nothing to say */
     svc->by_closer[FS_CLOSER_SERVER] = 98;
     svc->by_closer[FS_CLOSER_CLIENT] = 2;
+    svc->time_wait[FS_ROLE_SERVER] = 98;
+    svc->time_wait[FS_ROLE_CLIENT] = 2;
     m = fs_service_meaning(svc);
     g_assert_cmpstr(m, ==,
                     "server closes first in 98%: the server holds TIME_WAIT");
     g_free(m);
+    /* the same closers, every close reset after the first FIN (a
+     * client's RST answering the server's FIN): no TIME_WAIT anywhere */
+    svc->time_wait[FS_ROLE_SERVER] = 0;
+    svc->time_wait[FS_ROLE_CLIENT] = 0;
+    m = fs_service_meaning(svc);
+    g_assert_cmpstr(m, ==, "server closes first in 98%: none held TIME_WAIT "
+                    "(the closes reset or unfinished)");
+    g_free(m);
+    /* ... or most of the server's: the few clients' are what was held */
+    svc->time_wait[FS_ROLE_SERVER] = 1;
+    svc->time_wait[FS_ROLE_CLIENT] = 2;
+    m = fs_service_meaning(svc);
+    g_assert_cmpstr(m, ==, "server closes first in 98%: both sides hold "
+                    "TIME_WAIT");
+    g_free(m);
+    svc->time_wait[FS_ROLE_SERVER] = 0;
+    m = fs_service_meaning(svc);
+    g_assert_cmpstr(m, ==, "server closes first in 98%: the clients hold "
+                    "TIME_WAIT");
+    g_free(m);
     /* 79%: not one side's habit */
     svc->by_closer[FS_CLOSER_SERVER] = 79;
     svc->by_closer[FS_CLOSER_CLIENT] = 21;
+    svc->time_wait[FS_ROLE_SERVER] = 79;
+    svc->time_wait[FS_ROLE_CLIENT] = 21;
     m = fs_service_meaning(svc);
     g_assert_cmpstr(m, ==, "no side closes first consistently (client 21%, "
-                    "server 79%): TIME_WAIT on both sides");
+                    "server 79%): both sides hold TIME_WAIT");
     g_free(m);
     svc->by_closer[FS_CLOSER_SERVER] = 0;
     svc->by_closer[FS_CLOSER_CLIENT] = 0;
     svc->by_closer[FS_CLOSER_SIMULTANEOUS] = 3;
+    svc->time_wait[FS_ROLE_SERVER] = 3;
+    svc->time_wait[FS_ROLE_CLIENT] = 3;
     m = fs_service_meaning(svc);
     g_assert_cmpstr(m, ==, "simultaneous closes in 100%: both sides hold "
                     "TIME_WAIT");

@@ -535,15 +535,32 @@ fs_service_time_wait_peak(const FsService *svc)
     return MAX(svc->peak_before, (guint64)spans_held_max(svc, FALSE, 0));
 }
 
+/* Who held the service's TIME_WAITs: the side with MOSTLY_PERCENT of
+ * the endpoints that entered it, else both; none when no endpoint did
+ * (the closes reset, or not done by the end). */
+static const char *
+time_wait_holders(const FsService *svc)
+{
+    guint64 c = svc->time_wait[FS_ROLE_CLIENT];
+    guint64 s = svc->time_wait[FS_ROLE_SERVER];
+
+    if (c + s == 0)
+        return "none held TIME_WAIT (the closes reset or unfinished)";
+    if (c * 100 / (c + s) >= MOSTLY_PERCENT)
+        return "the clients hold TIME_WAIT";
+    if (s * 100 / (c + s) >= MOSTLY_PERCENT)
+        return "the server holds TIME_WAIT";
+    return "both sides hold TIME_WAIT";
+}
+
+/* Who closes first, then who held TIME_WAIT: what the closer would
+ * have held, unless RSTs cut the closes short (a close that starts with
+ * a FIN and ends in an RST leaves no TIME_WAIT). */
 char *
 fs_service_meaning(const FsService *svc)
 {
     static const char *const who[3] = {
         "client closes first", "server closes first", "simultaneous closes",
-    };
-    static const char *const means[3] = {
-        "the clients hold TIME_WAIT", "the server holds TIME_WAIT",
-        "both sides hold TIME_WAIT",
     };
     const guint64 *n = svc->by_closer;
     guint64 closed = n[0] + n[1] + n[2];
@@ -554,10 +571,12 @@ fs_service_meaning(const FsService *svc)
     for (int k = 0; k < 3; k++) {
         if (n[k] * 100 / closed >= MOSTLY_PERCENT)
             return g_strdup_printf("%s in %" G_GUINT64_FORMAT "%%: %s",
-                                   who[k], n[k] * 100 / closed, means[k]);
+                                   who[k], n[k] * 100 / closed,
+                                   time_wait_holders(svc));
     }
     return g_strdup_printf("no side closes first consistently (client %"
                            G_GUINT64_FORMAT "%%, server %" G_GUINT64_FORMAT
-                           "%%): TIME_WAIT on both sides",
-                           n[0] * 100 / closed, n[1] * 100 / closed);
+                           "%%): %s",
+                           n[0] * 100 / closed, n[1] * 100 / closed,
+                           time_wait_holders(svc));
 }
