@@ -270,4 +270,16 @@ if command -v python3 > /dev/null 2>&1 && [ -f "$OUT/whole.pcap" ]; then
 else
     skip "no capture to read through a FIFO"
 fi
+
+# The text summary says how many connections rest on one direction or
+# on no SYN (their closers guessed), and says nothing of it otherwise.
+check "one-sided: the summary counts it" status_is 0 "$FINSCOPE" \
+    -r "$SAMPLES/crafted-one-sided-pcapng.pcap"
+check "... one side captured 1" stdout_has "one side captured     1 ("
+check "mid-stream: the summary counts it" status_is 0 "$FINSCOPE" \
+    -r "$SAMPLES/crafted-midstream-qinq.pcap"
+check "... no SYN seen 1" stdout_has "no SYN seen           1 ("
+check "both sides: no such line" status_is 0 "$FINSCOPE" \
+    -r "$SAMPLES/client-close-first-v4.pcap"
+check "... not one" sh -c "! grep -q 'one side captured\|no SYN seen' '$OUT/stdout'"
 finish

@@ -619,6 +619,16 @@ print_summary(FsReport *r, const FsEngineStats *stats)
     fprintf(o, "  active closer         client %" G_GUINT64_FORMAT
             ", server %" G_GUINT64_FORMAT "\n",
             s->by_closer[FS_CLOSER_CLIENT], s->by_closer[FS_CLOSER_SERVER]);
+    /* (the counts above take them as they are; each record says how
+     * little it rests on: confidence low) */
+    if (s->by_flag[FS_FLAG_ONE_SIDED] != 0)
+        fprintf(o, "  one side captured     %" G_GUINT64_FORMAT " (the other "
+                "direction not: their closers, end states and TIME_WAIT "
+                "are guesses)\n", s->by_flag[FS_FLAG_ONE_SIDED]);
+    if (s->by_flag[FS_FLAG_ROLES_INFERRED] != 0)
+        fprintf(o, "  no SYN seen           %" G_GUINT64_FORMAT " (client "
+                "and server guessed from the ports)\n",
+                s->by_flag[FS_FLAG_ROLES_INFERRED]);
     fprintf(o, "  simultaneous closes   %" G_GUINT64_FORMAT "\n",
             s->by_closer[FS_CLOSER_SIMULTANEOUS]);
     fprintf(o, "  half-closes           %" G_GUINT64_FORMAT "\n",
