@@ -114,6 +114,12 @@ typedef enum {
                                     it (set at the RST, cleared by its
                                     next segment; the lean path passes
                                     no endpoint undecided) */
+    FS_UNDECIDED_STOPPED_RESENDING, /* its FIN, sent again and never
+                                    acked, was not sent again for three
+                                    times its last interval before the
+                                    capture ended: it gave up silently
+                                    (CLOSED), or its copies were lost
+                                    before the sensor */
 } FsUndecided;
 
 const char *fs_undecided_reason(FsUndecided why);

@@ -127,6 +127,12 @@ fs_undecided_reason(FsUndecided why)
                "clock while it held TIME_WAIT: another host behind the "
                "same NAT address and port, its TIME_WAIT running on, or "
                "this host restarted, its TIME_WAIT ended unseen";
+    case FS_UNDECIDED_STOPPED_RESENDING:
+        return "its FIN, sent again and never acked, was not sent again "
+               "for three times its last interval before the capture "
+               "ended: it may have given up (TCP_USER_TIMEOUT, "
+               "tcp_orphan_retries, tcp_retries2), CLOSED without a "
+               "segment, or its copies were lost before the sensor";
     case FS_UNDECIDED_RST_UNANSWERED:
         return "an RST in its window but not at RCV.NXT came, taken as "
                "refused, and it sent nothing after: no challenge ACK "
@@ -152,6 +158,7 @@ fs_undecided_field(FsUndecided why, int role)
     case FS_UNDECIDED_FIN_UNACKED:
     case FS_UNDECIDED_OTHER_CLOCK:
     case FS_UNDECIDED_RST_UNANSWERED:
+    case FS_UNDECIDED_STOPPED_RESENDING:
         break;
     }
     return role == FS_ROLE_CLIENT ? "state.client" : "state.server";
@@ -2904,6 +2911,32 @@ settle_unanswered_fin(const Step *st, FsRole role, FsTime two_msl)
     ack_arrived(&at_ack, role);
 }
 
+/* role's FIN, sent again on a timer (its last interval at least the
+ * least RTO) and never acked while both directions were captured, was
+ * not sent again for silence_needed() (three times that interval)
+ * before the capture ended, nor was an RST seen: a stack re-sends an
+ * unacked FIN on a doubling timer until it gives up, and then (a user
+ * timeout, its orphan or retries limit) drops the socket without a
+ * segment. The capture cannot tell that from copies lost before the
+ * sensor: its state as seen stays, undecided. */
+static void
+settle_stopped_resending(const Step *st, FsRole role)
+{
+    FsEndpoint *ep = FS_ENDPOINT(st->conn, role);
+
+    if (!FIN_UNACKED(ep) || ep->fin_count < 2 ||
+        ep->undecided != FS_UNDECIDED_NONE ||
+        st->conn->rst_from != FS_ROLE_NONE ||
+        !FS_ENDPOINT(st->conn, fs_role_peer(role))->seen ||
+        fs_conn_one_sided(st->conn) ||
+        ep->last_fin_time - ep->prev_fin_time < MIN_RTO_NS ||
+        (ep->state != FS_TCP_FIN_WAIT_1 && ep->state != FS_TCP_CLOSING &&
+         ep->state != FS_TCP_LAST_ACK) ||
+        st->ts - ep->last_fin_time < silence_needed(st->conn, ep))
+        return;
+    ep->undecided = FS_UNDECIDED_STOPPED_RESENDING;
+}
+
 /* Bytes before role's FIN never captured, not even later: missed. */
 static void
 settle_fin_gap(const Step *st, FsRole role)
@@ -3005,6 +3038,7 @@ fs_tcpstate_settle(FsConn *conn, FsTime now, FsTime two_msl,
         settle_fin_gap(&st, (FsRole)r);
         settle_pending_fin(&st, (FsRole)r);
         settle_unanswered_fin(&st, (FsRole)r, two_msl);
+        settle_stopped_resending(&st, (FsRole)r);
         if (ACKED_FIN_UNSEEN(ep)) {
             ep->unseen_fin_acked = 0;
             st.ts = conn->t_last;
