@@ -316,59 +316,47 @@ test_peak_folded_us(void)
     check_peak_folded(TRUE);
 }
 
+/* A service's meaning from its closers (first by the client, the
+ * server, both at once) and the endpoints that entered TIME_WAIT
+ * (client's, server's). */
 static void
 test_meaning(void)
 {
+    static const struct {
+        guint64 closers[3];
+        guint64 time_wait[2];
+        const char *want;
+    } cases[] = {
+        { { 2, 98, 0 }, { 2, 98 },
+          "server closes first in 98%: the server holds TIME_WAIT" },
+        /* the same closers, every close reset after the first FIN (a
+         * client's RST answering the server's FIN): no TIME_WAIT */
+        { { 2, 98, 0 }, { 0, 0 },
+          "server closes first in 98%: none held TIME_WAIT (the closes "
+          "reset or unfinished)" },
+        /* ... or most of the server's: the few clients' were held */
+        { { 2, 98, 0 }, { 2, 1 },
+          "server closes first in 98%: both sides hold TIME_WAIT" },
+        { { 2, 98, 0 }, { 2, 0 },
+          "server closes first in 98%: the clients hold TIME_WAIT" },
+        /* 79%: not one side's habit */
+        { { 21, 79, 0 }, { 21, 79 },
+          "no side closes first consistently (client 21%, server 79%): "
+          "both sides hold TIME_WAIT" },
+        { { 0, 0, 3 }, { 3, 3 },
+          "simultaneous closes in 100%: both sides hold TIME_WAIT" },
+    };
     FsService *svc = service_with_spans(NULL, 0);
     char *m = fs_service_meaning(svc);
 
     g_assert_null(m);   /* nothing closed: nothing to say */
-    svc->by_closer[FS_CLOSER_SERVER] = 98;
-    svc->by_closer[FS_CLOSER_CLIENT] = 2;
-    svc->time_wait[FS_ROLE_SERVER] = 98;
-    svc->time_wait[FS_ROLE_CLIENT] = 2;
-    m = fs_service_meaning(svc);
-    g_assert_cmpstr(m, ==,
-                    "server closes first in 98%: the server holds TIME_WAIT");
-    g_free(m);
-    /* the same closers, every close reset after the first FIN (a
-     * client's RST answering the server's FIN): no TIME_WAIT anywhere */
-    svc->time_wait[FS_ROLE_SERVER] = 0;
-    svc->time_wait[FS_ROLE_CLIENT] = 0;
-    m = fs_service_meaning(svc);
-    g_assert_cmpstr(m, ==, "server closes first in 98%: none held TIME_WAIT "
-                    "(the closes reset or unfinished)");
-    g_free(m);
-    /* ... or most of the server's: the few clients' are what was held */
-    svc->time_wait[FS_ROLE_SERVER] = 1;
-    svc->time_wait[FS_ROLE_CLIENT] = 2;
-    m = fs_service_meaning(svc);
-    g_assert_cmpstr(m, ==, "server closes first in 98%: both sides hold "
-                    "TIME_WAIT");
-    g_free(m);
-    svc->time_wait[FS_ROLE_SERVER] = 0;
-    m = fs_service_meaning(svc);
-    g_assert_cmpstr(m, ==, "server closes first in 98%: the clients hold "
-                    "TIME_WAIT");
-    g_free(m);
-    /* 79%: not one side's habit */
-    svc->by_closer[FS_CLOSER_SERVER] = 79;
-    svc->by_closer[FS_CLOSER_CLIENT] = 21;
-    svc->time_wait[FS_ROLE_SERVER] = 79;
-    svc->time_wait[FS_ROLE_CLIENT] = 21;
-    m = fs_service_meaning(svc);
-    g_assert_cmpstr(m, ==, "no side closes first consistently (client 21%, "
-                    "server 79%): both sides hold TIME_WAIT");
-    g_free(m);
-    svc->by_closer[FS_CLOSER_SERVER] = 0;
-    svc->by_closer[FS_CLOSER_CLIENT] = 0;
-    svc->by_closer[FS_CLOSER_SIMULTANEOUS] = 3;
-    svc->time_wait[FS_ROLE_SERVER] = 3;
-    svc->time_wait[FS_ROLE_CLIENT] = 3;
-    m = fs_service_meaning(svc);
-    g_assert_cmpstr(m, ==, "simultaneous closes in 100%: both sides hold "
-                    "TIME_WAIT");
-    g_free(m);
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        memcpy(svc->by_closer, cases[i].closers, sizeof svc->by_closer);
+        memcpy(svc->time_wait, cases[i].time_wait, sizeof svc->time_wait);
+        m = fs_service_meaning(svc);
+        g_assert_cmpstr(m, ==, cases[i].want);
+        g_free(m);
+    }
     service_free(svc);
 }
 
