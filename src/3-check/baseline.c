@@ -870,30 +870,28 @@ fs_baseline_diff_explain(const FsBaselineDiff *d)
     return g_strjoinv(", ", (char **)parts->pdata);
 }
 
-/* Appends delta's -/+ lines while *room lasts; counts the rest in
+/* Appends sign and each of lines while *room lasts; counts the rest in
  * *more. */
+static void
+append_lines(GString *out, char sign, const GPtrArray *lines, guint64 *room,
+             guint64 *more)
+{
+    guint shown = (guint)MIN((guint64)lines->len, *room);
+
+    for (guint i = 0; i < shown; i++)
+        g_string_append_printf(out, "%c%s\n", sign,
+                               (char *)g_ptr_array_index(lines, i));
+    *room -= shown;
+    *more += lines->len - shown;
+}
+
+/* delta's -/+ lines, as append_lines(). */
 static void
 append_delta(GString *out, const FsBaselineDelta *delta, guint64 *room,
              guint64 *more)
 {
-    for (guint i = 0; i < delta->removed->len; i++) {
-        if (*room == 0) {
-            *more += delta->removed->len - i;
-            break;
-        }
-        g_string_append_printf(out, "-%s\n",
-                               (char *)g_ptr_array_index(delta->removed, i));
-        (*room)--;
-    }
-    for (guint i = 0; i < delta->added->len; i++) {
-        if (*room == 0) {
-            *more += delta->added->len - i;
-            break;
-        }
-        g_string_append_printf(out, "+%s\n",
-                               (char *)g_ptr_array_index(delta->added, i));
-        (*room)--;
-    }
+    append_lines(out, '-', delta->removed, room, more);
+    append_lines(out, '+', delta->added, room, more);
 }
 
 static void
@@ -914,12 +912,6 @@ fs_baseline_delta_text_head(const FsBaselineDelta *delta, guint64 max_lines)
     append_delta(out, delta, &max_lines, &more);
     append_more(out, more);
     return g_string_free(out, FALSE);
-}
-
-char *
-fs_baseline_delta_text(const FsBaselineDelta *delta)
-{
-    return fs_baseline_delta_text_head(delta, G_MAXUINT64);
 }
 
 char *

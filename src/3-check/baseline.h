@@ -89,10 +89,8 @@ char *fs_baseline_diff_explain(const FsBaselineDiff *d);
  * one group after the other. */
 char *fs_baseline_diff_text(const FsBaselineDiff *d);
 
-/* The -/+ lines of one delta. */
-char *fs_baseline_delta_text(const FsBaselineDelta *delta);
-
-/* The same, at most max_lines of them, then "... and N more lines". */
+/* The same, at most max_lines of them, then "... and N more lines";
+ * and the -/+ lines of one delta so. */
 char *fs_baseline_diff_text_head(const FsBaselineDiff *d, guint64 max_lines);
 char *fs_baseline_delta_text_head(const FsBaselineDelta *delta,
                                   guint64 max_lines);
