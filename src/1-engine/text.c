@@ -59,29 +59,32 @@ fs_text_escape(const char *s, gsize max)
     return g_string_free(out, FALSE);
 }
 
-/* Lines are found with memchr() over a length taken once: strchr() and
- * strstr() (g_strsplit()'s) are linear, but AddressSanitizer's
- * interceptors of both measure the whole rest of the string on each
- * call: check on 20,000 connections took 18.5 s under the sanitizers,
- * 1.6 s with memchr(). */
+/* The line at s, which ends by end: its length; *next the line after
+ * it, NULL after the last. Lines are found with memchr() over a length
+ * taken once: strchr() and strstr() (g_strsplit()'s) are linear, but
+ * AddressSanitizer's interceptors of both measure the whole rest of the
+ * string on each call: check on 20,000 connections took 18.5 s under
+ * the sanitizers, 1.6 s with memchr(). */
+static gsize
+line_at(const char *s, const char *end, const char **next)
+{
+    const char *nl = memchr(s, '\n', (gsize)(end - s));
+
+    *next = nl != NULL ? nl + 1 : NULL;
+    return nl != NULL ? (gsize)(nl - s) : (gsize)(end - s);
+}
+
 char *
 fs_text_escape_lines(const char *s, gsize max)
 {
     GString *out = g_string_new(NULL);
-    const char *end;
+    const char *end = s != NULL ? s + strlen(s) : NULL;
+    const char *next;
 
-    if (s == NULL)
-        return g_string_free(out, FALSE);
-    end = s + strlen(s);
-    while (TRUE) {
-        const char *nl = memchr(s, '\n', (gsize)(end - s));
-        gsize n = nl != NULL ? (gsize)(nl - s) : (gsize)(end - s);
-
-        escape_into(out, s, n, max);
-        if (nl == NULL)
-            break;
-        g_string_append_c(out, '\n');
-        s = nl + 1;
+    for (const char *line = s; line != NULL; line = next) {
+        escape_into(out, line, line_at(line, end, &next), max);
+        if (next != NULL)
+            g_string_append_c(out, '\n');
     }
     return g_string_free(out, FALSE);
 }
@@ -91,19 +94,13 @@ fs_text_split_lines(const char *text)
 {
     GPtrArray *lines = g_ptr_array_new();
     const char *end = text + strlen(text);
-    const char *s = text;
+    const char *next;
 
-    if (*text != '\0') {
-        while (TRUE) {
-            const char *nl = memchr(s, '\n', (gsize)(end - s));
+    for (const char *line = *text != '\0' ? text : NULL; line != NULL;
+         line = next) {
+        gsize n = line_at(line, end, &next);
 
-            if (nl == NULL) {
-                g_ptr_array_add(lines, g_strndup(s, (gsize)(end - s)));
-                break;
-            }
-            g_ptr_array_add(lines, g_strndup(s, (gsize)(nl - s)));
-            s = nl + 1;
-        }
+        g_ptr_array_add(lines, g_strndup(line, n));
     }
     g_ptr_array_add(lines, NULL);
     return (char **)g_ptr_array_free(lines, FALSE);
