@@ -14,7 +14,7 @@ same() { same_without FINSCOPE_NO_MMAP "$@"; }
 # file it stopped in (0 when it names none).
 records_read() {
     grep -o '"records_read":[0-9]*' "$OUT/$1.out" | tail -n 1 |
-        sed 's/.*://; s/^$/0/' | grep . || echo 0
+        sed 's/.*://' | grep . || echo 0
 }
 
 # same_ng NAME ARGS...: same, but where libpcap refuses an interface whose

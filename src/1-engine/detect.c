@@ -632,8 +632,7 @@ late_after_close(FsDetectVerdict *v, FsConn *c, FsRole role,
     if (seg->payload_len == 0 || (seg->flags & (FS_TH_FIN | FS_TH_SYN)) ||
         !e->seen || !fs_seq_lt(seg->seq, e->snd_nxt))
         return FALSE;
-    if (c->rst_from != FS_ROLE_NONE &&
-        fs_tcpstate_resent_after_rst(c, role, seg)) {
+    if (fs_tcpstate_resent_after_rst(c, role, seg)) {
         /* sent again by a socket the RST did not close (or never
          * reached): no old duplicate, and who reset it a guess */
         c->rst_uncertain = 1;

@@ -1323,7 +1323,7 @@ on_fin_again(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     FsEndpoint *self = FS_ENDPOINT(conn, sender);
     const FsEndpoint *peer = FS_ENDPOINT(conn, fs_role_peer(sender));
     gboolean crossed;
-    gboolean answer = FALSE;
+    gboolean answer;
 
     if (seg->seq + seg->payload_len != self->fin_seq)
         return;
@@ -1332,10 +1332,13 @@ on_fin_again(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     self->fin_count++;
     self->prev_fin_time = self->last_fin_time;
     self->last_fin_time = seg->ts;
+    /* (crossed within a leg: its own words, as before the answer) */
     crossed = self->fin_acked &&
-              (crossed_its_ack(st, sender, self->fin_acked_time) ||
-               (answer = answers_peer_fin(st, sender, acked_peer_fin_now,
-                                          self->fin_acked_time)));
+              crossed_its_ack(st, sender, self->fin_acked_time);
+    answer = self->fin_acked && !crossed &&
+             answers_peer_fin(st, sender, acked_peer_fin_now,
+                              self->fin_acked_time);
+    crossed |= answer;
     if (crossed) /* for a D-SACK of the copy (fin_dsacked()) */
         conn->fin_rtx_crossed |= 1u << sender;
     else
@@ -2927,8 +2930,7 @@ settle_stopped_resending(const Step *st, FsRole role)
     if (!FIN_UNACKED(ep) || ep->fin_count < 2 ||
         ep->undecided != FS_UNDECIDED_NONE ||
         st->conn->rst_from != FS_ROLE_NONE ||
-        !FS_ENDPOINT(st->conn, fs_role_peer(role))->seen ||
-        fs_conn_one_sided(st->conn) ||
+        fs_conn_one_sided(st->conn) || /* (role sent its FIN: seen) */
         ep->last_fin_time - ep->prev_fin_time < MIN_RTO_NS ||
         (ep->state != FS_TCP_FIN_WAIT_1 && ep->state != FS_TCP_CLOSING &&
          ep->state != FS_TCP_LAST_ACK) ||

@@ -535,9 +535,17 @@ fs_service_time_wait_peak(const FsService *svc)
     return MAX(svc->peak_before, (guint64)spans_held_max(svc, FALSE, 0));
 }
 
-/* Who held the service's TIME_WAITs: the side with MOSTLY_PERCENT of
- * the endpoints that entered it, else both; none when no endpoint did
- * (the closes reset, or not done by the end). */
+/* part is most of all (MOSTLY_PERCENT, rounded down: 100 is every
+ * one). */
+static gboolean
+mostly(guint64 part, guint64 all)
+{
+    return part * 100 / all >= MOSTLY_PERCENT;
+}
+
+/* Who held the service's TIME_WAITs: the side with most of the
+ * endpoints that entered it, else both; none when no endpoint did (the
+ * closes reset, or not done by the end). */
 static const char *
 time_wait_holders(const FsService *svc)
 {
@@ -546,9 +554,9 @@ time_wait_holders(const FsService *svc)
 
     if (c + s == 0)
         return "none held TIME_WAIT (the closes reset or unfinished)";
-    if (c * 100 / (c + s) >= MOSTLY_PERCENT)
+    if (mostly(c, c + s))
         return "the clients hold TIME_WAIT";
-    if (s * 100 / (c + s) >= MOSTLY_PERCENT)
+    if (mostly(s, c + s))
         return "the server holds TIME_WAIT";
     return "both sides hold TIME_WAIT";
 }
@@ -567,9 +575,8 @@ fs_service_meaning(const FsService *svc)
 
     if (closed == 0)
         return NULL;
-    /* rounded down: 100% means every one */
     for (int k = 0; k < 3; k++) {
-        if (n[k] * 100 / closed >= MOSTLY_PERCENT)
+        if (mostly(n[k], closed))
             return g_strdup_printf("%s in %" G_GUINT64_FORMAT "%%: %s",
                                    who[k], n[k] * 100 / closed,
                                    time_wait_holders(svc));
