@@ -244,10 +244,23 @@ fs_engine_free(FsEngine *engine)
  * (Linux: 1, 2, 4 ... 32 s, then 64 s more; Windows less). */
 #define SYN_RETRY_GAP_MAX (64 * FS_NS_PER_SEC)
 
+/* Whether all the server sent before its SYN were bare ACKs of the
+ * client's SYN: a split handshake (SYN; ACK; SYN; SYN-ACK; ACK), the
+ * server's ACK answering the SYN before its own SYN, as some stacks and
+ * middleboxes do (Suricata's tcp-split-handshake tests). */
+static gboolean
+acked_syn_only(const FsEndpoint *client, const FsEndpoint *server)
+{
+    return !server->isn_known && server->bytes == 0 && !server->fin_sent &&
+           server->rst_count == 0 && client->isn_known && server->ack_seen &&
+           server->max_ack == client->isn + 1;
+}
+
 /* A bare SYN from cur's server while its client is in SYN_SENT, nothing
- * but SYNs from that server before (the same ISN), the client still
- * trying: both ends connected to each other at once (RFC 9293 §3.5,
- * figure 8, simultaneous open; TCP hole punching through NATs). One
+ * but SYNs from that server before (the same ISN) or bare ACKs of the
+ * client's SYN (acked_syn_only()), the client still trying: both ends
+ * connected to each other at once (RFC 9293 §3.5, figure 8, simultaneous
+ * open; TCP hole punching through NATs), or a split handshake. One
  * connection: the first SYN's sender stays the client. */
 static gboolean
 simultaneous_open(const FsConn *cur, const FsSegment *seg)
@@ -260,7 +273,8 @@ simultaneous_open(const FsConn *cur, const FsSegment *seg)
            seg->ts - cur->t_last < SYN_RETRY_GAP_MAX &&
            (!server->seen ||
             (server->state == FS_TCP_SYN_SENT && server->isn_known &&
-             seg->seq == server->isn));
+             seg->seq == server->isn) ||
+            acked_syn_only(client, server));
 }
 
 /* opens_incarnation() of a bare SYN to cur. */
