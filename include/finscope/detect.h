@@ -80,6 +80,12 @@ FsDetectVerdict *fs_detect_segment(FsConn *conn, FsRole role,
 FsDetectVerdict *fs_detect_copy(FsConn *conn, FsRole role,
                                 const FsSegment *seg, FsDetectVerdict *v);
 
+/* seg, from role, is a frame captured twice (fs_detect_frame_twice() or
+ * the engine's own test): counted on conn as a duplicate frame (its
+ * event once), skipped. Fills v and returns it. */
+FsDetectVerdict *fs_detect_twice(FsConn *conn, FsRole role,
+                                 const FsSegment *seg, FsDetectVerdict *v);
+
 /* Two copies of a frame within this are one frame seen on two interfaces
  * (a capture artefact), not a retransmission: RTOs are 200 ms and up. */
 #define FS_DUPLICATE_FRAME_WINDOW (200 * G_GINT64_CONSTANT(1000))

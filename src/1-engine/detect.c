@@ -650,6 +650,16 @@ late_after_close(FsDetectVerdict *v, FsConn *c, FsRole role,
     return TRUE;
 }
 
+/* The count and event of a frame captured twice. */
+static void
+count_twice(FsDetectVerdict *v, FsConn *c, FsRole role, const FsSegment *seg)
+{
+    if (c->duplicate_frames++ == 0)
+        emit(v, c, seg, FS_EV_DUPLICATE_FRAME, role,
+             "identical frame captured twice: capture artefact, "
+             "not a retransmission");
+}
+
 static gboolean
 duplicate_frame(FsDetectVerdict *v, FsConn *c, FsRole role,
                 const FsSegment *seg)
@@ -657,11 +667,18 @@ duplicate_frame(FsDetectVerdict *v, FsConn *c, FsRole role,
     /* not a frame captured twice: its hash noted, as on the lean path */
     if (fs_detect_steady(c, role, seg))
         return FALSE;
-    if (c->duplicate_frames++ == 0)
-        emit(v, c, seg, FS_EV_DUPLICATE_FRAME, role,
-             "identical frame captured twice: capture artefact, "
-             "not a retransmission");
+    count_twice(v, c, role, seg);
     return TRUE;
+}
+
+FsDetectVerdict *
+fs_detect_twice(FsConn *cur, FsRole role, const FsSegment *seg,
+                FsDetectVerdict *v)
+{
+    fs_detect_verdict_init(v, cur, role, seg);
+    count_twice(v, cur, role, seg);
+    v->skip = TRUE;
+    return v;
 }
 
 FsDetectVerdict *

@@ -17,6 +17,7 @@
 #include "copies.h"
 #include "detect-usual.h"
 #include "engine-ledger.h"
+#include "fin-copies.h"
 #include "steady.h"
 #include "store.h"
 #include "timewait.h"
@@ -35,6 +36,7 @@ struct FsEngine {
                                memory_peak reports */
     FsCopies *copies;       /* with cfg.sources > 1: frames seen in two
                                files (copies.h); else NULL */
+    FsFinCopies fin_copies; /* the latest FINs, for their copies */
     FsEngineStats stats;
     gboolean lean;          /* lean_segment() is tried (not with
                                FINSCOPE_NO_LEAN set: tests/lean.sh) */
@@ -483,6 +485,7 @@ segment_step(FsEngine *e, const FsSegment *seg, gboolean copies)
     FsFlow *flow;
     FsConn *newest;
     FsConn *conn;
+    FsRole sender;
     FsDetectVerdict verdict;
     FsTcpOutcome out;
 
@@ -506,8 +509,12 @@ segment_step(FsEngine *e, const FsSegment *seg, gboolean copies)
         newest->first_source = (guint16)seg->source;
     }
     note_last_frame(newest, seg);
-    fs_detect_segment_usual(newest, fs_conn_sender_role(newest, seg), seg,
-                            &verdict);
+    sender = fs_conn_sender_role(newest, seg);
+    if (G_UNLIKELY(seg->flags & FS_TH_FIN) &&
+        fs_fin_copies_seen(&e->fin_copies, newest, sender, seg))
+        fs_detect_twice(newest, sender, seg, &verdict);
+    else
+        fs_detect_segment_usual(newest, sender, seg, &verdict);
     conn = verdict.conn;
     if (fs_detect_verdict_acts(&verdict)) /* most segments: nothing */
         apply_verdict(e, &verdict);
@@ -516,6 +523,8 @@ segment_step(FsEngine *e, const FsSegment *seg, gboolean copies)
         apply_outcome(e, fs_tcpstate_segment(conn, verdict.role, seg,
                                              &e->tcp, &out));
         conn->t_last = seg->ts;
+        if (G_UNLIKELY(seg->flags & FS_TH_FIN))
+            fs_fin_copies_note(&e->fin_copies, newest, sender, seg);
     }
     /* closed now: frozen at once, to its next deadline */
     fs_store_segment_done(e->store, flow, conn, newest, seg->ts,
