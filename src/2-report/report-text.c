@@ -623,8 +623,9 @@ print_summary(FsReport *r, const FsEngineStats *stats)
      * little it rests on: confidence low) */
     if (s->by_flag[FS_FLAG_ONE_SIDED] != 0)
         fprintf(o, "  one side captured     %" G_GUINT64_FORMAT " (the other "
-                "direction not: their closers, end states and TIME_WAIT "
-                "are guesses)\n", s->by_flag[FS_FLAG_ONE_SIDED]);
+                "direction not, or a SYN had no answer: their closers, end "
+                "states and TIME_WAIT are guesses)\n",
+                s->by_flag[FS_FLAG_ONE_SIDED]);
     if (s->by_flag[FS_FLAG_ROLES_INFERRED] != 0)
         fprintf(o, "  no SYN seen           %" G_GUINT64_FORMAT " (client "
                 "and server guessed from the ports)\n",
