@@ -325,26 +325,38 @@ test_meaning(void)
     static const struct {
         guint64 closers[3];
         guint64 time_wait[2];
+        guint64 guessed;
         const char *want;
     } cases[] = {
-        { { 2, 98, 0 }, { 2, 98 },
+        { { 2, 98, 0 }, { 2, 98 }, 0,
           "server closes first in 98%: the server holds TIME_WAIT" },
         /* the same closers, every close reset after the first FIN (a
          * client's RST answering the server's FIN): no TIME_WAIT */
-        { { 2, 98, 0 }, { 0, 0 },
+        { { 2, 98, 0 }, { 0, 0 }, 0,
           "server closes first in 98%: none held TIME_WAIT (the closes "
           "reset or unfinished)" },
         /* ... or most of the server's: the few clients' were held */
-        { { 2, 98, 0 }, { 2, 1 },
+        { { 2, 98, 0 }, { 2, 1 }, 0,
           "server closes first in 98%: both sides hold TIME_WAIT" },
-        { { 2, 98, 0 }, { 2, 0 },
+        { { 2, 98, 0 }, { 2, 0 }, 0,
           "server closes first in 98%: the clients hold TIME_WAIT" },
         /* 79%: not one side's habit */
-        { { 21, 79, 0 }, { 21, 79 },
+        { { 21, 79, 0 }, { 21, 79 }, 0,
           "no side closes first consistently (client 21%, server 79%): "
           "both sides hold TIME_WAIT" },
-        { { 0, 0, 3 }, { 3, 3 },
+        { { 0, 0, 3 }, { 3, 3 }, 0,
           "simultaneous closes in 100%: both sides hold TIME_WAIT" },
+        /* closers of one-sided records (confidence low): guesses */
+        { { 0, 11, 0 }, { 0, 0 }, 11,
+          "server closes first in 100% (every closer a guess: confidence "
+          "low): none held TIME_WAIT (the closes reset or unfinished)" },
+        { { 2, 98, 0 }, { 2, 98 }, 5,
+          "server closes first in 98% (5 of the 100 closers a guess: "
+          "confidence low): the server holds TIME_WAIT" },
+        { { 21, 79, 0 }, { 21, 79 }, 1,
+          "no side closes first consistently (client 21%, server 79%; 1 of "
+          "the 100 closers a guess: confidence low): both sides hold "
+          "TIME_WAIT" },
     };
     FsService *svc = service_with_spans(NULL, 0);
     char *m = fs_service_meaning(svc);
@@ -353,6 +365,7 @@ test_meaning(void)
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
         memcpy(svc->by_closer, cases[i].closers, sizeof svc->by_closer);
         memcpy(svc->time_wait, cases[i].time_wait, sizeof svc->time_wait);
+        svc->closers_guessed = cases[i].guessed;
         m = fs_service_meaning(svc);
         g_assert_cmpstr(m, ==, cases[i].want);
         g_free(m);

@@ -1010,6 +1010,8 @@ fs_report_json_service_object(FsJson *j, const FsService *svc)
         fs_json_uint(j, svc->by_closer[k]);
     }
     fs_json_end_object(j);
+    FS_JSON_KEY(j, "closers_guessed");
+    fs_json_uint(j, svc->closers_guessed);
     FS_JSON_KEY(j, "meaning");
     fs_json_string(j, meaning);
     json_by_role_state(j, "resets", svc->resets);

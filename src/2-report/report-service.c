@@ -489,8 +489,10 @@ fs_services_add(FsServices *s, const FsConn *conn, const FsOutcome *outcome,
     svc->connections++;
     svc->refused += outcome->handshake == FS_HANDSHAKE_REFUSED;
     svc->idle_max = MAX(svc->idle_max, outcome->idle_before_close);
-    if (closer != FS_CLOSER_NONE)
+    if (closer != FS_CLOSER_NONE) {
         svc->by_closer[closer]++;
+        svc->closers_guessed += fs_classify_confidence_low(conn);
+    }
     if (conn->rst_from != FS_ROLE_NONE && conn->rst_state < FS_TCP_N_STATES)
         svc->resets[conn->rst_from][conn->rst_state]++;
     for (int r = FS_ROLE_CLIENT; r <= FS_ROLE_SERVER; r++)
@@ -563,7 +565,9 @@ time_wait_holders(const FsService *svc)
 
 /* Who closes first, then who held TIME_WAIT: what the closer would
  * have held, unless RSTs cut the closes short (a close that starts with
- * a FIN and ends in an RST leaves no TIME_WAIT). */
+ * a FIN and ends in an RST leaves no TIME_WAIT). How many of the closers
+ * are guesses (closers_guessed), when some are: a one-sided capture's
+ * "server closes first in 100%" may be the client's FINs unseen. */
 char *
 fs_service_meaning(const FsService *svc)
 {
@@ -572,18 +576,31 @@ fs_service_meaning(const FsService *svc)
     };
     const guint64 *n = svc->by_closer;
     guint64 closed = n[0] + n[1] + n[2];
+    g_autofree char *guessed = NULL;
 
     if (closed == 0)
         return NULL;
+    if (svc->closers_guessed >= closed)
+        guessed = g_strdup("every closer a guess: confidence low");
+    else if (svc->closers_guessed > 0)
+        guessed = g_strdup_printf("%" G_GUINT64_FORMAT " of the %"
+                                  G_GUINT64_FORMAT " closers a guess: "
+                                  "confidence low",
+                                  svc->closers_guessed, closed);
     for (int k = 0; k < 3; k++) {
         if (mostly(n[k], closed))
-            return g_strdup_printf("%s in %" G_GUINT64_FORMAT "%%: %s",
+            return g_strdup_printf("%s in %" G_GUINT64_FORMAT "%%%s%s%s: %s",
                                    who[k], n[k] * 100 / closed,
+                                   guessed != NULL ? " (" : "",
+                                   guessed != NULL ? guessed : "",
+                                   guessed != NULL ? ")" : "",
                                    time_wait_holders(svc));
     }
     return g_strdup_printf("no side closes first consistently (client %"
                            G_GUINT64_FORMAT "%%, server %" G_GUINT64_FORMAT
-                           "%%): %s",
+                           "%%%s%s): %s",
                            n[0] * 100 / closed, n[1] * 100 / closed,
+                           guessed != NULL ? "; " : "",
+                           guessed != NULL ? guessed : "",
                            time_wait_holders(svc));
 }

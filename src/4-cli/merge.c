@@ -1009,6 +1009,7 @@ add_service(FsServices *services, const JNode *n)
     svc->connections += juint(n, "connections");
     for (int k = FS_CLOSER_CLIENT; k <= FS_CLOSER_SIMULTANEOUS; k++)
         svc->by_closer[k] += juint(closer, fs_closer_name((FsCloser)k));
+    svc->closers_guessed += juint(n, "closers_guessed");
     add_by_role_state(svc->resets, jget(n, "resets"));
     add_by_role_state(svc->stuck, jget(n, "stuck"));
     svc->stuck_oldest = MAX(svc->stuck_oldest, jtime(n, "stuck_oldest"));
