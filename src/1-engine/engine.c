@@ -36,11 +36,12 @@ struct FsEngine {
                                memory_peak reports */
     FsCopies *copies;       /* with cfg.sources > 1: frames seen in two
                                files (copies.h); else NULL */
-    FsFinCopies fin_copies; /* the latest FINs, for their copies */
     FsEngineStats stats;
     gboolean lean;          /* lean_segment() is tried (not with
                                FINSCOPE_NO_LEAN set: tests/lean.sh) */
     gboolean finished;      /* fs_engine_finish() was called */
+    FsFinCopies fin_copies; /* the latest FINs, for their copies (last:
+                               6 KiB, off the lines read every packet) */
 };
 
 #include "inline.h"
@@ -246,14 +247,18 @@ fs_engine_free(FsEngine *engine)
  * (Linux: 1, 2, 4 ... 32 s, then 64 s more; Windows less). */
 #define SYN_RETRY_GAP_MAX (64 * FS_NS_PER_SEC)
 
-/* Whether all the server sent before its SYN were bare ACKs of the
- * client's SYN: a split handshake (SYN; ACK; SYN; SYN-ACK; ACK), the
- * server's ACK answering the SYN before its own SYN, as some stacks and
- * middleboxes do (Suricata's tcp-split-handshake tests). */
+/* Whether seg, a bare SYN from the server, comes after nothing of the
+ * server's but ACKs of the client's SYN (no data, FIN or RST, its highest
+ * ACK the client's ISN + 1) and SYNs of seg's ISN: a split handshake
+ * (SYN; ACK; SYN; SYN-ACK; ACK), the server's ACK answering the SYN
+ * before its own SYN, as some stacks and middleboxes do (Suricata's
+ * tcp-split-handshake tests), its SYN perhaps sent again. */
 static gboolean
-acked_syn_only(const FsEndpoint *client, const FsEndpoint *server)
+acked_syn_only(const FsEndpoint *client, const FsEndpoint *server,
+               const FsSegment *seg)
 {
-    return !server->isn_known && server->bytes == 0 && !server->fin_sent &&
+    return (!server->isn_known || seg->seq == server->isn) &&
+           server->bytes == 0 && !server->fin_sent &&
            server->rst_count == 0 && client->isn_known && server->ack_seen &&
            server->max_ack == client->isn + 1;
 }
@@ -276,7 +281,7 @@ simultaneous_open(const FsConn *cur, const FsSegment *seg)
            (!server->seen ||
             (server->state == FS_TCP_SYN_SENT && server->isn_known &&
              seg->seq == server->isn) ||
-            acked_syn_only(client, server));
+            acked_syn_only(client, server, seg));
 }
 
 /* opens_incarnation() of a bare SYN to cur. */
@@ -511,10 +516,14 @@ segment_step(FsEngine *e, const FsSegment *seg, gboolean copies)
     note_last_frame(newest, seg);
     sender = fs_conn_sender_role(newest, seg);
     if (G_UNLIKELY(seg->flags & FS_TH_FIN) &&
-        fs_fin_copies_seen(&e->fin_copies, newest, sender, seg))
+        fs_fin_copies_seen(&e->fin_copies, newest, sender, seg)) {
         fs_detect_twice(newest, sender, seg, &verdict);
-    else
+    } else {
+        /* (after a FIN every segment of the connection comes here) */
+        if (G_UNLIKELY(seg->payload_len != 0) && newest->ep[sender].fin_sent)
+            fs_fin_copies_forget(&e->fin_copies, newest, sender, seg);
         fs_detect_segment_usual(newest, sender, seg, &verdict);
+    }
     conn = verdict.conn;
     if (fs_detect_verdict_acts(&verdict)) /* most segments: nothing */
         apply_verdict(e, &verdict);
