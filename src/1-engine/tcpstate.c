@@ -1332,6 +1332,10 @@ on_fin_again(const Step *st, FsRole sender, gboolean acked_peer_fin_now)
     self->fin_count++;
     self->prev_fin_time = self->last_fin_time;
     self->last_fin_time = seg->ts;
+    if ((seg->flags & FS_TH_ACK) && seg->ack != self->fin_ack)
+        conn->fin_again_acked_more |= 1u << sender;
+    else
+        conn->fin_again_acked_more &= ~(1u << sender);
     /* (crossed within a leg: its own words, as before the answer) */
     crossed = self->fin_acked &&
               crossed_its_ack(st, sender, self->fin_acked_time);
@@ -1582,10 +1586,14 @@ other_host_rst(const Step *st, FsRole sender)
 }
 
 /* An RST of the sender of a FIN answering the peer's re-sent FIN: at
- * that FIN's ack, the first one's or, in a simultaneous close, the ack
- * of the peer's FIN that followed its own, without the ACK bit (RFC 9293
- * §3.10.7.1: a port's reply; a live abort at FIN + 1 has it). A
- * TIME_WAIT would have acked it: the sender held no connection. */
+ * that FIN's ack, the first one's (when the copy carried it too) or, in
+ * a simultaneous close, the ack of the peer's FIN that followed its own,
+ * without the ACK bit (RFC 9293 §3.10.7.1: a port's reply; a live abort
+ * at FIN + 1 has it). A TIME_WAIT would have acked it: the sender held
+ * no connection. A copy that acked more (the peer's FIN, its data) is
+ * answered at that ACK: an RST at the first FIN's answers something of
+ * the peer's before the copy, its data or that FIN (nDPI's ethereum
+ * capture: data after the sender's close reset, an abort after close). */
 static gboolean
 answers_fin_again(const Step *st, FsRole sender)
 {
@@ -1604,7 +1612,9 @@ answers_fin_again(const Step *st, FsRole sender)
            self->state != FS_TCP_CLOSED &&
            !fs_seq_geq(self->fin_ack, peer->fin_seq + 1) &&
            !other_host_rst(st, sender) &&
-           (st->seg->seq == peer->fin_ack ||
+           ((st->seg->seq == peer->fin_ack &&
+             !((st->conn->fin_again_acked_more >> fs_role_peer(sender)) &
+               1)) ||
             (!(st->seg->flags & FS_TH_ACK) && peer->ack_seen &&
              st->seg->seq == peer->max_ack &&
              st->seg->seq == self->fin_seq + 1));
