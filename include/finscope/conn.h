@@ -223,9 +223,9 @@ struct FsConn {
     guint8 fin_again_acked_more : 2; /* by role (1 << FsRole): its FIN's
                                         last copy carried another ACK
                                         than its first FIN (it had acked
-                                        more of the peer's since, its
-                                        FIN): an RST at the first's ACK
-                                        answers no such copy
+                                        more of the peer's since: its
+                                        FIN, its data): an RST at the
+                                        first's ACK answers no such copy
                                         (tcpstate.c, answers_fin_again()) */
     guint16 rst_ignored;     /* RSTs the receiver would not accept */
     guint16 first_source;    /* capture file index of first_frame */

@@ -90,13 +90,13 @@ fs_fin_copies_note(FsFinCopies *c, const FsConn *conn, FsRole role,
 /* seg from role in conn, not a copy of its FIN, carries data, sent no
  * earlier than that FIN (a copy of older data, in a capture that repeats
  * itself, dates nothing): no later FIN of that sender's is a copy of the
- * one before it. A stack that
- * retransmitted data after its FIN (a fast retransmit, RACK) may then
- * retransmit the FIN with the same header (IPv6, or an IP identification
- * of 0, without TCP timestamps or before they tick). Bare ACKs (the
- * copies of one a mirror interleaves) leave the FIN's slot, and so does
- * an RST: its sender is gone and sends no FIN again (nDPI's wow capture:
- * the client's FIN, its RST, then a copy of each). */
+ * one before it. A stack that retransmitted data after its FIN (a fast
+ * retransmit, RACK) may then retransmit the FIN with the same header
+ * (IPv6, or an IP identification of 0, without TCP timestamps or before
+ * they tick). Bare ACKs (the copies of one a mirror interleaves) leave
+ * the FIN's slot, and so does an RST: its sender is gone and sends no
+ * FIN again (nDPI's wow capture: the client's FIN, its RST, then a copy
+ * of each). */
 static inline void
 fs_fin_copies_forget(FsFinCopies *c, const FsConn *conn, FsRole role,
                      const FsSegment *seg)
