@@ -1585,15 +1585,31 @@ other_host_rst(const Step *st, FsRole sender)
            !(st->seg->flags & FS_TH_ACK) && at_peer_ack(st, sender);
 }
 
+/* An RST at the peer's first FIN's ACK, the peer's FIN sent again
+ * since with another ACK, and data of the peer's past what the sender
+ * acked: it answers that data (or that first FIN), which reached a live
+ * socket after its close (an abort after close), not the copy, which is
+ * answered at its own ACK (nDPI's ethereum capture). With no such data
+ * the RST answers the first FIN, its sender already gone. */
+static gboolean
+first_ack_answers_data(const Step *st, FsRole sender)
+{
+    const FsEndpoint *self = FS_ENDPOINT(st->conn, sender);
+    const FsEndpoint *peer = FS_ENDPOINT(st->conn, fs_role_peer(sender));
+
+    return ((st->conn->fin_again_acked_more >> fs_role_peer(sender)) & 1) &&
+           peer->bytes > 0 &&
+           fs_seq_gt(peer->snd_nxt - (peer->fin_sent ? 1 : 0),
+                     self->max_ack);
+}
+
 /* An RST of the sender of a FIN answering the peer's re-sent FIN: at
  * that FIN's ack, the first one's (when the copy carried it too) or, in
  * a simultaneous close, the ack of the peer's FIN that followed its own,
  * without the ACK bit (RFC 9293 §3.10.7.1: a port's reply; a live abort
  * at FIN + 1 has it). A TIME_WAIT would have acked it: the sender held
- * no connection. A copy that acked more (the peer's FIN, its data) is
- * answered at that ACK: an RST at the first FIN's answers something of
- * the peer's before the copy, its data or that FIN (nDPI's ethereum
- * capture: data after the sender's close reset, an abort after close). */
+ * no connection. Not at the first FIN's ACK when the copy acked more and
+ * the peer's data went unacked (first_ack_answers_data()). */
 static gboolean
 answers_fin_again(const Step *st, FsRole sender)
 {
@@ -1613,8 +1629,7 @@ answers_fin_again(const Step *st, FsRole sender)
            !fs_seq_geq(self->fin_ack, peer->fin_seq + 1) &&
            !other_host_rst(st, sender) &&
            ((st->seg->seq == peer->fin_ack &&
-             !((st->conn->fin_again_acked_more >> fs_role_peer(sender)) &
-               1)) ||
+             !first_ack_answers_data(st, sender)) ||
             (!(st->seg->flags & FS_TH_ACK) && peer->ack_seen &&
              st->seg->seq == peer->max_ack &&
              st->seg->seq == self->fin_seq + 1));
