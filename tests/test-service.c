@@ -346,16 +346,16 @@ test_meaning(void)
           "both sides hold TIME_WAIT" },
         { { 0, 0, 3 }, { 3, 3 }, 0,
           "simultaneous closes in 100%: both sides hold TIME_WAIT" },
-        /* closers of one-sided records (confidence low): guesses */
+        /* closers of one-sided records (fs_classify_closer_guessed()) */
         { { 0, 11, 0 }, { 0, 0 }, 11,
-          "server closes first in 100% (every closer a guess: confidence "
+          "server closes first in 100% (every closer guessed: confidence "
           "low): none held TIME_WAIT (the closes reset or unfinished)" },
         { { 2, 98, 0 }, { 2, 98 }, 5,
-          "server closes first in 98% (5 of the 100 closers a guess: "
+          "server closes first in 98% (5 of the 100 closers guessed: "
           "confidence low): the server holds TIME_WAIT" },
         { { 21, 79, 0 }, { 21, 79 }, 1,
           "no side closes first consistently (client 21%, server 79%; 1 of "
-          "the 100 closers a guess: confidence low): both sides hold "
+          "the 100 closers guessed: confidence low): both sides hold "
           "TIME_WAIT" },
     };
     FsService *svc = service_with_spans(NULL, 0);

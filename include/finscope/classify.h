@@ -75,6 +75,12 @@ gboolean fs_classify_half_close(const FsConn *conn);
  * (one_sided: the other side's FIN, ACKs and RSTs are out of sight). */
 gboolean fs_classify_confidence_low(const FsConn *conn);
 
+/* TRUE when who closed first is a guess (of fs_classify_confidence_low()'s
+ * reasons, those about the close's start: one side seen past its SYN,
+ * or the capture began with a FIN; capture loss elsewhere leaves the
+ * order of two captured FINs proven). */
+gboolean fs_classify_closer_guessed(const FsConn *conn);
+
 /* The state to report for one endpoint: UNKNOWN where not visible. */
 FsTcpState fs_classify_end_state(const FsConn *conn, FsRole role);
 

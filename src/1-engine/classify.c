@@ -190,7 +190,7 @@ fs_classify_close_duration(const FsConn *conn)
 }
 
 gboolean
-fs_classify_confidence_low(const FsConn *conn)
+fs_classify_closer_guessed(const FsConn *conn)
 {
     const FsEndpoint *c = &conn->ep[FS_ROLE_CLIENT];
     const FsEndpoint *s = &conn->ep[FS_ROLE_SERVER];
@@ -199,11 +199,16 @@ fs_classify_confidence_low(const FsConn *conn)
      * a silent server looks the same either way); or, the handshake not
      * seen, the capture began with a FIN: the peer's FIN may have passed
      * before it (who closed first, and the peer's state, unknown) */
-    return conn->capture_loss != 0 ||
-           (fs_conn_one_sided(conn) && (c->ack_seen || s->ack_seen)) ||
+    return (fs_conn_one_sided(conn) && (c->ack_seen || s->ack_seen)) ||
            (!conn->syn_seen && !c->isn_known && !s->isn_known &&
             ((c->fin_sent && c->fin_time == conn->t_first) ||
              (s->fin_sent && s->fin_time == conn->t_first)));
+}
+
+gboolean
+fs_classify_confidence_low(const FsConn *conn)
+{
+    return conn->capture_loss != 0 || fs_classify_closer_guessed(conn);
 }
 
 gboolean

@@ -21,10 +21,10 @@ typedef struct {
     char *name;                  /* "ip:port" of the server */
     guint64 connections;
     guint64 by_closer[3];        /* client, server, simultaneous first */
-    guint64 closers_guessed;     /* of those, the records of confidence
-                                    low (one side captured, capture
-                                    loss, the close's start not seen):
-                                    their closer is a guess */
+    guint64 closers_guessed;     /* of those, the records whose closer
+                                    is a guess (one side captured, the
+                                    close's start not seen:
+                                    fs_classify_closer_guessed()) */
     guint64 resets[2][FS_TCP_N_STATES]; /* first RST: sender role x the
                                            state it interrupted */
     guint64 stuck[2][FS_TCP_N_STATES];  /* endpoints by role and end state

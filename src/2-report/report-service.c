@@ -491,7 +491,7 @@ fs_services_add(FsServices *s, const FsConn *conn, const FsOutcome *outcome,
     svc->idle_max = MAX(svc->idle_max, outcome->idle_before_close);
     if (closer != FS_CLOSER_NONE) {
         svc->by_closer[closer]++;
-        svc->closers_guessed += fs_classify_confidence_low(conn);
+        svc->closers_guessed += fs_classify_closer_guessed(conn);
     }
     if (conn->rst_from != FS_ROLE_NONE && conn->rst_state < FS_TCP_N_STATES)
         svc->resets[conn->rst_from][conn->rst_state]++;
@@ -581,10 +581,10 @@ fs_service_meaning(const FsService *svc)
     if (closed == 0)
         return NULL;
     if (svc->closers_guessed >= closed)
-        guessed = g_strdup("every closer a guess: confidence low");
+        guessed = g_strdup("every closer guessed: confidence low");
     else if (svc->closers_guessed > 0)
         guessed = g_strdup_printf("%" G_GUINT64_FORMAT " of the %"
-                                  G_GUINT64_FORMAT " closers a guess: "
+                                  G_GUINT64_FORMAT " closers guessed: "
                                   "confidence low",
                                   svc->closers_guessed, closed);
     for (int k = 0; k < 3; k++) {
