@@ -13,9 +13,11 @@
  *   range of byte 11 + 1 ports (else Linux's 28232). Byte 12 (sigfigs,
  *   ignored too) % 3: 1 freezes quiet connections at every sweep, 2
  *   never, 0 after the default (10 s for open ones).
- * Each input runs twice, read in place (src/1-engine/mapped.c) and with
- * FINSCOPE_NO_MMAP through libpcap alone: the reports and the errors
- * must be the same byte for byte, unless libpcap refused a pcapng
+ * Each input runs three times, read in place (src/1-engine/mapped.c)
+ * through the window, from the file mapped in chunks (fs_capture_map():
+ * --threads 1; chunks of the fuzz build's window size, so that records
+ * straddle them) and with FINSCOPE_NO_MMAP through libpcap alone: the
+ * reports and the errors must be the same byte for byte, unless libpcap refused a pcapng
  * interface whose snapshot differs from the first one's, which the
  * mapped reader reads (mapped-pcapng.h). */
 #define _GNU_SOURCE /* memfd_create */
@@ -117,7 +119,8 @@ analyse(FsCapture *cap, const guint8 *data, gsize size, FILE *out)
 
 /* The whole run on the file at path, reported into a string. */
 static char *
-run_once(const char *path, const guint8 *data, gsize size, gsize *len)
+run_once(const char *path, const guint8 *data, gsize size, gboolean map,
+         gsize *len)
 {
     const char *paths[1] = { path };
     g_autoptr(GError) error = NULL;
@@ -128,6 +131,8 @@ run_once(const char *path, const guint8 *data, gsize size, gsize *len)
     g_assert_nonnull(out);
     cap = fs_capture_open_files(paths, 1, NULL, &error);
     if (cap != NULL) {
+        if (map)
+            (void)fs_capture_map(cap);
         analyse(cap, data, size, out);
         fs_capture_free(cap);
     } else {
@@ -143,6 +148,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_autofree char *path = NULL;
     g_autofree char *mapped = NULL;
     g_autofree char *libpcap = NULL;
+    g_autofree char *in_map = NULL;
+    gsize n_in_map = 0;
     gsize n_mapped = 0;
     gsize n_libpcap = 0;
     int fd;
@@ -155,9 +162,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_assert(write(fd, data, size) == (ssize_t)size);
     path = g_strdup_printf("/proc/self/fd/%d", fd);
     g_unsetenv("FINSCOPE_NO_MMAP");
-    mapped = run_once(path, data, size, &n_mapped);
+    mapped = run_once(path, data, size, FALSE, &n_mapped);
+    /* read from chunks of the file mapped (--threads 1): the same */
+    in_map = run_once(path, data, size, TRUE, &n_in_map);
+    if (n_in_map != n_mapped || memcmp(in_map, mapped, n_mapped) != 0) {
+        fprintf(stderr, "fuzz-pipeline: mapped chunks and window differ\n"
+                "--- chunks\n%s--- window\n%s", in_map, mapped);
+        abort();
+    }
     g_setenv("FINSCOPE_NO_MMAP", "1", TRUE);
-    libpcap = run_once(path, data, size, &n_libpcap);
+    libpcap = run_once(path, data, size, FALSE, &n_libpcap);
     g_unsetenv("FINSCOPE_NO_MMAP");
     if ((n_mapped != n_libpcap || memcmp(mapped, libpcap, n_mapped) != 0) &&
         strstr(libpcap, "different from the snapshot length of the first "

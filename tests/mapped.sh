@@ -17,12 +17,12 @@ records_read() {
         sed 's/.*://' | grep . || echo 0
 }
 
-# same_ng NAME ARGS...: same, but where libpcap refuses an interface whose
+# same_ng NAME ARGS...: same (or $SAME), but where libpcap refuses an interface whose
 # snapshot or link type differs from the first one's (the mapped reader
 # reads on: mapped-pcapng.h), only that the mapped reader did not refuse
 # it.
 same_ng() {
-    same "$@" && return 0
+    "${SAME:-same}" "$@" && return 0
     # (the mapped reader stopped at the same interface for another reason
     # and libpcap's words are all it says: FINSCOPE_NO_MMAP adds why the
     # file read in place might go further, and nothing else differs)
@@ -76,6 +76,30 @@ fi
 same_on_samples same
 check "every sample ($n) the same both ways" none_failed
 
+# With --threads 1 the engine's thread decodes and the file is mapped in
+# chunks (fs_capture_map()): mmap(MAP_POPULATE) seen, none with
+# FINSCOPE_NO_MAP set; the same reports as through libpcap.
+same1() { same_without FINSCOPE_NO_MMAP "$@" --threads 1; }
+if command -v strace > /dev/null 2>&1 &&
+    strace -f -o "$OUT/strace" -e trace=mmap true 2> /dev/null; then
+    strace -o "$OUT/strace" -e trace=mmap "$FINSCOPE" --threads 1 \
+        -r "$sample" > /dev/null 2>&1
+    n_map=$(grep -c MAP_POPULATE "$OUT/strace")
+    FINSCOPE_NO_MAP=1 strace -o "$OUT/strace" -e trace=mmap \
+        "$FINSCOPE" --threads 1 -r "$sample" > /dev/null 2>&1
+    n_lib=$(grep -c MAP_POPULATE "$OUT/strace")
+    if [ "$n_map" -ge 1 ] && [ "$n_lib" -eq 0 ]; then
+        ok "--threads 1 maps the file, FINSCOPE_NO_MAP turns it off"
+    else
+        not_ok "mapped $n_map times, $n_lib with FINSCOPE_NO_MAP"
+    fi
+else
+    skip "strace cannot run here"
+fi
+same_on_samples same1
+check "every sample ($n) the same mapped (--threads 1) and through libpcap" \
+    none_failed
+
 # Cut inside the first record's header, inside its data, and near the
 # end (inside the last header or data), on every pcap sample.
 fails=
@@ -89,9 +113,11 @@ for f in "$SAMPLES"/*.pcap; do
         head -c "$cut" "$f" > "$OUT/cut.pcap"
         same "$f cut at $cut" -r "$OUT/cut.pcap" >> "$OUT/why" ||
             fails="$fails $(basename "$f"):$cut"
+        same1 "$f cut at $cut, mapped" -r "$OUT/cut.pcap" >> "$OUT/why" ||
+            fails="$fails $(basename "$f"):$cut:mapped"
     done
 done
-check "samples cut anywhere: the same both ways" none_failed
+check "samples cut anywhere: the same both ways (and mapped)" none_failed
 
 # u32_at FILE OFFSET: the 32-bit little-endian number there.
 u32_at() {
@@ -327,18 +353,41 @@ for t in fuzz-pipeline fuzz-pcapng; do
         for f in $(ls "$corpus" | head -n 300); do
             n=$((n + 1))
             same_ng "$f" -r "$corpus/$f" >> "$OUT/why" || fails="$fails $f"
+            SAME=same1
+            same_ng "$f, mapped" -r "$corpus/$f" >> "$OUT/why" ||
+                fails="$fails $f:mapped"
+            SAME=same
         done
-        check "$t corpus ($n files): the same both ways" none_failed
+        check "$t corpus ($n files): the same both ways, and mapped" none_failed
     else
         skip "no fuzz corpus in $corpus"
     fi
 done
+
+# A file of several mapped chunks (4 MiB each, records across their
+# edges): the largest sample's records again and again.
+big=$(ls -S "$SAMPLES"/*.pcap | head -n 1)
+: > "$OUT/big.tail"
+{
+    cat "$big"
+    i=0
+    while [ "$(wc -c < "$OUT/big.tail")" -lt 10485760 ]; do
+        tail -c +25 "$big" >> "$OUT/big.tail"
+        i=$((i + 1))
+    done
+    cat "$OUT/big.tail"
+} > "$OUT/big.pcap"
+compared=0
+check "a file of three mapped chunks (--threads 1): as through libpcap" \
+    same1 big -r "$OUT/big.pcap"
+rm -f "$OUT/big.pcap" "$OUT/big.tail"
 
 # The bench's medium trace, when it is there: large enough that pages
 # behind are given back (every MiB).
 medium=$G_TEST_BUILDDIR/bench/out/medium.pcap
 if [ -f "$medium" ] && [ "${FINSCOPE_SLOW_TESTS:-0}" = 1 ]; then
     check "bench medium trace" same medium -r "$medium"
+    check "bench medium trace mapped (--threads 1)" same1 medium -r "$medium"
     if command -v editcap > /dev/null 2>&1 &&
         editcap -F pcapng "$medium" "$OUT/medium.pcapng"; then
         check "bench medium trace as pcapng" same medium-ng \

@@ -55,6 +55,12 @@ FsCaptureResult fs_capture_decode_batch(FsCapture *cap, guint8 *status,
                                         FsSegment *seg, guint max, guint *n,
                                         GError **error);
 
+/* A single file without a filter, read from here on by
+ * fs_capture_decode_batch() alone and on this thread (the engine's):
+ * its records read from the file mapped into memory rather than copied
+ * (mapped.h, fs_mapped_map()). TRUE if so; the results are the same. */
+gboolean fs_capture_map(FsCapture *cap);
+
 guint fs_capture_n_sources(const FsCapture *cap);
 /* The path as given, control characters escaped (\x1b): for messages. */
 const char *fs_capture_source_name(const FsCapture *cap, guint source);

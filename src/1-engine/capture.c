@@ -778,6 +778,19 @@ fs_capture_decode_batch(FsCapture *cap, guint8 *status, FsSegment *seg,
     return FS_CAPTURE_PACKET;
 }
 
+gboolean
+fs_capture_map(FsCapture *cap)
+{
+    FsSource *src = NULL;
+
+    g_return_val_if_fail(cap != NULL, FALSE);
+    if (cap->live != NULL || cap->n_sources != 1)
+        return FALSE;
+    src = &cap->sources[0];
+    return src->mapped != NULL && !src->has_filter &&
+           fs_mapped_map(src->mapped);
+}
+
 guint
 fs_capture_n_sources(const FsCapture *cap)
 {

@@ -1,6 +1,7 @@
 /* finscope: classic pcap and pcapng files read into a window of a few
  * hundred KiB, records parsed in place there (no copy of a packet, no
- * call a packet; mapped.c says why not a memory map). Only the records
+ * call a packet), or with --threads 1 from the file mapped in chunks
+ * (fs_mapped_map(); mapped.c says why not always). Only the records
  * libpcap would hand over unchanged are read here; from the first record
  * that is not (cut off by the end of the file, longer than the snapshot,
  * ...) on, libpcap reads the rest of the file, so the results are the
@@ -103,6 +104,17 @@ int fs_mapped_linktype(const FsMapped *m);
 guint fs_mapped_decode(FsMapped *m, int linktype, guint source,
                        guint32 *frames, guint8 *status, FsSegment *seg,
                        guint max);
+
+/* From now on the classic pcap file's records are read from chunks of
+ * it mapped into memory (4 MiB, page tables filled at once, each cache
+ * line asked for 4 KiB ahead of the record parsed) instead of copied
+ * into the window: for a reader whose decoding shares its thread with
+ * the engine (mapped.c says why). Only fs_mapped_decode() reads it then,
+ * on this thread. A file cut short under a chunk (SIGBUS) ends there as
+ * a read that came back short would (a SIGBUS handler is installed for
+ * that, once; any other SIGBUS goes to the one before). FALSE, nothing
+ * changed, for pcapng. */
+gboolean fs_mapped_map(FsMapped *m);
 
 /* Puts libpcap where the records read here end (after fs_mapped_next()
  * said FALSE): the stream moved there, or for pcapng when libpcap cannot

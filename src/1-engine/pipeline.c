@@ -161,10 +161,15 @@ run_files(FsPipeline *p, GError **error)
     else if (p->cfg.shards >= 2)
         res = fs_shards_run(p->cap, p->engine, &p->sink, p->cfg.shards,
                             p->cfg.tick, p->cfg.tick_user, error);
-    else
+    else {
+        /* the engine's thread decodes too: reading the file in place
+         * costs it less than the kernel's copy (doc/HACKING.md) */
+        if (!p->cfg.threaded && g_getenv("FINSCOPE_NO_MAP") == NULL)
+            (void)fs_capture_map(p->cap);
         res = fs_reader_run_ticking(p->cap, p->engine, p->cfg.threaded,
                                     p->cfg.worker, p->cfg.tick,
                                     p->cfg.tick_user, error);
+    }
     if (p->cfg.warn != NULL) {
         warn_unfiltered(p);
         warn_truncated(p);
