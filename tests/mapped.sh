@@ -364,7 +364,7 @@ for t in fuzz-pipeline fuzz-pcapng; do
     fi
 done
 
-# A file of several mapped chunks (4 MiB each, records across their
+# A file of several mapped chunks (1 MiB each, records across their
 # edges): the largest sample's records again and again.
 big=$(ls -S "$SAMPLES"/*.pcap | head -n 1)
 : > "$OUT/big.tail"
@@ -378,7 +378,7 @@ big=$(ls -S "$SAMPLES"/*.pcap | head -n 1)
     cat "$OUT/big.tail"
 } > "$OUT/big.pcap"
 compared=0
-check "a file of three mapped chunks (--threads 1): as through libpcap" \
+check "a file of ten mapped chunks (--threads 1): as through libpcap" \
     same1 big -r "$OUT/big.pcap"
 rm -f "$OUT/big.pcap" "$OUT/big.tail"
 

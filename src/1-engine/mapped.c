@@ -18,14 +18,14 @@
  * not grow with it.
  *
  * Where the engine's own thread decodes (--threads 1: fs_mapped_map()),
- * classic pcap is read from the file mapped instead, 4 MiB at a time
+ * classic pcap is read from the file mapped instead, 1 MiB at a time
  * with its page tables filled in the one mmap() call (MAP_POPULATE: no
  * fault a page), each chunk given back when the next is mapped; every
  * cache line of it is asked for 4 KiB ahead of the record parsed, as
  * the hardware's prefetcher stops at each page's end. That thread then
- * does without the kernel's copy: medium-c 3-6% less wall time than
- * through the window (session 27, doc/HACKING.md). With a reader thread
- * the copy is in that thread, and mapping measured slower there. A
+ * does without the kernel's copy (session 27's figures in
+ * doc/HACKING.md). With a reader thread the copy is in that thread, and
+ * mapping measured slower there. A
  * file cut short under a mapped chunk raises SIGBUS: on_sigbus() takes
  * the decode loop back, and the file ends there for the reader as a
  * read that came back short does. */
@@ -72,7 +72,7 @@
 #ifdef FS_MAPPED_WINDOW
 #define MAP_CHUNK ((gsize)FS_MAPPED_WINDOW)
 #else
-#define MAP_CHUNK ((gsize)4 << 20)
+#define MAP_CHUNK ((gsize)1 << 20)
 #endif
 #define PREFETCH_AHEAD ((gsize)4096)
 #define LINE 64u

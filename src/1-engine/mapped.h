@@ -106,7 +106,7 @@ guint fs_mapped_decode(FsMapped *m, int linktype, guint source,
                        guint max);
 
 /* From now on the classic pcap file's records are read from chunks of
- * it mapped into memory (4 MiB, page tables filled at once, each cache
+ * it mapped into memory (1 MiB, page tables filled at once, each cache
  * line asked for 4 KiB ahead of the record parsed) instead of copied
  * into the window: for a reader whose decoding shares its thread with
  * the engine (mapped.c says why). Only fs_mapped_decode() reads it then,
