@@ -52,26 +52,36 @@ same_ng() {
 }
 
 
+# on_not_off NAME SYSCALL WORD VAR ARGS...: finscope ARGS -r $sample
+# makes SYSCALL calls with WORD in them (strace), and none with VAR=1 in
+# its environment; skipped when strace cannot run here.
+on_not_off() {
+    if ! command -v strace > /dev/null 2>&1 ||
+        ! strace -f -o "$OUT/strace" -e trace="$2" true 2> /dev/null; then
+        skip "strace cannot run here"
+        return 0
+    fi
+    _name=$1 _sys=$2 _word=$3 _var=$4
+    shift 4
+    strace -f -o "$OUT/strace" -e trace="$_sys" "$FINSCOPE" "$@" \
+        -r "$sample" > /dev/null 2>&1
+    _on=$(grep -c "$_word" "$OUT/strace")
+    env "$_var=1" strace -f -o "$OUT/strace" -e trace="$_sys" \
+        "$FINSCOPE" "$@" -r "$sample" > /dev/null 2>&1
+    _off=$(grep -c "$_word" "$OUT/strace")
+    if [ "$_on" -ge 1 ] && [ "$_off" -eq 0 ]; then
+        ok "$_name"
+    else
+        not_ok "$_name: $_word $_on times, $_off with $_var"
+    fi
+}
+
 # The fast path is taken at all: posix_fadvise(POSIX_FADV_SEQUENTIAL) on
 # the file (before its reads into the window), and none with
 # FINSCOPE_NO_MMAP set.
 sample=$SAMPLES/client-close-first-v4.pcap
-if command -v strace > /dev/null 2>&1 &&
-    strace -f -o "$OUT/strace" -e trace=fadvise64 true 2> /dev/null; then
-    strace -f -o "$OUT/strace" -e trace=fadvise64 "$FINSCOPE" -r "$sample" \
-        > /dev/null 2>&1
-    n_map=$(grep -c POSIX_FADV_SEQUENTIAL "$OUT/strace")
-    FINSCOPE_NO_MMAP=1 strace -f -o "$OUT/strace" -e trace=fadvise64 \
-        "$FINSCOPE" -r "$sample" > /dev/null 2>&1
-    n_lib=$(grep -c POSIX_FADV_SEQUENTIAL "$OUT/strace")
-    if [ "$n_map" -ge 1 ] && [ "$n_lib" -eq 0 ]; then
-        ok "pcap files are read in place, FINSCOPE_NO_MMAP turns it off"
-    else
-        not_ok "read in place $n_map times, $n_lib with FINSCOPE_NO_MMAP"
-    fi
-else
-    skip "strace cannot run here"
-fi
+on_not_off "pcap files are read in place, FINSCOPE_NO_MMAP turns it off" \
+    fadvise64 POSIX_FADV_SEQUENTIAL FINSCOPE_NO_MMAP
 
 same_on_samples same
 check "every sample ($n) the same both ways" none_failed
@@ -80,22 +90,8 @@ check "every sample ($n) the same both ways" none_failed
 # chunks (fs_capture_map()): mmap(MAP_POPULATE) seen, none with
 # FINSCOPE_NO_MAP set; the same reports as through libpcap.
 same1() { same_without FINSCOPE_NO_MMAP "$@" --threads 1; }
-if command -v strace > /dev/null 2>&1 &&
-    strace -f -o "$OUT/strace" -e trace=mmap true 2> /dev/null; then
-    strace -o "$OUT/strace" -e trace=mmap "$FINSCOPE" --threads 1 \
-        -r "$sample" > /dev/null 2>&1
-    n_map=$(grep -c MAP_POPULATE "$OUT/strace")
-    FINSCOPE_NO_MAP=1 strace -o "$OUT/strace" -e trace=mmap \
-        "$FINSCOPE" --threads 1 -r "$sample" > /dev/null 2>&1
-    n_lib=$(grep -c MAP_POPULATE "$OUT/strace")
-    if [ "$n_map" -ge 1 ] && [ "$n_lib" -eq 0 ]; then
-        ok "--threads 1 maps the file, FINSCOPE_NO_MAP turns it off"
-    else
-        not_ok "mapped $n_map times, $n_lib with FINSCOPE_NO_MAP"
-    fi
-else
-    skip "strace cannot run here"
-fi
+on_not_off "--threads 1 maps the file, FINSCOPE_NO_MAP turns it off" \
+    mmap MAP_POPULATE FINSCOPE_NO_MAP --threads 1
 same_on_samples same1
 check "every sample ($n) the same mapped (--threads 1) and through libpcap" \
     none_failed

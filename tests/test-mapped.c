@@ -163,13 +163,24 @@ open_written(const GByteArray *b, gsize window, char **path, pcap_t **pcap)
     return m;
 }
 
+/* A classic pcap file of 3 MiB of 1000-byte records (1,016 bytes each
+ * with their headers, after the file's 24). */
+static void
+put_even_file(GByteArray *b)
+{
+    static const guint32 file_header[6] = { 0xa1b2c3d4u, 0x00040002u, 0, 0,
+                                            65535, 1 };
+
+    g_byte_array_append(b, (const guint8 *)file_header, sizeof file_header);
+    while (b->len < 3 * 1024 * 1024)
+        put_record(b, FALSE, 1, 2, 1000, 1000);
+}
+
 /* A file cut short while it is read: the records past its new end are
  * left to libpcap (the window's read comes back short there). */
 static void
 test_file_cut_while_read(void)
 {
-    static const guint32 file_header[6] = { 0xa1b2c3d4u, 0x00040002u, 0, 0,
-                                            65535, 1 };
     g_autoptr(GByteArray) b = g_byte_array_new();
     g_autofree char *path = NULL;
     struct pcap_pkthdr hdr;
@@ -178,9 +189,7 @@ test_file_cut_while_read(void)
     FsMapped *m;
     pcap_t *pcap;
 
-    g_byte_array_append(b, (const guint8 *)file_header, sizeof file_header);
-    while (b->len < 3 * 1024 * 1024)
-        put_record(b, FALSE, 1, 2, 1000, 1000);
+    put_even_file(b);
     m = open_written(b, 256 * 1024, &path, &pcap);
     while (n < 100 && fs_mapped_next(m, &hdr, &data))
         n++;
@@ -614,22 +623,31 @@ frame_len(GRand *r, guint i)
                        : (guint32)g_rand_int_range(r, 0, 9000);
 }
 
+/* A classic pcap file (snapshot libpcap's maximum) of frame_len()
+ * frames from seed, to size bytes or a little more. */
 static void
-test_window_classic(void)
+put_frames_file(GByteArray *b, guint32 seed, guint size)
 {
     static const guint32 file_header[6] = { 0xa1b2c3d4u, 0x00040002u, 0, 0,
                                             262144, 1 };
-    g_autoptr(GByteArray) b = g_byte_array_new();
-    g_autoptr(GRand) r = g_rand_new_with_seed(14);
+    g_autoptr(GRand) r = g_rand_new_with_seed(seed);
 
     g_byte_array_append(b, (const guint8 *)file_header, sizeof file_header);
-    for (guint i = 0; b->len < 6 * 1024 * 1024; i++) {
+    for (guint i = 0; b->len < size; i++) {
         guint32 caplen = frame_len(r, i);
         guint32 v[4] = { 1000 + i, i % 1000000, caplen, caplen + i % 3 };
 
         g_byte_array_append(b, (const guint8 *)v, sizeof v);
         put_frame(b, caplen, i);
     }
+}
+
+static void
+test_window_classic(void)
+{
+    g_autoptr(GByteArray) b = g_byte_array_new();
+
+    put_frames_file(b, 14, 6 * 1024 * 1024);
     expect_read_as_libpcap(b, 256 * 1024);
     expect_read_as_libpcap(b, 4096); /* the least (mapped.c) */
 }
@@ -707,22 +725,12 @@ decode_all(const GByteArray *b, gboolean map, goffset *end)
 static void
 test_mapped_classic(void)
 {
-    static const guint32 file_header[6] = { 0xa1b2c3d4u, 0x00040002u, 0, 0,
-                                            262144, 1 };
     g_autoptr(GByteArray) b = g_byte_array_new();
-    g_autoptr(GRand) r = g_rand_new_with_seed(27);
     g_autoptr(GArray) mapped = NULL;
     g_autoptr(GArray) read = NULL;
     goffset mapped_end = 0, read_end = 0;
 
-    g_byte_array_append(b, (const guint8 *)file_header, sizeof file_header);
-    for (guint i = 0; b->len < 10 * 1024 * 1024; i++) {
-        guint32 caplen = frame_len(r, i);
-        guint32 v[4] = { 1000 + i, i % 1000000, caplen, caplen + i % 3 };
-
-        g_byte_array_append(b, (const guint8 *)v, sizeof v);
-        put_frame(b, caplen, i);
-    }
+    put_frames_file(b, 27, 10 * 1024 * 1024);
     mapped = decode_all(b, TRUE, &mapped_end);
     read = decode_all(b, FALSE, &read_end);
     g_assert_cmpuint(mapped->len, >, 500);
@@ -738,8 +746,6 @@ test_mapped_classic(void)
 static void
 test_file_cut_while_mapped(void)
 {
-    static const guint32 file_header[6] = { 0xa1b2c3d4u, 0x00040002u, 0, 0,
-                                            65535, 1 };
     g_autoptr(GByteArray) b = g_byte_array_new();
     g_autofree char *path = NULL;
     g_autofree guint8 *status = g_new(guint8, 512);
@@ -749,9 +755,7 @@ test_file_cut_while_mapped(void)
     FsMapped *m;
     pcap_t *pcap;
 
-    g_byte_array_append(b, (const guint8 *)file_header, sizeof file_header);
-    while (b->len < 3 * 1024 * 1024)
-        put_record(b, FALSE, 1, 2, 1000, 1000);
+    put_even_file(b);
     m = open_written(b, 256 * 1024, &path, &pcap);
     g_assert_true(fs_mapped_map(m));
     g_assert_cmpuint(fs_mapped_decode(m, DLT_EN10MB, 0, &frames, status, seg,
