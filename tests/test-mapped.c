@@ -740,12 +740,14 @@ test_mapped_classic(void)
     g_assert_cmpint(read_end, ==, (goffset)b->len);
 }
 
-/* A mapped file cut short while it is read: the SIGBUS of the first
- * page past its new end ends the records read here before it, and
- * libpcap is left the rest. */
+/* A mapped file cut short while it is read, at a page's edge (the next
+ * page's SIGBUS) or inside a page (whose rest reads as zeros): the
+ * records whole before the cut, every one, and not the one across it,
+ * which libpcap is left to find cut. */
 static void
-test_file_cut_while_mapped(void)
+test_file_cut_while_mapped(gconstpointer cut_p)
 {
+    gsize cut = GPOINTER_TO_SIZE(cut_p);
     g_autoptr(GByteArray) b = g_byte_array_new();
     g_autofree char *path = NULL;
     g_autofree guint8 *status = g_new(guint8, 512);
@@ -760,15 +762,11 @@ test_file_cut_while_mapped(void)
     g_assert_true(fs_mapped_map(m));
     g_assert_cmpuint(fs_mapped_decode(m, DLT_EN10MB, 0, &frames, status, seg,
                                       100), ==, 100);
-    g_assert_cmpint(truncate(path, 1536 * 1024), ==, 0);
+    g_assert_cmpint(truncate(path, (off_t)cut), ==, 0);
     do
         n = fs_mapped_decode(m, DLT_EN10MB, 0, &frames, status, seg, 512);
     while (n == 512);
-    /* the records whole before the cut, every one, and the one across
-     * it: its header was read before the cut, and decoding read only
-     * its first bytes (no SIGBUS), as a read of the file before the cut
-     * would have; its successor's header is past it */
-    g_assert_cmpuint(frames, ==, (1536 * 1024 - 24) / 1016 + 1);
+    g_assert_cmpuint(frames, ==, (cut - 24) / 1016);
     g_assert_cmpint(fs_mapped_offset(m), ==, 24 + (goffset)frames * 1016);
     fs_mapped_free(m);
     pcap_close(pcap);
@@ -824,8 +822,15 @@ main(int argc, char **argv)
     g_test_add_func("/mapped/window-classic", test_window_classic);
     g_test_add_func("/mapped/window-pcapng", test_window_pcapng);
     g_test_add_func("/mapped/mapped-classic", test_mapped_classic);
-    g_test_add_func("/mapped/file-cut-while-mapped",
-                    test_file_cut_while_mapped);
+    g_test_add_data_func("/mapped/file-cut-while-mapped/page",
+                         GSIZE_TO_POINTER(1536 * 1024),
+                         test_file_cut_while_mapped);
+    g_test_add_data_func("/mapped/file-cut-while-mapped/in-page",
+                         GSIZE_TO_POINTER(1536 * 1024 + 1000),
+                         test_file_cut_while_mapped);
+    g_test_add_data_func("/mapped/file-cut-while-mapped/last-page",
+                         GSIZE_TO_POINTER(3 * 1024 * 1024 - 3000),
+                         test_file_cut_while_mapped);
     g_test_add_func("/mapped/other-sigbus", test_other_sigbus);
     g_test_add_data_func("/mapped/pcapng-le", GINT_TO_POINTER(FALSE),
                          test_pcapng);

@@ -17,7 +17,8 @@
  * The window is the same whatever the file's size, so the peak RSS does
  * not grow with it.
  *
- * Where the engine's own thread decodes (--threads 1: fs_mapped_map()),
+ * Where the engine's own thread decodes (--threads 1, or one CPU:
+ * fs_mapped_map()),
  * classic pcap is read from the file mapped instead, 1 MiB at a time
  * with its page tables filled in the one mmap() call (MAP_POPULATE: no
  * fault a page), each chunk given back when the next is mapped; every
@@ -25,10 +26,12 @@
  * the hardware's prefetcher stops at each page's end. That thread then
  * does without the kernel's copy (session 27's figures in
  * doc/HACKING.md). With a reader thread the copy is in that thread, and
- * mapping measured slower there. A
- * file cut short under a mapped chunk raises SIGBUS: on_sigbus() takes
- * the decode loop back, and the file ends there for the reader as a
- * read that came back short does. */
+ * mapping measured slower there. A file cut short under a mapped chunk
+ * raises SIGBUS past the page its new end lies in (on_sigbus() takes
+ * the decode loop back) and reads as zeros in the rest of that page, so
+ * each batch's records are checked against the file's size (one
+ * fstat()): the file ends for the reader after the last whole record,
+ * as after a read that came back short. */
 #include "config.h"
 
 #include <errno.h>
@@ -99,12 +102,15 @@ struct FsMapped {
                             interface's), the file's before the first */
     const char *stop;    /* pcapng: libpcap cannot take over, why */
     gboolean mapped;     /* buf maps the file's [at, at + have) */
-    gsize page;          /* mapped: the page size (at is a multiple) */
+    gsize page;          /* mapped: the page size (at is a multiple
+                            while a chunk is mapped) */
     gsize ahead;         /* mapped: the window's bytes before this were
                             asked into the cache */
-    /* mapped, while fs_mapped_decode() reads: where the records decoded
-     * so far end, and how many (what a SIGBUS leaves valid) */
-    volatile gsize done_pos;
+    /* mapped, while fs_mapped_decode() reads: where each record decoded
+     * so far ends (ends_cap of them at most), and how many (what a
+     * SIGBUS leaves, and what a file cut short under them keeps) */
+    volatile gsize *ends;
+    guint ends_cap;
     volatile guint done_n;
 };
 
@@ -226,23 +232,25 @@ is_pcapng(const guint8 *base, pcap_t *pcap)
  * is taken back to where it began when the address lies in its chunk;
  * any other SIGBUS goes to the handler that was there before (a
  * sanitizer's, a fuzzer's), or gets the default action. */
-static __thread sigjmp_buf *bus_jump;
-static __thread const guint8 *bus_lo;
-static __thread const guint8 *bus_hi;
-static __thread const guint8 *volatile bus_addr;
+static __thread sigjmp_buf *volatile bus_jump;
+static __thread const guint8 *volatile bus_lo;
+static __thread const guint8 *volatile bus_hi;
 static struct sigaction bus_before;
 
 static void
 on_sigbus(int sig, siginfo_t *info, void *context)
 {
     const guint8 *addr = info->si_addr;
+    /* the kernel's, at a fault (not kill() or sigqueue(), whose si_addr
+     * is not an address) */
+    gboolean fault = info->si_code > 0;
 
-    if (bus_jump != NULL && addr >= bus_lo && addr < bus_hi) {
-        bus_addr = addr;
+    if (fault && bus_jump != NULL && addr >= bus_lo && addr < bus_hi)
         siglongjmp(*bus_jump, 1);
-    }
     if ((bus_before.sa_flags & SA_SIGINFO) != 0) {
         bus_before.sa_sigaction(sig, info, context);
+    } else if (bus_before.sa_handler == SIG_IGN && !fault) {
+        return;
     } else if (bus_before.sa_handler != SIG_DFL &&
                bus_before.sa_handler != SIG_IGN) {
         bus_before.sa_handler(sig);
@@ -539,7 +547,7 @@ decode_classic(FsMapped *m, const FsMappedFormat fmt, int linktype,
                                   data, &seg[n]);
         n++;
         if (mapped) {
-            m->done_pos = at + rel;
+            m->ends[n - 1] = at + rel;
             m->done_n = n;
         }
     }
@@ -550,40 +558,56 @@ decode_classic(FsMapped *m, const FsMappedFormat fmt, int linktype,
     return n;
 }
 
-/* The file was cut short under a mapped chunk (a SIGBUS at addr, in it):
- * it ends here at that page, or where it now ends if before; the
- * records decoded before stand, and libpcap reads on from the next. */
-static void
-cut_short(FsMapped *m, const guint8 *addr)
+/* Of the n records decoded from from on, those wholly in the file as
+ * it is now: all unless it was cut short under them (a page of a map
+ * past the file's new end raises SIGBUS, but the rest of the page the
+ * end lies in reads as zeros, which pass for records). When some are
+ * not, or a SIGBUS came (bus), the map ends after the last one kept
+ * (fewer than the caller's max are returned, and libpcap reads on from
+ * there, saying what it finds, as after a read that came back short). */
+static guint
+whole_records(FsMapped *m, guint n, gsize from, gboolean bus)
 {
     struct stat st;
-    gsize end = m->at + (gsize)(addr - m->buf);
+    gsize size = G_MAXSIZE;
 
-    end -= end % m->page;
     if (fstat(m->fd, &st) == 0 && st.st_size >= 0 &&
-        (guint64)st.st_size < (guint64)end)
-        end = (gsize)st.st_size;
-    m->pos = m->done_pos;
-    m->length = MAX(end, m->pos);
-    m->have = MIN(m->have, m->length - m->at);
+        (guint64)st.st_size < (guint64)G_MAXSIZE)
+        size = (gsize)st.st_size;
+    if (!bus && (n == 0 || m->ends[n - 1] <= size))
+        return n;
+    while (n > 0 && m->ends[n - 1] > size)
+        n--;
+    m->pos = n > 0 ? m->ends[n - 1] : from;
+    m->length = m->pos;
+    m->have = m->pos > m->at ? MIN(m->have, m->pos - m->at) : 0;
+    return n;
 }
 
 /* decode_classic() of a mapped reader, taken back here by a SIGBUS in
- * its chunk (on_sigbus()). */
+ * its chunk (on_sigbus()); the records checked against the file's size
+ * (whole_records()), one fstat() a call. */
 static G_GNUC_NO_INLINE guint
 decode_mapped(FsMapped *m, int linktype, guint source, guint32 *frames,
               guint8 *status, FsSegment *seg, guint max)
 {
     sigjmp_buf jump;
+    volatile gsize from = m->pos; /* (read after a siglongjmp()) */
     guint n;
 
-    m->done_pos = m->pos;
+    if (m->buf == NULL) /* the map failed: libpcap reads from pos */
+        return 0;
+    if (max > m->ends_cap) {
+        g_free((gsize *)m->ends);
+        m->ends = g_new(gsize, max);
+        m->ends_cap = max;
+    }
     m->done_n = 0;
     if (sigsetjmp(jump, 0) != 0) {
         bus_jump = NULL;
-        cut_short(m, bus_addr);
-        *frames += m->done_n;
-        return m->done_n;
+        n = whole_records(m, m->done_n, from, TRUE);
+        *frames += n;
+        return n;
     }
     bus_lo = m->buf;
     bus_hi = m->buf + m->cap;
@@ -598,6 +622,12 @@ decode_mapped(FsMapped *m, int linktype, guint source, guint32 *frames,
                            seg, max, TRUE);
     }
     bus_jump = NULL;
+    if (n > 0) {
+        guint kept = whole_records(m, n, from, FALSE);
+
+        *frames -= n - kept;
+        n = kept;
+    }
     return n;
 }
 
@@ -682,6 +712,7 @@ fs_mapped_free(FsMapped *m)
         g_free(m->buf);
     else if (m->buf != NULL)
         (void)munmap(m->buf, m->cap);
+    g_free((gsize *)m->ends);
     fs_pcapng_free(m->ng);
     g_free(m);
 }

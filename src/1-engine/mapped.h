@@ -110,10 +110,13 @@ guint fs_mapped_decode(FsMapped *m, int linktype, guint source,
  * line asked for 4 KiB ahead of the record parsed) instead of copied
  * into the window: for a reader whose decoding shares its thread with
  * the engine (mapped.c says why). Only fs_mapped_decode() reads it then,
- * on this thread. A file cut short under a chunk (SIGBUS) ends there as
- * a read that came back short would (a SIGBUS handler is installed for
- * that, once; any other SIGBUS goes to the one before). FALSE, nothing
- * changed, for pcapng. */
+ * on this thread. A file cut short under a chunk ends for the reader
+ * after the last record wholly before its new end, as after a read that
+ * came back short (a SIGBUS handler is installed for that, once; any
+ * other SIGBUS goes to the one before; and each fs_mapped_decode() call
+ * checks the records against the file's size). FALSE, nothing changed,
+ * for pcapng, when mapped already, or when the page size or the handler
+ * cannot be had. */
 gboolean fs_mapped_map(FsMapped *m);
 
 /* Puts libpcap where the records read here end (after fs_mapped_next()
