@@ -438,9 +438,11 @@ not_here:
 gboolean
 fs_mapped_map(FsMapped *m)
 {
+    const char *off = g_getenv("FINSCOPE_NO_MAP");
     long page = sysconf(_SC_PAGESIZE);
 
-    if (m->ng != NULL || m->mapped || page <= 0 || !catch_sigbus())
+    if ((off != NULL && *off != '\0') || m->ng != NULL || m->mapped ||
+        page <= 0 || !catch_sigbus())
         return FALSE;
     m->page = (gsize)page;
     g_free(m->buf);
@@ -558,6 +560,23 @@ decode_classic(FsMapped *m, const FsMappedFormat fmt, int linktype,
     return n;
 }
 
+/* decode_classic() with the format a constant for the usual file (this
+ * machine's byte order, microseconds), m->fmt for any other. */
+EACH_RECORD guint
+decode_any_classic(FsMapped *m, int linktype, guint source, guint32 *frames,
+                   guint8 *status, FsSegment *seg, guint max,
+                   const gboolean mapped)
+{
+    if (!m->fmt.swapped && !m->fmt.nsec) {
+        const FsMappedFormat usual = { FALSE, FALSE, m->fmt.limit };
+
+        return decode_classic(m, usual, linktype, source, frames, status,
+                              seg, max, mapped);
+    }
+    return decode_classic(m, m->fmt, linktype, source, frames, status, seg,
+                          max, mapped);
+}
+
 /* Of the n records decoded from from on, those wholly in the file as
  * it is now: all unless it was cut short under them (a page of a map
  * past the file's new end raises SIGBUS, but the rest of the page the
@@ -612,15 +631,8 @@ decode_mapped(FsMapped *m, int linktype, guint source, guint32 *frames,
     bus_lo = m->buf;
     bus_hi = m->buf + m->cap;
     bus_jump = &jump;
-    if (!m->fmt.swapped && !m->fmt.nsec) {
-        const FsMappedFormat usual = { FALSE, FALSE, m->fmt.limit };
-
-        n = decode_classic(m, usual, linktype, source, frames, status, seg,
-                           max, TRUE);
-    } else {
-        n = decode_classic(m, m->fmt, linktype, source, frames, status,
-                           seg, max, TRUE);
-    }
+    n = decode_any_classic(m, linktype, source, frames, status, seg, max,
+                           TRUE);
     bus_jump = NULL;
     if (n > 0) {
         guint kept = whole_records(m, n, from, FALSE);
@@ -648,15 +660,8 @@ fs_mapped_decode(FsMapped *m, int linktype, guint source, guint32 *frames,
     }
     if (m->mapped)
         return decode_mapped(m, linktype, source, frames, status, seg, max);
-    /* the usual file: this machine's byte order, microseconds */
-    if (!m->fmt.swapped && !m->fmt.nsec) {
-        const FsMappedFormat usual = { FALSE, FALSE, m->fmt.limit };
-
-        return decode_classic(m, usual, linktype, source, frames, status,
-                              seg, max, FALSE);
-    }
-    return decode_classic(m, m->fmt, linktype, source, frames, status, seg,
-                          max, FALSE);
+    return decode_any_classic(m, linktype, source, frames, status, seg, max,
+                              FALSE);
 }
 
 gboolean

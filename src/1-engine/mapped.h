@@ -115,7 +115,8 @@ guint fs_mapped_decode(FsMapped *m, int linktype, guint source,
  * came back short (a SIGBUS handler is installed for that, once; any
  * other SIGBUS goes to the one before; and each fs_mapped_decode() call
  * checks the records against the file's size). FALSE, nothing changed,
- * for pcapng, when mapped already, or when the page size or the handler
+ * for pcapng, when mapped already, when FINSCOPE_NO_MAP is set (not
+ * empty) in the environment, or when the page size or the handler
  * cannot be had. */
 gboolean fs_mapped_map(FsMapped *m);
 

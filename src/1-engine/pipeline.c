@@ -162,11 +162,9 @@ run_files(FsPipeline *p, GError **error)
         res = fs_shards_run(p->cap, p->engine, &p->sink, p->cfg.shards,
                             p->cfg.tick, p->cfg.tick_user, error);
     else {
-        const char *no_map = g_getenv("FINSCOPE_NO_MAP");
-
         /* the engine's thread decodes too: reading the file mapped
          * costs it less than the kernel's copy (doc/HACKING.md) */
-        if (!p->cfg.threaded && (no_map == NULL || *no_map == '\0'))
+        if (!p->cfg.threaded)
             (void)fs_capture_map(p->cap);
         res = fs_reader_run_ticking(p->cap, p->engine, p->cfg.threaded,
                                     p->cfg.worker, p->cfg.tick,
