@@ -17,9 +17,9 @@
  * through the window, from the file mapped in chunks (fs_capture_map():
  * --threads 1; chunks of the fuzz build's window size, so that records
  * straddle them) and with FINSCOPE_NO_MMAP through libpcap alone: the
- * reports and the errors must be the same byte for byte, unless libpcap refused a pcapng
- * interface whose snapshot differs from the first one's, which the
- * mapped reader reads (mapped-pcapng.h). */
+ * reports and the errors must be the same byte for byte, unless libpcap
+ * refused a pcapng interface whose snapshot differs from the first
+ * one's, which the mapped reader reads (mapped-pcapng.h). */
 #define _GNU_SOURCE /* memfd_create */
 #include "config.h"
 

@@ -120,11 +120,18 @@ same_without() {
     env "$_var=1" "$FINSCOPE" --json --events "$@" > "$OUT/off.out" \
         2> "$OUT/off.err"
     echo "exit $?" >> "$OUT/off.err"
+    on_as_off "$_name"
+}
+
+# on_as_off NAME: $OUT/on.out and on.err (a run's stdout, and stderr
+# with its exit status) the same as off.out and off.err; else says what
+# differs (NAME and the first lines of each diff, from off to on).
+on_as_off() {
     if cmp -s "$OUT/on.out" "$OUT/off.out" &&
         cmp -s "$OUT/on.err" "$OUT/off.err"; then
         return 0
     fi
-    echo "differs: $_name"
+    echo "differs: $1"
     diff "$OUT/off.out" "$OUT/on.out" | head -n 5
     diff "$OUT/off.err" "$OUT/on.err" | head -n 5
     return 1
