@@ -390,15 +390,23 @@ block_need(const FsMapped *m)
                ? total : 0;
 }
 
+/* The environment variable var is set, not empty: a path switched off. */
+static gboolean
+switched_off(const char *var)
+{
+    const char *value = g_getenv(var);
+
+    return value != NULL && *value != '\0';
+}
+
 FsMapped *
 fs_mapped_open(FILE *fp, pcap_t *pcap, gsize window)
 {
-    const char *off = g_getenv("FINSCOPE_NO_MMAP");
     struct stat st;
     FsMapped *m = NULL;
     int fd;
 
-    if ((off != NULL && *off != '\0') || fp == stdin)
+    if (switched_off("FINSCOPE_NO_MMAP") || fp == stdin)
         return NULL;
     fd = fileno(fp);
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
@@ -438,10 +446,9 @@ not_here:
 gboolean
 fs_mapped_map(FsMapped *m)
 {
-    const char *off = g_getenv("FINSCOPE_NO_MAP");
     long page = sysconf(_SC_PAGESIZE);
 
-    if ((off != NULL && *off != '\0') || m->ng != NULL || m->mapped ||
+    if (switched_off("FINSCOPE_NO_MAP") || m->ng != NULL || m->mapped ||
         page <= 0 || !catch_sigbus())
         return FALSE;
     m->page = (gsize)page;
