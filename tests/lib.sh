@@ -115,12 +115,25 @@ same_without() {
     _var=$1 _name=$2
     shift 2
     compared=$((${compared:-0} + 1))
-    "$FINSCOPE" --json --events "$@" > "$OUT/on.out" 2> "$OUT/on.err"
-    echo "exit $?" >> "$OUT/on.err"
-    env "$_var=1" "$FINSCOPE" --json --events "$@" > "$OUT/off.out" \
-        2> "$OUT/off.err"
-    echo "exit $?" >> "$OUT/off.err"
+    json_run on - "$@"
+    json_run off "$_var" "$@"
     on_as_off "$_name"
+}
+
+# json_run NAME VAR ARGS...: finscope --json --events ARGS, with VAR=1 in
+# its environment (none for VAR "-"): stdout to $OUT/NAME.out, stderr
+# and then "exit STATUS" to $OUT/NAME.err.
+json_run() {
+    _run=$1 _env=$2
+    shift 2
+    if [ "$_env" = - ]; then
+        "$FINSCOPE" --json --events "$@" > "$OUT/$_run.out" \
+            2> "$OUT/$_run.err"
+    else
+        env "$_env=1" "$FINSCOPE" --json --events "$@" \
+            > "$OUT/$_run.out" 2> "$OUT/$_run.err"
+    fi
+    echo "exit $?" >> "$OUT/$_run.err"
 }
 
 # on_as_off NAME: $OUT/on.out and on.err (a run's stdout, and stderr

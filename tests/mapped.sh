@@ -104,15 +104,10 @@ same_and_same1() {
     _name=$1
     shift
     compared=$((${compared:-0} + 1))
-    FINSCOPE_NO_MMAP=1 "$FINSCOPE" --json --events "$@" > "$OUT/off.out" \
-        2> "$OUT/off.err"
-    echo "exit $?" >> "$OUT/off.err"
-    "$FINSCOPE" --json --events "$@" > "$OUT/on.out" 2> "$OUT/on.err"
-    echo "exit $?" >> "$OUT/on.err"
+    json_run off FINSCOPE_NO_MMAP "$@"
+    json_run on - "$@"
     on_as_off "$_name" || return 1
-    "$FINSCOPE" --json --events "$@" --threads 1 > "$OUT/on.out" \
-        2> "$OUT/on.err"
-    echo "exit $?" >> "$OUT/on.err"
+    json_run on - "$@" --threads 1
     on_as_off "$_name, mapped" || return 2
 }
 
