@@ -14,9 +14,9 @@
  *   ignored too) % 3: 1 freezes quiet connections at every sweep, 2
  *   never, 0 after the default (10 s for open ones).
  * Each input runs three times, read in place (src/1-engine/mapped.c)
- * through the window, from the file mapped in chunks (fs_capture_map():
- * --threads 1; chunks of the fuzz build's window size, so that records
- * straddle them) and with FINSCOPE_NO_MMAP through libpcap alone: the
+ * through the window, from the file mapped in chunks (fs_capture_map()
+ * with FINSCOPE_MAP set: --threads 1; chunks of the fuzz build's window
+ * size, so that records straddle them) and with FINSCOPE_NO_MMAP through libpcap alone: the
  * reports and the errors must be the same byte for byte, unless libpcap
  * refused a pcapng interface whose snapshot differs from the first
  * one's, which the mapped reader reads (mapped-pcapng.h). */
@@ -48,6 +48,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     /* A g_return_if_fail() or g_warning() in the pipeline is a bug. */
     g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING |
                            G_LOG_LEVEL_ERROR);
+    /* fs_capture_map() maps only when asked */
+    g_setenv("FINSCOPE_MAP", "1", TRUE);
     return 0;
 }
 

@@ -112,10 +112,16 @@ none_failed() {
 # none_failed); says what differs (NAME and the first lines of each
 # diff, from VAR's run to the plain one).
 same_without() {
-    _var=$1 _name=$2
-    shift 2
+    same_with_without - "$@"
+}
+
+# same_with_without ON OFF NAME ARGS...: the same, the first run with
+# ON=1 in its environment too (a path turned on; - for none).
+same_with_without() {
+    _on=$1 _var=$2 _name=$3
+    shift 3
     compared=$((${compared:-0} + 1))
-    json_run on - "$@"
+    json_run on "$_on" "$@"
     json_run off "$_var" "$@"
     on_as_off "$_name"
 }

@@ -51,28 +51,41 @@ same_ng() {
         echo "(libpcap refused another link type: $1)"
 }
 
+# traced SYSCALL WORD VAR ARGS...: "some" or "none": SYSCALL calls with
+# WORD in them that finscope ARGS -r $sample makes (strace), with VAR=1
+# in its environment (- for none).
+traced() {
+    _sys=$1 _word=$2 _var=$3
+    shift 3
+    if [ "$_var" = - ]; then
+        strace -f -o "$OUT/strace" -e trace="$_sys" "$FINSCOPE" "$@" \
+            -r "$sample" > /dev/null 2>&1
+    else
+        env "$_var=1" strace -f -o "$OUT/strace" -e trace="$_sys" \
+            "$FINSCOPE" "$@" -r "$sample" > /dev/null 2>&1
+    fi
+    if grep -q "$_word" "$OUT/strace"; then echo some; else echo none; fi
+}
 
 # on_not_off NAME SYSCALL WORD VAR ARGS...: finscope ARGS -r $sample
-# makes SYSCALL calls with WORD in them (strace), and none with VAR=1 in
-# its environment; skipped when strace cannot run here.
-on_not_off() {
+# makes SYSCALL calls with WORD in them, and none with VAR=1 in its
+# environment; off_not_on: the other way round. Skipped when strace
+# cannot run here.
+on_not_off() { strace_check some,none "$@"; }
+off_not_on() { strace_check none,some "$@"; }
+strace_check() {
     if ! command -v strace > /dev/null 2>&1 ||
-        ! strace -f -o "$OUT/strace" -e trace="$2" true 2> /dev/null; then
+        ! strace -f -o "$OUT/strace" -e trace="$3" true 2> /dev/null; then
         skip "strace cannot run here"
         return 0
     fi
-    _name=$1 _sys=$2 _word=$3 _var=$4
-    shift 4
-    strace -f -o "$OUT/strace" -e trace="$_sys" "$FINSCOPE" "$@" \
-        -r "$sample" > /dev/null 2>&1
-    _on=$(grep -c "$_word" "$OUT/strace")
-    env "$_var=1" strace -f -o "$OUT/strace" -e trace="$_sys" \
-        "$FINSCOPE" "$@" -r "$sample" > /dev/null 2>&1
-    _off=$(grep -c "$_word" "$OUT/strace")
-    if [ "$_on" -ge 1 ] && [ "$_off" -eq 0 ]; then
+    _want=$1 _name=$2 _s=$3 _w=$4 _v=$5
+    shift 5
+    _got=$(traced "$_s" "$_w" - "$@"),$(traced "$_s" "$_w" "$_v" "$@")
+    if [ "$_got" = "$_want" ]; then
         ok "$_name"
     else
-        not_ok "$_name: $_word $_on times, $_off with $_var"
+        not_ok "$_name: $_w seen as is and with $_v: $_got"
     fi
 }
 
@@ -86,12 +99,12 @@ on_not_off "pcap files are read in place, FINSCOPE_NO_MMAP turns it off" \
 same_on_samples same
 check "every sample ($n) the same both ways" none_failed
 
-# With --threads 1 the engine's thread decodes and the file is mapped in
-# chunks (fs_capture_map()): mmap(MAP_POPULATE) seen, none with
-# FINSCOPE_NO_MAP set; the same reports as through libpcap.
-same1() { same_without FINSCOPE_NO_MMAP "$@" --threads 1; }
-on_not_off "--threads 1 maps the file, FINSCOPE_NO_MAP turns it off" \
-    mmap MAP_POPULATE FINSCOPE_NO_MAP --threads 1
+# With --threads 1 the engine's thread decodes, and with FINSCOPE_MAP
+# set the file is mapped in chunks (fs_capture_map()): mmap(MAP_POPULATE)
+# seen only then; the same reports as through libpcap.
+same1() { same_with_without FINSCOPE_MAP FINSCOPE_NO_MMAP "$@" --threads 1; }
+off_not_on "--threads 1 maps the file only with FINSCOPE_MAP set" \
+    mmap MAP_POPULATE FINSCOPE_MAP --threads 1
 same_on_samples same1
 check "every sample ($n) the same mapped (--threads 1) and through libpcap" \
     none_failed
@@ -107,7 +120,7 @@ same_and_same1() {
     json_run off FINSCOPE_NO_MMAP "$@"
     json_run on - "$@"
     on_as_off "$_name" || return 1
-    json_run on - "$@" --threads 1
+    json_run on FINSCOPE_MAP "$@" --threads 1
     on_as_off "$_name, mapped" || return 2
 }
 

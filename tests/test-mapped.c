@@ -818,10 +818,9 @@ int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-    /* the switches that keep a file from being read in place or mapped
-     * (mapped.h) would fail these tests, or pass one unchecked */
+    /* the switch that keeps a file from being read in place (mapped.h)
+     * would fail these tests, or pass one unchecked */
     g_unsetenv("FINSCOPE_NO_MMAP");
-    g_unsetenv("FINSCOPE_NO_MAP");
     g_test_add_func("/mapped/two-records", test_two_records);
     g_test_add_func("/mapped/cut-everywhere", test_cut_everywhere);
     g_test_add_func("/mapped/limit", test_limit);

@@ -58,9 +58,10 @@ FsCaptureResult fs_capture_decode_batch(FsCapture *cap, guint8 *status,
 /* A single file without a filter, read from here on by
  * fs_capture_decode_batch() alone and on this thread (the engine's):
  * its records read from the file mapped into memory rather than copied
- * (mapped.h, fs_mapped_map()). TRUE if so (FALSE, for one, when
- * FINSCOPE_NO_MAP is set); the results are the same (a file cut short
- * while it is read ends after its last whole record either way). */
+ * (mapped.h, fs_mapped_map()), when FINSCOPE_MAP is set (not empty) in
+ * the environment: faster on some machines, far slower on others. TRUE
+ * if so; the results are the same (a file cut short while it is read
+ * ends after its last whole record either way). */
 gboolean fs_capture_map(FsCapture *cap);
 
 guint fs_capture_n_sources(const FsCapture *cap);

@@ -555,13 +555,12 @@ source_fill(FsSource *src)
 
         if (snap || strstr(msg, "different from the type of the first "
                                 "interface") != NULL) {
-            const char *off = g_getenv("FINSCOPE_NO_MMAP");
             g_autofree char *why = g_strdup_printf(
                 "%s (finscope %s only when it reads the file in place%s)",
                 msg,
                 snap ? "reads on past it"
                      : "decodes each packet by its interface's link type",
-                !src->seekable || (off != NULL && *off != '\0')
+                !src->seekable || fs_mapped_switch("FINSCOPE_NO_MMAP")
                     ? ": by name, not from standard input, nor with "
                       "FINSCOPE_NO_MMAP set"
                 : !snap && pcap_is_swapped(src->pcap) &&
@@ -784,7 +783,8 @@ fs_capture_map(FsCapture *cap)
     FsSource *src = NULL;
 
     g_return_val_if_fail(cap != NULL, FALSE);
-    if (cap->live != NULL || cap->n_sources != 1)
+    if (cap->live != NULL || cap->n_sources != 1 ||
+        !fs_mapped_switch("FINSCOPE_MAP"))
         return FALSE;
     src = &cap->sources[0];
     return src->mapped != NULL && !src->has_filter &&

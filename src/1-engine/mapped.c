@@ -17,15 +17,17 @@
  * The window is the same whatever the file's size, so the peak RSS does
  * not grow with it.
  *
- * Where the engine's own thread decodes (--threads 1, or one CPU:
- * fs_mapped_map()),
+ * With FINSCOPE_MAP set, where the engine's own thread decodes
+ * (--threads 1, or one CPU: fs_mapped_map()),
  * classic pcap is read from the file mapped instead, 1 MiB at a time
  * with its page tables filled in the one mmap() call (MAP_POPULATE: no
  * fault a page), each chunk given back when the next is mapped; every
  * cache line of it is asked for 4 KiB ahead of the record parsed, as
  * the hardware's prefetcher stops at each page's end. That thread then
- * does without the kernel's copy (session 27's figures in
- * doc/HACKING.md). With a reader thread the copy is in that thread, and
+ * does without the kernel's copy: a few percent faster on session 27's
+ * machine, far slower on session 29's, whose hypervisor (PVM) makes
+ * filling page tables dear, as session 14's was (doc/HACKING.md); so not
+ * by default. With a reader thread the copy is in that thread, and
  * mapping measured slower there. A file cut short under a mapped chunk
  * raises SIGBUS past the page its new end lies in (on_sigbus() takes
  * the decode loop back) and reads as zeros in the rest of that page, so
@@ -390,15 +392,6 @@ block_need(const FsMapped *m)
                ? total : 0;
 }
 
-/* The environment variable var is set, not empty: a path switched off. */
-static gboolean
-switched_off(const char *var)
-{
-    const char *value = g_getenv(var);
-
-    return value != NULL && *value != '\0';
-}
-
 FsMapped *
 fs_mapped_open(FILE *fp, pcap_t *pcap, gsize window)
 {
@@ -406,7 +399,7 @@ fs_mapped_open(FILE *fp, pcap_t *pcap, gsize window)
     FsMapped *m = NULL;
     int fd;
 
-    if (switched_off("FINSCOPE_NO_MMAP") || fp == stdin)
+    if (fs_mapped_switch("FINSCOPE_NO_MMAP") || fp == stdin)
         return NULL;
     fd = fileno(fp);
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
@@ -448,8 +441,7 @@ fs_mapped_map(FsMapped *m)
 {
     long page = sysconf(_SC_PAGESIZE);
 
-    if (switched_off("FINSCOPE_NO_MAP") || m->ng != NULL || m->mapped ||
-        page <= 0 || !catch_sigbus())
+    if (m->ng != NULL || m->mapped || page <= 0 || !catch_sigbus())
         return FALSE;
     m->page = (gsize)page;
     g_free(m->buf);

@@ -1,7 +1,7 @@
 /* finscope: classic pcap and pcapng files read into a window of a few
  * hundred KiB, records parsed in place there (no copy of a packet, no
- * call a packet), or with --threads 1 from the file mapped in chunks
- * (fs_mapped_map(); mapped.c says why not always). Only the records
+ * call a packet), or, when asked, from the file mapped in chunks
+ * (fs_mapped_map(); mapped.c says why not by default). Only the records
  * libpcap would hand over unchanged are read here; from the first record
  * that is not (cut off by the end of the file, longer than the snapshot,
  * ...) on, libpcap reads the rest of the file, so the results are the
@@ -18,6 +18,16 @@
 #include "finscope/types.h"
 
 typedef struct FsMapped FsMapped;
+
+/* The environment variable var is set and not empty: a switch of the
+ * file readers (FINSCOPE_NO_MMAP, FINSCOPE_MAP). */
+static inline gboolean
+fs_mapped_switch(const char *var)
+{
+    const char *value = g_getenv(var);
+
+    return value != NULL && *value != '\0';
+}
 
 /* The link types whose pseudo-header libpcap rewrites when the file was
  * written in the other byte order (swap_pseudo_headers(): Linux cooked
@@ -115,8 +125,7 @@ guint fs_mapped_decode(FsMapped *m, int linktype, guint source,
  * came back short (a SIGBUS handler is installed for that, once; any
  * other SIGBUS goes to the one before; and each fs_mapped_decode() call
  * checks the records against the file's size). FALSE, nothing changed,
- * for pcapng, when mapped already, when FINSCOPE_NO_MAP is set (not
- * empty) in the environment, or when the page size or the handler
+ * for pcapng, when mapped already, or when the page size or the handler
  * cannot be had. */
 gboolean fs_mapped_map(FsMapped *m);
 

@@ -162,8 +162,8 @@ run_files(FsPipeline *p, GError **error)
         res = fs_shards_run(p->cap, p->engine, &p->sink, p->cfg.shards,
                             p->cfg.tick, p->cfg.tick_user, error);
     else {
-        /* the engine's thread decodes too: reading the file mapped
-         * costs it less than the kernel's copy (doc/HACKING.md) */
+        /* the engine's thread decodes too: with FINSCOPE_MAP set it
+         * reads the file mapped (doc/HACKING.md, session 29) */
         if (!p->cfg.threaded)
             (void)fs_capture_map(p->cap);
         res = fs_reader_run_ticking(p->cap, p->engine, p->cfg.threaded,
