@@ -9,15 +9,19 @@
  * frozen connection used after it was freed is still reported.
  *
  * The slabs are cut one after the other from arenas of 2 MiB, each
- * mapped on its own, aligned and asked to be a transparent huge page
- * (MADV_HUGEPAGE: the kernel gives one where its THP setting is
- * "always" or, as on session 29's machine, "madvise"): one page fault
- * an arena instead of 512. Under a hypervisor whose page faults are
- * dear (that machine's PVM) this took a seventh off the engine
- * thread's CPU time on medium-b (doc/HACKING.md). The footprint counts
- * the slabs cut, as before: the arena's rest is at most 2 MiB more of
- * RSS a pool (with no huge page given, its pages are touched only as
- * slabs are cut). */
+ * mapped on its own and aligned; from the second on, each is asked to
+ * be a transparent huge page (MADV_HUGEPAGE: the kernel gives one where
+ * its THP setting is "always" or, as on session 29's machine,
+ * "madvise"): one page fault an arena instead of 512. Under a
+ * hypervisor whose page faults are dear (that machine's PVM) this took
+ * a seventh off the engine thread's CPU time on medium-b
+ * (doc/HACKING.md). The first arena is not: a small capture, or each
+ * of many --threads engines, would hold a whole huge page for a few
+ * slabs. So a pool's RSS is at most its footprint plus the last
+ * arena's uncut rest (under 2 MiB), once it is past 2 MiB. (The
+ * memory budget charges by connection, store.c, not by footprint.)
+ * Under AddressSanitizer an arena is poisoned until its slabs are cut,
+ * and LeakSanitizer scans it for pointers as it would a heap block. */
 #include "config.h"
 
 #include <sys/mman.h>
@@ -36,11 +40,16 @@
 #endif
 #if defined(POOL_ASAN)
 #include <sanitizer/asan_interface.h>
+#include <sanitizer/lsan_interface.h>
 #define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
 #define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#define ROOT(p, n) __lsan_register_root_region((p), (n))
+#define UNROOT(p, n) __lsan_unregister_root_region((p), (n))
 #else
 #define POISON(p, n) ((void)(p), (void)(n))
 #define UNPOISON(p, n) ((void)(p), (void)(n))
+#define ROOT(p, n) ((void)(p), (void)(n))
+#define UNROOT(p, n) ((void)(p), (void)(n))
 #endif
 
 /* Blocks up to this size come from the pool. */
@@ -87,8 +96,11 @@ fs_pool_free(FsPool *pool)
     if (pool == NULL)
         return;
     for (guint i = 0; i < pool->arenas->len; i++) {
-        UNPOISON(g_ptr_array_index(pool->arenas, i), ARENA_BYTES);
-        (void)munmap(g_ptr_array_index(pool->arenas, i), ARENA_BYTES);
+        char *a = g_ptr_array_index(pool->arenas, i);
+
+        UNROOT(a, ARENA_BYTES);
+        UNPOISON(a, ARENA_BYTES);
+        (void)munmap(a, ARENA_BYTES);
     }
     g_ptr_array_unref(pool->arenas);
     g_free(pool);
@@ -143,8 +155,8 @@ spare(const FreeList *l, guint d)
 }
 
 /* A new arena for the slabs: ARENA_BYTES aligned to its size (mapped
- * twice as large, the ends given back), a huge page if the kernel has
- * one. Out of memory aborts, as g_malloc() does. */
+ * twice as large, the ends given back), from the second on a huge page
+ * if the kernel has one. Out of memory aborts, as g_malloc() does. */
 static void
 new_arena(FsPool *pool)
 {
@@ -154,17 +166,19 @@ new_arena(FsPool *pool)
     char *a;
 
     if (p == MAP_FAILED)
-        g_error("%s: failed to map %zu bytes", G_STRLOC, span);
+        g_error("%s: failed to map %" G_GSIZE_FORMAT " bytes", G_STRLOC,
+                span);
     a = (char *)(((guintptr)p + ARENA_BYTES - 1) &
                  ~(guintptr)(ARENA_BYTES - 1));
     if (a > p)
         (void)munmap(p, (gsize)(a - p));
-    if (a + ARENA_BYTES < p + span)
-        (void)munmap(a + ARENA_BYTES,
-                     (gsize)(p + span - (a + ARENA_BYTES)));
+    (void)munmap(a + ARENA_BYTES, (gsize)(p + span - (a + ARENA_BYTES)));
 #ifdef MADV_HUGEPAGE
-    (void)madvise(a, ARENA_BYTES, MADV_HUGEPAGE);
+    if (pool->arenas->len > 0)
+        (void)madvise(a, ARENA_BYTES, MADV_HUGEPAGE);
 #endif
+    POISON(a, ARENA_BYTES);
+    ROOT(a, ARENA_BYTES);
     g_ptr_array_add(pool->arenas, a);
     pool->arena_next = a;
     pool->arena_left = ARENA_BYTES;
