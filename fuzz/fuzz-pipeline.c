@@ -16,10 +16,11 @@
  * Each input runs three times, read in place (src/1-engine/mapped.c)
  * through the window, from the file mapped in chunks (fs_capture_map()
  * with FINSCOPE_MAP set: --threads 1; chunks of the fuzz build's window
- * size, so that records straddle them) and with FINSCOPE_NO_MMAP through libpcap alone: the
- * reports and the errors must be the same byte for byte, unless libpcap
- * refused a pcapng interface whose snapshot differs from the first
- * one's, which the mapped reader reads (mapped-pcapng.h). */
+ * size, so that records straddle them) and with FINSCOPE_NO_MMAP
+ * through libpcap alone: the reports and the errors must be the same
+ * byte for byte, unless libpcap refused a pcapng interface whose
+ * snapshot differs from the first one's, which the mapped reader reads
+ * (mapped-pcapng.h). */
 #define _GNU_SOURCE /* memfd_create */
 #include "config.h"
 

@@ -7,6 +7,8 @@ set -u
 : "${FINSCOPE:=$G_TEST_BUILDDIR/finscope}"
 : "${MKTRACE:=$G_TEST_BUILDDIR/tests/mktrace}"
 SAMPLES="$G_TEST_SRCDIR/samples"
+# the readers' switches (mapped.h) are the tests' to set
+unset FINSCOPE_MAP FINSCOPE_NO_MMAP
 tap_n=0
 tap_failed=0
 
