@@ -57,13 +57,10 @@ same_ng() {
 traced() {
     _sys=$1 _word=$2 _var=$3
     shift 3
-    if [ "$_var" = - ]; then
-        strace -f -o "$OUT/strace" -e trace="$_sys" "$FINSCOPE" "$@" \
-            -r "$sample" > /dev/null 2>&1
-    else
-        env "$_var=1" strace -f -o "$OUT/strace" -e trace="$_sys" \
-            "$FINSCOPE" "$@" -r "$sample" > /dev/null 2>&1
-    fi
+    set -- strace -f -o "$OUT/strace" -e trace="$_sys" "$FINSCOPE" "$@" \
+        -r "$sample"
+    [ "$_var" = - ] || set -- "$_var=1" "$@"
+    env "$@" > /dev/null 2>&1
     if grep -q "$_word" "$OUT/strace"; then echo some; else echo none; fi
 }
 
