@@ -75,17 +75,22 @@ fs_run() {
     return "$fs_status"
 }
 
-# same_on_samples FN [OPTS]: FN "NAME" OPTS -r FILE (one of the
-# same/same_without kind) on every pcap and pcapng sample, its
-# diagnostics in $OUT/why; sets $n (samples) and $fails (their names),
-# $compared from 0, for none_failed.
+# same_on_samples FN [OPTS [K/M]]: FN "NAME" OPTS -r FILE (one of the
+# same/same_without kind) on every pcap and pcapng sample, or with K/M
+# on every Mth from the Kth (0-based); its diagnostics in $OUT/why; sets
+# $n (samples compared) and $fails (their names), $compared from 0, for
+# none_failed.
 same_on_samples() {
     fails=
     compared=0
     n=0
+    _k=0 _m=1 _i=-1
+    if [ -n "${3:-}" ]; then _k=${3%/*} _m=${3#*/}; fi
     : > "$OUT/why"
     for f in "$SAMPLES"/*.pcap "$SAMPLES"/*.pcapng; do
         [ -f "$f" ] || continue
+        _i=$((_i + 1))
+        [ $((_i % _m)) = "$_k" ] || continue
         n=$((n + 1))
         # shellcheck disable=SC2086 # OPTS are words
         "$1" "$f${2:+ $2}" ${2:-} -r "$f" >> "$OUT/why" ||
@@ -141,7 +146,7 @@ json_run() {
     set -- ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
         "$FINSCOPE" --json --events "$@"
     [ "$_env" = - ] || set -- "$_env=1" "$@"
-    env "$@" > "$OUT/$_run.out" 2> "$OUT/$_run.err"
+    env "$@" < /dev/null > "$OUT/$_run.out" 2> "$OUT/$_run.err"
     echo "exit $?" >> "$OUT/$_run.err"
 }
 

@@ -121,12 +121,33 @@ same_and_same1() {
     on_as_off "$_name, mapped" || return 2
 }
 
+# The samples cut and corrupted below: each first one of its file header
+# (magic, version, snapshot and link type: what the readers go by), and
+# every third one besides (59 of 157). Each is compared two or three
+# times for each of 9 cuts and 13 corruptions: over all samples that
+# took 20 of CI's 25 minutes under the sanitizers (session 30), for no
+# reader path the subset misses.
+mutated_samples() {
+    _i=0
+    _kinds=
+    for _f in "$SAMPLES"/*.pcap; do
+        _k=$(od -An -tx1 -N 24 "$_f" | tr -d ' \n' | cut -c 1-16,33-48)
+        case " $_kinds " in
+            *" $_k "*) [ $((_i % 3)) = 0 ] && echo "$_f" ;;
+            *) _kinds="$_kinds $_k"; echo "$_f" ;;
+        esac
+        _i=$((_i + 1))
+    done
+}
+mutated_samples > "$OUT/mutated"
+mutated=$(wc -l < "$OUT/mutated")
+
 # Cut inside the first record's header, inside its data, and near the
-# end (inside the last header or data), on every pcap sample.
+# end (inside the last header or data).
 fails=
 compared=0
 : > "$OUT/why"
-for f in "$SAMPLES"/*.pcap; do
+while read -r f; do
     size=$(wc -c < "$f")
     for cut in 25 32 39 41 60 $((size / 2)) $((size - 1)) $((size - 7)) \
             $((size - 17)); do
@@ -138,8 +159,9 @@ for f in "$SAMPLES"/*.pcap; do
             2) fails="$fails $(basename "$f"):$cut:mapped" ;;
         esac
     done
-done
-check "samples cut anywhere: the same both ways (and mapped)" none_failed
+done < "$OUT/mutated"
+check "$mutated samples cut anywhere: the same both ways (and mapped)" \
+    none_failed
 
 # u32_at FILE OFFSET: the 32-bit little-endian number there.
 u32_at() {
@@ -169,7 +191,7 @@ corrupted() {
 fails=
 compared=0
 : > "$OUT/why"
-for f in "$SAMPLES"/*.pcap; do
+while read -r f; do
     magic=$(u32_at "$f" 0)
     # 2712847316 = 0xa1b2c3d4, 2712812621 = 0xa1b23c4d (little-endian)
     [ "$magic" = 2712847316 ] || [ "$magic" = 2712812621 ] || continue
@@ -200,8 +222,8 @@ for f in "$SAMPLES"/*.pcap; do
             same "$b byte $off" -r "$OUT/bad.pcap" >> "$OUT/why" ||
             fails="$fails $b@$off"
     done
-done
-check "corrupt records: the same both ways" none_failed
+done < "$OUT/mutated"
+check "corrupt records of $mutated samples: the same both ways" none_failed
 
 # Several files merged by time, a filter on each record (frames counted
 # all the same), and a file given twice.
