@@ -50,7 +50,9 @@ threads_same() {
     cmp "$OUT/$name.t1.n" "$OUT/$name.t2.n"
 }
 
-# (not $name: check() sets that)
+# (not $name: check() sets that; leak checks on the generated traces
+# below: lib.sh)
+leaks_off
 while read -r sample pcap expected opts; do
     case $sample in ''|'#'*) continue ;; esac
     case " $opts " in *" --ladder "*) continue ;; esac
@@ -61,6 +63,7 @@ while read -r sample pcap expected opts; do
     check "threads $sample: --threads 1 = --threads 2" \
         threads_same "$sample" "$SAMPLES/$pcap" $opts
 done < "$SAMPLES/TRACES"
+leaks_on
 
 # Many connections (and more than the 100 hosts a summary lists): shards
 # of other sizes, --events, two files at once.

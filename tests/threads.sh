@@ -45,6 +45,8 @@ same_all() {
     done
 }
 
+# (leak checks on the generated traces below: lib.sh)
+leaks_off
 while read -r name pcap expected opts; do
     case $name in ''|'#'*) continue ;; esac
     case " $opts " in *" --ladder "*) continue ;; esac
@@ -55,6 +57,7 @@ while read -r name pcap expected opts; do
     check "threads $name: text, N = 1..4 the same" \
         same_all "$name.x" $opts -r "$SAMPLES/$pcap"
 done < "$SAMPLES/TRACES"
+leaks_on
 
 # Generated: many connections interleaved (sweeps finishing several
 # shards' connections at once, more than the 100 hosts a summary keeps),
