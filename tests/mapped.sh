@@ -301,13 +301,15 @@ if command -v python3 > /dev/null 2>&1; then
         skip "pcapng files are read in place: strace cannot run here"
     fi
 
+    # cut and corrupted: every eighth of two variants (every fourth took
+    # 2,300 sanitized runs, 4 of CI's minutes)
     fails=
     compared=0
     : > "$OUT/why"
     i=0
     for f in "$OUT"/ng/*-sections.pcapng "$OUT"/ng/*-be-ns.pcapng; do
         i=$((i + 1))
-        [ $((i % 4)) = 1 ] || continue
+        [ $((i % 8)) = 1 ] || continue
         size=$(wc -c < "$f")
         for cut in 4 12 30 100 $((size / 3)) $((size / 2)) $((size - 1)) \
                 $((size - 4)) $((size - 13)); do
