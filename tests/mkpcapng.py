@@ -44,7 +44,11 @@ import struct
 import sys
 
 
-def read_pcap(path):
+def read_pcap(path, strict=False):
+    """(link type, snapshot, [(time in ns, length on the wire, data)]) of
+    a classic pcap file; a record cut short ends it, or with STRICT is
+    an error, as is a file that is not classic pcap
+    (tests/why-extract.py)."""
     d = open(path, 'rb').read()
     magic = struct.unpack('<I', d[:4])[0]
     if magic in (0xa1b2c3d4, 0xa1b23c4d):
@@ -52,6 +56,8 @@ def read_pcap(path):
     else:
         e = '>'
         magic = struct.unpack('>I', d[:4])[0]
+    if strict and (len(d) < 24 or magic not in (0xa1b2c3d4, 0xa1b23c4d)):
+        raise ValueError('%s: not a classic pcap file' % path)
     nsec = magic == 0xa1b23c4d
     _, _, _, _, snap, link = struct.unpack(e + 'HHiIII', d[4:24])
     pkts = []
@@ -60,10 +66,14 @@ def read_pcap(path):
         sec, frac, cap, ln = struct.unpack(e + 'IIII', d[pos:pos + 16])
         data = d[pos + 16:pos + 16 + cap]
         if len(data) < cap:
+            if strict:
+                raise ValueError('%s: record cut at %d' % (path, pos))
             break
         ns = sec * 10**9 + (frac if nsec else frac * 1000)
         pkts.append((ns, ln, data))
         pos += 16 + cap
+    if strict and pos != len(d):
+        raise ValueError('%s: record header cut at %d' % (path, pos))
     return link & 0xffff, snap, pkts
 
 
@@ -285,4 +295,5 @@ def main():
             f.write(w.out)
 
 
-main()
+if __name__ == '__main__':
+    main()

@@ -10,9 +10,10 @@ wire, in order) as the records of EXTRACTED. Prints the difference; exit
 1 if any.
 """
 import json
-import struct
 import subprocess
 import sys
+
+from mkpcapng import read_pcap
 
 # the anomaly flags (fs_event_kind_is_anomaly in src/1-engine/event.c)
 ANOMALIES = {"fin_retransmit", "final_ack_lost", "data_after_fin",
@@ -82,45 +83,16 @@ def frames(pcap, dfilter):
     return got
 
 
-# classic pcap magics: microseconds, nanoseconds
-MAGICS = {0xa1b2c3d4: 1000, 0xa1b23c4d: 1}
-
-
-def written(path):
-    """(time in ns, length on the wire) of every record of the pcap file
-    finscope wrote (read here, not by tshark: one tshark run a
-    connection fewer, half of why.sh's time; a record cut short, or a
-    file of another kind, is an error)."""
-    data = open(path, "rb").read()
-    if len(data) < 24:
-        raise ValueError("%s: no pcap file header" % path)
-    for order in "<>":
-        magic = struct.unpack(order + "I", data[:4])[0]
-        if magic in MAGICS:
-            break
-    else:
-        raise ValueError("%s: not a classic pcap file" % path)
-    unit = MAGICS[magic]
-    got = []
-    pos = 24
-    while pos < len(data):
-        if pos + 16 > len(data):
-            raise ValueError("%s: record header cut at %d" % (path, pos))
-        sec, frac, caplen, length = struct.unpack(order + "IIII",
-                                                  data[pos:pos + 16])
-        pos += 16 + caplen
-        if pos > len(data):
-            raise ValueError("%s: record cut at %d" % (path, pos))
-        got.append((sec * 10**9 + frac * unit, length))
-    return got
-
-
 def main():
     pcap, jsonl, selector, extracted = sys.argv[1:5]
     words = set(selector.split(","))
     conns = [r for r in map(json.loads, open(jsonl))
              if r["type"] == "conn" and chosen(r, words)]
-    got = written(extracted)
+    # (read here, not by tshark: one tshark run a connection fewer, a
+    # third of why.sh's time; a record cut short, or a file of another
+    # kind, is an error)
+    got = [(ns, length) for ns, length, _ in
+           read_pcap(extracted, strict=True)[2]]
     want = []
     if conns:
         want = frames(pcap, " || ".join("(%s)" % c["filter"]
