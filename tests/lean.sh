@@ -18,8 +18,8 @@ for opts in "" "--threads 1"; do
 done
 # The options that move deadlines, freezing and eviction each on every
 # other sample, in turn: each sample under three of the six (all six on
-# every sample ran 1,900 finscopes, two of CI's minutes under the
-# sanitizers).
+# every sample ran 1,884 finscopes, about two minutes of one make slot
+# under the sanitizers, session 30).
 k=0
 for opts in "--freeze-after 0" "--freeze-after 0.2" "--idle-timeout 1" \
         "--msl 0.5" "--max-flows 2" "--rfc1337"; do
