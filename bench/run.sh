@@ -509,15 +509,17 @@ $(awk "BEGIN { printf \"%.1f\", $fixed_rss / 1024 }") MiB) / $3\
 }
 
 # speed_verdicts TRACE RATIO RATIO-1-THREAD: issue 16's speed targets on
-# a trace (an empty ratio: not measured).
+# a trace (an empty ratio: not measured). Three decimals: with two, a
+# ratio just over a target read as the target, "NOT met" (session 31's
+# medium-b, 1.50x).
 speed_verdicts() {
     if [ -n "$2" ]; then
         verdict "$1: wall time at most 1.5x the floor's (median of\
- $REPEAT pairs)" "$(printf %.2f "$2")x" "$(awk "BEGIN { print ($2 <= 1.5) }")"
+ $REPEAT pairs)" "$(printf %.3f "$2")x" "$(awk "BEGIN { print ($2 <= 1.5) }")"
     fi
     if [ -n "$3" ]; then
         verdict "$1: at most 2.0x, one thread (--threads 1)" \
-            "$(printf %.2f "$3")x" "$(awk "BEGIN { print ($3 <= 2.0) }")"
+            "$(printf %.3f "$3")x" "$(awk "BEGIN { print ($3 <= 2.0) }")"
     fi
 }
 
