@@ -49,9 +49,30 @@ extract_check() { # NAME PCAP JSONL SELECTOR
         python3 "$G_TEST_SRCDIR/tests/why-extract.py" "$2" "$3" "$4" \
             "$OUT/x.pcap"
 }
+# Every connection of each sample that holds more than one (there a
+# filter must tell apart connections of one file, incarnations of one
+# 4-tuple among them). Of the samples of one connection (102 of 155),
+# each whose file header (magic, version, snapshot, link type: what the
+# writer of -w goes by) or filter (its fields and operators, values
+# aside) is the first of its kind, and every third besides: each is
+# ~1 s here, mostly tshark's start (session 31).
+extract_kind() { # PCAP JSONL: the file header's and the filter's kind
+    od -An -tx1 -N 24 "$1" | tr -d ' \n' | cut -c 1-16,33-48
+    grep -o '"filter":"[^"]*"' "$2" |
+        sed 's/\(==\|>=\|<=\)[^ &|)"]*/\1N/g'
+}
+: > "$OUT/kinds"
+i=0
 for pcap in $samples; do
     sample=$(basename "$pcap" .pcap)
     n=$(grep -c '"type":"conn"' "$OUT/$sample.jsonl")
+    i=$((i + 1))
+    kind=$(extract_kind "$pcap" "$OUT/$sample.jsonl" | tr '\n' ' ')
+    if [ "$n" -eq 1 ] && [ $((i % 3)) -ne 0 ] &&
+        grep -qxF "$kind" "$OUT/kinds"; then
+        continue
+    fi
+    echo "$kind" >> "$OUT/kinds"
     for id in $(seq 1 "$n"); do
         check "$sample: --extract $id holds its filter's frames" \
             extract_check "$sample" "$pcap" "$OUT/$sample.jsonl" "$id"
