@@ -150,6 +150,13 @@ json_run() {
     echo "exit $?" >> "$OUT/$_run.err"
 }
 
+# header_kind FILE: what the readers of a capture file and the writer of
+# -w go by in its file header, as one word: the hex of its bytes 0-7
+# (magic, version) and 16-23 (snapshot, link type); no newline.
+header_kind() {
+    od -An -tx1 -N 24 "$1" | tr -d ' \n' | cut -c 1-16,33-48
+}
+
 # leaks_off / leaks_on: LeakSanitizer's check at exit off for the
 # finscope runs between them (as json_run), back as it was after. For a
 # loop that runs finscope over every sample several times over to

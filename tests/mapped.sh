@@ -131,7 +131,7 @@ mutated_samples() {
     _i=0
     _kinds=
     for _f in "$SAMPLES"/*.pcap; do
-        _k=$(od -An -tx1 -N 24 "$_f" | tr -d ' \n' | cut -c 1-16,33-48)
+        _k=$(header_kind "$_f")
         case " $_kinds " in
             *" $_k "*) [ $((_i % 3)) = 0 ] && echo "$_f" ;;
             *) _kinds="$_kinds $_k"; echo "$_f" ;;

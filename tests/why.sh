@@ -57,7 +57,7 @@ extract_check() { # NAME PCAP JSONL SELECTOR
 # aside) is the first of its kind, and every third besides: each is
 # ~1 s here, mostly tshark's start (session 31).
 extract_kind() { # PCAP JSONL: the file header's and the filter's kind
-    od -An -tx1 -N 24 "$1" | tr -d ' \n' | cut -c 1-16,33-48
+    header_kind "$1"
     grep -o '"filter":"[^"]*"' "$2" |
         sed 's/\(==\|>=\|<=\)[^ &|)"]*/\1N/g'
 }
