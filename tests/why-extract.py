@@ -88,8 +88,8 @@ def main():
     words = set(selector.split(","))
     conns = [r for r in map(json.loads, open(jsonl))
              if r["type"] == "conn" and chosen(r, words)]
-    # (read here, not by tshark: one tshark run a connection fewer, a
-    # third of why.sh's time; a record cut short, or a file of another
+    # (read here, not by tshark: one tshark run a connection fewer, at
+    # 0.6-1.1 s each here; a record cut short, or a file of another
     # kind, is an error)
     got = [(ns, length) for ns, length, _ in
            read_pcap(extracted, strict=True)[2]]
